@@ -1,0 +1,68 @@
+#include "piket/common/records.hpp"
+
+#include <array>
+#include <utility>
+
+namespace piket::common {
+namespace {
+constexpr std::array<std::pair<IncidentKind, std::string_view>, 6> kKinds{{
+    {IncidentKind::home_ban, "home_ban"},
+    {IncidentKind::home_ban_extended, "home_ban_extended"},
+    {IncidentKind::home_ban_lifted, "home_ban_lifted"},
+    {IncidentKind::code_red, "code_red"},
+    {IncidentKind::ban_violation, "ban_violation"},
+    {IncidentKind::repeat_incident, "repeat_incident"},
+}};
+constexpr std::array<std::pair<IncidentStatus, std::string_view>, 4> kStatuses{{
+    {IncidentStatus::accepted, "accepted"},
+    {IncidentStatus::dispatched, "dispatched"},
+    {IncidentStatus::acknowledged, "acknowledged"},
+    {IncidentStatus::escalated, "escalated"},
+}};
+constexpr std::array<std::pair<PersonRole, std::string_view>, 4> kRoles{{
+    {PersonRole::perpetrator, "perpetrator"},
+    {PersonRole::victim, "victim"},
+    {PersonRole::child, "child"},
+    {PersonRole::other, "other"},
+}};
+
+template <typename E, std::size_t N>
+std::optional<E> lookup(const std::array<std::pair<E, std::string_view>, N>& table,
+                        std::string_view s) {
+  for (const auto& [value, name] : table)
+    if (name == s) return value;
+  return std::nullopt;
+}
+template <typename E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
+  for (const auto& [value, name] : table)
+    if (value == e) return name;
+  return "unknown";
+}
+}  // namespace
+
+std::optional<IncidentKind> parse_incident_kind(std::string_view s) { return lookup(kKinds, s); }
+std::string_view to_string(IncidentKind k) { return name_of(kKinds, k); }
+std::optional<IncidentStatus> parse_incident_status(std::string_view s) {
+  return lookup(kStatuses, s);
+}
+std::string_view to_string(IncidentStatus s) { return name_of(kStatuses, s); }
+std::optional<PersonRole> parse_person_role(std::string_view s) { return lookup(kRoles, s); }
+
+std::string_view message_label(IncidentKind k) {
+  switch (k) {
+    case IncidentKind::home_ban: return "HOME BAN";
+    case IncidentKind::home_ban_extended: return "BAN EXTENDED";
+    case IncidentKind::home_ban_lifted: return "BAN LIFTED";
+    case IncidentKind::code_red: return "CODE RED";
+    case IncidentKind::ban_violation: return "BAN VIOLATION";
+    case IncidentKind::repeat_incident: return "NEW INCIDENT";
+  }
+  return "INCIDENT";
+}
+
+bool requires_home_ban(IncidentKind k) {
+  return k == IncidentKind::home_ban || k == IncidentKind::home_ban_extended;
+}
+
+}  // namespace piket::common
