@@ -1,0 +1,37 @@
+#pragma once
+// A small blocking HTTP/1.1 client with keep-alive and a per-request timeout,
+// for calling gateways (Kannel's sendsms). Not thread-safe: one per thread.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "piket/common/config.hpp"
+
+namespace piket::common {
+
+struct HttpResult {
+  // 0 when no answer came (refused, reset, timed out); see `error`.
+  int status = 0;
+  std::string body;
+  std::string error;
+  bool ok() const { return status != 0; }
+};
+
+class HttpClient {
+ public:
+  HttpClient(HostPort server, std::chrono::milliseconds timeout);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpResult get(const std::string& target);
+  HttpResult post(const std::string& target, const std::string& content_type,
+                  const std::string& body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::common

@@ -1,0 +1,23 @@
+#pragma once
+// The simulated clock of a test or demo deployment, shared by every service
+// through Redis (key "clock:simulated_ms"). Only the admin clock endpoint moves
+// it, and never backwards; each service follows within ~10 ms.
+
+#include <memory>
+#include <optional>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+
+namespace piket::common {
+
+// Starts following the shared clock; initialises it to `start` if the
+// deployment has none yet. Throws RedisError if Redis cannot be reached.
+std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start);
+
+// Moves the shared clock forward by `advance` or to `set`. Returns the new
+// time, or nullopt when `set` lies before the current time (nothing changes).
+std::optional<Instant> move_shared_clock(const RedisConfig& redis, std::optional<Millis> advance,
+                                         std::optional<Instant> set);
+
+}  // namespace piket::common

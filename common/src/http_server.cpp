@@ -1,0 +1,169 @@
+#include "piket/common/http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
+
+namespace piket::common {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(options_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return close();
+    }
+    if (ec == http::error::body_limit) {
+      return send(error_response(413, "body_too_large",
+                                 "request body is over " + std::to_string(options_.max_body) +
+                                     " bytes"),
+                  false, 11);
+    }
+    if (ec) {
+      return send(error_response(400, "bad_http_request", "the HTTP request is malformed"),
+                  false, 11);
+    }
+    auto& req = parser_->get();
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    const auto q = r.target.find('?');
+    r.path = r.target.substr(0, q);
+    if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    r.body = std::move(req.body());
+    beast::error_code ep_ec;
+    const auto ep = stream_.socket().remote_endpoint(ep_ec);
+    if (!ep_ec) r.remote = ep.address().to_string();
+    HttpResponse resp;
+    try {
+      resp = handler_(r);
+    } catch (const std::exception& e) {
+      spdlog::error("http handler failed: {}", e.what());
+      resp = error_response(500, "internal_error", "the server failed to handle the request");
+    }
+    send(std::move(resp), req.keep_alive(), req.version());
+  }
+
+  void send(HttpResponse resp, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(version);
+    res->result(static_cast<http::status>(resp.status));
+    res->set(http::field::server, "piket");
+    if (!resp.content_type.empty()) res->set(http::field::content_type, resp.content_type);
+    for (auto& [k, v] : resp.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    stream_.expires_after(options_.idle_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                   std::size_t) {
+                        if (ec || !keep_alive) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpServerOptions& options_;
+  const HttpHandler& handler_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<std::uint16_t> port{0};
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) std::make_shared<Session>(std::move(s), options, handler)->run();
+      accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(i.options.listen.host, ec);
+  if (ec) throw std::runtime_error("http: bad listen address " + i.options.listen.host);
+  tcp::endpoint ep{address, i.options.listen.port};
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("http: cannot listen on " + i.options.listen.host + ":" +
+                             std::to_string(i.options.listen.port) + ": " + ec.message());
+  i.port = i.acceptor.local_endpoint().port();
+  i.accept();
+  for (int n = 0; n < std::max(1, i.options.threads); ++n)
+    i.threads.emplace_back([&i] { i.ioc.run(); });
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+}  // namespace piket::common

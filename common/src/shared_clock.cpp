@@ -1,0 +1,86 @@
+#include "piket/common/shared_clock.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
+
+#include "piket/common/redis.hpp"
+
+namespace piket::common {
+namespace {
+
+constexpr const char* kKey = "clock:simulated_ms";
+
+const RedisScript kMove{R"lua(
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local target
+if ARGV[1] == 'advance' then target = cur + tonumber(ARGV[2]) else target = tonumber(ARGV[2]) end
+if target < cur then return {0, cur} end
+redis.call('SET', KEYS[1], tostring(target))
+redis.call('PUBLISH', 'clock:changed', tostring(target))
+return {1, target}
+)lua"};
+
+class SharedSimulatedClock final : public Clock {
+ public:
+  SharedSimulatedClock(RedisConfig redis, Instant start) : redis_(std::move(redis)), poller_cfg_(redis_) {
+    RedisConnection c(redis_);
+    c.command({"SET", kKey, std::to_string(to_epoch_ms(start)), "NX"});
+    now_ms_ = std::stoll(c.command({"GET", kKey}).str);
+    running_ = true;
+    thread_ = std::thread([this] { follow(); });
+  }
+  ~SharedSimulatedClock() override {
+    running_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+  Instant now() const override { return from_epoch_ms(now_ms_.load()); }
+
+ private:
+  void follow() {
+    RedisConnection c(poller_cfg_);
+    while (running_) {
+      try {
+        auto v = c.command({"GET", kKey});
+        if (auto s = v.opt_string()) {
+          const auto ms = std::stoll(*s);
+          auto cur = now_ms_.load();
+          while (ms > cur && !now_ms_.compare_exchange_weak(cur, ms)) {
+          }
+        }
+      } catch (const std::exception&) {
+        // Redis away: keep the last known time and try again.
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+  }
+
+  RedisConfig redis_;
+  RedisConfig poller_cfg_;
+  std::atomic<std::int64_t> now_ms_{0};
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start) {
+  return std::make_unique<SharedSimulatedClock>(redis, start);
+}
+
+std::optional<Instant> move_shared_clock(const RedisConfig& redis, std::optional<Millis> advance,
+                                         std::optional<Instant> set) {
+  RedisConnection c(redis);
+  RedisReply r;
+  if (advance)
+    r = c.eval(kMove, {kKey}, {"advance", std::to_string(advance->count())});
+  else if (set)
+    r = c.eval(kMove, {kKey}, {"set", std::to_string(to_epoch_ms(*set))});
+  else
+    return std::nullopt;
+  if (r.elements.size() != 2 || r.elements[0].integer != 1) return std::nullopt;
+  return from_epoch_ms(r.elements[1].integer);
+}
+
+}  // namespace piket::common

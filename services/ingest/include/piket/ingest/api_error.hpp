@@ -1,0 +1,48 @@
+#pragma once
+// The error answer of the partner API (contract: partner-api.md, "Answers"):
+//   {"error": {"code": "snake_case_code", "message": "…", "field": "home_ban.ends_at"}}
+// `field` appears only when one field is at fault.
+//
+// Privacy: an ApiError is built by piket code only and its message names the
+// field and the rule it breaks, never the offending value. Nothing here copies
+// request data into an answer, so no answer can echo person data.
+
+#include <string>
+#include <string_view>
+
+namespace piket::ingest {
+
+struct ApiError {
+  int status = 0;
+  std::string code;     // snake_case, stable: partners may switch on it
+  std::string message;  // for humans; never contains request values
+  std::string field;    // path such as "persons[3].role"; empty = no single field
+
+  bool operator==(const ApiError&) const = default;
+};
+
+// Serialises to the contract's error body. "field" is present only when non-empty.
+std::string to_json(const ApiError& error);
+
+// The codes this service answers with. Request validation (validation.hpp)
+// produces the 400 and 422 ones; the HTTP layer produces the rest.
+namespace codes {
+// 400
+inline constexpr std::string_view invalid_json = "invalid_json";
+inline constexpr std::string_view not_an_object = "not_an_object";
+// 422 — each carries the field path
+inline constexpr std::string_view missing_field = "missing_field";
+inline constexpr std::string_view wrong_type = "wrong_type";
+inline constexpr std::string_view invalid_identifier =
+    "invalid_identifier";  // reference, household
+inline constexpr std::string_view unknown_kind = "unknown_kind";
+inline constexpr std::string_view unknown_region = "unknown_region";
+inline constexpr std::string_view invalid_timestamp = "invalid_timestamp";
+inline constexpr std::string_view ban_ends_before_start = "ban_ends_before_start";
+inline constexpr std::string_view ban_too_long = "ban_too_long";
+inline constexpr std::string_view too_many_persons = "too_many_persons";
+inline constexpr std::string_view unknown_role = "unknown_role";
+inline constexpr std::string_view too_long = "too_long";  // person field, summary
+}  // namespace codes
+
+}  // namespace piket::ingest

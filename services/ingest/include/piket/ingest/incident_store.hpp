@@ -1,0 +1,56 @@
+#pragma once
+// Where accepted incidents become durable. The Redis implementation is the
+// real one; tests of the HTTP logic use a fake (tests/ingest/fake_store.hpp).
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "piket/common/clock.hpp"
+#include "piket/ingest/validation.hpp"
+
+namespace piket::ingest {
+
+// The store could not make the incident durable (or could not tell): the
+// caller answers 503 and nothing is promised.
+class StoreUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct NewIncident {
+  std::string partner;
+  const IncidentRequest* request = nullptr;
+  std::string body_hash;          // sha256 of the canonical JSON of the body
+  common::Instant accepted_at;    // domain time (may be simulated)
+  common::Instant transport_now;  // real time, for the outbox's resend timer
+};
+
+struct StoreOutcome {
+  enum class Kind { created, replayed, conflict };
+  Kind kind = Kind::created;
+  std::string incident_id;
+  std::string case_id;
+};
+
+struct IncidentView {
+  std::string incident_id;
+  std::string partner;
+  std::string case_id;
+  std::string status;
+};
+
+class IncidentStore {
+ public:
+  virtual ~IncidentStore() = default;
+  // Atomic: idempotency check on (partner, reference), join or open the
+  // household's case, store the incident and enqueue it for dispatch.
+  // Returns only once the incident is durable. Throws StoreUnavailable.
+  virtual StoreOutcome store(const NewIncident& incident) = 0;
+  // Empty when there is no such incident. Throws StoreUnavailable.
+  virtual std::optional<IncidentView> find(const std::string& incident_id) = 0;
+  // Health: can the store be reached now?
+  virtual bool healthy() = 0;
+};
+
+}  // namespace piket::ingest

@@ -1,0 +1,43 @@
+#pragma once
+// The partner API as a plain function of a request (no sockets): routing,
+// authentication, rate limits, content checks, validation, idempotent storage.
+// Order of checks: 413 (HTTP layer) → 401 → 429 → 415 → 400 → 422 → 403 →
+// 200/409 (idempotency) → 201, or 503 when nothing could be made durable.
+
+#include <functional>
+#include <memory>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/http_types.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/ingest/incident_store.hpp"
+#include "piket/ingest/rate_limiter.hpp"
+#include "piket/ingest/token_registry.hpp"
+
+namespace piket::ingest {
+
+struct IngestDeps {
+  const common::Config& config;
+  const common::Clock& domain_clock;     // stamps accepted_at
+  const common::Clock& transport_clock;  // rate limits, outbox timers
+  IncidentStore& store;
+  common::Metrics& metrics;
+  // Present only in deployments on a simulated clock (POST /v1/admin/clock).
+  std::function<std::optional<common::Instant>(std::optional<common::Millis> advance,
+                                               std::optional<common::Instant> set)>
+      set_clock;
+};
+
+class IngestApi {
+ public:
+  explicit IngestApi(IngestDeps deps);
+  ~IngestApi();
+  common::HttpResponse handle(const common::HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::ingest

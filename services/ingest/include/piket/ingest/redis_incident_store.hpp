@@ -1,0 +1,35 @@
+#pragma once
+// IncidentStore on Redis: one Lua script does the whole acceptance atomically.
+// Redis runs with appendfsync always, so a script's writes are on disk before
+// its reply — and before our 201. Keys: see docs/data-model.md.
+
+#include <functional>
+#include <memory>
+
+#include "piket/common/config.hpp"
+#include "piket/ingest/incident_store.hpp"
+
+namespace piket::ingest {
+
+class RedisIncidentStore final : public IncidentStore {
+ public:
+  // `on_created` is called after a new incident is durable (used to wake the
+  // dispatch outbox sender at once).
+  RedisIncidentStore(
+      common::RedisConfig redis, common::Millis outbox_resend_after,
+      std::function<void(const std::string& incident_id, const std::string& payload)> on_created);
+  ~RedisIncidentStore() override;
+
+  StoreOutcome store(const NewIncident& incident) override;
+  std::optional<IncidentView> find(const std::string& incident_id) override;
+  bool healthy() override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The dispatch message for an incident: {"incident_id":…,"case_id":…}.
+std::string dispatch_payload(const std::string& incident_id, const std::string& case_id);
+
+}  // namespace piket::ingest

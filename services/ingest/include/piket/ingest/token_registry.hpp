@@ -1,0 +1,33 @@
+#pragma once
+// Bearer tokens → who is calling. Only SHA-256 hashes of tokens are configured
+// and kept; a presented token is hashed and looked up.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "piket/common/config.hpp"
+
+namespace piket::ingest {
+
+struct Principal {
+  enum class Kind { partner, admin };
+  Kind kind = Kind::partner;
+  std::string id;
+  std::set<std::string, std::less<>> regions;  // partners: where they may post
+};
+
+class TokenRegistry {
+ public:
+  explicit TokenRegistry(const common::Config& config);
+  // `authorization` is the raw header value ("Bearer <token>"). Empty optional:
+  // missing, malformed or unknown token.
+  std::optional<Principal> authenticate(std::string_view authorization) const;
+
+ private:
+  std::unordered_map<std::string, Principal> by_hash_;
+};
+
+}  // namespace piket::ingest

@@ -1,0 +1,38 @@
+// piket-ingest: the partner API. Wiring only; the logic is in piket_ingest.
+#include <spdlog/spdlog.h>
+
+#include "piket/common/http_server.hpp"
+#include "piket/common/messaging.hpp"
+#include "piket/common/service_main.hpp"
+#include "piket/common/shared_clock.hpp"
+#include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/redis_incident_store.hpp"
+
+int main(int argc, char** argv) {
+  using namespace piket;
+  return common::service_main("ingest", argc, argv, [](common::ServiceContext& ctx) {
+    const auto& cfg = ctx.config;
+    common::OutboxSender to_dispatch(
+        {"dispatch", cfg.dispatch.zmq_bind, cfg.redis, cfg.outbox.resend_after},
+        ctx.transport_clock, &ctx.metrics);
+    ingest::RedisIncidentStore store(
+        cfg.redis, cfg.outbox.resend_after,
+        [&](const std::string& id, const std::string& payload) { to_dispatch.wake(id, payload); });
+    ingest::IngestDeps deps{cfg, *ctx.domain_clock, ctx.transport_clock, store, ctx.metrics, {}};
+    if (cfg.clock == common::ClockMode::simulated) {
+      deps.set_clock = [&cfg](std::optional<common::Millis> advance,
+                              std::optional<common::Instant> set) {
+        return common::move_shared_clock(cfg.redis, advance, set);
+      };
+    }
+    ingest::IngestApi api(std::move(deps));
+    common::HttpServer server({cfg.ingest.http, cfg.ingest.threads},
+                              [&api](const common::HttpRequest& r) { return api.handle(r); });
+    to_dispatch.start();
+    server.start();
+    spdlog::info("partner API listening on {}:{}", cfg.ingest.http.host, server.port());
+    common::wait_for_shutdown_signal();
+    server.stop();
+    to_dispatch.stop();
+  });
+}
