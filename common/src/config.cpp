@@ -318,7 +318,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   }
   if (const auto* t = r.table(root, "", "notify")) {
     r.only_known(*t, "notify.", {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms",
-                                 "max_attempts", "in_doubt_grace_ms"});
+                                 "max_attempts", "in_doubt_grace_ms", "gateway_timeout_ms"});
     set_if(r.host_port(*t, "notify.", "http"), c.notify.http);
     set_if(r.matching(*t, "notify.", "zmq", false, kZmqEndpoint, "a ZeroMQ endpoint"),
            c.notify.zmq_bind);
@@ -327,6 +327,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     read_millis(r, *t, "notify.", "retry_max_ms", 10, 3600000, c.notify.retry_max);
     set_if(r.integer(*t, "notify.", "max_attempts", 1, 100), c.notify.max_attempts);
     read_millis(r, *t, "notify.", "in_doubt_grace_ms", 0, 600000, c.notify.in_doubt_grace);
+    read_millis(r, *t, "notify.", "gateway_timeout_ms", 100, 60000, c.notify.gateway_timeout);
   }
   if (const auto* t = r.table(root, "", "inbound")) {
     r.only_known(*t, "inbound.", {"http"});
@@ -366,6 +367,17 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   if (c.regions.empty()) r.error_at_table(root, "regions", "at least one [[regions]] is required");
 
   std::set<std::string> ids;
+  // Each token belongs to exactly one principal: TokenRegistry would otherwise
+  // let one partner's token act as another (or as an admin).
+  std::map<std::string, std::string> token_owner;
+  auto unique_token = [&](const toml::table& t, const std::string& p, const std::string& hash,
+                          const std::string& owner) {
+    if (hash.empty()) return;
+    auto [it, fresh] = token_owner.emplace(hash, owner);
+    if (!fresh)
+      r.error(t.get("token_sha256")->source(), p + "token_sha256",
+              "the same token is already configured for " + it->second);
+  };
   auto region_list = [&](const toml::table& t, const std::string& p) {
     auto list = r.string_list(t, p, "regions", true, kIdPattern, "a region id");
     for (const auto& reg : list)
@@ -379,6 +391,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     set_if(r.matching(*t, "partners.", "token_sha256", true, kHexSha256,
                       "64 lower-case hex digits (sha256 of the token)"),
            p.token_sha256);
+    unique_token(*t, "partners.", p.token_sha256, "partner " + p.id);
     p.regions = region_list(*t, "partners.");
     set_if(r.number(*t, "partners.", "rate_per_second", 0.1, 100000), p.rate_per_second);
     set_if(r.number(*t, "partners.", "burst", 1, 100000), p.burst);
@@ -393,6 +406,9 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     set_if(r.matching(*t, "admins.", "token_sha256", true, kHexSha256,
                       "64 lower-case hex digits (sha256 of the token)"),
            a.token_sha256);
+    unique_token(*t, "admins.", a.token_sha256, "admin " + a.id);
+    if (!a.id.empty() && !ids.insert("admin:" + a.id).second)
+      r.error(t->source(), "admins.id", "duplicate admin " + a.id);
     c.admins.push_back(std::move(a));
   }
   for (const auto* t : r.tables(root, "people", 1000)) {

@@ -98,6 +98,7 @@ struct NotifyConfig {
   // A page whose send was interrupted by a crash waits this long for a
   // delivery report before it is sent again.
   Millis in_doubt_grace{5000};
+  Millis gateway_timeout{3000};
 };
 
 struct InboundConfig {

@@ -1,0 +1,31 @@
+#pragma once
+// The text of every page piket sends. Built only from typed, pattern-checked
+// values — a case code, an incident kind, a region id, a time, an
+// acknowledgement code — so no name, phone number, household key, address or
+// free text can reach a message: there is no parameter to put one in.
+// The result always fits one 160-character GSM-7 SMS segment.
+
+#include <optional>
+#include <string>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/records.hpp"
+
+namespace piket::common {
+
+struct PageContent {
+  std::string case_code;     // ^C[0-9A-Z]{8}$
+  IncidentKind kind = IncidentKind::home_ban;
+  std::string region;        // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
+  Instant reported_at;       // shown in Europe/Amsterdam local time
+  std::string ack_code;      // ^[0-9]{5}$
+};
+
+// Empty when any field breaks its pattern (the page is then not sent, and the
+// caller records a failure): a malformed value is never rendered.
+std::optional<std::string> render_page_sms(const PageContent& content);
+
+// True if every character is in the GSM 03.38 basic character set.
+bool is_gsm7_basic(std::string_view text);
+
+}  // namespace piket::common

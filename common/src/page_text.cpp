@@ -1,0 +1,50 @@
+#include "piket/common/page_text.hpp"
+
+#include <date/date.h>
+
+#include <regex>
+
+namespace piket::common {
+namespace {
+const std::regex kCaseCode{"^C[0-9A-Z]{8}$"};
+const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+const std::regex kAckCode{"^[0-9]{5}$"};
+
+// Europe/Amsterdam without a tz database: CET (+1) with CEST (+2) from the
+// last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC (EU
+// rule since 1996). The full rota uses date/tz; a page only needs the hour.
+Instant to_amsterdam_local(Instant t) {
+  using namespace date;
+  const auto days = floor<date::days>(t);
+  const year y = year_month_day{days}.year();
+  auto last_sunday = [&](month m) {
+    return sys_days{y / m / Sunday[last]} + std::chrono::hours{1};
+  };
+  const bool summer = t >= last_sunday(March) && t < last_sunday(October);
+  return t + std::chrono::hours{summer ? 2 : 1};
+}
+}  // namespace
+
+bool is_gsm7_basic(std::string_view text) {
+  static const std::string_view allowed =
+      "@$\n\r _!\"#%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+      "abcdefghijklmnopqrstuvwxyz";
+  for (char c : text)
+    if (allowed.find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+std::optional<std::string> render_page_sms(const PageContent& c) {
+  if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
+      !std::regex_match(c.ack_code, kAckCode))
+    return std::nullopt;
+  const auto local = to_amsterdam_local(c.reported_at);
+  const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));
+  std::string text = "piket " + std::string(message_label(c.kind)) + " case " + c.case_code +
+                     " region " + c.region + " reported " + when +
+                     ". Reply " + c.ack_code + " to acknowledge.";
+  if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
+  return text;
+}
+
+}  // namespace piket::common

@@ -1,0 +1,53 @@
+#pragma once
+// Picking the casemanager for an incident. The interface the full rota fills;
+// the walking skeleton's SimpleRota is the first implementation.
+//
+// Rules, in order (PRODUCT.md, "Pick the casemanager"):
+//  (a) own_casemanager  — the family's own casemanager, when on duty;
+//  (b) on_call          — the region's on-call casemanagers, lowest open
+//                         caseload first, under their cap, ties by id;
+//  (c) team_lead        — when nobody can take it.
+// When (a) does not hold but the case has an own casemanager, `inform` names
+// them so they hear of the incident.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piket/common/clock.hpp"
+
+namespace piket::rota {
+
+enum class SelectionRule { own_casemanager, on_call, backup, team_lead };
+std::string_view to_string(SelectionRule r);
+
+struct SelectionRequest {
+  std::string region;
+  std::optional<std::string> own_casemanager;
+  common::Instant at;
+};
+
+struct Selection {
+  std::string person_id;
+  SelectionRule rule = SelectionRule::on_call;
+  std::optional<std::string> inform;
+};
+
+// Open cases per person, read by the caller from the store.
+class CaseloadView {
+ public:
+  virtual ~CaseloadView() = default;
+  virtual int open_cases(const std::string& person_id) const = 0;
+};
+
+class CasemanagerSelector {
+ public:
+  virtual ~CasemanagerSelector() = default;
+  // The people whose caseload select() may look at (so the caller can load it).
+  virtual std::vector<std::string> candidates(const SelectionRequest& request) const = 0;
+  // Empty only when the region has nobody at all (not even a team lead).
+  virtual std::optional<Selection> select(const SelectionRequest& request,
+                                          const CaseloadView& caseload) const = 0;
+};
+
+}  // namespace piket::rota

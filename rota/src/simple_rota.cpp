@@ -1,0 +1,60 @@
+#include "piket/rota/simple_rota.hpp"
+
+namespace piket::rota {
+
+std::string_view to_string(SelectionRule r) {
+  switch (r) {
+    case SelectionRule::own_casemanager: return "own_casemanager";
+    case SelectionRule::on_call: return "on_call";
+    case SelectionRule::backup: return "backup";
+    case SelectionRule::team_lead: return "team_lead";
+  }
+  return "unknown";
+}
+
+SimpleRota::SimpleRota(const common::Config& config) {
+  for (const auto& r : config.rotas)
+    regions_[r.region] = Region{r.primary, r.anchor, r.shift, r.team_lead};
+  for (const auto& p : config.people) caps_[p.id] = p.caseload_cap;
+}
+
+std::optional<std::string> SimpleRota::on_call(const std::string& region,
+                                               common::Instant at) const {
+  const auto it = regions_.find(region);
+  if (it == regions_.end() || it->second.primary.empty()) return std::nullopt;
+  const auto& r = it->second;
+  const auto shift_ms = std::chrono::duration_cast<common::Millis>(r.shift).count();
+  const auto since = (at - r.anchor).count();
+  // Floor division, so instants before the anchor rotate backwards correctly.
+  auto index = since / shift_ms;
+  if (since % shift_ms != 0 && since < 0) --index;
+  const auto n = static_cast<long long>(r.primary.size());
+  return r.primary[static_cast<std::size_t>(((index % n) + n) % n)];
+}
+
+std::vector<std::string> SimpleRota::candidates(const SelectionRequest& request) const {
+  std::vector<std::string> out;
+  if (auto p = on_call(request.region, request.at)) out.push_back(*p);
+  if (request.own_casemanager) out.push_back(*request.own_casemanager);
+  return out;
+}
+
+std::optional<Selection> SimpleRota::select(const SelectionRequest& request,
+                                            const CaseloadView& caseload) const {
+  const auto it = regions_.find(request.region);
+  if (it == regions_.end()) return std::nullopt;
+  const auto on_duty = on_call(request.region, request.at);
+  if (request.own_casemanager && on_duty == request.own_casemanager)
+    return Selection{*request.own_casemanager, SelectionRule::own_casemanager, std::nullopt};
+  std::optional<std::string> inform = request.own_casemanager;
+  if (on_duty) {
+    const auto cap = caps_.find(*on_duty);
+    // An incident for a case the on-call already holds never counts against the cap.
+    if (cap == caps_.end() || caseload.open_cases(*on_duty) < cap->second)
+      return Selection{*on_duty, SelectionRule::on_call, inform};
+  }
+  if (it->second.team_lead.empty()) return std::nullopt;
+  return Selection{it->second.team_lead, SelectionRule::team_lead, inform};
+}
+
+}  // namespace piket::rota

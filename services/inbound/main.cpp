@@ -1,0 +1,19 @@
+// piket-inbound: Kannel's delivery reports and incoming SMS. Wiring only.
+#include <spdlog/spdlog.h>
+
+#include "piket/common/http_server.hpp"
+#include "piket/common/service_main.hpp"
+#include "piket/inbound/inbound_api.hpp"
+
+int main(int argc, char** argv) {
+  using namespace piket;
+  return common::service_main("inbound", argc, argv, [](common::ServiceContext& ctx) {
+    inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics);
+    common::HttpServer server({ctx.config.inbound.http, 1},
+                              [&api](const common::HttpRequest& r) { return api.handle(r); });
+    server.start();
+    spdlog::info("inbound listening on {}:{}", ctx.config.inbound.http.host, server.port());
+    common::wait_for_shutdown_signal();
+    server.stop();
+  });
+}

@@ -1,0 +1,41 @@
+// piket-notify: sends pages through Kannel. Wiring only.
+#include <spdlog/spdlog.h>
+
+#include "piket/common/http_server.hpp"
+#include "piket/common/messaging.hpp"
+#include "piket/common/ops_endpoints.hpp"
+#include "piket/common/service_main.hpp"
+#include "piket/notify/notifier.hpp"
+
+int main(int argc, char** argv) {
+  using namespace piket;
+  return common::service_main("notify", argc, argv, [](common::ServiceContext& ctx) {
+    const auto& cfg = ctx.config;
+    notify::Notifier notifier(
+        cfg, *ctx.domain_clock, ctx.transport_clock,
+        [&cfg] {
+          return std::make_unique<notify::KannelGateway>(cfg.kannel, cfg.notify.gateway_timeout);
+        },
+        ctx.metrics);
+    common::InboxReceiver inbox(
+        cfg.notify.zmq_bind,
+        [&](std::string_view channel, std::string_view id, std::string_view payload) {
+          return notifier.handle_message(channel, id, payload);
+        },
+        &ctx.metrics);
+    auto healthy = common::redis_health_check(cfg.redis);
+    common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
+      if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
+      return common::error_response(404, "not_found", "no such resource");
+    });
+    notifier.start();
+    inbox.start();
+    ops.start();
+    spdlog::info("notify receiving on {}, {} workers, gateway {}", cfg.notify.zmq_bind,
+                 cfg.notify.workers, cfg.kannel.sendsms_url);
+    common::wait_for_shutdown_signal();
+    ops.stop();
+    inbox.stop();
+    notifier.stop();
+  });
+}
