@@ -1,7 +1,6 @@
 #include "piket/notify/sms_gateway.hpp"
 
 #include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include "piket/common/http_client.hpp"
 
@@ -13,19 +12,37 @@ SendResult::Kind classify_gateway_status(int status) {
   return SendResult::Kind::permanent_failure;
 }
 
+// Percent-encodes everything but RFC 3986's unreserved characters. Boost.URL's
+// query encoding leaves '+' as is, which Kannel decodes as a space: an E.164
+// number would lose its '+'.
+std::string query_escape(std::string_view v) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(v.size() * 3);
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  return out;
+}
+
 std::string kannel_sendsms_target(const common::KannelConfig& k, const OutgoingSms& sms) {
-  auto base = boost::urls::parse_uri(k.sendsms_url);
-  boost::urls::url u = base ? boost::urls::url(*base) : boost::urls::url("/cgi-bin/sendsms");
-  auto params = u.params();
-  params.append({"username", k.username});
-  params.append({"password", k.password});
-  params.append({"from", k.sender});
-  params.append({"to", sms.to});
-  params.append({"text", sms.text});
-  params.append({"dlr-mask", std::to_string(k.dlr_mask)});
+  std::string path = "/cgi-bin/sendsms";
+  if (auto base = boost::urls::parse_uri(k.sendsms_url); base && !base->encoded_path().empty())
+    path = std::string(base->encoded_path());
   // Kannel fills %d (report type) and %T (timestamp) when it calls back.
-  params.append({"dlr-url", k.callback_base + "/kannel/dlr?page=" + sms.page_id + "&type=%d&ts=%T"});
-  return std::string(u.encoded_target());
+  const std::string dlr_url =
+      k.callback_base + "/kannel/dlr?page=" + sms.page_id + "&type=%d&ts=%T";
+  return path + "?username=" + query_escape(k.username) + "&password=" + query_escape(k.password) +
+         "&from=" + query_escape(k.sender) + "&to=" + query_escape(sms.to) +
+         "&text=" + query_escape(sms.text) + "&dlr-mask=" + std::to_string(k.dlr_mask) +
+         "&dlr-url=" + query_escape(dlr_url);
 }
 
 struct KannelGateway::Impl {

@@ -31,6 +31,9 @@ class SmsGateway {
   virtual SendResult send(const OutgoingSms& sms) = 0;
 };
 
+// Percent-encoding for a query value (only A-Z a-z 0-9 - . _ ~ stay as they are).
+std::string query_escape(std::string_view value);
+
 // Builds the sendsms request target (path and query) — exposed for tests.
 std::string kannel_sendsms_target(const common::KannelConfig& kannel, const OutgoingSms& sms);
 
