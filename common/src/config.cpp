@@ -311,7 +311,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     set_if(r.integer(*t, "ingest.", "threads", 1, 64), c.ingest.threads);
   }
   if (const auto* t = r.table(root, "", "dispatch")) {
-    r.only_known(*t, "dispatch.", {"http", "zmq"});
+    r.only_known(*t, "dispatch.", {"http", "zmq", "workers"});
+    set_if(r.integer(*t, "dispatch.", "workers", 1, 64), c.dispatch.workers);
     set_if(r.host_port(*t, "dispatch.", "http"), c.dispatch.http);
     set_if(r.matching(*t, "dispatch.", "zmq", false, kZmqEndpoint, "a ZeroMQ endpoint"),
            c.dispatch.zmq_bind);

@@ -19,6 +19,7 @@ struct HttpClient::Impl {
   asio::io_context ioc;
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
+  std::vector<std::pair<std::string, std::string>> headers;
 
   HttpResult request(http::verb verb, const std::string& target, const std::string& type,
                      const std::string& body) {
@@ -58,6 +59,7 @@ struct HttpClient::Impl {
     req.set(http::field::host, server.host);
     req.set(http::field::user_agent, "piket");
     req.keep_alive(true);
+    for (const auto& [name, value] : headers) req.set(name, value);
     if (verb == http::verb::post) {
       req.set(http::field::content_type, type);
       req.body() = body;
@@ -93,6 +95,10 @@ HttpClient::HttpClient(HostPort server, std::chrono::milliseconds timeout)
   impl_->timeout = timeout;
 }
 HttpClient::~HttpClient() = default;
+
+void HttpClient::set_header(std::string name, std::string value) {
+  impl_->headers.emplace_back(std::move(name), std::move(value));
+}
 
 HttpResult HttpClient::get(const std::string& target) {
   return impl_->request(http::verb::get, target, "", "");

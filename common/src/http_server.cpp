@@ -92,7 +92,8 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec,
                                                                    std::size_t) {
-                        if (ec || !keep_alive) return self->close();
+                        if (ec) return self->close();
+                        if (!keep_alive) return self->linger_close();
                         self->read();
                       });
   }
@@ -103,9 +104,35 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  // After an answer that ends the connection (413, 400, Connection: close) the
+  // client may still be sending a body we will not read. Closing a socket with
+  // unread data makes the kernel send a reset, which can destroy our answer
+  // before the client reads it. So: send FIN, then read and discard what still
+  // arrives, bounded in bytes and time, and close on the client's EOF.
+  void linger_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    drain_.resize(16 * 1024);
+    stream_.expires_after(std::chrono::seconds(5));  // a deadline for the whole drain
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              constexpr std::size_t max_drain = 16 * 1024 * 1024;
+                              if (ec || self->drained_ > max_drain) return self->close();
+                              self->drain();
+                            });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::vector<char> drain_;
+  std::size_t drained_ = 0;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
 };

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <set>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -231,30 +234,56 @@ void OutboxSender::wake(std::string_view id, std::string_view payload) {
 // ---------------------------------------------------------------- receiver
 
 struct InboxReceiver::Impl {
+  struct Job {
+    std::string identity, channel, id, payload;
+  };
   std::string endpoint;
   InboxHandler handler;
+  int workers = 1;
   zmq::socket_t router{context(), zmq::socket_type::router};
+  zmq::socket_t done_pull{context(), zmq::socket_type::pull};
+  zmq::socket_t done_push{context(), zmq::socket_type::push};
+  std::mutex done_mutex;
+  std::string done_endpoint;
   std::atomic<bool> running{false};
   std::thread thread;
+  std::vector<std::thread> pool;
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_cv;
+  std::deque<Job> jobs;
+  std::set<std::string> pending;  // ids queued or in progress
   prometheus::Counter* received = nullptr;
   prometheus::Counter* malformed = nullptr;
   prometheus::Counter* failed = nullptr;
 
   void run() {
     while (running) {
-      zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 1, std::chrono::milliseconds{50});
-      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
+                                 {done_pull.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 2, std::chrono::milliseconds{50});
       std::vector<zmq::message_t> msg;
-      while (running &&
-             zmq::recv_multipart(router, std::back_inserter(msg), zmq::recv_flags::dontwait)) {
-        handle(msg);
-        msg.clear();
+      if (items[1].revents & ZMQ_POLLIN) {
+        while (zmq::recv_multipart(done_pull, std::back_inserter(msg), zmq::recv_flags::dontwait)) {
+          if (msg.size() == 2) {
+            std::array<zmq::const_buffer, 3> reply{zmq::buffer(msg[0].data(), msg[0].size()),
+                                                   zmq::buffer(msg[1].data(), msg[1].size()),
+                                                   zmq::str_buffer("ok")};
+            (void)zmq::send_multipart(router, reply, zmq::send_flags::dontwait);
+          }
+          msg.clear();
+        }
+      }
+      if (items[0].revents & ZMQ_POLLIN) {
+        while (running &&
+               zmq::recv_multipart(router, std::back_inserter(msg), zmq::recv_flags::dontwait)) {
+          enqueue(msg);
+          msg.clear();
+        }
       }
     }
   }
 
-  void handle(std::vector<zmq::message_t>& msg) {
+  void enqueue(std::vector<zmq::message_t>& msg) {
     if (msg.size() != 4 || !valid_channel(msg[1].to_string_view()) ||
         !valid_message_id(msg[2].to_string_view()) || msg[3].size() > kMaxPayload) {
       if (malformed) malformed->Increment();
@@ -262,27 +291,52 @@ struct InboxReceiver::Impl {
       return;
     }
     if (received) received->Increment();
-    bool done = false;
-    try {
-      done = handler(msg[1].to_string_view(), msg[2].to_string_view(), msg[3].to_string_view());
-    } catch (const std::exception& e) {
-      spdlog::warn("inbox: message {} not handled yet: {}", msg[2].to_string_view(), e.what());
+    std::lock_guard lock(jobs_mutex);
+    if (!pending.insert(msg[2].to_string()).second) return;  // already queued or in progress
+    jobs.push_back(Job{msg[0].to_string(), msg[1].to_string(), msg[2].to_string(),
+                       msg[3].to_string()});
+    jobs_cv.notify_one();
+  }
+
+  void work() {
+    while (running) {
+      Job job;
+      {
+        std::unique_lock lock(jobs_mutex);
+        jobs_cv.wait_for(lock, std::chrono::milliseconds{100},
+                         [this] { return !jobs.empty() || !running; });
+        if (jobs.empty()) continue;
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      bool done = false;
+      try {
+        done = handler(job.channel, job.id, job.payload);
+      } catch (const std::exception& e) {
+        spdlog::warn("inbox: message {} not handled yet: {}", job.id, e.what());
+      }
+      {
+        std::lock_guard lock(jobs_mutex);
+        pending.erase(job.id);
+      }
+      if (!done) {
+        if (failed) failed->Increment();
+        continue;
+      }
+      std::lock_guard lock(done_mutex);
+      std::array<zmq::const_buffer, 2> ack{zmq::buffer(job.identity), zmq::buffer(job.id)};
+      (void)zmq::send_multipart(done_push, ack, zmq::send_flags::dontwait);
     }
-    if (!done) {
-      if (failed) failed->Increment();
-      return;
-    }
-    std::array<zmq::const_buffer, 3> reply{zmq::buffer(msg[0].data(), msg[0].size()),
-                                           zmq::buffer(msg[2].data(), msg[2].size()),
-                                           zmq::str_buffer("ok")};
-    (void)zmq::send_multipart(router, reply, zmq::send_flags::dontwait);
   }
 };
 
-InboxReceiver::InboxReceiver(std::string bind_endpoint, InboxHandler handler, Metrics* metrics)
+InboxReceiver::InboxReceiver(std::string bind_endpoint, InboxHandler handler, Metrics* metrics,
+                             int workers)
     : impl_(std::make_unique<Impl>()) {
   impl_->endpoint = std::move(bind_endpoint);
   impl_->handler = std::move(handler);
+  impl_->workers = std::max(1, workers);
+  impl_->done_endpoint = "inproc://inbox-done-" + std::to_string(inproc_counter++);
   if (metrics) {
     impl_->received = &metrics->counter("piket_inbox_received_total", "Messages received");
     impl_->malformed =
@@ -302,12 +356,20 @@ void InboxReceiver::start() {
   } catch (const zmq::error_t& e) {
     throw std::runtime_error("zmq: cannot bind " + impl_->endpoint + ": " + e.what());
   }
+  impl_->done_pull.bind(impl_->done_endpoint);
+  impl_->done_push.set(zmq::sockopt::linger, 0);
+  impl_->done_push.connect(impl_->done_endpoint);
   impl_->running = true;
+  for (int i = 0; i < impl_->workers; ++i) impl_->pool.emplace_back([this] { impl_->work(); });
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 
 void InboxReceiver::stop() {
   impl_->running = false;
+  impl_->jobs_cv.notify_all();
+  for (auto& t : impl_->pool)
+    if (t.joinable()) t.join();
+  impl_->pool.clear();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

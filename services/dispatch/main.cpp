@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
           return dispatcher.handle_message(channel, id, payload);
         },
-        &ctx.metrics);
+        &ctx.metrics, cfg.dispatch.workers);
     auto healthy = common::redis_health_check(cfg.redis);
     common::HttpServer ops({cfg.dispatch.http, 1}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
           return notifier.handle_message(channel, id, payload);
         },
-        &ctx.metrics);
+        &ctx.metrics, 2);
     auto healthy = common::redis_health_check(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;

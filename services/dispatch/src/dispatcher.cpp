@@ -7,6 +7,7 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_pool.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -71,7 +72,7 @@ struct Dispatcher::Impl {
   const common::Clock& transport_clock;
   const rota::CasemanagerSelector& selector;
   std::function<void(const std::string&, const std::string&)> on_page;
-  common::RedisConnection redis;
+  common::RedisPool redis;
   prometheus::Counter& dispatched;
   prometheus::Counter& duplicates;
   prometheus::Counter& nobody;
@@ -83,7 +84,7 @@ Dispatcher::Dispatcher(const common::Config& config, const common::Clock& domain
                        const rota::CasemanagerSelector& selector, common::Metrics& metrics,
                        std::function<void(const std::string&, const std::string&)> on_page)
     : impl_(new Impl{config, domain_clock, transport_clock, selector, std::move(on_page),
-                     common::RedisConnection(config.redis),
+                     common::RedisPool{config.redis},
                      metrics.counter("piket_dispatch_incidents_total", "Incidents by outcome",
                                      {{"outcome", "dispatched"}}),
                      metrics.counter("piket_dispatch_incidents_total", "Incidents by outcome",
@@ -94,11 +95,18 @@ Dispatcher::Dispatcher(const common::Config& config, const common::Clock& domain
 
 Dispatcher::~Dispatcher() = default;
 
-DispatchResult Dispatcher::dispatch(const std::string& incident_id) {
+DispatchResult Dispatcher::dispatch(const std::string& incident_id,
+                                    const std::string& case_hint) {
   auto& i = *impl_;
   const auto started = i.transport_clock.now();
-  auto inc = i.redis.command(
-      {"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region", "reported_at"});
+  auto redis = i.redis.lease();
+  // One round trip for the incident and (by the message's hint) its case;
+  // the hint is only trusted when the incident confirms it.
+  std::vector<std::vector<std::string>> reads{
+      {"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region", "reported_at"}};
+  if (!case_hint.empty()) reads.push_back({"HGET", "case:" + case_hint, "casemanager"});
+  auto replies = redis->pipeline(reads);
+  const auto& inc = replies.at(0);
   if (inc.elements.size() != 5 || inc.elements[0].is_nil())
     return {DispatchResult::Kind::unknown_incident, {}, {}, {}};
   if (inc.elements[0].str != "accepted") {
@@ -109,11 +117,13 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id) {
   const auto kind = common::parse_incident_kind(inc.elements[2].str);
   const std::string region = inc.elements[3].str;
   const auto reported_at = common::from_epoch_ms(std::stoll(inc.elements[4].str));
-  const auto own = i.redis.command({"HGET", "case:" + case_id, "casemanager"}).opt_string();
+  const auto own = case_id == case_hint
+                       ? replies.at(1).opt_string()
+                       : redis->command({"HGET", "case:" + case_id, "casemanager"}).opt_string();
 
   rota::SelectionRequest request{region, std::nullopt, i.domain_clock.now()};
   if (own && !own->empty()) request.own_casemanager = *own;
-  RedisCaseload caseload(i.redis);
+  RedisCaseload caseload(*redis);
   const auto selection = i.selector.select(request, caseload);
   if (!selection || !kind) {
     i.nobody.Increment();
@@ -138,7 +148,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id) {
     if (!text) throw std::runtime_error("page text could not be rendered for case " + case_id);
     const auto due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
                                     i.config.outbox.resend_after.count());
-    auto r = i.redis.eval(script(), {},
+    auto r = redis->eval(script(), {},
                           {incident_id, case_id, person->id,
                            std::string(rota::to_string(selection->rule)), page_id, ack_code,
                            person->phone, *text, now_ms, due, assign ? "1" : "0"});
@@ -161,14 +171,22 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id) {
 }
 
 bool Dispatcher::handle_message(std::string_view channel, std::string_view id,
-                                std::string_view /*payload*/) {
-  // The message id is the incident id; the payload repeats it with the case
-  // id, but Redis is the record, so only the id is trusted.
+                                std::string_view payload) {
+  // The message id is the incident id; the payload's case id is a hint that
+  // saves a round trip. Redis is the record.
   if (channel != "dispatch" || id.size() != 17 || id[0] != 'I') {
     spdlog::warn("dispatch: message with unexpected channel or id dropped");
     return true;
   }
-  const auto r = dispatch(std::string(id));
+  std::string hint;
+  constexpr std::string_view key = "\"case_id\":\"";
+  if (const auto at = payload.find(key); at != std::string_view::npos) {
+    const auto value = payload.substr(at + key.size(), 9);
+    if (value.size() == 9 && value[0] == 'C' &&
+        std::all_of(value.begin(), value.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+      hint = std::string(value);
+  }
+  const auto r = dispatch(std::string(id), hint);
   if (r.kind == DispatchResult::Kind::unknown_incident)
     spdlog::warn("dispatch: unknown incident {} acknowledged without action", id);
   return r.kind != DispatchResult::Kind::nobody_to_page;

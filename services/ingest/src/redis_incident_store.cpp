@@ -7,6 +7,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_pool.hpp"
 
 namespace piket::ingest {
 namespace {
@@ -70,37 +71,18 @@ std::string dispatch_payload(const std::string& incident_id, const std::string& 
 }
 
 struct RedisIncidentStore::Impl {
-  common::RedisConfig redis;
+  Impl(common::RedisConfig r, common::Millis resend,
+       std::function<void(const std::string&, const std::string&)> created)
+      : resend_after(resend), on_created(std::move(created)), pool(std::move(r)) {}
   common::Millis resend_after;
   std::function<void(const std::string&, const std::string&)> on_created;
-  // One connection per server thread, handed out from a small pool.
-  std::mutex mutex;
-  std::vector<std::unique_ptr<common::RedisConnection>> idle;
-
-  struct Lease {
-    Impl& owner;
-    std::unique_ptr<common::RedisConnection> conn;
-    ~Lease() {
-      std::lock_guard lock(owner.mutex);
-      owner.idle.push_back(std::move(conn));
-    }
-  };
-  Lease lease() {
-    std::lock_guard lock(mutex);
-    if (idle.empty()) return Lease{*this, std::make_unique<common::RedisConnection>(redis)};
-    auto c = std::move(idle.back());
-    idle.pop_back();
-    return Lease{*this, std::move(c)};
-  }
+  common::RedisPool pool;
 };
 
 RedisIncidentStore::RedisIncidentStore(
     common::RedisConfig redis, common::Millis outbox_resend_after,
     std::function<void(const std::string&, const std::string&)> on_created)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->redis = std::move(redis);
-  impl_->resend_after = outbox_resend_after;
-  impl_->on_created = std::move(on_created);
+    : impl_(std::make_unique<Impl>(std::move(redis), outbox_resend_after, std::move(on_created))) {
 }
 
 RedisIncidentStore::~RedisIncidentStore() = default;
@@ -114,7 +96,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
     ban_end = std::to_string(common::to_epoch_ms(r.home_ban->ends_at));
   }
   const std::string body = boost::json::serialize(r.stored);
-  auto lease = impl_->lease();
+  auto lease = impl_->pool.lease();
   for (int attempt = 0; attempt < 5; ++attempt) {
     // The outbox's resend timer runs on real time, not domain time.
     const auto due =
@@ -135,15 +117,15 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
                                   due};
     common::RedisReply reply;
     try {
-      reply = lease.conn->eval(script(), {}, args);
+      reply = lease->eval(script(), {}, args);
     } catch (const common::RedisIoError& e) {
       // The script may or may not have run. Find out once the connection is
       // back: if the incident is there, it is durable and we can say so.
       try {
-        lease.conn->disconnect();
-        auto id = lease.conn->command({"GET", "idem:" + in.partner + ":" + r.reference});
+        lease->disconnect();
+        auto id = lease->command({"GET", "idem:" + in.partner + ":" + r.reference});
         if (auto existing = id.opt_string()) {
-          auto h = lease.conn->command({"HMGET", "incident:" + *existing, "body_hash", "case_id"});
+          auto h = lease->command({"HMGET", "incident:" + *existing, "body_hash", "case_id"});
           if (h.elements.size() == 2 && h.elements[0].opt_string() == in.body_hash)
             return {StoreOutcome::Kind::replayed, *existing, h.elements[1].str};
         }
@@ -175,10 +157,10 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
 }
 
 std::optional<IncidentView> RedisIncidentStore::find(const std::string& incident_id) {
-  auto lease = impl_->lease();
+  auto lease = impl_->pool.lease();
   try {
     auto h =
-        lease.conn->command({"HMGET", "incident:" + incident_id, "partner", "case_id", "status"});
+        lease->command({"HMGET", "incident:" + incident_id, "partner", "case_id", "status"});
     if (h.elements.size() != 3 || h.elements[0].is_nil()) return std::nullopt;
     return IncidentView{incident_id, h.elements[0].str, h.elements[1].str, h.elements[2].str};
   } catch (const common::RedisError& e) {
@@ -187,9 +169,9 @@ std::optional<IncidentView> RedisIncidentStore::find(const std::string& incident
 }
 
 bool RedisIncidentStore::healthy() {
-  auto lease = impl_->lease();
+  auto lease = impl_->pool.lease();
   try {
-    return lease.conn->command({"PING"}).str == "PONG";
+    return lease->command({"PING"}).str == "PONG";
   } catch (const common::RedisError&) {
     return false;
   }

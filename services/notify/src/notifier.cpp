@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "piket/common/redis_pool.hpp"
 #include "piket/notify/retry_policy.hpp"
 
 namespace piket::notify {
@@ -86,7 +87,7 @@ struct Notifier::Impl {
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
   GatewayFactory gateways;
-  common::RedisConnection inbox_redis;
+  common::RedisPool inbox_redis;
   std::vector<std::thread> threads;
   std::atomic<bool> running{false};
   std::mutex wake_mutex;
@@ -131,7 +132,7 @@ Notifier::Notifier(const common::Config& config, const common::Clock& domain_clo
                      domain_clock,
                      transport_clock,
                      std::move(gateways),
-                     common::RedisConnection(config.redis),
+                     common::RedisPool{config.redis},
                      {},
                      {},
                      {},
@@ -158,7 +159,7 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
     spdlog::warn("notify: message with unexpected channel or id dropped");
     return true;
   }
-  auto st = impl_->inbox_redis.eval(kEnqueue, {}, {std::string(id), ms(impl_->transport_clock.now())});
+  auto st = impl_->inbox_redis.lease()->eval(kEnqueue, {}, {std::string(id), ms(impl_->transport_clock.now())});
   if (st.str == "missing") spdlog::warn("notify: unknown page {} acknowledged without action", id);
   impl_->wake.notify_one();
   return true;

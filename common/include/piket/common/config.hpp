@@ -86,6 +86,7 @@ struct IngestConfig {
 struct DispatchConfig {
   HostPort http{"127.0.0.1", 8081};
   std::string zmq_bind = "tcp://127.0.0.1:7101";
+  int workers = 4;  // incidents handled concurrently
 };
 
 struct NotifyConfig {

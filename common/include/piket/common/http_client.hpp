@@ -5,6 +5,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "piket/common/config.hpp"
 
@@ -24,6 +26,9 @@ class HttpClient {
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
+
+  // A header sent with every request (e.g. Authorization).
+  void set_header(std::string name, std::string value);
 
   HttpResult get(const std::string& target);
   HttpResult post(const std::string& target, const std::string& content_type,

@@ -75,9 +75,14 @@ class OutboxSender {
 using InboxHandler =
     std::function<bool(std::string_view channel, std::string_view id, std::string_view payload)>;
 
+// Receives on a ROUTER socket and runs `handler` on `workers` threads (the
+// handler must then be thread-safe; messages are handled concurrently and
+// out of order). A message id already waiting or in progress is not queued
+// twice.
 class InboxReceiver {
  public:
-  InboxReceiver(std::string bind_endpoint, InboxHandler handler, Metrics* metrics = nullptr);
+  InboxReceiver(std::string bind_endpoint, InboxHandler handler, Metrics* metrics = nullptr,
+                int workers = 1);
   ~InboxReceiver();
   InboxReceiver(const InboxReceiver&) = delete;
   InboxReceiver& operator=(const InboxReceiver&) = delete;

@@ -34,7 +34,8 @@ class Dispatcher {
 
   // Throws common::RedisError when Redis is unavailable (the message is then
   // left unacknowledged and comes again).
-  DispatchResult dispatch(const std::string& incident_id);
+  // Thread-safe. `case_hint`: the case id the message claims (may be empty).
+  DispatchResult dispatch(const std::string& incident_id, const std::string& case_hint = {});
 
   // Inbox handler for channel "dispatch" (payload {"incident_id":…,"case_id":…}).
   bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);

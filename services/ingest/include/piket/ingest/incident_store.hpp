@@ -1,6 +1,6 @@
 #pragma once
 // Where accepted incidents become durable. The Redis implementation is the
-// real one; tests of the HTTP logic use a fake (tests/ingest/fake_store.hpp).
+// real one; tests of the HTTP logic use a fake (tests/ingest/fake_incident_store.hpp).
 
 #include <optional>
 #include <stdexcept>

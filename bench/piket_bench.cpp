@@ -1,0 +1,330 @@
+// piket-bench: posts incidents over keep-alive connections at a chosen rate
+// against a whole local stack and measures
+//   - POST → 201 latency,
+//   - 201 → the sendsms request arriving at the gateway (end to end),
+//   - sustained throughput with nothing lost, and each process's RSS.
+// By default the gateway is a minimal in-process HTTP receiver that answers
+// like Kannel (202 "0: Accepted for delivery"), so Kannel's own speed does not
+// hide ours; --gateway kannel measures through real Kannel to fakesmsc.
+//
+//   piket-bench --rate 200 --duration 20
+//   piket-bench --find-max            (doubles the rate until something is lost
+//                                      or p99 end-to-end exceeds 1 s)
+//
+// The stopwatch here is std::chrono::steady_clock: this is a measuring
+// instrument outside the system under test, not domain logic.
+
+#include <boost/program_options.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "piket/common/config.hpp"
+#include "piket/common/http_client.hpp"
+#include "piket/common/http_server.hpp"
+#include "piket/launch/fakesmsc_log.hpp"
+#include "piket/stack/local_stack.hpp"
+#include "piket/stack/stack_config.hpp"
+
+namespace {
+
+using namespace piket;
+using Steady = std::chrono::steady_clock;
+
+struct Sample {
+  Steady::time_point sent, answered;
+  int status = 0;
+  std::string case_id;
+};
+
+double ms_between(Steady::time_point a, Steady::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  std::size_t n = 0;
+};
+
+Percentiles percentiles(std::vector<double> v) {
+  Percentiles p;
+  p.n = v.size();
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto at = [&v](double q) {
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+  };
+  p.p50 = at(0.50);
+  p.p90 = at(0.90);
+  p.p99 = at(0.99);
+  p.max = v.back();
+  return p;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Answers like Kannel's sendsms and notes when each case's page arrived.
+class FakeGateway {
+ public:
+  explicit FakeGateway(std::uint16_t port)
+      : server_({{"127.0.0.1", port}, 1}, [this](const common::HttpRequest& r) {
+          const auto now = Steady::now();
+          if (auto q = boost::urls::parse_query(r.query)) {
+            for (auto p : *q) {
+              if (p.key != "text") continue;
+              const std::string text = p.value.decode();
+              const auto at = text.find("case C");
+              if (at != std::string::npos) {
+                std::lock_guard lock(mutex_);
+                arrivals_.emplace(text.substr(at + 5, 9), now);
+                ++requests_;
+              }
+            }
+          }
+          return common::HttpResponse{202, "text/plain", "0: Accepted for delivery", {}};
+        }) {
+    server_.start();
+  }
+  std::map<std::string, Steady::time_point> arrivals() {
+    std::lock_guard lock(mutex_);
+    return arrivals_;
+  }
+  std::size_t requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, Steady::time_point> arrivals_;
+  std::size_t requests_ = 0;
+  common::HttpServer server_;
+};
+
+// Watches fakesmsc's log and notes when each case's SMS appeared there.
+class FakesmscWatcher {
+ public:
+  explicit FakesmscWatcher(std::filesystem::path log) : log_(std::move(log)) {
+    thread_ = std::thread([this] {
+      while (running_) {
+        poll();
+        std::this_thread::sleep_for(std::chrono::milliseconds{2});
+      }
+    });
+  }
+  ~FakesmscWatcher() {
+    running_ = false;
+    thread_.join();
+  }
+  std::map<std::string, Steady::time_point> arrivals() {
+    std::lock_guard lock(mutex_);
+    return arrivals_;
+  }
+  std::size_t requests() {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+
+ private:
+  void poll() {
+    std::ifstream in(log_);
+    std::string contents((std::istreambuf_iterator<char>(in)), {});
+    const auto now = Steady::now();
+    auto sms = launch::parse_fakesmsc_log(contents);
+    std::lock_guard lock(mutex_);
+    count_ = sms.size();
+    for (const auto& m : sms) {
+      const auto at = m.text.find("case C");
+      if (at != std::string::npos) arrivals_.emplace(m.text.substr(at + 5, 9), now);
+    }
+  }
+  std::filesystem::path log_;
+  std::atomic<bool> running_{true};
+  std::mutex mutex_;
+  std::map<std::string, Steady::time_point> arrivals_;
+  std::size_t count_ = 0;
+  std::thread thread_;
+};
+
+struct RunResult {
+  double rate = 0;
+  std::size_t posted = 0, accepted = 0, delivered = 0, lost = 0, gateway_requests = 0;
+  Percentiles post, end_to_end;
+  double achieved_rate = 0;
+};
+
+RunResult run_load(const stack::StackSpec& spec, int connections, double rate, double seconds,
+                   const std::function<std::map<std::string, Steady::time_point>()>& arrivals,
+                   const std::function<std::size_t()>& gateway_requests, int run_id) {
+  const std::size_t total = static_cast<std::size_t>(rate * seconds);
+  std::vector<Sample> samples(total);
+  std::atomic<std::size_t> next{0};
+  const auto t0 = Steady::now() + std::chrono::milliseconds{100};
+  auto worker = [&] {
+    common::HttpClient client({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
+    client.set_header("Authorization", "Bearer " + spec.police_token);
+    for (;;) {
+      const auto k = next.fetch_add(1);
+      if (k >= total) return;
+      const auto due = t0 + std::chrono::microseconds(
+                                static_cast<long long>(1e6 * static_cast<double>(k) / rate));
+      std::this_thread::sleep_until(due);
+      const std::string ref = "BENCH-" + std::to_string(run_id) + "-" + std::to_string(k);
+      const std::string body =
+          R"({"reference":")" + ref +
+          R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T14:03:00+01:00","household":"hh-)" +
+          ref + R"(","persons":[{"role":"victim","name":"Synthetic Person","phone":"+31600000000"}],"summary":"synthetic"})";
+      auto& s = samples[k];
+      s.sent = Steady::now();
+      // Posts go through a tiny HTTP/1.1 client with keep-alive.
+      auto r = client.post("/v1/incidents", "application/json", body);
+      s.answered = Steady::now();
+      s.status = r.status;
+      const auto at = r.body.find("\"case_id\":\"");
+      if (at != std::string::npos) s.case_id = r.body.substr(at + 11, 9);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < connections; ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  const auto last_post = Steady::now();
+  RunResult res;
+  res.rate = rate;
+  res.posted = total;
+  // Wait (up to 15 s) for every accepted incident's page to reach the gateway.
+  std::size_t accepted = 0;
+  for (const auto& s : samples) accepted += (s.status == 201);
+  const auto give_up = Steady::now() + std::chrono::seconds{15};
+  std::map<std::string, Steady::time_point> arr;
+  for (;;) {
+    arr = arrivals();
+    std::size_t found = 0;
+    for (const auto& s : samples)
+      if (s.status == 201 && arr.count(s.case_id)) ++found;
+    if (found == accepted || Steady::now() > give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  std::vector<double> post, e2e;
+  Steady::time_point first = samples.empty() ? t0 : samples.front().sent;
+  for (const auto& s : samples) {
+    if (s.status != 201) continue;
+    ++res.accepted;
+    post.push_back(ms_between(s.sent, s.answered));
+    if (auto it = arr.find(s.case_id); it != arr.end()) {
+      ++res.delivered;
+      e2e.push_back(ms_between(s.answered, it->second));
+    }
+  }
+  res.lost = res.accepted - res.delivered;
+  res.post = percentiles(post);
+  res.end_to_end = percentiles(e2e);
+  res.achieved_rate = static_cast<double>(res.accepted) /
+                      std::max(1e-9, std::chrono::duration<double>(last_post - first).count());
+  res.gateway_requests = gateway_requests();
+  return res;
+}
+
+void print(const RunResult& r) {
+  std::cout << std::fixed << std::setprecision(2) << "rate " << r.rate << "/s: posted "
+            << r.posted << ", 201 " << r.accepted << ", paged " << r.delivered << ", lost "
+            << r.lost << ", achieved " << r.achieved_rate << "/s\n"
+            << "  POST->201 ms    p50 " << r.post.p50 << "  p90 " << r.post.p90 << "  p99 "
+            << r.post.p99 << "  max " << r.post.max << "\n"
+            << "  201->gateway ms p50 " << r.end_to_end.p50 << "  p90 " << r.end_to_end.p90
+            << "  p99 " << r.end_to_end.p99 << "  max " << r.end_to_end.max << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace po = boost::program_options;
+  po::options_description desc("piket-bench options");
+  double rate = 200, seconds = 20;
+  int connections = 8;
+  std::string gateway = "fake", bin_dir, work_dir = "/tmp/piket-bench";
+  bool find_max = false;
+  desc.add_options()("help,h", "show this help")(
+      "rate", po::value(&rate)->default_value(200), "incidents per second")(
+      "duration", po::value(&seconds)->default_value(20), "seconds of load per run")(
+      "connections", po::value(&connections)->default_value(8), "keep-alive connections")(
+      "gateway", po::value(&gateway)->default_value("fake"),
+      "fake (in-process receiver answering like Kannel) or kannel (real Kannel + fakesmsc)")(
+      "find-max", po::bool_switch(&find_max), "double the rate until something is lost or p99 > 1 s")(
+      "bin-dir", po::value(&bin_dir), "directory with ingest/piket-ingest etc. (default: next to this program)")(
+      "work-dir", po::value(&work_dir)->default_value(work_dir), "scratch directory");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "piket-bench: " << e.what() << "\n" << desc;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (rate <= 0 || rate > 100000 || seconds <= 0 || seconds > 3600 || connections < 1 ||
+      connections > 256 || (gateway != "fake" && gateway != "kannel")) {
+    std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-256, gateway fake|kannel\n";
+    return 2;
+  }
+  if (bin_dir.empty())
+    bin_dir = (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "services").string();
+  try {
+    std::filesystem::remove_all(work_dir);
+    std::filesystem::create_directories(work_dir);
+    stack::StackSpec spec;
+    spec.ports = stack::StackPorts::pick_free();
+    spec.log_dir = work_dir + "/logs";
+    spec.partner_rate = 100000;
+    spec.partner_burst = 100000;
+    const auto config_file = std::filesystem::path(work_dir) / "piket.toml";
+    std::ofstream(config_file) << stack::render_stack_config(spec);
+    std::unique_ptr<FakeGateway> fake;
+    if (gateway == "fake") fake = std::make_unique<FakeGateway>(spec.ports.sendsms);
+    stack::StackOptions opts{work_dir, bin_dir, gateway == "kannel"};
+    stack::LocalStack stack(config_file, opts);
+    stack.start();
+    std::unique_ptr<FakesmscWatcher> watcher;
+    if (!fake) watcher = std::make_unique<FakesmscWatcher>(stack.fakesmsc_log());
+    auto arrivals = [&] { return fake ? fake->arrivals() : watcher->arrivals(); };
+    auto requests = [&] { return fake ? fake->requests() : watcher->requests(); };
+    std::cout << "piket-bench: gateway " << (fake ? "in-process fake Kannel (202)" : "Kannel + fakesmsc")
+              << ", " << connections << " keep-alive connections, " << seconds << " s per run\n";
+    int run_id = 0;
+    double best = 0;
+    for (double r = rate;; r *= 2) {
+      const auto result = run_load(spec, connections, r, seconds, arrivals, requests, ++run_id);
+      print(result);
+      const bool ok = result.lost == 0 && result.accepted == result.posted &&
+                      result.end_to_end.p99 < 1000;
+      if (ok) best = r;
+      if (!find_max || !ok || r > 50000) break;
+    }
+    std::cout << "RSS KiB:";
+    for (auto c : {stack::Component::ingest, stack::Component::dispatch, stack::Component::notify,
+                   stack::Component::inbound, stack::Component::redis})
+      std::cout << " " << stack::to_string(c) << " " << rss_kib(stack.pid(c));
+    std::cout << "\n";
+    if (find_max) std::cout << "highest rate sustained with nothing lost: " << best << "/s\n";
+    stack.stop();
+  } catch (const std::exception& e) {
+    std::cerr << "piket-bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,68 @@
+#pragma once
+// A whole piket deployment on one machine: its own redis-server, Kannel
+// (bearerbox, smsbox, fakesmsc) and the four services, started from a
+// configuration file. Used by `piket-stack` (deploy/run), the end-to-end and
+// kill tests and the benchmark. Each component can be killed with SIGKILL and
+// started again, to test crash safety.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "piket/common/config.hpp"
+
+namespace piket::stack {
+
+enum class Component { redis, kannel, ingest, dispatch, notify, inbound };
+std::string_view to_string(Component c);
+inline constexpr Component kServices[] = {Component::ingest, Component::dispatch,
+                                          Component::notify, Component::inbound};
+
+struct StackOptions {
+  std::filesystem::path data_dir;  // redis/, kannel/ and logs/ go here
+  std::filesystem::path bin_dir;   // holds ingest/piket-ingest, dispatch/piket-dispatch, …
+  // false: no Kannel is started; the caller runs something that answers like
+  // Kannel's sendsms at the configured sendsms_url (the benchmark does).
+  bool with_kannel = true;
+  std::uint16_t kannel_admin_port = 0;  // 0: a free port
+  std::uint16_t smsbox_port = 0;
+  std::uint16_t smsc_port = 0;
+  std::chrono::milliseconds start_timeout{20000};
+};
+
+class LocalStack {
+ public:
+  LocalStack(std::filesystem::path config_file, StackOptions options);
+  ~LocalStack();
+  LocalStack(const LocalStack&) = delete;
+  LocalStack& operator=(const LocalStack&) = delete;
+
+  // Starts every component in order and waits until each is healthy.
+  // Throws std::runtime_error naming the component that did not come up.
+  void start();
+  // Stops services first, then Kannel, then Redis.
+  void stop();
+
+  void kill9(Component c);
+  // (Re)starts one component and waits until it is healthy.
+  void start(Component c);
+  bool running(Component c);
+  pid_t pid(Component c);
+
+  const common::Config& config() const;
+  std::filesystem::path log_dir() const;
+  // Where fakesmsc writes the SMS it receives ("Got message N: …").
+  std::filesystem::path fakesmsc_log() const;
+  // Sends an SMS from a phone to piket, as if the casemanager replied.
+  void inject_sms(const std::string& from, const std::string& to, const std::string& text);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::stack

@@ -1,0 +1,43 @@
+#pragma once
+// A complete piket configuration for a throw-away deployment on free ports —
+// what the end-to-end tests, the kill test and the benchmark run against.
+
+#include <cstdint>
+#include <string>
+
+namespace piket::stack {
+
+struct StackPorts {
+  std::uint16_t redis = 0, ingest = 0, dispatch_http = 0, dispatch_zmq = 0, notify_http = 0,
+                notify_zmq = 0, inbound = 0, sendsms = 0, kannel_admin = 0, smsbox = 0,
+                smsc = 0;
+  // Every port a distinct free one.
+  static StackPorts pick_free();
+};
+
+struct StackSpec {
+  StackPorts ports;
+  std::string log_dir;
+  // Regions "groningen" (6 casemanagers icm-1…icm-6, phones +4477009000 01…06,
+  // team lead tl-g +447700900010) and "drenthe" (icm-d1 +447700900021, tl-d
+  // +447700900030). Partner "police" posts for groningen, "veilig-thuis" for
+  // drenthe. Tokens are given in plain; the file holds their SHA-256.
+  std::string police_token = "police-test-token-000000000001";
+  std::string veilig_thuis_token = "vt-test-token-0000000000000001";
+  std::string admin_token = "admin-test-token-00000000000001";
+  std::string kannel_password = "kannel-test-password";
+  bool simulated_clock = false;
+  std::string simulated_start = "2026-11-22T08:00:00+01:00";
+  int resend_after_ms = 1000;
+  int notify_workers = 2;
+  int in_doubt_grace_ms = 3000;
+  int gateway_timeout_ms = 2000;
+  int retry_initial_ms = 200;
+  double partner_rate = 2000;
+  double partner_burst = 4000;
+  bool json_logs = false;
+};
+
+std::string render_stack_config(const StackSpec& spec);
+
+}  // namespace piket::stack

@@ -1,0 +1,186 @@
+#include "piket/stack/local_stack.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "piket/launch/http_get.hpp"
+#include "piket/launch/kannel.hpp"
+#include "piket/launch/process.hpp"
+#include "piket/launch/redis_server.hpp"
+
+namespace piket::stack {
+namespace fs = std::filesystem;
+
+std::string_view to_string(Component c) {
+  switch (c) {
+    case Component::redis: return "redis";
+    case Component::kannel: return "kannel";
+    case Component::ingest: return "ingest";
+    case Component::dispatch: return "dispatch";
+    case Component::notify: return "notify";
+    case Component::inbound: return "inbound";
+  }
+  return "unknown";
+}
+
+struct LocalStack::Impl {
+  fs::path config_file;
+  StackOptions options;
+  common::Config config;
+  std::optional<launch::RedisServer> redis;
+  std::optional<launch::KannelStack> kannel;
+  std::map<Component, launch::Process> services;
+
+  std::uint16_t http_port(Component c) const {
+    switch (c) {
+      case Component::ingest: return config.ingest.http.port;
+      case Component::dispatch: return config.dispatch.http.port;
+      case Component::notify: return config.notify.http.port;
+      case Component::inbound: return config.inbound.http.port;
+      default: return 0;
+    }
+  }
+
+  void start_service(Component c) {
+    const auto name = std::string(to_string(c));
+    const auto binary = options.bin_dir / name / ("piket-" + name);
+    if (!fs::exists(binary)) throw std::runtime_error("stack: " + binary.string() + " is not built");
+    auto& p = services[c];
+    if (p.valid() && p.running()) p.terminate_and_wait(std::chrono::seconds{5});
+    p = launch::Process::start({binary.string(), "--config", config_file.string()},
+                               options.data_dir / "logs" / (name + ".out"));
+    const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!p.running())
+        throw std::runtime_error("stack: piket-" + name + " exited at start; see " +
+                                 p.log_file().string());
+      try {
+        auto r = launch::http_get(http_port(c), "/healthz", std::chrono::milliseconds{500});
+        if (r.status == 200) return;
+      } catch (const std::exception&) {
+        // not listening yet
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    throw std::runtime_error("stack: piket-" + name + " did not become healthy; see " +
+                             p.log_file().string());
+  }
+};
+
+LocalStack::LocalStack(fs::path config_file, StackOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config_file = fs::absolute(config_file);
+  impl_->options = std::move(options);
+  impl_->options.data_dir = fs::absolute(impl_->options.data_dir);
+  impl_->config = common::load_config(impl_->config_file);
+  fs::create_directories(impl_->options.data_dir / "logs");
+  if (!impl_->config.log.dir.empty()) fs::create_directories(impl_->config.log.dir);
+  impl_->redis.emplace(
+      launch::RedisServerConfig{impl_->config.redis.address.port, impl_->options.data_dir / "redis"});
+  if (impl_->options.with_kannel) {
+    const auto& cfg = impl_->config;
+    auto sendsms = boost::urls::parse_uri(cfg.kannel.sendsms_url);
+    if (!sendsms || !sendsms->has_port())
+      throw std::runtime_error("stack: kannel.sendsms_url needs an explicit port");
+    launch::KannelConfig k;
+    k.admin_port = impl_->options.kannel_admin_port;
+    k.smsbox_port = impl_->options.smsbox_port;
+    k.sendsms_port = sendsms->port_number();
+    k.smsc_port = impl_->options.smsc_port;
+    k.username = cfg.kannel.username;
+    k.password = cfg.kannel.password;
+    k.get_url = "http://" + cfg.inbound.http.host + ":" + std::to_string(cfg.inbound.http.port) +
+                "/kannel/sms?from=%p&to=%P&text=%a";
+    k.data_dir = impl_->options.data_dir / "kannel";
+    k.log_level = 1;
+    impl_->kannel.emplace(std::move(k));
+  }
+}
+
+LocalStack::~LocalStack() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void LocalStack::start() {
+  start(Component::redis);
+  if (impl_->kannel) start(Component::kannel);
+  // inbound first: Kannel's callbacks land there.
+  for (auto c : {Component::inbound, Component::notify, Component::dispatch, Component::ingest})
+    start(c);
+}
+
+void LocalStack::stop() {
+  for (auto c : {Component::ingest, Component::dispatch, Component::notify, Component::inbound}) {
+    auto it = impl_->services.find(c);
+    if (it != impl_->services.end() && it->second.valid())
+      it->second.terminate_and_wait(std::chrono::seconds{10});
+  }
+  if (impl_->kannel) impl_->kannel->stop();
+  if (impl_->redis) impl_->redis->stop();
+}
+
+void LocalStack::kill9(Component c) {
+  switch (c) {
+    case Component::redis: impl_->redis->kill9(); return;
+    case Component::kannel:
+      if (impl_->kannel) {
+        impl_->kannel->bearerbox().kill9();
+        impl_->kannel->smsbox().kill9();
+      }
+      return;
+    default: impl_->services[c].kill9();
+  }
+}
+
+void LocalStack::start(Component c) {
+  switch (c) {
+    case Component::redis:
+      if (impl_->redis->running())
+        return;
+      impl_->redis->start();
+      return;
+    case Component::kannel:
+      if (impl_->kannel) impl_->kannel->start();
+      return;
+    default: impl_->start_service(c);
+  }
+}
+
+bool LocalStack::running(Component c) {
+  switch (c) {
+    case Component::redis: return impl_->redis->running();
+    case Component::kannel: return impl_->kannel && impl_->kannel->running();
+    default: {
+      auto it = impl_->services.find(c);
+      return it != impl_->services.end() && it->second.valid() && it->second.running();
+    }
+  }
+}
+
+pid_t LocalStack::pid(Component c) {
+  switch (c) {
+    case Component::redis: return impl_->redis->pid();
+    case Component::kannel: return impl_->kannel ? impl_->kannel->bearerbox().pid() : -1;
+    default: return impl_->services[c].pid();
+  }
+}
+
+const common::Config& LocalStack::config() const { return impl_->config; }
+fs::path LocalStack::log_dir() const { return impl_->options.data_dir / "logs"; }
+fs::path LocalStack::fakesmsc_log() const {
+  return impl_->kannel ? impl_->kannel->fakesmsc_log_path() : fs::path{};
+}
+
+void LocalStack::inject_sms(const std::string& from, const std::string& to,
+                            const std::string& text) {
+  if (!impl_->kannel) throw std::runtime_error("stack: no Kannel in this stack");
+  impl_->kannel->inject_sms(from, to, text);
+}
+
+}  // namespace piket::stack

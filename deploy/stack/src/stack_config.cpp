@@ -1,0 +1,81 @@
+#include "piket/stack/stack_config.hpp"
+
+#include <set>
+#include <sstream>
+
+#include "piket/common/crypto.hpp"
+#include "piket/launch/ports.hpp"
+
+namespace piket::stack {
+
+StackPorts StackPorts::pick_free() {
+  std::set<std::uint16_t> used;
+  auto next = [&used] {
+    for (;;) {
+      const auto p = launch::free_tcp_port();
+      if (used.insert(p).second) return p;
+    }
+  };
+  StackPorts p;
+  for (auto* port : {&p.redis, &p.ingest, &p.dispatch_http, &p.dispatch_zmq, &p.notify_http,
+                     &p.notify_zmq, &p.inbound, &p.sendsms, &p.kannel_admin, &p.smsbox, &p.smsc})
+    *port = next();
+  return p;
+}
+
+std::string render_stack_config(const StackSpec& s) {
+  const auto& p = s.ports;
+  std::ostringstream o;
+  auto person = [&o](const char* id, const char* name, const char* role, const char* phone,
+                     const char* region, int cap) {
+    o << "[[people]]\nid = \"" << id << "\"\nname = \"" << name << "\"\nrole = \"" << role
+      << "\"\nphone = \"" << phone << "\"\nregions = [\"" << region << "\"]\ncaseload_cap = " << cap
+      << "\n\n";
+  };
+  o << "[deployment]\nname = \"test-stack\"\n\n"
+    << "[clock]\nmode = \"" << (s.simulated_clock ? "simulated" : "system") << "\"\nstart = \""
+    << s.simulated_start << "\"\n\n"
+    << "[redis]\naddress = \"127.0.0.1:" << p.redis << "\"\ntimeout_ms = 2000\n\n"
+    << "[log]\nformat = \"" << (s.json_logs ? "json" : "text") << "\"\nlevel = \"info\"\ndir = \""
+    << s.log_dir << "\"\n\n"
+    << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = 2\n\n"
+    << "[dispatch]\nhttp = \"127.0.0.1:" << p.dispatch_http << "\"\nzmq = \"tcp://127.0.0.1:"
+    << p.dispatch_zmq << "\"\n\n"
+    << "[notify]\nhttp = \"127.0.0.1:" << p.notify_http << "\"\nzmq = \"tcp://127.0.0.1:"
+    << p.notify_zmq << "\"\nworkers = " << s.notify_workers
+    << "\nretry_initial_ms = " << s.retry_initial_ms << "\nretry_max_ms = 5000\nmax_attempts = 20"
+    << "\nin_doubt_grace_ms = " << s.in_doubt_grace_ms
+    << "\ngateway_timeout_ms = " << s.gateway_timeout_ms << "\n\n"
+    << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\n\n"
+    << "[kannel]\nsendsms_url = \"http://127.0.0.1:" << p.sendsms
+    << "/cgi-bin/sendsms\"\nusername = \"piket\"\npassword = \"" << s.kannel_password
+    << "\"\nsender = \"4411\"\ncallback_base = \"http://127.0.0.1:" << p.inbound
+    << "\"\ndlr_mask = 31\n\n"
+    << "[outbox]\nresend_after_ms = " << s.resend_after_ms << "\n\n"
+    << "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n\n"
+    << "[[regions]]\nid = \"drenthe\"\nname = \"Drenthe\"\n\n"
+    << "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" << common::sha256_hex(s.police_token)
+    << "\"\nregions = [\"groningen\"]\nrate_per_second = " << s.partner_rate
+    << "\nburst = " << s.partner_burst << "\n\n"
+    << "[[partners]]\nid = \"veilig-thuis\"\ntoken_sha256 = \""
+    << common::sha256_hex(s.veilig_thuis_token) << "\"\nregions = [\"drenthe\"]\n\n"
+    << "[[admins]]\nid = \"admin\"\ntoken_sha256 = \"" << common::sha256_hex(s.admin_token)
+    << "\"\n\n";
+  person("icm-1", "ICM one", "casemanager", "+447700900001", "groningen", 500);
+  person("icm-2", "ICM two", "casemanager", "+447700900002", "groningen", 500);
+  person("icm-3", "ICM three", "casemanager", "+447700900003", "groningen", 500);
+  person("icm-4", "ICM four", "casemanager", "+447700900004", "groningen", 500);
+  person("icm-5", "ICM five", "casemanager", "+447700900005", "groningen", 500);
+  person("icm-6", "ICM six", "casemanager", "+447700900006", "groningen", 500);
+  person("tl-g", "Team lead G", "team_lead", "+447700900010", "groningen", 500);
+  person("icm-d1", "ICM D one", "casemanager", "+447700900021", "drenthe", 500);
+  person("tl-d", "Team lead D", "team_lead", "+447700900030", "drenthe", 500);
+  o << "[[rotas]]\nregion = \"groningen\"\nprimary = [\"icm-1\", \"icm-2\", \"icm-3\", \"icm-4\", "
+       "\"icm-5\", \"icm-6\"]\nanchor = \"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\n"
+       "team_lead = \"tl-g\"\n\n"
+    << "[[rotas]]\nregion = \"drenthe\"\nprimary = [\"icm-d1\"]\nanchor = "
+       "\"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\nteam_lead = \"tl-d\"\n";
+  return o.str();
+}
+
+}  // namespace piket::stack
