@@ -1,0 +1,70 @@
+#pragma once
+// A private redis-server for piket (tests, demos, the launcher): own port on 127.0.0.1, own data
+// directory, AOF with fsync on every write so that anything acknowledged survives kill -9.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "piket/launch/process.hpp"
+
+namespace piket::launch {
+
+inline constexpr const char* kRedisServerBinary = "/usr/bin/redis-server";
+
+struct RedisServerConfig {
+  std::uint16_t port = 0;            // 0: RedisServer picks a free port
+  std::filesystem::path data_dir;  // absolute; holds redis.conf, redis.log and appendonlydir/
+};
+
+// The redis.conf text: port, bind 127.0.0.1, dir, appendonly yes, appendfsync always, save "",
+// protected-mode no, daemonize no, logfile "" (log to stdout, which RedisServer captures).
+// Throws std::invalid_argument for port 0, a relative data_dir, or a data_dir containing '"'
+// or a newline.
+std::string render_redis_conf(const RedisServerConfig& config);
+
+// Sends PING on a fresh connection; true only for a "+PONG" reply (a Redis still loading its
+// AOF answers -LOADING, which is false).
+bool redis_ping(std::uint16_t port, std::chrono::milliseconds timeout);
+
+class RedisServer {
+ public:
+  static constexpr std::chrono::milliseconds kStartTimeout{10'000};
+  static constexpr std::chrono::milliseconds kStopTimeout{10'000};
+
+  // Creates data_dir if needed; picks a free port if config.port is 0 (port() tells which).
+  explicit RedisServer(RedisServerConfig config,
+                       std::filesystem::path binary = kRedisServerBinary);
+  ~RedisServer();  // stop()
+  RedisServer(RedisServer&&) noexcept = default;
+  RedisServer& operator=(RedisServer&&) noexcept = default;
+
+  // Writes conf_path(), starts redis-server (output appended to log_path()) and waits until it
+  // answers PING with +PONG. Throws std::runtime_error (with the end of the log) if it exits or
+  // does not answer in time. No-op if already running.
+  void start(std::chrono::milliseconds timeout = kStartTimeout);
+  // SIGTERM (Redis fsyncs the AOF and exits), SIGKILL after `timeout`. No-op if not running.
+  void stop(std::chrono::milliseconds timeout = kStopTimeout);
+  // SIGKILL and reap: a crash. Whatever was acknowledged is in the AOF.
+  void kill9();
+  // stop() if running, then start() on the same port and data dir: the AOF is replayed.
+  void restart(std::chrono::milliseconds timeout = kStartTimeout);
+
+  bool running() { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
+  std::uint16_t port() const { return config_.port; }
+  const RedisServerConfig& config() const { return config_; }
+  std::filesystem::path conf_path() const { return config_.data_dir / "redis.conf"; }
+  std::filesystem::path log_path() const { return config_.data_dir / "redis.log"; }
+  Process& process() { return process_; }
+
+ private:
+  RedisServerConfig config_;
+  std::filesystem::path binary_;
+  Process process_;
+};
+
+}  // namespace piket::launch

@@ -1,0 +1,19 @@
+#pragma once
+// Small file helpers shared by the launch sources (not installed, not public API).
+
+#include <filesystem>
+#include <string>
+
+namespace piket::launch::detail {
+
+// Writes `contents` to a temporary file next to `path` and renames it over `path`.
+// Throws std::system_error on failure.
+void write_file(const std::filesystem::path& path, const std::string& contents);
+
+// The whole file; empty if it does not exist or cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+// At most the last `max_bytes` bytes of the file (for error messages).
+std::string tail_of_file(const std::filesystem::path& path, std::size_t max_bytes);
+
+}  // namespace piket::launch::detail

@@ -1,0 +1,116 @@
+// End to end over the whole stack with real Redis, ZeroMQ, Kannel and
+// fakesmsc: a partner's post becomes an SMS on the on-call casemanager's
+// phone, with no person data in it; the reply code acknowledges it.
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "stack_fixture.hpp"
+
+namespace piket::e2e {
+namespace {
+
+std::string home_ban(const std::string& reference, const std::string& household) {
+  return R"({"reference":")" + reference +
+         R"(","kind":"home_ban","region":"groningen","reported_at":"2026-11-22T14:03:00+01:00",)"
+         R"("household":")" + household +
+         R"(","home_ban":{"starts_at":"2026-11-22T13:40:00+01:00","ends_at":"2026-12-02T13:40:00+01:00"},)"
+         R"("persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321","address":"Vlietstraat 99"},)"
+         R"({"role":"perpetrator","name":"Brumhild Tessaroq","phone":"+31611223344"}],)"
+         R"("summary":"Synthetic summary mentions Kelderweg eleven"})";
+}
+
+std::string field(const std::string& json, const char* name) {
+  return std::string(boost::json::parse(json).as_object().at(name).as_string());
+}
+
+const std::vector<std::string> kPersonData{
+    "Zyxwa", "Qorvath", "31687654321", "Vlietstraat", "Brumhild", "Tessaroq",
+    "31611223344", "Kelderweg", "Synthetic summary", "hh-e2e-7f3a9c"};
+
+TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
+  Stack s;
+  auto client = s.partner_client(s.spec().police_token);
+  const auto r = client->post("/v1/incidents", "application/json",
+                              home_ban("PNN-E2E-000001", "hh-e2e-7f3a9c"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto incident = field(r.body, "incident_id");
+  const auto case_id = field(r.body, "case_id");
+
+  auto sms = s.wait_delivered([](const auto& d) { return !d.empty(); }, std::chrono::seconds{10});
+  ASSERT_EQ(sms.size(), 1u);
+
+  // Addressed to the casemanager dispatch chose, as recorded in Redis.
+  auto redis = s.redis();
+  const auto assignee = redis.command({"HGET", "incident:" + incident, "assignee"}).str;
+  const auto* person = s.config().person(assignee);
+  ASSERT_NE(person, nullptr) << assignee;
+  EXPECT_EQ(sms[0].to, person->phone);
+  EXPECT_NE(sms[0].text.find("HOME BAN"), std::string::npos) << sms[0].text;
+  EXPECT_NE(sms[0].text.find(case_id), std::string::npos) << sms[0].text;
+  EXPECT_NE(sms[0].text.find("groningen"), std::string::npos) << sms[0].text;
+  EXPECT_LE(sms[0].text.size(), 160u);
+  for (const auto& secret : kPersonData)
+    EXPECT_EQ(sms[0].text.find(secret), std::string::npos) << "SMS leaks " << secret;
+
+  // The partner sees the incident dispatched, and Kannel's delivery report
+  // reaches the page record.
+  auto status = client->get("/v1/incidents/" + incident);
+  EXPECT_EQ(status.status, 200);
+  EXPECT_EQ(field(status.body, "status"), "dispatched");
+  const auto page = redis.command({"HGET", "incident:" + incident, "page_id"}).str;
+  for (int i = 0; i < 100; ++i) {
+    if (!redis.command({"HGET", "page:" + page, "dlr_type"}).is_nil()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  EXPECT_FALSE(redis.command({"HGET", "page:" + page, "dlr_type"}).is_nil());
+  EXPECT_EQ(redis.command({"HGET", "page:" + page, "state"}).str, "accepted");
+
+  // A reply from another number does not acknowledge; the paged person's does.
+  const auto code = redis.command({"HGET", "page:" + page, "ack_code"}).str;
+  s.local().inject_sms("+447700900099", "4411", code);
+  s.local().inject_sms(person->phone == "+447700900001" ? "+447700900002" : "+447700900001",
+                       "4411", code);
+  std::this_thread::sleep_for(std::chrono::milliseconds{1500});
+  EXPECT_EQ(field(client->get("/v1/incidents/" + incident).body, "status"), "dispatched");
+  s.local().inject_sms(person->phone, "4411", "ok " + code);
+  std::string now_status;
+  for (int i = 0; i < 100; ++i) {
+    now_status = field(client->get("/v1/incidents/" + incident).body, "status");
+    if (now_status == "acknowledged") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  EXPECT_EQ(now_status, "acknowledged");
+
+  // Nothing in any log line carries person data either.
+  for (const auto& entry : std::filesystem::directory_iterator(s.local().log_dir())) {
+    std::ifstream in(entry.path());
+    std::string log((std::istreambuf_iterator<char>(in)), {});
+    for (const auto& secret : kPersonData)
+      EXPECT_EQ(log.find(secret), std::string::npos) << entry.path() << " leaks " << secret;
+  }
+}
+
+TEST(EndToEnd, SecondIncidentForTheHouseholdJoinsTheCaseAndIsPagedAgain) {
+  Stack s;
+  auto client = s.partner_client(s.spec().police_token);
+  const auto a = client->post("/v1/incidents", "application/json", home_ban("REF-A", "hh-join"));
+  const auto b = client->post(
+      "/v1/incidents", "application/json",
+      R"({"reference":"REF-B","kind":"ban_violation","region":"groningen","reported_at":"2026-11-23T02:00:00+01:00","household":"hh-join"})");
+  ASSERT_EQ(a.status, 201);
+  ASSERT_EQ(b.status, 201);
+  EXPECT_EQ(field(a.body, "case_id"), field(b.body, "case_id"));
+  const auto replay = client->post("/v1/incidents", "application/json", home_ban("REF-A", "hh-join"));
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.body, a.body);
+  auto sms = s.wait_delivered([](const auto& d) { return d.size() >= 2; }, std::chrono::seconds{10});
+  ASSERT_EQ(sms.size(), 2u);
+  // The case's casemanager (assigned by the first) receives the second.
+  EXPECT_EQ(sms[0].to, sms[1].to);
+  std::this_thread::sleep_for(std::chrono::seconds{1});
+  EXPECT_EQ(s.delivered().size(), 2u) << "the replayed post must not page again";
+}
+
+}  // namespace
+}  // namespace piket::e2e

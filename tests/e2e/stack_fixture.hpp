@@ -1,0 +1,85 @@
+#pragma once
+// Starts a whole piket deployment (own redis-server, Kannel + fakesmsc, the
+// four services) on free ports for one test, and offers what the tests need
+// to talk to it.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "piket/common/config.hpp"
+#include "piket/common/http_client.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/launch/fakesmsc_log.hpp"
+#include "piket/stack/local_stack.hpp"
+#include "piket/stack/stack_config.hpp"
+
+namespace piket::e2e {
+
+inline std::filesystem::path work_dir_for_test() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) /
+             (std::string(info->test_suite_name()) + "." + info->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+class Stack {
+ public:
+  explicit Stack(stack::StackSpec spec = {}, bool with_kannel = true) : spec_(std::move(spec)) {
+    dir_ = work_dir_for_test();
+    spec_.ports = stack::StackPorts::pick_free();
+    spec_.log_dir = (dir_ / "logs").string();
+    std::ofstream(dir_ / "piket.toml") << stack::render_stack_config(spec_);
+    stack::StackOptions opts{dir_, PIKET_BIN_DIR, with_kannel};
+    opts.kannel_admin_port = spec_.ports.kannel_admin;
+    opts.smsbox_port = spec_.ports.smsbox;
+    opts.smsc_port = spec_.ports.smsc;
+    stack_ = std::make_unique<stack::LocalStack>(dir_ / "piket.toml", opts);
+    stack_->start();
+  }
+
+  stack::LocalStack& local() { return *stack_; }
+  const stack::StackSpec& spec() const { return spec_; }
+  const common::Config& config() const { return stack_->config(); }
+
+  std::unique_ptr<common::HttpClient> partner_client(const std::string& token) const {
+    auto c = std::make_unique<common::HttpClient>(
+        common::HostPort{"127.0.0.1", spec_.ports.ingest}, std::chrono::milliseconds{5000});
+    c->set_header("Authorization", "Bearer " + token);
+    return c;
+  }
+
+  common::RedisConnection redis() const {
+    return common::RedisConnection(config().redis);
+  }
+
+  std::vector<launch::DeliveredSms> delivered() const {
+    std::ifstream in(stack_->fakesmsc_log());
+    std::string contents((std::istreambuf_iterator<char>(in)), {});
+    return launch::parse_fakesmsc_log(contents);
+  }
+
+  // Polls until `pred(delivered())` holds or `timeout` passes.
+  template <typename Pred>
+  std::vector<launch::DeliveredSms> wait_delivered(Pred pred, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto d = delivered();
+      if (pred(d) || std::chrono::steady_clock::now() > until) return d;
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+  }
+
+ private:
+  stack::StackSpec spec_;
+  std::filesystem::path dir_;
+  std::unique_ptr<stack::LocalStack> stack_;
+};
+
+}  // namespace piket::e2e

@@ -1,0 +1,339 @@
+// RedisIncidentStore against a real, private redis-server (label `redis`):
+// idempotency, concurrency, household → case, the dispatch outbox, find().
+#include "piket/ingest/redis_incident_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "piket/common/crypto.hpp"
+#include "piket/common/http_types.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/ingest/canonical_json.hpp"
+#include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/validation.hpp"
+#include "piket/launch/redis_server.hpp"
+
+namespace piket::ingest {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const RegionSet kRegions{"groningen", "drenthe"};
+const common::Instant kAcceptedAt = *common::parse_rfc3339("2026-11-22T13:05:00Z");
+const common::Instant kTransportNow = *common::parse_rfc3339("2031-01-01T00:00:00Z");
+constexpr common::Millis kResendAfter{2000};
+const std::regex kIncidentId{"^I[0-9A-Z]{16}$"};
+const std::regex kCaseId{"^C[0-9A-Z]{8}$"};
+
+std::filesystem::path make_temp_dir(const std::string& prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+// A private redis-server with its own data directory, removed afterwards.
+struct PrivateRedis {
+  std::filesystem::path dir = make_temp_dir("piket-ingest-redis-");
+  launch::RedisServer server{{0, dir}};
+
+  PrivateRedis() { server.start(); }
+  ~PrivateRedis() {
+    server.stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  common::RedisConfig config(common::Millis timeout = 2000ms) const {
+    return {{"127.0.0.1", server.port()}, timeout};
+  }
+};
+
+json::object body_for(const std::string& reference, const std::string& household,
+                      const std::string& summary = "free text") {
+  return json::object{
+      {"reference", reference},
+      {"kind", "home_ban"},
+      {"region", "groningen"},
+      {"reported_at", "2026-11-22T14:03:00+01:00"},
+      {"household", household},
+      {"home_ban", json::object{{"starts_at", "2026-11-22T13:40:00+01:00"},
+                                {"ends_at", "2026-12-02T13:40:00+01:00"}}},
+      {"persons", json::array{json::object{{"role", "victim"}, {"name", "N"}}}},
+      {"summary", summary},
+  };
+}
+
+// What IngestApi hands the store for one validated body.
+struct Prepared {
+  IncidentRequest request;
+  std::string body_hash;
+
+  NewIncident incident(const std::string& partner) const {
+    NewIncident n;
+    n.partner = partner;
+    n.request = &request;
+    n.body_hash = body_hash;
+    n.accepted_at = kAcceptedAt;
+    n.transport_now = kTransportNow;
+    return n;
+  }
+};
+
+Prepared prepare(const json::object& body) {
+  const json::value v = body;
+  auto validated = validate_parsed_incident(v, kRegions);
+  if (auto* e = std::get_if<ApiError>(&validated))
+    throw std::runtime_error("test body invalid: " + e->field);
+  return {std::get<IncidentRequest>(std::move(validated)), common::sha256_hex(canonical_json(v))};
+}
+
+class RedisIncidentStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new PrivateRedis; }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+
+  RedisIncidentStoreTest()
+      : conn_(redis_->config()),
+        store_(redis_->config(), kResendAfter,
+               [this](const std::string& id, const std::string& payload) {
+                 std::lock_guard lock(mutex_);
+                 woken_.emplace_back(id, payload);
+               }) {
+    conn_.command({"FLUSHALL"});
+  }
+
+  std::string get(const std::string& key) { return conn_.command({"GET", key}).str; }
+  std::string hget(const std::string& key, const std::string& field) {
+    return conn_.command({"HGET", key, field}).str;
+  }
+  long long integer(std::initializer_list<std::string_view> cmd) {
+    return conn_.command(cmd).integer;
+  }
+
+  static PrivateRedis* redis_;
+  common::RedisConnection conn_;  // the test's own view of Redis
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> woken_;
+  RedisIncidentStore store_;
+};
+
+PrivateRedis* RedisIncidentStoreTest::redis_ = nullptr;
+
+TEST_F(RedisIncidentStoreTest, CreatedThenReplayedThenConflict) {
+  const auto first = prepare(body_for("PNN-1", "hh-1"));
+  const auto created = store_.store(first.incident("police"));
+  EXPECT_EQ(created.kind, StoreOutcome::Kind::created);
+  EXPECT_TRUE(std::regex_match(created.incident_id, kIncidentId)) << created.incident_id;
+  EXPECT_TRUE(std::regex_match(created.case_id, kCaseId)) << created.case_id;
+
+  // The record as stored.
+  EXPECT_EQ(get("idem:police:PNN-1"), created.incident_id);
+  const auto key = "incident:" + created.incident_id;
+  EXPECT_EQ(hget(key, "partner"), "police");
+  EXPECT_EQ(hget(key, "reference"), "PNN-1");
+  EXPECT_EQ(hget(key, "status"), "accepted");
+  EXPECT_EQ(hget(key, "case_id"), created.case_id);
+  EXPECT_EQ(hget(key, "body_hash"), first.body_hash);
+  EXPECT_EQ(hget(key, "accepted_at"), std::to_string(common::to_epoch_ms(kAcceptedAt)));
+  EXPECT_EQ(json::parse(hget(key, "body")), json::value(first.request.stored));
+
+  const auto again = prepare(body_for("PNN-1", "hh-1"));
+  const auto replayed = store_.store(again.incident("police"));
+  EXPECT_EQ(replayed.kind, StoreOutcome::Kind::replayed);
+  EXPECT_EQ(replayed.incident_id, created.incident_id);
+  EXPECT_EQ(replayed.case_id, created.case_id);
+
+  const auto changed = prepare(body_for("PNN-1", "hh-1", "another text"));
+  const auto conflict = store_.store(changed.incident("police"));
+  EXPECT_EQ(conflict.kind, StoreOutcome::Kind::conflict);
+  EXPECT_EQ(conflict.incident_id, created.incident_id);
+  // The conflict changed nothing.
+  EXPECT_EQ(hget(key, "body_hash"), first.body_hash);
+  EXPECT_EQ(integer({"LLEN", "case:" + created.case_id + ":incidents"}), 1);
+
+  // The same reference from another partner is another incident.
+  const auto other = store_.store(first.incident("veilig-thuis"));
+  EXPECT_EQ(other.kind, StoreOutcome::Kind::created);
+  EXPECT_NE(other.incident_id, created.incident_id);
+}
+
+TEST_F(RedisIncidentStoreTest, FiftyConcurrentIdenticalPostsCreateExactlyOne) {
+  const auto prepared = prepare(body_for("PNN-race", "hh-race"));
+  constexpr int kThreads = 50;
+  std::latch start(kThreads);
+  std::mutex m;
+  std::vector<StoreOutcome> outcomes;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      try {
+        auto out = store_.store(prepared.incident("police"));
+        std::lock_guard lock(m);
+        outcomes.push_back(out);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(m);
+        failures.push_back(e.what());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(failures.empty()) << failures.front();
+  ASSERT_EQ(outcomes.size(), static_cast<std::size_t>(kThreads));
+  int created = 0, replayed = 0;
+  for (const auto& o : outcomes) {
+    created += o.kind == StoreOutcome::Kind::created;
+    replayed += o.kind == StoreOutcome::Kind::replayed;
+    EXPECT_EQ(o.incident_id, outcomes.front().incident_id);
+    EXPECT_EQ(o.case_id, outcomes.front().case_id);
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(replayed, kThreads - 1);
+  EXPECT_EQ(integer({"LLEN", "case:" + outcomes.front().case_id + ":incidents"}), 1);
+  EXPECT_EQ(integer({"ZCARD", "outbox:dispatch:due"}), 1);
+  EXPECT_EQ(integer({"SCARD", "cases:open"}), 1);
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(woken_.size(), 1u);
+}
+
+TEST_F(RedisIncidentStoreTest, SameHouseholdJoinsTheCaseOtherHouseholdOpensOne) {
+  const auto a = store_.store(prepare(body_for("PNN-a", "hh-shared")).incident("police"));
+  const auto b = store_.store(prepare(body_for("PNN-b", "hh-shared")).incident("police"));
+  const auto c = store_.store(prepare(body_for("PNN-c", "hh-other")).incident("police"));
+  // The household key is the partner's own: another partner's equal key is another household.
+  const auto d = store_.store(prepare(body_for("PNN-d", "hh-shared")).incident("veilig-thuis"));
+  for (const auto* o : {&a, &b, &c, &d}) EXPECT_EQ(o->kind, StoreOutcome::Kind::created);
+  EXPECT_EQ(b.case_id, a.case_id);
+  EXPECT_NE(c.case_id, a.case_id);
+  EXPECT_NE(d.case_id, a.case_id);
+  EXPECT_NE(d.case_id, c.case_id);
+
+  EXPECT_EQ(get("household:police:hh-shared"), a.case_id);
+  EXPECT_EQ(get("household:police:hh-other"), c.case_id);
+  const auto list = conn_.command({"LRANGE", "case:" + a.case_id + ":incidents", "0", "-1"});
+  ASSERT_EQ(list.elements.size(), 2u);
+  EXPECT_EQ(list.elements[0].str, a.incident_id);
+  EXPECT_EQ(list.elements[1].str, b.incident_id);
+  EXPECT_EQ(hget("case:" + a.case_id, "household"), "hh-shared");
+  EXPECT_EQ(hget("case:" + a.case_id, "partner"), "police");
+  EXPECT_EQ(hget("incident:" + a.incident_id, "new_case"), "1");
+  EXPECT_EQ(hget("incident:" + b.incident_id, "new_case"), "0");
+  EXPECT_EQ(integer({"SCARD", "cases:open"}), 3);
+  EXPECT_EQ(integer({"LLEN", "case:" + a.case_id + ":timeline"}), 2);
+}
+
+TEST_F(RedisIncidentStoreTest, DispatchOutboxHoldsTheNewIncident) {
+  const auto p = prepare(body_for("PNN-outbox", "hh-o"));
+  const auto out = store_.store(p.incident("police"));
+  ASSERT_EQ(out.kind, StoreOutcome::Kind::created);
+
+  const auto score = conn_.command({"ZSCORE", "outbox:dispatch:due", out.incident_id});
+  ASSERT_FALSE(score.is_nil());
+  EXPECT_EQ(std::stoll(score.str), common::to_epoch_ms(kTransportNow) + kResendAfter.count());
+  const auto payload = hget("outbox:dispatch:data", out.incident_id);
+  EXPECT_EQ(json::parse(payload), json::parse(dispatch_payload(out.incident_id, out.case_id)));
+  EXPECT_EQ(json::parse(payload).at("incident_id").as_string(), out.incident_id);
+  EXPECT_EQ(json::parse(payload).at("case_id").as_string(), out.case_id);
+  {
+    std::lock_guard lock(mutex_);
+    ASSERT_EQ(woken_.size(), 1u);
+    EXPECT_EQ(woken_[0].first, out.incident_id);
+    EXPECT_EQ(json::parse(woken_[0].second), json::parse(payload));
+  }
+
+  // A replay does not enqueue again.
+  EXPECT_EQ(store_.store(p.incident("police")).kind, StoreOutcome::Kind::replayed);
+  EXPECT_EQ(integer({"ZCARD", "outbox:dispatch:due"}), 1);
+  EXPECT_EQ(integer({"HLEN", "outbox:dispatch:data"}), 1);
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(woken_.size(), 1u);
+}
+
+TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
+  const auto out = store_.store(prepare(body_for("PNN-find", "hh-f")).incident("police"));
+  auto view = store_.find(out.incident_id);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->incident_id, out.incident_id);
+  EXPECT_EQ(view->partner, "police");
+  EXPECT_EQ(view->case_id, out.case_id);
+  EXPECT_EQ(view->status, "accepted");
+
+  conn_.command({"HSET", "incident:" + out.incident_id, "status", "dispatched"});
+  view = store_.find(out.incident_id);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->status, "dispatched");
+
+  EXPECT_FALSE(store_.find("I0000000000000000").has_value());
+  EXPECT_TRUE(store_.healthy());
+}
+
+TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
+  const std::string token = "police-token";
+  const auto config = common::parse_config(
+      "[kannel]\nusername = \"u\"\npassword = \"p\"\n[[regions]]\nid = \"groningen\"\n"
+      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
+          common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
+      "redis-test.toml");
+  common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
+  common::Metrics metrics("ingest");
+  IngestApi api({config, domain, transport, store_, metrics, {}});
+  common::HttpRequest r;
+  r.method = "POST";
+  r.path = r.target = "/v1/incidents";
+  r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
+  r.body = json::serialize(body_for("PNN-api", "hh-api"));
+  const auto first = api.handle(r);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto second = api.handle(r);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, first.body);
+  const auto id = std::string(json::parse(first.body).at("incident_id").as_string());
+  EXPECT_EQ(get("idem:police:PNN-api"), id);
+
+  common::HttpRequest g;
+  g.method = "GET";
+  g.path = g.target = "/v1/incidents/" + id;
+  g.headers = {{"authorization", "Bearer " + token}};
+  const auto seen = api.handle(g);
+  EXPECT_EQ(seen.status, 200);
+  EXPECT_EQ(json::parse(seen.body).at("status").as_string(), "accepted");
+}
+
+TEST(RedisIncidentStoreDownTest, UnreachableRedisIsStoreUnavailableAndRecovers) {
+  PrivateRedis redis;
+  RedisIncidentStore store(redis.config(300ms), kResendAfter, nullptr);
+  const auto p = prepare(body_for("PNN-down", "hh-d"));
+  ASSERT_TRUE(store.healthy());
+
+  redis.server.stop();
+  EXPECT_FALSE(store.healthy());
+  EXPECT_THROW(store.store(p.incident("police")), StoreUnavailable);
+  EXPECT_THROW(store.find("I0000000000000000"), StoreUnavailable);
+
+  // Nothing was accepted while Redis was down; after a restart it is a first creation.
+  redis.server.start();
+  EXPECT_TRUE(store.healthy());
+  EXPECT_EQ(store.store(p.incident("police")).kind, StoreOutcome::Kind::created);
+  EXPECT_EQ(store.store(p.incident("police")).kind, StoreOutcome::Kind::replayed);
+}
+
+}  // namespace
+}  // namespace piket::ingest
