@@ -239,8 +239,8 @@ RunResult run_load(const stack::StackSpec& spec, int connections, double rate, d
 
 void print(const RunResult& r) {
   std::cout << std::fixed << std::setprecision(2) << "rate " << r.rate << "/s: posted "
-            << r.posted << ", 201 " << r.accepted << ", paged " << r.delivered << ", lost "
-            << r.lost << ", achieved " << r.achieved_rate << "/s\n"
+            << r.posted << ", 201 " << r.accepted << ", at gateway " << r.delivered
+            << ", not at gateway 15 s after the last post " << r.lost << ", achieved " << r.achieved_rate << "/s\n"
             << "  POST->201 ms    p50 " << r.post.p50 << "  p90 " << r.post.p90 << "  p99 "
             << r.post.p99 << "  max " << r.post.max << "\n"
             << "  201->gateway ms p50 " << r.end_to_end.p50 << "  p90 " << r.end_to_end.p90
