@@ -30,13 +30,15 @@ bool has_line(const std::string& text, const std::string& line) {
 
 // ---------------------------------------------------------------- redis
 
-RedisServerConfig redis_config() { return {6390, "/var/lib/piket/redis"}; }
+RedisServerConfig redis_config() {
+  return {6390, "/var/lib/piket/redis"};
+}
 
 TEST(RedisConf, HasDurabilityAndIsolationSettings) {
   const std::string conf = render_redis_conf(redis_config());
-  for (const char* expected : {"port 6390", "bind 127.0.0.1", "protected-mode no",
-                               "daemonize no", "logfile \"\"", "dir \"/var/lib/piket/redis\"",
-                               "appendonly yes", "appendfsync always", "save \"\""}) {
+  for (const char* expected :
+       {"port 6390", "bind 127.0.0.1", "protected-mode no", "daemonize no", "logfile \"\"",
+        "dir \"/var/lib/piket/redis\"", "appendonly yes", "appendfsync always", "save \"\""}) {
     EXPECT_TRUE(has_line(conf, expected)) << "missing line: " << expected << "\n" << conf;
   }
 }
@@ -106,8 +108,8 @@ TEST(KannelConf, HasTheFiveGroupsInOrder) {
   const auto groups = parse_groups(render_kannel_conf(kannel_config()));
   std::vector<std::string> names;
   for (const auto& [name, keys] : groups) names.push_back(name);
-  EXPECT_EQ(names, (std::vector<std::string>{"core", "smsc", "smsbox", "sendsms-user",
-                                             "sms-service"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"core", "smsc", "smsbox", "sendsms-user", "sms-service"}));
 }
 
 TEST(KannelConf, GroupsHaveTheExpectedSettings) {
@@ -155,8 +157,7 @@ TEST(KannelConf, GroupsHaveTheExpectedSettings) {
   EXPECT_EQ(service.at("keyword"), "default");
   EXPECT_EQ(service.at("catch-all"), "yes");
   EXPECT_EQ(service.at("max-messages"), "0");
-  EXPECT_EQ(service.at("get-url"),
-            "\"http://127.0.0.1:8080/kannel/sms?from=%p&to=%P&text=%a\"");
+  EXPECT_EQ(service.at("get-url"), "\"http://127.0.0.1:8080/kannel/sms?from=%p&to=%P&text=%a\"");
 }
 
 TEST(KannelConf, TunablesAreRendered) {

@@ -1,11 +1,12 @@
 // Unit tests: parsing fakesmsc's log, url codec, UTF-16BE decoding.
 // The log lines are copied from real runs of Kannel 1.4.5's fakesmsc on this machine.
 
+#include "piket/launch/fakesmsc_log.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "piket/launch/fakesmsc_log.hpp"
 #include "piket/launch/url_codec.hpp"
 
 namespace piket::launch {
@@ -163,13 +164,15 @@ TEST(FakesmscLog, IgnoresPartialAndForeignLines) {
 }
 
 TEST(FakesmscLog, CrLfLineEndings) {
-  const auto sms = parse_fakesmsc_log(
-      "2026-11-22 16:21:50 [1] [0] DEBUG: Got message 1: <a b text crlf>\r\n");
+  const auto sms =
+      parse_fakesmsc_log("2026-11-22 16:21:50 [1] [0] DEBUG: Got message 1: <a b text crlf>\r\n");
   ASSERT_EQ(sms.size(), 1U);
   EXPECT_EQ(sms[0].text, "crlf");
 }
 
-TEST(FakesmscLog, EmptyInput) { EXPECT_TRUE(parse_fakesmsc_log("").empty()); }
+TEST(FakesmscLog, EmptyInput) {
+  EXPECT_TRUE(parse_fakesmsc_log("").empty());
+}
 
 TEST(Utf16, DecodesBmpSurrogatesAndInvalidInput) {
   EXPECT_EQ(utf16be_to_utf8(std::string("\x00h\x00\xE9", 4)), "h\xC3\xA9");
@@ -177,7 +180,9 @@ TEST(Utf16, DecodesBmpSurrogatesAndInvalidInput) {
   // U+1F600 as the surrogate pair D83D DE00.
   EXPECT_EQ(utf16be_to_utf8(std::string("\xD8\x3D\xDE\x00", 4)), "\xF0\x9F\x98\x80");
   // Lone high surrogate, lone low surrogate, odd trailing byte.
-  EXPECT_EQ(utf16be_to_utf8(std::string("\xD8\x3D\x00\x41", 4)), "\xEF\xBF\xBD" "A");
+  EXPECT_EQ(utf16be_to_utf8(std::string("\xD8\x3D\x00\x41", 4)),
+            "\xEF\xBF\xBD"
+            "A");
   EXPECT_EQ(utf16be_to_utf8(std::string("\xDE\x00", 2)), "\xEF\xBF\xBD");
   EXPECT_EQ(utf16be_to_utf8(std::string("\x00\x41\x00", 3)), "A\xEF\xBF\xBD");
 }

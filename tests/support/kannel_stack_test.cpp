@@ -39,7 +39,9 @@ KannelConfig config_for(const TempDir& dir, const HttpListener& listener) {
   return c;
 }
 
-long long ms_since(Clock::time_point t0) { return (Clock::now() - t0) / 1ms; }
+long long ms_since(Clock::time_point t0) {
+  return (Clock::now() - t0) / 1ms;
+}
 
 TEST(KannelIntegration, SendDeliverReportAndReceive) {
   TempDir dir("piket-kannel");
@@ -55,8 +57,8 @@ TEST(KannelIntegration, SendDeliverReportAndReceive) {
   config.http_queue_delay_s = 1;
   KannelStack kannel(config);
   const auto ports = kannel.config();
-  EXPECT_EQ(std::set<std::uint16_t>({ports.admin_port, ports.smsbox_port, ports.sendsms_port,
-                                     ports.smsc_port})
+  EXPECT_EQ(std::set<std::uint16_t>(
+                {ports.admin_port, ports.smsbox_port, ports.sendsms_port, ports.smsc_port})
                 .size(),
             4U);
 
@@ -123,6 +125,19 @@ TEST(KannelIntegration, SendDeliverReportAndReceive) {
   EXPECT_EQ(mo2[2].param("text"), "ack A4821 see you \xC3\xBC");
   EXPECT_EQ(mo2[2].param("raw"), multi);
 
+  // Back-to-back injections: none may get stuck in fakesmsc's stdin buffer (two lines that
+  // reach fakesmsc in one read are not both sent; inject_sms waits for each confirmation).
+  t0 = Clock::now();
+  const std::multiset<std::string> burst{"b1", "b2", "b3", "b4", "b5", "b6"};
+  for (const auto& t : burst) kannel.inject_sms("+4911", "4411", t);
+  const auto mo3 = listener.wait_for("/kannel/sms", 3 + burst.size(), 10s);
+  std::cout << "[ timing   ] " << burst.size() << " back-to-back incoming SMS after "
+            << ms_since(t0) << " ms\n";
+  ASSERT_EQ(mo3.size(), 3 + burst.size());
+  std::multiset<std::string> burst_texts;
+  for (std::size_t i = 3; i < mo3.size(); ++i) burst_texts.insert(mo3[i].param("text"));
+  EXPECT_EQ(burst_texts, burst);
+
   // 4. Outgoing texts that exercise the log format: a line break, UTF-8, and a long text that
   //    Kannel sends as a concatenated (UDH) SMS.
   const std::string newline_text = "line one\nline two \xE2\x82\xAC";
@@ -159,8 +174,8 @@ TEST(KannelIntegration, SpooledSmsSurvivesBearerboxKill9) {
 
   // No SMSC client: the message has to wait in bearerbox's queue (and spool).
   kannel.fakesmsc().kill9();
-  const auto response = http_get(
-      kannel.config().sendsms_port, kannel.sendsms_target("4411", "+3162", "queued page"), 10s);
+  const auto response = http_get(kannel.config().sendsms_port,
+                                 kannel.sendsms_target("4411", "+3162", "queued page"), 10s);
   EXPECT_EQ(response.status, 202) << response.body;
   std::cout << "[ info     ] sendsms without SMSC: " << response.status << " " << response.body
             << "\n";
@@ -175,6 +190,16 @@ TEST(KannelIntegration, SpooledSmsSurvivesBearerboxKill9) {
   std::cout << "[ timing   ] restart + spooled delivery " << ms_since(t0) << " ms\n";
   ASSERT_EQ(delivered.size(), 1U);
   EXPECT_EQ(delivered[0], (DeliveredSms{"4411", "+3162", "queued page"}));
+
+  // A graceful stop frees the ports at once: the same ports work again right away.
+  kannel.stop();
+  kannel.start();
+  const auto again = http_get(kannel.config().sendsms_port,
+                              kannel.sendsms_target("4411", "+3162", "after restart"), 10s);
+  EXPECT_EQ(again.status, 202) << again.body;
+  const auto both = kannel.wait_for_delivered(2, 10s);
+  ASSERT_EQ(both.size(), 2U);
+  EXPECT_EQ(both[1], (DeliveredSms{"4411", "+3162", "after restart"}));
 }
 
 TEST(KannelIntegration, StartFailsCleanlyWhenAPortIsTaken) {
@@ -188,12 +213,33 @@ TEST(KannelIntegration, StartFailsCleanlyWhenAPortIsTaken) {
     kannel.start(10s);
     FAIL() << "start() should have thrown";
   } catch (const std::runtime_error& e) {
-    std::cout << "[ info     ] start failed as expected after " << ms_since(t0) << " ms\n";
+    std::cout << "[ info     ] start failed as expected after " << ms_since(t0)
+              << " ms: " << std::string(e.what()).substr(0, std::string(e.what()).find('\n'))
+              << "\n";
     EXPECT_NE(std::string(e.what()).find("smsbox"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(kannel.bearerbox().running());
   EXPECT_FALSE(kannel.smsbox().running());
   EXPECT_FALSE(kannel.fakesmsc().running());
+}
+
+TEST(KannelIntegration, StartFailsCleanlyWhenABinaryIsMissing) {
+  TempDir dir("piket-kannel");
+  HttpListener listener;
+  KannelBinaries binaries;
+  binaries.fakesmsc = dir / "no-such-fakesmsc";
+  KannelStack kannel(config_for(dir, listener), binaries);
+  try {
+    kannel.start(10s);
+    FAIL() << "start() should have thrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-fakesmsc"), std::string::npos) << e.what();
+  }
+  // bearerbox and smsbox had been started and were stopped again.
+  EXPECT_TRUE(kannel.bearerbox().valid());
+  EXPECT_FALSE(kannel.bearerbox().running());
+  EXPECT_TRUE(kannel.smsbox().valid());
+  EXPECT_FALSE(kannel.smsbox().running());
 }
 
 TEST(KannelStack, InjectRejectsBadInput) {

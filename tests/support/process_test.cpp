@@ -1,5 +1,7 @@
 // Unit tests (no servers): Process, ports, http_get. Children are /bin/sh, sleep and cat.
 
+#include "piket/launch/process.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,7 +22,6 @@
 #include "http_listener.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/ports.hpp"
-#include "piket/launch/process.hpp"
 #include "temp_dir.hpp"
 
 namespace piket::launch {
@@ -35,7 +36,9 @@ std::string slurp(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-bool pid_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+bool pid_exists(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
 
 TEST(Process, CapturesStdoutAndStderrAndExitCode) {
   TempDir dir("piket-launch");
@@ -64,8 +67,8 @@ TEST(Process, FindsProgramsInPathAndPassesEnvAndWorkingDir) {
   ProcessOptions options;
   options.env = {{"PIKET_TEST_VAR", "hello world"}, {"HOME", "/nowhere"}};
   options.working_dir = dir.path();
-  auto p = Process::start({"sh", "-c", "echo \"$PIKET_TEST_VAR|$HOME|$(pwd)\""},
-                          dir / "child.log", options);
+  auto p = Process::start({"sh", "-c", "echo \"$PIKET_TEST_VAR|$HOME|$(pwd)\""}, dir / "child.log",
+                          options);
   ASSERT_TRUE(p.wait_exit(5s));
   EXPECT_EQ(slurp(dir / "child.log"), "hello world|/nowhere|" + dir.path().string() + "\n");
 }
@@ -184,10 +187,10 @@ TEST(Process, DoesNotLeakFileDescriptors) {
   TempDir dir("piket-launch");
   const int leaky = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
   ASSERT_GE(leaky, 3);
-  auto p = Process::start(
-      {"/bin/sh", "-c", "if [ -e /proc/$$/fd/" + std::to_string(leaky) +
-                            " ]; then echo leaked; else echo clean; fi"},
-      dir / "child.log");
+  auto p = Process::start({"/bin/sh", "-c",
+                           "if [ -e /proc/$$/fd/" + std::to_string(leaky) +
+                               " ]; then echo leaked; else echo clean; fi"},
+                          dir / "child.log");
   const auto status = p.wait_exit(5s);
   ::close(leaky);
   ASSERT_TRUE(status.has_value());

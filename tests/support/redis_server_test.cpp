@@ -1,5 +1,7 @@
 // Integration tests (label redis;kannel): a private redis-server, its AOF across kill -9.
 
+#include "piket/launch/redis_server.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -15,7 +17,6 @@
 #include <string>
 
 #include "piket/launch/ports.hpp"
-#include "piket/launch/redis_server.hpp"
 #include "temp_dir.hpp"
 
 namespace piket::launch {

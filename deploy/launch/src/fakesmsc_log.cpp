@@ -1,8 +1,8 @@
 #include "piket/launch/fakesmsc_log.hpp"
 
 #include <map>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <tuple>
 
 #include "piket/launch/url_codec.hpp"
@@ -106,8 +106,7 @@ std::optional<std::string_view> got_message_content(std::string_view line) {
 }  // namespace
 
 std::ostream& operator<<(std::ostream& out, const DeliveredSms& sms) {
-  return out << "{from=\"" << sms.from << "\" to=\"" << sms.to << "\" text=\"" << sms.text
-             << "\"}";
+  return out << "{from=\"" << sms.from << "\" to=\"" << sms.to << "\" text=\"" << sms.text << "\"}";
 }
 
 std::string utf16be_to_utf8(std::string_view bytes) {
@@ -144,7 +143,7 @@ std::vector<DeliveredSms> parse_fakesmsc_log(std::string_view contents) {
   std::vector<DeliveredSms> out;
 
   struct Group {
-    std::size_t index;                             // into `out`
+    std::size_t index;                              // into `out`
     std::vector<std::optional<std::string>> parts;  // raw payload bytes, by sequence number
   };
   std::vector<Group> groups;
@@ -190,8 +189,8 @@ std::vector<DeliveredSms> parse_fakesmsc_log(std::string_view contents) {
       }
       const auto concat = find_concat(udh);
       if (!concat || concat->total == 0 || concat->seq == 0 || concat->seq > concat->total) {
-        out.push_back({std::move(parsed->from), std::move(parsed->to),
-                       decode_udh_payload(payload)});
+        out.push_back(
+            {std::move(parsed->from), std::move(parsed->to), decode_udh_payload(payload)});
         continue;
       }
       Key key{parsed->from, parsed->to, concat->ref, concat->total};

@@ -27,7 +27,9 @@ void check_nonempty(std::string_view value, const char* what) {
   check_value(value, what);
 }
 
-std::string conf_string(std::string_view value) { return "\"" + std::string(value) + "\""; }
+std::string conf_string(std::string_view value) {
+  return "\"" + std::string(value) + "\"";
+}
 
 std::uintmax_t file_size_or_zero(const std::filesystem::path& p) {
   std::error_code ec;
@@ -70,8 +72,8 @@ std::string render_kannel_conf(const KannelConfig& c) {
     throw std::invalid_argument("kannel data_dir must be absolute: " + c.data_dir.string());
   }
   check_value(c.data_dir.string(), "data_dir");
-  if (c.log_level < 0 || c.log_level > 4 || c.http_request_retry < 0 ||
-      c.http_queue_delay_s < 1 || c.max_message_parts < 1) {
+  if (c.log_level < 0 || c.log_level > 4 || c.http_request_retry < 0 || c.http_queue_delay_s < 1 ||
+      c.max_message_parts < 1) {
     throw std::invalid_argument("render_kannel_conf: numeric setting out of range");
   }
 
@@ -133,8 +135,8 @@ KannelStack::KannelStack(KannelConfig config, KannelBinaries binaries)
   if (!config_.data_dir.is_absolute()) {
     throw std::invalid_argument("kannel data_dir must be absolute: " + config_.data_dir.string());
   }
-  for (std::uint16_t* port : {&config_.admin_port, &config_.smsbox_port, &config_.sendsms_port,
-                              &config_.smsc_port}) {
+  for (std::uint16_t* port :
+       {&config_.admin_port, &config_.smsbox_port, &config_.sendsms_port, &config_.smsc_port}) {
     // Distinct ports even if the kernel hands out the same free port twice in a row.
     while (*port == 0) {
       const std::uint16_t p = free_tcp_port();
@@ -196,31 +198,41 @@ void KannelStack::start(std::chrono::milliseconds timeout) {
     started_once_ = true;
   }
 
+  // A program that cannot be executed must not leave the others running.
+  const auto launch = [this](std::vector<std::string> argv, const std::filesystem::path& log,
+                             const ProcessOptions& options = {}) {
+    try {
+      return Process::start(std::move(argv), log, options);
+    } catch (const std::exception& e) {
+      fail_start(e.what());
+    }
+  };
+
   // -v 2: only warnings and worse go to stderr; everything else is in the log-file.
-  bearerbox_ = Process::start({binaries_.bearerbox.string(), "-v", "2", conf_path().string()},
-                              bearerbox_output_path());
+  bearerbox_ = launch({binaries_.bearerbox.string(), "-v", "2", conf_path().string()},
+                      bearerbox_output_path());
   if (!wait_for_tcp(config_.smsbox_port, remaining(deadline),
                     [&] { return bearerbox_.running(); })) {
-    fail_start(bearerbox_.running() ? "bearerbox did not open its smsbox port in time"
-                                    : "bearerbox exited (" +
-                                          to_string(*bearerbox_.exit_status()) + ")");
+    fail_start(bearerbox_.running()
+                   ? "bearerbox did not open its smsbox port in time"
+                   : "bearerbox exited (" + to_string(*bearerbox_.exit_status()) + ")");
   }
 
-  smsbox_ = Process::start({binaries_.smsbox.string(), "-v", "2", conf_path().string()},
-                           smsbox_output_path());
+  smsbox_ =
+      launch({binaries_.smsbox.string(), "-v", "2", conf_path().string()}, smsbox_output_path());
   if (!wait_for_tcp(config_.sendsms_port, remaining(deadline),
                     [&] { return smsbox_.running() && bearerbox_.running(); })) {
     fail_start(smsbox_.running() ? "smsbox did not open its sendsms port in time"
-                                 : "smsbox exited");
+                                 : (bearerbox_.running() ? "smsbox exited" : "bearerbox exited"));
   }
 
   fakesmsc_origin_ = file_size_or_zero(fakesmsc_log_path());
   injected_ = 0;
   ProcessOptions fake_options;
   fake_options.stdin_pipe = true;  // interactive mode: MO SMS are injected through stdin
-  fakesmsc_ = Process::start({binaries_.fakesmsc.string(), "-H", "127.0.0.1", "-r",
-                              std::to_string(config_.smsc_port), "-i", "0.1", "-m", "-1"},
-                             fakesmsc_log_path(), fake_options);
+  fakesmsc_ = launch({binaries_.fakesmsc.string(), "-H", "127.0.0.1", "-r",
+                      std::to_string(config_.smsc_port), "-i", "0.1", "-m", "-1"},
+                     fakesmsc_log_path(), fake_options);
 
   std::string status;
   while (!ready(status)) {
@@ -291,8 +303,7 @@ void KannelStack::inject_sms(std::string_view from, std::string_view to, std::st
   ++injected_;
   const std::string confirmation = "fakesmsc: sent message " + std::to_string(injected_) + "\n";
   const auto deadline = Clock::now() + timeout;
-  while (read_from(fakesmsc_log_path(), fakesmsc_origin_).find(confirmation) ==
-         std::string::npos) {
+  while (read_from(fakesmsc_log_path(), fakesmsc_origin_).find(confirmation) == std::string::npos) {
     if (!fakesmsc_.running() || Clock::now() >= deadline) {
       throw std::runtime_error("inject_sms: fakesmsc did not confirm message " +
                                std::to_string(injected_) + "; log:\n" +

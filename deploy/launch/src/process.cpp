@@ -251,7 +251,9 @@ bool Process::reap(int options) {
   return true;
 }
 
-bool Process::running() { return pid_ > 0 && !reap(WNOHANG); }
+bool Process::running() {
+  return pid_ > 0 && !reap(WNOHANG);
+}
 
 bool Process::signal(int signo) {
   if (!running()) return false;

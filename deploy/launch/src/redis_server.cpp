@@ -104,10 +104,9 @@ void RedisServer::start(std::chrono::milliseconds timeout) {
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       process_.kill9();
-      throw std::runtime_error("redis-server did not answer PING on port " +
-                               std::to_string(config_.port) + " within " +
-                               std::to_string(timeout.count()) + " ms; log:\n" +
-                               detail::tail_of_file(log_path(), 2000));
+      throw std::runtime_error(
+          "redis-server did not answer PING on port " + std::to_string(config_.port) + " within " +
+          std::to_string(timeout.count()) + " ms; log:\n" + detail::tail_of_file(log_path(), 2000));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -117,7 +116,9 @@ void RedisServer::stop(std::chrono::milliseconds timeout) {
   if (process_.running()) process_.terminate_and_wait(timeout);
 }
 
-void RedisServer::kill9() { process_.kill9(); }
+void RedisServer::kill9() {
+  process_.kill9();
+}
 
 void RedisServer::restart(std::chrono::milliseconds timeout) {
   stop();

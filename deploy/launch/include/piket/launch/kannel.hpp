@@ -23,16 +23,22 @@
 //
 // Delivered (MT) SMS appear in fakesmsc's log; see fakesmsc_log.hpp for the format.
 //
-// Timing measured on the 2-core Debian 12 machine: bearerbox opens its ports ~40 ms after exec,
-// smsbox ~30 ms; start() returns in ~0.2-1 s including fakesmsc connecting. After SIGTERM
-// smsbox exits in ~0.1 s and bearerbox in ~1 s when both are signalled together (stopped one
-// after the other each took ~2 s). fakesmsc in interactive mode may take up to 1 s to log a
-// delivered SMS (it polls stdin with a 1 s timeout between reads of the SMSC socket).
+// Timing measured on the 2-core Debian 12 machine: bearerbox opens its ports ~50 ms after exec,
+// smsbox its sendsms port ~30 ms later, but smsbox shows up as connected on bearerbox's status
+// page only ~1 s after that, so start() takes ~1.05-1.2 s. stop() takes ~1.0-1.1 s: with
+// fakesmsc, smsbox and bearerbox signalled together smsbox exits in ~0.1 s and bearerbox in
+// ~1 s (stopped one after the other they took ~2 s each). After bearerbox was kill -9'ed,
+// start() and delivery of the spooled SMS take ~1.1-1.6 s. fakesmsc in interactive mode logs a
+// delivered SMS after up to ~1 s (it waits for stdin with a 1 s timeout between reads of the
+// SMSC socket); the first SMS after start usually shows up within ~50 ms. A failed get-url /
+// dlr-url call is retried after http_queue_delay_s (1 s by default).
 //
 // Durability: store-type = spool keeps every queued message as a file under data_dir/spool, so
 // SMS accepted by bearerbox survive a crash and are re-sent after start(). DLR bookkeeping
 // (dlr-storage = internal) and smsbox's retry queue for failed get-url/dlr-url calls
 // (http-request-retry) live in memory only.
+//
+// KannelStack is not thread-safe: use one object from one thread at a time.
 
 #include <sys/types.h>
 

@@ -16,7 +16,7 @@ namespace piket::launch {
 inline constexpr const char* kRedisServerBinary = "/usr/bin/redis-server";
 
 struct RedisServerConfig {
-  std::uint16_t port = 0;            // 0: RedisServer picks a free port
+  std::uint16_t port = 0;          // 0: RedisServer picks a free port
   std::filesystem::path data_dir;  // absolute; holds redis.conf, redis.log and appendonlydir/
 };
 
@@ -36,8 +36,7 @@ class RedisServer {
   static constexpr std::chrono::milliseconds kStopTimeout{10'000};
 
   // Creates data_dir if needed; picks a free port if config.port is 0 (port() tells which).
-  explicit RedisServer(RedisServerConfig config,
-                       std::filesystem::path binary = kRedisServerBinary);
+  explicit RedisServer(RedisServerConfig config, std::filesystem::path binary = kRedisServerBinary);
   ~RedisServer();  // stop()
   RedisServer(RedisServer&&) noexcept = default;
   RedisServer& operator=(RedisServer&&) noexcept = default;
