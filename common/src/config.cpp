@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "piket/common/records.hpp"
 #include "piket/common/time_format.hpp"
 
 namespace piket::common {
@@ -17,6 +18,9 @@ const std::regex kHexSha256{"^[0-9a-f]{64}$"};
 const std::regex kE164{"^\\+[1-9][0-9]{6,14}$"};
 const std::regex kZmqEndpoint{"^(tcp://[0-9a-zA-Z.*-]+:[0-9]{1,5}|ipc://[^ ]{1,200}|inproc://[^ ]{1,100})$"};
 const std::regex kHttpUrl{"^https?://[^ ?#]{1,300}$"};
+const std::regex kSmtpUrl{"^smtps?://[^ /?#@]{1,300}/?$"};
+const std::regex kEmail{"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63}){0,8}$"};
+const std::regex kArgon2id{"^\\$argon2id\\$v=19\\$m=[0-9]{1,8},t=[0-9]{1,3},p=[0-9]{1,3}\\$[A-Za-z0-9+/]{11,128}\\$[A-Za-z0-9+/]{16,256}$"};
 
 // Collects every problem with its line so one run of the loader tells the
 // operator all that is wrong with the file.
@@ -235,7 +239,83 @@ void read_millis(Reader& r, const toml::table& t, const std::string& p, std::str
   if (auto v = r.integer(t, p, key, lo, hi)) target = Millis{*v};
 }
 
+// people.contact = [{channel = "push", after_s = 0}, {channel = "sms", after_s = 60}, …]:
+// 1-3 distinct channels, the first at once, after_s never decreasing. Default:
+// SMS at once, and e-mail after 5 minutes when the person has an address and
+// [smtp] is configured.
+constexpr std::int64_t kMaxContactDelayS = 24 * 3600;
+std::vector<ContactRule> read_contact(Reader& r, const toml::table& person, bool have_smtp,
+                                      const std::string& email) {
+  std::vector<ContactRule> out;
+  const toml::node* n = person.get("contact");
+  if (!n) {
+    out.push_back({ContactChannel::sms, Millis{0}});
+    if (have_smtp && !email.empty()) out.push_back({ContactChannel::email, Millis{300'000}});
+    return out;
+  }
+  const toml::array* a = n->as_array();
+  if (!a || a->empty() || a->size() > 3) {
+    r.error(n->source(), "people.contact",
+            "must be a list of 1-3 tables such as [{channel = \"sms\", after_s = 0}]");
+    return out;
+  }
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    const toml::node& e = *a->get(i);
+    const std::string name = "people.contact[" + std::to_string(i) + "].";
+    const toml::table* t = e.as_table();
+    if (!t) {
+      r.error(e.source(), name.substr(0, name.size() - 1), "must be a table {channel, after_s}");
+      continue;
+    }
+    r.only_known(*t, name, {"channel", "after_s"});
+    ContactRule rule;
+    if (auto v = r.string(*t, name, "channel", true)) {
+      if (*v == "sms")
+        rule.channel = ContactChannel::sms;
+      else if (*v == "push")
+        rule.channel = ContactChannel::push;
+      else if (*v == "email")
+        rule.channel = ContactChannel::email;
+      else {
+        r.error(t->get("channel")->source(), name + "channel",
+                "must be \"sms\", \"push\" or \"email\"");
+        continue;
+      }
+    } else {
+      continue;
+    }
+    if (auto v = r.integer(*t, name, "after_s", 0, kMaxContactDelayS))
+      rule.after = std::chrono::seconds{*v};
+    else if (t->get("after_s"))
+      continue;
+    const auto& where = e.source();
+    if (out.empty() && rule.after.count() != 0)
+      r.error(where, name + "after_s", "the first channel must be used at once (0)");
+    if (!out.empty() && rule.after < out.back().after)
+      r.error(where, name + "after_s", "must not be less than the channel before it");
+    for (const auto& prev : out)
+      if (prev.channel == rule.channel)
+        r.error(where, name + "channel", "channel " + std::string(to_string(rule.channel)) +
+                                             " is listed twice");
+    if (rule.channel == ContactChannel::email && email.empty())
+      r.error(where, name + "channel", "e-mail needs the person's email address");
+    if (rule.channel == ContactChannel::email && !have_smtp)
+      r.error(where, name + "channel", "e-mail needs an [smtp] table");
+    out.push_back(rule);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string_view to_string(ContactChannel c) {
+  switch (c) {
+    case ContactChannel::sms: return "sms";
+    case ContactChannel::push: return "push";
+    case ContactChannel::email: return "email";
+  }
+  return "sms";
+}
 
 const PersonConfig* Config::person(std::string_view id) const {
   for (const auto& p : people)
@@ -248,6 +328,109 @@ const RegionConfig* Config::region(std::string_view id) const {
     if (r.id == id) return &r;
   return nullptr;
 }
+
+const DeadlinePolicy& Config::deadline_policy(std::string_view region_id,
+                                              std::string_view kind) const {
+  const DeadlineRule* best = nullptr;
+  int best_rank = 0;
+  for (const auto& rule : deadline_rules) {
+    if (!rule.region.empty() && rule.region != region_id) continue;
+    if (!rule.kind.empty() && rule.kind != kind) continue;
+    const int rank = (rule.kind.empty() ? 0 : 2) + (rule.region.empty() ? 0 : 1);
+    if (rank > best_rank) {
+      best = &rule;
+      best_rank = rank;
+    }
+  }
+  return best ? best->policy : deadlines;
+}
+
+namespace {
+
+// [deadlines] and [[deadlines.rules]] (docs/deadlines.md).
+constexpr std::string_view kPolicyKeys[] = {
+    "ack_timeout_minutes",        "first_contact_minutes",       "first_contact_grace_minutes",
+    "plan_hours",                 "plan_warn_hours",             "ban_decision_hours",
+    "ban_end_notice",             "handover_warn_days",          "handover_due_days",
+    "checkin_intensive_days",     "checkin_monitoring_days",     "stall_grace_intensive_days",
+    "stall_grace_monitoring_days", "evaluation_days",            "evaluation_remind_days",
+    "evaluation_grace_days",      "closing_days",                "closing_grace_days"};
+
+void only_policy_keys(Reader& r, const toml::table& t, const std::string& prefix,
+                      std::initializer_list<std::string_view> extra) {
+  for (const auto& [k, v] : t) {
+    bool known = false;
+    for (auto name : kPolicyKeys) known = known || k.str() == name;
+    for (auto name : extra) known = known || k.str() == name;
+    if (!known) r.error(v.source(), prefix + std::string(k.str()), "unknown key");
+  }
+}
+
+void read_deadline_policy(Reader& r, const toml::table& t, const std::string& p,
+                          DeadlinePolicy& d) {
+  auto minutes = [&](std::string_view key, std::int64_t lo, std::int64_t hi, Millis& target) {
+    if (auto v = r.integer(t, p, key, lo, hi)) target = std::chrono::minutes{*v};
+  };
+  auto hours = [&](std::string_view key, std::int64_t lo, std::int64_t hi, Millis& target) {
+    if (auto v = r.integer(t, p, key, lo, hi)) target = std::chrono::hours{*v};
+  };
+  auto days = [&](std::string_view key, std::int64_t lo, std::int64_t hi, int& target) {
+    set_if(r.integer(t, p, key, lo, hi), target);
+  };
+  minutes("ack_timeout_minutes", 0, 7 * 24 * 60, d.ack_timeout);  // 0: no acknowledgement clock
+  minutes("first_contact_minutes", 1, 7 * 24 * 60, d.first_contact);
+  minutes("first_contact_grace_minutes", 0, 7 * 24 * 60, d.first_contact_grace);
+  hours("plan_hours", 1, 24 * 28, d.plan);
+  if (const toml::node* n = t.get("plan_warn_hours")) {
+    const toml::array* a = n->as_array();
+    if (!a || a->size() > 5) {
+      r.error(n->source(), p + "plan_warn_hours", "must be a list of at most 5 whole hours");
+    } else {
+      std::vector<Millis> warnings;
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const toml::node& e = *a->get(i);
+        if (!e.is_integer() || e.as_integer()->get() < 1 || e.as_integer()->get() > 24 * 28) {
+          r.error(e.source(), p + "plan_warn_hours[" + std::to_string(i) + "]",
+                  "must be a whole number of hours, 1-672");
+          continue;
+        }
+        const Millis w = std::chrono::hours{e.as_integer()->get()};
+        if (!warnings.empty() && w <= warnings.back())
+          r.error(e.source(), p + "plan_warn_hours[" + std::to_string(i) + "]",
+                  "must be later than the warning before it");
+        warnings.push_back(w);
+      }
+      d.plan_warnings = std::move(warnings);
+    }
+  }
+  hours("ban_decision_hours", 1, 24 * 27, d.ban_decision_before);
+  set_if(r.boolean(t, p, "ban_end_notice"), d.ban_end_notice);
+  days("handover_warn_days", 1, 366, d.handover_warn_days);
+  days("handover_due_days", 1, 366, d.handover_due_days);
+  days("checkin_intensive_days", 1, 90, d.checkin_intensive_days);
+  days("checkin_monitoring_days", 1, 180, d.checkin_monitoring_days);
+  days("stall_grace_intensive_days", 0, 60, d.stall_grace_intensive_days);
+  days("stall_grace_monitoring_days", 0, 90, d.stall_grace_monitoring_days);
+  days("evaluation_days", 1, 730, d.evaluation_days);
+  days("evaluation_remind_days", 0, 180, d.evaluation_remind_days);
+  days("evaluation_grace_days", 0, 365, d.evaluation_grace_days);
+  days("closing_days", 1, 1100, d.closing_days);
+  days("closing_grace_days", 0, 365, d.closing_grace_days);
+  // Consistency of the result (a rule's keys together with the defaults it inherits).
+  for (const auto w : d.plan_warnings)
+    if (w >= d.plan) {
+      r.error_at_table(t, p + "plan_warn_hours", "every warning must come before plan_hours");
+      break;
+    }
+  if (d.handover_warn_days >= d.handover_due_days)
+    r.error_at_table(t, p + "handover_warn_days", "must be less than handover_due_days");
+  if (d.evaluation_remind_days >= d.evaluation_days)
+    r.error_at_table(t, p + "evaluation_remind_days", "must be less than evaluation_days");
+  if (d.evaluation_days >= d.closing_days)
+    r.error_at_table(t, p + "evaluation_days", "must be less than closing_days");
+}
+
+}  // namespace
 
 Config parse_config(std::string_view text, const std::string& file_name) {
   toml::table root;
@@ -262,8 +445,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   Config c;
   c.file = file_name;
   r.only_known(root, "", {"deployment", "clock", "redis", "log", "ingest", "dispatch", "notify",
-                          "inbound", "kannel", "outbox", "regions", "partners", "admins",
-                          "people", "rotas"});
+                          "inbound", "web", "kannel", "outbox", "regions", "partners", "admins",
+                          "people", "rotas", "rota", "smtp", "cases", "deadlines"});
 
   if (const auto* d = r.table(root, "", "deployment")) {
     r.only_known(*d, "deployment.", {"name"});
@@ -319,7 +502,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   }
   if (const auto* t = r.table(root, "", "notify")) {
     r.only_known(*t, "notify.", {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms",
-                                 "max_attempts", "in_doubt_grace_ms", "gateway_timeout_ms"});
+                                 "max_attempts", "in_doubt_grace_ms", "gateway_timeout_ms",
+                                 "push_stream_maxlen"});
     set_if(r.host_port(*t, "notify.", "http"), c.notify.http);
     set_if(r.matching(*t, "notify.", "zmq", false, kZmqEndpoint, "a ZeroMQ endpoint"),
            c.notify.zmq_bind);
@@ -329,10 +513,27 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     set_if(r.integer(*t, "notify.", "max_attempts", 1, 100), c.notify.max_attempts);
     read_millis(r, *t, "notify.", "in_doubt_grace_ms", 0, 600000, c.notify.in_doubt_grace);
     read_millis(r, *t, "notify.", "gateway_timeout_ms", 100, 60000, c.notify.gateway_timeout);
+    set_if(r.integer(*t, "notify.", "push_stream_maxlen", 10, 1000000), c.notify.push_stream_maxlen);
   }
   if (const auto* t = r.table(root, "", "inbound")) {
     r.only_known(*t, "inbound.", {"http"});
     set_if(r.host_port(*t, "inbound.", "http"), c.inbound.http);
+  }
+  if (const auto* t = r.table(root, "", "web")) {
+    r.only_known(*t, "web.", {"http", "threads", "assets_dir", "session_idle_minutes",
+                              "session_max_hours", "cookie_secure", "max_failures",
+                              "lockout_minutes"});
+    set_if(r.host_port(*t, "web.", "http"), c.web.http);
+    set_if(r.integer(*t, "web.", "threads", 1, 64), c.web.threads);
+    set_if(r.string(*t, "web.", "assets_dir", false, 1000), c.web.assets_dir);
+    if (auto v = r.integer(*t, "web.", "session_idle_minutes", 1, 24 * 60))
+      c.web.session_idle = std::chrono::minutes{*v};
+    if (auto v = r.integer(*t, "web.", "session_max_hours", 1, 24 * 7))
+      c.web.session_max = std::chrono::hours{*v};
+    set_if(r.boolean(*t, "web.", "cookie_secure"), c.web.cookie_secure);
+    set_if(r.integer(*t, "web.", "max_failures", 1, 100), c.web.max_failures);
+    if (auto v = r.integer(*t, "web.", "lockout_minutes", 1, 24 * 60))
+      c.web.lockout = std::chrono::minutes{*v};
   }
   if (const auto* t = r.table(root, "", "kannel")) {
     r.only_known(*t, "kannel.", {"sendsms_url", "username", "password", "sender",
@@ -350,11 +551,41 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   } else {
     r.error_at_table(root, "kannel", "required table is missing");
   }
+  if (const auto* t = r.table(root, "", "smtp")) {
+    r.only_known(*t, "smtp.", {"url", "from", "username", "password", "require_tls", "timeout_ms"});
+    SmtpConfig smtp;
+    set_if(r.matching(*t, "smtp.", "url", true, kSmtpUrl, "smtp://HOST:PORT or smtps://HOST:PORT"),
+           smtp.url);
+    set_if(r.matching(*t, "smtp.", "from", true, kEmail, "an e-mail address"), smtp.from);
+    set_if(r.string(*t, "smtp.", "username", false, 200), smtp.username);
+    set_if(r.string(*t, "smtp.", "password", false, 200), smtp.password);
+    if (smtp.username.empty() != smtp.password.empty())
+      r.error_at_table(*t, "smtp.password", "username and password go together");
+    set_if(r.boolean(*t, "smtp.", "require_tls"), smtp.require_tls);
+    read_millis(r, *t, "smtp.", "timeout_ms", 100, 120000, smtp.timeout);
+    c.smtp = std::move(smtp);
+  }
   if (const auto* t = r.table(root, "", "outbox")) {
     r.only_known(*t, "outbox.", {"resend_after_ms"});
     read_millis(r, *t, "outbox.", "resend_after_ms", 50, 600000, c.outbox.resend_after);
   }
 
+  if (const auto* t = r.table(root, "", "rota")) {
+    r.only_known(*t, "rota.", {"file", "coverage_days", "allow_gaps", "handoff_notice_minutes",
+                               "gap_warning_hours"});
+    RotaFileConfig rf;
+    if (auto v = r.string(*t, "rota.", "file", true, 1000)) {
+      std::filesystem::path p(*v);
+      rf.file = p.is_absolute() ? p : std::filesystem::path(file_name).parent_path() / p;
+    }
+    set_if(r.integer(*t, "rota.", "coverage_days", 0, 366), rf.coverage_days);
+    set_if(r.boolean(*t, "rota.", "allow_gaps"), rf.allow_gaps);
+    if (auto v = r.integer(*t, "rota.", "handoff_notice_minutes", 0, 7 * 24 * 60))
+      rf.handoff_notice = std::chrono::minutes{*v};
+    if (auto v = r.integer(*t, "rota.", "gap_warning_hours", 0, 24 * 28))
+      rf.gap_warning = std::chrono::hours{*v};
+    c.rota = rf;
+  }
   std::set<std::string> region_ids;
   for (const auto* t : r.tables(root, "regions", 200)) {
     RegionConfig reg;
@@ -414,7 +645,9 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   }
   for (const auto* t : r.tables(root, "people", 1000)) {
     PersonConfig p;
-    r.only_known(*t, "people.", {"id", "name", "role", "phone", "regions", "caseload_cap"});
+    r.only_known(*t, "people.",
+                 {"id", "name", "role", "phone", "regions", "caseload_cap", "password_argon2",
+                  "email", "contact", "token_sha256"});
     set_if(r.matching(*t, "people.", "id", true, kIdPattern, "a lower-case id"), p.id);
     set_if(r.string(*t, "people.", "name", true, 100), p.display_name);
     if (auto v = r.string(*t, "people.", "role", true)) {
@@ -422,13 +655,25 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         p.role = StaffRole::casemanager;
       else if (*v == "team_lead")
         p.role = StaffRole::team_lead;
+      else if (*v == "admin")
+        p.role = StaffRole::admin;
       else
-        r.error(t->get("role")->source(), "people.role", "must be \"casemanager\" or \"team_lead\"");
+        r.error(t->get("role")->source(), "people.role",
+                "must be \"casemanager\", \"team_lead\" or \"admin\"");
     }
     set_if(r.matching(*t, "people.", "phone", true, kE164, "an E.164 number such as +447700900001"),
            p.phone);
     p.regions = region_list(*t, "people.");
     set_if(r.integer(*t, "people.", "caseload_cap", 1, 500), p.caseload_cap);
+    set_if(r.matching(*t, "people.", "password_argon2", false, kArgon2id,
+                      "an Argon2id encoded hash (make one with piket-passwd)"),
+           p.password_argon2);
+    set_if(r.matching(*t, "people.", "email", false, kEmail, "an e-mail address"), p.email);
+    p.contact = read_contact(r, *t, c.smtp.has_value(), p.email);
+    set_if(r.matching(*t, "people.", "token_sha256", false, kHexSha256,
+                      "64 lower-case hex digits (sha256 of the token)"),
+           p.token_sha256);
+    unique_token(*t, "people.", p.token_sha256, "person " + p.id);
     if (!p.id.empty() && !ids.insert("person:" + p.id).second)
       r.error(t->source(), "people.id", "duplicate person " + p.id);
     c.people.push_back(std::move(p));
@@ -457,6 +702,47 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         r.error(t->get("team_lead")->source(), "rotas.team_lead", "no team lead with id " + rota.team_lead);
     }
     c.rotas.push_back(std::move(rota));
+  }
+
+  if (const auto* t = r.table(root, "", "cases")) {
+    r.only_known(*t, "cases.", {"http", "threads", "poll_ms"});
+    set_if(r.host_port(*t, "cases.", "http"), c.cases.http);
+    set_if(r.integer(*t, "cases.", "threads", 1, 64), c.cases.threads);
+    read_millis(r, *t, "cases.", "poll_ms", 1, 1000, c.cases.poll);
+  }
+  if (const auto* d = r.table(root, "", "deadlines")) {
+    only_policy_keys(r, *d, "deadlines.", {"rules"});
+    read_deadline_policy(r, *d, "deadlines.", c.deadlines);
+    if (const toml::node* n = d->get("rules")) {
+      const toml::array* a = n->as_array();
+      if (!a || !a->is_array_of_tables()) {
+        r.error(n->source(), "deadlines.rules", "must be written as [[deadlines.rules]] tables");
+      } else {
+        std::set<std::pair<std::string, std::string>> seen;
+        for (std::size_t i = 0; i < a->size() && i < 500; ++i) {
+          const toml::table& t = *a->get(i)->as_table();
+          const std::string p = "deadlines.rules.";
+          only_policy_keys(r, t, p, {"region", "kind"});
+          DeadlineRule rule;
+          rule.policy = c.deadlines;
+          set_if(r.matching(t, p, "region", false, kIdPattern, "a region id"), rule.region);
+          if (!rule.region.empty() && !region_ids.count(rule.region))
+            r.error(t.get("region")->source(), p + "region", "unknown region " + rule.region);
+          if (auto k = r.string(t, p, "kind", false, 64)) {
+            if (parse_incident_kind(*k))
+              rule.kind = *k;
+            else
+              r.error(t.get("kind")->source(), p + "kind", "must be an incident kind such as home_ban");
+          }
+          if (!t.get("region") && !t.get("kind"))
+            r.error_at_table(t, p + "region", "a rule needs a region, a kind or both");
+          if (!seen.emplace(rule.region, rule.kind).second)
+            r.error_at_table(t, p + "region", "a rule for this region and kind is already given");
+          read_deadline_policy(r, t, p, rule.policy);
+          c.deadline_rules.push_back(std::move(rule));
+        }
+      }
+    }
   }
 
   if (!r.errors().empty()) {

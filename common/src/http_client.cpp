@@ -103,6 +103,10 @@ void HttpClient::set_header(std::string name, std::string value) {
 HttpResult HttpClient::get(const std::string& target) {
   return impl_->request(http::verb::get, target, "", "");
 }
+HttpResult HttpClient::del(const std::string& target) {
+  return impl_->request(http::verb::delete_, target, "", "");
+}
+
 HttpResult HttpClient::post(const std::string& target, const std::string& content_type,
                             const std::string& body) {
   return impl_->request(http::verb::post, target, content_type, body);

@@ -9,6 +9,7 @@ namespace {
 const std::regex kCaseCode{"^C[0-9A-Z]{8}$"};
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 const std::regex kAckCode{"^[0-9]{5}$"};
+const std::regex kSmsNumber{"^[+]?[0-9A-Za-z]{1,16}$"};
 
 // Europe/Amsterdam without a tz database: CET (+1) with CEST (+2) from the
 // last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC (EU
@@ -22,6 +23,9 @@ Instant to_amsterdam_local(Instant t) {
   };
   const bool summer = t >= last_sunday(March) && t < last_sunday(October);
   return t + std::chrono::hours{summer ? 2 : 1};
+}
+std::string local_time_label(Instant t) {
+  return date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(to_amsterdam_local(t)));
 }
 }  // namespace
 
@@ -38,11 +42,42 @@ std::optional<std::string> render_page_sms(const PageContent& c) {
   if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
       !std::regex_match(c.ack_code, kAckCode))
     return std::nullopt;
-  const auto local = to_amsterdam_local(c.reported_at);
-  const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));
+  const std::string when = local_time_label(c.reported_at);
   std::string text = "piket " + std::string(message_label(c.kind)) + " case " + c.case_code +
                      " region " + c.region + " reported " + when +
                      ". Reply " + c.ack_code + " to acknowledge.";
+  if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
+  return text;
+}
+
+std::optional<PageEmail> render_page_email(const PageContent& c, std::string_view sms_number) {
+  const auto sms = render_page_sms(c);
+  if (!sms || !std::regex_match(std::string(sms_number), kSmsNumber)) return std::nullopt;
+  const std::string label(message_label(c.kind));
+  PageEmail mail;
+  mail.subject = "piket " + label + " case " + c.case_code;
+  const std::string nl = "\r\n";
+  mail.body = "piket page" + nl + nl +
+              "Kind:     " + label + nl +
+              "Case:     " + c.case_code + nl +
+              "Region:   " + c.region + nl +
+              "Reported: " + local_time_label(c.reported_at) + " (Europe/Amsterdam)" + nl + nl +
+              "To acknowledge, reply " + c.ack_code + " by SMS to " + std::string(sms_number) +
+              ", or acknowledge the page in the piket web app." + nl +
+              "If you cannot take it, reply NO " + c.ack_code + " to pass it on at once." + nl + nl +
+              "Sent automatically; replies to this e-mail are not read." + nl;
+  return mail;
+}
+
+std::optional<std::string> render_inform_sms(const PageContent& c) {
+  if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
+      !std::regex_match(c.ack_code, kAckCode))
+    return std::nullopt;
+  const auto local = to_amsterdam_local(c.reported_at);
+  const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));
+  std::string text = "piket FYI " + std::string(message_label(c.kind)) + " in your case " +
+                     c.case_code + " region " + c.region + " " + when +
+                     " went to on-call. Reply " + c.ack_code + " if seen.";
   if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
   return text;
 }

@@ -36,13 +36,18 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   try {
-    stack::LocalStack local(config, {data_dir, bin_dir});
+    stack::StackOptions options{data_dir, bin_dir};
+    options.with_web = true;    // the board and the casemanager app
+    options.with_cases = true;  // the case API and the deadline engine
+    stack::LocalStack local(config, options);
     std::cout << "starting redis-server, Kannel (bearerbox, smsbox, fakesmsc) and the services…"
               << std::endl;
     local.start();
     const auto& cfg = local.config();
     std::cout << "piket is up. Partner API on http://" << cfg.ingest.http.host << ":"
               << cfg.ingest.http.port << "\n"
+              << "  web app (board, casemanager app) on http://" << cfg.web.http.host << ":"
+              << cfg.web.http.port << "/\n"
               << "  SMS as the phone would get them: " << local.fakesmsc_log().string() << "\n"
               << "  service logs: " << local.log_dir().string() << "/ and "
               << (cfg.log.dir.empty() ? "stderr" : cfg.log.dir) << "\n"

@@ -1,22 +1,56 @@
-// piket-dispatch: picks the casemanager and creates the page. Wiring only.
+// piket-dispatch: picks the casemanager and creates the page; serves the rota
+// API. Wiring only.
 #include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
 
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/ops_endpoints.hpp"
+#include "piket/common/redis_pool.hpp"
 #include "piket/common/service_main.hpp"
+#include "piket/common/time_format.hpp"
 #include "piket/dispatch/dispatcher.hpp"
+#include "piket/dispatch/live_rota.hpp"
+#include "piket/dispatch/rota_api.hpp"
+#include "piket/dispatch/rota_watcher.hpp"
+#include "piket/rota/coverage.hpp"
+#include "piket/rota/rota_file.hpp"
 #include "piket/rota/simple_rota.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
   return common::service_main("dispatch", argc, argv, [](common::ServiceContext& ctx) {
     const auto& cfg = ctx.config;
-    rota::SimpleRota rota(cfg);
+    common::RedisPool redis(cfg.redis);
+    // The full rota when a rota file is configured, else the skeleton's simple one.
+    std::unique_ptr<dispatch::LiveRota> live;
+    std::unique_ptr<rota::SimpleRota> simple;
+    if (cfg.rota) {
+      live = std::make_unique<dispatch::LiveRota>(
+          rota::load_rota_file(cfg.rota->file, cfg.people), cfg, *ctx.domain_clock);
+      live->refresh_from(*redis.lease());
+      std::vector<std::string> regions;
+      for (const auto& r : cfg.regions) regions.push_back(r.id);
+      const auto gaps = rota::check_coverage(*live->current(), regions, ctx.domain_clock->now(),
+                                             cfg.rota->coverage_days);
+      for (const auto& g : gaps)
+        spdlog::warn("rota gap: {} {} from {} to {}", g.region, g.layer,
+                     common::format_rfc3339(g.gap.start), common::format_rfc3339(g.gap.end));
+      if (!gaps.empty() && !cfg.rota->allow_gaps)
+        throw std::runtime_error("the rota leaves a layer empty within " +
+                                 std::to_string(cfg.rota->coverage_days) +
+                                 " days (listed above); fix it or set rota.allow_gaps = true");
+    } else {
+      simple = std::make_unique<rota::SimpleRota>(cfg);
+    }
+    const rota::CasemanagerSelector& selector =
+        live ? static_cast<const rota::CasemanagerSelector&>(*live) : *simple;
     common::OutboxSender to_notify({"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after},
                                    ctx.transport_clock, &ctx.metrics);
     dispatch::Dispatcher dispatcher(
-        cfg, *ctx.domain_clock, ctx.transport_clock, rota, ctx.metrics,
+        cfg, *ctx.domain_clock, ctx.transport_clock, selector, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
         cfg.dispatch.zmq_bind,
@@ -24,17 +58,45 @@ int main(int argc, char** argv) {
           return dispatcher.handle_message(channel, id, payload);
         },
         &ctx.metrics, cfg.dispatch.workers);
+    std::unique_ptr<dispatch::RotaApi> rota_api;
+    if (live) rota_api = std::make_unique<dispatch::RotaApi>(cfg, *ctx.domain_clock, *live, redis);
     auto healthy = common::redis_health_check(cfg.redis);
-    common::HttpServer ops({cfg.dispatch.http, 1}, [&](const common::HttpRequest& r) {
+    common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
+      if (rota_api)
+        if (auto resp = rota_api->handle(r)) return *resp;
       return common::error_response(404, "not_found", "no such resource");
+    });
+    std::unique_ptr<dispatch::RotaWatcher> watcher;
+    if (live)
+      watcher = std::make_unique<dispatch::RotaWatcher>(
+          cfg, *ctx.domain_clock, ctx.transport_clock, [&] { return live->current(); }, redis,
+          [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // Overrides set through another dispatch instance (or removed) reach this
+    // one within a second; rota notices are checked every few seconds.
+    std::atomic<bool> running{true};
+    std::thread refresher([&] {
+      int tick = 0;
+      while (running) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{500});
+        if (!live) continue;
+        try {
+          live->refresh_from(*redis.lease());
+          if (++tick % 4 == 0) watcher->run_once();
+        } catch (const std::exception& e) {
+          spdlog::debug("rota refresh: {}", e.what());
+        }
+      }
     });
     to_notify.start();
     inbox.start();
-    ops.start();
-    spdlog::info("dispatch receiving on {}, ops on port {}", cfg.dispatch.zmq_bind, ops.port());
+    http.start();
+    spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
+                 http.port(), live ? cfg.rota->file.string() : "simple");
     common::wait_for_shutdown_signal();
-    ops.stop();
+    running = false;
+    refresher.join();
+    http.stop();
     inbox.stop();
     to_notify.stop();
   });

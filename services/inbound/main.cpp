@@ -1,4 +1,5 @@
-// piket-inbound: Kannel's delivery reports and incoming SMS. Wiring only.
+// piket-inbound: Kannel's delivery reports, incoming SMS and the staff API
+// for answering pages. Wiring only.
 #include <spdlog/spdlog.h>
 
 #include "piket/common/http_server.hpp"
@@ -8,7 +9,7 @@
 int main(int argc, char** argv) {
   using namespace piket;
   return common::service_main("inbound", argc, argv, [](common::ServiceContext& ctx) {
-    inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics);
+    inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics, &ctx.transport_clock);
     common::HttpServer server({ctx.config.inbound.http, 1},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     server.start();

@@ -1,4 +1,4 @@
-// piket-notify: sends pages through Kannel. Wiring only.
+// piket-notify: delivers pages over push, SMS (Kannel) and e-mail (SMTP). Wiring only.
 #include <spdlog/spdlog.h>
 
 #include "piket/common/http_server.hpp"
@@ -6,6 +6,7 @@
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/service_main.hpp"
 #include "piket/notify/notifier.hpp"
+#include "piket/notify/smtp_gateway.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
@@ -16,7 +17,11 @@ int main(int argc, char** argv) {
         [&cfg] {
           return std::make_unique<notify::KannelGateway>(cfg.kannel, cfg.notify.gateway_timeout);
         },
-        ctx.metrics);
+        ctx.metrics,
+        [&cfg]() -> std::unique_ptr<notify::EmailGateway> {
+          if (!cfg.smtp) return nullptr;
+          return std::make_unique<notify::SmtpGateway>(*cfg.smtp);
+        });
     common::InboxReceiver inbox(
         cfg.notify.zmq_bind,
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
@@ -31,8 +36,8 @@ int main(int argc, char** argv) {
     notifier.start();
     inbox.start();
     ops.start();
-    spdlog::info("notify receiving on {}, {} workers, gateway {}", cfg.notify.zmq_bind,
-                 cfg.notify.workers, cfg.kannel.sendsms_url);
+    spdlog::info("notify receiving on {}, {} workers, gateway {}, e-mail {}", cfg.notify.zmq_bind,
+                 cfg.notify.workers, cfg.kannel.sendsms_url, cfg.smtp ? cfg.smtp->url : "off");
     common::wait_for_shutdown_signal();
     ops.stop();
     inbox.stop();

@@ -274,8 +274,8 @@ TEST(ConfigTest, UnknownNestedKeyIsNamedWithItsTable) {
 }
 
 TEST(ConfigTest, UnknownKeyInArrayOfTables) {
-  const auto text = replace(full_config(), "caseload_cap = 8", "caseload_cap = 8\nemail = \"a@b\"");
-  expect_single_error(text, "email =", "people.email", "unknown key");
+  const auto text = replace(full_config(), "caseload_cap = 8", "caseload_cap = 8\npager = \"a@b\"");
+  expect_single_error(text, "pager =", "people.pager", "unknown key");
 }
 
 TEST(ConfigTest, WrongTypeInteger) {

@@ -68,6 +68,7 @@ std::string render_kannel_conf(const KannelConfig& c) {
   check_nonempty(c.password, "password");
   check_nonempty(c.admin_password, "admin_password");
   check_nonempty(c.get_url, "get_url");
+  check_value(c.denied_prefix, "denied_prefix");
   if (!c.data_dir.is_absolute()) {
     throw std::invalid_argument("kannel data_dir must be absolute: " + c.data_dir.string());
   }
@@ -104,7 +105,9 @@ std::string render_kannel_conf(const KannelConfig& c) {
   s += "smsc-id = " + conf_string(kFakeSmscId) + "\n";
   s += "port = " + std::to_string(c.smsc_port) + "\n";
   s += "our-host = " + loopback + "\n";
-  s += "connect-allow-ip = " + loopback + "\n\n";
+  s += "connect-allow-ip = " + loopback + "\n";
+  if (!c.denied_prefix.empty()) s += "denied-prefix = " + conf_string(c.denied_prefix) + "\n";
+  s += "\n";
 
   s += "group = smsbox\n";
   s += "bearerbox-host = " + loopback + "\n";

@@ -22,6 +22,8 @@ std::string_view to_string(Component c) {
     case Component::dispatch: return "dispatch";
     case Component::notify: return "notify";
     case Component::inbound: return "inbound";
+    case Component::web: return "web";
+    case Component::cases: return "cases";
   }
   return "unknown";
 }
@@ -40,6 +42,8 @@ struct LocalStack::Impl {
       case Component::dispatch: return config.dispatch.http.port;
       case Component::notify: return config.notify.http.port;
       case Component::inbound: return config.inbound.http.port;
+      case Component::web: return config.web.http.port;
+      case Component::cases: return config.cases.http.port;
       default: return 0;
     }
   }
@@ -96,6 +100,7 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
                 "/kannel/sms?from=%p&to=%P&text=%a";
     k.data_dir = impl_->options.data_dir / "kannel";
     k.log_level = 1;
+    k.denied_prefix = impl_->options.kannel_denied_prefix;
     impl_->kannel.emplace(std::move(k));
   }
 }
@@ -113,10 +118,13 @@ void LocalStack::start() {
   // inbound first: Kannel's callbacks land there.
   for (auto c : {Component::inbound, Component::notify, Component::dispatch, Component::ingest})
     start(c);
+  if (impl_->options.with_cases) start(Component::cases);
+  if (impl_->options.with_web) start(Component::web);
 }
 
 void LocalStack::stop() {
-  for (auto c : {Component::ingest, Component::dispatch, Component::notify, Component::inbound}) {
+  for (auto c : {Component::web, Component::cases, Component::ingest, Component::dispatch,
+                 Component::notify, Component::inbound}) {
     auto it = impl_->services.find(c);
     if (it != impl_->services.end() && it->second.valid())
       it->second.terminate_and_wait(std::chrono::seconds{10});

@@ -18,7 +18,7 @@ StackPorts StackPorts::pick_free() {
   };
   StackPorts p;
   for (auto* port : {&p.redis, &p.ingest, &p.dispatch_http, &p.dispatch_zmq, &p.notify_http,
-                     &p.notify_zmq, &p.inbound, &p.sendsms, &p.kannel_admin, &p.smsbox, &p.smsc})
+                     &p.notify_zmq, &p.inbound, &p.web, &p.cases, &p.sendsms, &p.kannel_admin, &p.smsbox, &p.smsc})
     *port = next();
   return p;
 }
@@ -26,11 +26,14 @@ StackPorts StackPorts::pick_free() {
 std::string render_stack_config(const StackSpec& s) {
   const auto& p = s.ports;
   std::ostringstream o;
-  auto person = [&o](const char* id, const char* name, const char* role, const char* phone,
-                     const char* region, int cap) {
+  auto person = [&o, &s](const char* id, const char* name, const char* role, const char* phone,
+                         const char* region, int cap) {
     o << "[[people]]\nid = \"" << id << "\"\nname = \"" << name << "\"\nrole = \"" << role
       << "\"\nphone = \"" << phone << "\"\nregions = [\"" << region << "\"]\ncaseload_cap = " << cap
-      << "\n\n";
+      << "\n";
+    if (auto extra = s.person_extra.find(id); extra != s.person_extra.end())
+      o << extra->second << "\n";
+    o << "\n";
   };
   o << "[deployment]\nname = \"test-stack\"\n\n"
     << "[clock]\nmode = \"" << (s.simulated_clock ? "simulated" : "system") << "\"\nstart = \""
@@ -43,15 +46,22 @@ std::string render_stack_config(const StackSpec& s) {
     << p.dispatch_zmq << "\"\n\n"
     << "[notify]\nhttp = \"127.0.0.1:" << p.notify_http << "\"\nzmq = \"tcp://127.0.0.1:"
     << p.notify_zmq << "\"\nworkers = " << s.notify_workers
-    << "\nretry_initial_ms = " << s.retry_initial_ms << "\nretry_max_ms = 5000\nmax_attempts = 20"
+    << "\nretry_initial_ms = " << s.retry_initial_ms << "\nretry_max_ms = " << s.retry_max_ms
+    << "\nmax_attempts = " << s.max_attempts
     << "\nin_doubt_grace_ms = " << s.in_doubt_grace_ms
     << "\ngateway_timeout_ms = " << s.gateway_timeout_ms << "\n\n"
     << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\n\n"
+    << "[web]\nhttp = \"127.0.0.1:" << p.web << "\"\n\n"
+    << "[cases]\nhttp = \"127.0.0.1:" << p.cases << "\"\n\n"
     << "[kannel]\nsendsms_url = \"http://127.0.0.1:" << p.sendsms
     << "/cgi-bin/sendsms\"\nusername = \"piket\"\npassword = \"" << s.kannel_password
     << "\"\nsender = \"4411\"\ncallback_base = \"http://127.0.0.1:" << p.inbound
     << "\"\ndlr_mask = 31\n\n"
-    << "[outbox]\nresend_after_ms = " << s.resend_after_ms << "\n\n"
+    << "[outbox]\nresend_after_ms = " << s.resend_after_ms << "\n\n";
+  if (s.smtp_port != 0)
+    o << "[smtp]\nurl = \"smtp://127.0.0.1:" << s.smtp_port
+      << "\"\nfrom = \"piket@piket.test\"\ntimeout_ms = 5000\n\n";
+  o
     << "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n\n"
     << "[[regions]]\nid = \"drenthe\"\nname = \"Drenthe\"\n\n"
     << "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" << common::sha256_hex(s.police_token)
@@ -75,6 +85,7 @@ std::string render_stack_config(const StackSpec& s) {
        "team_lead = \"tl-g\"\n\n"
     << "[[rotas]]\nregion = \"drenthe\"\nprimary = [\"icm-d1\"]\nanchor = "
        "\"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\nteam_lead = \"tl-d\"\n";
+  o << "\n" << s.extra_toml << "\n";
   return o.str();
 }
 

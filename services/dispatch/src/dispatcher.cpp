@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "piket/common/crypto.hpp"
-#include "piket/common/messaging.hpp"
+#include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
@@ -13,17 +12,20 @@ namespace piket::dispatch {
 namespace {
 
 // ARGV: 1 incident, 2 case, 3 person, 4 rule, 5 page id, 6 ack code, 7 phone,
-// 8 text, 9 now ms (domain), 10 outbox due ms (transport), 11 assign case '1'/'0'.
+// 8 text, 9 now ms (domain), 10 outbox due ms (transport), 11 assign case '1'/'0',
+// 12 inform person or '' (the own casemanager, off duty), 13 their page id,
+// 14 their ack code, 15 their phone, 16 their text.
+// The page itself is written by the shared helper (common/page_script.hpp).
 std::string commit_script() {
-  return R"lua(
+  return common::page_lua() + R"lua(
 local inc = 'incident:' .. ARGV[1]
 local st = redis.call('HGET', inc, 'status')
 if not st then return {'missing'} end
 if st ~= 'accepted' then return {'already', redis.call('HGET', inc, 'page_id') or ''} end
-local ack = 'ackcode:' .. ARGV[3] .. ':' .. ARGV[6]
-if redis.call('EXISTS', ack) == 1 then return {'ack_collision'} end
-if redis.call('EXISTS', 'page:' .. ARGV[5]) == 1 then return {'ack_collision'} end
-redis.call('SET', ack, ARGV[5])
+if piket_page_taken(ARGV[3], ARGV[6], ARGV[5]) then return {'ack_collision'} end
+if ARGV[12] ~= '' and (piket_page_taken(ARGV[12], ARGV[14], ARGV[13]) or ARGV[13] == ARGV[5]) then
+  return {'ack_collision'}
+end
 local case = 'case:' .. ARGV[2]
 if ARGV[11] == '1' then
   local cur = redis.call('HGET', case, 'casemanager')
@@ -34,17 +36,22 @@ if ARGV[11] == '1' then
       type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'}))
   end
 end
-redis.call('HSET', 'page:' .. ARGV[5], 'incident', ARGV[1], 'case', ARGV[2], 'person', ARGV[3],
-           'to', ARGV[7], 'text', ARGV[8], 'ack_code', ARGV[6], 'rule', ARGV[4],
-           'state', 'queued', 'created_at', ARGV[9], 'channel', 'sms', 'attempts', '0')
+local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
+  to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
+  now = ARGV[9], due = ARGV[10]})
 redis.call('HSET', inc, 'status', 'dispatched', 'page_id', ARGV[5], 'assignee', ARGV[3],
            'rule', ARGV[4], 'dispatched_at', ARGV[9])
 redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'paged',
   incident = ARGV[1], person = ARGV[3], rule = ARGV[4], page = ARGV[5], by = 'dispatch'}))
-local id = ARGV[5]
-local payload = cjson.encode({page_id = id})
-)lua" + common::outbox_add_lua("notify", "id", "payload", "ARGV[10]") + R"lua(
-return {'dispatched', id, payload}
+local inform_payload = ''
+if ARGV[12] ~= '' then
+  inform_payload = piket_create_page({id = ARGV[13], person = ARGV[12], ack_code = ARGV[14],
+    to = ARGV[15], text = ARGV[16], incident = ARGV[1], case = ARGV[2], rule = 'inform',
+    now = ARGV[9], due = ARGV[10]})
+  redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'informed',
+    incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}))
+end
+return {'dispatched', ARGV[5], payload, ARGV[13], inform_payload}
 )lua";
 }
 
@@ -141,17 +148,31 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
   const bool assign = !request.own_casemanager && person->role == common::StaffRole::casemanager;
   const auto now_ms = std::to_string(common::to_epoch_ms(i.domain_clock.now()));
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const std::string page_id = "P" + common::random_base32(16);
-    const std::string ack_code = common::random_digits(5);
+    const std::string page_id = common::new_page_id();
+    const std::string ack_code = common::new_ack_code();
     const auto text =
         common::render_page_sms({case_id, *kind, region, reported_at, ack_code});
     if (!text) throw std::runtime_error("page text could not be rendered for case " + case_id);
     const auto due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
                                     i.config.outbox.resend_after.count());
+    // The family's own casemanager, off duty, hears of it (rota rule (a) did not hold).
+    std::string inform_id, inform_page, inform_code, inform_phone, inform_text;
+    if (selection->inform && *selection->inform != person->id) {
+      if (const auto* own_person = i.config.person(*selection->inform)) {
+        inform_page = common::new_page_id();
+        inform_code = common::new_ack_code();
+        if (auto t = common::render_inform_sms({case_id, *kind, region, reported_at, inform_code})) {
+          inform_id = own_person->id;
+          inform_phone = own_person->phone;
+          inform_text = *t;
+        }
+      }
+    }
     auto r = redis->eval(script(), {},
                           {incident_id, case_id, person->id,
                            std::string(rota::to_string(selection->rule)), page_id, ack_code,
-                           person->phone, *text, now_ms, due, assign ? "1" : "0"});
+                           person->phone, *text, now_ms, due, assign ? "1" : "0", inform_id,
+                           inform_page, inform_code, inform_phone, inform_text});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "ack_collision") continue;
     if (outcome == "missing") return {DispatchResult::Kind::unknown_incident, {}, {}, {}};
@@ -165,6 +186,11 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
     spdlog::info("incident {} of case {}: page {} to {} ({})", incident_id, case_id, page_id,
                  person->id, rota::to_string(selection->rule));
     if (i.on_page) i.on_page(page_id, r.elements.at(2).str);
+    if (i.on_page && !inform_id.empty() && r.elements.size() >= 5) {
+      spdlog::info("case {}: own casemanager {} informed (page {})", case_id, inform_id,
+                   inform_page);
+      i.on_page(inform_page, r.elements.at(4).str);
+    }
     return {DispatchResult::Kind::dispatched, page_id, person->id, selection->rule};
   }
   throw std::runtime_error("could not allocate a unique page id");

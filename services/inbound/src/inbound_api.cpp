@@ -1,19 +1,26 @@
 #include "piket/inbound/inbound_api.hpp"
 
-#include <boost/url/parse_query.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
 #include <map>
 #include <mutex>
 #include <regex>
 
+#include "piket/common/crypto.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/inbound/page_answer.hpp"
 
 namespace piket::inbound {
 namespace {
 
 // ARGV: 1 page, 2 type, 3 domain now ms
+// The report is kept on the page (page:{id}:dlr, dlr_types for duplicate
+// detection, dlr_type/dlr_at) and on its SMS delivery; a failed report (2:
+// undelivered to the phone, 16: rejected by the SMSC) fails that delivery and
+// wakes the page so that notify starts the next channel at once.
 const common::RedisScript kDlr{R"lua(
 local p = 'page:' .. ARGV[1]
 if redis.call('EXISTS', p) == 0 then return 'unknown' end
@@ -21,33 +28,32 @@ redis.call('RPUSH', p .. ':dlr', ARGV[2] .. ':' .. ARGV[3])
 if redis.call('SADD', p .. ':dlr_types', ARGV[2]) == 0 then return 'duplicate' end
 redis.call('HSET', p, 'dlr_type', ARGV[2], 'dlr_at', ARGV[3])
 local t = tonumber(ARGV[2])
+local failed = t == 2 or t == 16
 if t == 1 then redis.call('HSET', p, 'delivered_at', ARGV[3]) end
-if t == 2 or t == 16 then redis.call('HSET', p, 'delivery_failed_at', ARGV[3]) end
+if failed then redis.call('HSET', p, 'delivery_failed_at', ARGV[3]) end
 local case = redis.call('HGET', p, 'case')
-if case then
-  redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode({at = tonumber(ARGV[3]),
-    type = 'delivery_report', page = ARGV[1], report = t, by = 'gateway'}))
+local function timeline(event)
+  if case then redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode(event)) end
+end
+timeline({at = tonumber(ARGV[3]), type = 'delivery_report', page = ARGV[1], report = t,
+          by = 'gateway'})
+local did = ARGV[1] .. ':sms'
+local d = 'delivery:' .. did
+local st = redis.call('HGET', d, 'state')
+if not st then return 'recorded' end
+redis.call('HSET', d, 'dlr_type', ARGV[2], 'dlr_at', ARGV[3])
+if t == 1 then redis.call('HSET', d, 'delivered_at', ARGV[3]) end
+if failed and (st == 'accepted' or st == 'sending' or st == 'retry' or st == 'queued') then
+  redis.call('HSET', d, 'state', 'failed', 'failed_at', ARGV[3], 'fail_reason', 'delivery_report',
+             'last_error', 'delivery report ' .. ARGV[2])
+  redis.call('ZREM', 'notify:queue', did)
+  redis.call('HINCRBY', p, 'rev', 1)
+  redis.call('ZADD', 'notify:timers', ARGV[3], ARGV[1])
+  timeline({at = tonumber(ARGV[3]), type = 'delivery_failed', page = ARGV[1], channel = 'sms',
+            reason = 'delivery_report', report = t, by = 'gateway'})
+  return 'failed'
 end
 return 'recorded'
-)lua"};
-
-// ARGV: 1 person, 2 code, 3 domain now ms
-const common::RedisScript kAck{R"lua(
-local page = redis.call('GET', 'ackcode:' .. ARGV[1] .. ':' .. ARGV[2])
-if not page then return {'unknown_code'} end
-local p = 'page:' .. page
-local f = redis.call('HMGET', p, 'person', 'case', 'incident', 'acknowledged_at')
-if f[1] ~= ARGV[1] then return {'not_yours'} end
-if f[4] then return {'already', f[2]} end
-redis.call('HSET', p, 'acknowledged_at', ARGV[3], 'acknowledged_via', 'sms')
-local inc = 'incident:' .. f[3]
-local st = redis.call('HGET', inc, 'status')
-if st == 'dispatched' or st == 'escalated' then
-  redis.call('HSET', inc, 'status', 'acknowledged', 'acknowledged_at', ARGV[3])
-end
-redis.call('RPUSH', 'case:' .. f[2] .. ':timeline', cjson.encode({at = tonumber(ARGV[3]),
-  type = 'acknowledged', page = page, incident = f[3], person = ARGV[1], via = 'sms'}))
-return {'acknowledged', f[2]}
 )lua"};
 
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
@@ -56,32 +62,58 @@ common::HttpResponse text(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body), {}};
 }
 
+common::HttpResponse json_answer(const PageAnswerOutcome& o, std::string_view state) {
+  boost::json::object body{{"page_id", o.page_id}, {"case_id", o.case_id}, {"state", state}};
+  return {200, "application/json", boost::json::serialize(body), {}};
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}  // not ::isdigit: UB on negative char
+
 }  // namespace
 
 std::optional<std::string> find_ack_code(std::string_view t) {
   for (std::size_t i = 0; i < t.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(t[i]))) continue;
+    if (!is_digit(t[i])) continue;
     std::size_t j = i;
-    while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j;
+    while (j < t.size() && is_digit(t[j])) ++j;
     if (j - i == 5) return std::string(t.substr(i, 5));
     i = j;
   }
   return std::nullopt;
 }
 
+std::optional<SmsAnswer> parse_sms_answer(std::string_view t) {
+  auto code = find_ack_code(t);
+  if (!code) return std::nullopt;
+  std::size_t b = 0;
+  while (b < t.size() && (t[b] == ' ' || t[b] == '\t' || t[b] == '\n' || t[b] == '\r')) ++b;
+  std::size_t e = b;
+  while (e < t.size() && ((t[e] >= 'a' && t[e] <= 'z') || (t[e] >= 'A' && t[e] <= 'Z'))) ++e;
+  std::string word(t.substr(b, e - b));
+  for (auto& c : word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return SmsAnswer{*code, word == "NO" || word == "NEE" || word == "DECLINE"};
+}
+
 struct InboundApi::Impl {
   const common::Config& config;
   const common::Clock& clock;
+  const common::Clock& transport_clock;
   common::Metrics& metrics;
   std::function<bool()> healthy;
   std::map<std::string, std::string> person_by_phone;
+  std::vector<std::pair<std::string, std::string>> token_hashes;  // sha256 -> person
   std::mutex mutex;
   common::RedisConnection redis;
   prometheus::Counter& dlr_recorded;
   prometheus::Counter& dlr_duplicate;
   prometheus::Counter& dlr_unknown;
+  prometheus::Counter& dlr_failed;
   prometheus::Counter& acks;
   prometheus::Counter& ack_refused;
+  prometheus::Counter& declines;
+  prometheus::Counter& api_unauthorized;
 
   std::map<std::string, std::string> params(const common::HttpRequest& r) {
     std::map<std::string, std::string> out;
@@ -94,6 +126,22 @@ struct InboundApi::Impl {
     return out;
   }
 
+  PageAnswerOutcome answer(const PageAnswerRequest& req) {
+    std::lock_guard lock(mutex);
+    return answer_page(redis, req, clock.now(), transport_clock.now() + config.outbox.resend_after,
+                       config.notify.push_stream_maxlen);
+  }
+
+  void count(const PageAnswerOutcome& o) {
+    using K = PageAnswerOutcome::Kind;
+    if (o.kind == K::acknowledged)
+      acks.Increment();
+    else if (o.kind == K::declined)
+      declines.Increment();
+    else if (o.kind != K::already_acknowledged && o.kind != K::already_declined)
+      ack_refused.Increment();
+  }
+
   common::HttpResponse dlr(const common::HttpRequest& r) {
     auto p = params(r);
     const auto& page = p["page"];
@@ -101,16 +149,21 @@ struct InboundApi::Impl {
     if (!std::regex_match(page, kPageId))
       return common::error_response(400, "invalid_page", "page must be a page id", "page");
     int t = -1;
-    if (type.size() >= 1 && type.size() <= 3 && std::all_of(type.begin(), type.end(), ::isdigit))
+    if (type.size() >= 1 && type.size() <= 3 && std::all_of(type.begin(), type.end(), is_digit))
       t = std::stoi(type);
     if (t < 0 || t > 255)
       return common::error_response(400, "invalid_type", "type must be 0-255", "type");
     std::lock_guard lock(mutex);
-    auto res = redis.eval(kDlr, {}, {page, std::to_string(t),
-                                     std::to_string(common::to_epoch_ms(clock.now()))});
-    if (res.str == "recorded") {
+    auto res = redis.eval(
+        kDlr, {}, {page, std::to_string(t), std::to_string(common::to_epoch_ms(clock.now()))});
+    if (res.str == "recorded" || res.str == "failed") {
       dlr_recorded.Increment();
-      spdlog::info("delivery report {} for page {}", t, page);
+      if (res.str == "failed") {
+        dlr_failed.Increment();
+        spdlog::warn("delivery report {} for page {}: the SMS failed; next channel", t, page);
+      } else {
+        spdlog::info("delivery report {} for page {}", t, page);
+      }
     } else if (res.str == "duplicate") {
       dlr_duplicate.Increment();
       spdlog::info("duplicate delivery report {} for page {} counted", t, page);
@@ -133,49 +186,117 @@ struct InboundApi::Impl {
       spdlog::info("incoming SMS from a number that is not on the rota refused");
       return text(200, "piket: this number is not registered.");
     }
-    const auto code = find_ack_code(body);
-    if (!code) {
+    const auto parsed = parse_sms_answer(body);
+    if (!parsed) {
       ack_refused.Increment();
       return text(200, "piket: no reply code found. Reply with the 5-digit code from the page.");
     }
-    std::lock_guard lock(mutex);
-    auto res = redis.eval(kAck, {}, {person->second, *code,
-                                     std::to_string(common::to_epoch_ms(clock.now()))});
-    const auto& what = res.elements.at(0).str;
-    if (what == "acknowledged") {
-      acks.Increment();
-      spdlog::info("page acknowledged by {} via SMS for case {}", person->second,
-                   res.elements.at(1).str);
-      return text(200, "piket: acknowledged case " + res.elements.at(1).str + ".");
+    const auto o =
+        answer({person->second, "", parsed->code,
+                parsed->decline ? Answer::decline : Answer::acknowledge, AnswerVia::sms});
+    count(o);
+    using K = PageAnswerOutcome::Kind;
+    switch (o.kind) {
+      case K::acknowledged:
+        spdlog::info("page {} acknowledged by {} via SMS for case {}", o.page_id, person->second,
+                     o.case_id);
+        return text(200, "piket: acknowledged case " + o.case_id + ".");
+      case K::declined:
+        spdlog::info("page {} declined by {} via SMS for case {}", o.page_id, person->second,
+                     o.case_id);
+        return text(200, "piket: declined case " + o.case_id + "; it goes to the next person.");
+      case K::already_acknowledged:
+        return text(200, "piket: case " + o.case_id + " was already acknowledged.");
+      case K::already_declined:
+        return text(200, "piket: case " + o.case_id + " was already declined.");
+      default:
+        spdlog::info("SMS answer by {} refused: the code is not one of their pages",
+                     person->second);
+        return text(200, "piket: that code is not valid for you.");
     }
-    if (what == "already")
-      return text(200, "piket: case " + res.elements.at(1).str + " was already acknowledged.");
-    ack_refused.Increment();
-    spdlog::info("SMS acknowledgement by {} refused: {}", person->second, what);
-    return text(200, "piket: that code is not valid for you.");
+  }
+
+  // The person whose staff token the request carries.
+  std::optional<std::string> staff(const common::HttpRequest& r) {
+    const auto auth = r.header("authorization");
+    constexpr std::string_view bearer = "Bearer ";
+    if (auth.size() <= bearer.size() || auth.size() > 512 ||
+        auth.substr(0, bearer.size()) != bearer)
+      return std::nullopt;
+    const auto hash = common::sha256_hex(auth.substr(bearer.size()));
+    std::optional<std::string> who;
+    for (const auto& [h, person] : token_hashes)
+      if (common::constant_time_equal(h, hash)) who = person;
+    return who;
+  }
+
+  common::HttpResponse api_answer(const common::HttpRequest& r, const std::string& page_id,
+                                  Answer a) {
+    const auto person = staff(r);
+    if (!person) {
+      api_unauthorized.Increment();
+      return common::error_response(401, "unauthorized", "a valid staff token is required");
+    }
+    const auto o = answer({*person, page_id, "", a, AnswerVia::api});
+    count(o);
+    using K = PageAnswerOutcome::Kind;
+    switch (o.kind) {
+      case K::acknowledged:
+      case K::already_acknowledged:
+        if (a == Answer::decline)
+          return common::error_response(409, "page_acknowledged",
+                                        "the page was acknowledged; it cannot be declined");
+        if (o.kind == K::acknowledged)
+          spdlog::info("page {} acknowledged by {} via the API", o.page_id, *person);
+        return json_answer(o, "acknowledged");
+      case K::declined:
+      case K::already_declined:
+        if (a == Answer::acknowledge)
+          return common::error_response(409, "page_declined",
+                                        "the page was declined; it cannot be acknowledged");
+        if (o.kind == K::declined)
+          spdlog::info("page {} declined by {} via the API", o.page_id, *person);
+        return json_answer(o, "declined");
+      case K::not_yours:
+        spdlog::info("API answer by {} to page {} refused: not paged", *person, page_id);
+        return common::error_response(403, "not_paged",
+                                      "this page was not sent to you; nothing was changed");
+      default:
+        return common::error_response(404, "page_not_found", "no such page");
+    }
   }
 };
 
 InboundApi::InboundApi(const common::Config& config, const common::Clock& domain_clock,
-                       common::Metrics& metrics)
-    : impl_(new Impl{config,
-                     domain_clock,
-                     metrics,
-                     common::redis_health_check(config.redis),
-                     {},
-                     {},
-                     common::RedisConnection(config.redis),
-                     metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
-                                     {{"outcome", "recorded"}}),
-                     metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
-                                     {{"outcome", "duplicate"}}),
-                     metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
-                                     {{"outcome", "unknown_page"}}),
-                     metrics.counter("piket_inbound_acks_total", "SMS acknowledgements",
-                                     {{"outcome", "acknowledged"}}),
-                     metrics.counter("piket_inbound_acks_total", "SMS acknowledgements",
-                                     {{"outcome", "refused"}})}) {
-  for (const auto& p : config.people) impl_->person_by_phone[p.phone] = p.id;
+                       common::Metrics& metrics, const common::Clock* transport_clock)
+    : impl_(new Impl{
+          config,
+          domain_clock,
+          transport_clock ? *transport_clock : domain_clock,
+          metrics,
+          common::redis_health_check(config.redis),
+          {},
+          {},
+          {},
+          common::RedisConnection(config.redis),
+          metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
+                          {{"outcome", "recorded"}}),
+          metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
+                          {{"outcome", "duplicate"}}),
+          metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
+                          {{"outcome", "unknown_page"}}),
+          metrics.counter("piket_inbound_delivery_failures_total",
+                          "Delivery reports that failed an SMS (types 2 and 16)"),
+          metrics.counter("piket_inbound_acks_total", "Acknowledgements",
+                          {{"outcome", "acknowledged"}}),
+          metrics.counter("piket_inbound_acks_total", "Acknowledgements", {{"outcome", "refused"}}),
+          metrics.counter("piket_inbound_declines_total", "Pages declined"),
+          metrics.counter("piket_inbound_api_unauthorized_total",
+                          "Staff API requests without a valid token")}) {
+  for (const auto& p : config.people) {
+    impl_->person_by_phone[p.phone] = p.id;
+    if (!p.token_sha256.empty()) impl_->token_hashes.emplace_back(p.token_sha256, p.id);
+  }
 }
 
 InboundApi::~InboundApi() = default;
@@ -185,6 +306,18 @@ common::HttpResponse InboundApi::handle(const common::HttpRequest& r) {
   try {
     if (r.path == "/kannel/dlr" && r.method == "GET") return impl_->dlr(r);
     if (r.path == "/kannel/sms" && r.method == "GET") return impl_->sms(r);
+    constexpr std::string_view prefix = "/v1/pages/";
+    if (r.path.size() == prefix.size() + 17 + 4 || r.path.size() == prefix.size() + 17 + 8) {
+      if (r.path.compare(0, prefix.size(), prefix) == 0) {
+        const auto id = r.path.substr(prefix.size(), 17);
+        const auto verb = r.path.substr(prefix.size() + 17);
+        if (std::regex_match(id, kPageId) && (verb == "/ack" || verb == "/decline")) {
+          if (r.method != "POST")
+            return common::error_response(405, "method_not_allowed", "use POST");
+          return impl_->api_answer(r, id, verb == "/ack" ? Answer::acknowledge : Answer::decline);
+        }
+      }
+    }
   } catch (const common::RedisError& e) {
     spdlog::warn("inbound: redis unavailable: {}", e.what());
     return common::error_response(503, "storage_unavailable", "try again");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "piket/common/crypto.hpp"
+#include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
@@ -54,6 +55,7 @@ redis.call('RPUSH', 'case:' .. case_id .. ':timeline', cjson.encode({
 redis.call('SET', idem, id)
 local payload = cjson.encode({incident_id = id, case_id = case_id})
 )lua" + common::outbox_add_lua("dispatch", "id", "payload", "ARGV[14]") +
+         common::deadline_resync_lua("case_id", "ARGV[10]") +
          R"lua(
 return {'created', id, case_id, payload}
 )lua";

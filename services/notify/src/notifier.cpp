@@ -4,109 +4,343 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <random>
 #include <thread>
 
+#include "delivery_scripts.hpp"
+#include "piket/common/page_text.hpp"
+#include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/notify/delivery_plan.hpp"
+#include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
 
 namespace piket::notify {
 namespace {
 
-const common::RedisScript kEnqueue{R"lua(
-local st = redis.call('HGET', 'page:' .. ARGV[1], 'state')
-if not st then return 'missing' end
-if st == 'queued' or st == 'retry' then
-  redis.call('ZADD', 'notify:queue', 'NX', ARGV[2], ARGV[1])
-end
-return st
-)lua"};
+std::string ms(common::Instant t) {
+  return std::to_string(common::to_epoch_ms(t));
+}
 
-// ARGV: 1 transport now ms, 2 lease until ms, 3 domain now ms
-const common::RedisScript kClaim{R"lua(
-local ids = redis.call('ZRANGEBYSCORE', 'notify:queue', '-inf', ARGV[1], 'LIMIT', 0, 1)
-if #ids == 0 then return {'idle'} end
-local id = ids[1]
-local p = 'page:' .. id
-local st = redis.call('HGET', p, 'state')
-if st == 'sending' and redis.call('HEXISTS', p, 'dlr_type') == 1 then
-  redis.call('HSET', p, 'state', 'accepted', 'accepted_at', ARGV[3], 'resolved_by', 'delivery_report')
-  redis.call('ZREM', 'notify:queue', id)
-  return {'resolved', id}
-end
-if st == 'queued' or st == 'retry' or st == 'sending' then
-  local doubt = 'fresh'
-  if st == 'sending' then
-    redis.call('HINCRBY', p, 'in_doubt_resends', 1)
-    doubt = 'in_doubt'
-  end
-  local n = redis.call('HINCRBY', p, 'attempts', 1)
-  redis.call('HSET', p, 'state', 'sending', 'sending_since', ARGV[3])
-  redis.call('ZADD', 'notify:queue', ARGV[2], id)
-  local f = redis.call('HMGET', p, 'to', 'text')
-  return {'send', id, f[1], f[2], tostring(n), doubt}
-end
-redis.call('ZREM', 'notify:queue', id)
-return {'skip', id}
-)lua"};
+std::optional<common::ContactChannel> parse_channel(std::string_view s) {
+  for (auto c :
+       {common::ContactChannel::sms, common::ContactChannel::push, common::ContactChannel::email})
+    if (common::to_string(c) == s) return c;
+  return std::nullopt;
+}
 
-// ARGV: 1 page, 2 outcome (accepted|retry|failed), 3 domain now ms, 4 retry due ms,
-// 5 gateway status, 6 detail
-const common::RedisScript kComplete{R"lua(
-local p = 'page:' .. ARGV[1]
-local st = redis.call('HGET', p, 'state')
-if st ~= 'sending' then
-  redis.call('ZREM', 'notify:queue', ARGV[1])
-  return st or 'missing'
-end
-local case = redis.call('HGET', p, 'case')
-if ARGV[2] == 'accepted' then
-  redis.call('HSET', p, 'state', 'accepted', 'accepted_at', ARGV[3], 'gateway_status', ARGV[5])
-  redis.call('ZREM', 'notify:queue', ARGV[1])
-  redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode({at = tonumber(ARGV[3]),
-    type = 'page_sent', page = ARGV[1], channel = 'sms', by = 'notify'}))
-elseif ARGV[2] == 'retry' then
-  redis.call('HSET', p, 'state', 'retry', 'last_error', ARGV[6], 'gateway_status', ARGV[5])
-  redis.call('ZADD', 'notify:queue', ARGV[4], ARGV[1])
-else
-  redis.call('HSET', p, 'state', 'failed', 'failed_at', ARGV[3], 'last_error', ARGV[6],
-             'gateway_status', ARGV[5])
-  redis.call('ZREM', 'notify:queue', ARGV[1])
-  redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode({at = tonumber(ARGV[3]),
-    type = 'page_failed', page = ARGV[1], channel = 'sms', reason = ARGV[6], by = 'notify'}))
-end
-return ARGV[2]
-)lua"};
+long long to_ll(const std::string& s) {
+  try {
+    return std::stoll(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
 
-std::string ms(common::Instant t) { return std::to_string(common::to_epoch_ms(t)); }
+// What the claim script hands over for one send.
+struct Claimed {
+  std::string delivery_id, channel, page_id, to, text, ack_code, case_id;
+  int attempt = 1;
+  bool in_doubt = false;
+  std::string kind, region, reported_at, body, household, person;
+};
+
+Claimed claimed_from(const common::RedisReply& r) {
+  const auto& e = r.elements;
+  Claimed c;
+  c.delivery_id = e.at(1).str;
+  c.channel = e.at(2).str;
+  c.page_id = e.at(3).str;
+  c.to = e.at(4).str;
+  c.text = e.at(5).str;
+  c.ack_code = e.at(6).str;
+  c.case_id = e.at(7).str;
+  c.attempt = static_cast<int>(to_ll(e.at(8).str));
+  c.in_doubt = e.at(9).str == "in_doubt";
+  c.kind = e.at(10).str;
+  c.region = e.at(11).str;
+  c.reported_at = e.at(12).str;
+  c.body = e.at(13).str;
+  c.household = e.at(14).str;
+  c.person = e.at(15).str;
+  return c;
+}
 
 }  // namespace
 
 struct Notifier::Impl {
+  Impl(const common::Config& c, const common::Clock& domain, const common::Clock& transport,
+       GatewayFactory sms, EmailGatewayFactory email, common::Metrics& m)
+      : config(c),
+        domain_clock(domain),
+        transport_clock(transport),
+        sms_gateways(std::move(sms)),
+        email_gateways(std::move(email)),
+        metrics(m),
+        inbox_redis(c.redis) {}
+
   const common::Config& config;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
-  GatewayFactory gateways;
+  GatewayFactory sms_gateways;
+  EmailGatewayFactory email_gateways;
+  common::Metrics& metrics;
   common::RedisPool inbox_redis;
   std::vector<std::thread> threads;
   std::atomic<bool> running{false};
   std::mutex wake_mutex;
   std::condition_variable wake;
-  prometheus::Counter& sent;
-  prometheus::Counter& retried;
-  prometheus::Counter& failed;
-  prometheus::Counter& resolved;
-  prometheus::Counter& in_doubt;
-  prometheus::Histogram& gateway_latency;
+  Notifier* owner = nullptr;
+
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*> deliveries;
+  std::map<std::string, prometheus::Counter*> fallbacks;
+  prometheus::Counter* in_doubt = nullptr;
+  prometheus::Counter* privacy_refusals = nullptr;
+  prometheus::Counter* duplicates = nullptr;
+  prometheus::Counter* undeliverable = nullptr;
+  prometheus::Histogram* gateway_latency = nullptr;
+
+  void init_metrics() {
+    for (const char* ch : {"sms", "push", "email"})
+      for (const char* outcome :
+           {"sent", "retry", "failed", "resolved_by_report", "cancelled", "skipped"})
+        deliveries[{ch, outcome}] =
+            &metrics.counter("piket_notify_deliveries_total", "Deliveries by channel and outcome",
+                             {{"channel", ch}, {"outcome", outcome}});
+    for (const char* reason : {"not_acknowledged", "previous_failed"})
+      fallbacks[reason] =
+          &metrics.counter("piket_notify_fallbacks_total",
+                           "Channels started after the one before them", {{"reason", reason}});
+    in_doubt = &metrics.counter("piket_notify_in_doubt_resends_total",
+                                "Deliveries sent again after a crash mid-send");
+    privacy_refusals = &metrics.counter(
+        "piket_notify_privacy_refusals_total",
+        "Messages refused because they contained a value of the incident's person data");
+    duplicates = &metrics.counter("piket_notify_duplicates_suppressed_total",
+                                  "Deliveries suppressed: the same (case, step, person, channel) "
+                                  "was paged before");
+    undeliverable = &metrics.counter("piket_notify_pages_undeliverable_total",
+                                     "Pages that failed on every channel");
+    gateway_latency = &metrics.latency("piket_notify_gateway_seconds", "Gateway request time");
+  }
+
+  void count(const std::string& channel, const char* outcome) {
+    if (auto it = deliveries.find({channel, outcome}); it != deliveries.end())
+      it->second->Increment();
+  }
+
+  std::vector<std::string> expand_args(const std::string& page_id, const std::string& person_id) {
+    std::vector<std::string> args{page_id, ms(domain_clock.now())};
+    const auto* person = config.person(person_id);
+    std::vector<common::ContactRule> rules{{common::ContactChannel::sms, common::Millis{0}}};
+    if (person && !person->contact.empty()) rules = person->contact;
+    args.push_back(std::to_string(rules.size()));
+    for (const auto& rule : rules) {
+      args.emplace_back(common::to_string(rule.channel));
+      args.push_back(std::to_string(rule.after.count()));
+      switch (rule.channel) {
+        case common::ContactChannel::sms:
+          args.emplace_back();
+          break;  // the page's number
+        case common::ContactChannel::push:
+          args.push_back("push:" + person_id);
+          break;
+        case common::ContactChannel::email:
+          args.push_back(person ? person->email : "");
+          break;
+      }
+    }
+    return args;
+  }
+
+  // Loads the page, plans, applies; again if the page changed in between.
+  void evaluate(const std::string& page_id, common::RedisConnection& redis) {
+    for (int round = 0; round < 5; ++round) {
+      const auto loaded = redis.eval(scripts::load(), {}, {page_id});
+      const auto& e = loaded.elements;
+      if (e.size() < 4) {
+        redis.command({"ZREM", "notify:timers", page_id});
+        return;
+      }
+      PageView view;
+      view.created_at = common::from_epoch_ms(to_ll(e[1].str));
+      if (e[0].str == "acknowledged") view.answer = PageAnswer::acknowledged;
+      if (e[0].str == "declined") view.answer = PageAnswer::declined;
+      std::vector<std::string> channels;
+      for (std::size_t at = 0; at <= e[3].str.size();) {
+        auto comma = e[3].str.find(',', at);
+        if (comma == std::string::npos) comma = e[3].str.size();
+        channels.push_back(e[3].str.substr(at, comma - at));
+        at = comma + 1;
+      }
+      if (e.size() != 4 + 2 * channels.size()) {
+        redis.command({"ZREM", "notify:timers", page_id});
+        return;
+      }
+      for (std::size_t k = 0; k < channels.size(); ++k) {
+        DeliveryView d;
+        d.channel = parse_channel(channels[k]).value_or(common::ContactChannel::sms);
+        d.state = parse_delivery_state(e[4 + 2 * k].str).value_or(DeliveryState::failed);
+        d.after = common::Millis{to_ll(e[5 + 2 * k].str)};
+        view.deliveries.push_back(d);
+      }
+      const auto plan = plan_deliveries(view, domain_clock.now());
+      std::vector<std::string> args{
+          page_id,
+          e[2].str,
+          ms(domain_clock.now()),
+          ms(transport_clock.now()),
+          plan.next_wakeup ? ms(*plan.next_wakeup) : "-",
+          plan.exhausted ? "exhausted" : (plan.duplicate ? "duplicate" : "-"),
+          std::to_string(common::to_epoch_ms(transport_clock.now()) +
+                         config.outbox.resend_after.count()),
+          std::to_string(plan.start.size())};
+      for (const auto& s : plan.start) {
+        args.push_back(channels[s.index]);
+        args.emplace_back(to_string(s.reason));
+        args.push_back(s.previous ? channels[*s.previous] : "-");
+      }
+      args.push_back(std::to_string(plan.cancel.size()));
+      for (auto c : plan.cancel) args.push_back(channels[c]);
+      const auto r = redis.eval(scripts::apply(), {}, args);
+      if (r.elements.empty() || r.elements[0].str == "stale") continue;
+      if (r.elements[0].str != "applied") return;
+      for (const auto& s : plan.start) {
+        if (s.reason == StartReason::at_once) continue;
+        if (auto it = fallbacks.find(std::string(to_string(s.reason))); it != fallbacks.end())
+          it->second->Increment();
+        spdlog::info("page {}: {} started ({})", page_id, channels[s.index], to_string(s.reason));
+      }
+      if (plan.exhausted && e[0].str != "failed") {
+        undeliverable->Increment();
+        spdlog::error("page {}: every channel failed; escalation raised", page_id);
+      }
+      if (!plan.start.empty()) wake.notify_all();
+      return;
+    }
+    spdlog::warn("page {}: changed while being planned five times; will look again", page_id);
+  }
+
+  // A send's outcome, as the complete script wants it.
+  struct Outcome {
+    std::string what;  // accepted | retry | failed
+    StepResult::Kind kind = StepResult::Kind::sent;
+    std::string due = "0";
+    std::string reason;
+    std::string detail;
+    int status = 0;
+  };
+
+  Outcome outcome_of(const SendResult& result, int attempt, std::string_view gateway) {
+    Outcome o;
+    o.status = result.http_status;
+    o.detail = result.http_status == 0
+                   ? "no answer from " + std::string(gateway)
+                   : std::string(gateway) + " answered " + std::to_string(result.http_status);
+    switch (result.kind) {
+      case SendResult::Kind::accepted:
+        o.what = "accepted";
+        o.kind = StepResult::Kind::sent;
+        break;
+      case SendResult::Kind::temporary_failure:
+        if (attempt < config.notify.max_attempts) {
+          static thread_local std::mt19937 rng{std::random_device{}()};
+          const auto delay =
+              retry_delay(attempt, config.notify.retry_initial, config.notify.retry_max,
+                          std::uniform_real_distribution<double>(0, 1)(rng));
+          o.what = "retry";
+          o.due = ms(transport_clock.now() + delay);
+          o.kind = StepResult::Kind::retry_scheduled;
+        } else {
+          o.what = "failed";
+          o.reason = "gateway_down";
+          o.kind = StepResult::Kind::failed;
+        }
+        break;
+      case SendResult::Kind::permanent_failure:
+      default:
+        o.what = "failed";
+        o.reason = "permanent";
+        o.kind = StepResult::Kind::failed;
+    }
+    return o;
+  }
+
+  static Outcome refused(std::string reason, std::string detail) {
+    Outcome o;
+    o.what = "failed";
+    o.kind = StepResult::Kind::failed;
+    o.reason = std::move(reason);
+    o.detail = std::move(detail);
+    return o;
+  }
+
+  Outcome send(const Claimed& c, const Gateways& gw, common::RedisConnection& redis) {
+    const auto guard = PrivacyGuard::from_incident(c.body, c.household);
+    const auto leak = [&](std::initializer_list<std::string_view> parts) {
+      for (auto part : parts)
+        if (auto field = guard.find_leak(part)) return field;
+      return std::optional<std::string>{};
+    };
+    const auto privacy_refusal = [&](const std::string& field) {
+      privacy_refusals->Increment();
+      spdlog::error("delivery {}: refused, the message contains the incident's {}", c.delivery_id,
+                    field);
+      return refused("privacy_check", "message refused: it contains the incident's " + field);
+    };
+    const auto started = transport_clock.now();
+    const auto observe = [&] {
+      gateway_latency->Observe(
+          std::chrono::duration<double>(transport_clock.now() - started).count());
+    };
+
+    if (c.channel == "sms") {
+      if (auto field = leak({c.text})) return privacy_refusal(*field);
+      if (!gw.sms) return refused("no_gateway", "no SMS gateway");
+      const auto r = gw.sms->send({c.page_id, c.to, c.text});
+      observe();
+      return outcome_of(r, c.attempt, "gateway");
+    }
+    if (c.channel == "email") {
+      const auto kind = common::parse_incident_kind(c.kind);
+      std::optional<common::PageEmail> mail;
+      if (kind)
+        mail = common::render_page_email(
+            {c.case_id, *kind, c.region, common::from_epoch_ms(to_ll(c.reported_at)), c.ack_code},
+            config.kannel.sender);
+      if (!mail) return refused("no_template", "the e-mail could not be rendered");
+      if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
+      if (!gw.email) return refused("no_gateway", "no [smtp] configured");
+      const auto r = gw.email->send({c.delivery_id, c.to, mail->subject, mail->body});
+      observe();
+      return outcome_of(r, c.attempt, "mail server");
+    }
+    if (c.channel == "push") {
+      if (auto field = leak({c.text})) return privacy_refusal(*field);
+      const auto r = redis.eval(
+          scripts::push(), {},
+          {c.delivery_id, ms(domain_clock.now()), std::to_string(config.notify.push_stream_maxlen),
+           "type", "page", "page_id", c.page_id, "case_id", c.case_id, "kind", c.kind, "region",
+           c.region, "reported_at", c.reported_at, "text", c.text});
+      Outcome o;
+      o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
+      o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
+      return o;
+    }
+    return refused("no_channel", "unknown channel");
+  }
 
   void worker() {
-    auto gateway = gateways();
+    auto sms = sms_gateways ? sms_gateways() : nullptr;
+    auto email = email_gateways ? email_gateways() : nullptr;
+    const Gateways gw{sms.get(), email.get()};
     common::RedisConnection redis(config.redis);
     std::chrono::steady_clock::time_point last_error_log{};
     while (running) {
       StepResult r;
       try {
-        r = owner->step(*gateway, redis);
+        r = owner->step(gw, redis);
       } catch (const std::exception& e) {
         const auto t = std::chrono::steady_clock::now();
         if (t - last_error_log > std::chrono::seconds{5}) {
@@ -122,36 +356,20 @@ struct Notifier::Impl {
       }
     }
   }
-  Notifier* owner = nullptr;
 };
 
 Notifier::Notifier(const common::Config& config, const common::Clock& domain_clock,
                    const common::Clock& transport_clock, GatewayFactory gateways,
-                   common::Metrics& metrics)
-    : impl_(new Impl{config,
-                     domain_clock,
-                     transport_clock,
-                     std::move(gateways),
-                     common::RedisPool{config.redis},
-                     {},
-                     {},
-                     {},
-                     {},
-                     metrics.counter("piket_notify_pages_total", "Pages by outcome",
-                                     {{"outcome", "sent"}}),
-                     metrics.counter("piket_notify_pages_total", "Pages by outcome",
-                                     {{"outcome", "retry"}}),
-                     metrics.counter("piket_notify_pages_total", "Pages by outcome",
-                                     {{"outcome", "failed"}}),
-                     metrics.counter("piket_notify_pages_total", "Pages by outcome",
-                                     {{"outcome", "resolved_by_report"}}),
-                     metrics.counter("piket_notify_in_doubt_resends_total",
-                                     "Pages sent again after a crash mid-send"),
-                     metrics.latency("piket_notify_gateway_seconds", "sendsms request time")}) {
+                   common::Metrics& metrics, EmailGatewayFactory email_gateways)
+    : impl_(std::make_unique<Impl>(config, domain_clock, transport_clock, std::move(gateways),
+                                   std::move(email_gateways), metrics)) {
   impl_->owner = this;
+  impl_->init_metrics();
 }
 
-Notifier::~Notifier() { stop(); }
+Notifier::~Notifier() {
+  stop();
+}
 
 bool Notifier::handle_message(std::string_view channel, std::string_view id,
                               std::string_view /*payload*/) {
@@ -159,85 +377,85 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
     spdlog::warn("notify: message with unexpected channel or id dropped");
     return true;
   }
-  auto st = impl_->inbox_redis.lease()->eval(kEnqueue, {}, {std::string(id), ms(impl_->transport_clock.now())});
-  if (st.str == "missing") spdlog::warn("notify: unknown page {} acknowledged without action", id);
+  const std::string page_id(id);
+  auto redis = impl_->inbox_redis.lease();
+  const auto person = redis->command({"HGET", "page:" + page_id, "person"});
+  if (person.is_nil()) {
+    spdlog::warn("notify: unknown page {} acknowledged without action", page_id);
+    return true;
+  }
+  const auto r = redis->eval(scripts::expand(), {}, impl_->expand_args(page_id, person.str));
+  if (!r.elements.empty() && r.elements[0].str == "expanded") {
+    const auto suppressed = to_ll(r.elements.at(1).str);
+    if (suppressed > 0) {
+      impl_->duplicates->Increment(static_cast<double>(suppressed));
+      spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
+                   suppressed);
+    }
+    impl_->evaluate(page_id, *redis);
+  }
   impl_->wake.notify_one();
   return true;
 }
 
-StepResult Notifier::step(SmsGateway& gateway, common::RedisConnection& redis) {
+StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
   auto& i = *impl_;
+  const auto timer = redis.eval(scripts::due_timer(), {}, {ms(i.domain_clock.now())});
+  if (auto page = timer.opt_string()) {
+    i.evaluate(*page, redis);
+    return {StepResult::Kind::evaluated, *page, {}};
+  }
+
   const auto now = i.transport_clock.now();
   const auto lease = now + i.config.notify.gateway_timeout + i.config.notify.in_doubt_grace;
-  auto claim = redis.eval(kClaim, {}, {ms(now), ms(lease), ms(i.domain_clock.now())});
+  auto claim = redis.eval(scripts::claim(), {}, {ms(now), ms(lease), ms(i.domain_clock.now())});
   const auto& what = claim.elements.at(0).str;
-  if (what == "idle") return {StepResult::Kind::idle, {}};
-  const auto& page_id = claim.elements.at(1).str;
+  if (what == "idle") return {StepResult::Kind::idle, {}, {}};
+  if (what == "skip") return {StepResult::Kind::skipped, claim.elements.at(1).str, {}};
   if (what == "resolved") {
-    i.resolved.Increment();
-    spdlog::info("page {}: in doubt after a crash; a delivery report shows the gateway had it",
-                 page_id);
-    return {StepResult::Kind::resolved_by_report, page_id};
+    const auto& channel = claim.elements.at(2).str;
+    i.count(channel, "resolved_by_report");
+    spdlog::info(
+        "delivery {}: in doubt; a delivery report shows the gateway had it, not sent "
+        "again",
+        claim.elements.at(1).str);
+    return {StepResult::Kind::resolved_by_report, claim.elements.at(3).str, channel};
   }
-  if (what == "skip") return {StepResult::Kind::skipped, page_id};
-  const int attempt = std::stoi(claim.elements.at(4).str);
-  if (claim.elements.at(5).str == "in_doubt") {
-    i.in_doubt.Increment();
-    spdlog::warn("page {}: send was interrupted and no delivery report came; sending again",
-                 page_id);
+  const auto c = claimed_from(claim);
+  if (c.in_doubt) {
+    i.in_doubt->Increment();
+    spdlog::warn("delivery {}: send was interrupted and no delivery report came; sending again",
+                 c.delivery_id);
   }
-  OutgoingSms sms{page_id, claim.elements.at(2).str, claim.elements.at(3).str};
-  const auto started = i.transport_clock.now();
-  const auto result = gateway.send(sms);
-  i.gateway_latency.Observe(
-      std::chrono::duration<double>(i.transport_clock.now() - started).count());
-  std::string outcome;
-  std::string due = "0";
-  StepResult::Kind kind;
-  switch (result.kind) {
-    case SendResult::Kind::accepted:
-      outcome = "accepted";
-      kind = StepResult::Kind::sent;
-      break;
-    case SendResult::Kind::temporary_failure:
-      if (attempt < i.config.notify.max_attempts) {
-        static thread_local std::mt19937 rng{std::random_device{}()};
-        const auto delay = retry_delay(attempt, i.config.notify.retry_initial,
-                                       i.config.notify.retry_max,
-                                       std::uniform_real_distribution<double>(0, 1)(rng));
-        outcome = "retry";
-        due = ms(i.transport_clock.now() + delay);
-        kind = StepResult::Kind::retry_scheduled;
-      } else {
-        outcome = "failed";
-        kind = StepResult::Kind::failed;
-      }
-      break;
-    case SendResult::Kind::permanent_failure:
-    default:
-      outcome = "failed";
-      kind = StepResult::Kind::failed;
+  const auto o = i.send(c, gw, redis);
+  if (c.channel != "push" || o.what == "failed") {
+    const auto applied = redis.eval(scripts::complete(), {},
+                                    {c.delivery_id, o.what, ms(i.domain_clock.now()), o.due,
+                                     std::to_string(o.status), o.detail, o.reason});
+    if (applied.str == "cancelled") {
+      i.count(c.channel, "cancelled");
+      return {StepResult::Kind::skipped, c.page_id, c.channel};
+    }
   }
-  const std::string detail = result.http_status == 0
-                                 ? "no answer from gateway"
-                                 : "gateway answered " + std::to_string(result.http_status);
-  redis.eval(kComplete, {},
-             {page_id, outcome, ms(i.domain_clock.now()), due,
-              std::to_string(result.http_status), detail});
-  switch (kind) {
+  switch (o.kind) {
     case StepResult::Kind::sent:
-      i.sent.Increment();
-      spdlog::info("page {} accepted by the gateway (attempt {})", page_id, attempt);
+      i.count(c.channel, "sent");
+      spdlog::info("delivery {} accepted (attempt {})", c.delivery_id, c.attempt);
       break;
     case StepResult::Kind::retry_scheduled:
-      i.retried.Increment();
-      spdlog::warn("page {}: {}; retry scheduled (attempt {})", page_id, detail, attempt);
+      i.count(c.channel, "retry");
+      spdlog::warn("delivery {}: {}; retry scheduled (attempt {})", c.delivery_id, o.detail,
+                   c.attempt);
+      break;
+    case StepResult::Kind::failed:
+      i.count(c.channel, "failed");
+      spdlog::error("delivery {} failed: {} (attempt {})", c.delivery_id, o.detail, c.attempt);
+      i.wake.notify_all();
       break;
     default:
-      i.failed.Increment();
-      spdlog::error("page {} failed: {} (attempt {})", page_id, detail, attempt);
+      i.count(c.channel, "skipped");
   }
-  return {kind, page_id};
+  return {o.kind, c.page_id, c.channel};
 }
 
 void Notifier::start() {

@@ -11,7 +11,8 @@ common::Millis retry_delay(int attempt, common::Millis initial, common::Millis m
   const double base = std::min(static_cast<double>(initial.count()) * std::pow(2.0, exp),
                                static_cast<double>(max.count()));
   const double factor = 0.8 + 0.4 * std::clamp(jitter01, 0.0, 1.0);
-  return common::Millis{static_cast<long long>(std::min(base * factor, static_cast<double>(max.count())))};
+  return common::Millis{
+      static_cast<long long>(std::min(base * factor, static_cast<double>(max.count())))};
 }
 
 }  // namespace piket::notify

@@ -56,7 +56,18 @@ struct RegionConfig {
   std::string name;
 };
 
-enum class StaffRole { casemanager, team_lead };
+// A page reaches a person over these channels, each `after` the page was
+// created unless it was acknowledged first — or at once when the channel
+// before it failed for good (docs/paging.md).
+enum class ContactChannel { sms, push, email };
+std::string_view to_string(ContactChannel c);
+struct ContactRule {
+  ContactChannel channel = ContactChannel::sms;
+  Millis after{0};
+};
+
+// admin: configuration and operations in the web app, never case content.
+enum class StaffRole { casemanager, team_lead, admin };
 
 struct PersonConfig {
   std::string id;
@@ -65,6 +76,14 @@ struct PersonConfig {
   std::string phone;  // E.164
   std::vector<std::string> regions;
   int caseload_cap = 12;
+  // Argon2id encoded hash (piket-passwd) for signing in to the web app; empty:
+  // this person cannot sign in.
+  std::string password_argon2;
+  std::string email{};  // optional; needed for an "email" contact rule
+  // How pages reach this person, in order (never empty after loading).
+  std::vector<ContactRule> contact{};
+  // hex SHA-256 of the staff API token (POST /v1/pages/{id}/ack); empty: none.
+  std::string token_sha256{};
 };
 
 // The deliberately simple rota of the walking skeleton: per region, a
@@ -76,6 +95,16 @@ struct SimpleRotaConfig {
   Instant anchor{};
   std::chrono::hours shift{24};
   std::string team_lead;
+};
+
+// The full rota (rota/): a separate human-editable file. Without it the
+// simple [[rotas]] of the walking skeleton are used.
+struct RotaFileConfig {
+  std::filesystem::path file;  // relative paths are relative to this config file
+  int coverage_days = 14;      // refuse to start when a layer is empty within this many days…
+  bool allow_gaps = false;     // …unless told otherwise
+  Millis handoff_notice{std::chrono::minutes{60}};  // "you are on call from …" this long before
+  Millis gap_warning{std::chrono::hours{72}};       // warn the team lead of a gap this far ahead
 };
 
 struct IngestConfig {
@@ -100,10 +129,37 @@ struct NotifyConfig {
   // delivery report before it is sent again.
   Millis in_doubt_grace{5000};
   Millis gateway_timeout{3000};
+  // Entries kept per `push:{person}` stream (XADD MAXLEN ~).
+  int push_stream_maxlen = 1000;
+};
+
+// E-mail, the fallback channel, over SMTP (libcurl).
+struct SmtpConfig {
+  std::string url;   // smtp://host:port or smtps://host:port
+  std::string from;  // envelope and header sender
+  std::string username;  // optional; with password
+  std::string password;
+  bool require_tls = false;  // STARTTLS required (smtp://) — always TLS for smtps://
+  Millis timeout{10000};
 };
 
 struct InboundConfig {
   HostPort http{"127.0.0.1", 8083};
+};
+
+struct WebConfig {
+  HostPort http{"127.0.0.1", 8084};
+  int threads = 2;
+  std::string assets_dir;  // empty: "assets" beside the piket-web binary
+  // Sessions expire in real time (not domain time): after `session_idle` without
+  // a request, and `session_max` after sign-in at the latest.
+  Millis session_idle{30 * 60 * 1000};
+  Millis session_max{12 * 3600 * 1000};
+  bool cookie_secure = true;
+  // Lock-out: `max_failures` failed sign-ins within `lockout` lock the account
+  // (and the address) for `lockout`.
+  int max_failures = 5;
+  Millis lockout{15 * 60 * 1000};
 };
 
 struct KannelConfig {
@@ -120,6 +176,46 @@ struct OutboxConfig {
   Millis resend_after{2000};
 };
 
+// The cases service: the case API and the deadline engine (services/cases).
+struct CasesConfig {
+  HostPort http{"127.0.0.1", 8085};
+  int threads = 2;
+  // How often the engine looks for due timers (and so follows a moved clock).
+  Millis poll{10};
+};
+
+// The clocks of a case (docs/deadlines.md). Hour and minute values are exact
+// elapsed time; day values are calendar days in Europe/Amsterdam (a day
+// across a DST change lasts 23 or 25 hours and keeps the wall-clock time).
+struct DeadlinePolicy {
+  Millis ack_timeout{std::chrono::minutes{15}};  // 0: off (paging escalates unacknowledged pages)
+  Millis first_contact{std::chrono::hours{3}};
+  Millis first_contact_grace{std::chrono::hours{1}};
+  Millis plan{std::chrono::hours{12}};
+  std::vector<Millis> plan_warnings{std::chrono::hours{8}, std::chrono::hours{11}};
+  Millis ban_decision_before{std::chrono::hours{48}};
+  bool ban_end_notice = true;
+  int handover_warn_days = 91;
+  int handover_due_days = 122;
+  int checkin_intensive_days = 7;
+  int checkin_monitoring_days = 30;
+  int stall_grace_intensive_days = 2;
+  int stall_grace_monitoring_days = 7;
+  int evaluation_days = 182;
+  int evaluation_remind_days = 14;
+  int evaluation_grace_days = 30;
+  int closing_days = 365;
+  int closing_grace_days = 14;
+};
+
+// A [[deadlines.rules]] entry: the policy for a region, an incident kind, or
+// both. Keys it leaves out take the [deadlines] values.
+struct DeadlineRule {
+  std::string region;  // empty: any region
+  std::string kind;    // empty: any incident kind
+  DeadlinePolicy policy;
+};
+
 struct Config {
   std::filesystem::path file;
   std::string deployment = "piket";
@@ -131,16 +227,25 @@ struct Config {
   DispatchConfig dispatch;
   NotifyConfig notify;
   InboundConfig inbound;
+  WebConfig web;
   KannelConfig kannel;
+  std::optional<SmtpConfig> smtp;  // absent: no e-mail channel
   OutboxConfig outbox;
+  CasesConfig cases;
+  DeadlinePolicy deadlines;
+  std::vector<DeadlineRule> deadline_rules;
   std::vector<RegionConfig> regions;
   std::vector<PartnerConfig> partners;
   std::vector<AdminConfig> admins;
   std::vector<PersonConfig> people;
   std::vector<SimpleRotaConfig> rotas;
+  std::optional<RotaFileConfig> rota;
 
   const PersonConfig* person(std::string_view id) const;
   const RegionConfig* region(std::string_view id) const;
+  // The most specific rule for (region, incident kind): both > kind > region
+  // > the [deadlines] defaults.
+  const DeadlinePolicy& deadline_policy(std::string_view region, std::string_view kind) const;
 };
 
 Config load_config(const std::filesystem::path& file);

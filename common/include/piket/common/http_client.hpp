@@ -33,6 +33,7 @@ class HttpClient {
   HttpResult get(const std::string& target);
   HttpResult post(const std::string& target, const std::string& content_type,
                   const std::string& body);
+  HttpResult del(const std::string& target);
 
  private:
   struct Impl;

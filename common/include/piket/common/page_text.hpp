@@ -25,6 +25,22 @@ struct PageContent {
 // caller records a failure): a malformed value is never rendered.
 std::optional<std::string> render_page_sms(const PageContent& content);
 
+// The e-mail for a page (the fallback channel): the same content as the SMS —
+// kind, case code, region, the time, how to acknowledge — in a fixed frame,
+// nothing else. `sms_number` is the number replies go to (kannel.sender,
+// ^[+]?[0-9A-Za-z]{1,16}$). Empty when any field breaks its pattern.
+struct PageEmail {
+  std::string subject;
+  std::string body;  // plain text, lines end in CRLF
+};
+std::optional<PageEmail> render_page_email(const PageContent& content,
+                                           std::string_view sms_number);
+
+// The notice to a family's own casemanager when an incident for their case
+// went to someone else (they were not on duty): "piket FYI …". Same typed
+// content as a page; the reply code only confirms it was seen.
+std::optional<std::string> render_inform_sms(const PageContent& content);
+
 // True if every character is in the GSM 03.38 basic character set.
 bool is_gsm7_basic(std::string_view text);
 

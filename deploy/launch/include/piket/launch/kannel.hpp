@@ -76,6 +76,10 @@ struct KannelConfig {
   int http_queue_delay_s = 1;
   // sendsms-user: a long text is sent as up to this many concatenated parts.
   int max_message_parts = 10;
+  // smsc: numbers starting with this prefix are not routed (smsc `denied-prefix`): Kannel
+  // answers sendsms with 403 "Not routable. Do not try again." and sends a delivery report
+  // of type 16 (rejected by the SMSC) — a real permanent failure for tests. Empty: none.
+  std::string denied_prefix;
 };
 
 // The kannel.conf text:

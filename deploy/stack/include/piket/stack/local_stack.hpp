@@ -17,7 +17,7 @@
 
 namespace piket::stack {
 
-enum class Component { redis, kannel, ingest, dispatch, notify, inbound };
+enum class Component { redis, kannel, ingest, dispatch, notify, inbound, web, cases };
 std::string_view to_string(Component c);
 inline constexpr Component kServices[] = {Component::ingest, Component::dispatch,
                                           Component::notify, Component::inbound};
@@ -31,6 +31,13 @@ struct StackOptions {
   std::uint16_t kannel_admin_port = 0;  // 0: a free port
   std::uint16_t smsbox_port = 0;
   std::uint16_t smsc_port = 0;
+  // Numbers with this prefix are refused by Kannel's SMSC routing (403 at sendsms and a
+  // type-16 delivery report): a real permanent failure. Empty: none.
+  std::string kannel_denied_prefix{};
+  // Also start piket-web (the board and the casemanager app) on web.http.
+  bool with_web = false;
+  // Also start piket-cases (the case API and the deadline engine) on cases.http.
+  bool with_cases = false;
   std::chrono::milliseconds start_timeout{20000};
 };
 

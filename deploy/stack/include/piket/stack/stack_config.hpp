@@ -3,13 +3,14 @@
 // what the end-to-end tests, the kill test and the benchmark run against.
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace piket::stack {
 
 struct StackPorts {
   std::uint16_t redis = 0, ingest = 0, dispatch_http = 0, dispatch_zmq = 0, notify_http = 0,
-                notify_zmq = 0, inbound = 0, sendsms = 0, kannel_admin = 0, smsbox = 0,
+                notify_zmq = 0, inbound = 0, web = 0, cases = 0, sendsms = 0, kannel_admin = 0, smsbox = 0,
                 smsc = 0;
   // Every port a distinct free one.
   static StackPorts pick_free();
@@ -33,6 +34,16 @@ struct StackSpec {
   int in_doubt_grace_ms = 3000;
   int gateway_timeout_ms = 2000;
   int retry_initial_ms = 200;
+  int max_attempts = 20;
+  int retry_max_ms = 5000;
+  // Non-zero: an [smtp] table for an SMTP server on 127.0.0.1 at this port (the test
+  // starts it), so that people with an email address can be reached by e-mail.
+  std::uint16_t smtp_port = 0;
+  // Extra TOML lines for a person's [[people]] table, by person id, e.g.
+  // {"icm-1", "email = \"icm1@piket.test\"\ncontact = [{channel = \"sms\"}]"}.
+  std::map<std::string, std::string> person_extra{};
+  // Appended at the end of the file (e.g. a [rota] table).
+  std::string extra_toml;
   double partner_rate = 2000;
   double partner_burst = 4000;
   bool json_logs = false;

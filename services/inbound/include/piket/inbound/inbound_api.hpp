@@ -4,12 +4,22 @@
 // recorded even while notify is down — notify uses it to tell whether an
 // interrupted send reached the gateway.
 //
-// GET /kannel/dlr?page=P…&type=N[&ts=…]   → records the report on the page
-// GET /kannel/sms?from=…&to=…&text=…      → an acknowledgement by reply code
+// GET /kannel/dlr?page=P…&type=N[&ts=…]   → records the report on the page and
+//     its SMS delivery; type 2 (undelivered to the phone) or 16 (rejected by
+//     the SMSC) fails the delivery so notify moves to the next channel at once
+// GET /kannel/sms?from=…&to=…&text=…      → an answer by reply code: "12345"
+//     acknowledges, "NO 12345" (or NEE / DECLINE) declines
+// POST /v1/pages/{id}/ack, /v1/pages/{id}/decline with
+//     "Authorization: Bearer <staff token>" ([[people]] token_sha256)
+//     → 200 {"page_id","case_id","state"}; 401 without a valid token, 403 for
+//     a page that went to someone else, 404 for an unknown page, 409 for the
+//     other answer after the first
 // The answer to /kannel/sms is plain text; Kannel may send it back as a reply.
 // Neither the text nor the sender's number is ever logged.
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
@@ -21,10 +31,20 @@ namespace piket::inbound {
 // The first standalone run of exactly five digits in an SMS text, if any.
 std::optional<std::string> find_ack_code(std::string_view text);
 
+// An SMS reply read as an answer: the reply code, and decline when the first
+// word is NO, NEE or DECLINE (any case). Empty without a code.
+struct SmsAnswer {
+  std::string code;
+  bool decline = false;
+};
+std::optional<SmsAnswer> parse_sms_answer(std::string_view text);
+
 class InboundApi {
  public:
+  // `transport_clock` times outbox messages (the escalation channel); null:
+  // the domain clock.
   InboundApi(const common::Config& config, const common::Clock& domain_clock,
-             common::Metrics& metrics);
+             common::Metrics& metrics, const common::Clock* transport_clock = nullptr);
   ~InboundApi();
   common::HttpResponse handle(const common::HttpRequest& request);
 

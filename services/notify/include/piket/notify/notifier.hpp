@@ -1,16 +1,30 @@
 #pragma once
-// Sends pages through the SMS gateway, exactly once as far as a gateway
-// without deduplication allows.
+// Delivers pages over the person's contact channels (push, SMS, e-mail),
+// falling back from one to the next, exactly once per channel as far as the
+// gateways allow. Keys, states and the contract with the other services:
+// docs/paging.md.
 //
-// Pages wait in the Redis sorted set "notify:queue" (score: when to act, in
-// real time). A worker claims a due page by setting state "sending" and a
-// lease; on the gateway's answer the page becomes "accepted" (2xx), "retry"
-// (temporary failure, with backoff) or "failed" (permanent, or out of
-// attempts). A page still "sending" when its lease runs out was interrupted
-// by a crash: if a delivery report arrived meanwhile (recorded by inbound),
-// the gateway had it and it is marked accepted; otherwise it is sent again.
-// The lease is the request timeout plus `in_doubt_grace`, the time a delivery
-// report needs to arrive.
+// A page (page:{id}, written by dispatch or the deadline engine) arrives as a
+// "notify" outbox message. handle_message() expands it, atomically, into one
+// delivery per channel of the person's contact rules (delivery:{page}:{channel},
+// state `scheduled`), each guarded by the idempotency key
+// pagekey:{case}:{step}:{person}:{channel}: a second page for the same step
+// finds the key taken and its delivery `suppressed`.
+//
+// Two sorted sets drive the work:
+//   notify:timers  page id -> when (domain time) to look at the page again:
+//                  plan_deliveries() decides which delivery starts (its
+//                  `after` passed, or the one before it failed for good) and
+//                  when to wake up next.
+//   notify:queue   delivery id -> when (real time) to act: send, retry, or a
+//                  lease that ran out.
+// A worker claims a due delivery by setting it `sending` with a lease
+// (gateway timeout + in_doubt_grace); the answer makes it `accepted`,
+// `retry` (temporary failure, backoff) or `failed` (permanent, out of
+// attempts, or refused by the privacy check), and a failure wakes the page at
+// once so the next channel starts. An SMS still `sending` when its lease runs
+// out was interrupted by a crash: a delivery report recorded meanwhile by
+// inbound proves the gateway had it and it is not sent again.
 
 #include <functional>
 #include <memory>
@@ -20,32 +34,46 @@
 #include "piket/common/config.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/notify/email_gateway.hpp"
 #include "piket/notify/sms_gateway.hpp"
 
 namespace piket::notify {
 
 using GatewayFactory = std::function<std::unique_ptr<SmsGateway>()>;
+using EmailGatewayFactory = std::function<std::unique_ptr<EmailGateway>()>;
+
+// What one worker sends through. `email` may be null (no [smtp]): e-mail
+// deliveries then fail permanently and the page falls back past them.
+struct Gateways {
+  SmsGateway* sms = nullptr;
+  EmailGateway* email = nullptr;
+};
 
 struct StepResult {
-  enum class Kind { idle, sent, retry_scheduled, failed, resolved_by_report, skipped };
+  enum class Kind { idle, sent, retry_scheduled, failed, resolved_by_report, skipped, evaluated };
   Kind kind = Kind::idle;
   std::string page_id;
+  std::string channel;  // for deliveries: "sms", "push", "email"
 };
 
 class Notifier {
  public:
   Notifier(const common::Config& config, const common::Clock& domain_clock,
-           const common::Clock& transport_clock, GatewayFactory gateways,
-           common::Metrics& metrics);
+           const common::Clock& transport_clock, GatewayFactory gateways, common::Metrics& metrics,
+           EmailGatewayFactory email_gateways = {});
   ~Notifier();
 
-  // Inbox handler for channel "notify" (message id = page id). Queues the
-  // page if it has not been handled; idempotent.
+  // Inbox handler for channel "notify" (message id = page id): expands the
+  // page into its deliveries if that has not happened; idempotent.
   bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);
 
-  // One unit of work on the calling thread, with its own gateway and Redis
-  // connection (exposed for tests): claim one due page and act on it.
-  StepResult step(SmsGateway& gateway, common::RedisConnection& redis);
+  // One unit of work on the calling thread, with its own gateways and Redis
+  // connection (exposed for tests): looks at one page whose timer is due, or
+  // else claims one due delivery and sends it.
+  StepResult step(const Gateways& gateways, common::RedisConnection& redis);
+  StepResult step(SmsGateway& sms, common::RedisConnection& redis) {
+    return step(Gateways{&sms, nullptr}, redis);
+  }
 
   void start();  // config.notify.workers threads calling step()
   void stop();

@@ -1,0 +1,119 @@
+#include "piket/common/deadline_text.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <regex>
+
+#include "piket/common/page_text.hpp"
+
+namespace piket::common {
+namespace {
+
+const std::regex kCaseCode{"^C[0-9A-Z]{8}$"};
+const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+const std::regex kAckCode{"^[0-9]{5}$"};
+
+std::string_view label(DeadlineClock c) {
+  switch (c) {
+    case DeadlineClock::acknowledgement:
+      return "ACK";
+    case DeadlineClock::first_contact:
+      return "CONTACT";
+    case DeadlineClock::plan:
+      return "PLAN";
+    case DeadlineClock::ban_decision:
+      return "BAN DECISION";
+    case DeadlineClock::ban_end:
+      return "BAN END";
+    case DeadlineClock::handover:
+      return "HANDOVER";
+    case DeadlineClock::checkin:
+      return "CHECK-IN";
+    case DeadlineClock::evaluation:
+      return "EVALUATION";
+    case DeadlineClock::closing:
+      return "CLOSING";
+    case DeadlineClock::reassignment:
+      return "REASSIGN";
+  }
+  return "DEADLINE";
+}
+
+// What the page says about the clock; `t` is the formatted time.
+std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t) {
+  switch (c) {
+    case DeadlineClock::acknowledgement:
+      return "NOT ACKNOWLEDGED since " + t;
+    case DeadlineClock::ban_decision:
+      return "BAN ENDS " + t + ", EXTENSION DECISION DUE";
+    case DeadlineClock::ban_end:
+      return s == DeadlineStage::due ? "BAN ENDS " + t : "BAN ENDED " + t;
+    case DeadlineClock::reassignment:
+      return "ICM ABSENT since " + t + ", REASSIGN";
+    default:
+      break;
+  }
+  const std::string l(label(c));
+  return s == DeadlineStage::due ? l + " DUE " + t : l + " OVERDUE since " + t;
+}
+
+}  // namespace
+
+std::string_view to_string(DeadlineClock c) {
+  switch (c) {
+    case DeadlineClock::acknowledgement:
+      return "acknowledgement";
+    case DeadlineClock::first_contact:
+      return "first_contact";
+    case DeadlineClock::plan:
+      return "plan";
+    case DeadlineClock::ban_decision:
+      return "ban_decision";
+    case DeadlineClock::ban_end:
+      return "ban_end";
+    case DeadlineClock::handover:
+      return "handover";
+    case DeadlineClock::checkin:
+      return "checkin";
+    case DeadlineClock::evaluation:
+      return "evaluation";
+    case DeadlineClock::closing:
+      return "closing";
+    case DeadlineClock::reassignment:
+      return "reassignment";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(DeadlineStage s) {
+  switch (s) {
+    case DeadlineStage::due:
+      return "due";
+    case DeadlineStage::overdue:
+      return "overdue";
+    case DeadlineStage::escalation:
+      return "escalation";
+  }
+  return "unknown";
+}
+
+std::string format_amsterdam_short(Instant t) {
+  static const date::time_zone* zone = date::locate_zone("Europe/Amsterdam");
+  const auto local = zone->to_local(date::floor<std::chrono::minutes>(t));
+  return date::format("%d-%m %H:%M", local);
+}
+
+std::optional<std::string> render_deadline_sms(const DeadlinePageContent& c) {
+  if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
+      !std::regex_match(c.ack_code, kAckCode))
+    return std::nullopt;
+  std::string text = "piket ";
+  if (c.stage == DeadlineStage::escalation) text += "ESCALATION ";
+  text += phrase(c.clock, c.stage, format_amsterdam_short(c.at)) + " case " + c.case_code +
+          " region " + c.region + ". Reply " + c.ack_code + " to acknowledge.";
+  if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
+  return text;
+}
+
+}  // namespace piket::common

@@ -1,0 +1,44 @@
+#pragma once
+// Picking the casemanager from the full rota (selection.hpp's interface).
+//
+//  (a) own_casemanager: the family's own casemanager, when on call in the
+//      region's primary or backup layer (or its working_hours layer);
+//  (b) on_call: the region's on-call primary people under their caseload cap,
+//      lowest open caseload first, ties by id;
+//  (c) backup: the same over the backup layer; then
+//      team_lead: the on-call team lead(s), lowest caseload first (no cap: the
+//      last resort); when that layer is empty, the region's team leads from
+//      the deployment config;
+//  (d) only when there is no team lead at all: the on-call primary, then
+//      backup, people over their cap (lowest caseload first) — somebody must
+//      get the page. The rule says which layer they came from.
+// `inform` is the own casemanager whenever (a) did not choose.
+// People unknown to the deployment config are never chosen.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "piket/common/config.hpp"
+#include "piket/rota/rota.hpp"
+#include "piket/rota/selection.hpp"
+
+namespace piket::rota {
+
+class RotaSelector final : public CasemanagerSelector {
+ public:
+  RotaSelector(std::shared_ptr<const Rota> rota, const std::vector<common::PersonConfig>& people);
+
+  std::vector<std::string> candidates(const SelectionRequest& request) const override;
+  std::optional<Selection> select(const SelectionRequest& request,
+                                  const CaseloadView& caseload) const override;
+
+  const Rota& rota() const { return *rota_; }
+
+ private:
+  std::shared_ptr<const Rota> rota_;
+  std::map<std::string, common::PersonConfig, std::less<>> people_;
+};
+
+}  // namespace piket::rota

@@ -1,0 +1,99 @@
+#include "piket/rota/rota_selector.hpp"
+
+#include <algorithm>
+
+namespace piket::rota {
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+RotaSelector::RotaSelector(std::shared_ptr<const Rota> rota,
+                           const std::vector<common::PersonConfig>& people)
+    : rota_(std::move(rota)) {
+  for (const auto& p : people) people_.emplace(p.id, p);
+}
+
+std::vector<std::string> RotaSelector::candidates(const SelectionRequest& request) const {
+  std::vector<std::string> out;
+  for (auto layer : {kPrimary, kBackup, kTeamLead}) {
+    for (auto& p : rota_->on_call(layer, request.region, request.at))
+      if (!contains(out, p)) out.push_back(std::move(p));
+  }
+  for (const auto& [id, p] : people_)
+    if (p.role == common::StaffRole::team_lead && contains(p.regions, request.region) &&
+        !contains(out, id))
+      out.push_back(id);
+  if (request.own_casemanager && !contains(out, *request.own_casemanager))
+    out.push_back(*request.own_casemanager);
+  return out;
+}
+
+std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
+                                              const CaseloadView& caseload) const {
+  const auto& region = request.region;
+  const auto primary = rota_->on_call(kPrimary, region, request.at);
+  const auto backup = rota_->on_call(kBackup, region, request.at);
+
+  // (a) The family's own casemanager, when on duty.
+  if (request.own_casemanager) {
+    const auto& own = *request.own_casemanager;
+    if (people_.count(own) && (contains(primary, own) || contains(backup, own) ||
+                               contains(rota_->on_call(kWorkingHours, region, request.at), own)))
+      return Selection{own, SelectionRule::own_casemanager, std::nullopt};
+  }
+  const std::optional<std::string> inform = request.own_casemanager;
+
+  // Known people from `on_call`, lowest open caseload first, ties by id.
+  struct Candidate {
+    int open;
+    std::string id;
+    int cap;
+  };
+  auto ranked = [&](const std::vector<std::string>& on_call) {
+    std::vector<Candidate> out;
+    for (const auto& id : on_call) {
+      const auto p = people_.find(id);
+      if (p == people_.end()) continue;
+      out.push_back(Candidate{caseload.open_cases(id), id, p->second.caseload_cap});
+    }
+    std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
+      return a.open != b.open ? a.open < b.open : a.id < b.id;
+    });
+    return out;
+  };
+  auto under_cap = [&](const std::vector<Candidate>& ranked_list) -> std::optional<std::string> {
+    for (const auto& c : ranked_list)
+      if (c.open < c.cap) return c.id;
+    return std::nullopt;
+  };
+
+  // (b) on-call primary, (c) backup, under their caps.
+  const auto ranked_primary = ranked(primary);
+  if (auto id = under_cap(ranked_primary)) return Selection{*id, SelectionRule::on_call, inform};
+  const auto ranked_backup = ranked(backup);
+  if (auto id = under_cap(ranked_backup)) return Selection{*id, SelectionRule::backup, inform};
+
+  // (c) the team lead: on call in the layer, else the region's team leads.
+  auto leads = ranked(rota_->on_call(kTeamLead, region, request.at));
+  if (leads.empty()) {
+    std::vector<std::string> configured;
+    for (const auto& [id, p] : people_)
+      if (p.role == common::StaffRole::team_lead && contains(p.regions, region))
+        configured.push_back(id);
+    leads = ranked(configured);
+  }
+  if (!leads.empty()) return Selection{leads.front().id, SelectionRule::team_lead, inform};
+
+  // (d) nobody else: somebody on call must get it, over cap or not.
+  if (!ranked_primary.empty())
+    return Selection{ranked_primary.front().id, SelectionRule::on_call, inform};
+  if (!ranked_backup.empty())
+    return Selection{ranked_backup.front().id, SelectionRule::backup, inform};
+  return std::nullopt;
+}
+
+}  // namespace piket::rota

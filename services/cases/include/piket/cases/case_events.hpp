@@ -1,0 +1,84 @@
+#pragma once
+// What casemanagers and team leads record on a case (POST
+// /v1/cases/{id}/events), checked as a pure function of the case, the actor
+// and the time. A refused event changes nothing; the refusal names the field
+// at fault. Rules (docs/deadlines.md, "Recording events"):
+//   - phase events move the case one phase on; skipping a phase needs a reason;
+//     going back is refused (409);
+//   - `at` (default: now) may not lie in the future, before the case opened or
+//     before the current phase began;
+//   - closing: one year after registration and with an evaluation recorded;
+//     earlier only by a team lead, with a reason;
+//   - reassignment: team leads only, to a casemanager of the case's region.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "piket/cases/case_state.hpp"
+#include "piket/cases/engine.hpp"
+#include "piket/common/config.hpp"
+
+namespace piket::cases {
+
+enum class EventType {
+  first_contact,
+  intake,
+  plan_of_action,
+  help_started,
+  handover,
+  monitoring_contact,
+  evaluation,
+  closing,
+  reassigned,
+};
+std::string_view to_string(EventType t);
+std::optional<EventType> parse_event_type(std::string_view s);
+
+// Who is calling, from their bearer token.
+struct Actor {
+  std::string person;
+  common::StaffRole role = common::StaffRole::casemanager;
+  std::vector<std::string> regions;
+};
+
+struct EventRequest {
+  EventType type = EventType::first_contact;
+  common::Instant at;
+  std::string reason;       // optional; needed to skip a phase or close early
+  std::string casemanager;  // reassigned: the new casemanager
+};
+
+// A refused request: HTTP status, error code, message, and the field at fault.
+struct Refusal {
+  int status = 422;
+  std::string code;
+  std::string message;
+  std::string field;
+};
+
+// Parses the body of POST /v1/cases/{id}/events. Unknown fields are refused
+// (a typo must not pass silently).
+std::variant<EventRequest, Refusal> parse_event(std::string_view body, common::Instant now);
+
+// What recording an event writes.
+struct Change {
+  CaseState after;  // the case with the event applied (for the new timers)
+  std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
+  std::string timeline_json;
+  enum class Op { none, reassign, close } op = Op::none;
+  std::string new_casemanager;
+};
+
+std::variant<Change, Refusal> apply_event(const CaseState& state, const EventRequest& event,
+                                          const Actor& actor, const EngineRules& rules,
+                                          common::Instant now);
+
+// Need to know: a team lead may see and act on the cases of their regions, a
+// casemanager on the cases assigned to them. nullopt: allowed; else a 403.
+std::optional<Refusal> check_access(const CaseState& state, const Actor& actor);
+
+}  // namespace piket::cases

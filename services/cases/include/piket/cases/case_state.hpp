@@ -1,0 +1,57 @@
+#pragma once
+// What the deadline engine knows about a case: a plain value, loaded from
+// Redis by the store and handed to the pure evaluate(). Every clock is a
+// function of these facts and the time.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "piket/cases/phase.hpp"
+#include "piket/common/clock.hpp"
+#include "piket/common/records.hpp"
+
+namespace piket::cases {
+
+struct IncidentFacts {
+  std::string id;
+  common::IncidentKind kind = common::IncidentKind::home_ban;
+  common::Instant accepted_at;
+  std::string status;  // accepted | dispatched | acknowledged | escalated
+  std::optional<common::Instant> acknowledged_at;
+  std::optional<common::Instant> ban_ends_at;
+};
+
+// An explicit absence of the case's casemanager (POST /v1/people/{id}/absence).
+struct Absence {
+  std::string person;
+  common::Instant since;
+  std::optional<common::Instant> until;
+  bool covers(common::Instant t) const { return since <= t && (!until || t < *until); }
+};
+
+struct CaseState {
+  std::string id;
+  std::string region;
+  common::Instant opened_at;
+  Phase phase = Phase::registered;
+  common::Instant phase_at;              // when the current phase began
+  std::string casemanager;               // empty: none assigned yet
+  std::vector<IncidentFacts> incidents;  // in acceptance order
+  std::optional<common::Instant> first_contact_at, intake_at, plan_at, help_at, handover_at,
+      monitoring_at, evaluation_at, closed_at;
+  // The last event a casemanager recorded (opened_at before the first one).
+  common::Instant last_activity_at;
+  std::optional<Absence> absence;  // of `casemanager`, if any is recorded
+  std::set<std::string> fired;     // idempotency keys of the actions taken
+  long long version = 0;           // timeline length when loaded
+
+  // The kind of the incident that opened the case.
+  std::optional<common::IncidentKind> opening_kind() const {
+    if (incidents.empty()) return std::nullopt;
+    return incidents.front().kind;
+  }
+};
+
+}  // namespace piket::cases

@@ -1,0 +1,46 @@
+#pragma once
+// The case API as a plain function of a request (no sockets):
+//   GET  /v1/cases/{id}            phase, casemanager, clocks, what is overdue
+//   GET  /v1/cases/{id}/timeline   the append-only timeline
+//   POST /v1/cases/{id}/events     record what happened (case_events.hpp)
+//   POST /v1/people/{id}/absence   mark a casemanager absent or back
+//   GET  /healthz, /metrics
+// Staff authenticate with a bearer token; need to know decides the rest
+// (401 unknown token, 403 not theirs, 404 no such case). An event is written
+// together with the case's new timers, so the engine sees it at once.
+
+#include <functional>
+#include <memory>
+
+#include "piket/cases/case_store.hpp"
+#include "piket/cases/engine.hpp"
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/http_types.hpp"
+#include "piket/common/metrics.hpp"
+
+namespace piket::cases {
+
+struct CasesApiDeps {
+  const common::Config& config;
+  const common::Clock& domain_clock;
+  RedisCaseStore& store;
+  EngineRules rules;
+  common::Metrics& metrics;
+  // Takes the case's due actions before an event is recorded
+  // (DeadlineShell::settle); may be empty.
+  std::function<void(const std::string& case_id)> settle = {};
+};
+
+class CasesApi {
+ public:
+  explicit CasesApi(CasesApiDeps deps);
+  ~CasesApi();
+  common::HttpResponse handle(const common::HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::cases

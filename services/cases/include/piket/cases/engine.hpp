@@ -1,0 +1,109 @@
+#pragma once
+// The deadline engine: a pure function of a case's state and the time
+// (STYLE.md: evaluate(state, now) → {actions, next wake-up}). No I/O, no
+// clock: the shell (deadline_shell.hpp) loads the state, applies the first
+// action, stores the timers and sleeps until the next one.
+//
+// Every clock is a list of steps — warnings and reminders to the casemanager,
+// escalations to the team lead — each with a due time and an idempotency key
+// "<case>|<clock>|<step>|<anchor>". The anchor names the instance of the
+// clock (the time the case opened, the incident, the ban's end, the last
+// activity), so a moved clock (ban extended, new activity) has new keys and
+// a step that fired is never taken again: its key is in state.fired.
+// Policies: docs/deadlines.md.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "piket/cases/case_state.hpp"
+#include "piket/cases/staff.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/deadline_text.hpp"
+
+namespace piket::cases {
+
+enum class ClockKind {
+  acknowledgement,  // per incident: the page must be acknowledged
+  first_contact,
+  plan,
+  home_ban,  // extension decision before the end, and the end
+  handover,
+  checkin,  // stall detection: activity within the cadence
+  evaluation,
+  closing,
+  reassignment,  // the casemanager is absent
+};
+std::string_view to_string(ClockKind k);
+
+enum class Role { casemanager, team_lead };
+std::string_view to_string(Role r);
+
+enum class ClockState {
+  running,    // the deadline lies ahead
+  overdue,    // the deadline has passed and the clock is not met
+  met,        // what the clock waited for happened
+  cancelled,  // no longer applies (ban lifted, case closed)
+  ended,      // ran its course (the ban ended, monitoring ended)
+};
+std::string_view to_string(ClockState s);
+
+struct Step {
+  std::string key;  // idempotency key, also the timer's id
+  ClockKind clock = ClockKind::plan;
+  std::string name;  // "warn_8h", "escalate", …
+  common::Instant due;
+  Role role = Role::casemanager;
+  // What the page says: which clock, how urgent, and the time it shows.
+  common::DeadlineClock text_clock = common::DeadlineClock::plan;
+  common::DeadlineStage stage = common::DeadlineStage::due;
+  common::Instant text_at;
+  std::string incident;  // the incident the clock belongs to; empty for case clocks
+
+  bool escalation() const { return stage == common::DeadlineStage::escalation; }
+};
+
+// A step that is due and has not been taken.
+struct Action {
+  Step step;
+  std::string recipient;   // person id; empty when nobody can be paged (no team lead)
+  common::Millis late{0};  // how long after its due time it is taken
+};
+
+struct ClockView {
+  ClockKind clock = ClockKind::plan;
+  std::string incident;
+  common::Instant due;  // the clock's deadline
+  ClockState state = ClockState::running;
+  std::optional<common::Instant> met_at;
+  std::optional<Step> next;        // the next step not taken
+  std::vector<std::string> taken;  // names of the steps already taken
+};
+
+struct Evaluation {
+  std::vector<Action> actions;  // due and not taken, oldest first
+  // The next step not taken of every running clock (due or not): what the
+  // shell keeps as durable timers.
+  std::vector<Step> timers;
+  std::vector<ClockView> clocks;
+  std::optional<common::Instant> next_wakeup;  // earliest timer after now
+  std::vector<ClockKind> overdue() const;
+};
+
+struct EngineRules {
+  const common::Config& config;
+  const StaffDirectory& staff;
+};
+
+Evaluation evaluate(const CaseState& state, const EngineRules& rules, common::Instant now);
+
+// Who a step goes to now: the casemanager (the team lead while the case has
+// none, or while they are absent), or the region's team lead.
+std::string recipient_of(const CaseState& state, const EngineRules& rules, Role role,
+                         common::Instant now);
+
+// The case id a timer member belongs to ("C12345678|plan|…" → "C12345678").
+std::string_view case_of_timer(std::string_view member);
+
+}  // namespace piket::cases

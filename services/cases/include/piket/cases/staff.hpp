@@ -1,0 +1,29 @@
+#pragma once
+// Who is who, from the deployment's [[people]]: casemanagers, team leads, and
+// which region's team lead an escalation goes to. A pure lookup over the
+// configuration (no I/O).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "piket/common/config.hpp"
+
+namespace piket::cases {
+
+class StaffDirectory {
+ public:
+  explicit StaffDirectory(const common::Config& config) : config_(config) {}
+
+  const common::PersonConfig* person(std::string_view id) const { return config_.person(id); }
+  // The region's team lead: the team lead configured for the region, the
+  // first by id when there are several. Empty when the region has none.
+  std::optional<std::string> team_lead(std::string_view region) const;
+  bool is_casemanager_in(std::string_view person, std::string_view region) const;
+  bool serves(const common::PersonConfig& p, std::string_view region) const;
+
+ private:
+  const common::Config& config_;
+};
+
+}  // namespace piket::cases

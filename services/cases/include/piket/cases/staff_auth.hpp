@@ -1,0 +1,26 @@
+#pragma once
+// Bearer tokens of staff ([[people]] token_sha256) → who is calling. Only
+// SHA-256 hashes are configured; a presented token is hashed and looked up.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "piket/cases/case_events.hpp"
+#include "piket/common/config.hpp"
+
+namespace piket::cases {
+
+class StaffAuth {
+ public:
+  explicit StaffAuth(const common::Config& config);
+  // `authorization` is the raw header ("Bearer <token>"). Empty: missing,
+  // malformed or unknown token.
+  std::optional<Actor> authenticate(std::string_view authorization) const;
+
+ private:
+  std::unordered_map<std::string, Actor> by_hash_;
+};
+
+}  // namespace piket::cases

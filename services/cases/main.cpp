@@ -1,0 +1,42 @@
+// piket-cases: the case API and the deadline engine. Wiring only; the logic
+// is in piket_cases (engine.hpp is pure, deadline_shell.hpp its I/O).
+#include <spdlog/spdlog.h>
+
+#include "piket/cases/case_store.hpp"
+#include "piket/cases/cases_api.hpp"
+#include "piket/cases/deadline_shell.hpp"
+#include "piket/cases/staff.hpp"
+#include "piket/common/http_server.hpp"
+#include "piket/common/messaging.hpp"
+#include "piket/common/service_main.hpp"
+
+int main(int argc, char** argv) {
+  using namespace piket;
+  return common::service_main("cases", argc, argv, [](common::ServiceContext& ctx) {
+    const auto& cfg = ctx.config;
+    cases::StaffDirectory staff(cfg);
+    const cases::EngineRules rules{cfg, staff};
+    cases::RedisCaseStore store(cfg.redis);
+    common::OutboxSender to_notify(
+        {"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after}, ctx.transport_clock,
+        &ctx.metrics);
+    cases::DeadlineShell engine(
+        store, rules, *ctx.domain_clock, ctx.transport_clock,
+        {cfg.outbox.resend_after, cfg.cases.poll},
+        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); },
+        &ctx.metrics);
+    cases::CasesApi api({cfg, *ctx.domain_clock, store, rules, ctx.metrics,
+                         [&engine](const std::string& id) { engine.settle(id); }});
+    common::HttpServer server({cfg.cases.http, cfg.cases.threads, 16 * 1024},
+                              [&api](const common::HttpRequest& r) { return api.handle(r); });
+    to_notify.start();
+    engine.start();
+    server.start();
+    spdlog::info("case API on {}:{}, deadline engine polling every {} ms", cfg.cases.http.host,
+                 server.port(), cfg.cases.poll.count());
+    common::wait_for_shutdown_signal();
+    server.stop();
+    engine.stop();
+    to_notify.stop();
+  });
+}

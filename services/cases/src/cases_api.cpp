@@ -1,0 +1,285 @@
+#include "piket/cases/cases_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <regex>
+
+#include "piket/cases/case_events.hpp"
+#include "piket/cases/case_view.hpp"
+#include "piket/cases/staff_auth.hpp"
+#include "piket/common/ops_endpoints.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+
+namespace piket::cases {
+namespace {
+
+namespace json = boost::json;
+using common::HttpRequest;
+using common::HttpResponse;
+
+const std::regex kCaseId{"^C[0-9A-Z]{8}$"};
+const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+constexpr int kAttempts = 8;
+
+HttpResponse from(const Refusal& r) {
+  return common::error_response(r.status, r.code, r.message, r.field);
+}
+
+HttpResponse ok(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+bool is_json(std::string_view content_type) {
+  const auto type = content_type.substr(0, content_type.find(';'));
+  std::string lower;
+  for (char c : type)
+    if (c != ' ') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
+}
+
+HttpResponse method_not_allowed(std::string_view allow) {
+  auto r = common::error_response(405, "method_not_allowed", "method not allowed on this path");
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
+}  // namespace
+
+struct CasesApi::Impl {
+  CasesApiDeps deps;
+  StaffAuth tokens;
+  std::function<bool()> healthy;
+  prometheus::Counter& recorded;
+  prometheus::Counter& refused;
+  prometheus::Counter& reads;
+
+  explicit Impl(CasesApiDeps d)
+      : deps(d),
+        tokens(deps.config),
+        healthy([this] { return deps.store.healthy(); }),
+        recorded(deps.metrics.counter("piket_cases_requests_total", "Case API requests",
+                                      {{"outcome", "recorded"}})),
+        refused(deps.metrics.counter("piket_cases_requests_total", "Case API requests",
+                                     {{"outcome", "refused"}})),
+        reads(deps.metrics.counter("piket_cases_requests_total", "Case API requests",
+                                   {{"outcome", "read"}})) {}
+
+  std::variant<Actor, HttpResponse> authenticate(const HttpRequest& req) {
+    const auto header = req.header("authorization");
+    if (header.empty())
+      return common::error_response(401, "missing_token",
+                                    "an Authorization: Bearer token is required");
+    auto a = tokens.authenticate(header);
+    if (!a) return common::error_response(401, "invalid_token", "the bearer token is not known");
+    return *a;
+  }
+
+  // Loads the case the actor may see: the state, or the refusal.
+  std::variant<CaseState, HttpResponse> readable_case(const Actor& actor, const std::string& id) {
+    auto not_found = common::error_response(404, "not_found", "no such case");
+    if (!std::regex_match(id, kCaseId)) return not_found;
+    auto state = deps.store.load(id);
+    if (!state) return not_found;
+    if (auto refusal = check_access(*state, actor)) {
+      spdlog::info("case {}: access by {} refused ({})", id, actor.person, refusal->code);
+      return from(*refusal);
+    }
+    return std::move(*state);
+  }
+
+  HttpResponse get_case(const Actor& actor, const std::string& id) {
+    auto r = readable_case(actor, id);
+    if (auto* resp = std::get_if<HttpResponse>(&r)) return *resp;
+    const auto& state = std::get<CaseState>(r);
+    const auto now = deps.domain_clock.now();
+    reads.Increment();
+    return ok(200, case_json(state, evaluate(state, deps.rules, now), deps.rules, now));
+  }
+
+  HttpResponse get_timeline(const Actor& actor, const std::string& id) {
+    auto r = readable_case(actor, id);
+    if (auto* resp = std::get_if<HttpResponse>(&r)) return *resp;
+    reads.Increment();
+    std::string body = R"({"case_id":")" + id + R"(","events":[)";
+    bool first = true;
+    for (const auto& e : deps.store.timeline(id)) {
+      body += (first ? "" : ",") + e;
+      first = false;
+    }
+    return ok(200, body + "]}");
+  }
+
+  HttpResponse post_event(const Actor& actor, const std::string& id, const HttpRequest& req) {
+    if (!is_json(req.header("content-type")))
+      return common::error_response(415, "unsupported_media_type",
+                                    "Content-Type must be application/json");
+    bool settled = false;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      auto r = readable_case(actor, id);
+      if (auto* resp = std::get_if<HttpResponse>(&r)) return *resp;
+      const auto& state = std::get<CaseState>(r);
+      const auto now = deps.domain_clock.now();
+      auto parsed = parse_event(req.body, now);
+      if (auto* refusal = std::get_if<Refusal>(&parsed))
+        return (refused.Increment(), from(*refusal));
+      const auto& event = std::get<EventRequest>(parsed);
+      if (deps.settle && !settled) {
+        // Deadlines that fell due before this event are taken first.
+        const auto ev = evaluate(state, deps.rules, now);
+        settled = true;
+        if (!ev.actions.empty()) {
+          deps.settle(id);
+          continue;
+        }
+      }
+      auto applied = apply_event(state, event, actor, deps.rules, now);
+      if (auto* refusal = std::get_if<Refusal>(&applied))
+        return (refused.Increment(), from(*refusal));
+      const auto& change = std::get<Change>(applied);
+      const auto ev = evaluate(change.after, deps.rules, now);
+      const auto outcome = deps.store.record(id, state.version, change, ev.timers);
+      if (outcome == WriteOutcome::stale) continue;
+      if (outcome == WriteOutcome::closed)
+        return common::error_response(409, "case_closed", "the case is closed");
+      if (outcome == WriteOutcome::missing)
+        return common::error_response(404, "not_found", "no such case");
+      recorded.Increment();
+      spdlog::info("case {}: {} recorded by {}", id, to_string(event.type), actor.person);
+      json::object o;
+      o["case_id"] = id;
+      o["event"] = json::parse(change.timeline_json);
+      o["phase"] = std::string(to_string(change.after.phase));
+      o["casemanager"] = change.after.casemanager;
+      return ok(201, json::serialize(o));
+    }
+    return common::error_response(503, "busy", "the case kept changing; try again");
+  }
+
+  HttpResponse post_absence(const Actor& actor, const std::string& person, const HttpRequest& req) {
+    const auto* target = std::regex_match(person, kPersonId) ? deps.config.person(person) : nullptr;
+    if (!target) return common::error_response(404, "not_found", "no such person");
+    const bool self = actor.person == person;
+    bool lead_of = false;
+    if (actor.role == common::StaffRole::team_lead)
+      for (const auto& r : target->regions)
+        lead_of = lead_of ||
+                  std::find(actor.regions.begin(), actor.regions.end(), r) != actor.regions.end();
+    if (!self && !lead_of)
+      return common::error_response(403, "not_allowed",
+                                    "only the person or a team lead of their region may do this");
+    if (target->role != common::StaffRole::casemanager)
+      return common::error_response(422, "not_a_casemanager",
+                                    "absence is recorded for casemanagers", "person");
+    if (!is_json(req.header("content-type")))
+      return common::error_response(415, "unsupported_media_type",
+                                    "Content-Type must be application/json");
+    json::error_code ec;
+    const auto v = json::parse(req.body, ec);
+    if (ec) return common::error_response(400, "invalid_json", "the body is not JSON");
+    if (!v.is_object())
+      return common::error_response(400, "not_an_object", "the body must be a JSON object");
+    const auto& o = v.as_object();
+    for (const auto& [k, _] : o)
+      if (k != "absent" && k != "since" && k != "until")
+        return common::error_response(422, "unknown_field", "this field is not part of an absence",
+                                      std::string(k).substr(0, 64));
+    const auto* absent = o.if_contains("absent");
+    if (!absent || !absent->is_bool())
+      return common::error_response(422, "required", "absent must be true or false", "absent");
+    const auto now = deps.domain_clock.now();
+    auto since = now;
+    std::optional<common::Instant> until;
+    auto instant = [&](const char* name, common::Instant& out) -> std::optional<HttpResponse> {
+      const auto* f = o.if_contains(name);
+      if (!f) return std::nullopt;
+      std::optional<common::Instant> t;
+      if (f->is_string()) t = common::parse_rfc3339(std::string_view(f->as_string()));
+      if (!t)
+        return common::error_response(422, "invalid_timestamp",
+                                      std::string(name) + " must be RFC 3339 with an offset", name);
+      out = *t;
+      return std::nullopt;
+    };
+    if (auto e = instant("since", since)) return *e;
+    if (o.contains("until")) {
+      common::Instant u{};
+      if (auto e = instant("until", u)) return *e;
+      if (u <= since)
+        return common::error_response(422, "until_before_since", "until must lie after since",
+                                      "until");
+      until = u;
+    }
+    if (!absent->as_bool() && (o.contains("since") || o.contains("until")))
+      return common::error_response(422, "unknown_field", "since and until belong to an absence",
+                                    o.contains("since") ? "since" : "until");
+    const auto cases = deps.store.set_absence(person, absent->as_bool(), since, until,
+                                              "person:" + actor.person, now);
+    spdlog::info("{} marked {} by {} ({} open cases)", person,
+                 absent->as_bool() ? "absent" : "available", actor.person, cases);
+    json::object out;
+    out["person"] = person;
+    out["absent"] = absent->as_bool();
+    if (absent->as_bool()) {
+      out["since"] = common::format_rfc3339(since);
+      out["until"] = until ? json::value(common::format_rfc3339(*until)) : json::value(nullptr);
+    }
+    out["open_cases"] = cases;
+    return ok(200, json::serialize(out));
+  }
+
+  HttpResponse route(const HttpRequest& req) {
+    constexpr std::string_view cases_prefix = "/v1/cases/";
+    constexpr std::string_view people_prefix = "/v1/people/";
+    const std::string_view path = req.path;
+    if (path.substr(0, cases_prefix.size()) == cases_prefix) {
+      auto rest = path.substr(cases_prefix.size());
+      const auto slash = rest.find('/');
+      const std::string id(rest.substr(0, slash));
+      const auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+      if (tail.empty() && req.method != "GET") return method_not_allowed("GET");
+      if (tail == "/timeline" && req.method != "GET") return method_not_allowed("GET");
+      if (tail == "/events" && req.method != "POST") return method_not_allowed("POST");
+      if (!tail.empty() && tail != "/timeline" && tail != "/events")
+        return common::error_response(404, "not_found", "no such resource");
+      auto auth = authenticate(req);
+      if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
+      const auto& actor = std::get<Actor>(auth);
+      if (tail.empty()) return get_case(actor, id);
+      if (tail == "/timeline") return get_timeline(actor, id);
+      return post_event(actor, id, req);
+    }
+    if (path.substr(0, people_prefix.size()) == people_prefix) {
+      auto rest = path.substr(people_prefix.size());
+      const auto slash = rest.find('/');
+      if (slash == std::string_view::npos || rest.substr(slash) != "/absence")
+        return common::error_response(404, "not_found", "no such resource");
+      if (req.method != "POST") return method_not_allowed("POST");
+      auto auth = authenticate(req);
+      if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
+      return post_absence(std::get<Actor>(auth), std::string(rest.substr(0, slash)), req);
+    }
+    return common::error_response(404, "not_found", "no such resource");
+  }
+};
+
+CasesApi::CasesApi(CasesApiDeps deps) : impl_(std::make_unique<Impl>(deps)) {}
+CasesApi::~CasesApi() = default;
+
+HttpResponse CasesApi::handle(const HttpRequest& req) {
+  if (auto r = common::ops_endpoints(req, impl_->deps.metrics, impl_->healthy)) return *r;
+  try {
+    return impl_->route(req);
+  } catch (const common::RedisError& e) {
+    spdlog::warn("cases: redis unavailable: {}", e.what());
+    auto r = common::error_response(503, "storage_unavailable", "the case store cannot be reached");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+}
+
+}  // namespace piket::cases

@@ -1,0 +1,38 @@
+#pragma once
+// The rota over HTTP (served by dispatch, which owns selection):
+//   GET    /v1/rota/oncall?region=R              who is on call now, per layer
+//   GET    /v1/rota/gaps?region=R[&days=N]       coverage gaps ahead (default 14 days)
+//   GET    /v1/rota/overrides?region=R           run-time overrides
+//   POST   /v1/rota/overrides                    register sickness, a swap, extra cover
+//   DELETE /v1/rota/overrides/{id}
+//   GET    /v1/rota/calendar/person/{id}.ics?token=T          iCalendar subscription
+//   GET    /v1/rota/calendar/layer/{region}/{layer}.ics?token=T
+// Staff bearer tokens: the region's people may read; its team lead (or an
+// admin) may change overrides. Calendar apps cannot send headers, so the
+// calendar URLs take the caller's token as ?token=.
+
+#include <memory>
+#include <optional>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/http_types.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/dispatch/live_rota.hpp"
+
+namespace piket::dispatch {
+
+class RotaApi {
+ public:
+  RotaApi(const common::Config& config, const common::Clock& clock, LiveRota& rota,
+          common::RedisPool& redis);
+  ~RotaApi();
+  // nullopt when the request is not for a rota route.
+  std::optional<common::HttpResponse> handle(const common::HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::dispatch

@@ -1,0 +1,53 @@
+#pragma once
+// Rota notices, sent through notify like any page (no case attached):
+//  - handoff notices: "you are on call (primary, groningen) from … until …",
+//    `rota.handoff_notice_minutes` before a person's shift starts;
+//  - gap warnings to the region's team leads when a layer will be empty
+//    within `rota.gap_warning_hours`.
+// Each notice is sent once: its key (person, layer, region, start) is set in
+// the same Lua script that creates the page. run_once() is called every few
+// seconds; it uses the domain clock, so simulated time drives it too.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/rota/rota.hpp"
+
+namespace piket::dispatch {
+
+// Typed texts (≤160 GSM-7 characters; no case data exists in them at all).
+std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
+                                                 common::Instant from, common::Instant until,
+                                                 std::string_view ack_code);
+std::optional<std::string> render_gap_warning(std::string_view layer, std::string_view region,
+                                              common::Instant from, common::Instant until,
+                                              std::string_view ack_code);
+
+class RotaWatcher {
+ public:
+  using RotaSource = std::function<std::shared_ptr<const rota::Rota>()>;
+  using OnPage = std::function<void(const std::string& page_id, const std::string& payload)>;
+
+  RotaWatcher(const common::Config& config, const common::Clock& domain_clock,
+              const common::Clock& transport_clock, RotaSource rota, common::RedisPool& redis,
+              OnPage on_page);
+  // Creates every notice that is due now and was not sent before; returns how many.
+  int run_once();
+
+ private:
+  bool send(const std::string& key, const std::string& person, const std::string& rule,
+            const std::function<std::optional<std::string>(const std::string&)>& text);
+
+  const common::Config& config_;
+  const common::Clock& domain_clock_;
+  const common::Clock& transport_clock_;
+  RotaSource rota_;
+  common::RedisPool& redis_;
+  OnPage on_page_;
+};
+
+}  // namespace piket::dispatch

@@ -1,0 +1,122 @@
+#include "piket/inbound/page_answer.hpp"
+
+#include "piket/common/deadline_timers.hpp"
+#include "piket/common/messaging.hpp"
+
+namespace piket::inbound {
+namespace {
+
+// ARGV: 1 person, 2 page id or '', 3 reply code, 4 acknowledge|decline, 5 via,
+// 6 domain now ms, 7 outbox due ms (real time), 8 push stream cap.
+const common::RedisScript& script() {
+  static const common::RedisScript s{R"lua(
+local page = ARGV[2]
+if page == '' then
+  page = redis.call('GET', 'ackcode:' .. ARGV[1] .. ':' .. ARGV[3])
+  if not page then return {'unknown_code'} end
+end
+local p = 'page:' .. page
+local f = redis.call('HMGET', p, 'person', 'case', 'incident', 'acknowledged_at', 'declined_at',
+                     'channels')
+if not f[1] then return {'unknown_page', page} end
+if f[1] ~= ARGV[1] then return {'not_yours', page} end
+if f[4] then return {'already_acknowledged', page, f[2] or ''} end
+if f[5] then return {'already_declined', page, f[2] or ''} end
+local now = tonumber(ARGV[6])
+local cancelled = 0
+local pushed = false
+for ch in string.gmatch(f[6] or '', '[^,]+') do
+  local did = page .. ':' .. ch
+  local d = 'delivery:' .. did
+  local st = redis.call('HGET', d, 'state')
+  if ch == 'push' and st == 'accepted' then pushed = true end
+  if st == 'scheduled' or st == 'queued' or st == 'retry' then
+    redis.call('HSET', d, 'state', 'cancelled', 'cancelled_at', ARGV[6])
+    redis.call('ZREM', 'notify:queue', did)
+    cancelled = cancelled + 1
+  end
+end
+redis.call('ZREM', 'notify:timers', page)
+redis.call('HINCRBY', p, 'rev', 1)
+local state = 'acknowledged'
+if ARGV[4] == 'acknowledge' then
+  redis.call('HSET', p, 'state', 'acknowledged', 'acknowledged_at', ARGV[6], 'acknowledged_via', ARGV[5])
+  local inc = 'incident:' .. (f[3] or '')
+  local st = redis.call('HGET', inc, 'status')
+  if st == 'dispatched' or st == 'escalated' then
+    redis.call('HSET', inc, 'status', 'acknowledged', 'acknowledged_at', ARGV[6])
+  end
+else
+  state = 'declined'
+  redis.call('HSET', p, 'state', 'declined', 'declined_at', ARGV[6], 'declined_via', ARGV[5])
+  local mid = page .. ':declined'
+  local payload = cjson.encode({page_id = page, reason = 'declined', case_id = f[2],
+                                person = ARGV[1]})
+)lua" + common::outbox_add_lua("escalation", "mid", "payload", "ARGV[7]") +
+                                     R"lua(
+end
+if f[2] then
+  redis.call('RPUSH', 'case:' .. f[2] .. ':timeline', cjson.encode({at = now, type = state,
+    page = page, incident = f[3], person = ARGV[1], via = ARGV[5], cancelled = cancelled,
+    by = ARGV[1]}))
+  -- The deadline engine looks at the case again now (its resync timer).
+  local case_id = f[2]
+)lua" + common::deadline_resync_lua("case_id", "ARGV[6]") + R"lua(
+end
+if pushed then
+  redis.call('XADD', 'push:' .. ARGV[1], 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
+             'page_id', page, 'case_id', f[2] or '', 'state', state)
+end
+return {state, page, f[2] or '', tostring(cancelled)}
+)lua"};
+  return s;
+}
+
+PageAnswerOutcome::Kind kind_of(const std::string& s) {
+  using K = PageAnswerOutcome::Kind;
+  if (s == "acknowledged") return K::acknowledged;
+  if (s == "declined") return K::declined;
+  if (s == "already_acknowledged") return K::already_acknowledged;
+  if (s == "already_declined") return K::already_declined;
+  if (s == "unknown_code") return K::unknown_code;
+  if (s == "not_yours") return K::not_yours;
+  return K::unknown_page;
+}
+
+}  // namespace
+
+std::string_view to_string(Answer a) {
+  return a == Answer::acknowledge ? "acknowledge" : "decline";
+}
+
+std::string_view to_string(AnswerVia v) {
+  switch (v) {
+    case AnswerVia::sms:
+      return "sms";
+    case AnswerVia::api:
+      return "api";
+    case AnswerVia::web:
+      return "web";
+  }
+  return "sms";
+}
+
+PageAnswerOutcome answer_page(common::RedisConnection& redis, const PageAnswerRequest& req,
+                              common::Instant domain_now, common::Instant outbox_due,
+                              int push_stream_maxlen) {
+  const auto r = redis.eval(
+      script(), {},
+      {req.person, req.page_id, req.ack_code, std::string(to_string(req.answer)),
+       std::string(to_string(req.via)), std::to_string(common::to_epoch_ms(domain_now)),
+       std::to_string(common::to_epoch_ms(outbox_due)), std::to_string(push_stream_maxlen)});
+  PageAnswerOutcome out;
+  const auto& e = r.elements;
+  if (e.empty()) return out;
+  out.kind = kind_of(e[0].str);
+  if (e.size() > 1) out.page_id = e[1].str;
+  if (e.size() > 2) out.case_id = e[2].str;
+  if (e.size() > 3) out.cancelled = std::stoi(e[3].str);
+  return out;
+}
+
+}  // namespace piket::inbound

@@ -1,0 +1,76 @@
+#pragma once
+// What the web service asks of the case lifecycle and the deadline engine
+// (services/cases) and of paging (notify/inbound): the clocks of cases, the
+// escalations that reached a team lead, and the changes people make in the
+// app. The web service owns none of this state; it checks access, audits, and
+// hands the change to the service that owns it.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piket/common/clock.hpp"
+
+namespace piket::web {
+
+struct ClockView {
+  std::string case_id;
+  std::string clock;  // plan, first_contact, ban_end, ban_decision, checkin, …
+  std::string label;  // "Plan of action (12 h)"
+  common::Instant due_at{};
+  std::string state;  // running | warning | overdue
+  std::string recipient;
+};
+
+struct EscalationView {
+  std::string id;
+  std::string case_id;
+  std::string region;
+  std::string clock;
+  std::string label;
+  common::Instant at{};
+  std::string to;  // the team lead
+};
+
+struct EventType {
+  std::string type;   // as the cases service names it
+  std::string label;  // for people
+};
+
+// An answer to a change: 2xx done; otherwise the error to pass on.
+struct ActionOutcome {
+  int status = 200;
+  std::string code;
+  std::string message;
+  std::string field;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+class CaseBackend {
+ public:
+  virtual ~CaseBackend() = default;
+  // Running clocks of these cases, most urgent first.
+  virtual std::vector<ClockView> clocks(const std::vector<std::string>& case_ids,
+                                        common::Instant now) = 0;
+  // Escalations to a team lead not yet acknowledged, of one region.
+  virtual std::vector<EscalationView> open_escalations(const std::string& region) = 0;
+  virtual std::optional<EscalationView> escalation(const std::string& id) = 0;
+  // What a person can record, in the method's order.
+  virtual std::vector<EventType> event_types() const = 0;
+
+  virtual ActionOutcome record_event(const std::string& case_id, const std::string& by,
+                                     const std::string& type, common::Instant at,
+                                     const std::string& note) = 0;
+  virtual ActionOutcome reassign(const std::string& case_id, const std::string& to,
+                                 const std::string& by, const std::string& reason) = 0;
+  virtual ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) = 0;
+  // The person is absent (sick) over [since, until): the deadline engine
+  // hands their running clocks to the team lead.
+  virtual ActionOutcome mark_absent(const std::string& person, common::Instant since,
+                                    common::Instant until, const std::string& by) = 0;
+  // The person answers a page sent to them.
+  virtual ActionOutcome acknowledge_page(const std::string& page_id, const std::string& person) = 0;
+  virtual ActionOutcome decline_page(const std::string& page_id, const std::string& person) = 0;
+};
+
+}  // namespace piket::web

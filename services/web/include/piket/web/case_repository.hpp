@@ -1,0 +1,81 @@
+#pragma once
+// Reads of case data from Redis (docs/data-model.md): the case hash, its
+// timeline, its incidents (with the partner's body, which holds person data)
+// and its pages. No decisions here: the API checks access first.
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piket/common/redis_pool.hpp"
+#include "piket/web/access_policy.hpp"
+
+namespace piket::web {
+
+struct CaseSummary {
+  std::string id;
+  std::string region;
+  std::string phase;
+  std::string state;
+  std::string casemanager;
+  std::string kind;  // of the first incident
+  std::int64_t opened_at = 0;
+  std::int64_t last_activity_at = 0;  // the newest timeline entry
+};
+
+struct IncidentDetail {
+  std::string id;
+  std::string kind;
+  std::int64_t reported_at = 0;
+  std::int64_t accepted_at = 0;
+  std::optional<std::int64_t> ban_ends_at;
+  boost::json::object body;  // persons, summary, home_ban: person data
+};
+
+struct PageSummary {
+  std::string id;
+  std::string case_id;
+  std::string incident;
+  std::string person;
+  std::string state;
+  std::string rule;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> acknowledged_at;
+  std::optional<std::int64_t> declined_at;
+};
+
+struct CaseRecord {
+  CaseSummary summary;
+  std::vector<boost::json::object> timeline;  // oldest first
+  std::vector<IncidentDetail> incidents;
+  std::vector<PageSummary> pages;
+  CaseFacts facts;
+};
+
+class CaseRepository {
+ public:
+  explicit CaseRepository(common::RedisPool& redis);
+
+  // What access checks need; nullopt when there is no such case.
+  std::optional<CaseFacts> facts(const std::string& case_id);
+  // Everything about one case; nullopt when there is no such case.
+  std::optional<CaseRecord> load(const std::string& case_id);
+  // Open cases (summaries only, no person data), optionally of one region.
+  std::vector<CaseSummary> open_cases(const std::string& region = {});
+  // Open cases a person holds or was paged for.
+  std::vector<std::string> cases_of(const std::string& person);
+  std::vector<PageSummary> pages(const std::vector<std::string>& page_ids);
+  // Every case (open or closed) of a region with its timeline — for charts.
+  std::vector<std::pair<CaseSummary, std::vector<boost::json::object>>> history(
+      const std::string& region, std::size_t max_cases = 5000);
+
+ private:
+  common::RedisPool& redis_;
+};
+
+// Valid case ids only ("C" + 8 Crockford base32): anything else is not looked up.
+bool is_case_id(std::string_view s);
+bool is_page_id(std::string_view s);
+
+}  // namespace piket::web

@@ -1,0 +1,21 @@
+#pragma once
+// Words for people: what a timeline entry says, and the names of phases,
+// incident kinds and clocks. Built from ids and fixed words only; free text
+// (a recorded note) is passed through as the entry's note, never mixed in.
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "piket/common/config.hpp"
+
+namespace piket::web {
+
+std::string phase_label(std::string_view phase);
+std::string kind_label(std::string_view incident_kind);
+std::string clock_label(std::string_view clock);
+std::string event_label(std::string_view event_type);
+// One line for a timeline entry ("Paged Anna (on call)"), names from config.
+std::string describe_event(const boost::json::object& entry, const common::Config& config);
+
+}  // namespace piket::web

@@ -1,0 +1,55 @@
+#pragma once
+// What makes the board move without a reload. A thread polls Redis every
+// `interval` (default 100 ms) for a digest of everything the app shows — the
+// open cases, the length of each open case's timeline (every incident, page,
+// acknowledgement, event and escalation is appended there), the simulated
+// clock and the web service's own change counter — and tells every open
+// stream "change" when it moves. It also relays each signed-in person's push
+// messages (Redis stream push:{person}, written by notify) to their streams
+// only, and keeps idle streams alive.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/web/live_hub.hpp"
+
+namespace piket::web {
+
+// Bumped by the web service after each change it makes itself.
+inline constexpr const char* kWebVersionKey = "web:version";
+
+class LiveUpdates {
+ public:
+  LiveUpdates(common::RedisConfig redis, LiveHub& hub, const common::Clock& domain_clock,
+              common::Millis interval = common::Millis{100});
+  ~LiveUpdates();
+  LiveUpdates(const LiveUpdates&) = delete;
+  LiveUpdates& operator=(const LiveUpdates&) = delete;
+
+  void start();
+  void stop();
+  // One round: returns true when a change was announced. For tests.
+  bool poll_once();
+  // The digest as last read (for the initial "hello" of a new stream).
+  std::string digest() const;
+
+ private:
+  void relay_push();
+  common::RedisConnection redis_;
+  LiveHub& hub_;
+  const common::Clock& clock_;
+  common::Millis interval_;
+  std::string digest_;
+  mutable std::mutex digest_mutex_;
+  std::map<std::string, std::string> push_cursor_;  // person -> last stream id
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  int rounds_since_keepalive_ = 0;
+};
+
+}  // namespace piket::web

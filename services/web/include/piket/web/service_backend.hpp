@@ -1,0 +1,49 @@
+#pragma once
+// CaseBackend over the services that own the state, through their own
+// libraries and Redis scripts (no second implementation of their rules):
+//  - clocks: the cases service's RedisCaseStore::load + cases::evaluate, the
+//    same as GET /v1/cases/{id};
+//  - events and reassignment: cases::apply_event + RedisCaseStore::record,
+//    the same as POST /v1/cases/{id}/events, with the signed-in person as actor;
+//  - answering a page: inbound::answer_page (via "web"), the same script as an
+//    SMS reply or the staff API;
+//  - escalations: the unanswered pages sent to a region's team lead, so
+//    acknowledging one is answering that page.
+
+#include <memory>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/web/case_backend.hpp"
+
+namespace piket::web {
+
+class ServiceBackend final : public CaseBackend {
+ public:
+  ServiceBackend(const common::Config& config, common::RedisPool& redis,
+                 const common::Clock& domain_clock, const common::Clock& real_clock);
+  ~ServiceBackend() override;
+
+  std::vector<ClockView> clocks(const std::vector<std::string>& case_ids,
+                                common::Instant now) override;
+  std::vector<EscalationView> open_escalations(const std::string& region) override;
+  std::optional<EscalationView> escalation(const std::string& id) override;
+  std::vector<EventType> event_types() const override;
+  ActionOutcome record_event(const std::string& case_id, const std::string& by,
+                             const std::string& type, common::Instant at,
+                             const std::string& note) override;
+  ActionOutcome reassign(const std::string& case_id, const std::string& to, const std::string& by,
+                         const std::string& reason) override;
+  ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) override;
+  ActionOutcome mark_absent(const std::string& person, common::Instant since, common::Instant until,
+                            const std::string& by) override;
+  ActionOutcome acknowledge_page(const std::string& page_id, const std::string& person) override;
+  ActionOutcome decline_page(const std::string& page_id, const std::string& person) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::web

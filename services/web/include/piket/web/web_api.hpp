@@ -1,0 +1,50 @@
+#pragma once
+// The web service as a plain function of a request (no sockets): the app's
+// files, sign-in and sessions, the JSON API of the board and the casemanager
+// app, and the event stream. Every read and change of case data, and every
+// refusal, is written to the audit trail before the answer goes out.
+
+#include <functional>
+#include <memory>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/web/case_backend.hpp"
+#include "piket/web/live_hub.hpp"
+#include "piket/web/rota_source.hpp"
+#include "piket/web/static_files.hpp"
+#include "piket/web/web_server.hpp"
+
+namespace piket::web {
+
+struct WebDeps {
+  const common::Config& config;
+  const common::Clock& domain_clock;  // case clocks, event times
+  const common::Clock& real_clock;    // sessions, audit timestamps
+  common::RedisPool& redis;
+  common::Metrics& metrics;
+  LiveHub& hub;
+  RotaSource& rota;
+  CaseBackend& cases;
+  const StaticFiles* assets = nullptr;  // null: API only
+  // The live digest for a new stream's first frame (may be empty).
+  std::function<std::string()> digest;
+};
+
+class WebApi {
+ public:
+  explicit WebApi(WebDeps deps);
+  ~WebApi();
+  WebApi(const WebApi&) = delete;
+  WebApi& operator=(const WebApi&) = delete;
+
+  WebReply handle(const common::HttpRequest& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::web

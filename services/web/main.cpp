@@ -1,0 +1,54 @@
+// piket-web: the deadline board, the casemanager app and their API, with live
+// updates over server-sent events. Wiring only; the logic is in piket_web.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "piket/common/service_main.hpp"
+#include "piket/web/config_rota_source.hpp"
+#include "piket/web/file_rota_source.hpp"
+#include "piket/web/live_updates.hpp"
+#include "piket/web/service_backend.hpp"
+#include "piket/web/web_api.hpp"
+
+namespace {
+
+std::filesystem::path assets_dir(const piket::common::Config& cfg) {
+  if (!cfg.web.assets_dir.empty()) return cfg.web.assets_dir;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::current_path() : self.parent_path()) / "assets";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace piket;
+  return common::service_main("web", argc, argv, [](common::ServiceContext& ctx) {
+    const auto& cfg = ctx.config;
+    common::RedisPool redis(cfg.redis);
+    web::StaticFiles assets(assets_dir(cfg));
+    web::LiveHub hub;
+    web::LiveUpdates live(cfg.redis, hub, *ctx.domain_clock);
+    // The rota file when the deployment has one (as dispatch does), else [[rotas]].
+    std::unique_ptr<web::RotaSource> rota;
+    if (cfg.rota)
+      rota = std::make_unique<web::FileRotaSource>(cfg, redis);
+    else
+      rota = std::make_unique<web::ConfigRotaSource>(cfg, redis);
+    web::ServiceBackend backend(cfg, redis, *ctx.domain_clock, ctx.transport_clock);
+    web::WebApi api({cfg, *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, *rota,
+                     backend, &assets, [&live] { return live.digest(); }});
+    web::WebServer server({cfg.web.http, cfg.web.threads},
+                          [&api](const common::HttpRequest& r) { return api.handle(r); });
+    live.start();
+    server.start();
+    spdlog::info("web app on http://{}:{} ({} asset files)", cfg.web.http.host, server.port(),
+                 assets.file_count());
+    common::wait_for_shutdown_signal();
+    hub.close_all();
+    server.stop();
+    live.stop();
+  });
+}

@@ -1,0 +1,85 @@
+#include "piket/web/audit_log.hpp"
+
+namespace piket::web {
+namespace {
+
+// KEYS: 1 log, 2 head. ARGV: 1 expected head ('' for none), 2 line, 3 new head.
+const common::RedisScript kAppend{R"lua(
+local head = redis.call('GET', KEYS[2]) or ''
+if head ~= ARGV[1] then return {0, head} end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+return {1, ARGV[3]}
+)lua"};
+
+}  // namespace
+
+AuditLog::AuditLog(common::RedisPool& redis, const common::Clock& real_clock,
+                   const common::Clock& domain_clock)
+    : redis_(redis), real_(real_clock), domain_(domain_clock) {}
+
+void AuditLog::append(AuditRecord record) {
+  record.at = real_.now();
+  record.domain_at = domain_.now();
+  std::lock_guard lock(mutex_);
+  auto lease = redis_.lease();
+  if (!head_known_) {
+    head_ = lease->command({"GET", kAuditHeadKey}).opt_string().value_or("");
+    head_known_ = true;
+  }
+  // Each lost race means another writer appended; a writer can lose many in
+  // a row only under heavy contention, so give up late.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    ChainHead head;
+    if (!head_.empty()) {
+      auto parsed = ChainHead::parse(head_);
+      if (!parsed) throw common::RedisReplyError("audit: the stored head is not valid: " + head_);
+      head = *parsed;
+    }
+    const auto entry = next_entry(head, record);
+    const ChainHead next{entry.seq, entry.hash};
+    common::RedisReply r;
+    try {
+      r = lease->eval(kAppend, {kAuditLogKey, kAuditHeadKey},
+                      {head_, entry.line(), next.to_string()});
+    } catch (const common::RedisIoError&) {
+      head_known_ = false;  // the append may or may not have happened
+      throw;
+    }
+    if (r.elements.size() == 2 && r.elements[0].integer == 1) {
+      head_ = next.to_string();
+      return;
+    }
+    // Another writer appended first: chain onto its entry.
+    head_ = r.elements.size() == 2 ? r.elements[1].str : "";
+  }
+  throw common::RedisReplyError("audit: could not append (head kept changing)");
+}
+
+ChainVerifier verify_audit_log(common::RedisConnection& redis) {
+  ChainVerifier v;
+  // Read the head first: entries appended while we read lie beyond it and are
+  // ignored, so a busy log verifies as of this moment.
+  const auto head_text = redis.command({"GET", kAuditHeadKey}).opt_string();
+  std::optional<ChainHead> head;
+  if (head_text) {
+    head = ChainHead::parse(*head_text);
+    if (!head) {
+      v.fail(1, "the stored head is not \"seq hash\"");
+      return v;
+    }
+  }
+  const std::uint64_t total = head ? head->seq : 0;
+  constexpr std::uint64_t chunk = 1000;
+  for (std::uint64_t from = 0; from < total; from += chunk) {
+    const auto to = std::min(total, from + chunk) - 1;
+    auto r = redis.command({"LRANGE", kAuditLogKey, std::to_string(from), std::to_string(to)});
+    for (const auto& e : r.elements)
+      if (!v.add(e.str)) return v;
+    if (r.elements.size() < to - from + 1) break;
+  }
+  v.finish(head);
+  return v;
+}
+
+}  // namespace piket::web

@@ -1,0 +1,130 @@
+#include "piket/web/labels.hpp"
+
+#include <map>
+
+namespace piket::web {
+namespace {
+
+std::string str(const boost::json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_int64()) return std::to_string(v->as_int64());
+  return {};
+}
+
+std::string lookup(const std::map<std::string_view, std::string_view>& m, std::string_view k) {
+  auto it = m.find(k);
+  if (it != m.end()) return std::string(it->second);
+  std::string s(k);
+  for (auto& c : s)
+    if (c == '_') c = ' ';
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+std::string name_of(const common::Config& config, const std::string& id) {
+  if (const auto* p = config.person(id)) return p->display_name;
+  return id;
+}
+
+}  // namespace
+
+std::string phase_label(std::string_view phase) {
+  static const std::map<std::string_view, std::string_view> m{
+      {"registered", "Registered"},
+      {"first_contact", "First contact"},
+      {"intake", "Intake"},
+      {"plan_of_action", "Plan of action"},
+      {"plan", "Plan of action"},
+      {"help", "Help by chain partners"},
+      {"help_started", "Help by chain partners"},
+      {"handover", "Handed over"},
+      {"monitoring", "Monitoring"},
+      {"closed", "Closed"}};
+  return lookup(m, phase);
+}
+
+std::string kind_label(std::string_view kind) {
+  static const std::map<std::string_view, std::string_view> m{
+      {"home_ban", "Home ban"},
+      {"home_ban_extended", "Home ban extended"},
+      {"home_ban_lifted", "Home ban lifted"},
+      {"code_red", "Code red"},
+      {"ban_violation", "Ban violation"},
+      {"repeat_incident", "Repeat incident"}};
+  return lookup(m, kind);
+}
+
+std::string clock_label(std::string_view clock) {
+  static const std::map<std::string_view, std::string_view> m{
+      {"acknowledgement", "Acknowledge the page"},
+      {"first_contact", "First contact"},
+      {"plan", "Plan of action (12 h)"},
+      {"plan_of_action", "Plan of action (12 h)"},
+      {"ban_decision", "Home-ban extension decision"},
+      {"ban_end", "Home ban ends"},
+      {"handover", "Handover to the local team"},
+      {"checkin", "Check-in (stall)"},
+      {"evaluation", "Evaluation (6 months)"},
+      {"closing", "Closing (1 year)"},
+      {"reassignment", "Reassign: casemanager absent"}};
+  return lookup(m, clock);
+}
+
+std::string event_label(std::string_view type) {
+  static const std::map<std::string_view, std::string_view> m{
+      {"first_contact", "First contact"},
+      {"intake", "Intake"},
+      {"plan_of_action", "Plan of action"},
+      {"help_started", "Help started"},
+      {"handover", "Handover"},
+      {"monitoring_contact", "Monitoring contact"},
+      {"evaluation", "Evaluation"},
+      {"closing", "Closing"},
+      {"closed", "Closed"}};
+  return lookup(m, type);
+}
+
+std::string describe_event(const boost::json::object& e, const common::Config& config) {
+  const auto type = str(e, "type");
+  const auto person = str(e, "person");
+  const auto by = str(e, "by");
+  if (type == "incident_accepted")
+    return "Incident accepted: " + kind_label(str(e, "kind")) + " (" + by + ")";
+  if (type == "casemanager_assigned")
+    return "Assigned to " + name_of(config, person) +
+           (str(e, "rule").empty() ? "" : " (" + str(e, "rule") + ")");
+  if (type == "paged")
+    return "Paged " + name_of(config, person) +
+           (str(e, "rule").empty() ? "" : " (" + str(e, "rule") + ")");
+  if (type == "acknowledged")
+    return "Acknowledged by " + name_of(config, person) +
+           (str(e, "via").empty() ? "" : " via " + str(e, "via"));
+  if (type == "declined") return "Declined by " + name_of(config, person);
+  if (type == "delivery_report") return "Delivery report " + str(e, "report");
+  if (type == "page_sent")
+    return "Page sent" + (str(e, "channel").empty() ? "" : " by " + str(e, "channel"));
+  if (type == "reassigned") {
+    auto to = str(e, "to");
+    if (to.empty()) to = person;
+    return "Reassigned from " + name_of(config, str(e, "from")) + " to " + name_of(config, to);
+  }
+  if (type == "deadline_fired") {
+    const auto* esc = e.if_contains("escalation");
+    const bool escalation = esc && esc->is_bool() && esc->as_bool();
+    auto line =
+        std::string(escalation ? "Escalated: " : "Reminder: ") + clock_label(str(e, "clock"));
+    if (auto to = str(e, "to"); !to.empty()) line += " → " + name_of(config, to);
+    return line;
+  }
+  if (type == "casemanager_absent") return "Casemanager absent: " + name_of(config, person);
+  if (type == "escalated" || type == "escalation")
+    return "Escalated to " + name_of(config, person.empty() ? str(e, "to") : person) +
+           (str(e, "clock").empty() ? "" : ": " + clock_label(str(e, "clock")));
+  std::string line = event_label(type);
+  if (!by.empty()) line += " — " + name_of(config, by.rfind("person:", 0) == 0 ? by.substr(7) : by);
+  return line;
+}
+
+}  // namespace piket::web

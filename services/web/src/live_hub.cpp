@@ -1,0 +1,58 @@
+#include "piket/web/live_hub.hpp"
+
+namespace piket::web {
+
+void LiveHub::add(const std::string& person, std::shared_ptr<EventChannel> channel) {
+  std::lock_guard lock(mutex_);
+  channels_.emplace(person, std::move(channel));
+}
+
+std::size_t LiveHub::broadcast(const std::string& frame) {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (auto it = channels_.begin(); it != channels_.end();) {
+    if (it->second->send(frame)) {
+      ++n;
+      ++it;
+    } else {
+      it = channels_.erase(it);
+    }
+  }
+  return n;
+}
+
+std::size_t LiveHub::send_to(const std::string& person, const std::string& frame) {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  auto [from, to] = channels_.equal_range(person);
+  for (auto it = from; it != to;) {
+    if (it->second->send(frame)) {
+      ++n;
+      ++it;
+    } else {
+      it = channels_.erase(it);
+    }
+  }
+  return n;
+}
+
+std::vector<std::string> LiveHub::people() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [person, ch] : channels_)
+    if ((out.empty() || out.back() != person) && ch->open()) out.push_back(person);
+  return out;
+}
+
+std::size_t LiveHub::size() const {
+  std::lock_guard lock(mutex_);
+  return channels_.size();
+}
+
+void LiveHub::close_all() {
+  std::lock_guard lock(mutex_);
+  for (auto& [p, ch] : channels_) ch->close();
+  channels_.clear();
+}
+
+}  // namespace piket::web

@@ -1,0 +1,119 @@
+#include "piket/web/live_updates.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+namespace piket::web {
+namespace {
+
+const common::RedisScript kDigest{R"lua(
+local open = redis.call('SMEMBERS', 'cases:open')
+local events = 0
+for _, id in ipairs(open) do events = events + redis.call('LLEN', 'case:' .. id .. ':timeline') end
+return table.concat({#open, events, redis.call('GET', 'clock:simulated_ms') or '-',
+                     redis.call('GET', 'web:version') or '0',
+                     redis.call('ZCARD', 'deadlines:due') or 0}, ':')
+)lua"};
+
+}  // namespace
+
+LiveUpdates::LiveUpdates(common::RedisConfig redis, LiveHub& hub, const common::Clock& domain_clock,
+                         common::Millis interval)
+    : redis_(std::move(redis)), hub_(hub), clock_(domain_clock), interval_(interval) {}
+
+LiveUpdates::~LiveUpdates() {
+  stop();
+}
+
+void LiveUpdates::start() {
+  running_ = true;
+  thread_ = std::thread([this] {
+    while (running_) {
+      try {
+        poll_once();
+      } catch (const std::exception& e) {
+        spdlog::warn("live updates: {}", e.what());
+        redis_.disconnect();
+      }
+      std::this_thread::sleep_for(interval_);
+    }
+  });
+}
+
+void LiveUpdates::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string LiveUpdates::digest() const {
+  std::lock_guard lock(digest_mutex_);
+  return digest_;
+}
+
+bool LiveUpdates::poll_once() {
+  const auto d = redis_.eval(kDigest, {}, {}).str;
+  bool changed = false;
+  {
+    std::lock_guard lock(digest_mutex_);
+    changed = d != digest_;
+    digest_ = d;
+  }
+  if (changed) {
+    boost::json::object o;
+    o["digest"] = d;
+    o["now"] = common::to_epoch_ms(clock_.now());
+    hub_.broadcast(sse_frame("change", boost::json::serialize(o)));
+  }
+  relay_push();
+  const auto keepalive_rounds = std::max<long>(1, 15000 / std::max<long>(1, interval_.count()));
+  if (++rounds_since_keepalive_ >= keepalive_rounds) {
+    rounds_since_keepalive_ = 0;
+    hub_.broadcast(sse_keepalive());
+  }
+  return changed;
+}
+
+void LiveUpdates::relay_push() {
+  const auto people = hub_.people();
+  // Forget people who left; start new ones at the end of their stream.
+  for (auto it = push_cursor_.begin(); it != push_cursor_.end();)
+    it = std::binary_search(people.begin(), people.end(), it->first) ? std::next(it)
+                                                                     : push_cursor_.erase(it);
+  std::vector<std::string> fresh;
+  for (const auto& p : people)
+    if (!push_cursor_.count(p)) fresh.push_back(p);
+  if (!fresh.empty()) {
+    std::vector<std::vector<std::string>> cmds;
+    for (const auto& p : fresh) cmds.push_back({"XREVRANGE", "push:" + p, "+", "-", "COUNT", "1"});
+    auto replies = redis_.pipeline(cmds);
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+      const auto& r = replies[i];
+      push_cursor_[fresh[i]] = !r.elements.empty() && !r.elements[0].elements.empty()
+                                   ? r.elements[0].elements[0].str
+                                   : "0-0";
+    }
+  }
+  if (push_cursor_.empty()) return;
+  std::vector<std::string> cmd{"XREAD", "COUNT", "50", "STREAMS"};
+  for (const auto& [p, id] : push_cursor_) cmd.push_back("push:" + p);
+  for (const auto& [p, id] : push_cursor_) cmd.push_back(id);
+  auto r = redis_.command(cmd);
+  // [[stream, [[id, [k, v, …]], …]], …]
+  for (const auto& stream : r.elements) {
+    if (stream.elements.size() != 2) continue;
+    const auto person = stream.elements[0].str.substr(5);
+    for (const auto& entry : stream.elements[1].elements) {
+      if (entry.elements.size() != 2) continue;
+      boost::json::object o;
+      o["id"] = entry.elements[0].str;
+      const auto& kv = entry.elements[1].elements;
+      for (std::size_t i = 0; i + 1 < kv.size(); i += 2) o[kv[i].str] = kv[i + 1].str;
+      hub_.send_to(person, sse_frame("push", boost::json::serialize(o)));
+      push_cursor_[person] = entry.elements[0].str;
+    }
+  }
+}
+
+}  // namespace piket::web

@@ -1,0 +1,250 @@
+#include "piket/web/service_backend.hpp"
+
+#include <algorithm>
+
+#include "piket/cases/case_events.hpp"
+#include "piket/cases/case_store.hpp"
+#include "piket/cases/engine.hpp"
+#include "piket/cases/staff.hpp"
+#include "piket/inbound/page_answer.hpp"
+#include "piket/web/case_repository.hpp"
+#include "piket/web/labels.hpp"
+
+namespace piket::web {
+namespace {
+
+using common::Instant;
+constexpr common::Millis kWarnWithin{2LL * 3600 * 1000};
+
+ActionOutcome refused(const cases::Refusal& r) {
+  return {r.status, r.code, r.message, r.field};
+}
+
+std::string clock_name(const cases::ClockView& k) {
+  if (k.clock == cases::ClockKind::home_ban)
+    return k.next && k.next->text_clock == common::DeadlineClock::ban_decision ? "ban_decision"
+                                                                               : "ban_end";
+  return std::string(cases::to_string(k.clock));
+}
+
+}  // namespace
+
+struct ServiceBackend::Impl {
+  const common::Config& config;
+  common::RedisPool& redis;
+  const common::Clock& domain;
+  const common::Clock& real;
+  cases::StaffDirectory staff;
+  cases::EngineRules rules;
+  cases::RedisCaseStore store;
+  CaseRepository repo;
+
+  Impl(const common::Config& c, common::RedisPool& r, const common::Clock& d,
+       const common::Clock& rc)
+      : config(c),
+        redis(r),
+        domain(d),
+        real(rc),
+        staff(c),
+        rules{c, staff},
+        store(c.redis),
+        repo(r) {}
+
+  ActionOutcome record(const std::string& case_id, const cases::EventRequest& e,
+                       const cases::Actor& actor) {
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const auto now = domain.now();
+      auto state = store.load(case_id);
+      if (!state) return {404, "not_found", "no such case", {}};
+      if (auto r = cases::check_access(*state, actor)) return refused(*r);
+      auto applied = cases::apply_event(*state, e, actor, rules, now);
+      if (auto* r = std::get_if<cases::Refusal>(&applied)) return refused(*r);
+      const auto& change = std::get<cases::Change>(applied);
+      const auto timers = cases::evaluate(change.after, rules, now).timers;
+      switch (store.record(case_id, state->version, change, timers)) {
+        case cases::WriteOutcome::done:
+          return {};
+        case cases::WriteOutcome::stale:
+          continue;  // changed meanwhile: again
+        case cases::WriteOutcome::closed:
+          return {409, "case_closed", "the case is closed", {}};
+        case cases::WriteOutcome::missing:
+          return {404, "not_found", "no such case", {}};
+        default:
+          return {503, "storage_unavailable", "the case could not be written", {}};
+      }
+    }
+    return {503, "busy", "the case kept changing; try again", {}};
+  }
+
+  cases::Actor actor(const std::string& person) const {
+    cases::Actor a;
+    a.person = person;
+    if (const auto* p = config.person(person)) {
+      a.role = p->role;
+      a.regions = p->regions;
+    }
+    return a;
+  }
+
+  ActionOutcome answer(const std::string& page_id, const std::string& person, bool ack) {
+    inbound::PageAnswerRequest req;
+    req.person = person;
+    req.page_id = page_id;
+    req.answer = ack ? inbound::Answer::acknowledge : inbound::Answer::decline;
+    req.via = inbound::AnswerVia::web;
+    auto lease = redis.lease();
+    const auto out =
+        inbound::answer_page(*lease, req, domain.now(), real.now() + config.outbox.resend_after,
+                             config.notify.push_stream_maxlen);
+    using K = inbound::PageAnswerOutcome::Kind;
+    switch (out.kind) {
+      case K::acknowledged:
+      case K::declined:
+      case K::already_acknowledged:
+        if (ack || out.kind == K::declined) return {};
+        return {409, "already_acknowledged", "the page was acknowledged already", {}};
+      case K::already_declined:
+        if (!ack) return {};
+        return {409, "already_declined", "the page was declined already", {}};
+      case K::not_yours:
+        return {403, "not_yours", "this page was not sent to you", {}};
+      default:
+        return {404, "not_found", "no such page", {}};
+    }
+  }
+};
+
+ServiceBackend::ServiceBackend(const common::Config& config, common::RedisPool& redis,
+                               const common::Clock& domain_clock, const common::Clock& real_clock)
+    : impl_(std::make_unique<Impl>(config, redis, domain_clock, real_clock)) {}
+ServiceBackend::~ServiceBackend() = default;
+
+std::vector<ClockView> ServiceBackend::clocks(const std::vector<std::string>& case_ids,
+                                              Instant now) {
+  std::vector<ClockView> out;
+  for (const auto& id : case_ids) {
+    const auto state = impl_->store.load(id);
+    if (!state) continue;
+    const auto eval = cases::evaluate(*state, impl_->rules, now);
+    for (const auto& k : eval.clocks) {
+      if (k.state != cases::ClockState::running && k.state != cases::ClockState::overdue) continue;
+      ClockView v;
+      v.case_id = id;
+      v.clock = clock_name(k);
+      v.label = clock_label(v.clock);
+      v.due_at = k.due;
+      if (k.state == cases::ClockState::overdue)
+        v.state = "overdue";
+      else if (!k.taken.empty() || k.due - now <= kWarnWithin)
+        v.state = "warning";
+      else
+        v.state = "running";
+      if (k.next) v.recipient = cases::recipient_of(*state, impl_->rules, k.next->role, now);
+      out.push_back(std::move(v));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ClockView& a, const ClockView& b) {
+    return a.due_at < b.due_at;  // the most overdue first, then the nearest
+  });
+  return out;
+}
+
+std::vector<EscalationView> ServiceBackend::open_escalations(const std::string& region) {
+  std::vector<EscalationView> out;
+  for (const auto& s : impl_->repo.open_cases(region)) {
+    auto rec = impl_->repo.load(s.id);
+    if (!rec) continue;
+    for (const auto& p : rec->pages) {
+      const auto* person = impl_->config.person(p.person);
+      if (!person || person->role != common::StaffRole::team_lead) continue;
+      if (p.acknowledged_at || p.declined_at || p.state == "cancelled") continue;
+      EscalationView e;
+      e.id = p.id;
+      e.case_id = p.case_id;
+      e.region = s.region;
+      // rule "deadline:<clock>:<step>" (the engine) or a paging rule.
+      e.clock = p.rule.rfind("deadline:", 0) == 0 ? p.rule.substr(9, p.rule.find(':', 9) - 9) : "";
+      e.label = e.clock.empty() ? "Page not acknowledged" : clock_label(e.clock) + " overdue";
+      if (e.clock == "acknowledgement") e.label = "Page not acknowledged";
+      e.at = common::from_epoch_ms(p.created_at);
+      e.to = p.person;
+      out.push_back(std::move(e));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const EscalationView& a, const EscalationView& b) { return a.at < b.at; });
+  return out;
+}
+
+std::optional<EscalationView> ServiceBackend::escalation(const std::string& id) {
+  if (!is_page_id(id)) return std::nullopt;
+  auto pages = impl_->repo.pages({id});
+  if (pages.empty()) return std::nullopt;
+  auto facts = impl_->repo.facts(pages.front().case_id);
+  if (!facts) return std::nullopt;
+  EscalationView e;
+  e.id = id;
+  e.case_id = pages.front().case_id;
+  e.region = facts->region;
+  e.to = pages.front().person;
+  e.at = common::from_epoch_ms(pages.front().created_at);
+  return e;
+}
+
+std::vector<EventType> ServiceBackend::event_types() const {
+  std::vector<EventType> out;
+  for (auto t : {cases::EventType::first_contact, cases::EventType::intake,
+                 cases::EventType::plan_of_action, cases::EventType::help_started,
+                 cases::EventType::handover, cases::EventType::monitoring_contact,
+                 cases::EventType::evaluation, cases::EventType::closing}) {
+    const auto name = std::string(cases::to_string(t));
+    out.push_back({name, event_label(name)});
+  }
+  return out;
+}
+
+ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std::string& by,
+                                           const std::string& type, Instant at,
+                                           const std::string& note) {
+  const auto parsed = cases::parse_event_type(type);
+  if (!parsed || *parsed == cases::EventType::reassigned)
+    return {422, "unknown_event_type", "unknown event type", "type"};
+  cases::EventRequest e;
+  e.type = *parsed;
+  e.at = at;
+  if (at > impl_->domain.now()) return {422, "in_the_future", "the time lies in the future", "at"};
+  e.reason = note.substr(0, 500);
+  return impl_->record(case_id, e, impl_->actor(by));
+}
+
+ActionOutcome ServiceBackend::reassign(const std::string& case_id, const std::string& to,
+                                       const std::string& by, const std::string& reason) {
+  cases::EventRequest e;
+  e.type = cases::EventType::reassigned;
+  e.at = impl_->domain.now();
+  e.casemanager = to;
+  e.reason = reason.substr(0, 500);
+  return impl_->record(case_id, e, impl_->actor(by));
+}
+
+ActionOutcome ServiceBackend::acknowledge_escalation(const std::string& id, const std::string& by) {
+  return impl_->answer(id, by, true);
+}
+
+ActionOutcome ServiceBackend::acknowledge_page(const std::string& page_id,
+                                               const std::string& person) {
+  return impl_->answer(page_id, person, true);
+}
+
+ActionOutcome ServiceBackend::decline_page(const std::string& page_id, const std::string& person) {
+  return impl_->answer(page_id, person, false);
+}
+
+ActionOutcome ServiceBackend::mark_absent(const std::string& person, Instant since, Instant until,
+                                          const std::string& by) {
+  impl_->store.set_absence(person, true, since, until, by, impl_->domain.now());
+  return {};
+}
+
+}  // namespace piket::web

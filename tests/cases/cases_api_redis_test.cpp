@@ -1,0 +1,301 @@
+// The case API over a real redis-server (label redis): need-to-know access,
+// recording events with their new timers in one write, refusals that change
+// nothing, absence and reassignment.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "piket/cases/cases_api.hpp"
+#include "redis_fixture.hpp"
+
+namespace piket::cases {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using test::at;
+using test::staff_token;
+
+class CasesApiTest : public test::CasesRedisTest {
+ protected:
+  void SetUp() override {
+    CasesRedisTest::SetUp();
+    api_ = std::make_unique<CasesApi>(
+        CasesApiDeps{config_, clock_, *store_, rules_, metrics_,
+                     [this](const std::string& id) { shell_->settle(id); }});
+  }
+
+  common::HttpResponse call(const std::string& method, const std::string& path,
+                            const std::string& who, const std::string& body = {},
+                            const std::string& content_type = "application/json") {
+    common::HttpRequest r;
+    r.method = method;
+    r.path = r.target = path;
+    if (!who.empty()) r.headers.emplace_back("authorization", "Bearer " + staff_token(who));
+    if (!body.empty()) r.headers.emplace_back("content-type", content_type);
+    r.body = body;
+    return api_->handle(r);
+  }
+  common::HttpResponse post_event(const std::string& case_id, const std::string& who,
+                                  const std::string& body) {
+    return call("POST", "/v1/cases/" + case_id + "/events", who, body);
+  }
+  static json::object parse(const common::HttpResponse& r) {
+    return json::parse(r.body).as_object();
+  }
+  static std::string error_field(const common::HttpResponse& r) {
+    const auto e = parse(r).at("error").as_object();
+    return e.contains("field") ? std::string(e.at("field").as_string()) : std::string();
+  }
+  // Everything the engine and the API keep about a case, to show a refusal changed nothing.
+  std::string snapshot(const std::string& case_id) {
+    std::string s;
+    for (const auto& key : {"case:" + case_id}) {
+      auto h = conn_.command({"HGETALL", key});
+      for (auto& e : h.elements) s += e.str + "|";
+    }
+    for (auto& e : conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements)
+      s += e.str + "|";
+    for (auto& e : conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"}).elements)
+      s += e.str + "|";
+    return s;
+  }
+
+  common::Metrics metrics_{"cases-test"};
+  std::unique_ptr<CasesApi> api_;
+};
+
+TEST_F(CasesApiTest, ACasemanagerReadsTheirCaseWithItsClocks) {
+  const auto o = open_case("REF-1", t0_, t0_ + 2min);
+  shell_->run_due();
+  clock_.set(t0_ + 5h);
+  shell_->run_due();  // first contact overdue, then escalated
+  const auto r = call("GET", "/v1/cases/" + o.case_id, "icm-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto c = parse(r);
+  EXPECT_EQ(c.at("case_id").as_string(), o.case_id);
+  EXPECT_EQ(c.at("phase").as_string(), "registered");
+  EXPECT_EQ(c.at("casemanager").as_string(), "icm-1");
+  EXPECT_EQ(c.at("region").as_string(), "groningen");
+  EXPECT_EQ(c.at("overdue").as_array(), json::array{"first_contact"});
+  std::map<std::string, json::object> clocks;
+  for (const auto& k : c.at("clocks").as_array())
+    clocks[std::string(k.as_object().at("clock").as_string())] = k.as_object();
+  EXPECT_EQ(clocks.at("plan").at("state").as_string(), "running");
+  EXPECT_EQ(clocks.at("plan").at("due").as_string(), "2026-11-23T01:00:00.000Z");
+  EXPECT_EQ(clocks.at("plan").at("next_step").as_object().at("step").as_string(), "warn_8h");
+  EXPECT_EQ(clocks.at("plan").at("next_step").as_object().at("to").as_string(), "icm-1");
+  EXPECT_EQ(clocks.at("first_contact").at("state").as_string(), "overdue");
+  EXPECT_EQ(clocks.at("first_contact").at("steps_taken").as_array(),
+            (json::array{"overdue", "escalate"}));
+  EXPECT_EQ(clocks.at("acknowledgement").at("state").as_string(), "met");
+  EXPECT_EQ(clocks.at("home_ban").at("due").as_string(), "2026-12-02T13:00:00.000Z");
+  EXPECT_EQ(r.body.find("hh-"), std::string::npos) << "no household key in the answer";
+  // The timeline is readable too.
+  const auto t = call("GET", "/v1/cases/" + o.case_id + "/timeline", "icm-1");
+  ASSERT_EQ(t.status, 200);
+  EXPECT_EQ(parse(t).at("events").as_array().front().as_object().at("type").as_string(),
+            "incident_accepted");
+}
+
+TEST_F(CasesApiTest, NeedToKnow) {
+  const auto o = open_case("REF-1", t0_, t0_ + 2min);
+  EXPECT_EQ(call("GET", "/v1/cases/" + o.case_id, "").status, 401);
+  common::HttpRequest bad;
+  bad.method = "GET";
+  bad.path = "/v1/cases/" + o.case_id;
+  bad.headers.emplace_back("authorization", "Bearer not-a-token");
+  EXPECT_EQ(api_->handle(bad).status, 401);
+  auto r = call("GET", "/v1/cases/" + o.case_id, "icm-2");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(parse(r).at("error").as_object().at("code").as_string(), "not_your_case");
+  r = call("GET", "/v1/cases/" + o.case_id, "tl-d");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(parse(r).at("error").as_object().at("code").as_string(), "not_your_region");
+  EXPECT_EQ(call("GET", "/v1/cases/" + o.case_id, "tl-g").status, 200);
+  EXPECT_EQ(call("GET", "/v1/cases/" + o.case_id + "/timeline", "icm-2").status, 403);
+  EXPECT_EQ(post_event(o.case_id, "icm-2", R"({"type":"first_contact"})").status, 403);
+  EXPECT_EQ(call("GET", "/v1/cases/C00000000", "tl-g").status, 404);
+  EXPECT_EQ(call("GET", "/v1/cases/nonsense", "tl-g").status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/cases/" + o.case_id, "tl-g").status, 405);
+}
+
+TEST_F(CasesApiTest, RecordingAnEventMovesThePhaseAndRewritesTheTimersInOneWrite) {
+  const auto o = open_case("REF-1", t0_, t0_ + 2min);
+  shell_->run_due();
+  const auto opened = std::to_string(common::to_epoch_ms(t0_));
+  const auto fc = o.case_id + "|first_contact|overdue|" + opened;
+  ASSERT_FALSE(conn_.command({"ZSCORE", "deadlines:due", fc}).is_nil());
+  clock_.set(t0_ + 1h);
+  auto r = post_event(o.case_id, "icm-1",
+                      R"({"type":"first_contact","at":"2026-11-22T14:45:00+01:00"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(parse(r).at("phase").as_string(), "first_contact");
+  EXPECT_EQ(parse(r).at("event").as_object().at("by").as_string(), "person:icm-1");
+  EXPECT_EQ(hget("case:" + o.case_id, "phase"), "first_contact");
+  EXPECT_EQ(hget("case:" + o.case_id, "first_contact_at"),
+            std::to_string(common::to_epoch_ms(t0_ + 45min)));
+  EXPECT_TRUE(conn_.command({"ZSCORE", "deadlines:due", fc}).is_nil()) << "met: its timer is gone";
+  // The check-in cadence restarted from the contact.
+  const auto checkin =
+      o.case_id + "|checkin|remind|" + std::to_string(common::to_epoch_ms(t0_ + 45min));
+  EXPECT_EQ(std::stoll(conn_.command({"ZSCORE", "deadlines:due", checkin}).str),
+            common::to_epoch_ms(t0_ + 45min + 7 * 24h));
+  const auto events =
+      parse(call("GET", "/v1/cases/" + o.case_id + "/timeline", "icm-1")).at("events").as_array();
+  EXPECT_EQ(events.back().as_object().at("type").as_string(), "first_contact");
+}
+
+TEST_F(CasesApiTest, DeadlinesThatFellDueBeforeAnEventAreTakenBeforeItIsRecorded) {
+  const auto o = open_case("REF-1", t0_, t0_ + 2min);
+  shell_->run_due();
+  clock_.set(t0_ + 13h);  // a jump; the engine has not looked yet
+  const auto r = post_event(o.case_id, "icm-1",
+                            R"({"type":"first_contact","at":"2026-11-22T15:00:00+01:00"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::vector<std::string> types;
+  for (const auto& e : store_->timeline(o.case_id)) {
+    const auto ev = json::parse(e).as_object();
+    types.push_back(std::string(ev.at("type").as_string()) +
+                    (ev.contains("step") ? "." + std::string(ev.at("step").as_string()) : ""));
+  }
+  EXPECT_EQ(std::vector<std::string>(types.end() - 6, types.end()),
+            (std::vector<std::string>{"deadline_fired.overdue", "deadline_fired.escalate",
+                                      "deadline_fired.warn_8h", "deadline_fired.warn_11h",
+                                      "deadline_fired.escalate", "first_contact"}));
+  EXPECT_TRUE(shell_->run_due().empty());
+}
+
+TEST_F(CasesApiTest, BadEventsGetAClearRefusalAndChangeNothing) {
+  const auto o = open_case("REF-1", t0_, t0_ + 2min);
+  shell_->run_due();
+  clock_.set(t0_ + 2h);
+  const auto before = snapshot(o.case_id);
+  struct Case {
+    std::string body;
+    int status;
+    std::string field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"{\"type\":", 400, ""},
+           {R"({"type":"tea_break"})", 422, "type"},
+           {R"({"type":"intake"})", 422, "reason"},  // skips first_contact
+           {R"({"type":"first_contact","at":"2026-11-22T17:00:00+01:00"})", 422, "at"},  // future
+           {R"({"type":"first_contact","at":"2026-11-22T13:00:00+01:00"})", 422, "at"},  // before
+           {R"({"type":"monitoring_contact"})", 422, "type"},
+           {R"({"type":"closing"})", 422, "at"},
+           {R"({"type":"first_contact","note":"x"})", 422, "note"},
+           {R"({"type":"reassigned","casemanager":"icm-2"})", 403, ""}}) {
+    const auto r = post_event(o.case_id, "icm-1", c.body);
+    EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+    if (!c.field.empty()) {
+      EXPECT_EQ(error_field(r), c.field) << c.body;
+    }
+    EXPECT_EQ(snapshot(o.case_id), before) << c.body;
+  }
+  EXPECT_EQ(post_event(o.case_id, "icm-1", "").status, 415);
+  EXPECT_EQ(call("POST", "/v1/cases/" + o.case_id + "/events", "icm-1", R"({"type":"intake"})",
+                 "text/plain")
+                .status,
+            415);
+  EXPECT_EQ(snapshot(o.case_id), before);
+}
+
+TEST_F(CasesApiTest, AnAbsentCasemanagersCasesReachTheTeamLeadAtOnceAndReassignmentMovesTheClocks) {
+  const auto a = open_case("REF-A", t0_, t0_ + 1min);
+  const auto b = open_case("REF-B", t0_, t0_ + 1min);
+  shell_->run_due();
+  clock_.set(t0_ + 1h);
+  for (const auto& id : {a.case_id, b.case_id})
+    ASSERT_EQ(post_event(id, "icm-1", R"({"type":"first_contact"})").status, 201);
+  // Someone else may not mark icm-1 absent; icm-1 or their team lead may.
+  EXPECT_EQ(call("POST", "/v1/people/icm-1/absence", "icm-2", R"({"absent":true})").status, 403);
+  EXPECT_EQ(call("POST", "/v1/people/icm-1/absence", "tl-d", R"({"absent":true})").status, 403);
+  EXPECT_EQ(call("POST", "/v1/people/icm-1/absence", "tl-g", R"({"absent":"yes"})").status, 422);
+  auto r = call("POST", "/v1/people/icm-1/absence", "tl-g", R"({"absent":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse(r).at("open_cases").as_int64(), 2);
+  const auto fired = shell_->run_due();
+  ASSERT_EQ(fired.size(), 2u);
+  for (const auto& f : fired) {
+    EXPECT_EQ(f.clock, ClockKind::reassignment);
+    EXPECT_EQ(f.person, "tl-g");
+    EXPECT_EQ(f.late, 0ms);
+  }
+  auto c = parse(call("GET", "/v1/cases/" + a.case_id, "tl-g"));
+  EXPECT_TRUE(c.at("casemanager_absent").as_bool());
+  for (const auto& k : c.at("clocks").as_array()) {
+    if (k.as_object().contains("next_step") &&
+        k.as_object().at("next_step").as_object().at("role").as_string() == "casemanager") {
+      EXPECT_EQ(k.as_object().at("next_step").as_object().at("to").as_string(), "tl-g");
+    }
+  }
+  // The team lead reassigns case a to icm-2: its clocks now page icm-2.
+  r = post_event(a.case_id, "tl-g", R"({"type":"reassigned","casemanager":"icm-2"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(hget("case:" + a.case_id, "casemanager"), "icm-2");
+  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-2", a.case_id}).integer, 1);
+  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-1", a.case_id}).integer, 0);
+  c = parse(call("GET", "/v1/cases/" + a.case_id, "icm-2"));
+  EXPECT_FALSE(c.at("casemanager_absent").as_bool());
+  for (const auto& k : c.at("clocks").as_array()) {
+    EXPECT_NE(k.as_object().at("clock").as_string(), "reassignment");
+    if (k.as_object().contains("next_step") &&
+        k.as_object().at("next_step").as_object().at("role").as_string() == "casemanager") {
+      EXPECT_EQ(k.as_object().at("next_step").as_object().at("to").as_string(), "icm-2");
+    }
+  }
+  EXPECT_EQ(call("GET", "/v1/cases/" + a.case_id, "icm-1").status, 403);
+  clock_.set(t0_ + 8h);
+  for (const auto& f : shell_->run_due())
+    EXPECT_EQ(f.person, f.case_id == a.case_id ? "icm-2" : "tl-g") << f.key;
+  // Back at work: b's reminders go to icm-1 again.
+  ASSERT_EQ(call("POST", "/v1/people/icm-1/absence", "icm-1", R"({"absent":false})").status, 200);
+  shell_->run_due();
+  clock_.set(t0_ + 11h);
+  for (const auto& f : shell_->run_due())
+    EXPECT_EQ(f.person, f.case_id == a.case_id ? "icm-2" : "icm-1") << f.key;
+}
+
+TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationFreesTheHouseholdAndStopsEveryClock) {
+  const auto o = open_case("REF-1", t0_, t0_ + 1min);
+  shell_->run_due();
+  auto at_offset = [&](std::chrono::milliseconds d) { return common::format_rfc3339(t0_ + d); };
+  clock_.set(t0_ + 400 * 24h);
+  for (auto [type, when] : std::vector<std::pair<std::string, std::chrono::milliseconds>>{
+           {"first_contact", 1h},
+           {"intake", 4h},
+           {"plan_of_action", 10h},
+           {"help_started", 24h},
+           {"handover", 100 * 24h},
+           {"monitoring_contact", 110 * 24h},
+           {"evaluation", 180 * 24h}}) {
+    const auto r = post_event(o.case_id, "icm-1",
+                              R"({"type":")" + type + R"(","at":")" + at_offset(when) + "\"}");
+    ASSERT_EQ(r.status, 201) << type << ": " << r.body;
+  }
+  auto r =
+      post_event(o.case_id, "icm-1", R"({"type":"closing","at":")" + at_offset(366 * 24h) + "\"}");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(hget("case:" + o.case_id, "state"), "closed");
+  EXPECT_EQ(hget("case:" + o.case_id, "phase"), "closed");
+  EXPECT_EQ(conn_.command({"SISMEMBER", "cases:open", o.case_id}).integer, 0);
+  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-1", o.case_id}).integer, 0);
+  EXPECT_TRUE(conn_.command({"GET", "household:police:hh-REF-1"}).is_nil());
+  for (const auto& m : timers()) EXPECT_NE(m.rfind(o.case_id, 0), 0u) << m;
+  EXPECT_EQ(post_event(o.case_id, "icm-1", R"({"type":"monitoring_contact"})").status, 409);
+  // A new incident for the household opens a new case.
+  const auto again =
+      test::accept_incident(incidents_, "REF-1b", "hh-REF-1", clock_.now(), "code_red");
+  EXPECT_NE(again.case_id, o.case_id);
+}
+
+TEST_F(CasesApiTest, HealthAndMetrics) {
+  EXPECT_EQ(call("GET", "/healthz", "").status, 200);
+  const auto m = call("GET", "/metrics", "");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("piket_cases_requests_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace piket::cases

@@ -1,0 +1,241 @@
+// Whole-stack scenarios in simulated time (label e2e): a partner's incident,
+// the casemanager's events through the case API, POST /v1/admin/clock jumps,
+// and the reminder and escalation SMS at the gateway (fakesmsc) — including
+// kill -9 of piket-cases and of Redis in the middle of the year.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+
+#include "cases_stack.hpp"
+#include "piket/common/time_format.hpp"
+
+namespace piket::cases {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const std::string kTeamLeadPhone = "+447700900010";
+
+std::string home_ban(const std::string& reference) {
+  return R"({"reference":")" + reference +
+         R"(","kind":"home_ban","region":"groningen","reported_at":"2026-11-22T07:55:00+01:00",)"
+         R"("household":"hh-)" +
+         reference +
+         R"(","home_ban":{"starts_at":"2026-11-22T07:40:00+01:00","ends_at":"2026-12-02T07:40:00+01:00"},)"
+         R"("persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}],)"
+         R"("summary":"Synthetic summary mentions Kelderweg eleven"})";
+}
+
+class CasesScenario : public ::testing::Test {
+ protected:
+  struct Opened {
+    std::string incident, case_id, casemanager, phone;
+  };
+
+  // Posts a home ban, waits for the page and acknowledges it by SMS.
+  Opened open_and_acknowledge(test::CasesStack& s, const std::string& reference) {
+    auto r = s.partner()->post("/v1/incidents", "application/json", home_ban(reference));
+    EXPECT_EQ(r.status, 201) << r.body;
+    const auto o = json::parse(r.body).as_object();
+    Opened out{std::string(o.at("incident_id").as_string()),
+               std::string(o.at("case_id").as_string()),
+               {},
+               {}};
+    s.wait_delivered([](const auto& d) { return !d.empty(); }, 15s);
+    auto redis = s.redis();
+    out.casemanager = redis.command({"HGET", "incident:" + out.incident, "assignee"}).str;
+    out.phone = s.config().person(out.casemanager)->phone;
+    const auto page = redis.command({"HGET", "incident:" + out.incident, "page_id"}).str;
+    const auto code = redis.command({"HGET", "page:" + page, "ack_code"}).str;
+    s.local().inject_sms(out.phone, "4411", code);
+    for (int i = 0; i < 200; ++i) {
+      if (redis.command({"HGET", "incident:" + out.incident, "status"}).str == "acknowledged")
+        break;
+      std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(redis.command({"HGET", "incident:" + out.incident, "status"}).str, "acknowledged");
+    return out;
+  }
+
+  void record(test::CasesStack& s, const Opened& o, const std::string& type) {
+    auto r = s.staff(o.casemanager)
+                 ->post("/v1/cases/" + o.case_id + "/events", "application/json",
+                        R"({"type":")" + type + "\"}");
+    ASSERT_EQ(r.status, 201) << type << ": " << r.body;
+  }
+
+  // Moves the deployment's clock and waits until piket-cases follows it
+  // (every service polls the shared clock every 10 ms).
+  void advance(test::CasesStack& s, const Opened& o, std::chrono::seconds by, bool follow = true) {
+    auto r = s.admin()->post("/v1/admin/clock", "application/json",
+                             R"({"advance_seconds":)" + std::to_string(by.count()) + "}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto now =
+        common::parse_rfc3339(std::string_view(json::parse(r.body).at("now").as_string()));
+    ASSERT_TRUE(now);
+    for (int i = 0; follow && i < 200; ++i) {
+      const auto c = s.staff("tl-g")->get("/v1/cases/" + o.case_id);
+      if (c.status == 200) {
+        const auto as_of =
+            common::parse_rfc3339(std::string_view(json::parse(c.body).at("as_of").as_string()));
+        if (as_of && *as_of >= *now) return;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    if (follow) FAIL() << "piket-cases did not follow the clock";
+  }
+
+  static std::vector<launch::DeliveredSms> to(const std::vector<launch::DeliveredSms>& all,
+                                              const std::string& phone,
+                                              const std::string& needle = {}) {
+    std::vector<launch::DeliveredSms> out;
+    for (const auto& m : all)
+      if (m.to == phone && m.text.find(needle) != std::string::npos) out.push_back(m);
+    return out;
+  }
+
+  static std::vector<json::object> fired(test::CasesStack& s, const std::string& case_id) {
+    std::vector<json::object> out;
+    auto redis = s.redis();
+    for (const auto& e :
+         redis.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements) {
+      auto o = json::parse(e.str).as_object();
+      if (o.at("type").as_string() == "deadline_fired") out.push_back(o);
+    }
+    return out;
+  }
+};
+
+TEST_F(CasesScenario, APlanNotMadeIn12HoursEscalatesToTheTeamLeadExactlyOnce) {
+  test::CasesStack s;
+  const auto o = open_and_acknowledge(s, "PNN-CASES-1");
+  record(s, o, "first_contact");
+  record(s, o, "intake");
+
+  advance(s, o, 8h + 1min);
+  auto sms =
+      s.wait_delivered([&](const auto& d) { return !to(d, o.phone, "PLAN DUE").empty(); }, 10s);
+  ASSERT_EQ(to(sms, o.phone, "PLAN DUE").size(), 1u);
+  EXPECT_NE(to(sms, o.phone, "PLAN DUE")[0].text.find("case " + o.case_id + " region groningen"),
+            std::string::npos);
+  advance(s, o, 3h);
+  sms =
+      s.wait_delivered([&](const auto& d) { return to(d, o.phone, "PLAN DUE").size() >= 2; }, 10s);
+  ASSERT_EQ(to(sms, o.phone, "PLAN DUE").size(), 2u);
+  EXPECT_TRUE(to(sms, kTeamLeadPhone).empty()) << "nothing for the team lead before the breach";
+
+  advance(s, o, 1h);  // 12 h 01 min after the incident was accepted
+  sms = s.wait_delivered([&](const auto& d) { return !to(d, kTeamLeadPhone).empty(); }, 10s);
+  std::this_thread::sleep_for(3s);  // time for any duplicate to show up
+  sms = s.delivered();
+  const auto lead = to(sms, kTeamLeadPhone);
+  ASSERT_EQ(lead.size(), 1u);
+  // Accepted at the simulated start, 08:00 CET: the plan was due at 20:00.
+  EXPECT_EQ(lead[0].text, "piket ESCALATION PLAN OVERDUE since 22-11 20:00 case " + o.case_id +
+                              " region groningen. Reply " +
+                              lead[0].text.substr(lead[0].text.size() - 21, 5) +
+                              " to acknowledge.");
+  for (const auto& secret : {"Zyxwa", "Qorvath", "31687654321", "Kelderweg", "hh-PNN"})
+    for (const auto& m : sms) EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;
+  EXPECT_EQ(sms.size(), 4u) << "the page, two warnings, one escalation";
+
+  // The partner sees the incident escalated; the case shows the plan overdue.
+  auto inc = s.partner()->get("/v1/incidents/" + o.incident);
+  EXPECT_EQ(json::parse(inc.body).at("status").as_string(), "escalated");
+  auto c = s.staff("tl-g")->get("/v1/cases/" + o.case_id);
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(json::parse(c.body).at("overdue").as_array(), json::array{"plan"});
+  EXPECT_EQ(json::parse(c.body).at("phase").as_string(), "intake");
+  // Another jump: still one escalation.
+  advance(s, o, 24h);
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(to(s.delivered(), kTeamLeadPhone).size(), 1u);
+}
+
+TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoEscalation) {
+  test::CasesStack s;
+  const auto o = open_and_acknowledge(s, "PNN-CASES-2");
+  for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+    record(s, o, type);
+  // Three months of weekly check-ins, the handover, then monthly ones to day 150.
+  int day = 0;
+  while (day < 96) {
+    advance(s, o, 6 * 24h);
+    day += 6;
+    record(s, o, day < 96 ? "monitoring_contact" : "handover");
+  }
+  while (day < 150) {
+    advance(s, o, 18 * 24h);
+    day += 18;
+    record(s, o, "monitoring_contact");
+  }
+  // Then nothing: the check-in reminder at day 180 and the escalation at 187.
+  advance(s, o, std::chrono::hours{24 * (188 - day)});
+  day = 188;
+  auto sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, kTeamLeadPhone, "CHECK-IN").empty(); }, 15s);
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "CHECK-IN").size(), 1u);
+  EXPECT_TRUE(to(sms, kTeamLeadPhone, "ESCALATION").size() == 1u)
+      << "nothing else for the team lead yet";
+
+  auto redis = s.redis();
+  auto timers = [&] {
+    std::vector<std::string> out;
+    auto r = s.redis().command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
+    for (auto& e : r.elements) out.push_back(e.str);
+    return out;
+  };
+  const auto before = timers();
+  ASSERT_FALSE(before.empty());
+  const auto clocks_before =
+      json::parse(s.staff(o.casemanager)->get("/v1/cases/" + o.case_id).body).at("clocks");
+
+  // kill -9 of the engine and of Redis; both come back.
+  s.local().kill9(stack::Component::cases);
+  s.local().kill9(stack::Component::redis);
+  s.local().start(stack::Component::redis);
+  s.local().start(stack::Component::cases);
+  EXPECT_EQ(timers(), before) << "no clock lost";
+  const auto clocks_after =
+      json::parse(s.staff(o.casemanager)->get("/v1/cases/" + o.case_id).body).at("clocks");
+  EXPECT_EQ(clocks_after, clocks_before);
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(to(s.delivered(), kTeamLeadPhone).size(), 1u) << "no escalation repeated";
+
+  // The engine is down while the evaluation escalation (day 212) and the
+  // second stall escalation (day 217) fall due; on start-up both fire, oldest first.
+  s.local().kill9(stack::Component::cases);
+  advance(s, o, std::chrono::hours{24 * (218 - day)}, false);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(to(s.delivered(), kTeamLeadPhone).size(), 1u) << "nothing while the engine is down";
+  s.local().start(stack::Component::cases);
+  sms = s.wait_delivered([&](const auto& d) { return to(d, kTeamLeadPhone).size() >= 3; }, 15s);
+  std::this_thread::sleep_for(3s);
+  sms = s.delivered();
+  const auto lead = to(sms, kTeamLeadPhone);
+  ASSERT_EQ(lead.size(), 3u);
+  EXPECT_EQ(to(sms, kTeamLeadPhone, "ESCALATION EVALUATION OVERDUE").size(), 1u);
+  EXPECT_EQ(to(sms, kTeamLeadPhone, "ESCALATION CHECK-IN OVERDUE").size(), 2u);
+
+  // The timeline has each action once, in due order, the missed ones with how late they were.
+  const auto f = fired(s, o.case_id);
+  std::map<std::string, int> keys;
+  for (const auto& e : f) ++keys[std::string(e.at("key").as_string())];
+  for (const auto& [k, n] : keys) EXPECT_EQ(n, 1) << k;
+  for (std::size_t i = 1; i < f.size(); ++i)
+    EXPECT_LE(f[i - 1].at("due").as_int64(), f[i].at("due").as_int64());
+  ASSERT_GE(f.size(), 2u);
+  const auto& evaluation = f[f.size() - 2];
+  const auto& stall = f[f.size() - 1];
+  EXPECT_EQ(evaluation.at("clock").as_string(), "evaluation");
+  EXPECT_EQ(stall.at("clock").as_string(), "checkin");
+  EXPECT_EQ(stall.at("step").as_string(), "escalate_2");
+  EXPECT_GT(evaluation.at("late_ms").as_int64(), std::chrono::milliseconds(24h * 5).count());
+  EXPECT_GT(stall.at("late_ms").as_int64(), 0);
+}
+
+}  // namespace
+}  // namespace piket::cases

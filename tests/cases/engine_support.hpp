@@ -1,0 +1,79 @@
+#pragma once
+// Driving the pure engine in tests the way the shell drives it: take the
+// earliest due action, mark its key taken, evaluate again.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "piket/cases/case_events.hpp"
+#include "piket/cases/engine.hpp"
+
+namespace piket::cases::test {
+
+struct Taken {
+  std::string clock;
+  std::string step;
+  std::string to;
+  common::Instant due;
+  common::Instant at;
+  bool escalation = false;
+  std::string incident;
+};
+
+// Takes every action due at `now`, one at a time, oldest first.
+inline std::vector<Taken> take_due(CaseState& s, const EngineRules& rules, common::Instant now) {
+  std::vector<Taken> out;
+  for (int guard = 0; guard < 10000; ++guard) {
+    const auto ev = evaluate(s, rules, now);
+    if (ev.actions.empty()) break;
+    const auto& a = ev.actions.front();
+    s.fired.insert(a.step.key);
+    out.push_back({std::string(to_string(a.step.clock)), a.step.name, a.recipient, a.step.due, now,
+                   a.step.escalation(), a.step.incident});
+  }
+  return out;
+}
+
+// Things that happen to a case at given times (events recorded, incidents).
+using Happening = std::function<void(CaseState&, common::Instant)>;
+
+// Runs a case from `from` to `until` with an engine that never sleeps past a
+// wake-up: at every wake-up it takes what is due; happenings are applied at
+// their time (after the actions due at that same instant).
+inline std::vector<Taken> live(CaseState& s, const EngineRules& rules, common::Instant from,
+                               common::Instant until,
+                               std::multimap<common::Instant, Happening> happenings = {}) {
+  std::vector<Taken> out;
+  auto t = from;
+  for (int guard = 0; guard < 100000; ++guard) {
+    auto taken = take_due(s, rules, t);
+    out.insert(out.end(), taken.begin(), taken.end());
+    auto range = happenings.equal_range(t);
+    for (auto it = range.first; it != range.second; ++it) it->second(s, t);
+    happenings.erase(range.first, range.second);
+    const auto ev = evaluate(s, rules, t);
+    auto next = ev.next_wakeup;
+    if (!happenings.empty() && (!next || happenings.begin()->first < *next))
+      next = happenings.begin()->first;
+    if (!next || *next > until) break;
+    t = *next;
+  }
+  return out;
+}
+
+// A happening that records an event through the pure rules; fails the test
+// if it is refused.
+inline Happening record(EventType type, const Actor& actor, const EngineRules& rules,
+                        std::string reason = {}, std::string casemanager = {}) {
+  return [=, &rules](CaseState& s, common::Instant t) {
+    EventRequest e{type, t, reason, casemanager};
+    auto r = apply_event(s, e, actor, rules, t);
+    if (auto* refusal = std::get_if<Refusal>(&r))
+      throw std::runtime_error("event refused: " + refusal->code + " " + refusal->message);
+    s = std::get<Change>(r).after;
+  };
+}
+
+}  // namespace piket::cases::test

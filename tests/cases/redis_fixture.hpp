@@ -1,0 +1,156 @@
+#pragma once
+// Redis tests of the cases service: a private redis-server (AOF, fsync
+// always) per test suite, the real acceptance script of ingest to open cases,
+// and a stand-in for what piket-dispatch and piket-inbound write when a case
+// is assigned and its page acknowledged.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "piket/cases/case_store.hpp"
+#include "piket/cases/deadline_shell.hpp"
+#include "piket/cases/staff.hpp"
+#include "piket/common/crypto.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/ingest/canonical_json.hpp"
+#include "piket/ingest/redis_incident_store.hpp"
+#include "piket/ingest/validation.hpp"
+#include "piket/launch/redis_server.hpp"
+#include "test_config.hpp"
+
+namespace piket::cases::test {
+
+inline std::filesystem::path make_temp_dir(const std::string& prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+struct PrivateRedis {
+  std::filesystem::path dir = make_temp_dir("piket-cases-redis-");
+  launch::RedisServer server{{0, dir}};
+  PrivateRedis() { server.start(); }
+  ~PrivateRedis() {
+    server.stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  common::RedisConfig config() const {
+    return {{"127.0.0.1", server.port()}, common::Millis{2000}};
+  }
+};
+
+struct Opened {
+  std::string incident_id;
+  std::string case_id;
+};
+
+// Posts an incident through ingest's real acceptance script (which also sets
+// the engine's resync timer for the case).
+inline Opened accept_incident(ingest::RedisIncidentStore& store, const std::string& reference,
+                              const std::string& household, common::Instant accepted_at,
+                              const std::string& kind = "home_ban",
+                              const std::string& ban_ends = "2026-12-02T14:00:00+01:00",
+                              const std::string& ban_starts = "2026-11-22T13:40:00+01:00") {
+  std::string body =
+      R"({"reference":")" + reference + R"(","kind":")" + kind +
+      R"(","region":"groningen","reported_at":"2026-11-22T13:55:00+01:00","household":")" +
+      household + "\"";
+  if (kind == "home_ban" || kind == "home_ban_extended")
+    body += R"(,"home_ban":{"starts_at":")" + ban_starts + R"(","ends_at":")" + ban_ends + "\"}";
+  body += "}";
+  const ingest::RegionSet regions{"groningen", "drenthe"};
+  auto parsed = ingest::parse_body(body);
+  const auto& value = std::get<boost::json::value>(parsed);
+  auto validated = ingest::validate_parsed_incident(value, regions);
+  if (auto* e = std::get_if<ingest::ApiError>(&validated))
+    throw std::runtime_error("test incident invalid: " + e->field);
+  const auto& request = std::get<ingest::IncidentRequest>(validated);
+  ingest::NewIncident n;
+  n.partner = "police";
+  n.request = &request;
+  n.body_hash = common::sha256_hex(ingest::canonical_json(value));
+  n.accepted_at = accepted_at;
+  n.transport_now = accepted_at;
+  const auto out = store.store(n);
+  return {out.incident_id, out.case_id};
+}
+
+// What piket-dispatch writes when it assigns the case and pages, and what
+// piket-inbound writes when the page is acknowledged (`acknowledged_at`).
+inline void assign_and_acknowledge(common::RedisConnection& redis, const Opened& o,
+                                   const std::string& person, common::Instant dispatched_at,
+                                   std::optional<common::Instant> acknowledged_at) {
+  const auto ms = [](common::Instant t) { return std::to_string(common::to_epoch_ms(t)); };
+  redis.command({"HSET", "case:" + o.case_id, "casemanager", person});
+  redis.command({"SADD", "caseload:" + person, o.case_id});
+  redis.command({"HSET", "incident:" + o.incident_id, "status", "dispatched", "assignee", person,
+                 "dispatched_at", ms(dispatched_at)});
+  redis.command({"RPUSH", "case:" + o.case_id + ":timeline",
+                 R"({"type":"casemanager_assigned","by":"dispatch","person":")" + person + "\"}"});
+  if (acknowledged_at) {
+    redis.command({"HSET", "incident:" + o.incident_id, "status", "acknowledged", "acknowledged_at",
+                   ms(*acknowledged_at)});
+    redis.command({"RPUSH", "case:" + o.case_id + ":timeline", R"({"type":"acknowledged"})"});
+  }
+}
+
+// Everything a test needs around one private Redis.
+class CasesRedisTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new PrivateRedis; }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+  void SetUp() override {
+    conn_.command({"FLUSHALL"});
+    reset_stores();
+  }
+  void reset_stores() {
+    store_ = std::make_unique<RedisCaseStore>(redis_->config());
+    shell_ = std::make_unique<DeadlineShell>(*store_, rules_, clock_, transport_, ShellOptions{},
+                                             nullptr);
+  }
+  Opened open_case(const std::string& ref, common::Instant accepted_at,
+                   std::optional<common::Instant> ack = std::nullopt,
+                   const std::string& person = "icm-1", const std::string& kind = "home_ban") {
+    auto o = accept_incident(incidents_, ref, "hh-" + ref, accepted_at, kind);
+    assign_and_acknowledge(conn_, o, person, accepted_at + std::chrono::seconds{1}, ack);
+    return o;
+  }
+  // What recording the first contact writes, without going through the API.
+  void first_contact(const std::string& case_id, common::Instant t) {
+    const auto ms = std::to_string(common::to_epoch_ms(t));
+    conn_.command({"HSET", "case:" + case_id, "phase", "first_contact", "first_contact_at", ms,
+                   "phase_at", ms});
+  }
+  std::string hget(const std::string& key, const std::string& field) {
+    return conn_.command({"HGET", key, field}).str;
+  }
+  std::vector<std::string> timers() {
+    std::vector<std::string> out;
+    for (auto& e : conn_.command({"ZRANGE", "deadlines:due", "0", "-1"}).elements)
+      out.push_back(e.str);
+    return out;
+  }
+
+  static inline PrivateRedis* redis_ = nullptr;
+  const common::Instant t0_ = at("2026-11-22T13:00:00Z");
+  common::Config config_ = test_config({}, redis_->server.port());
+  StaffDirectory staff_{config_};
+  EngineRules rules_{config_, staff_};
+  common::SimulatedClock clock_{t0_};
+  common::SimulatedClock transport_{at("2031-01-01T00:00:00Z")};
+  common::RedisConnection conn_{redis_->config()};
+  ingest::RedisIncidentStore incidents_{redis_->config(), common::Millis{2000}, nullptr};
+  std::unique_ptr<RedisCaseStore> store_;
+  std::unique_ptr<DeadlineShell> shell_;
+};
+
+}  // namespace piket::cases::test

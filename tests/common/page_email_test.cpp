@@ -1,0 +1,52 @@
+// render_page_email: the e-mail carries what the SMS carries — kind, case
+// code, region, the time, how to answer — and nothing malformed is rendered.
+#include <gtest/gtest.h>
+
+#include "piket/common/page_text.hpp"
+
+namespace piket::common {
+namespace {
+
+// 2026-11-22 13:03 UTC = 14:03 in Amsterdam (CET).
+const Instant kAt = from_epoch_ms(1795352580000);
+
+PageContent content() {
+  return {"C12345678", IncidentKind::code_red, "groningen", kAt, "04711"};
+}
+
+TEST(PageEmail, CarriesTheSmsContentInAFixedFrame) {
+  const auto mail = render_page_email(content(), "4411");
+  ASSERT_TRUE(mail.has_value());
+  EXPECT_EQ(mail->subject, "piket CODE RED case C12345678");
+  EXPECT_EQ(mail->body,
+            "piket page\r\n\r\n"
+            "Kind:     CODE RED\r\n"
+            "Case:     C12345678\r\n"
+            "Region:   groningen\r\n"
+            "Reported: 22-11 14:03 (Europe/Amsterdam)\r\n\r\n"
+            "To acknowledge, reply 04711 by SMS to 4411, or acknowledge the page in the piket "
+            "web app.\r\n"
+            "If you cannot take it, reply NO 04711 to pass it on at once.\r\n\r\n"
+            "Sent automatically; replies to this e-mail are not read.\r\n");
+  // Same facts as the SMS.
+  const auto sms = render_page_sms(content());
+  ASSERT_TRUE(sms.has_value());
+  EXPECT_NE(sms->find("22-11 14:03"), std::string::npos);
+}
+
+TEST(PageEmail, MalformedInputsAreNotRendered) {
+  auto c = content();
+  c.case_code = "C1234";
+  EXPECT_FALSE(render_page_email(c, "4411").has_value());
+  c = content();
+  c.region = "Groningen Vlietstraat 99";
+  EXPECT_FALSE(render_page_email(c, "4411").has_value());
+  c = content();
+  c.ack_code = "12";
+  EXPECT_FALSE(render_page_email(c, "4411").has_value());
+  EXPECT_FALSE(render_page_email(content(), "44 11\r\nBcc: x").has_value());
+  EXPECT_FALSE(render_page_email(content(), "").has_value());
+}
+
+}  // namespace
+}  // namespace piket::common

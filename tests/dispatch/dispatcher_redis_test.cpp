@@ -1,0 +1,352 @@
+// Dispatcher against a real, private redis-server (label `redis`): incidents
+// and cases seeded with the fields ingest writes, SimpleRota as the selector.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "piket/common/metrics.hpp"
+#include "piket/common/page_text.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/dispatch/dispatcher.hpp"
+#include "piket/rota/simple_rota.hpp"
+#include "private_redis.hpp"
+#include "redis_snapshot.hpp"
+
+namespace piket::dispatch {
+namespace {
+
+namespace json = boost::json;
+using common::Millis;
+using namespace std::chrono_literals;
+
+// 2026-11-23T08:00:00Z: anna's 24-hour shift starts, then bert's.
+const common::Instant kAnchor = common::from_epoch_ms(1795420800000);
+const common::Instant kReportedAt = kAnchor - 2h;
+const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);  // 2031-01-01
+constexpr Millis kResendAfter{2000};
+
+const std::string kIncident = "I0123456789ABCDEF";
+const std::string kCase = "C12345678";
+const std::string kHousehold = "hh-dorpsstraat-12";
+const std::string kSummary = "Jan Jansen hit Marie, Dorpsstraat 12, call +31687654321";
+const std::regex kPageId{"^P[0-9A-Z]{16}$"};
+const std::regex kAckCode{"^[0-9]{5}$"};
+
+common::PersonConfig person(std::string id, std::string phone, common::StaffRole role, int cap) {
+  common::PersonConfig p;
+  p.id = std::move(id);
+  p.display_name = "Display " + p.id;
+  p.role = role;
+  p.phone = std::move(phone);
+  p.regions = {"groningen"};
+  p.caseload_cap = cap;
+  return p;
+}
+
+common::Config make_config(const common::RedisConfig& redis) {
+  common::Config c;
+  c.redis = redis;
+  c.outbox.resend_after = kResendAfter;
+  c.regions = {{"groningen", "Groningen"}, {"friesland", "Friesland"}};
+  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager, 2),
+              person("bert", "+31600000002", common::StaffRole::casemanager, 12),
+              person("tina", "+31600000009", common::StaffRole::team_lead, 12)};
+  c.rotas = {{"groningen", {"anna", "bert"}, kAnchor, std::chrono::hours{24}, "tina"}};
+  return c;
+}
+
+class DispatcherRedisTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new piket::test::PrivateRedis("piket-dispatch-redis"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+
+  DispatcherRedisTest()
+      : conn_(redis_->config()),
+        config_(make_config(redis_->config())),
+        rota_(config_),
+        dispatcher_(config_, domain_, transport_, rota_, metrics_,
+                    [this](const std::string& id, const std::string& payload) {
+                      std::lock_guard lock(mutex_);
+                      woken_.emplace_back(id, payload);
+                    }) {
+    conn_.command({"FLUSHALL"});
+  }
+
+  // The records ingest's accept script writes for one incident of a new case.
+  void seed_incident(const std::string& incident = kIncident, const std::string& case_id = kCase,
+                     const std::string& region = "groningen",
+                     const std::string& kind = "home_ban") {
+    const auto accepted = std::to_string(common::to_epoch_ms(kReportedAt + 1min));
+    const json::object body{
+        {"reference", "PNN-" + incident},
+        {"kind", kind},
+        {"region", region},
+        {"household", kHousehold},
+        {"persons", json::array{json::object{{"role", "victim"}, {"name", "Marie Jansen"}}}},
+        {"summary", kSummary}};
+    conn_.command({"HSET", "case:" + case_id, "region", region, "partner", "police", "household",
+                   kHousehold, "opened_at", accepted, "phase", "registered", "state", "open"});
+    conn_.command({"SET", "household:police:" + kHousehold, case_id});
+    conn_.command({"SADD", "cases:open", case_id});
+    conn_.command({"HSET",        "incident:" + incident,
+                   "partner",     "police",
+                   "reference",   "PNN-" + incident,
+                   "kind",        kind,
+                   "region",      region,
+                   "reported_at", std::to_string(common::to_epoch_ms(kReportedAt)),
+                   "accepted_at", accepted,
+                   "case_id",     case_id,
+                   "status",      "accepted",
+                   "body",        json::serialize(body),
+                   "body_hash",   std::string(64, 'a'),
+                   "new_case",    "1"});
+    conn_.command({"RPUSH", "case:" + case_id + ":incidents", incident});
+    conn_.command({"RPUSH", "case:" + case_id + ":timeline",
+                   json::serialize(json::object{{"at", std::stoll(accepted)},
+                                                {"type", "incident_accepted"},
+                                                {"incident", incident},
+                                                {"kind", kind},
+                                                {"by", "partner:police"}})});
+  }
+
+  std::string hget(const std::string& key, const std::string& field) {
+    return conn_.command({"HGET", key, field}).str;
+  }
+  bool hexists(const std::string& key, const std::string& field) {
+    return conn_.command({"HEXISTS", key, field}).integer == 1;
+  }
+  std::size_t count_keys(const std::string& pattern) {
+    return conn_.command({"KEYS", pattern}).elements.size();
+  }
+  std::vector<json::object> timeline(const std::string& case_id = kCase) {
+    std::vector<json::object> out;
+    for (const auto& e :
+         conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements)
+      out.push_back(json::parse(e.str).as_object());
+    return out;
+  }
+  // Every key with its type and content: to show that nothing was written.
+  std::vector<std::string> snapshot() { return piket::test::redis_snapshot(conn_); }
+  std::vector<std::pair<std::string, std::string>> woken() {
+    std::lock_guard lock(mutex_);
+    return woken_;
+  }
+
+  static piket::test::PrivateRedis* redis_;
+  common::RedisConnection conn_;
+  common::Config config_;
+  rota::SimpleRota rota_;
+  common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
+  common::SimulatedClock transport_{kTransportStart};
+  common::Metrics metrics_{"dispatch"};
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> woken_;
+  Dispatcher dispatcher_;
+};
+
+piket::test::PrivateRedis* DispatcherRedisTest::redis_ = nullptr;
+
+TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
+  seed_incident();
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_TRUE(std::regex_match(r.page_id, kPageId)) << r.page_id;
+  EXPECT_EQ(r.person_id, "anna");
+  EXPECT_EQ(r.rule, rota::SelectionRule::on_call);
+
+  const auto page = "page:" + r.page_id;
+  const auto now_ms = std::to_string(common::to_epoch_ms(domain_.now()));
+  EXPECT_EQ(hget(page, "state"), "queued");
+  EXPECT_EQ(hget(page, "incident"), kIncident);
+  EXPECT_EQ(hget(page, "case"), kCase);
+  EXPECT_EQ(hget(page, "person"), "anna");
+  EXPECT_EQ(hget(page, "to"), "+31600000001");
+  EXPECT_EQ(hget(page, "rule"), "on_call");
+  EXPECT_EQ(hget(page, "attempts"), "0");
+  EXPECT_EQ(hget(page, "created_at"), now_ms);
+  const auto ack = hget(page, "ack_code");
+  EXPECT_TRUE(std::regex_match(ack, kAckCode)) << ack;
+  EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + ack}).str, r.page_id);
+
+  // The text is the rendered page and nothing else: no household, summary or names.
+  const auto text = hget(page, "text");
+  EXPECT_EQ(text, common::render_page_sms(
+                      {kCase, common::IncidentKind::home_ban, "groningen", kReportedAt, ack}));
+  for (const std::string& secret :
+       {kHousehold, kSummary, std::string("Jansen"), std::string("Marie"), std::string("+316")})
+    EXPECT_EQ(text.find(secret), std::string::npos) << text;
+
+  // The incident is dispatched, the case assigned.
+  const auto inc = "incident:" + kIncident;
+  EXPECT_EQ(hget(inc, "status"), "dispatched");
+  EXPECT_EQ(hget(inc, "page_id"), r.page_id);
+  EXPECT_EQ(hget(inc, "assignee"), "anna");
+  EXPECT_EQ(hget(inc, "rule"), "on_call");
+  EXPECT_EQ(hget(inc, "dispatched_at"), now_ms);
+  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "anna");
+  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:anna", kCase}).integer, 1);
+
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].at("type").as_string(), "casemanager_assigned");
+  EXPECT_EQ(events[1].at("person").as_string(), "anna");
+  EXPECT_EQ(events[2].at("type").as_string(), "paged");
+  EXPECT_EQ(events[2].at("page").as_string(), r.page_id);
+  EXPECT_EQ(events[2].at("incident").as_string(), kIncident);
+  EXPECT_EQ(events[2].at("at").to_number<std::int64_t>(), common::to_epoch_ms(domain_.now()));
+
+  // The notify outbox holds the page, due after resend_after in transport time.
+  const auto score = conn_.command({"ZSCORE", "outbox:notify:due", r.page_id});
+  ASSERT_FALSE(score.is_nil());
+  EXPECT_EQ(std::stoll(score.str), common::to_epoch_ms(kTransportStart) + kResendAfter.count());
+  const auto payload = hget("outbox:notify:data", r.page_id);
+  EXPECT_EQ(json::parse(payload).at("page_id").as_string(), r.page_id);
+  const auto w = woken();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].first, r.page_id);
+  EXPECT_EQ(json::parse(w[0].second), json::parse(payload));
+}
+
+TEST_F(DispatcherRedisTest, SecondDispatchIsAlreadyDispatchedWithOnePage) {
+  seed_incident();
+  const auto first = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(first.kind, DispatchResult::Kind::dispatched);
+  const auto before = snapshot();
+  domain_.advance(1min);
+  const auto second = dispatcher_.dispatch(kIncident, kCase);
+  EXPECT_EQ(second.kind, DispatchResult::Kind::already_dispatched);
+  // As a message delivered twice: acknowledged, nothing new.
+  EXPECT_TRUE(dispatcher_.handle_message(
+      "dispatch", kIncident,
+      R"({"incident_id":")" + kIncident + R"(","case_id":")" + kCase + "\"}"));
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(count_keys("page:*"), 1u);
+  EXPECT_EQ(count_keys("ackcode:*"), 1u);
+  EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 1);
+  EXPECT_EQ(woken().size(), 1u);
+}
+
+TEST_F(DispatcherRedisTest, OwnCasemanagerOnDutyIsPagedWithoutReassignment) {
+  seed_incident();
+  conn_.command({"HSET", "case:" + kCase, "casemanager", "anna"});
+  conn_.command({"SADD", "caseload:anna", kCase, "C00000001", "C00000002"});  // at cap: irrelevant
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(r.person_id, "anna");
+  EXPECT_EQ(r.rule, rota::SelectionRule::own_casemanager);
+  EXPECT_EQ(hget("page:" + r.page_id, "rule"), "own_casemanager");
+  EXPECT_EQ(hget("incident:" + kIncident, "rule"), "own_casemanager");
+  EXPECT_EQ(conn_.command({"SCARD", "caseload:anna"}).integer, 3);
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 2u);  // accepted, paged: no new assignment
+  EXPECT_EQ(events[1].at("type").as_string(), "paged");
+}
+
+TEST_F(DispatcherRedisTest, OwnCasemanagerOffDutyKeepsTheCaseAndOnCallIsPaged) {
+  seed_incident();
+  conn_.command({"HSET", "case:" + kCase, "casemanager", "bert"});
+  conn_.command({"SADD", "caseload:bert", kCase});
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(r.person_id, "anna");
+  EXPECT_EQ(r.rule, rota::SelectionRule::on_call);
+  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "bert");
+  EXPECT_EQ(conn_.command({"EXISTS", "caseload:anna"}).integer, 0);
+}
+
+TEST_F(DispatcherRedisTest, FullOnCallEscalatesToTheTeamLeadWhoIsNotAssigned) {
+  seed_incident();
+  conn_.command({"SADD", "caseload:anna", "C00000001", "C00000002"});  // cap 2
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(r.person_id, "tina");
+  EXPECT_EQ(r.rule, rota::SelectionRule::team_lead);
+  EXPECT_EQ(hget("page:" + r.page_id, "to"), "+31600000009");
+  EXPECT_FALSE(hexists("case:" + kCase, "casemanager"));
+  EXPECT_EQ(conn_.command({"EXISTS", "caseload:tina"}).integer, 0);
+}
+
+TEST_F(DispatcherRedisTest, NextShiftPagesTheNextCasemanager) {
+  seed_incident();
+  domain_.advance(24h);
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(r.person_id, "bert");
+  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "bert");
+}
+
+TEST_F(DispatcherRedisTest, MisleadingCaseHintIsNotTrusted) {
+  seed_incident();
+  // Another case, held by anna: if the hint were believed, the rule would be own_casemanager.
+  conn_.command({"HSET", "case:C99999999", "casemanager", "anna", "region", "groningen"});
+  EXPECT_TRUE(dispatcher_.handle_message(
+      "dispatch", kIncident, R"({"incident_id":")" + kIncident + R"(","case_id":"C99999999"})"));
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(hget("incident:" + kIncident, "rule"), "on_call");
+  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "anna");
+  const auto page = hget("incident:" + kIncident, "page_id");
+  EXPECT_EQ(hget("page:" + page, "case"), kCase);
+}
+
+TEST_F(DispatcherRedisTest, MalformedMessagesAreDroppedWithoutWrites) {
+  seed_incident();
+  const auto before = snapshot();
+  for (const std::string id :
+       {"", "bad", "I0123", "X0123456789ABCDEF", "I0123456789ABCDEF0", "P0123456789ABCDEF"})
+    EXPECT_TRUE(dispatcher_.handle_message("dispatch", id, "{}")) << id;
+  // The right incident on the wrong channel is dropped too.
+  EXPECT_TRUE(dispatcher_.handle_message("notify", kIncident, "{}"));
+  // A well-formed id of an incident that does not exist: acknowledged, nothing written.
+  EXPECT_TRUE(dispatcher_.handle_message("dispatch", "I00000000000000ZZ", "{}"));
+  EXPECT_EQ(dispatcher_.dispatch("I00000000000000ZZ").kind, DispatchResult::Kind::unknown_incident);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "accepted");
+  EXPECT_TRUE(woken().empty());
+}
+
+TEST_F(DispatcherRedisTest, RegionWithoutRotaIsNobodyToPageAndLeftForLater) {
+  seed_incident(kIncident, kCase, "friesland");
+  const auto before = snapshot();
+  EXPECT_EQ(dispatcher_.dispatch(kIncident, kCase).kind, DispatchResult::Kind::nobody_to_page);
+  // Not acknowledged: the outbox sends it again (a rota may be configured by then).
+  EXPECT_FALSE(dispatcher_.handle_message("dispatch", kIncident, "{}"));
+  EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCap) {
+  const std::vector<std::pair<std::string, common::IncidentKind>> kinds{
+      {"code_red", common::IncidentKind::code_red},
+      {"ban_violation", common::IncidentKind::ban_violation},
+      {"home_ban_lifted", common::IncidentKind::home_ban_lifted}};
+  // anna's cap is 2: the two cases assigned to her fill it, the third goes to the team lead.
+  const std::vector<std::string> expected_person{"anna", "anna", "tina"};
+  for (std::size_t n = 0; n < kinds.size(); ++n) {
+    const auto& [name, kind] = kinds[n];
+    const std::string incident = "I000000000000000" + std::to_string(n);
+    const std::string case_id = "C0000000" + std::to_string(n);
+    seed_incident(incident, case_id, "groningen", name);
+    const auto r = dispatcher_.dispatch(incident, case_id);
+    ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched) << name;
+    EXPECT_EQ(r.person_id, expected_person[n]) << name;
+    const auto text = hget("page:" + r.page_id, "text");
+    EXPECT_NE(text.find(std::string(common::message_label(kind))), std::string::npos) << text;
+    EXPECT_NE(text.find(case_id), std::string::npos) << text;
+  }
+  EXPECT_EQ(conn_.command({"SCARD", "caseload:anna"}).integer, 2);
+  EXPECT_EQ(count_keys("ackcode:anna:*"), 2u);
+  EXPECT_EQ(count_keys("ackcode:tina:*"), 1u);
+  EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 3);
+}
+
+}  // namespace
+}  // namespace piket::dispatch

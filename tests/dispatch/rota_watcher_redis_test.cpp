@@ -1,0 +1,144 @@
+// RotaWatcher against a private redis-server: handoff notices before a shift,
+// gap warnings to the team lead, each exactly once; texts carry no case data.
+
+#include <gtest/gtest.h>
+
+#include "piket/common/config.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/dispatch/rota_watcher.hpp"
+#include "piket/rota/rota_file.hpp"
+#include "private_redis.hpp"
+
+namespace piket::dispatch {
+namespace {
+
+common::Config config_for(const common::RedisConfig& redis) {
+  auto c = common::parse_config(R"(
+[kannel]
+username = "u"
+password = "p"
+[[regions]]
+id = "groningen"
+[[people]]
+id = "icm-a"
+name = "A"
+role = "casemanager"
+phone = "+447700900001"
+regions = ["groningen"]
+[[people]]
+id = "icm-b"
+name = "B"
+role = "casemanager"
+phone = "+447700900002"
+regions = ["groningen"]
+[[people]]
+id = "tl"
+name = "TL"
+role = "team_lead"
+phone = "+447700900010"
+regions = ["groningen"]
+[rota]
+file = "/nonexistent/rota.toml"
+handoff_notice_minutes = 60
+gap_warning_hours = 72
+)",
+                                "test.toml");
+  c.redis = redis;
+  return c;
+}
+
+// Daily shifts handing off at 08:00; the team-lead layer ends on 2026-11-24
+// 08:00, leaving a gap after it.
+constexpr const char* kRota = R"(
+[[rotations]]
+region = "groningen"
+layer = "primary"
+shift = "day"
+handoff = "08:00"
+start = 2026-11-01
+members = ["icm-a", "icm-b"]
+[[rotations]]
+region = "groningen"
+layer = "backup"
+shift = "day"
+handoff = "08:00"
+start = 2026-11-01
+members = ["icm-b", "icm-a"]
+[[rotations]]
+region = "groningen"
+layer = "team_lead"
+shift = "day"
+handoff = "08:00"
+start = 2026-11-01
+end = 2026-11-24
+members = ["tl"]
+)";
+
+struct Sent {
+  std::vector<std::string> pages;
+};
+
+TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeamLead) {
+  test::PrivateRedis server("rota-watcher");
+  auto cfg = config_for(server.config());
+  auto def = rota::parse_rota_file(kRota, "rota.toml", cfg.people);
+  // 2026-11-22 07:30 Amsterdam: half an hour before the 08:00 handoff.
+  common::SimulatedClock clock(*common::parse_rfc3339("2026-11-22T07:30:00+01:00"));
+  auto built = std::make_shared<const rota::Rota>(
+      def, std::vector<rota::Override>{},
+      rota::TimeRange{clock.now() - std::chrono::hours{24 * 30},
+                      clock.now() + std::chrono::hours{24 * 60}});
+  common::RedisPool pool(server.config());
+  Sent sent;
+  RotaWatcher watcher(cfg, clock, clock, [&] { return built; }, pool,
+                      [&](const std::string& id, const std::string&) { sent.pages.push_back(id); });
+
+  const int first = watcher.run_once();
+  // One handoff notice (the incoming primary and the incoming backup each get
+  // theirs) and one gap warning for the team-lead layer within 72 h.
+  EXPECT_GE(first, 2);
+  EXPECT_EQ(watcher.run_once(), 0) << "notices are sent once";
+  common::RedisConnection redis(server.config());
+  int handoffs = 0, gaps = 0;
+  for (const auto& id : sent.pages) {
+    const auto rule = redis.command({"HGET", "page:" + id, "rule"}).str;
+    const auto text = redis.command({"HGET", "page:" + id, "text"}).str;
+    const auto person = redis.command({"HGET", "page:" + id, "person"}).str;
+    EXPECT_LE(text.size(), 160u);
+    EXPECT_EQ(redis.command({"HGET", "page:" + id, "case"}).str, "");
+    if (rule == "handoff_notice") {
+      ++handoffs;
+      EXPECT_NE(text.find("you are on call"), std::string::npos) << text;
+      EXPECT_NE(text.find("08:00"), std::string::npos) << text;
+      EXPECT_NE(person, "tl");
+    } else if (rule == "gap_warning") {
+      ++gaps;
+      EXPECT_EQ(person, "tl");
+      EXPECT_NE(text.find("team_lead"), std::string::npos) << text;
+    }
+  }
+  EXPECT_GE(handoffs, 1);
+  EXPECT_EQ(gaps, 1);
+  EXPECT_EQ(redis.command({"ZCARD", "outbox:notify:due"}).integer,
+            static_cast<long long>(sent.pages.size()));
+
+  // A day later, the next handoff gets its own notice.
+  clock.advance(std::chrono::hours{24});
+  EXPECT_GE(watcher.run_once(), 1);
+}
+
+TEST(RotaWatcherText, NoticesAreShortGsm7AndRefuseMalformedIds) {
+  const auto from = *common::parse_rfc3339("2026-11-23T08:00:00+01:00");
+  const auto until = *common::parse_rfc3339("2026-11-30T08:00:00+01:00");
+  auto t = render_handoff_notice("primary", "groningen", from, until, "12345");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(*t, "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
+                "Mon 30-11 08:00. Reply 12345 to confirm.");
+  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until, "12345"));
+  EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12a45"));
+  EXPECT_TRUE(render_gap_warning("team_lead", "groningen", from, until, "00001"));
+}
+
+}  // namespace
+}  // namespace piket::dispatch

@@ -1,0 +1,408 @@
+// Notifier against a real, private redis-server (label `redis`) with a scripted
+// SMS gateway, for a person reached by SMS only (one delivery per page,
+// delivery:{page}:sms): queueing, sending, retry and failure, idempotent
+// messages, and the in-doubt resolution of a send interrupted by a crash.
+// Channel fallback across push/SMS/e-mail is tested in tests/paging.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fake_sms_gateway.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/notify/notifier.hpp"
+#include "private_redis.hpp"
+
+namespace piket::notify {
+namespace {
+
+namespace json = boost::json;
+using common::Millis;
+using test::FakeSmsGateway;
+using namespace std::chrono_literals;
+
+const common::Instant kDomainStart = common::from_epoch_ms(1795870800000);     // 2026-11-28
+const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);  // 2031-01-01
+const std::string kPage = "P0123456789ABCDEF";
+const std::string kDelivery = kPage + ":sms";  // the page's SMS delivery
+const std::string kCase = "C12345678";
+const std::string kTo = "+31612345678";
+const std::string kText =
+    "piket HOME BAN case C12345678 region groningen reported 28-11 10:00. "
+    "Reply 04711 to acknowledge.";
+
+class NotifierRedisTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new piket::test::PrivateRedis("piket-notify-redis"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+
+  NotifierRedisTest() : conn_(redis_->config()) {
+    conn_.command({"FLUSHALL"});
+    config_.redis = redis_->config();
+    config_.notify.retry_initial = 500ms;
+    config_.notify.retry_max = 30000ms;
+    config_.notify.max_attempts = 3;
+    config_.notify.gateway_timeout = 3000ms;
+    config_.notify.in_doubt_grace = 5000ms;
+    common::PersonConfig anna;
+    anna.id = "anna";
+    anna.display_name = "Anna";
+    anna.phone = kTo;
+    anna.contact = {{common::ContactChannel::sms, Millis{0}}};
+    config_.people = {anna};
+  }
+
+  Notifier& notifier() {
+    if (!notifier_)
+      notifier_.emplace(
+          config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
+          metrics_);
+    return *notifier_;
+  }
+
+  // A page as dispatch writes it.
+  void seed_page(const std::string& id = kPage) {
+    conn_.command({"HSET",     "page:" + id, "incident",   "I0123456789ABCDEF",
+                   "case",     kCase,        "person",     "anna",
+                   "to",       kTo,          "text",       kText,
+                   "ack_code", "04711",      "rule",       "on_call",
+                   "state",    "queued",     "created_at", ms(domain_.now()),
+                   "channel",  "sms",        "attempts",   "0"});
+  }
+  // Seeds the page and hands it to notify, as the outbox does.
+  void page_arrives() {
+    seed_page();
+    ASSERT_TRUE(notifier().handle_message("notify", kPage, R"({"page_id":")" + kPage + "\"}"));
+  }
+
+  static std::string ms(common::Instant t) { return std::to_string(common::to_epoch_ms(t)); }
+  std::string hget(const std::string& key, const std::string& field) {
+    return conn_.command({"HGET", key, field}).str;
+  }
+  std::string delivery(const std::string& field) { return hget("delivery:" + kDelivery, field); }
+  std::string page(const std::string& field) { return hget("page:" + kPage, field); }
+  bool hexists(const std::string& key, const std::string& field) {
+    return conn_.command({"HEXISTS", key, field}).integer == 1;
+  }
+  std::optional<long long> queue_score(const std::string& id = kDelivery) {
+    const auto r = conn_.command({"ZSCORE", "notify:queue", id});
+    if (r.is_nil()) return std::nullopt;
+    return std::stoll(r.str);
+  }
+  long long queue_size() { return conn_.command({"ZCARD", "notify:queue"}).integer; }
+  std::vector<json::object> timeline() {
+    std::vector<json::object> out;
+    for (const auto& e :
+         conn_.command({"LRANGE", "case:" + kCase + ":timeline", "0", "-1"}).elements)
+      out.push_back(json::parse(e.str).as_object());
+    return out;
+  }
+  std::size_t count_events(const std::string& type) {
+    std::size_t n = 0;
+    for (const auto& e : timeline()) n += e.at("type").as_string() == type;
+    return n;
+  }
+  StepResult step(FakeSmsGateway& gateway) { return notifier().step(gateway, conn_); }
+  // Steps until nothing is left to do now; returns the kinds seen (idle excluded).
+  std::vector<StepResult::Kind> drain(FakeSmsGateway& gateway) {
+    std::vector<StepResult::Kind> kinds;
+    for (int i = 0; i < 20; ++i) {
+      const auto r = step(gateway);
+      if (r.kind == StepResult::Kind::idle) break;
+      kinds.push_back(r.kind);
+    }
+    return kinds;
+  }
+
+  static piket::test::PrivateRedis* redis_;
+  common::RedisConnection conn_;
+  common::Config config_;
+  common::SimulatedClock domain_{kDomainStart};
+  common::SimulatedClock transport_{kTransportStart};
+  common::Metrics metrics_{"notify"};
+  std::optional<Notifier> notifier_;
+};
+
+piket::test::PrivateRedis* NotifierRedisTest::redis_ = nullptr;
+
+TEST_F(NotifierRedisTest, AcceptedPageIsSentOnceAndRecorded) {
+  page_arrives();
+  // The SMS delivery is queued for now, in transport time.
+  EXPECT_EQ(delivery("state"), "queued");
+  EXPECT_EQ(delivery("to"), kTo);
+  EXPECT_EQ(queue_score(), common::to_epoch_ms(kTransportStart));
+
+  FakeSmsGateway gateway({202});
+  domain_.advance(7s);
+  const auto r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::sent);
+  EXPECT_EQ(r.page_id, kPage);
+  EXPECT_EQ(r.channel, "sms");
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(gateway.sent[0].page_id, kPage);
+  EXPECT_EQ(gateway.sent[0].to, kTo);
+  EXPECT_EQ(gateway.sent[0].text, kText);
+
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(delivery("accepted_at"), ms(domain_.now()));
+  EXPECT_EQ(delivery("attempts"), "1");
+  EXPECT_EQ(delivery("gateway_status"), "202");
+  EXPECT_EQ(page("state"), "accepted");
+  EXPECT_EQ(page("accepted_at"), ms(domain_.now()));
+  EXPECT_FALSE(queue_score().has_value());
+
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "page_sent");
+  EXPECT_EQ(events[0].at("page").as_string(), kPage);
+  EXPECT_EQ(events[0].at("channel").as_string(), "sms");
+  EXPECT_EQ(events[0].at("at").to_number<std::int64_t>(), common::to_epoch_ms(domain_.now()));
+
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+TEST_F(NotifierRedisTest, ClaimMarksTheDeliverySendingWithALease) {
+  page_arrives();
+  FakeSmsGateway gateway({202});
+  std::string state_during_send;
+  std::optional<long long> lease;
+  gateway.on_send = [&](const OutgoingSms&) {
+    state_during_send = delivery("state");
+    lease = queue_score();
+  };
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(state_during_send, "sending");
+  EXPECT_EQ(lease, common::to_epoch_ms(kTransportStart + config_.notify.gateway_timeout +
+                                       config_.notify.in_doubt_grace));
+}
+
+TEST_F(NotifierRedisTest, TemporaryFailureIsRetriedLaterThenSucceeds) {
+  page_arrives();
+  FakeSmsGateway gateway({503, 202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::retry_scheduled);
+  EXPECT_EQ(delivery("state"), "retry");
+  EXPECT_EQ(delivery("gateway_status"), "503");
+  EXPECT_EQ(delivery("attempts"), "1");
+  const auto now = common::to_epoch_ms(transport_.now());
+  const auto score = queue_score();
+  ASSERT_TRUE(score.has_value());
+  // First retry: 500 ms ± 20 %.
+  EXPECT_GE(*score, now + 400);
+  EXPECT_LE(*score, now + 600);
+  EXPECT_TRUE(timeline().empty());
+
+  // Not due yet: nothing happens.
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+
+  transport_.set(common::from_epoch_ms(*score));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(gateway.sent.size(), 2u);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(delivery("attempts"), "2");
+  EXPECT_EQ(page("state"), "accepted");
+  EXPECT_FALSE(queue_score().has_value());
+  EXPECT_EQ(count_events("page_sent"), 1u);
+}
+
+TEST_F(NotifierRedisTest, NoAnswerAndRateLimitAreRetried) {
+  for (int status : {0, 429, 500}) {
+    conn_.command({"FLUSHALL"});
+    page_arrives();
+    FakeSmsGateway gateway({status});
+    EXPECT_EQ(step(gateway).kind, StepResult::Kind::retry_scheduled) << status;
+    EXPECT_EQ(delivery("state"), "retry") << status;
+    EXPECT_TRUE(queue_score().has_value()) << status;
+  }
+}
+
+TEST_F(NotifierRedisTest, PermanentFailureIsNotRetried) {
+  page_arrives();
+  FakeSmsGateway gateway({400});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::failed);
+  EXPECT_EQ(delivery("state"), "failed");
+  EXPECT_EQ(delivery("failed_at"), ms(domain_.now()));
+  EXPECT_EQ(delivery("gateway_status"), "400");
+  EXPECT_EQ(delivery("fail_reason"), "permanent");
+  EXPECT_FALSE(queue_score().has_value());
+  // SMS was the only channel: the page is undeliverable.
+  drain(gateway);
+  EXPECT_EQ(page("state"), "failed");
+  EXPECT_EQ(count_events("delivery_failed"), 1u);
+  EXPECT_EQ(count_events("page_sent"), 0u);
+  // …and escalated once.
+  EXPECT_EQ(conn_.command({"ZCARD", "outbox:escalation:due"}).integer, 1);
+  // The recorded events carry no person data.
+  for (const auto& e : timeline()) EXPECT_EQ(json::serialize(e).find(kTo), std::string::npos);
+
+  transport_.advance(1h);
+  domain_.advance(1h);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  // A message arriving again does not revive a failed page.
+  notifier().handle_message("notify", kPage, "{}");
+  drain(gateway);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(delivery("state"), "failed");
+}
+
+TEST_F(NotifierRedisTest, FailsAfterMaxAttempts) {
+  page_arrives();
+  FakeSmsGateway gateway({503});
+  std::vector<StepResult::Kind> kinds;
+  for (int i = 0; i < 5; ++i) {
+    const auto r = step(gateway);
+    if (r.kind != StepResult::Kind::evaluated) kinds.push_back(r.kind);
+    transport_.advance(config_.notify.retry_max + 1ms);
+  }
+  const std::vector<StepResult::Kind> expected{StepResult::Kind::retry_scheduled,
+                                               StepResult::Kind::retry_scheduled,
+                                               StepResult::Kind::failed, StepResult::Kind::idle};
+  EXPECT_EQ(kinds, expected);
+  EXPECT_EQ(gateway.sent.size(), static_cast<std::size_t>(config_.notify.max_attempts));
+  EXPECT_EQ(delivery("state"), "failed");
+  EXPECT_EQ(delivery("fail_reason"), "gateway_down");
+  EXPECT_EQ(delivery("attempts"), "3");
+  EXPECT_FALSE(queue_score().has_value());
+  EXPECT_EQ(page("state"), "failed");
+  EXPECT_EQ(count_events("delivery_failed"), 1u);
+}
+
+TEST_F(NotifierRedisTest, SameMessageTwiceSendsOnce) {
+  page_arrives();
+  transport_.advance(1s);
+  EXPECT_TRUE(notifier().handle_message("notify", kPage, "{}"));
+  EXPECT_EQ(queue_size(), 1);
+  // The first queueing time stands.
+  EXPECT_EQ(queue_score(), common::to_epoch_ms(kTransportStart));
+  FakeSmsGateway gateway({202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  // And once more after it was sent (a resend by the outbox).
+  EXPECT_TRUE(notifier().handle_message("notify", kPage, "{}"));
+  EXPECT_EQ(queue_size(), 0);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(count_events("page_sent"), 1u);
+}
+
+TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites) {
+  EXPECT_TRUE(notifier().handle_message("notify", kPage, "{}"));   // no such page
+  EXPECT_TRUE(notifier().handle_message("notify", "P123", "{}"));  // malformed id
+  EXPECT_TRUE(notifier().handle_message("notify", "I0123456789ABCDEF", "{}"));
+  EXPECT_TRUE(notifier().handle_message("dispatch", kPage, "{}"));  // wrong channel
+  EXPECT_EQ(conn_.command({"DBSIZE"}).integer, 0);
+  seed_page();
+  EXPECT_TRUE(notifier().handle_message("dispatch", kPage, "{}"));
+  EXPECT_EQ(queue_size(), 0);
+  EXPECT_FALSE(hexists("delivery:" + kDelivery, "state"));
+}
+
+// ------------------------------------------------------------- in doubt
+
+// The delivery left `sending` by a crashed worker whose lease has run out.
+void leave_in_doubt(common::RedisConnection& conn, const common::Clock& transport) {
+  conn.command({"HSET", "delivery:" + kDelivery, "state", "sending", "attempts", "1"});
+  conn.command({"ZADD", "notify:queue", std::to_string(common::to_epoch_ms(transport.now()) - 1),
+                kDelivery});
+}
+
+TEST_F(NotifierRedisTest, InDoubtSendWithDeliveryReportIsAcceptedWithoutSending) {
+  page_arrives();
+  leave_in_doubt(conn_, transport_);
+  conn_.command({"HSET", "delivery:" + kDelivery, "dlr_type", "8", "dlr_at", ms(domain_.now())});
+  domain_.advance(3s);
+  FakeSmsGateway gateway({202});
+  const auto r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::resolved_by_report);
+  EXPECT_EQ(r.page_id, kPage);
+  EXPECT_TRUE(gateway.sent.empty());
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(delivery("resolved_by"), "delivery_report");
+  EXPECT_EQ(delivery("accepted_at"), ms(domain_.now()));
+  EXPECT_EQ(delivery("attempts"), "1");
+  EXPECT_FALSE(hexists("delivery:" + kDelivery, "in_doubt_resends"));
+  EXPECT_EQ(page("state"), "accepted");
+  EXPECT_FALSE(queue_score().has_value());
+  // The case's record shows the page as sent, and how that is known.
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "page_sent");
+  EXPECT_EQ(events[0].at("page").as_string(), kPage);
+  EXPECT_EQ(events[0].at("resolved_by").as_string(), "delivery_report");
+  EXPECT_EQ(events[0].at("at").to_number<std::int64_t>(), common::to_epoch_ms(domain_.now()));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_TRUE(gateway.sent.empty());
+}
+
+TEST_F(NotifierRedisTest, InDoubtSendWithoutDeliveryReportIsSentAgain) {
+  page_arrives();
+  leave_in_doubt(conn_, transport_);
+  FakeSmsGateway gateway({202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(gateway.sent[0].to, kTo);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(delivery("in_doubt_resends"), "1");
+  EXPECT_EQ(delivery("attempts"), "2");
+  EXPECT_FALSE(hexists("delivery:" + kDelivery, "resolved_by"));
+}
+
+// The gateway took the SMS but its answer was lost (timeout: status 0, a
+// retry). A delivery report that arrives before the retry proves it got there.
+TEST_F(NotifierRedisTest, UnansweredSendWithLaterReportIsNotSentAgain) {
+  page_arrives();
+  FakeSmsGateway gateway({0, 202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::retry_scheduled);
+  EXPECT_EQ(delivery("state"), "retry");
+  conn_.command({"HSET", "delivery:" + kDelivery, "dlr_type", "8", "dlr_at", ms(domain_.now())});
+  transport_.advance(config_.notify.retry_max);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(delivery("resolved_by"), "delivery_report");
+  EXPECT_FALSE(queue_score().has_value());
+  EXPECT_EQ(count_events("page_sent"), 1u);
+}
+
+TEST_F(NotifierRedisTest, LiveLeaseIsNotTakenOver) {
+  page_arrives();
+  conn_.command({"HSET", "delivery:" + kDelivery, "state", "sending", "attempts", "1"});
+  conn_.command({"ZADD", "notify:queue", ms(transport_.now() + 5s), kDelivery});
+  FakeSmsGateway gateway({202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  transport_.advance(5s);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+// The whole story: the worker dies after the gateway took the SMS; a delivery
+// report arrives while the lease runs; the next worker does not send again.
+TEST_F(NotifierRedisTest, CrashAfterGatewayAcceptedIsResolvedByTheReport) {
+  page_arrives();
+  FakeSmsGateway crashing({202});
+  crashing.on_send = [](const OutgoingSms&) { throw std::runtime_error("worker killed"); };
+  EXPECT_THROW(step(crashing), std::runtime_error);
+  EXPECT_EQ(crashing.sent.size(), 1u);
+  EXPECT_EQ(delivery("state"), "sending");
+
+  FakeSmsGateway gateway({202});
+  // Within the lease: nobody touches it.
+  transport_.advance(config_.notify.gateway_timeout);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  // The report (as inbound records it) comes in; then the lease runs out.
+  conn_.command({"HSET", "delivery:" + kDelivery, "dlr_type", "1", "dlr_at", ms(domain_.now())});
+  transport_.advance(config_.notify.in_doubt_grace);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
+  EXPECT_TRUE(gateway.sent.empty());
+  EXPECT_EQ(delivery("state"), "accepted");
+}
+
+}  // namespace
+}  // namespace piket::notify

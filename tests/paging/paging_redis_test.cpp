@@ -1,0 +1,497 @@
+// Paging over several channels, against a real private redis-server (label
+// `redis`) with scripted SMS and e-mail gateways: notify's fallback from one
+// channel to the next, inbound's delivery reports, acknowledgements and
+// declines, and duplicate suppression.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fake_email_gateway.hpp"
+#include "fake_sms_gateway.hpp"
+#include "piket/common/crypto.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/inbound/inbound_api.hpp"
+#include "piket/notify/notifier.hpp"
+#include "private_redis.hpp"
+
+namespace piket::notify {
+namespace {
+
+namespace json = boost::json;
+using common::ContactChannel;
+using test::FakeEmailGateway;
+using test::FakeSmsGateway;
+using namespace std::chrono_literals;
+
+const common::Instant kDomainStart = common::from_epoch_ms(1795870800000);
+const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);
+const std::string kCase = "C12345678";
+const std::string kIncident = "I0123456789ABCDEF";
+const std::string kAnnaPhone = "+447700900001";
+const std::string kBertPhone = "+447700900002";
+const std::string kAnnaToken = "anna-staff-token-0001";
+const std::string kBertToken = "bert-staff-token-0002";
+const std::string kText =
+    "piket HOME BAN case C12345678 region groningen reported 28-11 10:00. "
+    "Reply 04711 to acknowledge.";
+const std::string kBody =
+    R"({"reference":"R-1","kind":"home_ban","region":"groningen","household":"hh-redis-1",)"
+    R"("persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}],)"
+    R"("summary":"Synthetic summary of the night"})";
+
+common::PersonConfig person(std::string id, std::string phone, std::string token,
+                            std::vector<common::ContactRule> contact) {
+  common::PersonConfig p;
+  p.id = std::move(id);
+  p.display_name = "Display " + p.id;
+  p.phone = std::move(phone);
+  p.regions = {"groningen"};
+  p.email = p.id + "@piket.test";
+  p.token_sha256 = common::sha256_hex(token);
+  p.contact = std::move(contact);
+  return p;
+}
+
+class PagingRedisTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new piket::test::PrivateRedis("piket-paging-redis"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+
+  PagingRedisTest() : conn_(redis_->config()) {
+    conn_.command({"FLUSHALL"});
+    config_.redis = redis_->config();
+    config_.notify.retry_initial = 500ms;
+    config_.notify.retry_max = 2000ms;
+    config_.notify.max_attempts = 3;
+    config_.notify.push_stream_maxlen = 100;
+    config_.smtp =
+        common::SmtpConfig{"smtp://127.0.0.1:2525", "piket@piket.test", "", "", false, 5000ms};
+    config_.regions = {{"groningen", "Groningen"}};
+    // anna: push at once, SMS after a minute, e-mail after five.
+    config_.people = {person("anna", kAnnaPhone, kAnnaToken,
+                             {{ContactChannel::push, 0ms},
+                              {ContactChannel::sms, 60s},
+                              {ContactChannel::email, 300s}}),
+                      person("bert", kBertPhone, kBertToken,
+                             {{ContactChannel::sms, 0ms}, {ContactChannel::email, 300s}})};
+    conn_.command({"HSET", "incident:" + kIncident, "status", "dispatched", "case_id", kCase,
+                   "kind", "home_ban", "region", "groningen", "reported_at", ms(kDomainStart - 1h),
+                   "body", kBody});
+    conn_.command({"HSET", "case:" + kCase, "household", "hh-redis-1", "region", "groningen"});
+  }
+
+  Notifier& notifier() {
+    if (!notifier_)
+      notifier_.emplace(
+          config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
+          metrics_);
+    return *notifier_;
+  }
+  inbound::InboundApi& inbound() {
+    if (!inbound_) inbound_.emplace(config_, domain_, inbound_metrics_, &transport_);
+    return *inbound_;
+  }
+
+  // A page as the shared page helper writes it, announced to notify.
+  void page(const std::string& id, const std::string& who, const std::string& code,
+            const std::string& step = "") {
+    const auto* p = config_.person(who);
+    std::vector<std::string> cmd{"HSET",     "page:" + id, "incident",   kIncident,
+                                 "case",     kCase,        "person",     who,
+                                 "to",       p->phone,     "text",       kText,
+                                 "ack_code", code,         "rule",       "on_call",
+                                 "state",    "queued",     "created_at", ms(domain_.now()),
+                                 "channel",  "sms",        "attempts",   "0"};
+    if (!step.empty()) {
+      cmd.push_back("step");
+      cmd.push_back(step);
+    }
+    conn_.command(cmd);
+    conn_.command({"SET", "ackcode:" + who + ":" + code, id});
+    EXPECT_TRUE(notifier().handle_message("notify", id, "{}"));
+  }
+
+  // Steps until there is nothing due (bounded).
+  void drain() {
+    for (int n = 0; n < 50; ++n) {
+      const auto r = notifier().step(Gateways{&sms_, &email_}, conn_);
+      if (r.kind == StepResult::Kind::idle) return;
+    }
+    ADD_FAILURE() << "notify did not settle";
+  }
+  // Moves both clocks and works off what became due.
+  void advance(common::Millis by) {
+    domain_.advance(by);
+    transport_.advance(by);
+    drain();
+  }
+
+  static std::string ms(common::Instant t) { return std::to_string(common::to_epoch_ms(t)); }
+  std::string hget(const std::string& key, const std::string& field) {
+    const auto r = conn_.command({"HGET", key, field});
+    return r.is_nil() ? "<nil>" : r.str;
+  }
+  std::string delivery(const std::string& page, const char* channel, const char* field = "state") {
+    return hget("delivery:" + page + ":" + channel, field);
+  }
+  std::vector<json::object> timeline(std::string_view type = {}) {
+    std::vector<json::object> out;
+    for (const auto& e :
+         conn_.command({"LRANGE", "case:" + kCase + ":timeline", "0", "-1"}).elements) {
+      auto o = json::parse(e.str).as_object();
+      if (type.empty() || o.at("type").as_string() == type) out.push_back(o);
+    }
+    return out;
+  }
+  // Entries of a push stream as field maps.
+  std::vector<std::map<std::string, std::string>> pushes(const std::string& who) {
+    std::vector<std::map<std::string, std::string>> out;
+    for (const auto& entry : conn_.command({"XRANGE", "push:" + who, "-", "+"}).elements) {
+      std::map<std::string, std::string> m;
+      const auto& kv = entry.elements.at(1).elements;
+      for (std::size_t i = 0; i + 1 < kv.size(); i += 2) m[kv[i].str] = kv[i + 1].str;
+      out.push_back(m);
+    }
+    return out;
+  }
+  common::HttpResponse get(const std::string& target) {
+    common::HttpRequest r;
+    r.method = "GET";
+    r.target = target;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    return inbound().handle(r);
+  }
+  common::HttpResponse post(const std::string& path, const std::string& token) {
+    common::HttpRequest r;
+    r.method = "POST";
+    r.target = r.path = path;
+    if (!token.empty()) r.headers.push_back({"authorization", "Bearer " + token});
+    return inbound().handle(r);
+  }
+  common::HttpResponse sms_from(const std::string& phone, const std::string& text) {
+    std::string escaped;
+    for (char c : text) escaped += c == ' ' ? std::string("+") : std::string(1, c);
+    return get("/kannel/sms?from=%2B" + phone.substr(1) + "&to=4411&text=" + escaped);
+  }
+  // The value of the first sample of `name` whose labels include `label`.
+  std::string metric(const std::string& name, const std::string& label = "") {
+    std::istringstream text(metrics_.render() + inbound_metrics_.render());
+    for (std::string line; std::getline(text, line);) {
+      if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
+      if (!label.empty() && line.find(label) == std::string::npos) continue;
+      return line.substr(line.rfind(' ') + 1);
+    }
+    return "<none>";
+  }
+
+  static piket::test::PrivateRedis* redis_;
+  common::RedisConnection conn_;
+  common::Config config_;
+  common::SimulatedClock domain_{kDomainStart};
+  common::SimulatedClock transport_{kTransportStart};
+  common::Metrics metrics_{"notify"};
+  common::Metrics inbound_metrics_{"inbound"};
+  FakeSmsGateway sms_{{202}};
+  FakeEmailGateway email_{{250}};
+  std::optional<Notifier> notifier_;
+  std::optional<inbound::InboundApi> inbound_;
+};
+
+piket::test::PrivateRedis* PagingRedisTest::redis_ = nullptr;
+
+const std::string kP1 = "P0000000000000001";
+const std::string kP2 = "P0000000000000002";
+
+TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
+  page(kP1, "anna", "04711");
+  EXPECT_EQ(hget("page:" + kP1, "channels"), "push,sms,email");
+  drain();
+  const auto pushed = pushes("anna");
+  ASSERT_EQ(pushed.size(), 1u);
+  EXPECT_EQ(pushed[0].at("type"), "page");
+  EXPECT_EQ(pushed[0].at("page_id"), kP1);
+  EXPECT_EQ(pushed[0].at("case_id"), kCase);
+  EXPECT_EQ(pushed[0].at("text"), kText);
+  EXPECT_EQ(delivery(kP1, "push"), "accepted");
+  EXPECT_EQ(delivery(kP1, "sms"), "scheduled");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  EXPECT_TRUE(sms_.sent.empty());
+
+  advance(59s);
+  EXPECT_TRUE(sms_.sent.empty());
+  advance(1s);
+  ASSERT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(sms_.sent[0].to, kAnnaPhone);
+  EXPECT_EQ(sms_.sent[0].text, kText);
+  EXPECT_EQ(delivery(kP1, "sms"), "accepted");
+  EXPECT_TRUE(email_.sent.empty());
+
+  advance(240s);
+  ASSERT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(email_.sent[0].to, "anna@piket.test");
+  EXPECT_EQ(email_.sent[0].subject, "piket HOME BAN case C12345678");
+  EXPECT_NE(email_.sent[0].body.find("reply 04711 by SMS"), std::string::npos);
+  EXPECT_EQ(delivery(kP1, "email"), "accepted");
+
+  const auto fallbacks = timeline("channel_fallback");
+  ASSERT_EQ(fallbacks.size(), 2u);
+  EXPECT_EQ(fallbacks[0].at("from").as_string(), "push");
+  EXPECT_EQ(fallbacks[0].at("to").as_string(), "sms");
+  EXPECT_EQ(fallbacks[0].at("reason").as_string(), "not_acknowledged");
+  EXPECT_EQ(fallbacks[1].at("to").as_string(), "email");
+  EXPECT_EQ(timeline("page_sent").size(), 3u);
+  EXPECT_EQ(metric("piket_notify_fallbacks_total", "reason=\"not_acknowledged\""), "2");
+
+  // Nothing more to do for this page.
+  advance(1h);
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(pushes("anna").size(), 1u);
+}
+
+TEST_F(PagingRedisTest, PermanentSmsFailureGoesStraightToEmailWithoutRetry) {
+  sms_ = FakeSmsGateway({403});  // Kannel: "Not routable. Do not try again."
+  page(kP1, "bert", "04712");
+  drain();
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(delivery(kP1, "sms"), "failed");
+  EXPECT_EQ(delivery(kP1, "sms", "fail_reason"), "permanent");
+  EXPECT_EQ(delivery(kP1, "sms", "attempts"), "1");
+  // E-mail did not wait its five minutes.
+  ASSERT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(email_.sent[0].to, "bert@piket.test");
+  EXPECT_EQ(delivery(kP1, "email"), "accepted");
+  const auto fb = timeline("channel_fallback");
+  ASSERT_EQ(fb.size(), 1u);
+  EXPECT_EQ(fb[0].at("from").as_string(), "sms");
+  EXPECT_EQ(fb[0].at("reason").as_string(), "previous_failed");
+  ASSERT_EQ(timeline("delivery_failed").size(), 1u);
+  advance(10min);
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(email_.sent.size(), 1u);
+}
+
+TEST_F(PagingRedisTest, FailedDeliveryReportAfterAcceptanceFallsBackToEmail) {
+  page(kP1, "bert", "04713");
+  drain();
+  ASSERT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(delivery(kP1, "sms"), "accepted");
+  EXPECT_TRUE(email_.sent.empty());
+  // Kannel reports the SMS rejected by the SMSC (16).
+  EXPECT_EQ(get("/kannel/dlr?page=" + kP1 + "&type=16").status, 200);
+  EXPECT_EQ(delivery(kP1, "sms"), "failed");
+  EXPECT_EQ(delivery(kP1, "sms", "fail_reason"), "delivery_report");
+  drain();
+  ASSERT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(sms_.sent.size(), 1u) << "a failed report is not retried";
+  // The same report again is a counted duplicate and changes nothing.
+  EXPECT_EQ(get("/kannel/dlr?page=" + kP1 + "&type=16").status, 200);
+  drain();
+  EXPECT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(metric("piket_inbound_delivery_reports_total", "outcome=\"duplicate\""), "1");
+}
+
+TEST_F(PagingRedisTest, GatewayDownIsRetriedThenFallsBack) {
+  sms_ = FakeSmsGateway({0});  // connection refused, every time
+  page(kP1, "bert", "04714");
+  drain();
+  EXPECT_EQ(delivery(kP1, "sms"), "retry");
+  EXPECT_TRUE(email_.sent.empty());
+  advance(2s);  // retry_max: every retry is due
+  EXPECT_EQ(delivery(kP1, "sms"), "retry");
+  advance(2s);
+  EXPECT_EQ(sms_.sent.size(), 3u);  // max_attempts
+  EXPECT_EQ(delivery(kP1, "sms"), "failed");
+  EXPECT_EQ(delivery(kP1, "sms", "fail_reason"), "gateway_down");
+  ASSERT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(delivery(kP1, "email"), "accepted");
+}
+
+TEST_F(PagingRedisTest, AcknowledgementBySmsStopsTheRemainingChannels) {
+  page(kP1, "anna", "04715");
+  drain();
+  ASSERT_EQ(pushes("anna").size(), 1u);
+  const auto r = sms_from(kAnnaPhone, "04715");
+  EXPECT_EQ(r.body, "piket: acknowledged case C12345678.");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "acknowledged");
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+  EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
+  EXPECT_EQ(delivery(kP1, "email"), "cancelled");
+  advance(1h);
+  EXPECT_TRUE(sms_.sent.empty());
+  EXPECT_TRUE(email_.sent.empty());
+  // The web app learns that the page is closed.
+  const auto pushed = pushes("anna");
+  ASSERT_EQ(pushed.size(), 2u);
+  EXPECT_EQ(pushed[1].at("type"), "page_closed");
+  EXPECT_EQ(pushed[1].at("state"), "acknowledged");
+  const auto acks = timeline("acknowledged");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].at("via").as_string(), "sms");
+  EXPECT_EQ(acks[0].at("cancelled").to_number<int>(), 2);
+}
+
+TEST_F(PagingRedisTest, AckWhileTheGatewayIsRetryingStopsTheRetries) {
+  sms_ = FakeSmsGateway({503});
+  page(kP1, "bert", "04716");
+  drain();
+  EXPECT_EQ(delivery(kP1, "sms"), "retry");
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kBertToken).status, 200);
+  EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
+  advance(1h);
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_TRUE(email_.sent.empty());
+}
+
+TEST_F(PagingRedisTest, DeclineIsRecordedAndRaisedForTheEscalationEngine) {
+  page(kP1, "anna", "04717");
+  drain();
+  const auto r = post("/v1/pages/" + kP1 + "/decline", kAnnaToken);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("state").as_string(), "declined");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "declined");
+  EXPECT_EQ(hget("page:" + kP1, "declined_via"), "api");
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
+  // The outbox message for the deadline engine, written with the decline.
+  const auto payload = conn_.command({"HGET", "outbox:escalation:data", kP1 + ":declined"});
+  ASSERT_FALSE(payload.is_nil());
+  const auto msg = json::parse(payload.str).as_object();
+  EXPECT_EQ(msg.at("page_id").as_string(), kP1);
+  EXPECT_EQ(msg.at("reason").as_string(), "declined");
+  EXPECT_EQ(msg.at("case_id").as_string(), kCase);
+  EXPECT_FALSE(conn_.command({"ZSCORE", "outbox:escalation:due", kP1 + ":declined"}).is_nil());
+  // …and the deadline engine's resync timer for the case, due now.
+  EXPECT_EQ(conn_.command({"ZSCORE", "deadlines:due", kCase + "|resync"}).str, ms(domain_.now()));
+  ASSERT_EQ(timeline("declined").size(), 1u);
+  // Declining again is harmless; acknowledging after it is refused.
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/decline", kAnnaToken).status, 200);
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kAnnaToken).status, 409);
+  EXPECT_EQ(timeline("declined").size(), 1u);
+  advance(1h);
+  EXPECT_TRUE(sms_.sent.empty());
+}
+
+TEST_F(PagingRedisTest, DeclineBySmsReply) {
+  page(kP1, "bert", "04718");
+  drain();
+  EXPECT_EQ(sms_from(kBertPhone, "NO 04718").body,
+            "piket: declined case C12345678; it goes to the next person.");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "declined");
+  EXPECT_EQ(hget("page:" + kP1, "declined_via"), "sms");
+  EXPECT_EQ(delivery(kP1, "email"), "cancelled");
+  EXPECT_EQ(metric("piket_inbound_declines_total"), "1");
+}
+
+TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
+  page(kP1, "anna", "04719");
+  drain();
+  const auto before = timeline().size();
+  // Bert's token, Anna's page.
+  const auto r = post("/v1/pages/" + kP1 + "/ack", kBertToken);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("not_paged"), std::string::npos);
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/decline", kBertToken).status, 403);
+  // Bert's phone, Anna's code.
+  EXPECT_EQ(sms_from(kBertPhone, "04719").body, "piket: that code is not valid for you.");
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "").status, 401);
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "wrong-token").status, 401);
+  EXPECT_EQ(post("/v1/pages/P0000000000000009/ack", kAnnaToken).status, 404);
+  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  EXPECT_EQ(delivery(kP1, "sms"), "scheduled");
+  EXPECT_EQ(timeline().size(), before);
+  EXPECT_EQ(conn_.command({"EXISTS", "outbox:escalation:data"}).integer, 0);
+  // Anna's own acknowledgement works, twice is harmless, decline after it is refused.
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kAnnaToken).status, 200);
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kAnnaToken).status, 200);
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/decline", kAnnaToken).status, 409);
+  EXPECT_EQ(timeline("acknowledged").size(), 1u);
+}
+
+TEST_F(PagingRedisTest, SecondPageForTheSameStepIsSuppressed) {
+  page(kP1, "bert", "04720", "I0123456789ABCDEF:primary");
+  drain();
+  page(kP2, "bert", "04721", "I0123456789ABCDEF:primary");
+  drain();
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(delivery(kP2, "sms"), "suppressed");
+  EXPECT_EQ(delivery(kP2, "sms", "duplicate_of"), kP1 + ":sms");
+  EXPECT_EQ(delivery(kP2, "email"), "suppressed");
+  EXPECT_EQ(hget("page:" + kP2, "state"), "duplicate");
+  EXPECT_EQ(timeline("duplicate_suppressed").size(), 2u);
+  EXPECT_EQ(metric("piket_notify_duplicates_suppressed_total"), "2");
+  advance(1h);
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(email_.sent.size(), 1u);  // P1's own fallback, once
+  // A different step for the same person is a page of its own.
+  page("P0000000000000003", "bert", "04722", "I0123456789ABCDEF:reminder");
+  drain();
+  EXPECT_EQ(sms_.sent.size(), 2u);
+}
+
+TEST_F(PagingRedisTest, RepeatedMessagesAndRestartsDoNotSendAgain) {
+  page(kP1, "bert", "04723");
+  drain();
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  // The outbox delivers the message again, and a fresh notify starts.
+  notifier_.reset();
+  EXPECT_TRUE(notifier().handle_message("notify", kP1, "{}"));
+  drain();
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  EXPECT_EQ(delivery(kP1, "sms", "attempts"), "1");
+}
+
+TEST_F(PagingRedisTest, AMessageCarryingPersonDataIsRefusedAndTheNextChannelTried) {
+  // A page whose stored text (wrongly) holds the household key.
+  page(kP1, "bert", "04724");
+  conn_.command({"HSET", "page:" + kP1, "text", kText + " hh-redis-1"});
+  drain();
+  EXPECT_TRUE(sms_.sent.empty());
+  EXPECT_EQ(delivery(kP1, "sms"), "failed");
+  EXPECT_EQ(delivery(kP1, "sms", "fail_reason"), "privacy_check");
+  EXPECT_EQ(delivery(kP1, "sms", "last_error"),
+            "message refused: it contains the incident's household");
+  // The e-mail is rendered from typed fields, so it goes.
+  ASSERT_EQ(email_.sent.size(), 1u);
+  EXPECT_EQ(email_.sent[0].body.find("hh-redis-1"), std::string::npos);
+  EXPECT_EQ(metric("piket_notify_privacy_refusals_total"), "1");
+}
+
+TEST_F(PagingRedisTest, EveryChannelFailingRaisesUndeliverable) {
+  sms_ = FakeSmsGateway({400});
+  email_ = FakeEmailGateway({550});
+  page(kP1, "bert", "04725");
+  drain();
+  EXPECT_EQ(delivery(kP1, "sms"), "failed");
+  EXPECT_EQ(delivery(kP1, "email"), "failed");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "failed");
+  ASSERT_EQ(timeline("page_undeliverable").size(), 1u);
+  const auto payload = conn_.command({"HGET", "outbox:escalation:data", kP1 + ":undeliverable"});
+  ASSERT_FALSE(payload.is_nil());
+  EXPECT_EQ(json::parse(payload.str).at("reason").as_string(), "undeliverable");
+  EXPECT_FALSE(conn_.command({"ZSCORE", "deadlines:due", kCase + "|resync"}).is_nil());
+  advance(1h);
+  EXPECT_EQ(timeline("page_undeliverable").size(), 1u);
+}
+
+TEST_F(PagingRedisTest, EmailWithoutSmtpFailsAndIsSkipped) {
+  sms_ = FakeSmsGateway({400});
+  page(kP1, "bert", "04726");
+  for (int n = 0; n < 20; ++n)
+    if (notifier().step(Gateways{&sms_, nullptr}, conn_).kind == StepResult::Kind::idle) break;
+  EXPECT_EQ(delivery(kP1, "email"), "failed");
+  EXPECT_EQ(delivery(kP1, "email", "fail_reason"), "no_gateway");
+}
+
+}  // namespace
+}  // namespace piket::notify

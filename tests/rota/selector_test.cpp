@@ -1,0 +1,190 @@
+// RotaSelector: own casemanager, on call by caseload and cap, backup, team
+// lead, and the last resorts.
+#include "piket/rota/rota_selector.hpp"
+#include "rota_test_support.hpp"
+
+namespace piket::rota::test {
+namespace {
+
+using common::StaffRole;
+
+class FakeCaseload final : public CaseloadView {
+ public:
+  std::map<std::string, int> open;
+  int open_cases(const std::string& id) const override {
+    const auto it = open.find(id);
+    return it == open.end() ? 0 : it->second;
+  }
+};
+
+const Instant kAt = utc("2026-06-10T12:00:00Z");
+
+// Region g: primary anna and bram at once (two rotations), backup chantal,
+// team lead gerrit; daan is a casemanager not on call; wim works office hours.
+RotaDefinition region_g(bool with_team_lead = true) {
+  auto def = one_layer({rotation({"anna"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5)),
+                        rotation({"bram"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5))});
+  def.regions[0].layers.push_back(LayerDefinition{
+      "backup", {rotation({"chantal"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5))}});
+  if (with_team_lead)
+    def.regions[0].layers.push_back(LayerDefinition{
+        "team_lead", {rotation({"gerrit"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5))}});
+  def.regions[0].layers.push_back(LayerDefinition{
+      "working_hours", {rotation({"wim"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5))}});
+  return def;
+}
+
+// The deployment's people; gerrit and hanna are team leads of g (hanna in
+// no rotation), unless `with_team_leads` is false.
+std::vector<common::PersonConfig> people(bool with_team_leads = true) {
+  std::vector<common::PersonConfig> out{
+      person("anna", StaffRole::casemanager, 10), person("bram", StaffRole::casemanager, 10),
+      person("chantal", StaffRole::casemanager, 10), person("daan", StaffRole::casemanager, 10),
+      person("wim", StaffRole::casemanager, 10)};
+  if (with_team_leads) {
+    out.push_back(person("gerrit", StaffRole::team_lead, 2));
+    out.push_back(person("hanna", StaffRole::team_lead, 30));
+  }
+  return out;
+}
+
+RotaSelector selector(RotaDefinition def = region_g(), bool with_team_leads = true) {
+  auto rota = std::make_shared<const Rota>(std::move(def), std::vector<Override>{},
+                                           range("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"));
+  return RotaSelector(rota, people(with_team_leads));
+}
+
+SelectionRequest request(std::optional<std::string> own) {
+  return SelectionRequest{"g", std::move(own), kAt};
+}
+
+struct SelectCase {
+  const char* what;
+  std::optional<std::string> own;
+  std::map<std::string, int> open;
+  std::string expected;
+  SelectionRule rule;
+  std::optional<std::string> inform;
+};
+void PrintTo(const SelectCase& c, std::ostream* os) {
+  *os << c.what;
+}
+
+class RotaSelectorTable : public ::testing::TestWithParam<SelectCase> {};
+
+TEST_P(RotaSelectorTable, Selects) {
+  const auto& c = GetParam();
+  FakeCaseload caseload;
+  caseload.open = c.open;
+  const auto s = selector().select(request(c.own), caseload);
+  ASSERT_TRUE(s) << c.what;
+  EXPECT_EQ(s->person_id, c.expected) << c.what;
+  EXPECT_EQ(s->rule, c.rule) << c.what << ": " << to_string(s->rule);
+  EXPECT_EQ(s->inform, c.inform) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, RotaSelectorTable,
+    ::testing::Values(
+        SelectCase{"own on call in primary, even at cap",
+                   "anna",
+                   {{"anna", 10}},
+                   "anna",
+                   SelectionRule::own_casemanager,
+                   std::nullopt},
+        SelectCase{"own on call in backup",
+                   "chantal",
+                   {},
+                   "chantal",
+                   SelectionRule::own_casemanager,
+                   std::nullopt},
+        SelectCase{
+            "own in working hours", "wim", {}, "wim", SelectionRule::own_casemanager, std::nullopt},
+        SelectCase{"own off duty: lowest caseload, own informed",
+                   "daan",
+                   {{"anna", 5}, {"bram", 3}},
+                   "bram",
+                   SelectionRule::on_call,
+                   "daan"},
+        SelectCase{"tie broken by id",
+                   std::nullopt,
+                   {{"anna", 3}, {"bram", 3}},
+                   "anna",
+                   SelectionRule::on_call,
+                   std::nullopt},
+        SelectCase{"at cap skipped",
+                   std::nullopt,
+                   {{"anna", 7}, {"bram", 10}},
+                   "anna",
+                   SelectionRule::on_call,
+                   std::nullopt},
+        SelectCase{"primary full: backup",
+                   "daan",
+                   {{"anna", 10}, {"bram", 11}},
+                   "chantal",
+                   SelectionRule::backup,
+                   "daan"},
+        SelectCase{"all full: team lead, over his cap",
+                   std::nullopt,
+                   {{"anna", 10}, {"bram", 10}, {"chantal", 10}, {"gerrit", 9}},
+                   "gerrit",
+                   SelectionRule::team_lead,
+                   std::nullopt}),
+    [](const auto& param_info) { return test_name(param_info.param.what); });
+
+TEST(RotaSelector, TeamLeadFromTheConfigWhenTheLayerIsEmpty) {
+  // gerrit is off the rota; the configured team leads rank by caseload.
+  FakeCaseload full;
+  full.open = {{"anna", 10}, {"bram", 10}, {"chantal", 10}, {"gerrit", 5}, {"hanna", 4}};
+  const auto s = selector(region_g(false)).select(request("daan"), full);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "hanna");
+  EXPECT_EQ(s->rule, SelectionRule::team_lead);
+  EXPECT_EQ(s->inform, "daan");
+}
+
+TEST(RotaSelector, OverCapOnCallWhenThereIsNoTeamLeadAtAll) {
+  FakeCaseload full;
+  full.open = {{"anna", 12}, {"bram", 11}, {"chantal", 10}};
+  const auto s = selector(region_g(false), false).select(request(std::nullopt), full);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "bram");
+  EXPECT_EQ(s->rule, SelectionRule::on_call);
+}
+
+TEST(RotaSelector, NobodyInAnUnknownRegion) {
+  FakeCaseload none;
+  const auto sel = selector();
+  EXPECT_FALSE(sel.select(SelectionRequest{"elsewhere", std::nullopt, kAt}, none));
+}
+
+TEST(RotaSelector, PeopleUnknownToTheConfigAreNeverChosen) {
+  auto def = one_layer({rotation({"ghost"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5))});
+  FakeCaseload none;
+  const auto s = selector(def).select(request("ghost"), none);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "gerrit");  // the region's configured team leads, by id
+  EXPECT_EQ(s->rule, SelectionRule::team_lead);
+  EXPECT_EQ(s->inform, "ghost");
+}
+
+TEST(RotaSelector, CandidatesAreOnCallPeopleTeamLeadsAndOwn) {
+  const auto c = selector().candidates(request("daan"));
+  EXPECT_EQ(c, (std::vector<std::string>{"anna", "bram", "chantal", "gerrit", "hanna", "daan"}));
+}
+
+TEST(RotaSelector, FollowsTheRotaOverTime) {
+  // Weekly anna/bram: at 08:00 Monday 15 June 2026 the on-call changes.
+  auto def = one_layer({rotation({"anna", "bram"}, ShiftLength::weeks(1), 8h, ymd(2026, 1, 5))});
+  const auto sel = selector(def);
+  FakeCaseload none;
+  const auto before =
+      sel.select(SelectionRequest{"g", std::nullopt, utc("2026-06-15T05:59:59Z")}, none);
+  const auto after =
+      sel.select(SelectionRequest{"g", std::nullopt, utc("2026-06-15T06:00:00Z")}, none);
+  ASSERT_TRUE(before && after);
+  EXPECT_NE(before->person_id, after->person_id);
+}
+
+}  // namespace
+}  // namespace piket::rota::test

@@ -1,0 +1,93 @@
+// Browser tests: a whole deployment (Redis, Kannel + fakesmsc, every service
+// and piket-web) on a simulated clock, and the app driven in headless
+// Chromium by Playwright (web/tests/*.test.mjs, run with node). Screenshots of
+// every step land in the build directory (tests/web/screenshots/).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "piket/stack/local_stack.hpp"
+#include "piket/stack/stack_config.hpp"
+#include "piket/web/password.hpp"
+
+namespace piket::web {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kPassword = "browser-test-password-1";
+
+class BrowserStack {
+ public:
+  BrowserStack() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(PIKET_TEST_WORK_DIR) / info->name();
+    shots_ = fs::path(PIKET_SCREENSHOT_DIR) / info->name();
+    fs::remove_all(dir_);
+    fs::remove_all(shots_);
+    fs::create_directories(dir_);
+    spec_.ports = stack::StackPorts::pick_free();
+    spec_.log_dir = (dir_ / "logs").string();
+    spec_.simulated_clock = true;
+    const auto hash = hash_password(kPassword, {1, 8 * 1024, 1});
+    for (const auto* id :
+         {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6", "tl-g", "icm-d1", "tl-d"})
+      spec_.person_extra[id] += "password_argon2 = \"" + hash + "\"";
+    std::ofstream(dir_ / "piket.toml") << stack::render_stack_config(spec_);
+    stack::StackOptions opts{dir_, PIKET_BIN_DIR};
+    opts.kannel_admin_port = spec_.ports.kannel_admin;
+    opts.smsbox_port = spec_.ports.smsbox;
+    opts.smsc_port = spec_.ports.smsc;
+    opts.with_cases = true;  // the deadline engine: breaches and escalations
+    opts.with_web = true;
+    stack_ = std::make_unique<stack::LocalStack>(dir_ / "piket.toml", opts);
+    stack_->start();
+  }
+
+  // Runs one script; returns its exit status and prints its output.
+  int node(const std::string& script, const std::vector<std::string>& extra_env = {}) {
+    std::string cmd = "cd '" + std::string(PIKET_WEB_TESTS) + "' && env";
+    auto var = [&cmd](const std::string& k, const std::string& v) {
+      cmd += " " + k + "='" + v + "'";
+    };
+    var("PIKET_WEB_URL", "http://127.0.0.1:" + std::to_string(spec_.ports.web));
+    var("PIKET_INGEST_URL", "http://127.0.0.1:" + std::to_string(spec_.ports.ingest));
+    var("PIKET_PARTNER_TOKEN", spec_.police_token);
+    var("PIKET_ADMIN_TOKEN", spec_.admin_token);
+    var("PIKET_PASSWORD", kPassword);
+    var("PIKET_SCREENSHOT_DIR", shots_.string());
+    var("PIKET_FIGURES_DIR", std::string(PIKET_SCREENSHOT_DIR) + "/..");
+    for (const auto& e : extra_env) cmd += " " + e;
+    cmd += " '" + std::string(PIKET_NODE) + "' " + script + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return -1;
+    char buf[1024];
+    while (fgets(buf, sizeof buf, p)) std::cout << buf << std::flush;
+    return WEXITSTATUS(pclose(p));
+  }
+
+ private:
+  fs::path dir_, shots_;
+  stack::StackSpec spec_;
+  std::unique_ptr<stack::LocalStack> stack_;
+};
+
+TEST(Browser, TeamLeadSeesNewCaseBreachEscalationAndReassignment) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("team_lead.test.mjs"), 0);
+}
+
+TEST(Browser, CasemanagerAcknowledgesOnAPhoneAndTheEscalationStops) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("casemanager.test.mjs"), 0);
+}
+
+TEST(Browser, BoardLatencyAndPageWeight) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("board_latency.mjs"), 0);
+}
+
+}  // namespace
+}  // namespace piket::web

@@ -1,0 +1,71 @@
+#pragma once
+// A CaseBackend that records what it is asked and answers from a table, for
+// tests of the web API's access rules (the real backend is tested with the
+// cases service's own store elsewhere).
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "piket/web/case_backend.hpp"
+
+namespace piket::web::fakes {
+
+class FakeCaseBackend final : public CaseBackend {
+ public:
+  std::vector<ClockView> clock_table;
+  std::vector<EscalationView> escalation_table;
+  std::vector<std::string> calls;  // "event C… anna first_contact", "reassign C… bert", …
+
+  std::vector<ClockView> clocks(const std::vector<std::string>& ids, common::Instant) override {
+    std::vector<ClockView> out;
+    for (const auto& c : clock_table)
+      if (std::find(ids.begin(), ids.end(), c.case_id) != ids.end()) out.push_back(c);
+    return out;
+  }
+  std::vector<EscalationView> open_escalations(const std::string& region) override {
+    std::vector<EscalationView> out;
+    for (const auto& e : escalation_table)
+      if (e.region == region) out.push_back(e);
+    return out;
+  }
+  std::optional<EscalationView> escalation(const std::string& id) override {
+    for (const auto& e : escalation_table)
+      if (e.id == id) return e;
+    return std::nullopt;
+  }
+  std::vector<EventType> event_types() const override {
+    return {{"first_contact", "First contact"}, {"plan_of_action", "Plan of action"}};
+  }
+  ActionOutcome record_event(const std::string& id, const std::string& by, const std::string& type,
+                             common::Instant, const std::string&) override {
+    return log("event " + id + " " + by + " " + type);
+  }
+  ActionOutcome reassign(const std::string& id, const std::string& to, const std::string& by,
+                         const std::string&) override {
+    return log("reassign " + id + " " + to + " by " + by);
+  }
+  ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) override {
+    return log("ack-escalation " + id + " " + by);
+  }
+  ActionOutcome mark_absent(const std::string& person, common::Instant, common::Instant,
+                            const std::string& by) override {
+    return log("absent " + person + " by " + by);
+  }
+  ActionOutcome acknowledge_page(const std::string& id, const std::string& person) override {
+    return log("ack " + id + " " + person);
+  }
+  ActionOutcome decline_page(const std::string& id, const std::string& person) override {
+    return log("decline " + id + " " + person);
+  }
+
+ private:
+  ActionOutcome log(std::string s) {
+    std::lock_guard lock(mutex_);
+    calls.push_back(std::move(s));
+    return {};
+  }
+  std::mutex mutex_;
+};
+
+}  // namespace piket::web::fakes

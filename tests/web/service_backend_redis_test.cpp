@@ -1,0 +1,127 @@
+// ServiceBackend over a real redis-server with the owning services' own code:
+// a case accepted by ingest's store, clocks from the cases library, events and
+// reassignment through cases::apply_event and the store's script, pages
+// answered through inbound's script — and each service's own refusals.
+#include <gtest/gtest.h>
+
+#include "piket/common/crypto.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/ingest/redis_incident_store.hpp"
+#include "piket/ingest/validation.hpp"
+#include "piket/web/service_backend.hpp"
+#include "private_redis.hpp"
+
+namespace piket::web {
+namespace {
+
+class ServiceBackendTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new ::piket::test::PrivateRedis("piket-web-backend"); }
+  static void TearDownTestSuite() { delete redis_; }
+
+  ServiceBackendTest()
+      : config_(common::parse_config(
+            "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_->config().address.port) +
+                "\"\n[kannel]\nusername = \"u\"\npassword = \"p\"\n[[regions]]\nid = "
+                "\"groningen\"\n"
+                "[[people]]\nid = \"anna\"\nname = \"A\"\nrole = \"casemanager\"\nphone = "
+                "\"+447700900001\"\nregions = [\"groningen\"]\n"
+                "[[people]]\nid = \"bert\"\nname = \"B\"\nrole = \"casemanager\"\nphone = "
+                "\"+447700900002\"\nregions = [\"groningen\"]\n"
+                "[[people]]\nid = \"tina\"\nname = \"T\"\nrole = \"team_lead\"\nphone = "
+                "\"+447700900010\"\nregions = [\"groningen\"]\n",
+            "t.toml")),
+        clock_(*common::parse_rfc3339("2026-11-22T08:00:00+01:00")),
+        pool_(config_.redis),
+        backend_(config_, pool_, clock_, clock_) {
+    redis().command({"FLUSHALL"});
+  }
+
+  common::RedisConnection redis() { return common::RedisConnection(config_.redis); }
+
+  // A home ban through ingest's own acceptance script; dispatch's assignment by hand.
+  std::string accept_case(const std::string& casemanager) {
+    const std::string body = R"({"reference":"R-1","kind":"home_ban","region":"groningen",
+      "reported_at":"2026-11-22T07:30:00+01:00","household":"hh-1",
+      "home_ban":{"starts_at":"2026-11-22T07:00:00+01:00","ends_at":"2026-12-02T07:00:00+01:00"}})";
+    auto v = ingest::validate_incident(body, {"groningen"});
+    const auto& req = std::get<ingest::IncidentRequest>(v);
+    ingest::RedisIncidentStore store(config_.redis, common::Millis{1000}, nullptr);
+    ingest::NewIncident n;
+    n.partner = "police";
+    n.request = &req;
+    n.body_hash = common::sha256_hex(body);
+    n.accepted_at = clock_.now();
+    n.transport_now = clock_.now();
+    const auto out = store.store(n);
+    redis().command({"HSET", "case:" + out.case_id, "casemanager", casemanager});
+    redis().command({"SADD", "caseload:" + casemanager, out.case_id});
+    return out.case_id;
+  }
+
+  static ::piket::test::PrivateRedis* redis_;
+  common::Config config_;
+  common::SimulatedClock clock_;
+  common::RedisPool pool_;
+  ServiceBackend backend_;
+};
+::piket::test::PrivateRedis* ServiceBackendTest::redis_ = nullptr;
+
+TEST_F(ServiceBackendTest, ClocksComeFromTheCasesLibrary) {
+  const auto id = accept_case("anna");
+  auto clocks = backend_.clocks({id}, clock_.now());
+  const auto plan = std::find_if(clocks.begin(), clocks.end(),
+                                 [](const ClockView& c) { return c.clock == "plan"; });
+  ASSERT_NE(plan, clocks.end());
+  EXPECT_EQ(plan->due_at, clock_.now() + std::chrono::hours{12});
+  EXPECT_EQ(plan->state, "running");
+  EXPECT_TRUE(
+      std::is_sorted(clocks.begin(), clocks.end(),
+                     [](const ClockView& a, const ClockView& b) { return a.due_at < b.due_at; }));
+  clock_.advance(std::chrono::hours{12} + std::chrono::minutes{1});
+  clocks = backend_.clocks({id}, clock_.now());
+  for (const auto& c : clocks) {
+    if (c.clock == "plan") {
+      EXPECT_EQ(c.state, "overdue");
+    }
+  }
+}
+
+TEST_F(ServiceBackendTest, EventsAndReassignmentFollowTheCasesRules) {
+  const auto id = accept_case("anna");
+  clock_.advance(std::chrono::minutes{30});
+  EXPECT_TRUE(
+      backend_.record_event(id, "anna", "first_contact", clock_.now(), "called the victim").ok());
+  EXPECT_EQ(redis().command({"HGET", "case:" + id, "phase"}).str, "first_contact");
+  const auto last = redis().command({"LINDEX", "case:" + id + ":timeline", "-1"}).str;
+  EXPECT_NE(last.find("\"type\":\"first_contact\""), std::string::npos) << last;
+  EXPECT_NE(last.find("\"by\":\"person:anna\""), std::string::npos) << last;
+  // The cases service's own refusals come through unchanged.
+  EXPECT_EQ(backend_.record_event(id, "bert", "intake", clock_.now(), "").status, 403);
+  EXPECT_EQ(backend_.record_event(id, "anna", "first_contact", clock_.now(), "").status, 409);
+  EXPECT_EQ(
+      backend_.record_event(id, "anna", "intake", clock_.now() + std::chrono::hours{1}, "").status,
+      422);
+  EXPECT_EQ(backend_.reassign(id, "bert", "anna", "").status, 403);
+  EXPECT_TRUE(backend_.reassign(id, "bert", "tina", "sickness").ok());
+  EXPECT_EQ(redis().command({"HGET", "case:" + id, "casemanager"}).str, "bert");
+}
+
+TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnly) {
+  const auto id = accept_case("anna");
+  const std::string page = "P0000000000000001";
+  redis().command({"HSET", "page:" + page, "case", id, "incident", "I0000000000000001", "person",
+                   "anna", "state", "accepted", "created_at", "1"});
+  redis().command({"SET", "ackcode:anna:12345", page});
+  EXPECT_EQ(backend_.acknowledge_page(page, "bert").status, 403);
+  EXPECT_TRUE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
+  EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok());
+  EXPECT_FALSE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
+  EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok()) << "twice the same way is harmless";
+  EXPECT_EQ(backend_.decline_page(page, "anna").status, 409);
+  EXPECT_EQ(backend_.acknowledge_page("P0000000000000009", "anna").status, 404);
+}
+
+}  // namespace
+}  // namespace piket::web

@@ -1,0 +1,569 @@
+// The web API against a real redis-server: sign-in, sessions, CSRF, lock-out,
+// and need-to-know over every API route — each refusal audited — plus the
+// audit chain that `piket-audit verify` checks, and the live event stream.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "fake_case_backend.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/dispatch/override_store.hpp"
+#include "piket/web/audit_log.hpp"
+#include "piket/web/config_rota_source.hpp"
+#include "piket/web/file_rota_source.hpp"
+#include "piket/web/live_updates.hpp"
+#include "piket/web/password.hpp"
+#include "piket/web/web_api.hpp"
+#include "private_redis.hpp"
+
+namespace piket::web {
+namespace {
+
+namespace json = boost::json;
+constexpr const char* kPassword = "password-of-test-1";
+const std::string kCaseA = "C0000000A";  // anna's
+const std::string kCaseB = "C0000000B";  // bert's
+const std::string kPageA = "P00000000000000A1";
+const std::string kPageB = "P00000000000000B1";
+const std::string kPageLead = "P00000000000000E1";
+
+std::string config_text(std::uint16_t redis_port, const std::string& hash) {
+  std::string people;
+  auto person = [&](const char* id, const char* role, const char* phone, const char* region) {
+    people += std::string("[[people]]\nid = \"") + id + "\"\nname = \"Name of " + id +
+              "\"\nrole = \"" + role + "\"\nphone = \"" + phone + "\"\nregions = [\"" + region +
+              "\"]\npassword_argon2 = \"" + hash + "\"\n\n";
+  };
+  person("anna", "casemanager", "+447700900001", "groningen");
+  person("bert", "casemanager", "+447700900002", "groningen");
+  person("tina", "team_lead", "+447700900010", "groningen");
+  person("dirk", "team_lead", "+447700900030", "drenthe");
+  person("ops", "admin", "+447700900099", "groningen");
+  return "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) +
+         "\"\n[kannel]\nusername = \"u\"\npassword = \"p\"\n"
+         "[web]\nmax_failures = 3\nsession_idle_minutes = 30\n\n"
+         "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n[[regions]]\nid = "
+         "\"drenthe\"\n\n" +
+         people +
+         "[[rotas]]\nregion = \"groningen\"\nprimary = [\"anna\", \"bert\"]\n"
+         "anchor = \"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\nteam_lead = \"tina\"\n";
+}
+
+class WebApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new ::piket::test::PrivateRedis("piket-web-api");
+    hash_ = new std::string(hash_password(kPassword, {1, 8 * 1024, 1}));
+  }
+  static void TearDownTestSuite() {
+    delete redis_;
+    delete hash_;
+  }
+
+  WebApiTest()
+      : config_(common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml")),
+        domain_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
+        real_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
+        pool_(config_.redis),
+        metrics_("web-test"),
+        rota_(config_, pool_) {
+    redis().command({"FLUSHALL"});
+    seed();
+    api_ = std::make_unique<WebApi>(
+        WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+  }
+
+  common::RedisConnection redis() { return common::RedisConnection(config_.redis); }
+
+  void seed_case(const std::string& id, const std::string& cm, const std::string& page,
+                 const std::string& incident) {
+    auto r = redis();
+    r.command({"HSET", "case:" + id, "region", "groningen", "partner", "police", "household",
+               "hh-1", "opened_at", "1795000000000", "phase", "registered", "state", "open",
+               "casemanager", cm});
+    r.command({"SADD", "cases:open", id});
+    r.command({"SADD", "caseload:" + cm, id});
+    r.command(
+        {"HSET", "incident:" + incident, "kind", "home_ban", "reported_at", "1795000000000",
+         "accepted_at", "1795000000000", "body",
+         R"({"persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}],"summary":"Synthetic summary of )" +
+             id + R"("})"});
+    r.command({"RPUSH", "case:" + id + ":incidents", incident});
+    r.command({"RPUSH", "case:" + id + ":timeline",
+               R"({"at":1795000000000,"type":"incident_accepted","incident":")" + incident +
+                   R"(","kind":"home_ban","by":"partner:police"})"});
+    r.command({"RPUSH", "case:" + id + ":timeline",
+               R"({"at":1795000000100,"type":"paged","incident":")" + incident + R"(","person":")" +
+                   cm + R"(","rule":"on_call","page":")" + page + R"(","by":"dispatch"})"});
+    r.command({"HSET", "page:" + page, "case", id, "incident", incident, "person", cm, "state",
+               "accepted", "rule", "on_call", "created_at", "1795000000100"});
+  }
+
+  void seed() {
+    seed_case(kCaseA, "anna", kPageA, "I000000000000000A");
+    seed_case(kCaseB, "bert", kPageB, "I000000000000000B");
+    backend_.clock_table.push_back({kCaseA, "plan", "Plan of action (12 h)",
+                                    domain_.now() + std::chrono::hours{3}, "running", "anna"});
+    backend_.escalation_table.push_back(
+        {kPageLead, kCaseB, "groningen", "plan", "Plan overdue", domain_.now(), "tina"});
+  }
+
+  struct Answer {
+    int status = 0;
+    std::string body;
+    std::string set_cookie;
+    json::value json() const { return json::parse(body); }
+  };
+
+  struct Login {
+    std::string cookie;  // "name=value"
+    std::string csrf;
+  };
+
+  Answer call(const std::string& method, const std::string& target, const std::string& body = {},
+              const Login* who = nullptr, bool with_csrf = true, std::string origin = {}) {
+    common::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) r.query = target.substr(q + 1);
+    r.body = body;
+    r.remote = "10.1.2.3";
+    r.headers.emplace_back("host", "piket.test");
+    if (method == "POST") r.headers.emplace_back("content-type", "application/json");
+    if (!origin.empty()) r.headers.emplace_back("origin", origin);
+    if (who) {
+      r.headers.emplace_back("cookie", who->cookie);
+      if (with_csrf) r.headers.emplace_back("x-csrf-token", who->csrf);
+    }
+    auto reply = api_->handle(r);
+    Answer a{reply.response.status, reply.response.body, {}};
+    if (reply.stream) a.status = 1000;  // an event stream was opened
+    for (const auto& [k, v] : reply.response.headers)
+      if (k == "Set-Cookie") a.set_cookie = v;
+    return a;
+  }
+
+  Login login(const std::string& person, const std::string& password = kPassword) {
+    auto a = call("POST", "/api/login",
+                  R"({"person":")" + person + R"(","password":")" + password + R"("})");
+    EXPECT_EQ(a.status, 200) << a.body;
+    Login l;
+    l.cookie = a.set_cookie.substr(0, a.set_cookie.find(';'));
+    l.csrf = std::string(a.json().as_object().at("csrf").as_string());
+    return l;
+  }
+
+  std::optional<ParsedEntry> last_audit() {
+    auto r = redis().command({"LRANGE", kAuditLogKey, "-1", "-1"});
+    if (r.elements.empty()) return std::nullopt;
+    return parse_entry(r.elements[0].str);
+  }
+  long long audit_length() { return redis().command({"LLEN", kAuditLogKey}).integer; }
+
+  void expect_refusal_audited(const std::string& who, const std::string& action,
+                              const std::string& target) {
+    auto e = last_audit();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->record.outcome, "refused");
+    EXPECT_EQ(e->record.who, who);
+    EXPECT_EQ(e->record.action, action);
+    if (!target.empty()) {
+      EXPECT_EQ(e->record.target, target);
+    }
+    EXPECT_EQ(e->record.from, "10.1.2.3");
+  }
+
+  static ::piket::test::PrivateRedis* redis_;
+  static std::string* hash_;
+  common::Config config_;
+  common::SimulatedClock domain_;
+  common::SimulatedClock real_;
+  common::RedisPool pool_;
+  common::Metrics metrics_;
+  LiveHub hub_;
+  ConfigRotaSource rota_;
+  fakes::FakeCaseBackend backend_;
+  std::unique_ptr<WebApi> api_;
+};
+
+::piket::test::PrivateRedis* WebApiTest::redis_ = nullptr;
+std::string* WebApiTest::hash_ = nullptr;
+
+struct Route {
+  const char* method;
+  std::string target;
+  const char* action;
+  const char* body;
+};
+
+std::vector<Route> every_route() {
+  return {
+      {"GET", "/api/session", "session.read", ""},
+      {"GET", "/api/events", "events.open", ""},
+      {"GET", "/api/board?region=groningen", "board.read", ""},
+      {"GET", "/api/charts?region=groningen", "charts.read", ""},
+      {"GET", "/api/my", "cases.list", ""},
+      {"GET", "/api/cases/" + kCaseA, "case.read", ""},
+      {"POST", "/api/cases/" + kCaseA + "/events", "case.event", R"({"type":"first_contact"})"},
+      {"POST", "/api/cases/" + kCaseA + "/reassign", "case.reassign", R"({"to":"bert"})"},
+      {"POST", "/api/pages/" + kPageA + "/ack", "page.ack", "{}"},
+      {"POST", "/api/pages/" + kPageA + "/decline", "page.decline", "{}"},
+      {"POST", "/api/escalations/" + kPageLead + "/ack", "escalation.ack", "{}"},
+      {"POST", "/api/rota/overrides", "rota.override",
+       R"({"region":"groningen","replaces":"anna","person":"bert","reason":"sickness","until_local":"2026-11-24T12:00"})"},
+      {"GET", "/api/admin/overview", "admin.read", ""},
+      {"POST", "/api/admin/audit/verify", "audit.verify", "{}"},
+      {"POST", "/api/logout", "logout", "{}"}};
+}
+
+TEST_F(WebApiTest, EveryRouteRefusesWithoutASessionAndAuditsIt) {
+  for (const auto& r : every_route()) {
+    SCOPED_TRACE(r.target);
+    const auto before = audit_length();
+    const auto a = call(r.method, r.target, r.body);
+    EXPECT_EQ(a.status, 401) << a.body;
+    EXPECT_EQ(audit_length(), before + 1);
+    expect_refusal_audited("-", r.action, "");
+  }
+  // A made-up session cookie is no better.
+  Login fake{"__Host-piket_session=" + std::string(43, 'x'), "x"};
+  const auto a = call("GET", "/api/cases/" + kCaseA, "", &fake);
+  EXPECT_EQ(a.status, 401);
+  EXPECT_EQ(last_audit()->record.reason, "session expired or unknown");
+  EXPECT_TRUE(backend_.calls.empty()) << "nothing reached the owning services";
+}
+
+TEST_F(WebApiTest, ACasemanagerCannotReadOrTouchAnotherCasemanagersCase) {
+  const auto bert = login("bert");
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  EXPECT_EQ(a.status, 403);
+  EXPECT_EQ(a.body.find("Zyxwa"), std::string::npos) << "no person data in a refusal";
+  expect_refusal_audited("bert", "case.read", kCaseA);
+  a = call("POST", "/api/cases/" + kCaseA + "/events", R"({"type":"first_contact"})", &bert);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("bert", "case.event", kCaseA);
+  a = call("POST", "/api/pages/" + kPageA + "/ack", "{}", &bert);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("bert", "page.ack", kPageA);
+  a = call("POST", "/api/cases/" + kCaseA + "/reassign", R"({"to":"bert"})", &bert);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("bert", "case.reassign", kCaseA);
+  a = call("GET", "/api/board?region=groningen", "", &bert);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("bert", "board.read", "groningen");
+  a = call("GET", "/api/admin/overview", "", &bert);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("bert", "admin.read", "admin");
+  EXPECT_TRUE(backend_.calls.empty());
+  // …and their own case is theirs, with its person data, and audited as read.
+  a = call("GET", "/api/cases/" + kCaseB, "", &bert);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("Zyxwa Qorvath"), std::string::npos);
+  EXPECT_EQ(last_audit()->record.outcome, "allowed");
+  EXPECT_EQ(last_audit()->record.action, "case.read");
+  EXPECT_EQ(last_audit()->record.target, kCaseB);
+}
+
+TEST_F(WebApiTest, AnAdminSeesConfigurationButNoCaseContent) {
+  const auto ops = login("ops");
+  for (const auto& [target, action] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/cases/" + kCaseA, "case.read"},
+           {"/api/my", "cases.list"},
+           {"/api/board?region=groningen", "board.read"},
+           {"/api/charts?region=groningen", "charts.read"}}) {
+    SCOPED_TRACE(target);
+    const auto a = call("GET", target, "", &ops);
+    EXPECT_EQ(a.status, 403) << a.body;
+    EXPECT_EQ(a.body.find("Zyxwa"), std::string::npos);
+    expect_refusal_audited("ops", action, "");
+  }
+  auto a = call("POST", "/api/cases/" + kCaseA + "/events", R"({"type":"first_contact"})", &ops);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("ops", "case.event", kCaseA);
+  a = call("GET", "/api/admin/overview", "", &ops);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.body.find("Zyxwa"), std::string::npos);
+  EXPECT_EQ(a.body.find("argon2"), std::string::npos) << "no password hashes leave the server";
+  a = call("POST", "/api/admin/audit/verify", "{}", &ops);
+  ASSERT_EQ(a.status, 200);
+  EXPECT_TRUE(a.json().as_object().at("ok").as_bool());
+}
+
+TEST_F(WebApiTest, ATeamLeadSeesTheRegionsBoardWithoutPersonData) {
+  const auto tina = login("tina");
+  auto a = call("GET", "/api/board?region=groningen", "", &tina);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto b = a.json().as_object();
+  EXPECT_EQ(b.at("clocks").as_array().size(), 1u);
+  EXPECT_EQ(b.at("escalations").as_array().size(), 1u);
+  EXPECT_EQ(b.at("on_call").as_array().size(), 2u);
+  EXPECT_EQ(b.at("caseload").as_array().size(), 2u);
+  for (const auto* secret : {"Zyxwa", "Qorvath", "31687654321", "Synthetic summary", "hh-1"})
+    EXPECT_EQ(a.body.find(secret), std::string::npos) << "the board leaks " << secret;
+  EXPECT_EQ(last_audit()->record.action, "board.read");
+  EXPECT_EQ(last_audit()->record.outcome, "allowed");
+  // Another region's board is not theirs.
+  a = call("GET", "/api/board?region=drenthe", "", &tina);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("tina", "board.read", "drenthe");
+  const auto dirk = login("dirk");
+  a = call("GET", "/api/cases/" + kCaseA, "", &dirk);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("dirk", "case.read", kCaseA);
+}
+
+TEST_F(WebApiTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
+  const auto anna = login("anna");
+  auto a = call("POST", "/api/pages/" + kPageA + "/ack", "{}", &anna, /*with_csrf=*/false);
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("anna", "page.ack", "");
+  EXPECT_EQ(last_audit()->record.reason, "csrf token");
+  // Another session's token does not fit.
+  const auto anna2 = login("anna");
+  Login mixed{anna.cookie, anna2.csrf};
+  a = call("POST", "/api/pages/" + kPageA + "/ack", "{}", &mixed);
+  EXPECT_EQ(a.status, 403);
+  a = call("POST", "/api/pages/" + kPageA + "/ack", "{}", &anna, true, "https://evil.example");
+  EXPECT_EQ(a.status, 403);
+  expect_refusal_audited("anna", "page.ack", "");
+  EXPECT_TRUE(backend_.calls.empty());
+  a = call("POST", "/api/pages/" + kPageA + "/ack", "{}", &anna, true, "http://piket.test");
+  EXPECT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(backend_.calls.size(), 1u);
+  EXPECT_EQ(backend_.calls[0], "ack " + kPageA + " anna");
+  EXPECT_EQ(last_audit()->record.action, "page.ack");
+  EXPECT_EQ(last_audit()->record.outcome, "allowed");
+}
+
+TEST_F(WebApiTest, WrongPasswordsAreAuditedAndLockTheAccount) {
+  for (int i = 0; i < 3; ++i) {
+    const auto a = call("POST", "/api/login", R"({"person":"anna","password":"nope"})");
+    EXPECT_EQ(a.status, 401);
+    expect_refusal_audited("-", "login", "anna");
+    EXPECT_EQ(last_audit()->record.reason, "wrong password");
+  }
+  // Locked: even the right password is refused now.
+  auto a = call("POST", "/api/login",
+                std::string(R"({"person":"anna","password":")") + kPassword + "\"}");
+  EXPECT_EQ(a.status, 429) << a.body;
+  EXPECT_TRUE(a.set_cookie.empty());
+  EXPECT_EQ(last_audit()->record.reason, "locked out");
+  // An unknown account answers like a wrong password, and is audited.
+  a = call("POST", "/api/login", R"({"person":"mallory","password":"x"})");
+  EXPECT_EQ(a.status, 401);
+  EXPECT_EQ(last_audit()->record.target, "unknown account");
+  // Bert is not affected.
+  login("bert");
+}
+
+TEST_F(WebApiTest, SessionsExpireAfterIdleTimeAndOnSignOut) {
+  const auto anna = login("anna");
+  EXPECT_EQ(call("GET", "/api/session", "", &anna).status, 200);
+  real_.advance(std::chrono::minutes{29});
+  EXPECT_EQ(call("GET", "/api/session", "", &anna).status, 200);
+  real_.advance(std::chrono::minutes{29});
+  EXPECT_EQ(call("GET", "/api/session", "", &anna).status, 200) << "the idle timer restarts";
+  real_.advance(std::chrono::minutes{31});
+  EXPECT_EQ(call("GET", "/api/session", "", &anna).status, 401);
+  const auto again = login("anna");
+  EXPECT_EQ(call("POST", "/api/logout", "{}", &again).status, 200);
+  EXPECT_EQ(call("GET", "/api/my", "", &again).status, 401);
+}
+
+TEST_F(WebApiTest, SicknessOverrideMarksAbsenceAndReassignsTheirCases) {
+  const auto tina = login("tina");
+  const auto a = call(
+      "POST", "/api/rota/overrides",
+      R"({"region":"groningen","replaces":"anna","person":"bert","reason":"sickness","until_local":"2026-11-24T12:00","reassign_cases":true})",
+      &tina);
+  ASSERT_EQ(a.status, 201) << a.body;
+  EXPECT_EQ(a.json().as_object().at("reassigned").as_array().size(), 1u);
+  ASSERT_EQ(backend_.calls.size(), 2u);
+  EXPECT_EQ(backend_.calls[0], "absent anna by tina");
+  EXPECT_EQ(backend_.calls[1], "reassign " + kCaseA + " bert by tina");
+  EXPECT_EQ(last_audit()->record.action, "case.reassign");
+  const auto board = call("GET", "/api/board?region=groningen", "", &tina).json().as_object();
+  EXPECT_EQ(board.at("on_call").as_array()[0].as_object().at("people").as_array()[0].as_string(),
+            "bert");
+}
+
+TEST_F(WebApiTest, TamperingWithOneAuditEntryIsFoundByPiketAudit) {
+  const auto anna = login("anna");
+  for (int i = 0; i < 5; ++i) call("GET", "/api/cases/" + kCaseA, "", &anna);
+  const auto bert = login("bert");
+  call("GET", "/api/cases/" + kCaseA, "", &bert);  // refused
+  auto lease = pool_.lease();
+  ASSERT_TRUE(verify_audit_log(*lease).ok());
+  const auto n = audit_length();
+  ASSERT_GE(n, 8);
+
+  // The command-line check sees the intact chain…
+  const auto cfg_file = std::filesystem::temp_directory_path() / "piket-web-audit-test.toml";
+  std::ofstream(cfg_file) << config_text(redis_->config().address.port, *hash_);
+  auto run = [&](std::string& out) {
+    const auto cmd = std::string(PIKET_AUDIT_BIN) + " verify --config " + cfg_file.string();
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[512];
+    out.clear();
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    return WEXITSTATUS(pclose(p));
+  };
+  std::string out;
+  EXPECT_EQ(run(out), 0) << out;
+  EXPECT_NE(out.find("intact"), std::string::npos) << out;
+
+  // …and someone hides that bert tried to read anna's case: entry 4 becomes "allowed".
+  const auto line = lease->command({"LINDEX", kAuditLogKey, "3"}).str;
+  auto changed = line;
+  const auto pos = changed.find("\"refused\"") != std::string::npos ? changed.find("\"refused\"")
+                                                                    : changed.find("\"allowed\"");
+  ASSERT_NE(pos, std::string::npos);
+  changed.replace(pos, 9,
+                  changed.compare(pos, 9, "\"allowed\"") == 0 ? "\"refused\"" : "\"allowed\"");
+  lease->command({"LSET", kAuditLogKey, "3", changed});
+  EXPECT_EQ(run(out), 1) << out;
+  EXPECT_NE(out.find("BROKEN at entry 4"), std::string::npos) << out;
+  const auto v = verify_audit_log(*lease);
+  EXPECT_FALSE(v.ok());
+  EXPECT_EQ(v.first_broken(), 4u);
+  std::filesystem::remove(cfg_file);
+}
+
+TEST_F(WebApiTest, AuditAppendsFromTwoWritersKeepOneChain) {
+  common::SimulatedClock clock(*common::parse_rfc3339("2026-11-22T12:00:00Z"));
+  AuditLog a(pool_, clock, clock), b(pool_, clock, clock);
+  std::vector<std::thread> threads;
+  for (auto* log : {&a, &b})
+    threads.emplace_back([log] {
+      for (int i = 0; i < 50; ++i) {
+        AuditRecord r;
+        r.who = "x";
+        r.action = "case.read";
+        r.outcome = "allowed";
+        log->append(r);
+      }
+    });
+  for (auto& t : threads) t.join();
+  auto lease = pool_.lease();
+  const auto v = verify_audit_log(*lease);
+  EXPECT_TRUE(v.ok()) << v.reason();
+  EXPECT_EQ(v.entries(), 100u);
+}
+
+TEST_F(WebApiTest, TheEventStreamSaysHelloThenChange) {
+  const auto anna = login("anna");
+  LiveUpdates live(config_.redis, hub_, domain_);
+  live.poll_once();
+  WebServer server({{"127.0.0.1", 0}, 1},
+                   [this](const common::HttpRequest& r) { return api_->handle(r); });
+  server.start();
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  const std::string req =
+      "GET /api/events HTTP/1.1\r\nHost: x\r\nCookie: " + anna.cookie + "\r\n\r\n";
+  asio::write(s, asio::buffer(req));
+  std::string got;
+  auto read_until = [&](const std::string& what) {
+    char buf[4096];
+    for (int i = 0; i < 100 && got.find(what) == std::string::npos; ++i) {
+      const auto n = s.read_some(asio::buffer(buf));
+      got.append(buf, n);
+    }
+    return got.find(what) != std::string::npos;
+  };
+  ASSERT_TRUE(read_until("event: hello")) << got;
+  EXPECT_NE(got.find("text/event-stream"), std::string::npos);
+  for (int i = 0; i < 100 && hub_.size() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  redis().command({"RPUSH", "case:" + kCaseA + ":timeline", R"({"at":1,"type":"first_contact"})"});
+  EXPECT_TRUE(live.poll_once());
+  EXPECT_TRUE(read_until("event: change")) << got;
+  // Push messages for anna reach anna's stream.
+  redis().command({"XADD", "push:anna", "*", "kind", "page", "case", kCaseA});
+  live.poll_once();
+  EXPECT_TRUE(read_until("event: push")) << got;
+  EXPECT_NE(got.find(kCaseA), std::string::npos);
+  server.stop();
+}
+
+TEST_F(WebApiTest, TheRotaFileWithDispatchsOverridesGivesLayersHandoffsAndGaps) {
+  const auto dir = std::filesystem::temp_directory_path() / "piket-web-rota-test";
+  std::filesystem::create_directories(dir);
+  // Primary weekly anna/bert, team lead tina; no backup layer at all: a gap.
+  std::ofstream(dir / "rota.toml") << R"(
+[[rotations]]
+region = "groningen"
+layer = "primary"
+name = "weekly"
+shift = "week"
+handoff = "08:00"
+start = 2026-01-05
+members = ["anna", "bert"]
+
+[[rotations]]
+region = "groningen"
+layer = "team_lead"
+name = "tina"
+shift = "week"
+handoff = "08:00"
+start = 2026-01-05
+members = ["tina"]
+)";
+  auto text = config_text(redis_->config().address.port, *hash_);
+  text += "\n[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n";
+  const auto cfg = common::parse_config(text, (dir / "piket.toml").string());
+  ASSERT_TRUE(cfg.rota);
+  FileRotaSource source(cfg, pool_);
+  const auto now = *common::parse_rfc3339("2026-11-25T12:00:00+01:00");  // a Wednesday
+  auto pic = source.picture("groningen", now, 14);
+  std::map<std::string, std::vector<std::string>> on;
+  for (const auto& l : pic.now) on[l.layer] = l.people;
+  // 2026-01-05 + 46 weeks = 23 Nov: week 46 is even -> anna.
+  EXPECT_EQ(on["primary"], std::vector<std::string>{"anna"});
+  EXPECT_EQ(on["team_lead"], std::vector<std::string>{"tina"});
+  EXPECT_TRUE(on["backup"].empty());
+  bool backup_gap = false;
+  for (const auto& g : pic.gaps) backup_gap = backup_gap || g.layer == "backup";
+  EXPECT_TRUE(backup_gap) << "an empty required layer is a gap";
+  ASSERT_FALSE(pic.handoffs.empty());
+  EXPECT_EQ(pic.handoffs.front().at, *common::parse_rfc3339("2026-11-30T08:00:00+01:00"));
+
+  // A sickness override from the app is dispatch's override: same store, same rota.
+  RotaOverride o;
+  o.id = new_override_id(now);
+  o.region = "groningen";
+  o.person = "bert";
+  o.replaces = "anna";
+  o.start = now;
+  o.end = now + std::chrono::days{2};
+  o.by = "tina";
+  o.created_at = now;
+  source.add_override(o);
+  auto lease = pool_.lease();
+  dispatch::OverrideStore store(*lease);
+  ASSERT_EQ(store.list().size(), 1u);
+  EXPECT_EQ(store.list()[0].person, "bert");
+  EXPECT_EQ(store.version(), 1);
+  pic = source.picture("groningen", now + std::chrono::hours{1}, 14);
+  for (const auto& l : pic.now) {
+    if (l.layer == "primary") {
+      EXPECT_EQ(l.people, std::vector<std::string>{"bert"});
+    }
+  }
+  EXPECT_EQ(pic.overrides.size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace piket::web

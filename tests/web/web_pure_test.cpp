@@ -1,0 +1,157 @@
+// Small pure pieces of the web service: cookies, passwords, Amsterdam input
+// times, the configuration's web keys, timeline labels.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+
+#include "piket/common/time_format.hpp"
+#include "piket/web/cookies.hpp"
+#include "piket/web/labels.hpp"
+#include "piket/web/local_time.hpp"
+#include "piket/web/password.hpp"
+
+namespace piket::web {
+namespace {
+
+TEST(Cookies, FindsTheNamedCookie) {
+  EXPECT_EQ(cookie_value("a=1; __Host-piket_session=abc; b=2", "__Host-piket_session"), "abc");
+  EXPECT_EQ(cookie_value("piket_session=\"x\"", "piket_session"), "x");
+  EXPECT_FALSE(cookie_value("xpiket_session=1", "piket_session"));
+  EXPECT_FALSE(cookie_value("", "piket_session"));
+}
+
+TEST(Cookies, TheSessionCookieIsHttpOnlyStrictAndSecure) {
+  const auto c = session_cookie(true);
+  EXPECT_EQ(c.name, "__Host-piket_session");
+  const auto v = set_session_cookie(c, "tok");
+  EXPECT_NE(v.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(v.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(v.find("Secure"), std::string::npos);
+  EXPECT_NE(v.find("Path=/"), std::string::npos);
+  EXPECT_EQ(set_session_cookie(session_cookie(false), "t").find("Secure"), std::string::npos);
+  EXPECT_NE(clear_session_cookie(c).find("Max-Age=0"), std::string::npos);
+}
+
+TEST(Password, Argon2idHashesVerifyOnlyTheRightPassword) {
+  const Argon2Params cheap{1, 8 * 1024, 1};
+  const auto h = hash_password("correct horse battery", cheap);
+  EXPECT_EQ(h.rfind("$argon2id$v=19$m=8192,t=1,p=1$", 0), 0u) << h;
+  EXPECT_TRUE(verify_password(h, "correct horse battery"));
+  EXPECT_FALSE(verify_password(h, "correct horse batterY"));
+  EXPECT_FALSE(verify_password("plain", "plain"));
+  EXPECT_NE(hash_password("correct horse battery", cheap), h) << "salt must differ";
+  EXPECT_THROW(hash_password(""), std::invalid_argument);
+}
+
+TEST(Password, TheConfigurationAcceptsAPiketPasswdHash) {
+  const auto h = hash_password("a long enough password", {1, 8 * 1024, 1});
+  const auto cfg = common::parse_config(R"(
+[kannel]
+username = "u"
+password = "p"
+[web]
+http = "127.0.0.1:9999"
+session_idle_minutes = 10
+max_failures = 3
+cookie_secure = false
+[[regions]]
+id = "groningen"
+[[people]]
+id = "ops"
+name = "Ops"
+role = "admin"
+phone = "+447700900099"
+regions = ["groningen"]
+password_argon2 = ")" + h + R"("
+)",
+                                        "t.toml");
+  ASSERT_EQ(cfg.people.size(), 1u);
+  EXPECT_EQ(cfg.people[0].role, common::StaffRole::admin);
+  EXPECT_EQ(cfg.people[0].password_argon2, h);
+  EXPECT_EQ(cfg.web.http.port, 9999);
+  EXPECT_EQ(cfg.web.session_idle, std::chrono::minutes{10});
+  EXPECT_EQ(cfg.web.max_failures, 3);
+  EXPECT_FALSE(cfg.web.cookie_secure);
+}
+
+TEST(Password, TheConfigurationRefusesAnythingElse) {
+  try {
+    common::parse_config(R"(
+[kannel]
+username = "u"
+password = "p"
+[[regions]]
+id = "groningen"
+[[people]]
+id = "x"
+name = "X"
+role = "casemanager"
+phone = "+447700900099"
+regions = ["groningen"]
+password_argon2 = "secret"
+)",
+                         "t.toml");
+    FAIL() << "accepted a plain password";
+  } catch (const common::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("people.password_argon2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Password, PiketPasswdPrintsAHashOfTheGivenPassword) {
+  const auto cmd = std::string("printf 'a long enough password\\n' | ") + PIKET_PASSWD_BIN +
+                   " --time-cost 1 --memory-kib 8192";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[512] = {};
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(WEXITSTATUS(pclose(p)), 0);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  EXPECT_TRUE(verify_password(out, "a long enough password")) << out;
+  // Too short a password is refused.
+  p = popen((std::string("printf 'short\\n' | ") + PIKET_PASSWD_BIN + " 2>/dev/null").c_str(), "r");
+  while (fgets(buf, sizeof buf, p)) {
+  }
+  EXPECT_EQ(WEXITSTATUS(pclose(p)), 1);
+}
+
+TEST(LocalTime, AmsterdamWallClockToInstants) {
+  // Winter (UTC+1) and summer (UTC+2).
+  EXPECT_EQ(common::format_rfc3339(*parse_amsterdam_local("2026-11-22T14:30")),
+            common::format_rfc3339(*common::parse_rfc3339("2026-11-22T13:30:00Z")));
+  EXPECT_EQ(*parse_amsterdam_local("2026-07-01T08:00"),
+            *common::parse_rfc3339("2026-07-01T06:00:00Z"));
+  // The skipped hour (29 March 2026, 02:00-03:00) is read as the jump.
+  EXPECT_EQ(*parse_amsterdam_local("2026-03-29T02:30"),
+            *common::parse_rfc3339("2026-03-29T01:00:00Z"));
+  // The repeated hour (25 October 2026) is its first occurrence (CEST).
+  EXPECT_EQ(*parse_amsterdam_local("2026-10-25T02:30"),
+            *common::parse_rfc3339("2026-10-25T00:30:00Z"));
+  EXPECT_FALSE(parse_amsterdam_local("2026-02-30T10:00"));
+  EXPECT_FALSE(parse_amsterdam_local("yesterday"));
+}
+
+TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
+  common::Config cfg;
+  common::PersonConfig anna;
+  anna.id = "anna";
+  anna.display_name = "Anna";
+  cfg.people.push_back(anna);
+  auto e =
+      boost::json::parse(R"({"at":1,"type":"paged","person":"anna","rule":"on_call","page":"P1"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Paged Anna (on_call)");
+  e = boost::json::parse(
+          R"({"at":1,"type":"reassigned","from":"anna","to":"bert","by":"person:tina"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Reassigned from Anna to bert");
+  e = boost::json::parse(R"({"at":1,"type":"plan_of_action","by":"person:anna"})").as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Plan of action — Anna");
+  EXPECT_EQ(clock_label("plan"), "Plan of action (12 h)");
+  EXPECT_EQ(kind_label("code_red"), "Code red");
+}
+
+}  // namespace
+}  // namespace piket::web

@@ -1,0 +1,71 @@
+// The casemanager's phone: an open page is acknowledged in the app, which
+// stops its escalation; the case, its clocks and timeline are there, and an
+// event can be recorded.
+import { env, check, run, login, shot, guardOrigin, postIncident, advanceClock } from './lib.mjs';
+
+await run('casemanager phone app', async (browser, problems) => {
+  // Two code-red incidents: `inc` will be acknowledged in the app, `control`
+  // will not — so the test sees that escalation does happen, only not for the
+  // acknowledged page.
+  const ref = 'PHONE-' + Date.now();
+  const inc = await postIncident({ reference: ref, household: 'hh-phone-' + ref, kind: 'code_red', home_ban: undefined });
+  const control = await postIncident({ reference: ref + '-C', household: 'hh-phone-c-' + ref, kind: 'code_red', home_ban: undefined });
+  for (const x of [inc, control]) {
+    let dispatched = false;
+    for (let i = 0; i < 100 && !dispatched; i++) {
+      const r = await fetch(`${env.ingest}/v1/incidents/${x.incident_id}`, { headers: { Authorization: 'Bearer ' + env.partnerToken } });
+      dispatched = (await r.json()).status === 'dispatched';
+      if (!dispatched) await new Promise((res) => setTimeout(res, 50));
+    }
+    check(dispatched, 'incident dispatched: ' + x.incident_id);
+  }
+  // Find the paged person through the team lead's board (which names the holder).
+  const lead = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const lp = await lead.newPage();
+  guardOrigin(lp, problems);
+  await login(lp, 'tl-g');
+  await lp.waitForFunction((id) => {
+    const o = document.querySelector(`#ra-case option[value="${id}"]`);
+    return o && !o.textContent.endsWith('· —');
+  }, inc.case_id, { timeout: 10000 });
+  const holderName = (await lp.locator(`#ra-case option[value="${inc.case_id}"]`).innerText()).split(' · ')[1];
+  const holderId = await lp.$$eval('#ov-person option', (os, name) => (os.find((o) => o.textContent === name) || {}).value, holderName);
+  check(holderId, 'the board names who holds the case: ' + holderName);
+
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await ctx.newPage();
+  guardOrigin(page, problems);
+  await login(page, holderId);
+  await page.waitForSelector('[data-testid="app"]:not(.hidden)');
+  const card = `#my-pages li[data-case="${inc.case_id}"]`;
+  await page.waitForSelector(card, { timeout: 5000 });
+  await shot(page, 'phone-open-page');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 390, 'no sideways scrolling on a phone (width ' + width + ')');
+
+  await page.click(`${card} button[data-action="ack"]`);
+  await page.waitForSelector(card, { state: 'detached', timeout: 5000 });
+  await shot(page, 'phone-acknowledged');
+
+  // The escalation stops: well past the acknowledgement timeout the
+  // unacknowledged control page has reached the team lead, the acknowledged
+  // one has not.
+  await advanceClock(45 * 60);
+  await lp.waitForSelector(`#escalations li[data-case="${control.case_id}"]`, { timeout: 15000 });
+  await new Promise((res) => setTimeout(res, 1000));
+  const escalated = await lp.locator(`#escalations li[data-case="${inc.case_id}"]`).count();
+  check(escalated === 0, 'no escalation for the acknowledged page');
+  await shot(lp, 'team-lead-escalation-only-for-the-unacknowledged-page');
+
+  // My case: phase, clocks, timeline; record the first contact.
+  await page.click(`#my-cases li[data-case="${inc.case_id}"] button.case-link`);
+  await page.waitForSelector('[data-testid="case"]:not(.hidden)');
+  await page.waitForSelector('#case-timeline li[data-type="acknowledged"]');
+  await page.selectOption('#ev-type', 'first_contact');
+  await page.click('#ev-submit');
+  await page.waitForSelector('#ev-result.ok', { timeout: 5000 });
+  await page.waitForSelector('#case-timeline li[data-type="first_contact"]', { timeout: 5000 });
+  await shot(page, 'phone-case-first-contact-recorded');
+  await ctx.close();
+  await lead.close();
+});

@@ -1,0 +1,124 @@
+// Shared helpers for piket's browser tests: headless Debian Chromium through
+// playwright-core, the partner API, the simulated clock, screenshots.
+// The C++ harness (tests/web/browser_test.cpp) starts the deployment and
+// passes where it is through the environment.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+export const env = {
+  web: process.env.PIKET_WEB_URL,
+  ingest: process.env.PIKET_INGEST_URL,
+  partnerToken: process.env.PIKET_PARTNER_TOKEN,
+  adminToken: process.env.PIKET_ADMIN_TOKEN,
+  password: process.env.PIKET_PASSWORD,
+  shots: process.env.PIKET_SCREENSHOT_DIR || path.join(os.tmpdir(), 'piket-shots'),
+  chromium: process.env.PIKET_CHROMIUM || '/usr/bin/chromium',
+};
+
+export function check(cond, msg) {
+  if (!cond) throw new Error('check failed: ' + msg);
+}
+
+// Playwright gives every launch a fresh, empty profile directory of its own
+// (the --user-data-dir the machine notes ask for) and removes it on close.
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: env.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return { browser, close: () => browser.close() };
+}
+
+// Every request the page makes must stay inside the deployment.
+export function guardOrigin(page, problems) {
+  const origin = new URL(env.web).origin;
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('about:')) problems.push('outside request: ' + u);
+  });
+  // The app asks /api/session before anyone signed in: that 401 is expected.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().includes('status of 401')) problems.push('console: ' + m.text());
+  });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+}
+
+let shotNo = 0;
+export async function shot(page, name) {
+  fs.mkdirSync(env.shots, { recursive: true });
+  const file = path.join(env.shots, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log('screenshot', file);
+  return file;
+}
+
+export async function login(page, person) {
+  await page.goto(env.web + '/');
+  await page.waitForSelector('#login-form', { state: 'visible' });
+  await page.fill('#login-person', person);
+  await page.fill('#login-password', env.password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#live[data-state="on"]', { timeout: 10000 });
+}
+
+export async function postIncident(fields) {
+  const body = {
+    kind: 'home_ban', region: 'groningen', reported_at: '2026-11-22T07:30:00+01:00',
+    home_ban: { starts_at: '2026-11-22T07:00:00+01:00', ends_at: '2026-12-02T07:00:00+01:00' },
+    persons: [{ role: 'victim', name: 'Zyxwa Qorvath', phone: '+31687654321', address: 'Vlietstraat 99' }],
+    summary: 'Synthetic summary for a browser test',
+    ...fields,
+  };
+  const r = await fetch(env.ingest + '/v1/incidents', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + env.partnerToken },
+    body: JSON.stringify(body),
+  });
+  const j = await r.json();
+  check(r.status === 201, `POST /v1/incidents answered ${r.status}: ${JSON.stringify(j)}`);
+  return j;
+}
+
+export async function advanceClock(seconds) {
+  const r = await fetch(env.ingest + '/v1/admin/clock', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + env.adminToken },
+    body: JSON.stringify({ advance_seconds: seconds }),
+  });
+  const j = await r.json();
+  check(r.status === 200, `POST /v1/admin/clock answered ${r.status}: ${JSON.stringify(j)}`);
+  return j.now;
+}
+
+// Resolves (in the page) with Date.now() when `selector` matches, watching
+// the DOM with a MutationObserver; call before the action, await after.
+export function whenVisibleInPage(page, selector, timeoutMs = 10000) {
+  return page.evaluate(([sel, timeout]) => new Promise((resolve, reject) => {
+    if (document.querySelector(sel)) return resolve(Date.now());
+    const obs = new MutationObserver(() => {
+      if (document.querySelector(sel)) { obs.disconnect(); resolve(Date.now()); }
+    });
+    obs.observe(document.body, { childList: true, subtree: true, attributes: true });
+    setTimeout(() => { obs.disconnect(); reject(new Error('not seen: ' + sel)); }, timeout);
+  }), [selector, timeoutMs]);
+}
+
+export async function run(name, fn) {
+  const { browser, close } = await launch();
+  const problems = [];
+  try {
+    await fn(browser, problems);
+    check(problems.length === 0, 'problems in the page:\n  ' + problems.join('\n  '));
+    console.log(`${name}: ok`);
+  } catch (e) {
+    console.error(`${name}: FAILED: ${e.stack || e}`);
+    process.exitCode = 1;
+  } finally {
+    await close();
+  }
+}
