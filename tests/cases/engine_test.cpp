@@ -271,6 +271,12 @@ TEST_F(EngineTest, AnAbsenceThatIsOverOrOfSomeoneElseChangesNothing) {
   // Over by now: the casemanager is back, nothing to reassign.
   s.absence = Absence{"icm-1", t0_ + 1 * day, t0_ + 2 * day};
   EXPECT_EQ(clock(evaluate(s, rules_, t0_ + 3 * day), ClockKind::reassignment), nullptr);
+  // A case that opens during the absence: to be reassigned when it opens.
+  s.absence = Absence{"icm-1", t0_ - 2 * day, t0_ + 2 * day};
+  const auto opening = evaluate(s, rules_, t0_);
+  ASSERT_FALSE(opening.actions.empty());
+  EXPECT_EQ(opening.actions.front().step.clock, ClockKind::reassignment);
+  EXPECT_EQ(opening.actions.front().step.due, t0_);
   // Planned: the step waits for the start of the absence.
   s.absence = Absence{"icm-1", t0_ + 5 * day, t0_ + 6 * day};
   const auto ev = evaluate(s, rules_, t0_ + 3 * day);

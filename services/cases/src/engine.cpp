@@ -248,8 +248,9 @@ class Builder {
     if (ab->until && (*ab->until <= ab->since || *ab->until <= now_)) return std::nullopt;
     Clock c;
     c.kind = ClockKind::reassignment;
-    c.due = ab->since;
-    c.steps.push_back(step(c.kind, "reassign", ab->person + ":" + ms(ab->since), ab->since,
+    // A case assigned to someone already absent is to be reassigned when it opens.
+    c.due = std::max(ab->since, s_.opened_at);
+    c.steps.push_back(step(c.kind, "reassign", ab->person + ":" + ms(ab->since), c.due,
                            Role::team_lead, DC::reassignment, DS::escalation, ab->since));
     return c;
   }
