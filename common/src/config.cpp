@@ -430,6 +430,66 @@ void read_deadline_policy(Reader& r, const toml::table& t, const std::string& p,
     r.error_at_table(t, p + "evaluation_days", "must be less than closing_days");
 }
 
+
+// [escalation] and [[escalation.regions]] (docs/paging.md, "Escalation").
+void read_escalation_policy(Reader& r, const toml::table& t, const std::string& p,
+                            EscalationPolicy& out) {
+  if (const toml::node* n = t.get("steps")) {
+    const toml::array* a = n->as_array();
+    if (!a || a->empty() || a->size() > 6) {
+      r.error(n->source(), p + "steps",
+              "must be a list of 1-6 tables such as [{target = \"primary\", wait_minutes = 5}]");
+    } else {
+      std::vector<EscalationStep> steps;
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const toml::node& e = *a->get(i);
+        const std::string name = p + "steps[" + std::to_string(i) + "].";
+        const toml::table* st = e.as_table();
+        if (!st) {
+          r.error(e.source(), name.substr(0, name.size() - 1),
+                  "must be a table {target, wait_minutes}");
+          continue;
+        }
+        r.only_known(*st, name, {"target", "wait_minutes"});
+        EscalationStep step;
+        if (auto v = r.string(*st, name, "target", true, 32)) {
+          if (*v == "primary")
+            step.target = EscalationTarget::primary;
+          else if (*v == "backup")
+            step.target = EscalationTarget::backup;
+          else if (*v == "team_lead")
+            step.target = EscalationTarget::team_lead;
+          else
+            r.error(st->get("target")->source(), name + "target",
+                    "must be \"primary\", \"backup\" or \"team_lead\"");
+        }
+        if (auto v = r.integer(*st, name, "wait_minutes", 1, 24 * 60))
+          step.wait = std::chrono::minutes{*v};
+        else if (!st->get("wait_minutes"))
+          r.error_at_table(*st, name + "wait_minutes", "required key is missing");
+        steps.push_back(step);
+      }
+      out.steps = std::move(steps);
+    }
+  }
+  set_if(r.integer(t, p, "repeat", 0, 5), out.repeat);
+  if (auto v = r.integer(t, p, "forgotten_minutes", 0, 7 * 24 * 60))
+    out.forgotten = std::chrono::minutes{*v};
+  set_if(r.integer(t, p, "forgotten_repages", 0, 5), out.forgotten_repages);
+}
+
+}  // namespace
+
+std::string_view to_string(EscalationTarget t) {
+  switch (t) {
+    case EscalationTarget::primary: return "primary";
+    case EscalationTarget::backup: return "backup";
+    case EscalationTarget::team_lead: return "team_lead";
+  }
+  return "primary";
+}
+
+namespace {
 }  // namespace
 
 Config parse_config(std::string_view text, const std::string& file_name) {
@@ -446,7 +506,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   c.file = file_name;
   r.only_known(root, "", {"deployment", "clock", "redis", "log", "ingest", "dispatch", "notify",
                           "inbound", "web", "kannel", "outbox", "regions", "partners", "admins",
-                          "people", "rotas", "rota", "smtp", "cases", "deadlines"});
+                          "people", "rotas", "rota", "smtp", "cases", "deadlines",
+                          "escalation"});
 
   if (const auto* d = r.table(root, "", "deployment")) {
     r.only_known(*d, "deployment.", {"name"});
@@ -743,6 +804,55 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         }
       }
     }
+  }
+
+  if (const auto* e = r.table(root, "", "escalation")) {
+    r.only_known(*e, "escalation.",
+                 {"steps", "repeat", "forgotten_minutes", "forgotten_repages", "poll_ms", "regions"});
+    EscalationConfig esc;
+    read_escalation_policy(r, *e, "escalation.", esc.defaults);
+    read_millis(r, *e, "escalation.", "poll_ms", 5, 5000, esc.poll);
+    if (const toml::node* n = e->get("regions")) {
+      const toml::array* a = n->as_array();
+      if (!a || !a->is_array_of_tables()) {
+        r.error(n->source(), "escalation.regions", "must be written as [[escalation.regions]] tables");
+      } else {
+        for (std::size_t i = 0; i < a->size() && i < 500; ++i) {
+          const toml::table& t = *a->get(i)->as_table();
+          const std::string p = "escalation.regions.";
+          r.only_known(t, p, {"region", "steps", "repeat", "forgotten_minutes", "forgotten_repages"});
+          auto region = r.matching(t, p, "region", true, kIdPattern, "a region id");
+          if (!region) continue;
+          if (!region_ids.count(*region))
+            r.error(t.get("region")->source(), p + "region", "unknown region " + *region);
+          EscalationPolicy policy = esc.defaults;
+          read_escalation_policy(r, t, p, policy);
+          if (!esc.regions.emplace(*region, std::move(policy)).second)
+            r.error(t.get("region")->source(), p + "region",
+                    "a policy for region " + *region + " is already given");
+        }
+      }
+    }
+    // Paging escalates unacknowledged pages itself; the deadline engine's
+    // acknowledgement clock would page the team lead a second time.
+    auto ack_clock_set = [](const toml::table& t) {
+      const toml::node* n = t.get("ack_timeout_minutes");
+      return n && n->is_integer() && n->as_integer()->get() != 0 ? n : nullptr;
+    };
+    if (const auto* d = root.get("deadlines"); d && d->is_table()) {
+      if (const auto* n = ack_clock_set(*d->as_table()))
+        r.error(n->source(), "deadlines.ack_timeout_minutes",
+                "must be 0 or left out when [escalation] is configured (paging escalates "
+                "unacknowledged pages)");
+      if (const auto* rules = d->as_table()->get("rules"); rules && rules->is_array_of_tables())
+        for (const auto& rule : *rules->as_array())
+          if (const auto* n = ack_clock_set(*rule.as_table()))
+            r.error(n->source(), "deadlines.rules.ack_timeout_minutes",
+                    "must be 0 or left out when [escalation] is configured");
+    }
+    c.deadlines.ack_timeout = Millis{0};
+    for (auto& rule : c.deadline_rules) rule.policy.ack_timeout = Millis{0};
+    c.escalation = std::move(esc);
   }
 
   if (!r.errors().empty()) {

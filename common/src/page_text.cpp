@@ -43,7 +43,10 @@ std::optional<std::string> render_page_sms(const PageContent& c) {
       !std::regex_match(c.ack_code, kAckCode))
     return std::nullopt;
   const std::string when = local_time_label(c.reported_at);
-  std::string text = "piket " + std::string(message_label(c.kind)) + " case " + c.case_code +
+  const char* lead = c.reason == PageReason::escalated          ? "piket ESCALATED "
+                     : c.reason == PageReason::no_first_contact ? "piket NO CONTACT YET "
+                                                                : "piket ";
+  std::string text = lead + std::string(message_label(c.kind)) + " case " + c.case_code +
                      " region " + c.region + " reported " + when +
                      ". Reply " + c.ack_code + " to acknowledge.";
   if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;

@@ -96,4 +96,62 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
   return std::nullopt;
 }
 
+std::optional<Selection> RotaSelector::select_step(common::EscalationTarget target,
+                                                   const SelectionRequest& request,
+                                                   const std::vector<std::string>& exclude,
+                                                   const CaseloadView& caseload) const {
+  const auto& region = request.region;
+  auto allowed = [&](const std::string& id) {
+    return people_.count(id) != 0 && !contains(exclude, id);
+  };
+  // Allowed people of `on_call`: under their cap first, each group by lowest
+  // open caseload, ties by id.
+  auto best = [&](const std::vector<std::string>& on_call,
+                  bool use_cap) -> std::optional<std::string> {
+    std::optional<std::string> chosen;
+    int chosen_rank = 0;
+    for (const auto& id : on_call) {
+      if (!allowed(id)) continue;
+      const int open = caseload.open_cases(id);
+      const int over = use_cap && open >= people_.at(id).caseload_cap ? 1 : 0;
+      const int rank = over * 100000 + open;
+      if (!chosen || rank < chosen_rank || (rank == chosen_rank && id < *chosen)) {
+        chosen = id;
+        chosen_rank = rank;
+      }
+    }
+    return chosen;
+  };
+  switch (target) {
+    case common::EscalationTarget::primary: {
+      const auto primary = rota_->on_call(kPrimary, region, request.at);
+      if (request.own_casemanager && allowed(*request.own_casemanager)) {
+        const auto& own = *request.own_casemanager;
+        if (contains(primary, own) || contains(rota_->on_call(kBackup, region, request.at), own) ||
+            contains(rota_->on_call(kWorkingHours, region, request.at), own))
+          return Selection{own, SelectionRule::own_casemanager, std::nullopt};
+      }
+      if (auto id = best(primary, true))
+        return Selection{*id, SelectionRule::on_call, std::nullopt};
+      return std::nullopt;
+    }
+    case common::EscalationTarget::backup:
+      if (auto id = best(rota_->on_call(kBackup, region, request.at), true))
+        return Selection{*id, SelectionRule::backup, std::nullopt};
+      return std::nullopt;
+    case common::EscalationTarget::team_lead: {
+      if (auto id = best(rota_->on_call(kTeamLead, region, request.at), false))
+        return Selection{*id, SelectionRule::team_lead, std::nullopt};
+      std::vector<std::string> configured;
+      for (const auto& [id, p] : people_)
+        if (p.role == common::StaffRole::team_lead && contains(p.regions, region))
+          configured.push_back(id);
+      if (auto id = best(configured, false))
+        return Selection{*id, SelectionRule::team_lead, std::nullopt};
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace piket::rota

@@ -1,13 +1,19 @@
 #include "piket/rota/simple_rota.hpp"
 
+#include <algorithm>
+
 namespace piket::rota {
 
 std::string_view to_string(SelectionRule r) {
   switch (r) {
-    case SelectionRule::own_casemanager: return "own_casemanager";
-    case SelectionRule::on_call: return "on_call";
-    case SelectionRule::backup: return "backup";
-    case SelectionRule::team_lead: return "team_lead";
+    case SelectionRule::own_casemanager:
+      return "own_casemanager";
+    case SelectionRule::on_call:
+      return "on_call";
+    case SelectionRule::backup:
+      return "backup";
+    case SelectionRule::team_lead:
+      return "team_lead";
   }
   return "unknown";
 }
@@ -55,6 +61,34 @@ std::optional<Selection> SimpleRota::select(const SelectionRequest& request,
   }
   if (it->second.team_lead.empty()) return std::nullopt;
   return Selection{it->second.team_lead, SelectionRule::team_lead, inform};
+}
+
+std::optional<Selection> SimpleRota::select_step(common::EscalationTarget target,
+                                                 const SelectionRequest& request,
+                                                 const std::vector<std::string>& exclude,
+                                                 const CaseloadView& /*caseload*/) const {
+  const auto it = regions_.find(request.region);
+  if (it == regions_.end()) return std::nullopt;
+  auto allowed = [&](const std::string& id) {
+    return !id.empty() && std::find(exclude.begin(), exclude.end(), id) == exclude.end();
+  };
+  switch (target) {
+    case common::EscalationTarget::primary: {
+      const auto on_duty = on_call(request.region, request.at);
+      if (on_duty && request.own_casemanager == on_duty && allowed(*on_duty))
+        return Selection{*on_duty, SelectionRule::own_casemanager, std::nullopt};
+      if (on_duty && allowed(*on_duty))
+        return Selection{*on_duty, SelectionRule::on_call, std::nullopt};
+      return std::nullopt;
+    }
+    case common::EscalationTarget::backup:
+      return std::nullopt;  // the simple rota has no backup layer
+    case common::EscalationTarget::team_lead:
+      if (allowed(it->second.team_lead))
+        return Selection{it->second.team_lead, SelectionRule::team_lead, std::nullopt};
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace piket::rota

@@ -12,6 +12,7 @@
 #include "piket/common/service_main.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/dispatch/dispatcher.hpp"
+#include "piket/dispatch/escalator.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/rota_api.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
@@ -28,8 +29,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<dispatch::LiveRota> live;
     std::unique_ptr<rota::SimpleRota> simple;
     if (cfg.rota) {
-      live = std::make_unique<dispatch::LiveRota>(
-          rota::load_rota_file(cfg.rota->file, cfg.people), cfg, *ctx.domain_clock);
+      live = std::make_unique<dispatch::LiveRota>(rota::load_rota_file(cfg.rota->file, cfg.people),
+                                                  cfg, *ctx.domain_clock);
       live->refresh_from(*redis.lease());
       std::vector<std::string> regions;
       for (const auto& r : cfg.regions) regions.push_back(r.id);
@@ -47,14 +48,24 @@ int main(int argc, char** argv) {
     }
     const rota::CasemanagerSelector& selector =
         live ? static_cast<const rota::CasemanagerSelector&>(*live) : *simple;
-    common::OutboxSender to_notify({"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after},
-                                   ctx.transport_clock, &ctx.metrics);
+    common::OutboxSender to_notify(
+        {"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after}, ctx.transport_clock,
+        &ctx.metrics);
     dispatch::Dispatcher dispatcher(
         cfg, *ctx.domain_clock, ctx.transport_clock, selector, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // Escalation steps, when a policy is configured: timers here, declines
+    // and undeliverable pages arrive on the "escalation" channel.
+    std::unique_ptr<dispatch::Escalator> escalator;
+    if (cfg.escalation)
+      escalator = std::make_unique<dispatch::Escalator>(
+          cfg, *ctx.domain_clock, ctx.transport_clock, selector, redis, ctx.metrics,
+          [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
         cfg.dispatch.zmq_bind,
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
+          if (channel == "escalation")
+            return escalator ? escalator->handle_message(channel, id, payload) : true;
           return dispatcher.handle_message(channel, id, payload);
         },
         &ctx.metrics, cfg.dispatch.workers);
@@ -88,6 +99,23 @@ int main(int argc, char** argv) {
         }
       }
     });
+    std::thread escalation_timers([&] {
+      if (!escalator) return;
+      std::chrono::steady_clock::time_point last_error_log{};
+      while (running) {
+        std::this_thread::sleep_for(cfg.escalation->poll);
+        try {
+          while (running && escalator->run_due() == 64) {
+          }
+        } catch (const std::exception& e) {
+          const auto t = std::chrono::steady_clock::now();
+          if (t - last_error_log > std::chrono::seconds{5}) {
+            spdlog::warn("escalation timers: {}; will retry", e.what());
+            last_error_log = t;
+          }
+        }
+      }
+    });
     to_notify.start();
     inbox.start();
     http.start();
@@ -96,6 +124,7 @@ int main(int argc, char** argv) {
     common::wait_for_shutdown_signal();
     running = false;
     refresher.join();
+    escalation_timers.join();
     http.stop();
     inbox.stop();
     to_notify.stop();

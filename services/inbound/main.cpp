@@ -3,18 +3,30 @@
 #include <spdlog/spdlog.h>
 
 #include "piket/common/http_server.hpp"
+#include "piket/common/messaging.hpp"
 #include "piket/common/service_main.hpp"
 #include "piket/inbound/inbound_api.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
   return common::service_main("inbound", argc, argv, [](common::ServiceContext& ctx) {
+    const auto& cfg = ctx.config;
+    // Declines go to dispatch's escalation at once (the outbox entry is
+    // written with the decline; this sender carries it).
+    std::unique_ptr<common::OutboxSender> to_escalation;
+    if (cfg.escalation)
+      to_escalation = std::make_unique<common::OutboxSender>(
+          common::OutboxSenderOptions{"escalation", cfg.dispatch.zmq_bind, cfg.redis,
+                                      cfg.outbox.resend_after},
+          ctx.transport_clock, &ctx.metrics);
     inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics, &ctx.transport_clock);
     common::HttpServer server({ctx.config.inbound.http, 1},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
+    if (to_escalation) to_escalation->start();
     server.start();
     spdlog::info("inbound listening on {}:{}", ctx.config.inbound.http.host, server.port());
     common::wait_for_shutdown_signal();
     server.stop();
+    if (to_escalation) to_escalation->stop();
   });
 }

@@ -28,6 +28,13 @@ int main(int argc, char** argv) {
           return notifier.handle_message(channel, id, payload);
         },
         &ctx.metrics, 2);
+    // Pages no channel could deliver go to dispatch's escalation.
+    std::unique_ptr<common::OutboxSender> to_escalation;
+    if (cfg.escalation)
+      to_escalation = std::make_unique<common::OutboxSender>(
+          common::OutboxSenderOptions{"escalation", cfg.dispatch.zmq_bind, cfg.redis,
+                                      cfg.outbox.resend_after},
+          ctx.transport_clock, &ctx.metrics);
     auto healthy = common::redis_health_check(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
@@ -35,11 +42,13 @@ int main(int argc, char** argv) {
     });
     notifier.start();
     inbox.start();
+    if (to_escalation) to_escalation->start();
     ops.start();
     spdlog::info("notify receiving on {}, {} workers, gateway {}, e-mail {}", cfg.notify.zmq_bind,
                  cfg.notify.workers, cfg.kannel.sendsms_url, cfg.smtp ? cfg.smtp->url : "off");
     common::wait_for_shutdown_signal();
     ops.stop();
+    if (to_escalation) to_escalation->stop();
     inbox.stop();
     notifier.stop();
   });

@@ -50,6 +50,28 @@ TEST(PageTextTest, ContainsCaseKindRegionTimeAndReplyCode) {
   EXPECT_NE(text->find(shown("22-11 14:03")), std::string::npos) << *text;
 }
 
+TEST(PageTextTest, EscalatedAndNoContactPagesSayWhyAndStillFitOneSegment) {
+  auto c = content();
+  const auto plain = render_page_sms(c);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->rfind("piket ", 0), 0u);
+  EXPECT_EQ(plain->find("ESCALATED"), std::string::npos);
+  for (auto [reason, word] : {std::pair{PageReason::escalated, "piket ESCALATED "},
+                              std::pair{PageReason::no_first_contact, "piket NO CONTACT YET "}}) {
+    for (auto kind : kAllKinds) {
+      c.kind = kind;
+      c.reason = reason;
+      c.region = "noord-holland-noord";  // a long region id
+      const auto text = render_page_sms(c);
+      ASSERT_TRUE(text.has_value()) << word << to_string(kind);
+      EXPECT_EQ(text->rfind(word, 0), 0u) << *text;
+      EXPECT_LE(text->size(), 160u);
+      EXPECT_TRUE(is_gsm7_basic(*text));
+      EXPECT_NE(text->find("04711"), std::string::npos);
+    }
+  }
+}
+
 TEST(PageTextTest, EveryKindShowsItsOwnLabel) {
   for (auto kind : kAllKinds) {
     auto c = content();

@@ -7,6 +7,7 @@
 
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "groningen_rota.hpp"
 #include "stack_fixture.hpp"
 
 namespace piket::e2e {
@@ -15,70 +16,12 @@ namespace {
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 constexpr const char* kCasemanagerToken = "icm-1-staff-token-00000000001";
 
-std::string rota_file() {
-  return R"(
-[[rotations]]
-region = "groningen"
-layer = "primary"
-name = "weekly"
-shift = "week"
-handoff = "08:00"
-start = 2026-01-05
-members = ["icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"]
-
-[[rotations]]
-region = "groningen"
-layer = "backup"
-name = "weekly-next"
-shift = "week"
-handoff = "08:00"
-start = 2026-01-05
-members = ["icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"]
-offset = 1
-
-[[rotations]]
-region = "groningen"
-layer = "team_lead"
-name = "tl"
-shift = "week"
-handoff = "08:00"
-start = 2026-01-05
-members = ["tl-g"]
-
-[[rotations]]
-region = "drenthe"
-layer = "primary"
-name = "d"
-shift = "week"
-handoff = "08:00"
-start = 2026-01-05
-members = ["icm-d1"]
-
-[[rotations]]
-region = "drenthe"
-layer = "backup"
-name = "d"
-shift = "week"
-handoff = "08:00"
-start = 2026-01-05
-members = ["icm-d1"]
-
-[[rotations]]
-region = "drenthe"
-layer = "team_lead"
-name = "d"
-shift = "week"
-handoff = "08:00"
-start = 2026-01-05
-members = ["tl-d"]
-)";
-}
 
 stack::StackSpec rota_spec() {
   const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "rota-files";
   std::filesystem::create_directories(dir);
   const auto file = dir / "rota.toml";
-  std::ofstream(file) << rota_file();
+  std::ofstream(file) << groningen_rota_file();
   stack::StackSpec spec;
   spec.extra_toml = "[rota]\nfile = \"" + file.string() + "\"\ncoverage_days = 14\n";
   spec.person_extra["tl-g"] =

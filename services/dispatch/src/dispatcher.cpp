@@ -6,7 +6,9 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/dispatch/redis_caseload.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/dispatch/escalation_plan.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -14,7 +16,8 @@ namespace {
 // ARGV: 1 incident, 2 case, 3 person, 4 rule, 5 page id, 6 ack code, 7 phone,
 // 8 text, 9 now ms (domain), 10 outbox due ms (transport), 11 assign case '1'/'0',
 // 12 inform person or '' (the own casemanager, off duty), 13 their page id,
-// 14 their ack code, 15 their phone, 16 their text.
+// 14 their ack code, 15 their phone, 16 their text, 17 escalation position
+// ("round.step") or '' when no escalation policy runs, 18 its first timer (domain ms).
 // The page itself is written by the shared helper (common/page_script.hpp).
 std::string commit_script() {
   return common::page_lua() + R"lua(
@@ -36,9 +39,18 @@ if ARGV[11] == '1' then
       type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'}))
   end
 end
+local step = ''
+if ARGV[17] ~= '' then step = ARGV[1] .. ':' .. ARGV[17] end
 local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
   to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
-  now = ARGV[9], due = ARGV[10]})
+  now = ARGV[9], due = ARGV[10], step = step})
+if ARGV[17] ~= '' then
+  -- The escalation policy starts: its timer and who was paged in which round.
+  redis.call('HSET', 'page:' .. ARGV[5], 'esc_at', ARGV[17])
+  redis.call('HSET', inc, 'esc_state', 'active', 'esc_at', ARGV[17], 'esc_due', ARGV[18])
+  redis.call('HSET', inc .. ':esc_paged', ARGV[3], string.match(ARGV[17], '^(%d+)'))
+  redis.call('ZADD', 'escalations:due', ARGV[18], ARGV[1])
+end
 redis.call('HSET', inc, 'status', 'dispatched', 'page_id', ARGV[5], 'assignee', ARGV[3],
            'rule', ARGV[4], 'dispatched_at', ARGV[9])
 redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'paged',
@@ -59,17 +71,6 @@ const common::RedisScript& script() {
   static const common::RedisScript s{commit_script()};
   return s;
 }
-
-class RedisCaseload final : public rota::CaseloadView {
- public:
-  explicit RedisCaseload(common::RedisConnection& redis) : redis_(redis) {}
-  int open_cases(const std::string& person) const override {
-    return static_cast<int>(redis_.command({"SCARD", "caseload:" + person}).integer);
-  }
-
- private:
-  common::RedisConnection& redis_;
-};
 
 }  // namespace
 
@@ -168,11 +169,18 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
         }
       }
     }
+    std::string esc_at, esc_due;
+    if (i.config.escalation) {
+      const auto& policy = i.config.escalation->policy(region);
+      const auto position = initial_position(policy, selection->rule);
+      esc_at = to_string(position);
+      esc_due = std::to_string(common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position)));
+    }
     auto r = redis->eval(script(), {},
                           {incident_id, case_id, person->id,
                            std::string(rota::to_string(selection->rule)), page_id, ack_code,
                            person->phone, *text, now_ms, due, assign ? "1" : "0", inform_id,
-                           inform_page, inform_code, inform_phone, inform_text});
+                           inform_page, inform_code, inform_phone, inform_text, esc_at, esc_due});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "ack_collision") continue;
     if (outcome == "missing") return {DispatchResult::Kind::unknown_incident, {}, {}, {}};

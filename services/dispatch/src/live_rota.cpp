@@ -68,4 +68,16 @@ std::optional<rota::Selection> LiveRota::select(const rota::SelectionRequest& re
   return s->select(request, caseload);
 }
 
+std::optional<rota::Selection> LiveRota::select_step(common::EscalationTarget target,
+                                                     const rota::SelectionRequest& request,
+                                                     const std::vector<std::string>& exclude,
+                                                     const rota::CaseloadView& caseload) const {
+  std::shared_ptr<const rota::RotaSelector> s;
+  {
+    std::lock_guard lock(mutex_);
+    s = selector_;
+  }
+  return s->select_step(target, request, exclude, caseload);
+}
+
 }  // namespace piket::dispatch

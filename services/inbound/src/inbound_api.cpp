@@ -128,7 +128,9 @@ struct InboundApi::Impl {
 
   PageAnswerOutcome answer(const PageAnswerRequest& req) {
     std::lock_guard lock(mutex);
-    return answer_page(redis, req, clock.now(), transport_clock.now() + config.outbox.resend_after,
+    // The escalation message of a decline is due at once (the outbox sweeps
+    // every 200 ms), so the next step is paged without waiting for a resend.
+    return answer_page(redis, req, clock.now(), transport_clock.now(),
                        config.notify.push_stream_maxlen);
   }
 

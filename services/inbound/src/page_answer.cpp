@@ -44,11 +44,14 @@ if ARGV[4] == 'acknowledge' then
   local inc = 'incident:' .. (f[3] or '')
   local st = redis.call('HGET', inc, 'status')
   if st == 'dispatched' or st == 'escalated' then
-    redis.call('HSET', inc, 'status', 'acknowledged', 'acknowledged_at', ARGV[6])
+    redis.call('HSET', inc, 'status', 'acknowledged', 'acknowledged_at', ARGV[6],
+               'acknowledged_by', ARGV[1], 'acknowledged_page', page)
   end
 else
   state = 'declined'
   redis.call('HSET', p, 'state', 'declined', 'declined_at', ARGV[6], 'declined_via', ARGV[5])
+  -- Escalation never pages this person for this incident again.
+  if f[3] then redis.call('SADD', 'incident:' .. f[3] .. ':declined', ARGV[1]) end
   local mid = page .. ':declined'
   local payload = cjson.encode({page_id = page, reason = 'declined', case_id = f[2],
                                 person = ARGV[1]})

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
+#include "piket/common/escalation_policy.hpp"
 
 namespace piket::common {
 
@@ -240,6 +241,9 @@ struct Config {
   std::vector<PersonConfig> people;
   std::vector<SimpleRotaConfig> rotas;
   std::optional<RotaFileConfig> rota;
+  // Absent: no escalation steps; the deadline engine's acknowledgement clock
+  // pages the team lead instead.
+  std::optional<EscalationConfig> escalation;
 
   const PersonConfig* person(std::string_view id) const;
   const RegionConfig* region(std::string_view id) const;

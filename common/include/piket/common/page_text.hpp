@@ -13,12 +13,18 @@
 
 namespace piket::common {
 
+// Why this page goes out: the first page for an incident, a later step of
+// its escalation, or a re-page of an acknowledgement that had no first
+// contact after it. Shown as a fixed word at the start of the SMS.
+enum class PageReason { incident, escalated, no_first_contact };
+
 struct PageContent {
   std::string case_code;     // ^C[0-9A-Z]{8}$
   IncidentKind kind = IncidentKind::home_ban;
   std::string region;        // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
   Instant reported_at;       // shown in Europe/Amsterdam local time
   std::string ack_code;      // ^[0-9]{5}$
+  PageReason reason = PageReason::incident;
 };
 
 // Empty when any field breaks its pattern (the page is then not sent, and the

@@ -33,6 +33,10 @@ class RotaSelector final : public CasemanagerSelector {
   std::vector<std::string> candidates(const SelectionRequest& request) const override;
   std::optional<Selection> select(const SelectionRequest& request,
                                   const CaseloadView& caseload) const override;
+  std::optional<Selection> select_step(common::EscalationTarget target,
+                                       const SelectionRequest& request,
+                                       const std::vector<std::string>& exclude,
+                                       const CaseloadView& caseload) const override;
 
   const Rota& rota() const { return *rota_; }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
+#include "piket/common/escalation_policy.hpp"
 
 namespace piket::rota {
 
@@ -48,6 +49,16 @@ class CasemanagerSelector {
   // Empty only when the region has nobody at all (not even a team lead).
   virtual std::optional<Selection> select(const SelectionRequest& request,
                                           const CaseloadView& caseload) const = 0;
+  // The person for one escalation step at request.at, never one in `exclude`:
+  //  primary   — the own casemanager when on duty, else the on-call primary
+  //              people, lowest open caseload first (under their cap first);
+  //  backup    — the same over the backup layer;
+  //  team_lead — the on-call team lead, else the region's team leads.
+  // Empty: nobody for this step (the escalation skips it).
+  virtual std::optional<Selection> select_step(common::EscalationTarget target,
+                                               const SelectionRequest& request,
+                                               const std::vector<std::string>& exclude,
+                                               const CaseloadView& caseload) const = 0;
 };
 
 }  // namespace piket::rota

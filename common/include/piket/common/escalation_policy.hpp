@@ -1,0 +1,51 @@
+#pragma once
+// The escalation policy of a region (docs/paging.md, "Escalation"): who is
+// paged after whom while nobody acknowledges an incident.
+//
+//   steps   primary casemanager → backup casemanager → team lead, each with
+//           the time it is given to acknowledge before the next step is paged;
+//   repeat  how many more times the whole sequence runs after the last step;
+//   forgotten  an acknowledged incident whose case has no first contact
+//           recorded this long after the acknowledgement is paged again
+//           (0: off), at most `forgotten_repages` times.
+// A decline, or a page that could not be delivered on any channel, moves to
+// the next step at once.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "piket/common/clock.hpp"
+
+namespace piket::common {
+
+enum class EscalationTarget { primary, backup, team_lead };
+std::string_view to_string(EscalationTarget t);
+
+struct EscalationStep {
+  EscalationTarget target = EscalationTarget::primary;
+  Millis wait{std::chrono::minutes{5}};
+};
+
+struct EscalationPolicy {
+  std::vector<EscalationStep> steps{{EscalationTarget::primary, std::chrono::minutes{5}},
+                                    {EscalationTarget::backup, std::chrono::minutes{5}},
+                                    {EscalationTarget::team_lead, std::chrono::minutes{10}}};
+  int repeat = 1;
+  Millis forgotten{std::chrono::minutes{60}};
+  int forgotten_repages = 2;
+};
+
+struct EscalationConfig {
+  EscalationPolicy defaults;
+  std::map<std::string, EscalationPolicy, std::less<>> regions;  // region id -> its own policy
+  Millis poll{50};  // how often due escalation timers are looked for (real time)
+
+  const EscalationPolicy& policy(std::string_view region) const {
+    const auto it = regions.find(region);
+    return it == regions.end() ? defaults : it->second;
+  }
+};
+
+}  // namespace piket::common

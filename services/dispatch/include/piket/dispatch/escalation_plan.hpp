@@ -1,0 +1,67 @@
+#pragma once
+// What escalation does next for one incident: a pure function of the
+// region's policy, the incident's escalation state and what happened (a
+// timer fell due, a page was declined, a page could not be delivered).
+// The Escalator (escalator.hpp) reads the state, asks decide(), picks the
+// person for the step from the rota and commits the result atomically.
+
+#include <optional>
+#include <string>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/escalation_policy.hpp"
+#include "piket/rota/selection.hpp"
+
+namespace piket::dispatch {
+
+// Where in the policy the last page was sent: the round (0 = first pass,
+// up to policy.repeat) and the step index within it.
+struct EscalationPosition {
+  int round = 0;
+  int step = 0;
+  friend bool operator==(const EscalationPosition&, const EscalationPosition&) = default;
+};
+// "round.step", as stored on the incident and in each page's step key.
+std::string to_string(EscalationPosition p);
+std::optional<EscalationPosition> parse_position(std::string_view s);
+
+// The step after `at`; the next round after the last step; empty when the
+// policy is exhausted.
+std::optional<EscalationPosition> next_position(const common::EscalationPolicy& policy,
+                                                EscalationPosition at);
+// Where the incident's first page (chosen by dispatch's selection rule) sits:
+// the first step whose target matches the rule, else step 0.
+EscalationPosition initial_position(const common::EscalationPolicy& policy,
+                                    rota::SelectionRule rule);
+common::Millis wait_at(const common::EscalationPolicy& policy, EscalationPosition at);
+
+enum class EscalationTrigger { timer, declined, undeliverable };
+std::string_view to_string(EscalationTrigger t);
+
+struct EscalationState {
+  bool active = false;        // an escalation runs for this incident
+  bool acknowledged = false;  // the incident is acknowledged
+  EscalationPosition at;
+  common::Instant due{};  // the running timer
+  std::optional<common::Instant> acknowledged_at;
+  std::optional<common::Instant> first_contact_at;  // recorded on the case
+  int forgotten_repages = 0;                        // re-pages sent so far
+};
+
+struct EscalationDecision {
+  enum class Kind {
+    stop,       // acknowledged and done (or nothing runs): drop the timer
+    wait,       // nothing yet: the timer is (re)set to `until`
+    page_next,  // page the step at `next`
+    repage,     // acknowledged but no first contact: page the acknowledger again
+    exhausted,  // every step and repeat was paged and nobody acknowledged
+  };
+  Kind kind = Kind::stop;
+  EscalationPosition next;
+  common::Instant until{};
+};
+
+EscalationDecision decide(const common::EscalationPolicy& policy, const EscalationState& state,
+                          EscalationTrigger trigger, common::Instant now);
+
+}  // namespace piket::dispatch

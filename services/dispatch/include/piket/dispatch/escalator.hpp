@@ -1,0 +1,65 @@
+#pragma once
+// Runs each region's escalation policy (common/escalation_policy.hpp) for the
+// incidents dispatch paged:
+//  - a timer per incident in `escalations:due` (domain time), set when the
+//    first page is created and moved by every step;
+//  - messages on the "escalation" channel ({page_id, reason}) from inbound
+//    (a decline) and notify (no channel could deliver) move on at once.
+// What to do is decided by decide() (escalation_plan.hpp); who is paged by
+// the rota's select_step(). Each step is one Lua script that checks the
+// incident is still at the step the decision was made for, creates the page
+// (with its outbox entry), moves the timer and writes the case timeline —
+// so a crash at any moment leaves either the old step or the new one, and a
+// step is never paged twice.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/config.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/dispatch/escalation_plan.hpp"
+#include "piket/rota/selection.hpp"
+
+namespace piket::dispatch {
+
+struct EscalationOutcome {
+  enum class Kind { paged, repaged, waiting, stopped, exhausted, stale, unknown };
+  Kind kind = Kind::unknown;
+  std::string page_id;  // paged, repaged
+  std::string person;   // paged, repaged
+  EscalationPosition at;
+};
+std::string_view to_string(EscalationOutcome::Kind k);
+
+class Escalator {
+ public:
+  using OnPage = std::function<void(const std::string& page_id, const std::string& payload)>;
+
+  // `config.escalation` must be set.
+  Escalator(const common::Config& config, const common::Clock& domain_clock,
+            const common::Clock& transport_clock, const rota::CasemanagerSelector& selector,
+            common::RedisPool& redis, common::Metrics& metrics, OnPage on_page);
+  ~Escalator();
+
+  // Handles every incident whose timer is due now; returns how many.
+  // Throws common::RedisError when Redis is unavailable.
+  int run_due();
+
+  // Inbox handler for channel "escalation". True when handled (or stale).
+  bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);
+
+  // One incident, for the timer or for a page that was declined or could
+  // not be delivered (`page_position`: the position that page was sent at).
+  EscalationOutcome advance(const std::string& incident_id, EscalationTrigger trigger,
+                            const std::string& page_position = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace piket::dispatch

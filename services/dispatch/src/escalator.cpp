@@ -1,0 +1,365 @@
+#include "piket/dispatch/escalator.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "piket/common/page_script.hpp"
+#include "piket/common/page_text.hpp"
+#include "piket/common/records.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/dispatch/redis_caseload.hpp"
+
+namespace piket::dispatch {
+namespace {
+
+// ARGV: 1 incident, 2 expected esc_at, 3 expected re-page count, 4 expected
+// acknowledged '1'/'0', 5 action (stop|wait|page|repage|exhausted), 6 domain
+// now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
+// 12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
+// 17 target, 18 skipped positions (JSON list), 19 round of the new page.
+std::string step_script() {
+  return common::page_lua() + R"lua(
+local id = ARGV[1]
+local inc = 'incident:' .. id
+local f = redis.call('HMGET', inc, 'esc_state', 'esc_at', 'esc_repages', 'status', 'case_id')
+if f[1] ~= 'active' then
+  redis.call('ZREM', 'escalations:due', id)
+  return {'stale'}
+end
+local acked = '0'
+if f[4] == 'acknowledged' then acked = '1' end
+if f[2] ~= ARGV[2] or (f[3] or '0') ~= ARGV[3] or acked ~= ARGV[4] then return {'stale'} end
+local now = tonumber(ARGV[6])
+local action = ARGV[5]
+local tl = 'case:' .. (f[5] or '') .. ':timeline'
+if action == 'wait' then
+  redis.call('ZADD', 'escalations:due', ARGV[8], id)
+  return {'waiting'}
+end
+if action == 'stop' then
+  redis.call('HSET', inc, 'esc_state', 'stopped', 'esc_stopped_at', ARGV[6])
+  redis.call('ZREM', 'escalations:due', id)
+  return {'stopped'}
+end
+if action == 'exhausted' then
+  redis.call('HSET', inc, 'esc_state', 'exhausted', 'esc_stopped_at', ARGV[6])
+  redis.call('ZREM', 'escalations:due', id)
+  redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalation_exhausted', incident = id,
+    step = ARGV[2], reason = ARGV[16], skipped = cjson.decode(ARGV[18]), by = 'dispatch'}))
+  return {'exhausted'}
+end
+if piket_page_taken(ARGV[9], ARGV[11], ARGV[10]) then return {'ack_collision'} end
+local step
+if action == 'repage' then
+  step = id .. ':forgotten:' .. (tonumber(ARGV[3]) + 1)
+else
+  step = id .. ':' .. ARGV[7]
+end
+local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
+  to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
+  now = ARGV[6], due = ARGV[14], step = step})
+redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7])
+redis.call('HSET', inc, 'esc_at', ARGV[7], 'esc_due', ARGV[8])
+redis.call('HSET', inc .. ':esc_paged', ARGV[9], ARGV[19])
+redis.call('ZADD', 'escalations:due', ARGV[8], id)
+if action == 'repage' then
+  redis.call('HSET', inc, 'status', 'dispatched', 'esc_repages', tonumber(ARGV[3]) + 1)
+  redis.call('RPUSH', tl, cjson.encode({at = now, type = 'repaged', incident = id,
+    reason = ARGV[16], person = ARGV[9], page = ARGV[10], step = ARGV[7], by = 'dispatch'}))
+  return {'repaged', payload}
+end
+if f[4] == 'dispatched' then redis.call('HSET', inc, 'status', 'escalated') end
+redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalated', incident = id,
+  from = ARGV[2], to = ARGV[7], target = ARGV[17], reason = ARGV[16], person = ARGV[9],
+  page = ARGV[10], skipped = cjson.decode(ARGV[18]), by = 'dispatch'}))
+return {'paged', payload}
+)lua";
+}
+
+const common::RedisScript& script() {
+  static const common::RedisScript s{step_script()};
+  return s;
+}
+
+std::optional<common::Instant> opt_instant(const common::RedisReply& r) {
+  if (r.type != common::RedisReply::Type::string || r.str.empty()) return std::nullopt;
+  try {
+    return common::from_epoch_ms(std::stoll(r.str));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool valid_incident_id(std::string_view id) {
+  return id.size() == 17 && id[0] == 'I' && std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0;
+         });
+}
+bool valid_page_id(std::string_view id) {
+  return id.size() == 17 && id[0] == 'P' && std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+}  // namespace
+
+std::string_view to_string(EscalationOutcome::Kind k) {
+  using K = EscalationOutcome::Kind;
+  switch (k) {
+    case K::paged:
+      return "paged";
+    case K::repaged:
+      return "repaged";
+    case K::waiting:
+      return "waiting";
+    case K::stopped:
+      return "stopped";
+    case K::exhausted:
+      return "exhausted";
+    case K::stale:
+      return "stale";
+    case K::unknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+struct Escalator::Impl {
+  const common::Config& config;
+  const common::Clock& domain_clock;
+  const common::Clock& transport_clock;
+  const rota::CasemanagerSelector& selector;
+  common::RedisPool& redis;
+  OnPage on_page;
+  prometheus::Counter& paged;
+  prometheus::Counter& repaged;
+  prometheus::Counter& exhausted;
+  prometheus::Counter& skipped;
+  prometheus::Counter& stale;
+};
+
+Escalator::Escalator(const common::Config& config, const common::Clock& domain_clock,
+                     const common::Clock& transport_clock,
+                     const rota::CasemanagerSelector& selector, common::RedisPool& redis,
+                     common::Metrics& metrics, OnPage on_page)
+    : impl_(new Impl{
+          config, domain_clock, transport_clock, selector, redis, std::move(on_page),
+          metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "paged"}}),
+          metrics.counter("piket_escalation_total", "Escalation outcomes",
+                          {{"outcome", "repaged"}}),
+          metrics.counter("piket_escalation_total", "Escalation outcomes",
+                          {{"outcome", "exhausted"}}),
+          metrics.counter("piket_escalation_total", "Escalation outcomes",
+                          {{"outcome", "step_skipped"}}),
+          metrics.counter("piket_escalation_total", "Escalation outcomes",
+                          {{"outcome", "stale"}})}) {
+  if (!config.escalation) throw std::logic_error("Escalator needs [escalation] in the config");
+}
+
+Escalator::~Escalator() = default;
+
+EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationTrigger trigger,
+                                     const std::string& page_position) {
+  using K = EscalationOutcome::Kind;
+  using DK = EscalationDecision::Kind;
+  auto& i = *impl_;
+  auto redis = i.redis.lease();
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const auto replies = redis->pipeline(
+        {{"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region", "reported_at",
+          "esc_state", "esc_at", "esc_due", "acknowledged_at", "acknowledged_by", "esc_repages"},
+         {"SMEMBERS", "incident:" + incident_id + ":declined"},
+         {"HGETALL", "incident:" + incident_id + ":esc_paged"}});
+    const auto& f = replies.at(0).elements;
+    if (f.size() != 11 || f[0].is_nil()) return {K::unknown, {}, {}, {}};
+    const std::string status = f[0].str, case_id = f[1].str, region = f[3].str;
+    const auto at = parse_position(f[6].str);
+    if (f[5].str != "active" || !at) {
+      // Nothing runs for it (stopped, exhausted, or never started): drop the timer.
+      redis->command({"ZREM", "escalations:due", incident_id});
+      return {K::stopped, {}, {}, at.value_or(EscalationPosition{})};
+    }
+    // A decline or failure of a page from an earlier step changes nothing.
+    if (trigger != EscalationTrigger::timer && page_position != f[6].str) {
+      i.stale.Increment();
+      return {K::stale, {}, {}, *at};
+    }
+    const auto& policy = i.config.escalation->policy(region);
+    EscalationState state;
+    state.active = true;
+    state.acknowledged = status == "acknowledged";
+    state.at = *at;
+    state.due = opt_instant(f[7]).value_or(common::Instant{});
+    state.acknowledged_at = opt_instant(f[8]);
+    state.forgotten_repages = f[10].is_nil() ? 0 : std::atoi(f[10].str.c_str());
+    if (state.acknowledged) {
+      const auto c = redis->command({"HGET", "case:" + case_id, "first_contact_at"});
+      state.first_contact_at = opt_instant(c);
+    }
+    const auto now = i.domain_clock.now();
+    auto decision = decide(policy, state, trigger, now);
+
+    // Who gets the page; steps with nobody available are skipped.
+    std::vector<std::string> exclude;
+    for (const auto& d : replies.at(1).elements) exclude.push_back(d.str);
+    std::map<std::string, int> paged_round;
+    const auto& ph = replies.at(2).elements;
+    for (std::size_t k = 0; k + 1 < ph.size(); k += 2)
+      paged_round[ph[k].str] = std::atoi(ph[k + 1].str.c_str());
+    boost::json::array skipped;
+    std::optional<rota::Selection> chosen;
+    common::EscalationTarget target = common::EscalationTarget::primary;
+    const auto kind = common::parse_incident_kind(f[2].str);
+    if (decision.kind == DK::page_next) {
+      RedisCaseload caseload(*redis);
+      const auto own = redis->command({"HGET", "case:" + case_id, "casemanager"}).opt_string();
+      std::optional<EscalationPosition> pos = decision.next;
+      while (pos) {
+        auto ex = exclude;
+        for (const auto& [person, round] : paged_round)
+          if (round == pos->round) ex.push_back(person);
+        target = policy.steps.at(static_cast<std::size_t>(pos->step)).target;
+        rota::SelectionRequest request{region, std::nullopt, now};
+        if (own && !own->empty()) request.own_casemanager = *own;
+        chosen = i.selector.select_step(target, request, ex, caseload);
+        if (chosen && i.config.person(chosen->person_id)) break;
+        chosen.reset();
+        skipped.push_back(boost::json::string(to_string(*pos)));
+        i.skipped.Increment();
+        decision.next = *pos;
+        pos = next_position(policy, *pos);
+      }
+      if (!chosen) decision.kind = DK::exhausted;
+    }
+    std::string person_id;
+    if (decision.kind == DK::repage) {
+      person_id = f[9].str;
+      if (!i.config.person(person_id)) decision.kind = DK::stop;  // left the deployment
+    }
+    if (chosen) person_id = chosen->person_id;
+
+    const auto now_ms = std::to_string(common::to_epoch_ms(now));
+    std::string action = "stop", new_at = f[6].str, timer = "0", page_id, ack_code, phone, text,
+                rule, reason(to_string(trigger)), round = "0";
+    switch (decision.kind) {
+      case DK::stop:
+        break;
+      case DK::wait:
+        action = "wait";
+        timer = std::to_string(common::to_epoch_ms(decision.until));
+        break;
+      case DK::exhausted:
+        action = "exhausted";
+        break;
+      case DK::page_next:
+      case DK::repage: {
+        const bool repage = decision.kind == DK::repage;
+        action = repage ? "repage" : "page";
+        const auto pos = repage ? state.at : decision.next;
+        new_at = to_string(pos);
+        round = std::to_string(pos.round);
+        timer = std::to_string(common::to_epoch_ms(now + wait_at(policy, pos)));
+        const auto* person = i.config.person(person_id);
+        page_id = common::new_page_id();
+        ack_code = common::new_ack_code();
+        phone = person->phone;
+        rule = repage ? "forgotten" : std::string(to_string(chosen->rule));
+        if (repage) reason = "no_first_contact";
+        const auto reported = opt_instant(f[4]).value_or(now);
+        const auto t = kind ? common::render_page_sms({case_id, *kind, region, reported, ack_code,
+                                                       repage ? common::PageReason::no_first_contact
+                                                              : common::PageReason::escalated})
+                            : std::nullopt;
+        if (!t)
+          throw std::runtime_error("escalation page text could not be rendered for case " +
+                                   case_id);
+        text = *t;
+        break;
+      }
+    }
+    const auto outbox_due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
+                                           i.config.outbox.resend_after.count());
+    const auto r =
+        redis->eval(script(), {},
+                    {incident_id, f[6].str, std::to_string(state.forgotten_repages),
+                     state.acknowledged ? "1" : "0", action, now_ms, new_at, timer, person_id,
+                     page_id, ack_code, phone, text, outbox_due, rule, reason,
+                     std::string(to_string(target)), boost::json::serialize(skipped), round});
+    const auto& outcome = r.elements.at(0).str;
+    if (outcome == "stale") {
+      // Something moved the incident on meanwhile; look again (a timer), or
+      // let the newer state stand (a message about an older step).
+      i.stale.Increment();
+      if (trigger == EscalationTrigger::timer) continue;
+      return {K::stale, {}, {}, state.at};
+    }
+    if (outcome == "ack_collision") continue;
+    if (outcome == "waiting") return {K::waiting, {}, {}, state.at};
+    if (outcome == "stopped") return {K::stopped, {}, {}, state.at};
+    if (outcome == "exhausted") {
+      i.exhausted.Increment();
+      spdlog::error("incident {}: escalation exhausted at step {}; nobody acknowledged",
+                    incident_id, f[6].str);
+      return {K::exhausted, {}, {}, state.at};
+    }
+    const bool repage = outcome == "repaged";
+    (repage ? i.repaged : i.paged).Increment();
+    spdlog::info("incident {}: {} page {} to {} at step {} ({})", incident_id,
+                 repage ? "re-page" : "escalation", page_id, person_id, new_at, reason);
+    if (i.on_page) i.on_page(page_id, r.elements.at(1).str);
+    return {repage ? K::repaged : K::paged, page_id, person_id, *parse_position(new_at)};
+  }
+  throw std::runtime_error("escalation of incident " + incident_id + " kept colliding");
+}
+
+int Escalator::run_due() {
+  auto& i = *impl_;
+  const auto now_ms = std::to_string(common::to_epoch_ms(i.domain_clock.now()));
+  std::vector<std::string> due;
+  {
+    auto redis = i.redis.lease();
+    const auto r =
+        redis->command({"ZRANGEBYSCORE", "escalations:due", "-inf", now_ms, "LIMIT", "0", "64"});
+    for (const auto& e : r.elements) due.push_back(e.str);
+  }
+  for (const auto& id : due) {
+    if (!valid_incident_id(id)) {
+      spdlog::warn("escalation: malformed timer entry dropped");
+      i.redis.lease()->command({"ZREM", "escalations:due", id});
+      continue;
+    }
+    advance(id, EscalationTrigger::timer);
+  }
+  return static_cast<int>(due.size());
+}
+
+bool Escalator::handle_message(std::string_view channel, std::string_view id,
+                               std::string_view payload) {
+  if (channel != "escalation" || id.size() > 64) {
+    spdlog::warn("escalation: message with unexpected channel or id dropped");
+    return true;
+  }
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(payload, ec);
+  const auto* o = ec ? nullptr : v.if_object();
+  const auto* page = o ? o->if_contains("page_id") : nullptr;
+  const auto* reason = o ? o->if_contains("reason") : nullptr;
+  if (!page || !page->is_string() || !valid_page_id(page->as_string()) || !reason ||
+      !reason->is_string() ||
+      (reason->as_string() != "declined" && reason->as_string() != "undeliverable")) {
+    spdlog::warn("escalation: malformed message {} dropped", id);
+    return true;
+  }
+  const std::string page_id(page->as_string());
+  const auto trigger = reason->as_string() == "declined" ? EscalationTrigger::declined
+                                                         : EscalationTrigger::undeliverable;
+  const auto f = impl_->redis.lease()->command({"HMGET", "page:" + page_id, "incident", "esc_at"});
+  if (f.elements.size() != 2 || f.elements[0].is_nil() || f.elements[1].is_nil())
+    return true;  // not an escalation page (a rota notice, a deadline page, an inform page)
+  if (!valid_incident_id(f.elements[0].str)) return true;
+  advance(f.elements[0].str, trigger, f.elements[1].str);
+  return true;
+}
+
+}  // namespace piket::dispatch

@@ -1,0 +1,163 @@
+// [escalation] and [[escalation.regions]]: values, defaults, and every
+// problem reported with its line and key.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "piket/common/config.hpp"
+
+namespace piket::common {
+namespace {
+
+const std::string kFile = "deploy/test.toml";
+
+std::string base(const std::string& extra) {
+  return "[kannel]\nusername = \"u\"\npassword = \"p\"\n\n[[regions]]\nid = \"groningen\"\n\n"
+         "[[regions]]\nid = \"drenthe\"\n\n" +
+         extra;
+}
+
+// The ConfigError lines of `text` (empty when it loads).
+std::vector<std::string> errors_of(const std::string& text) {
+  try {
+    parse_config(text, kFile);
+  } catch (const ConfigError& e) {
+    std::vector<std::string> out;
+    std::string s = e.what();
+    std::size_t start = 0;
+    for (auto nl = s.find('\n'); nl != std::string::npos; nl = s.find('\n', start)) {
+      out.push_back(s.substr(start, nl - start));
+      start = nl + 1;
+    }
+    out.push_back(s.substr(start));
+    return out;
+  }
+  return {};
+}
+
+int line_of(const std::string& text, const std::string& needle) {
+  const auto pos = text.find(needle);
+  EXPECT_NE(pos, std::string::npos) << needle;
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+}
+
+void expect_single_error(const std::string& text, const std::string& needle, const std::string& key,
+                         const std::string& what) {
+  const auto errors = errors_of(text);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  const std::string prefix =
+      kFile + ":" + std::to_string(line_of(text, needle)) + ": " + key + ": ";
+  EXPECT_EQ(errors[0].substr(0, prefix.size()), prefix) << errors[0];
+  EXPECT_NE(errors[0].find(what), std::string::npos) << errors[0];
+}
+
+const std::string kPolicy = R"(
+[escalation]
+steps = [
+  {target = "primary", wait_minutes = 3},
+  {target = "backup", wait_minutes = 4},
+  {target = "team_lead", wait_minutes = 7},
+]
+repeat = 2
+forgotten_minutes = 45
+forgotten_repages = 1
+poll_ms = 20
+
+[[escalation.regions]]
+region = "drenthe"
+steps = [{target = "team_lead", wait_minutes = 1}]
+repeat = 0
+)";
+
+TEST(EscalationConfigTest, AbsentMeansNoEscalationAndTheAckClockStays) {
+  const Config c = parse_config(base(""), kFile);
+  EXPECT_FALSE(c.escalation.has_value());
+  EXPECT_EQ(c.deadlines.ack_timeout, std::chrono::minutes{15});
+}
+
+TEST(EscalationConfigTest, PolicyAndRegionOverrideAreRead) {
+  const Config c = parse_config(base(kPolicy), kFile);
+  ASSERT_TRUE(c.escalation.has_value());
+  const auto& d = c.escalation->defaults;
+  ASSERT_EQ(d.steps.size(), 3u);
+  EXPECT_EQ(d.steps[0].target, EscalationTarget::primary);
+  EXPECT_EQ(d.steps[1].target, EscalationTarget::backup);
+  EXPECT_EQ(d.steps[2].target, EscalationTarget::team_lead);
+  EXPECT_EQ(d.steps[0].wait, std::chrono::minutes{3});
+  EXPECT_EQ(d.steps[1].wait, std::chrono::minutes{4});
+  EXPECT_EQ(d.steps[2].wait, std::chrono::minutes{7});
+  EXPECT_EQ(d.repeat, 2);
+  EXPECT_EQ(d.forgotten, std::chrono::minutes{45});
+  EXPECT_EQ(d.forgotten_repages, 1);
+  EXPECT_EQ(c.escalation->poll, Millis{20});
+  // Groningen has no policy of its own: the defaults.
+  EXPECT_EQ(&c.escalation->policy("groningen"), &c.escalation->defaults);
+  const auto& dr = c.escalation->policy("drenthe");
+  ASSERT_EQ(dr.steps.size(), 1u);
+  EXPECT_EQ(dr.steps[0].target, EscalationTarget::team_lead);
+  EXPECT_EQ(dr.repeat, 0);
+  EXPECT_EQ(dr.forgotten, std::chrono::minutes{45});  // inherited
+}
+
+TEST(EscalationConfigTest, EmptyTableGetsTheDefaultSteps) {
+  const Config c = parse_config(base("[escalation]\n"), kFile);
+  ASSERT_TRUE(c.escalation.has_value());
+  const EscalationPolicy d;
+  ASSERT_EQ(c.escalation->defaults.steps.size(), d.steps.size());
+  EXPECT_EQ(c.escalation->defaults.steps.back().target, EscalationTarget::team_lead);
+}
+
+TEST(EscalationConfigTest, EscalationTurnsTheDeadlineAckClockOff) {
+  const Config c =
+      parse_config(base(kPolicy + "\n[deadlines]\nplan_hours = 12\n[[deadlines.rules]]\n"
+                                  "region = \"drenthe\"\nplan_hours = 14\n"),
+                   kFile);
+  EXPECT_EQ(c.deadlines.ack_timeout, Millis{0});
+  ASSERT_EQ(c.deadline_rules.size(), 1u);
+  EXPECT_EQ(c.deadline_rules[0].policy.ack_timeout, Millis{0});
+}
+
+TEST(EscalationConfigTest, AnExplicitAckClockWithEscalationIsRefused) {
+  const auto text = base(kPolicy + "\n[deadlines]\nack_timeout_minutes = 15\n");
+  expect_single_error(text, "ack_timeout_minutes", "deadlines.ack_timeout_minutes", "[escalation]");
+  EXPECT_TRUE(errors_of(base(kPolicy + "\n[deadlines]\nack_timeout_minutes = 0\n")).empty());
+}
+
+TEST(EscalationConfigTest, BadStepsAreNamed) {
+  expect_single_error(base("[escalation]\nsteps = [{target = \"boss\", wait_minutes = 5}]\n"),
+                      "steps", "escalation.steps[0].target", "\"team_lead\"");
+  expect_single_error(base("[escalation]\nsteps = [{target = \"primary\", wait_minutes = 0}]\n"),
+                      "steps", "escalation.steps[0].wait_minutes", "1");
+  expect_single_error(base("[escalation]\nsteps = [{target = \"primary\"}]\n"), "steps",
+                      "escalation.steps[0].wait_minutes", "missing");
+  expect_single_error(
+      base("[escalation]\nsteps = [{target = \"primary\", wait_minutes = 5, sms = 1}]\n"), "steps",
+      "escalation.steps[0].sms", "unknown key");
+  expect_single_error(base("[escalation]\nsteps = []\n"), "steps", "escalation.steps", "1-6");
+  expect_single_error(base("[escalation]\nsteps = \"primary\"\n"), "steps", "escalation.steps",
+                      "1-6");
+}
+
+TEST(EscalationConfigTest, BoundsAndUnknownKeys) {
+  expect_single_error(base("[escalation]\nrepeat = 6\n"), "repeat", "escalation.repeat", "0");
+  expect_single_error(base("[escalation]\nforgotten_minutes = -1\n"), "forgotten",
+                      "escalation.forgotten_minutes", "0");
+  expect_single_error(base("[escalation]\npoll_ms = 0\n"), "poll_ms", "escalation.poll_ms", "5");
+  expect_single_error(base("[escalation]\nrepeats = 1\n"), "repeats", "escalation.repeats",
+                      "unknown key");
+}
+
+TEST(EscalationConfigTest, RegionPoliciesAreChecked) {
+  expect_single_error(base("[escalation]\n[[escalation.regions]]\nregion = \"utrecht\"\n"),
+                      "utrecht", "escalation.regions.region", "unknown region utrecht");
+  expect_single_error(base("[escalation]\n[[escalation.regions]]\nregion = \"drenthe\"\n"
+                           "[[escalation.regions]]\nregion = 'drenthe'\nrepeat = 1\n"),
+                      "'drenthe'", "escalation.regions.region", "already given");
+  const auto missing = base("[escalation]\n[[escalation.regions]]\nrepeat = 1\n");
+  expect_single_error(missing, "[[escalation.regions]]", "escalation.regions.region", "missing");
+}
+
+}  // namespace
+}  // namespace piket::common

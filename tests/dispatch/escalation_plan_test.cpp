@@ -1,0 +1,130 @@
+// decide(), next_position() and friends: the escalation policy as a pure
+// function of the state and what happened.
+#include "piket/dispatch/escalation_plan.hpp"
+
+#include <gtest/gtest.h>
+
+namespace piket::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+using common::EscalationTarget;
+using K = EscalationDecision::Kind;
+
+const common::Instant kT0 = common::from_epoch_ms(1795420800000);
+
+common::EscalationPolicy three_steps(int repeat = 1) {
+  common::EscalationPolicy p;
+  p.steps = {{EscalationTarget::primary, 5min},
+             {EscalationTarget::backup, 6min},
+             {EscalationTarget::team_lead, 10min}};
+  p.repeat = repeat;
+  p.forgotten = 60min;
+  p.forgotten_repages = 2;
+  return p;
+}
+
+EscalationState paging(EscalationPosition at, common::Instant due) {
+  EscalationState s;
+  s.active = true;
+  s.at = at;
+  s.due = due;
+  return s;
+}
+
+TEST(EscalationPlanTest, PositionsRoundTripAndRejectGarbage) {
+  EXPECT_EQ(to_string(EscalationPosition{1, 2}), "1.2");
+  EXPECT_EQ(parse_position("1.2"), (EscalationPosition{1, 2}));
+  EXPECT_EQ(parse_position("0.0"), (EscalationPosition{0, 0}));
+  for (const char* bad : {"", ".", "1.", ".2", "1-2", "a.b", "1.2.3", "-1.0", "1.2x", "123456.1"})
+    EXPECT_FALSE(parse_position(bad).has_value()) << bad;
+}
+
+TEST(EscalationPlanTest, StepsRunInOrderThenRepeatThenEnd) {
+  const auto p = three_steps(1);
+  std::vector<std::string> seen;
+  std::optional<EscalationPosition> at = EscalationPosition{0, 0};
+  while (at) {
+    seen.push_back(to_string(*at));
+    at = next_position(p, *at);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"0.0", "0.1", "0.2", "1.0", "1.1", "1.2"}));
+  EXPECT_FALSE(next_position(three_steps(0), {0, 2}).has_value());
+}
+
+TEST(EscalationPlanTest, TheFirstPageStartsAtTheStepOfItsRule) {
+  const auto p = three_steps();
+  EXPECT_EQ(initial_position(p, rota::SelectionRule::on_call), (EscalationPosition{0, 0}));
+  EXPECT_EQ(initial_position(p, rota::SelectionRule::own_casemanager), (EscalationPosition{0, 0}));
+  EXPECT_EQ(initial_position(p, rota::SelectionRule::backup), (EscalationPosition{0, 1}));
+  EXPECT_EQ(initial_position(p, rota::SelectionRule::team_lead), (EscalationPosition{0, 2}));
+  common::EscalationPolicy lead_only;
+  lead_only.steps = {{EscalationTarget::team_lead, 3min}};
+  EXPECT_EQ(initial_position(lead_only, rota::SelectionRule::on_call), (EscalationPosition{0, 0}));
+  EXPECT_EQ(wait_at(p, {1, 1}), 6min);
+}
+
+TEST(EscalationPlanTest, UnansweredPageWaitsForItsDeadlineThenMovesOn) {
+  const auto p = three_steps();
+  const auto s = paging({0, 0}, kT0 + 5min);
+  const auto early = decide(p, s, EscalationTrigger::timer, kT0 + 5min - 1ms);
+  EXPECT_EQ(early.kind, K::wait);
+  EXPECT_EQ(early.until, kT0 + 5min);
+  const auto due = decide(p, s, EscalationTrigger::timer, kT0 + 5min);
+  EXPECT_EQ(due.kind, K::page_next);
+  EXPECT_EQ(due.next, (EscalationPosition{0, 1}));
+}
+
+TEST(EscalationPlanTest, DeclineAndUndeliverableMoveOnAtOnce) {
+  const auto p = three_steps();
+  const auto s = paging({0, 1}, kT0 + 5min);
+  for (auto t : {EscalationTrigger::declined, EscalationTrigger::undeliverable}) {
+    const auto d = decide(p, s, t, kT0);
+    EXPECT_EQ(d.kind, K::page_next);
+    EXPECT_EQ(d.next, (EscalationPosition{0, 2}));
+  }
+}
+
+TEST(EscalationPlanTest, LastStepOfLastRoundIsExhausted) {
+  const auto d = decide(three_steps(0), paging({0, 2}, kT0), EscalationTrigger::timer, kT0);
+  EXPECT_EQ(d.kind, K::exhausted);
+  EXPECT_EQ(decide(three_steps(1), paging({0, 2}, kT0), EscalationTrigger::timer, kT0).kind,
+            K::page_next);
+}
+
+TEST(EscalationPlanTest, InactiveDoesNothing) {
+  EscalationState s = paging({0, 0}, kT0);
+  s.active = false;
+  EXPECT_EQ(decide(three_steps(), s, EscalationTrigger::timer, kT0 + 1h).kind, K::stop);
+}
+
+TEST(EscalationPlanTest, AcknowledgedWaitsForFirstContactThenRepagesTheAcknowledger) {
+  const auto p = three_steps();
+  EscalationState s = paging({0, 1}, kT0 + 5min);
+  s.acknowledged = true;
+  s.acknowledged_at = kT0 + 2min;
+  const auto wait = decide(p, s, EscalationTrigger::timer, kT0 + 5min);
+  EXPECT_EQ(wait.kind, K::wait);
+  EXPECT_EQ(wait.until, kT0 + 62min);
+  // A decline of another page after the acknowledgement does not page anyone.
+  EXPECT_EQ(decide(p, s, EscalationTrigger::declined, kT0 + 70min).kind, K::wait);
+  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 62min).kind, K::repage);
+  s.first_contact_at = kT0 + 30min;
+  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 62min).kind, K::stop);
+}
+
+TEST(EscalationPlanTest, RepagesAreBoundedAndCanBeOff) {
+  auto p = three_steps();
+  EscalationState s = paging({0, 0}, kT0);
+  s.acknowledged = true;
+  s.acknowledged_at = kT0;
+  s.forgotten_repages = 2;
+  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 2h).kind, K::stop);
+  s.forgotten_repages = 1;
+  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 2h).kind, K::repage);
+  p.forgotten = 0min;
+  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 2h).kind, K::stop);
+}
+
+}  // namespace
+}  // namespace piket::dispatch

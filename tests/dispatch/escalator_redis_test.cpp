@@ -1,0 +1,372 @@
+// Escalator against a real, private redis-server (label `redis`): dispatch
+// pages the primary, and in simulated time an unanswered page moves to the
+// backup and the team lead, repeats, and ends; an acknowledgement stops it, a
+// decline moves on at once, an acknowledgement without first contact is paged
+// again. Answers go through the inbound service's own script. The selector is
+// a fixed table (the rota's select_step has its own unit tests).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "piket/common/messaging.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/dispatch/dispatcher.hpp"
+#include "piket/dispatch/escalator.hpp"
+#include "piket/inbound/page_answer.hpp"
+#include "private_redis.hpp"
+
+namespace piket::dispatch {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using common::EscalationTarget;
+
+const common::Instant kStart = common::from_epoch_ms(1795420800000);  // 2026-11-23T08:00Z
+const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);
+const std::string kCase = "C12345678";
+
+// primary: anna, then bert; backup: carl; team lead: tina.
+class TableSelector final : public rota::CasemanagerSelector {
+ public:
+  std::map<EscalationTarget, std::vector<std::string>> people{
+      {EscalationTarget::primary, {"anna", "bert"}},
+      {EscalationTarget::backup, {"carl"}},
+      {EscalationTarget::team_lead, {"tina"}}};
+
+  std::vector<std::string> candidates(const rota::SelectionRequest&) const override { return {}; }
+  std::optional<rota::Selection> select(const rota::SelectionRequest& r,
+                                        const rota::CaseloadView& c) const override {
+    return select_step(EscalationTarget::primary, r, {}, c);
+  }
+  std::optional<rota::Selection> select_step(EscalationTarget target, const rota::SelectionRequest&,
+                                             const std::vector<std::string>& exclude,
+                                             const rota::CaseloadView&) const override {
+    for (const auto& p : people.at(target))
+      if (std::find(exclude.begin(), exclude.end(), p) == exclude.end()) {
+        const auto rule = target == EscalationTarget::primary  ? rota::SelectionRule::on_call
+                          : target == EscalationTarget::backup ? rota::SelectionRule::backup
+                                                               : rota::SelectionRule::team_lead;
+        return rota::Selection{p, rule, std::nullopt};
+      }
+    return std::nullopt;
+  }
+};
+
+common::PersonConfig person(std::string id, std::string phone, common::StaffRole role) {
+  common::PersonConfig p;
+  p.id = std::move(id);
+  p.display_name = "Display " + p.id;
+  p.role = role;
+  p.phone = std::move(phone);
+  p.regions = {"groningen"};
+  return p;
+}
+
+common::Config make_config(const common::RedisConfig& redis) {
+  common::Config c;
+  c.redis = redis;
+  c.regions = {{"groningen", "Groningen"}};
+  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager),
+              person("bert", "+31600000002", common::StaffRole::casemanager),
+              person("carl", "+31600000003", common::StaffRole::casemanager),
+              person("tina", "+31600000009", common::StaffRole::team_lead)};
+  common::EscalationConfig esc;
+  esc.defaults.steps = {{EscalationTarget::primary, 5min},
+                        {EscalationTarget::backup, 5min},
+                        {EscalationTarget::team_lead, 10min}};
+  esc.defaults.repeat = 1;
+  esc.defaults.forgotten = 60min;
+  esc.defaults.forgotten_repages = 1;
+  c.escalation = esc;
+  return c;
+}
+
+class EscalatorRedisTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new piket::test::PrivateRedis("piket-escalator-redis"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+
+  EscalatorRedisTest()
+      : conn_(redis_->config()),
+        config_(make_config(redis_->config())),
+        pool_(config_.redis),
+        dispatcher_(config_, domain_, transport_, selector_, metrics_, record()),
+        escalator_(config_, domain_, transport_, selector_, pool_, metrics_, record()) {
+    conn_.command({"FLUSHALL"});
+  }
+
+  Escalator::OnPage record() {
+    return [this](const std::string& id, const std::string&) {
+      std::lock_guard lock(mutex_);
+      woken_.push_back(id);
+    };
+  }
+
+  // An accepted incident of a new case, as ingest leaves it.
+  std::string incident(int n) {
+    const std::string id =
+        "I" + std::string(15 - std::to_string(n).size(), '0') + std::to_string(n) + "A";
+    const std::string case_id =
+        "C" + std::string(7 - std::to_string(n).size(), '0') + std::to_string(n) + "Z";
+    const auto at = std::to_string(common::to_epoch_ms(domain_.now()));
+    conn_.command({"HSET", "case:" + case_id, "region", "groningen", "opened_at", at, "phase",
+                   "registered", "state", "open"});
+    conn_.command({"HSET", "incident:" + id, "kind", "home_ban", "region", "groningen",
+                   "reported_at", at, "accepted_at", at, "case_id", case_id, "status", "accepted"});
+    return id;
+  }
+  std::string case_of(const std::string& incident) {
+    return hget("incident:" + incident, "case_id");
+  }
+
+  std::string hget(const std::string& key, const std::string& field) {
+    return conn_.command({"HGET", key, field}).str;
+  }
+  // Pages of an incident, oldest first: (person, step, rule).
+  struct PageRow {
+    std::string id, person, esc_at, rule, text;
+    long long created_at = 0;
+  };
+  std::vector<PageRow> pages(const std::string& incident) {
+    std::vector<PageRow> out;
+    for (const auto& k : conn_.command({"KEYS", "page:*"}).elements) {
+      if (k.str.size() != 22) continue;  // page:{id} only
+      const auto f = conn_.command(
+          {"HMGET", k.str, "incident", "person", "esc_at", "rule", "text", "created_at"});
+      if (f.elements[0].str != incident) continue;
+      out.push_back({k.str.substr(5), f.elements[1].str, f.elements[2].str, f.elements[3].str,
+                     f.elements[4].str, std::stoll(f.elements[5].str)});
+    }
+    std::sort(out.begin(), out.end(), [](const PageRow& a, const PageRow& b) {
+      return a.created_at != b.created_at ? a.created_at < b.created_at : a.esc_at < b.esc_at;
+    });
+    return out;
+  }
+  std::vector<std::string> people_paged(const std::string& incident) {
+    std::vector<std::string> out;
+    for (const auto& p : pages(incident)) out.push_back(p.person + "@" + p.esc_at);
+    return out;
+  }
+  std::vector<json::object> timeline(const std::string& case_id, const std::string& type) {
+    std::vector<json::object> out;
+    for (const auto& e :
+         conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements) {
+      auto o = json::parse(e.str).as_object();
+      if (o["type"].as_string() == type) out.push_back(o);
+    }
+    return out;
+  }
+  void advance(common::Millis by) {
+    domain_.advance(by);
+    escalator_.run_due();
+  }
+  inbound::PageAnswerOutcome answer(const std::string& person, const std::string& page,
+                                    inbound::Answer a) {
+    return inbound::answer_page(conn_, {person, page, "", a, inbound::AnswerVia::api},
+                                domain_.now(), transport_.now(), 100);
+  }
+  // The escalation message inbound queued for a decline, handled as dispatch would.
+  void deliver_escalation_messages() {
+    const auto keys = common::outbox_keys("escalation");
+    const auto ids = conn_.command({"ZRANGE", keys.due, "0", "-1"});
+    for (const auto& id : ids.elements) {
+      const auto payload = conn_.command({"HGET", keys.data, id.str}).str;
+      EXPECT_TRUE(escalator_.handle_message("escalation", id.str, payload));
+      conn_.command({"ZREM", keys.due, id.str});
+      conn_.command({"HDEL", keys.data, id.str});
+    }
+  }
+
+  static piket::test::PrivateRedis* redis_;
+  common::RedisConnection conn_;
+  common::Config config_;
+  common::RedisPool pool_;
+  TableSelector selector_;
+  common::SimulatedClock domain_{kStart};
+  common::SimulatedClock transport_{kTransportStart};
+  common::Metrics metrics_{"dispatch"};
+  std::mutex mutex_;
+  std::vector<std::string> woken_;
+  Dispatcher dispatcher_;
+  Escalator escalator_;
+};
+
+piket::test::PrivateRedis* EscalatorRedisTest::redis_ = nullptr;
+
+TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnds) {
+  const auto inc = incident(1);
+  ASSERT_EQ(dispatcher_.dispatch(inc).kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
+  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "active");
+
+  advance(5min - 1ms);  // not yet
+  EXPECT_EQ(pages(inc).size(), 1u);
+  advance(1ms);
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+  EXPECT_EQ(hget("incident:" + inc, "status"), "escalated");
+  escalator_.run_due();  // the same instant again: nothing twice
+  EXPECT_EQ(pages(inc).size(), 2u);
+
+  advance(5min);
+  advance(10min);
+  // Round 2 starts with the primary again, and anna is paged again.
+  advance(5min);
+  advance(5min);
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1", "tina@0.2",
+                                                         "anna@1.0", "carl@1.1", "tina@1.2"}));
+  advance(10min);
+  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "exhausted");
+  EXPECT_EQ(conn_.command({"ZSCORE", "escalations:due", inc}).type, common::RedisReply::Type::nil);
+  advance(1h);
+  EXPECT_EQ(pages(inc).size(), 6u);
+
+  const auto escalated = timeline(case_of(inc), "escalated");
+  ASSERT_EQ(escalated.size(), 5u);
+  EXPECT_EQ(escalated[0].at("from").as_string(), "0.0");
+  EXPECT_EQ(escalated[0].at("to").as_string(), "0.1");
+  EXPECT_EQ(escalated[0].at("target").as_string(), "backup");
+  EXPECT_EQ(escalated[0].at("reason").as_string(), "timeout");
+  EXPECT_EQ(escalated[0].at("person").as_string(), "carl");
+  EXPECT_EQ(escalated[0].at("at").as_int64(), common::to_epoch_ms(kStart + 5min));
+  EXPECT_EQ(timeline(case_of(inc), "escalation_exhausted").size(), 1u);
+  for (const auto& p : pages(inc)) {
+    if (p.esc_at == "0.0") continue;
+    EXPECT_EQ(p.text.rfind("piket ESCALATED ", 0), 0u) << p.text;
+  }
+  // Each page went to notify once.
+  std::set<std::string> unique(woken_.begin(), woken_.end());
+  EXPECT_EQ(unique.size(), woken_.size());
+  EXPECT_EQ(woken_.size(), 6u);
+}
+
+TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
+  const auto inc = incident(2);
+  const auto first = dispatcher_.dispatch(inc);
+  advance(5min);
+  const auto backup_page = pages(inc).back();
+  ASSERT_EQ(backup_page.person, "carl");
+  ASSERT_EQ(answer("carl", backup_page.id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::acknowledged);
+  EXPECT_EQ(hget("incident:" + inc, "acknowledged_by"), "carl");
+  advance(5min);
+  advance(10min);
+  EXPECT_EQ(pages(inc).size(), 2u);  // no team lead
+  // Record the first contact: at the forgotten check the escalation ends.
+  conn_.command({"HSET", "case:" + case_of(inc), "first_contact_at",
+                 std::to_string(common::to_epoch_ms(domain_.now()))});
+  advance(2h);
+  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "stopped");
+  EXPECT_EQ(pages(inc).size(), 2u);
+  EXPECT_EQ(first.person_id, "anna");
+}
+
+TEST_F(EscalatorRedisTest, DeclineMovesToTheNextStepAtOnceAndIsNotAskedAgain) {
+  const auto inc = incident(3);
+  const auto first = dispatcher_.dispatch(inc);
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
+            inbound::PageAnswerOutcome::Kind::declined);
+  deliver_escalation_messages();  // no clock movement at all
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+  const auto escalated = timeline(case_of(inc), "escalated");
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].at("reason").as_string(), "declined");
+  EXPECT_EQ(escalated[0].at("at").as_int64(), common::to_epoch_ms(kStart));
+
+  // Round 2: anna declined, so bert is the primary now.
+  advance(5min);
+  advance(10min);
+  EXPECT_EQ(people_paged(inc),
+            (std::vector<std::string>{"anna@0.0", "carl@0.1", "tina@0.2", "bert@1.0"}));
+}
+
+TEST_F(EscalatorRedisTest, ADeclineOfAnOlderStepChangesNothing) {
+  const auto inc = incident(4);
+  const auto first = dispatcher_.dispatch(inc);
+  advance(5min);  // carl paged at 0.1
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
+            inbound::PageAnswerOutcome::Kind::declined);
+  deliver_escalation_messages();
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+  // A second delivery of the same message is harmless too.
+  const auto payload =
+      json::serialize(json::object{{"page_id", first.page_id}, {"reason", "declined"}});
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":declined", payload));
+  EXPECT_EQ(pages(inc).size(), 2u);
+}
+
+TEST_F(EscalatorRedisTest, UndeliverablePageMovesOn) {
+  const auto inc = incident(5);
+  const auto first = dispatcher_.dispatch(inc);
+  const auto payload =
+      json::serialize(json::object{{"page_id", first.page_id}, {"reason", "undeliverable"}});
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", payload));
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+  EXPECT_EQ(timeline(case_of(inc), "escalated").at(0).at("reason").as_string(), "undeliverable");
+}
+
+TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesOn) {
+  const auto inc = incident(6);
+  const auto first = dispatcher_.dispatch(inc);
+  advance(1min);
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::acknowledged);
+  advance(59min);
+  EXPECT_EQ(pages(inc).size(), 1u);
+  advance(1min);  // 60 minutes after the acknowledgement
+  const auto all = pages(inc);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].person, "anna");
+  EXPECT_EQ(all[1].rule, "forgotten");
+  EXPECT_EQ(all[1].text.rfind("piket NO CONTACT YET ", 0), 0u) << all[1].text;
+  EXPECT_EQ(timeline(case_of(inc), "repaged").size(), 1u);
+  EXPECT_EQ(hget("incident:" + inc, "status"), "dispatched");
+  // Not acknowledged within the step's wait: the backup.
+  advance(5min);
+  EXPECT_EQ(pages(inc).back().person, "carl");
+  EXPECT_EQ(pages(inc).size(), 3u);
+}
+
+TEST_F(EscalatorRedisTest, MalformedMessagesAreDroppedAndChangeNothing) {
+  const auto inc = incident(7);
+  dispatcher_.dispatch(inc);
+  for (const std::string bad : {"", "{", "[]", "{\"page_id\":1,\"reason\":\"declined\"}",
+                                "{\"page_id\":\"P123\",\"reason\":\"declined\"}",
+                                "{\"page_id\":\"PAAAAAAAAAAAAAAAA\",\"reason\":\"bored\"}"})
+    EXPECT_TRUE(escalator_.handle_message("escalation", "m1", bad)) << bad;
+  EXPECT_TRUE(escalator_.handle_message("dispatch", "m1", "{}"));
+  // A page that is not part of any escalation (unknown id) is ignored.
+  EXPECT_TRUE(escalator_.handle_message(
+      "escalation", "m2", "{\"page_id\":\"PAAAAAAAAAAAAAAAA\",\"reason\":\"declined\"}"));
+  EXPECT_EQ(pages(inc).size(), 1u);
+}
+
+TEST_F(EscalatorRedisTest, ConcurrentEscalatorsPageEachStepOnce) {
+  std::vector<std::string> incidents;
+  for (int n = 10; n < 40; ++n) {
+    incidents.push_back(incident(n));
+    ASSERT_EQ(dispatcher_.dispatch(incidents.back()).kind, DispatchResult::Kind::dispatched);
+  }
+  Escalator second(config_, domain_, transport_, selector_, pool_, metrics_, record());
+  domain_.advance(5min);
+  std::thread a([&] { escalator_.run_due(); });
+  std::thread b([&] { second.run_due(); });
+  a.join();
+  b.join();
+  for (const auto& inc : incidents)
+    EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"})) << inc;
+}
+
+}  // namespace
+}  // namespace piket::dispatch

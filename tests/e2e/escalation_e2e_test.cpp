@@ -1,0 +1,220 @@
+// Escalation in the running system, in simulated time, with real Redis,
+// ZeroMQ, Kannel and fakesmsc and the rota file: nobody acknowledges → the
+// backup after the primary's wait → the team lead; an SMS acknowledgement
+// stops it; an SMS decline moves on at once; kill -9 of every component in
+// the middle of it → it continues at the right step and no step is paged
+// twice.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "groningen_rota.hpp"
+#include "piket/common/crypto.hpp"
+#include "stack_fixture.hpp"
+
+namespace piket::e2e {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
+
+stack::StackSpec escalation_spec() {
+  const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "escalation-rota";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "rota.toml";
+  std::ofstream(file) << groningen_rota_file();
+  stack::StackSpec spec;
+  spec.simulated_clock = true;
+  spec.extra_toml = "[rota]\nfile = \"" + file.string() +
+                    "\"\ncoverage_days = 14\n\n"
+                    "[escalation]\n"
+                    "steps = [{target = \"primary\", wait_minutes = 5},\n"
+                    "         {target = \"backup\", wait_minutes = 5},\n"
+                    "         {target = \"team_lead\", wait_minutes = 10}]\n"
+                    "repeat = 0\nforgotten_minutes = 60\npoll_ms = 20\n";
+  spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
+  return spec;
+}
+
+std::string code_red(const std::string& ref) {
+  return R"({"reference":")" + ref +
+         R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T07:50:00+01:00","household":"hh-esc-)" +
+         ref +
+         R"(","persons":[{"role":"victim","name":"Wobbe Escalatie"}],"summary":"Melding Eelderweg"})";
+}
+
+class EscalationEndToEnd : public ::testing::Test {
+ protected:
+  EscalationEndToEnd() : s_(escalation_spec()) {
+    auto lead = std::make_unique<common::HttpClient>(
+        common::HostPort{"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
+    lead->set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
+    const auto r = lead->get("/v1/rota/oncall?region=groningen");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto layers = json::parse(r.body).at("layers").as_object();
+    primary_ = json::value_to<std::string>(layers.at("primary").as_array().at(0));
+    backup_ = json::value_to<std::string>(layers.at("backup").as_array().at(0));
+    EXPECT_NE(primary_, backup_);
+  }
+
+  std::string phone(const std::string& person) const { return s_.config().person(person)->phone; }
+
+  // Posts an incident; returns (incident id, case id).
+  std::pair<std::string, std::string> post(const std::string& ref) {
+    auto partner = s_.partner_client(s_.spec().police_token);
+    const auto r = partner->post("/v1/incidents", "application/json", code_red(ref));
+    EXPECT_EQ(r.status, 201) << r.body;
+    const auto o = json::parse(r.body).as_object();
+    return {std::string(o.at("incident_id").as_string()), std::string(o.at("case_id").as_string())};
+  }
+
+  void advance(std::chrono::seconds by) {
+    auto admin = s_.partner_client(s_.spec().admin_token);
+    const auto r = admin->post("/v1/admin/clock", "application/json",
+                               R"({"advance_seconds":)" + std::to_string(by.count()) + "}");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  std::vector<launch::DeliveredSms> to(const std::string& person) const {
+    std::vector<launch::DeliveredSms> out;
+    for (const auto& m : s_.delivered())
+      if (m.to == phone(person)) out.push_back(m);
+    return out;
+  }
+  // Waits until `person` has `n` SMS at fakesmsc.
+  bool wait_for(const std::string& person, std::size_t n, std::chrono::milliseconds t = 15s) {
+    const auto until = std::chrono::steady_clock::now() + t;
+    while (std::chrono::steady_clock::now() < until) {
+      if (to(person).size() >= n) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  std::string hget(const std::string& key, const std::string& field) {
+    auto redis = s_.redis();
+    const auto r = redis.command({"HGET", key, field});
+    return r.is_nil() ? "<nil>" : r.str;
+  }
+  // The ack code of the newest page of `incident` sent to `person`.
+  std::string ack_code(const std::string& incident, const std::string& person) {
+    auto redis = s_.redis();
+    std::string code;
+    long long newest = -1;
+    for (const auto& k : redis.command({"KEYS", "page:*"}).elements) {
+      if (k.str.size() != 22) continue;  // page:{id} only, not its sub-keys
+      const auto f =
+          redis.command({"HMGET", k.str, "incident", "person", "ack_code", "created_at"});
+      if (f.elements[0].str != incident || f.elements[1].str != person) continue;
+      const auto at = std::stoll(f.elements[3].str);
+      if (at > newest) {
+        newest = at;
+        code = f.elements[2].str;
+      }
+    }
+    return code;
+  }
+  std::vector<json::object> timeline(const std::string& case_id, const std::string& type) {
+    auto redis = s_.redis();
+    std::vector<json::object> out;
+    for (const auto& e :
+         redis.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements) {
+      auto o = json::parse(e.str).as_object();
+      if (o.at("type").as_string() == type) out.push_back(o);
+    }
+    return out;
+  }
+
+  Stack s_;
+  std::string primary_, backup_;
+};
+
+TEST_F(EscalationEndToEnd, NoAcknowledgementGoesToTheBackupThenTheTeamLead) {
+  const auto [incident, case_id] = post("ESC-1");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  advance(4min);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(to(backup_).empty()) << "the backup was paged before the primary's wait ended";
+  advance(1min);
+  ASSERT_TRUE(wait_for(backup_, 1));
+  EXPECT_EQ(to(backup_)[0].text.rfind("piket ESCALATED ", 0), 0u) << to(backup_)[0].text;
+  EXPECT_TRUE(to("tl-g").empty());
+  advance(5min);
+  ASSERT_TRUE(wait_for("tl-g", 1));
+  EXPECT_EQ(hget("incident:" + incident, "status"), "escalated");
+  // The last step's wait ends: the policy (repeat = 0) is exhausted, nobody more is paged.
+  advance(10min);
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (hget("incident:" + incident, "esc_state") != "exhausted" &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(hget("incident:" + incident, "esc_state"), "exhausted");
+  EXPECT_EQ(to(primary_).size(), 1u);
+  EXPECT_EQ(to(backup_).size(), 1u);
+  EXPECT_EQ(to("tl-g").size(), 1u);
+  const auto steps = timeline(case_id, "escalated");
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].at("target").as_string(), "backup");
+  EXPECT_EQ(steps[1].at("target").as_string(), "team_lead");
+  EXPECT_EQ(timeline(case_id, "escalation_exhausted").size(), 1u);
+}
+
+TEST_F(EscalationEndToEnd, AnSmsAcknowledgementStopsTheEscalation) {
+  const auto [incident, case_id] = post("ESC-2");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  s_.local().inject_sms(phone(primary_), "4411", ack_code(incident, primary_));
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (hget("incident:" + incident, "status") != "acknowledged" &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(hget("incident:" + incident, "status"), "acknowledged");
+  advance(30min);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(to(backup_).empty());
+  EXPECT_TRUE(to("tl-g").empty());
+  EXPECT_TRUE(timeline(case_id, "escalated").empty());
+  EXPECT_EQ(hget("incident:" + incident, "acknowledged_by"), primary_);
+}
+
+TEST_F(EscalationEndToEnd, AnSmsDeclineMovesToTheBackupAtOnce) {
+  const auto [incident, case_id] = post("ESC-3");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  s_.local().inject_sms(phone(primary_), "4411", "NO " + ack_code(incident, primary_));
+  // No clock movement: the decline alone pages the backup.
+  ASSERT_TRUE(wait_for(backup_, 1, 10s));
+  const auto steps = timeline(case_id, "escalated");
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].at("reason").as_string(), "declined");
+  EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.1");
+}
+
+TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRepeats) {
+  const auto [incident, case_id] = post("ESC-4");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  // dispatch dies; the primary's wait ends while it is down.
+  s_.local().kill9(stack::Component::dispatch);
+  advance(5min);
+  s_.local().start(stack::Component::dispatch);
+  ASSERT_TRUE(wait_for(backup_, 1));
+  // Redis, notify and inbound die and come back; then the backup's wait ends.
+  for (auto c : {stack::Component::redis, stack::Component::notify, stack::Component::inbound}) {
+    s_.local().kill9(c);
+    s_.local().start(c);
+  }
+  advance(5min);
+  ASSERT_TRUE(wait_for("tl-g", 1, 20s));
+  // dispatch dies again right after the team lead's page; nothing is re-sent on restart.
+  s_.local().kill9(stack::Component::dispatch);
+  s_.local().start(stack::Component::dispatch);
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(to(primary_).size(), 1u);
+  EXPECT_EQ(to(backup_).size(), 1u);
+  EXPECT_EQ(to("tl-g").size(), 1u);
+  EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.2");
+  EXPECT_EQ(timeline(case_id, "escalated").size(), 2u);
+}
+
+}  // namespace
+}  // namespace piket::e2e
