@@ -10,6 +10,9 @@
 //   piket-bench --rate 200 --duration 20
 //   piket-bench --find-max            (doubles the rate until something is lost
 //                                      or p99 end-to-end exceeds 1 s)
+//   piket-bench --escalation 500      (missed acknowledgement deadline → the next
+//                                      step's page at the gateway: 20 single
+//                                      incidents, then 500 falling due at once)
 //
 // The stopwatch here is std::chrono::steady_clock: this is a measuring
 // instrument outside the system under test, not domain logic.
@@ -89,7 +92,8 @@ class FakeGateway {
               const auto at = text.find("case C");
               if (at != std::string::npos) {
                 std::lock_guard lock(mutex_);
-                arrivals_.emplace(text.substr(at + 5, 9), now);
+                (text.rfind("piket ESCALATED ", 0) == 0 ? escalated_ : arrivals_)
+                    .emplace(text.substr(at + 5, 9), now);
                 ++requests_;
               }
             }
@@ -106,10 +110,15 @@ class FakeGateway {
     std::lock_guard lock(mutex_);
     return requests_;
   }
+  // Escalation pages ("piket ESCALATED …"), by case.
+  std::map<std::string, Steady::time_point> escalated() {
+    std::lock_guard lock(mutex_);
+    return escalated_;
+  }
 
  private:
   std::mutex mutex_;
-  std::map<std::string, Steady::time_point> arrivals_;
+  std::map<std::string, Steady::time_point> arrivals_, escalated_;
   std::size_t requests_ = 0;
   common::HttpServer server_;
 };
@@ -247,6 +256,59 @@ void print(const RunResult& r) {
             << "  p99 " << r.end_to_end.p99 << "  max " << r.end_to_end.max << "\n";
 }
 
+
+// Posts `n` incidents, waits for their first pages, then moves the simulated
+// clock past the primary's wait and measures, per incident, the time from
+// the clock move to its escalation page at the gateway.
+Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, int n,
+                           int run_id) {
+  common::HttpClient partner({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
+  partner.set_header("Authorization", "Bearer " + spec.police_token);
+  std::vector<std::string> cases;
+  for (int k = 0; k < n; ++k) {
+    const std::string ref = "ESC-" + std::to_string(run_id) + "-" + std::to_string(k);
+    const auto r = partner.post(
+        "/v1/incidents", "application/json",
+        R"({"reference":")" + ref +
+            R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T07:50:00+01:00","household":"hh-)" +
+            ref + R"("})");
+    const auto at = r.body.find("\"case_id\":\"");
+    if (r.status != 201 || at == std::string::npos)
+      throw std::runtime_error("incident not accepted: " + std::to_string(r.status));
+    cases.push_back(r.body.substr(at + 11, 9));
+  }
+  auto all_in = [&](const std::map<std::string, Steady::time_point>& m) {
+    return std::all_of(cases.begin(), cases.end(), [&](const auto& c) { return m.count(c) != 0; });
+  };
+  for (auto until = Steady::now() + std::chrono::seconds{30}; !all_in(gateway.arrivals());) {
+    if (Steady::now() > until) throw std::runtime_error("first pages did not arrive");
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  common::HttpClient admin({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
+  admin.set_header("Authorization", "Bearer " + spec.admin_token);
+  const auto moved = Steady::now();
+  const auto r = admin.post("/v1/admin/clock", "application/json", R"({"advance_seconds":300})");
+  if (r.status != 200) throw std::runtime_error("clock not moved: " + r.body);
+  std::map<std::string, Steady::time_point> escalated;
+  for (auto until = Steady::now() + std::chrono::seconds{30};; ) {
+    escalated = gateway.escalated();
+    if (all_in(escalated) || Steady::now() > until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  std::vector<double> lag;
+  for (const auto& c : cases)
+    if (auto it = escalated.find(c); it != escalated.end()) lag.push_back(ms_between(moved, it->second));
+  if (lag.size() != cases.size())
+    std::cout << "  " << cases.size() - lag.size() << " escalation pages missing after 30 s\n";
+  return percentiles(lag);
+}
+
+void print_escalation(const char* what, const Percentiles& p) {
+  std::cout << std::fixed << std::setprecision(2) << what << " (" << p.n
+            << " pages) ms  p50 " << p.p50 << "  p90 " << p.p90 << "  p99 " << p.p99
+            << "  max " << p.max << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -256,6 +318,7 @@ int main(int argc, char** argv) {
   int connections = 8;
   std::string gateway = "fake", bin_dir, work_dir = "/tmp/piket-bench";
   bool find_max = false;
+  int escalation = 0;
   desc.add_options()("help,h", "show this help")(
       "rate", po::value(&rate)->default_value(200), "incidents per second")(
       "duration", po::value(&seconds)->default_value(20), "seconds of load per run")(
@@ -263,6 +326,8 @@ int main(int argc, char** argv) {
       "gateway", po::value(&gateway)->default_value("fake"),
       "fake (in-process receiver answering like Kannel) or kannel (real Kannel + fakesmsc)")(
       "find-max", po::bool_switch(&find_max), "double the rate until something is lost or p99 > 1 s")(
+      "escalation", po::value(&escalation)->default_value(0),
+      "measure missed-acknowledgement → next step's page: 20 single incidents, then this many at once")(
       "bin-dir", po::value(&bin_dir), "directory with ingest/piket-ingest etc. (default: next to this program)")(
       "work-dir", po::value(&work_dir)->default_value(work_dir), "scratch directory");
   po::variables_map vm;
@@ -278,8 +343,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (rate <= 0 || rate > 100000 || seconds <= 0 || seconds > 3600 || connections < 1 ||
-      connections > 256 || (gateway != "fake" && gateway != "kannel")) {
-    std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-256, gateway fake|kannel\n";
+      connections > 256 || (gateway != "fake" && gateway != "kannel") || escalation < 0 ||
+      escalation > 400 || (escalation > 0 && gateway != "fake")) {
+    std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-256, gateway "
+                 "fake|kannel, escalation 0-400 (under the stack's caseload cap; with the fake gateway)\n";
     return 2;
   }
   if (bin_dir.empty())
@@ -292,6 +359,13 @@ int main(int argc, char** argv) {
     spec.log_dir = work_dir + "/logs";
     spec.partner_rate = 100000;
     spec.partner_burst = 100000;
+    if (escalation > 0) {
+      // Simulated time, and the simple rota's primary then its team lead.
+      spec.simulated_clock = true;
+      spec.extra_toml =
+          "[escalation]\nsteps = [{target = \"primary\", wait_minutes = 5}, "
+          "{target = \"team_lead\", wait_minutes = 10}]\nrepeat = 0\nforgotten_minutes = 0\n";
+    }
     const auto config_file = std::filesystem::path(work_dir) / "piket.toml";
     std::ofstream(config_file) << stack::render_stack_config(spec);
     std::unique_ptr<FakeGateway> fake;
@@ -305,6 +379,15 @@ int main(int argc, char** argv) {
     auto requests = [&] { return fake ? fake->requests() : watcher->requests(); };
     std::cout << "piket-bench: gateway " << (fake ? "in-process fake Kannel (202)" : "Kannel + fakesmsc")
               << ", " << connections << " keep-alive connections, " << seconds << " s per run\n";
+    if (escalation > 0) {
+      std::vector<double> singles;
+      for (int k = 0; k < 20; ++k) singles.push_back(run_escalation(spec, *fake, 1, k).max);
+      print_escalation("missed deadline -> next step at gateway, one at a time", percentiles(singles));
+      print_escalation("missed deadline -> next step at gateway, all due at once",
+                       run_escalation(spec, *fake, escalation, 100));
+      stack.stop();
+      return 0;
+    }
     int run_id = 0;
     double best = 0;
     for (double r = rate;; r *= 2) {
