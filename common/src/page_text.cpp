@@ -38,17 +38,30 @@ bool is_gsm7_basic(std::string_view text) {
   return true;
 }
 
+namespace {
+// The first words of a page: why it goes out.
+std::string reason_lead(PageReason r) {
+  switch (r) {
+    case PageReason::escalated:
+      return "piket ESCALATED ";
+    case PageReason::no_first_contact:
+      return "piket NO CONTACT YET ";
+    case PageReason::incident:
+      break;
+  }
+  return "piket ";
+}
+}  // namespace
+
 std::optional<std::string> render_page_sms(const PageContent& c) {
   if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
       !std::regex_match(c.ack_code, kAckCode))
     return std::nullopt;
   const std::string when = local_time_label(c.reported_at);
-  const char* lead = c.reason == PageReason::escalated          ? "piket ESCALATED "
-                     : c.reason == PageReason::no_first_contact ? "piket NO CONTACT YET "
-                                                                : "piket ";
+  const std::string lead = reason_lead(c.reason);
   std::string text = lead + std::string(message_label(c.kind)) + " case " + c.case_code +
-                     " region " + c.region + " reported " + when +
-                     ". Reply " + c.ack_code + " to acknowledge.";
+                     " region " + c.region + " reported " + when + ". Reply " + c.ack_code +
+                     " to acknowledge.";
   if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
   return text;
 }
@@ -58,17 +71,16 @@ std::optional<PageEmail> render_page_email(const PageContent& c, std::string_vie
   if (!sms || !std::regex_match(std::string(sms_number), kSmsNumber)) return std::nullopt;
   const std::string label(message_label(c.kind));
   PageEmail mail;
-  mail.subject = "piket " + label + " case " + c.case_code;
+  const std::string lead = reason_lead(c.reason);
+  mail.subject = lead + label + " case " + c.case_code;
   const std::string nl = "\r\n";
-  mail.body = "piket page" + nl + nl +
-              "Kind:     " + label + nl +
-              "Case:     " + c.case_code + nl +
-              "Region:   " + c.region + nl +
-              "Reported: " + local_time_label(c.reported_at) + " (Europe/Amsterdam)" + nl + nl +
-              "To acknowledge, reply " + c.ack_code + " by SMS to " + std::string(sms_number) +
+  mail.body = "piket page" + nl + nl + "Kind:     " + label + nl + "Case:     " + c.case_code + nl +
+              "Region:   " + c.region + nl + "Reported: " + local_time_label(c.reported_at) +
+              " (Europe/Amsterdam)" + nl + nl + "To acknowledge, reply " + c.ack_code +
+              " by SMS to " + std::string(sms_number) +
               ", or acknowledge the page in the piket web app." + nl +
-              "If you cannot take it, reply NO " + c.ack_code + " to pass it on at once." + nl + nl +
-              "Sent automatically; replies to this e-mail are not read." + nl;
+              "If you cannot take it, reply NO " + c.ack_code + " to pass it on at once." + nl +
+              nl + "Sent automatically; replies to this e-mail are not read." + nl;
   return mail;
 }
 
@@ -79,8 +91,8 @@ std::optional<std::string> render_inform_sms(const PageContent& c) {
   const auto local = to_amsterdam_local(c.reported_at);
   const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));
   std::string text = "piket FYI " + std::string(message_label(c.kind)) + " in your case " +
-                     c.case_code + " region " + c.region + " " + when +
-                     " went to on-call. Reply " + c.ack_code + " if seen.";
+                     c.case_code + " region " + c.region + " " + when + " went to on-call. Reply " +
+                     c.ack_code + " if seen.";
   if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
   return text;
 }

@@ -34,6 +34,23 @@ TEST(PageEmail, CarriesTheSmsContentInAFixedFrame) {
   EXPECT_NE(sms->find("22-11 14:03"), std::string::npos);
 }
 
+TEST(PageEmail, TheSubjectSaysWhenThePageIsAnEscalationOrARepage) {
+  auto c = content();
+  const auto plain = render_page_email(c, "4411");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->subject.rfind("piket ", 0), 0u);
+  EXPECT_EQ(plain->subject.find("ESCALATED"), std::string::npos);
+  c.reason = PageReason::escalated;
+  const auto esc = render_page_email(c, "4411");
+  ASSERT_TRUE(esc);
+  EXPECT_EQ(esc->subject.rfind("piket ESCALATED ", 0), 0u) << esc->subject;
+  c.reason = PageReason::no_first_contact;
+  const auto again = render_page_email(c, "4411");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->subject.rfind("piket NO CONTACT YET ", 0), 0u) << again->subject;
+  EXPECT_EQ(again->body, plain->body);  // the same fixed frame
+}
+
 TEST(PageEmail, MalformedInputsAreNotRendered) {
   auto c = content();
   c.case_code = "C1234";

@@ -1,7 +1,8 @@
 // Escalation in the running system, in simulated time, with real Redis,
 // ZeroMQ, Kannel and fakesmsc and the rota file: nobody acknowledges → the
 // backup after the primary's wait → the team lead; an SMS acknowledgement
-// stops it; an SMS decline moves on at once; kill -9 of every component in
+// stops it; an acknowledgement without first contact an hour later is paged
+// again; an SMS decline moves on at once; kill -9 of every component in
 // the middle of it → it continues at the right step and no step is paged
 // twice.
 
@@ -176,6 +177,25 @@ TEST_F(EscalationEndToEnd, AnSmsAcknowledgementStopsTheEscalation) {
   EXPECT_TRUE(to("tl-g").empty());
   EXPECT_TRUE(timeline(case_id, "escalated").empty());
   EXPECT_EQ(hget("incident:" + incident, "acknowledged_by"), primary_);
+}
+
+TEST_F(EscalationEndToEnd, AcknowledgedWithoutFirstContactIsPagedAgain) {
+  const auto [incident, case_id] = post("ESC-5");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  s_.local().inject_sms(phone(primary_), "4411", ack_code(incident, primary_));
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (hget("incident:" + incident, "status") != "acknowledged" &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(hget("incident:" + incident, "status"), "acknowledged");
+  advance(59min);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(to(primary_).size(), 1u);
+  advance(2min);  // an hour after the acknowledgement, no first contact on the case
+  ASSERT_TRUE(wait_for(primary_, 2));
+  EXPECT_EQ(to(primary_)[1].text.rfind("piket NO CONTACT YET ", 0), 0u) << to(primary_)[1].text;
+  EXPECT_EQ(timeline(case_id, "repaged").size(), 1u);
+  EXPECT_TRUE(to(backup_).empty());
 }
 
 TEST_F(EscalationEndToEnd, AnSmsDeclineMovesToTheBackupAtOnce) {

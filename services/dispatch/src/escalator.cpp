@@ -59,7 +59,9 @@ end
 local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
   to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
   now = ARGV[6], due = ARGV[14], step = step})
-redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7])
+local why = 'escalated'
+if action == 'repage' then why = 'no_first_contact' end
+redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
 redis.call('HSET', inc, 'esc_at', ARGV[7], 'esc_due', ARGV[8])
 redis.call('HSET', inc .. ':esc_paged', ARGV[9], ARGV[19])
 redis.call('ZADD', 'escalations:due', ARGV[8], id)

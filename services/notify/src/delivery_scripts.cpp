@@ -175,7 +175,7 @@ if not st or not page then
   return {'skip', did}
 end
 local p = 'page:' .. page
-local pf = redis.call('HMGET', p, 'state', 'case', 'incident', 'text', 'ack_code')
+local pf = redis.call('HMGET', p, 'state', 'case', 'incident', 'text', 'ack_code', 'reason')
 local now = tonumber(ARGV[3])
 -- A delivery report proves the gateway had the SMS: after a crash mid-send
 -- ('sending', lease expired) or an unanswered request ('retry' after a timeout).
@@ -210,7 +210,7 @@ if st == 'queued' or st == 'retry' or st == 'sending' then
   if pf[2] then household = redis.call('HGET', 'case:' .. pf[2], 'household') or '' end
   return {'send', did, ch, page, f[4] or '', pf[4] or '', pf[5] or '', pf[2] or '',
           tostring(n), doubt, inc[1] or '', inc[2] or '', inc[3] or '', inc[4] or '',
-          household, f[6] or ''}
+          household, f[6] or '', pf[6] or ''}
 end
 redis.call('ZREM', 'notify:queue', did)
 return {'skip', did}

@@ -44,6 +44,7 @@ struct Claimed {
   int attempt = 1;
   bool in_doubt = false;
   std::string kind, region, reported_at, body, household, person;
+  std::string reason;  // the page's: '' (first page), escalated, no_first_contact
 };
 
 Claimed claimed_from(const common::RedisReply& r) {
@@ -64,6 +65,7 @@ Claimed claimed_from(const common::RedisReply& r) {
   c.body = e.at(13).str;
   c.household = e.at(14).str;
   c.person = e.at(15).str;
+  if (e.size() > 16) c.reason = e.at(16).str;
   return c;
 }
 
@@ -307,7 +309,10 @@ struct Notifier::Impl {
       std::optional<common::PageEmail> mail;
       if (kind)
         mail = common::render_page_email(
-            {c.case_id, *kind, c.region, common::from_epoch_ms(to_ll(c.reported_at)), c.ack_code},
+            {c.case_id, *kind, c.region, common::from_epoch_ms(to_ll(c.reported_at)), c.ack_code,
+             c.reason == "escalated"          ? common::PageReason::escalated
+             : c.reason == "no_first_contact" ? common::PageReason::no_first_contact
+                                              : common::PageReason::incident},
             config.kannel.sender);
       if (!mail) return refused("no_template", "the e-mail could not be rendered");
       if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
