@@ -30,6 +30,8 @@
 #include <thread>
 
 #include "piket/common/config.hpp"
+#include "piket/common/crypto.hpp"
+#include "piket/common/redis.hpp"
 #include "piket/common/http_client.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
@@ -260,8 +262,10 @@ void print(const RunResult& r) {
 // Posts `n` incidents, waits for their first pages, then moves the simulated
 // clock past the primary's wait and measures, per incident, the time from
 // the clock move to its escalation page at the gateway.
+// With `decline`, a single incident's page is declined through the staff API
+// instead, and the time runs from the decline to the next step's page.
 Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, int n,
-                           int run_id) {
+                           int run_id, bool decline = false) {
   common::HttpClient partner({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
   partner.set_header("Authorization", "Bearer " + spec.police_token);
   std::vector<std::string> cases;
@@ -284,11 +288,25 @@ Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, i
     if (Steady::now() > until) throw std::runtime_error("first pages did not arrive");
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
   }
-  common::HttpClient admin({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
-  admin.set_header("Authorization", "Bearer " + spec.admin_token);
-  const auto moved = Steady::now();
-  const auto r = admin.post("/v1/admin/clock", "application/json", R"({"advance_seconds":300})");
-  if (r.status != 200) throw std::runtime_error("clock not moved: " + r.body);
+  Steady::time_point moved;
+  if (decline) {
+    // The page and who got it, from the record.
+    common::RedisConnection redis(common::RedisConfig{{"127.0.0.1", spec.ports.redis}, common::Millis{2000}});
+    const auto inc = redis.command({"LINDEX", "case:" + cases.front() + ":incidents", "0"}).str;
+    const auto page = redis.command({"HGET", "incident:" + inc, "page_id"}).str;
+    const auto person = redis.command({"HGET", "page:" + page, "person"}).str;
+    common::HttpClient staff({"127.0.0.1", spec.ports.inbound}, std::chrono::milliseconds{10000});
+    staff.set_header("Authorization", "Bearer bench-staff-token-" + person);
+    moved = Steady::now();
+    const auto r = staff.post("/v1/pages/" + page + "/decline", "application/json", "{}");
+    if (r.status != 200) throw std::runtime_error("decline refused: " + r.body);
+  } else {
+    common::HttpClient admin({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
+    admin.set_header("Authorization", "Bearer " + spec.admin_token);
+    moved = Steady::now();
+    const auto r = admin.post("/v1/admin/clock", "application/json", R"({"advance_seconds":300})");
+    if (r.status != 200) throw std::runtime_error("clock not moved: " + r.body);
+  }
   std::map<std::string, Steady::time_point> escalated;
   for (auto until = Steady::now() + std::chrono::seconds{30};; ) {
     escalated = gateway.escalated();
@@ -365,6 +383,9 @@ int main(int argc, char** argv) {
       spec.extra_toml =
           "[escalation]\nsteps = [{target = \"primary\", wait_minutes = 5}, "
           "{target = \"team_lead\", wait_minutes = 10}]\nrepeat = 0\nforgotten_minutes = 0\n";
+      for (const char* id : {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"})
+        spec.person_extra[id] = "token_sha256 = \"" +
+                                common::sha256_hex(std::string("bench-staff-token-") + id) + "\"";
     }
     const auto config_file = std::filesystem::path(work_dir) / "piket.toml";
     std::ofstream(config_file) << stack::render_stack_config(spec);
@@ -383,6 +404,9 @@ int main(int argc, char** argv) {
       std::vector<double> singles;
       for (int k = 0; k < 20; ++k) singles.push_back(run_escalation(spec, *fake, 1, k).max);
       print_escalation("missed deadline -> next step at gateway, one at a time", percentiles(singles));
+      std::vector<double> declines;
+      for (int k = 0; k < 20; ++k) declines.push_back(run_escalation(spec, *fake, 1, 50 + k, true).max);
+      print_escalation("decline (staff API) -> next step at gateway", percentiles(declines));
       print_escalation("missed deadline -> next step at gateway, all due at once",
                        run_escalation(spec, *fake, escalation, 100));
       stack.stop();

@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
           common::OutboxSenderOptions{"escalation", cfg.dispatch.zmq_bind, cfg.redis,
                                       cfg.outbox.resend_after},
           ctx.transport_clock, &ctx.metrics);
-    inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics, &ctx.transport_clock);
+    inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics, &ctx.transport_clock,
+                            [&](const std::string& id, const std::string& payload) {
+                              if (to_escalation) to_escalation->wake(id, payload);
+                            });
     common::HttpServer server({ctx.config.inbound.http, 1},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     if (to_escalation) to_escalation->start();

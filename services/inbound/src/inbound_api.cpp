@@ -114,6 +114,7 @@ struct InboundApi::Impl {
   prometheus::Counter& ack_refused;
   prometheus::Counter& declines;
   prometheus::Counter& api_unauthorized;
+  InboundApi::OnEscalation on_escalation;
 
   std::map<std::string, std::string> params(const common::HttpRequest& r) {
     std::map<std::string, std::string> out;
@@ -127,11 +128,18 @@ struct InboundApi::Impl {
   }
 
   PageAnswerOutcome answer(const PageAnswerRequest& req) {
-    std::lock_guard lock(mutex);
-    // The escalation message of a decline is due at once (the outbox sweeps
-    // every 200 ms), so the next step is paged without waiting for a resend.
-    return answer_page(redis, req, clock.now(), transport_clock.now(),
-                       config.notify.push_stream_maxlen);
+    PageAnswerOutcome o;
+    {
+      std::lock_guard lock(mutex);
+      // The escalation message of a decline is due at once: if the wake
+      // below is lost (a crash), the outbox sweep sends it within 200 ms.
+      o = answer_page(redis, req, clock.now(), transport_clock.now(),
+                      config.notify.push_stream_maxlen);
+    }
+    if (o.kind == PageAnswerOutcome::Kind::declined && on_escalation &&
+        !o.escalation_payload.empty())
+      on_escalation(o.page_id + ":declined", o.escalation_payload);
+    return o;
   }
 
   void count(const PageAnswerOutcome& o) {
@@ -270,7 +278,8 @@ struct InboundApi::Impl {
 };
 
 InboundApi::InboundApi(const common::Config& config, const common::Clock& domain_clock,
-                       common::Metrics& metrics, const common::Clock* transport_clock)
+                       common::Metrics& metrics, const common::Clock* transport_clock,
+                       OnEscalation on_escalation)
     : impl_(new Impl{
           config,
           domain_clock,
@@ -294,7 +303,8 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
           metrics.counter("piket_inbound_acks_total", "Acknowledgements", {{"outcome", "refused"}}),
           metrics.counter("piket_inbound_declines_total", "Pages declined"),
           metrics.counter("piket_inbound_api_unauthorized_total",
-                          "Staff API requests without a valid token")}) {
+                          "Staff API requests without a valid token"),
+          std::move(on_escalation)}) {
   for (const auto& p : config.people) {
     impl_->person_by_phone[p.phone] = p.id;
     if (!p.token_sha256.empty()) impl_->token_hashes.emplace_back(p.token_sha256, p.id);

@@ -39,6 +39,7 @@ end
 redis.call('ZREM', 'notify:timers', page)
 redis.call('HINCRBY', p, 'rev', 1)
 local state = 'acknowledged'
+local payload = ''
 if ARGV[4] == 'acknowledge' then
   redis.call('HSET', p, 'state', 'acknowledged', 'acknowledged_at', ARGV[6], 'acknowledged_via', ARGV[5])
   local inc = 'incident:' .. (f[3] or '')
@@ -53,8 +54,8 @@ else
   -- Escalation never pages this person for this incident again.
   if f[3] then redis.call('SADD', 'incident:' .. f[3] .. ':declined', ARGV[1]) end
   local mid = page .. ':declined'
-  local payload = cjson.encode({page_id = page, reason = 'declined', case_id = f[2],
-                                person = ARGV[1]})
+  payload = cjson.encode({page_id = page, reason = 'declined', case_id = f[2],
+                          person = ARGV[1]})
 )lua" + common::outbox_add_lua("escalation", "mid", "payload", "ARGV[7]") +
                                      R"lua(
 end
@@ -69,6 +70,9 @@ end
 if pushed then
   redis.call('XADD', 'push:' .. ARGV[1], 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
              'page_id', page, 'case_id', f[2] or '', 'state', state)
+end
+if state == 'declined' then
+  return {state, page, f[2] or '', tostring(cancelled), payload}
 end
 return {state, page, f[2] or '', tostring(cancelled)}
 )lua"};
@@ -119,6 +123,7 @@ PageAnswerOutcome answer_page(common::RedisConnection& redis, const PageAnswerRe
   if (e.size() > 1) out.page_id = e[1].str;
   if (e.size() > 2) out.case_id = e[2].str;
   if (e.size() > 3) out.cancelled = std::stoi(e[3].str);
+  if (e.size() > 4) out.escalation_payload = e[4].str;
   return out;
 }
 

@@ -94,8 +94,10 @@ struct ServiceBackend::Impl {
     req.answer = ack ? inbound::Answer::acknowledge : inbound::Answer::decline;
     req.via = inbound::AnswerVia::web;
     auto lease = redis.lease();
+    // A decline's escalation message is due at once: the outbox senders of
+    // inbound and notify sweep it to dispatch within 200 ms.
     const auto out =
-        inbound::answer_page(*lease, req, domain.now(), real.now() + config.outbox.resend_after,
+        inbound::answer_page(*lease, req, domain.now(), real.now(),
                              config.notify.push_stream_maxlen);
     using K = inbound::PageAnswerOutcome::Kind;
     switch (out.kind) {

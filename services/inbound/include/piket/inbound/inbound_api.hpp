@@ -17,6 +17,7 @@
 // The answer to /kannel/sms is plain text; Kannel may send it back as a reply.
 // Neither the text nor the sender's number is ever logged.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,8 +44,12 @@ class InboundApi {
  public:
   // `transport_clock` times outbox messages (the escalation channel); null:
   // the domain clock.
+  // `on_escalation(id, payload)`: a decline's escalation message, already in
+  // the outbox, to send now (OutboxSender::wake).
+  using OnEscalation = std::function<void(const std::string& id, const std::string& payload)>;
   InboundApi(const common::Config& config, const common::Clock& domain_clock,
-             common::Metrics& metrics, const common::Clock* transport_clock = nullptr);
+             common::Metrics& metrics, const common::Clock* transport_clock = nullptr,
+             OnEscalation on_escalation = {});
   ~InboundApi();
   common::HttpResponse handle(const common::HttpRequest& request);
 

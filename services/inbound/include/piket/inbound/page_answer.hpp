@@ -50,6 +50,9 @@ struct PageAnswerOutcome {
   std::string page_id;
   std::string case_id;  // set when the page was the person's own
   int cancelled = 0;    // deliveries that had not gone out
+  // declined: the message queued on the "escalation" outbox (id
+  // "{page_id}:declined"), for the sender to send at once.
+  std::string escalation_payload;
 };
 
 // `domain_now`: the answer's time; `outbox_due`: when the escalation outbox
