@@ -100,7 +100,7 @@ struct Expected {
 
 class YearReplay : public test::CasesRedisTest {};
 
-TEST_F(YearReplay, ABusyRegionsYearOf10000CasesReplaysInUnderAMinute) {
+TEST_F(YearReplay, ABusyRegionsYearOf10000CasesReplaysInSimulatedTime) {
   const auto wall_start = std::chrono::steady_clock::now();  // a stopwatch, not domain time
   spdlog::set_level(spdlog::level::warn);  // one log line per action would dominate the run
   conn_.command({"CONFIG", "SET", "appendonly", "no"});

@@ -165,7 +165,9 @@ struct RotaApi::Impl {
       const std::string id(rest.substr(person_prefix.size(), rest.size() - person_prefix.size() - 4));
       const auto* p = config.person(id);
       if (!p) return common::error_response(404, "not_found", "no such person");
-      bool allowed = caller->id == id || caller->kind == Caller::Kind::admin;
+      // The person themself (a staff caller: partner and admin ids live in
+      // other namespaces and may equal a person's id), admins, their team leads.
+      bool allowed = (caller->is_staff() && caller->id == id) || caller->kind == Caller::Kind::admin;
       for (const auto& reg : p->regions) allowed = allowed || may_change(*caller, reg);
       if (!allowed) return forbidden();
       return ics(rota::ical_for_person(*r, id, range, now));
