@@ -21,15 +21,17 @@ std::string token_line(const std::string& token) {
 common::Config config_for(const common::RedisConfig& redis) {
   auto c = common::parse_config(
       "[kannel]\nusername = \"u\"\npassword = \"p\"\n[[regions]]\nid = \"groningen\"\n"
-      "[[partners]]\nid = \"icm-a\"\nregions = [\"groningen\"]\n" + token_line("partner-token") +
-          "[[admins]]\nid = \"ops\"\n" + token_line("admin-token") +
+      "[[partners]]\nid = \"icm-a\"\nregions = [\"groningen\"]\n" +
+          token_line("partner-token") + "[[admins]]\nid = \"ops\"\n" + token_line("admin-token") +
           "[[people]]\nid = \"icm-a\"\nname = \"A\"\nrole = \"casemanager\"\n"
-          "phone = \"+447700900001\"\nregions = [\"groningen\"]\n" + token_line("icm-a-token") +
+          "phone = \"+447700900001\"\nregions = [\"groningen\"]\n" +
+          token_line("icm-a-token") +
           "[[people]]\nid = \"icm-b\"\nname = \"B\"\nrole = \"casemanager\"\n"
-          "phone = \"+447700900002\"\nregions = [\"groningen\"]\n" + token_line("icm-b-token") +
+          "phone = \"+447700900002\"\nregions = [\"groningen\"]\n" +
+          token_line("icm-b-token") +
           "[[people]]\nid = \"tl\"\nname = \"TL\"\nrole = \"team_lead\"\n"
-          "phone = \"+447700900010\"\nregions = [\"groningen\"]\n" + token_line("tl-token") +
-          "[rota]\nfile = \"/nonexistent/rota.toml\"\n",
+          "phone = \"+447700900010\"\nregions = [\"groningen\"]\n" +
+          token_line("tl-token") + "[rota]\nfile = \"/nonexistent/rota.toml\"\n",
       "test.toml");
   c.redis = redis;
   return c;

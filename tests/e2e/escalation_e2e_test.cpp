@@ -128,6 +128,16 @@ class EscalationEndToEnd : public ::testing::Test {
     return out;
   }
 
+  // Timeline events of `type` over every case.
+  std::size_t timeline_count(const std::string& type) {
+    auto redis = s_.redis();
+    std::size_t n = 0;
+    for (const auto& k : redis.command({"KEYS", "case:*:timeline"}).elements)
+      for (const auto& e : redis.command({"LRANGE", k.str, "0", "-1"}).elements)
+        n += json::parse(e.str).as_object().at("type").as_string() == type;
+    return n;
+  }
+
   Stack s_;
   std::string primary_, backup_;
 };
@@ -218,8 +228,9 @@ TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRe
   advance(5min);
   s_.local().start(stack::Component::dispatch);
   ASSERT_TRUE(wait_for(backup_, 1));
-  // Redis, notify and inbound die and come back; then the backup's wait ends.
-  for (auto c : {stack::Component::redis, stack::Component::notify, stack::Component::inbound}) {
+  // Redis, notify, inbound and ingest die and come back; then the backup's wait ends.
+  for (auto c : {stack::Component::redis, stack::Component::notify, stack::Component::inbound,
+                 stack::Component::ingest}) {
     s_.local().kill9(c);
     s_.local().start(c);
   }
@@ -234,6 +245,52 @@ TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRe
   EXPECT_EQ(to("tl-g").size(), 1u);
   EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.2");
   EXPECT_EQ(timeline(case_id, "escalated").size(), 2u);
+}
+
+TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsPagesEachStepOnce) {
+  constexpr int kIncidents = 40;
+  std::vector<std::string> cases;
+  for (int k = 0; k < kIncidents; ++k)
+    cases.push_back(post("ESC-BURST-" + std::to_string(k)).second);
+  ASSERT_TRUE(wait_for(primary_, kIncidents, 30s));
+  advance(5min);  // every primary's wait ends at once…
+  std::this_thread::sleep_for(30ms);
+  s_.local().kill9(stack::Component::dispatch);  // …and dispatch dies in the middle of it
+  {
+    auto redis = s_.redis();
+    std::cout << "[ info ] escalated before the kill: "
+              << redis.command({"ZCOUNT", "escalations:due", "-inf", "+inf"}).integer << " timers, "
+              << timeline_count("escalated") << " of " << kIncidents << " steps\n";
+  }
+  s_.local().start(stack::Component::dispatch);
+  ASSERT_TRUE(wait_for(backup_, kIncidents, 30s));
+  std::this_thread::sleep_for(2s);  // anything sent twice would arrive by now
+  const auto sms = to(backup_);
+  EXPECT_EQ(sms.size(), static_cast<std::size_t>(kIncidents));
+  for (const auto& c : cases) {
+    const auto n = std::count_if(sms.begin(), sms.end(), [&](const launch::DeliveredSms& m) {
+      return m.text.find("case " + c) != std::string::npos;
+    });
+    EXPECT_EQ(n, 1) << c;
+    EXPECT_EQ(timeline(c, "escalated").size(), 1u) << c;
+  }
+
+  // The backup's wait ends for all of them, and Redis dies in the middle of it.
+  advance(5min);
+  std::this_thread::sleep_for(30ms);
+  s_.local().kill9(stack::Component::redis);
+  s_.local().start(stack::Component::redis);
+  ASSERT_TRUE(wait_for("tl-g", kIncidents, 30s));
+  std::this_thread::sleep_for(2s);
+  const auto leads = to("tl-g");
+  EXPECT_EQ(leads.size(), static_cast<std::size_t>(kIncidents));
+  for (const auto& c : cases) {
+    const auto n = std::count_if(leads.begin(), leads.end(), [&](const launch::DeliveredSms& m) {
+      return m.text.find("case " + c) != std::string::npos;
+    });
+    EXPECT_EQ(n, 1) << c;
+    EXPECT_EQ(timeline(c, "escalated").size(), 2u) << c;
+  }
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "piket/dispatch/rota_api.hpp"
 
-#include <boost/json.hpp>
-#include <boost/url/parse_query.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
 #include <map>
 
 #include "piket/common/bearer_auth.hpp"
@@ -96,8 +96,8 @@ struct RotaApi::Impl {
     const auto now = clock.now();
     const std::string regions[] = {region};
     boost::json::array out;
-    for (const auto& g : rota::coverage_gaps(*rota.current(), regions,
-                                             {now, now + std::chrono::hours{24 * days}}))
+    for (const auto& g :
+         rota::coverage_gaps(*rota.current(), regions, {now, now + std::chrono::hours{24 * days}}))
       out.push_back({{"layer", g.layer},
                      {"starts_at", common::format_rfc3339(g.gap.start)},
                      {"ends_at", common::format_rfc3339(g.gap.end)}});
@@ -122,14 +122,13 @@ struct RotaApi::Impl {
     auto o = std::get<rota::Override>(std::move(parsed));
     if (!may_change(caller, o.region)) return forbidden();
     char stamp[16];
-    std::snprintf(stamp, sizeof stamp, "%013lld",
-                  static_cast<long long>(common::to_epoch_ms(now)));
+    std::snprintf(stamp, sizeof stamp, "%013lld", static_cast<long long>(common::to_epoch_ms(now)));
     o.id = "O" + std::string(stamp) + common::random_base32(4);
     auto conn = redis.lease();
     OverrideStore(*conn).add(o, caller.id, now);
     rota.refresh_from(*conn);
-    spdlog::info("rota override {} ({} {} in {}) set by {}", o.id, rota::to_string(o.kind),
-                 o.layer, o.region, caller.id);
+    spdlog::info("rota override {} ({} {} in {}) set by {}", o.id, rota::to_string(o.kind), o.layer,
+                 o.region, caller.id);
     return json(201, override_json(o));
   }
 
@@ -151,10 +150,10 @@ struct RotaApi::Impl {
     auto params = query_params(req.query);
     auto caller = auth.authenticate_token(params["token"]);
     if (!caller) caller = auth.authenticate(req.header("authorization"));
-    if (!caller)
-      return common::error_response(401, "missing_token", "a staff token is required");
+    if (!caller) return common::error_response(401, "missing_token", "a staff token is required");
     const auto now = clock.now();
-    const rota::TimeRange range{now - std::chrono::hours{24 * 7}, now + std::chrono::hours{24 * 90}};
+    const rota::TimeRange range{now - std::chrono::hours{24 * 7},
+                                now + std::chrono::hours{24 * 90}};
     auto r = rota.current();
     auto ics = [](std::string body) {
       return HttpResponse{200, "text/calendar; charset=utf-8", std::move(body), {}};
@@ -162,12 +161,14 @@ struct RotaApi::Impl {
     constexpr std::string_view person_prefix = "person/";
     constexpr std::string_view layer_prefix = "layer/";
     if (rest.substr(0, person_prefix.size()) == person_prefix && rest.ends_with(".ics")) {
-      const std::string id(rest.substr(person_prefix.size(), rest.size() - person_prefix.size() - 4));
+      const std::string id(
+          rest.substr(person_prefix.size(), rest.size() - person_prefix.size() - 4));
       const auto* p = config.person(id);
       if (!p) return common::error_response(404, "not_found", "no such person");
       // The person themself (a staff caller: partner and admin ids live in
       // other namespaces and may equal a person's id), admins, their team leads.
-      bool allowed = (caller->is_staff() && caller->id == id) || caller->kind == Caller::Kind::admin;
+      bool allowed =
+          (caller->is_staff() && caller->id == id) || caller->kind == Caller::Kind::admin;
       for (const auto& reg : p->regions) allowed = allowed || may_change(*caller, reg);
       if (!allowed) return forbidden();
       return ics(rota::ical_for_person(*r, id, range, now));
@@ -175,9 +176,11 @@ struct RotaApi::Impl {
     if (rest.substr(0, layer_prefix.size()) == layer_prefix && rest.ends_with(".ics")) {
       const auto path = rest.substr(layer_prefix.size(), rest.size() - layer_prefix.size() - 4);
       const auto slash = path.find('/');
-      if (slash == std::string_view::npos) return common::error_response(404, "not_found", "no such layer");
+      if (slash == std::string_view::npos)
+        return common::error_response(404, "not_found", "no such layer");
       const std::string region(path.substr(0, slash)), layer(path.substr(slash + 1));
-      if (!r->has_layer(layer, region)) return common::error_response(404, "not_found", "no such layer");
+      if (!r->has_layer(layer, region))
+        return common::error_response(404, "not_found", "no such layer");
       if (!may_read(*caller, region)) return forbidden();
       return ics(rota::ical_for_layer(*r, layer, region, range, now));
     }
@@ -197,14 +200,17 @@ std::optional<HttpResponse> RotaApi::handle(const HttpRequest& req) {
   const auto rest = path.substr(prefix.size());
   auto& i = *impl_;
   try {
-    if (rest.substr(0, 9) == "calendar/" && req.method == "GET") return i.calendar(req, rest.substr(9));
+    if (rest.substr(0, 9) == "calendar/" && req.method == "GET")
+      return i.calendar(req, rest.substr(9));
     auto caller = i.auth.authenticate(req.header("authorization"));
     if (!caller)
       return common::error_response(401, "missing_token", "a valid bearer token is required");
     auto params = query_params(req.query);
     if (rest == "oncall" && req.method == "GET") return i.oncall(*caller, params["region"]);
-    if (rest == "gaps" && req.method == "GET") return i.gaps(*caller, params["region"], params["days"]);
-    if (rest == "overrides" && req.method == "GET") return i.list_overrides(*caller, params["region"]);
+    if (rest == "gaps" && req.method == "GET")
+      return i.gaps(*caller, params["region"], params["days"]);
+    if (rest == "overrides" && req.method == "GET")
+      return i.list_overrides(*caller, params["region"]);
     if (rest == "overrides" && req.method == "POST") return i.add_override(*caller, req);
     if (rest.substr(0, 10) == "overrides/" && req.method == "DELETE")
       return i.remove_override(*caller, std::string(rest.substr(10)));
