@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "piket/common/crypto.hpp"
+
 #include <boost/json.hpp>
 
 #include "piket/cases/staff_auth.hpp"
@@ -255,6 +257,16 @@ TEST_F(CaseEventsTest, StaffTokensNameThePersonAndTheirRole) {
   EXPECT_FALSE(auth.authenticate("Bearer not-a-token"));
   EXPECT_FALSE(auth.authenticate("Basic " + test::staff_token("icm-1")));
   EXPECT_FALSE(auth.authenticate(""));
+}
+
+TEST_F(CaseEventsTest, APartnerOrAdminTokenIsNoStaffMemberEvenUnderTheirId) {
+  auto config = config_;
+  config.partners = {{"icm-1", common::sha256_hex("partner-token"), {"groningen"}, 50, 100}};
+  config.admins = {{"tl-d", common::sha256_hex("admin-token")}};
+  StaffAuth auth(config);
+  EXPECT_FALSE(auth.authenticate("Bearer partner-token"));
+  EXPECT_FALSE(auth.authenticate("Bearer admin-token"));
+  EXPECT_TRUE(auth.authenticate("Bearer " + test::staff_token("icm-1")));
 }
 
 }  // namespace

@@ -393,6 +393,24 @@ TEST_F(PagingRedisTest, DeclineBySmsReply) {
   EXPECT_EQ(metric("piket_inbound_declines_total"), "1");
 }
 
+TEST_F(PagingRedisTest, OnlyStaffTokensAnswerPagesWhateverTheCallersId) {
+  // A partner and an admin whose ids equal anna's: their tokens are not hers.
+  config_.partners = {{"anna", common::sha256_hex("partner-token-anna"), {"groningen"}, 50, 100}};
+  config_.admins = {{"anna", common::sha256_hex("admin-token-anna")}};
+  page(kP1, "anna", "04720");
+  drain();
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "partner-token-anna").status, 401);
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "admin-token-anna").status, 401);
+  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  // The scheme name is case-insensitive (RFC 7235), surrounding spaces are ignored.
+  common::HttpRequest r;
+  r.method = "POST";
+  r.target = r.path = "/v1/pages/" + kP1 + "/ack";
+  r.headers.push_back({"authorization", "bearer  " + kAnnaToken + " "});
+  EXPECT_EQ(inbound().handle(r).status, 200);
+  EXPECT_EQ(hget("page:" + kP1, "state"), "acknowledged");
+}
+
 TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
   page(kP1, "anna", "04719");
   drain();

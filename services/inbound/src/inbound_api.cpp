@@ -8,6 +8,7 @@
 #include <mutex>
 #include <regex>
 
+#include "piket/common/bearer_auth.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
@@ -103,7 +104,7 @@ struct InboundApi::Impl {
   common::Metrics& metrics;
   std::function<bool()> healthy;
   std::map<std::string, std::string> person_by_phone;
-  std::vector<std::pair<std::string, std::string>> token_hashes;  // sha256 -> person
+  common::BearerAuth auth;  // staff tokens answer pages
   std::mutex mutex;
   common::RedisConnection redis;
   prometheus::Counter& dlr_recorded;
@@ -228,16 +229,9 @@ struct InboundApi::Impl {
 
   // The person whose staff token the request carries.
   std::optional<std::string> staff(const common::HttpRequest& r) {
-    const auto auth = r.header("authorization");
-    constexpr std::string_view bearer = "Bearer ";
-    if (auth.size() <= bearer.size() || auth.size() > 512 ||
-        auth.substr(0, bearer.size()) != bearer)
-      return std::nullopt;
-    const auto hash = common::sha256_hex(auth.substr(bearer.size()));
-    std::optional<std::string> who;
-    for (const auto& [h, person] : token_hashes)
-      if (common::constant_time_equal(h, hash)) who = person;
-    return who;
+    const auto caller = auth.authenticate(r.header("authorization"));
+    if (!caller || !caller->is_staff()) return std::nullopt;
+    return caller->id;
   }
 
   common::HttpResponse api_answer(const common::HttpRequest& r, const std::string& page_id,
@@ -287,7 +281,7 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
           metrics,
           common::redis_health_check(config.redis),
           {},
-          {},
+          common::BearerAuth(config),
           {},
           common::RedisConnection(config.redis),
           metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
@@ -305,10 +299,7 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
           metrics.counter("piket_inbound_api_unauthorized_total",
                           "Staff API requests without a valid token"),
           std::move(on_escalation)}) {
-  for (const auto& p : config.people) {
-    impl_->person_by_phone[p.phone] = p.id;
-    if (!p.token_sha256.empty()) impl_->token_hashes.emplace_back(p.token_sha256, p.id);
-  }
+  for (const auto& p : config.people) impl_->person_by_phone[p.phone] = p.id;
 }
 
 InboundApi::~InboundApi() = default;

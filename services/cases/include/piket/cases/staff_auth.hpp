@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "piket/cases/case_events.hpp"
+#include "piket/common/bearer_auth.hpp"
 #include "piket/common/config.hpp"
 
 namespace piket::cases {
@@ -20,7 +21,8 @@ class StaffAuth {
   std::optional<Actor> authenticate(std::string_view authorization) const;
 
  private:
-  std::unordered_map<std::string, Actor> by_hash_;
+  common::BearerAuth auth_;
+  std::unordered_map<std::string, Actor> by_person_;  // people with a token
 };
 
 }  // namespace piket::cases

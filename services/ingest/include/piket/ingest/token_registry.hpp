@@ -6,8 +6,7 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-
+#include "piket/common/bearer_auth.hpp"
 #include "piket/common/config.hpp"
 
 namespace piket::ingest {
@@ -27,7 +26,7 @@ class TokenRegistry {
   std::optional<Principal> authenticate(std::string_view authorization) const;
 
  private:
-  std::unordered_map<std::string, Principal> by_hash_;
+  common::BearerAuth auth_;  // partners and admins are let in; staff tokens are not
 };
 
 }  // namespace piket::ingest
