@@ -10,6 +10,7 @@
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/service_backend.hpp"
+#include "piket/web/session_store.hpp"
 #include "piket/web/web_api.hpp"
 
 namespace {
@@ -42,6 +43,10 @@ int main(int argc, char** argv) {
                      backend, &assets, [&live] { return live.digest(); }});
     web::WebServer server({cfg.web.http, cfg.web.threads},
                           [&api](const common::HttpRequest& r) { return api.handle(r); });
+    // Streams of sessions that expired are closed with the next keep-alive.
+    web::SessionStore sessions(redis, ctx.transport_clock, cfg.web.session_idle,
+                               cfg.web.session_max);
+    live.set_session_check([&sessions](const std::string& key) { return sessions.alive(key); });
     live.start();
     server.start();
     spdlog::info("web app on http://{}:{} ({} asset files)", cfg.web.http.host, server.port(),

@@ -20,6 +20,7 @@
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
+#include "piket/web/session_store.hpp"
 #include "piket/web/web_api.hpp"
 #include "private_redis.hpp"
 
@@ -494,6 +495,58 @@ TEST_F(WebApiTest, TheEventStreamSaysHelloThenChange) {
   live.poll_once();
   EXPECT_TRUE(read_until("event: push")) << got;
   EXPECT_NE(got.find(kCaseA), std::string::npos);
+  server.stop();
+}
+
+TEST_F(WebApiTest, SigningOutOrExpiringClosesTheSessionsEventStreams) {
+  const auto anna = login("anna");
+  const auto anna_phone = login("anna");  // a second session of the same person
+  LiveUpdates live(config_.redis, hub_, domain_);
+  SessionStore sessions(pool_, real_, config_.web.session_idle, config_.web.session_max);
+  live.set_session_check([&sessions](const std::string& k) { return sessions.alive(k); });
+  WebServer server({{"127.0.0.1", 0}, 1},
+                   [this](const common::HttpRequest& r) { return api_->handle(r); });
+  server.start();
+  namespace asio = boost::asio;
+  asio::io_context io;
+  auto open_stream = [&](const Login& who) {
+    auto s = std::make_unique<asio::ip::tcp::socket>(io);
+    s->connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    asio::write(*s, asio::buffer("GET /api/events HTTP/1.1\r\nHost: x\r\nCookie: " + who.cookie +
+                                 "\r\n\r\n"));
+    return s;
+  };
+  // Reads until the server closes the connection (true) or 3 s pass (false).
+  auto closed_by_server = [&](asio::ip::tcp::socket& s) {
+    s.non_blocking(true);
+    char buf[4096];
+    for (int i = 0; i < 300; ++i) {
+      boost::system::error_code ec;
+      s.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
+      if (ec == asio::error::would_block)
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return false;
+  };
+  auto desk = open_stream(anna);
+  auto phone = open_stream(anna_phone);
+  for (int i = 0; i < 200 && hub_.size() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  ASSERT_EQ(hub_.size(), 2u);
+  EXPECT_EQ(hub_.sessions().size(), 2u);
+
+  // Sign out on the desk: that stream ends, the phone's stays.
+  EXPECT_EQ(call("POST", "/api/logout", "{}", &anna).status, 200);
+  EXPECT_TRUE(closed_by_server(*desk));
+  EXPECT_EQ(hub_.size(), 1u);
+  EXPECT_EQ(live.close_expired_sessions(), 0u);
+
+  // The phone's session expires (idle): the next check ends its stream.
+  real_.advance(config_.web.session_idle + std::chrono::minutes{1});
+  EXPECT_EQ(live.close_expired_sessions(), 1u);
+  EXPECT_TRUE(closed_by_server(*phone));
+  EXPECT_EQ(hub_.size(), 0u);
   server.stop();
 }
 

@@ -71,8 +71,27 @@ bool LiveUpdates::poll_once() {
   if (++rounds_since_keepalive_ >= keepalive_rounds) {
     rounds_since_keepalive_ = 0;
     hub_.broadcast(sse_keepalive());
+    close_expired_sessions();
   }
   return changed;
+}
+
+void LiveUpdates::set_session_check(std::function<bool(const std::string&)> alive) {
+  std::lock_guard lock(session_mutex_);
+  session_alive_ = std::move(alive);
+}
+
+std::size_t LiveUpdates::close_expired_sessions() {
+  std::function<bool(const std::string&)> alive;
+  {
+    std::lock_guard lock(session_mutex_);
+    alive = session_alive_;
+  }
+  if (!alive) return 0;
+  std::size_t n = 0;
+  for (const auto& s : hub_.sessions())
+    if (!alive(s)) n += hub_.close_session(s);
+  return n;
 }
 
 void LiveUpdates::relay_push() {

@@ -21,8 +21,18 @@ SessionStore::SessionStore(common::RedisPool& redis, const common::Clock& real_c
                            common::Millis idle, common::Millis max)
     : redis_(redis), clock_(real_clock), idle_(idle), max_(max) {}
 
-std::string SessionStore::key(std::string_view token) {
+std::string SessionStore::session_key(std::string_view token) {
   return "web:session:" + common::sha256_hex(token);
+}
+
+bool SessionStore::alive(const std::string& session_key) {
+  if (session_key.rfind("web:session:", 0) != 0) return false;
+  auto lease = redis_.lease();
+  const auto r = lease->command({"HMGET", session_key, "created_at", "last_seen"});
+  if (r.elements.size() != 2 || r.elements[0].is_nil() || r.elements[1].is_nil()) return false;
+  const auto now = clock_.now();
+  return now - common::from_epoch_ms(std::stoll(r.elements[0].str)) < max_ &&
+         now - common::from_epoch_ms(std::stoll(r.elements[1].str)) < idle_;
 }
 
 SessionStore::Created SessionStore::create(const std::string& person, const std::string& remote) {

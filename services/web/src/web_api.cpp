@@ -236,6 +236,7 @@ struct WebApi::Impl {
 
   HttpResponse logout(Ctx& c) {
     sessions.destroy(c.token);
+    d.hub.close_session(SessionStore::session_key(c.token));  // its live streams end too
     allowed(c, c.who->person);
     auto r = json_response(json::object{{"signed_out", true}});
     r.headers.emplace_back("Set-Cookie", clear_session_cookie(cookie));
@@ -251,10 +252,11 @@ struct WebApi::Impl {
                        {"digest", d.digest ? d.digest() : std::string()}};
     auto first = sse_frame("hello", json::serialize(hello));
     auto* hub = &d.hub;
-    w.stream = [hub, person_id, first](std::shared_ptr<EventChannel> ch) {
+    const auto session = SessionStore::session_key(c.token);
+    w.stream = [hub, person_id, first, session](std::shared_ptr<EventChannel> ch) {
       ch->send("retry: 1000\n\n");
       ch->send(first);
-      hub->add(person_id, std::move(ch));
+      hub->add(person_id, std::move(ch), session);
     };
     return w;
   }

@@ -1,6 +1,7 @@
 #pragma once
-// The open event streams, by person. Thread-safe. Closed streams are dropped
-// on the next send.
+// The open event streams, by person and by the sign-in session that opened
+// them. Thread-safe. Closed streams are dropped on the next send; signing out
+// (or the session expiring) closes the session's streams.
 
 #include <map>
 #include <memory>
@@ -14,7 +15,9 @@ namespace piket::web {
 
 class LiveHub {
  public:
-  void add(const std::string& person, std::shared_ptr<EventChannel> channel);
+  // `session`: the session's key (SessionStore::session_key), or empty.
+  void add(const std::string& person, std::shared_ptr<EventChannel> channel,
+           const std::string& session = {});
   // Returns how many streams took the frame.
   std::size_t broadcast(const std::string& frame);
   std::size_t send_to(const std::string& person, const std::string& frame);
@@ -22,10 +25,18 @@ class LiveHub {
   std::vector<std::string> people() const;
   std::size_t size() const;
   void close_all();
+  // Closes and forgets every stream of this session; returns how many.
+  std::size_t close_session(const std::string& session);
+  // The sessions with open streams.
+  std::vector<std::string> sessions() const;
 
  private:
+  struct Stream {
+    std::shared_ptr<EventChannel> channel;
+    std::string session;
+  };
   mutable std::mutex mutex_;
-  std::multimap<std::string, std::shared_ptr<EventChannel>> channels_;
+  std::multimap<std::string, Stream> channels_;
 };
 
 }  // namespace piket::web

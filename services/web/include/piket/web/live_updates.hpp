@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -35,6 +36,11 @@ class LiveUpdates {
   void stop();
   // One round: returns true when a change was announced. For tests.
   bool poll_once();
+  // With keep-alives (every 15 s), the streams of sessions for which
+  // `alive(session key)` is false (expired) are closed.
+  void set_session_check(std::function<bool(const std::string&)> alive);
+  // Closes the streams of expired sessions now; returns how many.
+  std::size_t close_expired_sessions();
   // The digest as last read (for the initial "hello" of a new stream).
   std::string digest() const;
 
@@ -47,6 +53,8 @@ class LiveUpdates {
   std::string digest_;
   mutable std::mutex digest_mutex_;
   std::map<std::string, std::string> push_cursor_;  // person -> last stream id
+  std::function<bool(const std::string&)> session_alive_;
+  std::mutex session_mutex_;
   std::atomic<bool> running_{false};
   std::thread thread_;
   int rounds_since_keepalive_ = 0;

@@ -34,9 +34,14 @@ class SessionStore {
   // The live session of `token` (its idle timer restarted), or nullopt.
   std::optional<Session> find(std::string_view token);
   void destroy(std::string_view token);
+  // The key a session is known by without its token (a hash of it).
+  static std::string session_key(std::string_view token);
+  // Whether the session with this key is still live; unlike find(), does not
+  // restart its idle timer.
+  bool alive(const std::string& session_key);
 
  private:
-  static std::string key(std::string_view token);
+  static std::string key(std::string_view token) { return session_key(token); }
   common::RedisPool& redis_;
   const common::Clock& clock_;
   common::Millis idle_;
