@@ -81,5 +81,24 @@ TEST(HttpRequestTest, HeaderLookupIsFirstMatchOrEmpty) {
   EXPECT_EQ(r.header("authorization"), "");
 }
 
+TEST(HttpTypesTest, JsonMediaTypeAcceptsUtf8OnlyInAnyCase) {
+  for (const char* ok : {"application/json", "Application/JSON", " application/json ",
+                         "application/json; charset=utf-8", "application/json;charset=UTF-8",
+                         "application/json; charset=\"utf-8\""})
+    EXPECT_TRUE(is_json_media_type(ok)) << ok;
+  for (const char* bad : {"", "text/plain", "application/jsonx", "application/json; charset=latin1",
+                          "application/x-www-form-urlencoded", "json"})
+    EXPECT_FALSE(is_json_media_type(bad)) << bad;
+}
+
+TEST(HttpTypesTest, MethodNotAllowedNamesTheAllowedMethods) {
+  const auto r = method_not_allowed("GET, POST");
+  EXPECT_EQ(r.status, 405);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Allow");
+  EXPECT_EQ(r.headers[0].second, "GET, POST");
+  EXPECT_NE(r.body.find("method_not_allowed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace piket::common

@@ -2,6 +2,9 @@
 // whose id happens to equal a person's id must not get that person's rota.
 #include <gtest/gtest.h>
 
+#include <tuple>
+#include <vector>
+
 #include "piket/common/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
@@ -69,6 +72,43 @@ TEST(RotaApiCalendarTest, APersonCalendarIsForThatPersonTheirTeamLeadAndAdminsOn
   EXPECT_EQ(get("icm-b-token"), 403);
   EXPECT_EQ(get("partner-token"), 403) << "a partner named like a person read their rota";
   EXPECT_EQ(get("no-such-token"), 401);
+}
+
+TEST(RotaApiRequestTest, WrongMethodsAre405AndOverridesTakeJsonOnly) {
+  piket::test::PrivateRedis redis("piket-rota-api-405");
+  const auto config = config_for(redis.config());
+  common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
+  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
+  common::RedisPool pool(config.redis);
+  RotaApi api(config, clock, live, pool);
+  auto call = [&](const std::string& method, const std::string& path,
+                  const std::string& content_type = {}) {
+    common::HttpRequest r;
+    r.method = method;
+    r.target = r.path = path;
+    r.headers.push_back({"authorization", "Bearer tl-token"});
+    if (!content_type.empty()) r.headers.push_back({"content-type", content_type});
+    r.body = R"({"region":"groningen"})";
+    return *api.handle(r);
+  };
+  for (const auto& [method, path, allow] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", "/v1/rota/oncall", "GET"},
+           {"DELETE", "/v1/rota/gaps", "GET"},
+           {"PUT", "/v1/rota/overrides", "GET, POST"},
+           {"GET", "/v1/rota/overrides/O123", "DELETE"},
+           {"POST", "/v1/rota/calendar/person/icm-a.ics", "GET"}}) {
+    const auto r = call(method, path);
+    EXPECT_EQ(r.status, 405) << method << " " << path;
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].second, allow);
+  }
+  EXPECT_EQ(call("POST", "/v1/rota/overrides", "text/plain").status, 415);
+  EXPECT_EQ(call("POST", "/v1/rota/overrides").status, 415);
+  // JSON gets through to validation (this body lacks most fields).
+  EXPECT_EQ(call("POST", "/v1/rota/overrides", "application/json").status / 100, 4);
+  EXPECT_NE(call("POST", "/v1/rota/overrides", "application/json").status, 415);
+  EXPECT_EQ(call("GET", "/v1/rota/nothing").status, 404);
 }
 
 }  // namespace

@@ -34,20 +34,6 @@ HttpResponse ok(int status, std::string body) {
   return r;
 }
 
-bool is_json(std::string_view content_type) {
-  const auto type = content_type.substr(0, content_type.find(';'));
-  std::string lower;
-  for (char c : type)
-    if (c != ' ') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json";
-}
-
-HttpResponse method_not_allowed(std::string_view allow) {
-  auto r = common::error_response(405, "method_not_allowed", "method not allowed on this path");
-  r.headers.emplace_back("Allow", std::string(allow));
-  return r;
-}
-
 }  // namespace
 
 struct CasesApi::Impl {
@@ -115,7 +101,7 @@ struct CasesApi::Impl {
   }
 
   HttpResponse post_event(const Actor& actor, const std::string& id, const HttpRequest& req) {
-    if (!is_json(req.header("content-type")))
+    if (!common::is_json_media_type(req.header("content-type")))
       return common::error_response(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
     bool settled = false;
@@ -175,7 +161,7 @@ struct CasesApi::Impl {
     if (target->role != common::StaffRole::casemanager)
       return common::error_response(422, "not_a_casemanager",
                                     "absence is recorded for casemanagers", "person");
-    if (!is_json(req.header("content-type")))
+    if (!common::is_json_media_type(req.header("content-type")))
       return common::error_response(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
     json::error_code ec;
@@ -241,9 +227,9 @@ struct CasesApi::Impl {
       const auto slash = rest.find('/');
       const std::string id(rest.substr(0, slash));
       const auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-      if (tail.empty() && req.method != "GET") return method_not_allowed("GET");
-      if (tail == "/timeline" && req.method != "GET") return method_not_allowed("GET");
-      if (tail == "/events" && req.method != "POST") return method_not_allowed("POST");
+      if (tail.empty() && req.method != "GET") return common::method_not_allowed("GET");
+      if (tail == "/timeline" && req.method != "GET") return common::method_not_allowed("GET");
+      if (tail == "/events" && req.method != "POST") return common::method_not_allowed("POST");
       if (!tail.empty() && tail != "/timeline" && tail != "/events")
         return common::error_response(404, "not_found", "no such resource");
       auto auth = authenticate(req);
@@ -258,7 +244,7 @@ struct CasesApi::Impl {
       const auto slash = rest.find('/');
       if (slash == std::string_view::npos || rest.substr(slash) != "/absence")
         return common::error_response(404, "not_found", "no such resource");
-      if (req.method != "POST") return method_not_allowed("POST");
+      if (req.method != "POST") return common::method_not_allowed("POST");
       auto auth = authenticate(req);
       if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
       return post_absence(std::get<Actor>(auth), std::string(rest.substr(0, slash)), req);

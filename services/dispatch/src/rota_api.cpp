@@ -200,8 +200,16 @@ std::optional<HttpResponse> RotaApi::handle(const HttpRequest& req) {
   const auto rest = path.substr(prefix.size());
   auto& i = *impl_;
   try {
-    if (rest.substr(0, 9) == "calendar/" && req.method == "GET")
-      return i.calendar(req, rest.substr(9));
+    // A known path with another method: 405 naming the allowed ones.
+    if (rest.substr(0, 9) == "calendar/" && req.method != "GET")
+      return common::method_not_allowed("GET");
+    if ((rest == "oncall" || rest == "gaps") && req.method != "GET")
+      return common::method_not_allowed("GET");
+    if (rest == "overrides" && req.method != "GET" && req.method != "POST")
+      return common::method_not_allowed("GET, POST");
+    if (rest.substr(0, 10) == "overrides/" && req.method != "DELETE")
+      return common::method_not_allowed("DELETE");
+    if (rest.substr(0, 9) == "calendar/") return i.calendar(req, rest.substr(9));
     auto caller = i.auth.authenticate(req.header("authorization"));
     if (!caller)
       return common::error_response(401, "missing_token", "a valid bearer token is required");
@@ -211,7 +219,12 @@ std::optional<HttpResponse> RotaApi::handle(const HttpRequest& req) {
       return i.gaps(*caller, params["region"], params["days"]);
     if (rest == "overrides" && req.method == "GET")
       return i.list_overrides(*caller, params["region"]);
-    if (rest == "overrides" && req.method == "POST") return i.add_override(*caller, req);
+    if (rest == "overrides" && req.method == "POST") {
+      if (!common::is_json_media_type(req.header("content-type")))
+        return common::error_response(415, "unsupported_media_type",
+                                      "Content-Type must be application/json");
+      return i.add_override(*caller, req);
+    }
     if (rest.substr(0, 10) == "overrides/" && req.method == "DELETE")
       return i.remove_override(*caller, std::string(rest.substr(10)));
   } catch (const common::RedisError& e) {

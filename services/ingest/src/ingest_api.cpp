@@ -1,8 +1,8 @@
 #include "piket/ingest/ingest_api.hpp"
 
-#include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/json/parse.hpp>
 #include <cmath>
 #include <regex>
 
@@ -27,30 +27,9 @@ HttpResponse accepted_body(int status, const std::string& incident_id, const std
                            std::string_view state) {
   HttpResponse r;
   r.status = status;
-  r.body = R"({"incident_id":")" + incident_id + R"(","case_id":")" + case_id +
-           R"(","status":")" + std::string(state) + "\"}";
+  r.body = R"({"incident_id":")" + incident_id + R"(","case_id":")" + case_id + R"(","status":")" +
+           std::string(state) + "\"}";
   return r;
-}
-
-bool is_json_media_type(std::string_view content_type) {
-  auto semi = content_type.find(';');
-  auto type = content_type.substr(0, semi);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
-  constexpr std::string_view want = "application/json";
-  if (type.size() != want.size()) return false;
-  for (std::size_t i = 0; i < want.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(type[i])) != want[i]) return false;
-  if (semi != std::string_view::npos) {
-    // Only UTF-8 is accepted (contract: JSON bodies in UTF-8).
-    std::string params(content_type.substr(semi + 1));
-    for (auto& c : params) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (params.find("charset") != std::string::npos &&
-        params.find("charset=utf-8") == std::string::npos &&
-        params.find("charset=\"utf-8\"") == std::string::npos)
-      return false;
-  }
-  return true;
 }
 
 const std::regex kIncidentId{"^I[0-9A-Z]{16}$"};
@@ -73,8 +52,8 @@ struct IngestApi::Impl {
       : deps(std::move(d)),
         tokens(deps.config),
         limiter(deps.transport_clock),
-        post_latency(deps.metrics.latency("piket_ingest_post_seconds",
-                                          "POST /v1/incidents handling time")),
+        post_latency(
+            deps.metrics.latency("piket_ingest_post_seconds", "POST /v1/incidents handling time")),
         created(deps.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
                                      {{"outcome", "created"}})),
         replayed(deps.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
@@ -93,7 +72,8 @@ struct IngestApi::Impl {
   std::variant<Principal, HttpResponse> authenticate(const HttpRequest& req) {
     const auto header = req.header("authorization");
     if (header.empty())
-      return common::error_response(401, "missing_token", "an Authorization: Bearer token is required");
+      return common::error_response(401, "missing_token",
+                                    "an Authorization: Bearer token is required");
     auto p = tokens.authenticate(header);
     if (!p) return common::error_response(401, "invalid_token", "the bearer token is not known");
     return *p;
@@ -122,7 +102,7 @@ struct IngestApi::Impl {
       r.headers.emplace_back("Retry-After", std::to_string(secs));
       return r;
     }
-    if (!is_json_media_type(req.header("content-type"))) {
+    if (!common::is_json_media_type(req.header("content-type"))) {
       rejected.Increment();
       return common::error_response(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
@@ -157,9 +137,9 @@ struct IngestApi::Impl {
           return accepted_body(200, out.incident_id, out.case_id, "accepted");
         case StoreOutcome::Kind::conflict:
           conflicts.Increment();
-          return common::error_response(
-              409, "idempotency_conflict",
-              "this reference was already used with a different body", "reference");
+          return common::error_response(409, "idempotency_conflict",
+                                        "this reference was already used with a different body",
+                                        "reference");
       }
     } catch (const StoreUnavailable& e) {
       unavailable.Increment();
@@ -176,7 +156,8 @@ struct IngestApi::Impl {
     if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
     const auto& principal = std::get<Principal>(auth);
     auto not_found = common::error_response(404, "not_found", "no such incident");
-    if (principal.kind != Principal::Kind::partner || !std::regex_match(std::string(id), kIncidentId))
+    if (principal.kind != Principal::Kind::partner ||
+        !std::regex_match(std::string(id), kIncidentId))
       return not_found;
     try {
       auto view = deps.store.find(std::string(id));
@@ -194,13 +175,14 @@ struct IngestApi::Impl {
     if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
     if (std::get<Principal>(auth).kind != Principal::Kind::admin)
       return common::error_response(403, "admin_only", "only an admin token may set the clock");
-    if (!is_json_media_type(req.header("content-type")))
+    if (!common::is_json_media_type(req.header("content-type")))
       return common::error_response(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
     boost::system::error_code ec;
     auto v = boost::json::parse(req.body, ec);
     if (ec) return common::error_response(400, "invalid_json", "the body is not JSON");
-    if (!v.is_object()) return common::error_response(400, "not_an_object", "the body must be a JSON object");
+    if (!v.is_object())
+      return common::error_response(400, "not_an_object", "the body must be a JSON object");
     const auto& o = v.as_object();
     const auto* adv = o.if_contains("advance_seconds");
     const auto* set = o.if_contains("set");
@@ -214,7 +196,9 @@ struct IngestApi::Impl {
       if (!adv->is_int64() && !adv->is_uint64())
         return common::error_response(422, "wrong_type", "advance_seconds must be an integer",
                                       "advance_seconds");
-      const auto n = adv->is_int64() ? adv->as_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(adv->as_uint64(), max_advance + 1));
+      const auto n = adv->is_int64() ? adv->as_int64()
+                                     : static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                           adv->as_uint64(), max_advance + 1));
       if (n < 0 || n > max_advance)
         return common::error_response(422, "out_of_range",
                                       "advance_seconds must be between 0 and ten years",
@@ -230,7 +214,8 @@ struct IngestApi::Impl {
     }
     auto now = deps.set_clock(advance, target);
     if (!now)
-      return common::error_response(422, "clock_backwards", "the clock never goes backwards", "set");
+      return common::error_response(422, "clock_backwards", "the clock never goes backwards",
+                                    "set");
     HttpResponse r;
     r.body = R"({"now":")" + common::format_rfc3339(*now) + "\"}";
     return r;
@@ -243,27 +228,23 @@ IngestApi::~IngestApi() = default;
 HttpResponse IngestApi::handle(const HttpRequest& req) {
   auto& i = *impl_;
   const std::string_view path = req.path;
-  auto method_not_allowed = [](std::string_view allow) {
-    auto r = common::error_response(405, "method_not_allowed", "method not allowed on this path");
-    r.headers.emplace_back("Allow", std::string(allow));
-    return r;
-  };
   if (path == "/v1/incidents") {
-    if (req.method != "POST") return method_not_allowed("POST");
+    if (req.method != "POST") return common::method_not_allowed("POST");
     return i.post_incident(req);
   }
   constexpr std::string_view prefix = "/v1/incidents/";
   if (path.substr(0, prefix.size()) == prefix) {
-    if (req.method != "GET") return method_not_allowed("GET");
+    if (req.method != "GET") return common::method_not_allowed("GET");
     return i.get_incident(req, path.substr(prefix.size()));
   }
   if (path == "/v1/admin/clock") {
     if (!i.deps.set_clock) return common::error_response(404, "not_found", "no such resource");
-    if (req.method != "POST") return method_not_allowed("POST");
+    if (req.method != "POST") return common::method_not_allowed("POST");
     return i.admin_clock(req);
   }
   if (path == "/healthz" && req.method == "GET") {
-    if (i.deps.store.healthy()) return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+    if (i.deps.store.healthy())
+      return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
     return common::error_response(503, "unhealthy", "redis cannot be reached");
   }
   if (path == "/metrics" && req.method == "GET")

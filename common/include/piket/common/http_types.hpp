@@ -11,7 +11,7 @@ namespace piket::common {
 struct HttpRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // path and query as sent
-  std::string path;    // decoded path without the query
+  std::string path;    // the path as sent (not percent-decoded), without the query
   std::string query;   // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
@@ -31,5 +31,12 @@ struct HttpResponse {
 // {"error":{"code":…,"message":…[,"field":…]}} — the one error shape of piket.
 HttpResponse error_response(int status, std::string_view code, std::string_view message,
                             std::string_view field = {});
+
+// 405 method_not_allowed with the Allow header.
+HttpResponse method_not_allowed(std::string_view allow);
+
+// "application/json" (any case, optional spaces), with no charset parameter
+// or charset=utf-8: piket's APIs take JSON in UTF-8 only.
+bool is_json_media_type(std::string_view content_type);
 
 }  // namespace piket::common
