@@ -149,6 +149,17 @@ TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
   EXPECT_EQ(describe_event(e, cfg), "Reassigned from Anna to bert");
   e = boost::json::parse(R"({"at":1,"type":"plan_of_action","by":"person:anna"})").as_object();
   EXPECT_EQ(describe_event(e, cfg), "Plan of action — Anna");
+  e = boost::json::parse(
+          R"({"at":1,"type":"escalated","from":"0.0","to":"0.1","target":"backup","reason":"declined","person":"anna"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Escalated to Anna (declined)");
+  e["reason"] = "timeout";
+  EXPECT_EQ(describe_event(e, cfg), "Escalated to Anna (not acknowledged)");
+  e = boost::json::parse(R"({"at":1,"type":"repaged","person":"anna","reason":"no_first_contact"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Paged again, no first contact yet: Anna");
+  e = boost::json::parse(R"({"at":1,"type":"escalation_exhausted","step":"1.2"})").as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Escalation ended: nobody acknowledged");
   EXPECT_EQ(clock_label("plan"), "Plan of action (12 h)");
   EXPECT_EQ(kind_label("code_red"), "Code red");
 }

@@ -119,9 +119,18 @@ std::string describe_event(const boost::json::object& e, const common::Config& c
     return line;
   }
   if (type == "casemanager_absent") return "Casemanager absent: " + name_of(config, person);
+  if (type == "escalated" && !str(e, "target").empty()) {  // a step of the escalation policy
+    const auto reason = str(e, "reason");
+    const std::string why = reason == "declined"        ? " (declined)"
+                            : reason == "undeliverable" ? " (not reachable)"
+                                                        : " (not acknowledged)";
+    return "Escalated to " + name_of(config, person) + why;
+  }
   if (type == "escalated" || type == "escalation")
     return "Escalated to " + name_of(config, person.empty() ? str(e, "to") : person) +
            (str(e, "clock").empty() ? "" : ": " + clock_label(str(e, "clock")));
+  if (type == "repaged") return "Paged again, no first contact yet: " + name_of(config, person);
+  if (type == "escalation_exhausted") return "Escalation ended: nobody acknowledged";
   std::string line = event_label(type);
   if (!by.empty()) line += " — " + name_of(config, by.rfind("person:", 0) == 0 ? by.substr(7) : by);
   return line;
