@@ -14,13 +14,18 @@ namespace piket::common {
 namespace {
 
 const std::regex kIdPattern{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+constexpr std::size_t kMaxRegionId = 32;
 const std::regex kHexSha256{"^[0-9a-f]{64}$"};
 const std::regex kE164{"^\\+[1-9][0-9]{6,14}$"};
-const std::regex kZmqEndpoint{"^(tcp://[0-9a-zA-Z.*-]+:[0-9]{1,5}|ipc://[^ ]{1,200}|inproc://[^ ]{1,100})$"};
+const std::regex kZmqEndpoint{
+    "^(tcp://[0-9a-zA-Z.*-]+:[0-9]{1,5}|ipc://[^ ]{1,200}|inproc://[^ ]{1,100})$"};
 const std::regex kHttpUrl{"^https?://[^ ?#]{1,300}$"};
 const std::regex kSmtpUrl{"^smtps?://[^ /?#@]{1,300}/?$"};
-const std::regex kEmail{"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63}){0,8}$"};
-const std::regex kArgon2id{"^\\$argon2id\\$v=19\\$m=[0-9]{1,8},t=[0-9]{1,3},p=[0-9]{1,3}\\$[A-Za-z0-9+/]{11,128}\\$[A-Za-z0-9+/]{16,256}$"};
+const std::regex kEmail{
+    "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63}){0,8}$"};
+const std::regex kArgon2id{
+    "^\\$argon2id\\$v=19\\$m=[0-9]{1,8},t=[0-9]{1,3},p=[0-9]{1,3}\\$[A-Za-z0-9+/"
+    "]{11,128}\\$[A-Za-z0-9+/]{16,256}$"};
 
 // Collects every problem with its line so one run of the loader tells the
 // operator all that is wrong with the file.
@@ -48,7 +53,8 @@ class Reader {
   }
 
   std::optional<std::string> string(const toml::table& t, const std::string& prefix,
-                                    std::string_view key, bool required, std::size_t max_len = 300) {
+                                    std::string_view key, bool required,
+                                    std::size_t max_len = 300) {
     const toml::node* n = t.get(key);
     const std::string name = prefix + std::string(key);
     if (!n) {
@@ -190,7 +196,8 @@ class Reader {
     auto v = string(t, prefix, key, required);
     if (!v) return std::nullopt;
     auto parsed = parse_rfc3339(*v);
-    if (!parsed) error(t.get(key)->source(), prefix + std::string(key), "must be RFC 3339 with offset");
+    if (!parsed)
+      error(t.get(key)->source(), prefix + std::string(key), "must be RFC 3339 with offset");
     return parsed;
   }
 
@@ -212,7 +219,8 @@ class Reader {
     if (!n) return out;
     const toml::array* a = n->as_array();
     if (!a || !a->is_array_of_tables()) {
-      error(n->source(), std::string(key), "must be written as [[" + std::string(key) + "]] tables");
+      error(n->source(), std::string(key),
+            "must be written as [[" + std::string(key) + "]] tables");
       return out;
     }
     if (a->size() > max)
@@ -295,8 +303,8 @@ std::vector<ContactRule> read_contact(Reader& r, const toml::table& person, bool
       r.error(where, name + "after_s", "must not be less than the channel before it");
     for (const auto& prev : out)
       if (prev.channel == rule.channel)
-        r.error(where, name + "channel", "channel " + std::string(to_string(rule.channel)) +
-                                             " is listed twice");
+        r.error(where, name + "channel",
+                "channel " + std::string(to_string(rule.channel)) + " is listed twice");
     if (rule.channel == ContactChannel::email && email.empty())
       r.error(where, name + "channel", "e-mail needs the person's email address");
     if (rule.channel == ContactChannel::email && !have_smtp)
@@ -310,9 +318,12 @@ std::vector<ContactRule> read_contact(Reader& r, const toml::table& person, bool
 
 std::string_view to_string(ContactChannel c) {
   switch (c) {
-    case ContactChannel::sms: return "sms";
-    case ContactChannel::push: return "push";
-    case ContactChannel::email: return "email";
+    case ContactChannel::sms:
+      return "sms";
+    case ContactChannel::push:
+      return "push";
+    case ContactChannel::email:
+      return "email";
   }
   return "sms";
 }
@@ -348,13 +359,24 @@ const DeadlinePolicy& Config::deadline_policy(std::string_view region_id,
 namespace {
 
 // [deadlines] and [[deadlines.rules]] (docs/deadlines.md).
-constexpr std::string_view kPolicyKeys[] = {
-    "ack_timeout_minutes",        "first_contact_minutes",       "first_contact_grace_minutes",
-    "plan_hours",                 "plan_warn_hours",             "ban_decision_hours",
-    "ban_end_notice",             "handover_warn_days",          "handover_due_days",
-    "checkin_intensive_days",     "checkin_monitoring_days",     "stall_grace_intensive_days",
-    "stall_grace_monitoring_days", "evaluation_days",            "evaluation_remind_days",
-    "evaluation_grace_days",      "closing_days",                "closing_grace_days"};
+constexpr std::string_view kPolicyKeys[] = {"ack_timeout_minutes",
+                                            "first_contact_minutes",
+                                            "first_contact_grace_minutes",
+                                            "plan_hours",
+                                            "plan_warn_hours",
+                                            "ban_decision_hours",
+                                            "ban_end_notice",
+                                            "handover_warn_days",
+                                            "handover_due_days",
+                                            "checkin_intensive_days",
+                                            "checkin_monitoring_days",
+                                            "stall_grace_intensive_days",
+                                            "stall_grace_monitoring_days",
+                                            "evaluation_days",
+                                            "evaluation_remind_days",
+                                            "evaluation_grace_days",
+                                            "closing_days",
+                                            "closing_grace_days"};
 
 void only_policy_keys(Reader& r, const toml::table& t, const std::string& prefix,
                       std::initializer_list<std::string_view> extra) {
@@ -430,7 +452,6 @@ void read_deadline_policy(Reader& r, const toml::table& t, const std::string& p,
     r.error_at_table(t, p + "evaluation_days", "must be less than closing_days");
 }
 
-
 // [escalation] and [[escalation.regions]] (docs/paging.md, "Escalation").
 void read_escalation_policy(Reader& r, const toml::table& t, const std::string& p,
                             EscalationPolicy& out) {
@@ -482,15 +503,17 @@ void read_escalation_policy(Reader& r, const toml::table& t, const std::string& 
 
 std::string_view to_string(EscalationTarget t) {
   switch (t) {
-    case EscalationTarget::primary: return "primary";
-    case EscalationTarget::backup: return "backup";
-    case EscalationTarget::team_lead: return "team_lead";
+    case EscalationTarget::primary:
+      return "primary";
+    case EscalationTarget::backup:
+      return "backup";
+    case EscalationTarget::team_lead:
+      return "team_lead";
   }
   return "primary";
 }
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 Config parse_config(std::string_view text, const std::string& file_name) {
   toml::table root;
@@ -504,10 +527,10 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   Reader r(file_name);
   Config c;
   c.file = file_name;
-  r.only_known(root, "", {"deployment", "clock", "redis", "log", "ingest", "dispatch", "notify",
-                          "inbound", "web", "kannel", "outbox", "regions", "partners", "admins",
-                          "people", "rotas", "rota", "smtp", "cases", "deadlines",
-                          "escalation"});
+  r.only_known(root, "",
+               {"deployment", "clock", "redis",  "log",    "ingest",  "dispatch",  "notify",
+                "inbound",    "web",   "kannel", "outbox", "regions", "partners",  "admins",
+                "people",     "rotas", "rota",   "smtp",   "cases",   "deadlines", "escalation"});
 
   if (const auto* d = r.table(root, "", "deployment")) {
     r.only_known(*d, "deployment.", {"name"});
@@ -545,7 +568,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
       if (levels.count(*v))
         c.log.level = *v;
       else
-        r.error(t->get("level")->source(), "log.level", "must be trace, debug, info, warn or error");
+        r.error(t->get("level")->source(), "log.level",
+                "must be trace, debug, info, warn or error");
     }
     set_if(r.string(*t, "log.", "dir", false, 1000), c.log.dir);
   }
@@ -562,9 +586,9 @@ Config parse_config(std::string_view text, const std::string& file_name) {
            c.dispatch.zmq_bind);
   }
   if (const auto* t = r.table(root, "", "notify")) {
-    r.only_known(*t, "notify.", {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms",
-                                 "max_attempts", "in_doubt_grace_ms", "gateway_timeout_ms",
-                                 "push_stream_maxlen"});
+    r.only_known(*t, "notify.",
+                 {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms", "max_attempts",
+                  "in_doubt_grace_ms", "gateway_timeout_ms", "push_stream_maxlen"});
     set_if(r.host_port(*t, "notify.", "http"), c.notify.http);
     set_if(r.matching(*t, "notify.", "zmq", false, kZmqEndpoint, "a ZeroMQ endpoint"),
            c.notify.zmq_bind);
@@ -574,16 +598,17 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     set_if(r.integer(*t, "notify.", "max_attempts", 1, 100), c.notify.max_attempts);
     read_millis(r, *t, "notify.", "in_doubt_grace_ms", 0, 600000, c.notify.in_doubt_grace);
     read_millis(r, *t, "notify.", "gateway_timeout_ms", 100, 60000, c.notify.gateway_timeout);
-    set_if(r.integer(*t, "notify.", "push_stream_maxlen", 10, 1000000), c.notify.push_stream_maxlen);
+    set_if(r.integer(*t, "notify.", "push_stream_maxlen", 10, 1000000),
+           c.notify.push_stream_maxlen);
   }
   if (const auto* t = r.table(root, "", "inbound")) {
     r.only_known(*t, "inbound.", {"http"});
     set_if(r.host_port(*t, "inbound.", "http"), c.inbound.http);
   }
   if (const auto* t = r.table(root, "", "web")) {
-    r.only_known(*t, "web.", {"http", "threads", "assets_dir", "session_idle_minutes",
-                              "session_max_hours", "cookie_secure", "max_failures",
-                              "lockout_minutes"});
+    r.only_known(*t, "web.",
+                 {"http", "threads", "assets_dir", "session_idle_minutes", "session_max_hours",
+                  "cookie_secure", "max_failures", "lockout_minutes"});
     set_if(r.host_port(*t, "web.", "http"), c.web.http);
     set_if(r.integer(*t, "web.", "threads", 1, 64), c.web.threads);
     set_if(r.string(*t, "web.", "assets_dir", false, 1000), c.web.assets_dir);
@@ -597,8 +622,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
       c.web.lockout = std::chrono::minutes{*v};
   }
   if (const auto* t = r.table(root, "", "kannel")) {
-    r.only_known(*t, "kannel.", {"sendsms_url", "username", "password", "sender",
-                                 "callback_base", "dlr_mask"});
+    r.only_known(*t, "kannel.",
+                 {"sendsms_url", "username", "password", "sender", "callback_base", "dlr_mask"});
     set_if(r.matching(*t, "kannel.", "sendsms_url", false, kHttpUrl, "an http:// URL"),
            c.kannel.sendsms_url);
     set_if(r.string(*t, "kannel.", "username", true, 64), c.kannel.username);
@@ -632,8 +657,9 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   }
 
   if (const auto* t = r.table(root, "", "rota")) {
-    r.only_known(*t, "rota.", {"file", "coverage_days", "allow_gaps", "handoff_notice_minutes",
-                               "gap_warning_hours"});
+    r.only_known(
+        *t, "rota.",
+        {"file", "coverage_days", "allow_gaps", "handoff_notice_minutes", "gap_warning_hours"});
     RotaFileConfig rf;
     if (auto v = r.string(*t, "rota.", "file", true, 1000)) {
       std::filesystem::path p(*v);
@@ -652,6 +678,12 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     RegionConfig reg;
     r.only_known(*t, "regions.", {"id", "name"});
     set_if(r.matching(*t, "regions.", "id", true, kIdPattern, "a lower-case id"), reg.id);
+    // The id is in every page, which must fit one SMS segment.
+    if (reg.id.size() > kMaxRegionId) {
+      r.error(t->get("id")->source(), "regions.id",
+              "at most " + std::to_string(kMaxRegionId) + " characters (it is shown in every SMS)");
+      reg.id.clear();
+    }
     set_if(r.string(*t, "regions.", "name", false, 100), reg.name);
     if (!reg.id.empty() && !region_ids.insert(reg.id).second)
       r.error(t->source(), "regions.id", "duplicate region " + reg.id);
@@ -674,7 +706,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   auto region_list = [&](const toml::table& t, const std::string& p) {
     auto list = r.string_list(t, p, "regions", true, kIdPattern, "a region id");
     for (const auto& reg : list)
-      if (!region_ids.count(reg)) r.error(t.get("regions")->source(), p + "regions", "unknown region " + reg);
+      if (!region_ids.count(reg))
+        r.error(t.get("regions")->source(), p + "regions", "unknown region " + reg);
     return list;
   };
   for (const auto* t : r.tables(root, "partners", 100)) {
@@ -760,7 +793,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     if (!rota.team_lead.empty()) {
       const auto* p = c.person(rota.team_lead);
       if (!p || p->role != StaffRole::team_lead)
-        r.error(t->get("team_lead")->source(), "rotas.team_lead", "no team lead with id " + rota.team_lead);
+        r.error(t->get("team_lead")->source(), "rotas.team_lead",
+                "no team lead with id " + rota.team_lead);
     }
     c.rotas.push_back(std::move(rota));
   }
@@ -793,7 +827,8 @@ Config parse_config(std::string_view text, const std::string& file_name) {
             if (parse_incident_kind(*k))
               rule.kind = *k;
             else
-              r.error(t.get("kind")->source(), p + "kind", "must be an incident kind such as home_ban");
+              r.error(t.get("kind")->source(), p + "kind",
+                      "must be an incident kind such as home_ban");
           }
           if (!t.get("region") && !t.get("kind"))
             r.error_at_table(t, p + "region", "a rule needs a region, a kind or both");
@@ -807,20 +842,23 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   }
 
   if (const auto* e = r.table(root, "", "escalation")) {
-    r.only_known(*e, "escalation.",
-                 {"steps", "repeat", "forgotten_minutes", "forgotten_repages", "poll_ms", "regions"});
+    r.only_known(
+        *e, "escalation.",
+        {"steps", "repeat", "forgotten_minutes", "forgotten_repages", "poll_ms", "regions"});
     EscalationConfig esc;
     read_escalation_policy(r, *e, "escalation.", esc.defaults);
     read_millis(r, *e, "escalation.", "poll_ms", 5, 5000, esc.poll);
     if (const toml::node* n = e->get("regions")) {
       const toml::array* a = n->as_array();
       if (!a || !a->is_array_of_tables()) {
-        r.error(n->source(), "escalation.regions", "must be written as [[escalation.regions]] tables");
+        r.error(n->source(), "escalation.regions",
+                "must be written as [[escalation.regions]] tables");
       } else {
         for (std::size_t i = 0; i < a->size() && i < 500; ++i) {
           const toml::table& t = *a->get(i)->as_table();
           const std::string p = "escalation.regions.";
-          r.only_known(t, p, {"region", "steps", "repeat", "forgotten_minutes", "forgotten_repages"});
+          r.only_known(t, p,
+                       {"region", "steps", "repeat", "forgotten_minutes", "forgotten_repages"});
           auto region = r.matching(t, p, "region", true, kIdPattern, "a region id");
           if (!region) continue;
           if (!region_ids.count(*region))

@@ -159,5 +159,15 @@ TEST(EscalationConfigTest, RegionPoliciesAreChecked) {
   expect_single_error(missing, "[[escalation.regions]]", "escalation.regions.region", "missing");
 }
 
+TEST(RegionConfigTest, RegionIdsFitInEveryPage) {
+  const std::string ok(32, 'a');
+  const std::string too_long(33, 'a');
+  const auto base_with = [](const std::string& id) {
+    return "[kannel]\nusername = \"u\"\npassword = \"p\"\n\n[[regions]]\nid = \"" + id + "\"\n";
+  };
+  EXPECT_TRUE(errors_of(base_with(ok)).empty());
+  expect_single_error(base_with(too_long), too_long, "regions.id", "at most 32 characters");
+}
+
 }  // namespace
 }  // namespace piket::common

@@ -61,13 +61,15 @@ TEST(PageTextTest, EscalatedAndNoContactPagesSayWhyAndStillFitOneSegment) {
     for (auto kind : kAllKinds) {
       c.kind = kind;
       c.reason = reason;
-      c.region = "noord-holland-noord";  // a long region id
+      c.region = std::string(32, 'r');  // the longest region id the config allows
       const auto text = render_page_sms(c);
       ASSERT_TRUE(text.has_value()) << word << to_string(kind);
       EXPECT_EQ(text->rfind(word, 0), 0u) << *text;
       EXPECT_LE(text->size(), 160u);
       EXPECT_TRUE(is_gsm7_basic(*text));
       EXPECT_NE(text->find("04711"), std::string::npos);
+      c.reason = PageReason::incident;
+      EXPECT_TRUE(render_inform_sms(c)) << to_string(kind);
     }
   }
 }

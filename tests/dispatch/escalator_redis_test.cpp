@@ -352,6 +352,24 @@ TEST_F(EscalatorRedisTest, MalformedMessagesAreDroppedAndChangeNothing) {
   EXPECT_EQ(pages(inc).size(), 1u);
 }
 
+TEST_F(EscalatorRedisTest, AnIncidentThatCannotBeEscalatedDoesNotHoldUpTheOthers) {
+  const auto bad = incident(8);
+  const auto good = incident(9);
+  dispatcher_.dispatch(bad);
+  dispatcher_.dispatch(good);
+  // The bad one's record is broken after its first page (no kind to render).
+  conn_.command({"HSET", "incident:" + bad, "kind", "not-a-kind"});
+  // Make it fall due first, so it is at the head of the round.
+  conn_.command(
+      {"ZADD", "escalations:due", std::to_string(common::to_epoch_ms(domain_.now() + 4min)), bad});
+  advance(5min);
+  EXPECT_EQ(people_paged(good), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+  EXPECT_EQ(pages(bad).size(), 1u);
+  // Retried a minute later, not in a busy loop.
+  const auto score = conn_.command({"ZSCORE", "escalations:due", bad}).str;
+  EXPECT_EQ(std::stoll(score), common::to_epoch_ms(domain_.now() + 1min));
+}
+
 TEST_F(EscalatorRedisTest, ConcurrentEscalatorsPageEachStepOnce) {
   std::vector<std::string> incidents;
   for (int n = 10; n < 40; ++n) {

@@ -139,6 +139,7 @@ struct Escalator::Impl {
   prometheus::Counter& exhausted;
   prometheus::Counter& skipped;
   prometheus::Counter& stale;
+  prometheus::Counter& failed;
 };
 
 Escalator::Escalator(const common::Config& config, const common::Clock& domain_clock,
@@ -154,8 +155,9 @@ Escalator::Escalator(const common::Config& config, const common::Clock& domain_c
                           {{"outcome", "exhausted"}}),
           metrics.counter("piket_escalation_total", "Escalation outcomes",
                           {{"outcome", "step_skipped"}}),
+          metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "stale"}}),
           metrics.counter("piket_escalation_total", "Escalation outcomes",
-                          {{"outcome", "stale"}})}) {
+                          {{"outcome", "failed"}})}) {
   if (!config.escalation) throw std::logic_error("Escalator needs [escalation] in the config");
 }
 
@@ -331,7 +333,18 @@ int Escalator::run_due() {
       i.redis.lease()->command({"ZREM", "escalations:due", id});
       continue;
     }
-    advance(id, EscalationTrigger::timer);
+    try {
+      advance(id, EscalationTrigger::timer);
+    } catch (const common::RedisError&) {
+      throw;  // Redis is down: the whole round waits
+    } catch (const std::exception& e) {
+      // One incident that cannot be escalated (e.g. a record that cannot be
+      // rendered) must not hold up the others: it is tried again in a minute.
+      i.failed.Increment();
+      spdlog::error("incident {}: escalation failed ({}); retried in a minute", id, e.what());
+      const auto retry = common::to_epoch_ms(i.domain_clock.now() + std::chrono::minutes{1});
+      i.redis.lease()->command({"ZADD", "escalations:due", std::to_string(retry), id});
+    }
   }
   return static_cast<int>(due.size());
 }
