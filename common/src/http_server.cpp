@@ -1,12 +1,14 @@
 #include "piket/common/http_server.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
+#include <deque>
+#include <mutex>
 #include <thread>
 
 namespace piket::common {
@@ -17,14 +19,56 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+class Session;
+
+// A handler's handle on a streaming session; holds it weakly.
+class Channel final : public StreamChannel {
+ public:
+  explicit Channel(std::weak_ptr<Session> s) : session_(std::move(s)) {}
+  bool send(std::string frame) override;
+  bool open() const override;
+  void close() override;
+
+ private:
+  std::weak_ptr<Session> session_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
+  Session(tcp::socket socket, const HttpServerOptions& options, const StreamingHandler& handler)
       : stream_(std::move(socket)), options_(options), handler_(handler) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
                    beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+  // Called from any thread (a stream's frames).
+  bool enqueue(std::string frame) {
+    bool accepted = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return false;
+      if (queue_.size() >= options_.max_queued_frames) {
+        closed_ = true;  // too far behind: the client reconnects and catches up
+      } else {
+        queue_.push_back(std::move(frame));
+        accepted = true;
+      }
+    }
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
+    return accepted;
+  }
+  bool closed_flag() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+  void request_close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
   }
 
  private:
@@ -43,14 +87,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return send(error_response(413, "body_too_large",
-                                 "request body is over " + std::to_string(options_.max_body) +
-                                     " bytes"),
-                  false, 11);
+      return send(
+          error_response(413, "body_too_large",
+                         "request body is over " + std::to_string(options_.max_body) + " bytes"),
+          false, 11);
     }
     if (ec) {
-      return send(error_response(400, "bad_http_request", "the HTTP request is malformed"),
-                  false, 11);
+      return send(error_response(400, "bad_http_request", "the HTTP request is malformed"), false,
+                  11);
     }
     auto& req = parser_->get();
     HttpRequest r;
@@ -68,14 +112,16 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ep_ec;
     const auto ep = stream_.socket().remote_endpoint(ep_ec);
     if (!ep_ec) r.remote = ep.address().to_string();
-    HttpResponse resp;
+    HttpReply reply;
     try {
-      resp = handler_(r);
+      reply = handler_(r);
     } catch (const std::exception& e) {
       spdlog::error("http handler failed: {}", e.what());
-      resp = error_response(500, "internal_error", "the server failed to handle the request");
+      reply = {error_response(500, "internal_error", "the server failed to handle the request"),
+               nullptr};
     }
-    send(std::move(resp), req.keep_alive(), req.version());
+    if (reply.stream) return start_stream(std::move(reply), req.version());
+    send(std::move(reply.response), req.keep_alive(), req.version());
   }
 
   void send(HttpResponse resp, bool keep_alive, unsigned version) {
@@ -84,23 +130,87 @@ class Session : public std::enable_shared_from_this<Session> {
     res->result(static_cast<http::status>(resp.status));
     res->set(http::field::server, "piket");
     if (!resp.content_type.empty()) res->set(http::field::content_type, resp.content_type);
-    for (auto& [k, v] : resp.headers) res->set(k, v);
+    // insert, not set: a header may come more than once (Set-Cookie).
+    for (auto& [k, v] : resp.headers) res->insert(k, v);
     res->keep_alive(keep_alive);
     res->body() = std::move(resp.body);
     res->prepare_payload();
     stream_.expires_after(options_.idle_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                   std::size_t) {
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          if (!keep_alive) return self->linger_close();
+          self->read();
+        });
+  }
+
+  // The event stream: headers, then frames until either side closes. The body
+  // ends when the connection does (no length, no chunking), as SSE allows.
+  void start_stream(HttpReply reply, unsigned version) {
+    head_ = std::make_shared<http::response<http::empty_body>>();
+    head_->version(version);
+    head_->result(static_cast<http::status>(reply.response.status));
+    head_->set(http::field::server, "piket");
+    head_->set(http::field::content_type, "text/event-stream; charset=utf-8");
+    head_->set(http::field::cache_control, "no-store");
+    head_->set(http::field::connection, "close");
+    for (auto& [k, v] : reply.response.headers) head_->insert(k, v);
+    head_serializer_.emplace(*head_);
+    stream_.expires_never();
+    streaming_ = true;
+    writing_ = true;
+    http::async_write_header(stream_, *head_serializer_,
+                             [self = shared_from_this(), open = std::move(reply.stream)](
+                                 beast::error_code ec, std::size_t) {
+                               self->writing_ = false;
+                               if (ec) return self->close();
+                               self->watch_for_close();
+                               open(std::make_shared<Channel>(self));
+                               self->pump();
+                             });
+  }
+
+  // A stream's client sends nothing more; a completed read means it left.
+  void watch_for_close() {
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
+                              self->watch_for_close();
+                            });
+  }
+
+  void pump() {
+    if (!streaming_ || writing_ || socket_closed_) return;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) {
+        if (closed_)
+          asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+        return;
+      }
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    writing_ = true;
+    asio::async_write(stream_, asio::buffer(current_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
                         if (ec) return self->close();
-                        if (!keep_alive) return self->linger_close();
-                        self->read();
+                        self->pump();
                       });
   }
 
   void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      queue_.clear();
+    }
+    if (socket_closed_) return;
+    socket_closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
   }
 
@@ -134,14 +244,37 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<char> drain_;
   std::size_t drained_ = 0;
   const HttpServerOptions& options_;
-  const HttpHandler& handler_;
+  const StreamingHandler& handler_;
+  // Streaming state (touched on the session's strand only, except the queue).
+  std::shared_ptr<http::response<http::empty_body>> head_;
+  std::optional<http::response_serializer<http::empty_body>> head_serializer_;
+  bool streaming_ = false;
+  bool writing_ = false;
+  bool socket_closed_ = false;
+  std::string current_;
+  char discard_[512];
+  mutable std::mutex mutex_;
+  std::deque<std::string> queue_;
+  bool closed_ = false;
 };
+
+bool Channel::send(std::string frame) {
+  auto s = session_.lock();
+  return s && s->enqueue(std::move(frame));
+}
+bool Channel::open() const {
+  auto s = session_.lock();
+  return s && !s->closed_flag();
+}
+void Channel::close() {
+  if (auto s = session_.lock()) s->request_close();
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
   HttpServerOptions options;
-  HttpHandler handler;
+  StreamingHandler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -156,13 +289,21 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+HttpServer::HttpServer(HttpServerOptions options, StreamingHandler handler)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : HttpServer(std::move(options),
+                 StreamingHandler([h = std::move(handler)](const HttpRequest& r) {
+                   return HttpReply{h(r), nullptr};
+                 })) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
 
 void HttpServer::start() {
   auto& i = *impl_;
@@ -191,6 +332,8 @@ void HttpServer::stop() {
   impl_->threads.clear();
 }
 
-std::uint16_t HttpServer::port() const { return impl_->port; }
+std::uint16_t HttpServer::port() const {
+  return impl_->port;
+}
 
 }  // namespace piket::common

@@ -472,6 +472,54 @@ TEST_F(HttpServerTest, StopClosesTheListener) {
   EXPECT_FALSE(client.get("/").ok());
 }
 
+// Reads from a fresh connection until the server closes it (or 5 s pass).
+std::string read_until_closed(std::uint16_t port, const std::string& request) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  const auto a = loopback(port);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) return {};
+  set_receive_timeout(fd.get(), 5s);
+  ::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL);
+  std::string got;
+  char chunk[4096];
+  for (;;) {
+    const auto n = ::recv(fd.get(), chunk, sizeof chunk, 0);
+    if (n <= 0) return got;
+    got.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+TEST(HttpServerStreamTest, AStreamSendsItsFramesInOrderAndEndsWhenClosed) {
+  HttpServer server({{"127.0.0.1", 0}, 2}, StreamingHandler([](const HttpRequest& r) {
+                      HttpReply reply;
+                      if (r.path != "/stream") {
+                        reply.response.body = "{}";
+                        reply.response.headers = {{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}};
+                        return reply;
+                      }
+                      reply.stream = [](std::shared_ptr<StreamChannel> ch) {
+                        std::thread([ch] {
+                          for (int i = 1; i <= 3; ++i)
+                            EXPECT_TRUE(ch->send("data: " + std::to_string(i) + "\n\n"));
+                          ch->close();
+                          EXPECT_FALSE(ch->send("data: late\n\n"));
+                        }).detach();
+                      };
+                      return reply;
+                    }));
+  server.start();
+  const auto got = read_until_closed(server.port(), "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_NE(got.find("text/event-stream"), std::string::npos) << got;
+  const auto body = got.substr(got.find("\r\n\r\n") + 4);
+  EXPECT_EQ(body, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  // A header given twice is sent twice (two cookies).
+  const auto plain =
+      read_until_closed(server.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(plain.find("Set-Cookie: a=1"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("Set-Cookie: b=2"), std::string::npos) << plain;
+  server.stop();
+}
+
 TEST(HttpServerStartTest, BusyPortThrowsNamingTheAddress) {
   HttpServer first({{"127.0.0.1", 0}, 1, kMaxBody, 10s},
                    [](const HttpRequest&) { return HttpResponse{}; });

@@ -1,22 +1,15 @@
 #pragma once
-// One open server-sent-events connection, as the API sees it: frames go in,
-// the server writes them in order. Thread-safe; outlives its connection
-// harmlessly (send() then returns false).
+// One open server-sent-events connection, as the API sees it (the common
+// HTTP server's stream channel), and the SSE frame format.
 
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "piket/common/stream_channel.hpp"
+
 namespace piket::web {
 
-class EventChannel {
- public:
-  virtual ~EventChannel() = default;
-  // Queues one frame; false once the connection is gone or too far behind.
-  virtual bool send(std::string frame) = 0;
-  virtual bool open() const = 0;
-  virtual void close() = 0;
-};
+using EventChannel = common::StreamChannel;
 
 // "event: <event>\ndata: <data>\n\n" (data lines split on newlines).
 std::string sse_frame(std::string_view event, std::string_view data);
