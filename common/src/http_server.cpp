@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "piket/common/gzip.hpp"
+
 namespace piket::common {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -121,7 +123,23 @@ class Session : public std::enable_shared_from_this<Session> {
                nullptr};
     }
     if (reply.stream) return start_stream(std::move(reply), req.version());
+    maybe_compress(reply.response, r.header("accept-encoding"));
     send(std::move(reply.response), req.keep_alive(), req.version());
+  }
+
+  // Larger text answers go out gzip-compressed to clients that take it.
+  static void maybe_compress(HttpResponse& resp, std::string_view accept_encoding) {
+    constexpr std::size_t kMinimum = 1400;  // below one packet it is not worth it
+    if (resp.body.size() < kMinimum || accept_encoding.empty() ||
+        !compressible(resp.content_type) || !accepts_gzip(accept_encoding))
+      return;
+    for (const auto& [k, v] : resp.headers)
+      if (k.size() == 16 && beast::iequals(k, "content-encoding")) return;
+    auto packed = gzip(resp.body);
+    if (!packed || packed->size() >= resp.body.size()) return;
+    resp.body = std::move(*packed);
+    resp.headers.emplace_back("Content-Encoding", "gzip");
+    resp.headers.emplace_back("Vary", "Accept-Encoding");
   }
 
   void send(HttpResponse resp, bool keep_alive, unsigned version) {

@@ -520,6 +520,38 @@ TEST(HttpServerStreamTest, AStreamSendsItsFramesInOrderAndEndsWhenClosed) {
   server.stop();
 }
 
+TEST(HttpServerGzipTest, LargerTextAnswersAreGzippedForClientsThatTakeIt) {
+  const std::string big(5000, 'x');
+  HttpServer server({{"127.0.0.1", 0}, 1}, [&](const HttpRequest& r) {
+    HttpResponse resp;
+    resp.body = r.path == "/small" ? std::string("{}") : big;
+    if (r.path == "/png") resp.content_type = "image/png";
+    return resp;
+  });
+  server.start();
+  auto get = [&](const std::string& path, const std::string& accept) {
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+    if (!accept.empty()) req += "Accept-Encoding: " + accept + "\r\n";
+    return read_until_closed(server.port(), req + "\r\n");
+  };
+  const auto gz = get("/big", "gzip, deflate");
+  EXPECT_NE(gz.find("Content-Encoding: gzip"), std::string::npos) << gz.substr(0, 300);
+  EXPECT_NE(gz.find("Vary: Accept-Encoding"), std::string::npos);
+  const auto body = gz.substr(gz.find("\r\n\r\n") + 4);
+  EXPECT_LT(body.size(), 200u);
+  EXPECT_EQ(static_cast<unsigned char>(body[0]), 0x1f);
+  // Without Accept-Encoding, with q=0, for a small answer, or for a binary type: as is.
+  for (const auto& [path, accept] : std::vector<std::pair<std::string, std::string>>{
+           {"/big", ""}, {"/big", "gzip;q=0"}, {"/small", "gzip"}, {"/png", "gzip"}}) {
+    const auto plain = get(path, accept);
+    EXPECT_EQ(plain.find("Content-Encoding"), std::string::npos) << path << " " << accept;
+    if (path == "/big") {
+      EXPECT_NE(plain.find(big), std::string::npos);
+    }
+  }
+  server.stop();
+}
+
 TEST(HttpServerStartTest, BusyPortThrowsNamingTheAddress) {
   HttpServer first({{"127.0.0.1", 0}, 1, kMaxBody, 10s},
                    [](const HttpRequest&) { return HttpResponse{}; });

@@ -46,7 +46,10 @@ await run('board latency and weight', async (browser, problems) => {
   p2.on('response', async (r) => {
     try {
       const b = await r.body();
-      sizes.push({ url: new URL(r.url()).pathname, bytes: b.length, type: r.headers()['content-type'] || '' });
+      // What crossed the wire (gzip where the server compressed), besides the decoded size.
+      const wire = (await r.request().sizes()).responseBodySize;
+      sizes.push({ url: new URL(r.url()).pathname, bytes: b.length, wire,
+                   type: r.headers()['content-type'] || '' });
     } catch (e) { /* event streams have no body */ }
   });
   await login(p2, 'tl-g');
@@ -56,10 +59,13 @@ await run('board latency and weight', async (browser, problems) => {
   const stat = sizes.filter((s) => !s.url.startsWith('/api/'));
   const api = sizes.filter((s) => s.url.startsWith('/api/'));
   const sum = (xs) => xs.reduce((a, s) => a + s.bytes, 0);
+  const wire = (xs) => xs.reduce((a, s) => a + s.wire, 0);
   figures.page_weight = {
     static_bytes: sum(stat),
+    static_wire_bytes: wire(stat),
     static_files: Object.fromEntries(stat.map((s) => [s.url, s.bytes])),
     api_bytes_on_load: sum(api),
+    api_wire_bytes_on_load: wire(api),
     api_calls: Object.fromEntries(api.map((s) => [s.url, s.bytes])),
     requests: sizes.length,
     open_cases: N,
