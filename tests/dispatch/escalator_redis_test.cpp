@@ -260,6 +260,13 @@ TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
   ASSERT_EQ(answer("carl", backup_page.id, inbound::Answer::acknowledge).kind,
             inbound::PageAnswerOutcome::Kind::acknowledged);
   EXPECT_EQ(hget("incident:" + inc, "acknowledged_by"), "carl");
+  // anna's page stands down: not open any more, and her late answer changes nothing.
+  EXPECT_EQ(hget("page:" + first.page_id, "state"), "cancelled");
+  EXPECT_EQ(hget("page:" + first.page_id, "cancelled_reason"), "answered_by_other");
+  EXPECT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::taken_by_other);
+  EXPECT_EQ(timeline(case_of(inc), "acknowledged").size(), 1u);
+  EXPECT_EQ(timeline(case_of(inc), "acknowledged").at(0).at("stood_down").as_int64(), 1);
   advance(5min);
   advance(10min);
   EXPECT_EQ(pages(inc).size(), 2u);  // no team lead

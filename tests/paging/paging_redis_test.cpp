@@ -341,6 +341,35 @@ TEST_F(PagingRedisTest, AcknowledgementBySmsStopsTheRemainingChannels) {
   EXPECT_EQ(acks[0].at("cancelled").to_number<int>(), 2);
 }
 
+TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
+  // The escalation paged anna (push now, SMS after 1 min, e-mail after 5) and then bert.
+  page(kP1, "anna", "04721", kIncident + ":0.0");
+  page(kP2, "bert", "04722", kIncident + ":0.1");
+  conn_.command({"SADD", "incident:" + kIncident + ":pages", kP1, kP2});
+  drain();
+  ASSERT_EQ(pushes("anna").size(), 1u);
+  EXPECT_EQ(sms_from(kBertPhone, "04722").body, "piket: acknowledged case C12345678.");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "cancelled");
+  EXPECT_EQ(hget("page:" + kP1, "cancelled_reason"), "answered_by_other");
+  EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
+  EXPECT_EQ(delivery(kP1, "email"), "cancelled");
+  advance(1h);
+  // Bert's SMS went out before he answered; nothing more went to anna.
+  for (const auto& m : sms_.sent) EXPECT_NE(m.to, kAnnaPhone);
+  EXPECT_TRUE(email_.sent.empty());
+  // anna's app closes the page; her late answer is told a colleague has it.
+  const auto pushed = pushes("anna");
+  ASSERT_EQ(pushed.size(), 2u);
+  EXPECT_EQ(pushed[1].at("state"), "answered_by_other");
+  const auto late = post("/v1/pages/" + kP1 + "/ack", kAnnaToken);
+  EXPECT_EQ(late.status, 409);
+  EXPECT_NE(late.body.find("taken_by_other"), std::string::npos);
+  EXPECT_EQ(sms_from(kAnnaPhone, "04721").body,
+            "piket: case C12345678 was taken by a colleague; nothing to do.");
+  EXPECT_EQ(timeline("acknowledged").size(), 1u);
+  EXPECT_EQ(timeline("acknowledged").at(0).at("stood_down").to_number<int>(), 1);
+}
+
 TEST_F(PagingRedisTest, AckWhileTheGatewayIsRetryingStopsTheRetries) {
   sms_ = FakeSmsGateway({503});
   page(kP1, "bert", "04716");

@@ -166,7 +166,12 @@
     es.addEventListener('change', (ev) => { const d = JSON.parse(ev.data); noteNow(d.now); refresh(); });
     es.addEventListener('push', (ev) => {
       const d = JSON.parse(ev.data);
-      toast(d.text || `Page for case ${d.case || ''}`);
+      if (d.type === 'page_closed') {
+        // Closed by this person's own answer: nothing to say. By a colleague's: say so.
+        if (d.state === 'answered_by_other') toast(`Case ${d.case_id || ''}: a colleague took it`);
+      } else {
+        toast(d.text || `Page for case ${d.case_id || ''}`);
+      }
       refresh();
     });
   }

@@ -47,6 +47,7 @@ local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = AR
 if ARGV[17] ~= '' then
   -- The escalation policy starts: its timer and who was paged in which round.
   redis.call('HSET', 'page:' .. ARGV[5], 'esc_at', ARGV[17])
+  redis.call('SADD', inc .. ':pages', ARGV[5])
   redis.call('HSET', inc, 'esc_state', 'active', 'esc_at', ARGV[17], 'esc_due', ARGV[18])
   redis.call('HSET', inc .. ':esc_paged', ARGV[3], string.match(ARGV[17], '^(%d+)'))
   redis.call('ZADD', 'escalations:due', ARGV[18], ARGV[1])

@@ -62,6 +62,7 @@ local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = A
 local why = 'escalated'
 if action == 'repage' then why = 'no_first_contact' end
 redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
+redis.call('SADD', inc .. ':pages', ARGV[10])
 redis.call('HSET', inc, 'esc_at', ARGV[7], 'esc_due', ARGV[8])
 redis.call('HSET', inc .. ':esc_paged', ARGV[9], ARGV[19])
 redis.call('ZADD', 'escalations:due', ARGV[8], id)

@@ -149,7 +149,8 @@ struct InboundApi::Impl {
       acks.Increment();
     else if (o.kind == K::declined)
       declines.Increment();
-    else if (o.kind != K::already_acknowledged && o.kind != K::already_declined)
+    else if (o.kind != K::already_acknowledged && o.kind != K::already_declined &&
+             o.kind != K::taken_by_other)
       ack_refused.Increment();
   }
 
@@ -220,6 +221,8 @@ struct InboundApi::Impl {
         return text(200, "piket: case " + o.case_id + " was already acknowledged.");
       case K::already_declined:
         return text(200, "piket: case " + o.case_id + " was already declined.");
+      case K::taken_by_other:
+        return text(200, "piket: case " + o.case_id + " was taken by a colleague; nothing to do.");
       default:
         spdlog::info("SMS answer by {} refused: the code is not one of their pages",
                      person->second);
@@ -261,6 +264,9 @@ struct InboundApi::Impl {
         if (o.kind == K::declined)
           spdlog::info("page {} declined by {} via the API", o.page_id, *person);
         return json_answer(o, "declined");
+      case K::taken_by_other:
+        return common::error_response(
+            409, "taken_by_other", "a colleague acknowledged this incident; nothing was changed");
       case K::not_yours:
         spdlog::info("API answer by {} to page {} refused: not paged", *person, page_id);
         return common::error_response(403, "not_paged",

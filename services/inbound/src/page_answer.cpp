@@ -17,10 +17,12 @@ if page == '' then
 end
 local p = 'page:' .. page
 local f = redis.call('HMGET', p, 'person', 'case', 'incident', 'acknowledged_at', 'declined_at',
-                     'channels')
+                     'channels', 'cancelled_reason')
 if not f[1] then return {'unknown_page', page} end
 if f[1] ~= ARGV[1] then return {'not_yours', page} end
 if f[4] then return {'already_acknowledged', page, f[2] or ''} end
+-- The page stood down: a colleague took the incident. Nothing changes.
+if f[7] == 'answered_by_other' then return {'taken_by_other', page, f[2] or ''} end
 if f[5] then return {'already_declined', page, f[2] or ''} end
 local now = tonumber(ARGV[6])
 local cancelled = 0
@@ -40,9 +42,39 @@ redis.call('ZREM', 'notify:timers', page)
 redis.call('HINCRBY', p, 'rev', 1)
 local state = 'acknowledged'
 local payload = ''
+local stood_down = 0
 if ARGV[4] == 'acknowledge' then
   redis.call('HSET', p, 'state', 'acknowledged', 'acknowledged_at', ARGV[6], 'acknowledged_via', ARGV[5])
   local inc = 'incident:' .. (f[3] or '')
+  -- The incident is taken: the escalation's other open pages stand down (their
+  -- channels still to come are cancelled; a board no longer shows them open).
+  for _, other in ipairs(redis.call('SMEMBERS', inc .. ':pages')) do
+    local op = 'page:' .. other
+    local o = redis.call('HMGET', op, 'state', 'acknowledged_at', 'declined_at', 'channels',
+                         'person')
+    if other ~= page and o[1] and not o[2] and not o[3] and o[1] ~= 'cancelled'
+       and o[1] ~= 'failed' then
+      local pushed_other = false
+      for ch in string.gmatch(o[4] or '', '[^,]+') do
+        local d = 'delivery:' .. other .. ':' .. ch
+        local dst = redis.call('HGET', d, 'state')
+        if ch == 'push' and dst == 'accepted' then pushed_other = true end
+        if dst == 'scheduled' or dst == 'queued' or dst == 'retry' then
+          redis.call('HSET', d, 'state', 'cancelled', 'cancelled_at', ARGV[6])
+          redis.call('ZREM', 'notify:queue', other .. ':' .. ch)
+        end
+      end
+      redis.call('ZREM', 'notify:timers', other)
+      redis.call('HSET', op, 'state', 'cancelled', 'cancelled_at', ARGV[6],
+                 'cancelled_reason', 'answered_by_other')
+      redis.call('HINCRBY', op, 'rev', 1)
+      stood_down = stood_down + 1
+      if pushed_other and o[5] then
+        redis.call('XADD', 'push:' .. o[5], 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
+                   'page_id', other, 'case_id', f[2] or '', 'state', 'answered_by_other')
+      end
+    end
+  end
   local st = redis.call('HGET', inc, 'status')
   if st == 'dispatched' or st == 'escalated' then
     redis.call('HSET', inc, 'status', 'acknowledged', 'acknowledged_at', ARGV[6],
@@ -62,10 +94,11 @@ end
 if f[2] then
   redis.call('RPUSH', 'case:' .. f[2] .. ':timeline', cjson.encode({at = now, type = state,
     page = page, incident = f[3], person = ARGV[1], via = ARGV[5], cancelled = cancelled,
-    by = ARGV[1]}))
+    stood_down = stood_down, by = ARGV[1]}))
   -- The deadline engine looks at the case again now (its resync timer).
   local case_id = f[2]
-)lua" + common::deadline_resync_lua("case_id", "ARGV[6]") + R"lua(
+)lua" + common::deadline_resync_lua("case_id", "ARGV[6]") +
+                                     R"lua(
 end
 if pushed then
   redis.call('XADD', 'push:' .. ARGV[1], 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
@@ -85,6 +118,7 @@ PageAnswerOutcome::Kind kind_of(const std::string& s) {
   if (s == "declined") return K::declined;
   if (s == "already_acknowledged") return K::already_acknowledged;
   if (s == "already_declined") return K::already_declined;
+  if (s == "taken_by_other") return K::taken_by_other;
   if (s == "unknown_code") return K::unknown_code;
   if (s == "not_yours") return K::not_yours;
   return K::unknown_page;

@@ -96,9 +96,8 @@ struct ServiceBackend::Impl {
     auto lease = redis.lease();
     // A decline's escalation message is due at once: the outbox senders of
     // inbound and notify sweep it to dispatch within 200 ms.
-    const auto out =
-        inbound::answer_page(*lease, req, domain.now(), real.now(),
-                             config.notify.push_stream_maxlen);
+    const auto out = inbound::answer_page(*lease, req, domain.now(), real.now(),
+                                          config.notify.push_stream_maxlen);
     using K = inbound::PageAnswerOutcome::Kind;
     switch (out.kind) {
       case K::acknowledged:
@@ -109,6 +108,8 @@ struct ServiceBackend::Impl {
       case K::already_declined:
         if (!ack) return {};
         return {409, "already_declined", "the page was declined already", {}};
+      case K::taken_by_other:
+        return {409, "taken_by_other", "a colleague acknowledged this incident", {}};
       case K::not_yours:
         return {403, "not_yours", "this page was not sent to you", {}};
       default:

@@ -42,6 +42,7 @@ struct PageAnswerOutcome {
     declined,
     already_acknowledged,
     already_declined,
+    taken_by_other,  // the page stood down: a colleague acknowledged the incident
     unknown_page,
     unknown_code,
     not_yours,
