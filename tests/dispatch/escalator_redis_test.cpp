@@ -251,6 +251,24 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   EXPECT_EQ(woken_.size(), 6u);
 }
 
+TEST_F(EscalatorRedisTest, AStepWithNobodyIsSkippedAndTheNextStepIsWhereThePageIs) {
+  selector_.people[EscalationTarget::backup] = {};  // nobody on the backup layer
+  const auto inc = incident(11);
+  dispatcher_.dispatch(inc);
+  advance(5min);  // the backup step has nobody: straight on to the team lead
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "tina@0.2"}));
+  EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.2");
+  const auto escalated = timeline(case_of(inc), "escalated");
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].at("to").as_string(), "0.2");
+  ASSERT_EQ(escalated[0].at("skipped").as_array().size(), 1u);
+  EXPECT_EQ(escalated[0].at("skipped").as_array()[0].as_string(), "0.1");
+  // The team lead's wait (10 min) ends: round 2 starts with the primary, the
+  // team lead is not paged a second time at the step that was skipped.
+  advance(10min);
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "tina@0.2", "anna@1.0"}));
+}
+
 TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
   const auto inc = incident(2);
   const auto first = dispatcher_.dispatch(inc);

@@ -228,11 +228,13 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         rota::SelectionRequest request{region, std::nullopt, now};
         if (own && !own->empty()) request.own_casemanager = *own;
         chosen = i.selector.select_step(target, request, ex, caseload);
-        if (chosen && i.config.person(chosen->person_id)) break;
+        if (chosen && i.config.person(chosen->person_id)) {
+          decision.next = *pos;  // the page is at the step that found somebody
+          break;
+        }
         chosen.reset();
         skipped.push_back(boost::json::string(to_string(*pos)));
         i.skipped.Increment();
-        decision.next = *pos;
         pos = next_position(policy, *pos);
       }
       if (!chosen) decision.kind = DK::exhausted;
