@@ -490,6 +490,12 @@ void read_escalation_policy(Reader& r, const toml::table& t, const std::string& 
           r.error_at_table(*st, name + "wait_minutes", "required key is missing");
         steps.push_back(step);
       }
+      // dispatch's first page goes to the primary casemanager (or further up
+      // when nobody can take it): the policy starts there.
+      if (!steps.empty() && steps.front().target != EscalationTarget::primary)
+        r.error(a->get(0)->source(), p + "steps[0].target",
+                "the first step must be \"primary\" (dispatch's first page goes to the primary "
+                "casemanager)");
       out.steps = std::move(steps);
     }
   }

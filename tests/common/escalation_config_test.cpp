@@ -67,7 +67,7 @@ poll_ms = 20
 
 [[escalation.regions]]
 region = "drenthe"
-steps = [{target = "team_lead", wait_minutes = 1}]
+steps = [{target = "primary", wait_minutes = 2}, {target = "team_lead", wait_minutes = 1}]
 repeat = 0
 )";
 
@@ -95,8 +95,9 @@ TEST(EscalationConfigTest, PolicyAndRegionOverrideAreRead) {
   // Groningen has no policy of its own: the defaults.
   EXPECT_EQ(&c.escalation->policy("groningen"), &c.escalation->defaults);
   const auto& dr = c.escalation->policy("drenthe");
-  ASSERT_EQ(dr.steps.size(), 1u);
-  EXPECT_EQ(dr.steps[0].target, EscalationTarget::team_lead);
+  ASSERT_EQ(dr.steps.size(), 2u);
+  EXPECT_EQ(dr.steps[0].wait, std::chrono::minutes{2});
+  EXPECT_EQ(dr.steps[1].target, EscalationTarget::team_lead);
   EXPECT_EQ(dr.repeat, 0);
   EXPECT_EQ(dr.forgotten, std::chrono::minutes{45});  // inherited
 }
@@ -136,6 +137,8 @@ TEST(EscalationConfigTest, BadStepsAreNamed) {
       base("[escalation]\nsteps = [{target = \"primary\", wait_minutes = 5, sms = 1}]\n"), "steps",
       "escalation.steps[0].sms", "unknown key");
   expect_single_error(base("[escalation]\nsteps = []\n"), "steps", "escalation.steps", "1-6");
+  expect_single_error(base("[escalation]\nsteps = [{target = \"team_lead\", wait_minutes = 5}]\n"),
+                      "steps", "escalation.steps[0].target", "must be \"primary\"");
   expect_single_error(base("[escalation]\nsteps = \"primary\"\n"), "steps", "escalation.steps",
                       "1-6");
 }
