@@ -172,6 +172,14 @@ class EscalatorRedisTest : public ::testing::Test {
     domain_.advance(by);
     escalator_.run_due();
   }
+  // The value of a metric (its only sample) in the text exposition.
+  double metric(const std::string& name) {
+    const auto text = metrics_.render();
+    const auto at = text.find("\n" + name + "{");
+    if (at == std::string::npos) return -1;
+    const auto value = text.find("} ", at);
+    return std::stod(text.substr(value + 2));
+  }
   inbound::PageAnswerOutcome answer(const std::string& person, const std::string& page,
                                     inbound::Answer a) {
     return inbound::answer_page(conn_, {person, page, "", a, inbound::AnswerVia::api},
@@ -216,6 +224,7 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   advance(1ms);
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
   EXPECT_EQ(hget("incident:" + inc, "status"), "escalated");
+  EXPECT_EQ(metric("piket_escalations_running"), 1);
   escalator_.run_due();  // the same instant again: nothing twice
   EXPECT_EQ(pages(inc).size(), 2u);
 
@@ -229,6 +238,8 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   advance(10min);
   EXPECT_EQ(hget("incident:" + inc, "esc_state"), "exhausted");
   EXPECT_EQ(conn_.command({"ZSCORE", "escalations:due", inc}).type, common::RedisReply::Type::nil);
+  escalator_.run_due();
+  EXPECT_EQ(metric("piket_escalations_running"), 0);
   advance(1h);
   EXPECT_EQ(pages(inc).size(), 6u);
 

@@ -141,6 +141,7 @@ struct Escalator::Impl {
   prometheus::Counter& skipped;
   prometheus::Counter& stale;
   prometheus::Counter& failed;
+  prometheus::Gauge& running;
 };
 
 Escalator::Escalator(const common::Config& config, const common::Clock& domain_clock,
@@ -157,8 +158,10 @@ Escalator::Escalator(const common::Config& config, const common::Clock& domain_c
           metrics.counter("piket_escalation_total", "Escalation outcomes",
                           {{"outcome", "step_skipped"}}),
           metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "stale"}}),
-          metrics.counter("piket_escalation_total", "Escalation outcomes",
-                          {{"outcome", "failed"}})}) {
+          metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "failed"}}),
+          metrics.gauge("piket_escalations_running",
+                        "Incidents whose escalation timer runs (unacknowledged, or acknowledged "
+                        "and waiting for first contact)")}) {
   if (!config.escalation) throw std::logic_error("Escalator needs [escalation] in the config");
 }
 
@@ -327,8 +330,10 @@ int Escalator::run_due() {
   {
     auto redis = i.redis.lease();
     const auto r =
-        redis->command({"ZRANGEBYSCORE", "escalations:due", "-inf", now_ms, "LIMIT", "0", "64"});
-    for (const auto& e : r.elements) due.push_back(e.str);
+        redis->pipeline({{"ZRANGEBYSCORE", "escalations:due", "-inf", now_ms, "LIMIT", "0", "64"},
+                         {"ZCARD", "escalations:due"}});
+    for (const auto& e : r.at(0).elements) due.push_back(e.str);
+    i.running.Set(static_cast<double>(r.at(1).integer));
   }
   for (const auto& id : due) {
     if (!valid_incident_id(id)) {
