@@ -31,6 +31,7 @@
 #include <set>
 #include <thread>
 
+#include "percentiles.hpp"
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/deadline_shell.hpp"
 #include "piket/cases/staff.hpp"
@@ -125,23 +126,8 @@ long long used_memory(common::RedisConnection& r) {
   return std::stoll(info.substr(at + 12));
 }
 
-struct Percentiles {
-  double p50 = 0, p99 = 0, max = 0;
-  std::size_t n = 0;
-};
-Percentiles percentiles(std::vector<double> v) {
-  Percentiles p;
-  p.n = v.size();
-  if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto q = [&v](double f) {
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(f * static_cast<double>(v.size())))];
-  };
-  p.p50 = q(0.5);
-  p.p99 = q(0.99);
-  p.max = v.back();
-  return p;
-}
+using bench::Percentiles;
+using bench::percentiles;
 
 }  // namespace
 

@@ -17,11 +17,10 @@
 // The stopwatch here is std::chrono::steady_clock: this is a measuring
 // instrument outside the system under test, not domain logic.
 
-#include <boost/program_options.hpp>
-#include <boost/url/parse_query.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <boost/program_options.hpp>
+#include <boost/url/parse_query.hpp>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -29,11 +28,12 @@
 #include <mutex>
 #include <thread>
 
+#include "percentiles.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/crypto.hpp"
-#include "piket/common/redis.hpp"
 #include "piket/common/http_client.hpp"
 #include "piket/common/http_server.hpp"
+#include "piket/common/redis.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"
@@ -53,25 +53,8 @@ double ms_between(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-struct Percentiles {
-  double p50 = 0, p90 = 0, p99 = 0, max = 0;
-  std::size_t n = 0;
-};
-
-Percentiles percentiles(std::vector<double> v) {
-  Percentiles p;
-  p.n = v.size();
-  if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto at = [&v](double q) {
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-  };
-  p.p50 = at(0.50);
-  p.p90 = at(0.90);
-  p.p99 = at(0.99);
-  p.max = v.back();
-  return p;
-}
+using bench::Percentiles;
+using bench::percentiles;
 
 long rss_kib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -197,7 +180,8 @@ RunResult run_load(const stack::StackSpec& spec, int connections, double rate, d
       const std::string body =
           R"({"reference":")" + ref +
           R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T14:03:00+01:00","household":"hh-)" +
-          ref + R"(","persons":[{"role":"victim","name":"Synthetic Person","phone":"+31600000000"}],"summary":"synthetic"})";
+          ref +
+          R"(","persons":[{"role":"victim","name":"Synthetic Person","phone":"+31600000000"}],"summary":"synthetic"})";
       auto& s = samples[k];
       s.sent = Steady::now();
       // Posts go through a tiny HTTP/1.1 client with keep-alive.
@@ -249,23 +233,23 @@ RunResult run_load(const stack::StackSpec& spec, int connections, double rate, d
 }
 
 void print(const RunResult& r) {
-  std::cout << std::fixed << std::setprecision(2) << "rate " << r.rate << "/s: posted "
-            << r.posted << ", 201 " << r.accepted << ", at gateway " << r.delivered
-            << ", not at gateway 15 s after the last post " << r.lost << ", achieved " << r.achieved_rate << "/s\n"
+  std::cout << std::fixed << std::setprecision(2) << "rate " << r.rate << "/s: posted " << r.posted
+            << ", 201 " << r.accepted << ", at gateway " << r.delivered
+            << ", not at gateway 15 s after the last post " << r.lost << ", achieved "
+            << r.achieved_rate << "/s\n"
             << "  POST->201 ms    p50 " << r.post.p50 << "  p90 " << r.post.p90 << "  p99 "
             << r.post.p99 << "  max " << r.post.max << "\n"
             << "  201->gateway ms p50 " << r.end_to_end.p50 << "  p90 " << r.end_to_end.p90
             << "  p99 " << r.end_to_end.p99 << "  max " << r.end_to_end.max << "\n";
 }
 
-
 // Posts `n` incidents, waits for their first pages, then moves the simulated
 // clock past the primary's wait and measures, per incident, the time from
 // the clock move to its escalation page at the gateway.
 // With `decline`, a single incident's page is declined through the staff API
 // instead, and the time runs from the decline to the next step's page.
-Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, int n,
-                           int run_id, bool decline = false) {
+Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, int n, int run_id,
+                           bool decline = false) {
   common::HttpClient partner({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
   partner.set_header("Authorization", "Bearer " + spec.police_token);
   std::vector<std::string> cases;
@@ -291,7 +275,8 @@ Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, i
   Steady::time_point moved;
   if (decline) {
     // The page and who got it, from the record.
-    common::RedisConnection redis(common::RedisConfig{{"127.0.0.1", spec.ports.redis}, common::Millis{2000}});
+    common::RedisConnection redis(
+        common::RedisConfig{{"127.0.0.1", spec.ports.redis}, common::Millis{2000}});
     const auto inc = redis.command({"LINDEX", "case:" + cases.front() + ":incidents", "0"}).str;
     const auto page = redis.command({"HGET", "incident:" + inc, "page_id"}).str;
     const auto person = redis.command({"HGET", "page:" + page, "person"}).str;
@@ -308,23 +293,23 @@ Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, i
     if (r.status != 200) throw std::runtime_error("clock not moved: " + r.body);
   }
   std::map<std::string, Steady::time_point> escalated;
-  for (auto until = Steady::now() + std::chrono::seconds{30};; ) {
+  for (auto until = Steady::now() + std::chrono::seconds{30};;) {
     escalated = gateway.escalated();
     if (all_in(escalated) || Steady::now() > until) break;
     std::this_thread::sleep_for(std::chrono::milliseconds{1});
   }
   std::vector<double> lag;
   for (const auto& c : cases)
-    if (auto it = escalated.find(c); it != escalated.end()) lag.push_back(ms_between(moved, it->second));
+    if (auto it = escalated.find(c); it != escalated.end())
+      lag.push_back(ms_between(moved, it->second));
   if (lag.size() != cases.size())
     std::cout << "  " << cases.size() - lag.size() << " escalation pages missing after 30 s\n";
   return percentiles(lag);
 }
 
 void print_escalation(const char* what, const Percentiles& p) {
-  std::cout << std::fixed << std::setprecision(2) << what << " (" << p.n
-            << " pages) ms  p50 " << p.p50 << "  p90 " << p.p90 << "  p99 " << p.p99
-            << "  max " << p.max << "\n";
+  std::cout << std::fixed << std::setprecision(2) << what << " (" << p.n << " pages) ms  p50 "
+            << p.p50 << "  p90 " << p.p90 << "  p99 " << p.p99 << "  max " << p.max << "\n";
 }
 
 }  // namespace
@@ -337,16 +322,18 @@ int main(int argc, char** argv) {
   std::string gateway = "fake", bin_dir, work_dir = "/tmp/piket-bench";
   bool find_max = false;
   int escalation = 0;
-  desc.add_options()("help,h", "show this help")(
-      "rate", po::value(&rate)->default_value(200), "incidents per second")(
+  desc.add_options()("help,h", "show this help")("rate", po::value(&rate)->default_value(200),
+                                                 "incidents per second")(
       "duration", po::value(&seconds)->default_value(20), "seconds of load per run")(
       "connections", po::value(&connections)->default_value(8), "keep-alive connections")(
       "gateway", po::value(&gateway)->default_value("fake"),
       "fake (in-process receiver answering like Kannel) or kannel (real Kannel + fakesmsc)")(
-      "find-max", po::bool_switch(&find_max), "double the rate until something is lost or p99 > 1 s")(
+      "find-max", po::bool_switch(&find_max),
+      "double the rate until something is lost or p99 > 1 s")(
       "escalation", po::value(&escalation)->default_value(0),
-      "measure missed-acknowledgement → next step's page: 20 single incidents, then this many at once")(
-      "bin-dir", po::value(&bin_dir), "directory with ingest/piket-ingest etc. (default: next to this program)")(
+      "measure missed-acknowledgement → next step's page: 20 single incidents, then this many at "
+      "once")("bin-dir", po::value(&bin_dir),
+              "directory with ingest/piket-ingest etc. (default: next to this program)")(
       "work-dir", po::value(&work_dir)->default_value(work_dir), "scratch directory");
   po::variables_map vm;
   try {
@@ -364,11 +351,14 @@ int main(int argc, char** argv) {
       connections > 256 || (gateway != "fake" && gateway != "kannel") || escalation < 0 ||
       escalation > 400 || (escalation > 0 && gateway != "fake")) {
     std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-256, gateway "
-                 "fake|kannel, escalation 0-400 (under the stack's caseload cap; with the fake gateway)\n";
+                 "fake|kannel, escalation 0-400 (under the stack's caseload cap; with the fake "
+                 "gateway)\n";
     return 2;
   }
   if (bin_dir.empty())
-    bin_dir = (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "services").string();
+    bin_dir =
+        (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "services")
+            .string();
   try {
     std::filesystem::remove_all(work_dir);
     std::filesystem::create_directories(work_dir);
@@ -384,8 +374,8 @@ int main(int argc, char** argv) {
           "[escalation]\nsteps = [{target = \"primary\", wait_minutes = 5}, "
           "{target = \"team_lead\", wait_minutes = 10}]\nrepeat = 0\nforgotten_minutes = 0\n";
       for (const char* id : {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"})
-        spec.person_extra[id] = "token_sha256 = \"" +
-                                common::sha256_hex(std::string("bench-staff-token-") + id) + "\"";
+        spec.person_extra[id] =
+            "token_sha256 = \"" + common::sha256_hex(std::string("bench-staff-token-") + id) + "\"";
     }
     const auto config_file = std::filesystem::path(work_dir) / "piket.toml";
     std::ofstream(config_file) << stack::render_stack_config(spec);
@@ -398,14 +388,17 @@ int main(int argc, char** argv) {
     if (!fake) watcher = std::make_unique<FakesmscWatcher>(stack.fakesmsc_log());
     auto arrivals = [&] { return fake ? fake->arrivals() : watcher->arrivals(); };
     auto requests = [&] { return fake ? fake->requests() : watcher->requests(); };
-    std::cout << "piket-bench: gateway " << (fake ? "in-process fake Kannel (202)" : "Kannel + fakesmsc")
-              << ", " << connections << " keep-alive connections, " << seconds << " s per run\n";
+    std::cout << "piket-bench: gateway "
+              << (fake ? "in-process fake Kannel (202)" : "Kannel + fakesmsc") << ", "
+              << connections << " keep-alive connections, " << seconds << " s per run\n";
     if (escalation > 0) {
       std::vector<double> singles;
       for (int k = 0; k < 20; ++k) singles.push_back(run_escalation(spec, *fake, 1, k).max);
-      print_escalation("missed deadline -> next step at gateway, one at a time", percentiles(singles));
+      print_escalation("missed deadline -> next step at gateway, one at a time",
+                       percentiles(singles));
       std::vector<double> declines;
-      for (int k = 0; k < 20; ++k) declines.push_back(run_escalation(spec, *fake, 1, 50 + k, true).max);
+      for (int k = 0; k < 20; ++k)
+        declines.push_back(run_escalation(spec, *fake, 1, 50 + k, true).max);
       print_escalation("decline (staff API) -> next step at gateway", percentiles(declines));
       print_escalation("missed deadline -> next step at gateway, all due at once",
                        run_escalation(spec, *fake, escalation, 100));
@@ -417,8 +410,8 @@ int main(int argc, char** argv) {
     for (double r = rate;; r *= 2) {
       const auto result = run_load(spec, connections, r, seconds, arrivals, requests, ++run_id);
       print(result);
-      const bool ok = result.lost == 0 && result.accepted == result.posted &&
-                      result.end_to_end.p99 < 1000;
+      const bool ok =
+          result.lost == 0 && result.accepted == result.posted && result.end_to_end.p99 < 1000;
       if (ok) best = r;
       if (!find_max || !ok || r > 50000) break;
     }

@@ -6,11 +6,11 @@
 #include <regex>
 
 #include "piket/common/page_text.hpp"
+#include "piket/common/records.hpp"
 
 namespace piket::common {
 namespace {
 
-const std::regex kCaseCode{"^C[0-9A-Z]{8}$"};
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 const std::regex kAckCode{"^[0-9]{5}$"};
 
@@ -105,7 +105,7 @@ std::string format_amsterdam_short(Instant t) {
 }
 
 std::optional<std::string> render_deadline_sms(const DeadlinePageContent& c) {
-  if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
+  if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
       !std::regex_match(c.ack_code, kAckCode))
     return std::nullopt;
   std::string text = "piket ";

@@ -6,7 +6,6 @@
 
 namespace piket::common {
 namespace {
-const std::regex kCaseCode{"^C[0-9A-Z]{8}$"};
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 const std::regex kAckCode{"^[0-9]{5}$"};
 const std::regex kSmsNumber{"^[+]?[0-9A-Za-z]{1,16}$"};
@@ -54,7 +53,7 @@ std::string reason_lead(PageReason r) {
 }  // namespace
 
 std::optional<std::string> render_page_sms(const PageContent& c) {
-  if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
+  if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
       !std::regex_match(c.ack_code, kAckCode))
     return std::nullopt;
   const std::string when = local_time_label(c.reported_at);
@@ -85,7 +84,7 @@ std::optional<PageEmail> render_page_email(const PageContent& c, std::string_vie
 }
 
 std::optional<std::string> render_inform_sms(const PageContent& c) {
-  if (!std::regex_match(c.case_code, kCaseCode) || !std::regex_match(c.region, kRegion) ||
+  if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
       !std::regex_match(c.ack_code, kAckCode))
     return std::nullopt;
   const auto local = to_amsterdam_local(c.reported_at);

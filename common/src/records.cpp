@@ -41,28 +41,61 @@ std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& ta
 }
 }  // namespace
 
-std::optional<IncidentKind> parse_incident_kind(std::string_view s) { return lookup(kKinds, s); }
-std::string_view to_string(IncidentKind k) { return name_of(kKinds, k); }
+std::optional<IncidentKind> parse_incident_kind(std::string_view s) {
+  return lookup(kKinds, s);
+}
+std::string_view to_string(IncidentKind k) {
+  return name_of(kKinds, k);
+}
 std::optional<IncidentStatus> parse_incident_status(std::string_view s) {
   return lookup(kStatuses, s);
 }
-std::string_view to_string(IncidentStatus s) { return name_of(kStatuses, s); }
-std::optional<PersonRole> parse_person_role(std::string_view s) { return lookup(kRoles, s); }
+std::string_view to_string(IncidentStatus s) {
+  return name_of(kStatuses, s);
+}
+std::optional<PersonRole> parse_person_role(std::string_view s) {
+  return lookup(kRoles, s);
+}
 
 std::string_view message_label(IncidentKind k) {
   switch (k) {
-    case IncidentKind::home_ban: return "HOME BAN";
-    case IncidentKind::home_ban_extended: return "BAN EXTENDED";
-    case IncidentKind::home_ban_lifted: return "BAN LIFTED";
-    case IncidentKind::code_red: return "CODE RED";
-    case IncidentKind::ban_violation: return "BAN VIOLATION";
-    case IncidentKind::repeat_incident: return "NEW INCIDENT";
+    case IncidentKind::home_ban:
+      return "HOME BAN";
+    case IncidentKind::home_ban_extended:
+      return "BAN EXTENDED";
+    case IncidentKind::home_ban_lifted:
+      return "BAN LIFTED";
+    case IncidentKind::code_red:
+      return "CODE RED";
+    case IncidentKind::ban_violation:
+      return "BAN VIOLATION";
+    case IncidentKind::repeat_incident:
+      return "NEW INCIDENT";
   }
   return "INCIDENT";
 }
 
 bool requires_home_ban(IncidentKind k) {
   return k == IncidentKind::home_ban || k == IncidentKind::home_ban_extended;
+}
+
+namespace {
+bool is_record_id(std::string_view s, char letter, std::size_t digits) {
+  if (s.size() != digits + 1 || s[0] != letter) return false;
+  for (char c : s.substr(1))
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+}  // namespace
+
+bool is_incident_id(std::string_view s) {
+  return is_record_id(s, 'I', 16);
+}
+bool is_case_id(std::string_view s) {
+  return is_record_id(s, 'C', 8);
+}
+bool is_page_id(std::string_view s) {
+  return is_record_id(s, 'P', 16);
 }
 
 }  // namespace piket::common

@@ -1,13 +1,12 @@
 #include "piket/rota/rota_file.hpp"
 
-#include <toml++/toml.h>
-
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "piket/common/toml_reader.hpp"
 #include "piket/rota/wall_clock.hpp"
 
 namespace piket::rota {
@@ -16,7 +15,6 @@ namespace {
 using common::Instant;
 using std::chrono::minutes;
 
-const std::regex kIdPattern{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 const std::regex kClock{R"(^(?:(mon|tue|wed|thu|fri|sat|sun) +)?([0-9]{2}):([0-9]{2})$)"};
 const std::regex kShiftWord{R"(^(?:([0-9]{1,3}) +)?(day|days|week|weeks)$)"};
 constexpr std::array<std::string_view, 7> kWeekdays{"mon", "tue", "wed", "thu",
@@ -25,28 +23,13 @@ constexpr std::array<std::string_view, 7> kWeekdays{"mon", "tue", "wed", "thu",
 constexpr std::size_t kMaxRotations = 2000;
 constexpr std::size_t kMaxOverrides = 20000;
 
-// Collects every problem with its line so one run tells the editor all that is
-// wrong with the file (the style of common/src/config.cpp).
-class Reader {
+// The shared TOML reader (every problem with its line), plus the rota's own
+// value types: people of the deployment, dates, instants, clocks, shifts.
+class Reader : public common::TomlReader {
  public:
   Reader(std::string file, const std::vector<common::PersonConfig>& people)
-      : file_(std::move(file)) {
+      : TomlReader(std::move(file)) {
     for (const auto& p : people) people_.emplace(p.id, &p);
-  }
-
-  void error(const toml::source_region& where, const std::string& key, const std::string& what) {
-    std::ostringstream out;
-    out << file_ << ':' << where.begin.line << ": " << key << ": " << what;
-    errors_.push_back(out.str());
-  }
-
-  void only_known(const toml::table& t, const std::string& prefix,
-                  std::initializer_list<std::string_view> known) {
-    for (const auto& [k, v] : t) {
-      bool found = false;
-      for (auto name : known) found = found || k.str() == name;
-      if (!found) error(v.source(), prefix + std::string(k.str()), "unknown key");
-    }
   }
 
   const toml::node* required(const toml::table& t, const std::string& prefix,
@@ -54,27 +37,6 @@ class Reader {
     const toml::node* n = t.get(key);
     if (!n) error(t.source(), prefix + std::string(key), "required key is missing");
     return n;
-  }
-
-  std::optional<std::string> string(const toml::table& t, const std::string& prefix,
-                                    std::string_view key, bool is_required) {
-    const toml::node* n = is_required ? required(t, prefix, key) : t.get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_string()) {
-      error(n->source(), prefix + std::string(key), "must be a string");
-      return std::nullopt;
-    }
-    return n->as_string()->get();
-  }
-
-  std::optional<std::string> id(const toml::table& t, const std::string& prefix,
-                                std::string_view key, bool is_required) {
-    auto v = string(t, prefix, key, is_required);
-    if (v && !std::regex_match(*v, kIdPattern)) {
-      error(t.get(key)->source(), prefix + std::string(key), "must be a lower-case id");
-      return std::nullopt;
-    }
-    return v;
   }
 
   // A person id known to the deployment and serving `region`.
@@ -93,28 +55,6 @@ class Reader {
     const auto& regions = p->second->regions;
     if (!region.empty() && std::find(regions.begin(), regions.end(), region) == regions.end()) {
       error(n.source(), key, v + " does not serve region " + region);
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<std::int64_t> integer(const toml::table& t, const std::string& prefix,
-                                      std::string_view key, std::int64_t lo, std::int64_t hi) {
-    const toml::node* n = t.get(key);
-    if (!n) return std::nullopt;
-    return integer(*n, prefix + std::string(key), lo, hi);
-  }
-
-  std::optional<std::int64_t> integer(const toml::node& n, const std::string& key, std::int64_t lo,
-                                      std::int64_t hi) {
-    if (!n.is_integer()) {
-      error(n.source(), key, "must be an integer");
-      return std::nullopt;
-    }
-    const auto v = n.as_integer()->get();
-    if (v < lo || v > hi) {
-      error(n.source(), key,
-            "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
       return std::nullopt;
     }
     return v;
@@ -316,33 +256,12 @@ class Reader {
     return out;
   }
 
-  std::vector<const toml::table*> tables(const toml::table& t, std::string_view key,
-                                         std::size_t max) {
-    std::vector<const toml::table*> out;
-    const toml::node* n = t.get(key);
-    if (!n) return out;
-    const toml::array* a = n->as_array();
-    if (!a || !a->is_array_of_tables()) {
-      error(n->source(), std::string(key),
-            "must be written as [[" + std::string(key) + "]] tables");
-      return out;
-    }
-    if (a->size() > max)
-      error(n->source(), std::string(key), "more than " + std::to_string(max) + " entries");
-    for (std::size_t i = 0; i < a->size() && i < max; ++i) out.push_back(a->get(i)->as_table());
-    return out;
-  }
-
-  const std::vector<std::string>& errors() const { return errors_; }
-
  private:
   static date::year_month_day to_ymd(const toml::date& d) {
     return date::year_month_day{date::year{d.year}, date::month{d.month}, date::day{d.day}};
   }
 
-  std::string file_;
   std::map<std::string, const common::PersonConfig*, std::less<>> people_;
-  std::vector<std::string> errors_;
 };
 
 }  // namespace
@@ -461,12 +380,7 @@ RotaDefinition parse_rota_file(std::string_view text, const std::string& file_na
     def.overrides.push_back(std::move(o));
   }
 
-  if (!r.errors().empty()) {
-    std::string all;
-    for (const auto& e : r.errors()) all += e + "\n";
-    all.pop_back();
-    throw RotaFileError(all);
-  }
+  if (!r.errors().empty()) throw RotaFileError(r.all_errors());
   return def;
 }
 

@@ -9,6 +9,7 @@
 #include "piket/cases/case_view.hpp"
 #include "piket/cases/staff_auth.hpp"
 #include "piket/common/ops_endpoints.hpp"
+#include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
 
@@ -19,7 +20,6 @@ namespace json = boost::json;
 using common::HttpRequest;
 using common::HttpResponse;
 
-const std::regex kCaseId{"^C[0-9A-Z]{8}$"};
 const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 constexpr int kAttempts = 8;
 
@@ -68,7 +68,7 @@ struct CasesApi::Impl {
   // Loads the case the actor may see: the state, or the refusal.
   std::variant<CaseState, HttpResponse> readable_case(const Actor& actor, const std::string& id) {
     auto not_found = common::error_response(404, "not_found", "no such case");
-    if (!std::regex_match(id, kCaseId)) return not_found;
+    if (!common::is_case_id(id)) return not_found;
     auto state = deps.store.load(id);
     if (!state) return not_found;
     if (auto refusal = check_access(*state, actor)) {

@@ -6,9 +6,9 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
-#include "piket/dispatch/redis_caseload.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/dispatch/escalation_plan.hpp"
+#include "piket/dispatch/redis_caseload.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -104,8 +104,7 @@ Dispatcher::Dispatcher(const common::Config& config, const common::Clock& domain
 
 Dispatcher::~Dispatcher() = default;
 
-DispatchResult Dispatcher::dispatch(const std::string& incident_id,
-                                    const std::string& case_hint) {
+DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::string& case_hint) {
   auto& i = *impl_;
   const auto started = i.transport_clock.now();
   auto redis = i.redis.lease();
@@ -152,8 +151,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
   for (int attempt = 0; attempt < 8; ++attempt) {
     const std::string page_id = common::new_page_id();
     const std::string ack_code = common::new_ack_code();
-    const auto text =
-        common::render_page_sms({case_id, *kind, region, reported_at, ack_code});
+    const auto text = common::render_page_sms({case_id, *kind, region, reported_at, ack_code});
     if (!text) throw std::runtime_error("page text could not be rendered for case " + case_id);
     const auto due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
                                     i.config.outbox.resend_after.count());
@@ -163,7 +161,8 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
       if (const auto* own_person = i.config.person(*selection->inform)) {
         inform_page = common::new_page_id();
         inform_code = common::new_ack_code();
-        if (auto t = common::render_inform_sms({case_id, *kind, region, reported_at, inform_code})) {
+        if (auto t =
+                common::render_inform_sms({case_id, *kind, region, reported_at, inform_code})) {
           inform_id = own_person->id;
           inform_phone = own_person->phone;
           inform_text = *t;
@@ -175,13 +174,14 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
       const auto& policy = i.config.escalation->policy(region);
       const auto position = initial_position(policy, selection->rule);
       esc_at = to_string(position);
-      esc_due = std::to_string(common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position)));
+      esc_due =
+          std::to_string(common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position)));
     }
-    auto r = redis->eval(script(), {},
-                          {incident_id, case_id, person->id,
-                           std::string(rota::to_string(selection->rule)), page_id, ack_code,
-                           person->phone, *text, now_ms, due, assign ? "1" : "0", inform_id,
-                           inform_page, inform_code, inform_phone, inform_text, esc_at, esc_due});
+    auto r = redis->eval(
+        script(), {},
+        {incident_id, case_id, person->id, std::string(rota::to_string(selection->rule)), page_id,
+         ack_code, person->phone, *text, now_ms, due, assign ? "1" : "0", inform_id, inform_page,
+         inform_code, inform_phone, inform_text, esc_at, esc_due});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "ack_collision") continue;
     if (outcome == "missing") return {DispatchResult::Kind::unknown_incident, {}, {}, {}};
@@ -190,8 +190,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id,
       return {DispatchResult::Kind::already_dispatched, r.elements.at(1).str, {}, {}};
     }
     i.dispatched.Increment();
-    i.latency.Observe(
-        std::chrono::duration<double>(i.transport_clock.now() - started).count());
+    i.latency.Observe(std::chrono::duration<double>(i.transport_clock.now() - started).count());
     spdlog::info("incident {} of case {}: page {} to {} ({})", incident_id, case_id, page_id,
                  person->id, rota::to_string(selection->rule));
     if (i.on_page) i.on_page(page_id, r.elements.at(2).str);
@@ -209,7 +208,7 @@ bool Dispatcher::handle_message(std::string_view channel, std::string_view id,
                                 std::string_view payload) {
   // The message id is the incident id; the payload's case id is a hint that
   // saves a round trip. Redis is the record.
-  if (channel != "dispatch" || id.size() != 17 || id[0] != 'I') {
+  if (channel != "dispatch" || !common::is_incident_id(id)) {
     spdlog::warn("dispatch: message with unexpected channel or id dropped");
     return true;
   }
@@ -217,9 +216,7 @@ bool Dispatcher::handle_message(std::string_view channel, std::string_view id,
   constexpr std::string_view key = "\"case_id\":\"";
   if (const auto at = payload.find(key); at != std::string_view::npos) {
     const auto value = payload.substr(at + key.size(), 9);
-    if (value.size() == 9 && value[0] == 'C' &&
-        std::all_of(value.begin(), value.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
-      hint = std::string(value);
+    if (common::is_case_id(value)) hint = std::string(value);
   }
   const auto r = dispatch(std::string(id), hint);
   if (r.kind == DispatchResult::Kind::unknown_incident)

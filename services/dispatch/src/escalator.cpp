@@ -94,17 +94,6 @@ std::optional<common::Instant> opt_instant(const common::RedisReply& r) {
   }
 }
 
-bool valid_incident_id(std::string_view id) {
-  return id.size() == 17 && id[0] == 'I' && std::all_of(id.begin(), id.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) != 0;
-         });
-}
-bool valid_page_id(std::string_view id) {
-  return id.size() == 17 && id[0] == 'P' && std::all_of(id.begin(), id.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) != 0;
-         });
-}
-
 }  // namespace
 
 std::string_view to_string(EscalationOutcome::Kind k) {
@@ -144,24 +133,23 @@ struct Escalator::Impl {
   prometheus::Gauge& running;
 };
 
+namespace {
+prometheus::Counter& outcome(common::Metrics& m, const char* what) {
+  return m.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", what}});
+}
+}  // namespace
+
 Escalator::Escalator(const common::Config& config, const common::Clock& domain_clock,
                      const common::Clock& transport_clock,
                      const rota::CasemanagerSelector& selector, common::RedisPool& redis,
                      common::Metrics& metrics, OnPage on_page)
-    : impl_(new Impl{
-          config, domain_clock, transport_clock, selector, redis, std::move(on_page),
-          metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "paged"}}),
-          metrics.counter("piket_escalation_total", "Escalation outcomes",
-                          {{"outcome", "repaged"}}),
-          metrics.counter("piket_escalation_total", "Escalation outcomes",
-                          {{"outcome", "exhausted"}}),
-          metrics.counter("piket_escalation_total", "Escalation outcomes",
-                          {{"outcome", "step_skipped"}}),
-          metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "stale"}}),
-          metrics.counter("piket_escalation_total", "Escalation outcomes", {{"outcome", "failed"}}),
-          metrics.gauge("piket_escalations_running",
-                        "Incidents whose escalation timer runs (unacknowledged, or acknowledged "
-                        "and waiting for first contact)")}) {
+    : impl_(new Impl{config, domain_clock, transport_clock, selector, redis, std::move(on_page),
+                     outcome(metrics, "paged"), outcome(metrics, "repaged"),
+                     outcome(metrics, "exhausted"), outcome(metrics, "step_skipped"),
+                     outcome(metrics, "stale"), outcome(metrics, "failed"),
+                     metrics.gauge("piket_escalations_running",
+                                   "Incidents whose escalation timer runs (unacknowledged, or "
+                                   "acknowledged and waiting for first contact)")}) {
   if (!config.escalation) throw std::logic_error("Escalator needs [escalation] in the config");
 }
 
@@ -201,10 +189,11 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     state.due = opt_instant(f[7]).value_or(common::Instant{});
     state.acknowledged_at = opt_instant(f[8]);
     state.forgotten_repages = f[10].is_nil() ? 0 : std::atoi(f[10].str.c_str());
-    if (state.acknowledged) {
-      const auto c = redis->command({"HGET", "case:" + case_id, "first_contact_at"});
-      state.first_contact_at = opt_instant(c);
-    }
+    // The case: its own casemanager (for the primary step) and its first contact.
+    const auto case_fields =
+        redis->command({"HMGET", "case:" + case_id, "casemanager", "first_contact_at"});
+    const auto own = case_fields.elements.at(0).opt_string();
+    if (state.acknowledged) state.first_contact_at = opt_instant(case_fields.elements.at(1));
     const auto now = i.domain_clock.now();
     auto decision = decide(policy, state, trigger, now);
 
@@ -221,7 +210,6 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     const auto kind = common::parse_incident_kind(f[2].str);
     if (decision.kind == DK::page_next) {
       RedisCaseload caseload(*redis);
-      const auto own = redis->command({"HGET", "case:" + case_id, "casemanager"}).opt_string();
       std::optional<EscalationPosition> pos = decision.next;
       while (pos) {
         auto ex = exclude;
@@ -336,7 +324,7 @@ int Escalator::run_due() {
     i.running.Set(static_cast<double>(r.at(1).integer));
   }
   for (const auto& id : due) {
-    if (!valid_incident_id(id)) {
+    if (!common::is_incident_id(id)) {
       spdlog::warn("escalation: malformed timer entry dropped");
       i.redis.lease()->command({"ZREM", "escalations:due", id});
       continue;
@@ -368,7 +356,7 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   const auto* o = ec ? nullptr : v.if_object();
   const auto* page = o ? o->if_contains("page_id") : nullptr;
   const auto* reason = o ? o->if_contains("reason") : nullptr;
-  if (!page || !page->is_string() || !valid_page_id(page->as_string()) || !reason ||
+  if (!page || !page->is_string() || !common::is_page_id(page->as_string()) || !reason ||
       !reason->is_string() ||
       (reason->as_string() != "declined" && reason->as_string() != "undeliverable")) {
     spdlog::warn("escalation: malformed message {} dropped", id);
@@ -380,7 +368,7 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   const auto f = impl_->redis.lease()->command({"HMGET", "page:" + page_id, "incident", "esc_at"});
   if (f.elements.size() != 2 || f.elements[0].is_nil() || f.elements[1].is_nil())
     return true;  // not an escalation page (a rota notice, a deadline page, an inform page)
-  if (!valid_incident_id(f.elements[0].str)) return true;
+  if (!common::is_incident_id(f.elements[0].str)) return true;
   advance(f.elements[0].str, trigger, f.elements[1].str);
   return true;
 }

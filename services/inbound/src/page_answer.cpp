@@ -25,21 +25,30 @@ if f[4] then return {'already_acknowledged', page, f[2] or ''} end
 if f[7] == 'answered_by_other' then return {'taken_by_other', page, f[2] or ''} end
 if f[5] then return {'already_declined', page, f[2] or ''} end
 local now = tonumber(ARGV[6])
-local cancelled = 0
-local pushed = false
-for ch in string.gmatch(f[6] or '', '[^,]+') do
-  local did = page .. ':' .. ch
-  local d = 'delivery:' .. did
-  local st = redis.call('HGET', d, 'state')
-  if ch == 'push' and st == 'accepted' then pushed = true end
-  if st == 'scheduled' or st == 'queued' or st == 'retry' then
-    redis.call('HSET', d, 'state', 'cancelled', 'cancelled_at', ARGV[6])
-    redis.call('ZREM', 'notify:queue', did)
-    cancelled = cancelled + 1
+-- Cancels a page's deliveries still to come; returns how many, and whether
+-- its push reached the app (which then hears that the page closed).
+local function stop_deliveries(id, channels)
+  local n, pushed_app = 0, false
+  for ch in string.gmatch(channels or '', '[^,]+') do
+    local did = id .. ':' .. ch
+    local d = 'delivery:' .. did
+    local st = redis.call('HGET', d, 'state')
+    if ch == 'push' and st == 'accepted' then pushed_app = true end
+    if st == 'scheduled' or st == 'queued' or st == 'retry' then
+      redis.call('HSET', d, 'state', 'cancelled', 'cancelled_at', ARGV[6])
+      redis.call('ZREM', 'notify:queue', did)
+      n = n + 1
+    end
   end
+  redis.call('ZREM', 'notify:timers', id)
+  redis.call('HINCRBY', 'page:' .. id, 'rev', 1)
+  return n, pushed_app
 end
-redis.call('ZREM', 'notify:timers', page)
-redis.call('HINCRBY', p, 'rev', 1)
+local function push_closed(person, id, closed_state)
+  redis.call('XADD', 'push:' .. person, 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
+             'page_id', id, 'case_id', f[2] or '', 'state', closed_state)
+end
+local cancelled, pushed = stop_deliveries(page, f[6])
 local state = 'acknowledged'
 local payload = ''
 local stood_down = 0
@@ -54,25 +63,11 @@ if ARGV[4] == 'acknowledge' then
                          'person')
     if other ~= page and o[1] and not o[2] and not o[3] and o[1] ~= 'cancelled'
        and o[1] ~= 'failed' then
-      local pushed_other = false
-      for ch in string.gmatch(o[4] or '', '[^,]+') do
-        local d = 'delivery:' .. other .. ':' .. ch
-        local dst = redis.call('HGET', d, 'state')
-        if ch == 'push' and dst == 'accepted' then pushed_other = true end
-        if dst == 'scheduled' or dst == 'queued' or dst == 'retry' then
-          redis.call('HSET', d, 'state', 'cancelled', 'cancelled_at', ARGV[6])
-          redis.call('ZREM', 'notify:queue', other .. ':' .. ch)
-        end
-      end
-      redis.call('ZREM', 'notify:timers', other)
+      local _, pushed_other = stop_deliveries(other, o[4])
       redis.call('HSET', op, 'state', 'cancelled', 'cancelled_at', ARGV[6],
                  'cancelled_reason', 'answered_by_other')
-      redis.call('HINCRBY', op, 'rev', 1)
       stood_down = stood_down + 1
-      if pushed_other and o[5] then
-        redis.call('XADD', 'push:' .. o[5], 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
-                   'page_id', other, 'case_id', f[2] or '', 'state', 'answered_by_other')
-      end
+      if pushed_other and o[5] then push_closed(o[5], other, 'answered_by_other') end
     end
   end
   local st = redis.call('HGET', inc, 'status')
@@ -100,10 +95,7 @@ if f[2] then
 )lua" + common::deadline_resync_lua("case_id", "ARGV[6]") +
                                      R"lua(
 end
-if pushed then
-  redis.call('XADD', 'push:' .. ARGV[1], 'MAXLEN', '~', ARGV[8], '*', 'type', 'page_closed',
-             'page_id', page, 'case_id', f[2] or '', 'state', state)
-end
+if pushed then push_closed(ARGV[1], page, state) end
 if state == 'declined' then
   return {state, page, f[2] or '', tostring(cancelled), payload}
 end

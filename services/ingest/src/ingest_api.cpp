@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "piket/common/crypto.hpp"
+#include "piket/common/records.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/ingest/canonical_json.hpp"
 
@@ -31,8 +32,6 @@ HttpResponse accepted_body(int status, const std::string& incident_id, const std
            std::string(state) + "\"}";
   return r;
 }
-
-const std::regex kIncidentId{"^I[0-9A-Z]{16}$"};
 
 }  // namespace
 
@@ -156,9 +155,7 @@ struct IngestApi::Impl {
     if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
     const auto& principal = std::get<Principal>(auth);
     auto not_found = common::error_response(404, "not_found", "no such incident");
-    if (principal.kind != Principal::Kind::partner ||
-        !std::regex_match(std::string(id), kIncidentId))
-      return not_found;
+    if (principal.kind != Principal::Kind::partner || !common::is_incident_id(id)) return not_found;
     try {
       auto view = deps.store.find(std::string(id));
       if (!view || view->partner != principal.id) return not_found;

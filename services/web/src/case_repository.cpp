@@ -8,9 +8,6 @@
 namespace piket::web {
 namespace {
 
-const std::regex kCaseId{"^C[0-9A-HJKMNP-TV-Z]{8}$"};
-const std::regex kPageId{"^P[0-9A-HJKMNP-TV-Z]{16}$"};
-
 std::int64_t to_ms(const std::string& s) {
   try {
     return s.empty() ? 0 : std::stoll(s);
@@ -94,13 +91,6 @@ std::vector<std::string> hmget(const std::string& key, const std::vector<std::st
 }
 
 }  // namespace
-
-bool is_case_id(std::string_view s) {
-  return std::regex_match(std::string(s), kCaseId);
-}
-bool is_page_id(std::string_view s) {
-  return std::regex_match(std::string(s), kPageId);
-}
 
 CaseRepository::CaseRepository(common::RedisPool& redis) : redis_(redis) {}
 

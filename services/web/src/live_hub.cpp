@@ -10,33 +10,28 @@ void LiveHub::add(const std::string& person, std::shared_ptr<EventChannel> chann
   channels_.emplace(person, Stream{std::move(channel), session});
 }
 
-std::size_t LiveHub::broadcast(const std::string& frame) {
-  std::lock_guard lock(mutex_);
+std::size_t LiveHub::send_range(Map::iterator from, Map::iterator to, const std::string& frame) {
   std::size_t n = 0;
-  for (auto it = channels_.begin(); it != channels_.end();) {
-    if (it->second.channel->send(frame)) {
-      ++n;
-      ++it;
-    } else {
-      it = channels_.erase(it);
-    }
-  }
-  return n;
-}
-
-std::size_t LiveHub::send_to(const std::string& person, const std::string& frame) {
-  std::lock_guard lock(mutex_);
-  std::size_t n = 0;
-  auto [from, to] = channels_.equal_range(person);
   for (auto it = from; it != to;) {
     if (it->second.channel->send(frame)) {
       ++n;
       ++it;
     } else {
-      it = channels_.erase(it);
+      it = channels_.erase(it);  // gone or too far behind
     }
   }
   return n;
+}
+
+std::size_t LiveHub::broadcast(const std::string& frame) {
+  std::lock_guard lock(mutex_);
+  return send_range(channels_.begin(), channels_.end(), frame);
+}
+
+std::size_t LiveHub::send_to(const std::string& person, const std::string& frame) {
+  std::lock_guard lock(mutex_);
+  auto [from, to] = channels_.equal_range(person);
+  return send_range(from, to, frame);
 }
 
 std::vector<std::string> LiveHub::people() const {

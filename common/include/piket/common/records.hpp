@@ -31,4 +31,10 @@ std::string_view to_string(IncidentStatus s);
 enum class PersonRole { perpetrator, victim, child, other };
 std::optional<PersonRole> parse_person_role(std::string_view s);
 
+// Record ids: a letter, then upper-case letters and digits (the random part is
+// Crockford base32, crypto.hpp). Incident I + 16, case C + 8, page P + 16.
+bool is_incident_id(std::string_view s);
+bool is_case_id(std::string_view s);
+bool is_page_id(std::string_view s);
+
 }  // namespace piket::common

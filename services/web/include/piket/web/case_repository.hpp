@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/web/access_policy.hpp"
 
@@ -74,8 +75,8 @@ class CaseRepository {
   common::RedisPool& redis_;
 };
 
-// Valid case ids only ("C" + 8 Crockford base32): anything else is not looked up.
-bool is_case_id(std::string_view s);
-bool is_page_id(std::string_view s);
+// Only valid ids are looked up (common::is_case_id, is_page_id).
+using common::is_case_id;
+using common::is_page_id;
 
 }  // namespace piket::web

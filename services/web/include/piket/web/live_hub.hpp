@@ -35,8 +35,11 @@ class LiveHub {
     std::shared_ptr<EventChannel> channel;
     std::string session;
   };
+  using Map = std::multimap<std::string, Stream>;
+  // Sends to the streams in [from, to), dropping closed ones; mutex_ held.
+  std::size_t send_range(Map::iterator from, Map::iterator to, const std::string& frame);
   mutable std::mutex mutex_;
-  std::multimap<std::string, Stream> channels_;
+  Map channels_;
 };
 
 }  // namespace piket::web

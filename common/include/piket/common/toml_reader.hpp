@@ -1,0 +1,249 @@
+#pragma once
+// Reading a human-edited TOML file (toml++) with bounds: every problem is
+// collected with its line, as "file:line: key: what is wrong", so one run
+// tells the editor all that is wrong. The deployment config
+// (common/src/config.cpp) and the rota file (rota/src/rota_file.cpp) read
+// through it. Include only where toml++ is linked.
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "piket/common/config.hpp"
+#include "piket/common/time_format.hpp"
+
+namespace piket::common {
+
+class TomlReader {
+ public:
+  explicit TomlReader(std::string file) : file_(std::move(file)) {}
+
+  void error(const toml::source_region& where, const std::string& key, const std::string& what) {
+    std::ostringstream out;
+    out << file_ << ':' << where.begin.line << ": " << key << ": " << what;
+    errors_.push_back(out.str());
+  }
+  void error_at_table(const toml::node& table, const std::string& key, const std::string& what) {
+    error(table.source(), key, what);
+  }
+
+  // Warns about keys that piket does not know: a typo should not pass silently.
+  void only_known(const toml::table& table, const std::string& prefix,
+                  std::initializer_list<std::string_view> known) {
+    for (const auto& [k, v] : table) {
+      bool found = false;
+      for (auto name : known) found = found || k.str() == name;
+      if (!found) error(v.source(), prefix + std::string(k.str()), "unknown key");
+    }
+  }
+
+  std::optional<std::string> string(const toml::table& t, const std::string& prefix,
+                                    std::string_view key, bool required,
+                                    std::size_t max_len = 300) {
+    const toml::node* n = t.get(key);
+    const std::string name = prefix + std::string(key);
+    if (!n) {
+      if (required) error_at_table(t, name, "required key is missing");
+      return std::nullopt;
+    }
+    if (!n->is_string()) {
+      error(n->source(), name, "must be a string");
+      return std::nullopt;
+    }
+    std::string v = n->as_string()->get();
+    if (v.size() > max_len) {
+      error(n->source(), name, "longer than " + std::to_string(max_len) + " characters");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<std::string> matching(const toml::table& t, const std::string& prefix,
+                                      std::string_view key, bool required, const std::regex& re,
+                                      const char* rule) {
+    auto v = string(t, prefix, key, required);
+    if (v && !std::regex_match(*v, re)) {
+      error(t.get(key)->source(), prefix + std::string(key), std::string("must be ") + rule);
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // A lower-case id such as a region, layer or person: [a-z0-9][a-z0-9_-]{0,63}.
+  std::optional<std::string> id(const toml::table& t, const std::string& prefix,
+                                std::string_view key, bool required) {
+    static const std::regex re{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+    return matching(t, prefix, key, required, re, "a lower-case id");
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& t, const std::string& prefix,
+                                      std::string_view key, std::int64_t lo, std::int64_t hi) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    return integer(*n, prefix + std::string(key), lo, hi);
+  }
+  // A value that is not under a key (an array element); `name` says where.
+  std::optional<std::int64_t> integer(const toml::node& n, const std::string& name, std::int64_t lo,
+                                      std::int64_t hi) {
+    if (!n.is_integer()) {
+      error(n.source(), name, "must be an integer");
+      return std::nullopt;
+    }
+    const auto v = n.as_integer()->get();
+    if (v < lo || v > hi) {
+      error(n.source(), name,
+            "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<double> number(const toml::table& t, const std::string& prefix,
+                               std::string_view key, double lo, double hi) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    const std::string name = prefix + std::string(key);
+    double v = 0;
+    if (n->is_integer())
+      v = static_cast<double>(n->as_integer()->get());
+    else if (n->is_floating_point())
+      v = n->as_floating_point()->get();
+    else {
+      error(n->source(), name, "must be a number");
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      std::ostringstream out;
+      out << "must be between " << lo << " and " << hi;
+      error(n->source(), name, out.str());
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<bool> boolean(const toml::table& t, const std::string& prefix,
+                              std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) {
+      error(n->source(), prefix + std::string(key), "must be true or false");
+      return std::nullopt;
+    }
+    return n->as_boolean()->get();
+  }
+
+  std::vector<std::string> string_list(const toml::table& t, const std::string& prefix,
+                                       std::string_view key, bool required, const std::regex& re,
+                                       const char* rule) {
+    std::vector<std::string> out;
+    const toml::node* n = t.get(key);
+    const std::string name = prefix + std::string(key);
+    if (!n) {
+      if (required) error_at_table(t, name, "required key is missing");
+      return out;
+    }
+    const toml::array* a = n->as_array();
+    if (!a) {
+      error(n->source(), name, "must be a list of strings");
+      return out;
+    }
+    if (a->size() > 1000) error(n->source(), name, "more than 1000 entries");
+    for (std::size_t i = 0; i < a->size() && i < 1000; ++i) {
+      const toml::node& e = *a->get(i);
+      const std::string en = name + "[" + std::to_string(i) + "]";
+      if (!e.is_string()) {
+        error(e.source(), en, "must be a string");
+        continue;
+      }
+      std::string v = e.as_string()->get();
+      if (!std::regex_match(v, re)) {
+        error(e.source(), en, std::string("must be ") + rule);
+        continue;
+      }
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  std::optional<HostPort> host_port(const toml::table& t, const std::string& prefix,
+                                    std::string_view key) {
+    auto v = string(t, prefix, key, false);
+    if (!v) return std::nullopt;
+    const auto colon = v->rfind(':');
+    HostPort hp;
+    if (colon == std::string::npos || colon == 0) {
+      error(t.get(key)->source(), prefix + std::string(key), "must be HOST:PORT");
+      return std::nullopt;
+    }
+    hp.host = v->substr(0, colon);
+    try {
+      const int port = std::stoi(v->substr(colon + 1));
+      if (port < 1 || port > 65535) throw std::out_of_range("port");
+      hp.port = static_cast<std::uint16_t>(port);
+    } catch (const std::exception&) {
+      error(t.get(key)->source(), prefix + std::string(key), "port must be 1-65535");
+      return std::nullopt;
+    }
+    return hp;
+  }
+
+  std::optional<Instant> instant(const toml::table& t, const std::string& prefix,
+                                 std::string_view key, bool required) {
+    auto v = string(t, prefix, key, required);
+    if (!v) return std::nullopt;
+    auto parsed = parse_rfc3339(*v);
+    if (!parsed)
+      error(t.get(key)->source(), prefix + std::string(key), "must be RFC 3339 with offset");
+    return parsed;
+  }
+
+  const toml::table* table(const toml::table& t, const std::string& prefix, std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      error(n->source(), prefix + std::string(key), "must be a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  // [[name]] arrays of tables.
+  std::vector<const toml::table*> tables(const toml::table& t, std::string_view key,
+                                         std::size_t max) {
+    std::vector<const toml::table*> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    const toml::array* a = n->as_array();
+    if (!a || !a->is_array_of_tables()) {
+      error(n->source(), std::string(key),
+            "must be written as [[" + std::string(key) + "]] tables");
+      return out;
+    }
+    if (a->size() > max)
+      error(n->source(), std::string(key), "more than " + std::to_string(max) + " entries");
+    for (std::size_t i = 0; i < a->size() && i < max; ++i) out.push_back(a->get(i)->as_table());
+    return out;
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+  const std::string& file() const { return file_; }
+  // Every problem, one per line (empty when there is none).
+  std::string all_errors() const {
+    std::string all;
+    for (const auto& e : errors_) all += (all.empty() ? "" : "\n") + e;
+    return all;
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace piket::common
