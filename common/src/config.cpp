@@ -324,10 +324,18 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   Reader r(file_name);
   Config c;
   c.file = file_name;
-  r.only_known(root, "",
-               {"deployment", "clock", "redis",  "log",    "ingest",  "dispatch",  "notify",
-                "inbound",    "web",   "kannel", "outbox", "regions", "partners",  "admins",
-                "people",     "rotas", "rota",   "smtp",   "cases",   "deadlines", "escalation"});
+  r.only_known(root, "", {"deployment", "clock",     "redis",      "log",    "ingest", "dispatch",
+                          "notify",     "inbound",   "web",        "kannel", "outbox", "regions",
+                          "partners",   "admins",    "people",     "rotas",  "rota",   "smtp",
+                          "cases",      "deadlines", "escalation", "secrets"});
+  c.secrets_dir = std::filesystem::path(file_name).parent_path() / "secrets";
+  if (const auto* t = r.table(root, "", "secrets")) {
+    r.only_known(*t, "secrets.", {"dir"});
+    if (auto v = r.string(*t, "secrets.", "dir", false, 1000)) {
+      std::filesystem::path p(*v);
+      c.secrets_dir = p.is_absolute() ? p : std::filesystem::path(file_name).parent_path() / p;
+    }
+  }
 
   if (const auto* d = r.table(root, "", "deployment")) {
     r.only_known(*d, "deployment.", {"name"});
@@ -421,10 +429,16 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   if (const auto* t = r.table(root, "", "kannel")) {
     r.only_known(*t, "kannel.",
                  {"sendsms_url", "username", "password", "sender", "callback_base", "dlr_mask"});
+    // `password` is listed so that its own error below names what to do.
     set_if(r.matching(*t, "kannel.", "sendsms_url", false, kHttpUrl, "an http:// URL"),
            c.kannel.sendsms_url);
     set_if(r.string(*t, "kannel.", "username", true, 64), c.kannel.username);
-    set_if(r.string(*t, "kannel.", "password", true, 64), c.kannel.password);
+    // The sendsms password is a secret: kannel-sendsms.password in the secrets
+    // directory (docs/secrets.md), never this file.
+    if (const auto* n = t->get("password"))
+      r.error(n->source(), "kannel.password",
+              "secrets are not kept in this file; the password is read from "
+              "kannel-sendsms.password in the secrets directory (docs/secrets.md)");
     set_if(r.matching(*t, "kannel.", "sender", false, std::regex{"^[+]?[0-9A-Za-z]{1,16}$"},
                       "1-16 letters or digits"),
            c.kannel.sender);

@@ -2,7 +2,6 @@
 
 #include <hiredis/hiredis.h>
 
-
 namespace piket::common {
 namespace {
 
@@ -18,7 +17,9 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 RedisReply convert(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
-    case REDIS_REPLY_NIL: out.type = RedisReply::Type::nil; break;
+    case REDIS_REPLY_NIL:
+      out.type = RedisReply::Type::nil;
+      break;
     case REDIS_REPLY_INTEGER:
       out.type = RedisReply::Type::integer;
       out.integer = r->integer;
@@ -36,8 +37,10 @@ RedisReply convert(const redisReply* r) {
       out.elements.reserve(r->elements);
       for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
       break;
-    case REDIS_REPLY_ERROR: throw RedisReplyError(std::string(r->str, r->len));
-    default: throw RedisReplyError("unexpected reply type");
+    case REDIS_REPLY_ERROR:
+      throw RedisReplyError(std::string(r->str, r->len));
+    default:
+      throw RedisReplyError("unexpected reply type");
   }
   return out;
 }
@@ -68,6 +71,16 @@ struct RedisConnection::Impl {
     if (!c) throw RedisIoError("redis: cannot allocate context");
     if (c->err) throw RedisIoError(std::string("redis: ") + c->errstr);
     redisSetTimeout(c.get(), tv);
+    if (!cfg.user.empty()) {
+      // Every connection authenticates as its service's ACL user.
+      ReplyPtr r(static_cast<redisReply*>(redisCommand(c.get(), "AUTH %b %b", cfg.user.data(),
+                                                       cfg.user.size(), cfg.password.data(),
+                                                       cfg.password.size())));
+      if (!r) throw RedisIoError(std::string("redis: AUTH: ") + c->errstr);
+      if (r->type == REDIS_REPLY_ERROR)
+        throw RedisReplyError("redis: AUTH as '" + cfg.user +
+                              "' refused: " + std::string(r->str, r->len));
+    }
     ctx = std::move(c);
     return ctx.get();
   }
@@ -179,7 +192,11 @@ RedisReply RedisConnection::eval(const RedisScript& script, const std::vector<st
   return command(build("EVALSHA", sha));
 }
 
-bool RedisConnection::connected() const { return impl_->ctx != nullptr; }
-void RedisConnection::disconnect() { impl_->ctx.reset(); }
+bool RedisConnection::connected() const {
+  return impl_->ctx != nullptr;
+}
+void RedisConnection::disconnect() {
+  impl_->ctx.reset();
+}
 
 }  // namespace piket::common

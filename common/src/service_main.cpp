@@ -1,12 +1,13 @@
 #include "piket/common/service_main.hpp"
 
-#include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/program_options.hpp>
 #include <csignal>
 #include <iostream>
 
 #include "piket/common/logging.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/common/shared_clock.hpp"
 
 namespace piket::common {
@@ -33,8 +34,8 @@ int service_main(const std::string& name, int argc, char** argv,
 
   namespace po = boost::program_options;
   po::options_description desc("piket-" + name + " options");
-  desc.add_options()("help,h", "show this help")(
-      "config,c", po::value<std::string>(), "the deployment's TOML file (required)");
+  desc.add_options()("help,h", "show this help")("config,c", po::value<std::string>(),
+                                                 "the deployment's TOML file (required)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -54,6 +55,7 @@ int service_main(const std::string& name, int argc, char** argv,
   try {
     ServiceContext ctx(name);
     ctx.config = load_config(vm["config"].as<std::string>());
+    load_service_secrets(ctx.config, name);
     init_logging(name, ctx.config.log);
     if (ctx.config.clock == ClockMode::simulated)
       ctx.domain_clock = make_shared_simulated_clock(ctx.config.redis, ctx.config.simulated_start);
@@ -62,6 +64,9 @@ int service_main(const std::string& name, int argc, char** argv,
     run(ctx);
     spdlog::info("stopped");
     return 0;
+  } catch (const SecretError& e) {
+    std::cerr << "piket-" << name << ": cannot start: " << e.what() << "\n";
+    return 1;
   } catch (const ConfigError& e) {
     std::cerr << "piket-" << name << ": invalid configuration:\n" << e.what() << "\n";
     return 1;

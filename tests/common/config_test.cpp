@@ -59,7 +59,6 @@ http = "127.0.0.1:18083"
 [kannel]
 sendsms_url = "http://kannel.test:13013/cgi-bin/sendsms"
 username = "piket"
-password = "s3cret"
 sender = "+4411"
 callback_base = "http://piket.test:18083"
 dlr_mask = 7
@@ -127,8 +126,7 @@ team_lead = "carla"
 
 // The smallest valid file: [kannel] credentials and one region.
 std::string minimal_config(const std::string& extra = "") {
-  return "[kannel]\nusername = \"u\"\npassword = \"p\"\n\n[[regions]]\nid = \"groningen\"\n" +
-         extra;
+  return "[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"groningen\"\n" + extra;
 }
 
 // 1-based number of the first line of `text` that contains `needle`.
@@ -204,7 +202,7 @@ TEST(ConfigTest, FullValidFileIsReadCompletely) {
   EXPECT_EQ(c.inbound.http.port, 18083);
   EXPECT_EQ(c.kannel.sendsms_url, "http://kannel.test:13013/cgi-bin/sendsms");
   EXPECT_EQ(c.kannel.username, "piket");
-  EXPECT_EQ(c.kannel.password, "s3cret");
+  EXPECT_EQ(c.kannel.password, "") << "the sendsms password is a secret, not a config key";
   EXPECT_EQ(c.kannel.sender, "+4411");
   EXPECT_EQ(c.kannel.callback_base, "http://piket.test:18083");
   EXPECT_EQ(c.kannel.dlr_mask, 7);
@@ -419,18 +417,19 @@ TEST(ConfigTest, MissingKannelTable) {
       << errors[0];
 }
 
-TEST(ConfigTest, MissingKannelCredentials) {
-  const auto text = replace(full_config(), "password = \"s3cret\"\n", "");
+TEST(ConfigTest, KannelPasswordInTheFileIsRefusedAndPointsToTheSecret) {
+  const auto text = replace(full_config(), "username = \"piket\"\n",
+                            "username = \"piket\"\npassword = \"s3cret\"\n");
   const auto errors = errors_of(text);
   ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
   EXPECT_TRUE(std::regex_match(
-      errors[0],
-      std::regex{"deploy/test\\.toml:[0-9]+: kannel\\.password: required key is missing"}))
+      errors[0], std::regex{"deploy/test\\.toml:[0-9]+: kannel\\.password: secrets are not kept "
+                            "in this file; .*kannel-sendsms\\.password.*"}))
       << errors[0];
 }
 
 TEST(ConfigTest, NoRegions) {
-  const auto errors = errors_of("[kannel]\nusername = \"u\"\npassword = \"p\"\n");
+  const auto errors = errors_of("[kannel]\nusername = \"u\"\n");
   ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
   EXPECT_NE(errors[0].find(": regions: at least one [[regions]] is required"), std::string::npos)
       << errors[0];

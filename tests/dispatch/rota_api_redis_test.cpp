@@ -23,7 +23,7 @@ std::string token_line(const std::string& token) {
 
 common::Config config_for(const common::RedisConfig& redis) {
   auto c = common::parse_config(
-      "[kannel]\nusername = \"u\"\npassword = \"p\"\n[[regions]]\nid = \"groningen\"\n"
+      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"icm-a\"\nregions = [\"groningen\"]\n" +
           token_line("partner-token") + "[[admins]]\nid = \"ops\"\n" + token_line("admin-token") +
           "[[people]]\nid = \"icm-a\"\nname = \"A\"\nrole = \"casemanager\"\n"

@@ -17,7 +17,6 @@ common::Config config_for(const common::RedisConfig& redis) {
   auto c = common::parse_config(R"(
 [kannel]
 username = "u"
-password = "p"
 [[regions]]
 id = "groningen"
 [[people]]
@@ -91,8 +90,9 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
                       clock.now() + std::chrono::hours{24 * 60}});
   common::RedisPool pool(server.config());
   Sent sent;
-  RotaWatcher watcher(cfg, clock, clock, [&] { return built; }, pool,
-                      [&](const std::string& id, const std::string&) { sent.pages.push_back(id); });
+  RotaWatcher watcher(
+      cfg, clock, clock, [&] { return built; }, pool,
+      [&](const std::string& id, const std::string&) { sent.pages.push_back(id); });
 
   const int first = watcher.run_once();
   // One handoff notice (the incoming primary and the incoming backup each get
@@ -133,8 +133,9 @@ TEST(RotaWatcherText, NoticesAreShortGsm7AndRefuseMalformedIds) {
   const auto until = *common::parse_rfc3339("2026-11-30T08:00:00+01:00");
   auto t = render_handoff_notice("primary", "groningen", from, until, "12345");
   ASSERT_TRUE(t);
-  EXPECT_EQ(*t, "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
-                "Mon 30-11 08:00. Reply 12345 to confirm.");
+  EXPECT_EQ(*t,
+            "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
+            "Mon 30-11 08:00. Reply 12345 to confirm.");
   EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until, "12345"));
   EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12a45"));
   EXPECT_TRUE(render_gap_warning("team_lead", "groningen", from, until, "00001"));

@@ -47,7 +47,6 @@ std::string config_text() {
   return R"(
 [kannel]
 username = "piket"
-password = "pw"
 
 [[regions]]
 id = "groningen"

@@ -288,7 +288,7 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
 TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   const std::string token = "police-token";
   const auto config = common::parse_config(
-      "[kannel]\nusername = \"u\"\npassword = \"p\"\n[[regions]]\nid = \"groningen\"\n"
+      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "redis-test.toml");

@@ -35,7 +35,8 @@ const std::string kPageA = "P00000000000000A1";
 const std::string kPageB = "P00000000000000B1";
 const std::string kPageLead = "P00000000000000E1";
 
-std::string config_text(std::uint16_t redis_port, const std::string& hash) {
+std::string config_text(std::uint16_t redis_port, const std::string& hash,
+                        const std::filesystem::path& secrets_dir) {
   std::string people;
   auto person = [&](const char* id, const char* role, const char* phone, const char* region) {
     people += std::string("[[people]]\nid = \"") + id + "\"\nname = \"Name of " + id +
@@ -47,8 +48,9 @@ std::string config_text(std::uint16_t redis_port, const std::string& hash) {
   person("tina", "team_lead", "+447700900010", "groningen");
   person("dirk", "team_lead", "+447700900030", "drenthe");
   person("ops", "admin", "+447700900099", "groningen");
-  return "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) +
-         "\"\n[kannel]\nusername = \"u\"\npassword = \"p\"\n"
+  return "[secrets]\ndir = \"" + secrets_dir.string() +
+         "\"\n[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) +
+         "\"\n[kannel]\nusername = \"u\"\n"
          "[web]\nmax_failures = 3\nsession_idle_minutes = 30\n\n"
          "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n[[regions]]\nid = "
          "\"drenthe\"\n\n" +
@@ -60,7 +62,7 @@ std::string config_text(std::uint16_t redis_port, const std::string& hash) {
 class WebApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    redis_ = new ::piket::test::PrivateRedis("piket-web-api");
+    redis_ = new ::piket::test::PrivateRedis("piket-web-api", /*with_acl=*/true);
     hash_ = new std::string(hash_password(kPassword, {1, 8 * 1024, 1}));
   }
   static void TearDownTestSuite() {
@@ -69,7 +71,8 @@ class WebApiTest : public ::testing::Test {
   }
 
   WebApiTest()
-      : config_(common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml")),
+      : config_(with_redis(common::parse_config(
+            config_text(redis_->config().address.port, *hash_, redis_->secrets_dir()), "t.toml"))),
         domain_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         real_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         pool_(config_.redis),
@@ -82,6 +85,11 @@ class WebApiTest : public ::testing::Test {
   }
 
   common::RedisConnection redis() { return common::RedisConnection(config_.redis); }
+  // The web library connects as the tests' "ops" user of the private Redis.
+  static common::Config with_redis(common::Config c) {
+    c.redis = redis_->config();
+    return c;
+  }
 
   void seed_case(const std::string& id, const std::string& cm, const std::string& page,
                  const std::string& incident) {
@@ -409,7 +417,8 @@ TEST_F(WebApiTest, TamperingWithOneAuditEntryIsFoundByPiketAudit) {
 
   // The command-line check sees the intact chain…
   const auto cfg_file = std::filesystem::temp_directory_path() / "piket-web-audit-test.toml";
-  std::ofstream(cfg_file) << config_text(redis_->config().address.port, *hash_);
+  std::ofstream(cfg_file) << config_text(redis_->config().address.port, *hash_,
+                                         redis_->secrets_dir());
   auto run = [&](std::string& out) {
     const auto cmd = std::string(PIKET_AUDIT_BIN) + " verify --config " + cfg_file.string();
     FILE* p = popen(cmd.c_str(), "r");
@@ -573,7 +582,7 @@ handoff = "08:00"
 start = 2026-01-05
 members = ["tina"]
 )";
-  auto text = config_text(redis_->config().address.port, *hash_);
+  auto text = config_text(redis_->config().address.port, *hash_, redis_->secrets_dir());
   text += "\n[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n";
   const auto cfg = common::parse_config(text, (dir / "piket.toml").string());
   ASSERT_TRUE(cfg.rota);

@@ -50,7 +50,6 @@ TEST(Password, TheConfigurationAcceptsAPiketPasswdHash) {
   const auto cfg = common::parse_config(R"(
 [kannel]
 username = "u"
-password = "p"
 [web]
 http = "127.0.0.1:9999"
 session_idle_minutes = 10
@@ -81,7 +80,6 @@ TEST(Password, TheConfigurationRefusesAnythingElse) {
     common::parse_config(R"(
 [kannel]
 username = "u"
-password = "p"
 [[regions]]
 id = "groningen"
 [[people]]

@@ -10,6 +10,15 @@ namespace piket::launch::detail {
 // Throws std::system_error on failure.
 void write_file(const std::filesystem::path& path, const std::string& contents);
 
+// Same, but the file is created with mode 0600 (for secrets and ACL files).
+void write_private_file(const std::filesystem::path& path, const std::string& contents);
+
+// Lower-case hex SHA-256 (libsodium).
+std::string sha256_hex(const std::string& data);
+
+// `bytes` random bytes as hex (libsodium).
+std::string random_hex(std::size_t bytes);
+
 // The whole file; empty if it does not exist or cannot be read.
 std::string read_file(const std::filesystem::path& path);
 

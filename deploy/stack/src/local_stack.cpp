@@ -1,11 +1,11 @@
 #include "piket/stack/local_stack.hpp"
 
 #include <boost/url/parse.hpp>
-
 #include <optional>
 #include <stdexcept>
 #include <thread>
 
+#include "piket/common/secrets.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/kannel.hpp"
 #include "piket/launch/process.hpp"
@@ -16,17 +16,41 @@ namespace fs = std::filesystem;
 
 std::string_view to_string(Component c) {
   switch (c) {
-    case Component::redis: return "redis";
-    case Component::kannel: return "kannel";
-    case Component::ingest: return "ingest";
-    case Component::dispatch: return "dispatch";
-    case Component::notify: return "notify";
-    case Component::inbound: return "inbound";
-    case Component::web: return "web";
-    case Component::cases: return "cases";
+    case Component::redis:
+      return "redis";
+    case Component::kannel:
+      return "kannel";
+    case Component::ingest:
+      return "ingest";
+    case Component::dispatch:
+      return "dispatch";
+    case Component::notify:
+      return "notify";
+    case Component::inbound:
+      return "inbound";
+    case Component::web:
+      return "web";
+    case Component::cases:
+      return "cases";
   }
   return "unknown";
 }
+
+namespace {
+// Redis ACL users: "ops" (first: the launcher pings as it) may do anything; each
+// service is its own user without the dangerous commands.
+std::vector<launch::RedisAclUser> redis_users(const fs::path& secrets_dir) {
+  const common::SecretStore store(secrets_dir);
+  std::vector<launch::RedisAclUser> users;
+  users.push_back({"ops", store.read(common::secret_file::redis_password("ops")), "~* &* +@all"});
+  for (auto holder : common::kSecretHolders) {
+    if (holder == "ops") continue;
+    users.push_back({std::string(holder), store.read(common::secret_file::redis_password(holder)),
+                     "~* &* +@all -@dangerous"});
+  }
+  return users;
+}
+}  // namespace
 
 struct LocalStack::Impl {
   fs::path config_file;
@@ -38,20 +62,28 @@ struct LocalStack::Impl {
 
   std::uint16_t http_port(Component c) const {
     switch (c) {
-      case Component::ingest: return config.ingest.http.port;
-      case Component::dispatch: return config.dispatch.http.port;
-      case Component::notify: return config.notify.http.port;
-      case Component::inbound: return config.inbound.http.port;
-      case Component::web: return config.web.http.port;
-      case Component::cases: return config.cases.http.port;
-      default: return 0;
+      case Component::ingest:
+        return config.ingest.http.port;
+      case Component::dispatch:
+        return config.dispatch.http.port;
+      case Component::notify:
+        return config.notify.http.port;
+      case Component::inbound:
+        return config.inbound.http.port;
+      case Component::web:
+        return config.web.http.port;
+      case Component::cases:
+        return config.cases.http.port;
+      default:
+        return 0;
     }
   }
 
   void start_service(Component c) {
     const auto name = std::string(to_string(c));
     const auto binary = options.bin_dir / name / ("piket-" + name);
-    if (!fs::exists(binary)) throw std::runtime_error("stack: " + binary.string() + " is not built");
+    if (!fs::exists(binary))
+      throw std::runtime_error("stack: " + binary.string() + " is not built");
     auto& p = services[c];
     if (p.valid() && p.running()) p.terminate_and_wait(std::chrono::seconds{5});
     p = launch::Process::start({binary.string(), "--config", config_file.string()},
@@ -80,10 +112,16 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
   impl_->options = std::move(options);
   impl_->options.data_dir = fs::absolute(impl_->options.data_dir);
   impl_->config = common::load_config(impl_->config_file);
+  // A fresh deployment gets its secrets here (never overwritten once made).
+  common::ensure_deployment_secrets(impl_->config.secrets_dir);
+  // The launcher acts as the operator: Kannel's passwords and, for whoever
+  // inspects the stack (tests), Redis user "ops".
+  common::load_service_secrets(impl_->config, "ops");
   fs::create_directories(impl_->options.data_dir / "logs");
   if (!impl_->config.log.dir.empty()) fs::create_directories(impl_->config.log.dir);
-  impl_->redis.emplace(
-      launch::RedisServerConfig{impl_->config.redis.address.port, impl_->options.data_dir / "redis"});
+  impl_->redis.emplace(launch::RedisServerConfig{impl_->config.redis.address.port,
+                                                 impl_->options.data_dir / "redis",
+                                                 redis_users(impl_->config.secrets_dir)});
   if (impl_->options.with_kannel) {
     const auto& cfg = impl_->config;
     auto sendsms = boost::urls::parse_uri(cfg.kannel.sendsms_url);
@@ -135,35 +173,40 @@ void LocalStack::stop() {
 
 void LocalStack::kill9(Component c) {
   switch (c) {
-    case Component::redis: impl_->redis->kill9(); return;
+    case Component::redis:
+      impl_->redis->kill9();
+      return;
     case Component::kannel:
       if (impl_->kannel) {
         impl_->kannel->bearerbox().kill9();
         impl_->kannel->smsbox().kill9();
       }
       return;
-    default: impl_->services[c].kill9();
+    default:
+      impl_->services[c].kill9();
   }
 }
 
 void LocalStack::start(Component c) {
   switch (c) {
     case Component::redis:
-      if (impl_->redis->running())
-        return;
+      if (impl_->redis->running()) return;
       impl_->redis->start();
       return;
     case Component::kannel:
       if (impl_->kannel) impl_->kannel->start();
       return;
-    default: impl_->start_service(c);
+    default:
+      impl_->start_service(c);
   }
 }
 
 bool LocalStack::running(Component c) {
   switch (c) {
-    case Component::redis: return impl_->redis->running();
-    case Component::kannel: return impl_->kannel && impl_->kannel->running();
+    case Component::redis:
+      return impl_->redis->running();
+    case Component::kannel:
+      return impl_->kannel && impl_->kannel->running();
     default: {
       auto it = impl_->services.find(c);
       return it != impl_->services.end() && it->second.valid() && it->second.running();
@@ -173,14 +216,21 @@ bool LocalStack::running(Component c) {
 
 pid_t LocalStack::pid(Component c) {
   switch (c) {
-    case Component::redis: return impl_->redis->pid();
-    case Component::kannel: return impl_->kannel ? impl_->kannel->bearerbox().pid() : -1;
-    default: return impl_->services[c].pid();
+    case Component::redis:
+      return impl_->redis->pid();
+    case Component::kannel:
+      return impl_->kannel ? impl_->kannel->bearerbox().pid() : -1;
+    default:
+      return impl_->services[c].pid();
   }
 }
 
-const common::Config& LocalStack::config() const { return impl_->config; }
-fs::path LocalStack::log_dir() const { return impl_->options.data_dir / "logs"; }
+const common::Config& LocalStack::config() const {
+  return impl_->config;
+}
+fs::path LocalStack::log_dir() const {
+  return impl_->options.data_dir / "logs";
+}
 fs::path LocalStack::fakesmsc_log() const {
   return impl_->kannel ? impl_->kannel->fakesmsc_log_path() : fs::path{};
 }

@@ -17,8 +17,9 @@ StackPorts StackPorts::pick_free() {
     }
   };
   StackPorts p;
-  for (auto* port : {&p.redis, &p.ingest, &p.dispatch_http, &p.dispatch_zmq, &p.notify_http,
-                     &p.notify_zmq, &p.inbound, &p.web, &p.cases, &p.sendsms, &p.kannel_admin, &p.smsbox, &p.smsc})
+  for (auto* port :
+       {&p.redis, &p.ingest, &p.dispatch_http, &p.dispatch_zmq, &p.notify_http, &p.notify_zmq,
+        &p.inbound, &p.web, &p.cases, &p.sendsms, &p.kannel_admin, &p.smsbox, &p.smsc})
     *port = next();
   return p;
 }
@@ -42,27 +43,25 @@ std::string render_stack_config(const StackSpec& s) {
     << "[log]\nformat = \"" << (s.json_logs ? "json" : "text") << "\"\nlevel = \"info\"\ndir = \""
     << s.log_dir << "\"\n\n"
     << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = 2\n\n"
-    << "[dispatch]\nhttp = \"127.0.0.1:" << p.dispatch_http << "\"\nzmq = \"tcp://127.0.0.1:"
-    << p.dispatch_zmq << "\"\n\n"
-    << "[notify]\nhttp = \"127.0.0.1:" << p.notify_http << "\"\nzmq = \"tcp://127.0.0.1:"
-    << p.notify_zmq << "\"\nworkers = " << s.notify_workers
+    << "[dispatch]\nhttp = \"127.0.0.1:" << p.dispatch_http
+    << "\"\nzmq = \"tcp://127.0.0.1:" << p.dispatch_zmq << "\"\n\n"
+    << "[notify]\nhttp = \"127.0.0.1:" << p.notify_http
+    << "\"\nzmq = \"tcp://127.0.0.1:" << p.notify_zmq << "\"\nworkers = " << s.notify_workers
     << "\nretry_initial_ms = " << s.retry_initial_ms << "\nretry_max_ms = " << s.retry_max_ms
-    << "\nmax_attempts = " << s.max_attempts
-    << "\nin_doubt_grace_ms = " << s.in_doubt_grace_ms
+    << "\nmax_attempts = " << s.max_attempts << "\nin_doubt_grace_ms = " << s.in_doubt_grace_ms
     << "\ngateway_timeout_ms = " << s.gateway_timeout_ms << "\n\n"
     << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\n\n"
     << "[web]\nhttp = \"127.0.0.1:" << p.web << "\"\n\n"
     << "[cases]\nhttp = \"127.0.0.1:" << p.cases << "\"\n\n"
     << "[kannel]\nsendsms_url = \"http://127.0.0.1:" << p.sendsms
-    << "/cgi-bin/sendsms\"\nusername = \"piket\"\npassword = \"" << s.kannel_password
-    << "\"\nsender = \"4411\"\ncallback_base = \"http://127.0.0.1:" << p.inbound
-    << "\"\ndlr_mask = 31\n\n"
+    << "/cgi-bin/sendsms\"\nusername = \"piket\"\nsender = \"4411\"\ncallback_base = "
+       "\"http://127.0.0.1:"
+    << p.inbound << "\"\ndlr_mask = 31\n\n"
     << "[outbox]\nresend_after_ms = " << s.resend_after_ms << "\n\n";
   if (s.smtp_port != 0)
     o << "[smtp]\nurl = \"smtp://127.0.0.1:" << s.smtp_port
       << "\"\nfrom = \"piket@piket.test\"\ntimeout_ms = 5000\n\n";
-  o
-    << "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n\n"
+  o << "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n\n"
     << "[[regions]]\nid = \"drenthe\"\nname = \"Drenthe\"\n\n"
     << "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" << common::sha256_hex(s.police_token)
     << "\"\nregions = [\"groningen\"]\nrate_per_second = " << s.partner_rate

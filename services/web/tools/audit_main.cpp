@@ -6,6 +6,7 @@
 
 #include "piket/common/config.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/web/audit_log.hpp"
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   common::Config config;
   try {
     config = common::load_config(config_file);
+    common::load_service_secrets(config, "ops");
   } catch (const std::exception& e) {
     std::cerr << "piket-audit: invalid configuration:\n" << e.what() << "\n";
     return 2;

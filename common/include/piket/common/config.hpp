@@ -31,6 +31,21 @@ enum class ClockMode { system, simulated };
 struct RedisConfig {
   HostPort address{"127.0.0.1", 6390};
   Millis timeout{2000};
+  // The ACL user and its password. Never in the TOML file: service_main sets
+  // them to the service's own (user = the service name, password from the
+  // secrets directory). An empty user sends no AUTH.
+  std::string user{};
+  std::string password{};
+};
+
+// ZeroMQ CURVE keys (Z85), from the secrets directory; service_main fills
+// them. A receiver accepts only clients whose public key is in `peers`; a
+// sender authenticates the receiver by its public key from `peers`.
+struct ZmqKeys {
+  std::string public_key;
+  std::string secret_key;
+  std::map<std::string, std::string> peers;  // service name -> public key
+  bool enabled() const { return !secret_key.empty(); }
 };
 
 struct LogConfig {
@@ -136,8 +151,8 @@ struct NotifyConfig {
 
 // E-mail, the fallback channel, over SMTP (libcurl).
 struct SmtpConfig {
-  std::string url;   // smtp://host:port or smtps://host:port
-  std::string from;  // envelope and header sender
+  std::string url;       // smtp://host:port or smtps://host:port
+  std::string from;      // envelope and header sender
   std::string username;  // optional; with password
   std::string password;
   bool require_tls = false;  // STARTTLS required (smtp://) — always TLS for smtps://
@@ -146,6 +161,11 @@ struct SmtpConfig {
 
 struct InboundConfig {
   HostPort http{"127.0.0.1", 8083};
+  // Wrong reply codes: `code_max_failures` within `code_lock` from one number,
+  // or against one person, lock that number (or person's SMS answers) for
+  // `code_lock` (docs/paging.md, "Reply codes").
+  int code_max_failures = 5;
+  Millis code_lock{15 * 60 * 1000};
 };
 
 struct WebConfig {
@@ -157,10 +177,17 @@ struct WebConfig {
   Millis session_idle{30 * 60 * 1000};
   Millis session_max{12 * 3600 * 1000};
   bool cookie_secure = true;
-  // Lock-out: `max_failures` failed sign-ins within `lockout` lock the account
-  // (and the address) for `lockout`.
+  // Sign-in throttling (docs/web.md): after `max_failures` failures for an
+  // account within `lockout`, each further attempt on it waits a delay that
+  // doubles up to `max_delay`; `remote_max_failures` failures from one address
+  // within `lockout` block that address for `lockout`.
   int max_failures = 5;
   Millis lockout{15 * 60 * 1000};
+  int remote_max_failures = 20;
+  Millis max_delay{60 * 1000};
+  // Requests refused for want of a session, per address: a token bucket.
+  double unauthenticated_per_second = 5;
+  double unauthenticated_burst = 50;
 };
 
 struct KannelConfig {
@@ -171,6 +198,9 @@ struct KannelConfig {
   // Base URL Kannel calls back for delivery reports (our inbound service).
   std::string callback_base = "http://127.0.0.1:8083";
   int dlr_mask = 31;
+  // Kannel's callbacks carry this secret (from the secrets directory; never
+  // in the TOML file): inbound refuses a callback without it.
+  std::string callback_secret{};
 };
 
 struct OutboxConfig {
@@ -219,6 +249,11 @@ struct DeadlineRule {
 
 struct Config {
   std::filesystem::path file;
+  // Where the deployment's secrets are (common/secrets.hpp): `[secrets] dir`,
+  // relative to this file; default "secrets" beside it.
+  std::filesystem::path secrets_dir;
+  // This service's ZeroMQ keys and its peers' (filled from secrets_dir).
+  ZmqKeys zmq;
   std::string deployment = "piket";
   ClockMode clock = ClockMode::system;
   Instant simulated_start{};

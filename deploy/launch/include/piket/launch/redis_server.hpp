@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "piket/launch/process.hpp"
 
@@ -15,9 +16,21 @@ namespace piket::launch {
 
 inline constexpr const char* kRedisServerBinary = "/usr/bin/redis-server";
 
+// A Redis ACL user: its name, password and rules (e.g. "~* &* +@all -@dangerous").
+struct RedisAclUser {
+  std::string name;
+  std::string password;
+  std::string rules;
+};
+
 struct RedisServerConfig {
   std::uint16_t port = 0;          // 0: RedisServer picks a free port
   std::filesystem::path data_dir;  // absolute; holds redis.conf, redis.log and appendonlydir/
+  // ACL users, written to data_dir/users.acl (mode 0600) with the passwords as SHA-256; the
+  // `default` user is switched off and protected-mode is on. The first user is the one
+  // RedisServer itself authenticates as (PING for readiness): give it +ping at least.
+  // Empty: no ACL file, the default user is open (the launcher's own tests only).
+  std::vector<RedisAclUser> users{};
 };
 
 // The redis.conf text: port, bind 127.0.0.1, dir, appendonly yes, appendfsync always, save "",
@@ -26,9 +39,13 @@ struct RedisServerConfig {
 // or a newline.
 std::string render_redis_conf(const RedisServerConfig& config);
 
-// Sends PING on a fresh connection; true only for a "+PONG" reply (a Redis still loading its
-// AOF answers -LOADING, which is false).
-bool redis_ping(std::uint16_t port, std::chrono::milliseconds timeout);
+// The users.acl text for `users` (the default user off; passwords as #<sha256>).
+std::string render_redis_acl(const std::vector<RedisAclUser>& users);
+
+// Sends PING on a fresh connection (after AUTH when `user` is given); true only for a "+PONG"
+// reply (a Redis still loading its AOF answers -LOADING, which is false).
+bool redis_ping(std::uint16_t port, std::chrono::milliseconds timeout, const std::string& user = {},
+                const std::string& password = {});
 
 class RedisServer {
  public:

@@ -10,8 +10,8 @@ namespace piket::stack {
 
 struct StackPorts {
   std::uint16_t redis = 0, ingest = 0, dispatch_http = 0, dispatch_zmq = 0, notify_http = 0,
-                notify_zmq = 0, inbound = 0, web = 0, cases = 0, sendsms = 0, kannel_admin = 0, smsbox = 0,
-                smsc = 0;
+                notify_zmq = 0, inbound = 0, web = 0, cases = 0, sendsms = 0, kannel_admin = 0,
+                smsbox = 0, smsc = 0;
   // Every port a distinct free one.
   static StackPorts pick_free();
 };
@@ -26,7 +26,6 @@ struct StackSpec {
   std::string police_token = "police-test-token-000000000001";
   std::string veilig_thuis_token = "vt-test-token-0000000000000001";
   std::string admin_token = "admin-test-token-00000000000001";
-  std::string kannel_password = "kannel-test-password";
   bool simulated_clock = false;
   std::string simulated_start = "2026-11-22T08:00:00+01:00";
   int resend_after_ms = 1000;
