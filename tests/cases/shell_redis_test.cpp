@@ -166,8 +166,14 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   f.version = state.version;
   f.popped = ev.actions[0].step.key;
   f.key = ev.actions[0].step.key;
-  f.page = PageOrder{common::new_page_id(),  "icm-1", "+447700900001", "piket test", "12345", "",
-                     "deadline:plan:warn_8h"};
+  f.page = PageOrder{common::new_page_id(),
+                     "icm-1",
+                     "+447700900001",
+                     "piket test",
+                     "123456",
+                     "",
+                     "deadline:plan:warn_8h",
+                     std::chrono::minutes{75}};
   f.timeline_json = R"({"type":"deadline_fired"})";
   f.now = clock_.now();
   f.outbox_due = transport_.now();
@@ -179,7 +185,7 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   // The same firing again, even with a fresh version and a new page id: nothing happens.
   f.version = length;
   f.page->page_id = common::new_page_id();
-  f.page->ack_code = "54321";
+  f.page->ack_code = "654321";
   EXPECT_EQ(store_->fire(f).outcome, WriteOutcome::duplicate);
   EXPECT_EQ(conn_.command({"KEYS", "page:*"}).elements.size(), pages);
   EXPECT_EQ(conn_.command({"LLEN", "case:" + o.case_id + ":timeline"}).integer, length);

@@ -14,6 +14,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/rota/simple_rota.hpp"
 #include "private_redis.hpp"
@@ -37,7 +38,7 @@ const std::string kCase = "C12345678";
 const std::string kHousehold = "hh-dorpsstraat-12";
 const std::string kSummary = "Jan Jansen hit Marie, Dorpsstraat 12, call +31687654321";
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
-const std::regex kAckCode{"^[0-9]{5}$"};
+const std::regex kAckCode{"^[0-9]{6}$"};
 
 common::PersonConfig person(std::string id, std::string phone, common::StaffRole role, int cap) {
   common::PersonConfig p;
@@ -177,6 +178,13 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   const auto ack = hget(page, "ack_code");
   EXPECT_TRUE(std::regex_match(ack, kAckCode)) << ack;
   EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + ack}).str, r.page_id);
+  // The code lives as long as the page can be answered, no longer (issue 10):
+  // the page's code_until (domain) and the key's TTL (the backstop).
+  const auto window = common::reply_code_window(config_);
+  EXPECT_EQ(hget(page, "code_until"), std::to_string(common::to_epoch_ms(domain_.now() + window)));
+  const auto ttl = conn_.command({"PTTL", "ackcode:anna:" + ack}).integer;
+  EXPECT_GT(ttl, window.count() - 60'000);
+  EXPECT_LE(ttl, window.count());
 
   // The text is the rendered page and nothing else: no household, summary or names.
   const auto text = hget(page, "text");

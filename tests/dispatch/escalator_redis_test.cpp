@@ -182,8 +182,9 @@ class EscalatorRedisTest : public ::testing::Test {
   }
   inbound::PageAnswerOutcome answer(const std::string& person, const std::string& page,
                                     inbound::Answer a) {
-    return inbound::answer_page(conn_, {person, page, "", a, inbound::AnswerVia::api},
-                                domain_.now(), transport_.now(), 100);
+    return inbound::answer_page(
+        conn_, {person, page, "", a, inbound::AnswerVia::api, "token " + person, ""}, domain_.now(),
+        transport_.now(), 100);
   }
   // The escalation message inbound queued for a decline, handled as dispatch would.
   void deliver_escalation_messages() {

@@ -71,7 +71,7 @@ class NotifierRedisTest : public ::testing::Test {
     conn_.command({"HSET",     "page:" + id, "incident",   "I0123456789ABCDEF",
                    "case",     kCase,        "person",     "anna",
                    "to",       kTo,          "text",       kText,
-                   "ack_code", "04711",      "rule",       "on_call",
+                   "ack_code", "047110",     "rule",       "on_call",
                    "state",    "queued",     "created_at", ms(domain_.now()),
                    "channel",  "sms",        "attempts",   "0"});
   }

@@ -8,6 +8,7 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 
 namespace piket::dispatch {
@@ -17,7 +18,8 @@ namespace {
 // acknowledged '1'/'0', 5 action (stop|wait|page|repage|exhausted), 6 domain
 // now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
 // 12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
-// 17 target, 18 skipped positions (JSON list), 19 round of the new page.
+// 17 target, 18 skipped positions (JSON list), 19 round of the new page, 20 how
+// long its reply code stays valid (ms, common::reply_code_window).
 std::string step_script() {
   return common::page_lua() + R"lua(
 local id = ARGV[1]
@@ -58,7 +60,7 @@ else
 end
 local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
   to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
-  now = ARGV[6], due = ARGV[14], step = step})
+  now = ARGV[6], due = ARGV[14], step = step, code_ttl = ARGV[20]})
 local why = 'escalated'
 if action == 'repage' then why = 'no_first_contact' end
 redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
@@ -278,12 +280,27 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     }
     const auto outbox_due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
                                            i.config.outbox.resend_after.count());
-    const auto r =
-        redis->eval(script(), {},
-                    {incident_id, f[6].str, std::to_string(state.forgotten_repages),
-                     state.acknowledged ? "1" : "0", action, now_ms, new_at, timer, person_id,
-                     page_id, ack_code, phone, text, outbox_due, rule, reason,
-                     std::string(to_string(target)), boost::json::serialize(skipped), round});
+    const auto r = redis->eval(script(), {},
+                               {incident_id,
+                                f[6].str,
+                                std::to_string(state.forgotten_repages),
+                                state.acknowledged ? "1" : "0",
+                                action,
+                                now_ms,
+                                new_at,
+                                timer,
+                                person_id,
+                                page_id,
+                                ack_code,
+                                phone,
+                                text,
+                                outbox_due,
+                                rule,
+                                reason,
+                                std::string(to_string(target)),
+                                boost::json::serialize(skipped),
+                                round,
+                                std::to_string(common::reply_code_window(i.config).count())});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "stale") {
       // Something moved the incident on meanwhile; look again (a timer), or

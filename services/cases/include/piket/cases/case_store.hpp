@@ -38,8 +38,9 @@ struct PageOrder {
   std::string phone;
   std::string text;
   std::string ack_code;
-  std::string incident;  // may be empty
-  std::string rule;      // e.g. "deadline:plan:escalate"
+  std::string incident;                               // may be empty
+  std::string rule;                                   // e.g. "deadline:plan:escalate"
+  common::Millis code_ttl{std::chrono::minutes{75}};  // common::reply_code_window
 };
 
 // Taking one action: the idempotency key, its page, its timeline entry and
