@@ -134,8 +134,11 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
     k.smsc_port = impl_->options.smsc_port;
     k.username = cfg.kannel.username;
     k.password = cfg.kannel.password;
+    // The callback secret goes into the get-url (inbound refuses callbacks
+    // without it); the admin password is the deployment's own.
     k.get_url = "http://" + cfg.inbound.http.host + ":" + std::to_string(cfg.inbound.http.port) +
-                "/kannel/sms?from=%p&to=%P&text=%a";
+                "/kannel/sms?key=" + cfg.kannel.callback_secret + "&from=%p&to=%P&text=%a";
+    k.admin_password = common::SecretStore(cfg.secrets_dir).read(common::secret_file::kannel_admin);
     k.data_dir = impl_->options.data_dir / "kannel";
     k.log_level = 1;
     k.denied_prefix = impl_->options.kannel_denied_prefix;
