@@ -113,11 +113,17 @@ TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnl
   const std::string page = "P0000000000000001";
   redis().command({"HSET", "page:" + page, "case", id, "incident", "I0000000000000001", "person",
                    "anna", "state", "accepted", "created_at", "1"});
-  redis().command({"SET", "ackcode:anna:12345", page});
+  redis().command({"HSET", "page:" + page, "ack_code", "123456"});
+  redis().command({"SET", "ackcode:anna:123456", page});
   EXPECT_EQ(backend_.acknowledge_page(page, "bert").status, 403);
   EXPECT_TRUE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
-  EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok());
+  EXPECT_TRUE(backend_.acknowledge_page(page, "anna", "session 1a2b3c4d").ok());
   EXPECT_FALSE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
+  // How it came, and the SMS code is gone with the answer (issue 10).
+  EXPECT_EQ(redis().command({"HGET", "page:" + page, "acknowledged_via"}).str, "web");
+  EXPECT_EQ(redis().command({"HGET", "page:" + page, "acknowledged_via_ref"}).str,
+            "session 1a2b3c4d");
+  EXPECT_EQ(redis().command({"EXISTS", "ackcode:anna:123456"}).integer, 0);
   EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok()) << "twice the same way is harmless";
   EXPECT_EQ(backend_.decline_page(page, "anna").status, 409);
   EXPECT_EQ(backend_.acknowledge_page("P0000000000000009", "anna").status, 404);
