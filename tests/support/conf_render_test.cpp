@@ -120,6 +120,7 @@ TEST(KannelConf, GroupsHaveTheExpectedSettings) {
   EXPECT_EQ(core.at("admin-port"), "14000");
   EXPECT_EQ(core.at("admin-interface"), "\"127.0.0.1\"");
   EXPECT_EQ(core.at("admin-password"), "\"AdminSecret0123\"");
+  EXPECT_EQ(core.at("status-password"), "\"AdminSecret0123\"");
   EXPECT_EQ(core.at("admin-allow-ip"), "\"127.0.0.1\"");
   EXPECT_EQ(core.at("smsbox-port"), "14001");
   EXPECT_EQ(core.at("smsbox-interface"), "\"127.0.0.1\"");

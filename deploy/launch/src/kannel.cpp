@@ -89,6 +89,8 @@ std::string render_kannel_conf(const KannelConfig& c) {
   s += "admin-port = " + std::to_string(c.admin_port) + "\n";
   s += "admin-interface = " + loopback + "\n";
   s += "admin-password = " + conf_string(c.admin_password) + "\n";
+  // Without it Kannel serves its status pages to anyone who reaches the port.
+  s += "status-password = " + conf_string(c.admin_password) + "\n";
   s += "admin-deny-ip = \"*.*.*.*\"\n";
   s += "admin-allow-ip = " + loopback + "\n";
   s += "smsbox-port = " + std::to_string(c.smsbox_port) + "\n";

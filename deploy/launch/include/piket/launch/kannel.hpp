@@ -92,7 +92,8 @@ struct KannelConfig {
 };
 
 // The kannel.conf text:
-//  core:         admin-port/-interface/-password (admin from 127.0.0.1 only), smsbox-port/
+//  core:         admin-port/-interface/-password (admin from 127.0.0.1 only; the status
+//                pages need the same password), smsbox-port/
 //                -interface, box-allow-ip 127.0.0.1, store-type spool + store-location
 //                data_dir/spool, dlr-storage internal, log-file data_dir/bearerbox.log
 //  smsc:         smsc fake, smsc-id "fake", port smsc_port, our-host and connect-allow-ip
