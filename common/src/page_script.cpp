@@ -29,15 +29,6 @@ end
 )lua";
 }
 
-std::string reply_code_drop_lua() {
-  return R"lua(
-local function piket_drop_reply_code(page_id)
-  local f = redis.call('HMGET', 'page:' .. page_id, 'person', 'ack_code')
-  if f[1] and f[2] then redis.call('DEL', 'ackcode:' .. f[1] .. ':' .. f[2]) end
-end
-)lua";
-}
-
 std::string new_page_id() {
   return "P" + random_base32(16);
 }

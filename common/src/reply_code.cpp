@@ -42,4 +42,13 @@ std::string mask_phone(std::string_view number) {
   return "\u2026" + std::string(number.substr(number.size() - 3));
 }
 
+std::string reply_code_drop_lua() {
+  return R"lua(
+local function piket_drop_reply_code(page_id)
+  local f = redis.call('HMGET', 'page:' .. page_id, 'person', 'ack_code')
+  if f[1] and f[2] then redis.call('DEL', 'ackcode:' .. f[1] .. ':' .. f[2]) end
+end
+)lua";
+}
+
 }  // namespace piket::common

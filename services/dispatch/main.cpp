@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
         &ctx.metrics, cfg.dispatch.workers);
     std::unique_ptr<dispatch::RotaApi> rota_api;
     if (live) rota_api = std::make_unique<dispatch::RotaApi>(cfg, *ctx.domain_clock, *live, redis);
-    auto healthy = common::redis_health_check(cfg.redis);
+    auto healthy = common::redis_health(cfg.redis);
     common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
       if (rota_api)

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
           common::OutboxSenderOptions{"escalation", cfg.dispatch.zmq_bind, cfg.redis,
                                       cfg.outbox.resend_after},
           ctx.transport_clock, &ctx.metrics);
-    auto healthy = common::redis_health_check(cfg.redis);
+    auto healthy = common::redis_health(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
       return common::error_response(404, "not_found", "no such resource");

@@ -74,8 +74,8 @@ TEST_F(ShellRedisTest, TimersSurviveKill9OfRedis) {
   const auto before = conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
   // 7 timers of the acknowledged case, 8 of the other (its page awaits acknowledgement).
   ASSERT_EQ(before.elements.size(), 2u * 15u);
-  redis_->server.kill9();
-  redis_->server.start();
+  redis_->server().kill9();
+  redis_->server().start();
   conn_.disconnect();
   const auto after = conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
   ASSERT_EQ(after.elements.size(), before.elements.size());

@@ -104,13 +104,13 @@ TEST_F(YearReplay, ABusyRegionsYearOf10000CasesReplaysInSimulatedTime) {
   const auto wall_start = std::chrono::steady_clock::now();  // a stopwatch, not domain time
   spdlog::set_level(spdlog::level::warn);  // one log line per action would dominate the run
   conn_.command({"CONFIG", "SET", "appendonly", "no"});
-  const auto cfg = common::parse_config(region_config(redis_->server.port()), "year.toml");
+  const auto cfg = common::parse_config(region_config(redis_->server().port()), "year.toml");
   StaffDirectory staff(cfg);
   EngineRules rules{cfg, staff};
   const Instant start = at("2027-01-01T07:00:00Z");
   const Instant end = start + 365 * kDay;
   common::SimulatedClock clock(start);
-  RedisCaseStore store(redis_->config());
+  RedisCaseStore store(redis_->config_as("cases"));
   DeadlineShell shell(store, rules, clock, transport_, ShellOptions{}, nullptr);
 
   // ---- the year's happenings, from a fixed seed

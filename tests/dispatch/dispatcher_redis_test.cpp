@@ -73,7 +73,7 @@ class DispatcherRedisTest : public ::testing::Test {
 
   DispatcherRedisTest()
       : conn_(redis_->config()),
-        config_(make_config(redis_->config())),
+        config_(make_config(redis_->config_as("dispatch"))),
         rota_(config_),
         dispatcher_(config_, domain_, transport_, rota_, metrics_,
                     [this](const std::string& id, const std::string& payload) {
@@ -354,6 +354,36 @@ TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCa
   EXPECT_EQ(count_keys("ackcode:anna:*"), 2u);
   EXPECT_EQ(count_keys("ackcode:tina:*"), 1u);
   EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 3);
+}
+
+// The same, on a Redis at a small memory limit (noeviction).
+class DispatcherFullRedisTest : public DispatcherRedisTest {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new piket::test::PrivateRedis("piket-dispatch-full", 4ULL << 20);
+  }
+};
+
+TEST_F(DispatcherFullRedisTest, AtTheMemoryLimitNothingIsHalfDoneAndTheRedeliveryDispatchesOnce) {
+  seed_incident();
+  const auto message = R"({"incident_id":")" + kIncident + R"(","case_id":")" + kCase + "\"}";
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  ASSERT_GT(filled, 0);
+  const auto before = snapshot();
+  // The commit script is refused whole: the message is not acknowledged (the ingest outbox
+  // brings it again) and not a key has changed — no page, no half-assigned case.
+  EXPECT_THROW(dispatcher_.handle_message("dispatch", kIncident, message), common::RedisFullError);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "accepted");
+  EXPECT_TRUE(woken().empty());
+
+  // Memory freed: the redelivered message dispatches the incident, once.
+  piket::test::free_filled(conn_, filled);
+  EXPECT_TRUE(dispatcher_.handle_message("dispatch", kIncident, message));
+  EXPECT_TRUE(dispatcher_.handle_message("dispatch", kIncident, message));
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(count_keys("page:*"), 1u);
+  EXPECT_EQ(woken().size(), 1u);
 }
 
 }  // namespace

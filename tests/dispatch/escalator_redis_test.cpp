@@ -100,7 +100,7 @@ class EscalatorRedisTest : public ::testing::Test {
 
   EscalatorRedisTest()
       : conn_(redis_->config()),
-        config_(make_config(redis_->config())),
+        config_(make_config(redis_->config_as("dispatch"))),
         pool_(config_.redis),
         dispatcher_(config_, domain_, transport_, selector_, metrics_, record()),
         escalator_(config_, domain_, transport_, selector_, pool_, metrics_, record()) {

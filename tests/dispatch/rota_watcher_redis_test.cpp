@@ -80,7 +80,7 @@ struct Sent {
 
 TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeamLead) {
   test::PrivateRedis server("rota-watcher");
-  auto cfg = config_for(server.config());
+  auto cfg = config_for(server.config_as("dispatch"));
   auto def = rota::parse_rota_file(kRota, "rota.toml", cfg.people);
   // 2026-11-22 07:30 Amsterdam: half an hour before the 08:00 handoff.
   common::SimulatedClock clock(*common::parse_rfc3339("2026-11-22T07:30:00+01:00"));
@@ -88,7 +88,7 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
       def, std::vector<rota::Override>{},
       rota::TimeRange{clock.now() - std::chrono::hours{24 * 30},
                       clock.now() + std::chrono::hours{24 * 60}});
-  common::RedisPool pool(server.config());
+  common::RedisPool pool(server.config_as("dispatch"));
   Sent sent;
   RotaWatcher watcher(
       cfg, clock, clock, [&] { return built; }, pool,

@@ -64,7 +64,7 @@ class InboundRedisTest : public ::testing::Test {
     redis_ = nullptr;
   }
 
-  InboundRedisTest() : conn_(redis_->config()), config_(make_config(redis_->config())) {
+  InboundRedisTest() : conn_(redis_->config()), config_(make_config(redis_->config_as("inbound"))) {
     conn_.command({"FLUSHALL"});
     seed();
   }

@@ -44,7 +44,7 @@ class NotifierRedisTest : public ::testing::Test {
 
   NotifierRedisTest() : conn_(redis_->config()) {
     conn_.command({"FLUSHALL"});
-    config_.redis = redis_->config();
+    config_.redis = redis_->config_as("notify");
     config_.notify.retry_initial = 500ms;
     config_.notify.retry_max = 30000ms;
     config_.notify.max_attempts = 3;
@@ -108,7 +108,8 @@ class NotifierRedisTest : public ::testing::Test {
     for (const auto& e : timeline()) n += e.at("type").as_string() == type;
     return n;
   }
-  StepResult step(FakeSmsGateway& gateway) { return notifier().step(gateway, conn_); }
+  // A worker's step, on a connection as Redis user "notify" (its least privilege).
+  StepResult step(FakeSmsGateway& gateway) { return notifier().step(gateway, notify_conn_); }
   // Steps until nothing is left to do now; returns the kinds seen (idle excluded).
   std::vector<StepResult::Kind> drain(FakeSmsGateway& gateway) {
     std::vector<StepResult::Kind> kinds;
@@ -121,7 +122,8 @@ class NotifierRedisTest : public ::testing::Test {
   }
 
   static piket::test::PrivateRedis* redis_;
-  common::RedisConnection conn_;
+  common::RedisConnection conn_;  // the test's own view: Redis user "ops"
+  common::RedisConnection notify_conn_{redis_->config_as("notify")};
   common::Config config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
@@ -402,6 +404,70 @@ TEST_F(NotifierRedisTest, CrashAfterGatewayAcceptedIsResolvedByTheReport) {
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
   EXPECT_TRUE(gateway.sent.empty());
   EXPECT_EQ(delivery("state"), "accepted");
+}
+
+// The same, on a Redis at a small memory limit (noeviction).
+class NotifierFullRedisTest : public NotifierRedisTest {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new piket::test::PrivateRedis("piket-notify-full", 4ULL << 20);
+  }
+};
+
+TEST_F(NotifierFullRedisTest, APageArrivingAtTheMemoryLimitWaitsForItsRedelivery) {
+  seed_page();
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  ASSERT_GT(filled, 0);
+  const auto message = R"({"page_id":")" + kPage + "\"}";
+  // Not acknowledged (the outbox brings it again), nothing planned half.
+  EXPECT_THROW(notifier().handle_message("notify", kPage, message), common::RedisFullError);
+  EXPECT_EQ(conn_.command({"EXISTS", "delivery:" + kDelivery}).integer, 0);
+  EXPECT_EQ(queue_size(), 0);
+  EXPECT_EQ(page("state"), "queued");
+
+  piket::test::free_filled(conn_, filled);
+  EXPECT_TRUE(notifier().handle_message("notify", kPage, message));
+  EXPECT_EQ(delivery("state"), "queued");
+  FakeSmsGateway gateway({202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+TEST_F(NotifierFullRedisTest, ADeliveryDueAtTheMemoryLimitIsNotClaimedAndIsSentOnceAfter) {
+  page_arrives();
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  FakeSmsGateway gateway({202});
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(step(gateway), common::RedisFullError);
+  EXPECT_TRUE(gateway.sent.empty());
+  EXPECT_EQ(delivery("state"), "queued");
+  EXPECT_EQ(delivery("attempts"), "0");
+
+  piket::test::free_filled(conn_, filled);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+TEST_F(NotifierFullRedisTest, AnSmsThatWentOutIsRecordedEvenWhenRedisFillsUpMeanwhile) {
+  // The send outcome script is `allow-oom`: refusing it would leave the delivery `sending`,
+  // and after the lease the SMS would go out a second time.
+  page_arrives();
+  FakeSmsGateway gateway({202});
+  int filled = 0;
+  gateway.on_send = [&](const OutgoingSms&) { filled = piket::test::fill_to_maxmemory(conn_); };
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  ASSERT_GT(filled, 0);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(page("state"), "accepted");
+  EXPECT_EQ(count_events("page_sent"), 1u);
+  // Long after the lease: nothing is sent again.
+  gateway.on_send = nullptr;
+  piket::test::free_filled(conn_, filled);
+  transport_.advance(1h);
+  domain_.advance(1h);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
 }
 
 }  // namespace

@@ -90,14 +90,22 @@ class PagingRedisTest : public ::testing::Test {
   }
 
   Notifier& notifier() {
-    if (!notifier_)
+    if (!notifier_) {
+      // Each service as its own Redis user: its least privilege must be enough.
+      notify_config_ = config_;
+      redis_->use_as(notify_config_, "notify");
       notifier_.emplace(
-          config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
+          notify_config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
           metrics_);
+    }
     return *notifier_;
   }
   inbound::InboundApi& inbound() {
-    if (!inbound_) inbound_.emplace(config_, domain_, inbound_metrics_, &transport_);
+    if (!inbound_) {
+      inbound_config_ = config_;
+      redis_->use_as(inbound_config_, "inbound");
+      inbound_.emplace(inbound_config_, domain_, inbound_metrics_, &transport_);
+    }
     return *inbound_;
   }
 
@@ -123,7 +131,7 @@ class PagingRedisTest : public ::testing::Test {
   // Steps until there is nothing due (bounded).
   void drain() {
     for (int n = 0; n < 50; ++n) {
-      const auto r = notifier().step(Gateways{&sms_, &email_}, conn_);
+      const auto r = notifier().step(Gateways{&sms_, &email_}, notify_conn());
       if (r.kind == StepResult::Kind::idle) return;
     }
     ADD_FAILURE() << "notify did not settle";
@@ -196,9 +204,18 @@ class PagingRedisTest : public ::testing::Test {
     return "<none>";
   }
 
+  // notify's worker connection: Redis user "notify".
+  common::RedisConnection& notify_conn() {
+    if (!notify_conn_) notify_conn_.emplace(redis_->config_as("notify"));
+    return *notify_conn_;
+  }
+
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
+  std::optional<common::RedisConnection> notify_conn_;
   common::Config config_;
+  common::Config notify_config_;
+  common::Config inbound_config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"notify"};
@@ -546,7 +563,8 @@ TEST_F(PagingRedisTest, EmailWithoutSmtpFailsAndIsSkipped) {
   sms_ = FakeSmsGateway({400});
   page(kP1, "bert", "047260");
   for (int n = 0; n < 20; ++n)
-    if (notifier().step(Gateways{&sms_, nullptr}, conn_).kind == StepResult::Kind::idle) break;
+    if (notifier().step(Gateways{&sms_, nullptr}, notify_conn()).kind == StepResult::Kind::idle)
+      break;
   EXPECT_EQ(delivery(kP1, "email"), "failed");
   EXPECT_EQ(delivery(kP1, "email", "fail_reason"), "no_gateway");
 }

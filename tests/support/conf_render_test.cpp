@@ -43,6 +43,35 @@ TEST(RedisConf, HasDurabilityAndIsolationSettings) {
   }
 }
 
+TEST(RedisConf, WithUsersProtectedModeAclFileAndAMemoryLimitThatRefusesInsteadOfEvicting) {
+  auto c = redis_config();
+  c.users = {{"ops", "pw", "~* &* +@all"}};
+  c.maxmemory_bytes = 256ULL * 1024 * 1024;
+  const std::string conf = render_redis_conf(c);
+  for (const char* expected :
+       {"protected-mode yes", "aclfile \"/var/lib/piket/redis/users.acl\"", "maxmemory 268435456",
+        "maxmemory-policy noeviction", "enable-debug-command no", "enable-module-command no"}) {
+    EXPECT_TRUE(has_line(conf, expected)) << "missing line: " << expected << "\n" << conf;
+  }
+  EXPECT_FALSE(has_line(conf, "protected-mode no"));
+}
+
+TEST(RedisConf, TheDefaultUserHasAPasswordNobodyKnowsAndServicesTheirRules) {
+  const auto acl = render_redis_acl(
+      {{"ops", "ops-pw", "~* &* +@all"}, {"notify", "notify-pw", "~* resetchannels -@all +get"}});
+  const auto lines = lines_of(acl);
+  ASSERT_EQ(lines.size(), 3u) << acl;
+  EXPECT_EQ(lines[0].rfind("user default on #", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[0].find("nopass"), std::string::npos);
+  EXPECT_EQ(lines[2].rfind("user notify on #", 0), 0u);
+  EXPECT_NE(lines[2].find(" ~* resetchannels -@all +get"), std::string::npos);
+  // Passwords only as SHA-256: neither the passwords nor a '>' (clear-text) rule.
+  EXPECT_EQ(acl.find("notify-pw"), std::string::npos);
+  EXPECT_EQ(acl.find('>'), std::string::npos);
+  // The default user's random password differs each time.
+  EXPECT_NE(lines_of(render_redis_acl({}))[0], lines_of(render_redis_acl({}))[0]);
+}
+
 TEST(RedisConf, EveryLineIsACommentOrADirective) {
   for (const auto& line : lines_of(render_redis_conf(redis_config()))) {
     ASSERT_FALSE(line.empty());

@@ -21,7 +21,7 @@ class ServiceBackendTest : public ::testing::Test {
   static void TearDownTestSuite() { delete redis_; }
 
   ServiceBackendTest()
-      : config_(common::parse_config(
+      : config_(as_web(common::parse_config(
             "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_->config().address.port) +
                 "\"\n[kannel]\nusername = \"u\"\n[[regions]]\nid = "
                 "\"groningen\"\n"
@@ -31,14 +31,19 @@ class ServiceBackendTest : public ::testing::Test {
                 "\"+447700900002\"\nregions = [\"groningen\"]\n"
                 "[[people]]\nid = \"tina\"\nname = \"T\"\nrole = \"team_lead\"\nphone = "
                 "\"+447700900010\"\nregions = [\"groningen\"]\n",
-            "t.toml")),
+            "t.toml"))),
         clock_(*common::parse_rfc3339("2026-11-22T08:00:00+01:00")),
         pool_(config_.redis),
         backend_(config_, pool_, clock_, clock_) {
     redis().command({"FLUSHALL"});
   }
 
-  common::RedisConnection redis() { return common::RedisConnection(config_.redis); }
+  // The backend runs as Redis user "web"; the test's own reads and writes as "ops".
+  static common::Config as_web(common::Config c) {
+    redis_->use_as(c, "web");
+    return c;
+  }
+  common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
 
   // A home ban through ingest's own acceptance script; dispatch's assignment by hand.
   std::string accept_case(const std::string& casemanager) {
@@ -47,7 +52,7 @@ class ServiceBackendTest : public ::testing::Test {
       "home_ban":{"starts_at":"2026-11-22T07:00:00+01:00","ends_at":"2026-12-02T07:00:00+01:00"}})";
     auto v = ingest::validate_incident(body, {"groningen"});
     const auto& req = std::get<ingest::IncidentRequest>(v);
-    ingest::RedisIncidentStore store(config_.redis, common::Millis{1000}, nullptr);
+    ingest::RedisIncidentStore store(redis_->config_as("ingest"), common::Millis{1000}, nullptr);
     ingest::NewIncident n;
     n.partner = "police";
     n.request = &req;

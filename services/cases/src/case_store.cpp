@@ -7,6 +7,7 @@
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/page_script.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
 
 namespace piket::cases {
@@ -535,11 +536,12 @@ long long RedisCaseStore::timer_count() {
 }
 
 bool RedisCaseStore::healthy() {
-  try {
-    return impl_->pool.lease()->command({"PING"}).str == "PONG";
-  } catch (const common::RedisError&) {
-    return false;
-  }
+  return !health_problem().has_value();
+}
+
+std::optional<std::string> RedisCaseStore::health_problem() {
+  // Reachable and accepting writes (not at maxmemory).
+  return common::redis_health_problem(*impl_->pool.lease());
 }
 
 }  // namespace piket::cases

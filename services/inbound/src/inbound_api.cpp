@@ -127,7 +127,7 @@ struct InboundApi::Impl {
   const common::Clock& clock;
   const common::Clock& transport_clock;
   common::Metrics& metrics;
-  std::function<bool()> healthy;
+  common::HealthCheck healthy;
   std::map<std::string, std::string> person_by_phone;
   common::BearerAuth auth;  // staff tokens answer pages
   std::mutex mutex;
@@ -363,7 +363,7 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
           domain_clock,
           transport_clock ? *transport_clock : domain_clock,
           metrics,
-          common::redis_health_check(config.redis),
+          common::redis_health(config.redis),
           {},
           common::BearerAuth(config),
           {},

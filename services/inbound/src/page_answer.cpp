@@ -3,6 +3,7 @@
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/page_script.hpp"
+#include "piket/common/reply_code.hpp"
 
 namespace piket::inbound {
 namespace {

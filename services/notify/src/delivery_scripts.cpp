@@ -4,7 +4,7 @@
 
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
-#include "piket/common/page_script.hpp"
+#include "piket/common/reply_code.hpp"
 
 namespace piket::notify::scripts {
 namespace {
@@ -222,8 +222,11 @@ return {'skip', did}
   return s;
 }
 
+// `allow-oom`: what a gateway did with a message is recorded even when Redis
+// is at its memory limit (a few hash fields per send). Refusing it would leave
+// the delivery `sending` and, after the lease, send the SMS a second time.
 const common::RedisScript& complete() {
-  static const common::RedisScript s{with_helpers(R"lua(
+  static const common::RedisScript s{"#!lua flags=allow-oom\n" + with_helpers(R"lua(
 local did = ARGV[1]
 local d = 'delivery:' .. did
 local f = redis.call('HMGET', d, 'state', 'page', 'channel')

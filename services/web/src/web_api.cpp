@@ -10,6 +10,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
 #include "piket/common/reply_code.hpp"
 #include "piket/inbound/page_answer.hpp"
 #include "piket/web/access_policy.hpp"
@@ -841,11 +842,7 @@ WebReply WebApi::handle(const HttpRequest& req) {
     if (req.path.rfind("/api/", 0) == 0) {
       reply = i.api(req);
     } else if (auto ops = common::ops_endpoints(req, i.d.metrics, [&i] {
-                 try {
-                   return i.d.redis.lease()->command({"PING"}).str == "PONG";
-                 } catch (const common::RedisError&) {
-                   return false;
-                 }
+                 return common::redis_health_problem(*i.d.redis.lease());
                })) {
       reply.response = *ops;
     } else if (i.d.assets) {

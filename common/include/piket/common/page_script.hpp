@@ -25,10 +25,6 @@ namespace piket::common {
 
 std::string page_lua();
 
-// Lua defining piket_drop_reply_code(page_id): deletes the page's
-// ackcode:{person}:{code} key. Every script that ends a page's answerable
-// life (answered, stood down, failed) calls it.
-std::string reply_code_drop_lua();
 
 // "P" + 16 Crockford base32 characters.
 std::string new_page_id();

@@ -135,6 +135,8 @@ class RedisCaseStore {
   std::vector<std::string> timeline(const std::string& case_id);
   long long timer_count();
   bool healthy();
+  // Redis unreachable or refusing writes (at maxmemory), for /healthz; nullopt when healthy.
+  std::optional<std::string> health_problem();
 
  private:
   struct Impl;
