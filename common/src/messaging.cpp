@@ -377,14 +377,18 @@ struct InboxReceiver::Impl {
   prometheus::Counter* refused_handshake = nullptr;
   prometheus::Counter* refused_key = nullptr;
   prometheus::Counter* refused_channel = nullptr;
-  LogThrottle refusal_log{std::chrono::seconds{10}};
+  // One per kind of refusal, so a flood of one kind hides none of the others.
+  LogThrottle handshake_log{std::chrono::seconds{10}};
+  LogThrottle key_log{std::chrono::seconds{10}};
+  LogThrottle channel_log{std::chrono::seconds{10}};
 
   template <typename... Args>
-  void refusal(prometheus::Counter* counter, spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  void refusal(prometheus::Counter* counter, LogThrottle& log, spdlog::format_string_t<Args...> fmt,
+               Args&&... args) {
     if (counter) counter->Increment();
     long suppressed = 0;
-    if (!refusal_log.allow(suppressed)) return;
-    spdlog::warn("inbox {}: {} ({} more refusals not logged)", endpoint,
+    if (!log.allow(suppressed)) return;
+    spdlog::warn("inbox {}: {} ({} more of these not logged)", endpoint,
                  fmt::format(fmt, std::forward<Args>(args)...), suppressed);
   }
 
@@ -406,7 +410,8 @@ struct InboxReceiver::Impl {
         if (it != clients.end()) service = it->second;
       }
       if (service.empty())
-        refusal(refused_key, "refused a CURVE client from {}: its key is not a sender here",
+        refusal(refused_key, key_log,
+                "refused a CURVE client from {}: its key is not a sender here",
                 address.substr(0, 64));
       const std::string_view status = service.empty() ? "400" : "200";
       const std::string_view text = service.empty() ? "not a sender here" : "OK";
@@ -425,7 +430,8 @@ struct InboxReceiver::Impl {
     while (const auto e = read_monitor_event(monitor))
       if (e->event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
           e->event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
-        refusal(refused_handshake, "refused a connection without a valid CURVE handshake");
+        refusal(refused_handshake, handshake_log,
+                "refused a connection without a valid CURVE handshake");
   }
 
   void run() {
@@ -472,7 +478,7 @@ struct InboxReceiver::Impl {
     const auto allowed = valid_channel(channel) ? channels.find(channel) : channels.end();
     if (sender.empty() || allowed == channels.end() ||
         !allowed->second.contains(std::string(sender))) {
-      refusal(refused_channel, "refused a message: {} may not send channel {}",
+      refusal(refused_channel, channel_log, "refused a message: {} may not send channel {}",
               sender.empty() ? "an unauthenticated client" : sender,
               valid_channel(channel) ? channel : "(invalid)");
       return;
