@@ -425,7 +425,8 @@ TEST_F(EscalatorRedisTest, AnEscalationMessageWhoseIdDoesNotMatchItsPageIsDroppe
 }
 
 // A page that is not part of an escalation (the off-duty own casemanager's
-// "inform" page, a rota notice) never moves one, even when it was declined.
+// "inform" page, a rota notice) never moves one, even when it was declined;
+// inbound sends a message for every decline, so this one is not suspicious.
 TEST_F(EscalatorRedisTest, ADeclinedPageOutsideTheEscalationMovesNothing) {
   const auto inc = incident(24);
   const auto first = dispatcher_.dispatch(inc);
@@ -439,7 +440,14 @@ TEST_F(EscalatorRedisTest, ADeclinedPageOutsideTheEscalationMovesNothing) {
   EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
   EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.0");
   EXPECT_EQ(hget("page:" + first.page_id, "state"), "queued");
+  EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 0);
+  // A message for a page that does not exist is.
+  const std::string none = "PCCCCCCCCCCCCCCCC";
+  EXPECT_TRUE(escalator_.handle_message(
+      "escalation", none + ":declined",
+      json::serialize(json::object{{"page_id", none}, {"reason", "declined"}})));
   EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 1);
+  EXPECT_EQ(pages(inc).size(), 2u);
 }
 
 TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesOn) {

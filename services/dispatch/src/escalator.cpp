@@ -375,14 +375,15 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   // advance() only when it is still the incident's current step.
   const auto f = i.redis.lease()->command(
       {"HMGET", "page:" + page_id, "incident", "esc_at", declined ? "declined_at" : "failed_at"});
-  if (f.elements.size() != 3 || f.elements[0].is_nil() || f.elements[1].is_nil() ||
+  if (f.elements.size() != 3 || f.elements[0].is_nil() ||
       !common::is_incident_id(f.elements[0].str)) {
-    // Not an escalation page (a rota notice, a deadline page, an inform page) or none at all.
     i.ignored.Increment();
-    spdlog::warn("escalation: message {} ignored: page {} is not part of an escalation", id,
-                 page_id);
+    spdlog::warn("escalation: message {} ignored: there is no page {}", id, page_id);
     return true;
   }
+  // Not an escalation page (an inform page, a deadline page): inbound and
+  // notify send a message for every decline and failure; nothing to do.
+  if (f.elements[1].is_nil()) return true;
   const auto& incident = f.elements[0].str;
   if (f.elements[2].is_nil()) {
     i.ignored.Increment();
