@@ -262,12 +262,23 @@ int main(int argc, char** argv) {
   common::Metrics metrics("deadline-bench");
   // Pages leave through the notify outbox, as in piket-cases; a stand-in for
   // piket-notify acknowledges every one (so the outbox stays as small as in a
-  // deployment).
-  common::InboxReceiver notify_stand_in(cfg.notify.zmq_bind, [](std::string_view, std::string_view,
-                                                                std::string_view) { return true; });
+  // deployment). Both ends use CURVE keys, as in a deployment.
+  const auto notify_keys = common::generate_curve_keypair();
+  const auto cases_keys = common::generate_curve_keypair();
+  common::InboxReceiver notify_stand_in(
+      {cfg.notify.zmq_bind,
+       {notify_keys.secret_key, {{cases_keys.public_key, "cases"}}, {{"notify", {"cases"}}}},
+       1},
+      [](std::string_view, std::string_view, std::string_view) { return true; });
   notify_stand_in.start();
   common::OutboxSender to_notify(
-      {"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after}, transport);
+      {"notify",
+       cfg.notify.zmq_bind,
+       cfg.redis,
+       cfg.outbox.resend_after,
+       256,
+       {cases_keys.public_key, cases_keys.secret_key, notify_keys.public_key}},
+      transport);
   to_notify.start();
   cases::DeadlineShell engine(
       store, rules, clock, transport, {2000ms, 10ms, 128},

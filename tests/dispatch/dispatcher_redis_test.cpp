@@ -244,6 +244,24 @@ TEST_F(DispatcherRedisTest, SecondDispatchIsAlreadyDispatchedWithOnePage) {
   EXPECT_EQ(woken().size(), 1u);
 }
 
+// A message acts only on an incident still `accepted` (Redis is the record):
+// for one that moved on (here: acknowledged, with no page of this dispatch)
+// nothing is written, whatever the message says.
+TEST_F(DispatcherRedisTest, AMessageForAnIncidentNoLongerAcceptedChangesNothing) {
+  seed_incident();
+  for (const char* status : {"dispatched", "escalated", "acknowledged"}) {
+    conn_.command({"HSET", "incident:" + kIncident, "status", status});
+    const auto before = snapshot();
+    EXPECT_TRUE(dispatcher_.handle_message(
+        "dispatch", kIncident,
+        R"({"incident_id":")" + kIncident + R"(","case_id":")" + kCase + "\"}"))
+        << status;
+    EXPECT_EQ(snapshot(), before) << status;
+  }
+  EXPECT_EQ(count_keys("page:*"), 0u);
+  EXPECT_TRUE(woken().empty());
+}
+
 TEST_F(DispatcherRedisTest, OwnCasemanagerOnDutyIsPagedWithoutReassignment) {
   seed_incident();
   conn_.command({"HSET", "case:" + kCase, "casemanager", "anna"});

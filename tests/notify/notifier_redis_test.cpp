@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -304,6 +305,27 @@ TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites
   EXPECT_TRUE(notifier().handle_message("dispatch", kPage, "{}"));
   EXPECT_EQ(queue_size(), 0);
   EXPECT_FALSE(hexists("delivery:" + kDelivery, "state"));
+}
+
+// A page message acts only on a page still `queued`: one answered or stood
+// down before notify saw it is not expanded, and that is counted.
+TEST_F(NotifierRedisTest, AMessageForAPageNoLongerQueuedIsIgnoredAndCounted) {
+  for (const char* state : {"acknowledged", "declined", "cancelled", "failed"}) {
+    conn_.command({"FLUSHALL"});
+    seed_page();
+    conn_.command({"HSET", "page:" + kPage, "state", state});
+    EXPECT_TRUE(notifier().handle_message("notify", kPage, "{}")) << state;
+    EXPECT_EQ(queue_size(), 0) << state;
+    EXPECT_FALSE(hexists("delivery:" + kDelivery, "state")) << state;
+    EXPECT_FALSE(hexists("page:" + kPage, "channels")) << state;
+  }
+  double ignored = -1;
+  std::istringstream text(metrics_.render());
+  for (std::string line; std::getline(text, line);)
+    if (line.rfind("piket_notify_messages_ignored_total{", 0) == 0 &&
+        line.find("reason=\"not_queued\"") != std::string::npos)
+      ignored = std::stod(line.substr(line.rfind(' ') + 1));
+  EXPECT_EQ(ignored, 4);
 }
 
 // ------------------------------------------------------------- in doubt

@@ -221,9 +221,14 @@ bool Dispatcher::handle_message(std::string_view channel, std::string_view id,
     const auto value = payload.substr(at + key.size(), 9);
     if (common::is_case_id(value)) hint = std::string(value);
   }
+  // Acts only on an incident still `accepted` (checked again inside the
+  // commit script); any other message changes nothing and is counted
+  // (piket_dispatch_incidents_total{outcome="duplicate"}).
   const auto r = dispatch(std::string(id), hint);
   if (r.kind == DispatchResult::Kind::unknown_incident)
     spdlog::warn("dispatch: unknown incident {} acknowledged without action", id);
+  if (r.kind == DispatchResult::Kind::already_dispatched)
+    spdlog::info("dispatch: message for incident {} ignored: it is no longer accepted", id);
   return r.kind != DispatchResult::Kind::nobody_to_page;
 }
 

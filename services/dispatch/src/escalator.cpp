@@ -132,6 +132,7 @@ struct Escalator::Impl {
   prometheus::Counter& skipped;
   prometheus::Counter& stale;
   prometheus::Counter& failed;
+  prometheus::Counter& ignored;
   prometheus::Gauge& running;
 };
 
@@ -149,6 +150,7 @@ Escalator::Escalator(const common::Config& config, const common::Clock& domain_c
                      outcome(metrics, "paged"), outcome(metrics, "repaged"),
                      outcome(metrics, "exhausted"), outcome(metrics, "step_skipped"),
                      outcome(metrics, "stale"), outcome(metrics, "failed"),
+                     outcome(metrics, "ignored"),
                      metrics.gauge("piket_escalations_running",
                                    "Incidents whose escalation timer runs (unacknowledged, or "
                                    "acknowledged and waiting for first contact)")}) {
@@ -364,6 +366,7 @@ int Escalator::run_due() {
 
 bool Escalator::handle_message(std::string_view channel, std::string_view id,
                                std::string_view payload) {
+  auto& i = *impl_;
   if (channel != "escalation" || id.size() > 64) {
     spdlog::warn("escalation: message with unexpected channel or id dropped");
     return true;
@@ -375,18 +378,42 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   const auto* reason = o ? o->if_contains("reason") : nullptr;
   if (!page || !page->is_string() || !common::is_page_id(page->as_string()) || !reason ||
       !reason->is_string() ||
-      (reason->as_string() != "declined" && reason->as_string() != "undeliverable")) {
+      (reason->as_string() != "declined" && reason->as_string() != "undeliverable") ||
+      id != std::string(page->as_string()) + ":" + std::string(reason->as_string())) {
     spdlog::warn("escalation: malformed message {} dropped", id);
     return true;
   }
   const std::string page_id(page->as_string());
-  const auto trigger = reason->as_string() == "declined" ? EscalationTrigger::declined
-                                                         : EscalationTrigger::undeliverable;
-  const auto f = impl_->redis.lease()->command({"HMGET", "page:" + page_id, "incident", "esc_at"});
-  if (f.elements.size() != 2 || f.elements[0].is_nil() || f.elements[1].is_nil())
-    return true;  // not an escalation page (a rota notice, a deadline page, an inform page)
-  if (!common::is_incident_id(f.elements[0].str)) return true;
-  advance(f.elements[0].str, trigger, f.elements[1].str);
+  const bool declined = reason->as_string() == "declined";
+  const auto trigger = declined ? EscalationTrigger::declined : EscalationTrigger::undeliverable;
+  // The message is a claim; Redis is the record. It is acted on only when the
+  // page is an escalation page that really was declined (inbound wrote
+  // declined_at) or could not be delivered (notify wrote failed_at) — and
+  // advance() only when it is still the incident's current step.
+  const auto f = i.redis.lease()->command(
+      {"HMGET", "page:" + page_id, "incident", "esc_at", declined ? "declined_at" : "failed_at"});
+  if (f.elements.size() != 3 || f.elements[0].is_nil() ||
+      !common::is_incident_id(f.elements[0].str)) {
+    i.ignored.Increment();
+    spdlog::warn("escalation: message {} ignored: there is no page {}", id, page_id);
+    return true;
+  }
+  // Not an escalation page (an inform page, a deadline page): inbound and
+  // notify send a message for every decline and failure; nothing to do.
+  if (f.elements[1].is_nil()) return true;
+  const auto& incident = f.elements[0].str;
+  if (f.elements[2].is_nil()) {
+    i.ignored.Increment();
+    spdlog::warn("escalation: message {} ignored: page {} of incident {} was not {}", id, page_id,
+                 incident, declined ? "declined" : "undeliverable");
+    return true;
+  }
+  const auto out = advance(incident, trigger, f.elements[1].str);
+  if (out.kind == EscalationOutcome::Kind::stale)
+    spdlog::info(
+        "escalation: message {} changes nothing: page {} is not the current step of "
+        "incident {}",
+        id, page_id, incident);
   return true;
 }
 
