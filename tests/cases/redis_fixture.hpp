@@ -74,7 +74,7 @@ inline Opened accept_incident(ingest::RedisIncidentStore& store, const std::stri
   ingest::NewIncident n;
   n.partner = "police";
   n.request = &request;
-  n.body_hash = common::sha256_hex(ingest::canonical_json(value));
+  n.body_hash = ingest::idempotency_hash(request.stored);
   n.accepted_at = accepted_at;
   n.transport_now = accepted_at;
   const auto out = store.store(n);
