@@ -9,6 +9,7 @@
 #include <map>
 
 #include "fake_case_backend.hpp"
+#include "piket/access/calendar_tokens.hpp"
 #include "piket/cases/cases_api.hpp"
 #include "piket/cases/staff.hpp"
 #include "piket/common/crypto.hpp"
@@ -241,6 +242,20 @@ TEST_F(NeedToKnowBothApis, WhenTheResponderWindowEndsBothApisCloseTogether) {
   domain_.advance(1h);
   EXPECT_EQ(web(bert, "GET", "/api/cases/" + case_id_).status, 403);
   EXPECT_EQ(case_api("bert", "GET", "/v1/cases/" + case_id_), 403);
+}
+
+TEST_F(NeedToKnowBothApis, ACalendarTokenOpensNeitherApi) {
+  const auto made = CalendarTokens(conn_).create("anna", "anna", kNow);
+  ASSERT_TRUE(made);
+  common::HttpRequest r;
+  r.method = "GET";
+  r.target = r.path = "/v1/cases/" + case_id_;
+  r.headers.emplace_back("authorization", "Bearer " + made->token);
+  EXPECT_EQ(cases_->handle(r).status, 401);
+  EXPECT_EQ(
+      web({"__Host-piket_session=" + made->token, "x"}, "GET", "/api/cases/" + case_id_).status,
+      401);
+  EXPECT_EQ(case_api("anna", "GET", "/v1/cases/" + case_id_), 200) << "her staff token does";
 }
 
 }  // namespace
