@@ -1,5 +1,7 @@
 #include "piket/common/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <regex>
 #include <set>
@@ -19,6 +21,7 @@ const std::regex kE164{"^\\+[1-9][0-9]{6,14}$"};
 const std::regex kZmqEndpoint{
     "^(tcp://[0-9a-zA-Z.*-]+:[0-9]{1,5}|ipc://[^ ]{1,200}|inproc://[^ ]{1,100})$"};
 const std::regex kHttpUrl{"^https?://[^ ?#]{1,300}$"};
+const std::regex kIpAddress{"^[0-9A-Fa-f:.]{2,45}$"};
 const std::regex kSmtpUrl{"^smtps?://[^ /?#@]{1,300}/?$"};
 const std::regex kEmail{
     "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63}){0,8}$"};
@@ -416,7 +419,9 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   if (const auto* t = r.table(root, "", "web")) {
     r.only_known(*t, "web.",
                  {"http", "threads", "assets_dir", "session_idle_minutes", "session_max_hours",
-                  "cookie_secure", "max_failures", "lockout_minutes"});
+                  "cookie_secure", "max_failures", "lockout_minutes", "remote_max_failures",
+                  "max_delay_seconds", "unauthenticated_per_second", "unauthenticated_burst",
+                  "trusted_proxies", "calendar_base_url"});
     set_if(r.host_port(*t, "web.", "http"), c.web.http);
     set_if(r.integer(*t, "web.", "threads", 1, 64), c.web.threads);
     set_if(r.string(*t, "web.", "assets_dir", false, 1000), c.web.assets_dir);
@@ -428,6 +433,24 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     set_if(r.integer(*t, "web.", "max_failures", 1, 100), c.web.max_failures);
     if (auto v = r.integer(*t, "web.", "lockout_minutes", 1, 24 * 60))
       c.web.lockout = std::chrono::minutes{*v};
+    set_if(r.integer(*t, "web.", "remote_max_failures", 1, 10000), c.web.remote_max_failures);
+    if (auto v = r.integer(*t, "web.", "max_delay_seconds", 1, 3600))
+      c.web.max_delay = std::chrono::seconds{*v};
+    set_if(r.number(*t, "web.", "unauthenticated_per_second", 0.01, 10000),
+           c.web.unauthenticated_per_second);
+    set_if(r.number(*t, "web.", "unauthenticated_burst", 1, 100000), c.web.unauthenticated_burst);
+    c.web.trusted_proxies =
+        r.string_list(*t, "web.", "trusted_proxies", false, kIpAddress, "an IPv4 or IPv6 address");
+    for (const auto& a : c.web.trusted_proxies) {
+      unsigned char buf[16];
+      if (::inet_pton(AF_INET, a.c_str(), buf) != 1 && ::inet_pton(AF_INET6, a.c_str(), buf) != 1)
+        r.error(t->get("trusted_proxies")->source(), "web.trusted_proxies",
+                "not an IPv4 or IPv6 address: " + a.substr(0, 45));
+    }
+    if (c.web.trusted_proxies.size() > 16)
+      r.error(t->get("trusted_proxies")->source(), "web.trusted_proxies", "at most 16 proxies");
+    set_if(r.matching(*t, "web.", "calendar_base_url", false, kHttpUrl, "an http:// URL"),
+           c.web.calendar_base_url);
   }
   if (const auto* t = r.table(root, "", "kannel")) {
     r.only_known(*t, "kannel.",

@@ -30,17 +30,43 @@ constexpr std::string_view kIngest[] = {"exists", "hmget", "rpush", "sadd",
 constexpr std::string_view kDispatch[] = {"exists", "hgetall", "hmget",    "incr", "rpush",
                                           "sadd",   "scard",   "smembers", "zcard"};
 constexpr std::string_view kNotify[] = {"del", "hincrby", "hmget", "hsetnx", "rpush", "xadd"};
-constexpr std::string_view kInbound[] = {"del",  "exists", "hincrby", "hmget",           "pexpire",
-                                         "rpush", "sadd", "smembers", "zremrangebyscore", "xadd"};
+constexpr std::string_view kInbound[] = {
+    "del",  "exists",   "hincrby",          "hmget", "pexpire", "rpush",
+    "sadd", "smembers", "zremrangebyscore", "xadd"};
 constexpr std::string_view kCases[] = {"del",      "exists", "hgetall", "hmget", "hsetnx",
                                        "llen",     "lrange", "rpush",   "sadd",  "sismember",
                                        "smembers", "srem",   "zcard",   "zrange"};
-constexpr std::string_view kWeb[] = {
-    "del",   "exists",    "hdel",  "hget",      "hgetall",  "hincrby",       "hmget",
-    "hset",  "hsetnx",    "incr",  "llen",      "lrange",   "pexpire",       "rpush",
-    "sadd",  "scan",      "scard", "sismember", "smembers", "srem",          "xadd",
-    "xread", "xrevrange", "zadd",  "zcard",     "zrange",   "zrangebyscore", "zrem",
-    "zremrangebyscore"};
+constexpr std::string_view kWeb[] = {"del",
+                                     "exists",
+                                     "hdel",
+                                     "hexists",
+                                     "hget",
+                                     "hgetall",
+                                     "hincrby",
+                                     "hlen",
+                                     "hmget",
+                                     "hset",
+                                     "hsetnx",
+                                     "incr",
+                                     "llen",
+                                     "lrange",
+                                     "pexpire",
+                                     "rpush",
+                                     "sadd",
+                                     "scan",
+                                     "scard",
+                                     "sismember",
+                                     "smembers",
+                                     "srem",
+                                     "xadd",
+                                     "xread",
+                                     "xrevrange",
+                                     "zadd",
+                                     "zcard",
+                                     "zrange",
+                                     "zrangebyscore",
+                                     "zrem",
+                                     "zremrangebyscore"};
 
 RedisServiceRules row(std::string_view user, std::initializer_list<Commands> groups,
                       std::vector<std::string_view> channels = {}) {

@@ -57,7 +57,7 @@ inline Opened accept_incident(ingest::RedisIncidentStore& store, const std::stri
   ingest::NewIncident n;
   n.partner = "police";
   n.request = &request;
-  n.body_hash = common::sha256_hex(ingest::canonical_json(value));
+  n.body_hash = ingest::idempotency_hash(request.stored);
   n.accepted_at = accepted_at;
   n.transport_now = accepted_at;
   const auto out = store.store(n);
@@ -93,6 +93,9 @@ class CasesRedisTest : public ::testing::Test {
   }
   void SetUp() override {
     conn_.command({"FLUSHALL"});
+    // What the service libraries build from the config (the case API's
+    // need-to-know reader) connects as the cases service.
+    config_.redis = redis_->config_as("cases");
     reset_stores();
   }
   void reset_stores() {

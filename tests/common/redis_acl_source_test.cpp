@@ -92,15 +92,22 @@ std::map<std::string, std::vector<std::string>> uses() {
   };
   return {
       {"ingest", join({{"services/ingest"}, kOutbox, kDeadlineTimers})},
-      {"dispatch", join({{"services/dispatch"}, kOutbox, kPages})},
+      // dispatch checks calendar tokens (access/, piket_access).
+      {"dispatch",
+       join({{"services/dispatch", "access/src/calendar_token_lookup.cpp"}, kOutbox, kPages})},
       // notify drops the reply code of a page that failed (reply_code_drop_lua).
       {"notify", join({{"services/notify"}, kOutbox, {"common/src/reply_code.cpp"}})},
-      {"inbound", join({{"services/inbound"}, kOutbox})},
-      {"cases", join({{"services/cases"}, kOutbox, kPages, kDeadlineTimers})},
-      {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
-                     "services/cases/src", "services/inbound/src", "services/dispatch/src"},
-                    kPages,
-                    kDeadlineTimers})},
+      {"inbound", join({{"services/inbound", "common/src/reply_code.cpp"}, kOutbox})},
+      // cases reads the need-to-know facts (access/, piket_access).
+      {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp"},
+                      kOutbox,
+                      kPages,
+                      kDeadlineTimers})},
+      {"web",
+       join({{"services/web/src", "services/web/include", "services/web/main.cpp",
+              "services/cases/src", "services/inbound/src", "services/dispatch/src", "access/src"},
+             kPages,
+             kDeadlineTimers})},
   };
 }
 

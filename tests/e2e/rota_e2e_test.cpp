@@ -1,13 +1,16 @@
 // The full rota in the running system: dispatch pages whoever the rota file
 // puts on call, a sickness registered through the rota API at run time
-// reroutes the next page at once, and calendars are served as iCalendar.
+// reroutes the next page at once, and calendars are served as iCalendar to a
+// calendar token only.
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
+#include "groningen_rota.hpp"
+#include "piket/access/calendar_tokens.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
-#include "groningen_rota.hpp"
 #include "stack_fixture.hpp"
 
 namespace piket::e2e {
@@ -16,7 +19,6 @@ namespace {
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 constexpr const char* kCasemanagerToken = "icm-1-staff-token-00000000001";
 
-
 stack::StackSpec rota_spec() {
   const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "rota-files";
   std::filesystem::create_directories(dir);
@@ -24,10 +26,8 @@ stack::StackSpec rota_spec() {
   std::ofstream(file) << groningen_rota_file();
   stack::StackSpec spec;
   spec.extra_toml = "[rota]\nfile = \"" + file.string() + "\"\ncoverage_days = 14\n";
-  spec.person_extra["tl-g"] =
-      "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
-  spec.person_extra["icm-1"] =
-      "token_sha256 = \"" + common::sha256_hex(kCasemanagerToken) + "\"";
+  spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
+  spec.person_extra["icm-1"] = "token_sha256 = \"" + common::sha256_hex(kCasemanagerToken) + "\"";
   return spec;
 }
 
@@ -57,7 +57,8 @@ TEST(RotaEndToEnd, PagesFollowTheRotaAndARunTimeSicknessReroutesAtOnce) {
 
   auto partner = s.partner_client(s.spec().police_token);
   ASSERT_EQ(partner->post("/v1/incidents", "application/json", code_red("ROTA-1")).status, 201);
-  auto sms = s.wait_delivered([](const auto& d) { return d.size() >= 1; }, std::chrono::seconds{10});
+  auto sms =
+      s.wait_delivered([](const auto& d) { return d.size() >= 1; }, std::chrono::seconds{10});
   ASSERT_EQ(sms.size(), 1u);
   EXPECT_EQ(sms[0].to, s.config().person(primary)->phone);
 
@@ -112,7 +113,8 @@ TEST(RotaEndToEnd, PagesFollowTheRotaAndARunTimeSicknessReroutesAtOnce) {
 
 TEST(RotaEndToEnd, RotaApiRefusesWhatTheCallerMayNotDoAndServesCalendars) {
   Stack s(rota_spec());
-  common::HttpClient anonymous({"127.0.0.1", s.spec().ports.dispatch_http}, std::chrono::seconds{5});
+  common::HttpClient anonymous({"127.0.0.1", s.spec().ports.dispatch_http},
+                               std::chrono::seconds{5});
   EXPECT_EQ(anonymous.get("/v1/rota/oncall?region=groningen").status, 401);
   auto icm = staff(s, kCasemanagerToken);
   EXPECT_EQ(icm->get("/v1/rota/oncall?region=groningen").status, 200);
@@ -122,19 +124,40 @@ TEST(RotaEndToEnd, RotaApiRefusesWhatTheCallerMayNotDoAndServesCalendars) {
   EXPECT_EQ(icm->post("/v1/rota/overrides", "application/json", body).status, 403)
       << "a casemanager may not change the rota";
   auto lead = staff(s, kTeamLeadToken);
-  EXPECT_EQ(lead->post("/v1/rota/overrides", "application/json",
-                      R"({"region":"groningen","layer":"primary","kind":"add","person":"nobody","starts_at":"2030-01-01T08:00:00+01:00","ends_at":"2030-01-02T08:00:00+01:00"})")
-                .status,
-            422);
+  EXPECT_EQ(
+      lead->post(
+              "/v1/rota/overrides", "application/json",
+              R"({"region":"groningen","layer":"primary","kind":"add","person":"nobody","starts_at":"2030-01-01T08:00:00+01:00","ends_at":"2030-01-02T08:00:00+01:00"})")
+          .status,
+      422);
   EXPECT_EQ(lead->post("/v1/rota/overrides", "application/json", body).status, 201);
 
-  auto ics = anonymous.get(std::string("/v1/rota/calendar/person/icm-1.ics?token=") + kCasemanagerToken);
+  // Calendars open with icm-1's calendar token (made as the web app makes
+  // it), not with their staff token.
+  std::string calendar_token;
+  {
+    auto r = s.redis();
+    const auto made = access::CalendarTokens(r).create("icm-1", "icm-1", common::from_epoch_ms(0));
+    ASSERT_TRUE(made);
+    calendar_token = made->token;
+  }
+  auto ics = anonymous.get("/v1/rota/calendar/person/icm-1.ics?token=" + calendar_token);
   ASSERT_EQ(ics.status, 200);
   EXPECT_EQ(ics.body.rfind("BEGIN:VCALENDAR\r\n", 0), 0u) << ics.body.substr(0, 80);
   EXPECT_NE(ics.body.find("BEGIN:VEVENT"), std::string::npos);
-  EXPECT_EQ(anonymous.get("/v1/rota/calendar/person/icm-2.ics?token=" + std::string(kCasemanagerToken)).status,
-            403) << "someone else's calendar";
+  EXPECT_EQ(anonymous.get("/v1/rota/calendar/person/icm-2.ics?token=" + calendar_token).status, 403)
+      << "someone else's calendar";
+  EXPECT_EQ(
+      anonymous.get("/v1/rota/calendar/person/icm-1.ics?token=" + std::string(kCasemanagerToken))
+          .status,
+      401)
+      << "a staff token opens no calendar";
   EXPECT_EQ(anonymous.get("/v1/rota/calendar/layer/groningen/primary.ics?token=wrong").status, 401);
+  common::HttpClient with_calendar_token({"127.0.0.1", s.spec().ports.dispatch_http},
+                                         std::chrono::seconds{5});
+  with_calendar_token.set_header("Authorization", "Bearer " + calendar_token);
+  EXPECT_EQ(with_calendar_token.get("/v1/rota/oncall?region=groningen").status, 401)
+      << "a calendar token opens nothing else";
   auto gaps = lead->get("/v1/rota/gaps?region=groningen&days=14");
   ASSERT_EQ(gaps.status, 200);
   EXPECT_EQ(boost::json::parse(gaps.body).at("gaps").as_array().size(), 0u) << gaps.body;

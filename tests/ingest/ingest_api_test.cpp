@@ -314,7 +314,7 @@ TEST_F(IngestApiTest, AcceptedIs201WithIdsAndStatus) {
   EXPECT_EQ(stored.reference, "PNN-2026-000123");
   EXPECT_EQ(stored.region, "groningen");
   EXPECT_EQ(stored.household, kHousehold);
-  EXPECT_EQ(stored.body_hash, common::sha256_hex(canonical_json(json::parse(body))));
+  EXPECT_EQ(stored.body_hash, idempotency_hash(json::parse(stored.stored_json).as_object()));
 }
 
 TEST_F(IngestApiTest, AcceptedAtIsDomainTimeAndOutboxUsesTransportTime) {
@@ -383,6 +383,23 @@ TEST_F(IngestApiTest, ReplayAnswersTheFirstBodyEvenAfterTheIncidentMovedOn) {
   const auto again = call(post(kPoliceToken, body));
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(again.body, first.body);  // "the same body as the first answer"
+}
+
+TEST_F(IngestApiTest, ReplayThatOnlyAddsUnknownFieldsIs200WithTheFirstBody) {
+  // The contract: unknown fields are ignored — also by the idempotency check.
+  const auto first = call(post(kPoliceToken, incident("PNN-unknown-replay")));
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto more = incident("PNN-unknown-replay");
+  more["priority"] = "high";
+  more["persons"].as_array()[0].as_object()["nickname_hint"] = nullptr;  // a null is absent
+  more["home_ban"].as_object()["issued_by"] = "mayor";                   // unknown, dropped
+  const auto again = call(post(kPoliceToken, more));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(store_.size(), 1u);
+  // A changed known field is still a conflict, unknown fields or not.
+  more["summary"] = "Another summary";
+  expect_error(call(post(kPoliceToken, more)), 409, "idempotency_conflict", "reference");
 }
 
 // ------------------------------------------------------------ 409

@@ -80,7 +80,9 @@ Prepared prepare(const json::object& body) {
   auto validated = validate_parsed_incident(v, kRegions);
   if (auto* e = std::get_if<ApiError>(&validated))
     throw std::runtime_error("test body invalid: " + e->field);
-  return {std::get<IncidentRequest>(std::move(validated)), common::sha256_hex(canonical_json(v))};
+  auto request = std::get<IncidentRequest>(std::move(validated));
+  auto hash = idempotency_hash(request.stored);
+  return {std::move(request), std::move(hash)};
 }
 
 class RedisIncidentStoreTest : public ::testing::Test {
@@ -132,7 +134,7 @@ TEST_F(RedisIncidentStoreTest, CreatedThenReplayedThenConflict) {
   EXPECT_EQ(hget(key, "reference"), "PNN-1");
   EXPECT_EQ(hget(key, "status"), "accepted");
   EXPECT_EQ(hget(key, "case_id"), created.case_id);
-  EXPECT_EQ(hget(key, "body_hash"), first.body_hash);
+  EXPECT_EQ(hget(key, "stored_hash"), first.body_hash);
   EXPECT_EQ(hget(key, "accepted_at"), std::to_string(common::to_epoch_ms(kAcceptedAt)));
   EXPECT_EQ(json::parse(hget(key, "body")), json::value(first.request.stored));
 
@@ -147,13 +149,54 @@ TEST_F(RedisIncidentStoreTest, CreatedThenReplayedThenConflict) {
   EXPECT_EQ(conflict.kind, StoreOutcome::Kind::conflict);
   EXPECT_EQ(conflict.incident_id, created.incident_id);
   // The conflict changed nothing.
-  EXPECT_EQ(hget(key, "body_hash"), first.body_hash);
+  EXPECT_EQ(hget(key, "stored_hash"), first.body_hash);
   EXPECT_EQ(integer({"LLEN", "case:" + created.case_id + ":incidents"}), 1);
 
   // The same reference from another partner is another incident.
   const auto other = store_.store(first.incident("veilig-thuis"));
   EXPECT_EQ(other.kind, StoreOutcome::Kind::created);
   EXPECT_NE(other.incident_id, created.incident_id);
+}
+
+TEST_F(RedisIncidentStoreTest, AReplayThatOnlyAddsAnUnknownFieldIsReplayed) {
+  const auto first = prepare(body_for("PNN-u", "hh-u"));
+  const auto created = store_.store(first.incident("police"));
+  ASSERT_EQ(created.kind, StoreOutcome::Kind::created);
+  auto body = body_for("PNN-u", "hh-u");
+  body["priority"] = "high";
+  const auto again = store_.store(prepare(body).incident("police"));
+  EXPECT_EQ(again.kind, StoreOutcome::Kind::replayed);
+  EXPECT_EQ(again.incident_id, created.incident_id);
+  body["summary"] = "changed";
+  EXPECT_EQ(store_.store(prepare(body).incident("police")).kind, StoreOutcome::Kind::conflict);
+}
+
+TEST_F(RedisIncidentStoreTest, IncidentsStoredBeforeStoredHashStillReplayByTheirKnownFields) {
+  // An incident as the previous version stored it: body_hash over the whole
+  // body (with an unknown field), no stored_hash.
+  auto original = body_for("PNN-old", "hh-old");
+  original["priority"] = "high";
+  const auto first = prepare(original);
+  const auto created = store_.store(first.incident("police"));
+  const auto key = "incident:" + created.incident_id;
+  conn_.command({"HDEL", key, "stored_hash"});
+  conn_.command(
+      {"HSET", key, "body_hash", common::sha256_hex(canonical_json(json::value(original)))});
+  // The very same body, the body without the unknown field, and with another
+  // unknown field: all the same incident.
+  EXPECT_EQ(store_.store(prepare(original).incident("police")).kind, StoreOutcome::Kind::replayed);
+  auto plain = body_for("PNN-old", "hh-old");
+  EXPECT_EQ(store_.store(prepare(plain).incident("police")).kind, StoreOutcome::Kind::replayed);
+  plain["source"] = "mobile";
+  const auto again = store_.store(prepare(plain).incident("police"));
+  EXPECT_EQ(again.kind, StoreOutcome::Kind::replayed);
+  EXPECT_EQ(again.incident_id, created.incident_id);
+  EXPECT_EQ(again.case_id, created.case_id);
+  // A known field changed: a conflict, and nothing written.
+  plain["summary"] = "another text";
+  EXPECT_EQ(store_.store(prepare(plain).incident("police")).kind, StoreOutcome::Kind::conflict);
+  EXPECT_EQ(hget(key, "stored_hash"), "");
+  EXPECT_EQ(integer({"LLEN", "case:" + created.case_id + ":incidents"}), 1);
 }
 
 TEST_F(RedisIncidentStoreTest, FiftyConcurrentIdenticalPostsCreateExactlyOne) {

@@ -8,9 +8,12 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <latch>
+#include <sstream>
 #include <thread>
 
 #include "fake_case_backend.hpp"
+#include "piket/access/calendar_tokens.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
@@ -20,6 +23,7 @@
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
+#include "piket/web/refusal_tally.hpp"
 #include "piket/web/session_store.hpp"
 #include "piket/web/web_api.hpp"
 #include "private_redis.hpp"
@@ -51,7 +55,8 @@ std::string config_text(std::uint16_t redis_port, const std::string& hash,
   return "[secrets]\ndir = \"" + secrets_dir.string() +
          "\"\n[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) +
          "\"\n[kannel]\nusername = \"u\"\n"
-         "[web]\nmax_failures = 3\nsession_idle_minutes = 30\n\n"
+         "[web]\nmax_failures = 3\nremote_max_failures = 10\nmax_delay_seconds = 8\n"
+         "session_idle_minutes = 30\ntrusted_proxies = [\"10.0.0.1\"]\n\n"
          "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n[[regions]]\nid = "
          "\"drenthe\"\n\n" +
          people +
@@ -129,6 +134,7 @@ class WebApiTest : public ::testing::Test {
     int status = 0;
     std::string body;
     std::string set_cookie;
+    std::string retry_after;
     json::value json() const { return json::parse(body); }
   };
 
@@ -138,7 +144,8 @@ class WebApiTest : public ::testing::Test {
   };
 
   Answer call(const std::string& method, const std::string& target, const std::string& body = {},
-              const Login* who = nullptr, bool with_csrf = true, std::string origin = {}) {
+              const Login* who = nullptr, bool with_csrf = true, std::string origin = {},
+              const std::string& remote = "10.1.2.3") {
     common::HttpRequest r;
     r.method = method;
     r.target = target;
@@ -146,7 +153,7 @@ class WebApiTest : public ::testing::Test {
     r.path = target.substr(0, q);
     if (q != std::string::npos) r.query = target.substr(q + 1);
     r.body = body;
-    r.remote = "10.1.2.3";
+    r.remote = remote;
     r.headers.emplace_back("host", "piket.test");
     if (method == "POST") r.headers.emplace_back("content-type", "application/json");
     if (!origin.empty()) r.headers.emplace_back("origin", origin);
@@ -155,11 +162,36 @@ class WebApiTest : public ::testing::Test {
       if (with_csrf) r.headers.emplace_back("x-csrf-token", who->csrf);
     }
     auto reply = api_->handle(r);
-    Answer a{reply.response.status, reply.response.body, {}};
+    Answer a{reply.response.status, reply.response.body, {}, {}};
     if (reply.stream) a.status = 1000;  // an event stream was opened
-    for (const auto& [k, v] : reply.response.headers)
+    for (const auto& [k, v] : reply.response.headers) {
       if (k == "Set-Cookie") a.set_cookie = v;
+      if (k == "Retry-After") a.retry_after = v;
+    }
     return a;
+  }
+
+  Answer sign_in(const std::string& person, const std::string& password,
+                 const std::string& remote = "10.1.2.3") {
+    return call("POST", "/api/login",
+                R"({"person":")" + person + R"(","password":")" + password + R"("})", nullptr, true,
+                {}, remote);
+  }
+
+  // A counter of the service's /metrics: the sum of the series named `name`
+  // whose labels include `label` (0 when there is none).
+  double metric(const std::string& name, const std::string& label = {}) {
+    common::HttpRequest r;
+    r.method = "GET";
+    r.target = r.path = "/metrics";
+    std::istringstream text(api_->handle(r).response.body);
+    double sum = 0;
+    for (std::string line; std::getline(text, line);) {
+      if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
+      if (!label.empty() && line.find(label) == std::string::npos) continue;
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return sum;
   }
 
   Login login(const std::string& person, const std::string& password = kPassword) {
@@ -235,21 +267,31 @@ std::vector<Route> every_route() {
       {"POST", "/api/logout", "logout", "{}"}};
 }
 
-TEST_F(WebApiTest, EveryRouteRefusesWithoutASessionAndAuditsIt) {
+TEST_F(WebApiTest, EveryRouteRefusesWithoutASessionAndTheMinutesTallyIsAudited) {
+  const auto before = audit_length();
   for (const auto& r : every_route()) {
     SCOPED_TRACE(r.target);
-    const auto before = audit_length();
     const auto a = call(r.method, r.target, r.body);
     EXPECT_EQ(a.status, 401) << a.body;
-    EXPECT_EQ(audit_length(), before + 1);
-    expect_refusal_audited("-", r.action, "");
   }
   // A made-up session cookie is no better.
   Login fake{"__Host-piket_session=" + std::string(43, 'x'), "x"};
-  const auto a = call("GET", "/api/cases/" + kCaseA, "", &fake);
-  EXPECT_EQ(a.status, 401);
-  EXPECT_EQ(last_audit()->record.reason, "session expired or unknown");
+  EXPECT_EQ(call("GET", "/api/cases/" + kCaseA, "", &fake).status, 401);
   EXPECT_TRUE(backend_.calls.empty()) << "nothing reached the owning services";
+  const auto refused = static_cast<long long>(every_route().size()) + 1;
+  EXPECT_EQ(metric("piket_web_unauthenticated_total", "outcome=\"refused\""), refused);
+  // Counted, not yet written: the minute has not ended.
+  EXPECT_EQ(audit_length(), before);
+  EXPECT_EQ(api_->write_refusal_tally(), 0u);
+  real_.advance(std::chrono::minutes{1});
+  EXPECT_EQ(api_->write_refusal_tally(), 1u);
+  EXPECT_EQ(audit_length(), before + 1);
+  expect_refusal_audited("-", "unauthenticated", "");
+  EXPECT_EQ(last_audit()->record.reason,
+            std::to_string(refused) + " requests refused without a session");
+  EXPECT_EQ(api_->write_refusal_tally(), 0u) << "each minute is written once";
+  auto lease = pool_.lease();
+  EXPECT_TRUE(verify_audit_log(*lease).ok());
 }
 
 TEST_F(WebApiTest, ACasemanagerCannotReadOrTouchAnotherCasemanagersCase) {
@@ -354,25 +396,106 @@ TEST_F(WebApiTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   EXPECT_EQ(last_audit()->record.outcome, "allowed");
 }
 
-TEST_F(WebApiTest, WrongPasswordsAreAuditedAndLockTheAccount) {
+TEST_F(WebApiTest, WrongPasswordsAreAuditedOneByOneAndThenDelayTheAccount) {
   for (int i = 0; i < 3; ++i) {
-    const auto a = call("POST", "/api/login", R"({"person":"anna","password":"nope"})");
+    const auto a = sign_in("anna", "nope");
     EXPECT_EQ(a.status, 401);
     expect_refusal_audited("-", "login", "anna");
     EXPECT_EQ(last_audit()->record.reason, "wrong password");
   }
-  // Locked: even the right password is refused now.
-  auto a = call("POST", "/api/login",
-                std::string(R"({"person":"anna","password":")") + kPassword + "\"}");
+  // The third failure (max_failures) starts a delay: 1 s, no password checked.
+  const auto checks = metric("piket_web_password_checks_total");
+  auto a = sign_in("anna", kPassword);
   EXPECT_EQ(a.status, 429) << a.body;
+  EXPECT_EQ(a.retry_after, "1");
   EXPECT_TRUE(a.set_cookie.empty());
-  EXPECT_EQ(last_audit()->record.reason, "locked out");
+  EXPECT_EQ(metric("piket_web_password_checks_total"), checks);
+  // Each further failure doubles the delay (1, 2, 4, 8 s), up to max_delay (8 s).
+  for (const auto* expected : {"2", "4", "8", "8"}) {
+    real_.advance(std::chrono::seconds{std::stoll(a.retry_after)});
+    EXPECT_EQ(sign_in("anna", "nope").status, 401);
+    a = sign_in("anna", kPassword);
+    EXPECT_EQ(a.status, 429);
+    EXPECT_EQ(a.retry_after, expected);
+  }
+  real_.advance(std::chrono::seconds{8});
+  login("anna");  // the right password after the delay
   // An unknown account answers like a wrong password, and is audited.
-  a = call("POST", "/api/login", R"({"person":"mallory","password":"x"})");
+  a = sign_in("mallory", "x");
   EXPECT_EQ(a.status, 401);
   EXPECT_EQ(last_audit()->record.target, "unknown account");
   // Bert is not affected.
   login("bert");
+}
+
+TEST_F(WebApiTest, AStrangerCannotLockAPersonOut) {
+  // A stranger from one address tries anna's account again and again, every
+  // half second for two minutes: the delay grows, their address is blocked
+  // after remote_max_failures (10) failures — and anna, from her own address,
+  // waits at most max_delay (8 s) and signs in.
+  int checked = 0;
+  for (int i = 0; i < 240; ++i) {
+    const auto a = sign_in("anna", "guess-" + std::to_string(i), "10.6.6.6");
+    EXPECT_TRUE(a.status == 401 || a.status == 429) << a.status;
+    if (a.status == 401) ++checked;
+    real_.advance(std::chrono::milliseconds{500});
+  }
+  EXPECT_LE(checked, 10) << "the stranger's address is limited";
+  auto a = sign_in("anna", kPassword);
+  common::Millis waited{0};
+  while (a.status == 429 && waited <= std::chrono::seconds{8}) {
+    ASSERT_FALSE(a.retry_after.empty());
+    const common::Millis wait{std::stoll(a.retry_after) * 1000};
+    EXPECT_LE(wait, std::chrono::seconds{8});
+    real_.advance(wait);
+    waited += wait;
+    a = sign_in("anna", kPassword);
+  }
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_LE(waited, std::chrono::seconds{8});
+  // Strangers on forty addresses, one guess a second, keep the account's
+  // delay at its longest: anna is asked to wait, never more than max_delay.
+  for (int i = 0; i < 40; ++i) {
+    sign_in("anna", "more-" + std::to_string(i), "10.5.0." + std::to_string(i + 1));
+    real_.advance(std::chrono::seconds{1});
+  }
+  a = sign_in("anna", kPassword, "10.9.9.9");
+  ASSERT_EQ(a.status, 429) << "the account is in its delay";
+  const common::Millis wait{std::stoll(a.retry_after) * 1000};
+  EXPECT_LE(wait, std::chrono::seconds{8});
+  real_.advance(wait);
+  EXPECT_EQ(sign_in("anna", kPassword, "10.9.9.9").status, 200);
+}
+
+TEST_F(WebApiTest, ConcurrentWrongSignInsNeverCheckMorePasswordsThanTheLimits) {
+  // 30 at once from one address, each for another account: the address limit
+  // (remote_max_failures = 10) holds exactly.
+  auto burst = [&](auto account_of, auto address_of) {
+    std::atomic<int> wrong{0}, throttled{0};
+    std::vector<std::thread> threads;
+    std::latch go(30);
+    for (int i = 0; i < 30; ++i)
+      threads.emplace_back([&, i] {
+        go.arrive_and_wait();
+        const auto a = sign_in(account_of(i), "wrong", address_of(i));
+        (a.status == 401 ? wrong : throttled)++;
+        EXPECT_TRUE(a.status == 401 || a.status == 429) << a.status;
+      });
+    for (auto& t : threads) t.join();
+    return std::pair<int, int>{wrong, throttled};
+  };
+  const auto before = metric("piket_web_password_checks_total");
+  auto [wrong, throttled] = burst([](int i) { return "someone-" + std::to_string(i); },
+                                  [](int) { return std::string("10.7.7.7"); });
+  EXPECT_EQ(wrong, 10);
+  EXPECT_EQ(throttled, 20);
+  EXPECT_EQ(metric("piket_web_password_checks_total") - before, 10);
+  // 30 at once for one account from 30 addresses: max_failures (3) checks,
+  // then the account's delay.
+  std::tie(wrong, throttled) = burst([](int) { return std::string("bert"); },
+                                     [](int i) { return "10.8.8." + std::to_string(i + 1); });
+  EXPECT_EQ(wrong, 3);
+  EXPECT_EQ(metric("piket_web_password_checks_total") - before, 13);
 }
 
 TEST_F(WebApiTest, SessionsExpireAfterIdleTimeAndOnSignOut) {
@@ -628,6 +751,237 @@ members = ["tina"]
   }
   EXPECT_EQ(pic.overrides.size(), 1u);
   std::filesystem::remove_all(dir);
+}
+
+long long used_memory(common::RedisConnection& r) {
+  const auto info = r.command({"INFO", "memory"}).str;
+  const auto at = info.find("used_memory:");
+  return std::stoll(info.substr(at + 12));
+}
+
+// What the keys hold (MEMORY USAGE of every key): the data itself, without
+// the allocations of Redis's connected clients that used_memory also counts.
+long long keys_memory(const common::RedisConfig& cfg) {
+  common::RedisConnection r(cfg);  // its own client, gone before used_memory is read
+  long long sum = 0;
+  for (const auto& k : r.command({"KEYS", "*"}).elements)
+    sum += r.command({"MEMORY", "USAGE", k.str, "SAMPLES", "0"}).integer;
+  return sum;
+}
+
+TEST_F(WebApiTest, FiveThousandRequestsWithoutASessionLeaveRedisWithinItsBound) {
+  auto r = redis();
+  // A first minute from another address: the scripts are loaded and Redis's
+  // scripting warmed up, so that what is measured is what the requests leave.
+  for (int i = 0; i < 100; ++i) call("GET", "/api/my", "", nullptr, true, {}, "10.3.3.3");
+  real_.advance(std::chrono::minutes{1});
+  ASSERT_EQ(api_->write_refusal_tally(), 1u);
+  auto round = [&](int n) {
+    int unauthorised = 0, limited = 0;
+    std::string retry_after;
+    for (int i = 0; i < n; ++i) {
+      const auto a = call("GET", "/api/cases/" + kCaseA);
+      if (a.status == 401) ++unauthorised;
+      if (a.status == 429) ++limited, retry_after = a.retry_after;
+    }
+    // The bucket: a burst of 50, then 5 a second — the clock did not move.
+    EXPECT_EQ(unauthorised, 50);
+    EXPECT_EQ(limited, n - 50);
+    EXPECT_EQ(retry_after, "1");
+    real_.advance(std::chrono::minutes{1});
+    EXPECT_EQ(api_->write_refusal_tally(), 1u);
+  };
+  const auto keys_before = keys_memory(redis_->config());
+  const auto audit_before = audit_length();
+  const auto memory_before = used_memory(r);
+  const auto limited_before = metric("piket_web_unauthenticated_total", "outcome=\"rate_limited\"");
+  round(5000);
+  const auto memory_after = used_memory(r);
+  const auto audit_after = audit_length();
+  const auto keys_after = keys_memory(redis_->config());
+  EXPECT_EQ(audit_after - audit_before, 1) << "one entry for the address and minute";
+  const auto entry = last_audit();
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->record.action, "unauthenticated");
+  EXPECT_EQ(entry->record.reason, "5000 requests refused without a session");
+  EXPECT_EQ(entry->record.from, "10.1.2.3");
+  EXPECT_EQ(metric("piket_web_unauthenticated_total", "outcome=\"rate_limited\"") - limited_before,
+            4950);
+  EXPECT_EQ(r.command({"EXISTS", "web:unauth:minutes"}).integer, 0) << "nothing left waiting";
+  // The bound (docs/web.md): the keys gain one audit line. used_memory also
+  // counts Redis's own buffers, which grow once (some 25-75 KiB) and then
+  // stay; the old trail gained 5,000 lines, about 1.7 MiB.
+  EXPECT_LT(keys_after - keys_before, 2 * 1024);
+  EXPECT_LT(memory_after - memory_before, 128 * 1024)
+      << "used_memory " << memory_before << " -> " << memory_after;
+  // Eight more rounds of 5,000: one audit line each, nothing else.
+  round(5000);
+  const auto memory_warm = used_memory(r);
+  const auto keys_warm = keys_memory(redis_->config());
+  const auto audit_warm = audit_length();
+  for (int k = 0; k < 8; ++k) round(5000);
+  const auto memory_end = used_memory(r);
+  const auto keys_end = keys_memory(redis_->config());
+  EXPECT_EQ(audit_length() - audit_warm, 8);
+  EXPECT_LT(keys_end - keys_warm, 8 * 1024);
+  EXPECT_LT(memory_end - memory_warm, 16 * 1024);
+  std::printf(
+      "5000 requests without a session: audit +%lld entry, keys %+lld bytes, used_memory "
+      "%+lld bytes; then 8 x 5000 more: audit +%lld, keys %+lld, used_memory %+lld bytes\n",
+      audit_after - audit_before, keys_after - keys_before, memory_after - memory_before,
+      audit_length() - audit_warm, keys_end - keys_warm, memory_end - memory_warm);
+  // A signed-in person's refusals are still written one by one.
+  const auto bert = login("bert");
+  const auto before = audit_length();
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(call("GET", "/api/cases/" + kCaseA, "", &bert).status, 403);
+  EXPECT_EQ(audit_length(), before + 20);
+  expect_refusal_audited("bert", "case.read", kCaseA);
+}
+
+TEST_F(WebApiTest, StrangersOnManyAddressesAddAtMostOneEntryPerAddressUpToABound) {
+  const auto before = audit_length();
+  for (int i = 0; i < 1200; ++i)
+    call("GET", "/api/my", "", nullptr, true, {},
+         "10.20." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1));
+  real_.advance(std::chrono::minutes{1});
+  EXPECT_EQ(api_->write_refusal_tally(), RefusalTally::kMaxAddresses + 1);
+  EXPECT_EQ(audit_length(), before + static_cast<long long>(RefusalTally::kMaxAddresses) + 1);
+  EXPECT_EQ(last_audit()->record.from, "other");
+  EXPECT_EQ(last_audit()->record.reason,
+            "200 requests refused without a session, from more than 1000 other addresses");
+}
+
+TEST_F(WebApiTest, BehindATrustedProxyTheForwardedAddressIsTheClient) {
+  auto via_proxy = [&](const std::string& forwarded) {
+    common::HttpRequest r;
+    r.method = "POST";
+    r.target = r.path = "/api/login";
+    r.remote = "10.0.0.1";  // web.trusted_proxies
+    r.headers = {{"host", "piket.test"},
+                 {"content-type", "application/json"},
+                 {"x-forwarded-for", forwarded}};
+    r.body = R"({"person":"anna","password":"nope"})";
+    return api_->handle(r).response.status;
+  };
+  EXPECT_EQ(via_proxy("6.6.6.6, 192.0.2.7"), 401);
+  EXPECT_EQ(last_audit()->record.from, "192.0.2.7") << "the right-most address the proxy added";
+  EXPECT_EQ(via_proxy("not-an-address"), 401);
+  EXPECT_EQ(last_audit()->record.from, "10.0.0.1") << "a header not believed: the proxy itself";
+  // Without a trusted peer the header is ignored.
+  common::HttpRequest r;
+  r.method = "POST";
+  r.target = r.path = "/api/login";
+  r.remote = "10.1.2.3";
+  r.headers = {{"host", "piket.test"},
+               {"content-type", "application/json"},
+               {"x-forwarded-for", "192.0.2.99"}};
+  r.body = R"({"person":"anna","password":"nope"})";
+  EXPECT_EQ(api_->handle(r).response.status, 401);
+  EXPECT_EQ(last_audit()->record.from, "10.1.2.3");
+}
+
+TEST_F(WebApiTest, APersonOnlyPagedEarlierForACaseCannotReadIt) {
+  // bert was paged for anna's case; he declined. Then a colleague's page for
+  // it stood down, and one he acknowledged a day ago.
+  auto r = redis();
+  const auto page = [&](const std::string& id, const std::vector<std::string>& fields) {
+    std::vector<std::string> cmd{"HSET", "page:" + id, "case", kCaseA, "person", "bert"};
+    cmd.insert(cmd.end(), fields.begin(), fields.end());
+    r.command(cmd);
+    r.command({"RPUSH", "case:" + kCaseA + ":timeline",
+               R"({"at":1795000000200,"type":"paged","person":"bert","page":")" + id +
+                   R"(","by":"dispatch"})"});
+  };
+  const auto now = std::to_string(common::to_epoch_ms(domain_.now()));
+  const auto day_ago = std::to_string(common::to_epoch_ms(domain_.now() - std::chrono::hours{24}));
+  page("P00000000000000C1", {"state", "declined", "created_at", now, "declined_at", now});
+  page("P00000000000000C2",
+       {"state", "cancelled", "created_at", now, "cancelled_reason", "answered_by_other"});
+  page("P00000000000000C3",
+       {"state", "acknowledged", "created_at", day_ago, "acknowledged_at", day_ago});
+  const auto bert = login("bert");
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  EXPECT_EQ(a.status, 403) << a.body;
+  EXPECT_EQ(a.body.find("Zyxwa"), std::string::npos);
+  expect_refusal_audited("bert", "case.read", kCaseA);
+  EXPECT_EQ(
+      call("POST", "/api/cases/" + kCaseA + "/events", R"({"type":"first_contact"})", &bert).status,
+      403);
+  // A page that stands (sent an hour ago, unanswered): he may read it to go
+  // out — and still records nothing.
+  page("P00000000000000C4",
+       {"state", "accepted", "created_at",
+        std::to_string(common::to_epoch_ms(domain_.now() - std::chrono::hours{1}))});
+  a = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_NE(a.body.find("Zyxwa Qorvath"), std::string::npos);
+  EXPECT_FALSE(a.json().as_object().at("can_record").as_bool());
+  EXPECT_NE(last_audit()->record.reason.find("P00000000000000C4"), std::string::npos);
+  EXPECT_EQ(
+      call("POST", "/api/cases/" + kCaseA + "/events", R"({"type":"first_contact"})", &bert).status,
+      403);
+  EXPECT_TRUE(backend_.calls.empty());
+  // Twelve hours on, the page no longer opens the case.
+  domain_.advance(std::chrono::hours{11});
+  EXPECT_EQ(call("GET", "/api/cases/" + kCaseA, "", &bert).status, 403);
+}
+
+TEST_F(WebApiTest, CalendarTokensAreMadeByThePersonShownOnceAndRevocable) {
+  const auto anna = login("anna");
+  auto a = call("POST", "/api/calendar/tokens", "{}", &anna);
+  ASSERT_EQ(a.status, 201) << a.body;
+  const auto made = a.json().as_object();
+  const std::string token(made.at("token").as_string());
+  const std::string id(made.at("id").as_string());
+  EXPECT_TRUE(access::looks_like_calendar_token(token));
+  EXPECT_EQ(std::string(made.at("url").as_string()),
+            "http://127.0.0.1:8081/v1/rota/calendar/person/anna.ics?token=" + token);
+  EXPECT_EQ(last_audit()->record.action, "calendar.create");
+  // Listed without the token; the token is nowhere in Redis or the trail.
+  a = call("GET", "/api/calendar/tokens", "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json().as_object().at("tokens").as_array().size(), 1u);
+  EXPECT_EQ(a.body.find(token), std::string::npos);
+  auto r = redis();
+  for (const auto& line : r.command({"LRANGE", kAuditLogKey, "0", "-1"}).elements)
+    EXPECT_EQ(line.str.find(token), std::string::npos);
+  EXPECT_EQ(r.command({"KEYS", "*" + token + "*"}).elements.size(), 0u);
+  {
+    auto lease = pool_.lease();
+    ASSERT_TRUE(access::CalendarTokens(*lease).find(token));
+  }
+  // Another casemanager sees and revokes nothing of anna's; her team lead may.
+  const auto bert = login("bert");
+  EXPECT_EQ(call("GET", "/api/calendar/tokens?person=anna", "", &bert).status, 403);
+  expect_refusal_audited("bert", "calendar.list", "anna");
+  EXPECT_EQ(
+      call("POST", "/api/calendar/tokens/revoke", R"({"person":"anna","id":")" + id + "\"}", &bert)
+          .status,
+      403);
+  const auto dirk = login("dirk");
+  EXPECT_EQ(call("GET", "/api/calendar/tokens?person=anna", "", &dirk).status, 403);
+  const auto tina = login("tina");
+  EXPECT_EQ(call("GET", "/api/calendar/tokens?person=anna", "", &tina).status, 200);
+  a = call("POST", "/api/calendar/tokens/revoke", R"({"person":"anna","id":")" + id + "\"}", &tina);
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(last_audit()->record.action, "calendar.revoke");
+  {
+    auto lease = pool_.lease();
+    EXPECT_FALSE(access::CalendarTokens(*lease).find(token)) << "revoked at once";
+  }
+  EXPECT_EQ(call("POST", "/api/calendar/tokens/revoke", R"({"id":")" + id + "\"}", &anna).status,
+            404);
+  // At most five per person.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(call("POST", "/api/calendar/tokens", "{}", &anna).status, 201);
+  EXPECT_EQ(call("POST", "/api/calendar/tokens", "{}", &anna).status, 409);
+  // Admins have no rota calendar; they may revoke.
+  const auto ops = login("ops");
+  EXPECT_EQ(call("POST", "/api/calendar/tokens", "{}", &ops).status, 403);
+  // A calendar token is no session: the API refuses it as a cookie.
+  Login as_cookie{"__Host-piket_session=" + token, "x"};
+  EXPECT_EQ(call("GET", "/api/session", "", &as_cookie).status, 401);
 }
 
 }  // namespace

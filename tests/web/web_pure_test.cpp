@@ -1,12 +1,16 @@
 // Small pure pieces of the web service: cookies, passwords, Amsterdam input
-// times, the configuration's web keys, timeline labels.
+// times, the configuration's web keys, timeline labels, the client's address,
+// the per-address buckets.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "piket/common/http_types.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/web/address_buckets.hpp"
+#include "piket/web/client_address.hpp"
 #include "piket/web/cookies.hpp"
 #include "piket/web/labels.hpp"
 #include "piket/web/local_time.hpp"
@@ -173,6 +177,94 @@ TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
   EXPECT_EQ(describe_event(e, cfg), "Acknowledged by Anna through the staff API (token anna)");
   EXPECT_EQ(clock_label("plan"), "Plan of action (12 h)");
   EXPECT_EQ(kind_label("code_red"), "Code red");
+}
+
+TEST(WebConfig, ThrottlingKeysAreReadWithBounds) {
+  const auto cfg = common::parse_config(R"(
+[kannel]
+username = "u"
+[web]
+max_failures = 4
+lockout_minutes = 10
+remote_max_failures = 30
+max_delay_seconds = 120
+unauthenticated_per_second = 2.5
+unauthenticated_burst = 20
+trusted_proxies = ["10.0.0.1", "::1"]
+calendar_base_url = "https://piket.example/cal"
+[[regions]]
+id = "groningen"
+)",
+                                        "t.toml");
+  EXPECT_EQ(cfg.web.max_failures, 4);
+  EXPECT_EQ(cfg.web.lockout, std::chrono::minutes{10});
+  EXPECT_EQ(cfg.web.remote_max_failures, 30);
+  EXPECT_EQ(cfg.web.max_delay, std::chrono::seconds{120});
+  EXPECT_DOUBLE_EQ(cfg.web.unauthenticated_per_second, 2.5);
+  EXPECT_DOUBLE_EQ(cfg.web.unauthenticated_burst, 20);
+  EXPECT_EQ(cfg.web.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "::1"}));
+  EXPECT_EQ(cfg.web.calendar_base_url, "https://piket.example/cal");
+  for (const auto* bad :
+       {"remote_max_failures = 0", "max_delay_seconds = 0", "max_delay_seconds = 3601",
+        "unauthenticated_per_second = 0", "unauthenticated_burst = 0.5",
+        "trusted_proxies = [\"proxy.local\"]", "trusted_proxies = [\"10.0.0.300\"]",
+        "calendar_base_url = \"ftp://x\""}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(common::parse_config(std::string("[kannel]\nusername = \"u\"\n[web]\n") + bad +
+                                          "\n[[regions]]\nid = \"groningen\"\n",
+                                      "t.toml"),
+                 common::ConfigError);
+  }
+}
+
+common::HttpRequest from(const std::string& peer, std::vector<std::string> forwarded = {}) {
+  common::HttpRequest r;
+  r.remote = peer;
+  for (auto& f : forwarded) r.headers.emplace_back("x-forwarded-for", std::move(f));
+  return r;
+}
+
+TEST(ClientAddress, ThePeerUnlessItIsATrustedProxy) {
+  const ClientAddress none({});
+  EXPECT_EQ(none.of(from("192.0.2.1", {"198.51.100.7"})), "192.0.2.1") << "header not believed";
+  EXPECT_EQ(none.of(from("::ffff:192.0.2.1")), "192.0.2.1") << "IPv4-mapped is IPv4";
+  const ClientAddress proxied({"10.0.0.1", "10.0.0.2"});
+  EXPECT_EQ(proxied.of(from("192.0.2.1", {"198.51.100.7"})), "192.0.2.1");
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {"198.51.100.7"})), "198.51.100.7");
+  // The client may send its own header; the right-most untrusted entry counts.
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {"203.0.113.66, 198.51.100.7"})), "198.51.100.7");
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {"203.0.113.66", "198.51.100.7, 10.0.0.2"})),
+            "198.51.100.7")
+      << "two lines are one list; a second trusted proxy is skipped";
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {"2001:DB8::1"})), "2001:db8::1");
+  // Not believed: garbage, too long, too many entries, no header.
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {"198.51.100.7, nonsense"})), "10.0.0.1");
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {std::string(1100, '1')})), "10.0.0.1");
+  std::string many;
+  for (int i = 0; i < 20; ++i)
+    many += (i ? "," : "") + std::string("198.51.100.") + std::to_string(i);
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {many})), "10.0.0.1");
+  EXPECT_EQ(proxied.of(from("10.0.0.1")), "10.0.0.1");
+  EXPECT_EQ(proxied.of(from("10.0.0.1", {"10.0.0.2"})), "10.0.0.2") << "only proxies";
+}
+
+TEST(AddressBuckets, ABurstThenTheRateAndABoundOnAddresses) {
+  common::SimulatedClock clock(common::from_epoch_ms(1795000000000));
+  AddressBuckets b(clock, 5, 50, 3);
+  EXPECT_TRUE(b.take("b").allowed);
+  EXPECT_TRUE(b.take("c").allowed);
+  clock.advance(std::chrono::seconds{1});  // b and c are full again
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(b.take("a").allowed) << i;
+  auto d = b.take("a");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after, std::chrono::milliseconds{200});
+  // A fourth address: the bound drops the refilled buckets, never a drained one.
+  EXPECT_TRUE(b.take("d").allowed);
+  EXPECT_LE(b.size(), 3u);
+  EXPECT_FALSE(b.take("a").allowed);
+  clock.advance(std::chrono::milliseconds{200});
+  EXPECT_TRUE(b.take("a").allowed);
+  EXPECT_FALSE(b.take("a").allowed);
 }
 
 }  // namespace

@@ -424,7 +424,35 @@
         clocks));
     }
     show('my-cases-empty', m.cases.length === 0);
+    await loadCalendarTokens();
   }
+
+  // ---- calendar links (read-only tokens for the rota calendar) ------------
+  async function loadCalendarTokens() {
+    const t = await api('GET', '/api/calendar/tokens');
+    const list = clear($('cal-tokens'));
+    for (const k of t.tokens) {
+      const revoke = el('button', { type: 'button', class: 'danger', 'data-action': 'revoke' }, 'Intrekken / Revoke');
+      revoke.addEventListener('click', async () => {
+        revoke.disabled = true;
+        try { await api('POST', '/api/calendar/tokens/revoke', { id: k.id }); toast('Ingetrokken / Revoked'); show('cal-once', false); await loadCalendarTokens(); }
+        catch (e) { toast(e.message); revoke.disabled = false; }
+      });
+      list.append(el('li', { 'data-token': k.id }, el('span', { class: 'grow' }, 'Agenda-link ' + k.id), el('span', { class: 'muted' }, when(k.created_at)), revoke));
+    }
+    $('cal-new').disabled = t.tokens.length >= t.max;
+  }
+
+  $('cal-new').addEventListener('click', async () => {
+    $('cal-new').disabled = true;
+    try {
+      const made = await api('POST', '/api/calendar/tokens', {});
+      $('cal-url').value = made.url;
+      show('cal-once', true);
+      $('cal-url').select();
+    } catch (e) { toast(e.message); }
+    await loadCalendarTokens();
+  });
 
   // ---- case detail --------------------------------------------------------
   $('case-back').addEventListener('click', () => { location.hash = ''; });

@@ -1,6 +1,6 @@
 // The casemanager's phone: an open page is acknowledged in the app, which
 // stops its escalation; the case, its clocks and timeline are there, and an
-// event can be recorded.
+// event can be recorded; a calendar link is made and revoked.
 import { env, check, run, login, shot, guardOrigin, postIncident, advanceClock } from './lib.mjs';
 
 await run('casemanager phone app', async (browser, problems) => {
@@ -66,6 +66,27 @@ await run('casemanager phone app', async (browser, problems) => {
   await page.waitForSelector('#ev-result.ok', { timeout: 5000 });
   await page.waitForSelector('#case-timeline li[data-type="first_contact"]', { timeout: 5000 });
   await shot(page, 'phone-case-first-contact-recorded');
+
+  // A calendar link: made in the app, shown once, listed by its id only, and
+  // revoked. (That the link opens the rota at dispatch, and nothing once
+  // revoked, is tested where the deployment has a rota file: RotaEndToEnd and
+  // RotaApiCalendarTest; this deployment has none.)
+  await page.click('#case-back');
+  await page.waitForSelector('[data-testid="app"]:not(.hidden)');
+  await page.click('#cal-new');
+  await page.waitForSelector('#cal-once:not(.hidden)');
+  await page.waitForSelector('#cal-tokens li[data-token]');
+  const url = await page.inputValue('#cal-url');
+  check(/\/v1\/rota\/calendar\/person\/[a-z0-9_-]+\.ics\?token=pcal_[0-9A-Z]{32}$/.test(url) && url.includes(`/person/${holderId}.ics`),
+    'a calendar link: ' + url.replace(/token=.*/, 'token=…'));
+  const listed = await page.locator('#cal-tokens').innerText();
+  check(!listed.includes(url.split('token=')[1]), 'the list does not show the token');
+  const width2 = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(width2 <= 390, 'the link fits the phone (width ' + width2 + ')');
+  await shot(page, 'phone-calendar-link');
+  await page.click('#cal-tokens li[data-token] button[data-action="revoke"]');
+  await page.waitForSelector('#cal-tokens li[data-token]', { state: 'detached', timeout: 5000 });
+  await shot(page, 'phone-calendar-link-revoked');
   await ctx.close();
   await lead.close();
 });

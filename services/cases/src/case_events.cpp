@@ -170,21 +170,6 @@ std::variant<EventRequest, Refusal> parse_event(std::string_view body, Instant n
   return e;
 }
 
-std::optional<Refusal> check_access(const CaseState& s, const Actor& a) {
-  switch (a.role) {
-    case common::StaffRole::team_lead:
-      if (std::find(a.regions.begin(), a.regions.end(), s.region) != a.regions.end())
-        return std::nullopt;
-      return refuse(403, "not_your_region", "this case belongs to a region you do not lead");
-    case common::StaffRole::casemanager:
-      if (s.casemanager == a.person) return std::nullopt;
-      return refuse(403, "not_your_case", "this case is not assigned to you");
-    default:
-      break;
-  }
-  return refuse(403, "no_case_access", "only casemanagers and team leads work on cases");
-}
-
 std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest& e,
                                           const Actor& actor, const EngineRules& rules,
                                           Instant now) {

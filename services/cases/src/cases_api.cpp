@@ -5,12 +5,15 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "piket/access/case_facts_reader.hpp"
+#include "piket/access/need_to_know.hpp"
 #include "piket/cases/case_events.hpp"
 #include "piket/cases/case_view.hpp"
 #include "piket/cases/staff_auth.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_pool.hpp"
 #include "piket/common/time_format.hpp"
 
 namespace piket::cases {
@@ -39,6 +42,7 @@ HttpResponse ok(int status, std::string body) {
 struct CasesApi::Impl {
   CasesApiDeps deps;
   StaffAuth tokens;
+  common::RedisPool redis;  // need-to-know reads (piket_access)
   common::HealthCheck healthy;
   prometheus::Counter& recorded;
   prometheus::Counter& refused;
@@ -47,6 +51,7 @@ struct CasesApi::Impl {
   explicit Impl(CasesApiDeps d)
       : deps(d),
         tokens(deps.config),
+        redis(deps.config.redis),
         healthy([this] { return deps.store.health_problem(); }),
         recorded(deps.metrics.counter("piket_cases_requests_total", "Case API requests",
                                       {{"outcome", "recorded"}})),
@@ -65,16 +70,33 @@ struct CasesApi::Impl {
     return *a;
   }
 
+  // Need to know (piket_access, the rule the web app calls too): nullopt
+  // when the actor may do `action` on the case, else the answer.
+  std::optional<HttpResponse> refused_access(const Actor& actor, const std::string& id,
+                                             access::CaseAction action) {
+    std::optional<access::CaseFacts> facts;
+    {
+      auto lease = redis.lease();
+      facts = access::read_case_facts(*lease, id, actor.person);
+    }
+    if (!facts) return common::error_response(404, "not_found", "no such case");
+    const auto d = access::may({actor.person, actor.role, actor.regions}, *facts, action,
+                               deps.domain_clock.now());
+    if (d) return std::nullopt;
+    spdlog::info("case {}: {} by {} refused ({})", id, access::to_string(action), actor.person,
+                 d.code);
+    return common::error_response(403, d.code, d.reason);
+  }
+
   // Loads the case the actor may see: the state, or the refusal.
-  std::variant<CaseState, HttpResponse> readable_case(const Actor& actor, const std::string& id) {
+  std::variant<CaseState, HttpResponse> readable_case(
+      const Actor& actor, const std::string& id,
+      access::CaseAction action = access::CaseAction::read) {
     auto not_found = common::error_response(404, "not_found", "no such case");
     if (!common::is_case_id(id)) return not_found;
+    if (auto r = refused_access(actor, id, action)) return *r;
     auto state = deps.store.load(id);
     if (!state) return not_found;
-    if (auto refusal = check_access(*state, actor)) {
-      spdlog::info("case {}: access by {} refused ({})", id, actor.person, refusal->code);
-      return from(*refusal);
-    }
     return std::move(*state);
   }
 
@@ -106,7 +128,8 @@ struct CasesApi::Impl {
                                     "Content-Type must be application/json");
     bool settled = false;
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
-      auto r = readable_case(actor, id);
+      // Who may record is checked before the body is looked at.
+      auto r = readable_case(actor, id, access::CaseAction::record);
       if (auto* resp = std::get_if<HttpResponse>(&r)) return *resp;
       const auto& state = std::get<CaseState>(r);
       const auto now = deps.domain_clock.now();
@@ -114,6 +137,8 @@ struct CasesApi::Impl {
       if (auto* refusal = std::get_if<Refusal>(&parsed))
         return (refused.Increment(), from(*refusal));
       const auto& event = std::get<EventRequest>(parsed);
+      if (event.type == EventType::reassigned)
+        if (auto no = refused_access(actor, id, access::CaseAction::reassign)) return *no;
       if (deps.settle && !settled) {
         // Deadlines that fell due before this event are taken first.
         const auto ev = evaluate(state, deps.rules, now);

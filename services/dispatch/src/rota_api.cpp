@@ -6,6 +6,7 @@
 #include <boost/url/parse_query.hpp>
 #include <map>
 
+#include "piket/access/calendar_tokens.hpp"
 #include "piket/common/bearer_auth.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
@@ -114,7 +115,17 @@ struct RotaApi::Impl {
     return json(200, boost::json::object{{"overrides", out}});
   }
 
+  // Who may change some region's overrides: admins and team leads. Checked
+  // before a body is read, so a refused caller learns nothing of validation.
+  static bool may_change_any(const Caller& c) {
+    return c.kind == Caller::Kind::admin || c.kind == Caller::Kind::team_lead;
+  }
+
   HttpResponse add_override(const Caller& caller, const HttpRequest& req) {
+    if (!may_change_any(caller)) return forbidden();
+    if (!common::is_json_media_type(req.header("content-type")))
+      return common::error_response(415, "unsupported_media_type",
+                                    "Content-Type must be application/json");
     const auto now = clock.now();
     auto parsed = parse_override_request(req.body, *rota.current(), config, now);
     if (auto* e = std::get_if<OverrideError>(&parsed))
@@ -133,6 +144,7 @@ struct RotaApi::Impl {
   }
 
   HttpResponse remove_override(const Caller& caller, const std::string& id) {
+    if (!may_change_any(caller)) return forbidden();
     auto conn = redis.lease();
     OverrideStore store(*conn);
     for (const auto& o : store.list()) {
@@ -146,11 +158,29 @@ struct RotaApi::Impl {
     return common::error_response(404, "not_found", "no such override");
   }
 
+  // The holder of a calendar token (piket_access), as a caller that may only
+  // read calendars. Staff, partner and admin tokens open no calendar.
+  std::optional<Caller> calendar_caller(const std::string& token) {
+    std::optional<access::CalendarToken> t;
+    {
+      auto conn = redis.lease();
+      t = access::CalendarTokens(*conn).find(token);
+    }
+    if (!t) return std::nullopt;
+    const auto* p = config.person(t->person);
+    if (!p) return std::nullopt;  // no longer a person of the deployment
+    const auto kind = p->role == common::StaffRole::team_lead ? Caller::Kind::team_lead
+                                                              : Caller::Kind::casemanager;
+    return Caller{kind, p->id, {p->regions.begin(), p->regions.end()}};
+  }
+
   HttpResponse calendar(const HttpRequest& req, std::string_view rest) {
     auto params = query_params(req.query);
-    auto caller = auth.authenticate_token(params["token"]);
-    if (!caller) caller = auth.authenticate(req.header("authorization"));
-    if (!caller) return common::error_response(401, "missing_token", "a staff token is required");
+    auto caller = calendar_caller(params["token"]);
+    if (!caller)
+      return common::error_response(
+          401, "calendar_token_required",
+          "a calendar token is required (?token=); make one in the app under Agenda");
     const auto now = clock.now();
     const rota::TimeRange range{now - std::chrono::hours{24 * 7},
                                 now + std::chrono::hours{24 * 90}};
@@ -213,18 +243,15 @@ std::optional<HttpResponse> RotaApi::handle(const HttpRequest& req) {
     auto caller = i.auth.authenticate(req.header("authorization"));
     if (!caller)
       return common::error_response(401, "missing_token", "a valid bearer token is required");
+    // Partners have no business with the rota: refused before anything else.
+    if (caller->kind == Caller::Kind::partner) return forbidden();
     auto params = query_params(req.query);
     if (rest == "oncall" && req.method == "GET") return i.oncall(*caller, params["region"]);
     if (rest == "gaps" && req.method == "GET")
       return i.gaps(*caller, params["region"], params["days"]);
     if (rest == "overrides" && req.method == "GET")
       return i.list_overrides(*caller, params["region"]);
-    if (rest == "overrides" && req.method == "POST") {
-      if (!common::is_json_media_type(req.header("content-type")))
-        return common::error_response(415, "unsupported_media_type",
-                                      "Content-Type must be application/json");
-      return i.add_override(*caller, req);
-    }
+    if (rest == "overrides" && req.method == "POST") return i.add_override(*caller, req);
     if (rest.substr(0, 10) == "overrides/" && req.method == "DELETE")
       return i.remove_override(*caller, std::string(rest.substr(10)));
   } catch (const common::RedisError& e) {

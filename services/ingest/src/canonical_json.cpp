@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "piket/common/crypto.hpp"
+
 namespace piket::ingest {
 namespace {
 
@@ -84,6 +86,12 @@ std::string canonical_json(const boost::json::value& value) {
   std::string out;
   append(out, value);
   return out;
+}
+
+std::string idempotency_hash(const boost::json::object& stored) {
+  std::string out;
+  append(out, boost::json::value(stored));
+  return common::sha256_hex(out);
 }
 
 }  // namespace piket::ingest

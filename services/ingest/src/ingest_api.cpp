@@ -123,7 +123,7 @@ struct IngestApi::Impl {
     NewIncident n;
     n.partner = principal.id;
     n.request = &incident;
-    n.body_hash = common::sha256_hex(canonical_json(value));
+    n.body_hash = idempotency_hash(incident.stored);  // unknown fields ignored
     n.accepted_at = deps.domain_clock.now();
     n.transport_now = deps.transport_clock.now();
     try {

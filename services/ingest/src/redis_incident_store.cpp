@@ -1,5 +1,6 @@
 #include "piket/ingest/redis_incident_store.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <mutex>
 #include <vector>
@@ -10,11 +11,12 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/ingest/canonical_json.hpp"
 
 namespace piket::ingest {
 namespace {
 
-// ARGV: 1 partner, 2 reference, 3 body_hash, 4 incident id candidate,
+// ARGV: 1 partner, 2 reference, 3 stored_hash, 4 incident id candidate,
 // 5 case id candidate, 6 kind, 7 region, 8 household, 9 reported_at ms,
 // 10 accepted_at ms, 11 stored body JSON, 12 ban start ms or '', 13 ban end ms
 // or '', 14 outbox due ms.
@@ -25,13 +27,16 @@ namespace {
 // refused too then; the partner retries). docs/data-model.md, "Memory limit".
 std::string accept_script() {
   return R"lua(#!lua
-local partner, reference, body_hash = ARGV[1], ARGV[2], ARGV[3]
+local partner, reference, stored_hash = ARGV[1], ARGV[2], ARGV[3]
 local idem = 'idem:' .. partner .. ':' .. reference
 local existing = redis.call('GET', idem)
 if existing then
-  local h = redis.call('HMGET', 'incident:' .. existing, 'body_hash', 'case_id')
-  if h[1] == body_hash then return {'replayed', existing, h[2]} end
-  return {'conflict', existing, h[2] or ''}
+  local h = redis.call('HMGET', 'incident:' .. existing, 'stored_hash', 'case_id', 'body')
+  if h[1] == stored_hash then return {'replayed', existing, h[2]} end
+  if h[1] then return {'conflict', existing, h[2] or ''} end
+  -- Accepted before stored_hash existed (its body_hash covered unknown fields
+  -- too): the caller compares the stored body's known fields.
+  return {'legacy', existing, h[2] or '', h[3] or ''}
 end
 local id = ARGV[4]
 if redis.call('EXISTS', 'incident:' .. id) == 1 then return {'collision'} end
@@ -49,7 +54,7 @@ if not case_id then
 end
 redis.call('HSET', 'incident:' .. id, 'partner', partner, 'reference', reference,
            'kind', ARGV[6], 'region', ARGV[7], 'reported_at', ARGV[9], 'accepted_at', ARGV[10],
-           'case_id', case_id, 'status', 'accepted', 'body', ARGV[11], 'body_hash', body_hash,
+           'case_id', case_id, 'status', 'accepted', 'body', ARGV[11], 'stored_hash', stored_hash,
            'new_case', new_case)
 if ARGV[12] ~= '' then
   redis.call('HSET', 'incident:' .. id, 'ban_starts_at', ARGV[12], 'ban_ends_at', ARGV[13])
@@ -72,6 +77,14 @@ const common::RedisScript& script() {
   return s;
 }
 
+// A replay of an incident accepted before `stored_hash`: the same known
+// fields as the body it stored?
+bool same_known_fields(const std::string& stored_body, const std::string& hash) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(stored_body, ec);
+  return !ec && v.is_object() && common::sha256_hex(canonical_json(v)) == hash;
+}
+
 }  // namespace
 
 std::string dispatch_payload(const std::string& incident_id, const std::string& case_id) {
@@ -90,8 +103,7 @@ struct RedisIncidentStore::Impl {
 RedisIncidentStore::RedisIncidentStore(
     common::RedisConfig redis, common::Millis outbox_resend_after,
     std::function<void(const std::string&, const std::string&)> on_created)
-    : impl_(std::make_unique<Impl>(std::move(redis), outbox_resend_after, std::move(on_created))) {
-}
+    : impl_(std::make_unique<Impl>(std::move(redis), outbox_resend_after, std::move(on_created))) {}
 
 RedisIncidentStore::~RedisIncidentStore() = default;
 
@@ -133,8 +145,11 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
         lease->disconnect();
         auto id = lease->command({"GET", "idem:" + in.partner + ":" + r.reference});
         if (auto existing = id.opt_string()) {
-          auto h = lease->command({"HMGET", "incident:" + *existing, "body_hash", "case_id"});
-          if (h.elements.size() == 2 && h.elements[0].opt_string() == in.body_hash)
+          auto h =
+              lease->command({"HMGET", "incident:" + *existing, "stored_hash", "case_id", "body"});
+          if (h.elements.size() == 3 &&
+              (h.elements[0].opt_string() == in.body_hash ||
+               (h.elements[0].is_nil() && same_known_fields(h.elements[2].str, in.body_hash))))
             return {StoreOutcome::Kind::replayed, *existing, h.elements[1].str};
         }
       } catch (const common::RedisError&) {
@@ -158,6 +173,9 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
         impl_->on_created(out.incident_id, reply.elements[3].str);
     } else if (kind == "replayed") {
       out.kind = StoreOutcome::Kind::replayed;
+    } else if (kind == "legacy" && reply.elements.size() >= 4 &&
+               same_known_fields(reply.elements[3].str, in.body_hash)) {
+      out.kind = StoreOutcome::Kind::replayed;
     } else {
       out.kind = StoreOutcome::Kind::conflict;
     }
@@ -169,8 +187,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
 std::optional<IncidentView> RedisIncidentStore::find(const std::string& incident_id) {
   auto lease = impl_->pool.lease();
   try {
-    auto h =
-        lease->command({"HMGET", "incident:" + incident_id, "partner", "case_id", "status"});
+    auto h = lease->command({"HMGET", "incident:" + incident_id, "partner", "case_id", "status"});
     if (h.elements.size() != 3 || h.elements[0].is_nil()) return std::nullopt;
     return IncidentView{incident_id, h.elements[0].str, h.elements[1].str, h.elements[2].str};
   } catch (const common::RedisError& e) {

@@ -1,7 +1,5 @@
 #include "piket/web/access_policy.hpp"
 
-#include <algorithm>
-
 namespace piket::web {
 namespace {
 
@@ -12,48 +10,40 @@ Decision refuse(std::string why) {
   return {false, std::move(why)};
 }
 
-bool was_paged(const Principal& p, const CaseFacts& c) {
-  return std::find(c.paged.begin(), c.paged.end(), p.person) != c.paged.end();
+common::StaffRole staff_role(Role r) {
+  switch (r) {
+    case Role::casemanager:
+      return common::StaffRole::casemanager;
+    case Role::team_lead:
+      return common::StaffRole::team_lead;
+    case Role::admin:
+      return common::StaffRole::admin;
+  }
+  return common::StaffRole::admin;
+}
+
+Decision on_case(const Principal& p, const CaseFacts& c, access::CaseAction a,
+                 common::Instant now) {
+  const auto d = access::may(case_caller(p), c, a, now);
+  return {d.allowed, d.reason};
 }
 
 }  // namespace
 
-Decision may_read_case(const Principal& p, const CaseFacts& c) {
-  switch (p.role) {
-    case Role::admin:
-      return refuse("admins see no case content");
-    case Role::team_lead:
-      if (p.serves(c.region)) return allow("team lead of the region");
-      return refuse("case of another region");
-    case Role::casemanager:
-      if (!c.casemanager.empty() && c.casemanager == p.person) return allow("own case");
-      if (was_paged(p, c)) return allow("paged for this case");
-      return refuse("not your case");
-  }
-  return refuse("unknown role");
+access::CaseCaller case_caller(const Principal& p) {
+  return {p.person, staff_role(p.role), p.regions};
 }
 
-Decision may_record_event(const Principal& p, const CaseFacts& c) {
-  if (!c.open) return refuse("the case is closed");
-  switch (p.role) {
-    case Role::admin:
-      return refuse("admins see no case content");
-    case Role::team_lead:
-      if (p.serves(c.region)) return allow("team lead of the region");
-      return refuse("case of another region");
-    case Role::casemanager:
-      if (!c.casemanager.empty() && c.casemanager == p.person) return allow("own case");
-      if (was_paged(p, c)) return allow("paged for this case");
-      return refuse("not your case");
-  }
-  return refuse("unknown role");
+Decision may_read_case(const Principal& p, const CaseFacts& c, common::Instant now) {
+  return on_case(p, c, access::CaseAction::read, now);
 }
 
-Decision may_reassign_case(const Principal& p, const CaseFacts& c) {
-  if (p.role != Role::team_lead) return refuse("only a team lead reassigns cases");
-  if (!p.serves(c.region)) return refuse("case of another region");
-  if (!c.open) return refuse("the case is closed");
-  return allow("team lead of the region");
+Decision may_record_event(const Principal& p, const CaseFacts& c, common::Instant now) {
+  return on_case(p, c, access::CaseAction::record, now);
+}
+
+Decision may_reassign_case(const Principal& p, const CaseFacts& c, common::Instant now) {
+  return on_case(p, c, access::CaseAction::reassign, now);
 }
 
 Decision may_view_region(const Principal& p, std::string_view region) {

@@ -5,6 +5,8 @@
 #include <regex>
 #include <set>
 
+#include "piket/access/case_facts_reader.hpp"
+
 namespace piket::web {
 namespace {
 
@@ -37,7 +39,8 @@ std::vector<boost::json::object> parse_timeline(const common::RedisReply& r) {
   return out;
 }
 
-// Everyone a page of the case was addressed to, from the timeline.
+// Everyone a page of the case was addressed to, from the timeline (which
+// cases to look at for a person; need to know decides on CaseFacts).
 std::vector<std::string> paged_people(const std::vector<boost::json::object>& timeline) {
   std::set<std::string> people;
   for (const auto& e : timeline) {
@@ -94,24 +97,15 @@ std::vector<std::string> hmget(const std::string& key, const std::vector<std::st
 
 CaseRepository::CaseRepository(common::RedisPool& redis) : redis_(redis) {}
 
-std::optional<CaseFacts> CaseRepository::facts(const std::string& case_id) {
+std::optional<CaseFacts> CaseRepository::facts(const std::string& case_id,
+                                               const std::string& person) {
   if (!is_case_id(case_id)) return std::nullopt;
   auto lease = redis_.lease();
-  auto r = lease->pipeline({hmget("case:" + case_id, kCaseFields),
-                            {"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}});
-  const auto& h = r.at(0);
-  if (h.elements.size() != kCaseFields.size() || h.elements[0].is_nil()) return std::nullopt;
-  const auto timeline = parse_timeline(r.at(1));
-  CaseFacts f;
-  f.id = case_id;
-  f.region = h.elements[0].str;
-  f.casemanager = h.elements[3].str;
-  f.open = h.elements[2].str != "closed";
-  f.paged = paged_people(timeline);
-  return f;
+  return access::read_case_facts(*lease, case_id, person);
 }
 
-std::optional<CaseRecord> CaseRepository::load(const std::string& case_id) {
+std::optional<CaseRecord> CaseRepository::load(const std::string& case_id,
+                                               const std::string& person) {
   if (!is_case_id(case_id)) return std::nullopt;
   auto lease = redis_.lease();
   auto r = lease->pipeline({hmget("case:" + case_id, kCaseFields),
@@ -122,8 +116,9 @@ std::optional<CaseRecord> CaseRepository::load(const std::string& case_id) {
   CaseRecord c;
   c.timeline = parse_timeline(r.at(1));
   c.summary = summary_from(case_id, h, c.timeline, first_incident_kind(c.timeline));
-  c.facts = {case_id, c.summary.region, c.summary.casemanager, paged_people(c.timeline),
-             c.summary.state != "closed"};
+  auto facts = access::read_case_facts(*lease, case_id, person);
+  if (!facts) return std::nullopt;
+  c.facts = std::move(*facts);
   std::vector<std::vector<std::string>> reads;
   for (const auto& inc : r.at(2).elements)
     reads.push_back(hmget("incident:" + inc.str,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "piket/access/case_facts_reader.hpp"
+#include "piket/access/need_to_know.hpp"
 #include "piket/cases/case_events.hpp"
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
@@ -54,9 +56,19 @@ struct ServiceBackend::Impl {
                        const cases::Actor& actor) {
     for (int attempt = 0; attempt < 10; ++attempt) {
       const auto now = domain.now();
+      // The same need-to-know rule the case API applies (piket_access).
+      std::optional<access::CaseFacts> facts;
+      {
+        auto lease = redis.lease();
+        facts = access::read_case_facts(*lease, case_id, actor.person);
+      }
+      if (!facts) return {404, "not_found", "no such case", {}};
+      const auto action = e.type == cases::EventType::reassigned ? access::CaseAction::reassign
+                                                                 : access::CaseAction::record;
+      if (auto d = access::may({actor.person, actor.role, actor.regions}, *facts, action, now); !d)
+        return {403, d.code, d.reason, {}};
       auto state = store.load(case_id);
       if (!state) return {404, "not_found", "no such case", {}};
-      if (auto r = cases::check_access(*state, actor)) return refused(*r);
       auto applied = cases::apply_event(*state, e, actor, rules, now);
       if (auto* r = std::get_if<cases::Refusal>(&applied)) return refused(*r);
       const auto& change = std::get<cases::Change>(applied);

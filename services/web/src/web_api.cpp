@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "piket/access/calendar_tokens.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
@@ -14,9 +15,11 @@
 #include "piket/common/reply_code.hpp"
 #include "piket/inbound/page_answer.hpp"
 #include "piket/web/access_policy.hpp"
+#include "piket/web/address_buckets.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/case_repository.hpp"
 #include "piket/web/charts.hpp"
+#include "piket/web/client_address.hpp"
 #include "piket/web/config_rota_source.hpp"
 #include "piket/web/cookies.hpp"
 #include "piket/web/labels.hpp"
@@ -24,6 +27,7 @@
 #include "piket/web/local_time.hpp"
 #include "piket/web/login_guard.hpp"
 #include "piket/web/password.hpp"
+#include "piket/web/refusal_tally.hpp"
 #include "piket/web/session_store.hpp"
 
 namespace piket::web {
@@ -78,23 +82,49 @@ struct WebApi::Impl {
   AuditLog audit;
   CaseRepository repo;
   SessionCookie cookie;
-  std::string dummy_hash;  // verified for unknown accounts: same time, no oracle
+  ClientAddress addresses;
+  AddressBuckets strangers;  // requests refused without a session, per address
+  RefusalTally tally;        // …and their aggregated audit entries
+  std::string dummy_hash;    // verified for unknown accounts: same time, no oracle
   prometheus::Counter& logins_ok;
   prometheus::Counter& logins_refused;
+  prometheus::Counter& logins_delayed;
+  prometheus::Counter& logins_address_blocked;
+  prometheus::Counter& password_checks;
   prometheus::Counter& refusals;
+  prometheus::Counter& unauthenticated;
+  prometheus::Counter& unauthenticated_limited;
   prometheus::Histogram& latency;
 
   explicit Impl(WebDeps deps)
       : d(std::move(deps)),
         sessions(d.redis, d.real_clock, d.config.web.session_idle, d.config.web.session_max),
-        guard(d.redis, d.config.web.max_failures, d.config.web.lockout),
+        guard(d.redis, d.real_clock,
+              LoginLimits{d.config.web.max_failures, d.config.web.lockout,
+                          d.config.web.remote_max_failures, d.config.web.max_delay}),
         audit(d.redis, d.real_clock, d.domain_clock),
         repo(d.redis),
         cookie(session_cookie(d.config.web.cookie_secure)),
+        addresses(d.config.web.trusted_proxies),
+        strangers(d.real_clock, d.config.web.unauthenticated_per_second,
+                  d.config.web.unauthenticated_burst),
+        tally(d.redis, d.real_clock, audit),
         logins_ok(d.metrics.counter("piket_web_logins_total", "Sign-ins", {{"outcome", "ok"}})),
         logins_refused(
             d.metrics.counter("piket_web_logins_total", "Sign-ins", {{"outcome", "refused"}})),
+        logins_delayed(d.metrics.counter("piket_web_logins_total", "Sign-ins",
+                                         {{"outcome", "account_delayed"}})),
+        logins_address_blocked(d.metrics.counter("piket_web_logins_total", "Sign-ins",
+                                                 {{"outcome", "address_blocked"}})),
+        password_checks(d.metrics.counter("piket_web_password_checks_total",
+                                          "Passwords checked (Argon2id) at sign-in", {})),
         refusals(d.metrics.counter("piket_web_refusals_total", "Refused API requests", {})),
+        unauthenticated(d.metrics.counter("piket_web_unauthenticated_total",
+                                          "Requests refused without a session",
+                                          {{"outcome", "refused"}})),
+        unauthenticated_limited(d.metrics.counter("piket_web_unauthenticated_total",
+                                                  "Requests refused without a session",
+                                                  {{"outcome", "rate_limited"}})),
         latency(d.metrics.latency("piket_web_api_seconds", "API request handling time")) {
     // The dummy uses the parameters of the first configured hash, so that an
     // unknown account costs what a known one does.
@@ -120,6 +150,7 @@ struct WebApi::Impl {
     std::optional<Session> session;
     std::optional<Principal> who;
     std::string action;  // for the audit trail
+    std::string from;    // the client's address (ClientAddress)
   };
 
   AuditRecord record(const Ctx& c, std::string target, std::string outcome, std::string reason) {
@@ -130,18 +161,40 @@ struct WebApi::Impl {
     r.target = std::move(target);
     r.outcome = std::move(outcome);
     r.reason = std::move(reason);
-    r.from = c.req.remote;
+    r.from = c.from;
     return r;
   }
   void allowed(const Ctx& c, std::string target, std::string detail = {}) {
     audit.append(record(c, std::move(target), "allowed", std::move(detail)));
   }
+  // A refusal. Of a signed-in person: its own audit entry, at once. Of a
+  // request without a session: counted per address and minute (RefusalTally)
+  // and limited per address — with the bucket empty, 429.
   HttpResponse refuse(const Ctx& c, int status, std::string_view code, std::string_view message,
                       std::string target, std::string reason = {}) {
     refusals.Increment();
+    if (!c.who) return refuse_stranger(c, status, code, message);
     audit.append(
         record(c, std::move(target), "refused", reason.empty() ? std::string(message) : reason));
     return common::error_response(status, code, message);
+  }
+
+  HttpResponse refuse_stranger(const Ctx& c, int status, std::string_view code,
+                               std::string_view message) {
+    tally.count(c.from);
+    const auto take = strangers.take(c.from);
+    if (take.allowed) {
+      unauthenticated.Increment();
+      return common::error_response(status, code, message);
+    }
+    unauthenticated_limited.Increment();
+    auto r = common::error_response(429, "rate_limited", "too many requests; retry later");
+    r.headers.emplace_back("Retry-After", retry_after_seconds(take.retry_after));
+    return r;
+  }
+
+  static std::string retry_after_seconds(common::Millis wait) {
+    return std::to_string(std::max<long long>(1, (wait.count() + 999) / 1000));
   }
 
   const common::PersonConfig* person(const std::string& id) const { return d.config.person(id); }
@@ -207,26 +260,39 @@ struct WebApi::Impl {
     const auto& o = std::get<json::object>(parsed);
     const auto account = text(o, "person");
     const auto password = text(o, "password");
-    if (account.empty() || password.empty() || password.size() > 1024)
+    if (account.empty() || password.empty() || password.size() > 1024 || account.size() > 256)
       return common::error_response(422, "missing_credentials", "give person and password");
     const bool known_id = std::regex_match(account, kPersonId);
     const auto* p = known_id ? person(account) : nullptr;
     const std::string target = p ? account : "unknown account";
-    if (guard.locked(account, c.req.remote)) {
+    // Counted as a failure before the password is checked (atomically), so
+    // concurrent attempts never check more passwords than the limits allow.
+    if (const auto admission = guard.admit(account, c.from); !admission) {
       logins_refused.Increment();
-      return refuse(c, 429, "locked_out", "too many failed sign-ins; try again later", target,
-                    "locked out");
+      const bool address = admission.kind == LoginGuard::Admission::Kind::address_blocked;
+      (address ? logins_address_blocked : logins_delayed).Increment();
+      auto r = refuse(c, 429, "too_many_attempts",
+                      address ? "too many failed sign-ins from this address; try again later"
+                              : "too many failed sign-ins for this account; try again shortly",
+                      target);
+      if (r.status == 429 && std::none_of(r.headers.begin(), r.headers.end(),
+                                          [](const auto& h) { return h.first == "Retry-After"; }))
+        r.headers.emplace_back("Retry-After", retry_after_seconds(admission.retry_after));
+      return r;
     }
     const bool can = p && !p->password_argon2.empty();
+    password_checks.Increment();
     const bool ok = verify_password(can ? p->password_argon2 : dummy_hash, password) && can;
     if (!ok) {
-      guard.failed(account, c.req.remote);
       logins_refused.Increment();
-      return refuse(c, 401, "wrong_credentials", "unknown person or wrong password", target,
-                    can ? "wrong password" : "no such account or no password");
+      refusals.Increment();
+      // One entry each: bounded by the address limit (LoginGuard).
+      audit.append(
+          record(c, target, "refused", can ? "wrong password" : "no such account or no password"));
+      return common::error_response(401, "wrong_credentials", "unknown person or wrong password");
     }
-    guard.succeeded(account);
-    auto created = sessions.create(p->id, c.req.remote);
+    guard.succeeded(account, c.from);
+    auto created = sessions.create(p->id, c.from);
     c.who = principal_for(d.config, p->id);
     c.session = created.session;
     allowed(c, p->id);
@@ -420,8 +486,10 @@ struct WebApi::Impl {
     std::vector<std::string> page_ids;
     std::map<std::string, CaseSummary> summaries;
     for (const auto& id : ids) {
-      auto rec = repo.load(id);
-      if (!rec || !may_read_case(*c.who, rec->facts)) continue;
+      // Pages sent to the person are theirs to see (they carry no person
+      // data); the cases listed are their own.
+      auto rec = repo.load(id, c.who->person);
+      if (!rec) continue;
       for (const auto& p : rec->pages)
         if (p.person == c.who->person && !p.acknowledged_at && !p.declined_at &&
             p.state != "failed" && p.state != "cancelled" && p.state != "superseded")
@@ -450,13 +518,14 @@ struct WebApi::Impl {
   }
 
   HttpResponse read_case(Ctx& c, const std::string& id) {
-    auto facts = repo.facts(id);
-    if (!facts) return refuse(c, 404, "not_found", "no such case", id, "no such case");
-    if (auto dec = may_read_case(*c.who, *facts); !dec)
-      return refuse(c, 403, "forbidden", "not allowed to see this case", id, dec.reason);
-    auto rec = repo.load(id);
-    if (!rec) return refuse(c, 404, "not_found", "no such case", id, "no such case");
     const auto now = d.domain_clock.now();
+    auto facts = repo.facts(id, c.who->person);
+    if (!facts) return refuse(c, 404, "not_found", "no such case", id, "no such case");
+    const auto may_read = may_read_case(*c.who, *facts, now);
+    if (!may_read)
+      return refuse(c, 403, "forbidden", "not allowed to see this case", id, may_read.reason);
+    auto rec = repo.load(id, c.who->person);
+    if (!rec) return refuse(c, 404, "not_found", "no such case", id, "no such case");
     json::array persons, summaries, timeline, clocks, types;
     for (const auto& inc : rec->incidents) {
       if (const auto* ps = inc.body.if_contains("persons"); ps && ps->is_array())
@@ -480,31 +549,31 @@ struct WebApi::Impl {
       timeline.push_back(std::move(t));
     }
     for (const auto& k : d.cases.clocks({id}, now)) clocks.push_back(clock_json(k, &rec->summary));
-    const bool can_record = may_record_event(*c.who, rec->facts).allowed;
+    const bool can_record = rec->facts.open && may_record_event(*c.who, rec->facts, now).allowed;
     if (can_record)
       for (const auto& t : d.cases.event_types())
         types.push_back(json::object{{"type", t.type}, {"label", t.label}});
     const auto* reg = d.config.region(rec->summary.region);
-    allowed(c, id, may_read_case(*c.who, *facts).reason);
-    return json_response(
-        json::object{{"id", id},
-                     {"region", rec->summary.region},
-                     {"region_name", reg && !reg->name.empty() ? reg->name : rec->summary.region},
-                     {"phase", rec->summary.phase},
-                     {"phase_label", phase_label(rec->summary.phase)},
-                     {"state", rec->summary.state},
-                     {"casemanager", rec->summary.casemanager},
-                     {"casemanager_name",
-                      rec->summary.casemanager.empty() ? "" : name(rec->summary.casemanager)},
-                     {"opened_at", rec->summary.opened_at},
-                     {"now", ms(now)},
-                     {"persons", persons},
-                     {"summaries", summaries},
-                     {"timeline", timeline},
-                     {"clocks", clocks},
-                     {"can_record", can_record},
-                     {"can_reassign", may_reassign_case(*c.who, rec->facts).allowed},
-                     {"event_types", types}});
+    allowed(c, id, may_read.reason);
+    return json_response(json::object{
+        {"id", id},
+        {"region", rec->summary.region},
+        {"region_name", reg && !reg->name.empty() ? reg->name : rec->summary.region},
+        {"phase", rec->summary.phase},
+        {"phase_label", phase_label(rec->summary.phase)},
+        {"state", rec->summary.state},
+        {"casemanager", rec->summary.casemanager},
+        {"casemanager_name",
+         rec->summary.casemanager.empty() ? "" : name(rec->summary.casemanager)},
+        {"opened_at", rec->summary.opened_at},
+        {"now", ms(now)},
+        {"persons", persons},
+        {"summaries", summaries},
+        {"timeline", timeline},
+        {"clocks", clocks},
+        {"can_record", can_record},
+        {"can_reassign", rec->facts.open && may_reassign_case(*c.who, rec->facts, now).allowed},
+        {"event_types", types}});
   }
 
   HttpResponse from_outcome(Ctx& c, const ActionOutcome& o, const std::string& target,
@@ -520,9 +589,9 @@ struct WebApi::Impl {
   }
 
   HttpResponse record_event(Ctx& c, const std::string& id) {
-    auto facts = repo.facts(id);
+    auto facts = repo.facts(id, c.who->person);
     if (!facts) return refuse(c, 404, "not_found", "no such case", id, "no such case");
-    if (auto dec = may_record_event(*c.who, *facts); !dec)
+    if (auto dec = may_record_event(*c.who, *facts, d.domain_clock.now()); !dec)
       return refuse(c, 403, "forbidden", "not allowed to record in this case", id, dec.reason);
     auto parsed = body_object(c);
     if (auto* r = std::get_if<HttpResponse>(&parsed)) return *r;
@@ -548,9 +617,9 @@ struct WebApi::Impl {
   }
 
   HttpResponse reassign(Ctx& c, const std::string& id) {
-    auto facts = repo.facts(id);
+    auto facts = repo.facts(id, c.who->person);
     if (!facts) return refuse(c, 404, "not_found", "no such case", id, "no such case");
-    if (auto dec = may_reassign_case(*c.who, *facts); !dec)
+    if (auto dec = may_reassign_case(*c.who, *facts, d.domain_clock.now()); !dec)
       return refuse(c, 403, "forbidden", "not allowed to reassign this case", id, dec.reason);
     auto parsed = body_object(c);
     if (auto* r = std::get_if<HttpResponse>(&parsed)) return *r;
@@ -647,7 +716,7 @@ struct WebApi::Impl {
       // The deadline engine learns of the absence and hands their running
       // clocks to the team lead until the cases are reassigned.
       const auto out = d.cases.mark_absent(ov.replaces, ov.start, ov.end, c.who->person);
-      Ctx sub{c.req, c.token, c.session, c.who, "person.absence"};
+      Ctx sub{c.req, c.token, c.session, c.who, "person.absence", c.from};
       if (out.ok())
         allowed(sub, ov.replaces, "absent until " + std::to_string(ms(ov.end)));
       else
@@ -658,7 +727,7 @@ struct WebApi::Impl {
     if (reassign_flag && reassign_flag->is_bool() && reassign_flag->as_bool() && ov.start <= now) {
       for (const auto& s : repo.open_cases(region)) {
         if (s.casemanager != ov.replaces) continue;
-        Ctx sub{c.req, c.token, c.session, c.who, "case.reassign"};
+        Ctx sub{c.req, c.token, c.session, c.who, "case.reassign", c.from};
         const auto out = d.cases.reassign(s.id, ov.person, c.who->person, ov.reason);
         if (out.ok()) {
           allowed(sub, s.id, ov.reason + ": to " + ov.person);
@@ -670,6 +739,87 @@ struct WebApi::Impl {
     }
     d.redis.lease()->command({"INCR", kWebVersionKey});
     return json_response(json::object{{"id", ov.id}, {"reassigned", moved}, {"now", ms(now)}}, 201);
+  }
+
+  // ---- calendar tokens ---------------------------------------------------------
+  // A person's read-only key to their rota calendars (piket_access): made by
+  // the person and shown once; listed and revoked by the person, a team lead
+  // of one of their regions, or an admin.
+  std::string calendar_url(const std::string& person_id, const std::string& token) const {
+    std::string base = d.config.web.calendar_base_url;
+    if (base.empty())
+      base = "http://" + d.config.dispatch.http.host + ":" +
+             std::to_string(d.config.dispatch.http.port);
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/v1/rota/calendar/person/" + person_id + ".ics?token=" + token;
+  }
+
+  std::variant<std::string, HttpResponse> calendar_owner(Ctx& c, const std::string& requested) {
+    if (requested.empty() || requested == c.who->person) return c.who->person;
+    const auto* p = std::regex_match(requested, kPersonId) ? person(requested) : nullptr;
+    if (!p) return refuse(c, 404, "not_found", "no such person", "-", "no such person");
+    bool ok = c.who->role == Role::admin;
+    if (c.who->role == Role::team_lead)
+      for (const auto& r : p->regions) ok = ok || c.who->serves(r);
+    if (!ok)
+      return refuse(c, 403, "forbidden", "not allowed for this person's calendar tokens", requested,
+                    "not their team lead or an admin");
+    return requested;
+  }
+
+  HttpResponse calendar_list(Ctx& c) {
+    auto owner = calendar_owner(c, std::string(query_param(c.req.query, "person")));
+    if (auto* r = std::get_if<HttpResponse>(&owner)) return *r;
+    const auto& who = std::get<std::string>(owner);
+    json::array out;
+    {
+      auto lease = d.redis.lease();
+      for (const auto& t : access::CalendarTokens(*lease).list(who))
+        out.push_back(json::object{{"id", t.id}, {"created_at", ms(t.created_at)}, {"by", t.by}});
+    }
+    allowed(c, who, std::to_string(out.size()) + " calendar tokens");
+    return json_response(json::object{
+        {"person", who}, {"tokens", out}, {"max", access::kMaxCalendarTokensPerPerson}});
+  }
+
+  HttpResponse calendar_create(Ctx& c) {
+    const auto& who = c.who->person;
+    if (c.who->role == Role::admin)
+      return refuse(c, 403, "forbidden", "admins have no rota calendar", who, "admin");
+    std::optional<access::CalendarTokens::Created> created;
+    {
+      auto lease = d.redis.lease();
+      created = access::CalendarTokens(*lease).create(who, who, d.real_clock.now());
+    }
+    if (!created)
+      return refuse(c, 409, "too_many_tokens",
+                    "you have the most calendar tokens allowed; revoke one first", who,
+                    "at most " + std::to_string(access::kMaxCalendarTokensPerPerson));
+    allowed(c, who, "calendar token " + created->info.id);  // never the token itself
+    return json_response(json::object{{"id", created->info.id},
+                                      {"token", created->token},
+                                      {"created_at", ms(created->info.created_at)},
+                                      {"url", calendar_url(who, created->token)}},
+                         201);
+  }
+
+  HttpResponse calendar_revoke(Ctx& c) {
+    auto parsed = body_object(c);
+    if (auto* r = std::get_if<HttpResponse>(&parsed)) return *r;
+    const auto& o = std::get<json::object>(parsed);
+    auto owner = calendar_owner(c, text(o, "person"));
+    if (auto* r = std::get_if<HttpResponse>(&owner)) return *r;
+    const auto& who = std::get<std::string>(owner);
+    const auto id = text(o, "id");
+    bool revoked = false;
+    {
+      auto lease = d.redis.lease();
+      revoked = access::CalendarTokens(*lease).revoke(who, id);
+    }
+    if (!revoked)
+      return refuse(c, 404, "not_found", "no such calendar token", who, "no such calendar token");
+    allowed(c, who, "calendar token " + id + " revoked");
+    return json_response(json::object{{"revoked", id}});
   }
 
   HttpResponse admin_overview(Ctx& c) {
@@ -751,6 +901,9 @@ struct WebApi::Impl {
     if (path == "/api/rota/overrides") return "rota.override";
     if (path == "/api/admin/overview") return "admin.read";
     if (path == "/api/admin/audit/verify") return "audit.verify";
+    if (path == "/api/calendar/tokens")
+      return method == "GET" ? "calendar.list" : "calendar.create";
+    if (path == "/api/calendar/tokens/revoke") return "calendar.revoke";
     if (path.rfind("/api/cases/", 0) == 0) {
       const auto [id, rest] = split_id(path, "/api/cases/");
       if (rest.empty() && method == "GET") return "case.read";
@@ -774,11 +927,11 @@ struct WebApi::Impl {
   static bool is_get(const std::string& action) {
     return action == "session.read" || action == "events.open" || action == "board.read" ||
            action == "charts.read" || action == "cases.list" || action == "case.read" ||
-           action == "admin.read";
+           action == "admin.read" || action == "calendar.list";
   }
 
   WebReply api(const HttpRequest& req) {
-    Ctx c{req, {}, std::nullopt, std::nullopt, {}};
+    Ctx c{req, {}, std::nullopt, std::nullopt, {}, addresses.of(req)};
     if (req.path == "/api/login") {
       if (req.method != "POST") return {method_not_allowed("POST"), {}};
       return {login(c), {}};
@@ -811,6 +964,9 @@ struct WebApi::Impl {
     if (c.action == "rota.override") return {add_override(c), {}};
     if (c.action == "admin.read") return {admin_overview(c), {}};
     if (c.action == "audit.verify") return {admin_verify(c), {}};
+    if (c.action == "calendar.list") return {calendar_list(c), {}};
+    if (c.action == "calendar.create") return {calendar_create(c), {}};
+    if (c.action == "calendar.revoke") return {calendar_revoke(c), {}};
     if (c.action.rfind("case.", 0) == 0) {
       const auto id = split_id(req.path, "/api/cases/").first;
       if (!is_case_id(id))
@@ -833,6 +989,15 @@ struct WebApi::Impl {
 
 WebApi::WebApi(WebDeps deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
 WebApi::~WebApi() = default;
+
+std::size_t WebApi::write_refusal_tally() {
+  try {
+    return impl_->tally.flush();
+  } catch (const common::RedisError& e) {
+    spdlog::warn("web: the refusal tally could not be written yet: {}", e.what());
+    return 0;
+  }
+}
 
 WebReply WebApi::handle(const HttpRequest& req) {
   auto& i = *impl_;

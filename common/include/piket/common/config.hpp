@@ -188,6 +188,12 @@ struct WebConfig {
   // Requests refused for want of a session, per address: a token bucket.
   double unauthenticated_per_second = 5;
   double unauthenticated_burst = 50;
+  // Reverse proxies (IP addresses) whose X-Forwarded-For names the client;
+  // empty: the TCP peer is the client (docs/web.md, "Which address").
+  std::vector<std::string> trusted_proxies{};
+  // Where calendar apps reach dispatch's /v1/rota/calendar/… (shown with a new
+  // calendar token); empty: http://<dispatch.http>.
+  std::string calendar_base_url{};
 };
 
 struct KannelConfig {

@@ -77,8 +77,7 @@ std::variant<Change, Refusal> apply_event(const CaseState& state, const EventReq
                                           const Actor& actor, const EngineRules& rules,
                                           common::Instant now);
 
-// Need to know: a team lead may see and act on the cases of their regions, a
-// casemanager on the cases assigned to them. nullopt: allowed; else a 403.
-std::optional<Refusal> check_access(const CaseState& state, const Actor& actor);
+// Need to know is not decided here: both the case API and the web app call
+// piket_access (access/include/piket/access/need_to_know.hpp) first.
 
 }  // namespace piket::cases

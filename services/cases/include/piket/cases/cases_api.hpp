@@ -5,8 +5,9 @@
 //   POST /v1/cases/{id}/events     record what happened (case_events.hpp)
 //   POST /v1/people/{id}/absence   mark a casemanager absent or back
 //   GET  /healthz, /metrics
-// Staff authenticate with a bearer token; need to know decides the rest
-// (401 unknown token, 403 not theirs, 404 no such case). An event is written
+// Staff authenticate with a bearer token; need to know (piket_access, the same
+// rule as the web app's) decides the rest (401 unknown token, 403 not theirs,
+// 404 no such case) before a body is read. An event is written
 // together with the case's new timers, so the engine sees it at once.
 
 #include <functional>

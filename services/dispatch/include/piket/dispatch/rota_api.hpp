@@ -8,8 +8,11 @@
 //   GET    /v1/rota/calendar/person/{id}.ics?token=T          iCalendar subscription
 //   GET    /v1/rota/calendar/layer/{region}/{layer}.ics?token=T
 // Staff bearer tokens: the region's people may read; its team lead (or an
-// admin) may change overrides. Calendar apps cannot send headers, so the
-// calendar URLs take the caller's token as ?token=.
+// admin) may change overrides; partners are refused before anything else, and
+// a caller who may change no overrides is refused before the body is read.
+// Calendar apps cannot send headers, so the calendar URLs take a calendar
+// token (piket_access: read-only, revocable, made in the web app) as ?token=;
+// no other token opens a calendar, and a calendar token opens nothing else.
 
 #include <memory>
 #include <optional>

@@ -1,10 +1,11 @@
 #pragma once
 // Canonical text of a JSON value, for the idempotency check of POST /v1/incidents:
 // the same (partner, reference) with an identical body answers 200, a different
-// body 409. "Identical" means the same JSON value, so a retry that differs only in
-// whitespace, key order or string escaping must compare equal. The caller hashes
-// the returned string; this header does no hashing and no I/O.
+// body 409. "Identical" means the same known fields with the same JSON values, so
+// a retry that differs only in whitespace, key order, string escaping or unknown
+// fields must compare equal. No I/O.
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 
@@ -21,5 +22,12 @@ namespace piket::ingest {
 //
 // Duplicate keys never reach here: Boost.JSON's parser keeps the last one.
 std::string canonical_json(const boost::json::value& value);
+
+// What the idempotency check compares: SHA-256 (hex) of the canonical JSON of
+// `stored`, the known fields of a validated body (IncidentRequest::stored).
+// The contract says unknown fields are ignored, so a replay that only adds or
+// changes an unknown field (or a null) is the same incident; a change to any
+// known field is not.
+std::string idempotency_hash(const boost::json::object& stored);
 
 }  // namespace piket::ingest

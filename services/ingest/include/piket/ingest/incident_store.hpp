@@ -27,7 +27,10 @@ class StoreFull : public StoreUnavailable {
 struct NewIncident {
   std::string partner;
   const IncidentRequest* request = nullptr;
-  std::string body_hash;          // sha256 of the canonical JSON of the body
+  // idempotency_hash(*request): SHA-256 of the canonical JSON of the known
+  // fields (unknown fields are ignored, as the contract says). Stored as
+  // `stored_hash`; a replay with the same hash is the same incident.
+  std::string body_hash;
   common::Instant accepted_at;    // domain time (may be simulated)
   common::Instant transport_now;  // real time, for the outbox's resend timer
 };

@@ -58,10 +58,12 @@ class CaseRepository {
  public:
   explicit CaseRepository(common::RedisPool& redis);
 
-  // What access checks need; nullopt when there is no such case.
-  std::optional<CaseFacts> facts(const std::string& case_id);
-  // Everything about one case; nullopt when there is no such case.
-  std::optional<CaseRecord> load(const std::string& case_id);
+  // What access checks need (piket_access's reader: the case and its pages,
+  // only `person`'s when given); nullopt when there is no such case.
+  std::optional<CaseFacts> facts(const std::string& case_id, const std::string& person = {});
+  // Everything about one case (its facts: `person`'s pages only, when given);
+  // nullopt when there is no such case.
+  std::optional<CaseRecord> load(const std::string& case_id, const std::string& person = {});
   // Open cases (summaries only, no person data), optionally of one region.
   std::vector<CaseSummary> open_cases(const std::string& region = {});
   // Open cases a person holds or was paged for.

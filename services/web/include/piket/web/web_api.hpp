@@ -1,8 +1,11 @@
 #pragma once
 // The web service as a plain function of a request (no sockets): the app's
 // files, sign-in and sessions, the JSON API of the board and the casemanager
-// app, and the event stream. Every read and change of case data, and every
-// refusal, is written to the audit trail before the answer goes out.
+// app, calendar tokens, and the event stream. Every read and change of case
+// data, and every refusal of a signed-in person, is written to the audit trail
+// before the answer goes out; refusals of requests without a session are
+// counted per address and minute and written as one entry each
+// (refusal_tally.hpp), and limited per address (429).
 
 #include <functional>
 #include <memory>
@@ -41,6 +44,9 @@ class WebApi {
   WebApi& operator=(const WebApi&) = delete;
 
   WebReply handle(const common::HttpRequest& request);
+  // Writes the audit entries of requests refused without a session for every
+  // minute that has ended (RefusalTally); main calls it every second.
+  std::size_t write_refusal_tally();
 
  private:
   struct Impl;

@@ -1,0 +1,140 @@
+#include "piket/web/refusal_tally.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "piket/common/crypto.hpp"
+#include "piket/common/time_format.hpp"
+
+namespace piket::web {
+namespace {
+
+constexpr const char* kMinutesKey = "web:unauth:minutes";
+// Garbage collection only: a minute nobody wrote (no web process ran) goes
+// after a week.
+constexpr long long kKeepMs = 7LL * 24 * 3600 * 1000;
+
+std::string minute_key(long long minute) {
+  return "web:unauth:" + std::to_string(minute);
+}
+
+// KEYS: 1 web:unauth:{minute}, 2 web:unauth:minutes. ARGV: 1 most addresses
+// told apart, 2 minute, 3 keep ms, then pairs of address and count.
+const common::RedisScript& add_script() {
+  static const common::RedisScript s{R"lua(
+local most = tonumber(ARGV[1])
+for i = 4, #ARGV - 1, 2 do
+  local field = ARGV[i]
+  if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HLEN', KEYS[1]) >= most then
+    field = 'other'
+  end
+  redis.call('HINCRBY', KEYS[1], field, ARGV[i + 1])
+end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+)lua"};
+  return s;
+}
+
+}  // namespace
+
+RefusalTally::RefusalTally(common::RedisPool& redis, const common::Clock& transport_clock,
+                           AuditLog& audit)
+    : redis_(redis), clock_(transport_clock), audit_(audit) {}
+
+void RefusalTally::count(const std::string& address) {
+  const auto minute = common::to_epoch_ms(clock_.now()) / kWindow.count();
+  // An address is at most 45 characters (canonical IPv6); anything else is
+  // not one and is counted as "other".
+  const std::string field =
+      address.empty() || address.size() > 45 || address == kOther ? kOther : address;
+  std::lock_guard lock(mutex_);
+  auto& counts = pending_[minute];
+  auto it = counts.find(field);
+  if (it == counts.end())
+    it = counts.try_emplace(counts.size() < kMaxAddresses ? field : std::string(kOther), 0).first;
+  ++it->second;
+}
+
+void RefusalTally::push(Counts counts) {
+  try {
+    auto lease = redis_.lease();
+    while (!counts.empty()) {
+      const auto& [minute, by_address] = *counts.begin();
+      std::vector<std::string> args{std::to_string(kMaxAddresses), std::to_string(minute),
+                                    std::to_string(kKeepMs)};
+      for (const auto& [address, n] : by_address) {
+        args.push_back(address);
+        args.push_back(std::to_string(n));
+      }
+      lease->eval(add_script(), {minute_key(minute), kMinutesKey}, args);
+      counts.erase(counts.begin());
+    }
+  } catch (const common::RedisError&) {
+    // Not added: keep them for the next flush (still bounded per minute).
+    std::lock_guard lock(mutex_);
+    for (auto& [minute, by_address] : counts)
+      for (auto& [address, n] : by_address) {
+        auto& mine = pending_[minute];
+        if (mine.count(address) || mine.size() < kMaxAddresses)
+          mine[address] += n;
+        else
+          mine[kOther] += n;
+      }
+    throw;
+  }
+}
+
+std::size_t RefusalTally::flush() {
+  Counts fresh;
+  {
+    std::lock_guard lock(mutex_);
+    fresh.swap(pending_);
+  }
+  push(std::move(fresh));
+  const auto current = common::to_epoch_ms(clock_.now()) / kWindow.count();
+  std::size_t written = 0;
+  auto lease = redis_.lease();
+  const auto ended = lease->command(
+      {"ZRANGEBYSCORE", kMinutesKey, "-inf", "(" + std::to_string(current), "LIMIT", "0", "60"});
+  for (const auto& m : ended.elements) {
+    long long minute = 0;
+    try {
+      minute = std::stoll(m.str);
+    } catch (const std::exception&) {
+      lease->command({"ZREM", kMinutesKey, m.str});
+      continue;
+    }
+    const auto key = minute_key(minute);
+    const auto claim = key + ":writing";
+    if (lease->command({"SET", claim, common::random_base32(12), "NX", "PX", "60000"}).is_nil())
+      continue;  // another web process is writing this minute
+    const auto counts = lease->command({"HGETALL", key});
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (std::size_t i = 0; i + 1 < counts.elements.size(); i += 2)
+      rows.emplace_back(counts.elements[i].str, counts.elements[i + 1].str);
+    std::sort(rows.begin(), rows.end());
+    const auto from = common::from_epoch_ms(minute * kWindow.count());
+    const auto target =
+        "minute " + common::format_rfc3339(from) + "/" + common::format_rfc3339(from + kWindow);
+    for (const auto& [address, n] : rows) {
+      AuditRecord r;
+      r.who = "-";
+      r.role = "-";
+      r.action = "unauthenticated";
+      r.target = target;
+      r.outcome = "refused";
+      r.reason = n + (address == kOther ? " requests refused without a session, from more than " +
+                                              std::to_string(kMaxAddresses) + " other addresses"
+                                        : " requests refused without a session");
+      r.from = address;
+      audit_.append(r);
+      ++written;
+    }
+    lease->pipeline({{"DEL", key}, {"ZREM", kMinutesKey, m.str}, {"DEL", claim}});
+  }
+  return written;
+}
+
+}  // namespace piket::web
