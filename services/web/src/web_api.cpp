@@ -422,7 +422,7 @@ struct WebApi::Impl {
       auto rec = repo.load(id);
       if (!rec || !may_read_case(*c.who, rec->facts)) continue;
       for (const auto& p : rec->pages)
-        if (p.person == c.who->person && !p.acknowledged_at && !p.declined_at &&
+        if (p.person == c.who->person && !p.info && !p.acknowledged_at && !p.declined_at &&
             p.state != "failed" && p.state != "cancelled" && p.state != "superseded")
           pages.push_back(json::object{{"id", p.id},
                                        {"case", p.case_id},
