@@ -394,9 +394,10 @@ Config parse_config(std::string_view text, const std::string& file_name) {
            c.dispatch.zmq_bind);
   }
   if (const auto* t = r.table(root, "", "notify")) {
-    r.only_known(*t, "notify.",
-                 {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms", "max_attempts",
-                  "in_doubt_grace_ms", "gateway_timeout_ms", "push_stream_maxlen"});
+    r.only_known(
+        *t, "notify.",
+        {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms", "max_attempts",
+         "in_doubt_grace_ms", "gateway_timeout_ms", "push_stream_maxlen", "bundle_window_ms"});
     set_if(r.host_port(*t, "notify.", "http"), c.notify.http);
     set_if(r.matching(*t, "notify.", "zmq", false, kZmqEndpoint, "a ZeroMQ endpoint"),
            c.notify.zmq_bind);
@@ -408,6 +409,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     read_millis(r, *t, "notify.", "gateway_timeout_ms", 100, 60000, c.notify.gateway_timeout);
     set_if(r.integer(*t, "notify.", "push_stream_maxlen", 10, 1000000),
            c.notify.push_stream_maxlen);
+    read_millis(r, *t, "notify.", "bundle_window_ms", 0, 60000, c.notify.bundle_window);
   }
   if (const auto* t = r.table(root, "", "inbound")) {
     r.only_known(*t, "inbound.", {"http", "code_max_failures", "code_lock_minutes"});

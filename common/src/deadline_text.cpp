@@ -106,14 +106,45 @@ std::string format_amsterdam_short(Instant t) {
 
 std::optional<std::string> render_deadline_sms(const DeadlinePageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
-      !is_reply_code(c.ack_code))
+      (!c.ack_code.empty() && !is_reply_code(c.ack_code)))
     return std::nullopt;
   std::string text = "piket ";
   if (c.stage == DeadlineStage::escalation) text += "ESCALATION ";
   text += phrase(c.clock, c.stage, format_amsterdam_short(c.at)) + " case " + c.case_code +
-          " region " + c.region + ". Reply " + c.ack_code + " to acknowledge.";
+          " region " + c.region + ". ";
+  text +=
+      c.ack_code.empty() ? std::string(kNoReplyNeeded) : "Reply " + c.ack_code + " to acknowledge.";
   if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
   return text;
+}
+
+std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
+  if (!is_case_id(c.case_code)) return std::nullopt;
+  const bool due = c.stage == DeadlineStage::due;
+  PageTag t;
+  t.rank = c.stage == DeadlineStage::escalation ? page_rank::kDeadlineEscalation
+           : due                                ? page_rank::kWarning
+                                                : page_rank::kReminder;
+  switch (c.clock) {
+    case DeadlineClock::acknowledgement:
+      t.brief = "NOT ACKNOWLEDGED";
+      break;
+    case DeadlineClock::ban_decision:
+      t.brief = "BAN DECISION DUE";
+      break;
+    case DeadlineClock::ban_end:
+      t.brief = due ? "BAN ENDS" : "BAN ENDED";
+      t.rank = page_rank::kInformation;
+      break;
+    case DeadlineClock::reassignment:
+      t.brief = "ICM ABSENT, REASSIGN";
+      break;
+    default:
+      t.brief = std::string(label(c.clock)) + (due ? " DUE" : " OVERDUE");
+  }
+  if (c.stage == DeadlineStage::escalation) t.brief = "ESC " + t.brief;
+  t.brief += " " + c.case_code;
+  return t;
 }
 
 }  // namespace piket::common

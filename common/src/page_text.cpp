@@ -85,16 +85,73 @@ std::optional<PageEmail> render_page_email(const PageContent& c, std::string_vie
 }
 
 std::optional<std::string> render_inform_sms(const PageContent& c) {
-  if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
-      !is_reply_code(c.ack_code))
-    return std::nullopt;
+  if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion)) return std::nullopt;
   const auto local = to_amsterdam_local(c.reported_at);
   const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));
   std::string text = "piket FYI " + std::string(message_label(c.kind)) + " in your case " +
-                     c.case_code + " region " + c.region + " " + when + " went to on-call. Reply " +
-                     c.ack_code + " if seen.";
+                     c.case_code + " region " + c.region + " " + when + " went to on-call. " +
+                     std::string(kNoReplyNeeded);
   if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
   return text;
+}
+
+namespace {
+// Incidents by kind, after code red (page_rank::kIncident + this).
+int kind_order(IncidentKind k) {
+  switch (k) {
+    case IncidentKind::code_red:
+      return 0;
+    case IncidentKind::ban_violation:
+      return 1;
+    case IncidentKind::home_ban:
+      return 2;
+    case IncidentKind::home_ban_extended:
+      return 3;
+    case IncidentKind::repeat_incident:
+      return 4;
+    case IncidentKind::home_ban_lifted:
+      return 5;
+  }
+  return 9;
+}
+}  // namespace
+
+std::optional<PageTag> page_tag(const PageContent& c) {
+  if (!is_case_id(c.case_code)) return std::nullopt;
+  const std::string label(message_label(c.kind));
+  const bool red = c.kind == IncidentKind::code_red;
+  PageTag t;
+  switch (c.reason) {
+    case PageReason::escalated:
+      t.brief = "ESC " + label;
+      t.rank = red ? page_rank::kEscalatedCodeRed : page_rank::kEscalated;
+      break;
+    case PageReason::no_first_contact:
+      t.brief = "NO CONTACT " + label;
+      t.rank = red ? page_rank::kCodeRed : page_rank::kNoFirstContact;
+      break;
+    case PageReason::incident:
+      t.brief = label;
+      t.rank = red ? page_rank::kCodeRed : page_rank::kIncident + kind_order(c.kind);
+      break;
+  }
+  t.brief += " " + c.case_code;
+  return t;
+}
+
+std::optional<PageTag> inform_tag(const PageContent& c) {
+  if (!is_case_id(c.case_code)) return std::nullopt;
+  return PageTag{"FYI " + std::string(message_label(c.kind)) + " " + c.case_code,
+                 page_rank::kInformation};
+}
+
+PageEmail render_notice_email(std::string_view sms_text) {
+  const std::string nl = "\r\n";
+  PageEmail mail;
+  mail.subject = "piket info";
+  mail.body = "piket notice (for information)" + nl + nl + std::string(sms_text) + nl + nl +
+              "No reply is needed. Sent automatically; replies to this e-mail are not read." + nl;
+  return mail;
 }
 
 }  // namespace piket::common

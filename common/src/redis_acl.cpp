@@ -29,7 +29,8 @@ constexpr std::string_view kIngest[] = {"exists", "hmget", "rpush", "sadd",
                                         "publish"};
 constexpr std::string_view kDispatch[] = {"exists", "hgetall", "hmget",    "incr", "rpush",
                                           "sadd",   "scard",   "smembers", "zcard"};
-constexpr std::string_view kNotify[] = {"del", "hincrby", "hmget", "hsetnx", "rpush", "xadd"};
+constexpr std::string_view kNotify[] = {"del",   "hincrby",          "hmget",  "hsetnx", "pexpire",
+                                        "rpush", "zremrangebyscore", "zscore", "xadd"};
 constexpr std::string_view kInbound[] = {
     "del",  "exists",   "hincrby",          "hmget", "pexpire", "rpush",
     "sadd", "smembers", "zremrangebyscore", "xadd"};

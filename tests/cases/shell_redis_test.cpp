@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <thread>
 
+#include "piket/common/page_class.hpp"
 #include "piket/common/page_script.hpp"
 #include "redis_fixture.hpp"
 
@@ -151,6 +152,35 @@ TEST_F(ShellRedisTest, AnEscalationPagesTheTeamLeadAndMarksTheIncidentEscalated)
   EXPECT_TRUE(last.at("escalation").as_bool());
 }
 
+// The ban's end is information (common/page_class.hpp): no reply code, nothing
+// escalates for want of an answer; the extension decision before it asks for one.
+TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswer) {
+  const auto o = open_case("REF-1", t0_, t0_ + 2min);
+  shell_->run_due();
+  clock_.set(at("2026-12-02T13:01:00Z"));  // the ban ended a minute ago
+  std::string decision, ended;
+  for (const auto& f : shell_->run_due()) {
+    if (f.clock != ClockKind::home_ban) continue;
+    (f.step == "end" ? ended : decision) = f.page_id;
+  }
+  ASSERT_FALSE(decision.empty());
+  ASSERT_FALSE(ended.empty());
+  const auto end = "page:" + ended;
+  EXPECT_EQ(hget(end, "rule"), "deadline:home_ban:end");
+  EXPECT_EQ(hget(end, "info"), "1");
+  EXPECT_TRUE(conn_.command({"HGET", end, "ack_code"}).is_nil());
+  EXPECT_TRUE(conn_.command({"HGET", end, "code_until"}).is_nil());
+  EXPECT_EQ(hget(end, "text"), "piket BAN ENDED 02-12 14:00 case " + o.case_id +
+                                   " region groningen. Geen antwoord nodig / no reply needed.");
+  EXPECT_EQ(hget(end, "brief"), "BAN ENDED " + o.case_id);
+  EXPECT_EQ(hget(end, "rank"), std::to_string(common::page_rank::kInformation));
+  EXPECT_FALSE(conn_.command({"ZSCORE", "outbox:notify:due", ended}).is_nil());
+  const auto dec = "page:" + decision;
+  EXPECT_TRUE(conn_.command({"HGET", dec, "info"}).is_nil());
+  EXPECT_EQ(conn_.command({"GET", "ackcode:icm-1:" + hget(dec, "ack_code")}).str, decision);
+  EXPECT_EQ(hget(dec, "brief"), "BAN DECISION DUE " + o.case_id);
+}
+
 TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   const auto o = open_case("REF-1", t0_, t0_ + 2min);
   shell_->run_due();
@@ -173,7 +203,9 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
                      "123456",
                      "",
                      "deadline:plan:warn_8h",
-                     std::chrono::minutes{75}};
+                     std::chrono::minutes{75},
+                     "PLAN DUE C12345678",
+                     common::page_rank::kWarning};
   f.timeline_json = R"({"type":"deadline_fired"})";
   f.now = clock_.now();
   f.outbox_due = transport_.now();

@@ -333,6 +333,21 @@ TEST(ConfigTest, ReplyCodeLockOutIsBounded) {
   EXPECT_EQ(c.inbound.code_lock, std::chrono::minutes{1});
 }
 
+// SMS bundling (issue 11): a window of 0-60000 ms, 3000 by default, 0 turns it off.
+TEST(ConfigTest, BundleWindowIsBoundedAndDefaultsToThreeSeconds) {
+  EXPECT_EQ(parse_config(full_config(), kFile).notify.bundle_window, std::chrono::seconds{3});
+  const auto with = [](const std::string& v) {
+    return replace(full_config(), "in_doubt_grace_ms = 1000",
+                   "in_doubt_grace_ms = 1000\nbundle_window_ms = " + v);
+  };
+  EXPECT_EQ(parse_config(with("0"), kFile).notify.bundle_window, std::chrono::milliseconds{0});
+  EXPECT_EQ(parse_config(with("60000"), kFile).notify.bundle_window, std::chrono::minutes{1});
+  expect_single_error(with("60001"), "bundle_window_ms = 60001", "notify.bundle_window_ms",
+                      "between 0 and 60000");
+  expect_single_error(with("-1"), "bundle_window_ms = -1", "notify.bundle_window_ms",
+                      "between 0 and 60000");
+}
+
 TEST(ConfigTest, PortOutOfRange) {
   const auto text = replace(full_config(), "10.1.2.3:6399", "10.1.2.3:70000");
   expect_single_error(text, "10.1.2.3:70000", "redis.address", "port must be 1-65535");

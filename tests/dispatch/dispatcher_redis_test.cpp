@@ -340,6 +340,40 @@ TEST_F(DispatcherRedisTest, MalformedMessagesAreDroppedWithoutWrites) {
   EXPECT_TRUE(woken().empty());
 }
 
+// The family's own casemanager is off duty: the on-call one is paged, the own
+// one gets an FYI — information (common/page_class.hpp): no reply code on the
+// page, in its text or as an ackcode key, nothing that could be answered.
+TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithoutAReplyCode) {
+  seed_incident();
+  conn_.command({"HSET", "case:" + kCase, "casemanager", "bert"});  // anna is on duty
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(r.person_id, "anna");
+  std::string fyi;
+  for (const auto& e : timeline())
+    if (e.at("type").as_string() == "informed") fyi = std::string(e.at("page").as_string());
+  ASSERT_TRUE(std::regex_match(fyi, kPageId)) << fyi;
+  const auto page = "page:" + fyi;
+  EXPECT_EQ(hget(page, "person"), "bert");
+  EXPECT_EQ(hget(page, "rule"), "inform");
+  EXPECT_EQ(hget(page, "info"), "1");
+  EXPECT_FALSE(hexists(page, "ack_code"));
+  EXPECT_FALSE(hexists(page, "code_until"));
+  EXPECT_EQ(count_keys("ackcode:bert:*"), 0u);
+  const auto text = hget(page, "text");
+  EXPECT_EQ(text.rfind("piket FYI HOME BAN in your case C12345678", 0), 0u) << text;
+  EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string(common::kNoReplyNeeded)), std::string::npos) << text;
+  EXPECT_EQ(hget(page, "brief"), "FYI HOME BAN C12345678");
+  EXPECT_EQ(hget(page, "rank"), std::to_string(common::page_rank::kInformation));
+  // The page to the on-call casemanager asks for an answer, with its line for a bundle.
+  const auto paged = "page:" + r.page_id;
+  EXPECT_FALSE(hexists(paged, "info"));
+  EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + hget(paged, "ack_code")}).str, r.page_id);
+  EXPECT_EQ(hget(paged, "brief"), "HOME BAN C12345678");
+  EXPECT_EQ(hget(paged, "rank"), std::to_string(common::page_rank::kIncident + 2));
+}
+
 TEST_F(DispatcherRedisTest, RegionWithoutRotaIsNobodyToPageAndLeftForLater) {
   seed_incident(kIncident, kCase, "friesland");
   const auto before = snapshot();

@@ -1,9 +1,12 @@
 // RotaWatcher against a private redis-server: handoff notices before a shift,
 // gap warnings to the team lead, each exactly once; texts carry no case data.
+// Both are information (common/page_class.hpp): no reply code anywhere.
 
 #include <gtest/gtest.h>
 
 #include "piket/common/config.hpp"
+#include "piket/common/page_class.hpp"
+#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
@@ -107,6 +110,15 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
     const auto person = redis.command({"HGET", "page:" + id, "person"}).str;
     EXPECT_LE(text.size(), 160u);
     EXPECT_EQ(redis.command({"HGET", "page:" + id, "case"}).str, "");
+    // Information: no reply code on the page, in the text or as an ackcode key.
+    EXPECT_EQ(redis.command({"HGET", "page:" + id, "info"}).str, "1");
+    EXPECT_TRUE(redis.command({"HGET", "page:" + id, "ack_code"}).is_nil());
+    EXPECT_TRUE(redis.command({"HGET", "page:" + id, "code_until"}).is_nil());
+    EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
+    EXPECT_NE(text.find("Geen antwoord nodig / no reply needed."), std::string::npos) << text;
+    EXPECT_TRUE(common::is_page_brief(redis.command({"HGET", "page:" + id, "brief"}).str));
+    EXPECT_EQ(redis.command({"HGET", "page:" + id, "rank"}).str,
+              std::to_string(common::page_rank::kInformation));
     if (rule == "handoff_notice") {
       ++handoffs;
       EXPECT_NE(text.find("you are on call"), std::string::npos) << text;
@@ -120,6 +132,7 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   }
   EXPECT_GE(handoffs, 1);
   EXPECT_EQ(gaps, 1);
+  EXPECT_EQ(redis.command({"KEYS", "ackcode:*"}).elements.size(), 0u);
   EXPECT_EQ(redis.command({"ZCARD", "outbox:notify:due"}).integer,
             static_cast<long long>(sent.pages.size()));
 
@@ -128,18 +141,35 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   EXPECT_GE(watcher.run_once(), 1);
 }
 
-TEST(RotaWatcherText, NoticesAreShortGsm7AndRefuseMalformedIds) {
+TEST(RotaWatcherText, NoticesAreInformationShortGsm7AndRefuseMalformedIds) {
   const auto from = *common::parse_rfc3339("2026-11-23T08:00:00+01:00");
   const auto until = *common::parse_rfc3339("2026-11-30T08:00:00+01:00");
-  auto t = render_handoff_notice("primary", "groningen", from, until, "123456");
+  auto t = render_handoff_notice("primary", "groningen", from, until);
   ASSERT_TRUE(t);
   EXPECT_EQ(*t,
             "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
-            "Mon 30-11 08:00. Reply 123456 to confirm.");
-  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until, "123456"));
-  EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12a456"));
-  EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12345"));  // old length
-  EXPECT_TRUE(render_gap_warning("team_lead", "groningen", from, until, "000001"));
+            "Mon 30-11 08:00. Geen antwoord nodig / no reply needed.");
+  auto g = render_gap_warning("team_lead", "groningen", from, until);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(*g,
+            "piket ROTA GAP: nobody on call (team_lead, groningen) from Mon 23-11 08:00 to "
+            "Mon 30-11 08:00. Geen antwoord nodig / no reply needed.");
+  // The longest ids: layer and region are left out rather than the notice.
+  const std::string id32(32, 'x');
+  for (const auto& text : {render_handoff_notice(id32, id32, from, until),
+                           render_gap_warning(id32, id32, from, until)}) {
+    ASSERT_TRUE(text);
+    EXPECT_LE(text->size(), 160u) << *text;
+    EXPECT_TRUE(common::is_gsm7_basic(*text)) << *text;
+    EXPECT_EQ(text->find(id32), std::string::npos) << *text;
+  }
+  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until));
+  EXPECT_FALSE(render_gap_warning("primary", "Groningen!", from, until));
+  // Their lines in a bundled SMS.
+  EXPECT_EQ(rota_notice_tag("ON CALL", "primary", from).brief,
+            "ROTA ON CALL primary Mon 23-11 08:00");
+  EXPECT_EQ(rota_notice_tag("GAP", id32, from).brief, "ROTA GAP Mon 23-11 08:00");
+  EXPECT_EQ(rota_notice_tag("GAP", "team_lead", from).rank, common::page_rank::kInformation);
 }
 
 }  // namespace

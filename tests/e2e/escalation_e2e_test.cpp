@@ -4,15 +4,20 @@
 // stops it; an acknowledgement without first contact an hour later is paged
 // again; an SMS decline moves on at once; kill -9 of every component in
 // the middle of it → it continues at the right step and no step is paged
-// twice. A forged ZeroMQ message (the attack) escalates nothing.
+// twice. A forged ZeroMQ message (the attack) escalates nothing. A burst
+// that reaches the team lead at one instant is bundled: one SMS at once, the rest
+// together a window later, each page answerable by the code the phone shows
+// (docs/paging.md, "Bundling").
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <regex>
 
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/secrets.hpp"
+#include "piket/common/page_text.hpp"
 #include "stack_fixture.hpp"
 #include "zmq_forge.hpp"
 
@@ -24,7 +29,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 
-stack::StackSpec escalation_spec() {
+stack::StackSpec escalation_spec(int bundle_window_ms = -1) {
   const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "escalation-rota";
   std::filesystem::create_directories(dir);
   const auto file = dir / "rota.toml";
@@ -39,7 +44,28 @@ stack::StackSpec escalation_spec() {
                     "         {target = \"team_lead\", wait_minutes = 10}]\n"
                     "repeat = 0\nforgotten_minutes = 60\npoll_ms = 20\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
+  spec.bundle_window_ms = bundle_window_ms;
   return spec;
+}
+
+// Case codes in an SMS: one per page, in a single page's text ("case C…") and
+// in a bundle's ("… HOME BAN C…; …").
+std::vector<std::string> case_codes(const std::string& text) {
+  static const std::regex code{"\\bC[0-9A-Z]{8}\\b"};
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), code); it != std::sregex_iterator();
+       ++it)
+    out.push_back(it->str());
+  return out;
+}
+// The six-digit reply codes an SMS shows.
+std::vector<std::string> reply_codes(const std::string& text) {
+  static const std::regex code{"\\b[0-9]{6}\\b"};
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), code); it != std::sregex_iterator();
+       ++it)
+    out.push_back(it->str());
+  return out;
 }
 
 std::string code_red(const std::string& ref) {
@@ -51,7 +77,7 @@ std::string code_red(const std::string& ref) {
 
 class EscalationEndToEnd : public ::testing::Test {
  protected:
-  EscalationEndToEnd() : s_(escalation_spec()) {
+  explicit EscalationEndToEnd(int bundle_window_ms = -1) : s_(escalation_spec(bundle_window_ms)) {
     auto lead = std::make_unique<common::HttpClient>(
         common::HostPort{"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
     lead->set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
@@ -87,11 +113,18 @@ class EscalationEndToEnd : public ::testing::Test {
       if (m.to == phone(person)) out.push_back(m);
     return out;
   }
-  // Waits until `person` has `n` SMS at fakesmsc.
+  // The pages `person` got, by case code: a bundled SMS carries several.
+  std::vector<std::string> pages_to(const std::string& person) const {
+    std::vector<std::string> out;
+    for (const auto& m : to(person))
+      for (auto& c : case_codes(m.text)) out.push_back(std::move(c));
+    return out;
+  }
+  // Waits until `person` has `n` pages at fakesmsc (in however many SMS).
   bool wait_for(const std::string& person, std::size_t n, std::chrono::milliseconds t = 15s) {
     const auto until = std::chrono::steady_clock::now() + t;
     while (std::chrono::steady_clock::now() < until) {
-      if (to(person).size() >= n) return true;
+      if (pages_to(person).size() >= n) return true;
       std::this_thread::sleep_for(50ms);
     }
     return false;
@@ -307,7 +340,7 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   std::vector<std::string> cases;
   for (int k = 0; k < kIncidents; ++k)
     cases.push_back(post("ESC-BURST-" + std::to_string(k)).second);
-  ASSERT_TRUE(wait_for(primary_, kIncidents, 30s));
+  ASSERT_TRUE(wait_for(primary_, kIncidents, 60s));
   advance(5min);  // every primary's wait ends at once…
   std::this_thread::sleep_for(30ms);
   s_.local().kill9(stack::Component::dispatch);  // …and dispatch dies in the middle of it
@@ -319,14 +352,11 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   }
   s_.local().start(stack::Component::dispatch);
   ASSERT_TRUE(wait_for(backup_, kIncidents, 30s));
-  std::this_thread::sleep_for(2s);  // anything sent twice would arrive by now
-  const auto sms = to(backup_);
-  EXPECT_EQ(sms.size(), static_cast<std::size_t>(kIncidents));
+  std::this_thread::sleep_for(4s);  // anything sent twice would arrive by now
+  const auto pages = pages_to(backup_);
+  EXPECT_EQ(pages.size(), static_cast<std::size_t>(kIncidents));
   for (const auto& c : cases) {
-    const auto n = std::count_if(sms.begin(), sms.end(), [&](const launch::DeliveredSms& m) {
-      return m.text.find("case " + c) != std::string::npos;
-    });
-    EXPECT_EQ(n, 1) << c;
+    EXPECT_EQ(std::count(pages.begin(), pages.end(), c), 1) << c;
     EXPECT_EQ(timeline(c, "escalated").size(), 1u) << c;
   }
 
@@ -336,15 +366,112 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   s_.local().kill9(stack::Component::redis);
   s_.local().start(stack::Component::redis);
   ASSERT_TRUE(wait_for("tl-g", kIncidents, 30s));
-  std::this_thread::sleep_for(2s);
-  const auto leads = to("tl-g");
+  std::this_thread::sleep_for(4s);
+  const auto leads = pages_to("tl-g");
   EXPECT_EQ(leads.size(), static_cast<std::size_t>(kIncidents));
   for (const auto& c : cases) {
-    const auto n = std::count_if(leads.begin(), leads.end(), [&](const launch::DeliveredSms& m) {
-      return m.text.find("case " + c) != std::string::npos;
-    });
-    EXPECT_EQ(n, 1) << c;
+    EXPECT_EQ(std::count(leads.begin(), leads.end(), c), 1) << c;
     EXPECT_EQ(timeline(c, "escalated").size(), 2u) << c;
+  }
+  std::cout << "[ info ] " << kIncidents << " escalations reached the team lead in "
+            << to("tl-g").size() << " SMS\n";
+}
+
+// The burst: nine incidents nobody answers reach the team lead at one
+// instant. Measures how many SMS the team lead's phone gets in the first
+// second and in all; with bundling (the default window) one SMS goes at once
+// and the rest follow together a window later. Every page stays answerable by
+// the code the phone shows, through a real SMS reply.
+struct BurstFigures {
+  std::size_t sms = 0, first_second = 0, pages = 0;
+  std::vector<launch::DeliveredSms> texts;
+};
+
+class BurstEndToEnd : public EscalationEndToEnd {
+ protected:
+  explicit BurstEndToEnd(int bundle_window_ms) : EscalationEndToEnd(bundle_window_ms) {}
+  // Nine incidents, nobody answers; returns once all nine reached the team lead.
+  BurstFigures burst(int n, std::vector<std::string>& incidents, std::vector<std::string>& cases) {
+    for (int k = 0; k < n; ++k) {
+      const auto [incident, case_id] = post("TL-BURST-" + std::to_string(k));
+      incidents.push_back(incident);
+      cases.push_back(case_id);
+    }
+    EXPECT_TRUE(wait_for(primary_, static_cast<std::size_t>(n), 30s));
+    advance(5min);
+    EXPECT_TRUE(wait_for(backup_, static_cast<std::size_t>(n), 30s));
+    std::this_thread::sleep_for(3500ms);  // the backup's last SMS gone; nothing pending
+    EXPECT_TRUE(to("tl-g").empty());
+    advance(5min);  // every backup's wait ends at the same instant
+    // Watch the team lead's phone: when each SMS arrives.
+    std::vector<std::chrono::steady_clock::time_point> arrived;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+      const auto now = std::chrono::steady_clock::now();
+      const auto got = to("tl-g");
+      while (arrived.size() < got.size()) arrived.push_back(now);
+      if (pages_to("tl-g").size() >= static_cast<std::size_t>(n)) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    std::this_thread::sleep_for(4s);  // anything more would arrive by now
+    BurstFigures f;
+    f.texts = to("tl-g");
+    f.sms = f.texts.size();
+    f.pages = pages_to("tl-g").size();
+    for (const auto& a : arrived) f.first_second += !arrived.empty() && a - arrived[0] < 1s;
+    std::cout << "[ info ] " << n << " escalations at one instant: the team lead's phone got "
+              << f.first_second << " SMS in the first second, " << f.sms << " SMS in all, for "
+              << f.pages << " pages\n";
+    return f;
+  }
+};
+
+// The default window (notify.bundle_window_ms, 3000).
+class BundledBurstEndToEnd : public BurstEndToEnd {
+ protected:
+  BundledBurstEndToEnd() : BurstEndToEnd(-1) {}
+};
+// Bundling off (window 0): every page its own SMS, as before — the "before" figure.
+class UnbundledBurstEndToEnd : public BurstEndToEnd {
+ protected:
+  UnbundledBurstEndToEnd() : BurstEndToEnd(0) {}
+};
+
+TEST_F(UnbundledBurstEndToEnd, WithoutBundlingNineEscalationsAreNineSms) {
+  std::vector<std::string> incidents, cases;
+  const auto f = burst(9, incidents, cases);
+  EXPECT_EQ(f.pages, 9u);
+  EXPECT_EQ(f.sms, 9u);
+}
+
+TEST_F(BundledBurstEndToEnd, NineEscalationsAtOnceReachTheTeamLeadAsTwoSmsEachPageAnswerable) {
+  std::vector<std::string> incidents, cases;
+  const auto f = burst(9, incidents, cases);
+  EXPECT_EQ(f.pages, 9u);
+  EXPECT_LE(f.first_second, 1u) << "a burst must not flood the phone";
+  EXPECT_LE(f.sms, 2u);
+  for (const auto& m : f.texts) {
+    EXPECT_LE(m.text.size(), 459u) << m.text;  // three GSM-7 segments at most
+    EXPECT_TRUE(common::is_gsm7_basic(m.text)) << m.text;
+  }
+  // Every page is answerable by the code the phone shows: reply with each.
+  std::vector<std::string> codes;
+  for (const auto& m : f.texts)
+    for (auto& c : reply_codes(m.text)) codes.push_back(std::move(c));
+  ASSERT_EQ(codes.size(), 9u);
+  for (const auto& code : codes) s_.local().inject_sms(phone("tl-g"), "4411", code);
+  for (const auto& incident : incidents) {
+    const auto until = std::chrono::steady_clock::now() + 15s;
+    while (hget("incident:" + incident, "status") != "acknowledged" &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(hget("incident:" + incident, "status"), "acknowledged") << incident;
+    EXPECT_EQ(hget("incident:" + incident, "acknowledged_by"), "tl-g") << incident;
+  }
+  for (const auto& c : cases) {
+    const auto acks = timeline(c, "acknowledged");
+    ASSERT_EQ(acks.size(), 1u) << c;
+    EXPECT_EQ(acks[0].at("via").as_string(), "sms");
   }
 }
 

@@ -1,6 +1,8 @@
 // The kill test: while 200 incidents are posted, kill -9 each service and
 // Redis in turn and start it again. Every incident that got a 2xx must
 // produce exactly one page at the gateway (fakesmsc): none lost, none twice.
+// Pages to one person within notify's bundle window share an SMS, so pages
+// are counted by their case codes, not by SMS.
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <regex>
 
 #include "stack_fixture.hpp"
 
@@ -72,11 +75,12 @@ TEST(KillTest, EveryAcceptedIncidentIsPagedExactlyOnceAcrossKill9OfEachComponent
             << std::endl;
 
   auto count_by_case = [&](const std::vector<launch::DeliveredSms>& sms) {
+    static const std::regex code{"\\bC[0-9A-Z]{8}\\b"};
     std::map<std::string, int> n;
-    for (const auto& m : sms) {
-      const auto at = m.text.find("case C");
-      if (at != std::string::npos) ++n[m.text.substr(at + 5, 9)];
-    }
+    for (const auto& m : sms)
+      for (auto it = std::sregex_iterator(m.text.begin(), m.text.end(), code);
+           it != std::sregex_iterator(); ++it)
+        ++n[it->str()];
     return n;
   };
   auto all_paged = [&](const std::vector<launch::DeliveredSms>& sms) {
@@ -103,7 +107,11 @@ TEST(KillTest, EveryAcceptedIncidentIsPagedExactlyOnceAcrossKill9OfEachComponent
   }
   EXPECT_EQ(missing, 0);
   EXPECT_EQ(duplicated, 0);
-  EXPECT_EQ(sms.size(), static_cast<std::size_t>(kIncidents)) << "no page for anything else";
+  int pages = 0;
+  for (const auto& [c, k] : n) pages += k;
+  EXPECT_EQ(pages, kIncidents) << "no page for anything else";
+  std::cout << "[ info ] " << kIncidents << " pages reached the phones in " << sms.size()
+            << " SMS" << std::endl;
 }
 
 }  // namespace

@@ -95,8 +95,11 @@ TEST(RotaEndToEnd, PagesFollowTheRotaAndARunTimeSicknessReroutesAtOnce) {
         sms[k].text.find("CODE RED case") != std::string::npos)
       ++paged_backup;
     if (sms[k].to == s.config().person(primary)->phone &&
-        sms[k].text.rfind("piket FYI CODE RED in your case", 0) == 0)
+        sms[k].text.rfind("piket FYI CODE RED in your case", 0) == 0) {
       ++informed_primary;
+      // Information: no reply code to answer (docs/paging.md).
+      EXPECT_EQ(sms[k].text.find("Reply"), std::string::npos) << sms[k].text;
+    }
   }
   EXPECT_EQ(paged_backup, 1);
   EXPECT_EQ(informed_primary, 1);

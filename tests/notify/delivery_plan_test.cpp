@@ -145,5 +145,34 @@ TEST(DeliveryPlan, StatesRoundTrip) {
   EXPECT_FALSE(parse_delivery_state("sent").has_value());
 }
 
+// A page that is information (common/page_class.hpp) is never sent again for
+// want of an answer: the next channel starts only when the one before failed.
+TEST(DeliveryPlan, InformationMovesOnOnlyWhenAChannelFailsNeverForWantOfAnAnswer) {
+  auto info = [](std::vector<DeliveryView> ds) {
+    PageView v = page(std::move(ds));
+    v.informational = true;
+    return v;
+  };
+  auto p = plan_deliveries(info(three(S::scheduled, S::scheduled, S::scheduled)), kCreated);
+  ASSERT_EQ(started(p), std::vector<std::size_t>{0});
+  EXPECT_EQ(p.start[0].reason, StartReason::at_once);
+  EXPECT_FALSE(p.next_wakeup.has_value());
+  // The push went out; a day later nothing else has started or will.
+  p = plan_deliveries(info(three(S::accepted, S::scheduled, S::scheduled)), kCreated + 24h);
+  EXPECT_TRUE(p.start.empty());
+  EXPECT_FALSE(p.next_wakeup.has_value());
+  EXPECT_FALSE(p.exhausted);
+  // The same page asking for an answer would have moved on to SMS and e-mail.
+  EXPECT_EQ(started(plan_deliveries(page(three(S::accepted, S::scheduled, S::scheduled)),
+                                    kCreated + 24h)),
+            (std::vector<std::size_t>{1, 2}));
+  // A failure starts the next channel at once, whatever its delay.
+  p = plan_deliveries(info(three(S::failed, S::scheduled, S::scheduled)), kCreated + 1s);
+  ASSERT_EQ(started(p), std::vector<std::size_t>{1});
+  EXPECT_EQ(p.start[0].reason, StartReason::previous_failed);
+  p = plan_deliveries(info(three(S::failed, S::failed, S::failed)), kCreated + 1s);
+  EXPECT_TRUE(p.exhausted);
+}
+
 }  // namespace
 }  // namespace piket::notify

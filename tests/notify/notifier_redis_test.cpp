@@ -13,6 +13,7 @@
 
 #include "fake_sms_gateway.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/notify/notifier.hpp"
 #include "private_redis.hpp"
@@ -489,6 +490,299 @@ TEST_F(NotifierFullRedisTest, AnSmsThatWentOutIsRecordedEvenWhenRedisFillsUpMean
   transport_.advance(1h);
   domain_.advance(1h);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+// ------------------------------------------------------------- bundling
+// Several SMS to one person within notify.bundle_window go out as one
+// (common/sms_bundle.hpp): the first at once, what follows within the window
+// together at its end — each page still its own delivery, sent exactly once.
+
+struct Bundled {
+  std::string id, code, brief;
+  int rank = 0;
+  bool info = false;
+};
+
+class BundlingTest : public NotifierRedisTest {
+ protected:
+  // A page to anna as a producer writes it (its own step: no duplicate).
+  void arrives(const Bundled& b) {
+    std::vector<std::string> cmd{"HSET",       "page:" + b.id,
+                                 "incident",   "I0123456789ABCDEF",
+                                 "case",       kCase,
+                                 "person",     "anna",
+                                 "to",         kTo,
+                                 "text",       "piket single text of " + b.brief,
+                                 "rule",       "on_call",
+                                 "state",      "queued",
+                                 "created_at", ms(domain_.now()),
+                                 "channel",    "sms",
+                                 "attempts",   "0",
+                                 "step",       "step-" + b.id,
+                                 "brief",      b.brief,
+                                 "rank",       std::to_string(b.rank)};
+    if (b.info) {
+      cmd.insert(cmd.end(), {"info", "1"});
+    } else {
+      cmd.insert(cmd.end(), {"ack_code", b.code});
+      conn_.command({"SET", "ackcode:anna:" + b.code, b.id});
+    }
+    conn_.command(cmd);
+    ASSERT_TRUE(notifier().handle_message("notify", b.id, "{}"));
+  }
+  static Bundled nth(int n, int rank = 12, bool info = false) {
+    const auto digits = [](long long v, std::size_t w) {
+      auto t = std::to_string(v);
+      return std::string(w > t.size() ? w - t.size() : 0, '0') + t;
+    };
+    const auto code = digits(300000 + n, 6);
+    const auto case_code = "C" + digits(20000000 + n, 8);
+    return {"PB" + digits(n, 15), info ? "" : code,
+            std::string(info ? "FYI HOME BAN " : "HOME BAN ") + case_code, rank, info};
+  }
+  // Steps until nothing is due now (more steps than drain(): a burst holds each).
+  void settle(FakeSmsGateway& gateway) {
+    for (int i = 0; i < 200; ++i)
+      if (step(gateway).kind == StepResult::Kind::idle) return;
+    ADD_FAILURE() << "notify did not settle";
+  }
+  std::string dhget(const std::string& page, const std::string& field) {
+    return hget("delivery:" + page + ":sms", field);
+  }
+  // How often `needle` occurs in everything the gateway got.
+  static std::size_t occurrences(const FakeSmsGateway& g, const std::string& needle) {
+    std::size_t n = 0;
+    for (const auto& m : g.sent)
+      for (auto at = m.text.find(needle); at != std::string::npos; at = m.text.find(needle, at + 1))
+        ++n;
+    return n;
+  }
+};
+
+TEST_F(BundlingTest, ABurstToOnePersonIsTheFirstPageAtOnceThenOneSmsForTheRest) {
+  ASSERT_EQ(config_.notify.bundle_window, 3000ms);  // the default
+  FakeSmsGateway gateway({202});
+  arrives(nth(0));
+  // A page with nothing else waiting goes at once, as it always did: its own text.
+  auto r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::sent);
+  EXPECT_EQ(r.pages, 1u);
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(gateway.sent[0].text, "piket single text of HOME BAN C20000000");
+  EXPECT_EQ(gateway.sent[0].bundle_id, "");
+  EXPECT_FALSE(hexists("delivery:" + nth(0).id + ":sms", "bundle"));
+
+  // Eight more within the window: an escalated code red, reminders, an FYI.
+  std::vector<Bundled> burst{nth(1, 12), nth(2, 30), nth(3, 0),  nth(4, 90, true),
+                             nth(5, 12), nth(6, 2),  nth(7, 31), nth(8, 12)};
+  for (const auto& b : burst) arrives(b);
+  for (std::size_t k = 0; k < burst.size(); ++k)
+    EXPECT_EQ(step(gateway).kind, StepResult::Kind::held);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u) << "nothing more before the window ends";
+
+  transport_.advance(3000ms);
+  r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::sent);
+  EXPECT_EQ(r.pages, burst.size());
+  ASSERT_EQ(gateway.sent.size(), 2u);
+  const auto& sms = gateway.sent[1];
+  EXPECT_EQ(sms.to, kTo);
+  ASSERT_EQ(sms.bundle_id.size(), 17u);
+  EXPECT_EQ(sms.bundle_id[0], 'B');
+  // Urgent first: the escalated code red (rank 0), the escalation (2), the
+  // incidents by age, the reminders, the FYI last and without a code.
+  EXPECT_EQ(sms.text,
+            "piket 8 berichten/pages: 300003 HOME BAN C20000003; 300006 HOME BAN C20000006; "
+            "300001 HOME BAN C20000001; 300005 HOME BAN C20000005; 300008 HOME BAN C20000008; "
+            "300002 HOME BAN C20000002; 300007 HOME BAN C20000007; info FYI HOME BAN C20000004. "
+            "Stuur de code om aan te nemen / reply a code to acknowledge.");
+  EXPECT_LE(sms.text.size(), 459u);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+
+  // Every page is its own delivery, accepted by that one request, with the bundle's id.
+  std::vector<std::string> pages;
+  for (const auto& b : burst) {
+    EXPECT_EQ(dhget(b.id, "state"), "accepted") << b.id;
+    EXPECT_EQ(dhget(b.id, "bundle"), sms.bundle_id) << b.id;
+    EXPECT_EQ(dhget(b.id, "attempts"), "1") << b.id;
+    EXPECT_EQ(hget("page:" + b.id, "state"), "accepted") << b.id;
+    pages.push_back(b.id);
+  }
+  const auto rec = "smsbundle:" + sms.bundle_id;
+  EXPECT_EQ(hget(rec, "person"), "anna");
+  auto listed = hget(rec, "pages");
+  for (const auto& id : pages) EXPECT_NE(listed.find(id), std::string::npos) << id;
+  EXPECT_EQ(listed.size(), pages.size() * 18 - 1);
+  EXPECT_GT(conn_.command({"PTTL", rec}).integer, 0);
+  std::size_t sent_events = 0;
+  for (const auto& e : timeline())
+    if (e.at("type").as_string() == "page_sent" && e.contains("bundle")) {
+      EXPECT_EQ(e.at("bundle").as_string(), sms.bundle_id);
+      ++sent_events;
+    }
+  EXPECT_EQ(sent_events, burst.size());
+}
+
+TEST_F(BundlingTest, APageAfterTheWindowGoesAtOnceAndAlone) {
+  FakeSmsGateway gateway({202});
+  arrives(nth(0));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  transport_.advance(3000ms);
+  arrives(nth(1));
+  const auto r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::sent);
+  EXPECT_EQ(r.pages, 1u);
+  ASSERT_EQ(gateway.sent.size(), 2u);
+  EXPECT_EQ(gateway.sent[1].text, "piket single text of HOME BAN C20000001");
+  EXPECT_EQ(gateway.sent[1].bundle_id, "");
+}
+
+TEST_F(BundlingTest, WithoutABundleWindowEveryPageIsItsOwnSms) {
+  config_.notify.bundle_window = 0ms;
+  FakeSmsGateway gateway({202});
+  for (int n = 0; n < 3; ++n) arrives(nth(n));
+  EXPECT_EQ(drain(gateway), (std::vector<StepResult::Kind>(3, StepResult::Kind::sent)));
+  ASSERT_EQ(gateway.sent.size(), 3u);
+  for (const auto& m : gateway.sent) EXPECT_EQ(m.bundle_id, "");
+}
+
+TEST_F(BundlingTest, MoreThanThreeSegmentsHoldTheRestForTheNextSmsEachPageOnce) {
+  FakeSmsGateway gateway({202});
+  arrives(nth(0));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  for (int n = 1; n <= 30; ++n) arrives(nth(n, n % 5 == 0 ? 0 : 12));
+  settle(gateway);
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  std::size_t rounds = 0;
+  while (gateway.sent.size() < 31 && rounds < 10) {
+    transport_.advance(3000ms);
+    const auto before = gateway.sent.size();
+    settle(gateway);
+    ++rounds;
+    ASSERT_EQ(gateway.sent.size(), before + 1) << "one SMS per window";
+    const auto& text = gateway.sent.back().text;
+    EXPECT_LE(text.size(), 459u) << text;
+    EXPECT_TRUE(common::is_gsm7_basic(text));
+    if (conn_.command({"ZCARD", "notify:queue"}).integer > 0) {
+      EXPECT_NE(text.find(" meer in de app / more in the app."), std::string::npos) << text;
+    }
+    if (conn_.command({"ZCARD", "notify:queue"}).integer == 0) break;
+  }
+  // Every page reached the phone with its code exactly once, the urgent ones first.
+  for (int n = 1; n <= 30; ++n) EXPECT_EQ(occurrences(gateway, nth(n).code), 1u) << nth(n).code;
+  for (int n = 5; n <= 30; n += 5)
+    EXPECT_NE(gateway.sent[1].text.find(nth(n).code), std::string::npos)
+        << n << ": " << gateway.sent[1].text;
+  EXPECT_GE(rounds, 2u);
+  EXPECT_LE(rounds, 4u);
+}
+
+TEST_F(BundlingTest, AnAnsweredPageDoesNotGoAlong) {
+  FakeSmsGateway gateway({202});
+  arrives(nth(0));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  arrives(nth(1));
+  arrives(nth(2));
+  arrives(nth(3));
+  drain(gateway);
+  // Acknowledged in the app meanwhile (as inbound's answer script leaves it).
+  conn_.command({"HSET", "page:" + nth(2).id, "state", "acknowledged", "acknowledged_at", "1"});
+  conn_.command({"HSET", "delivery:" + nth(2).id + ":sms", "state", "cancelled"});
+  transport_.advance(3000ms);
+  drain(gateway);
+  ASSERT_EQ(gateway.sent.size(), 2u);
+  EXPECT_NE(gateway.sent[1].text.find(nth(1).code), std::string::npos);
+  EXPECT_NE(gateway.sent[1].text.find(nth(3).code), std::string::npos);
+  EXPECT_EQ(gateway.sent[1].text.find(nth(2).code), std::string::npos) << gateway.sent[1].text;
+  EXPECT_EQ(dhget(nth(2).id, "state"), "cancelled");
+}
+
+TEST_F(BundlingTest, APermanentFailureFailsEveryPageOfTheSmsAndWakesEach) {
+  FakeSmsGateway gateway({202, 403});
+  arrives(nth(0));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  arrives(nth(1));
+  arrives(nth(2));
+  drain(gateway);
+  transport_.advance(3000ms);
+  const auto r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::failed);
+  EXPECT_EQ(r.pages, 2u);
+  for (int n : {1, 2}) {
+    EXPECT_EQ(dhget(nth(n).id, "state"), "failed");
+    EXPECT_EQ(dhget(nth(n).id, "fail_reason"), "permanent");
+    // The page is planned again at once: its next channel, or undeliverable.
+    EXPECT_FALSE(conn_.command({"ZSCORE", "notify:timers", nth(n).id}).is_nil());
+  }
+}
+
+TEST_F(BundlingTest, ATemporaryFailureRetriesTheWholeBundleTogether) {
+  FakeSmsGateway gateway({202, 503, 202});
+  arrives(nth(0));
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  arrives(nth(1));
+  arrives(nth(2));
+  drain(gateway);
+  transport_.advance(3000ms);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::retry_scheduled);
+  EXPECT_EQ(dhget(nth(1).id, "state"), "retry");
+  EXPECT_EQ(dhget(nth(2).id, "state"), "retry");
+  transport_.advance(config_.notify.retry_max);
+  const auto r = step(gateway);
+  EXPECT_EQ(r.kind, StepResult::Kind::sent);
+  EXPECT_EQ(r.pages, 2u);
+  ASSERT_EQ(gateway.sent.size(), 3u);
+  EXPECT_EQ(gateway.sent[1].text, gateway.sent[2].text);
+  EXPECT_NE(gateway.sent[1].bundle_id, gateway.sent[2].bundle_id);
+  EXPECT_EQ(dhget(nth(1).id, "attempts"), "2");
+  EXPECT_EQ(dhget(nth(2).id, "attempts"), "2");
+}
+
+// A crash between the gateway's 202 and the write of `accepted`: every page of
+// the bundle is left `sending`. A delivery report (inbound writes it to every
+// page of the bundle: tests/paging) proves the gateway had it: nothing is sent
+// again. Without one, each page is sent once more — never twice more.
+TEST_F(BundlingTest, ACrashAfterTheGatewayTookABundleIsResolvedPerPage) {
+  arrives(nth(0));
+  FakeSmsGateway first({202});
+  EXPECT_EQ(step(first).kind, StepResult::Kind::sent);
+  for (int n = 1; n <= 4; ++n) arrives(nth(n));
+  drain(first);
+  transport_.advance(3000ms);
+  FakeSmsGateway crashing({202});
+  crashing.on_send = [](const OutgoingSms&) { throw std::runtime_error("worker killed"); };
+  EXPECT_THROW(step(crashing), std::runtime_error);
+  ASSERT_EQ(crashing.sent.size(), 1u);
+  for (int n = 1; n <= 4; ++n) EXPECT_EQ(dhget(nth(n).id, "state"), "sending");
+  // The report came for pages 1 and 2 (as inbound records a bundle's report on
+  // each page; here the bundle's report reached only part of them), not 3 and 4.
+  for (int n : {1, 2})
+    conn_.command({"HSET", "delivery:" + nth(n).id + ":sms", "dlr_type", "1", "dlr_at", "1"});
+  FakeSmsGateway gateway({202});
+  transport_.advance(config_.notify.gateway_timeout);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);  // the lease still runs
+  transport_.advance(config_.notify.in_doubt_grace);
+  drain(gateway);
+  for (int n : {1, 2}) {
+    EXPECT_EQ(dhget(nth(n).id, "state"), "accepted");
+    EXPECT_EQ(dhget(nth(n).id, "resolved_by"), "delivery_report");
+    EXPECT_FALSE(hexists("delivery:" + nth(n).id + ":sms", "in_doubt_resends"));
+  }
+  // 3 and 4 went once more, together.
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(occurrences(gateway, nth(1).code), 0u);
+  EXPECT_EQ(occurrences(gateway, nth(2).code), 0u);
+  EXPECT_EQ(occurrences(gateway, nth(3).code), 1u);
+  EXPECT_EQ(occurrences(gateway, nth(4).code), 1u);
+  for (int n : {3, 4}) {
+    EXPECT_EQ(dhget(nth(n).id, "state"), "accepted");
+    EXPECT_EQ(dhget(nth(n).id, "in_doubt_resends"), "1");
+  }
+  // Nothing more, ever.
+  transport_.advance(60000ms);
+  drain(gateway);
   EXPECT_EQ(gateway.sent.size(), 1u);
 }
 

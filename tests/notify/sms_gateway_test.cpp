@@ -116,7 +116,8 @@ common::KannelConfig kannel() {
 
 const OutgoingSms kSms{"P0123456789ABCDEF", "+31612345678",
                        "piket HOME BAN case C12345678 region groningen reported 22-11 14:03. "
-                       "Reply 04711 to acknowledge. a&b=c+d%"};
+                       "Reply 04711 to acknowledge. a&b=c+d%",
+                       ""};
 
 TEST(KannelSendsmsTargetTest, EveryParameterIsPresentOnceAndDecodesToItsValue) {
   const auto k = kannel();
@@ -172,6 +173,20 @@ TEST(KannelSendsmsTargetTest, OtherPagesGetTheirOwnCallback) {
   const Target b(kannel_sendsms_target(k, other));
   EXPECT_NE(a.one("dlr-url"), b.one("dlr-url"));
   EXPECT_NE(b.one("dlr-url").find("page=PZZZZZZZZZZZZZZZZ"), std::string::npos);
+  EXPECT_EQ(a.one("dlr-url").find("bundle="), std::string::npos);
+}
+
+// An SMS that carries several pages: its report names the bundle, and inbound
+// applies it to every page of smsbundle:{id}.
+TEST(KannelSendsmsTargetTest, ABundledSmsNamesItsBundleInTheCallback) {
+  const auto k = kannel();
+  auto bundled = kSms;
+  bundled.bundle_id = "B0123456789ABCDEF";
+  const auto dlr_url = Target(kannel_sendsms_target(k, bundled)).one("dlr-url");
+  const Target callback(dlr_url.substr(k.callback_base.size()));
+  EXPECT_EQ(callback.one("bundle"), bundled.bundle_id);
+  EXPECT_EQ(callback.one("page"), bundled.page_id);
+  EXPECT_EQ(callback.one("key"), k.callback_secret);
 }
 
 }  // namespace

@@ -569,5 +569,187 @@ TEST_F(PagingRedisTest, EmailWithoutSmtpFailsAndIsSkipped) {
   EXPECT_EQ(delivery(kP1, "email", "fail_reason"), "no_gateway");
 }
 
+// ------------------------------------------------- bundles and information
+
+class BundlePagingTest : public PagingRedisTest {
+ protected:
+  void bert_page(const std::string& id, const std::string& code, int rank = 12,
+                 const std::string& incident = kIncident) {
+    conn_.command({"HSET",       "page:" + id,
+                   "incident",   incident,
+                   "case",       kCase,
+                   "person",     "bert",
+                   "to",         kBertPhone,
+                   "text",       "piket single " + code,
+                   "ack_code",   code,
+                   "rule",       "on_call",
+                   "state",      "queued",
+                   "created_at", ms(domain_.now()),
+                   "channel",    "sms",
+                   "attempts",   "0",
+                   "step",       "s-" + id,
+                   "brief",      "HOME BAN " + kCase,
+                   "rank",       std::to_string(rank)});
+    conn_.command({"SET", "ackcode:bert:" + code, id});
+    EXPECT_TRUE(notifier().handle_message("notify", id, "{}"));
+  }
+  StepResult one() { return notifier().step(Gateways{&sms_, &email_}, conn_); }
+  std::string dlr(const std::string& page, const std::string& bundle, int type) {
+    return std::to_string(get("/kannel/dlr?key=" + config_.kannel.callback_secret +
+                              "&page=" + page + (bundle.empty() ? "" : "&bundle=" + bundle) +
+                              "&type=" + std::to_string(type))
+                              .status);
+  }
+};
+
+const std::string kP3 = "P0000000000000003";
+const std::string kP4 = "P0000000000000004";
+
+// Crash between Kannel's 202 for a bundled SMS and notify's write: Kannel's
+// one delivery report names the bundle, inbound records it on every page of
+// it, and when the lease runs out none of them is sent again.
+TEST_F(BundlePagingTest, OneReportForABundledSmsResolvesEveryPageAfterACrash) {
+  bert_page(kP1, "111111");
+  EXPECT_EQ(one().kind, StepResult::Kind::sent);
+  bert_page(kP2, "222222");
+  bert_page(kP3, "333333", 0);
+  bert_page(kP4, "444444");
+  drain();
+  transport_.advance(config_.notify.bundle_window);
+  FakeSmsGateway crashing({202});
+  crashing.on_send = [](const OutgoingSms&) { throw std::runtime_error("worker killed"); };
+  EXPECT_THROW(notifier().step(Gateways{&crashing, &email_}, conn_), std::runtime_error);
+  ASSERT_EQ(crashing.sent.size(), 1u);
+  const auto bundle = crashing.sent[0].bundle_id;
+  ASSERT_FALSE(bundle.empty());
+  EXPECT_EQ(crashing.sent[0].text.find("333333"), crashing.sent[0].text.find(": ") + 2)
+      << "the most urgent first: " << crashing.sent[0].text;
+  // Kannel calls the dlr-url it was given: page = the SMS's first page, bundle = its id.
+  EXPECT_EQ(dlr(crashing.sent[0].page_id, bundle, 8), "200");
+  EXPECT_EQ(dlr(crashing.sent[0].page_id, bundle, 1), "200");
+  for (const auto& id : {kP2, kP3, kP4}) {
+    EXPECT_EQ(delivery(id, "sms", "dlr_type"), "1") << id;
+    EXPECT_EQ(hget("page:" + id, "delivered_at"), ms(domain_.now())) << id;
+    EXPECT_EQ(delivery(id, "sms", "state"), "sending") << id;  // notify never heard the 202
+  }
+  EXPECT_EQ(metric("piket_inbound_delivery_reports_total", "outcome=\"recorded\""), "6");
+  transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace);
+  drain();
+  for (const auto& id : {kP2, kP3, kP4}) {
+    EXPECT_EQ(delivery(id, "sms"), "accepted") << id;
+    EXPECT_EQ(delivery(id, "sms", "resolved_by"), "delivery_report") << id;
+  }
+  EXPECT_EQ(sms_.sent.size(), 1u) << "only the first page's own SMS; the bundle never again";
+  // A report naming a bundle that does not hold the page changes nothing.
+  EXPECT_EQ(dlr(kP1, bundle, 2), "200");
+  EXPECT_EQ(delivery(kP1, "sms"), "accepted");
+  EXPECT_EQ(dlr(kP1, "not-a-bundle", 1), "400");
+}
+
+// A reply with one code answers that page of the bundle and nothing else.
+TEST_F(BundlePagingTest, AReplyWithOneCodeOfABundleAnswersThatPageOnly) {
+  bert_page(kP1, "111111", 12, "I0000000000000001");
+  EXPECT_EQ(one().kind, StepResult::Kind::sent);
+  bert_page(kP2, "222222", 12, "I0000000000000002");
+  bert_page(kP3, "333333", 12, "I0000000000000003");
+  drain();
+  transport_.advance(config_.notify.bundle_window);
+  drain();
+  ASSERT_EQ(sms_.sent.size(), 2u);
+  EXPECT_NE(sms_.sent[1].text.find("222222"), std::string::npos);
+  EXPECT_NE(sms_.sent[1].text.find("333333"), std::string::npos);
+  const auto r = sms_from(kBertPhone, "333333");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(hget("page:" + kP3, "state"), "acknowledged");
+  EXPECT_EQ(hget("page:" + kP3, "acknowledged_via"), "sms");
+  EXPECT_NE(hget("page:" + kP2, "state"), "acknowledged");
+  EXPECT_NE(hget("page:" + kP1, "state"), "acknowledged");
+  EXPECT_EQ(sms_from(kBertPhone, "NO 222222").status, 200);
+  EXPECT_EQ(hget("page:" + kP2, "state"), "declined");
+}
+
+// An FYI to the off-duty own casemanager is information (common/page_class.hpp).
+// Answering it changes nothing: before, acknowledging it acknowledged the
+// incident and stood down the on-call casemanager's page.
+TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromTheOnCall) {
+  // The on-call page (bert's, part of the incident's escalation) and the FYI
+  // (anna's own case, she is off duty), as dispatch writes them.
+  bert_page(kP1, "111111");
+  conn_.command({"SADD", "incident:" + kIncident + ":pages", kP1});
+  conn_.command({"HSET",
+                 "page:" + kP2,
+                 "incident",
+                 kIncident,
+                 "case",
+                 kCase,
+                 "person",
+                 "anna",
+                 "to",
+                 kAnnaPhone,
+                 "text",
+                 "piket FYI HOME BAN in your case C12345678 region groningen 28-11 10:00 went to "
+                 "on-call. Geen antwoord nodig / no reply needed.",
+                 "rule",
+                 "inform",
+                 "state",
+                 "queued",
+                 "created_at",
+                 ms(domain_.now()),
+                 "channel",
+                 "sms",
+                 "attempts",
+                 "0",
+                 "info",
+                 "1",
+                 "brief",
+                 "FYI HOME BAN C12345678",
+                 "rank",
+                 "90"});
+  EXPECT_TRUE(notifier().handle_message("notify", kP2, "{}"));
+  drain();
+  const auto r = post("/v1/pages/" + kP2 + "/ack", kAnnaToken);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("informational"), std::string::npos) << r.body;
+  EXPECT_EQ(post("/v1/pages/" + kP2 + "/decline", kAnnaToken).status, 409);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  EXPECT_EQ(hget("page:" + kP2, "acknowledged_at"), "<nil>");
+  EXPECT_TRUE(timeline("acknowledged").empty());
+  // Its push says it is information, and no later channel starts for want of an answer.
+  const auto pushed = pushes("anna");
+  ASSERT_EQ(pushed.size(), 1u);
+  EXPECT_EQ(pushed[0].at("info"), "1");
+  advance(1h);
+  EXPECT_EQ(delivery(kP2, "sms"), "scheduled");
+  EXPECT_EQ(delivery(kP2, "email"), "scheduled");
+  for (const auto& m : email_.sent) EXPECT_NE(m.to, "anna@piket.test");
+  for (const auto& e : timeline("channel_fallback")) EXPECT_NE(e.at("page").as_string(), kP2);
+  // (bert's page asks for an answer: without one, his e-mail followed after 300 s.)
+  EXPECT_EQ(delivery(kP1, "email"), "accepted");
+  // The on-call casemanager still answers their own page.
+  EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kBertToken).status, 200);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+}
+
+// Information whose every channel fails is not escalated: nobody waits on it.
+TEST_F(BundlePagingTest, UndeliverableInformationRaisesNoEscalation) {
+  sms_ = FakeSmsGateway({403});
+  email_ = FakeEmailGateway({550});
+  conn_.command(
+      {"HSET",     "page:" + kP1, "incident",
+       "",         "case",        "",
+       "person",   "bert",        "to",
+       kBertPhone, "text",        "piket ROTA GAP ... Geen antwoord nodig / no reply needed.",
+       "rule",     "gap_warning", "state",
+       "queued",   "created_at",  ms(domain_.now()),
+       "channel",  "sms",         "attempts",
+       "0",        "info",        "1"});
+  EXPECT_TRUE(notifier().handle_message("notify", kP1, "{}"));
+  drain();
+  EXPECT_EQ(hget("page:" + kP1, "state"), "failed");
+  EXPECT_EQ(delivery(kP1, "email"), "failed");
+  EXPECT_EQ(conn_.command({"ZCARD", "outbox:escalation:due"}).integer, 0);
+}
+
 }  // namespace
 }  // namespace piket::notify

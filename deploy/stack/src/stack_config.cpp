@@ -2,6 +2,7 @@
 
 #include <set>
 #include <sstream>
+#include <string>
 
 #include "piket/common/crypto.hpp"
 #include "piket/launch/ports.hpp"
@@ -49,7 +50,10 @@ std::string render_stack_config(const StackSpec& s) {
     << "\"\nzmq = \"tcp://127.0.0.1:" << p.notify_zmq << "\"\nworkers = " << s.notify_workers
     << "\nretry_initial_ms = " << s.retry_initial_ms << "\nretry_max_ms = " << s.retry_max_ms
     << "\nmax_attempts = " << s.max_attempts << "\nin_doubt_grace_ms = " << s.in_doubt_grace_ms
-    << "\ngateway_timeout_ms = " << s.gateway_timeout_ms << "\n\n"
+    << "\ngateway_timeout_ms = " << s.gateway_timeout_ms << "\n"
+    << (s.bundle_window_ms >= 0 ? "bundle_window_ms = " + std::to_string(s.bundle_window_ms) + "\n"
+                                : std::string())
+    << "\n"
     << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\n\n"
     << "[web]\nhttp = \"127.0.0.1:" << p.web << "\"\n\n"
     << "[cases]\nhttp = \"127.0.0.1:" << p.cases << "\"\n\n"

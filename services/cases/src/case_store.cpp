@@ -112,13 +112,14 @@ return 'done'
 // ARGV: 1 case, 2 version, 3 key, 4 popped, 5 page id ('' none), 6 person,
 // 7 phone, 8 text, 9 ack code, 10 page incident, 11 rule, 12 now ms,
 // 13 outbox due ms, 14 timeline JSON, 15 incident to escalate, 16 reply code
-// validity ms ('' without a page), 17.. timers
+// validity ms ('' without a page), 17 page brief, 18 page rank (common::PageTag),
+// 19.. timers. A page without an ack code is information (common/page_class.hpp).
 const common::RedisScript& fire_script() {
   static const common::RedisScript s{common::page_lua() + sync_lua() + R"lua(
 local c = 'case:' .. ARGV[1]
 if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return {'stale'} end
 if redis.call('SISMEMBER', c .. ':fired', ARGV[3]) == 1 then
-  sync_timers(c, ARGV[4], 17)
+  sync_timers(c, ARGV[4], 19)
   return {'duplicate'}
 end
 if ARGV[5] ~= '' and piket_page_taken(ARGV[6], ARGV[9], ARGV[5]) then return {'collision'} end
@@ -127,7 +128,7 @@ local payload = ''
 if ARGV[5] ~= '' then
   payload = piket_create_page({id = ARGV[5], person = ARGV[6], ack_code = ARGV[9], to = ARGV[7],
     text = ARGV[8], incident = ARGV[10], case = ARGV[1], rule = ARGV[11], now = ARGV[12],
-    due = ARGV[13], step = ARGV[3], code_ttl = ARGV[16]})
+    due = ARGV[13], step = ARGV[3], code_ttl = ARGV[16], brief = ARGV[17], rank = ARGV[18]})
 end
 redis.call('RPUSH', c .. ':timeline', ARGV[14])
 if ARGV[15] ~= '' then
@@ -136,7 +137,7 @@ if ARGV[15] ~= '' then
   if st == 'dispatched' or st == 'acknowledged' then redis.call('HSET', inc, 'status', 'escalated') end
   if st then redis.call('HSETNX', inc, 'escalated_at', ARGV[12]) end
 end
-sync_timers(c, ARGV[4], 17)
+sync_timers(c, ARGV[4], 19)
 return {'done', payload}
 )lua"};
   return s;
@@ -239,7 +240,9 @@ std::vector<std::string> fire_args(const FireRequest& f) {
     args.insert(args.end(), {"", "", "", "", "", "", ""});
   }
   args.insert(args.end(), {ms(f.now), ms(f.outbox_due), f.timeline_json, f.escalate_incident,
-                           f.page ? std::to_string(f.page->code_ttl.count()) : std::string()});
+                           f.page ? std::to_string(f.page->code_ttl.count()) : std::string(),
+                           f.page ? f.page->brief : std::string(),
+                           f.page ? std::to_string(f.page->rank) : std::string()});
   append_timers(args, f.timers);
   return args;
 }

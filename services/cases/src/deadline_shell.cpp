@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "piket/common/deadline_text.hpp"
+#include "piket/common/page_class.hpp"
 #include "piket/common/page_script.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
@@ -63,19 +64,24 @@ struct DeadlineShell::Impl {
     }
     PageOrder p;
     p.page_id = common::new_page_id();
-    p.ack_code = common::new_ack_code();
+    p.rule = "deadline:" + std::string(to_string(a.step.clock)) + ":" + a.step.name;
+    // A page that is information (the ban ended) has no reply code.
+    if (!common::is_informational(p.rule)) p.ack_code = common::new_ack_code();
     p.code_ttl = common::reply_code_window(rules.config);
     p.person = person->id;
     p.phone = person->phone;
     p.incident = a.step.incident;
-    p.rule = "deadline:" + std::string(to_string(a.step.clock)) + ":" + a.step.name;
-    const auto text = common::render_deadline_sms(
-        {s.id, a.step.text_clock, a.step.stage, s.region, a.step.text_at, p.ack_code});
-    if (!text) {
+    const common::DeadlinePageContent content{s.id,     a.step.text_clock, a.step.stage,
+                                              s.region, a.step.text_at,    p.ack_code};
+    const auto text = common::render_deadline_sms(content);
+    const auto tag = common::deadline_tag(content);
+    if (!text || !tag) {
       why = "text_not_renderable";
       return std::nullopt;
     }
     p.text = *text;
+    p.brief = tag->brief;
+    p.rank = tag->rank;
     return p;
   }
 

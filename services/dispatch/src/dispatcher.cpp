@@ -19,7 +19,9 @@ namespace {
 // 12 inform person or '' (the own casemanager, off duty), 13 their page id,
 // 14 their ack code, 15 their phone, 16 their text, 17 escalation position
 // ("round.step") or '' when no escalation policy runs, 18 its first timer (domain ms),
-// 19 how long the reply codes stay valid (ms, common::reply_code_window).
+// 19 how long the reply codes stay valid (ms, common::reply_code_window),
+// 20 the page's brief, 21 its rank, 22 the inform page's brief, 23 its rank
+// (common::PageTag). The inform page is information: its ack code is ''.
 // The page itself is written by the shared helper (common/page_script.hpp).
 std::string commit_script() {
   return common::page_lua() + R"lua(
@@ -45,7 +47,8 @@ local step = ''
 if ARGV[17] ~= '' then step = ARGV[1] .. ':' .. ARGV[17] end
 local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
   to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
-  now = ARGV[9], due = ARGV[10], step = step, code_ttl = ARGV[19]})
+  now = ARGV[9], due = ARGV[10], step = step, code_ttl = ARGV[19], brief = ARGV[20],
+  rank = ARGV[21]})
 if ARGV[17] ~= '' then
   -- The escalation policy starts: its timer and who was paged in which round.
   redis.call('HSET', 'page:' .. ARGV[5], 'esc_at', ARGV[17])
@@ -62,7 +65,7 @@ local inform_payload = ''
 if ARGV[12] ~= '' then
   inform_payload = piket_create_page({id = ARGV[13], person = ARGV[12], ack_code = ARGV[14],
     to = ARGV[15], text = ARGV[16], incident = ARGV[1], case = ARGV[2], rule = 'inform',
-    now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19]})
+    now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19], brief = ARGV[22], rank = ARGV[23]})
   redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'informed',
     incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}))
 end
@@ -153,21 +156,28 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
   for (int attempt = 0; attempt < 8; ++attempt) {
     const std::string page_id = common::new_page_id();
     const std::string ack_code = common::new_ack_code();
-    const auto text = common::render_page_sms({case_id, *kind, region, reported_at, ack_code});
-    if (!text) throw std::runtime_error("page text could not be rendered for case " + case_id);
+    const common::PageContent content{case_id, *kind, region, reported_at, ack_code};
+    const auto text = common::render_page_sms(content);
+    const auto tag = common::page_tag(content);
+    if (!text || !tag)
+      throw std::runtime_error("page text could not be rendered for case " + case_id);
     const auto due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
                                     i.config.outbox.resend_after.count());
     // The family's own casemanager, off duty, hears of it (rota rule (a) did not hold).
-    std::string inform_id, inform_page, inform_code, inform_phone, inform_text;
+    // It is information (common/page_class.hpp): no reply code, nothing to answer.
+    std::string inform_id, inform_page, inform_phone, inform_text;
+    common::PageTag inform_tag;
     if (selection->inform && *selection->inform != person->id) {
       if (const auto* own_person = i.config.person(*selection->inform)) {
         inform_page = common::new_page_id();
-        inform_code = common::new_ack_code();
-        if (auto t =
-                common::render_inform_sms({case_id, *kind, region, reported_at, inform_code})) {
+        const common::PageContent fyi{case_id, *kind, region, reported_at, ""};
+        const auto t = common::render_inform_sms(fyi);
+        const auto g = common::inform_tag(fyi);
+        if (t && g) {
           inform_id = own_person->id;
           inform_phone = own_person->phone;
           inform_text = *t;
+          inform_tag = *g;
         }
       }
     }
@@ -179,12 +189,30 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
       esc_due =
           std::to_string(common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position)));
     }
-    auto r = redis->eval(
-        script(), {},
-        {incident_id, case_id, person->id, std::string(rota::to_string(selection->rule)), page_id,
-         ack_code, person->phone, *text, now_ms, due, assign ? "1" : "0", inform_id, inform_page,
-         inform_code, inform_phone, inform_text, esc_at, esc_due,
-         std::to_string(common::reply_code_window(i.config).count())});
+    auto r = redis->eval(script(), {},
+                         {incident_id,
+                          case_id,
+                          person->id,
+                          std::string(rota::to_string(selection->rule)),
+                          page_id,
+                          ack_code,
+                          person->phone,
+                          *text,
+                          now_ms,
+                          due,
+                          assign ? "1" : "0",
+                          inform_id,
+                          inform_page,
+                          "",
+                          inform_phone,
+                          inform_text,
+                          esc_at,
+                          esc_due,
+                          std::to_string(common::reply_code_window(i.config).count()),
+                          tag->brief,
+                          std::to_string(tag->rank),
+                          inform_tag.brief,
+                          std::to_string(inform_tag.rank)});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "ack_collision") continue;
     if (outcome == "missing") return {DispatchResult::Kind::unknown_incident, {}, {}, {}};

@@ -19,7 +19,8 @@ namespace {
 // now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
 // 12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
 // 17 target, 18 skipped positions (JSON list), 19 round of the new page, 20 how
-// long its reply code stays valid (ms, common::reply_code_window).
+// long its reply code stays valid (ms, common::reply_code_window), 21 the
+// page's brief, 22 its rank (common::PageTag).
 std::string step_script() {
   return common::page_lua() + R"lua(
 local id = ARGV[1]
@@ -60,7 +61,8 @@ else
 end
 local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
   to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
-  now = ARGV[6], due = ARGV[14], step = step, code_ttl = ARGV[20]})
+  now = ARGV[6], due = ARGV[14], step = step, code_ttl = ARGV[20], brief = ARGV[21],
+  rank = ARGV[22]})
 local why = 'escalated'
 if action == 'repage' then why = 'no_first_contact' end
 redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
@@ -243,7 +245,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
 
     const auto now_ms = std::to_string(common::to_epoch_ms(now));
     std::string action = "stop", new_at = f[6].str, timer = "0", page_id, ack_code, phone, text,
-                rule, reason(to_string(trigger)), round = "0";
+                rule, reason(to_string(trigger)), round = "0", brief, rank;
     switch (decision.kind) {
       case DK::stop:
         break;
@@ -269,14 +271,23 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         rule = repage ? "forgotten" : std::string(to_string(chosen->rule));
         if (repage) reason = "no_first_contact";
         const auto reported = opt_instant(f[4]).value_or(now);
-        const auto t = kind ? common::render_page_sms({case_id, *kind, region, reported, ack_code,
-                                                       repage ? common::PageReason::no_first_contact
-                                                              : common::PageReason::escalated})
-                            : std::nullopt;
-        if (!t)
+        std::optional<common::PageContent> content;
+        if (kind)
+          content = common::PageContent{
+              case_id,
+              *kind,
+              region,
+              reported,
+              ack_code,
+              repage ? common::PageReason::no_first_contact : common::PageReason::escalated};
+        const auto t = content ? common::render_page_sms(*content) : std::nullopt;
+        const auto tag = content ? common::page_tag(*content) : std::nullopt;
+        if (!t || !tag)
           throw std::runtime_error("escalation page text could not be rendered for case " +
                                    case_id);
         text = *t;
+        brief = tag->brief;
+        rank = std::to_string(tag->rank);
         break;
       }
     }
@@ -302,7 +313,9 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
                                 std::string(to_string(target)),
                                 boost::json::serialize(skipped),
                                 round,
-                                std::to_string(common::reply_code_window(i.config).count())});
+                                std::to_string(common::reply_code_window(i.config).count()),
+                                brief,
+                                rank});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "stale") {
       // Something moved the incident on meanwhile; look again (a timer), or

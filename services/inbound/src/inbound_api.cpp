@@ -18,7 +18,7 @@
 namespace piket::inbound {
 namespace {
 
-// ARGV: 1 page, 2 type, 3 domain now ms
+// dlr_one(page, type, domain now ms): one page's delivery report.
 // The report is kept on the page (page:{id}:dlr, dlr_types for duplicate
 // detection, dlr_type/dlr_at) and on its SMS delivery; a failed report (2:
 // undelivered to the phone, 16: rejected by the SMSC) fails that delivery and
@@ -27,10 +27,11 @@ namespace {
 // each other: the first one stands, and a different final report after it
 // ('contradicts': a failure after a delivery, or a delivery after a failure)
 // changes nothing — Kannel does not send those; a forger would.
-const common::RedisScript kDlr{R"lua(
-local p = 'page:' .. ARGV[1]
+const char* kDlrLua = R"lua(
+local function dlr_one(page, type_s, now_s)
+local p = 'page:' .. page
 if redis.call('EXISTS', p) == 0 then return 'unknown' end
-local t = tonumber(ARGV[2])
+local t = tonumber(type_s)
 local function final(x) return x == 1 or x == 2 or x == 16 end
 if final(t) then
   for _, seen in ipairs(redis.call('SMEMBERS', p .. ':dlr_types')) do
@@ -38,37 +39,60 @@ if final(t) then
     if final(s) and s ~= t then return 'contradicts' end
   end
 end
-if redis.call('SADD', p .. ':dlr_types', ARGV[2]) == 0 then return 'duplicate' end
-redis.call('RPUSH', p .. ':dlr', ARGV[2] .. ':' .. ARGV[3])
-redis.call('HSET', p, 'dlr_type', ARGV[2], 'dlr_at', ARGV[3])
+if redis.call('SADD', p .. ':dlr_types', type_s) == 0 then return 'duplicate' end
+redis.call('RPUSH', p .. ':dlr', type_s .. ':' .. now_s)
+redis.call('HSET', p, 'dlr_type', type_s, 'dlr_at', now_s)
 local failed = t == 2 or t == 16
-if t == 1 then redis.call('HSET', p, 'delivered_at', ARGV[3]) end
-if failed then redis.call('HSET', p, 'delivery_failed_at', ARGV[3]) end
+if t == 1 then redis.call('HSET', p, 'delivered_at', now_s) end
+if failed then redis.call('HSET', p, 'delivery_failed_at', now_s) end
 local case = redis.call('HGET', p, 'case')
 local function timeline(event)
-  if case then redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode(event)) end
+  if case and case ~= '' then redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode(event)) end
 end
-timeline({at = tonumber(ARGV[3]), type = 'delivery_report', page = ARGV[1], report = t,
+timeline({at = tonumber(now_s), type = 'delivery_report', page = page, report = t,
           by = 'gateway'})
-local did = ARGV[1] .. ':sms'
+local did = page .. ':sms'
 local d = 'delivery:' .. did
 local st = redis.call('HGET', d, 'state')
 if not st then return 'recorded' end
-redis.call('HSET', d, 'dlr_type', ARGV[2], 'dlr_at', ARGV[3])
-if t == 1 then redis.call('HSET', d, 'delivered_at', ARGV[3]) end
+redis.call('HSET', d, 'dlr_type', type_s, 'dlr_at', now_s)
+if t == 1 then redis.call('HSET', d, 'delivered_at', now_s) end
 if failed and (st == 'accepted' or st == 'sending' or st == 'retry' or st == 'queued') then
-  redis.call('HSET', d, 'state', 'failed', 'failed_at', ARGV[3], 'fail_reason', 'delivery_report',
-             'last_error', 'delivery report ' .. ARGV[2])
+  redis.call('HSET', d, 'state', 'failed', 'failed_at', now_s, 'fail_reason', 'delivery_report',
+             'last_error', 'delivery report ' .. type_s)
   redis.call('ZREM', 'notify:queue', did)
   redis.call('HINCRBY', p, 'rev', 1)
-  redis.call('ZADD', 'notify:timers', ARGV[3], ARGV[1])
-  timeline({at = tonumber(ARGV[3]), type = 'delivery_failed', page = ARGV[1], channel = 'sms',
+  redis.call('ZADD', 'notify:timers', now_s, page)
+  timeline({at = tonumber(now_s), type = 'delivery_failed', page = page, channel = 'sms',
             reason = 'delivery_report', report = t, by = 'gateway'})
   return 'failed'
 end
 return 'recorded'
+end
+)lua";
+
+// ARGV: 1 page, 2 type, 3 domain now ms -> the outcome for the page.
+const common::RedisScript kDlr{std::string(kDlrLua) +
+                               "return dlr_one(ARGV[1], ARGV[2], ARGV[3])\n"};
+
+// ARGV: 1 bundle, 2 the page the report names, 3 type, 4 domain now ms. One
+// SMS that carried several pages (smsbundle:{id}, written by notify before
+// the send): the report counts for each of them. -> {page, outcome}… ({} when
+// the bundle is unknown or does not hold the page).
+const common::RedisScript kDlrBundle{std::string(kDlrLua) + R"lua(
+local pages = redis.call('HGET', 'smsbundle:' .. ARGV[1], 'pages')
+if not pages then return {} end
+local out, named = {}, false
+for page in string.gmatch(pages, '[^,]+') do named = named or page == ARGV[2] end
+if not named then return {} end
+for page in string.gmatch(pages, '[^,]+') do
+  out[#out + 1] = page
+  out[#out + 1] = dlr_one(page, ARGV[3], ARGV[4])
+end
+return out
 )lua"};
 
+const std::regex kBundleId{"^B[0-9A-Z]{16}$"};
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
 
 // The SMS answers (fixed, one GSM-7 segment each; Dutch first). A wrong,
@@ -211,31 +235,49 @@ struct InboundApi::Impl {
       t = std::stoi(type);
     if (t < 0 || t > 255)
       return common::error_response(400, "invalid_type", "type must be 0-255", "type");
+    const auto& bundle = p["bundle"];
+    if (!bundle.empty() && !std::regex_match(bundle, kBundleId))
+      return common::error_response(400, "invalid_bundle", "bundle must be a bundle id", "bundle");
+    const auto now = std::to_string(common::to_epoch_ms(clock.now()));
     std::lock_guard lock(mutex);
-    auto res = redis.eval(
-        kDlr, {}, {page, std::to_string(t), std::to_string(common::to_epoch_ms(clock.now()))});
-    if (res.str == "recorded" || res.str == "failed") {
+    if (!bundle.empty()) {
+      // One SMS with several pages: the report is every page's.
+      const auto res = redis.eval(kDlrBundle, {}, {bundle, page, std::to_string(t), now});
+      if (res.elements.empty()) {
+        dlr_unknown.Increment();
+        spdlog::warn("delivery report for unknown bundle {} (page {})", bundle, page);
+      }
+      for (std::size_t k = 0; k + 1 < res.elements.size(); k += 2)
+        count_report(res.elements[k].str, t, res.elements[k + 1].str);
+      return text(200, "ok");
+    }
+    const auto res = redis.eval(kDlr, {}, {page, std::to_string(t), now});
+    count_report(page, t, res.str);
+    return text(200, "ok");
+  }
+
+  void count_report(const std::string& page, int t, const std::string& outcome) {
+    if (outcome == "recorded" || outcome == "failed") {
       dlr_recorded.Increment();
-      if (res.str == "failed") {
+      if (outcome == "failed") {
         dlr_failed.Increment();
         spdlog::warn("delivery report {} for page {}: the SMS failed; next channel", t, page);
       } else {
         spdlog::info("delivery report {} for page {}", t, page);
       }
-    } else if (res.str == "contradicts") {
+    } else if (outcome == "contradicts") {
       dlr_suspicious.Increment();
       spdlog::warn(
           "suspicious delivery report {} for page {}: contradicts the page's earlier "
           "final report; ignored",
           t, page);
-    } else if (res.str == "duplicate") {
+    } else if (outcome == "duplicate") {
       dlr_duplicate.Increment();
       spdlog::info("duplicate delivery report {} for page {} counted", t, page);
     } else {
       dlr_unknown.Increment();
       spdlog::warn("delivery report for unknown page {}", page);
     }
-    return text(200, "ok");
   }
 
   common::HttpResponse sms(const common::HttpRequest& r) {
@@ -345,6 +387,9 @@ struct InboundApi::Impl {
       case K::taken_by_other:
         return common::error_response(
             409, "taken_by_other", "a colleague acknowledged this incident; nothing was changed");
+      case K::informational:
+        return common::error_response(409, "informational",
+                                      "this page is for information; there is nothing to answer");
       case K::not_yours:
         spdlog::info("API answer by {} to page {} refused: not paged", *person, page_id);
         return common::error_response(403, "not_paged",

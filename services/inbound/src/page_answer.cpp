@@ -66,9 +66,11 @@ if page == '' then
 end
 local p = 'page:' .. page
 local f = redis.call('HMGET', p, 'person', 'case', 'incident', 'acknowledged_at', 'declined_at',
-                     'channels', 'cancelled_reason')
+                     'channels', 'cancelled_reason', 'info')
 if not f[1] then return {'unknown_page', page} end
 if f[1] ~= ARGV[1] then return {'not_yours', page} end
+-- Information (common/page_class.hpp): nothing to answer, nothing changes.
+if f[8] == '1' then return {'informational', page, f[2] or ''} end
 if f[4] then return {'already_acknowledged', page, f[2] or ''} end
 -- The page stood down: a colleague took the incident. Nothing changes.
 if f[7] == 'answered_by_other' then return {'taken_by_other', page, f[2] or ''} end
@@ -168,6 +170,7 @@ PageAnswerOutcome::Kind kind_of(const std::string& s) {
   if (s == "unknown_code") return K::unknown_code;
   if (s == "locked" || s == "locked_now") return K::locked;
   if (s == "not_yours") return K::not_yours;
+  if (s == "informational") return K::informational;
   return K::unknown_page;
 }
 

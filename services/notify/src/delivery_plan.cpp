@@ -63,7 +63,15 @@ DeliveryPlan plan_deliveries(const PageView& page, common::Instant now) {
       continue;
     }
     if (d.state == DeliveryState::failed) ++failed;
-    if (d.state == DeliveryState::scheduled) {
+    if (d.state == DeliveryState::scheduled && page.informational) {
+      // Information: the first channel at once, the next only after a failure
+      // (a later failed delivery report included); it stays scheduled
+      // otherwise.
+      if (!previous)
+        plan.start.push_back({i, StartReason::at_once, previous});
+      else if (ds[*previous].state == DeliveryState::failed)
+        plan.start.push_back({i, StartReason::previous_failed, previous});
+    } else if (d.state == DeliveryState::scheduled) {
       const auto due = page.created_at + d.after;
       if (now >= due) {
         plan.start.push_back(

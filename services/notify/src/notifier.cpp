@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -9,9 +10,11 @@
 #include <thread>
 
 #include "delivery_scripts.hpp"
+#include "piket/common/crypto.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/common/sms_bundle.hpp"
 #include "piket/notify/delivery_plan.hpp"
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
@@ -38,6 +41,13 @@ long long to_ll(const std::string& s) {
   }
 }
 
+// Another SMS delivery to the same person that may go along (claim script).
+struct Candidate {
+  std::string delivery_id, page_id, ack_code, brief, body, household;
+  int rank = 50;
+  long long created_at = 0;
+};
+
 // What the claim script hands over for one send.
 struct Claimed {
   std::string delivery_id, channel, page_id, to, text, ack_code, case_id;
@@ -45,6 +55,11 @@ struct Claimed {
   bool in_doubt = false;
   std::string kind, region, reported_at, body, household, person;
   std::string reason;  // the page's: '' (first page), escalated, no_first_contact
+  std::string brief;   // its line in a bundled SMS ('' none: never bundled)
+  int rank = 50;
+  long long created_at = 0;
+  bool info = false;  // information (common/page_class.hpp): no reply code
+  std::vector<Candidate> candidates;
 };
 
 Claimed claimed_from(const common::RedisReply& r) {
@@ -66,8 +81,33 @@ Claimed claimed_from(const common::RedisReply& r) {
   c.household = e.at(14).str;
   c.person = e.at(15).str;
   if (e.size() > 16) c.reason = e.at(16).str;
+  if (e.size() > 21) {
+    c.brief = e.at(17).str;
+    c.rank = static_cast<int>(to_ll(e.at(18).str));
+    c.created_at = to_ll(e.at(19).str);
+    c.info = e.at(20).str == "1";
+    const auto n = static_cast<std::size_t>(to_ll(e.at(21).str));
+    for (std::size_t k = 0; k < n && 22 + 8 * k + 7 < e.size(); ++k) {
+      const auto at = 22 + 8 * k;
+      Candidate d;
+      d.delivery_id = e[at].str;
+      d.page_id = e[at + 1].str;
+      d.ack_code = e[at + 2].str;
+      d.brief = e[at + 3].str;
+      d.rank = static_cast<int>(to_ll(e[at + 4].str));
+      d.created_at = to_ll(e[at + 5].str);
+      d.body = e[at + 6].str;
+      d.household = e[at + 7].str;
+      c.candidates.push_back(std::move(d));
+    }
+  }
   return c;
 }
+
+// Candidates looked at per bundled SMS: more never fit three segments.
+constexpr int kMaxCandidates = 20;
+// How long smsbundle:{id} is kept for late delivery reports.
+constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 
 }  // namespace
 
@@ -103,6 +143,9 @@ struct Notifier::Impl {
   prometheus::Counter* undeliverable = nullptr;
   std::map<std::string, prometheus::Counter*> ignored;  // by reason
   prometheus::Histogram* gateway_latency = nullptr;
+  prometheus::Counter* bundles = nullptr;
+  prometheus::Counter* bundled_pages = nullptr;
+  prometheus::Counter* held = nullptr;
 
   void init_metrics() {
     for (const char* ch : {"sms", "push", "email"})
@@ -132,6 +175,12 @@ struct Notifier::Impl {
           "longer queued",
           {{"reason", reason}});
     gateway_latency = &metrics.latency("piket_notify_gateway_seconds", "Gateway request time");
+    bundles =
+        &metrics.counter("piket_notify_sms_bundles_total", "SMS that carried more than one page");
+    bundled_pages = &metrics.counter("piket_notify_sms_bundled_pages_total",
+                                     "Pages sent in an SMS together with others");
+    held = &metrics.counter("piket_notify_sms_held_total",
+                            "SMS deliveries held for the end of the person's bundle window");
   }
 
   void count(const std::string& channel, const char* outcome) {
@@ -168,12 +217,13 @@ struct Notifier::Impl {
     for (int round = 0; round < 5; ++round) {
       const auto loaded = redis.eval(scripts::load(), {}, {page_id});
       const auto& e = loaded.elements;
-      if (e.size() < 4) {
+      if (e.size() < 5) {
         redis.command({"ZREM", "notify:timers", page_id});
         return;
       }
       PageView view;
       view.created_at = common::from_epoch_ms(to_ll(e[1].str));
+      view.informational = e[4].str == "1";
       if (e[0].str == "acknowledged") view.answer = PageAnswer::acknowledged;
       if (e[0].str == "declined") view.answer = PageAnswer::declined;
       std::vector<std::string> channels;
@@ -183,15 +233,15 @@ struct Notifier::Impl {
         channels.push_back(e[3].str.substr(at, comma - at));
         at = comma + 1;
       }
-      if (e.size() != 4 + 2 * channels.size()) {
+      if (e.size() != 5 + 2 * channels.size()) {
         redis.command({"ZREM", "notify:timers", page_id});
         return;
       }
       for (std::size_t k = 0; k < channels.size(); ++k) {
         DeliveryView d;
         d.channel = parse_channel(channels[k]).value_or(common::ContactChannel::sms);
-        d.state = parse_delivery_state(e[4 + 2 * k].str).value_or(DeliveryState::failed);
-        d.after = common::Millis{to_ll(e[5 + 2 * k].str)};
+        d.state = parse_delivery_state(e[5 + 2 * k].str).value_or(DeliveryState::failed);
+        d.after = common::Millis{to_ll(e[6 + 2 * k].str)};
         view.deliveries.push_back(d);
       }
       const auto plan = plan_deliveries(view, domain_clock.now());
@@ -307,14 +357,16 @@ struct Notifier::Impl {
     if (c.channel == "sms") {
       if (auto field = leak({c.text})) return privacy_refusal(*field);
       if (!gw.sms) return refused("no_gateway", "no SMS gateway");
-      const auto r = gw.sms->send({c.page_id, c.to, c.text});
+      const auto r = gw.sms->send({c.page_id, c.to, c.text, ""});
       observe();
       return outcome_of(r, c.attempt, "gateway");
     }
     if (c.channel == "email") {
       const auto kind = common::parse_incident_kind(c.kind);
       std::optional<common::PageEmail> mail;
-      if (kind)
+      if (c.info)
+        mail = common::render_notice_email(c.text);
+      else if (kind)
         mail = common::render_page_email(
             {c.case_id, *kind, c.region, common::from_epoch_ms(to_ll(c.reported_at)), c.ack_code,
              c.reason == "escalated"          ? common::PageReason::escalated
@@ -334,13 +386,102 @@ struct Notifier::Impl {
           scripts::push(), {},
           {c.delivery_id, ms(domain_clock.now()), std::to_string(config.notify.push_stream_maxlen),
            "type", "page", "page_id", c.page_id, "case_id", c.case_id, "kind", c.kind, "region",
-           c.region, "reported_at", c.reported_at, "text", c.text});
+           c.region, "reported_at", c.reported_at, "text", c.text, "info", c.info ? "1" : "0"});
       Outcome o;
       o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
       o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
       return o;
     }
     return refused("no_channel", "unknown channel");
+  }
+
+  // Several SMS to one person as one (docs/paging.md, "Bundling"): the claimed
+  // delivery and the candidates that fit, claimed together by join() before
+  // the send and completed together after it. Empty when there is nothing to
+  // bundle (the claimed delivery then goes alone, as it always did).
+  std::optional<StepResult> send_bundle(const Claimed& c, const Gateways& gw,
+                                        common::RedisConnection& redis) {
+    if (c.channel != "sms" || c.candidates.empty() || !gw.sms) return std::nullopt;
+    std::vector<common::BundleItem> items;
+    std::vector<PrivacyGuard> guards;
+    items.push_back(
+        {c.info ? "" : c.ack_code, c.brief, c.rank, common::from_epoch_ms(c.created_at)});
+    guards.push_back(PrivacyGuard::from_incident(c.body, c.household));
+    for (const auto& d : c.candidates) {
+      items.push_back({d.ack_code, d.brief, d.rank, common::from_epoch_ms(d.created_at)});
+      guards.push_back(PrivacyGuard::from_incident(d.body, d.household));
+    }
+    const auto leaks = [&](std::string_view text) {
+      for (const auto& g : guards)
+        if (g.find_leak(text)) return true;
+      return false;
+    };
+    // A line that holds any member's person data goes nowhere in a bundle (a
+    // page whose own line does is sent alone, and its own check refuses it).
+    if (leaks(items[0].code + " " + items[0].brief)) return std::nullopt;
+    for (std::size_t k = 1; k < items.size(); ++k)
+      if (leaks(items[k].code + " " + items[k].brief)) items[k].brief.clear();
+    auto bundle = common::render_sms_bundle(items, 0);
+    if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return std::nullopt;
+
+    const auto bundle_id = "B" + common::random_base32(16);
+    const auto lease =
+        transport_clock.now() + config.notify.gateway_timeout + config.notify.in_doubt_grace;
+    std::vector<std::string> args{bundle_id,
+                                  c.delivery_id,
+                                  ms(lease),
+                                  ms(domain_clock.now()),
+                                  std::to_string(kBundleRecordTtl.count()),
+                                  ms(transport_clock.now())};
+    for (const auto k : bundle->included)
+      if (k != 0) args.push_back(c.candidates[k - 1].delivery_id);
+    const auto joined = redis.eval(scripts::join(), {}, args);
+    if (joined.elements.empty()) return StepResult{StepResult::Kind::skipped, c.page_id, "sms"};
+    std::vector<std::string> members;
+    for (const auto& e : joined.elements) members.push_back(e.str);
+    if (members.size() < bundle->included.size()) {
+      // Answered or failed between the claim and the join: list only what joined.
+      std::vector<common::BundleItem> kept{items[0]};
+      for (std::size_t k = 1; k < items.size(); ++k)
+        if (std::find(members.begin(), members.end(), c.candidates[k - 1].delivery_id) !=
+            members.end())
+          kept.push_back(items[k]);
+      bundle = common::render_sms_bundle(kept, 0);
+    }
+    std::string text = members.size() == 1 || !bundle ? c.text : bundle->text;
+    Outcome o;
+    if (leaks(text)) {
+      privacy_refusals->Increment();
+      spdlog::error("bundle {}: refused, the message contains an incident's person data",
+                    bundle_id);
+      o = refused("privacy_check", "message refused: it contains an incident's person data");
+    } else {
+      const auto started = transport_clock.now();
+      const auto r = gw.sms->send({c.page_id, c.to, text, bundle_id});
+      gateway_latency->Observe(
+          std::chrono::duration<double>(transport_clock.now() - started).count());
+      o = outcome_of(r, c.attempt, "gateway");
+    }
+    std::vector<std::string> cargs{
+        o.what, ms(domain_clock.now()), o.due, std::to_string(o.status), o.detail, o.reason};
+    cargs.insert(cargs.end(), members.begin(), members.end());
+    redis.eval(scripts::complete_bundle(), {}, cargs);
+    for (std::size_t k = 0; k < members.size(); ++k)
+      count("sms", o.kind == StepResult::Kind::sent              ? "sent"
+                   : o.kind == StepResult::Kind::retry_scheduled ? "retry"
+                                                                 : "failed");
+    if (o.kind == StepResult::Kind::sent) {
+      bundles->Increment();
+      bundled_pages->Increment(static_cast<double>(members.size()));
+      spdlog::info("bundle {}: {} pages in one SMS (attempt {}), {} left for later", bundle_id,
+                   members.size(), c.attempt, bundle ? bundle->more : 0);
+    } else {
+      spdlog::warn("bundle {} ({} pages): {}", bundle_id, members.size(), o.detail);
+      if (o.kind == StepResult::Kind::failed) wake.notify_all();
+    }
+    StepResult out{o.kind, c.page_id, "sms"};
+    out.pages = members.size();
+    return out;
   }
 
   void worker() {
@@ -431,10 +572,17 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
 
   const auto now = i.transport_clock.now();
   const auto lease = now + i.config.notify.gateway_timeout + i.config.notify.in_doubt_grace;
-  auto claim = redis.eval(scripts::claim(), {}, {ms(now), ms(lease), ms(i.domain_clock.now())});
+  auto claim = redis.eval(
+      scripts::claim(), {},
+      {ms(now), ms(lease), ms(i.domain_clock.now()),
+       std::to_string(i.config.notify.bundle_window.count()), std::to_string(kMaxCandidates)});
   const auto& what = claim.elements.at(0).str;
   if (what == "idle") return {StepResult::Kind::idle, {}, {}};
   if (what == "skip") return {StepResult::Kind::skipped, claim.elements.at(1).str, {}};
+  if (what == "held") {
+    i.held->Increment();
+    return {StepResult::Kind::held, claim.elements.at(1).str, "sms"};
+  }
   if (what == "resolved") {
     const auto& channel = claim.elements.at(2).str;
     i.count(channel, "resolved_by_report");
@@ -450,6 +598,7 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
     spdlog::warn("delivery {}: send was interrupted and no delivery report came; sending again",
                  c.delivery_id);
   }
+  if (auto bundled = i.send_bundle(c, gw, redis)) return *bundled;
   const auto o = i.send(c, gw, redis);
   if (c.channel != "push" || o.what == "failed") {
     const auto applied = redis.eval(scripts::complete(), {},

@@ -39,8 +39,9 @@ std::string kannel_sendsms_target(const common::KannelConfig& k, const OutgoingS
   // Kannel fills %d (report type) and %T (timestamp) when it calls back; the
   // callback secret ([A-Za-z0-9], no '%' for Kannel to substitute) lets inbound
   // tell Kannel's reports from forged ones.
-  const std::string dlr_url = k.callback_base + "/kannel/dlr?key=" + k.callback_secret +
-                              "&page=" + sms.page_id + "&type=%d&ts=%T";
+  const std::string dlr_url =
+      k.callback_base + "/kannel/dlr?key=" + k.callback_secret + "&page=" + sms.page_id +
+      (sms.bundle_id.empty() ? std::string() : "&bundle=" + sms.bundle_id) + "&type=%d&ts=%T";
   return path + "?username=" + query_escape(k.username) + "&password=" + query_escape(k.password) +
          "&from=" + query_escape(k.sender) + "&to=" + query_escape(sms.to) +
          "&text=" + query_escape(sms.text) + "&dlr-mask=" + std::to_string(k.dlr_mask) +

@@ -151,7 +151,8 @@ std::vector<PageSummary> CaseRepository::pages(const std::vector<std::string>& p
   std::vector<PageSummary> out;
   if (page_ids.empty()) return out;
   const std::vector<std::string> fields{"case", "incident",   "person",          "state",
-                                        "rule", "created_at", "acknowledged_at", "declined_at"};
+                                        "rule", "created_at", "acknowledged_at", "declined_at",
+                                        "info"};
   std::vector<std::vector<std::string>> reads;
   for (const auto& id : page_ids) reads.push_back(hmget("page:" + id, fields));
   auto lease = redis_.lease();
@@ -169,6 +170,7 @@ std::vector<PageSummary> CaseRepository::pages(const std::vector<std::string>& p
     p.created_at = to_ms(x.elements[5].str);
     p.acknowledged_at = opt_ms(x.elements[6]);
     p.declined_at = opt_ms(x.elements[7]);
+    p.info = x.elements[8].str == "1";
     out.push_back(std::move(p));
   }
   return out;

@@ -126,6 +126,8 @@ struct ServiceBackend::Impl {
         return {409, "taken_by_other", "a colleague acknowledged this incident", {}};
       case K::not_yours:
         return {403, "not_yours", "this page was not sent to you", {}};
+      case K::informational:
+        return {409, "informational", "this page is for information; nothing to answer", {}};
       default:
         return {404, "not_found", "no such page", {}};
     }
@@ -175,7 +177,7 @@ std::vector<EscalationView> ServiceBackend::open_escalations(const std::string& 
     for (const auto& p : rec->pages) {
       const auto* person = impl_->config.person(p.person);
       if (!person || person->role != common::StaffRole::team_lead) continue;
-      if (p.acknowledged_at || p.declined_at || p.state == "cancelled") continue;
+      if (p.info || p.acknowledged_at || p.declined_at || p.state == "cancelled") continue;
       EscalationView e;
       e.id = p.id;
       e.case_id = p.case_id;

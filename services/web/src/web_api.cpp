@@ -491,7 +491,7 @@ struct WebApi::Impl {
       auto rec = repo.load(id, c.who->person);
       if (!rec) continue;
       for (const auto& p : rec->pages)
-        if (p.person == c.who->person && !p.acknowledged_at && !p.declined_at &&
+        if (p.person == c.who->person && !p.info && !p.acknowledged_at && !p.declined_at &&
             p.state != "failed" && p.state != "cancelled" && p.state != "superseded")
           pages.push_back(json::object{{"id", p.id},
                                        {"case", p.case_id},

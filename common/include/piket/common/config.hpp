@@ -147,6 +147,9 @@ struct NotifyConfig {
   Millis gateway_timeout{3000};
   // Entries kept per `push:{person}` stream (XADD MAXLEN ~).
   int push_stream_maxlen = 1000;
+  // SMS to one person within this window go out as one bundled SMS
+  // (docs/paging.md, "Bundling"); 0: every page its own SMS.
+  Millis bundle_window{3000};
 };
 
 // E-mail, the fallback channel, over SMTP (libcurl).

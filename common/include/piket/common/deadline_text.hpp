@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "piket/common/clock.hpp"
+#include "piket/common/page_class.hpp"
 
 namespace piket::common {
 
@@ -42,14 +43,22 @@ struct DeadlinePageContent {
   std::string case_code;  // ^C[0-9A-Z]{8}$
   DeadlineClock clock = DeadlineClock::plan;
   DeadlineStage stage = DeadlineStage::due;
-  std::string region;    // ^[a-z0-9][a-z0-9_-]{0,63}$
-  Instant at;            // the clock's time: when it is (or was) due
-  std::string ack_code;  // common::is_reply_code (6 digits)
+  std::string region;  // ^[a-z0-9][a-z0-9_-]{0,63}$
+  Instant at;          // the clock's time: when it is (or was) due
+  // common::is_reply_code (6 digits); empty for a page that is information
+  // (page_class.hpp: the ban ended), whose text then ends with
+  // kNoReplyNeeded instead of "Reply … to acknowledge.".
+  std::string ack_code;
 };
 
 // Empty when a field breaks its pattern or the text would not fit one
 // GSM-7 segment: a malformed value is never rendered.
 std::optional<std::string> render_deadline_sms(const DeadlinePageContent& content);
+
+// The page's line in a bundled SMS and its urgency: "ESC PLAN OVERDUE
+// C12345678", "BAN DECISION DUE C…", "BAN ENDED C…". Empty when the case code
+// breaks its pattern.
+std::optional<PageTag> deadline_tag(const DeadlinePageContent& content);
 
 // "22-11 20:03": day, month, hour and minute on the Amsterdam wall clock.
 std::string format_amsterdam_short(Instant t);

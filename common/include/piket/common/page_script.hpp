@@ -9,15 +9,20 @@
 //   piket_page_taken(person, ack_code, page_id) -> true when the reply code is
 //       already in use for that person or the page id exists (the caller picks
 //       new ones and runs again). Call it before the script writes anything.
+//       ack_code '' (a page that is information) checks the page id only.
 //   piket_create_page(p) -> the notify payload (JSON {"page_id": …}). `p` is a
 //       table {id, person, ack_code, to, text, incident, case, rule, now, due,
-//       code_ttl [, step]}: `now` is domain time (created_at), `due` the outbox
-//       resend time in transport time; `code_ttl` (ms) how long the reply
-//       code may answer the page (common::reply_code_window): the page's
-//       `code_until` (domain) and the TTL of its ackcode key; `step`
-//       (optional) names what the page is for, where incident and rule do not
-//       (notify sends one page per case, step, person and channel). Writes
-//       page:{id} (state queued), ackcode:{person}:{code} and outbox:notify.
+//       code_ttl [, step] [, brief, rank]}: `now` is domain time (created_at),
+//       `due` the outbox resend time in transport time; `code_ttl` (ms) how
+//       long the reply code may answer the page (common::reply_code_window):
+//       the page's `code_until` (domain) and the TTL of its ackcode key;
+//       `step` (optional) names what the page is for, where incident and rule
+//       do not (notify sends one page per case, step, person and channel);
+//       `brief` and `rank` (optional, common::PageTag) are the page's line and
+//       urgency in a bundled SMS. Writes page:{id} (state queued),
+//       ackcode:{person}:{code} and outbox:notify.
+//       ack_code '' makes a page that is information (common/page_class.hpp):
+//       no ackcode key, no `ack_code`/`code_until`, `info` = 1 on the page.
 
 #include <string>
 

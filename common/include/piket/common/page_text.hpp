@@ -9,6 +9,7 @@
 #include <string>
 
 #include "piket/common/clock.hpp"
+#include "piket/common/page_class.hpp"
 #include "piket/common/records.hpp"
 
 namespace piket::common {
@@ -19,11 +20,11 @@ namespace piket::common {
 enum class PageReason { incident, escalated, no_first_contact };
 
 struct PageContent {
-  std::string case_code;     // ^C[0-9A-Z]{8}$
+  std::string case_code;  // ^C[0-9A-Z]{8}$
   IncidentKind kind = IncidentKind::home_ban;
-  std::string region;        // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
-  Instant reported_at;       // shown in Europe/Amsterdam local time
-  std::string ack_code;      // common::is_reply_code (6 digits)
+  std::string region;    // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
+  Instant reported_at;   // shown in Europe/Amsterdam local time
+  std::string ack_code;  // common::is_reply_code (6 digits)
   PageReason reason = PageReason::incident;
 };
 
@@ -39,13 +40,27 @@ struct PageEmail {
   std::string subject;
   std::string body;  // plain text, lines end in CRLF
 };
-std::optional<PageEmail> render_page_email(const PageContent& content,
-                                           std::string_view sms_number);
+std::optional<PageEmail> render_page_email(const PageContent& content, std::string_view sms_number);
 
 // The notice to a family's own casemanager when an incident for their case
 // went to someone else (they were not on duty): "piket FYI …". Same typed
-// content as a page; the reply code only confirms it was seen.
+// content as a page. Information (page_class.hpp): no reply code (`ack_code`
+// is not used), it ends with kNoReplyNeeded.
 std::optional<std::string> render_inform_sms(const PageContent& content);
+
+// How every page that is information ends (Dutch first).
+inline constexpr std::string_view kNoReplyNeeded = "Geen antwoord nodig / no reply needed.";
+
+// A page's line in a bundled SMS (sms_bundle.hpp) and its urgency: "CODE RED
+// C12345678", "ESC HOME BAN C…" (escalated), "NO CONTACT HOME BAN C…"
+// (re-page). Empty when the case code breaks its pattern.
+std::optional<PageTag> page_tag(const PageContent& content);
+// The FYI's line: "FYI HOME BAN C…", rank page_rank::kInformation.
+std::optional<PageTag> inform_tag(const PageContent& content);
+
+// The e-mail of a page that is information: its SMS text (already rendered
+// from typed values) in a fixed frame that says no reply is needed.
+PageEmail render_notice_email(std::string_view sms_text);
 
 // True if every character is in the GSM 03.38 basic character set.
 bool is_gsm7_basic(std::string_view text);

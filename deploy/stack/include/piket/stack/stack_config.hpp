@@ -35,6 +35,8 @@ struct StackSpec {
   int retry_initial_ms = 200;
   int max_attempts = 20;
   int retry_max_ms = 5000;
+  // notify.bundle_window_ms; negative: not written (notify's default).
+  int bundle_window_ms = -1;
   // Non-zero: an [smtp] table for an SMTP server on 127.0.0.1 at this port (the test
   // starts it), so that people with an email address can be reached by e-mail.
   std::uint16_t smtp_port = 0;

@@ -14,18 +14,24 @@
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
+#include "piket/common/page_class.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/rota/rota.hpp"
 
 namespace piket::dispatch {
 
 // Typed texts (≤160 GSM-7 characters; no case data exists in them at all).
+// Both are information (common/page_class.hpp): no reply code, they end with
+// common::kNoReplyNeeded; layer and region are left out when they would not
+// fit one segment.
 std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
-                                                 common::Instant from, common::Instant until,
-                                                 std::string_view ack_code);
+                                                 common::Instant from, common::Instant until);
 std::optional<std::string> render_gap_warning(std::string_view layer, std::string_view region,
-                                              common::Instant from, common::Instant until,
-                                              std::string_view ack_code);
+                                              common::Instant from, common::Instant until);
+// Their line in a bundled SMS: "ROTA ON CALL primary Mon 23-11 08:00",
+// "ROTA GAP team_lead Mon 23-11 08:00" (without the layer if too long).
+common::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
+                                common::Instant from);
 
 class RotaWatcher {
  public:
@@ -40,7 +46,7 @@ class RotaWatcher {
 
  private:
   bool send(const std::string& key, const std::string& person, const std::string& rule,
-            const std::function<std::optional<std::string>(const std::string&)>& text);
+            const std::optional<std::string>& text, const common::PageTag& tag);
 
   const common::Config& config_;
   const common::Clock& domain_clock_;

@@ -14,7 +14,9 @@
 //     "escalation" for the deadline engine to move on at once
 //     (docs/paging.md).
 // Answering twice the same way is harmless (`already_…`); the other answer
-// after the first one is refused.
+// after the first one is refused. A page that is information (`info` = 1)
+// cannot be answered at all (`informational`): acknowledging the FYI to an
+// off-duty casemanager must not take the incident from the on-call one.
 //
 // By reply code (SMS, `page_id` empty): the code is looked up for the person,
 // valid only until the page's `code_until` (domain time) and deleted as soon
@@ -71,6 +73,7 @@ struct PageAnswerOutcome {
     unknown_code,  // wrong, used or expired: counted against the number and person
     locked,        // the number or person is locked out: nothing was looked up
     not_yours,
+    informational,  // the page is information (common/page_class.hpp): nothing changes
   };
   Kind kind = Kind::unknown_page;
   std::string page_id;

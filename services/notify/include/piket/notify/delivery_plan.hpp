@@ -9,6 +9,9 @@
 //     a permanent failure, the gateway down past its retries, a failed
 //     delivery report.
 // An answered page (acknowledged or declined) cancels what has not gone out.
+// A page that is information (common/page_class.hpp) waits for no answer:
+// its first channel starts at once and the next one only when the one before
+// it failed for good — never for want of an answer.
 // The caller loads the state, applies the plan atomically and wakes up again
 // at `next_wakeup` (domain time).
 
@@ -47,6 +50,7 @@ struct PageView {
   common::Instant created_at{};
   PageAnswer answer = PageAnswer::none;
   std::vector<DeliveryView> deliveries;  // in contact-rule order
+  bool informational = false;            // page `info` = 1: nothing to answer
 };
 
 enum class StartReason {

@@ -25,6 +25,13 @@
 // once so the next channel starts. An SMS still `sending` when its lease runs
 // out was interrupted by a crash: a delivery report recorded meanwhile by
 // inbound proves the gateway had it and it is not sent again.
+//
+// SMS to one person are bundled (notify.bundle_window): a delivery due less
+// than a window after the person's last SMS waits for the window's end, and
+// the SMS then sent carries every delivery of that person due by then that
+// fits three segments (common/sms_bundle.hpp) — each still its own
+// delivery:{page}:sms, claimed, completed and resolved by delivery reports
+// one by one, with the bundle's id (docs/paging.md, "Bundling").
 
 #include <functional>
 #include <memory>
@@ -50,10 +57,20 @@ struct Gateways {
 };
 
 struct StepResult {
-  enum class Kind { idle, sent, retry_scheduled, failed, resolved_by_report, skipped, evaluated };
+  enum class Kind {
+    idle,
+    sent,
+    retry_scheduled,
+    failed,
+    resolved_by_report,
+    skipped,
+    evaluated,
+    held,  // an SMS waits for the end of its person's bundle window
+  };
   Kind kind = Kind::idle;
   std::string page_id;
-  std::string channel;  // for deliveries: "sms", "push", "email"
+  std::string channel;    // for deliveries: "sms", "push", "email"
+  std::size_t pages = 1;  // pages the send carried (a bundled SMS: more than one)
 };
 
 class Notifier {
