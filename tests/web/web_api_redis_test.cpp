@@ -119,7 +119,8 @@ class WebApiTest : public ::testing::Test {
     seed_case(kCaseA, "anna", kPageA, "I000000000000000A");
     seed_case(kCaseB, "bert", kPageB, "I000000000000000B");
     backend_.clock_table.push_back({kCaseA, "plan", "Plan of action (12 h)",
-                                    domain_.now() + std::chrono::hours{3}, "running", "anna"});
+                                    domain_.now() + std::chrono::hours{3}, "running", "anna",
+                                    "I000000000000000A", "code_red", domain_.now()});
     backend_.escalation_table.push_back(
         {kPageLead, kCaseB, "groningen", "plan", "Plan overdue", domain_.now(), "tina"});
   }
