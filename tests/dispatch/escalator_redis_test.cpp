@@ -413,6 +413,30 @@ TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesO
   EXPECT_EQ(pages(inc).size(), 3u);
 }
 
+TEST_F(EscalatorRedisTest, ALaterIncidentIsMetByTheContactRecordedForItNotTheCasesFirstContact) {
+  // A code red on a case whose first contact was months ago (ingest marks it
+  // new_case = 0): acknowledged, but nobody goes out for it.
+  const auto inc = incident(8);
+  conn_.command({"HSET", "incident:" + inc, "new_case", "0"});
+  conn_.command({"HSET", "case:" + case_of(inc), "first_contact_at",
+                 std::to_string(common::to_epoch_ms(kStart - std::chrono::hours{24 * 150}))});
+  const auto first = dispatcher_.dispatch(inc);
+  advance(1min);
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::acknowledged);
+  advance(60min);
+  ASSERT_EQ(pages(inc).size(), 2u) << "the case's old first contact does not meet it";
+  EXPECT_EQ(pages(inc)[1].rule, "forgotten");
+  // Contact recorded for the incident (the case API writes contact_at): no more.
+  conn_.command({"HSET", "incident:" + inc, "contact_at",
+                 std::to_string(common::to_epoch_ms(domain_.now()))});
+  ASSERT_EQ(answer("anna", pages(inc)[1].id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::acknowledged);
+  advance(3h);
+  EXPECT_EQ(pages(inc).size(), 2u);
+  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "stopped");
+}
+
 TEST_F(EscalatorRedisTest, MalformedMessagesAreDroppedAndChangeNothing) {
   const auto inc = incident(7);
   dispatcher_.dispatch(inc);

@@ -165,13 +165,14 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
   auto& i = *impl_;
   auto redis = i.redis.lease();
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const auto replies = redis->pipeline(
-        {{"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region", "reported_at",
-          "esc_state", "esc_at", "esc_due", "acknowledged_at", "acknowledged_by", "esc_repages"},
-         {"SMEMBERS", "incident:" + incident_id + ":declined"},
-         {"HGETALL", "incident:" + incident_id + ":esc_paged"}});
+    const auto replies =
+        redis->pipeline({{"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region",
+                          "reported_at", "esc_state", "esc_at", "esc_due", "acknowledged_at",
+                          "acknowledged_by", "esc_repages", "new_case", "contact_at", "plan_at"},
+                         {"SMEMBERS", "incident:" + incident_id + ":declined"},
+                         {"HGETALL", "incident:" + incident_id + ":esc_paged"}});
     const auto& f = replies.at(0).elements;
-    if (f.size() != 11 || f[0].is_nil()) return {K::unknown, {}, {}, {}, {}};
+    if (f.size() != 14 || f[0].is_nil()) return {K::unknown, {}, {}, {}, {}};
     const std::string status = f[0].str, case_id = f[1].str, region = f[3].str;
     const auto at = parse_position(f[6].str);
     if (f[5].str != "active" || !at) {
@@ -192,11 +193,19 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     state.due = opt_instant(f[7]).value_or(common::Instant{});
     state.acknowledged_at = opt_instant(f[8]);
     state.forgotten_repages = f[10].is_nil() ? 0 : std::atoi(f[10].str.c_str());
-    // The case: its own casemanager (for the primary step) and its first contact.
+    // The case: its own casemanager (for the primary step) and its first
+    // contact. A later incident on an open case (clocks per incident,
+    // deadlines.md) is met by the contact recorded for it, not the case's.
     const auto case_fields =
         redis->command({"HMGET", "case:" + case_id, "casemanager", "first_contact_at"});
     const auto own = case_fields.elements.at(0).opt_string();
-    if (state.acknowledged) state.first_contact_at = opt_instant(case_fields.elements.at(1));
+    if (state.acknowledged) {
+      const bool opening = f[11].is_nil() || f[11].str != "0";
+      state.first_contact_at = opt_instant(f[12]);
+      if (!state.first_contact_at) state.first_contact_at = opt_instant(f[13]);
+      if (!state.first_contact_at && opening)
+        state.first_contact_at = opt_instant(case_fields.elements.at(1));
+    }
     const auto now = i.domain_clock.now();
     auto decision = decide(policy, state, trigger, now);
 
