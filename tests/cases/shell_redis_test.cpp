@@ -271,17 +271,18 @@ TEST_F(ShellRedisTest, AStaleWriteIsRefusedAndChangesNothing) {
 
 TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledgedOneDoesNot) {
   // Two cases with their plans made and help running, then nothing recorded.
+  // (B's last activity a minute after A's: due order is case order.)
   std::vector<test::Opened> cases;
   for (const char* ref : {"REF-A", "REF-B"}) {
     cases.push_back(open_case(ref, t0_, t0_ + 2min, "icm-1", "code_red"));
-    const auto ms = std::to_string(common::to_epoch_ms(t0_ + 10h));
+    const auto ms = std::to_string(common::to_epoch_ms(t0_ + 10h + (cases.size() - 1) * 1min));
     conn_.command({"HSET", "case:" + cases.back().case_id, "phase", "help", "phase_at", ms,
                    "first_contact_at", ms, "plan_at", ms, "help_at", ms, "last_activity_at", ms});
   }
-  clock_.set(t0_ + 10h);
+  clock_.set(t0_ + 10h + 1min);
   shell_->run_due();
   // Five days later: the stall reminder to the casemanager, one per case.
-  clock_.set(t0_ + 10h + 5 * 24h);
+  clock_.set(t0_ + 10h + 1min + 5 * 24h);
   auto fired = shell_->run_due();
   ASSERT_EQ(described(fired), (std::vector<std::string>{cases[0].case_id + ":checkin.remind",
                                                         cases[1].case_id + ":checkin.remind"}));
@@ -293,21 +294,21 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
       conn_, {"icm-1", fired[0].page_id, "", inbound::Answer::acknowledge, inbound::AnswerVia::sms},
       clock_.now() + 3h, transport_.now(), 100);
   ASSERT_EQ(answered.kind, inbound::PageAnswerOutcome::Kind::acknowledged);
-  clock_.set(t0_ + 10h + 6 * 24h);
+  clock_.set(t0_ + 10h + 1min + 6 * 24h);
   fired = shell_->run_due();
   ASSERT_EQ(described(fired),
             (std::vector<std::string>{cases[1].case_id + ":checkin.remind_unanswered"}));
   EXPECT_EQ(fired[0].person, "tl-g");
   EXPECT_TRUE(fired[0].escalation);
-  EXPECT_EQ(fired[0].due, t0_ + 10h + 6 * 24h);
+  EXPECT_EQ(fired[0].due, t0_ + 10h + 1min + 6 * 24h);
   const auto text = conn_.command({"HGET", "page:" + fired[0].page_id, "text"}).str;
-  EXPECT_EQ(text.rfind("piket ESCALATION CHECK-IN REMINDER UNANSWERED since 28-11 00:00 case " +
+  EXPECT_EQ(text.rfind("piket ESCALATION CHECK-IN REMINDER UNANSWERED since 28-11 00:01 case " +
                            cases[1].case_id,
                        0),
             0u)
       << text;
   // The stall itself reaches the team lead on day 7 for both.
-  clock_.set(t0_ + 10h + 7 * 24h);
+  clock_.set(t0_ + 10h + 1min + 7 * 24h);
   EXPECT_EQ(described(shell_->run_due()),
             (std::vector<std::string>{cases[0].case_id + ":checkin.escalate",
                                       cases[1].case_id + ":checkin.escalate"}));
