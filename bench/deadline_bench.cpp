@@ -40,6 +40,8 @@
 #include "piket/common/messaging.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_acl.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/ports.hpp"
@@ -135,13 +137,16 @@ int main(int argc, char** argv) {
   namespace po = boost::program_options;
   long long deadlines = 1'000'000;
   int rate = 1000, seconds = 30;
+  std::uint64_t maxmemory_mb = 4096;
   std::string work = (std::filesystem::temp_directory_path() / "piket-deadline-bench").string();
   po::options_description desc("piket-deadline-bench options");
   desc.add_options()("help,h", "show this help")(
       "deadlines", po::value(&deadlines)->default_value(deadlines), "pending deadlines to hold")(
       "rate", po::value(&rate)->default_value(rate), "deadlines falling due per second")(
       "seconds", po::value(&seconds)->default_value(seconds), "how long to measure the firing lag")(
-      "work-dir", po::value(&work)->default_value(work), "where redis-server keeps its AOF");
+      "work-dir", po::value(&work)->default_value(work), "where redis-server keeps its AOF")(
+      "redis-maxmemory-mb", po::value(&maxmemory_mb)->default_value(maxmemory_mb),
+      "Redis's memory limit (noeviction), as in a deployment");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -159,16 +164,27 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(work);
   std::cout << std::fixed << std::setprecision(1);
 
-  launch::RedisServer redis_server{{0, std::filesystem::path(work) / "redis"}};
+  // As a deployment runs it: secrets beside the configuration, Redis with the ACL users
+  // (this program inspects and sets up as "ops"; the engine runs as "cases", as piket-cases
+  // does), maxmemory with noeviction.
+  common::ensure_deployment_secrets(std::filesystem::path(work) / "secrets");
+  launch::RedisServerConfig redis_config{0, std::filesystem::path(work) / "redis"};
+  for (auto& u : common::deployment_redis_users(std::filesystem::path(work) / "secrets"))
+    redis_config.users.push_back({u.name, u.password, u.rules});
+  redis_config.maxmemory_bytes = maxmemory_mb * 1024 * 1024;
+  launch::RedisServer redis_server{redis_config};
   redis_server.start();
   const auto cases_port = launch::free_tcp_port();
   const auto config_file = std::filesystem::path(work) / "piket.toml";
   std::ofstream(config_file) << config_text(redis_server.port(), cases_port,
                                             launch::free_tcp_port());
-  const auto cfg = common::load_config(config_file);
+  auto cfg = common::load_config(config_file);
+  auto ops_cfg = cfg;
+  common::load_service_secrets(ops_cfg, "ops");
+  common::load_service_secrets(cfg, "cases");
   cases::StaffDirectory staff(cfg);
   const cases::EngineRules rules{cfg, staff};
-  common::RedisConnection redis(cfg.redis);
+  common::RedisConnection redis(ops_cfg.redis);
 
   // Due times are laid out from the origin D0 of the measured run: each "lag
   // case" has its first-contact deadline (3 h after registration) at D0 + k/rate.
@@ -246,12 +262,23 @@ int main(int argc, char** argv) {
   common::Metrics metrics("deadline-bench");
   // Pages leave through the notify outbox, as in piket-cases; a stand-in for
   // piket-notify acknowledges every one (so the outbox stays as small as in a
-  // deployment).
-  common::InboxReceiver notify_stand_in(cfg.notify.zmq_bind, [](std::string_view, std::string_view,
-                                                                std::string_view) { return true; });
+  // deployment). Both ends use CURVE keys, as in a deployment.
+  const auto notify_keys = common::generate_curve_keypair();
+  const auto cases_keys = common::generate_curve_keypair();
+  common::InboxReceiver notify_stand_in(
+      {cfg.notify.zmq_bind,
+       {notify_keys.secret_key, {{cases_keys.public_key, "cases"}}, {{"notify", {"cases"}}}},
+       1},
+      [](std::string_view, std::string_view, std::string_view) { return true; });
   notify_stand_in.start();
   common::OutboxSender to_notify(
-      {"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after}, transport);
+      {"notify",
+       cfg.notify.zmq_bind,
+       cfg.redis,
+       cfg.outbox.resend_after,
+       256,
+       {cases_keys.public_key, cases_keys.secret_key, notify_keys.public_key}},
+      transport);
   to_notify.start();
   cases::DeadlineShell engine(
       store, rules, clock, transport, {2000ms, 10ms, 128},
@@ -323,7 +350,7 @@ int main(int argc, char** argv) {
   // POST /v1/admin/clock).
   std::atomic<bool> driving{true};
   std::thread clock_driver([&] {
-    common::RedisConnection c(cfg.redis);
+    common::RedisConnection c(ops_cfg.redis);
     while (driving) {
       try {
         c.command({"SET", "clock:simulated_ms", std::to_string(common::to_epoch_ms(clock.now()))});

@@ -248,8 +248,8 @@ void print(const RunResult& r) {
 // the clock move to its escalation page at the gateway.
 // With `decline`, a single incident's page is declined through the staff API
 // instead, and the time runs from the decline to the next step's page.
-Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, int n, int run_id,
-                           bool decline = false) {
+Percentiles run_escalation(const stack::StackSpec& spec, const common::RedisConfig& ops,
+                           FakeGateway& gateway, int n, int run_id, bool decline = false) {
   common::HttpClient partner({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
   partner.set_header("Authorization", "Bearer " + spec.police_token);
   std::vector<std::string> cases;
@@ -275,8 +275,7 @@ Percentiles run_escalation(const stack::StackSpec& spec, FakeGateway& gateway, i
   Steady::time_point moved;
   if (decline) {
     // The page and who got it, from the record.
-    common::RedisConnection redis(
-        common::RedisConfig{{"127.0.0.1", spec.ports.redis}, common::Millis{2000}});
+    common::RedisConnection redis(ops);  // Redis user "ops", as the launcher has it
     const auto inc = redis.command({"LINDEX", "case:" + cases.front() + ":incidents", "0"}).str;
     const auto page = redis.command({"HGET", "incident:" + inc, "page_id"}).str;
     const auto person = redis.command({"HGET", "page:" + page, "person"}).str;
@@ -393,15 +392,16 @@ int main(int argc, char** argv) {
               << connections << " keep-alive connections, " << seconds << " s per run\n";
     if (escalation > 0) {
       std::vector<double> singles;
-      for (int k = 0; k < 20; ++k) singles.push_back(run_escalation(spec, *fake, 1, k).max);
+      for (int k = 0; k < 20; ++k)
+        singles.push_back(run_escalation(spec, stack.config().redis, *fake, 1, k).max);
       print_escalation("missed deadline -> next step at gateway, one at a time",
                        percentiles(singles));
       std::vector<double> declines;
       for (int k = 0; k < 20; ++k)
-        declines.push_back(run_escalation(spec, *fake, 1, 50 + k, true).max);
+        declines.push_back(run_escalation(spec, stack.config().redis, *fake, 1, 50 + k, true).max);
       print_escalation("decline (staff API) -> next step at gateway", percentiles(declines));
       print_escalation("missed deadline -> next step at gateway, all due at once",
-                       run_escalation(spec, *fake, escalation, 100));
+                       run_escalation(spec, stack.config().redis, *fake, escalation, 100));
       stack.stop();
       return 0;
     }

@@ -435,8 +435,11 @@ Config parse_config(std::string_view text, const std::string& file_name) {
            c.notify.push_stream_maxlen);
   }
   if (const auto* t = r.table(root, "", "inbound")) {
-    r.only_known(*t, "inbound.", {"http"});
+    r.only_known(*t, "inbound.", {"http", "code_max_failures", "code_lock_minutes"});
     set_if(r.host_port(*t, "inbound.", "http"), c.inbound.http);
+    set_if(r.integer(*t, "inbound.", "code_max_failures", 1, 20), c.inbound.code_max_failures);
+    if (auto v = r.integer(*t, "inbound.", "code_lock_minutes", 1, 24 * 60))
+      c.inbound.code_lock = std::chrono::minutes{*v};
   }
   if (const auto* t = r.table(root, "", "web")) {
     r.only_known(*t, "web.",

@@ -7,12 +7,12 @@
 
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
+#include "piket/common/reply_code.hpp"
 
 namespace piket::common {
 namespace {
 
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
-const std::regex kAckCode{"^[0-9]{5}$"};
 
 std::string_view label(DeadlineClock c) {
   switch (c) {
@@ -110,7 +110,7 @@ std::string format_amsterdam_short(Instant t) {
 
 std::optional<std::string> render_deadline_sms(const DeadlinePageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
-      !std::regex_match(c.ack_code, kAckCode))
+      !is_reply_code(c.ack_code))
     return std::nullopt;
   std::string text = "piket ";
   if (c.stage == DeadlineStage::escalation || c.stage == DeadlineStage::unanswered)

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
-#include <set>
 #include <mutex>
-#include <regex>
+#include <optional>
+#include <set>
+#include <stdexcept>
 #include <thread>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -50,7 +53,68 @@ std::string lua_quote(std::string_view s) {
 
 std::atomic<unsigned> inproc_counter{0};
 
+// Binary form (32 bytes) of a Z85 key; empty when it is not one.
+std::string decode_key(std::string_view z85) {
+  if (z85.size() != 40) return {};
+  const std::string text(z85);
+  std::array<std::uint8_t, 32> bin{};
+  if (zmq_z85_decode(bin.data(), text.c_str()) == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(bin.data()), bin.size());
+}
+
+// Warnings a stranger can cause (refused connections) are logged at most once
+// per interval, with how many were left out meanwhile; the counters count all.
+class LogThrottle {
+ public:
+  explicit LogThrottle(std::chrono::seconds every) : every_(every) {}
+  // True when a line may be logged now; `suppressed` is how many were not.
+  bool allow(long& suppressed) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    if (logged_once_ && now - last_ < every_) {
+      ++suppressed_;
+      return false;
+    }
+    logged_once_ = true;
+    last_ = now;
+    suppressed = suppressed_;
+    suppressed_ = 0;
+    return true;
+  }
+
+ private:
+  std::chrono::seconds every_;
+  std::mutex mutex_;
+  bool logged_once_ = false;
+  std::chrono::steady_clock::time_point last_{};
+  long suppressed_ = 0;
+};
+
+// A socket monitor's event: [event id (2 bytes) + value (4 bytes), endpoint].
+struct MonitorEvent {
+  std::uint16_t event = 0;
+  std::uint32_t value = 0;
+};
+std::optional<MonitorEvent> read_monitor_event(zmq::socket_t& monitor) {
+  std::vector<zmq::message_t> frames;
+  if (!zmq::recv_multipart(monitor, std::back_inserter(frames), zmq::recv_flags::dontwait))
+    return std::nullopt;
+  if (frames.empty() || frames[0].size() < 6) return MonitorEvent{};
+  MonitorEvent e;
+  std::memcpy(&e.event, frames[0].data(), 2);
+  std::memcpy(&e.value, static_cast<const char*>(frames[0].data()) + 2, 4);
+  return e;
+}
+
+constexpr int kHandshakeEvents = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+
 }  // namespace
+
+bool valid_curve_key(std::string_view z85) {
+  return !decode_key(z85).empty();
+}
 
 OutboxKeys outbox_keys(std::string_view channel) {
   std::string base = "outbox:" + std::string(channel);
@@ -97,19 +161,49 @@ struct OutboxSender::Impl {
   prometheus::Counter* resent = nullptr;
   prometheus::Counter* acked = nullptr;
   prometheus::Counter* redis_errors = nullptr;
+  prometheus::Counter* handshake_failed = nullptr;
+  LogThrottle refusal_log{std::chrono::seconds{10}};
   // The PULL end lives on the thread but is bound here, before wake() can run.
   zmq::socket_t wake_pull{context(), zmq::socket_type::pull};
 
   Impl(OutboxSenderOptions o, const Clock& c) : options(std::move(o)), clock(c) {
+    const auto& k = options.curve;
+    if (!valid_curve_key(k.public_key) || !valid_curve_key(k.secret_key) ||
+        !valid_curve_key(k.server_key))
+      throw std::invalid_argument("outbox " + options.channel +
+                                  ": CURVE keys missing or not Z85 (own pair and receiver's key)");
+    char derived[41] = {};
+    if (zmq_curve_public(derived, k.secret_key.c_str()) != 0 || k.public_key != derived)
+      throw std::invalid_argument("outbox " + options.channel +
+                                  ": the CURVE public key does not belong to the secret key");
     keys = outbox_keys(options.channel);
     wake_endpoint = "inproc://outbox-" + options.channel + "-" + std::to_string(inproc_counter++);
+  }
+
+  // The receiver refused us, or we it: the keys do not fit (rotated on one
+  // side only?). The sender keeps trying; the messages wait in the outbox.
+  void on_monitor(zmq::socket_t& monitor) {
+    while (const auto e = read_monitor_event(monitor)) {
+      if ((e->event & kHandshakeEvents) == 0) continue;
+      if (handshake_failed) handshake_failed->Increment();
+      long suppressed = 0;
+      if (refusal_log.allow(suppressed))
+        spdlog::warn(
+            "outbox {}: CURVE handshake with {} failed ({}); check the zmq keys in the secrets "
+            "directory ({} more not logged)",
+            options.channel, options.endpoint,
+            e->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "our key was refused"
+                                                        : "the receiver's key does not fit",
+            suppressed);
+    }
   }
 
   void send(zmq::socket_t& dealer, std::string_view id, std::string_view payload) {
     std::array<zmq::const_buffer, 3> frames{zmq::buffer(options.channel), zmq::buffer(id),
                                             zmq::buffer(payload)};
     auto r = zmq::send_multipart(dealer, frames, zmq::send_flags::dontwait);
-    if (!r) spdlog::debug("outbox {}: receiver not reachable, message {} waits", options.channel, id);
+    if (!r)
+      spdlog::debug("outbox {}: receiver not reachable, message {} waits", options.channel, id);
   }
 
   // Sends every due message; on the first sweep every message in the outbox.
@@ -118,9 +212,9 @@ struct OutboxSender::Impl {
     const auto threshold = first ? now + options.resend_after.count() : now;
     const auto next = now + options.resend_after.count() + 1;
     for (int rounds = 0; rounds < 64; ++rounds) {
-      auto reply = redis.eval(kClaimDue, {keys.due, keys.data},
-                              {std::to_string(threshold), std::to_string(next),
-                               std::to_string(options.batch)});
+      auto reply = redis.eval(
+          kClaimDue, {keys.due, keys.data},
+          {std::to_string(threshold), std::to_string(next), std::to_string(options.batch)});
       for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
         send(dealer, reply.elements[i].str, reply.elements[i + 1].str);
         if (resent) resent->Increment();
@@ -136,6 +230,15 @@ struct OutboxSender::Impl {
     dealer.set(zmq::sockopt::sndhwm, 100000);
     dealer.set(zmq::sockopt::reconnect_ivl, 100);
     dealer.set(zmq::sockopt::reconnect_ivl_max, 1000);
+    dealer.set(zmq::sockopt::curve_serverkey, options.curve.server_key);
+    dealer.set(zmq::sockopt::curve_publickey, options.curve.public_key);
+    dealer.set(zmq::sockopt::curve_secretkey, options.curve.secret_key);
+    const auto monitor_endpoint = "inproc://outbox-monitor-" + std::to_string(inproc_counter++);
+    if (zmq_socket_monitor(dealer.handle(), monitor_endpoint.c_str(), kHandshakeEvents) != 0)
+      throw zmq::error_t();
+    zmq::socket_t monitor{context(), zmq::socket_type::pair};
+    monitor.set(zmq::sockopt::linger, 0);
+    monitor.connect(monitor_endpoint);
     dealer.connect(options.endpoint);
     bool first_sweep_done = false;
     auto next_sweep = clock.now();
@@ -144,8 +247,10 @@ struct OutboxSender::Impl {
     std::chrono::steady_clock::time_point last_error_log{};
     while (running) {
       zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
-                                 {wake_pull.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, std::chrono::milliseconds{50});
+                                 {wake_pull.handle(), 0, ZMQ_POLLIN, 0},
+                                 {monitor.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 3, std::chrono::milliseconds{50});
+      if (items[2].revents & ZMQ_POLLIN) on_monitor(monitor);
       if (items[1].revents & ZMQ_POLLIN) {
         std::vector<zmq::message_t> msg;
         while (zmq::recv_multipart(wake_pull, std::back_inserter(msg), zmq::recv_flags::dontwait)) {
@@ -193,6 +298,7 @@ struct OutboxSender::Impl {
         next_sweep = clock.now() + Millis{200};
       }
     }
+    zmq_socket_monitor(dealer.handle(), nullptr, 0);
   }
 };
 
@@ -210,10 +316,15 @@ OutboxSender::OutboxSender(OutboxSenderOptions options, const Clock& clock, Metr
         &metrics->counter("piket_outbox_acked_total", "Messages acknowledged by the receiver", l);
     impl_->redis_errors =
         &metrics->counter("piket_outbox_redis_errors_total", "Redis failures in the outbox", l);
+    impl_->handshake_failed =
+        &metrics->counter("piket_outbox_handshake_failed_total",
+                          "CURVE handshakes with the receiver that failed (keys do not fit)", l);
   }
 }
 
-OutboxSender::~OutboxSender() { stop(); }
+OutboxSender::~OutboxSender() {
+  stop();
+}
 
 void OutboxSender::start() {
   impl_->running = true;
@@ -237,14 +348,23 @@ struct InboxReceiver::Impl {
   struct Job {
     std::string identity, channel, id, payload;
   };
+  // Its own context: the ZAP handler of a context serves every CURVE socket
+  // in it, and this one serves this receiver's socket only.
+  zmq::context_t ctx{1};
   std::string endpoint;
   InboxHandler handler;
   int workers = 1;
-  zmq::socket_t router{context(), zmq::socket_type::router};
-  zmq::socket_t done_pull{context(), zmq::socket_type::pull};
-  zmq::socket_t done_push{context(), zmq::socket_type::push};
+  std::string secret_key;
+  std::map<std::string, std::string> clients;  // binary public key -> service
+  std::map<std::string, std::set<std::string>, std::less<>> channels;
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t zap{ctx, zmq::socket_type::rep};
+  zmq::socket_t monitor{ctx, zmq::socket_type::pair};
+  zmq::socket_t done_pull{ctx, zmq::socket_type::pull};
+  zmq::socket_t done_push{ctx, zmq::socket_type::push};
   std::mutex done_mutex;
   std::string done_endpoint;
+  std::string monitor_endpoint;
   std::atomic<bool> running{false};
   std::thread thread;
   std::vector<std::thread> pool;
@@ -255,12 +375,75 @@ struct InboxReceiver::Impl {
   prometheus::Counter* received = nullptr;
   prometheus::Counter* malformed = nullptr;
   prometheus::Counter* failed = nullptr;
+  prometheus::Counter* refused_handshake = nullptr;
+  prometheus::Counter* refused_key = nullptr;
+  prometheus::Counter* refused_channel = nullptr;
+  // One per kind of refusal, so a flood of one kind hides none of the others.
+  LogThrottle handshake_log{std::chrono::seconds{10}};
+  LogThrottle key_log{std::chrono::seconds{10}};
+  LogThrottle channel_log{std::chrono::seconds{10}};
+
+  template <typename... Args>
+  void refusal(prometheus::Counter* counter, LogThrottle& log, spdlog::format_string_t<Args...> fmt,
+               Args&&... args) {
+    if (counter) counter->Increment();
+    long suppressed = 0;
+    if (!log.allow(suppressed)) return;
+    spdlog::warn("inbox {}: {} ({} more of these not logged)", endpoint,
+                 fmt::format(fmt, std::forward<Args>(args)...), suppressed);
+  }
+
+  // ZAP (RFC 27): [version, request id, domain, address, routing id,
+  // mechanism, credentials...] -> [version, request id, status, text, user id,
+  // metadata]. Only CURVE clients whose key is a sender of this socket pass;
+  // the user id is the service the key belongs to.
+  void on_zap() {
+    std::vector<zmq::message_t> req;
+    while (zmq::recv_multipart(zap, std::back_inserter(req), zmq::recv_flags::dontwait)) {
+      std::string request_id, service;
+      std::string_view address = "?";
+      if (req.size() >= 2) request_id = req[1].to_string();
+      if (req.size() >= 4) address = req[3].to_string_view();
+      const bool well_formed = req.size() >= 7 && req[0].to_string_view() == "1.0" &&
+                               req[5].to_string_view() == "CURVE" && req[6].size() == 32;
+      if (well_formed) {
+        const auto it = clients.find(req[6].to_string());
+        if (it != clients.end()) service = it->second;
+      }
+      if (service.empty())
+        refusal(refused_key, key_log,
+                "refused a CURVE client from {}: its key is not a sender here",
+                address.substr(0, 64));
+      const std::string_view status = service.empty() ? "400" : "200";
+      const std::string_view text = service.empty() ? "not a sender here" : "OK";
+      std::array<zmq::const_buffer, 6> reply{zmq::str_buffer("1.0"), zmq::buffer(request_id),
+                                             zmq::buffer(status),    zmq::buffer(text),
+                                             zmq::buffer(service),   zmq::str_buffer("")};
+      (void)zmq::send_multipart(zap, reply, zmq::send_flags::dontwait);
+      req.clear();
+    }
+  }
+
+  // A connection that did not complete the CURVE handshake: a plain ZMTP
+  // client, one that does not know our public key, or not ZMTP at all. (A key
+  // refused by ZAP was counted there.)
+  void on_monitor() {
+    while (const auto e = read_monitor_event(monitor))
+      if (e->event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+          e->event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        refusal(refused_handshake, handshake_log,
+                "refused a connection without a valid CURVE handshake");
+  }
 
   void run() {
     while (running) {
       zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
-                                 {done_pull.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, std::chrono::milliseconds{50});
+                                 {done_pull.handle(), 0, ZMQ_POLLIN, 0},
+                                 {zap.handle(), 0, ZMQ_POLLIN, 0},
+                                 {monitor.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 4, std::chrono::milliseconds{50});
+      if (items[2].revents & ZMQ_POLLIN) on_zap();
+      if (items[3].revents & ZMQ_POLLIN) on_monitor();
       std::vector<zmq::message_t> msg;
       if (items[1].revents & ZMQ_POLLIN) {
         while (zmq::recv_multipart(done_pull, std::back_inserter(msg), zmq::recv_flags::dontwait)) {
@@ -283,18 +466,35 @@ struct InboxReceiver::Impl {
     }
   }
 
+  // The sender first (the ZAP User-Id of its connection), then the message.
   void enqueue(std::vector<zmq::message_t>& msg) {
-    if (msg.size() != 4 || !valid_channel(msg[1].to_string_view()) ||
-        !valid_message_id(msg[2].to_string_view()) || msg[3].size() > kMaxPayload) {
+    if (msg.size() < 2) {
       if (malformed) malformed->Increment();
       spdlog::warn("inbox: malformed message dropped ({} frames)", msg.size());
+      return;
+    }
+    const char* user = zmq_msg_gets(msg[1].handle(), "User-Id");
+    const std::string_view sender = user ? user : "";
+    const auto channel = msg[1].to_string_view();
+    const auto allowed = valid_channel(channel) ? channels.find(channel) : channels.end();
+    if (sender.empty() || allowed == channels.end() ||
+        !allowed->second.contains(std::string(sender))) {
+      refusal(refused_channel, channel_log, "refused a message: {} may not send channel {}",
+              sender.empty() ? "an unauthenticated client" : sender,
+              valid_channel(channel) ? channel : "(invalid)");
+      return;
+    }
+    if (msg.size() != 4 || !valid_message_id(msg[2].to_string_view()) ||
+        msg[3].size() > kMaxPayload) {
+      if (malformed) malformed->Increment();
+      spdlog::warn("inbox: malformed message from {} dropped ({} frames)", sender, msg.size());
       return;
     }
     if (received) received->Increment();
     std::lock_guard lock(jobs_mutex);
     if (!pending.insert(msg[2].to_string()).second) return;  // already queued or in progress
-    jobs.push_back(Job{msg[0].to_string(), msg[1].to_string(), msg[2].to_string(),
-                       msg[3].to_string()});
+    jobs.push_back(
+        Job{msg[0].to_string(), msg[1].to_string(), msg[2].to_string(), msg[3].to_string()});
     jobs_cv.notify_one();
   }
 
@@ -330,38 +530,71 @@ struct InboxReceiver::Impl {
   }
 };
 
-InboxReceiver::InboxReceiver(std::string bind_endpoint, InboxHandler handler, Metrics* metrics,
-                             int workers)
+InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler, Metrics* metrics)
     : impl_(std::make_unique<Impl>()) {
-  impl_->endpoint = std::move(bind_endpoint);
+  if (!valid_curve_key(options.curve.secret_key))
+    throw std::invalid_argument("inbox " + options.endpoint +
+                                ": the CURVE secret key is missing or not Z85");
+  for (const auto& [key, service] : options.curve.clients) {
+    const auto bin = decode_key(key);
+    if (bin.empty() || service.empty())
+      throw std::invalid_argument("inbox " + options.endpoint + ": the CURVE key of client '" +
+                                  service + "' is not Z85");
+    impl_->clients[bin] = service;
+  }
+  impl_->endpoint = std::move(options.endpoint);
+  impl_->secret_key = std::move(options.curve.secret_key);
+  impl_->channels = std::move(options.curve.channels);
   impl_->handler = std::move(handler);
-  impl_->workers = std::max(1, workers);
+  impl_->workers = std::max(1, options.workers);
   impl_->done_endpoint = "inproc://inbox-done-" + std::to_string(inproc_counter++);
+  impl_->monitor_endpoint = "inproc://inbox-monitor-" + std::to_string(inproc_counter++);
   if (metrics) {
     impl_->received = &metrics->counter("piket_inbox_received_total", "Messages received");
     impl_->malformed =
         &metrics->counter("piket_inbox_malformed_total", "Malformed messages dropped");
-    impl_->failed =
-        &metrics->counter("piket_inbox_unhandled_total", "Messages left for a resend");
+    impl_->failed = &metrics->counter("piket_inbox_unhandled_total", "Messages left for a resend");
+    const std::string help = "ZeroMQ connections and messages refused by the inbox";
+    impl_->refused_handshake =
+        &metrics->counter("piket_zmq_refused_total", help, {{"reason", "handshake"}});
+    impl_->refused_key =
+        &metrics->counter("piket_zmq_refused_total", help, {{"reason", "unknown_key"}});
+    impl_->refused_channel =
+        &metrics->counter("piket_zmq_refused_total", help, {{"reason", "channel"}});
   }
 }
 
-InboxReceiver::~InboxReceiver() { stop(); }
+InboxReceiver::~InboxReceiver() {
+  stop();
+}
 
 void InboxReceiver::start() {
-  impl_->router.set(zmq::sockopt::linger, 0);
-  impl_->router.set(zmq::sockopt::rcvhwm, 100000);
+  auto& i = *impl_;
+  // The ZAP handler is bound before the socket, so no client is ever let in
+  // without it.
+  i.zap.set(zmq::sockopt::linger, 0);
+  i.zap.bind("inproc://zeromq.zap.01");
+  i.router.set(zmq::sockopt::linger, 0);
+  i.router.set(zmq::sockopt::rcvhwm, 100000);
+  i.router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxPayload + 1024));
+  i.router.set(zmq::sockopt::curve_server, 1);
+  i.router.set(zmq::sockopt::curve_secretkey, i.secret_key);
+  i.router.set(zmq::sockopt::zap_domain, "piket");
+  if (zmq_socket_monitor(i.router.handle(), i.monitor_endpoint.c_str(), kHandshakeEvents) != 0)
+    throw std::runtime_error("zmq: cannot monitor " + i.endpoint);
+  i.monitor.set(zmq::sockopt::linger, 0);
+  i.monitor.connect(i.monitor_endpoint);
   try {
-    impl_->router.bind(impl_->endpoint);
+    i.router.bind(i.endpoint);
   } catch (const zmq::error_t& e) {
-    throw std::runtime_error("zmq: cannot bind " + impl_->endpoint + ": " + e.what());
+    throw std::runtime_error("zmq: cannot bind " + i.endpoint + ": " + e.what());
   }
-  impl_->done_pull.bind(impl_->done_endpoint);
-  impl_->done_push.set(zmq::sockopt::linger, 0);
-  impl_->done_push.connect(impl_->done_endpoint);
-  impl_->running = true;
-  for (int i = 0; i < impl_->workers; ++i) impl_->pool.emplace_back([this] { impl_->work(); });
-  impl_->thread = std::thread([this] { impl_->run(); });
+  i.done_pull.bind(i.done_endpoint);
+  i.done_push.set(zmq::sockopt::linger, 0);
+  i.done_push.connect(i.done_endpoint);
+  i.running = true;
+  for (int k = 0; k < i.workers; ++k) i.pool.emplace_back([this] { impl_->work(); });
+  i.thread = std::thread([this] { impl_->run(); });
 }
 
 void InboxReceiver::stop() {

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
 
 namespace piket::common {
 
@@ -18,17 +19,28 @@ std::optional<HttpResponse> ops_endpoints(const HttpRequest& request, const Metr
   return std::nullopt;
 }
 
-std::function<bool()> redis_health_check(const RedisConfig& redis) {
+std::optional<HttpResponse> ops_endpoints(const HttpRequest& request, const Metrics& metrics,
+                                          const HealthCheck& check) {
+  if (request.method == "GET" && request.path == "/healthz") {
+    if (const auto problem = check())
+      return error_response(503, "unhealthy", "unhealthy: " + *problem);
+    return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+  }
+  return ops_endpoints(request, metrics, [] { return true; });
+}
+
+HealthCheck redis_health(const RedisConfig& redis) {
   auto conn = std::make_shared<RedisConnection>(redis);
   auto mutex = std::make_shared<std::mutex>();
   return [conn, mutex] {
     std::lock_guard lock(*mutex);
-    try {
-      return conn->command({"PING"}).str == "PONG";
-    } catch (const RedisError&) {
-      return false;
-    }
+    return redis_health_problem(*conn);
   };
+}
+
+std::function<bool()> redis_health_check(const RedisConfig& redis) {
+  auto check = redis_health(redis);
+  return [check] { return !check().has_value(); };
 }
 
 }  // namespace piket::common

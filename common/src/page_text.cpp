@@ -4,10 +4,11 @@
 
 #include <regex>
 
+#include "piket/common/reply_code.hpp"
+
 namespace piket::common {
 namespace {
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
-const std::regex kAckCode{"^[0-9]{5}$"};
 const std::regex kSmsNumber{"^[+]?[0-9A-Za-z]{1,16}$"};
 
 // Europe/Amsterdam without a tz database: CET (+1) with CEST (+2) from the
@@ -54,7 +55,7 @@ std::string reason_lead(PageReason r) {
 
 std::optional<std::string> render_page_sms(const PageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
-      !std::regex_match(c.ack_code, kAckCode))
+      !is_reply_code(c.ack_code))
     return std::nullopt;
   const std::string when = local_time_label(c.reported_at);
   const std::string lead = reason_lead(c.reason);
@@ -85,7 +86,7 @@ std::optional<PageEmail> render_page_email(const PageContent& c, std::string_vie
 
 std::optional<std::string> render_inform_sms(const PageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
-      !std::regex_match(c.ack_code, kAckCode))
+      !is_reply_code(c.ack_code))
     return std::nullopt;
   const auto local = to_amsterdam_local(c.reported_at);
   const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <exception>
+
 namespace piket::common {
 namespace {
 
@@ -37,8 +39,12 @@ RedisReply convert(const redisReply* r) {
       out.elements.reserve(r->elements);
       for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
       break;
-    case REDIS_REPLY_ERROR:
-      throw RedisReplyError(std::string(r->str, r->len));
+    case REDIS_REPLY_ERROR: {
+      std::string e(r->str, r->len);
+      // -OOM …, or a script's "OOM command not allowed … script: …".
+      if (e.rfind("OOM ", 0) == 0) throw RedisFullError(e);
+      throw RedisReplyError(e);
+    }
     default:
       throw RedisReplyError("unexpected reply type");
   }
@@ -142,7 +148,7 @@ std::vector<RedisReply> RedisConnection::pipeline(
   }
   std::vector<RedisReply> out;
   out.reserve(commands.size());
-  std::optional<RedisReplyError> first_error;
+  std::exception_ptr first_error;  // keeps its type (RedisFullError)
   for (std::size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
@@ -153,12 +159,12 @@ std::vector<RedisReply> RedisConnection::pipeline(
     ReplyPtr reply(static_cast<redisReply*>(raw));
     try {
       out.push_back(convert(reply.get()));
-    } catch (const RedisReplyError& e) {
-      if (!first_error) first_error = e;
+    } catch (const RedisReplyError&) {
+      if (!first_error) first_error = std::current_exception();
       out.emplace_back();
     }
   }
-  if (first_error) throw *first_error;
+  if (first_error) std::rethrow_exception(first_error);
   return out;
 }
 

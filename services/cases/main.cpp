@@ -6,6 +6,7 @@
 #include "piket/cases/cases_api.hpp"
 #include "piket/cases/deadline_shell.hpp"
 #include "piket/cases/staff.hpp"
+#include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/service_main.hpp"
@@ -17,9 +18,8 @@ int main(int argc, char** argv) {
     cases::StaffDirectory staff(cfg);
     const cases::EngineRules rules{cfg, staff};
     cases::RedisCaseStore store(cfg.redis);
-    common::OutboxSender to_notify(
-        {"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after}, ctx.transport_clock,
-        &ctx.metrics);
+    common::OutboxSender to_notify(common::outbox_sender_options(cfg, ctx.name, "notify"),
+                                   ctx.transport_clock, &ctx.metrics);
     cases::DeadlineShell engine(
         store, rules, *ctx.domain_clock, ctx.transport_clock,
         {cfg.outbox.resend_after, cfg.cases.poll},

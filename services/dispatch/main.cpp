@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/ops_endpoints.hpp"
@@ -48,9 +49,8 @@ int main(int argc, char** argv) {
     }
     const rota::CasemanagerSelector& selector =
         live ? static_cast<const rota::CasemanagerSelector&>(*live) : *simple;
-    common::OutboxSender to_notify(
-        {"notify", cfg.notify.zmq_bind, cfg.redis, cfg.outbox.resend_after}, ctx.transport_clock,
-        &ctx.metrics);
+    common::OutboxSender to_notify(common::outbox_sender_options(cfg, ctx.name, "notify"),
+                                   ctx.transport_clock, &ctx.metrics);
     dispatch::Dispatcher dispatcher(
         cfg, *ctx.domain_clock, ctx.transport_clock, selector, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
@@ -62,16 +62,16 @@ int main(int argc, char** argv) {
           cfg, *ctx.domain_clock, ctx.transport_clock, selector, redis, ctx.metrics,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
-        cfg.dispatch.zmq_bind,
+        common::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
           if (channel == "escalation")
             return escalator ? escalator->handle_message(channel, id, payload) : true;
           return dispatcher.handle_message(channel, id, payload);
         },
-        &ctx.metrics, cfg.dispatch.workers);
+        &ctx.metrics);
     std::unique_ptr<dispatch::RotaApi> rota_api;
     if (live) rota_api = std::make_unique<dispatch::RotaApi>(cfg, *ctx.domain_clock, *live, redis);
-    auto healthy = common::redis_health_check(cfg.redis);
+    auto healthy = common::redis_health(cfg.redis);
     common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
       if (rota_api)

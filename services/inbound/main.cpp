@@ -2,6 +2,7 @@
 // for answering pages. Wiring only.
 #include <spdlog/spdlog.h>
 
+#include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/service_main.hpp"
@@ -16,9 +17,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<common::OutboxSender> to_escalation;
     if (cfg.escalation)
       to_escalation = std::make_unique<common::OutboxSender>(
-          common::OutboxSenderOptions{"escalation", cfg.dispatch.zmq_bind, cfg.redis,
-                                      cfg.outbox.resend_after},
-          ctx.transport_clock, &ctx.metrics);
+          common::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
+          &ctx.metrics);
     inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics, &ctx.transport_clock,
                             [&](const std::string& id, const std::string& payload) {
                               if (to_escalation) to_escalation->wake(id, payload);

@@ -1,6 +1,7 @@
 // piket-ingest: the partner API. Wiring only; the logic is in piket_ingest.
 #include <spdlog/spdlog.h>
 
+#include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/service_main.hpp"
@@ -12,9 +13,8 @@ int main(int argc, char** argv) {
   using namespace piket;
   return common::service_main("ingest", argc, argv, [](common::ServiceContext& ctx) {
     const auto& cfg = ctx.config;
-    common::OutboxSender to_dispatch(
-        {"dispatch", cfg.dispatch.zmq_bind, cfg.redis, cfg.outbox.resend_after},
-        ctx.transport_clock, &ctx.metrics);
+    common::OutboxSender to_dispatch(common::outbox_sender_options(cfg, ctx.name, "dispatch"),
+                                     ctx.transport_clock, &ctx.metrics);
     ingest::RedisIncidentStore store(
         cfg.redis, cfg.outbox.resend_after,
         [&](const std::string& id, const std::string& payload) { to_dispatch.wake(id, payload); });

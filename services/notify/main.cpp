@@ -1,6 +1,7 @@
 // piket-notify: delivers pages over push, SMS (Kannel) and e-mail (SMTP). Wiring only.
 #include <spdlog/spdlog.h>
 
+#include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/ops_endpoints.hpp"
@@ -23,19 +24,18 @@ int main(int argc, char** argv) {
           return std::make_unique<notify::SmtpGateway>(*cfg.smtp);
         });
     common::InboxReceiver inbox(
-        cfg.notify.zmq_bind,
+        common::inbox_receiver_options(cfg, ctx.name, 2),
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
           return notifier.handle_message(channel, id, payload);
         },
-        &ctx.metrics, 2);
+        &ctx.metrics);
     // Pages no channel could deliver go to dispatch's escalation.
     std::unique_ptr<common::OutboxSender> to_escalation;
     if (cfg.escalation)
       to_escalation = std::make_unique<common::OutboxSender>(
-          common::OutboxSenderOptions{"escalation", cfg.dispatch.zmq_bind, cfg.redis,
-                                      cfg.outbox.resend_after},
-          ctx.transport_clock, &ctx.metrics);
-    auto healthy = common::redis_health_check(cfg.redis);
+          common::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
+          &ctx.metrics);
+    auto healthy = common::redis_health(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
       return common::error_response(404, "not_found", "no such resource");

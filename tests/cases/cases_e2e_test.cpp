@@ -190,7 +190,7 @@ TEST_F(CasesScenario, APlanNotMadeIn12HoursEscalatesToTheTeamLeadExactlyOnce) {
   // Accepted at the simulated start, 08:00 CET: the plan was due at 20:00.
   EXPECT_EQ(lead[0].text, "piket ESCALATION PLAN OVERDUE since 22-11 20:00 case " + o.case_id +
                               " region groningen. Reply " +
-                              lead[0].text.substr(lead[0].text.size() - 21, 5) +
+                              lead[0].text.substr(lead[0].text.size() - 22, 6) +
                               " to acknowledge.");
   for (const auto& secret : {"Zyxwa", "Qorvath", "31687654321", "Kelderweg", "hh-PNN"})
     for (const auto& m : sms) EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;

@@ -50,6 +50,14 @@ class CasesStack {
     stack_->start();
   }
 
+  // Least privilege is enough: Redis's ACL refused no piket service anything.
+  ~CasesStack() {
+    if (stack_)
+      for (const auto& r : stack_->redis_acl_refusals()) ADD_FAILURE() << "Redis ACL refused " << r;
+  }
+  CasesStack(const CasesStack&) = delete;
+  CasesStack& operator=(const CasesStack&) = delete;
+
   stack::LocalStack& local() { return *stack_; }
   const stack::StackSpec& spec() const { return spec_; }
   const common::Config& config() const { return stack_->config(); }

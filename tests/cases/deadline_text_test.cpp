@@ -13,29 +13,29 @@ namespace {
 using cases::test::at;
 
 DeadlinePageContent content(DeadlineClock c, DeadlineStage s) {
-  return {"C12345678", c, s, "groningen", at("2026-11-23T01:03:00Z"), "04711"};
+  return {"C12345678", c, s, "groningen", at("2026-11-23T01:03:00Z"), "047110"};
 }
 
 TEST(DeadlineText, SaysTheClockTheCaseTheRegionAndHowToAcknowledge) {
   EXPECT_EQ(
       render_deadline_sms(content(DeadlineClock::plan, DeadlineStage::due)),
-      "piket PLAN DUE 23-11 02:03 case C12345678 region groningen. Reply 04711 to acknowledge.");
+      "piket PLAN DUE 23-11 02:03 case C12345678 region groningen. Reply 047110 to acknowledge.");
   EXPECT_EQ(render_deadline_sms(content(DeadlineClock::plan, DeadlineStage::escalation)),
             "piket ESCALATION PLAN OVERDUE since 23-11 02:03 case C12345678 region groningen. "
-            "Reply 04711 to acknowledge.");
+            "Reply 047110 to acknowledge.");
   EXPECT_EQ(render_deadline_sms(content(DeadlineClock::ban_decision, DeadlineStage::due)),
             "piket BAN ENDS 23-11 02:03, EXTENSION DECISION DUE case C12345678 region groningen. "
-            "Reply 04711 to acknowledge.");
+            "Reply 047110 to acknowledge.");
   EXPECT_EQ(render_deadline_sms(content(DeadlineClock::reassignment, DeadlineStage::escalation)),
             "piket ESCALATION ICM ABSENT since 23-11 02:03, REASSIGN case C12345678 region "
-            "groningen. Reply 04711 to acknowledge.");
+            "groningen. Reply 047110 to acknowledge.");
 }
 
 TEST(DeadlineText, ShowsSummerTime) {
   auto c = content(DeadlineClock::evaluation, DeadlineStage::due);
   c.at = at("2027-05-23T12:00:00Z");
   EXPECT_EQ(render_deadline_sms(c),
-            "piket EVALUATION DUE 23-05 14:00 case C12345678 region groningen. Reply 04711 to "
+            "piket EVALUATION DUE 23-05 14:00 case C12345678 region groningen. Reply 047110 to "
             "acknowledge.");
 }
 

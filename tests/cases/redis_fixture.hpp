@@ -1,11 +1,11 @@
 #pragma once
 // Redis tests of the cases service: a private redis-server (AOF, fsync
-// always) per test suite, the real acceptance script of ingest to open cases,
-// and a stand-in for what piket-dispatch and piket-inbound write when a case
-// is assigned and its page acknowledged.
+// always, piket's ACL) per test suite; the case store runs as Redis user
+// "cases", the acceptance script as "ingest", the test's own reads as "ops"; the real acceptance
+// script of ingest to open cases, and a stand-in for what piket-dispatch and piket-inbound write
+// when a case is assigned and its page acknowledged.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <memory>
@@ -20,30 +20,13 @@
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
-#include "piket/launch/redis_server.hpp"
+#include "private_redis.hpp"
 #include "test_config.hpp"
 
 namespace piket::cases::test {
 
-inline std::filesystem::path make_temp_dir(const std::string& prefix) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return tmpl;
-}
-
-struct PrivateRedis {
-  std::filesystem::path dir = make_temp_dir("piket-cases-redis-");
-  launch::RedisServer server{{0, dir}};
-  PrivateRedis() { server.start(); }
-  ~PrivateRedis() {
-    server.stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  common::RedisConfig config() const {
-    return {{"127.0.0.1", server.port()}, common::Millis{2000}};
-  }
-};
+// A private redis-server with piket's ACL (tests/support/private_redis.hpp).
+using ::piket::test::PrivateRedis;
 
 struct Opened {
   std::string incident_id;
@@ -103,7 +86,7 @@ inline void assign_and_acknowledge(common::RedisConnection& redis, const Opened&
 // Everything a test needs around one private Redis.
 class CasesRedisTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { redis_ = new PrivateRedis; }
+  static void SetUpTestSuite() { redis_ = new PrivateRedis("piket-cases-redis"); }
   static void TearDownTestSuite() {
     delete redis_;
     redis_ = nullptr;
@@ -113,7 +96,7 @@ class CasesRedisTest : public ::testing::Test {
     reset_stores();
   }
   void reset_stores() {
-    store_ = std::make_unique<RedisCaseStore>(redis_->config());
+    store_ = std::make_unique<RedisCaseStore>(redis_->config_as("cases"));
     shell_ = std::make_unique<DeadlineShell>(*store_, rules_, clock_, transport_, ShellOptions{},
                                              nullptr);
   }
@@ -142,13 +125,13 @@ class CasesRedisTest : public ::testing::Test {
 
   static inline PrivateRedis* redis_ = nullptr;
   const common::Instant t0_ = at("2026-11-22T13:00:00Z");
-  common::Config config_ = test_config({}, redis_->server.port());
+  common::Config config_ = test_config({}, redis_->server().port());
   StaffDirectory staff_{config_};
   EngineRules rules_{config_, staff_};
   common::SimulatedClock clock_{t0_};
   common::SimulatedClock transport_{at("2031-01-01T00:00:00Z")};
   common::RedisConnection conn_{redis_->config()};
-  ingest::RedisIncidentStore incidents_{redis_->config(), common::Millis{2000}, nullptr};
+  ingest::RedisIncidentStore incidents_{redis_->config_as("ingest"), common::Millis{2000}, nullptr};
   std::unique_ptr<RedisCaseStore> store_;
   std::unique_ptr<DeadlineShell> shell_;
 };

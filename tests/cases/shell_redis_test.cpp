@@ -75,8 +75,8 @@ TEST_F(ShellRedisTest, TimersSurviveKill9OfRedis) {
   const auto before = conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
   // 7 timers of the acknowledged case, 8 of the other (its page awaits acknowledgement).
   ASSERT_EQ(before.elements.size(), 2u * 15u);
-  redis_->server.kill9();
-  redis_->server.start();
+  redis_->server().kill9();
+  redis_->server().start();
   conn_.disconnect();
   const auto after = conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
   ASSERT_EQ(after.elements.size(), before.elements.size());
@@ -167,8 +167,14 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   f.version = state.version;
   f.popped = ev.actions[0].step.key;
   f.key = ev.actions[0].step.key;
-  f.page = PageOrder{common::new_page_id(),  "icm-1", "+447700900001", "piket test", "12345", "",
-                     "deadline:plan:warn_8h"};
+  f.page = PageOrder{common::new_page_id(),
+                     "icm-1",
+                     "+447700900001",
+                     "piket test",
+                     "123456",
+                     "",
+                     "deadline:plan:warn_8h",
+                     std::chrono::minutes{75}};
   f.timeline_json = R"({"type":"deadline_fired"})";
   f.now = clock_.now();
   f.outbox_due = transport_.now();
@@ -180,7 +186,7 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   // The same firing again, even with a fresh version and a new page id: nothing happens.
   f.version = length;
   f.page->page_id = common::new_page_id();
-  f.page->ack_code = "54321";
+  f.page->ack_code = "654321";
   EXPECT_EQ(store_->fire(f).outcome, WriteOutcome::duplicate);
   EXPECT_EQ(conn_.command({"KEYS", "page:*"}).elements.size(), pages);
   EXPECT_EQ(conn_.command({"LLEN", "case:" + o.case_id + ":timeline"}).integer, length);

@@ -163,7 +163,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   conn_.command({"FLUSHALL"});
   conn_.command({"CONFIG", "SET", "appendonly", "no"});
   const auto cfg =
-      common::parse_config(region_config(redis_->server.port(), sc.casemanagers), "year.toml");
+      common::parse_config(region_config(redis_->server().port(), sc.casemanagers), "year.toml");
   StaffDirectory staff(cfg);
   EngineRules rules{cfg, staff};
   const Instant start = at("2027-01-01T07:00:00Z");
@@ -171,7 +171,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   res.start = start;
   res.end = end;
   common::SimulatedClock clock(start);
-  RedisCaseStore store(redis_->config());
+  RedisCaseStore store(redis_->config_as("cases"));
   DeadlineShell shell(store, rules, clock, transport_, ShellOptions{}, nullptr);
   const int kCases = sc.families;
   const int kCasemanagers = sc.casemanagers;

@@ -55,6 +55,8 @@ in_doubt_grace_ms = 1000
 
 [inbound]
 http = "127.0.0.1:18083"
+code_max_failures = 7
+code_lock_minutes = 30
 
 [kannel]
 sendsms_url = "http://kannel.test:13013/cgi-bin/sendsms"
@@ -200,6 +202,8 @@ TEST(ConfigTest, FullValidFileIsReadCompletely) {
   EXPECT_EQ(c.notify.max_attempts, 5);
   EXPECT_EQ(c.notify.in_doubt_grace, Millis{1000});
   EXPECT_EQ(c.inbound.http.port, 18083);
+  EXPECT_EQ(c.inbound.code_max_failures, 7);
+  EXPECT_EQ(c.inbound.code_lock, std::chrono::minutes{30});
   EXPECT_EQ(c.kannel.sendsms_url, "http://kannel.test:13013/cgi-bin/sendsms");
   EXPECT_EQ(c.kannel.username, "piket");
   EXPECT_EQ(c.kannel.password, "") << "the sendsms password is a secret, not a config key";
@@ -257,6 +261,8 @@ TEST(ConfigTest, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.redis.address.port, d.redis.address.port);
   EXPECT_EQ(c.ingest.threads, d.ingest.threads);
   EXPECT_EQ(c.kannel.sendsms_url, d.kannel.sendsms_url);
+  EXPECT_EQ(c.inbound.code_max_failures, 5);
+  EXPECT_EQ(c.inbound.code_lock, std::chrono::minutes{15});
   EXPECT_TRUE(c.partners.empty());
   EXPECT_TRUE(c.people.empty());
 }
@@ -307,6 +313,24 @@ TEST(ConfigTest, IntegerRangeBoundsAreInclusive) {
   const Config c = parse_config(text, kFile);
   EXPECT_EQ(c.ingest.threads, 64);
   EXPECT_EQ(c.notify.max_attempts, 1);
+}
+
+// The wrong-reply-code lock-out (issue 10): bounded both ways.
+TEST(ConfigTest, ReplyCodeLockOutIsBounded) {
+  expect_single_error(replace(full_config(), "code_max_failures = 7", "code_max_failures = 0"),
+                      "code_max_failures = 0", "inbound.code_max_failures", "between 1 and 20");
+  expect_single_error(replace(full_config(), "code_max_failures = 7", "code_max_failures = 21"),
+                      "code_max_failures = 21", "inbound.code_max_failures", "between 1 and 20");
+  expect_single_error(replace(full_config(), "code_lock_minutes = 30", "code_lock_minutes = 0"),
+                      "code_lock_minutes = 0", "inbound.code_lock_minutes", "between 1 and 1440");
+  expect_single_error(replace(full_config(), "code_lock_minutes = 30", "code_lock_minutes = 1441"),
+                      "code_lock_minutes = 1441", "inbound.code_lock_minutes",
+                      "between 1 and 1440");
+  auto text = replace(full_config(), "code_max_failures = 7", "code_max_failures = 20");
+  text = replace(text, "code_lock_minutes = 30", "code_lock_minutes = 1");
+  const Config c = parse_config(text, kFile);
+  EXPECT_EQ(c.inbound.code_max_failures, 20);
+  EXPECT_EQ(c.inbound.code_lock, std::chrono::minutes{1});
 }
 
 TEST(ConfigTest, PortOutOfRange) {

@@ -11,7 +11,7 @@ namespace {
 const Instant kAt = from_epoch_ms(1795352580000);
 
 PageContent content() {
-  return {"C12345678", IncidentKind::code_red, "groningen", kAt, "04711"};
+  return {"C12345678", IncidentKind::code_red, "groningen", kAt, "047110"};
 }
 
 TEST(PageEmail, CarriesTheSmsContentInAFixedFrame) {
@@ -24,9 +24,9 @@ TEST(PageEmail, CarriesTheSmsContentInAFixedFrame) {
             "Case:     C12345678\r\n"
             "Region:   groningen\r\n"
             "Reported: 22-11 14:03 (Europe/Amsterdam)\r\n\r\n"
-            "To acknowledge, reply 04711 by SMS to 4411, or acknowledge the page in the piket "
+            "To acknowledge, reply 047110 by SMS to 4411, or acknowledge the page in the piket "
             "web app.\r\n"
-            "If you cannot take it, reply NO 04711 to pass it on at once.\r\n\r\n"
+            "If you cannot take it, reply NO 047110 to pass it on at once.\r\n\r\n"
             "Sent automatically; replies to this e-mail are not read.\r\n");
   // Same facts as the SMS.
   const auto sms = render_page_sms(content());

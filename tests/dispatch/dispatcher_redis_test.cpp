@@ -14,6 +14,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/rota/simple_rota.hpp"
 #include "private_redis.hpp"
@@ -37,7 +38,7 @@ const std::string kCase = "C12345678";
 const std::string kHousehold = "hh-dorpsstraat-12";
 const std::string kSummary = "Jan Jansen hit Marie, Dorpsstraat 12, call +31687654321";
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
-const std::regex kAckCode{"^[0-9]{5}$"};
+const std::regex kAckCode{"^[0-9]{6}$"};
 
 common::PersonConfig person(std::string id, std::string phone, common::StaffRole role, int cap) {
   common::PersonConfig p;
@@ -72,7 +73,7 @@ class DispatcherRedisTest : public ::testing::Test {
 
   DispatcherRedisTest()
       : conn_(redis_->config()),
-        config_(make_config(redis_->config())),
+        config_(make_config(redis_->config_as("dispatch"))),
         rota_(config_),
         dispatcher_(config_, domain_, transport_, rota_, metrics_,
                     [this](const std::string& id, const std::string& payload) {
@@ -177,6 +178,13 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   const auto ack = hget(page, "ack_code");
   EXPECT_TRUE(std::regex_match(ack, kAckCode)) << ack;
   EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + ack}).str, r.page_id);
+  // The code lives as long as the page can be answered, no longer (issue 10):
+  // the page's code_until (domain) and the key's TTL (the backstop).
+  const auto window = common::reply_code_window(config_);
+  EXPECT_EQ(hget(page, "code_until"), std::to_string(common::to_epoch_ms(domain_.now() + window)));
+  const auto ttl = conn_.command({"PTTL", "ackcode:anna:" + ack}).integer;
+  EXPECT_GT(ttl, window.count() - 60'000);
+  EXPECT_LE(ttl, window.count());
 
   // The text is the rendered page and nothing else: no household, summary or names.
   const auto text = hget(page, "text");
@@ -234,6 +242,24 @@ TEST_F(DispatcherRedisTest, SecondDispatchIsAlreadyDispatchedWithOnePage) {
   EXPECT_EQ(count_keys("ackcode:*"), 1u);
   EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 1);
   EXPECT_EQ(woken().size(), 1u);
+}
+
+// A message acts only on an incident still `accepted` (Redis is the record):
+// for one that moved on (here: acknowledged, with no page of this dispatch)
+// nothing is written, whatever the message says.
+TEST_F(DispatcherRedisTest, AMessageForAnIncidentNoLongerAcceptedChangesNothing) {
+  seed_incident();
+  for (const char* status : {"dispatched", "escalated", "acknowledged"}) {
+    conn_.command({"HSET", "incident:" + kIncident, "status", status});
+    const auto before = snapshot();
+    EXPECT_TRUE(dispatcher_.handle_message(
+        "dispatch", kIncident,
+        R"({"incident_id":")" + kIncident + R"(","case_id":")" + kCase + "\"}"))
+        << status;
+    EXPECT_EQ(snapshot(), before) << status;
+  }
+  EXPECT_EQ(count_keys("page:*"), 0u);
+  EXPECT_TRUE(woken().empty());
 }
 
 TEST_F(DispatcherRedisTest, OwnCasemanagerOnDutyIsPagedWithoutReassignment) {
@@ -346,6 +372,36 @@ TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCa
   EXPECT_EQ(count_keys("ackcode:anna:*"), 2u);
   EXPECT_EQ(count_keys("ackcode:tina:*"), 1u);
   EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 3);
+}
+
+// The same, on a Redis at a small memory limit (noeviction).
+class DispatcherFullRedisTest : public DispatcherRedisTest {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new piket::test::PrivateRedis("piket-dispatch-full", 4ULL << 20);
+  }
+};
+
+TEST_F(DispatcherFullRedisTest, AtTheMemoryLimitNothingIsHalfDoneAndTheRedeliveryDispatchesOnce) {
+  seed_incident();
+  const auto message = R"({"incident_id":")" + kIncident + R"(","case_id":")" + kCase + "\"}";
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  ASSERT_GT(filled, 0);
+  const auto before = snapshot();
+  // The commit script is refused whole: the message is not acknowledged (the ingest outbox
+  // brings it again) and not a key has changed — no page, no half-assigned case.
+  EXPECT_THROW(dispatcher_.handle_message("dispatch", kIncident, message), common::RedisFullError);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "accepted");
+  EXPECT_TRUE(woken().empty());
+
+  // Memory freed: the redelivered message dispatches the incident, once.
+  piket::test::free_filled(conn_, filled);
+  EXPECT_TRUE(dispatcher_.handle_message("dispatch", kIncident, message));
+  EXPECT_TRUE(dispatcher_.handle_message("dispatch", kIncident, message));
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(count_keys("page:*"), 1u);
+  EXPECT_EQ(woken().size(), 1u);
 }
 
 }  // namespace

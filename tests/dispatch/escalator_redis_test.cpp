@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,7 +101,7 @@ class EscalatorRedisTest : public ::testing::Test {
 
   EscalatorRedisTest()
       : conn_(redis_->config()),
-        config_(make_config(redis_->config())),
+        config_(make_config(redis_->config_as("dispatch"))),
         pool_(config_.redis),
         dispatcher_(config_, domain_, transport_, selector_, metrics_, record()),
         escalator_(config_, domain_, transport_, selector_, pool_, metrics_, record()) {
@@ -180,10 +181,25 @@ class EscalatorRedisTest : public ::testing::Test {
     const auto value = text.find("} ", at);
     return std::stod(text.substr(value + 2));
   }
+  // The value of a labelled sample, e.g. ("piket_escalation_total", "outcome=\"ignored\"").
+  double metric(const std::string& name, const std::string& label) {
+    std::istringstream in(metrics_.render());
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
+        return std::stod(line.substr(line.rfind(' ') + 1));
+    return -1;
+  }
+  // What notify leaves when no channel could deliver a page (delivery_scripts.cpp,
+  // apply: state failed, failed_at).
+  void fail_page(const std::string& page) {
+    conn_.command({"HSET", "page:" + page, "state", "failed", "failed_at",
+                   std::to_string(common::to_epoch_ms(domain_.now()))});
+  }
   inbound::PageAnswerOutcome answer(const std::string& person, const std::string& page,
                                     inbound::Answer a) {
-    return inbound::answer_page(conn_, {person, page, "", a, inbound::AnswerVia::api},
-                                domain_.now(), transport_.now(), 100);
+    return inbound::answer_page(
+        conn_, {person, page, "", a, inbound::AnswerVia::api, "token " + person, ""}, domain_.now(),
+        transport_.now(), 100);
   }
   // The escalation message inbound queued for a decline, handled as dispatch would.
   void deliver_escalation_messages() {
@@ -384,11 +400,94 @@ TEST_F(EscalatorRedisTest, ADeclineOfAnOlderStepChangesNothing) {
 TEST_F(EscalatorRedisTest, UndeliverablePageMovesOn) {
   const auto inc = incident(5);
   const auto first = dispatcher_.dispatch(inc);
+  fail_page(first.page_id);
   const auto payload =
       json::serialize(json::object{{"page_id", first.page_id}, {"reason", "undeliverable"}});
   EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", payload));
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
   EXPECT_EQ(timeline(case_of(inc), "escalated").at(0).at("reason").as_string(), "undeliverable");
+}
+
+// The attack: a forged "declined" message for a page nobody declined.
+// Redis is the record: the page was not declined, so nothing moves.
+TEST_F(EscalatorRedisTest, ADeclineMessageForAPageThatWasNotDeclinedIsIgnored) {
+  const auto inc = incident(21);
+  const auto first = dispatcher_.dispatch(inc);
+  const auto forged =
+      json::serialize(json::object{{"page_id", first.page_id}, {"reason", "declined"}});
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":declined", forged));
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
+  EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
+  EXPECT_EQ(hget("incident:" + inc, "status"), "dispatched");
+  EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.0");
+  EXPECT_EQ(hget("page:" + first.page_id, "state"), "queued");
+  EXPECT_EQ(conn_.command({"SCARD", "incident:" + inc + ":declined"}).integer, 0);
+  EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 1);
+  // The real decline still moves on at once.
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
+            inbound::PageAnswerOutcome::Kind::declined);
+  deliver_escalation_messages();
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+}
+
+TEST_F(EscalatorRedisTest, AnUndeliverableMessageForAPageThatDidNotFailIsIgnored) {
+  const auto inc = incident(22);
+  const auto first = dispatcher_.dispatch(inc);
+  const auto forged =
+      json::serialize(json::object{{"page_id", first.page_id}, {"reason", "undeliverable"}});
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", forged));
+  // Declined is not undeliverable either.
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
+            inbound::PageAnswerOutcome::Kind::declined);
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", forged));
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
+  EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
+  EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 2);
+}
+
+// A message whose id does not name its page and reason is not one piket
+// writes (inbound: "<page>:declined", notify: "<page>:undeliverable").
+TEST_F(EscalatorRedisTest, AnEscalationMessageWhoseIdDoesNotMatchItsPageIsDropped) {
+  const auto inc = incident(23);
+  const auto first = dispatcher_.dispatch(inc);
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
+            inbound::PageAnswerOutcome::Kind::declined);
+  conn_.command(
+      {"DEL", common::outbox_keys("escalation").due, common::outbox_keys("escalation").data});
+  const auto payload =
+      json::serialize(json::object{{"page_id", first.page_id}, {"reason", "declined"}});
+  EXPECT_TRUE(escalator_.handle_message("escalation", "PAAAAAAAAAAAAAAAA:declined", payload));
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", payload));
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
+  // The message as inbound writes it moves on.
+  EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":declined", payload));
+  EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
+}
+
+// A page that is not part of an escalation (the off-duty own casemanager's
+// "inform" page, a rota notice) never moves one, even when it was declined;
+// inbound sends a message for every decline, so this one is not suspicious.
+TEST_F(EscalatorRedisTest, ADeclinedPageOutsideTheEscalationMovesNothing) {
+  const auto inc = incident(24);
+  const auto first = dispatcher_.dispatch(inc);
+  // A page of the same incident without an escalation position.
+  const std::string other = "PBBBBBBBBBBBBBBBB";
+  conn_.command({"HSET", "page:" + other, "incident", inc, "case", case_of(inc), "person", "bert",
+                 "state", "declined", "declined_at", "1", "rule", "inform", "created_at", "1"});
+  const auto payload = json::serialize(json::object{{"page_id", other}, {"reason", "declined"}});
+  EXPECT_TRUE(escalator_.handle_message("escalation", other + ":declined", payload));
+  EXPECT_EQ(pages(inc).size(), 2u);  // anna's and the inform page: nobody new
+  EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
+  EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.0");
+  EXPECT_EQ(hget("page:" + first.page_id, "state"), "queued");
+  EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 0);
+  // A message for a page that does not exist is.
+  const std::string none = "PCCCCCCCCCCCCCCCC";
+  EXPECT_TRUE(escalator_.handle_message(
+      "escalation", none + ":declined",
+      json::serialize(json::object{{"page_id", none}, {"reason", "declined"}})));
+  EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 1);
+  EXPECT_EQ(pages(inc).size(), 2u);
 }
 
 TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesOn) {

@@ -52,7 +52,7 @@ members = ["icm-a", "icm-b"]
 
 TEST(RotaApiCalendarTest, APersonCalendarIsForThatPersonTheirTeamLeadAndAdminsOnly) {
   piket::test::PrivateRedis redis("piket-rota-api");
-  const auto config = config_for(redis.config());
+  const auto config = config_for(redis.config_as("dispatch"));
   common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
   LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
   common::RedisPool pool(config.redis);
@@ -76,7 +76,7 @@ TEST(RotaApiCalendarTest, APersonCalendarIsForThatPersonTheirTeamLeadAndAdminsOn
 
 TEST(RotaApiRequestTest, WrongMethodsAre405AndOverridesTakeJsonOnly) {
   piket::test::PrivateRedis redis("piket-rota-api-405");
-  const auto config = config_for(redis.config());
+  const auto config = config_for(redis.config_as("dispatch"));
   common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
   LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
   common::RedisPool pool(config.redis);

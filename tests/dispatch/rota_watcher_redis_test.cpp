@@ -80,7 +80,7 @@ struct Sent {
 
 TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeamLead) {
   test::PrivateRedis server("rota-watcher");
-  auto cfg = config_for(server.config());
+  auto cfg = config_for(server.config_as("dispatch"));
   auto def = rota::parse_rota_file(kRota, "rota.toml", cfg.people);
   // 2026-11-22 07:30 Amsterdam: half an hour before the 08:00 handoff.
   common::SimulatedClock clock(*common::parse_rfc3339("2026-11-22T07:30:00+01:00"));
@@ -88,7 +88,7 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
       def, std::vector<rota::Override>{},
       rota::TimeRange{clock.now() - std::chrono::hours{24 * 30},
                       clock.now() + std::chrono::hours{24 * 60}});
-  common::RedisPool pool(server.config());
+  common::RedisPool pool(server.config_as("dispatch"));
   Sent sent;
   RotaWatcher watcher(
       cfg, clock, clock, [&] { return built; }, pool,
@@ -131,14 +131,15 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
 TEST(RotaWatcherText, NoticesAreShortGsm7AndRefuseMalformedIds) {
   const auto from = *common::parse_rfc3339("2026-11-23T08:00:00+01:00");
   const auto until = *common::parse_rfc3339("2026-11-30T08:00:00+01:00");
-  auto t = render_handoff_notice("primary", "groningen", from, until, "12345");
+  auto t = render_handoff_notice("primary", "groningen", from, until, "123456");
   ASSERT_TRUE(t);
   EXPECT_EQ(*t,
             "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
-            "Mon 30-11 08:00. Reply 12345 to confirm.");
-  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until, "12345"));
-  EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12a45"));
-  EXPECT_TRUE(render_gap_warning("team_lead", "groningen", from, until, "00001"));
+            "Mon 30-11 08:00. Reply 123456 to confirm.");
+  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until, "123456"));
+  EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12a456"));
+  EXPECT_FALSE(render_gap_warning("primary", "groningen", from, until, "12345"));  // old length
+  EXPECT_TRUE(render_gap_warning("team_lead", "groningen", from, until, "000001"));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "piket/common/secrets.hpp"
 #include "stack_fixture.hpp"
 
 namespace piket::e2e {
@@ -81,6 +82,31 @@ TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
   EXPECT_EQ(now_status, "acknowledged");
+  // The reply came through Kannel's get-url with the callback secret, and the
+  // timeline says how (issue 10).
+  EXPECT_EQ(redis.command({"HGET", "page:" + page, "acknowledged_via"}).str, "sms");
+  EXPECT_EQ(redis.command({"HGET", "page:" + page, "acknowledged_via_ref"}).str,
+            "\u2026" + person->phone.substr(person->phone.size() - 3));
+  EXPECT_EQ(redis.command({"EXISTS", "ackcode:" + assignee + ":" + code}).integer, 0);
+
+  // Kannel's own logs, at the level the stack runs them, hold no SMS text, no
+  // reply code, no number and no secret; fakesmsc's log is the phone and does.
+  const auto kannel_dir = s.local().fakesmsc_log().parent_path();
+  const common::SecretStore secrets(s.config().secrets_dir);
+  const auto callback_secret = secrets.read(common::secret_file::kannel_callback);
+  const auto admin_password = secrets.read(common::secret_file::kannel_admin);
+  for (const char* name : {"bearerbox.log", "smsbox.log", "bearerbox.stderr", "smsbox.stderr"}) {
+    std::ifstream in(kannel_dir / name);
+    std::string log((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(log.find(code), std::string::npos) << name << " logs the reply code";
+    EXPECT_EQ(log.find(sms[0].text), std::string::npos) << name << " logs the page text";
+    EXPECT_EQ(log.find(person->phone), std::string::npos) << name << " logs the number";
+    EXPECT_EQ(log.find(callback_secret), std::string::npos) << name << " logs the secret";
+  }
+  std::ifstream conf(kannel_dir / "kannel.conf");
+  const std::string conf_text((std::istreambuf_iterator<char>(conf)), {});
+  EXPECT_NE(conf_text.find("admin-password = \"" + admin_password + "\""), std::string::npos);
+  EXPECT_EQ(conf_text.find("piket-admin"), std::string::npos);
 
   // Nothing in any log line carries person data either.
   for (const auto& entry : std::filesystem::directory_iterator(s.local().log_dir())) {

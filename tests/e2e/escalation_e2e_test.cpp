@@ -4,7 +4,7 @@
 // stops it; an acknowledgement without first contact an hour later is paged
 // again; an SMS decline moves on at once; kill -9 of every component in
 // the middle of it → it continues at the right step and no step is paged
-// twice.
+// twice. A forged ZeroMQ message (the issue's attack) escalates nothing.
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,9 @@
 
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/common/secrets.hpp"
 #include "stack_fixture.hpp"
+#include "zmq_forge.hpp"
 
 namespace piket::e2e {
 namespace {
@@ -261,6 +263,59 @@ TEST_F(EscalationEndToEnd, AnSmsDeclineMovesToTheBackupAtOnce) {
   ASSERT_EQ(steps.size(), 1u);
   EXPECT_EQ(steps[0].at("reason").as_string(), "declined");
   EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.1");
+}
+
+// The issue's attack: a hand-made ZMTP client on dispatch's socket claims the
+// primary declined. Plain ZMTP, a CURVE key of its own, and ingest's real key
+// (a piket service that may not send "escalation") are refused at the socket;
+// inbound's real key (as a compromised or buggy inbound) gets the message in,
+// but the page was not declined, so dispatch ignores it. Nobody else is paged,
+// and dispatch counts each refusal.
+TEST_F(EscalationEndToEnd, AForgedDeclineOverZeroMqEscalatesNothing) {
+  const auto [incident, case_id] = post("ESC-ZMQ");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  const auto page = hget("incident:" + incident, "page_id");
+  ASSERT_EQ(page.size(), 17u);
+  const auto& secrets = s_.config().secrets_dir;
+  auto key = [&](const std::string& file) { return common::SecretStore(secrets).read(file); };
+  ForgedMessage forged{s_.config().dispatch.zmq_bind, "escalation", page + ":declined",
+                       R"({"page_id":")" + page + R"(","reason":"declined"})"};
+  EXPECT_FALSE(forge(forged)) << "plain ZMTP was taken";
+  const auto stranger = common::generate_curve_keypair();
+  forged.server_key = key(common::secret_file::zmq_public_key("dispatch"));
+  forged.public_key = stranger.public_key;
+  forged.secret_key = stranger.secret_key;
+  EXPECT_FALSE(forge(forged)) << "a stranger's CURVE key was taken";
+  forged.public_key = key(common::secret_file::zmq_public_key("ingest"));
+  forged.secret_key = key(common::secret_file::zmq_secret_key("ingest"));
+  EXPECT_FALSE(forge(forged)) << "ingest may not send escalation messages";
+  forged.public_key = key(common::secret_file::zmq_public_key("inbound"));
+  forged.secret_key = key(common::secret_file::zmq_secret_key("inbound"));
+  EXPECT_TRUE(forge(forged)) << "inbound may send escalation messages";
+
+  std::this_thread::sleep_for(1s);  // what a taken message would have done by now
+  EXPECT_TRUE(to(backup_).empty());
+  EXPECT_TRUE(timeline(case_id, "escalated").empty());
+  EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.0");
+  EXPECT_NE(hget("page:" + page, "state"), "declined");
+  common::HttpClient ops({"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
+  const auto metrics = ops.get("/metrics").body;
+  auto sample = [&](const std::string& name, const std::string& label) {
+    std::istringstream in(metrics);
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
+        return std::stod(line.substr(line.rfind(' ') + 1));
+    return -1.0;
+  };
+  EXPECT_GE(sample("piket_zmq_refused_total", "reason=\"handshake\""), 1) << metrics;
+  EXPECT_GE(sample("piket_zmq_refused_total", "reason=\"unknown_key\""), 1) << metrics;
+  EXPECT_GE(sample("piket_zmq_refused_total", "reason=\"channel\""), 1) << metrics;
+  EXPECT_EQ(sample("piket_escalation_total", "outcome=\"ignored\""), 1) << metrics;
+
+  // The primary's real decline still moves on at once.
+  s_.local().inject_sms(phone(primary_), "4411", "NO " + ack_code(incident, primary_));
+  ASSERT_TRUE(wait_for(backup_, 1, 10s));
+  EXPECT_EQ(timeline(case_id, "escalated").size(), 1u);
 }
 
 TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRepeats) {

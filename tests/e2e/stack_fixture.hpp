@@ -44,6 +44,14 @@ class Stack {
     stack_->start();
   }
 
+  // Least privilege is enough: Redis's ACL refused no piket service anything.
+  ~Stack() {
+    if (stack_)
+      for (const auto& r : stack_->redis_acl_refusals()) ADD_FAILURE() << "Redis ACL refused " << r;
+  }
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
   stack::LocalStack& local() { return *stack_; }
   const stack::StackSpec& spec() const { return spec_; }
   const common::Config& config() const { return stack_->config(); }

@@ -1,4 +1,5 @@
-// find_ack_code: the first standalone run of exactly five digits in a reply.
+// find_ack_code: the first standalone run of exactly six digits (the reply
+// code length, common::kReplyCodeDigits) in a reply.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -6,39 +7,41 @@
 #include <utility>
 #include <vector>
 
+#include "piket/common/reply_code.hpp"
 #include "piket/inbound/inbound_api.hpp"
 
 namespace piket::inbound {
 namespace {
 
 TEST(FindAckCodeTest, Table) {
+  static_assert(common::kReplyCodeDigits == 6);
   const std::vector<std::pair<std::string, std::optional<std::string>>> table{
-      {"12345", "12345"},
-      {"04711", "04711"},  // leading zero is part of the code
-      {"ok 12345", "12345"},
-      {"12345 ok", "12345"},
-      {"  12345\n", "12345"},
-      {"code:12345.", "12345"},
-      {"a12345b", "12345"},  // letters around it do not extend the run
-      {"1234 12345", "12345"},
-      {"123456 54321", "54321"},  // six digits are not a code; the next run is
-      {"+31612345678 99999", "99999"},
-      {"11111 22222", "11111"},  // the first one wins
+      {"123456", "123456"},
+      {"047110", "047110"},  // leading zero is part of the code
+      {"ok 123456", "123456"},
+      {"123456 ok", "123456"},
+      {"  123456\n", "123456"},
+      {"code:123456.", "123456"},
+      {"a123456b", "123456"},  // letters around it do not extend the run
+      {"12345 123456", "123456"},
+      {"1234567 654321", "654321"},  // seven digits are not a code; the next run is
+      {"+31612345678 999999", "999999"},
+      {"111111 222222", "111111"},  // the first one wins
       {"", std::nullopt},
       {"ok", std::nullopt},
-      {"1234", std::nullopt},
-      {"123456", std::nullopt},
-      {"12 345", std::nullopt},
-      {"1234-5", std::nullopt},
+      {"12345", std::nullopt},  // the old five-digit codes are not codes any more
+      {"1234567", std::nullopt},
+      {"123 456", std::nullopt},
+      {"12345-6", std::nullopt},
       {"+31612345678", std::nullopt},
-      {"\xD9\xA1\xD9\xA2\xD9\xA3\xD9\xA4\xD9\xA5", std::nullopt},  // Arabic-Indic digits
-      {"１２３４５", std::nullopt},                                // full-width digits
+      {"\xD9\xA1\xD9\xA2\xD9\xA3\xD9\xA4\xD9\xA5\xD9\xA6", std::nullopt},  // Arabic-Indic
+      {"１２３４５６", std::nullopt},                                      // full-width
   };
   for (const auto& [text, expected] : table) EXPECT_EQ(find_ack_code(text), expected) << text;
 }
 
 TEST(FindAckCodeTest, LongTextsAndEveryPosition) {
-  const std::string code = "80417";
+  const std::string code = "804172";
   for (std::size_t pad = 0; pad < 40; ++pad) {
     const std::string before(pad, 'x');
     EXPECT_EQ(find_ack_code(before + code), code) << pad;
@@ -47,6 +50,41 @@ TEST(FindAckCodeTest, LongTextsAndEveryPosition) {
   }
   EXPECT_EQ(find_ack_code(std::string(1600, '7')), std::nullopt);
   EXPECT_EQ(find_ack_code(std::string(1500, 'a') + code), code);
+}
+
+TEST(ReplyCodeTest, NewCodesHaveTheLengthTheParserReads) {
+  for (int i = 0; i < 200; ++i) {
+    const auto code = common::new_reply_code();
+    ASSERT_TRUE(common::is_reply_code(code)) << code;
+    EXPECT_EQ(find_ack_code("ok " + code), code);
+  }
+  for (const std::string bad : {"", "12345", "1234567", "12345a", " 12345", "١٢٣٤٥٦"})
+    EXPECT_FALSE(common::is_reply_code(bad)) << bad;
+}
+
+TEST(ReplyCodeTest, MaskShowsTheLastThreeDigitsOnly) {
+  EXPECT_EQ(common::mask_phone("+31612345678"), "\u2026678");
+  EXPECT_EQ(common::mask_phone("678"), "\u2026");
+  EXPECT_EQ(common::mask_phone(""), "\u2026");
+}
+
+// The window a code stays valid: the longest escalation run (every step,
+// every round) plus the grace; without escalation the acknowledgement clock.
+TEST(ReplyCodeTest, WindowFollowsTheLongestEscalation) {
+  common::Config c;
+  c.deadlines.ack_timeout = std::chrono::minutes{15};
+  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{15} + common::kReplyCodeGrace);
+  common::DeadlineRule slow;
+  slow.policy.ack_timeout = std::chrono::minutes{45};
+  c.deadline_rules.push_back(slow);
+  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{45} + common::kReplyCodeGrace);
+  c.escalation.emplace();  // default: 5 + 5 + 10 minutes, twice
+  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{40} + common::kReplyCodeGrace);
+  common::EscalationPolicy north;
+  north.steps = {{common::EscalationTarget::primary, std::chrono::minutes{30}}};
+  north.repeat = 3;
+  c.escalation->regions["north"] = north;
+  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{120} + common::kReplyCodeGrace);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // InboundApi::handle against a real, private redis-server (label `redis`):
-// Kannel delivery reports and acknowledgements by SMS reply code.
+// Kannel delivery reports and acknowledgements by SMS reply code; the
+// callback secret, the wrong-code lock-out, reply codes' lifetime, forged
+// delivery reports (issue 10).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,9 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/inbound/inbound_api.hpp"
+#include "piket/inbound/page_answer.hpp"
 #include "piket/launch/url_codec.hpp"
 #include "private_redis.hpp"
 #include "redis_snapshot.hpp"
@@ -28,8 +33,9 @@ const std::string kIncident = "I0123456789ABCDEF";
 const std::string kCase = "C12345678";
 const std::string kAnnaPhone = "+31600000001";
 const std::string kBertPhone = "+31600000002";
-const std::string kAnnaCode = "12345";
-const std::string kBertCode = "54321";
+const std::string kAnnaCode = "123456";
+const std::string kBertCode = "654321";
+const std::string kSecret = "CallbackSecret0123456789abcdefABCDEF0123";
 
 common::PersonConfig person(std::string id, std::string phone) {
   common::PersonConfig p;
@@ -45,6 +51,8 @@ common::Config make_config(const common::RedisConfig& redis) {
   c.redis = redis;
   c.regions = {{"groningen", "Groningen"}};
   c.people = {person("anna", kAnnaPhone), person("bert", kBertPhone)};
+  c.people[0].token_sha256 = common::sha256_hex("anna-staff-token");
+  c.kannel.callback_secret = kSecret;
   return c;
 }
 
@@ -56,7 +64,7 @@ class InboundRedisTest : public ::testing::Test {
     redis_ = nullptr;
   }
 
-  InboundRedisTest() : conn_(redis_->config()), config_(make_config(redis_->config())) {
+  InboundRedisTest() : conn_(redis_->config()), config_(make_config(redis_->config_as("inbound"))) {
     conn_.command({"FLUSHALL"});
     seed();
   }
@@ -98,16 +106,43 @@ class InboundRedisTest : public ::testing::Test {
     r.remote = "127.0.0.1";
     return api_.handle(r);
   }
+  // A Kannel callback: the deployment's secret first, as piket configures it.
+  common::HttpResponse callback(const std::string& path, const std::string& query) {
+    return get(path, "key=" + kSecret + (query.empty() ? "" : "&" + query));
+  }
   common::HttpResponse dlr(const std::string& page, const std::string& type) {
-    return get("/kannel/dlr", "page=" + launch::url_encode(page) +
-                                  "&type=" + launch::url_encode(type) + "&ts=1795870800");
+    return callback("/kannel/dlr", "page=" + launch::url_encode(page) +
+                                       "&type=" + launch::url_encode(type) + "&ts=1795870800");
+  }
+  std::string sms_query(const std::string& from, const std::string& text) {
+    return "from=" + launch::url_encode(from) + "&to=4411&text=" + launch::url_encode(text);
   }
   // As Kannel's sms-service get-url sends it (%p, %P, %a url-encoded).
   common::HttpResponse sms(const std::string& from, const std::string& text) {
-    auto r = get("/kannel/sms",
-                 "from=" + launch::url_encode(from) + "&to=4411&text=" + launch::url_encode(text));
+    auto r = callback("/kannel/sms", sms_query(from, text));
     expect_no_phone_number(r.body);
+    if (r.status == 200) {  // a reply Kannel may send: one GSM-7 segment
+      EXPECT_LE(r.body.size(), 160u) << r.body;
+      EXPECT_TRUE(common::is_gsm7_basic(r.body)) << r.body;
+    }
     return r;
+  }
+  // The database without the wrong-code guards (which a wrong code writes).
+  std::vector<std::string> snapshot_without_guards() {
+    auto all = snapshot();
+    std::erase_if(all,
+                  [](const std::string& l) { return l.find(" codeguard:") != std::string::npos; });
+    return all;
+  }
+  double counter(const std::string& name, const std::string& label = {}) {
+    std::istringstream lines(metrics_.render());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind(name, 0) != 0 || line.size() <= name.size()) continue;
+      if (line[name.size()] != ' ' && line[name.size()] != '{') continue;
+      if (!label.empty() && line.find(label) == std::string::npos) continue;
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return -1;
   }
   void expect_no_phone_number(const std::string& body) {
     for (const auto& p : config_.people) {
@@ -190,8 +225,9 @@ TEST_F(InboundRedisTest, DuplicateDeliveryReportIsCountedNotRecordedTwice) {
   const auto first_at = hget("page:" + kPage, "dlr_at");
   domain_.advance(30s);
   EXPECT_EQ(dlr(kPage, "1").status, 200);
-  // Kept in the raw list (both), not on the timeline or the page fields.
-  EXPECT_EQ(conn_.command({"LLEN", "page:" + kPage + ":dlr"}).integer, 2);
+  // Counted only: not in the raw list (which a repeating gateway would grow),
+  // not on the timeline or the page fields.
+  EXPECT_EQ(conn_.command({"LLEN", "page:" + kPage + ":dlr"}).integer, 1);
   EXPECT_EQ(count_events("delivery_report"), 1u);
   EXPECT_EQ(hget("page:" + kPage, "dlr_at"), first_at);
   EXPECT_EQ(metric(kDlrTotal, "recorded"), 1);
@@ -233,8 +269,8 @@ TEST_F(InboundRedisTest, MalformedPageOrTypeIs400AndNotWritten) {
   for (const std::string type :
        {"", "x", "-1", "256", "1000", "1.5", "1e2", " 1", "0x1", "\xC3\xA9", "1\xD9\xA1"})
     EXPECT_EQ(dlr(kPage, type).status, 400) << type;
-  EXPECT_EQ(get("/kannel/dlr", "type=1").status, 400);
-  EXPECT_EQ(get("/kannel/dlr", "page=" + kPage).status, 400);
+  EXPECT_EQ(callback("/kannel/dlr", "type=1").status, 400);
+  EXPECT_EQ(callback("/kannel/dlr", "page=" + kPage).status, 400);
   EXPECT_EQ(snapshot(), before);
   // The edges of the type range are fine.
   EXPECT_EQ(dlr(kPage, "0").status, 200);
@@ -247,11 +283,12 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   domain_.advance(2min);
   const auto r = sms(kAnnaPhone, "ok " + kAnnaCode + " on my way");
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("acknowledged"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(kCase), std::string::npos) << r.body;
   const auto now = ms(domain_.now());
   EXPECT_EQ(hget("page:" + kPage, "acknowledged_at"), now);
   EXPECT_EQ(hget("page:" + kPage, "acknowledged_via"), "sms");
+  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via_ref"), "\u2026001");  // masked number
   EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
   EXPECT_EQ(hget("incident:" + kIncident, "acknowledged_at"), now);
   const auto events = timeline();
@@ -261,53 +298,70 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   EXPECT_EQ(events[1].at("page").as_string(), kPage);
   EXPECT_EQ(events[1].at("incident").as_string(), kIncident);
   EXPECT_EQ(events[1].at("at").to_number<std::int64_t>(), common::to_epoch_ms(domain_.now()));
+  EXPECT_EQ(events[1].at("via").as_string(), "sms");
+  EXPECT_EQ(events[1].at("via_ref").as_string(), "\u2026001");
   // bert's page is untouched.
   EXPECT_FALSE(hexists("page:" + kBertPage, "acknowledged_at"));
   EXPECT_EQ(metric(kAcksTotal, "acknowledged"), 1);
 }
 
 TEST_F(InboundRedisTest, SomeoneElsesCodeIsRefusedAndChangesNothing) {
-  const auto before = snapshot();
+  const auto before = snapshot_without_guards();
   // bert (on the rota) sends anna's code; anna sends bert's.
   const auto r = sms(kBertPhone, kAnnaCode);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.find("acknowledged case"), std::string::npos) << r.body;
   EXPECT_EQ(sms(kAnnaPhone, kBertCode).body, r.body);
-  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(snapshot_without_guards(), before);
   EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
   EXPECT_EQ(metric(kAcksTotal, "refused"), 2);
 }
 
-TEST_F(InboundRedisTest, UnknownNumberIsRefused) {
+// Issue 10: /kannel/sms must not tell a caller which numbers are staff's.
+TEST_F(InboundRedisTest, UnknownNumberGetsTheSameAnswerAsAWrongCode) {
+  const auto wrong = sms(kAnnaPhone, "999999").body;
   const auto before = snapshot();
   for (const std::string from : {"+31699999999", "31600000001", "0600000001", "+316000000011"}) {
-    const auto r = sms(from, kAnnaCode);
-    EXPECT_EQ(r.status, 200) << from;
-    EXPECT_NE(r.body.find("not registered"), std::string::npos) << r.body;
-    EXPECT_EQ(r.body.find(from), std::string::npos) << r.body;
+    for (const std::string& text : {kAnnaCode, "NO " + kAnnaCode, std::string("999999")}) {
+      const auto r = sms(from, text);
+      EXPECT_EQ(r.status, 200) << from;
+      EXPECT_EQ(r.body, wrong) << from << " " << text;
+    }
   }
-  EXPECT_EQ(snapshot(), before);
+  // Without a code the answer is the one a staff number gets too.
+  EXPECT_EQ(sms("+31699999999", "hello").body, sms(kAnnaPhone, "hello").body);
+  EXPECT_EQ(snapshot(), before);  // nothing stored for strangers' numbers
+  EXPECT_EQ(counter("piket_inbound_sms_unknown_number_total"), 12);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
 }
 
 TEST_F(InboundRedisTest, ReplyWithoutCodeOrWithWrongCodeIsRefused) {
-  const auto before = snapshot();
-  EXPECT_NE(sms(kAnnaPhone, "on my way").body.find("no reply code"), std::string::npos);
-  EXPECT_NE(sms(kAnnaPhone, "123456").body.find("no reply code"), std::string::npos);
-  EXPECT_NE(sms(kAnnaPhone, "99999").body.find("not valid"), std::string::npos);
-  EXPECT_EQ(snapshot(), before);
+  const auto before = snapshot_without_guards();
+  EXPECT_NE(sms(kAnnaPhone, "on my way").body.find("No reply code"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "12345").body.find("No reply code"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "1234567").body.find("No reply code"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "999999").body.find("not valid"), std::string::npos);
+  EXPECT_EQ(snapshot_without_guards(), before);
+  EXPECT_EQ(counter("piket_inbound_reply_codes_wrong_total"), 1);
 }
 
-TEST_F(InboundRedisTest, SecondAckAnswersAlreadyAndKeepsTheFirst) {
-  ASSERT_NE(sms(kAnnaPhone, kAnnaCode).body.find("acknowledged case"), std::string::npos);
+// A used code is gone: a second SMS with it answers nothing (and counts as a
+// wrong code); the first answer stands.
+TEST_F(InboundRedisTest, UsedCodeIsGoneAndTheFirstAnswerStands) {
+  ASSERT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
   const auto first_at = hget("page:" + kPage, "acknowledged_at");
-  const auto after_first = snapshot();
+  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 0);
+  const auto after_first = snapshot_without_guards();
   domain_.advance(10min);
-  const auto r = sms(kAnnaPhone, kAnnaCode);
-  EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("already"), std::string::npos) << r.body;
+  for (const std::string& text : {kAnnaCode, "NO " + kAnnaCode}) {
+    const auto r = sms(kAnnaPhone, text);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("not valid"), std::string::npos) << r.body;
+  }
   EXPECT_EQ(hget("page:" + kPage, "acknowledged_at"), first_at);
   EXPECT_EQ(count_events("acknowledged"), 1u);
-  EXPECT_EQ(snapshot(), after_first);
+  EXPECT_EQ(count_events("declined"), 0u);
+  EXPECT_EQ(snapshot_without_guards(), after_first);
   EXPECT_EQ(metric(kAcksTotal, "acknowledged"), 1);
 }
 
@@ -319,9 +373,11 @@ TEST_F(InboundRedisTest, AckAfterEscalationStillAcknowledgesTheIncident) {
 
 TEST_F(InboundRedisTest, MalformedSmsRequestIs400) {
   const auto before = snapshot();
-  EXPECT_EQ(get("/kannel/sms", "to=4411&text=" + kAnnaCode).status, 400);
-  EXPECT_EQ(get("/kannel/sms", "from=" + std::string(33, '1') + "&text=" + kAnnaCode).status, 400);
-  EXPECT_EQ(get("/kannel/sms", "from=%2B31600000001&text=" + std::string(1601, 'x')).status, 400);
+  EXPECT_EQ(callback("/kannel/sms", "to=4411&text=" + kAnnaCode).status, 400);
+  EXPECT_EQ(callback("/kannel/sms", "from=" + std::string(33, '1') + "&text=" + kAnnaCode).status,
+            400);
+  EXPECT_EQ(callback("/kannel/sms", "from=%2B31600000001&text=" + std::string(1601, 'x')).status,
+            400);
   EXPECT_EQ(snapshot(), before);
 }
 
@@ -335,6 +391,180 @@ TEST_F(InboundRedisTest, OtherRoutesAndHealth) {
   health.method = "GET";
   health.path = health.target = "/healthz";
   EXPECT_EQ(api_.handle(health).status, 200);
+}
+
+// ------------------------------------------------------------ issue 10
+
+// Kannel's callbacks carry the deployment's secret; without it, or with a
+// wrong one, nothing changes and the refusal is counted.
+TEST_F(InboundRedisTest, CallbacksWithoutTheSecretAre401AndChangeNothing) {
+  const auto before = snapshot();
+  const std::vector<std::string> keys{"",
+                                      "key=",
+                                      "key=" + kSecret.substr(0, 39),
+                                      "key=" + kSecret + "x",
+                                      "key=" + std::string(kSecret.size(), 'A'),
+                                      "KEY=" + kSecret,
+                                      "secret=" + kSecret};
+  for (const auto& key : keys) {
+    const auto sep = key.empty() ? "" : "&";
+    EXPECT_EQ(get("/kannel/sms", key + sep + sms_query(kAnnaPhone, kAnnaCode)).status, 401) << key;
+    EXPECT_EQ(get("/kannel/dlr", key + sep + "page=" + kPage + "&type=16").status, 401) << key;
+  }
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(counter("piket_inbound_callbacks_refused_total", "callback=\"sms\""), 7);
+  EXPECT_EQ(counter("piket_inbound_callbacks_refused_total", "callback=\"dlr\""), 7);
+}
+
+// The attack of the issue: guessing reply codes over /kannel/sms without a
+// credential. Now every guess is refused before any lookup.
+TEST_F(InboundRedisTest, BruteForceWithoutTheSecretAcknowledgesNothing) {
+  const auto before = snapshot();
+  int refused = 0;
+  for (int i = 0; i < 1000; ++i) {
+    char code[8];
+    std::snprintf(code, sizeof code, "%06d", 123000 + i);  // includes anna's code 123456
+    const std::string text = (i % 2 ? "NO " : "") + std::string(code);
+    refused += get("/kannel/sms", sms_query(kAnnaPhone, text)).status == 401;
+  }
+  EXPECT_EQ(refused, 1000);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+}
+
+// With the secret (or a real SMSC that lets a sender spoof the number): after
+// code_max_failures wrong codes within code_lock the number is locked; while
+// locked, even the right code answers nothing and the reply says to use the app.
+TEST_F(InboundRedisTest, BruteForceWithTheSecretLocksTheNumberAndAcknowledgesNothing) {
+  ASSERT_EQ(config_.inbound.code_max_failures, 5);
+  int not_valid = 0, locked = 0;
+  for (int i = 0; i < 1000; ++i) {
+    char code[8];
+    std::snprintf(code, sizeof code, "%06d", 500000 + i);  // never anna's code
+    const auto r = sms(kAnnaPhone, (i % 2 ? "NO " : "") + std::string(code));
+    not_valid += r.body.find("not valid") != std::string::npos;
+    locked += r.body.find("app") != std::string::npos;
+  }
+  EXPECT_EQ(not_valid, 4);  // the fifth wrong code locks
+  EXPECT_EQ(locked, 996);
+  const auto until = domain_.now() + config_.inbound.code_lock;
+  // The right code, both ways, while locked: nothing.
+  for (const std::string& text : {kAnnaCode, "NO " + kAnnaCode})
+    EXPECT_NE(sms(kAnnaPhone, text).body.find("app"), std::string::npos);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_FALSE(hexists("page:" + kPage, "acknowledged_at"));
+  EXPECT_FALSE(hexists("page:" + kPage, "declined_at"));
+  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 1);
+  EXPECT_EQ(count_events("acknowledged") + count_events("declined"), 0u);
+  EXPECT_EQ(counter("piket_inbound_reply_code_lockouts_total"), 1);
+  EXPECT_EQ(counter("piket_inbound_reply_codes_wrong_total"), 5);
+  EXPECT_EQ(counter("piket_inbound_sms_locked_total"), 998);
+  // The team lead's board reads who is locked, until when.
+  const auto board = locked_numbers(conn_, domain_.now());
+  ASSERT_EQ(board.size(), 1u);
+  EXPECT_EQ(board[0].person, "anna");
+  EXPECT_EQ(board[0].until, until);
+  // bert's number is not locked by anna's.
+  EXPECT_NE(sms(kBertPhone, kBertCode).body.find("Acknowledged case"), std::string::npos);
+  // The guards are bounded: two small hashes and one board entry, with TTLs.
+  EXPECT_GT(conn_.command({"PTTL", "codeguard:person:anna"}).integer, 0);
+  EXPECT_EQ(conn_.command({"KEYS", "codeguard:*"}).elements.size(), 3u);
+  // After the lock the right code works again (the page is still open).
+  domain_.advance(config_.inbound.code_lock + 1s);
+  EXPECT_TRUE(locked_numbers(conn_, domain_.now()).empty());
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+}
+
+TEST_F(InboundRedisTest, WrongCodesOutsideTheWindowDoNotAddUp) {
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 4; ++i)
+      EXPECT_NE(sms(kAnnaPhone, "999999").body.find("not valid"), std::string::npos);
+    domain_.advance(config_.inbound.code_lock);
+  }
+  EXPECT_EQ(counter("piket_inbound_reply_code_lockouts_total"), 0);
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+}
+
+// A code is valid only while its page can be answered (code_until, domain
+// time); an expired one is deleted when tried and answers nothing.
+TEST_F(InboundRedisTest, ExpiredCodeAnswersNothing) {
+  conn_.command({"HSET", "page:" + kPage, "code_until", ms(domain_.now() + 10min)});
+  domain_.advance(10min + 1ms);
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("not valid"), std::string::npos);
+  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 0);
+  EXPECT_FALSE(hexists("page:" + kPage, "acknowledged_at"));
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+}
+
+// No ackcode key outlives its page's answerable life: answered, declined,
+// stood down (a colleague acknowledged the incident).
+TEST_F(InboundRedisTest, AnsweringDeletesTheCodesOfThePageAndOfPagesThatStandDown) {
+  const std::string bert_second = "P0000000000000BBB";
+  conn_.command({"HSET", "page:" + bert_second, "incident", kIncident, "case", kCase, "person",
+                 "bert", "ack_code", "111111", "state", "accepted"});
+  conn_.command({"SET", "ackcode:bert:111111", bert_second});
+  conn_.command({"SADD", "incident:" + kIncident + ":pages", kPage, bert_second});
+  // bert declines his other page (another incident) by SMS: its code goes.
+  EXPECT_NE(sms(kBertPhone, "NO " + kBertCode).body.find("Declined case"), std::string::npos);
+  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:bert:" + kBertCode}).integer, 0);
+  // anna acknowledges: her code goes, and bert's page of this incident stands
+  // down with its code.
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+  EXPECT_EQ(hget("page:" + bert_second, "cancelled_reason"), "answered_by_other");
+  EXPECT_EQ(conn_.command({"KEYS", "ackcode:*"}).elements.size(), 0u);
+  EXPECT_NE(sms(kBertPhone, "111111").body.find("not valid"), std::string::npos);
+}
+
+// The API records the token's owner, in the page and the timeline.
+TEST_F(InboundRedisTest, ApiAnswerRecordsTheTokenOwner) {
+  common::HttpRequest r;
+  r.method = "POST";
+  r.path = r.target = "/v1/pages/" + kPage + "/ack";
+  r.headers.push_back({"authorization", "Bearer anna-staff-token"});
+  ASSERT_EQ(api_.handle(r).status, 200);
+  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via"), "api");
+  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via_ref"), "token anna");
+  const auto events = timeline();
+  EXPECT_EQ(events.back().at("via").as_string(), "api");
+  EXPECT_EQ(events.back().at("via_ref").as_string(), "token anna");
+  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 0);
+}
+
+// The attack of the issue: a type 16 after Kannel reported the SMS delivered
+// (8, then 1) failed it and moved the page on. Now it changes nothing.
+TEST_F(InboundRedisTest, ForgedFailureReportAfterDeliveryChangesNothing) {
+  const auto d = "delivery:" + kPage + ":sms";
+  conn_.command({"HSET", d, "state", "accepted", "page", kPage, "channel", "sms"});
+  ASSERT_EQ(dlr(kPage, "8").status, 200);
+  ASSERT_EQ(dlr(kPage, "1").status, 200);
+  const auto before = snapshot();
+  domain_.advance(1min);
+  for (const std::string type : {"16", "2", "16"}) EXPECT_EQ(dlr(kPage, type).status, 200);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(hget(d, "state"), "accepted");
+  EXPECT_FALSE(hexists("page:" + kPage, "delivery_failed_at"));
+  EXPECT_EQ(count_events("delivery_failed"), 0u);
+  EXPECT_EQ(counter("piket_inbound_delivery_reports_suspicious_total"), 3);
+  EXPECT_EQ(counter("piket_inbound_delivery_failures_total"), 0);
+  // A late 8 (intermediate) is recorded as before.
+  EXPECT_EQ(dlr(kPage, "4").status, 200);
+  EXPECT_EQ(metric(kDlrTotal, "recorded"), 3);
+}
+
+// The reverse order: the first final report stands; a "delivered" after a
+// failure does not un-fail the delivery (notify has moved on) and is counted.
+TEST_F(InboundRedisTest, DeliveredAfterAFailureIsSuspiciousToo) {
+  const auto d = "delivery:" + kPage + ":sms";
+  conn_.command({"HSET", d, "state", "accepted", "page", kPage, "channel", "sms"});
+  ASSERT_EQ(dlr(kPage, "16").status, 200);
+  EXPECT_EQ(hget(d, "state"), "failed");
+  const auto before = snapshot();
+  EXPECT_EQ(dlr(kPage, "1").status, 200);
+  EXPECT_EQ(dlr(kPage, "16").status, 200);  // a duplicate: counted as such
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(counter("piket_inbound_delivery_reports_suspicious_total"), 1);
+  EXPECT_EQ(metric(kDlrTotal, "duplicate"), 1);
 }
 
 }  // namespace

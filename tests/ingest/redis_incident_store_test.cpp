@@ -1,5 +1,7 @@
 // RedisIncidentStore against a real, private redis-server (label `redis`):
 // idempotency, concurrency, household → case, the dispatch outbox, find().
+// The store runs as Redis user "ingest" (its least privilege), the test's own
+// reads as "ops".
 #include "piket/ingest/redis_incident_store.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +27,7 @@
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/validation.hpp"
-#include "piket/launch/redis_server.hpp"
+#include "private_redis.hpp"
 
 namespace piket::ingest {
 namespace {
@@ -40,27 +42,7 @@ constexpr common::Millis kResendAfter{2000};
 const std::regex kIncidentId{"^I[0-9A-Z]{16}$"};
 const std::regex kCaseId{"^C[0-9A-Z]{8}$"};
 
-std::filesystem::path make_temp_dir(const std::string& prefix) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return tmpl;
-}
-
-// A private redis-server with its own data directory, removed afterwards.
-struct PrivateRedis {
-  std::filesystem::path dir = make_temp_dir("piket-ingest-redis-");
-  launch::RedisServer server{{0, dir}};
-
-  PrivateRedis() { server.start(); }
-  ~PrivateRedis() {
-    server.stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  common::RedisConfig config(common::Millis timeout = 2000ms) const {
-    return {{"127.0.0.1", server.port()}, timeout};
-  }
-};
+using ::piket::test::PrivateRedis;
 
 json::object body_for(const std::string& reference, const std::string& household,
                       const std::string& summary = "free text") {
@@ -103,7 +85,7 @@ Prepared prepare(const json::object& body) {
 
 class RedisIncidentStoreTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { redis_ = new PrivateRedis; }
+  static void SetUpTestSuite() { redis_ = new PrivateRedis("piket-ingest-redis"); }
   static void TearDownTestSuite() {
     delete redis_;
     redis_ = nullptr;
@@ -111,7 +93,7 @@ class RedisIncidentStoreTest : public ::testing::Test {
 
   RedisIncidentStoreTest()
       : conn_(redis_->config()),
-        store_(redis_->config(), kResendAfter,
+        store_(redis_->config_as("ingest"), kResendAfter,
                [this](const std::string& id, const std::string& payload) {
                  std::lock_guard lock(mutex_);
                  woken_.emplace_back(id, payload);
@@ -318,21 +300,78 @@ TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
 }
 
 TEST(RedisIncidentStoreDownTest, UnreachableRedisIsStoreUnavailableAndRecovers) {
-  PrivateRedis redis;
-  RedisIncidentStore store(redis.config(300ms), kResendAfter, nullptr);
+  PrivateRedis redis("piket-ingest-down");
+  RedisIncidentStore store(redis.config_as("ingest", 300ms), kResendAfter, nullptr);
   const auto p = prepare(body_for("PNN-down", "hh-d"));
   ASSERT_TRUE(store.healthy());
 
-  redis.server.stop();
+  redis.server().stop();
   EXPECT_FALSE(store.healthy());
   EXPECT_THROW(store.store(p.incident("police")), StoreUnavailable);
   EXPECT_THROW(store.find("I0000000000000000"), StoreUnavailable);
 
   // Nothing was accepted while Redis was down; after a restart it is a first creation.
-  redis.server.start();
+  redis.server().start();
   EXPECT_TRUE(store.healthy());
   EXPECT_EQ(store.store(p.incident("police")).kind, StoreOutcome::Kind::created);
   EXPECT_EQ(store.store(p.incident("police")).kind, StoreOutcome::Kind::replayed);
+}
+
+// Redis at its memory limit (maxmemory, noeviction): the partner gets 503 and nothing of the
+// incident is written — no idempotency key, incident, case, household, timeline, outbox entry
+// or deadline timer; /healthz and a metric say why. Once memory is freed the same POST is 201.
+TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSamePostIs201) {
+  PrivateRedis redis("piket-ingest-full", 4ULL << 20);
+  common::RedisConnection ops(redis.config());
+  std::vector<std::string> woken;
+  RedisIncidentStore store(redis.config_as("ingest"), kResendAfter,
+                           [&](const std::string& id, const std::string&) { woken.push_back(id); });
+  const std::string token = "police-token";
+  const auto config = common::parse_config(
+      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
+      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
+          common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
+      "redis-test.toml");
+  common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
+  common::Metrics metrics("ingest");
+  IngestApi api({config, domain, transport, store, metrics, {}});
+  common::HttpRequest post;
+  post.method = "POST";
+  post.path = post.target = "/v1/incidents";
+  post.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
+  post.body = json::serialize(body_for("PNN-full", "hh-full"));
+  common::HttpRequest health;
+  health.method = "GET";
+  health.path = health.target = "/healthz";
+
+  const int filled = piket::test::fill_to_maxmemory(ops);
+  ASSERT_GT(filled, 0);
+  const auto keys_before = piket::test::all_keys(ops);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto refused = api.handle(post);
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_NE(refused.body.find("storage_unavailable"), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("full"), std::string::npos) << refused.body;
+  }
+  EXPECT_EQ(piket::test::all_keys(ops), keys_before) << "a refused incident left keys behind";
+  EXPECT_TRUE(woken.empty());
+  EXPECT_TRUE(std::regex_search(
+      metrics.render(),
+      std::regex{"piket_ingest_incidents_total\\{[^}]*outcome=\"store_full\"[^}]*\\} 3\n"}))
+      << metrics.render();
+  const auto sick = api.handle(health);
+  EXPECT_EQ(sick.status, 503);
+  EXPECT_NE(sick.body.find("memory limit"), std::string::npos) << sick.body;
+
+  piket::test::free_filled(ops, filled);
+  EXPECT_EQ(api.handle(health).status, 200);
+  const auto created = api.handle(post);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto id = std::string(json::parse(created.body).at("incident_id").as_string());
+  EXPECT_EQ(ops.command({"GET", "idem:police:PNN-full"}).str, id);
+  EXPECT_EQ(ops.command({"ZCARD", "outbox:dispatch:due"}).integer, 1);
+  EXPECT_EQ(woken, std::vector<std::string>{id});
+  EXPECT_EQ(api.handle(post).status, 200);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,7 @@ class NotifierRedisTest : public ::testing::Test {
 
   NotifierRedisTest() : conn_(redis_->config()) {
     conn_.command({"FLUSHALL"});
-    config_.redis = redis_->config();
+    config_.redis = redis_->config_as("notify");
     config_.notify.retry_initial = 500ms;
     config_.notify.retry_max = 30000ms;
     config_.notify.max_attempts = 3;
@@ -71,7 +72,7 @@ class NotifierRedisTest : public ::testing::Test {
     conn_.command({"HSET",     "page:" + id, "incident",   "I0123456789ABCDEF",
                    "case",     kCase,        "person",     "anna",
                    "to",       kTo,          "text",       kText,
-                   "ack_code", "04711",      "rule",       "on_call",
+                   "ack_code", "047110",     "rule",       "on_call",
                    "state",    "queued",     "created_at", ms(domain_.now()),
                    "channel",  "sms",        "attempts",   "0"});
   }
@@ -108,7 +109,8 @@ class NotifierRedisTest : public ::testing::Test {
     for (const auto& e : timeline()) n += e.at("type").as_string() == type;
     return n;
   }
-  StepResult step(FakeSmsGateway& gateway) { return notifier().step(gateway, conn_); }
+  // A worker's step, on a connection as Redis user "notify" (its least privilege).
+  StepResult step(FakeSmsGateway& gateway) { return notifier().step(gateway, notify_conn_); }
   // Steps until nothing is left to do now; returns the kinds seen (idle excluded).
   std::vector<StepResult::Kind> drain(FakeSmsGateway& gateway) {
     std::vector<StepResult::Kind> kinds;
@@ -121,7 +123,8 @@ class NotifierRedisTest : public ::testing::Test {
   }
 
   static piket::test::PrivateRedis* redis_;
-  common::RedisConnection conn_;
+  common::RedisConnection conn_;  // the test's own view: Redis user "ops"
+  common::RedisConnection notify_conn_{redis_->config_as("notify")};
   common::Config config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
@@ -304,6 +307,27 @@ TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites
   EXPECT_FALSE(hexists("delivery:" + kDelivery, "state"));
 }
 
+// A page message acts only on a page still `queued`: one answered or stood
+// down before notify saw it is not expanded, and that is counted.
+TEST_F(NotifierRedisTest, AMessageForAPageNoLongerQueuedIsIgnoredAndCounted) {
+  for (const char* state : {"acknowledged", "declined", "cancelled", "failed"}) {
+    conn_.command({"FLUSHALL"});
+    seed_page();
+    conn_.command({"HSET", "page:" + kPage, "state", state});
+    EXPECT_TRUE(notifier().handle_message("notify", kPage, "{}")) << state;
+    EXPECT_EQ(queue_size(), 0) << state;
+    EXPECT_FALSE(hexists("delivery:" + kDelivery, "state")) << state;
+    EXPECT_FALSE(hexists("page:" + kPage, "channels")) << state;
+  }
+  double ignored = -1;
+  std::istringstream text(metrics_.render());
+  for (std::string line; std::getline(text, line);)
+    if (line.rfind("piket_notify_messages_ignored_total{", 0) == 0 &&
+        line.find("reason=\"not_queued\"") != std::string::npos)
+      ignored = std::stod(line.substr(line.rfind(' ') + 1));
+  EXPECT_EQ(ignored, 4);
+}
+
 // ------------------------------------------------------------- in doubt
 
 // The delivery left `sending` by a crashed worker whose lease has run out.
@@ -402,6 +426,70 @@ TEST_F(NotifierRedisTest, CrashAfterGatewayAcceptedIsResolvedByTheReport) {
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
   EXPECT_TRUE(gateway.sent.empty());
   EXPECT_EQ(delivery("state"), "accepted");
+}
+
+// The same, on a Redis at a small memory limit (noeviction).
+class NotifierFullRedisTest : public NotifierRedisTest {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new piket::test::PrivateRedis("piket-notify-full", 4ULL << 20);
+  }
+};
+
+TEST_F(NotifierFullRedisTest, APageArrivingAtTheMemoryLimitWaitsForItsRedelivery) {
+  seed_page();
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  ASSERT_GT(filled, 0);
+  const auto message = R"({"page_id":")" + kPage + "\"}";
+  // Not acknowledged (the outbox brings it again), nothing planned half.
+  EXPECT_THROW(notifier().handle_message("notify", kPage, message), common::RedisFullError);
+  EXPECT_EQ(conn_.command({"EXISTS", "delivery:" + kDelivery}).integer, 0);
+  EXPECT_EQ(queue_size(), 0);
+  EXPECT_EQ(page("state"), "queued");
+
+  piket::test::free_filled(conn_, filled);
+  EXPECT_TRUE(notifier().handle_message("notify", kPage, message));
+  EXPECT_EQ(delivery("state"), "queued");
+  FakeSmsGateway gateway({202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+TEST_F(NotifierFullRedisTest, ADeliveryDueAtTheMemoryLimitIsNotClaimedAndIsSentOnceAfter) {
+  page_arrives();
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  FakeSmsGateway gateway({202});
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(step(gateway), common::RedisFullError);
+  EXPECT_TRUE(gateway.sent.empty());
+  EXPECT_EQ(delivery("state"), "queued");
+  EXPECT_EQ(delivery("attempts"), "0");
+
+  piket::test::free_filled(conn_, filled);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+TEST_F(NotifierFullRedisTest, AnSmsThatWentOutIsRecordedEvenWhenRedisFillsUpMeanwhile) {
+  // The send outcome script is `allow-oom`: refusing it would leave the delivery `sending`,
+  // and after the lease the SMS would go out a second time.
+  page_arrives();
+  FakeSmsGateway gateway({202});
+  int filled = 0;
+  gateway.on_send = [&](const OutgoingSms&) { filled = piket::test::fill_to_maxmemory(conn_); };
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  ASSERT_GT(filled, 0);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(page("state"), "accepted");
+  EXPECT_EQ(count_events("page_sent"), 1u);
+  // Long after the lease: nothing is sent again.
+  gateway.on_send = nullptr;
+  piket::test::free_filled(conn_, filled);
+  transport_.advance(1h);
+  domain_.advance(1h);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
 }
 
 }  // namespace

@@ -110,6 +110,7 @@ common::KannelConfig kannel() {
   k.sender = "4411";
   k.callback_base = "http://127.0.0.1:8083";
   k.dlr_mask = 31;
+  k.callback_secret = "DlrSecret0123456789abcdefABCDEF0123456789";
   return k;
 }
 
@@ -147,6 +148,9 @@ TEST(KannelSendsmsTargetTest, DlrUrlCarriesThePageIdAndKannelPlaceholders) {
   const Target callback(dlr_url.substr(k.callback_base.size()));
   EXPECT_EQ(callback.path, "/kannel/dlr");
   EXPECT_EQ(callback.one("page"), kSms.page_id);
+  // The deployment's callback secret, so that inbound can tell Kannel's
+  // reports from forged ones (issue 10).
+  EXPECT_EQ(callback.one("key"), k.callback_secret);
   EXPECT_NE(dlr_url.find("type=%d"), std::string::npos) << dlr_url;
   EXPECT_NE(dlr_url.find("ts=%T"), std::string::npos) << dlr_url;
 }

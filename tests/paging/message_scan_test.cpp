@@ -20,6 +20,8 @@
 #include <sstream>
 
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_acl.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/launch/redis_server.hpp"
 #include "smtp_listener.hpp"
@@ -85,9 +87,18 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
     fs::remove_all(copy);
     fs::copy(dir / "redis", copy, fs::copy_options::recursive);
     {
-      launch::RedisServer server({0, copy});
+      // With ACL users of its own, as every piket Redis runs; the scan reads as "ops".
+      const auto secrets = fs::temp_directory_path() / ("piket-scan-secrets-" + name);
+      common::ensure_deployment_secrets(secrets);
+      launch::RedisServerConfig rc{0, copy};
+      for (auto& u : common::deployment_redis_users(secrets))
+        rc.users.push_back({u.name, u.password, u.rules});
+      launch::RedisServer server(rc);
       server.start();
-      common::RedisConnection redis({{"127.0.0.1", server.port()}, common::Millis{5000}});
+      common::RedisConfig ops{{"127.0.0.1", server.port()}, common::Millis{5000}};
+      ops.user = "ops";
+      ops.password = rc.users.front().password;
+      common::RedisConnection redis(ops);
       std::string cursor = "0";
       do {
         const auto r = redis.command({"SCAN", cursor, "MATCH", "incident:*", "COUNT", "500"});
@@ -110,6 +121,7 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
           }
       } while (cursor != "0");
       server.stop();
+      fs::remove_all(secrets);
     }
     fs::remove_all(copy);
   }

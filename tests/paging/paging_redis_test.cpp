@@ -75,6 +75,7 @@ class PagingRedisTest : public ::testing::Test {
     config_.smtp =
         common::SmtpConfig{"smtp://127.0.0.1:2525", "piket@piket.test", "", "", false, 5000ms};
     config_.regions = {{"groningen", "Groningen"}};
+    config_.kannel.callback_secret = "PagingCallbackSecret0123456789";
     // anna: push at once, SMS after a minute, e-mail after five.
     config_.people = {person("anna", kAnnaPhone, kAnnaToken,
                              {{ContactChannel::push, 0ms},
@@ -89,14 +90,22 @@ class PagingRedisTest : public ::testing::Test {
   }
 
   Notifier& notifier() {
-    if (!notifier_)
+    if (!notifier_) {
+      // Each service as its own Redis user: its least privilege must be enough.
+      notify_config_ = config_;
+      redis_->use_as(notify_config_, "notify");
       notifier_.emplace(
-          config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
+          notify_config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
           metrics_);
+    }
     return *notifier_;
   }
   inbound::InboundApi& inbound() {
-    if (!inbound_) inbound_.emplace(config_, domain_, inbound_metrics_, &transport_);
+    if (!inbound_) {
+      inbound_config_ = config_;
+      redis_->use_as(inbound_config_, "inbound");
+      inbound_.emplace(inbound_config_, domain_, inbound_metrics_, &transport_);
+    }
     return *inbound_;
   }
 
@@ -122,7 +131,7 @@ class PagingRedisTest : public ::testing::Test {
   // Steps until there is nothing due (bounded).
   void drain() {
     for (int n = 0; n < 50; ++n) {
-      const auto r = notifier().step(Gateways{&sms_, &email_}, conn_);
+      const auto r = notifier().step(Gateways{&sms_, &email_}, notify_conn());
       if (r.kind == StepResult::Kind::idle) return;
     }
     ADD_FAILURE() << "notify did not settle";
@@ -181,7 +190,8 @@ class PagingRedisTest : public ::testing::Test {
   common::HttpResponse sms_from(const std::string& phone, const std::string& text) {
     std::string escaped;
     for (char c : text) escaped += c == ' ' ? std::string("+") : std::string(1, c);
-    return get("/kannel/sms?from=%2B" + phone.substr(1) + "&to=4411&text=" + escaped);
+    return get("/kannel/sms?key=" + config_.kannel.callback_secret + "&from=%2B" + phone.substr(1) +
+               "&to=4411&text=" + escaped);
   }
   // The value of the first sample of `name` whose labels include `label`.
   std::string metric(const std::string& name, const std::string& label = "") {
@@ -194,9 +204,18 @@ class PagingRedisTest : public ::testing::Test {
     return "<none>";
   }
 
+  // notify's worker connection: Redis user "notify".
+  common::RedisConnection& notify_conn() {
+    if (!notify_conn_) notify_conn_.emplace(redis_->config_as("notify"));
+    return *notify_conn_;
+  }
+
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
+  std::optional<common::RedisConnection> notify_conn_;
   common::Config config_;
+  common::Config notify_config_;
+  common::Config inbound_config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"notify"};
@@ -213,7 +232,7 @@ const std::string kP1 = "P0000000000000001";
 const std::string kP2 = "P0000000000000002";
 
 TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
-  page(kP1, "anna", "04711");
+  page(kP1, "anna", "047110");
   EXPECT_EQ(hget("page:" + kP1, "channels"), "push,sms,email");
   drain();
   const auto pushed = pushes("anna");
@@ -240,7 +259,7 @@ TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
   ASSERT_EQ(email_.sent.size(), 1u);
   EXPECT_EQ(email_.sent[0].to, "anna@piket.test");
   EXPECT_EQ(email_.sent[0].subject, "piket HOME BAN case C12345678");
-  EXPECT_NE(email_.sent[0].body.find("reply 04711 by SMS"), std::string::npos);
+  EXPECT_NE(email_.sent[0].body.find("reply 047110 by SMS"), std::string::npos);
   EXPECT_EQ(delivery(kP1, "email"), "accepted");
 
   const auto fallbacks = timeline("channel_fallback");
@@ -261,7 +280,7 @@ TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
 
 TEST_F(PagingRedisTest, PermanentSmsFailureGoesStraightToEmailWithoutRetry) {
   sms_ = FakeSmsGateway({403});  // Kannel: "Not routable. Do not try again."
-  page(kP1, "bert", "04712");
+  page(kP1, "bert", "047120");
   drain();
   EXPECT_EQ(sms_.sent.size(), 1u);
   EXPECT_EQ(delivery(kP1, "sms"), "failed");
@@ -282,20 +301,24 @@ TEST_F(PagingRedisTest, PermanentSmsFailureGoesStraightToEmailWithoutRetry) {
 }
 
 TEST_F(PagingRedisTest, FailedDeliveryReportAfterAcceptanceFallsBackToEmail) {
-  page(kP1, "bert", "04713");
+  page(kP1, "bert", "047130");
   drain();
   ASSERT_EQ(sms_.sent.size(), 1u);
   EXPECT_EQ(delivery(kP1, "sms"), "accepted");
   EXPECT_TRUE(email_.sent.empty());
   // Kannel reports the SMS rejected by the SMSC (16).
-  EXPECT_EQ(get("/kannel/dlr?page=" + kP1 + "&type=16").status, 200);
+  EXPECT_EQ(
+      get("/kannel/dlr?key=" + config_.kannel.callback_secret + "&page=" + kP1 + "&type=16").status,
+      200);
   EXPECT_EQ(delivery(kP1, "sms"), "failed");
   EXPECT_EQ(delivery(kP1, "sms", "fail_reason"), "delivery_report");
   drain();
   ASSERT_EQ(email_.sent.size(), 1u);
   EXPECT_EQ(sms_.sent.size(), 1u) << "a failed report is not retried";
   // The same report again is a counted duplicate and changes nothing.
-  EXPECT_EQ(get("/kannel/dlr?page=" + kP1 + "&type=16").status, 200);
+  EXPECT_EQ(
+      get("/kannel/dlr?key=" + config_.kannel.callback_secret + "&page=" + kP1 + "&type=16").status,
+      200);
   drain();
   EXPECT_EQ(email_.sent.size(), 1u);
   EXPECT_EQ(metric("piket_inbound_delivery_reports_total", "outcome=\"duplicate\""), "1");
@@ -303,7 +326,7 @@ TEST_F(PagingRedisTest, FailedDeliveryReportAfterAcceptanceFallsBackToEmail) {
 
 TEST_F(PagingRedisTest, GatewayDownIsRetriedThenFallsBack) {
   sms_ = FakeSmsGateway({0});  // connection refused, every time
-  page(kP1, "bert", "04714");
+  page(kP1, "bert", "047140");
   drain();
   EXPECT_EQ(delivery(kP1, "sms"), "retry");
   EXPECT_TRUE(email_.sent.empty());
@@ -318,11 +341,11 @@ TEST_F(PagingRedisTest, GatewayDownIsRetriedThenFallsBack) {
 }
 
 TEST_F(PagingRedisTest, AcknowledgementBySmsStopsTheRemainingChannels) {
-  page(kP1, "anna", "04715");
+  page(kP1, "anna", "047150");
   drain();
   ASSERT_EQ(pushes("anna").size(), 1u);
-  const auto r = sms_from(kAnnaPhone, "04715");
-  EXPECT_EQ(r.body, "piket: acknowledged case C12345678.");
+  const auto r = sms_from(kAnnaPhone, "047150");
+  EXPECT_EQ(r.body, "piket: zaak C12345678 is van jou. Acknowledged case C12345678.");
   EXPECT_EQ(hget("page:" + kP1, "state"), "acknowledged");
   EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
@@ -343,12 +366,13 @@ TEST_F(PagingRedisTest, AcknowledgementBySmsStopsTheRemainingChannels) {
 
 TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
   // The escalation paged anna (push now, SMS after 1 min, e-mail after 5) and then bert.
-  page(kP1, "anna", "04721", kIncident + ":0.0");
-  page(kP2, "bert", "04722", kIncident + ":0.1");
+  page(kP1, "anna", "047210", kIncident + ":0.0");
+  page(kP2, "bert", "047220", kIncident + ":0.1");
   conn_.command({"SADD", "incident:" + kIncident + ":pages", kP1, kP2});
   drain();
   ASSERT_EQ(pushes("anna").size(), 1u);
-  EXPECT_EQ(sms_from(kBertPhone, "04722").body, "piket: acknowledged case C12345678.");
+  EXPECT_EQ(sms_from(kBertPhone, "047220").body,
+            "piket: zaak C12345678 is van jou. Acknowledged case C12345678.");
   EXPECT_EQ(hget("page:" + kP1, "state"), "cancelled");
   EXPECT_EQ(hget("page:" + kP1, "cancelled_reason"), "answered_by_other");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
@@ -364,15 +388,16 @@ TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
   const auto late = post("/v1/pages/" + kP1 + "/ack", kAnnaToken);
   EXPECT_EQ(late.status, 409);
   EXPECT_NE(late.body.find("taken_by_other"), std::string::npos);
-  EXPECT_EQ(sms_from(kAnnaPhone, "04721").body,
-            "piket: case C12345678 was taken by a colleague; nothing to do.");
+  // Her page stood down: its reply code is gone and answers nothing.
+  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:047210"}).integer, 0);
+  EXPECT_NE(sms_from(kAnnaPhone, "047210").body.find("not valid"), std::string::npos);
   EXPECT_EQ(timeline("acknowledged").size(), 1u);
   EXPECT_EQ(timeline("acknowledged").at(0).at("stood_down").to_number<int>(), 1);
 }
 
 TEST_F(PagingRedisTest, AckWhileTheGatewayIsRetryingStopsTheRetries) {
   sms_ = FakeSmsGateway({503});
-  page(kP1, "bert", "04716");
+  page(kP1, "bert", "047160");
   drain();
   EXPECT_EQ(delivery(kP1, "sms"), "retry");
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kBertToken).status, 200);
@@ -383,7 +408,7 @@ TEST_F(PagingRedisTest, AckWhileTheGatewayIsRetryingStopsTheRetries) {
 }
 
 TEST_F(PagingRedisTest, DeclineIsRecordedAndRaisedForTheEscalationEngine) {
-  page(kP1, "anna", "04717");
+  page(kP1, "anna", "047170");
   drain();
   const auto r = post("/v1/pages/" + kP1 + "/decline", kAnnaToken);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -412,10 +437,11 @@ TEST_F(PagingRedisTest, DeclineIsRecordedAndRaisedForTheEscalationEngine) {
 }
 
 TEST_F(PagingRedisTest, DeclineBySmsReply) {
-  page(kP1, "bert", "04718");
+  page(kP1, "bert", "047180");
   drain();
-  EXPECT_EQ(sms_from(kBertPhone, "NO 04718").body,
-            "piket: declined case C12345678; it goes to the next person.");
+  EXPECT_EQ(sms_from(kBertPhone, "NO 047180").body,
+            "piket: zaak C12345678 gaat naar de volgende. Declined case C12345678; it goes to the "
+            "next person.");
   EXPECT_EQ(hget("page:" + kP1, "state"), "declined");
   EXPECT_EQ(hget("page:" + kP1, "declined_via"), "sms");
   EXPECT_EQ(delivery(kP1, "email"), "cancelled");
@@ -426,7 +452,7 @@ TEST_F(PagingRedisTest, OnlyStaffTokensAnswerPagesWhateverTheCallersId) {
   // A partner and an admin whose ids equal anna's: their tokens are not hers.
   config_.partners = {{"anna", common::sha256_hex("partner-token-anna"), {"groningen"}, 50, 100}};
   config_.admins = {{"anna", common::sha256_hex("admin-token-anna")}};
-  page(kP1, "anna", "04720");
+  page(kP1, "anna", "047200");
   drain();
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "partner-token-anna").status, 401);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "admin-token-anna").status, 401);
@@ -441,7 +467,7 @@ TEST_F(PagingRedisTest, OnlyStaffTokensAnswerPagesWhateverTheCallersId) {
 }
 
 TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
-  page(kP1, "anna", "04719");
+  page(kP1, "anna", "047190");
   drain();
   const auto before = timeline().size();
   // Bert's token, Anna's page.
@@ -450,7 +476,7 @@ TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
   EXPECT_NE(r.body.find("not_paged"), std::string::npos);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/decline", kBertToken).status, 403);
   // Bert's phone, Anna's code.
-  EXPECT_EQ(sms_from(kBertPhone, "04719").body, "piket: that code is not valid for you.");
+  EXPECT_NE(sms_from(kBertPhone, "047190").body.find("not valid"), std::string::npos);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "").status, 401);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "wrong-token").status, 401);
   EXPECT_EQ(post("/v1/pages/P0000000000000009/ack", kAnnaToken).status, 404);
@@ -466,9 +492,9 @@ TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
 }
 
 TEST_F(PagingRedisTest, SecondPageForTheSameStepIsSuppressed) {
-  page(kP1, "bert", "04720", "I0123456789ABCDEF:primary");
+  page(kP1, "bert", "047200", "I0123456789ABCDEF:primary");
   drain();
-  page(kP2, "bert", "04721", "I0123456789ABCDEF:primary");
+  page(kP2, "bert", "047210", "I0123456789ABCDEF:primary");
   drain();
   EXPECT_EQ(sms_.sent.size(), 1u);
   EXPECT_EQ(delivery(kP2, "sms"), "suppressed");
@@ -481,13 +507,13 @@ TEST_F(PagingRedisTest, SecondPageForTheSameStepIsSuppressed) {
   EXPECT_EQ(sms_.sent.size(), 1u);
   EXPECT_EQ(email_.sent.size(), 1u);  // P1's own fallback, once
   // A different step for the same person is a page of its own.
-  page("P0000000000000003", "bert", "04722", "I0123456789ABCDEF:reminder");
+  page("P0000000000000003", "bert", "047220", "I0123456789ABCDEF:reminder");
   drain();
   EXPECT_EQ(sms_.sent.size(), 2u);
 }
 
 TEST_F(PagingRedisTest, RepeatedMessagesAndRestartsDoNotSendAgain) {
-  page(kP1, "bert", "04723");
+  page(kP1, "bert", "047230");
   drain();
   EXPECT_EQ(sms_.sent.size(), 1u);
   // The outbox delivers the message again, and a fresh notify starts.
@@ -500,7 +526,7 @@ TEST_F(PagingRedisTest, RepeatedMessagesAndRestartsDoNotSendAgain) {
 
 TEST_F(PagingRedisTest, AMessageCarryingPersonDataIsRefusedAndTheNextChannelTried) {
   // A page whose stored text (wrongly) holds the household key.
-  page(kP1, "bert", "04724");
+  page(kP1, "bert", "047240");
   conn_.command({"HSET", "page:" + kP1, "text", kText + " hh-redis-1"});
   drain();
   EXPECT_TRUE(sms_.sent.empty());
@@ -517,11 +543,13 @@ TEST_F(PagingRedisTest, AMessageCarryingPersonDataIsRefusedAndTheNextChannelTrie
 TEST_F(PagingRedisTest, EveryChannelFailingRaisesUndeliverable) {
   sms_ = FakeSmsGateway({400});
   email_ = FakeEmailGateway({550});
-  page(kP1, "bert", "04725");
+  page(kP1, "bert", "047250");
   drain();
   EXPECT_EQ(delivery(kP1, "sms"), "failed");
   EXPECT_EQ(delivery(kP1, "email"), "failed");
   EXPECT_EQ(hget("page:" + kP1, "state"), "failed");
+  // Nobody got it: its reply code is gone with it (issue 10).
+  EXPECT_EQ(conn_.command({"KEYS", "ackcode:*"}).elements.size(), 0u);
   ASSERT_EQ(timeline("page_undeliverable").size(), 1u);
   const auto payload = conn_.command({"HGET", "outbox:escalation:data", kP1 + ":undeliverable"});
   ASSERT_FALSE(payload.is_nil());
@@ -533,9 +561,10 @@ TEST_F(PagingRedisTest, EveryChannelFailingRaisesUndeliverable) {
 
 TEST_F(PagingRedisTest, EmailWithoutSmtpFailsAndIsSkipped) {
   sms_ = FakeSmsGateway({400});
-  page(kP1, "bert", "04726");
+  page(kP1, "bert", "047260");
   for (int n = 0; n < 20; ++n)
-    if (notifier().step(Gateways{&sms_, nullptr}, conn_).kind == StepResult::Kind::idle) break;
+    if (notifier().step(Gateways{&sms_, nullptr}, notify_conn()).kind == StepResult::Kind::idle)
+      break;
   EXPECT_EQ(delivery(kP1, "email"), "failed");
   EXPECT_EQ(delivery(kP1, "email", "fail_reason"), "no_gateway");
 }

@@ -68,6 +68,14 @@ class PagingStack {
     stack_->start();
   }
 
+  // Least privilege is enough: Redis's ACL refused no piket service anything.
+  ~PagingStack() {
+    if (stack_)
+      for (const auto& r : stack_->redis_acl_refusals()) ADD_FAILURE() << "Redis ACL refused " << r;
+  }
+  PagingStack(const PagingStack&) = delete;
+  PagingStack& operator=(const PagingStack&) = delete;
+
   stack::LocalStack& local() { return *stack_; }
   const stack::StackSpec& spec() const { return spec_; }
   const common::Config& config() const { return stack_->config(); }

@@ -43,6 +43,35 @@ TEST(RedisConf, HasDurabilityAndIsolationSettings) {
   }
 }
 
+TEST(RedisConf, WithUsersProtectedModeAclFileAndAMemoryLimitThatRefusesInsteadOfEvicting) {
+  auto c = redis_config();
+  c.users = {{"ops", "pw", "~* &* +@all"}};
+  c.maxmemory_bytes = 256ULL * 1024 * 1024;
+  const std::string conf = render_redis_conf(c);
+  for (const char* expected :
+       {"protected-mode yes", "aclfile \"/var/lib/piket/redis/users.acl\"", "maxmemory 268435456",
+        "maxmemory-policy noeviction", "enable-debug-command no", "enable-module-command no"}) {
+    EXPECT_TRUE(has_line(conf, expected)) << "missing line: " << expected << "\n" << conf;
+  }
+  EXPECT_FALSE(has_line(conf, "protected-mode no"));
+}
+
+TEST(RedisConf, TheDefaultUserHasAPasswordNobodyKnowsAndServicesTheirRules) {
+  const auto acl = render_redis_acl(
+      {{"ops", "ops-pw", "~* &* +@all"}, {"notify", "notify-pw", "~* resetchannels -@all +get"}});
+  const auto lines = lines_of(acl);
+  ASSERT_EQ(lines.size(), 3u) << acl;
+  EXPECT_EQ(lines[0].rfind("user default on #", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[0].find("nopass"), std::string::npos);
+  EXPECT_EQ(lines[2].rfind("user notify on #", 0), 0u);
+  EXPECT_NE(lines[2].find(" ~* resetchannels -@all +get"), std::string::npos);
+  // Passwords only as SHA-256: neither the passwords nor a '>' (clear-text) rule.
+  EXPECT_EQ(acl.find("notify-pw"), std::string::npos);
+  EXPECT_EQ(acl.find('>'), std::string::npos);
+  // The default user's random password differs each time.
+  EXPECT_NE(lines_of(render_redis_acl({}))[0], lines_of(render_redis_acl({}))[0]);
+}
+
 TEST(RedisConf, EveryLineIsACommentOrADirective) {
   for (const auto& line : lines_of(render_redis_conf(redis_config()))) {
     ASSERT_FALSE(line.empty());
@@ -70,6 +99,7 @@ KannelConfig kannel_config() {
   c.password = "s3cret";
   c.get_url = "http://127.0.0.1:8080/kannel/sms?from=%p&to=%P&text=%a";
   c.data_dir = "/var/lib/piket/kannel";
+  c.admin_password = "AdminSecret0123";
   return c;
 }
 
@@ -118,7 +148,8 @@ TEST(KannelConf, GroupsHaveTheExpectedSettings) {
   const Group& core = groups[0].second;
   EXPECT_EQ(core.at("admin-port"), "14000");
   EXPECT_EQ(core.at("admin-interface"), "\"127.0.0.1\"");
-  EXPECT_EQ(core.at("admin-password"), "\"piket-admin\"");
+  EXPECT_EQ(core.at("admin-password"), "\"AdminSecret0123\"");
+  EXPECT_EQ(core.at("status-password"), "\"AdminSecret0123\"");
   EXPECT_EQ(core.at("admin-allow-ip"), "\"127.0.0.1\"");
   EXPECT_EQ(core.at("smsbox-port"), "14001");
   EXPECT_EQ(core.at("smsbox-interface"), "\"127.0.0.1\"");
@@ -160,6 +191,16 @@ TEST(KannelConf, GroupsHaveTheExpectedSettings) {
   EXPECT_EQ(service.at("get-url"), "\"http://127.0.0.1:8080/kannel/sms?from=%p&to=%P&text=%a\"");
 }
 
+// smsbox logs every SMS text and number at INFO (Kannel 1.4.5): by default it
+// runs at WARNING whatever bearerbox's level (issue 10).
+TEST(KannelConf, SmsboxLogsNoMessageTextsByDefault) {
+  KannelConfig c = kannel_config();
+  c.log_level = 1;
+  const auto groups = parse_groups(render_kannel_conf(c));
+  EXPECT_EQ(groups[0].second.at("log-level"), "1");
+  EXPECT_EQ(groups[2].second.at("log-level"), "2");
+}
+
 TEST(KannelConf, TunablesAreRendered) {
   KannelConfig c = kannel_config();
   c.log_level = 2;
@@ -171,7 +212,7 @@ TEST(KannelConf, TunablesAreRendered) {
   ASSERT_EQ(groups.size(), 5U);
   EXPECT_EQ(groups[0].second.at("log-level"), "2");
   EXPECT_EQ(groups[0].second.at("admin-password"), "\"adm\"");
-  EXPECT_EQ(groups[2].second.at("log-level"), "2");
+  EXPECT_EQ(groups[2].second.at("log-level"), "2");  // smsbox: its own level
   EXPECT_EQ(groups[2].second.at("http-request-retry"), "7");
   EXPECT_EQ(groups[2].second.at("http-queue-delay"), "3");
   EXPECT_EQ(groups[3].second.at("max-messages"), "4");
@@ -194,6 +235,8 @@ TEST(KannelConf, RejectsInvalidConfig) {
   rejects([](KannelConfig& c) { c.data_dir = "relative"; });
   rejects([](KannelConfig& c) { c.data_dir = "/tmp/back\\slash"; });
   rejects([](KannelConfig& c) { c.log_level = 5; });
+  rejects([](KannelConfig& c) { c.smsbox_log_level = -1; });
+  rejects([](KannelConfig& c) { c.admin_password.clear(); });  // never a default password
   rejects([](KannelConfig& c) { c.http_queue_delay_s = 0; });
   rejects([](KannelConfig& c) { c.max_message_parts = 0; });
   EXPECT_NO_THROW(render_kannel_conf(kannel_config()));

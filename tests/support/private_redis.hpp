@@ -3,15 +3,25 @@
 // started on construction and stopped on destruction. Link piket_launch and piket_common.
 // One per test suite is enough: tests FLUSHALL in their fixture's constructor.
 //
-// With ACL (as every deployment runs): a secrets directory inside the TempDir holds the
-// passwords (common::ensure_deployment_secrets), the default user is unusable, and config()
-// authenticates as "ops", which may do anything (tests inspect and flush).
+// It runs as every deployment does: with the ACL users of common/redis_acl.hpp (passwords in a
+// secrets directory inside the TempDir, made by common::ensure_deployment_secrets), the default
+// user unusable, protected-mode on, and maxmemory with noeviction.
+// - config() authenticates as "ops", which may do anything (tests seed, inspect and flush);
+// - config_as("notify") authenticates as that service's own user, which may run only the
+//   commands its code needs: a test that runs a service's real scripts through config_as(...)
+//   proves that its least privilege is enough.
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "piket/common/config.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/redis_acl.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/launch/redis_server.hpp"
 #include "temp_dir.hpp"
@@ -20,46 +30,96 @@ namespace piket::test {
 
 class PrivateRedis {
  public:
-  explicit PrivateRedis(const std::string& prefix = "piket-redis", bool with_acl = false)
-      : dir_(prefix), server_(make_config(dir_.path(), with_acl)), with_acl_(with_acl) {
+  // The tests' default memory limit: the launcher's (256 MiB), far above what a test stores.
+  static constexpr std::uint64_t kDefaultMaxmemory = 256ULL * 1024 * 1024;
+
+  explicit PrivateRedis(const std::string& prefix = "piket-redis",
+                        std::uint64_t maxmemory_bytes = kDefaultMaxmemory)
+      : dir_(prefix), server_(make_config(dir_.path(), maxmemory_bytes)) {
     server_.start();
   }
   ~PrivateRedis() { server_.stop(); }
   PrivateRedis(const PrivateRedis&) = delete;
   PrivateRedis& operator=(const PrivateRedis&) = delete;
 
+  // As "ops".
   common::RedisConfig config(common::Millis timeout = common::Millis{2000}) const {
+    return config_as("ops", timeout);
+  }
+  // As `user`: "ops" or a service (ingest, dispatch, notify, inbound, cases, web).
+  common::RedisConfig config_as(std::string_view user,
+                                common::Millis timeout = common::Millis{2000}) const {
     common::RedisConfig c{{"127.0.0.1", server_.port()}, timeout};
-    if (with_acl_) {
-      c.user = "ops";
-      c.password =
-          common::SecretStore(secrets_dir()).read(common::secret_file::redis_password("ops"));
-    }
+    c.user = std::string(user);
+    c.password = common::SecretStore(secrets_dir()).read(common::secret_file::redis_password(user));
     return c;
   }
-  // Where the deployment secrets of this Redis are (with ACL only).
+  // Gives `config` the credentials of `user` on this Redis (address, user, password) and
+  // points its secrets directory here: what service_main does for a service.
+  void use_as(common::Config& config, std::string_view user) const {
+    const auto timeout = config.redis.timeout;
+    config.redis = config_as(user, timeout);
+    config.secrets_dir = secrets_dir();
+  }
+  // Where the deployment secrets of this Redis are.
   std::filesystem::path secrets_dir() const { return dir_.path() / "secrets"; }
   launch::RedisServer& server() { return server_; }
 
  private:
-  static launch::RedisServerConfig make_config(const std::filesystem::path& dir, bool with_acl) {
+  static launch::RedisServerConfig make_config(const std::filesystem::path& dir,
+                                               std::uint64_t maxmemory_bytes) {
     launch::RedisServerConfig c{0, dir / "redis"};
-    if (!with_acl) return c;
     common::ensure_deployment_secrets(dir / "secrets");
-    const common::SecretStore store(dir / "secrets");
-    c.users.push_back(
-        {"ops", store.read(common::secret_file::redis_password("ops")), "~* &* +@all"});
-    for (auto holder : common::kSecretHolders)
-      if (holder != "ops")
-        c.users.push_back({std::string(holder),
-                           store.read(common::secret_file::redis_password(holder)),
-                           "~* &* +@all -@dangerous"});
+    for (auto& u : common::deployment_redis_users(dir / "secrets"))
+      c.users.push_back({std::move(u.name), std::move(u.password), std::move(u.rules)});
+    c.maxmemory_bytes = maxmemory_bytes;
     return c;
   }
 
   TempDir dir_;
   launch::RedisServer server_;
-  bool with_acl_;
 };
+
+// Fills Redis (as `ops`) with strings "piket-test:fill:<n>" until it refuses even a small
+// write at maxmemory; returns how many it wrote. Big values first, then smaller ones: a big
+// SET is refused while its own arguments push memory over the limit, and memory falls back
+// under it when they are freed. Give the PrivateRedis a small limit (a few MiB).
+inline int fill_to_maxmemory(common::RedisConnection& ops) {
+  int n = 0;
+  for (const std::size_t size : {64 * 1024, 1024, 16}) {
+    const std::string value(size, 'x');
+    for (;;) {
+      if (n > 200000)
+        throw std::runtime_error("fill_to_maxmemory: Redis never refused a write (no maxmemory?)");
+      try {
+        ops.command({"SET", "piket-test:fill:" + std::to_string(n), value});
+        ++n;
+      } catch (const common::RedisFullError&) {
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+// Deletes what fill_to_maxmemory wrote: Redis accepts writes again.
+inline void free_filled(common::RedisConnection& ops, int n) {
+  std::vector<std::string> del{"DEL"};
+  for (int i = 0; i < n; ++i) del.push_back("piket-test:fill:" + std::to_string(i));
+  if (n > 0) ops.command(del);
+}
+
+// Every key in Redis (SCAN, as ops), sorted.
+inline std::vector<std::string> all_keys(common::RedisConnection& ops) {
+  std::vector<std::string> keys;
+  std::string cursor = "0";
+  do {
+    const auto r = ops.command({"SCAN", cursor, "COUNT", "1000"});
+    cursor = r.elements.at(0).str;
+    for (const auto& k : r.elements.at(1).elements) keys.push_back(k.str);
+  } while (cursor != "0");
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
 
 }  // namespace piket::test

@@ -53,10 +53,12 @@ class FakeCaseBackend final : public CaseBackend {
                             const std::string& by) override {
     return log("absent " + person + " by " + by);
   }
-  ActionOutcome acknowledge_page(const std::string& id, const std::string& person) override {
+  ActionOutcome acknowledge_page(const std::string& id, const std::string& person,
+                                 const std::string& = {}) override {
     return log("ack " + id + " " + person);
   }
-  ActionOutcome decline_page(const std::string& id, const std::string& person) override {
+  ActionOutcome decline_page(const std::string& id, const std::string& person,
+                             const std::string& = {}) override {
     return log("decline " + id + " " + person);
   }
 

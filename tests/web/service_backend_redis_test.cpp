@@ -21,7 +21,7 @@ class ServiceBackendTest : public ::testing::Test {
   static void TearDownTestSuite() { delete redis_; }
 
   ServiceBackendTest()
-      : config_(common::parse_config(
+      : config_(as_web(common::parse_config(
             "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_->config().address.port) +
                 "\"\n[kannel]\nusername = \"u\"\n[[regions]]\nid = "
                 "\"groningen\"\n"
@@ -31,14 +31,19 @@ class ServiceBackendTest : public ::testing::Test {
                 "\"+447700900002\"\nregions = [\"groningen\"]\n"
                 "[[people]]\nid = \"tina\"\nname = \"T\"\nrole = \"team_lead\"\nphone = "
                 "\"+447700900010\"\nregions = [\"groningen\"]\n",
-            "t.toml")),
+            "t.toml"))),
         clock_(*common::parse_rfc3339("2026-11-22T08:00:00+01:00")),
         pool_(config_.redis),
         backend_(config_, pool_, clock_, clock_) {
     redis().command({"FLUSHALL"});
   }
 
-  common::RedisConnection redis() { return common::RedisConnection(config_.redis); }
+  // The backend runs as Redis user "web"; the test's own reads and writes as "ops".
+  static common::Config as_web(common::Config c) {
+    redis_->use_as(c, "web");
+    return c;
+  }
+  common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
 
   // A home ban through ingest's own acceptance script; dispatch's assignment by hand.
   std::string accept_case(const std::string& casemanager) {
@@ -47,7 +52,7 @@ class ServiceBackendTest : public ::testing::Test {
       "home_ban":{"starts_at":"2026-11-22T07:00:00+01:00","ends_at":"2026-12-02T07:00:00+01:00"}})";
     auto v = ingest::validate_incident(body, {"groningen"});
     const auto& req = std::get<ingest::IncidentRequest>(v);
-    ingest::RedisIncidentStore store(config_.redis, common::Millis{1000}, nullptr);
+    ingest::RedisIncidentStore store(redis_->config_as("ingest"), common::Millis{1000}, nullptr);
     ingest::NewIncident n;
     n.partner = "police";
     n.request = &req;
@@ -113,11 +118,17 @@ TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnl
   const std::string page = "P0000000000000001";
   redis().command({"HSET", "page:" + page, "case", id, "incident", "I0000000000000001", "person",
                    "anna", "state", "accepted", "created_at", "1"});
-  redis().command({"SET", "ackcode:anna:12345", page});
+  redis().command({"HSET", "page:" + page, "ack_code", "123456"});
+  redis().command({"SET", "ackcode:anna:123456", page});
   EXPECT_EQ(backend_.acknowledge_page(page, "bert").status, 403);
   EXPECT_TRUE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
-  EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok());
+  EXPECT_TRUE(backend_.acknowledge_page(page, "anna", "session 1a2b3c4d").ok());
   EXPECT_FALSE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
+  // How it came, and the SMS code is gone with the answer (issue 10).
+  EXPECT_EQ(redis().command({"HGET", "page:" + page, "acknowledged_via"}).str, "web");
+  EXPECT_EQ(redis().command({"HGET", "page:" + page, "acknowledged_via_ref"}).str,
+            "session 1a2b3c4d");
+  EXPECT_EQ(redis().command({"EXISTS", "ackcode:anna:123456"}).integer, 0);
   EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok()) << "twice the same way is harmless";
   EXPECT_EQ(backend_.decline_page(page, "anna").status, 409);
   EXPECT_EQ(backend_.acknowledge_page("P0000000000000009", "anna").status, 404);

@@ -158,6 +158,19 @@ TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
   EXPECT_EQ(describe_event(e, cfg), "Paged again, no first contact yet: Anna");
   e = boost::json::parse(R"({"at":1,"type":"escalation_exhausted","step":"1.2"})").as_object();
   EXPECT_EQ(describe_event(e, cfg), "Escalation ended: nobody acknowledged");
+  // How a page was answered, in words (issue 10).
+  e = boost::json::parse(
+          R"({"at":1,"type":"acknowledged","person":"anna","via":"sms","via_ref":"\u2026678"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Acknowledged by Anna by SMS from \u2026678");
+  e = boost::json::parse(
+          R"({"at":1,"type":"declined","person":"anna","via":"web","via_ref":"session 1a2b3c4d"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Declined by Anna in the web app (session 1a2b3c4d)");
+  e = boost::json::parse(
+          R"({"at":1,"type":"acknowledged","person":"anna","via":"api","via_ref":"token anna"})")
+          .as_object();
+  EXPECT_EQ(describe_event(e, cfg), "Acknowledged by Anna through the staff API (token anna)");
   EXPECT_EQ(clock_label("plan"), "Plan of action (12 h)");
   EXPECT_EQ(kind_label("code_red"), "Code red");
 }

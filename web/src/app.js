@@ -267,6 +267,14 @@
         btn));
     }
     show('escalations-empty', b.escalations.length === 0);
+    const locked = clear($('sms-locked'));
+    for (const l of b.sms_locked || []) {
+      locked.append(el('li', { 'data-person': l.person },
+        el('span', { class: 'badge red' }, 'SMS locked'),
+        el('span', null, `${personName(b, l.person)} (phone ${l.number})`),
+        el('span', { class: 'grow muted' }, `until ${when(l.until)}`)));
+    }
+    show('sms-locked-box', (b.sms_locked || []).length > 0);
   }
 
   function renderRota(b) {

@@ -1,6 +1,7 @@
 #include "piket/launch/kannel.hpp"
 
 #include <csignal>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -73,8 +74,8 @@ std::string render_kannel_conf(const KannelConfig& c) {
     throw std::invalid_argument("kannel data_dir must be absolute: " + c.data_dir.string());
   }
   check_value(c.data_dir.string(), "data_dir");
-  if (c.log_level < 0 || c.log_level > 4 || c.http_request_retry < 0 || c.http_queue_delay_s < 1 ||
-      c.max_message_parts < 1) {
+  if (c.log_level < 0 || c.log_level > 4 || c.smsbox_log_level < 0 || c.smsbox_log_level > 4 ||
+      c.http_request_retry < 0 || c.http_queue_delay_s < 1 || c.max_message_parts < 1) {
     throw std::invalid_argument("render_kannel_conf: numeric setting out of range");
   }
 
@@ -88,6 +89,8 @@ std::string render_kannel_conf(const KannelConfig& c) {
   s += "admin-port = " + std::to_string(c.admin_port) + "\n";
   s += "admin-interface = " + loopback + "\n";
   s += "admin-password = " + conf_string(c.admin_password) + "\n";
+  // Without it Kannel serves its status pages to anyone who reaches the port.
+  s += "status-password = " + conf_string(c.admin_password) + "\n";
   s += "admin-deny-ip = \"*.*.*.*\"\n";
   s += "admin-allow-ip = " + loopback + "\n";
   s += "smsbox-port = " + std::to_string(c.smsbox_port) + "\n";
@@ -115,7 +118,7 @@ std::string render_kannel_conf(const KannelConfig& c) {
   s += "sendsms-port = " + std::to_string(c.sendsms_port) + "\n";
   s += "sendsms-interface = " + loopback + "\n";
   s += "log-file = " + dir("smsbox.log") + "\n";
-  s += "log-level = " + std::to_string(c.log_level) + "\n";
+  s += "log-level = " + std::to_string(c.smsbox_log_level) + "\n";
   s += "http-request-retry = " + std::to_string(c.http_request_retry) + "\n";
   s += "http-queue-delay = " + std::to_string(c.http_queue_delay_s) + "\n\n";
 
@@ -149,8 +152,17 @@ KannelStack::KannelStack(KannelConfig config, KannelBinaries binaries)
       }
     }
   }
+  if (config_.admin_password.empty()) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::random_device random;
+    std::uniform_int_distribution<std::size_t> pick(0, sizeof(kAlphabet) - 2);
+    for (int i = 0; i < 32; ++i) config_.admin_password += kAlphabet[pick(random)];
+  }
   render_kannel_conf(config_);  // validate now rather than at start()
   std::filesystem::create_directories(config_.data_dir);
+  std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
 }
 
 KannelStack::~KannelStack() {

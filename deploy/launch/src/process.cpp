@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,7 +102,7 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 // Runs in the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const char* program, char* const* argv, char* const* envp,
                              int stdin_fd, int log_fd, int error_fd, const char* working_dir,
-                             pid_t parent) {
+                             pid_t parent, int umask_or_minus_one) {
   auto fail = [error_fd](int err) {
     const ssize_t ignored = ::write(error_fd, &err, sizeof err);
     (void)ignored;
@@ -125,6 +126,7 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   if (::dup2(log_fd, STDOUT_FILENO) < 0) fail(errno);
   if (::dup2(log_fd, STDERR_FILENO) < 0) fail(errno);
   if (working_dir != nullptr && ::chdir(working_dir) != 0) fail(errno);
+  if (umask_or_minus_one >= 0) ::umask(static_cast<mode_t>(umask_or_minus_one));
   // Nothing the launcher holds (listening sockets, other children's pipes) leaks into the
   // child. error_fd is already close-on-exec.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -180,7 +182,8 @@ Process Process::start(std::vector<std::string> argv, const std::filesystem::pat
   const std::string working_dir = options.working_dir ? options.working_dir->string() : "";
 
   if (log_file.has_parent_path()) std::filesystem::create_directories(log_file.parent_path());
-  Fd log_fd(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  const mode_t log_mode = options.umask ? (0666 & ~*options.umask) : 0644;
+  Fd log_fd(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, log_mode));
   if (log_fd.get() < 0) throw_errno(errno, "open log file " + log_file.string());
 
   Fd child_stdin;
@@ -208,7 +211,8 @@ Process Process::start(std::vector<std::string> argv, const std::filesystem::pat
   if (pid < 0) throw_errno(errno, "fork");
   if (pid == 0) {
     exec_child(program.c_str(), argv_c.data(), env_c.data(), child_stdin.get(), log_fd.get(),
-               error_write.get(), working_dir.empty() ? nullptr : working_dir.c_str(), parent);
+               error_write.get(), working_dir.empty() ? nullptr : working_dir.c_str(), parent,
+               options.umask ? static_cast<int>(*options.umask) : -1);
   }
 
   error_write.close();

@@ -40,6 +40,9 @@ std::string render_redis_conf(const RedisServerConfig& config) {
     conf += "protected-mode yes\n";
     conf += "aclfile \"" + (config.data_dir / "users.acl").string() + "\"\n";
   }
+  conf += "# No DEBUG, no loading of modules, for anyone.\n";
+  conf += "enable-debug-command no\n";
+  conf += "enable-module-command no\n";
   conf += "daemonize no\n";
   conf += "logfile \"\"\n";
   conf += "dir \"" + config.data_dir.string() + "\"\n";
@@ -48,6 +51,10 @@ std::string render_redis_conf(const RedisServerConfig& config) {
   conf += "appendfsync always\n";
   conf += "# No RDB snapshots; the AOF is the only persistence.\n";
   conf += "save \"\"\n";
+  conf += "# At the memory limit Redis refuses writes (-OOM) instead of evicting data.\n";
+  if (config.maxmemory_bytes > 0)
+    conf += "maxmemory " + std::to_string(config.maxmemory_bytes) + "\n";
+  conf += "maxmemory-policy noeviction\n";
   return conf;
 }
 
@@ -126,6 +133,9 @@ RedisServer::RedisServer(RedisServerConfig config, std::filesystem::path binary)
     : config_(std::move(config)), binary_(std::move(binary)) {
   check_path(config_.data_dir, "redis data_dir");
   std::filesystem::create_directories(config_.data_dir);
+  // Only piket's own user may enter the data directory (the AOF holds every victim's data).
+  std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
   if (config_.port == 0) config_.port = free_tcp_port();
 }
 
@@ -139,10 +149,22 @@ RedisServer::~RedisServer() {
 
 void RedisServer::start(std::chrono::milliseconds timeout) {
   if (process_.running()) return;
-  detail::write_file(conf_path(), render_redis_conf(config_));
+  std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  detail::write_private_file(conf_path(), render_redis_conf(config_));
   if (!config_.users.empty())
     detail::write_private_file(config_.data_dir / "users.acl", render_redis_acl(config_.users));
-  process_ = Process::start({binary_.string(), conf_path().string()}, log_path());
+  // Files from before this version may still be readable by others.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(config_.data_dir)) {
+    const auto mode = entry.is_directory() ? std::filesystem::perms::owner_all
+                                           : std::filesystem::perms::owner_read |
+                                                 std::filesystem::perms::owner_write;
+    if (!entry.is_symlink())
+      std::filesystem::permissions(entry.path(), mode, std::filesystem::perm_options::replace);
+  }
+  ProcessOptions options;
+  options.umask = 077;  // the AOF, its manifest and any RDB file: 0600, directories 0700
+  process_ = Process::start({binary_.string(), conf_path().string()}, log_path(), options);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string ping_user = config_.users.empty() ? "" : config_.users.front().name;
   const std::string ping_password = config_.users.empty() ? "" : config_.users.front().password;

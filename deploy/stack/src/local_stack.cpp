@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "piket/common/redis.hpp"
+#include "piket/common/redis_acl.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/kannel.hpp"
@@ -38,16 +40,11 @@ std::string_view to_string(Component c) {
 
 namespace {
 // Redis ACL users: "ops" (first: the launcher pings as it) may do anything; each
-// service is its own user without the dangerous commands.
+// service may run only its own commands (common/redis_acl.hpp).
 std::vector<launch::RedisAclUser> redis_users(const fs::path& secrets_dir) {
-  const common::SecretStore store(secrets_dir);
   std::vector<launch::RedisAclUser> users;
-  users.push_back({"ops", store.read(common::secret_file::redis_password("ops")), "~* &* +@all"});
-  for (auto holder : common::kSecretHolders) {
-    if (holder == "ops") continue;
-    users.push_back({std::string(holder), store.read(common::secret_file::redis_password(holder)),
-                     "~* &* +@all -@dangerous"});
-  }
+  for (auto& u : common::deployment_redis_users(secrets_dir))
+    users.push_back({std::move(u.name), std::move(u.password), std::move(u.rules)});
   return users;
 }
 }  // namespace
@@ -119,9 +116,9 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
   common::load_service_secrets(impl_->config, "ops");
   fs::create_directories(impl_->options.data_dir / "logs");
   if (!impl_->config.log.dir.empty()) fs::create_directories(impl_->config.log.dir);
-  impl_->redis.emplace(launch::RedisServerConfig{impl_->config.redis.address.port,
-                                                 impl_->options.data_dir / "redis",
-                                                 redis_users(impl_->config.secrets_dir)});
+  impl_->redis.emplace(launch::RedisServerConfig{
+      impl_->config.redis.address.port, impl_->options.data_dir / "redis",
+      redis_users(impl_->config.secrets_dir), impl_->options.redis_maxmemory_mb * 1024 * 1024});
   if (impl_->options.with_kannel) {
     const auto& cfg = impl_->config;
     auto sendsms = boost::urls::parse_uri(cfg.kannel.sendsms_url);
@@ -134,8 +131,11 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
     k.smsc_port = impl_->options.smsc_port;
     k.username = cfg.kannel.username;
     k.password = cfg.kannel.password;
+    // The callback secret goes into the get-url (inbound refuses callbacks
+    // without it); the admin password is the deployment's own.
     k.get_url = "http://" + cfg.inbound.http.host + ":" + std::to_string(cfg.inbound.http.port) +
-                "/kannel/sms?from=%p&to=%P&text=%a";
+                "/kannel/sms?key=" + cfg.kannel.callback_secret + "&from=%p&to=%P&text=%a";
+    k.admin_password = common::SecretStore(cfg.secrets_dir).read(common::secret_file::kannel_admin);
     k.data_dir = impl_->options.data_dir / "kannel";
     k.log_level = 1;
     k.denied_prefix = impl_->options.kannel_denied_prefix;
@@ -223,6 +223,26 @@ pid_t LocalStack::pid(Component c) {
     default:
       return impl_->services[c].pid();
   }
+}
+
+std::vector<std::string> LocalStack::redis_acl_refusals() {
+  std::vector<std::string> out;
+  try {
+    common::RedisConnection ops(impl_->config.redis);
+    const auto log = ops.command({"ACL", "LOG"});
+    for (const auto& entry : log.elements) {
+      std::string line;
+      for (std::size_t i = 0; i + 1 < entry.elements.size(); i += 2) {
+        const auto& k = entry.elements[i].str;
+        if (k == "username" || k == "reason" || k == "context" || k == "object")
+          line += (line.empty() ? "" : " ") + std::string(k == "username" ? "user" : k) + "=" +
+                  entry.elements[i + 1].str;
+      }
+      out.push_back(line);
+    }
+  } catch (const common::RedisError&) {
+  }
+  return out;
 }
 
 const common::Config& LocalStack::config() const {

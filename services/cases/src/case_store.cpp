@@ -7,6 +7,7 @@
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/page_script.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
 
 namespace piket::cases {
@@ -35,7 +36,7 @@ local function load_case(id)
   for i = 1, #w, 2 do
     local page, person = string.match(w[i + 1], '^(%S*) (%S*)$')
     local acked = '0'
-    if page and page ~= '' and redis.call('HEXISTS', 'page:' .. page, 'acknowledged_at') == 1 then
+    if page and page ~= '' and redis.call('HGET', 'page:' .. page, 'acknowledged_at') then
       acked = '1'
     end
     reminders[#reminders + 1] = w[i]
@@ -124,15 +125,16 @@ return 'done'
 
 // ARGV: 1 case, 2 version, 3 key, 4 popped, 5 page id ('' none), 6 person,
 // 7 phone, 8 text, 9 ack code, 10 page incident, 11 rule, 12 now ms,
-// 13 outbox due ms, 14 timeline JSON, 15 incident to escalate, 16 watch
-// ("<page> <person>": a reminder whose acknowledgement the engine watches,
-// '' none), 17 watched reminders to forget (space-separated keys), 18.. timers
+// 13 outbox due ms, 14 timeline JSON, 15 incident to escalate, 16 reply code
+// validity ms ('' without a page), 17 watch ("<page> <person>": a reminder
+// whose acknowledgement the engine watches, '' none), 18 watched reminders to
+// forget (space-separated keys), 19.. timers
 const common::RedisScript& fire_script() {
   static const common::RedisScript s{common::page_lua() + sync_lua() + R"lua(
 local c = 'case:' .. ARGV[1]
 if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return {'stale'} end
 if redis.call('SISMEMBER', c .. ':fired', ARGV[3]) == 1 then
-  sync_timers(c, ARGV[4], 18)
+  sync_timers(c, ARGV[4], 19)
   return {'duplicate'}
 end
 if ARGV[5] ~= '' and piket_page_taken(ARGV[6], ARGV[9], ARGV[5]) then return {'collision'} end
@@ -141,7 +143,7 @@ local payload = ''
 if ARGV[5] ~= '' then
   payload = piket_create_page({id = ARGV[5], person = ARGV[6], ack_code = ARGV[9], to = ARGV[7],
     text = ARGV[8], incident = ARGV[10], case = ARGV[1], rule = ARGV[11], now = ARGV[12],
-    due = ARGV[13], step = ARGV[3]})
+    due = ARGV[13], step = ARGV[3], code_ttl = ARGV[16]})
 end
 redis.call('RPUSH', c .. ':timeline', ARGV[14])
 if ARGV[15] ~= '' then
@@ -150,9 +152,9 @@ if ARGV[15] ~= '' then
   if st == 'dispatched' or st == 'acknowledged' then redis.call('HSET', inc, 'status', 'escalated') end
   if st then redis.call('HSETNX', inc, 'escalated_at', ARGV[12]) end
 end
-for k in string.gmatch(ARGV[17], '%S+') do redis.call('HDEL', c .. ':reminders', k) end
-if ARGV[16] ~= '' then redis.call('HSET', c .. ':reminders', ARGV[3], ARGV[16]) end
-sync_timers(c, ARGV[4], 18)
+for k in string.gmatch(ARGV[18], '%S+') do redis.call('HDEL', c .. ':reminders', k) end
+if ARGV[17] ~= '' then redis.call('HSET', c .. ':reminders', ARGV[3], ARGV[17]) end
+sync_timers(c, ARGV[4], 19)
 return {'done', payload}
 )lua"};
   return s;
@@ -268,6 +270,7 @@ std::vector<std::string> fire_args(const FireRequest& f) {
   }
   args.insert(args.end(),
               {ms(f.now), ms(f.outbox_due), f.timeline_json, f.escalate_incident,
+               f.page ? std::to_string(f.page->code_ttl.count()) : std::string(),
                f.watch ? (f.page ? f.page->page_id : "") + " " + f.watch_person : std::string()});
   std::string forget;
   for (const auto& k : f.forget_reminders) forget += (forget.empty() ? "" : " ") + k;
@@ -580,11 +583,12 @@ long long RedisCaseStore::timer_count() {
 }
 
 bool RedisCaseStore::healthy() {
-  try {
-    return impl_->pool.lease()->command({"PING"}).str == "PONG";
-  } catch (const common::RedisError&) {
-    return false;
-  }
+  return !health_problem().has_value();
+}
+
+std::optional<std::string> RedisCaseStore::health_problem() {
+  // Reachable and accepting writes (not at maxmemory).
+  return common::redis_health_problem(*impl_->pool.lease());
 }
 
 }  // namespace piket::cases

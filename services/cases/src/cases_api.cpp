@@ -39,7 +39,7 @@ HttpResponse ok(int status, std::string body) {
 struct CasesApi::Impl {
   CasesApiDeps deps;
   StaffAuth tokens;
-  std::function<bool()> healthy;
+  common::HealthCheck healthy;
   prometheus::Counter& recorded;
   prometheus::Counter& refused;
   prometheus::Counter& reads;
@@ -47,7 +47,7 @@ struct CasesApi::Impl {
   explicit Impl(CasesApiDeps d)
       : deps(d),
         tokens(deps.config),
-        healthy([this] { return deps.store.healthy(); }),
+        healthy([this] { return deps.store.health_problem(); }),
         recorded(deps.metrics.counter("piket_cases_requests_total", "Case API requests",
                                       {{"outcome", "recorded"}})),
         refused(deps.metrics.counter("piket_cases_requests_total", "Case API requests",

@@ -14,6 +14,7 @@
 #include "piket/common/deadline_text.hpp"
 #include "piket/common/page_script.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/reply_code.hpp"
 
 namespace piket::cases {
 namespace {
@@ -64,6 +65,7 @@ struct DeadlineShell::Impl {
     PageOrder p;
     p.page_id = common::new_page_id();
     p.ack_code = common::new_ack_code();
+    p.code_ttl = common::reply_code_window(rules.config);
     p.person = person->id;
     p.phone = person->phone;
     p.incident = a.step.incident;

@@ -7,6 +7,7 @@
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/escalation_plan.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 
@@ -17,7 +18,8 @@ namespace {
 // 8 text, 9 now ms (domain), 10 outbox due ms (transport), 11 assign case '1'/'0',
 // 12 inform person or '' (the own casemanager, off duty), 13 their page id,
 // 14 their ack code, 15 their phone, 16 their text, 17 escalation position
-// ("round.step") or '' when no escalation policy runs, 18 its first timer (domain ms).
+// ("round.step") or '' when no escalation policy runs, 18 its first timer (domain ms),
+// 19 how long the reply codes stay valid (ms, common::reply_code_window).
 // The page itself is written by the shared helper (common/page_script.hpp).
 std::string commit_script() {
   return common::page_lua() + R"lua(
@@ -43,7 +45,7 @@ local step = ''
 if ARGV[17] ~= '' then step = ARGV[1] .. ':' .. ARGV[17] end
 local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
   to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
-  now = ARGV[9], due = ARGV[10], step = step})
+  now = ARGV[9], due = ARGV[10], step = step, code_ttl = ARGV[19]})
 if ARGV[17] ~= '' then
   -- The escalation policy starts: its timer and who was paged in which round.
   redis.call('HSET', 'page:' .. ARGV[5], 'esc_at', ARGV[17])
@@ -60,7 +62,7 @@ local inform_payload = ''
 if ARGV[12] ~= '' then
   inform_payload = piket_create_page({id = ARGV[13], person = ARGV[12], ack_code = ARGV[14],
     to = ARGV[15], text = ARGV[16], incident = ARGV[1], case = ARGV[2], rule = 'inform',
-    now = ARGV[9], due = ARGV[10]})
+    now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19]})
   redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'informed',
     incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}))
 end
@@ -181,7 +183,8 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
         script(), {},
         {incident_id, case_id, person->id, std::string(rota::to_string(selection->rule)), page_id,
          ack_code, person->phone, *text, now_ms, due, assign ? "1" : "0", inform_id, inform_page,
-         inform_code, inform_phone, inform_text, esc_at, esc_due});
+         inform_code, inform_phone, inform_text, esc_at, esc_due,
+         std::to_string(common::reply_code_window(i.config).count())});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "ack_collision") continue;
     if (outcome == "missing") return {DispatchResult::Kind::unknown_incident, {}, {}, {}};
@@ -218,9 +221,14 @@ bool Dispatcher::handle_message(std::string_view channel, std::string_view id,
     const auto value = payload.substr(at + key.size(), 9);
     if (common::is_case_id(value)) hint = std::string(value);
   }
+  // Acts only on an incident still `accepted` (checked again inside the
+  // commit script); any other message changes nothing and is counted
+  // (piket_dispatch_incidents_total{outcome="duplicate"}).
   const auto r = dispatch(std::string(id), hint);
   if (r.kind == DispatchResult::Kind::unknown_incident)
     spdlog::warn("dispatch: unknown incident {} acknowledged without action", id);
+  if (r.kind == DispatchResult::Kind::already_dispatched)
+    spdlog::info("dispatch: message for incident {} ignored: it is no longer accepted", id);
   return r.kind != DispatchResult::Kind::nobody_to_page;
 }
 

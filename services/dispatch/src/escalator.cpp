@@ -9,6 +9,7 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 
 namespace piket::dispatch {
@@ -18,8 +19,9 @@ namespace {
 // acknowledged '1'/'0', 5 action (stop|wait|page|repage|exhausted), 6 domain
 // now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
 // 12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
-// 17 target, 18 skipped positions (JSON list), 19 round of the new page,
-// 20 when the step was due ms (domain).
+// 17 target, 18 skipped positions (JSON list), 19 round of the new page, 20 how
+// long its reply code stays valid (ms, common::reply_code_window), 21 when the
+// step was due ms (domain).
 std::string step_script() {
   return common::page_lua() + R"lua(
 local id = ARGV[1]
@@ -60,7 +62,7 @@ else
 end
 local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
   to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
-  now = ARGV[6], due = ARGV[14], step = step})
+  now = ARGV[6], due = ARGV[14], step = step, code_ttl = ARGV[20]})
 local why = 'escalated'
 if action == 'repage' then why = 'no_first_contact' end
 redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
@@ -72,13 +74,13 @@ if action == 'repage' then
   redis.call('HSET', inc, 'status', 'dispatched', 'esc_repages', tonumber(ARGV[3]) + 1)
   redis.call('RPUSH', tl, cjson.encode({at = now, type = 'repaged', incident = id,
     reason = ARGV[16], person = ARGV[9], page = ARGV[10], step = ARGV[7],
-    due = tonumber(ARGV[20]), by = 'dispatch'}))
+    due = tonumber(ARGV[21]), by = 'dispatch'}))
   return {'repaged', payload}
 end
 if f[4] == 'dispatched' then redis.call('HSET', inc, 'status', 'escalated') end
 redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalated', incident = id,
   from = ARGV[2], to = ARGV[7], target = ARGV[17], reason = ARGV[16], person = ARGV[9],
-  page = ARGV[10], skipped = cjson.decode(ARGV[18]), due = tonumber(ARGV[20]), by = 'dispatch'}))
+  page = ARGV[10], skipped = cjson.decode(ARGV[18]), due = tonumber(ARGV[21]), by = 'dispatch'}))
 return {'paged', payload}
 )lua";
 }
@@ -133,6 +135,7 @@ struct Escalator::Impl {
   prometheus::Counter& skipped;
   prometheus::Counter& stale;
   prometheus::Counter& failed;
+  prometheus::Counter& ignored;
   prometheus::Gauge& running;
 };
 
@@ -150,6 +153,7 @@ Escalator::Escalator(const common::Config& config, const common::Clock& domain_c
                      outcome(metrics, "paged"), outcome(metrics, "repaged"),
                      outcome(metrics, "exhausted"), outcome(metrics, "step_skipped"),
                      outcome(metrics, "stale"), outcome(metrics, "failed"),
+                     outcome(metrics, "ignored"),
                      metrics.gauge("piket_escalations_running",
                                    "Incidents whose escalation timer runs (unacknowledged, or "
                                    "acknowledged and waiting for first contact)")}) {
@@ -316,7 +320,8 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
                                 std::string(to_string(target)),
                                 boost::json::serialize(skipped),
                                 round,
-                                step_due});
+                                 std::to_string(common::reply_code_window(i.config).count()),
+                                 step_due});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "stale") {
       // Something moved the incident on meanwhile; look again (a timer), or
@@ -395,6 +400,7 @@ int Escalator::run_due() {
 
 bool Escalator::handle_message(std::string_view channel, std::string_view id,
                                std::string_view payload) {
+  auto& i = *impl_;
   if (channel != "escalation" || id.size() > 64) {
     spdlog::warn("escalation: message with unexpected channel or id dropped");
     return true;
@@ -406,18 +412,42 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   const auto* reason = o ? o->if_contains("reason") : nullptr;
   if (!page || !page->is_string() || !common::is_page_id(page->as_string()) || !reason ||
       !reason->is_string() ||
-      (reason->as_string() != "declined" && reason->as_string() != "undeliverable")) {
+      (reason->as_string() != "declined" && reason->as_string() != "undeliverable") ||
+      id != std::string(page->as_string()) + ":" + std::string(reason->as_string())) {
     spdlog::warn("escalation: malformed message {} dropped", id);
     return true;
   }
   const std::string page_id(page->as_string());
-  const auto trigger = reason->as_string() == "declined" ? EscalationTrigger::declined
-                                                         : EscalationTrigger::undeliverable;
-  const auto f = impl_->redis.lease()->command({"HMGET", "page:" + page_id, "incident", "esc_at"});
-  if (f.elements.size() != 2 || f.elements[0].is_nil() || f.elements[1].is_nil())
-    return true;  // not an escalation page (a rota notice, a deadline page, an inform page)
-  if (!common::is_incident_id(f.elements[0].str)) return true;
-  advance(f.elements[0].str, trigger, f.elements[1].str);
+  const bool declined = reason->as_string() == "declined";
+  const auto trigger = declined ? EscalationTrigger::declined : EscalationTrigger::undeliverable;
+  // The message is a claim; Redis is the record. It is acted on only when the
+  // page is an escalation page that really was declined (inbound wrote
+  // declined_at) or could not be delivered (notify wrote failed_at) — and
+  // advance() only when it is still the incident's current step.
+  const auto f = i.redis.lease()->command(
+      {"HMGET", "page:" + page_id, "incident", "esc_at", declined ? "declined_at" : "failed_at"});
+  if (f.elements.size() != 3 || f.elements[0].is_nil() ||
+      !common::is_incident_id(f.elements[0].str)) {
+    i.ignored.Increment();
+    spdlog::warn("escalation: message {} ignored: there is no page {}", id, page_id);
+    return true;
+  }
+  // Not an escalation page (an inform page, a deadline page): inbound and
+  // notify send a message for every decline and failure; nothing to do.
+  if (f.elements[1].is_nil()) return true;
+  const auto& incident = f.elements[0].str;
+  if (f.elements[2].is_nil()) {
+    i.ignored.Increment();
+    spdlog::warn("escalation: message {} ignored: page {} of incident {} was not {}", id, page_id,
+                 incident, declined ? "declined" : "undeliverable");
+    return true;
+  }
+  const auto out = advance(incident, trigger, f.elements[1].str);
+  if (out.kind == EscalationOutcome::Kind::stale)
+    spdlog::info(
+        "escalation: message {} changes nothing: page {} is not the current step of "
+        "incident {}",
+        id, page_id, incident);
   return true;
 }
 

@@ -7,6 +7,7 @@
 
 #include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/handoffs.hpp"
 #include "piket/rota/wall_clock.hpp"
@@ -15,7 +16,6 @@ namespace piket::dispatch {
 namespace {
 
 const std::regex kId{"^[a-z0-9][a-z0-9_-]{0,31}$"};
-const std::regex kAck{"^[0-9]{5}$"};
 
 // "Mon 23-11 08:00" in Amsterdam time.
 std::string short_local(common::Instant t) {
@@ -29,7 +29,7 @@ std::optional<std::string> checked(std::string text) {
 }
 
 // ARGV: 1 notice key, 2 person, 3 page id, 4 ack code, 5 phone, 6 text, 7 rule,
-// 8 now ms (domain), 9 outbox due ms (transport)
+// 8 now ms (domain), 9 outbox due ms (transport), 10 reply code validity (ms)
 std::string notice_script() {
   return common::page_lua() + R"lua(
 local key = 'notice:' .. ARGV[1]
@@ -38,7 +38,7 @@ if piket_page_taken(ARGV[2], ARGV[4], ARGV[3]) then return {'ack_collision'} end
 redis.call('SET', key, ARGV[3])
 local payload = piket_create_page({id = ARGV[3], person = ARGV[2], ack_code = ARGV[4],
   to = ARGV[5], text = ARGV[6], incident = '', case = '', rule = ARGV[7], now = ARGV[8],
-  due = ARGV[9]})
+  due = ARGV[9], code_ttl = ARGV[10]})
 return {'created', ARGV[3], payload}
 )lua";
 }
@@ -54,7 +54,7 @@ std::optional<std::string> render_handoff_notice(std::string_view layer, std::st
                                                  common::Instant from, common::Instant until,
                                                  std::string_view ack_code) {
   if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId) ||
-      !std::regex_match(std::string(ack_code), kAck))
+      !common::is_reply_code(ack_code))
     return std::nullopt;
   return checked("piket ROTA: you are on call (" + std::string(layer) + ", " + std::string(region) +
                  ") from " + short_local(from) + " until " + short_local(until) + ". Reply " +
@@ -65,7 +65,7 @@ std::optional<std::string> render_gap_warning(std::string_view layer, std::strin
                                               common::Instant from, common::Instant until,
                                               std::string_view ack_code) {
   if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId) ||
-      !std::regex_match(std::string(ack_code), kAck))
+      !common::is_reply_code(ack_code))
     return std::nullopt;
   return checked("piket ROTA GAP: nobody on call in " + std::string(layer) + ", " +
                  std::string(region) + " from " + short_local(from) + " to " + short_local(until) +
@@ -94,7 +94,8 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
     auto r = conn->eval(script(), {},
                         {key, person->id, page, code, person->phone, *body, rule,
                          std::to_string(common::to_epoch_ms(domain_clock_.now())),
-                         std::to_string(due)});
+                         std::to_string(due),
+                         std::to_string(common::reply_code_window(config_).count())});
     const auto& what = r.elements.at(0).str;
     if (what == "ack_collision") continue;
     if (what != "created") return false;

@@ -12,6 +12,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/reply_code.hpp"
 #include "piket/inbound/page_answer.hpp"
 
 namespace piket::inbound {
@@ -22,13 +23,24 @@ namespace {
 // detection, dlr_type/dlr_at) and on its SMS delivery; a failed report (2:
 // undelivered to the phone, 16: rejected by the SMSC) fails that delivery and
 // wakes the page so that notify starts the next channel at once.
+// Final reports (1 delivered, 2 undelivered, 16 rejected) do not contradict
+// each other: the first one stands, and a different final report after it
+// ('contradicts': a failure after a delivery, or a delivery after a failure)
+// changes nothing — Kannel does not send those; a forger would.
 const common::RedisScript kDlr{R"lua(
 local p = 'page:' .. ARGV[1]
 if redis.call('EXISTS', p) == 0 then return 'unknown' end
-redis.call('RPUSH', p .. ':dlr', ARGV[2] .. ':' .. ARGV[3])
-if redis.call('SADD', p .. ':dlr_types', ARGV[2]) == 0 then return 'duplicate' end
-redis.call('HSET', p, 'dlr_type', ARGV[2], 'dlr_at', ARGV[3])
 local t = tonumber(ARGV[2])
+local function final(x) return x == 1 or x == 2 or x == 16 end
+if final(t) then
+  for _, seen in ipairs(redis.call('SMEMBERS', p .. ':dlr_types')) do
+    local s = tonumber(seen)
+    if final(s) and s ~= t then return 'contradicts' end
+  end
+end
+if redis.call('SADD', p .. ':dlr_types', ARGV[2]) == 0 then return 'duplicate' end
+redis.call('RPUSH', p .. ':dlr', ARGV[2] .. ':' .. ARGV[3])
+redis.call('HSET', p, 'dlr_type', ARGV[2], 'dlr_at', ARGV[3])
 local failed = t == 2 or t == 16
 if t == 1 then redis.call('HSET', p, 'delivered_at', ARGV[3]) end
 if failed then redis.call('HSET', p, 'delivery_failed_at', ARGV[3]) end
@@ -59,6 +71,18 @@ return 'recorded'
 
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
 
+// The SMS answers (fixed, one GSM-7 segment each; Dutch first). A wrong,
+// used or expired code and a number that is not staff's get the same one.
+constexpr std::string_view kNoCode =
+    "piket: geen code gevonden. Stuur de 6 cijfers uit het bericht. No reply code found: send "
+    "the 6 digits from the page.";
+constexpr std::string_view kCodeNotValid =
+    "piket: deze code geldt niet (fout, al gebruikt of verlopen). This code is not valid "
+    "(wrong, used or expired).";
+constexpr std::string_view kLocked =
+    "piket: te veel foute codes; sms-antwoorden staan even uit. Gebruik de app. Too many wrong "
+    "codes: answer in the app.";
+
 common::HttpResponse text(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body), {}};
 }
@@ -79,7 +103,8 @@ std::optional<std::string> find_ack_code(std::string_view t) {
     if (!is_digit(t[i])) continue;
     std::size_t j = i;
     while (j < t.size() && is_digit(t[j])) ++j;
-    if (j - i == 5) return std::string(t.substr(i, 5));
+    if (j - i == common::kReplyCodeDigits)
+      return std::string(t.substr(i, common::kReplyCodeDigits));
     i = j;
   }
   return std::nullopt;
@@ -102,7 +127,7 @@ struct InboundApi::Impl {
   const common::Clock& clock;
   const common::Clock& transport_clock;
   common::Metrics& metrics;
-  std::function<bool()> healthy;
+  common::HealthCheck healthy;
   std::map<std::string, std::string> person_by_phone;
   common::BearerAuth auth;  // staff tokens answer pages
   std::mutex mutex;
@@ -116,6 +141,22 @@ struct InboundApi::Impl {
   prometheus::Counter& declines;
   prometheus::Counter& api_unauthorized;
   InboundApi::OnEscalation on_escalation;
+  prometheus::Counter& sms_callback_refused;
+  prometheus::Counter& dlr_callback_refused;
+  prometheus::Counter& dlr_suspicious;
+  prometheus::Counter& wrong_codes;
+  prometheus::Counter& lockouts;
+  prometheus::Counter& locked_refused;
+  prometheus::Counter& unknown_numbers;
+  std::string callback_secret_hash;  // sha256 of kannel.callback_secret; empty: none set
+
+  // Kannel's callbacks carry the deployment's secret as `key` (docs/paging.md).
+  // Compared as SHA-256 digests in constant time (no length or prefix leak).
+  bool callback_authentic(std::map<std::string, std::string>& p) const {
+    const auto it = p.find("key");
+    if (callback_secret_hash.empty() || it == p.end()) return false;
+    return common::constant_time_equal(common::sha256_hex(it->second), callback_secret_hash);
+  }
 
   std::map<std::string, std::string> params(const common::HttpRequest& r) {
     std::map<std::string, std::string> out;
@@ -135,7 +176,8 @@ struct InboundApi::Impl {
       // The escalation message of a decline is due at once: if the wake
       // below is lost (a crash), the outbox sweep sends it within 200 ms.
       o = answer_page(redis, req, clock.now(), transport_clock.now(),
-                      config.notify.push_stream_maxlen);
+                      config.notify.push_stream_maxlen,
+                      {config.inbound.code_max_failures, config.inbound.code_lock});
     }
     if (o.kind == PageAnswerOutcome::Kind::declined && on_escalation &&
         !o.escalation_payload.empty())
@@ -156,6 +198,10 @@ struct InboundApi::Impl {
 
   common::HttpResponse dlr(const common::HttpRequest& r) {
     auto p = params(r);
+    if (!callback_authentic(p)) {
+      dlr_callback_refused.Increment();
+      return common::error_response(401, "unauthorized", "the callback secret is missing or wrong");
+    }
     const auto& page = p["page"];
     const auto& type = p["type"];
     if (!std::regex_match(page, kPageId))
@@ -176,6 +222,12 @@ struct InboundApi::Impl {
       } else {
         spdlog::info("delivery report {} for page {}", t, page);
       }
+    } else if (res.str == "contradicts") {
+      dlr_suspicious.Increment();
+      spdlog::warn(
+          "suspicious delivery report {} for page {}: contradicts the page's earlier "
+          "final report; ignored",
+          t, page);
     } else if (res.str == "duplicate") {
       dlr_duplicate.Increment();
       spdlog::info("duplicate delivery report {} for page {} counted", t, page);
@@ -188,45 +240,71 @@ struct InboundApi::Impl {
 
   common::HttpResponse sms(const common::HttpRequest& r) {
     auto p = params(r);
+    if (!callback_authentic(p)) {
+      sms_callback_refused.Increment();
+      return common::error_response(401, "unauthorized", "the callback secret is missing or wrong");
+    }
     const auto& from = p["from"];
     const auto& body = p["text"];
     if (from.empty() || from.size() > 32 || body.size() > 1600)
       return common::error_response(400, "invalid_sms", "from (≤32) and text (≤1600) are required");
-    const auto person = person_by_phone.find(from);
-    if (person == person_by_phone.end()) {
-      ack_refused.Increment();
-      spdlog::info("incoming SMS from a number that is not on the rota refused");
-      return text(200, "piket: this number is not registered.");
-    }
     const auto parsed = parse_sms_answer(body);
     if (!parsed) {
       ack_refused.Increment();
-      return text(200, "piket: no reply code found. Reply with the 5-digit code from the page.");
+      return text(200, std::string(kNoCode));
     }
-    const auto o =
-        answer({person->second, "", parsed->code,
-                parsed->decline ? Answer::decline : Answer::acknowledge, AnswerVia::sms});
+    // A number that is not staff's goes through the same script (nothing is
+    // looked up or stored for it) and gets the same answer as a wrong code:
+    // the reply and its timing do not tell which numbers are staff's.
+    const auto person = person_by_phone.find(from);
+    const bool staff = person != person_by_phone.end();
+    PageAnswerRequest req{staff ? person->second : std::string(),
+                          "",
+                          parsed->code,
+                          parsed->decline ? Answer::decline : Answer::acknowledge,
+                          AnswerVia::sms,
+                          common::mask_phone(from),
+                          staff ? common::sha256_hex(from).substr(0, 16) : std::string()};
+    const auto o = answer(req);
     count(o);
     using K = PageAnswerOutcome::Kind;
+    if (!staff) {
+      unknown_numbers.Increment();
+      spdlog::info("SMS answer from a number that is not staff's refused");
+      return text(200, std::string(kCodeNotValid));
+    }
     switch (o.kind) {
       case K::acknowledged:
         spdlog::info("page {} acknowledged by {} via SMS for case {}", o.page_id, person->second,
                      o.case_id);
-        return text(200, "piket: acknowledged case " + o.case_id + ".");
+        return text(
+            200, "piket: zaak " + o.case_id + " is van jou. Acknowledged case " + o.case_id + ".");
       case K::declined:
         spdlog::info("page {} declined by {} via SMS for case {}", o.page_id, person->second,
                      o.case_id);
-        return text(200, "piket: declined case " + o.case_id + "; it goes to the next person.");
+        return text(200, "piket: zaak " + o.case_id + " gaat naar de volgende. Declined case " +
+                             o.case_id + "; it goes to the next person.");
       case K::already_acknowledged:
         return text(200, "piket: case " + o.case_id + " was already acknowledged.");
       case K::already_declined:
         return text(200, "piket: case " + o.case_id + " was already declined.");
       case K::taken_by_other:
         return text(200, "piket: case " + o.case_id + " was taken by a colleague; nothing to do.");
+      case K::locked:
+        locked_refused.Increment();
+        if (o.newly_locked) {
+          wrong_codes.Increment();
+          lockouts.Increment();
+          spdlog::warn("SMS answers of {} locked after {} wrong reply codes", person->second,
+                       config.inbound.code_max_failures);
+        } else {
+          spdlog::info("SMS answer by {} refused: locked after wrong reply codes", person->second);
+        }
+        return text(200, std::string(kLocked));
       default:
-        spdlog::info("SMS answer by {} refused: the code is not one of their pages",
-                     person->second);
-        return text(200, "piket: that code is not valid for you.");
+        wrong_codes.Increment();
+        spdlog::info("SMS answer by {} refused: not a valid code of theirs", person->second);
+        return text(200, std::string(kCodeNotValid));
     }
   }
 
@@ -244,7 +322,7 @@ struct InboundApi::Impl {
       api_unauthorized.Increment();
       return common::error_response(401, "unauthorized", "a valid staff token is required");
     }
-    const auto o = answer({*person, page_id, "", a, AnswerVia::api});
+    const auto o = answer({*person, page_id, "", a, AnswerVia::api, "token " + *person, ""});
     count(o);
     using K = PageAnswerOutcome::Kind;
     switch (o.kind) {
@@ -285,7 +363,7 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
           domain_clock,
           transport_clock ? *transport_clock : domain_clock,
           metrics,
-          common::redis_health_check(config.redis),
+          common::redis_health(config.redis),
           {},
           common::BearerAuth(config),
           {},
@@ -304,8 +382,27 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
           metrics.counter("piket_inbound_declines_total", "Pages declined"),
           metrics.counter("piket_inbound_api_unauthorized_total",
                           "Staff API requests without a valid token"),
-          std::move(on_escalation)}) {
+          std::move(on_escalation),
+          metrics.counter("piket_inbound_callbacks_refused_total",
+                          "Kannel callbacks without the right secret (401)", {{"callback", "sms"}}),
+          metrics.counter("piket_inbound_callbacks_refused_total",
+                          "Kannel callbacks without the right secret (401)", {{"callback", "dlr"}}),
+          metrics.counter("piket_inbound_delivery_reports_suspicious_total",
+                          "Delivery reports contradicting an earlier final report (ignored)"),
+          metrics.counter("piket_inbound_reply_codes_wrong_total",
+                          "SMS answers from staff numbers with a wrong, used or expired code"),
+          metrics.counter("piket_inbound_reply_code_lockouts_total",
+                          "Numbers locked out after too many wrong reply codes"),
+          metrics.counter("piket_inbound_sms_locked_total",
+                          "SMS answers refused because the number is locked out"),
+          metrics.counter("piket_inbound_sms_unknown_number_total",
+                          "SMS answers from numbers that are not staff's"),
+          config.kannel.callback_secret.empty()
+              ? std::string()
+              : common::sha256_hex(config.kannel.callback_secret)}) {
   for (const auto& p : config.people) impl_->person_by_phone[p.phone] = p.id;
+  if (config.kannel.callback_secret.empty())
+    spdlog::error("inbound: no Kannel callback secret; every /kannel callback is refused");
 }
 
 InboundApi::~InboundApi() = default;

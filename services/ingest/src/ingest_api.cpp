@@ -46,6 +46,7 @@ struct IngestApi::Impl {
   prometheus::Counter& conflicts;
   prometheus::Counter& rejected;
   prometheus::Counter& unavailable;
+  prometheus::Counter& store_full;
 
   explicit Impl(IngestDeps d)
       : deps(std::move(d)),
@@ -62,7 +63,9 @@ struct IngestApi::Impl {
         rejected(deps.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
                                       {{"outcome", "rejected"}})),
         unavailable(deps.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
-                                         {{"outcome", "unavailable"}})) {
+                                         {{"outcome", "unavailable"}})),
+        store_full(deps.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
+                                        {{"outcome", "store_full"}})) {
     for (const auto& r : deps.config.regions) regions.insert(r.id);
     for (const auto& p : deps.config.partners) limiter.configure(p.id, p.rate_per_second, p.burst);
   }
@@ -140,6 +143,14 @@ struct IngestApi::Impl {
                                         "this reference was already used with a different body",
                                         "reference");
       }
+    } catch (const StoreFull& e) {
+      store_full.Increment();
+      spdlog::error("incident store full: {}", e.what());
+      auto r = common::error_response(
+          503, "storage_unavailable",
+          "the store is full (its memory limit is reached); nothing was accepted");
+      r.headers.emplace_back("Retry-After", "5");
+      return r;
     } catch (const StoreUnavailable& e) {
       unavailable.Increment();
       spdlog::error("incident store unavailable: {}", e.what());
@@ -240,9 +251,9 @@ HttpResponse IngestApi::handle(const HttpRequest& req) {
     return i.admin_clock(req);
   }
   if (path == "/healthz" && req.method == "GET") {
-    if (i.deps.store.healthy())
-      return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
-    return common::error_response(503, "unhealthy", "redis cannot be reached");
+    const auto problem = i.deps.store.health_problem();
+    if (!problem) return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+    return common::error_response(503, "unhealthy", "unhealthy: " + *problem);
   }
   if (path == "/metrics" && req.method == "GET")
     return HttpResponse{200, "text/plain; version=0.0.4", i.deps.metrics.render(), {}};

@@ -8,6 +8,7 @@
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
 
 namespace piket::ingest {
@@ -17,8 +18,13 @@ namespace {
 // 5 case id candidate, 6 kind, 7 region, 8 household, 9 reported_at ms,
 // 10 accepted_at ms, 11 stored body JSON, 12 ban start ms or '', 13 ban end ms
 // or '', 14 outbox due ms.
+//
+// The `#!lua` shebang (no flags: the script may write) makes Redis refuse the
+// whole script up front, with -OOM, when it is at maxmemory: an incident is
+// accepted whole or not at all, whatever the script writes first (a replay is
+// refused too then; the partner retries). docs/data-model.md, "Memory limit".
 std::string accept_script() {
-  return R"lua(
+  return R"lua(#!lua
 local partner, reference, body_hash = ARGV[1], ARGV[2], ARGV[3]
 local idem = 'idem:' .. partner .. ':' .. reference
 local existing = redis.call('GET', idem)
@@ -134,6 +140,8 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
       } catch (const common::RedisError&) {
       }
       throw StoreUnavailable(e.what());
+    } catch (const common::RedisFullError& e) {
+      throw StoreFull(e.what());
     } catch (const common::RedisError& e) {
       throw StoreUnavailable(e.what());
     }
@@ -171,12 +179,11 @@ std::optional<IncidentView> RedisIncidentStore::find(const std::string& incident
 }
 
 bool RedisIncidentStore::healthy() {
-  auto lease = impl_->pool.lease();
-  try {
-    return lease->command({"PING"}).str == "PONG";
-  } catch (const common::RedisError&) {
-    return false;
-  }
+  return !health_problem().has_value();
+}
+
+std::optional<std::string> RedisIncidentStore::health_problem() {
+  return common::redis_health_problem(*impl_->pool.lease());
 }
 
 }  // namespace piket::ingest

@@ -4,6 +4,7 @@
 
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
+#include "piket/common/reply_code.hpp"
 
 namespace piket::notify::scripts {
 namespace {
@@ -25,7 +26,7 @@ end
 )lua";
 
 std::string with_helpers(const char* body) {
-  return std::string(kTimelineLua) + body;
+  return std::string(kTimelineLua) + common::reply_code_drop_lua() + body;
 }
 
 }  // namespace
@@ -137,6 +138,8 @@ else
 end
 if ARGV[6] == 'exhausted' and not answered and f[2] ~= 'failed' then
   redis.call('HSET', p, 'state', 'failed', 'failed_at', ARGV[3])
+  -- Nobody got the page: its reply code answers nothing any more.
+  piket_drop_reply_code(id)
   timeline(f[3], {at = now, type = 'page_undeliverable', page = id, person = f[4], by = 'notify'})
   local mid = id .. ':undeliverable'
   local payload = cjson.encode({page_id = id, reason = 'undeliverable', case_id = f[3],
@@ -147,6 +150,7 @@ if ARGV[6] == 'exhausted' and not answered and f[2] ~= 'failed' then
                                      R"lua(
 elseif ARGV[6] == 'duplicate' and f[2] == 'queued' then
   redis.call('HSET', p, 'state', 'duplicate')
+  piket_drop_reply_code(id)
 end
 redis.call('HINCRBY', p, 'rev', 1)
 return {'applied', tostring(started)}
@@ -218,8 +222,11 @@ return {'skip', did}
   return s;
 }
 
+// `allow-oom`: what a gateway did with a message is recorded even when Redis
+// is at its memory limit (a few hash fields per send). Refusing it would leave
+// the delivery `sending` and, after the lease, send the SMS a second time.
 const common::RedisScript& complete() {
-  static const common::RedisScript s{with_helpers(R"lua(
+  static const common::RedisScript s{"#!lua flags=allow-oom\n" + with_helpers(R"lua(
 local did = ARGV[1]
 local d = 'delivery:' .. did
 local f = redis.call('HMGET', d, 'state', 'page', 'channel')

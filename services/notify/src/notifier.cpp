@@ -101,6 +101,7 @@ struct Notifier::Impl {
   prometheus::Counter* privacy_refusals = nullptr;
   prometheus::Counter* duplicates = nullptr;
   prometheus::Counter* undeliverable = nullptr;
+  std::map<std::string, prometheus::Counter*> ignored;  // by reason
   prometheus::Histogram* gateway_latency = nullptr;
 
   void init_metrics() {
@@ -124,6 +125,12 @@ struct Notifier::Impl {
                                   "was paged before");
     undeliverable = &metrics.counter("piket_notify_pages_undeliverable_total",
                                      "Pages that failed on every channel");
+    for (const char* reason : {"unknown_page", "already_expanded", "not_queued"})
+      ignored[reason] = &metrics.counter(
+          "piket_notify_messages_ignored_total",
+          "Page messages not acted on: the page is unknown, was expanded before, or is no "
+          "longer queued",
+          {{"reason", reason}});
     gateway_latency = &metrics.latency("piket_notify_gateway_seconds", "Gateway request time");
   }
 
@@ -386,11 +393,22 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
   auto redis = impl_->inbox_redis.lease();
   const auto person = redis->command({"HGET", "page:" + page_id, "person"});
   if (person.is_nil()) {
+    impl_->ignored.at("unknown_page")->Increment();
     spdlog::warn("notify: unknown page {} acknowledged without action", page_id);
     return true;
   }
+  // The expansion script acts only on a page still `queued` and not expanded
+  // before; any other message changes nothing.
   const auto r = redis->eval(scripts::expand(), {}, impl_->expand_args(page_id, person.str));
-  if (!r.elements.empty() && r.elements[0].str == "expanded") {
+  const std::string what = r.elements.empty() ? "missing" : r.elements[0].str;
+  if (what == "already") {
+    impl_->ignored.at("already_expanded")->Increment();
+  } else if (what == "not_queued" || what == "missing") {
+    impl_->ignored.at(what == "missing" ? "unknown_page" : "not_queued")->Increment();
+    spdlog::info("notify: message for page {} ignored: the page is {}", page_id,
+                 what == "missing" ? "incomplete" : r.elements.at(1).str);
+  }
+  if (what == "expanded") {
     const auto suppressed = to_ll(r.elements.at(1).str);
     if (suppressed > 0) {
       impl_->duplicates->Increment(static_cast<double>(suppressed));

@@ -36,9 +36,11 @@ std::string kannel_sendsms_target(const common::KannelConfig& k, const OutgoingS
   std::string path = "/cgi-bin/sendsms";
   if (auto base = boost::urls::parse_uri(k.sendsms_url); base && !base->encoded_path().empty())
     path = std::string(base->encoded_path());
-  // Kannel fills %d (report type) and %T (timestamp) when it calls back.
-  const std::string dlr_url =
-      k.callback_base + "/kannel/dlr?page=" + sms.page_id + "&type=%d&ts=%T";
+  // Kannel fills %d (report type) and %T (timestamp) when it calls back; the
+  // callback secret ([A-Za-z0-9], no '%' for Kannel to substitute) lets inbound
+  // tell Kannel's reports from forged ones.
+  const std::string dlr_url = k.callback_base + "/kannel/dlr?key=" + k.callback_secret +
+                              "&page=" + sms.page_id + "&type=%d&ts=%T";
   return path + "?username=" + query_escape(k.username) + "&password=" + query_escape(k.password) +
          "&from=" + query_escape(k.sender) + "&to=" + query_escape(sms.to) +
          "&text=" + query_escape(sms.text) + "&dlr-mask=" + std::to_string(k.dlr_mask) +

@@ -86,6 +86,26 @@ std::string event_label(std::string_view type) {
   return lookup(m, type);
 }
 
+namespace {
+// How a page was answered, in words: " by SMS from …678", " in the web app
+// (session 1a2b3c4d)", " through the staff API (token anna)".
+std::string answered_how(const boost::json::object& e) {
+  const auto via = str(e, "via");
+  const auto ref = str(e, "via_ref");
+  std::string out;
+  if (via == "sms")
+    out = " by SMS";
+  else if (via == "web")
+    out = " in the web app";
+  else if (via == "api")
+    out = " through the staff API";
+  else if (!via.empty())
+    out = " via " + via;
+  if (!ref.empty()) out += via == "sms" ? " from " + ref : " (" + ref + ")";
+  return out;
+}
+}  // namespace
+
 std::string describe_event(const boost::json::object& e, const common::Config& config) {
   const auto type = str(e, "type");
   const auto person = str(e, "person");
@@ -98,10 +118,8 @@ std::string describe_event(const boost::json::object& e, const common::Config& c
   if (type == "paged")
     return "Paged " + name_of(config, person) +
            (str(e, "rule").empty() ? "" : " (" + str(e, "rule") + ")");
-  if (type == "acknowledged")
-    return "Acknowledged by " + name_of(config, person) +
-           (str(e, "via").empty() ? "" : " via " + str(e, "via"));
-  if (type == "declined") return "Declined by " + name_of(config, person);
+  if (type == "acknowledged") return "Acknowledged by " + name_of(config, person) + answered_how(e);
+  if (type == "declined") return "Declined by " + name_of(config, person) + answered_how(e);
   if (type == "delivery_report") return "Delivery report " + str(e, "report");
   if (type == "page_sent")
     return "Page sent" + (str(e, "channel").empty() ? "" : " by " + str(e, "channel"));

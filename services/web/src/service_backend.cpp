@@ -87,8 +87,10 @@ struct ServiceBackend::Impl {
     return a;
   }
 
-  ActionOutcome answer(const std::string& page_id, const std::string& person, bool ack) {
+  ActionOutcome answer(const std::string& page_id, const std::string& person, bool ack,
+                       const std::string& via_ref = {}) {
     inbound::PageAnswerRequest req;
+    req.via_ref = via_ref;
     req.person = person;
     req.page_id = page_id;
     req.answer = ack ? inbound::Answer::acknowledge : inbound::Answer::decline;
@@ -243,12 +245,14 @@ ActionOutcome ServiceBackend::acknowledge_escalation(const std::string& id, cons
 }
 
 ActionOutcome ServiceBackend::acknowledge_page(const std::string& page_id,
-                                               const std::string& person) {
-  return impl_->answer(page_id, person, true);
+                                               const std::string& person,
+                                               const std::string& via_ref) {
+  return impl_->answer(page_id, person, true, via_ref);
 }
 
-ActionOutcome ServiceBackend::decline_page(const std::string& page_id, const std::string& person) {
-  return impl_->answer(page_id, person, false);
+ActionOutcome ServiceBackend::decline_page(const std::string& page_id, const std::string& person,
+                                           const std::string& via_ref) {
+  return impl_->answer(page_id, person, false, via_ref);
 }
 
 ActionOutcome ServiceBackend::mark_absent(const std::string& person, Instant since, Instant until,

@@ -10,6 +10,9 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
+#include "piket/common/reply_code.hpp"
+#include "piket/inbound/page_answer.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/case_repository.hpp"
@@ -363,6 +366,20 @@ struct WebApi::Impl {
       regions.push_back(
           json::object{{"id", r}, {"name", reg && !reg->name.empty() ? reg->name : r}});
     }
+    // Numbers locked out of SMS answers after wrong reply codes (inbound):
+    // the team lead knows to expect answers in the app, or a phone in wrong hands.
+    json::array sms_locked;
+    {
+      auto lease = d.redis.lease();
+      for (const auto& l : inbound::locked_numbers(*lease, now)) {
+        const auto* p = d.config.person(l.person);
+        if (!p || std::find(p->regions.begin(), p->regions.end(), region) == p->regions.end())
+          continue;
+        sms_locked.push_back(json::object{{"person", l.person},
+                                          {"number", common::mask_phone(p->phone)},
+                                          {"until", ms(l.until)}});
+      }
+    }
     const auto* reg = d.config.region(region);
     allowed(c, region, std::to_string(open.size()) + " open cases");
     return json_response(
@@ -378,7 +395,8 @@ struct WebApi::Impl {
                      {"overrides", overrides},
                      {"caseload", caseload},
                      {"people", people},
-                     {"cases", cases}});
+                     {"cases", cases},
+                     {"sms_locked", sms_locked}});
   }
 
   HttpResponse charts(Ctx& c) {
@@ -572,9 +590,11 @@ struct WebApi::Impl {
     if (p.person != c.who->person)
       return refuse(c, 403, "forbidden", "this page was not sent to you", id,
                     "not the paged person");
+    // How it came, for the timeline: the session's hash prefix (never the token).
+    const auto via = "session " + common::sha256_hex(c.token).substr(0, 8);
     return from_outcome(c,
-                        acknowledge ? d.cases.acknowledge_page(id, c.who->person)
-                                    : d.cases.decline_page(id, c.who->person),
+                        acknowledge ? d.cases.acknowledge_page(id, c.who->person, via)
+                                    : d.cases.decline_page(id, c.who->person, via),
                         id, "case " + p.case_id);
   }
 
@@ -839,11 +859,7 @@ WebReply WebApi::handle(const HttpRequest& req) {
     if (req.path.rfind("/api/", 0) == 0) {
       reply = i.api(req);
     } else if (auto ops = common::ops_endpoints(req, i.d.metrics, [&i] {
-                 try {
-                   return i.d.redis.lease()->command({"PING"}).str == "PONG";
-                 } catch (const common::RedisError&) {
-                   return false;
-                 }
+                 return common::redis_health_problem(*i.d.redis.lease());
                })) {
       reply.response = *ops;
     } else if (i.d.assets) {

@@ -46,7 +46,7 @@ struct DeadlinePageContent {
   DeadlineStage stage = DeadlineStage::due;
   std::string region;    // ^[a-z0-9][a-z0-9_-]{0,63}$
   Instant at;            // the clock's time: when it is (or was) due
-  std::string ack_code;  // ^[0-9]{5}$
+  std::string ack_code;  // common::is_reply_code (6 digits)
 };
 
 // Empty when a field breaks its pattern or the text would not fit one

@@ -13,9 +13,18 @@
 // Wire format (DEALER → ROUTER): [channel, message id, payload];
 // reply (ROUTER → DEALER): [message id, "ok"]. Every frame is checked with
 // bounds; a malformed message is counted and dropped unanswered.
+//
+// Every socket is authenticated and encrypted with CURVE (RFC 26); there is
+// no plain mode. The receiver's ZAP handler (RFC 27) lets in only the public
+// keys it was given, names each connection by the service the key belongs to
+// (the ZAP User-Id), and the receiver refuses a channel that service may not
+// send. Refusals are counted (piket_zmq_refused_total) and logged without key
+// material. Which service sends which channel to whom: channels.hpp.
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -43,17 +52,39 @@ bool valid_channel(std::string_view s);     // [a-z_]{1,32}
 bool valid_message_id(std::string_view s);  // [A-Za-z0-9._:-]{1,96}
 constexpr std::size_t kMaxPayload = 64 * 1024;
 
+// A CURVE key in Z85 (40 characters) that decodes to 32 bytes.
+bool valid_curve_key(std::string_view z85);
+
+// A sender's CURVE keys (Z85): its own pair and the receiver's public key.
+struct CurveClientKeys {
+  std::string public_key;
+  std::string secret_key;
+  std::string server_key;
+};
+
+// A receiver's CURVE keys (Z85): its own secret key, the clients it lets in
+// (public key -> the service it belongs to) and, per channel, the services
+// that may send it. A channel not listed is refused.
+struct CurveServerKeys {
+  std::string secret_key;
+  std::map<std::string, std::string> clients;
+  std::map<std::string, std::set<std::string>, std::less<>> channels;
+};
+
 struct OutboxSenderOptions {
   std::string channel;
   std::string endpoint;  // receiver's ROUTER address
   RedisConfig redis;
   Millis resend_after{2000};
   std::size_t batch = 256;
+  CurveClientKeys curve;  // required (channels.hpp fills it from the config)
 };
 
 class OutboxSender {
  public:
   // `clock` times resends (a real clock: transport timeouts are not domain time).
+  // Throws std::invalid_argument when a CURVE key is missing or malformed, or
+  // the public key is not the secret key's.
   OutboxSender(OutboxSenderOptions options, const Clock& clock, Metrics* metrics = nullptr);
   ~OutboxSender();
   OutboxSender(const OutboxSender&) = delete;
@@ -75,14 +106,22 @@ class OutboxSender {
 using InboxHandler =
     std::function<bool(std::string_view channel, std::string_view id, std::string_view payload)>;
 
+struct InboxReceiverOptions {
+  std::string endpoint;   // bound by start()
+  CurveServerKeys curve;  // required (channels.hpp fills it from the config)
+  int workers = 1;
+};
+
 // Receives on a ROUTER socket and runs `handler` on `workers` threads (the
 // handler must then be thread-safe; messages are handled concurrently and
 // out of order). A message id already waiting or in progress is not queued
-// twice.
+// twice. The receiver has its own ZeroMQ context, so its ZAP handler
+// (inproc://zeromq.zap.01 in that context) serves this socket only.
 class InboxReceiver {
  public:
-  InboxReceiver(std::string bind_endpoint, InboxHandler handler, Metrics* metrics = nullptr,
-                int workers = 1);
+  // Throws std::invalid_argument when the secret key is missing or malformed,
+  // or a client key is malformed.
+  InboxReceiver(InboxReceiverOptions options, InboxHandler handler, Metrics* metrics = nullptr);
   ~InboxReceiver();
   InboxReceiver(const InboxReceiver&) = delete;
   InboxReceiver& operator=(const InboxReceiver&) = delete;

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
@@ -15,7 +16,18 @@ namespace piket::common {
 std::optional<HttpResponse> ops_endpoints(const HttpRequest& request, const Metrics& metrics,
                                           const std::function<bool()>& healthy);
 
-// A Redis PING check for `healthy`.
+// A health check that says what is wrong: nullopt when healthy.
+using HealthCheck = std::function<std::optional<std::string>()>;
+
+// The same, but /healthz's 503 names the problem that `check` returns.
+std::optional<HttpResponse> ops_endpoints(const HttpRequest& request, const Metrics& metrics,
+                                          const HealthCheck& check);
+
+// Redis reachable and accepting writes (common/redis_health.hpp), on one
+// connection of its own.
+HealthCheck redis_health(const RedisConfig& redis);
+
+// The same as a yes/no for `healthy`.
 std::function<bool()> redis_health_check(const RedisConfig& redis);
 
 }  // namespace piket::common

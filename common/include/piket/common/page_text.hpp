@@ -23,7 +23,7 @@ struct PageContent {
   IncidentKind kind = IncidentKind::home_ban;
   std::string region;        // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
   Instant reported_at;       // shown in Europe/Amsterdam local time
-  std::string ack_code;      // ^[0-9]{5}$
+  std::string ack_code;      // common::is_reply_code (6 digits)
   PageReason reason = PageReason::incident;
 };
 

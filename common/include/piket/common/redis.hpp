@@ -1,7 +1,9 @@
 #pragma once
 // RAII owner of a hiredis connection. Core code sees only these types, never
 // hiredis. Errors: RedisIoError (connection lost or timed out — the outcome of
-// the command is unknown) and RedisReplyError (the server refused it).
+// the command is unknown) and RedisReplyError (the server refused it); a
+// refusal because Redis is at its memory limit (-OOM, maxmemory with
+// noeviction) is the RedisReplyError RedisFullError: nothing was written.
 // Not thread-safe: one connection per thread. Move-only.
 
 #include <memory>
@@ -26,6 +28,12 @@ class RedisIoError : public RedisError {
 class RedisReplyError : public RedisError {
  public:
   using RedisError::RedisError;
+};
+// Redis refused a write (or a script that may write) because it is at
+// `maxmemory`: "OOM command not allowed when used memory > 'maxmemory'".
+class RedisFullError : public RedisReplyError {
+ public:
+  using RedisReplyError::RedisReplyError;
 };
 
 struct RedisReply {

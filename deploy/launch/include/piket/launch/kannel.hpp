@@ -68,8 +68,17 @@ struct KannelConfig {
   // http://127.0.0.1:PORT/kannel/sms?from=%p&to=%P&text=%a
   std::string get_url;
   std::filesystem::path data_dir;  // absolute
-  std::string admin_password = "piket-admin";
-  int log_level = 0;  // bearerbox.log / smsbox.log: 0 debug, 1 info, 2 warning, 3 error
+  // bearerbox's admin interface. Empty: KannelStack makes a random one (a deployment passes
+  // its generated secret, kannel-admin.password; never a constant).
+  std::string admin_password;
+  int log_level = 0;  // bearerbox.log: 0 debug, 1 info, 2 warning, 3 error
+  // smsbox.log. Kannel 1.4.5's smsbox logs every SMS text and number at INFO ("sendsms
+  // sender:<…> to:<number> msg:<text>", "Starting to service <text> from <number>"), reply
+  // codes included; at 2 (warning) it logs neither. What it still logs at ERROR, whatever the
+  // level: "Couldn't fetch <url>" when a get-url/dlr-url call cannot connect (piket's inbound
+  // down) — with the URL, so the sender, the text and the callback secret. data_dir is
+  // therefore private (0700), like the spool, which holds every queued SMS anyway.
+  int smsbox_log_level = 2;
   // smsbox retries a get-url / dlr-url call that fails (connection error or a status other
   // than 200/202) this many times, http_queue_delay_s seconds apart.
   int http_request_retry = 30;
@@ -83,7 +92,8 @@ struct KannelConfig {
 };
 
 // The kannel.conf text:
-//  core:         admin-port/-interface/-password (admin from 127.0.0.1 only), smsbox-port/
+//  core:         admin-port/-interface/-password (admin from 127.0.0.1 only; the status
+//                pages need the same password), smsbox-port/
 //                -interface, box-allow-ip 127.0.0.1, store-type spool + store-location
 //                data_dir/spool, dlr-storage internal, log-file data_dir/bearerbox.log
 //  smsc:         smsc fake, smsc-id "fake", port smsc_port, our-host and connect-allow-ip
@@ -95,8 +105,8 @@ struct KannelConfig {
 //                and never answer the HTTP request)
 //  sms-service:  keyword default, catch-all yes, max-messages 0 (the get-url's response is
 //                never sent back as an SMS), get-url
-// Throws std::invalid_argument for a zero port, an empty username/password/get_url, a relative
-// data_dir, or a value containing '"', '\\' or a line break.
+// Throws std::invalid_argument for a zero port, an empty username/password/admin_password/
+// get_url, a relative data_dir, or a value containing '"', '\\' or a line break.
 std::string render_kannel_conf(const KannelConfig& config);
 
 struct KannelBinaries {
@@ -111,7 +121,9 @@ class KannelStack {
   static constexpr std::chrono::milliseconds kStopTimeout{15'000};
   static constexpr std::chrono::milliseconds kInjectTimeout{5'000};
 
-  // Creates data_dir and picks free ports for the zero ones. Does not start anything.
+  // Creates data_dir (mode 0700: Kannel's logs and spool hold texts and numbers), picks free
+  // ports for the zero ones and a random admin password if none is given. Does not start
+  // anything.
   explicit KannelStack(KannelConfig config, KannelBinaries binaries = {});
   ~KannelStack();  // stop()
   KannelStack(const KannelStack&) = delete;

@@ -46,6 +46,10 @@ struct ProcessOptions {
   // If true, the child's stdin is a stream socket the owner writes with write_stdin();
   // otherwise it is /dev/null.
   bool stdin_pipe = false;
+  // The child's umask (set between fork and exec), e.g. 077 for a server whose files only its
+  // own user may read; the launcher's if unset. Also the mode of a log file this creates:
+  // 0666 & ~umask.
+  std::optional<mode_t> umask;
 };
 
 class Process {

@@ -27,19 +27,25 @@ struct RedisServerConfig {
   std::uint16_t port = 0;          // 0: RedisServer picks a free port
   std::filesystem::path data_dir;  // absolute; holds redis.conf, redis.log and appendonlydir/
   // ACL users, written to data_dir/users.acl (mode 0600) with the passwords as SHA-256; the
-  // `default` user is switched off and protected-mode is on. The first user is the one
-  // RedisServer itself authenticates as (PING for readiness): give it +ping at least.
-  // Empty: no ACL file, the default user is open (the launcher's own tests only).
+  // `default` user gets a random password nobody keeps, and protected-mode is on. The first
+  // user is the one RedisServer itself authenticates as (PING for readiness): give it +ping at
+  // least. Empty: no ACL file, the default user is open (the launcher's own tests only).
   std::vector<RedisAclUser> users{};
+  // `maxmemory` in bytes (0: no limit). The policy is always `noeviction`: at the limit Redis
+  // refuses writes (-OOM) instead of dropping data; piket answers 503 (docs/configuration.md).
+  std::uint64_t maxmemory_bytes = 0;
 };
 
 // The redis.conf text: port, bind 127.0.0.1, dir, appendonly yes, appendfsync always, save "",
-// protected-mode no, daemonize no, logfile "" (log to stdout, which RedisServer captures).
+// maxmemory (if set) with maxmemory-policy noeviction, protected-mode (yes with users, with
+// aclfile data_dir/users.acl), daemonize no, logfile "" (log to stdout, which RedisServer
+// captures).
 // Throws std::invalid_argument for port 0, a relative data_dir, or a data_dir containing '"'
 // or a newline.
 std::string render_redis_conf(const RedisServerConfig& config);
 
-// The users.acl text for `users` (the default user off; passwords as #<sha256>).
+// The users.acl text for `users` (passwords as #<sha256>), after a `default` user whose password
+// is random and thrown away at once (it keeps +@all: Redis 7.0 replays the AOF as `default`).
 std::string render_redis_acl(const std::vector<RedisAclUser>& users);
 
 // Sends PING on a fresh connection (after AUTH when `user` is given); true only for a "+PONG"
@@ -59,8 +65,10 @@ class RedisServer {
   RedisServer& operator=(RedisServer&&) noexcept = default;
 
   // Writes conf_path(), starts redis-server (output appended to log_path()) and waits until it
-  // answers PING with +PONG. Throws std::runtime_error (with the end of the log) if it exits or
-  // does not answer in time. No-op if already running.
+  // answers PING with +PONG. The data directory is made mode 0700 and redis-server runs with
+  // umask 077, so redis.conf, users.acl, redis.log, the AOF and any RDB file are 0600: no
+  // other local user can read them. Throws std::runtime_error (with the end of the log) if it exits
+  // or does not answer in time. No-op if already running.
   void start(std::chrono::milliseconds timeout = kStartTimeout);
   // SIGTERM (Redis fsyncs the AOF and exits), SIGKILL after `timeout`. No-op if not running.
   void stop(std::chrono::milliseconds timeout = kStopTimeout);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +22,11 @@ enum class Component { redis, kannel, ingest, dispatch, notify, inbound, web, ca
 std::string_view to_string(Component c);
 inline constexpr Component kServices[] = {Component::ingest, Component::dispatch,
                                           Component::notify, Component::inbound};
+
+// The demo's Redis memory limit. An incident of a new case takes about 15 KiB with its page,
+// deliveries, timeline and deadline timers (measured on the demo stack, docs/configuration.md):
+// 256 MiB hold some 17,000 — far more than a demo or a test stores.
+inline constexpr std::uint64_t kDefaultRedisMaxmemoryMb = 256;
 
 struct StackOptions {
   std::filesystem::path data_dir;  // redis/, kannel/ and logs/ go here
@@ -39,6 +45,9 @@ struct StackOptions {
   // Also start piket-cases (the case API and the deadline engine) on cases.http.
   bool with_cases = false;
   std::chrono::milliseconds start_timeout{20000};
+  // Redis's `maxmemory` in MiB (policy noeviction: at the limit writes are refused and piket
+  // answers 503 instead of Redis dropping data). 0: no limit. piket-stack --redis-maxmemory-mb.
+  std::uint64_t redis_maxmemory_mb = kDefaultRedisMaxmemoryMb;
 };
 
 class LocalStack {
@@ -66,6 +75,10 @@ class LocalStack {
   std::filesystem::path fakesmsc_log() const;
   // Sends an SMS from a phone to piket, as if the casemanager replied.
   void inject_sms(const std::string& from, const std::string& to, const std::string& text);
+  // What Redis refused because of its ACL since it started (ACL LOG, read as user ops), one
+  // line each: "user=notify reason=command context=lua object=keys". A running deployment
+  // has none: every service may run what it needs. Empty when Redis cannot be reached.
+  std::vector<std::string> redis_acl_refusals();
 
  private:
   struct Impl;

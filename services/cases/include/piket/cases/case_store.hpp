@@ -40,8 +40,9 @@ struct PageOrder {
   std::string phone;
   std::string text;
   std::string ack_code;
-  std::string incident;  // may be empty
-  std::string rule;      // e.g. "deadline:plan:escalate"
+  std::string incident;                               // may be empty
+  std::string rule;                                   // e.g. "deadline:plan:escalate"
+  common::Millis code_ttl{std::chrono::minutes{75}};  // common::reply_code_window
 };
 
 // Taking one action: the idempotency key, its page, its timeline entry and
@@ -141,6 +142,8 @@ class RedisCaseStore {
   std::vector<std::string> timeline(const std::string& case_id);
   long long timer_count();
   bool healthy();
+  // Redis unreachable or refusing writes (at maxmemory), for /healthz; nullopt when healthy.
+  std::optional<std::string> health_problem();
 
  private:
   struct Impl;

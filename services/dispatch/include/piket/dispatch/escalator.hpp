@@ -54,7 +54,11 @@ class Escalator {
   // Redis is unavailable.
   int run_due();
 
-  // Inbox handler for channel "escalation". True when handled (or stale).
+  // Inbox handler for channel "escalation" ({page_id, reason}). Acts only when
+  // the page really was declined / undeliverable in Redis and is still the
+  // current step of its incident; any other message is ignored, counted
+  // (piket_escalation_total{outcome="ignored"|"stale"}) and logged by id.
+  // True when handled or ignored (the sender need not send it again).
   bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);
 
   // One incident, for the timer or for a page that was declined or could

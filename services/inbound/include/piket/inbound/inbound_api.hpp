@@ -4,11 +4,18 @@
 // recorded even while notify is down — notify uses it to tell whether an
 // interrupted send reached the gateway.
 //
-// GET /kannel/dlr?page=P…&type=N[&ts=…]   → records the report on the page and
-//     its SMS delivery; type 2 (undelivered to the phone) or 16 (rejected by
-//     the SMSC) fails the delivery so notify moves to the next channel at once
-// GET /kannel/sms?from=…&to=…&text=…      → an answer by reply code: "12345"
-//     acknowledges, "NO 12345" (or NEE / DECLINE) declines
+// Both Kannel callbacks carry the deployment's callback secret as `key=…`
+// (kannel.callback_secret, from the secrets directory); without it, or with a
+// wrong one: 401, counted, nothing changes.
+// GET /kannel/dlr?key=…&page=P…&type=N[&ts=…] → records the report on the
+//     page and its SMS delivery; type 2 (undelivered to the phone) or 16
+//     (rejected by the SMSC) fails the delivery so notify moves to the next
+//     channel at once; a final report that contradicts an earlier one (a
+//     failure after a delivery) changes nothing and is counted as suspicious
+// GET /kannel/sms?key=…&from=…&to=…&text=…   → an answer by reply code:
+//     "123456" acknowledges, "NO 123456" (or NEE / DECLINE) declines; wrong
+//     codes lock the number out (page_answer.hpp); a number that is not
+//     staff's gets the same answer as a wrong code
 // POST /v1/pages/{id}/ack, /v1/pages/{id}/decline with
 //     "Authorization: Bearer <staff token>" ([[people]] token_sha256)
 //     → 200 {"page_id","case_id","state"}; 401 without a valid token, 403 for
@@ -29,7 +36,8 @@
 
 namespace piket::inbound {
 
-// The first standalone run of exactly five digits in an SMS text, if any.
+// The first standalone run of exactly common::kReplyCodeDigits digits in an
+// SMS text, if any.
 std::optional<std::string> find_ack_code(std::string_view text);
 
 // An SMS reply read as an answer: the reply code, and decline when the first

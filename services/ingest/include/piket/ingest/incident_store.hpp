@@ -17,6 +17,12 @@ class StoreUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+// The store refused the incident whole because it is at its memory limit
+// (Redis maxmemory, policy noeviction): nothing was written.
+class StoreFull : public StoreUnavailable {
+ public:
+  using StoreUnavailable::StoreUnavailable;
+};
 
 struct NewIncident {
   std::string partner;
@@ -51,6 +57,11 @@ class IncidentStore {
   virtual std::optional<IncidentView> find(const std::string& incident_id) = 0;
   // Health: can the store be reached now?
   virtual bool healthy() = 0;
+  // What keeps the store from accepting incidents now (nullopt: nothing), for /healthz.
+  virtual std::optional<std::string> health_problem() {
+    if (healthy()) return std::nullopt;
+    return std::string("the store cannot be reached");
+  }
 };
 
 }  // namespace piket::ingest

@@ -23,6 +23,8 @@ class RedisIncidentStore final : public IncidentStore {
   StoreOutcome store(const NewIncident& incident) override;
   std::optional<IncidentView> find(const std::string& incident_id) override;
   bool healthy() override;
+  // Redis unreachable, or refusing writes at its memory limit.
+  std::optional<std::string> health_problem() override;
 
  private:
   struct Impl;

@@ -75,9 +75,12 @@ class CaseBackend {
   // hands their running clocks to the team lead.
   virtual ActionOutcome mark_absent(const std::string& person, common::Instant since,
                                     common::Instant until, const std::string& by) = 0;
-  // The person answers a page sent to them.
-  virtual ActionOutcome acknowledge_page(const std::string& page_id, const std::string& person) = 0;
-  virtual ActionOutcome decline_page(const std::string& page_id, const std::string& person) = 0;
+  // The person answers a page sent to them; `via_ref` says from where (the
+  // session's hash prefix, "session 1a2b3c4d"), recorded with the answer.
+  virtual ActionOutcome acknowledge_page(const std::string& page_id, const std::string& person,
+                                         const std::string& via_ref = {}) = 0;
+  virtual ActionOutcome decline_page(const std::string& page_id, const std::string& person,
+                                     const std::string& via_ref = {}) = 0;
 };
 
 }  // namespace piket::web

@@ -38,8 +38,10 @@ class ServiceBackend final : public CaseBackend {
   ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) override;
   ActionOutcome mark_absent(const std::string& person, common::Instant since, common::Instant until,
                             const std::string& by) override;
-  ActionOutcome acknowledge_page(const std::string& page_id, const std::string& person) override;
-  ActionOutcome decline_page(const std::string& page_id, const std::string& person) override;
+  ActionOutcome acknowledge_page(const std::string& page_id, const std::string& person,
+                                 const std::string& via_ref = {}) override;
+  ActionOutcome decline_page(const std::string& page_id, const std::string& person,
+                             const std::string& via_ref = {}) override;
 
  private:
   struct Impl;

@@ -1,0 +1,48 @@
+#pragma once
+// The ZeroMQ channels between piket's services — the one place the topology
+// is written: which service receives each channel (it binds the ROUTER) and
+// which services may send it. A receiver lets only those senders connect
+// (CURVE, checked by its ZAP handler) and refuses a channel its sender may
+// not send; a sender authenticates the receiver by the receiver's public key.
+// docs/architecture.md ("Messaging") and docs/secrets.md describe it.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "piket/common/config.hpp"
+#include "piket/common/messaging.hpp"
+
+namespace piket::common {
+
+struct ChannelRoute {
+  std::string_view channel;
+  std::string_view receiver;              // the service whose ROUTER receives it
+  std::vector<std::string_view> senders;  // the services that may send it
+};
+
+// dispatch: ingest → dispatch (an accepted incident);
+// notify: dispatch, cases → notify (a page to deliver);
+// escalation: inbound, notify → dispatch (a page declined, or undeliverable).
+const std::vector<ChannelRoute>& channel_routes();
+
+// The route of `channel`; throws std::logic_error for a channel not in the table.
+const ChannelRoute& channel_route(std::string_view channel);
+
+// The endpoint the receiver `service` binds ([dispatch] zmq, [notify] zmq).
+// Throws std::logic_error for a service that receives nothing.
+const std::string& receiver_endpoint(const Config& config, std::string_view service);
+
+// What `service` needs to send `channel`: the receiver's endpoint, the
+// receiver's public key and the service's own key pair (config.zmq, filled by
+// service_main from the secrets directory). Throws std::logic_error when
+// `service` may not send `channel`, std::invalid_argument when a key is missing.
+OutboxSenderOptions outbox_sender_options(const Config& config, std::string_view service,
+                                          std::string_view channel);
+
+// What the receiver `service` needs: its endpoint, its secret key, the public
+// keys of the services that send to it and which channel each may send.
+InboxReceiverOptions inbox_receiver_options(const Config& config, std::string_view service,
+                                            int workers);
+
+}  // namespace piket::common

@@ -1,0 +1,25 @@
+#pragma once
+// Is piket's Redis usable: reachable, and accepting writes?
+//
+// At `maxmemory` (policy noeviction) Redis answers reads but refuses writes
+// with -OOM. A PING does not show that; the write probe does: EVALSHA of a
+// script with a `#!lua` shebang and no `no-writes` flag, which Redis 7
+// refuses up front with -OOM at the limit — and which writes nothing when it
+// runs. /healthz of every service answers 503 with the reason.
+
+#include <optional>
+#include <string>
+
+#include "piket/common/redis.hpp"
+
+namespace piket::common {
+
+inline constexpr const char* kRedisFullProblem =
+    "redis refuses writes: its memory limit (maxmemory) is reached";
+inline constexpr const char* kRedisUnreachableProblem = "redis cannot be reached";
+
+// nullopt when Redis answers PING and accepts the write probe; otherwise what
+// is wrong (kRedisFullProblem, kRedisUnreachableProblem, or the refusal).
+std::optional<std::string> redis_health_problem(RedisConnection& redis);
+
+}  // namespace piket::common

@@ -1,0 +1,77 @@
+#include "piket/common/channels.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace piket::common {
+
+const std::vector<ChannelRoute>& channel_routes() {
+  static const std::vector<ChannelRoute> routes{
+      {"dispatch", "dispatch", {"ingest"}},
+      {"notify", "notify", {"dispatch", "cases"}},
+      {"escalation", "dispatch", {"inbound", "notify"}},
+  };
+  return routes;
+}
+
+const ChannelRoute& channel_route(std::string_view channel) {
+  for (const auto& r : channel_routes())
+    if (r.channel == channel) return r;
+  throw std::logic_error("messaging: no channel '" + std::string(channel) + "'");
+}
+
+const std::string& receiver_endpoint(const Config& config, std::string_view service) {
+  if (service == "dispatch") return config.dispatch.zmq_bind;
+  if (service == "notify") return config.notify.zmq_bind;
+  throw std::logic_error("messaging: '" + std::string(service) + "' receives no channel");
+}
+
+namespace {
+
+const std::string& peer_key(const Config& config, std::string_view service) {
+  const auto it = config.zmq.peers.find(std::string(service));
+  if (it == config.zmq.peers.end() || it->second.empty())
+    throw std::invalid_argument("messaging: no CURVE public key of '" + std::string(service) +
+                                "' (zmq-" + std::string(service) + ".public in the secrets)");
+  return it->second;
+}
+
+}  // namespace
+
+OutboxSenderOptions outbox_sender_options(const Config& config, std::string_view service,
+                                          std::string_view channel) {
+  const auto& route = channel_route(channel);
+  if (std::find(route.senders.begin(), route.senders.end(), service) == route.senders.end())
+    throw std::logic_error("messaging: '" + std::string(service) + "' may not send channel '" +
+                           std::string(channel) + "'");
+  if (!config.zmq.enabled())
+    throw std::invalid_argument("messaging: no CURVE key pair of '" + std::string(service) + "'");
+  OutboxSenderOptions o;
+  o.channel = std::string(channel);
+  o.endpoint = receiver_endpoint(config, route.receiver);
+  o.redis = config.redis;
+  o.resend_after = config.outbox.resend_after;
+  o.curve = {config.zmq.public_key, config.zmq.secret_key, peer_key(config, route.receiver)};
+  return o;
+}
+
+InboxReceiverOptions inbox_receiver_options(const Config& config, std::string_view service,
+                                            int workers) {
+  if (!config.zmq.enabled())
+    throw std::invalid_argument("messaging: no CURVE key pair of '" + std::string(service) + "'");
+  InboxReceiverOptions o;
+  o.endpoint = receiver_endpoint(config, service);
+  o.workers = workers;
+  o.curve.secret_key = config.zmq.secret_key;
+  for (const auto& r : channel_routes()) {
+    if (r.receiver != service) continue;
+    auto& allowed = o.curve.channels[std::string(r.channel)];
+    for (auto sender : r.senders) {
+      allowed.insert(std::string(sender));
+      o.curve.clients[peer_key(config, sender)] = std::string(sender);
+    }
+  }
+  return o;
+}
+
+}  // namespace piket::common

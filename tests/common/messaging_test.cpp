@@ -1,0 +1,279 @@
+// ZeroMQ messaging with CURVE (label `redis`: the sender tests use a private
+// redis-server for their outbox). A receiver set up as dispatch's is attacked
+// with hand-made clients, as the issue's attacker did: a plain ZMTP DEALER, a
+// CURVE DEALER with a key pair of its own, one that does not know the
+// receiver's key, and a piket service's key on a channel that service may not
+// send. Each is refused, counted, and nothing reaches the handler. The
+// services of the topology (channels.hpp) get through, and an OutboxSender
+// built from the configuration delivers and empties its outbox.
+#include "piket/common/messaging.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "piket/common/channels.hpp"
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/secrets.hpp"
+#include "piket/launch/ports.hpp"
+#include "private_redis.hpp"
+
+namespace piket::common {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Every service's key pair, and a configuration for `service` as service_main
+// fills it (its own pair, every peer's public key).
+struct Deployment {
+  std::map<std::string, CurveKeyPair> keys;
+  std::uint16_t dispatch_port = launch::free_tcp_port();
+  std::uint16_t notify_port = launch::free_tcp_port();
+
+  Deployment() {
+    for (auto s : kSecretHolders)
+      if (s != "ops") keys[std::string(s)] = generate_curve_keypair();
+  }
+  Config config(const std::string& service, const RedisConfig& redis = {}) const {
+    Config c;
+    c.redis = redis;
+    c.outbox.resend_after = 300ms;
+    c.dispatch.zmq_bind = "tcp://127.0.0.1:" + std::to_string(dispatch_port);
+    c.notify.zmq_bind = "tcp://127.0.0.1:" + std::to_string(notify_port);
+    c.zmq.public_key = keys.at(service).public_key;
+    c.zmq.secret_key = keys.at(service).secret_key;
+    for (const auto& [name, pair] : keys) c.zmq.peers[name] = pair.public_key;
+    return c;
+  }
+};
+
+struct Handled {
+  std::string channel, id, payload;
+};
+
+// The value of one labelled sample of `name` in the text exposition; -1 when absent.
+double sample(const Metrics& m, const std::string& name, const std::string& label) {
+  std::istringstream in(m.render());
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
+      return std::stod(line.substr(line.rfind(' ') + 1));
+  return -1;
+}
+
+// A hand-made client: a DEALER that sends one message and waits for "ok".
+class Client {
+ public:
+  // No keys: plain ZMTP (the NULL mechanism), as the issue's attacker used.
+  explicit Client(const std::string& endpoint) { connect(endpoint); }
+  Client(const std::string& endpoint, const CurveKeyPair& own, const std::string& server_key) {
+    dealer_.set(zmq::sockopt::curve_serverkey, server_key);
+    dealer_.set(zmq::sockopt::curve_publickey, own.public_key);
+    dealer_.set(zmq::sockopt::curve_secretkey, own.secret_key);
+    connect(endpoint);
+  }
+  // Sends [channel, id, payload]; true when the receiver answered [id, "ok"]
+  // within `wait`.
+  bool send(const std::string& channel, const std::string& id, const std::string& payload,
+            std::chrono::milliseconds wait = 1500ms) {
+    std::array<zmq::const_buffer, 3> frames{zmq::buffer(channel), zmq::buffer(id),
+                                            zmq::buffer(payload)};
+    (void)zmq::send_multipart(dealer_, frames, zmq::send_flags::dontwait);
+    zmq::pollitem_t items[] = {{dealer_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (zmq::poll(items, 1, wait) == 0) return false;
+    std::vector<zmq::message_t> reply;
+    if (!zmq::recv_multipart(dealer_, std::back_inserter(reply))) return false;
+    return reply.size() == 2 && reply[0].to_string() == id && reply[1].to_string() == "ok";
+  }
+
+ private:
+  void connect(const std::string& endpoint) {
+    dealer_.set(zmq::sockopt::linger, 0);
+    dealer_.connect(endpoint);
+  }
+  zmq::context_t ctx_{1};
+  zmq::socket_t dealer_{ctx_, zmq::socket_type::dealer};
+};
+
+class MessagingTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new piket::test::PrivateRedis("piket-messaging"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+
+  MessagingTest() {
+    RedisConnection(redis_->config()).command({"FLUSHALL"});
+    const auto cfg = deployment_.config("dispatch");
+    receiver_ = std::make_unique<InboxReceiver>(
+        inbox_receiver_options(cfg, "dispatch", 2),
+        [this](std::string_view channel, std::string_view id, std::string_view payload) {
+          std::lock_guard lock(mutex_);
+          handled_.push_back({std::string(channel), std::string(id), std::string(payload)});
+          return true;
+        },
+        &metrics_);
+    receiver_->start();
+  }
+  ~MessagingTest() override { receiver_->stop(); }
+
+  std::string endpoint() const { return deployment_.config("dispatch").dispatch.zmq_bind; }
+  const std::string& dispatch_key() const { return deployment_.keys.at("dispatch").public_key; }
+  std::vector<Handled> handled() {
+    std::lock_guard lock(mutex_);
+    return handled_;
+  }
+  double refused(const std::string& reason) {
+    return sample(metrics_, "piket_zmq_refused_total", "reason=\"" + reason + "\"");
+  }
+  // Waits up to `timeout` for `pred`.
+  template <typename Pred>
+  bool eventually(Pred pred, std::chrono::milliseconds timeout = 3000ms) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+
+  static piket::test::PrivateRedis* redis_;
+  Deployment deployment_;
+  Metrics metrics_{"dispatch"};
+  std::mutex mutex_;
+  std::vector<Handled> handled_;
+  std::unique_ptr<InboxReceiver> receiver_;
+};
+
+piket::test::PrivateRedis* MessagingTest::redis_ = nullptr;
+
+const std::string kForgedId = "PAAAAAAAAAAAAAAAA:declined";
+const std::string kForged = R"({"page_id":"PAAAAAAAAAAAAAAAA","reason":"declined"})";
+
+TEST_F(MessagingTest, APlainZmtpClientIsRefusedAndNothingIsHandled) {
+  Client attacker(endpoint());
+  EXPECT_FALSE(attacker.send("escalation", kForgedId, kForged));
+  EXPECT_TRUE(handled().empty());
+  EXPECT_TRUE(eventually([&] { return refused("handshake") >= 1; }));
+}
+
+TEST_F(MessagingTest, ACurveClientWithAKeyThatIsNotAPiketServiceIsRefused) {
+  Client attacker(endpoint(), generate_curve_keypair(), dispatch_key());
+  EXPECT_FALSE(attacker.send("escalation", kForgedId, kForged));
+  EXPECT_TRUE(handled().empty());
+  EXPECT_TRUE(eventually([&] { return refused("unknown_key") >= 1; }));
+}
+
+TEST_F(MessagingTest, AClientThatDoesNotKnowTheReceiversKeyIsRefused) {
+  // A piket key pair even, but the wrong server key: the handshake cannot complete.
+  Client attacker(endpoint(), deployment_.keys.at("inbound"), generate_curve_keypair().public_key);
+  EXPECT_FALSE(attacker.send("escalation", kForgedId, kForged));
+  EXPECT_TRUE(handled().empty());
+  EXPECT_TRUE(eventually([&] { return refused("handshake") >= 1; }));
+}
+
+// cases sends to notify, not to dispatch: its key does not open dispatch's socket.
+TEST_F(MessagingTest, APiketServiceThatDoesNotSendToThisReceiverIsRefused) {
+  Client cases(endpoint(), deployment_.keys.at("cases"), dispatch_key());
+  EXPECT_FALSE(cases.send("escalation", kForgedId, kForged));
+  EXPECT_TRUE(handled().empty());
+  EXPECT_TRUE(eventually([&] { return refused("unknown_key") >= 1; }));
+}
+
+// ingest may send "dispatch" to dispatch, but not "escalation".
+TEST_F(MessagingTest, AServiceIsRefusedAChannelItMayNotSend) {
+  Client ingest(endpoint(), deployment_.keys.at("ingest"), dispatch_key());
+  EXPECT_FALSE(ingest.send("escalation", kForgedId, kForged));
+  EXPECT_FALSE(ingest.send("notify", "PAAAAAAAAAAAAAAAA", "{}", 300ms));
+  EXPECT_TRUE(handled().empty());
+  EXPECT_EQ(refused("channel"), 2);
+  // Its own channel gets through on the same connection.
+  EXPECT_TRUE(ingest.send("dispatch", "I0123456789ABCDEF", R"({"case_id":"C12345678"})"));
+  ASSERT_EQ(handled().size(), 1u);
+  EXPECT_EQ(handled()[0].channel, "dispatch");
+  EXPECT_EQ(handled()[0].id, "I0123456789ABCDEF");
+}
+
+TEST_F(MessagingTest, EverySenderOfTheTopologyGetsThrough) {
+  Client inbound(endpoint(), deployment_.keys.at("inbound"), dispatch_key());
+  Client notify(endpoint(), deployment_.keys.at("notify"), dispatch_key());
+  EXPECT_TRUE(inbound.send("escalation", "PAAAAAAAAAAAAAAAA:declined", kForged));
+  EXPECT_TRUE(notify.send("escalation", "PBBBBBBBBBBBBBBBB:undeliverable", "{}"));
+  EXPECT_EQ(handled().size(), 2u);
+  EXPECT_EQ(refused("handshake"), 0);
+  EXPECT_EQ(refused("unknown_key"), 0);
+  EXPECT_EQ(refused("channel"), 0);
+}
+
+TEST_F(MessagingTest, AnOutboxSenderDeliversOverCurveAndItsOutboxEmpties) {
+  RedisConnection conn(redis_->config());
+  const auto keys = outbox_keys("dispatch");
+  conn.command({"ZADD", keys.due, "0", "I0123456789ABCDEF"});
+  conn.command({"HSET", keys.data, "I0123456789ABCDEF", R"({"case_id":"C12345678"})"});
+  SystemClock clock;
+  OutboxSender sender(
+      outbox_sender_options(deployment_.config("ingest", redis_->config()), "ingest", "dispatch"),
+      clock);
+  sender.start();
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }));
+  sender.stop();
+  ASSERT_EQ(handled().size(), 1u);
+  EXPECT_EQ(handled()[0].id, "I0123456789ABCDEF");
+}
+
+// A sender whose key the receiver does not hold (rotated on one side only)
+// is refused; its message waits in the outbox and the sender counts the
+// failed handshakes.
+TEST_F(MessagingTest, ASenderWithAnUnknownKeyKeepsItsMessagesAndCountsTheRefusal) {
+  RedisConnection conn(redis_->config());
+  const auto keys = outbox_keys("dispatch");
+  conn.command({"ZADD", keys.due, "0", "I0123456789ABCDEF"});
+  conn.command({"HSET", keys.data, "I0123456789ABCDEF", "{}"});
+  auto rotated = deployment_;
+  rotated.keys["ingest"] = generate_curve_keypair();
+  SystemClock clock;
+  Metrics sender_metrics{"ingest"};
+  OutboxSender sender(
+      outbox_sender_options(rotated.config("ingest", redis_->config()), "ingest", "dispatch"),
+      clock, &sender_metrics);
+  sender.start();
+  EXPECT_TRUE(eventually([&] {
+    return sample(sender_metrics, "piket_outbox_handshake_failed_total", "dispatch") >= 1;
+  }));
+  sender.stop();
+  EXPECT_TRUE(handled().empty());
+  EXPECT_EQ(conn.command({"ZCARD", keys.due}).integer, 1);
+  EXPECT_GE(refused("unknown_key"), 1);
+}
+
+TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {
+  const Deployment d;
+  SystemClock clock;
+  auto no_keys = outbox_sender_options(d.config("ingest"), "ingest", "dispatch");
+  no_keys.curve = {};
+  EXPECT_THROW(OutboxSender(no_keys, clock), std::invalid_argument);
+  auto mismatched = outbox_sender_options(d.config("ingest"), "ingest", "dispatch");
+  mismatched.curve.public_key = d.keys.at("notify").public_key;  // not the secret key's
+  EXPECT_THROW(OutboxSender(mismatched, clock), std::invalid_argument);
+  auto bad_secret = inbox_receiver_options(d.config("dispatch"), "dispatch", 1);
+  bad_secret.curve.secret_key = "not a key";
+  EXPECT_THROW(InboxReceiver(bad_secret, {}), std::invalid_argument);
+  auto bad_client = inbox_receiver_options(d.config("dispatch"), "dispatch", 1);
+  bad_client.curve.clients["short"] = "ingest";
+  EXPECT_THROW(InboxReceiver(bad_client, {}), std::invalid_argument);
+  Config without = d.config("ingest");
+  without.zmq = {};
+  EXPECT_THROW(outbox_sender_options(without, "ingest", "dispatch"), std::invalid_argument);
+  EXPECT_THROW(inbox_receiver_options(without, "dispatch", 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace piket::common

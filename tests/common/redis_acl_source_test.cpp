@@ -1,0 +1,166 @@
+// The Redis ACL table (common/redis_acl.hpp) against the sources (label unit): every Redis
+// command a service's C++ or Lua names is one its Redis user may run, and its user may run
+// nothing its sources do not name. A service that starts calling a new command fails here,
+// naming the command and the file, instead of with NOPERM at run time.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "piket/common/redis_acl.hpp"
+
+namespace piket::common {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = PIKET_SOURCE_DIR;
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+// Command name -> the first file that names it.
+using Found = std::map<std::string, std::string>;
+
+void scan_file(const fs::path& file, Found& found) {
+  std::ifstream in(file);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // Lua: redis.call('HSET', …) / redis.pcall(…). C++: {"HSET", …}, {"PING"}, x{"EVALSHA", …},
+  // build("EVALSHA", …). A command with subcommands is "script|load".
+  static const std::regex lua(R"re(redis\.p?call\(\s*'([A-Za-z]+)'(?:\s*,\s*'([A-Za-z]+)')?)re");
+  static const std::regex cpp(R"re(\{\s*"([A-Z]{3,})"\s*(?:,\s*"([A-Z]+)"\s*)?[,}])re");
+  static const std::regex built(R"re(build\(\s*"([A-Z]+)")re");
+  static const std::set<std::string> with_subcommands = {
+      "script",   "config",  "client",  "acl",    "object",  "xinfo",   "xgroup", "memory",
+      "function", "command", "cluster", "module", "slowlog", "latency", "pubsub"};
+  auto add = [&](const std::string& cmd, const std::string& sub) {
+    auto name = lower(cmd);
+    if (with_subcommands.count(name) && !sub.empty()) name += "|" + lower(sub);
+    found.emplace(name, fs::relative(file, kSource).string());
+  };
+  for (const auto* re : {&lua, &cpp}) {
+    for (std::sregex_iterator it(text.begin(), text.end(), *re), end; it != end; ++it)
+      add((*it)[1].str(), (*it)[2].matched ? (*it)[2].str() : "");
+  }
+  for (std::sregex_iterator it(text.begin(), text.end(), built), end; it != end; ++it)
+    add((*it)[1].str(), "");
+}
+
+void scan(const fs::path& rel, Found& found) {
+  const auto p = kSource / rel;
+  if (fs::is_regular_file(p)) return scan_file(p, found);
+  for (const auto& e : fs::recursive_directory_iterator(p)) {
+    const auto ext = e.path().extension();
+    if (e.is_regular_file() && (ext == ".cpp" || ext == ".hpp")) scan_file(e.path(), found);
+  }
+}
+
+// The code each service's process runs against Redis: its own tree, the service libraries it
+// links (piket-web runs case, answer and rota-override code in-process) and the common parts
+// it uses.
+struct Uses {
+  std::vector<std::string> paths;
+};
+
+const std::vector<std::string> kCommonForAll = {
+    "common/src/redis.cpp",          // EVALSHA, SCRIPT LOAD
+    "common/src/redis_health.cpp",   // /healthz: PING, the write probe
+    "common/src/ops_endpoints.cpp",  //
+    "common/src/shared_clock.cpp",   // the simulated clock (PUBLISH: see below)
+};
+const std::vector<std::string> kOutbox = {"common/src/messaging.cpp"};
+const std::vector<std::string> kPages = {"common/src/page_script.cpp",
+                                         "common/src/messaging.cpp"};  // outbox_add_lua
+const std::vector<std::string> kDeadlineTimers = {
+    "common/include/piket/common/deadline_timers.hpp"};
+
+std::map<std::string, std::vector<std::string>> uses() {
+  auto join = [](std::initializer_list<std::vector<std::string>> parts) {
+    std::vector<std::string> out = kCommonForAll;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  return {
+      {"ingest", join({{"services/ingest"}, kOutbox, kDeadlineTimers})},
+      {"dispatch", join({{"services/dispatch"}, kOutbox, kPages})},
+      // notify drops the reply code of a page that failed (reply_code_drop_lua).
+      {"notify", join({{"services/notify"}, kOutbox, {"common/src/reply_code.cpp"}})},
+      {"inbound", join({{"services/inbound"}, kOutbox})},
+      {"cases", join({{"services/cases"}, kOutbox, kPages, kDeadlineTimers})},
+      {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
+                     "services/cases/src", "services/inbound/src", "services/dispatch/src"},
+                    kPages,
+                    kDeadlineTimers})},
+  };
+}
+
+// shared_clock.cpp's move_shared_clock (PUBLISH clock:changed) runs in ingest only
+// (POST /v1/admin/clock); the clock poller in every service uses GET and SET.
+bool only_in_ingest(const std::string& cmd, const std::string& file) {
+  return cmd == "publish" && file == "common/src/shared_clock.cpp";
+}
+
+TEST(RedisAclSource, EveryCommandAServiceNamesIsOneItsRedisUserMayRun) {
+  ASSERT_TRUE(fs::exists(kSource / "services")) << kSource;
+  for (const auto& [user, paths] : uses()) {
+    Found found;
+    for (const auto& p : paths) scan(p, found);
+    ASSERT_GT(found.size(), 5u) << user;
+    for (const auto& [cmd, file] : found) {
+      if (user != "ingest" && only_in_ingest(cmd, file)) continue;
+      EXPECT_TRUE(redis_user_may(user, cmd))
+          << file << " calls " << cmd << " but Redis user '" << user
+          << "' may not: add it to common/src/redis_acl.cpp (and docs/secrets.md)";
+    }
+  }
+}
+
+TEST(RedisAclSource, NoServiceMayRunACommandItsSourcesDoNotName) {
+  for (const auto& [user, paths] : uses()) {
+    Found found;
+    for (const auto& p : paths) scan(p, found);
+    for (const auto& rules : redis_service_rules()) {
+      if (rules.user != user) continue;
+      for (auto c : rules.commands)
+        EXPECT_TRUE(found.count(std::string(c)))
+            << "Redis user '" << user << "' may run " << c << ", which its sources never name";
+    }
+  }
+}
+
+TEST(RedisAclSource, EveryServiceHasARowAndNoRowGrantsAdministration) {
+  std::set<std::string> users;
+  for (const auto& r : redis_service_rules()) {
+    users.insert(std::string(r.user));
+    for (auto c : r.commands)
+      for (const char* bad :
+           {"flushall",     "flushdb",      "config", "shutdown", "debug",     "keys",
+            "monitor",      "script|flush", "acl",    "module",   "replicaof", "slaveof",
+            "migrate",      "eval",         "info",   "client",   "save",      "bgsave",
+            "bgrewriteaof", "swapdb",       "select", "restore",  "dump"})
+        EXPECT_NE(c, bad) << r.user;
+    const auto text = redis_acl_rules(r.user);
+    EXPECT_EQ(text.rfind("~* resetchannels", 0), 0u) << text;
+    EXPECT_NE(text.find(" -@all "), std::string::npos) << text;
+  }
+  EXPECT_EQ(users,
+            (std::set<std::string>{"ingest", "dispatch", "notify", "inbound", "cases", "web"}));
+  EXPECT_EQ(redis_acl_rules("ops"), "~* &* +@all");
+  EXPECT_THROW(redis_acl_rules("default"), std::invalid_argument);
+  EXPECT_TRUE(redis_user_may("notify", "HSET"));
+  EXPECT_FALSE(redis_user_may("notify", "FLUSHALL"));
+  EXPECT_FALSE(redis_user_may("nobody", "GET"));
+}
+
+}  // namespace
+}  // namespace piket::common
