@@ -44,7 +44,7 @@ TEST(DeadlineText, AnUnansweredReminderNamesTheClockAndWhenTheReminderWasDue) {
   c.at = at("2026-11-27T13:00:00Z");
   EXPECT_EQ(render_deadline_sms(c),
             "piket ESCALATION CHECK-IN REMINDER UNANSWERED since 27-11 14:00 case C12345678 region "
-            "groningen. Reply 04711 to acknowledge.");
+            "groningen. Reply 047110 to acknowledge.");
 }
 
 TEST(DeadlineText, EveryClockAndStageFitsOneSegmentEvenWithTheLongestRegion) {

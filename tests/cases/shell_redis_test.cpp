@@ -296,9 +296,11 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
   EXPECT_EQ(conn_.command({"HGET", "case:" + cases[0].case_id + ":reminders", fired[0].key}).str,
             fired[0].page_id + " icm-1");
   // icm-1 acknowledges A's reminder (inbound's script), not B's.
-  const auto answered = inbound::answer_page(
-      conn_, {"icm-1", fired[0].page_id, "", inbound::Answer::acknowledge, inbound::AnswerVia::sms},
-      clock_.now() + 3h, transport_.now(), 100);
+  const auto answered =
+      inbound::answer_page(conn_,
+                           {"icm-1", fired[0].page_id, "", inbound::Answer::acknowledge,
+                            inbound::AnswerVia::api, "token icm-1", ""},
+                           clock_.now() + 3h, transport_.now(), 100);
   ASSERT_EQ(answered.kind, inbound::PageAnswerOutcome::Kind::acknowledged);
   clock_.set(t0_ + 10h + 1min + 6 * 24h);
   fired = shell_->run_due();
