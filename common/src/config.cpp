@@ -170,7 +170,10 @@ constexpr std::string_view kPolicyKeys[] = {"ack_timeout_minutes",
                                             "evaluation_remind_days",
                                             "evaluation_grace_days",
                                             "closing_days",
-                                            "closing_grace_days"};
+                                            "closing_grace_days",
+                                            "incident_clocks",
+                                            "reminder_ack_hours",
+                                            "evaluation_from_days"};
 
 void only_policy_keys(Reader& r, const toml::table& t, const std::string& prefix,
                       std::initializer_list<std::string_view> extra) {
@@ -232,6 +235,29 @@ void read_deadline_policy(Reader& r, const toml::table& t, const std::string& p,
   days("evaluation_grace_days", 0, 365, d.evaluation_grace_days);
   days("closing_days", 1, 1100, d.closing_days);
   days("closing_grace_days", 0, 365, d.closing_grace_days);
+  hours("reminder_ack_hours", 0, 24 * 7, d.reminder_ack);
+  days("evaluation_from_days", 0, 730, d.evaluation_from_days);
+  if (const toml::node* n = t.get("incident_clocks")) {
+    const toml::array* a = n->as_array();
+    if (!a || a->size() > 2) {
+      r.error(n->source(), p + "incident_clocks",
+              "must be a list of at most 2 of \"first_contact\", \"plan\"");
+    } else {
+      IncidentClocks clocks;
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const toml::node& e = *a->get(i);
+        const auto* v = e.as_string();
+        const std::string name = p + "incident_clocks[" + std::to_string(i) + "]";
+        if (v && v->get() == "first_contact" && !clocks.first_contact)
+          clocks.first_contact = true;
+        else if (v && v->get() == "plan" && !clocks.plan)
+          clocks.plan = true;
+        else
+          r.error(e.source(), name, "must be \"first_contact\" or \"plan\", each once");
+      }
+      d.incident_clocks = clocks;
+    }
+  }
   // Consistency of the result (a rule's keys together with the defaults it inherits).
   for (const auto w : d.plan_warnings)
     if (w >= d.plan) {
@@ -244,6 +270,8 @@ void read_deadline_policy(Reader& r, const toml::table& t, const std::string& p,
     r.error_at_table(t, p + "evaluation_remind_days", "must be less than evaluation_days");
   if (d.evaluation_days >= d.closing_days)
     r.error_at_table(t, p + "evaluation_days", "must be less than closing_days");
+  if (d.evaluation_from_days > d.evaluation_days)
+    r.error_at_table(t, p + "evaluation_from_days", "must not be more than evaluation_days");
 }
 
 // [escalation] and [[escalation.regions]] (docs/paging.md, "Escalation").
@@ -645,8 +673,9 @@ Config parse_config(std::string_view text, const std::string& file_name) {
     read_millis(r, *t, "cases.", "poll_ms", 1, 1000, c.cases.poll);
   }
   if (const auto* d = r.table(root, "", "deadlines")) {
-    only_policy_keys(r, *d, "deadlines.", {"rules"});
+    only_policy_keys(r, *d, "deadlines.", {"rules", "incident_clocks_since"});
     read_deadline_policy(r, *d, "deadlines.", c.deadlines);
+    c.deadlines.incident_clocks_since = r.instant(*d, "deadlines.", "incident_clocks_since", false);
     if (const toml::node* n = d->get("rules")) {
       const toml::array* a = n->as_array();
       if (!a || !a->is_array_of_tables()) {

@@ -42,6 +42,8 @@ std::string_view label(DeadlineClock c) {
 
 // What the page says about the clock; `t` is the formatted time.
 std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t) {
+  if (s == DeadlineStage::unanswered)
+    return std::string(label(c)) + " REMINDER UNANSWERED since " + t;
   switch (c) {
     case DeadlineClock::acknowledgement:
       return "NOT ACKNOWLEDGED since " + t;
@@ -94,6 +96,8 @@ std::string_view to_string(DeadlineStage s) {
       return "overdue";
     case DeadlineStage::escalation:
       return "escalation";
+    case DeadlineStage::unanswered:
+      return "unanswered";
   }
   return "unknown";
 }
@@ -109,7 +113,8 @@ std::optional<std::string> render_deadline_sms(const DeadlinePageContent& c) {
       (!c.ack_code.empty() && !is_reply_code(c.ack_code)))
     return std::nullopt;
   std::string text = "piket ";
-  if (c.stage == DeadlineStage::escalation) text += "ESCALATION ";
+  if (c.stage == DeadlineStage::escalation || c.stage == DeadlineStage::unanswered)
+    text += "ESCALATION ";
   text += phrase(c.clock, c.stage, format_amsterdam_short(c.at)) + " case " + c.case_code +
           " region " + c.region + ". ";
   text +=

@@ -105,8 +105,7 @@ int main(int argc, char** argv) {
       while (running) {
         std::this_thread::sleep_for(cfg.escalation->poll);
         try {
-          while (running && escalator->run_due() == 64) {
-          }
+          escalator->run_due();  // everything due, in due order
         } catch (const std::exception& e) {
           const auto t = std::chrono::steady_clock::now();
           if (t - last_error_log > std::chrono::seconds{5}) {

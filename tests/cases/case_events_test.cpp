@@ -35,8 +35,13 @@ class CaseEventsTest : public ::testing::Test {
     s.region = "groningen";
     s.opened_at = s.phase_at = s.last_activity_at = t0_;
     s.casemanager = "icm-1";
-    s.incidents.push_back({"I000000000000000B", common::IncidentKind::code_red, t0_, "acknowledged",
-                           t0_ + 1min, std::nullopt});
+    IncidentFacts i;
+    i.id = "I000000000000000B";
+    i.kind = common::IncidentKind::code_red;
+    i.accepted_at = t0_;
+    i.status = "acknowledged";
+    i.acknowledged_at = t0_ + 1min;
+    s.incidents.push_back(i);
     return s;
   }
 

@@ -140,7 +140,7 @@ TEST_F(CasesApiTest, RecordingAnEventMovesThePhaseAndRewritesTheTimersInOneWrite
   const auto checkin =
       o.case_id + "|checkin|remind|" + std::to_string(common::to_epoch_ms(t0_ + 45min));
   EXPECT_EQ(std::stoll(conn_.command({"ZSCORE", "deadlines:due", checkin}).str),
-            common::to_epoch_ms(t0_ + 45min + 7 * 24h));
+            common::to_epoch_ms(t0_ + 45min + 5 * 24h));
   const auto events =
       parse(call("GET", "/v1/cases/" + o.case_id + "/timeline", "icm-1")).at("events").as_array();
   EXPECT_EQ(events.back().as_object().at("type").as_string(), "first_contact");
@@ -288,6 +288,85 @@ TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationFreesTheHouseholdAndStopsE
   const auto again =
       test::accept_incident(incidents_, "REF-1b", "hh-REF-1", clock_.now(), "code_red");
   EXPECT_NE(again.case_id, o.case_id);
+}
+
+TEST_F(CasesApiTest, AnEventSaysWhichIncidentItAnswersAndTheCaseShowsClocksPerIncident) {
+  const auto o = open_case("REF-1", t0_, t0_ + 1min);
+  shell_->run_due();
+  for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+    ASSERT_EQ(post_event(o.case_id, "icm-1", std::string(R"({"type":")") + type + "\"}").status,
+              201)
+        << type;
+  // Five months on (check-ins kept up), a code red for the same family.
+  for (int d = 4; d <= 148; d += 4) {
+    clock_.set(t0_ + d * 24h);
+    ASSERT_EQ(post_event(o.case_id, "icm-1", R"({"type":"monitoring_contact"})").status, 201);
+  }
+  clock_.set(t0_ + 150 * 24h);
+  const auto cr = test::accept_incident(incidents_, "REF-CR", "hh-REF-1", clock_.now(), "code_red");
+  ASSERT_EQ(cr.case_id, o.case_id);
+  // dispatch paged the own casemanager, who acknowledged (inbound).
+  conn_.command({"HSET", "incident:" + cr.incident_id, "status", "acknowledged", "acknowledged_at",
+                 std::to_string(common::to_epoch_ms(clock_.now() + 2min))});
+  shell_->run_due();
+  const auto before = snapshot(o.case_id);
+  // The incident field is checked: an id, of this case, on an event that answers.
+  auto r = post_event(o.case_id, "icm-1", R"({"type":"first_contact","incident":"Kelderweg 11"})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(error_field(r), "incident");
+  r = post_event(o.case_id, "icm-1", R"({"type":"first_contact","incident":"I0000000000000000"})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(parse(r).at("error").at("code").as_string(), "unknown_incident");
+  r = post_event(o.case_id, "icm-1",
+                 R"({"type":"monitoring_contact","incident":")" + cr.incident_id + "\"}");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(parse(r).at("error").at("code").as_string(), "not_an_answer");
+  EXPECT_EQ(snapshot(o.case_id), before) << "a refusal changes nothing";
+
+  // The case shows the code red's own clocks, with its kind and time.
+  auto c = parse(call("GET", "/v1/cases/" + o.case_id, "icm-1"));
+  std::vector<std::string> cr_clocks;
+  for (const auto& k : c.at("clocks").as_array()) {
+    const auto& ko = k.as_object();
+    if (!ko.contains("incident") || ko.at("incident").as_string() != cr.incident_id) continue;
+    EXPECT_EQ(ko.at("incident_kind").as_string(), "code_red");
+    EXPECT_EQ(ko.at("incident_at").as_string(), common::format_rfc3339(t0_ + 150 * 24h));
+    cr_clocks.push_back(std::string(ko.at("clock").as_string()) + ":" +
+                        std::string(ko.at("state").as_string()));
+  }
+  EXPECT_EQ(cr_clocks, (std::vector<std::string>{"acknowledgement:met", "first_contact:running",
+                                                 "plan:running"}));
+
+  // Going out, naming the incident: the first-contact clock is met, the phase stays.
+  clock_.set(t0_ + 150 * 24h + 2h);
+  r = post_event(o.case_id, "icm-1",
+                 R"({"type":"first_contact","incident":")" + cr.incident_id + "\"}");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(parse(r).at("phase").as_string(), "help");
+  EXPECT_EQ(parse(r).at("event").at("incident").as_string(), cr.incident_id);
+  EXPECT_EQ(hget("incident:" + cr.incident_id, "contact_at"),
+            std::to_string(common::to_epoch_ms(clock_.now())));
+  // The revised plan, by default for the open one due first: the code red.
+  clock_.set(t0_ + 150 * 24h + 7h);
+  r = post_event(o.case_id, "icm-1", R"({"type":"plan_of_action"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(parse(r).at("event").at("incident").as_string(), cr.incident_id);
+  c = parse(call("GET", "/v1/cases/" + o.case_id, "icm-1"));
+  for (const auto& k : c.at("clocks").as_array()) {
+    const auto& ko = k.as_object();
+    if (ko.contains("incident") && ko.at("incident").as_string() == cr.incident_id &&
+        ko.at("clock").as_string() != "acknowledgement") {
+      EXPECT_EQ(ko.at("state").as_string(), "met") << ko.at("clock").as_string();
+    }
+  }
+  for (const auto& i : c.at("incidents").as_array()) {
+    if (i.at("incident_id").as_string() == cr.incident_id) {
+      EXPECT_EQ(i.at("plan_at").as_string(), common::format_rfc3339(clock_.now()));
+    }
+  }
+  // Nothing for the team lead ever fires for it.
+  clock_.set(t0_ + 150 * 24h + 13h);
+  for (const auto& f : shell_->run_due()) EXPECT_NE(f.person, "tl-g") << f.key;
 }
 
 TEST_F(CasesApiTest, HealthAndMetrics) {

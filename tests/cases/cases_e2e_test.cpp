@@ -29,6 +29,14 @@ std::string home_ban(const std::string& reference) {
          R"("summary":"Synthetic summary mentions Kelderweg eleven"})";
 }
 
+std::string incident(const std::string& reference, const std::string& household,
+                     const std::string& kind, const std::string& ban = {}) {
+  return R"({"reference":")" + reference + R"(","kind":")" + kind +
+         R"(","region":"groningen","reported_at":"2026-11-22T07:55:00+01:00","household":")" +
+         household + "\"" + (ban.empty() ? "" : R"(,"home_ban":)" + ban) +
+         R"(,"persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}]})";
+}
+
 class CasesScenario : public ::testing::Test {
  protected:
   struct Opened {
@@ -58,6 +66,52 @@ class CasesScenario : public ::testing::Test {
     }
     EXPECT_EQ(redis.command({"HGET", "incident:" + out.incident, "status"}).str, "acknowledged");
     return out;
+  }
+
+  // Posts an incident for a family with an open case and acknowledges its
+  // page by SMS, as whoever dispatch paged; returns the incident id.
+  std::string post_and_acknowledge(test::CasesStack& s, const std::string& body) {
+    auto r = s.partner()->post("/v1/incidents", "application/json", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    const auto id = std::string(json::parse(r.body).at("incident_id").as_string());
+    auto redis = s.redis();
+    std::string page;
+    for (int i = 0; i < 300 && page.empty(); ++i) {
+      page = redis.command({"HGET", "incident:" + id, "page_id"}).str;
+      if (page.empty()) std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_FALSE(page.empty()) << "dispatch paged nobody";
+    const auto person = redis.command({"HGET", "page:" + page, "person"}).str;
+    const auto code = redis.command({"HGET", "page:" + page, "ack_code"}).str;
+    s.local().inject_sms(s.config().person(person)->phone, "4411", code);
+    for (int i = 0; i < 200; ++i) {
+      if (redis.command({"HGET", "incident:" + id, "status"}).str == "acknowledged") break;
+      std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(redis.command({"HGET", "incident:" + id, "status"}).str, "acknowledged");
+    return id;
+  }
+
+  // Months of a case worked as the method asks: first contact, intake, plan
+  // and help on day 0, contacts every four days, the handover on day 88,
+  // monthly check-ins after it — up to `until_day`. (The home ban's
+  // extension-decision reminder is not answered: the team lead hears of it.)
+  void work_the_case(test::CasesStack& s, const Opened& o, int until_day) {
+    for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+      record(s, o, type);
+    int day = 0;
+    while (day + 4 <= 88) {
+      advance(s, o, 4 * 24h);
+      day += 4;
+      record(s, o, day == 88 ? "handover" : "monitoring_contact");
+    }
+    while (day + 25 <= until_day) {
+      advance(s, o, 25 * 24h);
+      day += 25;
+      record(s, o, "monitoring_contact");
+    }
+    advance(s, o, std::chrono::hours{24 * (until_day - day)});
+    record(s, o, "monitoring_contact");
   }
 
   void record(test::CasesStack& s, const Opened& o, const std::string& type) {
@@ -183,8 +237,121 @@ TEST_F(CasesScenario, APlanNotMadeIn12HoursEscalatesToTheTeamLeadExactlyOnce) {
   EXPECT_EQ(to(s.delivered(), kTeamLeadPhone).size(), 1u);
 }
 
-TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoEscalation) {
+TEST_F(CasesScenario, ACodeRedInMonthFiveWithNoContactRecordedReachesTheTeamLead) {
   test::CasesStack s;
+  const auto o = open_and_acknowledge(s, "PNN-CASES-CR");
+  work_the_case(s, o, 150);
+  // Day 150: a code red for the same family. The page is acknowledged, and
+  // then nothing is recorded for it.
+  const auto cr =
+      post_and_acknowledge(s, incident("PNN-CASES-CR-2", "hh-PNN-CASES-CR", "code_red"));
+  EXPECT_EQ(json::parse(s.partner()->get("/v1/incidents/" + cr).body).at("case_id").as_string(),
+            o.case_id);
+  advance(s, o, 3h + 1min);  // going out was due after 3 hours: the casemanager is reminded
+  auto sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, o.phone, "CONTACT OVERDUE").empty(); }, 15s);
+  ASSERT_EQ(to(sms, o.phone, "CONTACT OVERDUE").size(), 1u);
+  EXPECT_TRUE(to(sms, kTeamLeadPhone, "CONTACT").empty());
+  advance(s, o, 1h);  // an hour later: the team lead
+  sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, kTeamLeadPhone, "ESCALATION CONTACT OVERDUE").empty(); },
+      15s);
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "ESCALATION CONTACT OVERDUE").size(), 1u);
+  advance(s, o, 8h);  // 12 hours: no revised plan either
+  sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, kTeamLeadPhone, "ESCALATION PLAN OVERDUE").empty(); },
+      15s);
+  std::this_thread::sleep_for(2s);
+  sms = s.delivered();
+  EXPECT_EQ(to(sms, kTeamLeadPhone, "ESCALATION PLAN OVERDUE").size(), 1u);
+  EXPECT_EQ(to(sms, kTeamLeadPhone, "ESCALATION CONTACT OVERDUE").size(), 1u);
+  // The case view shows the code red's own clocks, overdue.
+  const auto c = json::parse(s.staff("tl-g")->get("/v1/cases/" + o.case_id).body).as_object();
+  int overdue = 0;
+  for (const auto& k : c.at("clocks").as_array())
+    if (k.as_object().contains("incident") && k.at("incident").as_string() == cr &&
+        k.at("state").as_string() == "overdue") {
+      EXPECT_EQ(k.at("incident_kind").as_string(), "code_red");
+      ++overdue;
+    }
+  EXPECT_EQ(overdue, 2) << "first contact and plan of the code red";
+  // Going out now, saying which incident it answers, meets its first-contact clock.
+  auto r = s.staff(o.casemanager)
+               ->post("/v1/cases/" + o.case_id + "/events", "application/json",
+                      R"({"type":"first_contact","incident":")" + cr + "\"}");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("phase").as_string(), "monitoring");
+}
+
+TEST_F(CasesScenario, NoExtensionDecisionReminderForABanAtTwentyEightDaysTheEndNoticeStays) {
+  test::CasesStack s;
+  const auto o = open_and_acknowledge(s, "PNN-CASES-MAX");
+  for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+    record(s, o, type);
+  // Day 4: the mayor extends the ban to 28 days from its start (the maximum).
+  advance(s, o, 4 * 24h);
+  record(s, o, "monitoring_contact");
+  post_and_acknowledge(
+      s, incident(
+             "PNN-CASES-MAX-X", "hh-PNN-CASES-MAX", "home_ban_extended",
+             R"({"starts_at":"2026-11-22T07:40:00+01:00","ends_at":"2026-12-20T07:40:00+01:00"})"));
+  const auto c = json::parse(s.staff(o.casemanager)->get("/v1/cases/" + o.case_id).body);
+  for (const auto& k : c.at("clocks").as_array())
+    if (k.at("clock").as_string() == "home_ban") {
+      EXPECT_EQ(k.at("due").as_string(), "2026-12-20T06:40:00.000Z");
+      EXPECT_EQ(k.at("next_step").at("step").as_string(), "end") << "no decision at the maximum";
+    }
+  // Past the end, in steps of four days with a contact each.
+  for (int day = 8; day <= 32; day += 4) {
+    advance(s, o, 4 * 24h);
+    record(s, o, "monitoring_contact");
+  }
+  const auto sms =
+      s.wait_delivered([&](const auto& d) { return !to(d, o.phone, "BAN ENDED").empty(); }, 15s);
+  std::this_thread::sleep_for(2s);
+  const auto all = s.delivered();
+  // In simulated time the FYI of the extension and the end notice can fall in
+  // one bundle window (docs/paging.md, "Bundling"): count pages, not SMS.
+  int ended = 0, decision = 0;
+  for (const auto& p : pages_to(all, o.phone)) {
+    if (p.find("BAN ENDED") != std::string::npos) ++ended;
+    if (p.find("DECISION") != std::string::npos) ++decision;
+  }
+  EXPECT_EQ(ended, 1) << "the end notice stays";
+  EXPECT_EQ(decision, 0) << "a ban at 28 days cannot be extended: no decision asked";
+  EXPECT_TRUE(to(all, kTeamLeadPhone).empty());
+}
+
+TEST_F(CasesScenario, AnUntouchedCaseReachesTheTeamLeadByDaySeven) {
+  test::CasesStack s;
+  const auto o = open_and_acknowledge(s, "PNN-CASES-EIGHT");
+  for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+    record(s, o, type);
+  // Then nobody records anything, and nobody answers the reminder (the
+  // casemanager is ill, as in the Groningen evaluation). Day by day:
+  std::vector<int> lead_days;
+  for (int day = 1; day <= 7; ++day) {
+    advance(s, o, 24h);
+    std::this_thread::sleep_for(500ms);
+    const auto n = to(s.delivered(), kTeamLeadPhone, "CHECK-IN").size();
+    while (lead_days.size() < n) lead_days.push_back(day);
+  }
+  const auto sms = s.wait_delivered(
+      [&](const auto& d) { return to(d, kTeamLeadPhone, "CHECK-IN").size() >= 2; }, 15s);
+  EXPECT_EQ(to(sms, o.phone, "CHECK-IN OVERDUE").size(), 1u) << "the reminder on day 5";
+  // The unanswered reminder reaches the team lead on day 6, the stall itself on day 7.
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "CHECK-IN REMINDER UNANSWERED").size(), 1u);
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "ESCALATION CHECK-IN OVERDUE").size(), 1u);
+  ASSERT_FALSE(lead_days.empty());
+  EXPECT_LE(lead_days.front(), 7) << "not the eight days";
+}
+
+TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoEscalation) {
+  // This test is about durability; unanswered-reminder escalations are off
+  // so that its count of team-lead pages is the stall and evaluation clocks'.
+  stack::StackSpec spec;
+  spec.extra_toml = "[deadlines]\nreminder_ack_hours = 0\n";
+  test::CasesStack s(spec);
   const auto o = open_and_acknowledge(s, "PNN-CASES-2");
   for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
     record(s, o, type);

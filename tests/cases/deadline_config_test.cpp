@@ -19,7 +19,12 @@ TEST(DeadlineConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(p.ban_decision_before, 48h);
   EXPECT_EQ(p.handover_warn_days, 91);
   EXPECT_EQ(p.handover_due_days, 122);
-  EXPECT_EQ(p.checkin_intensive_days, 7);
+  EXPECT_EQ(p.checkin_intensive_days, 5);  // + 2 days' grace: the team lead within the week
+  EXPECT_EQ(p.stall_grace_intensive_days, 2);
+  EXPECT_EQ(p.reminder_ack, 24h);
+  EXPECT_EQ(p.evaluation_from_days, 152);
+  EXPECT_FALSE(p.incident_clocks) << "unset: each kind's own default";
+  EXPECT_FALSE(p.incident_clocks_since);
   EXPECT_EQ(p.checkin_monitoring_days, 30);
   EXPECT_EQ(p.evaluation_days, 182);
   EXPECT_EQ(p.closing_days, 365);
@@ -61,6 +66,36 @@ first_contact_minutes = 30
   EXPECT_EQ(c.deadline_policy("drenthe", "code_red").plan, 10h) << "a rule inherits [deadlines]";
 }
 
+TEST(DeadlineConfig, TheKeysOfClocksPerIncidentRemindersAndTheEvaluationWindow) {
+  const auto c = test_config(R"(
+[deadlines]
+reminder_ack_hours = 12
+evaluation_from_days = 140
+incident_clocks_since = "2027-03-01T00:00:00+01:00"
+
+[[deadlines.rules]]
+kind = "repeat_incident"
+incident_clocks = ["plan", "first_contact"]
+
+[[deadlines.rules]]
+kind = "ban_violation"
+incident_clocks = []
+reminder_ack_hours = 0
+)");
+  const auto& d = c.deadline_policy("groningen", "home_ban");
+  EXPECT_EQ(d.reminder_ack, 12h);
+  EXPECT_EQ(d.evaluation_from_days, 140);
+  ASSERT_TRUE(d.incident_clocks_since);
+  EXPECT_EQ(*d.incident_clocks_since, cases::test::at("2027-02-28T23:00:00Z"));
+  const auto& r = c.deadline_policy("groningen", "repeat_incident");
+  ASSERT_TRUE(r.incident_clocks);
+  EXPECT_EQ(*r.incident_clocks, (IncidentClocks{true, true}));
+  EXPECT_EQ(r.incident_clocks_since, d.incident_clocks_since) << "rules inherit it";
+  const auto& v = c.deadline_policy("groningen", "ban_violation");
+  EXPECT_EQ(*v.incident_clocks, (IncidentClocks{false, false}));
+  EXPECT_EQ(v.reminder_ack, 0h);
+}
+
 void expect_error(const std::string& extra, const std::string& needle) {
   try {
     test_config(extra);
@@ -90,6 +125,22 @@ TEST(DeadlineConfig, MistakesAreNamed) {
       "[[deadlines.rules]]\nkind = \"code_red\"\n\n[[deadlines.rules]]\nkind = \"code_red\"\n",
       "already given");
   expect_error("[cases]\npoll_ms = 0\n", "cases.poll_ms: must be between 1 and 1000");
+  expect_error("[deadlines]\nreminder_ack_hours = 169\n",
+               "deadlines.reminder_ack_hours: must be between 0 and 168");
+  expect_error("[deadlines]\nevaluation_from_days = 200\n",
+               "deadlines.evaluation_from_days: must not be more than evaluation_days");
+  expect_error("[deadlines]\nincident_clocks = [\"plan\", \"plan\"]\n",
+               "deadlines.incident_clocks[1]: must be \"first_contact\" or \"plan\", each once");
+  expect_error("[deadlines]\nincident_clocks = [\"intake\"]\n",
+               "deadlines.incident_clocks[0]: must be");
+  expect_error("[deadlines]\nincident_clocks = \"plan\"\n",
+               "deadlines.incident_clocks: must be a list");
+  expect_error(
+      "[[deadlines.rules]]\nkind = \"code_red\"\nincident_clocks_since = "
+      "\"2027-03-01T00:00:00Z\"\n",
+      "deadlines.rules.incident_clocks_since: unknown key");
+  expect_error("[deadlines]\nincident_clocks_since = \"yesterday\"\n",
+               "deadlines.incident_clocks_since");
 }
 
 }  // namespace

@@ -39,9 +39,17 @@ TEST(DeadlineText, ShowsSummerTime) {
             "acknowledge.");
 }
 
+TEST(DeadlineText, AnUnansweredReminderNamesTheClockAndWhenTheReminderWasDue) {
+  auto c = content(DeadlineClock::checkin, DeadlineStage::unanswered);
+  c.at = at("2026-11-27T13:00:00Z");
+  EXPECT_EQ(render_deadline_sms(c),
+            "piket ESCALATION CHECK-IN REMINDER UNANSWERED since 27-11 14:00 case C12345678 region "
+            "groningen. Reply 047110 to acknowledge.");
+}
+
 TEST(DeadlineText, EveryClockAndStageFitsOneSegmentEvenWithTheLongestRegion) {
   for (int c = 0; c <= static_cast<int>(DeadlineClock::reassignment); ++c)
-    for (int s = 0; s <= static_cast<int>(DeadlineStage::escalation); ++s) {
+    for (int s = 0; s <= static_cast<int>(DeadlineStage::unanswered); ++s) {
       auto x = content(static_cast<DeadlineClock>(c), static_cast<DeadlineStage>(s));
       x.region = std::string(40, 'r');
       const auto text = render_deadline_sms(x);

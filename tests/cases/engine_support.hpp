@@ -22,14 +22,25 @@ struct Taken {
   std::string incident;
 };
 
-// Takes every action due at `now`, one at a time, oldest first.
-inline std::vector<Taken> take_due(CaseState& s, const EngineRules& rules, common::Instant now) {
+// What the casemanager does with reminder pages: acknowledge them (the
+// default) or leave them unanswered.
+enum class Reminders { answered, unanswered };
+
+// Takes every action due at `now`, one at a time, oldest first. Like the
+// shell, it watches each reminder that went to a casemanager
+// (state.reminders): answered at once, or never.
+inline std::vector<Taken> take_due(CaseState& s, const EngineRules& rules, common::Instant now,
+                                   Reminders reminders = Reminders::answered) {
   std::vector<Taken> out;
   for (int guard = 0; guard < 10000; ++guard) {
     const auto ev = evaluate(s, rules, now);
     if (ev.actions.empty()) break;
     const auto& a = ev.actions.front();
     s.fired.insert(a.step.key);
+    const auto* to = rules.staff.person(a.recipient);
+    if (a.step.asks_ack && to && to->role == common::StaffRole::casemanager)
+      s.reminders[a.step.key] = {"P" + std::to_string(s.fired.size()), a.recipient,
+                                 reminders == Reminders::answered};
     out.push_back({std::string(to_string(a.step.clock)), a.step.name, a.recipient, a.step.due, now,
                    a.step.escalation(), a.step.incident});
   }
@@ -44,11 +55,12 @@ using Happening = std::function<void(CaseState&, common::Instant)>;
 // their time (after the actions due at that same instant).
 inline std::vector<Taken> live(CaseState& s, const EngineRules& rules, common::Instant from,
                                common::Instant until,
-                               std::multimap<common::Instant, Happening> happenings = {}) {
+                               std::multimap<common::Instant, Happening> happenings = {},
+                               Reminders reminders = Reminders::answered) {
   std::vector<Taken> out;
   auto t = from;
   for (int guard = 0; guard < 100000; ++guard) {
-    auto taken = take_due(s, rules, t);
+    auto taken = take_due(s, rules, t, reminders);
     out.insert(out.end(), taken.begin(), taken.end());
     auto range = happenings.equal_range(t);
     for (auto it = range.first; it != range.second; ++it) it->second(s, t);
@@ -66,9 +78,10 @@ inline std::vector<Taken> live(CaseState& s, const EngineRules& rules, common::I
 // A happening that records an event through the pure rules; fails the test
 // if it is refused.
 inline Happening record(EventType type, const Actor& actor, const EngineRules& rules,
-                        std::string reason = {}, std::string casemanager = {}) {
+                        std::string reason = {}, std::string casemanager = {},
+                        std::string incident = {}) {
   return [=, &rules](CaseState& s, common::Instant t) {
-    EventRequest e{type, t, reason, casemanager};
+    EventRequest e{type, t, reason, casemanager, incident};
     auto r = apply_event(s, e, actor, rules, t);
     if (auto* refusal = std::get_if<Refusal>(&r))
       throw std::runtime_error("event refused: " + refusal->code + " " + refusal->message);

@@ -135,9 +135,10 @@ TEST_F(EngineTest, OneCaseLivesAFullYearWithEveryClock) {
   rec(t0_ + 6h, EventType::intake);
   rec(t0_ + 11h + 30min, EventType::plan_of_action);
   rec(t0_ + 1 * day, EventType::help_started);
-  // Check-ins within the week, with one gap (day 18 → 26) that earns a reminder but
-  // ends before the escalation (two days' grace).
-  for (int d : {6, 12, 18, 26, 32, 38, 44, 50, 56, 62, 68, 74, 80, 86, 92})
+  // Check-ins every four days, with one gap (day 20 → 26) that earns a reminder
+  // (five days) but ends before the escalation (two days' grace).
+  for (int d :
+       {4, 8, 12, 16, 20, 26, 30, 34, 38, 42, 46, 50, 54, 58, 62, 66, 70, 74, 78, 82, 86, 90, 94})
     rec(t0_ + d * day, EventType::monitoring_contact);
   rec(t0_ + 95 * day, EventType::handover);
   for (int d : {123, 151, 179, 207, 235, 263, 291, 319, 347})
@@ -152,7 +153,7 @@ TEST_F(EngineTest, OneCaseLivesAFullYearWithEveryClock) {
                                       "home_ban.decision->icm-1", "home_ban.end->icm-1",
                                       "checkin.remind->icm-1", "handover.warn->icm-1",
                                       "evaluation.remind->icm-1", "closing.remind->icm-1"}));
-  EXPECT_EQ(taken[4].at, t0_ + 25 * day);              // a week after the check-in of day 18
+  EXPECT_EQ(taken[4].at, t0_ + 25 * day);              // five days after the check-in of day 20
   EXPECT_EQ(taken[5].at, at("2027-02-21T13:00:00Z"));  // 91 days
   // 182 - 14 days: 9 May 2027, 14:00 in Amsterdam — CEST by then, so 12:00 UTC.
   EXPECT_EQ(taken[6].at, at("2027-05-09T12:00:00Z"));
@@ -249,7 +250,8 @@ TEST_F(EngineTest, AnAbsentCasemanagersCaseGoesToTheTeamLeadAtOnceAndReassignmen
   EXPECT_EQ(recipient_of(s, rules_, Role::casemanager, sick), "tl-g");
   EXPECT_EQ(clock(ev, ClockKind::home_ban)->next->role, Role::casemanager);
   std::vector<std::string> week = names(test::take_due(s, rules_, t0_ + 8 * day));
-  EXPECT_EQ(week, (std::vector<std::string>{"checkin.remind->tl-g", "home_ban.decision->tl-g"}));
+  EXPECT_EQ(week, (std::vector<std::string>{"checkin.remind->tl-g", "checkin.escalate->tl-g",
+                                            "home_ban.decision->tl-g"}));
   // The team lead reassigns to icm-2: every running clock now pages icm-2.
   auto r = apply_event(s, {EventType::reassigned, t0_ + 8 * day, {}, "icm-2"}, lead_, rules_,
                        t0_ + 8 * day);
@@ -296,19 +298,23 @@ TEST_F(EngineTest, NoActivityWithinTheCadenceRemindsThenEscalatesAndActivityRese
     if (t.clock == "checkin")
       stall.push_back(t.step + "->" + t.to + "@" + common::format_rfc3339(t.at));
   const auto base = t0_ + 10h;
+  // Reminder after five days, the team lead after seven (docs/deadlines.md:
+  // within the week, not the eight days of the Groningen evaluation), then
+  // every five days while nothing is recorded.
   EXPECT_EQ(stall, (std::vector<std::string>{
-                       "remind->icm-1@" + common::format_rfc3339(base + 7 * day),
-                       "escalate->tl-g@" + common::format_rfc3339(base + 9 * day),
-                       "escalate_2->tl-g@" + common::format_rfc3339(base + 16 * day),
-                       "escalate_3->tl-g@" + common::format_rfc3339(base + 23 * day)}));
-  // A check-in starts a new cadence: the next reminder is a week later.
+                       "remind->icm-1@" + common::format_rfc3339(base + 5 * day),
+                       "escalate->tl-g@" + common::format_rfc3339(base + 7 * day),
+                       "escalate_2->tl-g@" + common::format_rfc3339(base + 12 * day),
+                       "escalate_3->tl-g@" + common::format_rfc3339(base + 17 * day),
+                       "escalate_4->tl-g@" + common::format_rfc3339(base + 22 * day)}));
+  // A check-in starts a new cadence: the next reminder is five days later.
   auto r = apply_event(s, {EventType::monitoring_contact, t0_ + 24 * day, {}, {}}, icm1_, rules_,
                        t0_ + 24 * day);
   ASSERT_TRUE(std::holds_alternative<Change>(r));
   const auto ev = evaluate(std::get<Change>(r).after, rules_, t0_ + 24 * day);
   EXPECT_TRUE(ev.actions.empty());
   EXPECT_EQ(clock(ev, ClockKind::checkin)->next->name, "remind");
-  EXPECT_EQ(clock(ev, ClockKind::checkin)->next->due, t0_ + 31 * day);
+  EXPECT_EQ(clock(ev, ClockKind::checkin)->next->due, t0_ + 29 * day);
 }
 
 TEST_F(EngineTest, AfterHandoverTheCadenceIsMonthly) {

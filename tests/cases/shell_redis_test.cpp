@@ -10,6 +10,7 @@
 
 #include "piket/common/page_class.hpp"
 #include "piket/common/page_script.hpp"
+#include "piket/inbound/page_answer.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -161,7 +162,9 @@ TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswe
   std::string decision, ended;
   for (const auto& f : shell_->run_due()) {
     if (f.clock != ClockKind::home_ban) continue;
-    (f.step == "end" ? ended : decision) = f.page_id;
+    // (decision_unanswered, the team lead's page a day later, fired too)
+    if (f.step == "end") ended = f.page_id;
+    if (f.step == "decision") decision = f.page_id;
   }
   ASSERT_FALSE(decision.empty());
   ASSERT_FALSE(ended.empty());
@@ -304,6 +307,57 @@ TEST_F(ShellRedisTest, AStaleWriteIsRefusedAndChangesNothing) {
   EXPECT_EQ(store_->record(o.case_id, state.version, c, {}), WriteOutcome::stale);
   EXPECT_EQ(hget("case:" + o.case_id, "phase"), "registered");
   EXPECT_EQ(timers(), before);
+}
+
+TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledgedOneDoesNot) {
+  // Two cases with their plans made and help running, then nothing recorded.
+  // (B's last activity a minute after A's: due order is case order.)
+  std::vector<test::Opened> cases;
+  for (const char* ref : {"REF-A", "REF-B"}) {
+    cases.push_back(open_case(ref, t0_, t0_ + 2min, "icm-1", "code_red"));
+    const auto ms = std::to_string(common::to_epoch_ms(t0_ + 10h + (cases.size() - 1) * 1min));
+    conn_.command({"HSET", "case:" + cases.back().case_id, "phase", "help", "phase_at", ms,
+                   "first_contact_at", ms, "plan_at", ms, "help_at", ms, "last_activity_at", ms});
+  }
+  clock_.set(t0_ + 10h + 1min);
+  shell_->run_due();
+  // Five days later: the stall reminder to the casemanager, one per case.
+  clock_.set(t0_ + 10h + 1min + 5 * 24h);
+  auto fired = shell_->run_due();
+  ASSERT_EQ(described(fired), (std::vector<std::string>{cases[0].case_id + ":checkin.remind",
+                                                        cases[1].case_id + ":checkin.remind"}));
+  // The reminder's page is watched: its key, its page, the casemanager.
+  EXPECT_EQ(conn_.command({"HGET", "case:" + cases[0].case_id + ":reminders", fired[0].key}).str,
+            fired[0].page_id + " icm-1");
+  // icm-1 acknowledges A's reminder (inbound's script), not B's.
+  const auto answered =
+      inbound::answer_page(conn_,
+                           {"icm-1", fired[0].page_id, "", inbound::Answer::acknowledge,
+                            inbound::AnswerVia::api, "token icm-1", ""},
+                           clock_.now() + 3h, transport_.now(), 100);
+  ASSERT_EQ(answered.kind, inbound::PageAnswerOutcome::Kind::acknowledged);
+  clock_.set(t0_ + 10h + 1min + 6 * 24h);
+  fired = shell_->run_due();
+  ASSERT_EQ(described(fired),
+            (std::vector<std::string>{cases[1].case_id + ":checkin.remind_unanswered"}));
+  EXPECT_EQ(fired[0].person, "tl-g");
+  EXPECT_TRUE(fired[0].escalation);
+  EXPECT_EQ(fired[0].due, t0_ + 10h + 1min + 6 * 24h);
+  const auto text = conn_.command({"HGET", "page:" + fired[0].page_id, "text"}).str;
+  EXPECT_EQ(text.rfind("piket ESCALATION CHECK-IN REMINDER UNANSWERED since 28-11 00:01 case " +
+                           cases[1].case_id,
+                       0),
+            0u)
+      << text;
+  // The stall itself reaches the team lead on day 7 for both.
+  clock_.set(t0_ + 10h + 1min + 7 * 24h);
+  EXPECT_EQ(described(shell_->run_due()),
+            (std::vector<std::string>{cases[0].case_id + ":checkin.escalate",
+                                      cases[1].case_id + ":checkin.escalate"}));
+  // The watch lists forget what leads nowhere any more (one acknowledged,
+  // one whose follow-up was taken): they stay short.
+  for (const auto& c : cases)
+    EXPECT_EQ(conn_.command({"HLEN", "case:" + c.case_id + ":reminders"}).integer, 0);
 }
 
 TEST_F(ShellRedisTest, TimersOfAGoneCaseAreDropped) {

@@ -75,6 +75,34 @@ TEST(EscalationPlanTest, UnansweredPageWaitsForItsDeadlineThenMovesOn) {
   EXPECT_EQ(due.next, (EscalationPosition{0, 1}));
 }
 
+TEST(EscalationPlanTest, AJumpTakesEveryStepAtItsDueTimeInOrder) {
+  // Nobody answers, and the clock jumps an hour at once: driven the way the
+  // escalator drives it (decide, page, set the timer from the decision), the
+  // whole policy is walked — each step due a wait after the previous step
+  // was DUE, not after it was taken.
+  const auto p = three_steps(1);
+  auto s = paging({0, 0}, kT0 + 5min);  // the primary paged at kT0
+  const auto now = kT0 + 1h;
+  std::vector<std::string> walked;
+  for (int guard = 0; guard < 20; ++guard) {
+    const auto d = decide(p, s, EscalationTrigger::timer, now);
+    if (d.kind == K::exhausted) {
+      walked.push_back("exhausted@" + std::to_string((s.due - kT0) / 1min));
+      break;
+    }
+    ASSERT_EQ(d.kind, K::page_next);
+    EXPECT_EQ(d.step_due, s.due) << "the step was due when the timer was due, however late";
+    walked.push_back(to_string(d.next) + "@" + std::to_string((d.step_due - kT0) / 1min));
+    s.at = d.next;
+    s.due = next_due(p, d.next, d.step_due);
+  }
+  EXPECT_EQ(walked, (std::vector<std::string>{"0.1@5", "0.2@11", "1.0@21", "1.1@26", "1.2@32",
+                                              "exhausted@42"}));
+  // Within the hour the next timer is due at once; after the jump it is not.
+  EXPECT_LT(next_due(p, {0, 1}, kT0 + 5min), now);
+  EXPECT_EQ(next_due(p, {0, 1}, kT0 + 5min), kT0 + 11min);
+}
+
 TEST(EscalationPlanTest, DeclineAndUndeliverableMoveOnAtOnce) {
   const auto p = three_steps();
   const auto s = paging({0, 1}, kT0 + 5min);
@@ -82,6 +110,7 @@ TEST(EscalationPlanTest, DeclineAndUndeliverableMoveOnAtOnce) {
     const auto d = decide(p, s, t, kT0);
     EXPECT_EQ(d.kind, K::page_next);
     EXPECT_EQ(d.next, (EscalationPosition{0, 2}));
+    EXPECT_EQ(d.step_due, kT0) << "the next step's wait counts from the decline";
   }
 }
 
@@ -109,6 +138,7 @@ TEST(EscalationPlanTest, AcknowledgedWaitsForFirstContactThenRepagesTheAcknowled
   // A decline of another page after the acknowledgement does not page anyone.
   EXPECT_EQ(decide(p, s, EscalationTrigger::declined, kT0 + 70min).kind, K::wait);
   EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 62min).kind, K::repage);
+  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 3h).step_due, kT0 + 62min);
   s.first_contact_at = kT0 + 30min;
   EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 62min).kind, K::stop);
 }

@@ -278,6 +278,45 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   EXPECT_EQ(woken_.size(), 6u);
 }
 
+TEST_F(EscalatorRedisTest, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyInDueOrder) {
+  // Two incidents seven minutes apart, then one jump of an hour and one run:
+  // every step of both that fell due is taken, each once, in due order
+  // across the incidents, and each is recorded with when it was due.
+  const auto a = incident(1);
+  ASSERT_EQ(dispatcher_.dispatch(a).kind, DispatchResult::Kind::dispatched);
+  domain_.advance(7min);
+  const auto b = incident(2);
+  ASSERT_EQ(dispatcher_.dispatch(b).kind, DispatchResult::Kind::dispatched);
+  woken_.clear();
+  advance(1h);
+  const std::vector<std::string> walk{"anna@0.0", "carl@0.1", "tina@0.2",
+                                      "anna@1.0", "carl@1.1", "tina@1.2"};
+  EXPECT_EQ(people_paged(a), walk);
+  EXPECT_EQ(people_paged(b), walk);
+  EXPECT_EQ(hget("incident:" + a, "esc_state"), "exhausted");
+  EXPECT_EQ(hget("incident:" + b, "esc_state"), "exhausted");
+  // In due order: a's steps are due 5, 10, 20, 25, 30 minutes after kStart,
+  // b's 12, 17, 27, 32, 37.
+  std::vector<std::string> order;
+  for (const auto& id : woken_) {
+    const auto f = conn_.command({"HMGET", "page:" + id, "incident", "esc_at"});
+    order.push_back((f.elements[0].str == a ? "a" : "b") + f.elements[1].str);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a0.1", "a0.2", "b0.1", "b0.2", "a1.0", "a1.1", "b1.0",
+                                             "a1.2", "b1.1", "b1.2"}));
+  std::vector<long long> due_a;
+  for (const auto& e : timeline(case_of(a), "escalated")) {
+    due_a.push_back((e.at("due").as_int64() - common::to_epoch_ms(kStart)) / 60000);
+    EXPECT_EQ(e.at("at").as_int64(), common::to_epoch_ms(kStart + 67min)) << "taken after the jump";
+  }
+  EXPECT_EQ(due_a, (std::vector<long long>{5, 10, 20, 25, 30}));
+  EXPECT_EQ(timeline(case_of(b), "escalation_exhausted").size(), 1u);
+  // Nothing more, ever.
+  advance(2h);
+  EXPECT_EQ(pages(a).size(), 6u);
+  EXPECT_EQ(pages(b).size(), 6u);
+}
+
 TEST_F(EscalatorRedisTest, AStepWithNobodyIsSkippedAndTheNextStepIsWhereThePageIs) {
   selector_.people[EscalationTarget::backup] = {};  // nobody on the backup layer
   const auto inc = incident(11);
@@ -471,6 +510,30 @@ TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesO
   advance(5min);
   EXPECT_EQ(pages(inc).back().person, "carl");
   EXPECT_EQ(pages(inc).size(), 3u);
+}
+
+TEST_F(EscalatorRedisTest, ALaterIncidentIsMetByTheContactRecordedForItNotTheCasesFirstContact) {
+  // A code red on a case whose first contact was months ago (ingest marks it
+  // new_case = 0): acknowledged, but nobody goes out for it.
+  const auto inc = incident(8);
+  conn_.command({"HSET", "incident:" + inc, "new_case", "0"});
+  conn_.command({"HSET", "case:" + case_of(inc), "first_contact_at",
+                 std::to_string(common::to_epoch_ms(kStart - std::chrono::hours{24 * 150}))});
+  const auto first = dispatcher_.dispatch(inc);
+  advance(1min);
+  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::acknowledged);
+  advance(60min);
+  ASSERT_EQ(pages(inc).size(), 2u) << "the case's old first contact does not meet it";
+  EXPECT_EQ(pages(inc)[1].rule, "forgotten");
+  // Contact recorded for the incident (the case API writes contact_at): no more.
+  conn_.command({"HSET", "incident:" + inc, "contact_at",
+                 std::to_string(common::to_epoch_ms(domain_.now()))});
+  ASSERT_EQ(answer("anna", pages(inc)[1].id, inbound::Answer::acknowledge).kind,
+            inbound::PageAnswerOutcome::Kind::acknowledged);
+  advance(3h);
+  EXPECT_EQ(pages(inc).size(), 2u);
+  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "stopped");
 }
 
 TEST_F(EscalatorRedisTest, MalformedMessagesAreDroppedAndChangeNothing) {

@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 
-stack::StackSpec escalation_spec(int bundle_window_ms = -1) {
+stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
   const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "escalation-rota";
   std::filesystem::create_directories(dir);
   const auto file = dir / "rota.toml";
@@ -42,7 +42,8 @@ stack::StackSpec escalation_spec(int bundle_window_ms = -1) {
                     "steps = [{target = \"primary\", wait_minutes = 5},\n"
                     "         {target = \"backup\", wait_minutes = 5},\n"
                     "         {target = \"team_lead\", wait_minutes = 10}]\n"
-                    "repeat = 0\nforgotten_minutes = 60\npoll_ms = 20\n";
+                    "repeat = " +
+                    std::to_string(repeat) + "\nforgotten_minutes = 60\npoll_ms = 20\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
   spec.bundle_window_ms = bundle_window_ms;
   return spec;
@@ -77,7 +78,7 @@ std::string code_red(const std::string& ref) {
 
 class EscalationEndToEnd : public ::testing::Test {
  protected:
-  explicit EscalationEndToEnd(int bundle_window_ms = -1) : s_(escalation_spec(bundle_window_ms)) {
+  explicit EscalationEndToEnd(stack::StackSpec spec = escalation_spec()) : s_(std::move(spec)) {
     auto lead = std::make_unique<common::HttpClient>(
         common::HostPort{"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
     lead->set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
@@ -205,6 +206,48 @@ TEST_F(EscalationEndToEnd, NoAcknowledgementGoesToTheBackupThenTheTeamLead) {
   EXPECT_EQ(steps[0].at("target").as_string(), "backup");
   EXPECT_EQ(steps[1].at("target").as_string(), "team_lead");
   EXPECT_EQ(timeline(case_id, "escalation_exhausted").size(), 1u);
+}
+
+// The same policy run twice (repeat = 1): primary, backup, team lead, then
+// all three again, then exhausted.
+class EscalationJumpEndToEnd : public EscalationEndToEnd {
+ protected:
+  EscalationJumpEndToEnd() : EscalationEndToEnd(escalation_spec(1)) {}
+};
+
+TEST_F(EscalationJumpEndToEnd, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyEachStepOnce) {
+  const auto [incident, case_id] = post("ESC-JUMP");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  const auto dispatched = std::stoll(hget("incident:" + incident, "dispatched_at"));
+  advance(1h);  // one jump; nobody answers anything
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (hget("incident:" + incident, "esc_state") != "exhausted" &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(hget("incident:" + incident, "esc_state"), "exhausted")
+      << "the policy was not walked to its end within the jump";
+  // Every step once, in order, each at its due time: 5, 10, 20, 25, 30
+  // minutes after the first page (waits 5, 5, 10, then again).
+  const auto steps = timeline(case_id, "escalated");
+  std::vector<std::string> walked;
+  for (const auto& e : steps)
+    walked.push_back(std::string(e.at("to").as_string()) + ":" +
+                     std::string(e.at("target").as_string()) + "@" +
+                     std::to_string((e.at("due").as_int64() - dispatched) / 60000));
+  EXPECT_EQ(walked, (std::vector<std::string>{"0.1:backup@5", "0.2:team_lead@10", "1.0:primary@20",
+                                              "1.1:backup@25", "1.2:team_lead@30"}));
+  EXPECT_EQ(timeline(case_id, "escalation_exhausted").size(), 1u);
+  // At the gateway: two SMS each (first round and second), nothing twice.
+  ASSERT_TRUE(wait_for("tl-g", 2));
+  ASSERT_TRUE(wait_for(backup_, 2));
+  ASSERT_TRUE(wait_for(primary_, 2));
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(to(primary_).size(), 2u);
+  EXPECT_EQ(to(backup_).size(), 2u);
+  EXPECT_EQ(to("tl-g").size(), 2u);
+  advance(1h);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(to(primary_).size() + to(backup_).size() + to("tl-g").size(), 6u);
 }
 
 TEST_F(EscalationEndToEnd, AnSmsAcknowledgementStopsTheEscalation) {
@@ -389,7 +432,8 @@ struct BurstFigures {
 
 class BurstEndToEnd : public EscalationEndToEnd {
  protected:
-  explicit BurstEndToEnd(int bundle_window_ms) : EscalationEndToEnd(bundle_window_ms) {}
+  explicit BurstEndToEnd(int bundle_window_ms)
+      : EscalationEndToEnd(escalation_spec(0, bundle_window_ms)) {}
   // Nine incidents, nobody answers; returns once all nine reached the team lead.
   BurstFigures burst(int n, std::vector<std::string>& incidents, std::vector<std::string>& cases) {
     for (int k = 0; k < n; ++k) {

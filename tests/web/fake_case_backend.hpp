@@ -38,8 +38,9 @@ class FakeCaseBackend final : public CaseBackend {
     return {{"first_contact", "First contact"}, {"plan_of_action", "Plan of action"}};
   }
   ActionOutcome record_event(const std::string& id, const std::string& by, const std::string& type,
-                             common::Instant, const std::string&) override {
-    return log("event " + id + " " + by + " " + type);
+                             common::Instant, const std::string&,
+                             const std::string& incident = {}) override {
+    return log("event " + id + " " + by + " " + type + (incident.empty() ? "" : " " + incident));
   }
   ActionOutcome reassign(const std::string& id, const std::string& to, const std::string& by,
                          const std::string&) override {

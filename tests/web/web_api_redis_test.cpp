@@ -125,7 +125,8 @@ class WebApiTest : public ::testing::Test {
     seed_case(kCaseA, "anna", kPageA, "I000000000000000A");
     seed_case(kCaseB, "bert", kPageB, "I000000000000000B");
     backend_.clock_table.push_back({kCaseA, "plan", "Plan of action (12 h)",
-                                    domain_.now() + std::chrono::hours{3}, "running", "anna"});
+                                    domain_.now() + std::chrono::hours{3}, "running", "anna",
+                                    "I000000000000000A", "code_red", domain_.now()});
     backend_.escalation_table.push_back(
         {kPageLead, kCaseB, "groningen", "plan", "Plan overdue", domain_.now(), "tina"});
   }
@@ -371,6 +372,35 @@ TEST_F(WebApiTest, ATeamLeadSeesTheRegionsBoardWithoutPersonData) {
   a = call("GET", "/api/cases/" + kCaseA, "", &dirk);
   EXPECT_EQ(a.status, 403);
   expect_refusal_audited("dirk", "case.read", kCaseA);
+}
+
+TEST_F(WebApiTest, ClocksShowTheirIncidentAndAnEventSaysWhichIncidentItAnswers) {
+  const auto tina = login("tina");
+  auto a = call("GET", "/api/board?region=groningen", "", &tina);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto clock = a.json().at("clocks").as_array().at(0).as_object();
+  EXPECT_EQ(clock.at("incident").as_string(), "I000000000000000A");
+  EXPECT_EQ(clock.at("incident_kind").as_string(), "Code red");
+  EXPECT_EQ(clock.at("incident_at").as_int64(), common::to_epoch_ms(domain_.now()));
+  const auto anna = login("anna");
+  a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto incidents = a.json().at("incidents").as_array();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].at("id").as_string(), "I000000000000000A");
+  EXPECT_FALSE(incidents[0].as_object().contains("body")) << "kind and time only";
+  // The event names the incident it answers; the backend gets it.
+  a = call("POST", "/api/cases/" + kCaseA + "/events",
+           R"({"type":"first_contact","incident":"I000000000000000A"})", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_FALSE(backend_.calls.empty());
+  EXPECT_EQ(backend_.calls.back(), "event " + kCaseA + " anna first_contact I000000000000000A");
+  const auto before = backend_.calls.size();
+  a = call("POST", "/api/cases/" + kCaseA + "/events",
+           R"({"type":"first_contact","incident":"Kelderweg 11"})", &anna);
+  EXPECT_EQ(a.status, 422);
+  EXPECT_EQ(a.json().at("error").at("field").as_string(), "incident");
+  EXPECT_EQ(backend_.calls.size(), before) << "refused before it reaches the cases service";
 }
 
 TEST_F(WebApiTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {

@@ -229,11 +229,16 @@
     else if (!state.chartsTimer) state.chartsTimer = setTimeout(() => { state.chartsTimer = null; if (state.view === 'board') loadCharts(); }, wait);
   }
 
+  // Clocks per incident: which incident a clock answers (its kind and time).
+  function incidentOf(c) {
+    return c.incident ? `${c.incident_kind} ${when(c.incident_at)}` : '';
+  }
+
   function clockRow(b, c) {
     const cls = c.state === 'overdue' ? 'overdue' : (c.state === 'warning' ? 'warning' : '');
-    return el('tr', { class: cls, 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state },
+    return el('tr', { class: cls, 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state, 'data-incident': c.incident || '' },
       el('td', null, caseLink(c.case)),
-      el('td', null, c.label),
+      el('td', null, c.label, c.incident ? el('div', { class: 'muted small' }, incidentOf(c)) : ''),
       el('td', { class: 'num' }, when(c.due_at)),
       el('td', { class: 'num left', 'data-due': String(c.due_at) }, left(c.due_at)),
       el('td', null, personName(b, c.casemanager)),
@@ -418,7 +423,7 @@
     const cases = clear($('my-cases'));
     for (const c of m.cases) {
       const clocks = el('ul', { class: 'list small' });
-      for (const k of c.clocks) clocks.append(el('li', { 'data-clock': k.clock, 'data-state': k.state }, el('span', { class: 'grow' }, k.label), el('span', { class: 'badge ' + (k.state === 'overdue' ? 'red' : k.state === 'warning' ? 'amber' : '') }, left(k.due_at))));
+      for (const k of c.clocks) clocks.append(el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' }, el('span', { class: 'grow' }, k.label, k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''), el('span', { class: 'badge ' + (k.state === 'overdue' ? 'red' : k.state === 'warning' ? 'amber' : '') }, left(k.due_at))));
       cases.append(el('li', { 'data-case': c.id },
         el('div', { class: 'row' }, caseLink(c.id), el('span', { class: 'badge' }, c.phase_label || c.phase), el('span', { class: 'grow muted' }, c.kind_label || '')),
         clocks));
@@ -464,7 +469,7 @@
     $('case-phase').textContent = c.phase_label || c.phase;
     $('case-meta').textContent = `${c.region_name} · casemanager ${c.casemanager_name || '—'} · opened ${when(c.opened_at)}`;
     const cl = clear($('case-clocks'));
-    for (const k of c.clocks) cl.append(el('li', { 'data-clock': k.clock, 'data-state': k.state }, el('span', { class: 'grow' }, k.label), el('span', { class: 'muted' }, when(k.due_at)), el('span', { class: 'badge ' + (k.state === 'overdue' ? 'red' : k.state === 'warning' ? 'amber' : '') }, left(k.due_at))));
+    for (const k of c.clocks) cl.append(el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' }, el('span', { class: 'grow' }, k.label, k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''), el('span', { class: 'muted' }, when(k.due_at)), el('span', { class: 'badge ' + (k.state === 'overdue' ? 'red' : k.state === 'warning' ? 'amber' : '') }, left(k.due_at))));
     if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, 'No running clocks.'));
     const pl = clear($('case-persons'));
     for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, p.role), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
@@ -473,6 +478,9 @@
     for (const e of c.timeline) tl.append(el('li', { 'data-type': e.type }, el('span', { class: 't' }, when(e.at)), e.text));
     show('case-record-card', c.can_record && c.event_types.length > 0);
     fillSelect($('ev-type'), c.event_types.map((t) => [t.type, t.label]), true);
+    // Which incident a first contact or plan answers; empty: the open one due first.
+    fillSelect($('ev-incident'), [['', 'Most urgent open incident']].concat(
+      (c.incidents || []).map((i) => [i.id, `${i.kind_label} ${when(i.at)}`])), true);
   }
 
   $('event-form').addEventListener('submit', async (ev) => {
@@ -481,6 +489,7 @@
     try {
       const body = { type: $('ev-type').value, note: $('ev-note').value };
       if ($('ev-at').value) body.at_local = $('ev-at').value;
+      if ($('ev-incident').value && ['first_contact', 'plan_of_action'].includes(body.type)) body.incident = $('ev-incident').value;
       await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/events`, body);
       result('ev-result', true, 'Recorded.');
       $('ev-note').value = ''; $('ev-at').value = '';

@@ -106,6 +106,44 @@ std::string phase_field(Phase p) {
   return "opened_at";
 }
 
+// Which incident a first contact or plan answers.
+struct Answer {
+  std::string incident;
+  ClockKind clock = ClockKind::first_contact;
+  bool open = false;  // its clock runs (not met yet)
+  common::Instant accepted_at;
+};
+
+// The incident named in the event, else the one whose clock of that kind is
+// open and due first; nothing when none is open and none is named.
+std::variant<std::optional<Answer>, Refusal> find_answer(const CaseState& s, const EventRequest& e,
+                                                         const EngineRules& rules) {
+  const auto clock =
+      e.type == EventType::first_contact ? ClockKind::first_contact : ClockKind::plan;
+  const auto clocks = incident_clocks(s, rules);
+  auto accepted = [&](const std::string& id) -> std::optional<Instant> {
+    for (const auto& inc : s.incidents)
+      if (inc.id == id) return inc.accepted_at;
+    return std::nullopt;
+  };
+  if (!e.incident.empty()) {
+    const auto at = accepted(e.incident);
+    if (!at)
+      return refuse(422, "unknown_incident", "this case has no incident with that id", "incident");
+    Answer a{e.incident, clock, false, *at};
+    for (const auto& c : clocks)
+      if (c.incident == e.incident && c.clock == clock) a.open = !c.met;
+    return std::optional<Answer>(a);
+  }
+  const IncidentClock* best = nullptr;
+  for (const auto& c : clocks)
+    if (c.clock == clock && !c.met && !c.incident.empty() && accepted(c.incident) <= e.at &&
+        (!best || c.due < best->due))
+      best = &c;
+  if (!best) return std::optional<Answer>();
+  return std::optional<Answer>(Answer{best->incident, clock, true, *accepted(best->incident)});
+}
+
 }  // namespace
 
 std::string_view to_string(EventType t) {
@@ -127,7 +165,7 @@ std::variant<EventRequest, Refusal> parse_event(std::string_view body, Instant n
   if (!v.is_object()) return refuse(400, "not_an_object", "the body must be a JSON object");
   const auto& o = v.as_object();
   for (const auto& [k, _] : o) {
-    static constexpr std::string_view known[] = {"type", "at", "reason", "casemanager"};
+    static constexpr std::string_view known[] = {"type", "at", "reason", "casemanager", "incident"};
     if (std::find(std::begin(known), std::end(known), std::string_view(k)) == std::end(known))
       return refuse(422, "unknown_field", "this field is not part of an event",
                     std::string(k).substr(0, 64));
@@ -162,6 +200,11 @@ std::variant<EventRequest, Refusal> parse_event(std::string_view body, Instant n
       return refuse(422, "wrong_type", "casemanager must be a person id", "casemanager");
     e.casemanager = std::string(cm->as_string());
   }
+  if (const auto* inc = o.if_contains("incident")) {
+    if (!inc->is_string() || !common::is_incident_id(std::string_view(inc->as_string())))
+      return refuse(422, "wrong_type", "incident must be an incident id", "incident");
+    e.incident = std::string(inc->as_string());
+  }
   if (e.type == EventType::reassigned && e.casemanager.empty())
     return refuse(422, "required", "a reassignment names the new casemanager", "casemanager");
   if (e.type != EventType::reassigned && !e.casemanager.empty())
@@ -174,6 +217,10 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
                                           const Actor& actor, const EngineRules& rules,
                                           Instant now) {
   if (s.phase == Phase::closed) return refuse(409, "case_closed", "the case is closed");
+  if (!e.incident.empty() && e.type != EventType::first_contact &&
+      e.type != EventType::plan_of_action)
+    return refuse(422, "not_an_answer", "only first_contact and plan_of_action answer an incident",
+                  "incident");
   if (e.at < s.opened_at)
     return refuse(422, "before_case_opened", "at lies before the case was registered", "at");
   Change c;
@@ -186,6 +233,23 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
   ev["recorded_at"] = common::to_epoch_ms(now);
   if (!e.reason.empty()) ev["reason"] = e.reason;
   bool activity = true;
+  // The answer to an incident's clock: its time on the incident.
+  auto record_answer = [](Change& ch, const Answer& a, Instant when) -> std::optional<Refusal> {
+    if (when < a.accepted_at)
+      return refuse(422, "before_incident", "at lies before the incident was accepted", "at");
+    const bool plan = a.clock == ClockKind::plan;
+    ch.incident_fields.push_back({a.incident, plan ? "plan_at" : "contact_at", ms(when)});
+    for (auto& inc : ch.after.incidents)
+      if (inc.id == a.incident) (plan ? inc.plan_at : inc.contact_at) = when;
+    return std::nullopt;
+  };
+  std::optional<Answer> answer;
+  if (e.type == EventType::first_contact || e.type == EventType::plan_of_action) {
+    auto a = find_answer(s, e, rules);
+    if (auto* r = std::get_if<Refusal>(&a)) return *r;
+    answer = std::get<std::optional<Answer>>(a);
+    if (answer) ev["incident"] = answer->incident;
+  }
 
   if (e.type == EventType::reassigned) {
     if (actor.role != common::StaffRole::team_lead)
@@ -203,10 +267,18 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
     after.casemanager = e.casemanager;
     if (after.absence && after.absence->person != e.casemanager) after.absence.reset();
     activity = false;
-  } else if (const auto target = phase_of(e.type)) {
-    if (*target <= s.phase)
+  } else if (const auto target = phase_of(e.type); target && *target <= s.phase) {
+    // Past that phase: going out again or a revised plan, for a later incident.
+    if (!answer)
       return refuse(409, "phase_already_reached",
                     "the case is already in phase " + std::string(to_string(s.phase)), "type");
+    if (!answer->open)
+      return refuse(409, "already_answered",
+                    "that incident has no open " + std::string(to_string(answer->clock)) +
+                        " clock: it is recorded already, or its kind starts none",
+                    "incident");
+    if (auto r = record_answer(c, *answer, e.at)) return *r;
+  } else if (target) {
     if (e.at < s.phase_at)
       return refuse(422, "before_previous_phase",
                     "at lies before the case entered phase " + std::string(to_string(s.phase)),
@@ -227,8 +299,11 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
         if (e.reason.empty())
           return refuse(422, "reason_required", "closing before the year is over needs a reason",
                         "reason");
-      } else if (!s.evaluation_at) {
-        return refuse(422, "evaluation_missing", "record the evaluation before closing the case",
+      } else if (!s.evaluation_at ||
+                 *s.evaluation_at < add_calendar_days(s.opened_at, p.evaluation_from_days)) {
+        return refuse(422, "evaluation_missing",
+                      "record the evaluation (from " + std::to_string(p.evaluation_from_days) +
+                          " days after registration on) before closing the case",
                       "type");
       }
       c.op = Change::Op::close;
@@ -240,6 +315,8 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
                         std::string(to_string(s.phase)) + " skips " +
                         std::string(to_string(expected)) + "; give a reason",
                     "reason");
+    if (answer && answer->open)
+      if (auto r = record_answer(c, *answer, e.at)) return *r;
     after.phase = *target;
     after.phase_at = e.at;
     set_phase_time(after, *target, e.at);
@@ -265,8 +342,15 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
   } else if (e.type == EventType::evaluation) {
     if (s.phase < Phase::plan_of_action)
       return refuse(422, "too_early", "an evaluation needs a plan of action first", "type");
-    after.evaluation_at = e.at;
-    c.fields.emplace_back("evaluation_at", ms(e.at));
+    // Only an evaluation within its window meets the six-month clock; an
+    // earlier one stays on the timeline. The case keeps the latest.
+    const auto& p = rules.config.deadline_policy(
+        s.region, s.opening_kind() ? common::to_string(*s.opening_kind()) : "");
+    ev["counts"] = e.at >= add_calendar_days(s.opened_at, p.evaluation_from_days);
+    if (!s.evaluation_at || e.at > *s.evaluation_at) {
+      after.evaluation_at = e.at;
+      c.fields.emplace_back("evaluation_at", ms(e.at));
+    }
   }
   if (activity && e.at > s.last_activity_at) {
     after.last_activity_at = e.at;

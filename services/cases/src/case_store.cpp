@@ -26,9 +26,23 @@ local function load_case(id)
   local incs = {}
   for _, inc in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
     local f = redis.call('HMGET', 'incident:' .. inc, 'kind', 'accepted_at', 'status',
-                         'acknowledged_at', 'ban_ends_at')
+                         'acknowledged_at', 'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at')
     incs[#incs + 1] = inc
-    for i = 1, 5 do incs[#incs + 1] = f[i] or '' end
+    for i = 1, 8 do incs[#incs + 1] = f[i] or '' end
+  end
+  -- The reminder pages the engine watches: step key, page, person, acknowledged.
+  local reminders = {}
+  local w = redis.call('HGETALL', c .. ':reminders')
+  for i = 1, #w, 2 do
+    local page, person = string.match(w[i + 1], '^(%S*) (%S*)$')
+    local acked = '0'
+    if page and page ~= '' and redis.call('HGET', 'page:' .. page, 'acknowledged_at') then
+      acked = '1'
+    end
+    reminders[#reminders + 1] = w[i]
+    reminders[#reminders + 1] = page or ''
+    reminders[#reminders + 1] = person or ''
+    reminders[#reminders + 1] = acked
   end
   local absence = {}
   local cm = redis.call('HGET', c, 'casemanager')
@@ -37,7 +51,7 @@ local function load_case(id)
     if a[1] then absence = {cm, a[1], a[2] or ''} end
   end
   return {'ok', redis.call('LLEN', c .. ':timeline'), h, incs,
-          redis.call('SMEMBERS', c .. ':fired'), absence}
+          redis.call('SMEMBERS', c .. ':fired'), absence, reminders}
 end
 )lua";
 }
@@ -113,13 +127,15 @@ return 'done'
 // 7 phone, 8 text, 9 ack code, 10 page incident, 11 rule, 12 now ms,
 // 13 outbox due ms, 14 timeline JSON, 15 incident to escalate, 16 reply code
 // validity ms ('' without a page), 17 page brief, 18 page rank (common::PageTag),
-// 19.. timers. A page without an ack code is information (common/page_class.hpp).
+// 19 watch ("<page> <person>": a reminder whose acknowledgement the engine
+// watches, '' none), 20 watched reminders to forget (space-separated keys),
+// 21.. timers. A page without an ack code is information (common/page_class.hpp).
 const common::RedisScript& fire_script() {
   static const common::RedisScript s{common::page_lua() + sync_lua() + R"lua(
 local c = 'case:' .. ARGV[1]
 if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return {'stale'} end
 if redis.call('SISMEMBER', c .. ':fired', ARGV[3]) == 1 then
-  sync_timers(c, ARGV[4], 19)
+  sync_timers(c, ARGV[4], 21)
   return {'duplicate'}
 end
 if ARGV[5] ~= '' and piket_page_taken(ARGV[6], ARGV[9], ARGV[5]) then return {'collision'} end
@@ -137,14 +153,18 @@ if ARGV[15] ~= '' then
   if st == 'dispatched' or st == 'acknowledged' then redis.call('HSET', inc, 'status', 'escalated') end
   if st then redis.call('HSETNX', inc, 'escalated_at', ARGV[12]) end
 end
-sync_timers(c, ARGV[4], 19)
+for k in string.gmatch(ARGV[20], '%S+') do redis.call('HDEL', c .. ':reminders', k) end
+if ARGV[19] ~= '' then redis.call('HSET', c .. ':reminders', ARGV[3], ARGV[19]) end
+sync_timers(c, ARGV[4], 21)
 return {'done', payload}
 )lua"};
   return s;
 }
 
 // ARGV: 1 case, 2 version, 3 timeline JSON, 4 op (none|reassign|close),
-// 5 new casemanager, 6 number of fields N, 7.. N field/value pairs, then timers
+// 5 new casemanager, 6 number of fields N, 7.. N field/value pairs, then the
+// number of incident fields M and M incident/field/value triples (each
+// incident one of the case's), then timers
 const common::RedisScript& record_script() {
   static const common::RedisScript s{sync_lua() + R"lua(
 local c = 'case:' .. ARGV[1]
@@ -153,7 +173,17 @@ if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return 'stale'
 if redis.call('HGET', c, 'state') == 'closed' then return 'closed' end
 redis.call('RPUSH', c .. ':timeline', ARGV[3])
 local n = tonumber(ARGV[6])
+local m_at = 7 + 2 * n
+local m = tonumber(ARGV[m_at])
+for i = 0, m - 1 do
+  local inc = ARGV[m_at + 1 + 3 * i]
+  if redis.call('HGET', 'incident:' .. inc, 'case_id') ~= ARGV[1] then return 'stale' end
+end
 for i = 0, n - 1 do redis.call('HSET', c, ARGV[7 + 2 * i], ARGV[8 + 2 * i]) end
+for i = 0, m - 1 do
+  redis.call('HSET', 'incident:' .. ARGV[m_at + 1 + 3 * i], ARGV[m_at + 2 + 3 * i],
+             ARGV[m_at + 3 + 3 * i])
+end
 local cm = redis.call('HGET', c, 'casemanager')
 if ARGV[4] == 'reassign' then
   if cm and cm ~= '' then redis.call('SREM', 'caseload:' .. cm, ARGV[1]) end
@@ -168,7 +198,7 @@ elseif ARGV[4] == 'close' then
     if redis.call('GET', hh) == ARGV[1] then redis.call('DEL', hh) end
   end
 end
-sync_timers(c, '', 7 + 2 * n)
+sync_timers(c, '', m_at + 1 + 3 * m)
 return 'done'
 )lua"};
   return s;
@@ -239,10 +269,15 @@ std::vector<std::string> fire_args(const FireRequest& f) {
   } else {
     args.insert(args.end(), {"", "", "", "", "", "", ""});
   }
-  args.insert(args.end(), {ms(f.now), ms(f.outbox_due), f.timeline_json, f.escalate_incident,
-                           f.page ? std::to_string(f.page->code_ttl.count()) : std::string(),
-                           f.page ? f.page->brief : std::string(),
-                           f.page ? std::to_string(f.page->rank) : std::string()});
+  args.insert(args.end(),
+              {ms(f.now), ms(f.outbox_due), f.timeline_json, f.escalate_incident,
+               f.page ? std::to_string(f.page->code_ttl.count()) : std::string(),
+               f.page ? f.page->brief : std::string(),
+               f.page ? std::to_string(f.page->rank) : std::string(),
+               f.watch ? (f.page ? f.page->page_id : "") + " " + f.watch_person : std::string()});
+  std::string forget;
+  for (const auto& k : f.forget_reminders) forget += (forget.empty() ? "" : " ") + k;
+  args.push_back(forget);
   append_timers(args, f.timers);
   return args;
 }
@@ -267,6 +302,12 @@ std::vector<std::string> record_args(const std::string& case_id, long long versi
     args.push_back(k);
     args.push_back(v);
   }
+  args.push_back(std::to_string(change.incident_fields.size()));
+  for (const auto& f : change.incident_fields) {
+    args.push_back(f.incident);
+    args.push_back(f.field);
+    args.push_back(f.value);
+  }
   append_timers(args, timers);
   return args;
 }
@@ -283,7 +324,7 @@ FireResult fire_result(const common::RedisReply& r) {
 }
 
 std::optional<CaseState> parse_case(const std::string& case_id, const common::RedisReply& r) {
-  if (r.elements.empty() || r.elements[0].str != "ok" || r.elements.size() < 6) return std::nullopt;
+  if (r.elements.empty() || r.elements[0].str != "ok" || r.elements.size() < 7) return std::nullopt;
   CaseState s;
   s.id = case_id;
   s.version = r.elements[1].integer;
@@ -310,7 +351,7 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
   s.closed_at = opt_ms(get("closed_at"));
   s.last_activity_at = opt_ms(get("last_activity_at")).value_or(s.opened_at);
   const auto& incs = r.elements[3].elements;
-  for (std::size_t i = 0; i + 5 < incs.size(); i += 6) {
+  for (std::size_t i = 0; i + 8 < incs.size(); i += 9) {
     IncidentFacts f;
     f.id = incs[i].str;
     const auto kind = common::parse_incident_kind(incs[i + 1].str);
@@ -320,6 +361,9 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
     f.status = incs[i + 3].str;
     f.acknowledged_at = opt_ms(incs[i + 4].str);
     f.ban_ends_at = opt_ms(incs[i + 5].str);
+    f.ban_starts_at = opt_ms(incs[i + 6].str);
+    f.contact_at = opt_ms(incs[i + 7].str);
+    f.plan_at = opt_ms(incs[i + 8].str);
     s.incidents.push_back(std::move(f));
   }
   for (const auto& k : r.elements[4].elements) s.fired.insert(k.str);
@@ -327,6 +371,9 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
   if (ab.size() == 3) {
     if (auto since = opt_ms(ab[1].str)) s.absence = Absence{ab[0].str, *since, opt_ms(ab[2].str)};
   }
+  const auto& rem = r.elements[6].elements;
+  for (std::size_t i = 0; i + 3 < rem.size(); i += 4)
+    s.reminders[rem[i].str] = ReminderPage{rem[i + 1].str, rem[i + 2].str, rem[i + 3].str == "1"};
   return s;
 }
 

@@ -38,6 +38,8 @@ std::string case_json(const CaseState& s, const Evaluation& ev, const EngineRule
     io["status"] = i.status;
     io["accepted_at"] = common::format_rfc3339(i.accepted_at);
     io["ban_ends_at"] = when(i.ban_ends_at);
+    io["contact_at"] = when(i.contact_at);
+    io["plan_at"] = when(i.plan_at);
     incidents.push_back(std::move(io));
   }
   o["incidents"] = std::move(incidents);
@@ -45,7 +47,15 @@ std::string case_json(const CaseState& s, const Evaluation& ev, const EngineRule
   for (const auto& c : ev.clocks) {
     json::object co;
     co["clock"] = std::string(to_string(c.clock));
-    if (!c.incident.empty()) co["incident"] = c.incident;
+    if (!c.incident.empty()) {
+      co["incident"] = c.incident;
+      // Which incident the clock answers: its kind and when it was accepted.
+      for (const auto& i : s.incidents)
+        if (i.id == c.incident) {
+          co["incident_kind"] = std::string(common::to_string(i.kind));
+          co["incident_at"] = common::format_rfc3339(i.accepted_at);
+        }
+    }
     co["due"] = common::format_rfc3339(c.due);
     co["state"] = std::string(to_string(c.state));
     if (c.met_at) co["met_at"] = common::format_rfc3339(*c.met_at);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <condition_variable>
@@ -143,16 +144,34 @@ struct DeadlineShell::Impl {
     CaseState after = state;
     after.fired.insert(a.step.key);
     FireRequest f;
+    f.page = page_for(state, a, plan.why);
+    // A reminder that went to a casemanager is watched: not acknowledged in
+    // time, it goes to the team lead (engine: followups).
+    const auto* to = rules.staff.person(a.recipient);
+    if (a.step.asks_ack && to && to->role == common::StaffRole::casemanager) {
+      f.watch = true;
+      f.watch_person = a.recipient;
+      after.reminders[a.step.key] =
+          ReminderPage{f.page ? f.page->page_id : std::string(), a.recipient, false};
+    }
     f.case_id = state.id;
     f.version = state.version;
     f.popped = popped;
     f.key = a.step.key;
-    f.page = page_for(state, a, plan.why);
     f.timeline_json = timeline_entry(a, f.page, plan.why, now);
     if (a.step.escalation()) f.escalate_incident = a.step.incident;
     f.now = now;
     f.outbox_due = transport_clock.now() + options.outbox_resend_after;
-    f.timers = evaluate(after, rules, now).timers;
+    auto ev = evaluate(after, rules, now);
+    f.timers = std::move(ev.timers);
+    f.forget_reminders = std::move(ev.stale_reminders);
+    // A reminder whose follow-up is moot from the start (the clock reaches
+    // the team lead sooner anyway) is not watched at all.
+    if (const auto it = std::find(f.forget_reminders.begin(), f.forget_reminders.end(), f.key);
+        it != f.forget_reminders.end()) {
+      f.forget_reminders.erase(it);
+      f.watch = false;
+    }
     plan.action = a;
     plan.page = f.page;
     return f;

@@ -1,6 +1,7 @@
 #include "piket/cases/engine.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "piket/cases/calendar.hpp"
 
@@ -49,21 +50,58 @@ class Builder {
     st.stage = stage;
     st.text_at = text_at;
     st.incident = std::move(incident);
+    // Reminders to the casemanager ask for an acknowledgement; the notice that
+    // a ban ended only informs.
+    st.asks_ack = role == Role::casemanager && stage != DS::escalation &&
+                  !(k == ClockKind::home_ban && st.name == "end");
     return st;
+  }
+
+  const common::DeadlinePolicy& policy_of(const IncidentFacts& inc) const {
+    return r_.config.deadline_policy(s_.region, common::to_string(inc.kind));
+  }
+
+  // A reminder not acknowledged within the policy's time goes to the team
+  // lead — unless the clock reaches the team lead by then anyway. Only
+  // reminders whose page the shell watches (case:{id}:reminders) count: one
+  // taken before the upgrade, or sent to the team lead, has no entry.
+  void followups(Clock& c, const common::DeadlinePolicy& p) const {
+    if (p.reminder_ack.count() == 0) return;
+    const bool running = !c.met && !c.cancelled && !c.ended && s_.phase != Phase::closed;
+    std::vector<Step> extra;
+    for (const auto& st : c.steps) {
+      if (!st.asks_ack) continue;
+      const auto it = s_.reminders.find(st.key);
+      if (it == s_.reminders.end() || it->second.acknowledged) continue;
+      const auto due = st.due + p.reminder_ack;
+      const bool lead_by_then = std::any_of(c.steps.begin(), c.steps.end(), [&](const Step& o) {
+        return o.role == Role::team_lead && o.due <= due;
+      });
+      if (lead_by_then) continue;
+      const auto anchor = st.key.substr(st.key.rfind('|') + 1);
+      auto f = step(c.kind, st.name + "_unanswered", anchor, due, Role::team_lead, st.text_clock,
+                    DS::unanswered, st.due, st.incident);
+      if (running && !s_.fired.count(f.key)) live_reminders_.insert(st.key);
+      extra.push_back(std::move(f));
+    }
+    c.steps.insert(c.steps.end(), extra.begin(), extra.end());
   }
 
   const common::DeadlinePolicy& case_policy() const {
     return r_.config.deadline_policy(s_.region, kind_name(s_.opening_kind()));
   }
-  std::string opening_incident() const {
-    return s_.incidents.empty() ? std::string() : s_.incidents.front().id;
-  }
+
+  // The watched reminders that still may lead to a follow-up (filled by all()).
+  const std::set<std::string>& live_reminders() const { return live_reminders_; }
 
   std::vector<Clock> all() const {
     std::vector<Clock> out;
     acknowledgements(out);
-    out.push_back(first_contact());
-    out.push_back(plan());
+    const auto per_incident = incident_clocks(s_, r_);
+    for (const auto& ic : per_incident)
+      if (ic.clock == ClockKind::first_contact) out.push_back(first_contact(ic));
+    for (const auto& ic : per_incident)
+      if (ic.clock == ClockKind::plan) out.push_back(plan(ic));
     if (auto b = home_ban()) out.push_back(std::move(*b));
     out.push_back(handover());
     out.push_back(checkin());
@@ -88,71 +126,96 @@ class Builder {
     }
   }
 
-  Clock first_contact() const {
-    const auto& p = case_policy();
+  const IncidentFacts* incident(const std::string& id) const {
+    for (const auto& inc : s_.incidents)
+      if (inc.id == id) return &inc;
+    return nullptr;  // a case with no incident on record
+  }
+  const common::DeadlinePolicy& policy_for(const IncidentClock& ic) const {
+    const auto* inc = incident(ic.incident);
+    return ic.opening || !inc ? case_policy() : policy_of(*inc);
+  }
+
+  // The incident that opened the case keeps the case's anchor (its
+  // registration time) so that keys taken before clocks per incident stay
+  // taken; a later incident's clocks are anchored at the incident's id.
+  std::string anchor_of(const IncidentClock& ic) const {
+    return ic.opening ? ms(s_.opened_at) : ic.incident;
+  }
+
+  std::optional<Instant> met_at(const IncidentClock& ic) const {
+    if (!ic.met) return std::nullopt;
+    const auto* inc = incident(ic.incident);
+    if (ic.clock == ClockKind::first_contact) {
+      if (ic.opening && s_.first_contact_at) return s_.first_contact_at;
+      if (inc && inc->contact_at) return inc->contact_at;
+      if (inc && inc->plan_at) return inc->plan_at;
+    } else {
+      if (ic.opening && s_.plan_at) return s_.plan_at;
+      if (inc && inc->plan_at) return inc->plan_at;
+    }
+    return s_.phase_at;
+  }
+
+  Clock first_contact(const IncidentClock& ic) const {
+    const auto& p = policy_for(ic);
     Clock c;
     c.kind = ClockKind::first_contact;
-    c.incident = opening_incident();
-    c.due = s_.opened_at + p.first_contact;
-    c.met = s_.first_contact_at.has_value() || s_.phase > Phase::registered;
-    c.met_at = s_.first_contact_at ? s_.first_contact_at
-                                   : (c.met ? std::optional(s_.phase_at) : std::nullopt);
-    const auto a = ms(s_.opened_at);
+    c.incident = ic.incident;
+    c.due = ic.due;
+    c.met = ic.met;
+    c.met_at = met_at(ic);
+    const auto a = anchor_of(ic);
     c.steps.push_back(step(c.kind, "overdue", a, c.due, Role::casemanager, DC::first_contact,
                            DS::overdue, c.due, c.incident));
     c.steps.push_back(step(c.kind, "escalate", a, c.due + p.first_contact_grace, Role::team_lead,
                            DC::first_contact, DS::escalation, c.due, c.incident));
+    followups(c, p);
     return c;
   }
 
-  Clock plan() const {
-    const auto& p = case_policy();
+  Clock plan(const IncidentClock& ic) const {
+    const auto& p = policy_for(ic);
+    const auto start = ic.due - p.plan;
     Clock c;
     c.kind = ClockKind::plan;
-    c.incident = opening_incident();
-    c.due = s_.opened_at + p.plan;
-    c.met = s_.plan_at.has_value() || s_.phase >= Phase::plan_of_action;
-    c.met_at = s_.plan_at ? s_.plan_at : (c.met ? std::optional(s_.phase_at) : std::nullopt);
-    const auto a = ms(s_.opened_at);
+    c.incident = ic.incident;
+    c.due = ic.due;
+    c.met = ic.met;
+    c.met_at = met_at(ic);
+    const auto a = anchor_of(ic);
     for (const auto w : p.plan_warnings) {
       const auto h = std::chrono::duration_cast<std::chrono::hours>(w).count();
-      c.steps.push_back(step(c.kind, "warn_" + std::to_string(h) + "h", a, s_.opened_at + w,
+      c.steps.push_back(step(c.kind, "warn_" + std::to_string(h) + "h", a, start + w,
                              Role::casemanager, DC::plan, DS::due, c.due, c.incident));
     }
     c.steps.push_back(step(c.kind, "escalate", a, c.due, Role::team_lead, DC::plan, DS::escalation,
                            c.due, c.incident));
+    followups(c, p);
     return c;
   }
 
-  // The ban in force: the latest home_ban / home_ban_extended with an end;
-  // a home_ban_lifted after it cancels it.
+  // The ban in force (ban_in_force): the extension decision before its end
+  // — unless it has reached the 28-day maximum from its first start and
+  // cannot be extended — and a notice at the end. A lifting cancels it.
   std::optional<Clock> home_ban() const {
-    const IncidentFacts* ban = nullptr;
-    bool lifted = false;
-    for (const auto& inc : s_.incidents) {
-      if ((inc.kind == common::IncidentKind::home_ban ||
-           inc.kind == common::IncidentKind::home_ban_extended) &&
-          inc.ban_ends_at) {
-        ban = &inc;
-        lifted = false;
-      } else if (inc.kind == common::IncidentKind::home_ban_lifted && ban) {
-        lifted = true;
-      }
-    }
+    const auto ban = ban_in_force(s_);
     if (!ban) return std::nullopt;
-    const auto& p = r_.config.deadline_policy(s_.region, common::to_string(ban->kind));
+    const auto& p = policy_of(*incident(ban->incident));
     Clock c;
     c.kind = ClockKind::home_ban;
-    c.incident = ban->id;
-    c.due = *ban->ban_ends_at;
-    c.cancelled = lifted;
+    c.incident = ban->incident;
+    c.due = ban->ends_at;
+    c.cancelled = ban->lifted;
     c.ends = true;
     const auto a = ms(c.due);
-    c.steps.push_back(step(c.kind, "decision", a, c.due - p.ban_decision_before, Role::casemanager,
-                           DC::ban_decision, DS::due, c.due, c.incident));
+    if (!ban->at_maximum)
+      c.steps.push_back(step(c.kind, "decision", a, c.due - p.ban_decision_before,
+                             Role::casemanager, DC::ban_decision, DS::due, c.due, c.incident));
     if (p.ban_end_notice)
       c.steps.push_back(step(c.kind, "end", a, c.due, Role::casemanager, DC::ban_end, DS::overdue,
                              c.due, c.incident));
+    followups(c, p);
     return c;
   }
 
@@ -169,6 +232,7 @@ class Builder {
                            Role::casemanager, DC::handover, DS::due, c.due));
     c.steps.push_back(
         step(c.kind, "escalate", a, c.due, Role::team_lead, DC::handover, DS::escalation, c.due));
+    followups(c, p);
     return c;
   }
 
@@ -203,6 +267,7 @@ class Builder {
       if (at > now_) break;  // later repetitions are generated when this one is taken
       at = add_calendar_days(at, cadence);
     }
+    followups(c, p);
     return c;
   }
 
@@ -211,8 +276,11 @@ class Builder {
     Clock c;
     c.kind = ClockKind::evaluation;
     c.due = add_calendar_days(s_.opened_at, p.evaluation_days);
-    c.met = s_.evaluation_at.has_value();
-    c.met_at = s_.evaluation_at;
+    // Only an evaluation within the window counts (about half a year after
+    // the report); an earlier one stays on the timeline.
+    c.met = s_.evaluation_at &&
+            *s_.evaluation_at >= add_calendar_days(s_.opened_at, p.evaluation_from_days);
+    if (c.met) c.met_at = s_.evaluation_at;
     const auto a = ms(s_.opened_at);
     if (p.evaluation_remind_days > 0)
       c.steps.push_back(
@@ -221,6 +289,7 @@ class Builder {
                Role::casemanager, DC::evaluation, DS::due, c.due));
     c.steps.push_back(step(c.kind, "escalate", a, add_calendar_days(c.due, p.evaluation_grace_days),
                            Role::team_lead, DC::evaluation, DS::escalation, c.due));
+    followups(c, p);
     return c;
   }
 
@@ -236,6 +305,7 @@ class Builder {
         step(c.kind, "remind", a, c.due, Role::casemanager, DC::closing, DS::due, c.due));
     c.steps.push_back(step(c.kind, "escalate", a, add_calendar_days(c.due, p.closing_grace_days),
                            Role::team_lead, DC::closing, DS::escalation, c.due));
+    followups(c, p);
     return c;
   }
 
@@ -259,6 +329,7 @@ class Builder {
   const CaseState& s_;
   const EngineRules& r_;
   Instant now_;
+  mutable std::set<std::string> live_reminders_;
 };
 
 }  // namespace
@@ -322,6 +393,96 @@ std::string recipient_of(const CaseState& s, const EngineRules& rules, Role role
   return rules.staff.team_lead(s.region).value_or("");
 }
 
+common::IncidentClocks default_incident_clocks(common::IncidentKind kind) {
+  using K = common::IncidentKind;
+  switch (kind) {
+    case K::home_ban:
+    case K::code_red:
+      return {true, true};  // go out at once, and a plan (new or revised) within 12 hours
+    case K::ban_violation:
+    case K::repeat_incident:
+      return {true, false};  // go out; the plan is revised when the visit calls for it
+    case K::home_ban_extended:
+    case K::home_ban_lifted:
+      break;  // their effect on the ban only
+  }
+  return {};
+}
+
+std::vector<IncidentClock> incident_clocks(const CaseState& s, const EngineRules& rules) {
+  std::vector<IncidentClock> out;
+  if (s.incidents.empty()) {  // no incident on record: the case's own clocks
+    const auto& p = rules.config.deadline_policy(s.region, "");
+    out.push_back({"", ClockKind::first_contact, s.opened_at + p.first_contact,
+                   s.first_contact_at || s.phase > Phase::registered, true});
+    out.push_back({"", ClockKind::plan, s.opened_at + p.plan,
+                   s.plan_at || s.phase >= Phase::plan_of_action, true});
+    return out;
+  }
+  for (std::size_t i = 0; i < s.incidents.size(); ++i) {
+    const auto& inc = s.incidents[i];
+    const bool opening = i == 0;
+    const auto& p = rules.config.deadline_policy(
+        s.region, common::to_string(opening && s.opening_kind() ? *s.opening_kind() : inc.kind));
+    common::IncidentClocks which{true, true};
+    if (!opening) {
+      if (p.incident_clocks_since && inc.accepted_at < *p.incident_clocks_since) continue;
+      which = p.incident_clocks.value_or(default_incident_clocks(inc.kind));
+    }
+    const auto start = opening ? s.opened_at : inc.accepted_at;
+    if (which.first_contact) {
+      IncidentClock c{inc.id, ClockKind::first_contact, start + p.first_contact, false, opening};
+      c.met = inc.contact_at || inc.plan_at ||
+              (opening && (s.first_contact_at || s.phase > Phase::registered));
+      out.push_back(std::move(c));
+    }
+    if (which.plan) {
+      IncidentClock c{inc.id, ClockKind::plan, start + p.plan, false, opening};
+      c.met = inc.plan_at || (opening && (s.plan_at || s.phase >= Phase::plan_of_action));
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::optional<BanInForce> ban_in_force(const CaseState& s) {
+  using K = common::IncidentKind;
+  std::optional<std::size_t> at;
+  bool lifted = false;
+  for (std::size_t i = 0; i < s.incidents.size(); ++i) {
+    const auto& inc = s.incidents[i];
+    if ((inc.kind == K::home_ban || inc.kind == K::home_ban_extended) && inc.ban_ends_at) {
+      at = i;
+      lifted = false;
+    } else if (inc.kind == K::home_ban_lifted && at) {
+      lifted = true;
+    }
+  }
+  if (!at) return std::nullopt;
+  const auto& ban = s.incidents[*at];
+  BanInForce out;
+  out.incident = ban.id;
+  out.ends_at = *ban.ban_ends_at;
+  out.lifted = lifted;
+  // Back through its extensions to the home ban that began it (a lifting
+  // before that ended an earlier ban).
+  out.first_start = ban.ban_starts_at.value_or(ban.accepted_at);
+  for (std::size_t j = *at + 1; j-- > 0;) {
+    const auto& inc = s.incidents[j];
+    if (inc.kind == K::home_ban_lifted) break;
+    if (inc.kind != K::home_ban && inc.kind != K::home_ban_extended) continue;
+    if (inc.ban_starts_at) out.first_start = std::min(out.first_start, *inc.ban_starts_at);
+    if (inc.kind == K::home_ban) break;
+  }
+  // 28 days by the clock or by the calendar, whichever comes first: a ban
+  // across a DST change is at its maximum either way.
+  constexpr int kMaxDays = 28;
+  const auto max_end = std::min(out.first_start + std::chrono::hours{24 * kMaxDays},
+                                add_calendar_days(out.first_start, kMaxDays));
+  out.at_maximum = out.ends_at >= max_end;
+  return out;
+}
+
 std::string_view case_of_timer(std::string_view member) {
   return member.substr(0, member.find('|'));
 }
@@ -348,10 +509,10 @@ Evaluation evaluate(const CaseState& s, const EngineRules& rules, Instant now) {
     } else if (c.cancelled || closed) {
       v.state = ClockState::cancelled;
     } else {
-      const Step* next = nullptr;
+      const Step* next = nullptr;  // the earliest step not taken
       for (const auto& st : c.steps) {
         if (s.fired.count(st.key)) continue;
-        if (!next) next = &st;
+        if (!next || st.due < next->due) next = &st;
         if (st.due <= now)
           out.actions.push_back({st, recipient_of(s, rules, st.role, now), now - st.due});
       }
@@ -376,6 +537,8 @@ Evaluation evaluate(const CaseState& s, const EngineRules& rules, Instant now) {
   });
   for (const auto& t : out.timers)
     if (t.due > now && (!out.next_wakeup || t.due < *out.next_wakeup)) out.next_wakeup = t.due;
+  for (const auto& [key, _] : s.reminders)
+    if (!b.live_reminders().count(key)) out.stale_reminders.push_back(key);
   return out;
 }
 

@@ -60,23 +60,32 @@ std::string_view to_string(EscalationTrigger t) {
   return "timeout";
 }
 
+common::Instant next_due(const common::EscalationPolicy& policy, EscalationPosition at,
+                         common::Instant step_due) {
+  return step_due + wait_at(policy, at);
+}
+
 EscalationDecision decide(const common::EscalationPolicy& policy, const EscalationState& state,
                           EscalationTrigger trigger, common::Instant now) {
   using K = EscalationDecision::Kind;
-  if (!state.active) return {K::stop, state.at, {}};
+  if (!state.active) return {K::stop, state.at, {}, {}};
   if (state.acknowledged) {
     // A decline or failure of another page after the acknowledgement changes
     // nothing; only the forgotten-acknowledgement timer runs on.
     if (state.first_contact_at || policy.forgotten.count() == 0 ||
         state.forgotten_repages >= policy.forgotten_repages || !state.acknowledged_at)
-      return {K::stop, state.at, {}};
+      return {K::stop, state.at, {}, {}};
     const auto at = *state.acknowledged_at + policy.forgotten;
-    if (trigger == EscalationTrigger::timer && now >= at) return {K::repage, state.at, {}};
-    return {K::wait, state.at, at};
+    if (trigger == EscalationTrigger::timer && now >= at) return {K::repage, state.at, {}, at};
+    return {K::wait, state.at, at, {}};
   }
-  if (trigger == EscalationTrigger::timer && now < state.due) return {K::wait, state.at, state.due};
-  if (const auto next = next_position(policy, state.at)) return {K::page_next, *next, {}};
-  return {K::exhausted, state.at, {}};
+  if (trigger == EscalationTrigger::timer && now < state.due)
+    return {K::wait, state.at, state.due, {}};
+  // The timer's step was due at state.due (however late it is taken); a
+  // decline or an undeliverable page moves on now.
+  const auto due = trigger == EscalationTrigger::timer ? state.due : now;
+  if (const auto next = next_position(policy, state.at)) return {K::page_next, *next, {}, due};
+  return {K::exhausted, state.at, {}, {}};
 }
 
 }  // namespace piket::dispatch

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <limits>
 
 #include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
@@ -20,7 +21,8 @@ namespace {
 // 12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
 // 17 target, 18 skipped positions (JSON list), 19 round of the new page, 20 how
 // long its reply code stays valid (ms, common::reply_code_window), 21 the
-// page's brief, 22 its rank (common::PageTag).
+// page's brief, 22 its rank (common::PageTag), 23 when the step was due ms
+// (domain).
 std::string step_script() {
   return common::page_lua() + R"lua(
 local id = ARGV[1]
@@ -73,13 +75,14 @@ redis.call('ZADD', 'escalations:due', ARGV[8], id)
 if action == 'repage' then
   redis.call('HSET', inc, 'status', 'dispatched', 'esc_repages', tonumber(ARGV[3]) + 1)
   redis.call('RPUSH', tl, cjson.encode({at = now, type = 'repaged', incident = id,
-    reason = ARGV[16], person = ARGV[9], page = ARGV[10], step = ARGV[7], by = 'dispatch'}))
+    reason = ARGV[16], person = ARGV[9], page = ARGV[10], step = ARGV[7],
+    due = tonumber(ARGV[23]), by = 'dispatch'}))
   return {'repaged', payload}
 end
 if f[4] == 'dispatched' then redis.call('HSET', inc, 'status', 'escalated') end
 redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalated', incident = id,
   from = ARGV[2], to = ARGV[7], target = ARGV[17], reason = ARGV[16], person = ARGV[9],
-  page = ARGV[10], skipped = cjson.decode(ARGV[18]), by = 'dispatch'}))
+  page = ARGV[10], skipped = cjson.decode(ARGV[18]), due = tonumber(ARGV[23]), by = 'dispatch'}))
 return {'paged', payload}
 )lua";
 }
@@ -168,24 +171,25 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
   auto& i = *impl_;
   auto redis = i.redis.lease();
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const auto replies = redis->pipeline(
-        {{"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region", "reported_at",
-          "esc_state", "esc_at", "esc_due", "acknowledged_at", "acknowledged_by", "esc_repages"},
-         {"SMEMBERS", "incident:" + incident_id + ":declined"},
-         {"HGETALL", "incident:" + incident_id + ":esc_paged"}});
+    const auto replies =
+        redis->pipeline({{"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region",
+                          "reported_at", "esc_state", "esc_at", "esc_due", "acknowledged_at",
+                          "acknowledged_by", "esc_repages", "new_case", "contact_at", "plan_at"},
+                         {"SMEMBERS", "incident:" + incident_id + ":declined"},
+                         {"HGETALL", "incident:" + incident_id + ":esc_paged"}});
     const auto& f = replies.at(0).elements;
-    if (f.size() != 11 || f[0].is_nil()) return {K::unknown, {}, {}, {}};
+    if (f.size() != 14 || f[0].is_nil()) return {K::unknown, {}, {}, {}, {}};
     const std::string status = f[0].str, case_id = f[1].str, region = f[3].str;
     const auto at = parse_position(f[6].str);
     if (f[5].str != "active" || !at) {
       // Nothing runs for it (stopped, exhausted, or never started): drop the timer.
       redis->command({"ZREM", "escalations:due", incident_id});
-      return {K::stopped, {}, {}, at.value_or(EscalationPosition{})};
+      return {K::stopped, {}, {}, at.value_or(EscalationPosition{}), {}};
     }
     // A decline or failure of a page from an earlier step changes nothing.
     if (trigger != EscalationTrigger::timer && page_position != f[6].str) {
       i.stale.Increment();
-      return {K::stale, {}, {}, *at};
+      return {K::stale, {}, {}, *at, {}};
     }
     const auto& policy = i.config.escalation->policy(region);
     EscalationState state;
@@ -195,11 +199,19 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     state.due = opt_instant(f[7]).value_or(common::Instant{});
     state.acknowledged_at = opt_instant(f[8]);
     state.forgotten_repages = f[10].is_nil() ? 0 : std::atoi(f[10].str.c_str());
-    // The case: its own casemanager (for the primary step) and its first contact.
+    // The case: its own casemanager (for the primary step) and its first
+    // contact. A later incident on an open case (clocks per incident,
+    // deadlines.md) is met by the contact recorded for it, not the case's.
     const auto case_fields =
         redis->command({"HMGET", "case:" + case_id, "casemanager", "first_contact_at"});
     const auto own = case_fields.elements.at(0).opt_string();
-    if (state.acknowledged) state.first_contact_at = opt_instant(case_fields.elements.at(1));
+    if (state.acknowledged) {
+      const bool opening = f[11].is_nil() || f[11].str != "0";
+      state.first_contact_at = opt_instant(f[12]);
+      if (!state.first_contact_at) state.first_contact_at = opt_instant(f[13]);
+      if (!state.first_contact_at && opening)
+        state.first_contact_at = opt_instant(case_fields.elements.at(1));
+    }
     const auto now = i.domain_clock.now();
     auto decision = decide(policy, state, trigger, now);
 
@@ -245,13 +257,15 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
 
     const auto now_ms = std::to_string(common::to_epoch_ms(now));
     std::string action = "stop", new_at = f[6].str, timer = "0", page_id, ack_code, phone, text,
-                rule, reason(to_string(trigger)), round = "0", brief, rank;
+                rule, reason(to_string(trigger)), round = "0", brief, rank, step_due = "0";
+    std::optional<common::Instant> next;
     switch (decision.kind) {
       case DK::stop:
         break;
       case DK::wait:
         action = "wait";
         timer = std::to_string(common::to_epoch_ms(decision.until));
+        next = decision.until;
         break;
       case DK::exhausted:
         action = "exhausted";
@@ -263,7 +277,11 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         const auto pos = repage ? state.at : decision.next;
         new_at = to_string(pos);
         round = std::to_string(pos.round);
-        timer = std::to_string(common::to_epoch_ms(now + wait_at(policy, pos)));
+        // The next step waits from when this one was due, not from now: in a
+        // clock jump every step that fell due is taken, in order.
+        next = next_due(policy, pos, decision.step_due);
+        timer = std::to_string(common::to_epoch_ms(*next));
+        step_due = std::to_string(common::to_epoch_ms(decision.step_due));
         const auto* person = i.config.person(person_id);
         page_id = common::new_page_id();
         ack_code = common::new_ack_code();
@@ -315,66 +333,82 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
                                 round,
                                 std::to_string(common::reply_code_window(i.config).count()),
                                 brief,
-                                rank});
+                                rank,
+                                step_due});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "stale") {
       // Something moved the incident on meanwhile; look again (a timer), or
       // let the newer state stand (a message about an older step).
       i.stale.Increment();
       if (trigger == EscalationTrigger::timer) continue;
-      return {K::stale, {}, {}, state.at};
+      return {K::stale, {}, {}, state.at, {}};
     }
     if (outcome == "ack_collision") continue;
-    if (outcome == "waiting") return {K::waiting, {}, {}, state.at};
-    if (outcome == "stopped") return {K::stopped, {}, {}, state.at};
+    if (outcome == "waiting") return {K::waiting, {}, {}, state.at, next};
+    if (outcome == "stopped") return {K::stopped, {}, {}, state.at, {}};
     if (outcome == "exhausted") {
       i.exhausted.Increment();
       spdlog::error("incident {}: escalation exhausted at step {}; nobody acknowledged",
                     incident_id, f[6].str);
-      return {K::exhausted, {}, {}, state.at};
+      return {K::exhausted, {}, {}, state.at, {}};
     }
     const bool repage = outcome == "repaged";
     (repage ? i.repaged : i.paged).Increment();
     spdlog::info("incident {}: {} page {} to {} at step {} ({})", incident_id,
                  repage ? "re-page" : "escalation", page_id, person_id, new_at, reason);
     if (i.on_page) i.on_page(page_id, r.elements.at(1).str);
-    return {repage ? K::repaged : K::paged, page_id, person_id, *parse_position(new_at)};
+    return {repage ? K::repaged : K::paged, page_id, person_id, *parse_position(new_at), next};
   }
   throw std::runtime_error("escalation of incident " + incident_id + " kept colliding");
 }
 
 int Escalator::run_due() {
   auto& i = *impl_;
-  const auto now_ms = std::to_string(common::to_epoch_ms(i.domain_clock.now()));
-  std::vector<std::string> due;
-  {
-    auto redis = i.redis.lease();
-    const auto r =
-        redis->pipeline({{"ZRANGEBYSCORE", "escalations:due", "-inf", now_ms, "LIMIT", "0", "64"},
-                         {"ZCARD", "escalations:due"}});
-    for (const auto& e : r.at(0).elements) due.push_back(e.str);
-    i.running.Set(static_cast<double>(r.at(1).integer));
-  }
-  for (const auto& id : due) {
-    if (!common::is_incident_id(id)) {
-      spdlog::warn("escalation: malformed timer entry dropped");
-      i.redis.lease()->command({"ZREM", "escalations:due", id});
-      continue;
+  const auto now = i.domain_clock.now();
+  const auto now_ms = std::to_string(common::to_epoch_ms(now));
+  int handled = 0;
+  // Rounds of up to 64 due timers, earliest first. A step taken may set its
+  // incident's next timer at or before now (a jump): the round stops before
+  // any timer due after that one, and the next round takes them in order.
+  for (int round = 0; round < 10000; ++round) {
+    std::vector<std::pair<std::string, long long>> due;
+    {
+      auto redis = i.redis.lease();
+      const auto r = redis->pipeline(
+          {{"ZRANGEBYSCORE", "escalations:due", "-inf", now_ms, "WITHSCORES", "LIMIT", "0", "64"},
+           {"ZCARD", "escalations:due"}});
+      const auto& e = r.at(0).elements;
+      for (std::size_t k = 0; k + 1 < e.size(); k += 2)
+        due.emplace_back(e[k].str, std::atoll(e[k + 1].str.c_str()));
+      i.running.Set(static_cast<double>(r.at(1).integer));
     }
-    try {
-      advance(id, EscalationTrigger::timer);
-    } catch (const common::RedisError&) {
-      throw;  // Redis is down: the whole round waits
-    } catch (const std::exception& e) {
-      // One incident that cannot be escalated (e.g. a record that cannot be
-      // rendered) must not hold up the others: it is tried again in a minute.
-      i.failed.Increment();
-      spdlog::error("incident {}: escalation failed ({}); retried in a minute", id, e.what());
-      const auto retry = common::to_epoch_ms(i.domain_clock.now() + std::chrono::minutes{1});
-      i.redis.lease()->command({"ZADD", "escalations:due", std::to_string(retry), id});
+    if (due.empty()) break;
+    auto cutoff = std::numeric_limits<long long>::max();
+    for (const auto& [id, score] : due) {
+      if (score > cutoff) break;
+      ++handled;
+      if (!common::is_incident_id(id)) {
+        spdlog::warn("escalation: malformed timer entry dropped");
+        i.redis.lease()->command({"ZREM", "escalations:due", id});
+        continue;
+      }
+      try {
+        const auto out = advance(id, EscalationTrigger::timer);
+        if (out.next_due && *out.next_due <= now)
+          cutoff = std::min<long long>(cutoff, common::to_epoch_ms(*out.next_due));
+      } catch (const common::RedisError&) {
+        throw;  // Redis is down: the whole round waits
+      } catch (const std::exception& e) {
+        // One incident that cannot be escalated (e.g. a record that cannot be
+        // rendered) must not hold up the others: it is tried again in a minute.
+        i.failed.Increment();
+        spdlog::error("incident {}: escalation failed ({}); retried in a minute", id, e.what());
+        const auto retry = common::to_epoch_ms(now + std::chrono::minutes{1});
+        i.redis.lease()->command({"ZADD", "escalations:due", std::to_string(retry), id});
+      }
     }
   }
-  return static_cast<int>(due.size());
+  return handled;
 }
 
 bool Escalator::handle_message(std::string_view channel, std::string_view id,

@@ -160,6 +160,12 @@ std::vector<ClockView> ServiceBackend::clocks(const std::vector<std::string>& ca
       else
         v.state = "running";
       if (k.next) v.recipient = cases::recipient_of(*state, impl_->rules, k.next->role, now);
+      for (const auto& inc : state->incidents)
+        if (!k.incident.empty() && inc.id == k.incident) {
+          v.incident = inc.id;
+          v.incident_kind = std::string(common::to_string(inc.kind));
+          v.incident_at = inc.accepted_at;
+        }
       out.push_back(std::move(v));
     }
   }
@@ -225,7 +231,7 @@ std::vector<EventType> ServiceBackend::event_types() const {
 
 ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std::string& by,
                                            const std::string& type, Instant at,
-                                           const std::string& note) {
+                                           const std::string& note, const std::string& incident) {
   const auto parsed = cases::parse_event_type(type);
   if (!parsed || *parsed == cases::EventType::reassigned)
     return {422, "unknown_event_type", "unknown event type", "type"};
@@ -234,6 +240,7 @@ ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std
   e.at = at;
   if (at > impl_->domain.now()) return {422, "in_the_future", "the time lies in the future", "at"};
   e.reason = note.substr(0, 500);
+  e.incident = incident;  // checked against the case's incidents by apply_event
   return impl_->record(case_id, e, impl_->actor(by));
 }
 

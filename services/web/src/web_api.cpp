@@ -334,6 +334,11 @@ struct WebApi::Impl {
   json::object clock_json(const ClockView& k, const CaseSummary* s) {
     json::object o{{"case", k.case_id},      {"clock", k.clock}, {"label", k.label},
                    {"due_at", ms(k.due_at)}, {"state", k.state}, {"recipient", k.recipient}};
+    if (!k.incident.empty()) {  // clocks per incident: which incident the clock answers
+      o["incident"] = k.incident;
+      o["incident_kind"] = kind_label(k.incident_kind);
+      o["incident_at"] = ms(k.incident_at);
+    }
     if (s) {
       o["casemanager"] = s->casemanager;
       o["phase"] = phase_label(s->phase);
@@ -549,6 +554,12 @@ struct WebApi::Impl {
       timeline.push_back(std::move(t));
     }
     for (const auto& k : d.cases.clocks({id}, now)) clocks.push_back(clock_json(k, &rec->summary));
+    json::array incidents;  // kinds and times only: what an event can answer
+    for (const auto& inc : rec->incidents)
+      incidents.push_back(json::object{{"id", inc.id},
+                                       {"kind", inc.kind},
+                                       {"kind_label", kind_label(inc.kind)},
+                                       {"at", inc.accepted_at}});
     const bool can_record = rec->facts.open && may_record_event(*c.who, rec->facts, now).allowed;
     if (can_record)
       for (const auto& t : d.cases.event_types())
@@ -571,6 +582,7 @@ struct WebApi::Impl {
         {"summaries", summaries},
         {"timeline", timeline},
         {"clocks", clocks},
+        {"incidents", incidents},
         {"can_record", can_record},
         {"can_reassign", rec->facts.open && may_reassign_case(*c.who, rec->facts, now).allowed},
         {"event_types", types}});
@@ -613,7 +625,12 @@ struct WebApi::Impl {
                                       "at_local");
       at = *t;
     }
-    return from_outcome(c, d.cases.record_event(id, c.who->person, type, at, note), id, type);
+    const auto incident = text(o, "incident");  // optional: which incident this answers
+    if (!incident.empty() && !common::is_incident_id(incident))
+      return common::error_response(422, "unknown_incident", "no such incident on this case",
+                                    "incident");
+    return from_outcome(c, d.cases.record_event(id, c.who->person, type, at, note, incident), id,
+                        type);
   }
 
   HttpResponse reassign(Ctx& c, const std::string& id) {

@@ -224,6 +224,13 @@ struct CasesConfig {
   Millis poll{10};
 };
 
+// Which clocks a later incident starts on an open case (DeadlinePolicy).
+struct IncidentClocks {
+  bool first_contact = false;  // go out: first contact within first_contact_minutes
+  bool plan = false;           // a plan, new or revised, within plan_hours
+  friend bool operator==(const IncidentClocks&, const IncidentClocks&) = default;
+};
+
 // The clocks of a case (docs/deadlines.md). Hour and minute values are exact
 // elapsed time; day values are calendar days in Europe/Amsterdam (a day
 // across a DST change lasts 23 or 25 hours and keeps the wall-clock time).
@@ -237,7 +244,7 @@ struct DeadlinePolicy {
   bool ban_end_notice = true;
   int handover_warn_days = 91;
   int handover_due_days = 122;
-  int checkin_intensive_days = 7;
+  int checkin_intensive_days = 5;
   int checkin_monitoring_days = 30;
   int stall_grace_intensive_days = 2;
   int stall_grace_monitoring_days = 7;
@@ -246,6 +253,19 @@ struct DeadlinePolicy {
   int evaluation_grace_days = 30;
   int closing_days = 365;
   int closing_grace_days = 14;
+  // Clocks an incident of this kind starts on a case that is already open
+  // (the incident that opens a case always starts first contact and plan).
+  // Unset: the kind's own default (docs/deadlines.md, "Clocks per incident").
+  std::optional<IncidentClocks> incident_clocks;
+  // A reminder to the casemanager that asks for acknowledgement and is not
+  // acknowledged this long after it was due goes to the team lead (0: off).
+  Millis reminder_ack{std::chrono::hours{24}};
+  // An evaluation counts for the six-month clock only from this many
+  // calendar days after registration (earlier ones stay on the timeline).
+  int evaluation_from_days = 152;
+  // [deadlines] only: incidents accepted before this instant (the upgrade to
+  // clocks per incident) start no first-contact or plan clock of their own.
+  std::optional<Instant> incident_clocks_since;
 };
 
 // A [[deadlines.rules]] entry: the policy for a region, an incident kind, or

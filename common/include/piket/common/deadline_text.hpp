@@ -8,6 +8,7 @@
 //
 //   piket PLAN DUE 22-11 20:03 case C12345678 region groningen. Reply 04711 to acknowledge.
 //   piket ESCALATION PLAN OVERDUE since 23-11 02:03 case C12345678 region groningen. Reply …
+//   piket ESCALATION CHECK-IN REMINDER UNANSWERED since 27-11 14:00 case C12345678 region …
 
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ enum class DeadlineStage {
   due,         // before the deadline: a warning or reminder
   overdue,     // at or after it, to the casemanager
   escalation,  // to the team lead
+  unanswered,  // to the team lead: a reminder to the casemanager was not acknowledged
 };
 std::string_view to_string(DeadlineStage s);
 

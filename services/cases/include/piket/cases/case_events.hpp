@@ -9,7 +9,12 @@
 //     before the current phase began;
 //   - closing: one year after registration and with an evaluation recorded;
 //     earlier only by a team lead, with a reason;
-//   - reassignment: team leads only, to a casemanager of the case's region.
+//   - reassignment: team leads only, to a casemanager of the case's region;
+//   - first_contact and plan_of_action answer an incident (its clocks per
+//     incident): the one named in `incident`, else the open one due first;
+//     on a case past that phase they answer a later incident without moving
+//     the phase (going out again, a revised plan);
+//   - an evaluation counts for the six-month clock only within its window.
 
 #include <optional>
 #include <string>
@@ -46,10 +51,22 @@ struct Actor {
 };
 
 struct EventRequest {
+  EventRequest() = default;
+  EventRequest(EventType t, common::Instant when, std::string why = {}, std::string to = {},
+               std::string answers = {})
+      : type(t),
+        at(when),
+        reason(std::move(why)),
+        casemanager(std::move(to)),
+        incident(std::move(answers)) {}
+
   EventType type = EventType::first_contact;
   common::Instant at;
   std::string reason;       // optional; needed to skip a phase or close early
   std::string casemanager;  // reassigned: the new casemanager
+  // first_contact / plan_of_action: the incident this answers (optional; by
+  // default the incident whose clock of that kind is open and due first).
+  std::string incident;
 };
 
 // A refused request: HTTP status, error code, message, and the field at fault.
@@ -68,6 +85,10 @@ std::variant<EventRequest, Refusal> parse_event(std::string_view body, common::I
 struct Change {
   CaseState after;  // the case with the event applied (for the new timers)
   std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
+  struct IncidentField {
+    std::string incident, field, value;
+  };
+  std::vector<IncidentField> incident_fields;  // incident hash fields to set (answers)
   std::string timeline_json;
   enum class Op { none, reassign, close } op = Op::none;
   std::string new_casemanager;

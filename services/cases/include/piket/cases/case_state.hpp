@@ -3,6 +3,7 @@
 // Redis by the store and handed to the pure evaluate(). Every clock is a
 // function of these facts and the time.
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,6 +22,18 @@ struct IncidentFacts {
   std::string status;  // accepted | dispatched | acknowledged | escalated
   std::optional<common::Instant> acknowledged_at;
   std::optional<common::Instant> ban_ends_at;
+  std::optional<common::Instant> ban_starts_at;
+  // What the casemanager recorded for this incident (an event's `incident`):
+  // the first contact (going out) and the plan, new or revised.
+  std::optional<common::Instant> contact_at, plan_at;
+};
+
+// A reminder page the engine watches (case:{id}:reminders): one that is not
+// acknowledged in time goes to the team lead (DeadlinePolicy::reminder_ack).
+struct ReminderPage {
+  std::string page;  // empty: nobody could be paged
+  std::string person;
+  bool acknowledged = false;
 };
 
 // An explicit absence of the case's casemanager (POST /v1/people/{id}/absence).
@@ -43,9 +56,10 @@ struct CaseState {
       monitoring_at, evaluation_at, closed_at;
   // The last event a casemanager recorded (opened_at before the first one).
   common::Instant last_activity_at;
-  std::optional<Absence> absence;  // of `casemanager`, if any is recorded
-  std::set<std::string> fired;     // idempotency keys of the actions taken
-  long long version = 0;           // timeline length when loaded
+  std::optional<Absence> absence;                 // of `casemanager`, if any is recorded
+  std::set<std::string> fired;                    // idempotency keys of the actions taken
+  std::map<std::string, ReminderPage> reminders;  // by the reminder step's key
+  long long version = 0;                          // timeline length when loaded
 
   // The kind of the incident that opened the case.
   std::optional<common::IncidentKind> opening_kind() const {

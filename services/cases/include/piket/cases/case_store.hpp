@@ -3,7 +3,9 @@
 // timers, and the atomic writes of the deadline engine and the case API.
 // Keys (docs/data-model.md): case:{id} (hash), case:{id}:timeline,
 // case:{id}:fired (set of action keys taken), case:{id}:incidents,
-// incident:{id}, person:{id}:absence, and the timer set "deadlines:due"
+// incident:{id}, person:{id}:absence, case:{id}:reminders (reminder step key
+// → "<page> <person>", the reminders whose acknowledgement the engine
+// watches), and the timer set "deadlines:due"
 // (member → due time in domain ms; members "<case>|<clock>|<step>|<anchor>",
 // or "<case>|resync"). The members a case owns are listed in the string
 // case:{id}:timers (not in the case hash: a long value would turn every case
@@ -55,8 +57,13 @@ struct FireRequest {
   std::optional<PageOrder> page;
   std::string timeline_json;
   std::string escalate_incident;  // set the incident's status to escalated
-  common::Instant now;            // domain time
-  common::Instant outbox_due;     // transport time: when notify's outbox resends
+  // A reminder whose acknowledgement the engine watches (case:{id}:reminders):
+  // its page (if any) and the casemanager it went to.
+  bool watch = false;
+  std::string watch_person;
+  std::vector<std::string> forget_reminders;  // watched reminders that lead nowhere any more
+  common::Instant now;                        // domain time
+  common::Instant outbox_due;                 // transport time: when notify's outbox resends
   std::vector<Step> timers;
 };
 

@@ -60,8 +60,13 @@ struct Step {
   common::DeadlineStage stage = common::DeadlineStage::due;
   common::Instant text_at;
   std::string incident;  // the incident the clock belongs to; empty for case clocks
+  // A reminder to the casemanager that asks for an acknowledgement: its page
+  // is watched, and one not acknowledged in time goes to the team lead.
+  bool asks_ack = false;
 
-  bool escalation() const { return stage == common::DeadlineStage::escalation; }
+  bool escalation() const {
+    return stage == common::DeadlineStage::escalation || stage == common::DeadlineStage::unanswered;
+  }
 };
 
 // A step that is due and has not been taken.
@@ -88,6 +93,10 @@ struct Evaluation {
   std::vector<Step> timers;
   std::vector<ClockView> clocks;
   std::optional<common::Instant> next_wakeup;  // earliest timer after now
+  // Watched reminders (state.reminders) that can no longer lead anywhere —
+  // acknowledged, their follow-up taken or moot, their clock over: the shell
+  // forgets them with its next write, so the watch list stays short.
+  std::vector<std::string> stale_reminders;
   std::vector<ClockKind> overdue() const;
 };
 
@@ -97,6 +106,35 @@ struct EngineRules {
 };
 
 Evaluation evaluate(const CaseState& state, const EngineRules& rules, common::Instant now);
+
+// Clocks per incident (docs/deadlines.md): the incident that opens a case
+// starts first contact and plan; a later one the clocks its kind's policy
+// names (DeadlinePolicy::incident_clocks, else default_incident_clocks).
+common::IncidentClocks default_incident_clocks(common::IncidentKind kind);
+
+// One first-contact or plan clock of one incident, as the case events see it
+// (which incident an event answers by default: the open one due first).
+struct IncidentClock {
+  std::string incident;
+  ClockKind clock = ClockKind::first_contact;  // first_contact or plan
+  common::Instant due;
+  bool met = false;
+  bool opening = false;  // of the incident that opened the case
+};
+std::vector<IncidentClock> incident_clocks(const CaseState& state, const EngineRules& rules);
+
+// The first start of the ban in force and whether it has reached the legal
+// maximum of 28 days from that start (then no extension decision is asked).
+// Computed from the incidents' ban_starts_at/ban_ends_at: the latest
+// home_ban / home_ban_extended with an end, back to the home_ban that began it.
+struct BanInForce {
+  std::string incident;  // the incident whose end is in force
+  common::Instant first_start;
+  common::Instant ends_at;
+  bool lifted = false;
+  bool at_maximum = false;
+};
+std::optional<BanInForce> ban_in_force(const CaseState& state);
 
 // Who a step goes to now: the casemanager (the team lead while the case has
 // none, or while they are absent), or the region's team lead.

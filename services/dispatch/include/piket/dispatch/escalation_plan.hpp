@@ -59,7 +59,17 @@ struct EscalationDecision {
   Kind kind = Kind::stop;
   EscalationPosition next;
   common::Instant until{};
+  // page_next, repage: when the step taken was due. The next step's wait
+  // counts from here, not from when it is taken, so after a clock jump (or
+  // downtime) every step that fell due is taken at its due time, in order —
+  // like the deadline engine.
+  common::Instant step_due{};
 };
+
+// When the step after a page at `at` is due: the page's step was due at
+// `step_due`, and the step waits its policy's time from then.
+common::Instant next_due(const common::EscalationPolicy& policy, EscalationPosition at,
+                         common::Instant step_due);
 
 EscalationDecision decide(const common::EscalationPolicy& policy, const EscalationState& state,
                           EscalationTrigger trigger, common::Instant now);

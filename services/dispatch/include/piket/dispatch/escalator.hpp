@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,7 @@ struct EscalationOutcome {
   std::string page_id;  // paged, repaged
   std::string person;   // paged, repaged
   EscalationPosition at;
+  std::optional<common::Instant> next_due;  // paged, repaged, waiting: the timer now set
 };
 std::string_view to_string(EscalationOutcome::Kind k);
 
@@ -45,8 +47,11 @@ class Escalator {
             common::RedisPool& redis, common::Metrics& metrics, OnPage on_page);
   ~Escalator();
 
-  // Handles every incident whose timer is due now; returns how many.
-  // Throws common::RedisError when Redis is unavailable.
+  // Handles every incident whose timer is due now, in due order across
+  // incidents — a step that falls due at once (after a clock jump or
+  // downtime) is taken in the same run, before any step due after it;
+  // returns how many steps were handled. Throws common::RedisError when
+  // Redis is unavailable.
   int run_due();
 
   // Inbox handler for channel "escalation" ({page_id, reason}). Acts only when

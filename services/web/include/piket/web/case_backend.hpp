@@ -20,6 +20,11 @@ struct ClockView {
   common::Instant due_at{};
   std::string state;  // running | warning | overdue
   std::string recipient;
+  // The incident the clock answers (clocks per incident); empty for the
+  // case's own clocks (handover, check-in, evaluation, closing).
+  std::string incident;
+  std::string incident_kind;  // home_ban, code_red, …
+  common::Instant incident_at{};
 };
 
 struct EscalationView {
@@ -58,9 +63,11 @@ class CaseBackend {
   // What a person can record, in the method's order.
   virtual std::vector<EventType> event_types() const = 0;
 
+  // `incident`: for first_contact and plan_of_action, the incident the event
+  // answers (empty: the open one due first).
   virtual ActionOutcome record_event(const std::string& case_id, const std::string& by,
                                      const std::string& type, common::Instant at,
-                                     const std::string& note) = 0;
+                                     const std::string& note, const std::string& incident = {}) = 0;
   virtual ActionOutcome reassign(const std::string& case_id, const std::string& to,
                                  const std::string& by, const std::string& reason) = 0;
   virtual ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) = 0;

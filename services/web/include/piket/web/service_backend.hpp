@@ -31,8 +31,8 @@ class ServiceBackend final : public CaseBackend {
   std::optional<EscalationView> escalation(const std::string& id) override;
   std::vector<EventType> event_types() const override;
   ActionOutcome record_event(const std::string& case_id, const std::string& by,
-                             const std::string& type, common::Instant at,
-                             const std::string& note) override;
+                             const std::string& type, common::Instant at, const std::string& note,
+                             const std::string& incident = {}) override;
   ActionOutcome reassign(const std::string& case_id, const std::string& to, const std::string& by,
                          const std::string& reason) override;
   ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) override;
