@@ -31,6 +31,14 @@ struct Absence {
   bool covers(common::Instant t) const { return since <= t && (!until || t < *until); }
 };
 
+// The case's home ban as ingest keeps it (common/ban_script.hpp): its first
+// start, its current end, and whether it is still in force (else lifted).
+struct BanFacts {
+  common::Instant first_start;
+  common::Instant end;
+  bool in_force = true;
+};
+
 struct CaseState {
   std::string id;
   std::string region;
@@ -46,6 +54,14 @@ struct CaseState {
   std::optional<Absence> absence;  // of `casemanager`, if any is recorded
   std::set<std::string> fired;     // idempotency keys of the actions taken
   long long version = 0;           // timeline length when loaded
+  std::optional<BanFacts> ban;     // case:{id} ban_first_start, ban_end, ban_state
+  // Families (case_family.hpp): the case this one was joined into (its state
+  // is then "merged" and it runs no clocks), the cases joined into this one,
+  // and the family's earlier cases (newest first) when it returned after one
+  // closed.
+  std::string merged_into;
+  std::vector<std::string> joined_cases;
+  std::vector<std::string> previous_cases;
 
   // The kind of the incident that opened the case.
   std::optional<common::IncidentKind> opening_kind() const {
