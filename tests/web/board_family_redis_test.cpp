@@ -238,6 +238,11 @@ TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
   }
   EXPECT_TRUE(joined_entry);
   EXPECT_EQ(accepted, 2) << "the joined case's timeline is part of the view";
+  int marked = 0;
+  for (const auto& e : body.at("timeline").as_array())
+    marked += e.as_object().contains("case") && e.at("case") == "C0000002V" &&
+              std::string(e.at("text").as_string()).rfind("[C0000002V] ", 0) == 0;
+  EXPECT_GE(marked, 1) << "entries of the joined case say so";
   std::tie(status, body) = call("GET", "/api/cases/C0000002V", tina);
   ASSERT_EQ(status, 200);
   EXPECT_EQ(body.at("merged_into"), "C0000001S");

@@ -595,6 +595,10 @@ struct WebApi::Impl {
                      {"text", describe_event(e, d.config)}};
       if (auto note = text(e, "note"); !note.empty())
         t["text"] = describe_event(e, d.config) + ": " + note;
+      if (auto from = text(e, "case"); !from.empty()) {  // of a case joined into this one
+        t["case"] = from;
+        t["text"] = "[" + from + "] " + std::string(t["text"].as_string());
+      }
       timeline.push_back(std::move(t));
     }
     for (const auto& k : d.cases.clocks({id}, now)) clocks.push_back(clock_json(k, &rec->summary));
