@@ -217,7 +217,7 @@ TEST(FamiliesEndToEnd, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnce) {
   const auto alerts = to(sms, kTeamLeadPhone, "CAPACITY");
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].text.rfind("piket CAPACITY region groningen: every on-call ICM at caseload "
-                                 "cap since 22-11 08:00, new cases skip them. Reply ",
+                                 "cap since 22-11 08:00, new work skips them. Reply ",
                                  0),
             0u)
       << alerts[0].text;

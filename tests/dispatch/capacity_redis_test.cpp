@@ -161,7 +161,7 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
   EXPECT_EQ(text, render_capacity_alert("groningen", since, hget(page, "ack_code")));
   EXPECT_EQ(text,
             "piket CAPACITY region groningen: every on-call ICM at caseload cap since "
-            "23-11 10:00, new cases skip them. Reply " +
+            "23-11 10:00, new work skips them. Reply " +
                 hget(page, "ack_code") + " to acknowledge.");
   EXPECT_LE(text.size(), 160u);
   EXPECT_TRUE(common::is_gsm7_basic(text));

@@ -212,6 +212,14 @@ std::optional<Instant> opt_ms(const std::string& s) {
   }
 }
 
+long minutes_of(const std::string& s) {
+  try {
+    return s.empty() ? 0 : std::stol(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 // "C1 C2 …" → {"C1", "C2", …}
 std::vector<std::string> words(const std::string& s) {
   std::vector<std::string> out;
@@ -320,7 +328,9 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
   s.closed_at = opt_ms(get("closed_at"));
   s.last_activity_at = opt_ms(get("last_activity_at")).value_or(s.opened_at);
   if (auto first = opt_ms(get("ban_first_start")), end = opt_ms(get("ban_end")); first && end)
-    s.ban = BanFacts{*first, *end, get("ban_state") != "lifted"};
+    s.ban = BanFacts{*first, *end, get("ban_state") != "lifted",
+                     std::chrono::minutes{minutes_of(get("ban_first_offset"))},
+                     std::chrono::minutes{minutes_of(get("ban_end_offset"))}};
   s.merged_into = get("merged_into");
   s.joined_cases = words(get("joined_cases"));
   s.previous_cases = words(get("previous_cases"));

@@ -20,7 +20,7 @@ std::optional<std::string> render_capacity_alert(std::string_view region, common
   const auto local = date::floor<std::chrono::minutes>(rota::to_local(since));
   std::string text = "piket CAPACITY region " + std::string(region) +
                      ": every on-call ICM at caseload cap since " +
-                     date::format("%d-%m %H:%M", local) + ", new cases skip them. Reply " +
+                     date::format("%d-%m %H:%M", local) + ", new work skips them. Reply " +
                      std::string(ack_code) + " to acknowledge.";
   if (text.size() > 160 || !common::is_gsm7_basic(text)) return std::nullopt;
   return text;

@@ -37,6 +37,23 @@ struct BanFacts {
   common::Instant first_start;
   common::Instant end;
   bool in_force = true;
+  // The partner's UTC offsets at the first start and the current end.
+  std::chrono::minutes first_offset{0};
+  std::chrono::minutes end_offset{0};
+
+  // The ban cannot be extended any more: an end one minute later would
+  // break the 28 days from its first start (the acceptance rule of
+  // common/ban_script.hpp: 28 × 24 h, or up to an hour more when the
+  // wall-clock length in the partner's offsets is within 28 days).
+  bool at_maximum() const {
+    constexpr auto max = std::chrono::hours{24 * 28};
+    const auto later = end + std::chrono::minutes{1};
+    const auto absolute = later - first_start;
+    const auto wall = (later + end_offset) - (first_start + first_offset);
+    const bool allowed =
+        absolute <= max || (wall <= max && absolute <= max + std::chrono::hours{1});
+    return !allowed;
+  }
 };
 
 struct CaseState {

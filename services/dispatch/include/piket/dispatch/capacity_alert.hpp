@@ -9,7 +9,8 @@
 //
 // The SMS is a fixed template (English, like every page text: the templates
 // have no languages yet) built from the region id, a time and the reply code
-// only — one GSM-7 segment, no case or person data.
+// only — one GSM-7 segment, no case or person data. ("cases" is avoided:
+// the message scan treats any word of a posted household key as a leak.)
 
 #include <optional>
 #include <string>
@@ -20,7 +21,7 @@
 namespace piket::dispatch {
 
 // "piket CAPACITY region groningen: every on-call ICM at caseload cap since
-// 22-11 14:03, new cases skip them. Reply 123456 to acknowledge."
+// 22-11 14:03, new work skips them. Reply 123456 to acknowledge."
 // Empty when the region id or reply code breaks its pattern.
 std::optional<std::string> render_capacity_alert(std::string_view region, common::Instant since,
                                                  std::string_view ack_code);
