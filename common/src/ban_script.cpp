@@ -79,33 +79,6 @@ local function piket_ban_put(c, b, i, at)
       first_start = b.first, ['end'] = b.stop, state = b.state}))
   end
 end
-local function piket_ban_incident(id)
-  local f = redis.call('HMGET', 'incident:' .. id, 'kind', 'ban_starts_at', 'ban_starts_off',
-                       'ban_ends_at', 'ban_ends_off', 'reported_at', 'accepted_at')
-  return {id = id, kind = f[1], starts = tonumber(f[2] or ''), starts_off = tonumber(f[3] or ''),
-          ends = tonumber(f[4] or ''), ends_off = tonumber(f[5] or ''),
-          reported = tonumber(f[6] or '') or 0, accepted = tonumber(f[7] or '') or 0}
-end
-local function piket_ban_rebuild(case_id)
-  local c = 'case:' .. case_id
-  redis.call('DEL', c .. ':ban')
-  local b = nil
-  for _, id in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
-    local i = piket_ban_incident(id)
-    local usable = i.kind == 'home_ban_lifted' or
-                   ((i.kind == 'home_ban' or i.kind == 'home_ban_extended') and i.starts and i.ends)
-    if usable then
-      local nb = piket_ban_apply(b, i, false)
-      if nb ~= b then
-        b = nb
-        redis.call('RPUSH', c .. ':ban', cjson.encode({at = i.accepted, incident = i.id,
-          kind = i.kind, first_start = b.first, ['end'] = b.stop, state = b.state}))
-      end
-    end
-  end
-  piket_ban_put(c, b, nil, nil)
-  return b
-end
 )lua";
 }
 

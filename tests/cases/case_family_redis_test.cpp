@@ -50,8 +50,11 @@ class CaseFamilyTest : public test::CasesRedisTest {
  protected:
   void SetUp() override {
     CasesRedisTest::SetUp();
+    // As piket-cases runs: its own Redis user (the join and split scripts use it).
+    api_config_ = config_;
+    redis_->use_as(api_config_, "cases");
     api_ = std::make_unique<CasesApi>(
-        CasesApiDeps{config_, clock_, *store_, rules_, metrics_,
+        CasesApiDeps{api_config_, clock_, *store_, rules_, metrics_,
                      [this](const std::string& id) { shell_->settle(id); }});
   }
   common::HttpResponse call(const std::string& method, const std::string& path,
@@ -131,6 +134,7 @@ class CaseFamilyTest : public test::CasesRedisTest {
   }
 
   common::Metrics metrics_{"cases-test"};
+  common::Config api_config_;
   std::unique_ptr<CasesApi> api_;
   test::Opened police_, vt_;
 };

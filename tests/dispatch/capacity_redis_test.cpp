@@ -98,7 +98,7 @@ class CapacityTest : public ::testing::Test {
 
   static inline piket::test::PrivateRedis* redis_ = nullptr;
   common::RedisConnection conn_{redis_->config()};
-  common::Config config_ = make_config(redis_->config());
+  common::Config config_ = make_config(redis_->config_as("dispatch"));
   rota::SimpleRota rota_{config_};
   common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
   common::SimulatedClock transport_{kTransportStart};

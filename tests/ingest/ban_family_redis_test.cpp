@@ -8,7 +8,6 @@
 //  - a family that returns after its case closed gets a new case linked to
 //    the earlier one (household_link_days), not a stranger's case.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -24,7 +23,7 @@
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
-#include "piket/launch/redis_server.hpp"
+#include "private_redis.hpp"
 
 namespace piket::ingest {
 namespace {
@@ -37,23 +36,9 @@ const common::Instant kAcceptedAt = *common::parse_rfc3339("2026-11-22T13:05:00Z
 const common::Instant kTransportNow = *common::parse_rfc3339("2031-01-01T00:00:00Z");
 constexpr auto kDay = std::chrono::hours{24};
 
-std::filesystem::path make_temp_dir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "piket-ban-redis-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return tmpl;
-}
-
-struct PrivateRedis {
-  std::filesystem::path dir = make_temp_dir();
-  launch::RedisServer server{{0, dir}};
-  PrivateRedis() { server.start(); }
-  ~PrivateRedis() {
-    server.stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  common::RedisConfig config() const { return {{"127.0.0.1", server.port()}, 2000ms}; }
-};
+// A private redis-server with piket's ACL: the store runs as Redis user "ingest",
+// the test's own reads as "ops".
+using ::piket::test::PrivateRedis;
 
 json::object incident(const std::string& reference, const std::string& kind,
                       const std::string& household, const std::string& starts = {},
@@ -82,7 +67,7 @@ Prepared prepare(const json::object& body) {
 
 class BanAndFamilyTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { redis_ = new PrivateRedis; }
+  static void SetUpTestSuite() { redis_ = new PrivateRedis("piket-ban-redis"); }
   static void TearDownTestSuite() {
     delete redis_;
     redis_ = nullptr;
@@ -133,7 +118,7 @@ class BanAndFamilyTest : public ::testing::Test {
 
   static inline PrivateRedis* redis_ = nullptr;
   common::RedisConnection conn_{redis_->config()};
-  RedisIncidentStore store_{redis_->config(), 2000ms, nullptr};
+  RedisIncidentStore store_{redis_->config_as("ingest"), 2000ms, nullptr};
 };
 
 const std::string kStart = "2026-11-22T13:40:00+01:00";
@@ -359,7 +344,7 @@ TEST_F(BanAndFamilyTest, AFamilyReturningAfterClosingGetsANewCaseLinkedToTheEarl
 }
 
 TEST_F(BanAndFamilyTest, AfterTheLinkHasRunOutTheFamilyIsNotLinked) {
-  RedisIncidentStore short_link{redis_->config(), 2000ms, nullptr, 30 * kDay};
+  RedisIncidentStore short_link{redis_->config_as("ingest"), 2000ms, nullptr, 30 * kDay};
   const auto first = post(incident("PNN-1", "code_red", "hh-old"), kAcceptedAt, &short_link);
   close_case(conn_, first.case_id, kAcceptedAt + 10 * kDay);
   const auto late =
@@ -368,7 +353,7 @@ TEST_F(BanAndFamilyTest, AfterTheLinkHasRunOutTheFamilyIsNotLinked) {
   EXPECT_NE(late.case_id, first.case_id);
   EXPECT_TRUE(conn_.command({"HGET", "case:" + late.case_id, "previous_case"}).is_nil());
   // household_link_days = 0: never linked.
-  RedisIncidentStore no_link{redis_->config(), 2000ms, nullptr, common::Millis{0}};
+  RedisIncidentStore no_link{redis_->config_as("ingest"), 2000ms, nullptr, common::Millis{0}};
   close_case(conn_, late.case_id, kAcceptedAt + 42 * kDay);
   const auto again =
       post(incident("PNN-3", "code_red", "hh-old"), kAcceptedAt + 42 * kDay + 1min, &no_link);

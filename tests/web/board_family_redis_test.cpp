@@ -60,7 +60,8 @@ class BoardFamilyTest : public ::testing::Test {
     delete hash_;
   }
   BoardFamilyTest()
-      : config_(common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml")),
+      : config_(as_web(
+            common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
         domain_(kNow),
         real_(kNow),
         pool_(config_.redis),
@@ -71,7 +72,12 @@ class BoardFamilyTest : public ::testing::Test {
     api_ = std::make_unique<WebApi>(
         WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
   }
-  common::RedisConnection redis() { return common::RedisConnection(config_.redis); }
+  // piket-web runs as Redis user "web"; the test seeds and inspects as "ops".
+  static common::Config as_web(common::Config c) {
+    redis_->use_as(c, "web");
+    return c;
+  }
+  common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
 
   // An open case as ingest and dispatch leave it.
   void seed_case(const std::string& id, const std::string& cm, const std::string& phase,

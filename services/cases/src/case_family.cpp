@@ -30,6 +30,35 @@ local PHASE_RANK = {registered = 0, first_contact = 1, intake = 2, plan_of_actio
                     handover = 5, monitoring = 6}
 local PROGRESS = {'first_contact_at', 'intake_at', 'plan_at', 'help_at', 'handover_at',
                   'monitoring_at', 'evaluation_at'}
+-- A case's home ban rebuilt from its incidents (lenient: an extension without
+-- a ban starts one), with its history (common/ban_script.hpp).
+local function piket_ban_incident(id)
+  local f = redis.call('HMGET', 'incident:' .. id, 'kind', 'ban_starts_at', 'ban_starts_off',
+                       'ban_ends_at', 'ban_ends_off', 'reported_at', 'accepted_at')
+  return {id = id, kind = f[1], starts = tonumber(f[2] or ''), starts_off = tonumber(f[3] or ''),
+          ends = tonumber(f[4] or ''), ends_off = tonumber(f[5] or ''),
+          reported = tonumber(f[6] or '') or 0, accepted = tonumber(f[7] or '') or 0}
+end
+local function piket_ban_rebuild(case_id)
+  local c = 'case:' .. case_id
+  redis.call('DEL', c .. ':ban')
+  local b = nil
+  for _, id in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
+    local i = piket_ban_incident(id)
+    local usable = i.kind == 'home_ban_lifted' or
+                   ((i.kind == 'home_ban' or i.kind == 'home_ban_extended') and i.starts and i.ends)
+    if usable then
+      local nb = piket_ban_apply(b, i, false)
+      if nb ~= b then
+        b = nb
+        redis.call('RPUSH', c .. ':ban', cjson.encode({at = i.accepted, incident = i.id,
+          kind = i.kind, first_start = b.first, ['end'] = b.stop, state = b.state}))
+      end
+    end
+  end
+  piket_ban_put(c, b, nil, nil)
+  return b
+end
 local function words(s)
   local out = {}
   if s then for w in string.gmatch(s, '%S+') do out[#out + 1] = w end end

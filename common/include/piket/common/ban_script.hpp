@@ -39,8 +39,9 @@
 //       incident = {id, kind, starts, starts_off, ends, ends_off, reported}
 //   piket_ban_put(case_key, ban, incident, at) — writes the fields and, when
 //       `incident` is given, appends the history entry
-//   piket_ban_rebuild(case_id) — recomputes a case's ban and history from its
-//       incidents (lenient: an extension without a ban starts one)
+// (piket_ban_rebuild, which recomputes a case's ban and history from its
+// incidents, is in services/cases/src/case_family.cpp: only the join and
+// split need it, and ingest's Redis user need not delete.)
 
 #include <string>
 
