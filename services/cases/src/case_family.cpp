@@ -1,5 +1,6 @@
 #include "piket/cases/case_family.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "piket/common/ban_script.hpp"
@@ -277,9 +278,13 @@ return {'done', restored, back}
 }
 
 std::optional<Refusal> team_lead_of(const CaseState& survivor, const Actor& actor) {
+  // The reassignment rule of piket_access (need_to_know.hpp): a team lead of
+  // the case's region.
   if (actor.role != common::StaffRole::team_lead)
     return refuse(403, "team_lead_only", "only a team lead of the case's region joins or splits");
-  return check_access(survivor, actor);
+  if (std::find(actor.regions.begin(), actor.regions.end(), survivor.region) == actor.regions.end())
+    return refuse(403, "not_your_region", "this case belongs to a region you do not lead");
+  return std::nullopt;
 }
 
 std::optional<Refusal> survivor_open(const CaseState& s) {
