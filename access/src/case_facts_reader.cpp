@@ -59,7 +59,7 @@ std::optional<CaseFacts> read_case_facts(common::RedisConnection& redis, const s
   f.id = case_id;
   f.region = r.elements[0].str;
   f.casemanager = r.elements[1].str;
-  f.open = r.elements[2].str != "closed";
+  f.open = r.elements[2].str != "closed" && r.elements[2].str != "merged";  // merged: joined into another case
   for (std::size_t i = 3; i + kPageFields <= r.elements.size(); i += kPageFields) {
     PageFact p;
     p.id = r.elements[i].str;

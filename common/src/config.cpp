@@ -355,10 +355,10 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   Reader r(file_name);
   Config c;
   c.file = file_name;
-  r.only_known(root, "", {"deployment", "clock",     "redis",      "log",    "ingest", "dispatch",
-                          "notify",     "inbound",   "web",        "kannel", "outbox", "regions",
-                          "partners",   "admins",    "people",     "rotas",  "rota",   "smtp",
-                          "cases",      "deadlines", "escalation", "secrets"});
+  r.only_known(root, "", {"deployment", "clock",     "redis",      "log",     "ingest",  "dispatch",
+                          "notify",     "inbound",   "web",        "kannel",  "outbox",  "regions",
+                          "partners",   "admins",    "people",     "rotas",   "rota",    "smtp",
+                          "cases",      "deadlines", "escalation", "secrets", "caseload"});
   c.secrets_dir = std::filesystem::path(file_name).parent_path() / "secrets";
   if (const auto* t = r.table(root, "", "secrets")) {
     r.only_known(*t, "secrets.", {"dir"});
@@ -667,10 +667,15 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   }
 
   if (const auto* t = r.table(root, "", "cases")) {
-    r.only_known(*t, "cases.", {"http", "threads", "poll_ms"});
+    r.only_known(*t, "cases.", {"http", "threads", "poll_ms", "household_link_days"});
     set_if(r.host_port(*t, "cases.", "http"), c.cases.http);
     set_if(r.integer(*t, "cases.", "threads", 1, 64), c.cases.threads);
     read_millis(r, *t, "cases.", "poll_ms", 1, 1000, c.cases.poll);
+    set_if(r.integer(*t, "cases.", "household_link_days", 0, 3660), c.cases.household_link_days);
+  }
+  if (const auto* t = r.table(root, "", "caseload")) {
+    r.only_known(*t, "caseload.", {"monitoring_weight"});
+    set_if(r.number(*t, "caseload.", "monitoring_weight", 0.0, 1.0), c.caseload.monitoring_weight);
   }
   if (const auto* d = r.table(root, "", "deadlines")) {
     only_policy_keys(r, *d, "deadlines.", {"rules", "incident_clocks_since"});

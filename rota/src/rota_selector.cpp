@@ -12,8 +12,9 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }  // namespace
 
 RotaSelector::RotaSelector(std::shared_ptr<const Rota> rota,
-                           const std::vector<common::PersonConfig>& people)
-    : rota_(std::move(rota)) {
+                           const std::vector<common::PersonConfig>& people,
+                           double monitoring_weight)
+    : rota_(std::move(rota)), monitoring_weight_(monitoring_weight) {
   for (const auto& p : people) people_.emplace(p.id, p);
 }
 
@@ -29,6 +30,8 @@ std::vector<std::string> RotaSelector::candidates(const SelectionRequest& reques
       out.push_back(id);
   if (request.own_casemanager && !contains(out, *request.own_casemanager))
     out.push_back(*request.own_casemanager);
+  if (request.previous_casemanager && !contains(out, *request.previous_casemanager))
+    out.push_back(*request.previous_casemanager);
   return out;
 }
 
@@ -38,18 +41,9 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
   const auto primary = rota_->on_call(kPrimary, region, request.at);
   const auto backup = rota_->on_call(kBackup, region, request.at);
 
-  // (a) The family's own casemanager, when on duty.
-  if (request.own_casemanager) {
-    const auto& own = *request.own_casemanager;
-    if (people_.count(own) && (contains(primary, own) || contains(backup, own) ||
-                               contains(rota_->on_call(kWorkingHours, region, request.at), own)))
-      return Selection{own, SelectionRule::own_casemanager, std::nullopt};
-  }
-  const std::optional<std::string> inform = request.own_casemanager;
-
-  // Known people from `on_call`, lowest open caseload first, ties by id.
+  // Known people from `on_call`, lowest weighted caseload first, ties by id.
   struct Candidate {
-    int open;
+    double load;
     std::string id;
     int cap;
   };
@@ -58,24 +52,47 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
     for (const auto& id : on_call) {
       const auto p = people_.find(id);
       if (p == people_.end()) continue;
-      out.push_back(Candidate{caseload.open_cases(id), id, p->second.caseload_cap});
+      out.push_back(Candidate{weighted_caseload(caseload, id, monitoring_weight_), id,
+                              p->second.caseload_cap});
     }
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
-      return a.open != b.open ? a.open < b.open : a.id < b.id;
+      return a.load != b.load ? a.load < b.load : a.id < b.id;
     });
     return out;
   };
   auto under_cap = [&](const std::vector<Candidate>& ranked_list) -> std::optional<std::string> {
     for (const auto& c : ranked_list)
-      if (c.open < c.cap) return c.id;
+      if (c.load < c.cap) return c.id;
     return std::nullopt;
   };
+  // Every on-call primary casemanager at their cap: a coverage problem,
+  // whoever takes this incident.
+  const auto ranked_primary = ranked(primary);
+  const bool at_cap = !ranked_primary.empty() && !under_cap(ranked_primary);
+  auto chosen = [&](std::string id, SelectionRule rule, std::optional<std::string> inform) {
+    Selection s{std::move(id), rule, std::move(inform)};
+    s.on_call_at_cap = at_cap;
+    return s;
+  };
+  auto on_duty = [&](const std::string& id) {
+    return people_.count(id) != 0 &&
+           (contains(primary, id) || contains(backup, id) ||
+            contains(rota_->on_call(kWorkingHours, region, request.at), id));
+  };
+
+  // (a) The family's own casemanager, when on duty.
+  if (request.own_casemanager && on_duty(*request.own_casemanager))
+    return chosen(*request.own_casemanager, SelectionRule::own_casemanager, std::nullopt);
+  const std::optional<std::string> inform = request.own_casemanager;
+  // (a') A returning family's earlier casemanager, when on duty.
+  if (!request.own_casemanager && request.previous_casemanager &&
+      on_duty(*request.previous_casemanager))
+    return chosen(*request.previous_casemanager, SelectionRule::previous_casemanager, std::nullopt);
 
   // (b) on-call primary, (c) backup, under their caps.
-  const auto ranked_primary = ranked(primary);
-  if (auto id = under_cap(ranked_primary)) return Selection{*id, SelectionRule::on_call, inform};
+  if (auto id = under_cap(ranked_primary)) return chosen(*id, SelectionRule::on_call, inform);
   const auto ranked_backup = ranked(backup);
-  if (auto id = under_cap(ranked_backup)) return Selection{*id, SelectionRule::backup, inform};
+  if (auto id = under_cap(ranked_backup)) return chosen(*id, SelectionRule::backup, inform);
 
   // (c) the team lead: on call in the layer, else the region's team leads.
   auto leads = ranked(rota_->on_call(kTeamLead, region, request.at));
@@ -86,13 +103,13 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
         configured.push_back(id);
     leads = ranked(configured);
   }
-  if (!leads.empty()) return Selection{leads.front().id, SelectionRule::team_lead, inform};
+  if (!leads.empty()) return chosen(leads.front().id, SelectionRule::team_lead, inform);
 
   // (d) nobody else: somebody on call must get it, over cap or not.
   if (!ranked_primary.empty())
-    return Selection{ranked_primary.front().id, SelectionRule::on_call, inform};
+    return chosen(ranked_primary.front().id, SelectionRule::on_call, inform);
   if (!ranked_backup.empty())
-    return Selection{ranked_backup.front().id, SelectionRule::backup, inform};
+    return chosen(ranked_backup.front().id, SelectionRule::backup, inform);
   return std::nullopt;
 }
 
@@ -109,12 +126,12 @@ std::optional<Selection> RotaSelector::select_step(common::EscalationTarget targ
   auto best = [&](const std::vector<std::string>& on_call,
                   bool use_cap) -> std::optional<std::string> {
     std::optional<std::string> chosen;
-    int chosen_rank = 0;
+    std::pair<int, double> chosen_rank{};
     for (const auto& id : on_call) {
       if (!allowed(id)) continue;
-      const int open = caseload.open_cases(id);
-      const int over = use_cap && open >= people_.at(id).caseload_cap ? 1 : 0;
-      const int rank = over * 100000 + open;
+      const double load = weighted_caseload(caseload, id, monitoring_weight_);
+      const int over = use_cap && load >= people_.at(id).caseload_cap ? 1 : 0;
+      const std::pair<int, double> rank{over, load};
       if (!chosen || rank < chosen_rank || (rank == chosen_rank && id < *chosen)) {
         chosen = id;
         chosen_rank = rank;

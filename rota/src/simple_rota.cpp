@@ -14,6 +14,8 @@ std::string_view to_string(SelectionRule r) {
       return "backup";
     case SelectionRule::team_lead:
       return "team_lead";
+    case SelectionRule::previous_casemanager:
+      return "previous_casemanager";
   }
   return "unknown";
 }
@@ -22,6 +24,7 @@ SimpleRota::SimpleRota(const common::Config& config) {
   for (const auto& r : config.rotas)
     regions_[r.region] = Region{r.primary, r.anchor, r.shift, r.team_lead};
   for (const auto& p : config.people) caps_[p.id] = p.caseload_cap;
+  monitoring_weight_ = config.caseload.monitoring_weight;
 }
 
 std::optional<std::string> SimpleRota::on_call(const std::string& region,
@@ -42,6 +45,7 @@ std::vector<std::string> SimpleRota::candidates(const SelectionRequest& request)
   std::vector<std::string> out;
   if (auto p = on_call(request.region, request.at)) out.push_back(*p);
   if (request.own_casemanager) out.push_back(*request.own_casemanager);
+  if (request.previous_casemanager) out.push_back(*request.previous_casemanager);
   return out;
 }
 
@@ -50,17 +54,27 @@ std::optional<Selection> SimpleRota::select(const SelectionRequest& request,
   const auto it = regions_.find(request.region);
   if (it == regions_.end()) return std::nullopt;
   const auto on_duty = on_call(request.region, request.at);
-  if (request.own_casemanager && on_duty == request.own_casemanager)
-    return Selection{*request.own_casemanager, SelectionRule::own_casemanager, std::nullopt};
-  std::optional<std::string> inform = request.own_casemanager;
+  bool at_cap = false;
   if (on_duty) {
     const auto cap = caps_.find(*on_duty);
-    // An incident for a case the on-call already holds never counts against the cap.
-    if (cap == caps_.end() || caseload.open_cases(*on_duty) < cap->second)
-      return Selection{*on_duty, SelectionRule::on_call, inform};
+    at_cap = cap != caps_.end() &&
+             weighted_caseload(caseload, *on_duty, monitoring_weight_) >= cap->second;
   }
+  auto chosen = [&](const std::string& id, SelectionRule rule, std::optional<std::string> inform) {
+    Selection s{id, rule, std::move(inform)};
+    s.on_call_at_cap = at_cap;
+    return s;
+  };
+  if (request.own_casemanager && on_duty == request.own_casemanager)
+    return chosen(*request.own_casemanager, SelectionRule::own_casemanager, std::nullopt);
+  std::optional<std::string> inform = request.own_casemanager;
+  if (!request.own_casemanager && request.previous_casemanager &&
+      on_duty == request.previous_casemanager)
+    return chosen(*on_duty, SelectionRule::previous_casemanager, std::nullopt);
+  // An incident for a case the on-call already holds never counts against the cap.
+  if (on_duty && !at_cap) return chosen(*on_duty, SelectionRule::on_call, inform);
   if (it->second.team_lead.empty()) return std::nullopt;
-  return Selection{it->second.team_lead, SelectionRule::team_lead, inform};
+  return chosen(it->second.team_lead, SelectionRule::team_lead, inform);
 }
 
 std::optional<Selection> SimpleRota::select_step(common::EscalationTarget target,

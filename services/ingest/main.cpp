@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
                                      ctx.transport_clock, &ctx.metrics);
     ingest::RedisIncidentStore store(
         cfg.redis, cfg.outbox.resend_after,
-        [&](const std::string& id, const std::string& payload) { to_dispatch.wake(id, payload); });
+        [&](const std::string& id, const std::string& payload) { to_dispatch.wake(id, payload); },
+        std::chrono::hours{24 * cfg.cases.household_link_days});
     ingest::IngestDeps deps{cfg, *ctx.domain_clock, ctx.transport_clock, store, ctx.metrics, {}};
     if (cfg.clock == common::ClockMode::simulated) {
       deps.set_clock = [&cfg](std::optional<common::Millis> advance,

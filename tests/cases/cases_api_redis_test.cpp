@@ -257,7 +257,7 @@ TEST_F(CasesApiTest, AnAbsentCasemanagersCasesReachTheTeamLeadAtOnceAndReassignm
     EXPECT_EQ(f.person, f.case_id == a.case_id ? "icm-2" : "icm-1") << f.key;
 }
 
-TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationFreesTheHouseholdAndStopsEveryClock) {
+TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationKeepsTheFamilyLinkedAndStopsEveryClock) {
   const auto o = open_case("REF-1", t0_, t0_ + 1min);
   shell_->run_due();
   auto at_offset = [&](std::chrono::milliseconds d) { return common::format_rfc3339(t0_ + d); };
@@ -281,13 +281,16 @@ TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationFreesTheHouseholdAndStopsE
   EXPECT_EQ(hget("case:" + o.case_id, "phase"), "closed");
   EXPECT_EQ(conn_.command({"SISMEMBER", "cases:open", o.case_id}).integer, 0);
   EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-1", o.case_id}).integer, 0);
-  EXPECT_TRUE(conn_.command({"GET", "household:police:hh-REF-1"}).is_nil());
+  // The household link outlives closing ([cases] household_link_days).
+  EXPECT_EQ(conn_.command({"GET", "household:police:hh-REF-1"}).str, o.case_id);
   for (const auto& m : timers()) EXPECT_NE(m.rfind(o.case_id, 0), 0u) << m;
   EXPECT_EQ(post_event(o.case_id, "icm-1", R"({"type":"monitoring_contact"})").status, 409);
-  // A new incident for the household opens a new case.
+  // A new incident for the household opens a new case, linked to the closed one.
   const auto again =
       test::accept_incident(incidents_, "REF-1b", "hh-REF-1", clock_.now(), "code_red");
   EXPECT_NE(again.case_id, o.case_id);
+  EXPECT_EQ(hget("case:" + again.case_id, "previous_case"), o.case_id);
+  EXPECT_EQ(hget("case:" + again.case_id, "previous_casemanager"), "icm-1");
 }
 
 TEST_F(CasesApiTest, AnEventSaysWhichIncidentItAnswersAndTheCaseShowsClocksPerIncident) {

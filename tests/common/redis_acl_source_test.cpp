@@ -83,6 +83,8 @@ const std::vector<std::string> kPages = {"common/src/page_script.cpp",
                                          "common/src/messaging.cpp"};  // outbox_add_lua
 const std::vector<std::string> kDeadlineTimers = {
     "common/include/piket/common/deadline_timers.hpp"};
+// The home ban of a case: ingest's acceptance, and the join and split of cases.
+const std::vector<std::string> kBan = {"common/src/ban_script.cpp"};
 
 std::map<std::string, std::vector<std::string>> uses() {
   auto join = [](std::initializer_list<std::vector<std::string>> parts) {
@@ -91,7 +93,7 @@ std::map<std::string, std::vector<std::string>> uses() {
     return out;
   };
   return {
-      {"ingest", join({{"services/ingest"}, kOutbox, kDeadlineTimers})},
+      {"ingest", join({{"services/ingest"}, kOutbox, kDeadlineTimers, kBan})},
       // dispatch checks calendar tokens (access/, piket_access).
       {"dispatch",
        join({{"services/dispatch", "access/src/calendar_token_lookup.cpp"}, kOutbox, kPages})},
@@ -102,12 +104,14 @@ std::map<std::string, std::vector<std::string>> uses() {
       {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp"},
                       kOutbox,
                       kPages,
-                      kDeadlineTimers})},
+                      kDeadlineTimers,
+                      kBan})},
       {"web",
        join({{"services/web/src", "services/web/include", "services/web/main.cpp",
               "services/cases/src", "services/inbound/src", "services/dispatch/src", "access/src"},
              kPages,
-             kDeadlineTimers})},
+             kDeadlineTimers,
+             kBan})},
   };
 }
 

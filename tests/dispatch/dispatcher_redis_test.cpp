@@ -404,8 +404,10 @@ TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCa
   }
   EXPECT_EQ(conn_.command({"SCARD", "caseload:anna"}).integer, 2);
   EXPECT_EQ(count_keys("ackcode:anna:*"), 2u);
-  EXPECT_EQ(count_keys("ackcode:tina:*"), 1u);
-  EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 3);
+  // The third also finds every on-call casemanager at the cap: tina is told
+  // of the coverage problem once, besides her page for the incident.
+  EXPECT_EQ(count_keys("ackcode:tina:*"), 2u);
+  EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 4);
 }
 
 // The same, on a Redis at a small memory limit (noeviction).

@@ -84,6 +84,11 @@ TEST(Browser, CasemanagerAcknowledgesOnAPhoneAndTheEscalationStops) {
   EXPECT_EQ(s.node("casemanager.test.mjs"), 0);
 }
 
+TEST(Browser, ATeamLeadJoinsAndSplitsCasesInTheCaseView) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("family.test.mjs"), 0);
+}
+
 TEST(Browser, BoardLatencyAndPageWeight) {
   BrowserStack s;
   EXPECT_EQ(s.node("board_latency.mjs"), 0);

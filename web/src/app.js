@@ -292,7 +292,14 @@
     const g = clear($('gaps'));
     for (const x of b.gaps)
       g.append(el('li', { 'data-layer': x.layer }, el('span', { class: 'badge red' }, x.layer.replace('_', ' ')), el('span', null, `${when(x.from)} → ${when(x.until)}`)));
-    show('gaps-empty', b.gaps.length === 0);
+    // The caseload cap is a coverage problem too: every on-call casemanager full.
+    const cap = b.capacity || {};
+    const capProblem = cap.on_call_at_cap || cap.since;
+    if (capProblem)
+      g.append(el('li', { 'data-gap': 'caseload-cap' }, el('span', { class: 'badge red' }, 'caseload cap'),
+        el('span', null, 'Every on-call casemanager is at their cap' + (cap.since ? ` since ${when(cap.since)}` : '') +
+          (cap.past_on_call ? `; ${cap.past_on_call} new case(s) went past them` : ''))));
+    show('gaps-empty', b.gaps.length === 0 && !capProblem);
     const ov = clear($('overrides'));
     for (const o of b.overrides)
       ov.append(el('li', null, el('span', { class: 'grow' }, `${personName(b, o.replaces)} → ${personName(b, o.person)} (${o.reason})`), el('span', { class: 'muted' }, `until ${when(o.end)}`)));
@@ -301,14 +308,19 @@
   function renderCaseload(b) {
     const ul = clear($('caseload'));
     for (const c of b.caseload) {
-      const pct = Math.min(100, Math.round((100 * c.open) / Math.max(1, c.cap)));
-      const fill = el('span', { class: c.open >= c.cap ? 'full' : '' });
+      // What counts against the cap: monitoring cases count with a weight.
+      const load = c.load === undefined ? c.open : c.load;
+      const pct = Math.min(100, Math.round((100 * load) / Math.max(1, c.cap)));
+      const fill = el('span', { class: load >= c.cap ? 'full' : '' });
       fill.style.width = pct + '%';  // CSSOM: the policy forbids style attributes
-      ul.append(el('li', { 'data-person': c.person },
+      const shown = Math.round(load * 100) / 100;
+      ul.append(el('li', { 'data-person': c.person, title: `${c.open} open, ${c.monitoring || 0} in monitoring` },
         el('span', null, personName(b, c.person)),
         el('span', { class: 'bar' }, fill),
-        el('span', { class: 'num', 'data-open': String(c.open) }, `${c.open}/${c.cap}`)));
+        el('span', { class: 'num', 'data-open': String(c.open) }, `${shown}/${c.cap}`)));
     }
+    const r = b.returning || { within_year: 0 };
+    $('returning').textContent = `Families back within a year of closing (last 12 months): ${r.within_year}`;
   }
 
   function fillSelect(sel, items, keep) {
@@ -476,12 +488,34 @@
     $('case-summary').textContent = c.summaries.join('\n\n');
     const tl = clear($('case-timeline'));
     for (const e of c.timeline) tl.append(el('li', { 'data-type': e.type }, el('span', { class: 't' }, when(e.at)), e.text));
+    // The family: earlier cases, cases joined into this one, or the one it was joined into.
+    const fam = clear($('case-family'));
+    if (c.merged_into) fam.append(el('li', { 'data-merged-into': c.merged_into }, 'Joined into case ', caseLink(c.merged_into)));
+    for (const p of c.previous_cases || []) fam.append(el('li', { 'data-previous': p }, 'Earlier case of this family: ', caseLink(p)));
+    for (const j of c.joined_cases || []) {
+      const btn = el('button', { type: 'button', class: 'small', 'data-split': j }, 'Split off');
+      btn.addEventListener('click', () => family('split', j));
+      fam.append(el('li', { 'data-joined': j }, 'Joined into this case: ', caseLink(j), c.can_join ? btn : null));
+    }
+    show('case-family-card', fam.children.length > 0 || c.can_join);
+    show('join-form', !!c.can_join);
     show('case-record-card', c.can_record && c.event_types.length > 0);
     fillSelect($('ev-type'), c.event_types.map((t) => [t.type, t.label]), true);
     // Which incident a first contact or plan answers; empty: the open one due first.
     fillSelect($('ev-incident'), [['', 'Most urgent open incident']].concat(
       (c.incidents || []).map((i) => [i.id, `${i.kind_label} ${when(i.at)}`])), true);
   }
+
+  async function family(op, other) {
+    const reason = op === 'join' ? $('join-reason').value : window.prompt('Why split this case off again?');
+    if (!reason) return;
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/${op}`, { other_case_id: other, reason });
+      result('join-result', true, op === 'join' ? `Case ${other} joined into this case.` : `Case ${other} split off.`);
+      refresh();
+    } catch (e) { result('join-result', false, e.message); }
+  }
+  $('join-form').addEventListener('submit', (ev) => { ev.preventDefault(); family('join', $('join-other').value.trim()); });
 
   $('event-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -170,7 +170,8 @@ const common::RedisScript& record_script() {
 local c = 'case:' .. ARGV[1]
 if redis.call('EXISTS', c) == 0 then return 'missing' end
 if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return 'stale' end
-if redis.call('HGET', c, 'state') == 'closed' then return 'closed' end
+local state = redis.call('HGET', c, 'state')
+if state == 'closed' or state == 'merged' then return 'closed' end
 redis.call('RPUSH', c .. ':timeline', ARGV[3])
 local n = tonumber(ARGV[6])
 local m_at = 7 + 2 * n
@@ -190,13 +191,10 @@ if ARGV[4] == 'reassign' then
   redis.call('HSET', c, 'casemanager', ARGV[5])
   redis.call('SADD', 'caseload:' .. ARGV[5], ARGV[1])
 elseif ARGV[4] == 'close' then
+  -- The household keys stay: a new incident of the family opens a new case
+  -- linked to this one (ingest's acceptance script, [cases] household_link_days).
   redis.call('SREM', 'cases:open', ARGV[1])
   if cm and cm ~= '' then redis.call('SREM', 'caseload:' .. cm, ARGV[1]) end
-  local f = redis.call('HMGET', c, 'partner', 'household')
-  if f[1] and f[2] then
-    local hh = 'household:' .. f[1] .. ':' .. f[2]
-    if redis.call('GET', hh) == ARGV[1] then redis.call('DEL', hh) end
-  end
 end
 sync_timers(c, '', m_at + 1 + 3 * m)
 return 'done'
@@ -243,6 +241,28 @@ std::optional<Instant> opt_ms(const std::string& s) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+long minutes_of(const std::string& s) {
+  try {
+    return s.empty() ? 0 : std::stol(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// "C1 C2 …" → {"C1", "C2", …}
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < s.size()) {
+    const auto end = s.find(' ', at);
+    const auto w = s.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!w.empty()) out.push_back(w);
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return out;
 }
 
 void append_timers(std::vector<std::string>& args, const std::vector<Step>& timers) {
@@ -338,7 +358,8 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
   s.region = get("region");
   s.opened_at = opt_ms(get("opened_at")).value_or(Instant{});
   s.phase = parse_phase(get("phase")).value_or(Phase::registered);
-  if (get("state") == "closed") s.phase = Phase::closed;
+  // A case joined into another (case_family.hpp) runs no clocks of its own.
+  if (get("state") == "closed" || get("state") == "merged") s.phase = Phase::closed;
   s.phase_at = opt_ms(get("phase_at")).value_or(s.opened_at);
   s.casemanager = get("casemanager");
   s.first_contact_at = opt_ms(get("first_contact_at"));
@@ -350,6 +371,13 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
   s.evaluation_at = opt_ms(get("evaluation_at"));
   s.closed_at = opt_ms(get("closed_at"));
   s.last_activity_at = opt_ms(get("last_activity_at")).value_or(s.opened_at);
+  if (auto first = opt_ms(get("ban_first_start")), end = opt_ms(get("ban_end")); first && end)
+    s.ban = BanFacts{*first, *end, get("ban_state") != "lifted",
+                     std::chrono::minutes{minutes_of(get("ban_first_offset"))},
+                     std::chrono::minutes{minutes_of(get("ban_end_offset"))}};
+  s.merged_into = get("merged_into");
+  s.joined_cases = words(get("joined_cases"));
+  s.previous_cases = words(get("previous_cases"));
   const auto& incs = r.elements[3].elements;
   for (std::size_t i = 0; i + 8 < incs.size(); i += 9) {
     IncidentFacts f;

@@ -43,6 +43,18 @@ std::string case_json(const CaseState& s, const Evaluation& ev, const EngineRule
     incidents.push_back(std::move(io));
   }
   o["incidents"] = std::move(incidents);
+  // The family (case_family.hpp): joined into another case, cases joined into
+  // this one, earlier cases of a returning family (newest first).
+  o["merged_into"] = s.merged_into.empty() ? json::value(nullptr) : json::value(s.merged_into);
+  o["joined_cases"] = json::value_from(s.joined_cases);
+  o["previous_cases"] = json::value_from(s.previous_cases);
+  // The home ban as one thing (common/ban_script.hpp).
+  if (s.ban)
+    o["home_ban"] = json::object{{"first_start", common::format_rfc3339(s.ban->first_start)},
+                                 {"ends_at", common::format_rfc3339(s.ban->end)},
+                                 {"state", s.ban->in_force ? "in_force" : "lifted"}};
+  else
+    o["home_ban"] = nullptr;
   json::array clocks;
   for (const auto& c : ev.clocks) {
     json::object co;

@@ -4,10 +4,12 @@
 
 #include <boost/json.hpp>
 #include <regex>
+#include <set>
 
 #include "piket/access/case_facts_reader.hpp"
 #include "piket/access/need_to_know.hpp"
 #include "piket/cases/case_events.hpp"
+#include "piket/cases/case_family.hpp"
 #include "piket/cases/case_view.hpp"
 #include "piket/cases/staff_auth.hpp"
 #include "piket/common/ops_endpoints.hpp"
@@ -43,6 +45,7 @@ struct CasesApi::Impl {
   CasesApiDeps deps;
   StaffAuth tokens;
   common::RedisPool redis;  // need-to-know reads (piket_access)
+  CaseFamilies families{deps.store, deps.config.redis};
   common::HealthCheck healthy;
   prometheus::Counter& recorded;
   prometheus::Counter& refused;
@@ -113,13 +116,75 @@ struct CasesApi::Impl {
     auto r = readable_case(actor, id);
     if (auto* resp = std::get_if<HttpResponse>(&r)) return *resp;
     reads.Increment();
+    const auto& state = std::get<CaseState>(r);
     std::string body = R"({"case_id":")" + id + R"(","events":[)";
     bool first = true;
-    for (const auto& e : deps.store.timeline(id)) {
-      body += (first ? "" : ",") + e;
+    if (state.joined_cases.empty()) {
+      for (const auto& e : deps.store.timeline(id)) {
+        body += (first ? "" : ",") + e;
+        first = false;
+      }
+      return ok(200, body + "]}");
+    }
+    // A joined case's timeline is its own and those of the cases joined
+    // into it (each of their entries names its "case"), ordered by time.
+    for (const auto& e : joined_timeline(state)) {
+      body += (first ? "" : ",") + json::serialize(e);
       first = false;
     }
     return ok(200, body + "]}");
+  }
+
+  std::vector<json::object> joined_timeline(const CaseState& state) {
+    std::vector<std::pair<std::int64_t, json::object>> all;
+    std::vector<std::pair<std::string, bool>> todo{{state.id, true}};
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < todo.size() && i < 64; ++i) {
+      const auto [id, own] = todo[i];
+      if (!seen.insert(id).second) continue;
+      for (const auto& text : deps.store.timeline(id)) {
+        json::error_code ec;
+        auto v = json::parse(text, ec);
+        if (ec || !v.is_object()) continue;
+        auto& o = v.as_object();
+        if (!own) o["case"] = id;
+        const auto* at = o.if_contains("at");
+        all.emplace_back(at && at->is_number() ? at->to_number<std::int64_t>() : 0, std::move(o));
+      }
+      if (auto other = deps.store.load(id))
+        for (const auto& j : other->joined_cases) todo.emplace_back(j, false);
+    }
+    std::stable_sort(all.begin(), all.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<json::object> out;
+    for (auto& [_, o] : all) out.push_back(std::move(o));
+    return out;
+  }
+
+  HttpResponse post_family(const Actor& actor, const std::string& id, const HttpRequest& req,
+                           bool join) {
+    if (!common::is_json_media_type(req.header("content-type")))
+      return common::error_response(415, "unsupported_media_type",
+                                    "Content-Type must be application/json");
+    auto parsed = parse_family_request(req.body);
+    if (auto* refusal = std::get_if<Refusal>(&parsed)) return (refused.Increment(), from(*refusal));
+    const auto& request = std::get<FamilyRequest>(parsed);
+    const auto now = deps.domain_clock.now();
+    auto done =
+        join ? families.join(id, request, actor, now) : families.split(id, request, actor, now);
+    if (auto* refusal = std::get_if<Refusal>(&done)) return (refused.Increment(), from(*refusal));
+    const auto& result = std::get<FamilyResult>(done);
+    recorded.Increment();
+    spdlog::info("case {}: {} {} by {} ({} incidents moved)", id, join ? "joined" : "split off",
+                 request.other_case_id, actor.person, result.incidents.size());
+    json::object o;
+    o["case_id"] = result.survivor;
+    o[join ? "joined" : "split"] = result.other;
+    json::array incidents;
+    for (const auto& i : result.incidents) incidents.emplace_back(i);
+    o["incidents_moved"] = std::move(incidents);
+    o["household_keys_moved"] = result.household_keys;
+    return ok(200, json::serialize(o));
   }
 
   HttpResponse post_event(const Actor& actor, const std::string& id, const HttpRequest& req) {
@@ -148,6 +213,12 @@ struct CasesApi::Impl {
           continue;
         }
       }
+      if (!state.merged_into.empty())
+        return (refused.Increment(),
+                common::error_response(
+                    409, "case_merged",
+                    "this case was joined into " + state.merged_into + "; record on that case",
+                    "type"));
       auto applied = apply_event(state, event, actor, deps.rules, now);
       if (auto* refusal = std::get_if<Refusal>(&applied))
         return (refused.Increment(), from(*refusal));
@@ -254,14 +325,17 @@ struct CasesApi::Impl {
       const auto tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
       if (tail.empty() && req.method != "GET") return common::method_not_allowed("GET");
       if (tail == "/timeline" && req.method != "GET") return common::method_not_allowed("GET");
-      if (tail == "/events" && req.method != "POST") return common::method_not_allowed("POST");
-      if (!tail.empty() && tail != "/timeline" && tail != "/events")
+      const bool family = tail == "/join" || tail == "/split";
+      if ((tail == "/events" || family) && req.method != "POST")
+        return common::method_not_allowed("POST");
+      if (!tail.empty() && tail != "/timeline" && tail != "/events" && !family)
         return common::error_response(404, "not_found", "no such resource");
       auto auth = authenticate(req);
       if (auto* r = std::get_if<HttpResponse>(&auth)) return *r;
       const auto& actor = std::get<Actor>(auth);
       if (tail.empty()) return get_case(actor, id);
       if (tail == "/timeline") return get_timeline(actor, id);
+      if (family) return post_family(actor, id, req, tail == "/join");
       return post_event(actor, id, req);
     }
     if (path.substr(0, people_prefix.size()) == people_prefix) {

@@ -480,6 +480,10 @@ std::optional<BanInForce> ban_in_force(const CaseState& s) {
   const auto max_end = std::min(out.first_start + std::chrono::hours{24 * kMaxDays},
                                 add_calendar_days(out.first_start, kMaxDays));
   out.at_maximum = out.ends_at >= max_end;
+  // The case's own ban record (ingest wrote it with the acceptance rule,
+  // common/ban_script.hpp) decides when it is there: one rule for what can
+  // still be extended.
+  if (s.ban && s.ban->end == out.ends_at) out.at_maximum = s.ban->at_maximum();
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/common/reply_code.hpp"
+#include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/escalation_plan.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 
@@ -22,6 +23,9 @@ namespace {
 // 19 how long the reply codes stay valid (ms, common::reply_code_window),
 // 20 the page's brief, 21 its rank, 22 the inform page's brief, 23 its rank
 // (common::PageTag). The inform page is information: its ack code is ''.
+// 24 capacity key (capacity_alert.hpp), 25 every on-call casemanager at cap '1'/'0',
+// 26 the team lead to tell or '', 27 their page id, 28 ack code, 29 phone, 30 text,
+// 31 capacity history key. (The capacity page has no brief: it is never bundled.)
 // The page itself is written by the shared helper (common/page_script.hpp).
 std::string commit_script() {
   return common::page_lua() + R"lua(
@@ -31,6 +35,13 @@ if not st then return {'missing'} end
 if st ~= 'accepted' then return {'already', redis.call('HGET', inc, 'page_id') or ''} end
 if piket_page_taken(ARGV[3], ARGV[6], ARGV[5]) then return {'ack_collision'} end
 if ARGV[12] ~= '' and (piket_page_taken(ARGV[12], ARGV[14], ARGV[13]) or ARGV[13] == ARGV[5]) then
+  return {'ack_collision'}
+end
+-- A coverage problem begins: the team lead is paged once, when it is first seen.
+local tell_lead = ARGV[25] == '1' and ARGV[26] ~= '' and redis.call('EXISTS', ARGV[24]) == 0
+if tell_lead and (piket_page_taken(ARGV[26], ARGV[28], ARGV[27]) or ARGV[27] == ARGV[5]
+                  or ARGV[27] == ARGV[13] or (ARGV[26] == ARGV[3] and ARGV[28] == ARGV[6])
+                  or (ARGV[26] == ARGV[12] and ARGV[28] == ARGV[14])) then
   return {'ack_collision'}
 end
 local case = 'case:' .. ARGV[2]
@@ -69,7 +80,31 @@ if ARGV[12] ~= '' then
   redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'informed',
     incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}))
 end
-return {'dispatched', ARGV[5], payload, ARGV[13], inform_payload}
+local capacity_payload = ''
+if ARGV[25] == '1' then
+  if redis.call('EXISTS', ARGV[24]) == 0 then
+    redis.call('HSET', ARGV[24], 'since', ARGV[9], 'past_on_call', 0, 'person', ARGV[26])
+    if tell_lead then
+      capacity_payload = piket_create_page({id = ARGV[27], person = ARGV[26], ack_code = ARGV[28],
+        to = ARGV[29], text = ARGV[30], incident = '', case = '', rule = 'capacity',
+        now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19]})
+      redis.call('HSET', ARGV[24], 'page', ARGV[27])
+    end
+  end
+  if ARGV[4] == 'backup' or ARGV[4] == 'team_lead' then
+    redis.call('HINCRBY', ARGV[24], 'past_on_call', 1)
+    redis.call('HSET', inc, 'past_cap', '1')
+  end
+  redis.call('HSET', ARGV[24], 'last_at', ARGV[9])
+elseif redis.call('EXISTS', ARGV[24]) == 1 then
+  -- An on-call casemanager is under their cap again: the problem is over.
+  local h = redis.call('HMGET', ARGV[24], 'since', 'past_on_call')
+  redis.call('LPUSH', ARGV[31], cjson.encode({since = tonumber(h[1]), ['until'] = tonumber(ARGV[9]),
+    past_on_call = tonumber(h[2])}))
+  redis.call('LTRIM', ARGV[31], 0, 99)
+  redis.call('DEL', ARGV[24])
+end
+return {'dispatched', ARGV[5], payload, ARGV[13], inform_payload, ARGV[27], capacity_payload}
 )lua";
 }
 
@@ -117,7 +152,8 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
   // the hint is only trusted when the incident confirms it.
   std::vector<std::vector<std::string>> reads{
       {"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region", "reported_at"}};
-  if (!case_hint.empty()) reads.push_back({"HGET", "case:" + case_hint, "casemanager"});
+  if (!case_hint.empty())
+    reads.push_back({"HMGET", "case:" + case_hint, "casemanager", "previous_casemanager"});
   auto replies = redis->pipeline(reads);
   const auto& inc = replies.at(0);
   if (inc.elements.size() != 5 || inc.elements[0].is_nil())
@@ -130,12 +166,21 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
   const auto kind = common::parse_incident_kind(inc.elements[2].str);
   const std::string region = inc.elements[3].str;
   const auto reported_at = common::from_epoch_ms(std::stoll(inc.elements[4].str));
-  const auto own = case_id == case_hint
-                       ? replies.at(1).opt_string()
-                       : redis->command({"HGET", "case:" + case_id, "casemanager"}).opt_string();
+  const auto case_fields =
+      case_id == case_hint
+          ? replies.at(1)
+          : redis->command({"HMGET", "case:" + case_id, "casemanager", "previous_casemanager"});
+  const auto field = [&](std::size_t n) -> std::optional<std::string> {
+    if (case_fields.elements.size() <= n) return std::nullopt;
+    auto v = case_fields.elements[n].opt_string();
+    if (v && v->empty()) return std::nullopt;
+    return v;
+  };
+  const auto own = field(0);
 
-  rota::SelectionRequest request{region, std::nullopt, i.domain_clock.now()};
-  if (own && !own->empty()) request.own_casemanager = *own;
+  rota::SelectionRequest request{region, own, i.domain_clock.now()};
+  // A returning family's new case: offered first to the earlier casemanager.
+  if (!own) request.previous_casemanager = field(1);
   RedisCaseload caseload(*redis);
   const auto selection = i.selector.select(request, caseload);
   if (!selection || !kind) {
@@ -189,6 +234,22 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
       esc_due =
           std::to_string(common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position)));
     }
+    // Every on-call casemanager at their cap: the region's team lead is told
+    // (once, when the problem is first seen; the script decides).
+    std::string lead_id, lead_page, lead_code, lead_phone, lead_text;
+    if (selection->on_call_at_cap) {
+      const auto lead =
+          i.selector.select_step(common::EscalationTarget::team_lead, request, {}, caseload);
+      if (const auto* p = lead ? i.config.person(lead->person_id) : nullptr) {
+        lead_page = common::new_page_id();
+        lead_code = common::new_ack_code();
+        if (auto t = render_capacity_alert(region, i.domain_clock.now(), lead_code)) {
+          lead_id = p->id;
+          lead_phone = p->phone;
+          lead_text = *t;
+        }
+      }
+    }
     auto r = redis->eval(script(), {},
                          {incident_id,
                           case_id,
@@ -212,7 +273,15 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
                           tag->brief,
                           std::to_string(tag->rank),
                           inform_tag.brief,
-                          std::to_string(inform_tag.rank)});
+                          std::to_string(inform_tag.rank),
+                          capacity_key(region),
+                          selection->on_call_at_cap ? "1" : "0",
+                          lead_id,
+                          lead_page,
+                          lead_code,
+                          lead_phone,
+                          lead_text,
+                          capacity_history_key(region)});
     const auto& outcome = r.elements.at(0).str;
     if (outcome == "ack_collision") continue;
     if (outcome == "missing") return {DispatchResult::Kind::unknown_incident, {}, {}, {}};
@@ -229,6 +298,11 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
       spdlog::info("case {}: own casemanager {} informed (page {})", case_id, inform_id,
                    inform_page);
       i.on_page(inform_page, r.elements.at(4).str);
+    }
+    if (i.on_page && r.elements.size() >= 7 && !r.elements.at(6).str.empty()) {
+      spdlog::warn("region {}: every on-call casemanager at caseload cap; team lead {} paged ({})",
+                   region, lead_id, lead_page);
+      i.on_page(lead_page, r.elements.at(6).str);
     }
     return {DispatchResult::Kind::dispatched, page_id, person->id, selection->rule};
   }

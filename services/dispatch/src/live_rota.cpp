@@ -24,7 +24,8 @@ void LiveRota::refresh(std::vector<rota::Override> overrides, long long version)
   auto built = std::make_shared<const rota::Rota>(
       definition_, std::move(overrides),
       rota::TimeRange{start, now + std::chrono::hours{24 * horizon_days_}});
-  auto selector = std::make_shared<const rota::RotaSelector>(built, config_.people);
+  auto selector = std::make_shared<const rota::RotaSelector>(built, config_.people,
+                                                             config_.caseload.monitoring_weight);
   std::lock_guard lock(mutex_);
   rota_ = std::move(built);
   selector_ = std::move(selector);

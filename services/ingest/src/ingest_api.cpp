@@ -33,6 +33,23 @@ HttpResponse accepted_body(int status, const std::string& incident_id, const std
   return r;
 }
 
+// A refusal that depends on the case's stored home ban (ban_script.hpp).
+ApiError ban_refusal(const StoreOutcome& out) {
+  if (out.refusal_code == "no_ban_in_force")
+    return ApiError{422, std::string(codes::no_ban_in_force),
+                    "kind home_ban_extended needs a home ban in force for this household: there "
+                    "is none, it was lifted, or the extension starts after its end",
+                    out.refusal_field};
+  std::string since;
+  if (out.ban_first_start)
+    since = " (it started " + common::format_rfc3339(*out.ban_first_start) + ")";
+  return ApiError{422, std::string(codes::ban_total_too_long),
+                  "home_ban.ends_at would make the home ban last more than 28 days from its "
+                  "first start" +
+                      since,
+                  out.refusal_field};
+}
+
 }  // namespace
 
 struct IngestApi::Impl {
@@ -142,6 +159,9 @@ struct IngestApi::Impl {
           return common::error_response(409, "idempotency_conflict",
                                         "this reference was already used with a different body",
                                         "reference");
+        case StoreOutcome::Kind::refused:
+          rejected.Increment();
+          return from_error(ban_refusal(out));
       }
     } catch (const StoreFull& e) {
       store_full.Increment();

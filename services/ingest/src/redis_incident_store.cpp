@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "piket/common/ban_script.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
@@ -19,14 +20,21 @@ namespace {
 // ARGV: 1 partner, 2 reference, 3 stored_hash, 4 incident id candidate,
 // 5 case id candidate, 6 kind, 7 region, 8 household, 9 reported_at ms,
 // 10 accepted_at ms, 11 stored body JSON, 12 ban start ms or '', 13 ban end ms
-// or '', 14 outbox due ms.
+// or '', 14 outbox due ms, 15 household link ms (how long after closing a
+// case still links a returning family), 16 ban start's UTC offset (minutes)
+// or '', 17 ban end's offset or ''.
+//
+// Everything that can refuse (idempotency, the ban rule) runs before the
+// first write: a refused request stores nothing and leaves the reference
+// free.
 //
 // The `#!lua` shebang (no flags: the script may write) makes Redis refuse the
 // whole script up front, with -OOM, when it is at maxmemory: an incident is
 // accepted whole or not at all, whatever the script writes first (a replay is
 // refused too then; the partner retries). docs/data-model.md, "Memory limit".
+// It must be the script's first line, before the ban rule's definitions.
 std::string accept_script() {
-  return R"lua(#!lua
+  return "#!lua\n" + common::ban_lua() + R"lua(
 local partner, reference, stored_hash = ARGV[1], ARGV[2], ARGV[3]
 local idem = 'idem:' .. partner .. ':' .. reference
 local existing = redis.call('GET', idem)
@@ -40,14 +48,77 @@ if existing then
 end
 local id = ARGV[4]
 if redis.call('EXISTS', 'incident:' .. id) == 1 then return {'collision'} end
+local accepted = tonumber(ARGV[10])
 local hh = 'household:' .. partner .. ':' .. ARGV[8]
+-- The household's latest case: open (the incident joins it), merged into
+-- another (follow it), or closed (a new case, linked to it while the link
+-- lasts: a returning family).
 local case_id = redis.call('GET', hh)
+local previous = nil
+if case_id then
+  local f = redis.call('HMGET', 'case:' .. case_id, 'state', 'merged_into', 'closed_at')
+  local hops = 0
+  while f[1] == 'merged' and f[2] and hops < 16 do
+    case_id = f[2]
+    f = redis.call('HMGET', 'case:' .. case_id, 'state', 'merged_into', 'closed_at')
+    hops = hops + 1
+  end
+  if f[1] ~= 'open' then
+    if f[1] == 'closed' and accepted - (tonumber(f[3] or '') or accepted) <= tonumber(ARGV[15]) then
+      previous = case_id
+    end
+    case_id = nil
+  end
+end
+-- The case's home ban with this incident applied; refused before any write.
+local ban_incident = {id = id, kind = ARGV[6], starts = tonumber(ARGV[12]),
+  starts_off = tonumber(ARGV[16]), ends = tonumber(ARGV[13]), ends_off = tonumber(ARGV[17]),
+  reported = tonumber(ARGV[9])}
+local ban_kind = ARGV[6] == 'home_ban' or ARGV[6] == 'home_ban_extended' or
+                 ARGV[6] == 'home_ban_lifted'
+local ban_before = nil
+if case_id then ban_before = piket_ban_get('case:' .. case_id) end
+local ban_after = ban_before
+if ban_kind then
+  local refused_code, refused_field
+  ban_after, refused_code, refused_field = piket_ban_apply(ban_before, ban_incident, true)
+  if refused_code then
+    local first = ''
+    if ban_before then first = string.format('%.0f', ban_before.first) end
+    return {'refused', refused_code, refused_field, first}
+  end
+end
 local new_case = '0'
 if not case_id then
   case_id = ARGV[5]
   if redis.call('EXISTS', 'case:' .. case_id) == 1 then return {'collision'} end
   redis.call('HSET', 'case:' .. case_id, 'region', ARGV[7], 'partner', partner,
              'household', ARGV[8], 'opened_at', ARGV[10], 'phase', 'registered', 'state', 'open')
+  if previous then
+    -- A returning family: linked to its earlier cases, offered first to the
+    -- earlier casemanager (dispatch reads previous_casemanager).
+    local p = redis.call('HMGET', 'case:' .. previous, 'casemanager', 'closed_at',
+                         'previous_cases')
+    local chain = previous
+    if p[3] and p[3] ~= '' then
+      local n = 1
+      for other in string.gmatch(p[3], '%S+') do
+        if n < 20 then chain = chain .. ' ' .. other end
+        n = n + 1
+      end
+    end
+    local gap = accepted - (tonumber(p[2] or '') or accepted)
+    redis.call('HSET', 'case:' .. case_id, 'previous_case', previous, 'previous_cases', chain,
+               'returned_after_ms', string.format('%.0f', gap))
+    -- The board counts families back within a year of closing (two years kept).
+    local returns = 'returns:' .. ARGV[7]
+    if gap <= 365 * 86400000 then redis.call('ZADD', returns, accepted, case_id) end
+    redis.call('ZREMRANGEBYSCORE', returns, '-inf', accepted - 2 * 365 * 86400000)
+    if p[1] and p[1] ~= '' then
+      redis.call('HSET', 'case:' .. case_id, 'previous_casemanager', p[1])
+    end
+    redis.call('HSET', 'case:' .. previous, 'next_case', case_id)
+  end
   redis.call('SET', hh, case_id)
   redis.call('SADD', 'cases:open', case_id)
   new_case = '1'
@@ -55,14 +126,19 @@ end
 redis.call('HSET', 'incident:' .. id, 'partner', partner, 'reference', reference,
            'kind', ARGV[6], 'region', ARGV[7], 'reported_at', ARGV[9], 'accepted_at', ARGV[10],
            'case_id', case_id, 'status', 'accepted', 'body', ARGV[11], 'stored_hash', stored_hash,
-           'new_case', new_case)
+           'new_case', new_case, 'household', ARGV[8])
 if ARGV[12] ~= '' then
-  redis.call('HSET', 'incident:' .. id, 'ban_starts_at', ARGV[12], 'ban_ends_at', ARGV[13])
+  redis.call('HSET', 'incident:' .. id, 'ban_starts_at', ARGV[12], 'ban_ends_at', ARGV[13],
+             'ban_starts_off', ARGV[16], 'ban_ends_off', ARGV[17])
+end
+if ban_kind and ban_after ~= ban_before then
+  piket_ban_put('case:' .. case_id, ban_after, ban_incident, accepted)
 end
 redis.call('RPUSH', 'case:' .. case_id .. ':incidents', id)
-redis.call('RPUSH', 'case:' .. case_id .. ':timeline', cjson.encode({
-  at = tonumber(ARGV[10]), type = 'incident_accepted', incident = id, kind = ARGV[6],
-  by = 'partner:' .. partner}))
+local entry = {at = accepted, type = 'incident_accepted', incident = id, kind = ARGV[6],
+  by = 'partner:' .. partner}
+if new_case == '1' and previous then entry.previous_case = previous end
+redis.call('RPUSH', 'case:' .. case_id .. ':timeline', cjson.encode(entry))
 redis.call('SET', idem, id)
 local payload = cjson.encode({incident_id = id, case_id = case_id})
 )lua" + common::outbox_add_lua("dispatch", "id", "payload", "ARGV[14]") +
@@ -93,27 +169,35 @@ std::string dispatch_payload(const std::string& incident_id, const std::string& 
 
 struct RedisIncidentStore::Impl {
   Impl(common::RedisConfig r, common::Millis resend,
-       std::function<void(const std::string&, const std::string&)> created)
-      : resend_after(resend), on_created(std::move(created)), pool(std::move(r)) {}
+       std::function<void(const std::string&, const std::string&)> created, common::Millis link)
+      : resend_after(resend),
+        household_link(link),
+        on_created(std::move(created)),
+        pool(std::move(r)) {}
   common::Millis resend_after;
+  common::Millis household_link;
   std::function<void(const std::string&, const std::string&)> on_created;
   common::RedisPool pool;
 };
 
 RedisIncidentStore::RedisIncidentStore(
     common::RedisConfig redis, common::Millis outbox_resend_after,
-    std::function<void(const std::string&, const std::string&)> on_created)
-    : impl_(std::make_unique<Impl>(std::move(redis), outbox_resend_after, std::move(on_created))) {}
+    std::function<void(const std::string&, const std::string&)> on_created,
+    common::Millis household_link)
+    : impl_(std::make_unique<Impl>(std::move(redis), outbox_resend_after, std::move(on_created),
+                                   household_link)) {}
 
 RedisIncidentStore::~RedisIncidentStore() = default;
 
 StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
   const auto& r = *in.request;
   const auto accepted_ms = std::to_string(common::to_epoch_ms(in.accepted_at));
-  std::string ban_start, ban_end;
+  std::string ban_start, ban_end, ban_start_offset, ban_end_offset;
   if (r.home_ban) {
     ban_start = std::to_string(common::to_epoch_ms(r.home_ban->starts_at));
     ban_end = std::to_string(common::to_epoch_ms(r.home_ban->ends_at));
+    ban_start_offset = std::to_string(r.home_ban->starts_offset.count());
+    ban_end_offset = std::to_string(r.home_ban->ends_offset.count());
   }
   const std::string body = boost::json::serialize(r.stored);
   auto lease = impl_->pool.lease();
@@ -134,7 +218,10 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
                                   body,
                                   ban_start,
                                   ban_end,
-                                  due};
+                                  due,
+                                  std::to_string(impl_->household_link.count()),
+                                  ban_start_offset,
+                                  ban_end_offset};
     common::RedisReply reply;
     try {
       reply = lease->eval(script(), {}, args);
@@ -165,6 +252,14 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
     if (kind == "collision") continue;
     if (reply.elements.size() < 3) throw StoreUnavailable("unexpected reply from accept script");
     StoreOutcome out;
+    if (kind == "refused") {
+      out.kind = StoreOutcome::Kind::refused;
+      out.refusal_code = reply.elements[1].str;
+      out.refusal_field = reply.elements[2].str;
+      if (reply.elements.size() >= 4 && !reply.elements[3].str.empty())
+        out.ban_first_start = common::from_epoch_ms(std::stoll(reply.elements[3].str));
+      return out;
+    }
     out.incident_id = reply.elements[1].str;
     out.case_id = reply.elements[2].str;
     if (kind == "created") {

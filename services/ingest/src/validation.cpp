@@ -180,7 +180,7 @@ Check check_home_ban(const json::object& o, IncidentRequest& r) {
   if (!ban_length_ok(start, end))
     return unprocessable(codes::ban_too_long, "home_ban.ends_at",
                          "the home ban must not last more than 28 days");
-  r.home_ban = HomeBan{start.instant, end.instant};
+  r.home_ban = HomeBan{start.instant, end.instant, start.offset, end.offset};
   r.stored["home_ban"] = std::move(stored);
   return std::nullopt;
 }

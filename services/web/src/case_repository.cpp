@@ -85,6 +85,19 @@ std::string first_incident_kind(const std::vector<boost::json::object>& timeline
   return {};
 }
 
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < s.size()) {
+    const auto end = s.find(' ', at);
+    auto w = s.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!w.empty() && is_case_id(w)) out.push_back(std::move(w));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return out;
+}
+
 const std::vector<std::string> kCaseFields{"region", "phase", "state", "casemanager", "opened_at"};
 
 std::vector<std::string> hmget(const std::string& key, const std::vector<std::string>& fields) {
@@ -108,9 +121,11 @@ std::optional<CaseRecord> CaseRepository::load(const std::string& case_id,
                                                const std::string& person) {
   if (!is_case_id(case_id)) return std::nullopt;
   auto lease = redis_.lease();
-  auto r = lease->pipeline({hmget("case:" + case_id, kCaseFields),
-                            {"LRANGE", "case:" + case_id + ":timeline", "0", "-1"},
-                            {"LRANGE", "case:" + case_id + ":incidents", "0", "-1"}});
+  auto r = lease->pipeline(
+      {hmget("case:" + case_id, kCaseFields),
+       {"LRANGE", "case:" + case_id + ":timeline", "0", "-1"},
+       {"LRANGE", "case:" + case_id + ":incidents", "0", "-1"},
+       {"HMGET", "case:" + case_id, "previous_cases", "joined_cases", "merged_into"}});
   const auto& h = r.at(0);
   if (h.elements.size() != kCaseFields.size() || h.elements[0].is_nil()) return std::nullopt;
   CaseRecord c;
@@ -119,6 +134,26 @@ std::optional<CaseRecord> CaseRepository::load(const std::string& case_id,
   auto facts = access::read_case_facts(*lease, case_id, person);
   if (!facts) return std::nullopt;
   c.facts = std::move(*facts);
+  const auto& fam = r.at(3).elements;
+  if (fam.size() == 3) {
+    c.family.previous_cases = words(fam[0].str);
+    c.family.joined_cases = words(fam[1].str);
+    c.family.merged_into = fam[2].str;
+  }
+  // The timelines of the cases joined into this one (and into those).
+  std::vector<std::string> joined = c.family.joined_cases;
+  for (std::size_t i = 0; i < joined.size() && i < 64; ++i) {
+    auto more = lease->pipeline({{"LRANGE", "case:" + joined[i] + ":timeline", "0", "-1"},
+                                 {"HGET", "case:" + joined[i], "joined_cases"}});
+    for (auto& e : parse_timeline(more.at(0))) {
+      e["case"] = joined[i];
+      c.timeline.push_back(std::move(e));
+    }
+    for (auto& j : words(more.at(1).str)) joined.push_back(std::move(j));
+  }
+  if (!c.family.joined_cases.empty())
+    std::stable_sort(c.timeline.begin(), c.timeline.end(),
+                     [](const auto& a, const auto& b) { return at_of(a) < at_of(b); });
   std::vector<std::vector<std::string>> reads;
   for (const auto& inc : r.at(2).elements)
     reads.push_back(hmget("incident:" + inc.str,

@@ -149,6 +149,12 @@ std::string describe_event(const boost::json::object& e, const common::Config& c
            (str(e, "clock").empty() ? "" : ": " + clock_label(str(e, "clock")));
   if (type == "repaged") return "Paged again, no first contact yet: " + name_of(config, person);
   if (type == "escalation_exhausted") return "Escalation ended: nobody acknowledged";
+  const auto who = name_of(config, by.rfind("person:", 0) == 0 ? by.substr(7) : by);
+  if (type == "case_joined") return "Case " + str(e, "other") + " joined into this case by " + who;
+  if (type == "case_merged") return "Joined into case " + str(e, "into") + " by " + who;
+  if (type == "case_split") return "Case " + str(e, "other") + " split off again by " + who;
+  if (type == "capacity_alert")
+    return "Every on-call casemanager at caseload cap: " + name_of(config, person) + " told";
   std::string line = event_label(type);
   if (!by.empty()) line += " — " + name_of(config, by.rfind("person:", 0) == 0 ? by.substr(7) : by);
   return line;

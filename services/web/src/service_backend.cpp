@@ -5,6 +5,7 @@
 #include "piket/access/case_facts_reader.hpp"
 #include "piket/access/need_to_know.hpp"
 #include "piket/cases/case_events.hpp"
+#include "piket/cases/case_family.hpp"
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
 #include "piket/cases/staff.hpp"
@@ -40,6 +41,7 @@ struct ServiceBackend::Impl {
   cases::EngineRules rules;
   cases::RedisCaseStore store;
   CaseRepository repo;
+  cases::CaseFamilies families{store, config.redis};
 
   Impl(const common::Config& c, common::RedisPool& r, const common::Clock& d,
        const common::Clock& rc)
@@ -267,6 +269,22 @@ ActionOutcome ServiceBackend::acknowledge_page(const std::string& page_id,
 ActionOutcome ServiceBackend::decline_page(const std::string& page_id, const std::string& person,
                                            const std::string& via_ref) {
   return impl_->answer(page_id, person, false, via_ref);
+}
+
+ActionOutcome ServiceBackend::join_cases(const std::string& case_id, const std::string& other,
+                                         const std::string& by, const std::string& reason) {
+  auto done = impl_->families.join(case_id, {other, reason.substr(0, 500)}, impl_->actor(by),
+                                   impl_->domain.now());
+  if (auto* r = std::get_if<cases::Refusal>(&done)) return refused(*r);
+  return {};
+}
+
+ActionOutcome ServiceBackend::split_case(const std::string& case_id, const std::string& other,
+                                         const std::string& by, const std::string& reason) {
+  auto done = impl_->families.split(case_id, {other, reason.substr(0, 500)}, impl_->actor(by),
+                                    impl_->domain.now());
+  if (auto* r = std::get_if<cases::Refusal>(&done)) return refused(*r);
+  return {};
 }
 
 ActionOutcome ServiceBackend::mark_absent(const std::string& person, Instant since, Instant until,

@@ -13,7 +13,10 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
 #include "piket/common/reply_code.hpp"
+#include "piket/dispatch/capacity_alert.hpp"
+#include "piket/dispatch/redis_caseload.hpp"
 #include "piket/inbound/page_answer.hpp"
+#include "piket/rota/selection.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/address_buckets.hpp"
 #include "piket/web/audit_log.hpp"
@@ -401,25 +404,27 @@ struct WebApi::Impl {
                                        {"end", ms(o.end)},
                                        {"by", o.by}});
     json::array caseload, people;
-    std::vector<std::vector<std::string>> cmds;
-    std::vector<const common::PersonConfig*> cms;
-    for (const auto& p : d.config.people) {
-      if (std::find(p.regions.begin(), p.regions.end(), region) == p.regions.end()) continue;
-      if (p.role == common::StaffRole::admin) continue;
-      people.push_back(json::object{
-          {"id", p.id}, {"name", p.display_name}, {"role", to_string(role_of(p.role))}});
-      if (p.role == common::StaffRole::casemanager) {
-        cms.push_back(&p);
-        cmds.push_back({"SCARD", "caseload:" + p.id});
+    std::map<std::string, double> load;  // weighted caseload per casemanager (the cap's count)
+    {
+      auto lease = d.redis.lease();
+      dispatch::RedisCaseload counts(*lease);
+      const double weight = d.config.caseload.monitoring_weight;
+      for (const auto& p : d.config.people) {
+        if (std::find(p.regions.begin(), p.regions.end(), region) == p.regions.end()) continue;
+        if (p.role == common::StaffRole::admin) continue;
+        people.push_back(json::object{
+            {"id", p.id}, {"name", p.display_name}, {"role", to_string(role_of(p.role))}});
+        if (p.role != common::StaffRole::casemanager) continue;
+        load[p.id] = rota::weighted_caseload(counts, p.id, weight);
+        caseload.push_back(json::object{{"person", p.id},
+                                        {"open", counts.open_cases(p.id)},
+                                        {"monitoring", counts.monitoring_cases(p.id)},
+                                        {"load", load[p.id]},
+                                        {"cap", p.caseload_cap}});
       }
     }
-    if (!cmds.empty()) {
-      auto lease = d.redis.lease();
-      auto counts = lease->pipeline(cmds);
-      for (std::size_t i = 0; i < cms.size(); ++i)
-        caseload.push_back(json::object{
-            {"person", cms[i]->id}, {"open", counts[i].integer}, {"cap", cms[i]->caseload_cap}});
-    }
+    const auto capacity = capacity_json(region, rota, load);
+    const auto returning = returning_json(region, now);
     json::array cases;
     for (const auto& s : open)
       cases.push_back(json::object{{"id", s.id},
@@ -460,9 +465,53 @@ struct WebApi::Impl {
                      {"gaps", gaps},
                      {"overrides", overrides},
                      {"caseload", caseload},
+                     {"capacity", capacity},
+                     {"returning", returning},
                      {"people", people},
                      {"cases", cases},
                      {"sms_locked", sms_locked}});
+  }
+
+  // The caseload cap as a coverage problem (dispatch/capacity_alert.hpp):
+  // now, every on-call primary casemanager at their cap; and what dispatch
+  // noted — since when, how many incidents went past the on-call layer.
+  json::object capacity_json(const std::string& region, const RotaPicture& rota,
+                             const std::map<std::string, double>& load) {
+    bool any = false, all_at_cap = true;
+    for (const auto& l : rota.now) {
+      if (l.layer != "primary") continue;
+      for (const auto& id : l.people) {
+        const auto* p = person(id);
+        const auto it = load.find(id);
+        if (!p || it == load.end()) continue;
+        any = true;
+        all_at_cap = all_at_cap && it->second >= p->caseload_cap;
+      }
+    }
+    json::object o{{"on_call_at_cap", any && all_at_cap},
+                   {"since", nullptr},
+                   {"past_on_call", 0},
+                   {"episodes", 0}};
+    auto lease = d.redis.lease();
+    const auto r =
+        lease->pipeline({{"HMGET", dispatch::capacity_key(region), "since", "past_on_call"},
+                         {"LLEN", dispatch::capacity_history_key(region)}});
+    if (r.at(0).elements.size() == 2 && !r.at(0).elements[0].is_nil()) {
+      o["since"] = std::stoll(r.at(0).elements[0].str);
+      o["past_on_call"] = std::stoll(r.at(0).elements[1].opt_string().value_or("0"));
+    }
+    o["episodes"] = r.at(1).integer;
+    return o;
+  }
+
+  // Families that came back (a new case within a year of their earlier case
+  // closing), counted over the last twelve months (ingest's acceptance
+  // script keeps `returns:{region}`).
+  json::object returning_json(const std::string& region, common::Instant now) {
+    const auto since = ms(now - std::chrono::hours{24 * 365});
+    auto lease = d.redis.lease();
+    const auto n = lease->command({"ZCOUNT", "returns:" + region, std::to_string(since), "+inf"});
+    return json::object{{"within_year", n.integer}, {"window_days", 365}};
   }
 
   HttpResponse charts(Ctx& c) {
@@ -551,6 +600,10 @@ struct WebApi::Impl {
                      {"text", describe_event(e, d.config)}};
       if (auto note = text(e, "note"); !note.empty())
         t["text"] = describe_event(e, d.config) + ": " + note;
+      if (auto from = text(e, "case"); !from.empty()) {  // of a case joined into this one
+        t["case"] = from;
+        t["text"] = "[" + from + "] " + std::string(t["text"].as_string());
+      }
       timeline.push_back(std::move(t));
     }
     for (const auto& k : d.cases.clocks({id}, now)) clocks.push_back(clock_json(k, &rec->summary));
@@ -566,8 +619,15 @@ struct WebApi::Impl {
         types.push_back(json::object{{"type", t.type}, {"label", t.label}});
     const auto* reg = d.config.region(rec->summary.region);
     allowed(c, id, may_read.reason);
+    json::array previous, joined;
+    for (const auto& p : rec->family.previous_cases) previous.emplace_back(p);
+    for (const auto& j : rec->family.joined_cases) joined.emplace_back(j);
     return json_response(json::object{
         {"id", id},
+        {"previous_cases", previous},
+        {"joined_cases", joined},
+        {"merged_into", rec->family.merged_into},
+        {"can_join", rec->facts.open && may_reassign_case(*c.who, rec->facts, now).allowed},
         {"region", rec->summary.region},
         {"region_name", reg && !reg->name.empty() ? reg->name : rec->summary.region},
         {"phase", rec->summary.phase},
@@ -649,6 +709,33 @@ struct WebApi::Impl {
     if (to == facts->casemanager)
       return common::error_response(422, "same_casemanager", "the case is already theirs", "to");
     return from_outcome(c, d.cases.reassign(id, to, c.who->person, "team lead"), id, "to " + to);
+  }
+
+  // A team lead joins another case of the family into this one, or splits
+  // it off again (cases::CaseFamilies); audited either way.
+  HttpResponse join_or_split(Ctx& c, const std::string& id, bool join) {
+    auto facts = repo.facts(id, c.who->person);
+    if (!facts) return refuse(c, 404, "not_found", "no such case", id, "no such case");
+    // A team lead of the case's region; closed or merged cases are the cases
+    // service's to refuse (409).
+    if (auto dec = may_reassign_case(*c.who, *facts, d.domain_clock.now()); !dec)
+      return refuse(c, 403, "forbidden",
+                    join ? "not allowed to join cases here" : "not allowed to split cases here", id,
+                    dec.reason);
+    auto parsed = body_object(c);
+    if (auto* r = std::get_if<HttpResponse>(&parsed)) return *r;
+    const auto& o = std::get<json::object>(parsed);
+    const auto other = text(o, "other_case_id");
+    const auto reason = text(o, "reason");
+    if (!is_case_id(other))
+      return common::error_response(422, "unknown_case", "give the other case's id",
+                                    "other_case_id");
+    if (reason.empty() || reason.size() > 500)
+      return common::error_response(422, "out_of_range", "give a reason (1-500 characters)",
+                                    "reason");
+    const auto out = join ? d.cases.join_cases(id, other, c.who->person, reason)
+                          : d.cases.split_case(id, other, c.who->person, reason);
+    return from_outcome(c, out, id, (join ? "joined " : "split off ") + other);
   }
 
   HttpResponse answer_page(Ctx& c, const std::string& id, bool acknowledge) {
@@ -926,6 +1013,8 @@ struct WebApi::Impl {
       if (rest.empty() && method == "GET") return "case.read";
       if (rest == "events") return "case.event";
       if (rest == "reassign") return "case.reassign";
+      if (rest == "join") return "case.join";
+      if (rest == "split") return "case.split";
       return {};
     }
     if (path.rfind("/api/pages/", 0) == 0) {
@@ -990,6 +1079,8 @@ struct WebApi::Impl {
         return {refuse(c, 404, "not_found", "no such case", "-", "malformed id"), {}};
       if (c.action == "case.read") return {read_case(c, id), {}};
       if (c.action == "case.event") return {record_event(c, id), {}};
+      if (c.action == "case.join" || c.action == "case.split")
+        return {join_or_split(c, id, c.action == "case.join"), {}};
       return {reassign(c, id), {}};
     }
     if (c.action.rfind("page.", 0) == 0)

@@ -222,6 +222,17 @@ struct CasesConfig {
   int threads = 2;
   // How often the engine looks for due timers (and so follows a moved clock).
   Millis poll{10};
+  // A closed case keeps its family's household key this many days (24-hour
+  // days from closing): a new incident then opens a new case linked to the
+  // earlier ones and offered first to the earlier casemanager. 0: no link.
+  int household_link_days = 730;
+};
+
+// How a casemanager's open cases count against their caseload_cap: a case in
+// its intensive phase counts 1, one in monitoring (after handover)
+// `monitoring_weight`.
+struct CaseloadConfig {
+  double monitoring_weight = 0.25;
 };
 
 // Which clocks a later incident starts on an open case (DeadlinePolicy).
@@ -297,6 +308,7 @@ struct Config {
   std::optional<SmtpConfig> smtp;  // absent: no e-mail channel
   OutboxConfig outbox;
   CasesConfig cases;
+  CaseloadConfig caseload;
   DeadlinePolicy deadlines;
   std::vector<DeadlineRule> deadline_rules;
   std::vector<RegionConfig> regions;

@@ -3,8 +3,10 @@
 //
 //  (a) own_casemanager: the family's own casemanager, when on call in the
 //      region's primary or backup layer (or its working_hours layer);
+//  (a') previous_casemanager: a returning family's earlier casemanager, when
+//      on call the same way (no cap, like (a): one family, one caseworker);
 //  (b) on_call: the region's on-call primary people under their caseload cap,
-//      lowest open caseload first, ties by id;
+//      lowest weighted caseload first (selection.hpp), ties by id;
 //  (c) backup: the same over the backup layer; then
 //      team_lead: the on-call team lead(s), lowest caseload first (no cap: the
 //      last resort); when that layer is empty, the region's team leads from
@@ -28,7 +30,9 @@ namespace piket::rota {
 
 class RotaSelector final : public CasemanagerSelector {
  public:
-  RotaSelector(std::shared_ptr<const Rota> rota, const std::vector<common::PersonConfig>& people);
+  // `monitoring_weight`: what a case in monitoring counts against the cap.
+  RotaSelector(std::shared_ptr<const Rota> rota, const std::vector<common::PersonConfig>& people,
+               double monitoring_weight = 1.0);
 
   std::vector<std::string> candidates(const SelectionRequest& request) const override;
   std::optional<Selection> select(const SelectionRequest& request,
@@ -43,6 +47,7 @@ class RotaSelector final : public CasemanagerSelector {
  private:
   std::shared_ptr<const Rota> rota_;
   std::map<std::string, common::PersonConfig, std::less<>> people_;
+  double monitoring_weight_ = 1.0;
 };
 
 }  // namespace piket::rota

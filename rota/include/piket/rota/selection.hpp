@@ -4,11 +4,18 @@
 //
 // Rules, in order (PRODUCT.md, "Pick the casemanager"):
 //  (a) own_casemanager  — the family's own casemanager, when on duty;
-//  (b) on_call          — the region's on-call casemanagers, lowest open
+//  (a') previous_casemanager — for a new case of a family that returns after
+//                         an earlier case closed: that case's casemanager,
+//                         when on duty (one family, one caseworker);
+//  (b) on_call          — the region's on-call casemanagers, lowest weighted
 //                         caseload first, under their cap, ties by id;
 //  (c) team_lead        — when nobody can take it.
 // When (a) does not hold but the case has an own casemanager, `inform` names
 // them so they hear of the incident.
+//
+// Caseload: a case in its intensive phase counts 1 against the cap, a case in
+// monitoring (after handover) counts `monitoring_weight` ([caseload], default
+// 0.25): weighted_caseload().
 
 #include <optional>
 #include <string>
@@ -19,19 +26,24 @@
 
 namespace piket::rota {
 
-enum class SelectionRule { own_casemanager, on_call, backup, team_lead };
+enum class SelectionRule { own_casemanager, on_call, backup, team_lead, previous_casemanager };
 std::string_view to_string(SelectionRule r);
 
 struct SelectionRequest {
   std::string region;
   std::optional<std::string> own_casemanager;
   common::Instant at;
+  // A new case of a returning family: the casemanager of its earlier case.
+  std::optional<std::string> previous_casemanager{};
 };
 
 struct Selection {
   std::string person_id;
   SelectionRule rule = SelectionRule::on_call;
   std::optional<std::string> inform;
+  // Every on-call primary casemanager of the region is at their cap (a
+  // coverage problem: the team lead is told), whoever was chosen.
+  bool on_call_at_cap = false;
 };
 
 // Open cases per person, read by the caller from the store.
@@ -39,7 +51,20 @@ class CaseloadView {
  public:
   virtual ~CaseloadView() = default;
   virtual int open_cases(const std::string& person_id) const = 0;
+  // How many of those are in monitoring (phase handover or monitoring).
+  virtual int monitoring_cases(const std::string& /*person_id*/) const { return 0; }
 };
+
+// What counts against the cap: intensive cases 1 each, monitoring cases
+// `monitoring_weight` each.
+inline double weighted_caseload(int open, int monitoring, double monitoring_weight) {
+  return static_cast<double>(open - monitoring) + monitoring_weight * monitoring;
+}
+inline double weighted_caseload(const CaseloadView& view, const std::string& person,
+                                double monitoring_weight) {
+  return weighted_caseload(view.open_cases(person), view.monitoring_cases(person),
+                           monitoring_weight);
+}
 
 class CasemanagerSelector {
  public:

@@ -36,6 +36,7 @@ class SimpleRota final : public CasemanagerSelector {
   };
   std::map<std::string, Region, std::less<>> regions_;
   std::map<std::string, int, std::less<>> caps_;
+  double monitoring_weight_ = 1.0;
 };
 
 }  // namespace piket::rota

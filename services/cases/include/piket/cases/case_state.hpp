@@ -44,6 +44,31 @@ struct Absence {
   bool covers(common::Instant t) const { return since <= t && (!until || t < *until); }
 };
 
+// The case's home ban as ingest keeps it (common/ban_script.hpp): its first
+// start, its current end, and whether it is still in force (else lifted).
+struct BanFacts {
+  common::Instant first_start;
+  common::Instant end;
+  bool in_force = true;
+  // The partner's UTC offsets at the first start and the current end.
+  std::chrono::minutes first_offset{0};
+  std::chrono::minutes end_offset{0};
+
+  // The ban cannot be extended any more: an end one minute later would
+  // break the 28 days from its first start (the acceptance rule of
+  // common/ban_script.hpp: 28 × 24 h, or up to an hour more when the
+  // wall-clock length in the partner's offsets is within 28 days).
+  bool at_maximum() const {
+    constexpr auto max = std::chrono::hours{24 * 28};
+    const auto later = end + std::chrono::minutes{1};
+    const auto absolute = later - first_start;
+    const auto wall = (later + end_offset) - (first_start + first_offset);
+    const bool allowed =
+        absolute <= max || (wall <= max && absolute <= max + std::chrono::hours{1});
+    return !allowed;
+  }
+};
+
 struct CaseState {
   std::string id;
   std::string region;
@@ -60,6 +85,14 @@ struct CaseState {
   std::set<std::string> fired;                    // idempotency keys of the actions taken
   std::map<std::string, ReminderPage> reminders;  // by the reminder step's key
   long long version = 0;                          // timeline length when loaded
+  std::optional<BanFacts> ban;     // case:{id} ban_first_start, ban_end, ban_state
+  // Families (case_family.hpp): the case this one was joined into (its state
+  // is then "merged" and it runs no clocks), the cases joined into this one,
+  // and the family's earlier cases (newest first) when it returned after one
+  // closed.
+  std::string merged_into;
+  std::vector<std::string> joined_cases;
+  std::vector<std::string> previous_cases;
 
   // The kind of the incident that opened the case.
   std::optional<common::IncidentKind> opening_kind() const {

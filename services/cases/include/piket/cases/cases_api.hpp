@@ -3,6 +3,8 @@
 //   GET  /v1/cases/{id}            phase, casemanager, clocks, what is overdue
 //   GET  /v1/cases/{id}/timeline   the append-only timeline
 //   POST /v1/cases/{id}/events     record what happened (case_events.hpp)
+//   POST /v1/cases/{id}/join       a team lead joins another case of the family into
+//   POST /v1/cases/{id}/split      this one, or splits it off again (case_family.hpp)
 //   POST /v1/people/{id}/absence   mark a casemanager absent or back
 //   GET  /healthz, /metrics
 // Staff authenticate with a bearer token; need to know (piket_access, the same

@@ -43,6 +43,9 @@ inline constexpr std::string_view ban_too_long = "ban_too_long";
 inline constexpr std::string_view too_many_persons = "too_many_persons";
 inline constexpr std::string_view unknown_role = "unknown_role";
 inline constexpr std::string_view too_long = "too_long";  // person field, summary
+// 422 from the stored state of the case (the acceptance script; nothing stored)
+inline constexpr std::string_view ban_total_too_long = "ban_total_too_long";  // home_ban.ends_at
+inline constexpr std::string_view no_ban_in_force = "no_ban_in_force";        // kind
 }  // namespace codes
 
 }  // namespace piket::ingest

@@ -36,10 +36,16 @@ struct NewIncident {
 };
 
 struct StoreOutcome {
-  enum class Kind { created, replayed, conflict };
+  // refused: the incident breaks a rule that depends on stored state (the
+  // case's home ban, ban_script.hpp); nothing was stored and the reference
+  // stays free.
+  enum class Kind { created, replayed, conflict, refused };
   Kind kind = Kind::created;
   std::string incident_id;
   std::string case_id;
+  std::string refusal_code{};   // refused: ban_total_too_long | no_ban_in_force
+  std::string refusal_field{};  // refused: home_ban.ends_at | kind
+  std::optional<common::Instant> ban_first_start{};  // refused: the ban's first start, if any
 };
 
 struct IncidentView {
@@ -53,7 +59,9 @@ class IncidentStore {
  public:
   virtual ~IncidentStore() = default;
   // Atomic: idempotency check on (partner, reference), join or open the
-  // household's case, store the incident and enqueue it for dispatch.
+  // household's case (a new one linked to the earlier case when the family
+  // returns after closing), apply the incident to the case's home ban
+  // (refusing what breaks it), store the incident and enqueue it for dispatch.
   // Returns only once the incident is durable. Throws StoreUnavailable.
   virtual StoreOutcome store(const NewIncident& incident) = 0;
   // Empty when there is no such incident. Throws StoreUnavailable.

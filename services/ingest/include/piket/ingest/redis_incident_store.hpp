@@ -14,10 +14,13 @@ namespace piket::ingest {
 class RedisIncidentStore final : public IncidentStore {
  public:
   // `on_created` is called after a new incident is durable (used to wake the
-  // dispatch outbox sender at once).
+  // dispatch outbox sender at once). `household_link`: how long after a case
+  // closed a new incident of its household opens a case linked to it
+  // ([cases] household_link_days).
   RedisIncidentStore(
       common::RedisConfig redis, common::Millis outbox_resend_after,
-      std::function<void(const std::string& incident_id, const std::string& payload)> on_created);
+      std::function<void(const std::string& incident_id, const std::string& payload)> on_created,
+      common::Millis household_link = std::chrono::hours{24 * 730});
   ~RedisIncidentStore() override;
 
   StoreOutcome store(const NewIncident& incident) override;

@@ -60,6 +60,10 @@ inline constexpr std::size_t max_summary_chars = 4000;
 struct HomeBan {
   common::Instant starts_at;
   common::Instant ends_at;
+  // The partner's UTC offsets of the two times (the ban's 28 days are
+  // counted on the wall clock across a DST change; ban_script.hpp).
+  std::chrono::minutes starts_offset{0};
+  std::chrono::minutes ends_offset{0};
 };
 
 // A request that passed every rule. The typed fields are what routing needs;

@@ -81,6 +81,17 @@ class CaseBackend {
                                          const std::string& via_ref = {}) = 0;
   virtual ActionOutcome decline_page(const std::string& page_id, const std::string& person,
                                      const std::string& via_ref = {}) = 0;
+  // A team lead joins case `other` of the same family into `case_id`, or
+  // splits it off again (services/cases, case_family.hpp). Not offered by
+  // backends that do not override them.
+  virtual ActionOutcome join_cases(const std::string& /*case_id*/, const std::string& /*other*/,
+                                   const std::string& /*by*/, const std::string& /*reason*/) {
+    return {501, "not_supported", "joining cases is not offered here", {}};
+  }
+  virtual ActionOutcome split_case(const std::string& /*case_id*/, const std::string& /*other*/,
+                                   const std::string& /*by*/, const std::string& /*reason*/) {
+    return {501, "not_supported", "splitting cases is not offered here", {}};
+  }
 };
 
 }  // namespace piket::web

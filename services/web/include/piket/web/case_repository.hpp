@@ -47,9 +47,21 @@ struct PageSummary {
   bool info = false;  // information (common/page_class.hpp): never unanswered
 };
 
+// The family around a case (services/cases case_family.hpp): earlier cases
+// of a returning family (newest first), cases joined into this one, and the
+// case this one was joined into.
+struct CaseFamily {
+  std::vector<std::string> previous_cases;
+  std::vector<std::string> joined_cases;
+  std::string merged_into;
+};
+
 struct CaseRecord {
   CaseSummary summary;
-  std::vector<boost::json::object> timeline;  // oldest first
+  CaseFamily family;
+  // Oldest first; with the timelines of the cases joined into this one (their
+  // entries carry "case").
+  std::vector<boost::json::object> timeline;
   std::vector<IncidentDetail> incidents;
   std::vector<PageSummary> pages;
   CaseFacts facts;

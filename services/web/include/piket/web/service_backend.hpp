@@ -42,6 +42,11 @@ class ServiceBackend final : public CaseBackend {
                                  const std::string& via_ref = {}) override;
   ActionOutcome decline_page(const std::string& page_id, const std::string& person,
                              const std::string& via_ref = {}) override;
+  // cases::CaseFamilies, the same as POST /v1/cases/{id}/join and /split.
+  ActionOutcome join_cases(const std::string& case_id, const std::string& other,
+                           const std::string& by, const std::string& reason) override;
+  ActionOutcome split_case(const std::string& case_id, const std::string& other,
+                           const std::string& by, const std::string& reason) override;
 
  private:
   struct Impl;

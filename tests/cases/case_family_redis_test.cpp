@@ -1,0 +1,356 @@
+// Join and split of two cases of one family (issue 11, item 7) over a real
+// redis-server (label redis), through the case API: the incidents, household
+// keys, clocks and timelines become one case; the partner's view of an
+// incident (what GET /v1/incidents/{id} answers) follows; no deadline step
+// is taken twice; a split restores what it says it restores; and every
+// refusal changes nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+
+#include "piket/cases/case_family.hpp"
+#include "piket/cases/cases_api.hpp"
+#include "redis_fixture.hpp"
+
+namespace piket::cases {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using test::staff_token;
+
+// Posts an incident through ingest's real acceptance script for `partner`.
+test::Opened accept(ingest::RedisIncidentStore& store, const std::string& partner,
+                    const std::string& reference, const std::string& household,
+                    common::Instant accepted_at, const std::string& kind = "code_red") {
+  std::string body = R"({"reference":")" + reference + R"(","kind":")" + kind +
+                     R"(","region":"groningen","reported_at":"2026-11-22T13:55:00+01:00",)" +
+                     R"("household":")" + household + "\"";
+  if (kind == "home_ban")
+    body += R"(,"home_ban":{"starts_at":"2026-11-22T13:40:00+01:00",)"
+            R"("ends_at":"2026-12-02T13:40:00+01:00"})";
+  body += "}";
+  auto parsed = ingest::parse_body(body);
+  const auto& value = std::get<boost::json::value>(parsed);
+  auto validated = ingest::validate_parsed_incident(value, {"groningen", "drenthe"});
+  const auto& request = std::get<ingest::IncidentRequest>(validated);
+  ingest::NewIncident n;
+  n.partner = partner;
+  n.request = &request;
+  n.body_hash = common::sha256_hex(ingest::canonical_json(value));
+  n.accepted_at = accepted_at;
+  n.transport_now = accepted_at;
+  const auto out = store.store(n);
+  return {out.incident_id, out.case_id};
+}
+
+class CaseFamilyTest : public test::CasesRedisTest {
+ protected:
+  void SetUp() override {
+    CasesRedisTest::SetUp();
+    // As piket-cases runs: its own Redis user (the join and split scripts use it).
+    api_config_ = config_;
+    redis_->use_as(api_config_, "cases");
+    api_ = std::make_unique<CasesApi>(
+        CasesApiDeps{api_config_, clock_, *store_, rules_, metrics_,
+                     [this](const std::string& id) { shell_->settle(id); }});
+  }
+  common::HttpResponse call(const std::string& method, const std::string& path,
+                            const std::string& who, const std::string& body = {}) {
+    common::HttpRequest r;
+    r.method = method;
+    r.path = r.target = path;
+    if (!who.empty()) r.headers.emplace_back("authorization", "Bearer " + staff_token(who));
+    if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
+    r.body = body;
+    return api_->handle(r);
+  }
+  common::HttpResponse family(const std::string& op, const std::string& survivor,
+                              const std::string& other, const std::string& who = "tl-g") {
+    return call("POST", "/v1/cases/" + survivor + "/" + op, who,
+                R"({"other_case_id":")" + other + R"(","reason":"one family, two reports"})");
+  }
+  static json::object parse(const common::HttpResponse& r) {
+    return json::parse(r.body).as_object();
+  }
+  static std::string code(const common::HttpResponse& r) {
+    return std::string(parse(r).at("error").at("code").as_string());
+  }
+  std::vector<std::string> list(const std::string& key) {
+    std::vector<std::string> out;
+    for (auto& e : conn_.command({"LRANGE", key, "0", "-1"}).elements) out.push_back(e.str);
+    return out;
+  }
+  bool member(const std::string& set, const std::string& m) {
+    return conn_.command({"SISMEMBER", set, m}).integer == 1;
+  }
+  std::vector<std::string> timers_of(const std::string& case_id) {
+    std::vector<std::string> out;
+    for (const auto& m : timers())
+      if (m.rfind(case_id + "|", 0) == 0) out.push_back(m);
+    return out;
+  }
+  // The partner's view: GET /v1/incidents/{id} answers this case_id.
+  std::string partner_case_of(const std::string& incident) {
+    return incidents_.find(incident).value().case_id;
+  }
+  // Everything of both cases, to show that a refusal changed nothing.
+  // Hash fields and set members sorted: their order on the wire may change.
+  std::map<std::string, std::vector<std::string>> snapshot() {
+    std::map<std::string, std::vector<std::string>> out;
+    for (auto& k : conn_.command({"KEYS", "*"}).elements) {
+      const auto type = conn_.command({"TYPE", k.str}).str;
+      auto& v = out[k.str];
+      if (type == "hash") {
+        const auto h = conn_.command({"HGETALL", k.str});
+        for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2)
+          v.push_back(h.elements[i].str + "=" + h.elements[i + 1].str);
+        std::sort(v.begin(), v.end());
+      } else if (type == "list") {
+        for (auto& e : conn_.command({"LRANGE", k.str, "0", "-1"}).elements) v.push_back(e.str);
+      } else if (type == "set") {
+        for (auto& e : conn_.command({"SMEMBERS", k.str}).elements) v.push_back(e.str);
+        std::sort(v.begin(), v.end());
+      } else if (type == "zset") {
+        for (auto& e : conn_.command({"ZRANGE", k.str, "0", "-1", "WITHSCORES"}).elements)
+          v.push_back(e.str);
+      } else {
+        v.push_back(conn_.command({"GET", k.str}).str);
+      }
+    }
+    return out;
+  }
+
+  // Two cases of one family: the police's (icm-1, acknowledged) and Veilig
+  // Thuis's (icm-2, never acknowledged), keyed differently.
+  void two_reports() {
+    police_ = accept(incidents_, "police", "POL-1", "hh-pol-77", t0_, "home_ban");
+    test::assign_and_acknowledge(conn_, police_, "icm-1", t0_ + 1s, t0_ + 2min);
+    vt_ = accept(incidents_, "veilig-thuis", "VT-1", "vt-4411", t0_ + 30min);
+    test::assign_and_acknowledge(conn_, vt_, "icm-2", t0_ + 30min + 1s, std::nullopt);
+    shell_->run_due();
+  }
+
+  common::Metrics metrics_{"cases-test"};
+  common::Config api_config_;
+  std::unique_ptr<CasesApi> api_;
+  test::Opened police_, vt_;
+};
+
+TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
+  two_reports();
+  // VT's page is not acknowledged in 15 minutes: that escalation is taken on VT's case.
+  clock_.set(t0_ + 50min);
+  const auto before = shell_->run_due();
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].case_id, vt_.case_id);
+  EXPECT_EQ(before[0].clock, ClockKind::acknowledgement);
+
+  clock_.set(t0_ + 1h);
+  const auto r = family("join", police_.case_id, vt_.case_id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse(r).at("case_id").as_string(), police_.case_id);
+  EXPECT_EQ(parse(r).at("joined").as_string(), vt_.case_id);
+  EXPECT_EQ(parse(r).at("incidents_moved"), (json::array{json::value(vt_.incident_id)}));
+  EXPECT_EQ(parse(r).at("household_keys_moved").as_int64(), 1);
+
+  // Incidents: one case, in acceptance order; the partners see the survivor.
+  EXPECT_EQ(list("case:" + police_.case_id + ":incidents"),
+            (std::vector<std::string>{police_.incident_id, vt_.incident_id}));
+  EXPECT_EQ(partner_case_of(vt_.incident_id), police_.case_id);
+  EXPECT_EQ(partner_case_of(police_.incident_id), police_.case_id);
+  // Both household keys point to the survivor: VT's next report joins it.
+  EXPECT_EQ(conn_.command({"GET", "household:veilig-thuis:vt-4411"}).str, police_.case_id);
+  EXPECT_EQ(conn_.command({"GET", "household:police:hh-pol-77"}).str, police_.case_id);
+  // The absorbed case: merged, out of the open cases and icm-2's caseload, no timers.
+  EXPECT_EQ(hget("case:" + vt_.case_id, "state"), "merged");
+  EXPECT_EQ(hget("case:" + vt_.case_id, "merged_into"), police_.case_id);
+  EXPECT_EQ(hget("case:" + police_.case_id, "joined_cases"), vt_.case_id);
+  EXPECT_FALSE(member("cases:open", vt_.case_id));
+  EXPECT_FALSE(member("caseload:icm-2", vt_.case_id));
+  EXPECT_TRUE(member("cases:open", police_.case_id));
+  EXPECT_TRUE(timers_of(vt_.case_id).empty());
+  // The survivor is evaluated again: the absorbed incident's acknowledgement
+  // escalation was taken already and is not taken again.
+  EXPECT_TRUE(member("case:" + police_.case_id + ":fired",
+                     police_.case_id + before[0].key.substr(vt_.case_id.size())));
+  const auto after = shell_->run_due();
+  for (const auto& f : after) ADD_FAILURE() << "taken again after the join: " << f.key;
+  // The survivor's clocks cover the joined incident.
+  const auto view = call("GET", "/v1/cases/" + police_.case_id, "tl-g");
+  ASSERT_EQ(view.status, 200) << view.body;
+  bool vt_ack_clock = false;
+  const auto case_view = parse(view);
+  for (const auto& c : case_view.at("clocks").as_array())
+    vt_ack_clock = vt_ack_clock || (c.as_object().contains("incident") &&
+                                    c.at("incident").as_string() == vt_.incident_id);
+  EXPECT_TRUE(vt_ack_clock) << view.body;
+  EXPECT_EQ(parse(view).at("joined_cases"), (json::array{json::value(vt_.case_id)}));
+  EXPECT_EQ(parse(view).at("home_ban").at("state").as_string(), "in_force");
+  // The timelines: the join on both; the survivor's includes the absorbed one's.
+  const auto tl = parse(call("GET", "/v1/cases/" + police_.case_id + "/timeline", "tl-g"));
+  bool joined = false, absorbed_entry = false;
+  for (const auto& e : tl.at("events").as_array()) {
+    const auto& o = e.as_object();
+    if (o.at("type").as_string() == "case_joined") {
+      joined = true;
+      EXPECT_EQ(o.at("by").as_string(), "person:tl-g");
+      EXPECT_EQ(o.at("reason").as_string(), "one family, two reports");
+    }
+    absorbed_entry =
+        absorbed_entry || (o.contains("case") && o.at("case").as_string() == vt_.case_id);
+  }
+  EXPECT_TRUE(joined);
+  EXPECT_TRUE(absorbed_entry);
+  EXPECT_EQ(json::parse(list("case:" + vt_.case_id + ":timeline").back()).at("type").as_string(),
+            "case_merged");
+  // The absorbed case refuses events; it points to the survivor.
+  const auto merged = call("GET", "/v1/cases/" + vt_.case_id, "tl-g");
+  EXPECT_EQ(parse(merged).at("merged_into").as_string(), police_.case_id);
+  const auto refused =
+      call("POST", "/v1/cases/" + vt_.case_id + "/events", "tl-g", R"({"type":"first_contact"})");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(code(refused), "case_merged");
+  // VT reports again: the joined case.
+  const auto again = accept(incidents_, "veilig-thuis", "VT-2", "vt-4411", t0_ + 2h);
+  EXPECT_EQ(again.case_id, police_.case_id);
+}
+
+TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
+  two_reports();
+  // VT's case is further on: a first contact was recorded there.
+  clock_.set(t0_ + 40min);
+  ASSERT_EQ(
+      call("POST", "/v1/cases/" + vt_.case_id + "/events", "icm-2", R"({"type":"first_contact"})")
+          .status,
+      201);
+  clock_.set(t0_ + 1h);
+  ASSERT_EQ(family("join", police_.case_id, vt_.case_id).status, 200);
+  // The survivor took the first contact; icm-2's case counts no more.
+  EXPECT_EQ(hget("case:" + police_.case_id, "phase"), "first_contact");
+  EXPECT_FALSE(hget("case:" + police_.case_id, "first_contact_at").empty());
+  // During the join VT reports once more: it lands on the survivor.
+  clock_.set(t0_ + 2h);
+  const auto during = accept(incidents_, "veilig-thuis", "VT-2", "vt-4411", clock_.now());
+  EXPECT_EQ(during.case_id, police_.case_id);
+  // The survivor's clocks take what falls due meanwhile (the acknowledgement
+  // escalations of both of VT's incidents among them).
+  clock_.set(t0_ + 2h + 30min);
+  int taken_for_vt = 0;
+  for (const auto& f : shell_->run_due()) {
+    EXPECT_EQ(f.case_id, police_.case_id);
+    taken_for_vt += f.clock == ClockKind::acknowledgement;
+  }
+  EXPECT_EQ(taken_for_vt, 2);
+
+  clock_.set(t0_ + 3h);
+  const auto r = family("split", police_.case_id, vt_.case_id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse(r).at("split").as_string(), vt_.case_id);
+  EXPECT_EQ(parse(r).at("incidents_moved"),
+            (json::array{json::value(vt_.incident_id), json::value(during.incident_id)}));
+  // Incidents and household keys back where they came from.
+  EXPECT_EQ(list("case:" + police_.case_id + ":incidents"),
+            std::vector<std::string>{police_.incident_id});
+  EXPECT_EQ(list("case:" + vt_.case_id + ":incidents"),
+            (std::vector<std::string>{vt_.incident_id, during.incident_id}));
+  EXPECT_EQ(partner_case_of(vt_.incident_id), vt_.case_id);
+  EXPECT_EQ(partner_case_of(during.incident_id), vt_.case_id);
+  EXPECT_EQ(partner_case_of(police_.incident_id), police_.case_id);
+  EXPECT_EQ(conn_.command({"GET", "household:veilig-thuis:vt-4411"}).str, vt_.case_id);
+  EXPECT_EQ(conn_.command({"GET", "household:police:hh-pol-77"}).str, police_.case_id);
+  // The split-off case is open again, with its casemanager and its own progress.
+  EXPECT_EQ(hget("case:" + vt_.case_id, "state"), "open");
+  EXPECT_TRUE(conn_.command({"HGET", "case:" + vt_.case_id, "merged_into"}).is_nil());
+  EXPECT_TRUE(member("cases:open", vt_.case_id));
+  EXPECT_TRUE(member("caseload:icm-2", vt_.case_id));
+  EXPECT_EQ(hget("case:" + vt_.case_id, "phase"), "first_contact");
+  // What the join gave the survivor, unchanged since, is taken back.
+  EXPECT_EQ(hget("case:" + police_.case_id, "phase"), "registered");
+  EXPECT_TRUE(conn_.command({"HGET", "case:" + police_.case_id, "first_contact_at"}).is_nil());
+  EXPECT_TRUE(conn_.command({"HGET", "case:" + police_.case_id, "joined_cases"}).is_nil());
+  // Both run their own clocks again; nothing taken during the join is repeated.
+  EXPECT_FALSE(timers_of(vt_.case_id).empty());
+  const auto fired = shell_->run_due();
+  for (const auto& f : fired)
+    EXPECT_NE(f.clock, ClockKind::acknowledgement) << "taken again after the split: " << f.key;
+  // Both timelines record the split.
+  bool police_split = false;
+  for (const auto& e : list("case:" + police_.case_id + ":timeline"))
+    police_split = police_split || json::parse(e).at("type") == "case_split";
+  EXPECT_TRUE(police_split);
+  bool vt_split = false;
+  for (const auto& e : list("case:" + vt_.case_id + ":timeline"))
+    vt_split = vt_split || json::parse(e).at("type") == "case_split";
+  EXPECT_TRUE(vt_split);
+  // Events are recorded on it again; a second split is refused.
+  EXPECT_EQ(
+      call("POST", "/v1/cases/" + vt_.case_id + "/events", "icm-2", R"({"type":"intake"})").status,
+      201);
+  const auto twice = family("split", police_.case_id, vt_.case_id);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(code(twice), "not_joined");
+}
+
+TEST_F(CaseFamilyTest, ProgressRecordedOnTheSurvivorDuringTheJoinStays) {
+  two_reports();
+  clock_.set(t0_ + 40min);
+  ASSERT_EQ(
+      call("POST", "/v1/cases/" + vt_.case_id + "/events", "icm-2", R"({"type":"first_contact"})")
+          .status,
+      201);
+  ASSERT_EQ(family("join", police_.case_id, vt_.case_id).status, 200);
+  ASSERT_EQ(
+      call("POST", "/v1/cases/" + police_.case_id + "/events", "icm-1", R"({"type":"intake"})")
+          .status,
+      201);
+  ASSERT_EQ(family("split", police_.case_id, vt_.case_id).status, 200);
+  EXPECT_EQ(hget("case:" + police_.case_id, "phase"), "intake") << "changed since the join: stays";
+  EXPECT_EQ(hget("case:" + vt_.case_id, "phase"), "first_contact");
+}
+
+TEST_F(CaseFamilyTest, JoinAndSplitAreRefusedChangingNothing) {
+  two_reports();
+  const auto drenthe = accept(incidents_, "police", "POL-D", "hh-d", t0_, "code_red");
+  conn_.command({"HSET", "case:" + drenthe.case_id, "region", "drenthe"});
+  const auto closed = accept(incidents_, "police", "POL-C", "hh-c", t0_, "code_red");
+  conn_.command({"HSET", "case:" + closed.case_id, "state", "closed", "phase", "closed"});
+  const auto before = snapshot();
+  struct Refused {
+    std::string op, who, other, body;
+    int status;
+    std::string code;
+  };
+  const std::string p = police_.case_id, v = vt_.case_id;
+  for (const auto& c : std::vector<Refused>{
+           {"join", "icm-1", v, {}, 403, "team_lead_only"},
+           {"join", "tl-d", v, {}, 403, "not_your_region"},
+           {"join", "tl-g", drenthe.case_id, {}, 422, "different_regions"},
+           {"join", "tl-g", "C00000000", {}, 422, "unknown_case"},
+           {"join", "tl-g", p, {}, 422, "same_case"},
+           {"join", "tl-g", closed.case_id, {}, 409, "case_closed"},
+           {"split", "tl-g", v, {}, 409, "not_joined"},
+           {"join", "tl-g", v, R"({"other_case_id":")" + v + "\"}", 422, "required"},
+           {"join", "tl-g", v, R"({"other_case_id":")" + v + R"(","reason":"x","why":1})", 422,
+            "unknown_field"},
+           {"join", "tl-g", v, R"({"other_case_id":"hh-pol-77","reason":"x"})", 422,
+            "unknown_case"},
+       }) {
+    const auto r = c.body.empty() ? family(c.op, p, c.other, c.who)
+                                  : call("POST", "/v1/cases/" + p + "/" + c.op, c.who, c.body);
+    EXPECT_EQ(r.status, c.status) << c.code << ": " << r.body;
+    EXPECT_EQ(code(r), c.code) << r.body;
+  }
+  EXPECT_EQ(call("GET", "/v1/cases/" + p + "/join", "tl-g").status, 405);
+  EXPECT_EQ(snapshot(), before) << "a refusal changes nothing";
+  // A merged case can be neither survivor nor joined again.
+  ASSERT_EQ(family("join", p, v).status, 200);
+  EXPECT_EQ(code(family("join", v, p)), "case_merged");
+  const auto third = accept(incidents_, "police", "POL-3", "hh-3", t0_, "code_red");
+  EXPECT_EQ(code(family("join", third.case_id, v)), "case_merged");
+}
+
+}  // namespace
+}  // namespace piket::cases

@@ -1,0 +1,275 @@
+// The board and the case view for issue 11 (items 5, 6, 7) against a real
+// redis-server (label redis), with the real ServiceBackend: the caseload
+// weighs monitoring cases, the gap view shows every on-call casemanager at
+// their cap as a coverage problem, the board counts families back within a
+// year, the case view lists the family's earlier and joined cases, and a
+// team lead joins and splits cases through the web — audited, refused for
+// anyone else.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "piket/common/metrics.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/dispatch/capacity_alert.hpp"
+#include "piket/web/audit_log.hpp"
+#include "piket/web/config_rota_source.hpp"
+#include "piket/web/live_updates.hpp"
+#include "piket/web/password.hpp"
+#include "piket/web/service_backend.hpp"
+#include "piket/web/web_api.hpp"
+#include "private_redis.hpp"
+
+namespace piket::web {
+namespace {
+
+namespace json = boost::json;
+constexpr const char* kPassword = "password-of-test-1";
+const common::Instant kNow = *common::parse_rfc3339("2026-11-22T12:00:00Z");
+
+std::string config_text(std::uint16_t port, const std::string& hash) {
+  std::string people;
+  auto person = [&](const char* id, const char* role, const char* region, int cap) {
+    people += std::string("[[people]]\nid = \"") + id + "\"\nname = \"Name of " + id +
+              "\"\nrole = \"" + role + "\"\nphone = \"+4477009000" +
+              std::to_string(people.size() % 90 + 10) + "\"\nregions = [\"" + region +
+              "\"]\ncaseload_cap = " + std::to_string(cap) + "\npassword_argon2 = \"" + hash +
+              "\"\n\n";
+  };
+  person("anna", "casemanager", "groningen", 2);
+  person("bert", "casemanager", "groningen", 2);
+  person("tina", "team_lead", "groningen", 50);
+  return "[redis]\naddress = \"127.0.0.1:" + std::to_string(port) +
+         "\"\n[kannel]\nusername = \"u\"\n[caseload]\nmonitoring_weight = 0.25\n\n"
+         "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n\n" +
+         people +
+         // Two-hour shifts from the anchor: anna on call at 12:00Z on 2026-11-22.
+         "[[rotas]]\nregion = \"groningen\"\nprimary = [\"anna\", \"bert\"]\n"
+         "anchor = \"2026-11-22T12:00:00Z\"\nshift_hours = 2\nteam_lead = \"tina\"\n";
+}
+
+class BoardFamilyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new ::piket::test::PrivateRedis("piket-web-family");
+    hash_ = new std::string(hash_password(kPassword, {1, 8 * 1024, 1}));
+  }
+  static void TearDownTestSuite() {
+    delete redis_;
+    delete hash_;
+  }
+  BoardFamilyTest()
+      : config_(as_web(
+            common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
+        domain_(kNow),
+        real_(kNow),
+        pool_(config_.redis),
+        metrics_("web-test"),
+        rota_(config_, pool_),
+        backend_(config_, pool_, domain_, real_) {
+    redis().command({"FLUSHALL"});
+    api_ = std::make_unique<WebApi>(
+        WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+  }
+  // piket-web runs as Redis user "web"; the test seeds and inspects as "ops".
+  static common::Config as_web(common::Config c) {
+    redis_->use_as(c, "web");
+    return c;
+  }
+  common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
+
+  // An open case as ingest and dispatch leave it.
+  void seed_case(const std::string& id, const std::string& cm, const std::string& phase,
+                 const std::string& household) {
+    auto r = redis();
+    const auto incident = "I0000000" + id.substr(1) + "X";
+    r.command({"HSET", "case:" + id, "region", "groningen", "partner", "police", "household",
+               household, "opened_at", "1795000000000", "phase", phase, "state", "open",
+               "casemanager", cm});
+    r.command({"SET", "household:police:" + household, id});
+    r.command({"SADD", "cases:open", id});
+    r.command({"SADD", "caseload:" + cm, id});
+    r.command({"HSET", "incident:" + incident, "kind", "code_red", "reported_at", "1795000000000",
+               "accepted_at", "1795000000000", "case_id", id, "status", "acknowledged", "body",
+               R"({"summary":"Synthetic"})"});
+    r.command({"RPUSH", "case:" + id + ":incidents", incident});
+    r.command({"RPUSH", "case:" + id + ":timeline",
+               R"({"at":1795000000000,"type":"incident_accepted","incident":")" + incident +
+                   R"(","kind":"code_red","by":"partner:police"})"});
+  }
+
+  struct Login {
+    std::string cookie, csrf;
+  };
+  std::pair<int, json::value> call(const std::string& method, const std::string& target,
+                                   const Login& who, const std::string& body = {}) {
+    common::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) r.query = target.substr(q + 1);
+    r.body = body;
+    r.remote = "10.1.2.3";
+    r.headers.emplace_back("host", "piket.test");
+    if (method == "POST") r.headers.emplace_back("content-type", "application/json");
+    if (!who.cookie.empty()) {
+      r.headers.emplace_back("cookie", who.cookie);
+      r.headers.emplace_back("x-csrf-token", who.csrf);
+    }
+    auto reply = api_->handle(r);
+    json::value v;
+    boost::system::error_code ec;
+    v = json::parse(reply.response.body, ec);
+    return {reply.response.status, v};
+  }
+  Login login(const std::string& person) {
+    common::HttpRequest r;
+    r.method = "POST";
+    r.path = r.target = "/api/login";
+    r.remote = "10.1.2.3";
+    r.headers = {{"host", "piket.test"}, {"content-type", "application/json"}};
+    r.body = R"({"person":")" + person + R"(","password":")" + kPassword + R"("})";
+    auto reply = api_->handle(r);
+    EXPECT_EQ(reply.response.status, 200) << reply.response.body;
+    Login l;
+    for (const auto& [k, v] : reply.response.headers)
+      if (k == "Set-Cookie") l.cookie = v.substr(0, v.find(';'));
+    l.csrf = std::string(json::parse(reply.response.body).at("csrf").as_string());
+    return l;
+  }
+  std::optional<ParsedEntry> last_audit() {
+    auto r = redis().command({"LRANGE", kAuditLogKey, "-1", "-1"});
+    if (r.elements.empty()) return std::nullopt;
+    return parse_entry(r.elements[0].str);
+  }
+
+  static inline ::piket::test::PrivateRedis* redis_ = nullptr;
+  static inline std::string* hash_ = nullptr;
+  common::Config config_;
+  common::SimulatedClock domain_, real_;
+  common::RedisPool pool_;
+  common::Metrics metrics_;
+  LiveHub hub_;
+  ConfigRotaSource rota_;
+  ServiceBackend backend_;
+  std::unique_ptr<WebApi> api_;
+};
+
+TEST_F(BoardFamilyTest, TheBoardWeighsMonitoringAndShowsAFullOnCallLayerAsAGap) {
+  // anna (on call): one intensive case and two in monitoring — 1.5 of 2.
+  seed_case("C0000001A", "anna", "help", "hh-1");
+  seed_case("C0000002A", "anna", "monitoring", "hh-2");
+  seed_case("C0000003A", "anna", "handover", "hh-3");
+  const auto tina = login("tina");
+  auto [status, board] = call("GET", "/api/board?region=groningen", tina);
+  ASSERT_EQ(status, 200);
+  json::object anna;
+  for (const auto& c : board.at("caseload").as_array())
+    if (c.at("person") == "anna") anna = c.as_object();
+  EXPECT_EQ(anna.at("open").as_int64(), 3);
+  EXPECT_EQ(anna.at("monitoring").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(anna.at("load").as_double(), 1.5);
+  EXPECT_EQ(board.at("capacity").at("on_call_at_cap"), false);
+  EXPECT_TRUE(board.at("capacity").at("since").is_null());
+
+  // One more intensive case: anna, the only one on call, is at her cap —
+  // and dispatch has noted the problem (as its script writes it).
+  seed_case("C0000004A", "anna", "intake", "hh-4");
+  redis().command({"HSET", dispatch::capacity_key("groningen"), "since",
+                   std::to_string(common::to_epoch_ms(kNow) - 600000), "past_on_call", "2",
+                   "person", "tina"});
+  std::tie(status, board) = call("GET", "/api/board?region=groningen", tina);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(board.at("capacity").at("on_call_at_cap"), true);
+  EXPECT_EQ(board.at("capacity").at("since").as_int64(), common::to_epoch_ms(kNow) - 600000);
+  EXPECT_EQ(board.at("capacity").at("past_on_call").as_int64(), 2);
+  // No case or person data in it.
+  EXPECT_EQ(json::serialize(board.at("capacity")).find("hh-"), std::string::npos);
+}
+
+TEST_F(BoardFamilyTest, TheBoardCountsFamiliesBackWithinAYear) {
+  auto r = redis();
+  r.command({"ZADD", "returns:groningen",
+             std::to_string(common::to_epoch_ms(kNow) - 86400000LL * 30), "C0000001R"});
+  r.command({"ZADD", "returns:groningen",
+             std::to_string(common::to_epoch_ms(kNow) - 86400000LL * 200), "C0000002R"});
+  r.command({"ZADD", "returns:groningen",
+             std::to_string(common::to_epoch_ms(kNow) - 86400000LL * 400), "C0000003R"});
+  const auto [status, board] = call("GET", "/api/board?region=groningen", login("tina"));
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(board.at("returning").at("within_year").as_int64(), 2);
+}
+
+TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
+  seed_case("C0000001S", "anna", "intake", "hh-pol");
+  seed_case("C0000002V", "bert", "registered", "vt-77");
+  redis().command(
+      {"HSET", "case:C0000001S", "previous_cases", "C0000009P", "previous_case", "C0000009P"});
+  // A casemanager may not.
+  const auto anna = login("anna");
+  auto [status, body] = call("POST", "/api/cases/C0000001S/join", anna,
+                             R"({"other_case_id":"C0000002V","reason":"same family"})");
+  EXPECT_EQ(status, 403);
+  ASSERT_TRUE(last_audit());
+  EXPECT_EQ(last_audit()->record.action, "case.join");
+  EXPECT_EQ(last_audit()->record.outcome, "refused");
+  EXPECT_EQ(redis().command({"HGET", "case:C0000002V", "state"}).str, "open");
+
+  const auto tina = login("tina");
+  std::tie(status, body) = call("POST", "/api/cases/C0000001S/join", tina,
+                                R"({"other_case_id":"C0000002V","reason":"same family"})");
+  ASSERT_EQ(status, 200) << json::serialize(body);
+  auto audit = last_audit();
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->record.who, "tina");
+  EXPECT_EQ(audit->record.action, "case.join");
+  EXPECT_EQ(audit->record.outcome, "allowed");
+  EXPECT_EQ(audit->record.target, "C0000001S");
+  EXPECT_NE(audit->record.reason.find("C0000002V"), std::string::npos);
+  EXPECT_EQ(redis().command({"HGET", "case:C0000002V", "merged_into"}).str, "C0000001S");
+
+  // The case view: the family — earlier and joined cases — and one timeline.
+  std::tie(status, body) = call("GET", "/api/cases/C0000001S", tina);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(body.at("previous_cases"), (json::array{"C0000009P"}));
+  EXPECT_EQ(body.at("joined_cases"), (json::array{"C0000002V"}));
+  EXPECT_EQ(body.at("can_join"), true);
+  bool joined_entry = false;
+  int accepted = 0;
+  for (const auto& e : body.at("timeline").as_array()) {
+    joined_entry = joined_entry || e.at("type") == "case_joined";
+    accepted += e.at("type") == "incident_accepted";
+  }
+  EXPECT_TRUE(joined_entry);
+  EXPECT_EQ(accepted, 2) << "the joined case's timeline is part of the view";
+  int marked = 0;
+  for (const auto& e : body.at("timeline").as_array())
+    marked += e.as_object().contains("case") && e.at("case") == "C0000002V" &&
+              std::string(e.at("text").as_string()).rfind("[C0000002V] ", 0) == 0;
+  EXPECT_GE(marked, 1) << "entries of the joined case say so";
+  std::tie(status, body) = call("GET", "/api/cases/C0000002V", tina);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(body.at("merged_into"), "C0000001S");
+
+  // A wrong join is undone.
+  std::tie(status, body) = call("POST", "/api/cases/C0000001S/split", tina,
+                                R"({"other_case_id":"C0000002V","reason":"two families"})");
+  ASSERT_EQ(status, 200) << json::serialize(body);
+  audit = last_audit();
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->record.action, "case.split");
+  EXPECT_EQ(audit->record.outcome, "allowed");
+  EXPECT_EQ(redis().command({"HGET", "case:C0000002V", "state"}).str, "open");
+  EXPECT_EQ(redis().command({"GET", "household:police:vt-77"}).str, "C0000002V");
+  // Refused by the cases service (not joined): passed on, and audited as refused.
+  std::tie(status, body) = call("POST", "/api/cases/C0000001S/split", tina,
+                                R"({"other_case_id":"C0000002V","reason":"again"})");
+  EXPECT_EQ(status, 409);
+  EXPECT_EQ(body.at("error").at("code"), "not_joined");
+  EXPECT_EQ(last_audit()->record.outcome, "refused");
+}
+
+}  // namespace
+}  // namespace piket::web
