@@ -11,6 +11,7 @@ namespace piket::common {
 namespace {
 
 constexpr const char* kKey = "clock:simulated_ms";
+constexpr const char* kSeenKey = "clock:seen";
 
 const RedisScript kMove{R"lua(
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -24,7 +25,8 @@ return {1, target}
 
 class SharedSimulatedClock final : public Clock {
  public:
-  SharedSimulatedClock(RedisConfig redis, Instant start) : redis_(std::move(redis)), poller_cfg_(redis_) {
+  SharedSimulatedClock(RedisConfig redis, Instant start)
+      : redis_(std::move(redis)), poller_cfg_(redis_) {
     RedisConnection c(redis_);
     c.command({"SET", kKey, std::to_string(to_epoch_ms(start)), "NX"});
     now_ms_ = std::stoll(c.command({"GET", kKey}).str);
@@ -48,6 +50,11 @@ class SharedSimulatedClock final : public Clock {
           auto cur = now_ms_.load();
           while (ms > cur && !now_ms_.compare_exchange_weak(cur, ms)) {
           }
+          // Tell who moved the clock that this service follows it now.
+          if (ms != reported_ms_ && !redis_.user.empty()) {
+            c.command({"HSET", kSeenKey, redis_.user, std::to_string(ms)});
+            reported_ms_ = ms;
+          }
         }
       } catch (const std::exception&) {
         // Redis away: keep the last known time and try again.
@@ -59,6 +66,7 @@ class SharedSimulatedClock final : public Clock {
   RedisConfig redis_;
   RedisConfig poller_cfg_;
   std::atomic<std::int64_t> now_ms_{0};
+  std::int64_t reported_ms_ = -1;  // last value written to clock:seen
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

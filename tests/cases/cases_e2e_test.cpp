@@ -121,8 +121,10 @@ class CasesScenario : public ::testing::Test {
     ASSERT_EQ(r.status, 201) << type << ": " << r.body;
   }
 
-  // Moves the deployment's clock and waits until piket-cases follows it
-  // (every service polls the shared clock every 10 ms).
+  // Moves the deployment's clock and waits until every service follows it
+  // (each polls the shared clock every 10 ms and says so in clock:seen; on a
+  // loaded machine a lagging dispatch would otherwise stamp a page with the
+  // time before the jump) and piket-cases answers as of the new time.
   void advance(test::CasesStack& s, const Opened& o, std::chrono::seconds by, bool follow = true) {
     auto r = s.admin()->post("/v1/admin/clock", "application/json",
                              R"({"advance_seconds":)" + std::to_string(by.count()) + "}");
@@ -130,6 +132,10 @@ class CasesScenario : public ::testing::Test {
     const auto now =
         common::parse_rfc3339(std::string_view(json::parse(r.body).at("now").as_string()));
     ASSERT_TRUE(now);
+    if (follow) {
+      ASSERT_TRUE(s.wait_clock_followed(common::to_epoch_ms(*now)))
+          << "not every service followed the clock";
+    }
     for (int i = 0; follow && i < 200; ++i) {
       const auto c = s.staff("tl-g")->get("/v1/cases/" + o.case_id);
       if (c.status == 200) {

@@ -67,7 +67,11 @@ void move_clock(test::CasesStack& s, std::chrono::seconds by) {
   const auto r = s.admin()->post("/v1/admin/clock", "application/json",
                                  R"({"advance_seconds":)" + std::to_string(by.count()) + "}");
   ASSERT_EQ(r.status, 200) << r.body;
-  std::this_thread::sleep_for(300ms);  // every service polls the shared clock every 10 ms
+  const auto now =
+      common::parse_rfc3339(std::string_view(json::parse(r.body).at("now").as_string()));
+  ASSERT_TRUE(now);
+  ASSERT_TRUE(s.wait_clock_followed(common::to_epoch_ms(*now)))
+      << "not every service followed the clock";
 }
 
 std::vector<launch::DeliveredSms> to(const std::vector<launch::DeliveredSms>& all,
