@@ -64,6 +64,33 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
+// The case codes an SMS carries, each with whether its page is an
+// escalation: one for a single page ("… case C12345678 …"), one per line for
+// a bundle ("piket 3 berichten/pages: 123456 ESC CODE RED C12345678; …",
+// docs/paging.md "Bundling"). Pages left for the next SMS are not in it.
+std::vector<std::pair<std::string, bool>> pages_in(const std::string& text) {
+  std::vector<std::pair<std::string, bool>> out;
+  constexpr std::string_view kBundle = " berichten/pages: ";
+  const auto head = text.find(kBundle);
+  if (head == std::string::npos) {
+    const auto at = text.find("case C");
+    if (at != std::string::npos && at + 14 <= text.size())
+      out.emplace_back(text.substr(at + 5, 9), text.rfind("piket ESCALATED ", 0) == 0);
+    return out;
+  }
+  const auto body = text.substr(head + kBundle.size());
+  const auto items = body.substr(0, body.find(". "));
+  for (std::size_t at = 0; at < items.size();) {
+    const auto end = std::min(items.find("; ", at), items.size());
+    const auto item = items.substr(at, end - at);
+    const auto code = item.rfind(" C");
+    if (code != std::string::npos && code + 10 <= item.size())
+      out.emplace_back(item.substr(code + 1, 9), item.find(" ESC ") != std::string::npos);
+    at = end + 2;
+  }
+  return out;
+}
+
 // Answers like Kannel's sendsms and notes when each case's page arrived.
 class FakeGateway {
  public:
@@ -73,14 +100,11 @@ class FakeGateway {
           if (auto q = boost::urls::parse_query(r.query)) {
             for (auto p : *q) {
               if (p.key != "text") continue;
-              const std::string text = p.value.decode();
-              const auto at = text.find("case C");
-              if (at != std::string::npos) {
-                std::lock_guard lock(mutex_);
-                (text.rfind("piket ESCALATED ", 0) == 0 ? escalated_ : arrivals_)
-                    .emplace(text.substr(at + 5, 9), now);
-                ++requests_;
-              }
+              const auto pages = pages_in(p.value.decode());
+              std::lock_guard lock(mutex_);
+              for (const auto& [code, escalation] : pages)
+                (escalation ? escalated_ : arrivals_).emplace(code, now);
+              if (!pages.empty()) ++requests_;
             }
           }
           return common::HttpResponse{202, "text/plain", "0: Accepted for delivery", {}};
@@ -140,10 +164,8 @@ class FakesmscWatcher {
     auto sms = launch::parse_fakesmsc_log(contents);
     std::lock_guard lock(mutex_);
     count_ = sms.size();
-    for (const auto& m : sms) {
-      const auto at = m.text.find("case C");
-      if (at != std::string::npos) arrivals_.emplace(m.text.substr(at + 5, 9), now);
-    }
+    for (const auto& m : sms)
+      for (const auto& page : pages_in(m.text)) arrivals_.emplace(page.first, now);
   }
   std::filesystem::path log_;
   std::atomic<bool> running_{true};
@@ -321,6 +343,7 @@ int main(int argc, char** argv) {
   std::string gateway = "fake", bin_dir, work_dir = "/tmp/piket-bench";
   bool find_max = false;
   int escalation = 0;
+  int bundle_window_ms = -1;
   desc.add_options()("help,h", "show this help")("rate", po::value(&rate)->default_value(200),
                                                  "incidents per second")(
       "duration", po::value(&seconds)->default_value(20), "seconds of load per run")(
@@ -333,7 +356,10 @@ int main(int argc, char** argv) {
       "measure missed-acknowledgement → next step's page: 20 single incidents, then this many at "
       "once")("bin-dir", po::value(&bin_dir),
               "directory with ingest/piket-ingest etc. (default: next to this program)")(
-      "work-dir", po::value(&work_dir)->default_value(work_dir), "scratch directory");
+      "work-dir", po::value(&work_dir)->default_value(work_dir), "scratch directory")(
+      "bundle-window-ms", po::value(&bundle_window_ms)->default_value(-1),
+      "notify.bundle_window_ms of the stack (-1: the deployment default, 3000; 0: no "
+      "bundling)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -348,10 +374,11 @@ int main(int argc, char** argv) {
   }
   if (rate <= 0 || rate > 100000 || seconds <= 0 || seconds > 3600 || connections < 1 ||
       connections > 256 || (gateway != "fake" && gateway != "kannel") || escalation < 0 ||
-      escalation > 400 || (escalation > 0 && gateway != "fake")) {
+      escalation > 400 || (escalation > 0 && gateway != "fake") || bundle_window_ms < -1 ||
+      bundle_window_ms > 60000) {
     std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-256, gateway "
                  "fake|kannel, escalation 0-400 (under the stack's caseload cap; with the fake "
-                 "gateway)\n";
+                 "gateway), bundle-window-ms -1-60000\n";
     return 2;
   }
   if (bin_dir.empty())
@@ -366,6 +393,7 @@ int main(int argc, char** argv) {
     spec.log_dir = work_dir + "/logs";
     spec.partner_rate = 100000;
     spec.partner_burst = 100000;
+    spec.bundle_window_ms = bundle_window_ms;
     if (escalation > 0) {
       // Simulated time, and the simple rota's primary then its team lead.
       spec.simulated_clock = true;
