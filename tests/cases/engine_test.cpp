@@ -217,6 +217,24 @@ TEST_F(EngineTest, AnExtensionMovesTheBanReminders) {
   }
 }
 
+// A ban that had already ended when it was reported cannot be extended: no
+// decision is asked (the end notice, information, stays). One reported a day
+// before its end still gets the decision, at once.
+TEST_F(EngineTest, NoDecisionIsAskedAboutABanThatEndedBeforeItWasReported) {
+  auto ban_steps = [&](Instant reported) {
+    auto s = home_ban_case();
+    s.opened_at = s.phase_at = s.last_activity_at = reported;
+    s.incidents[0].accepted_at = reported;
+    s.incidents[0].acknowledged_at = reported + 5min;
+    std::vector<std::string> out;
+    for (const auto& a : evaluate(s, rules_, reported + 10min).actions)
+      if (a.step.clock == ClockKind::home_ban) out.push_back(a.step.name);
+    return out;
+  };
+  EXPECT_EQ(ban_steps(t0_ + 12 * day), (std::vector<std::string>{"end"}));
+  EXPECT_EQ(ban_steps(t0_ + 9 * day), (std::vector<std::string>{"decision"}));
+}
+
 TEST_F(EngineTest, ALiftedBanCancelsItsReminders) {
   auto s = home_ban_case();
   s.phase = Phase::help;

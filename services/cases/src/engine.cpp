@@ -209,7 +209,10 @@ class Builder {
     c.cancelled = ban->lifted;
     c.ends = true;
     const auto a = ms(c.due);
-    if (!ban->at_maximum)
+    // No decision is asked about a ban that can no longer be extended: one at
+    // its 28-day maximum, or one that had already ended when it was reported.
+    const bool ended_before_report = c.due <= incident(ban->incident)->accepted_at;
+    if (!ban->at_maximum && !ended_before_report)
       c.steps.push_back(step(c.kind, "decision", a, c.due - p.ban_decision_before,
                              Role::casemanager, DC::ban_decision, DS::due, c.due, c.incident));
     if (p.ban_end_notice)
