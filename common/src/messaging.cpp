@@ -15,6 +15,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "piket/common/lua_scripts.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 
@@ -26,21 +27,8 @@ zmq::context_t& context() {
   return ctx;
 }
 
-const RedisScript kClaimDue{R"lua(
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, id in ipairs(ids) do
-  local p = redis.call('HGET', KEYS[2], id)
-  if p then
-    redis.call('ZADD', KEYS[1], ARGV[2], id)
-    out[#out + 1] = id
-    out[#out + 1] = p
-  else
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-return out
-)lua"};
+// KEYS, ARGV and reply: common/lua/outbox_claim_due.lua.
+const RedisScript kClaimDue{std::string(lua::outbox_claim_due())};
 
 std::string lua_quote(std::string_view s) {
   std::string out = "'";

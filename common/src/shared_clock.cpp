@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "piket/common/lua_scripts.hpp"
 #include "piket/common/redis.hpp"
 
 namespace piket::common {
@@ -13,15 +14,8 @@ namespace {
 constexpr const char* kKey = "clock:simulated_ms";
 constexpr const char* kSeenKey = "clock:seen";
 
-const RedisScript kMove{R"lua(
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local target
-if ARGV[1] == 'advance' then target = cur + tonumber(ARGV[2]) else target = tonumber(ARGV[2]) end
-if target < cur then return {0, cur} end
-redis.call('SET', KEYS[1], tostring(target))
-redis.call('PUBLISH', 'clock:changed', tostring(target))
-return {1, target}
-)lua"};
+// KEYS, ARGV and reply: common/lua/simulated_clock_move.lua.
+const RedisScript kMove{std::string(lua::simulated_clock_move())};
 
 class SharedSimulatedClock final : public Clock {
  public:

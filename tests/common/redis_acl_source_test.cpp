@@ -61,7 +61,8 @@ void scan(const fs::path& rel, Found& found) {
   if (fs::is_regular_file(p)) return scan_file(p, found);
   for (const auto& e : fs::recursive_directory_iterator(p)) {
     const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".cpp" || ext == ".hpp")) scan_file(e.path(), found);
+    if (e.is_regular_file() && (ext == ".cpp" || ext == ".hpp" || ext == ".lua"))
+      scan_file(e.path(), found);
   }
 }
 
@@ -77,8 +78,10 @@ const std::vector<std::string> kCommonForAll = {
     "common/src/redis_health.cpp",   // /healthz: PING, the write probe
     "common/src/ops_endpoints.cpp",  //
     "common/src/shared_clock.cpp",   // the simulated clock (PUBLISH: see below)
+    "common/lua/simulated_clock_move.lua",
 };
-const std::vector<std::string> kOutbox = {"common/src/messaging.cpp"};
+const std::vector<std::string> kOutbox = {"common/src/messaging.cpp",
+                                          "common/lua/outbox_claim_due.lua"};
 const std::vector<std::string> kPages = {"common/src/page_script.cpp",
                                          "common/src/messaging.cpp"};  // outbox_add_lua
 const std::vector<std::string> kDeadlineTimers = {
@@ -118,7 +121,7 @@ std::map<std::string, std::vector<std::string>> uses() {
 // shared_clock.cpp's move_shared_clock (PUBLISH clock:changed) runs in ingest only
 // (POST /v1/admin/clock); the clock poller in every service uses GET and SET.
 bool only_in_ingest(const std::string& cmd, const std::string& file) {
-  return cmd == "publish" && file == "common/src/shared_clock.cpp";
+  return cmd == "publish" && file == "common/lua/simulated_clock_move.lua";
 }
 
 TEST(RedisAclSource, EveryCommandAServiceNamesIsOneItsRedisUserMayRun) {
