@@ -27,8 +27,8 @@ constexpr std::string_view kOutboxSender[] = {"zrangebyscore", "zadd", "zrem",
 constexpr std::string_view kIngest[] = {"exists", "hmget", "rpush", "sadd", "zremrangebyscore",
                                         // move_shared_clock (POST /v1/admin/clock)
                                         "publish"};
-constexpr std::string_view kDispatch[] = {"exists", "hgetall", "hmget",    "incr",
-                                          "rpush",  "sadd",    "smembers", "zcard"};
+constexpr std::string_view kDispatch[] = {"exists", "hgetall", "hmget",      "incr",     "rpush",
+                                          "sadd",   "scard",   "sintercard", "smembers", "zcard"};
 // The caseload cap (dispatch's commit script; piket-web links it): a coverage
 // problem opened, counted and moved to its history. The board counts
 // returning families (ZCOUNT).
@@ -39,39 +39,17 @@ constexpr std::string_view kNotify[] = {"del",   "hincrby",          "hmget",  "
 constexpr std::string_view kInbound[] = {
     "del",  "exists",   "hincrby",          "hmget", "pexpire", "rpush",
     "sadd", "smembers", "zremrangebyscore", "xadd"};
-constexpr std::string_view kCases[] = {"del",      "exists", "hgetall", "hmget", "hsetnx",
-                                       "llen",     "lrange", "rpush",   "sadd",  "sismember",
-                                       "smembers", "srem",   "zcard",   "zrange"};
-constexpr std::string_view kWeb[] = {"del",
-                                     "exists",
-                                     "hdel",
-                                     "hexists",
-                                     "hget",
-                                     "hgetall",
-                                     "hincrby",
-                                     "hlen",
-                                     "hmget",
-                                     "hset",
-                                     "hsetnx",
-                                     "incr",
-                                     "llen",
-                                     "lrange",
-                                     "pexpire",
-                                     "rpush",
-                                     "sadd",
-                                     "scan",
-                                     "sismember",
-                                     "smembers",
-                                     "srem",
-                                     "xadd",
-                                     "xread",
-                                     "xrevrange",
-                                     "zadd",
-                                     "zcard",
-                                     "zrange",
-                                     "zrangebyscore",
-                                     "zrem",
-                                     "zremrangebyscore"};
+constexpr std::string_view kCases[] = {"del",       "exists",   "hgetall", "hmget", "hsetnx",
+                                       "llen",      "lrange",   "rpush",   "sadd",  "scard",
+                                       "sismember", "smembers", "srem",    "zcard", "zrange"};
+constexpr std::string_view kWeb[] = {"del",       "exists",        "hdel",    "hexists",
+                                     "hget",      "hgetall",       "hincrby", "hlen",
+                                     "hmget",     "hset",          "hsetnx",  "incr",
+                                     "llen",      "lrange",        "pexpire", "rpush",
+                                     "sadd",      "scan",          "scard",   "sintercard",
+                                     "sismember", "smembers",      "srem",    "xadd",
+                                     "xread",     "xrevrange",     "zadd",    "zcard",
+                                     "zrange",    "zrangebyscore", "zrem",    "zremrangebyscore"};
 
 RedisServiceRules row(std::string_view user, std::initializer_list<Commands> groups,
                       std::vector<std::string_view> channels = {}) {

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     cases::StaffDirectory staff(cfg);
     const cases::EngineRules rules{cfg, staff};
     cases::RedisCaseStore store(cfg.redis);
+    spdlog::info("{} cases in their monitoring part", store.refresh_monitoring_set());
     common::OutboxSender to_notify(common::outbox_sender_options(cfg, ctx.name, "notify"),
                                    ctx.transport_clock, &ctx.metrics);
     cases::DeadlineShell engine(

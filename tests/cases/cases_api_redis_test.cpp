@@ -273,10 +273,23 @@ TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationKeepsTheFamilyLinkedAndSto
     const auto r = post_event(o.case_id, "icm-1",
                               R"({"type":")" + type + R"(","at":")" + at_offset(when) + "\"}");
     ASSERT_EQ(r.status, 201) << type << ": " << r.body;
+    // cases:monitoring follows the phase (monitoring_set.hpp): from the handover on.
+    const bool monitoring =
+        type == "handover" || type == "monitoring_contact" || type == "evaluation";
+    EXPECT_EQ(conn_.command({"SISMEMBER", "cases:monitoring", o.case_id}).integer,
+              monitoring ? 1 : 0)
+        << type;
   }
+  // Data from before the set: the start-up refresh puts the case back, and
+  // drops an id that is no open case.
+  conn_.command({"SREM", "cases:monitoring", o.case_id});
+  conn_.command({"SADD", "cases:monitoring", "C9999999Z"});
+  EXPECT_EQ(store_->refresh_monitoring_set(), 1);
+  EXPECT_EQ(conn_.command({"SMEMBERS", "cases:monitoring"}).elements.at(0).str, o.case_id);
   auto r =
       post_event(o.case_id, "icm-1", R"({"type":"closing","at":")" + at_offset(366 * 24h) + "\"}");
   ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(conn_.command({"SISMEMBER", "cases:monitoring", o.case_id}).integer, 0);
   EXPECT_EQ(hget("case:" + o.case_id, "state"), "closed");
   EXPECT_EQ(hget("case:" + o.case_id, "phase"), "closed");
   EXPECT_EQ(conn_.command({"SISMEMBER", "cases:open", o.case_id}).integer, 0);

@@ -84,6 +84,9 @@ class CapacityTest : public ::testing::Test {
     conn_.command({"HSET", "case:" + case_id, "region", "groningen", "phase", phase, "state",
                    "open", "casemanager", person});
     conn_.command({"SADD", "caseload:" + person, case_id});
+    // What piket-cases keeps with the phase (monitoring_set.hpp).
+    if (phase == "handover" || phase == "monitoring")
+      conn_.command({"SADD", "cases:monitoring", case_id});
   }
   std::string hget(const std::string& key, const std::string& field) {
     return conn_.command({"HGET", key, field}).str;
@@ -182,6 +185,7 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
   // One of anna's cases is handed over: 1.25 against her cap of 2. The next
   // incident is hers and the problem is over.
   conn_.command({"HSET", "case:C0000002A", "phase", "handover"});
+  conn_.command({"SADD", "cases:monitoring", "C0000002A"});
   domain_.advance(10min);
   r = dispatcher_.dispatch(incident(4));
   EXPECT_EQ(r.person_id, "anna");

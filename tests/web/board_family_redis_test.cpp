@@ -90,6 +90,7 @@ class BoardFamilyTest : public ::testing::Test {
     r.command({"SET", "household:police:" + household, id});
     r.command({"SADD", "cases:open", id});
     r.command({"SADD", "caseload:" + cm, id});
+    if (phase == "handover" || phase == "monitoring") r.command({"SADD", "cases:monitoring", id});
     r.command({"HSET", "incident:" + incident, "kind", "code_red", "reported_at", "1795000000000",
                "accepted_at", "1795000000000", "case_id", id, "status", "acknowledged", "body",
                R"({"summary":"Synthetic"})"});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "piket/cases/monitoring_set.hpp"
 #include "piket/common/ban_script.hpp"
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/records.hpp"
@@ -109,7 +110,7 @@ end
 // ARGV: 1 survivor, 2 absorbed, 3 now ms, 4 by, 5 reason, 6 survivor's
 // version, 7 absorbed case's version (timeline lengths when checked).
 const common::RedisScript& join_script() {
-  static const common::RedisScript s{family_lua() + R"lua(
+  static const common::RedisScript s{family_lua() + monitoring_refresh_lua() + R"lua(
 local S, A, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local s, a = 'case:' .. S, 'case:' .. A
 if not versions_hold(s, a) then return {'stale'} end
@@ -179,6 +180,8 @@ redis.call('RPUSH', s .. ':timeline', cjson.encode({at = now, type = 'case_joine
   by = ARGV[4], reason = ARGV[5], incidents = moved}))
 redis.call('RPUSH', a .. ':timeline', cjson.encode({at = now, type = 'case_merged', into = S,
   by = ARGV[4], reason = ARGV[5]}))
+piket_monitoring_refresh(S)
+piket_monitoring_refresh(A)
 resync(S, ARGV[3])
 return {'done', #keys, moved}
 )lua"};
@@ -187,7 +190,7 @@ return {'done', #keys, moved}
 
 // ARGV as join_script's; ARGV[2] is the case to split off.
 const common::RedisScript& split_script() {
-  static const common::RedisScript s{family_lua() + R"lua(
+  static const common::RedisScript s{family_lua() + monitoring_refresh_lua() + R"lua(
 local S, A, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local s, a = 'case:' .. S, 'case:' .. A
 if not versions_hold(s, a) then return {'stale'} end
@@ -270,6 +273,8 @@ redis.call('RPUSH', s .. ':timeline', cjson.encode({at = now, type = 'case_split
   by = ARGV[4], reason = ARGV[5], incidents = back}))
 redis.call('RPUSH', a .. ':timeline', cjson.encode({at = now, type = 'case_split', other = S,
   by = ARGV[4], reason = ARGV[5], incidents = back}))
+piket_monitoring_refresh(S)
+piket_monitoring_refresh(A)
 resync(S, ARGV[3])
 resync(A, ARGV[3])
 return {'done', restored, back}

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "piket/cases/monitoring_set.hpp"
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/page_script.hpp"
 #include "piket/common/redis.hpp"
@@ -166,7 +167,7 @@ return {'done', payload}
 // number of incident fields M and M incident/field/value triples (each
 // incident one of the case's), then timers
 const common::RedisScript& record_script() {
-  static const common::RedisScript s{sync_lua() + R"lua(
+  static const common::RedisScript s{sync_lua() + monitoring_refresh_lua() + R"lua(
 local c = 'case:' .. ARGV[1]
 if redis.call('EXISTS', c) == 0 then return 'missing' end
 if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return 'stale' end
@@ -194,8 +195,10 @@ elseif ARGV[4] == 'close' then
   -- The household keys stay: a new incident of the family opens a new case
   -- linked to this one (ingest's acceptance script, [cases] household_link_days).
   redis.call('SREM', 'cases:open', ARGV[1])
+  redis.call('SREM', 'cases:monitoring', ARGV[1])
   if cm and cm ~= '' then redis.call('SREM', 'caseload:' .. cm, ARGV[1]) end
 end
+if ARGV[4] ~= 'close' then piket_monitoring_refresh(ARGV[1]) end
 sync_timers(c, '', m_at + 1 + 3 * m)
 return 'done'
 )lua"};
@@ -475,6 +478,15 @@ struct RedisCaseStore::Impl {
 RedisCaseStore::RedisCaseStore(common::RedisConfig redis)
     : impl_(std::make_unique<Impl>(std::move(redis))) {}
 RedisCaseStore::~RedisCaseStore() = default;
+
+long long RedisCaseStore::refresh_monitoring_set() {
+  static const common::RedisScript script{monitoring_refresh_lua() + R"lua(
+for _, id in ipairs(redis.call('SMEMBERS', 'cases:monitoring')) do piket_monitoring_refresh(id) end
+for _, id in ipairs(redis.call('SMEMBERS', 'cases:open')) do piket_monitoring_refresh(id) end
+return redis.call('SCARD', 'cases:monitoring')
+)lua"};
+  return impl_->pool.lease()->eval(script, {}, {}).integer;
+}
 
 std::optional<CaseState> RedisCaseStore::load(const std::string& case_id) {
   return parse_case(case_id, impl_->pool.lease()->eval(kLoad, {}, {case_id}));

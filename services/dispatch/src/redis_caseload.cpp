@@ -3,16 +3,14 @@
 namespace piket::dispatch {
 namespace {
 
-// ARGV: 1 person. Returns {open cases, of which in monitoring}.
+// ARGV: 1 person. Returns {open cases, of which in monitoring}: the members
+// of caseload:{person}, and how many of them are in cases:monitoring (kept by
+// piket-cases: services/cases/include/piket/cases/monitoring_set.hpp): two
+// commands counted inside Redis, instead of reading every case's phase.
 const common::RedisScript& caseload_script() {
   static const common::RedisScript s{R"lua(
-local ids = redis.call('SMEMBERS', 'caseload:' .. ARGV[1])
-local monitoring = 0
-for _, id in ipairs(ids) do
-  local phase = redis.call('HGET', 'case:' .. id, 'phase')
-  if phase == 'handover' or phase == 'monitoring' then monitoring = monitoring + 1 end
-end
-return {#ids, monitoring}
+local k = 'caseload:' .. ARGV[1]
+return {redis.call('SCARD', k), redis.call('SINTERCARD', 2, k, 'cases:monitoring')}
 )lua"};
   return s;
 }

@@ -116,6 +116,10 @@ class RedisCaseStore {
                                      std::optional<common::Instant>* next_due = nullptr);
   // The earliest timer of all.
   std::optional<common::Instant> next_due();
+  // Brings cases:monitoring (monitoring_set.hpp) in line with every open
+  // case's phase, and drops what is no longer open there: at start-up, for
+  // data written before the set existed. Returns how many cases it holds.
+  long long refresh_monitoring_set();
   FireResult fire(const FireRequest& request);
   // Replaces the case's timers (and drops `popped`).
   WriteOutcome sync(const std::string& case_id, long long version, const std::string& popped,
