@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "calendar_token_keys.hpp"
+#include "lua_scripts.hpp"
 #include "piket/common/crypto.hpp"
 
 namespace piket::access {
@@ -13,27 +14,15 @@ using detail::kRandomChars;
 using detail::to_ms;
 using detail::token_key;
 
-// KEYS: 1 caltokens:{person}, 2 caltoken:{hash}. ARGV: 1 id, 2 hash, 3 person,
-// 4 created_at ms, 5 by, 6 the most a person may hold.
+// KEYS, ARGV and reply: access/lua/access_calendar_token_create.lua.
 const common::RedisScript& create_script() {
-  static const common::RedisScript s{R"lua(
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[6]) then return 0 end
-redis.call('HSET', KEYS[2], 'person', ARGV[3], 'id', ARGV[1], 'created_at', ARGV[4], 'by', ARGV[5])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-)lua"};
+  static const common::RedisScript s{std::string(lua::access_calendar_token_create())};
   return s;
 }
 
-// KEYS: 1 caltokens:{person}. ARGV: 1 id.
+// KEYS, ARGV and reply: access/lua/access_calendar_token_revoke.lua.
 const common::RedisScript& revoke_script() {
-  static const common::RedisScript s{R"lua(
-local hash = redis.call('HGET', KEYS[1], ARGV[1])
-if not hash then return 0 end
-redis.call('DEL', 'caltoken:' .. hash)
-redis.call('HDEL', KEYS[1], ARGV[1])
-return 1
-)lua"};
+  static const common::RedisScript s{std::string(lua::access_calendar_token_revoke())};
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "piket/access/case_facts_reader.hpp"
 
+#include "lua_scripts.hpp"
 #include "piket/common/records.hpp"
 
 namespace piket::access {
@@ -7,33 +8,9 @@ namespace {
 
 constexpr std::size_t kPageFields = 7;
 
-// KEYS: 1 case:{id}, 2 case:{id}:timeline. ARGV: 1 case id, 2 person or ''.
-// Returns {} for no case, else {region, casemanager, state, then per page:
-// id, person, state, rule, created_at, acknowledged_at, declined_at} ('' for
-// a missing field). Timeline lines are written by cjson and Boost.JSON, both
-// without spaces: a page is `"page":"P…"`; a note's text cannot forge one,
-// since its quotes are escaped, and the page hash must name this case anyway.
+// KEYS, ARGV and reply: access/lua/access_case_facts.lua.
 const common::RedisScript& script() {
-  static const common::RedisScript s{R"lua(
-local c = redis.call('HMGET', KEYS[1], 'region', 'casemanager', 'state')
-if not c[1] then return {} end
-local out = {c[1], c[2] or '', c[3] or ''}
-local seen = {}
-for _, line in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  local id = string.match(line, '"page":"(P[0-9A-Z]+)"')
-  if id and not seen[id] then
-    seen[id] = true
-    local p = redis.call('HMGET', 'page:' .. id, 'case', 'person', 'state', 'rule', 'created_at',
-                         'acknowledged_at', 'declined_at')
-    if p[1] == ARGV[1] and p[2] and (ARGV[2] == '' or p[2] == ARGV[2]) then
-      for _, v in ipairs({id, p[2], p[3] or '', p[4] or '', p[5] or '', p[6] or '', p[7] or ''}) do
-        out[#out + 1] = v
-      end
-    end
-  end
-end
-return out
-)lua"};
+  static const common::RedisScript s{std::string(lua::access_case_facts())};
   return s;
 }
 
@@ -59,7 +36,8 @@ std::optional<CaseFacts> read_case_facts(common::RedisConnection& redis, const s
   f.id = case_id;
   f.region = r.elements[0].str;
   f.casemanager = r.elements[1].str;
-  f.open = r.elements[2].str != "closed" && r.elements[2].str != "merged";  // merged: joined into another case
+  f.open = r.elements[2].str != "closed" &&
+           r.elements[2].str != "merged";  // merged: joined into another case
   for (std::size_t i = 3; i + kPageFields <= r.elements.size(); i += kPageFields) {
     PageFact p;
     p.id = r.elements[i].str;

@@ -104,17 +104,18 @@ std::map<std::string, std::vector<std::string>> uses() {
       {"notify", join({{"services/notify"}, kOutbox, {"common/src/reply_code.cpp"}})},
       {"inbound", join({{"services/inbound", "common/src/reply_code.cpp"}, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).
-      {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp"},
+      {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp",
+                       "access/lua/access_case_facts.lua"},
                       kOutbox,
                       kPages,
                       kDeadlineTimers,
                       kBan})},
-      {"web",
-       join({{"services/web/src", "services/web/include", "services/web/main.cpp",
-              "services/cases/src", "services/inbound/src", "services/dispatch/src", "access/src"},
-             kPages,
-             kDeadlineTimers,
-             kBan})},
+      {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
+                     "services/web/lua", "services/cases/src", "services/inbound/src",
+                     "services/dispatch/src", "services/dispatch/lua", "access/src", "access/lua"},
+                    kPages,
+                    kDeadlineTimers,
+                    kBan})},
   };
 }
 

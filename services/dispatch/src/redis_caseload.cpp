@@ -1,17 +1,13 @@
 #include "piket/dispatch/redis_caseload.hpp"
 
+#include "lua_scripts.hpp"
+
 namespace piket::dispatch {
 namespace {
 
-// ARGV: 1 person. Returns {open cases, of which in monitoring}: the members
-// of caseload:{person}, and how many of them are in cases:monitoring (kept by
-// piket-cases: services/cases/include/piket/cases/monitoring_set.hpp): two
-// commands counted inside Redis, instead of reading every case's phase.
+// KEYS, ARGV and reply: services/dispatch/lua/dispatch_caseload.lua.
 const common::RedisScript& caseload_script() {
-  static const common::RedisScript s{R"lua(
-local k = 'caseload:' .. ARGV[1]
-return {redis.call('SCARD', k), redis.call('SINTERCARD', 2, k, 'cases:monitoring')}
-)lua"};
+  static const common::RedisScript s{std::string(lua::dispatch_caseload())};
   return s;
 }
 

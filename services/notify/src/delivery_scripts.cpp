@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "lua_scripts.hpp"
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/reply_code.hpp"
@@ -74,18 +75,7 @@ return {'expanded', tostring(suppressed)}
 }
 
 const common::RedisScript& load() {
-  static const common::RedisScript s{R"lua(
-local f = redis.call('HMGET', 'page:' .. ARGV[1], 'state', 'created_at', 'rev', 'channels',
-                     'info')
-if not f[1] or not f[4] then return {} end
-local out = {f[1], f[2] or '0', f[3] or '0', f[4], f[5] or '0'}
-for ch in string.gmatch(f[4], '[^,]+') do
-  local d = redis.call('HMGET', 'delivery:' .. ARGV[1] .. ':' .. ch, 'state', 'after_ms')
-  out[#out + 1] = d[1] or 'failed'
-  out[#out + 1] = d[2] or '0'
-end
-return out
-)lua"};
+  static const common::RedisScript s{std::string(lua::notify_page_load())};
   return s;
 }
 
@@ -165,10 +155,7 @@ return {'applied', tostring(started)}
 }
 
 const common::RedisScript& due_timer() {
-  static const common::RedisScript s{R"lua(
-local ids = redis.call('ZRANGEBYSCORE', 'notify:timers', '-inf', ARGV[1], 'LIMIT', 0, 1)
-return ids[1]
-)lua"};
+  static const common::RedisScript s{std::string(lua::notify_due_timer())};
   return s;
 }
 

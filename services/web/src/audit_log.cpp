@@ -1,16 +1,12 @@
 #include "piket/web/audit_log.hpp"
 
+#include "lua_scripts.hpp"
+
 namespace piket::web {
 namespace {
 
-// KEYS: 1 log, 2 head. ARGV: 1 expected head ('' for none), 2 line, 3 new head.
-const common::RedisScript kAppend{R"lua(
-local head = redis.call('GET', KEYS[2]) or ''
-if head ~= ARGV[1] then return {0, head} end
-redis.call('RPUSH', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3])
-return {1, ARGV[3]}
-)lua"};
+// KEYS, ARGV and reply: services/web/lua/web_audit_append.lua.
+const common::RedisScript kAppend{std::string(lua::web_audit_append())};
 
 }  // namespace
 

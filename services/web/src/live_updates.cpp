@@ -5,17 +5,12 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "lua_scripts.hpp"
+
 namespace piket::web {
 namespace {
 
-const common::RedisScript kDigest{R"lua(
-local open = redis.call('SMEMBERS', 'cases:open')
-local events = 0
-for _, id in ipairs(open) do events = events + redis.call('LLEN', 'case:' .. id .. ':timeline') end
-return table.concat({#open, events, redis.call('GET', 'clock:simulated_ms') or '-',
-                     redis.call('GET', 'web:version') or '0',
-                     redis.call('ZCARD', 'deadlines:due') or 0}, ':')
-)lua"};
+const common::RedisScript kDigest{std::string(lua::web_live_digest())};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "lua_scripts.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
 
@@ -18,22 +19,9 @@ std::string minute_key(long long minute) {
   return "web:unauth:" + std::to_string(minute);
 }
 
-// KEYS: 1 web:unauth:{minute}, 2 web:unauth:minutes. ARGV: 1 most addresses
-// told apart, 2 minute, 3 keep ms, then pairs of address and count.
+// KEYS, ARGV and reply: services/web/lua/web_refusal_tally_add.lua.
 const common::RedisScript& add_script() {
-  static const common::RedisScript s{R"lua(
-local most = tonumber(ARGV[1])
-for i = 4, #ARGV - 1, 2 do
-  local field = ARGV[i]
-  if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HLEN', KEYS[1]) >= most then
-    field = 'other'
-  end
-  redis.call('HINCRBY', KEYS[1], field, ARGV[i + 1])
-end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-)lua"};
+  static const common::RedisScript s{std::string(lua::web_refusal_tally_add())};
   return s;
 }
 
