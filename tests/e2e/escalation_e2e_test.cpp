@@ -12,12 +12,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <regex>
 
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
-#include "piket/common/secrets.hpp"
 #include "piket/common/page_text.hpp"
+#include "piket/common/secrets.hpp"
 #include "stack_fixture.hpp"
 #include "zmq_forge.hpp"
 
@@ -296,6 +297,33 @@ TEST_F(EscalationEndToEnd, AnSmsDeclineMovesToTheBackupAtOnce) {
   ASSERT_EQ(steps.size(), 1u);
   EXPECT_EQ(steps[0].at("reason").as_string(), "declined");
   EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.1");
+}
+
+// piket's Kannel calls inbound with post-url: while inbound is down, smsbox's
+// "Couldn't fetch <url>" (ERROR, logged at any level) names neither the number
+// nor the text, and the reply is not lost: smsbox retries it, and once inbound
+// is back the decline moves the escalation on.
+TEST_F(EscalationEndToEnd, AReplyWhileInboundIsDownIsLoggedWithoutNumberOrTextAndNotLost) {
+  const auto [incident, case_id] = post("ESC-DOWN");
+  ASSERT_TRUE(wait_for(primary_, 1));
+  const auto code = ack_code(incident, primary_);
+  s_.local().kill9(stack::Component::inbound);
+  s_.local().inject_sms(phone(primary_), "4411", "NO " + code + " ziek vandaag");
+  const auto log_file = s_.local().fakesmsc_log().parent_path() / "smsbox.log";
+  auto smsbox_log = [&] {
+    std::ifstream in(log_file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (int i = 0; i < 100 && smsbox_log().find("Couldn't fetch") == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  const auto log = smsbox_log();
+  ASSERT_NE(log.find("Couldn't fetch"), std::string::npos) << "inbound was not missed";
+  EXPECT_EQ(log.find(phone(primary_).substr(1)), std::string::npos) << log;
+  EXPECT_EQ(log.find(code), std::string::npos) << log;
+  EXPECT_EQ(log.find("ziek"), std::string::npos) << log;
+  s_.local().start(stack::Component::inbound);
+  ASSERT_TRUE(wait_for(backup_, 1, 20s)) << "the retried decline did not arrive";
+  EXPECT_EQ(timeline(case_id, "escalated").at(0).at("reason").as_string(), "declined");
 }
 
 // The attack: a hand-made ZMTP client on dispatch's socket claims the

@@ -106,6 +106,20 @@ class InboundRedisTest : public ::testing::Test {
     r.remote = "127.0.0.1";
     return api_.handle(r);
   }
+  // As Kannel's sms-service post-url sends it (piket's own Kannel): the secret
+  // alone in the URL, the sender in X-Kannel-From, the text as the body.
+  common::HttpResponse sms_post(const std::string& from, const std::string& text,
+                                const std::string& key) {
+    common::HttpRequest r;
+    r.method = "POST";
+    r.path = "/kannel/sms";
+    r.query = "key=" + key;
+    r.target = r.path + "?" + r.query;
+    r.headers = {{"x-kannel-from", from}, {"content-type", "text/plain"}};
+    r.body = text;
+    r.remote = "127.0.0.1";
+    return api_.handle(r);
+  }
   // A Kannel callback: the deployment's secret first, as piket configures it.
   common::HttpResponse callback(const std::string& path, const std::string& query) {
     return get(path, "key=" + kSecret + (query.empty() ? "" : "&" + query));
@@ -303,6 +317,21 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   // bert's page is untouched.
   EXPECT_FALSE(hexists("page:" + kBertPage, "acknowledged_at"));
   EXPECT_EQ(metric(kAcksTotal, "acknowledged"), 1);
+}
+
+// piket's own Kannel uses post-url: the same answer from the header and body,
+// and the same refusals (no secret: 401; no sender: 400), changing nothing.
+TEST_F(InboundRedisTest, APostedReplyAcknowledgesLikeAGetAndIsRefusedWithoutTheSecret) {
+  domain_.advance(2min);
+  const auto before = snapshot();
+  EXPECT_EQ(sms_post(kAnnaPhone, kAnnaCode, "wrong-secret").status, 401);
+  EXPECT_EQ(sms_post("", kAnnaCode, kSecret).status, 400);
+  EXPECT_EQ(snapshot(), before);
+  const auto r = sms_post(kAnnaPhone, "ok " + kAnnaCode, kSecret);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
+  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via"), "sms");
+  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
 }
 
 TEST_F(InboundRedisTest, SomeoneElsesCodeIsRefusedAndChangesNothing) {

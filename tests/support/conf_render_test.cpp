@@ -189,6 +189,16 @@ TEST(KannelConf, GroupsHaveTheExpectedSettings) {
   EXPECT_EQ(service.at("catch-all"), "yes");
   EXPECT_EQ(service.at("max-messages"), "0");
   EXPECT_EQ(service.at("get-url"), "\"http://127.0.0.1:8080/kannel/sms?from=%p&to=%P&text=%a\"");
+  EXPECT_EQ(service.count("post-url"), 0u);
+
+  // post-url instead (the local stack's): the URL carries no %p and no %a.
+  KannelConfig posted = kannel_config();
+  posted.get_url.clear();
+  posted.post_url = "http://127.0.0.1:8083/kannel/sms?key=k";
+  const auto with_post = parse_groups(render_kannel_conf(posted));
+  EXPECT_EQ(with_post[4].second.at("post-url"), "\"http://127.0.0.1:8083/kannel/sms?key=k\"");
+  EXPECT_EQ(with_post[4].second.count("get-url"), 0u);
+  EXPECT_EQ(with_post[4].second.at("send-sender"), "true");
 }
 
 // smsbox logs every SMS text and number at INFO (Kannel 1.4.5): by default it
@@ -231,6 +241,11 @@ TEST(KannelConf, RejectsInvalidConfig) {
   rejects([](KannelConfig& c) { c.username.clear(); });
   rejects([](KannelConfig& c) { c.password = "pa\"ss"; });
   rejects([](KannelConfig& c) { c.get_url.clear(); });
+  rejects([](KannelConfig& c) { c.post_url = "http://127.0.0.1:8083/kannel/sms?key=k"; });  // both
+  rejects([](KannelConfig& c) {
+    c.get_url.clear();
+    c.post_url = "http://x/\"";
+  });
   rejects([](KannelConfig& c) { c.get_url += "\nmax-messages = 5"; });
   rejects([](KannelConfig& c) { c.data_dir = "relative"; });
   rejects([](KannelConfig& c) { c.data_dir = "/tmp/back\\slash"; });

@@ -68,7 +68,10 @@ std::string render_kannel_conf(const KannelConfig& c) {
   check_nonempty(c.username, "username");
   check_nonempty(c.password, "password");
   check_nonempty(c.admin_password, "admin_password");
-  check_nonempty(c.get_url, "get_url");
+  if (c.get_url.empty() == c.post_url.empty())
+    throw std::invalid_argument("render_kannel_conf: exactly one of get_url and post_url");
+  check_value(c.get_url, "get_url");
+  check_value(c.post_url, "post_url");
   check_value(c.denied_prefix, "denied_prefix");
   if (!c.data_dir.is_absolute()) {
     throw std::invalid_argument("kannel data_dir must be absolute: " + c.data_dir.string());
@@ -132,7 +135,13 @@ std::string render_kannel_conf(const KannelConfig& c) {
   s += "keyword = default\n";
   s += "catch-all = yes\n";
   s += "max-messages = 0\n";
-  s += "get-url = " + conf_string(c.get_url) + "\n";
+  if (!c.post_url.empty()) {
+    s += "post-url = " + conf_string(c.post_url) + "\n";
+    // Without it smsbox leaves X-Kannel-From out of the POST.
+    s += "send-sender = true\n";
+  }
+  else
+    s += "get-url = " + conf_string(c.get_url) + "\n";
   return s;
 }
 

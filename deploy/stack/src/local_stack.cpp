@@ -131,10 +131,12 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
     k.smsc_port = impl_->options.smsc_port;
     k.username = cfg.kannel.username;
     k.password = cfg.kannel.password;
-    // The callback secret goes into the get-url (inbound refuses callbacks
-    // without it); the admin password is the deployment's own.
-    k.get_url = "http://" + cfg.inbound.http.host + ":" + std::to_string(cfg.inbound.http.port) +
-                "/kannel/sms?key=" + cfg.kannel.callback_secret + "&from=%p&to=%P&text=%a";
+    // The callback secret goes into the post-url (inbound refuses callbacks
+    // without it); the number and the text go in the POST's header and body,
+    // so smsbox's "Couldn't fetch <url>" while inbound is down names neither.
+    // The admin password is the deployment's own.
+    k.post_url = "http://" + cfg.inbound.http.host + ":" + std::to_string(cfg.inbound.http.port) +
+                 "/kannel/sms?key=" + cfg.kannel.callback_secret;
     k.admin_password = common::SecretStore(cfg.secrets_dir).read(common::secret_file::kannel_admin);
     k.data_dir = impl_->options.data_dir / "kannel";
     k.log_level = 1;

@@ -280,11 +280,19 @@ struct InboundApi::Impl {
     }
   }
 
+  // An incoming SMS: GET with from and text in the query (Kannel's get-url),
+  // or POST with the text as the body and the sender in X-Kannel-From
+  // (post-url, what piket's own Kannel uses: the URL smsbox logs when a call
+  // fails then carries no number and no text). The secret is in the query.
   common::HttpResponse sms(const common::HttpRequest& r) {
     auto p = params(r);
     if (!callback_authentic(p)) {
       sms_callback_refused.Increment();
       return common::error_response(401, "unauthorized", "the callback secret is missing or wrong");
+    }
+    if (r.method == "POST") {
+      p["from"] = std::string(r.header("x-kannel-from"));
+      p["text"] = r.body;
     }
     const auto& from = p["from"];
     const auto& body = p["text"];
@@ -456,7 +464,7 @@ common::HttpResponse InboundApi::handle(const common::HttpRequest& r) {
   if (auto resp = common::ops_endpoints(r, impl_->metrics, impl_->healthy)) return *resp;
   try {
     if (r.path == "/kannel/dlr" && r.method == "GET") return impl_->dlr(r);
-    if (r.path == "/kannel/sms" && r.method == "GET") return impl_->sms(r);
+    if (r.path == "/kannel/sms" && (r.method == "GET" || r.method == "POST")) return impl_->sms(r);
     constexpr std::string_view prefix = "/v1/pages/";
     if (r.path.size() == prefix.size() + 17 + 4 || r.path.size() == prefix.size() + 17 + 8) {
       if (r.path.compare(0, prefix.size(), prefix) == 0) {

@@ -67,6 +67,10 @@ struct KannelConfig {
   // sms-service get-url for incoming SMS, e.g.
   // http://127.0.0.1:PORT/kannel/sms?from=%p&to=%P&text=%a
   std::string get_url;
+  // Or post-url (exactly one of the two): smsbox POSTs the text as the body
+  // and the sender in X-Kannel-From, so the URL it logs when the call fails
+  // ("Couldn't fetch <url>", at ERROR) carries no number and no text.
+  std::string post_url;
   std::filesystem::path data_dir;  // absolute
   // bearerbox's admin interface. Empty: KannelStack makes a random one (a deployment passes
   // its generated secret, kannel-admin.password; never a constant).
