@@ -133,8 +133,7 @@ class CasesScenario : public ::testing::Test {
         common::parse_rfc3339(std::string_view(json::parse(r.body).at("now").as_string()));
     ASSERT_TRUE(now);
     if (follow) {
-      ASSERT_TRUE(s.wait_clock_followed(common::to_epoch_ms(*now)))
-          << "not every service followed the clock";
+      ASSERT_TRUE(s.local().wait_clock_followed(*now)) << "not every service followed the clock";
     }
     for (int i = 0; follow && i < 200; ++i) {
       const auto c = s.staff("tl-g")->get("/v1/cases/" + o.case_id);

@@ -79,24 +79,6 @@ class CasesStack {
   }
   common::RedisConnection redis() const { return common::RedisConnection(config().redis); }
 
-  // Waits until every service of the stack follows the shared clock at
-  // `target_ms` or later (each writes the time it follows into clock:seen;
-  // on a loaded machine a lagging service would otherwise stamp its work
-  // with the time before a jump). False after five seconds.
-  bool wait_clock_followed(std::int64_t target_ms) const {
-    auto conn = redis();
-    for (int i = 0; i < 1000; ++i) {
-      const auto seen =
-          conn.command({"HMGET", "clock:seen", "ingest", "dispatch", "notify", "inbound", "cases"});
-      bool all = true;
-      for (const auto& e : seen.elements)
-        if (!e.opt_string() || std::stoll(*e.opt_string()) < target_ms) all = false;
-      if (all) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    }
-    return false;
-  }
-
   std::vector<launch::DeliveredSms> delivered() const {
     std::ifstream in(stack_->fakesmsc_log());
     std::string contents((std::istreambuf_iterator<char>(in)), {});

@@ -70,8 +70,7 @@ void move_clock(test::CasesStack& s, std::chrono::seconds by) {
   const auto now =
       common::parse_rfc3339(std::string_view(json::parse(r.body).at("now").as_string()));
   ASSERT_TRUE(now);
-  ASSERT_TRUE(s.wait_clock_followed(common::to_epoch_ms(*now)))
-      << "not every service followed the clock";
+  ASSERT_TRUE(s.local().wait_clock_followed(*now)) << "not every service followed the clock";
 }
 
 std::vector<launch::DeliveredSms> to(const std::vector<launch::DeliveredSms>& all,

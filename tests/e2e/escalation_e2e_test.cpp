@@ -113,19 +113,7 @@ class EscalationEndToEnd : public ::testing::Test {
     const auto now =
         common::parse_rfc3339(std::string_view(boost::json::parse(r.body).at("now").as_string()));
     ASSERT_TRUE(now);
-    const auto target = common::to_epoch_ms(*now);
-    auto redis = s_.redis();
-    for (const auto c : stack::kServices) {
-      if (!s_.local().running(c)) continue;
-      const std::string user(stack::to_string(c));
-      bool seen = false;
-      for (int i = 0; !seen && i < 1000; ++i) {
-        const auto v = redis.command({"HGET", "clock:seen", user}).opt_string();
-        seen = v && std::stoll(*v) >= target;
-        if (!seen) std::this_thread::sleep_for(5ms);
-      }
-      ASSERT_TRUE(seen) << user << " did not follow the clock";
-    }
+    ASSERT_TRUE(s_.local().wait_clock_followed(*now)) << "not every service followed the clock";
   }
 
   std::vector<launch::DeliveredSms> to(const std::string& person) const {

@@ -20,8 +20,8 @@ namespace piket::stack {
 
 enum class Component { redis, kannel, ingest, dispatch, notify, inbound, web, cases };
 std::string_view to_string(Component c);
-inline constexpr Component kServices[] = {Component::ingest, Component::dispatch,
-                                          Component::notify, Component::inbound};
+inline constexpr Component kServices[] = {Component::ingest, Component::dispatch, Component::notify,
+                                          Component::inbound};
 
 // The demo's Redis memory limit. An incident of a new case takes about 15 KiB with its page,
 // deliveries, timeline and deadline timers (measured on the demo stack, docs/configuration.md):
@@ -75,6 +75,11 @@ class LocalStack {
   std::filesystem::path fakesmsc_log() const;
   // Sends an SMS from a phone to piket, as if the casemanager replied.
   void inject_sms(const std::string& from, const std::string& to, const std::string& text);
+  // In a simulated deployment: waits until every running service follows the
+  // shared clock at `target` or later (each writes the time it follows into
+  // clock:seen, common/shared_clock.hpp). False after `timeout`.
+  bool wait_clock_followed(common::Instant target,
+                           std::chrono::milliseconds timeout = std::chrono::seconds{5});
   // What Redis refused because of its ACL since it started (ACL LOG, read as user ops), one
   // line each: "user=notify reason=command context=lua object=keys". A running deployment
   // has none: every service may run what it needs. Empty when Redis cannot be reached.
