@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "calendar_token_keys.hpp"
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/crypto.hpp"
 
 namespace piket::access {

@@ -1,6 +1,6 @@
 #include "piket/access/case_facts_reader.hpp"
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/records.hpp"
 
 namespace piket::access {

@@ -15,7 +15,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "piket/common/lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 

@@ -1,5 +1,7 @@
 #include "piket/common/reply_code.hpp"
 
+#include "piket/store/lua.hpp"
+
 #include <algorithm>
 
 #include "piket/common/crypto.hpp"
@@ -43,12 +45,7 @@ std::string mask_phone(std::string_view number) {
 }
 
 std::string reply_code_drop_lua() {
-  return R"lua(
-local function piket_drop_reply_code(page_id)
-  local f = redis.call('HMGET', 'page:' .. page_id, 'person', 'ack_code')
-  if f[1] and f[2] then redis.call('DEL', 'ackcode:' .. f[1] .. ':' .. f[2]) end
-end
-)lua";
+  return std::string(lua::reply_code_drop());
 }
 
 }  // namespace piket::common

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <thread>
 
-#include "piket/common/lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/redis.hpp"
 
 namespace piket::common {

@@ -78,16 +78,17 @@ const std::vector<std::string> kCommonForAll = {
     "common/src/redis_health.cpp",   // /healthz: PING, the write probe
     "common/src/ops_endpoints.cpp",  //
     "common/src/shared_clock.cpp",   // the simulated clock (PUBLISH: see below)
-    "common/lua/simulated_clock_move.lua",
+    "store/lua/common/simulated_clock_move.lua",
 };
 const std::vector<std::string> kOutbox = {"common/src/messaging.cpp",
-                                          "common/lua/outbox_claim_due.lua"};
-const std::vector<std::string> kPages = {"common/src/page_script.cpp",
+                                          "store/lua/common/outbox_claim_due.lua"};
+const std::vector<std::string> kPages = {"store/lua/lib/page_create.lua",
+                                         "store/lua/lib/outbox_add.lua",
                                          "common/src/messaging.cpp"};  // outbox_add_lua
 const std::vector<std::string> kDeadlineTimers = {
-    "common/include/piket/common/deadline_timers.hpp"};
+    "common/include/piket/common/deadline_timers.hpp", "store/lua/lib/deadline_resync.lua"};
 // The home ban of a case: ingest's acceptance, and the join and split of cases.
-const std::vector<std::string> kBan = {"common/src/ban_script.cpp"};
+const std::vector<std::string> kBan = {"store/lua/lib/ban.lua"};
 
 std::map<std::string, std::vector<std::string>> uses() {
   auto join = [](std::initializer_list<std::vector<std::string>> parts) {
@@ -99,20 +100,20 @@ std::map<std::string, std::vector<std::string>> uses() {
       {"ingest", join({{"services/ingest"}, kOutbox, kDeadlineTimers, kBan})},
       // dispatch checks calendar tokens (access/, piket_access).
       {"dispatch",
-       join({{"services/dispatch", "access/src/calendar_token_lookup.cpp"}, kOutbox, kPages})},
+       join({{"services/dispatch", "store/lua/dispatch", "access/src/calendar_token_lookup.cpp"}, kOutbox, kPages})},
       // notify drops the reply code of a page that failed (reply_code_drop_lua).
-      {"notify", join({{"services/notify"}, kOutbox, {"common/src/reply_code.cpp"}})},
-      {"inbound", join({{"services/inbound", "common/src/reply_code.cpp"}, kOutbox})},
+      {"notify", join({{"services/notify", "store/lua/notify"}, kOutbox, {"store/lua/lib/reply_code_drop.lua"}})},
+      {"inbound", join({{"services/inbound", "store/lua/lib/reply_code_drop.lua"}, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).
       {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp",
-                       "access/lua/access_case_facts.lua"},
+                       "store/lua/access/access_case_facts.lua"},
                       kOutbox,
                       kPages,
                       kDeadlineTimers,
                       kBan})},
       {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
-                     "services/web/lua", "services/cases/src", "services/inbound/src",
-                     "services/dispatch/src", "services/dispatch/lua", "access/src", "access/lua"},
+                     "store/lua/web", "services/cases/src", "services/inbound/src",
+                     "services/dispatch/src", "store/lua/dispatch", "access/src", "store/lua/access"},
                     kPages,
                     kDeadlineTimers,
                     kBan})},
@@ -122,7 +123,7 @@ std::map<std::string, std::vector<std::string>> uses() {
 // shared_clock.cpp's move_shared_clock (PUBLISH clock:changed) runs in ingest only
 // (POST /v1/admin/clock); the clock poller in every service uses GET and SET.
 bool only_in_ingest(const std::string& cmd, const std::string& file) {
-  return cmd == "publish" && file == "common/lua/simulated_clock_move.lua";
+  return cmd == "publish" && file == "store/lua/common/simulated_clock_move.lua";
 }
 
 TEST(RedisAclSource, EveryCommandAServiceNamesIsOneItsRedisUserMayRun) {

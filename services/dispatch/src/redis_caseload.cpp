@@ -1,6 +1,6 @@
 #include "piket/dispatch/redis_caseload.hpp"
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::dispatch {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/deadline_timers.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/reply_code.hpp"

@@ -1,6 +1,6 @@
 #include "piket/web/audit_log.hpp"
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::web {
 namespace {

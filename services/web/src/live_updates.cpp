@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::web {
 namespace {

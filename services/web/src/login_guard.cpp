@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis.hpp"
 

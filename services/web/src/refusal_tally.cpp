@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "lua_scripts.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
 

@@ -1,0 +1,55 @@
+#pragma once
+// The case aggregate and its timeline (owner: piket-cases; ingest creates a
+// case and appends to it in its acceptance script — docs/data-model.md).
+
+#include <string>
+#include <string_view>
+
+#include "piket/store/keys_util.hpp"
+
+namespace piket::store {
+
+// case:{id}: hash, the case.
+inline std::string case_key(std::string_view id) { return detail::join({"case", id}); }
+// case:{id}:timeline: list of JSON events {at, type, by, …}, append-only.
+inline std::string case_timeline_key(std::string_view id) {
+  return detail::join({"case", id, "timeline"});
+}
+// case:{id}:incidents: list of incident ids.
+inline std::string case_incidents_key(std::string_view id) {
+  return detail::join({"case", id, "incidents"});
+}
+// case:{id}:ban: list, the home ban's history.
+inline std::string case_ban_key(std::string_view id) { return detail::join({"case", id, "ban"}); }
+// case:{id}:fired: set, the deadline steps taken.
+inline std::string case_fired_key(std::string_view id) {
+  return detail::join({"case", id, "fired"});
+}
+// case:{id}:reminders: hash, reminder step -> "<page id> <person>".
+inline std::string case_reminders_key(std::string_view id) {
+  return detail::join({"case", id, "reminders"});
+}
+// case:{id}:timers: string, the case's members of deadlines:due.
+inline std::string case_timers_key(std::string_view id) {
+  return detail::join({"case", id, "timers"});
+}
+// cases:open: set of open case ids. cases:monitoring: the open cases in
+// handover or monitoring.
+inline constexpr std::string_view kCasesOpen = "cases:open";
+inline constexpr std::string_view kCasesMonitoring = "cases:monitoring";
+// deadlines:due: zset, the deadline engine's timers (common/deadline_timers.hpp).
+inline constexpr std::string_view kDeadlinesDue = "deadlines:due";
+// caseload:{person}: set, the open case ids a casemanager holds.
+inline std::string caseload_key(std::string_view person) {
+  return detail::join({"caseload", person});
+}
+// returns:{region}: zset, returning families' new cases -> opened_at.
+inline std::string returns_key(std::string_view region) {
+  return detail::join({"returns", region});
+}
+// person:{id}:absence: hash, an explicit absence.
+inline std::string person_absence_key(std::string_view person) {
+  return detail::join({"person", person, "absence"});
+}
+
+}  // namespace piket::store

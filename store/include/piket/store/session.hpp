@@ -1,0 +1,33 @@
+#pragma once
+// Sessions, sign-in throttling, calendar tokens and the web app's counters
+// (owner: piket-web; calendar tokens: piket_access).
+
+#include <string>
+#include <string_view>
+
+#include "piket/store/keys_util.hpp"
+
+namespace piket::store {
+
+inline std::string web_session_key(std::string_view token_hash) {
+  return detail::join({"web", "session", token_hash});
+}
+inline std::string login_account_key(std::string_view hash) {
+  return detail::join({"web", "login", "account", hash});
+}
+inline std::string login_address_key(std::string_view hash) {
+  return detail::join({"web", "login", "address", hash});
+}
+inline std::string unauth_minute_key(std::string_view minute) {
+  return detail::join({"web", "unauth", minute});
+}
+inline constexpr std::string_view kUnauthMinutes = "web:unauth:minutes";
+inline constexpr std::string_view kWebVersion = "web:version";
+inline std::string caltoken_key(std::string_view token_hash) {
+  return detail::join({"caltoken", token_hash});
+}
+inline std::string caltokens_key(std::string_view person) {
+  return detail::join({"caltokens", person});
+}
+
+}  // namespace piket::store

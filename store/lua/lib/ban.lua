@@ -1,0 +1,81 @@
+-- ban (lib): the home ban of a case, kept on the case hash (ban_* fields) and
+-- its history list case:{id}:ban (docs/data-model.md "The home ban of a case";
+-- common/ban_script.hpp says what each function does). Owner: the case
+-- record (piket-cases); included by ingest's acceptance script, which records
+-- the ban of the case an incident joins in the same step (atomicity), and by
+-- the join and split of cases.
+local PIKET_BAN_MAX = 28 * 24 * 3600000
+local PIKET_BAN_DST_SLACK = 3600000
+local function piket_ban_get(c)
+  local f = redis.call('HMGET', c, 'ban_first_start', 'ban_first_offset', 'ban_end',
+                       'ban_end_offset', 'ban_state', 'ban_lifted_at')
+  if not f[1] or not f[3] then return nil end
+  return {first = tonumber(f[1]), first_off = tonumber(f[2]) or 0, stop = tonumber(f[3]),
+          stop_off = tonumber(f[4]) or 0, state = f[5] or 'in_force',
+          lifted_at = f[6] and tonumber(f[6]) or nil}
+end
+local function piket_ban_length_ok(b)
+  local absolute = b.stop - b.first
+  if absolute <= PIKET_BAN_MAX then return true end
+  local wall = (b.stop + b.stop_off * 60000) - (b.first + b.first_off * 60000)
+  return wall <= PIKET_BAN_MAX and absolute <= PIKET_BAN_MAX + PIKET_BAN_DST_SLACK
+end
+local function piket_ban_copy(b)
+  return {first = b.first, first_off = b.first_off, stop = b.stop, stop_off = b.stop_off,
+          state = b.state, lifted_at = b.lifted_at}
+end
+local function piket_ban_new(i)
+  return {first = i.starts, first_off = i.starts_off or 0, stop = i.ends,
+          stop_off = i.ends_off or 0, state = 'in_force'}
+end
+local function piket_ban_apply(b, i, strict)
+  local in_force = b ~= nil and b.state == 'in_force'
+  if i.kind == 'home_ban' then
+    if not (in_force and i.starts < b.stop) then return piket_ban_new(i) end
+    local nb = piket_ban_copy(b)
+    if i.starts < nb.first then nb.first, nb.first_off = i.starts, i.starts_off or 0 end
+    if i.ends > nb.stop then nb.stop, nb.stop_off = i.ends, i.ends_off or 0 end
+    if strict and not piket_ban_length_ok(nb) then
+      return nil, 'ban_total_too_long', 'home_ban.ends_at'
+    end
+    return nb
+  elseif i.kind == 'home_ban_extended' then
+    if not (in_force and i.starts <= b.stop) then
+      if strict then return nil, 'no_ban_in_force', 'kind' end
+      return piket_ban_new(i)
+    end
+    local nb = piket_ban_copy(b)
+    if i.ends > nb.stop then nb.stop, nb.stop_off = i.ends, i.ends_off or 0 end
+    if strict and not piket_ban_length_ok(nb) then
+      return nil, 'ban_total_too_long', 'home_ban.ends_at'
+    end
+    return nb
+  elseif i.kind == 'home_ban_lifted' then
+    if not in_force then return b end
+    local nb = piket_ban_copy(b)
+    nb.state = 'lifted'
+    nb.lifted_at = i.reported
+    if i.reported < nb.stop and i.reported > nb.first then nb.stop = i.reported end
+    return nb
+  end
+  return b
+end
+local function piket_ban_put(c, b, i, at)
+  if not b then
+    redis.call('HDEL', c, 'ban_first_start', 'ban_first_offset', 'ban_end', 'ban_end_offset',
+               'ban_state', 'ban_lifted_at')
+    return
+  end
+  redis.call('HSET', c, 'ban_first_start', string.format('%.0f', b.first), 'ban_first_offset',
+             tostring(b.first_off), 'ban_end', string.format('%.0f', b.stop), 'ban_end_offset',
+             tostring(b.stop_off), 'ban_state', b.state)
+  if b.lifted_at then
+    redis.call('HSET', c, 'ban_lifted_at', string.format('%.0f', b.lifted_at))
+  else
+    redis.call('HDEL', c, 'ban_lifted_at')
+  end
+  if i then
+    redis.call('RPUSH', c .. ':ban', cjson.encode({at = at, incident = i.id, kind = i.kind,
+      first_start = b.first, ['end'] = b.stop, state = b.state}))
+  end
+end

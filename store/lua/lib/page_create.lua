@@ -1,0 +1,33 @@
+-- page_create (lib): page creation, shared by every producer of pages
+-- (dispatch's scripts, the deadline engine's firing script): the page hash,
+-- its reply code and the notify outbox entry, in the producer's own script
+-- (common/page_script.hpp documents piket_page_taken and piket_create_page).
+-- Writes page:{id}, ackcode:{person}:{code}, outbox:notify:due/data.
+--#include "lib/outbox_add.lua"
+local function piket_page_taken(person, ack_code, page_id)
+  return (ack_code ~= '' and redis.call('EXISTS', 'ackcode:' .. person .. ':' .. ack_code) == 1)
+      or redis.call('EXISTS', 'page:' .. page_id) == 1
+end
+local function piket_create_page(p)
+  redis.call('HSET', 'page:' .. p.id, 'incident', p.incident, 'case', p.case, 'person', p.person,
+             'to', p.to, 'text', p.text, 'rule', p.rule,
+             'state', 'queued', 'created_at', p.now, 'channel', 'sms', 'attempts', '0')
+  if p.ack_code ~= '' then
+    -- The reply code lives as long as the page can be answered (domain time:
+    -- code_until; the key's TTL is the backstop) and no longer.
+    redis.call('SET', 'ackcode:' .. p.person .. ':' .. p.ack_code, p.id, 'PX', p.code_ttl)
+    redis.call('HSET', 'page:' .. p.id, 'ack_code', p.ack_code,
+               'code_until', tostring(tonumber(p.now) + tonumber(p.code_ttl)))
+  else
+    -- Information (common/page_class.hpp): no reply code, nothing to answer.
+    redis.call('HSET', 'page:' .. p.id, 'info', '1')
+  end
+  if p.step and p.step ~= '' then redis.call('HSET', 'page:' .. p.id, 'step', p.step) end
+  -- Its line in a bundled SMS and its urgency (common/sms_bundle.hpp).
+  if p.brief and p.brief ~= '' then
+    redis.call('HSET', 'page:' .. p.id, 'brief', p.brief, 'rank', p.rank or '50')
+  end
+  local payload = cjson.encode({page_id = p.id})
+  piket_outbox_add('notify', p.id, payload, p.due)
+  return payload
+end
