@@ -1,4 +1,4 @@
-// The Lua scripts in files of their own (store/lua/common/*.lua), each run directly
+// The common Lua scripts (store/lua/common/*.lua), each run directly
 // against a real redis-server (label redis), as the Redis user of the service
 // that runs it — so the test proves the script works and that its user may
 // run everything it calls.
