@@ -3,7 +3,8 @@
 #   ROOT   the folder `--#include "lib/x.lua"` lines are relative to (store/lua)
 #   OUT    the C++ source to write; HEADER the header to write
 # For each file, OUT defines std::string_view piket::lua::<file name>() and
-# HEADER declares it under the file's first comment line. A line
+# HEADER declares it under the file's first comment line (the line after a
+# `#!lua` shebang, which stays the script's first line). A line
 #   --#include "lib/name.lua"
 # is replaced by that file's text (once per script: a second include of the
 # same file is dropped), so each embedded script is complete as Redis runs it
@@ -56,7 +57,10 @@ foreach(file IN LISTS files)
   if(body MATCHES "\\)piket_lua\"")
     message(FATAL_ERROR "${file} contains the raw-string delimiter )piket_lua\"")
   endif()
-  string(REGEX MATCH "^--[^\n]*" first "${body}")
+  # The declaration's comment: the first line, or the second after a shebang
+  # (`#!lua flags=…` must be the script's first line for Redis to see it).
+  string(REGEX REPLACE "^#![^\n]*\n" "" head "${body}")
+  string(REGEX MATCH "^--[^\n]*" first "${head}")
   string(REGEX REPLACE "^--" "" first "${first}")
   string(APPEND text "\nstd::string_view ${name}() {\n  static constexpr std::string_view s{R\"piket_lua(${body})piket_lua\"};\n  return s;\n}\n")
   string(APPEND decl "\n// store/lua/${rel}\n//${first}\nstd::string_view ${name}();\n")

@@ -89,6 +89,27 @@ const std::vector<std::string> kDeadlineTimers = {
     "common/include/piket/common/deadline_timers.hpp", "store/lua/lib/deadline_resync.lua"};
 // The home ban of a case: ingest's acceptance, and the join and split of cases.
 const std::vector<std::string> kBan = {"store/lua/lib/ban.lua"};
+// Notify's delivery scripts and the lib files they include (the escalation
+// outbox and the case's resync timer when a page is undeliverable).
+const std::vector<std::string> kNotifyLua = {"store/lua/notify",
+                                             "store/lua/lib/notify_timeline.lua",
+                                             "store/lua/lib/notify_page_accepted.lua",
+                                             "store/lua/lib/notify_complete_one.lua",
+                                             "store/lua/lib/reply_code_drop.lua",
+                                             "store/lua/lib/outbox_add.lua",
+                                             "store/lua/lib/deadline_resync.lua"};
+// Inbound's scripts (answers, delivery reports; piket-web runs the answer code
+// in-process) and the lib files they include: notify's store API for the
+// deliveries (notify_delivery_report, notify_page_closed), the reply code, the
+// escalation outbox and the case's resync timer.
+const std::vector<std::string> kInboundLua = {"store/lua/inbound",
+                                              "store/lua/lib/inbound_dlr.lua",
+                                              "store/lua/lib/notify_delivery_report.lua",
+                                              "store/lua/lib/notify_page_closed.lua",
+                                              "store/lua/lib/notify_timeline.lua",
+                                              "store/lua/lib/reply_code_drop.lua",
+                                              "store/lua/lib/outbox_add.lua",
+                                              "store/lua/lib/deadline_resync.lua"};
 
 std::map<std::string, std::vector<std::string>> uses() {
   auto join = [](std::initializer_list<std::vector<std::string>> parts) {
@@ -101,9 +122,9 @@ std::map<std::string, std::vector<std::string>> uses() {
       // dispatch checks calendar tokens (access/, piket_access).
       {"dispatch",
        join({{"services/dispatch", "store/lua/dispatch", "access/src/calendar_token_lookup.cpp"}, kOutbox, kPages})},
-      // notify drops the reply code of a page that failed (reply_code_drop_lua).
-      {"notify", join({{"services/notify", "store/lua/notify"}, kOutbox, {"store/lua/lib/reply_code_drop.lua"}})},
-      {"inbound", join({{"services/inbound", "store/lua/lib/reply_code_drop.lua"}, kOutbox})},
+      // notify drops the reply code of a page that failed (lib/reply_code_drop.lua).
+      {"notify", join({{"services/notify"}, kNotifyLua, kOutbox})},
+      {"inbound", join({{"services/inbound"}, kInboundLua, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).
       {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp",
                        "store/lua/access/access_case_facts.lua"},
@@ -114,6 +135,7 @@ std::map<std::string, std::vector<std::string>> uses() {
       {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
                      "store/lua/web", "services/cases/src", "services/inbound/src",
                      "services/dispatch/src", "store/lua/dispatch", "access/src", "store/lua/access"},
+                    kInboundLua,
                     kPages,
                     kDeadlineTimers,
                     kBan})},

@@ -14,83 +14,22 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
 #include "piket/inbound/page_answer.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::inbound {
 namespace {
 
-// dlr_one(page, type, domain now ms): one page's delivery report.
-// The report is kept on the page (page:{id}:dlr, dlr_types for duplicate
-// detection, dlr_type/dlr_at) and on its SMS delivery; a failed report (2:
-// undelivered to the phone, 16: rejected by the SMSC) fails that delivery and
-// wakes the page so that notify starts the next channel at once.
-// Final reports (1 delivered, 2 undelivered, 16 rejected) do not contradict
-// each other: the first one stands, and a different final report after it
-// ('contradicts': a failure after a delivery, or a delivery after a failure)
-// changes nothing — Kannel does not send those; a forger would.
-const char* kDlrLua = R"lua(
-local function dlr_one(page, type_s, now_s)
-local p = 'page:' .. page
-if redis.call('EXISTS', p) == 0 then return 'unknown' end
-local t = tonumber(type_s)
-local function final(x) return x == 1 or x == 2 or x == 16 end
-if final(t) then
-  for _, seen in ipairs(redis.call('SMEMBERS', p .. ':dlr_types')) do
-    local s = tonumber(seen)
-    if final(s) and s ~= t then return 'contradicts' end
-  end
-end
-if redis.call('SADD', p .. ':dlr_types', type_s) == 0 then return 'duplicate' end
-redis.call('RPUSH', p .. ':dlr', type_s .. ':' .. now_s)
-redis.call('HSET', p, 'dlr_type', type_s, 'dlr_at', now_s)
-local failed = t == 2 or t == 16
-if t == 1 then redis.call('HSET', p, 'delivered_at', now_s) end
-if failed then redis.call('HSET', p, 'delivery_failed_at', now_s) end
-local case = redis.call('HGET', p, 'case')
-local function timeline(event)
-  if case and case ~= '' then redis.call('RPUSH', 'case:' .. case .. ':timeline', cjson.encode(event)) end
-end
-timeline({at = tonumber(now_s), type = 'delivery_report', page = page, report = t,
-          by = 'gateway'})
-local did = page .. ':sms'
-local d = 'delivery:' .. did
-local st = redis.call('HGET', d, 'state')
-if not st then return 'recorded' end
-redis.call('HSET', d, 'dlr_type', type_s, 'dlr_at', now_s)
-if t == 1 then redis.call('HSET', d, 'delivered_at', now_s) end
-if failed and (st == 'accepted' or st == 'sending' or st == 'retry' or st == 'queued') then
-  redis.call('HSET', d, 'state', 'failed', 'failed_at', now_s, 'fail_reason', 'delivery_report',
-             'last_error', 'delivery report ' .. type_s)
-  redis.call('ZREM', 'notify:queue', did)
-  redis.call('HINCRBY', p, 'rev', 1)
-  redis.call('ZADD', 'notify:timers', now_s, page)
-  timeline({at = tonumber(now_s), type = 'delivery_failed', page = page, channel = 'sms',
-            reason = 'delivery_report', report = t, by = 'gateway'})
-  return 'failed'
-end
-return 'recorded'
-end
-)lua";
-
-// ARGV: 1 page, 2 type, 3 domain now ms -> the outcome for the page.
-const common::RedisScript kDlr{std::string(kDlrLua) +
-                               "return dlr_one(ARGV[1], ARGV[2], ARGV[3])\n"};
+// ARGV: 1 page, 2 type, 3 domain now ms -> the outcome for the page
+// (store/lua/inbound/inbound_delivery_report.lua; what a report does:
+// store/lua/lib/inbound_dlr.lua).
+const common::RedisScript kDlr{std::string(lua::inbound_delivery_report())};
 
 // ARGV: 1 bundle, 2 the page the report names, 3 type, 4 domain now ms. One
 // SMS that carried several pages (smsbundle:{id}, written by notify before
 // the send): the report counts for each of them. -> {page, outcome}… ({} when
-// the bundle is unknown or does not hold the page).
-const common::RedisScript kDlrBundle{std::string(kDlrLua) + R"lua(
-local pages = redis.call('HGET', 'smsbundle:' .. ARGV[1], 'pages')
-if not pages then return {} end
-local out, named = {}, false
-for page in string.gmatch(pages, '[^,]+') do named = named or page == ARGV[2] end
-if not named then return {} end
-for page in string.gmatch(pages, '[^,]+') do
-  out[#out + 1] = page
-  out[#out + 1] = dlr_one(page, ARGV[3], ARGV[4])
-end
-return out
-)lua"};
+// the bundle is unknown or does not hold the page)
+// (store/lua/inbound/inbound_delivery_report_bundle.lua).
+const common::RedisScript kDlrBundle{std::string(lua::inbound_delivery_report_bundle())};
 
 const std::regex kBundleId{"^B[0-9A-Z]{16}$"};
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};

@@ -18,6 +18,9 @@
 #include "piket/notify/delivery_plan.hpp"
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/delivery_scripts.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::notify {
 namespace {
@@ -41,67 +44,15 @@ long long to_ll(const std::string& s) {
   }
 }
 
-// Another SMS delivery to the same person that may go along (claim script).
-struct Candidate {
-  std::string delivery_id, page_id, ack_code, brief, body, household;
-  int rank = 50;
-  long long created_at = 0;
-};
-
 // What the claim script hands over for one send.
-struct Claimed {
-  std::string delivery_id, channel, page_id, to, text, ack_code, case_id;
-  int attempt = 1;
-  bool in_doubt = false;
-  std::string kind, region, reported_at, body, household, person;
-  std::string reason;  // the page's: '' (first page), escalated, no_first_contact
-  std::string brief;   // its line in a bundled SMS ('' none: never bundled)
-  int rank = 50;
-  long long created_at = 0;
-  bool info = false;  // information (common/page_class.hpp): no reply code
-  std::vector<Candidate> candidates;
-};
+using Claimed = store::NotifyClaimedDelivery;
 
-Claimed claimed_from(const common::RedisReply& r) {
-  const auto& e = r.elements;
-  Claimed c;
-  c.delivery_id = e.at(1).str;
-  c.channel = e.at(2).str;
-  c.page_id = e.at(3).str;
-  c.to = e.at(4).str;
-  c.text = e.at(5).str;
-  c.ack_code = e.at(6).str;
-  c.case_id = e.at(7).str;
-  c.attempt = static_cast<int>(to_ll(e.at(8).str));
-  c.in_doubt = e.at(9).str == "in_doubt";
-  c.kind = e.at(10).str;
-  c.region = e.at(11).str;
-  c.reported_at = e.at(12).str;
-  c.body = e.at(13).str;
-  c.household = e.at(14).str;
-  c.person = e.at(15).str;
-  if (e.size() > 16) c.reason = e.at(16).str;
-  if (e.size() > 21) {
-    c.brief = e.at(17).str;
-    c.rank = static_cast<int>(to_ll(e.at(18).str));
-    c.created_at = to_ll(e.at(19).str);
-    c.info = e.at(20).str == "1";
-    const auto n = static_cast<std::size_t>(to_ll(e.at(21).str));
-    for (std::size_t k = 0; k < n && 22 + 8 * k + 7 < e.size(); ++k) {
-      const auto at = 22 + 8 * k;
-      Candidate d;
-      d.delivery_id = e[at].str;
-      d.page_id = e[at + 1].str;
-      d.ack_code = e[at + 2].str;
-      d.brief = e[at + 3].str;
-      d.rank = static_cast<int>(to_ll(e[at + 4].str));
-      d.created_at = to_ll(e[at + 5].str);
-      d.body = e[at + 6].str;
-      d.household = e[at + 7].str;
-      c.candidates.push_back(std::move(d));
-    }
-  }
-  return c;
+// A script's array reply as its strings (the typed parsers of piket/store read those).
+std::vector<std::string> strings(const common::RedisReply& r) {
+  std::vector<std::string> out;
+  out.reserve(r.elements.size());
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
 }
 
 // Candidates looked at per bundled SMS: more never fit three segments.
@@ -188,26 +139,25 @@ struct Notifier::Impl {
       it->second->Increment();
   }
 
-  std::vector<std::string> expand_args(const std::string& page_id, const std::string& person_id) {
-    std::vector<std::string> args{page_id, ms(domain_clock.now())};
+  store::NotifyExpandArgs expand_args(const std::string& page_id, const std::string& person_id) {
+    store::NotifyExpandArgs args{page_id, common::to_epoch_ms(domain_clock.now()), {}};
     const auto* person = config.person(person_id);
     std::vector<common::ContactRule> rules{{common::ContactChannel::sms, common::Millis{0}}};
     if (person && !person->contact.empty()) rules = person->contact;
-    args.push_back(std::to_string(rules.size()));
     for (const auto& rule : rules) {
-      args.emplace_back(common::to_string(rule.channel));
-      args.push_back(std::to_string(rule.after.count()));
+      std::string address;
       switch (rule.channel) {
         case common::ContactChannel::sms:
-          args.emplace_back();
           break;  // the page's number
         case common::ContactChannel::push:
-          args.push_back("push:" + person_id);
+          address = store::push_key(person_id);
           break;
         case common::ContactChannel::email:
-          args.push_back(person ? person->email : "");
+          address = person ? person->email : "";
           break;
       }
+      args.rules.push_back(
+          {std::string(common::to_string(rule.channel)), rule.after.count(), std::move(address)});
     }
     return args;
   }
@@ -215,54 +165,44 @@ struct Notifier::Impl {
   // Loads the page, plans, applies; again if the page changed in between.
   void evaluate(const std::string& page_id, common::RedisConnection& redis) {
     for (int round = 0; round < 5; ++round) {
-      const auto loaded = redis.eval(scripts::load(), {}, {page_id});
-      const auto& e = loaded.elements;
-      if (e.size() < 5) {
-        redis.command({"ZREM", "notify:timers", page_id});
+      const auto loaded =
+          store::parse_notify_page_load(strings(redis.eval(scripts::load(), {}, {page_id})));
+      if (!loaded) {
+        redis.command({"ZREM", store::kNotifyTimers, page_id});
         return;
       }
       PageView view;
-      view.created_at = common::from_epoch_ms(to_ll(e[1].str));
-      view.informational = e[4].str == "1";
-      if (e[0].str == "acknowledged") view.answer = PageAnswer::acknowledged;
-      if (e[0].str == "declined") view.answer = PageAnswer::declined;
-      std::vector<std::string> channels;
-      for (std::size_t at = 0; at <= e[3].str.size();) {
-        auto comma = e[3].str.find(',', at);
-        if (comma == std::string::npos) comma = e[3].str.size();
-        channels.push_back(e[3].str.substr(at, comma - at));
-        at = comma + 1;
-      }
-      if (e.size() != 5 + 2 * channels.size()) {
-        redis.command({"ZREM", "notify:timers", page_id});
-        return;
-      }
+      view.created_at = common::from_epoch_ms(loaded->created_at_ms);
+      view.informational = loaded->informational;
+      if (loaded->state == "acknowledged") view.answer = PageAnswer::acknowledged;
+      if (loaded->state == "declined") view.answer = PageAnswer::declined;
+      const auto& channels = loaded->channels;
       for (std::size_t k = 0; k < channels.size(); ++k) {
         DeliveryView d;
         d.channel = parse_channel(channels[k]).value_or(common::ContactChannel::sms);
-        d.state = parse_delivery_state(e[5 + 2 * k].str).value_or(DeliveryState::failed);
-        d.after = common::Millis{to_ll(e[6 + 2 * k].str)};
+        d.state = parse_delivery_state(loaded->deliveries[k].state).value_or(DeliveryState::failed);
+        d.after = common::Millis{loaded->deliveries[k].after_ms};
         view.deliveries.push_back(d);
       }
       const auto plan = plan_deliveries(view, domain_clock.now());
-      std::vector<std::string> args{
-          page_id,
-          e[2].str,
-          ms(domain_clock.now()),
-          ms(transport_clock.now()),
-          plan.next_wakeup ? ms(*plan.next_wakeup) : "-",
-          plan.exhausted ? "exhausted" : (plan.duplicate ? "duplicate" : "-"),
-          std::to_string(common::to_epoch_ms(transport_clock.now()) +
-                         config.outbox.resend_after.count()),
-          std::to_string(plan.start.size())};
+      store::NotifyApplyArgs args;
+      args.page_id = page_id;
+      args.rev = loaded->rev;
+      args.domain_now_ms = common::to_epoch_ms(domain_clock.now());
+      args.transport_now_ms = common::to_epoch_ms(transport_clock.now());
+      if (plan.next_wakeup) args.next_wakeup_ms = common::to_epoch_ms(*plan.next_wakeup);
+      args.outcome = plan.exhausted   ? store::NotifyPlanOutcome::exhausted
+                     : plan.duplicate ? store::NotifyPlanOutcome::duplicate
+                                      : store::NotifyPlanOutcome::none;
+      args.outbox_due_ms =
+          common::to_epoch_ms(transport_clock.now()) + config.outbox.resend_after.count();
       for (const auto& s : plan.start) {
-        args.push_back(channels[s.index]);
-        args.emplace_back(to_string(s.reason));
-        args.push_back(s.previous ? channels[*s.previous] : "-");
+        store::NotifyApplyStart start{channels[s.index], std::string(to_string(s.reason)), {}};
+        if (s.previous) start.previous = channels[*s.previous];
+        args.start.push_back(std::move(start));
       }
-      args.push_back(std::to_string(plan.cancel.size()));
-      for (auto c : plan.cancel) args.push_back(channels[c]);
-      const auto r = redis.eval(scripts::apply(), {}, args);
+      for (auto c : plan.cancel) args.cancel.push_back(channels[c]);
+      const auto r = redis.eval(scripts::apply(), {}, args.argv());
       if (r.elements.empty() || r.elements[0].str == "stale") continue;
       if (r.elements[0].str != "applied") return;
       for (const auto& s : plan.start) {
@@ -271,7 +211,7 @@ struct Notifier::Impl {
           it->second->Increment();
         spdlog::info("page {}: {} started ({})", page_id, channels[s.index], to_string(s.reason));
       }
-      if (plan.exhausted && e[0].str != "failed") {
+      if (plan.exhausted && loaded->state != "failed") {
         undeliverable->Increment();
         spdlog::error("page {}: every channel failed; escalation raised", page_id);
       }
@@ -285,7 +225,7 @@ struct Notifier::Impl {
   struct Outcome {
     std::string what;  // accepted | retry | failed
     StepResult::Kind kind = StepResult::Kind::sent;
-    std::string due = "0";
+    long long due_ms = 0;  // transport: when a retry goes
     std::string reason;
     std::string detail;
     int status = 0;
@@ -309,7 +249,7 @@ struct Notifier::Impl {
               retry_delay(attempt, config.notify.retry_initial, config.notify.retry_max,
                           std::uniform_real_distribution<double>(0, 1)(rng));
           o.what = "retry";
-          o.due = ms(transport_clock.now() + delay);
+          o.due_ms = common::to_epoch_ms(transport_clock.now() + delay);
           o.kind = StepResult::Kind::retry_scheduled;
         } else {
           o.what = "failed";
@@ -333,6 +273,12 @@ struct Notifier::Impl {
     o.reason = std::move(reason);
     o.detail = std::move(detail);
     return o;
+  }
+
+  // The outcome as notify_complete records it.
+  store::NotifySendOutcome sent_outcome(const Outcome& o) const {
+    return {o.what,  common::to_epoch_ms(domain_clock.now()), o.due_ms, o.status, o.detail,
+            o.reason};
   }
 
   Outcome send(const Claimed& c, const Gateways& gw, common::RedisConnection& redis) {
@@ -382,11 +328,18 @@ struct Notifier::Impl {
     }
     if (c.channel == "push") {
       if (auto field = leak({c.text})) return privacy_refusal(*field);
-      const auto r = redis.eval(
-          scripts::push(), {},
-          {c.delivery_id, ms(domain_clock.now()), std::to_string(config.notify.push_stream_maxlen),
-           "type", "page", "page_id", c.page_id, "case_id", c.case_id, "kind", c.kind, "region",
-           c.region, "reported_at", c.reported_at, "text", c.text, "info", c.info ? "1" : "0"});
+      const store::NotifyPushArgs args{c.delivery_id,
+                                       common::to_epoch_ms(domain_clock.now()),
+                                       config.notify.push_stream_maxlen,
+                                       {{"type", "page"},
+                                        {"page_id", c.page_id},
+                                        {"case_id", c.case_id},
+                                        {"kind", c.kind},
+                                        {"region", c.region},
+                                        {"reported_at", c.reported_at},
+                                        {"text", c.text},
+                                        {"info", c.info ? "1" : "0"}}};
+      const auto r = redis.eval(scripts::push(), {}, args.argv());
       Outcome o;
       o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
       o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
@@ -405,10 +358,10 @@ struct Notifier::Impl {
     std::vector<common::BundleItem> items;
     std::vector<PrivacyGuard> guards;
     items.push_back(
-        {c.info ? "" : c.ack_code, c.brief, c.rank, common::from_epoch_ms(c.created_at)});
+        {c.info ? "" : c.ack_code, c.brief, c.rank, common::from_epoch_ms(c.created_at_ms)});
     guards.push_back(PrivacyGuard::from_incident(c.body, c.household));
     for (const auto& d : c.candidates) {
-      items.push_back({d.ack_code, d.brief, d.rank, common::from_epoch_ms(d.created_at)});
+      items.push_back({d.ack_code, d.brief, d.rank, common::from_epoch_ms(d.created_at_ms)});
       guards.push_back(PrivacyGuard::from_incident(d.body, d.household));
     }
     const auto leaks = [&](std::string_view text) {
@@ -427,15 +380,16 @@ struct Notifier::Impl {
     const auto bundle_id = "B" + common::random_base32(16);
     const auto lease =
         transport_clock.now() + config.notify.gateway_timeout + config.notify.in_doubt_grace;
-    std::vector<std::string> args{bundle_id,
-                                  c.delivery_id,
-                                  ms(lease),
-                                  ms(domain_clock.now()),
-                                  std::to_string(kBundleRecordTtl.count()),
-                                  ms(transport_clock.now())};
+    store::NotifyJoinArgs args{bundle_id,
+                               c.delivery_id,
+                               common::to_epoch_ms(lease),
+                               common::to_epoch_ms(domain_clock.now()),
+                               kBundleRecordTtl.count(),
+                               common::to_epoch_ms(transport_clock.now()),
+                               {}};
     for (const auto k : bundle->included)
-      if (k != 0) args.push_back(c.candidates[k - 1].delivery_id);
-    const auto joined = redis.eval(scripts::join(), {}, args);
+      if (k != 0) args.candidates.push_back(c.candidates[k - 1].delivery_id);
+    const auto joined = redis.eval(scripts::join(), {}, args.argv());
     if (joined.elements.empty()) return StepResult{StepResult::Kind::skipped, c.page_id, "sms"};
     std::vector<std::string> members;
     for (const auto& e : joined.elements) members.push_back(e.str);
@@ -462,10 +416,8 @@ struct Notifier::Impl {
           std::chrono::duration<double>(transport_clock.now() - started).count());
       o = outcome_of(r, c.attempt, "gateway");
     }
-    std::vector<std::string> cargs{
-        o.what, ms(domain_clock.now()), o.due, std::to_string(o.status), o.detail, o.reason};
-    cargs.insert(cargs.end(), members.begin(), members.end());
-    redis.eval(scripts::complete_bundle(), {}, cargs);
+    const store::NotifyCompleteBundleArgs cargs{sent_outcome(o), members};
+    redis.eval(scripts::complete_bundle(), {}, cargs.argv());
     for (std::size_t k = 0; k < members.size(); ++k)
       count("sms", o.kind == StepResult::Kind::sent              ? "sent"
                    : o.kind == StepResult::Kind::retry_scheduled ? "retry"
@@ -532,7 +484,7 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
   }
   const std::string page_id(id);
   auto redis = impl_->inbox_redis.lease();
-  const auto person = redis->command({"HGET", "page:" + page_id, "person"});
+  const auto person = redis->command({"HGET", store::page_key(page_id), "person"});
   if (person.is_nil()) {
     impl_->ignored.at("unknown_page")->Increment();
     spdlog::warn("notify: unknown page {} acknowledged without action", page_id);
@@ -540,7 +492,7 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
   }
   // The expansion script acts only on a page still `queued` and not expanded
   // before; any other message changes nothing.
-  const auto r = redis->eval(scripts::expand(), {}, impl_->expand_args(page_id, person.str));
+  const auto r = redis->eval(scripts::expand(), {}, impl_->expand_args(page_id, person.str).argv());
   const std::string what = r.elements.empty() ? "missing" : r.elements[0].str;
   if (what == "already") {
     impl_->ignored.at("already_expanded")->Increment();
@@ -572,27 +524,27 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
 
   const auto now = i.transport_clock.now();
   const auto lease = now + i.config.notify.gateway_timeout + i.config.notify.in_doubt_grace;
-  auto claim = redis.eval(
-      scripts::claim(), {},
-      {ms(now), ms(lease), ms(i.domain_clock.now()),
-       std::to_string(i.config.notify.bundle_window.count()), std::to_string(kMaxCandidates)});
-  const auto& what = claim.elements.at(0).str;
-  if (what == "idle") return {StepResult::Kind::idle, {}, {}};
-  if (what == "skip") return {StepResult::Kind::skipped, claim.elements.at(1).str, {}};
-  if (what == "held") {
+  const store::NotifyClaimArgs claim_args{common::to_epoch_ms(now), common::to_epoch_ms(lease),
+                                          common::to_epoch_ms(i.domain_clock.now()),
+                                          i.config.notify.bundle_window.count(), kMaxCandidates};
+  const auto claim =
+      store::parse_notify_claim(strings(redis.eval(scripts::claim(), {}, claim_args.argv())));
+  using Claim = store::NotifyClaimReply::Kind;
+  if (claim.kind == Claim::idle) return {StepResult::Kind::idle, {}, {}};
+  if (claim.kind == Claim::skip) return {StepResult::Kind::skipped, claim.delivery_id, {}};
+  if (claim.kind == Claim::held) {
     i.held->Increment();
-    return {StepResult::Kind::held, claim.elements.at(1).str, "sms"};
+    return {StepResult::Kind::held, claim.delivery_id, "sms"};
   }
-  if (what == "resolved") {
-    const auto& channel = claim.elements.at(2).str;
-    i.count(channel, "resolved_by_report");
+  if (claim.kind == Claim::resolved) {
+    i.count(claim.channel, "resolved_by_report");
     spdlog::info(
         "delivery {}: in doubt; a delivery report shows the gateway had it, not sent "
         "again",
-        claim.elements.at(1).str);
-    return {StepResult::Kind::resolved_by_report, claim.elements.at(3).str, channel};
+        claim.delivery_id);
+    return {StepResult::Kind::resolved_by_report, claim.page_id, claim.channel};
   }
-  const auto c = claimed_from(claim);
+  const auto& c = claim.send;
   if (c.in_doubt) {
     i.in_doubt->Increment();
     spdlog::warn("delivery {}: send was interrupted and no delivery report came; sending again",
@@ -601,9 +553,8 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
   if (auto bundled = i.send_bundle(c, gw, redis)) return *bundled;
   const auto o = i.send(c, gw, redis);
   if (c.channel != "push" || o.what == "failed") {
-    const auto applied = redis.eval(scripts::complete(), {},
-                                    {c.delivery_id, o.what, ms(i.domain_clock.now()), o.due,
-                                     std::to_string(o.status), o.detail, o.reason});
+    const store::NotifyCompleteArgs args{c.delivery_id, i.sent_outcome(o)};
+    const auto applied = redis.eval(scripts::complete(), {}, args.argv());
     if (applied.str == "cancelled") {
       i.count(c.channel, "cancelled");
       return {StepResult::Kind::skipped, c.page_id, c.channel};

@@ -1,0 +1,12 @@
+-- inbound_delivery_report: records a Kannel delivery report for one page (InboundApi, GET /kannel/dlr)
+-- (services/inbound/src/inbound_api.cpp)
+--
+-- KEYS: none. Writes what lib/inbound_dlr.lua says: page:{id}, page:{id}:dlr, page:{id}:dlr_types,
+--   the case timeline and, through notify's store API (lib/notify_delivery_report.lua, in
+--   the same script for atomicity), delivery:{id}:sms, notify:queue and notify:timers.
+-- ARGV[1]  page id
+-- ARGV[2]  report type (0-255: 1 delivered, 2 undelivered, 16 rejected, 8 at the SMSC, …)
+-- ARGV[3]  now (domain ms)
+-- Returns the outcome: 'unknown', 'contradicts', 'duplicate', 'recorded' or 'failed'.
+--#include "lib/inbound_dlr.lua"
+return piket_inbound_dlr(ARGV[1], ARGV[2], ARGV[3])

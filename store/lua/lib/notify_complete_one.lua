@@ -1,0 +1,50 @@
+-- notify_complete_one (lib): piket_notify_complete_one(did, outcome, now_ms,
+-- due, status, detail, reason) records the outcome of one delivery's send and
+-- returns what was applied: 'accepted', 'retry', 'failed' or 'cancelled' (a
+-- retry of a page answered meanwhile), or the state found when the delivery
+-- is not `sending` any more ('missing': no delivery). `due` (transport ms) is
+-- when a retry goes; `status`, `detail` and `reason` are the gateway's status,
+-- the error text and the failure reason. Shared by notify_complete and
+-- notify_complete_bundle. Owner: piket-notify.
+-- Writes delivery:{did}, notify:queue, notify:smsq:{person}, notify:timers,
+-- page:{page} (accepted: state/accepted_at; failed: rev) and the case timeline.
+--#include "lib/notify_timeline.lua"
+--#include "lib/notify_page_accepted.lua"
+local function piket_notify_complete_one(did, outcome, now_ms, due, status, detail, reason)
+  local d = 'delivery:' .. did
+  local f = redis.call('HMGET', d, 'state', 'page', 'channel', 'person', 'bundle')
+  if f[1] ~= 'sending' then
+    redis.call('ZREM', 'notify:queue', did)
+    return f[1] or 'missing'
+  end
+  local p = 'page:' .. f[2]
+  local pf = redis.call('HMGET', p, 'state', 'case')
+  local now = tonumber(now_ms)
+  if outcome == 'retry' and (pf[1] == 'acknowledged' or pf[1] == 'declined') then
+    outcome = 'cancelled'
+  end
+  if outcome == 'accepted' then
+    redis.call('HSET', d, 'state', 'accepted', 'accepted_at', now_ms, 'gateway_status', status)
+    redis.call('ZREM', 'notify:queue', did)
+    piket_notify_page_accepted(p, now_ms)
+    local ev = {at = now, type = 'page_sent', page = f[2], channel = f[3], by = 'notify'}
+    if f[5] then ev.bundle = f[5] end
+    piket_notify_timeline(pf[2], ev)
+  elseif outcome == 'retry' then
+    redis.call('HSET', d, 'state', 'retry', 'last_error', detail, 'gateway_status', status)
+    redis.call('ZADD', 'notify:queue', due, did)
+    if f[3] == 'sms' and f[4] then redis.call('ZADD', 'notify:smsq:' .. f[4], due, did) end
+  elseif outcome == 'cancelled' then
+    redis.call('HSET', d, 'state', 'cancelled', 'cancelled_at', now_ms)
+    redis.call('ZREM', 'notify:queue', did)
+  else
+    redis.call('HSET', d, 'state', 'failed', 'failed_at', now_ms, 'fail_reason', reason,
+               'last_error', detail, 'gateway_status', status)
+    redis.call('ZREM', 'notify:queue', did)
+    redis.call('HINCRBY', p, 'rev', 1)
+    redis.call('ZADD', 'notify:timers', now_ms, f[2])
+    piket_notify_timeline(pf[2], {at = now, type = 'delivery_failed', page = f[2], channel = f[3],
+                                  reason = reason, detail = detail, by = 'notify'})
+  end
+  return outcome
+end

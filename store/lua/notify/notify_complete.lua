@@ -1,0 +1,23 @@
+#!lua flags=allow-oom
+-- notify_complete: records what a gateway did with one delivery's send (Notifier::step)
+-- (services/notify/src/notifier.cpp; typed arguments: piket/store/delivery_scripts.hpp,
+-- CompleteArgs)
+--
+-- `allow-oom` (complete and complete_bundle): what a gateway did with a
+-- message is recorded even when Redis is at its memory limit (a few hash
+-- fields per send). Refusing it would leave the delivery `sending` and, after
+-- the lease, send the SMS a second time.
+--
+-- KEYS: none. Writes what lib/notify_complete_one.lua says: delivery:{id}, notify:queue,
+--   notify:smsq:{person}, notify:timers, page:{id} and the case timeline.
+-- ARGV[1]  delivery id
+-- ARGV[2]  accepted | retry | failed
+-- ARGV[3]  now (domain ms)
+-- ARGV[4]  retry due (transport ms; '0' unless retry)
+-- ARGV[5]  the gateway's status (HTTP, 0: no answer)
+-- ARGV[6]  detail (the error text)
+-- ARGV[7]  failure reason (gateway_down, permanent, privacy_check, …)
+-- Returns the outcome applied ('accepted', 'retry', 'failed', 'cancelled') or the state
+-- found ('missing': no delivery).
+--#include "lib/notify_complete_one.lua"
+return piket_notify_complete_one(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
