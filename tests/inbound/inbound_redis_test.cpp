@@ -17,6 +17,10 @@
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/inbound/page_answer.hpp"
 #include "piket/launch/url_codec.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 #include "redis_snapshot.hpp"
 
@@ -73,9 +77,9 @@ class InboundRedisTest : public ::testing::Test {
   // bert holding a page of his own for another case.
   void seed() {
     const auto t = ms(domain_.now() - 1min);
-    conn_.command({"HSET", "incident:" + kIncident, "status", "dispatched", "case_id", kCase,
+    conn_.command({"HSET", store::incident_key(kIncident), "status", "dispatched", "case_id", kCase,
                    "page_id", kPage, "assignee", "anna", "region", "groningen"});
-    conn_.command({"HSET",       "page:" + kPage,
+    conn_.command({"HSET",       store::page_key(kPage),
                    "incident",   kIncident,
                    "case",       kCase,
                    "person",     "anna",
@@ -86,12 +90,12 @@ class InboundRedisTest : public ::testing::Test {
                    "state",      "accepted",
                    "created_at", t,
                    "attempts",   "1"});
-    conn_.command({"SET", "ackcode:anna:" + kAnnaCode, kPage});
-    conn_.command({"HSET", "page:" + kBertPage, "incident", "IZZZZZZZZZZZZZZZZ", "case",
+    conn_.command({"SET", store::ackcode_key("anna", kAnnaCode), kPage});
+    conn_.command({"HSET", store::page_key(kBertPage), "incident", "IZZZZZZZZZZZZZZZZ", "case",
                    "C99999999", "person", "bert", "to", kBertPhone, "ack_code", kBertCode, "state",
                    "accepted"});
-    conn_.command({"SET", "ackcode:bert:" + kBertCode, kBertPage});
-    conn_.command({"RPUSH", "case:" + kCase + ":timeline",
+    conn_.command({"SET", store::ackcode_key("bert", kBertCode), kBertPage});
+    conn_.command({"RPUSH", store::case_timeline_key(kCase),
                    json::serialize(json::object{{"at", std::stoll(t)}, {"type", "paged"}})});
   }
 
@@ -144,8 +148,9 @@ class InboundRedisTest : public ::testing::Test {
   // The database without the wrong-code guards (which a wrong code writes).
   std::vector<std::string> snapshot_without_guards() {
     auto all = snapshot();
-    std::erase_if(all,
-                  [](const std::string& l) { return l.find(" codeguard:") != std::string::npos; });
+    std::erase_if(all, [](const std::string& l) {
+      return l.find(" " + std::string(store::kCodeguardPrefix)) != std::string::npos;
+    });
     return all;
   }
   double counter(const std::string& name, const std::string& label = {}) {
@@ -175,7 +180,7 @@ class InboundRedisTest : public ::testing::Test {
   std::vector<json::object> timeline(const std::string& case_id = kCase) {
     std::vector<json::object> out;
     for (const auto& e :
-         conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements)
+         conn_.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements)
       out.push_back(json::parse(e.str).as_object());
     return out;
   }
@@ -215,7 +220,7 @@ constexpr const char* kAcksTotal = "piket_inbound_acks_total";
 TEST_F(InboundRedisTest, DeliveryReportIsRecordedOnThePageAndTimeline) {
   const auto r = dlr(kPage, "1");
   EXPECT_EQ(r.status, 200);
-  const auto page = "page:" + kPage;
+  const auto page = store::page_key(kPage);
   const auto now = ms(domain_.now());
   EXPECT_EQ(hget(page, "dlr_type"), "1");
   EXPECT_EQ(hget(page, "dlr_at"), now);
@@ -236,33 +241,33 @@ TEST_F(InboundRedisTest, DeliveryReportIsRecordedOnThePageAndTimeline) {
 
 TEST_F(InboundRedisTest, DuplicateDeliveryReportIsCountedNotRecordedTwice) {
   EXPECT_EQ(dlr(kPage, "1").status, 200);
-  const auto first_at = hget("page:" + kPage, "dlr_at");
+  const auto first_at = hget(store::page_key(kPage), "dlr_at");
   domain_.advance(30s);
   EXPECT_EQ(dlr(kPage, "1").status, 200);
   // Counted only: not in the raw list (which a repeating gateway would grow),
   // not on the timeline or the page fields.
-  EXPECT_EQ(conn_.command({"LLEN", "page:" + kPage + ":dlr"}).integer, 1);
+  EXPECT_EQ(conn_.command({"LLEN", store::page_dlr_key(kPage)}).integer, 1);
   EXPECT_EQ(count_events("delivery_report"), 1u);
-  EXPECT_EQ(hget("page:" + kPage, "dlr_at"), first_at);
+  EXPECT_EQ(hget(store::page_key(kPage), "dlr_at"), first_at);
   EXPECT_EQ(metric(kDlrTotal, "recorded"), 1);
   EXPECT_EQ(metric(kDlrTotal, "duplicate"), 1);
 }
 
 TEST_F(InboundRedisTest, SuccessiveReportTypesAreEachRecorded) {
   EXPECT_EQ(dlr(kPage, "8").status, 200);  // SMSC accepted
-  EXPECT_FALSE(hexists("page:" + kPage, "delivered_at"));
+  EXPECT_FALSE(hexists(store::page_key(kPage), "delivered_at"));
   domain_.advance(5s);
   EXPECT_EQ(dlr(kPage, "1").status, 200);  // delivered to the phone
-  EXPECT_EQ(hget("page:" + kPage, "dlr_type"), "1");
-  EXPECT_EQ(hget("page:" + kPage, "delivered_at"), ms(domain_.now()));
+  EXPECT_EQ(hget(store::page_key(kPage), "dlr_type"), "1");
+  EXPECT_EQ(hget(store::page_key(kPage), "delivered_at"), ms(domain_.now()));
   EXPECT_EQ(count_events("delivery_report"), 2u);
-  EXPECT_EQ(conn_.command({"SCARD", "page:" + kPage + ":dlr_types"}).integer, 2);
+  EXPECT_EQ(conn_.command({"SCARD", store::page_dlr_types_key(kPage)}).integer, 2);
 }
 
 TEST_F(InboundRedisTest, FailedDeliveryIsMarked) {
   EXPECT_EQ(dlr(kPage, "16").status, 200);
-  EXPECT_EQ(hget("page:" + kPage, "delivery_failed_at"), ms(domain_.now()));
-  EXPECT_FALSE(hexists("page:" + kPage, "delivered_at"));
+  EXPECT_EQ(hget(store::page_key(kPage), "delivery_failed_at"), ms(domain_.now()));
+  EXPECT_FALSE(hexists(store::page_key(kPage), "delivered_at"));
 }
 
 TEST_F(InboundRedisTest, ReportForUnknownPageIsAnsweredButNotWritten) {
@@ -300,11 +305,11 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(kCase), std::string::npos) << r.body;
   const auto now = ms(domain_.now());
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_at"), now);
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via"), "sms");
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via_ref"), "\u2026001");  // masked number
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
-  EXPECT_EQ(hget("incident:" + kIncident, "acknowledged_at"), now);
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_at"), now);
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via"), "sms");
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via_ref"), "\u2026001");  // masked number
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "acknowledged_at"), now);
   const auto events = timeline();
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].at("type").as_string(), "acknowledged");
@@ -315,7 +320,7 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   EXPECT_EQ(events[1].at("via").as_string(), "sms");
   EXPECT_EQ(events[1].at("via_ref").as_string(), "\u2026001");
   // bert's page is untouched.
-  EXPECT_FALSE(hexists("page:" + kBertPage, "acknowledged_at"));
+  EXPECT_FALSE(hexists(store::page_key(kBertPage), "acknowledged_at"));
   EXPECT_EQ(metric(kAcksTotal, "acknowledged"), 1);
 }
 
@@ -330,8 +335,8 @@ TEST_F(InboundRedisTest, APostedReplyAcknowledgesLikeAGetAndIsRefusedWithoutTheS
   const auto r = sms_post(kAnnaPhone, "ok " + kAnnaCode, kSecret);
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via"), "sms");
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via"), "sms");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }
 
 TEST_F(InboundRedisTest, SomeoneElsesCodeIsRefusedAndChangesNothing) {
@@ -342,7 +347,7 @@ TEST_F(InboundRedisTest, SomeoneElsesCodeIsRefusedAndChangesNothing) {
   EXPECT_EQ(r.body.find("acknowledged case"), std::string::npos) << r.body;
   EXPECT_EQ(sms(kAnnaPhone, kBertCode).body, r.body);
   EXPECT_EQ(snapshot_without_guards(), before);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
   EXPECT_EQ(metric(kAcksTotal, "refused"), 2);
 }
 
@@ -361,7 +366,7 @@ TEST_F(InboundRedisTest, UnknownNumberGetsTheSameAnswerAsAWrongCode) {
   EXPECT_EQ(sms("+31699999999", "hello").body, sms(kAnnaPhone, "hello").body);
   EXPECT_EQ(snapshot(), before);  // nothing stored for strangers' numbers
   EXPECT_EQ(counter("piket_inbound_sms_unknown_number_total"), 12);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
 }
 
 TEST_F(InboundRedisTest, ReplyWithoutCodeOrWithWrongCodeIsRefused) {
@@ -378,8 +383,8 @@ TEST_F(InboundRedisTest, ReplyWithoutCodeOrWithWrongCodeIsRefused) {
 // wrong code); the first answer stands.
 TEST_F(InboundRedisTest, UsedCodeIsGoneAndTheFirstAnswerStands) {
   ASSERT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
-  const auto first_at = hget("page:" + kPage, "acknowledged_at");
-  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 0);
+  const auto first_at = hget(store::page_key(kPage), "acknowledged_at");
+  EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", kAnnaCode)}).integer, 0);
   const auto after_first = snapshot_without_guards();
   domain_.advance(10min);
   for (const std::string& text : {kAnnaCode, "NO " + kAnnaCode}) {
@@ -387,7 +392,7 @@ TEST_F(InboundRedisTest, UsedCodeIsGoneAndTheFirstAnswerStands) {
     EXPECT_EQ(r.status, 200);
     EXPECT_NE(r.body.find("not valid"), std::string::npos) << r.body;
   }
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_at"), first_at);
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_at"), first_at);
   EXPECT_EQ(count_events("acknowledged"), 1u);
   EXPECT_EQ(count_events("declined"), 0u);
   EXPECT_EQ(snapshot_without_guards(), after_first);
@@ -395,9 +400,9 @@ TEST_F(InboundRedisTest, UsedCodeIsGoneAndTheFirstAnswerStands) {
 }
 
 TEST_F(InboundRedisTest, AckAfterEscalationStillAcknowledgesTheIncident) {
-  conn_.command({"HSET", "incident:" + kIncident, "status", "escalated"});
+  conn_.command({"HSET", store::incident_key(kIncident), "status", "escalated"});
   sms(kAnnaPhone, kAnnaCode);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }
 
 TEST_F(InboundRedisTest, MalformedSmsRequestIs400) {
@@ -458,7 +463,7 @@ TEST_F(InboundRedisTest, BruteForceWithoutTheSecretAcknowledgesNothing) {
   }
   EXPECT_EQ(refused, 1000);
   EXPECT_EQ(snapshot(), before);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
 }
 
 // With the secret (or a real SMSC that lets a sender spoof the number): after
@@ -480,10 +485,10 @@ TEST_F(InboundRedisTest, BruteForceWithTheSecretLocksTheNumberAndAcknowledgesNot
   // The right code, both ways, while locked: nothing.
   for (const std::string& text : {kAnnaCode, "NO " + kAnnaCode})
     EXPECT_NE(sms(kAnnaPhone, text).body.find("app"), std::string::npos);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
-  EXPECT_FALSE(hexists("page:" + kPage, "acknowledged_at"));
-  EXPECT_FALSE(hexists("page:" + kPage, "declined_at"));
-  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 1);
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
+  EXPECT_FALSE(hexists(store::page_key(kPage), "acknowledged_at"));
+  EXPECT_FALSE(hexists(store::page_key(kPage), "declined_at"));
+  EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", kAnnaCode)}).integer, 1);
   EXPECT_EQ(count_events("acknowledged") + count_events("declined"), 0u);
   EXPECT_EQ(counter("piket_inbound_reply_code_lockouts_total"), 1);
   EXPECT_EQ(counter("piket_inbound_reply_codes_wrong_total"), 5);
@@ -496,13 +501,14 @@ TEST_F(InboundRedisTest, BruteForceWithTheSecretLocksTheNumberAndAcknowledgesNot
   // bert's number is not locked by anna's.
   EXPECT_NE(sms(kBertPhone, kBertCode).body.find("Acknowledged case"), std::string::npos);
   // The guards are bounded: two small hashes and one board entry, with TTLs.
-  EXPECT_GT(conn_.command({"PTTL", "codeguard:person:anna"}).integer, 0);
-  EXPECT_EQ(conn_.command({"KEYS", "codeguard:*"}).elements.size(), 3u);
+  EXPECT_GT(conn_.command({"PTTL", store::codeguard_person_key("anna")}).integer, 0);
+  EXPECT_EQ(conn_.command({"KEYS", std::string(store::kCodeguardPrefix) + "*"}).elements.size(),
+            3u);
   // After the lock the right code works again (the page is still open).
   domain_.advance(config_.inbound.code_lock + 1s);
   EXPECT_TRUE(locked_numbers(conn_, domain_.now()).empty());
   EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }
 
 TEST_F(InboundRedisTest, WrongCodesOutsideTheWindowDoNotAddUp) {
@@ -518,30 +524,30 @@ TEST_F(InboundRedisTest, WrongCodesOutsideTheWindowDoNotAddUp) {
 // A code is valid only while its page can be answered (code_until, domain
 // time); an expired one is deleted when tried and answers nothing.
 TEST_F(InboundRedisTest, ExpiredCodeAnswersNothing) {
-  conn_.command({"HSET", "page:" + kPage, "code_until", ms(domain_.now() + 10min)});
+  conn_.command({"HSET", store::page_key(kPage), "code_until", ms(domain_.now() + 10min)});
   domain_.advance(10min + 1ms);
   EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("not valid"), std::string::npos);
-  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 0);
-  EXPECT_FALSE(hexists("page:" + kPage, "acknowledged_at"));
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", kAnnaCode)}).integer, 0);
+  EXPECT_FALSE(hexists(store::page_key(kPage), "acknowledged_at"));
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
 }
 
 // No ackcode key outlives its page's answerable life: answered, declined,
 // stood down (a colleague acknowledged the incident).
 TEST_F(InboundRedisTest, AnsweringDeletesTheCodesOfThePageAndOfPagesThatStandDown) {
   const std::string bert_second = "P0000000000000BBB";
-  conn_.command({"HSET", "page:" + bert_second, "incident", kIncident, "case", kCase, "person",
-                 "bert", "ack_code", "111111", "state", "accepted"});
-  conn_.command({"SET", "ackcode:bert:111111", bert_second});
-  conn_.command({"SADD", "incident:" + kIncident + ":pages", kPage, bert_second});
+  conn_.command({"HSET", store::page_key(bert_second), "incident", kIncident, "case", kCase,
+                 "person", "bert", "ack_code", "111111", "state", "accepted"});
+  conn_.command({"SET", store::ackcode_key("bert", "111111"), bert_second});
+  conn_.command({"SADD", store::incident_pages_key(kIncident), kPage, bert_second});
   // bert declines his other page (another incident) by SMS: its code goes.
   EXPECT_NE(sms(kBertPhone, "NO " + kBertCode).body.find("Declined case"), std::string::npos);
-  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:bert:" + kBertCode}).integer, 0);
+  EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("bert", kBertCode)}).integer, 0);
   // anna acknowledges: her code goes, and bert's page of this incident stands
   // down with its code.
   EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
-  EXPECT_EQ(hget("page:" + bert_second, "cancelled_reason"), "answered_by_other");
-  EXPECT_EQ(conn_.command({"KEYS", "ackcode:*"}).elements.size(), 0u);
+  EXPECT_EQ(hget(store::page_key(bert_second), "cancelled_reason"), "answered_by_other");
+  EXPECT_EQ(conn_.command({"KEYS", std::string(store::kAckcodePrefix) + "*"}).elements.size(), 0u);
   EXPECT_NE(sms(kBertPhone, "111111").body.find("not valid"), std::string::npos);
 }
 
@@ -552,18 +558,18 @@ TEST_F(InboundRedisTest, ApiAnswerRecordsTheTokenOwner) {
   r.path = r.target = "/v1/pages/" + kPage + "/ack";
   r.headers.push_back({"authorization", "Bearer anna-staff-token"});
   ASSERT_EQ(api_.handle(r).status, 200);
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via"), "api");
-  EXPECT_EQ(hget("page:" + kPage, "acknowledged_via_ref"), "token anna");
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via"), "api");
+  EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via_ref"), "token anna");
   const auto events = timeline();
   EXPECT_EQ(events.back().at("via").as_string(), "api");
   EXPECT_EQ(events.back().at("via_ref").as_string(), "token anna");
-  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:" + kAnnaCode}).integer, 0);
+  EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", kAnnaCode)}).integer, 0);
 }
 
 // The attack of the issue: a type 16 after Kannel reported the SMS delivered
 // (8, then 1) failed it and moved the page on. Now it changes nothing.
 TEST_F(InboundRedisTest, ForgedFailureReportAfterDeliveryChangesNothing) {
-  const auto d = "delivery:" + kPage + ":sms";
+  const auto d = store::delivery_key(kPage, "sms");
   conn_.command({"HSET", d, "state", "accepted", "page", kPage, "channel", "sms"});
   ASSERT_EQ(dlr(kPage, "8").status, 200);
   ASSERT_EQ(dlr(kPage, "1").status, 200);
@@ -572,7 +578,7 @@ TEST_F(InboundRedisTest, ForgedFailureReportAfterDeliveryChangesNothing) {
   for (const std::string type : {"16", "2", "16"}) EXPECT_EQ(dlr(kPage, type).status, 200);
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(hget(d, "state"), "accepted");
-  EXPECT_FALSE(hexists("page:" + kPage, "delivery_failed_at"));
+  EXPECT_FALSE(hexists(store::page_key(kPage), "delivery_failed_at"));
   EXPECT_EQ(count_events("delivery_failed"), 0u);
   EXPECT_EQ(counter("piket_inbound_delivery_reports_suspicious_total"), 3);
   EXPECT_EQ(counter("piket_inbound_delivery_failures_total"), 0);
@@ -584,7 +590,7 @@ TEST_F(InboundRedisTest, ForgedFailureReportAfterDeliveryChangesNothing) {
 // The reverse order: the first final report stands; a "delivered" after a
 // failure does not un-fail the delivery (notify has moved on) and is counted.
 TEST_F(InboundRedisTest, DeliveredAfterAFailureIsSuspiciousToo) {
-  const auto d = "delivery:" + kPage + ":sms";
+  const auto d = store::delivery_key(kPage, "sms");
   conn_.command({"HSET", d, "state", "accepted", "page", kPage, "channel", "sms"});
   ASSERT_EQ(dlr(kPage, "16").status, 200);
   EXPECT_EQ(hget(d, "state"), "failed");

@@ -16,6 +16,10 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/notify/notifier.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 
 namespace piket::notify {
@@ -70,12 +74,18 @@ class NotifierRedisTest : public ::testing::Test {
 
   // A page as dispatch writes it.
   void seed_page(const std::string& id = kPage) {
-    conn_.command({"HSET",     "page:" + id, "incident",   "I0123456789ABCDEF",
-                   "case",     kCase,        "person",     "anna",
-                   "to",       kTo,          "text",       kText,
-                   "ack_code", "047110",     "rule",       "on_call",
-                   "state",    "queued",     "created_at", ms(domain_.now()),
-                   "channel",  "sms",        "attempts",   "0"});
+    conn_.command({"HSET",       store::page_key(id),
+                   "incident",   "I0123456789ABCDEF",
+                   "case",       kCase,
+                   "person",     "anna",
+                   "to",         kTo,
+                   "text",       kText,
+                   "ack_code",   "047110",
+                   "rule",       "on_call",
+                   "state",      "queued",
+                   "created_at", ms(domain_.now()),
+                   "channel",    "sms",
+                   "attempts",   "0"});
   }
   // Seeds the page and hands it to notify, as the outbox does.
   void page_arrives() {
@@ -87,21 +97,23 @@ class NotifierRedisTest : public ::testing::Test {
   std::string hget(const std::string& key, const std::string& field) {
     return conn_.command({"HGET", key, field}).str;
   }
-  std::string delivery(const std::string& field) { return hget("delivery:" + kDelivery, field); }
-  std::string page(const std::string& field) { return hget("page:" + kPage, field); }
+  std::string delivery(const std::string& field) {
+    return hget(store::delivery_key(kDelivery), field);
+  }
+  std::string page(const std::string& field) { return hget(store::page_key(kPage), field); }
   bool hexists(const std::string& key, const std::string& field) {
     return conn_.command({"HEXISTS", key, field}).integer == 1;
   }
   std::optional<long long> queue_score(const std::string& id = kDelivery) {
-    const auto r = conn_.command({"ZSCORE", "notify:queue", id});
+    const auto r = conn_.command({"ZSCORE", store::kNotifyQueue, id});
     if (r.is_nil()) return std::nullopt;
     return std::stoll(r.str);
   }
-  long long queue_size() { return conn_.command({"ZCARD", "notify:queue"}).integer; }
+  long long queue_size() { return conn_.command({"ZCARD", store::kNotifyQueue}).integer; }
   std::vector<json::object> timeline() {
     std::vector<json::object> out;
     for (const auto& e :
-         conn_.command({"LRANGE", "case:" + kCase + ":timeline", "0", "-1"}).elements)
+         conn_.command({"LRANGE", store::case_timeline_key(kCase), "0", "-1"}).elements)
       out.push_back(json::parse(e.str).as_object());
     return out;
   }
@@ -242,7 +254,7 @@ TEST_F(NotifierRedisTest, PermanentFailureIsNotRetried) {
   EXPECT_EQ(count_events("delivery_failed"), 1u);
   EXPECT_EQ(count_events("page_sent"), 0u);
   // …and escalated once.
-  EXPECT_EQ(conn_.command({"ZCARD", "outbox:escalation:due"}).integer, 1);
+  EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("escalation")}).integer, 1);
   // The recorded events carry no person data.
   for (const auto& e : timeline()) EXPECT_EQ(json::serialize(e).find(kTo), std::string::npos);
 
@@ -305,7 +317,7 @@ TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites
   seed_page();
   EXPECT_TRUE(notifier().handle_message("dispatch", kPage, "{}"));
   EXPECT_EQ(queue_size(), 0);
-  EXPECT_FALSE(hexists("delivery:" + kDelivery, "state"));
+  EXPECT_FALSE(hexists(store::delivery_key(kDelivery), "state"));
 }
 
 // A page message acts only on a page still `queued`: one answered or stood
@@ -314,11 +326,11 @@ TEST_F(NotifierRedisTest, AMessageForAPageNoLongerQueuedIsIgnoredAndCounted) {
   for (const char* state : {"acknowledged", "declined", "cancelled", "failed"}) {
     conn_.command({"FLUSHALL"});
     seed_page();
-    conn_.command({"HSET", "page:" + kPage, "state", state});
+    conn_.command({"HSET", store::page_key(kPage), "state", state});
     EXPECT_TRUE(notifier().handle_message("notify", kPage, "{}")) << state;
     EXPECT_EQ(queue_size(), 0) << state;
-    EXPECT_FALSE(hexists("delivery:" + kDelivery, "state")) << state;
-    EXPECT_FALSE(hexists("page:" + kPage, "channels")) << state;
+    EXPECT_FALSE(hexists(store::delivery_key(kDelivery), "state")) << state;
+    EXPECT_FALSE(hexists(store::page_key(kPage), "channels")) << state;
   }
   double ignored = -1;
   std::istringstream text(metrics_.render());
@@ -333,15 +345,16 @@ TEST_F(NotifierRedisTest, AMessageForAPageNoLongerQueuedIsIgnoredAndCounted) {
 
 // The delivery left `sending` by a crashed worker whose lease has run out.
 void leave_in_doubt(common::RedisConnection& conn, const common::Clock& transport) {
-  conn.command({"HSET", "delivery:" + kDelivery, "state", "sending", "attempts", "1"});
-  conn.command({"ZADD", "notify:queue", std::to_string(common::to_epoch_ms(transport.now()) - 1),
-                kDelivery});
+  conn.command({"HSET", store::delivery_key(kDelivery), "state", "sending", "attempts", "1"});
+  conn.command({"ZADD", store::kNotifyQueue,
+                std::to_string(common::to_epoch_ms(transport.now()) - 1), kDelivery});
 }
 
 TEST_F(NotifierRedisTest, InDoubtSendWithDeliveryReportIsAcceptedWithoutSending) {
   page_arrives();
   leave_in_doubt(conn_, transport_);
-  conn_.command({"HSET", "delivery:" + kDelivery, "dlr_type", "8", "dlr_at", ms(domain_.now())});
+  conn_.command(
+      {"HSET", store::delivery_key(kDelivery), "dlr_type", "8", "dlr_at", ms(domain_.now())});
   domain_.advance(3s);
   FakeSmsGateway gateway({202});
   const auto r = step(gateway);
@@ -352,7 +365,7 @@ TEST_F(NotifierRedisTest, InDoubtSendWithDeliveryReportIsAcceptedWithoutSending)
   EXPECT_EQ(delivery("resolved_by"), "delivery_report");
   EXPECT_EQ(delivery("accepted_at"), ms(domain_.now()));
   EXPECT_EQ(delivery("attempts"), "1");
-  EXPECT_FALSE(hexists("delivery:" + kDelivery, "in_doubt_resends"));
+  EXPECT_FALSE(hexists(store::delivery_key(kDelivery), "in_doubt_resends"));
   EXPECT_EQ(page("state"), "accepted");
   EXPECT_FALSE(queue_score().has_value());
   // The case's record shows the page as sent, and how that is known.
@@ -376,7 +389,7 @@ TEST_F(NotifierRedisTest, InDoubtSendWithoutDeliveryReportIsSentAgain) {
   EXPECT_EQ(delivery("state"), "accepted");
   EXPECT_EQ(delivery("in_doubt_resends"), "1");
   EXPECT_EQ(delivery("attempts"), "2");
-  EXPECT_FALSE(hexists("delivery:" + kDelivery, "resolved_by"));
+  EXPECT_FALSE(hexists(store::delivery_key(kDelivery), "resolved_by"));
 }
 
 // The gateway took the SMS but its answer was lost (timeout: status 0, a
@@ -386,7 +399,8 @@ TEST_F(NotifierRedisTest, UnansweredSendWithLaterReportIsNotSentAgain) {
   FakeSmsGateway gateway({0, 202});
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::retry_scheduled);
   EXPECT_EQ(delivery("state"), "retry");
-  conn_.command({"HSET", "delivery:" + kDelivery, "dlr_type", "8", "dlr_at", ms(domain_.now())});
+  conn_.command(
+      {"HSET", store::delivery_key(kDelivery), "dlr_type", "8", "dlr_at", ms(domain_.now())});
   transport_.advance(config_.notify.retry_max);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
   EXPECT_EQ(gateway.sent.size(), 1u);
@@ -398,8 +412,8 @@ TEST_F(NotifierRedisTest, UnansweredSendWithLaterReportIsNotSentAgain) {
 
 TEST_F(NotifierRedisTest, LiveLeaseIsNotTakenOver) {
   page_arrives();
-  conn_.command({"HSET", "delivery:" + kDelivery, "state", "sending", "attempts", "1"});
-  conn_.command({"ZADD", "notify:queue", ms(transport_.now() + 5s), kDelivery});
+  conn_.command({"HSET", store::delivery_key(kDelivery), "state", "sending", "attempts", "1"});
+  conn_.command({"ZADD", store::kNotifyQueue, ms(transport_.now() + 5s), kDelivery});
   FakeSmsGateway gateway({202});
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
   transport_.advance(5s);
@@ -422,7 +436,8 @@ TEST_F(NotifierRedisTest, CrashAfterGatewayAcceptedIsResolvedByTheReport) {
   transport_.advance(config_.notify.gateway_timeout);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
   // The report (as inbound records it) comes in; then the lease runs out.
-  conn_.command({"HSET", "delivery:" + kDelivery, "dlr_type", "1", "dlr_at", ms(domain_.now())});
+  conn_.command(
+      {"HSET", store::delivery_key(kDelivery), "dlr_type", "1", "dlr_at", ms(domain_.now())});
   transport_.advance(config_.notify.in_doubt_grace);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
   EXPECT_TRUE(gateway.sent.empty());
@@ -444,7 +459,7 @@ TEST_F(NotifierFullRedisTest, APageArrivingAtTheMemoryLimitWaitsForItsRedelivery
   const auto message = R"({"page_id":")" + kPage + "\"}";
   // Not acknowledged (the outbox brings it again), nothing planned half.
   EXPECT_THROW(notifier().handle_message("notify", kPage, message), common::RedisFullError);
-  EXPECT_EQ(conn_.command({"EXISTS", "delivery:" + kDelivery}).integer, 0);
+  EXPECT_EQ(conn_.command({"EXISTS", store::delivery_key(kDelivery)}).integer, 0);
   EXPECT_EQ(queue_size(), 0);
   EXPECT_EQ(page("state"), "queued");
 
@@ -508,7 +523,7 @@ class BundlingTest : public NotifierRedisTest {
  protected:
   // A page to anna as a producer writes it (its own step: no duplicate).
   void arrives(const Bundled& b) {
-    std::vector<std::string> cmd{"HSET",       "page:" + b.id,
+    std::vector<std::string> cmd{"HSET",       store::page_key(b.id),
                                  "incident",   "I0123456789ABCDEF",
                                  "case",       kCase,
                                  "person",     "anna",
@@ -526,7 +541,7 @@ class BundlingTest : public NotifierRedisTest {
       cmd.insert(cmd.end(), {"info", "1"});
     } else {
       cmd.insert(cmd.end(), {"ack_code", b.code});
-      conn_.command({"SET", "ackcode:anna:" + b.code, b.id});
+      conn_.command({"SET", store::ackcode_key("anna", b.code), b.id});
     }
     conn_.command(cmd);
     ASSERT_TRUE(notifier().handle_message("notify", b.id, "{}"));
@@ -548,7 +563,7 @@ class BundlingTest : public NotifierRedisTest {
     ADD_FAILURE() << "notify did not settle";
   }
   std::string dhget(const std::string& page, const std::string& field) {
-    return hget("delivery:" + page + ":sms", field);
+    return hget(store::delivery_key(page, "sms"), field);
   }
   // How often `needle` occurs in everything the gateway got.
   static std::size_t occurrences(const FakeSmsGateway& g, const std::string& needle) {
@@ -571,7 +586,7 @@ TEST_F(BundlingTest, ABurstToOnePersonIsTheFirstPageAtOnceThenOneSmsForTheRest) 
   ASSERT_EQ(gateway.sent.size(), 1u);
   EXPECT_EQ(gateway.sent[0].text, "piket single text of HOME BAN C20000000");
   EXPECT_EQ(gateway.sent[0].bundle_id, "");
-  EXPECT_FALSE(hexists("delivery:" + nth(0).id + ":sms", "bundle"));
+  EXPECT_FALSE(hexists(store::delivery_key(nth(0).id, "sms"), "bundle"));
 
   // Eight more within the window: an escalated code red, reminders, an FYI.
   std::vector<Bundled> burst{nth(1, 12), nth(2, 30), nth(3, 0),  nth(4, 90, true),
@@ -607,10 +622,10 @@ TEST_F(BundlingTest, ABurstToOnePersonIsTheFirstPageAtOnceThenOneSmsForTheRest) 
     EXPECT_EQ(dhget(b.id, "state"), "accepted") << b.id;
     EXPECT_EQ(dhget(b.id, "bundle"), sms.bundle_id) << b.id;
     EXPECT_EQ(dhget(b.id, "attempts"), "1") << b.id;
-    EXPECT_EQ(hget("page:" + b.id, "state"), "accepted") << b.id;
+    EXPECT_EQ(hget(store::page_key(b.id), "state"), "accepted") << b.id;
     pages.push_back(b.id);
   }
-  const auto rec = "smsbundle:" + sms.bundle_id;
+  const auto rec = store::sms_bundle_key(sms.bundle_id);
   EXPECT_EQ(hget(rec, "person"), "anna");
   auto listed = hget(rec, "pages");
   for (const auto& id : pages) EXPECT_NE(listed.find(id), std::string::npos) << id;
@@ -665,10 +680,10 @@ TEST_F(BundlingTest, MoreThanThreeSegmentsHoldTheRestForTheNextSmsEachPageOnce) 
     const auto& text = gateway.sent.back().text;
     EXPECT_LE(text.size(), 459u) << text;
     EXPECT_TRUE(common::is_gsm7_basic(text));
-    if (conn_.command({"ZCARD", "notify:queue"}).integer > 0) {
+    if (conn_.command({"ZCARD", store::kNotifyQueue}).integer > 0) {
       EXPECT_NE(text.find(" meer in de app / more in the app."), std::string::npos) << text;
     }
-    if (conn_.command({"ZCARD", "notify:queue"}).integer == 0) break;
+    if (conn_.command({"ZCARD", store::kNotifyQueue}).integer == 0) break;
   }
   // Every page reached the phone with its code exactly once, the urgent ones first.
   for (int n = 1; n <= 30; ++n) EXPECT_EQ(occurrences(gateway, nth(n).code), 1u) << nth(n).code;
@@ -688,8 +703,9 @@ TEST_F(BundlingTest, AnAnsweredPageDoesNotGoAlong) {
   arrives(nth(3));
   drain(gateway);
   // Acknowledged in the app meanwhile (as inbound's answer script leaves it).
-  conn_.command({"HSET", "page:" + nth(2).id, "state", "acknowledged", "acknowledged_at", "1"});
-  conn_.command({"HSET", "delivery:" + nth(2).id + ":sms", "state", "cancelled"});
+  conn_.command(
+      {"HSET", store::page_key(nth(2).id), "state", "acknowledged", "acknowledged_at", "1"});
+  conn_.command({"HSET", store::delivery_key(nth(2).id, "sms"), "state", "cancelled"});
   transport_.advance(3000ms);
   drain(gateway);
   ASSERT_EQ(gateway.sent.size(), 2u);
@@ -714,7 +730,7 @@ TEST_F(BundlingTest, APermanentFailureFailsEveryPageOfTheSmsAndWakesEach) {
     EXPECT_EQ(dhget(nth(n).id, "state"), "failed");
     EXPECT_EQ(dhget(nth(n).id, "fail_reason"), "permanent");
     // The page is planned again at once: its next channel, or undeliverable.
-    EXPECT_FALSE(conn_.command({"ZSCORE", "notify:timers", nth(n).id}).is_nil());
+    EXPECT_FALSE(conn_.command({"ZSCORE", store::kNotifyTimers, nth(n).id}).is_nil());
   }
 }
 
@@ -759,7 +775,7 @@ TEST_F(BundlingTest, ACrashAfterTheGatewayTookABundleIsResolvedPerPage) {
   // The report came for pages 1 and 2 (as inbound records a bundle's report on
   // each page; here the bundle's report reached only part of them), not 3 and 4.
   for (int n : {1, 2})
-    conn_.command({"HSET", "delivery:" + nth(n).id + ":sms", "dlr_type", "1", "dlr_at", "1"});
+    conn_.command({"HSET", store::delivery_key(nth(n).id, "sms"), "dlr_type", "1", "dlr_at", "1"});
   FakeSmsGateway gateway({202});
   transport_.advance(config_.notify.gateway_timeout);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);  // the lease still runs
@@ -768,7 +784,7 @@ TEST_F(BundlingTest, ACrashAfterTheGatewayTookABundleIsResolvedPerPage) {
   for (int n : {1, 2}) {
     EXPECT_EQ(dhget(nth(n).id, "state"), "accepted");
     EXPECT_EQ(dhget(nth(n).id, "resolved_by"), "delivery_report");
-    EXPECT_FALSE(hexists("delivery:" + nth(n).id + ":sms", "in_doubt_resends"));
+    EXPECT_FALSE(hexists(store::delivery_key(nth(n).id, "sms"), "in_doubt_resends"));
   }
   // 3 and 4 went once more, together.
   ASSERT_EQ(gateway.sent.size(), 1u);

@@ -10,13 +10,19 @@
 namespace piket::store {
 
 // incident:{id}: hash, the incident as accepted.
-inline std::string incident_key(std::string_view id) { return detail::join({"incident", id}); }
+inline std::string incident_key(std::string_view id) {
+  return detail::join({"incident", id});
+}
 // incident:{id}:esc_paged / :declined — escalation's sets of people paged / who declined.
 inline std::string incident_esc_paged_key(std::string_view id) {
   return detail::join({"incident", id, "esc_paged"});
 }
 inline std::string incident_declined_key(std::string_view id) {
   return detail::join({"incident", id, "declined"});
+}
+// incident:{id}:pages: set, the incident's pages (an acknowledgement stands the others down).
+inline std::string incident_pages_key(std::string_view id) {
+  return detail::join({"incident", id, "pages"});
 }
 // idem:{partner}:{reference}: string, the incident id — the idempotency key.
 inline std::string idempotency_key(std::string_view partner, std::string_view reference) {

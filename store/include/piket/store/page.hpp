@@ -10,9 +10,13 @@
 namespace piket::store {
 
 // page:{id}: hash, one page to one person.
-inline std::string page_key(std::string_view id) { return detail::join({"page", id}); }
+inline std::string page_key(std::string_view id) {
+  return detail::join({"page", id});
+}
 // page:{id}:dlr: list of delivery reports; page:{id}:dlr_types: set of report types seen.
-inline std::string page_dlr_key(std::string_view id) { return detail::join({"page", id, "dlr"}); }
+inline std::string page_dlr_key(std::string_view id) {
+  return detail::join({"page", id, "dlr"});
+}
 inline std::string page_dlr_types_key(std::string_view id) {
   return detail::join({"page", id, "dlr_types"});
 }
@@ -28,6 +32,10 @@ inline std::string codeguard_number_key(std::string_view hash) {
   return detail::join({"codeguard", "number", hash});
 }
 inline constexpr std::string_view kCodeguardLocked = "codeguard:locked";
+// The prefixes of every reply code's key and every wrong-code guard's key
+// (KEYS/SCAN patterns for ops and tests: prefix + "*").
+inline constexpr std::string_view kAckcodePrefix = "ackcode:";
+inline constexpr std::string_view kCodeguardPrefix = "codeguard:";
 // escalations:due: zset, the escalation timers.
 inline constexpr std::string_view kEscalationsDue = "escalations:due";
 // capacity:{region} (+ :history): an open / the ended coverage problems of the caseload cap.
