@@ -1,0 +1,797 @@
+// Notify's Lua scripts (store/lua/notify/*.lua) and the lib files notify owns
+// (store/lua/lib/notify_*.lua), each run directly against a real redis-server
+// (label redis) as the Redis user of the service that runs it: "notify" for
+// its own scripts, "inbound" (and "web") for the lib functions inbound's
+// scripts call as notify's store API. Arguments and replies go through the
+// typed structs of piket/store/delivery_scripts.hpp.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "piket/common/redis.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/delivery_scripts.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
+#include "private_redis.hpp"
+
+namespace piket::store {
+namespace {
+
+namespace json = boost::json;
+using common::RedisConnection;
+using common::RedisReply;
+using common::RedisScript;
+
+const RedisScript kExpand{std::string(lua::notify_expand())};
+const RedisScript kLoad{std::string(lua::notify_page_load())};
+const RedisScript kApply{std::string(lua::notify_apply())};
+const RedisScript kDueTimer{std::string(lua::notify_due_timer())};
+const RedisScript kClaim{std::string(lua::notify_claim())};
+const RedisScript kJoin{std::string(lua::notify_join())};
+const RedisScript kComplete{std::string(lua::notify_complete())};
+const RedisScript kCompleteBundle{std::string(lua::notify_complete_bundle())};
+const RedisScript kPush{std::string(lua::notify_push())};
+
+// A lib file's functions called directly: the lib's text (with what it
+// includes) and a last line that calls them.
+RedisScript lib_call(std::string_view lib, std::string_view call) {
+  return RedisScript{std::string(lib) + "\n" + std::string(call) + "\n"};
+}
+
+const std::string kPage = "P0123456789ABCDEF";
+const std::string kPage2 = "P0123456789ABCDEG";
+const std::string kPage3 = "P0123456789ABCDEH";
+const std::string kCase = "C12345678";
+const std::string kIncident = "I0123456789ABCDEF";
+const std::string kTo = "+31612345678";
+const long long kNow = 1795870800000;        // domain ms
+const long long kTransport = 1924992000000;  // transport ms
+
+std::vector<std::string> strings(const RedisReply& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
+}
+
+std::string n(long long v) {
+  return std::to_string(v);
+}
+
+class NotifyScriptsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-notify-scripts"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+  void SetUp() override { ops_.command({"FLUSHALL"}); }
+
+  std::string hget(const std::string& key, std::string_view field) {
+    return ops_.command({"HGET", key, field}).str;
+  }
+  bool hexists(const std::string& key, std::string_view field) {
+    return ops_.command({"HEXISTS", key, field}).integer == 1;
+  }
+  bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
+  std::optional<std::string> zscore(std::string_view key, const std::string& member) {
+    return ops_.command({"ZSCORE", key, member}).opt_string();
+  }
+  std::vector<json::object> timeline(const std::string& case_id = kCase) {
+    std::vector<json::object> out;
+    for (const auto& e : ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"}).elements)
+      out.push_back(json::parse(e.str).as_object());
+    return out;
+  }
+  // A page as its producer writes it (lib/page_create.lua), for anna.
+  void seed_page(const std::string& id, std::string_view state = "queued") {
+    ops_.command(
+        {"HSET",       page_key(id),    "incident", kIncident, "case",     kCase,
+         "person",     "anna",          "to",       kTo,       "text",     "piket page " + id,
+         "ack_code",   "123456",        "rule",     "on_call", "state",    state,
+         "created_at", n(kNow - 60000), "channel",  "sms",     "attempts", "0"});
+  }
+  // One SMS delivery of a page, as notify_expand and notify_apply leave it.
+  void seed_sms(const std::string& page, std::string_view state, std::string_view person = "anna",
+                std::string_view to = kTo) {
+    ops_.command({"HSET", delivery_key(page, "sms"), "page", page, "channel", "sms", "person",
+                  person, "case", kCase, "to", to, "state", state, "attempts", "0"});
+  }
+
+  static test::PrivateRedis* redis_;
+  RedisConnection ops_{redis_->config()};
+  RedisConnection notify_{redis_->config_as("notify")};
+};
+test::PrivateRedis* NotifyScriptsTest::redis_ = nullptr;
+
+// ------------------------------------------------------------------ notify_expand
+
+// One delivery per contact rule, in order; a channel whose (case, step,
+// person, channel) another page holds is suppressed, with a timeline event;
+// the page gets its channel list, rev 1 and its timer.
+TEST_F(NotifyScriptsTest, ExpandMakesOneDeliveryPerRuleAndSuppressesADuplicate) {
+  seed_page(kPage);
+  ops_.command({"SET", pagekey_key(kCase, kIncident + ":on_call", "anna", "sms"), kPage2 + ":sms"});
+  const NotifyExpandArgs args{
+      kPage, kNow, {{"sms", 0, ""}, {"push", 60000, push_key("anna")}, {"email", 120000, "a@x"}}};
+
+  const auto r = strings(notify_.eval(kExpand, {}, args.argv()));
+  EXPECT_EQ(r, (std::vector<std::string>{"expanded", "1"}));
+
+  const auto sms = delivery_key(kPage, "sms");
+  EXPECT_EQ(hget(sms, "state"), "suppressed");
+  EXPECT_EQ(hget(sms, "duplicate_of"), kPage2 + ":sms");
+  EXPECT_EQ(hget(sms, "to"), kTo) << "sms without an address: the page's number";
+  EXPECT_EQ(hget(sms, "order"), "0");
+  const auto push = delivery_key(kPage, "push");
+  EXPECT_EQ(hget(push, "state"), "scheduled");
+  EXPECT_EQ(hget(push, "to"), push_key("anna"));
+  EXPECT_EQ(hget(push, "after_ms"), "60000");
+  EXPECT_EQ(hget(push, "order"), "1");
+  EXPECT_EQ(hget(push, "attempts"), "0");
+  EXPECT_EQ(hget(push, "created_at"), n(kNow));
+  EXPECT_EQ(hget(delivery_key(kPage, "email"), "to"), "a@x");
+  EXPECT_EQ(ops_.command({"GET", pagekey_key(kCase, kIncident + ":on_call", "anna", "push")}).str,
+            kPage + ":push");
+
+  EXPECT_EQ(hget(page_key(kPage), "channels"), "sms,push,email");
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "1");
+  EXPECT_EQ(hget(page_key(kPage), "step"), kIncident + ":on_call");
+  EXPECT_EQ(hget(page_key(kPage), "expanded_at"), n(kNow));
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow));
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "duplicate_suppressed");
+  EXPECT_EQ(events[0].at("channel").as_string(), "sms");
+  EXPECT_EQ(events[0].at("duplicate_of").as_string(), kPage2 + ":sms");
+  EXPECT_EQ(events[0].at("by").as_string(), "notify");
+
+  // Once only; only a queued page; only a complete one.
+  EXPECT_EQ(strings(notify_.eval(kExpand, {}, args.argv())),
+            (std::vector<std::string>{"already", "queued"}));
+  seed_page(kPage3, "sending");
+  auto other = args;
+  other.page_id = kPage3;
+  EXPECT_EQ(strings(notify_.eval(kExpand, {}, other.argv())),
+            (std::vector<std::string>{"not_queued", "sending"}));
+  other.page_id = "PNOSUCHPAGE000000";
+  EXPECT_EQ(strings(notify_.eval(kExpand, {}, other.argv())),
+            (std::vector<std::string>{"missing"}));
+}
+
+// -------------------------------------------------------------- notify_page_load
+
+TEST_F(NotifyScriptsTest, PageLoadReportsThePageAndEachChannelsDelivery) {
+  EXPECT_FALSE(parse_notify_page_load(strings(notify_.eval(kLoad, {}, {kPage}))));
+  seed_page(kPage);  // not expanded: no channels
+  EXPECT_FALSE(parse_notify_page_load(strings(notify_.eval(kLoad, {}, {kPage}))));
+
+  ops_.command({"HSET", page_key(kPage), "channels", "sms,push", "rev", "3", "info", "1", "state",
+                "sending"});
+  ops_.command({"HSET", delivery_key(kPage, "sms"), "state", "retry", "after_ms", "0"});
+  // push: no delivery hash (gone): read as failed
+  const auto loaded = parse_notify_page_load(strings(notify_.eval(kLoad, {}, {kPage})));
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->state, "sending");
+  EXPECT_EQ(loaded->created_at_ms, kNow - 60000);
+  EXPECT_EQ(loaded->rev, "3");
+  EXPECT_TRUE(loaded->informational);
+  EXPECT_EQ(loaded->channels, (std::vector<std::string>{"sms", "push"}));
+  ASSERT_EQ(loaded->deliveries.size(), 2u);
+  EXPECT_EQ(loaded->deliveries[0].state, "retry");
+  EXPECT_EQ(loaded->deliveries[1].state, "failed");
+  EXPECT_EQ(loaded->deliveries[1].after_ms, 0);
+}
+
+// ------------------------------------------------------------------ notify_apply
+
+TEST_F(NotifyScriptsTest, ApplyStartsAndCancelsChannelsAndArmsTheTimerOnlyAtTheLoadedRev) {
+  seed_page(kPage);
+  ops_.command({"HSET", page_key(kPage), "channels", "sms,push,email", "rev", "1"});
+  seed_sms(kPage, "scheduled");
+  ops_.command({"HSET", delivery_key(kPage, "push"), "state", "scheduled"});
+  ops_.command({"HSET", delivery_key(kPage, "email"), "state", "queued"});
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":email"});
+
+  NotifyApplyArgs args;
+  args.page_id = kPage;
+  args.rev = "1";
+  args.domain_now_ms = kNow;
+  args.transport_now_ms = kTransport;
+  args.next_wakeup_ms = kNow + 5000;
+  args.outbox_due_ms = kTransport + 100;
+  args.start = {{"sms", "at_once", std::nullopt}, {"push", "not_acknowledged", "sms"}};
+  args.cancel = {"email"};
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+            (std::vector<std::string>{"applied", "2"}));
+
+  const auto sms = delivery_key(kPage, "sms");
+  EXPECT_EQ(hget(sms, "state"), "queued");
+  EXPECT_EQ(hget(sms, "queued_at"), n(kNow));
+  EXPECT_EQ(hget(sms, "start_reason"), "at_once");
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport));
+  EXPECT_EQ(zscore(sms_queue_key("anna"), kPage + ":sms"), n(kTransport));
+  EXPECT_EQ(hget(delivery_key(kPage, "push"), "state"), "queued");
+  EXPECT_FALSE(zscore(sms_queue_key("anna"), kPage + ":push")) << "only SMS wait to be bundled";
+  EXPECT_EQ(hget(delivery_key(kPage, "email"), "state"), "cancelled");
+  EXPECT_EQ(hget(delivery_key(kPage, "email"), "cancelled_at"), n(kNow));
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":email"));
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow + 5000));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "2");
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u) << "a channel started at once is no fallback";
+  EXPECT_EQ(events[0].at("type").as_string(), "channel_fallback");
+  EXPECT_EQ(events[0].at("to").as_string(), "push");
+  EXPECT_EQ(events[0].at("from").as_string(), "sms");
+  EXPECT_EQ(events[0].at("reason").as_string(), "not_acknowledged");
+
+  // A plan made at rev 1 is stale now: nothing changes.
+  args.next_wakeup_ms.reset();
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())), (std::vector<std::string>{"stale"}));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "2");
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow + 5000));
+  // At the current rev, no next wake-up drops the timer.
+  args.rev = "2";
+  args.start.clear();
+  args.cancel.clear();
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+            (std::vector<std::string>{"applied", "0"}));
+  EXPECT_FALSE(zscore(kNotifyTimers, kPage));
+}
+
+// Every channel failed: the page fails, its reply code goes, and escalation
+// hears of it through its outbox (the owners' store API in the same script);
+// the deadline engine resyncs the case. Information is never escalated.
+TEST_F(NotifyScriptsTest, ApplyExhaustedFailsThePageDropsItsCodeAndAsksEscalation) {
+  seed_page(kPage, "sending");
+  ops_.command({"HSET", page_key(kPage), "channels", "sms", "rev", "4"});
+  ops_.command({"SET", ackcode_key("anna", "123456"), kPage});
+  ops_.command({"ZADD", kNotifyTimers, "1", kPage});
+  NotifyApplyArgs args;
+  args.page_id = kPage;
+  args.rev = "4";
+  args.domain_now_ms = kNow;
+  args.transport_now_ms = kTransport;
+  args.outcome = NotifyPlanOutcome::exhausted;
+  args.outbox_due_ms = kTransport + 100;
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+            (std::vector<std::string>{"applied", "0"}));
+
+  EXPECT_EQ(hget(page_key(kPage), "state"), "failed");
+  EXPECT_EQ(hget(page_key(kPage), "failed_at"), n(kNow));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "5");
+  EXPECT_FALSE(exists(ackcode_key("anna", "123456")));
+  EXPECT_FALSE(zscore(kNotifyTimers, kPage));
+  const auto mid = kPage + ":undeliverable";
+  EXPECT_EQ(zscore(outbox_due_key("escalation"), mid), n(kTransport + 100));
+  const auto payload =
+      json::parse(ops_.command({"HGET", outbox_data_key("escalation"), mid}).str).as_object();
+  EXPECT_EQ(payload.at("page_id").as_string(), kPage);
+  EXPECT_EQ(payload.at("reason").as_string(), "undeliverable");
+  EXPECT_EQ(payload.at("case_id").as_string(), kCase);
+  EXPECT_EQ(payload.at("person").as_string(), "anna");
+  EXPECT_EQ(zscore(kDeadlinesDue, kCase + "|resync"), n(kNow));
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "page_undeliverable");
+  EXPECT_EQ(events[0].at("person").as_string(), "anna");
+
+  // Failed already: not again.
+  args.rev = "5";
+  notify_.eval(kApply, {}, args.argv());
+  EXPECT_EQ(timeline().size(), 1u);
+  EXPECT_EQ(ops_.command({"ZCARD", outbox_due_key("escalation")}).integer, 1);
+
+  // Information: fails, but nobody waits on it.
+  seed_page(kPage2, "sending");
+  ops_.command({"HSET", page_key(kPage2), "channels", "sms", "rev", "1", "info", "1"});
+  args.page_id = kPage2;
+  args.rev = "1";
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+            (std::vector<std::string>{"applied", "0"}));
+  EXPECT_EQ(hget(page_key(kPage2), "state"), "failed");
+  EXPECT_FALSE(zscore(outbox_due_key("escalation"), kPage2 + ":undeliverable"));
+}
+
+TEST_F(NotifyScriptsTest, ApplyMarksADuplicateAndForgetsAPageThatIsGone) {
+  seed_page(kPage);
+  ops_.command({"HSET", page_key(kPage), "channels", "sms", "rev", "1"});
+  ops_.command({"SET", ackcode_key("anna", "123456"), kPage});
+  NotifyApplyArgs args;
+  args.page_id = kPage;
+  args.rev = "1";
+  args.domain_now_ms = kNow;
+  args.outcome = NotifyPlanOutcome::duplicate;
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+            (std::vector<std::string>{"applied", "0"}));
+  EXPECT_EQ(hget(page_key(kPage), "state"), "duplicate");
+  EXPECT_FALSE(exists(ackcode_key("anna", "123456")));
+
+  ops_.command({"ZADD", kNotifyTimers, "1", kPage2});
+  args.page_id = kPage2;
+  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())), (std::vector<std::string>{"missing"}));
+  EXPECT_FALSE(zscore(kNotifyTimers, kPage2));
+}
+
+// -------------------------------------------------------------- notify_due_timer
+
+TEST_F(NotifyScriptsTest, DueTimerGivesTheEarliestPageDueByNow) {
+  EXPECT_TRUE(notify_.eval(kDueTimer, {}, {n(kNow)}).is_nil());
+  ops_.command(
+      {"ZADD", kNotifyTimers, n(kNow - 10), kPage2, n(kNow - 20), kPage, n(kNow + 1), kPage3});
+  EXPECT_EQ(notify_.eval(kDueTimer, {}, {n(kNow)}).str, kPage);
+  EXPECT_TRUE(notify_.eval(kDueTimer, {}, {n(kNow - 30)}).is_nil());
+}
+
+// ------------------------------------------------------------------ notify_claim
+
+TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds) {
+  NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
+  EXPECT_EQ(parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv()))).kind,
+            NotifyClaimReply::Kind::idle);
+
+  seed_page(kPage);
+  ops_.command({"HSET", page_key(kPage), "reason", "escalated", "brief", "HOME BAN groningen",
+                "rank", "10", "info", "0"});
+  ops_.command({"HSET", incident_key(kIncident), "kind", "home_ban", "region", "groningen",
+                "reported_at", "1795870000000", "body", "{\"reference\":\"R1\"}"});
+  ops_.command({"HSET", case_key(kCase), "household", "hh-1"});
+  seed_sms(kPage, "queued");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport + 60000), kPage2 + ":sms"});  // not due yet
+
+  const auto r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  ASSERT_EQ(r.kind, NotifyClaimReply::Kind::send);
+  const auto& c = r.send;
+  EXPECT_EQ(c.delivery_id, kPage + ":sms");
+  EXPECT_EQ(c.channel, "sms");
+  EXPECT_EQ(c.page_id, kPage);
+  EXPECT_EQ(c.to, kTo);
+  EXPECT_EQ(c.text, "piket page " + kPage);
+  EXPECT_EQ(c.ack_code, "123456");
+  EXPECT_EQ(c.case_id, kCase);
+  EXPECT_EQ(c.attempt, 1);
+  EXPECT_FALSE(c.in_doubt);
+  EXPECT_EQ(c.kind, "home_ban");
+  EXPECT_EQ(c.region, "groningen");
+  EXPECT_EQ(c.reported_at, "1795870000000");
+  EXPECT_EQ(c.body, "{\"reference\":\"R1\"}");
+  EXPECT_EQ(c.household, "hh-1");
+  EXPECT_EQ(c.person, "anna");
+  EXPECT_EQ(c.reason, "escalated");
+  EXPECT_EQ(c.brief, "HOME BAN groningen");
+  EXPECT_EQ(c.rank, 10);
+  EXPECT_EQ(c.created_at_ms, kNow - 60000);
+  EXPECT_FALSE(c.info);
+  EXPECT_TRUE(c.candidates.empty()) << "no bundle window";
+
+  const auto d = delivery_key(kPage, "sms");
+  EXPECT_EQ(hget(d, "state"), "sending");
+  EXPECT_EQ(hget(d, "sending_since"), n(kNow));
+  EXPECT_EQ(hget(d, "attempts"), "1");
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport + 8000)) << "the lease";
+  EXPECT_EQ(hget(page_key(kPage), "state"), "sending");
+
+  // Its lease over with no outcome: in doubt, sent again.
+  args.transport_now_ms = kTransport + 9000;
+  args.lease_until_ms = kTransport + 20000;
+  const auto again = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  ASSERT_EQ(again.kind, NotifyClaimReply::Kind::send);
+  EXPECT_TRUE(again.send.in_doubt);
+  EXPECT_EQ(again.send.attempt, 2);
+  EXPECT_EQ(hget(d, "in_doubt_resends"), "1");
+}
+
+TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryReport) {
+  const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
+  // A queue entry without its delivery: dropped.
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage3 + ":sms"});
+  auto r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  EXPECT_EQ(r.kind, NotifyClaimReply::Kind::skip);
+  EXPECT_EQ(r.delivery_id, kPage3 + ":sms");
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage3 + ":sms"));
+
+  // Its page answered: the delivery is cancelled.
+  seed_page(kPage, "acknowledged");
+  seed_sms(kPage, "queued");
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
+  r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  EXPECT_EQ(r.kind, NotifyClaimReply::Kind::skip);
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "cancelled");
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
+
+  // Sending (a crash mid-send) and a delivery report came: the gateway had it.
+  seed_page(kPage2, "sending");
+  seed_sms(kPage2, "sending");
+  ops_.command({"HSET", delivery_key(kPage2, "sms"), "dlr_type", "1"});
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage2 + ":sms"});
+  r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  EXPECT_EQ(r.kind, NotifyClaimReply::Kind::resolved);
+  EXPECT_EQ(r.delivery_id, kPage2 + ":sms");
+  EXPECT_EQ(r.channel, "sms");
+  EXPECT_EQ(r.page_id, kPage2);
+  EXPECT_EQ(hget(delivery_key(kPage2, "sms"), "state"), "accepted");
+  EXPECT_EQ(hget(delivery_key(kPage2, "sms"), "resolved_by"), "delivery_report");
+  EXPECT_EQ(hget(page_key(kPage2), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage2), "accepted_at"), n(kNow));
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "page_sent");
+  EXPECT_EQ(events[0].at("resolved_by").as_string(), "delivery_report");
+}
+
+// Within the person's bundle window: a new SMS waits for the window's end;
+// after it, the claim lists the person's other SMS due within the window, the
+// most urgent first, at most ARGV[5] of them.
+TEST_F(NotifyScriptsTest, ClaimHoldsWithinTheWindowAndListsBundleCandidatesByUrgency) {
+  const long long window = 60000;
+  for (const auto& id : {kPage, kPage2, kPage3}) {
+    seed_page(id);
+    ops_.command({"HSET", page_key(id), "brief", "brief " + id});
+    seed_sms(id, "queued");
+    ops_.command({"ZADD", sms_queue_key("anna"), n(kTransport + 1000), id + ":sms"});
+  }
+  ops_.command({"HSET", page_key(kPage2), "rank", "40"});
+  ops_.command({"HSET", page_key(kPage3), "rank", "20"});
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
+
+  ops_.command({"SET", sms_last_key("anna"), n(kTransport - 1000)});
+  NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, window, 1};
+  auto r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  EXPECT_EQ(r.kind, NotifyClaimReply::Kind::held);
+  EXPECT_EQ(r.delivery_id, kPage + ":sms");
+  EXPECT_EQ(r.held_until_ms, kTransport - 1000 + window);
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport - 1000 + window));
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "queued");
+
+  args.transport_now_ms = kTransport - 1000 + window;
+  r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  ASSERT_EQ(r.kind, NotifyClaimReply::Kind::send);
+  EXPECT_EQ(ops_.command({"GET", sms_last_key("anna")}).str, n(args.transport_now_ms));
+  EXPECT_FALSE(zscore(sms_queue_key("anna"), kPage + ":sms")) << "claimed: not waiting";
+  ASSERT_EQ(r.send.candidates.size(), 1u) << "at most ARGV[5]";
+  const auto& cand = r.send.candidates[0];
+  EXPECT_EQ(cand.delivery_id, kPage3 + ":sms") << "rank 20 before rank 40";
+  EXPECT_EQ(cand.page_id, kPage3);
+  EXPECT_EQ(cand.ack_code, "123456");
+  EXPECT_EQ(cand.brief, "brief " + kPage3);
+  EXPECT_EQ(cand.rank, 20);
+  EXPECT_EQ(cand.created_at_ms, kNow - 60000);
+  EXPECT_EQ(hget(delivery_key(kPage3, "sms"), "state"), "queued") << "listed, not claimed";
+}
+
+// ------------------------------------------------------------------- notify_join
+
+TEST_F(NotifyScriptsTest, JoinClaimsTheCandidatesThatStillWaitAndRecordsTheBundle) {
+  seed_page(kPage, "sending");
+  seed_sms(kPage, "sending");
+  seed_page(kPage2);
+  seed_sms(kPage2, "queued");
+  ops_.command({"ZADD", sms_queue_key("anna"), "1", kPage2 + ":sms"});
+  seed_page(kPage3, "acknowledged");  // answered meanwhile: stays out
+  seed_sms(kPage3, "queued");
+  const std::string bert = "PBERT000000000000";
+  seed_page(bert);
+  seed_sms(bert, "queued", "bert");  // another person's: stays out
+
+  const NotifyJoinArgs args{"B0000000000000001",
+                            kPage + ":sms",
+                            kTransport + 8000,
+                            kNow,
+                            3600000,
+                            kTransport,
+                            {kPage2 + ":sms", kPage3 + ":sms", bert + ":sms"}};
+  EXPECT_EQ(strings(notify_.eval(kJoin, {}, args.argv())),
+            (std::vector<std::string>{kPage + ":sms", kPage2 + ":sms"}));
+
+  const auto d2 = delivery_key(kPage2, "sms");
+  EXPECT_EQ(hget(d2, "state"), "sending");
+  EXPECT_EQ(hget(d2, "bundle"), "B0000000000000001");
+  EXPECT_EQ(hget(d2, "attempts"), "1");
+  EXPECT_EQ(hget(d2, "sending_since"), n(kNow));
+  EXPECT_EQ(zscore(kNotifyQueue, kPage2 + ":sms"), n(kTransport + 8000));
+  EXPECT_FALSE(zscore(sms_queue_key("anna"), kPage2 + ":sms"));
+  EXPECT_EQ(hget(page_key(kPage2), "state"), "sending");
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "bundle"), "B0000000000000001");
+  EXPECT_EQ(hget(delivery_key(kPage3, "sms"), "state"), "queued");
+  EXPECT_EQ(hget(delivery_key(bert, "sms"), "state"), "queued");
+
+  const auto b = sms_bundle_key("B0000000000000001");
+  EXPECT_EQ(hget(b, "person"), "anna");
+  EXPECT_EQ(hget(b, "deliveries"), kPage + ":sms," + kPage2 + ":sms");
+  EXPECT_EQ(hget(b, "pages"), kPage + "," + kPage2);
+  EXPECT_EQ(hget(b, "created_at"), n(kNow));
+  const auto ttl = ops_.command({"PTTL", b}).integer;
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, 3600000);
+
+  // The claimed delivery is no longer being sent: nothing joins.
+  ops_.command({"HSET", delivery_key(kPage, "sms"), "state", "accepted"});
+  EXPECT_TRUE(notify_.eval(kJoin, {}, args.argv()).elements.empty());
+}
+
+// --------------------------------------------------------------- notify_complete
+
+TEST_F(NotifyScriptsTest, CompleteRecordsAcceptedRetryAndFailed) {
+  seed_page(kPage, "sending");
+  seed_sms(kPage, "sending");
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
+  const auto d = delivery_key(kPage, "sms");
+
+  NotifyCompleteArgs retry{kPage + ":sms",
+                           {"retry", kNow, kTransport + 500, 503, "gateway 503", ""}};
+  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "retry");
+  EXPECT_EQ(hget(d, "state"), "retry");
+  EXPECT_EQ(hget(d, "last_error"), "gateway 503");
+  EXPECT_EQ(hget(d, "gateway_status"), "503");
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport + 500));
+  EXPECT_EQ(zscore(sms_queue_key("anna"), kPage + ":sms"), n(kTransport + 500));
+  // Not sending any more: the state found, and off the queue.
+  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "retry");
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
+
+  ops_.command({"HSET", d, "state", "sending"});
+  const NotifyCompleteArgs accepted{kPage + ":sms", {"accepted", kNow + 1, 0, 202, "", ""}};
+  EXPECT_EQ(notify_.eval(kComplete, {}, accepted.argv()).str, "accepted");
+  EXPECT_EQ(hget(d, "state"), "accepted");
+  EXPECT_EQ(hget(d, "accepted_at"), n(kNow + 1));
+  EXPECT_EQ(hget(d, "gateway_status"), "202");
+  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), n(kNow + 1));
+  auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "page_sent");
+  EXPECT_EQ(events[0].at("channel").as_string(), "sms");
+  EXPECT_FALSE(events[0].contains("bundle"));
+
+  seed_page(kPage2, "sending");
+  ops_.command({"HSET", page_key(kPage2), "rev", "3"});
+  seed_sms(kPage2, "sending");
+  const NotifyCompleteArgs failed{kPage2 + ":sms",
+                                  {"failed", kNow + 2, 0, 400, "gateway 400", "permanent"}};
+  EXPECT_EQ(notify_.eval(kComplete, {}, failed.argv()).str, "failed");
+  const auto d2 = delivery_key(kPage2, "sms");
+  EXPECT_EQ(hget(d2, "state"), "failed");
+  EXPECT_EQ(hget(d2, "fail_reason"), "permanent");
+  EXPECT_EQ(hget(d2, "failed_at"), n(kNow + 2));
+  EXPECT_EQ(hget(page_key(kPage2), "rev"), "4");
+  EXPECT_EQ(zscore(kNotifyTimers, kPage2), n(kNow + 2)) << "the page is planned again at once";
+  events = timeline();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].at("type").as_string(), "delivery_failed");
+  EXPECT_EQ(events[1].at("reason").as_string(), "permanent");
+  EXPECT_EQ(events[1].at("detail").as_string(), "gateway 400");
+
+  // A retry of a page answered meanwhile is a cancellation.
+  seed_page(kPage3, "acknowledged");
+  seed_sms(kPage3, "sending");
+  retry.delivery_id = kPage3 + ":sms";
+  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "cancelled");
+  EXPECT_EQ(hget(delivery_key(kPage3, "sms"), "state"), "cancelled");
+  retry.delivery_id = "PNOSUCHPAGE000000:sms";
+  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "missing");
+}
+
+TEST_F(NotifyScriptsTest, CompleteBundleRecordsOneOutcomeForEveryDeliveryOfTheSms) {
+  for (const auto& id : {kPage, kPage2}) {
+    seed_page(id, "sending");
+    seed_sms(id, "sending");
+    ops_.command({"HSET", delivery_key(id, "sms"), "bundle", "B0000000000000001"});
+  }
+  seed_page(kPage3, "acknowledged");
+  seed_sms(kPage3, "cancelled");
+  const NotifyCompleteBundleArgs args{{"accepted", kNow, 0, 202, "", ""},
+                                      {kPage + ":sms", kPage2 + ":sms", kPage3 + ":sms"}};
+  EXPECT_EQ(strings(notify_.eval(kCompleteBundle, {}, args.argv())),
+            (std::vector<std::string>{"accepted", "accepted", "cancelled"}));
+  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage2), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage3), "state"), "acknowledged");
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 2u);
+  for (const auto& e : events) {
+    EXPECT_EQ(e.at("type").as_string(), "page_sent");
+    EXPECT_EQ(e.at("bundle").as_string(), "B0000000000000001");
+  }
+}
+
+// ------------------------------------------------------------------- notify_push
+
+TEST_F(NotifyScriptsTest, PushAddsThePageToThePersonsStream) {
+  seed_page(kPage, "sending");
+  ops_.command({"HSET", delivery_key(kPage, "push"), "page", kPage, "channel", "push", "to",
+                push_key("anna"), "state", "sending"});
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":push"});
+  const NotifyPushArgs args{kPage + ":push", kNow, 100, {{"type", "page"}, {"page_id", kPage}}};
+  const auto r = strings(notify_.eval(kPush, {}, args.argv()));
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0], "accepted");
+  const auto entries = ops_.command({"XRANGE", push_key("anna"), "-", "+"});
+  ASSERT_EQ(entries.elements.size(), 1u);
+  EXPECT_EQ(entries.elements[0].elements[0].str, r[1]);
+  EXPECT_EQ(strings(entries.elements[0].elements[1]),
+            (std::vector<std::string>{"type", "page", "page_id", kPage}));
+  const auto d = delivery_key(kPage, "push");
+  EXPECT_EQ(hget(d, "state"), "accepted");
+  EXPECT_EQ(hget(d, "stream_id"), r[1]);
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":push"));
+  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("channel").as_string(), "push");
+
+  // Sent already: the state found. An address that is no push stream: refused.
+  EXPECT_EQ(strings(notify_.eval(kPush, {}, args.argv())), (std::vector<std::string>{"accepted"}));
+  ops_.command({"HSET", d, "state", "sending", "to", case_key(kCase)});
+  EXPECT_EQ(strings(notify_.eval(kPush, {}, args.argv())),
+            (std::vector<std::string>{"bad_stream"}));
+  EXPECT_EQ(ops_.command({"XLEN", push_key("anna")}).integer, 1);
+}
+
+// ------------------------------------------------------------ lib/notify_*.lua
+
+TEST_F(NotifyScriptsTest, LibTimelineAppendsOnlyForAPageWithACase) {
+  const auto call = lib_call(lua::notify_timeline(),
+                             "piket_notify_timeline(ARGV[1], {type = 'x', at = 1}) return 1");
+  notify_.eval(call, {}, {""});
+  EXPECT_EQ(ops_.command({"KEYS", "*"}).elements.size(), 0u);
+  notify_.eval(call, {}, {kCase});
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "x");
+}
+
+TEST_F(NotifyScriptsTest, LibPageAcceptedMovesOnlyAnUnansweredPageAndKeepsTheFirstTime) {
+  const auto call = lib_call(lua::notify_page_accepted(),
+                             "piket_notify_page_accepted(KEYS[1], ARGV[1]) return 1");
+  seed_page(kPage, "sending");
+  notify_.eval(call, {page_key(kPage)}, {"100"});
+  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), "100");
+  notify_.eval(call, {page_key(kPage)}, {"200"});
+  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), "100");
+  seed_page(kPage2, "acknowledged");
+  notify_.eval(call, {page_key(kPage2)}, {"300"});
+  EXPECT_EQ(hget(page_key(kPage2), "state"), "acknowledged");
+  EXPECT_EQ(hget(page_key(kPage2), "accepted_at"), "300");
+}
+
+TEST_F(NotifyScriptsTest, LibCompleteOneAppliesAnOutcomeAndReturnsIt) {
+  const auto call =
+      lib_call(lua::notify_complete_one(),
+               "return piket_notify_complete_one(ARGV[1], ARGV[2], ARGV[3], '0', '202', '', '')");
+  seed_page(kPage, "queued");
+  seed_sms(kPage, "sending");
+  EXPECT_EQ(notify_.eval(call, {}, {kPage + ":sms", "accepted", n(kNow)}).str, "accepted");
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
+  EXPECT_EQ(notify_.eval(call, {}, {kPage + ":sms", "accepted", n(kNow)}).str, "accepted")
+      << "not sending: the state found";
+  EXPECT_EQ(timeline().size(), 1u);
+}
+
+// notify's store API for inbound's delivery report scripts, run as inbound.
+TEST_F(NotifyScriptsTest, LibDeliveryReportFailsTheSmsOnAFailedReportAndWakesThePage) {
+  RedisConnection inbound{redis_->config_as("inbound")};
+  const auto call = lib_call(lua::notify_delivery_report(),
+                             "return piket_notify_delivery_report(ARGV[1], ARGV[2], ARGV[3], "
+                             "ARGV[4])");
+  seed_page(kPage, "accepted");
+  ops_.command({"HSET", page_key(kPage), "rev", "2"});
+  EXPECT_EQ(inbound.eval(call, {}, {kPage, kCase, "1", n(kNow)}).str, "recorded")
+      << "no SMS delivery: nothing of notify's to change";
+  EXPECT_EQ(ops_.command({"KEYS", delivery_key("*")}).elements.size(), 0u);
+
+  seed_sms(kPage, "accepted");
+  EXPECT_EQ(inbound.eval(call, {}, {kPage, kCase, "8", n(kNow)}).str, "recorded");
+  const auto d = delivery_key(kPage, "sms");
+  EXPECT_EQ(hget(d, "dlr_type"), "8");
+  EXPECT_EQ(hget(d, "dlr_at"), n(kNow));
+  EXPECT_FALSE(hexists(d, "delivered_at"));
+  EXPECT_FALSE(hexists(page_key(kPage), "dlr_type")) << "the page's fields are inbound's";
+
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
+  EXPECT_EQ(inbound.eval(call, {}, {kPage, kCase, "16", n(kNow + 1)}).str, "failed");
+  EXPECT_EQ(hget(d, "state"), "failed");
+  EXPECT_EQ(hget(d, "fail_reason"), "delivery_report");
+  EXPECT_EQ(hget(d, "last_error"), "delivery report 16");
+  EXPECT_EQ(hget(d, "failed_at"), n(kNow + 1));
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "3");
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow + 1));
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "delivery_failed");
+  EXPECT_EQ(events[0].at("report").as_int64(), 16);
+  EXPECT_EQ(events[0].at("by").as_string(), "gateway");
+
+  // Failed already: recorded, not failed twice.
+  EXPECT_EQ(inbound.eval(call, {}, {kPage, kCase, "2", n(kNow + 2)}).str, "recorded");
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "3");
+}
+
+// notify's store API for inbound's answer script, run as inbound and as web
+// (which runs the answer code in-process).
+TEST_F(NotifyScriptsTest, LibPageClosedStopsTheDeliveriesStillToComeAndTellsTheApp) {
+  const auto stop = lib_call(lua::notify_page_closed(),
+                             "local n, pushed = piket_notify_stop_deliveries(ARGV[1], ARGV[2], "
+                             "ARGV[3]) return {n, pushed and 1 or 0}");
+  const auto closed = lib_call(lua::notify_page_closed(),
+                               "piket_notify_push_closed(ARGV[1], ARGV[2], ARGV[3], ARGV[4], "
+                               "ARGV[5]) return 1");
+  seed_page(kPage, "accepted");
+  ops_.command({"HSET", page_key(kPage), "rev", "2"});
+  seed_sms(kPage, "queued");
+  ops_.command({"HSET", delivery_key(kPage, "push"), "state", "accepted"});
+  ops_.command({"HSET", delivery_key(kPage, "email"), "state", "scheduled"});
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
+  ops_.command({"ZADD", kNotifyTimers, "1", kPage});
+
+  RedisConnection inbound{redis_->config_as("inbound")};
+  const auto r = inbound.eval(stop, {}, {kPage, "sms,push,email", n(kNow)});
+  ASSERT_EQ(r.elements.size(), 2u);
+  EXPECT_EQ(r.elements[0].integer, 2);
+  EXPECT_EQ(r.elements[1].integer, 1) << "its push had reached the app";
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "cancelled");
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "cancelled_at"), n(kNow));
+  EXPECT_EQ(hget(delivery_key(kPage, "email"), "state"), "cancelled");
+  EXPECT_EQ(hget(delivery_key(kPage, "push"), "state"), "accepted");
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
+  EXPECT_FALSE(zscore(kNotifyTimers, kPage));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "3");
+
+  RedisConnection web{redis_->config_as("web")};
+  web.eval(closed, {}, {"anna", kPage, kCase, "acknowledged", "100"});
+  const auto entries = ops_.command({"XRANGE", push_key("anna"), "-", "+"});
+  ASSERT_EQ(entries.elements.size(), 1u);
+  EXPECT_EQ(strings(entries.elements[0].elements[1]),
+            (std::vector<std::string>{"type", "page_closed", "page_id", kPage, "case_id", kCase,
+                                      "state", "acknowledged"}));
+}
+
+// ------------------------------------------ shebangs: at Redis's memory limit
+
+// `#!lua` (claim, join): refused up front, nothing written. `#!lua
+// flags=allow-oom` (complete, complete_bundle): an outcome is recorded even
+// then (else the SMS would go twice).
+class NotifyScriptsFullTest : public NotifyScriptsTest {
+ protected:
+  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-notify-full", 4ULL << 20); }
+};
+
+TEST_F(NotifyScriptsFullTest, AtTheMemoryLimitNothingIsClaimedButOutcomesAreRecorded) {
+  EXPECT_EQ(lua::notify_claim().substr(0, 6), "#!lua\n");
+  EXPECT_EQ(lua::notify_join().substr(0, 6), "#!lua\n");
+  EXPECT_EQ(lua::notify_complete().substr(0, 22), "#!lua flags=allow-oom\n");
+  EXPECT_EQ(lua::notify_complete_bundle().substr(0, 22), "#!lua flags=allow-oom\n");
+
+  seed_page(kPage);
+  seed_sms(kPage, "queued");
+  ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
+  seed_page(kPage2, "sending");
+  seed_sms(kPage2, "sending");
+  const int filled = test::fill_to_maxmemory(ops_);
+  ASSERT_GT(filled, 0);
+
+  const NotifyClaimArgs claim{kTransport, kTransport + 8000, kNow, 0, 20};
+  EXPECT_THROW(notify_.eval(kClaim, {}, claim.argv()), common::RedisFullError);
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "queued");
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "attempts"), "0");
+  const NotifyJoinArgs join{"B0000000000000001", kPage2 + ":sms", 1, kNow, 1000, 1, {}};
+  EXPECT_THROW(notify_.eval(kJoin, {}, join.argv()), common::RedisFullError);
+
+  const NotifyCompleteArgs done{kPage2 + ":sms", {"accepted", kNow, 0, 202, "", ""}};
+  EXPECT_EQ(notify_.eval(kComplete, {}, done.argv()).str, "accepted");
+  EXPECT_EQ(hget(delivery_key(kPage2, "sms"), "state"), "accepted");
+  test::free_filled(ops_, filled);
+}
+
+}  // namespace
+}  // namespace piket::store
