@@ -7,7 +7,6 @@
 
 #include "piket/store/delivery.hpp"
 #include "piket/store/lua.hpp"
-#include "piket/store/session.hpp"
 
 namespace piket::web {
 namespace {
