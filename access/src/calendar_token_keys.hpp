@@ -6,15 +6,17 @@
 #include <exception>
 #include <string>
 
+#include "piket/store/session.hpp"
+
 namespace piket::access::detail {
 
 inline constexpr std::size_t kRandomChars = 32;
 
 inline std::string token_key(const std::string& hash) {
-  return "caltoken:" + hash;
+  return store::caltoken_key(hash);
 }
 inline std::string index_key(const std::string& person) {
-  return "caltokens:" + person;
+  return store::caltokens_key(person);
 }
 
 inline std::int64_t to_ms(const std::string& s) {

@@ -1,7 +1,8 @@
 #include "piket/access/case_facts_reader.hpp"
 
-#include "piket/store/lua.hpp"
 #include "piket/common/records.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::access {
 namespace {
@@ -29,7 +30,7 @@ std::optional<common::Instant> instant(const std::string& ms) {
 std::optional<CaseFacts> read_case_facts(common::RedisConnection& redis, const std::string& case_id,
                                          std::string_view person) {
   if (!common::is_case_id(case_id)) return std::nullopt;
-  const auto r = redis.eval(script(), {"case:" + case_id, "case:" + case_id + ":timeline"},
+  const auto r = redis.eval(script(), {store::case_key(case_id), store::case_timeline_key(case_id)},
                             {case_id, std::string(person)});
   if (r.elements.size() < 3) return std::nullopt;
   CaseFacts f;

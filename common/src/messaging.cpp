@@ -15,9 +15,10 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "piket/store/lua.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/outbox.hpp"
 
 namespace piket::common {
 namespace {
@@ -105,8 +106,7 @@ bool valid_curve_key(std::string_view z85) {
 }
 
 OutboxKeys outbox_keys(std::string_view channel) {
-  std::string base = "outbox:" + std::string(channel);
-  return {base + ":due", base + ":data"};
+  return {store::outbox_due_key(channel), store::outbox_data_key(channel)};
 }
 
 std::string outbox_add_lua(std::string_view channel, std::string_view id_expr,

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "piket/common/secrets.hpp"
+#include "piket/store/clock.hpp"
 
 namespace piket::common {
 namespace {
@@ -64,7 +65,7 @@ RedisServiceRules row(std::string_view user, std::initializer_list<Commands> gro
 
 const std::vector<RedisServiceRules>& table() {
   static const std::vector<RedisServiceRules> t = {
-      row("ingest", {kEveryService, kOutboxSender, kIngest}, {"clock:changed"}),
+      row("ingest", {kEveryService, kOutboxSender, kIngest}, {store::kClockChanged}),
       row("dispatch", {kEveryService, kOutboxSender, kDispatch, kCapacity}),
       row("notify", {kEveryService, kOutboxSender, kNotify}),
       row("inbound", {kEveryService, kOutboxSender, kInbound}),

@@ -5,14 +5,15 @@
 #include <atomic>
 #include <thread>
 
-#include "piket/store/lua.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/store/clock.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::common {
 namespace {
 
-constexpr const char* kKey = "clock:simulated_ms";
-constexpr const char* kSeenKey = "clock:seen";
+const std::string kKey(store::kClockSimulatedMs);
+const std::string kSeenKey(store::kClockSeen);
 
 // KEYS, ARGV and reply: common/lua/simulated_clock_move.lua.
 const RedisScript kMove{std::string(lua::simulated_clock_move())};
@@ -60,7 +61,7 @@ class SharedSimulatedClock final : public Clock {
   RedisConfig redis_;
   RedisConfig poller_cfg_;
   std::atomic<std::int64_t> now_ms_{0};
-  std::int64_t reported_ms_ = -1;  // last value written to clock:seen
+  std::int64_t reported_ms_ = -1;  // last value written to store::kClockSeen
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

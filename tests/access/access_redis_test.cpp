@@ -8,6 +8,9 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/session.hpp"
 #include "private_redis.hpp"
 
 namespace piket::access {
@@ -24,9 +27,9 @@ class AccessRedisTest : public ::testing::Test {
 
   void page(const std::string& id, const std::string& case_id, const std::string& person,
             const std::string& timeline_of, const std::string& state = "accepted") {
-    conn_.command({"HSET", "page:" + id, "case", case_id, "person", person, "state", state, "rule",
-                   "on_call", "created_at", std::to_string(common::to_epoch_ms(kNow))});
-    conn_.command({"RPUSH", "case:" + timeline_of + ":timeline",
+    conn_.command({"HSET", store::page_key(id), "case", case_id, "person", person, "state", state,
+                   "rule", "on_call", "created_at", std::to_string(common::to_epoch_ms(kNow))});
+    conn_.command({"RPUSH", store::case_timeline_key(timeline_of),
                    R"({"at":1,"type":"paged","page":")" + id + R"(","by":"dispatch"})"});
   }
 
@@ -35,20 +38,20 @@ class AccessRedisTest : public ::testing::Test {
 };
 
 TEST_F(AccessRedisTest, TheReaderGivesTheCaseAndThePagesThatBelongToIt) {
-  conn_.command(
-      {"HSET", "case:C0000000A", "region", "groningen", "casemanager", "anna", "state", "open"});
+  conn_.command({"HSET", store::case_key("C0000000A"), "region", "groningen", "casemanager", "anna",
+                 "state", "open"});
   page("P0000000000000001", "C0000000A", "bert", "C0000000A");
   page("P0000000000000002", "C0000000A", "carl", "C0000000A", "acknowledged");
-  conn_.command({"HSET", "page:P0000000000000002", "acknowledged_at",
+  conn_.command({"HSET", store::page_key("P0000000000000002"), "acknowledged_at",
                  std::to_string(common::to_epoch_ms(kNow + 1min))});
   // A page of another case named in this case's timeline is not believed.
   page("P0000000000000003", "C0000000B", "dora", "C0000000A");
   // Nor a page named only in a note's text.
-  conn_.command({"RPUSH", "case:C0000000A:timeline",
+  conn_.command({"RPUSH", store::case_timeline_key("C0000000A"),
                  R"({"at":2,"type":"first_contact","note":"see \"page\":\"P0000000000000004\""})"});
   page("P0000000000000004", "C0000000A", "eva", "C0000000X");
   // Each page once, however often the timeline names it.
-  conn_.command({"RPUSH", "case:C0000000A:timeline",
+  conn_.command({"RPUSH", store::case_timeline_key("C0000000A"),
                  R"({"at":3,"type":"acknowledged","page":"P0000000000000002"})"});
 
   const auto f = read_case_facts(conn_, "C0000000A");
@@ -69,8 +72,8 @@ TEST_F(AccessRedisTest, TheReaderGivesTheCaseAndThePagesThatBelongToIt) {
   EXPECT_EQ(only->pages[0].id, "P0000000000000002");
   // No such case, or not a case id at all.
   EXPECT_FALSE(read_case_facts(conn_, "C0000000Z"));
-  EXPECT_FALSE(read_case_facts(conn_, "case:*"));
-  conn_.command({"HSET", "case:C0000000A", "state", "closed"});
+  EXPECT_FALSE(read_case_facts(conn_, store::case_key("*")));
+  conn_.command({"HSET", store::case_key("C0000000A"), "state", "closed"});
   EXPECT_FALSE(read_case_facts(conn_, "C0000000A")->open);
 }
 
@@ -81,8 +84,9 @@ TEST_F(AccessRedisTest, CalendarTokensAreStoredHashedListedCappedAndRevoked) {
   EXPECT_TRUE(looks_like_calendar_token(a->token));
   EXPECT_EQ(a->info.id, common::sha256_hex(a->token).substr(0, 12));
   // Only the hash is kept.
-  EXPECT_EQ(conn_.command({"HGET", "caltoken:" + common::sha256_hex(a->token), "person"}).str,
-            "anna");
+  EXPECT_EQ(
+      conn_.command({"HGET", store::caltoken_key(common::sha256_hex(a->token)), "person"}).str,
+      "anna");
   for (const auto& k : conn_.command({"KEYS", "*"}).elements)
     EXPECT_EQ(k.str.find(a->token), std::string::npos) << k.str;
   const auto found = tokens.find(a->token);

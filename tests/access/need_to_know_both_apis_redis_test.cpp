@@ -18,6 +18,8 @@
 #include "piket/common/time_format.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
 #include "piket/web/config_rota_source.hpp"
 #include "piket/web/password.hpp"
 #include "piket/web/web_api.hpp"
@@ -123,17 +125,20 @@ class NeedToKnowBothApis : public ::testing::Test {
     n.accepted_at = kNow - 14h;
     n.transport_now = kNow;
     const auto out = incidents.store(n);
-    conn_.command({"HSET", "case:" + out.case_id, "casemanager", "anna"});
+    conn_.command({"HSET", store::case_key(out.case_id), "casemanager", "anna"});
     const auto ms = [](common::Instant t) { return std::to_string(common::to_epoch_ms(t)); };
     int k = 0;
     auto page = [&](const std::string& person, std::vector<std::string> fields,
                     const std::string& rule = "on_call") {
       const auto id = "P000000000000000" + std::to_string(k++);
-      std::vector<std::string> cmd{"HSET",          "page:" + id, "case", out.case_id, "incident",
-                                   out.incident_id, "person",     person, "rule",      rule};
+      std::vector<std::string> cmd{"HSET",     store::page_key(id),
+                                   "case",     out.case_id,
+                                   "incident", out.incident_id,
+                                   "person",   person,
+                                   "rule",     rule};
       cmd.insert(cmd.end(), fields.begin(), fields.end());
       conn_.command(cmd);
-      conn_.command({"RPUSH", "case:" + out.case_id + ":timeline",
+      conn_.command({"RPUSH", store::case_timeline_key(out.case_id),
                      R"({"at":1,"type":"paged","person":")" + person + R"(","page":")" + id +
                          R"(","by":"dispatch"})"});
     };

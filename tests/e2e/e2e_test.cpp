@@ -2,10 +2,13 @@
 // fakesmsc: a partner's post becomes an SMS on the on-call casemanager's
 // phone, with no person data in it; the reply code acknowledges it.
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "piket/common/secrets.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "stack_fixture.hpp"
 
 namespace piket::e2e {
@@ -43,7 +46,7 @@ TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
 
   // Addressed to the casemanager dispatch chose, as recorded in Redis.
   auto redis = s.redis();
-  const auto assignee = redis.command({"HGET", "incident:" + incident, "assignee"}).str;
+  const auto assignee = redis.command({"HGET", store::incident_key(incident), "assignee"}).str;
   const auto* person = s.config().person(assignee);
   ASSERT_NE(person, nullptr) << assignee;
   EXPECT_EQ(sms[0].to, person->phone);
@@ -59,19 +62,19 @@ TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
   auto status = client->get("/v1/incidents/" + incident);
   EXPECT_EQ(status.status, 200);
   EXPECT_EQ(field(status.body, "status"), "dispatched");
-  const auto page = redis.command({"HGET", "incident:" + incident, "page_id"}).str;
+  const auto page = redis.command({"HGET", store::incident_key(incident), "page_id"}).str;
   for (int i = 0; i < 100; ++i) {
-    if (!redis.command({"HGET", "page:" + page, "dlr_type"}).is_nil()) break;
+    if (!redis.command({"HGET", store::page_key(page), "dlr_type"}).is_nil()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
-  EXPECT_FALSE(redis.command({"HGET", "page:" + page, "dlr_type"}).is_nil());
-  EXPECT_EQ(redis.command({"HGET", "page:" + page, "state"}).str, "accepted");
+  EXPECT_FALSE(redis.command({"HGET", store::page_key(page), "dlr_type"}).is_nil());
+  EXPECT_EQ(redis.command({"HGET", store::page_key(page), "state"}).str, "accepted");
 
   // A reply from another number does not acknowledge; the paged person's does.
-  const auto code = redis.command({"HGET", "page:" + page, "ack_code"}).str;
+  const auto code = redis.command({"HGET", store::page_key(page), "ack_code"}).str;
   s.local().inject_sms("+447700900099", "4411", code);
-  s.local().inject_sms(person->phone == "+447700900001" ? "+447700900002" : "+447700900001",
-                       "4411", code);
+  s.local().inject_sms(person->phone == "+447700900001" ? "+447700900002" : "+447700900001", "4411",
+                       code);
   std::this_thread::sleep_for(std::chrono::milliseconds{1500});
   EXPECT_EQ(field(client->get("/v1/incidents/" + incident).body, "status"), "dispatched");
   s.local().inject_sms(person->phone, "4411", "ok " + code);
@@ -84,10 +87,10 @@ TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
   EXPECT_EQ(now_status, "acknowledged");
   // The reply came through Kannel's get-url with the callback secret, and the
   // timeline says how (issue 10).
-  EXPECT_EQ(redis.command({"HGET", "page:" + page, "acknowledged_via"}).str, "sms");
-  EXPECT_EQ(redis.command({"HGET", "page:" + page, "acknowledged_via_ref"}).str,
+  EXPECT_EQ(redis.command({"HGET", store::page_key(page), "acknowledged_via"}).str, "sms");
+  EXPECT_EQ(redis.command({"HGET", store::page_key(page), "acknowledged_via_ref"}).str,
             "\u2026" + person->phone.substr(person->phone.size() - 3));
-  EXPECT_EQ(redis.command({"EXISTS", "ackcode:" + assignee + ":" + code}).integer, 0);
+  EXPECT_EQ(redis.command({"EXISTS", store::ackcode_key(assignee, code)}).integer, 0);
 
   // Kannel's own logs, at the level the stack runs them, hold no SMS text, no
   // reply code, no number and no secret; fakesmsc's log is the phone and does.
@@ -127,7 +130,8 @@ TEST(EndToEnd, SecondIncidentForTheHouseholdJoinsTheCaseAndIsPagedAgain) {
   ASSERT_EQ(a.status, 201);
   ASSERT_EQ(b.status, 201);
   EXPECT_EQ(field(a.body, "case_id"), field(b.body, "case_id"));
-  const auto replay = client->post("/v1/incidents", "application/json", home_ban("REF-A", "hh-join"));
+  const auto replay =
+      client->post("/v1/incidents", "application/json", home_ban("REF-A", "hh-join"));
   EXPECT_EQ(replay.status, 200);
   EXPECT_EQ(replay.body, a.body);
   // Two pages for the case: two SMS, or one when notify bundled them (both

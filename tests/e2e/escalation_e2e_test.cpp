@@ -20,6 +20,9 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "stack_fixture.hpp"
 #include "zmq_forge.hpp"
 
@@ -148,7 +151,7 @@ class EscalationEndToEnd : public ::testing::Test {
     auto redis = s_.redis();
     std::string code;
     long long newest = -1;
-    for (const auto& k : redis.command({"KEYS", "page:*"}).elements) {
+    for (const auto& k : redis.command({"KEYS", store::page_key("*")}).elements) {
       if (k.str.size() != 22) continue;  // page:{id} only, not its sub-keys
       const auto f =
           redis.command({"HMGET", k.str, "incident", "person", "ack_code", "created_at"});
@@ -165,7 +168,7 @@ class EscalationEndToEnd : public ::testing::Test {
     auto redis = s_.redis();
     std::vector<json::object> out;
     for (const auto& e :
-         redis.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements) {
+         redis.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements) {
       auto o = json::parse(e.str).as_object();
       if (o.at("type").as_string() == type) out.push_back(o);
     }
@@ -176,7 +179,7 @@ class EscalationEndToEnd : public ::testing::Test {
   std::size_t timeline_count(const std::string& type) {
     auto redis = s_.redis();
     std::size_t n = 0;
-    for (const auto& k : redis.command({"KEYS", "case:*:timeline"}).elements)
+    for (const auto& k : redis.command({"KEYS", store::case_timeline_key("*")}).elements)
       for (const auto& e : redis.command({"LRANGE", k.str, "0", "-1"}).elements)
         n += json::parse(e.str).as_object().at("type").as_string() == type;
     return n;
@@ -198,14 +201,14 @@ TEST_F(EscalationEndToEnd, NoAcknowledgementGoesToTheBackupThenTheTeamLead) {
   EXPECT_TRUE(to("tl-g").empty());
   advance(5min);
   ASSERT_TRUE(wait_for("tl-g", 1));
-  EXPECT_EQ(hget("incident:" + incident, "status"), "escalated");
+  EXPECT_EQ(hget(store::incident_key(incident), "status"), "escalated");
   // The last step's wait ends: the policy (repeat = 0) is exhausted, nobody more is paged.
   advance(10min);
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (hget("incident:" + incident, "esc_state") != "exhausted" &&
+  while (hget(store::incident_key(incident), "esc_state") != "exhausted" &&
          std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(hget("incident:" + incident, "esc_state"), "exhausted");
+  EXPECT_EQ(hget(store::incident_key(incident), "esc_state"), "exhausted");
   EXPECT_EQ(to(primary_).size(), 1u);
   EXPECT_EQ(to(backup_).size(), 1u);
   EXPECT_EQ(to("tl-g").size(), 1u);
@@ -226,13 +229,13 @@ class EscalationJumpEndToEnd : public EscalationEndToEnd {
 TEST_F(EscalationJumpEndToEnd, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyEachStepOnce) {
   const auto [incident, case_id] = post("ESC-JUMP");
   ASSERT_TRUE(wait_for(primary_, 1));
-  const auto dispatched = std::stoll(hget("incident:" + incident, "dispatched_at"));
+  const auto dispatched = std::stoll(hget(store::incident_key(incident), "dispatched_at"));
   advance(1h);  // one jump; nobody answers anything
   const auto until = std::chrono::steady_clock::now() + 20s;
-  while (hget("incident:" + incident, "esc_state") != "exhausted" &&
+  while (hget(store::incident_key(incident), "esc_state") != "exhausted" &&
          std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(50ms);
-  ASSERT_EQ(hget("incident:" + incident, "esc_state"), "exhausted")
+  ASSERT_EQ(hget(store::incident_key(incident), "esc_state"), "exhausted")
       << "the policy was not walked to its end within the jump";
   // Every step once, in order, each at its due time: 5, 10, 20, 25, 30
   // minutes after the first page (waits 5, 5, 10, then again).
@@ -265,16 +268,16 @@ TEST_F(EscalationEndToEnd, AnSmsAcknowledgementStopsTheEscalation) {
   ASSERT_TRUE(wait_for(primary_, 1));
   s_.local().inject_sms(phone(primary_), "4411", ack_code(incident, primary_));
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (hget("incident:" + incident, "status") != "acknowledged" &&
+  while (hget(store::incident_key(incident), "status") != "acknowledged" &&
          std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(50ms);
-  ASSERT_EQ(hget("incident:" + incident, "status"), "acknowledged");
+  ASSERT_EQ(hget(store::incident_key(incident), "status"), "acknowledged");
   advance(30min);
   std::this_thread::sleep_for(1500ms);
   EXPECT_TRUE(to(backup_).empty());
   EXPECT_TRUE(to("tl-g").empty());
   EXPECT_TRUE(timeline(case_id, "escalated").empty());
-  EXPECT_EQ(hget("incident:" + incident, "acknowledged_by"), primary_);
+  EXPECT_EQ(hget(store::incident_key(incident), "acknowledged_by"), primary_);
 }
 
 TEST_F(EscalationEndToEnd, AcknowledgedWithoutFirstContactIsPagedAgain) {
@@ -282,10 +285,10 @@ TEST_F(EscalationEndToEnd, AcknowledgedWithoutFirstContactIsPagedAgain) {
   ASSERT_TRUE(wait_for(primary_, 1));
   s_.local().inject_sms(phone(primary_), "4411", ack_code(incident, primary_));
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while (hget("incident:" + incident, "status") != "acknowledged" &&
+  while (hget(store::incident_key(incident), "status") != "acknowledged" &&
          std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(50ms);
-  ASSERT_EQ(hget("incident:" + incident, "status"), "acknowledged");
+  ASSERT_EQ(hget(store::incident_key(incident), "status"), "acknowledged");
   advance(59min);
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(to(primary_).size(), 1u);
@@ -305,7 +308,7 @@ TEST_F(EscalationEndToEnd, AnSmsDeclineMovesToTheBackupAtOnce) {
   const auto steps = timeline(case_id, "escalated");
   ASSERT_EQ(steps.size(), 1u);
   EXPECT_EQ(steps[0].at("reason").as_string(), "declined");
-  EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.1");
+  EXPECT_EQ(hget(store::incident_key(incident), "esc_at"), "0.1");
 }
 
 // piket's Kannel calls inbound with post-url: while inbound is down, smsbox's
@@ -344,7 +347,7 @@ TEST_F(EscalationEndToEnd, AReplyWhileInboundIsDownIsLoggedWithoutNumberOrTextAn
 TEST_F(EscalationEndToEnd, AForgedDeclineOverZeroMqEscalatesNothing) {
   const auto [incident, case_id] = post("ESC-ZMQ");
   ASSERT_TRUE(wait_for(primary_, 1));
-  const auto page = hget("incident:" + incident, "page_id");
+  const auto page = hget(store::incident_key(incident), "page_id");
   ASSERT_EQ(page.size(), 17u);
   const auto& secrets = s_.config().secrets_dir;
   auto key = [&](const std::string& file) { return common::SecretStore(secrets).read(file); };
@@ -366,8 +369,8 @@ TEST_F(EscalationEndToEnd, AForgedDeclineOverZeroMqEscalatesNothing) {
   std::this_thread::sleep_for(1s);  // what a taken message would have done by now
   EXPECT_TRUE(to(backup_).empty());
   EXPECT_TRUE(timeline(case_id, "escalated").empty());
-  EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.0");
-  EXPECT_NE(hget("page:" + page, "state"), "declined");
+  EXPECT_EQ(hget(store::incident_key(incident), "esc_at"), "0.0");
+  EXPECT_NE(hget(store::page_key(page), "state"), "declined");
   common::HttpClient ops({"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
   const auto metrics = ops.get("/metrics").body;
   auto sample = [&](const std::string& name, const std::string& label) {
@@ -411,7 +414,7 @@ TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRe
   EXPECT_EQ(to(primary_).size(), 1u);
   EXPECT_EQ(to(backup_).size(), 1u);
   EXPECT_EQ(to("tl-g").size(), 1u);
-  EXPECT_EQ(hget("incident:" + incident, "esc_at"), "0.2");
+  EXPECT_EQ(hget(store::incident_key(incident), "esc_at"), "0.2");
   EXPECT_EQ(timeline(case_id, "escalated").size(), 2u);
 }
 
@@ -426,9 +429,10 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   s_.local().kill9(stack::Component::dispatch);  // …and dispatch dies in the middle of it
   {
     auto redis = s_.redis();
-    std::cout << "[ info ] escalated before the kill: "
-              << redis.command({"ZCOUNT", "escalations:due", "-inf", "+inf"}).integer << " timers, "
-              << timeline_count("escalated") << " of " << kIncidents << " steps\n";
+    std::cout
+        << "[ info ] escalated before the kill: "
+        << redis.command({"ZCOUNT", std::string(store::kEscalationsDue), "-inf", "+inf"}).integer
+        << " timers, " << timeline_count("escalated") << " of " << kIncidents << " steps\n";
   }
   s_.local().start(stack::Component::dispatch);
   ASSERT_TRUE(wait_for(backup_, kIncidents, 30s));
@@ -543,11 +547,11 @@ TEST_F(BundledBurstEndToEnd, NineEscalationsAtOnceReachTheTeamLeadAsTwoSmsEachPa
   for (const auto& code : codes) s_.local().inject_sms(phone("tl-g"), "4411", code);
   for (const auto& incident : incidents) {
     const auto until = std::chrono::steady_clock::now() + 15s;
-    while (hget("incident:" + incident, "status") != "acknowledged" &&
+    while (hget(store::incident_key(incident), "status") != "acknowledged" &&
            std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(50ms);
-    EXPECT_EQ(hget("incident:" + incident, "status"), "acknowledged") << incident;
-    EXPECT_EQ(hget("incident:" + incident, "acknowledged_by"), "tl-g") << incident;
+    EXPECT_EQ(hget(store::incident_key(incident), "status"), "acknowledged") << incident;
+    EXPECT_EQ(hget(store::incident_key(incident), "acknowledged_by"), "tl-g") << incident;
   }
   for (const auto& c : cases) {
     const auto acks = timeline(c, "acknowledged");

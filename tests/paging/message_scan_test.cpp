@@ -24,6 +24,8 @@
 #include "piket/common/secrets.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/launch/redis_server.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/incident.hpp"
 #include "smtp_listener.hpp"
 
 namespace piket::paging {
@@ -101,7 +103,8 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
       common::RedisConnection redis(ops);
       std::string cursor = "0";
       do {
-        const auto r = redis.command({"SCAN", cursor, "MATCH", "incident:*", "COUNT", "500"});
+        const auto r =
+            redis.command({"SCAN", cursor, "MATCH", store::incident_key("*"), "COUNT", "500"});
         cursor = r.elements.at(0).str;
         for (const auto& key : r.elements.at(1).elements) {
           if (redis.command({"TYPE", key.str}).str != "hash") continue;
@@ -111,7 +114,8 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
       } while (cursor != "0");
       cursor = "0";
       do {
-        const auto r = redis.command({"SCAN", cursor, "MATCH", "push:*", "COUNT", "500"});
+        const auto r =
+            redis.command({"SCAN", cursor, "MATCH", store::push_key("*"), "COUNT", "500"});
         cursor = r.elements.at(0).str;
         for (const auto& key : r.elements.at(1).elements)
           for (const auto& entry : redis.command({"XRANGE", key.str, "-", "+"}).elements) {

@@ -16,6 +16,10 @@
 #include <boost/json.hpp>
 
 #include "paging_stack.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::paging {
 namespace {
@@ -50,11 +54,11 @@ Posted post_and_wait_for_page(PagingStack& s, const std::string& reference) {
   auto redis = s.redis();
   EXPECT_TRUE(PagingStack::eventually(
       [&] {
-        const auto page = redis.command({"HGET", "incident:" + p.incident, "page_id"});
+        const auto page = redis.command({"HGET", store::incident_key(p.incident), "page_id"});
         if (page.is_nil()) return false;
         p.page = page.str;
-        p.person = redis.command({"HGET", "page:" + p.page, "person"}).str;
-        return !redis.command({"HGET", "page:" + p.page, "channels"}).is_nil();
+        p.person = redis.command({"HGET", store::page_key(p.page), "person"}).str;
+        return !redis.command({"HGET", store::page_key(p.page), "channels"}).is_nil();
       },
       10s));
   return p;
@@ -69,7 +73,7 @@ std::vector<std::string> timeline_types(common::RedisConnection& redis,
                                         const std::string& case_id) {
   std::vector<std::string> out;
   for (const auto& e :
-       redis.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements)
+       redis.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements)
     out.emplace_back(boost::json::parse(e.str).as_object().at("type").as_string());
   return out;
 }
@@ -91,18 +95,18 @@ TEST(PagingEndToEnd, PermanentDeliveryFailureFallsBackToEmail) {
   EXPECT_TRUE(s.delivered().empty()) << "Kannel refused the number: nothing reached the phone";
 
   auto redis = s.redis();
-  const auto sms = "delivery:" + p.page + ":sms";
+  const auto sms = store::delivery_key(p.page, "sms");
   EXPECT_EQ(hget(redis, sms, "state"), "failed");
   const auto reason = hget(redis, sms, "fail_reason");
   EXPECT_TRUE(reason == "permanent" || reason == "delivery_report") << reason;
   EXPECT_EQ(hget(redis, sms, "attempts"), "1") << "a permanent failure is not retried";
-  EXPECT_EQ(hget(redis, "delivery:" + p.page + ":email", "state"), "accepted");
+  EXPECT_EQ(hget(redis, store::delivery_key(p.page, "email"), "state"), "accepted");
   std::cout << "[ info ] SMS failed by " << reason << " (gateway status "
             << hget(redis, sms, "gateway_status") << ", report " << hget(redis, sms, "dlr_type")
             << ")" << std::endl;
   // Both signals arrive: the 403 and the type-16 report.
   EXPECT_TRUE(PagingStack::eventually(
-      [&] { return hget(redis, "page:" + p.page, "dlr_type") == "16"; }, 10s));
+      [&] { return hget(redis, store::page_key(p.page), "dlr_type") == "16"; }, 10s));
   const auto types = timeline_types(redis, p.case_id);
   EXPECT_TRUE(has(types, "delivery_failed"));
   EXPECT_TRUE(has(types, "channel_fallback"));
@@ -124,13 +128,13 @@ TEST(PagingEndToEnd, KannelStoppedIsRetriedThenFallsBackToEmail) {
   const auto mails = s.smtp().wait_messages([](const auto& m) { return !m.empty(); }, 20s);
   ASSERT_EQ(mails.size(), 1u);
   auto redis = s.redis();
-  const auto sms = "delivery:" + p.page + ":sms";
+  const auto sms = store::delivery_key(p.page, "sms");
   EXPECT_EQ(hget(redis, sms, "state"), "failed");
   EXPECT_EQ(hget(redis, sms, "fail_reason"), "gateway_down");
   EXPECT_EQ(hget(redis, sms, "attempts"), "3");
   EXPECT_EQ(hget(redis, sms, "last_error"), "no answer from gateway");
-  EXPECT_EQ(hget(redis, "delivery:" + p.page + ":email", "state"), "accepted");
-  EXPECT_EQ(hget(redis, "page:" + p.page, "state"), "accepted");
+  EXPECT_EQ(hget(redis, store::delivery_key(p.page, "email"), "state"), "accepted");
+  EXPECT_EQ(hget(redis, store::page_key(p.page), "state"), "accepted");
 }
 
 TEST(PagingEndToEnd, AcknowledgementBySmsStopsTheRemainingChannels) {
@@ -140,19 +144,19 @@ TEST(PagingEndToEnd, AcknowledgementBySmsStopsTheRemainingChannels) {
   const auto p = post_and_wait_for_page(s, "PAGE-ACK-1");
   ASSERT_TRUE(PagingStack::eventually([&] { return !s.delivered().empty(); }, 10s));
   auto redis = s.redis();
-  const auto code = hget(redis, "page:" + p.page, "ack_code");
+  const auto code = hget(redis, store::page_key(p.page), "ack_code");
   const auto* person = s.config().person(p.person);
   ASSERT_NE(person, nullptr);
   s.local().inject_sms(person->phone, "4411", code);
   ASSERT_TRUE(PagingStack::eventually(
-      [&] { return hget(redis, "page:" + p.page, "state") == "acknowledged"; }, 10s));
-  EXPECT_EQ(hget(redis, "incident:" + p.incident, "status"), "acknowledged");
-  EXPECT_EQ(hget(redis, "delivery:" + p.page + ":email", "state"), "cancelled");
+      [&] { return hget(redis, store::page_key(p.page), "state") == "acknowledged"; }, 10s));
+  EXPECT_EQ(hget(redis, store::incident_key(p.incident), "status"), "acknowledged");
+  EXPECT_EQ(hget(redis, store::delivery_key(p.page, "email"), "state"), "cancelled");
   std::this_thread::sleep_for(6s);  // past the e-mail's 4 s
   EXPECT_TRUE(s.smtp().messages().empty());
   EXPECT_EQ(s.delivered().size(), 1u);
   // The push stream got the page and then its closing.
-  const auto entries = redis.command({"XRANGE", "push:" + p.person, "-", "+"}).elements;
+  const auto entries = redis.command({"XRANGE", store::push_key(p.person), "-", "+"}).elements;
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].elements.at(1).elements.at(1).str, "page");
   EXPECT_EQ(entries[1].elements.at(1).elements.at(1).str, "page_closed");
@@ -167,15 +171,15 @@ TEST(PagingEndToEnd, NoAcknowledgementLetsEmailFollowAfterItsDelay) {
   ASSERT_EQ(mails.size(), 1u);
   EXPECT_GE(std::chrono::steady_clock::now() - started, 2s);
   auto redis = s.redis();
-  EXPECT_EQ(hget(redis, "delivery:" + p.page + ":sms", "state"), "accepted");
-  EXPECT_EQ(hget(redis, "delivery:" + p.page + ":email", "start_reason"), "not_acknowledged");
+  EXPECT_EQ(hget(redis, store::delivery_key(p.page, "sms"), "state"), "accepted");
+  EXPECT_EQ(hget(redis, store::delivery_key(p.page, "email"), "start_reason"), "not_acknowledged");
   // The acknowledgement through the staff API, after both went out.
   auto staff = s.staff(p.person);
   const auto r = staff->post("/v1/pages/" + p.page + "/ack", "application/json", "{}");
   EXPECT_EQ(r.status, 200) << r.body;
   auto other = s.staff(p.person == "icm-1" ? "icm-2" : "icm-1");
   EXPECT_EQ(other->post("/v1/pages/" + p.page + "/decline", "application/json", "{}").status, 403);
-  EXPECT_EQ(hget(redis, "page:" + p.page, "state"), "acknowledged");
+  EXPECT_EQ(hget(redis, store::page_key(p.page), "state"), "acknowledged");
 }
 
 }  // namespace

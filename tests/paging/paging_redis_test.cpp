@@ -17,6 +17,11 @@
 #include "piket/common/redis.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/notify/notifier.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 
 namespace piket::notify {
@@ -83,10 +88,11 @@ class PagingRedisTest : public ::testing::Test {
                               {ContactChannel::email, 300s}}),
                       person("bert", kBertPhone, kBertToken,
                              {{ContactChannel::sms, 0ms}, {ContactChannel::email, 300s}})};
-    conn_.command({"HSET", "incident:" + kIncident, "status", "dispatched", "case_id", kCase,
+    conn_.command({"HSET", store::incident_key(kIncident), "status", "dispatched", "case_id", kCase,
                    "kind", "home_ban", "region", "groningen", "reported_at", ms(kDomainStart - 1h),
                    "body", kBody});
-    conn_.command({"HSET", "case:" + kCase, "household", "hh-redis-1", "region", "groningen"});
+    conn_.command(
+        {"HSET", store::case_key(kCase), "household", "hh-redis-1", "region", "groningen"});
   }
 
   Notifier& notifier() {
@@ -113,18 +119,24 @@ class PagingRedisTest : public ::testing::Test {
   void page(const std::string& id, const std::string& who, const std::string& code,
             const std::string& step = "") {
     const auto* p = config_.person(who);
-    std::vector<std::string> cmd{"HSET",     "page:" + id, "incident",   kIncident,
-                                 "case",     kCase,        "person",     who,
-                                 "to",       p->phone,     "text",       kText,
-                                 "ack_code", code,         "rule",       "on_call",
-                                 "state",    "queued",     "created_at", ms(domain_.now()),
-                                 "channel",  "sms",        "attempts",   "0"};
+    std::vector<std::string> cmd{"HSET",       store::page_key(id),
+                                 "incident",   kIncident,
+                                 "case",       kCase,
+                                 "person",     who,
+                                 "to",         p->phone,
+                                 "text",       kText,
+                                 "ack_code",   code,
+                                 "rule",       "on_call",
+                                 "state",      "queued",
+                                 "created_at", ms(domain_.now()),
+                                 "channel",    "sms",
+                                 "attempts",   "0"};
     if (!step.empty()) {
       cmd.push_back("step");
       cmd.push_back(step);
     }
     conn_.command(cmd);
-    conn_.command({"SET", "ackcode:" + who + ":" + code, id});
+    conn_.command({"SET", store::ackcode_key(who, code), id});
     EXPECT_TRUE(notifier().handle_message("notify", id, "{}"));
   }
 
@@ -149,12 +161,12 @@ class PagingRedisTest : public ::testing::Test {
     return r.is_nil() ? "<nil>" : r.str;
   }
   std::string delivery(const std::string& page, const char* channel, const char* field = "state") {
-    return hget("delivery:" + page + ":" + channel, field);
+    return hget(store::delivery_key(page, channel), field);
   }
   std::vector<json::object> timeline(std::string_view type = {}) {
     std::vector<json::object> out;
     for (const auto& e :
-         conn_.command({"LRANGE", "case:" + kCase + ":timeline", "0", "-1"}).elements) {
+         conn_.command({"LRANGE", store::case_timeline_key(kCase), "0", "-1"}).elements) {
       auto o = json::parse(e.str).as_object();
       if (type.empty() || o.at("type").as_string() == type) out.push_back(o);
     }
@@ -163,7 +175,7 @@ class PagingRedisTest : public ::testing::Test {
   // Entries of a push stream as field maps.
   std::vector<std::map<std::string, std::string>> pushes(const std::string& who) {
     std::vector<std::map<std::string, std::string>> out;
-    for (const auto& entry : conn_.command({"XRANGE", "push:" + who, "-", "+"}).elements) {
+    for (const auto& entry : conn_.command({"XRANGE", store::push_key(who), "-", "+"}).elements) {
       std::map<std::string, std::string> m;
       const auto& kv = entry.elements.at(1).elements;
       for (std::size_t i = 0; i + 1 < kv.size(); i += 2) m[kv[i].str] = kv[i + 1].str;
@@ -233,7 +245,7 @@ const std::string kP2 = "P0000000000000002";
 
 TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
   page(kP1, "anna", "047110");
-  EXPECT_EQ(hget("page:" + kP1, "channels"), "push,sms,email");
+  EXPECT_EQ(hget(store::page_key(kP1), "channels"), "push,sms,email");
   drain();
   const auto pushed = pushes("anna");
   ASSERT_EQ(pushed.size(), 1u);
@@ -243,7 +255,7 @@ TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
   EXPECT_EQ(pushed[0].at("text"), kText);
   EXPECT_EQ(delivery(kP1, "push"), "accepted");
   EXPECT_EQ(delivery(kP1, "sms"), "scheduled");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "accepted");
   EXPECT_TRUE(sms_.sent.empty());
 
   advance(59s);
@@ -346,8 +358,8 @@ TEST_F(PagingRedisTest, AcknowledgementBySmsStopsTheRemainingChannels) {
   ASSERT_EQ(pushes("anna").size(), 1u);
   const auto r = sms_from(kAnnaPhone, "047150");
   EXPECT_EQ(r.body, "piket: zaak C12345678 is van jou. Acknowledged case C12345678.");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "acknowledged");
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "acknowledged");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
   EXPECT_EQ(delivery(kP1, "email"), "cancelled");
   advance(1h);
@@ -368,13 +380,13 @@ TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
   // The escalation paged anna (push now, SMS after 1 min, e-mail after 5) and then bert.
   page(kP1, "anna", "047210", kIncident + ":0.0");
   page(kP2, "bert", "047220", kIncident + ":0.1");
-  conn_.command({"SADD", "incident:" + kIncident + ":pages", kP1, kP2});
+  conn_.command({"SADD", store::incident_pages_key(kIncident), kP1, kP2});
   drain();
   ASSERT_EQ(pushes("anna").size(), 1u);
   EXPECT_EQ(sms_from(kBertPhone, "047220").body,
             "piket: zaak C12345678 is van jou. Acknowledged case C12345678.");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "cancelled");
-  EXPECT_EQ(hget("page:" + kP1, "cancelled_reason"), "answered_by_other");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "cancelled");
+  EXPECT_EQ(hget(store::page_key(kP1), "cancelled_reason"), "answered_by_other");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
   EXPECT_EQ(delivery(kP1, "email"), "cancelled");
   advance(1h);
@@ -389,7 +401,7 @@ TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
   EXPECT_EQ(late.status, 409);
   EXPECT_NE(late.body.find("taken_by_other"), std::string::npos);
   // Her page stood down: its reply code is gone and answers nothing.
-  EXPECT_EQ(conn_.command({"EXISTS", "ackcode:anna:047210"}).integer, 0);
+  EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", "047210")}).integer, 0);
   EXPECT_NE(sms_from(kAnnaPhone, "047210").body.find("not valid"), std::string::npos);
   EXPECT_EQ(timeline("acknowledged").size(), 1u);
   EXPECT_EQ(timeline("acknowledged").at(0).at("stood_down").to_number<int>(), 1);
@@ -413,20 +425,23 @@ TEST_F(PagingRedisTest, DeclineIsRecordedAndRaisedForTheEscalationEngine) {
   const auto r = post("/v1/pages/" + kP1 + "/decline", kAnnaToken);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body).at("state").as_string(), "declined");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "declined");
-  EXPECT_EQ(hget("page:" + kP1, "declined_via"), "api");
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "declined");
+  EXPECT_EQ(hget(store::page_key(kP1), "declined_via"), "api");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
   // The outbox message for the deadline engine, written with the decline.
-  const auto payload = conn_.command({"HGET", "outbox:escalation:data", kP1 + ":declined"});
+  const auto payload =
+      conn_.command({"HGET", store::outbox_data_key("escalation"), kP1 + ":declined"});
   ASSERT_FALSE(payload.is_nil());
   const auto msg = json::parse(payload.str).as_object();
   EXPECT_EQ(msg.at("page_id").as_string(), kP1);
   EXPECT_EQ(msg.at("reason").as_string(), "declined");
   EXPECT_EQ(msg.at("case_id").as_string(), kCase);
-  EXPECT_FALSE(conn_.command({"ZSCORE", "outbox:escalation:due", kP1 + ":declined"}).is_nil());
+  EXPECT_FALSE(
+      conn_.command({"ZSCORE", store::outbox_due_key("escalation"), kP1 + ":declined"}).is_nil());
   // …and the deadline engine's resync timer for the case, due now.
-  EXPECT_EQ(conn_.command({"ZSCORE", "deadlines:due", kCase + "|resync"}).str, ms(domain_.now()));
+  EXPECT_EQ(conn_.command({"ZSCORE", std::string(store::kDeadlinesDue), kCase + "|resync"}).str,
+            ms(domain_.now()));
   ASSERT_EQ(timeline("declined").size(), 1u);
   // Declining again is harmless; acknowledging after it is refused.
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/decline", kAnnaToken).status, 200);
@@ -442,8 +457,8 @@ TEST_F(PagingRedisTest, DeclineBySmsReply) {
   EXPECT_EQ(sms_from(kBertPhone, "NO 047180").body,
             "piket: zaak C12345678 gaat naar de volgende. Declined case C12345678; it goes to the "
             "next person.");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "declined");
-  EXPECT_EQ(hget("page:" + kP1, "declined_via"), "sms");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "declined");
+  EXPECT_EQ(hget(store::page_key(kP1), "declined_via"), "sms");
   EXPECT_EQ(delivery(kP1, "email"), "cancelled");
   EXPECT_EQ(metric("piket_inbound_declines_total"), "1");
 }
@@ -456,14 +471,14 @@ TEST_F(PagingRedisTest, OnlyStaffTokensAnswerPagesWhateverTheCallersId) {
   drain();
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "partner-token-anna").status, 401);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "admin-token-anna").status, 401);
-  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "accepted");
   // The scheme name is case-insensitive (RFC 7235), surrounding spaces are ignored.
   common::HttpRequest r;
   r.method = "POST";
   r.target = r.path = "/v1/pages/" + kP1 + "/ack";
   r.headers.push_back({"authorization", "bearer  " + kAnnaToken + " "});
   EXPECT_EQ(inbound().handle(r).status, 200);
-  EXPECT_EQ(hget("page:" + kP1, "state"), "acknowledged");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "acknowledged");
 }
 
 TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
@@ -480,10 +495,10 @@ TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "").status, 401);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "wrong-token").status, 401);
   EXPECT_EQ(post("/v1/pages/P0000000000000009/ack", kAnnaToken).status, 404);
-  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "accepted");
   EXPECT_EQ(delivery(kP1, "sms"), "scheduled");
   EXPECT_EQ(timeline().size(), before);
-  EXPECT_EQ(conn_.command({"EXISTS", "outbox:escalation:data"}).integer, 0);
+  EXPECT_EQ(conn_.command({"EXISTS", store::outbox_data_key("escalation")}).integer, 0);
   // Anna's own acknowledgement works, twice is harmless, decline after it is refused.
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kAnnaToken).status, 200);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kAnnaToken).status, 200);
@@ -500,7 +515,7 @@ TEST_F(PagingRedisTest, SecondPageForTheSameStepIsSuppressed) {
   EXPECT_EQ(delivery(kP2, "sms"), "suppressed");
   EXPECT_EQ(delivery(kP2, "sms", "duplicate_of"), kP1 + ":sms");
   EXPECT_EQ(delivery(kP2, "email"), "suppressed");
-  EXPECT_EQ(hget("page:" + kP2, "state"), "duplicate");
+  EXPECT_EQ(hget(store::page_key(kP2), "state"), "duplicate");
   EXPECT_EQ(timeline("duplicate_suppressed").size(), 2u);
   EXPECT_EQ(metric("piket_notify_duplicates_suppressed_total"), "2");
   advance(1h);
@@ -527,7 +542,7 @@ TEST_F(PagingRedisTest, RepeatedMessagesAndRestartsDoNotSendAgain) {
 TEST_F(PagingRedisTest, AMessageCarryingPersonDataIsRefusedAndTheNextChannelTried) {
   // A page whose stored text (wrongly) holds the household key.
   page(kP1, "bert", "047240");
-  conn_.command({"HSET", "page:" + kP1, "text", kText + " hh-redis-1"});
+  conn_.command({"HSET", store::page_key(kP1), "text", kText + " hh-redis-1"});
   drain();
   EXPECT_TRUE(sms_.sent.empty());
   EXPECT_EQ(delivery(kP1, "sms"), "failed");
@@ -547,14 +562,16 @@ TEST_F(PagingRedisTest, EveryChannelFailingRaisesUndeliverable) {
   drain();
   EXPECT_EQ(delivery(kP1, "sms"), "failed");
   EXPECT_EQ(delivery(kP1, "email"), "failed");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "failed");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "failed");
   // Nobody got it: its reply code is gone with it (issue 10).
-  EXPECT_EQ(conn_.command({"KEYS", "ackcode:*"}).elements.size(), 0u);
+  EXPECT_EQ(conn_.command({"KEYS", store::ackcode_key("*", "*")}).elements.size(), 0u);
   ASSERT_EQ(timeline("page_undeliverable").size(), 1u);
-  const auto payload = conn_.command({"HGET", "outbox:escalation:data", kP1 + ":undeliverable"});
+  const auto payload =
+      conn_.command({"HGET", store::outbox_data_key("escalation"), kP1 + ":undeliverable"});
   ASSERT_FALSE(payload.is_nil());
   EXPECT_EQ(json::parse(payload.str).at("reason").as_string(), "undeliverable");
-  EXPECT_FALSE(conn_.command({"ZSCORE", "deadlines:due", kCase + "|resync"}).is_nil());
+  EXPECT_FALSE(
+      conn_.command({"ZSCORE", std::string(store::kDeadlinesDue), kCase + "|resync"}).is_nil());
   advance(1h);
   EXPECT_EQ(timeline("page_undeliverable").size(), 1u);
 }
@@ -575,7 +592,7 @@ class BundlePagingTest : public PagingRedisTest {
  protected:
   void bert_page(const std::string& id, const std::string& code, int rank = 12,
                  const std::string& incident = kIncident) {
-    conn_.command({"HSET",       "page:" + id,
+    conn_.command({"HSET",       store::page_key(id),
                    "incident",   incident,
                    "case",       kCase,
                    "person",     "bert",
@@ -590,7 +607,7 @@ class BundlePagingTest : public PagingRedisTest {
                    "step",       "s-" + id,
                    "brief",      "HOME BAN " + kCase,
                    "rank",       std::to_string(rank)});
-    conn_.command({"SET", "ackcode:bert:" + code, id});
+    conn_.command({"SET", store::ackcode_key("bert", code), id});
     EXPECT_TRUE(notifier().handle_message("notify", id, "{}"));
   }
   StepResult one() { return notifier().step(Gateways{&sms_, &email_}, conn_); }
@@ -629,7 +646,7 @@ TEST_F(BundlePagingTest, OneReportForABundledSmsResolvesEveryPageAfterACrash) {
   EXPECT_EQ(dlr(crashing.sent[0].page_id, bundle, 1), "200");
   for (const auto& id : {kP2, kP3, kP4}) {
     EXPECT_EQ(delivery(id, "sms", "dlr_type"), "1") << id;
-    EXPECT_EQ(hget("page:" + id, "delivered_at"), ms(domain_.now())) << id;
+    EXPECT_EQ(hget(store::page_key(id), "delivered_at"), ms(domain_.now())) << id;
     EXPECT_EQ(delivery(id, "sms", "state"), "sending") << id;  // notify never heard the 202
   }
   EXPECT_EQ(metric("piket_inbound_delivery_reports_total", "outcome=\"recorded\""), "6");
@@ -660,12 +677,12 @@ TEST_F(BundlePagingTest, AReplyWithOneCodeOfABundleAnswersThatPageOnly) {
   EXPECT_NE(sms_.sent[1].text.find("333333"), std::string::npos);
   const auto r = sms_from(kBertPhone, "333333");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(hget("page:" + kP3, "state"), "acknowledged");
-  EXPECT_EQ(hget("page:" + kP3, "acknowledged_via"), "sms");
-  EXPECT_NE(hget("page:" + kP2, "state"), "acknowledged");
-  EXPECT_NE(hget("page:" + kP1, "state"), "acknowledged");
+  EXPECT_EQ(hget(store::page_key(kP3), "state"), "acknowledged");
+  EXPECT_EQ(hget(store::page_key(kP3), "acknowledged_via"), "sms");
+  EXPECT_NE(hget(store::page_key(kP2), "state"), "acknowledged");
+  EXPECT_NE(hget(store::page_key(kP1), "state"), "acknowledged");
   EXPECT_EQ(sms_from(kBertPhone, "NO 222222").status, 200);
-  EXPECT_EQ(hget("page:" + kP2, "state"), "declined");
+  EXPECT_EQ(hget(store::page_key(kP2), "state"), "declined");
 }
 
 // An FYI to the off-duty own casemanager is information (common/page_class.hpp).
@@ -675,9 +692,9 @@ TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromThe
   // The on-call page (bert's, part of the incident's escalation) and the FYI
   // (anna's own case, she is off duty), as dispatch writes them.
   bert_page(kP1, "111111");
-  conn_.command({"SADD", "incident:" + kIncident + ":pages", kP1});
+  conn_.command({"SADD", store::incident_pages_key(kIncident), kP1});
   conn_.command({"HSET",
-                 "page:" + kP2,
+                 store::page_key(kP2),
                  "incident",
                  kIncident,
                  "case",
@@ -711,9 +728,9 @@ TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromThe
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_NE(r.body.find("informational"), std::string::npos) << r.body;
   EXPECT_EQ(post("/v1/pages/" + kP2 + "/decline", kAnnaToken).status, 409);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
-  EXPECT_EQ(hget("page:" + kP1, "state"), "accepted");
-  EXPECT_EQ(hget("page:" + kP2, "acknowledged_at"), "<nil>");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "accepted");
+  EXPECT_EQ(hget(store::page_key(kP2), "acknowledged_at"), "<nil>");
   EXPECT_TRUE(timeline("acknowledged").empty());
   // Its push says it is information, and no later channel starts for want of an answer.
   const auto pushed = pushes("anna");
@@ -728,27 +745,30 @@ TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromThe
   EXPECT_EQ(delivery(kP1, "email"), "accepted");
   // The on-call casemanager still answers their own page.
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", kBertToken).status, 200);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "acknowledged");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }
 
 // Information whose every channel fails is not escalated: nobody waits on it.
 TEST_F(BundlePagingTest, UndeliverableInformationRaisesNoEscalation) {
   sms_ = FakeSmsGateway({403});
   email_ = FakeEmailGateway({550});
-  conn_.command(
-      {"HSET",     "page:" + kP1, "incident",
-       "",         "case",        "",
-       "person",   "bert",        "to",
-       kBertPhone, "text",        "piket ROTA GAP ... Geen antwoord nodig / no reply needed.",
-       "rule",     "gap_warning", "state",
-       "queued",   "created_at",  ms(domain_.now()),
-       "channel",  "sms",         "attempts",
-       "0",        "info",        "1"});
+  conn_.command({"HSET",       store::page_key(kP1),
+                 "incident",   "",
+                 "case",       "",
+                 "person",     "bert",
+                 "to",         kBertPhone,
+                 "text",       "piket ROTA GAP ... Geen antwoord nodig / no reply needed.",
+                 "rule",       "gap_warning",
+                 "state",      "queued",
+                 "created_at", ms(domain_.now()),
+                 "channel",    "sms",
+                 "attempts",   "0",
+                 "info",       "1"});
   EXPECT_TRUE(notifier().handle_message("notify", kP1, "{}"));
   drain();
-  EXPECT_EQ(hget("page:" + kP1, "state"), "failed");
+  EXPECT_EQ(hget(store::page_key(kP1), "state"), "failed");
   EXPECT_EQ(delivery(kP1, "email"), "failed");
-  EXPECT_EQ(conn_.command({"ZCARD", "outbox:escalation:due"}).integer, 0);
+  EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("escalation")}).integer, 0);
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "piket/store/lua.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/store/clock.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/outbox.hpp"
 #include "private_redis.hpp"
 
 namespace piket::common {
@@ -52,7 +54,7 @@ std::vector<std::string> strings(const RedisReply& r) {
 // dropped; what is not due yet stays untouched.
 TEST_F(LuaScriptsTest, OutboxClaimDueLeasesWhatIsDueInOrderAndDropsWhatWasAcknowledged) {
   const RedisScript claim{std::string(lua::outbox_claim_due())};
-  const std::string due = "outbox:notify:due", data = "outbox:notify:data";
+  const std::string due = store::outbox_due_key("notify"), data = store::outbox_data_key("notify");
   ops_.command({"ZADD", due, "100", "m1", "90", "m0", "150", "gone", "120", "m2", "500", "later"});
   ops_.command({"HSET", data, "m0", "p0", "m1", "p1", "m2", "p2", "later", "pl"});
   RedisConnection sender{redis_->config_as("dispatch")};  // an outbox sender's own user
@@ -78,7 +80,7 @@ TEST_F(LuaScriptsTest, OutboxClaimDueLeasesWhatIsDueInOrderAndDropsWhatWasAcknow
 // each move published on clock:changed; only ingest's user may run it.
 TEST_F(LuaScriptsTest, SimulatedClockMoveGoesForwardOnlyAndPublishesEachMove) {
   const RedisScript move{std::string(lua::simulated_clock_move())};
-  const std::string key = "clock:simulated_ms";
+  const std::string key = std::string(store::kClockSimulatedMs);
   ops_.command({"SET", key, "1000"});
   RedisConnection ingest{redis_->config_as("ingest")};
 

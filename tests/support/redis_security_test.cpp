@@ -20,6 +20,11 @@
 #include "piket/common/redis_health.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/launch/redis_server.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/clock.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
 #include "private_redis.hpp"
 #include "temp_dir.hpp"
 
@@ -71,7 +76,7 @@ const std::vector<std::vector<std::string>> kForbiddenToServices = {
     {"MODULE", "LIST"},
     {"REPLICAOF", "127.0.0.1", "1"},
     {"SLAVEOF", "127.0.0.1", "1"},
-    {"MIGRATE", "127.0.0.1", "1", "incident:I1", "0", "100"},
+    {"MIGRATE", "127.0.0.1", "1", store::incident_key("I1"), "0", "100"},
     {"SAVE"},
     {"BGSAVE"},
     {"BGREWRITEAOF"},
@@ -80,11 +85,11 @@ const std::vector<std::vector<std::string>> kForbiddenToServices = {
     {"CLIENT", "LIST"},
     {"CLIENT", "KILL", "TYPE", "normal"},
     {"INFO"},
-    {"DUMP", "incident:I1"},
+    {"DUMP", store::incident_key("I1")},
     {"RESTORE", "copy", "0", "x"},
-    {"RENAME", "incident:I1", "gone"},
+    {"RENAME", store::incident_key("I1"), "gone"},
     {"EVAL", "return 1", "0"},
-    {"SUBSCRIBE", "clock:changed"},
+    {"SUBSCRIBE", std::string(store::kClockChanged)},
 };
 
 class RedisSecurity : public ::testing::Test {
@@ -96,7 +101,7 @@ class RedisSecurity : public ::testing::Test {
   }
   RedisSecurity() : ops_(redis_->config()) {
     ops_.command({"FLUSHALL"});
-    ops_.command({"HSET", "incident:I1", "body", "synthetic person data"});
+    ops_.command({"HSET", store::incident_key("I1"), "body", "synthetic person data"});
   }
   static PrivateRedis* redis_;
   RedisConnection ops_;
@@ -105,15 +110,16 @@ PrivateRedis* RedisSecurity::redis_ = nullptr;
 
 TEST_F(RedisSecurity, AConnectionWithoutCredentialsIsRefusedEverything) {
   RedisConnection anon(anonymous(*redis_));
-  for (const auto& cmd : std::vector<std::vector<std::string>>{{"HGETALL", "incident:I1"},
-                                                               {"GET", "anything"},
-                                                               {"KEYS", "*"},
-                                                               {"SCAN", "0"},
-                                                               {"FLUSHALL"},
-                                                               {"CONFIG", "GET", "*"},
-                                                               {"SET", "x", "y"}})
+  for (const auto& cmd :
+       std::vector<std::vector<std::string>>{{"HGETALL", store::incident_key("I1")},
+                                             {"GET", "anything"},
+                                             {"KEYS", "*"},
+                                             {"SCAN", "0"},
+                                             {"FLUSHALL"},
+                                             {"CONFIG", "GET", "*"},
+                                             {"SET", "x", "y"}})
     EXPECT_TRUE(starts_with(refusal(anon, cmd), "NOAUTH")) << cmd[0] << ": " << refusal(anon, cmd);
-  EXPECT_EQ(ops_.command({"HGET", "incident:I1", "body"}).str, "synthetic person data");
+  EXPECT_EQ(ops_.command({"HGET", store::incident_key("I1"), "body"}).str, "synthetic person data");
   EXPECT_EQ(ops_.command({"EXISTS", "x"}).integer, 0);
 }
 
@@ -128,7 +134,7 @@ TEST_F(RedisSecurity, TheDefaultUserCannotBeUsedWithAnyPassword) {
     // One-argument AUTH is AUTH as `default`.
     EXPECT_TRUE(starts_with(refusal(anon, {"AUTH", g}), "WRONGPASS")) << g;
   }
-  EXPECT_TRUE(starts_with(refusal(anon, {"HGETALL", "incident:I1"}), "NOAUTH"));
+  EXPECT_TRUE(starts_with(refusal(anon, {"HGETALL", store::incident_key("I1")}), "NOAUTH"));
   // A service user with another service's password is refused too.
   EXPECT_TRUE(starts_with(refusal(anon, {"AUTH", "notify", guesses.back()}), "WRONGPASS"));
 }
@@ -150,7 +156,7 @@ TEST_F(RedisSecurity, NoServiceUserMayFlushConfigureEnumerateOrAdminister) {
     }
   }
   // Nothing happened: the data is there, the server runs with its configuration.
-  EXPECT_EQ(ops_.command({"HGET", "incident:I1", "body"}).str, "synthetic person data");
+  EXPECT_EQ(ops_.command({"HGET", store::incident_key("I1"), "body"}).str, "synthetic person data");
   EXPECT_EQ(ops_.command({"CONFIG", "GET", "appendonly"}).elements.at(1).str, "yes");
   EXPECT_EQ(ops_.command({"EXISTS", "copy"}).integer, 0);
   // …and every refusal is in Redis's ACL log for the operator to see.
@@ -164,10 +170,10 @@ TEST_F(RedisSecurity, AScriptMayNotDoWhatItsCallerMayNot) {
     // (CONFIG, SHUTDOWN, ACL, MONITOR and the like may not run in a script at all.)
     for (const char* body :
          {"return redis.call('FLUSHALL')", "return redis.call('FLUSHDB')",
-          "return redis.call('KEYS', '*')", "return redis.call('RENAME', 'incident:I1', 'gone')"}) {
+          "return redis.call('KEYS', '*')", "return redis.call('RENAME', KEYS[1], 'gone')"}) {
       const common::RedisScript script{body};
       try {
-        service.eval(script, {}, {});
+        service.eval(script, {store::incident_key("I1")}, {});
         ADD_FAILURE() << rules.user << " ran " << body;
       } catch (const common::RedisReplyError& e) {
         const std::string why = e.what();
@@ -176,16 +182,17 @@ TEST_F(RedisSecurity, AScriptMayNotDoWhatItsCallerMayNot) {
       }
     }
   }
-  EXPECT_EQ(ops_.command({"HGET", "incident:I1", "body"}).str, "synthetic person data");
+  EXPECT_EQ(ops_.command({"HGET", store::incident_key("I1"), "body"}).str, "synthetic person data");
   EXPECT_EQ(ops_.command({"EXISTS", "gone"}).integer, 0);
 }
 
 TEST_F(RedisSecurity, OnlyIngestMayPublishAndOnlyOnTheClockChannel) {
   RedisConnection ingest(redis_->config_as("ingest"));
-  EXPECT_EQ(refusal(ingest, {"PUBLISH", "clock:changed", "1"}), "");
+  EXPECT_EQ(refusal(ingest, {"PUBLISH", std::string(store::kClockChanged), "1"}), "");
   EXPECT_TRUE(starts_with(refusal(ingest, {"PUBLISH", "other", "1"}), "NOPERM"));
   RedisConnection notify(redis_->config_as("notify"));
-  EXPECT_TRUE(starts_with(refusal(notify, {"PUBLISH", "clock:changed", "1"}), "NOPERM"));
+  EXPECT_TRUE(
+      starts_with(refusal(notify, {"PUBLISH", std::string(store::kClockChanged), "1"}), "NOPERM"));
 }
 
 TEST_F(RedisSecurity, TheRulesInRedisAreTheTablesRules) {
@@ -212,7 +219,8 @@ TEST_F(RedisSecurity, TheRulesInRedisAreTheTablesRules) {
       if (bar != std::string::npos) dry.push_back(name.substr(bar + 1));
       const auto args = static_cast<std::size_t>(arity < 0 ? -arity : arity);
       // PUBLISH names a channel the user may publish on.
-      if (name == "publish" && !rules.channels.empty()) dry.push_back(std::string(rules.channels[0]));
+      if (name == "publish" && !rules.channels.empty())
+        dry.push_back(std::string(rules.channels[0]));
       while (dry.size() - 3 < args) dry.push_back("1");
       EXPECT_EQ(ops_.command(dry).str, "OK") << rules.user << " may not run " << name;
     }
@@ -229,23 +237,29 @@ TEST(RedisAclDurability, WhatServicesAndTheirScriptsWroteSurvivesKill9AndRestart
   {
     RedisConnection ingest(redis.config_as("ingest"));
     const common::RedisScript accept{R"lua(
-redis.call('HSET', 'incident:' .. ARGV[1], 'status', 'accepted', 'case_id', ARGV[2])
-redis.call('RPUSH', 'case:' .. ARGV[2] .. ':timeline', '{"type":"incident_accepted"}')
-redis.call('ZADD', 'outbox:dispatch:due', 1, ARGV[1])
-redis.call('SET', 'idem:police:R1', ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'accepted', 'case_id', ARGV[2])
+redis.call('RPUSH', KEYS[2], '{"type":"incident_accepted"}')
+redis.call('ZADD', KEYS[3], 1, ARGV[1])
+redis.call('SET', KEYS[4], ARGV[1])
 return 1
 )lua"};
-    for (int i = 0; i < 20; ++i)
-      ingest.eval(accept, {}, {"I" + std::to_string(i), "C" + std::to_string(i)});
+    for (int i = 0; i < 20; ++i) {
+      const auto incident = "I" + std::to_string(i), case_id = "C" + std::to_string(i);
+      ingest.eval(accept,
+                  {store::incident_key(incident), store::case_timeline_key(case_id),
+                   store::outbox_due_key("dispatch"), store::idempotency_key("police", "R1")},
+                  {incident, case_id});
+    }
     RedisConnection notify(redis.config_as("notify"));
-    notify.command({"HSET", "delivery:P1:sms", "state", "accepted"});
+    notify.command({"HSET", store::delivery_key("P1", "sms"), "state", "accepted"});
   }
   auto check = [&](const char* when) {
     RedisConnection ops(redis.config());
-    EXPECT_EQ(ops.command({"ZCARD", "outbox:dispatch:due"}).integer, 20) << when;
-    EXPECT_EQ(ops.command({"HGET", "incident:I19", "case_id"}).str, "C19") << when;
-    EXPECT_EQ(ops.command({"LLEN", "case:C7:timeline"}).integer, 1) << when;
-    EXPECT_EQ(ops.command({"HGET", "delivery:P1:sms", "state"}).str, "accepted") << when;
+    EXPECT_EQ(ops.command({"ZCARD", store::outbox_due_key("dispatch")}).integer, 20) << when;
+    EXPECT_EQ(ops.command({"HGET", store::incident_key("I19"), "case_id"}).str, "C19") << when;
+    EXPECT_EQ(ops.command({"LLEN", store::case_timeline_key("C7")}).integer, 1) << when;
+    EXPECT_EQ(ops.command({"HGET", store::delivery_key("P1", "sms"), "state"}).str, "accepted")
+        << when;
   };
   redis.server().kill9();
   redis.server().start();
@@ -293,7 +307,7 @@ TEST(RedisFiles, DataDirectoryAndEveryFileInItAreOnlyForPiketsUser) {
     rc.password =
         common::SecretStore(dir / "secrets").read(common::secret_file::redis_password("ops"));
     RedisConnection ops(rc);
-    ops.command({"HSET", "incident:I1", "body", "synthetic person data"});
+    ops.command({"HSET", store::incident_key("I1"), "body", "synthetic person data"});
     ops.command({"BGREWRITEAOF"});  // a base RDB file beside the AOF
     for (int i = 0; i < 500; ++i) {
       if (ops.command({"INFO", "persistence"}).str.find("aof_rewrite_in_progress:0") !=
@@ -301,7 +315,7 @@ TEST(RedisFiles, DataDirectoryAndEveryFileInItAreOnlyForPiketsUser) {
         break;
       std::this_thread::sleep_for(10ms);
     }
-    ops.command({"HSET", "incident:I2", "body", "more"});
+    ops.command({"HSET", store::incident_key("I2"), "body", "more"});
   }
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(dir / "redis")) files.push_back(e.path());

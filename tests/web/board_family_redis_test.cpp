@@ -12,7 +12,10 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
-#include "piket/dispatch/capacity_alert.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/config_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
@@ -84,18 +87,19 @@ class BoardFamilyTest : public ::testing::Test {
                  const std::string& household) {
     auto r = redis();
     const auto incident = "I0000000" + id.substr(1) + "X";
-    r.command({"HSET", "case:" + id, "region", "groningen", "partner", "police", "household",
+    r.command({"HSET", store::case_key(id), "region", "groningen", "partner", "police", "household",
                household, "opened_at", "1795000000000", "phase", phase, "state", "open",
                "casemanager", cm});
-    r.command({"SET", "household:police:" + household, id});
-    r.command({"SADD", "cases:open", id});
-    r.command({"SADD", "caseload:" + cm, id});
-    if (phase == "handover" || phase == "monitoring") r.command({"SADD", "cases:monitoring", id});
-    r.command({"HSET", "incident:" + incident, "kind", "code_red", "reported_at", "1795000000000",
-               "accepted_at", "1795000000000", "case_id", id, "status", "acknowledged", "body",
-               R"({"summary":"Synthetic"})"});
-    r.command({"RPUSH", "case:" + id + ":incidents", incident});
-    r.command({"RPUSH", "case:" + id + ":timeline",
+    r.command({"SET", store::household_key("police", household), id});
+    r.command({"SADD", std::string(store::kCasesOpen), id});
+    r.command({"SADD", store::caseload_key(cm), id});
+    if (phase == "handover" || phase == "monitoring")
+      r.command({"SADD", std::string(store::kCasesMonitoring), id});
+    r.command({"HSET", store::incident_key(incident), "kind", "code_red", "reported_at",
+               "1795000000000", "accepted_at", "1795000000000", "case_id", id, "status",
+               "acknowledged", "body", R"({"summary":"Synthetic"})"});
+    r.command({"RPUSH", store::case_incidents_key(id), incident});
+    r.command({"RPUSH", store::case_timeline_key(id),
                R"({"at":1795000000000,"type":"incident_accepted","incident":")" + incident +
                    R"(","kind":"code_red","by":"partner:police"})"});
   }
@@ -141,7 +145,7 @@ class BoardFamilyTest : public ::testing::Test {
     return l;
   }
   std::optional<ParsedEntry> last_audit() {
-    auto r = redis().command({"LRANGE", kAuditLogKey, "-1", "-1"});
+    auto r = redis().command({"LRANGE", std::string(store::kAuditLog), "-1", "-1"});
     if (r.elements.empty()) return std::nullopt;
     return parse_entry(r.elements[0].str);
   }
@@ -178,7 +182,7 @@ TEST_F(BoardFamilyTest, TheBoardWeighsMonitoringAndShowsAFullOnCallLayerAsAGap) 
   // One more intensive case: anna, the only one on call, is at her cap —
   // and dispatch has noted the problem (as its script writes it).
   seed_case("C0000004A", "anna", "intake", "hh-4");
-  redis().command({"HSET", dispatch::capacity_key("groningen"), "since",
+  redis().command({"HSET", store::capacity_key("groningen"), "since",
                    std::to_string(common::to_epoch_ms(kNow) - 600000), "past_on_call", "2",
                    "person", "tina"});
   std::tie(status, board) = call("GET", "/api/board?region=groningen", tina);
@@ -192,11 +196,11 @@ TEST_F(BoardFamilyTest, TheBoardWeighsMonitoringAndShowsAFullOnCallLayerAsAGap) 
 
 TEST_F(BoardFamilyTest, TheBoardCountsFamiliesBackWithinAYear) {
   auto r = redis();
-  r.command({"ZADD", "returns:groningen",
+  r.command({"ZADD", store::returns_key("groningen"),
              std::to_string(common::to_epoch_ms(kNow) - 86400000LL * 30), "C0000001R"});
-  r.command({"ZADD", "returns:groningen",
+  r.command({"ZADD", store::returns_key("groningen"),
              std::to_string(common::to_epoch_ms(kNow) - 86400000LL * 200), "C0000002R"});
-  r.command({"ZADD", "returns:groningen",
+  r.command({"ZADD", store::returns_key("groningen"),
              std::to_string(common::to_epoch_ms(kNow) - 86400000LL * 400), "C0000003R"});
   const auto [status, board] = call("GET", "/api/board?region=groningen", login("tina"));
   ASSERT_EQ(status, 200);
@@ -206,8 +210,8 @@ TEST_F(BoardFamilyTest, TheBoardCountsFamiliesBackWithinAYear) {
 TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
   seed_case("C0000001S", "anna", "intake", "hh-pol");
   seed_case("C0000002V", "bert", "registered", "vt-77");
-  redis().command(
-      {"HSET", "case:C0000001S", "previous_cases", "C0000009P", "previous_case", "C0000009P"});
+  redis().command({"HSET", store::case_key("C0000001S"), "previous_cases", "C0000009P",
+                   "previous_case", "C0000009P"});
   // A casemanager may not.
   const auto anna = login("anna");
   auto [status, body] = call("POST", "/api/cases/C0000001S/join", anna,
@@ -216,7 +220,7 @@ TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
   ASSERT_TRUE(last_audit());
   EXPECT_EQ(last_audit()->record.action, "case.join");
   EXPECT_EQ(last_audit()->record.outcome, "refused");
-  EXPECT_EQ(redis().command({"HGET", "case:C0000002V", "state"}).str, "open");
+  EXPECT_EQ(redis().command({"HGET", store::case_key("C0000002V"), "state"}).str, "open");
 
   const auto tina = login("tina");
   std::tie(status, body) = call("POST", "/api/cases/C0000001S/join", tina,
@@ -229,7 +233,8 @@ TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
   EXPECT_EQ(audit->record.outcome, "allowed");
   EXPECT_EQ(audit->record.target, "C0000001S");
   EXPECT_NE(audit->record.reason.find("C0000002V"), std::string::npos);
-  EXPECT_EQ(redis().command({"HGET", "case:C0000002V", "merged_into"}).str, "C0000001S");
+  EXPECT_EQ(redis().command({"HGET", store::case_key("C0000002V"), "merged_into"}).str,
+            "C0000001S");
 
   // The case view: the family — earlier and joined cases — and one timeline.
   std::tie(status, body) = call("GET", "/api/cases/C0000001S", tina);
@@ -262,8 +267,8 @@ TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
   ASSERT_TRUE(audit);
   EXPECT_EQ(audit->record.action, "case.split");
   EXPECT_EQ(audit->record.outcome, "allowed");
-  EXPECT_EQ(redis().command({"HGET", "case:C0000002V", "state"}).str, "open");
-  EXPECT_EQ(redis().command({"GET", "household:police:vt-77"}).str, "C0000002V");
+  EXPECT_EQ(redis().command({"HGET", store::case_key("C0000002V"), "state"}).str, "open");
+  EXPECT_EQ(redis().command({"GET", store::household_key("police", "vt-77")}).str, "C0000002V");
   // Refused by the cases service (not joined): passed on, and audited as refused.
   std::tie(status, body) = call("POST", "/api/cases/C0000001S/split", tina,
                                 R"({"other_case_id":"C0000002V","reason":"again"})");

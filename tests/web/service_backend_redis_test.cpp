@@ -9,6 +9,8 @@
 #include "piket/common/time_format.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
 #include "piket/web/service_backend.hpp"
 #include "private_redis.hpp"
 
@@ -60,8 +62,8 @@ class ServiceBackendTest : public ::testing::Test {
     n.accepted_at = clock_.now();
     n.transport_now = clock_.now();
     const auto out = store.store(n);
-    redis().command({"HSET", "case:" + out.case_id, "casemanager", casemanager});
-    redis().command({"SADD", "caseload:" + casemanager, out.case_id});
+    redis().command({"HSET", store::case_key(out.case_id), "casemanager", casemanager});
+    redis().command({"SADD", store::caseload_key(casemanager), out.case_id});
     return out.case_id;
   }
 
@@ -98,8 +100,8 @@ TEST_F(ServiceBackendTest, EventsAndReassignmentFollowTheCasesRules) {
   clock_.advance(std::chrono::minutes{30});
   EXPECT_TRUE(
       backend_.record_event(id, "anna", "first_contact", clock_.now(), "called the victim").ok());
-  EXPECT_EQ(redis().command({"HGET", "case:" + id, "phase"}).str, "first_contact");
-  const auto last = redis().command({"LINDEX", "case:" + id + ":timeline", "-1"}).str;
+  EXPECT_EQ(redis().command({"HGET", store::case_key(id), "phase"}).str, "first_contact");
+  const auto last = redis().command({"LINDEX", store::case_timeline_key(id), "-1"}).str;
   EXPECT_NE(last.find("\"type\":\"first_contact\""), std::string::npos) << last;
   EXPECT_NE(last.find("\"by\":\"person:anna\""), std::string::npos) << last;
   // The cases service's own refusals come through unchanged.
@@ -110,25 +112,25 @@ TEST_F(ServiceBackendTest, EventsAndReassignmentFollowTheCasesRules) {
       422);
   EXPECT_EQ(backend_.reassign(id, "bert", "anna", "").status, 403);
   EXPECT_TRUE(backend_.reassign(id, "bert", "tina", "sickness").ok());
-  EXPECT_EQ(redis().command({"HGET", "case:" + id, "casemanager"}).str, "bert");
+  EXPECT_EQ(redis().command({"HGET", store::case_key(id), "casemanager"}).str, "bert");
 }
 
 TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnly) {
   const auto id = accept_case("anna");
   const std::string page = "P0000000000000001";
-  redis().command({"HSET", "page:" + page, "case", id, "incident", "I0000000000000001", "person",
-                   "anna", "state", "accepted", "created_at", "1"});
-  redis().command({"HSET", "page:" + page, "ack_code", "123456"});
-  redis().command({"SET", "ackcode:anna:123456", page});
+  redis().command({"HSET", store::page_key(page), "case", id, "incident", "I0000000000000001",
+                   "person", "anna", "state", "accepted", "created_at", "1"});
+  redis().command({"HSET", store::page_key(page), "ack_code", "123456"});
+  redis().command({"SET", store::ackcode_key("anna", "123456"), page});
   EXPECT_EQ(backend_.acknowledge_page(page, "bert").status, 403);
-  EXPECT_TRUE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
+  EXPECT_TRUE(redis().command({"HGET", store::page_key(page), "acknowledged_at"}).is_nil());
   EXPECT_TRUE(backend_.acknowledge_page(page, "anna", "session 1a2b3c4d").ok());
-  EXPECT_FALSE(redis().command({"HGET", "page:" + page, "acknowledged_at"}).is_nil());
+  EXPECT_FALSE(redis().command({"HGET", store::page_key(page), "acknowledged_at"}).is_nil());
   // How it came, and the SMS code is gone with the answer (issue 10).
-  EXPECT_EQ(redis().command({"HGET", "page:" + page, "acknowledged_via"}).str, "web");
-  EXPECT_EQ(redis().command({"HGET", "page:" + page, "acknowledged_via_ref"}).str,
+  EXPECT_EQ(redis().command({"HGET", store::page_key(page), "acknowledged_via"}).str, "web");
+  EXPECT_EQ(redis().command({"HGET", store::page_key(page), "acknowledged_via_ref"}).str,
             "session 1a2b3c4d");
-  EXPECT_EQ(redis().command({"EXISTS", "ackcode:anna:123456"}).integer, 0);
+  EXPECT_EQ(redis().command({"EXISTS", store::ackcode_key("anna", "123456")}).integer, 0);
   EXPECT_TRUE(backend_.acknowledge_page(page, "anna").ok()) << "twice the same way is harmless";
   EXPECT_EQ(backend_.decline_page(page, "anna").status, 409);
   EXPECT_EQ(backend_.acknowledge_page("P0000000000000009", "anna").status, 404);

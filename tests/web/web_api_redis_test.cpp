@@ -18,6 +18,12 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/dispatch/override_store.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/session.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/config_rota_source.hpp"
 #include "piket/web/file_rota_source.hpp"
@@ -100,25 +106,25 @@ class WebApiTest : public ::testing::Test {
   void seed_case(const std::string& id, const std::string& cm, const std::string& page,
                  const std::string& incident) {
     auto r = redis();
-    r.command({"HSET", "case:" + id, "region", "groningen", "partner", "police", "household",
+    r.command({"HSET", store::case_key(id), "region", "groningen", "partner", "police", "household",
                "hh-1", "opened_at", "1795000000000", "phase", "registered", "state", "open",
                "casemanager", cm});
-    r.command({"SADD", "cases:open", id});
-    r.command({"SADD", "caseload:" + cm, id});
+    r.command({"SADD", std::string(store::kCasesOpen), id});
+    r.command({"SADD", store::caseload_key(cm), id});
     r.command(
-        {"HSET", "incident:" + incident, "kind", "home_ban", "reported_at", "1795000000000",
+        {"HSET", store::incident_key(incident), "kind", "home_ban", "reported_at", "1795000000000",
          "accepted_at", "1795000000000", "body",
          R"({"persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}],"summary":"Synthetic summary of )" +
              id + R"("})"});
-    r.command({"RPUSH", "case:" + id + ":incidents", incident});
-    r.command({"RPUSH", "case:" + id + ":timeline",
+    r.command({"RPUSH", store::case_incidents_key(id), incident});
+    r.command({"RPUSH", store::case_timeline_key(id),
                R"({"at":1795000000000,"type":"incident_accepted","incident":")" + incident +
                    R"(","kind":"home_ban","by":"partner:police"})"});
-    r.command({"RPUSH", "case:" + id + ":timeline",
+    r.command({"RPUSH", store::case_timeline_key(id),
                R"({"at":1795000000100,"type":"paged","incident":")" + incident + R"(","person":")" +
                    cm + R"(","rule":"on_call","page":")" + page + R"(","by":"dispatch"})"});
-    r.command({"HSET", "page:" + page, "case", id, "incident", incident, "person", cm, "state",
-               "accepted", "rule", "on_call", "created_at", "1795000000100"});
+    r.command({"HSET", store::page_key(page), "case", id, "incident", incident, "person", cm,
+               "state", "accepted", "rule", "on_call", "created_at", "1795000000100"});
   }
 
   void seed() {
@@ -206,11 +212,13 @@ class WebApiTest : public ::testing::Test {
   }
 
   std::optional<ParsedEntry> last_audit() {
-    auto r = redis().command({"LRANGE", kAuditLogKey, "-1", "-1"});
+    auto r = redis().command({"LRANGE", std::string(store::kAuditLog), "-1", "-1"});
     if (r.elements.empty()) return std::nullopt;
     return parse_entry(r.elements[0].str);
   }
-  long long audit_length() { return redis().command({"LLEN", kAuditLogKey}).integer; }
+  long long audit_length() {
+    return redis().command({"LLEN", std::string(store::kAuditLog)}).integer;
+  }
 
   void expect_refusal_audited(const std::string& who, const std::string& action,
                               const std::string& target) {
@@ -588,14 +596,14 @@ TEST_F(WebApiTest, TamperingWithOneAuditEntryIsFoundByPiketAudit) {
   // …and someone hides that bert tried to read anna's case: entry 4 becomes "allowed".
   // The tampering needs more than piket-web may do (LINDEX, LSET): an operator's access.
   auto ops = redis();
-  const auto line = ops.command({"LINDEX", kAuditLogKey, "3"}).str;
+  const auto line = ops.command({"LINDEX", std::string(store::kAuditLog), "3"}).str;
   auto changed = line;
   const auto pos = changed.find("\"refused\"") != std::string::npos ? changed.find("\"refused\"")
                                                                     : changed.find("\"allowed\"");
   ASSERT_NE(pos, std::string::npos);
   changed.replace(pos, 9,
                   changed.compare(pos, 9, "\"allowed\"") == 0 ? "\"refused\"" : "\"allowed\"");
-  ops.command({"LSET", kAuditLogKey, "3", changed});
+  ops.command({"LSET", std::string(store::kAuditLog), "3", changed});
   EXPECT_EQ(run(out), 1) << out;
   EXPECT_NE(out.find("BROKEN at entry 4"), std::string::npos) << out;
   const auto v = verify_audit_log(*lease);
@@ -652,11 +660,12 @@ TEST_F(WebApiTest, TheEventStreamSaysHelloThenChange) {
   EXPECT_NE(got.find("text/event-stream"), std::string::npos);
   for (int i = 0; i < 100 && hub_.size() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  redis().command({"RPUSH", "case:" + kCaseA + ":timeline", R"({"at":1,"type":"first_contact"})"});
+  redis().command(
+      {"RPUSH", store::case_timeline_key(kCaseA), R"({"at":1,"type":"first_contact"})"});
   EXPECT_TRUE(live.poll_once());
   EXPECT_TRUE(read_until("event: change")) << got;
   // Push messages for anna reach anna's stream.
-  redis().command({"XADD", "push:anna", "*", "kind", "page", "case", kCaseA});
+  redis().command({"XADD", store::push_key("anna"), "*", "kind", "page", "case", kCaseA});
   live.poll_once();
   EXPECT_TRUE(read_until("event: push")) << got;
   EXPECT_NE(got.find(kCaseA), std::string::npos);
@@ -837,7 +846,8 @@ TEST_F(WebApiTest, FiveThousandRequestsWithoutASessionLeaveRedisWithinItsBound) 
   EXPECT_EQ(entry->record.from, "10.1.2.3");
   EXPECT_EQ(metric("piket_web_unauthenticated_total", "outcome=\"rate_limited\"") - limited_before,
             4950);
-  EXPECT_EQ(r.command({"EXISTS", "web:unauth:minutes"}).integer, 0) << "nothing left waiting";
+  EXPECT_EQ(r.command({"EXISTS", std::string(store::kUnauthMinutes)}).integer, 0)
+      << "nothing left waiting";
   // The bound (docs/web.md): the keys gain one audit line. used_memory also
   // counts Redis's own buffers, which grow once (some 25-75 KiB) and then
   // stay; the old trail gained 5,000 lines, about 1.7 MiB.
@@ -916,10 +926,10 @@ TEST_F(WebApiTest, APersonOnlyPagedEarlierForACaseCannotReadIt) {
   // it stood down, and one he acknowledged a day ago.
   auto r = redis();
   const auto page = [&](const std::string& id, const std::vector<std::string>& fields) {
-    std::vector<std::string> cmd{"HSET", "page:" + id, "case", kCaseA, "person", "bert"};
+    std::vector<std::string> cmd{"HSET", store::page_key(id), "case", kCaseA, "person", "bert"};
     cmd.insert(cmd.end(), fields.begin(), fields.end());
     r.command(cmd);
-    r.command({"RPUSH", "case:" + kCaseA + ":timeline",
+    r.command({"RPUSH", store::case_timeline_key(kCaseA),
                R"({"at":1795000000200,"type":"paged","person":"bert","page":")" + id +
                    R"(","by":"dispatch"})"});
   };
@@ -974,7 +984,7 @@ TEST_F(WebApiTest, CalendarTokensAreMadeByThePersonShownOnceAndRevocable) {
   EXPECT_EQ(a.json().as_object().at("tokens").as_array().size(), 1u);
   EXPECT_EQ(a.body.find(token), std::string::npos);
   auto r = redis();
-  for (const auto& line : r.command({"LRANGE", kAuditLogKey, "0", "-1"}).elements)
+  for (const auto& line : r.command({"LRANGE", std::string(store::kAuditLog), "0", "-1"}).elements)
     EXPECT_EQ(line.str.find(token), std::string::npos);
   EXPECT_EQ(r.command({"KEYS", "*" + token + "*"}).elements.size(), 0u);
   {

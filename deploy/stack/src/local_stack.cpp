@@ -12,6 +12,7 @@
 #include "piket/launch/kannel.hpp"
 #include "piket/launch/process.hpp"
 #include "piket/launch/redis_server.hpp"
+#include "piket/store/clock.hpp"
 
 namespace piket::stack {
 namespace fs = std::filesystem;
@@ -228,7 +229,7 @@ pid_t LocalStack::pid(Component c) {
 }
 
 bool LocalStack::wait_clock_followed(common::Instant target, std::chrono::milliseconds timeout) {
-  std::vector<std::string> cmd{"HMGET", "clock:seen"};
+  std::vector<std::string> cmd{"HMGET", std::string(store::kClockSeen)};
   for (const auto& [c, _] : impl_->services)
     if (running(c)) cmd.emplace_back(to_string(c));
   const auto target_ms = common::to_epoch_ms(target);

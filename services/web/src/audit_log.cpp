@@ -1,5 +1,6 @@
 #include "piket/web/audit_log.hpp"
 
+#include "piket/store/audit.hpp"
 #include "piket/store/lua.hpp"
 
 namespace piket::web {
@@ -20,7 +21,7 @@ void AuditLog::append(AuditRecord record) {
   std::lock_guard lock(mutex_);
   auto lease = redis_.lease();
   if (!head_known_) {
-    head_ = lease->command({"GET", kAuditHeadKey}).opt_string().value_or("");
+    head_ = lease->command({"GET", std::string(store::kAuditHead)}).opt_string().value_or("");
     head_known_ = true;
   }
   // Each lost race means another writer appended; a writer can lose many in
@@ -36,7 +37,7 @@ void AuditLog::append(AuditRecord record) {
     const ChainHead next{entry.seq, entry.hash};
     common::RedisReply r;
     try {
-      r = lease->eval(kAppend, {kAuditLogKey, kAuditHeadKey},
+      r = lease->eval(kAppend, {std::string(store::kAuditLog), std::string(store::kAuditHead)},
                       {head_, entry.line(), next.to_string()});
     } catch (const common::RedisIoError&) {
       head_known_ = false;  // the append may or may not have happened
@@ -56,7 +57,7 @@ ChainVerifier verify_audit_log(common::RedisConnection& redis) {
   ChainVerifier v;
   // Read the head first: entries appended while we read lie beyond it and are
   // ignored, so a busy log verifies as of this moment.
-  const auto head_text = redis.command({"GET", kAuditHeadKey}).opt_string();
+  const auto head_text = redis.command({"GET", std::string(store::kAuditHead)}).opt_string();
   std::optional<ChainHead> head;
   if (head_text) {
     head = ChainHead::parse(*head_text);
@@ -69,7 +70,8 @@ ChainVerifier verify_audit_log(common::RedisConnection& redis) {
   constexpr std::uint64_t chunk = 1000;
   for (std::uint64_t from = 0; from < total; from += chunk) {
     const auto to = std::min(total, from + chunk) - 1;
-    auto r = redis.command({"LRANGE", kAuditLogKey, std::to_string(from), std::to_string(to)});
+    auto r = redis.command(
+        {"LRANGE", std::string(store::kAuditLog), std::to_string(from), std::to_string(to)});
     for (const auto& e : r.elements)
       if (!v.add(e.str)) return v;
     if (r.elements.size() < to - from + 1) break;

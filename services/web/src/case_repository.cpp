@@ -6,6 +6,9 @@
 #include <set>
 
 #include "piket/access/case_facts_reader.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::web {
 namespace {
@@ -122,10 +125,10 @@ std::optional<CaseRecord> CaseRepository::load(const std::string& case_id,
   if (!is_case_id(case_id)) return std::nullopt;
   auto lease = redis_.lease();
   auto r = lease->pipeline(
-      {hmget("case:" + case_id, kCaseFields),
-       {"LRANGE", "case:" + case_id + ":timeline", "0", "-1"},
-       {"LRANGE", "case:" + case_id + ":incidents", "0", "-1"},
-       {"HMGET", "case:" + case_id, "previous_cases", "joined_cases", "merged_into"}});
+      {hmget(store::case_key(case_id), kCaseFields),
+       {"LRANGE", store::case_timeline_key(case_id), "0", "-1"},
+       {"LRANGE", store::case_incidents_key(case_id), "0", "-1"},
+       {"HMGET", store::case_key(case_id), "previous_cases", "joined_cases", "merged_into"}});
   const auto& h = r.at(0);
   if (h.elements.size() != kCaseFields.size() || h.elements[0].is_nil()) return std::nullopt;
   CaseRecord c;
@@ -143,8 +146,8 @@ std::optional<CaseRecord> CaseRepository::load(const std::string& case_id,
   // The timelines of the cases joined into this one (and into those).
   std::vector<std::string> joined = c.family.joined_cases;
   for (std::size_t i = 0; i < joined.size() && i < 64; ++i) {
-    auto more = lease->pipeline({{"LRANGE", "case:" + joined[i] + ":timeline", "0", "-1"},
-                                 {"HGET", "case:" + joined[i], "joined_cases"}});
+    auto more = lease->pipeline({{"LRANGE", store::case_timeline_key(joined[i]), "0", "-1"},
+                                 {"HGET", store::case_key(joined[i]), "joined_cases"}});
     for (auto& e : parse_timeline(more.at(0))) {
       e["case"] = joined[i];
       c.timeline.push_back(std::move(e));
@@ -156,7 +159,7 @@ std::optional<CaseRecord> CaseRepository::load(const std::string& case_id,
                      [](const auto& a, const auto& b) { return at_of(a) < at_of(b); });
   std::vector<std::vector<std::string>> reads;
   for (const auto& inc : r.at(2).elements)
-    reads.push_back(hmget("incident:" + inc.str,
+    reads.push_back(hmget(store::incident_key(inc.str),
                           {"kind", "reported_at", "accepted_at", "ban_ends_at", "body"}));
   auto incidents = reads.empty() ? std::vector<common::RedisReply>{} : lease->pipeline(reads);
   for (std::size_t i = 0; i < incidents.size(); ++i) {
@@ -189,7 +192,7 @@ std::vector<PageSummary> CaseRepository::pages(const std::vector<std::string>& p
                                         "rule", "created_at", "acknowledged_at", "declined_at",
                                         "info"};
   std::vector<std::vector<std::string>> reads;
-  for (const auto& id : page_ids) reads.push_back(hmget("page:" + id, fields));
+  for (const auto& id : page_ids) reads.push_back(hmget(store::page_key(id), fields));
   auto lease = redis_.lease();
   auto r = lease->pipeline(reads);
   for (std::size_t i = 0; i < r.size(); ++i) {
@@ -213,15 +216,15 @@ std::vector<PageSummary> CaseRepository::pages(const std::vector<std::string>& p
 
 std::vector<CaseSummary> CaseRepository::open_cases(const std::string& region) {
   auto lease = redis_.lease();
-  auto ids = lease->command({"SMEMBERS", "cases:open"});
+  auto ids = lease->command({"SMEMBERS", std::string(store::kCasesOpen)});
   std::vector<std::string> case_ids;
   for (const auto& e : ids.elements)
     if (is_case_id(e.str)) case_ids.push_back(e.str);
   std::sort(case_ids.begin(), case_ids.end());
   std::vector<std::vector<std::string>> reads;
   for (const auto& id : case_ids) {
-    reads.push_back(hmget("case:" + id, kCaseFields));
-    reads.push_back({"LRANGE", "case:" + id + ":timeline", "0", "-1"});
+    reads.push_back(hmget(store::case_key(id), kCaseFields));
+    reads.push_back({"LRANGE", store::case_timeline_key(id), "0", "-1"});
   }
   std::vector<CaseSummary> out;
   if (reads.empty()) return out;
@@ -238,15 +241,15 @@ std::vector<CaseSummary> CaseRepository::open_cases(const std::string& region) {
 
 std::vector<std::string> CaseRepository::cases_of(const std::string& person) {
   auto lease = redis_.lease();
-  auto ids = lease->command({"SMEMBERS", "cases:open"});
+  auto ids = lease->command({"SMEMBERS", std::string(store::kCasesOpen)});
   std::vector<std::string> case_ids;
   for (const auto& e : ids.elements)
     if (is_case_id(e.str)) case_ids.push_back(e.str);
   std::sort(case_ids.begin(), case_ids.end());
   std::vector<std::vector<std::string>> reads;
   for (const auto& id : case_ids) {
-    reads.push_back({"HGET", "case:" + id, "casemanager"});
-    reads.push_back({"LRANGE", "case:" + id + ":timeline", "0", "-1"});
+    reads.push_back({"HGET", store::case_key(id), "casemanager"});
+    reads.push_back({"LRANGE", store::case_timeline_key(id), "0", "-1"});
   }
   std::vector<std::string> out;
   if (reads.empty()) return out;
@@ -266,11 +269,11 @@ std::vector<std::pair<CaseSummary, std::vector<boost::json::object>>> CaseReposi
   std::vector<std::string> case_ids;
   std::string cursor = "0";
   do {
-    auto r = lease->command({"SCAN", cursor, "MATCH", "case:C????????", "COUNT", "1000"});
+    auto r = lease->command({"SCAN", cursor, "MATCH", store::case_scan_pattern(), "COUNT", "1000"});
     if (r.elements.size() != 2) break;
     cursor = r.elements[0].str;
     for (const auto& k : r.elements[1].elements) {
-      auto id = k.str.substr(5);
+      auto id = store::case_id_of_key(k.str);
       if (is_case_id(id)) case_ids.push_back(std::move(id));
     }
   } while (cursor != "0" && case_ids.size() < max_cases);
@@ -281,8 +284,8 @@ std::vector<std::pair<CaseSummary, std::vector<boost::json::object>>> CaseReposi
     std::vector<std::vector<std::string>> reads;
     const auto to = std::min(case_ids.size(), from + batch);
     for (auto i = from; i < to; ++i) {
-      reads.push_back(hmget("case:" + case_ids[i], kCaseFields));
-      reads.push_back({"LRANGE", "case:" + case_ids[i] + ":timeline", "0", "-1"});
+      reads.push_back(hmget(store::case_key(case_ids[i]), kCaseFields));
+      reads.push_back({"LRANGE", store::case_timeline_key(case_ids[i]), "0", "-1"});
     }
     auto r = lease->pipeline(reads);
     for (auto i = from; i < to; ++i) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "piket/store/delivery.hpp"
 #include "piket/store/lua.hpp"
 
 namespace piket::web {
@@ -100,7 +101,8 @@ void LiveUpdates::relay_push() {
     if (!push_cursor_.count(p)) fresh.push_back(p);
   if (!fresh.empty()) {
     std::vector<std::vector<std::string>> cmds;
-    for (const auto& p : fresh) cmds.push_back({"XREVRANGE", "push:" + p, "+", "-", "COUNT", "1"});
+    for (const auto& p : fresh)
+      cmds.push_back({"XREVRANGE", store::push_key(p), "+", "-", "COUNT", "1"});
     auto replies = redis_.pipeline(cmds);
     for (std::size_t i = 0; i < fresh.size(); ++i) {
       const auto& r = replies[i];
@@ -111,13 +113,13 @@ void LiveUpdates::relay_push() {
   }
   if (push_cursor_.empty()) return;
   std::vector<std::string> cmd{"XREAD", "COUNT", "50", "STREAMS"};
-  for (const auto& [p, id] : push_cursor_) cmd.push_back("push:" + p);
+  for (const auto& [p, id] : push_cursor_) cmd.push_back(store::push_key(p));
   for (const auto& [p, id] : push_cursor_) cmd.push_back(id);
   auto r = redis_.command(cmd);
   // [[stream, [[id, [k, v, …]], …]], …]
   for (const auto& stream : r.elements) {
     if (stream.elements.size() != 2) continue;
-    const auto person = stream.elements[0].str.substr(5);
+    const auto person = store::push_person_of_key(stream.elements[0].str);
     for (const auto& entry : stream.elements[1].elements) {
       if (entry.elements.size() != 2) continue;
       boost::json::object o;

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <string>
 
-#include "piket/store/lua.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/session.hpp"
 
 namespace piket::web {
 namespace {
@@ -13,10 +14,10 @@ namespace {
 // Account names come from the sign-in form: hash them so no caller-chosen
 // text ends up in a key name.
 std::string account_key(const std::string& account) {
-  return "web:login:account:" + common::sha256_hex(account).substr(0, 32);
+  return store::login_account_key(common::sha256_hex(account).substr(0, 32));
 }
 std::string address_key(const std::string& address) {
-  return "web:login:address:" + common::sha256_hex(address).substr(0, 32);
+  return store::login_address_key(common::sha256_hex(address).substr(0, 32));
 }
 
 constexpr long long kFirstDelayMs = 1000;

@@ -3,20 +3,21 @@
 #include <algorithm>
 #include <vector>
 
-#include "piket/store/lua.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/session.hpp"
 
 namespace piket::web {
 namespace {
 
-constexpr const char* kMinutesKey = "web:unauth:minutes";
+const std::string kMinutesKey(store::kUnauthMinutes);
 // Garbage collection only: a minute nobody wrote (no web process ran) goes
 // after a week.
 constexpr long long kKeepMs = 7LL * 24 * 3600 * 1000;
 
 std::string minute_key(long long minute) {
-  return "web:unauth:" + std::to_string(minute);
+  return store::unauth_minute_key(std::to_string(minute));
 }
 
 // KEYS, ARGV and reply: services/web/lua/web_refusal_tally_add.lua.
@@ -95,7 +96,7 @@ std::size_t RefusalTally::flush() {
       continue;
     }
     const auto key = minute_key(minute);
-    const auto claim = key + ":writing";
+    const auto claim = store::unauth_minute_writing_key(std::to_string(minute));
     if (lease->command({"SET", claim, common::random_base32(12), "NX", "PX", "60000"}).is_nil())
       continue;  // another web process is writing this minute
     const auto counts = lease->command({"HGETALL", key});

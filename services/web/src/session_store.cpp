@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "piket/common/crypto.hpp"
+#include "piket/store/session.hpp"
 
 namespace piket::web {
 
@@ -22,11 +23,11 @@ SessionStore::SessionStore(common::RedisPool& redis, const common::Clock& real_c
     : redis_(redis), clock_(real_clock), idle_(idle), max_(max) {}
 
 std::string SessionStore::session_key(std::string_view token) {
-  return "web:session:" + common::sha256_hex(token);
+  return store::web_session_key(common::sha256_hex(token));
 }
 
 bool SessionStore::alive(const std::string& session_key) {
-  if (session_key.rfind("web:session:", 0) != 0) return false;
+  if (!store::is_web_session_key(session_key)) return false;
   auto lease = redis_.lease();
   const auto r = lease->command({"HMGET", session_key, "created_at", "last_seen"});
   if (r.elements.size() != 2 || r.elements[0].is_nil() || r.elements[1].is_nil()) return false;

@@ -13,10 +13,13 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
 #include "piket/common/reply_code.hpp"
-#include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 #include "piket/inbound/page_answer.hpp"
 #include "piket/rota/selection.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/session.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/address_buckets.hpp"
 #include "piket/web/audit_log.hpp"
@@ -493,9 +496,8 @@ struct WebApi::Impl {
                    {"past_on_call", 0},
                    {"episodes", 0}};
     auto lease = d.redis.lease();
-    const auto r =
-        lease->pipeline({{"HMGET", dispatch::capacity_key(region), "since", "past_on_call"},
-                         {"LLEN", dispatch::capacity_history_key(region)}});
+    const auto r = lease->pipeline({{"HMGET", store::capacity_key(region), "since", "past_on_call"},
+                                    {"LLEN", store::capacity_history_key(region)}});
     if (r.at(0).elements.size() == 2 && !r.at(0).elements[0].is_nil()) {
       o["since"] = std::stoll(r.at(0).elements[0].str);
       o["past_on_call"] = std::stoll(r.at(0).elements[1].opt_string().value_or("0"));
@@ -510,7 +512,8 @@ struct WebApi::Impl {
   json::object returning_json(const std::string& region, common::Instant now) {
     const auto since = ms(now - std::chrono::hours{24 * 365});
     auto lease = d.redis.lease();
-    const auto n = lease->command({"ZCOUNT", "returns:" + region, std::to_string(since), "+inf"});
+    const auto n =
+        lease->command({"ZCOUNT", store::returns_key(region), std::to_string(since), "+inf"});
     return json::object{{"within_year", n.integer}, {"window_days", 365}};
   }
 
@@ -652,7 +655,7 @@ struct WebApi::Impl {
                             const std::string& detail) {
     if (o.ok()) {
       allowed(c, target, detail);
-      d.redis.lease()->command({"INCR", kWebVersionKey});
+      d.redis.lease()->command({"INCR", std::string(store::kWebVersion)});
       return json_response(json::object{{"ok", true}, {"now", ms(d.domain_clock.now())}});
     }
     // Refused by the owning service (bad event, already acknowledged, …).
@@ -841,7 +844,7 @@ struct WebApi::Impl {
         }
       }
     }
-    d.redis.lease()->command({"INCR", kWebVersionKey});
+    d.redis.lease()->command({"INCR", std::string(store::kWebVersion)});
     return json_response(json::object{{"id", ov.id}, {"reassigned", moved}, {"now", ms(now)}}, 201);
   }
 
@@ -949,7 +952,7 @@ struct WebApi::Impl {
     kv("partners", std::to_string(d.config.partners.size()));
     kv("open live streams", std::to_string(d.hub.size()));
     auto lease = d.redis.lease();
-    const auto entries = lease->command({"LLEN", kAuditLogKey}).integer;
+    const auto entries = lease->command({"LLEN", std::string(store::kAuditLog)}).integer;
     allowed(c, "admin", "overview");
     return json_response(json::object{{"deployment", deployment},
                                       {"people", people},

@@ -8,6 +8,7 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/audit.hpp"
 #include "piket/web/audit_log.hpp"
 
 int main(int argc, char** argv) {
@@ -55,8 +56,8 @@ int main(int argc, char** argv) {
   try {
     common::RedisConnection redis(config.redis);
     if (command == "tail") {
-      auto r =
-          redis.command({"LRANGE", web::kAuditLogKey, std::to_string(-std::max(1, count)), "-1"});
+      auto r = redis.command(
+          {"LRANGE", std::string(store::kAuditLog), std::to_string(-std::max(1, count)), "-1"});
       for (const auto& line : r.elements) {
         auto e = web::parse_entry(line.str);
         if (!e) {

@@ -1,6 +1,6 @@
 #pragma once
 // The deadline engine's durable timers (services/cases), as far as other
-// services need them. One sorted set, "deadlines:due": member -> due time in
+// services need them. One sorted set, store::kDeadlinesDue: member -> due time in
 // domain milliseconds. Members are "<case id>|<clock>|<step>|<anchor>" for a
 // step of a running clock, or "<case id>|resync" for "evaluate this case
 // again": a producer that changes what a case's clocks depend on (ingest,
@@ -10,9 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "piket/store/case_record.hpp"
+
 namespace piket::common {
 
-inline constexpr std::string_view kDeadlineTimers = "deadlines:due";
+inline constexpr std::string_view kDeadlineTimers = store::kDeadlinesDue;
 
 // Lua that adds (or moves earlier: ZADD LT) the resync timer of the case named
 // by the Lua expression `case_expr`, due at the Lua expression `at_ms_expr`.

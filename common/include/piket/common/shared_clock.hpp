@@ -1,9 +1,9 @@
 #pragma once
 // The simulated clock of a test or demo deployment, shared by every service
-// through Redis (key "clock:simulated_ms"). Only the admin clock endpoint moves
+// through Redis (key store::kClockSimulatedMs). Only the admin clock endpoint moves
 // it, and never backwards; each service follows within ~10 ms (more on a
 // loaded machine) and then writes the time it follows into the hash
-// "clock:seen" under its Redis user, so whoever moved the clock can wait
+// store::kClockSeen under its Redis user, so whoever moved the clock can wait
 // until every service is there.
 
 #include <memory>

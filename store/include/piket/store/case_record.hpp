@@ -11,6 +11,15 @@ namespace piket::store {
 
 // case:{id}: hash, the case.
 inline std::string case_key(std::string_view id) { return detail::join({"case", id}); }
+// The SCAN MATCH pattern of every case hash (case ids are C + 8 characters),
+// and the case id of a key it matched ("" for any other key).
+inline std::string case_scan_pattern() {
+  return case_key("C????????");
+}
+inline std::string case_id_of_key(std::string_view key) {
+  const auto prefix = case_key("");
+  return key.starts_with(prefix) ? std::string(key.substr(prefix.size())) : std::string();
+}
 // case:{id}:timeline: list of JSON events {at, type, by, …}, append-only.
 inline std::string case_timeline_key(std::string_view id) {
   return detail::join({"case", id, "timeline"});

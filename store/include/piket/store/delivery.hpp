@@ -42,5 +42,10 @@ inline std::string sms_bundle_key(std::string_view id) {
 }
 // push:{person}: stream of push messages for the web app.
 inline std::string push_key(std::string_view person) { return detail::join({"push", person}); }
+// The person of a push:{person} key ("" for any other key).
+inline std::string push_person_of_key(std::string_view key) {
+  const auto prefix = push_key("");
+  return key.starts_with(prefix) ? std::string(key.substr(prefix.size())) : std::string();
+}
 
 }  // namespace piket::store

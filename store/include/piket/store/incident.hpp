@@ -13,14 +13,16 @@ namespace piket::store {
 inline std::string incident_key(std::string_view id) {
   return detail::join({"incident", id});
 }
-// incident:{id}:esc_paged / :declined — escalation's sets of people paged / who declined.
+// incident:{id}:esc_paged: hash, person -> the round they were paged in (escalation);
+// incident:{id}:declined: set, the people who declined (docs/paging.md).
 inline std::string incident_esc_paged_key(std::string_view id) {
   return detail::join({"incident", id, "esc_paged"});
 }
 inline std::string incident_declined_key(std::string_view id) {
   return detail::join({"incident", id, "declined"});
 }
-// incident:{id}:pages: set, the incident's pages (an acknowledgement stands the others down).
+// incident:{id}:pages: set, the escalation's pages of the incident (for standing
+// the others down when one is answered — docs/paging.md).
 inline std::string incident_pages_key(std::string_view id) {
   return detail::join({"incident", id, "pages"});
 }

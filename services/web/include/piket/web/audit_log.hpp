@@ -1,6 +1,6 @@
 #pragma once
-// The audit trail in Redis: list "audit:log" of chained lines and the head
-// "audit:head" ("seq hash"), appended together by one script that refuses a
+// The audit trail in Redis: list store::kAuditLog of chained lines and the head
+// store::kAuditHead ("seq hash"), appended together by one script that refuses a
 // stale head, so writers in several processes keep one chain. Redis runs with
 // appendfsync always: an entry is on disk before the request it records is
 // answered. An entry that cannot be written fails the request.
@@ -12,12 +12,10 @@
 #include "piket/common/clock.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/store/audit.hpp"
 #include "piket/web/audit_chain.hpp"
 
 namespace piket::web {
-
-inline constexpr const char* kAuditLogKey = "audit:log";
-inline constexpr const char* kAuditHeadKey = "audit:head";
 
 class AuditLog {
  public:

@@ -3,7 +3,7 @@
 // rotation of primary casemanagers in fixed shifts from an anchor, and a team
 // lead), with the run-time overrides team leads register in the app. The
 // overrides are dispatch's (services/dispatch override_store.hpp: hash
-// "rota:overrides" and its version counter), so what the board shows and
+// store::kRotaOverrides and its version counter), so what the board shows and
 // whom dispatch pages agree.
 
 #include <mutex>

@@ -5,7 +5,7 @@
 // acknowledgement, event and escalation is appended there), the simulated
 // clock and the web service's own change counter — and tells every open
 // stream "change" when it moves. It also relays each signed-in person's push
-// messages (Redis stream push:{person}, written by notify) to their streams
+// messages (Redis stream store::push_key(person), written by notify) to their streams
 // only, and keeps idle streams alive.
 
 #include <atomic>
@@ -20,9 +20,6 @@
 #include "piket/web/live_hub.hpp"
 
 namespace piket::web {
-
-// Bumped by the web service after each change it makes itself.
-inline constexpr const char* kWebVersionKey = "web:version";
 
 class LiveUpdates {
  public:
