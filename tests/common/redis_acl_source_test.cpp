@@ -89,6 +89,11 @@ const std::vector<std::string> kDeadlineTimers = {
     "common/include/piket/common/deadline_timers.hpp", "store/lua/lib/deadline_resync.lua"};
 // The home ban of a case: ingest's acceptance, and the join and split of cases.
 const std::vector<std::string> kBan = {"store/lua/lib/ban.lua"};
+// The cases service's scripts and the functions they share (piket-web runs the case code
+// in-process: load, record, absence, join, split).
+const std::vector<std::string> kCasesLua = {
+    "store/lua/cases", "store/lua/lib/cases_load_case.lua", "store/lua/lib/cases_sync_timers.lua",
+    "store/lua/lib/cases_monitoring_refresh.lua", "store/lua/lib/cases_family.lua"};
 
 std::map<std::string, std::vector<std::string>> uses() {
   auto join = [](std::initializer_list<std::vector<std::string>> parts) {
@@ -107,6 +112,7 @@ std::map<std::string, std::vector<std::string>> uses() {
       // cases reads the need-to-know facts (access/, piket_access).
       {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp",
                        "store/lua/access/access_case_facts.lua"},
+                      kCasesLua,
                       kOutbox,
                       kPages,
                       kDeadlineTimers,
@@ -114,6 +120,7 @@ std::map<std::string, std::vector<std::string>> uses() {
       {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
                      "store/lua/web", "services/cases/src", "services/inbound/src",
                      "services/dispatch/src", "store/lua/dispatch", "access/src", "store/lua/access"},
+                    kCasesLua,
                     kPages,
                     kDeadlineTimers,
                     kBan})},
