@@ -39,7 +39,9 @@ redis.call('RPUSH', c .. ':timeline', ARGV[14])
 if ARGV[15] ~= '' then
   local inc = 'incident:' .. ARGV[15]
   local st = redis.call('HGET', inc, 'status')
-  if st == 'dispatched' or st == 'acknowledged' then redis.call('HSET', inc, 'status', 'escalated') end
+  if st == 'dispatched' or st == 'acknowledged' then
+    redis.call('HSET', inc, 'status', 'escalated')
+  end
   if st then redis.call('HSETNX', inc, 'escalated_at', ARGV[12]) end
 end
 for k in string.gmatch(ARGV[20], '%S+') do redis.call('HDEL', c .. ':reminders', k) end

@@ -1,6 +1,6 @@
--- cases_load_case (lib): piket_load_case(id) reads a case's state for the
--- deadline engine and the case API (services/cases/src/case_store.cpp parses
--- it: store::parse_loaded_case). Owner: piket-cases. Reads case:{id},
+-- cases_load_case (lib): piket_load_case(id), a case's state as the engine reads it
+-- For the deadline engine and the case API (services/cases/src/case_store.cpp
+-- parses it: store::parse_loaded_case). Owner: piket-cases. Reads case:{id},
 -- case:{id}:incidents, incident:{id}, case:{id}:reminders, page:{id},
 -- person:{id}:absence, case:{id}:timeline (its length is the case's version)
 -- and case:{id}:fired.

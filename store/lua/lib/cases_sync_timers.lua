@@ -1,5 +1,5 @@
--- cases_sync_timers (lib): piket_sync_timers(c, popped, args, first) replaces
--- the timers of the case whose key is `c` (case:{id}) in deadlines:due: the
+-- cases_sync_timers (lib): piket_sync_timers(c, popped, args, first), a case's timers afresh
+-- Replaces the timers of the case whose key is `c` (case:{id}) in deadlines:due: the
 -- members listed in c:timers go, and `popped` (the timer that woke the
 -- engine, '' none) too; then args[first], args[first + 1], … (member, due
 -- domain ms pairs: a script passes ARGV) are added and listed in c:timers
