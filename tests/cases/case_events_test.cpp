@@ -8,6 +8,7 @@
 
 #include "piket/cases/staff_auth.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/store/case_record.hpp"
 #include "test_config.hpp"
 
 namespace piket::cases {
@@ -208,7 +209,7 @@ TEST_F(CaseEventsTest, ATeamLeadMayCloseEarlyWithAReason) {
   ASSERT_TRUE(std::holds_alternative<Change>(c));
   const auto entry = boost::json::parse(std::get<Change>(c).timeline_json).as_object();
   EXPECT_EQ(entry.at("type").as_string(), "closing");
-  EXPECT_EQ(entry.at("by").as_string(), "person:tl-g");
+  EXPECT_EQ(entry.at("by").as_string(), store::by_person("tl-g"));
   EXPECT_EQ(entry.at("reason").as_string(), "family moved out of the region");
 }
 

@@ -12,6 +12,8 @@
 
 #include "piket/cases/case_family.hpp"
 #include "piket/cases/cases_api.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -157,24 +159,26 @@ TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
   EXPECT_EQ(parse(r).at("household_keys_moved").as_int64(), 1);
 
   // Incidents: one case, in acceptance order; the partners see the survivor.
-  EXPECT_EQ(list("case:" + police_.case_id + ":incidents"),
+  EXPECT_EQ(list(store::case_incidents_key(police_.case_id)),
             (std::vector<std::string>{police_.incident_id, vt_.incident_id}));
   EXPECT_EQ(partner_case_of(vt_.incident_id), police_.case_id);
   EXPECT_EQ(partner_case_of(police_.incident_id), police_.case_id);
   // Both household keys point to the survivor: VT's next report joins it.
-  EXPECT_EQ(conn_.command({"GET", "household:veilig-thuis:vt-4411"}).str, police_.case_id);
-  EXPECT_EQ(conn_.command({"GET", "household:police:hh-pol-77"}).str, police_.case_id);
+  EXPECT_EQ(conn_.command({"GET", store::household_key("veilig-thuis", "vt-4411")}).str,
+            police_.case_id);
+  EXPECT_EQ(conn_.command({"GET", store::household_key("police", "hh-pol-77")}).str,
+            police_.case_id);
   // The absorbed case: merged, out of the open cases and icm-2's caseload, no timers.
-  EXPECT_EQ(hget("case:" + vt_.case_id, "state"), "merged");
-  EXPECT_EQ(hget("case:" + vt_.case_id, "merged_into"), police_.case_id);
-  EXPECT_EQ(hget("case:" + police_.case_id, "joined_cases"), vt_.case_id);
-  EXPECT_FALSE(member("cases:open", vt_.case_id));
-  EXPECT_FALSE(member("caseload:icm-2", vt_.case_id));
-  EXPECT_TRUE(member("cases:open", police_.case_id));
+  EXPECT_EQ(hget(store::case_key(vt_.case_id), "state"), "merged");
+  EXPECT_EQ(hget(store::case_key(vt_.case_id), "merged_into"), police_.case_id);
+  EXPECT_EQ(hget(store::case_key(police_.case_id), "joined_cases"), vt_.case_id);
+  EXPECT_FALSE(member(std::string(store::kCasesOpen), vt_.case_id));
+  EXPECT_FALSE(member(store::caseload_key("icm-2"), vt_.case_id));
+  EXPECT_TRUE(member(std::string(store::kCasesOpen), police_.case_id));
   EXPECT_TRUE(timers_of(vt_.case_id).empty());
   // The survivor is evaluated again: the absorbed incident's acknowledgement
   // escalation was taken already and is not taken again.
-  EXPECT_TRUE(member("case:" + police_.case_id + ":fired",
+  EXPECT_TRUE(member(store::case_fired_key(police_.case_id),
                      police_.case_id + before[0].key.substr(vt_.case_id.size())));
   const auto after = shell_->run_due();
   for (const auto& f : after) ADD_FAILURE() << "taken again after the join: " << f.key;
@@ -196,7 +200,7 @@ TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
     const auto& o = e.as_object();
     if (o.at("type").as_string() == "case_joined") {
       joined = true;
-      EXPECT_EQ(o.at("by").as_string(), "person:tl-g");
+      EXPECT_EQ(o.at("by").as_string(), store::by_person("tl-g"));
       EXPECT_EQ(o.at("reason").as_string(), "one family, two reports");
     }
     absorbed_entry =
@@ -204,7 +208,7 @@ TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
   }
   EXPECT_TRUE(joined);
   EXPECT_TRUE(absorbed_entry);
-  EXPECT_EQ(json::parse(list("case:" + vt_.case_id + ":timeline").back()).at("type").as_string(),
+  EXPECT_EQ(json::parse(list(store::case_timeline_key(vt_.case_id)).back()).at("type").as_string(),
             "case_merged");
   // The absorbed case refuses events; it points to the survivor.
   const auto merged = call("GET", "/v1/cases/" + vt_.case_id, "tl-g");
@@ -229,8 +233,8 @@ TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
   clock_.set(t0_ + 1h);
   ASSERT_EQ(family("join", police_.case_id, vt_.case_id).status, 200);
   // The survivor took the first contact; icm-2's case counts no more.
-  EXPECT_EQ(hget("case:" + police_.case_id, "phase"), "first_contact");
-  EXPECT_FALSE(hget("case:" + police_.case_id, "first_contact_at").empty());
+  EXPECT_EQ(hget(store::case_key(police_.case_id), "phase"), "first_contact");
+  EXPECT_FALSE(hget(store::case_key(police_.case_id), "first_contact_at").empty());
   // During the join VT reports once more: it lands on the survivor.
   clock_.set(t0_ + 2h);
   const auto during = accept(incidents_, "veilig-thuis", "VT-2", "vt-4411", clock_.now());
@@ -252,25 +256,28 @@ TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
   EXPECT_EQ(parse(r).at("incidents_moved"),
             (json::array{json::value(vt_.incident_id), json::value(during.incident_id)}));
   // Incidents and household keys back where they came from.
-  EXPECT_EQ(list("case:" + police_.case_id + ":incidents"),
+  EXPECT_EQ(list(store::case_incidents_key(police_.case_id)),
             std::vector<std::string>{police_.incident_id});
-  EXPECT_EQ(list("case:" + vt_.case_id + ":incidents"),
+  EXPECT_EQ(list(store::case_incidents_key(vt_.case_id)),
             (std::vector<std::string>{vt_.incident_id, during.incident_id}));
   EXPECT_EQ(partner_case_of(vt_.incident_id), vt_.case_id);
   EXPECT_EQ(partner_case_of(during.incident_id), vt_.case_id);
   EXPECT_EQ(partner_case_of(police_.incident_id), police_.case_id);
-  EXPECT_EQ(conn_.command({"GET", "household:veilig-thuis:vt-4411"}).str, vt_.case_id);
-  EXPECT_EQ(conn_.command({"GET", "household:police:hh-pol-77"}).str, police_.case_id);
+  EXPECT_EQ(conn_.command({"GET", store::household_key("veilig-thuis", "vt-4411")}).str,
+            vt_.case_id);
+  EXPECT_EQ(conn_.command({"GET", store::household_key("police", "hh-pol-77")}).str,
+            police_.case_id);
   // The split-off case is open again, with its casemanager and its own progress.
-  EXPECT_EQ(hget("case:" + vt_.case_id, "state"), "open");
-  EXPECT_TRUE(conn_.command({"HGET", "case:" + vt_.case_id, "merged_into"}).is_nil());
-  EXPECT_TRUE(member("cases:open", vt_.case_id));
-  EXPECT_TRUE(member("caseload:icm-2", vt_.case_id));
-  EXPECT_EQ(hget("case:" + vt_.case_id, "phase"), "first_contact");
+  EXPECT_EQ(hget(store::case_key(vt_.case_id), "state"), "open");
+  EXPECT_TRUE(conn_.command({"HGET", store::case_key(vt_.case_id), "merged_into"}).is_nil());
+  EXPECT_TRUE(member(std::string(store::kCasesOpen), vt_.case_id));
+  EXPECT_TRUE(member(store::caseload_key("icm-2"), vt_.case_id));
+  EXPECT_EQ(hget(store::case_key(vt_.case_id), "phase"), "first_contact");
   // What the join gave the survivor, unchanged since, is taken back.
-  EXPECT_EQ(hget("case:" + police_.case_id, "phase"), "registered");
-  EXPECT_TRUE(conn_.command({"HGET", "case:" + police_.case_id, "first_contact_at"}).is_nil());
-  EXPECT_TRUE(conn_.command({"HGET", "case:" + police_.case_id, "joined_cases"}).is_nil());
+  EXPECT_EQ(hget(store::case_key(police_.case_id), "phase"), "registered");
+  EXPECT_TRUE(
+      conn_.command({"HGET", store::case_key(police_.case_id), "first_contact_at"}).is_nil());
+  EXPECT_TRUE(conn_.command({"HGET", store::case_key(police_.case_id), "joined_cases"}).is_nil());
   // Both run their own clocks again; nothing taken during the join is repeated.
   EXPECT_FALSE(timers_of(vt_.case_id).empty());
   const auto fired = shell_->run_due();
@@ -278,11 +285,11 @@ TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
     EXPECT_NE(f.clock, ClockKind::acknowledgement) << "taken again after the split: " << f.key;
   // Both timelines record the split.
   bool police_split = false;
-  for (const auto& e : list("case:" + police_.case_id + ":timeline"))
+  for (const auto& e : list(store::case_timeline_key(police_.case_id)))
     police_split = police_split || json::parse(e).at("type") == "case_split";
   EXPECT_TRUE(police_split);
   bool vt_split = false;
-  for (const auto& e : list("case:" + vt_.case_id + ":timeline"))
+  for (const auto& e : list(store::case_timeline_key(vt_.case_id)))
     vt_split = vt_split || json::parse(e).at("type") == "case_split";
   EXPECT_TRUE(vt_split);
   // Events are recorded on it again; a second split is refused.
@@ -307,16 +314,17 @@ TEST_F(CaseFamilyTest, ProgressRecordedOnTheSurvivorDuringTheJoinStays) {
           .status,
       201);
   ASSERT_EQ(family("split", police_.case_id, vt_.case_id).status, 200);
-  EXPECT_EQ(hget("case:" + police_.case_id, "phase"), "intake") << "changed since the join: stays";
-  EXPECT_EQ(hget("case:" + vt_.case_id, "phase"), "first_contact");
+  EXPECT_EQ(hget(store::case_key(police_.case_id), "phase"), "intake")
+      << "changed since the join: stays";
+  EXPECT_EQ(hget(store::case_key(vt_.case_id), "phase"), "first_contact");
 }
 
 TEST_F(CaseFamilyTest, JoinAndSplitAreRefusedChangingNothing) {
   two_reports();
   const auto drenthe = accept(incidents_, "police", "POL-D", "hh-d", t0_, "code_red");
-  conn_.command({"HSET", "case:" + drenthe.case_id, "region", "drenthe"});
+  conn_.command({"HSET", store::case_key(drenthe.case_id), "region", "drenthe"});
   const auto closed = accept(incidents_, "police", "POL-C", "hh-c", t0_, "code_red");
-  conn_.command({"HSET", "case:" + closed.case_id, "state", "closed", "phase", "closed"});
+  conn_.command({"HSET", store::case_key(closed.case_id), "state", "closed", "phase", "closed"});
   const auto before = snapshot();
   struct Refused {
     std::string op, who, other, body;

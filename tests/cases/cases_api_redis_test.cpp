@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 
 #include "piket/cases/cases_api.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -50,13 +52,14 @@ class CasesApiTest : public test::CasesRedisTest {
   // Everything the engine and the API keep about a case, to show a refusal changed nothing.
   std::string snapshot(const std::string& case_id) {
     std::string s;
-    for (const auto& key : {"case:" + case_id}) {
+    for (const auto& key : {store::case_key(case_id)}) {
       auto h = conn_.command({"HGETALL", key});
       for (auto& e : h.elements) s += e.str + "|";
     }
-    for (auto& e : conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements)
+    for (auto& e : conn_.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements)
       s += e.str + "|";
-    for (auto& e : conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"}).elements)
+    for (auto& e :
+         conn_.command({"ZRANGE", store::kDeadlinesDue, "0", "-1", "WITHSCORES"}).elements)
       s += e.str + "|";
     return s;
   }
@@ -125,21 +128,22 @@ TEST_F(CasesApiTest, RecordingAnEventMovesThePhaseAndRewritesTheTimersInOneWrite
   shell_->run_due();
   const auto opened = std::to_string(common::to_epoch_ms(t0_));
   const auto fc = o.case_id + "|first_contact|overdue|" + opened;
-  ASSERT_FALSE(conn_.command({"ZSCORE", "deadlines:due", fc}).is_nil());
+  ASSERT_FALSE(conn_.command({"ZSCORE", store::kDeadlinesDue, fc}).is_nil());
   clock_.set(t0_ + 1h);
   auto r = post_event(o.case_id, "icm-1",
                       R"({"type":"first_contact","at":"2026-11-22T14:45:00+01:00"})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(parse(r).at("phase").as_string(), "first_contact");
-  EXPECT_EQ(parse(r).at("event").as_object().at("by").as_string(), "person:icm-1");
-  EXPECT_EQ(hget("case:" + o.case_id, "phase"), "first_contact");
-  EXPECT_EQ(hget("case:" + o.case_id, "first_contact_at"),
+  EXPECT_EQ(parse(r).at("event").as_object().at("by").as_string(), store::by_person("icm-1"));
+  EXPECT_EQ(hget(store::case_key(o.case_id), "phase"), "first_contact");
+  EXPECT_EQ(hget(store::case_key(o.case_id), "first_contact_at"),
             std::to_string(common::to_epoch_ms(t0_ + 45min)));
-  EXPECT_TRUE(conn_.command({"ZSCORE", "deadlines:due", fc}).is_nil()) << "met: its timer is gone";
+  EXPECT_TRUE(conn_.command({"ZSCORE", store::kDeadlinesDue, fc}).is_nil())
+      << "met: its timer is gone";
   // The check-in cadence restarted from the contact.
   const auto checkin =
       o.case_id + "|checkin|remind|" + std::to_string(common::to_epoch_ms(t0_ + 45min));
-  EXPECT_EQ(std::stoll(conn_.command({"ZSCORE", "deadlines:due", checkin}).str),
+  EXPECT_EQ(std::stoll(conn_.command({"ZSCORE", store::kDeadlinesDue, checkin}).str),
             common::to_epoch_ms(t0_ + 45min + 5 * 24h));
   const auto events =
       parse(call("GET", "/v1/cases/" + o.case_id + "/timeline", "icm-1")).at("events").as_array();
@@ -233,9 +237,9 @@ TEST_F(CasesApiTest, AnAbsentCasemanagersCasesReachTheTeamLeadAtOnceAndReassignm
   // The team lead reassigns case a to icm-2: its clocks now page icm-2.
   r = post_event(a.case_id, "tl-g", R"({"type":"reassigned","casemanager":"icm-2"})");
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(hget("case:" + a.case_id, "casemanager"), "icm-2");
-  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-2", a.case_id}).integer, 1);
-  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-1", a.case_id}).integer, 0);
+  EXPECT_EQ(hget(store::case_key(a.case_id), "casemanager"), "icm-2");
+  EXPECT_EQ(conn_.command({"SISMEMBER", store::caseload_key("icm-2"), a.case_id}).integer, 1);
+  EXPECT_EQ(conn_.command({"SISMEMBER", store::caseload_key("icm-1"), a.case_id}).integer, 0);
   c = parse(call("GET", "/v1/cases/" + a.case_id, "icm-2"));
   EXPECT_FALSE(c.at("casemanager_absent").as_bool());
   for (const auto& k : c.at("clocks").as_array()) {
@@ -273,37 +277,38 @@ TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationKeepsTheFamilyLinkedAndSto
     const auto r = post_event(o.case_id, "icm-1",
                               R"({"type":")" + type + R"(","at":")" + at_offset(when) + "\"}");
     ASSERT_EQ(r.status, 201) << type << ": " << r.body;
-    // cases:monitoring follows the phase (monitoring_set.hpp): from the handover on.
+    // cases:monitoring follows the phase (store/lua/lib/cases_monitoring_refresh.lua): from the
+    // handover on.
     const bool monitoring =
         type == "handover" || type == "monitoring_contact" || type == "evaluation";
-    EXPECT_EQ(conn_.command({"SISMEMBER", "cases:monitoring", o.case_id}).integer,
+    EXPECT_EQ(conn_.command({"SISMEMBER", store::kCasesMonitoring, o.case_id}).integer,
               monitoring ? 1 : 0)
         << type;
   }
   // Data from before the set: the start-up refresh puts the case back, and
   // drops an id that is no open case.
-  conn_.command({"SREM", "cases:monitoring", o.case_id});
-  conn_.command({"SADD", "cases:monitoring", "C9999999Z"});
+  conn_.command({"SREM", store::kCasesMonitoring, o.case_id});
+  conn_.command({"SADD", store::kCasesMonitoring, "C9999999Z"});
   EXPECT_EQ(store_->refresh_monitoring_set(), 1);
-  EXPECT_EQ(conn_.command({"SMEMBERS", "cases:monitoring"}).elements.at(0).str, o.case_id);
+  EXPECT_EQ(conn_.command({"SMEMBERS", store::kCasesMonitoring}).elements.at(0).str, o.case_id);
   auto r =
       post_event(o.case_id, "icm-1", R"({"type":"closing","at":")" + at_offset(366 * 24h) + "\"}");
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(conn_.command({"SISMEMBER", "cases:monitoring", o.case_id}).integer, 0);
-  EXPECT_EQ(hget("case:" + o.case_id, "state"), "closed");
-  EXPECT_EQ(hget("case:" + o.case_id, "phase"), "closed");
-  EXPECT_EQ(conn_.command({"SISMEMBER", "cases:open", o.case_id}).integer, 0);
-  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:icm-1", o.case_id}).integer, 0);
+  EXPECT_EQ(conn_.command({"SISMEMBER", store::kCasesMonitoring, o.case_id}).integer, 0);
+  EXPECT_EQ(hget(store::case_key(o.case_id), "state"), "closed");
+  EXPECT_EQ(hget(store::case_key(o.case_id), "phase"), "closed");
+  EXPECT_EQ(conn_.command({"SISMEMBER", store::kCasesOpen, o.case_id}).integer, 0);
+  EXPECT_EQ(conn_.command({"SISMEMBER", store::caseload_key("icm-1"), o.case_id}).integer, 0);
   // The household link outlives closing ([cases] household_link_days).
-  EXPECT_EQ(conn_.command({"GET", "household:police:hh-REF-1"}).str, o.case_id);
+  EXPECT_EQ(conn_.command({"GET", store::household_key("police", "hh-REF-1")}).str, o.case_id);
   for (const auto& m : timers()) EXPECT_NE(m.rfind(o.case_id, 0), 0u) << m;
   EXPECT_EQ(post_event(o.case_id, "icm-1", R"({"type":"monitoring_contact"})").status, 409);
   // A new incident for the household opens a new case, linked to the closed one.
   const auto again =
       test::accept_incident(incidents_, "REF-1b", "hh-REF-1", clock_.now(), "code_red");
   EXPECT_NE(again.case_id, o.case_id);
-  EXPECT_EQ(hget("case:" + again.case_id, "previous_case"), o.case_id);
-  EXPECT_EQ(hget("case:" + again.case_id, "previous_casemanager"), "icm-1");
+  EXPECT_EQ(hget(store::case_key(again.case_id), "previous_case"), o.case_id);
+  EXPECT_EQ(hget(store::case_key(again.case_id), "previous_casemanager"), "icm-1");
 }
 
 TEST_F(CasesApiTest, AnEventSaysWhichIncidentItAnswersAndTheCaseShowsClocksPerIncident) {
@@ -322,8 +327,8 @@ TEST_F(CasesApiTest, AnEventSaysWhichIncidentItAnswersAndTheCaseShowsClocksPerIn
   const auto cr = test::accept_incident(incidents_, "REF-CR", "hh-REF-1", clock_.now(), "code_red");
   ASSERT_EQ(cr.case_id, o.case_id);
   // dispatch paged the own casemanager, who acknowledged (inbound).
-  conn_.command({"HSET", "incident:" + cr.incident_id, "status", "acknowledged", "acknowledged_at",
-                 std::to_string(common::to_epoch_ms(clock_.now() + 2min))});
+  conn_.command({"HSET", store::incident_key(cr.incident_id), "status", "acknowledged",
+                 "acknowledged_at", std::to_string(common::to_epoch_ms(clock_.now() + 2min))});
   shell_->run_due();
   const auto before = snapshot(o.case_id);
   // The incident field is checked: an id, of this case, on an event that answers.
@@ -360,7 +365,7 @@ TEST_F(CasesApiTest, AnEventSaysWhichIncidentItAnswersAndTheCaseShowsClocksPerIn
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(parse(r).at("phase").as_string(), "help");
   EXPECT_EQ(parse(r).at("event").at("incident").as_string(), cr.incident_id);
-  EXPECT_EQ(hget("incident:" + cr.incident_id, "contact_at"),
+  EXPECT_EQ(hget(store::incident_key(cr.incident_id), "contact_at"),
             std::to_string(common::to_epoch_ms(clock_.now())));
   // The revised plan, by default for the open one due first: the code red.
   clock_.set(t0_ + 150 * 24h + 7h);

@@ -10,6 +10,9 @@
 
 #include "cases_stack.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::cases {
 namespace {
@@ -54,17 +57,19 @@ class CasesScenario : public ::testing::Test {
                {}};
     s.wait_delivered([](const auto& d) { return !d.empty(); }, 15s);
     auto redis = s.redis();
-    out.casemanager = redis.command({"HGET", "incident:" + out.incident, "assignee"}).str;
+    out.casemanager = redis.command({"HGET", store::incident_key(out.incident), "assignee"}).str;
     out.phone = s.config().person(out.casemanager)->phone;
-    const auto page = redis.command({"HGET", "incident:" + out.incident, "page_id"}).str;
-    const auto code = redis.command({"HGET", "page:" + page, "ack_code"}).str;
+    const auto page = redis.command({"HGET", store::incident_key(out.incident), "page_id"}).str;
+    const auto code = redis.command({"HGET", store::page_key(page), "ack_code"}).str;
     s.local().inject_sms(out.phone, "4411", code);
     for (int i = 0; i < 200; ++i) {
-      if (redis.command({"HGET", "incident:" + out.incident, "status"}).str == "acknowledged")
+      if (redis.command({"HGET", store::incident_key(out.incident), "status"}).str ==
+          "acknowledged")
         break;
       std::this_thread::sleep_for(50ms);
     }
-    EXPECT_EQ(redis.command({"HGET", "incident:" + out.incident, "status"}).str, "acknowledged");
+    EXPECT_EQ(redis.command({"HGET", store::incident_key(out.incident), "status"}).str,
+              "acknowledged");
     return out;
   }
 
@@ -77,18 +82,18 @@ class CasesScenario : public ::testing::Test {
     auto redis = s.redis();
     std::string page;
     for (int i = 0; i < 300 && page.empty(); ++i) {
-      page = redis.command({"HGET", "incident:" + id, "page_id"}).str;
+      page = redis.command({"HGET", store::incident_key(id), "page_id"}).str;
       if (page.empty()) std::this_thread::sleep_for(50ms);
     }
     EXPECT_FALSE(page.empty()) << "dispatch paged nobody";
-    const auto person = redis.command({"HGET", "page:" + page, "person"}).str;
-    const auto code = redis.command({"HGET", "page:" + page, "ack_code"}).str;
+    const auto person = redis.command({"HGET", store::page_key(page), "person"}).str;
+    const auto code = redis.command({"HGET", store::page_key(page), "ack_code"}).str;
     s.local().inject_sms(s.config().person(person)->phone, "4411", code);
     for (int i = 0; i < 200; ++i) {
-      if (redis.command({"HGET", "incident:" + id, "status"}).str == "acknowledged") break;
+      if (redis.command({"HGET", store::incident_key(id), "status"}).str == "acknowledged") break;
       std::this_thread::sleep_for(50ms);
     }
-    EXPECT_EQ(redis.command({"HGET", "incident:" + id, "status"}).str, "acknowledged");
+    EXPECT_EQ(redis.command({"HGET", store::incident_key(id), "status"}).str, "acknowledged");
     return id;
   }
 
@@ -188,7 +193,7 @@ class CasesScenario : public ::testing::Test {
     std::vector<json::object> out;
     auto redis = s.redis();
     for (const auto& e :
-         redis.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements) {
+         redis.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements) {
       auto o = json::parse(e.str).as_object();
       if (o.at("type").as_string() == "deadline_fired") out.push_back(o);
     }
@@ -384,7 +389,7 @@ TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoE
   auto redis = s.redis();
   auto timers = [&] {
     std::vector<std::string> out;
-    auto r = s.redis().command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
+    auto r = s.redis().command({"ZRANGE", store::kDeadlinesDue, "0", "-1", "WITHSCORES"});
     for (auto& e : r.elements) out.push_back(e.str);
     return out;
   };

@@ -17,6 +17,9 @@
 #include "cases_stack.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::cases {
 namespace {
@@ -105,8 +108,8 @@ TEST(FamiliesEndToEnd, AnExtensionTo30DaysIsRefusedAndOneTo28IsAccepted) {
   EXPECT_EQ(str(refused.at("error").at("field")), "home_ban.ends_at");
   auto redis = s.redis();
   const auto case_id = str(ban.at("case_id"));
-  EXPECT_EQ(redis.command({"LLEN", "case:" + case_id + ":incidents"}).integer, 1);
-  EXPECT_TRUE(redis.command({"GET", "idem:police:EXT-2"}).is_nil());
+  EXPECT_EQ(redis.command({"LLEN", store::case_incidents_key(case_id)}).integer, 1);
+  EXPECT_TRUE(redis.command({"GET", store::idempotency_key("police", "EXT-2")}).is_nil());
   // Corrected to 28 days under the same reference: accepted; a retry answers the same.
   const auto b = body("EXT-2", "home_ban_extended", "hh-ext", "2026-12-02T07:40:00+01:00",
                       "2026-12-20T07:40:00+01:00");
@@ -130,7 +133,7 @@ TEST(FamiliesEndToEnd, AFamilyReturningAfterClosingGetsItsEarlierCasemanager) {
   ASSERT_EQ(sms.size(), 1u);
   EXPECT_EQ(sms[0].to, s.config().person(primary)->phone);
   auto redis = s.redis();
-  ASSERT_EQ(redis.command({"HGET", "case:" + old_case, "casemanager"}).str, primary);
+  ASSERT_EQ(redis.command({"HGET", store::case_key(old_case), "casemanager"}).str, primary);
   // The team lead closes it early: the family moved away.
   const auto closed =
       s.staff("tl-g")->post("/v1/cases/" + old_case + "/events", "application/json",
@@ -153,8 +156,9 @@ TEST(FamiliesEndToEnd, AFamilyReturningAfterClosingGetsItsEarlierCasemanager) {
   EXPECT_EQ(sms[1].to, s.config().person(primary)->phone) << "not the primary " << other;
   EXPECT_NE(sms[1].text.find("HOME BAN case " + new_case), std::string::npos) << sms[1].text;
   const auto incident = str(back.at("incident_id"));
-  EXPECT_EQ(redis.command({"HGET", "incident:" + incident, "rule"}).str, "previous_casemanager");
-  EXPECT_EQ(redis.command({"HGET", "case:" + new_case, "casemanager"}).str, primary);
+  EXPECT_EQ(redis.command({"HGET", store::incident_key(incident), "rule"}).str,
+            "previous_casemanager");
+  EXPECT_EQ(redis.command({"HGET", store::case_key(new_case), "casemanager"}).str, primary);
   const auto view = json::parse(s.staff("tl-g")->get("/v1/cases/" + new_case).body);
   EXPECT_EQ(view.at("previous_cases"), (json::array{json::value(old_case)}));
 }
@@ -204,7 +208,7 @@ TEST(FamiliesEndToEnd, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnce) {
   const auto backup = on_call(s, "backup");
   // The primary holds 500 open cases (their cap in this deployment).
   auto redis = s.redis();
-  std::vector<std::string> fill{"SADD", "caseload:" + primary};
+  std::vector<std::string> fill{"SADD", store::caseload_key(primary)};
   for (int i = 0; i < 500; ++i) {
     auto id = std::to_string(i);
     fill.push_back("C" + std::string(8 - id.size(), '0') + id);
@@ -232,8 +236,8 @@ TEST(FamiliesEndToEnd, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnce) {
     for (const auto* secret : {"Zyxwa", "31687654321", "hh-cap"})
       EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;
   // What the board's gap view reads.
-  EXPECT_EQ(redis.command({"HGET", "capacity:groningen", "past_on_call"}).str, "2");
-  EXPECT_EQ(redis.command({"HGET", "capacity:groningen", "person"}).str, "tl-g");
+  EXPECT_EQ(redis.command({"HGET", store::capacity_key("groningen"), "past_on_call"}).str, "2");
+  EXPECT_EQ(redis.command({"HGET", store::capacity_key("groningen"), "person"}).str, "tl-g");
 }
 
 }  // namespace

@@ -20,6 +20,8 @@
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
 #include "private_redis.hpp"
 #include "test_config.hpp"
 
@@ -70,16 +72,16 @@ inline void assign_and_acknowledge(common::RedisConnection& redis, const Opened&
                                    const std::string& person, common::Instant dispatched_at,
                                    std::optional<common::Instant> acknowledged_at) {
   const auto ms = [](common::Instant t) { return std::to_string(common::to_epoch_ms(t)); };
-  redis.command({"HSET", "case:" + o.case_id, "casemanager", person});
-  redis.command({"SADD", "caseload:" + person, o.case_id});
-  redis.command({"HSET", "incident:" + o.incident_id, "status", "dispatched", "assignee", person,
-                 "dispatched_at", ms(dispatched_at)});
-  redis.command({"RPUSH", "case:" + o.case_id + ":timeline",
+  redis.command({"HSET", store::case_key(o.case_id), "casemanager", person});
+  redis.command({"SADD", store::caseload_key(person), o.case_id});
+  redis.command({"HSET", store::incident_key(o.incident_id), "status", "dispatched", "assignee",
+                 person, "dispatched_at", ms(dispatched_at)});
+  redis.command({"RPUSH", store::case_timeline_key(o.case_id),
                  R"({"type":"casemanager_assigned","by":"dispatch","person":")" + person + "\"}"});
   if (acknowledged_at) {
-    redis.command({"HSET", "incident:" + o.incident_id, "status", "acknowledged", "acknowledged_at",
-                   ms(*acknowledged_at)});
-    redis.command({"RPUSH", "case:" + o.case_id + ":timeline", R"({"type":"acknowledged"})"});
+    redis.command({"HSET", store::incident_key(o.incident_id), "status", "acknowledged",
+                   "acknowledged_at", ms(*acknowledged_at)});
+    redis.command({"RPUSH", store::case_timeline_key(o.case_id), R"({"type":"acknowledged"})"});
   }
 }
 
@@ -113,15 +115,15 @@ class CasesRedisTest : public ::testing::Test {
   // What recording the first contact writes, without going through the API.
   void first_contact(const std::string& case_id, common::Instant t) {
     const auto ms = std::to_string(common::to_epoch_ms(t));
-    conn_.command({"HSET", "case:" + case_id, "phase", "first_contact", "first_contact_at", ms,
-                   "phase_at", ms});
+    conn_.command({"HSET", store::case_key(case_id), "phase", "first_contact", "first_contact_at",
+                   ms, "phase_at", ms});
   }
   std::string hget(const std::string& key, const std::string& field) {
     return conn_.command({"HGET", key, field}).str;
   }
   std::vector<std::string> timers() {
     std::vector<std::string> out;
-    for (auto& e : conn_.command({"ZRANGE", "deadlines:due", "0", "-1"}).elements)
+    for (auto& e : conn_.command({"ZRANGE", store::kDeadlinesDue, "0", "-1"}).elements)
       out.push_back(e.str);
     return out;
   }

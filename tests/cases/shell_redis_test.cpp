@@ -11,6 +11,10 @@
 #include "piket/common/page_class.hpp"
 #include "piket/common/page_script.hpp"
 #include "piket/inbound/page_answer.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -61,10 +65,11 @@ TEST_F(ShellRedisTest, AnAcceptedIncidentBecomesDurableTimersAtOnce) {
   EXPECT_EQ(t, expected) << "the acknowledged page has no timer";
   EXPECT_EQ(
       std::stoll(
-          conn_.command({"ZSCORE", "deadlines:due", o.case_id + "|plan|warn_8h|" + opened}).str),
+          conn_.command({"ZSCORE", store::kDeadlinesDue, o.case_id + "|plan|warn_8h|" + opened})
+              .str),
       common::to_epoch_ms(t0_ + 8h));
   // The case lists the timers it owns.
-  auto owned = conn_.command({"GET", "case:" + o.case_id + ":timers"}).str;
+  auto owned = conn_.command({"GET", store::case_timers_key(o.case_id)}).str;
   for (const auto& m : expected) EXPECT_NE(owned.find(m), std::string::npos) << m;
 }
 
@@ -73,13 +78,13 @@ TEST_F(ShellRedisTest, TimersSurviveKill9OfRedis) {
   open_case("REF-2", t0_ + 1h, std::nullopt);
   clock_.set(t0_ + 1h);
   shell_->run_due();
-  const auto before = conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
+  const auto before = conn_.command({"ZRANGE", store::kDeadlinesDue, "0", "-1", "WITHSCORES"});
   // 7 timers of the acknowledged case, 8 of the other (its page awaits acknowledgement).
   ASSERT_EQ(before.elements.size(), 2u * 15u);
   redis_->server().kill9();
   redis_->server().start();
   conn_.disconnect();
-  const auto after = conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"});
+  const auto after = conn_.command({"ZRANGE", store::kDeadlinesDue, "0", "-1", "WITHSCORES"});
   ASSERT_EQ(after.elements.size(), before.elements.size());
   for (std::size_t i = 0; i < after.elements.size(); ++i)
     EXPECT_EQ(after.elements[i].str, before.elements[i].str);
@@ -125,7 +130,7 @@ TEST_F(ShellRedisTest, AnEscalationPagesTheTeamLeadAndMarksTheIncidentEscalated)
   ASSERT_FALSE(fired.empty());
   const auto& esc = fired.back();
   ASSERT_EQ(std::string(to_string(esc.clock)) + "." + esc.step, "plan.escalate");
-  const auto page = "page:" + esc.page_id;
+  const auto page = store::page_key(esc.page_id);
   EXPECT_EQ(hget(page, "person"), "tl-g");
   EXPECT_EQ(hget(page, "to"), "+447700900010");
   EXPECT_EQ(hget(page, "state"), "queued");
@@ -137,10 +142,11 @@ TEST_F(ShellRedisTest, AnEscalationPagesTheTeamLeadAndMarksTheIncidentEscalated)
   EXPECT_EQ(hget(page, "text"), "piket ESCALATION PLAN OVERDUE since 23-11 02:00 case " +
                                     o.case_id + " region groningen. Reply " +
                                     hget(page, "ack_code") + " to acknowledge.");
-  EXPECT_EQ(conn_.command({"GET", "ackcode:tl-g:" + hget(page, "ack_code")}).str, esc.page_id);
-  EXPECT_FALSE(conn_.command({"ZSCORE", "outbox:notify:due", esc.page_id}).is_nil());
-  EXPECT_EQ(hget("incident:" + o.incident_id, "status"), "escalated");
-  EXPECT_EQ(hget("incident:" + o.incident_id, "escalated_at"),
+  EXPECT_EQ(conn_.command({"GET", store::ackcode_key("tl-g", hget(page, "ack_code"))}).str,
+            esc.page_id);
+  EXPECT_FALSE(conn_.command({"ZSCORE", store::outbox_due_key("notify"), esc.page_id}).is_nil());
+  EXPECT_EQ(hget(store::incident_key(o.incident_id), "status"), "escalated");
+  EXPECT_EQ(hget(store::incident_key(o.incident_id), "escalated_at"),
             std::to_string(common::to_epoch_ms(t0_ + 12h)));
   const auto entries = fired_entries(o.case_id);
   ASSERT_EQ(entries.size(), 5u);  // first contact overdue and escalated, two warnings, the breach
@@ -168,7 +174,7 @@ TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswe
   }
   ASSERT_FALSE(decision.empty());
   ASSERT_FALSE(ended.empty());
-  const auto end = "page:" + ended;
+  const auto end = store::page_key(ended);
   EXPECT_EQ(hget(end, "rule"), "deadline:home_ban:end");
   EXPECT_EQ(hget(end, "info"), "1");
   EXPECT_TRUE(conn_.command({"HGET", end, "ack_code"}).is_nil());
@@ -177,10 +183,11 @@ TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswe
                                    " region groningen. Geen antwoord nodig / no reply needed.");
   EXPECT_EQ(hget(end, "brief"), "BAN ENDED " + o.case_id);
   EXPECT_EQ(hget(end, "rank"), std::to_string(common::page_rank::kInformation));
-  EXPECT_FALSE(conn_.command({"ZSCORE", "outbox:notify:due", ended}).is_nil());
-  const auto dec = "page:" + decision;
+  EXPECT_FALSE(conn_.command({"ZSCORE", store::outbox_due_key("notify"), ended}).is_nil());
+  const auto dec = store::page_key(decision);
   EXPECT_TRUE(conn_.command({"HGET", dec, "info"}).is_nil());
-  EXPECT_EQ(conn_.command({"GET", "ackcode:icm-1:" + hget(dec, "ack_code")}).str, decision);
+  EXPECT_EQ(conn_.command({"GET", store::ackcode_key("icm-1", hget(dec, "ack_code"))}).str,
+            decision);
   EXPECT_EQ(hget(dec, "brief"), "BAN DECISION DUE " + o.case_id);
 }
 
@@ -214,16 +221,16 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   f.outbox_due = transport_.now();
   f.timers = evaluate(after, rules_, clock_.now()).timers;
   ASSERT_EQ(store_->fire(f).outcome, WriteOutcome::done);
-  const auto pages = conn_.command({"KEYS", "page:*"}).elements.size();
-  const auto length = conn_.command({"LLEN", "case:" + o.case_id + ":timeline"}).integer;
+  const auto pages = conn_.command({"KEYS", store::page_key("*")}).elements.size();
+  const auto length = conn_.command({"LLEN", store::case_timeline_key(o.case_id)}).integer;
   const auto timer_set = timers();
   // The same firing again, even with a fresh version and a new page id: nothing happens.
   f.version = length;
   f.page->page_id = common::new_page_id();
   f.page->ack_code = "654321";
   EXPECT_EQ(store_->fire(f).outcome, WriteOutcome::duplicate);
-  EXPECT_EQ(conn_.command({"KEYS", "page:*"}).elements.size(), pages);
-  EXPECT_EQ(conn_.command({"LLEN", "case:" + o.case_id + ":timeline"}).integer, length);
+  EXPECT_EQ(conn_.command({"KEYS", store::page_key("*")}).elements.size(), pages);
+  EXPECT_EQ(conn_.command({"LLEN", store::case_timeline_key(o.case_id)}).integer, length);
   EXPECT_EQ(timers(), timer_set);
   // With the old version it is refused as stale before anything else.
   f.version = state.version;
@@ -298,14 +305,14 @@ TEST_F(ShellRedisTest, AStaleWriteIsRefusedAndChangesNothing) {
   const auto o = open_case("REF-1", t0_, t0_ + 2min);
   shell_->run_due();
   const auto state = *store_->load(o.case_id);
-  conn_.command({"RPUSH", "case:" + o.case_id + ":timeline", R"({"type":"page_sent"})"});
+  conn_.command({"RPUSH", store::case_timeline_key(o.case_id), R"({"type":"page_sent"})"});
   Change c;
   c.after = state;
   c.timeline_json = R"({"type":"first_contact"})";
   c.fields = {{"phase", "first_contact"}};
   const auto before = timers();
   EXPECT_EQ(store_->record(o.case_id, state.version, c, {}), WriteOutcome::stale);
-  EXPECT_EQ(hget("case:" + o.case_id, "phase"), "registered");
+  EXPECT_EQ(hget(store::case_key(o.case_id), "phase"), "registered");
   EXPECT_EQ(timers(), before);
 }
 
@@ -316,7 +323,7 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
   for (const char* ref : {"REF-A", "REF-B"}) {
     cases.push_back(open_case(ref, t0_, t0_ + 2min, "icm-1", "code_red"));
     const auto ms = std::to_string(common::to_epoch_ms(t0_ + 10h + (cases.size() - 1) * 1min));
-    conn_.command({"HSET", "case:" + cases.back().case_id, "phase", "help", "phase_at", ms,
+    conn_.command({"HSET", store::case_key(cases.back().case_id), "phase", "help", "phase_at", ms,
                    "first_contact_at", ms, "plan_at", ms, "help_at", ms, "last_activity_at", ms});
   }
   clock_.set(t0_ + 10h + 1min);
@@ -327,7 +334,7 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
   ASSERT_EQ(described(fired), (std::vector<std::string>{cases[0].case_id + ":checkin.remind",
                                                         cases[1].case_id + ":checkin.remind"}));
   // The reminder's page is watched: its key, its page, the casemanager.
-  EXPECT_EQ(conn_.command({"HGET", "case:" + cases[0].case_id + ":reminders", fired[0].key}).str,
+  EXPECT_EQ(conn_.command({"HGET", store::case_reminders_key(cases[0].case_id), fired[0].key}).str,
             fired[0].page_id + " icm-1");
   // icm-1 acknowledges A's reminder (inbound's script), not B's.
   const auto answered =
@@ -343,7 +350,7 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
   EXPECT_EQ(fired[0].person, "tl-g");
   EXPECT_TRUE(fired[0].escalation);
   EXPECT_EQ(fired[0].due, t0_ + 10h + 1min + 6 * 24h);
-  const auto text = conn_.command({"HGET", "page:" + fired[0].page_id, "text"}).str;
+  const auto text = conn_.command({"HGET", store::page_key(fired[0].page_id), "text"}).str;
   EXPECT_EQ(text.rfind("piket ESCALATION CHECK-IN REMINDER UNANSWERED since 28-11 00:01 case " +
                            cases[1].case_id,
                        0),
@@ -357,12 +364,12 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
   // The watch lists forget what leads nowhere any more (one acknowledged,
   // one whose follow-up was taken): they stay short.
   for (const auto& c : cases)
-    EXPECT_EQ(conn_.command({"HLEN", "case:" + c.case_id + ":reminders"}).integer, 0);
+    EXPECT_EQ(conn_.command({"HLEN", store::case_reminders_key(c.case_id)}).integer, 0);
 }
 
 TEST_F(ShellRedisTest, TimersOfAGoneCaseAreDropped) {
-  conn_.command(
-      {"ZADD", "deadlines:due", std::to_string(common::to_epoch_ms(t0_)), "C00000000|resync"});
+  conn_.command({"ZADD", store::kDeadlinesDue, std::to_string(common::to_epoch_ms(t0_)),
+                 store::deadline_resync_member("C00000000")});
   EXPECT_TRUE(shell_->run_due().empty());
   EXPECT_TRUE(timers().empty());
 }

@@ -47,6 +47,9 @@
 
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/case_events.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -358,7 +361,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     // (Decided by the key with the case's index for its random id, so that
     // a replay of the same seed answers the same reminders.)
     if (acknowledges(res.case_of_index.at(f.case_id) + f.key.substr(f.case_id.size())))
-      acks.push_back({"HSET", "page:" + f.page_id, "acknowledged_at",
+      acks.push_back({"HSET", store::page_key(f.page_id), "acknowledged_at",
                       std::to_string(common::to_epoch_ms(f.at + 20min))});
     else
       res.unanswered_reminders.insert(f.key);
@@ -425,9 +428,9 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
       auto& who = by[static_cast<std::size_t>(c)];
       who = assigned[static_cast<std::size_t>(c)];
       res.pages[who].push_back(h.at);  // dispatch's page
-      writes.push_back({"HSET", "case:" + o.case_id, "casemanager", who});
-      writes.push_back({"SADD", "caseload:" + who, o.case_id});
-      writes.push_back({"HSET", "incident:" + o.incident_id, "status", "dispatched"});
+      writes.push_back({"HSET", store::case_key(o.case_id), "casemanager", who});
+      writes.push_back({"SADD", store::caseload_key(who), o.case_id});
+      writes.push_back({"HSET", store::incident_key(o.incident_id), "status", "dispatched"});
       advance(c, again);
     }
     if (!writes.empty()) conn_.pipeline(writes);
@@ -468,9 +471,10 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
         }
         if (h.kind == Happening::Kind::acknowledge) {
           const auto& inc = incident_ids[ci][h.tag];
+          writes.push_back({"HSET", store::incident_key(inc), "status", "acknowledged",
+                            "acknowledged_at", ms(h.at)});
           writes.push_back(
-              {"HSET", "incident:" + inc, "status", "acknowledged", "acknowledged_at", ms(h.at)});
-          writes.push_back({"RPUSH", "case:" + ids[i] + ":timeline", R"({"type":"acknowledged"})"});
+              {"RPUSH", store::case_timeline_key(ids[i]), R"({"type":"acknowledged"})"});
           ++cursor_c;
           break;
         }
@@ -481,11 +485,11 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           EXPECT_EQ(x.case_id, ids[i]) << "the family's open case";
           incident_ids[ci][h.tag] = x.incident_id;
           if (h.incident_kind == "home_ban_extended" || h.incident_kind == "home_ban_lifted") {
-            writes.push_back({"HSET", "incident:" + x.incident_id, "status", "acknowledged",
+            writes.push_back({"HSET", store::incident_key(x.incident_id), "status", "acknowledged",
                               "acknowledged_at", ms(h.at + 1min)});
           } else {
             // Dispatch pages the family's own casemanager.
-            writes.push_back({"HSET", "incident:" + x.incident_id, "status", "dispatched"});
+            writes.push_back({"HSET", store::incident_key(x.incident_id), "status", "dispatched"});
             res.pages[by[ci]].push_back(h.at);
           }
           ++cursor_c;
@@ -554,7 +558,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
                              : std::nullopt;
     if (barrier && (!timer || *barrier <= *timer)) {
       clock.set(*barrier);
-      store.set_absence(sick, true, sick_from, sick_until, "person:tl-g", *barrier);
+      store.set_absence(sick, true, sick_from, sick_until, store::by_person("tl-g"), *barrier);
       ++next_barrier;
       for (int c : parked) ready.push({happening_of(c).at, c});
       parked.clear();
@@ -712,7 +716,7 @@ void YearReplay::check(const Result& r, const Scenario& sc) {
   long long pages = 0;
   std::string cursor = "0";
   do {
-    const auto s = conn_.command({"SCAN", cursor, "MATCH", "page:*", "COUNT", "5000"});
+    const auto s = conn_.command({"SCAN", cursor, "MATCH", store::page_key("*"), "COUNT", "5000"});
     cursor = s.elements.at(0).str;
     pages += static_cast<long long>(s.elements.at(1).elements.size());
   } while (cursor != "0");

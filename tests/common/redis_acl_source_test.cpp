@@ -110,6 +110,11 @@ const std::vector<std::string> kInboundLua = {"store/lua/inbound",
                                               "store/lua/lib/reply_code_drop.lua",
                                               "store/lua/lib/outbox_add.lua",
                                               "store/lua/lib/deadline_resync.lua"};
+// The cases service's scripts and the functions they share (piket-web runs the case code
+// in-process: load, record, absence, join, split).
+const std::vector<std::string> kCasesLua = {
+    "store/lua/cases", "store/lua/lib/cases_load_case.lua", "store/lua/lib/cases_sync_timers.lua",
+    "store/lua/lib/cases_monitoring_refresh.lua", "store/lua/lib/cases_family.lua"};
 
 std::map<std::string, std::vector<std::string>> uses() {
   auto join = [](std::initializer_list<std::vector<std::string>> parts) {
@@ -128,6 +133,7 @@ std::map<std::string, std::vector<std::string>> uses() {
       // cases reads the need-to-know facts (access/, piket_access).
       {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp",
                        "store/lua/access/access_case_facts.lua"},
+                      kCasesLua,
                       kOutbox,
                       kPages,
                       kDeadlineTimers,
@@ -136,6 +142,7 @@ std::map<std::string, std::vector<std::string>> uses() {
                      "store/lua/web", "services/cases/src", "services/inbound/src",
                      "services/dispatch/src", "store/lua/dispatch", "access/src", "store/lua/access"},
                     kInboundLua,
+                    kCasesLua,
                     kPages,
                     kDeadlineTimers,
                     kBan})},

@@ -84,7 +84,7 @@ class CapacityTest : public ::testing::Test {
     conn_.command({"HSET", "case:" + case_id, "region", "groningen", "phase", phase, "state",
                    "open", "casemanager", person});
     conn_.command({"SADD", "caseload:" + person, case_id});
-    // What piket-cases keeps with the phase (monitoring_set.hpp).
+    // What piket-cases keeps with the phase (store/lua/lib/cases_monitoring_refresh.lua).
     if (phase == "handover" || phase == "monitoring")
       conn_.command({"SADD", "cases:monitoring", case_id});
   }

@@ -7,6 +7,7 @@
 
 #include "piket/cases/calendar.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
 
 namespace piket::cases {
 namespace {
@@ -229,7 +230,7 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
   json::object ev;
   ev["at"] = common::to_epoch_ms(e.at);
   ev["type"] = std::string(to_string(e.type));
-  ev["by"] = "person:" + actor.person;
+  ev["by"] = store::by_person(actor.person);
   ev["recorded_at"] = common::to_epoch_ms(now);
   if (!e.reason.empty()) ev["reason"] = e.reason;
   bool activity = true;

@@ -1,235 +1,46 @@
 #include "piket/cases/case_store.hpp"
 
-#include <boost/json.hpp>
 #include <map>
 #include <mutex>
 
-#include "piket/cases/monitoring_set.hpp"
-#include "piket/common/deadline_timers.hpp"
-#include "piket/common/page_script.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/case_scripts.hpp"
+#include "piket/store/lua.hpp"
 
 namespace piket::cases {
 namespace {
 
 using common::Instant;
 
-// A case's state (see parse_case): the hash, the timeline length as its
-// version, its incidents, the action keys taken, the casemanager's absence.
-std::string load_case_lua() {
-  return R"lua(
-local function load_case(id)
-  local c = 'case:' .. id
-  local h = redis.call('HGETALL', c)
-  if #h == 0 then return {'missing'} end
-  local incs = {}
-  for _, inc in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
-    local f = redis.call('HMGET', 'incident:' .. inc, 'kind', 'accepted_at', 'status',
-                         'acknowledged_at', 'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at')
-    incs[#incs + 1] = inc
-    for i = 1, 8 do incs[#incs + 1] = f[i] or '' end
-  end
-  -- The reminder pages the engine watches: step key, page, person, acknowledged.
-  local reminders = {}
-  local w = redis.call('HGETALL', c .. ':reminders')
-  for i = 1, #w, 2 do
-    local page, person = string.match(w[i + 1], '^(%S*) (%S*)$')
-    local acked = '0'
-    if page and page ~= '' and redis.call('HGET', 'page:' .. page, 'acknowledged_at') then
-      acked = '1'
-    end
-    reminders[#reminders + 1] = w[i]
-    reminders[#reminders + 1] = page or ''
-    reminders[#reminders + 1] = person or ''
-    reminders[#reminders + 1] = acked
-  end
-  local absence = {}
-  local cm = redis.call('HGET', c, 'casemanager')
-  if cm and cm ~= '' then
-    local a = redis.call('HMGET', 'person:' .. cm .. ':absence', 'since', 'until')
-    if a[1] then absence = {cm, a[1], a[2] or ''} end
-  end
-  return {'ok', redis.call('LLEN', c .. ':timeline'), h, incs,
-          redis.call('SMEMBERS', c .. ':fired'), absence, reminders}
-end
-)lua";
+const common::RedisScript& load_script() {
+  static const common::RedisScript s{std::string(lua::cases_load())};
+  return s;
 }
-
-const common::RedisScript kLoad{load_case_lua() + "return load_case(ARGV[1])\n"};
-
-// ARGV: 1 now ms, 2 limit. The timers due, earliest first, up to the first
-// one of a case already listed, each with its case's state:
-// {number due, member, score, state, member, score, state, …}.
-const common::RedisScript kDueWithCases{load_case_lua() + R"lua(
-local r = redis.call('ZRANGEBYSCORE', ')lua" +
-                                        std::string(common::kDeadlineTimers) + R"lua(', '-inf',
-                     ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {#r / 2}
-local seen = {}
-for i = 1, #r, 2 do
-  local id = string.match(r[i], '^[^|]*')
-  if seen[id] then break end
-  seen[id] = true
-  out[#out + 1] = r[i]
-  out[#out + 1] = r[i + 1]
-  out[#out + 1] = load_case(id)
-end
-return out
-)lua"};
-
-// Replaces the case's timers. Expects locals `c` (case key), `popped`, and
-// `first` (the ARGV index where member/score pairs start).
-std::string sync_lua() {
-  return std::string(R"lua(
-local function sync_timers(c, popped, first)
-  local old = redis.call('GET', c .. ':timers')
-  if old and old ~= '' then
-    for m in string.gmatch(old, '%S+') do redis.call('ZREM', ')lua") +
-         std::string(common::kDeadlineTimers) + R"lua(', m) end
-  end
-  if popped ~= '' then redis.call('ZREM', ')lua" +
-         std::string(common::kDeadlineTimers) +
-         R"lua(', popped) end
-  local list = {}
-  for i = first, #ARGV, 2 do
-    redis.call('ZADD', ')lua" +
-         std::string(common::kDeadlineTimers) + R"lua(', ARGV[i + 1], ARGV[i])
-    list[#list + 1] = ARGV[i]
-  end
-  if #list == 0 then
-    redis.call('DEL', c .. ':timers')
-  else
-    redis.call('SET', c .. ':timers', table.concat(list, ' '))
-  end
-end
-)lua";
+const common::RedisScript& due_with_cases_script() {
+  static const common::RedisScript s{std::string(lua::cases_due_with_cases())};
+  return s;
 }
-
-// ARGV: 1 case, 2 version, 3 popped, 4.. member/score pairs
 const common::RedisScript& sync_script() {
-  static const common::RedisScript s{sync_lua() + R"lua(
-local c = 'case:' .. ARGV[1]
-if redis.call('EXISTS', c) == 0 then
-  if ARGV[3] ~= '' then redis.call('ZREM', ')lua" +
-                                     std::string(common::kDeadlineTimers) +
-                                     R"lua(', ARGV[3]) end
-  return 'missing'
-end
-if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return 'stale' end
-sync_timers(c, ARGV[3], 4)
-return 'done'
-)lua"};
+  static const common::RedisScript s{std::string(lua::cases_sync())};
   return s;
 }
-
-// ARGV: 1 case, 2 version, 3 key, 4 popped, 5 page id ('' none), 6 person,
-// 7 phone, 8 text, 9 ack code, 10 page incident, 11 rule, 12 now ms,
-// 13 outbox due ms, 14 timeline JSON, 15 incident to escalate, 16 reply code
-// validity ms ('' without a page), 17 page brief, 18 page rank (common::PageTag),
-// 19 watch ("<page> <person>": a reminder whose acknowledgement the engine
-// watches, '' none), 20 watched reminders to forget (space-separated keys),
-// 21.. timers. A page without an ack code is information (common/page_class.hpp).
 const common::RedisScript& fire_script() {
-  static const common::RedisScript s{common::page_lua() + sync_lua() + R"lua(
-local c = 'case:' .. ARGV[1]
-if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return {'stale'} end
-if redis.call('SISMEMBER', c .. ':fired', ARGV[3]) == 1 then
-  sync_timers(c, ARGV[4], 21)
-  return {'duplicate'}
-end
-if ARGV[5] ~= '' and piket_page_taken(ARGV[6], ARGV[9], ARGV[5]) then return {'collision'} end
-redis.call('SADD', c .. ':fired', ARGV[3])
-local payload = ''
-if ARGV[5] ~= '' then
-  payload = piket_create_page({id = ARGV[5], person = ARGV[6], ack_code = ARGV[9], to = ARGV[7],
-    text = ARGV[8], incident = ARGV[10], case = ARGV[1], rule = ARGV[11], now = ARGV[12],
-    due = ARGV[13], step = ARGV[3], code_ttl = ARGV[16], brief = ARGV[17], rank = ARGV[18]})
-end
-redis.call('RPUSH', c .. ':timeline', ARGV[14])
-if ARGV[15] ~= '' then
-  local inc = 'incident:' .. ARGV[15]
-  local st = redis.call('HGET', inc, 'status')
-  if st == 'dispatched' or st == 'acknowledged' then redis.call('HSET', inc, 'status', 'escalated') end
-  if st then redis.call('HSETNX', inc, 'escalated_at', ARGV[12]) end
-end
-for k in string.gmatch(ARGV[20], '%S+') do redis.call('HDEL', c .. ':reminders', k) end
-if ARGV[19] ~= '' then redis.call('HSET', c .. ':reminders', ARGV[3], ARGV[19]) end
-sync_timers(c, ARGV[4], 21)
-return {'done', payload}
-)lua"};
+  static const common::RedisScript s{std::string(lua::cases_fire())};
   return s;
 }
-
-// ARGV: 1 case, 2 version, 3 timeline JSON, 4 op (none|reassign|close),
-// 5 new casemanager, 6 number of fields N, 7.. N field/value pairs, then the
-// number of incident fields M and M incident/field/value triples (each
-// incident one of the case's), then timers
 const common::RedisScript& record_script() {
-  static const common::RedisScript s{sync_lua() + monitoring_refresh_lua() + R"lua(
-local c = 'case:' .. ARGV[1]
-if redis.call('EXISTS', c) == 0 then return 'missing' end
-if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return 'stale' end
-local state = redis.call('HGET', c, 'state')
-if state == 'closed' or state == 'merged' then return 'closed' end
-redis.call('RPUSH', c .. ':timeline', ARGV[3])
-local n = tonumber(ARGV[6])
-local m_at = 7 + 2 * n
-local m = tonumber(ARGV[m_at])
-for i = 0, m - 1 do
-  local inc = ARGV[m_at + 1 + 3 * i]
-  if redis.call('HGET', 'incident:' .. inc, 'case_id') ~= ARGV[1] then return 'stale' end
-end
-for i = 0, n - 1 do redis.call('HSET', c, ARGV[7 + 2 * i], ARGV[8 + 2 * i]) end
-for i = 0, m - 1 do
-  redis.call('HSET', 'incident:' .. ARGV[m_at + 1 + 3 * i], ARGV[m_at + 2 + 3 * i],
-             ARGV[m_at + 3 + 3 * i])
-end
-local cm = redis.call('HGET', c, 'casemanager')
-if ARGV[4] == 'reassign' then
-  if cm and cm ~= '' then redis.call('SREM', 'caseload:' .. cm, ARGV[1]) end
-  redis.call('HSET', c, 'casemanager', ARGV[5])
-  redis.call('SADD', 'caseload:' .. ARGV[5], ARGV[1])
-elseif ARGV[4] == 'close' then
-  -- The household keys stay: a new incident of the family opens a new case
-  -- linked to this one (ingest's acceptance script, [cases] household_link_days).
-  redis.call('SREM', 'cases:open', ARGV[1])
-  redis.call('SREM', 'cases:monitoring', ARGV[1])
-  if cm and cm ~= '' then redis.call('SREM', 'caseload:' .. cm, ARGV[1]) end
-end
-if ARGV[4] ~= 'close' then piket_monitoring_refresh(ARGV[1]) end
-sync_timers(c, '', m_at + 1 + 3 * m)
-return 'done'
-)lua"};
+  static const common::RedisScript s{std::string(lua::cases_record())};
   return s;
 }
-
-// ARGV: 1 person, 2 absent '1'/'0', 3 since ms, 4 until ms or '', 5 by, 6 now ms
 const common::RedisScript& absence_script() {
-  static const common::RedisScript s{R"lua(
-local key = 'person:' .. ARGV[1] .. ':absence'
-local ev = {at = tonumber(ARGV[6]), person = ARGV[1], by = ARGV[5]}
-if ARGV[2] == '1' then
-  redis.call('DEL', key)
-  redis.call('HSET', key, 'since', ARGV[3], 'by', ARGV[5], 'recorded_at', ARGV[6])
-  if ARGV[4] ~= '' then redis.call('HSET', key, 'until', ARGV[4]) end
-  ev.type = 'casemanager_absent'
-  ev.since = tonumber(ARGV[3])
-  if ARGV[4] ~= '' then ev['until'] = tonumber(ARGV[4]) end
-else
-  redis.call('DEL', key)
-  ev.type = 'casemanager_available'
-end
-local entry = cjson.encode(ev)
-local cases = redis.call('SMEMBERS', 'caseload:' .. ARGV[1])
-for _, id in ipairs(cases) do
-  redis.call('RPUSH', 'case:' .. id .. ':timeline', entry)
-)lua" + common::deadline_resync_lua("id", "ARGV[6]") +
-                                     R"lua(
-end
-return #cases
-)lua"};
+  static const common::RedisScript s{std::string(lua::cases_absence())};
+  return s;
+}
+const common::RedisScript& monitoring_refresh_all_script() {
+  static const common::RedisScript s{std::string(lua::cases_monitoring_refresh_all())};
   return s;
 }
 
@@ -268,11 +79,11 @@ std::vector<std::string> words(const std::string& s) {
   return out;
 }
 
-void append_timers(std::vector<std::string>& args, const std::vector<Step>& timers) {
-  for (const auto& t : timers) {
-    args.push_back(t.key);
-    args.push_back(ms(t.due));
-  }
+std::vector<store::CaseTimerArg> timer_args(const std::vector<Step>& timers) {
+  std::vector<store::CaseTimerArg> out;
+  out.reserve(timers.size());
+  for (const auto& t : timers) out.push_back({t.key, common::to_epoch_ms(t.due)});
+  return out;
 }
 
 WriteOutcome outcome_of(const std::string& s) {
@@ -285,79 +96,73 @@ WriteOutcome outcome_of(const std::string& s) {
 }
 
 std::vector<std::string> fire_args(const FireRequest& f) {
-  std::vector<std::string> args{f.case_id, std::to_string(f.version), f.key, f.popped};
+  store::CaseFireArgs a;
+  a.case_id = f.case_id;
+  a.version = f.version;
+  a.key = f.key;
+  a.popped = f.popped;
   if (f.page) {
     const auto& p = *f.page;
-    args.insert(args.end(), {p.page_id, p.person, p.phone, p.text, p.ack_code, p.incident, p.rule});
-  } else {
-    args.insert(args.end(), {"", "", "", "", "", "", ""});
+    a.page = store::CasePageArgs{.page_id = p.page_id,
+                                 .person = p.person,
+                                 .phone = p.phone,
+                                 .text = p.text,
+                                 .ack_code = p.ack_code,
+                                 .incident = p.incident,
+                                 .rule = p.rule,
+                                 .code_ttl_ms = p.code_ttl.count(),
+                                 .brief = p.brief,
+                                 .rank = p.rank};
   }
-  args.insert(args.end(),
-              {ms(f.now), ms(f.outbox_due), f.timeline_json, f.escalate_incident,
-               f.page ? std::to_string(f.page->code_ttl.count()) : std::string(),
-               f.page ? f.page->brief : std::string(),
-               f.page ? std::to_string(f.page->rank) : std::string(),
-               f.watch ? (f.page ? f.page->page_id : "") + " " + f.watch_person : std::string()});
-  std::string forget;
-  for (const auto& k : f.forget_reminders) forget += (forget.empty() ? "" : " ") + k;
-  args.push_back(forget);
-  append_timers(args, f.timers);
-  return args;
+  a.now_ms = common::to_epoch_ms(f.now);
+  a.outbox_due_ms = common::to_epoch_ms(f.outbox_due);
+  a.timeline_json = f.timeline_json;
+  a.escalate_incident = f.escalate_incident;
+  if (f.watch) a.watch = store::CaseReminderWatch{f.page ? f.page->page_id : "", f.watch_person};
+  a.forget_reminders = f.forget_reminders;
+  a.timers = timer_args(f.timers);
+  return a.args();
 }
 
 std::vector<std::string> sync_args(const SyncRequest& s) {
-  std::vector<std::string> args{s.case_id, std::to_string(s.version), s.popped};
-  append_timers(args, s.timers);
-  return args;
+  return store::CaseSyncArgs{.case_id = s.case_id,
+                             .version = s.version,
+                             .popped = s.popped,
+                             .timers = timer_args(s.timers)}
+      .args();
 }
 
 std::vector<std::string> record_args(const std::string& case_id, long long version,
                                      const Change& change, const std::vector<Step>& timers) {
-  std::vector<std::string> args{case_id,
-                                std::to_string(version),
-                                change.timeline_json,
-                                change.op == Change::Op::reassign ? "reassign"
-                                : change.op == Change::Op::close  ? "close"
-                                                                  : "none",
-                                change.new_casemanager,
-                                std::to_string(change.fields.size())};
-  for (const auto& [k, v] : change.fields) {
-    args.push_back(k);
-    args.push_back(v);
-  }
-  args.push_back(std::to_string(change.incident_fields.size()));
-  for (const auto& f : change.incident_fields) {
-    args.push_back(f.incident);
-    args.push_back(f.field);
-    args.push_back(f.value);
-  }
-  append_timers(args, timers);
-  return args;
+  using Op = store::CaseRecordArgs::Op;
+  store::CaseRecordArgs a;
+  a.case_id = case_id;
+  a.version = version;
+  a.timeline_json = change.timeline_json;
+  a.op = change.op == Change::Op::reassign ? Op::reassign
+         : change.op == Change::Op::close  ? Op::close
+                                           : Op::none;
+  a.new_casemanager = change.new_casemanager;
+  a.fields = change.fields;
+  for (const auto& f : change.incident_fields)
+    a.incident_fields.push_back({f.incident, f.field, f.value});
+  a.timers = timer_args(timers);
+  return a.args();
 }
 
 FireResult fire_result(const common::RedisReply& r) {
-  FireResult out;
-  if (r.type == common::RedisReply::Type::array) {
-    out.outcome = outcome_of(r.elements.empty() ? "" : r.elements[0].str);
-    if (r.elements.size() > 1) out.payload = r.elements[1].str;
-  } else {
-    out.outcome = outcome_of(r.str);
-  }
-  return out;
+  auto w = store::parse_case_write(r);
+  return FireResult{outcome_of(w.outcome), std::move(w.payload)};
 }
 
-std::optional<CaseState> parse_case(const std::string& case_id, const common::RedisReply& r) {
-  if (r.elements.empty() || r.elements[0].str != "ok" || r.elements.size() < 7) return std::nullopt;
+std::optional<CaseState> case_state(const std::string& case_id,
+                                    const std::optional<store::LoadedCase>& loaded) {
+  if (!loaded) return std::nullopt;
+  const auto& c = *loaded;
   CaseState s;
   s.id = case_id;
-  s.version = r.elements[1].integer;
-  std::map<std::string, std::string> h;
-  const auto& flat = r.elements[2].elements;
-  for (std::size_t i = 0; i + 1 < flat.size(); i += 2) h[flat[i].str] = flat[i + 1].str;
-  auto get = [&h](const char* k) -> std::string {
-    auto it = h.find(k);
-    return it == h.end() ? std::string() : it->second;
-  };
+  s.version = c.version;
+  auto get = [&c](const char* k) { return c.field(k); };
   s.region = get("region");
   s.opened_at = opt_ms(get("opened_at")).value_or(Instant{});
   s.phase = parse_phase(get("phase")).value_or(Phase::registered);
@@ -381,31 +186,33 @@ std::optional<CaseState> parse_case(const std::string& case_id, const common::Re
   s.merged_into = get("merged_into");
   s.joined_cases = words(get("joined_cases"));
   s.previous_cases = words(get("previous_cases"));
-  const auto& incs = r.elements[3].elements;
-  for (std::size_t i = 0; i + 8 < incs.size(); i += 9) {
+  for (const auto& inc : c.incidents) {
     IncidentFacts f;
-    f.id = incs[i].str;
-    const auto kind = common::parse_incident_kind(incs[i + 1].str);
+    f.id = inc.id;
+    const auto kind = common::parse_incident_kind(inc.kind);
     if (!kind) continue;
     f.kind = *kind;
-    f.accepted_at = opt_ms(incs[i + 2].str).value_or(s.opened_at);
-    f.status = incs[i + 3].str;
-    f.acknowledged_at = opt_ms(incs[i + 4].str);
-    f.ban_ends_at = opt_ms(incs[i + 5].str);
-    f.ban_starts_at = opt_ms(incs[i + 6].str);
-    f.contact_at = opt_ms(incs[i + 7].str);
-    f.plan_at = opt_ms(incs[i + 8].str);
+    f.accepted_at = opt_ms(inc.accepted_at).value_or(s.opened_at);
+    f.status = inc.status;
+    f.acknowledged_at = opt_ms(inc.acknowledged_at);
+    f.ban_ends_at = opt_ms(inc.ban_ends_at);
+    f.ban_starts_at = opt_ms(inc.ban_starts_at);
+    f.contact_at = opt_ms(inc.contact_at);
+    f.plan_at = opt_ms(inc.plan_at);
     s.incidents.push_back(std::move(f));
   }
-  for (const auto& k : r.elements[4].elements) s.fired.insert(k.str);
-  const auto& ab = r.elements[5].elements;
-  if (ab.size() == 3) {
-    if (auto since = opt_ms(ab[1].str)) s.absence = Absence{ab[0].str, *since, opt_ms(ab[2].str)};
+  s.fired.insert(c.fired.begin(), c.fired.end());
+  if (c.absence) {
+    if (auto since = opt_ms(c.absence->since))
+      s.absence = Absence{c.absence->person, *since, opt_ms(c.absence->until)};
   }
-  const auto& rem = r.elements[6].elements;
-  for (std::size_t i = 0; i + 3 < rem.size(); i += 4)
-    s.reminders[rem[i].str] = ReminderPage{rem[i + 1].str, rem[i + 2].str, rem[i + 3].str == "1"};
+  for (const auto& r : c.reminders)
+    s.reminders[r.key] = ReminderPage{r.page, r.person, r.acknowledged};
   return s;
+}
+
+std::optional<CaseState> parse_case(const std::string& case_id, const common::RedisReply& r) {
+  return case_state(case_id, store::parse_loaded_case(r));
 }
 
 }  // namespace
@@ -480,16 +287,12 @@ RedisCaseStore::RedisCaseStore(common::RedisConfig redis)
 RedisCaseStore::~RedisCaseStore() = default;
 
 long long RedisCaseStore::refresh_monitoring_set() {
-  static const common::RedisScript script{monitoring_refresh_lua() + R"lua(
-for _, id in ipairs(redis.call('SMEMBERS', 'cases:monitoring')) do piket_monitoring_refresh(id) end
-for _, id in ipairs(redis.call('SMEMBERS', 'cases:open')) do piket_monitoring_refresh(id) end
-return redis.call('SCARD', 'cases:monitoring')
-)lua"};
-  return impl_->pool.lease()->eval(script, {}, {}).integer;
+  return impl_->pool.lease()->eval(monitoring_refresh_all_script(), {}, {}).integer;
 }
 
 std::optional<CaseState> RedisCaseStore::load(const std::string& case_id) {
-  return parse_case(case_id, impl_->pool.lease()->eval(kLoad, {}, {case_id}));
+  return parse_case(
+      case_id, impl_->pool.lease()->eval(load_script(), {}, store::CaseLoadArgs{case_id}.args()));
 }
 
 std::optional<TimerEntry> RedisCaseStore::earliest_due(Instant now) {
@@ -500,7 +303,7 @@ std::optional<TimerEntry> RedisCaseStore::earliest_due(Instant now) {
 
 std::vector<TimerEntry> RedisCaseStore::due_timers(Instant now, std::size_t limit) {
   auto r =
-      impl_->pool.lease()->command({"ZRANGEBYSCORE", std::string(common::kDeadlineTimers), "-inf",
+      impl_->pool.lease()->command({"ZRANGEBYSCORE", std::string(store::kDeadlinesDue), "-inf",
                                     ms(now), "WITHSCORES", "LIMIT", "0", std::to_string(limit)});
   std::vector<TimerEntry> out;
   for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
@@ -523,7 +326,7 @@ std::vector<std::optional<CaseState>> RedisCaseStore::load_many(
     const std::vector<std::string>& ids) {
   std::vector<ScriptCall> calls;
   calls.reserve(ids.size());
-  for (const auto& id : ids) calls.push_back({&kLoad, {id}});
+  for (const auto& id : ids) calls.push_back({&load_script(), store::CaseLoadArgs{id}.args()});
   const auto replies = impl_->evalsha_many(calls);
   std::vector<std::optional<CaseState>> out;
   out.reserve(ids.size());
@@ -532,13 +335,16 @@ std::vector<std::optional<CaseState>> RedisCaseStore::load_many(
 }
 
 DueBatch RedisCaseStore::due_with_cases(Instant now, std::size_t limit) {
-  const auto r = impl_->evalsha_many({{&kDueWithCases, {ms(now), std::to_string(limit)}}}).at(0);
+  const auto r = impl_
+                     ->evalsha_many({{&due_with_cases_script(),
+                                      store::CaseDueArgs{common::to_epoch_ms(now), limit}.args()}})
+                     .at(0);
+  const auto batch = store::parse_due_with_cases(r);
   DueBatch out;
-  if (r.elements.empty()) return out;
-  out.due = static_cast<std::size_t>(r.elements[0].integer);
-  for (std::size_t i = 1; i + 2 < r.elements.size(); i += 3) {
-    TimerEntry t{r.elements[i].str, common::from_epoch_ms(std::stoll(r.elements[i + 1].str))};
-    out.cases.push_back(parse_case(std::string(case_of_timer(t.member)), r.elements[i + 2]));
+  out.due = batch.due;
+  for (const auto& d : batch.timers) {
+    TimerEntry t{d.member, common::from_epoch_ms(std::stoll(d.due_ms))};
+    out.cases.push_back(case_state(std::string(case_of_timer(t.member)), d.state));
     out.timers.push_back(std::move(t));
   }
   return out;
@@ -557,7 +363,7 @@ std::vector<FireResult> RedisCaseStore::write_many(
   }
   std::vector<std::vector<std::string>> extra;
   if (next_due)
-    extra.push_back({"ZRANGE", std::string(common::kDeadlineTimers), "0", "0", "WITHSCORES"});
+    extra.push_back({"ZRANGE", std::string(store::kDeadlinesDue), "0", "0", "WITHSCORES"});
   const auto replies = impl_->evalsha_many(calls, extra);
   std::vector<FireResult> out;
   out.reserve(ops.size());
@@ -573,7 +379,7 @@ std::vector<FireResult> RedisCaseStore::write_many(
 
 std::optional<Instant> RedisCaseStore::next_due() {
   auto r = impl_->pool.lease()->command(
-      {"ZRANGE", std::string(common::kDeadlineTimers), "0", "0", "WITHSCORES"});
+      {"ZRANGE", std::string(store::kDeadlinesDue), "0", "0", "WITHSCORES"});
   if (r.elements.size() < 2) return std::nullopt;
   return common::from_epoch_ms(std::stoll(r.elements[1].str));
 }
@@ -598,15 +404,19 @@ std::vector<WriteOutcome> RedisCaseStore::record_many(const std::vector<RecordRe
 long long RedisCaseStore::set_absence(const std::string& person, bool absent, Instant since,
                                       std::optional<Instant> until, const std::string& by,
                                       Instant now) {
-  return impl_->pool.lease()
-      ->eval(absence_script(), {},
-             {person, absent ? "1" : "0", ms(since), until ? ms(*until) : "", by, ms(now)})
-      .integer;
+  const store::CaseAbsenceArgs a{
+      .person = person,
+      .absent = absent,
+      .since_ms = common::to_epoch_ms(since),
+      .until_ms = until ? std::optional(common::to_epoch_ms(*until)) : std::nullopt,
+      .by = by,
+      .now_ms = common::to_epoch_ms(now)};
+  return impl_->pool.lease()->eval(absence_script(), {}, a.args()).integer;
 }
 
 std::optional<Absence> RedisCaseStore::absence(const std::string& person) {
   auto r =
-      impl_->pool.lease()->command({"HMGET", "person:" + person + ":absence", "since", "until"});
+      impl_->pool.lease()->command({"HMGET", store::person_absence_key(person), "since", "until"});
   if (r.elements.size() != 2 || r.elements[0].is_nil()) return std::nullopt;
   auto since = opt_ms(r.elements[0].str);
   if (!since) return std::nullopt;
@@ -614,7 +424,7 @@ std::optional<Absence> RedisCaseStore::absence(const std::string& person) {
 }
 
 std::vector<std::string> RedisCaseStore::timeline(const std::string& case_id) {
-  auto r = impl_->pool.lease()->command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"});
+  auto r = impl_->pool.lease()->command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"});
   std::vector<std::string> out;
   out.reserve(r.elements.size());
   for (auto& e : r.elements) out.push_back(std::move(e.str));
@@ -622,7 +432,7 @@ std::vector<std::string> RedisCaseStore::timeline(const std::string& case_id) {
 }
 
 long long RedisCaseStore::timer_count() {
-  return impl_->pool.lease()->command({"ZCARD", std::string(common::kDeadlineTimers)}).integer;
+  return impl_->pool.lease()->command({"ZCARD", std::string(store::kDeadlinesDue)}).integer;
 }
 
 bool RedisCaseStore::healthy() {

@@ -17,6 +17,7 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
 
 namespace piket::cases {
 namespace {
@@ -300,7 +301,7 @@ struct CasesApi::Impl {
       return common::error_response(422, "unknown_field", "since and until belong to an absence",
                                     o.contains("since") ? "since" : "until");
     const auto cases = deps.store.set_absence(person, absent->as_bool(), since, until,
-                                              "person:" + actor.person, now);
+                                              store::by_person(actor.person), now);
     spdlog::info("{} marked {} by {} ({} open cases)", person,
                  absent->as_bool() ? "absent" : "available", actor.person, cases);
     json::object out;

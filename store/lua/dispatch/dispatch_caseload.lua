@@ -3,7 +3,7 @@
 --
 -- ARGV: 1 person. Returns {open cases, of which in monitoring}: the members
 -- of caseload:{person}, and how many of them are in cases:monitoring (kept by
--- piket-cases: services/cases/include/piket/cases/monitoring_set.hpp): two
+-- piket-cases: store/lua/lib/cases_monitoring_refresh.lua): two
 -- commands counted inside Redis, instead of reading every case's phase.
 local k = 'caseload:' .. ARGV[1]
 return {redis.call('SCARD', k), redis.call('SINTERCARD', 2, k, 'cases:monitoring')}

@@ -40,7 +40,7 @@
 //   piket_ban_put(case_key, ban, incident, at) — writes the fields and, when
 //       `incident` is given, appends the history entry
 // (piket_ban_rebuild, which recomputes a case's ban and history from its
-// incidents, is in services/cases/src/case_family.cpp: only the join and
+// incidents, is in store/lua/lib/cases_family.lua: only the join and
 // split need it, and ingest's Redis user need not delete.)
 
 #include <string>

@@ -43,7 +43,7 @@ inline std::string case_timers_key(std::string_view id) {
   return detail::join({"case", id, "timers"});
 }
 // cases:open: set of open case ids. cases:monitoring: the open cases in
-// handover or monitoring.
+// handover or monitoring (kept by store/lua/lib/cases_monitoring_refresh.lua).
 inline constexpr std::string_view kCasesOpen = "cases:open";
 inline constexpr std::string_view kCasesMonitoring = "cases:monitoring";
 // deadlines:due: zset, the deadline engine's timers (common/deadline_timers.hpp).
@@ -59,6 +59,14 @@ inline std::string returns_key(std::string_view region) {
 // person:{id}:absence: hash, an explicit absence.
 inline std::string person_absence_key(std::string_view person) {
   return detail::join({"person", person, "absence"});
+}
+// The `by` of a timeline entry (and of a case's merged_by, an absence's by)
+// that a person caused: "person:{id}" — the actor's label, not a key.
+inline std::string by_person(std::string_view person) { return detail::join({"person", person}); }
+// The member of deadlines:due that asks the deadline engine to evaluate a case
+// again (lib/deadline_resync.lua).
+inline std::string deadline_resync_member(std::string_view case_id) {
+  return std::string(case_id) + "|resync";
 }
 
 }  // namespace piket::store

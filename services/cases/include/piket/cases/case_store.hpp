@@ -5,7 +5,7 @@
 // case:{id}:fired (set of action keys taken), case:{id}:incidents,
 // incident:{id}, person:{id}:absence, case:{id}:reminders (reminder step key
 // → "<page> <person>", the reminders whose acknowledgement the engine
-// watches), and the timer set "deadlines:due"
+// watches), and the timer set deadlines:due
 // (member → due time in domain ms; members "<case>|<clock>|<step>|<anchor>",
 // or "<case>|resync"). The members a case owns are listed in the string
 // case:{id}:timers (not in the case hash: a long value would turn every case
@@ -116,7 +116,7 @@ class RedisCaseStore {
                                      std::optional<common::Instant>* next_due = nullptr);
   // The earliest timer of all.
   std::optional<common::Instant> next_due();
-  // Brings cases:monitoring (monitoring_set.hpp) in line with every open
+  // Brings cases:monitoring (lib/cases_monitoring_refresh.lua) in line with every open
   // case's phase, and drops what is no longer open there: at start-up, for
   // data written before the set existed. Returns how many cases it holds.
   long long refresh_monitoring_set();

@@ -1,6 +1,6 @@
 #pragma once
 // The thin shell around the pure engine. It takes the earliest due timers
-// from Redis ("deadlines:due"), loads their cases, evaluates them, takes each
+// from Redis (deadlines:due), loads their cases, evaluates them, takes each
 // case's earliest due action — its idempotency key, page and timeline entry
 // written by one script — and stores the case's timers afresh. Then the next
 // round. So every action is taken once, in due order across all cases, and
