@@ -56,7 +56,10 @@ foreach(file IN LISTS files)
   if(body MATCHES "\\)piket_lua\"")
     message(FATAL_ERROR "${file} contains the raw-string delimiter )piket_lua\"")
   endif()
-  string(REGEX MATCH "^--[^\n]*" first "${body}")
+  # The first comment line names the script; a `#!lua` shebang (which Redis
+  # needs as the very first line) comes before it.
+  string(REGEX REPLACE "^#![^\n]*\n" "" unbanged "${body}")
+  string(REGEX MATCH "^--[^\n]*" first "${unbanged}")
   string(REGEX REPLACE "^--" "" first "${first}")
   string(APPEND text "\nstd::string_view ${name}() {\n  static constexpr std::string_view s{R\"piket_lua(${body})piket_lua\"};\n  return s;\n}\n")
   string(APPEND decl "\n// store/lua/${rel}\n//${first}\nstd::string_view ${name}();\n")

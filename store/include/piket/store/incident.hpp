@@ -18,6 +18,10 @@ inline std::string incident_esc_paged_key(std::string_view id) {
 inline std::string incident_declined_key(std::string_view id) {
   return detail::join({"incident", id, "declined"});
 }
+// incident:{id}:pages: set, the escalation's pages (for standing the others down).
+inline std::string incident_pages_key(std::string_view id) {
+  return detail::join({"incident", id, "pages"});
+}
 // idem:{partner}:{reference}: string, the incident id — the idempotency key.
 inline std::string idempotency_key(std::string_view partner, std::string_view reference) {
   return detail::join({"idem", partner, reference});
