@@ -47,6 +47,8 @@
 #include "piket/launch/ports.hpp"
 #include "piket/launch/process.hpp"
 #include "piket/launch/redis_server.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/clock.hpp"
 
 namespace {
 
@@ -353,7 +355,8 @@ int main(int argc, char** argv) {
     common::RedisConnection c(ops_cfg.redis);
     while (driving) {
       try {
-        c.command({"SET", "clock:simulated_ms", std::to_string(common::to_epoch_ms(clock.now()))});
+        c.command(
+            {"SET", store::kClockSimulatedMs, std::to_string(common::to_epoch_ms(clock.now()))});
       } catch (const std::exception&) {
       }
       std::this_thread::sleep_for(100ms);
@@ -376,7 +379,7 @@ int main(int argc, char** argv) {
   // Timers due at or before `t` still waiting.
   auto due_by = [&](Instant t) {
     return redis
-        .command({"ZCOUNT", "deadlines:due", "-inf", std::to_string(common::to_epoch_ms(t))})
+        .command({"ZCOUNT", store::kDeadlinesDue, "-inf", std::to_string(common::to_epoch_ms(t))})
         .integer;
   };
   redis.disconnect();

@@ -37,6 +37,9 @@
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 
 namespace {
 
@@ -298,9 +301,9 @@ Percentiles run_escalation(const stack::StackSpec& spec, const common::RedisConf
   if (decline) {
     // The page and who got it, from the record.
     common::RedisConnection redis(ops);  // Redis user "ops", as the launcher has it
-    const auto inc = redis.command({"LINDEX", "case:" + cases.front() + ":incidents", "0"}).str;
-    const auto page = redis.command({"HGET", "incident:" + inc, "page_id"}).str;
-    const auto person = redis.command({"HGET", "page:" + page, "person"}).str;
+    const auto inc = redis.command({"LINDEX", store::case_incidents_key(cases.front()), "0"}).str;
+    const auto page = redis.command({"HGET", store::incident_key(inc), "page_id"}).str;
+    const auto person = redis.command({"HGET", store::page_key(page), "person"}).str;
     common::HttpClient staff({"127.0.0.1", spec.ports.inbound}, std::chrono::milliseconds{10000});
     staff.set_header("Authorization", "Bearer bench-staff-token-" + person);
     moved = Steady::now();

@@ -123,10 +123,22 @@ std::map<std::string, std::vector<std::string>> uses() {
     return out;
   };
   return {
-      {"ingest", join({{"services/ingest"}, kOutbox, kDeadlineTimers, kBan})},
-      // dispatch checks calendar tokens (access/, piket_access).
+      // ingest's acceptance opens or joins the case through piket-cases' own
+      // functions (lib/cases_open.lua, lib/ban.lua, lib/deadline_resync.lua)
+      // and tells dispatch through its outbox (lib/outbox_add.lua).
+      {"ingest", join({{"services/ingest", "store/lua/ingest", "store/lua/lib/cases_open.lua",
+                        "store/lua/lib/outbox_add.lua"},
+                       kOutbox,
+                       kDeadlineTimers,
+                       kBan})},
+      // dispatch checks calendar tokens (access/, piket_access); its typed reads
+      // of an incident are in store/include/piket/store/dispatch_scripts.hpp.
       {"dispatch",
-       join({{"services/dispatch", "store/lua/dispatch", "access/src/calendar_token_lookup.cpp"}, kOutbox, kPages})},
+       join({{"services/dispatch", "store/lua/dispatch",
+              "store/include/piket/store/dispatch_scripts.hpp",
+              "access/src/calendar_token_lookup.cpp"},
+             kOutbox,
+             kPages})},
       // notify drops the reply code of a page that failed (lib/reply_code_drop.lua).
       {"notify", join({{"services/notify"}, kNotifyLua, kOutbox})},
       {"inbound", join({{"services/inbound"}, kInboundLua, kOutbox})},
@@ -140,7 +152,9 @@ std::map<std::string, std::vector<std::string>> uses() {
                       kBan})},
       {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
                      "store/lua/web", "services/cases/src", "services/inbound/src",
-                     "services/dispatch/src", "store/lua/dispatch", "access/src", "store/lua/access"},
+                     "services/dispatch/src", "store/lua/dispatch",
+                     "store/include/piket/store/dispatch_scripts.hpp", "access/src",
+                     "store/lua/access"},
                     kInboundLua,
                     kCasesLua,
                     kPages,

@@ -17,6 +17,9 @@
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 #include "piket/rota/simple_rota.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 
 namespace piket::dispatch {
@@ -67,26 +70,26 @@ class CapacityTest : public ::testing::Test {
     const auto case_id =
         "C" + std::string(7 - std::to_string(n).size(), '0') + std::to_string(n) + "X";
     const auto ms = std::to_string(common::to_epoch_ms(domain_.now()));
-    conn_.command({"HSET", "case:" + case_id, "region", "groningen", "partner", "police",
+    conn_.command({"HSET", store::case_key(case_id), "region", "groningen", "partner", "police",
                    "household", "hh-" + std::to_string(n), "opened_at", ms, "phase", "registered",
                    "state", "open"});
     if (!previous_casemanager.empty())
-      conn_.command({"HSET", "case:" + case_id, "previous_casemanager", previous_casemanager,
+      conn_.command({"HSET", store::case_key(case_id), "previous_casemanager", previous_casemanager,
                      "previous_case", "C9999999Z"});
-    conn_.command({"HSET", "incident:" + id, "partner", "police", "kind", "code_red", "region",
-                   "groningen", "reported_at", ms, "accepted_at", ms, "case_id", case_id, "status",
-                   "accepted"});
-    conn_.command({"RPUSH", "case:" + case_id + ":incidents", id});
+    conn_.command({"HSET", store::incident_key(id), "partner", "police", "kind", "code_red",
+                   "region", "groningen", "reported_at", ms, "accepted_at", ms, "case_id", case_id,
+                   "status", "accepted"});
+    conn_.command({"RPUSH", store::case_incidents_key(case_id), id});
     return id;
   }
   // A case a casemanager already holds, in `phase`.
   void holds(const std::string& person, const std::string& case_id, const std::string& phase) {
-    conn_.command({"HSET", "case:" + case_id, "region", "groningen", "phase", phase, "state",
+    conn_.command({"HSET", store::case_key(case_id), "region", "groningen", "phase", phase, "state",
                    "open", "casemanager", person});
-    conn_.command({"SADD", "caseload:" + person, case_id});
+    conn_.command({"SADD", store::caseload_key(person), case_id});
     // What piket-cases keeps with the phase (store/lua/lib/cases_monitoring_refresh.lua).
     if (phase == "handover" || phase == "monitoring")
-      conn_.command({"SADD", "cases:monitoring", case_id});
+      conn_.command({"SADD", store::kCasesMonitoring, case_id});
   }
   std::string hget(const std::string& key, const std::string& field) {
     return conn_.command({"HGET", key, field}).str;
@@ -94,7 +97,7 @@ class CapacityTest : public ::testing::Test {
   // The capacity pages created so far.
   std::vector<std::string> capacity_pages() {
     std::vector<std::string> out;
-    for (const auto& k : conn_.command({"KEYS", "page:*"}).elements)
+    for (const auto& k : conn_.command({"KEYS", store::page_key("*")}).elements)
       if (hget(k.str, "rule") == "capacity") out.push_back(k.str.substr(5));
     return out;
   }
@@ -155,7 +158,7 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
   EXPECT_EQ(r.rule, rota::SelectionRule::team_lead);
   auto pages = capacity_pages();
   ASSERT_EQ(pages.size(), 1u);
-  const auto page = "page:" + pages[0];
+  const auto page = store::page_key(pages[0]);
   EXPECT_EQ(hget(page, "person"), "tina");
   EXPECT_EQ(hget(page, "to"), "+31600000009");
   EXPECT_EQ(hget(page, "incident"), "") << "not an incident's page: answering it stops nothing";
@@ -170,7 +173,7 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
   EXPECT_TRUE(common::is_gsm7_basic(text));
   EXPECT_EQ(hget(capacity_key("groningen"), "since"), std::to_string(common::to_epoch_ms(since)));
   EXPECT_EQ(hget(capacity_key("groningen"), "past_on_call"), "1");
-  EXPECT_EQ(hget("incident:" + first, "past_cap"), "1");
+  EXPECT_EQ(hget(store::incident_key(first), "past_cap"), "1");
   {
     std::lock_guard lock(mutex_);
     EXPECT_EQ(woken_.size(), 2u) << "the incident's page and the capacity page, both sent";
@@ -184,8 +187,8 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
   EXPECT_EQ(hget(capacity_key("groningen"), "past_on_call"), "3");
   // One of anna's cases is handed over: 1.25 against her cap of 2. The next
   // incident is hers and the problem is over.
-  conn_.command({"HSET", "case:C0000002A", "phase", "handover"});
-  conn_.command({"SADD", "cases:monitoring", "C0000002A"});
+  conn_.command({"HSET", store::case_key("C0000002A"), "phase", "handover"});
+  conn_.command({"SADD", store::kCasesMonitoring, "C0000002A"});
   domain_.advance(10min);
   r = dispatcher_.dispatch(incident(4));
   EXPECT_EQ(r.person_id, "anna");
@@ -215,12 +218,12 @@ TEST_F(CapacityTest, AReturningFamilyGoesToItsEarlierCasemanagerWhenOnDuty) {
   ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(r.person_id, "bert");
   EXPECT_EQ(r.rule, rota::SelectionRule::previous_casemanager);
-  const auto case_id = hget("incident:" + id, "case_id");
-  EXPECT_EQ(hget("case:" + case_id, "casemanager"), "bert");
-  EXPECT_EQ(hget("incident:" + id, "rule"), "previous_casemanager");
-  EXPECT_EQ(hget("page:" + r.page_id, "rule"), "previous_casemanager");
+  const auto case_id = hget(store::incident_key(id), "case_id");
+  EXPECT_EQ(hget(store::case_key(case_id), "casemanager"), "bert");
+  EXPECT_EQ(hget(store::incident_key(id), "rule"), "previous_casemanager");
+  EXPECT_EQ(hget(store::page_key(r.page_id), "rule"), "previous_casemanager");
   const auto assigned =
-      json::parse(conn_.command({"LINDEX", "case:" + case_id + ":timeline", "0"}).str);
+      json::parse(conn_.command({"LINDEX", store::case_timeline_key(case_id), "0"}).str);
   EXPECT_EQ(assigned.at("type").as_string(), "casemanager_assigned");
   EXPECT_EQ(assigned.at("rule").as_string(), "previous_casemanager");
   // Without the link the full on-call layer sends it to the team lead.

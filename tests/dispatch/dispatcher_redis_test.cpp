@@ -17,6 +17,10 @@
 #include "piket/common/reply_code.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/rota/simple_rota.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 #include "redis_snapshot.hpp"
 
@@ -95,11 +99,12 @@ class DispatcherRedisTest : public ::testing::Test {
         {"household", kHousehold},
         {"persons", json::array{json::object{{"role", "victim"}, {"name", "Marie Jansen"}}}},
         {"summary", kSummary}};
-    conn_.command({"HSET", "case:" + case_id, "region", region, "partner", "police", "household",
-                   kHousehold, "opened_at", accepted, "phase", "registered", "state", "open"});
-    conn_.command({"SET", "household:police:" + kHousehold, case_id});
-    conn_.command({"SADD", "cases:open", case_id});
-    conn_.command({"HSET",        "incident:" + incident,
+    conn_.command({"HSET", store::case_key(case_id), "region", region, "partner", "police",
+                   "household", kHousehold, "opened_at", accepted, "phase", "registered", "state",
+                   "open"});
+    conn_.command({"SET", store::household_key("police", kHousehold), case_id});
+    conn_.command({"SADD", store::kCasesOpen, case_id});
+    conn_.command({"HSET",        store::incident_key(incident),
                    "partner",     "police",
                    "reference",   "PNN-" + incident,
                    "kind",        kind,
@@ -111,8 +116,8 @@ class DispatcherRedisTest : public ::testing::Test {
                    "body",        json::serialize(body),
                    "body_hash",   std::string(64, 'a'),
                    "new_case",    "1"});
-    conn_.command({"RPUSH", "case:" + case_id + ":incidents", incident});
-    conn_.command({"RPUSH", "case:" + case_id + ":timeline",
+    conn_.command({"RPUSH", store::case_incidents_key(case_id), incident});
+    conn_.command({"RPUSH", store::case_timeline_key(case_id),
                    json::serialize(json::object{{"at", std::stoll(accepted)},
                                                 {"type", "incident_accepted"},
                                                 {"incident", incident},
@@ -132,7 +137,7 @@ class DispatcherRedisTest : public ::testing::Test {
   std::vector<json::object> timeline(const std::string& case_id = kCase) {
     std::vector<json::object> out;
     for (const auto& e :
-         conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements)
+         conn_.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements)
       out.push_back(json::parse(e.str).as_object());
     return out;
   }
@@ -165,7 +170,7 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   EXPECT_EQ(r.person_id, "anna");
   EXPECT_EQ(r.rule, rota::SelectionRule::on_call);
 
-  const auto page = "page:" + r.page_id;
+  const auto page = store::page_key(r.page_id);
   const auto now_ms = std::to_string(common::to_epoch_ms(domain_.now()));
   EXPECT_EQ(hget(page, "state"), "queued");
   EXPECT_EQ(hget(page, "incident"), kIncident);
@@ -177,12 +182,12 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   EXPECT_EQ(hget(page, "created_at"), now_ms);
   const auto ack = hget(page, "ack_code");
   EXPECT_TRUE(std::regex_match(ack, kAckCode)) << ack;
-  EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + ack}).str, r.page_id);
+  EXPECT_EQ(conn_.command({"GET", store::ackcode_key("anna", ack)}).str, r.page_id);
   // The code lives as long as the page can be answered, no longer (issue 10):
   // the page's code_until (domain) and the key's TTL (the backstop).
   const auto window = common::reply_code_window(config_);
   EXPECT_EQ(hget(page, "code_until"), std::to_string(common::to_epoch_ms(domain_.now() + window)));
-  const auto ttl = conn_.command({"PTTL", "ackcode:anna:" + ack}).integer;
+  const auto ttl = conn_.command({"PTTL", store::ackcode_key("anna", ack)}).integer;
   EXPECT_GT(ttl, window.count() - 60'000);
   EXPECT_LE(ttl, window.count());
 
@@ -195,14 +200,14 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
     EXPECT_EQ(text.find(secret), std::string::npos) << text;
 
   // The incident is dispatched, the case assigned.
-  const auto inc = "incident:" + kIncident;
+  const auto inc = store::incident_key(kIncident);
   EXPECT_EQ(hget(inc, "status"), "dispatched");
   EXPECT_EQ(hget(inc, "page_id"), r.page_id);
   EXPECT_EQ(hget(inc, "assignee"), "anna");
   EXPECT_EQ(hget(inc, "rule"), "on_call");
   EXPECT_EQ(hget(inc, "dispatched_at"), now_ms);
-  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "anna");
-  EXPECT_EQ(conn_.command({"SISMEMBER", "caseload:anna", kCase}).integer, 1);
+  EXPECT_EQ(hget(store::case_key(kCase), "casemanager"), "anna");
+  EXPECT_EQ(conn_.command({"SISMEMBER", store::caseload_key("anna"), kCase}).integer, 1);
 
   const auto events = timeline();
   ASSERT_EQ(events.size(), 3u);
@@ -214,10 +219,10 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   EXPECT_EQ(events[2].at("at").to_number<std::int64_t>(), common::to_epoch_ms(domain_.now()));
 
   // The notify outbox holds the page, due after resend_after in transport time.
-  const auto score = conn_.command({"ZSCORE", "outbox:notify:due", r.page_id});
+  const auto score = conn_.command({"ZSCORE", store::outbox_due_key("notify"), r.page_id});
   ASSERT_FALSE(score.is_nil());
   EXPECT_EQ(std::stoll(score.str), common::to_epoch_ms(kTransportStart) + kResendAfter.count());
-  const auto payload = hget("outbox:notify:data", r.page_id);
+  const auto payload = hget(store::outbox_data_key("notify"), r.page_id);
   EXPECT_EQ(json::parse(payload).at("page_id").as_string(), r.page_id);
   const auto w = woken();
   ASSERT_EQ(w.size(), 1u);
@@ -238,9 +243,9 @@ TEST_F(DispatcherRedisTest, SecondDispatchIsAlreadyDispatchedWithOnePage) {
       "dispatch", kIncident,
       R"({"incident_id":")" + kIncident + R"(","case_id":")" + kCase + "\"}"));
   EXPECT_EQ(snapshot(), before);
-  EXPECT_EQ(count_keys("page:*"), 1u);
-  EXPECT_EQ(count_keys("ackcode:*"), 1u);
-  EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 1);
+  EXPECT_EQ(count_keys(store::page_key("*")), 1u);
+  EXPECT_EQ(count_keys(store::ackcode_key("*", "*")), 1u);
+  EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("notify")}).integer, 1);
   EXPECT_EQ(woken().size(), 1u);
 }
 
@@ -250,7 +255,7 @@ TEST_F(DispatcherRedisTest, SecondDispatchIsAlreadyDispatchedWithOnePage) {
 TEST_F(DispatcherRedisTest, AMessageForAnIncidentNoLongerAcceptedChangesNothing) {
   seed_incident();
   for (const char* status : {"dispatched", "escalated", "acknowledged"}) {
-    conn_.command({"HSET", "incident:" + kIncident, "status", status});
+    conn_.command({"HSET", store::incident_key(kIncident), "status", status});
     const auto before = snapshot();
     EXPECT_TRUE(dispatcher_.handle_message(
         "dispatch", kIncident,
@@ -258,21 +263,22 @@ TEST_F(DispatcherRedisTest, AMessageForAnIncidentNoLongerAcceptedChangesNothing)
         << status;
     EXPECT_EQ(snapshot(), before) << status;
   }
-  EXPECT_EQ(count_keys("page:*"), 0u);
+  EXPECT_EQ(count_keys(store::page_key("*")), 0u);
   EXPECT_TRUE(woken().empty());
 }
 
 TEST_F(DispatcherRedisTest, OwnCasemanagerOnDutyIsPagedWithoutReassignment) {
   seed_incident();
-  conn_.command({"HSET", "case:" + kCase, "casemanager", "anna"});
-  conn_.command({"SADD", "caseload:anna", kCase, "C00000001", "C00000002"});  // at cap: irrelevant
+  conn_.command({"HSET", store::case_key(kCase), "casemanager", "anna"});
+  conn_.command({"SADD", store::caseload_key("anna"), kCase, "C00000001",
+                 "C00000002"});  // at cap: irrelevant
   const auto r = dispatcher_.dispatch(kIncident, kCase);
   ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(r.person_id, "anna");
   EXPECT_EQ(r.rule, rota::SelectionRule::own_casemanager);
-  EXPECT_EQ(hget("page:" + r.page_id, "rule"), "own_casemanager");
-  EXPECT_EQ(hget("incident:" + kIncident, "rule"), "own_casemanager");
-  EXPECT_EQ(conn_.command({"SCARD", "caseload:anna"}).integer, 3);
+  EXPECT_EQ(hget(store::page_key(r.page_id), "rule"), "own_casemanager");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "rule"), "own_casemanager");
+  EXPECT_EQ(conn_.command({"SCARD", store::caseload_key("anna")}).integer, 3);
   const auto events = timeline();
   ASSERT_EQ(events.size(), 2u);  // accepted, paged: no new assignment
   EXPECT_EQ(events[1].at("type").as_string(), "paged");
@@ -280,26 +286,26 @@ TEST_F(DispatcherRedisTest, OwnCasemanagerOnDutyIsPagedWithoutReassignment) {
 
 TEST_F(DispatcherRedisTest, OwnCasemanagerOffDutyKeepsTheCaseAndOnCallIsPaged) {
   seed_incident();
-  conn_.command({"HSET", "case:" + kCase, "casemanager", "bert"});
-  conn_.command({"SADD", "caseload:bert", kCase});
+  conn_.command({"HSET", store::case_key(kCase), "casemanager", "bert"});
+  conn_.command({"SADD", store::caseload_key("bert"), kCase});
   const auto r = dispatcher_.dispatch(kIncident, kCase);
   ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(r.person_id, "anna");
   EXPECT_EQ(r.rule, rota::SelectionRule::on_call);
-  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "bert");
-  EXPECT_EQ(conn_.command({"EXISTS", "caseload:anna"}).integer, 0);
+  EXPECT_EQ(hget(store::case_key(kCase), "casemanager"), "bert");
+  EXPECT_EQ(conn_.command({"EXISTS", store::caseload_key("anna")}).integer, 0);
 }
 
 TEST_F(DispatcherRedisTest, FullOnCallEscalatesToTheTeamLeadWhoIsNotAssigned) {
   seed_incident();
-  conn_.command({"SADD", "caseload:anna", "C00000001", "C00000002"});  // cap 2
+  conn_.command({"SADD", store::caseload_key("anna"), "C00000001", "C00000002"});  // cap 2
   const auto r = dispatcher_.dispatch(kIncident, kCase);
   ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(r.person_id, "tina");
   EXPECT_EQ(r.rule, rota::SelectionRule::team_lead);
-  EXPECT_EQ(hget("page:" + r.page_id, "to"), "+31600000009");
-  EXPECT_FALSE(hexists("case:" + kCase, "casemanager"));
-  EXPECT_EQ(conn_.command({"EXISTS", "caseload:tina"}).integer, 0);
+  EXPECT_EQ(hget(store::page_key(r.page_id), "to"), "+31600000009");
+  EXPECT_FALSE(hexists(store::case_key(kCase), "casemanager"));
+  EXPECT_EQ(conn_.command({"EXISTS", store::caseload_key("tina")}).integer, 0);
 }
 
 TEST_F(DispatcherRedisTest, NextShiftPagesTheNextCasemanager) {
@@ -308,20 +314,21 @@ TEST_F(DispatcherRedisTest, NextShiftPagesTheNextCasemanager) {
   const auto r = dispatcher_.dispatch(kIncident, kCase);
   ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(r.person_id, "bert");
-  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "bert");
+  EXPECT_EQ(hget(store::case_key(kCase), "casemanager"), "bert");
 }
 
 TEST_F(DispatcherRedisTest, MisleadingCaseHintIsNotTrusted) {
   seed_incident();
   // Another case, held by anna: if the hint were believed, the rule would be own_casemanager.
-  conn_.command({"HSET", "case:C99999999", "casemanager", "anna", "region", "groningen"});
+  conn_.command(
+      {"HSET", store::case_key("C99999999"), "casemanager", "anna", "region", "groningen"});
   EXPECT_TRUE(dispatcher_.handle_message(
       "dispatch", kIncident, R"({"incident_id":")" + kIncident + R"(","case_id":"C99999999"})"));
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
-  EXPECT_EQ(hget("incident:" + kIncident, "rule"), "on_call");
-  EXPECT_EQ(hget("case:" + kCase, "casemanager"), "anna");
-  const auto page = hget("incident:" + kIncident, "page_id");
-  EXPECT_EQ(hget("page:" + page, "case"), kCase);
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "rule"), "on_call");
+  EXPECT_EQ(hget(store::case_key(kCase), "casemanager"), "anna");
+  const auto page = hget(store::incident_key(kIncident), "page_id");
+  EXPECT_EQ(hget(store::page_key(page), "case"), kCase);
 }
 
 TEST_F(DispatcherRedisTest, MalformedMessagesAreDroppedWithoutWrites) {
@@ -336,7 +343,7 @@ TEST_F(DispatcherRedisTest, MalformedMessagesAreDroppedWithoutWrites) {
   EXPECT_TRUE(dispatcher_.handle_message("dispatch", "I00000000000000ZZ", "{}"));
   EXPECT_EQ(dispatcher_.dispatch("I00000000000000ZZ").kind, DispatchResult::Kind::unknown_incident);
   EXPECT_EQ(snapshot(), before);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "accepted");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "accepted");
   EXPECT_TRUE(woken().empty());
 }
 
@@ -345,7 +352,7 @@ TEST_F(DispatcherRedisTest, MalformedMessagesAreDroppedWithoutWrites) {
 // page, in its text or as an ackcode key, nothing that could be answered.
 TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithoutAReplyCode) {
   seed_incident();
-  conn_.command({"HSET", "case:" + kCase, "casemanager", "bert"});  // anna is on duty
+  conn_.command({"HSET", store::case_key(kCase), "casemanager", "bert"});  // anna is on duty
   const auto r = dispatcher_.dispatch(kIncident, kCase);
   ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(r.person_id, "anna");
@@ -353,13 +360,13 @@ TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithout
   for (const auto& e : timeline())
     if (e.at("type").as_string() == "informed") fyi = std::string(e.at("page").as_string());
   ASSERT_TRUE(std::regex_match(fyi, kPageId)) << fyi;
-  const auto page = "page:" + fyi;
+  const auto page = store::page_key(fyi);
   EXPECT_EQ(hget(page, "person"), "bert");
   EXPECT_EQ(hget(page, "rule"), "inform");
   EXPECT_EQ(hget(page, "info"), "1");
   EXPECT_FALSE(hexists(page, "ack_code"));
   EXPECT_FALSE(hexists(page, "code_until"));
-  EXPECT_EQ(count_keys("ackcode:bert:*"), 0u);
+  EXPECT_EQ(count_keys(store::ackcode_key("bert", "*")), 0u);
   const auto text = hget(page, "text");
   EXPECT_EQ(text.rfind("piket FYI HOME BAN in your case C12345678", 0), 0u) << text;
   EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
@@ -367,9 +374,10 @@ TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithout
   EXPECT_EQ(hget(page, "brief"), "FYI HOME BAN C12345678");
   EXPECT_EQ(hget(page, "rank"), std::to_string(common::page_rank::kInformation));
   // The page to the on-call casemanager asks for an answer, with its line for a bundle.
-  const auto paged = "page:" + r.page_id;
+  const auto paged = store::page_key(r.page_id);
   EXPECT_FALSE(hexists(paged, "info"));
-  EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + hget(paged, "ack_code")}).str, r.page_id);
+  EXPECT_EQ(conn_.command({"GET", store::ackcode_key("anna", hget(paged, "ack_code"))}).str,
+            r.page_id);
   EXPECT_EQ(hget(paged, "brief"), "HOME BAN C12345678");
   EXPECT_EQ(hget(paged, "rank"), std::to_string(common::page_rank::kIncident + 2));
 }
@@ -398,16 +406,16 @@ TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCa
     const auto r = dispatcher_.dispatch(incident, case_id);
     ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched) << name;
     EXPECT_EQ(r.person_id, expected_person[n]) << name;
-    const auto text = hget("page:" + r.page_id, "text");
+    const auto text = hget(store::page_key(r.page_id), "text");
     EXPECT_NE(text.find(std::string(common::message_label(kind))), std::string::npos) << text;
     EXPECT_NE(text.find(case_id), std::string::npos) << text;
   }
-  EXPECT_EQ(conn_.command({"SCARD", "caseload:anna"}).integer, 2);
-  EXPECT_EQ(count_keys("ackcode:anna:*"), 2u);
+  EXPECT_EQ(conn_.command({"SCARD", store::caseload_key("anna")}).integer, 2);
+  EXPECT_EQ(count_keys(store::ackcode_key("anna", "*")), 2u);
   // The third also finds every on-call casemanager at the cap: tina is told
   // of the coverage problem once, besides her page for the incident.
-  EXPECT_EQ(count_keys("ackcode:tina:*"), 2u);
-  EXPECT_EQ(conn_.command({"ZCARD", "outbox:notify:due"}).integer, 4);
+  EXPECT_EQ(count_keys(store::ackcode_key("tina", "*")), 2u);
+  EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("notify")}).integer, 4);
 }
 
 // The same, on a Redis at a small memory limit (noeviction).
@@ -428,15 +436,15 @@ TEST_F(DispatcherFullRedisTest, AtTheMemoryLimitNothingIsHalfDoneAndTheRedeliver
   // brings it again) and not a key has changed — no page, no half-assigned case.
   EXPECT_THROW(dispatcher_.handle_message("dispatch", kIncident, message), common::RedisFullError);
   EXPECT_EQ(snapshot(), before);
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "accepted");
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "accepted");
   EXPECT_TRUE(woken().empty());
 
   // Memory freed: the redelivered message dispatches the incident, once.
   piket::test::free_filled(conn_, filled);
   EXPECT_TRUE(dispatcher_.handle_message("dispatch", kIncident, message));
   EXPECT_TRUE(dispatcher_.handle_message("dispatch", kIncident, message));
-  EXPECT_EQ(hget("incident:" + kIncident, "status"), "dispatched");
-  EXPECT_EQ(count_keys("page:*"), 1u);
+  EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
+  EXPECT_EQ(count_keys(store::page_key("*")), 1u);
   EXPECT_EQ(woken().size(), 1u);
 }
 

@@ -22,6 +22,9 @@
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/escalator.hpp"
 #include "piket/inbound/page_answer.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 
 namespace piket::dispatch {
@@ -122,14 +125,14 @@ class EscalatorRedisTest : public ::testing::Test {
     const std::string case_id =
         "C" + std::string(7 - std::to_string(n).size(), '0') + std::to_string(n) + "Z";
     const auto at = std::to_string(common::to_epoch_ms(domain_.now()));
-    conn_.command({"HSET", "case:" + case_id, "region", "groningen", "opened_at", at, "phase",
-                   "registered", "state", "open"});
-    conn_.command({"HSET", "incident:" + id, "kind", "home_ban", "region", "groningen",
+    conn_.command({"HSET", store::case_key(case_id), "region", "groningen", "opened_at", at,
+                   "phase", "registered", "state", "open"});
+    conn_.command({"HSET", store::incident_key(id), "kind", "home_ban", "region", "groningen",
                    "reported_at", at, "accepted_at", at, "case_id", case_id, "status", "accepted"});
     return id;
   }
   std::string case_of(const std::string& incident) {
-    return hget("incident:" + incident, "case_id");
+    return hget(store::incident_key(incident), "case_id");
   }
 
   std::string hget(const std::string& key, const std::string& field) {
@@ -142,7 +145,7 @@ class EscalatorRedisTest : public ::testing::Test {
   };
   std::vector<PageRow> pages(const std::string& incident) {
     std::vector<PageRow> out;
-    for (const auto& k : conn_.command({"KEYS", "page:*"}).elements) {
+    for (const auto& k : conn_.command({"KEYS", store::page_key("*")}).elements) {
       if (k.str.size() != 22) continue;  // page:{id} only
       const auto f = conn_.command(
           {"HMGET", k.str, "incident", "person", "esc_at", "rule", "text", "created_at"});
@@ -163,7 +166,7 @@ class EscalatorRedisTest : public ::testing::Test {
   std::vector<json::object> timeline(const std::string& case_id, const std::string& type) {
     std::vector<json::object> out;
     for (const auto& e :
-         conn_.command({"LRANGE", "case:" + case_id + ":timeline", "0", "-1"}).elements) {
+         conn_.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).elements) {
       auto o = json::parse(e.str).as_object();
       if (o["type"].as_string() == type) out.push_back(o);
     }
@@ -192,7 +195,7 @@ class EscalatorRedisTest : public ::testing::Test {
   // What notify leaves when no channel could deliver a page (delivery_scripts.cpp,
   // apply: state failed, failed_at).
   void fail_page(const std::string& page) {
-    conn_.command({"HSET", "page:" + page, "state", "failed", "failed_at",
+    conn_.command({"HSET", store::page_key(page), "state", "failed", "failed_at",
                    std::to_string(common::to_epoch_ms(domain_.now()))});
   }
   inbound::PageAnswerOutcome answer(const std::string& person, const std::string& page,
@@ -233,13 +236,13 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   const auto inc = incident(1);
   ASSERT_EQ(dispatcher_.dispatch(inc).kind, DispatchResult::Kind::dispatched);
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
-  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "active");
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_state"), "active");
 
   advance(5min - 1ms);  // not yet
   EXPECT_EQ(pages(inc).size(), 1u);
   advance(1ms);
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
-  EXPECT_EQ(hget("incident:" + inc, "status"), "escalated");
+  EXPECT_EQ(hget(store::incident_key(inc), "status"), "escalated");
   EXPECT_EQ(metric("piket_escalations_running"), 1);
   escalator_.run_due();  // the same instant again: nothing twice
   EXPECT_EQ(pages(inc).size(), 2u);
@@ -252,8 +255,9 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1", "tina@0.2",
                                                          "anna@1.0", "carl@1.1", "tina@1.2"}));
   advance(10min);
-  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "exhausted");
-  EXPECT_EQ(conn_.command({"ZSCORE", "escalations:due", inc}).type, common::RedisReply::Type::nil);
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_state"), "exhausted");
+  EXPECT_EQ(conn_.command({"ZSCORE", store::kEscalationsDue, inc}).type,
+            common::RedisReply::Type::nil);
   escalator_.run_due();
   EXPECT_EQ(metric("piket_escalations_running"), 0);
   advance(1h);
@@ -293,13 +297,13 @@ TEST_F(EscalatorRedisTest, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyInDue
                                       "anna@1.0", "carl@1.1", "tina@1.2"};
   EXPECT_EQ(people_paged(a), walk);
   EXPECT_EQ(people_paged(b), walk);
-  EXPECT_EQ(hget("incident:" + a, "esc_state"), "exhausted");
-  EXPECT_EQ(hget("incident:" + b, "esc_state"), "exhausted");
+  EXPECT_EQ(hget(store::incident_key(a), "esc_state"), "exhausted");
+  EXPECT_EQ(hget(store::incident_key(b), "esc_state"), "exhausted");
   // In due order: a's steps are due 5, 10, 20, 25, 30 minutes after kStart,
   // b's 12, 17, 27, 32, 37.
   std::vector<std::string> order;
   for (const auto& id : woken_) {
-    const auto f = conn_.command({"HMGET", "page:" + id, "incident", "esc_at"});
+    const auto f = conn_.command({"HMGET", store::page_key(id), "incident", "esc_at"});
     order.push_back((f.elements[0].str == a ? "a" : "b") + f.elements[1].str);
   }
   EXPECT_EQ(order, (std::vector<std::string>{"a0.1", "a0.2", "b0.1", "b0.2", "a1.0", "a1.1", "b1.0",
@@ -323,7 +327,7 @@ TEST_F(EscalatorRedisTest, AStepWithNobodyIsSkippedAndTheNextStepIsWhereThePageI
   dispatcher_.dispatch(inc);
   advance(5min);  // the backup step has nobody: straight on to the team lead
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "tina@0.2"}));
-  EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.2");
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_at"), "0.2");
   const auto escalated = timeline(case_of(inc), "escalated");
   ASSERT_EQ(escalated.size(), 1u);
   EXPECT_EQ(escalated[0].at("to").as_string(), "0.2");
@@ -343,10 +347,10 @@ TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
   ASSERT_EQ(backup_page.person, "carl");
   ASSERT_EQ(answer("carl", backup_page.id, inbound::Answer::acknowledge).kind,
             inbound::PageAnswerOutcome::Kind::acknowledged);
-  EXPECT_EQ(hget("incident:" + inc, "acknowledged_by"), "carl");
+  EXPECT_EQ(hget(store::incident_key(inc), "acknowledged_by"), "carl");
   // anna's page stands down: not open any more, and her late answer changes nothing.
-  EXPECT_EQ(hget("page:" + first.page_id, "state"), "cancelled");
-  EXPECT_EQ(hget("page:" + first.page_id, "cancelled_reason"), "answered_by_other");
+  EXPECT_EQ(hget(store::page_key(first.page_id), "state"), "cancelled");
+  EXPECT_EQ(hget(store::page_key(first.page_id), "cancelled_reason"), "answered_by_other");
   EXPECT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
             inbound::PageAnswerOutcome::Kind::taken_by_other);
   EXPECT_EQ(timeline(case_of(inc), "acknowledged").size(), 1u);
@@ -355,10 +359,10 @@ TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
   advance(10min);
   EXPECT_EQ(pages(inc).size(), 2u);  // no team lead
   // Record the first contact: at the forgotten check the escalation ends.
-  conn_.command({"HSET", "case:" + case_of(inc), "first_contact_at",
+  conn_.command({"HSET", store::case_key(case_of(inc)), "first_contact_at",
                  std::to_string(common::to_epoch_ms(domain_.now()))});
   advance(2h);
-  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "stopped");
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_state"), "stopped");
   EXPECT_EQ(pages(inc).size(), 2u);
   EXPECT_EQ(first.person_id, "anna");
 }
@@ -418,10 +422,10 @@ TEST_F(EscalatorRedisTest, ADeclineMessageForAPageThatWasNotDeclinedIsIgnored) {
   EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":declined", forged));
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
   EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
-  EXPECT_EQ(hget("incident:" + inc, "status"), "dispatched");
-  EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.0");
-  EXPECT_EQ(hget("page:" + first.page_id, "state"), "queued");
-  EXPECT_EQ(conn_.command({"SCARD", "incident:" + inc + ":declined"}).integer, 0);
+  EXPECT_EQ(hget(store::incident_key(inc), "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_at"), "0.0");
+  EXPECT_EQ(hget(store::page_key(first.page_id), "state"), "queued");
+  EXPECT_EQ(conn_.command({"SCARD", store::incident_declined_key(inc)}).integer, 0);
   EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 1);
   // The real decline still moves on at once.
   ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
@@ -472,14 +476,15 @@ TEST_F(EscalatorRedisTest, ADeclinedPageOutsideTheEscalationMovesNothing) {
   const auto first = dispatcher_.dispatch(inc);
   // A page of the same incident without an escalation position.
   const std::string other = "PBBBBBBBBBBBBBBBB";
-  conn_.command({"HSET", "page:" + other, "incident", inc, "case", case_of(inc), "person", "bert",
-                 "state", "declined", "declined_at", "1", "rule", "inform", "created_at", "1"});
+  conn_.command({"HSET", store::page_key(other), "incident", inc, "case", case_of(inc), "person",
+                 "bert", "state", "declined", "declined_at", "1", "rule", "inform", "created_at",
+                 "1"});
   const auto payload = json::serialize(json::object{{"page_id", other}, {"reason", "declined"}});
   EXPECT_TRUE(escalator_.handle_message("escalation", other + ":declined", payload));
   EXPECT_EQ(pages(inc).size(), 2u);  // anna's and the inform page: nobody new
   EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
-  EXPECT_EQ(hget("incident:" + inc, "esc_at"), "0.0");
-  EXPECT_EQ(hget("page:" + first.page_id, "state"), "queued");
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_at"), "0.0");
+  EXPECT_EQ(hget(store::page_key(first.page_id), "state"), "queued");
   EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 0);
   // A message for a page that does not exist is.
   const std::string none = "PCCCCCCCCCCCCCCCC";
@@ -505,7 +510,7 @@ TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesO
   EXPECT_EQ(all[1].rule, "forgotten");
   EXPECT_EQ(all[1].text.rfind("piket NO CONTACT YET ", 0), 0u) << all[1].text;
   EXPECT_EQ(timeline(case_of(inc), "repaged").size(), 1u);
-  EXPECT_EQ(hget("incident:" + inc, "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key(inc), "status"), "dispatched");
   // Not acknowledged within the step's wait: the backup.
   advance(5min);
   EXPECT_EQ(pages(inc).back().person, "carl");
@@ -516,8 +521,8 @@ TEST_F(EscalatorRedisTest, ALaterIncidentIsMetByTheContactRecordedForItNotTheCas
   // A code red on a case whose first contact was months ago (ingest marks it
   // new_case = 0): acknowledged, but nobody goes out for it.
   const auto inc = incident(8);
-  conn_.command({"HSET", "incident:" + inc, "new_case", "0"});
-  conn_.command({"HSET", "case:" + case_of(inc), "first_contact_at",
+  conn_.command({"HSET", store::incident_key(inc), "new_case", "0"});
+  conn_.command({"HSET", store::case_key(case_of(inc)), "first_contact_at",
                  std::to_string(common::to_epoch_ms(kStart - std::chrono::hours{24 * 150}))});
   const auto first = dispatcher_.dispatch(inc);
   advance(1min);
@@ -527,13 +532,13 @@ TEST_F(EscalatorRedisTest, ALaterIncidentIsMetByTheContactRecordedForItNotTheCas
   ASSERT_EQ(pages(inc).size(), 2u) << "the case's old first contact does not meet it";
   EXPECT_EQ(pages(inc)[1].rule, "forgotten");
   // Contact recorded for the incident (the case API writes contact_at): no more.
-  conn_.command({"HSET", "incident:" + inc, "contact_at",
+  conn_.command({"HSET", store::incident_key(inc), "contact_at",
                  std::to_string(common::to_epoch_ms(domain_.now()))});
   ASSERT_EQ(answer("anna", pages(inc)[1].id, inbound::Answer::acknowledge).kind,
             inbound::PageAnswerOutcome::Kind::acknowledged);
   advance(3h);
   EXPECT_EQ(pages(inc).size(), 2u);
-  EXPECT_EQ(hget("incident:" + inc, "esc_state"), "stopped");
+  EXPECT_EQ(hget(store::incident_key(inc), "esc_state"), "stopped");
 }
 
 TEST_F(EscalatorRedisTest, MalformedMessagesAreDroppedAndChangeNothing) {
@@ -556,15 +561,15 @@ TEST_F(EscalatorRedisTest, AnIncidentThatCannotBeEscalatedDoesNotHoldUpTheOthers
   dispatcher_.dispatch(bad);
   dispatcher_.dispatch(good);
   // The bad one's record is broken after its first page (no kind to render).
-  conn_.command({"HSET", "incident:" + bad, "kind", "not-a-kind"});
+  conn_.command({"HSET", store::incident_key(bad), "kind", "not-a-kind"});
   // Make it fall due first, so it is at the head of the round.
-  conn_.command(
-      {"ZADD", "escalations:due", std::to_string(common::to_epoch_ms(domain_.now() + 4min)), bad});
+  conn_.command({"ZADD", store::kEscalationsDue,
+                 std::to_string(common::to_epoch_ms(domain_.now() + 4min)), bad});
   advance(5min);
   EXPECT_EQ(people_paged(good), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
   EXPECT_EQ(pages(bad).size(), 1u);
   // Retried a minute later, not in a busy loop.
-  const auto score = conn_.command({"ZSCORE", "escalations:due", bad}).str;
+  const auto score = conn_.command({"ZSCORE", store::kEscalationsDue, bad}).str;
   EXPECT_EQ(std::stoll(score), common::to_epoch_ms(domain_.now() + 1min));
 }
 

@@ -11,6 +11,8 @@
 #include "piket/common/time_format.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
 #include "piket/rota/rota_file.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
 #include "private_redis.hpp"
 
 namespace piket::dispatch {
@@ -105,19 +107,19 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   common::RedisConnection redis(server.config());
   int handoffs = 0, gaps = 0;
   for (const auto& id : sent.pages) {
-    const auto rule = redis.command({"HGET", "page:" + id, "rule"}).str;
-    const auto text = redis.command({"HGET", "page:" + id, "text"}).str;
-    const auto person = redis.command({"HGET", "page:" + id, "person"}).str;
+    const auto rule = redis.command({"HGET", store::page_key(id), "rule"}).str;
+    const auto text = redis.command({"HGET", store::page_key(id), "text"}).str;
+    const auto person = redis.command({"HGET", store::page_key(id), "person"}).str;
     EXPECT_LE(text.size(), 160u);
-    EXPECT_EQ(redis.command({"HGET", "page:" + id, "case"}).str, "");
+    EXPECT_EQ(redis.command({"HGET", store::page_key(id), "case"}).str, "");
     // Information: no reply code on the page, in the text or as an ackcode key.
-    EXPECT_EQ(redis.command({"HGET", "page:" + id, "info"}).str, "1");
-    EXPECT_TRUE(redis.command({"HGET", "page:" + id, "ack_code"}).is_nil());
-    EXPECT_TRUE(redis.command({"HGET", "page:" + id, "code_until"}).is_nil());
+    EXPECT_EQ(redis.command({"HGET", store::page_key(id), "info"}).str, "1");
+    EXPECT_TRUE(redis.command({"HGET", store::page_key(id), "ack_code"}).is_nil());
+    EXPECT_TRUE(redis.command({"HGET", store::page_key(id), "code_until"}).is_nil());
     EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
     EXPECT_NE(text.find("Geen antwoord nodig / no reply needed."), std::string::npos) << text;
-    EXPECT_TRUE(common::is_page_brief(redis.command({"HGET", "page:" + id, "brief"}).str));
-    EXPECT_EQ(redis.command({"HGET", "page:" + id, "rank"}).str,
+    EXPECT_TRUE(common::is_page_brief(redis.command({"HGET", store::page_key(id), "brief"}).str));
+    EXPECT_EQ(redis.command({"HGET", store::page_key(id), "rank"}).str,
               std::to_string(common::page_rank::kInformation));
     if (rule == "handoff_notice") {
       ++handoffs;
@@ -132,8 +134,8 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   }
   EXPECT_GE(handoffs, 1);
   EXPECT_EQ(gaps, 1);
-  EXPECT_EQ(redis.command({"KEYS", "ackcode:*"}).elements.size(), 0u);
-  EXPECT_EQ(redis.command({"ZCARD", "outbox:notify:due"}).integer,
+  EXPECT_EQ(redis.command({"KEYS", store::ackcode_key("*", "*")}).elements.size(), 0u);
+  EXPECT_EQ(redis.command({"ZCARD", store::outbox_due_key("notify")}).integer,
             static_cast<long long>(sent.pages.size()));
 
   // A day later, the next handoff gets its own notice.

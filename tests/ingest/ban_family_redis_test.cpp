@@ -23,6 +23,9 @@
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
 #include "private_redis.hpp"
 
 namespace piket::ingest {
@@ -100,18 +103,20 @@ class BanAndFamilyTest : public ::testing::Test {
     for (const auto& k : conn_.command({"KEYS", "*"}).elements) out.push_back(k.str);
     std::sort(out.begin(), out.end());
     std::vector<std::string> fields;  // sorted: the order on the wire may change
-    const auto h = conn_.command({"HGETALL", "case:" + case_id});
+    const auto h = conn_.command({"HGETALL", store::case_key(case_id)});
     for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2)
       fields.push_back(h.elements[i].str + "=" + h.elements[i + 1].str);
     std::sort(fields.begin(), fields.end());
     out.insert(out.end(), fields.begin(), fields.end());
-    for (const auto* list : {":incidents", ":timeline", ":ban"})
-      for (const auto& e : conn_.command({"LRANGE", "case:" + case_id + list, "0", "-1"}).elements)
+    for (const auto& list : {store::case_incidents_key(case_id), store::case_timeline_key(case_id),
+                             store::case_ban_key(case_id)})
+      for (const auto& e : conn_.command({"LRANGE", list, "0", "-1"}).elements)
         out.push_back(e.str);
-    for (const auto& e : conn_.command({"ZRANGE", "outbox:dispatch:due", "0", "-1"}).elements)
+    for (const auto& e :
+         conn_.command({"ZRANGE", store::outbox_due_key("dispatch"), "0", "-1"}).elements)
       out.push_back(e.str);
     for (const auto& e :
-         conn_.command({"ZRANGE", "deadlines:due", "0", "-1", "WITHSCORES"}).elements)
+         conn_.command({"ZRANGE", store::kDeadlinesDue, "0", "-1", "WITHSCORES"}).elements)
       out.push_back(e.str);
     return out;
   }
@@ -127,7 +132,7 @@ const std::string kEnd10 = "2026-12-02T13:40:00+01:00";
 TEST_F(BanAndFamilyTest, TheBanIsOneThingPerCaseWithItsFirstStartCurrentEndAndHistory) {
   const auto ban = post(incident("PNN-1", "home_ban", "hh-1", kStart, kEnd10));
   ASSERT_EQ(ban.kind, StoreOutcome::Kind::created);
-  const auto c = "case:" + ban.case_id;
+  const auto c = store::case_key(ban.case_id);
   const auto start_ms = std::to_string(common::to_epoch_ms(*common::parse_rfc3339(kStart)));
   EXPECT_EQ(hget(c, "ban_first_start"), start_ms);
   EXPECT_EQ(hget(c, "ban_end"),
@@ -148,7 +153,7 @@ TEST_F(BanAndFamilyTest, TheBanIsOneThingPerCaseWithItsFirstStartCurrentEndAndHi
   const auto lifted = post(incident("PNN-3", "home_ban_lifted", "hh-1"), kAcceptedAt + 8 * kDay);
   ASSERT_EQ(lifted.kind, StoreOutcome::Kind::created);
   EXPECT_EQ(hget(c, "ban_state"), "lifted");
-  const auto history = conn_.command({"LRANGE", c + ":ban", "0", "-1"});
+  const auto history = conn_.command({"LRANGE", store::case_ban_key(ban.case_id), "0", "-1"});
   ASSERT_EQ(history.elements.size(), 3u);
   EXPECT_EQ(json::parse(history.elements[1].str).at("kind").as_string(), "home_ban_extended");
   EXPECT_EQ(json::parse(history.elements[2].str).at("state").as_string(), "lifted");
@@ -171,8 +176,8 @@ TEST_F(BanAndFamilyTest, AnExtensionToThirtyDaysIsRefusedNamingTheFieldAndStores
   EXPECT_EQ(*refused.ban_first_start, *common::parse_rfc3339(kStart));
   EXPECT_TRUE(refused.incident_id.empty());
   EXPECT_EQ(snapshot(ban.case_id), before) << "nothing stored, nothing enqueued";
-  EXPECT_TRUE(conn_.command({"GET", "idem:police:PNN-ext"}).is_nil());
-  EXPECT_EQ(keys("incident:*"), 1);
+  EXPECT_TRUE(conn_.command({"GET", store::idempotency_key("police", "PNN-ext")}).is_nil());
+  EXPECT_EQ(keys(store::incident_key("*")), 1);
   // Exactly 28 days from the first start is allowed — under the same,
   // unused, reference.
   const auto ok =
@@ -210,7 +215,7 @@ TEST_F(BanAndFamilyTest, AnExtensionWithoutABanInForceIsRefusedOnKind) {
   EXPECT_EQ(first.refusal_code, "no_ban_in_force");
   EXPECT_EQ(first.refusal_field, "kind");
   EXPECT_EQ(snapshot("none"), before);
-  EXPECT_EQ(keys("case:*"), 0);
+  EXPECT_EQ(keys(store::case_key("*")), 0);
   // A case with a code red and no ban.
   const auto red = post(incident("PNN-r", "code_red", "hh-red"));
   ASSERT_EQ(red.kind, StoreOutcome::Kind::created);
@@ -300,15 +305,15 @@ TEST_F(BanAndFamilyTest, TheApiAnswers422ForARefusedExtensionAnd200ForARetryOfAn
 
 // What closing (piket-cases) writes, as far as the acceptance script reads it.
 void close_case(common::RedisConnection& c, const std::string& id, common::Instant at) {
-  c.command({"HSET", "case:" + id, "state", "closed", "phase", "closed", "closed_at",
+  c.command({"HSET", store::case_key(id), "state", "closed", "phase", "closed", "closed_at",
              std::to_string(common::to_epoch_ms(at))});
-  c.command({"SREM", "cases:open", id});
+  c.command({"SREM", store::kCasesOpen, id});
 }
 
 TEST_F(BanAndFamilyTest, AFamilyReturningAfterClosingGetsANewCaseLinkedToTheEarlierOnes) {
   const auto first = post(incident("PNN-1", "code_red", "hh-fam"));
   ASSERT_EQ(first.kind, StoreOutcome::Kind::created);
-  conn_.command({"HSET", "case:" + first.case_id, "casemanager", "icm-3"});
+  conn_.command({"HSET", store::case_key(first.case_id), "casemanager", "icm-3"});
   const auto closed_at = kAcceptedAt + 370 * kDay;
   close_case(conn_, first.case_id, closed_at);
   // Five months later the family is back.
@@ -316,19 +321,21 @@ TEST_F(BanAndFamilyTest, AFamilyReturningAfterClosingGetsANewCaseLinkedToTheEarl
       post(incident("PNN-2", "home_ban", "hh-fam", kStart, kEnd10), closed_at + 150 * kDay);
   ASSERT_EQ(back.kind, StoreOutcome::Kind::created);
   EXPECT_NE(back.case_id, first.case_id) << "a new case, not the closed one";
-  const auto c = "case:" + back.case_id;
+  const auto c = store::case_key(back.case_id);
   EXPECT_EQ(hget(c, "previous_case"), first.case_id);
   EXPECT_EQ(hget(c, "previous_cases"), first.case_id);
   EXPECT_EQ(hget(c, "previous_casemanager"), "icm-3");
   EXPECT_EQ(hget(c, "returned_after_ms"),
             std::to_string(std::chrono::duration_cast<common::Millis>(150 * kDay).count()));
-  EXPECT_EQ(hget("case:" + first.case_id, "next_case"), back.case_id);
-  EXPECT_EQ(conn_.command({"GET", "household:police:hh-fam"}).str, back.case_id);
-  EXPECT_EQ(count({"ZCOUNT", "returns:groningen", "-inf", "+inf"}), 1)
+  EXPECT_EQ(hget(store::case_key(first.case_id), "next_case"), back.case_id);
+  EXPECT_EQ(conn_.command({"GET", store::household_key("police", "hh-fam")}).str, back.case_id);
+  EXPECT_EQ(count({"ZCOUNT", store::returns_key("groningen"), "-inf", "+inf"}), 1)
       << "back within a year of closing: counted on the board";
-  EXPECT_EQ(hget("incident:" + back.incident_id, "new_case"), "1");
-  EXPECT_EQ(hget("incident:" + back.incident_id, "household"), "hh-fam");
-  const auto entry = json::parse(conn_.command({"LINDEX", c + ":timeline", "0"}).str).as_object();
+  EXPECT_EQ(hget(store::incident_key(back.incident_id), "new_case"), "1");
+  EXPECT_EQ(hget(store::incident_key(back.incident_id), "household"), "hh-fam");
+  const auto entry =
+      json::parse(conn_.command({"LINDEX", store::case_timeline_key(back.case_id), "0"}).str)
+          .as_object();
   EXPECT_EQ(entry.at("previous_case").as_string(), first.case_id);
   // The next incident joins the new, open case.
   const auto more = post(incident("PNN-3", "ban_violation", "hh-fam"), closed_at + 151 * kDay);
@@ -337,10 +344,12 @@ TEST_F(BanAndFamilyTest, AFamilyReturningAfterClosingGetsANewCaseLinkedToTheEarl
   // the chain grows, but this return is not within a year.
   close_case(conn_, back.case_id, closed_at + 160 * kDay);
   const auto third = post(incident("PNN-4", "code_red", "hh-fam"), closed_at + 560 * kDay);
-  EXPECT_EQ(hget("case:" + third.case_id, "previous_cases"), back.case_id + " " + first.case_id);
-  EXPECT_TRUE(conn_.command({"HGET", "case:" + third.case_id, "previous_casemanager"}).is_nil())
+  EXPECT_EQ(hget(store::case_key(third.case_id), "previous_cases"),
+            back.case_id + " " + first.case_id);
+  EXPECT_TRUE(
+      conn_.command({"HGET", store::case_key(third.case_id), "previous_casemanager"}).is_nil())
       << "the second case never had a casemanager";
-  EXPECT_EQ(count({"ZCOUNT", "returns:groningen", "-inf", "+inf"}), 1);
+  EXPECT_EQ(count({"ZCOUNT", store::returns_key("groningen"), "-inf", "+inf"}), 1);
 }
 
 TEST_F(BanAndFamilyTest, AfterTheLinkHasRunOutTheFamilyIsNotLinked) {
@@ -351,21 +360,21 @@ TEST_F(BanAndFamilyTest, AfterTheLinkHasRunOutTheFamilyIsNotLinked) {
       post(incident("PNN-2", "code_red", "hh-old"), kAcceptedAt + 41 * kDay, &short_link);
   ASSERT_EQ(late.kind, StoreOutcome::Kind::created);
   EXPECT_NE(late.case_id, first.case_id);
-  EXPECT_TRUE(conn_.command({"HGET", "case:" + late.case_id, "previous_case"}).is_nil());
+  EXPECT_TRUE(conn_.command({"HGET", store::case_key(late.case_id), "previous_case"}).is_nil());
   // household_link_days = 0: never linked.
   RedisIncidentStore no_link{redis_->config_as("ingest"), 2000ms, nullptr, common::Millis{0}};
   close_case(conn_, late.case_id, kAcceptedAt + 42 * kDay);
   const auto again =
       post(incident("PNN-3", "code_red", "hh-old"), kAcceptedAt + 42 * kDay + 1min, &no_link);
   EXPECT_NE(again.case_id, late.case_id);
-  EXPECT_TRUE(conn_.command({"HGET", "case:" + again.case_id, "previous_case"}).is_nil());
+  EXPECT_TRUE(conn_.command({"HGET", store::case_key(again.case_id), "previous_case"}).is_nil());
 }
 
 TEST_F(BanAndFamilyTest, AnIncidentForAHouseholdWhoseCaseWasJoinedGoesToTheSurvivor) {
   // What a join writes (cases::CaseFamilies): the absorbed case merged.
   const auto a = post(incident("PNN-a", "code_red", "hh-a"));
   const auto s = post(incident("PNN-s", "code_red", "hh-s"));
-  conn_.command({"HSET", "case:" + a.case_id, "state", "merged", "merged_into", s.case_id});
+  conn_.command({"HSET", store::case_key(a.case_id), "state", "merged", "merged_into", s.case_id});
   const auto next = post(incident("PNN-a2", "ban_violation", "hh-a"));
   EXPECT_EQ(next.case_id, s.case_id);
 }

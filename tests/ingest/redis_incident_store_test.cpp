@@ -27,6 +27,9 @@
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/validation.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
 #include "private_redis.hpp"
 
 namespace piket::ingest {
@@ -128,8 +131,8 @@ TEST_F(RedisIncidentStoreTest, CreatedThenReplayedThenConflict) {
   EXPECT_TRUE(std::regex_match(created.case_id, kCaseId)) << created.case_id;
 
   // The record as stored.
-  EXPECT_EQ(get("idem:police:PNN-1"), created.incident_id);
-  const auto key = "incident:" + created.incident_id;
+  EXPECT_EQ(get(store::idempotency_key("police", "PNN-1")), created.incident_id);
+  const auto key = store::incident_key(created.incident_id);
   EXPECT_EQ(hget(key, "partner"), "police");
   EXPECT_EQ(hget(key, "reference"), "PNN-1");
   EXPECT_EQ(hget(key, "status"), "accepted");
@@ -150,7 +153,7 @@ TEST_F(RedisIncidentStoreTest, CreatedThenReplayedThenConflict) {
   EXPECT_EQ(conflict.incident_id, created.incident_id);
   // The conflict changed nothing.
   EXPECT_EQ(hget(key, "stored_hash"), first.body_hash);
-  EXPECT_EQ(integer({"LLEN", "case:" + created.case_id + ":incidents"}), 1);
+  EXPECT_EQ(integer({"LLEN", store::case_incidents_key(created.case_id)}), 1);
 
   // The same reference from another partner is another incident.
   const auto other = store_.store(first.incident("veilig-thuis"));
@@ -178,7 +181,7 @@ TEST_F(RedisIncidentStoreTest, IncidentsStoredBeforeStoredHashStillReplayByTheir
   original["priority"] = "high";
   const auto first = prepare(original);
   const auto created = store_.store(first.incident("police"));
-  const auto key = "incident:" + created.incident_id;
+  const auto key = store::incident_key(created.incident_id);
   conn_.command({"HDEL", key, "stored_hash"});
   conn_.command(
       {"HSET", key, "body_hash", common::sha256_hex(canonical_json(json::value(original)))});
@@ -196,7 +199,7 @@ TEST_F(RedisIncidentStoreTest, IncidentsStoredBeforeStoredHashStillReplayByTheir
   plain["summary"] = "another text";
   EXPECT_EQ(store_.store(prepare(plain).incident("police")).kind, StoreOutcome::Kind::conflict);
   EXPECT_EQ(hget(key, "stored_hash"), "");
-  EXPECT_EQ(integer({"LLEN", "case:" + created.case_id + ":incidents"}), 1);
+  EXPECT_EQ(integer({"LLEN", store::case_incidents_key(created.case_id)}), 1);
 }
 
 TEST_F(RedisIncidentStoreTest, FiftyConcurrentIdenticalPostsCreateExactlyOne) {
@@ -232,9 +235,9 @@ TEST_F(RedisIncidentStoreTest, FiftyConcurrentIdenticalPostsCreateExactlyOne) {
   }
   EXPECT_EQ(created, 1);
   EXPECT_EQ(replayed, kThreads - 1);
-  EXPECT_EQ(integer({"LLEN", "case:" + outcomes.front().case_id + ":incidents"}), 1);
-  EXPECT_EQ(integer({"ZCARD", "outbox:dispatch:due"}), 1);
-  EXPECT_EQ(integer({"SCARD", "cases:open"}), 1);
+  EXPECT_EQ(integer({"LLEN", store::case_incidents_key(outcomes.front().case_id)}), 1);
+  EXPECT_EQ(integer({"ZCARD", store::outbox_due_key("dispatch")}), 1);
+  EXPECT_EQ(integer({"SCARD", store::kCasesOpen}), 1);
   std::lock_guard lock(mutex_);
   EXPECT_EQ(woken_.size(), 1u);
 }
@@ -251,18 +254,18 @@ TEST_F(RedisIncidentStoreTest, SameHouseholdJoinsTheCaseOtherHouseholdOpensOne) 
   EXPECT_NE(d.case_id, a.case_id);
   EXPECT_NE(d.case_id, c.case_id);
 
-  EXPECT_EQ(get("household:police:hh-shared"), a.case_id);
-  EXPECT_EQ(get("household:police:hh-other"), c.case_id);
-  const auto list = conn_.command({"LRANGE", "case:" + a.case_id + ":incidents", "0", "-1"});
+  EXPECT_EQ(get(store::household_key("police", "hh-shared")), a.case_id);
+  EXPECT_EQ(get(store::household_key("police", "hh-other")), c.case_id);
+  const auto list = conn_.command({"LRANGE", store::case_incidents_key(a.case_id), "0", "-1"});
   ASSERT_EQ(list.elements.size(), 2u);
   EXPECT_EQ(list.elements[0].str, a.incident_id);
   EXPECT_EQ(list.elements[1].str, b.incident_id);
-  EXPECT_EQ(hget("case:" + a.case_id, "household"), "hh-shared");
-  EXPECT_EQ(hget("case:" + a.case_id, "partner"), "police");
-  EXPECT_EQ(hget("incident:" + a.incident_id, "new_case"), "1");
-  EXPECT_EQ(hget("incident:" + b.incident_id, "new_case"), "0");
-  EXPECT_EQ(integer({"SCARD", "cases:open"}), 3);
-  EXPECT_EQ(integer({"LLEN", "case:" + a.case_id + ":timeline"}), 2);
+  EXPECT_EQ(hget(store::case_key(a.case_id), "household"), "hh-shared");
+  EXPECT_EQ(hget(store::case_key(a.case_id), "partner"), "police");
+  EXPECT_EQ(hget(store::incident_key(a.incident_id), "new_case"), "1");
+  EXPECT_EQ(hget(store::incident_key(b.incident_id), "new_case"), "0");
+  EXPECT_EQ(integer({"SCARD", store::kCasesOpen}), 3);
+  EXPECT_EQ(integer({"LLEN", store::case_timeline_key(a.case_id)}), 2);
 }
 
 TEST_F(RedisIncidentStoreTest, DispatchOutboxHoldsTheNewIncident) {
@@ -270,10 +273,10 @@ TEST_F(RedisIncidentStoreTest, DispatchOutboxHoldsTheNewIncident) {
   const auto out = store_.store(p.incident("police"));
   ASSERT_EQ(out.kind, StoreOutcome::Kind::created);
 
-  const auto score = conn_.command({"ZSCORE", "outbox:dispatch:due", out.incident_id});
+  const auto score = conn_.command({"ZSCORE", store::outbox_due_key("dispatch"), out.incident_id});
   ASSERT_FALSE(score.is_nil());
   EXPECT_EQ(std::stoll(score.str), common::to_epoch_ms(kTransportNow) + kResendAfter.count());
-  const auto payload = hget("outbox:dispatch:data", out.incident_id);
+  const auto payload = hget(store::outbox_data_key("dispatch"), out.incident_id);
   EXPECT_EQ(json::parse(payload), json::parse(dispatch_payload(out.incident_id, out.case_id)));
   EXPECT_EQ(json::parse(payload).at("incident_id").as_string(), out.incident_id);
   EXPECT_EQ(json::parse(payload).at("case_id").as_string(), out.case_id);
@@ -286,8 +289,8 @@ TEST_F(RedisIncidentStoreTest, DispatchOutboxHoldsTheNewIncident) {
 
   // A replay does not enqueue again.
   EXPECT_EQ(store_.store(p.incident("police")).kind, StoreOutcome::Kind::replayed);
-  EXPECT_EQ(integer({"ZCARD", "outbox:dispatch:due"}), 1);
-  EXPECT_EQ(integer({"HLEN", "outbox:dispatch:data"}), 1);
+  EXPECT_EQ(integer({"ZCARD", store::outbox_due_key("dispatch")}), 1);
+  EXPECT_EQ(integer({"HLEN", store::outbox_data_key("dispatch")}), 1);
   std::lock_guard lock(mutex_);
   EXPECT_EQ(woken_.size(), 1u);
 }
@@ -301,7 +304,7 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
   EXPECT_EQ(view->case_id, out.case_id);
   EXPECT_EQ(view->status, "accepted");
 
-  conn_.command({"HSET", "incident:" + out.incident_id, "status", "dispatched"});
+  conn_.command({"HSET", store::incident_key(out.incident_id), "status", "dispatched"});
   view = store_.find(out.incident_id);
   ASSERT_TRUE(view.has_value());
   EXPECT_EQ(view->status, "dispatched");
@@ -331,7 +334,7 @@ TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, first.body);
   const auto id = std::string(json::parse(first.body).at("incident_id").as_string());
-  EXPECT_EQ(get("idem:police:PNN-api"), id);
+  EXPECT_EQ(get(store::idempotency_key("police", "PNN-api")), id);
 
   common::HttpRequest g;
   g.method = "GET";
@@ -411,8 +414,8 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
   const auto created = api.handle(post);
   ASSERT_EQ(created.status, 201) << created.body;
   const auto id = std::string(json::parse(created.body).at("incident_id").as_string());
-  EXPECT_EQ(ops.command({"GET", "idem:police:PNN-full"}).str, id);
-  EXPECT_EQ(ops.command({"ZCARD", "outbox:dispatch:due"}).integer, 1);
+  EXPECT_EQ(ops.command({"GET", store::idempotency_key("police", "PNN-full")}).str, id);
+  EXPECT_EQ(ops.command({"ZCARD", store::outbox_due_key("dispatch")}).integer, 1);
   EXPECT_EQ(woken, std::vector<std::string>{id});
   EXPECT_EQ(api.handle(post).status, 200);
 }

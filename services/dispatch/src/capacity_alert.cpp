@@ -7,6 +7,7 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/reply_code.hpp"
 #include "piket/rota/wall_clock.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -27,10 +28,10 @@ std::optional<std::string> render_capacity_alert(std::string_view region, common
 }
 
 std::string capacity_key(std::string_view region) {
-  return "capacity:" + std::string(region);
+  return store::capacity_key(region);
 }
 std::string capacity_history_key(std::string_view region) {
-  return "capacity:" + std::string(region) + ":history";
+  return store::capacity_history_key(region);
 }
 
 }  // namespace piket::dispatch

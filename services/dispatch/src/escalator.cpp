@@ -11,91 +11,39 @@
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/dispatch_scripts.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::dispatch {
 namespace {
 
-// ARGV: 1 incident, 2 expected esc_at, 3 expected re-page count, 4 expected
-// acknowledged '1'/'0', 5 action (stop|wait|page|repage|exhausted), 6 domain
-// now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
-// 12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
-// 17 target, 18 skipped positions (JSON list), 19 round of the new page, 20 how
-// long its reply code stays valid (ms, common::reply_code_window), 21 the
-// page's brief, 22 its rank (common::PageTag), 23 when the step was due ms
-// (domain).
-std::string step_script() {
-  return common::page_lua() + R"lua(
-local id = ARGV[1]
-local inc = 'incident:' .. id
-local f = redis.call('HMGET', inc, 'esc_state', 'esc_at', 'esc_repages', 'status', 'case_id')
-if f[1] ~= 'active' then
-  redis.call('ZREM', 'escalations:due', id)
-  return {'stale'}
-end
-local acked = '0'
-if f[4] == 'acknowledged' then acked = '1' end
-if f[2] ~= ARGV[2] or (f[3] or '0') ~= ARGV[3] or acked ~= ARGV[4] then return {'stale'} end
-local now = tonumber(ARGV[6])
-local action = ARGV[5]
-local tl = 'case:' .. (f[5] or '') .. ':timeline'
-if action == 'wait' then
-  redis.call('ZADD', 'escalations:due', ARGV[8], id)
-  return {'waiting'}
-end
-if action == 'stop' then
-  redis.call('HSET', inc, 'esc_state', 'stopped', 'esc_stopped_at', ARGV[6])
-  redis.call('ZREM', 'escalations:due', id)
-  return {'stopped'}
-end
-if action == 'exhausted' then
-  redis.call('HSET', inc, 'esc_state', 'exhausted', 'esc_stopped_at', ARGV[6])
-  redis.call('ZREM', 'escalations:due', id)
-  redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalation_exhausted', incident = id,
-    step = ARGV[2], reason = ARGV[16], skipped = cjson.decode(ARGV[18]), by = 'dispatch'}))
-  return {'exhausted'}
-end
-if piket_page_taken(ARGV[9], ARGV[11], ARGV[10]) then return {'ack_collision'} end
-local step
-if action == 'repage' then
-  step = id .. ':forgotten:' .. (tonumber(ARGV[3]) + 1)
-else
-  step = id .. ':' .. ARGV[7]
-end
-local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
-  to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
-  now = ARGV[6], due = ARGV[14], step = step, code_ttl = ARGV[20], brief = ARGV[21],
-  rank = ARGV[22]})
-local why = 'escalated'
-if action == 'repage' then why = 'no_first_contact' end
-redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
-redis.call('SADD', inc .. ':pages', ARGV[10])
-redis.call('HSET', inc, 'esc_at', ARGV[7], 'esc_due', ARGV[8])
-redis.call('HSET', inc .. ':esc_paged', ARGV[9], ARGV[19])
-redis.call('ZADD', 'escalations:due', ARGV[8], id)
-if action == 'repage' then
-  redis.call('HSET', inc, 'status', 'dispatched', 'esc_repages', tonumber(ARGV[3]) + 1)
-  redis.call('RPUSH', tl, cjson.encode({at = now, type = 'repaged', incident = id,
-    reason = ARGV[16], person = ARGV[9], page = ARGV[10], step = ARGV[7],
-    due = tonumber(ARGV[23]), by = 'dispatch'}))
-  return {'repaged', payload}
-end
-if f[4] == 'dispatched' then redis.call('HSET', inc, 'status', 'escalated') end
-redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalated', incident = id,
-  from = ARGV[2], to = ARGV[7], target = ARGV[17], reason = ARGV[16], person = ARGV[9],
-  page = ARGV[10], skipped = cjson.decode(ARGV[18]), due = tonumber(ARGV[23]), by = 'dispatch'}))
-return {'paged', payload}
-)lua";
-}
-
+// One step: store/lua/dispatch/dispatch_escalation_step.lua.
 const common::RedisScript& script() {
-  static const common::RedisScript s{step_script()};
+  static const common::RedisScript s{std::string(lua::dispatch_escalation_step())};
   return s;
 }
 
-std::optional<common::Instant> opt_instant(const common::RedisReply& r) {
-  if (r.type != common::RedisReply::Type::string || r.str.empty()) return std::nullopt;
+std::vector<std::string> strings(const common::RedisReply& r) {
+  std::vector<std::string> out;
+  out.reserve(r.elements.size());
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
+}
+
+store::OptionalFields fields(const common::RedisReply& r) {
+  store::OptionalFields out;
+  out.reserve(r.elements.size());
+  for (const auto& e : r.elements) out.push_back(e.opt_string());
+  return out;
+}
+
+std::optional<common::Instant> opt_instant(const std::optional<std::string>& ms) {
+  if (!ms || ms->empty()) return std::nullopt;
   try {
-    return common::from_epoch_ms(std::stoll(r.str));
+    return common::from_epoch_ms(std::stoll(*ms));
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -171,46 +119,45 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
   auto& i = *impl_;
   auto redis = i.redis.lease();
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const auto replies =
-        redis->pipeline({{"HMGET", "incident:" + incident_id, "status", "case_id", "kind", "region",
-                          "reported_at", "esc_state", "esc_at", "esc_due", "acknowledged_at",
-                          "acknowledged_by", "esc_repages", "new_case", "contact_at", "plan_at"},
-                         {"SMEMBERS", "incident:" + incident_id + ":declined"},
-                         {"HGETALL", "incident:" + incident_id + ":esc_paged"}});
-    const auto& f = replies.at(0).elements;
-    if (f.size() != 14 || f[0].is_nil()) return {K::unknown, {}, {}, {}, {}};
-    const std::string status = f[0].str, case_id = f[1].str, region = f[3].str;
-    const auto at = parse_position(f[6].str);
-    if (f[5].str != "active" || !at) {
+    const auto replies = redis->pipeline({store::EscalationIncidentFields::hmget(incident_id),
+                                          {"SMEMBERS", store::incident_declined_key(incident_id)},
+                                          {"HGETALL", store::incident_esc_paged_key(incident_id)}});
+    const auto read = store::EscalationIncidentFields::parse(fields(replies.at(0)));
+    if (!read) return {K::unknown, {}, {}, {}, {}};
+    const auto& f = *read;
+    const std::string& case_id = f.case_id;
+    const std::string& region = f.region;
+    const auto at = parse_position(f.esc_at);
+    if (f.esc_state != "active" || !at) {
       // Nothing runs for it (stopped, exhausted, or never started): drop the timer.
-      redis->command({"ZREM", "escalations:due", incident_id});
+      redis->command({"ZREM", store::kEscalationsDue, incident_id});
       return {K::stopped, {}, {}, at.value_or(EscalationPosition{}), {}};
     }
     // A decline or failure of a page from an earlier step changes nothing.
-    if (trigger != EscalationTrigger::timer && page_position != f[6].str) {
+    if (trigger != EscalationTrigger::timer && page_position != f.esc_at) {
       i.stale.Increment();
       return {K::stale, {}, {}, *at, {}};
     }
     const auto& policy = i.config.escalation->policy(region);
     EscalationState state;
     state.active = true;
-    state.acknowledged = status == "acknowledged";
+    state.acknowledged = f.status == "acknowledged";
     state.at = *at;
-    state.due = opt_instant(f[7]).value_or(common::Instant{});
-    state.acknowledged_at = opt_instant(f[8]);
-    state.forgotten_repages = f[10].is_nil() ? 0 : std::atoi(f[10].str.c_str());
+    state.due = opt_instant(f.esc_due).value_or(common::Instant{});
+    state.acknowledged_at = opt_instant(f.acknowledged_at);
+    state.forgotten_repages = f.esc_repages ? std::atoi(f.esc_repages->c_str()) : 0;
     // The case: its own casemanager (for the primary step) and its first
     // contact. A later incident on an open case (clocks per incident,
     // deadlines.md) is met by the contact recorded for it, not the case's.
     const auto case_fields =
-        redis->command({"HMGET", "case:" + case_id, "casemanager", "first_contact_at"});
+        redis->command({"HMGET", store::case_key(case_id), "casemanager", "first_contact_at"});
     const auto own = case_fields.elements.at(0).opt_string();
     if (state.acknowledged) {
-      const bool opening = f[11].is_nil() || f[11].str != "0";
-      state.first_contact_at = opt_instant(f[12]);
-      if (!state.first_contact_at) state.first_contact_at = opt_instant(f[13]);
+      const bool opening = !f.new_case || *f.new_case != "0";
+      state.first_contact_at = opt_instant(f.contact_at);
+      if (!state.first_contact_at) state.first_contact_at = opt_instant(f.plan_at);
       if (!state.first_contact_at && opening)
-        state.first_contact_at = opt_instant(case_fields.elements.at(1));
+        state.first_contact_at = opt_instant(case_fields.elements.at(1).opt_string());
     }
     const auto now = i.domain_clock.now();
     auto decision = decide(policy, state, trigger, now);
@@ -225,7 +172,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     boost::json::array skipped;
     std::optional<rota::Selection> chosen;
     common::EscalationTarget target = common::EscalationTarget::primary;
-    const auto kind = common::parse_incident_kind(f[2].str);
+    const auto kind = common::parse_incident_kind(f.kind);
     if (decision.kind == DK::page_next) {
       RedisCaseload caseload(*redis);
       std::optional<EscalationPosition> pos = decision.next;
@@ -250,45 +197,52 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     }
     std::string person_id;
     if (decision.kind == DK::repage) {
-      person_id = f[9].str;
+      person_id = f.acknowledged_by;
       if (!i.config.person(person_id)) decision.kind = DK::stop;  // left the deployment
     }
     if (chosen) person_id = chosen->person_id;
 
-    const auto now_ms = std::to_string(common::to_epoch_ms(now));
-    std::string action = "stop", new_at = f[6].str, timer = "0", page_id, ack_code, phone, text,
-                rule, reason(to_string(trigger)), round = "0", brief, rank, step_due = "0";
+    using Action = store::EscalationStepArgs::Action;
+    store::EscalationStepArgs step;
+    step.incident_id = incident_id;
+    step.expected_at = f.esc_at;
+    step.expected_repages = state.forgotten_repages;
+    step.expected_acknowledged = state.acknowledged;
+    step.now_ms = common::to_epoch_ms(now);
+    step.new_at = f.esc_at;
+    step.page.person = person_id;
+    step.reason = std::string(to_string(trigger));
     std::optional<common::Instant> next;
     switch (decision.kind) {
       case DK::stop:
         break;
       case DK::wait:
-        action = "wait";
-        timer = std::to_string(common::to_epoch_ms(decision.until));
+        step.action = Action::wait;
+        step.timer_ms = common::to_epoch_ms(decision.until);
         next = decision.until;
         break;
       case DK::exhausted:
-        action = "exhausted";
+        step.action = Action::exhausted;
         break;
       case DK::page_next:
       case DK::repage: {
         const bool repage = decision.kind == DK::repage;
-        action = repage ? "repage" : "page";
+        step.action = repage ? Action::repage : Action::page;
         const auto pos = repage ? state.at : decision.next;
-        new_at = to_string(pos);
-        round = std::to_string(pos.round);
+        step.new_at = to_string(pos);
+        step.round = pos.round;
         // The next step waits from when this one was due, not from now: in a
         // clock jump every step that fell due is taken, in order.
         next = next_due(policy, pos, decision.step_due);
-        timer = std::to_string(common::to_epoch_ms(*next));
-        step_due = std::to_string(common::to_epoch_ms(decision.step_due));
+        step.timer_ms = common::to_epoch_ms(*next);
+        step.step_due_ms = common::to_epoch_ms(decision.step_due);
         const auto* person = i.config.person(person_id);
-        page_id = common::new_page_id();
-        ack_code = common::new_ack_code();
-        phone = person->phone;
-        rule = repage ? "forgotten" : std::string(to_string(chosen->rule));
-        if (repage) reason = "no_first_contact";
-        const auto reported = opt_instant(f[4]).value_or(now);
+        step.page.page_id = common::new_page_id();
+        step.page.ack_code = common::new_ack_code();
+        step.page.phone = person->phone;
+        step.rule = repage ? "forgotten" : std::string(to_string(chosen->rule));
+        if (repage) step.reason = "no_first_contact";
+        const auto reported = opt_instant(f.reported_at).value_or(now);
         std::optional<common::PageContent> content;
         if (kind)
           content = common::PageContent{
@@ -296,68 +250,58 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
               *kind,
               region,
               reported,
-              ack_code,
+              step.page.ack_code,
               repage ? common::PageReason::no_first_contact : common::PageReason::escalated};
         const auto t = content ? common::render_page_sms(*content) : std::nullopt;
         const auto tag = content ? common::page_tag(*content) : std::nullopt;
         if (!t || !tag)
           throw std::runtime_error("escalation page text could not be rendered for case " +
                                    case_id);
-        text = *t;
-        brief = tag->brief;
-        rank = std::to_string(tag->rank);
+        step.page.text = *t;
+        step.brief = tag->brief;
+        step.rank = tag->rank;
         break;
       }
     }
-    const auto outbox_due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
-                                           i.config.outbox.resend_after.count());
-    const auto r = redis->eval(script(), {},
-                               {incident_id,
-                                f[6].str,
-                                std::to_string(state.forgotten_repages),
-                                state.acknowledged ? "1" : "0",
-                                action,
-                                now_ms,
-                                new_at,
-                                timer,
-                                person_id,
-                                page_id,
-                                ack_code,
-                                phone,
-                                text,
-                                outbox_due,
-                                rule,
-                                reason,
-                                std::string(to_string(target)),
-                                boost::json::serialize(skipped),
-                                round,
-                                std::to_string(common::reply_code_window(i.config).count()),
-                                brief,
-                                rank,
-                                step_due});
-    const auto& outcome = r.elements.at(0).str;
-    if (outcome == "stale") {
-      // Something moved the incident on meanwhile; look again (a timer), or
-      // let the newer state stand (a message about an older step).
-      i.stale.Increment();
-      if (trigger == EscalationTrigger::timer) continue;
-      return {K::stale, {}, {}, state.at, {}};
+    step.outbox_due_ms =
+        common::to_epoch_ms(i.transport_clock.now()) + i.config.outbox.resend_after.count();
+    step.target = std::string(to_string(target));
+    step.skipped = boost::json::serialize(skipped);
+    step.code_ttl_ms = common::reply_code_window(i.config).count();
+    const auto r =
+        store::EscalationStepReply::parse(strings(redis->eval(script(), {}, step.args())));
+    if (!r) throw std::runtime_error("unexpected reply from the escalation step script");
+    using R = store::EscalationStepReply::Kind;
+    switch (r->kind) {
+      case R::stale:
+        // Something moved the incident on meanwhile; look again (a timer), or
+        // let the newer state stand (a message about an older step).
+        i.stale.Increment();
+        if (trigger == EscalationTrigger::timer) continue;
+        return {K::stale, {}, {}, state.at, {}};
+      case R::ack_collision:
+        continue;
+      case R::waiting:
+        return {K::waiting, {}, {}, state.at, next};
+      case R::stopped:
+        return {K::stopped, {}, {}, state.at, {}};
+      case R::exhausted:
+        i.exhausted.Increment();
+        spdlog::error("incident {}: escalation exhausted at step {}; nobody acknowledged",
+                      incident_id, f.esc_at);
+        return {K::exhausted, {}, {}, state.at, {}};
+      case R::paged:
+      case R::repaged:
+        break;
     }
-    if (outcome == "ack_collision") continue;
-    if (outcome == "waiting") return {K::waiting, {}, {}, state.at, next};
-    if (outcome == "stopped") return {K::stopped, {}, {}, state.at, {}};
-    if (outcome == "exhausted") {
-      i.exhausted.Increment();
-      spdlog::error("incident {}: escalation exhausted at step {}; nobody acknowledged",
-                    incident_id, f[6].str);
-      return {K::exhausted, {}, {}, state.at, {}};
-    }
-    const bool repage = outcome == "repaged";
+    const bool repage = r->kind == R::repaged;
     (repage ? i.repaged : i.paged).Increment();
     spdlog::info("incident {}: {} page {} to {} at step {} ({})", incident_id,
-                 repage ? "re-page" : "escalation", page_id, person_id, new_at, reason);
-    if (i.on_page) i.on_page(page_id, r.elements.at(1).str);
-    return {repage ? K::repaged : K::paged, page_id, person_id, *parse_position(new_at), next};
+                 repage ? "re-page" : "escalation", step.page.page_id, person_id, step.new_at,
+                 step.reason);
+    if (i.on_page) i.on_page(step.page.page_id, r->payload);
+    return {repage ? K::repaged : K::paged, step.page.page_id, person_id,
+            *parse_position(step.new_at), next};
   }
   throw std::runtime_error("escalation of incident " + incident_id + " kept colliding");
 }
@@ -374,9 +318,9 @@ int Escalator::run_due() {
     std::vector<std::pair<std::string, long long>> due;
     {
       auto redis = i.redis.lease();
-      const auto r = redis->pipeline(
-          {{"ZRANGEBYSCORE", "escalations:due", "-inf", now_ms, "WITHSCORES", "LIMIT", "0", "64"},
-           {"ZCARD", "escalations:due"}});
+      const auto r = redis->pipeline({{"ZRANGEBYSCORE", std::string(store::kEscalationsDue), "-inf",
+                                       now_ms, "WITHSCORES", "LIMIT", "0", "64"},
+                                      {"ZCARD", std::string(store::kEscalationsDue)}});
       const auto& e = r.at(0).elements;
       for (std::size_t k = 0; k + 1 < e.size(); k += 2)
         due.emplace_back(e[k].str, std::atoll(e[k + 1].str.c_str()));
@@ -389,7 +333,7 @@ int Escalator::run_due() {
       ++handled;
       if (!common::is_incident_id(id)) {
         spdlog::warn("escalation: malformed timer entry dropped");
-        i.redis.lease()->command({"ZREM", "escalations:due", id});
+        i.redis.lease()->command({"ZREM", store::kEscalationsDue, id});
         continue;
       }
       try {
@@ -404,7 +348,7 @@ int Escalator::run_due() {
         i.failed.Increment();
         spdlog::error("incident {}: escalation failed ({}); retried in a minute", id, e.what());
         const auto retry = common::to_epoch_ms(now + std::chrono::minutes{1});
-        i.redis.lease()->command({"ZADD", "escalations:due", std::to_string(retry), id});
+        i.redis.lease()->command({"ZADD", store::kEscalationsDue, std::to_string(retry), id});
       }
     }
   }
@@ -437,8 +381,8 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   // page is an escalation page that really was declined (inbound wrote
   // declined_at) or could not be delivered (notify wrote failed_at) — and
   // advance() only when it is still the incident's current step.
-  const auto f = i.redis.lease()->command(
-      {"HMGET", "page:" + page_id, "incident", "esc_at", declined ? "declined_at" : "failed_at"});
+  const auto f = i.redis.lease()->command({"HMGET", store::page_key(page_id), "incident", "esc_at",
+                                           declined ? "declined_at" : "failed_at"});
   if (f.elements.size() != 3 || f.elements[0].is_nil() ||
       !common::is_incident_id(f.elements[0].str)) {
     i.ignored.Increment();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "piket/common/time_format.hpp"
+#include "piket/store/rota_overrides.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -121,17 +122,18 @@ std::optional<rota::Override> override_from_json(std::string_view json) {
 }
 
 void OverrideStore::add(const rota::Override& o, std::string_view by, common::Instant at) {
-  redis_.pipeline({{"HSET", "rota:overrides", o.id, override_to_json(o, by, at)},
-                   {"INCR", "rota:overrides:version"}});
+  redis_.pipeline({{"HSET", std::string(store::kRotaOverrides), o.id, override_to_json(o, by, at)},
+                   {"INCR", std::string(store::kRotaOverridesVersion)}});
 }
 
 bool OverrideStore::remove(const std::string& id) {
-  auto r = redis_.pipeline({{"HDEL", "rota:overrides", id}, {"INCR", "rota:overrides:version"}});
+  auto r = redis_.pipeline({{"HDEL", std::string(store::kRotaOverrides), id},
+                            {"INCR", std::string(store::kRotaOverridesVersion)}});
   return r.at(0).integer == 1;
 }
 
 std::vector<rota::Override> OverrideStore::list() {
-  auto all = redis_.command({"HGETALL", "rota:overrides"});
+  auto all = redis_.command({"HGETALL", store::kRotaOverrides});
   std::vector<rota::Override> out;
   for (std::size_t i = 0; i + 1 < all.elements.size(); i += 2)
     if (auto o = override_from_json(all.elements[i + 1].str)) out.push_back(std::move(*o));
@@ -141,7 +143,7 @@ std::vector<rota::Override> OverrideStore::list() {
 }
 
 long long OverrideStore::version() {
-  auto v = redis_.command({"GET", "rota:overrides:version"});
+  auto v = redis_.command({"GET", store::kRotaOverridesVersion});
   return v.is_nil() ? 0 : std::stoll(v.str);
 }
 

@@ -7,9 +7,13 @@
 
 #include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
+#include "piket/common/redis.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/handoffs.hpp"
 #include "piket/rota/wall_clock.hpp"
+#include "piket/store/dispatch_scripts.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/rota_notice.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -27,25 +31,18 @@ std::optional<std::string> checked(std::string text) {
   return text;
 }
 
-// ARGV: 1 notice key, 2 person, 3 page id, 4 phone, 5 text, 6 rule, 7 now ms
-// (domain), 8 outbox due ms (transport), 9 brief, 10 rank. Rota notices are
+// The notice: store/lua/dispatch/dispatch_rota_notice.lua. Rota notices are
 // information (common/page_class.hpp): no reply code.
-std::string notice_script() {
-  return common::page_lua() + R"lua(
-local key = 'notice:' .. ARGV[1]
-if redis.call('EXISTS', key) == 1 then return {'sent_before'} end
-if piket_page_taken(ARGV[2], '', ARGV[3]) then return {'ack_collision'} end
-redis.call('SET', key, ARGV[3])
-local payload = piket_create_page({id = ARGV[3], person = ARGV[2], ack_code = '',
-  to = ARGV[4], text = ARGV[5], incident = '', case = '', rule = ARGV[6], now = ARGV[7],
-  due = ARGV[8], code_ttl = '0', brief = ARGV[9], rank = ARGV[10]})
-return {'created', ARGV[3], payload}
-)lua";
+const common::RedisScript& script() {
+  static const common::RedisScript s{std::string(lua::dispatch_rota_notice())};
+  return s;
 }
 
-const common::RedisScript& script() {
-  static const common::RedisScript s{notice_script()};
-  return s;
+std::vector<std::string> strings(const common::RedisReply& r) {
+  std::vector<std::string> out;
+  out.reserve(r.elements.size());
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
 }
 
 }  // namespace
@@ -102,19 +99,25 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
   const auto* person = config_.person(person_id);
   if (!person || !text) return false;
   auto conn = redis_.lease();
+  store::RotaNoticeArgs a;
+  a.notice_id = key;
+  a.person = person->id;
+  a.phone = person->phone;
+  a.text = *text;
+  a.rule = rule;
+  a.brief = tag.brief;
+  a.rank = tag.rank;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const auto page = common::new_page_id();
-    const auto due =
+    a.page_id = common::new_page_id();
+    a.now_ms = common::to_epoch_ms(domain_clock_.now());
+    a.outbox_due_ms =
         common::to_epoch_ms(transport_clock_.now()) + config_.outbox.resend_after.count();
-    auto r = conn->eval(script(), {},
-                        {key, person->id, page, person->phone, *text, rule,
-                         std::to_string(common::to_epoch_ms(domain_clock_.now())),
-                         std::to_string(due), tag.brief, std::to_string(tag.rank)});
-    const auto& what = r.elements.at(0).str;
-    if (what == "ack_collision") continue;
-    if (what != "created") return false;
-    spdlog::info("rota notice {} to {} (page {})", rule, person->id, page);
-    if (on_page_) on_page_(page, r.elements.at(2).str);
+    const auto r = store::RotaNoticeReply::parse(strings(conn->eval(script(), {}, a.args())));
+    if (!r) throw std::runtime_error("unexpected reply from the rota notice script");
+    if (r->kind == store::RotaNoticeReply::Kind::ack_collision) continue;
+    if (r->kind != store::RotaNoticeReply::Kind::created) return false;
+    spdlog::info("rota notice {} to {} (page {})", rule, person->id, a.page_id);
+    if (on_page_) on_page_(a.page_id, r->payload);
     return true;
   }
   return false;
@@ -131,8 +134,8 @@ int RotaWatcher::run_once() {
       continue;
     const auto from = *h.next_on_at;
     const auto until = h.next_off_at.value_or(from);
-    const auto key = "handoff:" + h.person + ":" + h.region + ":" + h.layer + ":" +
-                     std::to_string(common::to_epoch_ms(from));
+    const auto key =
+        store::handoff_notice_id(h.person, h.region, h.layer, common::to_epoch_ms(from));
     if (send(key, h.person, "handoff_notice", render_handoff_notice(h.layer, h.region, from, until),
              rota_notice_tag("ON CALL", h.layer, from)))
       ++sent;
@@ -145,8 +148,8 @@ int RotaWatcher::run_once() {
       if (p.role != common::StaffRole::team_lead ||
           std::find(p.regions.begin(), p.regions.end(), g.region) == p.regions.end())
         continue;
-      const auto key = "gap:" + p.id + ":" + g.region + ":" + g.layer + ":" +
-                       std::to_string(common::to_epoch_ms(g.gap.start));
+      const auto key =
+          store::gap_notice_id(p.id, g.region, g.layer, common::to_epoch_ms(g.gap.start));
       if (send(key, p.id, "gap_warning",
                render_gap_warning(g.layer, g.region, g.gap.start, g.gap.end),
                rota_notice_tag("GAP", g.layer, g.gap.start)))

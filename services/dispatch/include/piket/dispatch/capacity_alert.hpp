@@ -28,7 +28,8 @@ std::optional<std::string> render_capacity_alert(std::string_view region, common
 
 // The Redis key of a region's open coverage problem (a hash: since, page,
 // person, past_on_call — incidents that went past the on-call layer —,
-// last_at) and of its ended episodes (a list, newest first, at most 100).
+// last_at) and of its ended episodes (a list, newest first, at most 100):
+// store::capacity_key and store::capacity_history_key.
 std::string capacity_key(std::string_view region);
 std::string capacity_history_key(std::string_view region);
 

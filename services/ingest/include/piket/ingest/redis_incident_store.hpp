@@ -1,5 +1,6 @@
 #pragma once
-// IncidentStore on Redis: one Lua script does the whole acceptance atomically.
+// IncidentStore on Redis: one Lua script does the whole acceptance atomically
+// (store/lua/ingest/ingest_accept.lua; typed in piket/store/ingest_scripts.hpp).
 // Redis runs with appendfsync always, so a script's writes are on disk before
 // its reply — and before our 201. Keys: see docs/data-model.md.
 

@@ -1,0 +1,105 @@
+-- dispatch_incident: commits the page for an accepted incident (Dispatcher::dispatch, services/dispatch)
+-- Typed: piket/store/dispatch_scripts.hpp (DispatchIncidentArgs, DispatchIncidentReply).
+-- KEYS: none (incident:{id} and its :pages, :esc_paged, case:{case} and its
+--   :timeline, caseload:{person}, escalations:due, capacity:{region} and its
+--   :history (ARGV 24, 31); through lib/page_create.lua: page:{id},
+--   ackcode:{person}:{code}, outbox:notify:due/data)
+-- ARGV: 1 incident, 2 case, 3 person, 4 rule, 5 page id, 6 ack code, 7 phone,
+--   8 text, 9 now ms (domain), 10 outbox due ms (transport), 11 assign case '1'/'0',
+--   12 inform person or '' (the own casemanager, off duty), 13 their page id,
+--   14 their ack code ('': the inform page is information), 15 their phone,
+--   16 their text, 17 escalation position ("round.step") or '' when no
+--   escalation policy runs, 18 its first timer (domain ms), 19 how long the
+--   reply codes stay valid (ms, common::reply_code_window), 20 the page's
+--   brief, 21 its rank, 22 the inform page's brief, 23 its rank
+--   (common::PageTag), 24 capacity key (capacity:{region}), 25 every on-call
+--   casemanager at cap '1'/'0', 26 the team lead to tell or '', 27 their page
+--   id, 28 ack code, 29 phone, 30 text, 31 capacity history key
+--   (capacity:{region}:history). The capacity page has no brief: it is never
+--   bundled.
+-- Reply: {'dispatched', page id, payload, inform page id, inform payload or '',
+--   capacity page id, capacity payload or ''} | {'already', page id or ''}
+--   (the incident is no longer accepted) | {'missing'} (no such incident)
+--   | {'ack_collision'} (a page id or reply code is taken: pick new ones, run again)
+--
+-- Idempotent: only an incident still `accepted` is dispatched, so a message
+-- delivered twice yields one page. A coverage problem of the caseload cap
+-- (every on-call casemanager at cap) begins and ends here (paging.md,
+-- "Caseload cap").
+--#include "lib/page_create.lua"
+local inc = 'incident:' .. ARGV[1]
+local st = redis.call('HGET', inc, 'status')
+if not st then return {'missing'} end
+if st ~= 'accepted' then return {'already', redis.call('HGET', inc, 'page_id') or ''} end
+if piket_page_taken(ARGV[3], ARGV[6], ARGV[5]) then return {'ack_collision'} end
+if ARGV[12] ~= '' and (piket_page_taken(ARGV[12], ARGV[14], ARGV[13]) or ARGV[13] == ARGV[5]) then
+  return {'ack_collision'}
+end
+-- A coverage problem begins: the team lead is paged once, when it is first seen.
+local tell_lead = ARGV[25] == '1' and ARGV[26] ~= '' and redis.call('EXISTS', ARGV[24]) == 0
+if tell_lead and (piket_page_taken(ARGV[26], ARGV[28], ARGV[27]) or ARGV[27] == ARGV[5]
+                  or ARGV[27] == ARGV[13] or (ARGV[26] == ARGV[3] and ARGV[28] == ARGV[6])
+                  or (ARGV[26] == ARGV[12] and ARGV[28] == ARGV[14])) then
+  return {'ack_collision'}
+end
+local case = 'case:' .. ARGV[2]
+if ARGV[11] == '1' then
+  local cur = redis.call('HGET', case, 'casemanager')
+  if not cur or cur == '' then
+    redis.call('HSET', case, 'casemanager', ARGV[3])
+    redis.call('SADD', 'caseload:' .. ARGV[3], ARGV[2])
+    redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]),
+      type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'}))
+  end
+end
+local step = ''
+if ARGV[17] ~= '' then step = ARGV[1] .. ':' .. ARGV[17] end
+local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
+  to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
+  now = ARGV[9], due = ARGV[10], step = step, code_ttl = ARGV[19], brief = ARGV[20],
+  rank = ARGV[21]})
+if ARGV[17] ~= '' then
+  -- The escalation policy starts: its timer and who was paged in which round.
+  redis.call('HSET', 'page:' .. ARGV[5], 'esc_at', ARGV[17])
+  redis.call('SADD', inc .. ':pages', ARGV[5])
+  redis.call('HSET', inc, 'esc_state', 'active', 'esc_at', ARGV[17], 'esc_due', ARGV[18])
+  redis.call('HSET', inc .. ':esc_paged', ARGV[3], string.match(ARGV[17], '^(%d+)'))
+  redis.call('ZADD', 'escalations:due', ARGV[18], ARGV[1])
+end
+redis.call('HSET', inc, 'status', 'dispatched', 'page_id', ARGV[5], 'assignee', ARGV[3],
+           'rule', ARGV[4], 'dispatched_at', ARGV[9])
+redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'paged',
+  incident = ARGV[1], person = ARGV[3], rule = ARGV[4], page = ARGV[5], by = 'dispatch'}))
+local inform_payload = ''
+if ARGV[12] ~= '' then
+  inform_payload = piket_create_page({id = ARGV[13], person = ARGV[12], ack_code = ARGV[14],
+    to = ARGV[15], text = ARGV[16], incident = ARGV[1], case = ARGV[2], rule = 'inform',
+    now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19], brief = ARGV[22], rank = ARGV[23]})
+  redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'informed',
+    incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}))
+end
+local capacity_payload = ''
+if ARGV[25] == '1' then
+  if redis.call('EXISTS', ARGV[24]) == 0 then
+    redis.call('HSET', ARGV[24], 'since', ARGV[9], 'past_on_call', 0, 'person', ARGV[26])
+    if tell_lead then
+      capacity_payload = piket_create_page({id = ARGV[27], person = ARGV[26], ack_code = ARGV[28],
+        to = ARGV[29], text = ARGV[30], incident = '', case = '', rule = 'capacity',
+        now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19]})
+      redis.call('HSET', ARGV[24], 'page', ARGV[27])
+    end
+  end
+  if ARGV[4] == 'backup' or ARGV[4] == 'team_lead' then
+    redis.call('HINCRBY', ARGV[24], 'past_on_call', 1)
+    redis.call('HSET', inc, 'past_cap', '1')
+  end
+  redis.call('HSET', ARGV[24], 'last_at', ARGV[9])
+elseif redis.call('EXISTS', ARGV[24]) == 1 then
+  -- An on-call casemanager is under their cap again: the problem is over.
+  local h = redis.call('HMGET', ARGV[24], 'since', 'past_on_call')
+  redis.call('LPUSH', ARGV[31], cjson.encode({since = tonumber(h[1]), ['until'] = tonumber(ARGV[9]),
+    past_on_call = tonumber(h[2])}))
+  redis.call('LTRIM', ARGV[31], 0, 99)
+  redis.call('DEL', ARGV[24])
+end
+return {'dispatched', ARGV[5], payload, ARGV[13], inform_payload, ARGV[27], capacity_payload}

@@ -1,0 +1,409 @@
+// dispatch's Lua scripts (store/lua/dispatch/*.lua) run directly against a real redis-server
+// (label redis) as Redis user "dispatch", through their typed arguments and replies
+// (piket/store/dispatch_scripts.hpp): each test seeds the state, runs one script and checks
+// its reply and every key it writes (or that it wrote nothing).
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "piket/common/redis.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/dispatch_scripts.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/rota_notice.hpp"
+#include "private_redis.hpp"
+
+namespace piket::store {
+namespace {
+
+namespace json = boost::json;
+using common::RedisConnection;
+using common::RedisScript;
+
+constexpr std::int64_t kNow = 1'800'000'000'000;  // domain ms
+constexpr std::int64_t kDue = 1'900'000'000'000;  // transport ms
+constexpr std::int64_t kCodeTtl = 3'600'000;
+
+std::vector<std::string> strings(const common::RedisReply& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
+}
+
+PageRecipient recipient(const std::string& person, const std::string& page,
+                        const std::string& code) {
+  return {person, page, code, "+4470000" + person, "text for " + person};
+}
+
+class DispatchScriptsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-dispatch-lua"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+  void SetUp() override { ops_.command({"FLUSHALL"}); }
+
+  std::vector<std::string> run(std::string_view source, const std::vector<std::string>& args) {
+    const RedisScript script{std::string(source)};
+    return strings(dispatch_.eval(script, {}, args));
+  }
+  std::string hget(const std::string& key, const std::string& field) {
+    return ops_.command({"HGET", key, field}).str;
+  }
+  bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
+  std::vector<json::value> timeline(const std::string& case_id) {
+    std::vector<json::value> out;
+    for (const auto& e : strings(ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"})))
+      out.push_back(json::parse(e));
+    return out;
+  }
+  // An incident as ingest leaves it: accepted, in case C1.
+  void accepted_incident(const std::string& id = "I1") {
+    ops_.command({"HSET", incident_key(id), "status", "accepted", "case_id", "C1", "kind",
+                  "code_red", "region", "groningen"});
+    ops_.command({"HSET", case_key("C1"), "state", "open", "region", "groningen"});
+  }
+
+  static test::PrivateRedis* redis_;
+  RedisConnection ops_{redis_->config()};
+  RedisConnection dispatch_{redis_->config_as("dispatch")};
+};
+test::PrivateRedis* DispatchScriptsTest::redis_ = nullptr;
+
+// ---- dispatch_incident.lua
+
+DispatchIncidentArgs dispatch_args() {
+  DispatchIncidentArgs a;
+  a.incident_id = "I1";
+  a.case_id = "C1";
+  a.rule = "on_call";
+  a.page = recipient("anna", "P1", "123456");
+  a.brief = "CODE RED C1";
+  a.rank = 10;
+  a.now_ms = kNow;
+  a.outbox_due_ms = kDue;
+  a.assign_case = true;
+  a.code_ttl_ms = kCodeTtl;
+  a.region = "groningen";
+  return a;
+}
+
+DispatchIncidentReply dispatched(const std::vector<std::string>& r) {
+  const auto p = DispatchIncidentReply::parse(r);
+  if (!p) throw std::runtime_error("unexpected reply");
+  return *p;
+}
+
+TEST_F(DispatchScriptsTest, AnAcceptedIncidentGetsItsPageItsCasemanagerAndItsEscalationTimer) {
+  accepted_incident();
+  auto a = dispatch_args();
+  a.escalation = DispatchIncidentArgs::Escalation{"0.0", kNow + 300'000};
+  const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
+  ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
+  EXPECT_EQ(r.page_id, "P1");
+  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P1"})"));
+  EXPECT_EQ(r.inform_payload, "");
+  EXPECT_EQ(r.capacity_payload, "");
+
+  const auto inc = incident_key("I1");
+  EXPECT_EQ(hget(inc, "status"), "dispatched");
+  EXPECT_EQ(hget(inc, "page_id"), "P1");
+  EXPECT_EQ(hget(inc, "assignee"), "anna");
+  EXPECT_EQ(hget(inc, "rule"), "on_call");
+  EXPECT_EQ(hget(inc, "esc_state"), "active");
+  EXPECT_EQ(hget(inc, "esc_at"), "0.0");
+  EXPECT_EQ(hget(incident_esc_paged_key("I1"), "anna"), "0");
+  EXPECT_EQ(ops_.command({"SISMEMBER", incident_pages_key("I1"), "P1"}).integer, 1);
+  EXPECT_EQ(ops_.command({"ZSCORE", kEscalationsDue, "I1"}).str, std::to_string(kNow + 300'000));
+
+  const auto page = page_key("P1");
+  EXPECT_EQ(hget(page, "person"), "anna");
+  EXPECT_EQ(hget(page, "state"), "queued");
+  EXPECT_EQ(hget(page, "step"), "I1:0.0");
+  EXPECT_EQ(hget(page, "esc_at"), "0.0");
+  EXPECT_EQ(hget(page, "brief"), "CODE RED C1");
+  EXPECT_EQ(hget(page, "rank"), "10");
+  EXPECT_EQ(ops_.command({"GET", ackcode_key("anna", "123456")}).str, "P1");
+  EXPECT_EQ(hget(outbox_data_key("notify"), "P1"), r.payload);
+
+  EXPECT_EQ(hget(case_key("C1"), "casemanager"), "anna");
+  EXPECT_EQ(ops_.command({"SISMEMBER", caseload_key("anna"), "C1"}).integer, 1);
+  const auto t = timeline("C1");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].at("type").as_string(), "casemanager_assigned");
+  EXPECT_EQ(t[1].at("type").as_string(), "paged");
+  EXPECT_EQ(t[1].at("page").as_string(), "P1");
+}
+
+TEST_F(DispatchScriptsTest, AnIncidentDispatchedBeforeOrMissingOrACollisionWritesNothing) {
+  auto a = dispatch_args();
+  EXPECT_EQ(dispatched(run(lua::dispatch_incident(), a.args())).kind,
+            DispatchIncidentReply::Kind::missing);
+  accepted_incident();
+  ops_.command({"SET", ackcode_key("anna", "123456"), "P0"});
+  const auto keys = test::all_keys(ops_);
+  EXPECT_EQ(dispatched(run(lua::dispatch_incident(), a.args())).kind,
+            DispatchIncidentReply::Kind::ack_collision);
+  EXPECT_EQ(test::all_keys(ops_), keys);
+
+  a.page.ack_code = "654321";
+  ASSERT_EQ(dispatched(run(lua::dispatch_incident(), a.args())).kind,
+            DispatchIncidentReply::Kind::dispatched);
+  const auto keys_after = test::all_keys(ops_);
+  a.page.page_id = "P2";
+  const auto again = dispatched(run(lua::dispatch_incident(), a.args()));
+  EXPECT_EQ(again.kind, DispatchIncidentReply::Kind::already);
+  EXPECT_EQ(again.page_id, "P1");
+  EXPECT_EQ(test::all_keys(ops_), keys_after);
+}
+
+TEST_F(DispatchScriptsTest, TheOwnCasemanagerOffDutyIsInformedWithAPageThatIsInformation) {
+  accepted_incident();
+  auto a = dispatch_args();
+  a.assign_case = false;
+  a.inform = recipient("bert", "P2", "");
+  a.inform_brief = "CODE RED C1";
+  a.inform_rank = 50;
+  const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
+  ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
+  EXPECT_EQ(r.inform_page_id, "P2");
+  EXPECT_EQ(json::parse(r.inform_payload), json::parse(R"({"page_id":"P2"})"));
+  EXPECT_EQ(hget(page_key("P2"), "rule"), "inform");
+  EXPECT_EQ(hget(page_key("P2"), "info"), "1");
+  EXPECT_EQ(ops_.command({"HGET", case_key("C1"), "casemanager"}).type,
+            common::RedisReply::Type::nil);
+  const auto t = timeline("C1");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[1].at("type").as_string(), "informed");
+  EXPECT_EQ(t[1].at("person").as_string(), "bert");
+}
+
+// The caseload cap: a coverage problem begins (the team lead is paged once) and ends.
+TEST_F(DispatchScriptsTest, ACoverageProblemBeginsWithOnePageToTheTeamLeadAndEndsInItsHistory) {
+  accepted_incident("I1");
+  accepted_incident("I2");
+  auto a = dispatch_args();
+  a.rule = "backup";
+  a.all_on_call_at_cap = true;
+  a.lead = recipient("lead", "P9", "999999");
+  const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
+  ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
+  EXPECT_EQ(r.capacity_page_id, "P9");
+  EXPECT_EQ(json::parse(r.capacity_payload), json::parse(R"({"page_id":"P9"})"));
+  const auto cap = capacity_key("groningen");
+  EXPECT_EQ(hget(cap, "since"), std::to_string(kNow));
+  EXPECT_EQ(hget(cap, "person"), "lead");
+  EXPECT_EQ(hget(cap, "page"), "P9");
+  EXPECT_EQ(hget(cap, "past_on_call"), "1");
+  EXPECT_EQ(hget(incident_key("I1"), "past_cap"), "1");
+  EXPECT_EQ(hget(page_key("P9"), "rule"), "capacity");
+
+  // Under the cap again: the problem goes to the history.
+  auto b = dispatch_args();
+  b.incident_id = "I2";
+  b.page = recipient("anna", "P3", "222222");
+  b.now_ms = kNow + 60'000;
+  ASSERT_EQ(dispatched(run(lua::dispatch_incident(), b.args())).capacity_payload, "");
+  EXPECT_FALSE(exists(cap));
+  const auto history =
+      strings(ops_.command({"LRANGE", capacity_history_key("groningen"), "0", "-1"}));
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(json::parse(history[0]),
+            json::parse(R"({"since":1800000000000,"until":1800000060000,"past_on_call":1})"));
+}
+
+// ---- dispatch_escalation_step.lua
+
+EscalationStepReply step_reply(const std::vector<std::string>& r) {
+  const auto p = EscalationStepReply::parse(r);
+  if (!p) throw std::runtime_error("unexpected reply");
+  return *p;
+}
+
+class EscalationStepTest : public DispatchScriptsTest {
+ protected:
+  // An incident dispatched at step 0.0, its escalation running.
+  void SetUp() override {
+    DispatchScriptsTest::SetUp();
+    ops_.command({"HSET", incident_key("I1"), "status", "dispatched", "case_id", "C1", "esc_state",
+                  "active", "esc_at", "0.0", "esc_due", std::to_string(kNow)});
+    ops_.command({"ZADD", kEscalationsDue, std::to_string(kNow), "I1"});
+  }
+  static EscalationStepArgs args(EscalationStepArgs::Action action) {
+    EscalationStepArgs a;
+    a.incident_id = "I1";
+    a.expected_at = "0.0";
+    a.action = action;
+    a.now_ms = kNow;
+    a.new_at = "0.0";
+    a.reason = "timer";
+    a.skipped = "[]";
+    a.code_ttl_ms = kCodeTtl;
+    return a;
+  }
+  static EscalationStepArgs page_args(EscalationStepArgs::Action action) {
+    auto a = args(action);
+    a.new_at = "0.1";
+    a.timer_ms = kNow + 600'000;
+    a.page = recipient("carl", "P5", "555555");
+    a.outbox_due_ms = kDue;
+    a.rule = "backup";
+    a.target = "backup";
+    a.skipped = R"(["0.1"])";
+    a.brief = "CODE RED C1";
+    a.rank = 10;
+    a.step_due_ms = kNow - 1000;
+    return a;
+  }
+};
+
+TEST_F(EscalationStepTest, APageStepCreatesThePageMovesTheTimerAndWritesTheTimeline) {
+  const auto r = step_reply(
+      run(lua::dispatch_escalation_step(), page_args(EscalationStepArgs::Action::page).args()));
+  ASSERT_EQ(r.kind, EscalationStepReply::Kind::paged);
+  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P5"})"));
+  const auto inc = incident_key("I1");
+  EXPECT_EQ(hget(inc, "status"), "escalated");
+  EXPECT_EQ(hget(inc, "esc_at"), "0.1");
+  EXPECT_EQ(hget(inc, "esc_due"), std::to_string(kNow + 600'000));
+  EXPECT_EQ(hget(incident_esc_paged_key("I1"), "carl"), "0");
+  EXPECT_EQ(ops_.command({"SISMEMBER", incident_pages_key("I1"), "P5"}).integer, 1);
+  EXPECT_EQ(ops_.command({"ZSCORE", kEscalationsDue, "I1"}).str, std::to_string(kNow + 600'000));
+  EXPECT_EQ(hget(page_key("P5"), "step"), "I1:0.1");
+  EXPECT_EQ(hget(page_key("P5"), "reason"), "escalated");
+  EXPECT_EQ(hget(page_key("P5"), "case"), "C1");
+  EXPECT_EQ(ops_.command({"GET", ackcode_key("carl", "555555")}).str, "P5");
+  const auto t = timeline("C1");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].at("type").as_string(), "escalated");
+  EXPECT_EQ(t[0].at("from").as_string(), "0.0");
+  EXPECT_EQ(t[0].at("to").as_string(), "0.1");
+  EXPECT_EQ(t[0].at("skipped"), json::parse(R"(["0.1"])"));
+  EXPECT_EQ(t[0].at("due").to_number<std::int64_t>(), kNow - 1000);
+}
+
+TEST_F(EscalationStepTest, ARepageCountsAndGoesBackToDispatched) {
+  ops_.command({"HSET", incident_key("I1"), "status", "acknowledged"});
+  auto a = page_args(EscalationStepArgs::Action::repage);
+  a.expected_acknowledged = true;
+  a.new_at = "0.0";
+  a.reason = "no_first_contact";
+  const auto r = step_reply(run(lua::dispatch_escalation_step(), a.args()));
+  ASSERT_EQ(r.kind, EscalationStepReply::Kind::repaged);
+  EXPECT_EQ(hget(incident_key("I1"), "status"), "dispatched");
+  EXPECT_EQ(hget(incident_key("I1"), "esc_repages"), "1");
+  EXPECT_EQ(hget(page_key("P5"), "step"), "I1:forgotten:1");
+  EXPECT_EQ(hget(page_key("P5"), "reason"), "no_first_contact");
+  const auto t = timeline("C1");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].at("type").as_string(), "repaged");
+}
+
+TEST_F(EscalationStepTest, WaitStopAndExhaustedMoveOrDropTheTimer) {
+  auto wait = args(EscalationStepArgs::Action::wait);
+  wait.timer_ms = kNow + 5000;
+  EXPECT_EQ(step_reply(run(lua::dispatch_escalation_step(), wait.args())).kind,
+            EscalationStepReply::Kind::waiting);
+  EXPECT_EQ(ops_.command({"ZSCORE", kEscalationsDue, "I1"}).str, std::to_string(kNow + 5000));
+
+  auto exhausted = args(EscalationStepArgs::Action::exhausted);
+  exhausted.skipped = R"(["0.1","0.2"])";
+  EXPECT_EQ(step_reply(run(lua::dispatch_escalation_step(), exhausted.args())).kind,
+            EscalationStepReply::Kind::exhausted);
+  EXPECT_EQ(hget(incident_key("I1"), "esc_state"), "exhausted");
+  EXPECT_EQ(hget(incident_key("I1"), "esc_stopped_at"), std::to_string(kNow));
+  EXPECT_TRUE(ops_.command({"ZSCORE", kEscalationsDue, "I1"}).is_nil());
+  const auto t = timeline("C1");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].at("type").as_string(), "escalation_exhausted");
+  EXPECT_EQ(t[0].at("skipped"), json::parse(R"(["0.1","0.2"])"));
+
+  // No longer active: the step is stale and its timer dropped.
+  ops_.command({"ZADD", kEscalationsDue, "1", "I1"});
+  EXPECT_EQ(step_reply(run(lua::dispatch_escalation_step(), wait.args())).kind,
+            EscalationStepReply::Kind::stale);
+  EXPECT_TRUE(ops_.command({"ZSCORE", kEscalationsDue, "I1"}).is_nil());
+
+  ops_.command({"HSET", incident_key("I1"), "esc_state", "active"});
+  EXPECT_EQ(step_reply(
+                run(lua::dispatch_escalation_step(), args(EscalationStepArgs::Action::stop).args()))
+                .kind,
+            EscalationStepReply::Kind::stopped);
+  EXPECT_EQ(hget(incident_key("I1"), "esc_state"), "stopped");
+}
+
+TEST_F(EscalationStepTest, AStepDecidedForAnotherPositionOrATakenCodeWritesNothing) {
+  const auto keys = test::all_keys(ops_);
+  auto moved = page_args(EscalationStepArgs::Action::page);
+  moved.expected_at = "0.1";  // the incident is at 0.0
+  EXPECT_EQ(step_reply(run(lua::dispatch_escalation_step(), moved.args())).kind,
+            EscalationStepReply::Kind::stale);
+  auto acked = page_args(EscalationStepArgs::Action::page);
+  acked.expected_acknowledged = true;  // it is not
+  EXPECT_EQ(step_reply(run(lua::dispatch_escalation_step(), acked.args())).kind,
+            EscalationStepReply::Kind::stale);
+  EXPECT_EQ(test::all_keys(ops_), keys);
+  EXPECT_EQ(ops_.command({"ZSCORE", kEscalationsDue, "I1"}).str, std::to_string(kNow));
+
+  ops_.command({"SET", ackcode_key("carl", "555555"), "P0"});
+  const auto with_code = test::all_keys(ops_);
+  EXPECT_EQ(step_reply(run(lua::dispatch_escalation_step(),
+                           page_args(EscalationStepArgs::Action::page).args()))
+                .kind,
+            EscalationStepReply::Kind::ack_collision);
+  EXPECT_EQ(test::all_keys(ops_), with_code);
+}
+
+// ---- dispatch_rota_notice.lua
+
+TEST_F(DispatchScriptsTest, ARotaNoticeIsSentOnceAsAPageThatIsInformation) {
+  RotaNoticeArgs a;
+  a.notice_id = handoff_notice_id("anna", "groningen", "primary", kNow + 3'600'000);
+  a.person = "anna";
+  a.page_id = "P7";
+  a.phone = "+447700900001";
+  a.text = "piket ROTA: you are on call";
+  a.rule = "handoff_notice";
+  a.now_ms = kNow;
+  a.outbox_due_ms = kDue;
+  a.brief = "ROTA ON CALL primary";
+  a.rank = 90;
+  const auto r = RotaNoticeReply::parse(run(lua::dispatch_rota_notice(), a.args()));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->kind, RotaNoticeReply::Kind::created);
+  EXPECT_EQ(r->page_id, "P7");
+  EXPECT_EQ(json::parse(r->payload), json::parse(R"({"page_id":"P7"})"));
+  EXPECT_EQ(ops_.command({"GET", notice_key(a.notice_id)}).str, "P7");
+  EXPECT_EQ(hget(page_key("P7"), "rule"), "handoff_notice");
+  EXPECT_EQ(hget(page_key("P7"), "info"), "1");
+  EXPECT_EQ(hget(page_key("P7"), "case"), "");
+  EXPECT_EQ(hget(page_key("P7"), "rank"), "90");
+  EXPECT_TRUE(ops_.command({"HGET", page_key("P7"), "ack_code"}).is_nil());
+  EXPECT_EQ(ops_.command({"ZSCORE", outbox_due_key("notify"), "P7"}).str, std::to_string(kDue));
+
+  // Sent before: nothing more.
+  const auto keys = test::all_keys(ops_);
+  a.page_id = "P8";
+  const auto again = RotaNoticeReply::parse(run(lua::dispatch_rota_notice(), a.args()));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->kind, RotaNoticeReply::Kind::sent_before);
+  EXPECT_EQ(test::all_keys(ops_), keys);
+
+  // Another notice whose page id is taken: pick another.
+  a.notice_id = gap_notice_id("tl", "groningen", "primary", kNow);
+  a.page_id = "P7";
+  const auto taken = RotaNoticeReply::parse(run(lua::dispatch_rota_notice(), a.args()));
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->kind, RotaNoticeReply::Kind::ack_collision);
+  EXPECT_FALSE(exists(notice_key(a.notice_id)));
+}
+
+}  // namespace
+}  // namespace piket::store

@@ -1,0 +1,420 @@
+// The shared Lua functions (store/lua/lib/*.lua) run directly against a real redis-server
+// (label redis). A lib file defines functions that other scripts include at build time; each
+// test evaluates the file's text plus a one-line call, as the Redis user of a service whose
+// scripts include it, and checks what the function wrote and returned.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "piket/common/redis.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/lua.hpp"
+#include "piket/store/outbox.hpp"
+#include "piket/store/page.hpp"
+#include "private_redis.hpp"
+
+namespace piket::store {
+namespace {
+
+namespace json = boost::json;
+using common::RedisConnection;
+using common::RedisScript;
+
+constexpr std::int64_t kNow = 1'800'000'000'000;  // domain ms
+constexpr std::int64_t kHour = 3'600'000;
+constexpr std::int64_t kDay = 24 * kHour;
+
+std::vector<std::string> strings(const common::RedisReply& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
+}
+
+// A lib file's text and one call after it.
+RedisScript with_call(std::string_view lib, std::string_view call) {
+  return RedisScript{std::string(lib) + "\n" + std::string(call) + "\n"};
+}
+
+class LibScriptsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-lib-lua"); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+  void SetUp() override { ops_.command({"FLUSHALL"}); }
+
+  std::string hget(const std::string& key, const std::string& field) {
+    return ops_.command({"HGET", key, field}).str;
+  }
+  bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
+
+  static test::PrivateRedis* redis_;
+  RedisConnection ops_{redis_->config()};
+};
+test::PrivateRedis* LibScriptsTest::redis_ = nullptr;
+
+// ---- lib/outbox_add.lua: a message in a receiver's outbox (ingest -> dispatch).
+TEST_F(LibScriptsTest, OutboxAddPutsTheMessageInTheReceiversOutboxAndAReAddReplacesIt) {
+  const auto add =
+      with_call(lua::outbox_add(), "piket_outbox_add(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) return 1");
+  RedisConnection ingest{redis_->config_as("ingest")};
+  ingest.eval(add, {}, {"dispatch", "I1", R"({"incident_id":"I1"})", "5000"});
+  ingest.eval(add, {}, {"dispatch", "I2", "p2", "4000"});
+  EXPECT_EQ(strings(ops_.command({"ZRANGE", outbox_due_key("dispatch"), "0", "-1", "WITHSCORES"})),
+            (std::vector<std::string>{"I2", "4000", "I1", "5000"}));
+  EXPECT_EQ(hget(outbox_data_key("dispatch"), "I1"), R"({"incident_id":"I1"})");
+  ingest.eval(add, {}, {"dispatch", "I1", "again", "6000"});
+  EXPECT_EQ(ops_.command({"ZSCORE", outbox_due_key("dispatch"), "I1"}).str, "6000");
+  EXPECT_EQ(hget(outbox_data_key("dispatch"), "I1"), "again");
+  EXPECT_FALSE(exists(outbox_due_key("notify")));
+}
+
+// ---- lib/deadline_resync.lua: the case's resync timer, only ever moved earlier.
+TEST_F(LibScriptsTest, DeadlineResyncAddsTheCasesResyncTimerAndOnlyMovesItEarlier) {
+  const auto resync =
+      with_call(lua::deadline_resync(), "piket_deadline_resync(ARGV[1], ARGV[2]) return 1");
+  RedisConnection ingest{redis_->config_as("ingest")};
+  ingest.eval(resync, {}, {"C1", "5000"});
+  EXPECT_EQ(ops_.command({"ZSCORE", kDeadlinesDue, "C1|resync"}).str, "5000");
+  ingest.eval(resync, {}, {"C1", "9000"});  // later: unchanged
+  EXPECT_EQ(ops_.command({"ZSCORE", kDeadlinesDue, "C1|resync"}).str, "5000");
+  ingest.eval(resync, {}, {"C1", "3000"});  // earlier: moved
+  EXPECT_EQ(ops_.command({"ZSCORE", kDeadlinesDue, "C1|resync"}).str, "3000");
+  EXPECT_EQ(ops_.command({"ZCARD", kDeadlinesDue}).integer, 1);
+}
+
+// ---- lib/page_create.lua: a page, its reply code and its notify message (dispatch, cases).
+TEST_F(LibScriptsTest, CreatePageWritesThePageItsReplyCodeAndTheNotifyOutbox) {
+  const auto create =
+      with_call(lua::page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
+  const json::object p{{"id", "P1"},
+                       {"person", "anna"},
+                       {"ack_code", "123456"},
+                       {"to", "+4470001"},
+                       {"text", "the text"},
+                       {"incident", "I1"},
+                       {"case", "C1"},
+                       {"rule", "on_call"},
+                       {"now", std::to_string(kNow)},
+                       {"due", "7000"},
+                       {"code_ttl", "600000"},
+                       {"step", "I1:0.0"},
+                       {"brief", "CODE RED C1"},
+                       {"rank", "10"}};
+  for (const char* user : {"dispatch", "cases"}) {
+    SCOPED_TRACE(user);
+    ops_.command({"FLUSHALL"});
+    RedisConnection producer{redis_->config_as(user)};
+    const auto payload = producer.eval(create, {}, {json::serialize(p)}).str;
+    EXPECT_EQ(json::parse(payload), json::parse(R"({"page_id":"P1"})"));
+    const auto page = page_key("P1");
+    for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+             {"incident", "I1"},
+             {"case", "C1"},
+             {"person", "anna"},
+             {"to", "+4470001"},
+             {"text", "the text"},
+             {"rule", "on_call"},
+             {"state", "queued"},
+             {"created_at", std::to_string(kNow)},
+             {"channel", "sms"},
+             {"attempts", "0"},
+             {"ack_code", "123456"},
+             {"code_until", std::to_string(kNow + 600000)},
+             {"step", "I1:0.0"},
+             {"brief", "CODE RED C1"},
+             {"rank", "10"}})
+      EXPECT_EQ(hget(page, field), value) << field;
+    EXPECT_TRUE(ops_.command({"HGET", page, "info"}).is_nil()) << "it asks for an answer";
+    const auto code = ackcode_key("anna", "123456");
+    EXPECT_EQ(ops_.command({"GET", code}).str, "P1");
+    const auto ttl = ops_.command({"PTTL", code}).integer;
+    EXPECT_GT(ttl, 590000);
+    EXPECT_LE(ttl, 600000);
+    EXPECT_EQ(ops_.command({"ZSCORE", outbox_due_key("notify"), "P1"}).str, "7000");
+    EXPECT_EQ(hget(outbox_data_key("notify"), "P1"), payload);
+  }
+}
+
+TEST_F(LibScriptsTest, CreatePageWithoutAReplyCodeIsInformationAndPageTakenChecksCodeAndId) {
+  RedisConnection dispatch{redis_->config_as("dispatch")};
+  const auto create =
+      with_call(lua::page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
+  const json::object p{{"id", "P2"},       {"person", "bert"},    {"ack_code", ""},
+                       {"to", "+4470002"}, {"text", "fyi"},       {"incident", ""},
+                       {"case", ""},       {"rule", "inform"},    {"now", std::to_string(kNow)},
+                       {"due", "7000"},    {"code_ttl", "600000"}};
+  dispatch.eval(create, {}, {json::serialize(p)});
+  EXPECT_EQ(hget(page_key("P2"), "info"), "1");
+  EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "ack_code"}).is_nil());
+  EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "code_until"}).is_nil());
+  EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "step"}).is_nil());
+  EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "brief"}).is_nil());
+  EXPECT_EQ(ops_.command({"ZCARD", outbox_due_key("notify")}).integer, 1);
+
+  const auto taken =
+      with_call(lua::page_create(),
+                "if piket_page_taken(ARGV[1], ARGV[2], ARGV[3]) then return 1 else return 0 end");
+  ops_.command({"SET", ackcode_key("bert", "111111"), "P0"});
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "111111", "P9"}).integer, 1) << "code in use";
+  EXPECT_EQ(dispatch.eval(taken, {}, {"anna", "111111", "P9"}).integer, 0) << "another person's";
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "222222", "P2"}).integer, 1) << "page id exists";
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "", "P2"}).integer, 1) << "information: id only";
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "", "P9"}).integer, 0);
+}
+
+// ---- lib/reply_code_drop.lua: the page's reply code goes (notify, inbound).
+TEST_F(LibScriptsTest, DropReplyCodeDeletesOnlyThePagesOwnCode) {
+  const auto drop = with_call(lua::reply_code_drop(), "piket_drop_reply_code(ARGV[1]) return 1");
+  for (const char* user : {"notify", "inbound"}) {
+    SCOPED_TRACE(user);
+    ops_.command({"FLUSHALL"});
+    ops_.command({"HSET", page_key("P1"), "person", "anna", "ack_code", "123456"});
+    ops_.command({"HSET", page_key("P2"), "person", "anna", "info", "1"});
+    ops_.command({"SET", ackcode_key("anna", "123456"), "P1"});
+    ops_.command({"SET", ackcode_key("anna", "654321"), "P3"});
+    RedisConnection service{redis_->config_as(user)};
+    service.eval(drop, {}, {"P2"});  // no reply code: nothing to drop
+    service.eval(drop, {}, {"P9"});  // no such page
+    EXPECT_TRUE(exists(ackcode_key("anna", "123456")));
+    service.eval(drop, {}, {"P1"});
+    EXPECT_FALSE(exists(ackcode_key("anna", "123456")));
+    EXPECT_TRUE(exists(ackcode_key("anna", "654321")));
+    EXPECT_EQ(hget(page_key("P1"), "ack_code"), "123456") << "the page keeps its record";
+  }
+}
+
+// ---- lib/ban.lua: the home ban of a case (ingest's acceptance; cases' join and split).
+class BanLibTest : public LibScriptsTest {
+ protected:
+  // Applies incident `i` (JSON) to the ban on case:C1 and stores the result; {'ok'} or
+  // {code, field} when the strict rule refuses it.
+  std::vector<std::string> apply(const json::object& i, bool strict = true) {
+    static const auto script = with_call(
+        lua::ban(),
+        "local i = cjson.decode(ARGV[1]) local b, code, field = "
+        "piket_ban_apply(piket_ban_get(KEYS[1]), i, ARGV[2] == '1') if code then return {code, "
+        "field} end piket_ban_put(KEYS[1], b, i, tonumber(ARGV[3])) return {'ok'}");
+    return strings(ingest_.eval(script, {case_key("C1")},
+                                {json::serialize(i), strict ? "1" : "0", std::to_string(kNow)}));
+  }
+  static json::object ban(const std::string& id, const std::string& kind, std::int64_t starts,
+                          std::int64_t ends, int starts_off = 60, int ends_off = 60) {
+    return {{"id", id},
+            {"kind", kind},
+            {"starts", starts},
+            {"ends", ends},
+            {"starts_off", starts_off},
+            {"ends_off", ends_off},
+            {"reported", starts}};
+  }
+  std::vector<json::value> history() {
+    std::vector<json::value> out;
+    for (const auto& e : strings(ops_.command({"LRANGE", case_ban_key("C1"), "0", "-1"})))
+      out.push_back(json::parse(e));
+    return out;
+  }
+
+  RedisConnection ingest_{redis_->config_as("ingest")};
+};
+
+TEST_F(BanLibTest, ABanBeginsIsRestatedAndExtendedWithinTwentyEightDays) {
+  ASSERT_EQ(apply(ban("I1", "home_ban", kNow, kNow + 10 * kDay)), std::vector<std::string>{"ok"});
+  const auto c = case_key("C1");
+  EXPECT_EQ(hget(c, "ban_first_start"), std::to_string(kNow));
+  EXPECT_EQ(hget(c, "ban_first_offset"), "60");
+  EXPECT_EQ(hget(c, "ban_end"), std::to_string(kNow + 10 * kDay));
+  EXPECT_EQ(hget(c, "ban_state"), "in_force");
+  EXPECT_TRUE(ops_.command({"HGET", c, "ban_lifted_at"}).is_nil());
+
+  // A home_ban overlapping the ban in force restates it: the earlier start, the later end.
+  ASSERT_EQ(apply(ban("I2", "home_ban", kNow - kDay, kNow + 5 * kDay)),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(hget(c, "ban_first_start"), std::to_string(kNow - kDay));
+  EXPECT_EQ(hget(c, "ban_end"), std::to_string(kNow + 10 * kDay));
+  ASSERT_EQ(apply(ban("I3", "home_ban_extended", kNow + 9 * kDay, kNow + 20 * kDay)),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(hget(c, "ban_end"), std::to_string(kNow + 20 * kDay));
+
+  const auto h = history();
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[2].at("incident").as_string(), "I3");
+  EXPECT_EQ(h[2].at("kind").as_string(), "home_ban_extended");
+  EXPECT_EQ(h[2].at("state").as_string(), "in_force");
+  EXPECT_EQ(h[2].at("at").to_number<std::int64_t>(), kNow);
+  EXPECT_EQ(h[2].at("end").to_number<std::int64_t>(), kNow + 20 * kDay);
+}
+
+TEST_F(BanLibTest, BeyondTwentyEightDaysOrWithoutABanInForceIsRefusedWhenStrict) {
+  ASSERT_EQ(apply(ban("I1", "home_ban", kNow, kNow + 10 * kDay)), std::vector<std::string>{"ok"});
+  const auto keys = test::all_keys(ops_);
+  const auto before = history();
+  EXPECT_EQ(apply(ban("I2", "home_ban_extended", kNow + 5 * kDay, kNow + 28 * kDay + 1)),
+            (std::vector<std::string>{"ban_total_too_long", "home_ban.ends_at"}));
+  EXPECT_EQ(hget(case_key("C1"), "ban_end"), std::to_string(kNow + 10 * kDay));
+  EXPECT_EQ(history(), before);
+  EXPECT_EQ(test::all_keys(ops_), keys);
+  // Not strict (a join or split rebuilding the ban): taken as it is.
+  EXPECT_EQ(apply(ban("I2", "home_ban_extended", kNow + 5 * kDay, kNow + 28 * kDay + 1), false),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(hget(case_key("C1"), "ban_end"), std::to_string(kNow + 28 * kDay + 1));
+
+  ops_.command({"FLUSHALL"});
+  EXPECT_EQ(apply(ban("I3", "home_ban_extended", kNow, kNow + kDay)),
+            (std::vector<std::string>{"no_ban_in_force", "kind"}));
+  EXPECT_FALSE(exists(case_key("C1")));
+  EXPECT_FALSE(exists(case_ban_key("C1")));
+}
+
+// Across the end of daylight saving time one hour more is allowed: 28 days of wall clock.
+TEST_F(BanLibTest, TwentyEightDaysOfWallClockAcrossTheEndOfSummerTimeAreAllowed) {
+  ASSERT_EQ(apply(ban("I1", "home_ban", kNow, kNow + kDay, 120, 120)),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(apply(ban("I2", "home_ban_extended", kNow, kNow + 28 * kDay + kHour, 120, 60)),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(hget(case_key("C1"), "ban_end_offset"), "60");
+  // The same length without the change of offset is too long.
+  ops_.command({"FLUSHALL"});
+  ASSERT_EQ(apply(ban("I1", "home_ban", kNow, kNow + kDay, 120, 120)),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(apply(ban("I2", "home_ban_extended", kNow, kNow + 28 * kDay + kHour, 120, 120)),
+            (std::vector<std::string>{"ban_total_too_long", "home_ban.ends_at"}));
+}
+
+TEST_F(BanLibTest, ALiftingEndsTheBanWhenItIsReported) {
+  ASSERT_EQ(apply(ban("I1", "home_ban", kNow, kNow + 10 * kDay)), std::vector<std::string>{"ok"});
+  auto lift = ban("I2", "home_ban_lifted", 0, 0);
+  lift["reported"] = kNow + 3 * kDay;
+  ASSERT_EQ(apply(lift), std::vector<std::string>{"ok"});
+  const auto c = case_key("C1");
+  EXPECT_EQ(hget(c, "ban_state"), "lifted");
+  EXPECT_EQ(hget(c, "ban_lifted_at"), std::to_string(kNow + 3 * kDay));
+  EXPECT_EQ(hget(c, "ban_end"), std::to_string(kNow + 3 * kDay));
+  EXPECT_EQ(history().back().at("state").as_string(), "lifted");
+
+  // piket_ban_put(c, nil): the ban's fields go.
+  const auto clear = with_call(lua::ban(), "piket_ban_put(KEYS[1], nil) return 1");
+  ingest_.eval(clear, {c}, {});
+  EXPECT_TRUE(ops_.command({"HGET", c, "ban_first_start"}).is_nil());
+  EXPECT_TRUE(ops_.command({"HGET", c, "ban_state"}).is_nil());
+  EXPECT_TRUE(ops_.command({"HGET", c, "ban_lifted_at"}).is_nil());
+}
+
+// ---- lib/cases_open.lua: the case an incident joins or opens (piket-cases' functions
+// that ingest's acceptance calls).
+class CasesOpenLibTest : public LibScriptsTest {
+ protected:
+  // {open case or '', previous case or ''} of police's household `hh` at `accepted`.
+  std::vector<std::string> of_household(const std::string& hh, std::int64_t accepted,
+                                        std::int64_t link = 30 * kDay) {
+    static const auto script = with_call(
+        lua::cases_open(),
+        "local open, previous = piket_case_of_household(ARGV[1], ARGV[2], tonumber(ARGV[3]), "
+        "tonumber(ARGV[4])) return {open or '', previous or ''}");
+    return strings(
+        ingest_.eval(script, {}, {"police", hh, std::to_string(accepted), std::to_string(link)}));
+  }
+  long long open(const json::object& c) {
+    static const auto script = with_call(
+        lua::cases_open(), "if piket_case_open(cjson.decode(ARGV[1])) then return 1 end return 0");
+    return ingest_.eval(script, {}, {json::serialize(c)}).integer;
+  }
+  static json::object new_case(const std::string& id, std::int64_t accepted) {
+    return {{"id", id},
+            {"region", "groningen"},
+            {"partner", "police"},
+            {"household", "hh"},
+            {"opened_at", std::to_string(accepted)},
+            {"accepted", accepted}};
+  }
+
+  RedisConnection ingest_{redis_->config_as("ingest")};
+};
+
+TEST_F(CasesOpenLibTest, OpenWritesTheCaseTheHouseholdAndTheOpenSetOnceOnly) {
+  EXPECT_EQ(of_household("hh", kNow), (std::vector<std::string>{"", ""}));
+  EXPECT_EQ(open(new_case("C1", kNow)), 1);
+  const auto c = case_key("C1");
+  EXPECT_EQ(hget(c, "region"), "groningen");
+  EXPECT_EQ(hget(c, "partner"), "police");
+  EXPECT_EQ(hget(c, "household"), "hh");
+  EXPECT_EQ(hget(c, "opened_at"), std::to_string(kNow));
+  EXPECT_EQ(hget(c, "phase"), "registered");
+  EXPECT_EQ(hget(c, "state"), "open");
+  EXPECT_TRUE(ops_.command({"HGET", c, "previous_case"}).is_nil());
+  EXPECT_EQ(ops_.command({"GET", household_key("police", "hh")}).str, "C1");
+  EXPECT_EQ(ops_.command({"SISMEMBER", kCasesOpen, "C1"}).integer, 1);
+  EXPECT_EQ(of_household("hh", kNow), (std::vector<std::string>{"C1", ""}));
+
+  // Its id taken: nothing written.
+  const auto keys = test::all_keys(ops_);
+  auto other = new_case("C1", kNow + 1);
+  other["household"] = "hh-2";
+  EXPECT_EQ(open(other), 0);
+  EXPECT_EQ(test::all_keys(ops_), keys);
+  EXPECT_EQ(hget(c, "opened_at"), std::to_string(kNow));
+}
+
+TEST_F(CasesOpenLibTest,
+       TheHouseholdsCaseIsFollowedThroughJoinsAndAClosedOneLinksWhileTheLinkLasts) {
+  ops_.command({"SET", household_key("police", "hh"), "C1"});
+  ops_.command({"HSET", case_key("C1"), "state", "merged", "merged_into", "C2"});
+  ops_.command({"HSET", case_key("C2"), "state", "merged", "merged_into", "C3"});
+  ops_.command({"HSET", case_key("C3"), "state", "open"});
+  EXPECT_EQ(of_household("hh", kNow), (std::vector<std::string>{"C3", ""}));
+
+  ops_.command({"HSET", case_key("C3"), "state", "closed", "closed_at", std::to_string(kNow)});
+  EXPECT_EQ(of_household("hh", kNow + 30 * kDay), (std::vector<std::string>{"", "C3"}));
+  EXPECT_EQ(of_household("hh", kNow + 30 * kDay + 1), (std::vector<std::string>{"", ""}));
+}
+
+TEST_F(CasesOpenLibTest, AReturningFamilysCaseIsLinkedToItsEarlierCasesAndCounted) {
+  std::string chain = "C1";
+  for (int n = 2; n <= 25; ++n) chain += " C" + std::to_string(n);
+  ops_.command({"HSET", case_key("C0"), "state", "closed", "casemanager", "icm-3", "closed_at",
+                std::to_string(kNow), "previous_cases", chain});
+  ops_.command({"ZADD", returns_key("groningen"), std::to_string(kNow - 3 * 365 * kDay), "C-old"});
+  auto c = new_case("C9", kNow + 20 * kDay);
+  c["previous"] = "C0";
+  EXPECT_EQ(open(c), 1);
+  const auto key = case_key("C9");
+  EXPECT_EQ(hget(key, "previous_case"), "C0");
+  std::string kept = "C0";
+  for (int n = 1; n <= 19; ++n) kept += " C" + std::to_string(n);
+  EXPECT_EQ(hget(key, "previous_cases"), kept) << "newest first, at most 20";
+  EXPECT_EQ(hget(key, "returned_after_ms"), std::to_string(20 * kDay));
+  EXPECT_EQ(hget(key, "previous_casemanager"), "icm-3");
+  EXPECT_EQ(hget(case_key("C0"), "next_case"), "C9");
+  EXPECT_EQ(strings(ops_.command({"ZRANGE", returns_key("groningen"), "0", "-1"})),
+            std::vector<std::string>{"C9"})
+      << "counted; entries older than two years dropped";
+
+  // Back after more than a year: linked, not counted.
+  auto late = new_case("C10", kNow + 400 * kDay);
+  late["household"] = "hh-late";
+  late["previous"] = "C0";
+  EXPECT_EQ(open(late), 1);
+  EXPECT_EQ(hget(case_key("C10"), "previous_case"), "C0");
+  EXPECT_TRUE(ops_.command({"ZSCORE", returns_key("groningen"), "C10"}).is_nil());
+}
+
+TEST_F(CasesOpenLibTest, AddIncidentAppendsTheIncidentAndItsTimelineEntry) {
+  const auto add = with_call(lua::cases_open(),
+                             "piket_case_add_incident(ARGV[1], ARGV[2], cjson.decode(ARGV[3])) "
+                             "return 1");
+  ingest_.eval(add, {}, {"C1", "I1", R"({"type":"incident_accepted","incident":"I1"})"});
+  ingest_.eval(add, {}, {"C1", "I2", R"({"type":"incident_accepted","incident":"I2"})"});
+  EXPECT_EQ(strings(ops_.command({"LRANGE", case_incidents_key("C1"), "0", "-1"})),
+            (std::vector<std::string>{"I1", "I2"}));
+  const auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(json::parse(t[1]), json::parse(R"({"type":"incident_accepted","incident":"I2"})"));
+}
+
+}  // namespace
+}  // namespace piket::store
