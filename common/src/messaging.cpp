@@ -28,17 +28,8 @@ zmq::context_t& context() {
   return ctx;
 }
 
-// KEYS, ARGV and reply: common/lua/outbox_claim_due.lua.
+// KEYS, ARGV and reply: store/lua/common/outbox_claim_due.lua.
 const RedisScript kClaimDue{std::string(lua::outbox_claim_due())};
-
-std::string lua_quote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::atomic<unsigned> inproc_counter{0};
 
@@ -107,14 +98,6 @@ bool valid_curve_key(std::string_view z85) {
 
 OutboxKeys outbox_keys(std::string_view channel) {
   return {store::outbox_due_key(channel), store::outbox_data_key(channel)};
-}
-
-std::string outbox_add_lua(std::string_view channel, std::string_view id_expr,
-                           std::string_view payload_expr, std::string_view due_expr) {
-  const auto keys = outbox_keys(channel);
-  return "redis.call('ZADD', " + lua_quote(keys.due) + ", " + std::string(due_expr) + ", " +
-         std::string(id_expr) + ")\nredis.call('HSET', " + lua_quote(keys.data) + ", " +
-         std::string(id_expr) + ", " + std::string(payload_expr) + ")\n";
 }
 
 bool valid_channel(std::string_view s) {

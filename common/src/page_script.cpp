@@ -1,16 +1,11 @@
 #include "piket/common/page_script.hpp"
 
-#include "piket/store/lua.hpp"
 
 #include "piket/common/crypto.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/reply_code.hpp"
 
 namespace piket::common {
-
-std::string page_lua() {
-  return std::string(lua::page_create());
-}
 
 std::string new_page_id() {
   return "P" + random_base32(16);

@@ -1,6 +1,5 @@
 #include "piket/common/reply_code.hpp"
 
-#include "piket/store/lua.hpp"
 
 #include <algorithm>
 
@@ -42,10 +41,6 @@ Millis reply_code_window(const Config& config) {
 std::string mask_phone(std::string_view number) {
   if (number.size() <= 3) return "\u2026";
   return "\u2026" + std::string(number.substr(number.size() - 3));
-}
-
-std::string reply_code_drop_lua() {
-  return std::string(lua::reply_code_drop());
 }
 
 }  // namespace piket::common

@@ -84,9 +84,9 @@ const std::vector<std::string> kOutbox = {"common/src/messaging.cpp",
                                           "store/lua/common/outbox_claim_due.lua"};
 const std::vector<std::string> kPages = {"store/lua/lib/page_create.lua",
                                          "store/lua/lib/outbox_add.lua",
-                                         "common/src/messaging.cpp"};  // outbox_add_lua
+                                         "common/src/messaging.cpp"};
 const std::vector<std::string> kDeadlineTimers = {
-    "common/include/piket/common/deadline_timers.hpp", "store/lua/lib/deadline_resync.lua"};
+    "store/lua/lib/deadline_resync.lua"};
 // The home ban of a case: ingest's acceptance, and the join and split of cases.
 const std::vector<std::string> kBan = {"store/lua/lib/ban.lua"};
 // Notify's delivery scripts and the lib files they include (the escalation

@@ -3,7 +3,7 @@
 // carries the work.
 //
 // A producer writes its message into a Redis outbox in the same atomic step
-// as the state change that caused it (see outbox_add_lua()), then calls
+// as the state change that caused it (store/lua/lib/outbox_add.lua), then calls
 // OutboxSender::wake(). The sender pushes due messages to the receiver over a
 // DEALER socket and deletes an entry only when the receiver answers "ok" for
 // it. Unanswered messages are sent again after `resend_after`, and all of them
@@ -40,13 +40,6 @@ struct OutboxKeys {
   std::string data;  // HASH message id -> payload
 };
 OutboxKeys outbox_keys(std::string_view channel);
-
-// Lua fragment that enqueues (id, payload) into the outbox of `channel`;
-// expects local variables `now_ms` (number) and the channel's key names to be
-// passed in. Producers call outbox_add_lua("dispatch", "incident_id", "payload")
-// inside their own script to enqueue atomically with their state change.
-std::string outbox_add_lua(std::string_view channel, std::string_view id_expr,
-                           std::string_view payload_expr, std::string_view due_expr);
 
 bool valid_channel(std::string_view s);     // [a-z_]{1,32}
 bool valid_message_id(std::string_view s);  // [A-Za-z0-9._:-]{1,96}

@@ -2,8 +2,8 @@
 // Page creation, shared by every producer of pages (dispatch's commit script,
 // the deadline engine's firing script). A page is three writes that belong
 // together: the page hash, its per-person reply code and the notify outbox
-// entry. page_lua() returns Lua that defines two local functions for a
-// producer's own script, so the page is created atomically with the state
+// entry. store/lua/lib/page_create.lua defines two local functions for a
+// producer's own script (included with --#include), so the page is created atomically with the state
 // change that causes it:
 //
 //   piket_page_taken(person, ack_code, page_id) -> true when the reply code is
@@ -27,9 +27,6 @@
 #include <string>
 
 namespace piket::common {
-
-std::string page_lua();
-
 
 // "P" + 16 Crockford base32 characters.
 std::string new_page_id();

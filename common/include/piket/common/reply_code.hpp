@@ -45,9 +45,7 @@ Millis reply_code_window(const Config& config);
 // enough for a colleague to recognise their own phone, not enough to call it.
 std::string mask_phone(std::string_view number);
 
-// Lua defining piket_drop_reply_code(page_id): deletes the page's
-// ackcode:{person}:{code} key. Every script that ends a page's answerable
-// life (answered, stood down, failed) calls it.
-std::string reply_code_drop_lua();
+// Scripts drop a page's reply code with piket_drop_reply_code(page_id)
+// (store/lua/lib/reply_code_drop.lua).
 
 }  // namespace piket::common
