@@ -125,7 +125,10 @@ std::string_view to_string(EscalationOutcome::Kind k) {
 }
 
 struct Escalator::Impl {
-  const common::Config& config;
+  const EscalationConfig escalation;
+  const rota::Directory& directory;
+  const common::OutboxConfig outbox;
+  const common::Millis reply_code_window;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
   const rota::CasemanagerSelector& selector;
@@ -147,20 +150,20 @@ prometheus::Counter& outcome(common::Metrics& m, const char* what) {
 }
 }  // namespace
 
-Escalator::Escalator(const common::Config& config, const common::Clock& domain_clock,
-                     const common::Clock& transport_clock,
+Escalator::Escalator(EscalationConfig escalation, const rota::Directory& directory,
+                     const common::SharedConfig& shared, common::Millis reply_code_window,
+                     const common::Clock& domain_clock, const common::Clock& transport_clock,
                      const rota::CasemanagerSelector& selector, common::RedisPool& redis,
                      common::Metrics& metrics, OnPage on_page)
-    : impl_(new Impl{config, domain_clock, transport_clock, selector, redis, std::move(on_page),
+    : impl_(new Impl{std::move(escalation), directory, shared.outbox, reply_code_window,
+                     domain_clock, transport_clock, selector, redis, std::move(on_page),
                      outcome(metrics, "paged"), outcome(metrics, "repaged"),
                      outcome(metrics, "exhausted"), outcome(metrics, "step_skipped"),
                      outcome(metrics, "stale"), outcome(metrics, "failed"),
                      outcome(metrics, "ignored"),
                      metrics.gauge("piket_escalations_running",
                                    "Incidents whose escalation timer runs (unacknowledged, or "
-                                   "acknowledged and waiting for first contact)")}) {
-  if (!config.escalation) throw std::logic_error("Escalator needs [escalation] in the config");
-}
+                                   "acknowledged and waiting for first contact)")}) {}
 
 Escalator::~Escalator() = default;
 
@@ -191,7 +194,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
       i.stale.Increment();
       return {K::stale, {}, {}, *at, {}};
     }
-    const auto& policy = i.config.escalation->policy(region);
+    const auto& policy = i.escalation.policy(region);
     EscalationState state;
     state.active = true;
     state.acknowledged = status == "acknowledged";
@@ -237,7 +240,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         rota::SelectionRequest request{region, std::nullopt, now};
         if (own && !own->empty()) request.own_casemanager = *own;
         chosen = i.selector.select_step(target, request, ex, caseload);
-        if (chosen && i.config.person(chosen->person_id)) {
+        if (chosen && i.directory.person(chosen->person_id)) {
           decision.next = *pos;  // the page is at the step that found somebody
           break;
         }
@@ -251,7 +254,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     std::string person_id;
     if (decision.kind == DK::repage) {
       person_id = f[9].str;
-      if (!i.config.person(person_id)) decision.kind = DK::stop;  // left the deployment
+      if (!i.directory.person(person_id)) decision.kind = DK::stop;  // left the deployment
     }
     if (chosen) person_id = chosen->person_id;
 
@@ -282,7 +285,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         next = next_due(policy, pos, decision.step_due);
         timer = std::to_string(common::to_epoch_ms(*next));
         step_due = std::to_string(common::to_epoch_ms(decision.step_due));
-        const auto* person = i.config.person(person_id);
+        const auto* person = i.directory.person(person_id);
         page_id = common::new_page_id();
         ack_code = common::new_ack_code();
         phone = person->phone;
@@ -310,7 +313,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
       }
     }
     const auto outbox_due = std::to_string(common::to_epoch_ms(i.transport_clock.now()) +
-                                           i.config.outbox.resend_after.count());
+                                           i.outbox.resend_after.count());
     const auto r = redis->eval(script(), {},
                                {incident_id,
                                 f[6].str,
@@ -331,7 +334,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
                                 std::string(to_string(target)),
                                 boost::json::serialize(skipped),
                                 round,
-                                std::to_string(common::reply_code_window(i.config).count()),
+                                std::to_string(i.reply_code_window.count()),
                                 brief,
                                 rank,
                                 step_due});

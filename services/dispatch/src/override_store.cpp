@@ -23,7 +23,7 @@ OverrideError bad(std::string code, std::string message, std::string field) {
 }  // namespace
 
 std::variant<rota::Override, OverrideError> parse_override_request(
-    std::string_view body, const rota::Rota& rota, const common::Config& config,
+    std::string_view body, const rota::Rota& rota, const rota::Directory& config,
     common::Instant now) {
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);

@@ -26,10 +26,10 @@ std::string ms(common::Instant t) {
   return std::to_string(common::to_epoch_ms(t));
 }
 
-std::optional<common::ContactChannel> parse_channel(std::string_view s) {
+std::optional<rota::ContactChannel> parse_channel(std::string_view s) {
   for (auto c :
-       {common::ContactChannel::sms, common::ContactChannel::push, common::ContactChannel::email})
-    if (common::to_string(c) == s) return c;
+       {rota::ContactChannel::sms, rota::ContactChannel::push, rota::ContactChannel::email})
+    if (rota::to_string(c) == s) return c;
   return std::nullopt;
 }
 
@@ -112,17 +112,25 @@ constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 }  // namespace
 
 struct Notifier::Impl {
-  Impl(const common::Config& c, const common::Clock& domain, const common::Clock& transport,
-       GatewayFactory sms, EmailGatewayFactory email, common::Metrics& m)
+  Impl(const NotifyConfig& c, const KannelConfig& k, const rota::Directory& people,
+       const common::SharedConfig& sh, const common::Clock& domain,
+       const common::Clock& transport, GatewayFactory sms, EmailGatewayFactory email,
+       common::Metrics& m)
       : config(c),
+        kannel(k),
+        directory(people),
+        shared(sh),
         domain_clock(domain),
         transport_clock(transport),
         sms_gateways(std::move(sms)),
         email_gateways(std::move(email)),
         metrics(m),
-        inbox_redis(c.redis) {}
+        inbox_redis(sh.redis) {}
 
-  const common::Config& config;
+  const NotifyConfig& config;
+  const KannelConfig& kannel;
+  const rota::Directory& directory;
+  const common::SharedConfig& shared;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
   GatewayFactory sms_gateways;
@@ -190,21 +198,21 @@ struct Notifier::Impl {
 
   std::vector<std::string> expand_args(const std::string& page_id, const std::string& person_id) {
     std::vector<std::string> args{page_id, ms(domain_clock.now())};
-    const auto* person = config.person(person_id);
-    std::vector<common::ContactRule> rules{{common::ContactChannel::sms, common::Millis{0}}};
+    const auto* person = directory.person(person_id);
+    std::vector<rota::ContactRule> rules{{rota::ContactChannel::sms, common::Millis{0}}};
     if (person && !person->contact.empty()) rules = person->contact;
     args.push_back(std::to_string(rules.size()));
     for (const auto& rule : rules) {
-      args.emplace_back(common::to_string(rule.channel));
+      args.emplace_back(rota::to_string(rule.channel));
       args.push_back(std::to_string(rule.after.count()));
       switch (rule.channel) {
-        case common::ContactChannel::sms:
+        case rota::ContactChannel::sms:
           args.emplace_back();
           break;  // the page's number
-        case common::ContactChannel::push:
+        case rota::ContactChannel::push:
           args.push_back("push:" + person_id);
           break;
-        case common::ContactChannel::email:
+        case rota::ContactChannel::email:
           args.push_back(person ? person->email : "");
           break;
       }
@@ -239,7 +247,7 @@ struct Notifier::Impl {
       }
       for (std::size_t k = 0; k < channels.size(); ++k) {
         DeliveryView d;
-        d.channel = parse_channel(channels[k]).value_or(common::ContactChannel::sms);
+        d.channel = parse_channel(channels[k]).value_or(rota::ContactChannel::sms);
         d.state = parse_delivery_state(e[5 + 2 * k].str).value_or(DeliveryState::failed);
         d.after = common::Millis{to_ll(e[6 + 2 * k].str)};
         view.deliveries.push_back(d);
@@ -253,7 +261,7 @@ struct Notifier::Impl {
           plan.next_wakeup ? ms(*plan.next_wakeup) : "-",
           plan.exhausted ? "exhausted" : (plan.duplicate ? "duplicate" : "-"),
           std::to_string(common::to_epoch_ms(transport_clock.now()) +
-                         config.outbox.resend_after.count()),
+                         shared.outbox.resend_after.count()),
           std::to_string(plan.start.size())};
       for (const auto& s : plan.start) {
         args.push_back(channels[s.index]);
@@ -303,10 +311,10 @@ struct Notifier::Impl {
         o.kind = StepResult::Kind::sent;
         break;
       case SendResult::Kind::temporary_failure:
-        if (attempt < config.notify.max_attempts) {
+        if (attempt < config.max_attempts) {
           static thread_local std::mt19937 rng{std::random_device{}()};
           const auto delay =
-              retry_delay(attempt, config.notify.retry_initial, config.notify.retry_max,
+              retry_delay(attempt, config.retry_initial, config.retry_max,
                           std::uniform_real_distribution<double>(0, 1)(rng));
           o.what = "retry";
           o.due = ms(transport_clock.now() + delay);
@@ -372,7 +380,7 @@ struct Notifier::Impl {
              c.reason == "escalated"          ? common::PageReason::escalated
              : c.reason == "no_first_contact" ? common::PageReason::no_first_contact
                                               : common::PageReason::incident},
-            config.kannel.sender);
+            kannel.sender);
       if (!mail) return refused("no_template", "the e-mail could not be rendered");
       if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
       if (!gw.email) return refused("no_gateway", "no [smtp] configured");
@@ -384,7 +392,7 @@ struct Notifier::Impl {
       if (auto field = leak({c.text})) return privacy_refusal(*field);
       const auto r = redis.eval(
           scripts::push(), {},
-          {c.delivery_id, ms(domain_clock.now()), std::to_string(config.notify.push_stream_maxlen),
+          {c.delivery_id, ms(domain_clock.now()), std::to_string(config.push_stream_maxlen),
            "type", "page", "page_id", c.page_id, "case_id", c.case_id, "kind", c.kind, "region",
            c.region, "reported_at", c.reported_at, "text", c.text, "info", c.info ? "1" : "0"});
       Outcome o;
@@ -426,7 +434,7 @@ struct Notifier::Impl {
 
     const auto bundle_id = "B" + common::random_base32(16);
     const auto lease =
-        transport_clock.now() + config.notify.gateway_timeout + config.notify.in_doubt_grace;
+        transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
     std::vector<std::string> args{bundle_id,
                                   c.delivery_id,
                                   ms(lease),
@@ -488,7 +496,7 @@ struct Notifier::Impl {
     auto sms = sms_gateways ? sms_gateways() : nullptr;
     auto email = email_gateways ? email_gateways() : nullptr;
     const Gateways gw{sms.get(), email.get()};
-    common::RedisConnection redis(config.redis);
+    common::RedisConnection redis(shared.redis);
     std::chrono::steady_clock::time_point last_error_log{};
     while (running) {
       StepResult r;
@@ -511,11 +519,14 @@ struct Notifier::Impl {
   }
 };
 
-Notifier::Notifier(const common::Config& config, const common::Clock& domain_clock,
-                   const common::Clock& transport_clock, GatewayFactory gateways,
-                   common::Metrics& metrics, EmailGatewayFactory email_gateways)
-    : impl_(std::make_unique<Impl>(config, domain_clock, transport_clock, std::move(gateways),
-                                   std::move(email_gateways), metrics)) {
+Notifier::Notifier(const NotifyConfig& config, const KannelConfig& kannel,
+                   const rota::Directory& directory, const common::SharedConfig& shared,
+                   const common::Clock& domain_clock, const common::Clock& transport_clock,
+                   GatewayFactory gateways, common::Metrics& metrics,
+                   EmailGatewayFactory email_gateways)
+    : impl_(std::make_unique<Impl>(config, kannel, directory, shared, domain_clock,
+                                   transport_clock, std::move(gateways), std::move(email_gateways),
+                                   metrics)) {
   impl_->owner = this;
   impl_->init_metrics();
 }
@@ -571,11 +582,11 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
   }
 
   const auto now = i.transport_clock.now();
-  const auto lease = now + i.config.notify.gateway_timeout + i.config.notify.in_doubt_grace;
+  const auto lease = now + i.config.gateway_timeout + i.config.in_doubt_grace;
   auto claim = redis.eval(
       scripts::claim(), {},
       {ms(now), ms(lease), ms(i.domain_clock.now()),
-       std::to_string(i.config.notify.bundle_window.count()), std::to_string(kMaxCandidates)});
+       std::to_string(i.config.bundle_window.count()), std::to_string(kMaxCandidates)});
   const auto& what = claim.elements.at(0).str;
   if (what == "idle") return {StepResult::Kind::idle, {}, {}};
   if (what == "skip") return {StepResult::Kind::skipped, claim.elements.at(1).str, {}};
@@ -632,7 +643,7 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
 
 void Notifier::start() {
   impl_->running = true;
-  for (int n = 0; n < impl_->config.notify.workers; ++n)
+  for (int n = 0; n < impl_->config.workers; ++n)
     impl_->threads.emplace_back([this] { impl_->worker(); });
 }
 

@@ -12,6 +12,7 @@
 
 #include "piket/common/http_types.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/override.hpp"
 #include "piket/rota/rota.hpp"
 
@@ -29,7 +30,7 @@ struct OverrideError {
 // replaces must be people of that region). Windows: start < end, at most 90
 // days, not ending in the past. The id is assigned by the caller.
 std::variant<rota::Override, OverrideError> parse_override_request(
-    std::string_view body, const rota::Rota& rota, const common::Config& config,
+    std::string_view body, const rota::Rota& rota, const rota::Directory& config,
     common::Instant now);
 
 std::string override_to_json(const rota::Override& o, std::string_view by, common::Instant at);
