@@ -16,6 +16,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/web/config_rota_source.hpp"
@@ -84,7 +85,7 @@ class NeedToKnowBothApis : public ::testing::Test {
 
   NeedToKnowBothApis()
       : config_(with_ops(
-            common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
+            config::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
         domain_(kNow),
         real_(kNow),
         pool_(config_.redis),
@@ -103,7 +104,7 @@ class NeedToKnowBothApis : public ::testing::Test {
 
   // Both APIs connect as the private Redis's "ops" user: this test is about the
   // need-to-know rule, not the ACL (tests/support/redis_security_test.cpp).
-  static common::Config with_ops(common::Config c) {
+  static config::Config with_ops(config::Config c) {
     c.redis = redis_->config();
     return c;
   }
@@ -193,7 +194,7 @@ class NeedToKnowBothApis : public ::testing::Test {
 
   static inline ::piket::test::PrivateRedis* redis_ = nullptr;
   static inline std::string* hash_ = nullptr;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_;
   common::SimulatedClock real_;
   common::RedisPool pool_;

@@ -12,6 +12,7 @@
 
 #include "piket/cases/case_family.hpp"
 #include "piket/cases/cases_api.hpp"
+#include "piket/config/config.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -134,7 +135,7 @@ class CaseFamilyTest : public test::CasesRedisTest {
   }
 
   common::Metrics metrics_{"cases-test"};
-  common::Config api_config_;
+  config::Config api_config_;
   std::unique_ptr<CasesApi> api_;
   test::Opened police_, vt_;
 };

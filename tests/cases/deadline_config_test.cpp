@@ -9,6 +9,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using cases::test::test_config;
+using cases::IncidentClocks;
 
 TEST(DeadlineConfig, DefaultsAreTheDocumentedOnes) {
   const auto c = test_config();

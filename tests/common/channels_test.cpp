@@ -3,6 +3,8 @@
 // expects of its receiver. Unit tests: no sockets.
 #include "piket/common/channels.hpp"
 
+#include "piket/config/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -11,6 +13,14 @@
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 Config deployment_config(const std::string& service) {
   Config c;

@@ -8,6 +8,8 @@
 // built from the configuration delivers and empties its outbox.
 #include "piket/common/messaging.hpp"
 
+#include "piket/config/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -28,6 +30,14 @@
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 using namespace std::chrono_literals;
 

@@ -15,6 +15,7 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/rota/simple_rota.hpp"
 #include "private_redis.hpp"
@@ -40,8 +41,8 @@ const std::string kSummary = "Jan Jansen hit Marie, Dorpsstraat 12, call +316876
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
 const std::regex kAckCode{"^[0-9]{6}$"};
 
-common::PersonConfig person(std::string id, std::string phone, common::StaffRole role, int cap) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, rota::StaffRole role, int cap) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.role = role;
@@ -51,14 +52,14 @@ common::PersonConfig person(std::string id, std::string phone, common::StaffRole
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.outbox.resend_after = kResendAfter;
   c.regions = {{"groningen", "Groningen"}, {"friesland", "Friesland"}};
-  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager, 2),
-              person("bert", "+31600000002", common::StaffRole::casemanager, 12),
-              person("tina", "+31600000009", common::StaffRole::team_lead, 12)};
+  c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager, 2),
+              person("bert", "+31600000002", rota::StaffRole::casemanager, 12),
+              person("tina", "+31600000009", rota::StaffRole::team_lead, 12)};
   c.rotas = {{"groningen", {"anna", "bert"}, kAnchor, std::chrono::hours{24}, "tina"}};
   return c;
 }
@@ -145,7 +146,7 @@ class DispatcherRedisTest : public ::testing::Test {
 
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
-  common::Config config_;
+  config::Config config_;
   rota::SimpleRota rota_;
   common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
   common::SimulatedClock transport_{kTransportStart};

@@ -19,6 +19,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/escalator.hpp"
 #include "piket/inbound/page_answer.hpp"
@@ -62,8 +63,8 @@ class TableSelector final : public rota::CasemanagerSelector {
   }
 };
 
-common::PersonConfig person(std::string id, std::string phone, common::StaffRole role) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, rota::StaffRole role) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.role = role;
@@ -72,15 +73,15 @@ common::PersonConfig person(std::string id, std::string phone, common::StaffRole
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.regions = {{"groningen", "Groningen"}};
-  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager),
-              person("bert", "+31600000002", common::StaffRole::casemanager),
-              person("carl", "+31600000003", common::StaffRole::casemanager),
-              person("tina", "+31600000009", common::StaffRole::team_lead)};
-  common::EscalationConfig esc;
+  c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager),
+              person("bert", "+31600000002", rota::StaffRole::casemanager),
+              person("carl", "+31600000003", rota::StaffRole::casemanager),
+              person("tina", "+31600000009", rota::StaffRole::team_lead)};
+  dispatch::EscalationConfig esc;
   esc.defaults.steps = {{EscalationTarget::primary, 5min},
                         {EscalationTarget::backup, 5min},
                         {EscalationTarget::team_lead, 10min}};
@@ -215,7 +216,7 @@ class EscalatorRedisTest : public ::testing::Test {
 
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
-  common::Config config_;
+  config::Config config_;
   common::RedisPool pool_;
   TableSelector selector_;
   common::SimulatedClock domain_{kStart};

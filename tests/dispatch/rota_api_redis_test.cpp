@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "piket/access/calendar_tokens.hpp"
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
@@ -24,8 +24,8 @@ std::string token_line(const std::string& token) {
   return "token_sha256 = \"" + common::sha256_hex(token) + "\"\n";
 }
 
-common::Config config_for(const common::RedisConfig& redis) {
-  auto c = common::parse_config(
+config::Config config_for(const common::RedisConfig& redis) {
+  auto c = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"icm-a\"\nregions = [\"groningen\"]\n" +
           token_line("partner-token") + "[[admins]]\nid = \"ops\"\n" + token_line("admin-token") +
@@ -84,7 +84,7 @@ class RotaApiCalendarTest : public ::testing::Test {
   int person(const std::string& token) { return get("/v1/rota/calendar/person/icm-a.ics", token); }
 
   piket::test::PrivateRedis redis_{"piket-rota-api"};
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock clock_;
   LiveRota live_;
   common::RedisPool pool_;

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 #include "piket/common/page_class.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
@@ -16,8 +16,8 @@
 namespace piket::dispatch {
 namespace {
 
-common::Config config_for(const common::RedisConfig& redis) {
-  auto c = common::parse_config(R"(
+config::Config config_for(const common::RedisConfig& redis) {
+  auto c = config::parse_config(R"(
 [kannel]
 username = "u"
 [[regions]]

@@ -14,6 +14,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/inbound/page_answer.hpp"
 #include "piket/launch/url_codec.hpp"
@@ -37,8 +38,8 @@ const std::string kAnnaCode = "123456";
 const std::string kBertCode = "654321";
 const std::string kSecret = "CallbackSecret0123456789abcdefABCDEF0123";
 
-common::PersonConfig person(std::string id, std::string phone) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.phone = std::move(phone);
@@ -46,8 +47,8 @@ common::PersonConfig person(std::string id, std::string phone) {
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.regions = {{"groningen", "Groningen"}};
   c.people = {person("anna", kAnnaPhone), person("bert", kBertPhone)};
@@ -199,7 +200,7 @@ class InboundRedisTest : public ::testing::Test {
 
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_{kDomainStart};
   common::Metrics metrics_{"inbound"};
   InboundApi api_{config_, domain_, metrics_};

@@ -2,6 +2,7 @@
 // idempotency, concurrency, household → case, the dispatch outbox, find().
 // The store runs as Redis user "ingest" (its least privilege), the test's own
 // reads as "ops".
+#include "piket/config/config.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 
 #include <gtest/gtest.h>
@@ -312,7 +313,7 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
 
 TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   const std::string token = "police-token";
-  const auto config = common::parse_config(
+  const auto config = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
@@ -370,7 +371,7 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
   RedisIncidentStore store(redis.config_as("ingest"), kResendAfter,
                            [&](const std::string& id, const std::string&) { woken.push_back(id); });
   const std::string token = "police-token";
-  const auto config = common::parse_config(
+  const auto config = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",

@@ -7,7 +7,7 @@
 namespace piket::notify {
 namespace {
 
-using common::ContactChannel;
+using rota::ContactChannel;
 using common::Millis;
 using namespace std::chrono_literals;
 using S = DeliveryState;

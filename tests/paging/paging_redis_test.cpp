@@ -15,6 +15,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/notify/notifier.hpp"
 #include "private_redis.hpp"
@@ -23,7 +24,7 @@ namespace piket::notify {
 namespace {
 
 namespace json = boost::json;
-using common::ContactChannel;
+using rota::ContactChannel;
 using test::FakeEmailGateway;
 using test::FakeSmsGateway;
 using namespace std::chrono_literals;
@@ -44,9 +45,9 @@ const std::string kBody =
     R"("persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}],)"
     R"("summary":"Synthetic summary of the night"})";
 
-common::PersonConfig person(std::string id, std::string phone, std::string token,
-                            std::vector<common::ContactRule> contact) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, std::string token,
+                            std::vector<rota::ContactRule> contact) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.phone = std::move(phone);
@@ -73,7 +74,7 @@ class PagingRedisTest : public ::testing::Test {
     config_.notify.max_attempts = 3;
     config_.notify.push_stream_maxlen = 100;
     config_.smtp =
-        common::SmtpConfig{"smtp://127.0.0.1:2525", "piket@piket.test", "", "", false, 5000ms};
+        notify::SmtpConfig{"smtp://127.0.0.1:2525", "piket@piket.test", "", "", false, 5000ms};
     config_.regions = {{"groningen", "Groningen"}};
     config_.kannel.callback_secret = "PagingCallbackSecret0123456789";
     // anna: push at once, SMS after a minute, e-mail after five.
@@ -213,9 +214,9 @@ class PagingRedisTest : public ::testing::Test {
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
   std::optional<common::RedisConnection> notify_conn_;
-  common::Config config_;
-  common::Config notify_config_;
-  common::Config inbound_config_;
+  config::Config config_;
+  config::Config notify_config_;
+  config::Config inbound_config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"notify"};

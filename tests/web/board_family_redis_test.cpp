@@ -12,6 +12,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/config_rota_source.hpp"
@@ -61,7 +62,7 @@ class BoardFamilyTest : public ::testing::Test {
   }
   BoardFamilyTest()
       : config_(as_web(
-            common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
+            config::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
         domain_(kNow),
         real_(kNow),
         pool_(config_.redis),
@@ -73,7 +74,7 @@ class BoardFamilyTest : public ::testing::Test {
         WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
   }
   // piket-web runs as Redis user "web"; the test seeds and inspects as "ops".
-  static common::Config as_web(common::Config c) {
+  static config::Config as_web(config::Config c) {
     redis_->use_as(c, "web");
     return c;
   }
@@ -148,7 +149,7 @@ class BoardFamilyTest : public ::testing::Test {
 
   static inline ::piket::test::PrivateRedis* redis_ = nullptr;
   static inline std::string* hash_ = nullptr;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_, real_;
   common::RedisPool pool_;
   common::Metrics metrics_;

@@ -7,6 +7,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
 #include "piket/web/service_backend.hpp"
@@ -21,7 +22,7 @@ class ServiceBackendTest : public ::testing::Test {
   static void TearDownTestSuite() { delete redis_; }
 
   ServiceBackendTest()
-      : config_(as_web(common::parse_config(
+      : config_(as_web(config::parse_config(
             "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_->config().address.port) +
                 "\"\n[kannel]\nusername = \"u\"\n[[regions]]\nid = "
                 "\"groningen\"\n"
@@ -39,7 +40,7 @@ class ServiceBackendTest : public ::testing::Test {
   }
 
   // The backend runs as Redis user "web"; the test's own reads and writes as "ops".
-  static common::Config as_web(common::Config c) {
+  static config::Config as_web(config::Config c) {
     redis_->use_as(c, "web");
     return c;
   }
@@ -66,7 +67,7 @@ class ServiceBackendTest : public ::testing::Test {
   }
 
   static ::piket::test::PrivateRedis* redis_;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock clock_;
   common::RedisPool pool_;
   ServiceBackend backend_;

@@ -17,6 +17,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/override_store.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/config_rota_source.hpp"
@@ -76,7 +77,7 @@ class WebApiTest : public ::testing::Test {
   }
 
   WebApiTest()
-      : config_(with_redis(common::parse_config(
+      : config_(with_redis(config::parse_config(
             config_text(redis_->config().address.port, *hash_, redis_->secrets_dir()), "t.toml"))),
         domain_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         real_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
@@ -92,7 +93,7 @@ class WebApiTest : public ::testing::Test {
   // The test's own reads and writes: Redis user "ops".
   common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
   // The web library connects as Redis user "web", as piket-web does.
-  static common::Config with_redis(common::Config c) {
+  static config::Config with_redis(config::Config c) {
     redis_->use_as(c, "web");
     return c;
   }
@@ -227,7 +228,7 @@ class WebApiTest : public ::testing::Test {
 
   static ::piket::test::PrivateRedis* redis_;
   static std::string* hash_;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_;
   common::SimulatedClock real_;
   common::RedisPool pool_;
@@ -740,7 +741,7 @@ members = ["tina"]
 )";
   auto text = config_text(redis_->config().address.port, *hash_, redis_->secrets_dir());
   text += "\n[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n";
-  const auto cfg = common::parse_config(text, (dir / "piket.toml").string());
+  const auto cfg = config::parse_config(text, (dir / "piket.toml").string());
   ASSERT_TRUE(cfg.rota);
   FileRotaSource source(cfg, pool_);
   const auto now = *common::parse_rfc3339("2026-11-25T12:00:00+01:00");  // a Wednesday
