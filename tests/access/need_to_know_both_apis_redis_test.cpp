@@ -91,15 +91,18 @@ class NeedToKnowBothApis : public ::testing::Test {
         pool_(config_.redis),
         conn_(config_.redis),
         staff_(config_),
-        rules_{config_, staff_},
+        rules_{config_.deadlines, staff_, config_.reply_code_window()},
         store_(config_.redis),
-        rota_(config_, pool_) {
+        rota_(config_.rotas, pool_) {
     conn_.command({"FLUSHALL"});
     case_id_ = open_case();
     cases_ = std::make_unique<cases::CasesApi>(
-        cases::CasesApiDeps{config_, domain_, store_, rules_, metrics_, {}});
+        cases::CasesApiDeps{config_.redis, config_, config_.bearer_tokens(), domain_, store_, rules_,
+                            metrics_, {}});
     web_ = std::make_unique<web::WebApi>(
-        web::WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+        web::WebDeps{config_.web, config_, config_, config_.caseload, config_.dispatch.http,
+                     config_.partners.size(), domain_, real_, pool_, metrics_, hub_, rota_,
+                     backend_, nullptr, {}});
   }
 
   // Both APIs connect as the private Redis's "ops" user: this test is about the

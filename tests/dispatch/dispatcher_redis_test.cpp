@@ -75,8 +75,9 @@ class DispatcherRedisTest : public ::testing::Test {
   DispatcherRedisTest()
       : conn_(redis_->config()),
         config_(make_config(redis_->config_as("dispatch"))),
-        rota_(config_),
-        dispatcher_(config_, domain_, transport_, rota_, metrics_,
+        rota_(config_.rotas, config_.people, config_.caseload),
+        dispatcher_(config_, config_, config_.escalation, config_.reply_code_window(), domain_,
+                    transport_, rota_, metrics_,
                     [this](const std::string& id, const std::string& payload) {
                       std::lock_guard lock(mutex_);
                       woken_.emplace_back(id, payload);
@@ -181,7 +182,7 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   EXPECT_EQ(conn_.command({"GET", "ackcode:anna:" + ack}).str, r.page_id);
   // The code lives as long as the page can be answered, no longer (issue 10):
   // the page's code_until (domain) and the key's TTL (the backstop).
-  const auto window = common::reply_code_window(config_);
+  const auto window = config_.reply_code_window();
   EXPECT_EQ(hget(page, "code_until"), std::to_string(common::to_epoch_ms(domain_.now() + window)));
   const auto ttl = conn_.command({"PTTL", "ackcode:anna:" + ack}).integer;
   EXPECT_GT(ttl, window.count() - 60'000);

@@ -104,8 +104,10 @@ class EscalatorRedisTest : public ::testing::Test {
       : conn_(redis_->config()),
         config_(make_config(redis_->config_as("dispatch"))),
         pool_(config_.redis),
-        dispatcher_(config_, domain_, transport_, selector_, metrics_, record()),
-        escalator_(config_, domain_, transport_, selector_, pool_, metrics_, record()) {
+        dispatcher_(config_, config_, config_.escalation, config_.reply_code_window(), domain_,
+                    transport_, selector_, metrics_, record()),
+        escalator_(*config_.escalation, config_, config_, config_.reply_code_window(), domain_,
+                   transport_, selector_, pool_, metrics_, record()) {
     conn_.command({"FLUSHALL"});
   }
 
@@ -575,7 +577,8 @@ TEST_F(EscalatorRedisTest, ConcurrentEscalatorsPageEachStepOnce) {
     incidents.push_back(incident(n));
     ASSERT_EQ(dispatcher_.dispatch(incidents.back()).kind, DispatchResult::Kind::dispatched);
   }
-  Escalator second(config_, domain_, transport_, selector_, pool_, metrics_, record());
+  Escalator second(*config_.escalation, config_, config_, config_.reply_code_window(), domain_,
+                   transport_, selector_, pool_, metrics_, record());
   domain_.advance(5min);
   std::thread a([&] { escalator_.run_due(); });
   std::thread b([&] { second.run_due(); });

@@ -61,10 +61,11 @@ class RotaApiCalendarTest : public ::testing::Test {
   RotaApiCalendarTest()
       : config_(config_for(redis_.config_as("dispatch"))),
         clock_(common::from_epoch_ms(1795420800000)),
-        live_(rota::parse_rota_file(kRota, "rota.toml", config_.people), config_, clock_, 30),
+        live_(rota::parse_rota_file(kRota, "rota.toml", config_.people), config_.people,
+              config_.caseload, clock_, 30),
         pool_(config_.redis),
         conn_(redis_.config()),  // the web app makes calendar tokens
-        api_(config_, clock_, live_, pool_) {}
+        api_(config_, config_.bearer_tokens(), clock_, live_, pool_) {}
 
   std::string token_of(const std::string& person) {
     auto c = access::CalendarTokens(conn_).create(person, person, clock_.now());
@@ -137,9 +138,10 @@ TEST(RotaApiRequestTest, WrongMethodsAre405AndOverridesTakeJsonOnly) {
   piket::test::PrivateRedis redis("piket-rota-api-405");
   const auto config = config_for(redis.config_as("dispatch"));
   common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
-  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
+  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config.people,
+                config.caseload, clock, 30);
   common::RedisPool pool(config.redis);
-  RotaApi api(config, clock, live, pool);
+  RotaApi api(config, config.bearer_tokens(), clock, live, pool);
   auto call = [&](const std::string& method, const std::string& path,
                   const std::string& content_type = {}) {
     common::HttpRequest r;
@@ -174,9 +176,10 @@ TEST(RotaApiRequestTest, ACallerWhoMayNotChangeOverridesIsRefusedBeforeTheBodyIs
   piket::test::PrivateRedis redis("piket-rota-api-order");
   const auto config = config_for(redis.config());
   common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
-  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
+  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config.people,
+                config.caseload, clock, 30);
   common::RedisPool pool(config.redis);
-  RotaApi api(config, clock, live, pool);
+  RotaApi api(config, config.bearer_tokens(), clock, live, pool);
   auto post = [&](const std::string& token, const std::string& body,
                   const std::string& content_type = "application/json") {
     common::HttpRequest r;

@@ -94,7 +94,7 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   common::RedisPool pool(server.config_as("dispatch"));
   Sent sent;
   RotaWatcher watcher(
-      cfg, clock, clock, [&] { return built; }, pool,
+      cfg.rota, cfg, cfg.outbox, clock, clock, [&] { return built; }, pool,
       [&](const std::string& id, const std::string&) { sent.pages.push_back(id); });
 
   const int first = watcher.run_once();

@@ -203,7 +203,10 @@ class InboundRedisTest : public ::testing::Test {
   config::Config config_;
   common::SimulatedClock domain_{kDomainStart};
   common::Metrics metrics_{"inbound"};
-  InboundApi api_{config_, domain_, metrics_};
+  InboundApi api_{config_.inbound,
+                  InboundDeps{config_.redis, config_.people, config_.bearer_tokens(),
+                              config_.kannel.callback_secret, config_.notify.push_stream_maxlen},
+                  domain_, metrics_};
 };
 
 piket::test::PrivateRedis* InboundRedisTest::redis_ = nullptr;

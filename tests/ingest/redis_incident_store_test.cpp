@@ -320,7 +320,8 @@ TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
       "redis-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config, domain, transport, store_, metrics, {}});
+  IngestApi api({config.bearer_tokens(), config.region_ids(), config.partners, domain, transport,
+                 store_, metrics, {}});
   common::HttpRequest r;
   r.method = "POST";
   r.path = r.target = "/v1/incidents";
@@ -378,7 +379,8 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
       "redis-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config, domain, transport, store, metrics, {}});
+  IngestApi api({config.bearer_tokens(), config.region_ids(), config.partners, domain, transport,
+                 store, metrics, {}});
   common::HttpRequest post;
   post.method = "POST";
   post.path = post.target = "/v1/incidents";

@@ -64,7 +64,8 @@ class NotifierRedisTest : public ::testing::Test {
   Notifier& notifier() {
     if (!notifier_)
       notifier_.emplace(
-          config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
+          config_.notify, config_.kannel, config_, config_, domain_, transport_,
+          [] { return std::make_unique<FakeSmsGateway>(); },
           metrics_);
     return *notifier_;
   }

@@ -96,7 +96,8 @@ class PagingRedisTest : public ::testing::Test {
       notify_config_ = config_;
       redis_->use_as(notify_config_, "notify");
       notifier_.emplace(
-          notify_config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
+          notify_config_.notify, notify_config_.kannel, notify_config_, notify_config_, domain_,
+          transport_, [] { return std::make_unique<FakeSmsGateway>(); },
           metrics_);
     }
     return *notifier_;
@@ -105,7 +106,12 @@ class PagingRedisTest : public ::testing::Test {
     if (!inbound_) {
       inbound_config_ = config_;
       redis_->use_as(inbound_config_, "inbound");
-      inbound_.emplace(inbound_config_, domain_, inbound_metrics_, &transport_);
+      inbound_.emplace(inbound_config_.inbound,
+                       inbound::InboundDeps{inbound_config_.redis, inbound_config_.people,
+                                            inbound_config_.bearer_tokens(),
+                                            inbound_config_.kannel.callback_secret,
+                                            inbound_config_.notify.push_stream_maxlen},
+                       domain_, inbound_metrics_, &transport_);
     }
     return *inbound_;
   }

@@ -35,7 +35,8 @@ class ServiceBackendTest : public ::testing::Test {
             "t.toml"))),
         clock_(*common::parse_rfc3339("2026-11-22T08:00:00+01:00")),
         pool_(config_.redis),
-        backend_(config_, pool_, clock_, clock_) {
+        backend_(config_, config_.deadlines, config_.reply_code_window(),
+                 config_.notify.push_stream_maxlen, config_.redis, pool_, clock_, clock_) {
     redis().command({"FLUSHALL"});
   }
 

@@ -83,11 +83,13 @@ class WebApiTest : public ::testing::Test {
         real_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         pool_(config_.redis),
         metrics_("web-test"),
-        rota_(config_, pool_) {
+        rota_(config_.rotas, pool_) {
     redis().command({"FLUSHALL"});
     seed();
     api_ = std::make_unique<WebApi>(
-        WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+        WebDeps{config_.web, config_, config_, config_.caseload, config_.dispatch.http,
+                config_.partners.size(), domain_, real_, pool_, metrics_, hub_, rota_, backend_,
+                nullptr, {}});
   }
 
   // The test's own reads and writes: Redis user "ops".
@@ -743,7 +745,7 @@ members = ["tina"]
   text += "\n[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n";
   const auto cfg = config::parse_config(text, (dir / "piket.toml").string());
   ASSERT_TRUE(cfg.rota);
-  FileRotaSource source(cfg, pool_);
+  FileRotaSource source(*cfg.rota, cfg.people, pool_);
   const auto now = *common::parse_rfc3339("2026-11-25T12:00:00+01:00");  // a Wednesday
   auto pic = source.picture("groningen", now, 14);
   std::map<std::string, std::vector<std::string>> on;
