@@ -37,9 +37,8 @@ const std::string& peer_key(const SharedConfig& config, std::string_view service
 
 }  // namespace
 
-OutboxSenderOptions outbox_sender_options(const SharedConfig& config,
-                                          const ZmqEndpoints& endpoints, std::string_view service,
-                                          std::string_view channel) {
+OutboxSenderOptions outbox_sender_options(const SharedConfig& config, const ZmqEndpoints& endpoints,
+                                          std::string_view service, std::string_view channel) {
   const auto& route = channel_route(channel);
   if (std::find(route.senders.begin(), route.senders.end(), service) == route.senders.end())
     throw std::logic_error("messaging: '" + std::string(service) + "' may not send channel '" +

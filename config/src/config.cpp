@@ -9,11 +9,10 @@ namespace piket::config {
 Config parse_config(std::string_view text, const std::string& file_name) {
   Config c;
   common::parse_config_file(
-      text, file_name,
-      {"deployment", "clock",  "redis",    "log",   "ingest", "dispatch",  "notify",
-       "inbound",    "web",    "kannel",   "outbox", "regions", "partners", "admins",
-       "people",     "rotas",  "rota",     "smtp",  "cases",  "deadlines", "escalation",
-       "secrets",    "caseload"},
+      text, file_name, {"deployment", "clock",     "redis",      "log",     "ingest",  "dispatch",
+                        "notify",     "inbound",   "web",        "kannel",  "outbox",  "regions",
+                        "partners",   "admins",    "people",     "rotas",   "rota",    "smtp",
+                        "cases",      "deadlines", "escalation", "secrets", "caseload"},
       [&c](common::TomlReader& r) {
         // In the order of the file's documentation, so the errors come in it too.
         common::parse_shared(r, c);
@@ -68,9 +67,10 @@ std::vector<common::TokenHolder> Config::bearer_tokens() const {
   using common::Caller;
   std::vector<common::TokenHolder> out;
   for (const auto& p : partners)
-    out.push_back(
-        {p.token_sha256, Caller{Caller::Kind::partner, p.id, {p.regions.begin(), p.regions.end()}}});
-  for (const auto& a : admins) out.push_back({a.token_sha256, Caller{Caller::Kind::admin, a.id, {}}});
+    out.push_back({p.token_sha256,
+                   Caller{Caller::Kind::partner, p.id, {p.regions.begin(), p.regions.end()}}});
+  for (const auto& a : admins)
+    out.push_back({a.token_sha256, Caller{Caller::Kind::admin, a.id, {}}});
   for (const auto& p : people) {
     if (p.token_sha256.empty()) continue;
     const auto kind =
@@ -100,8 +100,8 @@ common::OutboxSenderOptions outbox_sender_options(const Config& config, std::str
   return common::outbox_sender_options(config, config.zmq_endpoints(), service, channel);
 }
 
-common::InboxReceiverOptions inbox_receiver_options(const Config& config,
-                                                    std::string_view service, int workers) {
+common::InboxReceiverOptions inbox_receiver_options(const Config& config, std::string_view service,
+                                                    int workers) {
   return common::inbox_receiver_options(config, config.zmq_endpoints(), service, workers);
 }
 

@@ -7,9 +7,9 @@
 namespace piket::rota {
 namespace {
 
+using common::Millis;
 using common::set_if;
 using common::TomlReader;
-using common::Millis;
 
 constexpr std::size_t kMaxRegionId = 32;
 const std::regex kHexSha256{"^[0-9a-f]{64}$"};
@@ -127,8 +127,7 @@ std::vector<RegionConfig> parse_regions(TomlReader& r) {
   for (const auto* t : r.tables(root, "regions", 200)) {
     RegionConfig reg;
     r.only_known(*t, "regions.", {"id", "name"});
-    set_if(r.matching(*t, "regions.", "id", true, common::id_pattern(), "a lower-case id"),
-           reg.id);
+    set_if(r.matching(*t, "regions.", "id", true, common::id_pattern(), "a lower-case id"), reg.id);
     // The id is in every page, which must fit one SMS segment.
     if (reg.id.size() > kMaxRegionId) {
       r.error(t->get("id")->source(), "regions.id",

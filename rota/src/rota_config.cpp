@@ -37,7 +37,8 @@ std::vector<SimpleRotaConfig> parse_rotas(TomlReader& r, const Directory& direct
            rota.region);
     if (!rota.region.empty() && !region_ids.count(rota.region))
       r.error(t->get("region")->source(), "rotas.region", "unknown region " + rota.region);
-    rota.primary = r.string_list(*t, "rotas.", "primary", true, common::id_pattern(), "a person id");
+    rota.primary =
+        r.string_list(*t, "rotas.", "primary", true, common::id_pattern(), "a person id");
     if (t->get("primary") && rota.primary.empty())
       r.error(t->get("primary")->source(), "rotas.primary", "needs at least one casemanager");
     for (const auto& id : rota.primary) {

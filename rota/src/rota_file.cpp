@@ -27,8 +27,7 @@ constexpr std::size_t kMaxOverrides = 20000;
 // value types: people of the deployment, dates, instants, clocks, shifts.
 class Reader : public common::TomlReader {
  public:
-  Reader(std::string file, const std::vector<PersonConfig>& people)
-      : TomlReader(std::move(file)) {
+  Reader(std::string file, const std::vector<PersonConfig>& people) : TomlReader(std::move(file)) {
     for (const auto& p : people) people_.emplace(p.id, &p);
   }
 

@@ -22,7 +22,8 @@ std::string_view to_string(SelectionRule r) {
 
 SimpleRota::SimpleRota(const std::vector<SimpleRotaConfig>& rotas,
                        const std::vector<PersonConfig>& people, const CaseloadConfig& caseload) {
-  for (const auto& r : rotas) regions_[r.region] = Region{r.primary, r.anchor, r.shift, r.team_lead};
+  for (const auto& r : rotas)
+    regions_[r.region] = Region{r.primary, r.anchor, r.shift, r.team_lead};
   for (const auto& p : people) caps_[p.id] = p.caseload_cap;
   monitoring_weight_ = caseload.monitoring_weight;
 }

@@ -13,8 +13,7 @@
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return config::service_main("cases", argc, argv, [](common::ServiceContext& ctx,
-                                                      const config::Config& cfg) {
+  return config::service_main("cases", argc, argv, [](auto& ctx, const config::Config& cfg) {
     cases::StaffDirectory staff(cfg);
     const cases::EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
     cases::RedisCaseStore store(cfg.redis);
@@ -27,8 +26,7 @@ int main(int argc, char** argv) {
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); },
         &ctx.metrics);
     cases::CasesApi api({cfg.redis, cfg, cfg.bearer_tokens(), *ctx.domain_clock, store, rules,
-                         ctx.metrics,
-                         [&engine](const std::string& id) { engine.settle(id); }});
+                         ctx.metrics, [&engine](const std::string& id) { engine.settle(id); }});
     common::HttpServer server({cfg.cases.http, cfg.cases.threads, 16 * 1024},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_notify.start();

@@ -23,8 +23,7 @@
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return config::service_main("dispatch", argc, argv, [](common::ServiceContext& ctx,
-                                                         const config::Config& cfg) {
+  return config::service_main("dispatch", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::RedisPool redis(cfg.redis);
     // The full rota when a rota file is configured, else the skeleton's simple one.
     std::unique_ptr<dispatch::LiveRota> live;
@@ -52,14 +51,16 @@ int main(int argc, char** argv) {
     common::OutboxSender to_notify(config::outbox_sender_options(cfg, ctx.name, "notify"),
                                    ctx.transport_clock, &ctx.metrics);
     dispatch::Dispatcher dispatcher(
-        cfg, cfg, cfg.escalation, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock, selector, ctx.metrics,
+        cfg, cfg, cfg.escalation, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
+        selector, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Escalation steps, when a policy is configured: timers here, declines
     // and undeliverable pages arrive on the "escalation" channel.
     std::unique_ptr<dispatch::Escalator> escalator;
     if (cfg.escalation)
       escalator = std::make_unique<dispatch::Escalator>(
-          *cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock, selector, redis, ctx.metrics,
+          *cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock,
+          ctx.transport_clock, selector, redis, ctx.metrics,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
         config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
@@ -70,8 +71,9 @@ int main(int argc, char** argv) {
         },
         &ctx.metrics);
     std::unique_ptr<dispatch::RotaApi> rota_api;
-    if (live) rota_api = std::make_unique<dispatch::RotaApi>(cfg, cfg.bearer_tokens(), *ctx.domain_clock,
-                                                      *live, redis);
+    if (live)
+      rota_api = std::make_unique<dispatch::RotaApi>(cfg, cfg.bearer_tokens(), *ctx.domain_clock,
+                                                     *live, redis);
     auto healthy = common::redis_health(cfg.redis);
     common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
@@ -82,7 +84,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<dispatch::RotaWatcher> watcher;
     if (live)
       watcher = std::make_unique<dispatch::RotaWatcher>(
-          cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock, [&] { return live->current(); }, redis,
+          cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
+          [&] { return live->current(); }, redis,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.

@@ -10,8 +10,7 @@
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return config::service_main("inbound", argc, argv, [](common::ServiceContext& ctx,
-                                                        const config::Config& cfg) {
+  return config::service_main("inbound", argc, argv, [](auto& ctx, const config::Config& cfg) {
     // Declines go to dispatch's escalation at once (the outbox entry is
     // written with the decline; this sender carries it).
     std::unique_ptr<common::OutboxSender> to_escalation;

@@ -11,16 +11,16 @@
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return config::service_main("ingest", argc, argv, [](common::ServiceContext& ctx,
-                                                       const config::Config& cfg) {
+  return config::service_main("ingest", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::OutboxSender to_dispatch(config::outbox_sender_options(cfg, ctx.name, "dispatch"),
                                      ctx.transport_clock, &ctx.metrics);
     ingest::RedisIncidentStore store(
         cfg.redis, cfg.outbox.resend_after,
         [&](const std::string& id, const std::string& payload) { to_dispatch.wake(id, payload); },
         std::chrono::hours{24 * cfg.cases.household_link_days});
-    ingest::IngestDeps deps{cfg.bearer_tokens(), cfg.region_ids(),      cfg.partners,
-                            *ctx.domain_clock,   ctx.transport_clock,   store,
+    ingest::IngestDeps deps{cfg.bearer_tokens(), cfg.region_ids(),
+                            cfg.partners,        *ctx.domain_clock,
+                            ctx.transport_clock, store,
                             ctx.metrics,         {}};
     if (cfg.clock == common::ClockMode::simulated) {
       deps.set_clock = [&cfg](std::optional<common::Millis> advance,

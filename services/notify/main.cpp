@@ -11,8 +11,7 @@
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return config::service_main("notify", argc, argv, [](common::ServiceContext& ctx,
-                                                       const config::Config& cfg) {
+  return config::service_main("notify", argc, argv, [](auto& ctx, const config::Config& cfg) {
     notify::Notifier notifier(
         cfg.notify, cfg.kannel, cfg, cfg, *ctx.domain_clock, ctx.transport_clock,
         [&cfg] {

@@ -28,8 +28,7 @@ std::filesystem::path assets_dir(const piket::web::WebConfig& web) {
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return config::service_main("web", argc, argv, [](common::ServiceContext& ctx,
-                                                    const config::Config& cfg) {
+  return config::service_main("web", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::RedisPool redis(cfg.redis);
     web::StaticFiles assets(assets_dir(cfg.web));
     web::LiveHub hub;
@@ -41,8 +40,8 @@ int main(int argc, char** argv) {
     else
       rota = std::make_unique<web::ConfigRotaSource>(cfg.rotas, redis);
     web::ServiceBackend backend(cfg, cfg.deadlines, cfg.reply_code_window(),
-                                cfg.notify.push_stream_maxlen, cfg.redis, redis,
-                                *ctx.domain_clock, ctx.transport_clock);
+                                cfg.notify.push_stream_maxlen, cfg.redis, redis, *ctx.domain_clock,
+                                ctx.transport_clock);
     web::WebApi api({cfg.web, cfg, cfg, cfg.caseload, cfg.dispatch.http, cfg.partners.size(),
                      *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, *rota,
                      backend, &assets, [&live] { return live.digest(); }});

@@ -96,13 +96,23 @@ class NeedToKnowBothApis : public ::testing::Test {
         rota_(config_.rotas, pool_) {
     conn_.command({"FLUSHALL"});
     case_id_ = open_case();
-    cases_ = std::make_unique<cases::CasesApi>(
-        cases::CasesApiDeps{config_.redis, config_, config_.bearer_tokens(), domain_, store_, rules_,
-                            metrics_, {}});
-    web_ = std::make_unique<web::WebApi>(
-        web::WebDeps{config_.web, config_, config_, config_.caseload, config_.dispatch.http,
-                     config_.partners.size(), domain_, real_, pool_, metrics_, hub_, rota_,
-                     backend_, nullptr, {}});
+    cases_ = std::make_unique<cases::CasesApi>(cases::CasesApiDeps{
+        config_.redis, config_, config_.bearer_tokens(), domain_, store_, rules_, metrics_, {}});
+    web_ = std::make_unique<web::WebApi>(web::WebDeps{config_.web,
+                                                      config_,
+                                                      config_,
+                                                      config_.caseload,
+                                                      config_.dispatch.http,
+                                                      config_.partners.size(),
+                                                      domain_,
+                                                      real_,
+                                                      pool_,
+                                                      metrics_,
+                                                      hub_,
+                                                      rota_,
+                                                      backend_,
+                                                      nullptr,
+                                                      {}});
   }
 
   // Both APIs connect as the private Redis's "ops" user: this test is about the

@@ -56,8 +56,7 @@ class CaseFamilyTest : public test::CasesRedisTest {
     redis_->use_as(api_config_, "cases");
     api_ = std::make_unique<CasesApi>(
         CasesApiDeps{api_config_.redis, api_config_, api_config_.bearer_tokens(), clock_, *store_,
-                     rules_, metrics_,
-                     [this](const std::string& id) { shell_->settle(id); }});
+                     rules_, metrics_, [this](const std::string& id) { shell_->settle(id); }});
   }
   common::HttpResponse call(const std::string& method, const std::string& path,
                             const std::string& who, const std::string& body = {}) {

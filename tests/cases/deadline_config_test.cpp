@@ -8,8 +8,8 @@ namespace piket::common {
 namespace {
 
 using namespace std::chrono_literals;
-using cases::test::test_config;
 using cases::IncidentClocks;
+using cases::test::test_config;
 
 TEST(DeadlineConfig, DefaultsAreTheDocumentedOnes) {
   const auto c = test_config();

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "piket/config/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::cases::test {
 

@@ -2,11 +2,10 @@
 // Authorization header into a caller.
 #include "piket/common/bearer_auth.hpp"
 
-#include "piket/config/config.hpp"
-
 #include <gtest/gtest.h>
 
 #include "piket/common/crypto.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {

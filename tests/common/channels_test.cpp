@@ -3,13 +3,12 @@
 // expects of its receiver. Unit tests: no sockets.
 #include "piket/common/channels.hpp"
 
-#include "piket/config/config.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "piket/common/secrets.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {

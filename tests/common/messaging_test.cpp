@@ -8,8 +8,6 @@
 // built from the configuration delivers and empties its outbox.
 #include "piket/common/messaging.hpp"
 
-#include "piket/config/config.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -25,6 +23,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/secrets.hpp"
+#include "piket/config/config.hpp"
 #include "piket/launch/ports.hpp"
 #include "private_redis.hpp"
 

@@ -16,10 +16,10 @@ namespace {
 using config::Config;
 using config::load_config;
 using config::parse_config;
+using ingest::PartnerConfig;
 using rota::ContactChannel;
 using rota::PersonConfig;
 using rota::StaffRole;
-using ingest::PartnerConfig;
 
 const std::string kFile = "deploy/test.toml";
 const std::string kHashA(64, 'a');

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "piket/access/calendar_tokens.hpp"
-#include "piket/config/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/rota_api.hpp"
 #include "piket/rota/rota_file.hpp"

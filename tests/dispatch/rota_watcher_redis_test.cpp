@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include "piket/config/config.hpp"
 #include "piket/common/page_class.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "private_redis.hpp"

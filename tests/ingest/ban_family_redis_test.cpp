@@ -259,8 +259,14 @@ TEST_F(BanAndFamilyTest, TheApiAnswers422ForARefusedExtensionAnd200ForARetryOfAn
       "ban-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(), config.region_ids(), config.partners, domain, transport,
-                 store_, metrics, {}});
+  IngestApi api({config.bearer_tokens(),
+                 config.region_ids(),
+                 config.partners,
+                 domain,
+                 transport,
+                 store_,
+                 metrics,
+                 {}});
   auto request = [&](const json::object& body) {
     common::HttpRequest r;
     r.method = "POST";

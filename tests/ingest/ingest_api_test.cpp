@@ -5,7 +5,6 @@
 // before IngestApi sees the request; it is covered in
 // tests/common/http_test.cpp (HttpServerTest.BodyOverLimitIs413WithErrorJson,
 // ContentLengthOverLimitIs413WithoutReadingTheBody, ...).
-#include "piket/config/config.hpp"
 #include "piket/ingest/ingest_api.hpp"
 
 #include <gtest/gtest.h>
@@ -20,6 +19,7 @@
 #include "fake_incident_store.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 
 namespace piket::ingest {
@@ -253,9 +253,14 @@ class IngestApiTest : public ::testing::Test {
 
   IngestApi& api() {
     if (!api_) {
-      IngestDeps deps{config_.bearer_tokens(), config_.region_ids(), config_.partners,
-                      domain_clock_,           transport_clock_,    store_,
-                      metrics_,                {}};
+      IngestDeps deps{config_.bearer_tokens(),
+                      config_.region_ids(),
+                      config_.partners,
+                      domain_clock_,
+                      transport_clock_,
+                      store_,
+                      metrics_,
+                      {}};
       if (clock_endpoint_) {
         deps.set_clock = [this](
                              std::optional<common::Millis> advance,

@@ -2,7 +2,6 @@
 // idempotency, concurrency, household → case, the dispatch outbox, find().
 // The store runs as Redis user "ingest" (its least privilege), the test's own
 // reads as "ops".
-#include "piket/config/config.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 
 #include <gtest/gtest.h>
@@ -25,6 +24,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/validation.hpp"
@@ -320,8 +320,14 @@ TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
       "redis-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(), config.region_ids(), config.partners, domain, transport,
-                 store_, metrics, {}});
+  IngestApi api({config.bearer_tokens(),
+                 config.region_ids(),
+                 config.partners,
+                 domain,
+                 transport,
+                 store_,
+                 metrics,
+                 {}});
   common::HttpRequest r;
   r.method = "POST";
   r.path = r.target = "/v1/incidents";
@@ -379,8 +385,14 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
       "redis-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(), config.region_ids(), config.partners, domain, transport,
-                 store, metrics, {}});
+  IngestApi api({config.bearer_tokens(),
+                 config.region_ids(),
+                 config.partners,
+                 domain,
+                 transport,
+                 store,
+                 metrics,
+                 {}});
   common::HttpRequest post;
   post.method = "POST";
   post.path = post.target = "/v1/incidents";

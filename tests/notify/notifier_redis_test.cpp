@@ -65,8 +65,7 @@ class NotifierRedisTest : public ::testing::Test {
     if (!notifier_)
       notifier_.emplace(
           config_.notify, config_.kannel, config_, config_, domain_, transport_,
-          [] { return std::make_unique<FakeSmsGateway>(); },
-          metrics_);
+          [] { return std::make_unique<FakeSmsGateway>(); }, metrics_);
     return *notifier_;
   }
 

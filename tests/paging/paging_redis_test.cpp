@@ -46,7 +46,7 @@ const std::string kBody =
     R"("summary":"Synthetic summary of the night"})";
 
 rota::PersonConfig person(std::string id, std::string phone, std::string token,
-                            std::vector<rota::ContactRule> contact) {
+                          std::vector<rota::ContactRule> contact) {
   rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
@@ -97,8 +97,7 @@ class PagingRedisTest : public ::testing::Test {
       redis_->use_as(notify_config_, "notify");
       notifier_.emplace(
           notify_config_.notify, notify_config_.kannel, notify_config_, notify_config_, domain_,
-          transport_, [] { return std::make_unique<FakeSmsGateway>(); },
-          metrics_);
+          transport_, [] { return std::make_unique<FakeSmsGateway>(); }, metrics_);
     }
     return *notifier_;
   }

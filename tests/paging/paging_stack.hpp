@@ -14,10 +14,10 @@
 #include <string>
 #include <thread>
 
-#include "piket/config/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/http_client.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "piket/rota/directory.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/rota.hpp"
 #include "piket/rota/rotation.hpp"
 
@@ -54,8 +54,8 @@ inline TimeRange range(const std::string& from, const std::string& to) {
 }
 
 inline rota::PersonConfig person(std::string id,
-                                   rota::StaffRole role = rota::StaffRole::casemanager,
-                                   int cap = 12, std::vector<std::string> regions = {"g"}) {
+                                 rota::StaffRole role = rota::StaffRole::casemanager, int cap = 12,
+                                 std::vector<std::string> regions = {"g"}) {
   rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = p.id;

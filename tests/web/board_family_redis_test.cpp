@@ -71,10 +71,21 @@ class BoardFamilyTest : public ::testing::Test {
         backend_(config_, config_.deadlines, config_.reply_code_window(),
                  config_.notify.push_stream_maxlen, config_.redis, pool_, domain_, real_) {
     redis().command({"FLUSHALL"});
-    api_ = std::make_unique<WebApi>(
-        WebDeps{config_.web, config_, config_, config_.caseload, config_.dispatch.http,
-                config_.partners.size(), domain_, real_, pool_, metrics_, hub_, rota_, backend_,
-                nullptr, {}});
+    api_ = std::make_unique<WebApi>(WebDeps{config_.web,
+                                            config_,
+                                            config_,
+                                            config_.caseload,
+                                            config_.dispatch.http,
+                                            config_.partners.size(),
+                                            domain_,
+                                            real_,
+                                            pool_,
+                                            metrics_,
+                                            hub_,
+                                            rota_,
+                                            backend_,
+                                            nullptr,
+                                            {}});
   }
   // piket-web runs as Redis user "web"; the test seeds and inspects as "ops".
   static config::Config as_web(config::Config c) {

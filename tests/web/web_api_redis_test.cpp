@@ -86,10 +86,21 @@ class WebApiTest : public ::testing::Test {
         rota_(config_.rotas, pool_) {
     redis().command({"FLUSHALL"});
     seed();
-    api_ = std::make_unique<WebApi>(
-        WebDeps{config_.web, config_, config_, config_.caseload, config_.dispatch.http,
-                config_.partners.size(), domain_, real_, pool_, metrics_, hub_, rota_, backend_,
-                nullptr, {}});
+    api_ = std::make_unique<WebApi>(WebDeps{config_.web,
+                                            config_,
+                                            config_,
+                                            config_.caseload,
+                                            config_.dispatch.http,
+                                            config_.partners.size(),
+                                            domain_,
+                                            real_,
+                                            pool_,
+                                            metrics_,
+                                            hub_,
+                                            rota_,
+                                            backend_,
+                                            nullptr,
+                                            {}});
   }
 
   // The test's own reads and writes: Redis user "ops".

@@ -243,7 +243,8 @@ struct CasesApi::Impl {
   }
 
   HttpResponse post_absence(const Actor& actor, const std::string& person, const HttpRequest& req) {
-    const auto* target = std::regex_match(person, kPersonId) ? deps.directory.person(person) : nullptr;
+    const auto* target =
+        std::regex_match(person, kPersonId) ? deps.directory.person(person) : nullptr;
     if (!target) return common::error_response(404, "not_found", "no such person");
     const bool self = actor.person == person;
     bool lead_of = false;

@@ -192,8 +192,7 @@ DeadlinesConfig parse_deadlines(TomlReader& r, const std::set<std::string>& regi
         only_policy_keys(r, t, p, {"region", "kind"});
         DeadlineRule rule;
         rule.policy = c.defaults;
-        set_if(r.matching(t, p, "region", false, common::id_pattern(), "a region id"),
-               rule.region);
+        set_if(r.matching(t, p, "region", false, common::id_pattern(), "a region id"), rule.region);
         if (!rule.region.empty() && !region_ids.count(rule.region))
           r.error(t.get("region")->source(), p + "region", "unknown region " + rule.region);
         if (auto k = r.string(t, p, "kind", false, 64)) {

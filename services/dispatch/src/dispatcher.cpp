@@ -132,9 +132,8 @@ struct Dispatcher::Impl {
 };
 
 Dispatcher::Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
-                       std::optional<EscalationConfig> escalation,
-                       common::Millis reply_code_window, const common::Clock& domain_clock,
-                       const common::Clock& transport_clock,
+                       std::optional<EscalationConfig> escalation, common::Millis reply_code_window,
+                       const common::Clock& domain_clock, const common::Clock& transport_clock,
                        const rota::CasemanagerSelector& selector, common::Metrics& metrics,
                        std::function<void(const std::string&, const std::string&)> on_page)
     : impl_(new Impl{directory, shared.outbox, std::move(escalation), reply_code_window,

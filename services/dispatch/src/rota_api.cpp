@@ -68,7 +68,8 @@ struct RotaApi::Impl {
   }
 
   HttpResponse oncall(const Caller& caller, const std::string& region) {
-    if (!directory.region(region)) return common::error_response(404, "not_found", "no such region");
+    if (!directory.region(region))
+      return common::error_response(404, "not_found", "no such region");
     if (!may_read(caller, region)) return forbidden();
     auto r = rota.current();
     const auto now = clock.now();
@@ -85,7 +86,8 @@ struct RotaApi::Impl {
   }
 
   HttpResponse gaps(const Caller& caller, const std::string& region, const std::string& days_s) {
-    if (!directory.region(region)) return common::error_response(404, "not_found", "no such region");
+    if (!directory.region(region))
+      return common::error_response(404, "not_found", "no such region");
     if (!may_read(caller, region)) return forbidden();
     int days = 14;
     if (!days_s.empty()) {
@@ -106,7 +108,8 @@ struct RotaApi::Impl {
   }
 
   HttpResponse list_overrides(const Caller& caller, const std::string& region) {
-    if (!directory.region(region)) return common::error_response(404, "not_found", "no such region");
+    if (!directory.region(region))
+      return common::error_response(404, "not_found", "no such region");
     if (!may_read(caller, region)) return forbidden();
     auto conn = redis.lease();
     boost::json::array out;
@@ -169,8 +172,8 @@ struct RotaApi::Impl {
     if (!t) return std::nullopt;
     const auto* p = directory.person(t->person);
     if (!p) return std::nullopt;  // no longer a person of the deployment
-    const auto kind = p->role == rota::StaffRole::team_lead ? Caller::Kind::team_lead
-                                                              : Caller::Kind::casemanager;
+    const auto kind =
+        p->role == rota::StaffRole::team_lead ? Caller::Kind::team_lead : Caller::Kind::casemanager;
     return Caller{kind, p->id, {p->regions.begin(), p->regions.end()}};
   }
 
@@ -219,8 +222,7 @@ struct RotaApi::Impl {
 };
 
 RotaApi::RotaApi(const rota::Directory& directory, const std::vector<common::TokenHolder>& tokens,
-                 const common::Clock& clock, LiveRota& rota,
-                 common::RedisPool& redis)
+                 const common::Clock& clock, LiveRota& rota, common::RedisPool& redis)
     : impl_(new Impl{directory, clock, rota, redis, common::BearerAuth(tokens)}) {}
 RotaApi::~RotaApi() = default;
 

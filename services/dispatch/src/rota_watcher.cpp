@@ -88,9 +88,8 @@ common::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
 
 RotaWatcher::RotaWatcher(std::optional<rota::RotaFileConfig> rota_file,
                          const rota::Directory& directory, common::OutboxConfig outbox,
-                         const common::Clock& domain_clock,
-                         const common::Clock& transport_clock, RotaSource rota,
-                         common::RedisPool& redis, OnPage on_page)
+                         const common::Clock& domain_clock, const common::Clock& transport_clock,
+                         RotaSource rota, common::RedisPool& redis, OnPage on_page)
     : rota_file_(std::move(rota_file)),
       directory_(directory),
       outbox_(outbox),
@@ -108,8 +107,7 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
   auto conn = redis_.lease();
   for (int attempt = 0; attempt < 8; ++attempt) {
     const auto page = common::new_page_id();
-    const auto due =
-        common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();
+    const auto due = common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();
     auto r = conn->eval(script(), {},
                         {key, person->id, page, person->phone, *text, rule,
                          std::to_string(common::to_epoch_ms(domain_clock_.now())),
@@ -143,8 +141,7 @@ int RotaWatcher::run_once() {
   }
   std::vector<std::string> regions;
   for (const auto& r : directory_.regions) regions.push_back(r.id);
-  for (const auto& g :
-       rota::coverage_gaps(*rota, regions, {now, now + rota_file_->gap_warning})) {
+  for (const auto& g : rota::coverage_gaps(*rota, regions, {now, now + rota_file_->gap_warning})) {
     for (const auto& p : directory_.people) {
       if (p.role != rota::StaffRole::team_lead ||
           std::find(p.regions.begin(), p.regions.end(), g.region) == p.regions.end())

@@ -113,9 +113,8 @@ constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 
 struct Notifier::Impl {
   Impl(const NotifyConfig& c, const KannelConfig& k, const rota::Directory& people,
-       const common::SharedConfig& sh, const common::Clock& domain,
-       const common::Clock& transport, GatewayFactory sms, EmailGatewayFactory email,
-       common::Metrics& m)
+       const common::SharedConfig& sh, const common::Clock& domain, const common::Clock& transport,
+       GatewayFactory sms, EmailGatewayFactory email, common::Metrics& m)
       : config(c),
         kannel(k),
         directory(people),
@@ -313,9 +312,8 @@ struct Notifier::Impl {
       case SendResult::Kind::temporary_failure:
         if (attempt < config.max_attempts) {
           static thread_local std::mt19937 rng{std::random_device{}()};
-          const auto delay =
-              retry_delay(attempt, config.retry_initial, config.retry_max,
-                          std::uniform_real_distribution<double>(0, 1)(rng));
+          const auto delay = retry_delay(attempt, config.retry_initial, config.retry_max,
+                                         std::uniform_real_distribution<double>(0, 1)(rng));
           o.what = "retry";
           o.due = ms(transport_clock.now() + delay);
           o.kind = StepResult::Kind::retry_scheduled;
@@ -392,9 +390,9 @@ struct Notifier::Impl {
       if (auto field = leak({c.text})) return privacy_refusal(*field);
       const auto r = redis.eval(
           scripts::push(), {},
-          {c.delivery_id, ms(domain_clock.now()), std::to_string(config.push_stream_maxlen),
-           "type", "page", "page_id", c.page_id, "case_id", c.case_id, "kind", c.kind, "region",
-           c.region, "reported_at", c.reported_at, "text", c.text, "info", c.info ? "1" : "0"});
+          {c.delivery_id, ms(domain_clock.now()), std::to_string(config.push_stream_maxlen), "type",
+           "page", "page_id", c.page_id, "case_id", c.case_id, "kind", c.kind, "region", c.region,
+           "reported_at", c.reported_at, "text", c.text, "info", c.info ? "1" : "0"});
       Outcome o;
       o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
       o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
@@ -433,8 +431,7 @@ struct Notifier::Impl {
     if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return std::nullopt;
 
     const auto bundle_id = "B" + common::random_base32(16);
-    const auto lease =
-        transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
+    const auto lease = transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
     std::vector<std::string> args{bundle_id,
                                   c.delivery_id,
                                   ms(lease),
@@ -524,9 +521,8 @@ Notifier::Notifier(const NotifyConfig& config, const KannelConfig& kannel,
                    const common::Clock& domain_clock, const common::Clock& transport_clock,
                    GatewayFactory gateways, common::Metrics& metrics,
                    EmailGatewayFactory email_gateways)
-    : impl_(std::make_unique<Impl>(config, kannel, directory, shared, domain_clock,
-                                   transport_clock, std::move(gateways), std::move(email_gateways),
-                                   metrics)) {
+    : impl_(std::make_unique<Impl>(config, kannel, directory, shared, domain_clock, transport_clock,
+                                   std::move(gateways), std::move(email_gateways), metrics)) {
   impl_->owner = this;
   impl_->init_metrics();
 }
@@ -583,10 +579,10 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
 
   const auto now = i.transport_clock.now();
   const auto lease = now + i.config.gateway_timeout + i.config.in_doubt_grace;
-  auto claim = redis.eval(
-      scripts::claim(), {},
-      {ms(now), ms(lease), ms(i.domain_clock.now()),
-       std::to_string(i.config.bundle_window.count()), std::to_string(kMaxCandidates)});
+  auto claim =
+      redis.eval(scripts::claim(), {},
+                 {ms(now), ms(lease), ms(i.domain_clock.now()),
+                  std::to_string(i.config.bundle_window.count()), std::to_string(kMaxCandidates)});
   const auto& what = claim.elements.at(0).str;
   if (what == "idle") return {StepResult::Kind::idle, {}, {}};
   if (what == "skip") return {StepResult::Kind::skipped, claim.elements.at(1).str, {}};

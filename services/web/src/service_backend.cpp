@@ -116,8 +116,8 @@ struct ServiceBackend::Impl {
     auto lease = redis.lease();
     // A decline's escalation message is due at once: the outbox senders of
     // inbound and notify sweep it to dispatch within 200 ms.
-    const auto out = inbound::answer_page(*lease, req, domain.now(), real.now(),
-                                          push_stream_maxlen);
+    const auto out =
+        inbound::answer_page(*lease, req, domain.now(), real.now(), push_stream_maxlen);
     using K = inbound::PageAnswerOutcome::Kind;
     switch (out.kind) {
       case K::acknowledged:

@@ -103,8 +103,8 @@ struct WebApi::Impl {
       : d(std::move(deps)),
         sessions(d.redis, d.real_clock, d.config.session_idle, d.config.session_max),
         guard(d.redis, d.real_clock,
-              LoginLimits{d.config.max_failures, d.config.lockout,
-                          d.config.remote_max_failures, d.config.max_delay}),
+              LoginLimits{d.config.max_failures, d.config.lockout, d.config.remote_max_failures,
+                          d.config.max_delay}),
         audit(d.redis, d.real_clock, d.domain_clock),
         repo(d.redis),
         cookie(session_cookie(d.config.cookie_secure)),
@@ -852,8 +852,7 @@ struct WebApi::Impl {
   std::string calendar_url(const std::string& person_id, const std::string& token) const {
     std::string base = d.config.calendar_base_url;
     if (base.empty())
-      base = "http://" + d.dispatch_http.host + ":" +
-             std::to_string(d.dispatch_http.port);
+      base = "http://" + d.dispatch_http.host + ":" + std::to_string(d.dispatch_http.port);
     while (!base.empty() && base.back() == '/') base.pop_back();
     return base + "/v1/rota/calendar/person/" + person_id + ".ics?token=" + token;
   }

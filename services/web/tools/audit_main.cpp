@@ -4,10 +4,10 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "piket/config/config.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/web/audit_log.hpp"
 
 int main(int argc, char** argv) {

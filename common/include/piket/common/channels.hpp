@@ -43,9 +43,8 @@ const std::string& receiver_endpoint(const ZmqEndpoints& endpoints, std::string_
 // receiver's public key and the service's own key pair (config.zmq, filled by
 // service_main from the secrets directory). Throws std::logic_error when
 // `service` may not send `channel`, std::invalid_argument when a key is missing.
-OutboxSenderOptions outbox_sender_options(const SharedConfig& config,
-                                          const ZmqEndpoints& endpoints, std::string_view service,
-                                          std::string_view channel);
+OutboxSenderOptions outbox_sender_options(const SharedConfig& config, const ZmqEndpoints& endpoints,
+                                          std::string_view service, std::string_view channel);
 
 // What the receiver `service` needs: its endpoint, its secret key, the public
 // keys of the services that send to it and which channel each may send.

@@ -79,7 +79,7 @@ int service_main(const std::string& name, int argc, char** argv,
 const std::string& receiver_endpoint(const Config& config, std::string_view service);
 common::OutboxSenderOptions outbox_sender_options(const Config& config, std::string_view service,
                                                   std::string_view channel);
-common::InboxReceiverOptions inbox_receiver_options(const Config& config,
-                                                    std::string_view service, int workers);
+common::InboxReceiverOptions inbox_receiver_options(const Config& config, std::string_view service,
+                                                    int workers);
 
 }  // namespace piket::config

@@ -32,7 +32,8 @@ struct RotaFileConfig {
   std::filesystem::path file;  // relative paths are relative to this config file
   int coverage_days = 14;      // refuse to start when a layer is empty within this many days…
   bool allow_gaps = false;     // …unless told otherwise
-  common::Millis handoff_notice{std::chrono::minutes{60}};  // "you are on call from …" this long before
+  common::Millis handoff_notice{
+      std::chrono::minutes{60}};  // "you are on call from …" this long before
   common::Millis gap_warning{std::chrono::hours{72}};  // warn the team lead of a gap this far ahead
 };
 

@@ -18,12 +18,12 @@
 
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
-#include "piket/common/clock.hpp"
 #include "piket/common/bearer_auth.hpp"
+#include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
-#include "piket/rota/directory.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::cases {
 

@@ -36,7 +36,8 @@ struct IncidentClocks {
 // elapsed time; day values are calendar days in Europe/Amsterdam (a day
 // across a DST change lasts 23 or 25 hours and keeps the wall-clock time).
 struct DeadlinePolicy {
-  common::Millis ack_timeout{std::chrono::minutes{15}};  // 0: off (paging escalates unacknowledged pages)
+  common::Millis ack_timeout{
+      std::chrono::minutes{15}};  // 0: off (paging escalates unacknowledged pages)
   common::Millis first_contact{std::chrono::hours{3}};
   common::Millis first_contact_grace{std::chrono::hours{1}};
   common::Millis plan{std::chrono::hours{12}};

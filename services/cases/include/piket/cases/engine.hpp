@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "piket/cases/case_state.hpp"
-#include "piket/cases/staff.hpp"
 #include "piket/cases/cases_config.hpp"
+#include "piket/cases/staff.hpp"
 #include "piket/common/deadline_text.hpp"
 
 namespace piket::cases {

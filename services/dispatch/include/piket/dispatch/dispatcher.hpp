@@ -9,9 +9,9 @@
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
+#include "piket/common/metrics.hpp"
 #include "piket/dispatch/dispatch_config.hpp"
 #include "piket/rota/directory.hpp"
-#include "piket/common/metrics.hpp"
 #include "piket/rota/selection.hpp"
 
 namespace piket::dispatch {
@@ -33,9 +33,8 @@ class Dispatcher {
   // the Dispatcher.
   Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
              std::optional<EscalationConfig> escalation, common::Millis reply_code_window,
-             const common::Clock& domain_clock,
-             const common::Clock& transport_clock, const rota::CasemanagerSelector& selector,
-             common::Metrics& metrics,
+             const common::Clock& domain_clock, const common::Clock& transport_clock,
+             const rota::CasemanagerSelector& selector, common::Metrics& metrics,
              std::function<void(const std::string&, const std::string&)> on_page);
   ~Dispatcher();
 

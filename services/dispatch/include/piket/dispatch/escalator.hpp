@@ -20,11 +20,11 @@
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
-#include "piket/dispatch/dispatch_config.hpp"
-#include "piket/rota/directory.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/dispatch/dispatch_config.hpp"
 #include "piket/dispatch/escalation_plan.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/selection.hpp"
 
 namespace piket::dispatch {
@@ -48,9 +48,9 @@ class Escalator {
   // outlive the Escalator.
   Escalator(EscalationConfig escalation, const rota::Directory& directory,
             const common::SharedConfig& shared, common::Millis reply_code_window,
-            const common::Clock& domain_clock,
-            const common::Clock& transport_clock, const rota::CasemanagerSelector& selector,
-            common::RedisPool& redis, common::Metrics& metrics, OnPage on_page);
+            const common::Clock& domain_clock, const common::Clock& transport_clock,
+            const rota::CasemanagerSelector& selector, common::RedisPool& redis,
+            common::Metrics& metrics, OnPage on_page);
   ~Escalator();
 
   // Handles every incident whose timer is due now, in due order across

@@ -8,9 +8,9 @@
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
-#include "piket/rota/rota_config.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/rota/rota.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/rota/rota_selector.hpp"
 #include "piket/rota/selection.hpp"
 

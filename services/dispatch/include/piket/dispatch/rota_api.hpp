@@ -17,13 +17,13 @@
 #include <memory>
 #include <optional>
 
-#include "piket/common/clock.hpp"
 #include "piket/common/bearer_auth.hpp"
+#include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
-#include "piket/rota/rota_config.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/dispatch/live_rota.hpp"
+#include "piket/rota/rota_config.hpp"
 
 namespace piket::dispatch {
 

@@ -14,10 +14,10 @@
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
-#include "piket/rota/rota_config.hpp"
 #include "piket/common/page_class.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/rota/rota.hpp"
+#include "piket/rota/rota_config.hpp"
 
 namespace piket::dispatch {
 

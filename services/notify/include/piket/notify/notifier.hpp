@@ -43,8 +43,8 @@
 #include "piket/common/redis.hpp"
 #include "piket/notify/email_gateway.hpp"
 #include "piket/notify/notify_config.hpp"
-#include "piket/rota/directory.hpp"
 #include "piket/notify/sms_gateway.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::notify {
 
@@ -80,10 +80,9 @@ class Notifier {
   // Its own section, Kannel's sender id ([kannel]), the people (their numbers
   // and contact rules) and the shared Redis and outbox settings; all must
   // outlive the Notifier.
-  Notifier(const NotifyConfig& config, const KannelConfig& kannel,
-           const rota::Directory& directory, const common::SharedConfig& shared,
-           const common::Clock& domain_clock, const common::Clock& transport_clock,
-           GatewayFactory gateways, common::Metrics& metrics,
+  Notifier(const NotifyConfig& config, const KannelConfig& kannel, const rota::Directory& directory,
+           const common::SharedConfig& shared, const common::Clock& domain_clock,
+           const common::Clock& transport_clock, GatewayFactory gateways, common::Metrics& metrics,
            EmailGatewayFactory email_gateways = {});
   ~Notifier();
 

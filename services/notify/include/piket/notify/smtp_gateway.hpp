@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "piket/notify/notify_config.hpp"
 #include "piket/notify/email_gateway.hpp"
+#include "piket/notify/notify_config.hpp"
 
 namespace piket::notify {
 

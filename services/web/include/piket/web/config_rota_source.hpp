@@ -9,9 +9,9 @@
 #include <mutex>
 
 #include "piket/common/config.hpp"
-#include "piket/rota/rota_config.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/rota/override.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/web/rota_source.hpp"
 
 namespace piket::web {

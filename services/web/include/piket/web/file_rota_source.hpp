@@ -5,8 +5,8 @@
 // the rota over the coming days from the file and the stored overrides.
 
 #include "piket/common/config.hpp"
-#include "piket/rota/rota_config.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/rota/rota_definition.hpp"
 #include "piket/web/rota_source.hpp"
 
@@ -16,8 +16,8 @@ class FileRotaSource final : public RotaSource {
  public:
   // Loads the rota file; throws rota::RotaFileError naming what is wrong.
   // [rota] and the people the rota file names.
-  FileRotaSource(const rota::RotaFileConfig& rota_file, const std::vector<rota::PersonConfig>& people,
-                 common::RedisPool& redis);
+  FileRotaSource(const rota::RotaFileConfig& rota_file,
+                 const std::vector<rota::PersonConfig>& people, common::RedisPool& redis);
 
   RotaPicture picture(const std::string& region, common::Instant now, int gap_days) override;
   void add_override(const RotaOverride& o) override;
