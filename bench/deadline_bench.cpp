@@ -35,7 +35,6 @@
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/deadline_shell.hpp"
 #include "piket/cases/staff.hpp"
-#include "piket/common/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/metrics.hpp"
@@ -43,6 +42,7 @@
 #include "piket/common/redis_acl.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/ports.hpp"
 #include "piket/launch/process.hpp"
@@ -180,12 +180,12 @@ int main(int argc, char** argv) {
   const auto config_file = std::filesystem::path(work) / "piket.toml";
   std::ofstream(config_file) << config_text(redis_server.port(), cases_port,
                                             launch::free_tcp_port());
-  auto cfg = common::load_config(config_file);
+  auto cfg = config::load_config(config_file);
   auto ops_cfg = cfg;
-  common::load_service_secrets(ops_cfg, "ops");
-  common::load_service_secrets(cfg, "cases");
+  config::load_secrets(ops_cfg, "ops");
+  config::load_secrets(cfg, "cases");
   cases::StaffDirectory staff(cfg);
-  const cases::EngineRules rules{cfg, staff};
+  const cases::EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   common::RedisConnection redis(ops_cfg.redis);
 
   // Due times are laid out from the origin D0 of the measured run: each "lag

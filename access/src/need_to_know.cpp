@@ -51,13 +51,13 @@ const PageFact* standing_page(const CaseFacts& facts, std::string_view person,
 
 CaseDecision may(const CaseCaller& caller, const CaseFacts& facts, CaseAction action,
                  common::Instant now) {
-  if (caller.role == common::StaffRole::admin)
+  if (caller.role == rota::StaffRole::admin)
     return refuse("no_case_access", "admins see no case content");
-  const bool lead = caller.role == common::StaffRole::team_lead && serves(caller, facts.region);
+  const bool lead = caller.role == rota::StaffRole::team_lead && serves(caller, facts.region);
   if (lead) return allow("team_lead", "team lead of the region");
   if (action == CaseAction::reassign)
     return refuse("team_lead_only", "only a team lead of the region reassigns a case");
-  const bool own = caller.role == common::StaffRole::casemanager && !facts.casemanager.empty() &&
+  const bool own = caller.role == rota::StaffRole::casemanager && !facts.casemanager.empty() &&
                    facts.casemanager == caller.person;
   if (own) return allow("own_case", "own case");
   if (const auto* page = standing_page(facts, caller.person, now)) {
@@ -65,7 +65,7 @@ CaseDecision may(const CaseCaller& caller, const CaseFacts& facts, CaseAction ac
     return refuse("responder_reads_only",
                   "a responder reads the case; its casemanager or team lead records");
   }
-  if (caller.role == common::StaffRole::team_lead)
+  if (caller.role == rota::StaffRole::team_lead)
     return refuse("not_your_region", "case of another region");
   return refuse("not_your_case", "not your case");
 }

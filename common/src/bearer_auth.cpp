@@ -20,18 +20,8 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   return token;
 }
 
-BearerAuth::BearerAuth(const Config& config) {
-  for (const auto& p : config.partners)
-    by_hash_.emplace(p.token_sha256,
-                     Caller{Caller::Kind::partner, p.id, {p.regions.begin(), p.regions.end()}});
-  for (const auto& a : config.admins)
-    by_hash_.emplace(a.token_sha256, Caller{Caller::Kind::admin, a.id, {}});
-  for (const auto& p : config.people) {
-    if (p.token_sha256.empty()) continue;
-    const auto kind =
-        p.role == StaffRole::team_lead ? Caller::Kind::team_lead : Caller::Kind::casemanager;
-    by_hash_.emplace(p.token_sha256, Caller{kind, p.id, {p.regions.begin(), p.regions.end()}});
-  }
+BearerAuth::BearerAuth(const std::vector<TokenHolder>& tokens) {
+  for (const auto& t : tokens) by_hash_.emplace(t.token_sha256, t.caller);
 }
 
 std::optional<Caller> BearerAuth::authenticate(std::string_view authorization) const {

@@ -20,15 +20,14 @@ const ChannelRoute& channel_route(std::string_view channel) {
   throw std::logic_error("messaging: no channel '" + std::string(channel) + "'");
 }
 
-const std::string& receiver_endpoint(const Config& config, std::string_view service) {
-  if (service == "dispatch") return config.dispatch.zmq_bind;
-  if (service == "notify") return config.notify.zmq_bind;
+const std::string& receiver_endpoint(const ZmqEndpoints& endpoints, std::string_view service) {
+  if (const auto it = endpoints.find(service); it != endpoints.end()) return it->second;
   throw std::logic_error("messaging: '" + std::string(service) + "' receives no channel");
 }
 
 namespace {
 
-const std::string& peer_key(const Config& config, std::string_view service) {
+const std::string& peer_key(const SharedConfig& config, std::string_view service) {
   const auto it = config.zmq.peers.find(std::string(service));
   if (it == config.zmq.peers.end() || it->second.empty())
     throw std::invalid_argument("messaging: no CURVE public key of '" + std::string(service) +
@@ -38,8 +37,8 @@ const std::string& peer_key(const Config& config, std::string_view service) {
 
 }  // namespace
 
-OutboxSenderOptions outbox_sender_options(const Config& config, std::string_view service,
-                                          std::string_view channel) {
+OutboxSenderOptions outbox_sender_options(const SharedConfig& config, const ZmqEndpoints& endpoints,
+                                          std::string_view service, std::string_view channel) {
   const auto& route = channel_route(channel);
   if (std::find(route.senders.begin(), route.senders.end(), service) == route.senders.end())
     throw std::logic_error("messaging: '" + std::string(service) + "' may not send channel '" +
@@ -48,19 +47,20 @@ OutboxSenderOptions outbox_sender_options(const Config& config, std::string_view
     throw std::invalid_argument("messaging: no CURVE key pair of '" + std::string(service) + "'");
   OutboxSenderOptions o;
   o.channel = std::string(channel);
-  o.endpoint = receiver_endpoint(config, route.receiver);
+  o.endpoint = receiver_endpoint(endpoints, route.receiver);
   o.redis = config.redis;
   o.resend_after = config.outbox.resend_after;
   o.curve = {config.zmq.public_key, config.zmq.secret_key, peer_key(config, route.receiver)};
   return o;
 }
 
-InboxReceiverOptions inbox_receiver_options(const Config& config, std::string_view service,
+InboxReceiverOptions inbox_receiver_options(const SharedConfig& config,
+                                            const ZmqEndpoints& endpoints, std::string_view service,
                                             int workers) {
   if (!config.zmq.enabled())
     throw std::invalid_argument("messaging: no CURVE key pair of '" + std::string(service) + "'");
   InboxReceiverOptions o;
-  o.endpoint = receiver_endpoint(config, service);
+  o.endpoint = receiver_endpoint(endpoints, service);
   o.workers = workers;
   o.curve.secret_key = config.zmq.secret_key;
   for (const auto& r : channel_routes()) {

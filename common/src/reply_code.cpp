@@ -16,26 +16,8 @@ std::string new_reply_code() {
   return random_digits(kReplyCodeDigits);
 }
 
-namespace {
-Millis run_length(const EscalationPolicy& p) {
-  Millis round{0};
-  for (const auto& s : p.steps) round += s.wait;
-  return round * (p.repeat + 1);
-}
-}  // namespace
-
-Millis reply_code_window(const Config& config) {
-  Millis longest{0};
-  if (config.escalation) {
-    longest = run_length(config.escalation->defaults);
-    for (const auto& [region, policy] : config.escalation->regions)
-      longest = std::max(longest, run_length(policy));
-  } else {
-    longest = config.deadlines.ack_timeout;
-    for (const auto& rule : config.deadline_rules)
-      longest = std::max(longest, rule.policy.ack_timeout);
-  }
-  return longest + kReplyCodeGrace;
+Millis reply_code_window(Millis longest_unanswered) {
+  return std::max(longest_unanswered, Millis{0}) + kReplyCodeGrace;
 }
 
 std::string mask_phone(std::string_view number) {

@@ -104,15 +104,15 @@ CurveKeyPair generate_curve_keypair() {
   return k;
 }
 
-void load_service_secrets(Config& config, std::string_view service) {
+void load_service_secrets(SharedConfig& config, std::string_view service,
+                          const std::function<void(const SecretStore&)>& more) {
   bool known = false;
   for (auto h : kSecretHolders) known = known || h == service;
   if (!known) throw SecretError("secrets: no secrets for '" + std::string(service) + "'");
   const SecretStore store(config.secrets_dir);
   config.redis.user = std::string(service);
   config.redis.password = store.read(secret_file::redis_password(service));
-  config.kannel.callback_secret = store.read(secret_file::kannel_callback);
-  config.kannel.password = store.read(secret_file::kannel_sendsms);
+  if (more) more(store);
   if (service == "ops") return;
   config.zmq.public_key = store.read(secret_file::zmq_public_key(service));
   config.zmq.secret_key = store.read(secret_file::zmq_secret_key(service));

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "piket/common/logging.hpp"
-#include "piket/common/secrets.hpp"
+#include "piket/common/secrets.hpp"  // SecretError
 #include "piket/common/shared_clock.hpp"
 
 namespace piket::common {
@@ -22,7 +22,7 @@ void wait_for_shutdown_signal() {
   spdlog::info("signal {} received, stopping", sig);
 }
 
-int service_main(const std::string& name, int argc, char** argv,
+int service_main(const std::string& name, int argc, char** argv, const ConfigLoader& load,
                  const std::function<void(ServiceContext&)>& run) {
   // Block the stop signals in every thread; wait_for_shutdown_signal takes them.
   sigset_t set;
@@ -54,11 +54,10 @@ int service_main(const std::string& name, int argc, char** argv,
   }
   try {
     ServiceContext ctx(name);
-    ctx.config = load_config(vm["config"].as<std::string>());
-    load_service_secrets(ctx.config, name);
-    init_logging(name, ctx.config.log);
-    if (ctx.config.clock == ClockMode::simulated)
-      ctx.domain_clock = make_shared_simulated_clock(ctx.config.redis, ctx.config.simulated_start);
+    const SharedConfig& config = load(vm["config"].as<std::string>());
+    init_logging(name, config.log);
+    if (config.clock == ClockMode::simulated)
+      ctx.domain_clock = make_shared_simulated_clock(config.redis, config.simulated_start);
     else
       ctx.domain_clock = std::make_unique<SystemClock>();
     run(ctx);

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/fairness.hpp"
 #include "piket/rota/ical.hpp"
@@ -95,7 +95,7 @@ int run(int argc, char** argv) {
   if (!vm.count("people")) throw Usage("--people CONFIG is required");
 
   rota::check_time_zone_data();
-  const auto config = piket::common::load_config(vm["people"].as<std::string>());
+  const auto config = piket::config::load_config(vm["people"].as<std::string>());
   auto definition = rota::load_rota_file(vm["rota"].as<std::string>(), config.people);
   std::vector<std::string> regions;
   for (const auto& r : config.regions) regions.push_back(r.id);

@@ -27,8 +27,7 @@ constexpr std::size_t kMaxOverrides = 20000;
 // value types: people of the deployment, dates, instants, clocks, shifts.
 class Reader : public common::TomlReader {
  public:
-  Reader(std::string file, const std::vector<common::PersonConfig>& people)
-      : TomlReader(std::move(file)) {
+  Reader(std::string file, const std::vector<PersonConfig>& people) : TomlReader(std::move(file)) {
     for (const auto& p : people) people_.emplace(p.id, &p);
   }
 
@@ -261,13 +260,13 @@ class Reader : public common::TomlReader {
     return date::year_month_day{date::year{d.year}, date::month{d.month}, date::day{d.day}};
   }
 
-  std::map<std::string, const common::PersonConfig*, std::less<>> people_;
+  std::map<std::string, const PersonConfig*, std::less<>> people_;
 };
 
 }  // namespace
 
 RotaDefinition parse_rota_file(std::string_view text, const std::string& file_name,
-                               const std::vector<common::PersonConfig>& people) {
+                               const std::vector<PersonConfig>& people) {
   toml::table root;
   try {
     root = toml::parse(text, file_name);
@@ -385,7 +384,7 @@ RotaDefinition parse_rota_file(std::string_view text, const std::string& file_na
 }
 
 RotaDefinition load_rota_file(const std::filesystem::path& file,
-                              const std::vector<common::PersonConfig>& people) {
+                              const std::vector<PersonConfig>& people) {
   std::ifstream in(file);
   if (!in) throw RotaFileError(file.string() + ": cannot be read");
   std::ostringstream text;

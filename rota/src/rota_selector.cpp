@@ -12,8 +12,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }  // namespace
 
 RotaSelector::RotaSelector(std::shared_ptr<const Rota> rota,
-                           const std::vector<common::PersonConfig>& people,
-                           double monitoring_weight)
+                           const std::vector<PersonConfig>& people, double monitoring_weight)
     : rota_(std::move(rota)), monitoring_weight_(monitoring_weight) {
   for (const auto& p : people) people_.emplace(p.id, p);
 }
@@ -25,8 +24,7 @@ std::vector<std::string> RotaSelector::candidates(const SelectionRequest& reques
       if (!contains(out, p)) out.push_back(std::move(p));
   }
   for (const auto& [id, p] : people_)
-    if (p.role == common::StaffRole::team_lead && contains(p.regions, request.region) &&
-        !contains(out, id))
+    if (p.role == StaffRole::team_lead && contains(p.regions, request.region) && !contains(out, id))
       out.push_back(id);
   if (request.own_casemanager && !contains(out, *request.own_casemanager))
     out.push_back(*request.own_casemanager);
@@ -99,8 +97,7 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
   if (leads.empty()) {
     std::vector<std::string> configured;
     for (const auto& [id, p] : people_)
-      if (p.role == common::StaffRole::team_lead && contains(p.regions, region))
-        configured.push_back(id);
+      if (p.role == StaffRole::team_lead && contains(p.regions, region)) configured.push_back(id);
     leads = ranked(configured);
   }
   if (!leads.empty()) return chosen(leads.front().id, SelectionRule::team_lead, inform);
@@ -161,8 +158,7 @@ std::optional<Selection> RotaSelector::select_step(common::EscalationTarget targ
         return Selection{*id, SelectionRule::team_lead, std::nullopt};
       std::vector<std::string> configured;
       for (const auto& [id, p] : people_)
-        if (p.role == common::StaffRole::team_lead && contains(p.regions, region))
-          configured.push_back(id);
+        if (p.role == StaffRole::team_lead && contains(p.regions, region)) configured.push_back(id);
       if (auto id = best(configured, false))
         return Selection{*id, SelectionRule::team_lead, std::nullopt};
       return std::nullopt;

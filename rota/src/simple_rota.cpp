@@ -20,11 +20,12 @@ std::string_view to_string(SelectionRule r) {
   return "unknown";
 }
 
-SimpleRota::SimpleRota(const common::Config& config) {
-  for (const auto& r : config.rotas)
+SimpleRota::SimpleRota(const std::vector<SimpleRotaConfig>& rotas,
+                       const std::vector<PersonConfig>& people, const CaseloadConfig& caseload) {
+  for (const auto& r : rotas)
     regions_[r.region] = Region{r.primary, r.anchor, r.shift, r.team_lead};
-  for (const auto& p : config.people) caps_[p.id] = p.caseload_cap;
-  monitoring_weight_ = config.caseload.monitoring_weight;
+  for (const auto& p : people) caps_[p.id] = p.caseload_cap;
+  monitoring_weight_ = caseload.monitoring_weight;
 }
 
 std::optional<std::string> SimpleRota::on_call(const std::string& region,

@@ -9,25 +9,24 @@
 #include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
-#include "piket/common/service_main.hpp"
+#include "piket/config/config.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return common::service_main("cases", argc, argv, [](common::ServiceContext& ctx) {
-    const auto& cfg = ctx.config;
+  return config::service_main("cases", argc, argv, [](auto& ctx, const config::Config& cfg) {
     cases::StaffDirectory staff(cfg);
-    const cases::EngineRules rules{cfg, staff};
+    const cases::EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
     cases::RedisCaseStore store(cfg.redis);
     spdlog::info("{} cases in their monitoring part", store.refresh_monitoring_set());
-    common::OutboxSender to_notify(common::outbox_sender_options(cfg, ctx.name, "notify"),
+    common::OutboxSender to_notify(config::outbox_sender_options(cfg, ctx.name, "notify"),
                                    ctx.transport_clock, &ctx.metrics);
     cases::DeadlineShell engine(
         store, rules, *ctx.domain_clock, ctx.transport_clock,
         {cfg.outbox.resend_after, cfg.cases.poll},
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); },
         &ctx.metrics);
-    cases::CasesApi api({cfg, *ctx.domain_clock, store, rules, ctx.metrics,
-                         [&engine](const std::string& id) { engine.settle(id); }});
+    cases::CasesApi api({cfg.redis, cfg, cfg.bearer_tokens(), *ctx.domain_clock, store, rules,
+                         ctx.metrics, [&engine](const std::string& id) { engine.settle(id); }});
     common::HttpServer server({cfg.cases.http, cfg.cases.threads, 16 * 1024},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_notify.start();

@@ -10,8 +10,8 @@
 #include "piket/common/messaging.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis_pool.hpp"
-#include "piket/common/service_main.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/escalator.hpp"
 #include "piket/dispatch/live_rota.hpp"
@@ -23,15 +23,14 @@
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return common::service_main("dispatch", argc, argv, [](common::ServiceContext& ctx) {
-    const auto& cfg = ctx.config;
+  return config::service_main("dispatch", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::RedisPool redis(cfg.redis);
     // The full rota when a rota file is configured, else the skeleton's simple one.
     std::unique_ptr<dispatch::LiveRota> live;
     std::unique_ptr<rota::SimpleRota> simple;
     if (cfg.rota) {
       live = std::make_unique<dispatch::LiveRota>(rota::load_rota_file(cfg.rota->file, cfg.people),
-                                                  cfg, *ctx.domain_clock);
+                                                  cfg.people, cfg.caseload, *ctx.domain_clock);
       live->refresh_from(*redis.lease());
       std::vector<std::string> regions;
       for (const auto& r : cfg.regions) regions.push_back(r.id);
@@ -45,24 +44,26 @@ int main(int argc, char** argv) {
                                  std::to_string(cfg.rota->coverage_days) +
                                  " days (listed above); fix it or set rota.allow_gaps = true");
     } else {
-      simple = std::make_unique<rota::SimpleRota>(cfg);
+      simple = std::make_unique<rota::SimpleRota>(cfg.rotas, cfg.people, cfg.caseload);
     }
     const rota::CasemanagerSelector& selector =
         live ? static_cast<const rota::CasemanagerSelector&>(*live) : *simple;
-    common::OutboxSender to_notify(common::outbox_sender_options(cfg, ctx.name, "notify"),
+    common::OutboxSender to_notify(config::outbox_sender_options(cfg, ctx.name, "notify"),
                                    ctx.transport_clock, &ctx.metrics);
     dispatch::Dispatcher dispatcher(
-        cfg, *ctx.domain_clock, ctx.transport_clock, selector, ctx.metrics,
+        cfg, cfg, cfg.escalation, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
+        selector, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Escalation steps, when a policy is configured: timers here, declines
     // and undeliverable pages arrive on the "escalation" channel.
     std::unique_ptr<dispatch::Escalator> escalator;
     if (cfg.escalation)
       escalator = std::make_unique<dispatch::Escalator>(
-          cfg, *ctx.domain_clock, ctx.transport_clock, selector, redis, ctx.metrics,
+          *cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock,
+          ctx.transport_clock, selector, redis, ctx.metrics,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
-        common::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
+        config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
           if (channel == "escalation")
             return escalator ? escalator->handle_message(channel, id, payload) : true;
@@ -70,7 +71,9 @@ int main(int argc, char** argv) {
         },
         &ctx.metrics);
     std::unique_ptr<dispatch::RotaApi> rota_api;
-    if (live) rota_api = std::make_unique<dispatch::RotaApi>(cfg, *ctx.domain_clock, *live, redis);
+    if (live)
+      rota_api = std::make_unique<dispatch::RotaApi>(cfg, cfg.bearer_tokens(), *ctx.domain_clock,
+                                                     *live, redis);
     auto healthy = common::redis_health(cfg.redis);
     common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
@@ -81,7 +84,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<dispatch::RotaWatcher> watcher;
     if (live)
       watcher = std::make_unique<dispatch::RotaWatcher>(
-          cfg, *ctx.domain_clock, ctx.transport_clock, [&] { return live->current(); }, redis,
+          cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
+          [&] { return live->current(); }, redis,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.

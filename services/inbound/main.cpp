@@ -5,29 +5,31 @@
 #include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
-#include "piket/common/service_main.hpp"
+#include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return common::service_main("inbound", argc, argv, [](common::ServiceContext& ctx) {
-    const auto& cfg = ctx.config;
+  return config::service_main("inbound", argc, argv, [](auto& ctx, const config::Config& cfg) {
     // Declines go to dispatch's escalation at once (the outbox entry is
     // written with the decline; this sender carries it).
     std::unique_ptr<common::OutboxSender> to_escalation;
     if (cfg.escalation)
       to_escalation = std::make_unique<common::OutboxSender>(
-          common::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
+          config::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
           &ctx.metrics);
-    inbound::InboundApi api(ctx.config, *ctx.domain_clock, ctx.metrics, &ctx.transport_clock,
+    inbound::InboundApi api(cfg.inbound,
+                            {cfg.redis, cfg.people, cfg.bearer_tokens(), cfg.kannel.callback_secret,
+                             cfg.notify.push_stream_maxlen},
+                            *ctx.domain_clock, ctx.metrics, &ctx.transport_clock,
                             [&](const std::string& id, const std::string& payload) {
                               if (to_escalation) to_escalation->wake(id, payload);
                             });
-    common::HttpServer server({ctx.config.inbound.http, 1},
+    common::HttpServer server({cfg.inbound.http, 1},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     if (to_escalation) to_escalation->start();
     server.start();
-    spdlog::info("inbound listening on {}:{}", ctx.config.inbound.http.host, server.port());
+    spdlog::info("inbound listening on {}:{}", cfg.inbound.http.host, server.port());
     common::wait_for_shutdown_signal();
     server.stop();
     if (to_escalation) to_escalation->stop();

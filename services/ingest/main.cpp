@@ -4,22 +4,24 @@
 #include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
-#include "piket/common/service_main.hpp"
 #include "piket/common/shared_clock.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return common::service_main("ingest", argc, argv, [](common::ServiceContext& ctx) {
-    const auto& cfg = ctx.config;
-    common::OutboxSender to_dispatch(common::outbox_sender_options(cfg, ctx.name, "dispatch"),
+  return config::service_main("ingest", argc, argv, [](auto& ctx, const config::Config& cfg) {
+    common::OutboxSender to_dispatch(config::outbox_sender_options(cfg, ctx.name, "dispatch"),
                                      ctx.transport_clock, &ctx.metrics);
     ingest::RedisIncidentStore store(
         cfg.redis, cfg.outbox.resend_after,
         [&](const std::string& id, const std::string& payload) { to_dispatch.wake(id, payload); },
         std::chrono::hours{24 * cfg.cases.household_link_days});
-    ingest::IngestDeps deps{cfg, *ctx.domain_clock, ctx.transport_clock, store, ctx.metrics, {}};
+    ingest::IngestDeps deps{cfg.bearer_tokens(), cfg.region_ids(),
+                            cfg.partners,        *ctx.domain_clock,
+                            ctx.transport_clock, store,
+                            ctx.metrics,         {}};
     if (cfg.clock == common::ClockMode::simulated) {
       deps.set_clock = [&cfg](std::optional<common::Millis> advance,
                               std::optional<common::Instant> set) {

@@ -5,16 +5,15 @@
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/ops_endpoints.hpp"
-#include "piket/common/service_main.hpp"
+#include "piket/config/config.hpp"
 #include "piket/notify/notifier.hpp"
 #include "piket/notify/smtp_gateway.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return common::service_main("notify", argc, argv, [](common::ServiceContext& ctx) {
-    const auto& cfg = ctx.config;
+  return config::service_main("notify", argc, argv, [](auto& ctx, const config::Config& cfg) {
     notify::Notifier notifier(
-        cfg, *ctx.domain_clock, ctx.transport_clock,
+        cfg.notify, cfg.kannel, cfg, cfg, *ctx.domain_clock, ctx.transport_clock,
         [&cfg] {
           return std::make_unique<notify::KannelGateway>(cfg.kannel, cfg.notify.gateway_timeout);
         },
@@ -24,7 +23,7 @@ int main(int argc, char** argv) {
           return std::make_unique<notify::SmtpGateway>(*cfg.smtp);
         });
     common::InboxReceiver inbox(
-        common::inbox_receiver_options(cfg, ctx.name, 2),
+        config::inbox_receiver_options(cfg, ctx.name, 2),
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
           return notifier.handle_message(channel, id, payload);
         },
@@ -33,7 +32,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<common::OutboxSender> to_escalation;
     if (cfg.escalation)
       to_escalation = std::make_unique<common::OutboxSender>(
-          common::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
+          config::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
           &ctx.metrics);
     auto healthy = common::redis_health(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "piket/common/service_main.hpp"
+#include "piket/config/config.hpp"
 #include "piket/web/config_rota_source.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
@@ -17,8 +17,8 @@
 
 namespace {
 
-std::filesystem::path assets_dir(const piket::common::Config& cfg) {
-  if (!cfg.web.assets_dir.empty()) return cfg.web.assets_dir;
+std::filesystem::path assets_dir(const piket::web::WebConfig& web) {
+  if (!web.assets_dir.empty()) return web.assets_dir;
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return (ec ? std::filesystem::current_path() : self.parent_path()) / "assets";
@@ -28,20 +28,22 @@ std::filesystem::path assets_dir(const piket::common::Config& cfg) {
 
 int main(int argc, char** argv) {
   using namespace piket;
-  return common::service_main("web", argc, argv, [](common::ServiceContext& ctx) {
-    const auto& cfg = ctx.config;
+  return config::service_main("web", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::RedisPool redis(cfg.redis);
-    web::StaticFiles assets(assets_dir(cfg));
+    web::StaticFiles assets(assets_dir(cfg.web));
     web::LiveHub hub;
     web::LiveUpdates live(cfg.redis, hub, *ctx.domain_clock);
     // The rota file when the deployment has one (as dispatch does), else [[rotas]].
     std::unique_ptr<web::RotaSource> rota;
     if (cfg.rota)
-      rota = std::make_unique<web::FileRotaSource>(cfg, redis);
+      rota = std::make_unique<web::FileRotaSource>(*cfg.rota, cfg.people, redis);
     else
-      rota = std::make_unique<web::ConfigRotaSource>(cfg, redis);
-    web::ServiceBackend backend(cfg, redis, *ctx.domain_clock, ctx.transport_clock);
-    web::WebApi api({cfg, *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, *rota,
+      rota = std::make_unique<web::ConfigRotaSource>(cfg.rotas, redis);
+    web::ServiceBackend backend(cfg, cfg.deadlines, cfg.reply_code_window(),
+                                cfg.notify.push_stream_maxlen, cfg.redis, redis, *ctx.domain_clock,
+                                ctx.transport_clock);
+    web::WebApi api({cfg.web, cfg, cfg, cfg.caseload, cfg.dispatch.http, cfg.partners.size(),
+                     *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, *rota,
                      backend, &assets, [&live] { return live.digest(); }});
     web::WebServer server({cfg.web.http, cfg.web.threads},
                           [&api](const common::HttpRequest& r) { return api.handle(r); });

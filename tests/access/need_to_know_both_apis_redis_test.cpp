@@ -16,6 +16,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/store/case_record.hpp"
@@ -86,26 +87,39 @@ class NeedToKnowBothApis : public ::testing::Test {
 
   NeedToKnowBothApis()
       : config_(with_ops(
-            common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
+            config::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
         domain_(kNow),
         real_(kNow),
         pool_(config_.redis),
         conn_(config_.redis),
         staff_(config_),
-        rules_{config_, staff_},
+        rules_{config_.deadlines, staff_, config_.reply_code_window()},
         store_(config_.redis),
-        rota_(config_, pool_) {
+        rota_(config_.rotas, pool_) {
     conn_.command({"FLUSHALL"});
     case_id_ = open_case();
-    cases_ = std::make_unique<cases::CasesApi>(
-        cases::CasesApiDeps{config_, domain_, store_, rules_, metrics_, {}});
-    web_ = std::make_unique<web::WebApi>(
-        web::WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+    cases_ = std::make_unique<cases::CasesApi>(cases::CasesApiDeps{
+        config_.redis, config_, config_.bearer_tokens(), domain_, store_, rules_, metrics_, {}});
+    web_ = std::make_unique<web::WebApi>(web::WebDeps{config_.web,
+                                                      config_,
+                                                      config_,
+                                                      config_.caseload,
+                                                      config_.dispatch.http,
+                                                      config_.partners.size(),
+                                                      domain_,
+                                                      real_,
+                                                      pool_,
+                                                      metrics_,
+                                                      hub_,
+                                                      rota_,
+                                                      backend_,
+                                                      nullptr,
+                                                      {}});
   }
 
   // Both APIs connect as the private Redis's "ops" user: this test is about the
   // need-to-know rule, not the ACL (tests/support/redis_security_test.cpp).
-  static common::Config with_ops(common::Config c) {
+  static config::Config with_ops(config::Config c) {
     c.redis = redis_->config();
     return c;
   }
@@ -198,7 +212,7 @@ class NeedToKnowBothApis : public ::testing::Test {
 
   static inline ::piket::test::PrivateRedis* redis_ = nullptr;
   static inline std::string* hash_ = nullptr;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_;
   common::SimulatedClock real_;
   common::RedisPool pool_;

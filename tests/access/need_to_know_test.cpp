@@ -10,7 +10,7 @@ namespace piket::access {
 namespace {
 
 using namespace std::chrono_literals;
-using common::StaffRole;
+using rota::StaffRole;
 
 const common::Instant kNow = *common::parse_rfc3339("2026-11-22T12:00:00Z");
 const CaseCaller kAnna{"anna", StaffRole::casemanager, {"groningen"}};

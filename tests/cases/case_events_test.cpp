@@ -8,6 +8,7 @@
 
 #include "piket/cases/staff_auth.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/config/config.hpp"
 #include "piket/store/case_record.hpp"
 #include "test_config.hpp"
 
@@ -22,13 +23,13 @@ constexpr auto day = std::chrono::hours{24};
 
 class CaseEventsTest : public ::testing::Test {
  protected:
-  common::Config config_ = test::test_config();
+  config::Config config_ = test::test_config();
   StaffDirectory staff_{config_};
-  EngineRules rules_{config_, staff_};
+  EngineRules rules_{config_.deadlines, staff_, config_.reply_code_window()};
   const Instant t0_ = at("2026-11-22T13:00:00Z");
-  const Actor icm1_{"icm-1", common::StaffRole::casemanager, {"groningen"}};
-  const Actor icm2_{"icm-2", common::StaffRole::casemanager, {"groningen"}};
-  const Actor lead_{"tl-g", common::StaffRole::team_lead, {"groningen"}};
+  const Actor icm1_{"icm-1", rota::StaffRole::casemanager, {"groningen"}};
+  const Actor icm2_{"icm-2", rota::StaffRole::casemanager, {"groningen"}};
+  const Actor lead_{"tl-g", rota::StaffRole::team_lead, {"groningen"}};
 
   CaseState fresh() const {
     CaseState s;
@@ -233,15 +234,15 @@ TEST_F(CaseEventsTest, ReassignmentIsForTeamLeadsToACasemanagerOfTheRegion) {
 }
 
 TEST_F(CaseEventsTest, StaffTokensNameThePersonAndTheirRole) {
-  StaffAuth auth(config_);
+  StaffAuth auth(config_.bearer_tokens(), config_.people);
   auto a = auth.authenticate("Bearer " + test::staff_token("icm-1"));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->person, "icm-1");
-  EXPECT_EQ(a->role, common::StaffRole::casemanager);
+  EXPECT_EQ(a->role, rota::StaffRole::casemanager);
   EXPECT_EQ(a->regions, std::vector<std::string>{"groningen"});
   a = auth.authenticate("bearer  " + test::staff_token("tl-d") + " ");
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->role, common::StaffRole::team_lead);
+  EXPECT_EQ(a->role, rota::StaffRole::team_lead);
   EXPECT_FALSE(auth.authenticate("Bearer not-a-token"));
   EXPECT_FALSE(auth.authenticate("Basic " + test::staff_token("icm-1")));
   EXPECT_FALSE(auth.authenticate(""));
@@ -251,7 +252,7 @@ TEST_F(CaseEventsTest, APartnerOrAdminTokenIsNoStaffMemberEvenUnderTheirId) {
   auto config = config_;
   config.partners = {{"icm-1", common::sha256_hex("partner-token"), {"groningen"}, 50, 100}};
   config.admins = {{"tl-d", common::sha256_hex("admin-token")}};
-  StaffAuth auth(config);
+  StaffAuth auth(config.bearer_tokens(), config.people);
   EXPECT_FALSE(auth.authenticate("Bearer partner-token"));
   EXPECT_FALSE(auth.authenticate("Bearer admin-token"));
   EXPECT_TRUE(auth.authenticate("Bearer " + test::staff_token("icm-1")));

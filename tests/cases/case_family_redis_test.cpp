@@ -12,6 +12,7 @@
 
 #include "piket/cases/case_family.hpp"
 #include "piket/cases/cases_api.hpp"
+#include "piket/config/config.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "redis_fixture.hpp"
@@ -56,8 +57,8 @@ class CaseFamilyTest : public test::CasesRedisTest {
     api_config_ = config_;
     redis_->use_as(api_config_, "cases");
     api_ = std::make_unique<CasesApi>(
-        CasesApiDeps{api_config_, clock_, *store_, rules_, metrics_,
-                     [this](const std::string& id) { shell_->settle(id); }});
+        CasesApiDeps{api_config_.redis, api_config_, api_config_.bearer_tokens(), clock_, *store_,
+                     rules_, metrics_, [this](const std::string& id) { shell_->settle(id); }});
   }
   common::HttpResponse call(const std::string& method, const std::string& path,
                             const std::string& who, const std::string& body = {}) {
@@ -136,7 +137,7 @@ class CaseFamilyTest : public test::CasesRedisTest {
   }
 
   common::Metrics metrics_{"cases-test"};
-  common::Config api_config_;
+  config::Config api_config_;
   std::unique_ptr<CasesApi> api_;
   test::Opened police_, vt_;
 };

@@ -23,8 +23,8 @@ class CasesApiTest : public test::CasesRedisTest {
   void SetUp() override {
     CasesRedisTest::SetUp();
     api_ = std::make_unique<CasesApi>(
-        CasesApiDeps{config_, clock_, *store_, rules_, metrics_,
-                     [this](const std::string& id) { shell_->settle(id); }});
+        CasesApiDeps{config_.redis, config_, config_.bearer_tokens(), clock_, *store_, rules_,
+                     metrics_, [this](const std::string& id) { shell_->settle(id); }});
   }
 
   common::HttpResponse call(const std::string& method, const std::string& path,

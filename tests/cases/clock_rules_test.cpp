@@ -11,6 +11,7 @@
 #include "engine_support.hpp"
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/engine.hpp"
+#include "piket/config/config.hpp"
 #include "test_config.hpp"
 
 namespace piket::cases {
@@ -27,12 +28,12 @@ constexpr auto day = std::chrono::hours{24};
 
 class ClockRules : public ::testing::Test {
  protected:
-  common::Config config_ = test::test_config();
+  config::Config config_ = test::test_config();
   StaffDirectory staff_{config_};
-  EngineRules rules_{config_, staff_};
+  EngineRules rules_{config_.deadlines, staff_, config_.reply_code_window()};
   const Instant t0_ = at("2026-11-22T13:00:00Z");
-  const Actor icm1_{"icm-1", common::StaffRole::casemanager, {"groningen"}};
-  const Actor lead_{"tl-g", common::StaffRole::team_lead, {"groningen"}};
+  const Actor icm1_{"icm-1", rota::StaffRole::casemanager, {"groningen"}};
+  const Actor lead_{"tl-g", rota::StaffRole::team_lead, {"groningen"}};
 
   static IncidentFacts incident(std::string id, IncidentKind kind, Instant accepted) {
     IncidentFacts i;
@@ -168,7 +169,7 @@ TEST_F(ClockRules, ByDefaultAnEventAnswersTheOpenIncidentDueFirst) {
   const auto cfg =
       test::test_config("[[deadlines.rules]]\nkind = \"code_red\"\nfirst_contact_minutes = 60\n");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   s.incidents.push_back(incident("I00000000000000BV", IncidentKind::ban_violation, t));
   s.incidents.push_back(incident("I00000000000000CR", IncidentKind::code_red, t + 30min));
   EventRequest e = event(EventType::first_contact, t + 40min);
@@ -233,7 +234,7 @@ TEST_F(ClockRules, EachKindStartsTheClocksItsPolicyNames) {
       "\"plan\"]\n\n[[deadlines.rules]]\nregion = \"groningen\"\nkind = \"ban_violation\"\n"
       "incident_clocks = []\n");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   EXPECT_EQ(kinds(s, rules),
             (std::map<std::string, std::string>{
                 {"home_ban", "FP"}, {"code_red", "FP"}, {"repeat_incident", "FP"}}));
@@ -264,7 +265,7 @@ TEST_F(ClockRules, AnUpgradedCaseKeepsItsKeysAndIncidentsBeforeTheUpgradeStartNo
   const auto cfg =
       test::test_config("[deadlines]\nincident_clocks_since = \"2027-04-01T00:00:00Z\"\n");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   EXPECT_EQ(of(evaluate(s, rules, t), "I00000000000000CR"), 0);
   s.incidents.push_back(incident("I00000000000000C2", IncidentKind::code_red, t));
   EXPECT_EQ(of(evaluate(s, rules, t + 4h), "I00000000000000C2"), 2);
@@ -381,7 +382,7 @@ TEST_F(ClockRules, UnansweredReminderFollowUpsAreConfigurableAndSkipWhatTheTeamL
   // reminder_ack_hours = 0: off.
   const auto cfg = test::test_config("[deadlines]\nreminder_ack_hours = 0\n");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   auto off = running_case();
   off.last_activity_at = t0_ + 9 * day;
   EXPECT_EQ(

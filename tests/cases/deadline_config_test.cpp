@@ -8,6 +8,7 @@ namespace piket::common {
 namespace {
 
 using namespace std::chrono_literals;
+using cases::IncidentClocks;
 using cases::test::test_config;
 
 TEST(DeadlineConfig, DefaultsAreTheDocumentedOnes) {

@@ -38,7 +38,7 @@ inline std::vector<Taken> take_due(CaseState& s, const EngineRules& rules, commo
     const auto& a = ev.actions.front();
     s.fired.insert(a.step.key);
     const auto* to = rules.staff.person(a.recipient);
-    if (a.step.asks_ack && to && to->role == common::StaffRole::casemanager)
+    if (a.step.asks_ack && to && to->role == rota::StaffRole::casemanager)
       s.reminders[a.step.key] = {"P" + std::to_string(s.fired.size()), a.recipient,
                                  reminders == Reminders::answered};
     out.push_back({std::string(to_string(a.step.clock)), a.step.name, a.recipient, a.step.due, now,

@@ -9,6 +9,7 @@
 
 #include "engine_support.hpp"
 #include "piket/cases/calendar.hpp"
+#include "piket/config/config.hpp"
 #include "test_config.hpp"
 
 namespace piket::cases {
@@ -23,12 +24,12 @@ constexpr auto day = std::chrono::hours{24};
 
 class EngineTest : public ::testing::Test {
  protected:
-  common::Config config_ = test::test_config();
+  config::Config config_ = test::test_config();
   StaffDirectory staff_{config_};
-  EngineRules rules_{config_, staff_};
+  EngineRules rules_{config_.deadlines, staff_, config_.reply_code_window()};
   const Instant t0_ = at("2026-11-22T13:00:00Z");  // 14:00 in Amsterdam (CET)
-  const Actor icm1_{"icm-1", common::StaffRole::casemanager, {"groningen"}};
-  const Actor lead_{"tl-g", common::StaffRole::team_lead, {"groningen"}};
+  const Actor icm1_{"icm-1", rota::StaffRole::casemanager, {"groningen"}};
+  const Actor lead_{"tl-g", rota::StaffRole::team_lead, {"groningen"}};
 
   // A case opened by a home ban (10 days) at t0, paged to icm-1 and acknowledged.
   CaseState home_ban_case() const {
@@ -370,7 +371,7 @@ TEST_F(EngineTest, PolicyRulesPerRegionAndKindChangeTheClocks) {
       "[[deadlines.rules]]\nkind = \"code_red\"\nplan_hours = 6\nplan_warn_hours = [4]\n"
       "first_contact_minutes = 60\n");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   auto s = home_ban_case();
   auto ev = evaluate(s, rules, t0_);
   EXPECT_EQ(clock(ev, ClockKind::plan)->due, t0_ + 10h);
@@ -384,7 +385,7 @@ TEST_F(EngineTest, PolicyRulesPerRegionAndKindChangeTheClocks) {
 TEST_F(EngineTest, AnAcknowledgementTimeoutOfZeroLeavesUnansweredPagesToPaging) {
   const auto cfg = test::test_config("[deadlines]\nack_timeout_minutes = 0\n");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   auto s = home_ban_case();
   s.incidents[0].status = "dispatched";
   s.incidents[0].acknowledged_at.reset();

@@ -17,6 +17,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
@@ -130,9 +131,9 @@ class CasesRedisTest : public ::testing::Test {
 
   static inline PrivateRedis* redis_ = nullptr;
   const common::Instant t0_ = at("2026-11-22T13:00:00Z");
-  common::Config config_ = test_config({}, redis_->server().port());
+  config::Config config_ = test_config({}, redis_->server().port());
   StaffDirectory staff_{config_};
-  EngineRules rules_{config_, staff_};
+  EngineRules rules_{config_.deadlines, staff_, config_.reply_code_window()};
   common::SimulatedClock clock_{t0_};
   common::SimulatedClock transport_{at("2031-01-01T00:00:00Z")};
   common::RedisConnection conn_{redis_->config()};

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "piket/common/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::cases::test {
 
@@ -31,8 +31,8 @@ inline std::string test_config_text(const std::string& extra = {}, int redis_por
          person("tl-d", "team_lead", "+447700900030", "drenthe");
 }
 
-inline common::Config test_config(const std::string& extra = {}, int redis_port = 6390) {
-  return common::parse_config(test_config_text(extra, redis_port), "cases-test.toml");
+inline config::Config test_config(const std::string& extra = {}, int redis_port = 6390) {
+  return config::parse_config(test_config_text(extra, redis_port), "cases-test.toml");
 }
 
 inline common::Instant at(const char* rfc3339) {

@@ -47,6 +47,7 @@
 
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/case_events.hpp"
+#include "piket/config/config.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
@@ -166,9 +167,9 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   conn_.command({"FLUSHALL"});
   conn_.command({"CONFIG", "SET", "appendonly", "no"});
   const auto cfg =
-      common::parse_config(region_config(redis_->server().port(), sc.casemanagers), "year.toml");
+      config::parse_config(region_config(redis_->server().port(), sc.casemanagers), "year.toml");
   StaffDirectory staff(cfg);
-  EngineRules rules{cfg, staff};
+  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
   const Instant start = at("2027-01-01T07:00:00Z");
   const Instant end = start + 365 * kDay;
   res.start = start;
@@ -357,7 +358,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     res.pages[f.person].push_back(f.at);
     // What inbound writes when the casemanager answers a reminder by SMS.
     const auto* p = cfg.person(f.person);
-    if (f.escalation || !p || p->role != common::StaffRole::casemanager) return;
+    if (f.escalation || !p || p->role != rota::StaffRole::casemanager) return;
     // (Decided by the key with the case's index for its random id, so that
     // a replay of the same seed answers the same reminders.)
     if (acknowledges(res.case_of_index.at(f.case_id) + f.key.substr(f.case_id.size())))
@@ -366,7 +367,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     else
       res.unanswered_reminders.insert(f.key);
   });
-  const Actor lead{"tl-g", common::StaffRole::team_lead, {"groningen"}};
+  const Actor lead{"tl-g", rota::StaffRole::team_lead, {"groningen"}};
 
   std::vector<std::vector<std::size_t>> per_case(kCases);
   std::vector<std::size_t> barriers;
@@ -496,7 +497,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           break;
         }
         const Actor actor =
-            h.by_team_lead ? lead : Actor{by[ci], common::StaffRole::casemanager, {"groningen"}};
+            h.by_team_lead ? lead : Actor{by[ci], rota::StaffRole::casemanager, {"groningen"}};
         EventRequest request{h.type, h.at, {}, h.casemanager};
         if (h.answers >= 0) request.incident = incident_ids[ci][h.answers];
         auto change = apply_event(cur, request, actor, rules, h.at);

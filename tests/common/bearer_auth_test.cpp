@@ -5,9 +5,18 @@
 #include <gtest/gtest.h>
 
 #include "piket/common/crypto.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 TEST(BearerToken, ParsesTheSchemeCaseInsensitivelyAndTrims) {
   EXPECT_EQ(bearer_token("Bearer abc"), "abc");
@@ -39,7 +48,7 @@ Config config() {
 }
 
 TEST(BearerAuth, EachTokenIsItsCallerOfItsKind) {
-  const BearerAuth auth(config());
+  const BearerAuth auth(config().bearer_tokens());
   const auto p = auth.authenticate("Bearer p-token");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->kind, Caller::Kind::partner);
@@ -60,7 +69,7 @@ TEST(BearerAuth, EachTokenIsItsCallerOfItsKind) {
 }
 
 TEST(BearerAuth, UnknownMalformedAndOversizedTokensAreNobody) {
-  const BearerAuth auth(config());
+  const BearerAuth auth(config().bearer_tokens());
   EXPECT_FALSE(auth.authenticate("Bearer nope"));
   EXPECT_FALSE(auth.authenticate("p-token"));
   EXPECT_FALSE(auth.authenticate(""));

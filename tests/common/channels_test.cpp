@@ -8,9 +8,18 @@
 #include <set>
 
 #include "piket/common/secrets.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 Config deployment_config(const std::string& service) {
   Config c;

@@ -23,11 +23,20 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/secrets.hpp"
+#include "piket/config/config.hpp"
 #include "piket/launch/ports.hpp"
 #include "private_redis.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 using namespace std::chrono_literals;
 

@@ -7,10 +7,18 @@
 #include <set>
 
 #include "../support/temp_dir.hpp"
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 namespace fs = std::filesystem;
 
 void write(const fs::path& p, const std::string& s, fs::perms perms) {

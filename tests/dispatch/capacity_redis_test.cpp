@@ -13,6 +13,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
@@ -32,8 +33,8 @@ using namespace std::chrono_literals;
 const common::Instant kAnchor = common::from_epoch_ms(1795420800000);
 const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);
 
-common::PersonConfig person(std::string id, std::string phone, common::StaffRole role, int cap) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, rota::StaffRole role, int cap) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.role = role;
@@ -43,13 +44,13 @@ common::PersonConfig person(std::string id, std::string phone, common::StaffRole
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.regions = {{"groningen", "Groningen"}};
-  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager, 2),
-              person("bert", "+31600000002", common::StaffRole::casemanager, 2),
-              person("tina", "+31600000009", common::StaffRole::team_lead, 12)};
+  c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager, 2),
+              person("bert", "+31600000002", rota::StaffRole::casemanager, 2),
+              person("tina", "+31600000009", rota::StaffRole::team_lead, 12)};
   c.rotas = {{"groningen", {"anna", "bert"}, kAnchor, std::chrono::hours{24}, "tina"}};
   c.caseload.monitoring_weight = 0.25;
   return c;
@@ -104,14 +105,17 @@ class CapacityTest : public ::testing::Test {
 
   static inline piket::test::PrivateRedis* redis_ = nullptr;
   common::RedisConnection conn_{redis_->config()};
-  common::Config config_ = make_config(redis_->config_as("dispatch"));
-  rota::SimpleRota rota_{config_};
+  config::Config config_ = make_config(redis_->config_as("dispatch"));
+  rota::SimpleRota rota_{config_.rotas, config_.people, config_.caseload};
   common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"dispatch"};
   std::mutex mutex_;
   std::vector<std::string> woken_;
   Dispatcher dispatcher_{config_,
+                         config_,
+                         config_.escalation,
+                         config_.reply_code_window(),
                          domain_,
                          transport_,
                          rota_,

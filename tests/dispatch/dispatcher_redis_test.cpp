@@ -15,6 +15,7 @@
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/rota/simple_rota.hpp"
 #include "piket/store/case_record.hpp"
@@ -44,8 +45,8 @@ const std::string kSummary = "Jan Jansen hit Marie, Dorpsstraat 12, call +316876
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
 const std::regex kAckCode{"^[0-9]{6}$"};
 
-common::PersonConfig person(std::string id, std::string phone, common::StaffRole role, int cap) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, rota::StaffRole role, int cap) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.role = role;
@@ -55,14 +56,14 @@ common::PersonConfig person(std::string id, std::string phone, common::StaffRole
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.outbox.resend_after = kResendAfter;
   c.regions = {{"groningen", "Groningen"}, {"friesland", "Friesland"}};
-  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager, 2),
-              person("bert", "+31600000002", common::StaffRole::casemanager, 12),
-              person("tina", "+31600000009", common::StaffRole::team_lead, 12)};
+  c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager, 2),
+              person("bert", "+31600000002", rota::StaffRole::casemanager, 12),
+              person("tina", "+31600000009", rota::StaffRole::team_lead, 12)};
   c.rotas = {{"groningen", {"anna", "bert"}, kAnchor, std::chrono::hours{24}, "tina"}};
   return c;
 }
@@ -78,8 +79,9 @@ class DispatcherRedisTest : public ::testing::Test {
   DispatcherRedisTest()
       : conn_(redis_->config()),
         config_(make_config(redis_->config_as("dispatch"))),
-        rota_(config_),
-        dispatcher_(config_, domain_, transport_, rota_, metrics_,
+        rota_(config_.rotas, config_.people, config_.caseload),
+        dispatcher_(config_, config_, config_.escalation, config_.reply_code_window(), domain_,
+                    transport_, rota_, metrics_,
                     [this](const std::string& id, const std::string& payload) {
                       std::lock_guard lock(mutex_);
                       woken_.emplace_back(id, payload);
@@ -150,7 +152,7 @@ class DispatcherRedisTest : public ::testing::Test {
 
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
-  common::Config config_;
+  config::Config config_;
   rota::SimpleRota rota_;
   common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
   common::SimulatedClock transport_{kTransportStart};
@@ -185,7 +187,7 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
   EXPECT_EQ(conn_.command({"GET", store::ackcode_key("anna", ack)}).str, r.page_id);
   // The code lives as long as the page can be answered, no longer (issue 10):
   // the page's code_until (domain) and the key's TTL (the backstop).
-  const auto window = common::reply_code_window(config_);
+  const auto window = config_.reply_code_window();
   EXPECT_EQ(hget(page, "code_until"), std::to_string(common::to_epoch_ms(domain_.now() + window)));
   const auto ttl = conn_.command({"PTTL", store::ackcode_key("anna", ack)}).integer;
   EXPECT_GT(ttl, window.count() - 60'000);

@@ -19,6 +19,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/escalator.hpp"
 #include "piket/inbound/page_answer.hpp"
@@ -65,8 +66,8 @@ class TableSelector final : public rota::CasemanagerSelector {
   }
 };
 
-common::PersonConfig person(std::string id, std::string phone, common::StaffRole role) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, rota::StaffRole role) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.role = role;
@@ -75,15 +76,15 @@ common::PersonConfig person(std::string id, std::string phone, common::StaffRole
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.regions = {{"groningen", "Groningen"}};
-  c.people = {person("anna", "+31600000001", common::StaffRole::casemanager),
-              person("bert", "+31600000002", common::StaffRole::casemanager),
-              person("carl", "+31600000003", common::StaffRole::casemanager),
-              person("tina", "+31600000009", common::StaffRole::team_lead)};
-  common::EscalationConfig esc;
+  c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager),
+              person("bert", "+31600000002", rota::StaffRole::casemanager),
+              person("carl", "+31600000003", rota::StaffRole::casemanager),
+              person("tina", "+31600000009", rota::StaffRole::team_lead)};
+  dispatch::EscalationConfig esc;
   esc.defaults.steps = {{EscalationTarget::primary, 5min},
                         {EscalationTarget::backup, 5min},
                         {EscalationTarget::team_lead, 10min}};
@@ -106,8 +107,10 @@ class EscalatorRedisTest : public ::testing::Test {
       : conn_(redis_->config()),
         config_(make_config(redis_->config_as("dispatch"))),
         pool_(config_.redis),
-        dispatcher_(config_, domain_, transport_, selector_, metrics_, record()),
-        escalator_(config_, domain_, transport_, selector_, pool_, metrics_, record()) {
+        dispatcher_(config_, config_, config_.escalation, config_.reply_code_window(), domain_,
+                    transport_, selector_, metrics_, record()),
+        escalator_(*config_.escalation, config_, config_, config_.reply_code_window(), domain_,
+                   transport_, selector_, pool_, metrics_, record()) {
     conn_.command({"FLUSHALL"});
   }
 
@@ -218,7 +221,7 @@ class EscalatorRedisTest : public ::testing::Test {
 
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
-  common::Config config_;
+  config::Config config_;
   common::RedisPool pool_;
   TableSelector selector_;
   common::SimulatedClock domain_{kStart};
@@ -579,7 +582,8 @@ TEST_F(EscalatorRedisTest, ConcurrentEscalatorsPageEachStepOnce) {
     incidents.push_back(incident(n));
     ASSERT_EQ(dispatcher_.dispatch(incidents.back()).kind, DispatchResult::Kind::dispatched);
   }
-  Escalator second(config_, domain_, transport_, selector_, pool_, metrics_, record());
+  Escalator second(*config_.escalation, config_, config_, config_.reply_code_window(), domain_,
+                   transport_, selector_, pool_, metrics_, record());
   domain_.advance(5min);
   std::thread a([&] { escalator_.run_due(); });
   std::thread b([&] { second.run_due(); });

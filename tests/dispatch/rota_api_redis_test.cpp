@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "piket/access/calendar_tokens.hpp"
-#include "piket/common/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/rota_api.hpp"
 #include "piket/rota/rota_file.hpp"
@@ -24,8 +24,8 @@ std::string token_line(const std::string& token) {
   return "token_sha256 = \"" + common::sha256_hex(token) + "\"\n";
 }
 
-common::Config config_for(const common::RedisConfig& redis) {
-  auto c = common::parse_config(
+config::Config config_for(const common::RedisConfig& redis) {
+  auto c = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"icm-a\"\nregions = [\"groningen\"]\n" +
           token_line("partner-token") + "[[admins]]\nid = \"ops\"\n" + token_line("admin-token") +
@@ -61,10 +61,11 @@ class RotaApiCalendarTest : public ::testing::Test {
   RotaApiCalendarTest()
       : config_(config_for(redis_.config_as("dispatch"))),
         clock_(common::from_epoch_ms(1795420800000)),
-        live_(rota::parse_rota_file(kRota, "rota.toml", config_.people), config_, clock_, 30),
+        live_(rota::parse_rota_file(kRota, "rota.toml", config_.people), config_.people,
+              config_.caseload, clock_, 30),
         pool_(config_.redis),
         conn_(redis_.config()),  // the web app makes calendar tokens
-        api_(config_, clock_, live_, pool_) {}
+        api_(config_, config_.bearer_tokens(), clock_, live_, pool_) {}
 
   std::string token_of(const std::string& person) {
     auto c = access::CalendarTokens(conn_).create(person, person, clock_.now());
@@ -84,7 +85,7 @@ class RotaApiCalendarTest : public ::testing::Test {
   int person(const std::string& token) { return get("/v1/rota/calendar/person/icm-a.ics", token); }
 
   piket::test::PrivateRedis redis_{"piket-rota-api"};
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock clock_;
   LiveRota live_;
   common::RedisPool pool_;
@@ -137,9 +138,10 @@ TEST(RotaApiRequestTest, WrongMethodsAre405AndOverridesTakeJsonOnly) {
   piket::test::PrivateRedis redis("piket-rota-api-405");
   const auto config = config_for(redis.config_as("dispatch"));
   common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
-  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
+  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config.people,
+                config.caseload, clock, 30);
   common::RedisPool pool(config.redis);
-  RotaApi api(config, clock, live, pool);
+  RotaApi api(config, config.bearer_tokens(), clock, live, pool);
   auto call = [&](const std::string& method, const std::string& path,
                   const std::string& content_type = {}) {
     common::HttpRequest r;
@@ -174,9 +176,10 @@ TEST(RotaApiRequestTest, ACallerWhoMayNotChangeOverridesIsRefusedBeforeTheBodyIs
   piket::test::PrivateRedis redis("piket-rota-api-order");
   const auto config = config_for(redis.config());
   common::SimulatedClock clock(common::from_epoch_ms(1795420800000));
-  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config, clock, 30);
+  LiveRota live(rota::parse_rota_file(kRota, "rota.toml", config.people), config.people,
+                config.caseload, clock, 30);
   common::RedisPool pool(config.redis);
-  RotaApi api(config, clock, live, pool);
+  RotaApi api(config, config.bearer_tokens(), clock, live, pool);
   auto post = [&](const std::string& token, const std::string& body,
                   const std::string& content_type = "application/json") {
     common::HttpRequest r;

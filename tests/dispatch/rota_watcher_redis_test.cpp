@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include "piket/common/config.hpp"
 #include "piket/common/page_class.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "piket/store/outbox.hpp"
@@ -18,8 +18,8 @@
 namespace piket::dispatch {
 namespace {
 
-common::Config config_for(const common::RedisConfig& redis) {
-  auto c = common::parse_config(R"(
+config::Config config_for(const common::RedisConfig& redis) {
+  auto c = config::parse_config(R"(
 [kannel]
 username = "u"
 [[regions]]
@@ -96,7 +96,7 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   common::RedisPool pool(server.config_as("dispatch"));
   Sent sent;
   RotaWatcher watcher(
-      cfg, clock, clock, [&] { return built; }, pool,
+      cfg.rota, cfg, cfg.outbox, clock, clock, [&] { return built; }, pool,
       [&](const std::string& id, const std::string&) { sent.pages.push_back(id); });
 
   const int first = watcher.run_once();

@@ -11,9 +11,9 @@
 #include <string>
 #include <thread>
 
-#include "piket/common/config.hpp"
 #include "piket/common/http_client.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"
@@ -54,7 +54,7 @@ class Stack {
 
   stack::LocalStack& local() { return *stack_; }
   const stack::StackSpec& spec() const { return spec_; }
-  const common::Config& config() const { return stack_->config(); }
+  const config::Config& config() const { return stack_->config(); }
 
   std::unique_ptr<common::HttpClient> partner_client(const std::string& token) const {
     auto c = std::make_unique<common::HttpClient>(

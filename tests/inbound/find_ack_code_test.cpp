@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "piket/common/reply_code.hpp"
+#include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 
 namespace piket::inbound {
@@ -71,20 +72,20 @@ TEST(ReplyCodeTest, MaskShowsTheLastThreeDigitsOnly) {
 // The window a code stays valid: the longest escalation run (every step,
 // every round) plus the grace; without escalation the acknowledgement clock.
 TEST(ReplyCodeTest, WindowFollowsTheLongestEscalation) {
-  common::Config c;
-  c.deadlines.ack_timeout = std::chrono::minutes{15};
-  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{15} + common::kReplyCodeGrace);
-  common::DeadlineRule slow;
+  config::Config c;
+  c.deadlines.defaults.ack_timeout = std::chrono::minutes{15};
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{15} + common::kReplyCodeGrace);
+  cases::DeadlineRule slow;
   slow.policy.ack_timeout = std::chrono::minutes{45};
-  c.deadline_rules.push_back(slow);
-  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{45} + common::kReplyCodeGrace);
+  c.deadlines.rules.push_back(slow);
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{45} + common::kReplyCodeGrace);
   c.escalation.emplace();  // default: 5 + 5 + 10 minutes, twice
-  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{40} + common::kReplyCodeGrace);
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{40} + common::kReplyCodeGrace);
   common::EscalationPolicy north;
   north.steps = {{common::EscalationTarget::primary, std::chrono::minutes{30}}};
   north.repeat = 3;
   c.escalation->regions["north"] = north;
-  EXPECT_EQ(common::reply_code_window(c), std::chrono::minutes{120} + common::kReplyCodeGrace);
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{120} + common::kReplyCodeGrace);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/inbound/page_answer.hpp"
 #include "piket/launch/url_codec.hpp"
@@ -41,8 +42,8 @@ const std::string kAnnaCode = "123456";
 const std::string kBertCode = "654321";
 const std::string kSecret = "CallbackSecret0123456789abcdefABCDEF0123";
 
-common::PersonConfig person(std::string id, std::string phone) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.phone = std::move(phone);
@@ -50,8 +51,8 @@ common::PersonConfig person(std::string id, std::string phone) {
   return p;
 }
 
-common::Config make_config(const common::RedisConfig& redis) {
-  common::Config c;
+config::Config make_config(const common::RedisConfig& redis) {
+  config::Config c;
   c.redis = redis;
   c.regions = {{"groningen", "Groningen"}};
   c.people = {person("anna", kAnnaPhone), person("bert", kBertPhone)};
@@ -204,10 +205,13 @@ class InboundRedisTest : public ::testing::Test {
 
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_{kDomainStart};
   common::Metrics metrics_{"inbound"};
-  InboundApi api_{config_, domain_, metrics_};
+  InboundApi api_{config_.inbound,
+                  InboundDeps{config_.redis, config_.people, config_.bearer_tokens(),
+                              config_.kannel.callback_secret, config_.notify.push_stream_maxlen},
+                  domain_, metrics_};
 };
 
 piket::test::PrivateRedis* InboundRedisTest::redis_ = nullptr;

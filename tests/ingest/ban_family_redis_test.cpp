@@ -19,6 +19,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
@@ -256,14 +257,21 @@ TEST_F(BanAndFamilyTest, ABanAcrossTheEndOfDaylightSavingTimeMayLast28WallClockD
 
 TEST_F(BanAndFamilyTest, TheApiAnswers422ForARefusedExtensionAnd200ForARetryOfAnAcceptedOne) {
   const std::string token = "police-token";
-  const auto config = common::parse_config(
+  const auto config = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "ban-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config, domain, transport, store_, metrics, {}});
+  IngestApi api({config.bearer_tokens(),
+                 config.region_ids(),
+                 config.partners,
+                 domain,
+                 transport,
+                 store_,
+                 metrics,
+                 {}});
   auto request = [&](const json::object& body) {
     common::HttpRequest r;
     r.method = "POST";

@@ -19,6 +19,7 @@
 #include "fake_incident_store.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 
 namespace piket::ingest {
@@ -237,7 +238,7 @@ const common::Instant kTransportStart = *common::parse_rfc3339("2031-01-01T00:00
 class IngestApiTest : public ::testing::Test {
  protected:
   IngestApiTest()
-      : config_(common::parse_config(config_text(), "ingest-test.toml")),
+      : config_(config::parse_config(config_text(), "ingest-test.toml")),
         domain_clock_(kDomainStart),
         transport_clock_(kTransportStart),
         shared_clock_(kDomainStart),
@@ -252,7 +253,14 @@ class IngestApiTest : public ::testing::Test {
 
   IngestApi& api() {
     if (!api_) {
-      IngestDeps deps{config_, domain_clock_, transport_clock_, store_, metrics_, {}};
+      IngestDeps deps{config_.bearer_tokens(),
+                      config_.region_ids(),
+                      config_.partners,
+                      domain_clock_,
+                      transport_clock_,
+                      store_,
+                      metrics_,
+                      {}};
       if (clock_endpoint_) {
         deps.set_clock = [this](
                              std::optional<common::Millis> advance,
@@ -288,7 +296,7 @@ class IngestApiTest : public ::testing::Test {
     }
   }
 
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_clock_;
   common::SimulatedClock transport_clock_;
   common::SimulatedClock shared_clock_;  // what the admin endpoint moves

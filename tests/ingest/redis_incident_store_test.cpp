@@ -24,6 +24,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
 #include "piket/ingest/validation.hpp"
@@ -315,14 +316,21 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
 
 TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   const std::string token = "police-token";
-  const auto config = common::parse_config(
+  const auto config = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "redis-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config, domain, transport, store_, metrics, {}});
+  IngestApi api({config.bearer_tokens(),
+                 config.region_ids(),
+                 config.partners,
+                 domain,
+                 transport,
+                 store_,
+                 metrics,
+                 {}});
   common::HttpRequest r;
   r.method = "POST";
   r.path = r.target = "/v1/incidents";
@@ -373,14 +381,21 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
   RedisIncidentStore store(redis.config_as("ingest"), kResendAfter,
                            [&](const std::string& id, const std::string&) { woken.push_back(id); });
   const std::string token = "police-token";
-  const auto config = common::parse_config(
+  const auto config = config::parse_config(
       "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "redis-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config, domain, transport, store, metrics, {}});
+  IngestApi api({config.bearer_tokens(),
+                 config.region_ids(),
+                 config.partners,
+                 domain,
+                 transport,
+                 store,
+                 metrics,
+                 {}});
   common::HttpRequest post;
   post.method = "POST";
   post.path = post.target = "/v1/incidents";

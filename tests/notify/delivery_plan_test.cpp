@@ -7,8 +7,8 @@
 namespace piket::notify {
 namespace {
 
-using common::ContactChannel;
 using common::Millis;
+using rota::ContactChannel;
 using namespace std::chrono_literals;
 using S = DeliveryState;
 

@@ -15,6 +15,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/notify/notifier.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
@@ -56,19 +57,19 @@ class NotifierRedisTest : public ::testing::Test {
     config_.notify.max_attempts = 3;
     config_.notify.gateway_timeout = 3000ms;
     config_.notify.in_doubt_grace = 5000ms;
-    common::PersonConfig anna;
+    rota::PersonConfig anna;
     anna.id = "anna";
     anna.display_name = "Anna";
     anna.phone = kTo;
-    anna.contact = {{common::ContactChannel::sms, Millis{0}}};
+    anna.contact = {{rota::ContactChannel::sms, Millis{0}}};
     config_.people = {anna};
   }
 
   Notifier& notifier() {
     if (!notifier_)
       notifier_.emplace(
-          config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
-          metrics_);
+          config_.notify, config_.kannel, config_, config_, domain_, transport_,
+          [] { return std::make_unique<FakeSmsGateway>(); }, metrics_);
     return *notifier_;
   }
 
@@ -138,7 +139,7 @@ class NotifierRedisTest : public ::testing::Test {
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;  // the test's own view: Redis user "ops"
   common::RedisConnection notify_conn_{redis_->config_as("notify")};
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"notify"};

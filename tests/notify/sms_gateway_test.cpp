@@ -102,8 +102,8 @@ struct Target {
   }
 };
 
-common::KannelConfig kannel() {
-  common::KannelConfig k;
+notify::KannelConfig kannel() {
+  notify::KannelConfig k;
   k.sendsms_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
   k.username = "piket user";
   k.password = "p&ss=w+rd%?#";

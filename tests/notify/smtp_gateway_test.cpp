@@ -34,7 +34,7 @@ TEST(SmtpGateway, HeaderInjectionIsRefused) {
 }
 
 TEST(SmtpGateway, NoServerIsATemporaryFailure) {
-  common::SmtpConfig cfg;
+  notify::SmtpConfig cfg;
   cfg.url = "smtp://127.0.0.1:1";  // nothing listens on port 1
   cfg.from = "piket@piket.test";
   cfg.timeout = common::Millis{2000};

@@ -15,6 +15,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/notify/notifier.hpp"
 #include "piket/store/case_record.hpp"
@@ -28,7 +29,7 @@ namespace piket::notify {
 namespace {
 
 namespace json = boost::json;
-using common::ContactChannel;
+using rota::ContactChannel;
 using test::FakeEmailGateway;
 using test::FakeSmsGateway;
 using namespace std::chrono_literals;
@@ -49,9 +50,9 @@ const std::string kBody =
     R"("persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}],)"
     R"("summary":"Synthetic summary of the night"})";
 
-common::PersonConfig person(std::string id, std::string phone, std::string token,
-                            std::vector<common::ContactRule> contact) {
-  common::PersonConfig p;
+rota::PersonConfig person(std::string id, std::string phone, std::string token,
+                          std::vector<rota::ContactRule> contact) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Display " + p.id;
   p.phone = std::move(phone);
@@ -78,7 +79,7 @@ class PagingRedisTest : public ::testing::Test {
     config_.notify.max_attempts = 3;
     config_.notify.push_stream_maxlen = 100;
     config_.smtp =
-        common::SmtpConfig{"smtp://127.0.0.1:2525", "piket@piket.test", "", "", false, 5000ms};
+        notify::SmtpConfig{"smtp://127.0.0.1:2525", "piket@piket.test", "", "", false, 5000ms};
     config_.regions = {{"groningen", "Groningen"}};
     config_.kannel.callback_secret = "PagingCallbackSecret0123456789";
     // anna: push at once, SMS after a minute, e-mail after five.
@@ -101,8 +102,8 @@ class PagingRedisTest : public ::testing::Test {
       notify_config_ = config_;
       redis_->use_as(notify_config_, "notify");
       notifier_.emplace(
-          notify_config_, domain_, transport_, [] { return std::make_unique<FakeSmsGateway>(); },
-          metrics_);
+          notify_config_.notify, notify_config_.kannel, notify_config_, notify_config_, domain_,
+          transport_, [] { return std::make_unique<FakeSmsGateway>(); }, metrics_);
     }
     return *notifier_;
   }
@@ -110,7 +111,12 @@ class PagingRedisTest : public ::testing::Test {
     if (!inbound_) {
       inbound_config_ = config_;
       redis_->use_as(inbound_config_, "inbound");
-      inbound_.emplace(inbound_config_, domain_, inbound_metrics_, &transport_);
+      inbound_.emplace(inbound_config_.inbound,
+                       inbound::InboundDeps{inbound_config_.redis, inbound_config_.people,
+                                            inbound_config_.bearer_tokens(),
+                                            inbound_config_.kannel.callback_secret,
+                                            inbound_config_.notify.push_stream_maxlen},
+                       domain_, inbound_metrics_, &transport_);
     }
     return *inbound_;
   }
@@ -225,9 +231,9 @@ class PagingRedisTest : public ::testing::Test {
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
   std::optional<common::RedisConnection> notify_conn_;
-  common::Config config_;
-  common::Config notify_config_;
-  common::Config inbound_config_;
+  config::Config config_;
+  config::Config notify_config_;
+  config::Config inbound_config_;
   common::SimulatedClock domain_{kDomainStart};
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"notify"};

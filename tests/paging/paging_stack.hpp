@@ -14,10 +14,10 @@
 #include <string>
 #include <thread>
 
-#include "piket/common/config.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/http_client.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/config/config.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"
@@ -78,7 +78,7 @@ class PagingStack {
 
   stack::LocalStack& local() { return *stack_; }
   const stack::StackSpec& spec() const { return spec_; }
-  const common::Config& config() const { return stack_->config(); }
+  const config::Config& config() const { return stack_->config(); }
   test::SmtpListener& smtp() { return *smtp_; }
   common::RedisConnection redis() const { return common::RedisConnection(config().redis); }
 

@@ -12,7 +12,7 @@
 namespace piket::rota::test {
 namespace {
 
-using common::StaffRole;
+using rota::StaffRole;
 
 // Open cases per person, and how many of them are in monitoring.
 class Caseloads final : public CaseloadView {
@@ -171,10 +171,15 @@ TEST(ReturningFamily, TheEarlierCasemanagerOnDutyIsOfferedTheNewCaseFirst) {
 
 // The walking skeleton's simple rota follows the same rules.
 TEST(ReturningFamily, TheSimpleRotaOffersTheEarlierCasemanagerAndWeighsMonitoring) {
-  common::Config c;
+  struct {
+    std::vector<RegionConfig> regions;
+    std::vector<PersonConfig> people;
+    std::vector<SimpleRotaConfig> rotas;
+    CaseloadConfig caseload;
+  } c;
   c.regions = {{"g", "G"}};
   auto cm = [](std::string id, int cap) {
-    common::PersonConfig p;
+    rota::PersonConfig p;
     p.id = std::move(id);
     p.role = StaffRole::casemanager;
     p.regions = {"g"};
@@ -186,7 +191,7 @@ TEST(ReturningFamily, TheSimpleRotaOffersTheEarlierCasemanagerAndWeighsMonitorin
   c.people = {cm("anna", 4), cm("bert", 4), lead};
   c.rotas = {{"g", {"anna", "bert"}, utc("2026-06-10T00:00:00Z"), std::chrono::hours{24}, "tina"}};
   c.caseload.monitoring_weight = 0.25;
-  const SimpleRota rota(c);
+  const SimpleRota rota(c.rotas, c.people, c.caseload);
   Caseloads view;
   view.load["anna"] = {6, 4};  // 2 + 1 = 3 < 4
   auto s = rota.select(request(std::nullopt, "anna"), view);

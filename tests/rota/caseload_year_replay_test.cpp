@@ -25,7 +25,7 @@
 namespace piket::rota::test {
 namespace {
 
-using common::StaffRole;
+using rota::StaffRole;
 constexpr auto kDay = std::chrono::hours{24};
 const std::vector<std::string> kCasemanagers{"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"};
 
@@ -76,7 +76,7 @@ YearFigures replay(double monitoring_weight, std::uint64_t seed) {
       LayerDefinition{"team_lead", {rotation({"tl"}, ShiftLength::weeks(1), 8h, ymd(2027, 1, 4))}});
   auto rota = std::make_shared<const Rota>(std::move(def), std::vector<Override>{},
                                            TimeRange{start - 7 * kDay, start + 2 * 366 * kDay});
-  std::vector<common::PersonConfig> people;
+  std::vector<rota::PersonConfig> people;
   for (const auto& id : kCasemanagers) people.push_back(person(id, StaffRole::casemanager, 12));
   people.push_back(person("tl", StaffRole::team_lead, 500));
   const RotaSelector selector(rota, people, monitoring_weight);

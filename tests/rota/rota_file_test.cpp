@@ -6,13 +6,14 @@
 #include <regex>
 #include <sstream>
 
+#include "piket/config/config.hpp"
 #include "piket/rota/coverage.hpp"
 #include "rota_test_support.hpp"
 
 namespace piket::rota::test {
 namespace {
 
-using common::StaffRole;
+using rota::StaffRole;
 
 std::string read(const std::string& path) {
   std::ifstream in(path);
@@ -23,7 +24,7 @@ std::string read(const std::string& path) {
 
 // The demo deployment's people: deploy/local/piket.toml.in with its
 // placeholders filled in as deploy/run would (every token hash distinct).
-std::vector<common::PersonConfig> demo_people() {
+std::vector<rota::PersonConfig> demo_people() {
   std::string text = read(std::string(PIKET_SOURCE_DIR) + "/deploy/local/piket.toml.in");
   const std::regex hash("@[A-Z_]*SHA256@");
   int n = 0;
@@ -34,7 +35,7 @@ std::vector<common::PersonConfig> demo_people() {
                  value);
   }
   text = std::regex_replace(text, std::regex("@[A-Z_]+@"), "x");
-  return common::parse_config(text, "piket.toml").people;
+  return config::parse_config(text, "piket.toml").people;
 }
 
 TEST(RotaFile, TheDemoRota) {
@@ -57,7 +58,7 @@ TEST(RotaFile, TheDemoRota) {
       coverage_gaps(rota, regions, range("2026-01-05T07:00:00Z", "2027-12-31T00:00:00Z")).empty());
 }
 
-std::vector<common::PersonConfig> few() {
+std::vector<rota::PersonConfig> few() {
   return {person("anna"), person("bram"), person("chantal"), person("tl", StaffRole::team_lead),
           person("olaf", StaffRole::casemanager, 12, {"other"})};
 }

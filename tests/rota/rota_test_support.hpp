@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "piket/common/config.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/rota.hpp"
 #include "piket/rota/rotation.hpp"
 
@@ -53,10 +53,10 @@ inline TimeRange range(const std::string& from, const std::string& to) {
   return TimeRange{utc(from), utc(to)};
 }
 
-inline common::PersonConfig person(std::string id,
-                                   common::StaffRole role = common::StaffRole::casemanager,
-                                   int cap = 12, std::vector<std::string> regions = {"g"}) {
-  common::PersonConfig p;
+inline rota::PersonConfig person(std::string id,
+                                 rota::StaffRole role = rota::StaffRole::casemanager, int cap = 12,
+                                 std::vector<std::string> regions = {"g"}) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = p.id;
   p.role = role;

@@ -6,7 +6,7 @@
 namespace piket::rota::test {
 namespace {
 
-using common::StaffRole;
+using rota::StaffRole;
 
 class FakeCaseload final : public CaseloadView {
  public:
@@ -36,8 +36,8 @@ RotaDefinition region_g(bool with_team_lead = true) {
 
 // The deployment's people; gerrit and hanna are team leads of g (hanna in
 // no rotation), unless `with_team_leads` is false.
-std::vector<common::PersonConfig> people(bool with_team_leads = true) {
-  std::vector<common::PersonConfig> out{
+std::vector<rota::PersonConfig> people(bool with_team_leads = true) {
+  std::vector<rota::PersonConfig> out{
       person("anna", StaffRole::casemanager, 10), person("bram", StaffRole::casemanager, 10),
       person("chantal", StaffRole::casemanager, 10), person("daan", StaffRole::casemanager, 10),
       person("wim", StaffRole::casemanager, 10)};

@@ -1,5 +1,5 @@
 // SimpleRota: who is on call across shifts (before the anchor too), and which
-// rule select() applies. Pure: a Config built in code and a fake CaseloadView.
+// rule select() applies. Pure: a deployment built in code and a fake CaseloadView.
 #include "piket/rota/simple_rota.hpp"
 
 #include <gtest/gtest.h>
@@ -19,33 +19,43 @@ const common::Instant kAnchor = std::chrono::time_point_cast<Millis>(
     std::chrono::sys_days{std::chrono::year{2026} / 11 / 2} + hours{8});
 constexpr hours kShift{8};
 
-common::PersonConfig casemanager(std::string id, int cap = 12) {
-  common::PersonConfig p;
+rota::PersonConfig casemanager(std::string id, int cap = 12) {
+  rota::PersonConfig p;
   p.id = std::move(id);
   p.display_name = "Name of " + p.id;
-  p.role = common::StaffRole::casemanager;
+  p.role = rota::StaffRole::casemanager;
   p.phone = "+3160000000" + std::to_string(p.id.size());
   p.regions = {"groningen"};
   p.caseload_cap = cap;
   return p;
 }
 
-common::PersonConfig team_lead(std::string id) {
+rota::PersonConfig team_lead(std::string id) {
   auto p = casemanager(std::move(id));
-  p.role = common::StaffRole::team_lead;
+  p.role = rota::StaffRole::team_lead;
   return p;
 }
 
 // groningen: anna → bert → cees in 8-hour shifts from kAnchor, team lead tina.
 // drenthe: dirk alone, 24-hour shifts, no team lead. friesland: configured region, no rota.
-common::Config make_config(int anna_cap = 2) {
-  common::Config c;
+struct Deployment {
+  std::vector<RegionConfig> regions;
+  std::vector<PersonConfig> people;
+  std::vector<SimpleRotaConfig> rotas;
+  CaseloadConfig caseload;
+};
+Deployment make_config(int anna_cap = 2) {
+  Deployment c;
   c.regions = {{"groningen", "Groningen"}, {"drenthe", "Drenthe"}, {"friesland", "Friesland"}};
   c.people = {casemanager("anna", anna_cap), casemanager("bert"), casemanager("cees"),
               casemanager("dirk", 1), team_lead("tina")};
   c.rotas = {{"groningen", {"anna", "bert", "cees"}, kAnchor, kShift, "tina"},
              {"drenthe", {"dirk"}, kAnchor, hours{24}, ""}};
   return c;
+}
+
+SimpleRota simple_rota(const Deployment& d) {
+  return SimpleRota(d.rotas, d.people, d.caseload);
 }
 
 class FakeCaseload final : public CaseloadView {
@@ -66,7 +76,7 @@ class FakeCaseload final : public CaseloadView {
 // -------------------------------------------------------------- on_call
 
 TEST(SimpleRotaOnCallTest, FollowsTheShiftsFromTheAnchor) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   EXPECT_EQ(rota.on_call("groningen", kAnchor), "anna");
   EXPECT_EQ(rota.on_call("groningen", kAnchor + kShift - Millis{1}), "anna");
   EXPECT_EQ(rota.on_call("groningen", kAnchor + kShift), "bert");
@@ -75,7 +85,7 @@ TEST(SimpleRotaOnCallTest, FollowsTheShiftsFromTheAnchor) {
 }
 
 TEST(SimpleRotaOnCallTest, WrapsAroundAfterTheLastPerson) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   EXPECT_EQ(rota.on_call("groningen", kAnchor + 3 * kShift), "anna");
   EXPECT_EQ(rota.on_call("groningen", kAnchor + 4 * kShift + hours{1}), "bert");
   // Far from the anchor: 3000 shifts later is a whole number of rotations.
@@ -84,7 +94,7 @@ TEST(SimpleRotaOnCallTest, WrapsAroundAfterTheLastPerson) {
 }
 
 TEST(SimpleRotaOnCallTest, BeforeTheAnchorRotatesBackwards) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   // The shift just before the anchor is the last person's, up to the very last millisecond.
   EXPECT_EQ(rota.on_call("groningen", kAnchor - Millis{1}), "cees");
   EXPECT_EQ(rota.on_call("groningen", kAnchor - kShift), "cees");
@@ -96,7 +106,7 @@ TEST(SimpleRotaOnCallTest, BeforeTheAnchorRotatesBackwards) {
 }
 
 TEST(SimpleRotaOnCallTest, EveryShiftIsOnePersonAndTheNextShiftIsTheNextPerson) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   const std::vector<std::string> order{"anna", "bert", "cees"};
   auto next = [&](const std::string& p) {
     for (std::size_t i = 0; i < order.size(); ++i)
@@ -114,13 +124,13 @@ TEST(SimpleRotaOnCallTest, EveryShiftIsOnePersonAndTheNextShiftIsTheNextPerson) 
 }
 
 TEST(SimpleRotaOnCallTest, OnePersonRotaIsAlwaysThatPerson) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   for (int h = -100; h <= 100; h += 7)
     EXPECT_EQ(rota.on_call("drenthe", kAnchor + hours{h}), "dirk") << h;
 }
 
 TEST(SimpleRotaOnCallTest, RegionWithoutRotaHasNobody) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   EXPECT_FALSE(rota.on_call("friesland", kAnchor).has_value());
   EXPECT_FALSE(rota.on_call("nowhere", kAnchor).has_value());
 }
@@ -133,7 +143,7 @@ SelectionRequest request(std::string region, std::optional<std::string> own,
 }
 
 TEST(SimpleRotaSelectTest, OwnCasemanagerOnDutyGetsThePage) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   const FakeCaseload caseload({{"anna", 100}});  // at cap: does not matter for their own case
   const auto s = rota.select(request("groningen", "anna"), caseload);
   ASSERT_TRUE(s.has_value());
@@ -143,7 +153,7 @@ TEST(SimpleRotaSelectTest, OwnCasemanagerOnDutyGetsThePage) {
 }
 
 TEST(SimpleRotaSelectTest, OwnCasemanagerOffDutyIsInformedAndOnCallIsPaged) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   const FakeCaseload caseload;
   // bert's shift: anna (the family's own casemanager) is off duty.
   const auto s = rota.select(request("groningen", "anna", kAnchor + kShift + hours{1}), caseload);
@@ -154,7 +164,7 @@ TEST(SimpleRotaSelectTest, OwnCasemanagerOffDutyIsInformedAndOnCallIsPaged) {
 }
 
 TEST(SimpleRotaSelectTest, NoOwnCasemanagerPagesOnCallWithoutInform) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   const FakeCaseload caseload({{"anna", 1}});
   const auto s = rota.select(request("groningen", std::nullopt), caseload);
   ASSERT_TRUE(s.has_value());
@@ -165,7 +175,7 @@ TEST(SimpleRotaSelectTest, NoOwnCasemanagerPagesOnCallWithoutInform) {
 }
 
 TEST(SimpleRotaSelectTest, OnCallAtCapEscalatesToTeamLead) {
-  const SimpleRota rota(make_config(/*anna_cap=*/2));
+  const SimpleRota rota = simple_rota(make_config(/*anna_cap=*/2));
   // Just under the cap: still anna.
   const auto under = rota.select(request("groningen", std::nullopt), FakeCaseload({{"anna", 1}}));
   ASSERT_TRUE(under.has_value());
@@ -182,7 +192,7 @@ TEST(SimpleRotaSelectTest, OnCallAtCapEscalatesToTeamLead) {
 }
 
 TEST(SimpleRotaSelectTest, TeamLeadPageStillInformsTheOwnCasemanager) {
-  const SimpleRota rota(make_config(/*anna_cap=*/2));
+  const SimpleRota rota = simple_rota(make_config(/*anna_cap=*/2));
   // anna on call and full; the case's own casemanager cees is off duty.
   const auto s = rota.select(request("groningen", "cees"), FakeCaseload({{"anna", 2}}));
   ASSERT_TRUE(s.has_value());
@@ -192,7 +202,7 @@ TEST(SimpleRotaSelectTest, TeamLeadPageStillInformsTheOwnCasemanager) {
 }
 
 TEST(SimpleRotaSelectTest, RegionWithoutRotaSelectsNobody) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   const FakeCaseload caseload;
   EXPECT_FALSE(rota.select(request("friesland", std::nullopt), caseload).has_value());
   EXPECT_FALSE(rota.select(request("friesland", "anna"), caseload).has_value());
@@ -200,14 +210,14 @@ TEST(SimpleRotaSelectTest, RegionWithoutRotaSelectsNobody) {
 }
 
 TEST(SimpleRotaSelectTest, FullOnCallAndNoTeamLeadSelectsNobody) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   EXPECT_EQ(rota.select(request("drenthe", std::nullopt), FakeCaseload({{"dirk", 0}}))->person_id,
             "dirk");
   EXPECT_FALSE(rota.select(request("drenthe", std::nullopt), FakeCaseload({{"dirk", 1}})));
 }
 
 TEST(SimpleRotaSelectTest, CandidatesAreOnCallAndOwnCasemanager) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   EXPECT_EQ(rota.candidates(request("groningen", std::nullopt)), std::vector<std::string>{"anna"});
   EXPECT_EQ(rota.candidates(request("groningen", "cees", kAnchor + kShift)),
             (std::vector<std::string>{"bert", "cees"}));
@@ -224,7 +234,7 @@ TEST(SelectionRuleTest, NamesAreTheStoredValues) {
 // ------------------------------------------------------------ select_step
 
 TEST(SimpleRotaStepTest, PrimaryIsTheOnCallBackupIsNobodyTeamLeadIsConfigured) {
-  const SimpleRota rota(make_config());
+  const SimpleRota rota = simple_rota(make_config());
   const FakeCaseload none;
   const SelectionRequest req{"groningen", std::nullopt, kAnchor + hours{1}};
   const auto p = rota.select_step(common::EscalationTarget::primary, req, {}, none);

@@ -56,7 +56,7 @@ class PrivateRedis {
   }
   // Gives `config` the credentials of `user` on this Redis (address, user, password) and
   // points its secrets directory here: what service_main does for a service.
-  void use_as(common::Config& config, std::string_view user) const {
+  void use_as(common::SharedConfig& config, std::string_view user) const {
     const auto timeout = config.redis.timeout;
     config.redis = config_as(user, timeout);
     config.secrets_dir = secrets_dir();

@@ -50,7 +50,7 @@ TEST(AccessPolicy, CaseDecisionsAreTheSharedRule) {
   EXPECT_FALSE(may_record_event(kBert, f, kNow));
   for (auto role : {Role::casemanager, Role::team_lead, Role::admin}) {
     const Principal p2{"x", role, {"groningen"}};
-    EXPECT_EQ(case_caller(p2).role == common::StaffRole::admin, role == Role::admin);
+    EXPECT_EQ(case_caller(p2).role == rota::StaffRole::admin, role == Role::admin);
   }
 }
 

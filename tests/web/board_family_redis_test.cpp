@@ -12,6 +12,8 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
+#include "piket/dispatch/capacity_alert.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -64,19 +66,33 @@ class BoardFamilyTest : public ::testing::Test {
   }
   BoardFamilyTest()
       : config_(as_web(
-            common::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
+            config::parse_config(config_text(redis_->config().address.port, *hash_), "t.toml"))),
         domain_(kNow),
         real_(kNow),
         pool_(config_.redis),
         metrics_("web-test"),
-        rota_(config_, pool_),
-        backend_(config_, pool_, domain_, real_) {
+        rota_(config_.rotas, pool_),
+        backend_(config_, config_.deadlines, config_.reply_code_window(),
+                 config_.notify.push_stream_maxlen, config_.redis, pool_, domain_, real_) {
     redis().command({"FLUSHALL"});
-    api_ = std::make_unique<WebApi>(
-        WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+    api_ = std::make_unique<WebApi>(WebDeps{config_.web,
+                                            config_,
+                                            config_,
+                                            config_.caseload,
+                                            config_.dispatch.http,
+                                            config_.partners.size(),
+                                            domain_,
+                                            real_,
+                                            pool_,
+                                            metrics_,
+                                            hub_,
+                                            rota_,
+                                            backend_,
+                                            nullptr,
+                                            {}});
   }
   // piket-web runs as Redis user "web"; the test seeds and inspects as "ops".
-  static common::Config as_web(common::Config c) {
+  static config::Config as_web(config::Config c) {
     redis_->use_as(c, "web");
     return c;
   }
@@ -152,7 +168,7 @@ class BoardFamilyTest : public ::testing::Test {
 
   static inline ::piket::test::PrivateRedis* redis_ = nullptr;
   static inline std::string* hash_ = nullptr;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_, real_;
   common::RedisPool pool_;
   common::Metrics metrics_;

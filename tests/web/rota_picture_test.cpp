@@ -13,8 +13,8 @@ Instant at(const char* s) {
   return *common::parse_rfc3339(s);
 }
 
-common::SimpleRotaConfig rota() {
-  common::SimpleRotaConfig r;
+rota::SimpleRotaConfig rota() {
+  rota::SimpleRotaConfig r;
   r.region = "groningen";
   r.primary = {"anna", "bert", "carla"};
   r.anchor = at("2026-11-01T07:00:00Z");

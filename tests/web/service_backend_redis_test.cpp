@@ -7,6 +7,7 @@
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
 #include "piket/store/case_record.hpp"
@@ -23,7 +24,7 @@ class ServiceBackendTest : public ::testing::Test {
   static void TearDownTestSuite() { delete redis_; }
 
   ServiceBackendTest()
-      : config_(as_web(common::parse_config(
+      : config_(as_web(config::parse_config(
             "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_->config().address.port) +
                 "\"\n[kannel]\nusername = \"u\"\n[[regions]]\nid = "
                 "\"groningen\"\n"
@@ -36,12 +37,13 @@ class ServiceBackendTest : public ::testing::Test {
             "t.toml"))),
         clock_(*common::parse_rfc3339("2026-11-22T08:00:00+01:00")),
         pool_(config_.redis),
-        backend_(config_, pool_, clock_, clock_) {
+        backend_(config_, config_.deadlines, config_.reply_code_window(),
+                 config_.notify.push_stream_maxlen, config_.redis, pool_, clock_, clock_) {
     redis().command({"FLUSHALL"});
   }
 
   // The backend runs as Redis user "web"; the test's own reads and writes as "ops".
-  static common::Config as_web(common::Config c) {
+  static config::Config as_web(config::Config c) {
     redis_->use_as(c, "web");
     return c;
   }
@@ -68,7 +70,7 @@ class ServiceBackendTest : public ::testing::Test {
   }
 
   static ::piket::test::PrivateRedis* redis_;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock clock_;
   common::RedisPool pool_;
   ServiceBackend backend_;

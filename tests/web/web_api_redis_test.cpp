@@ -17,6 +17,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/dispatch/override_store.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
@@ -82,23 +83,36 @@ class WebApiTest : public ::testing::Test {
   }
 
   WebApiTest()
-      : config_(with_redis(common::parse_config(
+      : config_(with_redis(config::parse_config(
             config_text(redis_->config().address.port, *hash_, redis_->secrets_dir()), "t.toml"))),
         domain_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         real_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         pool_(config_.redis),
         metrics_("web-test"),
-        rota_(config_, pool_) {
+        rota_(config_.rotas, pool_) {
     redis().command({"FLUSHALL"});
     seed();
-    api_ = std::make_unique<WebApi>(
-        WebDeps{config_, domain_, real_, pool_, metrics_, hub_, rota_, backend_, nullptr, {}});
+    api_ = std::make_unique<WebApi>(WebDeps{config_.web,
+                                            config_,
+                                            config_,
+                                            config_.caseload,
+                                            config_.dispatch.http,
+                                            config_.partners.size(),
+                                            domain_,
+                                            real_,
+                                            pool_,
+                                            metrics_,
+                                            hub_,
+                                            rota_,
+                                            backend_,
+                                            nullptr,
+                                            {}});
   }
 
   // The test's own reads and writes: Redis user "ops".
   common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
   // The web library connects as Redis user "web", as piket-web does.
-  static common::Config with_redis(common::Config c) {
+  static config::Config with_redis(config::Config c) {
     redis_->use_as(c, "web");
     return c;
   }
@@ -235,7 +249,7 @@ class WebApiTest : public ::testing::Test {
 
   static ::piket::test::PrivateRedis* redis_;
   static std::string* hash_;
-  common::Config config_;
+  config::Config config_;
   common::SimulatedClock domain_;
   common::SimulatedClock real_;
   common::RedisPool pool_;
@@ -749,9 +763,9 @@ members = ["tina"]
 )";
   auto text = config_text(redis_->config().address.port, *hash_, redis_->secrets_dir());
   text += "\n[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n";
-  const auto cfg = common::parse_config(text, (dir / "piket.toml").string());
+  const auto cfg = config::parse_config(text, (dir / "piket.toml").string());
   ASSERT_TRUE(cfg.rota);
-  FileRotaSource source(cfg, pool_);
+  FileRotaSource source(*cfg.rota, cfg.people, pool_);
   const auto now = *common::parse_rfc3339("2026-11-25T12:00:00+01:00");  // a Wednesday
   auto pic = source.picture("groningen", now, 14);
   std::map<std::string, std::vector<std::string>> on;

@@ -9,6 +9,7 @@
 
 #include "piket/common/http_types.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/web/address_buckets.hpp"
 #include "piket/web/client_address.hpp"
 #include "piket/web/cookies.hpp"
@@ -51,7 +52,7 @@ TEST(Password, Argon2idHashesVerifyOnlyTheRightPassword) {
 
 TEST(Password, TheConfigurationAcceptsAPiketPasswdHash) {
   const auto h = hash_password("a long enough password", {1, 8 * 1024, 1});
-  const auto cfg = common::parse_config(R"(
+  const auto cfg = config::parse_config(R"(
 [kannel]
 username = "u"
 [web]
@@ -71,7 +72,7 @@ password_argon2 = ")" + h + R"("
 )",
                                         "t.toml");
   ASSERT_EQ(cfg.people.size(), 1u);
-  EXPECT_EQ(cfg.people[0].role, common::StaffRole::admin);
+  EXPECT_EQ(cfg.people[0].role, rota::StaffRole::admin);
   EXPECT_EQ(cfg.people[0].password_argon2, h);
   EXPECT_EQ(cfg.web.http.port, 9999);
   EXPECT_EQ(cfg.web.session_idle, std::chrono::minutes{10});
@@ -81,7 +82,7 @@ password_argon2 = ")" + h + R"("
 
 TEST(Password, TheConfigurationRefusesAnythingElse) {
   try {
-    common::parse_config(R"(
+    config::parse_config(R"(
 [kannel]
 username = "u"
 [[regions]]
@@ -136,8 +137,8 @@ TEST(LocalTime, AmsterdamWallClockToInstants) {
 }
 
 TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
-  common::Config cfg;
-  common::PersonConfig anna;
+  config::Config cfg;
+  rota::PersonConfig anna;
   anna.id = "anna";
   anna.display_name = "Anna";
   cfg.people.push_back(anna);
@@ -180,7 +181,7 @@ TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
 }
 
 TEST(WebConfig, ThrottlingKeysAreReadWithBounds) {
-  const auto cfg = common::parse_config(R"(
+  const auto cfg = config::parse_config(R"(
 [kannel]
 username = "u"
 [web]
@@ -210,7 +211,7 @@ id = "groningen"
         "trusted_proxies = [\"proxy.local\"]", "trusted_proxies = [\"10.0.0.300\"]",
         "calendar_base_url = \"ftp://x\""}) {
     SCOPED_TRACE(bad);
-    EXPECT_THROW(common::parse_config(std::string("[kannel]\nusername = \"u\"\n[web]\n") + bad +
+    EXPECT_THROW(config::parse_config(std::string("[kannel]\nusername = \"u\"\n[web]\n") + bad +
                                           "\n[[regions]]\nid = \"groningen\"\n",
                                       "t.toml"),
                  common::ConfigError);

@@ -53,7 +53,7 @@ std::vector<launch::RedisAclUser> redis_users(const fs::path& secrets_dir) {
 struct LocalStack::Impl {
   fs::path config_file;
   StackOptions options;
-  common::Config config;
+  config::Config config;
   std::optional<launch::RedisServer> redis;
   std::optional<launch::KannelStack> kannel;
   std::map<Component, launch::Process> services;
@@ -109,12 +109,12 @@ LocalStack::LocalStack(fs::path config_file, StackOptions options)
   impl_->config_file = fs::absolute(config_file);
   impl_->options = std::move(options);
   impl_->options.data_dir = fs::absolute(impl_->options.data_dir);
-  impl_->config = common::load_config(impl_->config_file);
+  impl_->config = config::load_config(impl_->config_file);
   // A fresh deployment gets its secrets here (never overwritten once made).
   common::ensure_deployment_secrets(impl_->config.secrets_dir);
   // The launcher acts as the operator: Kannel's passwords and, for whoever
   // inspects the stack (tests), Redis user "ops".
-  common::load_service_secrets(impl_->config, "ops");
+  config::load_secrets(impl_->config, "ops");
   fs::create_directories(impl_->options.data_dir / "logs");
   if (!impl_->config.log.dir.empty()) fs::create_directories(impl_->config.log.dir);
   impl_->redis.emplace(launch::RedisServerConfig{
@@ -265,7 +265,7 @@ std::vector<std::string> LocalStack::redis_acl_refusals() {
   return out;
 }
 
-const common::Config& LocalStack::config() const {
+const config::Config& LocalStack::config() const {
   return impl_->config;
 }
 fs::path LocalStack::log_dir() const {

@@ -253,7 +253,7 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
   }
 
   if (e.type == EventType::reassigned) {
-    if (actor.role != common::StaffRole::team_lead)
+    if (actor.role != rota::StaffRole::team_lead)
       return refuse(403, "team_lead_only", "only a team lead reassigns a case");
     if (!rules.staff.is_casemanager_in(e.casemanager, s.region))
       return refuse(422, "unknown_casemanager", "no casemanager with that id in the case's region",
@@ -287,11 +287,11 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
     const Phase expected = next_phase(s.phase);
     const bool skips = *target > expected;
     if (e.type == EventType::closing) {
-      const auto& p = rules.config.deadline_policy(
+      const auto& p = rules.deadlines.policy(
           s.region, s.opening_kind() ? common::to_string(*s.opening_kind()) : "");
       const auto one_year = add_calendar_days(s.opened_at, p.closing_days);
       if (e.at < one_year) {
-        if (actor.role != common::StaffRole::team_lead)
+        if (actor.role != rota::StaffRole::team_lead)
           return refuse(422, "closing_too_early",
                         "a case closes " + std::to_string(p.closing_days) +
                             " days after registration, on " + common::format_rfc3339(one_year) +
@@ -345,7 +345,7 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
       return refuse(422, "too_early", "an evaluation needs a plan of action first", "type");
     // Only an evaluation within its window meets the six-month clock; an
     // earlier one stays on the timeline. The case keeps the latest.
-    const auto& p = rules.config.deadline_policy(
+    const auto& p = rules.deadlines.policy(
         s.region, s.opening_kind() ? common::to_string(*s.opening_kind()) : "");
     ev["counts"] = e.at >= add_calendar_days(s.opened_at, p.evaluation_from_days);
     if (!s.evaluation_at || e.at > *s.evaluation_at) {

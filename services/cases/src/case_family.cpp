@@ -34,7 +34,7 @@ const common::RedisScript& split_script() {
 std::optional<Refusal> team_lead_of(const CaseState& survivor, const Actor& actor) {
   // The reassignment rule of piket_access (need_to_know.hpp): a team lead of
   // the case's region.
-  if (actor.role != common::StaffRole::team_lead)
+  if (actor.role != rota::StaffRole::team_lead)
     return refuse(403, "team_lead_only", "only a team lead of the case's region joins or splits");
   if (std::find(actor.regions.begin(), actor.regions.end(), survivor.region) == actor.regions.end())
     return refuse(403, "not_your_region", "this case belongs to a region you do not lead");

@@ -46,7 +46,7 @@ struct CasesApi::Impl {
   CasesApiDeps deps;
   StaffAuth tokens;
   common::RedisPool redis;  // need-to-know reads (piket_access)
-  CaseFamilies families{deps.store, deps.config.redis};
+  CaseFamilies families{deps.store, deps.redis};
   common::HealthCheck healthy;
   prometheus::Counter& recorded;
   prometheus::Counter& refused;
@@ -54,8 +54,8 @@ struct CasesApi::Impl {
 
   explicit Impl(CasesApiDeps d)
       : deps(d),
-        tokens(deps.config),
-        redis(deps.config.redis),
+        tokens(deps.tokens, deps.directory.people),
+        redis(deps.redis),
         healthy([this] { return deps.store.health_problem(); }),
         recorded(deps.metrics.counter("piket_cases_requests_total", "Case API requests",
                                       {{"outcome", "recorded"}})),
@@ -244,18 +244,19 @@ struct CasesApi::Impl {
   }
 
   HttpResponse post_absence(const Actor& actor, const std::string& person, const HttpRequest& req) {
-    const auto* target = std::regex_match(person, kPersonId) ? deps.config.person(person) : nullptr;
+    const auto* target =
+        std::regex_match(person, kPersonId) ? deps.directory.person(person) : nullptr;
     if (!target) return common::error_response(404, "not_found", "no such person");
     const bool self = actor.person == person;
     bool lead_of = false;
-    if (actor.role == common::StaffRole::team_lead)
+    if (actor.role == rota::StaffRole::team_lead)
       for (const auto& r : target->regions)
         lead_of = lead_of ||
                   std::find(actor.regions.begin(), actor.regions.end(), r) != actor.regions.end();
     if (!self && !lead_of)
       return common::error_response(403, "not_allowed",
                                     "only the person or a team lead of their region may do this");
-    if (target->role != common::StaffRole::casemanager)
+    if (target->role != rota::StaffRole::casemanager)
       return common::error_response(422, "not_a_casemanager",
                                     "absence is recorded for casemanagers", "person");
     if (!common::is_json_media_type(req.header("content-type")))

@@ -68,7 +68,7 @@ struct DeadlineShell::Impl {
     p.rule = "deadline:" + std::string(to_string(a.step.clock)) + ":" + a.step.name;
     // A page that is information (the ban ended) has no reply code.
     if (!common::is_informational(p.rule)) p.ack_code = common::new_ack_code();
-    p.code_ttl = common::reply_code_window(rules.config);
+    p.code_ttl = rules.reply_code_window;
     p.person = person->id;
     p.phone = person->phone;
     p.incident = a.step.incident;
@@ -148,7 +148,7 @@ struct DeadlineShell::Impl {
     // A reminder that went to a casemanager is watched: not acknowledged in
     // time, it goes to the team lead (engine: followups).
     const auto* to = rules.staff.person(a.recipient);
-    if (a.step.asks_ack && to && to->role == common::StaffRole::casemanager) {
+    if (a.step.asks_ack && to && to->role == rota::StaffRole::casemanager) {
       f.watch = true;
       f.watch_person = a.recipient;
       after.reminders[a.step.key] =

@@ -57,15 +57,15 @@ class Builder {
     return st;
   }
 
-  const common::DeadlinePolicy& policy_of(const IncidentFacts& inc) const {
-    return r_.config.deadline_policy(s_.region, common::to_string(inc.kind));
+  const cases::DeadlinePolicy& policy_of(const IncidentFacts& inc) const {
+    return r_.deadlines.policy(s_.region, common::to_string(inc.kind));
   }
 
   // A reminder not acknowledged within the policy's time goes to the team
   // lead — unless the clock reaches the team lead by then anyway. Only
   // reminders whose page the shell watches (case:{id}:reminders) count: one
   // taken before the upgrade, or sent to the team lead, has no entry.
-  void followups(Clock& c, const common::DeadlinePolicy& p) const {
+  void followups(Clock& c, const cases::DeadlinePolicy& p) const {
     if (p.reminder_ack.count() == 0) return;
     const bool running = !c.met && !c.cancelled && !c.ended && s_.phase != Phase::closed;
     std::vector<Step> extra;
@@ -87,8 +87,8 @@ class Builder {
     c.steps.insert(c.steps.end(), extra.begin(), extra.end());
   }
 
-  const common::DeadlinePolicy& case_policy() const {
-    return r_.config.deadline_policy(s_.region, kind_name(s_.opening_kind()));
+  const cases::DeadlinePolicy& case_policy() const {
+    return r_.deadlines.policy(s_.region, kind_name(s_.opening_kind()));
   }
 
   // The watched reminders that still may lead to a follow-up (filled by all()).
@@ -112,7 +112,7 @@ class Builder {
 
   void acknowledgements(std::vector<Clock>& out) const {
     for (const auto& inc : s_.incidents) {
-      const auto& p = r_.config.deadline_policy(s_.region, common::to_string(inc.kind));
+      const auto& p = r_.deadlines.policy(s_.region, common::to_string(inc.kind));
       if (p.ack_timeout.count() == 0) continue;
       Clock c;
       c.kind = ClockKind::acknowledgement;
@@ -131,7 +131,7 @@ class Builder {
       if (inc.id == id) return &inc;
     return nullptr;  // a case with no incident on record
   }
-  const common::DeadlinePolicy& policy_for(const IncidentClock& ic) const {
+  const cases::DeadlinePolicy& policy_for(const IncidentClock& ic) const {
     const auto* inc = incident(ic.incident);
     return ic.opening || !inc ? case_policy() : policy_of(*inc);
   }
@@ -396,7 +396,7 @@ std::string recipient_of(const CaseState& s, const EngineRules& rules, Role role
   return rules.staff.team_lead(s.region).value_or("");
 }
 
-common::IncidentClocks default_incident_clocks(common::IncidentKind kind) {
+cases::IncidentClocks default_incident_clocks(common::IncidentKind kind) {
   using K = common::IncidentKind;
   switch (kind) {
     case K::home_ban:
@@ -415,7 +415,7 @@ common::IncidentClocks default_incident_clocks(common::IncidentKind kind) {
 std::vector<IncidentClock> incident_clocks(const CaseState& s, const EngineRules& rules) {
   std::vector<IncidentClock> out;
   if (s.incidents.empty()) {  // no incident on record: the case's own clocks
-    const auto& p = rules.config.deadline_policy(s.region, "");
+    const auto& p = rules.deadlines.policy(s.region, "");
     out.push_back({"", ClockKind::first_contact, s.opened_at + p.first_contact,
                    s.first_contact_at || s.phase > Phase::registered, true});
     out.push_back({"", ClockKind::plan, s.opened_at + p.plan,
@@ -425,9 +425,9 @@ std::vector<IncidentClock> incident_clocks(const CaseState& s, const EngineRules
   for (std::size_t i = 0; i < s.incidents.size(); ++i) {
     const auto& inc = s.incidents[i];
     const bool opening = i == 0;
-    const auto& p = rules.config.deadline_policy(
+    const auto& p = rules.deadlines.policy(
         s.region, common::to_string(opening && s.opening_kind() ? *s.opening_kind() : inc.kind));
-    common::IncidentClocks which{true, true};
+    cases::IncidentClocks which{true, true};
     if (!opening) {
       if (p.incident_clocks_since && inc.accepted_at < *p.incident_clocks_since) continue;
       which = p.incident_clocks.value_or(default_incident_clocks(inc.kind));

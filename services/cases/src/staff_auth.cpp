@@ -2,8 +2,10 @@
 
 namespace piket::cases {
 
-StaffAuth::StaffAuth(const common::Config& config) : auth_(config) {
-  for (const auto& p : config.people)
+StaffAuth::StaffAuth(const std::vector<common::TokenHolder>& tokens,
+                     const std::vector<rota::PersonConfig>& people)
+    : auth_(tokens) {
+  for (const auto& p : people)
     if (!p.token_sha256.empty()) by_person_.emplace(p.id, Actor{p.id, p.role, p.regions});
 }
 

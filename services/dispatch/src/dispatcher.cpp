@@ -42,7 +42,10 @@ store::OptionalFields fields(const common::RedisReply& r) {
 }  // namespace
 
 struct Dispatcher::Impl {
-  const common::Config& config;
+  const rota::Directory& directory;
+  const common::OutboxConfig outbox;
+  const std::optional<EscalationConfig> escalation;
+  const common::Millis reply_code_window;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
   const rota::CasemanagerSelector& selector;
@@ -54,12 +57,14 @@ struct Dispatcher::Impl {
   prometheus::Histogram& latency;
 };
 
-Dispatcher::Dispatcher(const common::Config& config, const common::Clock& domain_clock,
-                       const common::Clock& transport_clock,
+Dispatcher::Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
+                       std::optional<EscalationConfig> escalation, common::Millis reply_code_window,
+                       const common::Clock& domain_clock, const common::Clock& transport_clock,
                        const rota::CasemanagerSelector& selector, common::Metrics& metrics,
                        std::function<void(const std::string&, const std::string&)> on_page)
-    : impl_(new Impl{config, domain_clock, transport_clock, selector, std::move(on_page),
-                     common::RedisPool{config.redis},
+    : impl_(new Impl{directory, shared.outbox, std::move(escalation), reply_code_window,
+                     domain_clock, transport_clock, selector, std::move(on_page),
+                     common::RedisPool{shared.redis},
                      metrics.counter("piket_dispatch_incidents_total", "Incidents by outcome",
                                      {{"outcome", "dispatched"}}),
                      metrics.counter("piket_dispatch_incidents_total", "Incidents by outcome",
@@ -112,7 +117,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     spdlog::error("incident {}: nobody to page in region {}", incident_id, region);
     return {DispatchResult::Kind::nobody_to_page, {}, {}, {}};
   }
-  const auto* person = i.config.person(selection->person_id);
+  const auto* person = i.directory.person(selection->person_id);
   if (!person) {
     i.nobody.Increment();
     spdlog::error("incident {}: selected person {} is not configured", incident_id,
@@ -120,7 +125,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     return {DispatchResult::Kind::nobody_to_page, {}, {}, {}};
   }
   // The case gets a casemanager when it has none and a casemanager was chosen.
-  const bool assign = !request.own_casemanager && person->role == common::StaffRole::casemanager;
+  const bool assign = !request.own_casemanager && person->role == rota::StaffRole::casemanager;
   const auto now_ms = common::to_epoch_ms(i.domain_clock.now());
   for (int attempt = 0; attempt < 8; ++attempt) {
     store::DispatchIncidentArgs a;
@@ -141,13 +146,13 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     a.rank = tag->rank;
     a.now_ms = now_ms;
     a.outbox_due_ms =
-        common::to_epoch_ms(i.transport_clock.now()) + i.config.outbox.resend_after.count();
+        common::to_epoch_ms(i.transport_clock.now()) + i.outbox.resend_after.count();
     a.assign_case = assign;
     // The family's own casemanager, off duty, hears of it (rota rule (a) did not hold).
     // It is information (common/page_class.hpp): no reply code, nothing to answer.
     common::PageTag inform_tag;
     if (selection->inform && *selection->inform != person->id) {
-      if (const auto* own_person = i.config.person(*selection->inform)) {
+      if (const auto* own_person = i.directory.person(*selection->inform)) {
         a.inform.page_id = common::new_page_id();
         const common::PageContent fyi{case_id, *kind, region, reported_at, ""};
         const auto t = common::render_inform_sms(fyi);
@@ -162,14 +167,14 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     }
     a.inform_brief = inform_tag.brief;
     a.inform_rank = inform_tag.rank;
-    if (i.config.escalation) {
-      const auto& policy = i.config.escalation->policy(region);
+    if (i.escalation) {
+      const auto& policy = i.escalation->policy(region);
       const auto position = initial_position(policy, selection->rule);
       a.escalation = store::DispatchIncidentArgs::Escalation{
           to_string(position),
           common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position))};
     }
-    a.code_ttl_ms = common::reply_code_window(i.config).count();
+    a.code_ttl_ms = i.reply_code_window.count();
     // Every on-call casemanager at their cap: the region's team lead is told
     // (once, when the problem is first seen; the script decides).
     a.region = region;
@@ -177,7 +182,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     if (selection->on_call_at_cap) {
       const auto lead =
           i.selector.select_step(common::EscalationTarget::team_lead, request, {}, caseload);
-      if (const auto* p = lead ? i.config.person(lead->person_id) : nullptr) {
+      if (const auto* p = lead ? i.directory.person(lead->person_id) : nullptr) {
         a.lead.page_id = common::new_page_id();
         a.lead.ack_code = common::new_ack_code();
         if (auto t = render_capacity_alert(region, i.domain_clock.now(), a.lead.ack_code)) {

@@ -73,7 +73,10 @@ std::string_view to_string(EscalationOutcome::Kind k) {
 }
 
 struct Escalator::Impl {
-  const common::Config& config;
+  const EscalationConfig escalation;
+  const rota::Directory& directory;
+  const common::OutboxConfig outbox;
+  const common::Millis reply_code_window;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
   const rota::CasemanagerSelector& selector;
@@ -95,20 +98,20 @@ prometheus::Counter& outcome(common::Metrics& m, const char* what) {
 }
 }  // namespace
 
-Escalator::Escalator(const common::Config& config, const common::Clock& domain_clock,
-                     const common::Clock& transport_clock,
+Escalator::Escalator(EscalationConfig escalation, const rota::Directory& directory,
+                     const common::SharedConfig& shared, common::Millis reply_code_window,
+                     const common::Clock& domain_clock, const common::Clock& transport_clock,
                      const rota::CasemanagerSelector& selector, common::RedisPool& redis,
                      common::Metrics& metrics, OnPage on_page)
-    : impl_(new Impl{config, domain_clock, transport_clock, selector, redis, std::move(on_page),
+    : impl_(new Impl{std::move(escalation), directory, shared.outbox, reply_code_window,
+                     domain_clock, transport_clock, selector, redis, std::move(on_page),
                      outcome(metrics, "paged"), outcome(metrics, "repaged"),
                      outcome(metrics, "exhausted"), outcome(metrics, "step_skipped"),
                      outcome(metrics, "stale"), outcome(metrics, "failed"),
                      outcome(metrics, "ignored"),
                      metrics.gauge("piket_escalations_running",
                                    "Incidents whose escalation timer runs (unacknowledged, or "
-                                   "acknowledged and waiting for first contact)")}) {
-  if (!config.escalation) throw std::logic_error("Escalator needs [escalation] in the config");
-}
+                                   "acknowledged and waiting for first contact)")}) {}
 
 Escalator::~Escalator() = default;
 
@@ -138,7 +141,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
       i.stale.Increment();
       return {K::stale, {}, {}, *at, {}};
     }
-    const auto& policy = i.config.escalation->policy(region);
+    const auto& policy = i.escalation.policy(region);
     EscalationState state;
     state.active = true;
     state.acknowledged = f.status == "acknowledged";
@@ -184,7 +187,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         rota::SelectionRequest request{region, std::nullopt, now};
         if (own && !own->empty()) request.own_casemanager = *own;
         chosen = i.selector.select_step(target, request, ex, caseload);
-        if (chosen && i.config.person(chosen->person_id)) {
+        if (chosen && i.directory.person(chosen->person_id)) {
           decision.next = *pos;  // the page is at the step that found somebody
           break;
         }
@@ -198,7 +201,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     std::string person_id;
     if (decision.kind == DK::repage) {
       person_id = f.acknowledged_by;
-      if (!i.config.person(person_id)) decision.kind = DK::stop;  // left the deployment
+      if (!i.directory.person(person_id)) decision.kind = DK::stop;  // left the deployment
     }
     if (chosen) person_id = chosen->person_id;
 
@@ -236,7 +239,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         next = next_due(policy, pos, decision.step_due);
         step.timer_ms = common::to_epoch_ms(*next);
         step.step_due_ms = common::to_epoch_ms(decision.step_due);
-        const auto* person = i.config.person(person_id);
+        const auto* person = i.directory.person(person_id);
         step.page.page_id = common::new_page_id();
         step.page.ack_code = common::new_ack_code();
         step.page.phone = person->phone;
@@ -264,10 +267,10 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
       }
     }
     step.outbox_due_ms =
-        common::to_epoch_ms(i.transport_clock.now()) + i.config.outbox.resend_after.count();
+        common::to_epoch_ms(i.transport_clock.now()) + i.outbox.resend_after.count();
     step.target = std::string(to_string(target));
     step.skipped = boost::json::serialize(skipped);
-    step.code_ttl_ms = common::reply_code_window(i.config).count();
+    step.code_ttl_ms = i.reply_code_window.count();
     const auto r =
         store::EscalationStepReply::parse(strings(redis->eval(script(), {}, step.args())));
     if (!r) throw std::runtime_error("unexpected reply from the escalation step script");

@@ -6,9 +6,13 @@
 
 namespace piket::dispatch {
 
-LiveRota::LiveRota(rota::RotaDefinition definition, const common::Config& config,
-                   const common::Clock& clock, int horizon_days)
-    : definition_(std::move(definition)), config_(config), clock_(clock),
+LiveRota::LiveRota(rota::RotaDefinition definition, const std::vector<rota::PersonConfig>& people,
+                   const rota::CaseloadConfig& caseload, const common::Clock& clock,
+                   int horizon_days)
+    : definition_(std::move(definition)),
+      people_(people),
+      monitoring_weight_(caseload.monitoring_weight),
+      clock_(clock),
       horizon_days_(horizon_days) {
   refresh({}, 0);
 }
@@ -24,8 +28,7 @@ void LiveRota::refresh(std::vector<rota::Override> overrides, long long version)
   auto built = std::make_shared<const rota::Rota>(
       definition_, std::move(overrides),
       rota::TimeRange{start, now + std::chrono::hours{24 * horizon_days_}});
-  auto selector = std::make_shared<const rota::RotaSelector>(built, config_.people,
-                                                             config_.caseload.monitoring_weight);
+  auto selector = std::make_shared<const rota::RotaSelector>(built, people_, monitoring_weight_);
   std::lock_guard lock(mutex_);
   rota_ = std::move(built);
   selector_ = std::move(selector);

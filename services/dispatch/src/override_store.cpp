@@ -23,9 +23,10 @@ OverrideError bad(std::string code, std::string message, std::string field) {
 
 }  // namespace
 
-std::variant<rota::Override, OverrideError> parse_override_request(
-    std::string_view body, const rota::Rota& rota, const common::Config& config,
-    common::Instant now) {
+std::variant<rota::Override, OverrideError> parse_override_request(std::string_view body,
+                                                                   const rota::Rota& rota,
+                                                                   const rota::Directory& config,
+                                                                   common::Instant now) {
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
   if (ec) return OverrideError{400, "invalid_json", "the body is not JSON", ""};

@@ -54,7 +54,7 @@ boost::json::object override_json(const rota::Override& o) {
 }  // namespace
 
 struct RotaApi::Impl {
-  const common::Config& config;
+  const rota::Directory& directory;
   const common::Clock& clock;
   LiveRota& rota;
   common::RedisPool& redis;
@@ -68,7 +68,8 @@ struct RotaApi::Impl {
   }
 
   HttpResponse oncall(const Caller& caller, const std::string& region) {
-    if (!config.region(region)) return common::error_response(404, "not_found", "no such region");
+    if (!directory.region(region))
+      return common::error_response(404, "not_found", "no such region");
     if (!may_read(caller, region)) return forbidden();
     auto r = rota.current();
     const auto now = clock.now();
@@ -85,7 +86,8 @@ struct RotaApi::Impl {
   }
 
   HttpResponse gaps(const Caller& caller, const std::string& region, const std::string& days_s) {
-    if (!config.region(region)) return common::error_response(404, "not_found", "no such region");
+    if (!directory.region(region))
+      return common::error_response(404, "not_found", "no such region");
     if (!may_read(caller, region)) return forbidden();
     int days = 14;
     if (!days_s.empty()) {
@@ -106,7 +108,8 @@ struct RotaApi::Impl {
   }
 
   HttpResponse list_overrides(const Caller& caller, const std::string& region) {
-    if (!config.region(region)) return common::error_response(404, "not_found", "no such region");
+    if (!directory.region(region))
+      return common::error_response(404, "not_found", "no such region");
     if (!may_read(caller, region)) return forbidden();
     auto conn = redis.lease();
     boost::json::array out;
@@ -127,7 +130,7 @@ struct RotaApi::Impl {
       return common::error_response(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
     const auto now = clock.now();
-    auto parsed = parse_override_request(req.body, *rota.current(), config, now);
+    auto parsed = parse_override_request(req.body, *rota.current(), directory, now);
     if (auto* e = std::get_if<OverrideError>(&parsed))
       return common::error_response(e->status, e->code, e->message, e->field);
     auto o = std::get<rota::Override>(std::move(parsed));
@@ -167,10 +170,10 @@ struct RotaApi::Impl {
       t = access::CalendarTokens(*conn).find(token);
     }
     if (!t) return std::nullopt;
-    const auto* p = config.person(t->person);
+    const auto* p = directory.person(t->person);
     if (!p) return std::nullopt;  // no longer a person of the deployment
-    const auto kind = p->role == common::StaffRole::team_lead ? Caller::Kind::team_lead
-                                                              : Caller::Kind::casemanager;
+    const auto kind =
+        p->role == rota::StaffRole::team_lead ? Caller::Kind::team_lead : Caller::Kind::casemanager;
     return Caller{kind, p->id, {p->regions.begin(), p->regions.end()}};
   }
 
@@ -193,7 +196,7 @@ struct RotaApi::Impl {
     if (rest.substr(0, person_prefix.size()) == person_prefix && rest.ends_with(".ics")) {
       const std::string id(
           rest.substr(person_prefix.size(), rest.size() - person_prefix.size() - 4));
-      const auto* p = config.person(id);
+      const auto* p = directory.person(id);
       if (!p) return common::error_response(404, "not_found", "no such person");
       // The person themself (a staff caller: partner and admin ids live in
       // other namespaces and may equal a person's id), admins, their team leads.
@@ -218,9 +221,9 @@ struct RotaApi::Impl {
   }
 };
 
-RotaApi::RotaApi(const common::Config& config, const common::Clock& clock, LiveRota& rota,
-                 common::RedisPool& redis)
-    : impl_(new Impl{config, clock, rota, redis, common::BearerAuth(config)}) {}
+RotaApi::RotaApi(const rota::Directory& directory, const std::vector<common::TokenHolder>& tokens,
+                 const common::Clock& clock, LiveRota& rota, common::RedisPool& redis)
+    : impl_(new Impl{directory, clock, rota, redis, common::BearerAuth(tokens)}) {}
 RotaApi::~RotaApi() = default;
 
 std::optional<HttpResponse> RotaApi::handle(const HttpRequest& req) {

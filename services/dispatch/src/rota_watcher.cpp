@@ -83,10 +83,13 @@ common::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
   return {brief, common::page_rank::kInformation};
 }
 
-RotaWatcher::RotaWatcher(const common::Config& config, const common::Clock& domain_clock,
-                         const common::Clock& transport_clock, RotaSource rota,
-                         common::RedisPool& redis, OnPage on_page)
-    : config_(config),
+RotaWatcher::RotaWatcher(std::optional<rota::RotaFileConfig> rota_file,
+                         const rota::Directory& directory, common::OutboxConfig outbox,
+                         const common::Clock& domain_clock, const common::Clock& transport_clock,
+                         RotaSource rota, common::RedisPool& redis, OnPage on_page)
+    : rota_file_(std::move(rota_file)),
+      directory_(directory),
+      outbox_(outbox),
       domain_clock_(domain_clock),
       transport_clock_(transport_clock),
       rota_(std::move(rota)),
@@ -96,7 +99,7 @@ RotaWatcher::RotaWatcher(const common::Config& config, const common::Clock& doma
 bool RotaWatcher::send(const std::string& key, const std::string& person_id,
                        const std::string& rule, const std::optional<std::string>& text,
                        const common::PageTag& tag) {
-  const auto* person = config_.person(person_id);
+  const auto* person = directory_.person(person_id);
   if (!person || !text) return false;
   auto conn = redis_.lease();
   store::RotaNoticeArgs a;
@@ -111,7 +114,7 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
     a.page_id = common::new_page_id();
     a.now_ms = common::to_epoch_ms(domain_clock_.now());
     a.outbox_due_ms =
-        common::to_epoch_ms(transport_clock_.now()) + config_.outbox.resend_after.count();
+        common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();
     const auto r = store::RotaNoticeReply::parse(strings(conn->eval(script(), {}, a.args())));
     if (!r) throw std::runtime_error("unexpected reply from the rota notice script");
     if (r->kind == store::RotaNoticeReply::Kind::ack_collision) continue;
@@ -124,13 +127,13 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
 }
 
 int RotaWatcher::run_once() {
-  if (!config_.rota) return 0;
+  if (!rota_file_) return 0;
   const auto rota = rota_();
   if (!rota) return 0;
   const auto now = domain_clock_.now();
   int sent = 0;
-  for (const auto& h : rota::next_handoffs(*rota, now, config_.rota->handoff_notice)) {
-    if (h.on_call_now || !h.next_on_at || *h.next_on_at > now + config_.rota->handoff_notice)
+  for (const auto& h : rota::next_handoffs(*rota, now, rota_file_->handoff_notice)) {
+    if (h.on_call_now || !h.next_on_at || *h.next_on_at > now + rota_file_->handoff_notice)
       continue;
     const auto from = *h.next_on_at;
     const auto until = h.next_off_at.value_or(from);
@@ -141,11 +144,10 @@ int RotaWatcher::run_once() {
       ++sent;
   }
   std::vector<std::string> regions;
-  for (const auto& r : config_.regions) regions.push_back(r.id);
-  for (const auto& g :
-       rota::coverage_gaps(*rota, regions, {now, now + config_.rota->gap_warning})) {
-    for (const auto& p : config_.people) {
-      if (p.role != common::StaffRole::team_lead ||
+  for (const auto& r : directory_.regions) regions.push_back(r.id);
+  for (const auto& g : rota::coverage_gaps(*rota, regions, {now, now + rota_file_->gap_warning})) {
+    for (const auto& p : directory_.people) {
+      if (p.role != rota::StaffRole::team_lead ||
           std::find(p.regions.begin(), p.regions.end(), g.region) == p.regions.end())
         continue;
       const auto key =

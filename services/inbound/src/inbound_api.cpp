@@ -86,7 +86,8 @@ std::optional<SmsAnswer> parse_sms_answer(std::string_view t) {
 }
 
 struct InboundApi::Impl {
-  const common::Config& config;
+  const InboundConfig config;
+  const InboundDeps deps;
   const common::Clock& clock;
   const common::Clock& transport_clock;
   common::Metrics& metrics;
@@ -138,9 +139,8 @@ struct InboundApi::Impl {
       std::lock_guard lock(mutex);
       // The escalation message of a decline is due at once: if the wake
       // below is lost (a crash), the outbox sweep sends it within 200 ms.
-      o = answer_page(redis, req, clock.now(), transport_clock.now(),
-                      config.notify.push_stream_maxlen,
-                      {config.inbound.code_max_failures, config.inbound.code_lock});
+      o = answer_page(redis, req, clock.now(), transport_clock.now(), deps.push_stream_maxlen,
+                      {config.code_max_failures, config.code_lock});
     }
     if (o.kind == PageAnswerOutcome::Kind::declined && on_escalation &&
         !o.escalation_payload.empty())
@@ -285,7 +285,7 @@ struct InboundApi::Impl {
           wrong_codes.Increment();
           lockouts.Increment();
           spdlog::warn("SMS answers of {} locked after {} wrong reply codes", person->second,
-                       config.inbound.code_max_failures);
+                       config.code_max_failures);
         } else {
           spdlog::info("SMS answer by {} refused: locked after wrong reply codes", person->second);
         }
@@ -347,19 +347,20 @@ struct InboundApi::Impl {
   }
 };
 
-InboundApi::InboundApi(const common::Config& config, const common::Clock& domain_clock,
-                       common::Metrics& metrics, const common::Clock* transport_clock,
-                       OnEscalation on_escalation)
+InboundApi::InboundApi(const InboundConfig& config, InboundDeps deps,
+                       const common::Clock& domain_clock, common::Metrics& metrics,
+                       const common::Clock* transport_clock, OnEscalation on_escalation)
     : impl_(new Impl{
           config,
+          deps,
           domain_clock,
           transport_clock ? *transport_clock : domain_clock,
           metrics,
-          common::redis_health(config.redis),
+          common::redis_health(deps.redis),
           {},
-          common::BearerAuth(config),
+          common::BearerAuth(deps.tokens),
           {},
-          common::RedisConnection(config.redis),
+          common::RedisConnection(deps.redis),
           metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
                           {{"outcome", "recorded"}}),
           metrics.counter("piket_inbound_delivery_reports_total", "Delivery reports",
@@ -389,11 +390,10 @@ InboundApi::InboundApi(const common::Config& config, const common::Clock& domain
                           "SMS answers refused because the number is locked out"),
           metrics.counter("piket_inbound_sms_unknown_number_total",
                           "SMS answers from numbers that are not staff's"),
-          config.kannel.callback_secret.empty()
-              ? std::string()
-              : common::sha256_hex(config.kannel.callback_secret)}) {
-  for (const auto& p : config.people) impl_->person_by_phone[p.phone] = p.id;
-  if (config.kannel.callback_secret.empty())
+          deps.callback_secret.empty() ? std::string()
+                                       : common::sha256_hex(deps.callback_secret)}) {
+  for (const auto& p : deps.people) impl_->person_by_phone[p.phone] = p.id;
+  if (deps.callback_secret.empty())
     spdlog::error("inbound: no Kannel callback secret; every /kannel callback is refused");
 }
 

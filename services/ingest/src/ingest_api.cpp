@@ -67,7 +67,7 @@ struct IngestApi::Impl {
 
   explicit Impl(IngestDeps d)
       : deps(std::move(d)),
-        tokens(deps.config),
+        tokens(deps.tokens),
         limiter(deps.transport_clock),
         post_latency(
             deps.metrics.latency("piket_ingest_post_seconds", "POST /v1/incidents handling time")),
@@ -83,8 +83,8 @@ struct IngestApi::Impl {
                                          {{"outcome", "unavailable"}})),
         store_full(deps.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
                                         {{"outcome", "store_full"}})) {
-    for (const auto& r : deps.config.regions) regions.insert(r.id);
-    for (const auto& p : deps.config.partners) limiter.configure(p.id, p.rate_per_second, p.burst);
+    regions.insert(deps.regions.begin(), deps.regions.end());
+    for (const auto& p : deps.partners) limiter.configure(p.id, p.rate_per_second, p.burst);
   }
 
   // 401 unless a known token is presented.

@@ -2,7 +2,7 @@
 
 namespace piket::ingest {
 
-TokenRegistry::TokenRegistry(const common::Config& config) : auth_(config) {}
+TokenRegistry::TokenRegistry(const std::vector<common::TokenHolder>& tokens) : auth_(tokens) {}
 
 std::optional<Principal> TokenRegistry::authenticate(std::string_view authorization) const {
   const auto caller = auth_.authenticate(authorization);

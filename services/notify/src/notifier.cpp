@@ -29,10 +29,10 @@ std::string ms(common::Instant t) {
   return std::to_string(common::to_epoch_ms(t));
 }
 
-std::optional<common::ContactChannel> parse_channel(std::string_view s) {
+std::optional<rota::ContactChannel> parse_channel(std::string_view s) {
   for (auto c :
-       {common::ContactChannel::sms, common::ContactChannel::push, common::ContactChannel::email})
-    if (common::to_string(c) == s) return c;
+       {rota::ContactChannel::sms, rota::ContactChannel::push, rota::ContactChannel::email})
+    if (rota::to_string(c) == s) return c;
   return std::nullopt;
 }
 
@@ -63,17 +63,24 @@ constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 }  // namespace
 
 struct Notifier::Impl {
-  Impl(const common::Config& c, const common::Clock& domain, const common::Clock& transport,
+  Impl(const NotifyConfig& c, const KannelConfig& k, const rota::Directory& people,
+       const common::SharedConfig& sh, const common::Clock& domain, const common::Clock& transport,
        GatewayFactory sms, EmailGatewayFactory email, common::Metrics& m)
       : config(c),
+        kannel(k),
+        directory(people),
+        shared(sh),
         domain_clock(domain),
         transport_clock(transport),
         sms_gateways(std::move(sms)),
         email_gateways(std::move(email)),
         metrics(m),
-        inbox_redis(c.redis) {}
+        inbox_redis(sh.redis) {}
 
-  const common::Config& config;
+  const NotifyConfig& config;
+  const KannelConfig& kannel;
+  const rota::Directory& directory;
+  const common::SharedConfig& shared;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
   GatewayFactory sms_gateways;
@@ -141,23 +148,23 @@ struct Notifier::Impl {
 
   store::NotifyExpandArgs expand_args(const std::string& page_id, const std::string& person_id) {
     store::NotifyExpandArgs args{page_id, common::to_epoch_ms(domain_clock.now()), {}};
-    const auto* person = config.person(person_id);
-    std::vector<common::ContactRule> rules{{common::ContactChannel::sms, common::Millis{0}}};
+    const auto* person = directory.person(person_id);
+    std::vector<rota::ContactRule> rules{{rota::ContactChannel::sms, common::Millis{0}}};
     if (person && !person->contact.empty()) rules = person->contact;
     for (const auto& rule : rules) {
       std::string address;
       switch (rule.channel) {
-        case common::ContactChannel::sms:
+        case rota::ContactChannel::sms:
           break;  // the page's number
-        case common::ContactChannel::push:
+        case rota::ContactChannel::push:
           address = store::push_key(person_id);
           break;
-        case common::ContactChannel::email:
+        case rota::ContactChannel::email:
           address = person ? person->email : "";
           break;
       }
       args.rules.push_back(
-          {std::string(common::to_string(rule.channel)), rule.after.count(), std::move(address)});
+          {std::string(rota::to_string(rule.channel)), rule.after.count(), std::move(address)});
     }
     return args;
   }
@@ -179,7 +186,7 @@ struct Notifier::Impl {
       const auto& channels = loaded->channels;
       for (std::size_t k = 0; k < channels.size(); ++k) {
         DeliveryView d;
-        d.channel = parse_channel(channels[k]).value_or(common::ContactChannel::sms);
+        d.channel = parse_channel(channels[k]).value_or(rota::ContactChannel::sms);
         d.state = parse_delivery_state(loaded->deliveries[k].state).value_or(DeliveryState::failed);
         d.after = common::Millis{loaded->deliveries[k].after_ms};
         view.deliveries.push_back(d);
@@ -195,7 +202,7 @@ struct Notifier::Impl {
                      : plan.duplicate ? store::NotifyPlanOutcome::duplicate
                                       : store::NotifyPlanOutcome::none;
       args.outbox_due_ms =
-          common::to_epoch_ms(transport_clock.now()) + config.outbox.resend_after.count();
+          common::to_epoch_ms(transport_clock.now()) + shared.outbox.resend_after.count();
       for (const auto& s : plan.start) {
         store::NotifyApplyStart start{channels[s.index], std::string(to_string(s.reason)), {}};
         if (s.previous) start.previous = channels[*s.previous];
@@ -243,11 +250,10 @@ struct Notifier::Impl {
         o.kind = StepResult::Kind::sent;
         break;
       case SendResult::Kind::temporary_failure:
-        if (attempt < config.notify.max_attempts) {
+        if (attempt < config.max_attempts) {
           static thread_local std::mt19937 rng{std::random_device{}()};
-          const auto delay =
-              retry_delay(attempt, config.notify.retry_initial, config.notify.retry_max,
-                          std::uniform_real_distribution<double>(0, 1)(rng));
+          const auto delay = retry_delay(attempt, config.retry_initial, config.retry_max,
+                                         std::uniform_real_distribution<double>(0, 1)(rng));
           o.what = "retry";
           o.due_ms = common::to_epoch_ms(transport_clock.now() + delay);
           o.kind = StepResult::Kind::retry_scheduled;
@@ -318,7 +324,7 @@ struct Notifier::Impl {
              c.reason == "escalated"          ? common::PageReason::escalated
              : c.reason == "no_first_contact" ? common::PageReason::no_first_contact
                                               : common::PageReason::incident},
-            config.kannel.sender);
+            kannel.sender);
       if (!mail) return refused("no_template", "the e-mail could not be rendered");
       if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
       if (!gw.email) return refused("no_gateway", "no [smtp] configured");
@@ -330,7 +336,7 @@ struct Notifier::Impl {
       if (auto field = leak({c.text})) return privacy_refusal(*field);
       const store::NotifyPushArgs args{c.delivery_id,
                                        common::to_epoch_ms(domain_clock.now()),
-                                       config.notify.push_stream_maxlen,
+                                       config.push_stream_maxlen,
                                        {{"type", "page"},
                                         {"page_id", c.page_id},
                                         {"case_id", c.case_id},
@@ -379,7 +385,7 @@ struct Notifier::Impl {
 
     const auto bundle_id = "B" + common::random_base32(16);
     const auto lease =
-        transport_clock.now() + config.notify.gateway_timeout + config.notify.in_doubt_grace;
+        transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
     store::NotifyJoinArgs args{bundle_id,
                                c.delivery_id,
                                common::to_epoch_ms(lease),
@@ -440,7 +446,7 @@ struct Notifier::Impl {
     auto sms = sms_gateways ? sms_gateways() : nullptr;
     auto email = email_gateways ? email_gateways() : nullptr;
     const Gateways gw{sms.get(), email.get()};
-    common::RedisConnection redis(config.redis);
+    common::RedisConnection redis(shared.redis);
     std::chrono::steady_clock::time_point last_error_log{};
     while (running) {
       StepResult r;
@@ -463,11 +469,13 @@ struct Notifier::Impl {
   }
 };
 
-Notifier::Notifier(const common::Config& config, const common::Clock& domain_clock,
-                   const common::Clock& transport_clock, GatewayFactory gateways,
-                   common::Metrics& metrics, EmailGatewayFactory email_gateways)
-    : impl_(std::make_unique<Impl>(config, domain_clock, transport_clock, std::move(gateways),
-                                   std::move(email_gateways), metrics)) {
+Notifier::Notifier(const NotifyConfig& config, const KannelConfig& kannel,
+                   const rota::Directory& directory, const common::SharedConfig& shared,
+                   const common::Clock& domain_clock, const common::Clock& transport_clock,
+                   GatewayFactory gateways, common::Metrics& metrics,
+                   EmailGatewayFactory email_gateways)
+    : impl_(std::make_unique<Impl>(config, kannel, directory, shared, domain_clock, transport_clock,
+                                   std::move(gateways), std::move(email_gateways), metrics)) {
   impl_->owner = this;
   impl_->init_metrics();
 }
@@ -523,10 +531,10 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
   }
 
   const auto now = i.transport_clock.now();
-  const auto lease = now + i.config.notify.gateway_timeout + i.config.notify.in_doubt_grace;
+  const auto lease = now + i.config.gateway_timeout + i.config.in_doubt_grace;
   const store::NotifyClaimArgs claim_args{common::to_epoch_ms(now), common::to_epoch_ms(lease),
                                           common::to_epoch_ms(i.domain_clock.now()),
-                                          i.config.notify.bundle_window.count(), kMaxCandidates};
+                                          i.config.bundle_window.count(), kMaxCandidates};
   const auto claim =
       store::parse_notify_claim(strings(redis.eval(scripts::claim(), {}, claim_args.argv())));
   using Claim = store::NotifyClaimReply::Kind;
@@ -583,7 +591,7 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
 
 void Notifier::start() {
   impl_->running = true;
-  for (int n = 0; n < impl_->config.notify.workers; ++n)
+  for (int n = 0; n < impl_->config.workers; ++n)
     impl_->threads.emplace_back([this] { impl_->worker(); });
 }
 

@@ -32,7 +32,7 @@ std::string query_escape(std::string_view v) {
   return out;
 }
 
-std::string kannel_sendsms_target(const common::KannelConfig& k, const OutgoingSms& sms) {
+std::string kannel_sendsms_target(const notify::KannelConfig& k, const OutgoingSms& sms) {
   std::string path = "/cgi-bin/sendsms";
   if (auto base = boost::urls::parse_uri(k.sendsms_url); base && !base->encoded_path().empty())
     path = std::string(base->encoded_path());
@@ -49,7 +49,7 @@ std::string kannel_sendsms_target(const common::KannelConfig& k, const OutgoingS
 }
 
 struct KannelGateway::Impl {
-  common::KannelConfig kannel;
+  notify::KannelConfig kannel;
   common::HttpClient client;
 };
 
@@ -64,7 +64,7 @@ common::HostPort host_port_of(const std::string& url) {
 }
 }  // namespace
 
-KannelGateway::KannelGateway(common::KannelConfig kannel, common::Millis timeout)
+KannelGateway::KannelGateway(notify::KannelConfig kannel, common::Millis timeout)
     : impl_(new Impl{kannel, common::HttpClient(host_port_of(kannel.sendsms_url), timeout)}) {}
 KannelGateway::~KannelGateway() = default;
 

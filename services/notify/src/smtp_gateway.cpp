@@ -57,11 +57,11 @@ std::string smtp_message(const std::string& from, const OutgoingEmail& m) {
 }
 
 struct SmtpGateway::Impl {
-  common::SmtpConfig config;
+  notify::SmtpConfig config;
   CURL* curl = nullptr;
 };
 
-SmtpGateway::SmtpGateway(common::SmtpConfig config) : impl_(std::make_unique<Impl>()) {
+SmtpGateway::SmtpGateway(notify::SmtpConfig config) : impl_(std::make_unique<Impl>()) {
   global_init();
   impl_->config = std::move(config);
   impl_->curl = curl_easy_init();

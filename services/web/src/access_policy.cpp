@@ -10,16 +10,16 @@ Decision refuse(std::string why) {
   return {false, std::move(why)};
 }
 
-common::StaffRole staff_role(Role r) {
+rota::StaffRole staff_role(Role r) {
   switch (r) {
     case Role::casemanager:
-      return common::StaffRole::casemanager;
+      return rota::StaffRole::casemanager;
     case Role::team_lead:
-      return common::StaffRole::team_lead;
+      return rota::StaffRole::team_lead;
     case Role::admin:
-      return common::StaffRole::admin;
+      return rota::StaffRole::admin;
   }
-  return common::StaffRole::admin;
+  return rota::StaffRole::admin;
 }
 
 Decision on_case(const Principal& p, const CaseFacts& c, access::CaseAction a,

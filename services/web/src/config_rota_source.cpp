@@ -18,7 +18,7 @@ struct Shift {
   std::string person;
   Instant start, end;
 };
-std::optional<Shift> shift_at(const common::SimpleRotaConfig& r, Instant t) {
+std::optional<Shift> shift_at(const rota::SimpleRotaConfig& r, Instant t) {
   if (r.primary.empty()) return std::nullopt;
   const Millis len = std::chrono::duration_cast<Millis>(r.shift);
   auto k = (t - r.anchor).count() / len.count();
@@ -83,8 +83,9 @@ void store_override(common::RedisPool& redis, const RotaOverride& o) {
   dispatch::OverrideStore(*lease).add(to_rota(o), o.by, o.created_at);
 }
 
-ConfigRotaSource::ConfigRotaSource(const common::Config& config, common::RedisPool& redis)
-    : config_(config), redis_(redis) {}
+ConfigRotaSource::ConfigRotaSource(const std::vector<rota::SimpleRotaConfig>& rotas,
+                                   common::RedisPool& redis)
+    : rotas_(rotas), redis_(redis) {}
 
 std::vector<RotaOverride> ConfigRotaSource::overrides_of(const std::string& region) {
   auto all = load_overrides(redis_);
@@ -92,7 +93,7 @@ std::vector<RotaOverride> ConfigRotaSource::overrides_of(const std::string& regi
   return all;  // in the order they were set (ids sort by time)
 }
 
-RotaPicture ConfigRotaSource::compute(const common::SimpleRotaConfig* rota,
+RotaPicture ConfigRotaSource::compute(const rota::SimpleRotaConfig* rota,
                                       const std::vector<RotaOverride>& overrides, Instant now,
                                       int gap_days) {
   RotaPicture pic;
@@ -150,8 +151,8 @@ RotaPicture ConfigRotaSource::compute(const common::SimpleRotaConfig* rota,
 }
 
 RotaPicture ConfigRotaSource::picture(const std::string& region, Instant now, int gap_days) {
-  const common::SimpleRotaConfig* rota = nullptr;
-  for (const auto& r : config_.rotas)
+  const rota::SimpleRotaConfig* rota = nullptr;
+  for (const auto& r : rotas_)
     if (r.region == region) rota = &r;
   return compute(rota, overrides_of(region), now, gap_days);
 }
@@ -162,7 +163,7 @@ void ConfigRotaSource::add_override(const RotaOverride& o) {
 
 std::vector<std::string> ConfigRotaSource::on_call(const std::string& region,
                                                    const std::string& layer, Instant at) {
-  for (const auto& r : config_.rotas) {
+  for (const auto& r : rotas_) {
     if (r.region != region) continue;
     if (layer == "team_lead") return {r.team_lead};
     const auto s = shift_at(r, at);

@@ -23,10 +23,10 @@ rota::Rota build(const rota::RotaDefinition& def, const std::vector<RotaOverride
 
 }  // namespace
 
-FileRotaSource::FileRotaSource(const common::Config& config, common::RedisPool& redis)
-    : config_(config),
-      redis_(redis),
-      definition_(rota::load_rota_file(config.rota->file, config.people)) {}
+FileRotaSource::FileRotaSource(const rota::RotaFileConfig& rota_file,
+                               const std::vector<rota::PersonConfig>& people,
+                               common::RedisPool& redis)
+    : redis_(redis), definition_(rota::load_rota_file(rota_file.file, people)) {}
 
 RotaPicture FileRotaSource::picture(const std::string& region, Instant now, int gap_days) {
   const auto overrides = load_overrides(redis_);

@@ -23,7 +23,7 @@ std::string lookup(const std::map<std::string_view, std::string_view>& m, std::s
   return s;
 }
 
-std::string name_of(const common::Config& config, const std::string& id) {
+std::string name_of(const rota::Directory& config, const std::string& id) {
   if (const auto* p = config.person(id)) return p->display_name;
   return id;
 }
@@ -106,7 +106,7 @@ std::string answered_how(const boost::json::object& e) {
 }
 }  // namespace
 
-std::string describe_event(const boost::json::object& e, const common::Config& config) {
+std::string describe_event(const boost::json::object& e, const rota::Directory& config) {
   const auto type = str(e, "type");
   const auto person = str(e, "person");
   const auto by = str(e, "by");

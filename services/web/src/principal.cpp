@@ -16,13 +16,13 @@ std::string_view to_string(Role r) {
   return "unknown";
 }
 
-Role role_of(common::StaffRole r) {
+Role role_of(rota::StaffRole r) {
   switch (r) {
-    case common::StaffRole::casemanager:
+    case rota::StaffRole::casemanager:
       return Role::casemanager;
-    case common::StaffRole::team_lead:
+    case rota::StaffRole::team_lead:
       return Role::team_lead;
-    case common::StaffRole::admin:
+    case rota::StaffRole::admin:
       return Role::admin;
   }
   return Role::casemanager;
@@ -32,7 +32,7 @@ bool Principal::serves(std::string_view region) const {
   return std::find(regions.begin(), regions.end(), region) != regions.end();
 }
 
-std::optional<Principal> principal_for(const common::Config& config, std::string_view person) {
+std::optional<Principal> principal_for(const rota::Directory& config, std::string_view person) {
   const auto* p = config.person(person);
   if (!p) return std::nullopt;
   return Principal{p->id, role_of(p->role), p->regions};

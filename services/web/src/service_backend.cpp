@@ -33,7 +33,8 @@ std::string clock_name(const cases::ClockView& k) {
 }  // namespace
 
 struct ServiceBackend::Impl {
-  const common::Config& config;
+  const rota::Directory& directory;
+  const int push_stream_maxlen;
   common::RedisPool& redis;
   const common::Clock& domain;
   const common::Clock& real;
@@ -41,18 +42,21 @@ struct ServiceBackend::Impl {
   cases::EngineRules rules;
   cases::RedisCaseStore store;
   CaseRepository repo;
-  cases::CaseFamilies families{store, config.redis};
+  cases::CaseFamilies families;
 
-  Impl(const common::Config& c, common::RedisPool& r, const common::Clock& d,
-       const common::Clock& rc)
-      : config(c),
+  Impl(const rota::Directory& people, const cases::DeadlinesConfig& deadlines,
+       common::Millis reply_code_window, int push_maxlen, const common::RedisConfig& rc_config,
+       common::RedisPool& r, const common::Clock& d, const common::Clock& rc)
+      : directory(people),
+        push_stream_maxlen(push_maxlen),
         redis(r),
         domain(d),
         real(rc),
-        staff(c),
-        rules{c, staff},
-        store(c.redis),
-        repo(r) {}
+        staff(people),
+        rules{deadlines, staff, reply_code_window},
+        store(rc_config),
+        repo(r),
+        families{store, rc_config} {}
 
   ActionOutcome record(const std::string& case_id, const cases::EventRequest& e,
                        const cases::Actor& actor) {
@@ -94,7 +98,7 @@ struct ServiceBackend::Impl {
   cases::Actor actor(const std::string& person) const {
     cases::Actor a;
     a.person = person;
-    if (const auto* p = config.person(person)) {
+    if (const auto* p = directory.person(person)) {
       a.role = p->role;
       a.regions = p->regions;
     }
@@ -112,8 +116,8 @@ struct ServiceBackend::Impl {
     auto lease = redis.lease();
     // A decline's escalation message is due at once: the outbox senders of
     // inbound and notify sweep it to dispatch within 200 ms.
-    const auto out = inbound::answer_page(*lease, req, domain.now(), real.now(),
-                                          config.notify.push_stream_maxlen);
+    const auto out =
+        inbound::answer_page(*lease, req, domain.now(), real.now(), push_stream_maxlen);
     using K = inbound::PageAnswerOutcome::Kind;
     switch (out.kind) {
       case K::acknowledged:
@@ -136,9 +140,13 @@ struct ServiceBackend::Impl {
   }
 };
 
-ServiceBackend::ServiceBackend(const common::Config& config, common::RedisPool& redis,
+ServiceBackend::ServiceBackend(const rota::Directory& directory,
+                               const cases::DeadlinesConfig& deadlines,
+                               common::Millis reply_code_window, int push_stream_maxlen,
+                               const common::RedisConfig& redis_config, common::RedisPool& redis,
                                const common::Clock& domain_clock, const common::Clock& real_clock)
-    : impl_(std::make_unique<Impl>(config, redis, domain_clock, real_clock)) {}
+    : impl_(std::make_unique<Impl>(directory, deadlines, reply_code_window, push_stream_maxlen,
+                                   redis_config, redis, domain_clock, real_clock)) {}
 ServiceBackend::~ServiceBackend() = default;
 
 std::vector<ClockView> ServiceBackend::clocks(const std::vector<std::string>& case_ids,
@@ -183,8 +191,8 @@ std::vector<EscalationView> ServiceBackend::open_escalations(const std::string& 
     auto rec = impl_->repo.load(s.id);
     if (!rec) continue;
     for (const auto& p : rec->pages) {
-      const auto* person = impl_->config.person(p.person);
-      if (!person || person->role != common::StaffRole::team_lead) continue;
+      const auto* person = impl_->directory.person(p.person);
+      if (!person || person->role != rota::StaffRole::team_lead) continue;
       if (p.info || p.acknowledged_at || p.declined_at || p.state == "cancelled") continue;
       EscalationView e;
       e.id = p.id;

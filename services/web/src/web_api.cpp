@@ -104,16 +104,16 @@ struct WebApi::Impl {
 
   explicit Impl(WebDeps deps)
       : d(std::move(deps)),
-        sessions(d.redis, d.real_clock, d.config.web.session_idle, d.config.web.session_max),
+        sessions(d.redis, d.real_clock, d.config.session_idle, d.config.session_max),
         guard(d.redis, d.real_clock,
-              LoginLimits{d.config.web.max_failures, d.config.web.lockout,
-                          d.config.web.remote_max_failures, d.config.web.max_delay}),
+              LoginLimits{d.config.max_failures, d.config.lockout, d.config.remote_max_failures,
+                          d.config.max_delay}),
         audit(d.redis, d.real_clock, d.domain_clock),
         repo(d.redis),
-        cookie(session_cookie(d.config.web.cookie_secure)),
-        addresses(d.config.web.trusted_proxies),
-        strangers(d.real_clock, d.config.web.unauthenticated_per_second,
-                  d.config.web.unauthenticated_burst),
+        cookie(session_cookie(d.config.cookie_secure)),
+        addresses(d.config.trusted_proxies),
+        strangers(d.real_clock, d.config.unauthenticated_per_second,
+                  d.config.unauthenticated_burst),
         tally(d.redis, d.real_clock, audit),
         logins_ok(d.metrics.counter("piket_web_logins_total", "Sign-ins", {{"outcome", "ok"}})),
         logins_refused(
@@ -135,7 +135,7 @@ struct WebApi::Impl {
     // The dummy uses the parameters of the first configured hash, so that an
     // unknown account costs what a known one does.
     Argon2Params params;
-    for (const auto& p : d.config.people)
+    for (const auto& p : d.directory.people)
       if (!p.password_argon2.empty()) {
         std::smatch m;
         const std::regex re{"m=([0-9]+),t=([0-9]+),p=([0-9]+)"};
@@ -203,7 +203,7 @@ struct WebApi::Impl {
     return std::to_string(std::max<long long>(1, (wait.count() + 999) / 1000));
   }
 
-  const common::PersonConfig* person(const std::string& id) const { return d.config.person(id); }
+  const rota::PersonConfig* person(const std::string& id) const { return d.directory.person(id); }
   std::string name(const std::string& id) const {
     const auto* p = person(id);
     return p ? p->display_name : id;
@@ -254,7 +254,7 @@ struct WebApi::Impl {
             {"role", to_string(p.role)},
             {"regions", regions},
             {"csrf", s.csrf},
-            {"clock_mode", d.config.clock == common::ClockMode::simulated ? "simulated" : "system"},
+            {"clock_mode", d.shared.clock == common::ClockMode::simulated ? "simulated" : "system"},
             {"now", ms(d.domain_clock.now())}};
   }
 
@@ -299,7 +299,7 @@ struct WebApi::Impl {
     }
     guard.succeeded(account, c.from);
     auto created = sessions.create(p->id, c.from);
-    c.who = principal_for(d.config, p->id);
+    c.who = principal_for(d.directory, p->id);
     c.session = created.session;
     allowed(c, p->id);
     logins_ok.Increment();
@@ -411,13 +411,13 @@ struct WebApi::Impl {
     {
       auto lease = d.redis.lease();
       dispatch::RedisCaseload counts(*lease);
-      const double weight = d.config.caseload.monitoring_weight;
-      for (const auto& p : d.config.people) {
+      const double weight = d.caseload.monitoring_weight;
+      for (const auto& p : d.directory.people) {
         if (std::find(p.regions.begin(), p.regions.end(), region) == p.regions.end()) continue;
-        if (p.role == common::StaffRole::admin) continue;
+        if (p.role == rota::StaffRole::admin) continue;
         people.push_back(json::object{
             {"id", p.id}, {"name", p.display_name}, {"role", to_string(role_of(p.role))}});
-        if (p.role != common::StaffRole::casemanager) continue;
+        if (p.role != rota::StaffRole::casemanager) continue;
         load[p.id] = rota::weighted_caseload(counts, p.id, weight);
         caseload.push_back(json::object{{"person", p.id},
                                         {"open", counts.open_cases(p.id)},
@@ -436,7 +436,7 @@ struct WebApi::Impl {
                                    {"kind", kind_label(s.kind)}});
     json::array regions;
     for (const auto& r : c.who->regions) {
-      const auto* reg = d.config.region(r);
+      const auto* reg = d.directory.region(r);
       regions.push_back(
           json::object{{"id", r}, {"name", reg && !reg->name.empty() ? reg->name : r}});
     }
@@ -446,7 +446,7 @@ struct WebApi::Impl {
     {
       auto lease = d.redis.lease();
       for (const auto& l : inbound::locked_numbers(*lease, now)) {
-        const auto* p = d.config.person(l.person);
+        const auto* p = d.directory.person(l.person);
         if (!p || std::find(p->regions.begin(), p->regions.end(), region) == p->regions.end())
           continue;
         sms_locked.push_back(json::object{{"person", l.person},
@@ -454,7 +454,7 @@ struct WebApi::Impl {
                                           {"until", ms(l.until)}});
       }
     }
-    const auto* reg = d.config.region(region);
+    const auto* reg = d.directory.region(region);
     allowed(c, region, std::to_string(open.size()) + " open cases");
     return json_response(
         json::object{{"region", region},
@@ -600,9 +600,9 @@ struct WebApi::Impl {
       const auto* at = e.if_contains("at");
       json::object t{{"at", at && at->is_number() ? at->to_number<std::int64_t>() : 0},
                      {"type", text(e, "type")},
-                     {"text", describe_event(e, d.config)}};
+                     {"text", describe_event(e, d.directory)}};
       if (auto note = text(e, "note"); !note.empty())
-        t["text"] = describe_event(e, d.config) + ": " + note;
+        t["text"] = describe_event(e, d.directory) + ": " + note;
       if (auto from = text(e, "case"); !from.empty()) {  // of a case joined into this one
         t["case"] = from;
         t["text"] = "[" + from + "] " + std::string(t["text"].as_string());
@@ -620,7 +620,7 @@ struct WebApi::Impl {
     if (can_record)
       for (const auto& t : d.cases.event_types())
         types.push_back(json::object{{"type", t.type}, {"label", t.label}});
-    const auto* reg = d.config.region(rec->summary.region);
+    const auto* reg = d.directory.region(rec->summary.region);
     allowed(c, id, may_read.reason);
     json::array previous, joined;
     for (const auto& p : rec->family.previous_cases) previous.emplace_back(p);
@@ -705,7 +705,7 @@ struct WebApi::Impl {
     if (auto* r = std::get_if<HttpResponse>(&parsed)) return *r;
     const auto to = text(std::get<json::object>(parsed), "to");
     const auto* p = person(to);
-    if (!p || p->role != common::StaffRole::casemanager ||
+    if (!p || p->role != rota::StaffRole::casemanager ||
         std::find(p->regions.begin(), p->regions.end(), facts->region) == p->regions.end())
       return common::error_response(422, "unknown_casemanager", "not a casemanager of the region",
                                     "to");
@@ -785,7 +785,7 @@ struct WebApi::Impl {
       return common::error_response(422, "invalid_reason", "reason is sickness or swap", "reason");
     for (const auto* field : {"replaces", "person"}) {
       const auto* p = person(text(o, field));
-      if (!p || p->role != common::StaffRole::casemanager ||
+      if (!p || p->role != rota::StaffRole::casemanager ||
           std::find(p->regions.begin(), p->regions.end(), region) == p->regions.end())
         return common::error_response(422, "unknown_casemanager", "not a casemanager of the region",
                                       field);
@@ -853,10 +853,9 @@ struct WebApi::Impl {
   // the person and shown once; listed and revoked by the person, a team lead
   // of one of their regions, or an admin.
   std::string calendar_url(const std::string& person_id, const std::string& token) const {
-    std::string base = d.config.web.calendar_base_url;
+    std::string base = d.config.calendar_base_url;
     if (base.empty())
-      base = "http://" + d.config.dispatch.http.host + ":" +
-             std::to_string(d.config.dispatch.http.port);
+      base = "http://" + d.dispatch_http.host + ":" + std::to_string(d.dispatch_http.port);
     while (!base.empty() && base.back() == '/') base.pop_back();
     return base + "/v1/rota/calendar/person/" + person_id + ".ics?token=" + token;
   }
@@ -933,7 +932,7 @@ struct WebApi::Impl {
     if (auto dec = may_administer(*c.who); !dec)
       return refuse(c, 403, "forbidden", "admins only", "admin", dec.reason);
     json::array people;
-    for (const auto& p : d.config.people)
+    for (const auto& p : d.directory.people)
       people.push_back(json::object{{"id", p.id},
                                     {"name", p.display_name},
                                     {"role", to_string(role_of(p.role))},
@@ -943,13 +942,13 @@ struct WebApi::Impl {
     auto kv = [&](const std::string& k, const std::string& v) {
       deployment.push_back(json::array{json::value(k), json::value(v)});
     };
-    kv("name", d.config.deployment);
-    kv("clock", d.config.clock == common::ClockMode::simulated ? "simulated" : "system");
+    kv("name", d.shared.deployment);
+    kv("clock", d.shared.clock == common::ClockMode::simulated ? "simulated" : "system");
     std::string regions;
-    for (const auto& r : d.config.regions) regions += (regions.empty() ? "" : ", ") + r.id;
+    for (const auto& r : d.directory.regions) regions += (regions.empty() ? "" : ", ") + r.id;
     kv("regions", regions);
-    kv("people", std::to_string(d.config.people.size()));
-    kv("partners", std::to_string(d.config.partners.size()));
+    kv("people", std::to_string(d.directory.people.size()));
+    kv("partners", std::to_string(d.partners));
     kv("open live streams", std::to_string(d.hub.size()));
     auto lease = d.redis.lease();
     const auto entries = lease->command({"LLEN", std::string(store::kAuditLog)}).integer;
@@ -1053,7 +1052,7 @@ struct WebApi::Impl {
     if (auto v = cookie_value(req.header("cookie"), cookie.name)) {
       c.token = *v;
       c.session = sessions.find(c.token);
-      if (c.session) c.who = principal_for(d.config, c.session->person);
+      if (c.session) c.who = principal_for(d.directory, c.session->person);
     }
     if (!c.who)
       return {refuse(c, 401, "unauthenticated", "sign in first", std::string(req.path),

@@ -4,10 +4,10 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "piket/common/config.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/config/config.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/web/audit_log.hpp"
 
@@ -45,10 +45,10 @@ int main(int argc, char** argv) {
     std::cerr << desc;
     return 2;
   }
-  common::Config config;
+  config::Config config;
   try {
-    config = common::load_config(config_file);
-    common::load_service_secrets(config, "ops");
+    config = config::load_config(config_file);
+    config::load_secrets(config, "ops");
   } catch (const std::exception& e) {
     std::cerr << "piket-audit: invalid configuration:\n" << e.what() << "\n";
     return 2;

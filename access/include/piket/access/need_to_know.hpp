@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::access {
 
@@ -32,7 +32,7 @@ std::string_view to_string(CaseAction a);
 // Who asks: a person of the configuration.
 struct CaseCaller {
   std::string person;
-  common::StaffRole role = common::StaffRole::casemanager;
+  rota::StaffRole role = rota::StaffRole::casemanager;
   std::vector<std::string> regions;
 };
 

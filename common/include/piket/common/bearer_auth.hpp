@@ -9,8 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include "piket/common/config.hpp"
+#include <vector>
 
 namespace piket::common {
 
@@ -27,9 +26,18 @@ struct Caller {
 // "Bearer <token>" → the token, or empty when the header is not of that form.
 std::optional<std::string_view> bearer_token(std::string_view authorization);
 
+// One configured token: the hex SHA-256 of the token and who presents it.
+struct TokenHolder {
+  std::string token_sha256;
+  Caller caller;
+};
+
 class BearerAuth {
  public:
-  explicit BearerAuth(const Config& config);
+  // The deployment's tokens ([[partners]], [[admins]], [[people]] with a
+  // token_sha256: config::Config::bearer_tokens()); the first of a hash wins
+  // (the configuration refuses a hash given twice).
+  explicit BearerAuth(const std::vector<TokenHolder>& tokens);
   // The raw Authorization header value. Empty: missing, malformed or unknown.
   std::optional<Caller> authenticate(std::string_view authorization) const;
   // A token given some other way (e.g. ?token= of a calendar subscription URL).

@@ -6,6 +6,7 @@
 // not send; a sender authenticates the receiver by the receiver's public key.
 // docs/architecture.md ("Messaging") and docs/secrets.md describe it.
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,20 +30,26 @@ const std::vector<ChannelRoute>& channel_routes();
 // The route of `channel`; throws std::logic_error for a channel not in the table.
 const ChannelRoute& channel_route(std::string_view channel);
 
-// The endpoint the receiver `service` binds ([dispatch] zmq, [notify] zmq).
+// The endpoint each receiving service binds (service name -> endpoint), from
+// that service's own section ([dispatch] zmq, [notify] zmq):
+// config::Config::zmq_endpoints().
+using ZmqEndpoints = std::map<std::string, std::string, std::less<>>;
+
+// The endpoint the receiver `service` binds.
 // Throws std::logic_error for a service that receives nothing.
-const std::string& receiver_endpoint(const Config& config, std::string_view service);
+const std::string& receiver_endpoint(const ZmqEndpoints& endpoints, std::string_view service);
 
 // What `service` needs to send `channel`: the receiver's endpoint, the
 // receiver's public key and the service's own key pair (config.zmq, filled by
 // service_main from the secrets directory). Throws std::logic_error when
 // `service` may not send `channel`, std::invalid_argument when a key is missing.
-OutboxSenderOptions outbox_sender_options(const Config& config, std::string_view service,
-                                          std::string_view channel);
+OutboxSenderOptions outbox_sender_options(const SharedConfig& config, const ZmqEndpoints& endpoints,
+                                          std::string_view service, std::string_view channel);
 
 // What the receiver `service` needs: its endpoint, its secret key, the public
 // keys of the services that send to it and which channel each may send.
-InboxReceiverOptions inbox_receiver_options(const Config& config, std::string_view service,
+InboxReceiverOptions inbox_receiver_options(const SharedConfig& config,
+                                            const ZmqEndpoints& endpoints, std::string_view service,
                                             int workers);
 
 }  // namespace piket::common

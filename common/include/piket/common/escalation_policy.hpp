@@ -10,8 +10,11 @@
 //           (0: off), at most `forgotten_repages` times.
 // A decline, or a page that could not be delivered on any channel, moves to
 // the next step at once.
+//
+// The [escalation] section that sets these per region is dispatch's
+// (piket/dispatch/dispatch_config.hpp); this is the paging vocabulary that the
+// rota's selection shares.
 
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,15 +40,7 @@ struct EscalationPolicy {
   int forgotten_repages = 2;
 };
 
-struct EscalationConfig {
-  EscalationPolicy defaults;
-  std::map<std::string, EscalationPolicy, std::less<>> regions;  // region id -> its own policy
-  Millis poll{50};  // how often due escalation timers are looked for (real time)
-
-  const EscalationPolicy& policy(std::string_view region) const {
-    const auto it = regions.find(region);
-    return it == regions.end() ? defaults : it->second;
-  }
-};
+// How long one run of `p` lasts: every step's wait, every round.
+Millis run_length(const EscalationPolicy& p);
 
 }  // namespace piket::common

@@ -21,7 +21,6 @@
 #include <string_view>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/config.hpp"
 
 namespace piket::common {
 
@@ -34,12 +33,14 @@ bool is_reply_code(std::string_view code);
 std::string new_reply_code();
 
 // How long a page can still be answered by its reply code, from its creation:
-// the longest escalation of the configuration (every step's wait, every
-// round: a first page stays answerable until its escalation ran out) or,
-// without [escalation], the deadline engine's acknowledgement timeout — plus
-// kReplyCodeGrace for a late answer after that. At least kReplyCodeGrace.
+// `longest_unanswered` — the longest escalation of the configuration (every
+// step's wait, every round: a first page stays answerable until its
+// escalation ran out) or, without [escalation], the deadline engine's longest
+// acknowledgement timeout; the whole file knows which (config::Config::
+// reply_code_window) — plus kReplyCodeGrace for a late answer after that. At
+// least kReplyCodeGrace.
 inline constexpr Millis kReplyCodeGrace{std::chrono::minutes{60}};
-Millis reply_code_window(const Config& config);
+Millis reply_code_window(Millis longest_unanswered);
 
 // The last 3 characters of a phone number behind "…", for a timeline entry:
 // enough for a colleague to recognise their own phone, not enough to call it.

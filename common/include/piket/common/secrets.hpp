@@ -10,6 +10,7 @@
 // stack and `piket-secrets init` call it); it never overwrites a file.
 
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -70,11 +71,13 @@ struct CurveKeyPair {
 CurveKeyPair generate_curve_keypair();
 
 // Puts the secrets of service `service` (one of kSecretHolders) into `config`,
-// read from config.secrets_dir: its Redis user and password, the Kannel
-// callback secret and sendsms password, its ZeroMQ key pair and every peer's
-// public key. Throws SecretError naming the first file that is missing or
-// not private.
-void load_service_secrets(Config& config, std::string_view service);
+// read from config.secrets_dir: its Redis user and password, then what `more`
+// reads for the sections that hold secrets of their own (the Kannel callback
+// secret and sendsms password: config::load_secrets), then — except for
+// "ops" — its ZeroMQ key pair and every peer's public key. Throws SecretError
+// naming the first file that is missing or not private.
+void load_service_secrets(SharedConfig& config, std::string_view service,
+                          const std::function<void(const SecretStore&)>& more = {});
 
 // Creates `dir` (0700) and every secret file that is missing (0600): the Redis
 // passwords of kSecretHolders, the Kannel secrets and a CURVE key pair per

@@ -1,8 +1,11 @@
 #pragma once
 // What every service's main() shares: command line (--config), loading the
-// deployment file, logging, clocks, metrics, and waiting for SIGINT/SIGTERM.
-// A start-up failure is printed as one clear line and exits non-zero.
+// deployment file (through the loader it is given: config::service_main
+// assembles the whole file), logging, clocks, metrics, and waiting for
+// SIGINT/SIGTERM. A start-up failure is printed as one clear line and exits
+// non-zero.
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,7 +18,6 @@ namespace piket::common {
 
 struct ServiceContext {
   std::string name;
-  Config config;
   // Domain time: the system clock, or the deployment's shared simulated clock.
   std::unique_ptr<Clock> domain_clock;
   // Real time for transport timeouts, retries and rate limits.
@@ -27,10 +29,14 @@ struct ServiceContext {
 // Blocks the calling thread until SIGINT or SIGTERM.
 void wait_for_shutdown_signal();
 
-// Parses the command line, loads the config, sets up logging, then calls
-// `run` (which starts the service, waits with wait_for_shutdown_signal() and
-// stops it). Returns the process exit code.
-int service_main(const std::string& name, int argc, char** argv,
+// Loads the deployment file named on the command line with the service's
+// secrets (throwing ConfigError or SecretError) and returns its shared part.
+using ConfigLoader = std::function<const SharedConfig&(const std::filesystem::path& file)>;
+
+// Parses the command line, loads the config with `load`, sets up logging,
+// then calls `run` (which starts the service, waits with
+// wait_for_shutdown_signal() and stops it). Returns the process exit code.
+int service_main(const std::string& name, int argc, char** argv, const ConfigLoader& load,
                  const std::function<void(ServiceContext&)>& run);
 
 }  // namespace piket::common

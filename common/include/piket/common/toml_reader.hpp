@@ -1,16 +1,19 @@
 #pragma once
 // Reading a human-edited TOML file (toml++) with bounds: every problem is
 // collected with its line, as "file:line: key: what is wrong", so one run
-// tells the editor all that is wrong. The deployment config
-// (common/src/config.cpp) and the rota file (rota/src/rota_file.cpp) read
-// through it. Include only where toml++ is linked.
+// tells the editor all that is wrong. The deployment file (each section's
+// parser beside its owner's code, docs/configuration.md) and the rota file
+// (rota/src/rota_file.cpp) read through it. Header only and without I/O, so a
+// pure library may use it. Include only where toml++ is linked.
 
 #include <toml++/toml.h>
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -24,6 +27,14 @@ namespace piket::common {
 class TomlReader {
  public:
   explicit TomlReader(std::string file) : file_(std::move(file)) {}
+  // A reader over a whole file whose root table is `root` (the deployment
+  // file: each section's parser finds its table there).
+  TomlReader(std::string file, const toml::table& root) : file_(std::move(file)), root_(&root) {}
+
+  const toml::table& root() const {
+    static const toml::table empty;
+    return root_ ? *root_ : empty;
+  }
 
   void error(const toml::source_region& where, const std::string& key, const std::string& what) {
     std::ostringstream out;
@@ -232,6 +243,32 @@ class TomlReader {
     return out;
   }
 
+  // A list of ids each of which must be in `known` ("unknown <what> <id>"
+  // otherwise), such as the regions a partner or a person serves.
+  std::vector<std::string> known_ids(const toml::table& t, const std::string& prefix,
+                                     std::string_view key, bool required,
+                                     const std::set<std::string>& known, const char* rule,
+                                     const std::string& what) {
+    static const std::regex re{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+    auto list = string_list(t, prefix, key, required, re, rule);
+    for (const auto& id : list)
+      if (!known.count(id))
+        error(t.get(key)->source(), prefix + std::string(key), "unknown " + what + " " + id);
+    return list;
+  }
+
+  // Each bearer token (its hash under `token_sha256`) belongs to exactly one
+  // principal of the whole file — partner, admin or person: a token listed
+  // twice would let one act as another.
+  void unique_token(const toml::table& t, const std::string& prefix, const std::string& hash,
+                    const std::string& owner) {
+    if (hash.empty()) return;
+    auto [it, fresh] = token_owners_.emplace(hash, owner);
+    if (!fresh)
+      error(t.get("token_sha256")->source(), prefix + "token_sha256",
+            "the same token is already configured for " + it->second);
+  }
+
   const std::vector<std::string>& errors() const { return errors_; }
   const std::string& file() const { return file_; }
   // Every problem, one per line (empty when there is none).
@@ -243,7 +280,26 @@ class TomlReader {
 
  private:
   std::string file_;
+  const toml::table* root_ = nullptr;
   std::vector<std::string> errors_;
+  std::map<std::string, std::string> token_owners_;  // token hash -> "partner police", …
 };
+
+// The small idioms of every section parser: keep the default unless the key is given.
+template <typename T, typename U>
+void set_if(std::optional<U> v, T& target) {
+  if (v) target = static_cast<T>(*v);
+}
+
+inline void read_millis(TomlReader& r, const toml::table& t, const std::string& p,
+                        std::string_view key, std::int64_t lo, std::int64_t hi, Millis& target) {
+  if (auto v = r.integer(t, p, key, lo, hi)) target = Millis{*v};
+}
+
+// The lower-case id pattern of regions, people, partners: [a-z0-9][a-z0-9_-]{0,63}.
+inline const std::regex& id_pattern() {
+  static const std::regex re{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+  return re;
+}
 
 }  // namespace piket::common

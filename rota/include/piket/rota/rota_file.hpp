@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/rota_definition.hpp"
 
 namespace piket::rota {
@@ -21,9 +21,9 @@ class RotaFileError : public std::runtime_error {
 };
 
 RotaDefinition load_rota_file(const std::filesystem::path& file,
-                              const std::vector<common::PersonConfig>& people);
+                              const std::vector<PersonConfig>& people);
 // Same, from text (file name used in messages only).
 RotaDefinition parse_rota_file(std::string_view text, const std::string& file_name,
-                               const std::vector<common::PersonConfig>& people);
+                               const std::vector<PersonConfig>& people);
 
 }  // namespace piket::rota

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/rota.hpp"
 #include "piket/rota/selection.hpp"
 
@@ -31,7 +31,7 @@ namespace piket::rota {
 class RotaSelector final : public CasemanagerSelector {
  public:
   // `monitoring_weight`: what a case in monitoring counts against the cap.
-  RotaSelector(std::shared_ptr<const Rota> rota, const std::vector<common::PersonConfig>& people,
+  RotaSelector(std::shared_ptr<const Rota> rota, const std::vector<PersonConfig>& people,
                double monitoring_weight = 1.0);
 
   std::vector<std::string> candidates(const SelectionRequest& request) const override;
@@ -46,7 +46,7 @@ class RotaSelector final : public CasemanagerSelector {
 
  private:
   std::shared_ptr<const Rota> rota_;
-  std::map<std::string, common::PersonConfig, std::less<>> people_;
+  std::map<std::string, PersonConfig, std::less<>> people_;
   double monitoring_weight_ = 1.0;
 };
 

@@ -7,14 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "piket/common/config.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/rota/selection.hpp"
 
 namespace piket::rota {
 
 class SimpleRota final : public CasemanagerSelector {
  public:
-  explicit SimpleRota(const common::Config& config);
+  SimpleRota(const std::vector<SimpleRotaConfig>& rotas, const std::vector<PersonConfig>& people,
+             const CaseloadConfig& caseload);
 
   // Who is on call in `region` at `at`; empty when the region has no rota.
   std::optional<std::string> on_call(const std::string& region, common::Instant at) const;

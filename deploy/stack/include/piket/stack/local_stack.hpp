@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::stack {
 
@@ -69,7 +69,7 @@ class LocalStack {
   bool running(Component c);
   pid_t pid(Component c);
 
-  const common::Config& config() const;
+  const config::Config& config() const;
   std::filesystem::path log_dir() const;
   // Where fakesmsc writes the SMS it receives ("Got message N: …").
   std::filesystem::path fakesmsc_log() const;

@@ -26,6 +26,7 @@
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/engine.hpp"
 #include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::cases {
 
@@ -46,7 +47,7 @@ std::optional<EventType> parse_event_type(std::string_view s);
 // Who is calling, from their bearer token.
 struct Actor {
   std::string person;
-  common::StaffRole role = common::StaffRole::casemanager;
+  rota::StaffRole role = rota::StaffRole::casemanager;
   std::vector<std::string> regions;
 };
 

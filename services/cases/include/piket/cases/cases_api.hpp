@@ -14,18 +14,23 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
+#include "piket/common/bearer_auth.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::cases {
 
 struct CasesApiDeps {
-  const common::Config& config;
+  common::RedisConfig redis;
+  const rota::Directory& directory;         // the people (their roles and regions)
+  std::vector<common::TokenHolder> tokens;  // the deployment's (config::Config::bearer_tokens())
   const common::Clock& domain_clock;
   RedisCaseStore& store;
   EngineRules rules;

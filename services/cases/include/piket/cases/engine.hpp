@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "piket/cases/case_state.hpp"
+#include "piket/cases/cases_config.hpp"
 #include "piket/cases/staff.hpp"
-#include "piket/common/config.hpp"
 #include "piket/common/deadline_text.hpp"
 
 namespace piket::cases {
@@ -101,8 +101,10 @@ struct Evaluation {
 };
 
 struct EngineRules {
-  const common::Config& config;
+  const DeadlinesConfig& deadlines;
   const StaffDirectory& staff;
+  // How long a page's reply code stays valid (config::Config::reply_code_window).
+  common::Millis reply_code_window;
 };
 
 Evaluation evaluate(const CaseState& state, const EngineRules& rules, common::Instant now);
@@ -110,7 +112,7 @@ Evaluation evaluate(const CaseState& state, const EngineRules& rules, common::In
 // Clocks per incident (docs/deadlines.md): the incident that opens a case
 // starts first contact and plan; a later one the clocks its kind's policy
 // names (DeadlinePolicy::incident_clocks, else default_incident_clocks).
-common::IncidentClocks default_incident_clocks(common::IncidentKind kind);
+cases::IncidentClocks default_incident_clocks(common::IncidentKind kind);
 
 // One first-contact or plan clock of one incident, as the case events see it
 // (which incident an event answers by default: the open one due first).

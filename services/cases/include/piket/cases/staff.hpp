@@ -7,23 +7,23 @@
 #include <string>
 #include <string_view>
 
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::cases {
 
 class StaffDirectory {
  public:
-  explicit StaffDirectory(const common::Config& config) : config_(config) {}
+  explicit StaffDirectory(const rota::Directory& directory) : directory_(directory) {}
 
-  const common::PersonConfig* person(std::string_view id) const { return config_.person(id); }
+  const rota::PersonConfig* person(std::string_view id) const { return directory_.person(id); }
   // The region's team lead: the team lead configured for the region, the
   // first by id when there are several. Empty when the region has none.
   std::optional<std::string> team_lead(std::string_view region) const;
   bool is_casemanager_in(std::string_view person, std::string_view region) const;
-  bool serves(const common::PersonConfig& p, std::string_view region) const;
+  bool serves(const rota::PersonConfig& p, std::string_view region) const;
 
  private:
-  const common::Config& config_;
+  const rota::Directory& directory_;
 };
 
 }  // namespace piket::cases

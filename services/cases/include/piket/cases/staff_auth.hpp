@@ -6,16 +6,20 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "piket/cases/case_events.hpp"
 #include "piket/common/bearer_auth.hpp"
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::cases {
 
 class StaffAuth {
  public:
-  explicit StaffAuth(const common::Config& config);
+  // The deployment's bearer tokens (config::Config::bearer_tokens()) and its
+  // people (their roles and regions).
+  StaffAuth(const std::vector<common::TokenHolder>& tokens,
+            const std::vector<rota::PersonConfig>& people);
   // `authorization` is the raw header ("Bearer <token>"). Empty: missing,
   // malformed or unknown token.
   std::optional<Actor> authenticate(std::string_view authorization) const;

@@ -22,7 +22,9 @@
 #include "piket/common/config.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/dispatch/dispatch_config.hpp"
 #include "piket/dispatch/escalation_plan.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/selection.hpp"
 
 namespace piket::dispatch {
@@ -41,10 +43,14 @@ class Escalator {
  public:
   using OnPage = std::function<void(const std::string& page_id, const std::string& payload)>;
 
-  // `config.escalation` must be set.
-  Escalator(const common::Config& config, const common::Clock& domain_clock,
-            const common::Clock& transport_clock, const rota::CasemanagerSelector& selector,
-            common::RedisPool& redis, common::Metrics& metrics, OnPage on_page);
+  // [escalation], the people, the shared outbox settings and how long a reply
+  // code stays valid (config::Config::reply_code_window); `directory` must
+  // outlive the Escalator.
+  Escalator(EscalationConfig escalation, const rota::Directory& directory,
+            const common::SharedConfig& shared, common::Millis reply_code_window,
+            const common::Clock& domain_clock, const common::Clock& transport_clock,
+            const rota::CasemanagerSelector& selector, common::RedisPool& redis,
+            common::Metrics& metrics, OnPage on_page);
   ~Escalator();
 
   // Handles every incident whose timer is due now, in due order across

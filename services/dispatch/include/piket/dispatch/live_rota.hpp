@@ -10,6 +10,7 @@
 #include "piket/common/config.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/rota/rota.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/rota/rota_selector.hpp"
 #include "piket/rota/selection.hpp"
 
@@ -18,8 +19,10 @@ namespace piket::dispatch {
 class LiveRota final : public rota::CasemanagerSelector {
  public:
   // `horizon_days`: how far ahead the rota is precomputed from `now`.
-  LiveRota(rota::RotaDefinition definition, const common::Config& config,
-           const common::Clock& clock, int horizon_days = 400);
+  // `people` (their caps and roles) must outlive the LiveRota.
+  LiveRota(rota::RotaDefinition definition, const std::vector<rota::PersonConfig>& people,
+           const rota::CaseloadConfig& caseload, const common::Clock& clock,
+           int horizon_days = 400);
 
   // Rebuilds from these overrides when `version` differs from the last build,
   // or when the precomputed horizon is running out.
@@ -39,7 +42,8 @@ class LiveRota final : public rota::CasemanagerSelector {
 
  private:
   rota::RotaDefinition definition_;
-  const common::Config& config_;
+  const std::vector<rota::PersonConfig>& people_;
+  double monitoring_weight_;
   const common::Clock& clock_;
   int horizon_days_;
   mutable std::mutex mutex_;

@@ -12,6 +12,7 @@
 
 #include "piket/common/http_types.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/rota/override.hpp"
 #include "piket/rota/rota.hpp"
 
@@ -28,9 +29,10 @@ struct OverrideError {
 // (region and layer must exist) and the configured people (person and
 // replaces must be people of that region). Windows: start < end, at most 90
 // days, not ending in the past. The id is assigned by the caller.
-std::variant<rota::Override, OverrideError> parse_override_request(
-    std::string_view body, const rota::Rota& rota, const common::Config& config,
-    common::Instant now);
+std::variant<rota::Override, OverrideError> parse_override_request(std::string_view body,
+                                                                   const rota::Rota& rota,
+                                                                   const rota::Directory& config,
+                                                                   common::Instant now);
 
 std::string override_to_json(const rota::Override& o, std::string_view by, common::Instant at);
 std::optional<rota::Override> override_from_json(std::string_view json);

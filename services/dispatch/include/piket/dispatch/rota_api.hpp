@@ -17,18 +17,22 @@
 #include <memory>
 #include <optional>
 
+#include "piket/common/bearer_auth.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/dispatch/live_rota.hpp"
+#include "piket/rota/rota_config.hpp"
 
 namespace piket::dispatch {
 
 class RotaApi {
  public:
-  RotaApi(const common::Config& config, const common::Clock& clock, LiveRota& rota,
-          common::RedisPool& redis);
+  // The regions and people (must outlive the RotaApi) and the deployment's
+  // bearer tokens (config::Config::bearer_tokens()).
+  RotaApi(const rota::Directory& directory, const std::vector<common::TokenHolder>& tokens,
+          const common::Clock& clock, LiveRota& rota, common::RedisPool& redis);
   ~RotaApi();
   // nullopt when the request is not for a rota route.
   std::optional<common::HttpResponse> handle(const common::HttpRequest& request);

@@ -17,6 +17,7 @@
 #include "piket/common/page_class.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/rota/rota.hpp"
+#include "piket/rota/rota_config.hpp"
 
 namespace piket::dispatch {
 
@@ -38,7 +39,10 @@ class RotaWatcher {
   using RotaSource = std::function<std::shared_ptr<const rota::Rota>()>;
   using OnPage = std::function<void(const std::string& page_id, const std::string& payload)>;
 
-  RotaWatcher(const common::Config& config, const common::Clock& domain_clock,
+  // [rota] (absent: no notices), the regions and people (must outlive the
+  // watcher) and the shared outbox settings.
+  RotaWatcher(std::optional<rota::RotaFileConfig> rota_file, const rota::Directory& directory,
+              common::OutboxConfig outbox, const common::Clock& domain_clock,
               const common::Clock& transport_clock, RotaSource rota, common::RedisPool& redis,
               OnPage on_page);
   // Creates every notice that is due now and was not sent before; returns how many.
@@ -48,7 +52,9 @@ class RotaWatcher {
   bool send(const std::string& key, const std::string& person, const std::string& rule,
             const std::optional<std::string>& text, const common::PageTag& tag);
 
-  const common::Config& config_;
+  std::optional<rota::RotaFileConfig> rota_file_;
+  const rota::Directory& directory_;
+  common::OutboxConfig outbox_;
   const common::Clock& domain_clock_;
   const common::Clock& transport_clock_;
   RotaSource rota_;

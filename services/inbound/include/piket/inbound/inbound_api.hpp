@@ -28,11 +28,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "piket/common/bearer_auth.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/inbound/inbound_config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::inbound {
 
@@ -48,6 +52,16 @@ struct SmsAnswer {
 };
 std::optional<SmsAnswer> parse_sms_answer(std::string_view text);
 
+// What InboundApi needs of the deployment besides its own section.
+struct InboundDeps {
+  common::RedisConfig redis;
+  std::vector<rota::PersonConfig> people;   // a reply's number -> its person
+  std::vector<common::TokenHolder> tokens;  // staff answer pages with theirs
+                                            // (config::Config::bearer_tokens())
+  std::string callback_secret;              // Kannel's ([kannel], from the secrets directory)
+  int push_stream_maxlen = 1000;            // [notify]: an answered page's push stream
+};
+
 class InboundApi {
  public:
   // `transport_clock` times outbox messages (the escalation channel); null:
@@ -55,7 +69,7 @@ class InboundApi {
   // `on_escalation(id, payload)`: a decline's escalation message, already in
   // the outbox, to send now (OutboxSender::wake).
   using OnEscalation = std::function<void(const std::string& id, const std::string& payload)>;
-  InboundApi(const common::Config& config, const common::Clock& domain_clock,
+  InboundApi(const InboundConfig& config, InboundDeps deps, const common::Clock& domain_clock,
              common::Metrics& metrics, const common::Clock* transport_clock = nullptr,
              OnEscalation on_escalation = {});
   ~InboundApi();

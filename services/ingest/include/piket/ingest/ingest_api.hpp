@@ -6,19 +6,24 @@
 
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/ingest/incident_store.hpp"
+#include "piket/ingest/ingest_config.hpp"
 #include "piket/ingest/rate_limiter.hpp"
 #include "piket/ingest/token_registry.hpp"
 
 namespace piket::ingest {
 
 struct IngestDeps {
-  const common::Config& config;
+  std::vector<common::TokenHolder> tokens;  // the deployment's (config::Config::bearer_tokens())
+  std::set<std::string> regions;            // the deployment's region ids
+  std::vector<PartnerConfig> partners;      // their rate limits
   const common::Clock& domain_clock;     // stamps accepted_at
   const common::Clock& transport_clock;  // rate limits, outbox timers
   IncidentStore& store;

@@ -6,8 +6,9 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
+
 #include "piket/common/bearer_auth.hpp"
-#include "piket/common/config.hpp"
 
 namespace piket::ingest {
 
@@ -20,7 +21,7 @@ struct Principal {
 
 class TokenRegistry {
  public:
-  explicit TokenRegistry(const common::Config& config);
+  explicit TokenRegistry(const std::vector<common::TokenHolder>& tokens);
   // `authorization` is the raw header value ("Bearer <token>"). Empty optional:
   // missing, malformed or unknown token.
   std::optional<Principal> authenticate(std::string_view authorization) const;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::notify {
 
@@ -41,7 +41,7 @@ std::string_view to_string(DeliveryState s);
 enum class PageAnswer { none, acknowledged, declined };
 
 struct DeliveryView {
-  common::ContactChannel channel = common::ContactChannel::sms;
+  rota::ContactChannel channel = rota::ContactChannel::sms;
   common::Millis after{0};
   DeliveryState state = DeliveryState::scheduled;
 };

@@ -42,7 +42,9 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/notify/email_gateway.hpp"
+#include "piket/notify/notify_config.hpp"
 #include "piket/notify/sms_gateway.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::notify {
 
@@ -75,7 +77,11 @@ struct StepResult {
 
 class Notifier {
  public:
-  Notifier(const common::Config& config, const common::Clock& domain_clock,
+  // Its own section, Kannel's sender id ([kannel]), the people (their numbers
+  // and contact rules) and the shared Redis and outbox settings; all must
+  // outlive the Notifier.
+  Notifier(const NotifyConfig& config, const KannelConfig& kannel, const rota::Directory& directory,
+           const common::SharedConfig& shared, const common::Clock& domain_clock,
            const common::Clock& transport_clock, GatewayFactory gateways, common::Metrics& metrics,
            EmailGatewayFactory email_gateways = {});
   ~Notifier();
@@ -92,7 +98,7 @@ class Notifier {
     return step(Gateways{&sms, nullptr}, redis);
   }
 
-  void start();  // config.notify.workers threads calling step()
+  void start();  // config.workers threads calling step()
   void stop();
 
  private:

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "piket/common/config.hpp"
+#include "piket/notify/notify_config.hpp"
 
 namespace piket::notify {
 
@@ -38,11 +38,11 @@ class SmsGateway {
 std::string query_escape(std::string_view value);
 
 // Builds the sendsms request target (path and query) — exposed for tests.
-std::string kannel_sendsms_target(const common::KannelConfig& kannel, const OutgoingSms& sms);
+std::string kannel_sendsms_target(const notify::KannelConfig& kannel, const OutgoingSms& sms);
 
 class KannelGateway final : public SmsGateway {
  public:
-  explicit KannelGateway(common::KannelConfig kannel, common::Millis timeout);
+  explicit KannelGateway(notify::KannelConfig kannel, common::Millis timeout);
   ~KannelGateway() override;
   SendResult send(const OutgoingSms& sms) override;
 

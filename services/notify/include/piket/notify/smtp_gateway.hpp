@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "piket/common/config.hpp"
 #include "piket/notify/email_gateway.hpp"
+#include "piket/notify/notify_config.hpp"
 
 namespace piket::notify {
 
@@ -22,7 +22,7 @@ std::string smtp_message(const std::string& from, const OutgoingEmail& mail);
 
 class SmtpGateway final : public EmailGateway {
  public:
-  explicit SmtpGateway(common::SmtpConfig config);
+  explicit SmtpGateway(notify::SmtpConfig config);
   ~SmtpGateway() override;
   SmtpGateway(const SmtpGateway&) = delete;
   SmtpGateway& operator=(const SmtpGateway&) = delete;

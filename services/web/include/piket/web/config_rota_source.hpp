@@ -11,13 +11,15 @@
 #include "piket/common/config.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/rota/override.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/web/rota_source.hpp"
 
 namespace piket::web {
 
 class ConfigRotaSource final : public RotaSource {
  public:
-  ConfigRotaSource(const common::Config& config, common::RedisPool& redis);
+  // `rotas` ([[rotas]]) must outlive the source.
+  ConfigRotaSource(const std::vector<rota::SimpleRotaConfig>& rotas, common::RedisPool& redis);
 
   RotaPicture picture(const std::string& region, common::Instant now, int gap_days) override;
   void add_override(const RotaOverride& o) override;
@@ -25,13 +27,13 @@ class ConfigRotaSource final : public RotaSource {
                                    common::Instant at) override;
 
   // Pure core, for tests: the picture from a rota and its overrides.
-  static RotaPicture compute(const common::SimpleRotaConfig* rota,
+  static RotaPicture compute(const rota::SimpleRotaConfig* rota,
                              const std::vector<RotaOverride>& overrides, common::Instant now,
                              int gap_days);
 
  private:
   std::vector<RotaOverride> overrides_of(const std::string& region);
-  const common::Config& config_;
+  const std::vector<rota::SimpleRotaConfig>& rotas_;
   common::RedisPool& redis_;
 };
 

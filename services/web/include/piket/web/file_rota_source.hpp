@@ -6,6 +6,7 @@
 
 #include "piket/common/config.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/rota/rota_definition.hpp"
 #include "piket/web/rota_source.hpp"
 
@@ -14,7 +15,9 @@ namespace piket::web {
 class FileRotaSource final : public RotaSource {
  public:
   // Loads the rota file; throws rota::RotaFileError naming what is wrong.
-  FileRotaSource(const common::Config& config, common::RedisPool& redis);
+  // [rota] and the people the rota file names.
+  FileRotaSource(const rota::RotaFileConfig& rota_file,
+                 const std::vector<rota::PersonConfig>& people, common::RedisPool& redis);
 
   RotaPicture picture(const std::string& region, common::Instant now, int gap_days) override;
   void add_override(const RotaOverride& o) override;
@@ -22,7 +25,6 @@ class FileRotaSource final : public RotaSource {
                                    common::Instant at) override;
 
  private:
-  const common::Config& config_;
   common::RedisPool& redis_;
   rota::RotaDefinition definition_;
 };

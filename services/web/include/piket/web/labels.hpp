@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::web {
 
@@ -16,6 +16,6 @@ std::string kind_label(std::string_view incident_kind);
 std::string clock_label(std::string_view clock);
 std::string event_label(std::string_view event_type);
 // One line for a timeline entry ("Paged Anna (on call)"), names from config.
-std::string describe_event(const boost::json::object& entry, const common::Config& config);
+std::string describe_event(const boost::json::object& entry, const rota::Directory& config);
 
 }  // namespace piket::web

@@ -6,13 +6,13 @@
 #include <string_view>
 #include <vector>
 
-#include "piket/common/config.hpp"
+#include "piket/rota/directory.hpp"
 
 namespace piket::web {
 
 enum class Role { casemanager, team_lead, admin };
 std::string_view to_string(Role r);
-Role role_of(common::StaffRole r);
+Role role_of(rota::StaffRole r);
 
 struct Principal {
   std::string person;
@@ -23,6 +23,6 @@ struct Principal {
 };
 
 // The principal for a configured person; nullopt if there is no such person.
-std::optional<Principal> principal_for(const common::Config& config, std::string_view person);
+std::optional<Principal> principal_for(const rota::Directory& config, std::string_view person);
 
 }  // namespace piket::web

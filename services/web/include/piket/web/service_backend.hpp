@@ -12,16 +12,24 @@
 
 #include <memory>
 
+#include "piket/cases/cases_config.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/rota/directory.hpp"
 #include "piket/web/case_backend.hpp"
 
 namespace piket::web {
 
 class ServiceBackend final : public CaseBackend {
  public:
-  ServiceBackend(const common::Config& config, common::RedisPool& redis,
+  // What the owning services' code needs of the deployment: the people, the
+  // cases' clocks ([deadlines]: cases::DeadlinesConfig), how long a reply
+  // code stays valid (config::Config::reply_code_window), the push streams'
+  // length ([notify]) and Redis. `directory` and `deadlines` must outlive it.
+  ServiceBackend(const rota::Directory& directory, const cases::DeadlinesConfig& deadlines,
+                 common::Millis reply_code_window, int push_stream_maxlen,
+                 const common::RedisConfig& redis_config, common::RedisPool& redis,
                  const common::Clock& domain_clock, const common::Clock& real_clock);
   ~ServiceBackend() override;
 

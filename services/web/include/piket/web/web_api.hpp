@@ -14,16 +14,23 @@
 #include "piket/common/config.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/rota/rota_config.hpp"
 #include "piket/web/case_backend.hpp"
 #include "piket/web/live_hub.hpp"
 #include "piket/web/rota_source.hpp"
 #include "piket/web/static_files.hpp"
+#include "piket/web/web_config.hpp"
 #include "piket/web/web_server.hpp"
 
 namespace piket::web {
 
 struct WebDeps {
-  const common::Config& config;
+  const WebConfig& config;             // [web]
+  const common::SharedConfig& shared;  // the deployment's name and clock mode
+  const rota::Directory& directory;    // regions and people
+  rota::CaseloadConfig caseload;       // [caseload]: the board's caseloads
+  common::HostPort dispatch_http;      // [dispatch] http: the calendars' default base URL
+  std::size_t partners = 0;            // how many [[partners]] (the admin's overview)
   const common::Clock& domain_clock;  // case clocks, event times
   const common::Clock& real_clock;    // sessions, audit timestamps
   common::RedisPool& redis;

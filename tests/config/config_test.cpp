@@ -1,4 +1,4 @@
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +11,15 @@
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using ingest::PartnerConfig;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 const std::string kFile = "deploy/test.toml";
 const std::string kHashA(64, 'a');

@@ -3,10 +3,18 @@
 // defaults and bounds (docs/configuration.md).
 #include <gtest/gtest.h>
 
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 std::string with(const std::string& extra) {
   return "[kannel]\nusername = \"u\"\n" + extra + "\n[[regions]]\nid = \"groningen\"\n";

@@ -4,10 +4,18 @@
 
 #include <string>
 
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 using namespace std::chrono_literals;
 

@@ -5,10 +5,18 @@
 #include <string>
 #include <vector>
 
-#include "piket/common/config.hpp"
+#include "piket/config/config.hpp"
 
 namespace piket::common {
 namespace {
+
+// The whole file is assembled by piket_config; its sections are their owners'.
+using config::Config;
+using config::load_config;
+using config::parse_config;
+using rota::ContactChannel;
+using rota::PersonConfig;
+using rota::StaffRole;
 
 const std::string kFile = "deploy/test.toml";
 
@@ -74,7 +82,7 @@ repeat = 0
 TEST(EscalationConfigTest, AbsentMeansNoEscalationAndTheAckClockStays) {
   const Config c = parse_config(base(""), kFile);
   EXPECT_FALSE(c.escalation.has_value());
-  EXPECT_EQ(c.deadlines.ack_timeout, std::chrono::minutes{15});
+  EXPECT_EQ(c.deadlines.defaults.ack_timeout, std::chrono::minutes{15});
 }
 
 TEST(EscalationConfigTest, PolicyAndRegionOverrideAreRead) {
@@ -115,9 +123,9 @@ TEST(EscalationConfigTest, EscalationTurnsTheDeadlineAckClockOff) {
       parse_config(base(kPolicy + "\n[deadlines]\nplan_hours = 12\n[[deadlines.rules]]\n"
                                   "region = \"drenthe\"\nplan_hours = 14\n"),
                    kFile);
-  EXPECT_EQ(c.deadlines.ack_timeout, Millis{0});
-  ASSERT_EQ(c.deadline_rules.size(), 1u);
-  EXPECT_EQ(c.deadline_rules[0].policy.ack_timeout, Millis{0});
+  EXPECT_EQ(c.deadlines.defaults.ack_timeout, Millis{0});
+  ASSERT_EQ(c.deadlines.rules.size(), 1u);
+  EXPECT_EQ(c.deadlines.rules[0].policy.ack_timeout, Millis{0});
 }
 
 TEST(EscalationConfigTest, AnExplicitAckClockWithEscalationIsRefused) {
