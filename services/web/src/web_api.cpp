@@ -656,8 +656,8 @@ struct WebApi::Impl {
       return json_response(json::object{{"ok", true}, {"now", ms(d.domain_clock.now())}});
     }
     // Refused by the owning service (bad event, already acknowledged, …).
-    audit.append(record(c, target, "refused", o.code + ": " + o.message));
-    return common::error_response(o.status, o.code, o.message, o.field);
+    audit.append(record(c, target, "refused", o.refusal->code + ": " + o.refusal->message));
+    return common::to_response(*o.refusal);
   }
 
   HttpResponse record_event(Ctx& c, const std::string& id) {
@@ -824,7 +824,7 @@ struct WebApi::Impl {
       if (out.ok())
         allowed(sub, ov.replaces, "absent until " + std::to_string(ms(ov.end)));
       else
-        audit.append(record(sub, ov.replaces, "refused", out.code + ": " + out.message));
+        audit.append(record(sub, ov.replaces, "refused", out.refusal->code + ": " + out.refusal->message));
     }
     json::array moved;
     const auto* reassign_flag = o.if_contains("reassign_cases");
@@ -837,7 +837,7 @@ struct WebApi::Impl {
           allowed(sub, s.id, ov.reason + ": to " + ov.person);
           moved.emplace_back(s.id);
         } else {
-          audit.append(record(sub, s.id, "refused", out.code + ": " + out.message));
+          audit.append(record(sub, s.id, "refused", out.refusal->code + ": " + out.refusal->message));
         }
       }
     }

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "piket/common/api_refusal.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/rota/override.hpp"
@@ -17,18 +18,11 @@
 
 namespace piket::dispatch {
 
-struct OverrideError {
-  int status = 422;
-  std::string code;
-  std::string message;
-  std::string field;
-};
-
 // Parses and validates a request body for a new override against the rota
 // (region and layer must exist) and the configured people (person and
 // replaces must be people of that region). Windows: start < end, at most 90
 // days, not ending in the past. The id is assigned by the caller.
-std::variant<rota::Override, OverrideError> parse_override_request(
+std::variant<rota::Override, common::ApiRefusal> parse_override_request(
     std::string_view body, const rota::Rota& rota, const common::Config& config,
     common::Instant now);
 
