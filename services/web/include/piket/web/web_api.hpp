@@ -22,6 +22,10 @@
 
 namespace piket::web {
 
+namespace api {
+struct WebContext;  // the handlers' shared context (src/web_api_context.hpp)
+}
+
 struct WebDeps {
   const common::Config& config;
   const common::Clock& domain_clock;  // case clocks, event times
@@ -49,8 +53,7 @@ class WebApi {
   std::size_t write_refusal_tally();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<api::WebContext> context_;
 };
 
 }  // namespace piket::web
