@@ -16,9 +16,9 @@
 #include <zmq_addon.hpp>
 
 #include "piket/common/log_throttle.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
-#include "piket/store/lua.hpp"
 
 namespace piket::common {
 namespace {
