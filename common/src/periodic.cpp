@@ -16,8 +16,10 @@ Periodic::~Periodic() {
 }
 
 void Periodic::start() {
+  if (running_) return;
+  // A loop stopped from its own step has not been joined yet.
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   if (running_.exchange(true)) return;
-  if (thread_.joinable()) thread_.join();  // a loop stopped before
   thread_ = std::thread([this] { run(); });
 }
 

@@ -101,6 +101,19 @@ TEST(Periodic, RunsTheStepUntilStopped) {
   EXPECT_EQ(steps, after) << "no step after stop()";
 }
 
+TEST(Periodic, StartsAgainAfterStop) {
+  SimulatedClock clock(kStart);
+  std::atomic<int> steps{0};
+  Periodic loop({"again", Millis{1}}, clock, [&] { ++steps; });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return steps >= 1; }));
+  loop.stop();
+  const int after = steps;
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return steps > after; }));
+  loop.stop();
+}
+
 TEST(Periodic, TheFirstStepRunsAtOnceAndStopEndsThePause) {
   SimulatedClock clock(kStart);
   std::atomic<int> steps{0};

@@ -38,7 +38,8 @@ class Periodic {
   Periodic(const Periodic&) = delete;
   Periodic& operator=(const Periodic&) = delete;
 
-  // Starts the thread: the first step at once. Does nothing when running.
+  // Starts the thread: the first step at once. Does nothing when running;
+  // starts again after stop(). Not to be called from a step.
   void start();
   // Ends the pause at once and waits for a step under way to finish.
   void stop();
