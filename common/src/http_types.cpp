@@ -3,7 +3,7 @@
 #include <cctype>
 #include <string>
 
-#include "piket/common/logging.hpp"
+#include "piket/common/api_refusal.hpp"
 
 namespace piket::common {
 
@@ -15,13 +15,8 @@ std::string_view HttpRequest::header(std::string_view lower_name) const {
 
 HttpResponse error_response(int status, std::string_view code, std::string_view message,
                             std::string_view field) {
-  HttpResponse r;
-  r.status = status;
-  r.body = "{\"error\":{\"code\":\"" + json_escape(code) + "\",\"message\":\"" +
-           json_escape(message) + "\"";
-  if (!field.empty()) r.body += ",\"field\":\"" + json_escape(field) + "\"";
-  r.body += "}}";
-  return r;
+  return to_response(
+      ApiRefusal{status, std::string(code), std::string(message), std::string(field)});
 }
 
 HttpResponse method_not_allowed(std::string_view allow) {

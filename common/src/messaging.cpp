@@ -15,6 +15,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "piket/common/log_throttle.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/lua.hpp"
@@ -44,31 +45,15 @@ std::string decode_key(std::string_view z85) {
 
 // Warnings a stranger can cause (refused connections) are logged at most once
 // per interval, with how many were left out meanwhile; the counters count all.
-class LogThrottle {
- public:
-  explicit LogThrottle(std::chrono::seconds every) : every_(every) {}
-  // True when a line may be logged now; `suppressed` is how many were not.
-  bool allow(long& suppressed) {
-    const auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(mutex_);
-    if (logged_once_ && now - last_ < every_) {
-      ++suppressed_;
-      return false;
-    }
-    logged_once_ = true;
-    last_ = now;
-    suppressed = suppressed_;
-    suppressed_ = 0;
-    return true;
-  }
+constexpr Millis kRefusalLogEvery{10000};
+// Redis failures of the outbox: one line per interval.
+constexpr Millis kRedisLogEvery{5000};
 
- private:
-  std::chrono::seconds every_;
-  std::mutex mutex_;
-  bool logged_once_ = false;
-  std::chrono::steady_clock::time_point last_{};
-  long suppressed_ = 0;
-};
+// The transport clock of a receiver that was given none.
+const Clock& default_transport_clock() {
+  static const SystemClock clock;
+  return clock;
+}
 
 // A socket monitor's event: [event id (2 bytes) + value (4 bytes), endpoint].
 struct MonitorEvent {
@@ -133,7 +118,8 @@ struct OutboxSender::Impl {
   prometheus::Counter* acked = nullptr;
   prometheus::Counter* redis_errors = nullptr;
   prometheus::Counter* handshake_failed = nullptr;
-  LogThrottle refusal_log{std::chrono::seconds{10}};
+  LogThrottle refusal_log{clock, kRefusalLogEvery};
+  LogThrottle redis_log{clock, kRedisLogEvery};
   // The PULL end lives on the thread but is bound here, before wake() can run.
   zmq::socket_t wake_pull{context(), zmq::socket_type::pull};
 
@@ -215,7 +201,6 @@ struct OutboxSender::Impl {
     auto next_sweep = clock.now();
     const auto sweep_every = std::min<Millis>(Millis{200}, options.resend_after / 2);
     std::vector<std::string> acks;
-    std::chrono::steady_clock::time_point last_error_log{};
     while (running) {
       zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
                                  {wake_pull.handle(), 0, ZMQ_POLLIN, 0},
@@ -261,11 +246,8 @@ struct OutboxSender::Impl {
         }
       } catch (const RedisError& e) {
         if (redis_errors) redis_errors->Increment();
-        const auto t = std::chrono::steady_clock::now();
-        if (t - last_error_log > std::chrono::seconds{5}) {
+        if (redis_log.allow())
           spdlog::warn("outbox {}: redis unavailable ({}); will retry", options.channel, e.what());
-          last_error_log = t;
-        }
         next_sweep = clock.now() + Millis{200};
       }
     }
@@ -319,6 +301,8 @@ struct InboxReceiver::Impl {
   struct Job {
     std::string identity, channel, id, payload;
   };
+  explicit Impl(const Clock& c) : log_clock(c) {}
+  const Clock& log_clock;  // the transport clock, for the throttled refusal log
   // Its own context: the ZAP handler of a context serves every CURVE socket
   // in it, and this one serves this receiver's socket only.
   zmq::context_t ctx{1};
@@ -350,9 +334,9 @@ struct InboxReceiver::Impl {
   prometheus::Counter* refused_key = nullptr;
   prometheus::Counter* refused_channel = nullptr;
   // One per kind of refusal, so a flood of one kind hides none of the others.
-  LogThrottle handshake_log{std::chrono::seconds{10}};
-  LogThrottle key_log{std::chrono::seconds{10}};
-  LogThrottle channel_log{std::chrono::seconds{10}};
+  LogThrottle handshake_log{log_clock, kRefusalLogEvery};
+  LogThrottle key_log{log_clock, kRefusalLogEvery};
+  LogThrottle channel_log{log_clock, kRefusalLogEvery};
 
   template <typename... Args>
   void refusal(prometheus::Counter* counter, LogThrottle& log, spdlog::format_string_t<Args...> fmt,
@@ -502,7 +486,7 @@ struct InboxReceiver::Impl {
 };
 
 InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler, Metrics* metrics)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(options.clock ? *options.clock : default_transport_clock())) {
   if (!valid_curve_key(options.curve.secret_key))
     throw std::invalid_argument("inbox " + options.endpoint +
                                 ": the CURVE secret key is missing or not Z85");

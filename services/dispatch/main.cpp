@@ -2,13 +2,11 @@
 // API. Wiring only.
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <thread>
-
 #include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
 #include "piket/common/ops_endpoints.hpp"
+#include "piket/common/periodic.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
@@ -89,45 +87,30 @@ int main(int argc, char** argv) {
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.
-    std::atomic<bool> running{true};
-    std::thread refresher([&] {
-      int tick = 0;
-      while (running) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{500});
-        if (!live) continue;
-        try {
-          live->refresh_from(*redis.lease());
-          if (++tick % 4 == 0) watcher->run_once();
-        } catch (const std::exception& e) {
-          spdlog::debug("rota refresh: {}", e.what());
-        }
-      }
-    });
-    std::thread escalation_timers([&] {
-      if (!escalator) return;
-      std::chrono::steady_clock::time_point last_error_log{};
-      while (running) {
-        std::this_thread::sleep_for(cfg.escalation->poll);
-        try {
-          escalator->run_due();  // everything due, in due order
-        } catch (const std::exception& e) {
-          const auto t = std::chrono::steady_clock::now();
-          if (t - last_error_log > std::chrono::seconds{5}) {
-            spdlog::warn("escalation timers: {}; will retry", e.what());
-            last_error_log = t;
-          }
-        }
-      }
-    });
+    int tick = 0;
+    common::Periodic refresher({.name = "rota refresh",
+                                .every = common::Millis{500},
+                                .failure_level = spdlog::level::debug},
+                               ctx.transport_clock, [&] {
+                                 if (!live) return;
+                                 live->refresh_from(*redis.lease());
+                                 if (++tick % 4 == 0) watcher->run_once();
+                               });
+    // Escalation timers: everything due, in due order, every poll.
+    common::Periodic escalation_timers(
+        {.name = "escalation timers",
+         .every = cfg.escalation ? cfg.escalation->poll : common::Millis{1000}},
+        ctx.transport_clock, [&] { escalator->run_due(); });
     to_notify.start();
     inbox.start();
     http.start();
+    if (live) refresher.start();
+    if (escalator) escalation_timers.start();
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
                  http.port(), live ? cfg.rota->file.string() : "simple");
     common::wait_for_shutdown_signal();
-    running = false;
-    refresher.join();
-    escalation_timers.join();
+    refresher.stop();
+    escalation_timers.stop();
     http.stop();
     inbox.stop();
     to_notify.stop();

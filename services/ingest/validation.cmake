@@ -1,7 +1,6 @@
 # piket_ingest_validation: the pure part of the ingest service — request
-# validation, canonical JSON for idempotency, the API error body. No I/O.
+# validation, canonical JSON for idempotency. No I/O.
 add_library(piket_ingest_validation STATIC
-  ${CMAKE_CURRENT_LIST_DIR}/src/api_error.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/canonical_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/validation.cpp
 )

@@ -3,10 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
-#include <thread>
 
+#include "piket/common/periodic.hpp"
 #include "piket/config/config.hpp"
 #include "piket/web/config_rota_source.hpp"
 #include "piket/web/file_rota_source.hpp"
@@ -52,14 +51,9 @@ int main(int argc, char** argv) {
                                cfg.web.session_max);
     live.set_session_check([&sessions](const std::string& key) { return sessions.alive(key); });
     // The audit entries of requests refused without a session, each minute.
-    std::atomic<bool> running{true};
-    std::thread tally([&] {
-      while (running) {
-        for (int i = 0; i < 10 && running; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds{100});
-        api.write_refusal_tally();
-      }
-    });
+    common::Periodic tally({.name = "refusal tally", .every = common::Millis{1000}},
+                           ctx.transport_clock, [&api] { api.write_refusal_tally(); });
+    tally.start();
     live.start();
     server.start();
     spdlog::info("web app on http://{}:{} ({} asset files)", cfg.web.http.host, server.port(),
@@ -68,7 +62,6 @@ int main(int argc, char** argv) {
     hub.close_all();
     server.stop();
     live.stop();
-    running = false;
-    tally.join();
+    tally.stop();
   });
 }

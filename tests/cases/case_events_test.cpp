@@ -47,19 +47,23 @@ class CaseEventsTest : public ::testing::Test {
     return s;
   }
 
-  Refusal parse_refusal(const std::string& body, Instant now) {
+  common::ApiRefusal parse_refusal(const std::string& body, Instant now) {
     auto r = parse_event(body, now);
-    EXPECT_TRUE(std::holds_alternative<Refusal>(r)) << body;
-    return std::holds_alternative<Refusal>(r) ? std::get<Refusal>(r) : Refusal{};
+    EXPECT_TRUE(std::holds_alternative<common::ApiRefusal>(r)) << body;
+    return std::holds_alternative<common::ApiRefusal>(r) ? std::get<common::ApiRefusal>(r)
+                                                         : common::ApiRefusal{};
   }
-  Refusal apply_refusal(const CaseState& s, EventRequest e, const Actor& a, Instant now) {
+  common::ApiRefusal apply_refusal(const CaseState& s, EventRequest e, const Actor& a,
+                                   Instant now) {
     auto r = apply_event(s, e, a, rules_, now);
-    EXPECT_TRUE(std::holds_alternative<Refusal>(r)) << to_string(e.type);
-    return std::holds_alternative<Refusal>(r) ? std::get<Refusal>(r) : Refusal{};
+    EXPECT_TRUE(std::holds_alternative<common::ApiRefusal>(r)) << to_string(e.type);
+    return std::holds_alternative<common::ApiRefusal>(r) ? std::get<common::ApiRefusal>(r)
+                                                         : common::ApiRefusal{};
   }
   CaseState applied(const CaseState& s, EventRequest e, const Actor& a, Instant now) {
     auto r = apply_event(s, e, a, rules_, now);
-    if (auto* f = std::get_if<Refusal>(&r)) ADD_FAILURE() << f->code << ": " << f->message;
+    if (auto* f = std::get_if<common::ApiRefusal>(&r))
+      ADD_FAILURE() << f->code << ": " << f->message;
     return std::holds_alternative<Change>(r) ? std::get<Change>(r).after : s;
   }
 };

@@ -88,16 +88,17 @@ class ClockRules : public ::testing::Test {
   }
   CaseState applied(const CaseState& s, const EventRequest& e, const Actor& a) const {
     auto r = apply_event(s, e, a, rules_, e.at);
-    if (auto* refusal = std::get_if<Refusal>(&r)) {
+    if (auto* refusal = std::get_if<common::ApiRefusal>(&r)) {
       ADD_FAILURE() << refusal->code << ": " << refusal->message;
       return s;
     }
     return std::get<Change>(r).after;
   }
-  Refusal refused(const CaseState& s, const EventRequest& e, const Actor& a) const {
+  common::ApiRefusal refused(const CaseState& s, const EventRequest& e, const Actor& a) const {
     auto r = apply_event(s, e, a, rules_, e.at);
-    EXPECT_TRUE(std::holds_alternative<Refusal>(r)) << "accepted";
-    return std::holds_alternative<Refusal>(r) ? std::get<Refusal>(r) : Refusal{};
+    EXPECT_TRUE(std::holds_alternative<common::ApiRefusal>(r)) << "accepted";
+    return std::holds_alternative<common::ApiRefusal>(r) ? std::get<common::ApiRefusal>(r)
+                                                         : common::ApiRefusal{};
   }
 };
 
@@ -187,14 +188,14 @@ TEST_F(ClockRules, ByDefaultAnEventAnswersTheOpenIncidentDueFirst) {
   EXPECT_EQ(std::get<Change>(before).incident_fields.at(0).incident, "I00000000000000BV");
   const auto late = apply_event(s, event(EventType::first_contact, t + 10min, "I00000000000000CR"),
                                 icm1_, rules, t + 40min);
-  ASSERT_TRUE(std::holds_alternative<Refusal>(late));
-  EXPECT_EQ(std::get<Refusal>(late).code, "before_incident");
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(late));
+  EXPECT_EQ(std::get<common::ApiRefusal>(late).code, "before_incident");
   // An incident of another case is refused, naming the field.
   const auto other = apply_event(s, event(EventType::first_contact, t + 40min, "I0000000000000XYZ"),
                                  icm1_, rules, t + 40min);
-  ASSERT_TRUE(std::holds_alternative<Refusal>(other));
-  EXPECT_EQ(std::get<Refusal>(other).code, "unknown_incident");
-  EXPECT_EQ(std::get<Refusal>(other).field, "incident");
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(other));
+  EXPECT_EQ(std::get<common::ApiRefusal>(other).code, "unknown_incident");
+  EXPECT_EQ(std::get<common::ApiRefusal>(other).field, "incident");
 }
 
 TEST_F(ClockRules, EachKindStartsTheClocksItsPolicyNames) {

@@ -83,7 +83,7 @@ inline Happening record(EventType type, const Actor& actor, const EngineRules& r
   return [=, &rules](CaseState& s, common::Instant t) {
     EventRequest e{type, t, reason, casemanager, incident};
     auto r = apply_event(s, e, actor, rules, t);
-    if (auto* refusal = std::get_if<Refusal>(&r))
+    if (auto* refusal = std::get_if<common::ApiRefusal>(&r))
       throw std::runtime_error("event refused: " + refusal->code + " " + refusal->message);
     s = std::get<Change>(r).after;
   };

@@ -54,7 +54,7 @@ inline Opened accept_incident(ingest::RedisIncidentStore& store, const std::stri
   auto parsed = ingest::parse_body(body);
   const auto& value = std::get<boost::json::value>(parsed);
   auto validated = ingest::validate_parsed_incident(value, regions);
-  if (auto* e = std::get_if<ingest::ApiError>(&validated))
+  if (auto* e = std::get_if<common::ApiRefusal>(&validated))
     throw std::runtime_error("test incident invalid: " + e->field);
   const auto& request = std::get<ingest::IncidentRequest>(validated);
   ingest::NewIncident n;

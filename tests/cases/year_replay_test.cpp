@@ -502,7 +502,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
         if (h.answers >= 0) request.incident = incident_ids[ci][h.answers];
         auto change = apply_event(cur, request, actor, rules, h.at);
         ++cursor_c;
-        if (auto* r = std::get_if<Refusal>(&change)) {
+        if (auto* r = std::get_if<common::ApiRefusal>(&change)) {
           ++res.refused[std::string(to_string(h.type)) + ":" + r->code];
           continue;
         }

@@ -64,7 +64,7 @@ struct Prepared {
 Prepared prepare(const json::object& body) {
   const json::value v = body;
   auto validated = validate_parsed_incident(v, kRegions);
-  if (auto* e = std::get_if<ApiError>(&validated))
+  if (auto* e = std::get_if<common::ApiRefusal>(&validated))
     throw std::runtime_error("test body invalid: " + e->field);
   return {std::get<IncidentRequest>(std::move(validated)), common::sha256_hex(canonical_json(v))};
 }

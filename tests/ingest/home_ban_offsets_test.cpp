@@ -15,7 +15,7 @@ TEST(HomeBanOffsets, ValidationKeepsThePartnersOffsetsOfStartAndEnd) {
       R"("reported_at":"2026-10-20T09:00:00+02:00","household":"hh-1",)"
       R"("home_ban":{"starts_at":"2026-10-20T10:00:00+02:00","ends_at":"2026-11-07T10:00:00Z"}})",
       RegionSet{"groningen"});
-  ASSERT_TRUE(std::holds_alternative<IncidentRequest>(r)) << std::get<ApiError>(r).field;
+  ASSERT_TRUE(std::holds_alternative<IncidentRequest>(r)) << std::get<common::ApiRefusal>(r).field;
   const auto& ban = *std::get<IncidentRequest>(r).home_ban;
   EXPECT_EQ(ban.starts_offset, std::chrono::minutes{120});
   EXPECT_EQ(ban.ends_offset, std::chrono::minutes{0});

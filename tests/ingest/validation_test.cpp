@@ -11,12 +11,16 @@
 
 #include "piket/common/time_format.hpp"
 
-namespace piket::ingest {
+namespace piket::common {
 
-void PrintTo(const ApiError& e, std::ostream* os) {
-  *os << "ApiError{" << e.status << ", " << e.code << ", \"" << e.message << "\", field=\""
+void PrintTo(const ApiRefusal& e, std::ostream* os) {
+  *os << "ApiRefusal{" << e.status << ", " << e.code << ", \"" << e.message << "\", field=\""
       << e.field << "\"}";
 }
+
+}  // namespace piket::common
+
+namespace piket::ingest {
 
 namespace {
 
@@ -336,11 +340,11 @@ TEST_P(ValidationTable, AcceptsOrRejects) {
   c.mutate(body);
   const auto result = validate_incident(json::serialize(body), kRegions);
   if (c.expect.status == 0) {
-    const auto* error = std::get_if<ApiError>(&result);
+    const auto* error = std::get_if<common::ApiRefusal>(&result);
     ASSERT_EQ(error, nullptr) << ::testing::PrintToString(*error);
   } else {
-    ASSERT_TRUE(std::holds_alternative<ApiError>(result)) << "accepted";
-    const auto& error = std::get<ApiError>(result);
+    ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(result)) << "accepted";
+    const auto& error = std::get<common::ApiRefusal>(result);
     EXPECT_EQ(error.status, c.expect.status);
     EXPECT_EQ(error.code, c.expect.code);
     EXPECT_EQ(error.field, c.expect.field);
@@ -387,8 +391,8 @@ class BadBodies : public ::testing::TestWithParam<BodyCase> {};
 
 TEST_P(BadBodies, Answer400) {
   const auto result = validate_incident(GetParam().body, kRegions);
-  ASSERT_TRUE(std::holds_alternative<ApiError>(result));
-  const auto& error = std::get<ApiError>(result);
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(result));
+  const auto& error = std::get<common::ApiRefusal>(result);
   EXPECT_EQ(error.status, 400);
   EXPECT_EQ(error.code, GetParam().code);
   EXPECT_EQ(error.field, "");
@@ -401,7 +405,7 @@ INSTANTIATE_TEST_SUITE_P(NotAnObject, BadBodies, ::testing::ValuesIn(kBadBodies)
 
 IncidentRequest accept(const std::string& body) {
   auto result = validate_incident(body, kRegions);
-  if (auto* error = std::get_if<ApiError>(&result)) {
+  if (auto* error = std::get_if<common::ApiRefusal>(&result)) {
     ADD_FAILURE() << ::testing::PrintToString(*error);
     return {};
   }
@@ -483,8 +487,8 @@ TEST(Validation, ValidatesTheUnserialisedBodyToo) {
   const auto result = validate_parsed_incident(std::get<json::value>(parsed), kRegions);
   EXPECT_TRUE(std::holds_alternative<IncidentRequest>(result));
   const auto not_object = validate_parsed_incident(json::value(json::array{}), kRegions);
-  ASSERT_TRUE(std::holds_alternative<ApiError>(not_object));
-  EXPECT_EQ(std::get<ApiError>(not_object).code, "not_an_object");
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(not_object));
+  EXPECT_EQ(std::get<common::ApiRefusal>(not_object).code, "not_an_object");
 }
 
 TEST(Validation, DuplicateKeysKeepTheLast) {
@@ -496,8 +500,8 @@ TEST(Validation, DuplicateKeysKeepTheLast) {
 
 TEST(Validation, NoRegionsConfiguredRejectsEveryRegion) {
   const auto result = validate_incident(json::serialize(base_body()), RegionSet{});
-  ASSERT_TRUE(std::holds_alternative<ApiError>(result));
-  EXPECT_EQ(std::get<ApiError>(result).code, "unknown_region");
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(result));
+  EXPECT_EQ(std::get<common::ApiRefusal>(result).code, "unknown_region");
 }
 
 // No error message or body echoes the offending value.
@@ -522,52 +526,23 @@ TEST(Validation, ErrorsNeverEchoValues) {
     json::object body = base_body();
     leaks[i](body);
     const auto result = validate_incident(json::serialize(body), kRegions);
-    ASSERT_TRUE(std::holds_alternative<ApiError>(result)) << "case " << i;
-    const std::string answer = to_json(std::get<ApiError>(result));
+    ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(result)) << "case " << i;
+    const std::string answer = to_json(std::get<common::ApiRefusal>(result));
     EXPECT_EQ(answer.find("Jansen"), std::string::npos) << "case " << i << ": " << answer;
     EXPECT_EQ(answer.find("0612345678"), std::string::npos) << "case " << i << ": " << answer;
   }
   // Nor does a JSON syntax error inside person data.
   const auto syntax = validate_incident(R"({"persons":[{"name":"Jansen)", kRegions);
-  ASSERT_TRUE(std::holds_alternative<ApiError>(syntax));
-  EXPECT_EQ(to_json(std::get<ApiError>(syntax)).find("Jansen"), std::string::npos);
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(syntax));
+  EXPECT_EQ(to_json(std::get<common::ApiRefusal>(syntax)).find("Jansen"), std::string::npos);
 }
 
-TEST(ApiErrorJson, HasTheContractShapeWithField) {
-  const ApiError e{422, "ban_too_long", "the home ban must not last more than 28 days",
-                   "home_ban.ends_at"};
-  const json::value v = json::parse(to_json(e));
-  const json::value expected = {{"error",
-                                 {{"code", "ban_too_long"},
-                                  {"message", "the home ban must not last more than 28 days"},
-                                  {"field", "home_ban.ends_at"}}}};
-  EXPECT_EQ(v, expected);
-}
-
-TEST(ApiErrorJson, OmitsEmptyField) {
-  const ApiError e{400, "invalid_json", "the body is not valid JSON", ""};
-  const json::value v = json::parse(to_json(e));
-  ASSERT_TRUE(v.is_object());
-  EXPECT_EQ(v.as_object().size(), 1U);
-  const json::object& inner = v.at("error").as_object();
-  EXPECT_EQ(inner.size(), 2U);
-  EXPECT_FALSE(inner.contains("field"));
-  EXPECT_EQ(inner.at("code"), "invalid_json");
-  EXPECT_EQ(inner.at("message"), "the body is not valid JSON");
-}
-
-TEST(ApiErrorJson, EscapesText) {
-  const ApiError e{422, "x", "say \"no\"\n", "persons[0].name"};
-  const json::value v = json::parse(to_json(e));
-  EXPECT_EQ(v.at("error").at("message"), "say \"no\"\n");
-}
-
-TEST(ApiErrorJson, ValidationErrorsSerialise) {
+TEST(ApiRefusalJson, ValidationErrorsSerialise) {
   json::object body = base_body();
   body["persons"] = json::array{json::object{{"role", "victim"}}, json::object{{"role", "x"}}};
   const auto result = validate_incident(json::serialize(body), kRegions);
-  ASSERT_TRUE(std::holds_alternative<ApiError>(result));
-  const json::value v = json::parse(to_json(std::get<ApiError>(result)));
+  ASSERT_TRUE(std::holds_alternative<common::ApiRefusal>(result));
+  const json::value v = json::parse(to_json(std::get<common::ApiRefusal>(result)));
   EXPECT_EQ(v.at("error").at("code"), "unknown_role");
   EXPECT_EQ(v.at("error").at("field"), "persons[1].role");
 }

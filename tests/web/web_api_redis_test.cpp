@@ -156,6 +156,7 @@ class WebApiTest : public ::testing::Test {
     std::string body;
     std::string set_cookie;
     std::string retry_after;
+    std::string allow;
     json::value json() const { return json::parse(body); }
   };
 
@@ -183,11 +184,12 @@ class WebApiTest : public ::testing::Test {
       if (with_csrf) r.headers.emplace_back("x-csrf-token", who->csrf);
     }
     auto reply = api_->handle(r);
-    Answer a{reply.response.status, reply.response.body, {}, {}};
+    Answer a{reply.response.status, reply.response.body, {}, {}, {}};
     if (reply.stream) a.status = 1000;  // an event stream was opened
     for (const auto& [k, v] : reply.response.headers) {
       if (k == "Set-Cookie") a.set_cookie = v;
       if (k == "Retry-After") a.retry_after = v;
+      if (k == "Allow") a.allow = v;
     }
     return a;
   }
@@ -1036,6 +1038,53 @@ TEST_F(WebApiTest, CalendarTokensAreMadeByThePersonShownOnceAndRevocable) {
   // A calendar token is no session: the API refuses it as a cookie.
   Login as_cookie{"__Host-piket_session=" + token, "x"};
   EXPECT_EQ(call("GET", "/api/session", "", &as_cookie).status, 401);
+}
+
+// The route table (web_api.cpp): a path with no route is 404; a path with
+// routes for other methods is 405 naming them. Neither needs a session, is
+// audited or reaches the owning services.
+TEST_F(WebApiTest, PathsWithoutARouteAre404AndOtherMethods405NamingThePathsMethods) {
+  const auto before = audit_length();
+  for (const auto* path : {"/api/nothing", "/api/board/", "/api/cases", "/api//board"}) {
+    SCOPED_TRACE(path);
+    const auto a = call("GET", path);
+    EXPECT_EQ(a.status, 404);
+    EXPECT_EQ(a.json().at("error").at("code"), "not_found");
+  }
+  EXPECT_EQ(call("POST", "/api/cases/" + kCaseA + "/events/more", "{}").status, 404);
+  EXPECT_EQ(call("POST", "/api/pages/" + kPageA + "/answer", "{}").status, 404);
+  struct Case {
+    const char* method;
+    std::string path;
+    const char* allow;
+  };
+  for (const auto& c : std::vector<Case>{{"GET", "/api/login", "POST"},
+                                         {"GET", "/api/logout", "POST"},
+                                         {"POST", "/api/board", "GET"},
+                                         {"GET", "/api/cases/" + kCaseA + "/events", "POST"},
+                                         {"DELETE", "/api/calendar/tokens", "GET, POST"}}) {
+    SCOPED_TRACE(c.path);
+    const auto a = call(c.method, c.path, "{}");
+    EXPECT_EQ(a.status, 405);
+    EXPECT_EQ(a.allow, c.allow);
+    EXPECT_EQ(a.json().at("error").at("code"), "method_not_allowed");
+  }
+  EXPECT_EQ(audit_length(), before);
+  EXPECT_EQ(metric("piket_web_unauthenticated_total"), 0);
+  EXPECT_TRUE(backend_.calls.empty());
+}
+
+// A malformed id is refused after the session is checked, and audited.
+TEST_F(WebApiTest, AMalformedCaseIdIsRefusedForThePersonAndAudited) {
+  const auto anna = login("anna");
+  for (const auto* path : {"/api/cases/", "/api/cases/not-a-case"}) {
+    SCOPED_TRACE(path);
+    EXPECT_EQ(call("GET", path, "", &anna).status, 404);
+    expect_refusal_audited("anna", "case.read", "-");
+  }
+  EXPECT_EQ(call("POST", "/api/cases//events", R"({"type":"first_contact"})", &anna).status, 404);
+  expect_refusal_audited("anna", "case.event", "-");
+  EXPECT_TRUE(backend_.calls.empty());
 }
 
 }  // namespace

@@ -30,8 +30,9 @@ constexpr std::array<std::pair<EventType, std::string_view>, 9> kTypes{{
 const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 constexpr std::size_t kMaxReason = 500;
 
-Refusal refuse(int status, std::string code, std::string message, std::string field = {}) {
-  return Refusal{status, std::move(code), std::move(message), std::move(field)};
+common::ApiRefusal refuse(int status, std::string code, std::string message,
+                          std::string field = {}) {
+  return common::ApiRefusal{status, std::move(code), std::move(message), std::move(field)};
 }
 
 std::optional<Phase> phase_of(EventType t) {
@@ -117,8 +118,9 @@ struct Answer {
 
 // The incident named in the event, else the one whose clock of that kind is
 // open and due first; nothing when none is open and none is named.
-std::variant<std::optional<Answer>, Refusal> find_answer(const CaseState& s, const EventRequest& e,
-                                                         const EngineRules& rules) {
+std::variant<std::optional<Answer>, common::ApiRefusal> find_answer(const CaseState& s,
+                                                                    const EventRequest& e,
+                                                                    const EngineRules& rules) {
   const auto clock =
       e.type == EventType::first_contact ? ClockKind::first_contact : ClockKind::plan;
   const auto clocks = incident_clocks(s, rules);
@@ -159,7 +161,7 @@ std::optional<EventType> parse_event_type(std::string_view s) {
   return std::nullopt;
 }
 
-std::variant<EventRequest, Refusal> parse_event(std::string_view body, Instant now) {
+std::variant<EventRequest, common::ApiRefusal> parse_event(std::string_view body, Instant now) {
   json::error_code ec;
   const auto v = json::parse(body, ec);
   if (ec) return refuse(400, "invalid_json", "the body is not JSON");
@@ -214,9 +216,9 @@ std::variant<EventRequest, Refusal> parse_event(std::string_view body, Instant n
   return e;
 }
 
-std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest& e,
-                                          const Actor& actor, const EngineRules& rules,
-                                          Instant now) {
+std::variant<Change, common::ApiRefusal> apply_event(const CaseState& s, const EventRequest& e,
+                                                     const Actor& actor, const EngineRules& rules,
+                                                     Instant now) {
   if (s.phase == Phase::closed) return refuse(409, "case_closed", "the case is closed");
   if (!e.incident.empty() && e.type != EventType::first_contact &&
       e.type != EventType::plan_of_action)
@@ -235,7 +237,8 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
   if (!e.reason.empty()) ev["reason"] = e.reason;
   bool activity = true;
   // The answer to an incident's clock: its time on the incident.
-  auto record_answer = [](Change& ch, const Answer& a, Instant when) -> std::optional<Refusal> {
+  auto record_answer = [](Change& ch, const Answer& a,
+                          Instant when) -> std::optional<common::ApiRefusal> {
     if (when < a.accepted_at)
       return refuse(422, "before_incident", "at lies before the incident was accepted", "at");
     const bool plan = a.clock == ClockKind::plan;
@@ -247,7 +250,7 @@ std::variant<Change, Refusal> apply_event(const CaseState& s, const EventRequest
   std::optional<Answer> answer;
   if (e.type == EventType::first_contact || e.type == EventType::plan_of_action) {
     auto a = find_answer(s, e, rules);
-    if (auto* r = std::get_if<Refusal>(&a)) return *r;
+    if (auto* r = std::get_if<common::ApiRefusal>(&a)) return *r;
     answer = std::get<std::optional<Answer>>(a);
     if (answer) ev["incident"] = answer->incident;
   }

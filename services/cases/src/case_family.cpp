@@ -17,8 +17,9 @@ namespace json = boost::json;
 constexpr std::size_t kMaxReason = 500;
 constexpr int kAttempts = 8;
 
-Refusal refuse(int status, std::string code, std::string message, std::string field = {}) {
-  return Refusal{status, std::move(code), std::move(message), std::move(field)};
+common::ApiRefusal refuse(int status, std::string code, std::string message,
+                          std::string field = {}) {
+  return common::ApiRefusal{status, std::move(code), std::move(message), std::move(field)};
 }
 
 const common::RedisScript& join_script() {
@@ -31,7 +32,7 @@ const common::RedisScript& split_script() {
   return s;
 }
 
-std::optional<Refusal> team_lead_of(const CaseState& survivor, const Actor& actor) {
+std::optional<common::ApiRefusal> team_lead_of(const CaseState& survivor, const Actor& actor) {
   // The reassignment rule of piket_access (need_to_know.hpp): a team lead of
   // the case's region.
   if (actor.role != rota::StaffRole::team_lead)
@@ -41,7 +42,7 @@ std::optional<Refusal> team_lead_of(const CaseState& survivor, const Actor& acto
   return std::nullopt;
 }
 
-std::optional<Refusal> survivor_open(const CaseState& s) {
+std::optional<common::ApiRefusal> survivor_open(const CaseState& s) {
   if (!s.merged_into.empty())
     return refuse(409, "case_merged", "this case was joined into " + s.merged_into);
   if (s.phase == Phase::closed) return refuse(409, "case_closed", "this case is closed");
@@ -50,7 +51,7 @@ std::optional<Refusal> survivor_open(const CaseState& s) {
 
 }  // namespace
 
-std::variant<FamilyRequest, Refusal> parse_family_request(std::string_view body) {
+std::variant<FamilyRequest, common::ApiRefusal> parse_family_request(std::string_view body) {
   json::error_code ec;
   const auto v = json::parse(json::string_view(body.data(), body.size()), ec);
   if (ec) return refuse(400, "invalid_json", "the body is not JSON");
@@ -78,7 +79,8 @@ std::variant<FamilyRequest, Refusal> parse_family_request(std::string_view body)
   return r;
 }
 
-std::optional<Refusal> check_join(const CaseState& s, const CaseState& o, const Actor& actor) {
+std::optional<common::ApiRefusal> check_join(const CaseState& s, const CaseState& o,
+                                             const Actor& actor) {
   if (auto r = team_lead_of(s, actor)) return r;
   if (s.id == o.id)
     return refuse(422, "same_case", "a case cannot be joined with itself", "other_case_id");
@@ -94,7 +96,8 @@ std::optional<Refusal> check_join(const CaseState& s, const CaseState& o, const 
   return std::nullopt;
 }
 
-std::optional<Refusal> check_split(const CaseState& s, const CaseState& o, const Actor& actor) {
+std::optional<common::ApiRefusal> check_split(const CaseState& s, const CaseState& o,
+                                              const Actor& actor) {
   if (auto r = team_lead_of(s, actor)) return r;
   if (s.region != o.region)
     return refuse(422, "different_regions", "the other case belongs to another region",
@@ -115,21 +118,25 @@ CaseFamilies::CaseFamilies(RedisCaseStore& store, common::RedisConfig redis)
     : impl_(std::make_unique<Impl>(store, std::move(redis))) {}
 CaseFamilies::~CaseFamilies() = default;
 
-std::variant<FamilyResult, Refusal> CaseFamilies::join(const std::string& survivor,
-                                                       const FamilyRequest& request,
-                                                       const Actor& actor, common::Instant now) {
+std::variant<FamilyResult, common::ApiRefusal> CaseFamilies::join(const std::string& survivor,
+                                                                  const FamilyRequest& request,
+                                                                  const Actor& actor,
+                                                                  common::Instant now) {
   return run(true, survivor, request, actor, now);
 }
 
-std::variant<FamilyResult, Refusal> CaseFamilies::split(const std::string& survivor,
-                                                        const FamilyRequest& request,
-                                                        const Actor& actor, common::Instant now) {
+std::variant<FamilyResult, common::ApiRefusal> CaseFamilies::split(const std::string& survivor,
+                                                                   const FamilyRequest& request,
+                                                                   const Actor& actor,
+                                                                   common::Instant now) {
   return run(false, survivor, request, actor, now);
 }
 
-std::variant<FamilyResult, Refusal> CaseFamilies::run(bool join, const std::string& survivor,
-                                                      const FamilyRequest& request,
-                                                      const Actor& actor, common::Instant now) {
+std::variant<FamilyResult, common::ApiRefusal> CaseFamilies::run(bool join,
+                                                                 const std::string& survivor,
+                                                                 const FamilyRequest& request,
+                                                                 const Actor& actor,
+                                                                 common::Instant now) {
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const auto s = common::is_case_id(survivor) ? impl_->store.load(survivor) : std::nullopt;
     if (!s) return refuse(404, "not_found", "no such case");

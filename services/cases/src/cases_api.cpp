@@ -29,10 +29,6 @@ using common::HttpResponse;
 const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 constexpr int kAttempts = 8;
 
-HttpResponse from(const Refusal& r) {
-  return common::error_response(r.status, r.code, r.message, r.field);
-}
-
 HttpResponse ok(int status, std::string body) {
   HttpResponse r;
   r.status = status;
@@ -168,12 +164,14 @@ struct CasesApi::Impl {
       return common::error_response(415, "unsupported_media_type",
                                     "Content-Type must be application/json");
     auto parsed = parse_family_request(req.body);
-    if (auto* refusal = std::get_if<Refusal>(&parsed)) return (refused.Increment(), from(*refusal));
+    if (auto* refusal = std::get_if<common::ApiRefusal>(&parsed))
+      return (refused.Increment(), common::to_response(*refusal));
     const auto& request = std::get<FamilyRequest>(parsed);
     const auto now = deps.domain_clock.now();
     auto done =
         join ? families.join(id, request, actor, now) : families.split(id, request, actor, now);
-    if (auto* refusal = std::get_if<Refusal>(&done)) return (refused.Increment(), from(*refusal));
+    if (auto* refusal = std::get_if<common::ApiRefusal>(&done))
+      return (refused.Increment(), common::to_response(*refusal));
     const auto& result = std::get<FamilyResult>(done);
     recorded.Increment();
     spdlog::info("case {}: {} {} by {} ({} incidents moved)", id, join ? "joined" : "split off",
@@ -200,8 +198,8 @@ struct CasesApi::Impl {
       const auto& state = std::get<CaseState>(r);
       const auto now = deps.domain_clock.now();
       auto parsed = parse_event(req.body, now);
-      if (auto* refusal = std::get_if<Refusal>(&parsed))
-        return (refused.Increment(), from(*refusal));
+      if (auto* refusal = std::get_if<common::ApiRefusal>(&parsed))
+        return (refused.Increment(), common::to_response(*refusal));
       const auto& event = std::get<EventRequest>(parsed);
       if (event.type == EventType::reassigned)
         if (auto no = refused_access(actor, id, access::CaseAction::reassign)) return *no;
@@ -221,8 +219,8 @@ struct CasesApi::Impl {
                     "this case was joined into " + state.merged_into + "; record on that case",
                     "type"));
       auto applied = apply_event(state, event, actor, deps.rules, now);
-      if (auto* refusal = std::get_if<Refusal>(&applied))
-        return (refused.Increment(), from(*refusal));
+      if (auto* refusal = std::get_if<common::ApiRefusal>(&applied))
+        return (refused.Increment(), common::to_response(*refusal));
       const auto& change = std::get<Change>(applied);
       const auto ev = evaluate(change.after, deps.rules, now);
       const auto outcome = deps.store.record(id, state.version, change, ev.timers);

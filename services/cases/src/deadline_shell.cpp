@@ -3,17 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <boost/json.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <set>
-#include <thread>
 #include <variant>
 
 #include "piket/common/deadline_text.hpp"
 #include "piket/common/page_class.hpp"
 #include "piket/common/page_script.hpp"
+#include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
 
@@ -38,10 +35,8 @@ struct DeadlineShell::Impl {
   // else writes timers): saves the simulation driver a round trip.
   std::optional<common::Instant> next_due_hint;
   bool hint_valid = false;
-  std::atomic<bool> running{false};
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::thread thread;
+  // Every poll, all that is due (run_due); after a Redis failure, again in 200 ms.
+  common::Periodic loop;
 
   Impl(RedisCaseStore& s, EngineRules r, const common::Clock& d, const common::Clock& t,
        ShellOptions o, PageCallback p)
@@ -50,7 +45,14 @@ struct DeadlineShell::Impl {
         domain_clock(d),
         transport_clock(t),
         options(o),
-        on_page(std::move(p)) {}
+        on_page(std::move(p)),
+        loop({.name = "deadline engine",
+              .every = options.poll,
+              .after_failure = common::Millis{200}},
+             transport_clock, [this] {
+               while (loop.running() && round(nullptr).more) {
+               }
+             }) {}
 
   // The page for an action, or why there is none.
   std::optional<PageOrder> page_for(const CaseState& s, const Action& a, std::string& why) const {
@@ -259,27 +261,6 @@ struct DeadlineShell::Impl {
     }
     return Handled::gave_up;
   }
-
-  void run() {
-    std::chrono::steady_clock::time_point last_error_log{};
-    while (running) {
-      try {
-        while (running && round(nullptr).more) {
-        }
-      } catch (const std::exception& e) {
-        const auto t = std::chrono::steady_clock::now();
-        if (t - last_error_log > std::chrono::seconds{5}) {
-          spdlog::warn("deadline engine: {}; will retry", e.what());
-          last_error_log = t;
-        }
-        std::unique_lock lock(mutex);
-        wake.wait_for(lock, std::chrono::milliseconds{200}, [this] { return !running; });
-        continue;
-      }
-      std::unique_lock lock(mutex);
-      wake.wait_for(lock, options.poll, [this] { return !running; });
-    }
-  }
 };
 
 DeadlineShell::DeadlineShell(RedisCaseStore& store, EngineRules rules,
@@ -342,17 +323,11 @@ std::vector<Fired> DeadlineShell::settle(const std::string& case_id) {
 }
 
 void DeadlineShell::start() {
-  if (impl_->running.exchange(true)) return;
-  impl_->thread = std::thread([this] { impl_->run(); });
+  impl_->loop.start();
 }
 
 void DeadlineShell::stop() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->running = false;
-  }
-  impl_->wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->loop.stop();
 }
 
 void DeadlineShell::set_observer(std::function<void(const Fired&)> observer) {

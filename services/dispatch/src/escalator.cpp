@@ -314,7 +314,8 @@ int Escalator::run_due() {
   const auto now = i.domain_clock.now();
   const auto now_ms = std::to_string(common::to_epoch_ms(now));
   int handled = 0;
-  // Rounds of up to 64 due timers, earliest first. A step taken may set its
+  const auto round_limit = std::to_string(kDueTimersPerRound);
+  // Rounds of up to kDueTimersPerRound due timers, earliest first. A step taken may set its
   // incident's next timer at or before now (a jump): the round stops before
   // any timer due after that one, and the next round takes them in order.
   for (int round = 0; round < 10000; ++round) {
@@ -322,7 +323,7 @@ int Escalator::run_due() {
     {
       auto redis = i.redis.lease();
       const auto r = redis->pipeline({{"ZRANGEBYSCORE", std::string(store::kEscalationsDue), "-inf",
-                                       now_ms, "WITHSCORES", "LIMIT", "0", "64"},
+                                       now_ms, "WITHSCORES", "LIMIT", "0", round_limit},
                                       {"ZCARD", std::string(store::kEscalationsDue)}});
       const auto& e = r.at(0).elements;
       for (std::size_t k = 0; k + 1 < e.size(); k += 2)

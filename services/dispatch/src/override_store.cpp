@@ -17,20 +17,20 @@ std::optional<rota::OverrideKind> parse_kind(std::string_view s) {
   return std::nullopt;
 }
 
-OverrideError bad(std::string code, std::string message, std::string field) {
+common::ApiRefusal bad(std::string code, std::string message, std::string field) {
   return {422, std::move(code), std::move(message), std::move(field)};
 }
 
 }  // namespace
 
-std::variant<rota::Override, OverrideError> parse_override_request(std::string_view body,
-                                                                   const rota::Rota& rota,
-                                                                   const rota::Directory& config,
-                                                                   common::Instant now) {
+std::variant<rota::Override, common::ApiRefusal> parse_override_request(
+    std::string_view body, const rota::Rota& rota, const rota::Directory& config,
+    common::Instant now) {
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
-  if (ec) return OverrideError{400, "invalid_json", "the body is not JSON", ""};
-  if (!v.is_object()) return OverrideError{400, "not_an_object", "the body must be an object", ""};
+  if (ec) return common::ApiRefusal{400, "invalid_json", "the body is not JSON", ""};
+  if (!v.is_object())
+    return common::ApiRefusal{400, "not_an_object", "the body must be an object", ""};
   const auto& o = v.as_object();
   auto str = [&o](const char* key) -> std::optional<std::string> {
     const auto* f = o.if_contains(key);

@@ -131,8 +131,7 @@ struct RotaApi::Impl {
                                     "Content-Type must be application/json");
     const auto now = clock.now();
     auto parsed = parse_override_request(req.body, *rota.current(), directory, now);
-    if (auto* e = std::get_if<OverrideError>(&parsed))
-      return common::error_response(e->status, e->code, e->message, e->field);
+    if (auto* e = std::get_if<common::ApiRefusal>(&parsed)) return common::to_response(*e);
     auto o = std::get<rota::Override>(std::move(parsed));
     if (!may_change(caller, o.region)) return forbidden();
     char stamp[16];

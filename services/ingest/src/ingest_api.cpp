@@ -17,13 +17,6 @@ namespace {
 using common::HttpRequest;
 using common::HttpResponse;
 
-HttpResponse from_error(const ApiError& e) {
-  HttpResponse r;
-  r.status = e.status;
-  r.body = to_json(e);
-  return r;
-}
-
 HttpResponse accepted_body(int status, const std::string& incident_id, const std::string& case_id,
                            std::string_view state) {
   HttpResponse r;
@@ -34,20 +27,22 @@ HttpResponse accepted_body(int status, const std::string& incident_id, const std
 }
 
 // A refusal that depends on the case's stored home ban (ban_script.hpp).
-ApiError ban_refusal(const StoreOutcome& out) {
+common::ApiRefusal ban_refusal(const StoreOutcome& out) {
   if (out.refusal_code == "no_ban_in_force")
-    return ApiError{422, std::string(codes::no_ban_in_force),
-                    "kind home_ban_extended needs a home ban in force for this household: there "
-                    "is none, it was lifted, or the extension starts after its end",
-                    out.refusal_field};
+    return common::ApiRefusal{
+        422, std::string(codes::no_ban_in_force),
+        "kind home_ban_extended needs a home ban in force for this household: there "
+        "is none, it was lifted, or the extension starts after its end",
+        out.refusal_field};
   std::string since;
   if (out.ban_first_start)
     since = " (it started " + common::format_rfc3339(*out.ban_first_start) + ")";
-  return ApiError{422, std::string(codes::ban_total_too_long),
-                  "home_ban.ends_at would make the home ban last more than 28 days from its "
-                  "first start" +
-                      since,
-                  out.refusal_field};
+  return common::ApiRefusal{
+      422, std::string(codes::ban_total_too_long),
+      "home_ban.ends_at would make the home ban last more than 28 days from its "
+      "first start" +
+          since,
+      out.refusal_field};
 }
 
 }  // namespace
@@ -127,10 +122,12 @@ struct IngestApi::Impl {
                                     "Content-Type must be application/json");
     }
     auto parsed = parse_body(req.body);
-    if (auto* e = std::get_if<ApiError>(&parsed)) return (rejected.Increment(), from_error(*e));
+    if (auto* e = std::get_if<common::ApiRefusal>(&parsed))
+      return (rejected.Increment(), common::to_response(*e));
     const auto& value = std::get<boost::json::value>(parsed);
     auto validated = validate_parsed_incident(value, regions);
-    if (auto* e = std::get_if<ApiError>(&validated)) return (rejected.Increment(), from_error(*e));
+    if (auto* e = std::get_if<common::ApiRefusal>(&validated))
+      return (rejected.Increment(), common::to_response(*e));
     const auto& incident = std::get<IncidentRequest>(validated);
     if (!principal.regions.count(incident.region)) {
       rejected.Increment();
@@ -161,7 +158,7 @@ struct IngestApi::Impl {
                                         "reference");
         case StoreOutcome::Kind::refused:
           rejected.Increment();
-          return from_error(ban_refusal(out));
+          return common::to_response(ban_refusal(out));
       }
     } catch (const StoreFull& e) {
       store_full.Increment();

@@ -19,10 +19,10 @@ constexpr auto max_ban_length = std::chrono::days{28};
 // absolute time, provided its wall-clock length is within max_ban_length.
 constexpr auto max_ban_dst_slack = hours{1};
 
-using Check = std::optional<ApiError>;
+using Check = std::optional<common::ApiRefusal>;
 
-ApiError unprocessable(std::string_view code, std::string field, std::string message) {
-  return ApiError{422, std::string(code), std::move(message), std::move(field)};
+common::ApiRefusal unprocessable(std::string_view code, std::string field, std::string message) {
+  return common::ApiRefusal{422, std::string(code), std::move(message), std::move(field)};
 }
 
 Check missing(const std::string& field) {
@@ -254,18 +254,21 @@ std::size_t count_code_points(std::string_view utf8) {
   }));
 }
 
-std::variant<json::value, ApiError> parse_body(std::string_view body) {
+std::variant<json::value, common::ApiRefusal> parse_body(std::string_view body) {
   json::error_code ec;
   json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
-  if (ec) return ApiError{400, std::string(codes::invalid_json), "the body is not valid JSON", {}};
+  if (ec)
+    return common::ApiRefusal{
+        400, std::string(codes::invalid_json), "the body is not valid JSON", {}};
   return v;
 }
 
-std::variant<IncidentRequest, ApiError> validate_parsed_incident(const json::value& body,
-                                                                 const RegionSet& configured) {
+std::variant<IncidentRequest, common::ApiRefusal> validate_parsed_incident(
+    const json::value& body, const RegionSet& configured) {
   const json::object* o = body.if_object();
   if (o == nullptr)
-    return ApiError{400, std::string(codes::not_an_object), "the body must be a JSON object", {}};
+    return common::ApiRefusal{
+        400, std::string(codes::not_an_object), "the body must be a JSON object", {}};
   IncidentRequest r;
   Check error = check_reference(*o, r);
   if (!error) error = check_kind(*o, r);
@@ -279,10 +282,10 @@ std::variant<IncidentRequest, ApiError> validate_parsed_incident(const json::val
   return r;
 }
 
-std::variant<IncidentRequest, ApiError> validate_incident(std::string_view body,
-                                                          const RegionSet& configured) {
+std::variant<IncidentRequest, common::ApiRefusal> validate_incident(std::string_view body,
+                                                                    const RegionSet& configured) {
   auto parsed = parse_body(body);
-  if (auto* error = std::get_if<ApiError>(&parsed)) return std::move(*error);
+  if (auto* error = std::get_if<common::ApiRefusal>(&parsed)) return std::move(*error);
   return validate_parsed_incident(std::get<json::value>(parsed), configured);
 }
 

@@ -11,6 +11,7 @@
 
 #include "delivery_scripts.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/common/log_throttle.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
@@ -447,17 +448,13 @@ struct Notifier::Impl {
     auto email = email_gateways ? email_gateways() : nullptr;
     const Gateways gw{sms.get(), email.get()};
     common::RedisConnection redis(shared.redis);
-    std::chrono::steady_clock::time_point last_error_log{};
+    common::LogThrottle failures(transport_clock, common::Millis{5000});
     while (running) {
       StepResult r;
       try {
         r = owner->step(gw, redis);
       } catch (const std::exception& e) {
-        const auto t = std::chrono::steady_clock::now();
-        if (t - last_error_log > std::chrono::seconds{5}) {
-          spdlog::warn("notify: {}; will retry", e.what());
-          last_error_log = t;
-        }
+        if (failures.allow()) spdlog::warn("notify: {}; will retry", e.what());
         std::this_thread::sleep_for(std::chrono::milliseconds{100});
         continue;
       }

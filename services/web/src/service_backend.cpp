@@ -19,10 +19,6 @@ namespace {
 using common::Instant;
 constexpr common::Millis kWarnWithin{2LL * 3600 * 1000};
 
-ActionOutcome refused(const cases::Refusal& r) {
-  return {r.status, r.code, r.message, r.field};
-}
-
 std::string clock_name(const cases::ClockView& k) {
   if (k.clock == cases::ClockKind::home_ban)
     return k.next && k.next->text_clock == common::DeadlineClock::ban_decision ? "ban_decision"
@@ -68,15 +64,15 @@ struct ServiceBackend::Impl {
         auto lease = redis.lease();
         facts = access::read_case_facts(*lease, case_id, actor.person);
       }
-      if (!facts) return {404, "not_found", "no such case", {}};
+      if (!facts) return common::ApiRefusal{404, "not_found", "no such case", {}};
       const auto action = e.type == cases::EventType::reassigned ? access::CaseAction::reassign
                                                                  : access::CaseAction::record;
       if (auto d = access::may({actor.person, actor.role, actor.regions}, *facts, action, now); !d)
-        return {403, d.code, d.reason, {}};
+        return common::ApiRefusal{403, d.code, d.reason, {}};
       auto state = store.load(case_id);
-      if (!state) return {404, "not_found", "no such case", {}};
+      if (!state) return common::ApiRefusal{404, "not_found", "no such case", {}};
       auto applied = cases::apply_event(*state, e, actor, rules, now);
-      if (auto* r = std::get_if<cases::Refusal>(&applied)) return refused(*r);
+      if (auto* r = std::get_if<common::ApiRefusal>(&applied)) return *r;
       const auto& change = std::get<cases::Change>(applied);
       const auto timers = cases::evaluate(change.after, rules, now).timers;
       switch (store.record(case_id, state->version, change, timers)) {
@@ -85,14 +81,15 @@ struct ServiceBackend::Impl {
         case cases::WriteOutcome::stale:
           continue;  // changed meanwhile: again
         case cases::WriteOutcome::closed:
-          return {409, "case_closed", "the case is closed", {}};
+          return common::ApiRefusal{409, "case_closed", "the case is closed", {}};
         case cases::WriteOutcome::missing:
-          return {404, "not_found", "no such case", {}};
+          return common::ApiRefusal{404, "not_found", "no such case", {}};
         default:
-          return {503, "storage_unavailable", "the case could not be written", {}};
+          return common::ApiRefusal{
+              503, "storage_unavailable", "the case could not be written", {}};
       }
     }
-    return {503, "busy", "the case kept changing; try again", {}};
+    return common::ApiRefusal{503, "busy", "the case kept changing; try again", {}};
   }
 
   cases::Actor actor(const std::string& person) const {
@@ -124,18 +121,21 @@ struct ServiceBackend::Impl {
       case K::declined:
       case K::already_acknowledged:
         if (ack || out.kind == K::declined) return {};
-        return {409, "already_acknowledged", "the page was acknowledged already", {}};
+        return common::ApiRefusal{
+            409, "already_acknowledged", "the page was acknowledged already", {}};
       case K::already_declined:
         if (!ack) return {};
-        return {409, "already_declined", "the page was declined already", {}};
+        return common::ApiRefusal{409, "already_declined", "the page was declined already", {}};
       case K::taken_by_other:
-        return {409, "taken_by_other", "a colleague acknowledged this incident", {}};
+        return common::ApiRefusal{
+            409, "taken_by_other", "a colleague acknowledged this incident", {}};
       case K::not_yours:
-        return {403, "not_yours", "this page was not sent to you", {}};
+        return common::ApiRefusal{403, "not_yours", "this page was not sent to you", {}};
       case K::informational:
-        return {409, "informational", "this page is for information; nothing to answer", {}};
+        return common::ApiRefusal{
+            409, "informational", "this page is for information; nothing to answer", {}};
       default:
-        return {404, "not_found", "no such page", {}};
+        return common::ApiRefusal{404, "not_found", "no such page", {}};
     }
   }
 };
@@ -244,11 +244,12 @@ ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std
                                            const std::string& note, const std::string& incident) {
   const auto parsed = cases::parse_event_type(type);
   if (!parsed || *parsed == cases::EventType::reassigned)
-    return {422, "unknown_event_type", "unknown event type", "type"};
+    return common::ApiRefusal{422, "unknown_event_type", "unknown event type", "type"};
   cases::EventRequest e;
   e.type = *parsed;
   e.at = at;
-  if (at > impl_->domain.now()) return {422, "in_the_future", "the time lies in the future", "at"};
+  if (at > impl_->domain.now())
+    return common::ApiRefusal{422, "in_the_future", "the time lies in the future", "at"};
   e.reason = note.substr(0, 500);
   e.incident = incident;  // checked against the case's incidents by apply_event
   return impl_->record(case_id, e, impl_->actor(by));
@@ -283,7 +284,7 @@ ActionOutcome ServiceBackend::join_cases(const std::string& case_id, const std::
                                          const std::string& by, const std::string& reason) {
   auto done = impl_->families.join(case_id, {other, reason.substr(0, 500)}, impl_->actor(by),
                                    impl_->domain.now());
-  if (auto* r = std::get_if<cases::Refusal>(&done)) return refused(*r);
+  if (auto* r = std::get_if<common::ApiRefusal>(&done)) return *r;
   return {};
 }
 
@@ -291,7 +292,7 @@ ActionOutcome ServiceBackend::split_case(const std::string& case_id, const std::
                                          const std::string& by, const std::string& reason) {
   auto done = impl_->families.split(case_id, {other, reason.substr(0, 500)}, impl_->actor(by),
                                     impl_->domain.now());
-  if (auto* r = std::get_if<cases::Refusal>(&done)) return refused(*r);
+  if (auto* r = std::get_if<common::ApiRefusal>(&done)) return *r;
   return {};
 }
 

@@ -28,7 +28,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// {"error":{"code":…,"message":…[,"field":…]}} — the one error shape of piket.
+// {"error":{"code":…,"message":…[,"field":…]}} — the one error shape of piket:
+// to_response(ApiRefusal{status, code, message, field}) (api_refusal.hpp).
 HttpResponse error_response(int status, std::string_view code, std::string_view message,
                             std::string_view field = {});
 

@@ -6,14 +6,12 @@
 #include <string>
 
 #include "piket/common/config.hpp"
+#include "piket/common/json_escape.hpp"  // json_escape, used with the log lines
 
 namespace piket::common {
 
 // Installs the default logger "<service>" (stderr, and <dir>/<service>.log when
 // cfg.dir is set).
 void init_logging(const std::string& service, const LogConfig& cfg);
-
-// Escapes a string for inclusion in a JSON string literal.
-std::string json_escape(std::string_view s);
 
 }  // namespace piket::common

@@ -103,6 +103,9 @@ struct InboxReceiverOptions {
   std::string endpoint;   // bound by start()
   CurveServerKeys curve;  // required (channels.hpp fills it from the config)
   int workers = 1;
+  // Times the throttled log of refused connections (the transport clock);
+  // null: the system clock.
+  const Clock* clock = nullptr;
 };
 
 // Receives on a ROUTER socket and runs `handler` on `workers` threads (the

@@ -25,6 +25,7 @@
 
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/engine.hpp"
+#include "piket/common/api_refusal.hpp"
 #include "piket/common/config.hpp"
 #include "piket/rota/directory.hpp"
 
@@ -70,17 +71,10 @@ struct EventRequest {
   std::string incident;
 };
 
-// A refused request: HTTP status, error code, message, and the field at fault.
-struct Refusal {
-  int status = 422;
-  std::string code;
-  std::string message;
-  std::string field;
-};
-
 // Parses the body of POST /v1/cases/{id}/events. Unknown fields are refused
 // (a typo must not pass silently).
-std::variant<EventRequest, Refusal> parse_event(std::string_view body, common::Instant now);
+std::variant<EventRequest, common::ApiRefusal> parse_event(std::string_view body,
+                                                           common::Instant now);
 
 // What recording an event writes.
 struct Change {
@@ -95,9 +89,9 @@ struct Change {
   std::string new_casemanager;
 };
 
-std::variant<Change, Refusal> apply_event(const CaseState& state, const EventRequest& event,
-                                          const Actor& actor, const EngineRules& rules,
-                                          common::Instant now);
+std::variant<Change, common::ApiRefusal> apply_event(const CaseState& state,
+                                                     const EventRequest& event, const Actor& actor,
+                                                     const EngineRules& rules, common::Instant now);
 
 // Need to know is not decided here: both the case API and the web app call
 // piket_access (access/include/piket/access/need_to_know.hpp) first.

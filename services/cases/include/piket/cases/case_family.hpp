@@ -61,13 +61,13 @@ struct FamilyRequest {
 };
 
 // Parses the body of join and split. Unknown fields are refused.
-std::variant<FamilyRequest, Refusal> parse_family_request(std::string_view body);
+std::variant<FamilyRequest, common::ApiRefusal> parse_family_request(std::string_view body);
 
 // Pure checks on the loaded cases (the script checks the versions again).
-std::optional<Refusal> check_join(const CaseState& survivor, const CaseState& other,
-                                  const Actor& actor);
-std::optional<Refusal> check_split(const CaseState& survivor, const CaseState& other,
-                                   const Actor& actor);
+std::optional<common::ApiRefusal> check_join(const CaseState& survivor, const CaseState& other,
+                                             const Actor& actor);
+std::optional<common::ApiRefusal> check_split(const CaseState& survivor, const CaseState& other,
+                                              const Actor& actor);
 
 struct FamilyResult {
   std::string survivor;
@@ -85,17 +85,17 @@ class CaseFamilies {
   CaseFamilies& operator=(const CaseFamilies&) = delete;
 
   // Throws common::RedisError when Redis cannot be reached.
-  std::variant<FamilyResult, Refusal> join(const std::string& survivor,
-                                           const FamilyRequest& request, const Actor& actor,
-                                           common::Instant now);
-  std::variant<FamilyResult, Refusal> split(const std::string& survivor,
-                                            const FamilyRequest& request, const Actor& actor,
-                                            common::Instant now);
+  std::variant<FamilyResult, common::ApiRefusal> join(const std::string& survivor,
+                                                      const FamilyRequest& request,
+                                                      const Actor& actor, common::Instant now);
+  std::variant<FamilyResult, common::ApiRefusal> split(const std::string& survivor,
+                                                       const FamilyRequest& request,
+                                                       const Actor& actor, common::Instant now);
 
  private:
-  std::variant<FamilyResult, Refusal> run(bool join, const std::string& survivor,
-                                          const FamilyRequest& request, const Actor& actor,
-                                          common::Instant now);
+  std::variant<FamilyResult, common::ApiRefusal> run(bool join, const std::string& survivor,
+                                                     const FamilyRequest& request,
+                                                     const Actor& actor, common::Instant now);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -59,6 +59,9 @@ class Escalator {
   // returns how many steps were handled. Throws common::RedisError when
   // Redis is unavailable.
   int run_due();
+  // Due timers read per round of run_due() (the LIMIT of its read of the
+  // due set); rounds follow until none is due.
+  static constexpr int kDueTimersPerRound = 64;
 
   // Inbox handler for channel "escalation" ({page_id, reason}). Acts only when
   // the page really was declined / undeliverable in Redis and is still the

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "piket/common/api_refusal.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/rota/directory.hpp"
@@ -18,21 +19,13 @@
 
 namespace piket::dispatch {
 
-struct OverrideError {
-  int status = 422;
-  std::string code;
-  std::string message;
-  std::string field;
-};
-
 // Parses and validates a request body for a new override against the rota
 // (region and layer must exist) and the configured people (person and
 // replaces must be people of that region). Windows: start < end, at most 90
 // days, not ending in the past. The id is assigned by the caller.
-std::variant<rota::Override, OverrideError> parse_override_request(std::string_view body,
-                                                                   const rota::Rota& rota,
-                                                                   const rota::Directory& config,
-                                                                   common::Instant now);
+std::variant<rota::Override, common::ApiRefusal> parse_override_request(
+    std::string_view body, const rota::Rota& rota, const rota::Directory& config,
+    common::Instant now);
 
 std::string override_to_json(const rota::Override& o, std::string_view by, common::Instant at);
 std::optional<rota::Override> override_from_json(std::string_view json);

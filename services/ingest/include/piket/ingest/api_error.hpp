@@ -1,28 +1,19 @@
 #pragma once
-// The error answer of the partner API (contract: partner-api.md, "Answers"):
+// The error codes of the partner API. A refusal is a common::ApiRefusal
+// (api_refusal.hpp), answered as the contract's error body (partner-api.md,
+// "Answers"):
 //   {"error": {"code": "snake_case_code", "message": "…", "field": "home_ban.ends_at"}}
 // `field` appears only when one field is at fault.
 //
-// Privacy: an ApiError is built by piket code only and its message names the
+// Privacy: a refusal is built by piket code only and its message names the
 // field and the rule it breaks, never the offending value. Nothing here copies
 // request data into an answer, so no answer can echo person data.
 
-#include <string>
 #include <string_view>
 
+#include "piket/common/api_refusal.hpp"
+
 namespace piket::ingest {
-
-struct ApiError {
-  int status = 0;
-  std::string code;     // snake_case, stable: partners may switch on it
-  std::string message;  // for humans; never contains request values
-  std::string field;    // path such as "persons[3].role"; empty = no single field
-
-  bool operator==(const ApiError&) const = default;
-};
-
-// Serialises to the contract's error body. "field" is present only when non-empty.
-std::string to_json(const ApiError& error);
 
 // The codes this service answers with. Request validation (validation.hpp)
 // produces the 400 and 422 ones; the HTTP layer produces the rest.

@@ -1,7 +1,7 @@
 #pragma once
 // Validation of a POST /v1/incidents body against the partner contract
 // (partner-api.md). Pure: no I/O, no clock, no exceptions for bad input —
-// bad input is an ApiError value naming the field.
+// bad input is a common::ApiRefusal value naming the field.
 //
 // Decisions the contract leaves open, taken here:
 // - Order. Fields are checked in the fixed order reference, kind, region,
@@ -88,19 +88,19 @@ using RegionSet = std::set<std::string, std::less<>>;
 // Parses a body: 400 `invalid_json` if it is not one JSON text in UTF-8 (Boost.JSON
 // defaults: no comments, no trailing data, depth ≤ 32). Any JSON value is returned;
 // the object check is validate_parsed_incident's.
-std::variant<boost::json::value, ApiError> parse_body(std::string_view body);
+std::variant<boost::json::value, common::ApiRefusal> parse_body(std::string_view body);
 
 // Validates a parsed body: 400 `not_an_object`, or 422 naming the field. For a
 // caller that also needs the value itself (canonical_json for idempotency).
 // `unknown_region` (422) means the region is not configured at all; whether the
 // token may post for a configured region (403) is the caller's check.
-std::variant<IncidentRequest, ApiError> validate_parsed_incident(
+std::variant<IncidentRequest, common::ApiRefusal> validate_parsed_incident(
     const boost::json::value& body, const RegionSet& configured_regions);
 
 // parse_body, then validate_parsed_incident. `body` is already known to be
 // ≤ 64 KiB and application/json (the HTTP layer checks both).
-std::variant<IncidentRequest, ApiError> validate_incident(std::string_view body,
-                                                          const RegionSet& configured_regions);
+std::variant<IncidentRequest, common::ApiRefusal> validate_incident(
+    std::string_view body, const RegionSet& configured_regions);
 
 // Number of Unicode code points in valid UTF-8 text.
 std::size_t count_code_points(std::string_view utf8);

@@ -7,8 +7,10 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "piket/common/api_refusal.hpp"
 #include "piket/common/clock.hpp"
 
 namespace piket::web {
@@ -42,13 +44,13 @@ struct EventType {
   std::string label;  // for people
 };
 
-// An answer to a change: 2xx done; otherwise the error to pass on.
+// An answer to a change: done, or the owning service's refusal to pass on.
 struct ActionOutcome {
-  int status = 200;
-  std::string code;
-  std::string message;
-  std::string field;
-  bool ok() const { return status >= 200 && status < 300; }
+  ActionOutcome() = default;                                                        // done
+  ActionOutcome(common::ApiRefusal r) : status(r.status), refusal(std::move(r)) {}  // refused
+  int status = 200;  // 200 when done, else the refusal's
+  std::optional<common::ApiRefusal> refusal;
+  bool ok() const { return !refusal; }
 };
 
 class CaseBackend {
@@ -86,11 +88,11 @@ class CaseBackend {
   // backends that do not override them.
   virtual ActionOutcome join_cases(const std::string& /*case_id*/, const std::string& /*other*/,
                                    const std::string& /*by*/, const std::string& /*reason*/) {
-    return {501, "not_supported", "joining cases is not offered here", {}};
+    return common::ApiRefusal{501, "not_supported", "joining cases is not offered here", {}};
   }
   virtual ActionOutcome split_case(const std::string& /*case_id*/, const std::string& /*other*/,
                                    const std::string& /*by*/, const std::string& /*reason*/) {
-    return {501, "not_supported", "splitting cases is not offered here", {}};
+    return common::ApiRefusal{501, "not_supported", "splitting cases is not offered here", {}};
   }
 };
 

@@ -24,6 +24,10 @@
 
 namespace piket::web {
 
+namespace api {
+struct WebContext;  // the handlers' shared context (src/web_api_context.hpp)
+}
+
 struct WebDeps {
   const WebConfig& config;             // [web]
   const common::SharedConfig& shared;  // the deployment's name and clock mode
@@ -56,8 +60,7 @@ class WebApi {
   std::size_t write_refusal_tally();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<api::WebContext> context_;
 };
 
 }  // namespace piket::web

@@ -1,0 +1,61 @@
+#pragma once
+// A step run on its own thread, again and again with a pause between, until
+// stopped: the one shape of piket's background loops (dispatch's rota refresh
+// and escalation timers, the deadline engine's timer loop, web's refusal
+// tally). A step that throws is logged as "<name>: <what>; will retry", at
+// most once per `log_every` (LogThrottle on the injected clock, the transport
+// clock), and tried again after `after_failure`.
+
+#include <spdlog/common.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/log_throttle.hpp"
+
+namespace piket::common {
+
+struct PeriodicOptions {
+  std::string name;         // names the loop in its log lines
+  Millis every{1000};       // the pause after a step
+  Millis after_failure{0};  // the pause after a step that threw; 0: `every`
+  Millis log_every{5000};   // at most one failure line per this
+  spdlog::level::level_enum failure_level = spdlog::level::warn;
+};
+
+// Not copyable or movable (the thread runs on this object). The destructor
+// stops the loop.
+class Periodic {
+ public:
+  using Step = std::function<void()>;
+  Periodic(PeriodicOptions options, const Clock& clock, Step step);
+  ~Periodic();
+  Periodic(const Periodic&) = delete;
+  Periodic& operator=(const Periodic&) = delete;
+
+  // Starts the thread: the first step at once. Does nothing when running;
+  // starts again after stop(). Not to be called from a step.
+  void start();
+  // Ends the pause at once and waits for a step under way to finish.
+  void stop();
+  // False once stop() was called: a step that loops may end early.
+  bool running() const { return running_; }
+
+ private:
+  void run();
+
+  PeriodicOptions options_;
+  Step step_;
+  LogThrottle failures_;
+  std::atomic<bool> running_{false};
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  std::thread thread_;
+};
+
+}  // namespace piket::common

@@ -1,0 +1,110 @@
+#pragma once
+// What the web API's handlers share (internal to piket_web): the context — the
+// dependencies and the stores every handler may use, made once by WebApi — and
+// a request's own state, with the helpers that answer, refuse and audit. The
+// handlers are free functions of these two (web_api_handlers.hpp), grouped by
+// resource; web_api.cpp routes to them.
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "piket/common/api_refusal.hpp"
+#include "piket/common/http_types.hpp"
+#include "piket/web/address_buckets.hpp"
+#include "piket/web/audit_log.hpp"
+#include "piket/web/case_repository.hpp"
+#include "piket/web/client_address.hpp"
+#include "piket/web/cookies.hpp"
+#include "piket/web/login_guard.hpp"
+#include "piket/web/principal.hpp"
+#include "piket/web/refusal_tally.hpp"
+#include "piket/web/session_store.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/session.hpp"
+#include "piket/web/web_api.hpp"
+
+namespace piket::web::api {
+
+namespace json = boost::json;
+using common::HttpRequest;
+using common::HttpResponse;
+
+// Made once; shared by every request (the stores are thread-safe).
+struct WebContext {
+  explicit WebContext(WebDeps deps);
+
+  WebDeps d;
+  SessionStore sessions;
+  LoginGuard guard;
+  AuditLog audit;
+  CaseRepository repo;
+  SessionCookie cookie;
+  ClientAddress addresses;
+  AddressBuckets strangers;  // requests refused without a session, per address
+  RefusalTally tally;        // …and their aggregated audit entries
+  std::string dummy_hash;    // verified for unknown accounts: same time, no oracle
+  prometheus::Counter& logins_ok;
+  prometheus::Counter& logins_refused;
+  prometheus::Counter& logins_delayed;
+  prometheus::Counter& logins_address_blocked;
+  prometheus::Counter& password_checks;
+  prometheus::Counter& refusals;
+  prometheus::Counter& unauthenticated;
+  prometheus::Counter& unauthenticated_limited;
+  prometheus::Histogram& latency;
+
+  const rota::PersonConfig* person(const std::string& id) const { return d.directory.person(id); }
+  // The person's display name, or the id.
+  std::string name(const std::string& id) const;
+};
+
+// One request: who asks, and what (the action, for the audit trail).
+struct Request {
+  const HttpRequest& req;
+  std::string token;  // the session cookie's value, if any
+  std::optional<Session> session;
+  std::optional<Principal> who;  // set for every route but sign-in
+  std::string action;            // for the audit trail
+  std::string from;              // the client's address (ClientAddress)
+  std::string id;                // the route's {id} segment, if any
+};
+
+// ---- answers ------------------------------------------------------------------
+HttpResponse json_response(const json::value& v, int status = 200);
+std::int64_t ms(common::Instant t);
+// A string member of `o`, or empty.
+std::string text(const json::object& o, const char* key);
+// The value of `key` in a query string when it is a plain id (letters, digits,
+// - and _, at most 64), "-invalid-" when it is something else, empty when absent.
+std::string_view query_param(std::string_view query, std::string_view key);
+std::string retry_after_seconds(common::Millis wait);
+std::string default_region(const Principal& p);
+
+// ---- the audit trail and refusals -----------------------------------------------
+AuditRecord record(const Request& r, std::string target, std::string outcome, std::string reason);
+void allowed(WebContext& w, const Request& r, std::string target, std::string detail = {});
+// A refusal. Of a signed-in person: its own audit entry, at once. Of a request
+// without a session: counted per address and minute (RefusalTally) and
+// limited per address — with the bucket empty, 429.
+HttpResponse refuse(WebContext& w, const Request& r, int status, std::string_view code,
+                    std::string_view message, std::string target, std::string reason = {});
+// A change the owning service made (audited, the board's version bumped) or
+// refused (audited; its refusal passed on).
+HttpResponse from_outcome(WebContext& w, const Request& r, const ActionOutcome& o,
+                          const std::string& target, const std::string& detail);
+
+// ---- request checks -------------------------------------------------------------
+// A state-changing request must come from our own page: no foreign Origin or
+// Sec-Fetch-Site, and JSON.
+std::optional<HttpResponse> check_origin(WebContext& w, const Request& r);
+// check_origin, and the session's CSRF token in X-CSRF-Token.
+std::optional<HttpResponse> check_csrf(WebContext& w, const Request& r);
+// The body as a JSON object (an empty body is {}), or the 400 answer.
+std::variant<json::object, HttpResponse> body_object(const Request& r);
+
+}  // namespace piket::web::api
