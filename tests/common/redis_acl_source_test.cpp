@@ -82,39 +82,56 @@ const std::vector<std::string> kCommonForAll = {
 };
 const std::vector<std::string> kOutbox = {"common/src/messaging.cpp",
                                           "store/lua/common/outbox_claim_due.lua"};
-const std::vector<std::string> kPages = {"store/lua/lib/page_create.lua",
+// Page creation: paging's store API (dispatch's scripts, the deadline engine's firing script).
+const std::vector<std::string> kPages = {"store/lua/lib/paging_page_create.lua",
                                          "store/lua/lib/outbox_add.lua",
                                          "common/src/messaging.cpp"};
-const std::vector<std::string> kDeadlineTimers = {
-    "store/lua/lib/deadline_resync.lua"};
+const std::vector<std::string> kDeadlineTimers = {"store/lua/lib/deadline_resync.lua"};
 // The home ban of a case: ingest's acceptance, and the join and split of cases.
 const std::vector<std::string> kBan = {"store/lua/lib/ban.lua"};
-// Notify's delivery scripts and the lib files they include (the escalation
-// outbox and the case's resync timer when a page is undeliverable).
+// Dispatch's scripts (piket-web runs the rota override and dispatch code in-process) and the
+// owners' store API they call: the incident's status (piket-ingest's), the case's first
+// casemanager and its timeline (piket-cases').
+const std::vector<std::string> kDispatchLua = {
+    "store/lua/dispatch", "store/include/piket/store/dispatch_scripts.hpp",
+    "store/lua/lib/ingest_incident_status.lua", "store/lua/lib/cases_casemanager.lua",
+    "store/lua/lib/cases_timeline.lua"};
+// Notify's delivery scripts and the lib files they include: its own, and the owners' store
+// API: paging's for the page (its delivery progress, rev and reply code), piket-cases' for
+// the timeline and the case's resync timer, the escalation outbox when a page is
+// undeliverable.
 const std::vector<std::string> kNotifyLua = {"store/lua/notify",
-                                             "store/lua/lib/notify_timeline.lua",
-                                             "store/lua/lib/notify_page_accepted.lua",
                                              "store/lua/lib/notify_complete_one.lua",
-                                             "store/lua/lib/reply_code_drop.lua",
+                                             "store/lua/lib/paging_page_delivery.lua",
+                                             "store/lua/lib/paging_page_rev.lua",
+                                             "store/lua/lib/paging_reply_code.lua",
+                                             "store/lua/lib/cases_timeline.lua",
                                              "store/lua/lib/outbox_add.lua",
                                              "store/lua/lib/deadline_resync.lua"};
 // Inbound's scripts (answers, delivery reports; piket-web runs the answer code
 // in-process) and the lib files they include: notify's store API for the
-// deliveries (notify_delivery_report, notify_page_closed), the reply code, the
-// escalation outbox and the case's resync timer.
+// deliveries (notify_delivery_report, notify_page_closed), paging's for the
+// page's rev and reply code, the incident's status (piket-ingest's), the
+// timeline (piket-cases'), the escalation outbox and the case's resync timer.
 const std::vector<std::string> kInboundLua = {"store/lua/inbound",
                                               "store/lua/lib/inbound_dlr.lua",
                                               "store/lua/lib/notify_delivery_report.lua",
                                               "store/lua/lib/notify_page_closed.lua",
-                                              "store/lua/lib/notify_timeline.lua",
-                                              "store/lua/lib/reply_code_drop.lua",
+                                              "store/lua/lib/paging_page_rev.lua",
+                                              "store/lua/lib/paging_reply_code.lua",
+                                              "store/lua/lib/ingest_incident_status.lua",
+                                              "store/lua/lib/cases_timeline.lua",
                                               "store/lua/lib/outbox_add.lua",
                                               "store/lua/lib/deadline_resync.lua"};
 // The cases service's scripts and the functions they share (piket-web runs the case code
-// in-process: load, record, absence, join, split).
-const std::vector<std::string> kCasesLua = {
-    "store/lua/cases", "store/lua/lib/cases_load_case.lua", "store/lua/lib/cases_sync_timers.lua",
-    "store/lua/lib/cases_monitoring_refresh.lua", "store/lua/lib/cases_family.lua"};
+// in-process: load, record, absence, join, split), and the incident's store API for what
+// they change on their incidents (piket-ingest's lib/ingest_incident_case.lua).
+const std::vector<std::string> kCasesLua = {"store/lua/cases",
+                                            "store/lua/lib/cases_load_case.lua",
+                                            "store/lua/lib/cases_sync_timers.lua",
+                                            "store/lua/lib/cases_monitoring_refresh.lua",
+                                            "store/lua/lib/cases_family.lua",
+                                            "store/lua/lib/ingest_incident_case.lua"};
 
 std::map<std::string, std::vector<std::string>> uses() {
   auto join = [](std::initializer_list<std::vector<std::string>> parts) {
@@ -124,22 +141,20 @@ std::map<std::string, std::vector<std::string>> uses() {
   };
   return {
       // ingest's acceptance opens or joins the case through piket-cases' own
-      // functions (lib/cases_open.lua, lib/ban.lua, lib/deadline_resync.lua)
-      // and tells dispatch through its outbox (lib/outbox_add.lua).
+      // functions (lib/cases_open.lua, lib/cases_timeline.lua, lib/ban.lua,
+      // lib/deadline_resync.lua) and tells dispatch through its outbox
+      // (lib/outbox_add.lua).
       {"ingest", join({{"services/ingest", "store/lua/ingest", "store/lua/lib/cases_open.lua",
-                        "store/lua/lib/outbox_add.lua"},
+                        "store/lua/lib/cases_timeline.lua", "store/lua/lib/outbox_add.lua"},
                        kOutbox,
                        kDeadlineTimers,
                        kBan})},
       // dispatch checks calendar tokens (access/, piket_access); its typed reads
       // of an incident are in store/include/piket/store/dispatch_scripts.hpp.
-      {"dispatch",
-       join({{"services/dispatch", "store/lua/dispatch",
-              "store/include/piket/store/dispatch_scripts.hpp",
-              "access/src/calendar_token_lookup.cpp"},
-             kOutbox,
-             kPages})},
-      // notify drops the reply code of a page that failed (lib/reply_code_drop.lua).
+      {"dispatch", join({{"services/dispatch", "access/src/calendar_token_lookup.cpp"},
+                         kDispatchLua,
+                         kOutbox,
+                         kPages})},
       {"notify", join({{"services/notify"}, kNotifyLua, kOutbox})},
       {"inbound", join({{"services/inbound"}, kInboundLua, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).
@@ -152,9 +167,8 @@ std::map<std::string, std::vector<std::string>> uses() {
                       kBan})},
       {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
                      "store/lua/web", "services/cases/src", "services/inbound/src",
-                     "services/dispatch/src", "store/lua/dispatch",
-                     "store/include/piket/store/dispatch_scripts.hpp", "access/src",
-                     "store/lua/access"},
+                     "services/dispatch/src", "access/src", "store/lua/access"},
+                    kDispatchLua,
                     kInboundLua,
                     kCasesLua,
                     kPages,

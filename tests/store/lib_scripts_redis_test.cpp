@@ -88,10 +88,10 @@ TEST_F(LibScriptsTest, DeadlineResyncAddsTheCasesResyncTimerAndOnlyMovesItEarlie
   EXPECT_EQ(ops_.command({"ZCARD", kDeadlinesDue}).integer, 1);
 }
 
-// ---- lib/page_create.lua: a page, its reply code and its notify message (dispatch, cases).
+// ---- lib/paging_page_create.lua: a page, its reply code and its notify message (dispatch, cases).
 TEST_F(LibScriptsTest, CreatePageWritesThePageItsReplyCodeAndTheNotifyOutbox) {
   const auto create =
-      with_call(lua::page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
+      with_call(lua::paging_page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
   const json::object p{{"id", "P1"},
                        {"person", "anna"},
                        {"ack_code", "123456"},
@@ -144,7 +144,7 @@ TEST_F(LibScriptsTest, CreatePageWritesThePageItsReplyCodeAndTheNotifyOutbox) {
 TEST_F(LibScriptsTest, CreatePageWithoutAReplyCodeIsInformationAndPageTakenChecksCodeAndId) {
   RedisConnection dispatch{redis_->config_as("dispatch")};
   const auto create =
-      with_call(lua::page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
+      with_call(lua::paging_page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
   const json::object p{{"id", "P2"},       {"person", "bert"},    {"ack_code", ""},
                        {"to", "+4470002"}, {"text", "fyi"},       {"incident", ""},
                        {"case", ""},       {"rule", "inform"},    {"now", std::to_string(kNow)},
@@ -158,7 +158,7 @@ TEST_F(LibScriptsTest, CreatePageWithoutAReplyCodeIsInformationAndPageTakenCheck
   EXPECT_EQ(ops_.command({"ZCARD", outbox_due_key("notify")}).integer, 1);
 
   const auto taken =
-      with_call(lua::page_create(),
+      with_call(lua::paging_page_create(),
                 "if piket_page_taken(ARGV[1], ARGV[2], ARGV[3]) then return 1 else return 0 end");
   ops_.command({"SET", ackcode_key("bert", "111111"), "P0"});
   EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "111111", "P9"}).integer, 1) << "code in use";
@@ -168,9 +168,9 @@ TEST_F(LibScriptsTest, CreatePageWithoutAReplyCodeIsInformationAndPageTakenCheck
   EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "", "P9"}).integer, 0);
 }
 
-// ---- lib/reply_code_drop.lua: the page's reply code goes (notify, inbound).
+// ---- lib/paging_reply_code.lua: the page's reply code goes (notify, inbound).
 TEST_F(LibScriptsTest, DropReplyCodeDeletesOnlyThePagesOwnCode) {
-  const auto drop = with_call(lua::reply_code_drop(), "piket_drop_reply_code(ARGV[1]) return 1");
+  const auto drop = with_call(lua::paging_reply_code(), "piket_drop_reply_code(ARGV[1]) return 1");
   for (const char* user : {"notify", "inbound"}) {
     SCOPED_TRACE(user);
     ops_.command({"FLUSHALL"});
@@ -414,6 +414,266 @@ TEST_F(CasesOpenLibTest, AddIncidentAppendsTheIncidentAndItsTimelineEntry) {
   const auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(json::parse(t[1]), json::parse(R"({"type":"incident_accepted","incident":"I2"})"));
+}
+
+// ---- lib/cases_timeline.lua: piket-cases' timeline, appended by the other services
+// (dispatch, inbound, notify, ingest through lib/cases_open.lua; web runs dispatch's and
+// inbound's scripts in-process).
+TEST_F(LibScriptsTest, CaseTimelineAppendAddsTheEventOnlyForAPageWithACase) {
+  const auto append = with_call(lua::cases_timeline(),
+                                "piket_case_timeline_append(ARGV[1], {type = 'x', at = 1}) "
+                                "return 1");
+  const auto no_case = with_call(lua::cases_timeline(),
+                                 "piket_case_timeline_append(nil, {type = 'x', at = 1}) return 1");
+  for (const char* user : {"dispatch", "inbound", "notify", "ingest", "web"}) {
+    SCOPED_TRACE(user);
+    ops_.command({"FLUSHALL"});
+    RedisConnection service{redis_->config_as(user)};
+    service.eval(append, {}, {""});
+    service.eval(no_case, {}, {});
+    EXPECT_TRUE(test::all_keys(ops_).empty()) << "a page without a case has no timeline";
+    service.eval(append, {}, {"C1"});
+    ops_.command({"RPUSH", case_timeline_key("C1"), R"({"type":"y"})"});
+    service.eval(append, {}, {"C1"});
+    const auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
+    ASSERT_EQ(t.size(), 3u);
+    EXPECT_EQ(json::parse(t[0]), json::parse(R"({"type":"x","at":1})"));
+    EXPECT_EQ(json::parse(t[1]), json::parse(R"({"type":"y"})"));
+    EXPECT_EQ(json::parse(t[2]), json::parse(R"({"type":"x","at":1})")) << "appended at the end";
+    EXPECT_EQ(test::all_keys(ops_), std::vector<std::string>{case_timeline_key("C1")});
+  }
+}
+
+// ---- lib/cases_casemanager.lua: a case's first casemanager (dispatch's commit script).
+TEST_F(LibScriptsTest, CaseAssignIfNoneMakesTheFirstCasemanagerAndKeepsOneThatIsThere) {
+  const auto assign =
+      with_call(lua::cases_casemanager(),
+                "if piket_case_assign_if_none(ARGV[1], ARGV[2], {type = "
+                "'casemanager_assigned', person = ARGV[2], at = 5}) then return 1 end return 0");
+  for (const char* user : {"dispatch", "web"}) {
+    SCOPED_TRACE(user);
+    ops_.command({"FLUSHALL"});
+    RedisConnection service{redis_->config_as(user)};
+    ops_.command({"HSET", case_key("C1"), "state", "open", "casemanager", ""});
+    EXPECT_EQ(service.eval(assign, {}, {"C1", "anna"}).integer, 1) << "'' is no casemanager";
+    EXPECT_EQ(hget(case_key("C1"), "casemanager"), "anna");
+    EXPECT_EQ(strings(ops_.command({"SMEMBERS", caseload_key("anna")})),
+              std::vector<std::string>{"C1"});
+    auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_EQ(json::parse(t[0]),
+              json::parse(R"({"type":"casemanager_assigned","person":"anna","at":5})"));
+
+    const auto keys = test::all_keys(ops_);
+    EXPECT_EQ(service.eval(assign, {}, {"C1", "bert"}).integer, 0) << "anna stays";
+    EXPECT_EQ(hget(case_key("C1"), "casemanager"), "anna");
+    EXPECT_FALSE(exists(caseload_key("bert")));
+    EXPECT_EQ(ops_.command({"LLEN", case_timeline_key("C1")}).integer, 1);
+    EXPECT_EQ(test::all_keys(ops_), keys);
+  }
+}
+
+// ---- lib/ingest_incident_status.lua: the incident's status as paging moves it (dispatch's
+// commit and escalation scripts, inbound's answer; web runs both in-process).
+class IncidentStatusLibTest : public LibScriptsTest {
+ protected:
+  // Runs `call` (a line calling the lib's functions with ARGV) as `user`.
+  void run(const std::string& user, std::string_view call, const std::vector<std::string>& argv) {
+    RedisConnection service{redis_->config_as(user)};
+    service.eval(with_call(lua::ingest_incident_status(), call), {}, argv);
+  }
+  void seed(const std::string& status) {
+    ops_.command({"DEL", incident_key("I1")});
+    ops_.command({"HSET", incident_key("I1"), "status", status, "case_id", "C1"});
+  }
+  std::string status() { return hget(incident_key("I1"), "status"); }
+};
+
+TEST_F(IncidentStatusLibTest, DispatchedRecordsThePageAndPastCapMarksIt) {
+  for (const char* user : {"dispatch", "web"}) {
+    SCOPED_TRACE(user);
+    seed("accepted");
+    run(user, "piket_incident_dispatched(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]) return 1",
+        {"I1", "P1", "anna", "on_call", std::to_string(kNow)});
+    EXPECT_EQ(status(), "dispatched");
+    EXPECT_EQ(hget(incident_key("I1"), "page_id"), "P1");
+    EXPECT_EQ(hget(incident_key("I1"), "assignee"), "anna");
+    EXPECT_EQ(hget(incident_key("I1"), "rule"), "on_call");
+    EXPECT_EQ(hget(incident_key("I1"), "dispatched_at"), std::to_string(kNow));
+    EXPECT_EQ(hget(incident_key("I1"), "case_id"), "C1") << "the rest stays";
+    EXPECT_TRUE(ops_.command({"HGET", incident_key("I1"), "past_cap"}).is_nil());
+    run(user, "piket_incident_past_cap(ARGV[1]) return 1", {"I1"});
+    EXPECT_EQ(hget(incident_key("I1"), "past_cap"), "1");
+  }
+}
+
+TEST_F(IncidentStatusLibTest,
+       AnEscalationStepEscalatesOnlyADispatchedIncidentAndARepageDispatches) {
+  const std::string escalated = "piket_incident_escalated(ARGV[1]) return 1";
+  for (const char* user : {"dispatch", "web"}) {
+    SCOPED_TRACE(user);
+    seed("dispatched");
+    run(user, escalated, {"I1"});
+    EXPECT_EQ(status(), "escalated");
+    for (const char* other : {"accepted", "acknowledged", "escalated"}) {
+      seed(other);
+      run(user, escalated, {"I1"});
+      EXPECT_EQ(status(), other);
+    }
+    run(user, escalated, {"I9"});
+    EXPECT_FALSE(exists(incident_key("I9"))) << "no incident: none made";
+
+    seed("acknowledged");
+    run(user, "piket_incident_repaged(ARGV[1]) return 1", {"I1"});
+    EXPECT_EQ(status(), "dispatched");
+  }
+}
+
+TEST_F(IncidentStatusLibTest, AnAcknowledgementTakesADispatchedOrEscalatedIncident) {
+  const std::string ack =
+      "piket_incident_acknowledged(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) return 1";
+  for (const char* user : {"inbound", "web"}) {
+    SCOPED_TRACE(user);
+    for (const char* from : {"dispatched", "escalated"}) {
+      seed(from);
+      run(user, ack, {"I1", std::to_string(kNow), "anna", "P1"});
+      EXPECT_EQ(status(), "acknowledged") << from;
+      EXPECT_EQ(hget(incident_key("I1"), "acknowledged_at"), std::to_string(kNow));
+      EXPECT_EQ(hget(incident_key("I1"), "acknowledged_by"), "anna");
+      EXPECT_EQ(hget(incident_key("I1"), "acknowledged_page"), "P1");
+    }
+    for (const char* other : {"accepted", "acknowledged"}) {
+      seed(other);
+      run(user, ack, {"I1", std::to_string(kNow), "bert", "P2"});
+      EXPECT_EQ(status(), other);
+      EXPECT_TRUE(ops_.command({"HGET", incident_key("I1"), "acknowledged_by"}).is_nil());
+    }
+    run(user, ack, {"", std::to_string(kNow), "bert", "P2"});  // a page without an incident
+    EXPECT_FALSE(exists(incident_key("")));
+  }
+}
+
+// ---- lib/ingest_incident_case.lua: what piket-cases changes on its incidents (the join and
+// split, a recorded event, a deadline step; web runs the case code in-process).
+TEST_F(LibScriptsTest, IncidentCaseFunctionsMoveRecordAndEscalateByADeadline) {
+  const auto moved =
+      with_call(lua::ingest_incident_case(), "piket_incident_moved(ARGV[1], ARGV[2]) return 1");
+  const auto fact = with_call(lua::ingest_incident_case(),
+                              "piket_incident_case_fact(ARGV[1], ARGV[2], ARGV[3]) return 1");
+  const auto escalate =
+      with_call(lua::ingest_incident_case(),
+                "piket_incident_escalated_by_deadline(ARGV[1], ARGV[2]) return 1");
+  const auto inc = incident_key("I1");
+  for (const char* user : {"cases", "web"}) {
+    SCOPED_TRACE(user);
+    ops_.command({"FLUSHALL"});
+    RedisConnection service{redis_->config_as(user)};
+    ops_.command({"HSET", inc, "status", "accepted", "case_id", "C1"});
+    service.eval(moved, {}, {"I1", "C2"});
+    EXPECT_EQ(hget(inc, "case_id"), "C2");
+    service.eval(fact, {}, {"I1", "contact_at", "1234"});
+    EXPECT_EQ(hget(inc, "contact_at"), "1234");
+
+    service.eval(escalate, {}, {"I1", "100"});
+    EXPECT_EQ(hget(inc, "status"), "accepted") << "not paged yet: the status stays";
+    EXPECT_EQ(hget(inc, "escalated_at"), "100");
+    for (const char* from : {"dispatched", "acknowledged"}) {
+      ops_.command({"HSET", inc, "status", from});
+      service.eval(escalate, {}, {"I1", "200"});
+      EXPECT_EQ(hget(inc, "status"), "escalated") << from;
+      EXPECT_EQ(hget(inc, "escalated_at"), "100") << "the first time only";
+    }
+    service.eval(escalate, {}, {"I9", "300"});
+    EXPECT_FALSE(exists(incident_key("I9"))) << "no incident: none made";
+  }
+}
+
+// ---- lib/paging_page_delivery.lua and paging_page_rev.lua: the page's delivery progress,
+// paging's store API for notify (and, for the rev, for inbound's and web's scripts through
+// notify's lib files).
+class PageDeliveryLibTest : public LibScriptsTest {
+ protected:
+  void seed(const std::string& id, const std::string& state) {
+    ops_.command({"DEL", page_key(id)});
+    ops_.command({"HSET", page_key(id), "person", "anna", "case", "C1", "state", state, "ack_code",
+                  "123456", "created_at", "1"});
+  }
+  void run(std::string_view call, const std::vector<std::string>& argv) {
+    notify_.eval(with_call(lua::paging_page_delivery(), call), {}, argv);
+  }
+  RedisConnection notify_{redis_->config_as("notify")};
+};
+
+TEST_F(PageDeliveryLibTest, ExpandedRecordsTheChannelsAndSendingMovesOnlyAQueuedPage) {
+  seed("P1", "queued");
+  run("piket_page_expanded(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) return 1",
+      {"P1", "push,sms", "100", "I1:0.0"});
+  EXPECT_EQ(hget(page_key("P1"), "channels"), "push,sms");
+  EXPECT_EQ(hget(page_key("P1"), "expanded_at"), "100");
+  EXPECT_EQ(hget(page_key("P1"), "rev"), "1");
+  EXPECT_EQ(hget(page_key("P1"), "step"), "I1:0.0");
+  EXPECT_EQ(hget(page_key("P1"), "state"), "queued");
+
+  const std::string sending = "piket_page_sending(ARGV[1]) return 1";
+  run(sending, {"P1"});
+  EXPECT_EQ(hget(page_key("P1"), "state"), "sending");
+  for (const char* other : {"accepted", "acknowledged", "declined", "failed"}) {
+    seed("P2", other);
+    run(sending, {"P2"});
+    EXPECT_EQ(hget(page_key("P2"), "state"), other);
+  }
+  run(sending, {"P9"});
+  EXPECT_FALSE(exists(page_key("P9")));
+}
+
+// (Moved from notify's tests with lib/notify_page_accepted.lua.)
+TEST_F(PageDeliveryLibTest, AcceptedMovesOnlyAnUnansweredPageAndKeepsTheFirstTime) {
+  const std::string accepted = "piket_page_accepted(ARGV[1], ARGV[2]) return 1";
+  seed("P1", "sending");
+  run(accepted, {"P1", "100"});
+  EXPECT_EQ(hget(page_key("P1"), "state"), "accepted");
+  EXPECT_EQ(hget(page_key("P1"), "accepted_at"), "100");
+  run(accepted, {"P1", "200"});
+  EXPECT_EQ(hget(page_key("P1"), "accepted_at"), "100");
+  seed("P2", "acknowledged");
+  run(accepted, {"P2", "300"});
+  EXPECT_EQ(hget(page_key("P2"), "state"), "acknowledged");
+  EXPECT_EQ(hget(page_key("P2"), "accepted_at"), "300");
+  seed("P3", "queued");
+  run(accepted, {"P3", "400"});
+  EXPECT_EQ(hget(page_key("P3"), "state"), "accepted");
+}
+
+TEST_F(PageDeliveryLibTest, FailedAndDuplicateEndThePageAndDropItsReplyCode) {
+  seed("P1", "accepted");
+  seed("P2", "queued");
+  ops_.command({"HSET", page_key("P2"), "ack_code", "654321"});
+  ops_.command({"SET", ackcode_key("anna", "123456"), "P1"});
+  ops_.command({"SET", ackcode_key("anna", "654321"), "P2"});
+  run("piket_page_failed(ARGV[1], ARGV[2]) return 1", {"P1", "500"});
+  EXPECT_EQ(hget(page_key("P1"), "state"), "failed");
+  EXPECT_EQ(hget(page_key("P1"), "failed_at"), "500");
+  EXPECT_FALSE(exists(ackcode_key("anna", "123456")));
+  EXPECT_TRUE(exists(ackcode_key("anna", "654321")));
+  run("piket_page_duplicate(ARGV[1]) return 1", {"P2"});
+  EXPECT_EQ(hget(page_key("P2"), "state"), "duplicate");
+  EXPECT_FALSE(exists(ackcode_key("anna", "654321")));
+  EXPECT_EQ(hget(page_key("P2"), "ack_code"), "654321") << "the page keeps its record";
+}
+
+TEST_F(PageDeliveryLibTest, RevBumpMakesAPlanMadeBeforeStale) {
+  const auto bump = with_call(lua::paging_page_rev(), "piket_page_rev_bump(ARGV[1]) return 1");
+  seed("P1", "accepted");
+  for (const char* user : {"notify", "inbound", "web"}) {
+    SCOPED_TRACE(user);
+    RedisConnection service{redis_->config_as(user)};
+    ops_.command({"HSET", page_key("P1"), "rev", "2"});
+    service.eval(bump, {}, {"P1"});
+    EXPECT_EQ(hget(page_key("P1"), "rev"), "3");
+  }
+  run("piket_page_rev_bump(ARGV[1]) return 1", {"P1"});  // through paging_page_delivery.lua
+  EXPECT_EQ(hget(page_key("P1"), "rev"), "4");
+  EXPECT_EQ(hget(page_key("P1"), "state"), "accepted");
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ class NotifyScriptsTest : public ::testing::Test {
       out.push_back(json::parse(e.str).as_object());
     return out;
   }
-  // A page as its producer writes it (lib/page_create.lua), for anna.
+  // A page as its producer writes it (lib/paging_page_create.lua), for anna.
   void seed_page(const std::string& id, std::string_view state = "queued") {
     ops_.command(
         {"HSET",       page_key(id),    "incident", kIncident, "case",     kCase,
@@ -637,31 +637,8 @@ TEST_F(NotifyScriptsTest, PushAddsThePageToThePersonsStream) {
 
 // ------------------------------------------------------------ lib/notify_*.lua
 
-TEST_F(NotifyScriptsTest, LibTimelineAppendsOnlyForAPageWithACase) {
-  const auto call = lib_call(lua::notify_timeline(),
-                             "piket_notify_timeline(ARGV[1], {type = 'x', at = 1}) return 1");
-  notify_.eval(call, {}, {""});
-  EXPECT_EQ(ops_.command({"KEYS", "*"}).elements.size(), 0u);
-  notify_.eval(call, {}, {kCase});
-  const auto events = timeline();
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].at("type").as_string(), "x");
-}
-
-TEST_F(NotifyScriptsTest, LibPageAcceptedMovesOnlyAnUnansweredPageAndKeepsTheFirstTime) {
-  const auto call = lib_call(lua::notify_page_accepted(),
-                             "piket_notify_page_accepted(KEYS[1], ARGV[1]) return 1");
-  seed_page(kPage, "sending");
-  notify_.eval(call, {page_key(kPage)}, {"100"});
-  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
-  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), "100");
-  notify_.eval(call, {page_key(kPage)}, {"200"});
-  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), "100");
-  seed_page(kPage2, "acknowledged");
-  notify_.eval(call, {page_key(kPage2)}, {"300"});
-  EXPECT_EQ(hget(page_key(kPage2), "state"), "acknowledged");
-  EXPECT_EQ(hget(page_key(kPage2), "accepted_at"), "300");
-}
+// lib/cases_timeline.lua (piket-cases') and lib/paging_page_delivery.lua (paging's), which
+// notify's scripts call, are tested in lib_scripts_redis_test.cpp, as notify too.
 
 TEST_F(NotifyScriptsTest, LibCompleteOneAppliesAnOutcomeAndReturnsIt) {
   const auto call =

@@ -19,7 +19,7 @@ namespace piket::dispatch {
 namespace {
 
 // The commit: store/lua/dispatch/dispatch_incident.lua. The page itself is
-// written by the shared function lib/page_create.lua.
+// written by the shared function lib/paging_page_create.lua.
 const common::RedisScript& script() {
   static const common::RedisScript s{std::string(lua::dispatch_incident())};
   return s;

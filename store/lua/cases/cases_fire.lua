@@ -2,11 +2,11 @@
 -- (services/cases/src/case_store.cpp, RedisCaseStore::fire and write_many)
 -- Writes the step's idempotency key, its page, its timeline entry, the watched reminders and
 -- the case's timers afterwards.
--- Creates the page through paging's page creation (lib/page_create.lua: page:{id},
--- ackcode:{person}:{code}, outbox:notify) in this same script because the page and the step
--- taken must be written atomically: no step without its page, no page twice. Sets the
--- escalated status of the incident (incident:{id} status, escalated_at: the fields piket-cases
--- writes, docs/data-model.md) in the same step.
+-- Calls the owners' store API in the same script for atomicity: paging's page creation
+-- (lib/paging_page_create.lua: page:{id}, ackcode:{person}:{code}, outbox:notify), because
+-- the page and the step taken must be written together (no step without its page, no page
+-- twice), and the incident's, piket-ingest's, for its escalated status and escalated_at
+-- (lib/ingest_incident_case.lua), set in the same step.
 -- KEYS: none (case:{id}, :timeline, :fired, :reminders, :timers, deadlines:due, incident:{id},
 -- and the page's keys).
 -- ARGV (store::CaseFireArgs): 1 case, 2 version, 3 action key, 4 popped timer ('' none), 5 page
@@ -19,7 +19,8 @@
 -- Reply: {'stale'} (the timeline grew meanwhile), {'duplicate'} (the step was taken: only the
 -- timers are stored), {'collision'} (page id or reply code taken: nothing written) or
 -- {'done', notify payload or ''}.
---#include "lib/page_create.lua"
+--#include "lib/paging_page_create.lua"
+--#include "lib/ingest_incident_case.lua"
 --#include "lib/cases_sync_timers.lua"
 local c = 'case:' .. ARGV[1]
 if redis.call('LLEN', c .. ':timeline') ~= tonumber(ARGV[2]) then return {'stale'} end
@@ -36,14 +37,7 @@ if ARGV[5] ~= '' then
     due = ARGV[13], step = ARGV[3], code_ttl = ARGV[16], brief = ARGV[17], rank = ARGV[18]})
 end
 redis.call('RPUSH', c .. ':timeline', ARGV[14])
-if ARGV[15] ~= '' then
-  local inc = 'incident:' .. ARGV[15]
-  local st = redis.call('HGET', inc, 'status')
-  if st == 'dispatched' or st == 'acknowledged' then
-    redis.call('HSET', inc, 'status', 'escalated')
-  end
-  if st then redis.call('HSETNX', inc, 'escalated_at', ARGV[12]) end
-end
+if ARGV[15] ~= '' then piket_incident_escalated_by_deadline(ARGV[15], ARGV[12]) end
 for k in string.gmatch(ARGV[20], '%S+') do redis.call('HDEL', c .. ':reminders', k) end
 if ARGV[19] ~= '' then redis.call('HSET', c .. ':reminders', ARGV[3], ARGV[19]) end
 piket_sync_timers(c, ARGV[4], ARGV, 21)

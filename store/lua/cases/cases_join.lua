@@ -2,9 +2,10 @@
 -- (services/cases/src/case_family.cpp, CaseFamilies::join; piket-web runs it in-process)
 -- Incidents, household keys, steps taken, progress, casemanager, home ban, timelines,
 -- cases:monitoring and the clocks (services/cases/include/piket/cases/case_family.hpp).
--- Moves the incidents' case_id (incident:{id}) and the household keys
--- (household:{partner}:{household}, ingest's) in this same script because the family must
--- move atomically: an incident accepted meanwhile joins one case or the other, never a half.
+-- Moves the household keys (household:{partner}:{household}, piket-cases' own) and, through
+-- the incident's store API (piket-ingest's, lib/ingest_incident_case.lua), the incidents'
+-- case_id, in this same script for atomicity: the family moves as one, and an incident
+-- accepted meanwhile joins one case or the other, never a half.
 -- KEYS: none (case:{id} and its lists, incident:{id}, household:*, cases:open, caseload:*,
 -- cases:monitoring, deadlines:due).
 -- ARGV (store::CaseFamilyArgs): 1 survivor, 2 absorbed case, 3 now (domain ms), 4 by, 5 reason,
@@ -13,6 +14,7 @@
 -- written) or {'done', household keys moved, {the incidents moved}}.
 --#include "lib/cases_family.lua"
 --#include "lib/cases_monitoring_refresh.lua"
+--#include "lib/ingest_incident_case.lua"
 local S, A, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local s, a = 'case:' .. S, 'case:' .. A
 if not piket_family_versions_hold(s, a, ARGV[6], ARGV[7]) then return {'stale'} end
@@ -33,7 +35,7 @@ table.sort(all, function(x, y)
 end)
 redis.call('DEL', s .. ':incidents')
 for _, id in ipairs(all) do redis.call('RPUSH', s .. ':incidents', id) end
-for _, id in ipairs(moved) do redis.call('HSET', 'incident:' .. id, 'case_id', S) end
+for _, id in ipairs(moved) do piket_incident_moved(id, S) end
 -- The family's household keys point to the survivor.
 local keys = {}
 for _, k in ipairs(piket_family_household_keys(A)) do

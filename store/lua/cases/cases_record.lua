@@ -2,8 +2,10 @@
 -- (services/cases/src/case_store.cpp, RedisCaseStore::record and record_many; piket-web runs it
 -- in-process)
 -- Its timeline entry, case fields, incident fields, reassignment or closing, cases:monitoring
--- and the new timers. The incident fields are the answers piket-cases records on the case's
--- own incidents (incident:{id}, docs/data-model.md "Who writes what").
+-- and the new timers. The incident fields are the facts piket-cases records on the case's
+-- own incidents (contact_at, plan_at): it calls the incident's store API (piket-ingest's,
+-- lib/ingest_incident_case.lua) in the same script for atomicity (the event and its facts are
+-- one step; docs/data-model.md "Who writes what").
 -- KEYS: none (case:{id}, :timeline, :timers, incident:{id}, caseload:{person}, cases:open,
 -- cases:monitoring, deadlines:due).
 -- ARGV (store::CaseRecordArgs): 1 case, 2 version, 3 timeline entry (JSON), 4 op
@@ -13,6 +15,7 @@
 -- Reply: 'missing', 'stale' (the timeline grew, or an incident is not the case's), 'closed'
 -- (closed or merged: nothing written) or 'done'.
 --#include "lib/cases_sync_timers.lua"
+--#include "lib/ingest_incident_case.lua"
 --#include "lib/cases_monitoring_refresh.lua"
 local c = 'case:' .. ARGV[1]
 if redis.call('EXISTS', c) == 0 then return 'missing' end
@@ -29,8 +32,8 @@ for i = 0, m - 1 do
 end
 for i = 0, n - 1 do redis.call('HSET', c, ARGV[7 + 2 * i], ARGV[8 + 2 * i]) end
 for i = 0, m - 1 do
-  redis.call('HSET', 'incident:' .. ARGV[m_at + 1 + 3 * i], ARGV[m_at + 2 + 3 * i],
-             ARGV[m_at + 3 + 3 * i])
+  piket_incident_case_fact(ARGV[m_at + 1 + 3 * i], ARGV[m_at + 2 + 3 * i],
+                           ARGV[m_at + 3 + 3 * i])
 end
 local cm = redis.call('HGET', c, 'casemanager')
 if ARGV[4] == 'reassign' then

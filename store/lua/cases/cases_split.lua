@@ -3,9 +3,9 @@
 -- The absorbed case opens again with its own incidents (and those of its households accepted
 -- since the join), household keys and casemanager; the survivor's fields the join changed go
 -- back (unless changed since); home bans, timelines, cases:monitoring and clocks follow.
--- Moves the incidents' case_id (incident:{id}) and the household keys
--- (household:{partner}:{household}, ingest's) in this same script because the family must
--- move atomically.
+-- Moves the household keys (household:{partner}:{household}, piket-cases' own) and, through
+-- the incident's store API (piket-ingest's, lib/ingest_incident_case.lua), the incidents'
+-- case_id, in this same script for atomicity: the family moves as one.
 -- KEYS: none (as cases_join.lua).
 -- ARGV (store::CaseFamilyArgs): 1 survivor, 2 the case to split off, 3 now (domain ms), 4 by,
 -- 5 reason, 6 survivor's version, 7 the other case's version.
@@ -13,6 +13,7 @@
 -- nothing written) or {'done', household keys moved back, {the incidents moved back}}.
 --#include "lib/cases_family.lua"
 --#include "lib/cases_monitoring_refresh.lua"
+--#include "lib/ingest_incident_case.lua"
 local S, A, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local s, a = 'case:' .. S, 'case:' .. A
 if not piket_family_versions_hold(s, a, ARGV[6], ARGV[7]) then return {'stale'} end
@@ -47,7 +48,7 @@ end
 redis.call('DEL', s .. ':incidents')
 for _, id in ipairs(stay) do redis.call('RPUSH', s .. ':incidents', id) end
 for _, id in ipairs(since) do redis.call('RPUSH', a .. ':incidents', id) end
-for _, id in ipairs(back) do redis.call('HSET', 'incident:' .. id, 'case_id', A) end
+for _, id in ipairs(back) do piket_incident_moved(id, A) end
 local restored = 0
 for _, k in ipairs(keys) do
   if redis.call('GET', k) == S then

@@ -1,8 +1,13 @@
 -- dispatch_escalation_step: takes one escalation step decided in C++ (Escalator::advance, services/dispatch)
 -- Typed: piket/store/dispatch_scripts.hpp (EscalationStepArgs, EscalationStepReply).
--- KEYS: none (incident:{id} and its :pages, :esc_paged, escalations:due,
---   case:{case}:timeline; through lib/page_create.lua: page:{id},
---   ackcode:{person}:{code}, outbox:notify:due/data)
+-- KEYS: none (paging's own: the incident's esc_* fields, incident:{id}:pages and
+--   :esc_paged, escalations:due, and through lib/paging_page_create.lua page:{id} and
+--   ackcode:{person}:{code}. It calls the owners' store API in the same script for
+--   atomicity (a step, its page and what it records are one step): notify's outbox for the
+--   page's message (outbox:notify:due/data, lib/outbox_add.lua through
+--   lib/paging_page_create.lua), the incident's, piket-ingest's, for its status
+--   (lib/ingest_incident_status.lua) and piket-cases' for the case timeline
+--   (lib/cases_timeline.lua))
 -- ARGV: 1 incident, 2 expected esc_at, 3 expected re-page count, 4 expected
 --   acknowledged '1'/'0', 5 action (stop|wait|page|repage|exhausted), 6 domain
 --   now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
@@ -20,7 +25,9 @@
 -- The step runs only when the incident is still where the decision was made
 -- (esc_at, re-page count, acknowledged): a crash at any moment leaves either
 -- the old step or the new one, and a step is never paged twice.
---#include "lib/page_create.lua"
+--#include "lib/paging_page_create.lua"
+--#include "lib/ingest_incident_status.lua"
+--#include "lib/cases_timeline.lua"
 local id = ARGV[1]
 local inc = 'incident:' .. id
 local f = redis.call('HMGET', inc, 'esc_state', 'esc_at', 'esc_repages', 'status', 'case_id')
@@ -33,7 +40,6 @@ if f[4] == 'acknowledged' then acked = '1' end
 if f[2] ~= ARGV[2] or (f[3] or '0') ~= ARGV[3] or acked ~= ARGV[4] then return {'stale'} end
 local now = tonumber(ARGV[6])
 local action = ARGV[5]
-local tl = 'case:' .. (f[5] or '') .. ':timeline'
 if action == 'wait' then
   redis.call('ZADD', 'escalations:due', ARGV[8], id)
   return {'waiting'}
@@ -46,8 +52,8 @@ end
 if action == 'exhausted' then
   redis.call('HSET', inc, 'esc_state', 'exhausted', 'esc_stopped_at', ARGV[6])
   redis.call('ZREM', 'escalations:due', id)
-  redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalation_exhausted', incident = id,
-    step = ARGV[2], reason = ARGV[16], skipped = cjson.decode(ARGV[18]), by = 'dispatch'}))
+  piket_case_timeline_append(f[5], {at = now, type = 'escalation_exhausted', incident = id,
+    step = ARGV[2], reason = ARGV[16], skipped = cjson.decode(ARGV[18]), by = 'dispatch'})
   return {'exhausted'}
 end
 if piket_page_taken(ARGV[9], ARGV[11], ARGV[10]) then return {'ack_collision'} end
@@ -69,14 +75,15 @@ redis.call('HSET', inc, 'esc_at', ARGV[7], 'esc_due', ARGV[8])
 redis.call('HSET', inc .. ':esc_paged', ARGV[9], ARGV[19])
 redis.call('ZADD', 'escalations:due', ARGV[8], id)
 if action == 'repage' then
-  redis.call('HSET', inc, 'status', 'dispatched', 'esc_repages', tonumber(ARGV[3]) + 1)
-  redis.call('RPUSH', tl, cjson.encode({at = now, type = 'repaged', incident = id,
+  piket_incident_repaged(id)
+  redis.call('HSET', inc, 'esc_repages', tonumber(ARGV[3]) + 1)
+  piket_case_timeline_append(f[5], {at = now, type = 'repaged', incident = id,
     reason = ARGV[16], person = ARGV[9], page = ARGV[10], step = ARGV[7],
-    due = tonumber(ARGV[23]), by = 'dispatch'}))
+    due = tonumber(ARGV[23]), by = 'dispatch'})
   return {'repaged', payload}
 end
-if f[4] == 'dispatched' then redis.call('HSET', inc, 'status', 'escalated') end
-redis.call('RPUSH', tl, cjson.encode({at = now, type = 'escalated', incident = id,
+piket_incident_escalated(id)
+piket_case_timeline_append(f[5], {at = now, type = 'escalated', incident = id,
   from = ARGV[2], to = ARGV[7], target = ARGV[17], reason = ARGV[16], person = ARGV[9],
-  page = ARGV[10], skipped = cjson.decode(ARGV[18]), due = tonumber(ARGV[23]), by = 'dispatch'}))
+  page = ARGV[10], skipped = cjson.decode(ARGV[18]), due = tonumber(ARGV[23]), by = 'dispatch'})
 return {'paged', payload}

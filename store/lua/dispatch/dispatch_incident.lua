@@ -1,9 +1,14 @@
 -- dispatch_incident: commits the page for an accepted incident (Dispatcher::dispatch, services/dispatch)
 -- Typed: piket/store/dispatch_scripts.hpp (DispatchIncidentArgs, DispatchIncidentReply).
--- KEYS: none (incident:{id} and its :pages, :esc_paged, case:{case} and its
---   :timeline, caseload:{person}, escalations:due, capacity:{region} and its
---   :history (ARGV 24, 31); through lib/page_create.lua: page:{id},
---   ackcode:{person}:{code}, outbox:notify:due/data)
+-- KEYS: none (paging's own: the incident's esc_* fields, incident:{id}:pages and
+--   :esc_paged, escalations:due, capacity:{region} and its :history (ARGV 24, 31), and
+--   through lib/paging_page_create.lua page:{id} and ackcode:{person}:{code}. It calls the
+--   owners' store API in the same script for atomicity (the page, the incident's status
+--   and the case's assignment are one step): notify's outbox for the page's message
+--   (outbox:notify:due/data, lib/outbox_add.lua through lib/paging_page_create.lua);
+--   the incident's, piket-ingest's, for its status and dispatch facts
+--   (lib/ingest_incident_status.lua); piket-cases' for the case's first casemanager,
+--   caseload:{person} and the timeline (lib/cases_casemanager.lua, lib/cases_timeline.lua))
 -- ARGV: 1 incident, 2 case, 3 person, 4 rule, 5 page id, 6 ack code, 7 phone,
 --   8 text, 9 now ms (domain), 10 outbox due ms (transport), 11 assign case '1'/'0',
 --   12 inform person or '' (the own casemanager, off duty), 13 their page id,
@@ -26,7 +31,10 @@
 -- delivered twice yields one page. A coverage problem of the caseload cap
 -- (every on-call casemanager at cap) begins and ends here (paging.md,
 -- "Caseload cap").
---#include "lib/page_create.lua"
+--#include "lib/paging_page_create.lua"
+--#include "lib/ingest_incident_status.lua"
+--#include "lib/cases_timeline.lua"
+--#include "lib/cases_casemanager.lua"
 local inc = 'incident:' .. ARGV[1]
 local st = redis.call('HGET', inc, 'status')
 if not st then return {'missing'} end
@@ -42,15 +50,9 @@ if tell_lead and (piket_page_taken(ARGV[26], ARGV[28], ARGV[27]) or ARGV[27] == 
                   or (ARGV[26] == ARGV[12] and ARGV[28] == ARGV[14])) then
   return {'ack_collision'}
 end
-local case = 'case:' .. ARGV[2]
 if ARGV[11] == '1' then
-  local cur = redis.call('HGET', case, 'casemanager')
-  if not cur or cur == '' then
-    redis.call('HSET', case, 'casemanager', ARGV[3])
-    redis.call('SADD', 'caseload:' .. ARGV[3], ARGV[2])
-    redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]),
-      type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'}))
-  end
+  piket_case_assign_if_none(ARGV[2], ARGV[3], {at = tonumber(ARGV[9]),
+    type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'})
 end
 local step = ''
 if ARGV[17] ~= '' then step = ARGV[1] .. ':' .. ARGV[17] end
@@ -66,17 +68,16 @@ if ARGV[17] ~= '' then
   redis.call('HSET', inc .. ':esc_paged', ARGV[3], string.match(ARGV[17], '^(%d+)'))
   redis.call('ZADD', 'escalations:due', ARGV[18], ARGV[1])
 end
-redis.call('HSET', inc, 'status', 'dispatched', 'page_id', ARGV[5], 'assignee', ARGV[3],
-           'rule', ARGV[4], 'dispatched_at', ARGV[9])
-redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'paged',
-  incident = ARGV[1], person = ARGV[3], rule = ARGV[4], page = ARGV[5], by = 'dispatch'}))
+piket_incident_dispatched(ARGV[1], ARGV[5], ARGV[3], ARGV[4], ARGV[9])
+piket_case_timeline_append(ARGV[2], {at = tonumber(ARGV[9]), type = 'paged',
+  incident = ARGV[1], person = ARGV[3], rule = ARGV[4], page = ARGV[5], by = 'dispatch'})
 local inform_payload = ''
 if ARGV[12] ~= '' then
   inform_payload = piket_create_page({id = ARGV[13], person = ARGV[12], ack_code = ARGV[14],
     to = ARGV[15], text = ARGV[16], incident = ARGV[1], case = ARGV[2], rule = 'inform',
     now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19], brief = ARGV[22], rank = ARGV[23]})
-  redis.call('RPUSH', case .. ':timeline', cjson.encode({at = tonumber(ARGV[9]), type = 'informed',
-    incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}))
+  piket_case_timeline_append(ARGV[2], {at = tonumber(ARGV[9]), type = 'informed',
+    incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'})
 end
 local capacity_payload = ''
 if ARGV[25] == '1' then
@@ -91,7 +92,7 @@ if ARGV[25] == '1' then
   end
   if ARGV[4] == 'backup' or ARGV[4] == 'team_lead' then
     redis.call('HINCRBY', ARGV[24], 'past_on_call', 1)
-    redis.call('HSET', inc, 'past_cap', '1')
+    piket_incident_past_cap(ARGV[1])
   end
   redis.call('HSET', ARGV[24], 'last_at', ARGV[9])
 elseif redis.call('EXISTS', ARGV[24]) == 1 then

@@ -1,9 +1,11 @@
 -- inbound_delivery_report: records a Kannel delivery report for one page (InboundApi, GET /kannel/dlr)
 -- (services/inbound/src/inbound_api.cpp)
 --
--- KEYS: none. Writes what lib/inbound_dlr.lua says: page:{id}, page:{id}:dlr, page:{id}:dlr_types,
---   the case timeline and, through notify's store API (lib/notify_delivery_report.lua, in
---   the same script for atomicity), delivery:{id}:sms, notify:queue and notify:timers.
+-- KEYS: none. Writes what lib/inbound_dlr.lua says: page:{id}, page:{id}:dlr and
+--   page:{id}:dlr_types, and calls the owners' store API in the same script for atomicity:
+--   piket-cases' for the case timeline (lib/cases_timeline.lua) and notify's for
+--   delivery:{id}:sms, notify:queue, notify:timers and the page's rev
+--   (lib/notify_delivery_report.lua, with paging's lib/paging_page_rev.lua).
 -- ARGV[1]  page id
 -- ARGV[2]  report type (0-255: 1 delivered, 2 undelivered, 16 rejected, 8 at the SMSC, …)
 -- ARGV[3]  now (domain ms)

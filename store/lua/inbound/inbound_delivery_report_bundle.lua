@@ -2,7 +2,9 @@
 -- (services/inbound/src/inbound_api.cpp)
 --
 -- KEYS: none. Reads smsbundle:{id} (pages; written by notify before the send); writes per
---   page what inbound_delivery_report writes.
+--   page what inbound_delivery_report writes, and like it calls the owners' store API in
+--   the same script for atomicity (piket-cases' timeline, notify's SMS delivery:
+--   lib/inbound_dlr.lua).
 -- ARGV[1]  bundle id
 -- ARGV[2]  the page the report names (must be one of the bundle's)
 -- ARGV[3]  report type

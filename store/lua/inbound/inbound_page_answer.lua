@@ -2,16 +2,17 @@
 -- (services/inbound/src/page_answer.cpp; typed arguments and reply: piket/store/page_answer.hpp,
 -- PageAnswerArgs, parse_page_answer_reply; what it does: services/inbound/include/piket/inbound/page_answer.hpp)
 --
--- KEYS: none. Reads ackcode:{person}:{code}; writes the wrong-code guards
---   codeguard:person:{id}, codeguard:number:{hash} and codeguard:locked; page:{id} (the
---   answer; the escalation's other open pages stand down on an acknowledgement), the
---   answered and stood-down pages' reply codes (lib/reply_code_drop.lua), incident:{id}
---   (status acknowledged), incident:{id}:declined, the case timeline, and through the
---   owners' store APIs, called in the same script because the answer and its effects must
---   be one atomic step: notify's deliveries, notify:queue, notify:timers and push:{person}
---   (lib/notify_page_closed.lua: no delivery goes out for an answered page), the
---   escalation outbox (lib/outbox_add.lua: a decline moves escalation on) and the case's
---   resync timer in deadlines:due (lib/deadline_resync.lua, piket-cases).
+-- KEYS: none. Reads ackcode:{person}:{code}; writes paging's own keys: the wrong-code
+--   guards codeguard:person:{id}, codeguard:number:{hash} and codeguard:locked; page:{id}
+--   (the answer; the escalation's other open pages stand down on an acknowledgement), the
+--   answered and stood-down pages' reply codes (lib/paging_reply_code.lua) and
+--   incident:{id}:declined. Calls the owners' store API in the same script for atomicity
+--   (the answer and its effects are one step): the incident's, piket-ingest's, for its
+--   status acknowledged (lib/ingest_incident_status.lua); notify's for the deliveries,
+--   notify:queue, notify:timers and push:{person} (lib/notify_page_closed.lua: no delivery
+--   goes out for an answered page); the escalation outbox's (lib/outbox_add.lua: a decline
+--   moves escalation on); piket-cases' for the case timeline (lib/cases_timeline.lua) and
+--   the case's resync timer in deadlines:due (lib/deadline_resync.lua).
 -- ARGV[1]  person ('' for a number that is not staff's: nothing is looked up)
 -- ARGV[2]  page id, or '' to find the page by reply code
 -- ARGV[3]  reply code
@@ -29,9 +30,11 @@
 --   | {'already_acknowledged' | 'already_declined' | 'taken_by_other' | 'informational', page, case}
 --   | {'unknown_page' | 'not_yours', page} | {'unknown_code'}
 --   | {'locked' | 'locked_now', '', '', '0', '', locked until (domain ms)}.
---#include "lib/reply_code_drop.lua"
+--#include "lib/paging_reply_code.lua"
+--#include "lib/ingest_incident_status.lua"
 --#include "lib/notify_page_closed.lua"
 --#include "lib/outbox_add.lua"
+--#include "lib/cases_timeline.lua"
 --#include "lib/deadline_resync.lua"
 local page = ARGV[2]
 local now = tonumber(ARGV[6])
@@ -123,11 +126,7 @@ if ARGV[4] == 'acknowledge' then
       end
     end
   end
-  local st = redis.call('HGET', inc, 'status')
-  if st == 'dispatched' or st == 'escalated' then
-    redis.call('HSET', inc, 'status', 'acknowledged', 'acknowledged_at', ARGV[6],
-               'acknowledged_by', ARGV[1], 'acknowledged_page', page)
-  end
+  piket_incident_acknowledged(f[3] or '', ARGV[6], ARGV[1], page)
 else
   state = 'declined'
   redis.call('HSET', p, 'state', 'declined', 'declined_at', ARGV[6], 'declined_via', ARGV[5],
@@ -140,10 +139,10 @@ else
   piket_outbox_add('escalation', mid, payload, ARGV[7])
 end
 if f[2] then
-  redis.call('RPUSH', 'case:' .. f[2] .. ':timeline', cjson.encode({at = now, type = state,
+  piket_case_timeline_append(f[2], {at = now, type = state,
     page = page, incident = f[3], person = ARGV[1], via = ARGV[5], via_ref = ARGV[9],
     cancelled = cancelled,
-    stood_down = stood_down, by = ARGV[1]}))
+    stood_down = stood_down, by = ARGV[1]})
   -- The deadline engine looks at the case again now (its resync timer).
   piket_deadline_resync(f[2], ARGV[6])
 end

@@ -12,7 +12,7 @@ local PIKET_PHASE_RANK = {registered = 0, first_contact = 1, intake = 2, plan_of
 local PIKET_PROGRESS = {'first_contact_at', 'intake_at', 'plan_at', 'help_at', 'handover_at',
                         'monitoring_at', 'evaluation_at'}
 -- A case's home ban rebuilt from its incidents (lenient: an extension without
--- a ban starts one), with its history (common/ban_script.hpp).
+-- a ban starts one), with its history (lib/ban.lua).
 local function piket_ban_incident(id)
   local f = redis.call('HMGET', 'incident:' .. id, 'kind', 'ban_starts_at', 'ban_starts_off',
                        'ban_ends_at', 'ban_ends_off', 'reported_at', 'accepted_at')

@@ -20,7 +20,9 @@
 --   within a year (two years kept). Points the household at it, adds it to
 --   cases:open.
 -- piket_case_add_incident(case_id, incident_id, entry): appends the incident
---   to case:{id}:incidents and `entry` (a table, JSON-encoded) to its timeline.
+--   to case:{id}:incidents and `entry` (a table, JSON-encoded) to its timeline
+--   (lib/cases_timeline.lua).
+--#include "lib/cases_timeline.lua"
 local function piket_case_of_household(partner, household, accepted, link_ms)
   local case_id = redis.call('GET', 'household:' .. partner .. ':' .. household)
   if not case_id then return nil, nil end
@@ -73,5 +75,5 @@ local function piket_case_open(c)
 end
 local function piket_case_add_incident(case_id, incident_id, entry)
   redis.call('RPUSH', 'case:' .. case_id .. ':incidents', incident_id)
-  redis.call('RPUSH', 'case:' .. case_id .. ':timeline', cjson.encode(entry))
+  piket_case_timeline_append(case_id, entry)
 end

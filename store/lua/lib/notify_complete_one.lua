@@ -6,10 +6,13 @@
 -- when a retry goes; `status`, `detail` and `reason` are the gateway's status,
 -- the error text and the failure reason. Shared by notify_complete and
 -- notify_complete_bundle. Owner: piket-notify.
--- Writes delivery:{did}, notify:queue, notify:smsq:{person}, notify:timers,
--- page:{page} (accepted: state/accepted_at; failed: rev) and the case timeline.
---#include "lib/notify_timeline.lua"
---#include "lib/notify_page_accepted.lua"
+-- Writes delivery:{did}, notify:queue, notify:smsq:{person} and notify:timers;
+-- calls the owners' store API in the same script for atomicity: paging's for
+-- the page (accepted: state/accepted_at; failed: rev — lib/paging_page_delivery.lua)
+-- and piket-cases' for the case timeline (page_sent, delivery_failed —
+-- lib/cases_timeline.lua).
+--#include "lib/cases_timeline.lua"
+--#include "lib/paging_page_delivery.lua"
 local function piket_notify_complete_one(did, outcome, now_ms, due, status, detail, reason)
   local d = 'delivery:' .. did
   local f = redis.call('HMGET', d, 'state', 'page', 'channel', 'person', 'bundle')
@@ -17,8 +20,7 @@ local function piket_notify_complete_one(did, outcome, now_ms, due, status, deta
     redis.call('ZREM', 'notify:queue', did)
     return f[1] or 'missing'
   end
-  local p = 'page:' .. f[2]
-  local pf = redis.call('HMGET', p, 'state', 'case')
+  local pf = redis.call('HMGET', 'page:' .. f[2], 'state', 'case')
   local now = tonumber(now_ms)
   if outcome == 'retry' and (pf[1] == 'acknowledged' or pf[1] == 'declined') then
     outcome = 'cancelled'
@@ -26,10 +28,10 @@ local function piket_notify_complete_one(did, outcome, now_ms, due, status, deta
   if outcome == 'accepted' then
     redis.call('HSET', d, 'state', 'accepted', 'accepted_at', now_ms, 'gateway_status', status)
     redis.call('ZREM', 'notify:queue', did)
-    piket_notify_page_accepted(p, now_ms)
+    piket_page_accepted(f[2], now_ms)
     local ev = {at = now, type = 'page_sent', page = f[2], channel = f[3], by = 'notify'}
     if f[5] then ev.bundle = f[5] end
-    piket_notify_timeline(pf[2], ev)
+    piket_case_timeline_append(pf[2], ev)
   elseif outcome == 'retry' then
     redis.call('HSET', d, 'state', 'retry', 'last_error', detail, 'gateway_status', status)
     redis.call('ZADD', 'notify:queue', due, did)
@@ -41,10 +43,11 @@ local function piket_notify_complete_one(did, outcome, now_ms, due, status, deta
     redis.call('HSET', d, 'state', 'failed', 'failed_at', now_ms, 'fail_reason', reason,
                'last_error', detail, 'gateway_status', status)
     redis.call('ZREM', 'notify:queue', did)
-    redis.call('HINCRBY', p, 'rev', 1)
+    piket_page_rev_bump(f[2])
     redis.call('ZADD', 'notify:timers', now_ms, f[2])
-    piket_notify_timeline(pf[2], {at = now, type = 'delivery_failed', page = f[2], channel = f[3],
-                                  reason = reason, detail = detail, by = 'notify'})
+    piket_case_timeline_append(pf[2], {at = now, type = 'delivery_failed', page = f[2],
+                                       channel = f[3], reason = reason, detail = detail,
+                                       by = 'notify'})
   end
   return outcome
 end

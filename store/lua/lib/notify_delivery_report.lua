@@ -8,12 +8,16 @@
 -- notify starts the next channel at once, and appends delivery_failed to the
 -- case timeline of case_id. Returns 'failed' when it failed the delivery, else
 -- 'recorded' (also for a page without an SMS delivery).
--- Owner: piket-notify (delivery:*, notify:queue, notify:timers, the page's
--- rev). This is notify's store API: piket-inbound's delivery report scripts
+-- Owner: piket-notify (delivery:*, notify:queue, notify:timers). This is
+-- notify's store API: piket-inbound's delivery report scripts
 -- (lib/inbound_dlr.lua) call it in the same script as the report they record
 -- on the page, so that the report and its effect on the delivery are one
 -- atomic step (a report is never recorded without failing the SMS it failed).
---#include "lib/notify_timeline.lua"
+-- It calls, in the same step, paging's store API for the page's rev
+-- (lib/paging_page_rev.lua) and piket-cases' for the timeline
+-- (lib/cases_timeline.lua).
+--#include "lib/cases_timeline.lua"
+--#include "lib/paging_page_rev.lua"
 local function piket_notify_delivery_report(page, case_id, type_s, now_s)
   local t = tonumber(type_s)
   local failed = t == 2 or t == 16
@@ -27,11 +31,11 @@ local function piket_notify_delivery_report(page, case_id, type_s, now_s)
     redis.call('HSET', d, 'state', 'failed', 'failed_at', now_s, 'fail_reason', 'delivery_report',
                'last_error', 'delivery report ' .. type_s)
     redis.call('ZREM', 'notify:queue', did)
-    redis.call('HINCRBY', 'page:' .. page, 'rev', 1)
+    piket_page_rev_bump(page)
     redis.call('ZADD', 'notify:timers', now_s, page)
-    piket_notify_timeline(case_id, {at = tonumber(now_s), type = 'delivery_failed', page = page,
-                                    channel = 'sms', reason = 'delivery_report', report = t,
-                                    by = 'gateway'})
+    piket_case_timeline_append(case_id, {at = tonumber(now_s), type = 'delivery_failed',
+                                         page = page, channel = 'sms',
+                                         reason = 'delivery_report', report = t, by = 'gateway'})
     return 'failed'
   end
   return 'recorded'

@@ -9,10 +9,12 @@
 --   piket_notify_push_closed(person, page_id, case_id, state, cap) tells the
 --     app on push:{person} (capped at about `cap` entries) that the page
 --     closed: {type page_closed, page_id, case_id, state}.
--- Owner: piket-notify (delivery:*, notify:queue, notify:timers, push:*, the
--- page's rev). This is notify's store API: piket-inbound's answer script
--- (inbound_page_answer) calls it in the same script as the answer, so that no
--- delivery goes out for a page once it is answered (atomicity).
+-- Owner: piket-notify (delivery:*, notify:queue, notify:timers, push:*). This
+-- is notify's store API: piket-inbound's answer script (inbound_page_answer)
+-- calls it in the same script as the answer, so that no delivery goes out for
+-- a page once it is answered (atomicity). The page's rev is paging's
+-- (lib/paging_page_rev.lua, called in the same step).
+--#include "lib/paging_page_rev.lua"
 local function piket_notify_stop_deliveries(id, channels, now_ms)
   local n, pushed_app = 0, false
   for ch in string.gmatch(channels or '', '[^,]+') do
@@ -27,7 +29,7 @@ local function piket_notify_stop_deliveries(id, channels, now_ms)
     end
   end
   redis.call('ZREM', 'notify:timers', id)
-  redis.call('HINCRBY', 'page:' .. id, 'rev', 1)
+  piket_page_rev_bump(id)
   return n, pushed_app
 end
 local function piket_notify_push_closed(person, id, case_id, closed_state, cap)

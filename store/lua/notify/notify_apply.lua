@@ -2,12 +2,15 @@
 -- (services/notify/src/notifier.cpp, after notify_page_load and plan_deliveries; typed arguments:
 -- piket/store/delivery_scripts.hpp, ApplyArgs)
 --
--- KEYS: none. Writes delivery:{id}:{channel}, notify:queue, notify:smsq:{person}, notify:timers,
---   page:{id} (rev; failed or duplicate), the page's reply code, the case timeline
---   (channel_fallback, page_undeliverable) and, when every channel failed, the message
---   {page_id, reason: 'undeliverable', case_id, person} on outbox:escalation (id
---   '{page}:undeliverable') and the case's resync timer in deadlines:due (the owners'
---   store API, lib/outbox_add.lua and lib/deadline_resync.lua, in the same step).
+-- KEYS: none. Writes delivery:{id}:{channel}, notify:queue, notify:smsq:{person} and
+--   notify:timers (notify's own), and calls the owners' store API in the same script for
+--   atomicity (the plan and everything it changes are one step): paging's for the page
+--   (rev; failed or duplicate, with its reply code: lib/paging_page_delivery.lua),
+--   piket-cases' for the case timeline (channel_fallback, page_undeliverable:
+--   lib/cases_timeline.lua) and the case's resync timer in deadlines:due
+--   (lib/deadline_resync.lua), and the escalation outbox's (lib/outbox_add.lua) for the
+--   message {page_id, reason: 'undeliverable', case_id, person} (id '{page}:undeliverable')
+--   when every channel failed.
 -- ARGV[1]  page id
 -- ARGV[2]  the page's rev as loaded (another rev now: {'stale'}, nothing changes)
 -- ARGV[3]  now (domain ms)
@@ -19,8 +22,8 @@
 --          (at_once, not_acknowledged, previous_failed), previous channel or '-';
 --          then the number of channels to cancel and their channels
 -- Returns {'applied', started} | {'stale'} | {'missing'} (no page: its timer is dropped).
---#include "lib/notify_timeline.lua"
---#include "lib/reply_code_drop.lua"
+--#include "lib/cases_timeline.lua"
+--#include "lib/paging_page_delivery.lua"
 --#include "lib/outbox_add.lua"
 --#include "lib/deadline_resync.lua"
 local id = ARGV[1]
@@ -50,7 +53,7 @@ for k = 1, tonumber(ARGV[8]) do
       local ev = {at = now, type = 'channel_fallback', page = id, to = ch, reason = reason,
                   by = 'notify'}
       if prev ~= '-' then ev.from = prev end
-      piket_notify_timeline(f[3], ev)
+      piket_case_timeline_append(f[3], ev)
     end
   end
 end
@@ -72,11 +75,10 @@ else
   redis.call('ZADD', 'notify:timers', ARGV[5], id)
 end
 if ARGV[6] == 'exhausted' and not answered and f[2] ~= 'failed' then
-  redis.call('HSET', p, 'state', 'failed', 'failed_at', ARGV[3])
-  -- Nobody got the page: its reply code answers nothing any more.
-  piket_drop_reply_code(id)
-  piket_notify_timeline(f[3], {at = now, type = 'page_undeliverable', page = id, person = f[4],
-                               by = 'notify'})
+  -- Nobody got the page: failed, and its reply code answers nothing any more.
+  piket_page_failed(id, ARGV[3])
+  piket_case_timeline_append(f[3], {at = now, type = 'page_undeliverable', page = id,
+                                    person = f[4], by = 'notify'})
   -- Information (common/page_class.hpp) is never escalated: nobody waits on it.
   if f[6] ~= '1' then
     local mid = id .. ':undeliverable'
@@ -86,8 +88,7 @@ if ARGV[6] == 'exhausted' and not answered and f[2] ~= 'failed' then
     if f[3] then piket_deadline_resync(f[3], ARGV[3]) end
   end
 elseif ARGV[6] == 'duplicate' and f[2] == 'queued' then
-  redis.call('HSET', p, 'state', 'duplicate')
-  piket_drop_reply_code(id)
+  piket_page_duplicate(id)
 end
-redis.call('HINCRBY', p, 'rev', 1)
+piket_page_rev_bump(id)
 return {'applied', tostring(started)}

@@ -11,9 +11,12 @@
 --
 -- KEYS: none. Writes delivery:{id} (state sending, attempts, sending_since,
 --   in_doubt_resends; or accepted by a delivery report, or cancelled), notify:queue (the
---   lease), notify:smsq:{person}, notify:smslast:{person}, page:{id} (state); reads
---   incident:{id}, case:{id} (household), smsbundle:{id}; appends page_sent to the case
---   timeline when a delivery report resolves a send in doubt.
+--   lease), notify:smsq:{person}, notify:smslast:{person}; reads incident:{id}, case:{id}
+--   (household), smsbundle:{id}. Calls the owners' store API in the same script for
+--   atomicity (the page's state follows its delivery's): paging's for the page's state
+--   (sending, accepted: lib/paging_page_delivery.lua) and piket-cases' for the case
+--   timeline (page_sent, when a delivery report resolves a send in doubt:
+--   lib/cases_timeline.lua).
 -- ARGV[1]  now (transport ms)
 -- ARGV[2]  lease until (transport ms): when the delivery is due again if its send never ends
 -- ARGV[3]  now (domain ms)
@@ -30,8 +33,8 @@
 --     within the window and, when the claimed delivery is an in-doubt member
 --     of a bundle, that bundle's other members in doubt (not claimed:
 --     notify_join claims the ones that go along).
---#include "lib/notify_timeline.lua"
---#include "lib/notify_page_accepted.lua"
+--#include "lib/cases_timeline.lua"
+--#include "lib/paging_page_delivery.lua"
 local ids = redis.call('ZRANGEBYSCORE', 'notify:queue', '-inf', ARGV[1], 'LIMIT', 0, 1)
 if #ids == 0 then return {'idle'} end
 local did = ids[1]
@@ -51,9 +54,9 @@ local now = tonumber(ARGV[3])
 if ch == 'sms' and (st == 'sending' or st == 'retry') and f[5] and f[5] ~= '2' and f[5] ~= '16' then
   redis.call('HSET', d, 'state', 'accepted', 'accepted_at', ARGV[3], 'resolved_by', 'delivery_report')
   redis.call('ZREM', 'notify:queue', did)
-  piket_notify_page_accepted(p, ARGV[3])
-  piket_notify_timeline(pf[2], {at = now, type = 'page_sent', page = page, channel = ch,
-                                resolved_by = 'delivery_report', by = 'notify'})
+  piket_page_accepted(page, ARGV[3])
+  piket_case_timeline_append(pf[2], {at = now, type = 'page_sent', page = page, channel = ch,
+                                     resolved_by = 'delivery_report', by = 'notify'})
   return {'resolved', did, ch, page}
 end
 if st == 'queued' or st == 'retry' or st == 'sending' then
@@ -93,7 +96,7 @@ if st == 'queued' or st == 'retry' or st == 'sending' then
   redis.call('HSET', d, 'state', 'sending', 'sending_since', ARGV[3])
   redis.call('HDEL', d, 'bundle')
   redis.call('ZADD', 'notify:queue', ARGV[2], did)
-  if pf[1] == 'queued' then redis.call('HSET', p, 'state', 'sending') end
+  piket_page_sending(page)
   local function incident_of(incident_id, case_id)
     local inc = {}
     if incident_id and incident_id ~= '' then

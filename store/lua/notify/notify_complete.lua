@@ -9,7 +9,9 @@
 -- the lease, send the SMS a second time.
 --
 -- KEYS: none. Writes what lib/notify_complete_one.lua says: delivery:{id}, notify:queue,
---   notify:smsq:{person}, notify:timers, page:{id} and the case timeline.
+--   notify:smsq:{person}, notify:timers, and calls the owners' store API in the same script
+--   for atomicity: paging's for page:{id} (lib/paging_page_delivery.lua), piket-cases' for
+--   the case timeline (lib/cases_timeline.lua).
 -- ARGV[1]  delivery id
 -- ARGV[2]  accepted | retry | failed
 -- ARGV[3]  now (domain ms)

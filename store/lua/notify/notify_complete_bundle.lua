@@ -5,7 +5,8 @@
 --
 -- `allow-oom`: recorded even at Redis's memory limit (see notify_complete).
 --
--- KEYS: none. Writes what lib/notify_complete_one.lua says, per delivery.
+-- KEYS: none. Writes what lib/notify_complete_one.lua says, per delivery (with paging's and
+--   piket-cases' store API, called in the same script for atomicity).
 -- ARGV[1]  accepted | retry | failed
 -- ARGV[2]  now (domain ms)
 -- ARGV[3]  retry due (transport ms; '0' unless retry)

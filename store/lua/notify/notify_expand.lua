@@ -2,15 +2,18 @@
 -- (services/notify/src/notifier.cpp; typed arguments: piket/store/delivery_scripts.hpp, ExpandArgs)
 --
 -- KEYS: none. Reads page:{id}; writes delivery:{id}:{channel}, pagekey:{case}:{step}:{person}:{channel}
---   (one delivery per case, step, person and channel: a second is `suppressed`), page:{id}
---   (channels, expanded_at, rev, step), notify:timers and the case timeline (duplicate_suppressed).
+--   (one delivery per case, step, person and channel: a second is `suppressed`) and
+--   notify:timers; calls the owners' store API in the same script for atomicity: paging's
+--   for the page (channels, expanded_at, rev, step: lib/paging_page_delivery.lua) and
+--   piket-cases' for the case timeline (duplicate_suppressed: lib/cases_timeline.lua).
 -- ARGV[1]  page id
 -- ARGV[2]  now (domain ms)
 -- ARGV[3]  number of rules, then per rule three: channel, after (ms), address
 --          ('' for sms: the page's number)
 -- Returns {'expanded', suppressed} | {'already', state} (expanded before)
 --   | {'not_queued', state} | {'missing'} (no page, or one without case or person).
---#include "lib/notify_timeline.lua"
+--#include "lib/cases_timeline.lua"
+--#include "lib/paging_page_delivery.lua"
 local id = ARGV[1]
 local p = 'page:' .. id
 local f = redis.call('HMGET', p, 'state', 'case', 'person', 'incident', 'rule', 'step', 'channels',
@@ -34,8 +37,8 @@ for i = 0, tonumber(ARGV[3]) - 1 do
     st = 'suppressed'
     suppressed = suppressed + 1
     redis.call('HSET', d, 'duplicate_of', owner)
-    piket_notify_timeline(f[2], {at = now, type = 'duplicate_suppressed', page = id, channel = ch,
-                                 duplicate_of = owner, by = 'notify'})
+    piket_case_timeline_append(f[2], {at = now, type = 'duplicate_suppressed', page = id,
+                                      channel = ch, duplicate_of = owner, by = 'notify'})
   else
     redis.call('SET', key, did)
   end
@@ -43,7 +46,6 @@ for i = 0, tonumber(ARGV[3]) - 1 do
              'order', i, 'after_ms', after, 'state', st, 'attempts', '0', 'created_at', ARGV[2])
   channels[#channels + 1] = ch
 end
-redis.call('HSET', p, 'channels', table.concat(channels, ','), 'expanded_at', ARGV[2],
-           'rev', '1', 'step', step)
+piket_page_expanded(id, table.concat(channels, ','), ARGV[2], step)
 redis.call('ZADD', 'notify:timers', ARGV[2], id)
 return {'expanded', tostring(suppressed)}

@@ -7,8 +7,10 @@
 --
 -- KEYS: none. Writes delivery:{id} of each candidate that joins (state sending, attempts,
 --   sending_since, bundle, in_doubt_resends) and the claimed one's bundle field,
---   notify:queue (the lease), notify:smsq:{person}, page:{id} (queued -> sending) and
---   smsbundle:{bundle} (person, deliveries, pages, created_at; expires after ARGV[5]).
+--   notify:queue (the lease), notify:smsq:{person} and smsbundle:{bundle} (person,
+--   deliveries, pages, created_at; expires after ARGV[5]); calls paging's store API in the
+--   same script for atomicity for each joining page's state (queued -> sending:
+--   lib/paging_page_delivery.lua).
 -- ARGV[1]  bundle id
 -- ARGV[2]  the claimed delivery id (must still be `sending`)
 -- ARGV[3]  lease until (transport ms)
@@ -20,6 +22,7 @@
 --          same person, and its page unanswered.
 -- Returns the delivery ids in the bundle, the claimed one first ({} when it is no longer
 -- being sent).
+--#include "lib/paging_page_delivery.lua"
 local first = 'delivery:' .. ARGV[2]
 local f = redis.call('HMGET', first, 'state', 'page', 'person')
 if f[1] ~= 'sending' or not f[2] then return {} end
@@ -42,7 +45,7 @@ for i = 7, #ARGV do
       redis.call('HSET', d, 'state', 'sending', 'sending_since', ARGV[4], 'bundle', ARGV[1])
       redis.call('ZADD', 'notify:queue', ARGV[3], cid)
       redis.call('ZREM', 'notify:smsq:' .. f[3], cid)
-      if ps == 'queued' then redis.call('HSET', p, 'state', 'sending') end
+      piket_page_sending(c[2])
       joined[#joined + 1] = cid
       pages[#pages + 1] = c[2]
     end

@@ -2,9 +2,9 @@
 // Page creation, shared by every producer of pages (dispatch's commit script,
 // the deadline engine's firing script). A page is three writes that belong
 // together: the page hash, its per-person reply code and the notify outbox
-// entry. store/lua/lib/page_create.lua defines two local functions for a
-// producer's own script (included with --#include), so the page is created atomically with the state
-// change that causes it:
+// entry. store/lua/lib/paging_page_create.lua defines two local functions for a
+// producer's own script (included with --#include), so the page is created atomically with the
+// state change that causes it:
 //
 //   piket_page_taken(person, ack_code, page_id) -> true when the reply code is
 //       already in use for that person or the page id exists (the caller picks

@@ -47,6 +47,6 @@ Millis reply_code_window(Millis longest_unanswered);
 std::string mask_phone(std::string_view number);
 
 // Scripts drop a page's reply code with piket_drop_reply_code(page_id)
-// (store/lua/lib/reply_code_drop.lua).
+// (store/lua/lib/paging_reply_code.lua).
 
 }  // namespace piket::common

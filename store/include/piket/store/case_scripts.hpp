@@ -61,7 +61,7 @@ struct CaseSyncArgs {
   }
 };
 
-// The page of a step (cases_fire.lua; lib/page_create.lua writes it).
+// The page of a step (cases_fire.lua; lib/paging_page_create.lua writes it).
 struct CasePageArgs {
   std::string page_id;
   std::string person;

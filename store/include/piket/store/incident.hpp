@@ -1,6 +1,9 @@
 #pragma once
-// The incident aggregate (owner: piket-ingest; piket-dispatch and piket-cases
-// write their named fields — docs/data-model.md "Who writes what").
+// The incident aggregate (owner: piket-ingest, which accepts it; paging owns its
+// escalation state — the esc_* fields, :esc_paged, :declined, :pages,
+// escalations:due). Paging moves its status and piket-cases moves it between
+// cases through piket-ingest's store API (store/lua/lib/ingest_incident_status.lua,
+// ingest_incident_case.lua) — docs/data-model.md "Who writes what".
 
 #include <string>
 #include <string_view>

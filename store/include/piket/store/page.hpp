@@ -1,6 +1,8 @@
 #pragma once
 // The page aggregate (owner: paging — page creation, answers, escalation;
-// notify writes the delivery fields — docs/data-model.md, docs/paging.md).
+// notify records the page's delivery progress through paging's store API,
+// store/lua/lib/paging_page_delivery.lua and paging_page_rev.lua —
+// docs/data-model.md "Who writes what", docs/paging.md).
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,12 @@
--- page_create (lib): page creation, shared by every producer of pages
+-- paging_page_create (lib): page creation, shared by every producer of pages
 -- (dispatch's scripts, the deadline engine's firing script): the page hash,
 -- its reply code and the notify outbox entry, in the producer's own script
 -- (common/page_script.hpp documents piket_page_taken and piket_create_page).
+-- Owner: paging (page:{id}, ackcode:{person}:{code}); the notify message
+-- through notify's outbox (lib/outbox_add.lua). This is paging's store API
+-- for piket-cases' firing script (cases_fire.lua), which creates a step's
+-- page in the same script as the step (atomicity: no step without its page,
+-- no page twice).
 -- Writes page:{id}, ackcode:{person}:{code}, outbox:notify:due/data.
 --#include "lib/outbox_add.lua"
 local function piket_page_taken(person, ack_code, page_id)

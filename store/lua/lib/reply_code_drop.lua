@@ -1,7 +1,0 @@
--- reply_code_drop (lib): piket_drop_reply_code(page_id) deletes the page's
--- reply code ackcode:{person}:{code} (common/reply_code.hpp), when a page is
--- answered, stands down, fails or turns out duplicate. Owner: paging.
-local function piket_drop_reply_code(page_id)
-  local f = redis.call('HMGET', 'page:' .. page_id, 'person', 'ack_code')
-  if f[1] and f[2] then redis.call('DEL', 'ackcode:' .. f[1] .. ':' .. f[2]) end
-end
