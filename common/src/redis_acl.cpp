@@ -18,7 +18,7 @@ using Commands = std::span<const std::string_view>;
 constexpr std::string_view kEveryService[] = {"ping", "evalsha", "script|load", "get", "set"};
 
 // common::OutboxSender: the sweep script (ZRANGEBYSCORE, HGET, ZADD, ZREM),
-// the receiver's acknowledgements (ZREM, HDEL) and outbox_add_lua (ZADD, HSET).
+// the receiver's acknowledgements (ZREM, HDEL) and store/lua/lib/outbox_add.lua (ZADD, HSET).
 constexpr std::string_view kOutboxSender[] = {"zrangebyscore", "zadd", "zrem",
                                               "hget",          "hset", "hdel"};
 

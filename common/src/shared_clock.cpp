@@ -15,7 +15,7 @@ namespace {
 const std::string kKey(store::kClockSimulatedMs);
 const std::string kSeenKey(store::kClockSeen);
 
-// KEYS, ARGV and reply: common/lua/simulated_clock_move.lua.
+// KEYS, ARGV and reply: store/lua/common/simulated_clock_move.lua.
 const RedisScript kMove{std::string(lua::simulated_clock_move())};
 
 class SharedSimulatedClock final : public Clock {

@@ -5,7 +5,7 @@
 namespace piket::dispatch {
 namespace {
 
-// KEYS, ARGV and reply: services/dispatch/lua/dispatch_caseload.lua.
+// KEYS, ARGV and reply: store/lua/dispatch/dispatch_caseload.lua.
 const common::RedisScript& caseload_script() {
   static const common::RedisScript s{std::string(lua::dispatch_caseload())};
   return s;

@@ -6,7 +6,7 @@
 namespace piket::web {
 namespace {
 
-// KEYS, ARGV and reply: services/web/lua/web_audit_append.lua.
+// KEYS, ARGV and reply: store/lua/web/web_audit_append.lua.
 const common::RedisScript kAppend{std::string(lua::web_audit_append())};
 
 }  // namespace

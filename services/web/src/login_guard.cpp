@@ -22,13 +22,13 @@ std::string address_key(const std::string& address) {
 
 constexpr long long kFirstDelayMs = 1000;
 
-// KEYS, ARGV and reply: services/web/lua/web_login_admit.lua.
+// KEYS, ARGV and reply: store/lua/web/web_login_admit.lua.
 const common::RedisScript& admit_script() {
   static const common::RedisScript s{std::string(lua::web_login_admit())};
   return s;
 }
 
-// KEYS, ARGV and reply: services/web/lua/web_login_success.lua.
+// KEYS, ARGV and reply: store/lua/web/web_login_success.lua.
 const common::RedisScript& success_script() {
   static const common::RedisScript s{std::string(lua::web_login_success())};
   return s;

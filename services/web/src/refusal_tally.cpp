@@ -20,7 +20,7 @@ std::string minute_key(long long minute) {
   return store::unauth_minute_key(std::to_string(minute));
 }
 
-// KEYS, ARGV and reply: services/web/lua/web_refusal_tally_add.lua.
+// KEYS, ARGV and reply: store/lua/web/web_refusal_tally_add.lua.
 const common::RedisScript& add_script() {
   static const common::RedisScript s{std::string(lua::web_refusal_tally_add())};
   return s;
