@@ -34,12 +34,6 @@ using common::RedisConnection;
 using common::RedisReply;
 using common::RedisScript;
 
-std::vector<std::string> strings(const RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 std::set<std::string> as_set(const RedisReply& r) {
   std::set<std::string> out;
   for (const auto& e : r.elements) out.insert(e.str);
@@ -70,7 +64,7 @@ class CasesScriptsTest : public ::testing::Test {
     return ops_.command({"HEXISTS", key, field}).integer == 1;
   }
   std::vector<std::string> list(const std::string& key) {
-    return strings(ops_.command({"LRANGE", key, "0", "-1"}));
+    return ops_.command({"LRANGE", key, "0", "-1"}).element_strings();
   }
   std::set<std::string> members(std::string_view key) {
     return as_set(ops_.command({"SMEMBERS", std::string(key)}));
@@ -169,7 +163,7 @@ TEST_F(CasesScriptsTest, LoadReadsTheCaseItsIncidentsAbsenceAndWatchedReminders)
 
 TEST_F(CasesScriptsTest, LoadAnswersMissingForNoCaseAndNoAbsenceWithoutOne) {
   const auto r = cases_.eval(script(lua::cases_load), {}, CaseLoadArgs{"C404"}.args());
-  EXPECT_EQ(strings(r), (std::vector<std::string>{"missing"}));
+  EXPECT_EQ(r.element_strings(), (std::vector<std::string>{"missing"}));
   EXPECT_FALSE(parse_loaded_case(r));
 
   open_case("C1", "groningen");  // no casemanager: no absence read
@@ -347,7 +341,7 @@ TEST_F(CasesScriptsTest, FireRefusesStaleDuplicateAndCollidingStepsWritingOnlyTi
   ops_.command({"SADD", case_fired_key("C1"), "C1|plan|escalate|1000"});
   ops_.command({"ZADD", std::string(kDeadlinesDue), "1000", "C1|plan|escalate|1000"});
   const auto r = cases_.eval(script(lua::cases_fire), {}, a_firing(2).args());
-  EXPECT_EQ(strings(r), (std::vector<std::string>{"duplicate"}));
+  EXPECT_EQ(r.element_strings(), (std::vector<std::string>{"duplicate"}));
   EXPECT_EQ(parse_case_write(r).outcome, "duplicate");
   EXPECT_EQ(ops_.command({"EXISTS", page_key("P1")}).integer, 0);
   EXPECT_EQ(list(case_timeline_key("C1")).size(), 2u);
@@ -674,7 +668,7 @@ end
                 "ban_ends_at", "5000"});
   ops_.command({"HSET", incident_key("IS2"), "kind", "home_ban_extended", "ban_starts_at", "4000",
                 "ban_ends_at", "7000"});
-  EXPECT_EQ(strings(cases_.eval(harness, {}, {"ban", "S"})),
+  EXPECT_EQ(cases_.eval(harness, {}, {"ban", "S"}).element_strings(),
             (std::vector<std::string>{"1000", "7000", "in_force"}));
   EXPECT_EQ(hget(case_key("S"), "ban_first_start"), "1000");
   EXPECT_EQ(hget(case_key("S"), "ban_end"), "7000");
@@ -687,7 +681,7 @@ end
   ops_.command({"HSET", case_key("S"), "joined_cases", "A"});
   ops_.command({"HSET", case_key("A"), "merged_households",
                 household_key("x", "1") + " " + household_key("y", "2")});
-  EXPECT_EQ(strings(cases_.eval(harness, {}, {"households", "S"})),
+  EXPECT_EQ(cases_.eval(harness, {}, {"households", "S"}).element_strings(),
             (std::vector<std::string>{household_key("police", "hh-1"), household_key("x", "1"),
                                       household_key("y", "2")}));
 
@@ -702,7 +696,7 @@ end
             1);
   EXPECT_EQ(cases_.eval(harness, {}, {"versions", case_key("S"), case_key("A"), "1", "3"}).integer,
             0);
-  EXPECT_EQ(strings(cases_.eval(harness, {}, {"words", " a  b c "})),
+  EXPECT_EQ(cases_.eval(harness, {}, {"words", " a  b c "}).element_strings(),
             (std::vector<std::string>{"a", "b", "c"}));
 }
 

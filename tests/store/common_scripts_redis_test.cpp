@@ -43,12 +43,6 @@ class LuaScriptsTest : public ::testing::Test {
 };
 test::PrivateRedis* LuaScriptsTest::redis_ = nullptr;
 
-std::vector<std::string> strings(const RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 // outbox_claim_due: due messages in due order, leased to the new due time,
 // at most ARGV[3]; a due id without a payload (acknowledged meanwhile) is
 // dropped; what is not due yet stays untouched.
@@ -60,20 +54,20 @@ TEST_F(LuaScriptsTest, OutboxClaimDueLeasesWhatIsDueInOrderAndDropsWhatWasAcknow
   RedisConnection sender{redis_->config_as("dispatch")};  // an outbox sender's own user
 
   auto r = sender.eval(claim, {due, data}, {"200", "5000", "2"});
-  EXPECT_EQ(strings(r), (std::vector<std::string>{"m0", "p0", "m1", "p1"}));
+  EXPECT_EQ(r.element_strings(), (std::vector<std::string>{"m0", "p0", "m1", "p1"}));
   EXPECT_EQ(ops_.command({"ZSCORE", due, "m0"}).str, "5000");
   EXPECT_EQ(ops_.command({"ZSCORE", due, "m1"}).str, "5000");
   EXPECT_EQ(ops_.command({"ZSCORE", due, "m2"}).str, "120");  // beyond the limit: next round
 
   r = sender.eval(claim, {due, data}, {"200", "6000", "10"});
-  EXPECT_EQ(strings(r), (std::vector<std::string>{"m2", "p2"}));
+  EXPECT_EQ(r.element_strings(), (std::vector<std::string>{"m2", "p2"}));
   EXPECT_TRUE(ops_.command({"ZSCORE", due, "gone"}).is_nil()) << "no payload: dropped";
   EXPECT_EQ(ops_.command({"ZSCORE", due, "later"}).str, "500") << "not due: untouched";
   EXPECT_EQ(ops_.command({"HGET", data, "later"}).str, "pl");
 
   // Leased messages come back when their lease runs out.
   r = sender.eval(claim, {due, data}, {"5000", "9000", "10"});
-  EXPECT_EQ(strings(r), (std::vector<std::string>{"later", "pl", "m0", "p0", "m1", "p1"}));
+  EXPECT_EQ(r.element_strings(), (std::vector<std::string>{"later", "pl", "m0", "p0", "m1", "p1"}));
 }
 
 // simulated_clock_move: forward by 'advance' or to 'set', never backwards,

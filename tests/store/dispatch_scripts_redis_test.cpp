@@ -30,12 +30,6 @@ constexpr std::int64_t kNow = 1'800'000'000'000;  // domain ms
 constexpr std::int64_t kDue = 1'900'000'000'000;  // transport ms
 constexpr std::int64_t kCodeTtl = 3'600'000;
 
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 PageRecipient recipient(const std::string& person, const std::string& page,
                         const std::string& code) {
   return {person, page, code, "+4470000" + person, "text for " + person};
@@ -52,7 +46,7 @@ class DispatchScriptsTest : public ::testing::Test {
 
   std::vector<std::string> run(std::string_view source, const std::vector<std::string>& args) {
     const RedisScript script{std::string(source)};
-    return strings(dispatch_.eval(script, {}, args));
+    return dispatch_.eval(script, {}, args).element_strings();
   }
   std::string hget(const std::string& key, const std::string& field) {
     return ops_.command({"HGET", key, field}).str;
@@ -60,7 +54,7 @@ class DispatchScriptsTest : public ::testing::Test {
   bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
   std::vector<json::value> timeline(const std::string& case_id) {
     std::vector<json::value> out;
-    for (const auto& e : strings(ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"})))
+    for (const auto& e : ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"}).element_strings())
       out.push_back(json::parse(e));
     return out;
   }
@@ -213,7 +207,7 @@ TEST_F(DispatchScriptsTest, ACoverageProblemBeginsWithOnePageToTheTeamLeadAndEnd
   ASSERT_EQ(dispatched(run(lua::dispatch_incident(), b.args())).capacity_payload, "");
   EXPECT_FALSE(exists(cap));
   const auto history =
-      strings(ops_.command({"LRANGE", capacity_history_key("groningen"), "0", "-1"}));
+      ops_.command({"LRANGE", capacity_history_key("groningen"), "0", "-1"}).element_strings();
   ASSERT_EQ(history.size(), 1u);
   EXPECT_EQ(json::parse(history[0]),
             json::parse(R"({"since":1800000000000,"until":1800000060000,"past_on_call":1})"));

@@ -44,12 +44,6 @@ const long long kNow = 1795870800000;        // domain ms
 const long long kTransport = 1924992000000;  // transport ms
 const long long kLock = 15 * 60 * 1000;
 
-std::vector<std::string> strings(const RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 std::string n(long long v) {
   return std::to_string(v);
 }
@@ -113,12 +107,12 @@ class InboundScriptsTest : public ::testing::Test {
     return a;
   }
   PageAnswerReply answer(RedisConnection& as, const PageAnswerArgs& a) {
-    return parse_page_answer_reply(strings(as.eval(kAnswer, {}, a.argv())));
+    return parse_page_answer_reply(as.eval(kAnswer, {}, a.argv()).element_strings());
   }
   std::vector<std::vector<std::string>> push_entries(const std::string& person) {
     std::vector<std::vector<std::string>> out;
     for (const auto& e : ops_.command({"XRANGE", push_key(person), "-", "+"}).elements)
-      out.push_back(strings(e.elements.at(1)));
+      out.push_back(e.elements.at(1).element_strings());
     return out;
   }
 
@@ -305,7 +299,7 @@ TEST_F(InboundScriptsTest, DeliveryReportIsKeptOnThePageOnceAndAFinalOneIsNotCon
   EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "8", n(kNow)}).str, "recorded");
   EXPECT_EQ(hget(page_key(kPage), "dlr_type"), "8");
   EXPECT_EQ(hget(page_key(kPage), "dlr_at"), n(kNow));
-  EXPECT_EQ(strings(ops_.command({"LRANGE", page_dlr_key(kPage), "0", "-1"})),
+  EXPECT_EQ(ops_.command({"LRANGE", page_dlr_key(kPage), "0", "-1"}).element_strings(),
             (std::vector<std::string>{"8:" + n(kNow)}));
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "dlr_type"), "8");
   EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "8", n(kNow + 1)}).str, "duplicate");
@@ -356,11 +350,11 @@ TEST_F(InboundScriptsTest, BundleReportCountsForEveryPageOfTheSms) {
       << "a page the bundle does not hold";
   EXPECT_FALSE(hexists(page_key(kPage), "dlr_type"));
 
-  EXPECT_EQ(strings(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage2, "1", n(kNow)})),
+  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage2, "1", n(kNow)}).element_strings(),
             (std::vector<std::string>{kPage, "recorded", kPage2, "recorded"}));
   EXPECT_EQ(hget(page_key(kPage), "delivered_at"), n(kNow));
   EXPECT_EQ(hget(page_key(kPage2), "delivered_at"), n(kNow));
-  EXPECT_EQ(strings(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage, "1", n(kNow)})),
+  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage, "1", n(kNow)}).element_strings(),
             (std::vector<std::string>{kPage, "duplicate", kPage2, "duplicate"}));
 }
 

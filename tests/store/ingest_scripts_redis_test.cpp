@@ -30,12 +30,6 @@ constexpr std::int64_t kAccepted = 1'800'000'000'000;  // domain ms
 constexpr std::int64_t kDue = 1'900'000'000'000;       // transport ms
 constexpr std::int64_t kDay = 86'400'000;
 
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 IngestAcceptArgs incident(const std::string& reference, const std::string& incident_id,
                           const std::string& case_id, const std::string& household = "hh-1") {
   IngestAcceptArgs a;
@@ -73,7 +67,7 @@ class IngestScriptsTest : public ::testing::Test {
 
   IngestAcceptReply accept(const IngestAcceptArgs& a) {
     static const RedisScript script{std::string(lua::ingest_accept())};
-    const auto r = IngestAcceptReply::parse(strings(ingest_.eval(script, {}, a.args())));
+    const auto r = IngestAcceptReply::parse(ingest_.eval(script, {}, a.args()).element_strings());
     if (!r) throw std::runtime_error("unexpected reply");
     return *r;
   }
@@ -81,7 +75,7 @@ class IngestScriptsTest : public ::testing::Test {
     return ops_.command({"HGET", key, field}).str;
   }
   std::vector<std::string> range(const std::string& key) {
-    return strings(ops_.command({"LRANGE", key, "0", "-1"}));
+    return ops_.command({"LRANGE", key, "0", "-1"}).element_strings();
   }
 
   static test::PrivateRedis* redis_;

@@ -28,12 +28,6 @@ constexpr std::int64_t kNow = 1'800'000'000'000;  // domain ms
 constexpr std::int64_t kHour = 3'600'000;
 constexpr std::int64_t kDay = 24 * kHour;
 
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 // A lib file's text and one call after it.
 RedisScript with_call(std::string_view lib, std::string_view call) {
   return RedisScript{std::string(lib) + "\n" + std::string(call) + "\n"};
@@ -65,7 +59,7 @@ TEST_F(LibScriptsTest, OutboxAddPutsTheMessageInTheReceiversOutboxAndAReAddRepla
   RedisConnection ingest{redis_->config_as("ingest")};
   ingest.eval(add, {}, {"dispatch", "I1", R"({"incident_id":"I1"})", "5000"});
   ingest.eval(add, {}, {"dispatch", "I2", "p2", "4000"});
-  EXPECT_EQ(strings(ops_.command({"ZRANGE", outbox_due_key("dispatch"), "0", "-1", "WITHSCORES"})),
+  EXPECT_EQ(ops_.command({"ZRANGE", outbox_due_key("dispatch"), "0", "-1", "WITHSCORES"}).element_strings(),
             (std::vector<std::string>{"I2", "4000", "I1", "5000"}));
   EXPECT_EQ(hget(outbox_data_key("dispatch"), "I1"), R"({"incident_id":"I1"})");
   ingest.eval(add, {}, {"dispatch", "I1", "again", "6000"});
@@ -200,8 +194,8 @@ class BanLibTest : public LibScriptsTest {
         "local i = cjson.decode(ARGV[1]) local b, code, field = "
         "piket_ban_apply(piket_ban_get(KEYS[1]), i, ARGV[2] == '1') if code then return {code, "
         "field} end piket_ban_put(KEYS[1], b, i, tonumber(ARGV[3])) return {'ok'}");
-    return strings(ingest_.eval(script, {case_key("C1")},
-                                {json::serialize(i), strict ? "1" : "0", std::to_string(kNow)}));
+    return ingest_.eval(script, {case_key("C1")},
+                                {json::serialize(i), strict ? "1" : "0", std::to_string(kNow)}).element_strings();
   }
   static json::object ban(const std::string& id, const std::string& kind, std::int64_t starts,
                           std::int64_t ends, int starts_off = 60, int ends_off = 60) {
@@ -215,7 +209,7 @@ class BanLibTest : public LibScriptsTest {
   }
   std::vector<json::value> history() {
     std::vector<json::value> out;
-    for (const auto& e : strings(ops_.command({"LRANGE", case_ban_key("C1"), "0", "-1"})))
+    for (const auto& e : ops_.command({"LRANGE", case_ban_key("C1"), "0", "-1"}).element_strings())
       out.push_back(json::parse(e));
     return out;
   }
@@ -316,8 +310,8 @@ class CasesOpenLibTest : public LibScriptsTest {
         lua::cases_open(),
         "local open, previous = piket_case_of_household(ARGV[1], ARGV[2], tonumber(ARGV[3]), "
         "tonumber(ARGV[4])) return {open or '', previous or ''}");
-    return strings(
-        ingest_.eval(script, {}, {"police", hh, std::to_string(accepted), std::to_string(link)}));
+    return (
+        ingest_.eval(script, {}, {"police", hh, std::to_string(accepted), std::to_string(link)})).element_strings();
   }
   long long open(const json::object& c) {
     static const auto script = with_call(
@@ -390,7 +384,7 @@ TEST_F(CasesOpenLibTest, AReturningFamilysCaseIsLinkedToItsEarlierCasesAndCounte
   EXPECT_EQ(hget(key, "returned_after_ms"), std::to_string(20 * kDay));
   EXPECT_EQ(hget(key, "previous_casemanager"), "icm-3");
   EXPECT_EQ(hget(case_key("C0"), "next_case"), "C9");
-  EXPECT_EQ(strings(ops_.command({"ZRANGE", returns_key("groningen"), "0", "-1"})),
+  EXPECT_EQ(ops_.command({"ZRANGE", returns_key("groningen"), "0", "-1"}).element_strings(),
             std::vector<std::string>{"C9"})
       << "counted; entries older than two years dropped";
 
@@ -409,9 +403,9 @@ TEST_F(CasesOpenLibTest, AddIncidentAppendsTheIncidentAndItsTimelineEntry) {
                              "return 1");
   ingest_.eval(add, {}, {"C1", "I1", R"({"type":"incident_accepted","incident":"I1"})"});
   ingest_.eval(add, {}, {"C1", "I2", R"({"type":"incident_accepted","incident":"I2"})"});
-  EXPECT_EQ(strings(ops_.command({"LRANGE", case_incidents_key("C1"), "0", "-1"})),
+  EXPECT_EQ(ops_.command({"LRANGE", case_incidents_key("C1"), "0", "-1"}).element_strings(),
             (std::vector<std::string>{"I1", "I2"}));
-  const auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
+  const auto t = ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}).element_strings();
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(json::parse(t[1]), json::parse(R"({"type":"incident_accepted","incident":"I2"})"));
 }
@@ -435,7 +429,7 @@ TEST_F(LibScriptsTest, CaseTimelineAppendAddsTheEventOnlyForAPageWithACase) {
     service.eval(append, {}, {"C1"});
     ops_.command({"RPUSH", case_timeline_key("C1"), R"({"type":"y"})"});
     service.eval(append, {}, {"C1"});
-    const auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
+    const auto t = ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}).element_strings();
     ASSERT_EQ(t.size(), 3u);
     EXPECT_EQ(json::parse(t[0]), json::parse(R"({"type":"x","at":1})"));
     EXPECT_EQ(json::parse(t[1]), json::parse(R"({"type":"y"})"));
@@ -457,9 +451,9 @@ TEST_F(LibScriptsTest, CaseAssignIfNoneMakesTheFirstCasemanagerAndKeepsOneThatIs
     ops_.command({"HSET", case_key("C1"), "state", "open", "casemanager", ""});
     EXPECT_EQ(service.eval(assign, {}, {"C1", "anna"}).integer, 1) << "'' is no casemanager";
     EXPECT_EQ(hget(case_key("C1"), "casemanager"), "anna");
-    EXPECT_EQ(strings(ops_.command({"SMEMBERS", caseload_key("anna")})),
+    EXPECT_EQ(ops_.command({"SMEMBERS", caseload_key("anna")}).element_strings(),
               std::vector<std::string>{"C1"});
-    auto t = strings(ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}));
+    auto t = ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}).element_strings();
     ASSERT_EQ(t.size(), 1u);
     EXPECT_EQ(json::parse(t[0]),
               json::parse(R"({"type":"casemanager_assigned","person":"anna","at":5})"));

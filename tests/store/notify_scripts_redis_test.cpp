@@ -55,12 +55,6 @@ const std::string kTo = "+31612345678";
 const long long kNow = 1795870800000;        // domain ms
 const long long kTransport = 1924992000000;  // transport ms
 
-std::vector<std::string> strings(const RedisReply& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 std::string n(long long v) {
   return std::to_string(v);
 }
@@ -122,7 +116,7 @@ TEST_F(NotifyScriptsTest, ExpandMakesOneDeliveryPerRuleAndSuppressesADuplicate) 
   const NotifyExpandArgs args{
       kPage, kNow, {{"sms", 0, ""}, {"push", 60000, push_key("anna")}, {"email", 120000, "a@x"}}};
 
-  const auto r = strings(notify_.eval(kExpand, {}, args.argv()));
+  const auto r = notify_.eval(kExpand, {}, args.argv()).element_strings();
   EXPECT_EQ(r, (std::vector<std::string>{"expanded", "1"}));
 
   const auto sms = delivery_key(kPage, "sms");
@@ -154,30 +148,30 @@ TEST_F(NotifyScriptsTest, ExpandMakesOneDeliveryPerRuleAndSuppressesADuplicate) 
   EXPECT_EQ(events[0].at("by").as_string(), "notify");
 
   // Once only; only a queued page; only a complete one.
-  EXPECT_EQ(strings(notify_.eval(kExpand, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kExpand, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"already", "queued"}));
   seed_page(kPage3, "sending");
   auto other = args;
   other.page_id = kPage3;
-  EXPECT_EQ(strings(notify_.eval(kExpand, {}, other.argv())),
+  EXPECT_EQ(notify_.eval(kExpand, {}, other.argv()).element_strings(),
             (std::vector<std::string>{"not_queued", "sending"}));
   other.page_id = "PNOSUCHPAGE000000";
-  EXPECT_EQ(strings(notify_.eval(kExpand, {}, other.argv())),
+  EXPECT_EQ(notify_.eval(kExpand, {}, other.argv()).element_strings(),
             (std::vector<std::string>{"missing"}));
 }
 
 // -------------------------------------------------------------- notify_page_load
 
 TEST_F(NotifyScriptsTest, PageLoadReportsThePageAndEachChannelsDelivery) {
-  EXPECT_FALSE(parse_notify_page_load(strings(notify_.eval(kLoad, {}, {kPage}))));
+  EXPECT_FALSE(parse_notify_page_load(notify_.eval(kLoad, {}, {kPage}).element_strings()));
   seed_page(kPage);  // not expanded: no channels
-  EXPECT_FALSE(parse_notify_page_load(strings(notify_.eval(kLoad, {}, {kPage}))));
+  EXPECT_FALSE(parse_notify_page_load(notify_.eval(kLoad, {}, {kPage}).element_strings()));
 
   ops_.command({"HSET", page_key(kPage), "channels", "sms,push", "rev", "3", "info", "1", "state",
                 "sending"});
   ops_.command({"HSET", delivery_key(kPage, "sms"), "state", "retry", "after_ms", "0"});
   // push: no delivery hash (gone): read as failed
-  const auto loaded = parse_notify_page_load(strings(notify_.eval(kLoad, {}, {kPage})));
+  const auto loaded = parse_notify_page_load(notify_.eval(kLoad, {}, {kPage}).element_strings());
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->state, "sending");
   EXPECT_EQ(loaded->created_at_ms, kNow - 60000);
@@ -209,7 +203,7 @@ TEST_F(NotifyScriptsTest, ApplyStartsAndCancelsChannelsAndArmsTheTimerOnlyAtTheL
   args.outbox_due_ms = kTransport + 100;
   args.start = {{"sms", "at_once", std::nullopt}, {"push", "not_acknowledged", "sms"}};
   args.cancel = {"email"};
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"applied", "2"}));
 
   const auto sms = delivery_key(kPage, "sms");
@@ -234,14 +228,14 @@ TEST_F(NotifyScriptsTest, ApplyStartsAndCancelsChannelsAndArmsTheTimerOnlyAtTheL
 
   // A plan made at rev 1 is stale now: nothing changes.
   args.next_wakeup_ms.reset();
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())), (std::vector<std::string>{"stale"}));
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(), (std::vector<std::string>{"stale"}));
   EXPECT_EQ(hget(page_key(kPage), "rev"), "2");
   EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow + 5000));
   // At the current rev, no next wake-up drops the timer.
   args.rev = "2";
   args.start.clear();
   args.cancel.clear();
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"applied", "0"}));
   EXPECT_FALSE(zscore(kNotifyTimers, kPage));
 }
@@ -261,7 +255,7 @@ TEST_F(NotifyScriptsTest, ApplyExhaustedFailsThePageDropsItsCodeAndAsksEscalatio
   args.transport_now_ms = kTransport;
   args.outcome = NotifyPlanOutcome::exhausted;
   args.outbox_due_ms = kTransport + 100;
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"applied", "0"}));
 
   EXPECT_EQ(hget(page_key(kPage), "state"), "failed");
@@ -294,7 +288,7 @@ TEST_F(NotifyScriptsTest, ApplyExhaustedFailsThePageDropsItsCodeAndAsksEscalatio
   ops_.command({"HSET", page_key(kPage2), "channels", "sms", "rev", "1", "info", "1"});
   args.page_id = kPage2;
   args.rev = "1";
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"applied", "0"}));
   EXPECT_EQ(hget(page_key(kPage2), "state"), "failed");
   EXPECT_FALSE(zscore(outbox_due_key("escalation"), kPage2 + ":undeliverable"));
@@ -309,14 +303,14 @@ TEST_F(NotifyScriptsTest, ApplyMarksADuplicateAndForgetsAPageThatIsGone) {
   args.rev = "1";
   args.domain_now_ms = kNow;
   args.outcome = NotifyPlanOutcome::duplicate;
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"applied", "0"}));
   EXPECT_EQ(hget(page_key(kPage), "state"), "duplicate");
   EXPECT_FALSE(exists(ackcode_key("anna", "123456")));
 
   ops_.command({"ZADD", kNotifyTimers, "1", kPage2});
   args.page_id = kPage2;
-  EXPECT_EQ(strings(notify_.eval(kApply, {}, args.argv())), (std::vector<std::string>{"missing"}));
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(), (std::vector<std::string>{"missing"}));
   EXPECT_FALSE(zscore(kNotifyTimers, kPage2));
 }
 
@@ -334,7 +328,7 @@ TEST_F(NotifyScriptsTest, DueTimerGivesTheEarliestPageDueByNow) {
 
 TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds) {
   NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
-  EXPECT_EQ(parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv()))).kind,
+  EXPECT_EQ(parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings()).kind,
             NotifyClaimReply::Kind::idle);
 
   seed_page(kPage);
@@ -347,7 +341,7 @@ TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds)
   ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});
   ops_.command({"ZADD", kNotifyQueue, n(kTransport + 60000), kPage2 + ":sms"});  // not due yet
 
-  const auto r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  const auto r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   ASSERT_EQ(r.kind, NotifyClaimReply::Kind::send);
   const auto& c = r.send;
   EXPECT_EQ(c.delivery_id, kPage + ":sms");
@@ -382,7 +376,7 @@ TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds)
   // Its lease over with no outcome: in doubt, sent again.
   args.transport_now_ms = kTransport + 9000;
   args.lease_until_ms = kTransport + 20000;
-  const auto again = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  const auto again = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   ASSERT_EQ(again.kind, NotifyClaimReply::Kind::send);
   EXPECT_TRUE(again.send.in_doubt);
   EXPECT_EQ(again.send.attempt, 2);
@@ -393,7 +387,7 @@ TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryRe
   const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
   // A queue entry without its delivery: dropped.
   ops_.command({"ZADD", kNotifyQueue, "1", kPage3 + ":sms"});
-  auto r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  auto r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::skip);
   EXPECT_EQ(r.delivery_id, kPage3 + ":sms");
   EXPECT_FALSE(zscore(kNotifyQueue, kPage3 + ":sms"));
@@ -402,7 +396,7 @@ TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryRe
   seed_page(kPage, "acknowledged");
   seed_sms(kPage, "queued");
   ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
-  r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::skip);
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "cancelled");
   EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
@@ -412,7 +406,7 @@ TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryRe
   seed_sms(kPage2, "sending");
   ops_.command({"HSET", delivery_key(kPage2, "sms"), "dlr_type", "1"});
   ops_.command({"ZADD", kNotifyQueue, "1", kPage2 + ":sms"});
-  r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::resolved);
   EXPECT_EQ(r.delivery_id, kPage2 + ":sms");
   EXPECT_EQ(r.channel, "sms");
@@ -444,7 +438,7 @@ TEST_F(NotifyScriptsTest, ClaimHoldsWithinTheWindowAndListsBundleCandidatesByUrg
 
   ops_.command({"SET", sms_last_key("anna"), n(kTransport - 1000)});
   NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, window, 1};
-  auto r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  auto r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::held);
   EXPECT_EQ(r.delivery_id, kPage + ":sms");
   EXPECT_EQ(r.held_until_ms, kTransport - 1000 + window);
@@ -452,7 +446,7 @@ TEST_F(NotifyScriptsTest, ClaimHoldsWithinTheWindowAndListsBundleCandidatesByUrg
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "queued");
 
   args.transport_now_ms = kTransport - 1000 + window;
-  r = parse_notify_claim(strings(notify_.eval(kClaim, {}, args.argv())));
+  r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
   ASSERT_EQ(r.kind, NotifyClaimReply::Kind::send);
   EXPECT_EQ(ops_.command({"GET", sms_last_key("anna")}).str, n(args.transport_now_ms));
   EXPECT_FALSE(zscore(sms_queue_key("anna"), kPage + ":sms")) << "claimed: not waiting";
@@ -488,7 +482,7 @@ TEST_F(NotifyScriptsTest, JoinClaimsTheCandidatesThatStillWaitAndRecordsTheBundl
                             3600000,
                             kTransport,
                             {kPage2 + ":sms", kPage3 + ":sms", bert + ":sms"}};
-  EXPECT_EQ(strings(notify_.eval(kJoin, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kJoin, {}, args.argv()).element_strings(),
             (std::vector<std::string>{kPage + ":sms", kPage2 + ":sms"}));
 
   const auto d2 = delivery_key(kPage2, "sms");
@@ -589,7 +583,7 @@ TEST_F(NotifyScriptsTest, CompleteBundleRecordsOneOutcomeForEveryDeliveryOfTheSm
   seed_sms(kPage3, "cancelled");
   const NotifyCompleteBundleArgs args{{"accepted", kNow, 0, 202, "", ""},
                                       {kPage + ":sms", kPage2 + ":sms", kPage3 + ":sms"}};
-  EXPECT_EQ(strings(notify_.eval(kCompleteBundle, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kCompleteBundle, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"accepted", "accepted", "cancelled"}));
   EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
   EXPECT_EQ(hget(page_key(kPage2), "state"), "accepted");
@@ -610,13 +604,13 @@ TEST_F(NotifyScriptsTest, PushAddsThePageToThePersonsStream) {
                 push_key("anna"), "state", "sending"});
   ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":push"});
   const NotifyPushArgs args{kPage + ":push", kNow, 100, {{"type", "page"}, {"page_id", kPage}}};
-  const auto r = strings(notify_.eval(kPush, {}, args.argv()));
+  const auto r = notify_.eval(kPush, {}, args.argv()).element_strings();
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0], "accepted");
   const auto entries = ops_.command({"XRANGE", push_key("anna"), "-", "+"});
   ASSERT_EQ(entries.elements.size(), 1u);
   EXPECT_EQ(entries.elements[0].elements[0].str, r[1]);
-  EXPECT_EQ(strings(entries.elements[0].elements[1]),
+  EXPECT_EQ((entries.elements[0].elements[1]).element_strings(),
             (std::vector<std::string>{"type", "page", "page_id", kPage}));
   const auto d = delivery_key(kPage, "push");
   EXPECT_EQ(hget(d, "state"), "accepted");
@@ -628,9 +622,9 @@ TEST_F(NotifyScriptsTest, PushAddsThePageToThePersonsStream) {
   EXPECT_EQ(events[0].at("channel").as_string(), "push");
 
   // Sent already: the state found. An address that is no push stream: refused.
-  EXPECT_EQ(strings(notify_.eval(kPush, {}, args.argv())), (std::vector<std::string>{"accepted"}));
+  EXPECT_EQ(notify_.eval(kPush, {}, args.argv()).element_strings(), (std::vector<std::string>{"accepted"}));
   ops_.command({"HSET", d, "state", "sending", "to", case_key(kCase)});
-  EXPECT_EQ(strings(notify_.eval(kPush, {}, args.argv())),
+  EXPECT_EQ(notify_.eval(kPush, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"bad_stream"}));
   EXPECT_EQ(ops_.command({"XLEN", push_key("anna")}).integer, 1);
 }
@@ -728,7 +722,7 @@ TEST_F(NotifyScriptsTest, LibPageClosedStopsTheDeliveriesStillToComeAndTellsTheA
   web.eval(closed, {}, {"anna", kPage, kCase, "acknowledged", "100"});
   const auto entries = ops_.command({"XRANGE", push_key("anna"), "-", "+"});
   ASSERT_EQ(entries.elements.size(), 1u);
-  EXPECT_EQ(strings(entries.elements[0].elements[1]),
+  EXPECT_EQ((entries.elements[0].elements[1]).element_strings(),
             (std::vector<std::string>{"type", "page_closed", "page_id", kPage, "case_id", kCase,
                                       "state", "acknowledged"}));
 }

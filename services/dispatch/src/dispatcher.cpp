@@ -25,20 +25,6 @@ const common::RedisScript& script() {
   return s;
 }
 
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  out.reserve(r.elements.size());
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
-store::OptionalFields fields(const common::RedisReply& r) {
-  store::OptionalFields out;
-  out.reserve(r.elements.size());
-  for (const auto& e : r.elements) out.push_back(e.opt_string());
-  return out;
-}
-
 }  // namespace
 
 struct Dispatcher::Impl {
@@ -85,7 +71,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
   if (!case_hint.empty())
     reads.push_back({"HMGET", store::case_key(case_hint), "casemanager", "previous_casemanager"});
   auto replies = redis->pipeline(reads);
-  const auto inc = store::DispatchIncidentFields::parse(fields(replies.at(0)));
+  const auto inc = store::DispatchIncidentFields::parse(replies.at(0).element_optionals());
   if (!inc) return {DispatchResult::Kind::unknown_incident, {}, {}, {}};
   if (inc->status != "accepted") {
     i.duplicates.Increment();
@@ -193,7 +179,7 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
       }
     }
     const auto r =
-        store::DispatchIncidentReply::parse(strings(redis->eval(script(), {}, a.args())));
+        store::DispatchIncidentReply::parse(redis->eval(script(), {}, a.args()).element_strings());
     if (!r) throw std::runtime_error("unexpected reply from the dispatch script");
     using R = store::DispatchIncidentReply::Kind;
     if (r->kind == R::ack_collision) continue;

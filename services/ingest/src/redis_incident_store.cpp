@@ -25,13 +25,6 @@ const common::RedisScript& script() {
   return s;
 }
 
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  out.reserve(r.elements.size());
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 // A replay of an incident accepted before `stored_hash`: the same known
 // fields as the body it stored?
 bool same_known_fields(const std::string& stored_body, const std::string& hash) {
@@ -116,7 +109,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
     } catch (const common::RedisError& e) {
       throw StoreUnavailable(e.what());
     }
-    const auto got = store::IngestAcceptReply::parse(strings(reply));
+    const auto got = store::IngestAcceptReply::parse(reply.element_strings());
     if (!got) throw StoreUnavailable("unexpected reply from accept script");
     using K = store::IngestAcceptReply::Kind;
     if (got->kind == K::collision) continue;

@@ -49,13 +49,6 @@ long long to_ll(const std::string& s) {
 using Claimed = store::NotifyClaimedDelivery;
 
 // A script's array reply as its strings (the typed parsers of piket/store read those).
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  out.reserve(r.elements.size());
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
 // Candidates looked at per bundled SMS: more never fit three segments.
 constexpr int kMaxCandidates = 20;
 // How long smsbundle:{id} is kept for late delivery reports.
@@ -174,7 +167,7 @@ struct Notifier::Impl {
   void evaluate(const std::string& page_id, common::RedisConnection& redis) {
     for (int round = 0; round < 5; ++round) {
       const auto loaded =
-          store::parse_notify_page_load(strings(redis.eval(scripts::load(), {}, {page_id})));
+          store::parse_notify_page_load(redis.eval(scripts::load(), {}, {page_id}).element_strings());
       if (!loaded) {
         redis.command({"ZREM", store::kNotifyTimers, page_id});
         return;
@@ -533,7 +526,7 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
                                           common::to_epoch_ms(i.domain_clock.now()),
                                           i.config.bundle_window.count(), kMaxCandidates};
   const auto claim =
-      store::parse_notify_claim(strings(redis.eval(scripts::claim(), {}, claim_args.argv())));
+      store::parse_notify_claim(redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());
   using Claim = store::NotifyClaimReply::Kind;
   if (claim.kind == Claim::idle) return {StepResult::Kind::idle, {}, {}};
   if (claim.kind == Claim::skip) return {StepResult::Kind::skipped, claim.delivery_id, {}};

@@ -49,6 +49,19 @@ struct RedisReply {
     if (type == Type::string || type == Type::status) return str;
     return std::nullopt;
   }
+  // An array reply's elements as strings ("" for nil), or as optionals (nil: empty).
+  std::vector<std::string> element_strings() const {
+    std::vector<std::string> out;
+    out.reserve(elements.size());
+    for (const auto& e : elements) out.push_back(e.str);
+    return out;
+  }
+  std::vector<std::optional<std::string>> element_optionals() const {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(elements.size());
+    for (const auto& e : elements) out.push_back(e.opt_string());
+    return out;
+  }
 };
 
 // A Lua script run with EVALSHA (loaded on first NOSCRIPT).
