@@ -54,7 +54,8 @@ class DispatchScriptsTest : public ::testing::Test {
   bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
   std::vector<json::value> timeline(const std::string& case_id) {
     std::vector<json::value> out;
-    for (const auto& e : ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"}).element_strings())
+    for (const auto& e :
+         ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"}).element_strings())
       out.push_back(json::parse(e));
     return out;
   }

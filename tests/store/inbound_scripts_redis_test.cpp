@@ -350,11 +350,13 @@ TEST_F(InboundScriptsTest, BundleReportCountsForEveryPageOfTheSms) {
       << "a page the bundle does not hold";
   EXPECT_FALSE(hexists(page_key(kPage), "dlr_type"));
 
-  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage2, "1", n(kNow)}).element_strings(),
+  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage2, "1", n(kNow)})
+                .element_strings(),
             (std::vector<std::string>{kPage, "recorded", kPage2, "recorded"}));
   EXPECT_EQ(hget(page_key(kPage), "delivered_at"), n(kNow));
   EXPECT_EQ(hget(page_key(kPage2), "delivered_at"), n(kNow));
-  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage, "1", n(kNow)}).element_strings(),
+  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage, "1", n(kNow)})
+                .element_strings(),
             (std::vector<std::string>{kPage, "duplicate", kPage2, "duplicate"}));
 }
 

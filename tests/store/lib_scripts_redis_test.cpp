@@ -59,7 +59,8 @@ TEST_F(LibScriptsTest, OutboxAddPutsTheMessageInTheReceiversOutboxAndAReAddRepla
   RedisConnection ingest{redis_->config_as("ingest")};
   ingest.eval(add, {}, {"dispatch", "I1", R"({"incident_id":"I1"})", "5000"});
   ingest.eval(add, {}, {"dispatch", "I2", "p2", "4000"});
-  EXPECT_EQ(ops_.command({"ZRANGE", outbox_due_key("dispatch"), "0", "-1", "WITHSCORES"}).element_strings(),
+  EXPECT_EQ(ops_.command({"ZRANGE", outbox_due_key("dispatch"), "0", "-1", "WITHSCORES"})
+                .element_strings(),
             (std::vector<std::string>{"I2", "4000", "I1", "5000"}));
   EXPECT_EQ(hget(outbox_data_key("dispatch"), "I1"), R"({"incident_id":"I1"})");
   ingest.eval(add, {}, {"dispatch", "I1", "again", "6000"});
@@ -194,8 +195,10 @@ class BanLibTest : public LibScriptsTest {
         "local i = cjson.decode(ARGV[1]) local b, code, field = "
         "piket_ban_apply(piket_ban_get(KEYS[1]), i, ARGV[2] == '1') if code then return {code, "
         "field} end piket_ban_put(KEYS[1], b, i, tonumber(ARGV[3])) return {'ok'}");
-    return ingest_.eval(script, {case_key("C1")},
-                                {json::serialize(i), strict ? "1" : "0", std::to_string(kNow)}).element_strings();
+    return ingest_
+        .eval(script, {case_key("C1")},
+              {json::serialize(i), strict ? "1" : "0", std::to_string(kNow)})
+        .element_strings();
   }
   static json::object ban(const std::string& id, const std::string& kind, std::int64_t starts,
                           std::int64_t ends, int starts_off = 60, int ends_off = 60) {
@@ -310,8 +313,9 @@ class CasesOpenLibTest : public LibScriptsTest {
         lua::cases_open(),
         "local open, previous = piket_case_of_household(ARGV[1], ARGV[2], tonumber(ARGV[3]), "
         "tonumber(ARGV[4])) return {open or '', previous or ''}");
-    return (
-        ingest_.eval(script, {}, {"police", hh, std::to_string(accepted), std::to_string(link)})).element_strings();
+    return (ingest_.eval(script, {},
+                         {"police", hh, std::to_string(accepted), std::to_string(link)}))
+        .element_strings();
   }
   long long open(const json::object& c) {
     static const auto script = with_call(

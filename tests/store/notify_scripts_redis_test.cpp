@@ -228,7 +228,8 @@ TEST_F(NotifyScriptsTest, ApplyStartsAndCancelsChannelsAndArmsTheTimerOnlyAtTheL
 
   // A plan made at rev 1 is stale now: nothing changes.
   args.next_wakeup_ms.reset();
-  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(), (std::vector<std::string>{"stale"}));
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
+            (std::vector<std::string>{"stale"}));
   EXPECT_EQ(hget(page_key(kPage), "rev"), "2");
   EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow + 5000));
   // At the current rev, no next wake-up drops the timer.
@@ -310,7 +311,8 @@ TEST_F(NotifyScriptsTest, ApplyMarksADuplicateAndForgetsAPageThatIsGone) {
 
   ops_.command({"ZADD", kNotifyTimers, "1", kPage2});
   args.page_id = kPage2;
-  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(), (std::vector<std::string>{"missing"}));
+  EXPECT_EQ(notify_.eval(kApply, {}, args.argv()).element_strings(),
+            (std::vector<std::string>{"missing"}));
   EXPECT_FALSE(zscore(kNotifyTimers, kPage2));
 }
 
@@ -622,7 +624,8 @@ TEST_F(NotifyScriptsTest, PushAddsThePageToThePersonsStream) {
   EXPECT_EQ(events[0].at("channel").as_string(), "push");
 
   // Sent already: the state found. An address that is no push stream: refused.
-  EXPECT_EQ(notify_.eval(kPush, {}, args.argv()).element_strings(), (std::vector<std::string>{"accepted"}));
+  EXPECT_EQ(notify_.eval(kPush, {}, args.argv()).element_strings(),
+            (std::vector<std::string>{"accepted"}));
   ops_.command({"HSET", d, "state", "sending", "to", case_key(kCase)});
   EXPECT_EQ(notify_.eval(kPush, {}, args.argv()).element_strings(),
             (std::vector<std::string>{"bad_stream"}));

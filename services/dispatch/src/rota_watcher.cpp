@@ -108,7 +108,8 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
     a.now_ms = common::to_epoch_ms(domain_clock_.now());
     a.outbox_due_ms =
         common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();
-    const auto r = store::RotaNoticeReply::parse(conn->eval(script(), {}, a.args()).element_strings());
+    const auto r =
+        store::RotaNoticeReply::parse(conn->eval(script(), {}, a.args()).element_strings());
     if (!r) throw std::runtime_error("unexpected reply from the rota notice script");
     if (r->kind == store::RotaNoticeReply::Kind::ack_collision) continue;
     if (r->kind != store::RotaNoticeReply::Kind::created) return false;

@@ -166,8 +166,8 @@ struct Notifier::Impl {
   // Loads the page, plans, applies; again if the page changed in between.
   void evaluate(const std::string& page_id, common::RedisConnection& redis) {
     for (int round = 0; round < 5; ++round) {
-      const auto loaded =
-          store::parse_notify_page_load(redis.eval(scripts::load(), {}, {page_id}).element_strings());
+      const auto loaded = store::parse_notify_page_load(
+          redis.eval(scripts::load(), {}, {page_id}).element_strings());
       if (!loaded) {
         redis.command({"ZREM", store::kNotifyTimers, page_id});
         return;
@@ -525,8 +525,8 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
   const store::NotifyClaimArgs claim_args{common::to_epoch_ms(now), common::to_epoch_ms(lease),
                                           common::to_epoch_ms(i.domain_clock.now()),
                                           i.config.bundle_window.count(), kMaxCandidates};
-  const auto claim =
-      store::parse_notify_claim(redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());
+  const auto claim = store::parse_notify_claim(
+      redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());
   using Claim = store::NotifyClaimReply::Kind;
   if (claim.kind == Claim::idle) return {StepResult::Kind::idle, {}, {}};
   if (claim.kind == Claim::skip) return {StepResult::Kind::skipped, claim.delivery_id, {}};
