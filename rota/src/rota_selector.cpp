@@ -110,7 +110,7 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
   return std::nullopt;
 }
 
-std::optional<Selection> RotaSelector::select_step(common::EscalationTarget target,
+std::optional<Selection> RotaSelector::select_step(paging::EscalationTarget target,
                                                    const SelectionRequest& request,
                                                    const std::vector<std::string>& exclude,
                                                    const CaseloadView& caseload) const {
@@ -137,7 +137,7 @@ std::optional<Selection> RotaSelector::select_step(common::EscalationTarget targ
     return chosen;
   };
   switch (target) {
-    case common::EscalationTarget::primary: {
+    case paging::EscalationTarget::primary: {
       const auto primary = rota_->on_call(kPrimary, region, request.at);
       if (request.own_casemanager && allowed(*request.own_casemanager)) {
         const auto& own = *request.own_casemanager;
@@ -149,11 +149,11 @@ std::optional<Selection> RotaSelector::select_step(common::EscalationTarget targ
         return Selection{*id, SelectionRule::on_call, std::nullopt};
       return std::nullopt;
     }
-    case common::EscalationTarget::backup:
+    case paging::EscalationTarget::backup:
       if (auto id = best(rota_->on_call(kBackup, region, request.at), true))
         return Selection{*id, SelectionRule::backup, std::nullopt};
       return std::nullopt;
-    case common::EscalationTarget::team_lead: {
+    case paging::EscalationTarget::team_lead: {
       if (auto id = best(rota_->on_call(kTeamLead, region, request.at), false))
         return Selection{*id, SelectionRule::team_lead, std::nullopt};
       std::vector<std::string> configured;

@@ -78,7 +78,7 @@ std::optional<Selection> SimpleRota::select(const SelectionRequest& request,
   return chosen(it->second.team_lead, SelectionRule::team_lead, inform);
 }
 
-std::optional<Selection> SimpleRota::select_step(common::EscalationTarget target,
+std::optional<Selection> SimpleRota::select_step(paging::EscalationTarget target,
                                                  const SelectionRequest& request,
                                                  const std::vector<std::string>& exclude,
                                                  const CaseloadView& /*caseload*/) const {
@@ -88,7 +88,7 @@ std::optional<Selection> SimpleRota::select_step(common::EscalationTarget target
     return !id.empty() && std::find(exclude.begin(), exclude.end(), id) == exclude.end();
   };
   switch (target) {
-    case common::EscalationTarget::primary: {
+    case paging::EscalationTarget::primary: {
       const auto on_duty = on_call(request.region, request.at);
       if (on_duty && request.own_casemanager == on_duty && allowed(*on_duty))
         return Selection{*on_duty, SelectionRule::own_casemanager, std::nullopt};
@@ -96,9 +96,9 @@ std::optional<Selection> SimpleRota::select_step(common::EscalationTarget target
         return Selection{*on_duty, SelectionRule::on_call, std::nullopt};
       return std::nullopt;
     }
-    case common::EscalationTarget::backup:
+    case paging::EscalationTarget::backup:
       return std::nullopt;  // the simple rota has no backup layer
-    case common::EscalationTarget::team_lead:
+    case paging::EscalationTarget::team_lead:
       if (allowed(it->second.team_lead))
         return Selection{it->second.team_lead, SelectionRule::team_lead, std::nullopt};
       return std::nullopt;

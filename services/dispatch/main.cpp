@@ -11,10 +11,10 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
-#include "piket/dispatch/escalator.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/rota_api.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
+#include "piket/paging/escalator.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "piket/rota/simple_rota.hpp"
@@ -54,9 +54,9 @@ int main(int argc, char** argv) {
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Escalation steps, when a policy is configured: timers here, declines
     // and undeliverable pages arrive on the "escalation" channel.
-    std::unique_ptr<dispatch::Escalator> escalator;
+    std::unique_ptr<paging::Escalator> escalator;
     if (cfg.escalation)
-      escalator = std::make_unique<dispatch::Escalator>(
+      escalator = std::make_unique<paging::Escalator>(
           *cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock,
           ctx.transport_clock, selector, redis, ctx.metrics,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "piket/common/page_class.hpp"
-#include "piket/common/page_script.hpp"
-#include "piket/inbound/page_answer.hpp"
+#include "piket/paging/page_answer.hpp"
+#include "piket/paging/page_script.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/outbox.hpp"
@@ -206,7 +206,7 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   f.version = state.version;
   f.popped = ev.actions[0].step.key;
   f.key = ev.actions[0].step.key;
-  f.page = PageOrder{common::new_page_id(),
+  f.page = PageOrder{paging::new_page_id(),
                      "icm-1",
                      "+447700900001",
                      "piket test",
@@ -226,7 +226,7 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
   const auto timer_set = timers();
   // The same firing again, even with a fresh version and a new page id: nothing happens.
   f.version = length;
-  f.page->page_id = common::new_page_id();
+  f.page->page_id = paging::new_page_id();
   f.page->ack_code = "654321";
   EXPECT_EQ(store_->fire(f).outcome, WriteOutcome::duplicate);
   EXPECT_EQ(conn_.command({"KEYS", store::page_key("*")}).elements.size(), pages);
@@ -338,11 +338,11 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
             fired[0].page_id + " icm-1");
   // icm-1 acknowledges A's reminder (inbound's script), not B's.
   const auto answered =
-      inbound::answer_page(conn_,
-                           {"icm-1", fired[0].page_id, "", inbound::Answer::acknowledge,
-                            inbound::AnswerVia::api, "token icm-1", ""},
-                           clock_.now() + 3h, transport_.now(), 100);
-  ASSERT_EQ(answered.kind, inbound::PageAnswerOutcome::Kind::acknowledged);
+      paging::answer_page(conn_,
+                          {"icm-1", fired[0].page_id, "", paging::Answer::acknowledge,
+                           paging::AnswerVia::api, "token icm-1", ""},
+                          clock_.now() + 3h, transport_.now(), 100);
+  ASSERT_EQ(answered.kind, paging::PageAnswerOutcome::Kind::acknowledged);
   clock_.set(t0_ + 10h + 1min + 6 * 24h);
   fired = shell_->run_due();
   ASSERT_EQ(described(fired),

@@ -2,14 +2,14 @@
 // anything is looked up with them.
 #include <gtest/gtest.h>
 
-#include "piket/common/page_script.hpp"
 #include "piket/common/records.hpp"
+#include "piket/paging/page_script.hpp"
 
 namespace piket::common {
 namespace {
 
 TEST(RecordIds, GeneratedIdsPassAndMalformedOnesDoNot) {
-  for (int i = 0; i < 100; ++i) EXPECT_TRUE(is_page_id(new_page_id()));
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(is_page_id(paging::new_page_id()));
   EXPECT_TRUE(is_incident_id("I0123456789ABCDEF"));
   EXPECT_TRUE(is_case_id("C12345678"));
   for (const char* bad : {"", "I", "I0123456789ABCDE", "I0123456789ABCDEFG", "i0123456789ABCDEF",

@@ -149,14 +149,17 @@ std::map<std::string, std::vector<std::string>> uses() {
                        kOutbox,
                        kDeadlineTimers,
                        kBan})},
-      // dispatch checks calendar tokens (access/, piket_access); its typed reads
-      // of an incident are in store/include/piket/store/dispatch_scripts.hpp.
-      {"dispatch", join({{"services/dispatch", "access/src/calendar_token_lookup.cpp"},
+      // dispatch checks calendar tokens (access/, piket_access) and runs paging's
+      // Escalator; its typed reads of an incident are in
+      // store/include/piket/store/dispatch_scripts.hpp.
+      {"dispatch", join({{"services/dispatch", "access/src/calendar_token_lookup.cpp",
+                          "paging/src/escalator.cpp", "paging/src/escalation_plan.cpp"},
                          kDispatchLua,
                          kOutbox,
                          kPages})},
       {"notify", join({{"services/notify"}, kNotifyLua, kOutbox})},
-      {"inbound", join({{"services/inbound"}, kInboundLua, kOutbox})},
+      // inbound answers pages with paging's answer_page.
+      {"inbound", join({{"services/inbound", "paging/src/page_answer.cpp"}, kInboundLua, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).
       {"cases", join({{"services/cases", "access/src/case_facts_reader.cpp",
                        "store/lua/access/access_case_facts.lua"},
@@ -167,7 +170,7 @@ std::map<std::string, std::vector<std::string>> uses() {
                       kBan})},
       {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
                      "store/lua/web", "services/cases/src", "services/inbound/src",
-                     "services/dispatch/src", "access/src", "store/lua/access"},
+                     "services/dispatch/src", "paging/src", "access/src", "store/lua/access"},
                     kDispatchLua,
                     kInboundLua,
                     kCasesLua,

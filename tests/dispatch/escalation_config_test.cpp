@@ -14,6 +14,8 @@ namespace {
 using config::Config;
 using config::load_config;
 using config::parse_config;
+using paging::EscalationPolicy;
+using paging::EscalationTarget;
 using rota::ContactChannel;
 using rota::PersonConfig;
 using rota::StaffRole;

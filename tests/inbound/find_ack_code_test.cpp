@@ -81,8 +81,8 @@ TEST(ReplyCodeTest, WindowFollowsTheLongestEscalation) {
   EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{45} + common::kReplyCodeGrace);
   c.escalation.emplace();  // default: 5 + 5 + 10 minutes, twice
   EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{40} + common::kReplyCodeGrace);
-  common::EscalationPolicy north;
-  north.steps = {{common::EscalationTarget::primary, std::chrono::minutes{30}}};
+  paging::EscalationPolicy north;
+  north.steps = {{paging::EscalationTarget::primary, std::chrono::minutes{30}}};
   north.repeat = 3;
   c.escalation->regions["north"] = north;
   EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{120} + common::kReplyCodeGrace);

@@ -16,8 +16,8 @@
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
-#include "piket/inbound/page_answer.hpp"
 #include "piket/launch/url_codec.hpp"
+#include "piket/paging/page_answer.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
@@ -30,6 +30,7 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using paging::locked_numbers;
 
 const common::Instant kDomainStart = common::from_epoch_ms(1795870800000);  // 2026-11-28
 const std::string kPage = "P0123456789ABCDEF";

@@ -131,11 +131,11 @@ TEST(CaseloadWeight, EscalationStepsRankByTheWeightedLoadToo) {
   Caseloads view;
   view.load["anna"] = {14, 12};  // 5
   view.load["bram"] = {9, 0};    // 9
-  const auto s = selector(0.25).select_step(common::EscalationTarget::primary, request(), {}, view);
+  const auto s = selector(0.25).select_step(paging::EscalationTarget::primary, request(), {}, view);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->person_id, "anna");
   const auto old =
-      selector(1.0).select_step(common::EscalationTarget::primary, request(), {}, view);
+      selector(1.0).select_step(paging::EscalationTarget::primary, request(), {}, view);
   ASSERT_TRUE(old);
   EXPECT_EQ(old->person_id, "bram");
 }

@@ -237,19 +237,19 @@ TEST(SimpleRotaStepTest, PrimaryIsTheOnCallBackupIsNobodyTeamLeadIsConfigured) {
   const SimpleRota rota = simple_rota(make_config());
   const FakeCaseload none;
   const SelectionRequest req{"groningen", std::nullopt, kAnchor + hours{1}};
-  const auto p = rota.select_step(common::EscalationTarget::primary, req, {}, none);
+  const auto p = rota.select_step(paging::EscalationTarget::primary, req, {}, none);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->person_id, "anna");
-  EXPECT_FALSE(rota.select_step(common::EscalationTarget::backup, req, {}, none));
-  const auto t = rota.select_step(common::EscalationTarget::team_lead, req, {}, none);
+  EXPECT_FALSE(rota.select_step(paging::EscalationTarget::backup, req, {}, none));
+  const auto t = rota.select_step(paging::EscalationTarget::team_lead, req, {}, none);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->person_id, "tina");
-  EXPECT_FALSE(rota.select_step(common::EscalationTarget::primary, req, {"anna"}, none));
-  EXPECT_FALSE(rota.select_step(common::EscalationTarget::team_lead, req, {"tina"}, none));
+  EXPECT_FALSE(rota.select_step(paging::EscalationTarget::primary, req, {"anna"}, none));
+  EXPECT_FALSE(rota.select_step(paging::EscalationTarget::team_lead, req, {"tina"}, none));
   const SelectionRequest drenthe{"drenthe", std::nullopt, kAnchor};
-  EXPECT_FALSE(rota.select_step(common::EscalationTarget::team_lead, drenthe, {}, none));
+  EXPECT_FALSE(rota.select_step(paging::EscalationTarget::team_lead, drenthe, {}, none));
   const SelectionRequest own{"groningen", std::string("anna"), kAnchor + hours{1}};
-  const auto o = rota.select_step(common::EscalationTarget::primary, own, {}, none);
+  const auto o = rota.select_step(paging::EscalationTarget::primary, own, {}, none);
   ASSERT_TRUE(o);
   EXPECT_EQ(o->rule, SelectionRule::own_casemanager);
 }

@@ -9,10 +9,10 @@
 
 #include "piket/common/deadline_text.hpp"
 #include "piket/common/page_class.hpp"
-#include "piket/common/page_script.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
+#include "piket/paging/page_script.hpp"
 
 namespace piket::cases {
 namespace {
@@ -66,10 +66,10 @@ struct DeadlineShell::Impl {
       return std::nullopt;
     }
     PageOrder p;
-    p.page_id = common::new_page_id();
+    p.page_id = paging::new_page_id();
     p.rule = "deadline:" + std::string(to_string(a.step.clock)) + ":" + a.step.name;
     // A page that is information (the ban ended) has no reply code.
-    if (!common::is_informational(p.rule)) p.ack_code = common::new_ack_code();
+    if (!common::is_informational(p.rule)) p.ack_code = paging::new_ack_code();
     p.code_ttl = rules.reply_code_window;
     p.person = person->id;
     p.phone = person->phone;

@@ -7,12 +7,12 @@
 
 namespace piket::dispatch {
 
-using common::EscalationPolicy;
-using common::EscalationStep;
-using common::EscalationTarget;
 using common::read_millis;
 using common::set_if;
 using common::TomlReader;
+using paging::EscalationPolicy;
+using paging::EscalationStep;
+using paging::EscalationTarget;
 
 namespace {
 
@@ -75,9 +75,9 @@ void read_escalation_policy(TomlReader& r, const toml::table& t, const std::stri
 }  // namespace
 
 common::Millis EscalationConfig::longest_run() const {
-  common::Millis longest = common::run_length(defaults);
+  common::Millis longest = paging::run_length(defaults);
   for (const auto& [region, policy] : regions)
-    longest = std::max(longest, common::run_length(policy));
+    longest = std::max(longest, paging::run_length(policy));
   return longest;
 }
 

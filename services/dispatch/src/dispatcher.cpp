@@ -2,15 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/common/reply_code.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
-#include "piket/dispatch/escalation_plan.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
+#include "piket/paging/escalation_plan.hpp"
+#include "piket/paging/page_script.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/dispatch_scripts.hpp"
 #include "piket/store/lua.hpp"
@@ -119,8 +119,8 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     a.case_id = case_id;
     a.rule = std::string(rota::to_string(selection->rule));
     a.page.person = person->id;
-    a.page.page_id = common::new_page_id();
-    a.page.ack_code = common::new_ack_code();
+    a.page.page_id = paging::new_page_id();
+    a.page.ack_code = paging::new_ack_code();
     a.page.phone = person->phone;
     const common::PageContent content{case_id, *kind, region, reported_at, a.page.ack_code};
     const auto text = common::render_page_sms(content);
@@ -131,15 +131,14 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     a.brief = tag->brief;
     a.rank = tag->rank;
     a.now_ms = now_ms;
-    a.outbox_due_ms =
-        common::to_epoch_ms(i.transport_clock.now()) + i.outbox.resend_after.count();
+    a.outbox_due_ms = common::to_epoch_ms(i.transport_clock.now()) + i.outbox.resend_after.count();
     a.assign_case = assign;
     // The family's own casemanager, off duty, hears of it (rota rule (a) did not hold).
     // It is information (common/page_class.hpp): no reply code, nothing to answer.
     common::PageTag inform_tag;
     if (selection->inform && *selection->inform != person->id) {
       if (const auto* own_person = i.directory.person(*selection->inform)) {
-        a.inform.page_id = common::new_page_id();
+        a.inform.page_id = paging::new_page_id();
         const common::PageContent fyi{case_id, *kind, region, reported_at, ""};
         const auto t = common::render_inform_sms(fyi);
         const auto g = common::inform_tag(fyi);
@@ -167,10 +166,10 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     a.all_on_call_at_cap = selection->on_call_at_cap;
     if (selection->on_call_at_cap) {
       const auto lead =
-          i.selector.select_step(common::EscalationTarget::team_lead, request, {}, caseload);
+          i.selector.select_step(paging::EscalationTarget::team_lead, request, {}, caseload);
       if (const auto* p = lead ? i.directory.person(lead->person_id) : nullptr) {
-        a.lead.page_id = common::new_page_id();
-        a.lead.ack_code = common::new_ack_code();
+        a.lead.page_id = paging::new_page_id();
+        a.lead.ack_code = paging::new_ack_code();
         if (auto t = render_capacity_alert(region, i.domain_clock.now(), a.lead.ack_code)) {
           a.lead.person = p->id;
           a.lead.phone = p->phone;

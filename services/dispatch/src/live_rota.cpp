@@ -72,7 +72,7 @@ std::optional<rota::Selection> LiveRota::select(const rota::SelectionRequest& re
   return s->select(request, caseload);
 }
 
-std::optional<rota::Selection> LiveRota::select_step(common::EscalationTarget target,
+std::optional<rota::Selection> LiveRota::select_step(paging::EscalationTarget target,
                                                      const rota::SelectionRequest& request,
                                                      const std::vector<std::string>& exclude,
                                                      const rota::CaseloadView& caseload) const {

@@ -5,9 +5,9 @@
 
 #include <regex>
 
-#include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/paging/page_script.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/handoffs.hpp"
 #include "piket/rota/wall_clock.hpp"
@@ -104,7 +104,7 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
   a.brief = tag.brief;
   a.rank = tag.rank;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    a.page_id = common::new_page_id();
+    a.page_id = paging::new_page_id();
     a.now_ms = common::to_epoch_ms(domain_clock_.now());
     a.outbox_due_ms =
         common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();

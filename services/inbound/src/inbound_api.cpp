@@ -13,11 +13,17 @@
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
-#include "piket/inbound/page_answer.hpp"
+#include "piket/paging/page_answer.hpp"
 #include "piket/store/lua.hpp"
 
 namespace piket::inbound {
 namespace {
+
+// Answering a page is paging's (paging/page_answer.hpp).
+using paging::Answer;
+using paging::AnswerVia;
+using paging::PageAnswerOutcome;
+using paging::PageAnswerRequest;
 
 // ARGV: 1 page, 2 type, 3 domain now ms -> the outcome for the page
 // (store/lua/inbound/inbound_delivery_report.lua; what a report does:

@@ -9,7 +9,7 @@
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
 #include "piket/cases/staff.hpp"
-#include "piket/inbound/page_answer.hpp"
+#include "piket/paging/page_answer.hpp"
 #include "piket/web/case_repository.hpp"
 #include "piket/web/labels.hpp"
 
@@ -104,18 +104,17 @@ struct ServiceBackend::Impl {
 
   ActionOutcome answer(const std::string& page_id, const std::string& person, bool ack,
                        const std::string& via_ref = {}) {
-    inbound::PageAnswerRequest req;
+    paging::PageAnswerRequest req;
     req.via_ref = via_ref;
     req.person = person;
     req.page_id = page_id;
-    req.answer = ack ? inbound::Answer::acknowledge : inbound::Answer::decline;
-    req.via = inbound::AnswerVia::web;
+    req.answer = ack ? paging::Answer::acknowledge : paging::Answer::decline;
+    req.via = paging::AnswerVia::web;
     auto lease = redis.lease();
     // A decline's escalation message is due at once: the outbox senders of
     // inbound and notify sweep it to dispatch within 200 ms.
-    const auto out =
-        inbound::answer_page(*lease, req, domain.now(), real.now(), push_stream_maxlen);
-    using K = inbound::PageAnswerOutcome::Kind;
+    const auto out = paging::answer_page(*lease, req, domain.now(), real.now(), push_stream_maxlen);
+    using K = paging::PageAnswerOutcome::Kind;
     switch (out.kind) {
       case K::acknowledged:
       case K::declined:

@@ -5,7 +5,7 @@
 #include "piket/common/reply_code.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
-#include "piket/inbound/page_answer.hpp"
+#include "piket/paging/page_answer.hpp"
 #include "piket/rota/selection.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/charts.hpp"
@@ -36,9 +36,8 @@ json::object capacity_json(WebContext& w, const std::string& region, const RotaP
                  {"past_on_call", 0},
                  {"episodes", 0}};
   auto lease = w.d.redis.lease();
-  const auto r =
-      lease->pipeline({{"HMGET", store::capacity_key(region), "since", "past_on_call"},
-                       {"LLEN", store::capacity_history_key(region)}});
+  const auto r = lease->pipeline({{"HMGET", store::capacity_key(region), "since", "past_on_call"},
+                                  {"LLEN", store::capacity_history_key(region)}});
   if (r.at(0).elements.size() == 2 && !r.at(0).elements[0].is_nil()) {
     o["since"] = std::stoll(r.at(0).elements[0].str);
     o["past_on_call"] = std::stoll(r.at(0).elements[1].opt_string().value_or("0"));
@@ -53,7 +52,8 @@ json::object capacity_json(WebContext& w, const std::string& region, const RotaP
 json::object returning_json(WebContext& w, const std::string& region, common::Instant now) {
   const auto since = ms(now - std::chrono::hours{24 * 365});
   auto lease = w.d.redis.lease();
-  const auto n = lease->command({"ZCOUNT", store::returns_key(region), std::to_string(since), "+inf"});
+  const auto n =
+      lease->command({"ZCOUNT", store::returns_key(region), std::to_string(since), "+inf"});
   return json::object{{"within_year", n.integer}, {"window_days", 365}};
 }
 
@@ -163,7 +163,7 @@ HttpResponse board(WebContext& w, Request& r) {
   json::array sms_locked;
   {
     auto lease = d.redis.lease();
-    for (const auto& l : inbound::locked_numbers(*lease, now)) {
+    for (const auto& l : paging::locked_numbers(*lease, now)) {
       const auto* p = d.directory.person(l.person);
       if (!p || std::find(p->regions.begin(), p->regions.end(), region) == p->regions.end())
         continue;

@@ -1,6 +1,6 @@
 -- inbound_page_answer: acknowledges or declines a page, by reply code (SMS) or by page id (staff API, web app) (answer_page)
--- (services/inbound/src/page_answer.cpp; typed arguments and reply: piket/store/page_answer.hpp,
--- PageAnswerArgs, parse_page_answer_reply; what it does: services/inbound/include/piket/inbound/page_answer.hpp)
+-- (paging/src/page_answer.cpp; typed arguments and reply: piket/store/page_answer.hpp,
+-- PageAnswerArgs, parse_page_answer_reply; what it does: paging/include/piket/paging/page_answer.hpp)
 --
 -- KEYS: none. Reads ackcode:{person}:{code}; writes paging's own keys: the wrong-code
 --   guards codeguard:person:{id}, codeguard:number:{hash} and codeguard:locked; page:{id}

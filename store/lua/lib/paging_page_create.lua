@@ -1,7 +1,7 @@
 -- paging_page_create (lib): page creation, shared by every producer of pages
 -- (dispatch's scripts, the deadline engine's firing script): the page hash,
 -- its reply code and the notify outbox entry, in the producer's own script
--- (common/page_script.hpp documents piket_page_taken and piket_create_page).
+-- (paging/page_script.hpp documents piket_page_taken and piket_create_page).
 -- Owner: paging (page:{id}, ackcode:{person}:{code}); the notify message
 -- through notify's outbox (lib/outbox_add.lua). This is paging's store API
 -- for piket-cases' firing script (cases_fire.lua), which creates a step's

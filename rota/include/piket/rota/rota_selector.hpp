@@ -37,7 +37,7 @@ class RotaSelector final : public CasemanagerSelector {
   std::vector<std::string> candidates(const SelectionRequest& request) const override;
   std::optional<Selection> select(const SelectionRequest& request,
                                   const CaseloadView& caseload) const override;
-  std::optional<Selection> select_step(common::EscalationTarget target,
+  std::optional<Selection> select_step(paging::EscalationTarget target,
                                        const SelectionRequest& request,
                                        const std::vector<std::string>& exclude,
                                        const CaseloadView& caseload) const override;

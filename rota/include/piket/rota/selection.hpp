@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/escalation_policy.hpp"
+#include "piket/paging/escalation_policy.hpp"
 
 namespace piket::rota {
 
@@ -80,7 +80,7 @@ class CasemanagerSelector {
   //  backup    — the same over the backup layer;
   //  team_lead — the on-call team lead, else the region's team leads.
   // Empty: nobody for this step (the escalation skips it).
-  virtual std::optional<Selection> select_step(common::EscalationTarget target,
+  virtual std::optional<Selection> select_step(paging::EscalationTarget target,
                                                const SelectionRequest& request,
                                                const std::vector<std::string>& exclude,
                                                const CaseloadView& caseload) const = 0;

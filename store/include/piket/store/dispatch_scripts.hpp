@@ -157,7 +157,7 @@ struct EscalationStepArgs {
   std::int64_t outbox_due_ms = 0;
   std::string rule;
   std::string reason;   // escalation_plan's trigger, or no_first_contact
-  std::string target;   // common::EscalationTarget of the step
+  std::string target;   // paging::EscalationTarget of the step
   std::string skipped;  // the positions skipped for want of anybody (JSON list)
   int round = 0;        // the new page's round
   std::int64_t code_ttl_ms = 0;

@@ -1,7 +1,7 @@
 #pragma once
 // The typed arguments and reply of the page answer script
 // (store/lua/inbound/inbound_page_answer.lua, run by piket-inbound and, in
-// process, piket-web; services/inbound/include/piket/inbound/page_answer.hpp
+// process, piket-web; paging/include/piket/paging/page_answer.hpp
 // says what an answer does). Pure: the caller runs the script.
 
 #include <optional>

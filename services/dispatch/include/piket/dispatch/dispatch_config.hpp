@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "piket/common/config.hpp"
-#include "piket/common/escalation_policy.hpp"
+#include "piket/paging/escalation_policy.hpp"
 
 namespace piket::dispatch {
 
@@ -21,12 +21,12 @@ struct DispatchConfig {
 };
 
 struct EscalationConfig {
-  common::EscalationPolicy defaults;
+  paging::EscalationPolicy defaults;
   // region id -> its own policy
-  std::map<std::string, common::EscalationPolicy, std::less<>> regions;
+  std::map<std::string, paging::EscalationPolicy, std::less<>> regions;
   common::Millis poll{50};  // how often due escalation timers are looked for (real time)
 
-  const common::EscalationPolicy& policy(std::string_view region) const {
+  const paging::EscalationPolicy& policy(std::string_view region) const {
     const auto it = regions.find(region);
     return it == regions.end() ? defaults : it->second;
   }

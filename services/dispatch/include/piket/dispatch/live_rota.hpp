@@ -35,10 +35,10 @@ class LiveRota final : public rota::CasemanagerSelector {
   std::vector<std::string> candidates(const rota::SelectionRequest& request) const override;
   std::optional<rota::Selection> select(const rota::SelectionRequest& request,
                                         const rota::CaseloadView& caseload) const override;
-  std::optional<rota::Selection> select_step(common::EscalationTarget target,
-                                       const rota::SelectionRequest& request,
-                                       const std::vector<std::string>& exclude,
-                                       const rota::CaseloadView& caseload) const override;
+  std::optional<rota::Selection> select_step(paging::EscalationTarget target,
+                                             const rota::SelectionRequest& request,
+                                             const std::vector<std::string>& exclude,
+                                             const rota::CaseloadView& caseload) const override;
 
  private:
   rota::RotaDefinition definition_;

@@ -5,7 +5,7 @@
 //    same as GET /v1/cases/{id};
 //  - events and reassignment: cases::apply_event + RedisCaseStore::record,
 //    the same as POST /v1/cases/{id}/events, with the signed-in person as actor;
-//  - answering a page: inbound::answer_page (via "web"), the same script as an
+//  - answering a page: paging::answer_page (via "web"), the same script as an
 //    SMS reply or the staff API;
 //  - escalations: the unanswered pages sent to a region's team lead, so
 //    acknowledging one is answering that page.

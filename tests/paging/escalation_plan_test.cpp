@@ -1,20 +1,19 @@
 // decide(), next_position() and friends: the escalation policy as a pure
 // function of the state and what happened.
-#include "piket/dispatch/escalation_plan.hpp"
+#include "piket/paging/escalation_plan.hpp"
 
 #include <gtest/gtest.h>
 
-namespace piket::dispatch {
+namespace piket::paging {
 namespace {
 
 using namespace std::chrono_literals;
-using common::EscalationTarget;
 using K = EscalationDecision::Kind;
 
 const common::Instant kT0 = common::from_epoch_ms(1795420800000);
 
-common::EscalationPolicy three_steps(int repeat = 1) {
-  common::EscalationPolicy p;
+EscalationPolicy three_steps(int repeat = 1) {
+  EscalationPolicy p;
   p.steps = {{EscalationTarget::primary, 5min},
              {EscalationTarget::backup, 6min},
              {EscalationTarget::team_lead, 10min}};
@@ -58,7 +57,7 @@ TEST(EscalationPlanTest, TheFirstPageStartsAtTheStepOfItsRule) {
   EXPECT_EQ(initial_position(p, rota::SelectionRule::own_casemanager), (EscalationPosition{0, 0}));
   EXPECT_EQ(initial_position(p, rota::SelectionRule::backup), (EscalationPosition{0, 1}));
   EXPECT_EQ(initial_position(p, rota::SelectionRule::team_lead), (EscalationPosition{0, 2}));
-  common::EscalationPolicy lead_only;
+  EscalationPolicy lead_only;
   lead_only.steps = {{EscalationTarget::team_lead, 3min}};
   EXPECT_EQ(initial_position(lead_only, rota::SelectionRule::on_call), (EscalationPosition{0, 0}));
   EXPECT_EQ(wait_at(p, {1, 1}), 6min);
@@ -157,4 +156,4 @@ TEST(EscalationPlanTest, RepagesAreBoundedAndCanBeOff) {
 }
 
 }  // namespace
-}  // namespace piket::dispatch
+}  // namespace piket::paging

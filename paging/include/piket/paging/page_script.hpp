@@ -26,11 +26,11 @@
 
 #include <string>
 
-namespace piket::common {
+namespace piket::paging {
 
 // "P" + 16 Crockford base32 characters.
 std::string new_page_id();
 // A new reply code (common/reply_code.hpp): what the paged person replies.
 std::string new_ack_code();
 
-}  // namespace piket::common
+}  // namespace piket::paging

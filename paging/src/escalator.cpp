@@ -1,43 +1,29 @@
-#include "piket/dispatch/escalator.hpp"
+#include "piket/paging/escalator.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 #include <limits>
 
-#include "piket/common/page_script.hpp"
 #include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
+#include "piket/paging/page_script.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/dispatch_scripts.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/lua.hpp"
 #include "piket/store/page.hpp"
 
-namespace piket::dispatch {
+namespace piket::paging {
 namespace {
 
 // One step: store/lua/dispatch/dispatch_escalation_step.lua.
 const common::RedisScript& script() {
   static const common::RedisScript s{std::string(lua::dispatch_escalation_step())};
   return s;
-}
-
-std::vector<std::string> strings(const common::RedisReply& r) {
-  std::vector<std::string> out;
-  out.reserve(r.elements.size());
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
-}
-
-store::OptionalFields fields(const common::RedisReply& r) {
-  store::OptionalFields out;
-  out.reserve(r.elements.size());
-  for (const auto& e : r.elements) out.push_back(e.opt_string());
-  return out;
 }
 
 std::optional<common::Instant> opt_instant(const std::optional<std::string>& ms) {
@@ -73,7 +59,7 @@ std::string_view to_string(EscalationOutcome::Kind k) {
 }
 
 struct Escalator::Impl {
-  const EscalationConfig escalation;
+  const dispatch::EscalationConfig escalation;
   const rota::Directory& directory;
   const common::OutboxConfig outbox;
   const common::Millis reply_code_window;
@@ -98,7 +84,7 @@ prometheus::Counter& outcome(common::Metrics& m, const char* what) {
 }
 }  // namespace
 
-Escalator::Escalator(EscalationConfig escalation, const rota::Directory& directory,
+Escalator::Escalator(dispatch::EscalationConfig escalation, const rota::Directory& directory,
                      const common::SharedConfig& shared, common::Millis reply_code_window,
                      const common::Clock& domain_clock, const common::Clock& transport_clock,
                      const rota::CasemanagerSelector& selector, common::RedisPool& redis,
@@ -125,7 +111,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     const auto replies = redis->pipeline({store::EscalationIncidentFields::hmget(incident_id),
                                           {"SMEMBERS", store::incident_declined_key(incident_id)},
                                           {"HGETALL", store::incident_esc_paged_key(incident_id)}});
-    const auto read = store::EscalationIncidentFields::parse(fields(replies.at(0)));
+    const auto read = store::EscalationIncidentFields::parse(replies.at(0).element_optionals());
     if (!read) return {K::unknown, {}, {}, {}, {}};
     const auto& f = *read;
     const std::string& case_id = f.case_id;
@@ -174,10 +160,10 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
       paged_round[ph[k].str] = std::atoi(ph[k + 1].str.c_str());
     boost::json::array skipped;
     std::optional<rota::Selection> chosen;
-    common::EscalationTarget target = common::EscalationTarget::primary;
+    EscalationTarget target = EscalationTarget::primary;
     const auto kind = common::parse_incident_kind(f.kind);
     if (decision.kind == DK::page_next) {
-      RedisCaseload caseload(*redis);
+      dispatch::RedisCaseload caseload(*redis);
       std::optional<EscalationPosition> pos = decision.next;
       while (pos) {
         auto ex = exclude;
@@ -240,8 +226,8 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         step.timer_ms = common::to_epoch_ms(*next);
         step.step_due_ms = common::to_epoch_ms(decision.step_due);
         const auto* person = i.directory.person(person_id);
-        step.page.page_id = common::new_page_id();
-        step.page.ack_code = common::new_ack_code();
+        step.page.page_id = new_page_id();
+        step.page.ack_code = new_ack_code();
         step.page.phone = person->phone;
         step.rule = repage ? "forgotten" : std::string(to_string(chosen->rule));
         if (repage) step.reason = "no_first_contact";
@@ -272,7 +258,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
     step.skipped = boost::json::serialize(skipped);
     step.code_ttl_ms = i.reply_code_window.count();
     const auto r =
-        store::EscalationStepReply::parse(strings(redis->eval(script(), {}, step.args())));
+        store::EscalationStepReply::parse(redis->eval(script(), {}, step.args()).element_strings());
     if (!r) throw std::runtime_error("unexpected reply from the escalation step script");
     using R = store::EscalationStepReply::Kind;
     switch (r->kind) {
@@ -412,4 +398,4 @@ bool Escalator::handle_message(std::string_view channel, std::string_view id,
   return true;
 }
 
-}  // namespace piket::dispatch
+}  // namespace piket::paging

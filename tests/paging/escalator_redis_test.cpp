@@ -21,19 +21,21 @@
 #include "piket/common/redis_pool.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
-#include "piket/dispatch/escalator.hpp"
-#include "piket/inbound/page_answer.hpp"
+#include "piket/paging/escalator.hpp"
+#include "piket/paging/page_answer.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
 
-namespace piket::dispatch {
+namespace piket::paging {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using common::EscalationTarget;
+// The first page is dispatch's.
+using dispatch::Dispatcher;
+using dispatch::DispatchResult;
 
 const common::Instant kStart = common::from_epoch_ms(1795420800000);  // 2026-11-23T08:00Z
 const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);
@@ -201,11 +203,11 @@ class EscalatorRedisTest : public ::testing::Test {
     conn_.command({"HSET", store::page_key(page), "state", "failed", "failed_at",
                    std::to_string(common::to_epoch_ms(domain_.now()))});
   }
-  inbound::PageAnswerOutcome answer(const std::string& person, const std::string& page,
-                                    inbound::Answer a) {
-    return inbound::answer_page(
-        conn_, {person, page, "", a, inbound::AnswerVia::api, "token " + person, ""}, domain_.now(),
-        transport_.now(), 100);
+  paging::PageAnswerOutcome answer(const std::string& person, const std::string& page,
+                                   paging::Answer a) {
+    return paging::answer_page(conn_,
+                               {person, page, "", a, paging::AnswerVia::api, "token " + person, ""},
+                               domain_.now(), transport_.now(), 100);
   }
   // The escalation message inbound queued for a decline, handled as dispatch would.
   void deliver_escalation_messages() {
@@ -348,14 +350,14 @@ TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
   advance(5min);
   const auto backup_page = pages(inc).back();
   ASSERT_EQ(backup_page.person, "carl");
-  ASSERT_EQ(answer("carl", backup_page.id, inbound::Answer::acknowledge).kind,
-            inbound::PageAnswerOutcome::Kind::acknowledged);
+  ASSERT_EQ(answer("carl", backup_page.id, paging::Answer::acknowledge).kind,
+            paging::PageAnswerOutcome::Kind::acknowledged);
   EXPECT_EQ(hget(store::incident_key(inc), "acknowledged_by"), "carl");
   // anna's page stands down: not open any more, and her late answer changes nothing.
   EXPECT_EQ(hget(store::page_key(first.page_id), "state"), "cancelled");
   EXPECT_EQ(hget(store::page_key(first.page_id), "cancelled_reason"), "answered_by_other");
-  EXPECT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
-            inbound::PageAnswerOutcome::Kind::taken_by_other);
+  EXPECT_EQ(answer("anna", first.page_id, paging::Answer::acknowledge).kind,
+            paging::PageAnswerOutcome::Kind::taken_by_other);
   EXPECT_EQ(timeline(case_of(inc), "acknowledged").size(), 1u);
   EXPECT_EQ(timeline(case_of(inc), "acknowledged").at(0).at("stood_down").as_int64(), 1);
   advance(5min);
@@ -373,8 +375,8 @@ TEST_F(EscalatorRedisTest, AcknowledgementStopsTheEscalation) {
 TEST_F(EscalatorRedisTest, DeclineMovesToTheNextStepAtOnceAndIsNotAskedAgain) {
   const auto inc = incident(3);
   const auto first = dispatcher_.dispatch(inc);
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
-            inbound::PageAnswerOutcome::Kind::declined);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::decline).kind,
+            paging::PageAnswerOutcome::Kind::declined);
   deliver_escalation_messages();  // no clock movement at all
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
   const auto escalated = timeline(case_of(inc), "escalated");
@@ -393,8 +395,8 @@ TEST_F(EscalatorRedisTest, ADeclineOfAnOlderStepChangesNothing) {
   const auto inc = incident(4);
   const auto first = dispatcher_.dispatch(inc);
   advance(5min);  // carl paged at 0.1
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
-            inbound::PageAnswerOutcome::Kind::declined);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::decline).kind,
+            paging::PageAnswerOutcome::Kind::declined);
   deliver_escalation_messages();
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
   // A second delivery of the same message is harmless too.
@@ -431,8 +433,8 @@ TEST_F(EscalatorRedisTest, ADeclineMessageForAPageThatWasNotDeclinedIsIgnored) {
   EXPECT_EQ(conn_.command({"SCARD", store::incident_declined_key(inc)}).integer, 0);
   EXPECT_EQ(metric("piket_escalation_total", "outcome=\"ignored\""), 1);
   // The real decline still moves on at once.
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
-            inbound::PageAnswerOutcome::Kind::declined);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::decline).kind,
+            paging::PageAnswerOutcome::Kind::declined);
   deliver_escalation_messages();
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1"}));
 }
@@ -444,8 +446,8 @@ TEST_F(EscalatorRedisTest, AnUndeliverableMessageForAPageThatDidNotFailIsIgnored
       json::serialize(json::object{{"page_id", first.page_id}, {"reason", "undeliverable"}});
   EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", forged));
   // Declined is not undeliverable either.
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
-            inbound::PageAnswerOutcome::Kind::declined);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::decline).kind,
+            paging::PageAnswerOutcome::Kind::declined);
   EXPECT_TRUE(escalator_.handle_message("escalation", first.page_id + ":undeliverable", forged));
   EXPECT_EQ(people_paged(inc), (std::vector<std::string>{"anna@0.0"}));
   EXPECT_TRUE(timeline(case_of(inc), "escalated").empty());
@@ -457,8 +459,8 @@ TEST_F(EscalatorRedisTest, AnUndeliverableMessageForAPageThatDidNotFailIsIgnored
 TEST_F(EscalatorRedisTest, AnEscalationMessageWhoseIdDoesNotMatchItsPageIsDropped) {
   const auto inc = incident(23);
   const auto first = dispatcher_.dispatch(inc);
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::decline).kind,
-            inbound::PageAnswerOutcome::Kind::declined);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::decline).kind,
+            paging::PageAnswerOutcome::Kind::declined);
   conn_.command(
       {"DEL", common::outbox_keys("escalation").due, common::outbox_keys("escalation").data});
   const auto payload =
@@ -502,8 +504,8 @@ TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesO
   const auto inc = incident(6);
   const auto first = dispatcher_.dispatch(inc);
   advance(1min);
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
-            inbound::PageAnswerOutcome::Kind::acknowledged);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::acknowledge).kind,
+            paging::PageAnswerOutcome::Kind::acknowledged);
   advance(59min);
   EXPECT_EQ(pages(inc).size(), 1u);
   advance(1min);  // 60 minutes after the acknowledgement
@@ -529,16 +531,16 @@ TEST_F(EscalatorRedisTest, ALaterIncidentIsMetByTheContactRecordedForItNotTheCas
                  std::to_string(common::to_epoch_ms(kStart - std::chrono::hours{24 * 150}))});
   const auto first = dispatcher_.dispatch(inc);
   advance(1min);
-  ASSERT_EQ(answer("anna", first.page_id, inbound::Answer::acknowledge).kind,
-            inbound::PageAnswerOutcome::Kind::acknowledged);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::acknowledge).kind,
+            paging::PageAnswerOutcome::Kind::acknowledged);
   advance(60min);
   ASSERT_EQ(pages(inc).size(), 2u) << "the case's old first contact does not meet it";
   EXPECT_EQ(pages(inc)[1].rule, "forgotten");
   // Contact recorded for the incident (the case API writes contact_at): no more.
   conn_.command({"HSET", store::incident_key(inc), "contact_at",
                  std::to_string(common::to_epoch_ms(domain_.now()))});
-  ASSERT_EQ(answer("anna", pages(inc)[1].id, inbound::Answer::acknowledge).kind,
-            inbound::PageAnswerOutcome::Kind::acknowledged);
+  ASSERT_EQ(answer("anna", pages(inc)[1].id, paging::Answer::acknowledge).kind,
+            paging::PageAnswerOutcome::Kind::acknowledged);
   advance(3h);
   EXPECT_EQ(pages(inc).size(), 2u);
   EXPECT_EQ(hget(store::incident_key(inc), "esc_state"), "stopped");
@@ -594,4 +596,4 @@ TEST_F(EscalatorRedisTest, ConcurrentEscalatorsPageEachStepOnce) {
 }
 
 }  // namespace
-}  // namespace piket::dispatch
+}  // namespace piket::paging

@@ -1,8 +1,8 @@
-#include "piket/dispatch/escalation_plan.hpp"
+#include "piket/paging/escalation_plan.hpp"
 
 #include <charconv>
 
-namespace piket::dispatch {
+namespace piket::paging {
 
 std::string to_string(EscalationPosition p) {
   return std::to_string(p.round) + "." + std::to_string(p.step);
@@ -21,7 +21,7 @@ std::optional<EscalationPosition> parse_position(std::string_view s) {
   return p;
 }
 
-std::optional<EscalationPosition> next_position(const common::EscalationPolicy& policy,
+std::optional<EscalationPosition> next_position(const EscalationPolicy& policy,
                                                 EscalationPosition at) {
   const int steps = static_cast<int>(policy.steps.size());
   if (at.step + 1 < steps) return EscalationPosition{at.round, at.step + 1};
@@ -29,9 +29,8 @@ std::optional<EscalationPosition> next_position(const common::EscalationPolicy& 
   return std::nullopt;
 }
 
-EscalationPosition initial_position(const common::EscalationPolicy& policy,
-                                    rota::SelectionRule rule) {
-  using T = common::EscalationTarget;
+EscalationPosition initial_position(const EscalationPolicy& policy, rota::SelectionRule rule) {
+  using T = EscalationTarget;
   T target = T::primary;
   if (rule == rota::SelectionRule::backup) target = T::backup;
   if (rule == rota::SelectionRule::team_lead) target = T::team_lead;
@@ -40,7 +39,7 @@ EscalationPosition initial_position(const common::EscalationPolicy& policy,
   return {0, 0};
 }
 
-common::Millis wait_at(const common::EscalationPolicy& policy, EscalationPosition at) {
+common::Millis wait_at(const EscalationPolicy& policy, EscalationPosition at) {
   if (policy.steps.empty()) return common::Millis{0};
   const auto i = static_cast<std::size_t>(at.step) < policy.steps.size()
                      ? static_cast<std::size_t>(at.step)
@@ -60,12 +59,12 @@ std::string_view to_string(EscalationTrigger t) {
   return "timeout";
 }
 
-common::Instant next_due(const common::EscalationPolicy& policy, EscalationPosition at,
+common::Instant next_due(const EscalationPolicy& policy, EscalationPosition at,
                          common::Instant step_due) {
   return step_due + wait_at(policy, at);
 }
 
-EscalationDecision decide(const common::EscalationPolicy& policy, const EscalationState& state,
+EscalationDecision decide(const EscalationPolicy& policy, const EscalationState& state,
                           EscalationTrigger trigger, common::Instant now) {
   using K = EscalationDecision::Kind;
   if (!state.active) return {K::stop, state.at, {}, {}};
@@ -88,4 +87,4 @@ EscalationDecision decide(const common::EscalationPolicy& policy, const Escalati
   return {K::exhausted, state.at, {}, {}};
 }
 
-}  // namespace piket::dispatch
+}  // namespace piket::paging

@@ -36,7 +36,7 @@
 #include "piket/common/clock.hpp"
 #include "piket/common/redis.hpp"
 
-namespace piket::inbound {
+namespace piket::paging {
 
 enum class Answer { acknowledge, decline };
 enum class AnswerVia { sms, api, web };
@@ -102,4 +102,4 @@ struct LockedNumber {
 std::vector<LockedNumber> locked_numbers(common::RedisConnection& redis,
                                          common::Instant domain_now);
 
-}  // namespace piket::inbound
+}  // namespace piket::paging

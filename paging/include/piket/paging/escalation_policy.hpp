@@ -21,14 +21,14 @@
 
 #include "piket/common/clock.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 
 enum class EscalationTarget { primary, backup, team_lead };
 std::string_view to_string(EscalationTarget t);
 
 struct EscalationStep {
   EscalationTarget target = EscalationTarget::primary;
-  Millis wait{std::chrono::minutes{5}};
+  common::Millis wait{std::chrono::minutes{5}};
 };
 
 struct EscalationPolicy {
@@ -36,11 +36,11 @@ struct EscalationPolicy {
                                     {EscalationTarget::backup, std::chrono::minutes{5}},
                                     {EscalationTarget::team_lead, std::chrono::minutes{10}}};
   int repeat = 1;
-  Millis forgotten{std::chrono::minutes{60}};
+  common::Millis forgotten{std::chrono::minutes{60}};
   int forgotten_repages = 2;
 };
 
 // How long one run of `p` lasts: every step's wait, every round.
-Millis run_length(const EscalationPolicy& p);
+common::Millis run_length(const EscalationPolicy& p);
 
-}  // namespace piket::common
+}  // namespace piket::paging

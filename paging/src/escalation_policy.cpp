@@ -1,6 +1,6 @@
-#include "piket/common/escalation_policy.hpp"
+#include "piket/paging/escalation_policy.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 
 std::string_view to_string(EscalationTarget t) {
   switch (t) {
@@ -14,10 +14,10 @@ std::string_view to_string(EscalationTarget t) {
   return "primary";
 }
 
-Millis run_length(const EscalationPolicy& p) {
-  Millis round{0};
+common::Millis run_length(const EscalationPolicy& p) {
+  common::Millis round{0};
   for (const auto& s : p.steps) round += s.wait;
   return round * (p.repeat + 1);
 }
 
-}  // namespace piket::common
+}  // namespace piket::paging

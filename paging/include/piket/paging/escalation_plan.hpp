@@ -9,10 +9,10 @@
 #include <string>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/escalation_policy.hpp"
+#include "piket/paging/escalation_policy.hpp"
 #include "piket/rota/selection.hpp"
 
-namespace piket::dispatch {
+namespace piket::paging {
 
 // Where in the policy the last page was sent: the round (0 = first pass,
 // up to policy.repeat) and the step index within it.
@@ -27,13 +27,12 @@ std::optional<EscalationPosition> parse_position(std::string_view s);
 
 // The step after `at`; the next round after the last step; empty when the
 // policy is exhausted.
-std::optional<EscalationPosition> next_position(const common::EscalationPolicy& policy,
+std::optional<EscalationPosition> next_position(const EscalationPolicy& policy,
                                                 EscalationPosition at);
 // Where the incident's first page (chosen by dispatch's selection rule) sits:
 // the first step whose target matches the rule, else step 0.
-EscalationPosition initial_position(const common::EscalationPolicy& policy,
-                                    rota::SelectionRule rule);
-common::Millis wait_at(const common::EscalationPolicy& policy, EscalationPosition at);
+EscalationPosition initial_position(const EscalationPolicy& policy, rota::SelectionRule rule);
+common::Millis wait_at(const EscalationPolicy& policy, EscalationPosition at);
 
 enum class EscalationTrigger { timer, declined, undeliverable };
 std::string_view to_string(EscalationTrigger t);
@@ -68,10 +67,10 @@ struct EscalationDecision {
 
 // When the step after a page at `at` is due: the page's step was due at
 // `step_due`, and the step waits its policy's time from then.
-common::Instant next_due(const common::EscalationPolicy& policy, EscalationPosition at,
+common::Instant next_due(const EscalationPolicy& policy, EscalationPosition at,
                          common::Instant step_due);
 
-EscalationDecision decide(const common::EscalationPolicy& policy, const EscalationState& state,
+EscalationDecision decide(const EscalationPolicy& policy, const EscalationState& state,
                           EscalationTrigger trigger, common::Instant now);
 
-}  // namespace piket::dispatch
+}  // namespace piket::paging

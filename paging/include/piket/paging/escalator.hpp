@@ -1,5 +1,5 @@
 #pragma once
-// Runs each region's escalation policy (common/escalation_policy.hpp) for the
+// Runs each region's escalation policy (paging/escalation_policy.hpp) for the
 // incidents dispatch paged:
 //  - a timer per incident in `escalations:due` (domain time), set when the
 //    first page is created and moved by every step;
@@ -23,11 +23,11 @@
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/dispatch/dispatch_config.hpp"
-#include "piket/dispatch/escalation_plan.hpp"
+#include "piket/paging/escalation_plan.hpp"
 #include "piket/rota/directory.hpp"
 #include "piket/rota/selection.hpp"
 
-namespace piket::dispatch {
+namespace piket::paging {
 
 struct EscalationOutcome {
   enum class Kind { paged, repaged, waiting, stopped, exhausted, stale, unknown };
@@ -46,7 +46,7 @@ class Escalator {
   // [escalation], the people, the shared outbox settings and how long a reply
   // code stays valid (config::Config::reply_code_window); `directory` must
   // outlive the Escalator.
-  Escalator(EscalationConfig escalation, const rota::Directory& directory,
+  Escalator(dispatch::EscalationConfig escalation, const rota::Directory& directory,
             const common::SharedConfig& shared, common::Millis reply_code_window,
             const common::Clock& domain_clock, const common::Clock& transport_clock,
             const rota::CasemanagerSelector& selector, common::RedisPool& redis,
@@ -80,4 +80,4 @@ class Escalator {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace piket::dispatch
+}  // namespace piket::paging

@@ -1,4 +1,4 @@
-#include "piket/inbound/page_answer.hpp"
+#include "piket/paging/page_answer.hpp"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "piket/store/page.hpp"
 #include "piket/store/page_answer.hpp"
 
-namespace piket::inbound {
+namespace piket::paging {
 namespace {
 
 // store/lua/inbound/inbound_page_answer.lua (its header names its keys,
@@ -91,4 +91,4 @@ std::vector<LockedNumber> locked_numbers(common::RedisConnection& redis,
   return out;
 }
 
-}  // namespace piket::inbound
+}  // namespace piket::paging
