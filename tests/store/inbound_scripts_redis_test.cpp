@@ -21,6 +21,7 @@
 #include "piket/store/page.hpp"
 #include "piket/store/page_answer.hpp"
 #include "private_redis.hpp"
+#include "scripts_fixture.hpp"
 
 namespace piket::store {
 namespace {
@@ -44,35 +45,13 @@ const long long kNow = 1795870800000;        // domain ms
 const long long kTransport = 1924992000000;  // transport ms
 const long long kLock = 15 * 60 * 1000;
 
-std::string n(long long v) {
-  return std::to_string(v);
-}
+using test::n;
 
-class InboundScriptsTest : public ::testing::Test {
+class InboundScriptsTest : public test::ScriptsFixture<InboundScriptsTest> {
+ public:
+  static constexpr const char* kServer = "piket-inbound-scripts";
+
  protected:
-  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-inbound-scripts"); }
-  static void TearDownTestSuite() {
-    delete redis_;
-    redis_ = nullptr;
-  }
-  void SetUp() override { ops_.command({"FLUSHALL"}); }
-
-  std::string hget(const std::string& key, std::string_view field) {
-    return ops_.command({"HGET", key, field}).str;
-  }
-  bool hexists(const std::string& key, std::string_view field) {
-    return ops_.command({"HEXISTS", key, field}).integer == 1;
-  }
-  bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
-  std::optional<std::string> zscore(std::string_view key, const std::string& member) {
-    return ops_.command({"ZSCORE", key, member}).opt_string();
-  }
-  std::vector<json::object> timeline(const std::string& case_id = kCase) {
-    std::vector<json::object> out;
-    for (const auto& e : ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"}).elements)
-      out.push_back(json::parse(e.str).as_object());
-    return out;
-  }
   // A page sent to `person` for the incident, with its reply code, its
   // deliveries (sms accepted, push as given) and its place in the incident.
   void seed_page(const std::string& id, const std::string& person, const std::string& code,
@@ -116,11 +95,8 @@ class InboundScriptsTest : public ::testing::Test {
     return out;
   }
 
-  static test::PrivateRedis* redis_;
-  RedisConnection ops_{redis_->config()};
   RedisConnection inbound_{redis_->config_as("inbound")};
 };
-test::PrivateRedis* InboundScriptsTest::redis_ = nullptr;
 
 // ------------------------------------------------------------ inbound_page_answer
 

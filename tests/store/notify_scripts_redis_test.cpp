@@ -21,6 +21,7 @@
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
+#include "scripts_fixture.hpp"
 
 namespace piket::store {
 namespace {
@@ -55,35 +56,13 @@ const std::string kTo = "+31612345678";
 const long long kNow = 1795870800000;        // domain ms
 const long long kTransport = 1924992000000;  // transport ms
 
-std::string n(long long v) {
-  return std::to_string(v);
-}
+using test::n;
 
-class NotifyScriptsTest : public ::testing::Test {
+class NotifyScriptsTest : public test::ScriptsFixture<NotifyScriptsTest> {
+ public:
+  static constexpr const char* kServer = "piket-notify-scripts";
+
  protected:
-  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-notify-scripts"); }
-  static void TearDownTestSuite() {
-    delete redis_;
-    redis_ = nullptr;
-  }
-  void SetUp() override { ops_.command({"FLUSHALL"}); }
-
-  std::string hget(const std::string& key, std::string_view field) {
-    return ops_.command({"HGET", key, field}).str;
-  }
-  bool hexists(const std::string& key, std::string_view field) {
-    return ops_.command({"HEXISTS", key, field}).integer == 1;
-  }
-  bool exists(const std::string& key) { return ops_.command({"EXISTS", key}).integer == 1; }
-  std::optional<std::string> zscore(std::string_view key, const std::string& member) {
-    return ops_.command({"ZSCORE", key, member}).opt_string();
-  }
-  std::vector<json::object> timeline(const std::string& case_id = kCase) {
-    std::vector<json::object> out;
-    for (const auto& e : ops_.command({"LRANGE", case_timeline_key(case_id), "0", "-1"}).elements)
-      out.push_back(json::parse(e.str).as_object());
-    return out;
-  }
   // A page as its producer writes it (lib/paging_page_create.lua), for anna.
   void seed_page(const std::string& id, std::string_view state = "queued") {
     ops_.command(
@@ -99,11 +78,8 @@ class NotifyScriptsTest : public ::testing::Test {
                   person, "case", kCase, "to", to, "state", state, "attempts", "0"});
   }
 
-  static test::PrivateRedis* redis_;
-  RedisConnection ops_{redis_->config()};
   RedisConnection notify_{redis_->config_as("notify")};
 };
-test::PrivateRedis* NotifyScriptsTest::redis_ = nullptr;
 
 // ------------------------------------------------------------------ notify_expand
 
