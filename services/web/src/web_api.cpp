@@ -6,11 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "piket/common/http_routes.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
@@ -32,94 +31,44 @@ WebReply plain(WebContext& w, Request& r) {
   return {F(w, r), {}};
 }
 
-enum class Method { get, post };
-
-std::string_view name_of(Method m) {
-  return m == Method::get ? "GET" : "POST";
-}
-
 struct Route {
-  Method method;
-  std::string_view pattern;  // "/api/cases/{id}/events": {id} matches one path segment
+  std::string_view method;
+  std::string_view pattern;  // "/api/cases/{id}/events": {id} is one path segment (http_routes.hpp)
   std::string_view action;   // for the audit trail
   Handler handler;
   bool needs_session = true;  // false for sign-in only (it checks its origin itself)
 };
 
 // clang-format off
-const Route kRoutes[] = {
-    {Method::post, "/api/login",                  "login",           plain<api::login>, false},
-    {Method::get,  "/api/session",                "session.read",    plain<api::session_read>},
-    {Method::post, "/api/logout",                 "logout",          plain<api::logout>},
-    {Method::get,  "/api/events",                 "events.open",     api::events},
-    {Method::get,  "/api/board",                  "board.read",      plain<api::board>},
-    {Method::get,  "/api/charts",                 "charts.read",     plain<api::charts>},
-    {Method::get,  "/api/my",                     "cases.list",      plain<api::my_cases>},
-    {Method::get,  "/api/cases/{id}",             "case.read",       plain<api::case_read>},
-    {Method::post, "/api/cases/{id}/events",      "case.event",      plain<api::case_event>},
-    {Method::post, "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>},
-    {Method::post, "/api/cases/{id}/join",        "case.join",       plain<api::case_join>},
-    {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>},
-    {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>},
-    {Method::post, "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>},
-    {Method::post, "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>},
-    {Method::post, "/api/rota/overrides",         "rota.override",   plain<api::rota_override>},
-    {Method::get,  "/api/calendar/tokens",        "calendar.list",   plain<api::calendar_list>},
-    {Method::post, "/api/calendar/tokens",        "calendar.create", plain<api::calendar_create>},
-    {Method::post, "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>},
-    {Method::get,  "/api/admin/overview",         "admin.read",      plain<api::admin_overview>},
-    {Method::post, "/api/admin/audit/verify",     "audit.verify",    plain<api::audit_verify>},
+constexpr Route kRoutes[] = {
+    {"POST", "/api/login",                  "login",           plain<api::login>, false},
+    {"GET",  "/api/session",                "session.read",    plain<api::session_read>},
+    {"POST", "/api/logout",                 "logout",          plain<api::logout>},
+    {"GET",  "/api/events",                 "events.open",     api::events},
+    {"GET",  "/api/board",                  "board.read",      plain<api::board>},
+    {"GET",  "/api/charts",                 "charts.read",     plain<api::charts>},
+    {"GET",  "/api/my",                     "cases.list",      plain<api::my_cases>},
+    {"GET",  "/api/cases/{id}",             "case.read",       plain<api::case_read>},
+    {"POST", "/api/cases/{id}/events",      "case.event",      plain<api::case_event>},
+    {"POST", "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>},
+    {"POST", "/api/cases/{id}/join",        "case.join",       plain<api::case_join>},
+    {"POST", "/api/cases/{id}/split",       "case.split",      plain<api::case_split>},
+    {"POST", "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>},
+    {"POST", "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>},
+    {"POST", "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>},
+    {"POST", "/api/rota/overrides",         "rota.override",   plain<api::rota_override>},
+    {"GET",  "/api/calendar/tokens",        "calendar.list",   plain<api::calendar_list>},
+    {"POST", "/api/calendar/tokens",        "calendar.create", plain<api::calendar_create>},
+    {"POST", "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>},
+    {"GET",  "/api/admin/overview",         "admin.read",      plain<api::admin_overview>},
+    {"POST", "/api/admin/audit/verify",     "audit.verify",    plain<api::audit_verify>},
 };
 // clang-format on
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) return out;
-    path.remove_prefix(slash + 1);
-  }
-}
-
-// The path's {id} (empty when the pattern has none) if `path` matches `pattern`.
-std::optional<std::string> match(std::string_view pattern, std::string_view path) {
-  const auto want = segments(pattern);
-  const auto have = segments(path);
-  if (want.size() != have.size()) return std::nullopt;
-  std::string id;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == "{id}")
-      id = have[i];
-    else if (want[i] != have[i])
-      return std::nullopt;
-  }
-  return id;
-}
-
-struct Routed {
-  const Route* route = nullptr;  // null: no route for the method; see allow
-  std::string id;
-  std::string allow;  // the path's methods, when it has routes but not for this method
-};
-
-Routed route_of(std::string_view method, std::string_view path) {
-  Routed out;
-  for (const auto& r : kRoutes) {
-    auto id = match(r.pattern, path);
-    if (!id) continue;
-    if (name_of(r.method) == method) return {&r, std::move(*id), {}};
-    out.allow += (out.allow.empty() ? "" : ", ") + std::string(name_of(r.method));
-  }
-  return out;
-}
-
 WebReply api_request(WebContext& w, const HttpRequest& req) {
-  auto routed = route_of(req.method, req.path);
-  if (!routed.route) {
-    if (!routed.allow.empty()) return {common::method_not_allowed(routed.allow), {}};
-    return {common::error_response(404, "not_found", "no such resource"), {}};
-  }
+  const auto routed = common::find_route(kRoutes, req.method, req.path);
+  if (!routed.route) return {common::error_response(404, "not_found", "no such resource"), {}};
+  if (!routed.method_allowed) return {common::method_not_allowed(routed.allow), {}};
   const auto& route = *routed.route;
   Request r{req,
             {},
@@ -127,7 +76,7 @@ WebReply api_request(WebContext& w, const HttpRequest& req) {
             std::nullopt,
             std::string(route.action),
             w.addresses.of(req),
-            std::move(routed.id)};
+            std::string(routed.capture)};
   if (route.needs_session) {
     // Who is asking: a live session, or nobody (refused, and audited).
     if (auto v = cookie_value(req.header("cookie"), w.cookie.name)) {
@@ -139,7 +88,7 @@ WebReply api_request(WebContext& w, const HttpRequest& req) {
       return {api::refuse(w, r, 401, "unauthenticated", "sign in first", std::string(req.path),
                           r.token.empty() ? "no session" : "session expired or unknown"),
               {}};
-    if (route.method == Method::post)
+    if (route.method == "POST")
       if (auto refused = api::check_csrf(w, r)) return {*refused, {}};
   }
   return route.handler(w, r);
