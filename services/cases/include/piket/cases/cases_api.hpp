@@ -27,6 +27,10 @@
 
 namespace piket::cases {
 
+namespace api {
+struct CasesContext;  // the handlers' shared context (src/cases_api_context.hpp)
+}
+
 struct CasesApiDeps {
   common::RedisConfig redis;
   const rota::Directory& directory;         // the people (their roles and regions)
@@ -44,11 +48,12 @@ class CasesApi {
  public:
   explicit CasesApi(CasesApiDeps deps);
   ~CasesApi();
+  CasesApi(const CasesApi&) = delete;
+  CasesApi& operator=(const CasesApi&) = delete;
   common::HttpResponse handle(const common::HttpRequest& request);
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<api::CasesContext> context_;
 };
 
 }  // namespace piket::cases

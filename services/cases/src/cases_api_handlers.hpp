@@ -1,0 +1,29 @@
+#pragma once
+// The case API's handlers, grouped by resource (internal to piket_cases). Each
+// is a free function of the shared context and one request; by the time one
+// runs the router (cases_api.cpp) has checked the method and the caller's
+// bearer token, and set the path's {id}.
+
+#include "cases_api_context.hpp"
+
+namespace piket::cases::api {
+
+// ---- a case and its timeline (cases_api_cases.cpp); {id} is the case id --------
+// GET /v1/cases/{id}
+HttpResponse case_read(CasesContext& c, const Request& r);
+// GET /v1/cases/{id}/timeline
+HttpResponse case_timeline(CasesContext& c, const Request& r);
+// POST /v1/cases/{id}/events
+HttpResponse case_event(CasesContext& c, const Request& r);
+
+// ---- a case's family (cases_api_family.cpp); {id} is the case id ----------------
+// POST /v1/cases/{id}/join
+HttpResponse case_join(CasesContext& c, const Request& r);
+// POST /v1/cases/{id}/split
+HttpResponse case_split(CasesContext& c, const Request& r);
+
+// ---- people (cases_api_people.cpp); {id} is the person's id -----------------------
+// POST /v1/people/{id}/absence
+HttpResponse person_absence(CasesContext& c, const Request& r);
+
+}  // namespace piket::cases::api
