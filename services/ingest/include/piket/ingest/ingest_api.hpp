@@ -20,12 +20,16 @@
 
 namespace piket::ingest {
 
+namespace api {
+struct IngestContext;  // the handlers' shared context (src/ingest_api_context.hpp)
+}
+
 struct IngestDeps {
   std::vector<common::TokenHolder> tokens;  // the deployment's (config::Config::bearer_tokens())
   std::set<std::string> regions;            // the deployment's region ids
   std::vector<PartnerConfig> partners;      // their rate limits
-  const common::Clock& domain_clock;     // stamps accepted_at
-  const common::Clock& transport_clock;  // rate limits, outbox timers
+  const common::Clock& domain_clock;        // stamps accepted_at
+  const common::Clock& transport_clock;     // rate limits, outbox timers
   IncidentStore& store;
   common::Metrics& metrics;
   // Present only in deployments on a simulated clock (POST /v1/admin/clock).
@@ -38,11 +42,12 @@ class IngestApi {
  public:
   explicit IngestApi(IngestDeps deps);
   ~IngestApi();
+  IngestApi(const IngestApi&) = delete;
+  IngestApi& operator=(const IngestApi&) = delete;
   common::HttpResponse handle(const common::HttpRequest& request);
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<api::IngestContext> context_;
 };
 
 }  // namespace piket::ingest

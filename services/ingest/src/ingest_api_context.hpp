@@ -1,0 +1,41 @@
+#pragma once
+// What the partner API's handlers share (internal to piket_ingest): the
+// context — the dependencies, the token registry, the rate limiter and the
+// counters, made once by IngestApi — and the token check. The handlers are
+// free functions of these (ingest_api_handlers.hpp), grouped by resource;
+// ingest_api.cpp routes to them.
+
+#include <variant>
+
+#include "piket/common/api_refusal.hpp"
+#include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/validation.hpp"
+
+namespace piket::ingest::api {
+
+using common::HttpRequest;
+using common::HttpResponse;
+
+// Made once; shared by every request (the limiter and the store are
+// thread-safe).
+struct IngestContext {
+  explicit IngestContext(IngestDeps deps);
+
+  IngestDeps d;
+  TokenRegistry tokens;
+  RateLimiter limiter;
+  RegionSet regions;
+  prometheus::Histogram& post_latency;
+  prometheus::Counter& created;
+  prometheus::Counter& replayed;
+  prometheus::Counter& conflicts;
+  prometheus::Counter& rejected;
+  prometheus::Counter& unavailable;
+  prometheus::Counter& store_full;
+};
+
+// The caller behind the request's bearer token, or 401.
+std::variant<Principal, common::ApiRefusal> authenticate(const IngestContext& c,
+                                                         const HttpRequest& http);
+
+}  // namespace piket::ingest::api
