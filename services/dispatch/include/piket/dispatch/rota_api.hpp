@@ -27,6 +27,10 @@
 
 namespace piket::dispatch {
 
+namespace api {
+struct RotaContext;  // the handlers' shared context (src/rota_api_context.hpp)
+}
+
 class RotaApi {
  public:
   // The regions and people (must outlive the RotaApi) and the deployment's
@@ -34,12 +38,13 @@ class RotaApi {
   RotaApi(const rota::Directory& directory, const std::vector<common::TokenHolder>& tokens,
           const common::Clock& clock, LiveRota& rota, common::RedisPool& redis);
   ~RotaApi();
+  RotaApi(const RotaApi&) = delete;
+  RotaApi& operator=(const RotaApi&) = delete;
   // nullopt when the request is not for a rota route.
   std::optional<common::HttpResponse> handle(const common::HttpRequest& request);
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<api::RotaContext> context_;
 };
 
 }  // namespace piket::dispatch
