@@ -52,6 +52,10 @@ struct SmsAnswer {
 };
 std::optional<SmsAnswer> parse_sms_answer(std::string_view text);
 
+namespace api {
+struct InboundContext;  // the handlers' shared context (src/inbound_api_context.hpp)
+}
+
 // What InboundApi needs of the deployment besides its own section.
 struct InboundDeps {
   common::RedisConfig redis;
@@ -73,11 +77,12 @@ class InboundApi {
              common::Metrics& metrics, const common::Clock* transport_clock = nullptr,
              OnEscalation on_escalation = {});
   ~InboundApi();
+  InboundApi(const InboundApi&) = delete;
+  InboundApi& operator=(const InboundApi&) = delete;
   common::HttpResponse handle(const common::HttpRequest& request);
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<api::InboundContext> context_;
 };
 
 }  // namespace piket::inbound

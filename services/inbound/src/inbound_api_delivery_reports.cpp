@@ -1,0 +1,95 @@
+// Kannel's delivery reports (dlr-url): recorded on the page and its SMS
+// delivery; a failure moves notify to the next channel at once.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "inbound_api_handlers.hpp"
+#include "piket/store/lua.hpp"
+
+namespace piket::inbound::api {
+namespace {
+
+// ARGV: 1 page, 2 type, 3 domain now ms -> the outcome for the page
+// (store/lua/inbound/inbound_delivery_report.lua; what a report does:
+// store/lua/lib/inbound_dlr.lua).
+const common::RedisScript kDlr{std::string(lua::inbound_delivery_report())};
+
+// ARGV: 1 bundle, 2 the page the report names, 3 type, 4 domain now ms. One
+// SMS that carried several pages (smsbundle:{id}, written by notify before
+// the send): the report counts for each of them. -> {page, outcome}… ({} when
+// the bundle is unknown or does not hold the page)
+// (store/lua/inbound/inbound_delivery_report_bundle.lua).
+const common::RedisScript kDlrBundle{std::string(lua::inbound_delivery_report_bundle())};
+
+const std::regex kBundleId{"^B[0-9A-Z]{16}$"};
+const std::regex kPageId{"^P[0-9A-Z]{16}$"};
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}  // not ::isdigit: UB on negative char
+
+void count_report(InboundContext& c, const std::string& page, int t, const std::string& outcome) {
+  if (outcome == "recorded" || outcome == "failed") {
+    c.dlr_recorded.Increment();
+    if (outcome == "failed") {
+      c.dlr_failed.Increment();
+      spdlog::warn("delivery report {} for page {}: the SMS failed; next channel", t, page);
+    } else {
+      spdlog::info("delivery report {} for page {}", t, page);
+    }
+  } else if (outcome == "contradicts") {
+    c.dlr_suspicious.Increment();
+    spdlog::warn(
+        "suspicious delivery report {} for page {}: contradicts the page's earlier "
+        "final report; ignored",
+        t, page);
+  } else if (outcome == "duplicate") {
+    c.dlr_duplicate.Increment();
+    spdlog::info("duplicate delivery report {} for page {} counted", t, page);
+  } else {
+    c.dlr_unknown.Increment();
+    spdlog::warn("delivery report for unknown page {}", page);
+  }
+}
+
+}  // namespace
+
+HttpResponse delivery_report(InboundContext& c, const HttpRequest& r, std::string_view) {
+  auto p = query_params(r);
+  if (!callback_authentic(c, p)) {
+    c.dlr_callback_refused.Increment();
+    return common::error_response(401, "unauthorized", "the callback secret is missing or wrong");
+  }
+  const auto& page = p["page"];
+  const auto& type = p["type"];
+  if (!std::regex_match(page, kPageId))
+    return common::error_response(400, "invalid_page", "page must be a page id", "page");
+  int t = -1;
+  if (type.size() >= 1 && type.size() <= 3 && std::all_of(type.begin(), type.end(), is_digit))
+    t = std::stoi(type);
+  if (t < 0 || t > 255)
+    return common::error_response(400, "invalid_type", "type must be 0-255", "type");
+  const auto& bundle = p["bundle"];
+  if (!bundle.empty() && !std::regex_match(bundle, kBundleId))
+    return common::error_response(400, "invalid_bundle", "bundle must be a bundle id", "bundle");
+  const auto now = std::to_string(common::to_epoch_ms(c.clock.now()));
+  std::lock_guard lock(c.mutex);
+  if (!bundle.empty()) {
+    // One SMS with several pages: the report is every page's.
+    const auto res = c.redis.eval(kDlrBundle, {}, {bundle, page, std::to_string(t), now});
+    if (res.elements.empty()) {
+      c.dlr_unknown.Increment();
+      spdlog::warn("delivery report for unknown bundle {} (page {})", bundle, page);
+    }
+    for (std::size_t k = 0; k + 1 < res.elements.size(); k += 2)
+      count_report(c, res.elements[k].str, t, res.elements[k + 1].str);
+    return text(200, "ok");
+  }
+  const auto res = c.redis.eval(kDlr, {}, {page, std::to_string(t), now});
+  count_report(c, page, t, res.str);
+  return text(200, "ok");
+}
+
+}  // namespace piket::inbound::api

@@ -1,0 +1,136 @@
+// SMS replies (Kannel's sms-service): an answer by reply code — "123456"
+// acknowledges, "NO 123456" (or NEE / DECLINE) declines. Neither the text nor
+// the sender's number is ever logged.
+#include <spdlog/spdlog.h>
+
+#include "inbound_api_handlers.hpp"
+#include "piket/common/crypto.hpp"
+#include "piket/common/reply_code.hpp"
+
+namespace piket::inbound {
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}  // not ::isdigit: UB on negative char
+
+// The SMS answers (fixed, one GSM-7 segment each; Dutch first). A wrong,
+// used or expired code and a number that is not staff's get the same one.
+constexpr std::string_view kNoCode =
+    "piket: geen code gevonden. Stuur de 6 cijfers uit het bericht. No reply code found: send "
+    "the 6 digits from the page.";
+constexpr std::string_view kCodeNotValid =
+    "piket: deze code geldt niet (fout, al gebruikt of verlopen). This code is not valid "
+    "(wrong, used or expired).";
+constexpr std::string_view kLocked =
+    "piket: te veel foute codes; sms-antwoorden staan even uit. Gebruik de app. Too many wrong "
+    "codes: answer in the app.";
+
+}  // namespace
+
+std::optional<std::string> find_ack_code(std::string_view t) {
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (!is_digit(t[i])) continue;
+    std::size_t j = i;
+    while (j < t.size() && is_digit(t[j])) ++j;
+    if (j - i == common::kReplyCodeDigits)
+      return std::string(t.substr(i, common::kReplyCodeDigits));
+    i = j;
+  }
+  return std::nullopt;
+}
+
+std::optional<SmsAnswer> parse_sms_answer(std::string_view t) {
+  auto code = find_ack_code(t);
+  if (!code) return std::nullopt;
+  std::size_t b = 0;
+  while (b < t.size() && (t[b] == ' ' || t[b] == '\t' || t[b] == '\n' || t[b] == '\r')) ++b;
+  std::size_t e = b;
+  while (e < t.size() && ((t[e] >= 'a' && t[e] <= 'z') || (t[e] >= 'A' && t[e] <= 'Z'))) ++e;
+  std::string word(t.substr(b, e - b));
+  for (auto& c : word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return SmsAnswer{*code, word == "NO" || word == "NEE" || word == "DECLINE"};
+}
+
+namespace api {
+
+// An incoming SMS: GET with from and text in the query (Kannel's get-url),
+// or POST with the text as the body and the sender in X-Kannel-From
+// (post-url, what piket's own Kannel uses: the URL smsbox logs when a call
+// fails then carries no number and no text). The secret is in the query.
+HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view) {
+  auto p = query_params(r);
+  if (!callback_authentic(c, p)) {
+    c.sms_callback_refused.Increment();
+    return common::error_response(401, "unauthorized", "the callback secret is missing or wrong");
+  }
+  if (r.method == "POST") {
+    p["from"] = std::string(r.header("x-kannel-from"));
+    p["text"] = r.body;
+  }
+  const auto& from = p["from"];
+  const auto& body = p["text"];
+  if (from.empty() || from.size() > 32 || body.size() > 1600)
+    return common::error_response(400, "invalid_sms", "from (≤32) and text (≤1600) are required");
+  const auto parsed = parse_sms_answer(body);
+  if (!parsed) {
+    c.ack_refused.Increment();
+    return text(200, std::string(kNoCode));
+  }
+  // A number that is not staff's goes through the same script (nothing is
+  // looked up or stored for it) and gets the same answer as a wrong code:
+  // the reply and its timing do not tell which numbers are staff's.
+  const auto person = c.person_by_phone.find(from);
+  const bool staff = person != c.person_by_phone.end();
+  PageAnswerRequest req{staff ? person->second : std::string(),
+                        "",
+                        parsed->code,
+                        parsed->decline ? Answer::decline : Answer::acknowledge,
+                        AnswerVia::sms,
+                        common::mask_phone(from),
+                        staff ? common::sha256_hex(from).substr(0, 16) : std::string()};
+  const auto o = answer(c, req);
+  count(c, o);
+  using K = PageAnswerOutcome::Kind;
+  if (!staff) {
+    c.unknown_numbers.Increment();
+    spdlog::info("SMS answer from a number that is not staff's refused");
+    return text(200, std::string(kCodeNotValid));
+  }
+  switch (o.kind) {
+    case K::acknowledged:
+      spdlog::info("page {} acknowledged by {} via SMS for case {}", o.page_id, person->second,
+                   o.case_id);
+      return text(200,
+                  "piket: zaak " + o.case_id + " is van jou. Acknowledged case " + o.case_id + ".");
+    case K::declined:
+      spdlog::info("page {} declined by {} via SMS for case {}", o.page_id, person->second,
+                   o.case_id);
+      return text(200, "piket: zaak " + o.case_id + " gaat naar de volgende. Declined case " +
+                           o.case_id + "; it goes to the next person.");
+    case K::already_acknowledged:
+      return text(200, "piket: case " + o.case_id + " was already acknowledged.");
+    case K::already_declined:
+      return text(200, "piket: case " + o.case_id + " was already declined.");
+    case K::taken_by_other:
+      return text(200, "piket: case " + o.case_id + " was taken by a colleague; nothing to do.");
+    case K::locked:
+      c.locked_refused.Increment();
+      if (o.newly_locked) {
+        c.wrong_codes.Increment();
+        c.lockouts.Increment();
+        spdlog::warn("SMS answers of {} locked after {} wrong reply codes", person->second,
+                     c.config.code_max_failures);
+      } else {
+        spdlog::info("SMS answer by {} refused: locked after wrong reply codes", person->second);
+      }
+      return text(200, std::string(kLocked));
+    default:
+      c.wrong_codes.Increment();
+      spdlog::info("SMS answer by {} refused: not a valid code of theirs", person->second);
+      return text(200, std::string(kCodeNotValid));
+  }
+}
+
+}  // namespace api
+}  // namespace piket::inbound
