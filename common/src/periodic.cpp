@@ -28,7 +28,7 @@ void Periodic::stop() {
     std::lock_guard lock(mutex_);
     running_ = false;
   }
-  stopped_.notify_all();
+  pause_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
@@ -43,8 +43,20 @@ void Periodic::run() {
       pause = options_.after_failure;
     }
     std::unique_lock lock(mutex_);
-    stopped_.wait_for(lock, pause, [this] { return !running_; });
+    pausing_ = true;
+    pause_.wait_for(lock, pause, [this] { return !running_ || woken_; });
+    pausing_ = woken_ = false;
   }
+}
+
+bool Periodic::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!pausing_) return false;
+    woken_ = true;
+  }
+  pause_.notify_all();
+  return true;
 }
 
 }  // namespace piket::common

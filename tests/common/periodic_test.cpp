@@ -165,6 +165,28 @@ TEST(Periodic, TheFailureLevelIsTheCallers) {
   EXPECT_TRUE(found);
 }
 
+TEST(Periodic, WakeEndsThePauseButNotAStep) {
+  SimulatedClock clock(kStart);
+  std::atomic<int> steps{0};
+  std::atomic<bool> hold{false};
+  Periodic loop({"woken", Millis{3'600'000}}, clock, [&] {
+    ++steps;
+    while (hold) std::this_thread::sleep_for(1ms);
+  });
+  EXPECT_FALSE(loop.wake()) << "not started: nothing to wake";
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return steps == 1 && loop.wake(); })) << "pausing for an hour";
+  ASSERT_TRUE(eventually([&] { return steps == 2; })) << "the next step at once";
+  hold = true;
+  ASSERT_TRUE(eventually([&] { return loop.wake(); }));
+  ASSERT_TRUE(eventually([&] { return steps == 3; }));
+  EXPECT_FALSE(loop.wake()) << "a step under way is not cut short";
+  hold = false;
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(steps, 3) << "its pause comes as usual";
+  loop.stop();
+}
+
 TEST(Periodic, ALoopingStepSeesTheStop) {
   SimulatedClock clock(kStart);
   std::atomic<bool> inside{false};

@@ -3,16 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <map>
 #include <random>
-#include <thread>
 
 #include "delivery_scripts.hpp"
 #include "piket/common/crypto.hpp"
-#include "piket/common/log_throttle.hpp"
 #include "piket/common/page_text.hpp"
+#include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/common/sms_bundle.hpp"
@@ -69,7 +66,9 @@ struct Notifier::Impl {
         sms_gateways(std::move(sms)),
         email_gateways(std::move(email)),
         metrics(m),
-        inbox_redis(sh.redis) {}
+        inbox_redis(sh.redis) {
+    for (int n = 0; n < config.workers; ++n) workers.push_back(std::make_unique<Worker>(*this));
+  }
 
   const NotifyConfig& config;
   const KannelConfig& kannel;
@@ -81,11 +80,49 @@ struct Notifier::Impl {
   EmailGatewayFactory email_gateways;
   common::Metrics& metrics;
   common::RedisPool inbox_redis;
-  std::vector<std::thread> threads;
-  std::atomic<bool> running{false};
-  std::mutex wake_mutex;
-  std::condition_variable wake;
   Notifier* owner = nullptr;
+
+  // One of config.workers loops (common::Periodic): it takes steps until
+  // there is nothing to do, then pauses 20 ms — less when woken (a new page,
+  // a failure that starts the next channel); after a failure (Redis away)
+  // 100 ms. Its gateways are made on its own thread, at its first step.
+  struct Worker {
+    explicit Worker(Impl& i)
+        : impl(i),
+          redis(i.shared.redis),
+          loop(
+              {.name = "notify", .every = common::Millis{20}, .after_failure = common::Millis{100}},
+              i.transport_clock, [this] { run(); }) {}
+
+    void run() {
+      if (!made) {
+        sms = impl.sms_gateways ? impl.sms_gateways() : nullptr;
+        email = impl.email_gateways ? impl.email_gateways() : nullptr;
+        made = true;
+      }
+      const Gateways gw{sms.get(), email.get()};
+      while (loop.running() && impl.owner->step(gw, redis).kind != StepResult::Kind::idle) {
+      }
+    }
+
+    Impl& impl;
+    bool made = false;
+    std::unique_ptr<SmsGateway> sms;
+    std::unique_ptr<EmailGateway> email;
+    common::RedisConnection redis;
+    common::Periodic loop;  // last: stopped before the members it uses go
+  };
+  // Made once (never resized: handle_message wakes them from other threads).
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  // Cuts the pause of one idle worker short.
+  void wake_one() {
+    for (auto& w : workers)
+      if (w->loop.wake()) return;
+  }
+  void wake_all() {
+    for (auto& w : workers) w->loop.wake();
+  }
 
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> deliveries;
   std::map<std::string, prometheus::Counter*> fallbacks;
@@ -216,7 +253,7 @@ struct Notifier::Impl {
         undeliverable->Increment();
         spdlog::error("page {}: every channel failed; escalation raised", page_id);
       }
-      if (!plan.start.empty()) wake.notify_all();
+      if (!plan.start.empty()) wake_all();
       return;
     }
     spdlog::warn("page {}: changed while being planned five times; will look again", page_id);
@@ -378,8 +415,7 @@ struct Notifier::Impl {
     if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return std::nullopt;
 
     const auto bundle_id = "B" + common::random_base32(16);
-    const auto lease =
-        transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
+    const auto lease = transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
     store::NotifyJoinArgs args{bundle_id,
                                c.delivery_id,
                                common::to_epoch_ms(lease),
@@ -429,33 +465,11 @@ struct Notifier::Impl {
                    members.size(), c.attempt, bundle ? bundle->more : 0);
     } else {
       spdlog::warn("bundle {} ({} pages): {}", bundle_id, members.size(), o.detail);
-      if (o.kind == StepResult::Kind::failed) wake.notify_all();
+      if (o.kind == StepResult::Kind::failed) wake_all();
     }
     StepResult out{o.kind, c.page_id, "sms"};
     out.pages = members.size();
     return out;
-  }
-
-  void worker() {
-    auto sms = sms_gateways ? sms_gateways() : nullptr;
-    auto email = email_gateways ? email_gateways() : nullptr;
-    const Gateways gw{sms.get(), email.get()};
-    common::RedisConnection redis(shared.redis);
-    common::LogThrottle failures(transport_clock, common::Millis{5000});
-    while (running) {
-      StepResult r;
-      try {
-        r = owner->step(gw, redis);
-      } catch (const std::exception& e) {
-        if (failures.allow()) spdlog::warn("notify: {}; will retry", e.what());
-        std::this_thread::sleep_for(std::chrono::milliseconds{100});
-        continue;
-      }
-      if (r.kind == StepResult::Kind::idle) {
-        std::unique_lock lock(wake_mutex);
-        wake.wait_for(lock, std::chrono::milliseconds{20});
-      }
-    }
   }
 };
 
@@ -508,7 +522,7 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
     }
     impl_->evaluate(page_id, *redis);
   }
-  impl_->wake.notify_one();
+  impl_->wake_one();
   return true;
 }
 
@@ -571,7 +585,7 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
     case StepResult::Kind::failed:
       i.count(c.channel, "failed");
       spdlog::error("delivery {} failed: {} (attempt {})", c.delivery_id, o.detail, c.attempt);
-      i.wake.notify_all();
+      i.wake_all();
       break;
     default:
       i.count(c.channel, "skipped");
@@ -580,17 +594,11 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
 }
 
 void Notifier::start() {
-  impl_->running = true;
-  for (int n = 0; n < impl_->config.workers; ++n)
-    impl_->threads.emplace_back([this] { impl_->worker(); });
+  for (auto& w : impl_->workers) w->loop.start();
 }
 
 void Notifier::stop() {
-  impl_->running = false;
-  impl_->wake.notify_all();
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
-  impl_->threads.clear();
+  for (auto& w : impl_->workers) w->loop.stop();
 }
 
 }  // namespace piket::notify

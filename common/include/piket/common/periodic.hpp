@@ -2,9 +2,12 @@
 // A step run on its own thread, again and again with a pause between, until
 // stopped: the one shape of piket's background loops (dispatch's rota refresh
 // and escalation timers, the deadline engine's timer loop, web's refusal
-// tally). A step that throws is logged as "<name>: <what>; will retry", at
-// most once per `log_every` (LogThrottle on the injected clock, the transport
-// clock), and tried again after `after_failure`.
+// tally and live updates, notify's workers, the shared clock's follower). A
+// step that throws is logged as "<name>: <what>; will retry", at most once per
+// `log_every` (LogThrottle on the injected clock, the transport clock), and
+// tried again after `after_failure`. A step with more to do loops itself
+// while running() (the deadline engine, notify); wake() cuts a pause short
+// when work arrives.
 
 #include <spdlog/common.h>
 
@@ -45,6 +48,10 @@ class Periodic {
   void stop();
   // False once stop() was called: a step that loops may end early.
   bool running() const { return running_; }
+  // Ends the pause under way at once (the next step follows); true when the
+  // loop was pausing. While a step runs it does nothing: that step's pause
+  // comes as usual.
+  bool wake();
 
  private:
   void run();
@@ -54,7 +61,9 @@ class Periodic {
   LogThrottle failures_;
   std::atomic<bool> running_{false};
   std::mutex mutex_;
-  std::condition_variable stopped_;
+  std::condition_variable pause_;
+  bool pausing_ = false;  // guarded by mutex_
+  bool woken_ = false;    // guarded by mutex_
   std::thread thread_;
 };
 

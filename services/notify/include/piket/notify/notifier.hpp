@@ -98,7 +98,7 @@ class Notifier {
     return step(Gateways{&sms, nullptr}, redis);
   }
 
-  void start();  // config.workers threads calling step()
+  void start();  // config.workers loops (common::Periodic) calling step()
   void stop();
 
  private:
