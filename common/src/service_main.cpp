@@ -57,7 +57,8 @@ int service_main(const std::string& name, int argc, char** argv, const ConfigLoa
     const SharedConfig& config = load(vm["config"].as<std::string>());
     init_logging(name, config.log);
     if (config.clock == ClockMode::simulated)
-      ctx.domain_clock = make_shared_simulated_clock(config.redis, config.simulated_start);
+      ctx.domain_clock =
+          make_shared_simulated_clock(config.redis, config.simulated_start, ctx.transport_clock);
     else
       ctx.domain_clock = std::make_unique<SystemClock>();
     run(ctx);

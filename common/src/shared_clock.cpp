@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <thread>
 
+#include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/clock.hpp"
 #include "piket/store/lua.hpp"
@@ -20,56 +20,50 @@ const RedisScript kMove{std::string(lua::simulated_clock_move())};
 
 class SharedSimulatedClock final : public Clock {
  public:
-  SharedSimulatedClock(RedisConfig redis, Instant start)
-      : redis_(std::move(redis)), poller_cfg_(redis_) {
+  SharedSimulatedClock(RedisConfig redis, Instant start, const Clock& transport_clock)
+      : redis_(std::move(redis)),
+        follower_(redis_),
+        loop_({.name = "shared clock", .every = Millis{10}, .failure_level = spdlog::level::debug},
+              transport_clock, [this] { follow(); }) {
     RedisConnection c(redis_);
     c.command({"SET", kKey, std::to_string(to_epoch_ms(start)), "NX"});
     now_ms_ = std::stoll(c.command({"GET", kKey}).str);
-    running_ = true;
-    thread_ = std::thread([this] { follow(); });
+    loop_.start();
   }
-  ~SharedSimulatedClock() override {
-    running_ = false;
-    if (thread_.joinable()) thread_.join();
-  }
+  ~SharedSimulatedClock() override { loop_.stop(); }
   Instant now() const override { return from_epoch_ms(now_ms_.load()); }
 
  private:
+  // One look at the shared clock. Redis away: the last known time stays and
+  // the loop tries again (logged at debug level: every service warns of
+  // Redis anyway).
   void follow() {
-    RedisConnection c(poller_cfg_);
-    while (running_) {
-      try {
-        auto v = c.command({"GET", kKey});
-        if (auto s = v.opt_string()) {
-          const auto ms = std::stoll(*s);
-          auto cur = now_ms_.load();
-          while (ms > cur && !now_ms_.compare_exchange_weak(cur, ms)) {
-          }
-          // Tell who moved the clock that this service follows it now.
-          if (ms != reported_ms_ && !redis_.user.empty()) {
-            c.command({"HSET", kSeenKey, redis_.user, std::to_string(ms)});
-            reported_ms_ = ms;
-          }
-        }
-      } catch (const std::exception&) {
-        // Redis away: keep the last known time and try again.
+    auto v = follower_.command({"GET", kKey});
+    if (auto s = v.opt_string()) {
+      const auto ms = std::stoll(*s);
+      auto cur = now_ms_.load();
+      while (ms > cur && !now_ms_.compare_exchange_weak(cur, ms)) {
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+      // Tell who moved the clock that this service follows it now.
+      if (ms != reported_ms_ && !redis_.user.empty()) {
+        follower_.command({"HSET", kSeenKey, redis_.user, std::to_string(ms)});
+        reported_ms_ = ms;
+      }
     }
   }
 
   RedisConfig redis_;
-  RedisConfig poller_cfg_;
+  RedisConnection follower_;  // the loop's own
   std::atomic<std::int64_t> now_ms_{0};
   std::int64_t reported_ms_ = -1;  // last value written to store::kClockSeen
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  Periodic loop_;                  // last: stopped before the members it uses go
 };
 
 }  // namespace
 
-std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start) {
-  return std::make_unique<SharedSimulatedClock>(redis, start);
+std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start,
+                                                   const Clock& transport_clock) {
+  return std::make_unique<SharedSimulatedClock>(redis, start, transport_clock);
 }
 
 std::optional<Instant> move_shared_clock(const RedisConfig& redis, std::optional<Millis> advance,

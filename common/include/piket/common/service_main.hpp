@@ -18,10 +18,11 @@ namespace piket::common {
 
 struct ServiceContext {
   std::string name;
+  // Real time for transport timeouts, retries and rate limits. Before
+  // domain_clock: the shared simulated clock's loop uses it till the end.
+  SystemClock transport_clock;
   // Domain time: the system clock, or the deployment's shared simulated clock.
   std::unique_ptr<Clock> domain_clock;
-  // Real time for transport timeouts, retries and rate limits.
-  SystemClock transport_clock;
   Metrics metrics;
   explicit ServiceContext(std::string n) : name(n), metrics(std::move(n)) {}
 };

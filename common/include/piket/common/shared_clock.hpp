@@ -14,9 +14,12 @@
 
 namespace piket::common {
 
-// Starts following the shared clock; initialises it to `start` if the
-// deployment has none yet. Throws RedisError if Redis cannot be reached.
-std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start);
+// Starts following the shared clock (a common::Periodic loop, every 10 ms;
+// `transport_clock` throttles its failure log, and must outlive the clock);
+// initialises it to `start` if the deployment has none yet. Throws RedisError
+// if Redis cannot be reached.
+std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start,
+                                                   const Clock& transport_clock);
 
 // Moves the shared clock forward by `advance` or to `set`. Returns the new
 // time, or nullopt when `set` lies before the current time (nothing changes).
