@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     common::RedisPool redis(cfg.redis);
     web::StaticFiles assets(assets_dir(cfg.web));
     web::LiveHub hub;
-    web::LiveUpdates live(cfg.redis, hub, *ctx.domain_clock);
+    web::LiveUpdates live(cfg.redis, hub, *ctx.domain_clock, ctx.transport_clock);
     // The rota file when the deployment has one (as dispatch does), else [[rotas]].
     std::unique_ptr<web::RotaSource> rota;
     if (cfg.rota)

@@ -651,7 +651,7 @@ TEST_F(WebApiTest, AuditAppendsFromTwoWritersKeepOneChain) {
 
 TEST_F(WebApiTest, TheEventStreamSaysHelloThenChange) {
   const auto anna = login("anna");
-  LiveUpdates live(config_.redis, hub_, domain_);
+  LiveUpdates live(config_.redis, hub_, domain_, real_);
   live.poll_once();
   WebServer server({{"127.0.0.1", 0}, 1},
                    [this](const common::HttpRequest& r) { return api_->handle(r); });
@@ -691,7 +691,7 @@ TEST_F(WebApiTest, TheEventStreamSaysHelloThenChange) {
 TEST_F(WebApiTest, SigningOutOrExpiringClosesTheSessionsEventStreams) {
   const auto anna = login("anna");
   const auto anna_phone = login("anna");  // a second session of the same person
-  LiveUpdates live(config_.redis, hub_, domain_);
+  LiveUpdates live(config_.redis, hub_, domain_, real_);
   SessionStore sessions(pool_, real_, config_.web.session_idle, config_.web.session_max);
   live.set_session_check([&sessions](const std::string& k) { return sessions.alive(k); });
   WebServer server({{"127.0.0.1", 0}, 1},

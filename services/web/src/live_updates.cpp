@@ -16,31 +16,30 @@ const common::RedisScript kDigest{std::string(lua::web_live_digest())};
 }  // namespace
 
 LiveUpdates::LiveUpdates(common::RedisConfig redis, LiveHub& hub, const common::Clock& domain_clock,
-                         common::Millis interval)
-    : redis_(std::move(redis)), hub_(hub), clock_(domain_clock), interval_(interval) {}
+                         const common::Clock& transport_clock, common::Millis interval)
+    : redis_(std::move(redis)),
+      hub_(hub),
+      clock_(domain_clock),
+      interval_(interval),
+      loop_({.name = "live updates", .every = interval}, transport_clock, [this] {
+        try {
+          poll_once();
+        } catch (const std::exception&) {
+          redis_.disconnect();  // a fresh connection next time
+          throw;                // logged by the loop, at most every 5 s
+        }
+      }) {}
 
 LiveUpdates::~LiveUpdates() {
   stop();
 }
 
 void LiveUpdates::start() {
-  running_ = true;
-  thread_ = std::thread([this] {
-    while (running_) {
-      try {
-        poll_once();
-      } catch (const std::exception& e) {
-        spdlog::warn("live updates: {}", e.what());
-        redis_.disconnect();
-      }
-      std::this_thread::sleep_for(interval_);
-    }
-  });
+  loop_.start();
 }
 
 void LiveUpdates::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
+  loop_.stop();
 }
 
 std::string LiveUpdates::digest() const {

@@ -1,21 +1,22 @@
 #pragma once
-// What makes the board move without a reload. A thread polls Redis every
-// `interval` (default 100 ms) for a digest of everything the app shows — the
+// What makes the board move without a reload. A loop (common::Periodic) polls
+// Redis every `interval` (default 100 ms) for a digest of everything the app shows — the
 // open cases, the length of each open case's timeline (every incident, page,
 // acknowledgement, event and escalation is appended there), the simulated
 // clock and the web service's own change counter — and tells every open
 // stream "change" when it moves. It also relays each signed-in person's push
 // messages (Redis stream store::push_key(person), written by notify) to their streams
-// only, and keeps idle streams alive.
+// only, and keeps idle streams alive. While Redis is away it says so at most
+// every 5 s (on the transport clock) and tries again each interval.
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
-#include <thread>
 
 #include "piket/common/clock.hpp"
+#include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/web/live_hub.hpp"
 
@@ -23,8 +24,10 @@ namespace piket::web {
 
 class LiveUpdates {
  public:
+  // `domain_clock` stamps the change frames; `transport_clock` throttles the
+  // failure log.
   LiveUpdates(common::RedisConfig redis, LiveHub& hub, const common::Clock& domain_clock,
-              common::Millis interval = common::Millis{100});
+              const common::Clock& transport_clock, common::Millis interval = common::Millis{100});
   ~LiveUpdates();
   LiveUpdates(const LiveUpdates&) = delete;
   LiveUpdates& operator=(const LiveUpdates&) = delete;
@@ -52,9 +55,8 @@ class LiveUpdates {
   std::map<std::string, std::string> push_cursor_;  // person -> last stream id
   std::function<bool(const std::string&)> session_alive_;
   std::mutex session_mutex_;
-  std::atomic<bool> running_{false};
-  std::thread thread_;
   int rounds_since_keepalive_ = 0;
+  common::Periodic loop_;  // last: stopped before the members it uses go
 };
 
 }  // namespace piket::web
