@@ -31,17 +31,19 @@ TEST(MatchPath, RestIsTheRemainderAfterItsSlash) {
   EXPECT_FALSE(match_path("/v1/incidents/{rest}", "/v1/incidentsX/a"));
 }
 
+using Method = HttpMethod;
+
 struct TestRoute {
-  std::string_view method;
+  HttpMethod method;
   std::string_view pattern;
   int handler;
 };
 
 constexpr TestRoute kRoutes[] = {
-    {"GET", "/v1/rota/overrides", 1},
-    {"POST", "/v1/rota/overrides", 2},
-    {"DELETE", "/v1/rota/overrides/{rest}", 3},
-    {"GET", "/v1/cases/{id}", 4},
+    {Method::get, "/v1/rota/overrides", 1},
+    {Method::post, "/v1/rota/overrides", 2},
+    {Method::del, "/v1/rota/overrides/{rest}", 3},
+    {Method::get, "/v1/cases/{id}", 4},
 };
 
 TEST(FindRoute, TheMethodAndPathPickTheRoute) {
@@ -69,6 +71,14 @@ TEST(FindRoute, AnotherMethodNamesThePathsMethodsInTableOrder) {
   EXPECT_FALSE(post.method_allowed);
   EXPECT_EQ(post.capture, "C7");
   EXPECT_EQ(post.allow, "GET");
+}
+
+TEST(FindRoute, MethodsAreNamedAsInTheRequest) {
+  EXPECT_EQ(method_name(HttpMethod::get), "GET");
+  EXPECT_EQ(method_name(HttpMethod::post), "POST");
+  EXPECT_EQ(method_name(HttpMethod::del), "DELETE");
+  EXPECT_EQ(find_route(kRoutes, "post", "/v1/rota/overrides").method_allowed, false)
+      << "methods are case-sensitive (RFC 9110)";
 }
 
 TEST(FindRoute, AnUnknownPathHasNoRoute) {

@@ -18,21 +18,22 @@ namespace {
 using api::CasesContext;
 using common::HttpRequest;
 using common::HttpResponse;
+using Method = common::HttpMethod;
 
 struct Route {
-  std::string_view method;
+  common::HttpMethod method;
   std::string_view pattern;  // {id}: one path segment (common/http_routes.hpp)
   HttpResponse (*handler)(CasesContext&, const api::Request&);
 };
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"GET",  "/v1/cases/{id}",          api::case_read},
-    {"GET",  "/v1/cases/{id}/timeline", api::case_timeline},
-    {"POST", "/v1/cases/{id}/events",   api::case_event},
-    {"POST", "/v1/cases/{id}/join",     api::case_join},
-    {"POST", "/v1/cases/{id}/split",    api::case_split},
-    {"POST", "/v1/people/{id}/absence", api::person_absence},
+    {Method::get,  "/v1/cases/{id}",          api::case_read},
+    {Method::get,  "/v1/cases/{id}/timeline", api::case_timeline},
+    {Method::post, "/v1/cases/{id}/events",   api::case_event},
+    {Method::post, "/v1/cases/{id}/join",     api::case_join},
+    {Method::post, "/v1/cases/{id}/split",    api::case_split},
+    {Method::post, "/v1/people/{id}/absence", api::person_absence},
 };
 // clang-format on
 

@@ -20,11 +20,12 @@ using api::RotaContext;
 using common::Caller;
 using common::HttpRequest;
 using common::HttpResponse;
+using Method = common::HttpMethod;
 
 constexpr std::string_view kPrefix = "/v1/rota/";
 
 struct Route {
-  std::string_view method;
+  common::HttpMethod method;
   std::string_view pattern;  // {rest}: the rest of the path (common/http_routes.hpp)
   HttpResponse (*handler)(RotaContext&, const api::Request&);
   bool bearer = true;  // false: a calendar, opened by a calendar token (?token=)
@@ -32,12 +33,12 @@ struct Route {
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"GET",    "/v1/rota/calendar/{rest}",  api::calendar, false},
-    {"GET",    "/v1/rota/oncall",           api::oncall},
-    {"GET",    "/v1/rota/gaps",             api::gaps},
-    {"GET",    "/v1/rota/overrides",        api::list_overrides},
-    {"POST",   "/v1/rota/overrides",        api::add_override},
-    {"DELETE", "/v1/rota/overrides/{rest}", api::remove_override},
+    {Method::get,  "/v1/rota/calendar/{rest}",  api::calendar, false},
+    {Method::get,  "/v1/rota/oncall",           api::oncall},
+    {Method::get,  "/v1/rota/gaps",             api::gaps},
+    {Method::get,  "/v1/rota/overrides",        api::list_overrides},
+    {Method::post, "/v1/rota/overrides",        api::add_override},
+    {Method::del,  "/v1/rota/overrides/{rest}", api::remove_override},
 };
 // clang-format on
 

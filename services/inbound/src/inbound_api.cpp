@@ -19,9 +19,10 @@ namespace {
 using api::InboundContext;
 using common::HttpRequest;
 using common::HttpResponse;
+using Method = common::HttpMethod;
 
 struct Route {
-  std::string_view method;
+  common::HttpMethod method;
   std::string_view pattern;  // {id}: one path segment (common/http_routes.hpp)
   HttpResponse (*handler)(InboundContext&, const HttpRequest&, std::string_view id);
   bool staff_api = false;  // {id} is a page id; another method: 405 "use POST"
@@ -29,11 +30,11 @@ struct Route {
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"GET",  "/kannel/dlr",            api::delivery_report},
-    {"GET",  "/kannel/sms",            api::sms_reply},
-    {"POST", "/kannel/sms",            api::sms_reply},
-    {"POST", "/v1/pages/{id}/ack",     api::page_ack,     true},
-    {"POST", "/v1/pages/{id}/decline", api::page_decline, true},
+    {Method::get,  "/kannel/dlr",            api::delivery_report},
+    {Method::get,  "/kannel/sms",            api::sms_reply},
+    {Method::post, "/kannel/sms",            api::sms_reply},
+    {Method::post, "/v1/pages/{id}/ack",     api::page_ack,     true},
+    {Method::post, "/v1/pages/{id}/decline", api::page_decline, true},
 };
 // clang-format on
 

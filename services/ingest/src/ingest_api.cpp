@@ -17,9 +17,10 @@ namespace {
 using api::IngestContext;
 using common::HttpRequest;
 using common::HttpResponse;
+using Method = common::HttpMethod;
 
 struct Route {
-  std::string_view method;
+  common::HttpMethod method;
   std::string_view pattern;  // {rest}: the rest of the path (common/http_routes.hpp)
   HttpResponse (*handler)(IngestContext&, const HttpRequest&, std::string_view rest);
   bool simulated_clock_only = false;  // else 404, whatever the method
@@ -27,9 +28,9 @@ struct Route {
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"POST", "/v1/incidents",        api::post_incident},
-    {"GET",  "/v1/incidents/{rest}", api::get_incident},
-    {"POST", "/v1/admin/clock",      api::admin_clock, true},
+    {Method::post, "/v1/incidents",        api::post_incident},
+    {Method::get,  "/v1/incidents/{rest}", api::get_incident},
+    {Method::post, "/v1/admin/clock",      api::admin_clock, true},
 };
 // clang-format on
 

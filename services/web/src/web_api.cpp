@@ -22,6 +22,7 @@ using api::Request;
 using api::WebContext;
 using common::HttpRequest;
 using common::HttpResponse;
+using Method = common::HttpMethod;
 
 using Handler = WebReply (*)(WebContext&, Request&);
 
@@ -32,7 +33,7 @@ WebReply plain(WebContext& w, Request& r) {
 }
 
 struct Route {
-  std::string_view method;
+  common::HttpMethod method;
   std::string_view pattern;  // "/api/cases/{id}/events": {id} is one path segment (http_routes.hpp)
   std::string_view action;   // for the audit trail
   Handler handler;
@@ -41,27 +42,27 @@ struct Route {
 
 // clang-format off
 constexpr Route kRoutes[] = {
-    {"POST", "/api/login",                  "login",           plain<api::login>, false},
-    {"GET",  "/api/session",                "session.read",    plain<api::session_read>},
-    {"POST", "/api/logout",                 "logout",          plain<api::logout>},
-    {"GET",  "/api/events",                 "events.open",     api::events},
-    {"GET",  "/api/board",                  "board.read",      plain<api::board>},
-    {"GET",  "/api/charts",                 "charts.read",     plain<api::charts>},
-    {"GET",  "/api/my",                     "cases.list",      plain<api::my_cases>},
-    {"GET",  "/api/cases/{id}",             "case.read",       plain<api::case_read>},
-    {"POST", "/api/cases/{id}/events",      "case.event",      plain<api::case_event>},
-    {"POST", "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>},
-    {"POST", "/api/cases/{id}/join",        "case.join",       plain<api::case_join>},
-    {"POST", "/api/cases/{id}/split",       "case.split",      plain<api::case_split>},
-    {"POST", "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>},
-    {"POST", "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>},
-    {"POST", "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>},
-    {"POST", "/api/rota/overrides",         "rota.override",   plain<api::rota_override>},
-    {"GET",  "/api/calendar/tokens",        "calendar.list",   plain<api::calendar_list>},
-    {"POST", "/api/calendar/tokens",        "calendar.create", plain<api::calendar_create>},
-    {"POST", "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>},
-    {"GET",  "/api/admin/overview",         "admin.read",      plain<api::admin_overview>},
-    {"POST", "/api/admin/audit/verify",     "audit.verify",    plain<api::audit_verify>},
+    {Method::post, "/api/login",                  "login",           plain<api::login>, false},
+    {Method::get,  "/api/session",                "session.read",    plain<api::session_read>},
+    {Method::post, "/api/logout",                 "logout",          plain<api::logout>},
+    {Method::get,  "/api/events",                 "events.open",     api::events},
+    {Method::get,  "/api/board",                  "board.read",      plain<api::board>},
+    {Method::get,  "/api/charts",                 "charts.read",     plain<api::charts>},
+    {Method::get,  "/api/my",                     "cases.list",      plain<api::my_cases>},
+    {Method::get,  "/api/cases/{id}",             "case.read",       plain<api::case_read>},
+    {Method::post, "/api/cases/{id}/events",      "case.event",      plain<api::case_event>},
+    {Method::post, "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>},
+    {Method::post, "/api/cases/{id}/join",        "case.join",       plain<api::case_join>},
+    {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>},
+    {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>},
+    {Method::post, "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>},
+    {Method::post, "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>},
+    {Method::post, "/api/rota/overrides",         "rota.override",   plain<api::rota_override>},
+    {Method::get,  "/api/calendar/tokens",        "calendar.list",   plain<api::calendar_list>},
+    {Method::post, "/api/calendar/tokens",        "calendar.create", plain<api::calendar_create>},
+    {Method::post, "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>},
+    {Method::get,  "/api/admin/overview",         "admin.read",      plain<api::admin_overview>},
+    {Method::post, "/api/admin/audit/verify",     "audit.verify",    plain<api::audit_verify>},
 };
 // clang-format on
 
@@ -88,7 +89,7 @@ WebReply api_request(WebContext& w, const HttpRequest& req) {
       return {api::refuse(w, r, 401, "unauthenticated", "sign in first", std::string(req.path),
                           r.token.empty() ? "no session" : "session expired or unknown"),
               {}};
-    if (route.method == "POST")
+    if (route.method == Method::post)
       if (auto refused = api::check_csrf(w, r)) return {*refused, {}};
   }
   return route.handler(w, r);

@@ -15,6 +15,22 @@
 
 namespace piket::common {
 
+// A route's method (an enum, not the request's text: a table of "POST"
+// strings would read as Redis commands to tests/common/redis_acl_source_test).
+enum class HttpMethod { get, post, del };
+
+constexpr std::string_view method_name(HttpMethod m) {
+  switch (m) {
+    case HttpMethod::get:
+      return "GET";
+    case HttpMethod::post:
+      return "POST";
+    case HttpMethod::del:
+      return "DELETE";
+  }
+  return {};
+}
+
 // What `pattern` captured of `path` (its {id} or {rest}; empty when it has
 // neither), or nullopt when the path does not match.
 std::optional<std::string_view> match_path(std::string_view pattern, std::string_view path);
@@ -29,9 +45,9 @@ struct Routed {
   std::string allow;         // when !method_allowed: the path's methods, "GET, POST"
 };
 
-// The route of `method` and `path` in `table`: anything with `method` and
-// `pattern` members that convert to std::string_view. Routes are tried in
-// table order; the first match of path and method wins.
+// The route of `method` and `path` in `table`: anything with an HttpMethod
+// `method` and a `pattern` that converts to std::string_view. Routes are tried
+// in table order; the first match of path and method wins.
 template <class Route>
 Routed<Route> find_route(std::span<const Route> table, std::string_view method,
                          std::string_view path) {
@@ -39,13 +55,13 @@ Routed<Route> find_route(std::span<const Route> table, std::string_view method,
   for (const auto& r : table) {
     const auto capture = match_path(r.pattern, path);
     if (!capture) continue;
-    if (std::string_view(r.method) == method) return {&r, true, *capture, {}};
+    if (method_name(r.method) == method) return {&r, true, *capture, {}};
     if (!out.route) {
       out.route = &r;
       out.capture = *capture;
     }
     if (!out.allow.empty()) out.allow += ", ";
-    out.allow += std::string_view(r.method);
+    out.allow += method_name(r.method);
   }
   return out;
 }
