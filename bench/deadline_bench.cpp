@@ -99,7 +99,7 @@ std::string config_text(std::uint16_t redis_port, std::uint16_t http_port,
          "\"\n\n[log]\nlevel = \"warn\"\n\n[cases]\nhttp = \"127.0.0.1:" +
          std::to_string(http_port) +
          "\"\n\n[notify]\nzmq = \"tcp://127.0.0.1:" + std::to_string(notify_port) +
-         "\"\n\n[kannel]\nusername = \"u\"\n\n"
+         "\"\n\n[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n\n"
          "[[regions]]\nid = \"groningen\"\n\n" +
          people;
 }

@@ -398,7 +398,7 @@ int main(int argc, char** argv) {
     spec.partner_burst = 100000;
     spec.bundle_window_ms = bundle_window_ms;
     if (escalation > 0) {
-      // Simulated time, and the simple rota's primary then its team lead.
+      // Simulated time, and the stack rota's primary then its team lead.
       spec.simulated_clock = true;
       spec.extra_toml =
           "[escalation]\nsteps = [{target = \"primary\", wait_minutes = 5}, "
@@ -407,8 +407,7 @@ int main(int argc, char** argv) {
         spec.person_extra[id] =
             "token_sha256 = \"" + common::sha256_hex(std::string("bench-staff-token-") + id) + "\"";
     }
-    const auto config_file = std::filesystem::path(work_dir) / "piket.toml";
-    std::ofstream(config_file) << stack::render_stack_config(spec);
+    const auto config_file = stack::write_stack_config(spec, work_dir);
     std::unique_ptr<FakeGateway> fake;
     if (gateway == "fake") fake = std::make_unique<FakeGateway>(spec.ports.sendsms);
     stack::StackOptions opts{work_dir, bin_dir, gateway == "kannel"};

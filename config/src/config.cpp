@@ -8,6 +8,8 @@ namespace piket::config {
 
 Config parse_config(std::string_view text, const std::string& file_name) {
   Config c;
+  // "rotas" stays a known section so that parse_rota_file_config can refuse
+  // the old simple rota with a pointer to the rota file.
   common::parse_config_file(
       text, file_name, {"deployment", "clock",     "redis",      "log",     "ingest",  "dispatch",
                         "notify",     "inbound",   "web",        "kannel",  "outbox",  "regions",
@@ -30,7 +32,6 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.partners = ingest::parse_partners(r, region_ids);
         c.admins = ingest::parse_admins(r);
         c.people = rota::parse_people(r, c.regions, c.smtp.has_value());
-        c.rotas = rota::parse_rotas(r, c);
         c.cases = cases::parse_cases(r);
         c.caseload = rota::parse_caseload(r);
         c.deadlines = cases::parse_deadlines(r, region_ids);

@@ -7,13 +7,24 @@ namespace piket::rota {
 using common::set_if;
 using common::TomlReader;
 
-std::optional<RotaFileConfig> parse_rota_file_config(TomlReader& r) {
+RotaFileConfig parse_rota_file_config(TomlReader& r) {
+  RotaFileConfig rf;
+  // The walking skeleton's simple rota is gone: say what replaces it.
+  if (const auto* n = r.root().get("rotas"))
+    r.error(n->source(), "rotas",
+            "the simple rota is no longer supported; use a rota file ([rota] file = "
+            "\"rota.toml\", docs/rota-file.md)");
   const auto* t = r.table(r.root(), "", "rota");
-  if (!t) return std::nullopt;
+  if (!t) {
+    if (!r.root().get("rota"))
+      r.error_at_table(r.root(), "rota.file",
+                       "required: every deployment names its rota file ([rota] file = "
+                       "\"rota.toml\", docs/rota-file.md)");
+    return rf;
+  }
   r.only_known(
       *t, "rota.",
       {"file", "coverage_days", "allow_gaps", "handoff_notice_minutes", "gap_warning_hours"});
-  RotaFileConfig rf;
   if (auto v = r.string(*t, "rota.", "file", true, 1000)) {
     std::filesystem::path p(*v);
     rf.file = p.is_absolute() ? p : std::filesystem::path(r.file()).parent_path() / p;
@@ -25,41 +36,6 @@ std::optional<RotaFileConfig> parse_rota_file_config(TomlReader& r) {
   if (auto v = r.integer(*t, "rota.", "gap_warning_hours", 0, 24 * 28))
     rf.gap_warning = std::chrono::hours{*v};
   return rf;
-}
-
-std::vector<SimpleRotaConfig> parse_rotas(TomlReader& r, const Directory& directory) {
-  const std::set<std::string> region_ids = directory.region_ids();
-  std::vector<SimpleRotaConfig> rotas;
-  for (const auto* t : r.tables(r.root(), "rotas", 200)) {
-    SimpleRotaConfig rota;
-    r.only_known(*t, "rotas.", {"region", "primary", "anchor", "shift_hours", "team_lead"});
-    set_if(r.matching(*t, "rotas.", "region", true, common::id_pattern(), "a region id"),
-           rota.region);
-    if (!rota.region.empty() && !region_ids.count(rota.region))
-      r.error(t->get("region")->source(), "rotas.region", "unknown region " + rota.region);
-    rota.primary =
-        r.string_list(*t, "rotas.", "primary", true, common::id_pattern(), "a person id");
-    if (t->get("primary") && rota.primary.empty())
-      r.error(t->get("primary")->source(), "rotas.primary", "needs at least one casemanager");
-    for (const auto& id : rota.primary) {
-      const auto* p = directory.person(id);
-      if (!p || p->role != StaffRole::casemanager)
-        r.error(t->get("primary")->source(), "rotas.primary", "no casemanager with id " + id);
-    }
-    set_if(r.instant(*t, "rotas.", "anchor", true), rota.anchor);
-    if (auto h = r.integer(*t, "rotas.", "shift_hours", 1, 24 * 28))
-      rota.shift = std::chrono::hours{*h};
-    set_if(r.matching(*t, "rotas.", "team_lead", true, common::id_pattern(), "a person id"),
-           rota.team_lead);
-    if (!rota.team_lead.empty()) {
-      const auto* p = directory.person(rota.team_lead);
-      if (!p || p->role != StaffRole::team_lead)
-        r.error(t->get("team_lead")->source(), "rotas.team_lead",
-                "no team lead with id " + rota.team_lead);
-    }
-    rotas.push_back(std::move(rota));
-  }
-  return rotas;
 }
 
 CaseloadConfig parse_caseload(TomlReader& r) {

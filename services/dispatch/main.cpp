@@ -17,40 +17,31 @@
 #include "piket/paging/escalator.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/rota_file.hpp"
-#include "piket/rota/simple_rota.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
   return config::service_main("dispatch", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::RedisPool redis(cfg.redis);
-    // The full rota when a rota file is configured, else the skeleton's simple one.
-    std::unique_ptr<dispatch::LiveRota> live;
-    std::unique_ptr<rota::SimpleRota> simple;
-    if (cfg.rota) {
-      live = std::make_unique<dispatch::LiveRota>(rota::load_rota_file(cfg.rota->file, cfg.people),
-                                                  cfg.people, cfg.caseload, *ctx.domain_clock);
-      live->refresh_from(*redis.lease());
-      std::vector<std::string> regions;
-      for (const auto& r : cfg.regions) regions.push_back(r.id);
-      const auto gaps = rota::check_coverage(*live->current(), regions, ctx.domain_clock->now(),
-                                             cfg.rota->coverage_days);
-      for (const auto& g : gaps)
-        spdlog::warn("rota gap: {} {} from {} to {}", g.region, g.layer,
-                     common::format_rfc3339(g.gap.start), common::format_rfc3339(g.gap.end));
-      if (!gaps.empty() && !cfg.rota->allow_gaps)
-        throw std::runtime_error("the rota leaves a layer empty within " +
-                                 std::to_string(cfg.rota->coverage_days) +
-                                 " days (listed above); fix it or set rota.allow_gaps = true");
-    } else {
-      simple = std::make_unique<rota::SimpleRota>(cfg.rotas, cfg.people, cfg.caseload);
-    }
-    const rota::CasemanagerSelector& selector =
-        live ? static_cast<const rota::CasemanagerSelector&>(*live) : *simple;
+    // The rota file with the run-time overrides from Redis.
+    dispatch::LiveRota live(rota::load_rota_file(cfg.rota.file, cfg.people), cfg.people,
+                            cfg.caseload, *ctx.domain_clock);
+    live.refresh_from(*redis.lease());
+    std::vector<std::string> regions;
+    for (const auto& r : cfg.regions) regions.push_back(r.id);
+    const auto gaps = rota::check_coverage(*live.current(), regions, ctx.domain_clock->now(),
+                                           cfg.rota.coverage_days);
+    for (const auto& g : gaps)
+      spdlog::warn("rota gap: {} {} from {} to {}", g.region, g.layer,
+                   common::format_rfc3339(g.gap.start), common::format_rfc3339(g.gap.end));
+    if (!gaps.empty() && !cfg.rota.allow_gaps)
+      throw std::runtime_error("the rota leaves a layer empty within " +
+                               std::to_string(cfg.rota.coverage_days) +
+                               " days (listed above); fix it or set rota.allow_gaps = true");
     common::OutboxSender to_notify(config::outbox_sender_options(cfg, ctx.name, "notify"),
                                    ctx.transport_clock, &ctx.metrics);
     dispatch::Dispatcher dispatcher(
         cfg, cfg, cfg.escalation, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
-        selector, ctx.metrics,
+        live, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Escalation steps, when a policy is configured: timers here, declines
     // and undeliverable pages arrive on the "escalation" channel.
@@ -58,7 +49,7 @@ int main(int argc, char** argv) {
     if (cfg.escalation)
       escalator = std::make_unique<paging::Escalator>(
           *cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock,
-          ctx.transport_clock, selector, redis, ctx.metrics,
+          ctx.transport_clock, live, redis, ctx.metrics,
           [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
         config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
@@ -68,23 +59,17 @@ int main(int argc, char** argv) {
           return dispatcher.handle_message(channel, id, payload);
         },
         &ctx.metrics);
-    std::unique_ptr<dispatch::RotaApi> rota_api;
-    if (live)
-      rota_api = std::make_unique<dispatch::RotaApi>(cfg, cfg.bearer_tokens(), *ctx.domain_clock,
-                                                     *live, redis);
+    dispatch::RotaApi rota_api(cfg, cfg.bearer_tokens(), *ctx.domain_clock, live, redis);
     auto healthy = common::redis_health(cfg.redis);
     common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
-      if (rota_api)
-        if (auto resp = rota_api->handle(r)) return *resp;
+      if (auto resp = rota_api.handle(r)) return *resp;
       return common::error_response(404, "not_found", "no such resource");
     });
-    std::unique_ptr<dispatch::RotaWatcher> watcher;
-    if (live)
-      watcher = std::make_unique<dispatch::RotaWatcher>(
-          cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
-          [&] { return live->current(); }, redis,
-          [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    dispatch::RotaWatcher watcher(
+        cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
+        [&] { return live.current(); }, redis,
+        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.
     int tick = 0;
@@ -92,9 +77,8 @@ int main(int argc, char** argv) {
                                 .every = common::Millis{500},
                                 .failure_level = spdlog::level::debug},
                                ctx.transport_clock, [&] {
-                                 if (!live) return;
-                                 live->refresh_from(*redis.lease());
-                                 if (++tick % 4 == 0) watcher->run_once();
+                                 live.refresh_from(*redis.lease());
+                                 if (++tick % 4 == 0) watcher.run_once();
                                });
     // Escalation timers: everything due, in due order, every poll.
     common::Periodic escalation_timers(
@@ -104,10 +88,10 @@ int main(int argc, char** argv) {
     to_notify.start();
     inbox.start();
     http.start();
-    if (live) refresher.start();
+    refresher.start();
     if (escalator) escalation_timers.start();
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
-                 http.port(), live ? cfg.rota->file.string() : "simple");
+                 http.port(), cfg.rota.file.string());
     common::wait_for_shutdown_signal();
     refresher.stop();
     escalation_timers.stop();

@@ -7,7 +7,6 @@
 
 #include "piket/common/periodic.hpp"
 #include "piket/config/config.hpp"
-#include "piket/web/config_rota_source.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/service_backend.hpp"
@@ -32,18 +31,14 @@ int main(int argc, char** argv) {
     web::StaticFiles assets(assets_dir(cfg.web));
     web::LiveHub hub;
     web::LiveUpdates live(cfg.redis, hub, *ctx.domain_clock, ctx.transport_clock);
-    // The rota file when the deployment has one (as dispatch does), else [[rotas]].
-    std::unique_ptr<web::RotaSource> rota;
-    if (cfg.rota)
-      rota = std::make_unique<web::FileRotaSource>(*cfg.rota, cfg.people, redis);
-    else
-      rota = std::make_unique<web::ConfigRotaSource>(cfg.rotas, redis);
+    // The rota file with dispatch's run-time overrides (the rota dispatch pages from).
+    web::FileRotaSource rota(cfg.rota, cfg.people, redis);
     web::ServiceBackend backend(cfg, cfg.deadlines, cfg.reply_code_window(),
                                 cfg.notify.push_stream_maxlen, cfg.redis, redis, *ctx.domain_clock,
                                 ctx.transport_clock);
     web::WebApi api({cfg.web, cfg, cfg, cfg.caseload, cfg.dispatch.http, cfg.partners.size(),
-                     *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, *rota,
-                     backend, &assets, [&live] { return live.digest(); }});
+                     *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, rota, backend,
+                     &assets, [&live] { return live.digest(); }});
     web::WebServer server({cfg.web.http, cfg.web.threads},
                           [&api](const common::HttpRequest& r) { return api.handle(r); });
     // Streams of sessions that expired are closed with the next keep-alive.

@@ -21,7 +21,7 @@
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/page.hpp"
-#include "piket/web/config_rota_source.hpp"
+#include "piket/web/file_rota_source.hpp"
 #include "piket/web/password.hpp"
 #include "piket/web/web_api.hpp"
 #include "private_redis.hpp"
@@ -64,7 +64,7 @@ std::string staff_token(const std::string& id) {
 std::string config_text(std::uint16_t port, const std::string& hash) {
   std::string t = "[redis]\naddress = \"127.0.0.1:" + std::to_string(port) +
                   "\"\n[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
-                  "[[regions]]\nid = \"drenthe\"\n\n";
+                  "[[regions]]\nid = \"drenthe\"\n[rota]\nfile = \"rota.toml\"\n\n";
   int n = 0;
   for (const auto& c : kCallers)
     t += std::string("[[people]]\nid = \"") + c.id + "\"\nname = \"Name " + c.id + "\"\nrole = \"" +
@@ -95,7 +95,7 @@ class NeedToKnowBothApis : public ::testing::Test {
         staff_(config_),
         rules_{config_.deadlines, staff_, config_.reply_code_window()},
         store_(config_.redis),
-        rota_(config_.rotas, pool_) {
+        rota_(rota::RotaDefinition{}, pool_) {  // no rota: the rules do not look at it
     conn_.command({"FLUSHALL"});
     case_id_ = open_case();
     cases_ = std::make_unique<cases::CasesApi>(cases::CasesApiDeps{
@@ -222,7 +222,7 @@ class NeedToKnowBothApis : public ::testing::Test {
   cases::EngineRules rules_;
   cases::RedisCaseStore store_;
   web::LiveHub hub_;
-  web::ConfigRotaSource rota_;
+  web::FileRotaSource rota_;
   web::fakes::FakeCaseBackend backend_;
   std::string case_id_;
   std::unique_ptr<cases::CasesApi> cases_;

@@ -17,7 +17,8 @@ using rota::PersonConfig;
 using rota::StaffRole;
 
 std::string with(const std::string& extra) {
-  return "[kannel]\nusername = \"u\"\n" + extra + "\n[[regions]]\nid = \"groningen\"\n";
+  return "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n" + extra +
+         "\n[[regions]]\nid = \"groningen\"\n";
 }
 
 TEST(FamiliesConfig, DefaultsAreTwoYearsOfLinkAndAQuarterForMonitoring) {

@@ -32,14 +32,10 @@ const std::string kTeamLeadPhone = "+447700900010";
 
 // The full rota, and Veilig Thuis posting for groningen too (its own household keys).
 stack::StackSpec families_spec() {
-  const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "families-rota";
-  std::filesystem::create_directories(dir);
-  const auto file = dir / "rota.toml";
-  std::ofstream(file) << e2e::groningen_rota_file();
   stack::StackSpec spec;
-  spec.extra_toml = "[rota]\nfile = \"" + file.string() +
-                    "\"\ncoverage_days = 14\n\n[[partners]]\nid = \"vt-groningen\"\n"
-                    "token_sha256 = \"" +
+  spec.rota_file = e2e::groningen_rota_file();
+  spec.rota_table = "coverage_days = 14\n";
+  spec.extra_toml = "[[partners]]\nid = \"vt-groningen\"\ntoken_sha256 = \"" +
                     common::sha256_hex(kVtToken) + "\"\nregions = [\"groningen\"]\n";
   return spec;
 }

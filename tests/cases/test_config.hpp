@@ -22,7 +22,7 @@ inline std::string test_config_text(const std::string& extra = {}, int redis_por
            common::sha256_hex(staff_token(id)) + "\"\n\n";
   };
   return "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) + "\"\n\n" +
-         "[kannel]\nusername = \"u\"\n\n" + extra + "\n" +
+         "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n\n" + extra + "\n" +
          "[[regions]]\nid = \"groningen\"\n\n[[regions]]\nid = \"drenthe\"\n\n" +
          person("icm-1", "casemanager", "+447700900001", "groningen") +
          person("icm-2", "casemanager", "+447700900002", "groningen") +

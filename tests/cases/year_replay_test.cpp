@@ -78,7 +78,7 @@ std::string region_config(int redis_port, int casemanagers) {
       "[[people]]\nid = \"tl-g\"\nname = \"TL\"\nrole = \"team_lead\"\nphone = \"+447700900999\"\n"
       "regions = [\"groningen\"]\n";
   return "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) +
-         "\"\n\n[kannel]\nusername = \"u\"\n\n[[regions]]\nid = "
+         "\"\n\n[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n\n[[regions]]\nid = "
          "\"groningen\"\n\n" +
          people;
 }

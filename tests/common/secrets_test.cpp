@@ -87,12 +87,15 @@ TEST(DeploymentSecrets, CreatesEveryFilePrivateAndNeverOverwrites) {
 
 TEST(DeploymentSecrets, TheConfigNamesTheDirectoryRelativeToItself) {
   auto c = parse_config(
-      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"g\"\nname = \"G\"\n[secrets]\ndir = "
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"g\"\nname = "
+      "\"G\"\n[secrets]\ndir = "
       "\"keys\"\n",
       "/etc/piket/piket.toml");
   EXPECT_EQ(c.secrets_dir, fs::path("/etc/piket/keys"));
-  auto d = parse_config("[kannel]\nusername = \"u\"\n[[regions]]\nid = \"g\"\nname = \"G\"\n",
-                        "/etc/piket/piket.toml");
+  auto d = parse_config(
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"g\"\nname = "
+      "\"G\"\n",
+      "/etc/piket/piket.toml");
   EXPECT_EQ(d.secrets_dir, fs::path("/etc/piket/secrets"));
 }
 

@@ -126,18 +126,20 @@ role = "team_lead"
 phone = "+447700900001"
 regions = ["groningen"]
 
-[[rotas]]
-region = "groningen"
-primary = ["anna", "bram"]
-anchor = "2026-11-22T08:00:00+01:00"
-shift_hours = 12
-team_lead = "carla"
+[rota]
+file = "rota.toml"
+coverage_days = 7
+allow_gaps = true
+handoff_notice_minutes = 30
+gap_warning_hours = 24
 )";
 }
 
-// The smallest valid file: [kannel] credentials and one region.
+// The smallest valid file: [kannel] credentials, the rota file and one region.
+const std::string kMinimalRota = "[rota]\nfile = \"/etc/piket/rota.toml\"\n\n";
 std::string minimal_config(const std::string& extra = "") {
-  return "[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"groningen\"\n" + extra;
+  return "[kannel]\nusername = \"u\"\n\n" + kMinimalRota + "[[regions]]\nid = \"groningen\"\n" +
+         extra;
 }
 
 // 1-based number of the first line of `text` that contains `needle`.
@@ -254,12 +256,12 @@ TEST(ConfigTest, FullValidFileIsReadCompletely) {
   EXPECT_EQ(c.person("carla")->role, StaffRole::team_lead);
   EXPECT_EQ(c.person("nobody"), nullptr);
 
-  ASSERT_EQ(c.rotas.size(), 1u);
-  EXPECT_EQ(c.rotas[0].region, "groningen");
-  EXPECT_EQ(c.rotas[0].primary, (std::vector<std::string>{"anna", "bram"}));
-  EXPECT_EQ(c.rotas[0].anchor, parse_rfc3339("2026-11-22T07:00:00Z"));
-  EXPECT_EQ(c.rotas[0].shift, std::chrono::hours{12});
-  EXPECT_EQ(c.rotas[0].team_lead, "carla");
+  // A relative rota file is beside this file.
+  EXPECT_EQ(c.rota.file, std::filesystem::path("deploy/rota.toml"));
+  EXPECT_EQ(c.rota.coverage_days, 7);
+  EXPECT_TRUE(c.rota.allow_gaps);
+  EXPECT_EQ(c.rota.handoff_notice, std::chrono::minutes{30});
+  EXPECT_EQ(c.rota.gap_warning, std::chrono::hours{24});
 }
 
 TEST(ConfigTest, MinimalFileGetsDefaults) {
@@ -274,6 +276,11 @@ TEST(ConfigTest, MinimalFileGetsDefaults) {
   EXPECT_EQ(c.inbound.code_lock, std::chrono::minutes{15});
   EXPECT_TRUE(c.partners.empty());
   EXPECT_TRUE(c.people.empty());
+  EXPECT_EQ(c.rota.file, std::filesystem::path("/etc/piket/rota.toml"));
+  EXPECT_EQ(c.rota.coverage_days, d.rota.coverage_days);
+  EXPECT_FALSE(c.rota.allow_gaps);
+  EXPECT_EQ(c.rota.handoff_notice, std::chrono::minutes{60});
+  EXPECT_EQ(c.rota.gap_warning, std::chrono::hours{72});
 }
 
 TEST(ConfigTest, UnknownTopLevelKey) {
@@ -420,14 +427,14 @@ TEST(ConfigTest, DuplicatePartnerId) {
 }
 
 TEST(ConfigTest, DuplicatePersonId) {
-  // bram becomes a second anna; the rota's reference to bram then fails too.
+  // bram becomes a second anna. (The rota file's reference to bram fails when
+  // dispatch loads it: tests/rota/rota_file_test.cpp, "unknown person".)
   const auto text = replace(full_config(), "id = \"bram\"", "id = \"anna\"");
   const auto errors = errors_of(text);
-  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
   EXPECT_TRUE(std::regex_match(
       errors[0], std::regex{"deploy/test\\.toml:[0-9]+: people\\.id: duplicate person anna"}))
       << errors[0];
-  EXPECT_NE(errors[1].find("rotas.primary: no casemanager with id bram"), std::string::npos);
 }
 
 TEST(ConfigTest, DuplicateAdminId) {
@@ -457,7 +464,7 @@ TEST(ConfigTest, SameTokenHashForTwoPrincipals) {
 }
 
 TEST(ConfigTest, MissingKannelTable) {
-  const auto text = "[[regions]]\nid = \"groningen\"\n";
+  const auto text = kMinimalRota + "[[regions]]\nid = \"groningen\"\n";
   const auto errors = errors_of(text);
   ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
   EXPECT_TRUE(std::regex_match(
@@ -477,33 +484,32 @@ TEST(ConfigTest, KannelPasswordInTheFileIsRefusedAndPointsToTheSecret) {
 }
 
 TEST(ConfigTest, NoRegions) {
-  const auto errors = errors_of("[kannel]\nusername = \"u\"\n");
+  const auto errors = errors_of("[kannel]\nusername = \"u\"\n" + kMinimalRota);
   ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
   EXPECT_NE(errors[0].find(": regions: at least one [[regions]] is required"), std::string::npos)
       << errors[0];
 }
 
-TEST(ConfigTest, RotaReferencesUnknownCasemanager) {
-  const auto text =
-      replace(full_config(), "primary = [\"anna\", \"bram\"]", "primary = [\"anna\", \"zora\"]");
-  expect_single_error(text, "\"zora\"", "rotas.primary", "no casemanager with id zora");
+// Every deployment has a rota file: the walking skeleton's simple rota is gone.
+TEST(ConfigTest, TheRotaFileIsRequired) {
+  const auto without = "[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"groningen\"\n";
+  auto errors = errors_of(without);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_TRUE(
+      std::regex_match(errors[0], std::regex{"deploy/test\\.toml:[0-9]+: rota\\.file: required: .*"
+                                             "\\[rota\\] file = .*docs/rota-file\\.md.*"}))
+      << errors[0];
+  const auto no_file =
+      replace(minimal_config(), "file = \"/etc/piket/rota.toml\"\n", "coverage_days = 7\n");
+  expect_single_error(no_file, "[rota]", "rota.file", "required key is missing");
 }
 
-TEST(ConfigTest, RotaPrimaryMustBeCasemanagerNotTeamLead) {
-  const auto text =
-      replace(full_config(), "primary = [\"anna\", \"bram\"]", "primary = [\"anna\", \"carla\"]");
-  expect_single_error(text, "primary = ", "rotas.primary", "no casemanager with id carla");
-}
-
-TEST(ConfigTest, RotaReferencesUnknownTeamLead) {
-  const auto text = replace(full_config(), "team_lead = \"carla\"", "team_lead = \"zora\"");
-  expect_single_error(text, "team_lead = \"zora\"", "rotas.team_lead", "no team lead with id zora");
-}
-
-TEST(ConfigTest, RotaForUnknownRegion) {
-  const auto text =
-      replace(full_config(), "region = \"groningen\"\nprimary", "region = \"utrecht\"\nprimary");
-  expect_single_error(text, "region = \"utrecht\"", "rotas.region", "unknown region utrecht");
+TEST(ConfigTest, TheSimpleRotaIsRefusedWithAPointerToTheRotaFile) {
+  const auto text = minimal_config(
+      "\n[[rotas]]\nregion = \"groningen\"\nprimary = [\"anna\"]\n"
+      "anchor = \"2026-11-22T08:00:00+01:00\"\nshift_hours = 24\nteam_lead = \"carla\"\n");
+  expect_single_error(text, "[[rotas]]", "rotas",
+                      "use a rota file ([rota] file = \"rota.toml\", docs/rota-file.md)");
 }
 
 TEST(ConfigTest, BadTimestamp) {
@@ -521,18 +527,19 @@ TEST(ConfigTest, SimulatedClockNeedsStart) {
 
 TEST(ConfigTest, EveryErrorIsReportedInOneRun) {
   auto text = full_config();
-  text = replace(text, "threads = 4", "threads = 0");                      // range
-  text = replace(text, "level = \"debug\"", "level = \"loud\"");           // enum
-  text = replace(text, "\"+31612345678\"", "\"0612345678\"");              // phone
-  text = replace(text, kHashB, "nothex");                                  // sha256
-  text = replace(text, "team_lead = \"carla\"", "team_lead = \"zora\"");   // reference
+  text = replace(text, "threads = 4", "threads = 0");             // range
+  text = replace(text, "level = \"debug\"", "level = \"loud\"");  // enum
+  text = replace(text, "\"+31612345678\"", "\"0612345678\"");     // phone
+  text = replace(text, kHashB, "nothex");                         // sha256
+  text = replace(text, "regions = [\"drenthe\"]\n\n[[admins]]",
+                 "regions = [\"zeeland\"]\n\n[[admins]]");                 // reference
   text = replace(text, "dlr_mask = 7", "dlr_mask = 7\ncolour = \"red\"");  // unknown key
   const auto errors = errors_of(text);
   ASSERT_EQ(errors.size(), 6u) << ::testing::PrintToString(errors);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"threads = 0", "ingest.threads"},           {"level = \"loud\"", "log.level"},
-      {"\"0612345678\"", "people.phone"},          {"nothex", "partners.token_sha256"},
-      {"team_lead = \"zora\"", "rotas.team_lead"}, {"colour", "kannel.colour"},
+      {"threads = 0", "ingest.threads"},   {"level = \"loud\"", "log.level"},
+      {"\"0612345678\"", "people.phone"},  {"nothex", "partners.token_sha256"},
+      {"\"zeeland\"", "partners.regions"}, {"colour", "kannel.colour"},
   };
   for (const auto& [needle, key] : expected) {
     const std::string prefix =

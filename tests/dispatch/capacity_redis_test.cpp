@@ -16,12 +16,14 @@
 #include "piket/config/config.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/dispatcher.hpp"
+#include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
-#include "piket/rota/simple_rota.hpp"
+#include "piket/rota/rota_file.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
+#include "small_rota.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -29,7 +31,7 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-// 2026-11-23T08:00:00Z: anna's 24-hour shift starts, then bert's.
+// 2026-11-23T08:00:00Z (09:00 in Amsterdam): anna's day on call starts, then bert's.
 const common::Instant kAnchor = common::from_epoch_ms(1795420800000);
 const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);
 
@@ -51,9 +53,16 @@ config::Config make_config(const common::RedisConfig& redis) {
   c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager, 2),
               person("bert", "+31600000002", rota::StaffRole::casemanager, 2),
               person("tina", "+31600000009", rota::StaffRole::team_lead, 12)};
-  c.rotas = {{"groningen", {"anna", "bert"}, kAnchor, std::chrono::hours{24}, "tina"}};
   c.caseload.monitoring_weight = 0.25;
   return c;
+}
+
+// anna and bert a day each from the anchor, team lead tina.
+std::string rota_file() {
+  return piket::test::small_rota_file({.primary = {"anna", "bert"},
+                                       .team_lead = "tina",
+                                       .start = "2026-11-23",
+                                       .handoff = "09:00"});
 }
 
 class CapacityTest : public ::testing::Test {
@@ -106,8 +115,9 @@ class CapacityTest : public ::testing::Test {
   static inline piket::test::PrivateRedis* redis_ = nullptr;
   common::RedisConnection conn_{redis_->config()};
   config::Config config_ = make_config(redis_->config_as("dispatch"));
-  rota::SimpleRota rota_{config_.rotas, config_.people, config_.caseload};
   common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
+  LiveRota rota_{rota::parse_rota_file(rota_file(), "rota.toml", config_.people), config_.people,
+                 config_.caseload, domain_};
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"dispatch"};
   std::mutex mutex_;

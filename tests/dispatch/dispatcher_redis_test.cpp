@@ -1,5 +1,6 @@
 // Dispatcher against a real, private redis-server (label `redis`): incidents
-// and cases seeded with the fields ingest writes, SimpleRota as the selector.
+// and cases seeded with the fields ingest writes, a small rota file as dispatch
+// loads it (LiveRota) as the selector.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,13 +18,15 @@
 #include "piket/common/reply_code.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
-#include "piket/rota/simple_rota.hpp"
+#include "piket/dispatch/live_rota.hpp"
+#include "piket/rota/rota_file.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
 #include "redis_snapshot.hpp"
+#include "small_rota.hpp"
 
 namespace piket::dispatch {
 namespace {
@@ -32,7 +35,7 @@ namespace json = boost::json;
 using common::Millis;
 using namespace std::chrono_literals;
 
-// 2026-11-23T08:00:00Z: anna's 24-hour shift starts, then bert's.
+// 2026-11-23T08:00:00Z (09:00 in Amsterdam): anna's day on call starts, then bert's.
 const common::Instant kAnchor = common::from_epoch_ms(1795420800000);
 const common::Instant kReportedAt = kAnchor - 2h;
 const common::Instant kTransportStart = common::from_epoch_ms(1924992000000);  // 2031-01-01
@@ -64,8 +67,15 @@ config::Config make_config(const common::RedisConfig& redis) {
   c.people = {person("anna", "+31600000001", rota::StaffRole::casemanager, 2),
               person("bert", "+31600000002", rota::StaffRole::casemanager, 12),
               person("tina", "+31600000009", rota::StaffRole::team_lead, 12)};
-  c.rotas = {{"groningen", {"anna", "bert"}, kAnchor, std::chrono::hours{24}, "tina"}};
   return c;
+}
+
+// anna and bert a day each from the anchor, team lead tina; friesland has no rota.
+std::string rota_file() {
+  return piket::test::small_rota_file({.primary = {"anna", "bert"},
+                                       .team_lead = "tina",
+                                       .start = "2026-11-23",
+                                       .handoff = "09:00"});
 }
 
 class DispatcherRedisTest : public ::testing::Test {
@@ -79,7 +89,8 @@ class DispatcherRedisTest : public ::testing::Test {
   DispatcherRedisTest()
       : conn_(redis_->config()),
         config_(make_config(redis_->config_as("dispatch"))),
-        rota_(config_.rotas, config_.people, config_.caseload),
+        rota_(rota::parse_rota_file(rota_file(), "rota.toml", config_.people), config_.people,
+              config_.caseload, domain_),
         dispatcher_(config_, config_, config_.escalation, config_.reply_code_window(), domain_,
                     transport_, rota_, metrics_,
                     [this](const std::string& id, const std::string& payload) {
@@ -153,8 +164,8 @@ class DispatcherRedisTest : public ::testing::Test {
   static piket::test::PrivateRedis* redis_;
   common::RedisConnection conn_;
   config::Config config_;
-  rota::SimpleRota rota_;
   common::SimulatedClock domain_{kAnchor + 1h};  // anna's shift
+  LiveRota rota_;
   common::SimulatedClock transport_{kTransportStart};
   common::Metrics metrics_{"dispatch"};
   std::mutex mutex_;

@@ -23,7 +23,8 @@ using rota::StaffRole;
 const std::string kFile = "deploy/test.toml";
 
 std::string base(const std::string& extra) {
-  return "[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"groningen\"\n\n"
+  return "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n\n[[regions]]\nid = "
+         "\"groningen\"\n\n"
          "[[regions]]\nid = \"drenthe\"\n\n" +
          extra;
 }
@@ -176,7 +177,8 @@ TEST(RegionConfigTest, RegionIdsFitInEveryPage) {
   const std::string ok(32, 'a');
   const std::string too_long(33, 'a');
   const auto base_with = [](const std::string& id) {
-    return "[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"" + id + "\"\n";
+    return "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n\n[[regions]]\nid = \"" + id +
+           "\"\n";
   };
   EXPECT_TRUE(errors_of(base_with(ok)).empty());
   expect_single_error(base_with(too_long), too_long, "regions.id", "at most 32 characters");

@@ -35,20 +35,17 @@ using namespace std::chrono_literals;
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 
 stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
-  const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "escalation-rota";
-  std::filesystem::create_directories(dir);
-  const auto file = dir / "rota.toml";
-  std::ofstream(file) << groningen_rota_file();
   stack::StackSpec spec;
   spec.simulated_clock = true;
-  spec.extra_toml = "[rota]\nfile = \"" + file.string() +
-                    "\"\ncoverage_days = 14\n\n"
-                    "[escalation]\n"
-                    "steps = [{target = \"primary\", wait_minutes = 5},\n"
-                    "         {target = \"backup\", wait_minutes = 5},\n"
-                    "         {target = \"team_lead\", wait_minutes = 10}]\n"
-                    "repeat = " +
-                    std::to_string(repeat) + "\nforgotten_minutes = 60\npoll_ms = 20\n";
+  spec.rota_file = groningen_rota_file();
+  spec.rota_table = "coverage_days = 14\n";
+  spec.extra_toml =
+      "[escalation]\n"
+      "steps = [{target = \"primary\", wait_minutes = 5},\n"
+      "         {target = \"backup\", wait_minutes = 5},\n"
+      "         {target = \"team_lead\", wait_minutes = 10}]\n"
+      "repeat = " +
+      std::to_string(repeat) + "\nforgotten_minutes = 60\npoll_ms = 20\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
   spec.bundle_window_ms = bundle_window_ms;
   return spec;

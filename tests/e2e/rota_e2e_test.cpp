@@ -20,12 +20,9 @@ constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 constexpr const char* kCasemanagerToken = "icm-1-staff-token-00000000001";
 
 stack::StackSpec rota_spec() {
-  const auto dir = std::filesystem::path(PIKET_TEST_WORK_DIR) / "rota-files";
-  std::filesystem::create_directories(dir);
-  const auto file = dir / "rota.toml";
-  std::ofstream(file) << groningen_rota_file();
   stack::StackSpec spec;
-  spec.extra_toml = "[rota]\nfile = \"" + file.string() + "\"\ncoverage_days = 14\n";
+  spec.rota_file = groningen_rota_file();
+  spec.rota_table = "coverage_days = 14\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
   spec.person_extra["icm-1"] = "token_sha256 = \"" + common::sha256_hex(kCasemanagerToken) + "\"";
   return spec;

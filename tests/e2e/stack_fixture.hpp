@@ -35,12 +35,12 @@ class Stack {
     dir_ = work_dir_for_test();
     spec_.ports = stack::StackPorts::pick_free();
     spec_.log_dir = (dir_ / "logs").string();
-    std::ofstream(dir_ / "piket.toml") << stack::render_stack_config(spec_);
+    const auto config_file = stack::write_stack_config(spec_, dir_);
     stack::StackOptions opts{dir_, PIKET_BIN_DIR, with_kannel};
     opts.kannel_admin_port = spec_.ports.kannel_admin;
     opts.smsbox_port = spec_.ports.smsbox;
     opts.smsc_port = spec_.ports.smsc;
-    stack_ = std::make_unique<stack::LocalStack>(dir_ / "piket.toml", opts);
+    stack_ = std::make_unique<stack::LocalStack>(config_file, opts);
     stack_->start();
   }
 

@@ -258,7 +258,7 @@ TEST_F(BanAndFamilyTest, ABanAcrossTheEndOfDaylightSavingTimeMayLast28WallClockD
 TEST_F(BanAndFamilyTest, TheApiAnswers422ForARefusedExtensionAnd200ForARetryOfAnAcceptedOne) {
   const std::string token = "police-token";
   const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "ban-test.toml");

@@ -48,6 +48,8 @@ std::string config_text() {
   return R"(
 [kannel]
 username = "piket"
+[rota]
+file = "rota.toml"
 
 [[regions]]
 id = "groningen"

@@ -317,7 +317,7 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
 TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   const std::string token = "police-token";
   const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "redis-test.toml");
@@ -382,7 +382,7 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
                            [&](const std::string& id, const std::string&) { woken.push_back(id); });
   const std::string token = "police-token";
   const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[[regions]]\nid = \"groningen\"\n"
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
       "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
           common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
       "redis-test.toml");

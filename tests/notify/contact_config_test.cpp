@@ -21,6 +21,8 @@ using namespace std::chrono_literals;
 
 const std::string kBase = R"([kannel]
 username = "u"
+[rota]
+file = "rota.toml"
 
 [[regions]]
 id = "groningen"
@@ -96,9 +98,9 @@ TEST(ContactConfig, AfterDefaultsToZeroAndMayEqualTheOneBefore) {
 }
 
 TEST(ContactConfig, ErrorsNameLineAndKey) {
-  // person() puts the contact line on line 13 of the file.
+  // person() puts the contact line on line 15 of the file.
   const auto e = error_of(kBase + person("contact = [{channel = \"fax\", after_s = 0}]"));
-  EXPECT_NE(e.find("t.toml:13: people.contact[0].channel: must be \"sms\", \"push\" or \"email\""),
+  EXPECT_NE(e.find("t.toml:15: people.contact[0].channel: must be \"sms\", \"push\" or \"email\""),
             std::string::npos)
       << e;
 }

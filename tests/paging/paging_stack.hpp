@@ -58,13 +58,13 @@ class PagingStack {
                                "contact = " + o.contact + "\ntoken_sha256 = \"" +
                                common::sha256_hex(staff_token(id)) + "\"";
     }
-    std::ofstream(dir_ / "piket.toml") << stack::render_stack_config(spec_);
+    const auto config_file = stack::write_stack_config(spec_, dir_);
     stack::StackOptions opts{dir_, PIKET_BIN_DIR, true};
     opts.kannel_admin_port = spec_.ports.kannel_admin;
     opts.smsbox_port = spec_.ports.smsbox;
     opts.smsc_port = spec_.ports.smsc;
     opts.kannel_denied_prefix = o.denied_prefix;
-    stack_ = std::make_unique<stack::LocalStack>(dir_ / "piket.toml", opts);
+    stack_ = std::make_unique<stack::LocalStack>(config_file, opts);
     stack_->start();
   }
 

@@ -5,9 +5,10 @@
 // (item 6). Pure: a rota in code and a fake caseload.
 #include <map>
 
+#include "piket/rota/rota_file.hpp"
 #include "piket/rota/rota_selector.hpp"
-#include "piket/rota/simple_rota.hpp"
 #include "rota_test_support.hpp"
+#include "small_rota.hpp"
 
 namespace piket::rota::test {
 namespace {
@@ -169,29 +170,22 @@ TEST(ReturningFamily, TheEarlierCasemanagerOnDutyIsOfferedTheNewCaseFirst) {
   EXPECT_EQ(s->rule, SelectionRule::own_casemanager);
 }
 
-// The walking skeleton's simple rota follows the same rules.
-TEST(ReturningFamily, TheSimpleRotaOffersTheEarlierCasemanagerAndWeighsMonitoring) {
-  struct {
-    std::vector<RegionConfig> regions;
-    std::vector<PersonConfig> people;
-    std::vector<SimpleRotaConfig> rotas;
-    CaseloadConfig caseload;
-  } c;
-  c.regions = {{"g", "G"}};
-  auto cm = [](std::string id, int cap) {
-    rota::PersonConfig p;
-    p.id = std::move(id);
-    p.role = StaffRole::casemanager;
-    p.regions = {"g"};
-    p.caseload_cap = cap;
-    return p;
-  };
-  auto lead = cm("tina", 50);
-  lead.role = StaffRole::team_lead;
-  c.people = {cm("anna", 4), cm("bert", 4), lead};
-  c.rotas = {{"g", {"anna", "bert"}, utc("2026-06-10T00:00:00Z"), std::chrono::hours{24}, "tina"}};
-  c.caseload.monitoring_weight = 0.25;
-  const SimpleRota rota(c.rotas, c.people, c.caseload);
+// A rota file of one casemanager a day (what the walking skeleton's simple
+// rota was) follows the same rules.
+TEST(ReturningFamily, ADailyRotaFileOffersTheEarlierCasemanagerAndWeighsMonitoring) {
+  const std::vector<PersonConfig> people{person("anna", StaffRole::casemanager, 4),
+                                         person("bert", StaffRole::casemanager, 4),
+                                         person("tina", StaffRole::team_lead, 50)};
+  // Handoffs at 02:00 Amsterdam (00:00Z in June): anna on 10 June, then bert.
+  const auto text = piket::test::small_rota_file({.region = "g",
+                                                  .primary = {"anna", "bert"},
+                                                  .team_lead = "tina",
+                                                  .start = "2026-06-10",
+                                                  .handoff = "02:00"});
+  const RotaSelector rota(std::make_shared<const Rota>(
+                              parse_rota_file(text, "rota.toml", people), std::vector<Override>{},
+                              range("2026-06-01T00:00:00Z", "2026-07-01T00:00:00Z")),
+                          people, 0.25);
   Caseloads view;
   view.load["anna"] = {6, 4};  // 2 + 1 = 3 < 4
   auto s = rota.select(request(std::nullopt, "anna"), view);

@@ -301,6 +301,16 @@ TEST(RotaFile, DuplicateNamesAndIds) {
   EXPECT_NE(message.find("overrides[1].id: duplicate override id o"), std::string::npos) << message;
 }
 
+// A region its members do not serve (one the deployment lacks, say) is refused
+// member by member: what the old [[rotas]] reported as "unknown region".
+TEST(RotaFile, ARegionTheMembersDoNotServeIsRefused) {
+  std::string text = kGood;
+  text.replace(text.find("region = \"g\""), 12, "region = \"utrecht\"");
+  EXPECT_EQ(error_of(text),
+            "rota.toml:7: rotations[0].members[0]: anna does not serve region utrecht\n"
+            "rota.toml:7: rotations[0].members[1]: bram does not serve region utrecht");
+}
+
 TEST(RotaFile, MissingFile) {
   EXPECT_THROW(load_rota_file("/nonexistent/rota.toml", few()), RotaFileError);
 }

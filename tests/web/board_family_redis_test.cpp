@@ -14,17 +14,19 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
+#include "piket/rota/rota_file.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "piket/web/audit_log.hpp"
-#include "piket/web/config_rota_source.hpp"
+#include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
 #include "piket/web/service_backend.hpp"
 #include "piket/web/web_api.hpp"
 #include "private_redis.hpp"
+#include "small_rota.hpp"
 
 namespace piket::web {
 namespace {
@@ -48,10 +50,17 @@ std::string config_text(std::uint16_t port, const std::string& hash) {
   return "[redis]\naddress = \"127.0.0.1:" + std::to_string(port) +
          "\"\n[kannel]\nusername = \"u\"\n[caseload]\nmonitoring_weight = 0.25\n\n"
          "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n\n" +
-         people +
-         // Two-hour shifts from the anchor: anna on call at 12:00Z on 2026-11-22.
-         "[[rotas]]\nregion = \"groningen\"\nprimary = [\"anna\", \"bert\"]\n"
-         "anchor = \"2026-11-22T12:00:00Z\"\nshift_hours = 2\nteam_lead = \"tina\"\n";
+         people + "[rota]\nfile = \"rota.toml\"\n";  // the tests give the rota as text
+}
+
+// Two-hour shifts from 13:00 Amsterdam (12:00Z): anna on call at 12:00Z on
+// 2026-11-22, then bert; team lead tina.
+std::string rota_text() {
+  return ::piket::test::small_rota_file({.primary = {"anna", "bert"},
+                                         .team_lead = "tina",
+                                         .start = "2026-11-22",
+                                         .handoff = "13:00",
+                                         .shift_hours = 2});
 }
 
 class BoardFamilyTest : public ::testing::Test {
@@ -71,7 +80,7 @@ class BoardFamilyTest : public ::testing::Test {
         real_(kNow),
         pool_(config_.redis),
         metrics_("web-test"),
-        rota_(config_.rotas, pool_),
+        rota_(rota::parse_rota_file(rota_text(), "rota.toml", config_.people), pool_),
         backend_(config_, config_.deadlines, config_.reply_code_window(),
                  config_.notify.push_stream_maxlen, config_.redis, pool_, domain_, real_) {
     redis().command({"FLUSHALL"});
@@ -173,7 +182,7 @@ class BoardFamilyTest : public ::testing::Test {
   common::RedisPool pool_;
   common::Metrics metrics_;
   LiveHub hub_;
-  ConfigRotaSource rota_;
+  FileRotaSource rota_;
   ServiceBackend backend_;
   std::unique_ptr<WebApi> api_;
 };

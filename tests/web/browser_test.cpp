@@ -35,14 +35,14 @@ class BrowserStack {
     for (const auto* id :
          {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6", "tl-g", "icm-d1", "tl-d"})
       spec_.person_extra[id] += "password_argon2 = \"" + hash + "\"";
-    std::ofstream(dir_ / "piket.toml") << stack::render_stack_config(spec_);
+    const auto config_file = stack::write_stack_config(spec_, dir_);
     stack::StackOptions opts{dir_, PIKET_BIN_DIR};
     opts.kannel_admin_port = spec_.ports.kannel_admin;
     opts.smsbox_port = spec_.ports.smsbox;
     opts.smsc_port = spec_.ports.smsc;
     opts.with_cases = true;  // the deadline engine: breaches and escalations
     opts.with_web = true;
-    stack_ = std::make_unique<stack::LocalStack>(dir_ / "piket.toml", opts);
+    stack_ = std::make_unique<stack::LocalStack>(config_file, opts);
     stack_->start();
   }
 

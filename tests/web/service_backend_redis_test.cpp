@@ -26,7 +26,7 @@ class ServiceBackendTest : public ::testing::Test {
   ServiceBackendTest()
       : config_(as_web(config::parse_config(
             "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_->config().address.port) +
-                "\"\n[kannel]\nusername = \"u\"\n[[regions]]\nid = "
+                "\"\n[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = "
                 "\"groningen\"\n"
                 "[[people]]\nid = \"anna\"\nname = \"A\"\nrole = \"casemanager\"\nphone = "
                 "\"+447700900001\"\nregions = [\"groningen\"]\n"

@@ -19,6 +19,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/override_store.hpp"
+#include "piket/rota/rota_file.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
@@ -26,7 +27,6 @@
 #include "piket/store/page.hpp"
 #include "piket/store/session.hpp"
 #include "piket/web/audit_log.hpp"
-#include "piket/web/config_rota_source.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
@@ -34,6 +34,7 @@
 #include "piket/web/session_store.hpp"
 #include "piket/web/web_api.hpp"
 #include "private_redis.hpp"
+#include "small_rota.hpp"
 
 namespace piket::web {
 namespace {
@@ -46,8 +47,11 @@ const std::string kPageA = "P00000000000000A1";
 const std::string kPageB = "P00000000000000B1";
 const std::string kPageLead = "P00000000000000E1";
 
+// The [rota] table names a file the API never reads: the tests hand the web
+// app the rota of kRota (FileRotaSource from its text).
 std::string config_text(std::uint16_t redis_port, const std::string& hash,
-                        const std::filesystem::path& secrets_dir) {
+                        const std::filesystem::path& secrets_dir,
+                        const std::string& rota_table = "[rota]\nfile = \"rota.toml\"\n") {
   std::string people;
   auto person = [&](const char* id, const char* role, const char* phone, const char* region) {
     people += std::string("[[people]]\nid = \"") + id + "\"\nname = \"Name of " + id +
@@ -66,9 +70,14 @@ std::string config_text(std::uint16_t redis_port, const std::string& hash,
          "session_idle_minutes = 30\ntrusted_proxies = [\"10.0.0.1\"]\n\n"
          "[[regions]]\nid = \"groningen\"\nname = \"Groningen\"\n[[regions]]\nid = "
          "\"drenthe\"\n\n" +
-         people +
-         "[[rotas]]\nregion = \"groningen\"\nprimary = [\"anna\", \"bert\"]\n"
-         "anchor = \"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\nteam_lead = \"tina\"\n";
+         people + rota_table;
+}
+
+// anna and bert a day each from Monday 5 January 08:00 (bert on 22 November),
+// team lead tina; no backup layer.
+std::string rota_text() {
+  return ::piket::test::small_rota_file(
+      {.primary = {"anna", "bert"}, .team_lead = "tina", .start = "2026-01-05"});
 }
 
 class WebApiTest : public ::testing::Test {
@@ -89,7 +98,7 @@ class WebApiTest : public ::testing::Test {
         real_(*common::parse_rfc3339("2026-11-22T12:00:00Z")),
         pool_(config_.redis),
         metrics_("web-test"),
-        rota_(config_.rotas, pool_) {
+        rota_(rota::parse_rota_file(rota_text(), "rota.toml", config_.people), pool_) {
     redis().command({"FLUSHALL"});
     seed();
     api_ = std::make_unique<WebApi>(WebDeps{config_.web,
@@ -257,7 +266,7 @@ class WebApiTest : public ::testing::Test {
   common::RedisPool pool_;
   common::Metrics metrics_;
   LiveHub hub_;
-  ConfigRotaSource rota_;
+  FileRotaSource rota_;
   fakes::FakeCaseBackend backend_;
   std::unique_ptr<WebApi> api_;
 };
@@ -382,7 +391,12 @@ TEST_F(WebApiTest, ATeamLeadSeesTheRegionsBoardWithoutPersonData) {
   const auto b = a.json().as_object();
   EXPECT_EQ(b.at("clocks").as_array().size(), 1u);
   EXPECT_EQ(b.at("escalations").as_array().size(), 1u);
-  EXPECT_EQ(b.at("on_call").as_array().size(), 2u);
+  // The rota file's three layers of every region, primary first (backup is empty here).
+  const auto& on_call = b.at("on_call").as_array();
+  ASSERT_EQ(on_call.size(), 3u);
+  EXPECT_EQ(on_call[0].as_object().at("layer").as_string(), "primary");
+  EXPECT_EQ(on_call[1].as_object().at("layer").as_string(), "backup");
+  EXPECT_EQ(on_call[2].as_object().at("layer").as_string(), "team_lead");
   EXPECT_EQ(b.at("caseload").as_array().size(), 2u);
   for (const auto* secret : {"Zyxwa", "Qorvath", "31687654321", "Synthetic summary", "hh-1"})
     EXPECT_EQ(a.body.find(secret), std::string::npos) << "the board leaks " << secret;
@@ -763,11 +777,11 @@ handoff = "08:00"
 start = 2026-01-05
 members = ["tina"]
 )";
-  auto text = config_text(redis_->config().address.port, *hash_, redis_->secrets_dir());
-  text += "\n[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n";
+  const auto text =
+      config_text(redis_->config().address.port, *hash_, redis_->secrets_dir(),
+                  "[rota]\nfile = \"" + (dir / "rota.toml").string() + "\"\nallow_gaps = true\n");
   const auto cfg = config::parse_config(text, (dir / "piket.toml").string());
-  ASSERT_TRUE(cfg.rota);
-  FileRotaSource source(*cfg.rota, cfg.people, pool_);
+  FileRotaSource source(cfg.rota, cfg.people, pool_);
   const auto now = *common::parse_rfc3339("2026-11-25T12:00:00+01:00");  // a Wednesday
   auto pic = source.picture("groningen", now, 14);
   std::map<std::string, std::vector<std::string>> on;

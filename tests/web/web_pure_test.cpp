@@ -55,6 +55,8 @@ TEST(Password, TheConfigurationAcceptsAPiketPasswdHash) {
   const auto cfg = config::parse_config(R"(
 [kannel]
 username = "u"
+[rota]
+file = "rota.toml"
 [web]
 http = "127.0.0.1:9999"
 session_idle_minutes = 10
@@ -85,6 +87,8 @@ TEST(Password, TheConfigurationRefusesAnythingElse) {
     config::parse_config(R"(
 [kannel]
 username = "u"
+[rota]
+file = "rota.toml"
 [[regions]]
 id = "groningen"
 [[people]]
@@ -184,6 +188,8 @@ TEST(WebConfig, ThrottlingKeysAreReadWithBounds) {
   const auto cfg = config::parse_config(R"(
 [kannel]
 username = "u"
+[rota]
+file = "rota.toml"
 [web]
 max_failures = 4
 lockout_minutes = 10
@@ -211,10 +217,12 @@ id = "groningen"
         "trusted_proxies = [\"proxy.local\"]", "trusted_proxies = [\"10.0.0.300\"]",
         "calendar_base_url = \"ftp://x\""}) {
     SCOPED_TRACE(bad);
-    EXPECT_THROW(config::parse_config(std::string("[kannel]\nusername = \"u\"\n[web]\n") + bad +
-                                          "\n[[regions]]\nid = \"groningen\"\n",
-                                      "t.toml"),
-                 common::ConfigError);
+    EXPECT_THROW(
+        config::parse_config(
+            std::string("[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[web]\n") + bad +
+                "\n[[regions]]\nid = \"groningen\"\n",
+            "t.toml"),
+        common::ConfigError);
   }
 }
 

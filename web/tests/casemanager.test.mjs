@@ -69,8 +69,7 @@ await run('casemanager phone app', async (browser, problems) => {
 
   // A calendar link: made in the app, shown once, listed by its id only, and
   // revoked. (That the link opens the rota at dispatch, and nothing once
-  // revoked, is tested where the deployment has a rota file: RotaEndToEnd and
-  // RotaApiCalendarTest; this deployment has none.)
+  // revoked, is tested in RotaEndToEnd and RotaApiCalendarTest.)
   await page.click('#case-back');
   await page.waitForSelector('[data-testid="app"]:not(.hidden)');
   await page.click('#cal-new');

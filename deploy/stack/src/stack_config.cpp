@@ -1,7 +1,9 @@
 #include "piket/stack/stack_config.hpp"
 
+#include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "piket/common/crypto.hpp"
@@ -24,6 +26,23 @@ StackPorts StackPorts::pick_free() {
     *port = next();
   return p;
 }
+
+std::string default_stack_rota() {
+  std::ostringstream o;
+  auto rotation = [&o](const char* region, const char* layer, const char* members) {
+    o << "[[rotations]]\nregion = \"" << region << "\"\nlayer = \"" << layer
+      << "\"\nshift = \"day\"\nhandoff = \"08:00\"\nstart = 2026-01-05\nmembers = [" << members
+      << "]\n\n";
+  };
+  o << "# The test stack's rota (deploy/stack): one casemanager a day, no backup layer.\n\n";
+  rotation("groningen", "primary", R"("icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6")");
+  rotation("groningen", "team_lead", R"("tl-g")");
+  rotation("drenthe", "primary", R"("icm-d1")");
+  rotation("drenthe", "team_lead", R"("tl-d")");
+  return o.str();
+}
+
+namespace {
 
 std::string render_stack_config(const StackSpec& s) {
   const auto& p = s.ports;
@@ -83,13 +102,24 @@ std::string render_stack_config(const StackSpec& s) {
   person("tl-g", "Team lead G", "team_lead", "+447700900010", "groningen", 500);
   person("icm-d1", "ICM D one", "casemanager", "+447700900021", "drenthe", 500);
   person("tl-d", "Team lead D", "team_lead", "+447700900030", "drenthe", 500);
-  o << "[[rotas]]\nregion = \"groningen\"\nprimary = [\"icm-1\", \"icm-2\", \"icm-3\", \"icm-4\", "
-       "\"icm-5\", \"icm-6\"]\nanchor = \"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\n"
-       "team_lead = \"tl-g\"\n\n"
-    << "[[rotas]]\nregion = \"drenthe\"\nprimary = [\"icm-d1\"]\nanchor = "
-       "\"2026-01-05T08:00:00+01:00\"\nshift_hours = 24\nteam_lead = \"tl-d\"\n";
+  o << "[rota]\nfile = \"rota.toml\"\n" << s.rota_table << "\n";
   o << "\n" << s.extra_toml << "\n";
   return o.str();
+}
+
+void write_file(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
+}  // namespace
+
+std::filesystem::path write_stack_config(const StackSpec& spec, const std::filesystem::path& dir) {
+  write_file(dir / "rota.toml", spec.rota_file);
+  const auto config = dir / "piket.toml";
+  write_file(config, render_stack_config(spec));
+  return config;
 }
 
 }  // namespace piket::stack

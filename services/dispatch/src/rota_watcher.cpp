@@ -76,10 +76,10 @@ common::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
   return {brief, common::page_rank::kInformation};
 }
 
-RotaWatcher::RotaWatcher(std::optional<rota::RotaFileConfig> rota_file,
-                         const rota::Directory& directory, common::OutboxConfig outbox,
-                         const common::Clock& domain_clock, const common::Clock& transport_clock,
-                         RotaSource rota, common::RedisPool& redis, OnPage on_page)
+RotaWatcher::RotaWatcher(rota::RotaFileConfig rota_file, const rota::Directory& directory,
+                         common::OutboxConfig outbox, const common::Clock& domain_clock,
+                         const common::Clock& transport_clock, RotaSource rota,
+                         common::RedisPool& redis, OnPage on_page)
     : rota_file_(std::move(rota_file)),
       directory_(directory),
       outbox_(outbox),
@@ -121,14 +121,12 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
 }
 
 int RotaWatcher::run_once() {
-  if (!rota_file_) return 0;
   const auto rota = rota_();
   if (!rota) return 0;
   const auto now = domain_clock_.now();
   int sent = 0;
-  for (const auto& h : rota::next_handoffs(*rota, now, rota_file_->handoff_notice)) {
-    if (h.on_call_now || !h.next_on_at || *h.next_on_at > now + rota_file_->handoff_notice)
-      continue;
+  for (const auto& h : rota::next_handoffs(*rota, now, rota_file_.handoff_notice)) {
+    if (h.on_call_now || !h.next_on_at || *h.next_on_at > now + rota_file_.handoff_notice) continue;
     const auto from = *h.next_on_at;
     const auto until = h.next_off_at.value_or(from);
     const auto key =
@@ -139,7 +137,7 @@ int RotaWatcher::run_once() {
   }
   std::vector<std::string> regions;
   for (const auto& r : directory_.regions) regions.push_back(r.id);
-  for (const auto& g : rota::coverage_gaps(*rota, regions, {now, now + rota_file_->gap_warning})) {
+  for (const auto& g : rota::coverage_gaps(*rota, regions, {now, now + rota_file_.gap_warning})) {
     for (const auto& p : directory_.people) {
       if (p.role != rota::StaffRole::team_lead ||
           std::find(p.regions.begin(), p.regions.end(), g.region) == p.regions.end())

@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "piket/web/access_policy.hpp"
-#include "piket/web/config_rota_source.hpp"
+#include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/local_time.hpp"
 #include "web_api_handlers.hpp"

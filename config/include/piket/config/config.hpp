@@ -44,8 +44,7 @@ struct Config : common::SharedConfig, rota::Directory {
   cases::DeadlinesConfig deadlines;
   std::vector<ingest::PartnerConfig> partners;
   std::vector<ingest::AdminConfig> admins;
-  std::vector<rota::SimpleRotaConfig> rotas;
-  std::optional<rota::RotaFileConfig> rota;
+  rota::RotaFileConfig rota;  // required: every deployment has a rota file
   // Absent: no escalation steps; the deadline engine's acknowledgement clock
   // pages the team lead instead.
   std::optional<dispatch::EscalationConfig> escalation;

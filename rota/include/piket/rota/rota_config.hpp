@@ -1,8 +1,7 @@
 #pragma once
 // The rota's sections of the deployment file: [rota] (the rota file and its
-// checks), the walking skeleton's [[rotas]] and [caseload]
-// (docs/configuration.md). Pure data and its parsers (through
-// common::TomlReader, no I/O).
+// checks) and [caseload] (docs/configuration.md). Pure data and its parsers
+// (through common::TomlReader, no I/O).
 
 #include <chrono>
 #include <filesystem>
@@ -15,19 +14,8 @@
 
 namespace piket::rota {
 
-// The deliberately simple rota of the walking skeleton: per region, a
-// rotation of casemanagers with fixed-length shifts from an anchor instant,
-// plus one team lead. The full rota (rota/) replaces it.
-struct SimpleRotaConfig {
-  std::string region;
-  std::vector<std::string> primary;
-  common::Instant anchor{};
-  std::chrono::hours shift{24};
-  std::string team_lead;
-};
-
-// The full rota (rota/): a separate human-editable file. Without it the
-// simple [[rotas]] of the walking skeleton are used.
+// The rota (rota/): a separate human-editable file (docs/rota-file.md) that
+// every deployment has; dispatch pages from it and the web app shows it.
 struct RotaFileConfig {
   std::filesystem::path file;  // relative paths are relative to this config file
   int coverage_days = 14;      // refuse to start when a layer is empty within this many days…
@@ -44,10 +32,9 @@ struct CaseloadConfig {
   double monitoring_weight = 0.25;
 };
 
-// [rota]; absent: no rota file.
-std::optional<RotaFileConfig> parse_rota_file_config(common::TomlReader& r);
-// [[rotas]]: their regions and people must be in `directory`.
-std::vector<SimpleRotaConfig> parse_rotas(common::TomlReader& r, const Directory& directory);
+// [rota], required with its `file`. A file that still has the walking
+// skeleton's [[rotas]] is refused with a pointer to the rota file.
+RotaFileConfig parse_rota_file_config(common::TomlReader& r);
 // [caseload].
 CaseloadConfig parse_caseload(common::TomlReader& r);
 

@@ -1,6 +1,6 @@
 #pragma once
-// Picking the casemanager for an incident. The interface the full rota fills;
-// the walking skeleton's SimpleRota is the first implementation.
+// Picking the casemanager for an incident. The interface the rota fills:
+// rota::RotaSelector over the rota file (dispatch's LiveRota wraps it).
 //
 // Rules, in order (PRODUCT.md, "Pick the casemanager"):
 //  (a) own_casemanager  — the family's own casemanager, when on duty;

@@ -1,8 +1,10 @@
 #pragma once
 // A complete piket configuration for a throw-away deployment on free ports —
-// what the end-to-end tests, the kill test and the benchmark run against.
+// what the end-to-end tests, the kill test and the benchmark run against: the
+// deployment file and the rota file it names.
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -15,6 +17,12 @@ struct StackPorts {
   // Every port a distinct free one.
   static StackPorts pick_free();
 };
+
+// The stack's rota when a test brings none (docs/rota-file.md): daily shifts
+// handing off at 08:00 Amsterdam time from Monday 2026-01-05, in groningen
+// icm-1…icm-6 in turn, in drenthe icm-d1; team_lead layers tl-g and tl-d; no
+// backup layer.
+std::string default_stack_rota();
 
 struct StackSpec {
   StackPorts ports;
@@ -43,13 +51,22 @@ struct StackSpec {
   // Extra TOML lines for a person's [[people]] table, by person id, e.g.
   // {"icm-1", "email = \"icm1@piket.test\"\ncontact = [{channel = \"sms\"}]"}.
   std::map<std::string, std::string> person_extra{};
-  // Appended at the end of the file (e.g. a [rota] table).
+  // The rota file, written as rota.toml beside piket.toml, and the keys of the
+  // [rota] table besides `file`. The default rota has no backup layer, so it
+  // allows gaps, and sends no handoff notices or gap warnings; a test with a
+  // full rota of its own sets `rota_table = "coverage_days = 14\n"` (no gaps,
+  // notices and warnings as configured by default).
+  std::string rota_file = default_stack_rota();
+  std::string rota_table = "allow_gaps = true\nhandoff_notice_minutes = 0\ngap_warning_hours = 0\n";
+  // Appended at the end of the file (e.g. an [escalation] table).
   std::string extra_toml;
   double partner_rate = 2000;
   double partner_burst = 4000;
   bool json_logs = false;
 };
 
-std::string render_stack_config(const StackSpec& spec);
+// Writes `dir`/piket.toml (whose [rota] names rota.toml beside it) and
+// `dir`/rota.toml; returns the path of piket.toml.
+std::filesystem::path write_stack_config(const StackSpec& spec, const std::filesystem::path& dir);
 
 }  // namespace piket::stack

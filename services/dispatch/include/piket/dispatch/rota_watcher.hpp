@@ -39,9 +39,9 @@ class RotaWatcher {
   using RotaSource = std::function<std::shared_ptr<const rota::Rota>()>;
   using OnPage = std::function<void(const std::string& page_id, const std::string& payload)>;
 
-  // [rota] (absent: no notices), the regions and people (must outlive the
-  // watcher) and the shared outbox settings.
-  RotaWatcher(std::optional<rota::RotaFileConfig> rota_file, const rota::Directory& directory,
+  // [rota] (its notice and warning horizons), the regions and people (must
+  // outlive the watcher) and the shared outbox settings.
+  RotaWatcher(rota::RotaFileConfig rota_file, const rota::Directory& directory,
               common::OutboxConfig outbox, const common::Clock& domain_clock,
               const common::Clock& transport_clock, RotaSource rota, common::RedisPool& redis,
               OnPage on_page);
@@ -52,7 +52,7 @@ class RotaWatcher {
   bool send(const std::string& key, const std::string& person, const std::string& rule,
             const std::optional<std::string>& text, const common::PageTag& tag);
 
-  std::optional<rota::RotaFileConfig> rota_file_;
+  rota::RotaFileConfig rota_file_;
   const rota::Directory& directory_;
   common::OutboxConfig outbox_;
   const common::Clock& domain_clock_;

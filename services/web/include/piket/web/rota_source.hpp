@@ -1,9 +1,9 @@
 #pragma once
 // What the board shows of the rota: who is on call now in each layer, the
 // next handoffs, gaps in the coming days, and the run-time overrides (sickness,
-// swaps) that team leads register. Behind an interface so the board does not
-// care whether the rota comes from the configuration's simple rota or a rota
-// file.
+// swaps) that team leads register. Behind an interface so the handlers need
+// no rota library: FileRotaSource (file_rota_source.hpp) fills it from the
+// deployment's rota file.
 
 #include <optional>
 #include <string>
