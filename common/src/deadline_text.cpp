@@ -16,8 +16,6 @@ const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 
 std::string_view label(DeadlineClock c) {
   switch (c) {
-    case DeadlineClock::acknowledgement:
-      return "ACK";
     case DeadlineClock::first_contact:
       return "CONTACT";
     case DeadlineClock::plan:
@@ -45,8 +43,6 @@ std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t) {
   if (s == DeadlineStage::unanswered)
     return std::string(label(c)) + " REMINDER UNANSWERED since " + t;
   switch (c) {
-    case DeadlineClock::acknowledgement:
-      return "NOT ACKNOWLEDGED since " + t;
     case DeadlineClock::ban_decision:
       return "BAN ENDS " + t + ", EXTENSION DECISION DUE";
     case DeadlineClock::ban_end:
@@ -64,8 +60,6 @@ std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t) {
 
 std::string_view to_string(DeadlineClock c) {
   switch (c) {
-    case DeadlineClock::acknowledgement:
-      return "acknowledgement";
     case DeadlineClock::first_contact:
       return "first_contact";
     case DeadlineClock::plan:
@@ -131,9 +125,6 @@ std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
            : due                                ? page_rank::kWarning
                                                 : page_rank::kReminder;
   switch (c.clock) {
-    case DeadlineClock::acknowledgement:
-      t.brief = "NOT ACKNOWLEDGED";
-      break;
     case DeadlineClock::ban_decision:
       t.brief = "BAN DECISION DUE";
       break;

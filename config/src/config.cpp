@@ -36,7 +36,6 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.caseload = rota::parse_caseload(r);
         c.deadlines = cases::parse_deadlines(r, region_ids);
         c.escalation = dispatch::parse_escalation(r, region_ids);
-        if (c.escalation) cases::leave_acknowledgement_to_paging(r, c.deadlines);
       });
   return c;
 }
@@ -86,8 +85,7 @@ common::ZmqEndpoints Config::zmq_endpoints() const {
 }
 
 common::Millis Config::reply_code_window() const {
-  return common::reply_code_window(escalation ? escalation->longest_run()
-                                              : deadlines.longest_ack_timeout());
+  return common::reply_code_window(escalation.longest_run());
 }
 
 const std::string& receiver_endpoint(const Config& config, std::string_view service) {

@@ -43,19 +43,17 @@ int main(int argc, char** argv) {
         cfg, cfg, cfg.escalation, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
         live, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
-    // Escalation steps, when a policy is configured: timers here, declines
-    // and undeliverable pages arrive on the "escalation" channel.
-    std::unique_ptr<paging::Escalator> escalator;
-    if (cfg.escalation)
-      escalator = std::make_unique<paging::Escalator>(
-          *cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock,
-          ctx.transport_clock, live, redis, ctx.metrics,
-          [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // Escalation steps (always: paging owns acknowledgement; without
+    // [escalation], the built-in policy): timers here, declines and
+    // undeliverable pages arrive on the "escalation" channel.
+    paging::Escalator escalator(
+        cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
+        live, redis, ctx.metrics,
+        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     common::InboxReceiver inbox(
         config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
         [&](std::string_view channel, std::string_view id, std::string_view payload) {
-          if (channel == "escalation")
-            return escalator ? escalator->handle_message(channel, id, payload) : true;
+          if (channel == "escalation") return escalator.handle_message(channel, id, payload);
           return dispatcher.handle_message(channel, id, payload);
         },
         &ctx.metrics);
@@ -81,15 +79,13 @@ int main(int argc, char** argv) {
                                  if (++tick % 4 == 0) watcher.run_once();
                                });
     // Escalation timers: everything due, in due order, every poll.
-    common::Periodic escalation_timers(
-        {.name = "escalation timers",
-         .every = cfg.escalation ? cfg.escalation->poll : common::Millis{1000}},
-        ctx.transport_clock, [&] { escalator->run_due(); });
+    common::Periodic escalation_timers({.name = "escalation timers", .every = cfg.escalation.poll},
+                                       ctx.transport_clock, [&] { escalator.run_due(); });
     to_notify.start();
     inbox.start();
     http.start();
     refresher.start();
-    if (escalator) escalation_timers.start();
+    escalation_timers.start();
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
                  http.port(), cfg.rota.file.string());
     common::wait_for_shutdown_signal();

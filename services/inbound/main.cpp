@@ -13,25 +13,22 @@ int main(int argc, char** argv) {
   return config::service_main("inbound", argc, argv, [](auto& ctx, const config::Config& cfg) {
     // Declines go to dispatch's escalation at once (the outbox entry is
     // written with the decline; this sender carries it).
-    std::unique_ptr<common::OutboxSender> to_escalation;
-    if (cfg.escalation)
-      to_escalation = std::make_unique<common::OutboxSender>(
-          config::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
-          &ctx.metrics);
+    common::OutboxSender to_escalation(config::outbox_sender_options(cfg, ctx.name, "escalation"),
+                                       ctx.transport_clock, &ctx.metrics);
     inbound::InboundApi api(cfg.inbound,
                             {cfg.redis, cfg.people, cfg.bearer_tokens(), cfg.kannel.callback_secret,
                              cfg.notify.push_stream_maxlen},
                             *ctx.domain_clock, ctx.metrics, &ctx.transport_clock,
                             [&](const std::string& id, const std::string& payload) {
-                              if (to_escalation) to_escalation->wake(id, payload);
+                              to_escalation.wake(id, payload);
                             });
     common::HttpServer server({cfg.inbound.http, 1},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
-    if (to_escalation) to_escalation->start();
+    to_escalation.start();
     server.start();
     spdlog::info("inbound listening on {}:{}", cfg.inbound.http.host, server.port());
     common::wait_for_shutdown_signal();
     server.stop();
-    if (to_escalation) to_escalation->stop();
+    to_escalation.stop();
   });
 }

@@ -29,11 +29,8 @@ int main(int argc, char** argv) {
         },
         &ctx.metrics);
     // Pages no channel could deliver go to dispatch's escalation.
-    std::unique_ptr<common::OutboxSender> to_escalation;
-    if (cfg.escalation)
-      to_escalation = std::make_unique<common::OutboxSender>(
-          config::outbox_sender_options(cfg, ctx.name, "escalation"), ctx.transport_clock,
-          &ctx.metrics);
+    common::OutboxSender to_escalation(config::outbox_sender_options(cfg, ctx.name, "escalation"),
+                                       ctx.transport_clock, &ctx.metrics);
     auto healthy = common::redis_health(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
       if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy)) return *resp;
@@ -41,13 +38,13 @@ int main(int argc, char** argv) {
     });
     notifier.start();
     inbox.start();
-    if (to_escalation) to_escalation->start();
+    to_escalation.start();
     ops.start();
     spdlog::info("notify receiving on {}, {} workers, gateway {}, e-mail {}", cfg.notify.zmq_bind,
                  cfg.notify.workers, cfg.kannel.sendsms_url, cfg.smtp ? cfg.smtp->url : "off");
     common::wait_for_shutdown_signal();
     ops.stop();
-    if (to_escalation) to_escalation->stop();
+    to_escalation.stop();
     inbox.stop();
     notifier.stop();
   });

@@ -42,7 +42,6 @@ class CaseEventsTest : public ::testing::Test {
     i.kind = common::IncidentKind::code_red;
     i.accepted_at = t0_;
     i.status = "acknowledged";
-    i.acknowledged_at = t0_ + 1min;
     s.incidents.push_back(i);
     return s;
   }

@@ -144,24 +144,37 @@ class CaseFamilyTest : public test::CasesRedisTest {
 
 TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
   two_reports();
-  // VT's page is not acknowledged in 15 minutes: that escalation is taken on VT's case.
-  clock_.set(t0_ + 50min);
-  const auto before = shell_->run_due();
+  // VT reports the family again on its own case (a later incident: its clocks
+  // are anchored at its id), and icm-2 goes out for the first report.
+  clock_.set(t0_ + 35min);
+  const auto vt_again = accept(incidents_, "veilig-thuis", "VT-1B", "vt-4411", clock_.now());
+  ASSERT_EQ(vt_again.case_id, vt_.case_id);
+  ASSERT_EQ(
+      call("POST", "/v1/cases/" + vt_.case_id + "/events", "icm-2", R"({"type":"first_contact"})")
+          .status,
+      201);
+  // Nobody goes out for the second report in 3 hours: that step is taken on VT's case.
+  clock_.set(t0_ + 3h + 35min);
+  std::vector<Fired> before;
+  for (const auto& f : shell_->run_due())
+    if (f.case_id == vt_.case_id) before.push_back(f);
   ASSERT_EQ(before.size(), 1u);
-  EXPECT_EQ(before[0].case_id, vt_.case_id);
-  EXPECT_EQ(before[0].clock, ClockKind::acknowledgement);
+  EXPECT_EQ(before[0].clock, ClockKind::first_contact);
+  EXPECT_EQ(before[0].step, "overdue");
+  EXPECT_EQ(before[0].key, vt_.case_id + "|first_contact|overdue|" + vt_again.incident_id);
 
-  clock_.set(t0_ + 1h);
+  clock_.set(t0_ + 3h + 40min);
   const auto r = family("join", police_.case_id, vt_.case_id);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(parse(r).at("case_id").as_string(), police_.case_id);
   EXPECT_EQ(parse(r).at("joined").as_string(), vt_.case_id);
-  EXPECT_EQ(parse(r).at("incidents_moved"), (json::array{json::value(vt_.incident_id)}));
+  EXPECT_EQ(parse(r).at("incidents_moved"),
+            (json::array{json::value(vt_.incident_id), json::value(vt_again.incident_id)}));
   EXPECT_EQ(parse(r).at("household_keys_moved").as_int64(), 1);
 
   // Incidents: one case, in acceptance order; the partners see the survivor.
   EXPECT_EQ(list(store::case_incidents_key(police_.case_id)),
-            (std::vector<std::string>{police_.incident_id, vt_.incident_id}));
+            (std::vector<std::string>{police_.incident_id, vt_.incident_id, vt_again.incident_id}));
   EXPECT_EQ(partner_case_of(vt_.incident_id), police_.case_id);
   EXPECT_EQ(partner_case_of(police_.incident_id), police_.case_id);
   // Both household keys point to the survivor: VT's next report joins it.
@@ -177,8 +190,8 @@ TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
   EXPECT_FALSE(member(store::caseload_key("icm-2"), vt_.case_id));
   EXPECT_TRUE(member(std::string(store::kCasesOpen), police_.case_id));
   EXPECT_TRUE(timers_of(vt_.case_id).empty());
-  // The survivor is evaluated again: the absorbed incident's acknowledgement
-  // escalation was taken already and is not taken again.
+  // The survivor is evaluated again: the absorbed incident's first-contact
+  // step was taken already and is not taken again.
   EXPECT_TRUE(member(store::case_fired_key(police_.case_id),
                      police_.case_id + before[0].key.substr(vt_.case_id.size())));
   const auto after = shell_->run_due();
@@ -186,12 +199,12 @@ TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
   // The survivor's clocks cover the joined incident.
   const auto view = call("GET", "/v1/cases/" + police_.case_id, "tl-g");
   ASSERT_EQ(view.status, 200) << view.body;
-  bool vt_ack_clock = false;
+  bool vt_clock = false;
   const auto case_view = parse(view);
   for (const auto& c : case_view.at("clocks").as_array())
-    vt_ack_clock = vt_ack_clock || (c.as_object().contains("incident") &&
-                                    c.at("incident").as_string() == vt_.incident_id);
-  EXPECT_TRUE(vt_ack_clock) << view.body;
+    vt_clock = vt_clock || (c.as_object().contains("incident") &&
+                            c.at("incident").as_string() == vt_.incident_id);
+  EXPECT_TRUE(vt_clock) << view.body;
   EXPECT_EQ(parse(view).at("joined_cases"), (json::array{json::value(vt_.case_id)}));
   EXPECT_EQ(parse(view).at("home_ban").at("state").as_string(), "in_force");
   // The timelines: the join on both; the survivor's includes the absorbed one's.
@@ -219,7 +232,7 @@ TEST_F(CaseFamilyTest, AJoinMakesOneCaseAndThePartnersSeeTheSurvivor) {
   EXPECT_EQ(refused.status, 409);
   EXPECT_EQ(code(refused), "case_merged");
   // VT reports again: the joined case.
-  const auto again = accept(incidents_, "veilig-thuis", "VT-2", "vt-4411", t0_ + 2h);
+  const auto again = accept(incidents_, "veilig-thuis", "VT-2", "vt-4411", t0_ + 4h);
   EXPECT_EQ(again.case_id, police_.case_id);
 }
 
@@ -240,17 +253,19 @@ TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
   clock_.set(t0_ + 2h);
   const auto during = accept(incidents_, "veilig-thuis", "VT-2", "vt-4411", clock_.now());
   EXPECT_EQ(during.case_id, police_.case_id);
-  // The survivor's clocks take what falls due meanwhile (the acknowledgement
-  // escalations of both of VT's incidents among them).
-  clock_.set(t0_ + 2h + 30min);
-  int taken_for_vt = 0;
+  // The survivor's clocks take what falls due meanwhile: nobody went out for
+  // the report that came during the join (its clocks are anchored at its id).
+  clock_.set(t0_ + 5h + 1min);
+  std::vector<std::string> taken_for_vt;
   for (const auto& f : shell_->run_due()) {
     EXPECT_EQ(f.case_id, police_.case_id);
-    taken_for_vt += f.clock == ClockKind::acknowledgement;
+    if (f.key.ends_with(during.incident_id) || f.key.ends_with(vt_.incident_id))
+      taken_for_vt.push_back(f.key);
   }
-  EXPECT_EQ(taken_for_vt, 2);
+  EXPECT_EQ(taken_for_vt, (std::vector<std::string>{police_.case_id + "|first_contact|overdue|" +
+                                                    during.incident_id}));
 
-  clock_.set(t0_ + 3h);
+  clock_.set(t0_ + 5h + 30min);
   const auto r = family("split", police_.case_id, vt_.case_id);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(parse(r).at("split").as_string(), vt_.case_id);
@@ -283,7 +298,8 @@ TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
   EXPECT_FALSE(timers_of(vt_.case_id).empty());
   const auto fired = shell_->run_due();
   for (const auto& f : fired)
-    EXPECT_NE(f.clock, ClockKind::acknowledgement) << "taken again after the split: " << f.key;
+    EXPECT_FALSE(f.key.ends_with(during.incident_id) || f.key.ends_with(vt_.incident_id))
+        << "taken again after the split: " << f.key;
   // Both timelines record the split.
   bool police_split = false;
   for (const auto& e : list(store::case_timeline_key(police_.case_id)))

@@ -14,7 +14,6 @@ using cases::test::test_config;
 TEST(DeadlineConfig, DefaultsAreTheDocumentedOnes) {
   const auto c = test_config();
   const auto& p = c.deadline_policy("groningen", "home_ban");
-  EXPECT_EQ(p.ack_timeout, 15min);
   EXPECT_EQ(p.plan, 12h);
   EXPECT_EQ(p.plan_warnings, (std::vector<Millis>{8h, 11h}));
   EXPECT_EQ(p.ban_decision_before, 48h);
@@ -142,6 +141,27 @@ TEST(DeadlineConfig, MistakesAreNamed) {
       "deadlines.rules.incident_clocks_since: unknown key");
   expect_error("[deadlines]\nincident_clocks_since = \"yesterday\"\n",
                "deadlines.incident_clocks_since");
+}
+
+// The acknowledgement clock went to paging: its key, anywhere in [deadlines],
+// is a mistake that says where the setting lives now — whatever its value,
+// with or without [escalation].
+TEST(DeadlineConfig, TheAcknowledgementTimeoutIsRefusedAndPointsToEscalation) {
+  for (const char* value : {"15", "0", "45"}) {
+    expect_error(std::string("[deadlines]\nack_timeout_minutes = ") + value + "\n",
+                 "deadlines.ack_timeout_minutes: is no longer a deadline setting");
+    expect_error(std::string("[deadlines]\nack_timeout_minutes = ") + value + "\n", "[escalation]");
+  }
+  expect_error("[[deadlines.rules]]\nkind = \"code_red\"\nack_timeout_minutes = 5\n",
+               "deadlines.rules.ack_timeout_minutes: is no longer a deadline setting");
+  expect_error("[escalation]\n\n[deadlines]\nack_timeout_minutes = 15\n",
+               "deadlines.ack_timeout_minutes: is no longer a deadline setting");
+  // One error for the key, not an "unknown key" besides.
+  try {
+    test_config("[deadlines]\nack_timeout_minutes = 15\n");
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).find("unknown key"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -43,7 +43,6 @@ class EngineTest : public ::testing::Test {
     i.kind = common::IncidentKind::home_ban;
     i.accepted_at = t0_;
     i.status = "acknowledged";
-    i.acknowledged_at = t0_ + 5min;
     i.ban_ends_at = t0_ + 10 * day;
     s.incidents.push_back(i);
     return s;
@@ -65,17 +64,16 @@ class EngineTest : public ::testing::Test {
 TEST_F(EngineTest, ANewCaseHasEveryClockRunningAndTimersForTheirNextSteps) {
   auto s = home_ban_case();
   s.incidents[0].status = "dispatched";
-  s.incidents[0].acknowledged_at.reset();
   const auto ev = evaluate(s, rules_, t0_);
   EXPECT_TRUE(ev.actions.empty());
   std::vector<std::string> kinds;
   for (const auto& c : ev.clocks) kinds.emplace_back(to_string(c.clock));
-  EXPECT_EQ(kinds, (std::vector<std::string>{"acknowledgement", "first_contact", "plan", "home_ban",
-                                             "handover", "checkin", "evaluation", "closing"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"first_contact", "plan", "home_ban", "handover",
+                                             "checkin", "evaluation", "closing"}));
   for (const auto& c : ev.clocks) EXPECT_EQ(c.state, ClockState::running) << to_string(c.clock);
-  EXPECT_EQ(ev.timers.size(), 8u);
+  EXPECT_EQ(ev.timers.size(), 7u);
   ASSERT_TRUE(ev.next_wakeup);
-  EXPECT_EQ(*ev.next_wakeup, t0_ + 15min);  // the acknowledgement timeout
+  EXPECT_EQ(*ev.next_wakeup, t0_ + 3h);  // first contact overdue
   EXPECT_EQ(clock(ev, ClockKind::plan)->due, t0_ + 12h);
   EXPECT_EQ(clock(ev, ClockKind::plan)->next->name, "warn_8h");
   EXPECT_EQ(clock(ev, ClockKind::plan)->next->due, t0_ + 8h);
@@ -116,13 +114,12 @@ TEST_F(EngineTest, TwelveHourBreachEscalatesToTheTeamLeadExactlyOnce) {
 TEST_F(EngineTest, AJumpTakesEveryStepThatFellDueInOrderWithItsLateness) {
   auto s = home_ban_case();
   s.incidents[0].status = "dispatched";
-  s.incidents[0].acknowledged_at.reset();
   const auto now = t0_ + 13h;  // one jump of 13 hours
   const auto taken = test::take_due(s, rules_, now);
-  EXPECT_EQ(names(taken), (std::vector<std::string>{
-                              "acknowledgement.escalate->tl-g", "first_contact.overdue->icm-1",
-                              "first_contact.escalate->tl-g", "plan.warn_8h->icm-1",
-                              "plan.warn_11h->icm-1", "plan.escalate->tl-g"}));
+  EXPECT_EQ(names(taken),
+            (std::vector<std::string>{"first_contact.overdue->icm-1",
+                                      "first_contact.escalate->tl-g", "plan.warn_8h->icm-1",
+                                      "plan.warn_11h->icm-1", "plan.escalate->tl-g"}));
   for (std::size_t i = 1; i < taken.size(); ++i) EXPECT_LE(taken[i - 1].due, taken[i].due);
   const auto ev = evaluate(home_ban_case(), rules_, now);  // fresh: acknowledged, nothing taken
   for (const auto& a : ev.actions) EXPECT_EQ(a.late, now - a.step.due);
@@ -167,8 +164,7 @@ TEST_F(EngineTest, OneCaseLivesAFullYearWithEveryClock) {
   EXPECT_FALSE(ev.next_wakeup);
   std::map<std::string, std::string> states;
   for (const auto& c : ev.clocks) states[std::string(to_string(c.clock))] = to_string(c.state);
-  EXPECT_EQ(states, (std::map<std::string, std::string>{{"acknowledgement", "met"},
-                                                        {"first_contact", "met"},
+  EXPECT_EQ(states, (std::map<std::string, std::string>{{"first_contact", "met"},
                                                         {"plan", "met"},
                                                         {"home_ban", "cancelled"},
                                                         {"handover", "met"},
@@ -188,7 +184,6 @@ TEST_F(EngineTest, AnExtensionMovesTheBanReminders) {
       e.kind = common::IncidentKind::home_ban_extended;
       e.accepted_at = when;
       e.status = "acknowledged";
-      e.acknowledged_at = when;
       e.ban_ends_at = ends;
       c.incidents.push_back(e);
     };
@@ -226,7 +221,6 @@ TEST_F(EngineTest, NoDecisionIsAskedAboutABanThatEndedBeforeItWasReported) {
     auto s = home_ban_case();
     s.opened_at = s.phase_at = s.last_activity_at = reported;
     s.incidents[0].accepted_at = reported;
-    s.incidents[0].acknowledged_at = reported + 5min;
     std::vector<std::string> out;
     for (const auto& a : evaluate(s, rules_, reported + 10min).actions)
       if (a.step.clock == ClockKind::home_ban) out.push_back(a.step.name);
@@ -344,17 +338,29 @@ TEST_F(EngineTest, AfterHandoverTheCadenceIsMonthly) {
   EXPECT_EQ(clock(ev, ClockKind::checkin)->next->due, add_calendar_days(t0_ + 100 * day, 30));
 }
 
-TEST_F(EngineTest, AnUnacknowledgedPageEscalatesAfterTheTimeoutAndAnAcknowledgedOneDoesNot) {
+// An unacknowledged page is paging's (its escalation policy pages the team
+// lead: tests/paging/escalator_redis_test.cpp, tests/e2e/escalation_e2e_test.cpp);
+// the engine has no clock for it. The acknowledgement clock's key taken
+// before the upgrade, still in case:{id}:fired, changes nothing.
+TEST_F(EngineTest, AnUnacknowledgedPageIsLeftToPagingAndAnOldAcknowledgementKeyIsHarmless) {
   auto s = home_ban_case();
   s.incidents[0].status = "dispatched";
-  s.incidents[0].acknowledged_at.reset();
-  auto taken = test::take_due(s, rules_, t0_ + 15min);
-  ASSERT_EQ(names(taken), (std::vector<std::string>{"acknowledgement.escalate->tl-g"}));
-  EXPECT_EQ(taken[0].incident, "I000000000000000A");
-  auto acked = home_ban_case();
-  EXPECT_TRUE(test::take_due(acked, rules_, t0_ + 15min).empty());
-  EXPECT_EQ(clock(evaluate(acked, rules_, t0_ + 15min), ClockKind::acknowledgement)->state,
-            ClockState::met);
+  EXPECT_TRUE(test::take_due(s, rules_, t0_ + 15min).empty());
+  EXPECT_TRUE(test::take_due(s, rules_, t0_ + 2h).empty());
+  auto upgraded = home_ban_case();
+  upgraded.incidents[0].status = "escalated";
+  upgraded.fired.insert(upgraded.id + "|acknowledgement|escalate|I000000000000000A");
+  for (auto t : {t0_ + 15min, t0_ + 9h}) {
+    const auto before = evaluate(home_ban_case(), rules_, t);
+    const auto after = evaluate(upgraded, rules_, t);
+    ASSERT_EQ(after.actions.size(), before.actions.size());
+    for (std::size_t i = 0; i < after.actions.size(); ++i)
+      EXPECT_EQ(after.actions[i].step.key, before.actions[i].step.key);
+    ASSERT_EQ(after.timers.size(), before.timers.size());
+    for (std::size_t i = 0; i < after.timers.size(); ++i)
+      EXPECT_EQ(after.timers[i].key, before.timers[i].key);
+    EXPECT_EQ(after.next_wakeup, before.next_wakeup);
+  }
 }
 
 TEST_F(EngineTest, ACaseWithoutACasemanagerPagesTheTeamLead) {
@@ -380,18 +386,6 @@ TEST_F(EngineTest, PolicyRulesPerRegionAndKindChangeTheClocks) {
   ev = evaluate(s, rules, t0_);
   EXPECT_EQ(clock(ev, ClockKind::plan)->due, t0_ + 6h);
   EXPECT_EQ(clock(ev, ClockKind::first_contact)->due, t0_ + 1h);
-}
-
-TEST_F(EngineTest, AnAcknowledgementTimeoutOfZeroLeavesUnansweredPagesToPaging) {
-  const auto cfg = test::test_config("[deadlines]\nack_timeout_minutes = 0\n");
-  StaffDirectory staff(cfg);
-  EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
-  auto s = home_ban_case();
-  s.incidents[0].status = "dispatched";
-  s.incidents[0].acknowledged_at.reset();
-  const auto ev = evaluate(s, rules, t0_ + 1h);
-  EXPECT_EQ(clock(ev, ClockKind::acknowledgement), nullptr);
-  EXPECT_TRUE(ev.actions.empty());
 }
 
 TEST_F(EngineTest, ActionKeysAreStableAcrossEvaluations) {

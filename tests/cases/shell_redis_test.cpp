@@ -62,7 +62,7 @@ TEST_F(ShellRedisTest, AnAcceptedIncidentBecomesDurableTimersAtOnce) {
       o.case_id + "|handover|warn|" + opened,     o.case_id + "|home_ban|decision|" + ban_end,
       o.case_id + "|plan|warn_8h|" + opened};
   std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(t, expected) << "the acknowledged page has no timer";
+  EXPECT_EQ(t, expected) << "one timer per running clock (none for the page: paging's)";
   EXPECT_EQ(
       std::stoll(
           conn_.command({"ZSCORE", store::kDeadlinesDue, o.case_id + "|plan|warn_8h|" + opened})
@@ -79,8 +79,8 @@ TEST_F(ShellRedisTest, TimersSurviveKill9OfRedis) {
   clock_.set(t0_ + 1h);
   shell_->run_due();
   const auto before = conn_.command({"ZRANGE", store::kDeadlinesDue, "0", "-1", "WITHSCORES"});
-  // 7 timers of the acknowledged case, 8 of the other (its page awaits acknowledgement).
-  ASSERT_EQ(before.elements.size(), 2u * 15u);
+  // 7 timers of each case (the one whose page awaits acknowledgement too: that is paging's).
+  ASSERT_EQ(before.elements.size(), 2u * 14u);
   redis_->server().kill9();
   redis_->server().start();
   conn_.disconnect();
@@ -99,8 +99,8 @@ TEST_F(ShellRedisTest, DueTimersFireInDueOrderAcrossCases) {
   // First contacts on time (their timers are left behind and dropped when due).
   for (const auto& id : {a.case_id, b.case_id, c.case_id}) first_contact(id, t0_ + 2h);
   clock_.set(t0_ + 1h + 10min);
-  const auto ack = shell_->run_due();  // c's page was not acknowledged by 01:05
-  EXPECT_EQ(described(ack), (std::vector<std::string>{c.case_id + ":acknowledgement.escalate"}));
+  // c's page was not acknowledged by 01:05: paging escalates it, the engine takes nothing.
+  EXPECT_TRUE(shell_->run_due().empty());
   clock_.set(t0_ + 14h);
   const auto fired = shell_->run_due();
   EXPECT_EQ(described(fired),
@@ -372,6 +372,37 @@ TEST_F(ShellRedisTest, TimersOfAGoneCaseAreDropped) {
                  store::deadline_resync_member("C00000000")});
   EXPECT_TRUE(shell_->run_due().empty());
   EXPECT_TRUE(timers().empty());
+}
+
+// A case from before paging owned acknowledgement: its acknowledgement
+// clock's timer is still in deadlines:due (and listed in the case's timers),
+// and another incident's escalation key is in case:{id}:fired. The engine
+// has no such clock: the timer is a stale one (the case's timers are stored
+// afresh without it), nothing is paged, and the case's clocks run on.
+TEST_F(ShellRedisTest, AnAcknowledgementTimerFromBeforeTheUpgradeIsDroppedWithoutAPage) {
+  const auto o = open_case("REF-1", t0_, std::nullopt);
+  shell_->run_due();
+  const auto clocks = timers();
+  const auto legacy = o.case_id + "|acknowledgement|escalate|" + o.incident_id;
+  const auto due = std::to_string(common::to_epoch_ms(t0_ + 15min));
+  conn_.command({"ZADD", store::kDeadlinesDue, due, legacy});
+  const auto listed = conn_.command({"GET", store::case_timers_key(o.case_id)}).str;
+  conn_.command({"SET", store::case_timers_key(o.case_id), listed + " " + legacy});
+  conn_.command({"SADD", store::case_fired_key(o.case_id),
+                 o.case_id + "|acknowledgement|escalate|I0000000000000009"});
+  const auto timeline_before = store_->timeline(o.case_id).size();
+  clock_.set(t0_ + 20min);
+  EXPECT_TRUE(shell_->run_due().empty());
+  EXPECT_TRUE(conn_.command({"ZSCORE", store::kDeadlinesDue, legacy}).is_nil());
+  EXPECT_EQ(conn_.command({"GET", store::case_timers_key(o.case_id)}).str.find("acknowledgement"),
+            std::string::npos);
+  EXPECT_EQ(timers(), clocks) << "the case's own timers stay";
+  EXPECT_EQ(store_->timeline(o.case_id).size(), timeline_before) << "nothing taken, nothing paged";
+  EXPECT_EQ(hget(store::incident_key(o.incident_id), "status"), "dispatched");
+  // Its clocks run on: first contact overdue at 03:00.
+  clock_.set(t0_ + 3h);
+  EXPECT_EQ(described(shell_->run_due()),
+            (std::vector<std::string>{o.case_id + ":first_contact.overdue"}));
 }
 
 }  // namespace

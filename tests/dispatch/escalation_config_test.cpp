@@ -82,16 +82,31 @@ steps = [{target = "primary", wait_minutes = 2}, {target = "team_lead", wait_min
 repeat = 0
 )";
 
-TEST(EscalationConfigTest, AbsentMeansNoEscalationAndTheAckClockStays) {
+// Without [escalation] paging still owns acknowledgement: the built-in policy
+// pages the team lead when nobody acknowledged the primary's page in 15
+// minutes, once — what the deadline engine's acknowledgement clock did.
+TEST(EscalationConfigTest, AbsentMeansTheBuiltinPolicyTheTeamLeadAfterFifteenMinutesOnce) {
   const Config c = parse_config(base(""), kFile);
-  EXPECT_FALSE(c.escalation.has_value());
-  EXPECT_EQ(c.deadlines.defaults.ack_timeout, std::chrono::minutes{15});
+  for (const char* region : {"groningen", "drenthe"}) {
+    const auto& p = c.escalation.policy(region);
+    ASSERT_EQ(p.steps.size(), 2u) << region;
+    EXPECT_EQ(p.steps[0].target, EscalationTarget::primary);
+    EXPECT_EQ(p.steps[0].wait, std::chrono::minutes{15});
+    EXPECT_EQ(p.steps[1].target, EscalationTarget::team_lead);
+    EXPECT_EQ(p.steps[1].wait, std::chrono::minutes{15});
+    EXPECT_EQ(p.repeat, 0) << "the team lead is paged once";
+    EXPECT_EQ(p.forgotten, Millis{0}) << "no re-page: the first-contact clock covers it";
+    EXPECT_EQ(p.forgotten_repages, 0);
+  }
+  EXPECT_TRUE(c.escalation.regions.empty());
+  EXPECT_EQ(c.escalation.poll, Millis{50});
+  // A page's reply code: the whole run (15 + 15 minutes) and the hour's grace.
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{90});
 }
 
 TEST(EscalationConfigTest, PolicyAndRegionOverrideAreRead) {
   const Config c = parse_config(base(kPolicy), kFile);
-  ASSERT_TRUE(c.escalation.has_value());
-  const auto& d = c.escalation->defaults;
+  const auto& d = c.escalation.defaults;
   ASSERT_EQ(d.steps.size(), 3u);
   EXPECT_EQ(d.steps[0].target, EscalationTarget::primary);
   EXPECT_EQ(d.steps[1].target, EscalationTarget::backup);
@@ -102,10 +117,10 @@ TEST(EscalationConfigTest, PolicyAndRegionOverrideAreRead) {
   EXPECT_EQ(d.repeat, 2);
   EXPECT_EQ(d.forgotten, std::chrono::minutes{45});
   EXPECT_EQ(d.forgotten_repages, 1);
-  EXPECT_EQ(c.escalation->poll, Millis{20});
+  EXPECT_EQ(c.escalation.poll, Millis{20});
   // Groningen has no policy of its own: the defaults.
-  EXPECT_EQ(&c.escalation->policy("groningen"), &c.escalation->defaults);
-  const auto& dr = c.escalation->policy("drenthe");
+  EXPECT_EQ(&c.escalation.policy("groningen"), &c.escalation.defaults);
+  const auto& dr = c.escalation.policy("drenthe");
   ASSERT_EQ(dr.steps.size(), 2u);
   EXPECT_EQ(dr.steps[0].wait, std::chrono::minutes{2});
   EXPECT_EQ(dr.steps[1].target, EscalationTarget::team_lead);
@@ -113,28 +128,28 @@ TEST(EscalationConfigTest, PolicyAndRegionOverrideAreRead) {
   EXPECT_EQ(dr.forgotten, std::chrono::minutes{45});  // inherited
 }
 
+// A given section starts from the example policy (5 + 5 + 10 minutes, twice,
+// re-pages), not the built-in one: a deployment that wrote [escalation] keeps
+// what it had.
 TEST(EscalationConfigTest, EmptyTableGetsTheDefaultSteps) {
   const Config c = parse_config(base("[escalation]\n"), kFile);
-  ASSERT_TRUE(c.escalation.has_value());
   const EscalationPolicy d;
-  ASSERT_EQ(c.escalation->defaults.steps.size(), d.steps.size());
-  EXPECT_EQ(c.escalation->defaults.steps.back().target, EscalationTarget::team_lead);
+  ASSERT_EQ(c.escalation.defaults.steps.size(), d.steps.size());
+  EXPECT_EQ(c.escalation.defaults.steps.back().target, EscalationTarget::team_lead);
+  EXPECT_EQ(c.escalation.defaults.repeat, d.repeat);
+  EXPECT_EQ(c.escalation.defaults.forgotten, d.forgotten);
 }
 
-TEST(EscalationConfigTest, EscalationTurnsTheDeadlineAckClockOff) {
-  const Config c =
-      parse_config(base(kPolicy + "\n[deadlines]\nplan_hours = 12\n[[deadlines.rules]]\n"
-                                  "region = \"drenthe\"\nplan_hours = 14\n"),
-                   kFile);
-  EXPECT_EQ(c.deadlines.defaults.ack_timeout, Millis{0});
-  ASSERT_EQ(c.deadlines.rules.size(), 1u);
-  EXPECT_EQ(c.deadlines.rules[0].policy.ack_timeout, Millis{0});
-}
-
-TEST(EscalationConfigTest, AnExplicitAckClockWithEscalationIsRefused) {
-  const auto text = base(kPolicy + "\n[deadlines]\nack_timeout_minutes = 15\n");
+// The acknowledgement clock is gone from [deadlines]: its key is refused with
+// or without [escalation], and whatever its value (0 turned it off before).
+TEST(EscalationConfigTest, TheDeadlineAckTimeoutIsRefusedAndPointsToEscalation) {
+  auto text = base(kPolicy + "\n[deadlines]\nack_timeout_minutes = 15\n");
   expect_single_error(text, "ack_timeout_minutes", "deadlines.ack_timeout_minutes", "[escalation]");
-  EXPECT_TRUE(errors_of(base(kPolicy + "\n[deadlines]\nack_timeout_minutes = 0\n")).empty());
+  text = base("[deadlines]\nack_timeout_minutes = 0\n");
+  expect_single_error(text, "ack_timeout_minutes", "deadlines.ack_timeout_minutes", "[escalation]");
+  text = base("[[deadlines.rules]]\nregion = \"drenthe\"\nack_timeout_minutes = 30\n");
+  expect_single_error(text, "ack_timeout_minutes", "deadlines.rules.ack_timeout_minutes",
+                      "[escalation]");
 }
 
 TEST(EscalationConfigTest, BadStepsAreNamed) {

@@ -34,18 +34,28 @@ using namespace std::chrono_literals;
 
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 
+// `repeat` < 0: no [escalation] section at all (the built-in policy).
 stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
   stack::StackSpec spec;
   spec.simulated_clock = true;
   spec.rota_file = groningen_rota_file();
-  spec.rota_table = "coverage_days = 14\n";
-  spec.extra_toml =
-      "[escalation]\n"
-      "steps = [{target = \"primary\", wait_minutes = 5},\n"
-      "         {target = \"backup\", wait_minutes = 5},\n"
-      "         {target = \"team_lead\", wait_minutes = 10}]\n"
-      "repeat = " +
-      std::to_string(repeat) + "\nforgotten_minutes = 60\npoll_ms = 20\n";
+  spec.rota_table = "coverage_days = 14
+";
+  if (repeat >= 0)
+    spec.extra_toml =
+        "[escalation]
+"
+        "steps = [{target = \"primary\", wait_minutes = 5},
+"
+        "         {target = \"backup\", wait_minutes = 5},
+"
+        "         {target = \"team_lead\", wait_minutes = 10}]
+"
+        "repeat = " +
+        std::to_string(repeat) + "
+forgotten_minutes = 60
+poll_ms = 20
+";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
   spec.bundle_window_ms = bundle_window_ms;
   return spec;
@@ -214,6 +224,53 @@ TEST_F(EscalationEndToEnd, NoAcknowledgementGoesToTheBackupThenTheTeamLead) {
   EXPECT_EQ(steps[0].at("target").as_string(), "backup");
   EXPECT_EQ(steps[1].at("target").as_string(), "team_lead");
   EXPECT_EQ(timeline(case_id, "escalation_exhausted").size(), 1u);
+}
+
+// A deployment file without [escalation]: paging owns acknowledgement with
+// its built-in policy (what the deadline engine's acknowledgement clock did
+// before): nobody acknowledges the primary's page within 15 minutes → the
+// team lead is paged, exactly once, the backup never; an acknowledged page
+// pages nobody else.
+class BuiltinEscalationEndToEnd : public EscalationEndToEnd {
+ protected:
+  BuiltinEscalationEndToEnd() : EscalationEndToEnd(escalation_spec(-1)) {}
+};
+
+TEST_F(BuiltinEscalationEndToEnd, WithoutAnEscalationSectionTheTeamLeadIsPagedAfter15MinutesOnce) {
+  const auto [unanswered, unanswered_case] = post("ESC-B1");
+  const auto [answered, answered_case] = post("ESC-B2");
+  ASSERT_TRUE(wait_for(primary_, 2));
+  s_.local().inject_sms(phone(primary_), "4411", ack_code(answered, primary_));
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (hget(store::incident_key(answered), "status") != "acknowledged" &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(hget(store::incident_key(answered), "status"), "acknowledged");
+  advance(14min);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(to("tl-g").empty()) << "the team lead was paged before 15 minutes";
+  advance(1min);
+  ASSERT_TRUE(wait_for("tl-g", 1));
+  EXPECT_EQ(to("tl-g")[0].text.rfind("piket ESCALATED ", 0), 0u) << to("tl-g")[0].text;
+  EXPECT_EQ(case_codes(to("tl-g")[0].text), (std::vector<std::string>{unanswered_case}));
+  EXPECT_EQ(hget(store::incident_key(unanswered), "status"), "escalated");
+  // The team lead's 15 minutes pass: the escalation is over, nobody more is paged.
+  advance(15min);
+  const auto over = std::chrono::steady_clock::now() + 10s;
+  while (hget(store::incident_key(unanswered), "esc_state") != "exhausted" &&
+         std::chrono::steady_clock::now() < over)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(hget(store::incident_key(unanswered), "esc_state"), "exhausted");
+  advance(1h);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(pages_to("tl-g").size(), 1u) << "the team lead is paged once";
+  EXPECT_TRUE(to(backup_).empty()) << "the built-in policy has no backup step";
+  EXPECT_EQ(pages_to(primary_).size(), 2u) << "no repeat, no re-page";
+  const auto steps = timeline(unanswered_case, "escalated");
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].at("target").as_string(), "team_lead");
+  EXPECT_TRUE(timeline(answered_case, "escalated").empty());
+  EXPECT_TRUE(timeline(answered_case, "repaged").empty());
 }
 
 // The same policy run twice (repeat = 1): primary, backup, team lead, then

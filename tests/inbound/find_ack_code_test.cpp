@@ -70,21 +70,16 @@ TEST(ReplyCodeTest, MaskShowsTheLastThreeDigitsOnly) {
 }
 
 // The window a code stays valid: the longest escalation run (every step,
-// every round) plus the grace; without escalation the acknowledgement clock.
+// every round) plus the grace; without [escalation] the built-in policy's.
 TEST(ReplyCodeTest, WindowFollowsTheLongestEscalation) {
-  config::Config c;
-  c.deadlines.defaults.ack_timeout = std::chrono::minutes{15};
-  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{15} + common::kReplyCodeGrace);
-  cases::DeadlineRule slow;
-  slow.policy.ack_timeout = std::chrono::minutes{45};
-  c.deadlines.rules.push_back(slow);
-  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{45} + common::kReplyCodeGrace);
-  c.escalation.emplace();  // default: 5 + 5 + 10 minutes, twice
+  config::Config c;  // no [escalation]: primary 15 minutes, then the team lead 15
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{30} + common::kReplyCodeGrace);
+  c.escalation.defaults = paging::EscalationPolicy{};  // the example: 5 + 5 + 10 minutes, twice
   EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{40} + common::kReplyCodeGrace);
   paging::EscalationPolicy north;
   north.steps = {{paging::EscalationTarget::primary, std::chrono::minutes{30}}};
   north.repeat = 3;
-  c.escalation->regions["north"] = north;
+  c.escalation.regions["north"] = north;
   EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{120} + common::kReplyCodeGrace);
 }
 

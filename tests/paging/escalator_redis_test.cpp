@@ -111,7 +111,7 @@ class EscalatorRedisTest : public ::testing::Test {
         pool_(config_.redis),
         dispatcher_(config_, config_, config_.escalation, config_.reply_code_window(), domain_,
                     transport_, selector_, metrics_, record()),
-        escalator_(*config_.escalation, config_, config_, config_.reply_code_window(), domain_,
+        escalator_(config_.escalation, config_, config_, config_.reply_code_window(), domain_,
                    transport_, selector_, pool_, metrics_, record()) {
     conn_.command({"FLUSHALL"});
   }
@@ -285,6 +285,66 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   std::set<std::string> unique(woken_.begin(), woken_.end());
   EXPECT_EQ(unique.size(), woken_.size());
   EXPECT_EQ(woken_.size(), 6u);
+}
+
+// A deployment file without [escalation]: paging owns acknowledgement with
+// the built-in policy (paging::builtin_policy). Nobody acknowledges the
+// primary's page within 15 minutes → the team lead is paged, exactly once,
+// and nothing follows; an acknowledged page pages nobody else. (What the
+// deadline engine's acknowledgement clock did before.)
+TEST_F(EscalatorRedisTest, WithoutAnEscalationSectionTheTeamLeadIsPagedAfterFifteenMinutesOnce) {
+  auto cfg = config_;
+  cfg.escalation =
+      config::parse_config("[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"groningen\"\n",
+                           "no-escalation.toml")
+          .escalation;
+  ASSERT_EQ(cfg.reply_code_window(), 90min);  // 15 + 15 minutes and the hour's grace
+  Dispatcher dispatcher(cfg, cfg, cfg.escalation, cfg.reply_code_window(), domain_, transport_,
+                        selector_, metrics_, record());
+  Escalator escalator(cfg.escalation, cfg, cfg, cfg.reply_code_window(), domain_, transport_,
+                      selector_, pool_, metrics_, record());
+  auto run = [&](common::Millis by) {
+    domain_.advance(by);
+    escalator.run_due();
+  };
+  const auto unanswered = incident(1);
+  ASSERT_EQ(dispatcher.dispatch(unanswered).kind, DispatchResult::Kind::dispatched);
+  const auto acked = incident(2);
+  const auto first = dispatcher.dispatch(acked);
+  ASSERT_EQ(first.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(people_paged(unanswered), (std::vector<std::string>{"anna@0.0"}));
+  EXPECT_EQ(hget(store::page_key(first.page_id), "code_until"),
+            std::to_string(common::to_epoch_ms(kStart + 90min)));
+  run(2min);
+  ASSERT_EQ(answer("anna", first.page_id, paging::Answer::acknowledge).kind,
+            paging::PageAnswerOutcome::Kind::acknowledged);
+
+  run(13min - 1ms);  // 15 minutes less a millisecond: nobody else yet
+  EXPECT_EQ(pages(unanswered).size(), 1u);
+  run(1ms);
+  EXPECT_EQ(people_paged(unanswered), (std::vector<std::string>{"anna@0.0", "tina@0.1"}));
+  EXPECT_EQ(pages(unanswered).back().rule, "team_lead");
+  EXPECT_EQ(pages(unanswered).back().text.rfind("piket ESCALATED ", 0), 0u)
+      << pages(unanswered).back().text;
+  EXPECT_EQ(hget(store::incident_key(unanswered), "status"), "escalated");
+  const auto escalated = timeline(case_of(unanswered), "escalated");
+  ASSERT_EQ(escalated.size(), 1u);
+  EXPECT_EQ(escalated[0].at("target").as_string(), "team_lead");
+  EXPECT_EQ(escalated[0].at("reason").as_string(), "timeout");
+  EXPECT_EQ(escalated[0].at("due").as_int64(), common::to_epoch_ms(kStart + 15min));
+  // The acknowledged one: nobody else, ever.
+  EXPECT_EQ(people_paged(acked), (std::vector<std::string>{"anna@0.0"}));
+
+  // No repeat, no re-page: after the team lead's 15 minutes the escalation
+  // is over, and a day later nothing more has been paged.
+  run(15min);
+  EXPECT_EQ(hget(store::incident_key(unanswered), "esc_state"), "exhausted");
+  run(24h);
+  EXPECT_EQ(people_paged(unanswered), (std::vector<std::string>{"anna@0.0", "tina@0.1"}));
+  EXPECT_EQ(people_paged(acked), (std::vector<std::string>{"anna@0.0"}));
+  EXPECT_EQ(hget(store::incident_key(acked), "esc_state"), "stopped");
+  EXPECT_TRUE(timeline(case_of(acked), "escalated").empty());
+  EXPECT_TRUE(timeline(case_of(acked), "repaged").empty()) << "no forgotten re-page";
 }
 
 TEST_F(EscalatorRedisTest, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyInDueOrder) {
@@ -584,7 +644,7 @@ TEST_F(EscalatorRedisTest, ConcurrentEscalatorsPageEachStepOnce) {
     incidents.push_back(incident(n));
     ASSERT_EQ(dispatcher_.dispatch(incidents.back()).kind, DispatchResult::Kind::dispatched);
   }
-  Escalator second(*config_.escalation, config_, config_, config_.reply_code_window(), domain_,
+  Escalator second(config_.escalation, config_, config_, config_.reply_code_window(), domain_,
                    transport_, selector_, pool_, metrics_, record());
   domain_.advance(5min);
   std::thread a([&] { escalator_.run_due(); });

@@ -194,7 +194,6 @@ std::optional<CaseState> case_state(const std::string& case_id,
     f.kind = *kind;
     f.accepted_at = opt_ms(inc.accepted_at).value_or(s.opened_at);
     f.status = inc.status;
-    f.acknowledged_at = opt_ms(inc.acknowledged_at);
     f.ban_ends_at = opt_ms(inc.ban_ends_at);
     f.ban_starts_at = opt_ms(inc.ban_starts_at);
     f.contact_at = opt_ms(inc.contact_at);

@@ -1,6 +1,5 @@
 #include "piket/cases/cases_config.hpp"
 
-#include <algorithm>
 #include <regex>
 
 #include "piket/common/records.hpp"
@@ -16,8 +15,7 @@ using common::TomlReader;
 namespace {
 
 // [deadlines] and [[deadlines.rules]] (docs/deadlines.md).
-constexpr std::string_view kPolicyKeys[] = {"ack_timeout_minutes",
-                                            "first_contact_minutes",
+constexpr std::string_view kPolicyKeys[] = {"first_contact_minutes",
                                             "first_contact_grace_minutes",
                                             "plan_hours",
                                             "plan_warn_hours",
@@ -38,9 +36,19 @@ constexpr std::string_view kPolicyKeys[] = {"ack_timeout_minutes",
                                             "reminder_ack_hours",
                                             "evaluation_from_days"};
 
+// The acknowledgement clock's key, from before paging owned acknowledgement.
+constexpr std::string_view kAckTimeoutKey = "ack_timeout_minutes";
+
 void only_policy_keys(TomlReader& r, const toml::table& t, const std::string& prefix,
                       std::initializer_list<std::string_view> extra) {
   for (const auto& [k, v] : t) {
+    if (k.str() == kAckTimeoutKey) {
+      r.error(v.source(), prefix + std::string(kAckTimeoutKey),
+              "is no longer a deadline setting: paging escalates a page nobody acknowledges; "
+              "set the wait in [escalation] steps instead (without [escalation]: the team lead "
+              "after 15 minutes, docs/paging.md \"Escalation\")");
+      continue;
+    }
     bool known = false;
     for (auto name : kPolicyKeys) known = known || k.str() == name;
     for (auto name : extra) known = known || k.str() == name;
@@ -59,7 +67,6 @@ void read_deadline_policy(TomlReader& r, const toml::table& t, const std::string
   auto days = [&](std::string_view key, std::int64_t lo, std::int64_t hi, int& target) {
     set_if(r.integer(t, p, key, lo, hi), target);
   };
-  minutes("ack_timeout_minutes", 0, 7 * 24 * 60, d.ack_timeout);  // 0: no acknowledgement clock
   minutes("first_contact_minutes", 1, 7 * 24 * 60, d.first_contact);
   minutes("first_contact_grace_minutes", 0, 7 * 24 * 60, d.first_contact_grace);
   hours("plan_hours", 1, 24 * 28, d.plan);
@@ -155,12 +162,6 @@ const DeadlinePolicy& DeadlinesConfig::policy(std::string_view region_id,
   return best ? best->policy : defaults;
 }
 
-Millis DeadlinesConfig::longest_ack_timeout() const {
-  Millis longest = defaults.ack_timeout;
-  for (const auto& rule : rules) longest = std::max(longest, rule.policy.ack_timeout);
-  return longest;
-}
-
 CasesConfig parse_cases(TomlReader& r) {
   CasesConfig c;
   if (const auto* t = r.table(r.root(), "", "cases")) {
@@ -212,26 +213,6 @@ DeadlinesConfig parse_deadlines(TomlReader& r, const std::set<std::string>& regi
     }
   }
   return c;
-}
-
-void leave_acknowledgement_to_paging(TomlReader& r, DeadlinesConfig& deadlines) {
-  auto ack_clock_set = [](const toml::table& t) {
-    const toml::node* n = t.get("ack_timeout_minutes");
-    return n && n->is_integer() && n->as_integer()->get() != 0 ? n : nullptr;
-  };
-  if (const auto* d = r.root().get("deadlines"); d && d->is_table()) {
-    if (const auto* n = ack_clock_set(*d->as_table()))
-      r.error(n->source(), "deadlines.ack_timeout_minutes",
-              "must be 0 or left out when [escalation] is configured (paging escalates "
-              "unacknowledged pages)");
-    if (const auto* rules = d->as_table()->get("rules"); rules && rules->is_array_of_tables())
-      for (const auto& rule : *rules->as_array())
-        if (const auto* n = ack_clock_set(*rule.as_table()))
-          r.error(n->source(), "deadlines.rules.ack_timeout_minutes",
-                  "must be 0 or left out when [escalation] is configured");
-  }
-  deadlines.defaults.ack_timeout = Millis{0};
-  for (auto& rule : deadlines.rules) rule.policy.ack_timeout = Millis{0};
 }
 
 }  // namespace piket::cases

@@ -96,7 +96,6 @@ class Builder {
 
   std::vector<Clock> all() const {
     std::vector<Clock> out;
-    acknowledgements(out);
     const auto per_incident = incident_clocks(s_, r_);
     for (const auto& ic : per_incident)
       if (ic.clock == ClockKind::first_contact) out.push_back(first_contact(ic));
@@ -108,22 +107,6 @@ class Builder {
     out.push_back(evaluation());
     out.push_back(closing());
     return out;
-  }
-
-  void acknowledgements(std::vector<Clock>& out) const {
-    for (const auto& inc : s_.incidents) {
-      const auto& p = r_.deadlines.policy(s_.region, common::to_string(inc.kind));
-      if (p.ack_timeout.count() == 0) continue;
-      Clock c;
-      c.kind = ClockKind::acknowledgement;
-      c.incident = inc.id;
-      c.due = inc.accepted_at + p.ack_timeout;
-      c.met = inc.acknowledged_at.has_value() || inc.status == "acknowledged";
-      c.met_at = inc.acknowledged_at;
-      c.steps.push_back(step(c.kind, "escalate", inc.id, c.due, Role::team_lead,
-                             DC::acknowledgement, DS::escalation, c.due, inc.id));
-      out.push_back(std::move(c));
-    }
   }
 
   const IncidentFacts* incident(const std::string& id) const {
@@ -339,8 +322,6 @@ class Builder {
 
 std::string_view to_string(ClockKind k) {
   switch (k) {
-    case ClockKind::acknowledgement:
-      return "acknowledgement";
     case ClockKind::first_contact:
       return "first_contact";
     case ClockKind::plan:

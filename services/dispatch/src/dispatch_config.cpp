@@ -93,13 +93,13 @@ DispatchConfig parse_dispatch(TomlReader& r) {
   return c;
 }
 
-std::optional<EscalationConfig> parse_escalation(TomlReader& r,
-                                                 const std::set<std::string>& region_ids) {
+EscalationConfig parse_escalation(TomlReader& r, const std::set<std::string>& region_ids) {
   const auto* e = r.table(r.root(), "", "escalation");
-  if (!e) return std::nullopt;
+  if (!e) return {};  // paging::builtin_policy() everywhere
   r.only_known(*e, "escalation.",
                {"steps", "repeat", "forgotten_minutes", "forgotten_repages", "poll_ms", "regions"});
   EscalationConfig esc;
+  esc.defaults = EscalationPolicy{};  // what the section leaves out: the example policy
   read_escalation_policy(r, *e, "escalation.", esc.defaults);
   read_millis(r, *e, "escalation.", "poll_ms", 5, 5000, esc.poll);
   if (const toml::node* n = e->get("regions")) {

@@ -30,7 +30,7 @@ const common::RedisScript& script() {
 struct Dispatcher::Impl {
   const rota::Directory& directory;
   const common::OutboxConfig outbox;
-  const std::optional<EscalationConfig> escalation;
+  const EscalationConfig escalation;
   const common::Millis reply_code_window;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
@@ -44,7 +44,7 @@ struct Dispatcher::Impl {
 };
 
 Dispatcher::Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
-                       std::optional<EscalationConfig> escalation, common::Millis reply_code_window,
+                       EscalationConfig escalation, common::Millis reply_code_window,
                        const common::Clock& domain_clock, const common::Clock& transport_clock,
                        const rota::CasemanagerSelector& selector, common::Metrics& metrics,
                        std::function<void(const std::string&, const std::string&)> on_page)
@@ -152,13 +152,11 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     }
     a.inform_brief = inform_tag.brief;
     a.inform_rank = inform_tag.rank;
-    if (i.escalation) {
-      const auto& policy = i.escalation->policy(region);
-      const auto position = initial_position(policy, selection->rule);
-      a.escalation = store::DispatchIncidentArgs::Escalation{
-          to_string(position),
-          common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position))};
-    }
+    // The escalation starts at the step of the selection's rule.
+    const auto& policy = i.escalation.policy(region);
+    const auto position = initial_position(policy, selection->rule);
+    a.escalation = store::DispatchIncidentArgs::Escalation{
+        to_string(position), common::to_epoch_ms(i.domain_clock.now() + wait_at(policy, position))};
     a.code_ttl_ms = i.reply_code_window.count();
     // Every on-call casemanager at their cap: the region's team lead is told
     // (once, when the problem is first seen; the script decides).

@@ -58,7 +58,6 @@ std::string kind_label(std::string_view kind) {
 
 std::string clock_label(std::string_view clock) {
   static const std::map<std::string_view, std::string_view> m{
-      {"acknowledgement", "Acknowledge the page"},
       {"first_contact", "First contact"},
       {"plan", "Plan of action (12 h)"},
       {"plan_of_action", "Plan of action (12 h)"},

@@ -200,7 +200,6 @@ std::vector<EscalationView> ServiceBackend::open_escalations(const std::string& 
       // rule "deadline:<clock>:<step>" (the engine) or a paging rule.
       e.clock = p.rule.rfind("deadline:", 0) == 0 ? p.rule.substr(9, p.rule.find(':', 9) - 9) : "";
       e.label = e.clock.empty() ? "Page not acknowledged" : clock_label(e.clock) + " overdue";
-      if (e.clock == "acknowledgement") e.label = "Page not acknowledged";
       e.at = common::from_epoch_ms(p.created_at);
       e.to = p.person;
       out.push_back(std::move(e));

@@ -5,8 +5,8 @@
 -- person:{id}:absence, case:{id}:timeline (its length is the case's version)
 -- and case:{id}:fired.
 -- Returns {'missing'} for no case, else {'ok', version, the case hash as a
--- flat list, per incident: id, kind, accepted_at, status, acknowledged_at,
--- ban_ends_at, ban_starts_at, contact_at, plan_at ('' for a missing field),
+-- flat list, per incident: id, kind, accepted_at, status, ban_ends_at,
+-- ban_starts_at, contact_at, plan_at ('' for a missing field),
 -- the action keys taken, the casemanager's absence {person, since, until or
 -- ''} or {}, per watched reminder: step key, page, person, '1'/'0'
 -- acknowledged}.
@@ -17,9 +17,9 @@ local function piket_load_case(id)
   local incs = {}
   for _, inc in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
     local f = redis.call('HMGET', 'incident:' .. inc, 'kind', 'accepted_at', 'status',
-                         'acknowledged_at', 'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at')
+                         'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at')
     incs[#incs + 1] = inc
-    for i = 1, 8 do incs[#incs + 1] = f[i] or '' end
+    for i = 1, 7 do incs[#incs + 1] = f[i] or '' end
   end
   -- The reminder pages the engine watches: step key, page, person, acknowledged.
   local reminders = {}

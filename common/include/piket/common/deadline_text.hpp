@@ -20,7 +20,6 @@
 namespace piket::common {
 
 enum class DeadlineClock {
-  acknowledgement,  // a page not acknowledged in time
   first_contact,
   plan,          // the 12-hour plan of action
   ban_decision,  // decide on extending the home ban before it ends

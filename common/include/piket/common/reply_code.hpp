@@ -35,10 +35,8 @@ std::string new_reply_code();
 // How long a page can still be answered by its reply code, from its creation:
 // `longest_unanswered` — the longest escalation of the configuration (every
 // step's wait, every round: a first page stays answerable until its
-// escalation ran out) or, without [escalation], the deadline engine's longest
-// acknowledgement timeout; the whole file knows which (config::Config::
-// reply_code_window) — plus kReplyCodeGrace for a late answer after that. At
-// least kReplyCodeGrace.
+// escalation ran out; config::Config::reply_code_window) — plus
+// kReplyCodeGrace for a late answer after that. At least kReplyCodeGrace.
 inline constexpr Millis kReplyCodeGrace{std::chrono::minutes{60}};
 Millis reply_code_window(Millis longest_unanswered);
 

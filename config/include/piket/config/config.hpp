@@ -45,9 +45,10 @@ struct Config : common::SharedConfig, rota::Directory {
   std::vector<ingest::PartnerConfig> partners;
   std::vector<ingest::AdminConfig> admins;
   rota::RotaFileConfig rota;  // required: every deployment has a rota file
-  // Absent: no escalation steps; the deadline engine's acknowledgement clock
-  // pages the team lead instead.
-  std::optional<dispatch::EscalationConfig> escalation;
+  // Always in force: paging alone escalates an unacknowledged page. Without
+  // an [escalation] section, paging::builtin_policy() (the team lead after
+  // 15 minutes, once).
+  dispatch::EscalationConfig escalation;
 
   // The most specific deadline policy for (region, incident kind).
   const cases::DeadlinePolicy& deadline_policy(std::string_view region,
@@ -58,8 +59,8 @@ struct Config : common::SharedConfig, rota::Directory {
   std::vector<common::TokenHolder> bearer_tokens() const;
   // The endpoints the receiving services bind ([dispatch] zmq, [notify] zmq).
   common::ZmqEndpoints zmq_endpoints() const;
-  // How long a page's reply code stays valid: the longest escalation or,
-  // without [escalation], the longest acknowledgement clock, plus the grace.
+  // How long a page's reply code stays valid: the longest escalation run
+  // (of any region's policy) plus the grace.
   common::Millis reply_code_window() const;
 };
 

@@ -191,8 +191,7 @@ struct CaseFamilyArgs {
 
 // lib/cases_load_case.lua's reply, as strings ('' for a missing field).
 struct LoadedIncident {
-  std::string id, kind, accepted_at, status, acknowledged_at, ban_ends_at, ban_starts_at,
-      contact_at, plan_at;
+  std::string id, kind, accepted_at, status, ban_ends_at, ban_starts_at, contact_at, plan_at;
 };
 struct LoadedAbsence {
   std::string person, since, until;
@@ -224,10 +223,9 @@ std::optional<LoadedCase> parse_loaded_case(const Reply& r) {
   const auto& flat = r.elements[2].elements;
   for (std::size_t i = 0; i + 1 < flat.size(); i += 2) c.fields[flat[i].str] = flat[i + 1].str;
   const auto& incs = r.elements[3].elements;
-  for (std::size_t i = 0; i + 8 < incs.size(); i += 9) {
+  for (std::size_t i = 0; i + 7 < incs.size(); i += 8) {
     c.incidents.push_back({incs[i].str, incs[i + 1].str, incs[i + 2].str, incs[i + 3].str,
-                           incs[i + 4].str, incs[i + 5].str, incs[i + 6].str, incs[i + 7].str,
-                           incs[i + 8].str});
+                           incs[i + 4].str, incs[i + 5].str, incs[i + 6].str, incs[i + 7].str});
   }
   for (const auto& k : r.elements[4].elements) c.fired.push_back(k.str);
   const auto& ab = r.elements[5].elements;

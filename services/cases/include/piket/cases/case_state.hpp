@@ -20,7 +20,6 @@ struct IncidentFacts {
   common::IncidentKind kind = common::IncidentKind::home_ban;
   common::Instant accepted_at;
   std::string status;  // accepted | dispatched | acknowledged | escalated
-  std::optional<common::Instant> acknowledged_at;
   std::optional<common::Instant> ban_ends_at;
   std::optional<common::Instant> ban_starts_at;
   // What the casemanager recorded for this incident (an event's `incident`):
@@ -85,7 +84,7 @@ struct CaseState {
   std::set<std::string> fired;                    // idempotency keys of the actions taken
   std::map<std::string, ReminderPage> reminders;  // by the reminder step's key
   long long version = 0;                          // timeline length when loaded
-  std::optional<BanFacts> ban;     // case:{id} ban_first_start, ban_end, ban_state
+  std::optional<BanFacts> ban;                    // case:{id} ban_first_start, ban_end, ban_state
   // Families (case_family.hpp): the case this one was joined into (its state
   // is then "merged" and it runs no clocks), the cases joined into this one,
   // and the family's earlier cases (newest first) when it returned after one

@@ -35,9 +35,9 @@ struct IncidentClocks {
 // The clocks of a case (docs/deadlines.md). Hour and minute values are exact
 // elapsed time; day values are calendar days in Europe/Amsterdam (a day
 // across a DST change lasts 23 or 25 hours and keeps the wall-clock time).
+// (No acknowledgement clock: paging escalates an unacknowledged page,
+// docs/paging.md "Escalation".)
 struct DeadlinePolicy {
-  common::Millis ack_timeout{
-      std::chrono::minutes{15}};  // 0: off (paging escalates unacknowledged pages)
   common::Millis first_contact{std::chrono::hours{3}};
   common::Millis first_contact_grace{std::chrono::hours{1}};
   common::Millis plan{std::chrono::hours{12}};
@@ -86,17 +86,13 @@ struct DeadlinesConfig {
   // The most specific rule for (region, incident kind): both > kind > region
   // > the [deadlines] defaults.
   const DeadlinePolicy& policy(std::string_view region, std::string_view kind) const;
-  // The longest acknowledgement clock of any rule (0: none).
-  common::Millis longest_ack_timeout() const;
 };
 
 // [cases].
 CasesConfig parse_cases(common::TomlReader& r);
 // [deadlines]; the regions of its rules must be among `region_ids`.
+// `ack_timeout_minutes` (the acknowledgement clock this section had before
+// paging owned acknowledgement) is refused with a pointer to [escalation].
 DeadlinesConfig parse_deadlines(common::TomlReader& r, const std::set<std::string>& region_ids);
-// With [escalation] configured paging escalates unacknowledged pages itself:
-// the acknowledgement clock would page the team lead a second time, so one
-// set in [deadlines] or a rule is refused and every one is turned off.
-void leave_acknowledgement_to_paging(common::TomlReader& r, DeadlinesConfig& deadlines);
 
 }  // namespace piket::cases

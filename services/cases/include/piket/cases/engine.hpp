@@ -24,8 +24,10 @@
 
 namespace piket::cases {
 
+// (An unacknowledged page is paging's: docs/paging.md "Escalation". A timer
+// or taken key of the acknowledgement clock this engine had before is a
+// stale timer to the shell and is dropped, docs/deadlines.md "Upgrading".)
 enum class ClockKind {
-  acknowledgement,  // per incident: the page must be acknowledged
   first_contact,
   plan,
   home_ban,  // extension decision before the end, and the end

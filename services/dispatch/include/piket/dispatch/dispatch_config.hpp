@@ -4,7 +4,6 @@
 // docs/paging.md, "Escalation").
 
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,7 +20,9 @@ struct DispatchConfig {
 };
 
 struct EscalationConfig {
-  paging::EscalationPolicy defaults;
+  // Without an [escalation] section, the built-in policy; a given section
+  // starts from EscalationPolicy's own defaults (docs/paging.md, "Escalation").
+  paging::EscalationPolicy defaults = paging::builtin_policy();
   // region id -> its own policy
   std::map<std::string, paging::EscalationPolicy, std::less<>> regions;
   common::Millis poll{50};  // how often due escalation timers are looked for (real time)
@@ -36,8 +37,8 @@ struct EscalationConfig {
 
 // [dispatch].
 DispatchConfig parse_dispatch(common::TomlReader& r);
-// [escalation]; absent: no escalation steps. Its regions must be among `region_ids`.
-std::optional<EscalationConfig> parse_escalation(common::TomlReader& r,
-                                                 const std::set<std::string>& region_ids);
+// [escalation]; absent: paging::builtin_policy() for every region (paging
+// always escalates an unacknowledged page). Its regions must be among `region_ids`.
+EscalationConfig parse_escalation(common::TomlReader& r, const std::set<std::string>& region_ids);
 
 }  // namespace piket::dispatch

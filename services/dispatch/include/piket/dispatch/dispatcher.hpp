@@ -28,11 +28,11 @@ class Dispatcher {
  public:
   // `on_page` is called with (page id, payload) after a page is durable, to
   // wake the notify outbox. The people, the shared Redis and outbox settings,
-  // [escalation] (absent: no escalation steps) and how long a reply code
-  // stays valid (config::Config::reply_code_window); `directory` must outlive
-  // the Dispatcher.
+  // the escalation policies (every page starts its escalation timer) and how
+  // long a reply code stays valid (config::Config::reply_code_window);
+  // `directory` must outlive the Dispatcher.
   Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
-             std::optional<EscalationConfig> escalation, common::Millis reply_code_window,
+             EscalationConfig escalation, common::Millis reply_code_window,
              const common::Clock& domain_clock, const common::Clock& transport_clock,
              const rota::CasemanagerSelector& selector, common::Metrics& metrics,
              std::function<void(const std::string&, const std::string&)> on_page);
