@@ -96,21 +96,16 @@ int main(int argc, char** argv) {
                                  live->refresh_from(*redis.lease());
                                  if (++tick % 4 == 0) watcher->run_once();
                                });
-    // Escalation timers: everything due, in due order, every poll.
-    common::Periodic escalation_timers(
-        {.name = "escalation timers",
-         .every = cfg.escalation ? cfg.escalation->poll : common::Millis{1000}},
-        ctx.transport_clock, [&] { escalator->run_due(); });
     to_notify.start();
     inbox.start();
     http.start();
     if (live) refresher.start();
-    if (escalator) escalation_timers.start();
+    if (escalator) escalator->start();  // paging's timer loop
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
                  http.port(), live ? cfg.rota->file.string() : "simple");
     common::wait_for_shutdown_signal();
     refresher.stop();
-    escalation_timers.stop();
+    if (escalator) escalator->stop();
     http.stop();
     inbox.stop();
     to_notify.stop();
