@@ -64,8 +64,9 @@ common::Instant next_due(const EscalationPolicy& policy, EscalationPosition at,
   return step_due + wait_at(policy, at);
 }
 
-EscalationDecision decide(const EscalationPolicy& policy, const EscalationState& state,
-                          EscalationTrigger trigger, common::Instant now) {
+EscalationDecision decide(const EscalationState& state, const EscalationPolicy& policy,
+                          const Candidates& candidates, EscalationTrigger trigger,
+                          common::Instant now) {
   using K = EscalationDecision::Kind;
   if (!state.active) return {K::stop, state.at, {}, {}};
   if (state.acknowledged) {
@@ -83,8 +84,20 @@ EscalationDecision decide(const EscalationPolicy& policy, const EscalationState&
   // The timer's step was due at state.due (however late it is taken); a
   // decline or an undeliverable page moves on now.
   const auto due = trigger == EscalationTrigger::timer ? state.due : now;
-  if (const auto next = next_position(policy, state.at)) return {K::page_next, *next, {}, due};
-  return {K::exhausted, state.at, {}, {}};
+  // The next step that has somebody to page; steps with nobody are skipped.
+  EscalationDecision d{K::exhausted, state.at, {}, {}};
+  for (auto pos = next_position(policy, state.at); pos; pos = next_position(policy, *pos)) {
+    const auto target = policy.steps.at(static_cast<std::size_t>(pos->step)).target;
+    if (auto who = candidates(target, pos->round)) {
+      d.kind = K::page_next;
+      d.next = *pos;
+      d.step_due = due;
+      d.who = std::move(who);
+      return d;
+    }
+    d.skipped.push_back(*pos);
+  }
+  return d;
 }
 
 }  // namespace piket::paging

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "piket/common/page_text.hpp"
+#include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/reply_code.hpp"
@@ -76,6 +77,7 @@ struct Escalator::Impl {
   prometheus::Counter& failed;
   prometheus::Counter& ignored;
   prometheus::Gauge& running;
+  std::unique_ptr<common::Periodic> timers{};  // start(): the timer loop
 };
 
 namespace {
@@ -99,7 +101,21 @@ Escalator::Escalator(dispatch::EscalationConfig escalation, const rota::Director
                                    "Incidents whose escalation timer runs (unacknowledged, or "
                                    "acknowledged and waiting for first contact)")}) {}
 
-Escalator::~Escalator() = default;
+Escalator::~Escalator() {
+  stop();
+}
+
+void Escalator::start() {
+  if (!impl_->timers)
+    impl_->timers = std::make_unique<common::Periodic>(
+        common::PeriodicOptions{.name = "escalation timers", .every = impl_->escalation.poll},
+        impl_->transport_clock, [this] { run_due(); });
+  impl_->timers->start();
+}
+
+void Escalator::stop() {
+  if (impl_->timers) impl_->timers->stop();
+}
 
 EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationTrigger trigger,
                                      const std::string& page_position) {
@@ -149,47 +165,41 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         state.first_contact_at = opt_instant(case_fields.elements.at(1).opt_string());
     }
     const auto now = i.domain_clock.now();
-    auto decision = decide(policy, state, trigger, now);
-
-    // Who gets the page; steps with nobody available are skipped.
-    std::vector<std::string> exclude;
-    for (const auto& d : replies.at(1).elements) exclude.push_back(d.str);
+    // decide() asks who each step could page: the rota's choice for the
+    // step's target, without whoever declined this incident or was paged
+    // earlier in the same round, and only people the deployment knows.
+    std::vector<std::string> declined;
+    for (const auto& d : replies.at(1).elements) declined.push_back(d.str);
     std::map<std::string, int> paged_round;
     const auto& ph = replies.at(2).elements;
     for (std::size_t k = 0; k + 1 < ph.size(); k += 2)
       paged_round[ph[k].str] = std::atoi(ph[k + 1].str.c_str());
+    dispatch::RedisCaseload caseload(*redis);
+    rota::SelectionRequest request{region, std::nullopt, now};
+    if (own && !own->empty()) request.own_casemanager = *own;
+    const Candidates candidates = [&](EscalationTarget target,
+                                      int round) -> std::optional<Candidate> {
+      auto exclude = declined;
+      for (const auto& [person, r] : paged_round)
+        if (r == round) exclude.push_back(person);
+      const auto chosen = i.selector.select_step(target, request, exclude, caseload);
+      if (!chosen || !i.directory.person(chosen->person_id)) return std::nullopt;
+      return Candidate{chosen->person_id, chosen->rule};
+    };
+    auto decision = decide(state, policy, candidates, trigger, now);
     boost::json::array skipped;
-    std::optional<rota::Selection> chosen;
-    EscalationTarget target = EscalationTarget::primary;
-    const auto kind = common::parse_incident_kind(f.kind);
-    if (decision.kind == DK::page_next) {
-      dispatch::RedisCaseload caseload(*redis);
-      std::optional<EscalationPosition> pos = decision.next;
-      while (pos) {
-        auto ex = exclude;
-        for (const auto& [person, round] : paged_round)
-          if (round == pos->round) ex.push_back(person);
-        target = policy.steps.at(static_cast<std::size_t>(pos->step)).target;
-        rota::SelectionRequest request{region, std::nullopt, now};
-        if (own && !own->empty()) request.own_casemanager = *own;
-        chosen = i.selector.select_step(target, request, ex, caseload);
-        if (chosen && i.directory.person(chosen->person_id)) {
-          decision.next = *pos;  // the page is at the step that found somebody
-          break;
-        }
-        chosen.reset();
-        skipped.push_back(boost::json::string(to_string(*pos)));
-        i.skipped.Increment();
-        pos = next_position(policy, *pos);
-      }
-      if (!chosen) decision.kind = DK::exhausted;
+    for (const auto& pos : decision.skipped) {
+      skipped.push_back(boost::json::string(to_string(pos)));
+      i.skipped.Increment();
     }
+    const auto target = policy.steps.at(static_cast<std::size_t>(decision.next.step)).target;
+    const auto kind = common::parse_incident_kind(f.kind);
     std::string person_id;
     if (decision.kind == DK::repage) {
       person_id = f.acknowledged_by;
       if (!i.directory.person(person_id)) decision.kind = DK::stop;  // left the deployment
     }
-    if (chosen) person_id = chosen->person_id;
+    if (decision.who) person_id = decision.who->person_id;
 
     using Action = store::EscalationStepArgs::Action;
     store::EscalationStepArgs step;
@@ -229,7 +239,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         step.page.page_id = new_page_id();
         step.page.ack_code = new_ack_code();
         step.page.phone = person->phone;
-        step.rule = repage ? "forgotten" : std::string(to_string(chosen->rule));
+        step.rule = repage ? "forgotten" : std::string(to_string(decision.who->rule));
         if (repage) step.reason = "no_first_contact";
         const auto reported = opt_instant(f.reported_at).value_or(now);
         std::optional<common::PageContent> content;

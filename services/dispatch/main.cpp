@@ -78,19 +78,16 @@ int main(int argc, char** argv) {
                                  live.refresh_from(*redis.lease());
                                  if (++tick % 4 == 0) watcher.run_once();
                                });
-    // Escalation timers: everything due, in due order, every poll.
-    common::Periodic escalation_timers({.name = "escalation timers", .every = cfg.escalation.poll},
-                                       ctx.transport_clock, [&] { escalator.run_due(); });
     to_notify.start();
     inbox.start();
     http.start();
     refresher.start();
-    escalation_timers.start();
+    escalator.start();  // paging's timer loop
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
                  http.port(), cfg.rota.file.string());
     common::wait_for_shutdown_signal();
     refresher.stop();
-    escalation_timers.stop();
+    escalator.stop();
     http.stop();
     inbox.stop();
     to_notify.stop();

@@ -31,6 +31,13 @@ EscalationState paging(EscalationPosition at, common::Instant due) {
   return s;
 }
 
+// Every step has somebody: the on-call person of its target.
+std::optional<Candidate> anyone_for(EscalationTarget target, int round) {
+  return Candidate{std::string(to_string(target)) + "@" + std::to_string(round),
+                   rota::SelectionRule::on_call};
+}
+const Candidates anyone = anyone_for;
+
 TEST(EscalationPlanTest, PositionsRoundTripAndRejectGarbage) {
   EXPECT_EQ(to_string(EscalationPosition{1, 2}), "1.2");
   EXPECT_EQ(parse_position("1.2"), (EscalationPosition{1, 2}));
@@ -66,10 +73,10 @@ TEST(EscalationPlanTest, TheFirstPageStartsAtTheStepOfItsRule) {
 TEST(EscalationPlanTest, UnansweredPageWaitsForItsDeadlineThenMovesOn) {
   const auto p = three_steps();
   const auto s = paging({0, 0}, kT0 + 5min);
-  const auto early = decide(p, s, EscalationTrigger::timer, kT0 + 5min - 1ms);
+  const auto early = decide(s, p, anyone, EscalationTrigger::timer, kT0 + 5min - 1ms);
   EXPECT_EQ(early.kind, K::wait);
   EXPECT_EQ(early.until, kT0 + 5min);
-  const auto due = decide(p, s, EscalationTrigger::timer, kT0 + 5min);
+  const auto due = decide(s, p, anyone, EscalationTrigger::timer, kT0 + 5min);
   EXPECT_EQ(due.kind, K::page_next);
   EXPECT_EQ(due.next, (EscalationPosition{0, 1}));
 }
@@ -84,7 +91,7 @@ TEST(EscalationPlanTest, AJumpTakesEveryStepAtItsDueTimeInOrder) {
   const auto now = kT0 + 1h;
   std::vector<std::string> walked;
   for (int guard = 0; guard < 20; ++guard) {
-    const auto d = decide(p, s, EscalationTrigger::timer, now);
+    const auto d = decide(s, p, anyone, EscalationTrigger::timer, now);
     if (d.kind == K::exhausted) {
       walked.push_back("exhausted@" + std::to_string((s.due - kT0) / 1min));
       break;
@@ -106,7 +113,7 @@ TEST(EscalationPlanTest, DeclineAndUndeliverableMoveOnAtOnce) {
   const auto p = three_steps();
   const auto s = paging({0, 1}, kT0 + 5min);
   for (auto t : {EscalationTrigger::declined, EscalationTrigger::undeliverable}) {
-    const auto d = decide(p, s, t, kT0);
+    const auto d = decide(s, p, anyone, t, kT0);
     EXPECT_EQ(d.kind, K::page_next);
     EXPECT_EQ(d.next, (EscalationPosition{0, 2}));
     EXPECT_EQ(d.step_due, kT0) << "the next step's wait counts from the decline";
@@ -114,16 +121,16 @@ TEST(EscalationPlanTest, DeclineAndUndeliverableMoveOnAtOnce) {
 }
 
 TEST(EscalationPlanTest, LastStepOfLastRoundIsExhausted) {
-  const auto d = decide(three_steps(0), paging({0, 2}, kT0), EscalationTrigger::timer, kT0);
+  const auto d = decide(paging({0, 2}, kT0), three_steps(0), anyone, EscalationTrigger::timer, kT0);
   EXPECT_EQ(d.kind, K::exhausted);
-  EXPECT_EQ(decide(three_steps(1), paging({0, 2}, kT0), EscalationTrigger::timer, kT0).kind,
+  EXPECT_EQ(decide(paging({0, 2}, kT0), three_steps(1), anyone, EscalationTrigger::timer, kT0).kind,
             K::page_next);
 }
 
 TEST(EscalationPlanTest, InactiveDoesNothing) {
   EscalationState s = paging({0, 0}, kT0);
   s.active = false;
-  EXPECT_EQ(decide(three_steps(), s, EscalationTrigger::timer, kT0 + 1h).kind, K::stop);
+  EXPECT_EQ(decide(s, three_steps(), anyone, EscalationTrigger::timer, kT0 + 1h).kind, K::stop);
 }
 
 TEST(EscalationPlanTest, AcknowledgedWaitsForFirstContactThenRepagesTheAcknowledger) {
@@ -131,15 +138,15 @@ TEST(EscalationPlanTest, AcknowledgedWaitsForFirstContactThenRepagesTheAcknowled
   EscalationState s = paging({0, 1}, kT0 + 5min);
   s.acknowledged = true;
   s.acknowledged_at = kT0 + 2min;
-  const auto wait = decide(p, s, EscalationTrigger::timer, kT0 + 5min);
+  const auto wait = decide(s, p, anyone, EscalationTrigger::timer, kT0 + 5min);
   EXPECT_EQ(wait.kind, K::wait);
   EXPECT_EQ(wait.until, kT0 + 62min);
   // A decline of another page after the acknowledgement does not page anyone.
-  EXPECT_EQ(decide(p, s, EscalationTrigger::declined, kT0 + 70min).kind, K::wait);
-  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 62min).kind, K::repage);
-  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 3h).step_due, kT0 + 62min);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::declined, kT0 + 70min).kind, K::wait);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::timer, kT0 + 62min).kind, K::repage);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::timer, kT0 + 3h).step_due, kT0 + 62min);
   s.first_contact_at = kT0 + 30min;
-  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 62min).kind, K::stop);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::timer, kT0 + 62min).kind, K::stop);
 }
 
 TEST(EscalationPlanTest, RepagesAreBoundedAndCanBeOff) {
@@ -148,11 +155,67 @@ TEST(EscalationPlanTest, RepagesAreBoundedAndCanBeOff) {
   s.acknowledged = true;
   s.acknowledged_at = kT0;
   s.forgotten_repages = 2;
-  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 2h).kind, K::stop);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::timer, kT0 + 2h).kind, K::stop);
   s.forgotten_repages = 1;
-  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 2h).kind, K::repage);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::timer, kT0 + 2h).kind, K::repage);
   p.forgotten = 0min;
-  EXPECT_EQ(decide(p, s, EscalationTrigger::timer, kT0 + 2h).kind, K::stop);
+  EXPECT_EQ(decide(s, p, anyone, EscalationTrigger::timer, kT0 + 2h).kind, K::stop);
+}
+
+TEST(EscalationPlanTest, TheNextStepGoesToItsCandidate) {
+  const auto p = three_steps();
+  const auto d =
+      decide(paging({0, 0}, kT0 + 5min), p, anyone, EscalationTrigger::timer, kT0 + 5min);
+  ASSERT_EQ(d.kind, K::page_next);
+  ASSERT_TRUE(d.who.has_value());
+  EXPECT_EQ(d.who->person_id, "backup@0");
+  EXPECT_TRUE(d.skipped.empty());
+  // In the second round the candidate is asked for round 1.
+  const auto r1 = decide(paging({0, 2}, kT0), p, anyone, EscalationTrigger::timer, kT0);
+  ASSERT_TRUE(r1.who.has_value());
+  EXPECT_EQ(r1.who->person_id, "primary@1");
+}
+
+TEST(EscalationPlanTest, StepsWithNobodyAreSkippedInOrder) {
+  const auto p = three_steps(1);
+  // Nobody in the backup layer, and the team lead only in the second round.
+  std::vector<std::string> asked;
+  const Candidates some = [&](EscalationTarget t, int round) -> std::optional<Candidate> {
+    asked.push_back(std::string(to_string(t)) + "@" + std::to_string(round));
+    if (t == EscalationTarget::backup) return std::nullopt;
+    if (t == EscalationTarget::team_lead && round == 0) return std::nullopt;
+    return Candidate{"lead", rota::SelectionRule::team_lead};
+  };
+  const auto d = decide(paging({0, 0}, kT0 + 5min), p, some, EscalationTrigger::declined, kT0);
+  ASSERT_EQ(d.kind, K::page_next);
+  EXPECT_EQ(d.next, (EscalationPosition{1, 0})) << "the primary step of round 1 found somebody";
+  EXPECT_EQ(d.who->rule, rota::SelectionRule::team_lead);
+  EXPECT_EQ(d.step_due, kT0) << "the found step is due when the skipped one was";
+  ASSERT_EQ(d.skipped.size(), 2u);
+  EXPECT_EQ(to_string(d.skipped[0]), "0.1");
+  EXPECT_EQ(to_string(d.skipped[1]), "0.2");
+  EXPECT_EQ(asked, (std::vector<std::string>{"backup@0", "team_lead@0", "primary@1"}));
+}
+
+TEST(EscalationPlanTest, NobodyForAnyRemainingStepIsExhausted) {
+  const Candidates nobody = [](EscalationTarget, int) { return std::optional<Candidate>{}; };
+  const auto d = decide(paging({0, 1}, kT0), three_steps(1), nobody, EscalationTrigger::timer, kT0);
+  EXPECT_EQ(d.kind, K::exhausted);
+  EXPECT_FALSE(d.who.has_value());
+  std::vector<std::string> skipped;
+  for (const auto& pos : d.skipped) skipped.push_back(to_string(pos));
+  EXPECT_EQ(skipped, (std::vector<std::string>{"0.2", "1.0", "1.1", "1.2"}));
+  // Waiting and acknowledged incidents ask nobody.
+  int asked = 0;
+  const Candidates counting = [&](EscalationTarget, int) {
+    ++asked;
+    return std::optional<Candidate>{};
+  };
+  EXPECT_EQ(
+      decide(paging({0, 0}, kT0 + 5min), three_steps(), counting, EscalationTrigger::timer, kT0)
+          .kind,
+      K::wait);
+  EXPECT_EQ(asked, 0);
 }
 
 }  // namespace

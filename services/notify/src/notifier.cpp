@@ -13,9 +13,9 @@
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/common/sms_bundle.hpp"
-#include "piket/notify/delivery_plan.hpp"
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
+#include "piket/paging/delivery_plan.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/delivery_scripts.hpp"
 #include "piket/store/page.hpp"
@@ -209,20 +209,21 @@ struct Notifier::Impl {
         redis.command({"ZREM", store::kNotifyTimers, page_id});
         return;
       }
-      PageView view;
+      paging::PageView view;
       view.created_at = common::from_epoch_ms(loaded->created_at_ms);
       view.informational = loaded->informational;
-      if (loaded->state == "acknowledged") view.answer = PageAnswer::acknowledged;
-      if (loaded->state == "declined") view.answer = PageAnswer::declined;
+      if (loaded->state == "acknowledged") view.answer = paging::PageAnswer::acknowledged;
+      if (loaded->state == "declined") view.answer = paging::PageAnswer::declined;
       const auto& channels = loaded->channels;
       for (std::size_t k = 0; k < channels.size(); ++k) {
-        DeliveryView d;
+        paging::DeliveryView d;
         d.channel = parse_channel(channels[k]).value_or(rota::ContactChannel::sms);
-        d.state = parse_delivery_state(loaded->deliveries[k].state).value_or(DeliveryState::failed);
+        d.state = paging::parse_delivery_state(loaded->deliveries[k].state)
+                      .value_or(paging::DeliveryState::failed);
         d.after = common::Millis{loaded->deliveries[k].after_ms};
         view.deliveries.push_back(d);
       }
-      const auto plan = plan_deliveries(view, domain_clock.now());
+      const auto plan = paging::plan_deliveries(view, domain_clock.now());
       store::NotifyApplyArgs args;
       args.page_id = page_id;
       args.rev = loaded->rev;
@@ -244,7 +245,7 @@ struct Notifier::Impl {
       if (r.elements.empty() || r.elements[0].str == "stale") continue;
       if (r.elements[0].str != "applied") return;
       for (const auto& s : plan.start) {
-        if (s.reason == StartReason::at_once) continue;
+        if (s.reason == paging::StartReason::at_once) continue;
         if (auto it = fallbacks.find(std::string(to_string(s.reason))); it != fallbacks.end())
           it->second->Increment();
         spdlog::info("page {}: {} started ({})", page_id, channels[s.index], to_string(s.reason));

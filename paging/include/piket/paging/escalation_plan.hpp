@@ -1,12 +1,15 @@
 #pragma once
-// What escalation does next for one incident: a pure function of the
-// region's policy, the incident's escalation state and what happened (a
-// timer fell due, a page was declined, a page could not be delivered).
-// The Escalator (escalator.hpp) reads the state, asks decide(), picks the
-// person for the step from the rota and commits the result atomically.
+// What escalation does next for one incident, and to whom: a pure function
+// of the incident's escalation state, the region's policy, who each step
+// could page, what happened (a timer fell due, a page was declined, a page
+// could not be delivered) and the time. The Escalator (escalator.hpp) reads
+// the state from the store, answers decide()'s questions about candidates
+// from the rota, and commits the decision atomically.
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "piket/common/clock.hpp"
 #include "piket/paging/escalation_policy.hpp"
@@ -47,6 +50,17 @@ struct EscalationState {
   int forgotten_repages = 0;                        // re-pages sent so far
 };
 
+// Who a step could page. decide() asks for each step it considers, in order;
+// the shell answers from the rota (select_step for the step's target at
+// `now`), leaving out whoever declined this incident and whoever was paged
+// earlier in the same round, and only people the deployment still knows.
+// Empty: nobody for this step, which decide() then skips.
+struct Candidate {
+  std::string person_id;
+  rota::SelectionRule rule = rota::SelectionRule::on_call;
+};
+using Candidates = std::function<std::optional<Candidate>(EscalationTarget target, int round)>;
+
 struct EscalationDecision {
   enum class Kind {
     stop,       // acknowledged and done (or nothing runs): drop the timer
@@ -63,6 +77,11 @@ struct EscalationDecision {
   // downtime) every step that fell due is taken at its due time, in order —
   // like the deadline engine.
   common::Instant step_due{};
+  // page_next: who gets the page (the first step at or after the next one
+  // that has a candidate).
+  std::optional<Candidate> who{};
+  // page_next, exhausted: the steps passed over because nobody could be paged.
+  std::vector<EscalationPosition> skipped{};
 };
 
 // When the step after a page at `at` is due: the page's step was due at
@@ -70,7 +89,8 @@ struct EscalationDecision {
 common::Instant next_due(const EscalationPolicy& policy, EscalationPosition at,
                          common::Instant step_due);
 
-EscalationDecision decide(const EscalationPolicy& policy, const EscalationState& state,
-                          EscalationTrigger trigger, common::Instant now);
+EscalationDecision decide(const EscalationState& state, const EscalationPolicy& policy,
+                          const Candidates& candidates, EscalationTrigger trigger,
+                          common::Instant now);
 
 }  // namespace piket::paging

@@ -1,6 +1,7 @@
 #pragma once
-// Runs each region's escalation policy (paging/escalation_policy.hpp) for the
-// incidents dispatch paged:
+// Paging's shell: runs each region's escalation policy
+// (paging/escalation_policy.hpp) for the incidents dispatch paged, with one
+// timer loop (start()):
 //  - a timer per incident in `escalations:due` (domain time), set when the
 //    first page is created and moved by every step;
 //  - messages on the "escalation" channel ({page_id, reason}) from inbound
@@ -59,6 +60,11 @@ class Escalator {
   // returns how many steps were handled. Throws common::RedisError when
   // Redis is unavailable.
   int run_due();
+  // The escalation timer loop: run_due() every [escalation] poll (transport
+  // time) on the Escalator's own thread, Redis failures logged and retried.
+  // Paging's one timer loop; stop() (or the destructor) ends it.
+  void start();
+  void stop();
   // Due timers read per round of run_due() (the LIMIT of its read of the
   // due set); rounds follow until none is due.
   static constexpr int kDueTimersPerRound = 64;

@@ -23,7 +23,7 @@
 #include "piket/common/clock.hpp"
 #include "piket/rota/directory.hpp"
 
-namespace piket::notify {
+namespace piket::paging {
 
 enum class DeliveryState {
   scheduled,   // waiting for its turn
@@ -79,4 +79,4 @@ struct DeliveryPlan {
 
 DeliveryPlan plan_deliveries(const PageView& page, common::Instant now);
 
-}  // namespace piket::notify
+}  // namespace piket::paging

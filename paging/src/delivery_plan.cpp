@@ -1,10 +1,10 @@
-#include "piket/notify/delivery_plan.hpp"
+#include "piket/paging/delivery_plan.hpp"
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
-namespace piket::notify {
+namespace piket::paging {
 namespace {
 constexpr std::array<std::pair<DeliveryState, std::string_view>, 8> kStates{{
     {DeliveryState::scheduled, "scheduled"},
@@ -90,4 +90,4 @@ DeliveryPlan plan_deliveries(const PageView& page, common::Instant now) {
   return plan;
 }
 
-}  // namespace piket::notify
+}  // namespace piket::paging

@@ -1,10 +1,10 @@
 // plan_deliveries: which channel starts when — a pure function of the
 // deliveries' states and the time.
-#include "piket/notify/delivery_plan.hpp"
+#include "piket/paging/delivery_plan.hpp"
 
 #include <gtest/gtest.h>
 
-namespace piket::notify {
+namespace piket::paging {
 namespace {
 
 using common::Millis;
@@ -175,4 +175,4 @@ TEST(DeliveryPlan, InformationMovesOnOnlyWhenAChannelFailsNeverForWantOfAnAnswer
 }
 
 }  // namespace
-}  // namespace piket::notify
+}  // namespace piket::paging
