@@ -35,7 +35,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.cases = cases::parse_cases(r);
         c.caseload = rota::parse_caseload(r);
         c.deadlines = cases::parse_deadlines(r, region_ids);
-        c.escalation = dispatch::parse_escalation(r, region_ids);
+        c.escalation = paging::parse_escalation(r, region_ids);
       });
   return c;
 }

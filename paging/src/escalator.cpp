@@ -60,7 +60,7 @@ std::string_view to_string(EscalationOutcome::Kind k) {
 }
 
 struct Escalator::Impl {
-  const dispatch::EscalationConfig escalation;
+  const paging::EscalationConfig escalation;
   const rota::Directory& directory;
   const common::OutboxConfig outbox;
   const common::Millis reply_code_window;
@@ -86,7 +86,7 @@ prometheus::Counter& outcome(common::Metrics& m, const char* what) {
 }
 }  // namespace
 
-Escalator::Escalator(dispatch::EscalationConfig escalation, const rota::Directory& directory,
+Escalator::Escalator(paging::EscalationConfig escalation, const rota::Directory& directory,
                      const common::SharedConfig& shared, common::Millis reply_code_window,
                      const common::Clock& domain_clock, const common::Clock& transport_clock,
                      const rota::CasemanagerSelector& selector, common::RedisPool& redis,

@@ -86,7 +86,7 @@ config::Config make_config(const common::RedisConfig& redis) {
               person("bert", "+31600000002", rota::StaffRole::casemanager),
               person("carl", "+31600000003", rota::StaffRole::casemanager),
               person("tina", "+31600000009", rota::StaffRole::team_lead)};
-  dispatch::EscalationConfig esc;
+  paging::EscalationConfig esc;
   esc.defaults.steps = {{EscalationTarget::primary, 5min},
                         {EscalationTarget::backup, 5min},
                         {EscalationTarget::team_lead, 10min}};

@@ -30,7 +30,7 @@ const common::RedisScript& script() {
 struct Dispatcher::Impl {
   const rota::Directory& directory;
   const common::OutboxConfig outbox;
-  const EscalationConfig escalation;
+  const paging::EscalationConfig escalation;
   const common::Millis reply_code_window;
   const common::Clock& domain_clock;
   const common::Clock& transport_clock;
@@ -44,7 +44,7 @@ struct Dispatcher::Impl {
 };
 
 Dispatcher::Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
-                       EscalationConfig escalation, common::Millis reply_code_window,
+                       paging::EscalationConfig escalation, common::Millis reply_code_window,
                        const common::Clock& domain_clock, const common::Clock& transport_clock,
                        const rota::CasemanagerSelector& selector, common::Metrics& metrics,
                        std::function<void(const std::string&, const std::string&)> on_page)

@@ -22,6 +22,7 @@
 #include "piket/inbound/inbound_config.hpp"
 #include "piket/ingest/ingest_config.hpp"
 #include "piket/notify/notify_config.hpp"
+#include "piket/paging/escalation_config.hpp"
 #include "piket/rota/directory.hpp"
 #include "piket/rota/rota_config.hpp"
 #include "piket/web/web_config.hpp"
@@ -48,7 +49,7 @@ struct Config : common::SharedConfig, rota::Directory {
   // Always in force: paging alone escalates an unacknowledged page. Without
   // an [escalation] section, paging::builtin_policy() (the team lead after
   // 15 minutes, once).
-  dispatch::EscalationConfig escalation;
+  paging::EscalationConfig escalation;
 
   // The most specific deadline policy for (region, incident kind).
   const cases::DeadlinePolicy& deadline_policy(std::string_view region,

@@ -23,7 +23,7 @@
 #include "piket/common/config.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis_pool.hpp"
-#include "piket/dispatch/dispatch_config.hpp"
+#include "piket/paging/escalation_config.hpp"
 #include "piket/paging/escalation_plan.hpp"
 #include "piket/rota/directory.hpp"
 #include "piket/rota/selection.hpp"
@@ -47,7 +47,7 @@ class Escalator {
   // [escalation], the people, the shared outbox settings and how long a reply
   // code stays valid (config::Config::reply_code_window); `directory` must
   // outlive the Escalator.
-  Escalator(dispatch::EscalationConfig escalation, const rota::Directory& directory,
+  Escalator(paging::EscalationConfig escalation, const rota::Directory& directory,
             const common::SharedConfig& shared, common::Millis reply_code_window,
             const common::Clock& domain_clock, const common::Clock& transport_clock,
             const rota::CasemanagerSelector& selector, common::RedisPool& redis,

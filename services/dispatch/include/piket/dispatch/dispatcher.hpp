@@ -11,6 +11,7 @@
 #include "piket/common/config.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/dispatch/dispatch_config.hpp"
+#include "piket/paging/escalation_config.hpp"
 #include "piket/rota/directory.hpp"
 #include "piket/rota/selection.hpp"
 
@@ -32,7 +33,7 @@ class Dispatcher {
   // long a reply code stays valid (config::Config::reply_code_window);
   // `directory` must outlive the Dispatcher.
   Dispatcher(const rota::Directory& directory, const common::SharedConfig& shared,
-             EscalationConfig escalation, common::Millis reply_code_window,
+             paging::EscalationConfig escalation, common::Millis reply_code_window,
              const common::Clock& domain_clock, const common::Clock& transport_clock,
              const rota::CasemanagerSelector& selector, common::Metrics& metrics,
              std::function<void(const std::string&, const std::string&)> on_page);

@@ -7,15 +7,15 @@
 
 #include "piket/config/config.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 namespace {
 
 // The whole file is assembled by piket_config; its sections are their owners'.
+using common::ConfigError;
+using common::Millis;
 using config::Config;
 using config::load_config;
 using config::parse_config;
-using paging::EscalationPolicy;
-using paging::EscalationTarget;
 using rota::ContactChannel;
 using rota::PersonConfig;
 using rota::StaffRole;
@@ -200,4 +200,4 @@ TEST(RegionConfigTest, RegionIdsFitInEveryPage) {
 }
 
 }  // namespace
-}  // namespace piket::common
+}  // namespace piket::paging
