@@ -1,8 +1,8 @@
 #include "piket/config/config.hpp"
 
-#include "piket/common/reply_code.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/toml_reader.hpp"
+#include "piket/paging/reply_code.hpp"
 
 namespace piket::config {
 
@@ -85,7 +85,7 @@ common::ZmqEndpoints Config::zmq_endpoints() const {
 }
 
 common::Millis Config::reply_code_window() const {
-  return common::reply_code_window(escalation.longest_run());
+  return paging::reply_code_window(escalation.longest_run());
 }
 
 const std::string& receiver_endpoint(const Config& config, std::string_view service) {

@@ -5,13 +5,13 @@
 #include <boost/json.hpp>
 #include <limits>
 
-#include "piket/common/page_text.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
-#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 #include "piket/paging/page_script.hpp"
+#include "piket/paging/page_text.hpp"
+#include "piket/paging/reply_code.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/dispatch_scripts.hpp"
 #include "piket/store/incident.hpp"
@@ -242,17 +242,17 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         step.rule = repage ? "forgotten" : std::string(to_string(decision.who->rule));
         if (repage) step.reason = "no_first_contact";
         const auto reported = opt_instant(f.reported_at).value_or(now);
-        std::optional<common::PageContent> content;
+        std::optional<paging::PageContent> content;
         if (kind)
-          content = common::PageContent{
+          content = paging::PageContent{
               case_id,
               *kind,
               region,
               reported,
               step.page.ack_code,
-              repage ? common::PageReason::no_first_contact : common::PageReason::escalated};
-        const auto t = content ? common::render_page_sms(*content) : std::nullopt;
-        const auto tag = content ? common::page_tag(*content) : std::nullopt;
+              repage ? paging::PageReason::no_first_contact : paging::PageReason::escalated};
+        const auto t = content ? paging::render_page_sms(*content) : std::nullopt;
+        const auto tag = content ? paging::page_tag(*content) : std::nullopt;
         if (!t || !tag)
           throw std::runtime_error("escalation page text could not be rendered for case " +
                                    case_id);

@@ -1,7 +1,7 @@
 #include "piket/paging/page_script.hpp"
 
 #include "piket/common/crypto.hpp"
-#include "piket/common/reply_code.hpp"
+#include "piket/paging/reply_code.hpp"
 
 namespace piket::paging {
 
@@ -9,7 +9,7 @@ std::string new_page_id() {
   return "P" + common::random_base32(16);
 }
 std::string new_ack_code() {
-  return common::new_reply_code();
+  return paging::new_reply_code();
 }
 
 }  // namespace piket::paging

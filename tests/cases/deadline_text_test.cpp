@@ -1,13 +1,13 @@
 // Reminder and escalation pages: what they say, in Amsterdam time, always one
 // GSM-7 segment, and nothing malformed is rendered.
-#include "piket/common/deadline_text.hpp"
+#include "piket/paging/deadline_text.hpp"
 
 #include <gtest/gtest.h>
 
-#include "piket/common/page_text.hpp"
+#include "piket/paging/page_text.hpp"
 #include "test_config.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 namespace {
 
 using cases::test::at;
@@ -72,4 +72,4 @@ TEST(DeadlineText, MalformedValuesAreNeverRendered) {
 }
 
 }  // namespace
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -8,8 +8,8 @@
 #include <boost/json.hpp>
 #include <thread>
 
-#include "piket/common/page_class.hpp"
 #include "piket/paging/page_answer.hpp"
+#include "piket/paging/page_class.hpp"
 #include "piket/paging/page_script.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -159,7 +159,7 @@ TEST_F(ShellRedisTest, AnEscalationPagesTheTeamLeadAndMarksTheIncidentEscalated)
   EXPECT_TRUE(last.at("escalation").as_bool());
 }
 
-// The ban's end is information (common/page_class.hpp): no reply code, nothing
+// The ban's end is information (paging/page_class.hpp): no reply code, nothing
 // escalates for want of an answer; the extension decision before it asks for one.
 TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswer) {
   const auto o = open_case("REF-1", t0_, t0_ + 2min);
@@ -182,7 +182,7 @@ TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswe
   EXPECT_EQ(hget(end, "text"), "piket BAN ENDED 02-12 14:00 case " + o.case_id +
                                    " region groningen. Geen antwoord nodig / no reply needed.");
   EXPECT_EQ(hget(end, "brief"), "BAN ENDED " + o.case_id);
-  EXPECT_EQ(hget(end, "rank"), std::to_string(common::page_rank::kInformation));
+  EXPECT_EQ(hget(end, "rank"), std::to_string(paging::page_rank::kInformation));
   EXPECT_FALSE(conn_.command({"ZSCORE", store::outbox_due_key("notify"), ended}).is_nil());
   const auto dec = store::page_key(decision);
   EXPECT_TRUE(conn_.command({"HGET", dec, "info"}).is_nil());
@@ -215,7 +215,7 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
                      "deadline:plan:warn_8h",
                      std::chrono::minutes{75},
                      "PLAN DUE C12345678",
-                     common::page_rank::kWarning};
+                     paging::page_rank::kWarning};
   f.timeline_json = R"({"type":"deadline_fired"})";
   f.now = clock_.now();
   f.outbox_due = transport_.now();

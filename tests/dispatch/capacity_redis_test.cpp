@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "piket/common/metrics.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
+#include "piket/paging/page_text.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -184,7 +184,7 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
             "23-11 10:00, new work skips them. Reply " +
                 hget(page, "ack_code") + " to acknowledge.");
   EXPECT_LE(text.size(), 160u);
-  EXPECT_TRUE(common::is_gsm7_basic(text));
+  EXPECT_TRUE(paging::is_gsm7_basic(text));
   EXPECT_EQ(hget(capacity_key("groningen"), "since"), std::to_string(common::to_epoch_ms(since)));
   EXPECT_EQ(hget(capacity_key("groningen"), "past_on_call"), "1");
   EXPECT_EQ(hget(store::incident_key(first), "past_cap"), "1");

@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "piket/common/metrics.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
-#include "piket/common/reply_code.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
 #include "piket/dispatch/live_rota.hpp"
+#include "piket/paging/page_text.hpp"
+#include "piket/paging/reply_code.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -206,7 +206,7 @@ TEST_F(DispatcherRedisTest, DispatchCreatesAQueuedPageForTheOnCall) {
 
   // The text is the rendered page and nothing else: no household, summary or names.
   const auto text = hget(page, "text");
-  EXPECT_EQ(text, common::render_page_sms(
+  EXPECT_EQ(text, paging::render_page_sms(
                       {kCase, common::IncidentKind::home_ban, "groningen", kReportedAt, ack}));
   for (const std::string& secret :
        {kHousehold, kSummary, std::string("Jansen"), std::string("Marie"), std::string("+316")})
@@ -361,7 +361,7 @@ TEST_F(DispatcherRedisTest, MalformedMessagesAreDroppedWithoutWrites) {
 }
 
 // The family's own casemanager is off duty: the on-call one is paged, the own
-// one gets an FYI — information (common/page_class.hpp): no reply code on the
+// one gets an FYI — information (paging/page_class.hpp): no reply code on the
 // page, in its text or as an ackcode key, nothing that could be answered.
 TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithoutAReplyCode) {
   seed_incident();
@@ -383,16 +383,16 @@ TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithout
   const auto text = hget(page, "text");
   EXPECT_EQ(text.rfind("piket FYI HOME BAN in your case C12345678", 0), 0u) << text;
   EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
-  EXPECT_NE(text.find(std::string(common::kNoReplyNeeded)), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string(paging::kNoReplyNeeded)), std::string::npos) << text;
   EXPECT_EQ(hget(page, "brief"), "FYI HOME BAN C12345678");
-  EXPECT_EQ(hget(page, "rank"), std::to_string(common::page_rank::kInformation));
+  EXPECT_EQ(hget(page, "rank"), std::to_string(paging::page_rank::kInformation));
   // The page to the on-call casemanager asks for an answer, with its line for a bundle.
   const auto paged = store::page_key(r.page_id);
   EXPECT_FALSE(hexists(paged, "info"));
   EXPECT_EQ(conn_.command({"GET", store::ackcode_key("anna", hget(paged, "ack_code"))}).str,
             r.page_id);
   EXPECT_EQ(hget(paged, "brief"), "HOME BAN C12345678");
-  EXPECT_EQ(hget(paged, "rank"), std::to_string(common::page_rank::kIncident + 2));
+  EXPECT_EQ(hget(paged, "rank"), std::to_string(paging::page_rank::kIncident + 2));
 }
 
 TEST_F(DispatcherRedisTest, RegionWithoutRotaIsNobodyToPageAndLeftForLater) {

@@ -1,15 +1,15 @@
 // RotaWatcher against a private redis-server: handoff notices before a shift,
 // gap warnings to the team lead, each exactly once; texts carry no case data.
-// Both are information (common/page_class.hpp): no reply code anywhere.
+// Both are information (paging/page_class.hpp): no reply code anywhere.
 
 #include <gtest/gtest.h>
 
-#include "piket/common/page_class.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
+#include "piket/paging/page_class.hpp"
+#include "piket/paging/page_text.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
@@ -118,9 +118,9 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
     EXPECT_TRUE(redis.command({"HGET", store::page_key(id), "code_until"}).is_nil());
     EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
     EXPECT_NE(text.find("Geen antwoord nodig / no reply needed."), std::string::npos) << text;
-    EXPECT_TRUE(common::is_page_brief(redis.command({"HGET", store::page_key(id), "brief"}).str));
+    EXPECT_TRUE(paging::is_page_brief(redis.command({"HGET", store::page_key(id), "brief"}).str));
     EXPECT_EQ(redis.command({"HGET", store::page_key(id), "rank"}).str,
-              std::to_string(common::page_rank::kInformation));
+              std::to_string(paging::page_rank::kInformation));
     if (rule == "handoff_notice") {
       ++handoffs;
       EXPECT_NE(text.find("you are on call"), std::string::npos) << text;
@@ -162,7 +162,7 @@ TEST(RotaWatcherText, NoticesAreInformationShortGsm7AndRefuseMalformedIds) {
                            render_gap_warning(id32, id32, from, until)}) {
     ASSERT_TRUE(text);
     EXPECT_LE(text->size(), 160u) << *text;
-    EXPECT_TRUE(common::is_gsm7_basic(*text)) << *text;
+    EXPECT_TRUE(paging::is_gsm7_basic(*text)) << *text;
     EXPECT_EQ(text->find(id32), std::string::npos) << *text;
   }
   EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until));
@@ -171,7 +171,7 @@ TEST(RotaWatcherText, NoticesAreInformationShortGsm7AndRefuseMalformedIds) {
   EXPECT_EQ(rota_notice_tag("ON CALL", "primary", from).brief,
             "ROTA ON CALL primary Mon 23-11 08:00");
   EXPECT_EQ(rota_notice_tag("GAP", id32, from).brief, "ROTA GAP Mon 23-11 08:00");
-  EXPECT_EQ(rota_notice_tag("GAP", "team_lead", from).rank, common::page_rank::kInformation);
+  EXPECT_EQ(rota_notice_tag("GAP", "team_lead", from).rank, paging::page_rank::kInformation);
 }
 
 }  // namespace

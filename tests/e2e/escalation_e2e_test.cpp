@@ -17,9 +17,9 @@
 
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/paging/page_text.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
@@ -39,23 +39,15 @@ stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
   stack::StackSpec spec;
   spec.simulated_clock = true;
   spec.rota_file = groningen_rota_file();
-  spec.rota_table = "coverage_days = 14
-";
+  spec.rota_table = "coverage_days = 14\n";
   if (repeat >= 0)
     spec.extra_toml =
-        "[escalation]
-"
-        "steps = [{target = \"primary\", wait_minutes = 5},
-"
-        "         {target = \"backup\", wait_minutes = 5},
-"
-        "         {target = \"team_lead\", wait_minutes = 10}]
-"
+        "[escalation]\n"
+        "steps = [{target = \"primary\", wait_minutes = 5},\n"
+        "         {target = \"backup\", wait_minutes = 5},\n"
+        "         {target = \"team_lead\", wait_minutes = 10}]\n"
         "repeat = " +
-        std::to_string(repeat) + "
-forgotten_minutes = 60
-poll_ms = 20
-";
+        std::to_string(repeat) + "\nforgotten_minutes = 60\npoll_ms = 20\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
   spec.bundle_window_ms = bundle_window_ms;
   return spec;
@@ -591,7 +583,7 @@ TEST_F(BundledBurstEndToEnd, NineEscalationsAtOnceReachTheTeamLeadAsTwoSmsEachPa
   EXPECT_LE(f.sms, 2u);
   for (const auto& m : f.texts) {
     EXPECT_LE(m.text.size(), 459u) << m.text;  // three GSM-7 segments at most
-    EXPECT_TRUE(common::is_gsm7_basic(m.text)) << m.text;
+    EXPECT_TRUE(paging::is_gsm7_basic(m.text)) << m.text;
   }
   // Every page is answerable by the code the phone shows: reply with each.
   std::vector<std::string> codes;

@@ -1,5 +1,5 @@
 // find_ack_code: the first standalone run of exactly six digits (the reply
-// code length, common::kReplyCodeDigits) in a reply.
+// code length, paging::kReplyCodeDigits) in a reply.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -7,15 +7,15 @@
 #include <utility>
 #include <vector>
 
-#include "piket/common/reply_code.hpp"
 #include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
+#include "piket/paging/reply_code.hpp"
 
 namespace piket::inbound {
 namespace {
 
 TEST(FindAckCodeTest, Table) {
-  static_assert(common::kReplyCodeDigits == 6);
+  static_assert(paging::kReplyCodeDigits == 6);
   const std::vector<std::pair<std::string, std::optional<std::string>>> table{
       {"123456", "123456"},
       {"047110", "047110"},  // leading zero is part of the code
@@ -55,32 +55,32 @@ TEST(FindAckCodeTest, LongTextsAndEveryPosition) {
 
 TEST(ReplyCodeTest, NewCodesHaveTheLengthTheParserReads) {
   for (int i = 0; i < 200; ++i) {
-    const auto code = common::new_reply_code();
-    ASSERT_TRUE(common::is_reply_code(code)) << code;
+    const auto code = paging::new_reply_code();
+    ASSERT_TRUE(paging::is_reply_code(code)) << code;
     EXPECT_EQ(find_ack_code("ok " + code), code);
   }
   for (const std::string bad : {"", "12345", "1234567", "12345a", " 12345", "١٢٣٤٥٦"})
-    EXPECT_FALSE(common::is_reply_code(bad)) << bad;
+    EXPECT_FALSE(paging::is_reply_code(bad)) << bad;
 }
 
 TEST(ReplyCodeTest, MaskShowsTheLastThreeDigitsOnly) {
-  EXPECT_EQ(common::mask_phone("+31612345678"), "\u2026678");
-  EXPECT_EQ(common::mask_phone("678"), "\u2026");
-  EXPECT_EQ(common::mask_phone(""), "\u2026");
+  EXPECT_EQ(paging::mask_phone("+31612345678"), "\u2026678");
+  EXPECT_EQ(paging::mask_phone("678"), "\u2026");
+  EXPECT_EQ(paging::mask_phone(""), "\u2026");
 }
 
 // The window a code stays valid: the longest escalation run (every step,
 // every round) plus the grace; without [escalation] the built-in policy's.
 TEST(ReplyCodeTest, WindowFollowsTheLongestEscalation) {
   config::Config c;  // no [escalation]: primary 15 minutes, then the team lead 15
-  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{30} + common::kReplyCodeGrace);
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{30} + paging::kReplyCodeGrace);
   c.escalation.defaults = paging::EscalationPolicy{};  // the example: 5 + 5 + 10 minutes, twice
-  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{40} + common::kReplyCodeGrace);
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{40} + paging::kReplyCodeGrace);
   paging::EscalationPolicy north;
   north.steps = {{paging::EscalationTarget::primary, std::chrono::minutes{30}}};
   north.repeat = 3;
   c.escalation.regions["north"] = north;
-  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{120} + common::kReplyCodeGrace);
+  EXPECT_EQ(c.reply_code_window(), std::chrono::minutes{120} + paging::kReplyCodeGrace);
 }
 
 }  // namespace

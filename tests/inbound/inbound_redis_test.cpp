@@ -12,12 +12,12 @@
 
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/launch/url_codec.hpp"
 #include "piket/paging/page_answer.hpp"
+#include "piket/paging/page_text.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
@@ -143,7 +143,7 @@ class InboundRedisTest : public ::testing::Test {
     expect_no_phone_number(r.body);
     if (r.status == 200) {  // a reply Kannel may send: one GSM-7 segment
       EXPECT_LE(r.body.size(), 160u) << r.body;
-      EXPECT_TRUE(common::is_gsm7_basic(r.body)) << r.body;
+      EXPECT_TRUE(paging::is_gsm7_basic(r.body)) << r.body;
     }
     return r;
   }

@@ -13,10 +13,10 @@
 
 #include "fake_sms_gateway.hpp"
 #include "piket/common/metrics.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
 #include "piket/notify/notifier.hpp"
+#include "piket/paging/page_text.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/outbox.hpp"
@@ -511,7 +511,7 @@ TEST_F(NotifierFullRedisTest, AnSmsThatWentOutIsRecordedEvenWhenRedisFillsUpMean
 
 // ------------------------------------------------------------- bundling
 // Several SMS to one person within notify.bundle_window go out as one
-// (common/sms_bundle.hpp): the first at once, what follows within the window
+// (paging/sms_bundle.hpp): the first at once, what follows within the window
 // together at its end — each page still its own delivery, sent exactly once.
 
 struct Bundled {
@@ -680,7 +680,7 @@ TEST_F(BundlingTest, MoreThanThreeSegmentsHoldTheRestForTheNextSmsEachPageOnce) 
     ASSERT_EQ(gateway.sent.size(), before + 1) << "one SMS per window";
     const auto& text = gateway.sent.back().text;
     EXPECT_LE(text.size(), 459u) << text;
-    EXPECT_TRUE(common::is_gsm7_basic(text));
+    EXPECT_TRUE(paging::is_gsm7_basic(text));
     if (conn_.command({"ZCARD", store::kNotifyQueue}).integer > 0) {
       EXPECT_NE(text.find(" meer in de app / more in the app."), std::string::npos) << text;
     }

@@ -145,7 +145,7 @@ TEST(DeliveryPlan, StatesRoundTrip) {
   EXPECT_FALSE(parse_delivery_state("sent").has_value());
 }
 
-// A page that is information (common/page_class.hpp) is never sent again for
+// A page that is information (paging/page_class.hpp) is never sent again for
 // want of an answer: the next channel starts only when the one before failed.
 TEST(DeliveryPlan, InformationMovesOnOnlyWhenAChannelFailsNeverForWantOfAnAnswer) {
   auto info = [](std::vector<DeliveryView> ds) {

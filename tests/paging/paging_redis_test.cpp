@@ -691,7 +691,7 @@ TEST_F(BundlePagingTest, AReplyWithOneCodeOfABundleAnswersThatPageOnly) {
   EXPECT_EQ(hget(store::page_key(kP2), "state"), "declined");
 }
 
-// An FYI to the off-duty own casemanager is information (common/page_class.hpp).
+// An FYI to the off-duty own casemanager is information (paging/page_class.hpp).
 // Answering it changes nothing: before, acknowledging it acknowledged the
 // incident and stood down the on-call casemanager's page.
 TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromTheOnCall) {

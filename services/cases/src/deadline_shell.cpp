@@ -7,12 +7,12 @@
 #include <set>
 #include <variant>
 
-#include "piket/common/deadline_text.hpp"
-#include "piket/common/page_class.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
-#include "piket/common/reply_code.hpp"
+#include "piket/paging/deadline_text.hpp"
+#include "piket/paging/page_class.hpp"
 #include "piket/paging/page_script.hpp"
+#include "piket/paging/reply_code.hpp"
 
 namespace piket::cases {
 namespace {
@@ -69,15 +69,15 @@ struct DeadlineShell::Impl {
     p.page_id = paging::new_page_id();
     p.rule = "deadline:" + std::string(to_string(a.step.clock)) + ":" + a.step.name;
     // A page that is information (the ban ended) has no reply code.
-    if (!common::is_informational(p.rule)) p.ack_code = paging::new_ack_code();
+    if (!paging::is_informational(p.rule)) p.ack_code = paging::new_ack_code();
     p.code_ttl = rules.reply_code_window;
     p.person = person->id;
     p.phone = person->phone;
     p.incident = a.step.incident;
-    const common::DeadlinePageContent content{s.id,     a.step.text_clock, a.step.stage,
+    const paging::DeadlinePageContent content{s.id,     a.step.text_clock, a.step.stage,
                                               s.region, a.step.text_at,    p.ack_code};
-    const auto text = common::render_deadline_sms(content);
-    const auto tag = common::deadline_tag(content);
+    const auto text = paging::render_deadline_sms(content);
+    const auto tag = paging::deadline_tag(content);
     if (!text || !tag) {
       why = "text_not_renderable";
       return std::nullopt;

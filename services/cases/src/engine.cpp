@@ -10,8 +10,8 @@ namespace {
 
 using common::Instant;
 using common::Millis;
-using DC = common::DeadlineClock;
-using DS = common::DeadlineStage;
+using DC = paging::DeadlineClock;
+using DS = paging::DeadlineStage;
 
 // One clock of the case with all its steps; evaluate() decides what is due.
 struct Clock {

@@ -2,15 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
-#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 #include "piket/paging/escalation_plan.hpp"
 #include "piket/paging/page_script.hpp"
+#include "piket/paging/page_text.hpp"
+#include "piket/paging/reply_code.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/dispatch_scripts.hpp"
 #include "piket/store/lua.hpp"
@@ -122,9 +122,9 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     a.page.page_id = paging::new_page_id();
     a.page.ack_code = paging::new_ack_code();
     a.page.phone = person->phone;
-    const common::PageContent content{case_id, *kind, region, reported_at, a.page.ack_code};
-    const auto text = common::render_page_sms(content);
-    const auto tag = common::page_tag(content);
+    const paging::PageContent content{case_id, *kind, region, reported_at, a.page.ack_code};
+    const auto text = paging::render_page_sms(content);
+    const auto tag = paging::page_tag(content);
     if (!text || !tag)
       throw std::runtime_error("page text could not be rendered for case " + case_id);
     a.page.text = *text;
@@ -134,14 +134,14 @@ DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::s
     a.outbox_due_ms = common::to_epoch_ms(i.transport_clock.now()) + i.outbox.resend_after.count();
     a.assign_case = assign;
     // The family's own casemanager, off duty, hears of it (rota rule (a) did not hold).
-    // It is information (common/page_class.hpp): no reply code, nothing to answer.
-    common::PageTag inform_tag;
+    // It is information (paging/page_class.hpp): no reply code, nothing to answer.
+    paging::PageTag inform_tag;
     if (selection->inform && *selection->inform != person->id) {
       if (const auto* own_person = i.directory.person(*selection->inform)) {
         a.inform.page_id = paging::new_page_id();
-        const common::PageContent fyi{case_id, *kind, region, reported_at, ""};
-        const auto t = common::render_inform_sms(fyi);
-        const auto g = common::inform_tag(fyi);
+        const paging::PageContent fyi{case_id, *kind, region, reported_at, ""};
+        const auto t = paging::render_inform_sms(fyi);
+        const auto g = paging::inform_tag(fyi);
         if (t && g) {
           a.inform.person = own_person->id;
           a.inform.phone = own_person->phone;

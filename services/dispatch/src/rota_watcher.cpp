@@ -5,9 +5,9 @@
 
 #include <regex>
 
-#include "piket/common/page_text.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/paging/page_script.hpp"
+#include "piket/paging/page_text.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/handoffs.hpp"
 #include "piket/rota/wall_clock.hpp"
@@ -27,12 +27,12 @@ std::string short_local(common::Instant t) {
 }
 
 std::optional<std::string> checked(std::string text) {
-  if (text.size() > 160 || !common::is_gsm7_basic(text)) return std::nullopt;
+  if (text.size() > 160 || !paging::is_gsm7_basic(text)) return std::nullopt;
   return text;
 }
 
 // The notice: store/lua/dispatch/dispatch_rota_notice.lua. Rota notices are
-// information (common/page_class.hpp): no reply code.
+// information (paging/page_class.hpp): no reply code.
 const common::RedisScript& script() {
   static const common::RedisScript s{std::string(lua::dispatch_rota_notice())};
   return s;
@@ -44,7 +44,7 @@ namespace {
 // The notice with the layer and region when it fits one segment, else without.
 std::optional<std::string> fitted(const std::string& lead, std::string_view layer,
                                   std::string_view region, const std::string& rest) {
-  const std::string tail = " " + std::string(common::kNoReplyNeeded);
+  const std::string tail = " " + std::string(paging::kNoReplyNeeded);
   if (auto t = checked(lead + " (" + std::string(layer) + ", " + std::string(region) + ")" + rest +
                        tail))
     return t;
@@ -68,12 +68,12 @@ std::optional<std::string> render_gap_warning(std::string_view layer, std::strin
                 " from " + short_local(from) + " to " + short_local(until) + ".");
 }
 
-common::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
+paging::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
                                 common::Instant from) {
   std::string brief =
       "ROTA " + std::string(what) + " " + std::string(layer) + " " + short_local(from);
-  if (!common::is_page_brief(brief)) brief = "ROTA " + std::string(what) + " " + short_local(from);
-  return {brief, common::page_rank::kInformation};
+  if (!paging::is_page_brief(brief)) brief = "ROTA " + std::string(what) + " " + short_local(from);
+  return {brief, paging::page_rank::kInformation};
 }
 
 RotaWatcher::RotaWatcher(rota::RotaFileConfig rota_file, const rota::Directory& directory,
@@ -91,7 +91,7 @@ RotaWatcher::RotaWatcher(rota::RotaFileConfig rota_file, const rota::Directory& 
 
 bool RotaWatcher::send(const std::string& key, const std::string& person_id,
                        const std::string& rule, const std::optional<std::string>& text,
-                       const common::PageTag& tag) {
+                       const paging::PageTag& tag) {
   const auto* person = directory_.person(person_id);
   if (!person || !text) return false;
   auto conn = redis_.lease();
@@ -106,8 +106,7 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
   for (int attempt = 0; attempt < 8; ++attempt) {
     a.page_id = paging::new_page_id();
     a.now_ms = common::to_epoch_ms(domain_clock_.now());
-    a.outbox_due_ms =
-        common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();
+    a.outbox_due_ms = common::to_epoch_ms(transport_clock_.now()) + outbox_.resend_after.count();
     const auto r =
         store::RotaNoticeReply::parse(conn->eval(script(), {}, a.args()).element_strings());
     if (!r) throw std::runtime_error("unexpected reply from the rota notice script");

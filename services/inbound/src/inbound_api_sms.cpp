@@ -5,7 +5,7 @@
 
 #include "inbound_api_handlers.hpp"
 #include "piket/common/crypto.hpp"
-#include "piket/common/reply_code.hpp"
+#include "piket/paging/reply_code.hpp"
 
 namespace piket::inbound {
 namespace {
@@ -33,8 +33,8 @@ std::optional<std::string> find_ack_code(std::string_view t) {
     if (!is_digit(t[i])) continue;
     std::size_t j = i;
     while (j < t.size() && is_digit(t[j])) ++j;
-    if (j - i == common::kReplyCodeDigits)
-      return std::string(t.substr(i, common::kReplyCodeDigits));
+    if (j - i == paging::kReplyCodeDigits)
+      return std::string(t.substr(i, paging::kReplyCodeDigits));
     i = j;
   }
   return std::nullopt;
@@ -87,7 +87,7 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
                         parsed->code,
                         parsed->decline ? Answer::decline : Answer::acknowledge,
                         AnswerVia::sms,
-                        common::mask_phone(from),
+                        paging::mask_phone(from),
                         staff ? common::sha256_hex(from).substr(0, 16) : std::string()};
   const auto o = answer(c, req);
   count(c, o);

@@ -8,14 +8,14 @@
 
 #include "delivery_scripts.hpp"
 #include "piket/common/crypto.hpp"
-#include "piket/common/page_text.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
-#include "piket/common/sms_bundle.hpp"
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
 #include "piket/paging/delivery_plan.hpp"
+#include "piket/paging/page_text.hpp"
+#include "piket/paging/sms_bundle.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/delivery_scripts.hpp"
 #include "piket/store/page.hpp"
@@ -347,15 +347,15 @@ struct Notifier::Impl {
     }
     if (c.channel == "email") {
       const auto kind = common::parse_incident_kind(c.kind);
-      std::optional<common::PageEmail> mail;
+      std::optional<paging::PageEmail> mail;
       if (c.info)
-        mail = common::render_notice_email(c.text);
+        mail = paging::render_notice_email(c.text);
       else if (kind)
-        mail = common::render_page_email(
+        mail = paging::render_page_email(
             {c.case_id, *kind, c.region, common::from_epoch_ms(to_ll(c.reported_at)), c.ack_code,
-             c.reason == "escalated"          ? common::PageReason::escalated
-             : c.reason == "no_first_contact" ? common::PageReason::no_first_contact
-                                              : common::PageReason::incident},
+             c.reason == "escalated"          ? paging::PageReason::escalated
+             : c.reason == "no_first_contact" ? paging::PageReason::no_first_contact
+                                              : paging::PageReason::incident},
             kannel.sender);
       if (!mail) return refused("no_template", "the e-mail could not be rendered");
       if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
@@ -393,7 +393,7 @@ struct Notifier::Impl {
   std::optional<StepResult> send_bundle(const Claimed& c, const Gateways& gw,
                                         common::RedisConnection& redis) {
     if (c.channel != "sms" || c.candidates.empty() || !gw.sms) return std::nullopt;
-    std::vector<common::BundleItem> items;
+    std::vector<paging::BundleItem> items;
     std::vector<PrivacyGuard> guards;
     items.push_back(
         {c.info ? "" : c.ack_code, c.brief, c.rank, common::from_epoch_ms(c.created_at_ms)});
@@ -412,7 +412,7 @@ struct Notifier::Impl {
     if (leaks(items[0].code + " " + items[0].brief)) return std::nullopt;
     for (std::size_t k = 1; k < items.size(); ++k)
       if (leaks(items[k].code + " " + items[k].brief)) items[k].brief.clear();
-    auto bundle = common::render_sms_bundle(items, 0);
+    auto bundle = paging::render_sms_bundle(items, 0);
     if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return std::nullopt;
 
     const auto bundle_id = "B" + common::random_base32(16);
@@ -432,12 +432,12 @@ struct Notifier::Impl {
     for (const auto& e : joined.elements) members.push_back(e.str);
     if (members.size() < bundle->included.size()) {
       // Answered or failed between the claim and the join: list only what joined.
-      std::vector<common::BundleItem> kept{items[0]};
+      std::vector<paging::BundleItem> kept{items[0]};
       for (std::size_t k = 1; k < items.size(); ++k)
         if (std::find(members.begin(), members.end(), c.candidates[k - 1].delivery_id) !=
             members.end())
           kept.push_back(items[k]);
-      bundle = common::render_sms_bundle(kept, 0);
+      bundle = paging::render_sms_bundle(kept, 0);
     }
     std::string text = members.size() == 1 || !bundle ? c.text : bundle->text;
     Outcome o;

@@ -21,7 +21,7 @@ constexpr common::Millis kWarnWithin{2LL * 3600 * 1000};
 
 std::string clock_name(const cases::ClockView& k) {
   if (k.clock == cases::ClockKind::home_ban)
-    return k.next && k.next->text_clock == common::DeadlineClock::ban_decision ? "ban_decision"
+    return k.next && k.next->text_clock == paging::DeadlineClock::ban_decision ? "ban_decision"
                                                                                : "ban_end";
   return std::string(cases::to_string(k.clock));
 }

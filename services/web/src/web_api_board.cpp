@@ -2,10 +2,10 @@
 #include <algorithm>
 #include <map>
 
-#include "piket/common/reply_code.hpp"
 #include "piket/dispatch/capacity_alert.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
 #include "piket/paging/page_answer.hpp"
+#include "piket/paging/reply_code.hpp"
 #include "piket/rota/selection.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/charts.hpp"
@@ -168,7 +168,7 @@ HttpResponse board(WebContext& w, Request& r) {
       if (!p || std::find(p->regions.begin(), p->regions.end(), region) == p->regions.end())
         continue;
       sms_locked.push_back(json::object{
-          {"person", l.person}, {"number", common::mask_phone(p->phone)}, {"until", ms(l.until)}});
+          {"person", l.person}, {"number", paging::mask_phone(p->phone)}, {"until", ms(l.until)}});
     }
   }
   const auto* reg = d.directory.region(region);

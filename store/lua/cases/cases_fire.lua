@@ -11,9 +11,9 @@
 -- and the page's keys).
 -- ARGV (store::CaseFireArgs): 1 case, 2 version, 3 action key, 4 popped timer ('' none), 5 page
 -- id ('' none), 6 person, 7 phone, 8 text, 9 reply code ('' for a page that is information,
--- common/page_class.hpp), 10 page incident, 11 rule, 12 now (domain ms), 13 outbox due
+-- paging/page_class.hpp), 10 page incident, 11 rule, 12 now (domain ms), 13 outbox due
 -- (transport ms), 14 timeline entry (JSON), 15 incident to escalate ('' none), 16 reply code
--- validity ms ('' without a page), 17 page brief, 18 page rank (common::PageTag), 19 watch
+-- validity ms ('' without a page), 17 page brief, 18 page rank (paging::PageTag), 19 watch
 -- ("<page> <person>": a reminder whose acknowledgement the engine watches, '' none),
 -- 20 watched reminders to forget (space-separated step keys), 21.. timer member/due pairs.
 -- Reply: {'stale'} (the timeline grew meanwhile), {'duplicate'} (the step was taken: only the

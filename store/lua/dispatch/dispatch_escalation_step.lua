@@ -13,8 +13,8 @@
 --   now ms, 7 new esc_at, 8 timer ms, 9 person, 10 page id, 11 ack code,
 --   12 phone, 13 text, 14 outbox due ms (transport), 15 rule, 16 reason,
 --   17 target, 18 skipped positions (JSON list), 19 round of the new page,
---   20 how long its reply code stays valid (ms, common::reply_code_window),
---   21 the page's brief, 22 its rank (common::PageTag), 23 when the step was
+--   20 how long its reply code stays valid (ms, paging::reply_code_window),
+--   21 the page's brief, 22 its rank (paging::PageTag), 23 when the step was
 --   due ms (domain)
 -- Reply: {'stale'} (the incident moved on since the decision: nothing
 --   written, or the timer of an escalation no longer active dropped)

@@ -15,9 +15,9 @@
 --   14 their ack code ('': the inform page is information), 15 their phone,
 --   16 their text, 17 escalation position ("round.step") or '' when no
 --   escalation policy runs, 18 its first timer (domain ms), 19 how long the
---   reply codes stay valid (ms, common::reply_code_window), 20 the page's
+--   reply codes stay valid (ms, paging::reply_code_window), 20 the page's
 --   brief, 21 its rank, 22 the inform page's brief, 23 its rank
---   (common::PageTag), 24 capacity key (capacity:{region}), 25 every on-call
+--   (paging::PageTag), 24 capacity key (capacity:{region}), 25 every on-call
 --   casemanager at cap '1'/'0', 26 the team lead to tell or '', 27 their page
 --   id, 28 ack code, 29 phone, 30 text, 31 capacity history key
 --   (capacity:{region}:history). The capacity page has no brief: it is never

@@ -10,7 +10,7 @@
 --   key is set: sent once already) | {'ack_collision'} (the page id is taken:
 --   pick another, run again)
 --
--- Rota notices are information (common/page_class.hpp): no reply code. The
+-- Rota notices are information (paging/page_class.hpp): no reply code. The
 -- notice key is set in the same script that creates the page, so each
 -- notice is sent exactly once.
 --#include "lib/paging_page_create.lua"

@@ -91,7 +91,7 @@ local f = redis.call('HMGET', p, 'person', 'case', 'incident', 'acknowledged_at'
                      'channels', 'cancelled_reason', 'info')
 if not f[1] then return {'unknown_page', page} end
 if f[1] ~= ARGV[1] then return {'not_yours', page} end
--- Information (common/page_class.hpp): nothing to answer, nothing changes.
+-- Information (paging/page_class.hpp): nothing to answer, nothing changes.
 if f[8] == '1' then return {'informational', page, f[2] or ''} end
 if f[4] then return {'already_acknowledged', page, f[2] or ''} end
 -- The page stood down: a colleague took the incident. Nothing changes.

@@ -24,11 +24,11 @@ local function piket_create_page(p)
     redis.call('HSET', 'page:' .. p.id, 'ack_code', p.ack_code,
                'code_until', tostring(tonumber(p.now) + tonumber(p.code_ttl)))
   else
-    -- Information (common/page_class.hpp): no reply code, nothing to answer.
+    -- Information (paging/page_class.hpp): no reply code, nothing to answer.
     redis.call('HSET', 'page:' .. p.id, 'info', '1')
   end
   if p.step and p.step ~= '' then redis.call('HSET', 'page:' .. p.id, 'step', p.step) end
-  -- Its line in a bundled SMS and its urgency (common/sms_bundle.hpp).
+  -- Its line in a bundled SMS and its urgency (paging/sms_bundle.hpp).
   if p.brief and p.brief ~= '' then
     redis.call('HSET', 'page:' .. p.id, 'brief', p.brief, 'rank', p.rank or '50')
   end

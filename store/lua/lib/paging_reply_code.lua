@@ -1,5 +1,5 @@
 -- paging_reply_code (lib): piket_drop_reply_code(page_id) deletes the page's
--- reply code ackcode:{person}:{code} (common/reply_code.hpp), when a page is
+-- reply code ackcode:{person}:{code} (paging/reply_code.hpp), when a page is
 -- answered, stands down, fails or turns out duplicate. Owner: paging
 -- (ackcode:*). inbound's answer script calls it; notify reaches it through
 -- lib/paging_page_delivery.lua (a page that failed or turned out duplicate).

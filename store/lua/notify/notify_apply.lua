@@ -79,7 +79,7 @@ if ARGV[6] == 'exhausted' and not answered and f[2] ~= 'failed' then
   piket_page_failed(id, ARGV[3])
   piket_case_timeline_append(f[3], {at = now, type = 'page_undeliverable', page = id,
                                     person = f[4], by = 'notify'})
-  -- Information (common/page_class.hpp) is never escalated: nobody waits on it.
+  -- Information (paging/page_class.hpp) is never escalated: nobody waits on it.
   if f[6] ~= '1' then
     local mid = id .. ':undeliverable'
     local payload = cjson.encode({page_id = id, reason = 'undeliverable', case_id = f[3],

@@ -9,7 +9,7 @@
 //     a permanent failure, the gateway down past its retries, a failed
 //     delivery report.
 // An answered page (acknowledged or declined) cancels what has not gone out.
-// A page that is information (common/page_class.hpp) waits for no answer:
+// A page that is information (paging/page_class.hpp) waits for no answer:
 // its first channel starts at once and the next one only when the one before
 // it failed for good — never for want of an answer.
 // The caller loads the state, applies the plan atomically and wakes up again

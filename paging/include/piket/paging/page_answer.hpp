@@ -73,7 +73,7 @@ struct PageAnswerOutcome {
     unknown_code,  // wrong, used or expired: counted against the number and person
     locked,        // the number or person is locked out: nothing was looked up
     not_yours,
-    informational,  // the page is information (common/page_class.hpp): nothing changes
+    informational,  // the page is information (paging/page_class.hpp): nothing changes
   };
   Kind kind = Kind::unknown_page;
   std::string page_id;

@@ -14,14 +14,14 @@
 //       table {id, person, ack_code, to, text, incident, case, rule, now, due,
 //       code_ttl [, step] [, brief, rank]}: `now` is domain time (created_at),
 //       `due` the outbox resend time in transport time; `code_ttl` (ms) how
-//       long the reply code may answer the page (common::reply_code_window):
+//       long the reply code may answer the page (paging::reply_code_window):
 //       the page's `code_until` (domain) and the TTL of its ackcode key;
 //       `step` (optional) names what the page is for, where incident and rule
 //       do not (notify sends one page per case, step, person and channel);
-//       `brief` and `rank` (optional, common::PageTag) are the page's line and
+//       `brief` and `rank` (optional, paging::PageTag) are the page's line and
 //       urgency in a bundled SMS. Writes page:{id} (state queued),
 //       ackcode:{person}:{code} and outbox:notify.
-//       ack_code '' makes a page that is information (common/page_class.hpp):
+//       ack_code '' makes a page that is information (paging/page_class.hpp):
 //       no ackcode key, no `ack_code`/`code_until`, `info` = 1 on the page.
 
 #include <string>
@@ -30,7 +30,7 @@ namespace piket::paging {
 
 // "P" + 16 Crockford base32 characters.
 std::string new_page_id();
-// A new reply code (common/reply_code.hpp): what the paged person replies.
+// A new reply code (paging/reply_code.hpp): what the paged person replies.
 std::string new_ack_code();
 
 }  // namespace piket::paging

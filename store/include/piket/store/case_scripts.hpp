@@ -67,11 +67,11 @@ struct CasePageArgs {
   std::string person;
   std::string phone;
   std::string text;
-  std::string ack_code;       // '' : the page is information (common/page_class.hpp)
+  std::string ack_code;       // '' : the page is information (paging/page_class.hpp)
   std::string incident;       // may be ''
   std::string rule;           // e.g. "deadline:plan:escalate"
   long long code_ttl_ms = 0;  // how long the reply code may answer the page
-  std::string brief;          // its line in a bundled SMS (common::PageTag)
+  std::string brief;          // its line in a bundled SMS (paging::PageTag)
   int rank = 0;               // its urgency there
 };
 

@@ -58,7 +58,7 @@ struct NotifyPageLoad {
   long long created_at_ms = 0;
   std::string rev;                               // pass back to notify_apply as it is
   std::vector<std::string> channels;             // in the page's order
-  bool informational = false;                    // `info` = 1 (common/page_class.hpp)
+  bool informational = false;                    // `info` = 1 (paging/page_class.hpp)
   std::vector<NotifyLoadedDelivery> deliveries;  // one per channel
 };
 // Empty for no page, a page not planned yet, or a reply whose deliveries do
@@ -153,7 +153,7 @@ struct NotifyClaimedDelivery {
   std::string brief;   // its line in a bundled SMS ('' none: never bundled)
   int rank = 50;
   long long created_at_ms = 0;
-  bool info = false;  // information (common/page_class.hpp): no reply code
+  bool info = false;  // information (paging/page_class.hpp): no reply code
   std::vector<NotifyBundleCandidate> candidates;
 };
 struct NotifyClaimReply {

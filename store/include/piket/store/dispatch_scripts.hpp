@@ -44,7 +44,7 @@ struct DispatchIncidentArgs {
   std::string case_id;
   std::string rule;    // rota::to_string(SelectionRule): why this person
   PageRecipient page;  // the chosen person
-  std::string brief;   // its line and rank in a bundled SMS (common::PageTag)
+  std::string brief;   // its line and rank in a bundled SMS (paging::PageTag)
   int rank = 0;
   std::int64_t now_ms = 0;
   std::int64_t outbox_due_ms = 0;
@@ -55,7 +55,7 @@ struct DispatchIncidentArgs {
   std::string inform_brief;
   int inform_rank = 0;
   std::optional<Escalation> escalation;
-  std::int64_t code_ttl_ms = 0;  // how long reply codes answer (common::reply_code_window)
+  std::int64_t code_ttl_ms = 0;  // how long reply codes answer (paging::reply_code_window)
   // The caseload cap (paging.md "Caseload cap"): every on-call casemanager of
   // `region` at their cap, and the team lead to tell when the problem begins
   // (person '': nobody).

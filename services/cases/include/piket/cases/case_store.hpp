@@ -39,11 +39,11 @@ struct PageOrder {
   std::string person;
   std::string phone;
   std::string text;
-  std::string ack_code;  // empty: the page is information (common/page_class.hpp)
+  std::string ack_code;  // empty: the page is information (paging/page_class.hpp)
   std::string incident;  // may be empty
   std::string rule;      // e.g. "deadline:plan:escalate"
-  common::Millis code_ttl{std::chrono::minutes{75}};  // common::reply_code_window
-  std::string brief;                                  // its line in a bundled SMS (common::PageTag)
+  common::Millis code_ttl{std::chrono::minutes{75}};  // paging::reply_code_window
+  std::string brief;                                  // its line in a bundled SMS (paging::PageTag)
   int rank = 0;                                       // its urgency there
 };
 

@@ -20,7 +20,7 @@
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/cases_config.hpp"
 #include "piket/cases/staff.hpp"
-#include "piket/common/deadline_text.hpp"
+#include "piket/paging/deadline_text.hpp"
 
 namespace piket::cases {
 
@@ -58,8 +58,8 @@ struct Step {
   common::Instant due;
   Role role = Role::casemanager;
   // What the page says: which clock, how urgent, and the time it shows.
-  common::DeadlineClock text_clock = common::DeadlineClock::plan;
-  common::DeadlineStage stage = common::DeadlineStage::due;
+  paging::DeadlineClock text_clock = paging::DeadlineClock::plan;
+  paging::DeadlineStage stage = paging::DeadlineStage::due;
   common::Instant text_at;
   std::string incident;  // the incident the clock belongs to; empty for case clocks
   // A reminder to the casemanager that asks for an acknowledgement: its page
@@ -67,7 +67,7 @@ struct Step {
   bool asks_ack = false;
 
   bool escalation() const {
-    return stage == common::DeadlineStage::escalation || stage == common::DeadlineStage::unanswered;
+    return stage == paging::DeadlineStage::escalation || stage == paging::DeadlineStage::unanswered;
   }
 };
 

@@ -14,16 +14,16 @@
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
-#include "piket/common/page_class.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/paging/page_class.hpp"
 #include "piket/rota/rota.hpp"
 #include "piket/rota/rota_config.hpp"
 
 namespace piket::dispatch {
 
 // Typed texts (≤160 GSM-7 characters; no case data exists in them at all).
-// Both are information (common/page_class.hpp): no reply code, they end with
-// common::kNoReplyNeeded; layer and region are left out when they would not
+// Both are information (paging/page_class.hpp): no reply code, they end with
+// paging::kNoReplyNeeded; layer and region are left out when they would not
 // fit one segment.
 std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
                                                  common::Instant from, common::Instant until);
@@ -31,7 +31,7 @@ std::optional<std::string> render_gap_warning(std::string_view layer, std::strin
                                               common::Instant from, common::Instant until);
 // Their line in a bundled SMS: "ROTA ON CALL primary Mon 23-11 08:00",
 // "ROTA GAP team_lead Mon 23-11 08:00" (without the layer if too long).
-common::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
+paging::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
                                 common::Instant from);
 
 class RotaWatcher {
@@ -50,7 +50,7 @@ class RotaWatcher {
 
  private:
   bool send(const std::string& key, const std::string& person, const std::string& rule,
-            const std::optional<std::string>& text, const common::PageTag& tag);
+            const std::optional<std::string>& text, const paging::PageTag& tag);
 
   rota::RotaFileConfig rota_file_;
   const rota::Directory& directory_;

@@ -40,7 +40,7 @@
 
 namespace piket::inbound {
 
-// The first standalone run of exactly common::kReplyCodeDigits digits in an
+// The first standalone run of exactly paging::kReplyCodeDigits digits in an
 // SMS text, if any.
 std::optional<std::string> find_ack_code(std::string_view text);
 

@@ -12,7 +12,7 @@ namespace piket::notify {
 struct OutgoingEmail {
   std::string delivery_id;  // "P…:email", also the Message-ID's local part
   std::string to;           // validated address from the configuration
-  std::string subject;      // rendered by common::render_page_email
+  std::string subject;      // rendered by paging::render_page_email
   std::string body;
 };
 

@@ -29,7 +29,7 @@
 // SMS to one person are bundled (notify.bundle_window): a delivery due less
 // than a window after the person's last SMS waits for the window's end, and
 // the SMS then sent carries every delivery of that person due by then that
-// fits three segments (common/sms_bundle.hpp) — each still its own
+// fits three segments (paging/sms_bundle.hpp) — each still its own
 // delivery:{page}:sms, claimed, completed and resolved by delivery reports
 // one by one, with the bundle's id (docs/paging.md, "Bundling").
 

@@ -1,5 +1,5 @@
 #pragma once
-// Belt and braces behind the typed page templates (common/page_text.hpp):
+// Belt and braces behind the typed page templates (paging/page_text.hpp):
 // before anything leaves piket, the text is checked against what the incident
 // holds about the family — every person field except the role, the household
 // key and the summary — and refused on a single hit.

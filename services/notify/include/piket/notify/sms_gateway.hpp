@@ -12,7 +12,7 @@ namespace piket::notify {
 struct OutgoingSms {
   std::string page_id;  // for the delivery-report callback
   std::string to;       // E.164
-  std::string text;     // rendered by common::render_page_sms (or render_sms_bundle)
+  std::string text;     // rendered by paging::render_page_sms (or render_sms_bundle)
   // Set when the SMS carries several pages (smsbundle:{id}): the delivery
   // report then counts for every page of the bundle.
   std::string bundle_id;

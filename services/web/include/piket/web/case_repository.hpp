@@ -44,7 +44,7 @@ struct PageSummary {
   std::int64_t created_at = 0;
   std::optional<std::int64_t> acknowledged_at;
   std::optional<std::int64_t> declined_at;
-  bool info = false;  // information (common/page_class.hpp): never unanswered
+  bool info = false;  // information (paging/page_class.hpp): never unanswered
 };
 
 // The family around a case (services/cases case_family.hpp): earlier cases

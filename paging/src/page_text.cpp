@@ -1,12 +1,17 @@
-#include "piket/common/page_text.hpp"
+#include "piket/paging/page_text.hpp"
 
 #include <date/date.h>
 
 #include <regex>
 
-#include "piket/common/reply_code.hpp"
+#include "piket/paging/reply_code.hpp"
 
-namespace piket::common {
+namespace piket::paging {
+
+using common::IncidentKind;
+using common::Instant;
+using common::is_case_id;
+using common::message_label;
 namespace {
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 const std::regex kSmsNumber{"^[+]?[0-9A-Za-z]{1,16}$"};
@@ -154,4 +159,4 @@ PageEmail render_notice_email(std::string_view sms_text) {
   return mail;
 }
 
-}  // namespace piket::common
+}  // namespace piket::paging

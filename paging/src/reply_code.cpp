@@ -1,11 +1,13 @@
-#include "piket/common/reply_code.hpp"
-
+#include "piket/paging/reply_code.hpp"
 
 #include <algorithm>
 
 #include "piket/common/crypto.hpp"
 
-namespace piket::common {
+namespace piket::paging {
+
+using common::Millis;
+using common::random_digits;
 
 bool is_reply_code(std::string_view code) {
   return code.size() == kReplyCodeDigits &&
@@ -25,4 +27,4 @@ std::string mask_phone(std::string_view number) {
   return "\u2026" + std::string(number.substr(number.size() - 3));
 }
 
-}  // namespace piket::common
+}  // namespace piket::paging

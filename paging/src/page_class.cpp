@@ -1,8 +1,8 @@
-#include "piket/common/page_class.hpp"
+#include "piket/paging/page_class.hpp"
 
 #include <regex>
 
-namespace piket::common {
+namespace piket::paging {
 
 PageNeed page_need(std::string_view rule) {
   // Information only: nobody waits for the recipient to act on these.
@@ -17,4 +17,4 @@ bool is_page_brief(std::string_view brief) {
   return std::regex_match(brief.begin(), brief.end(), kBrief);
 }
 
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -2,10 +2,16 @@
 // code, region, the time, how to answer — and nothing malformed is rendered.
 #include <gtest/gtest.h>
 
-#include "piket/common/page_text.hpp"
+#include "piket/paging/page_text.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 namespace {
+
+using common::from_epoch_ms;
+using common::IncidentKind;
+using common::Instant;
+using common::message_label;
+using common::Millis;
 
 // 2026-11-22 13:03 UTC = 14:03 in Amsterdam (CET).
 const Instant kAt = from_epoch_ms(1795352580000);
@@ -66,4 +72,4 @@ TEST(PageEmail, MalformedInputsAreNotRendered) {
 }
 
 }  // namespace
-}  // namespace piket::common
+}  // namespace piket::paging

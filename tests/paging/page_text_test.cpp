@@ -1,6 +1,6 @@
 // render_page_sms and is_gsm7_basic: what a page says, in Amsterdam time, and
 // that nothing malformed or oversized is ever rendered.
-#include "piket/common/page_text.hpp"
+#include "piket/paging/page_text.hpp"
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -10,8 +10,14 @@
 #include <string>
 #include <vector>
 
-namespace piket::common {
+namespace piket::paging {
 namespace {
+
+using common::from_epoch_ms;
+using common::IncidentKind;
+using common::Instant;
+using common::message_label;
+using common::Millis;
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -215,4 +221,4 @@ TEST(Gsm7Test, RefusesExtensionTableControlAndNonAscii) {
 }
 
 }  // namespace
-}  // namespace piket::common
+}  // namespace piket::paging

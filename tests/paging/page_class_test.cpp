@@ -1,17 +1,23 @@
-// Which pages ask for an answer (common/page_class.hpp) — every producer's
+// Which pages ask for an answer (paging/page_class.hpp) — every producer's
 // rules — and the texts and bundle lines of the pages that are information.
-#include "piket/common/page_class.hpp"
+#include "piket/paging/page_class.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <string>
 
-#include "piket/common/deadline_text.hpp"
-#include "piket/common/page_text.hpp"
+#include "piket/paging/deadline_text.hpp"
+#include "piket/paging/page_text.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 namespace {
+
+using common::from_epoch_ms;
+using common::IncidentKind;
+using common::Instant;
+using common::message_label;
+using common::Millis;
 
 TEST(PageClass, EveryProducersRulesAreClassified) {
   // dispatch's first page (the rota's selection rules) and every escalation step.
@@ -156,4 +162,4 @@ TEST(PageClass, TheNoticeEmailSaysNoReplyIsNeeded) {
 }
 
 }  // namespace
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -1,7 +1,7 @@
 // render_sms_bundle: several pages to one person in one SMS — most urgent
 // first, every answerable page with its code, information without one, GSM-7
 // only, one segment where it fits and never more than three.
-#include "piket/common/sms_bundle.hpp"
+#include "piket/paging/sms_bundle.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,11 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "piket/common/page_class.hpp"
-#include "piket/common/page_text.hpp"
+#include "piket/paging/page_class.hpp"
+#include "piket/paging/page_text.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 namespace {
+
+using common::from_epoch_ms;
+using common::IncidentKind;
+using common::Instant;
+using common::message_label;
+using common::Millis;
 
 Instant at(int minute) {
   return from_epoch_ms(1795870800000 + minute * 60'000LL);
@@ -159,4 +165,4 @@ TEST(SmsBundle, MalformedItemsAreNeverRendered) {
 }
 
 }  // namespace
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -1,15 +1,18 @@
-#include "piket/common/deadline_text.hpp"
+#include "piket/paging/deadline_text.hpp"
 
 #include <date/date.h>
 #include <date/tz.h>
 
 #include <regex>
 
-#include "piket/common/page_text.hpp"
 #include "piket/common/records.hpp"
-#include "piket/common/reply_code.hpp"
+#include "piket/paging/page_text.hpp"
+#include "piket/paging/reply_code.hpp"
 
-namespace piket::common {
+namespace piket::paging {
+
+using common::Instant;
+using common::is_case_id;
 namespace {
 
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
@@ -143,4 +146,4 @@ std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
   return t;
 }
 
-}  // namespace piket::common
+}  // namespace piket::paging

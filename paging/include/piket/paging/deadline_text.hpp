@@ -15,9 +15,9 @@
 #include <string_view>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/page_class.hpp"
+#include "piket/paging/page_class.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 
 enum class DeadlineClock {
   first_contact,
@@ -45,8 +45,8 @@ struct DeadlinePageContent {
   DeadlineClock clock = DeadlineClock::plan;
   DeadlineStage stage = DeadlineStage::due;
   std::string region;  // ^[a-z0-9][a-z0-9_-]{0,63}$
-  Instant at;          // the clock's time: when it is (or was) due
-  // common::is_reply_code (6 digits); empty for a page that is information
+  common::Instant at;  // the clock's time: when it is (or was) due
+  // paging::is_reply_code (6 digits); empty for a page that is information
   // (page_class.hpp: the ban ended), whose text then ends with
   // kNoReplyNeeded instead of "Reply … to acknowledge.".
   std::string ack_code;
@@ -62,6 +62,6 @@ std::optional<std::string> render_deadline_sms(const DeadlinePageContent& conten
 std::optional<PageTag> deadline_tag(const DeadlinePageContent& content);
 
 // "22-11 20:03": day, month, hour and minute on the Amsterdam wall clock.
-std::string format_amsterdam_short(Instant t);
+std::string format_amsterdam_short(common::Instant t);
 
-}  // namespace piket::common
+}  // namespace piket::paging

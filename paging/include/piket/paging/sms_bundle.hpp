@@ -8,7 +8,7 @@
 // Every page that asks for an answer is listed with its reply code (a reply
 // with one code answers that page only, as with a single page); a page that
 // is information is listed as "info …" without one. Most urgent first (rank,
-// then age). Built only from the pages' briefs (common::is_page_brief) and
+// then age). Built only from the pages' briefs (paging::is_page_brief) and
 // reply codes: no person data can reach it. GSM-7 basic characters only; one
 // segment when it fits, never more than kBundleMaxSegments: pages that do not
 // fit are counted ("+2 meer in de app / more in the app") and left for a
@@ -22,7 +22,7 @@
 
 #include "piket/common/clock.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 
 inline constexpr int kBundleMaxSegments = 3;
 
@@ -33,9 +33,9 @@ int gsm7_segments(std::string_view text);
 
 struct BundleItem {
   std::string code;   // the reply code; empty for a page that is information
-  std::string brief;  // common::is_page_brief
-  int rank = 0;       // common::page_rank: lower first
-  Instant created_at{};
+  std::string brief;  // paging::is_page_brief
+  int rank = 0;       // paging::page_rank: lower first
+  common::Instant created_at{};
 };
 
 struct BundleSms {
@@ -51,4 +51,4 @@ struct BundleSms {
 std::optional<BundleSms> render_sms_bundle(const std::vector<BundleItem>& items,
                                            std::size_t required);
 
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "piket/common/clock.hpp"
-#include "piket/common/page_class.hpp"
 #include "piket/common/records.hpp"
+#include "piket/paging/page_class.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 
 // Why this page goes out: the first page for an incident, a later step of
 // its escalation, or a re-page of an acknowledgement that had no first
@@ -21,10 +21,10 @@ enum class PageReason { incident, escalated, no_first_contact };
 
 struct PageContent {
   std::string case_code;  // ^C[0-9A-Z]{8}$
-  IncidentKind kind = IncidentKind::home_ban;
-  std::string region;    // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
-  Instant reported_at;   // shown in Europe/Amsterdam local time
-  std::string ack_code;  // common::is_reply_code (6 digits)
+  common::IncidentKind kind = common::IncidentKind::home_ban;
+  std::string region;           // a configured region id ^[a-z0-9][a-z0-9_-]{0,63}$
+  common::Instant reported_at;  // shown in Europe/Amsterdam local time
+  std::string ack_code;         // paging::is_reply_code (6 digits)
   PageReason reason = PageReason::incident;
 };
 
@@ -65,4 +65,4 @@ PageEmail render_notice_email(std::string_view sms_text);
 // True if every character is in the GSM 03.38 basic character set.
 bool is_gsm7_basic(std::string_view text);
 
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-namespace piket::common {
+namespace piket::paging {
 
 enum class PageNeed { answer, information };
 
@@ -56,4 +56,4 @@ struct PageTag {
 // ^[A-Z0-9][A-Za-z0-9 ,:._-]{0,47}$ — what a brief may look like (GSM-7).
 bool is_page_brief(std::string_view brief);
 
-}  // namespace piket::common
+}  // namespace piket::paging

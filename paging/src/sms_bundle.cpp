@@ -1,14 +1,16 @@
-#include "piket/common/sms_bundle.hpp"
+#include "piket/paging/sms_bundle.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <tuple>
 
-#include "piket/common/page_class.hpp"
-#include "piket/common/page_text.hpp"
-#include "piket/common/reply_code.hpp"
+#include "piket/paging/page_class.hpp"
+#include "piket/paging/page_text.hpp"
+#include "piket/paging/reply_code.hpp"
 
-namespace piket::common {
+namespace piket::paging {
+
+using common::Instant;
 namespace {
 
 constexpr std::string_view kReplyWithCode =
@@ -82,4 +84,4 @@ std::optional<BundleSms> render_sms_bundle(const std::vector<BundleItem>& items,
   return out;
 }
 
-}  // namespace piket::common
+}  // namespace piket::paging

@@ -22,7 +22,7 @@
 
 #include "piket/common/clock.hpp"
 
-namespace piket::common {
+namespace piket::paging {
 
 inline constexpr std::size_t kReplyCodeDigits = 6;
 
@@ -37,8 +37,8 @@ std::string new_reply_code();
 // step's wait, every round: a first page stays answerable until its
 // escalation ran out; config::Config::reply_code_window) — plus
 // kReplyCodeGrace for a late answer after that. At least kReplyCodeGrace.
-inline constexpr Millis kReplyCodeGrace{std::chrono::minutes{60}};
-Millis reply_code_window(Millis longest_unanswered);
+inline constexpr common::Millis kReplyCodeGrace{std::chrono::minutes{60}};
+common::Millis reply_code_window(common::Millis longest_unanswered);
 
 // The last 3 characters of a phone number behind "…", for a timeline entry:
 // enough for a colleague to recognise their own phone, not enough to call it.
@@ -47,4 +47,4 @@ std::string mask_phone(std::string_view number);
 // Scripts drop a page's reply code with piket_drop_reply_code(page_id)
 // (store/lua/lib/paging_reply_code.lua).
 
-}  // namespace piket::common
+}  // namespace piket::paging
