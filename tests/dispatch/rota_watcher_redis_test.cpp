@@ -143,6 +143,45 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
   EXPECT_GE(watcher.run_once(), 1);
 }
 
+// A layer that is empty already: coverage reports the open gap from `now`
+// at every run. The team lead hears of it once a day while it lasts — not at
+// every run of the watcher (every two seconds).
+TEST(RotaWatcherRedis, AnOpenGapIsWarnedOnceADayNotAtEveryRun) {
+  test::PrivateRedis server("rota-watcher-open-gap");
+  auto cfg = config_for(server.config_as("dispatch"));
+  auto def = rota::parse_rota_file(kRota, "rota.toml", cfg.people);
+  // 2026-11-25 10:00 Amsterdam: the team-lead layer has been empty since the 24th.
+  common::SimulatedClock clock(*common::parse_rfc3339("2026-11-25T10:00:00+01:00"));
+  auto built = std::make_shared<const rota::Rota>(
+      def, std::vector<rota::Override>{},
+      rota::TimeRange{clock.now() - std::chrono::hours{24 * 30},
+                      clock.now() + std::chrono::hours{24 * 60}});
+  common::RedisPool pool(server.config_as("dispatch"));
+  std::vector<std::string> pages;
+  RotaWatcher watcher(
+      cfg.rota, cfg, cfg.outbox, clock, clock, [&] { return built; }, pool,
+      [&](const std::string& id, const std::string&) { pages.push_back(id); });
+  common::RedisConnection redis(server.config());
+  auto gap_warnings = [&] {
+    int n = 0;
+    for (const auto& id : pages)
+      n += redis.command({"HGET", store::page_key(id), "rule"}).str == "gap_warning";
+    return n;
+  };
+  watcher.run_once();
+  EXPECT_EQ(gap_warnings(), 1);
+  for (int run = 0; run < 5; ++run) {
+    clock.advance(std::chrono::seconds{2});
+    watcher.run_once();
+  }
+  clock.advance(std::chrono::hours{3});
+  watcher.run_once();
+  EXPECT_EQ(gap_warnings(), 1) << "the same open gap is not warned again within the day";
+  clock.advance(std::chrono::hours{24});
+  watcher.run_once();
+  EXPECT_EQ(gap_warnings(), 2) << "a day later, while the layer is still empty, once more";
+}
+
 TEST(RotaWatcherText, NoticesAreInformationShortGsm7AndRefuseMalformedIds) {
   const auto from = *common::parse_rfc3339("2026-11-23T08:00:00+01:00");
   const auto until = *common::parse_rfc3339("2026-11-30T08:00:00+01:00");

@@ -294,10 +294,11 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
 // deadline engine's acknowledgement clock did before.)
 TEST_F(EscalatorRedisTest, WithoutAnEscalationSectionTheTeamLeadIsPagedAfterFifteenMinutesOnce) {
   auto cfg = config_;
-  cfg.escalation =
-      config::parse_config("[kannel]\nusername = \"u\"\n\n[[regions]]\nid = \"groningen\"\n",
-                           "no-escalation.toml")
-          .escalation;
+  cfg.escalation = config::parse_config(
+                       "[kannel]\nusername = \"u\"\n[rota]\nfile = "
+                       "\"rota.toml\"\n\n[[regions]]\nid = \"groningen\"\n",
+                       "no-escalation.toml")
+                       .escalation;
   ASSERT_EQ(cfg.reply_code_window(), 90min);  // 15 + 15 minutes and the hour's grace
   Dispatcher dispatcher(cfg, cfg, cfg.escalation, cfg.reply_code_window(), domain_, transport_,
                         selector_, metrics_, record());

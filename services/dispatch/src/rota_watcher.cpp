@@ -119,6 +119,22 @@ bool RotaWatcher::send(const std::string& key, const std::string& person_id,
   return false;
 }
 
+namespace {
+
+// What a gap warning is keyed by (sent once per key). A gap still ahead
+// keeps its start. A gap already open reaches coverage_gaps() clipped to
+// `now`, a start that moves with every run: it is keyed by the day instead,
+// so the team lead hears of an empty layer once a day while it lasts, not at
+// every run of the watcher.
+std::int64_t gap_notice_start(const rota::LayerGap& g, common::Instant now) {
+  if (g.gap.start > now) return common::to_epoch_ms(g.gap.start);
+  constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+  const auto ms = common::to_epoch_ms(now);
+  return ms - ms % kDayMs;
+}
+
+}  // namespace
+
 int RotaWatcher::run_once() {
   const auto rota = rota_();
   if (!rota) return 0;
@@ -141,8 +157,7 @@ int RotaWatcher::run_once() {
       if (p.role != rota::StaffRole::team_lead ||
           std::find(p.regions.begin(), p.regions.end(), g.region) == p.regions.end())
         continue;
-      const auto key =
-          store::gap_notice_id(p.id, g.region, g.layer, common::to_epoch_ms(g.gap.start));
+      const auto key = store::gap_notice_id(p.id, g.region, g.layer, gap_notice_start(g, now));
       if (send(key, p.id, "gap_warning",
                render_gap_warning(g.layer, g.region, g.gap.start, g.gap.end),
                rota_notice_tag("GAP", g.layer, g.gap.start)))
