@@ -26,6 +26,14 @@ std::chrono::minutes ShiftLength::cycle_length() const {
   return std::accumulate(cycle.begin(), cycle.end(), std::chrono::minutes{0});
 }
 
+std::optional<OverrideWindowProblem> check_override_window(const TimeRange& window,
+                                                           common::Instant now) {
+  if (window.end <= window.start) return OverrideWindowProblem::empty;
+  if (window.end - window.start > kMaxOverrideLength) return OverrideWindowProblem::too_long;
+  if (window.end <= now) return OverrideWindowProblem::in_past;
+  return std::nullopt;
+}
+
 std::string_view to_string(OverrideKind kind) {
   switch (kind) {
     case OverrideKind::replace:

@@ -27,6 +27,23 @@ std::vector<std::pair<TimeRange, People>> pieces(const Rota& rota, TimeRange r) 
 const TimeRange kAround = range("2026-03-01T00:00:00Z", "2026-03-04T00:00:00Z");
 const TimeRange kHorizon = range("2026-02-01T00:00:00Z", "2026-04-01T00:00:00Z");
 
+// One window rule for every API that sets an override (dispatch's rota API
+// and the web app used to differ: 90 and 92 days).
+TEST(RotaOverrides, TheWindowRuleIsOneForEveryApi) {
+  const auto t0 = common::from_epoch_ms(1795420800000);
+  const auto day = std::chrono::days{1};
+  EXPECT_EQ(check_override_window({t0, t0}, t0 - day), OverrideWindowProblem::empty);
+  EXPECT_EQ(check_override_window({t0, t0 - day}, t0 - 2 * day), OverrideWindowProblem::empty);
+  EXPECT_FALSE(check_override_window({t0, t0 + 90 * day}, t0).has_value());
+  EXPECT_EQ(check_override_window({t0, t0 + 90 * day + std::chrono::milliseconds{1}}, t0),
+            OverrideWindowProblem::too_long);
+  EXPECT_EQ(check_override_window({t0 - 2 * day, t0 - day}, t0), OverrideWindowProblem::in_past);
+  EXPECT_EQ(check_override_window({t0 - 2 * day, t0}, t0), OverrideWindowProblem::in_past)
+      << "ending now is over";
+  EXPECT_FALSE(check_override_window({t0 - 2 * day, t0 + day}, t0).has_value())
+      << "one that began already may still be set";
+}
+
 TEST(RotaOverrides, ReplaceStraddlingAHandoffCoversOnlyTheReplacedPerson) {
   // chantal takes anna's shift from Sunday 12:00Z to Tuesday 12:00Z; anna's
   // week ends Monday 07:00Z, so from then on bram is on call as planned.

@@ -1,8 +1,7 @@
 #include "piket/dispatch/override_store.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "piket/common/time_format.hpp"
 #include "piket/store/rota_overrides.hpp"
@@ -76,11 +75,16 @@ std::variant<rota::Override, common::ApiRefusal> parse_override_request(
     end = *t;
   else
     return bad("invalid_timestamp", "ends_at must be RFC 3339 with offset", "ends_at");
-  if (end <= start) return bad("window_empty", "ends_at must be after starts_at", "ends_at");
-  if (end - start > std::chrono::hours{24 * 90})
-    return bad("window_too_long", "an override lasts at most 90 days", "ends_at");
-  if (end <= now) return bad("window_in_past", "the override would already be over", "ends_at");
   out.window = {start, end};
+  using P = rota::OverrideWindowProblem;
+  if (const auto problem = rota::check_override_window(out.window, now)) switch (*problem) {
+      case P::empty:
+        return bad("window_empty", "ends_at must be after starts_at", "ends_at");
+      case P::too_long:
+        return bad("window_too_long", "an override lasts at most 90 days", "ends_at");
+      case P::in_past:
+        return bad("window_in_past", "the override would already be over", "ends_at");
+    }
   return out;
 }
 

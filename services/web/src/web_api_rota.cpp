@@ -1,6 +1,7 @@
 // Rota overrides set in the app (sickness, swaps), with the cases moved along.
 #include <algorithm>
 
+#include "piket/rota/override.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
@@ -47,12 +48,14 @@ HttpResponse rota_override(WebContext& w, Request& r) {
     return common::error_response(422, "invalid_time", "give the time as YYYY-MM-DDTHH:MM",
                                   "until_local");
   ov.end = *until;
-  if (ov.end <= ov.start || ov.end <= now)
+  // The same rule as dispatch's rota API (rota::check_override_window).
+  if (const auto problem = rota::check_override_window({ov.start, ov.end}, now)) {
+    if (*problem == rota::OverrideWindowProblem::too_long)
+      return common::error_response(422, "too_long", "an override lasts at most 90 days",
+                                    "until_local");
     return common::error_response(422, "invalid_window", "until must lie after the start and now",
                                   "until_local");
-  if (ov.end - ov.start > std::chrono::days{92})
-    return common::error_response(422, "too_long", "an override lasts at most 92 days",
-                                  "until_local");
+  }
   ov.layer = "primary";
   ov.by = r.who->person;
   ov.created_at = now;

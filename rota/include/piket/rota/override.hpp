@@ -4,6 +4,8 @@
 // applies them in order (the file's first, then the run-time ones), each on top
 // of what the rotations and the earlier overrides give.
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +29,14 @@ struct Override {
   std::string replaces;  // replace only
   TimeRange window;
 };
+
+// The one rule for a run-time override's window, whichever API sets it (the
+// rota API of dispatch, the web app): it ends after it starts, lasts at most
+// kMaxOverrideLength, and does not end in the past. Each API words the
+// refusal in its own error codes.
+inline constexpr std::chrono::days kMaxOverrideLength{90};
+enum class OverrideWindowProblem { empty, too_long, in_past };
+std::optional<OverrideWindowProblem> check_override_window(const TimeRange& window,
+                                                           common::Instant now);
 
 }  // namespace piket::rota
