@@ -15,9 +15,7 @@ namespace {
 
 using common::from_epoch_ms;
 using common::IncidentKind;
-using common::Instant;
 using common::message_label;
-using common::Millis;
 
 TEST(PageClass, EveryProducersRulesAreClassified) {
   // dispatch's first page (the rota's selection rules) and every escalation step.

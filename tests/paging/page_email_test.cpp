@@ -10,8 +10,6 @@ namespace {
 using common::from_epoch_ms;
 using common::IncidentKind;
 using common::Instant;
-using common::message_label;
-using common::Millis;
 
 // 2026-11-22 13:03 UTC = 14:03 in Amsterdam (CET).
 const Instant kAt = from_epoch_ms(1795352580000);

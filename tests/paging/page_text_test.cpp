@@ -13,7 +13,6 @@
 namespace piket::paging {
 namespace {
 
-using common::from_epoch_ms;
 using common::IncidentKind;
 using common::Instant;
 using common::message_label;

@@ -19,8 +19,6 @@ namespace {
 using common::from_epoch_ms;
 using common::IncidentKind;
 using common::Instant;
-using common::message_label;
-using common::Millis;
 
 Instant at(int minute) {
   return from_epoch_ms(1795870800000 + minute * 60'000LL);
