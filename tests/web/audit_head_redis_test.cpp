@@ -5,7 +5,11 @@
 // verify_audit_log still finds it intact — or cut short fails
 // check_exported_heads, and so `piket-audit verify --heads`.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +20,7 @@
 #include "piket/web/audit_chain.hpp"
 #include "piket/web/audit_log.hpp"
 #include "private_redis.hpp"
+#include "temp_dir.hpp"
 
 namespace piket::web {
 namespace {
@@ -139,6 +144,51 @@ TEST_F(AuditHeadRedis, AChainCutShortIsFound) {
   const auto check = check_exported_heads(ops_, {head});
   ASSERT_FALSE(check.ok());
   EXPECT_NE(check.problem->find("ends at entry 5"), std::string::npos) << *check.problem;
+}
+
+// piket-audit verify --heads, on a deployment file: the example production
+// one (deploy/production) pointed at this Redis and its secrets.
+TEST_F(AuditHeadRedis, PiketAuditVerifyWithHeadsReportsARewrite) {
+  append(0, 5);
+  test::TempDir dir("piket-audit-heads");
+  const auto production = std::filesystem::path(PIKET_SOURCE_DIR) / "deploy/production";
+  std::ifstream in(production / "piket.toml");
+  std::ostringstream text;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("#") && line.ends_with("(coming with issue 13)")) continue;
+    if (line.starts_with("address = "))
+      line = "address = \"127.0.0.1:" + std::to_string(redis_.config().address.port) + "\"";
+    if (line.starts_with("dir = ")) line = "dir = \"" + redis_.secrets_dir().string() + "\"";
+    if (line.starts_with("file = "))
+      line = "file = \"" + (production / "rota.toml").string() + "\"";
+    text << line << "\n";
+  }
+  std::ofstream(dir / "piket.toml") << text.str();
+  // What the journal holds: piket-web's JSON lines, one of them the head.
+  std::ofstream(dir / "heads.log")
+      << R"({"ts":"2026-12-05T10:00:00.000Z","level":"info","service":"web","pid":7,"msg":"web app on http://0.0.0.0:8444"})"
+      << "\n"
+      << R"({"ts":"2026-12-05T10:00:30.000Z","level":"info","service":"web","pid":7,"msg":")"
+      << audit_head_line(written_out()) << "\"}\n";
+  auto run = [&](std::string& out) {
+    const auto cmd = std::string(PIKET_AUDIT_BIN) + " verify --config " +
+                     (dir / "piket.toml").string() + " --heads " + (dir / "heads.log").string() +
+                     " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[512];
+    out.clear();
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    return WEXITSTATUS(pclose(p));
+  };
+  std::string out;
+  EXPECT_EQ(run(out), 0) << out;
+  EXPECT_NE(out.find("1 heads written out earlier are in it"), std::string::npos) << out;
+
+  auto forged = records();
+  forged[3].outcome = "allowed";
+  rewrite(forged);
+  EXPECT_EQ(run(out), 1) << out;
+  EXPECT_NE(out.find("audit chain REWRITTEN"), std::string::npos) << out;
 }
 
 }  // namespace
