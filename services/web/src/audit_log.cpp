@@ -124,9 +124,11 @@ ExportedHeadsCheck check_exported_heads(common::RedisConnection& redis,
                     " (entries were removed)";
       return out;
     }
-    const auto line =
-        redis.command({"LINDEX", std::string(store::kAuditLog), std::to_string(h.seq - 1)})
-            .opt_string();
+    // LRANGE of one entry, not LINDEX: what piket-web's Redis user may run.
+    const auto index = std::to_string(h.seq - 1);
+    const auto got =
+        redis.command({"LRANGE", std::string(store::kAuditLog), index, index}).elements;
+    const auto line = got.size() == 1 ? got[0].opt_string() : std::nullopt;
     const auto entry = line ? parse_entry(*line) : std::nullopt;
     if (!entry || entry->seq != h.seq) {
       out.problem = where + ": the chain has no such entry at its place (entries were removed)";

@@ -63,7 +63,7 @@ struct ExportedHeadsCheck {
 // Every head written out earlier must still be in the chain: the chain is at
 // least that long and its entry `seq` has that hash. A chain rewritten after
 // a head was written out (re-hashed from some entry on, or cut short) fails.
-// Needs LINDEX: run as an operator (Redis user ops), as piket-audit does.
+// piket-audit runs it as an operator (Redis user ops).
 ExportedHeadsCheck check_exported_heads(common::RedisConnection& redis,
                                         const std::vector<ChainHead>& heads);
 
