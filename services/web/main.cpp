@@ -7,6 +7,7 @@
 
 #include "piket/common/periodic.hpp"
 #include "piket/config/config.hpp"
+#include "piket/web/audit_log.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/service_backend.hpp"
@@ -48,7 +49,16 @@ int main(int argc, char** argv) {
     // The audit entries of requests refused without a session, each minute.
     common::Periodic tally({.name = "refusal tally", .every = common::Millis{1000}},
                            ctx.transport_clock, [&api] { api.write_refusal_tally(); });
+    // The audit chain's head, written out to the log (the journal) every 30 s,
+    // so that a rewrite of the chain in Redis shows against it (docs/web.md,
+    // "Anchoring the head"; piket-audit verify --heads).
+    common::Periodic audit_head(
+        {.name = "audit head", .every = common::Millis{30000}}, ctx.transport_clock, [&redis] {
+          auto lease = redis.lease();
+          spdlog::info("{}", web::audit_head_line(web::read_audit_head(*lease)));
+        });
     tally.start();
+    audit_head.start();
     live.start();
     server.start();
     spdlog::info("web app on http://{}:{} ({} asset files)", cfg.web.http.host, server.port(),
@@ -57,6 +67,7 @@ int main(int argc, char** argv) {
     hub.close_all();
     server.stop();
     live.stop();
+    audit_head.stop();
     tally.stop();
   });
 }

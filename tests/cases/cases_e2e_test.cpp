@@ -1,14 +1,19 @@
 // Whole-stack scenarios in simulated time (label e2e): a partner's incident,
 // the casemanager's events through the case API, POST /v1/admin/clock jumps,
 // and the reminder and escalation SMS at the gateway (fakesmsc) — including
-// kill -9 of piket-cases and of Redis in the middle of the year.
+// kill -9 of piket-cases and of Redis in the middle of the year, and a
+// restore from a backup onto a fresh data directory (deploy/backup, restore).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "cases_stack.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -354,6 +359,84 @@ TEST_F(CasesScenario, AnUntouchedCaseReachesTheTeamLeadByDaySeven) {
   ASSERT_EQ(to(sms, kTeamLeadPhone, "ESCALATION CHECK-IN OVERDUE").size(), 1u);
   ASSERT_FALSE(lead_days.empty());
   EXPECT_LE(lead_days.front(), 7) << "not the eight days";
+}
+
+// The store is backed up (deploy/backup, while the services run) with the
+// plan's second warning and its escalation pending; then the machine's Redis
+// and its data are lost, the backup is restored onto a fresh data directory
+// (deploy/restore), Redis and piket-cases start on it: nothing that fired
+// before the backup fires again, and each pending deadline fires once.
+TEST_F(CasesScenario, RestoredFromABackupOntoAFreshDataDirectoryEachPendingDeadlineFiresOnce) {
+  namespace fs = std::filesystem;
+  test::CasesStack s;
+  const auto o = open_and_acknowledge(s, "PNN-CASES-BACKUP");
+  record(s, o, "first_contact");
+  record(s, o, "intake");
+  advance(s, o, 8h + 1min);  // the plan's first warning fires before the backup
+  auto sms =
+      s.wait_delivered([&](const auto& d) { return !to(d, o.phone, "PLAN DUE").empty(); }, 10s);
+  ASSERT_EQ(to(sms, o.phone, "PLAN DUE").size(), 1u);
+  // And a page nobody acknowledges, in drenthe: paging escalates it to that
+  // region's team lead after 15 minutes (the built-in policy).
+  const std::string drenthe_lead = "+447700900030";
+  auto body = home_ban("VT-CASES-BACKUP");
+  body.replace(body.find("groningen"), 9, "drenthe");
+  auto posted = s.client(s.spec().ports.ingest, s.spec().veilig_thuis_token)
+                    ->post("/v1/incidents", "application/json", body);
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  sms = s.wait_delivered([&](const auto& d) { return !to(d, "+447700900021").empty(); }, 15s);
+  ASSERT_EQ(to(sms, "+447700900021").size(), 1u);
+  ASSERT_GT(s.redis().command({"ZCARD", store::kEscalationsDue}).integer, 0);
+
+  const fs::path deploy = fs::path(PIKET_SOURCE_DIR) / "deploy";
+  const auto data = s.local().log_dir().parent_path();  // the stack's data directory
+  const auto backup = data / "backup";
+  auto run = [](const std::string& cmd) {
+    const int status = std::system((cmd + " >&2").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  ASSERT_EQ(run((deploy / "backup").string() + " --port " +
+                std::to_string(s.config().redis.address.port) + " --user ops --password-file " +
+                (s.config().secrets_dir / common::secret_file::redis_password("ops")).string() +
+                " " + backup.string()),
+            0);
+
+  // The machine is lost: piket-cases, Redis and Redis's data directory.
+  s.local().kill9(stack::Component::cases);
+  s.local().kill9(stack::Component::redis);
+  fs::rename(data / "redis", data / "redis.lost");
+  ASSERT_EQ(
+      run((deploy / "restore").string() + " " + backup.string() + " " + (data / "redis").string()),
+      0);
+  s.local().start(stack::Component::redis);
+  s.local().start(stack::Component::cases);
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(to(s.delivered(), o.phone, "PLAN DUE").size(), 1u) << "nothing fired again";
+  EXPECT_TRUE(to(s.delivered(), drenthe_lead).empty()) << "the escalation is not due yet";
+
+  advance(s, o, 16min);  // the unacknowledged page's escalation
+  sms = s.wait_delivered([&](const auto& d) { return !to(d, drenthe_lead).empty(); }, 10s);
+  ASSERT_EQ(to(sms, drenthe_lead).size(), 1u);
+  EXPECT_EQ(to(sms, drenthe_lead)[0].text.rfind("piket ESCALATED ", 0), 0u)
+      << to(sms, drenthe_lead)[0].text;
+  advance(s, o, 3h - 16min);  // 11 h 01 min: the second warning
+  sms =
+      s.wait_delivered([&](const auto& d) { return to(d, o.phone, "PLAN DUE").size() >= 2; }, 10s);
+  EXPECT_EQ(to(sms, o.phone, "PLAN DUE").size(), 2u);
+  advance(s, o, 1h);  // 12 h 01 min: the escalation to the team lead
+  s.wait_delivered([&](const auto& d) { return !to(d, kTeamLeadPhone).empty(); }, 10s);
+  std::this_thread::sleep_for(3s);  // time for any duplicate to show up
+  advance(s, o, 24h);
+  std::this_thread::sleep_for(2s);
+  sms = s.delivered();
+  EXPECT_EQ(to(sms, o.phone, "PLAN DUE").size(), 2u);
+  EXPECT_EQ(to(sms, kTeamLeadPhone, "PLAN OVERDUE").size(), 1u);
+  EXPECT_EQ(to(sms, kTeamLeadPhone).size(), 1u);
+  std::map<std::string, int> keys;
+  for (const auto& e : fired(s, o.case_id)) ++keys[std::string(e.at("key").as_string())];
+  EXPECT_FALSE(keys.empty());
+  for (const auto& [k, n] : keys) EXPECT_EQ(n, 1) << k << " fired " << n << " times";
+  EXPECT_EQ(to(sms, drenthe_lead, "piket ESCALATED ").size(), 1u) << "escalated once";
 }
 
 TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoEscalation) {

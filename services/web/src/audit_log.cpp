@@ -1,5 +1,7 @@
 #include "piket/web/audit_log.hpp"
 
+#include <set>
+
 #include "piket/store/audit.hpp"
 #include "piket/store/lua.hpp"
 
@@ -78,6 +80,67 @@ ChainVerifier verify_audit_log(common::RedisConnection& redis) {
   }
   v.finish(head);
   return v;
+}
+
+ChainHead read_audit_head(common::RedisConnection& redis) {
+  const auto text = redis.command({"GET", std::string(store::kAuditHead)}).opt_string();
+  if (!text) return ChainHead{};
+  auto head = ChainHead::parse(*text);
+  if (!head) throw common::RedisReplyError("audit: the stored head is not valid: " + *text);
+  return *head;
+}
+
+namespace {
+constexpr std::string_view kHeadTag = "audit_head seq=";
+}  // namespace
+
+std::string audit_head_line(const ChainHead& head) {
+  return std::string(kHeadTag) + std::to_string(head.seq) + " hash=" + head.hash;
+}
+
+std::optional<ChainHead> find_audit_head(std::string_view line) {
+  const auto at = line.find(kHeadTag);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto rest = line.substr(at + kHeadTag.size());
+  const auto space = rest.find(" hash=");
+  if (space == std::string_view::npos || rest.size() < space + 6 + 64) return std::nullopt;
+  // "seq hash", the stored form, checks both parts.
+  return ChainHead::parse(std::string(rest.substr(0, space)) + " " +
+                          std::string(rest.substr(space + 6, 64)));
+}
+
+ExportedHeadsCheck check_exported_heads(common::RedisConnection& redis,
+                                        const std::vector<ChainHead>& heads) {
+  ExportedHeadsCheck out;
+  const auto now = read_audit_head(redis);
+  std::set<std::uint64_t> seen;
+  for (const auto& h : heads) {
+    if (h.seq == 0 || !seen.insert(h.seq).second) continue;
+    ++out.checked;
+    const auto where = "the head written out as entry " + std::to_string(h.seq) + " (hash " +
+                       h.hash.substr(0, 16) + "…)";
+    if (h.seq > now.seq) {
+      out.problem = where + ": the chain now ends at entry " + std::to_string(now.seq) +
+                    " (entries were removed)";
+      return out;
+    }
+    // LRANGE of one entry, not LINDEX: what piket-web's Redis user may run.
+    const auto index = std::to_string(h.seq - 1);
+    const auto got =
+        redis.command({"LRANGE", std::string(store::kAuditLog), index, index}).elements;
+    const auto line = got.size() == 1 ? got[0].opt_string() : std::nullopt;
+    const auto entry = line ? parse_entry(*line) : std::nullopt;
+    if (!entry || entry->seq != h.seq) {
+      out.problem = where + ": the chain has no such entry at its place (entries were removed)";
+      return out;
+    }
+    if (entry->hash != h.hash) {
+      out.problem = where + ": entry " + std::to_string(h.seq) + " now has hash " +
+                    entry->hash.substr(0, 16) + "… (the chain was rewritten)";
+      return out;
+    }
+  }
+  return out;
 }
 
 }  // namespace piket::web

@@ -1,8 +1,13 @@
 // piket-audit: checks the audit trail's hash chain (verify) and shows its
-// latest entries (tail). Exit status of verify: 0 intact, 1 broken, 2 usage
-// or configuration, 3 Redis cannot be reached.
+// latest entries (tail). `verify --heads FILE` also compares the chain with
+// the heads piket-web wrote out (its "audit_head seq=… hash=…" log lines,
+// e.g. `journalctl -u piket-web -o cat`): a chain rewritten since fails.
+// Exit status of verify: 0 intact, 1 broken or rewritten, 2 usage or
+// configuration, 3 Redis cannot be reached.
 #include <boost/program_options.hpp>
+#include <fstream>
 #include <iostream>
+#include <vector>
 
 #include "piket/common/redis.hpp"
 #include "piket/common/secrets.hpp"
@@ -14,15 +19,19 @@
 int main(int argc, char** argv) {
   namespace po = boost::program_options;
   using namespace piket;
-  std::string command, config_file;
+  std::string command, config_file, heads_file;
   int count = 20;
   po::options_description desc(
-      "usage: piket-audit verify|tail --config FILE [--count N]\n"
-      "  verify  recompute the chain; report the first broken entry\n"
+      "usage: piket-audit verify|tail --config FILE [--count N] [--heads FILE]\n"
+      "  verify  recompute the chain; report the first broken entry; with --heads,\n"
+      "          also check every head written out earlier is still in the chain\n"
       "  tail    print the last N entries\noptions");
   desc.add_options()("help,h", "show this help")("config,c", po::value(&config_file),
                                                  "the deployment's TOML file")(
-      "count,n", po::value(&count)->default_value(20), "entries for tail");
+      "count,n", po::value(&count)->default_value(20), "entries for tail")(
+      "heads", po::value(&heads_file),
+      "lines with the heads piket-web wrote out (audit_head seq=… hash=…); other lines are "
+      "ignored");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&command));
   po::positional_options_description pos;
@@ -72,6 +81,25 @@ int main(int argc, char** argv) {
       return 0;
     }
     auto v = web::verify_audit_log(redis);
+    if (v.ok() && !heads_file.empty()) {
+      std::ifstream in(heads_file);
+      if (!in) {
+        std::cerr << "piket-audit: cannot read " << heads_file << "\n";
+        return 2;
+      }
+      std::vector<web::ChainHead> heads;
+      for (std::string line; std::getline(in, line);)
+        if (auto h = web::find_audit_head(line)) heads.push_back(*h);
+      const auto check = web::check_exported_heads(redis, heads);
+      if (!check.ok()) {
+        std::cout << "audit chain REWRITTEN: " << *check.problem << "\n";
+        return 1;
+      }
+      std::cout << "audit chain intact: " << v.entries() << " entries, head "
+                << v.head().hash.substr(0, 16) << "…; " << check.checked
+                << " heads written out earlier are in it\n";
+      return 0;
+    }
     if (v.ok()) {
       std::cout << "audit chain intact: " << v.entries() << " entries, head "
                 << v.head().hash.substr(0, 16) << "…\n";
