@@ -127,7 +127,7 @@ TEST_F(TlsServerTest, Tls10And11AreRefusedTls12And13Accepted) {
            {"-tls1_2", "TLSv1.2"}, {"-tls1_3", "TLSv1.3"}}) {
     const auto r = s_client(*server, flag);
     EXPECT_EQ(r.exit_code, 0) << flag << "\n" << r.output;
-    EXPECT_NE(r.output.find("Protocol  : " + name), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("New, " + name + ", Cipher is"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("Verify return code: 0 (ok)"), std::string::npos) << r.output;
   }
 }

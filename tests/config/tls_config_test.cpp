@@ -133,7 +133,8 @@ TEST_F(TlsConfigTest, FingerprintsAreHexOrColonPairsAndBelongToOnePartner) {
   for (int i = 0; i < 32; ++i) ab += "ab";
   EXPECT_EQ(c.partners.at(0).cert_sha256, (std::vector<std::string>{ab, kFp2}));
 
-  for (const std::string bad : {"\"abc\"", "\"" + std::string(64, 'g') + "\"", "[]", "42",
+  for (const std::string& bad :
+       std::vector<std::string>{"\"abc\"", "\"" + std::string(64, 'g') + "\"", "[]", "42",
                                 "[\"" + kFp + "\", \"" + kFp2 + "\", \"" + kFp + "\", \"" + kFp2 +
                                     "\", \"" + kFp + "\"]"}) {
     SCOPED_TRACE(bad);
