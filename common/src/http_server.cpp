@@ -1,15 +1,23 @@
 #include "piket/common/http_server.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "piket/common/gzip.hpp"
 
@@ -17,32 +25,211 @@ namespace piket::common {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// ------------------------------------------------------------------ TLS
+
+// Mozilla's "intermediate" TLS 1.2 suites (forward secrecy, AEAD only); TLS
+// 1.3 keeps OpenSSL's defaults, which are all modern.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+std::string hex(const unsigned char* p, unsigned n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (unsigned i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
+  }
+  return out;
+}
+
+// SHA-256 of the certificate's DER encoding, lower-case hex; empty for none.
+std::string fingerprint(const X509* cert) {
+  if (!cert) return {};
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &n) != 1) return {};
+  return hex(md, n);
+}
+
+// The server's TLS context, made from the files and made again when they
+// change: a new connection takes the current one (a session keeps its own
+// alive), so a renewed certificate is served without a restart and the
+// connections already open are not disturbed. A file that changed but does
+// not load (a certificate copied before its key) keeps the previous context
+// until the next change.
+class TlsContexts {
+ public:
+  // Loads the files; throws std::runtime_error naming the file at fault.
+  explicit TlsContexts(TlsOptions options) : options_(std::move(options)) {
+    loaded_ = stamp();
+    context_ = load();
+    spdlog::info("tls: serving the certificate {} (sha256 {})", options_.cert_chain.string(),
+                 fingerprint(SSL_CTX_get0_certificate(context_->native_handle())));
+  }
+
+  // Called by the acceptor only (one accept at a time), but cheap to guard.
+  std::shared_ptr<ssl::context> current() {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_check_) return context_;
+    next_check_ = now + options_.reload_check;
+    const auto seen = stamp();
+    if (seen == loaded_ || seen == failed_) return context_;
+    try {
+      context_ = load();
+      loaded_ = seen;
+      spdlog::info("tls: the files changed; now serving the certificate {} (sha256 {})",
+                   options_.cert_chain.string(),
+                   fingerprint(SSL_CTX_get0_certificate(context_->native_handle())));
+    } catch (const std::exception& e) {
+      failed_ = seen;
+      spdlog::warn("tls: the files changed but do not load; keeping the previous certificate: {}",
+                   e.what());
+    }
+    return context_;
+  }
+
+ private:
+  // What tells that a file changed: its inode (a file renamed into place),
+  // size and modification time in nanoseconds.
+  struct FileStamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = -1;
+    long long mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  using Stamp = std::array<FileStamp, 3>;
+
+  static FileStamp stamp(const std::filesystem::path& p) {
+    FileStamp s;
+    struct stat st {};
+    if (p.empty() || ::stat(p.c_str(), &st) != 0) return s;
+    s.dev = st.st_dev;
+    s.ino = st.st_ino;
+    s.size = st.st_size;
+    s.mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+    return s;
+  }
+  Stamp stamp() const {
+    return {stamp(options_.cert_chain), stamp(options_.private_key), stamp(options_.client_ca)};
+  }
+
+  std::shared_ptr<ssl::context> load() const {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    SSL_CTX* h = ctx->native_handle();
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use | ssl::context::no_compression);
+    SSL_CTX_set_options(h, SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(h, kTls12Ciphers) != 1)
+      throw std::runtime_error("tls: OpenSSL refuses the TLS 1.2 minimum or the cipher list");
+    beast::error_code ec;
+    ctx->use_certificate_chain_file(options_.cert_chain.string(), ec);
+    if (ec)
+      throw std::runtime_error("tls: cannot use the certificate chain " +
+                               options_.cert_chain.string() + ": " + ec.message());
+    ctx->use_private_key_file(options_.private_key.string(), ssl::context::pem, ec);
+    if (ec)
+      throw std::runtime_error("tls: cannot use the private key " + options_.private_key.string() +
+                               " with the certificate " + options_.cert_chain.string() + ": " +
+                               ec.message());
+    if (SSL_CTX_check_private_key(h) != 1)
+      throw std::runtime_error("tls: the private key " + options_.private_key.string() +
+                               " does not belong to the certificate " +
+                               options_.cert_chain.string());
+    if (!options_.client_ca.empty()) {
+      ctx->load_verify_file(options_.client_ca.string(), ec);
+      if (ec)
+        throw std::runtime_error("tls: cannot use the client CA " + options_.client_ca.string() +
+                                 ": " + ec.message());
+      // The CA names go into the certificate request, so a client with several
+      // certificates picks the right one.
+      if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options_.client_ca.c_str()))
+        SSL_CTX_set_client_CA_list(h, names);
+      ctx->set_verify_mode(
+          ssl::verify_peer |
+          (options_.require_client_cert ? ssl::verify_fail_if_no_peer_cert : ssl::verify_mode{0}));
+      SSL_CTX_set_verify_depth(h, 4);
+      // Session resumption with client certificates needs a context id.
+      static constexpr unsigned char kId[] = "piket";
+      SSL_CTX_set_session_id_context(h, kId, sizeof kId - 1);
+    }
+    return ctx;
+  }
+
+  const TlsOptions options_;
+  std::mutex mutex_;
+  std::shared_ptr<ssl::context> context_;
+  Stamp loaded_{};
+  Stamp failed_{};
+  std::chrono::steady_clock::time_point next_check_ = std::chrono::steady_clock::now();
+};
+
+// ------------------------------------------------------------- sessions
+
+template <class Stream>
 class Session;
 
 // A handler's handle on a streaming session; holds it weakly.
+template <class Stream>
 class Channel final : public StreamChannel {
  public:
-  explicit Channel(std::weak_ptr<Session> s) : session_(std::move(s)) {}
-  bool send(std::string frame) override;
-  bool open() const override;
-  void close() override;
+  explicit Channel(std::weak_ptr<Session<Stream>> s) : session_(std::move(s)) {}
+  bool send(std::string frame) override {
+    auto s = session_.lock();
+    return s && s->enqueue(std::move(frame));
+  }
+  bool open() const override {
+    auto s = session_.lock();
+    return s && !s->closed_flag();
+  }
+  void close() override {
+    if (auto s = session_.lock()) s->request_close();
+  }
 
  private:
-  std::weak_ptr<Session> session_;
+  std::weak_ptr<Session<Stream>> session_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: plain TCP (PlainStream) or TLS over it (TlsStream). The
+// HTTP exchange is the same; TLS adds the handshake first and a different
+// way to end the connection after a last answer.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const StreamingHandler& handler)
+  Session(tcp::socket socket, const HttpServerOptions& options,
+          const StreamingHandler& handler) requires(!kTls)
       : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  Session(tcp::socket socket, std::shared_ptr<ssl::context> tls, const HttpServerOptions& options,
+          const StreamingHandler& handler) requires kTls : tls_(std::move(tls)),
+                                                           stream_(std::move(socket), *tls_),
+                                                           options_(options),
+                                                           handler_(handler) {}
 
   void run() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::read, shared_from_this()));
+    if constexpr (kTls) {
+      asio::dispatch(stream_.get_executor(),
+                     beast::bind_front_handler(&Session::handshake, shared_from_this()));
+    } else {
+      asio::dispatch(stream_.get_executor(),
+                     beast::bind_front_handler(&Session::read, shared_from_this()));
+    }
   }
 
   // Called from any thread (a stream's frames).
@@ -74,11 +261,36 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only: a client that does not complete the handshake in time (or at
+  // all: plain HTTP, an old protocol, a missing or foreign client
+  // certificate) is closed without an answer.
+  void handshake() {
+    lowest().expires_after(options_.tls.handshake_timeout);
+    stream_.async_handshake(
+        ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            spdlog::debug("tls: handshake with {} failed: {}", self->peer_address(), ec.message());
+            return self->close();
+          }
+          self->peer_cert_sha256_ =
+              fingerprint(SSL_get0_peer_certificate(self->stream_.native_handle()));
+          self->read();
+        });
+  }
+
+  std::string peer_address() {
+    beast::error_code ec;
+    const auto ep = lowest().socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(options_.idle_timeout);
+    lowest().expires_after(options_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -87,6 +299,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::eof) {
       return close();
+    }
+    if constexpr (kTls) {
+      // The client went without a close_notify, or TLS itself failed: no
+      // answer can reach it.
+      if (ec == ssl::error::stream_truncated || ec.category() == asio::error::get_ssl_category())
+        return close();
     }
     if (ec == http::error::body_limit) {
       return send(
@@ -112,8 +330,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     r.body = std::move(req.body());
     beast::error_code ep_ec;
-    const auto ep = stream_.socket().remote_endpoint(ep_ec);
+    const auto ep = lowest().socket().remote_endpoint(ep_ec);
     if (!ep_ec) r.remote = ep.address().to_string();
+    r.peer_cert_sha256 = peer_cert_sha256_;
     HttpReply reply;
     try {
       reply = handler_(r);
@@ -153,7 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(resp.body);
     res->prepare_payload();
-    stream_.expires_after(options_.idle_timeout);
+    lowest().expires_after(options_.idle_timeout);
     http::async_write(
         stream_, *res,
         [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
@@ -175,7 +394,7 @@ class Session : public std::enable_shared_from_this<Session> {
     head_->set(http::field::connection, "close");
     for (auto& [k, v] : reply.response.headers) head_->insert(k, v);
     head_serializer_.emplace(*head_);
-    stream_.expires_never();
+    lowest().expires_never();
     streaming_ = true;
     writing_ = true;
     http::async_write_header(stream_, *head_serializer_,
@@ -184,7 +403,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                self->writing_ = false;
                                if (ec) return self->close();
                                self->watch_for_close();
-                               open(std::make_shared<Channel>(self));
+                               open(std::make_shared<Channel<Stream>>(self));
                                self->pump();
                              });
   }
@@ -228,8 +447,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (socket_closed_) return;
     socket_closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
   // After an answer that ends the connection (413, 400, Connection: close) the
@@ -237,12 +456,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // unread data makes the kernel send a reset, which can destroy our answer
   // before the client reads it. So: send FIN, then read and discard what still
   // arrives, bounded in bytes and time, and close on the client's EOF.
+  // Over TLS a TCP half-close would cut the TLS stream under the client, so
+  // there the draining alone (through TLS) waits for the client to close after
+  // reading the answer, which says Connection: close.
   void linger_close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return close();
+    if constexpr (!kTls) {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return close();
+    }
     drain_.resize(16 * 1024);
-    stream_.expires_after(std::chrono::seconds(5));  // a deadline for the whole drain
+    lowest().expires_after(std::chrono::seconds(5));  // a deadline for the whole drain
     drain();
   }
 
@@ -256,7 +480,9 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_;  // TLS: the context this connection began with
+  Stream stream_;
+  std::string peer_cert_sha256_;  // TLS with a client certificate
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::vector<char> drain_;
@@ -276,18 +502,6 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
 };
 
-bool Channel::send(std::string frame) {
-  auto s = session_.lock();
-  return s && s->enqueue(std::move(frame));
-}
-bool Channel::open() const {
-  auto s = session_.lock();
-  return s && !s->closed_flag();
-}
-void Channel::close() {
-  if (auto s = session_.lock()) s->request_close();
-}
-
 }  // namespace
 
 struct HttpServer::Impl {
@@ -297,11 +511,18 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<std::uint16_t> port{0};
+  std::unique_ptr<TlsContexts> tls;  // set: HTTPS only
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(s), options, handler)->run();
+      if (!ec) {
+        if (tls)
+          std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, handler)
+              ->run();
+        else
+          std::make_shared<Session<PlainStream>>(std::move(s), options, handler)->run();
+      }
       accept();
     });
   }
@@ -325,6 +546,7 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() {
   auto& i = *impl_;
+  if (i.options.tls.enabled() && !i.tls) i.tls = std::make_unique<TlsContexts>(i.options.tls);
   beast::error_code ec;
   const auto address = asio::ip::make_address(i.options.listen.host, ec);
   if (ec) throw std::runtime_error("http: bad listen address " + i.options.listen.host);

@@ -29,7 +29,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.rota = rota::parse_rota_file_config(r);
         c.regions = rota::parse_regions(r);
         const auto region_ids = c.region_ids();
-        c.partners = ingest::parse_partners(r, region_ids);
+        c.partners = ingest::parse_partners(r, region_ids, c.ingest);
         c.admins = ingest::parse_admins(r);
         c.people = rota::parse_people(r, c.regions, c.smtp.has_value());
         c.cases = cases::parse_cases(r);

@@ -29,11 +29,15 @@ int main(int argc, char** argv) {
       };
     }
     ingest::IngestApi api(std::move(deps));
-    common::HttpServer server({cfg.ingest.http, cfg.ingest.threads},
+    common::HttpServerOptions server_options{cfg.ingest.http, cfg.ingest.threads};
+    server_options.tls = cfg.ingest.tls;
+    common::HttpServer server(std::move(server_options),
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_dispatch.start();
     server.start();
-    spdlog::info("partner API listening on {}:{}", cfg.ingest.http.host, server.port());
+    spdlog::info("partner API listening on {}://{}:{}{}",
+                 cfg.ingest.tls.enabled() ? "https" : "http", cfg.ingest.http.host, server.port(),
+                 cfg.ingest.tls.require_client_cert ? " (client certificates required)" : "");
     common::wait_for_shutdown_signal();
     server.stop();
     to_dispatch.stop();

@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
     web::WebApi api({cfg.web, cfg, cfg, cfg.caseload, cfg.dispatch.http, cfg.partners.size(),
                      *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, rota, backend,
                      &assets, [&live] { return live.digest(); }});
-    web::WebServer server({cfg.web.http, cfg.web.threads},
+    web::WebServerOptions server_options{cfg.web.http, cfg.web.threads};
+    server_options.tls = cfg.web.tls;
+    web::WebServer server(std::move(server_options),
                           [&api](const common::HttpRequest& r) { return api.handle(r); });
     // Streams of sessions that expired are closed with the next keep-alive.
     web::SessionStore sessions(redis, ctx.transport_clock, cfg.web.session_idle,
@@ -61,8 +63,8 @@ int main(int argc, char** argv) {
     audit_head.start();
     live.start();
     server.start();
-    spdlog::info("web app on http://{}:{} ({} asset files)", cfg.web.http.host, server.port(),
-                 assets.file_count());
+    spdlog::info("web app on {}://{}:{} ({} asset files)", cfg.web.tls.enabled() ? "https" : "http",
+                 cfg.web.http.host, server.port(), assets.file_count());
     common::wait_for_shutdown_signal();
     hub.close_all();
     server.stop();

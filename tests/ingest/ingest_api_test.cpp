@@ -607,6 +607,41 @@ TEST_F(IngestApiTest, RegionTheTokenMayNotPostForIs403) {
   expect_incident_body(call(post(kVeiligThuisToken, incident("VT-1", "friesland"))), 201);
 }
 
+// Mutual TLS (the HTTP server puts the client certificate's fingerprint into
+// the request; tests/ingest/ingest_tls_test.cpp runs it over real TLS): a
+// partner with configured certificates must come with one of them.
+TEST_F(IngestApiTest, PartnerWithClientCertificatesMustPresentOneOfThem) {
+  const std::string police_cert(64, 'a'), police_next(64, 'b'), vt_cert(64, 'c');
+  for (auto& p : config_.partners) {
+    if (p.id == "police") p.cert_sha256 = {police_cert, police_next};
+    if (p.id == "veilig-thuis") p.cert_sha256 = {vt_cert};
+  }
+  auto with_cert = [](HttpRequest r, std::string fingerprint) {
+    r.peer_cert_sha256 = std::move(fingerprint);
+    return r;
+  };
+  // No certificate (plain HTTP, or TLS without one): 403, nothing stored.
+  expect_error(call(post(kPoliceToken, incident("PNN-mtls"))), 403, "client_certificate_required");
+  // Another partner's certificate with this partner's token: 403.
+  expect_error(call(with_cert(post(kPoliceToken, incident("PNN-mtls")), vt_cert)), 403,
+               "client_certificate_mismatch");
+  EXPECT_EQ(store_.store_calls(), 0u);
+  // The token comes first: a certificate without a token is still 401.
+  expect_error(call(with_cert(post("", incident("PNN-mtls")), police_cert)), 401, "missing_token");
+  // Either of the partner's certificates (one replacing the other).
+  expect_incident_body(call(with_cert(post(kPoliceToken, incident("PNN-mtls")), police_cert)), 201);
+  const auto second = call(with_cert(post(kPoliceToken, incident("PNN-mtls-2")), police_next));
+  expect_incident_body(second, 201);
+  // Reading follows the same rule.
+  expect_error(call(get("/v1/incidents/" + id_of(second), kPoliceToken)), 403,
+               "client_certificate_required");
+  EXPECT_EQ(
+      call(with_cert(get("/v1/incidents/" + id_of(second), kPoliceToken), police_cert)).status,
+      200);
+  // A partner without configured certificates is not affected (limited).
+  expect_incident_body(call(post(kLimitedToken, incident("L-mtls", "drenthe"))), 201);
+}
+
 TEST_F(IngestApiTest, UnconfiguredRegionIs422NotForbidden) {
   expect_error(call(post(kVeiligThuisToken, incident("VT-2", "utrecht"))), 422, "unknown_region",
                "region");

@@ -5,6 +5,9 @@
 // free functions of these (ingest_api_handlers.hpp), grouped by resource;
 // ingest_api.cpp routes to them.
 
+#include <map>
+#include <set>
+#include <string>
 #include <variant>
 
 #include "piket/common/api_refusal.hpp"
@@ -25,6 +28,9 @@ struct IngestContext {
   TokenRegistry tokens;
   RateLimiter limiter;
   RegionSet regions;
+  // Mutual TLS: partner id -> the fingerprints of its client certificates
+  // (only partners with `cert_sha256`).
+  std::map<std::string, std::set<std::string>, std::less<>> partner_certs;
   prometheus::Histogram& post_latency;
   prometheus::Counter& created;
   prometheus::Counter& replayed;
@@ -34,7 +40,9 @@ struct IngestContext {
   prometheus::Counter& store_full;
 };
 
-// The caller behind the request's bearer token, or 401.
+// The caller behind the request's bearer token, or 401; a partner with
+// configured client certificates whose request did not come with one of them:
+// 403 (client_certificate_required, client_certificate_mismatch).
 std::variant<Principal, common::ApiRefusal> authenticate(const IngestContext& c,
                                                          const HttpRequest& http);
 

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "piket/common/tls_config.hpp"
 #include "piket/common/toml_reader.hpp"
 
 namespace piket::web {
@@ -23,9 +24,10 @@ WebConfig parse_web(common::TomlReader& r) {
                {"http", "threads", "assets_dir", "session_idle_minutes", "session_max_hours",
                 "cookie_secure", "max_failures", "lockout_minutes", "remote_max_failures",
                 "max_delay_seconds", "unauthenticated_per_second", "unauthenticated_burst",
-                "trusted_proxies", "calendar_base_url"});
+                "trusted_proxies", "calendar_base_url", "tls_cert", "tls_key"});
   set_if(r.host_port(*t, "web.", "http"), c.http);
   set_if(r.integer(*t, "web.", "threads", 1, 64), c.threads);
+  c.tls = common::read_tls_options(r, *t, "web.", false);
   set_if(r.string(*t, "web.", "assets_dir", false, 1000), c.assets_dir);
   if (auto v = r.integer(*t, "web.", "session_idle_minutes", 1, 24 * 60))
     c.session_idle = std::chrono::minutes{*v};

@@ -6,6 +6,11 @@
 // A handler may also answer with a stream (server-sent events): the status
 // and headers go out, then frames given to a StreamChannel until either side
 // closes; a client that falls `max_queued_frames` behind is closed.
+//
+// With `tls` set the server speaks only HTTPS (TLS 1.2 or 1.3, modern ciphers):
+// a client that does not complete the handshake (plain HTTP, TLS 1.0/1.1, no
+// client certificate where one is required) is closed without an answer.
+// Without it, plain HTTP as before.
 
 #include <cstdint>
 #include <functional>
@@ -14,6 +19,7 @@
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/stream_channel.hpp"
+#include "piket/common/tls_options.hpp"
 
 namespace piket::common {
 
@@ -33,6 +39,7 @@ struct HttpServerOptions {
   std::size_t max_body = 64 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::size_t max_queued_frames = 256;  // streams only
+  TlsOptions tls{};                     // not enabled(): plain HTTP
 };
 
 class HttpServer {
@@ -43,8 +50,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the threads; throws std::runtime_error naming the address
-  // if it cannot listen.
+  // Reads the TLS files (if any), binds and starts the threads; throws
+  // std::runtime_error naming the file or the address if it cannot.
   void start();
   void stop();
   // The bound port (useful when listening on port 0).

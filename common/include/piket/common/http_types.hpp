@@ -16,6 +16,10 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string remote;  // peer address
+  // Over TLS with a client certificate (mutual TLS): the lower-case hex
+  // SHA-256 of the certificate's DER encoding, as `openssl x509 -outform DER |
+  // sha256sum` prints it. Empty otherwise (plain HTTP, or no certificate).
+  std::string peer_cert_sha256;
 
   // First header with this lower-case name, or empty.
   std::string_view header(std::string_view lower_name) const;

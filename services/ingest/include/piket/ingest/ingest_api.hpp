@@ -1,7 +1,8 @@
 #pragma once
 // The partner API as a plain function of a request (no sockets): routing,
 // authentication, rate limits, content checks, validation, idempotent storage.
-// Order of checks: 413 (HTTP layer) → 401 → 429 → 415 → 400 → 422 → 403 →
+// Order of checks: 413 (HTTP layer) → 401 → 403 (client certificate, mutual
+// TLS only) → 429 → 415 → 400 → 422 → 403 →
 // 200/409 (idempotency) → 201, or 503 when nothing could be made durable.
 
 #include <functional>

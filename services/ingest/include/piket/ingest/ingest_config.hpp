@@ -7,12 +7,16 @@
 #include <vector>
 
 #include "piket/common/config.hpp"
+#include "piket/common/tls_options.hpp"
 
 namespace piket::ingest {
 
 struct IngestConfig {
   common::HostPort http{"127.0.0.1", 8080};
   int threads = 2;
+  // HTTPS (tls_cert, tls_key) and mutual TLS (client_ca, require_client_cert);
+  // not enabled(): plain HTTP, as the local demo runs.
+  common::TlsOptions tls{};
 };
 
 struct PartnerConfig {
@@ -21,6 +25,11 @@ struct PartnerConfig {
   std::vector<std::string> regions;
   double rate_per_second = 50;
   double burst = 100;
+  // Mutual TLS: the SHA-256 fingerprints (lower-case hex of the DER) of the
+  // client certificates this partner presents, usually one (two while one is
+  // replaced). Not empty: every request of this partner's token must come
+  // over a connection with one of these certificates (else 403).
+  std::vector<std::string> cert_sha256{};
 };
 
 struct AdminConfig {
@@ -30,9 +39,12 @@ struct AdminConfig {
 
 // [ingest].
 IngestConfig parse_ingest(common::TomlReader& r);
-// [[partners]]: their regions must be among `region_ids`.
+// [[partners]]: their regions must be among `region_ids`; `cert_sha256` only
+// with `ingest.tls.client_ca`, and required of every partner with
+// `ingest.tls.require_client_cert`.
 std::vector<PartnerConfig> parse_partners(common::TomlReader& r,
-                                          const std::set<std::string>& region_ids);
+                                          const std::set<std::string>& region_ids,
+                                          const IngestConfig& ingest);
 // [[admins]].
 std::vector<AdminConfig> parse_admins(common::TomlReader& r);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "piket/common/config.hpp"
+#include "piket/common/tls_options.hpp"
 
 namespace piket::web {
 
@@ -35,6 +36,9 @@ struct WebConfig {
   // Where calendar apps reach dispatch's /v1/rota/calendar/… (shown with a new
   // calendar token); empty: http://<dispatch.http>.
   std::string calendar_base_url{};
+  // HTTPS (tls_cert, tls_key); not enabled(): plain HTTP, as the local demo
+  // runs (or behind a proxy that ends TLS).
+  common::TlsOptions tls{};
 };
 
 // [web].
