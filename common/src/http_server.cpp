@@ -81,9 +81,11 @@ class TlsContexts {
   // Called by the acceptor only (one accept at a time), but cheap to guard.
   std::shared_ptr<ssl::context> current() {
     std::lock_guard lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (now < next_check_) return context_;
-    next_check_ = now + options_.reload_check;
+    if (options_.clock && options_.reload_check.count() > 0) {
+      const auto now = options_.clock->now();
+      if (now < next_check_) return context_;
+      next_check_ = now + options_.reload_check;
+    }
     const auto seen = stamp();
     if (seen == loaded_ || seen == failed_) return context_;
     try {
@@ -175,7 +177,7 @@ class TlsContexts {
   std::shared_ptr<ssl::context> context_;
   Stamp loaded_{};
   Stamp failed_{};
-  std::chrono::steady_clock::time_point next_check_ = std::chrono::steady_clock::now();
+  Instant next_check_{};  // the first connection looks
 };
 
 // ------------------------------------------------------------- sessions

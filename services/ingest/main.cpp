@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     ingest::IngestApi api(std::move(deps));
     common::HttpServerOptions server_options{cfg.ingest.http, cfg.ingest.threads};
     server_options.tls = cfg.ingest.tls;
+    server_options.tls.clock = &ctx.transport_clock;
     common::HttpServer server(std::move(server_options),
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_dispatch.start();

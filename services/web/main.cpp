@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
                      &assets, [&live] { return live.digest(); }});
     web::WebServerOptions server_options{cfg.web.http, cfg.web.threads};
     server_options.tls = cfg.web.tls;
+    server_options.tls.clock = &ctx.transport_clock;
     web::WebServer server(std::move(server_options),
                           [&api](const common::HttpRequest& r) { return api.handle(r); });
     // Streams of sessions that expired are closed with the next keep-alive.

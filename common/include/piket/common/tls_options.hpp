@@ -8,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include "piket/common/clock.hpp"
+
 namespace piket::common {
 
 struct TlsOptions {
@@ -21,8 +23,10 @@ struct TlsOptions {
   // With client_ca: a client without a certificate fails the handshake.
   bool require_client_cert = false;
   // How often at most the files' modification times, sizes and inodes are
-  // looked at (at a new connection); 0: at every connection.
+  // looked at (at a new connection), on `clock` (the service's transport
+  // clock; main.cpp sets it). 0 or no clock: at every connection.
   std::chrono::milliseconds reload_check{5000};
+  const Clock* clock = nullptr;
   std::chrono::seconds handshake_timeout{10};
 
   bool enabled() const { return !cert_chain.empty(); }
