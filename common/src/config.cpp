@@ -42,9 +42,34 @@ void parse_shared(TomlReader& r, SharedConfig& c) {
       c.simulated_start = *v;
   }
   if (const auto* t = r.table(root, "", "redis")) {
-    r.only_known(*t, "redis.", {"address", "timeout_ms"});
+    r.only_known(
+        *t, "redis.",
+        {"address", "timeout_ms", "sentinels", "master_name", "min_replicas", "replica_wait_ms"});
     set_if(r.host_port(*t, "redis.", "address"), c.redis.address);
     read_millis(r, *t, "redis.", "timeout_ms", 10, 60000, c.redis.timeout);
+    static const std::regex host_port_re{R"([A-Za-z0-9.:_\[\]-]+:[0-9]{1,5})"};
+    const auto sentinels =
+        r.string_list(*t, "redis.", "sentinels", false, host_port_re, "HOST:PORT");
+    if (sentinels.size() > 16)
+      r.error(t->get("sentinels")->source(), "redis.sentinels", "more than 16 sentinels");
+    for (const auto& s : sentinels) {
+      const auto colon = s.rfind(':');
+      const int port = std::stoi(s.substr(colon + 1));
+      if (port < 1 || port > 65535) {
+        r.error(t->get("sentinels")->source(), "redis.sentinels", "port must be 1-65535: " + s);
+        continue;
+      }
+      c.redis.sentinels.push_back({s.substr(0, colon), static_cast<std::uint16_t>(port)});
+    }
+    if (auto v = r.matching(*t, "redis.", "master_name", false, id_pattern(), "a lower-case id")) {
+      c.redis.master_name = *v;
+      if (!t->get("sentinels"))
+        r.error(t->get("master_name")->source(), "redis.master_name",
+                "needs redis.sentinels (the sentinels that know this primary)");
+    }
+    if (auto v = r.integer(*t, "redis.", "min_replicas", 0, 16))
+      c.redis.min_replicas = static_cast<int>(*v);
+    read_millis(r, *t, "redis.", "replica_wait_ms", 10, 60000, c.redis.replica_wait);
   }
   if (const auto* t = r.table(root, "", "log")) {
     r.only_known(*t, "log.", {"format", "level", "dir"});

@@ -2,7 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <exception>
+#include <mutex>
 
 namespace piket::common {
 namespace {
@@ -43,6 +45,7 @@ RedisReply convert(const redisReply* r) {
       std::string e(r->str, r->len);
       // -OOM …, or a script's "OOM command not allowed … script: …".
       if (e.rfind("OOM ", 0) == 0) throw RedisFullError(e);
+      if (e.rfind("NOREPLICAS", 0) == 0) throw RedisNoReplicasError(e);
       throw RedisReplyError(e);
     }
     default:
@@ -58,7 +61,82 @@ timeval to_timeval(Millis ms) {
   return tv;
 }
 
+// The reply says the command reached a replica (or a primary that was
+// demoted): it was not run, and the primary must be found anew.
+bool not_on_primary(const redisReply* r) {
+  if (!r || r->type != REDIS_REPLY_ERROR) return false;
+  const std::string_view e(r->str, r->len);
+  return e.rfind("READONLY", 0) == 0 || e.rfind("MASTERDOWN", 0) == 0;
+}
+
+std::string to_string(const HostPort& a) {
+  return a.host + ":" + std::to_string(a.port);
+}
+
+// A fresh connection to `a`, authenticated as `user` when one is given.
+ContextPtr open(const HostPort& a, Millis timeout, const std::string& user,
+                const std::string& password, const char* what) {
+  auto tv = to_timeval(timeout);
+  ContextPtr c(redisConnectWithTimeout(a.host.c_str(), a.port, tv));
+  if (!c) throw RedisIoError(std::string("redis: cannot allocate context"));
+  if (c->err) throw RedisIoError(std::string(what) + " " + to_string(a) + ": " + c->errstr);
+  redisSetTimeout(c.get(), tv);
+  if (!user.empty()) {
+    // Every connection authenticates as its service's ACL user.
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(
+        c.get(), "AUTH %b %b", user.data(), user.size(), password.data(), password.size())));
+    if (!r) throw RedisIoError(std::string(what) + " " + to_string(a) + ": AUTH: " + c->errstr);
+    if (r->type == REDIS_REPLY_ERROR)
+      throw RedisReplyError(std::string(what) + " " + to_string(a) + ": AUTH as '" + user +
+                            "' refused: " + std::string(r->str, r->len));
+  }
+  return c;
+}
+
+// The primary that one sentinel names for `master`, or why not.
+HostPort ask_sentinel(const HostPort& sentinel, const RedisConfig& cfg) {
+  // A sentinel that does not answer must not hold up the next one for long.
+  const Millis timeout = std::min(cfg.timeout, Millis{1000});
+  auto c = open(sentinel, timeout, cfg.user, cfg.password, "sentinel");
+  ReplyPtr r(
+      static_cast<redisReply*>(redisCommand(c.get(), "SENTINEL get-master-addr-by-name %b",
+                                            cfg.master_name.data(), cfg.master_name.size())));
+  if (!r) throw RedisIoError("sentinel " + to_string(sentinel) + ": " + c->errstr);
+  if (r->type == REDIS_REPLY_ERROR)
+    throw RedisReplyError("sentinel " + to_string(sentinel) + ": " + std::string(r->str, r->len));
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+      r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
+    throw RedisIoError("sentinel " + to_string(sentinel) + ": does not know a primary named '" +
+                       cfg.master_name + "'");
+  HostPort out;
+  out.host.assign(r->element[0]->str, r->element[0]->len);
+  try {
+    const int port = std::stoi(std::string(r->element[1]->str, r->element[1]->len));
+    if (port < 1 || port > 65535) throw std::out_of_range("port");
+    out.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    throw RedisIoError("sentinel " + to_string(sentinel) + ": bad port for the primary");
+  }
+  return out;
+}
+
+// The primary last found through sentinels in this process: a different one
+// found later is a failover followed.
+void note_primary(const HostPort& primary) {
+  static std::mutex mutex;
+  static std::string last;
+  const auto now = to_string(primary);
+  std::lock_guard lock(mutex);
+  if (!last.empty() && last != now) ++redis_stats().failovers_followed;
+  last = now;
+}
+
 }  // namespace
+
+RedisStats& redis_stats() {
+  static RedisStats stats;
+  return stats;
+}
 
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
   // Redis names scripts by SHA-1; libsodium has no SHA-1, so the SHA is
@@ -70,25 +148,45 @@ struct RedisConnection::Impl {
   ContextPtr ctx;
   std::vector<std::pair<std::string, std::string>> loaded;  // source -> sha
 
+  std::optional<HostPort> peer;
+
   redisContext* context() {
     if (ctx) return ctx.get();
-    auto tv = to_timeval(cfg.timeout);
-    ContextPtr c(redisConnectWithTimeout(cfg.address.host.c_str(), cfg.address.port, tv));
-    if (!c) throw RedisIoError("redis: cannot allocate context");
-    if (c->err) throw RedisIoError(std::string("redis: ") + c->errstr);
-    redisSetTimeout(c.get(), tv);
-    if (!cfg.user.empty()) {
-      // Every connection authenticates as its service's ACL user.
-      ReplyPtr r(static_cast<redisReply*>(redisCommand(c.get(), "AUTH %b %b", cfg.user.data(),
-                                                       cfg.user.size(), cfg.password.data(),
-                                                       cfg.password.size())));
-      if (!r) throw RedisIoError(std::string("redis: AUTH: ") + c->errstr);
-      if (r->type == REDIS_REPLY_ERROR)
-        throw RedisReplyError("redis: AUTH as '" + cfg.user +
-                              "' refused: " + std::string(r->str, r->len));
+    if (cfg.sentinels.empty()) {
+      ctx = open(cfg.address, cfg.timeout, cfg.user, cfg.password, "redis:");
+      peer = cfg.address;
+      return ctx.get();
     }
-    ctx = std::move(c);
-    return ctx.get();
+    // Each sentinel in turn; the first that names a primary which says it is
+    // one (ROLE) wins. A sentinel that has not yet seen a failover may name
+    // the old primary: ROLE catches a demoted one, a dead one fails to connect.
+    std::string why;
+    for (const auto& sentinel : cfg.sentinels) {
+      try {
+        const auto primary = ask_sentinel(sentinel, cfg);
+        auto c = open(primary, cfg.timeout, cfg.user, cfg.password, "redis:");
+        ReplyPtr role(static_cast<redisReply*>(redisCommand(c.get(), "ROLE")));
+        if (!role) throw RedisIoError("redis: " + to_string(primary) + ": ROLE: " + c->errstr);
+        if (role->type != REDIS_REPLY_ARRAY || role->elements < 1 ||
+            role->element[0]->type != REDIS_REPLY_STRING ||
+            std::string_view(role->element[0]->str, role->element[0]->len) != "master")
+          throw RedisIoError("redis: " + to_string(primary) + " (named by sentinel " +
+                             to_string(sentinel) + ") is not a primary");
+        note_primary(primary);
+        ctx = std::move(c);
+        peer = primary;
+        return ctx.get();
+      } catch (const RedisError& e) {
+        why += std::string(why.empty() ? "" : "; ") + e.what();
+      }
+    }
+    throw RedisIoError("redis: no sentinel named a reachable primary '" + cfg.master_name +
+                       "': " + why);
+  }
+
+  void reset() {
+    ctx.reset();
+    peer.reset();
   }
 
   ReplyPtr run(const std::vector<std::string>& args) {
@@ -104,7 +202,7 @@ struct RedisConnection::Impl {
     void* raw = redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data());
     if (!raw) {
       std::string err = c->errstr;
-      ctx.reset();
+      reset();
       throw RedisIoError("redis: " + err);
     }
     return ReplyPtr(static_cast<redisReply*>(raw));
@@ -120,6 +218,12 @@ RedisConnection& RedisConnection::operator=(RedisConnection&&) noexcept = defaul
 
 RedisReply RedisConnection::command(const std::vector<std::string>& args) {
   auto reply = impl_->run(args);
+  if (not_on_primary(reply.get()) && !impl_->cfg.sentinels.empty()) {
+    // Not run (a replica refused it): once more, on the primary found anew.
+    impl_->reset();
+    reply = impl_->run(args);
+    if (not_on_primary(reply.get())) impl_->reset();
+  }
   return convert(reply.get());
 }
 
@@ -142,21 +246,24 @@ std::vector<RedisReply> RedisConnection::pipeline(
     }
     if (redisAppendCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()) !=
         REDIS_OK) {
-      impl_->ctx.reset();
+      impl_->reset();
       throw RedisIoError("redis: cannot queue command");
     }
   }
   std::vector<RedisReply> out;
   out.reserve(commands.size());
   std::exception_ptr first_error;  // keeps its type (RedisFullError)
+  bool stale = false;
   for (std::size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
       std::string err = c->errstr;
-      impl_->ctx.reset();
+      impl_->reset();
       throw RedisIoError("redis: " + err);
     }
     ReplyPtr reply(static_cast<redisReply*>(raw));
+    // Reached a replica: the next command finds the primary anew.
+    if (not_on_primary(reply.get())) stale = true;
     try {
       out.push_back(convert(reply.get()));
     } catch (const RedisReplyError&) {
@@ -164,6 +271,7 @@ std::vector<RedisReply> RedisConnection::pipeline(
       out.emplace_back();
     }
   }
+  if (stale) impl_->reset();
   if (first_error) std::rethrow_exception(first_error);
   return out;
 }
@@ -198,11 +306,37 @@ RedisReply RedisConnection::eval(const RedisScript& script, const std::vector<st
   return command(build("EVALSHA", sha));
 }
 
+bool RedisConnection::wait_replicated() {
+  const auto& cfg = impl_->cfg;
+  if (cfg.min_replicas <= 0) return true;
+  // WAIT blocks up to replica_wait: the socket must wait longer than that.
+  auto* c = impl_->context();
+  redisSetTimeout(c, to_timeval(cfg.timeout + cfg.replica_wait));
+  RedisReply acked;
+  try {
+    acked = command(
+        {"WAIT", std::to_string(cfg.min_replicas), std::to_string(cfg.replica_wait.count())});
+  } catch (...) {
+    if (impl_->ctx) redisSetTimeout(impl_->ctx.get(), to_timeval(cfg.timeout));
+    throw;
+  }
+  if (impl_->ctx) redisSetTimeout(impl_->ctx.get(), to_timeval(cfg.timeout));
+  if (acked.integer >= cfg.min_replicas) return true;
+  ++redis_stats().replica_waits_timed_out;
+  return false;
+}
+
+std::optional<HostPort> RedisConnection::peer() const {
+  return impl_->peer;
+}
+const RedisConfig& RedisConnection::config() const {
+  return impl_->cfg;
+}
 bool RedisConnection::connected() const {
   return impl_->ctx != nullptr;
 }
 void RedisConnection::disconnect() {
-  impl_->ctx.reset();
+  impl_->reset();
 }
 
 }  // namespace piket::common

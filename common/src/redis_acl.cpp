@@ -14,8 +14,11 @@ using Commands = std::span<const std::string_view>;
 
 // What every service does: /healthz (PING; EVALSHA of the write probe),
 // scripts (EVALSHA, loaded with SCRIPT LOAD on NOSCRIPT), the shared
-// simulated clock (SET NX at start, GET every 10 ms).
-constexpr std::string_view kEveryService[] = {"ping", "evalsha", "script|load", "get", "set"};
+// simulated clock (SET NX at start, GET every 10 ms); with Sentinel, ROLE
+// (is the primary a primary; /readyz counts its replicas) and WAIT (durable
+// answers; common/redis.hpp).
+constexpr std::string_view kEveryService[] = {"ping", "evalsha", "script|load", "get",
+                                              "set",  "role",    "wait"};
 
 // common::OutboxSender: the sweep script (ZRANGEBYSCORE, HGET, ZADD, ZREM),
 // the receiver's acknowledgements (ZREM, HDEL) and store/lua/lib/outbox_add.lua (ZADD, HSET).

@@ -23,4 +23,25 @@ std::optional<std::string> redis_health_problem(RedisConnection& redis) {
   }
 }
 
+std::optional<std::string> redis_readiness_problem(RedisConnection& redis) {
+  if (auto problem = redis_health_problem(redis)) return problem;
+  const int wanted = redis.config().min_replicas;
+  if (wanted <= 0) return std::nullopt;
+  try {
+    // ["master", offset, [[ip, port, offset], …]]: the replicas connected now.
+    const auto role = redis.command({"ROLE"});
+    if (role.elements.size() < 3 || role.elements[0].str != "master")
+      return std::string("redis is not a primary");
+    const auto connected = static_cast<int>(role.elements[2].elements.size());
+    if (connected < wanted)
+      return "redis has " + std::to_string(connected) + " replica(s) connected; min_replicas is " +
+             std::to_string(wanted);
+    return std::nullopt;
+  } catch (const RedisIoError&) {
+    return std::string(kRedisUnreachableProblem);
+  } catch (const RedisError& e) {
+    return std::string("redis refused the readiness check: ") + e.what();
+  }
+}
+
 }  // namespace piket::common

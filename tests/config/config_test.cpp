@@ -364,6 +364,42 @@ TEST(ConfigTest, BundleWindowIsBoundedAndDefaultsToThreeSeconds) {
                       "between 0 and 60000");
 }
 
+// Redis Sentinel and durable answers (issue 13, docs/availability.md): optional; without
+// them the services use `address` and answer without waiting for replicas (today's default).
+TEST(ConfigTest, RedisSentinelsAndMinReplicas) {
+  const Config d = parse_config(full_config(), kFile);
+  EXPECT_TRUE(d.redis.sentinels.empty());
+  EXPECT_EQ(d.redis.master_name, "piket");
+  EXPECT_EQ(d.redis.min_replicas, 0);
+  EXPECT_EQ(d.redis.replica_wait, Millis{1000});
+  const auto with = [](const std::string& lines) {
+    return replace(full_config(), "timeout_ms = 500", "timeout_ms = 500\n" + lines);
+  };
+  const Config c = parse_config(
+      with("sentinels = [\"10.0.0.1:26379\", \"sentinel-b:26380\"]\nmaster_name = \"main\"\n"
+           "min_replicas = 1\nreplica_wait_ms = 250"),
+      kFile);
+  ASSERT_EQ(c.redis.sentinels.size(), 2u);
+  EXPECT_EQ(c.redis.sentinels[0].host, "10.0.0.1");
+  EXPECT_EQ(c.redis.sentinels[0].port, 26379);
+  EXPECT_EQ(c.redis.sentinels[1].host, "sentinel-b");
+  EXPECT_EQ(c.redis.sentinels[1].port, 26380);
+  EXPECT_EQ(c.redis.master_name, "main");
+  EXPECT_EQ(c.redis.min_replicas, 1);
+  EXPECT_EQ(c.redis.replica_wait, Millis{250});
+
+  expect_single_error(with("master_name = \"main\""), "master_name", "redis.master_name",
+                      "needs redis.sentinels");
+  expect_single_error(with("sentinels = [\"no-port\"]"), "sentinels", "redis.sentinels[0]",
+                      "HOST:PORT");
+  expect_single_error(with("sentinels = [\"h:0\"]"), "sentinels", "redis.sentinels",
+                      "port must be 1-65535");
+  expect_single_error(with("min_replicas = 17"), "min_replicas", "redis.min_replicas",
+                      "between 0 and 16");
+  expect_single_error(with("replica_wait_ms = 5"), "replica_wait_ms", "redis.replica_wait_ms",
+                      "between 10 and 60000");
+}
+
 TEST(ConfigTest, PortOutOfRange) {
   const auto text = replace(full_config(), "10.1.2.3:6399", "10.1.2.3:70000");
   expect_single_error(text, "10.1.2.3:70000", "redis.address", "port must be 1-65535");

@@ -55,6 +55,11 @@ std::string render_redis_conf(const RedisServerConfig& config) {
   if (config.maxmemory_bytes > 0)
     conf += "maxmemory " + std::to_string(config.maxmemory_bytes) + "\n";
   conf += "maxmemory-policy noeviction\n";
+  for (const auto& line : config.extra_conf) {
+    if (line.find_first_of("\r\n") != std::string::npos)
+      throw std::invalid_argument("render_redis_conf: an extra line must be one line");
+    conf += line + "\n";
+  }
   return conf;
 }
 

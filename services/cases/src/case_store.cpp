@@ -385,9 +385,15 @@ std::optional<Instant> RedisCaseStore::next_due() {
 
 WriteOutcome RedisCaseStore::record(const std::string& case_id, long long version,
                                     const Change& change, const std::vector<Step>& timers) {
-  return outcome_of(impl_->pool.lease()
-                        ->eval(record_script(), {}, record_args(case_id, version, change, timers))
-                        .str);
+  auto lease = impl_->pool.lease();
+  const auto outcome = outcome_of(
+      lease->eval(record_script(), {}, record_args(case_id, version, change, timers)).str);
+  // Durable answers ([redis] min_replicas, docs/availability.md): a recorded
+  // event is confirmed only once replicas have it.
+  if (outcome == WriteOutcome::done && !lease->wait_replicated())
+    throw common::RedisNotReplicatedError("the event on case " + case_id +
+                                          " is recorded but not yet on enough replicas");
+  return outcome;
 }
 
 std::vector<WriteOutcome> RedisCaseStore::record_many(const std::vector<RecordRequest>& requests) {

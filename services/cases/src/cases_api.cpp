@@ -55,6 +55,14 @@ HttpResponse CasesApi::handle(const HttpRequest& req) {
   if (auto r = common::ops_endpoints(req, context_->d.metrics, context_->healthy)) return *r;
   try {
     return route(*context_, req);
+  } catch (const common::RedisNotReplicatedError& e) {
+    spdlog::warn("cases: {}", e.what());
+    auto r = common::error_response(
+        503, "not_replicated",
+        "the event is recorded but not yet confirmed by enough replicas of the store; read the "
+        "case's timeline before recording it again");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   } catch (const common::RedisError& e) {
     spdlog::warn("cases: redis unavailable: {}", e.what());
     auto r = common::error_response(503, "storage_unavailable", "the case store cannot be reached");

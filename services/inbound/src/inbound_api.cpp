@@ -59,7 +59,7 @@ InboundApi::~InboundApi() = default;
 
 HttpResponse InboundApi::handle(const HttpRequest& r) {
   auto& c = *context_;
-  if (auto resp = common::ops_endpoints(r, c.metrics, c.healthy)) return *resp;
+  if (auto resp = common::ops_endpoints(r, c.metrics, c.healthy, c.ready)) return *resp;
   const auto routed = common::find_route(kRoutes, r.method, r.path);
   if (!routed.route) return not_found();
   const auto& route = *routed.route;
@@ -73,6 +73,15 @@ HttpResponse InboundApi::handle(const HttpRequest& r) {
   }
   try {
     return route.handler(c, r, routed.capture);
+  } catch (const common::RedisNotReplicatedError& e) {
+    spdlog::warn("inbound: {}", e.what());
+    return common::error_response(
+        503, "not_replicated",
+        "the answer is recorded but not yet confirmed by enough replicas; send it again");
+  } catch (const common::RedisNoReplicasError& e) {
+    spdlog::warn("inbound: redis refused the answer: {}", e.what());
+    return common::error_response(503, "not_replicated",
+                                  "too few replicas are connected; nothing was recorded");
   } catch (const common::RedisError& e) {
     spdlog::warn("inbound: redis unavailable: {}", e.what());
     return common::error_response(503, "storage_unavailable", "try again");

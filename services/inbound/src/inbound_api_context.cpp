@@ -17,6 +17,7 @@ InboundContext::InboundContext(const InboundConfig& cfg, InboundDeps d,
       transport_clock(transport ? *transport : domain_clock),
       metrics(m),
       healthy(common::redis_health(deps.redis)),
+      ready(common::redis_readiness(deps.redis)),
       auth(deps.tokens),
       redis(deps.redis),
       on_escalation(std::move(escalate)),
@@ -81,6 +82,15 @@ PageAnswerOutcome answer(InboundContext& c, const PageAnswerRequest& req) {
     // below is lost (a crash), the outbox sweep sends it within 200 ms.
     o = answer_page(c.redis, req, c.clock.now(), c.transport_clock.now(), c.deps.push_stream_maxlen,
                     {c.config.code_max_failures, c.config.code_lock});
+    // Durable answers ([redis] min_replicas, docs/availability.md): the
+    // answer is confirmed only once replicas have it. A repeated answer
+    // waits for this connection's last write.
+    using K = PageAnswerOutcome::Kind;
+    const bool recorded = o.kind == K::acknowledged || o.kind == K::declined ||
+                          o.kind == K::already_acknowledged || o.kind == K::already_declined;
+    if (recorded && !c.redis.wait_replicated())
+      throw common::RedisNotReplicatedError("the answer to page " + o.page_id +
+                                            " is not yet on enough replicas");
   }
   if (o.kind == PageAnswerOutcome::Kind::declined && c.on_escalation &&
       !o.escalation_payload.empty())

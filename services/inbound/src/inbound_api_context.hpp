@@ -38,6 +38,7 @@ struct InboundContext {
   const common::Clock& transport_clock;
   common::Metrics& metrics;
   common::HealthCheck healthy;
+  common::HealthCheck ready;  // /readyz
   std::map<std::string, std::string> person_by_phone;
   common::BearerAuth auth;  // staff tokens answer pages
   std::mutex mutex;         // guards redis

@@ -1,6 +1,6 @@
 // The partner API's front: the route table (method and path to handler; the
 // admin clock only in a deployment on a simulated clock), a wrong method
-// answered 405 naming the path's methods, and /healthz and /metrics. The
+// answered 405 naming the path's methods, and /healthz, /readyz and /metrics. The
 // handlers are free functions grouped by resource (ingest_api_handlers.hpp).
 // The hot path, POST /v1/incidents, is the table's first route: matching it
 // allocates nothing and calls through a plain function pointer.
@@ -56,6 +56,11 @@ HttpResponse IngestApi::handle(const HttpRequest& req) {
     const auto problem = c.d.store.health_problem();
     if (!problem) return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
     return common::error_response(503, "unhealthy", "unhealthy: " + *problem);
+  }
+  if (req.path == "/readyz" && req.method == "GET") {
+    const auto problem = c.d.store.readiness_problem();
+    if (!problem) return HttpResponse{200, "application/json", R"({"status":"ready"})", {}};
+    return common::error_response(503, "not_ready", "not ready: " + *problem);
   }
   if (req.path == "/metrics" && req.method == "GET")
     return HttpResponse{200, "text/plain; version=0.0.4", c.d.metrics.render(), {}};

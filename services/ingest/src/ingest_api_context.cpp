@@ -19,7 +19,9 @@ IngestContext::IngestContext(IngestDeps deps)
       unavailable(d.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
                                     {{"outcome", "unavailable"}})),
       store_full(d.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
-                                   {{"outcome", "store_full"}})) {
+                                   {{"outcome", "store_full"}})),
+      not_replicated(d.metrics.counter("piket_ingest_incidents_total", "Incidents by outcome",
+                                       {{"outcome", "not_replicated"}})) {
   regions.insert(d.regions.begin(), d.regions.end());
   for (const auto& p : d.partners) {
     limiter.configure(p.id, p.rate_per_second, p.burst);

@@ -38,6 +38,7 @@ struct IngestContext {
   prometheus::Counter& rejected;
   prometheus::Counter& unavailable;
   prometheus::Counter& store_full;
+  prometheus::Counter& not_replicated;  // 503 not_replicated ([redis] min_replicas)
 };
 
 // The caller behind the request's bearer token, or 401; a partner with

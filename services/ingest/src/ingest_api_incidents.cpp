@@ -108,6 +108,15 @@ HttpResponse post_incident_inner(IngestContext& c, const HttpRequest& req) {
         "the store is full (its memory limit is reached); nothing was accepted");
     r.headers.emplace_back("Retry-After", "5");
     return r;
+  } catch (const StoreNotReplicated& e) {
+    c.not_replicated.Increment();
+    spdlog::error("incident not replicated: {}", e.what());
+    auto r = common::error_response(
+        503, "not_replicated",
+        "too few replicas of the store confirmed the incident in time, so it is not promised "
+        "durable; retry with the same reference: you get the same incident if it was stored");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   } catch (const StoreUnavailable& e) {
     c.unavailable.Increment();
     spdlog::error("incident store unavailable: {}", e.what());

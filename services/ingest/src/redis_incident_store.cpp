@@ -33,6 +33,28 @@ bool same_known_fields(const std::string& stored_body, const std::string& hash) 
   return !ec && v.is_object() && common::sha256_hex(canonical_json(v)) == hash;
 }
 
+// The answer about to be given promises durability: with [redis]
+// min_replicas, wait until that many replicas have the incident. WAIT counts
+// this connection's own last write, so a replay (whose script wrote nothing)
+// first writes the idempotency key again with the value it has: the WAIT then
+// covers everything the primary had when the replay read the incident — a
+// WAIT on a connection that wrote nothing would answer at once.
+void confirm_replicated(common::RedisConnection& c, const std::string& idempotency_key,
+                        const std::string& incident_id, bool replay) {
+  if (c.config().min_replicas <= 0) return;
+  try {
+    if (replay) c.command({"SET", idempotency_key, incident_id, "XX", "KEEPTTL"});
+    if (!c.wait_replicated())
+      throw StoreNotReplicated("fewer than " + std::to_string(c.config().min_replicas) +
+                               " replica(s) acknowledged the incident within " +
+                               std::to_string(c.config().replica_wait.count()) + " ms");
+  } catch (const common::RedisNoReplicasError& e) {
+    throw StoreNotReplicated(e.what());
+  } catch (const common::RedisError& e) {
+    throw StoreUnavailable(e.what());
+  }
+}
+
 }  // namespace
 
 std::string dispatch_payload(const std::string& incident_id, const std::string& case_id) {
@@ -78,6 +100,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
         common::to_epoch_ms(r.home_ban->starts_at), common::to_epoch_ms(r.home_ban->ends_at),
         r.home_ban->starts_offset.count(), r.home_ban->ends_offset.count()};
   a.household_link_ms = impl_->household_link.count();
+  const auto idem = store::idempotency_key(in.partner, r.reference);
   auto lease = impl_->pool.lease();
   for (int attempt = 0; attempt < 5; ++attempt) {
     // The outbox's resend timer runs on real time, not domain time.
@@ -92,20 +115,25 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
       // back: if the incident is there, it is durable and we can say so.
       try {
         lease->disconnect();
-        auto id = lease->command({"GET", store::idempotency_key(in.partner, r.reference)});
+        auto id = lease->command({"GET", idem});
         if (auto existing = id.opt_string()) {
           auto h = lease->command(
               {"HMGET", store::incident_key(*existing), "stored_hash", "case_id", "body"});
           if (h.elements.size() == 3 &&
               (h.elements[0].opt_string() == in.body_hash ||
-               (h.elements[0].is_nil() && same_known_fields(h.elements[2].str, in.body_hash))))
+               (h.elements[0].is_nil() && same_known_fields(h.elements[2].str, in.body_hash)))) {
+            confirm_replicated(*lease, idem, *existing, true);
             return {StoreOutcome::Kind::replayed, *existing, h.elements[1].str};
+          }
         }
       } catch (const common::RedisError&) {
       }
       throw StoreUnavailable(e.what());
     } catch (const common::RedisFullError& e) {
       throw StoreFull(e.what());
+    } catch (const common::RedisNoReplicasError& e) {
+      // The primary refused the script up front: nothing was written.
+      throw StoreNotReplicated(e.what());
     } catch (const common::RedisError& e) {
       throw StoreUnavailable(e.what());
     }
@@ -127,14 +155,20 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
     switch (got->kind) {
       case K::created:
         out.kind = StoreOutcome::Kind::created;
+        // Dispatch is woken only for a durable incident; one left on the
+        // primary alone still reaches dispatch by the outbox's resend.
+        confirm_replicated(*lease, idem, out.incident_id, false);
         if (impl_->on_created) impl_->on_created(out.incident_id, got->payload);
         break;
       case K::replayed:
         out.kind = StoreOutcome::Kind::replayed;
+        confirm_replicated(*lease, idem, out.incident_id, true);
         break;
       case K::legacy:
         out.kind = same_known_fields(got->legacy_body, in.body_hash) ? StoreOutcome::Kind::replayed
                                                                      : StoreOutcome::Kind::conflict;
+        if (out.kind == StoreOutcome::Kind::replayed)
+          confirm_replicated(*lease, idem, out.incident_id, true);
         break;
       default:
         out.kind = StoreOutcome::Kind::conflict;
@@ -163,6 +197,10 @@ bool RedisIncidentStore::healthy() {
 
 std::optional<std::string> RedisIncidentStore::health_problem() {
   return common::redis_health_problem(*impl_->pool.lease());
+}
+
+std::optional<std::string> RedisIncidentStore::readiness_problem() {
+  return common::redis_readiness_problem(*impl_->pool.lease());
 }
 
 }  // namespace piket::ingest

@@ -116,9 +116,10 @@ WebReply WebApi::handle(const HttpRequest& req) {
   try {
     if (req.path.rfind("/api/", 0) == 0) {
       reply = api_request(w, req);
-    } else if (auto ops = common::ops_endpoints(req, w.d.metrics, [&w] {
-                 return common::redis_health_problem(*w.d.redis.lease());
-               })) {
+    } else if (auto ops = common::ops_endpoints(
+                   req, w.d.metrics,
+                   [&w] { return common::redis_health_problem(*w.d.redis.lease()); },
+                   [&w] { return common::redis_readiness_problem(*w.d.redis.lease()); })) {
       reply.response = *ops;
     } else if (w.d.assets) {
       if (auto r = w.d.assets->serve(req))

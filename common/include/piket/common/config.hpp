@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "piket/common/clock.hpp"
 
@@ -40,6 +41,19 @@ struct RedisConfig {
   // secrets directory). An empty user sends no AUTH.
   std::string user{};
   std::string password{};
+  // Redis Sentinel (docs/availability.md). Empty: `address` is the primary
+  // (today's single node). Otherwise `address` is not used: every connection
+  // asks these sentinels in turn (SENTINEL get-master-addr-by-name
+  // `master_name`, authenticating with `user`/`password` as on Redis), checks
+  // with ROLE that the answer is a primary, and asks again after a failed
+  // command or a READONLY/MASTERDOWN answer: it follows a failover.
+  std::vector<HostPort> sentinels{};
+  std::string master_name{"piket"};
+  // Durable answers: an answer that promises durability (ingest's 201/200,
+  // inbound's recorded answer to a page) first waits `WAIT min_replicas replica_wait` for that many
+  // replicas to have its write; too few in time is a 503 (`not_replicated`). 0: no wait.
+  int min_replicas = 0;
+  Millis replica_wait{1000};
 };
 
 // ZeroMQ CURVE keys (Z85), from the secrets directory; service_main fills

@@ -5,7 +5,16 @@
 // refusal because Redis is at its memory limit (-OOM, maxmemory with
 // noeviction) is the RedisReplyError RedisFullError: nothing was written.
 // Not thread-safe: one connection per thread. Move-only.
+//
+// With `RedisConfig::sentinels` a connection finds the primary through the
+// sentinels each time it connects (docs/availability.md): after an I/O error
+// the next command connects to whatever primary the sentinels name then, and
+// a command answered READONLY or MASTERDOWN (it reached a replica, so it was
+// not run) is sent once more to the primary found anew. Nothing else is
+// retried: a command whose outcome is unknown is the caller's to retry.
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -35,6 +44,31 @@ class RedisFullError : public RedisReplyError {
  public:
   using RedisReplyError::RedisReplyError;
 };
+
+// Redis refused a write because fewer replicas than its
+// `min-replicas-to-write` are connected: "NOREPLICAS …". Nothing was written.
+class RedisNoReplicasError : public RedisReplyError {
+ public:
+  using RedisReplyError::RedisReplyError;
+};
+
+// An answer that promises durability could not be confirmed: too few replicas
+// acknowledged its write in time (wait_replicated() was false). The write is on
+// the primary; callers answer 503 `not_replicated` (docs/availability.md).
+class RedisNotReplicatedError : public RedisError {
+ public:
+  using RedisError::RedisError;
+};
+
+// Process-wide counts for /metrics (Metrics::render adds them).
+struct RedisStats {
+  // A connection found the primary at another address than the one seen
+  // before in this process: a failover was followed.
+  std::atomic<std::uint64_t> failovers_followed{0};
+  // wait_replicated() gave up: too few replicas had the write in time.
+  std::atomic<std::uint64_t> replica_waits_timed_out{0};
+};
+RedisStats& redis_stats();
 
 struct RedisReply {
   enum class Type { nil, integer, string, status, array };
@@ -90,6 +124,16 @@ class RedisConnection {
   std::vector<RedisReply> pipeline(const std::vector<std::vector<std::string>>& commands);
   RedisReply eval(const RedisScript& script, const std::vector<std::string>& keys,
                   const std::vector<std::string>& args);
+  // Durable answers: `WAIT min_replicas replica_wait` for this connection's
+  // last write (RedisConfig). True when min_replicas is 0 or that many
+  // replicas acknowledged it in time; false otherwise (counted in
+  // redis_stats()): the write is on the primary, but not yet on enough
+  // replicas to survive its loss. Throws RedisError like command().
+  bool wait_replicated();
+  // Where this connection is connected now (the primary found through the
+  // sentinels, or `address`); nullopt when not connected.
+  std::optional<HostPort> peer() const;
+  const RedisConfig& config() const;
   bool connected() const;
   void disconnect();
 

@@ -22,4 +22,10 @@ inline constexpr const char* kRedisUnreachableProblem = "redis cannot be reached
 // is wrong (kRedisFullProblem, kRedisUnreachableProblem, or the refusal).
 std::optional<std::string> redis_health_problem(RedisConnection& redis);
 
+// /readyz: can the service do its work — nullopt when the primary is healthy
+// (above) and, with min_replicas > 0 in the connection's RedisConfig, at
+// least that many replicas are connected to it (ROLE); otherwise what is
+// wrong.
+std::optional<std::string> redis_readiness_problem(RedisConnection& redis);
+
 }  // namespace piket::common

@@ -34,6 +34,9 @@ struct RedisServerConfig {
   // `maxmemory` in bytes (0: no limit). The policy is always `noeviction`: at the limit Redis
   // refuses writes (-OOM) instead of dropping data; piket answers 503 (docs/configuration.md).
   std::uint64_t maxmemory_bytes = 0;
+  // More redis.conf lines, after the others (a replica's `replicaof`, `masteruser`,
+  // `masterauth`; `min-replicas-to-write`: docs/availability.md). Each one line.
+  std::vector<std::string> extra_conf{};
 };
 
 // The redis.conf text: port, bind 127.0.0.1, dir, appendonly yes, appendfsync always, save "",

@@ -125,7 +125,9 @@ class RedisCaseStore {
   WriteOutcome sync(const std::string& case_id, long long version, const std::string& popped,
                     const std::vector<Step>& timers);
   // Records an event: timeline entry, case fields, reassignment or closing,
-  // and the new timers.
+  // and the new timers. With [redis] min_replicas, `done` only once that many
+  // replicas have it; else throws common::RedisNotReplicatedError (recorded on
+  // the primary, not confirmed).
   WriteOutcome record(const std::string& case_id, long long version, const Change& change,
                       const std::vector<Step>& timers);
   struct RecordRequest {

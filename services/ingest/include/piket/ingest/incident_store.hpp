@@ -24,6 +24,16 @@ class StoreFull : public StoreUnavailable {
   using StoreUnavailable::StoreUnavailable;
 };
 
+// Durable answers ([redis] min_replicas): too few replicas had the write in
+// time, or the primary refused it for too few replicas (NOREPLICAS). The
+// incident may be on the primary only (or nowhere): nothing is promised. A
+// retry with the same reference gets the same incident if it is there, a new
+// one if it is not (docs/availability.md).
+class StoreNotReplicated : public StoreUnavailable {
+ public:
+  using StoreUnavailable::StoreUnavailable;
+};
+
 struct NewIncident {
   std::string partner;
   const IncidentRequest* request = nullptr;
@@ -62,7 +72,9 @@ class IncidentStore {
   // household's case (a new one linked to the earlier case when the family
   // returns after closing), apply the incident to the case's home ban
   // (refusing what breaks it), store the incident and enqueue it for dispatch.
-  // Returns only once the incident is durable. Throws StoreUnavailable.
+  // Returns only once the incident is durable (with [redis] min_replicas: on
+  // that many replicas too, for a replay as well as a creation). Throws
+  // StoreUnavailable (StoreNotReplicated, StoreFull).
   virtual StoreOutcome store(const NewIncident& incident) = 0;
   // Empty when there is no such incident. Throws StoreUnavailable.
   virtual std::optional<IncidentView> find(const std::string& incident_id) = 0;
@@ -73,6 +85,9 @@ class IncidentStore {
     if (healthy()) return std::nullopt;
     return std::string("the store cannot be reached");
   }
+  // What keeps the store from doing its work now (nullopt: nothing), for
+  // /readyz: health_problem(), and too few replicas connected.
+  virtual std::optional<std::string> readiness_problem() { return health_problem(); }
 };
 
 }  // namespace piket::ingest

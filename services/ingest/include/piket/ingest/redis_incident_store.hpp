@@ -2,7 +2,9 @@
 // IncidentStore on Redis: one Lua script does the whole acceptance atomically
 // (store/lua/ingest/ingest_accept.lua; typed in piket/store/ingest_scripts.hpp).
 // Redis runs with appendfsync always, so a script's writes are on disk before
-// its reply — and before our 201. Keys: see docs/data-model.md.
+// its reply — and before our 201. With [redis] min_replicas > 0 the 201/200
+// also waits (WAIT) until that many replicas have the incident
+// (docs/availability.md). Keys: see docs/data-model.md.
 
 #include <functional>
 #include <memory>
@@ -29,6 +31,8 @@ class RedisIncidentStore final : public IncidentStore {
   bool healthy() override;
   // Redis unreachable, or refusing writes at its memory limit.
   std::optional<std::string> health_problem() override;
+  // Also too few replicas connected (min_replicas).
+  std::optional<std::string> readiness_problem() override;
 
  private:
   struct Impl;

@@ -1,0 +1,130 @@
+// The Redis client with Sentinel (label `cluster`): a pool finds the primary through the
+// sentinels, keeps working when a sentinel is gone, and follows a failover after kill -9 of the
+// primary; a service's user may only ask the sentinels where the primary is.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "piket/common/redis.hpp"
+#include "piket/common/redis_health.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "redis_cluster.hpp"
+
+namespace piket::common {
+namespace {
+
+using namespace std::chrono_literals;
+using test::RedisCluster;
+
+const std::string kBefore = "piket-test:sentinel:before";
+const std::string kAfter = "piket-test:sentinel:after";
+
+TEST(SentinelCluster, ThePoolFindsThePrimaryThroughTheSentinelsAndWaitsForReplicas) {
+  RedisCluster cluster("piket-sentinel-find");
+  auto cfg = cluster.config_as("ingest");
+  cfg.min_replicas = 2;
+  RedisPool pool(cfg);
+  {
+    auto lease = pool.lease();
+    lease->command({"SET", kBefore, "v1"});
+    ASSERT_TRUE(lease->peer().has_value());
+    EXPECT_EQ(lease->peer()->port, cluster.node_port(0));
+    EXPECT_TRUE(lease->wait_replicated());
+  }
+  // WAIT 2 answered: both replicas have it.
+  for (int i : {1, 2}) {
+    RedisConnection replica(cluster.node_config(i));
+    EXPECT_EQ(replica.command({"GET", kBefore}).str, "v1") << "replica " << i;
+  }
+  RedisConnection check(cfg);
+  EXPECT_EQ(redis_readiness_problem(check), std::nullopt);
+
+  // One sentinel gone: the next one in the list answers.
+  cluster.sentinel(0).kill9();
+  RedisConnection fresh(cluster.config_as("ingest"));
+  EXPECT_EQ(fresh.command({"GET", kBefore}).str, "v1");
+  EXPECT_EQ(fresh.peer()->port, cluster.node_port(0));
+}
+
+TEST(SentinelCluster, AServiceUserMayOnlyAskTheSentinelsWhereThePrimaryIs) {
+  RedisCluster cluster("piket-sentinel-acl");
+  auto cfg = cluster.config_as("ingest");
+  RedisConfig direct{{"127.0.0.1", cluster.sentinel(1).port()}, Millis{1000}};
+  direct.user = cfg.user;
+  direct.password = cfg.password;
+  RedisConnection sentinel(direct);
+  const auto primary = sentinel.command({"SENTINEL", "get-master-addr-by-name", "piket"});
+  ASSERT_EQ(primary.elements.size(), 2u);
+  EXPECT_EQ(primary.elements[1].str, std::to_string(cluster.node_port(0)));
+  for (const auto& refused : std::vector<std::vector<std::string>>{
+           {"SENTINEL", "failover", "piket"},
+           {"SENTINEL", "set", "piket", "down-after-milliseconds", "1"},
+           {"SENTINEL", "remove", "piket"},
+           {"SHUTDOWN"}}) {
+    SCOPED_TRACE(refused[0] + " " + refused[1 % refused.size()]);
+    try {
+      sentinel.command(refused);
+      ADD_FAILURE() << "a service user was allowed to run it";
+    } catch (const RedisReplyError& e) {
+      EXPECT_NE(std::string(e.what()).find("NOPERM"), std::string::npos) << e.what();
+    }
+  }
+  // A wrong password is refused by the sentinels too: no primary is found.
+  auto wrong = cfg;
+  wrong.password = "not-the-password";
+  RedisConnection refused(wrong);
+  EXPECT_THROW(refused.command({"PING"}), RedisIoError);
+}
+
+TEST(SentinelCluster, AfterKill9OfThePrimaryTheSamePoolWritesOnThePromotedReplica) {
+  RedisCluster cluster("piket-sentinel-failover");
+  auto cfg = cluster.config_as("ingest", 500ms);
+  cfg.min_replicas = 2;
+  RedisPool pool(cfg);
+  auto lease = pool.lease();
+  lease->command({"SET", kBefore, "acknowledged"});
+  ASSERT_TRUE(lease->wait_replicated());
+  const auto followed = redis_stats().failovers_followed.load();
+
+  cluster.kill9_node(0);
+  // The next commands fail (the primary is gone, then the sentinels still name it until they
+  // agree it is down and promote a replica); then the same connection works on the new one.
+  int failures = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (;;) {
+    try {
+      lease->command({"SET", kAfter, "written after the failover"});
+      break;
+    } catch (const RedisError&) {
+      ++failures;
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no failover followed in 30 s";
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  EXPECT_GE(failures, 1);
+  const int promoted = cluster.wait_for_failover(0, 10s);
+  ASSERT_TRUE(lease->peer().has_value());
+  EXPECT_EQ(lease->peer()->port, cluster.node_port(promoted));
+  EXPECT_EQ(cluster.role_of(promoted), "master");
+  // What was acknowledged with WAIT 2 before the crash is on the new primary.
+  EXPECT_EQ(lease->command({"GET", kBefore}).str, "acknowledged");
+  EXPECT_EQ(lease->command({"GET", kAfter}).str, "written after the failover");
+  EXPECT_GT(redis_stats().failovers_followed.load(), followed);
+
+  // The old primary comes back as a replica of the new one: two replicas again.
+  cluster.start_node(0, promoted);
+  const auto again = std::chrono::steady_clock::now() + 20s;
+  bool replicated = false;
+  while (!replicated && std::chrono::steady_clock::now() < again) {
+    lease->command({"SET", kAfter, "two replicas again"});
+    replicated = lease->wait_replicated();
+  }
+  EXPECT_TRUE(replicated);
+  RedisConnection old_primary(cluster.node_config(0));
+  EXPECT_EQ(old_primary.command({"GET", kBefore}).str, "acknowledged");
+}
+
+}  // namespace
+}  // namespace piket::common
