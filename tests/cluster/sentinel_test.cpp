@@ -105,12 +105,26 @@ TEST(SentinelCluster, AfterKill9OfThePrimaryTheSamePoolWritesOnThePromotedReplic
   }
   EXPECT_GE(failures, 1);
   const int promoted = cluster.wait_for_failover(0, 10s);
+  // While the sentinels reconfigure, they close client connections on the
+  // promoted node: a command then fails once with an I/O error, and the next
+  // one asks the sentinels again (no blind retry in the client). These
+  // commands are idempotent, so the test sends them again after such a close.
+  auto again_after_close = [&](std::vector<std::string> cmd) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        return lease->command(cmd);
+      } catch (const RedisError&) {
+        if (attempt >= 5) throw;
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+  };
   ASSERT_TRUE(lease->peer().has_value());
   EXPECT_EQ(lease->peer()->port, cluster.node_port(promoted));
   EXPECT_EQ(cluster.role_of(promoted), "master");
   // What was acknowledged with WAIT 2 before the crash is on the new primary.
-  EXPECT_EQ(lease->command({"GET", kBefore}).str, "acknowledged");
-  EXPECT_EQ(lease->command({"GET", kAfter}).str, "written after the failover");
+  EXPECT_EQ(again_after_close({"GET", kBefore}).str, "acknowledged");
+  EXPECT_EQ(again_after_close({"GET", kAfter}).str, "written after the failover");
   EXPECT_GT(redis_stats().failovers_followed.load(), followed);
 
   // The old primary comes back as a replica of the new one: two replicas again.
@@ -118,8 +132,12 @@ TEST(SentinelCluster, AfterKill9OfThePrimaryTheSamePoolWritesOnThePromotedReplic
   const auto again = std::chrono::steady_clock::now() + 20s;
   bool replicated = false;
   while (!replicated && std::chrono::steady_clock::now() < again) {
-    lease->command({"SET", kAfter, "two replicas again"});
-    replicated = lease->wait_replicated();
+    again_after_close({"SET", kAfter, "two replicas again"});
+    try {
+      replicated = lease->wait_replicated();
+    } catch (const RedisError&) {
+      std::this_thread::sleep_for(100ms);  // closed during the reconfiguration: again
+    }
   }
   EXPECT_TRUE(replicated);
   RedisConnection old_primary(cluster.node_config(0));
