@@ -13,10 +13,6 @@
 
 #include "piket/common/api_refusal.hpp"
 #include "piket/common/http_types.hpp"
-#include "piket/store/audit.hpp"
-#include "piket/store/case_record.hpp"
-#include "piket/store/page.hpp"
-#include "piket/store/session.hpp"
 #include "piket/web/address_buckets.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/case_repository.hpp"
@@ -26,6 +22,10 @@
 #include "piket/web/principal.hpp"
 #include "piket/web/refusal_tally.hpp"
 #include "piket/web/session_store.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/session.hpp"
 #include "piket/web/web_api.hpp"
 
 namespace piket::web::api {
