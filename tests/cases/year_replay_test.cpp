@@ -412,13 +412,16 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   std::vector<std::jthread> engines;
   using Steady = std::chrono::steady_clock;  // a stopwatch: did the two overlap?
   std::array<std::pair<Steady::time_point, Steady::time_point>, 2> inside{};
+  // Which thread drives which engine alternates with every moment, so that
+  // neither engine is always the one whose thread happens to start first.
+  std::size_t moment = 0;
   if (two)
     for (std::size_t n : {0u, 1u})
       engines.emplace_back([&, n] {
-        DeadlineShell& s = n == 0 ? shell : *shell2;
         for (;;) {
           go.arrive_and_wait();
           if (quit) return;
+          DeadlineShell& s = (n + moment) % 2 == 0 ? shell : *shell2;
           try {
             inside[n].first = Steady::now();
             s.run_due();
@@ -448,6 +451,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
       shell.run_due();
       return;
     }
+    ++moment;
     go.arrive_and_wait();
     done.arrive_and_wait();
     if (this_moment[0] > 0 && this_moment[1] > 0) ++res.shared_moments;

@@ -289,6 +289,9 @@ EscalatorYearReplay::Result EscalatorYearReplay::replay(const Year& year, int in
   std::barrier<> go(two ? 3 : 1), done(two ? 3 : 1);
   bool quit = false;
   std::function<void(Escalator&)> work;
+  // Which thread drives which instance alternates with every moment, so that
+  // neither instance is always the one whose thread happens to start first.
+  std::size_t moment = 0;
   std::vector<std::string> thread_errors;
   std::vector<std::jthread> threads;
   if (two)
@@ -298,7 +301,7 @@ EscalatorYearReplay::Result EscalatorYearReplay::replay(const Year& year, int in
           go.arrive_and_wait();
           if (quit) return;
           try {
-            work(*escalators[static_cast<std::size_t>(n)]);
+            work(*escalators[(static_cast<std::size_t>(n) + moment) % 2]);
           } catch (const std::exception& e) {
             std::lock_guard lock(mutex);
             thread_errors.push_back(e.what());
@@ -323,6 +326,7 @@ EscalatorYearReplay::Result EscalatorYearReplay::replay(const Year& year, int in
       return;
     }
     work = std::move(w);
+    ++moment;
     go.arrive_and_wait();
     done.arrive_and_wait();
   };
