@@ -165,7 +165,7 @@ TEST(Partition, PrimaryCutOffFor30sUnderLoadLosesNoAcknowledgedIncidentAndPagesE
       read_ids(r, p);
     }
   };
-  std::vector<std::thread> posters;
+  std::vector<std::jthread> posters;  // joined however the test ends
   for (int i = 0; i < kPosters; ++i) posters.emplace_back(poster);
 
   // ---- the partition
@@ -182,7 +182,7 @@ TEST(Partition, PrimaryCutOffFor30sUnderLoadLosesNoAcknowledgedIncidentAndPagesE
     Steady::time_point first_refusal{};  // the old primary's first NOREPLICAS
   } minority;
   std::atomic<bool> partitioned{true};
-  std::thread minority_side([&] {
+  std::jthread minority_side([&](std::stop_token stop) {
     try {
       cluster.enter(0);
       auto cfg = config::load_config(config_file);
@@ -195,7 +195,7 @@ TEST(Partition, PrimaryCutOffFor30sUnderLoadLosesNoAcknowledgedIncidentAndPagesE
       ingest::IngestApi api(
           {cfg.bearer_tokens(), cfg.region_ids(), cfg.partners, clock, clock, store, metrics, {}});
       common::RedisConnection probe(cluster.node_config(0));
-      for (int n = 0; partitioned; ++n) {
+      for (int n = 0; partitioned && !stop.stop_requested(); ++n) {
         common::HttpRequest r;
         r.method = "POST";
         r.path = r.target = "/v1/incidents";
@@ -234,7 +234,7 @@ TEST(Partition, PrimaryCutOffFor30sUnderLoadLosesNoAcknowledgedIncidentAndPagesE
   minority_side.join();
   cluster.heal(0);
   const auto healed_at = Steady::now();
-  for (auto& t : posters) t.join();
+  posters.clear();  // joined
   ASSERT_NE(new_primary, -1) << "no failover";
 
   // The old primary rejoins as a replica of the new one.
