@@ -25,6 +25,11 @@
 // every stall reaches the team lead seven days after the last activity; every
 // unanswered-reminder escalation follows a reminder nobody acknowledged.
 //
+// Issue 13: a third scenario replays a year (1,000 new families) twice — once
+// with one deadline engine, once with two shells with their own Redis
+// connections on their own threads, let loose together on every due moment —
+// and the actions taken must be the same, each once.
+//
 // The replay is a conservative discrete-event simulation: cases do not
 // affect each other, so a case's happenings are applied ahead of the clock
 // as long as none of its own deadlines is due before them (the pure engine
@@ -37,14 +42,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <barrier>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <queue>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/case_events.hpp"
@@ -126,6 +135,10 @@ struct Scenario {
   int casemanagers;
   std::uint64_t seed;
   double later_incident_share;  // families with a later incident during the year
+  // Deadline engines working on the same Redis: 1, or 2 (two shells with
+  // their own connections on their own threads, both let loose on the same
+  // due timers at the same simulated moment).
+  int instances = 1;
 };
 
 // One reminder in ten is never acknowledged (decided by its key).
@@ -151,11 +164,20 @@ class YearReplay : public test::CasesRedisTest {
     std::map<std::string, std::vector<Instant>> pages;  // person → when paged (every page)
     std::set<std::string> unanswered_reminders;         // reminder keys never acknowledged
     std::map<std::string, std::string> case_of_index;
+    std::array<std::size_t, 2> by_instance{};  // actions taken by each engine
+    std::size_t shared_moments = 0;            // clock steps at which both engines took an action
+    // Clock steps at which both engines were inside run_due() at the same time.
+    std::size_t overlapping_moments = 0;
+    std::map<std::string, std::string> incident_of_id;  // incident id → "<case index>/<tag>"
+    std::size_t left_due = 0;  // timers still due after both engines were done
     std::chrono::steady_clock::duration wall{}, generating{}, firing{}, applying{};
     Instant start, end;
   };
 
   Result replay(const Scenario& sc);
+  // The actions taken, each named without the case's random id (by the
+  // case's index in the replay), sorted: equal for equal seeds.
+  static std::vector<std::string> actions(const Result& r);
   static Figures figures(const Result& r, int casemanagers);
   void check(const Result& r, const Scenario& sc);
 };
@@ -177,6 +199,14 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   common::SimulatedClock clock(start);
   RedisCaseStore store(redis_->config_as("cases"));
   DeadlineShell shell(store, rules, clock, transport_, ShellOptions{}, nullptr);
+  // The second instance: its own store (its own pool of connections).
+  const bool two = sc.instances == 2;
+  std::optional<RedisCaseStore> store2;
+  std::optional<DeadlineShell> shell2;
+  if (two) {
+    store2.emplace(redis_->config_as("cases"));
+    shell2.emplace(*store2, rules, clock, transport_, ShellOptions{}, nullptr);
+  }
   const int kCases = sc.families;
   const int kCasemanagers = sc.casemanagers;
 
@@ -352,7 +382,12 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   // Reminders acknowledged (written after each round of the engine, long
   // before a follow-up could be due).
   std::vector<std::vector<std::string>> acks;
-  shell.set_observer([&](const Fired& f) {
+  std::mutex observed;  // two engines report from their own threads
+  std::array<std::size_t, 2> this_moment{};
+  auto observer = [&](int instance, const Fired& f) {
+    std::lock_guard lock(observed);
+    ++res.by_instance[static_cast<std::size_t>(instance)];
+    ++this_moment[static_cast<std::size_t>(instance)];
     res.fired.push_back(f);
     if (f.person.empty()) return;
     res.pages[f.person].push_back(f.at);
@@ -366,7 +401,65 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
                       std::to_string(common::to_epoch_ms(f.at + 20min))});
     else
       res.unanswered_reminders.insert(f.key);
-  });
+  };
+  shell.set_observer([&](const Fired& f) { observer(0, f); });
+  if (two) shell2->set_observer([&](const Fired& f) { observer(1, f); });
+  // Both engines at the same simulated moment: two threads that start
+  // run_due() together (a barrier) and report back (a second one).
+  std::barrier<> go(two ? 3 : 1), done(two ? 3 : 1);
+  bool quit = false;
+  std::vector<std::string> thread_errors;
+  std::vector<std::jthread> engines;
+  using Steady = std::chrono::steady_clock;  // a stopwatch: did the two overlap?
+  std::array<std::pair<Steady::time_point, Steady::time_point>, 2> inside{};
+  // Which thread drives which engine alternates with every moment, so that
+  // neither engine is always the one whose thread happens to start first.
+  std::size_t moment = 0;
+  if (two)
+    for (std::size_t n : {0u, 1u})
+      engines.emplace_back([&, n] {
+        for (;;) {
+          go.arrive_and_wait();
+          if (quit) return;
+          DeadlineShell& s = (n + moment) % 2 == 0 ? shell : *shell2;
+          try {
+            inside[n].first = Steady::now();
+            s.run_due();
+            inside[n].second = Steady::now();
+          } catch (const std::exception& e) {
+            std::lock_guard lock(observed);
+            thread_errors.push_back(e.what());
+          }
+          done.arrive_and_wait();
+        }
+      });
+  // Whatever ends the replay (a failure too) lets the engines' threads go.
+  struct Release {
+    std::barrier<>& go;
+    bool& quit;
+    bool two;
+    ~Release() {
+      if (two && !quit) {
+        quit = true;
+        go.arrive_and_wait();
+      }
+    }
+  } release{go, quit, two};
+  auto run_due = [&] {
+    this_moment = {};
+    if (!two) {
+      shell.run_due();
+      return;
+    }
+    ++moment;
+    go.arrive_and_wait();
+    done.arrive_and_wait();
+    if (this_moment[0] > 0 && this_moment[1] > 0) ++res.shared_moments;
+    if (std::max(inside[0].first, inside[1].first) < std::min(inside[0].second, inside[1].second))
+      ++res.overlapping_moments;
+    // Neither engine stops while something is due: nothing is left behind.
+    if (const auto next = shell.next_due(); next && *next <= clock.now()) ++res.left_due;
+  };
   const Actor lead{"tl-g", rota::StaffRole::team_lead, {"groningen"}};
 
   std::vector<std::vector<std::size_t>> per_case(kCases);
@@ -425,6 +518,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
                                            h.ban_ends, h.ban_starts);
       case_ids[static_cast<std::size_t>(c)] = o.case_id;
       incident_ids[static_cast<std::size_t>(c)][h.tag] = o.incident_id;
+      res.incident_of_id[o.incident_id] = std::to_string(c) + "/" + std::to_string(h.tag);
       res.case_of_index[o.case_id] = std::to_string(c);
       auto& who = by[static_cast<std::size_t>(c)];
       who = assigned[static_cast<std::size_t>(c)];
@@ -485,6 +579,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
               "hh-year-" + std::to_string(c), h.at, h.incident_kind, h.ban_ends, h.ban_starts);
           EXPECT_EQ(x.case_id, ids[i]) << "the family's open case";
           incident_ids[ci][h.tag] = x.incident_id;
+          res.incident_of_id[x.incident_id] = std::to_string(c) + "/" + std::to_string(h.tag);
           if (h.incident_kind == "home_ban_extended" || h.incident_kind == "home_ban_lifted") {
             writes.push_back({"HSET", store::incident_key(x.incident_id), "status", "acknowledged",
                               "acknowledged_at", ms(h.at + 1min)});
@@ -569,8 +664,9 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     clock.set(*timer);
     ++res.steps;
     const auto a = std::chrono::steady_clock::now();
-    shell.run_due();
-    known = shell.next_due_after_last_round();
+    run_due();
+    // (One engine's hint of the next timer does not know the other's writes.)
+    if (!two) known = shell.next_due_after_last_round();
     if (!acks.empty()) {
       conn_.pipeline(acks);
       acks.clear();
@@ -587,9 +683,31 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     EXPECT_EQ(cursor[static_cast<std::size_t>(c)], per_case[static_cast<std::size_t>(c)].size())
         << c;
   clock.set(end);
-  shell.run_due();
+  run_due();
+  if (two) {
+    quit = true;
+    go.arrive_and_wait();
+  }
+  engines.clear();  // joined
+  EXPECT_TRUE(thread_errors.empty()) << thread_errors.front();
   res.wall = std::chrono::steady_clock::now() - wall_start;
   return res;
+}
+
+std::vector<std::string> YearReplay::actions(const Result& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.fired) {
+    // The key is "<case>|<clock>|<step>|<anchor>", the anchor a time or an incident.
+    auto key = r.case_of_index.at(f.case_id) + f.key.substr(f.case_id.size());
+    const auto anchor = key.rfind('|') + 1;
+    if (const auto it = r.incident_of_id.find(key.substr(anchor)); it != r.incident_of_id.end())
+      key = key.substr(0, anchor) + it->second;
+    out.push_back(key + " " + f.step + " to " + f.person + " due " + common::format_rfc3339(f.due) +
+                  " at " + common::format_rfc3339(f.at) +
+                  (f.page_id.empty() ? " unpaged" : " paged"));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // Pages per person per week (weeks of the replayed year, empty weeks
@@ -770,6 +888,46 @@ TEST_F(YearReplay, ABusyRegionsYearReplaysInSimulatedTimeInUnderAMinute) {
   if (families == 3000) {
     EXPECT_LT(r.wall, std::chrono::seconds{60}) << "a year of a busy region in under a minute";
   }
+}
+
+// Issue 13: two instances of the deadline engine over a replayed year. Two
+// shells, each with its own Redis connections and its own thread, are let
+// loose together on every due moment of the year (the same due timers at
+// the same simulated moment), and what they take together must be exactly
+// what one engine takes alone in the same replay: every reminder,
+// escalation and closing step once, none dropped, none late, one page each.
+TEST_F(YearReplay, TwoEnginesOnTheSameDueTimersTakeEachStepOnceAsOneEngineDoes) {
+  // A region of 1,000 new families a year (four casemanagers): a third of the
+  // busy region's year, which takes each engine's round trips twice over.
+  Scenario sc{"two engines", 1000, 4, 20270313, 0.3};
+  sc.instances = 1;
+  const auto one = replay(sc);
+  check(one, sc);
+  sc.instances = 2;
+  const auto two = replay(sc);
+  check(two, sc);
+
+  const auto alone = actions(one);
+  const auto together = actions(two);
+  EXPECT_EQ(together.size(), alone.size()) << "as many actions as one engine takes";
+  EXPECT_EQ(together, alone) << "the same actions: same case, step, person, due and moment";
+  const auto twice = std::adjacent_find(together.begin(), together.end());
+  EXPECT_TRUE(twice == together.end()) << "taken twice: " << *twice;
+  EXPECT_EQ(two.left_due, 0u) << "moments after which a due timer was left for later";
+  EXPECT_EQ(two.expected.plan_breaches, one.expected.plan_breaches);
+  // Both engines really worked, and were at work at the same time.
+  EXPECT_GT(two.by_instance[0], 0u);
+  EXPECT_GT(two.by_instance[1], 0u);
+  EXPECT_EQ(two.by_instance[0] + two.by_instance[1], two.fired.size());
+  EXPECT_GT(two.overlapping_moments, 0u);
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::cout << "[ figures ] two engines: " << two.fired.size() << " actions over " << two.steps
+            << " clock steps (one engine alone: " << one.fired.size() << "); taken by the first "
+            << two.by_instance[0] << ", by the second " << two.by_instance[1] << "; moments at "
+            << "which both took actions: " << two.shared_moments
+            << ", at which both were at work at once: " << two.overlapping_moments << " of "
+            << two.steps << "; duplicates 0, dropped 0; wall " << ms(two.wall) << " ms (one engine "
+            << ms(one.wall) << " ms)\n";
 }
 
 }  // namespace

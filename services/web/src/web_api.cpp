@@ -38,6 +38,10 @@ struct Route {
   std::string_view action;   // for the audit trail
   Handler handler;
   bool needs_session = true;  // false for sign-in only (it checks its origin itself)
+  // A change the app answers for: with [redis] min_replicas, refused at once
+  // without enough replicas connected (api::check_replicas), and confirmed
+  // by them before its answer (api::confirm_change). docs/availability.md.
+  bool durable = false;
 };
 
 // clang-format off
@@ -50,17 +54,17 @@ constexpr Route kRoutes[] = {
     {Method::get,  "/api/charts",                 "charts.read",     plain<api::charts>},
     {Method::get,  "/api/my",                     "cases.list",      plain<api::my_cases>},
     {Method::get,  "/api/cases/{id}",             "case.read",       plain<api::case_read>},
-    {Method::post, "/api/cases/{id}/events",      "case.event",      plain<api::case_event>},
-    {Method::post, "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>},
-    {Method::post, "/api/cases/{id}/join",        "case.join",       plain<api::case_join>},
-    {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>},
-    {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>},
-    {Method::post, "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>},
-    {Method::post, "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>},
-    {Method::post, "/api/rota/overrides",         "rota.override",   plain<api::rota_override>},
+    {Method::post, "/api/cases/{id}/events",      "case.event",      plain<api::case_event>, true, true},
+    {Method::post, "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>, true, true},
+    {Method::post, "/api/cases/{id}/join",        "case.join",       plain<api::case_join>, true, true},
+    {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>, true, true},
+    {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>, true, true},
+    {Method::post, "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>, true, true},
+    {Method::post, "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>, true, true},
+    {Method::post, "/api/rota/overrides",         "rota.override",   plain<api::rota_override>, true, true},
     {Method::get,  "/api/calendar/tokens",        "calendar.list",   plain<api::calendar_list>},
-    {Method::post, "/api/calendar/tokens",        "calendar.create", plain<api::calendar_create>},
-    {Method::post, "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>},
+    {Method::post, "/api/calendar/tokens",        "calendar.create", plain<api::calendar_create>, true, true},
+    {Method::post, "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>, true, true},
     {Method::get,  "/api/admin/overview",         "admin.read",      plain<api::admin_overview>},
     {Method::post, "/api/admin/audit/verify",     "audit.verify",    plain<api::audit_verify>},
 };
@@ -92,6 +96,8 @@ WebReply api_request(WebContext& w, const HttpRequest& req) {
     if (route.method == Method::post)
       if (auto refused = api::check_csrf(w, r)) return {*refused, {}};
   }
+  if (route.durable)
+    if (auto refused = api::check_replicas(w, r)) return {*refused, {}};
   return route.handler(w, r);
 }
 
@@ -129,6 +135,24 @@ WebReply WebApi::handle(const HttpRequest& req) {
     } else {
       reply.response = common::error_response(404, "not_found", "no such resource");
     }
+  } catch (const common::RedisNotReplicatedError& e) {
+    // Durable answers (docs/availability.md): the change is on the primary,
+    // not yet on enough replicas to survive its loss.
+    spdlog::warn("web: {}", e.what());
+    reply = {common::error_response(503, "not_replicated",
+                                    "the change is recorded but not yet confirmed by enough "
+                                    "replicas of the store; reload and check before doing it "
+                                    "again"),
+             {}};
+    reply.response.headers.emplace_back("Retry-After", "1");
+  } catch (const common::RedisNoReplicasError& e) {
+    // The primary refused the write whole (min-replicas-to-write).
+    spdlog::warn("web: redis refused a write: {}", e.what());
+    reply = {common::error_response(503, "not_replicated",
+                                    "too few replicas of the store are connected; the change "
+                                    "was refused, try again shortly"),
+             {}};
+    reply.response.headers.emplace_back("Retry-After", "1");
   } catch (const common::RedisError& e) {
     // Also when the audit entry could not be written: no answer without it.
     spdlog::error("web: redis unavailable: {}", e.what());

@@ -61,6 +61,11 @@ HttpResponse calendar_create(WebContext& w, Request& r) {
   {
     auto lease = w.d.redis.lease();
     created = access::CalendarTokens(*lease).create(who, who, w.d.real_clock.now());
+    // Durable answers (docs/availability.md): the token is handed out only
+    // once replicas have it.
+    if (created && !lease->wait_replicated())
+      throw common::RedisNotReplicatedError("a calendar token of " + who +
+                                            " is not yet on enough replicas");
   }
   if (!created)
     return refuse(w, r, 409, "too_many_tokens",
@@ -86,6 +91,11 @@ HttpResponse calendar_revoke(WebContext& w, Request& r) {
   {
     auto lease = w.d.redis.lease();
     revoked = access::CalendarTokens(*lease).revoke(who, id);
+    // A revocation is confirmed only once replicas have it: a token must not
+    // come back with a failover.
+    if (revoked && !lease->wait_replicated())
+      throw common::RedisNotReplicatedError("the revocation of calendar token " + id +
+                                            " is not yet on enough replicas");
   }
   if (!revoked)
     return refuse(w, r, 404, "not_found", "no such calendar token", who, "no such calendar token");

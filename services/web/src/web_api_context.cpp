@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "piket/common/crypto.hpp"
+#include "piket/common/redis_health.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
 
@@ -161,12 +162,38 @@ HttpResponse from_outcome(WebContext& w, const Request& r, const ActionOutcome& 
                           const std::string& target, const std::string& detail) {
   if (o.ok()) {
     allowed(w, r, target, detail);
-    w.d.redis.lease()->command({"INCR", std::string(store::kWebVersion)});
+    confirm_change(w);
     return json_response(json::object{{"ok", true}, {"now", ms(w.d.domain_clock.now())}});
   }
   // Refused by the owning service (bad event, already acknowledged, …).
   w.audit.append(record(r, target, "refused", o.refusal->code + ": " + o.refusal->message));
   return common::to_response(*o.refusal);
+}
+
+void confirm_change(WebContext& w) {
+  auto lease = w.d.redis.lease();
+  lease->command({"INCR", std::string(store::kWebVersion)});
+  if (!lease->wait_replicated())
+    throw common::RedisNotReplicatedError(
+        "a change in the web app is recorded but not yet on enough replicas");
+}
+
+std::optional<HttpResponse> check_replicas(WebContext& w, const Request& r) {
+  std::optional<std::string> problem;
+  {
+    auto lease = w.d.redis.lease();
+    if (lease->config().min_replicas <= 0) return std::nullopt;
+    problem = common::redis_readiness_problem(*lease);
+  }
+  if (!problem) return std::nullopt;
+  if (*problem == common::kRedisUnreachableProblem)
+    return common::error_response(503, "storage_unavailable", "try again");
+  auto answer = refuse(w, r, 503, "not_replicated",
+                       "too few replicas of the store are connected; nothing was changed, try "
+                       "again shortly",
+                       std::string(r.req.path), *problem);
+  answer.headers.emplace_back("Retry-After", "1");
+  return answer;
 }
 
 std::optional<HttpResponse> check_origin(WebContext& w, const Request& r) {

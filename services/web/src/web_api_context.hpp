@@ -93,10 +93,19 @@ void allowed(WebContext& w, const Request& r, std::string target, std::string de
 // limited per address — with the bucket empty, 429.
 HttpResponse refuse(WebContext& w, const Request& r, int status, std::string_view code,
                     std::string_view message, std::string target, std::string reason = {});
-// A change the owning service made (audited, the board's version bumped) or
-// refused (audited; its refusal passed on).
+// A change the owning service made (audited, the board's version bumped,
+// confirmed by replicas: confirm_change) or refused (audited; its refusal
+// passed on).
 HttpResponse from_outcome(WebContext& w, const Request& r, const ActionOutcome& o,
                           const std::string& target, const std::string& detail);
+// The end of a change the app answers for (docs/availability.md, "Durable
+// answers"): the board's version moves on (live views reload) and, with
+// [redis] min_replicas, the answer waits (WAIT) until that many replicas
+// have that write — the request's last, so they have the change written
+// before it too. Throws common::RedisNotReplicatedError when they do not in
+// time: the change is recorded on the primary, not confirmed (503
+// not_replicated, WebApi::handle).
+void confirm_change(WebContext& w);
 
 // ---- request checks -------------------------------------------------------------
 // A state-changing request must come from our own page: no foreign Origin or
@@ -104,6 +113,11 @@ HttpResponse from_outcome(WebContext& w, const Request& r, const ActionOutcome& 
 std::optional<HttpResponse> check_origin(WebContext& w, const Request& r);
 // check_origin, and the session's CSRF token in X-CSRF-Token.
 std::optional<HttpResponse> check_csrf(WebContext& w, const Request& r);
+// Before a change the app answers for, with [redis] min_replicas: the primary
+// must have that many replicas connected, or the request is refused at once
+// (503 not_replicated, audited) with nothing changed — rather than a change
+// half made and then not confirmed.
+std::optional<HttpResponse> check_replicas(WebContext& w, const Request& r);
 // The body as a JSON object (an empty body is {}), or the 400 answer.
 std::variant<json::object, HttpResponse> body_object(const Request& r);
 

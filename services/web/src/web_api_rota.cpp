@@ -89,7 +89,7 @@ HttpResponse rota_override(WebContext& w, Request& r) {
       }
     }
   }
-  w.d.redis.lease()->command({"INCR", std::string(store::kWebVersion)});
+  confirm_change(w);
   return json_response(json::object{{"id", ov.id}, {"reassigned", moved}, {"now", ms(now)}}, 201);
 }
 
