@@ -17,6 +17,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "instances.hpp"
@@ -130,6 +131,36 @@ TEST_F(DeadlineInstancesTest, TwoInstancesRacingOverManyCasesTakeEveryStepExactl
   std::size_t paged = 0;
   for (const auto& f : fired_) paged += !f.page_id.empty();
   EXPECT_EQ(pages.size(), paged);
+}
+
+// The same with the engine's own loops (DeadlineShell::start, a common::Periodic thread per
+// instance polling every 10 ms of real time) running while the shared clock moves by an hour
+// at a time.
+TEST_F(DeadlineInstancesTest, BothInstancesLoopsRunningTakeEveryStepOnce) {
+  const auto cases = open_cases();
+  for (auto& shell : shells_) shell->start();
+  for (int hour = 0; hour < 30; ++hour) {
+    clock_.advance(1h);
+    for (int n = 0; n < 500 && !stores_[0]->due_timers(clock_.now(), 1).empty(); ++n)
+      std::this_thread::sleep_for(5ms);
+  }
+  std::this_thread::sleep_for(200ms);  // a late duplicate would show
+  for (auto& shell : shells_) shell->stop();
+  std::map<std::string, int> taken;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& f : fired_) ++taken[f.case_id + "/" + f.key];
+  }
+  std::size_t entries = 0;
+  for (const auto& c : cases)
+    for (const auto& [key, n] : fired_entries(c)) {
+      EXPECT_EQ(n, 1) << c << " " << key;
+      EXPECT_EQ(taken[c + "/" + key], 1) << c << " " << key;
+      ++entries;
+    }
+  EXPECT_GT(entries, static_cast<std::size_t>(kCases));
+  EXPECT_EQ(taken.size(), entries);
+  for (const auto& [step, n] : deadline_pages()) EXPECT_EQ(n, 1) << step;
 }
 
 // An instance dies after a round's scripts, before it told notify (the callback throws): the

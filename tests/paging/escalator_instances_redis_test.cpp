@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "instances.hpp"
@@ -213,6 +214,36 @@ TEST_F(EscalatorInstancesTest, TwoInstancesOverManyDueTimersPageEachStepExactlyO
   EXPECT_EQ(woken_.size(), unique.size());
   EXPECT_EQ(woken_.size(), 2u * kIncidents);
   EXPECT_EQ(conn_.command({"ZCARD", store::kEscalationsDue}).integer, 0);
+}
+
+// The same with the services' own timer loops (Escalator::start, a common::Periodic thread per
+// instance, every [escalation] poll of real time) running while the shared clock moves.
+TEST_F(EscalatorInstancesTest, BothInstancesTimerLoopsRunningTakeEachStepOnce) {
+  const auto incidents = many_incidents();
+  for (auto& in : instances_) in->escalator.start();
+  const auto wait_for = [&](std::size_t pages) {
+    for (int n = 0; n < 1000; ++n) {
+      {
+        std::lock_guard lock(mutex_);
+        if (woken_.size() >= pages) break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    // A little longer: a late duplicate would show.
+    std::this_thread::sleep_for(200ms);
+  };
+  domain_.advance(5min);
+  wait_for(kIncidents);
+  domain_.advance(5min);
+  wait_for(2 * kIncidents);
+  for (auto& in : instances_) in->escalator.stop();
+  const auto pages = pages_by_incident();
+  for (const auto& inc : incidents)
+    EXPECT_EQ(pages.at(inc), (std::vector<std::string>{"anna@0.0", "carl@0.1", "tina@0.2"})) << inc;
+  std::lock_guard lock(mutex_);
+  std::set<std::string> unique(woken_.begin(), woken_.end());
+  EXPECT_EQ(woken_.size(), unique.size());
+  EXPECT_EQ(woken_.size(), 2u * kIncidents);
 }
 
 // One decline, its message handled by both instances at the same moment (the outbox resent it
