@@ -31,8 +31,9 @@ constexpr std::string_view kOutboxSender[] = {"zrangebyscore", "zadd", "zrem",
 constexpr std::string_view kIngest[] = {"exists", "hmget", "rpush", "sadd", "zremrangebyscore",
                                         // move_shared_clock (POST /v1/admin/clock)
                                         "publish"};
-constexpr std::string_view kDispatch[] = {"exists", "hgetall", "hmget",      "incr",     "rpush",
-                                          "sadd",   "scard",   "sintercard", "smembers", "zcard"};
+constexpr std::string_view kDispatch[] = {"exists",     "hgetall",  "hmget", "hsetnx",
+                                          "incr",       "rpush",    "sadd",  "scard",
+                                          "sintercard", "smembers", "zcard"};
 // The caseload cap (dispatch's commit script; piket-web links it): a coverage
 // problem opened, counted and moved to its history. The board counts
 // returning families (ZCOUNT).

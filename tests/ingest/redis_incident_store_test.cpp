@@ -15,10 +15,12 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "instances.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
@@ -201,6 +203,51 @@ TEST_F(RedisIncidentStoreTest, IncidentsStoredBeforeStoredHashStillReplayByTheir
   EXPECT_EQ(store_.store(prepare(plain).incident("police")).kind, StoreOutcome::Kind::conflict);
   EXPECT_EQ(hget(key, "stored_hash"), "");
   EXPECT_EQ(integer({"LLEN", store::case_incidents_key(created.case_id)}), 1);
+}
+
+// Two ingest instances (two stores, each its own connections; docs/availability.md, "Two
+// instances of every service") get the same posts at the same moment — a partner's retry
+// through the load balancer — for 60 references of 6 households: each reference is created
+// once (the other instance replays it), each household has one case holding its 10 incidents,
+// and dispatch gets one message per incident. ingest keeps nothing between requests.
+TEST_F(RedisIncidentStoreTest, TwoInstancesPostingTheSameIncidentsAtOnceCreateEachOnce) {
+  RedisIncidentStore second(redis_->config_as("ingest"), kResendAfter,
+                            [this](const std::string& id, const std::string& payload) {
+                              std::lock_guard lock(mutex_);
+                              woken_.emplace_back(id, payload);
+                            });
+  std::vector<Prepared> posts;
+  for (int n = 0; n < 60; ++n) {
+    auto body = body_for("PNN-" + std::to_string(n), "hh-" + std::to_string(n % 6));
+    body["kind"] = "repeat_incident";
+    body.erase("home_ban");
+    posts.push_back(prepare(body));
+  }
+  std::vector<std::vector<StoreOutcome>> outcomes(2);
+  ::piket::test::race(2, [&](int i) {
+    auto& store = i == 0 ? static_cast<IncidentStore&>(store_) : second;
+    for (const auto& p : posts)
+      outcomes[static_cast<std::size_t>(i)].push_back(store.store(p.incident("police")));
+  });
+  std::set<std::string> cases;
+  for (std::size_t n = 0; n < posts.size(); ++n) {
+    const auto& a = outcomes[0][n];
+    const auto& b = outcomes[1][n];
+    EXPECT_EQ((a.kind == StoreOutcome::Kind::created) + (b.kind == StoreOutcome::Kind::created), 1)
+        << n;
+    EXPECT_EQ((a.kind == StoreOutcome::Kind::replayed) + (b.kind == StoreOutcome::Kind::replayed),
+              1)
+        << n;
+    EXPECT_EQ(a.incident_id, b.incident_id) << n;
+    EXPECT_EQ(a.case_id, b.case_id) << n;
+    cases.insert(a.case_id);
+  }
+  EXPECT_EQ(cases.size(), 6u);
+  for (const auto& c : cases) EXPECT_EQ(integer({"LLEN", store::case_incidents_key(c)}), 10) << c;
+  EXPECT_EQ(integer({"SCARD", store::kCasesOpen}), 6);
+  EXPECT_EQ(integer({"ZCARD", store::outbox_due_key("dispatch")}), 60);
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(woken_.size(), 60u);
 }
 
 TEST_F(RedisIncidentStoreTest, FiftyConcurrentIdenticalPostsCreateExactlyOne) {

@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "instances.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/clock.hpp"
 #include "piket/store/lua.hpp"
@@ -68,6 +71,60 @@ TEST_F(LuaScriptsTest, OutboxClaimDueLeasesWhatIsDueInOrderAndDropsWhatWasAcknow
   // Leased messages come back when their lease runs out.
   r = sender.eval(claim, {due, data}, {"5000", "9000", "10"});
   EXPECT_EQ(r.element_strings(), (std::vector<std::string>{"later", "pl", "m0", "p0", "m1", "p1"}));
+}
+
+// Two instances of a sender (two processes of one service, each its own connection) sweep one
+// outbox at the same moment, many rounds over many due messages: each message is taken by
+// exactly one of them per lease. A sender that took messages and died (never sent them) leaves
+// them leased; when the lease has run out the other takes each of them once.
+TEST_F(LuaScriptsTest, OutboxClaimDueByTwoSendersAtOnceTakesEachMessageOncePerLease) {
+  const RedisScript claim{std::string(lua::outbox_claim_due())};
+  const std::string due = store::outbox_due_key("notify"), data = store::outbox_data_key("notify");
+  constexpr int kMessages = 500;
+  for (int n = 0; n < kMessages; ++n) {
+    ops_.command({"ZADD", due, std::to_string(100 + n % 50), "m" + std::to_string(n)});
+    ops_.command({"HSET", data, "m" + std::to_string(n), "p" + std::to_string(n)});
+  }
+  std::vector<std::unique_ptr<RedisConnection>> senders;
+  for (int i = 0; i < 2; ++i)
+    senders.push_back(std::make_unique<RedisConnection>(redis_->config_as("dispatch")));
+  std::vector<std::vector<std::string>> taken(2);
+  // Small batches, many rounds, both senders in every round.
+  test::race_rounds(2, 40, [&](int i, int) {
+    const auto r =
+        senders[static_cast<std::size_t>(i)]->eval(claim, {due, data}, {"1000", "60000", "10"});
+    const auto e = r.element_strings();
+    for (std::size_t k = 0; k < e.size(); k += 2)
+      taken[static_cast<std::size_t>(i)].push_back(e[k]);
+  });
+  std::map<std::string, int> count;
+  for (const auto& t : taken)
+    for (const auto& id : t) ++count[id];
+  EXPECT_EQ(count.size(), static_cast<std::size_t>(kMessages));
+  for (const auto& [id, n] : count) EXPECT_EQ(n, 1) << id;
+  EXPECT_FALSE(taken[0].empty());
+  EXPECT_FALSE(taken[1].empty());
+
+  // Sender 0 "dies" with what it took; sender 1 acknowledges its own (the receiver's ZREM and
+  // HDEL). Before the lease ends nobody takes sender 0's; after it, sender 1 takes each once.
+  for (const auto& id : taken[1]) {
+    ops_.command({"ZREM", due, id});
+    ops_.command({"HDEL", data, id});
+  }
+  EXPECT_TRUE(senders[1]->eval(claim, {due, data}, {"59999", "120000", "1000"}).elements.empty());
+  std::vector<std::vector<std::string>> again(2);
+  test::race(2, [&](int i) {
+    const auto e = senders[static_cast<std::size_t>(i)]
+                       ->eval(claim, {due, data}, {"60000", "120000", "1000"})
+                       .element_strings();
+    for (std::size_t k = 0; k < e.size(); k += 2)
+      again[static_cast<std::size_t>(i)].push_back(e[k]);
+  });
+  std::map<std::string, int> recount;
+  for (const auto& t : again)
+    for (const auto& id : t) ++recount[id];
+  EXPECT_EQ(recount.size(), taken[0].size());
+  for (const auto& id : taken[0]) EXPECT_EQ(recount[id], 1) << id;
 }
 
 // simulated_clock_move: forward by 'advance' or to 'set', never backwards,

@@ -205,6 +205,58 @@ TEST_F(WebScriptsTest, AuditAppendAppendsOnlyOnTheExpectedHead) {
             (std::vector<std::string>{"line 1", "line 2"}));
 }
 
+// web_audit_append with a refusal tally's minute (KEYS[3]): the line is appended only while the
+// address's field holds at least the count it reports, and the count is taken from it in the
+// same script — so two web processes (or one after another that died) write a line once.
+TEST_F(WebScriptsTest, AuditAppendTakesATallyLinesCountOnceOnly) {
+  const RedisScript append{std::string(lua::web_audit_append())};
+  const std::string log(kAuditLog), head(kAuditHead);
+  const auto minute = unauth_minute_key("29000000");
+  ops_.command({"HSET", minute, "10.0.0.1", "3", "10.0.0.2", "5"});
+
+  auto r = web_.eval(append, {log, head, minute}, {"", "line 1", "1 h1", "10.0.0.1", "3"});
+  EXPECT_EQ(r.elements[0].integer, 1);
+  EXPECT_EQ(ops_.command({"HEXISTS", minute, "10.0.0.1"}).integer, 0)
+      << "the whole count taken: the field goes";
+  // The same line again (another writer read the same count): nothing written.
+  r = web_.eval(append, {log, head, minute}, {"1 h1", "line 1 again", "2 hx", "10.0.0.1", "3"});
+  EXPECT_EQ(r.elements[0].integer, 2);
+  EXPECT_EQ(r.elements[1].str, "1 h1");
+  EXPECT_EQ(ops_.command({"GET", head}).str, "1 h1");
+  // Counted more meanwhile (7 now, the line says 5): 5 taken, 2 left for a later line.
+  ops_.command({"HINCRBY", minute, "10.0.0.2", "2"});
+  r = web_.eval(append, {log, head, minute}, {"1 h1", "line 2", "2 h2", "10.0.0.2", "5"});
+  EXPECT_EQ(r.elements[0].integer, 1);
+  EXPECT_EQ(hget(minute, "10.0.0.2"), "2");
+  // A stale head writes nothing and takes nothing.
+  r = web_.eval(append, {log, head, minute}, {"1 h1", "line x", "2 hx", "10.0.0.2", "2"});
+  EXPECT_EQ(r.elements[0].integer, 0);
+  EXPECT_EQ(hget(minute, "10.0.0.2"), "2");
+  EXPECT_EQ(ops_.command({"LRANGE", log, "0", "-1"}).element_strings(),
+            (std::vector<std::string>{"line 1", "line 2"}));
+}
+
+// web_refusal_tally_done: the minute leaves web:unauth:minutes only when nothing is left in it;
+// the claim is released only with its holder's token.
+TEST_F(WebScriptsTest, RefusalTallyDoneDropsAnEmptyMinuteAndOnlyItsOwnClaim) {
+  const RedisScript done{std::string(lua::web_refusal_tally_done())};
+  const auto minute = unauth_minute_key("29000000");
+  const auto claim = unauth_minute_writing_key("29000000");
+  const std::string minutes(kUnauthMinutes);
+  ops_.command({"ZADD", minutes, "29000000", "29000000"});
+  ops_.command({"HSET", minute, "10.0.0.1", "2"});
+  ops_.command({"SET", claim, "mine"});
+
+  EXPECT_EQ(web_.eval(done, {minute, minutes, claim}, {"29000000", "theirs"}).integer, 1);
+  EXPECT_EQ(ops_.command({"ZCARD", minutes}).integer, 1) << "counts left: still listed";
+  EXPECT_EQ(ops_.command({"EXISTS", claim}).integer, 1) << "another writer's claim stays";
+
+  ops_.command({"DEL", minute});
+  EXPECT_EQ(web_.eval(done, {minute, minutes, claim}, {"29000000", "mine"}).integer, 0);
+  EXPECT_EQ(ops_.command({"ZCARD", minutes}).integer, 0);
+  EXPECT_EQ(ops_.command({"EXISTS", claim}).integer, 0);
+}
+
 // web_live_digest: "open cases:timeline events of the open cases:simulated clock or -:
 // web version or 0:due deadlines"; it changes when any of them does.
 TEST_F(WebScriptsTest, LiveDigestSummarisesOpenCasesTheirEventsClockVersionAndDeadlines) {

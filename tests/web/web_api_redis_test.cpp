@@ -663,6 +663,39 @@ TEST_F(WebApiTest, AuditAppendsFromTwoWritersKeepOneChain) {
   EXPECT_EQ(v.entries(), 100u);
 }
 
+// Two web instances behind one load balancer (docs/availability.md, "Two instances of every
+// service"): a session made at one is good at the other — cookie and CSRF token both live in
+// Redis (web:session:*) — a change needs the same CSRF token there, and signing out at one ends
+// the session at both.
+TEST_F(WebApiTest, ASessionMadeAtOneWebInstanceWorksAndEndsAtTheOther) {
+  const auto anna = login("anna");  // at instance A
+  common::RedisPool pool(config_.redis);
+  common::Metrics metrics("web-test-b");
+  LiveHub hub;
+  auto other = std::make_unique<WebApi>(WebDeps{config_.web,
+                                                config_,
+                                                config_,
+                                                config_.caseload,
+                                                config_.dispatch.http,
+                                                config_.partners.size(),
+                                                domain_,
+                                                real_,
+                                                pool,
+                                                metrics,
+                                                hub,
+                                                rota_,
+                                                backend_,
+                                                nullptr,
+                                                {}});
+  std::swap(api_, other);  // call() now reaches instance B
+  EXPECT_EQ(call("GET", "/api/session", "", &anna).status, 200);
+  EXPECT_EQ(call("GET", "/api/my", "", &anna).status, 200);
+  EXPECT_EQ(call("POST", "/api/logout", "{}", &anna, false).status, 403) << "no CSRF token";
+  EXPECT_EQ(call("POST", "/api/logout", "{}", &anna).status, 200);
+  std::swap(api_, other);  // back at instance A
+  EXPECT_EQ(call("GET", "/api/session", "", &anna).status, 401);
+}
+
 TEST_F(WebApiTest, TheEventStreamSaysHelloThenChange) {
   const auto anna = login("anna");
   LiveUpdates live(config_.redis, hub_, domain_, real_);

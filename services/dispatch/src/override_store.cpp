@@ -126,9 +126,12 @@ std::optional<rota::Override> override_from_json(std::string_view json) {
   }
 }
 
-void OverrideStore::add(const rota::Override& o, std::string_view by, common::Instant at) {
-  redis_.pipeline({{"HSET", std::string(store::kRotaOverrides), o.id, override_to_json(o, by, at)},
-                   {"INCR", std::string(store::kRotaOverridesVersion)}});
+bool OverrideStore::add(const rota::Override& o, std::string_view by, common::Instant at) {
+  const auto set = redis_.command(
+      {"HSETNX", std::string(store::kRotaOverrides), o.id, override_to_json(o, by, at)});
+  if (set.integer != 1) return false;
+  redis_.command({"INCR", std::string(store::kRotaOverridesVersion)});
+  return true;
 }
 
 bool OverrideStore::remove(const std::string& id) {

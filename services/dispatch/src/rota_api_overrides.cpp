@@ -51,9 +51,13 @@ HttpResponse add_override(RotaContext& c, const Request& r) {
   if (!may_change(caller, o.region)) return forbidden();
   char stamp[16];
   std::snprintf(stamp, sizeof stamp, "%013lld", static_cast<long long>(common::to_epoch_ms(now)));
-  o.id = "O" + std::string(stamp) + common::random_base32(4);
   auto conn = c.redis.lease();
-  OverrideStore(*conn).add(o, caller.id, now);
+  // Another instance may take the same id in the same millisecond: draw again.
+  for (int attempt = 0;; ++attempt) {
+    o.id = "O" + std::string(stamp) + common::random_base32(4);
+    if (OverrideStore(*conn).add(o, caller.id, now)) break;
+    if (attempt == 7) throw std::runtime_error("no free rota override id");
+  }
   c.rota.refresh_from(*conn);
   spdlog::info("rota override {} ({} {} in {}) set by {}", o.id, rota::to_string(o.kind), o.layer,
                o.region, caller.id);

@@ -1,6 +1,7 @@
 #include "piket/web/audit_log.hpp"
 
 #include <set>
+#include <vector>
 
 #include "piket/store/audit.hpp"
 #include "piket/store/lua.hpp"
@@ -18,6 +19,14 @@ AuditLog::AuditLog(common::RedisPool& redis, const common::Clock& real_clock,
     : redis_(redis), real_(real_clock), domain_(domain_clock) {}
 
 void AuditLog::append(AuditRecord record) {
+  append_line(std::move(record), nullptr);
+}
+
+bool AuditLog::append(AuditRecord record, const TallyTake& take) {
+  return append_line(std::move(record), &take);
+}
+
+bool AuditLog::append_line(AuditRecord record, const TallyTake* take) {
   record.at = real_.now();
   record.domain_at = domain_.now();
   std::lock_guard lock(mutex_);
@@ -37,17 +46,27 @@ void AuditLog::append(AuditRecord record) {
     }
     const auto entry = next_entry(head, record);
     const ChainHead next{entry.seq, entry.hash};
+    std::vector<std::string> keys{std::string(store::kAuditLog), std::string(store::kAuditHead)};
+    std::vector<std::string> args{head_, entry.line(), next.to_string()};
+    if (take) {
+      keys.push_back(take->key);
+      args.push_back(take->field);
+      args.push_back(std::to_string(take->count));
+    }
     common::RedisReply r;
     try {
-      r = lease->eval(kAppend, {std::string(store::kAuditLog), std::string(store::kAuditHead)},
-                      {head_, entry.line(), next.to_string()});
+      r = lease->eval(kAppend, keys, args);
     } catch (const common::RedisIoError&) {
       head_known_ = false;  // the append may or may not have happened
       throw;
     }
     if (r.elements.size() == 2 && r.elements[0].integer == 1) {
       head_ = next.to_string();
-      return;
+      return true;
+    }
+    if (r.elements.size() == 2 && r.elements[0].integer == 2) {
+      head_ = r.elements[1].str;  // the tally's line was written by another process
+      return false;
     }
     // Another writer appended first: chain onto its entry.
     head_ = r.elements.size() == 2 ? r.elements[1].str : "";

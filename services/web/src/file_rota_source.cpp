@@ -71,7 +71,10 @@ std::vector<RotaOverride> load_overrides(common::RedisPool& redis) {
 
 void store_override(common::RedisPool& redis, const RotaOverride& o) {
   auto lease = redis.lease();
-  dispatch::OverrideStore(*lease).add(to_rota(o), o.by, o.created_at);
+  // The id is taken (another instance drew it in the same millisecond): refused, never
+  // replaced (the request fails and is sent again).
+  if (!dispatch::OverrideStore(*lease).add(to_rota(o), o.by, o.created_at))
+    throw std::runtime_error("rota override id " + o.id + " is taken");
 }
 
 FileRotaSource::FileRotaSource(const rota::RotaFileConfig& rota_file,

@@ -15,6 +15,8 @@ const std::string kMinutesKey(store::kUnauthMinutes);
 // Garbage collection only: a minute nobody wrote (no web process ran) goes
 // after a week.
 constexpr long long kKeepMs = 7LL * 24 * 3600 * 1000;
+// How long a web process's claim on writing a minute lasts (Redis's expiry).
+constexpr long long kClaimMs = 60 * 1000;
 
 std::string minute_key(long long minute) {
   return store::unauth_minute_key(std::to_string(minute));
@@ -23,6 +25,12 @@ std::string minute_key(long long minute) {
 // KEYS, ARGV and reply: store/lua/web/web_refusal_tally_add.lua.
 const common::RedisScript& add_script() {
   static const common::RedisScript s{std::string(lua::web_refusal_tally_add())};
+  return s;
+}
+
+// KEYS, ARGV and reply: store/lua/web/web_refusal_tally_done.lua.
+const common::RedisScript& done_script() {
+  static const common::RedisScript s{std::string(lua::web_refusal_tally_done())};
   return s;
 }
 
@@ -97,7 +105,12 @@ std::size_t RefusalTally::flush() {
     }
     const auto key = minute_key(minute);
     const auto claim = store::unauth_minute_writing_key(std::to_string(minute));
-    if (lease->command({"SET", claim, common::random_base32(12), "NX", "PX", "60000"}).is_nil())
+    // The claim keeps two web processes from interleaving the lines of one minute; it runs out
+    // after kClaimMs (Redis's expiry), so a minute whose writer died is written by another.
+    // Each line takes its count from the minute in the script that appends it
+    // (AuditLog::TallyTake), so no line is written twice, even after a claim ran out.
+    const auto token = common::random_base32(12);
+    if (lease->command({"SET", claim, token, "NX", "PX", std::to_string(kClaimMs)}).is_nil())
       continue;  // another web process is writing this minute
     const auto counts = lease->command({"HGETALL", key});
     std::vector<std::pair<std::string, std::string>> rows;
@@ -108,6 +121,15 @@ std::size_t RefusalTally::flush() {
     const auto target =
         "minute " + common::format_rfc3339(from) + "/" + common::format_rfc3339(from + kWindow);
     for (const auto& [address, n] : rows) {
+      long long count = 0;
+      try {
+        count = std::stoll(n);
+      } catch (const std::exception&) {
+      }
+      if (count <= 0) {  // not a count: nothing to write
+        lease->command({"HDEL", key, address});
+        continue;
+      }
       AuditRecord r;
       r.who = "-";
       r.role = "-";
@@ -118,10 +140,9 @@ std::size_t RefusalTally::flush() {
                                               std::to_string(kMaxAddresses) + " other addresses"
                                         : " requests refused without a session");
       r.from = address;
-      audit_.append(r);
-      ++written;
+      if (audit_.append(std::move(r), {key, address, count})) ++written;
     }
-    lease->pipeline({{"DEL", key}, {"ZREM", kMinutesKey, m.str}, {"DEL", claim}});
+    lease->eval(done_script(), {key, kMinutesKey, claim}, {m.str, token});
   }
   return written;
 }

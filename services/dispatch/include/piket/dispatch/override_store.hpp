@@ -33,7 +33,9 @@ std::optional<rota::Override> override_from_json(std::string_view json);
 class OverrideStore {
  public:
   explicit OverrideStore(common::RedisConnection& redis) : redis_(redis) {}
-  void add(const rota::Override& o, std::string_view by, common::Instant at);
+  // False (nothing written) when the id is taken: ids are made by every dispatch and web
+  // instance (a millisecond stamp and 20 random bits), and one never replaces another's.
+  bool add(const rota::Override& o, std::string_view by, common::Instant at);
   // False when there was no such override.
   bool remove(const std::string& id);
   std::vector<rota::Override> list();

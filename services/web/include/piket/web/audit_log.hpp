@@ -28,10 +28,24 @@ class AuditLog {
   // Stamps `at` and `domain_at` and appends. Throws common::RedisError.
   void append(AuditRecord record);
 
+  // A line of the refusal tally (refusal_tally.hpp): its count is taken from field `field` of
+  // the minute's hash `key` by the script that appends the line.
+  struct TallyTake {
+    std::string key;
+    std::string field;
+    long long count = 0;
+  };
+  // Appends `record` and takes `take.count` from the tally in one script: false (nothing
+  // written) when the field holds less — another web process wrote that line. Throws
+  // common::RedisError.
+  bool append(AuditRecord record, const TallyTake& take);
+
  private:
   common::RedisPool& redis_;
   const common::Clock& real_;
   const common::Clock& domain_;
+  bool append_line(AuditRecord record, const TallyTake* take);
+
   std::mutex mutex_;
   std::string head_;  // as stored; empty: not read yet or empty chain
   bool head_known_ = false;

@@ -11,8 +11,13 @@
 // the counts of the last second. Refusals of signed-in people are not counted
 // here: each is its own audit entry.
 // Keys: web:unauth:{minute} (hash address → count), web:unauth:minutes
-// (zset of minutes not yet written), web:unauth:{minute}:writing (a claim,
-// so that two web processes do not write the same minute).
+// (zset of minutes not yet written), web:unauth:{minute}:writing (a claim for
+// 60 s, so that two web processes do not write the same minute at once; a
+// minute whose writer died is written by another once the claim has run
+// out). Each line takes its count out of the minute in the script that
+// appends it (AuditLog::TallyTake): a line is written once, however many web
+// processes flush, and one that dies halfway leaves only the lines it did
+// not write (docs/availability.md, "Two instances of every service").
 
 #include <cstddef>
 #include <map>
