@@ -135,6 +135,16 @@ common::RedisConfig SentinelCluster::sentinel_ops(std::uint16_t port) const {
   return c;
 }
 
+bool SentinelCluster::sentinels_agree(int primary) {
+  for (int s = 0; s < kSentinels; ++s) {
+    if (!sentinel(s).running()) continue;
+    common::RedisConnection c(sentinel_ops(sentinel_port(s)));
+    const auto r = c.command({"SENTINEL", "get-master-addr-by-name", config_.master_name});
+    if (r.elements.size() != 2 || std::stoi(r.elements[1].str) != node_port(primary)) return false;
+  }
+  return true;
+}
+
 int SentinelCluster::running_sentinels() {
   int n = 0;
   for (auto& s : sentinels_) n += s->running() ? 1 : 0;
@@ -161,7 +171,7 @@ int SentinelCluster::wait_for_failover(int old_primary, std::chrono::millisecond
   while (std::chrono::steady_clock::now() < deadline) {
     try {
       const int p = primary_index();
-      if (p != old_primary && role_of(p) == "master") return p;
+      if (p != old_primary && role_of(p) == "master" && sentinels_agree(p)) return p;
     } catch (const std::exception&) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,9 +1,9 @@
 #include "piket/stack/cluster_stack.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <fstream>
 #include <optional>
-#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -149,6 +149,15 @@ struct ClusterStack::Impl {
   void write_instance_files() {
     std::ifstream in(config_file);
     const std::string base((std::istreambuf_iterator<char>(in)), {});
+    // Every receiver instance's endpoint, for the senders (each instance binds its own).
+    std::vector<InstanceEdit::List> peers;
+    if (options.zmq_peers)
+      for (auto c : {Component::dispatch, Component::notify}) {
+        InstanceEdit::List l{std::string(to_string(c)), "zmq_peers", {}};
+        for (int n = 1; n <= options.instances; ++n)
+          l.values.push_back("tcp://127.0.0.1:" + std::to_string(ports_of(c, n).zmq));
+        peers.push_back(std::move(l));
+      }
     for (auto c : services)
       for (int n = 1; n <= options.instances; ++n) {
         const auto p = ports_of(c, n);
@@ -158,6 +167,7 @@ struct ClusterStack::Impl {
         edit.http = "127.0.0.1:" + std::to_string(p.http);
         if (p.zmq) edit.zmq = "tcp://127.0.0.1:" + std::to_string(p.zmq);
         edit.log_subdir = edit.service + "-" + std::to_string(n);
+        edit.lists = peers;
         const auto file = config_file.parent_path() /
                           ("piket-" + edit.service + "-" + std::to_string(n) + ".toml");
         std::ofstream out(file);

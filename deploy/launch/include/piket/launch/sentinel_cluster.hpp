@@ -90,8 +90,8 @@ class SentinelCluster {
   // The node the sentinels name as the primary (the first running sentinel that answers).
   // Throws std::runtime_error if none names one of the nodes.
   int primary_index() const;
-  // Until a node other than `old_primary` is a primary (ROLE) and the sentinels name it;
-  // returns its index. Throws std::runtime_error after `timeout`.
+  // Until a node other than `old_primary` is a primary (ROLE) and every running sentinel
+  // names it; returns its index. Throws std::runtime_error after `timeout`.
   int wait_for_failover(int old_primary, std::chrono::milliseconds timeout);
   // Until the primary has `replicas` replicas online and every running sentinel knows them and
   // the other running sentinels. Throws std::runtime_error after `timeout`.
@@ -105,6 +105,9 @@ class SentinelCluster {
   RedisServerConfig server_config(int i, int primary) const;
   common::RedisConfig sentinel_ops(std::uint16_t port) const;
   int running_sentinels();
+  // Every running sentinel names node `primary` (throws common::RedisError if one does not
+  // answer).
+  bool sentinels_agree(int primary);
   const std::string& password_of(std::string_view user) const;
 
   SentinelClusterConfig config_;

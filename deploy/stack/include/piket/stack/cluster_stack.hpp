@@ -72,6 +72,9 @@ struct ClusterOptions {
   std::uint16_t smsc_port = 0;
   bool with_web = true;
   bool with_cases = true;
+  // Write `[dispatch] zmq_peers` and `[notify] zmq_peers` (every instance's endpoint) into
+  // every file, so that the senders connect to all receiver instances.
+  bool zmq_peers = false;
   std::chrono::milliseconds start_timeout{20000};
 };
 
