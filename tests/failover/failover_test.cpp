@@ -143,7 +143,7 @@ TEST(FailoverUnderLoad, EveryAcknowledgedIncidentIsPagedOnceWhilePrimaryAndInsta
 
   // The partners: workers take the next incident when its moment (rate per second from the
   // start) has come and post it until it gets a 2xx, to the instances in turn.
-  constexpr int kWorkers = 48;
+  constexpr int kWorkers = 96;
   std::atomic<int> next{0};
   std::atomic<bool> posting{true};
   std::atomic<int> gave_up{0};
