@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
   notify_stand_in.start();
   common::OutboxSender to_notify(
       {"notify",
-       cfg.notify.zmq_bind,
+       {cfg.notify.zmq_bind},
        cfg.redis,
        cfg.outbox.resend_after,
        256,

@@ -20,9 +20,24 @@ const ChannelRoute& channel_route(std::string_view channel) {
   throw std::logic_error("messaging: no channel '" + std::string(channel) + "'");
 }
 
-const std::string& receiver_endpoint(const ZmqEndpoints& endpoints, std::string_view service) {
+namespace {
+
+const ReceiverEndpoints& receiver(const ZmqEndpoints& endpoints, std::string_view service) {
   if (const auto it = endpoints.find(service); it != endpoints.end()) return it->second;
   throw std::logic_error("messaging: '" + std::string(service) + "' receives no channel");
+}
+
+}  // namespace
+
+const std::string& receiver_endpoint(const ZmqEndpoints& endpoints, std::string_view service) {
+  return receiver(endpoints, service).bind;
+}
+
+std::vector<std::string> receiver_instances(const ZmqEndpoints& endpoints,
+                                            std::string_view service) {
+  const auto& r = receiver(endpoints, service);
+  if (r.peers.empty()) return {r.bind};
+  return r.peers;
 }
 
 namespace {
@@ -47,7 +62,7 @@ OutboxSenderOptions outbox_sender_options(const SharedConfig& config, const ZmqE
     throw std::invalid_argument("messaging: no CURVE key pair of '" + std::string(service) + "'");
   OutboxSenderOptions o;
   o.channel = std::string(channel);
-  o.endpoint = receiver_endpoint(endpoints, route.receiver);
+  o.endpoints = receiver_instances(endpoints, route.receiver);
   o.redis = config.redis;
   o.resend_after = config.outbox.resend_after;
   o.curve = {config.zmq.public_key, config.zmq.secret_key, peer_key(config, route.receiver)};

@@ -1,5 +1,6 @@
 #include "piket/common/messaging.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -125,6 +126,8 @@ struct OutboxSender::Impl {
 
   Impl(OutboxSenderOptions o, const Clock& c) : options(std::move(o)), clock(c) {
     const auto& k = options.curve;
+    if (options.endpoints.empty())
+      throw std::invalid_argument("outbox " + options.channel + ": no receiver endpoint");
     if (!valid_curve_key(k.public_key) || !valid_curve_key(k.secret_key) ||
         !valid_curve_key(k.server_key))
       throw std::invalid_argument("outbox " + options.channel +
@@ -148,7 +151,7 @@ struct OutboxSender::Impl {
         spdlog::warn(
             "outbox {}: CURVE handshake with {} failed ({}); check the zmq keys in the secrets "
             "directory ({} more not logged)",
-            options.channel, options.endpoint,
+            options.channel, fmt::join(options.endpoints, ", "),
             e->event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "our key was refused"
                                                         : "the receiver's key does not fit",
             suppressed);
@@ -187,6 +190,16 @@ struct OutboxSender::Impl {
     dealer.set(zmq::sockopt::sndhwm, 100000);
     dealer.set(zmq::sockopt::reconnect_ivl, 100);
     dealer.set(zmq::sockopt::reconnect_ivl_max, 1000);
+    // Heartbeats find a receiver that went away without closing (its machine
+    // lost): after three missed the connection is dropped, and with it what
+    // was queued for it; the outbox sends that again.
+    const auto beat = static_cast<int>(options.heartbeat.count());
+    dealer.set(zmq::sockopt::heartbeat_ivl, beat);
+    dealer.set(zmq::sockopt::heartbeat_timeout, 3 * beat);
+    // With several receiver instances a message goes only to a connection
+    // that is up, never into the queue of one that is down. With one, it
+    // waits in the queue for the (re)connection, as it always did.
+    if (options.endpoints.size() > 1) dealer.set(zmq::sockopt::immediate, 1);
     dealer.set(zmq::sockopt::curve_serverkey, options.curve.server_key);
     dealer.set(zmq::sockopt::curve_publickey, options.curve.public_key);
     dealer.set(zmq::sockopt::curve_secretkey, options.curve.secret_key);
@@ -196,7 +209,7 @@ struct OutboxSender::Impl {
     zmq::socket_t monitor{context(), zmq::socket_type::pair};
     monitor.set(zmq::sockopt::linger, 0);
     monitor.connect(monitor_endpoint);
-    dealer.connect(options.endpoint);
+    for (const auto& endpoint : options.endpoints) dealer.connect(endpoint);
     bool first_sweep_done = false;
     auto next_sweep = clock.now();
     const auto sweep_every = std::min<Millis>(Millis{200}, options.resend_after / 2);

@@ -81,7 +81,8 @@ std::vector<common::TokenHolder> Config::bearer_tokens() const {
 }
 
 common::ZmqEndpoints Config::zmq_endpoints() const {
-  return {{"dispatch", dispatch.zmq_bind}, {"notify", notify.zmq_bind}};
+  return {{"dispatch", {dispatch.zmq_bind, dispatch.zmq_peers}},
+          {"notify", {notify.zmq_bind, notify.zmq_peers}}};
 }
 
 common::Millis Config::reply_code_window() const {

@@ -78,13 +78,18 @@ TEST(Channels, ASenderExpectsItsReceiversKeyAndMaySendOnlyItsOwnChannels) {
   const auto cfg = deployment_config("cases");
   const auto o = outbox_sender_options(cfg, "cases", "notify");
   EXPECT_EQ(o.channel, "notify");
-  EXPECT_EQ(o.endpoint, "tcp://127.0.0.1:17102");
+  EXPECT_EQ(o.endpoints, std::vector<std::string>{"tcp://127.0.0.1:17102"});
   EXPECT_EQ(o.curve.server_key, cfg.zmq.peers.at("notify"));
   EXPECT_EQ(o.curve.public_key, cfg.zmq.public_key);
   EXPECT_EQ(o.curve.secret_key, cfg.zmq.secret_key);
-  EXPECT_EQ(outbox_sender_options(deployment_config("inbound"), "inbound", "escalation").endpoint,
-            "tcp://127.0.0.1:17101");
+  EXPECT_EQ(outbox_sender_options(deployment_config("inbound"), "inbound", "escalation").endpoints,
+            std::vector<std::string>{"tcp://127.0.0.1:17101"});
   EXPECT_THROW(outbox_sender_options(cfg, "cases", "escalation"), std::logic_error);
+  // Two notify instances: cases connects to both; each instance binds its own.
+  auto two = cfg;
+  two.notify.zmq_peers = {"tcp://10.0.0.1:7102", "tcp://10.0.0.2:7102"};
+  EXPECT_EQ(outbox_sender_options(two, "cases", "notify").endpoints, two.notify.zmq_peers);
+  EXPECT_EQ(inbox_receiver_options(two, "notify", 1).endpoint, "tcp://127.0.0.1:17102");
   EXPECT_THROW(outbox_sender_options(cfg, "ingest", "notify"), std::logic_error);
   auto no_peer = cfg;
   no_peer.zmq.peers.erase("notify");

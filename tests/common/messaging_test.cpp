@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -263,6 +264,105 @@ TEST_F(MessagingTest, ASenderWithAnUnknownKeyKeepsItsMessagesAndCountsTheRefusal
   EXPECT_GE(refused("unknown_key"), 1);
 }
 
+// Two instances of dispatch: the sender connects to both (zmq_peers); a
+// message answered by either is done. One instance stops mid-run: what is
+// sent after that reaches the other, none is lost, none needs more than one
+// send while both are up.
+class TwoReceiversTest : public MessagingTest {
+ protected:
+  TwoReceiversTest() {
+    auto second = deployment_.config("dispatch");
+    second.dispatch.zmq_bind = "tcp://127.0.0.1:" + std::to_string(second_port_);
+    second_ = std::make_unique<InboxReceiver>(
+        inbox_receiver_options(second, "dispatch", 2),
+        [this](std::string_view, std::string_view id, std::string_view) {
+          std::lock_guard lock(mutex_);
+          second_handled_.emplace_back(id);
+          return true;
+        });
+  }
+  ~TwoReceiversTest() override { second_->stop(); }
+
+  // ingest's configuration, listing both dispatch instances.
+  Config sender_config(std::chrono::milliseconds resend_after) const {
+    auto c = deployment_.config("ingest", redis_->config());
+    c.outbox.resend_after = resend_after;
+    c.dispatch.zmq_peers = {endpoint(), "tcp://127.0.0.1:" + std::to_string(second_port_)};
+    return c;
+  }
+  void put(RedisConnection& conn, int from, int count) {
+    const auto keys = outbox_keys("dispatch");
+    for (int i = from; i < from + count; ++i) {
+      const auto id = "I" + std::to_string(1000000 + i);
+      // The payload first, as outbox_add.lua writes both at once: a sweep
+      // drops a due id that has no payload (it was acknowledged).
+      conn.command({"HSET", keys.data, id, "{}"});
+      conn.command({"ZADD", keys.due, "0", id});
+    }
+  }
+  std::set<std::string> all_handled() {
+    std::lock_guard lock(mutex_);
+    std::set<std::string> ids(second_handled_.begin(), second_handled_.end());
+    for (const auto& h : handled_) ids.insert(h.id);
+    return ids;
+  }
+  std::size_t second_count() {
+    std::lock_guard lock(mutex_);
+    return second_handled_.size();
+  }
+
+  std::uint16_t second_port_ = launch::free_tcp_port();
+  std::vector<std::string> second_handled_;
+  std::unique_ptr<InboxReceiver> second_;
+};
+
+TEST_F(TwoReceiversTest, ASenderSpreadsOverBothInstancesAndAnyAnswerEmptiesTheOutbox) {
+  second_->start();
+  RedisConnection conn(redis_->config());
+  SystemClock clock;
+  Metrics m{"ingest"};
+  OutboxSender sender(outbox_sender_options(sender_config(300ms), "ingest", "dispatch"), clock, &m);
+  sender.start();
+  // Both connections up before the messages go: then each takes some.
+  std::this_thread::sleep_for(500ms);
+  put(conn, 0, 200);
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }));
+  EXPECT_EQ(all_handled().size(), 200u);
+  EXPECT_GT(second_count(), 0u);
+  EXPECT_GT(handled().size(), 0u);
+
+  // The first instance stops (its machine is taken out): what comes next is
+  // all handled by the second.
+  receiver_->stop();
+  const auto before = second_count();
+  put(conn, 200, 100);
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }, 5000ms));
+  EXPECT_EQ(all_handled().size(), 300u);
+  EXPECT_GE(second_count() - before, 100u);
+  sender.stop();
+}
+
+// One of the two listed instances never comes up: nothing is queued for it,
+// so every message reaches the other at its first send (a resend would take
+// 5 s here, longer than the test waits).
+TEST_F(TwoReceiversTest, AnInstanceThatIsDownGetsNothingQueued) {
+  RedisConnection conn(redis_->config());
+  SystemClock clock;
+  Metrics m{"ingest"};
+  OutboxSender sender(outbox_sender_options(sender_config(5000ms), "ingest", "dispatch"), clock,
+                      &m);
+  sender.start();
+  std::this_thread::sleep_for(300ms);
+  put(conn, 0, 100);
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }));
+  EXPECT_EQ(handled().size(), 100u);
+  EXPECT_EQ(second_count(), 0u);
+  EXPECT_EQ(sample(m, "piket_outbox_swept_total", "dispatch"), 100);
+  sender.stop();
+}
+
 TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {
   const Deployment d;
   SystemClock clock;
@@ -272,6 +372,9 @@ TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {
   auto mismatched = outbox_sender_options(d.config("ingest"), "ingest", "dispatch");
   mismatched.curve.public_key = d.keys.at("notify").public_key;  // not the secret key's
   EXPECT_THROW(OutboxSender(mismatched, clock), std::invalid_argument);
+  auto nowhere = outbox_sender_options(d.config("ingest"), "ingest", "dispatch");
+  nowhere.endpoints.clear();
+  EXPECT_THROW(OutboxSender(nowhere, clock), std::invalid_argument);
   auto bad_secret = inbox_receiver_options(d.config("dispatch"), "dispatch", 1);
   bad_secret.curve.secret_key = "not a key";
   EXPECT_THROW(InboxReceiver(bad_secret, {}), std::invalid_argument);

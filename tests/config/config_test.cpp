@@ -561,6 +561,29 @@ TEST(ConfigTest, SimulatedClockNeedsStart) {
   EXPECT_NE(errors[0].find(": clock.start: required key is missing"), std::string::npos);
 }
 
+// Two instances of dispatch and notify: each binds its own `zmq`; the senders
+// connect to every instance listed in `zmq_peers`.
+TEST(ConfigTest, ZmqPeersListEveryReceiverInstance) {
+  auto text = replace(full_config(), "zmq = \"tcp://127.0.0.1:17101\"",
+                      "zmq = \"tcp://127.0.0.1:17101\"\nzmq_peers = [\"tcp://10.0.0.1:7101\", "
+                      "\"tcp://10.0.0.2:7101\"]");
+  const auto c = parse_config(text, kFile);
+  EXPECT_EQ(c.dispatch.zmq_bind, "tcp://127.0.0.1:17101");
+  EXPECT_EQ(c.dispatch.zmq_peers,
+            (std::vector<std::string>{"tcp://10.0.0.1:7101", "tcp://10.0.0.2:7101"}));
+  EXPECT_TRUE(c.notify.zmq_peers.empty());
+  expect_single_error(replace(full_config(), "zmq = \"tcp://127.0.0.1:17101\"",
+                              "zmq = \"tcp://127.0.0.1:17101\"\nzmq_peers = [\"10.0.0.1:7101\"]"),
+                      "zmq_peers", "dispatch.zmq_peers[0]", "a ZeroMQ endpoint");
+  expect_single_error(replace(full_config(), "zmq = \"tcp://127.0.0.1:17101\"",
+                              "zmq = \"tcp://127.0.0.1:17101\"\nzmq_peers = []"),
+                      "zmq_peers", "dispatch.zmq_peers", "1 to 16");
+  expect_single_error(
+      replace(full_config(), "zmq = \"ipc:///tmp/piket-notify\"",
+              "zmq = \"ipc:///tmp/piket-notify\"\nzmq_peers = [\"tcp://a:1\", \"tcp://a:1\"]"),
+      "zmq_peers", "notify.zmq_peers", "twice");
+}
+
 TEST(ConfigTest, EveryErrorIsReportedInOneRun) {
   auto text = full_config();
   text = replace(text, "threads = 4", "threads = 0");             // range

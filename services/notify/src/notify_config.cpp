@@ -12,8 +12,6 @@ using common::set_if;
 using common::TomlReader;
 
 namespace {
-const std::regex kZmqEndpoint{
-    "^(tcp://[0-9a-zA-Z.*-]+:[0-9]{1,5}|ipc://[^ ]{1,200}|inproc://[^ ]{1,100})$"};
 const std::regex kHttpUrl{"^https?://[^ ?#]{1,300}$"};
 const std::regex kSmtpUrl{"^smtps?://[^ /?#@]{1,300}/?$"};
 const std::regex kEmail{
@@ -25,10 +23,13 @@ NotifyConfig parse_notify(TomlReader& r) {
   if (const auto* t = r.table(r.root(), "", "notify")) {
     r.only_known(
         *t, "notify.",
-        {"http", "zmq", "workers", "retry_initial_ms", "retry_max_ms", "max_attempts",
+        {"http", "zmq", "zmq_peers", "workers", "retry_initial_ms", "retry_max_ms", "max_attempts",
          "in_doubt_grace_ms", "gateway_timeout_ms", "push_stream_maxlen", "bundle_window_ms"});
     set_if(r.host_port(*t, "notify.", "http"), c.http);
-    set_if(r.matching(*t, "notify.", "zmq", false, kZmqEndpoint, "a ZeroMQ endpoint"), c.zmq_bind);
+    set_if(r.matching(*t, "notify.", "zmq", false, common::zmq_endpoint_pattern(),
+                      "a ZeroMQ endpoint"),
+           c.zmq_bind);
+    c.zmq_peers = common::zmq_peer_list(r, *t, "notify.");
     set_if(r.integer(*t, "notify.", "workers", 1, 32), c.workers);
     read_millis(r, *t, "notify.", "retry_initial_ms", 10, 600000, c.retry_initial);
     read_millis(r, *t, "notify.", "retry_max_ms", 10, 3600000, c.retry_max);

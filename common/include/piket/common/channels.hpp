@@ -30,16 +30,27 @@ const std::vector<ChannelRoute>& channel_routes();
 // The route of `channel`; throws std::logic_error for a channel not in the table.
 const ChannelRoute& channel_route(std::string_view channel);
 
-// The endpoint each receiving service binds (service name -> endpoint), from
-// that service's own section ([dispatch] zmq, [notify] zmq):
-// config::Config::zmq_endpoints().
-using ZmqEndpoints = std::map<std::string, std::string, std::less<>>;
+// A receiving service's endpoints, from its own section ([dispatch] zmq and
+// zmq_peers, [notify] zmq and zmq_peers): the one this instance binds, and
+// every instance's, which the senders connect to (empty: `bind` alone, one
+// instance).
+struct ReceiverEndpoints {
+  std::string bind;
+  std::vector<std::string> peers;
+};
+// Service name -> its endpoints: config::Config::zmq_endpoints().
+using ZmqEndpoints = std::map<std::string, ReceiverEndpoints, std::less<>>;
 
 // The endpoint the receiver `service` binds.
 // Throws std::logic_error for a service that receives nothing.
 const std::string& receiver_endpoint(const ZmqEndpoints& endpoints, std::string_view service);
 
-// What `service` needs to send `channel`: the receiver's endpoint, the
+// Every instance of the receiver `service` (its peers; its bind address when
+// none are listed). Throws std::logic_error for a service that receives nothing.
+std::vector<std::string> receiver_instances(const ZmqEndpoints& endpoints,
+                                            std::string_view service);
+
+// What `service` needs to send `channel`: every receiver instance's endpoint, the
 // receiver's public key and the service's own key pair (config.zmq, filled by
 // service_main from the secrets directory). Throws std::logic_error when
 // `service` may not send `channel`, std::invalid_argument when a key is missing.

@@ -27,6 +27,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
@@ -66,11 +67,19 @@ struct CurveServerKeys {
 
 struct OutboxSenderOptions {
   std::string channel;
-  std::string endpoint;  // receiver's ROUTER address
+  // Every instance of the receiver (their ROUTER addresses). The DEALER connects
+  // to all of them and hands each message to one that is connected (round
+  // robin); whichever answers "ok" has done it. An instance that is down or
+  // unreachable gets nothing: messages are queued only on connections whose
+  // handshake completed (ZMQ_IMMEDIATE), and a connection whose peer stops
+  // answering heartbeats (`heartbeat`, three missed) is dropped, so what was
+  // sent to it and not answered is resent from the outbox to another.
+  std::vector<std::string> endpoints;
   RedisConfig redis;
   Millis resend_after{2000};
   std::size_t batch = 256;
   CurveClientKeys curve;  // required (channels.hpp fills it from the config)
+  Millis heartbeat{1000};
 };
 
 class OutboxSender {

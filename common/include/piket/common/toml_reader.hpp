@@ -302,4 +302,26 @@ inline const std::regex& id_pattern() {
   return re;
 }
 
+// A ZeroMQ endpoint: tcp://host:port, ipc://path or inproc://name.
+inline const std::regex& zmq_endpoint_pattern() {
+  static const std::regex re{
+      "^(tcp://[0-9a-zA-Z.*-]+:[0-9]{1,5}|ipc://[^ ]{1,200}|inproc://[^ ]{1,100})$"};
+  return re;
+}
+
+// A receiver's `zmq_peers`: every instance's endpoint (1 to 16, no repeats);
+// absent: empty (one instance, its own `zmq`).
+inline std::vector<std::string> zmq_peer_list(TomlReader& r, const toml::table& t,
+                                              const std::string& p) {
+  auto peers = r.string_list(t, p, "zmq_peers", false, zmq_endpoint_pattern(), "a ZeroMQ endpoint");
+  const std::string name = p + "zmq_peers";
+  if (const auto* n = t.get("zmq_peers"); n && n->as_array()) {
+    if (n->as_array()->empty() || n->as_array()->size() > 16)
+      r.error(n->source(), name, "must list 1 to 16 endpoints (every instance's)");
+    if (std::set<std::string>(peers.begin(), peers.end()).size() != peers.size())
+      r.error(n->source(), name, "lists an endpoint twice");
+  }
+  return peers;
+}
+
 }  // namespace piket::common

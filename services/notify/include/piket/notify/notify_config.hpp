@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "piket/common/config.hpp"
 
@@ -18,6 +19,9 @@ namespace piket::notify {
 struct NotifyConfig {
   common::HostPort http{"127.0.0.1", 8082};
   std::string zmq_bind = "tcp://127.0.0.1:7102";
+  // Every notify instance's endpoint, which the senders connect to
+  // (`zmq_peers`); empty: `zmq_bind` alone.
+  std::vector<std::string> zmq_peers;
   int workers = 2;
   common::Millis retry_initial{500};
   common::Millis retry_max{30000};
