@@ -55,6 +55,8 @@ TEST(InstanceConfig, TheTestStacksFileWithSentinelsGivesInstanceFilesThatLoad) {
   e.http = "127.0.0.1:18182";
   e.zmq = "tcp://127.0.0.1:17202";
   e.log_subdir = "notify-2";
+  e.lists.push_back({"dispatch", "zmq_peers", {"tcp://127.0.0.1:17101", "tcp://127.0.0.1:17201"}});
+  e.lists.push_back({"notify", "zmq_peers", {"tcp://127.0.0.1:17102", "tcp://127.0.0.1:17202"}});
   {
     std::ofstream out(dir / "piket-notify-2.toml");
     out << render_instance_config(base, e);
@@ -64,6 +66,10 @@ TEST(InstanceConfig, TheTestStacksFileWithSentinelsGivesInstanceFilesThatLoad) {
   EXPECT_EQ(cfg.notify.zmq_bind, "tcp://127.0.0.1:17202");
   EXPECT_EQ(cfg.dispatch.http.port, spec.ports.dispatch_http);
   EXPECT_EQ(cfg.log.dir, (dir / "logs" / "notify-2").string());
+  EXPECT_EQ(cfg.dispatch.zmq_peers,
+            (std::vector<std::string>{"tcp://127.0.0.1:17101", "tcp://127.0.0.1:17201"}));
+  EXPECT_EQ(cfg.notify.zmq_peers,
+            (std::vector<std::string>{"tcp://127.0.0.1:17102", "tcp://127.0.0.1:17202"}));
   ASSERT_EQ(cfg.redis.sentinels.size(), 3u);
   EXPECT_EQ(cfg.redis.sentinels[2].port, 26003);
   EXPECT_EQ(cfg.redis.master_name, "piket");

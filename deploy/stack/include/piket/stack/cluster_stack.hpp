@@ -9,8 +9,9 @@
 // [redis] sentinels (their ports are the sentinels'). Instance n's file,
 // piket-<service>-<n>.toml beside it, is the same text except, in the service's own table,
 // `http` and `zmq` (its own listening addresses) and, in [log], `dir` (its own subdirectory
-// <dir>/<service>-<n>, so that two instances do not write one file). Kannel's callbacks go to
-// inbound instance 1 (production puts a load balancer there).
+// <dir>/<service>-<n>, so that two instances do not write one file); every file also gets
+// `[dispatch] zmq_peers` and `[notify] zmq_peers`, every instance's endpoint. Kannel's callbacks go
+// to inbound instance 1 (production puts a load balancer there).
 
 #include <sys/types.h>
 
@@ -73,8 +74,9 @@ struct ClusterOptions {
   bool with_web = true;
   bool with_cases = true;
   // Write `[dispatch] zmq_peers` and `[notify] zmq_peers` (every instance's endpoint) into
-  // every file, so that the senders connect to all receiver instances.
-  bool zmq_peers = false;
+  // every file, so that the senders connect to all receiver instances (false: each sender
+  // connects to instance 1 only; the others get work through the outboxes' resends).
+  bool zmq_peers = true;
   std::chrono::milliseconds start_timeout{20000};
 };
 
