@@ -11,12 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "piket/common/http_client.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
-#include "piket/launch/ports.hpp"
 #include "piket/stack/cluster_stack.hpp"
 #include "piket/stack/stack_config.hpp"
 
@@ -38,36 +36,11 @@ class Cluster {
   explicit Cluster(stack::StackSpec spec = {}, stack::ClusterOptions options = {})
       : spec_(std::move(spec)) {
     dir_ = work_dir_for_test();
-    std::set<std::uint16_t> used;
-    auto next = [&used] {
-      for (;;) {
-        const auto p = launch::free_tcp_port();
-        if (used.insert(p).second) return p;
-      }
-    };
-    spec_.ports = stack::StackPorts::pick_free();
-    for (auto p : {spec_.ports.redis, spec_.ports.ingest, spec_.ports.dispatch_http,
-                   spec_.ports.dispatch_zmq, spec_.ports.notify_http, spec_.ports.notify_zmq,
-                   spec_.ports.inbound, spec_.ports.web, spec_.ports.cases, spec_.ports.sendsms,
-                   spec_.ports.kannel_admin, spec_.ports.smsbox, spec_.ports.smsc})
-      used.insert(p);
-    spec_.sentinel_ports = {next(), next(), next()};
+    stack::pick_free_cluster_ports(spec_, options);
     spec_.log_dir = (dir_ / "logs").string();
     const auto config_file = stack::write_stack_config(spec_, dir_);
     options.data_dir = dir_;
     options.bin_dir = PIKET_BIN_DIR;
-    options.redis_node_ports = {spec_.ports.redis, next(), next()};
-    for (auto c : {stack::Component::ingest, stack::Component::dispatch, stack::Component::notify,
-                   stack::Component::inbound, stack::Component::cases, stack::Component::web}) {
-      auto& more = options.more_instances[c];
-      more.clear();
-      const bool zmq = c == stack::Component::dispatch || c == stack::Component::notify;
-      for (int n = 2; n <= options.instances; ++n)
-        more.push_back({next(), zmq ? next() : std::uint16_t{0}});
-    }
-    options.kannel_admin_port = spec_.ports.kannel_admin;
-    options.smsbox_port = spec_.ports.smsbox;
-    options.smsc_port = spec_.ports.smsc;
     cluster_ = std::make_unique<stack::ClusterStack>(config_file, options);
     cluster_->start();
   }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "piket/common/secrets.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/kannel.hpp"
+#include "piket/launch/ports.hpp"
 #include "piket/launch/process.hpp"
 
 namespace piket::stack {
@@ -99,6 +101,33 @@ std::string render_instance_config(std::string_view base, const InstanceEdit& ed
   std::string text;
   for (const auto& l : out) text += l + "\n";
   return text;
+}
+
+void pick_free_cluster_ports(StackSpec& spec, ClusterOptions& options) {
+  spec.ports = StackPorts::pick_free();
+  const auto& p = spec.ports;
+  std::set<std::uint16_t> used{
+      p.redis, p.ingest, p.dispatch_http, p.dispatch_zmq, p.notify_http, p.notify_zmq, p.inbound,
+      p.web,   p.cases,  p.sendsms,       p.kannel_admin, p.smsbox,      p.smsc};
+  auto next = [&used] {
+    for (;;) {
+      const auto port = launch::free_tcp_port();
+      if (used.insert(port).second) return port;
+    }
+  };
+  spec.sentinel_ports = {next(), next(), next()};
+  options.redis_node_ports = {p.redis, next(), next()};
+  for (auto c : {Component::ingest, Component::dispatch, Component::notify, Component::inbound,
+                 Component::cases, Component::web}) {
+    auto& more = options.more_instances[c];
+    more.clear();
+    const bool zmq = c == Component::dispatch || c == Component::notify;
+    for (int n = 2; n <= options.instances; ++n)
+      more.push_back({next(), zmq ? next() : std::uint16_t{0}});
+  }
+  options.kannel_admin_port = p.kannel_admin;
+  options.smsbox_port = p.smsbox;
+  options.smsc_port = p.smsc;
 }
 
 struct ClusterStack::Impl {
@@ -250,6 +279,7 @@ ClusterStack::ClusterStack(fs::path config_file, ClusterOptions options)
 
   m.write_instance_files();
 
+  if (!m.options.with_kannel) return;
   const auto& cfg = m.config;
   auto sendsms = boost::urls::parse_uri(cfg.kannel.sendsms_url);
   if (!sendsms || !sendsms->has_port())
@@ -281,7 +311,7 @@ ClusterStack::~ClusterStack() {
 
 void ClusterStack::start() {
   impl_->redis->start();
-  impl_->kannel->start();
+  if (impl_->kannel) impl_->kannel->start();
   // inbound first: Kannel's callbacks land there.
   for (auto c : {Component::inbound, Component::notify, Component::dispatch, Component::ingest,
                  Component::cases, Component::web})
@@ -306,8 +336,10 @@ int ClusterStack::instances() const {
 void ClusterStack::kill9(Component c, int n) {
   if (c == Component::redis) throw std::invalid_argument("cluster: kill a node through redis()");
   if (c == Component::kannel) {
-    impl_->kannel->bearerbox().kill9();
-    impl_->kannel->smsbox().kill9();
+    if (impl_->kannel) {
+      impl_->kannel->bearerbox().kill9();
+      impl_->kannel->smsbox().kill9();
+    }
     return;
   }
   impl_->processes[{c, n}].kill9();
@@ -316,14 +348,14 @@ void ClusterStack::kill9(Component c, int n) {
 void ClusterStack::start(Component c, int n) {
   if (c == Component::redis) throw std::invalid_argument("cluster: start a node through redis()");
   if (c == Component::kannel) {
-    impl_->kannel->start();
+    if (impl_->kannel) impl_->kannel->start();
     return;
   }
   impl_->start_service(c, n);
 }
 
 bool ClusterStack::running(Component c, int n) {
-  if (c == Component::kannel) return impl_->kannel->running();
+  if (c == Component::kannel) return impl_->kannel && impl_->kannel->running();
   auto it = impl_->processes.find({c, n});
   return it != impl_->processes.end() && it->second.valid() && it->second.running();
 }
@@ -344,10 +376,11 @@ fs::path ClusterStack::log_dir() const {
   return impl_->options.data_dir / "logs";
 }
 fs::path ClusterStack::fakesmsc_log() const {
-  return impl_->kannel->fakesmsc_log_path();
+  return impl_->kannel ? impl_->kannel->fakesmsc_log_path() : fs::path{};
 }
 void ClusterStack::inject_sms(const std::string& from, const std::string& to,
                               const std::string& text) {
+  if (!impl_->kannel) throw std::runtime_error("cluster: no Kannel in this cluster");
   impl_->kannel->inject_sms(from, to, text);
 }
 

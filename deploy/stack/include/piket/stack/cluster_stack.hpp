@@ -27,6 +27,7 @@
 #include "piket/config/config.hpp"
 #include "piket/launch/sentinel_cluster.hpp"
 #include "piket/stack/local_stack.hpp"
+#include "piket/stack/stack_config.hpp"
 
 namespace piket::stack {
 
@@ -71,6 +72,9 @@ struct ClusterOptions {
   std::uint16_t kannel_admin_port = 0;  // 0: a free port
   std::uint16_t smsbox_port = 0;
   std::uint16_t smsc_port = 0;
+  // false: no Kannel; the caller answers like Kannel's sendsms at kannel.sendsms_url (the
+  // benchmark does).
+  bool with_kannel = true;
   bool with_web = true;
   bool with_cases = true;
   // Write `[dispatch] zmq_peers` and `[notify] zmq_peers` (every instance's endpoint) into
@@ -79,6 +83,11 @@ struct ClusterOptions {
   bool zmq_peers = true;
   std::chrono::milliseconds start_timeout{20000};
 };
+
+// Distinct free ports for a throw-away cluster (the failover test, piket-bench --cluster):
+// spec.ports, spec.sentinel_ports (three), and in `options` the nodes' (node 0 on
+// spec.ports.redis), the other instances' and Kannel's.
+void pick_free_cluster_ports(StackSpec& spec, ClusterOptions& options);
 
 class ClusterStack {
  public:
