@@ -5,7 +5,8 @@
 // own configuration file. Used by `piket-stack --cluster` (deploy/cluster) and the failover
 // test (tests/failover). Each component can be killed with SIGKILL and started again.
 //
-// The deployment file given is instance 1's. It must name three sentinels on 127.0.0.1 in
+// The deployment file given is the base of every instance's; its listening addresses are
+// instance 1's. It must name three sentinels on 127.0.0.1 in
 // [redis] sentinels (their ports are the sentinels'). Instance n's file,
 // piket-<service>-<n>.toml beside it, is the same text except, in the service's own table,
 // `http` and `zmq` (its own listening addresses) and, in [log], `dir` (its own subdirectory
@@ -115,7 +116,7 @@ class ClusterStack {
   std::filesystem::path config_file(Component c, int n) const;
 
   launch::SentinelCluster& redis();
-  // The deployment's configuration (instance 1's), with the operator's secrets.
+  // The deployment file's configuration (instance 1's addresses), with the operator's secrets.
   const config::Config& config() const;
   std::filesystem::path log_dir() const;
   std::filesystem::path fakesmsc_log() const;
