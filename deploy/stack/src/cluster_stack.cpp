@@ -292,10 +292,12 @@ ClusterStack::ClusterStack(fs::path config_file, ClusterOptions options)
   k.username = cfg.kannel.username;
   k.password = cfg.kannel.password;
   // To inbound instance 1 (production: a load balancer in front of both). smsbox retries a
-  // callback that fails (http-request-retry, 30 times a second apart by default), so a
+  // callback that fails (http-request-retry, set here: 30 times a second apart), so a
   // restarted inbound still gets it.
   k.post_url = "http://" + cfg.inbound.http.host + ":" + std::to_string(cfg.inbound.http.port) +
                "/kannel/sms?key=" + cfg.kannel.callback_secret;
+  k.http_request_retry = 30;
+  k.http_queue_delay_s = 1;
   k.admin_password = common::SecretStore(cfg.secrets_dir).read(common::secret_file::kannel_admin);
   k.data_dir = m.options.data_dir / "kannel";
   k.log_level = 1;
