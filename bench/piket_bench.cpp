@@ -10,6 +10,9 @@
 //   piket-bench --rate 200 --duration 20
 //   piket-bench --find-max            (doubles the rate until something is lost
 //                                      or p99 end-to-end exceeds 1 s)
+//   piket-bench --cluster             (the same against the local cluster: three Redis with
+//                                      Sentinel, answers waiting for a replica, two
+//                                      instances of every service)
 //   piket-bench --escalation 500      (missed acknowledgement deadline → the next
 //                                      step's page at the gateway: 20 single
 //                                      incidents, then 500 falling due at once)
@@ -35,6 +38,7 @@
 #include "piket/common/http_server.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
+#include "piket/stack/cluster_stack.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"
 #include "piket/store/case_record.hpp"
@@ -185,15 +189,16 @@ struct RunResult {
   double achieved_rate = 0;
 };
 
-RunResult run_load(const stack::StackSpec& spec, int connections, double rate, double seconds,
+RunResult run_load(const stack::StackSpec& spec, const std::vector<std::uint16_t>& ingest_ports,
+                   int connections, double rate, double seconds,
                    const std::function<std::map<std::string, Steady::time_point>()>& arrivals,
                    const std::function<std::size_t()>& gateway_requests, int run_id) {
   const std::size_t total = static_cast<std::size_t>(rate * seconds);
   std::vector<Sample> samples(total);
   std::atomic<std::size_t> next{0};
   const auto t0 = Steady::now() + std::chrono::milliseconds{100};
-  auto worker = [&] {
-    common::HttpClient client({"127.0.0.1", spec.ports.ingest}, std::chrono::milliseconds{10000});
+  auto worker = [&](std::uint16_t port) {
+    common::HttpClient client({"127.0.0.1", port}, std::chrono::milliseconds{10000});
     client.set_header("Authorization", "Bearer " + spec.police_token);
     for (;;) {
       const auto k = next.fetch_add(1);
@@ -218,7 +223,8 @@ RunResult run_load(const stack::StackSpec& spec, int connections, double rate, d
     }
   };
   std::vector<std::thread> threads;
-  for (int i = 0; i < connections; ++i) threads.emplace_back(worker);
+  for (int i = 0; i < connections; ++i)
+    threads.emplace_back(worker, ingest_ports[static_cast<std::size_t>(i) % ingest_ports.size()]);
   for (auto& t : threads) t.join();
   const auto last_post = Steady::now();
   RunResult res;
@@ -345,6 +351,7 @@ int main(int argc, char** argv) {
   int connections = 8;
   std::string gateway = "fake", bin_dir, work_dir = "/tmp/piket-bench";
   bool find_max = false;
+  bool cluster = false;
   int escalation = 0;
   int bundle_window_ms = -1;
   desc.add_options()("help,h", "show this help")("rate", po::value(&rate)->default_value(200),
@@ -353,8 +360,11 @@ int main(int argc, char** argv) {
       "connections", po::value(&connections)->default_value(8), "keep-alive connections")(
       "gateway", po::value(&gateway)->default_value("fake"),
       "fake (in-process receiver answering like Kannel) or kannel (real Kannel + fakesmsc)")(
-      "find-max", po::bool_switch(&find_max),
-      "double the rate until something is lost or p99 > 1 s")(
+      "cluster", po::bool_switch(&cluster),
+      "against the local cluster (stack::ClusterStack): three Redis with three sentinels, "
+      "[redis] min_replicas = 1, two instances of every service; the connections alternate "
+      "between the two ingest instances")("find-max", po::bool_switch(&find_max),
+                                          "double the rate until something is lost or p99 > 1 s")(
       "escalation", po::value(&escalation)->default_value(0),
       "measure missed-acknowledgement → next step's page: 20 single incidents, then this many at "
       "once")("bin-dir", po::value(&bin_dir),
@@ -377,11 +387,11 @@ int main(int argc, char** argv) {
   }
   if (rate <= 0 || rate > 100000 || seconds <= 0 || seconds > 3600 || connections < 1 ||
       connections > 256 || (gateway != "fake" && gateway != "kannel") || escalation < 0 ||
-      escalation > 400 || (escalation > 0 && gateway != "fake") || bundle_window_ms < -1 ||
-      bundle_window_ms > 60000) {
+      escalation > 400 || (escalation > 0 && (gateway != "fake" || cluster)) ||
+      bundle_window_ms < -1 || bundle_window_ms > 60000) {
     std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-256, gateway "
                  "fake|kannel, escalation 0-400 (under the stack's caseload cap; with the fake "
-                 "gateway), bundle-window-ms -1-60000\n";
+                 "gateway, not with --cluster), bundle-window-ms -1-60000\n";
     return 2;
   }
   if (bin_dir.empty())
@@ -393,6 +403,14 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(work_dir);
     stack::StackSpec spec;
     spec.ports = stack::StackPorts::pick_free();
+    stack::ClusterOptions cluster_options;
+    if (cluster) {
+      stack::pick_free_cluster_ports(spec, cluster_options);
+      spec.min_replicas = 1;
+      cluster_options.data_dir = work_dir;
+      cluster_options.bin_dir = bin_dir;
+      cluster_options.with_kannel = gateway == "kannel";
+    }
     spec.log_dir = work_dir + "/logs";
     spec.partner_rate = 100000;
     spec.partner_burst = 100000;
@@ -410,6 +428,30 @@ int main(int argc, char** argv) {
     const auto config_file = stack::write_stack_config(spec, work_dir);
     std::unique_ptr<FakeGateway> fake;
     if (gateway == "fake") fake = std::make_unique<FakeGateway>(spec.ports.sendsms);
+    if (cluster) {
+      stack::ClusterStack local(config_file, cluster_options);
+      local.start();
+      std::unique_ptr<FakesmscWatcher> watcher;
+      if (!fake) watcher = std::make_unique<FakesmscWatcher>(local.fakesmsc_log());
+      std::cout << "piket-bench: the local cluster (3 Redis, 3 sentinels, min_replicas 1, 2 "
+                   "instances of every service), gateway "
+                << (fake ? "in-process fake Kannel (202)" : "Kannel + fakesmsc") << ", "
+                << connections << " keep-alive connections, " << seconds << " s per run\n";
+      const std::vector<std::uint16_t> ports{local.http_port(stack::Component::ingest, 1),
+                                             local.http_port(stack::Component::ingest, 2)};
+      for (double r = rate;; r *= 2) {
+        const auto result = run_load(
+            spec, ports, connections, r, seconds,
+            [&] { return fake ? fake->arrivals() : watcher->arrivals(); },
+            [&] { return fake ? fake->requests() : watcher->requests(); }, static_cast<int>(r));
+        print(result);
+        const bool ok =
+            result.lost == 0 && result.accepted == result.posted && result.end_to_end.p99 < 1000;
+        if (!find_max || !ok || r > 50000) break;
+      }
+      local.stop();
+      return 0;
+    }
     stack::StackOptions opts{work_dir, bin_dir, gateway == "kannel"};
     stack::LocalStack stack(config_file, opts);
     stack.start();
@@ -438,7 +480,8 @@ int main(int argc, char** argv) {
     int run_id = 0;
     double best = 0;
     for (double r = rate;; r *= 2) {
-      const auto result = run_load(spec, connections, r, seconds, arrivals, requests, ++run_id);
+      const auto result = run_load(spec, {spec.ports.ingest}, connections, r, seconds, arrivals,
+                                   requests, ++run_id);
       print(result);
       const bool ok =
           result.lost == 0 && result.accepted == result.posted && result.end_to_end.p99 < 1000;

@@ -44,6 +44,21 @@ std::string default_stack_rota() {
 
 namespace {
 
+// [redis]'s keys for Redis with Sentinel (docs/availability.md), "" without sentinels.
+std::string redis_cluster_lines(const StackSpec& s) {
+  std::string o;
+  if (!s.sentinel_ports.empty()) {
+    o += "sentinels = [";
+    for (std::size_t i = 0; i < s.sentinel_ports.size(); ++i)
+      o += (i ? ", \"127.0.0.1:" : "\"127.0.0.1:") + std::to_string(s.sentinel_ports[i]) + "\"";
+    o += "]\nmaster_name = \"piket\"\n";
+  }
+  if (s.min_replicas > 0)
+    o += "min_replicas = " + std::to_string(s.min_replicas) +
+         "\nreplica_wait_ms = " + std::to_string(s.replica_wait_ms) + "\n";
+  return o;
+}
+
 std::string render_stack_config(const StackSpec& s) {
   const auto& p = s.ports;
   std::ostringstream o;
@@ -59,7 +74,8 @@ std::string render_stack_config(const StackSpec& s) {
   o << "[deployment]\nname = \"test-stack\"\n\n"
     << "[clock]\nmode = \"" << (s.simulated_clock ? "simulated" : "system") << "\"\nstart = \""
     << s.simulated_start << "\"\n\n"
-    << "[redis]\naddress = \"127.0.0.1:" << p.redis << "\"\ntimeout_ms = 2000\n\n"
+    << "[redis]\naddress = \"127.0.0.1:" << p.redis << "\"\ntimeout_ms = 2000\n"
+    << redis_cluster_lines(s) << "\n"
     << "[log]\nformat = \"" << (s.json_logs ? "json" : "text") << "\"\nlevel = \"info\"\ndir = \""
     << s.log_dir << "\"\n\n"
     << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = 2\n\n"

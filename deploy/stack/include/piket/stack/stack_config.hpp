@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace piket::stack {
 
@@ -60,6 +61,12 @@ struct StackSpec {
   std::string rota_table = "allow_gaps = true\nhandoff_notice_minutes = 0\ngap_warning_hours = 0\n";
   // Appended at the end of the file (e.g. an [escalation] table).
   std::string extra_toml;
+  // Non-empty: [redis] finds the primary through these sentinels on 127.0.0.1 (master_name
+  // "piket"; `ports.redis` stays the address, node 0's port in a cluster: ClusterStack).
+  std::vector<std::uint16_t> sentinel_ports{};
+  // [redis] min_replicas and replica_wait_ms (0: not written, no waiting for replicas).
+  int min_replicas = 0;
+  int replica_wait_ms = 1000;
   double partner_rate = 2000;
   double partner_burst = 4000;
   bool json_logs = false;
