@@ -270,7 +270,9 @@ int main(int argc, char** argv) {
   common::InboxReceiver notify_stand_in(
       {cfg.notify.zmq_bind,
        {notify_keys.secret_key, {{cases_keys.public_key, "cases"}}, {{"notify", {"cases"}}}},
-       1},
+       1,
+       nullptr,
+       {}},
       [](std::string_view, std::string_view, std::string_view) { return true; });
   notify_stand_in.start();
   common::OutboxSender to_notify(

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "piket/common/replication_barrier.hpp"
+
 namespace piket::common {
 
 const std::vector<ChannelRoute>& channel_routes() {
@@ -77,6 +79,8 @@ InboxReceiverOptions inbox_receiver_options(const SharedConfig& config,
   InboxReceiverOptions o;
   o.endpoint = receiver_endpoint(endpoints, service);
   o.workers = workers;
+  // "ok" only once replicas have the handler's write ([redis] min_replicas).
+  o.confirm = replication_barrier(config.redis, std::string(service));
   o.curve.secret_key = config.zmq.secret_key;
   for (const auto& r : channel_routes()) {
     if (r.receiver != service) continue;

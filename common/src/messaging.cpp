@@ -314,6 +314,11 @@ struct InboxReceiver::Impl {
   struct Job {
     std::string identity, channel, id, payload;
   };
+  // A handled message waiting for `confirm` before its "ok".
+  struct Done {
+    std::string identity, id;
+    std::uint64_t epoch;  // redis_stats().failovers_followed when its handler began
+  };
   explicit Impl(const Clock& c) : log_clock(c) {}
   const Clock& log_clock;  // the transport clock, for the throttled refusal log
   // Its own context: the ZAP handler of a context serves every CURVE socket
@@ -340,6 +345,12 @@ struct InboxReceiver::Impl {
   std::condition_variable jobs_cv;
   std::deque<Job> jobs;
   std::set<std::string> pending;  // ids queued or in progress
+  std::function<bool()> confirm;
+  std::mutex confirm_mutex;
+  std::condition_variable confirm_cv;
+  std::vector<Done> to_confirm;
+  std::thread confirmer;
+  prometheus::Counter* unconfirmed = nullptr;
   prometheus::Counter* received = nullptr;
   prometheus::Counter* malformed = nullptr;
   prometheus::Counter* failed = nullptr;
@@ -478,6 +489,7 @@ struct InboxReceiver::Impl {
         jobs.pop_front();
       }
       bool done = false;
+      const auto epoch = redis_stats().failovers_followed.load();
       try {
         done = handler(job.channel, job.id, job.payload);
       } catch (const std::exception& e) {
@@ -491,9 +503,49 @@ struct InboxReceiver::Impl {
         if (failed) failed->Increment();
         continue;
       }
-      std::lock_guard lock(done_mutex);
-      std::array<zmq::const_buffer, 2> ack{zmq::buffer(job.identity), zmq::buffer(job.id)};
-      (void)zmq::send_multipart(done_push, ack, zmq::send_flags::dontwait);
+      if (confirm) {
+        std::lock_guard lock(confirm_mutex);
+        to_confirm.push_back({std::move(job.identity), std::move(job.id), epoch});
+        confirm_cv.notify_one();
+        continue;
+      }
+      answer_ok(job.identity, job.id);
+    }
+  }
+
+  void answer_ok(const std::string& identity, const std::string& id) {
+    std::lock_guard lock(done_mutex);
+    std::array<zmq::const_buffer, 2> ack{zmq::buffer(identity), zmq::buffer(id)};
+    (void)zmq::send_multipart(done_push, ack, zmq::send_flags::dontwait);
+  }
+
+  // One confirmation for every message that finished meanwhile: under load a
+  // batch shares one barrier, at low load each message has its own.
+  void confirm_loop() {
+    std::vector<Done> batch;
+    while (running) {
+      {
+        std::unique_lock lock(confirm_mutex);
+        confirm_cv.wait_for(lock, std::chrono::milliseconds{100},
+                            [this] { return !to_confirm.empty() || !running; });
+        batch.swap(to_confirm);
+      }
+      if (batch.empty()) continue;
+      bool ok = false;
+      try {
+        ok = confirm();
+      } catch (const std::exception& e) {
+        spdlog::debug("inbox: {} messages not confirmed yet: {}", batch.size(), e.what());
+      }
+      const auto epoch = redis_stats().failovers_followed.load();
+      for (const auto& d : batch) {
+        if (ok && d.epoch == epoch) {
+          answer_ok(d.identity, d.id);
+        } else if (unconfirmed) {
+          unconfirmed->Increment();
+        }
+      }
+      batch.clear();
     }
   }
 };
@@ -514,6 +566,7 @@ InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler,
   impl_->secret_key = std::move(options.curve.secret_key);
   impl_->channels = std::move(options.curve.channels);
   impl_->handler = std::move(handler);
+  impl_->confirm = std::move(options.confirm);
   impl_->workers = std::max(1, options.workers);
   impl_->done_endpoint = "inproc://inbox-done-" + std::to_string(inproc_counter++);
   impl_->monitor_endpoint = "inproc://inbox-monitor-" + std::to_string(inproc_counter++);
@@ -522,6 +575,9 @@ InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler,
     impl_->malformed =
         &metrics->counter("piket_inbox_malformed_total", "Malformed messages dropped");
     impl_->failed = &metrics->counter("piket_inbox_unhandled_total", "Messages left for a resend");
+    impl_->unconfirmed = &metrics->counter(
+        "piket_inbox_unconfirmed_total",
+        "Handled messages left unanswered: not on enough replicas in time, or a failover between");
     const std::string help = "ZeroMQ connections and messages refused by the inbox";
     impl_->refused_handshake =
         &metrics->counter("piket_zmq_refused_total", help, {{"reason", "handshake"}});
@@ -562,6 +618,7 @@ void InboxReceiver::start() {
   i.done_push.connect(i.done_endpoint);
   i.running = true;
   for (int k = 0; k < i.workers; ++k) i.pool.emplace_back([this] { impl_->work(); });
+  if (i.confirm) i.confirmer = std::thread([this] { impl_->confirm_loop(); });
   i.thread = std::thread([this] { impl_->run(); });
 }
 
@@ -571,6 +628,8 @@ void InboxReceiver::stop() {
   for (auto& t : impl_->pool)
     if (t.joinable()) t.join();
   impl_->pool.clear();
+  impl_->confirm_cv.notify_all();
+  if (impl_->confirmer.joinable()) impl_->confirmer.join();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

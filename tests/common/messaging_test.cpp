@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -361,6 +362,48 @@ TEST_F(TwoReceiversTest, AnInstanceThatIsDownGetsNothingQueued) {
   EXPECT_EQ(second_count(), 0u);
   EXPECT_EQ(sample(m, "piket_outbox_swept_total", "dispatch"), 100);
   sender.stop();
+}
+
+// A receiver whose "ok" needs a confirmation (InboxReceiverOptions::confirm,
+// the replication barrier in a deployment with min_replicas): not confirmed,
+// no "ok" (the sender sends again); confirmed, "ok"; a failover followed while
+// the handler ran, no "ok" even when confirmed.
+TEST_F(MessagingTest, AnOkWaitsForTheConfirmationAndForNoFailoverInBetween) {
+  std::atomic<bool> confirmed{false};
+  std::atomic<bool> failover_in_handler{false};
+  std::atomic<int> confirmations{0};
+  auto options = inbox_receiver_options(deployment_.config("dispatch"), "dispatch", 2);
+  const auto confirmed_endpoint = "tcp://127.0.0.1:" + std::to_string(launch::free_tcp_port());
+  options.endpoint = confirmed_endpoint;
+  Metrics metrics{"dispatch"};
+  options.confirm = [&] {
+    ++confirmations;
+    return confirmed.load();
+  };
+  InboxReceiver receiver(
+      options,
+      [&](std::string_view, std::string_view, std::string_view) {
+        if (failover_in_handler) ++redis_stats().failovers_followed;
+        return true;
+      },
+      &metrics);
+  receiver.start();
+  Client ingest(confirmed_endpoint, deployment_.keys.at("ingest"), dispatch_key());
+  EXPECT_FALSE(ingest.send("dispatch", "I0000000000000001", "{}", 700ms));
+  EXPECT_GE(confirmations.load(), 1);
+  confirmed = true;
+  EXPECT_TRUE(ingest.send("dispatch", "I0000000000000001", "{}"));
+  failover_in_handler = true;
+  EXPECT_FALSE(ingest.send("dispatch", "I0000000000000002", "{}", 700ms));
+  failover_in_handler = false;
+  EXPECT_TRUE(ingest.send("dispatch", "I0000000000000002", "{}"));
+  std::istringstream text(metrics.render());
+  double unconfirmed = -1;
+  for (std::string line; std::getline(text, line);)
+    if (line.rfind("piket_inbox_unconfirmed_total", 0) == 0)
+      unconfirmed = std::stod(line.substr(line.rfind(' ') + 1));
+  EXPECT_EQ(unconfirmed, 2);
+  receiver.stop();
 }
 
 TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {

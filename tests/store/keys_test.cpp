@@ -22,6 +22,7 @@
 #include "piket/store/incident.hpp"
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
+#include "piket/store/replication.hpp"
 #include "piket/store/rota_notice.hpp"
 #include "piket/store/rota_overrides.hpp"
 #include "piket/store/session.hpp"
@@ -112,6 +113,7 @@ std::vector<std::string> data_model_builders() {
       std::string(kClockSimulatedMs),
       std::string(kClockSeen),
       std::string(kClockChanged),  // a pub/sub channel, in the table with the keys
+      replication_barrier_key("{service}"),
       web_session_key("{sha256(token)}"),
       login_account_key("{h}"),
       login_address_key("{h}"),

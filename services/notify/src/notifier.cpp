@@ -428,6 +428,13 @@ struct Notifier::Impl {
       if (k != 0) args.candidates.push_back(c.candidates[k - 1].delivery_id);
     const auto joined = redis.eval(scripts::join(), {}, args.argv());
     if (joined.elements.empty()) return StepResult{StepResult::Kind::skipped, c.page_id, "sms"};
+    // The bundle's claims on a replica before the send, as a single claim's.
+    if (!redis.wait_replicated()) {
+      spdlog::warn(
+          "bundle {}: its claims are not on enough replicas; not sent until their lease ends",
+          bundle_id);
+      return StepResult{StepResult::Kind::skipped, c.page_id, "sms"};
+    }
     std::vector<std::string> members;
     for (const auto& e : joined.elements) members.push_back(e.str);
     if (members.size() < bundle->included.size()) {
@@ -558,6 +565,17 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
     return {StepResult::Kind::resolved_by_report, claim.page_id, claim.channel};
   }
   const auto& c = claim.send;
+  // With [redis] min_replicas the claim (the delivery `sending`, its lease)
+  // must be on a replica before the gateway hears of it: otherwise a failover
+  // after the send finds the delivery `queued` on the new primary and sends it
+  // afresh — a duplicate SMS (seen in the partition test: the claim was made
+  // on a primary already cut off). Not in time: not sent now; the lease runs
+  // out and the delivery, in doubt with no delivery report, is sent then.
+  if (!redis.wait_replicated()) {
+    spdlog::warn("delivery {}: its claim is not on enough replicas; not sent until its lease ends",
+                 c.delivery_id);
+    return {StepResult::Kind::skipped, c.page_id, c.channel};
+  }
   if (c.in_doubt) {
     i.in_doubt->Increment();
     spdlog::warn("delivery {}: send was interrupted and no delivery report came; sending again",

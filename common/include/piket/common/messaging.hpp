@@ -115,6 +115,13 @@ struct InboxReceiverOptions {
   // Times the throttled log of refused connections (the transport clock);
   // null: the system clock.
   const Clock* clock = nullptr;
+  // When set, a handled message is answered "ok" only after `confirm` returned
+  // true — once for all the messages that finished meanwhile, on a thread of
+  // its own — and only if this process followed no Redis failover since the
+  // message's handler began (redis_stats().failovers_followed). Otherwise it
+  // is not answered and the sender sends it again.
+  // common/replication_barrier.hpp makes the one piket uses.
+  std::function<bool()> confirm;
 };
 
 // Receives on a ROUTER socket and runs `handler` on `workers` threads (the
