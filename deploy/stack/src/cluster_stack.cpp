@@ -17,6 +17,7 @@
 #include "piket/launch/kannel.hpp"
 #include "piket/launch/ports.hpp"
 #include "piket/launch/process.hpp"
+#include "piket/stack/acl_log.hpp"
 
 namespace piket::stack {
 namespace fs = std::filesystem;
@@ -387,22 +388,7 @@ void ClusterStack::inject_sms(const std::string& from, const std::string& to,
 }
 
 std::vector<std::string> ClusterStack::redis_acl_refusals() {
-  std::vector<std::string> out;
-  try {
-    common::RedisConnection ops(impl_->config.redis);
-    for (const auto& entry : ops.command({"ACL", "LOG"}).elements) {
-      std::string line;
-      for (std::size_t i = 0; i + 1 < entry.elements.size(); i += 2) {
-        const auto& k = entry.elements[i].str;
-        if (k == "username" || k == "reason" || k == "context" || k == "object")
-          line += (line.empty() ? "" : " ") + std::string(k == "username" ? "user" : k) + "=" +
-                  entry.elements[i + 1].str;
-      }
-      out.push_back(line);
-    }
-  } catch (const common::RedisError&) {
-  }
-  return out;
+  return stack::redis_acl_refusals(impl_->config.redis);
 }
 
 }  // namespace piket::stack

@@ -12,6 +12,7 @@
 #include "piket/launch/kannel.hpp"
 #include "piket/launch/process.hpp"
 #include "piket/launch/redis_server.hpp"
+#include "piket/stack/acl_log.hpp"
 #include "piket/store/clock.hpp"
 
 namespace piket::stack {
@@ -246,23 +247,7 @@ bool LocalStack::wait_clock_followed(common::Instant target, std::chrono::millis
 }
 
 std::vector<std::string> LocalStack::redis_acl_refusals() {
-  std::vector<std::string> out;
-  try {
-    common::RedisConnection ops(impl_->config.redis);
-    const auto log = ops.command({"ACL", "LOG"});
-    for (const auto& entry : log.elements) {
-      std::string line;
-      for (std::size_t i = 0; i + 1 < entry.elements.size(); i += 2) {
-        const auto& k = entry.elements[i].str;
-        if (k == "username" || k == "reason" || k == "context" || k == "object")
-          line += (line.empty() ? "" : " ") + std::string(k == "username" ? "user" : k) + "=" +
-                  entry.elements[i + 1].str;
-      }
-      out.push_back(line);
-    }
-  } catch (const common::RedisError&) {
-  }
-  return out;
+  return stack::redis_acl_refusals(impl_->config.redis);
 }
 
 const config::Config& LocalStack::config() const {
