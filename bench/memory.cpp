@@ -1,0 +1,120 @@
+#include "memory.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace piket::bench {
+
+long rss_kib_in_status(std::string_view status) {
+  constexpr std::string_view kKey = "VmRSS:";
+  for (std::size_t at = 0; at < status.size();) {
+    const auto end = std::min(status.find('\n', at), status.size());
+    const auto line = status.substr(at, end - at);
+    if (line.starts_with(kKey)) {
+      long kib = 0;
+      bool digits = false;
+      for (char ch : line.substr(kKey.size())) {
+        if (ch >= '0' && ch <= '9') {
+          kib = kib * 10 + (ch - '0');
+          digits = true;
+        } else if (digits) {
+          break;
+        }
+      }
+      return digits ? kib : -1;
+    }
+    at = end + 1;
+  }
+  return -1;
+}
+
+long rss_kib(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) return -1;
+  std::stringstream text;
+  text << in.rdbuf();
+  return rss_kib_in_status(text.str());
+}
+
+MemorySampler::MemorySampler(std::vector<Watched> watched, std::chrono::milliseconds interval)
+    : watched_(std::move(watched)), peak_(watched_.size(), -1) {
+  sample();
+  thread_ = std::thread([this, interval] {
+    while (running_) {
+      std::this_thread::sleep_for(interval);
+      sample();
+    }
+  });
+}
+
+MemorySampler::~MemorySampler() {
+  stop();
+}
+
+void MemorySampler::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+void MemorySampler::sample() {
+  std::vector<long> now;
+  long piket = 0;
+  for (const auto& w : watched_) {
+    now.push_back(rss_kib(w.pid));
+    if (w.piket && now.back() > 0) piket += now.back();
+  }
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < now.size(); ++i) peak_[i] = std::max(peak_[i], now[i]);
+  piket_peak_ = std::max(piket_peak_, piket);
+}
+
+MemoryReport MemorySampler::report() {
+  MemoryReport r;
+  std::lock_guard lock(mutex_);
+  r.piket_load_kib = piket_peak_;
+  for (std::size_t i = 0; i < watched_.size(); ++i) {
+    const auto after = rss_kib(watched_[i].pid);
+    r.rows.push_back({watched_[i].name, watched_[i].piket, peak_[i], after});
+    if (watched_[i].piket && after > 0) r.piket_after_kib += after;
+  }
+  return r;
+}
+
+namespace {
+std::string mib(long kib) {
+  if (kib < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(kib) / 1024.0);
+  return buf;
+}
+std::string row(std::string_view name, const std::string& load, const std::string& after) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "  %-32.*s %12s %12s\n", static_cast<int>(name.size()),
+                name.data(), load.c_str(), after.c_str());
+  return buf;
+}
+}  // namespace
+
+std::string memory_table(const MemoryReport& report) {
+  std::string out = row("memory (RSS, MiB)", "under load", "after");
+  bool others = false;
+  for (const auto& r : report.rows) {
+    if (r.piket)
+      out += row(r.name, mib(r.load_kib), mib(r.after_kib));
+    else
+      others = true;
+  }
+  out += row("piket services together", mib(report.piket_load_kib), mib(report.piket_after_kib));
+  out += "  (under load: the highest sum at one sample; the issue's target: <= " +
+         mib(MemoryReport::kTargetKib) + " MiB, " +
+         (report.piket_load_kib <= MemoryReport::kTargetKib ? "met" : "NOT met") + ")\n";
+  if (others)
+    for (const auto& r : report.rows)
+      if (!r.piket) out += row(r.name + " (apart)", mib(r.load_kib), mib(r.after_kib));
+  return out;
+}
+
+}  // namespace piket::bench

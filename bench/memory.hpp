@@ -1,0 +1,70 @@
+#pragma once
+// Resident memory (VmRSS) of the processes under test: sampled during the load (the peak of
+// each, and the peak of the piket services' sum at one instant) and once after it.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace piket::bench {
+
+// VmRSS in KiB from the text of /proc/<pid>/status; -1 when the line is missing.
+long rss_kib_in_status(std::string_view status);
+// The same for a running process; -1 when it is gone.
+long rss_kib(pid_t pid);
+
+struct Watched {
+  std::string name;  // "ingest", "dispatch-2", "redis", "alertmanager"
+  pid_t pid = -1;
+  bool piket = true;  // counted in the piket services' sum (Redis and peers are not)
+};
+
+struct MemoryRow {
+  std::string name;
+  bool piket = true;
+  long load_kib = -1;   // peak while the load ran
+  long after_kib = -1;  // after the pipeline drained
+};
+
+struct MemoryReport {
+  std::vector<MemoryRow> rows;
+  long piket_load_kib = 0;   // the highest sum of the piket services at one sample
+  long piket_after_kib = 0;  // their sum after the drain
+  // The target for all piket services together under load.
+  static constexpr long kTargetKib = 60 * 1024;
+};
+
+// Samples every `interval` on a thread of its own from construction until stop().
+class MemorySampler {
+ public:
+  MemorySampler(std::vector<Watched> watched, std::chrono::milliseconds interval);
+  ~MemorySampler();
+  MemorySampler(const MemorySampler&) = delete;
+  MemorySampler& operator=(const MemorySampler&) = delete;
+
+  // Stops sampling; the peaks stay.
+  void stop();
+  // The peaks, and one sample now as "after".
+  MemoryReport report();
+
+ private:
+  void sample();
+  std::vector<Watched> watched_;
+  std::vector<long> peak_;
+  long piket_peak_ = 0;
+  std::mutex mutex_;
+  std::atomic<bool> running_{true};
+  std::thread thread_;
+};
+
+// The table printed per service: under load (peak) and after, piket's sum with the target,
+// then the others (Redis) apart.
+std::string memory_table(const MemoryReport& report);
+
+}  // namespace piket::bench
