@@ -108,6 +108,7 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
   po.total = static_cast<std::size_t>(rate * o.seconds);
   if (plan.run_id) ++*plan.run_id;
   const auto requests_before = plan.arrivals->requests();
+  plan.arrivals->reserve_more(po.total);
   MemorySampler sampler(plan.watched, std::chrono::milliseconds{100});
   const auto samples = post_open_loop(po, plan.body_of, plan.key_of);
   Steady::time_point last_answer{};
@@ -383,8 +384,9 @@ int self_test(const Options& o) {
   p.run_id = &run_id;
   const auto runs = ladder(o, p, false);
   for (const auto& m : runs)
-    std::cout << "self-test at " << m.run.rate << "/s: the harness posted " << std::setprecision(1)
-              << m.run.posted_rate << "/s, the fake gateway took " << m.run.delivered_rate << "/s, "
+    std::cout << std::fixed << std::setprecision(0) << "self-test at " << m.run.rate
+              << "/s: the harness posted " << m.run.posted_rate << "/s, the fake gateway took "
+              << m.run.delivered_rate << "/s, "
               << (m.run.behind() ? "BEHIND its schedule" : "on schedule") << ", lost " << m.run.lost
               << "\n";
   return 0;

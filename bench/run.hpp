@@ -27,6 +27,12 @@ class Arrivals {
     std::lock_guard lock(mutex_);
     map_.emplace(std::move(key), at);
   }
+  // Room for `more` keys, so that the map does not rehash (a pause with the lock held, which
+  // the receivers' next requests would wait for) while a run notes arrivals.
+  void reserve_more(std::size_t more) {
+    std::lock_guard lock(mutex_);
+    map_.reserve(map_.size() + more);
+  }
   void note_request() {
     std::lock_guard lock(mutex_);
     ++requests_;
@@ -78,10 +84,11 @@ struct RunResult {
   double delivered_rate = 0;  // delivered per second, first post sent → last delivery
   std::size_t delivery_requests = 0;  // HTTP requests at the gateway / webhook
 
-  // The harness fell behind its schedule: a post waited for a connection, or went out more
-  // than kBehindMs late at p99.
+  // The harness fell behind its schedule: posts went out more than kBehindMs late at p99, or
+  // more than one in a hundred found every connection busy (a few do when a late timer
+  // releases a burst at once).
   static constexpr double kBehindMs = 5;
-  bool behind() const { return waited > 0 || lag.p99 > kBehindMs; }
+  bool behind() const { return lag.p99 > kBehindMs || waited * 100 > posted; }
   // Nothing lost, nothing refused and end-to-end p99 under one second (--find-max).
   bool sustained() const {
     return posted > 0 && accepted == posted && lost == 0 && end_to_end.p99 < 1000;
