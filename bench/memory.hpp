@@ -36,6 +36,9 @@ struct MemoryReport {
   std::vector<MemoryRow> rows;
   long piket_load_kib = 0;   // the highest sum of the piket services at one sample
   long piket_after_kib = 0;  // their sum after the drain
+  // The target is for one instance of each service (one node); the local cluster runs two of
+  // each and web and cases besides, so its sum is not judged against it.
+  bool judge_target = true;
   // The target for all piket services together under load.
   static constexpr long kTargetKib = 60 * 1024;
 };

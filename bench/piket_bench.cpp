@@ -82,6 +82,7 @@ struct Measured {
 // What a run posts, where, and where its deliveries are seen.
 struct LoadPlan {
   std::string system, delivery;
+  bool judge_memory_target = true;  // false for the cluster (memory.hpp)
   int accepted_status = 201;
   std::vector<std::uint16_t> ports;
   std::string target;
@@ -125,6 +126,7 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
   sampler.stop();
   Measured m;
   m.memory = sampler.report();
+  m.memory.judge_target = plan.judge_memory_target;
   m.run = summarize(samples, plan.arrivals->snapshot(), plan.accepted_status, rate, o.seconds);
   m.run.system = plan.system;
   m.run.delivery = plan.delivery;
@@ -170,8 +172,9 @@ void print_run(const Measured& m, bool piket_memory) {
 }
 
 // The runs at the given rate, or with --find-max the ladder: doubling until a run is not
-// sustained (something lost or refused, or end-to-end p99 ≥ 1 s), then `find_max_steps` halvings
-// of the gap between the last rate sustained and the first not. Returns every run in order.
+// sustained (something lost or refused, or end-to-end p99 ≥ 1 s) — or, when the first is not,
+// halving until one is — then `find_max_steps` halvings of the gap between the last rate
+// sustained and the first not. Returns every run in order.
 std::vector<Measured> ladder(const Options& o, const LoadPlan& plan, bool piket_memory) {
   std::vector<Measured> runs;
   auto run_at = [&](double r) {
@@ -193,6 +196,13 @@ std::vector<Measured> ladder(const Options& o, const LoadPlan& plan, bool piket_
       break;
     }
     if (r >= 100000) break;
+  }
+  // Not even the first rate: halve until one is sustained.
+  for (double r = std::floor(o.rate / 2); best == 0 && r >= 1; r = std::floor(r / 2)) {
+    if (run_at(r))
+      best = r;
+    else
+      failed = r;
   }
   for (int step = 0; failed > 0 && best > 0 && step < o.find_max_steps; ++step) {
     const double mid = std::round((best + failed) / 2);
@@ -537,11 +547,12 @@ int main(int argc, char** argv) {
                    "instances of every service), gateway "
                 << gateway_name << ", " << o.connections << " keep-alive connections, " << o.seconds
                 << " s per run\n";
-      const auto plan =
+      auto plan =
           piket_plan(spec,
                      {local.http_port(stack::Component::ingest, 1),
                       local.http_port(stack::Component::ingest, 2)},
                      fake ? fake->pages() : watcher->pages(), cluster_watched(local), run_id);
+      plan.judge_memory_target = false;
       piket_runs = ladder(o, plan, true);
       local.stop();
     } else {

@@ -290,13 +290,15 @@ TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
   EXPECT_NE(t.find("10.0"), std::string::npos) << t;
   EXPECT_NE(t.find("piket services together"), std::string::npos) << t;
   EXPECT_NE(t.find("30.0"), std::string::npos) << t;
-  EXPECT_NE(t.find("<= 60.0 MiB, met"), std::string::npos) << t;
+  EXPECT_NE(t.find("<= 60.0 MiB for one instance of each service, met"), std::string::npos) << t;
   EXPECT_NE(t.find("redis (apart)"), std::string::npos) << t;
   EXPECT_NE(t.find("100.0"), std::string::npos) << t;
   // Redis is listed after the sum, not in it.
   EXPECT_GT(t.find("redis (apart)"), t.find("piket services together"));
   m.piket_load_kib = 70 * 1024;
   EXPECT_NE(memory_table(m).find("NOT met"), std::string::npos);
+  m.judge_target = false;  // the cluster: two of each
+  EXPECT_NE(memory_table(m).find("not judged here"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- printed text
