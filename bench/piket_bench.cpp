@@ -63,7 +63,7 @@ using namespace piket::bench;
 
 struct Options {
   double rate = 200, seconds = 20, grace = 15;
-  int connections = 32, poster_threads = 2, gateway_threads = 2;
+  int connections = 32, max_connections = 256, poster_threads = 2, gateway_threads = 2;
   std::string gateway = "fake", peer = "none", bin_dir, work_dir = "/tmp/piket-bench";
   bool find_max = false, cluster = false, self_test = false;
   int find_max_steps = 2;
@@ -104,6 +104,7 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
   po.target = plan.target;
   po.headers = plan.headers;
   po.connections = o.connections;
+  po.max_connections = o.max_connections;
   po.threads = o.poster_threads;
   po.rate = rate;
   po.total = static_cast<std::size_t>(rate * o.seconds);
@@ -111,7 +112,8 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
   const auto requests_before = plan.arrivals->requests();
   plan.arrivals->reserve_more(po.total);
   MemorySampler sampler(plan.watched, std::chrono::milliseconds{100});
-  const auto samples = post_open_loop(po, plan.body_of, plan.key_of);
+  const auto posted = post_open_loop(po, plan.body_of, plan.key_of);
+  const auto& samples = posted.samples;
   Steady::time_point last_answer{};
   std::size_t accepted = 0;
   for (const auto& s : samples) {
@@ -132,6 +134,7 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
   m.run.delivery = plan.delivery;
   m.run.grace = o.grace;
   m.run.delivery_requests = plan.arrivals->requests() - requests_before;
+  m.run.connections = posted.connections;
   return m;
 }
 
@@ -429,7 +432,9 @@ int main(int argc, char** argv) {
                                                  "incidents per second (open loop)")(
       "duration", po::value(&o.seconds)->default_value(20), "seconds of load per run")(
       "connections", po::value(&o.connections)->default_value(32),
-      "keep-alive connections the posts go out on")(
+      "keep-alive connections the posts go out on, opened at the start")(
+      "max-connections", po::value(&o.max_connections)->default_value(256),
+      "when every connection waits for an answer, more are opened up to this many")(
       "poster-threads", po::value(&o.poster_threads)->default_value(2),
       "threads posting (each with its share of the connections)")(
       "gateway-threads", po::value(&o.gateway_threads)->default_value(2),
@@ -478,15 +483,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (o.rate <= 0 || o.rate > 100000 || o.seconds <= 0 || o.seconds > 3600 || o.connections < 1 ||
-      o.connections > 1024 || o.poster_threads < 1 || o.poster_threads > 16 ||
-      o.connections < o.poster_threads || o.gateway_threads < 1 || o.gateway_threads > 16 ||
-      o.grace < 0 || o.grace > 600 || (o.gateway != "fake" && o.gateway != "kannel") ||
+      o.connections > 1024 || o.max_connections > 4096 || o.poster_threads < 1 ||
+      o.poster_threads > 16 || o.connections < o.poster_threads || o.gateway_threads < 1 ||
+      o.gateway_threads > 16 || o.grace < 0 || o.grace > 600 ||
+      (o.gateway != "fake" && o.gateway != "kannel") ||
       (o.peer != "none" && o.peer != "alertmanager") || o.escalation < 0 || o.escalation > 400 ||
       (o.escalation > 0 && (o.gateway != "fake" || o.cluster)) || o.bundle_window_ms < -1 ||
       o.bundle_window_ms > 60000 || o.find_max_steps < 0 || o.find_max_steps > 6 ||
       o.peer_group_interval_ms < 1) {
     std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-1024 (at least "
-                 "one per poster thread), poster-threads and gateway-threads 1-16, grace 0-600, "
+                 "one per poster thread), max-connections up to 4096, poster-threads and "
+                 "gateway-threads 1-16, grace 0-600, "
                  "gateway fake|kannel, peer none|alertmanager, escalation 0-400 (under the "
                  "stack's caseload cap; with the fake gateway, not with --cluster), "
                  "bundle-window-ms -1-60000, find-max-steps 0-6\n";

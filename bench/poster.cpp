@@ -23,7 +23,7 @@ class Shard {
  public:
   Shard(const PosterOptions& o, const BodyOf& body_of, const KeyOf& key_of,
         std::vector<Sample>& samples, std::size_t first, std::size_t stride, int connections,
-        int port_offset)
+        int max_connections, int port_offset)
       : o_(o),
         body_of_(body_of),
         key_of_(key_of),
@@ -31,19 +31,16 @@ class Shard {
         next_(first),
         stride_(stride),
         timer_(ioc_) {
-    for (int i = 0; i < connections; ++i) {
-      const auto port = o.ports[static_cast<std::size_t>(port_offset + i) % o.ports.size()];
-      auto c = std::make_unique<Conn>(ioc_, tcp::endpoint(asio::ip::make_address(o.host), port));
-      beast::error_code ec;
-      c->stream.socket().connect(c->endpoint, ec);
-      if (ec)
-        throw std::runtime_error("cannot connect to " + o.host + ":" + std::to_string(port) + ": " +
-                                 ec.message());
-      c->stream.socket().set_option(tcp::no_delay(true));
-      idle_.push_back(c.get());
-      conns_.push_back(std::move(c));
-    }
+    port_offset_ = port_offset;
+    for (int i = 0; i < connections; ++i)
+      if (!open_connection())
+        throw std::runtime_error("cannot connect to " + o.host + ":" +
+                                 std::to_string(conns_.back()->endpoint.port()) + ": " +
+                                 error_.message());
+    max_connections_ = static_cast<std::size_t>(std::max(connections, max_connections));
   }
+
+  std::size_t connections() const { return conns_.size(); }
 
   void run(Steady::time_point t0) {
     t0_ = t0;
@@ -87,7 +84,25 @@ class Shard {
     arm();
   }
 
+  // Opens one more keep-alive connection (to the next port in turn) and makes it idle; false
+  // (and error_) when it cannot be opened. The connect blocks: on loopback it takes microseconds.
+  bool open_connection() {
+    const auto port =
+        o_.ports[(static_cast<std::size_t>(port_offset_) + conns_.size()) % o_.ports.size()];
+    auto c = std::make_unique<Conn>(ioc_, tcp::endpoint(asio::ip::make_address(o_.host), port));
+    c->stream.socket().connect(c->endpoint, error_);
+    if (!error_) c->stream.socket().set_option(tcp::no_delay(true), error_);
+    conns_.push_back(std::move(c));
+    if (error_) return false;
+    idle_.push_back(conns_.back().get());
+    return true;
+  }
+
   void send_ready() {
+    // Every connection busy: open another rather than let the schedule slip, up to the maximum.
+    while (!ready_.empty() && idle_.empty() && conns_.size() < max_connections_ &&
+           open_connection()) {
+    }
     while (!ready_.empty() && !idle_.empty()) {
       const auto k = ready_.front();
       ready_.pop_front();
@@ -172,34 +187,34 @@ class Shard {
   Steady::time_point t0_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<Conn*> idle_;
+  std::size_t max_connections_ = 0;
+  int port_offset_ = 0;
+  beast::error_code error_;
   std::deque<std::size_t> ready_;
 };
 
 }  // namespace
 
-std::vector<Sample> post_open_loop(const PosterOptions& options, const BodyOf& body_of,
-                                   const KeyOf& key_of) {
+PostRun post_open_loop(const PosterOptions& options, const BodyOf& body_of, const KeyOf& key_of) {
   if (options.ports.empty() || options.rate <= 0 || options.threads < 1 ||
       options.connections < options.threads)
     throw std::invalid_argument("post_open_loop: ports, rate > 0, connections >= threads >= 1");
-  std::vector<Sample> samples(options.total);
+  PostRun run;
+  run.samples.resize(options.total);
   std::vector<std::unique_ptr<Shard>> shards;
-  const auto threads = static_cast<std::size_t>(options.threads);
-  for (std::size_t s = 0; s < threads; ++s) {
-    const int share = options.connections / options.threads +
-                      (static_cast<int>(s) < options.connections % options.threads ? 1 : 0);
-    int offset = 0;
-    for (std::size_t t = 0; t < s; ++t)
-      offset += options.connections / options.threads +
-                (static_cast<int>(t) < options.connections % options.threads ? 1 : 0);
-    shards.push_back(
-        std::make_unique<Shard>(options, body_of, key_of, samples, s, threads, share, offset));
-  }
+  const int threads = options.threads;
+  auto share = [threads](int n, int s) { return n / threads + (s < n % threads ? 1 : 0); };
+  for (int s = 0, offset = 0; s < threads; offset += share(options.connections, s), ++s)
+    shards.push_back(std::make_unique<Shard>(
+        options, body_of, key_of, run.samples, static_cast<std::size_t>(s),
+        static_cast<std::size_t>(threads), share(options.connections, s),
+        share(std::max(options.connections, options.max_connections), s), offset));
   const auto t0 = Steady::now() + options.lead;
   std::vector<std::thread> workers;
   for (auto& shard : shards) workers.emplace_back([&shard, t0] { shard->run(t0); });
   for (auto& w : workers) w.join();
-  return samples;
+  for (const auto& shard : shards) run.connections += shard->connections();
+  return run;
 }
 
 }  // namespace piket::bench

@@ -50,7 +50,8 @@ std::string run_text(const RunResult& r) {
          (r.behind() ? "BEHIND its schedule (figures understate the load)" : "on schedule") +
          " (lag ms p50 " + fixed(r.lag.p50) + " p99 " + fixed(r.lag.p99) + " max " +
          fixed(r.lag.max) + "; " + std::to_string(r.waited) +
-         " posts waited for a free connection)\n";
+         " posts waited for a free connection; " + std::to_string(r.connections) +
+         " connections at the end)\n";
   return out;
 }
 

@@ -83,6 +83,7 @@ struct RunResult {
   double posted_rate = 0;     // sent per second over the posting
   double delivered_rate = 0;  // delivered per second, first post sent → last delivery
   std::size_t delivery_requests = 0;  // HTTP requests at the gateway / webhook
+  std::size_t connections = 0;        // the poster's at the end (more opened when all were busy)
 
   // The harness fell behind its schedule: posts went out more than kBehindMs late at p99, or
   // more than one in a hundred found every connection busy (a few do when a late timer

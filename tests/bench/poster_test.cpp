@@ -46,6 +46,7 @@ PosterOptions options(std::uint16_t port, double rate, std::size_t total, int co
   o.rate = rate;
   o.total = total;
   o.connections = connections;
+  o.max_connections = connections;  // none added unless a test says so
   o.threads = threads;
   o.lead = 50ms;
   return o;
@@ -57,9 +58,10 @@ const KeyOf kCaseKey = [](std::size_t, int status, std::string_view body) {
 
 TEST(BenchPoster, PostsEveryRequestOnItsScheduleOverKeepAlive) {
   Server s;
-  const auto samples = post_open_loop(
+  const auto run = post_open_loop(
       options(s.server.port(), 1000, 200, 4, 2),
       [](std::size_t k) { return "{\"k\":" + std::to_string(k) + "}"; }, kCaseKey);
+  const auto& samples = run.samples;
   ASSERT_EQ(samples.size(), 200u);
   EXPECT_EQ(s.count.load(), 200);
   EXPECT_EQ(s.last_auth, "Bearer t");
@@ -82,28 +84,45 @@ TEST(BenchPoster, ASlowServerDoesNotSlowTheScheduleUntilEveryConnectionIsBusy) {
   // are marked as waiting); eight can.
   {
     Server s(50ms, 1);
-    const auto samples = post_open_loop(
+    const auto run = post_open_loop(
         options(s.server.port(), 100, 20, 1, 1), [](std::size_t) { return std::string("{}"); },
         kCaseKey);
     std::size_t waited = 0;
-    for (const auto& x : samples) {
+    for (const auto& x : run.samples) {
       EXPECT_EQ(x.status, 201);
       waited += x.waited;
     }
     EXPECT_GT(waited, 10u);
-    EXPECT_GT(samples.back().sent - samples.back().due, 500ms);
+    EXPECT_GT(run.samples.back().sent - run.samples.back().due, 500ms);
+    EXPECT_EQ(run.connections, 1u);
   }
   {
     Server s(50ms, 8);
-    const auto samples = post_open_loop(
+    const auto run = post_open_loop(
         options(s.server.port(), 100, 20, 8, 2), [](std::size_t) { return std::string("{}"); },
         kCaseKey);
-    for (const auto& x : samples) {
+    for (const auto& x : run.samples) {
       EXPECT_EQ(x.status, 201);
       EXPECT_FALSE(x.waited);
       EXPECT_LT(x.sent - x.due, 200ms);
     }
   }
+}
+
+TEST(BenchPoster, OpensMoreConnectionsWhenEveryOneIsBusy) {
+  // One connection at the start, up to eight: the 50 ms answers need about five.
+  Server s(50ms, 8);
+  auto o = options(s.server.port(), 100, 20, 1, 1);
+  o.max_connections = 8;
+  const auto run = post_open_loop(
+      o, [](std::size_t) { return std::string("{}"); }, kCaseKey);
+  for (const auto& x : run.samples) {
+    EXPECT_EQ(x.status, 201);
+    EXPECT_FALSE(x.waited);
+    EXPECT_LT(x.sent - x.due, 200ms);
+  }
+  EXPECT_GT(run.connections, 1u);
+  EXPECT_LE(run.connections, 8u);
 }
 
 TEST(BenchPoster, NoServerIsAnErrorAtTheStart) {
