@@ -154,6 +154,14 @@ long piket_sum(const MemoryReport& m, bool load) {
   return load ? m.piket_load_kib : m.piket_after_kib;
 }
 
+// CPU over the run as % of one core: the rows counted in the sum, or those apart (Redis).
+double cpu_percent(const MemoryReport& m, bool counted) {
+  double cpu = -1;
+  for (const auto& r : m.rows)
+    if (r.piket == counted && r.cpu_seconds >= 0) cpu = std::max(0.0, cpu) + r.cpu_seconds;
+  return cpu < 0 || m.wall_seconds <= 0 ? -1 : 100 * cpu / m.wall_seconds;
+}
+
 long apart(const MemoryReport& m, bool load) {
   long sum = -1;
   for (const auto& r : m.rows)
@@ -169,7 +177,9 @@ void print_run(const Measured& m, bool piket_memory) {
     for (const auto& r : m.memory.rows)
       std::cout << "  " << r.name << " RSS MiB: under load " << std::fixed << std::setprecision(1)
                 << static_cast<double>(r.load_kib) / 1024.0 << ", after "
-                << static_cast<double>(r.after_kib) / 1024.0 << "\n";
+                << static_cast<double>(r.after_kib) / 1024.0 << "; CPU " << std::setprecision(0)
+                << (m.memory.wall_seconds > 0 ? 100 * r.cpu_seconds / m.memory.wall_seconds : -1)
+                << " % of a core over " << std::setprecision(1) << m.memory.wall_seconds << " s\n";
   }
   std::cout << std::flush;
 }
@@ -294,9 +304,15 @@ void print_side_by_side(const std::vector<Measured>& piket, const std::vector<Me
   for (const auto& a : piket)
     for (const auto& b : peer)
       if (a.run.rate == b.run.rate) {
-        SystemFigures pf{a.run, piket_sum(a.memory, true), piket_sum(a.memory, false),
-                         apart(a.memory, true), apart(a.memory, false)};
+        SystemFigures pf{a.run,
+                         piket_sum(a.memory, true),
+                         piket_sum(a.memory, false),
+                         apart(a.memory, true),
+                         apart(a.memory, false),
+                         cpu_percent(a.memory, true),
+                         cpu_percent(a.memory, false)};
         SystemFigures bf{b.run, piket_sum(b.memory, true), piket_sum(b.memory, false)};
+        bf.cpu_percent = cpu_percent(b.memory, true);
         std::cout << "\n" << side_by_side(pf, bf);
       }
   if (piket.size() > 1 || peer.size() > 1)

@@ -86,11 +86,19 @@ std::string side_by_side(const SystemFigures& piket, const SystemFigures& peer) 
   };
   rss("RSS under load MiB (services)", piket.rss_load_kib, peer.rss_load_kib);
   rss("RSS after MiB (services)", piket.rss_after_kib, peer.rss_after_kib);
+  out += table_row(
+      "CPU % of a core (services)", piket.cpu_percent < 0 ? "-" : fixed(piket.cpu_percent, 0),
+      peer.cpu_percent < 0 ? "-" : fixed(peer.cpu_percent, 0),
+      piket.cpu_percent < 0 || peer.cpu_percent < 0 ? "n/a"
+                                                    : ratio(peer.cpu_percent, piket.cpu_percent));
   if (piket.apart_load_kib >= 0 || peer.apart_load_kib >= 0) {
     out += table_row("Redis RSS under load MiB (apart)", mib(piket.apart_load_kib),
                      mib(peer.apart_load_kib), "");
     out += table_row("Redis RSS after MiB (apart)", mib(piket.apart_after_kib),
                      mib(peer.apart_after_kib), "");
+    out +=
+        table_row("Redis CPU % of a core (apart)",
+                  piket.apart_cpu_percent < 0 ? "-" : fixed(piket.apart_cpu_percent, 0), "-", "");
   }
   if (a.behind() || b.behind())
     out += "  note: the harness fell behind its schedule in " +

@@ -3,9 +3,11 @@
 // printed tables.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <numeric>
+#include <thread>
 
 #include "alertmanager.hpp"
 #include "memory.hpp"
@@ -264,6 +266,17 @@ TEST(BenchMemory, RssFromProcStatus) {
   EXPECT_EQ(rss_kib(-1), -1);
 }
 
+TEST(BenchMemory, CpuFromProcStat) {
+  // Fields 14 and 15 (utime, stime) after a command that holds spaces and a parenthesis.
+  EXPECT_EQ(cpu_ticks_in_stat("4242 (piket (x) y) S 1 4242 4242 0 -1 4194560 1520 0 0 0 "
+                              "123 45 0 0 20 0 5 0 100 200000000 3000"),
+            168);
+  EXPECT_EQ(cpu_ticks_in_stat("4242 (short) S 1"), -1);
+  EXPECT_EQ(cpu_ticks_in_stat("garbage"), -1);
+  EXPECT_GE(cpu_seconds(::getpid()), 0);
+  EXPECT_EQ(cpu_seconds(-1), -1);
+}
+
 TEST(BenchMemory, SamplerKeepsPeaksAndSumsPiketOnly) {
   MemorySampler sampler({{"self", ::getpid(), true}, {"redis", ::getpid(), false}}, 10ms);
   std::this_thread::sleep_for(30ms);
@@ -276,6 +289,8 @@ TEST(BenchMemory, SamplerKeepsPeaksAndSumsPiketOnly) {
   EXPECT_GE(r.piket_load_kib, r.rows[0].load_kib / 2);
   EXPECT_LE(r.piket_load_kib, r.rows[0].load_kib);
   EXPECT_EQ(r.piket_after_kib, r.rows[0].after_kib);
+  EXPECT_GE(r.rows[0].cpu_seconds, 0);
+  EXPECT_GT(r.wall_seconds, 0.02);
 }
 
 TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
@@ -283,9 +298,21 @@ TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
   m.rows = {{"ingest", true, 10240, 9216},
             {"notify", true, 20480, 20480},
             {"redis", false, 102400, 51200}};
+  m.rows[0].cpu_seconds = 5;  // of 10 s: half a core
+  m.rows[1].cpu_seconds = 10;
+  m.rows[2].cpu_seconds = 2.5;
+  m.wall_seconds = 10;
   m.piket_load_kib = 30720;
   m.piket_after_kib = 29696;
   const auto t = memory_table(m);
+  auto line = [&](const std::string& name) {
+    const auto at = t.find(name);
+    return at == std::string::npos ? std::string{} : t.substr(at, t.find('\n', at) - at);
+  };
+  EXPECT_NE(t.find("CPU % core"), std::string::npos) << t;
+  EXPECT_TRUE(line("ingest").ends_with(" 50")) << t;
+  EXPECT_TRUE(line("piket services together").ends_with(" 150")) << t;
+  EXPECT_TRUE(line("redis (apart)").ends_with(" 25")) << t;
   EXPECT_NE(t.find("ingest"), std::string::npos) << t;
   EXPECT_NE(t.find("10.0"), std::string::npos) << t;
   EXPECT_NE(t.find("piket services together"), std::string::npos) << t;
@@ -348,7 +375,10 @@ TEST(BenchReport, Ratio) {
 TEST(BenchReport, SideBySideWithRatios) {
   SystemFigures piket{result("piket", "gateway", 2, 4, 10), 40 * 1024, 38 * 1024, 30 * 1024,
                       31 * 1024};
+  piket.cpu_percent = 40;
+  piket.apart_cpu_percent = 20;
   SystemFigures am{result("Alertmanager", "webhook", 1, 14, 2000), 160 * 1024, 170 * 1024};
+  am.cpu_percent = 60;
   am.run.lost = 2;
   const auto t = side_by_side(piket, am);
   // The ratio is Alertmanager / piket, per line.
@@ -367,6 +397,8 @@ TEST(BenchReport, SideBySideWithRatios) {
   EXPECT_NE(row("RSS under load MiB").find("4.00"), std::string::npos) << t;
   EXPECT_NE(row("RSS under load MiB").find("160.0"), std::string::npos) << t;
   EXPECT_NE(row("Redis RSS under load MiB").find("30.0"), std::string::npos) << t;
+  EXPECT_NE(row("CPU % of a core (services)").find("1.50"), std::string::npos) << t;
+  EXPECT_NE(row("Redis CPU % of a core").find("20"), std::string::npos) << t;
   EXPECT_EQ(t.find("fell behind"), std::string::npos) << t;
 }
 
