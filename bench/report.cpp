@@ -46,10 +46,17 @@ std::string run_text(const RunResult& r) {
   out += "  throughput: posted " + fixed(r.posted_rate, 1) + "/s, at the " + r.delivery + " " +
          fixed(r.delivered_rate, 1) + "/s (first post -> last arrival), " +
          std::to_string(r.delivery_requests) + " requests at the " + r.delivery + "\n";
-  out += std::string("  harness: ") +
-         (r.behind() ? "BEHIND its schedule (figures understate the load)" : "on schedule") +
-         " (lag ms p50 " + fixed(r.lag.p50) + " p99 " + fixed(r.lag.p99) + " max " +
-         fixed(r.lag.max) + "; " + std::to_string(r.waited) +
+  std::string verdict = "on schedule";
+  if (r.waited * 100 > r.posted)
+    verdict =
+        "BEHIND its schedule: every connection was waiting for an answer (the system "
+        "answered slower than the rate; figures understate the load)";
+  else if (r.behind())
+    verdict =
+        "BEHIND its schedule: posts went out late (the cores were busy; figures "
+        "understate the load)";
+  out += "  harness: " + verdict + " (lag ms p50 " + fixed(r.lag.p50) + " p99 " + fixed(r.lag.p99) +
+         " max " + fixed(r.lag.max) + "; " + std::to_string(r.waited) +
          " posts waited for a free connection; " + std::to_string(r.connections) +
          " connections at the end)\n";
   return out;

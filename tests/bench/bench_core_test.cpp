@@ -362,7 +362,12 @@ TEST(BenchReport, RunTextHasTheEndToEndLineAndTheHalves) {
   r.waited = 3;  // of 8000: a burst after a late timer, not behind
   EXPECT_NE(run_text(r).find("harness: on schedule"), std::string::npos);
   r.waited = 81;
-  EXPECT_NE(run_text(r).find("harness: BEHIND its schedule"), std::string::npos);
+  EXPECT_NE(run_text(r).find("harness: BEHIND its schedule: every connection was waiting"),
+            std::string::npos);
+  r.waited = 0;
+  r.lag.p99 = 6;
+  EXPECT_NE(run_text(r).find("harness: BEHIND its schedule: posts went out late"),
+            std::string::npos);
 }
 
 TEST(BenchReport, Ratio) {
