@@ -1,6 +1,7 @@
 // piket-bench itself, for two seconds at a low rate: it starts the whole stack (its own Redis
 // and the four services, the fake gateway in-process), and with --peer alertmanager also
-// Debian's Alertmanager. The report must have the end-to-end line and nothing lost.
+// Debian's Alertmanager; with --cluster the local cluster (label cluster). The report must have
+// the end-to-end line and nothing lost.
 
 #include <gtest/gtest.h>
 
@@ -86,6 +87,21 @@ TEST(BenchE2e, BesideAlertmanager) {
   EXPECT_TRUE(
       std::regex_search(out, std::regex(R"(RSS under load MiB \(services\) +[0-9.]+ +[0-9.]+)")))
       << out;
+}
+
+TEST(BenchClusterE2e, AgainstTheLocalCluster) {
+  // Three Redis with Sentinel, answers waiting for a replica, two instances of every service.
+  auto args = kLow;
+  args.push_back("--cluster");
+  const auto [status, out] = bench(args);
+  ASSERT_TRUE(status.success()) << status << "\n" << out;
+  EXPECT_NE(
+      run_line(out, "piket").find("posted 100, accepted (201) 100, at the gateway 100, lost 0"),
+      std::string::npos)
+      << out;
+  for (const char* what : {"ingest-1", "ingest-2", "notify-2", "redis-0 (apart)", "redis-2 (apart)",
+                           "not judged here"})
+    EXPECT_NE(out.find(what), std::string::npos) << what << "\n" << out;
 }
 
 TEST(BenchE2e, SelfTestReachesItsRate) {
