@@ -363,6 +363,11 @@ bool ClusterStack::running(Component c, int n) {
   return it != impl_->processes.end() && it->second.valid() && it->second.running();
 }
 
+pid_t ClusterStack::pid(Component c, int n) const {
+  auto it = impl_->processes.find({c, n});
+  return it == impl_->processes.end() ? -1 : it->second.pid();
+}
+
 std::uint16_t ClusterStack::http_port(Component c, int n) const {
   return impl_->ports.at({c, n}).http;
 }

@@ -112,6 +112,8 @@ class ClusterStack {
   // (Re)starts it and waits until it is healthy.
   void start(Component c, int n = 1);
   bool running(Component c, int n = 1);
+  // A service instance's process id (-1: not started), for piket-bench's memory figures.
+  pid_t pid(Component c, int n = 1) const;
   std::uint16_t http_port(Component c, int n) const;
   std::filesystem::path config_file(Component c, int n) const;
 

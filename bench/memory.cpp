@@ -1,0 +1,184 @@
+#include "memory.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace piket::bench {
+
+long rss_kib_in_status(std::string_view status) {
+  constexpr std::string_view kKey = "VmRSS:";
+  for (std::size_t at = 0; at < status.size();) {
+    const auto end = std::min(status.find('\n', at), status.size());
+    const auto line = status.substr(at, end - at);
+    if (line.starts_with(kKey)) {
+      long kib = 0;
+      bool digits = false;
+      for (char ch : line.substr(kKey.size())) {
+        if (ch >= '0' && ch <= '9') {
+          kib = kib * 10 + (ch - '0');
+          digits = true;
+        } else if (digits) {
+          break;
+        }
+      }
+      return digits ? kib : -1;
+    }
+    at = end + 1;
+  }
+  return -1;
+}
+
+long rss_kib(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  if (!in) return -1;
+  std::stringstream text;
+  text << in.rdbuf();
+  return rss_kib_in_status(text.str());
+}
+
+long cpu_ticks_in_stat(std::string_view stat) {
+  // "pid (comm) state ppid …": the command may hold spaces and parentheses, the last ')' ends it.
+  const auto close = stat.rfind(')');
+  if (close == std::string_view::npos) return -1;
+  long utime = -1, stime = -1;
+  int field = 2;  // the command's
+  for (std::size_t at = close + 1; at < stat.size() && field < 15;) {
+    while (at < stat.size() && stat[at] == ' ') ++at;
+    const auto end = std::min(stat.find(' ', at), stat.size());
+    if (end == at) break;
+    ++field;
+    if (field == 14 || field == 15) {
+      long v = 0;
+      for (char ch : stat.substr(at, end - at)) {
+        if (ch < '0' || ch > '9') return -1;
+        v = v * 10 + (ch - '0');
+      }
+      (field == 14 ? utime : stime) = v;
+    }
+    at = end;
+  }
+  return utime < 0 || stime < 0 ? -1 : utime + stime;
+}
+
+double cpu_seconds(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return -1;
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto ticks = cpu_ticks_in_stat(text.str());
+  return ticks < 0 ? -1 : static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+MemorySampler::MemorySampler(std::vector<Watched> watched, std::chrono::milliseconds interval)
+    : watched_(std::move(watched)), peak_(watched_.size(), -1) {
+  start_ = std::chrono::steady_clock::now();
+  for (const auto& w : watched_) cpu_start_.push_back(cpu_seconds(w.pid));
+  sample();
+  thread_ = std::thread([this, interval] {
+    while (running_) {
+      std::this_thread::sleep_for(interval);
+      sample();
+    }
+  });
+}
+
+MemorySampler::~MemorySampler() {
+  stop();
+}
+
+void MemorySampler::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+void MemorySampler::sample() {
+  std::vector<long> now;
+  long piket = 0;
+  for (const auto& w : watched_) {
+    now.push_back(rss_kib(w.pid));
+    if (w.piket && now.back() > 0) piket += now.back();
+  }
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < now.size(); ++i) peak_[i] = std::max(peak_[i], now[i]);
+  piket_peak_ = std::max(piket_peak_, piket);
+}
+
+MemoryReport MemorySampler::report() {
+  MemoryReport r;
+  std::lock_guard lock(mutex_);
+  r.piket_load_kib = piket_peak_;
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  for (std::size_t i = 0; i < watched_.size(); ++i) {
+    const auto after = rss_kib(watched_[i].pid);
+    const auto cpu = cpu_seconds(watched_[i].pid);
+    r.rows.push_back({watched_[i].name, watched_[i].piket, peak_[i], after,
+                      cpu < 0 || cpu_start_[i] < 0 ? -1 : cpu - cpu_start_[i]});
+    if (watched_[i].piket && after > 0) r.piket_after_kib += after;
+  }
+  return r;
+}
+
+namespace {
+std::string mib(long kib) {
+  if (kib < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(kib) / 1024.0);
+  return buf;
+}
+std::string row(std::string_view name, const std::string& load, const std::string& after,
+                const std::string& cpu) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "  %-32.*s %12s %12s %12s\n", static_cast<int>(name.size()),
+                name.data(), load.c_str(), after.c_str(), cpu.c_str());
+  return buf;
+}
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", s);
+  return buf;
+}
+// CPU time as % of one core over the span; "-" when unknown.
+std::string core_percent(double cpu_seconds, double wall_seconds) {
+  if (cpu_seconds < 0 || wall_seconds <= 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", 100 * cpu_seconds / wall_seconds);
+  return buf;
+}
+}  // namespace
+
+std::string memory_table(const MemoryReport& report) {
+  std::string out = row("memory (RSS, MiB), CPU", "under load", "after", "CPU % core");
+  bool others = false;
+  double piket_cpu = 0;
+  for (const auto& r : report.rows) {
+    if (r.piket) {
+      out += row(r.name, mib(r.load_kib), mib(r.after_kib),
+                 core_percent(r.cpu_seconds, report.wall_seconds));
+      piket_cpu += std::max(0.0, r.cpu_seconds);
+    } else {
+      others = true;
+    }
+  }
+  out += row("piket services together", mib(report.piket_load_kib), mib(report.piket_after_kib),
+             core_percent(piket_cpu, report.wall_seconds));
+  out += "  (under load: the highest sum at one sample; the issue's target: <= " +
+         mib(MemoryReport::kTargetKib) + " MiB for one instance of each service, " +
+         (!report.judge_target                                ? std::string("not judged here")
+          : report.piket_load_kib <= MemoryReport::kTargetKib ? std::string("met")
+                                                              : std::string("NOT met")) +
+         "; CPU over the " + seconds(report.wall_seconds) + " s of load and drain)\n";
+  if (others)
+    for (const auto& r : report.rows)
+      if (!r.piket)
+        out += row(r.name + " (apart)", mib(r.load_kib), mib(r.after_kib),
+                   core_percent(r.cpu_seconds, report.wall_seconds));
+  return out;
+}
+
+}  // namespace piket::bench

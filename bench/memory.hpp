@@ -1,0 +1,83 @@
+#pragma once
+// Resident memory (VmRSS) of the processes under test: sampled during the load (the peak of
+// each, and the peak of the piket services' sum at one instant) and once after it; and the CPU
+// time each used over the same span (where the cores went).
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace piket::bench {
+
+// VmRSS in KiB from the text of /proc/<pid>/status; -1 when the line is missing.
+long rss_kib_in_status(std::string_view status);
+// The same for a running process; -1 when it is gone.
+long rss_kib(pid_t pid);
+// User + system CPU time in clock ticks from the text of /proc/<pid>/stat (fields 14 and 15,
+// counted after the command's closing parenthesis); -1 when it does not parse.
+long cpu_ticks_in_stat(std::string_view stat);
+// The same for a running process, in seconds; -1 when it is gone.
+double cpu_seconds(pid_t pid);
+
+struct Watched {
+  std::string name;  // "ingest", "dispatch-2", "redis", "alertmanager"
+  pid_t pid = -1;
+  bool piket = true;  // counted in the piket services' sum (Redis and peers are not)
+};
+
+struct MemoryRow {
+  std::string name;
+  bool piket = true;
+  long load_kib = -1;       // peak while the load ran
+  long after_kib = -1;      // after the pipeline drained
+  double cpu_seconds = -1;  // used from the start of sampling to the report
+};
+
+struct MemoryReport {
+  std::vector<MemoryRow> rows;
+  long piket_load_kib = 0;   // the highest sum of the piket services at one sample
+  long piket_after_kib = 0;  // their sum after the drain
+  // The target is for one instance of each service (one node); the local cluster runs two of
+  // each and web and cases besides, so its sum is not judged against it.
+  bool judge_target = true;
+  double wall_seconds = 0;  // from the start of sampling to the report
+  // The target for all piket services together under load.
+  static constexpr long kTargetKib = 60 * 1024;
+};
+
+// Samples every `interval` on a thread of its own from construction until stop().
+class MemorySampler {
+ public:
+  MemorySampler(std::vector<Watched> watched, std::chrono::milliseconds interval);
+  ~MemorySampler();
+  MemorySampler(const MemorySampler&) = delete;
+  MemorySampler& operator=(const MemorySampler&) = delete;
+
+  // Stops sampling; the peaks stay.
+  void stop();
+  // The peaks, and one sample now as "after".
+  MemoryReport report();
+
+ private:
+  void sample();
+  std::vector<Watched> watched_;
+  std::vector<long> peak_;
+  std::vector<double> cpu_start_;
+  std::chrono::steady_clock::time_point start_;
+  long piket_peak_ = 0;
+  std::mutex mutex_;
+  std::atomic<bool> running_{true};
+  std::thread thread_;
+};
+
+// The table printed per service: RSS under load (peak) and after, CPU as % of one core over the
+// run; piket's sum with the target, then the others (Redis) apart.
+std::string memory_table(const MemoryReport& report);
+
+}  // namespace piket::bench
