@@ -1000,13 +1000,15 @@ TEST_F(BatchTest, ASendThatCrashedIsLeftToItsLeaseTheOthersAreRecorded) {
   EXPECT_EQ(sends_of(gateway, nth(3).id), 2u) << "the retry";
 }
 
-// A send that could no longer end before its lease runs out (the connection
-// was busy that long) is not begun: another worker may take the delivery when
-// the lease ends, and it must not be under way then. It goes when the lease ends.
+// A send that waited for a free connection and could no longer end before its
+// lease runs out is not begun: another worker may take the delivery when the
+// lease ends, and it must not be under way then. It goes when the lease ends.
+// (The first round of a batch goes at once, as a single send always did.)
 TEST_F(BatchTest, ASendThatCouldNotEndBeforeItsLeaseIsNotBegun) {
   FakeSmsGateway gateway({202});
   gateway.on_send = [&](const OutgoingSms&) {
-    transport_.advance(config_.notify.gateway_timeout + 1ms);  // a send that took too long
+    // A send that took its timeout and the whole grace.
+    transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace + 1ms);
   };
   arrives(nth(1));
   arrives(nth(2));
@@ -1022,6 +1024,30 @@ TEST_F(BatchTest, ASendThatCouldNotEndBeforeItsLeaseIsNotBegun) {
   drain(gateway);
   EXPECT_EQ(dhget(late.id, "state"), "accepted");
   EXPECT_EQ(gateway.sent.size(), 2u);
+}
+
+// Time passes between the claim and the sends (the WAIT, the join, the lanes):
+// a transport clock that moves a millisecond at every look. The batch's first
+// round still goes at once, and the sends waiting behind it while their lease
+// allows.
+TEST_F(BatchTest, TimePassingBetweenClaimAndSendHoldsNothingBack) {
+  class Ticking final : public common::Clock {
+   public:
+    explicit Ticking(common::Instant start) : ms_(common::to_epoch_ms(start)) {}
+    common::Instant now() const override { return common::from_epoch_ms(ms_.fetch_add(1)); }
+
+   private:
+    mutable std::atomic<long long> ms_;
+  } ticking(kTransportStart);
+  for (int n = 1; n <= 3; ++n) arrives(nth(n));
+  Notifier ticking_notifier(
+      config_.notify, config_.kannel, config_, config_, domain_, ticking,
+      [] { return std::make_unique<FakeSmsGateway>(); }, metrics_);
+  FakeSmsGateway gateway({202});
+  const auto r = ticking_notifier.step(gateway, notify_conn_);
+  ASSERT_EQ(r.items.size(), 3u);
+  for (const auto& item : r.items) EXPECT_EQ(item.kind, StepResult::Kind::sent);
+  EXPECT_EQ(gateway.sent.size(), 3u);
 }
 
 // With [redis] min_replicas: one WAIT for the whole batch's claims before any

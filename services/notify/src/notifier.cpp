@@ -492,13 +492,15 @@ struct Notifier::Impl {
     return true;
   }
 
-  // A send of the batch on a lane: not begun once it could no longer end
-  // before `send_by` (its lease would run out mid-send: another worker could
-  // take it and send it again).
-  void run_send(Send& s, const Gateways& gw, common::Instant send_by) {
+  // A send of the batch on a lane. One that waited for a free connection
+  // (`queued`: not among the first the lanes took) is not begun once it could
+  // no longer end before the lease does: another worker may take the
+  // delivery over then, and it must not be under way. The first round goes
+  // at once, as a single send always did.
+  void run_send(Send& s, const Gateways& gw, bool queued, common::Instant lease_until) {
     if (s.outcome) return;  // refused before it got here
     const Claimed& c = *s.claimed;
-    if (transport_clock.now() + config.gateway_timeout > send_by) {
+    if (queued && transport_clock.now() + config.gateway_timeout > lease_until) {
       not_sent->Increment();
       spdlog::warn("delivery {}: no gateway connection free in time; not sent until its lease ends",
                    c.delivery_id);
@@ -683,7 +685,7 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
   }
 
   std::vector<SendJob> jobs;
-  const auto send_by = common::from_epoch_ms(batch.lease_until_ms) - i.config.in_doubt_grace;
+  const auto lease_until = common::from_epoch_ms(batch.lease_until_ms);
   if (replicated) {
     for (std::size_t k = 0; k < sends.size(); ++k) {
       auto& s = sends[k];
@@ -697,7 +699,8 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
       if (c.channel == "push")
         s.outcome = i.push(c, redis);  // Redis, here and now
       else
-        jobs.push_back([&i, &s, send_by](const Gateways& gw) { i.run_send(s, gw, send_by); });
+        jobs.push_back([&i, &s, queued = jobs.size() >= lanes.width(), lease_until](
+                           const Gateways& gw) { i.run_send(s, gw, queued, lease_until); });
     }
   }
   // The gateway sends, several at once. A send that threw (its outcome
