@@ -117,6 +117,25 @@ TEST(ThreadLanesTest, AJobThatThrowsEndsOnlyItselfAndRunRethrowsAfterTheRest) {
   EXPECT_EQ(ran.load(), 5);
 }
 
+// A connection that could not be made (the factory threw) is made again
+// before the lane's next job; the job that found none fails with the error.
+TEST(ThreadLanesTest, AGatewayThatCouldNotBeMadeIsMadeAgainAndItsJobFails) {
+  std::atomic<int> calls{0};
+  ThreadLanes lanes(1,
+                    [&]() -> std::unique_ptr<SmsGateway> {
+                      if (calls++ < 2) throw std::runtime_error("no connection");
+                      return std::make_unique<Named>(5);
+                    },
+                    {});
+  bool ran = false;
+  const std::vector<SendJob> job{[&](const Gateways& gw) { ran = lane_of(gw) == 5; }};
+  EXPECT_THROW(lanes.run(job), std::runtime_error);  // at the start, then before the job
+  EXPECT_FALSE(ran);
+  lanes.run(job);
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(calls.load(), 3);
+}
+
 TEST(InlineLanesTest, RunsTheJobsInOrderOnTheCallingThreadAndRethrowsAfterTheRest) {
   Named gateway(7);
   InlineLanes lanes({&gateway, nullptr});

@@ -39,10 +39,21 @@ struct ThreadLanes::Impl {
   std::vector<std::thread> threads;  // started by the first run()
 
   void lane() {
-    // This lane's own connections, made on its thread.
-    const auto sms = sms_factory ? sms_factory() : nullptr;
-    const auto email = email_factory ? email_factory() : nullptr;
-    const Gateways gateways{sms.get(), email.get()};
+    // This lane's own connections, made on its thread when it starts (again
+    // before the next job if making one threw: that job fails as if it threw).
+    std::unique_ptr<SmsGateway> sms;
+    std::unique_ptr<EmailGateway> email;
+    bool made = false;
+    const auto make = [&] {
+      if (sms_factory && !sms) sms = sms_factory();
+      if (email_factory && !email) email = email_factory();
+      made = true;
+    };
+    try {
+      make();
+    } catch (...) {
+      // Tried again before the next job.
+    }
     std::unique_lock lock(mutex);
     for (;;) {
       work.wait(lock, [&] { return stopping || (jobs && next < jobs->size()); });
@@ -51,7 +62,8 @@ struct ThreadLanes::Impl {
       lock.unlock();
       std::exception_ptr failed;
       try {
-        job(gateways);
+        if (!made) make();
+        job(Gateways{sms.get(), email.get()});
       } catch (...) {
         failed = std::current_exception();
       }

@@ -53,7 +53,8 @@ class InlineLanes final : public SendLanes {
 
 // `count` lanes, each a thread of its own with gateways of its own, made by
 // the factories on that thread when the first batch comes (a factory may be
-// empty: no gateway of that kind). Not copyable; the destructor ends the
+// empty: no gateway of that kind; one that throws is tried again before the
+// lane's next job, and that job fails with its exception). Not copyable; the destructor ends the
 // threads. run() is for one caller at a time.
 class ThreadLanes final : public SendLanes {
  public:
