@@ -101,7 +101,9 @@ const std::vector<std::string> kDispatchLua = {
 // the timeline and the case's resync timer, the escalation outbox when a page is
 // undeliverable.
 const std::vector<std::string> kNotifyLua = {"store/lua/notify",
+                                             "store/lua/lib/notify_claim_one.lua",
                                              "store/lua/lib/notify_complete_one.lua",
+                                             "store/lua/lib/notify_queue.lua",
                                              "store/lua/lib/paging_page_delivery.lua",
                                              "store/lua/lib/paging_page_rev.lua",
                                              "store/lua/lib/paging_reply_code.lua",

@@ -364,6 +364,28 @@ TEST(ConfigTest, BundleWindowIsBoundedAndDefaultsToThreeSeconds) {
                       "between 0 and 60000");
 }
 
+// Sending in batches (issue 14, docs/paging.md "Sending"): up to 16 deliveries a claim,
+// 4 gateway connections per worker by default; both bounded.
+TEST(ConfigTest, ClaimBatchAndGatewayConnectionsAreBounded) {
+  const Config d = parse_config(full_config(), kFile);
+  EXPECT_EQ(d.notify.claim_batch, 16);
+  EXPECT_EQ(d.notify.gateway_connections, 4);
+  const auto with = [](const std::string& line) {
+    return replace(full_config(), "in_doubt_grace_ms = 1000", "in_doubt_grace_ms = 1000\n" + line);
+  };
+  EXPECT_EQ(parse_config(with("claim_batch = 1"), kFile).notify.claim_batch, 1);
+  EXPECT_EQ(parse_config(with("claim_batch = 256"), kFile).notify.claim_batch, 256);
+  EXPECT_EQ(parse_config(with("gateway_connections = 32"), kFile).notify.gateway_connections, 32);
+  expect_single_error(with("claim_batch = 0"), "claim_batch = 0", "notify.claim_batch",
+                      "between 1 and 256");
+  expect_single_error(with("claim_batch = 257"), "claim_batch = 257", "notify.claim_batch",
+                      "between 1 and 256");
+  expect_single_error(with("gateway_connections = 0"), "gateway_connections = 0",
+                      "notify.gateway_connections", "between 1 and 32");
+  expect_single_error(with("gateway_connections = 33"), "gateway_connections = 33",
+                      "notify.gateway_connections", "between 1 and 32");
+}
+
 // Redis Sentinel and durable answers (issue 13, docs/availability.md): optional; without
 // them the services use `address` and answer without waiting for replicas (today's default).
 TEST(ConfigTest, RedisSentinelsAndMinReplicas) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_sms_gateway.hpp"
@@ -256,8 +257,12 @@ TEST_F(NotifierInstancesTest, DeliveriesClaimedByAnInstanceThatDiedAreSentOnceAf
   both_receive(inst, pages);
   std::vector<std::string> orphaned;
   {
+    // One delivery per claim, so that five steps leave five deliveries claimed
+    // (a batch claimed by a dying instance: BatchTest in notifier_redis_test.cpp).
+    auto one_at_a_time = config_.notify;
+    one_at_a_time.claim_batch = 1;
     Notifier dying(
-        config_.notify, config_.kannel, config_, config_, domain_, transport_,
+        one_at_a_time, config_.kannel, config_, config_, domain_, transport_,
         [] { return std::make_unique<DeadGateway>(); }, inst[0]->metrics);
     common::RedisConnection conn(config_.redis);
     DeadGateway dead;
@@ -287,6 +292,57 @@ TEST_F(NotifierInstancesTest, DeliveriesClaimedByAnInstanceThatDiedAreSentOnceAf
     EXPECT_EQ(hget(store::delivery_key(p, "sms"), "state"), "accepted") << p;
   }
   EXPECT_EQ(count_events("page_sent"), pages.size());
+}
+
+// As piket-notify runs: both instances started, each with its two worker loops claiming
+// batches (notify.claim_batch) and sending each batch over its own gateway connections at once
+// (notify.gateway_connections, one fake gateway per connection). Every page goes out once.
+TEST_F(NotifierInstancesTest, TwoStartedInstancesSendingBatchesOverManyConnectionsSendEachOnce) {
+  config_.notify.claim_batch = 8;
+  config_.notify.gateway_connections = 3;
+  std::mutex mutex;
+  std::vector<FakeSmsGateway*> gateways;  // every connection of every instance
+  const auto factory = [&] {
+    auto g = std::make_unique<FakeSmsGateway>();
+    std::lock_guard lock(mutex);
+    gateways.push_back(g.get());
+    return g;
+  };
+  std::vector<std::unique_ptr<common::Metrics>> metrics;
+  std::vector<std::unique_ptr<Notifier>> notifiers;
+  for (int i = 0; i < 2; ++i) {
+    metrics.push_back(std::make_unique<common::Metrics>("notify"));
+    notifiers.push_back(std::make_unique<Notifier>(config_.notify, config_.kannel, config_, config_,
+                                                   domain_, transport_, factory, *metrics.back()));
+  }
+  const auto pages = seed_pages(kPages);
+  for (auto& n : notifiers) n->start();
+  piket::test::race(2, [&](int i) {
+    for (const auto& p : pages)
+      EXPECT_TRUE(notifiers[static_cast<std::size_t>(i)]->handle_message("notify", p, "{}"));
+  });
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  const auto all_accepted = [&] {
+    for (const auto& p : pages)
+      if (hget(store::delivery_key(p, "sms"), "state") != "accepted") return false;
+    return true;
+  };
+  while (!all_accepted() && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(20ms);
+  for (auto& n : notifiers) n->stop();
+  std::map<std::string, int> sent;
+  std::lock_guard lock(mutex);
+  for (const auto* g : gateways)
+    for (const auto& m : g->sent) ++sent[m.page_id];
+  EXPECT_EQ(sent.size(), pages.size());
+  for (const auto& p : pages) {
+    EXPECT_EQ(sent.count(p) ? sent.at(p) : 0, 1) << p;
+    EXPECT_EQ(hget(store::delivery_key(p, "sms"), "state"), "accepted") << p;
+    EXPECT_EQ(hget(store::delivery_key(p, "sms"), "attempts"), "1") << p;
+  }
+  EXPECT_EQ(count_events("page_sent"), pages.size());
+  EXPECT_EQ(conn_.command({"ZCARD", store::kNotifyQueue}).integer, 0);
+  EXPECT_LE(gateways.size(), 2u * 2u * 3u) << "at most a connection per lane";
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 // Channel fallback across push/SMS/e-mail is tested in tests/paging.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -125,13 +128,15 @@ class NotifierRedisTest : public ::testing::Test {
   }
   // A worker's step, on a connection as Redis user "notify" (its least privilege).
   StepResult step(FakeSmsGateway& gateway) { return notifier().step(gateway, notify_conn_); }
-  // Steps until nothing is left to do now; returns the kinds seen (idle excluded).
+  // Steps until nothing is left to do now; returns the kinds seen (idle
+  // excluded), one per delivery of each batch.
   std::vector<StepResult::Kind> drain(FakeSmsGateway& gateway) {
     std::vector<StepResult::Kind> kinds;
     for (int i = 0; i < 20; ++i) {
       const auto r = step(gateway);
       if (r.kind == StepResult::Kind::idle) break;
-      kinds.push_back(r.kind);
+      if (r.items.empty()) kinds.push_back(r.kind);
+      for (const auto& item : r.items) kinds.push_back(item.kind);
     }
     return kinds;
   }
@@ -593,8 +598,7 @@ TEST_F(BundlingTest, ABurstToOnePersonIsTheFirstPageAtOnceThenOneSmsForTheRest) 
   std::vector<Bundled> burst{nth(1, 12), nth(2, 30), nth(3, 0),  nth(4, 90, true),
                              nth(5, 12), nth(6, 2),  nth(7, 31), nth(8, 12)};
   for (const auto& b : burst) arrives(b);
-  for (std::size_t k = 0; k < burst.size(); ++k)
-    EXPECT_EQ(step(gateway).kind, StepResult::Kind::held);
+  EXPECT_EQ(drain(gateway), std::vector<StepResult::Kind>(burst.size(), StepResult::Kind::held));
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
   EXPECT_EQ(gateway.sent.size(), 1u) << "nothing more before the window ends";
 
@@ -801,6 +805,269 @@ TEST_F(BundlingTest, ACrashAfterTheGatewayTookABundleIsResolvedPerPage) {
   transport_.advance(60000ms);
   drain(gateway);
   EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+// ------------------------------------------------------------- batches
+// A worker claims whatever is due now (up to notify.claim_batch) with one
+// script, urgent pages first, sends the batch over its gateway connections at
+// once and records every outcome with one script (docs/paging.md, "Sending").
+
+class BatchTest : public BundlingTest {
+ protected:
+  BatchTest() { config_.notify.bundle_window = 0ms; }  // each page its own SMS
+
+  // Script calls Redis ran so far (EVALSHA: notify runs every script so).
+  long long script_calls() { return command_calls("evalsha"); }
+  long long command_calls(const std::string& command) {
+    const auto info = conn_.command({"INFO", "commandstats"}).str;
+    const auto at = info.find("cmdstat_" + command + ":calls=");
+    if (at == std::string::npos) return 0;
+    return std::stoll(info.substr(at + command.size() + 15));
+  }
+  // How many SMS the gateway got for the page.
+  static std::size_t sends_of(const FakeSmsGateway& g, const std::string& page) {
+    std::size_t k = 0;
+    for (const auto& m : g.sent) k += m.page_id == page;
+    return k;
+  }
+  double metric(const std::string& name) {
+    std::istringstream text(metrics_.render());
+    for (std::string line; std::getline(text, line);)
+      if (line.rfind(name + "{", 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
+    return -1;
+  }
+  // Sends one page to warm the scripts up (the first call of each loads it).
+  void warm_up(FakeSmsGateway& gateway) {
+    arrives(nth(900));
+    ASSERT_EQ(step(gateway).kind, StepResult::Kind::sent);
+    gateway.sent.clear();
+  }
+};
+
+TEST_F(BatchTest, WhatIsDueGoesInOneBatchOneClaimAndOneOutcomeScript) {
+  FakeSmsGateway gateway({202});
+  warm_up(gateway);
+  for (int n = 1; n <= 5; ++n) arrives(nth(n));
+  const auto before = script_calls();
+  const auto r = step(gateway);
+  // One timer look, one claim, one outcome script for the five.
+  EXPECT_EQ(script_calls() - before, 3);
+  EXPECT_EQ(r.kind, StepResult::Kind::sent);
+  ASSERT_EQ(r.items.size(), 5u);
+  for (const auto& item : r.items) EXPECT_EQ(item.kind, StepResult::Kind::sent);
+  ASSERT_EQ(gateway.sent.size(), 5u);
+  for (int n = 1; n <= 5; ++n) {
+    EXPECT_EQ(dhget(nth(n).id, "state"), "accepted") << n;
+    EXPECT_EQ(dhget(nth(n).id, "attempts"), "1") << n;
+    EXPECT_EQ(hget(store::page_key(nth(n).id), "state"), "accepted") << n;
+  }
+  EXPECT_EQ(count_events("page_sent"), 6u);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 5u);
+  // Per-stage figures: batches and what they claimed (the warm-up's one and these five).
+  EXPECT_EQ(metric("piket_notify_claim_batches_total"), 2);
+  EXPECT_EQ(metric("piket_notify_claimed_deliveries_total"), 6);
+  EXPECT_EQ(metric("piket_notify_claim_seconds_count"), 3);  // the idle claim too
+  EXPECT_EQ(metric("piket_notify_complete_seconds_count"), 2);
+}
+
+TEST_F(BatchTest, ABatchIsAtMostClaimBatchAndTheNextStepTakesTheRest) {
+  config_.notify.claim_batch = 3;
+  FakeSmsGateway gateway({202});
+  for (int n = 1; n <= 7; ++n) arrives(nth(n));
+  EXPECT_EQ(step(gateway).items.size(), 3u);
+  EXPECT_EQ(step(gateway).items.size(), 3u);
+  EXPECT_EQ(step(gateway).items.size(), 1u);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 7u);
+}
+
+// A backlog of routine pages due, then an escalation due last: it is sent
+// first — in the first batch, and first in it.
+TEST_F(BatchTest, AnEscalationDueAfterARoutineBacklogIsSentFirst) {
+  config_.notify.claim_batch = 4;
+  FakeSmsGateway gateway({202});
+  for (int n = 1; n <= 12; ++n) {
+    arrives(nth(n, 30));  // deadline reminders
+    transport_.advance(1ms);
+  }
+  arrives(nth(13, 2));  // an escalation, due last
+  const auto r = step(gateway);
+  EXPECT_EQ(r.page_id, nth(13).id);
+  ASSERT_EQ(gateway.sent.size(), 4u);
+  EXPECT_EQ(gateway.sent[0].page_id, nth(13).id) << "the escalation first";
+  EXPECT_EQ(gateway.sent[1].page_id, nth(1).id) << "then the oldest routine ones";
+  // One at a time too.
+  config_.notify.claim_batch = 1;
+  arrives(nth(14, 1));  // a code red
+  EXPECT_EQ(step(gateway).page_id, nth(14).id);
+  for (int n = 0; n < 20 && step(gateway).kind != StepResult::Kind::idle; ++n) {
+  }
+  EXPECT_EQ(gateway.sent.size(), 14u);
+  for (int n = 1; n <= 14; ++n) EXPECT_EQ(sends_of(gateway, nth(n).id), 1u) << n;
+}
+
+// The batch's sends over two connections at once: the first gateway to get a
+// send answers only when the other connection has sent all the rest (a
+// connection that hung holds up only its own send).
+TEST_F(BatchTest, ASlowGatewayConnectionDoesNotHoldUpTheOthers) {
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int fast_sent = 0;
+    bool slow_saw_the_rest = false;
+    std::atomic<int> made{0};
+  } shared;
+  class Gateway final : public SmsGateway {
+   public:
+    Gateway(Shared& s, bool slow) : s_(s), slow_(slow) {}
+    SendResult send(const OutgoingSms&) override {
+      std::unique_lock lock(s_.mutex);
+      if (slow_) {
+        s_.slow_saw_the_rest = s_.changed.wait_for(lock, 10s, [&] { return s_.fast_sent == 4; });
+      } else {
+        ++s_.fast_sent;
+        s_.changed.notify_all();
+      }
+      return {SendResult::Kind::accepted, 202, "ok"};
+    }
+
+   private:
+    Shared& s_;
+    bool slow_;
+  };
+  // Whichever connection takes a send first is the slow one.
+  std::atomic<bool> slow_taken{false};
+  class First final : public SmsGateway {
+   public:
+    First(Shared& s, std::atomic<bool>& taken) : slow_(s, true), fast_(s, false), taken_(taken) {}
+    SendResult send(const OutgoingSms& sms) override {
+      if (!mine_.has_value()) mine_ = !taken_.exchange(true);
+      return *mine_ ? slow_.send(sms) : fast_.send(sms);
+    }
+
+   private:
+    Gateway slow_, fast_;
+    std::atomic<bool>& taken_;
+    std::optional<bool> mine_;
+  };
+  for (int n = 1; n <= 5; ++n) arrives(nth(n));
+  ThreadLanes lanes(2,
+                    [&] {
+                      ++shared.made;
+                      return std::make_unique<First>(shared, slow_taken);
+                    },
+                    {});
+  ASSERT_EQ(lanes.width(), 2u);
+  const auto r = notifier().step(lanes, notify_conn_);
+  ASSERT_EQ(r.items.size(), 5u);
+  EXPECT_TRUE(shared.slow_saw_the_rest) << "the other connection sent while one hung";
+  EXPECT_EQ(shared.fast_sent, 4);
+  EXPECT_EQ(shared.made.load(), 2) << "a gateway (connection) per lane";
+  for (int n = 1; n <= 5; ++n) EXPECT_EQ(dhget(nth(n).id, "state"), "accepted") << n;
+  EXPECT_EQ(metric("piket_notify_claimed_deliveries_total"), 5);
+}
+
+// Each send of a batch keeps its own outcome: one that crashed mid-send (its
+// outcome unknown) stays `sending` under the batch's lease while the others
+// are recorded; when the lease ends it is sent again, once.
+TEST_F(BatchTest, ASendThatCrashedIsLeftToItsLeaseTheOthersAreRecorded) {
+  FakeSmsGateway gateway({202, 503, 202});
+  gateway.on_send = [&](const OutgoingSms& sms) {
+    if (sms.page_id == nth(2).id) throw std::runtime_error("worker killed mid-send");
+  };
+  for (int n = 1; n <= 3; ++n) arrives(nth(n));
+  EXPECT_THROW(step(gateway), std::runtime_error);
+  ASSERT_EQ(gateway.sent.size(), 3u);
+  EXPECT_EQ(dhget(nth(1).id, "state"), "accepted");
+  EXPECT_EQ(dhget(nth(2).id, "state"), "sending");
+  EXPECT_EQ(dhget(nth(3).id, "state"), "retry") << "its own outcome: 503";
+  // Three sends over one connection: the lease is three gateway timeouts and the grace.
+  const auto lease = conn_.command({"ZSCORE", store::kNotifyQueue, nth(2).id + ":sms"}).str;
+  EXPECT_EQ(lease, ms(kTransportStart + 3 * config_.notify.gateway_timeout +
+                      config_.notify.in_doubt_grace));
+  gateway.on_send = nullptr;
+  transport_.set(common::from_epoch_ms(std::stoll(lease)) - 1ms);
+  drain(gateway);
+  EXPECT_EQ(dhget(nth(2).id, "state"), "sending") << "a live lease is not taken";
+  transport_.advance(1ms);
+  drain(gateway);
+  EXPECT_EQ(dhget(nth(2).id, "state"), "accepted");
+  EXPECT_EQ(dhget(nth(2).id, "in_doubt_resends"), "1");
+  EXPECT_EQ(dhget(nth(3).id, "state"), "accepted");
+  EXPECT_EQ(sends_of(gateway, nth(1).id), 1u);
+  EXPECT_EQ(sends_of(gateway, nth(2).id), 2u) << "in doubt: sent again once";
+  EXPECT_EQ(sends_of(gateway, nth(3).id), 2u) << "the retry";
+}
+
+// A send that waited for a free connection and could no longer end before its
+// lease runs out is not begun: another worker may take the delivery when the
+// lease ends, and it must not be under way then. It goes when the lease ends.
+// (The first round of a batch goes at once, as a single send always did.)
+TEST_F(BatchTest, ASendThatCouldNotEndBeforeItsLeaseIsNotBegun) {
+  FakeSmsGateway gateway({202});
+  gateway.on_send = [&](const OutgoingSms&) {
+    // A send that took its timeout and the whole grace.
+    transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace + 1ms);
+  };
+  arrives(nth(1));
+  arrives(nth(2));
+  const auto r = step(gateway);
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  ASSERT_EQ(r.items.size(), 2u);
+  EXPECT_EQ(r.items[1].kind, StepResult::Kind::skipped);
+  const auto& late = gateway.sent[0].page_id == nth(1).id ? nth(2) : nth(1);
+  EXPECT_EQ(dhget(late.id, "state"), "sending");
+  EXPECT_EQ(metric("piket_notify_sends_deferred_total"), 1);
+  gateway.on_send = nullptr;
+  transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace);
+  drain(gateway);
+  EXPECT_EQ(dhget(late.id, "state"), "accepted");
+  EXPECT_EQ(gateway.sent.size(), 2u);
+}
+
+// Time passes between the claim and the sends (the WAIT, the join, the lanes):
+// a transport clock that moves a millisecond at every look. The batch's first
+// round still goes at once, and the sends waiting behind it while their lease
+// allows.
+TEST_F(BatchTest, TimePassingBetweenClaimAndSendHoldsNothingBack) {
+  class Ticking final : public common::Clock {
+   public:
+    explicit Ticking(common::Instant start) : ms_(common::to_epoch_ms(start)) {}
+    common::Instant now() const override { return common::from_epoch_ms(ms_.fetch_add(1)); }
+
+   private:
+    mutable std::atomic<long long> ms_;
+  } ticking(kTransportStart);
+  for (int n = 1; n <= 3; ++n) arrives(nth(n));
+  Notifier ticking_notifier(
+      config_.notify, config_.kannel, config_, config_, domain_, ticking,
+      [] { return std::make_unique<FakeSmsGateway>(); }, metrics_);
+  FakeSmsGateway gateway({202});
+  const auto r = ticking_notifier.step(gateway, notify_conn_);
+  ASSERT_EQ(r.items.size(), 3u);
+  for (const auto& item : r.items) EXPECT_EQ(item.kind, StepResult::Kind::sent);
+  EXPECT_EQ(gateway.sent.size(), 3u);
+}
+
+// With [redis] min_replicas: one WAIT for the whole batch's claims before any
+// send; not on enough replicas in time (here there are none): nothing is sent
+// until the leases end.
+TEST_F(BatchTest, WithMinReplicasOneWaitCoversTheBatchAndNothingGoesWhenItTimesOut) {
+  auto cfg = redis_->config_as("notify");
+  cfg.min_replicas = 1;
+  cfg.replica_wait = 20ms;
+  common::RedisConnection conn(cfg);
+  FakeSmsGateway gateway({202});
+  for (int n = 1; n <= 4; ++n) arrives(nth(n));
+  const auto waits = command_calls("wait");
+  const auto r = notifier().step(gateway, conn);
+  EXPECT_EQ(command_calls("wait") - waits, 1);
+  ASSERT_EQ(r.items.size(), 4u);
+  for (const auto& item : r.items) EXPECT_EQ(item.kind, StepResult::Kind::skipped);
+  EXPECT_TRUE(gateway.sent.empty());
+  for (int n = 1; n <= 4; ++n) EXPECT_EQ(dhget(nth(n).id, "state"), "sending") << n;
+  EXPECT_EQ(metric("piket_notify_sends_deferred_total"), 4);
 }
 
 }  // namespace

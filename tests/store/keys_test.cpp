@@ -107,6 +107,7 @@ std::vector<std::string> data_model_builders() {
       outbox_due_key("{channel}"),
       outbox_data_key("{channel}"),
       std::string(kNotifyQueue),
+      std::string(kNotifyUrgent),
       sms_queue_key("{person}"),
       sms_last_key("{person}"),
       sms_bundle_key("{id}"),
@@ -156,6 +157,7 @@ TEST(StoreKeys, KeysDocumentedBesideTheirModule) {
   EXPECT_TRUE(in(paging, incident_declined_key("{id}")));
   EXPECT_TRUE(in(paging, incident_pages_key("{id}")));
   EXPECT_TRUE(in(paging, std::string(kEscalationsDue)));
+  EXPECT_TRUE(in(paging, std::string(kNotifyUrgent)));
   EXPECT_TRUE(in(web, std::string(kRotaOverrides)));
   EXPECT_EQ(kRotaOverridesVersion, std::string(kRotaOverrides) + ":version");
   EXPECT_TRUE(in(secrets, std::string(kClockChanged)));

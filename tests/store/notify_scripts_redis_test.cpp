@@ -8,8 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "piket/common/redis.hpp"
@@ -38,7 +42,6 @@ const RedisScript kDueTimer{std::string(lua::notify_due_timer())};
 const RedisScript kClaim{std::string(lua::notify_claim())};
 const RedisScript kJoin{std::string(lua::notify_join())};
 const RedisScript kComplete{std::string(lua::notify_complete())};
-const RedisScript kCompleteBundle{std::string(lua::notify_complete_bundle())};
 const RedisScript kPush{std::string(lua::notify_push())};
 
 // A lib file's functions called directly: the lib's text (with what it
@@ -76,6 +79,22 @@ class NotifyScriptsTest : public test::ScriptsFixture<NotifyScriptsTest> {
                 std::string_view to = kTo) {
     ops_.command({"HSET", delivery_key(page, "sms"), "page", page, "channel", "sms", "person",
                   person, "case", kCase, "to", to, "state", state, "attempts", "0"});
+  }
+
+  // A claim (notify_claim.lua) as a batch, and its first delivery's claim (idle: none).
+  NotifyClaimBatch claim_batch(const NotifyClaimArgs& args) {
+    return parse_notify_claim_batch(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  }
+  NotifyClaimReply claim_one(const NotifyClaimArgs& args) {
+    auto batch = claim_batch(args);
+    return batch.claims.empty() ? NotifyClaimReply{} : batch.claims.front();
+  }
+  // One delivery's outcome through notify_complete.lua; what it applied.
+  std::string complete_one(const std::string& delivery_id, const NotifySendOutcome& sent,
+                           long long now = kNow) {
+    const NotifyCompleteArgs args{now, {{delivery_id, sent}}};
+    const auto r = notify_.eval(kComplete, {}, args.argv()).element_strings();
+    return r.size() == 1 ? r[0] : "<" + std::to_string(r.size()) + " replies>";
   }
 
   RedisConnection notify_{redis_->config_as("notify")};
@@ -306,8 +325,7 @@ TEST_F(NotifyScriptsTest, DueTimerGivesTheEarliestPageDueByNow) {
 
 TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds) {
   NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
-  EXPECT_EQ(parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings()).kind,
-            NotifyClaimReply::Kind::idle);
+  EXPECT_EQ(claim_one(args).kind, NotifyClaimReply::Kind::idle);
 
   seed_page(kPage);
   ops_.command({"HSET", page_key(kPage), "reason", "escalated", "brief", "HOME BAN groningen",
@@ -319,7 +337,7 @@ TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds)
   ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});
   ops_.command({"ZADD", kNotifyQueue, n(kTransport + 60000), kPage2 + ":sms"});  // not due yet
 
-  const auto r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  const auto r = claim_one(args);
   ASSERT_EQ(r.kind, NotifyClaimReply::Kind::send);
   const auto& c = r.send;
   EXPECT_EQ(c.delivery_id, kPage + ":sms");
@@ -354,7 +372,7 @@ TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds)
   // Its lease over with no outcome: in doubt, sent again.
   args.transport_now_ms = kTransport + 9000;
   args.lease_until_ms = kTransport + 20000;
-  const auto again = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  const auto again = claim_one(args);
   ASSERT_EQ(again.kind, NotifyClaimReply::Kind::send);
   EXPECT_TRUE(again.send.in_doubt);
   EXPECT_EQ(again.send.attempt, 2);
@@ -365,7 +383,7 @@ TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryRe
   const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
   // A queue entry without its delivery: dropped.
   ops_.command({"ZADD", kNotifyQueue, "1", kPage3 + ":sms"});
-  auto r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  auto r = claim_one(args);
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::skip);
   EXPECT_EQ(r.delivery_id, kPage3 + ":sms");
   EXPECT_FALSE(zscore(kNotifyQueue, kPage3 + ":sms"));
@@ -374,7 +392,7 @@ TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryRe
   seed_page(kPage, "acknowledged");
   seed_sms(kPage, "queued");
   ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
-  r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  r = claim_one(args);
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::skip);
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "cancelled");
   EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
@@ -384,7 +402,7 @@ TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryRe
   seed_sms(kPage2, "sending");
   ops_.command({"HSET", delivery_key(kPage2, "sms"), "dlr_type", "1"});
   ops_.command({"ZADD", kNotifyQueue, "1", kPage2 + ":sms"});
-  r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  r = claim_one(args);
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::resolved);
   EXPECT_EQ(r.delivery_id, kPage2 + ":sms");
   EXPECT_EQ(r.channel, "sms");
@@ -416,7 +434,7 @@ TEST_F(NotifyScriptsTest, ClaimHoldsWithinTheWindowAndListsBundleCandidatesByUrg
 
   ops_.command({"SET", sms_last_key("anna"), n(kTransport - 1000)});
   NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, window, 1};
-  auto r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  auto r = claim_one(args);
   EXPECT_EQ(r.kind, NotifyClaimReply::Kind::held);
   EXPECT_EQ(r.delivery_id, kPage + ":sms");
   EXPECT_EQ(r.held_until_ms, kTransport - 1000 + window);
@@ -424,7 +442,7 @@ TEST_F(NotifyScriptsTest, ClaimHoldsWithinTheWindowAndListsBundleCandidatesByUrg
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "queued");
 
   args.transport_now_ms = kTransport - 1000 + window;
-  r = parse_notify_claim(notify_.eval(kClaim, {}, args.argv()).element_strings());
+  r = claim_one(args);
   ASSERT_EQ(r.kind, NotifyClaimReply::Kind::send);
   EXPECT_EQ(ops_.command({"GET", sms_last_key("anna")}).str, n(args.transport_now_ms));
   EXPECT_FALSE(zscore(sms_queue_key("anna"), kPage + ":sms")) << "claimed: not waiting";
@@ -437,6 +455,204 @@ TEST_F(NotifyScriptsTest, ClaimHoldsWithinTheWindowAndListsBundleCandidatesByUrg
   EXPECT_EQ(cand.rank, 20);
   EXPECT_EQ(cand.created_at_ms, kNow - 60000);
   EXPECT_EQ(hget(delivery_key(kPage3, "sms"), "state"), "queued") << "listed, not claimed";
+}
+
+// ------------------------------------------------------- notify_claim: batches
+
+// A batch is whatever is due, up to ARGV[6] sends, by due time: each claimed
+// and leased as a claim of one would, the lease long enough for the rounds of
+// sends the batch needs over ARGV[8] connections. What is claimed is not due
+// again until its lease ends: the next batch takes the rest.
+TEST_F(NotifyScriptsTest, ClaimTakesABatchLeasesEachAndTheNextBatchTheRest) {
+  std::vector<std::string> ids;
+  for (int k = 0; k < 5; ++k) {
+    const auto id = "P0123456789ABC0" + std::to_string(k) + "0";
+    seed_page(id);
+    seed_sms(id, "queued");
+    ops_.command({"ZADD", kNotifyQueue, n(kTransport - 100 + k), id + ":sms"});
+    ids.push_back(id);
+  }
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport + 60000), kPage2 + ":sms"});  // not due yet
+  // Up to 3 sends over 2 connections, a gateway timeout of 3 s: 2 rounds.
+  NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 3, 3000, 2};
+  auto batch = claim_batch(args);
+  EXPECT_EQ(batch.lease_until_ms, kTransport + 8000 + 3000);
+  ASSERT_EQ(batch.claims.size(), 3u);
+  for (int k = 0; k < 3; ++k) {
+    const auto& c = batch.claims[static_cast<std::size_t>(k)];
+    ASSERT_EQ(c.kind, NotifyClaimReply::Kind::send) << k;
+    EXPECT_EQ(c.delivery_id, ids[static_cast<std::size_t>(k)] + ":sms") << "by due time";
+    EXPECT_EQ(c.send.attempt, 1);
+    const auto d = delivery_key(ids[static_cast<std::size_t>(k)], "sms");
+    EXPECT_EQ(hget(d, "state"), "sending");
+    EXPECT_EQ(hget(d, "attempts"), "1");
+    EXPECT_EQ(zscore(kNotifyQueue, c.delivery_id), n(kTransport + 11000)) << "the batch's lease";
+  }
+  // The rest: two sends, one round.
+  batch = claim_batch(args);
+  EXPECT_EQ(batch.lease_until_ms, kTransport + 8000);
+  ASSERT_EQ(batch.claims.size(), 2u);
+  EXPECT_EQ(batch.claims[0].delivery_id, ids[3] + ":sms");
+  EXPECT_EQ(batch.claims[1].delivery_id, ids[4] + ":sms");
+  EXPECT_EQ(zscore(kNotifyQueue, ids[4] + ":sms"), n(kTransport + 8000));
+  // Nothing due any more: an empty batch, nothing claimed twice.
+  EXPECT_TRUE(claim_batch(args).claims.empty());
+  for (const auto& id : ids) EXPECT_EQ(hget(delivery_key(id, "sms"), "attempts"), "1") << id;
+  EXPECT_EQ(hget(delivery_key(kPage2, "sms"), "state"), "") << "not due: untouched";
+  // Without ARGV[6..8] (a claim of one): one send, the lease as given.
+  for (const auto& id : ids)
+    ops_.command({"ZADD", kNotifyQueue, n(kTransport + 20000), id + ":sms"});
+  const NotifyClaimArgs one{kTransport + 20000, kTransport + 28000, kNow, 0, 20};
+  batch = claim_batch(one);
+  ASSERT_EQ(batch.claims.size(), 1u);
+  EXPECT_TRUE(batch.claims[0].send.in_doubt);
+  EXPECT_EQ(batch.lease_until_ms, kTransport + 28000);
+}
+
+// Urgent first: a code red or an escalation due last is claimed before a
+// backlog of routine deliveries due long before it. notify_apply lists an
+// urgent page's delivery in notify:urgent (lib/notify_queue.lua); the claim
+// takes what is due there first, then notify:queue by due time.
+TEST_F(NotifyScriptsTest, ClaimTakesAnEscalationDueLastBeforeARoutineBacklog) {
+  std::vector<std::string> routine;
+  for (int k = 0; k < 10; ++k) {
+    const auto id = "P0123456789ABC" + std::to_string(k) + "00";
+    seed_page(id);
+    ops_.command({"HSET", page_key(id), "rank", "30"});  // a reminder
+    seed_sms(id, "queued");
+    ops_.command({"ZADD", kNotifyQueue, n(kTransport - 5000 + k), id + ":sms"});
+    routine.push_back(id);
+  }
+  // The escalation arrives last: notify_apply queues its SMS due now.
+  seed_page(kPage);
+  ops_.command({"HSET", page_key(kPage), "rank", "2", "channels", "sms", "rev", "1"});
+  seed_sms(kPage, "scheduled");
+  NotifyApplyArgs apply;
+  apply.page_id = kPage;
+  apply.rev = "1";
+  apply.domain_now_ms = kNow;
+  apply.transport_now_ms = kTransport;
+  apply.outbox_due_ms = kTransport;
+  apply.start = {{"sms", "at_once", std::nullopt}};
+  ASSERT_EQ(notify_.eval(kApply, {}, apply.argv()).element_strings(),
+            (std::vector<std::string>{"applied", "1"}));
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport));
+  EXPECT_EQ(zscore(kNotifyUrgent, kPage + ":sms"), n(kTransport));
+  EXPECT_FALSE(zscore(kNotifyUrgent, routine[0] + ":sms")) << "a reminder is not urgent";
+
+  const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 3, 3000, 4};
+  auto batch = claim_batch(args);
+  ASSERT_EQ(batch.claims.size(), 3u);
+  EXPECT_EQ(batch.claims[0].delivery_id, kPage + ":sms") << "the escalation first";
+  EXPECT_EQ(batch.claims[0].send.rank, 2);
+  EXPECT_EQ(batch.claims[1].delivery_id, routine[0] + ":sms");
+  EXPECT_EQ(batch.claims[2].delivery_id, routine[1] + ":sms");
+  // Its lease in both: an in-doubt resend of it is urgent too.
+  EXPECT_EQ(zscore(kNotifyUrgent, kPage + ":sms"), n(kTransport + 8000));
+  // With a claim of one as well.
+  const std::string kRed = "P0123456789ABCRED";
+  seed_page(kRed);
+  ops_.command({"HSET", page_key(kRed), "rank", "0"});
+  seed_sms(kRed, "queued");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport), kRed + ":sms"});
+  ops_.command({"ZADD", kNotifyUrgent, n(kTransport), kRed + ":sms"});
+  EXPECT_EQ(claim_one({kTransport, kTransport + 8000, kNow, 0, 20}).delivery_id, kRed + ":sms");
+  // A retry of an urgent delivery stays urgent (lib/notify_complete_one.lua); its success
+  // takes it off both.
+  EXPECT_EQ(complete_one(kRed + ":sms", {"retry", kTransport + 500, 503, "gateway 503", ""}),
+            "retry");
+  EXPECT_EQ(zscore(kNotifyUrgent, kRed + ":sms"), n(kTransport + 500));
+  EXPECT_EQ(complete_one(kPage + ":sms", {"accepted", 0, 202, "", ""}), "accepted");
+  EXPECT_FALSE(zscore(kNotifyUrgent, kPage + ":sms"));
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
+}
+
+// notify:urgent is an index of notify:queue: a member no longer queued (a
+// report, an answer took it off) is dropped when seen, one whose time moved
+// later is moved with it and not claimed before then.
+TEST_F(NotifyScriptsTest, ClaimKeepsTheUrgentIndexInStepWithTheQueue) {
+  seed_page(kPage);
+  ops_.command({"HSET", page_key(kPage), "rank", "1"});
+  seed_sms(kPage, "queued");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport + 5000), kPage + ":sms"});
+  ops_.command({"ZADD", kNotifyUrgent, n(kTransport - 10), kPage + ":sms"});
+  ops_.command({"ZADD", kNotifyUrgent, n(kTransport - 20), kPage2 + ":sms"});  // not queued
+  const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 4, 3000, 4};
+  EXPECT_TRUE(claim_batch(args).claims.empty());
+  EXPECT_FALSE(zscore(kNotifyUrgent, kPage2 + ":sms"));
+  EXPECT_EQ(zscore(kNotifyUrgent, kPage + ":sms"), n(kTransport + 5000));
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "queued");
+  auto later = args;
+  later.transport_now_ms = kTransport + 5000;
+  later.lease_until_ms = kTransport + 13000;
+  const auto batch = claim_batch(later);
+  ASSERT_EQ(batch.claims.size(), 1u);
+  EXPECT_EQ(batch.claims[0].kind, NotifyClaimReply::Kind::send);
+}
+
+// With bundling, one SMS per person per batch: the person's other SMS due (a
+// retry, which a window does not hold) is left for the join that follows —
+// listed as a candidate, not claimed — while another person's SMS is claimed.
+TEST_F(NotifyScriptsTest, ClaimTakesOneSmsPerPersonPerBatchTheOthersAreLeftForTheJoin) {
+  const std::string bert = "PBERT000000000000";
+  for (const auto& id : {kPage, kPage2}) {
+    seed_page(id);
+    ops_.command({"HSET", page_key(id), "brief", "brief " + id});
+    seed_sms(id, "retry");
+    ops_.command({"ZADD", kNotifyQueue, n(kTransport - 10), id + ":sms"});
+    ops_.command({"ZADD", sms_queue_key("anna"), n(kTransport - 10), id + ":sms"});
+  }
+  seed_page(bert);
+  seed_sms(bert, "queued", "bert", "+31600000000");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 5), bert + ":sms"});
+  const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 60000, 20, 8, 3000, 4};
+  const auto batch = claim_batch(args);
+  ASSERT_EQ(batch.claims.size(), 2u);
+  EXPECT_EQ(batch.claims[0].delivery_id, kPage + ":sms");
+  ASSERT_EQ(batch.claims[0].send.candidates.size(), 1u);
+  EXPECT_EQ(batch.claims[0].send.candidates[0].delivery_id, kPage2 + ":sms");
+  EXPECT_EQ(batch.claims[1].delivery_id, bert + ":sms");
+  EXPECT_EQ(hget(delivery_key(kPage2, "sms"), "state"), "retry") << "left for the join";
+  EXPECT_EQ(zscore(kNotifyQueue, kPage2 + ":sms"), n(kTransport - 10)) << "still due";
+  // Not joined (say it did not fit): the next batch takes it.
+  const auto next = claim_batch(args);
+  ASSERT_EQ(next.claims.size(), 1u);
+  EXPECT_EQ(next.claims[0].delivery_id, kPage2 + ":sms");
+  EXPECT_EQ(next.claims[0].kind, NotifyClaimReply::Kind::send) << "a retry keeps its schedule";
+}
+
+// Two workers (or two instances) claiming batches at the same moment, each on
+// its own connection: every delivery is claimed exactly once.
+TEST_F(NotifyScriptsTest, TwoConnectionsClaimingBatchesAtOnceClaimEachDeliveryOnce) {
+  constexpr int kCount = 120;
+  for (int k = 0; k < kCount; ++k) {
+    auto id = std::to_string(1000 + k);
+    id = "P0123456789AB" + id;
+    seed_page(id);
+    if (k % 7 == 0) ops_.command({"HSET", page_key(id), "rank", "0"});
+    seed_sms(id, "queued");
+    ops_.command({"ZADD", kNotifyQueue, n(kTransport - k), id + ":sms"});
+    if (k % 7 == 0) ops_.command({"ZADD", kNotifyUrgent, n(kTransport - k), id + ":sms"});
+  }
+  std::mutex mutex;
+  std::map<std::string, int> claimed;
+  const auto worker = [&] {
+    RedisConnection conn{redis_->config_as("notify")};
+    const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 7, 3000, 3};
+    for (int round = 0; round < kCount; ++round) {
+      const auto batch =
+          parse_notify_claim_batch(conn.eval(kClaim, {}, args.argv()).element_strings());
+      if (batch.claims.empty()) return;
+      std::lock_guard lock(mutex);
+      for (const auto& c : batch.claims) ++claimed[c.delivery_id];
+    }
+  };
+  std::thread a(worker), b(worker);
+  a.join();
+  b.join();
+  EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kCount));
+  for (const auto& [id, times] : claimed) EXPECT_EQ(times, 1) << id;
+  EXPECT_EQ(ops_.command({"ZCOUNT", kNotifyQueue, "-inf", n(kTransport)}).integer, 0);
 }
 
 // ------------------------------------------------------------------- notify_join
@@ -497,21 +713,19 @@ TEST_F(NotifyScriptsTest, CompleteRecordsAcceptedRetryAndFailed) {
   ops_.command({"ZADD", kNotifyQueue, "1", kPage + ":sms"});
   const auto d = delivery_key(kPage, "sms");
 
-  NotifyCompleteArgs retry{kPage + ":sms",
-                           {"retry", kNow, kTransport + 500, 503, "gateway 503", ""}};
-  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "retry");
+  const NotifySendOutcome retry{"retry", kTransport + 500, 503, "gateway 503", ""};
+  EXPECT_EQ(complete_one(kPage + ":sms", retry), "retry");
   EXPECT_EQ(hget(d, "state"), "retry");
   EXPECT_EQ(hget(d, "last_error"), "gateway 503");
   EXPECT_EQ(hget(d, "gateway_status"), "503");
   EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport + 500));
   EXPECT_EQ(zscore(sms_queue_key("anna"), kPage + ":sms"), n(kTransport + 500));
   // Not sending any more: the state found, and off the queue.
-  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "retry");
+  EXPECT_EQ(complete_one(kPage + ":sms", retry), "retry");
   EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
 
   ops_.command({"HSET", d, "state", "sending"});
-  const NotifyCompleteArgs accepted{kPage + ":sms", {"accepted", kNow + 1, 0, 202, "", ""}};
-  EXPECT_EQ(notify_.eval(kComplete, {}, accepted.argv()).str, "accepted");
+  EXPECT_EQ(complete_one(kPage + ":sms", {"accepted", 0, 202, "", ""}, kNow + 1), "accepted");
   EXPECT_EQ(hget(d, "state"), "accepted");
   EXPECT_EQ(hget(d, "accepted_at"), n(kNow + 1));
   EXPECT_EQ(hget(d, "gateway_status"), "202");
@@ -526,9 +740,8 @@ TEST_F(NotifyScriptsTest, CompleteRecordsAcceptedRetryAndFailed) {
   seed_page(kPage2, "sending");
   ops_.command({"HSET", page_key(kPage2), "rev", "3"});
   seed_sms(kPage2, "sending");
-  const NotifyCompleteArgs failed{kPage2 + ":sms",
-                                  {"failed", kNow + 2, 0, 400, "gateway 400", "permanent"}};
-  EXPECT_EQ(notify_.eval(kComplete, {}, failed.argv()).str, "failed");
+  EXPECT_EQ(complete_one(kPage2 + ":sms", {"failed", 0, 400, "gateway 400", "permanent"}, kNow + 2),
+            "failed");
   const auto d2 = delivery_key(kPage2, "sms");
   EXPECT_EQ(hget(d2, "state"), "failed");
   EXPECT_EQ(hget(d2, "fail_reason"), "permanent");
@@ -544,14 +757,16 @@ TEST_F(NotifyScriptsTest, CompleteRecordsAcceptedRetryAndFailed) {
   // A retry of a page answered meanwhile is a cancellation.
   seed_page(kPage3, "acknowledged");
   seed_sms(kPage3, "sending");
-  retry.delivery_id = kPage3 + ":sms";
-  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "cancelled");
+  EXPECT_EQ(complete_one(kPage3 + ":sms", retry), "cancelled");
   EXPECT_EQ(hget(delivery_key(kPage3, "sms"), "state"), "cancelled");
-  retry.delivery_id = "PNOSUCHPAGE000000:sms";
-  EXPECT_EQ(notify_.eval(kComplete, {}, retry.argv()).str, "missing");
+  EXPECT_EQ(complete_one("PNOSUCHPAGE000000:sms", retry), "missing");
 }
 
-TEST_F(NotifyScriptsTest, CompleteBundleRecordsOneOutcomeForEveryDeliveryOfTheSms) {
+// One script for a batch: a bundled SMS's outcome for each of its deliveries,
+// other sends' own outcomes, each delivery as one complete would leave it.
+TEST_F(NotifyScriptsTest, CompleteRecordsABatchEachDeliveryAsAlone) {
+  const std::string kPage4 = "P0123456789ABCDEJ";
+  const std::string kPage5 = "P0123456789ABCDEK";
   for (const auto& id : {kPage, kPage2}) {
     seed_page(id, "sending");
     seed_sms(id, "sending");
@@ -559,19 +774,42 @@ TEST_F(NotifyScriptsTest, CompleteBundleRecordsOneOutcomeForEveryDeliveryOfTheSm
   }
   seed_page(kPage3, "acknowledged");
   seed_sms(kPage3, "cancelled");
-  const NotifyCompleteBundleArgs args{{"accepted", kNow, 0, 202, "", ""},
-                                      {kPage + ":sms", kPage2 + ":sms", kPage3 + ":sms"}};
-  EXPECT_EQ(notify_.eval(kCompleteBundle, {}, args.argv()).element_strings(),
-            (std::vector<std::string>{"accepted", "accepted", "cancelled"}));
+  seed_page(kPage4, "sending");
+  seed_sms(kPage4, "sending");
+  seed_page(kPage5, "sending");
+  ops_.command({"HSET", page_key(kPage5), "rev", "2"});
+  seed_sms(kPage5, "sending");
+  for (const auto& id : {kPage, kPage2, kPage3, kPage4, kPage5})
+    ops_.command({"ZADD", kNotifyQueue, "1", id + ":sms"});
+  const NotifySendOutcome accepted{"accepted", 0, 202, "", ""};
+  const NotifyCompleteArgs args{
+      kNow,
+      {{kPage + ":sms", accepted},
+       {kPage2 + ":sms", accepted},
+       {kPage3 + ":sms", accepted},
+       {kPage4 + ":sms", {"retry", kTransport + 700, 0, "no answer", ""}},
+       {kPage5 + ":sms", {"failed", 0, 400, "gateway 400", "permanent"}}}};
+  EXPECT_EQ(notify_.eval(kComplete, {}, args.argv()).element_strings(),
+            (std::vector<std::string>{"accepted", "accepted", "cancelled", "retry", "failed"}));
   EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
   EXPECT_EQ(hget(page_key(kPage2), "state"), "accepted");
   EXPECT_EQ(hget(page_key(kPage3), "state"), "acknowledged");
+  EXPECT_EQ(hget(delivery_key(kPage3, "sms"), "state"), "cancelled");
+  EXPECT_EQ(hget(delivery_key(kPage4, "sms"), "state"), "retry");
+  EXPECT_EQ(zscore(kNotifyQueue, kPage4 + ":sms"), n(kTransport + 700));
+  EXPECT_EQ(hget(delivery_key(kPage5, "sms"), "state"), "failed");
+  EXPECT_EQ(hget(page_key(kPage5), "rev"), "3");
+  EXPECT_EQ(zscore(kNotifyTimers, kPage5), n(kNow));
+  for (const auto& id : {kPage, kPage2, kPage3, kPage5})
+    EXPECT_FALSE(zscore(kNotifyQueue, id + ":sms")) << id;
   const auto events = timeline();
-  ASSERT_EQ(events.size(), 2u);
-  for (const auto& e : events) {
-    EXPECT_EQ(e.at("type").as_string(), "page_sent");
-    EXPECT_EQ(e.at("bundle").as_string(), "B0000000000000001");
+  ASSERT_EQ(events.size(), 3u);
+  for (int k : {0, 1}) {
+    EXPECT_EQ(events[k].at("type").as_string(), "page_sent");
+    EXPECT_EQ(events[k].at("bundle").as_string(), "B0000000000000001");
   }
+  EXPECT_EQ(events[2].at("type").as_string(), "delivery_failed");
+  EXPECT_EQ(events[2].at("page").as_string(), kPage5);
 }
 
 // ------------------------------------------------------------------- notify_push
@@ -709,7 +947,7 @@ TEST_F(NotifyScriptsTest, LibPageClosedStopsTheDeliveriesStillToComeAndTellsTheA
 // ------------------------------------------ shebangs: at Redis's memory limit
 
 // `#!lua` (claim, join): refused up front, nothing written. `#!lua
-// flags=allow-oom` (complete, complete_bundle): an outcome is recorded even
+// flags=allow-oom` (complete): an outcome is recorded even
 // then (else the SMS would go twice).
 class NotifyScriptsFullTest : public NotifyScriptsTest {
  protected:
@@ -720,7 +958,6 @@ TEST_F(NotifyScriptsFullTest, AtTheMemoryLimitNothingIsClaimedButOutcomesAreReco
   EXPECT_EQ(lua::notify_claim().substr(0, 6), "#!lua\n");
   EXPECT_EQ(lua::notify_join().substr(0, 6), "#!lua\n");
   EXPECT_EQ(lua::notify_complete().substr(0, 22), "#!lua flags=allow-oom\n");
-  EXPECT_EQ(lua::notify_complete_bundle().substr(0, 22), "#!lua flags=allow-oom\n");
 
   seed_page(kPage);
   seed_sms(kPage, "queued");
@@ -737,8 +974,7 @@ TEST_F(NotifyScriptsFullTest, AtTheMemoryLimitNothingIsClaimedButOutcomesAreReco
   const NotifyJoinArgs join{"B0000000000000001", kPage2 + ":sms", 1, kNow, 1000, 1, {}};
   EXPECT_THROW(notify_.eval(kJoin, {}, join.argv()), common::RedisFullError);
 
-  const NotifyCompleteArgs done{kPage2 + ":sms", {"accepted", kNow, 0, 202, "", ""}};
-  EXPECT_EQ(notify_.eval(kComplete, {}, done.argv()).str, "accepted");
+  EXPECT_EQ(complete_one(kPage2 + ":sms", {"accepted", 0, 202, "", ""}), "accepted");
   EXPECT_EQ(hget(delivery_key(kPage2, "sms"), "state"), "accepted");
   test::free_filled(ops_, filled);
 }

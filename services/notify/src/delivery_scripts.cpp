@@ -41,11 +41,6 @@ const common::RedisScript& complete() {
   return s;
 }
 
-const common::RedisScript& complete_bundle() {
-  static const common::RedisScript s{std::string(lua::notify_complete_bundle())};
-  return s;
-}
-
 const common::RedisScript& push() {
   static const common::RedisScript s{std::string(lua::notify_push())};
   return s;

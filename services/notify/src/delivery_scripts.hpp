@@ -17,17 +17,14 @@ const common::RedisScript& load();
 const common::RedisScript& apply();
 // notify_due_timer.lua: a page whose timer is due, or nil.
 const common::RedisScript& due_timer();
-// notify_claim.lua: the next delivery to send (store::NotifyClaimArgs,
-// store::parse_notify_claim).
+// notify_claim.lua: a batch of due deliveries to send, urgent first
+// (store::NotifyClaimArgs, store::parse_notify_claim_batch).
 const common::RedisScript& claim();
 // notify_join.lua: the deliveries that go along in one bundled SMS
 // (store::NotifyJoinArgs).
 const common::RedisScript& join();
-// notify_complete.lua: one send's outcome (store::NotifyCompleteArgs).
+// notify_complete.lua: a batch's send outcomes (store::NotifyCompleteArgs).
 const common::RedisScript& complete();
-// notify_complete_bundle.lua: one bundled SMS's outcome
-// (store::NotifyCompleteBundleArgs).
-const common::RedisScript& complete_bundle();
 // notify_push.lua: a page on the push stream (store::NotifyPushArgs).
 const common::RedisScript& push();
 

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 
 #include "delivery_scripts.hpp"
 #include "piket/common/crypto.hpp"
@@ -85,31 +87,26 @@ struct Notifier::Impl {
   // One of config.workers loops (common::Periodic): it takes steps until
   // there is nothing to do, then pauses 20 ms — less when woken (a new page,
   // a failure that starts the next channel); after a failure (Redis away)
-  // 100 ms. Its gateways are made on its own thread, at its first step.
+  // 100 ms. Its sends go over config.gateway_connections lanes of its own,
+  // whose gateways are made on the lanes' threads at the first batch.
   struct Worker {
     explicit Worker(Impl& i)
         : impl(i),
           redis(i.shared.redis),
+          lanes(static_cast<std::size_t>(i.config.gateway_connections), i.sms_gateways,
+                i.email_gateways),
           loop(
               {.name = "notify", .every = common::Millis{20}, .after_failure = common::Millis{100}},
               i.transport_clock, [this] { run(); }) {}
 
     void run() {
-      if (!made) {
-        sms = impl.sms_gateways ? impl.sms_gateways() : nullptr;
-        email = impl.email_gateways ? impl.email_gateways() : nullptr;
-        made = true;
-      }
-      const Gateways gw{sms.get(), email.get()};
-      while (loop.running() && impl.owner->step(gw, redis).kind != StepResult::Kind::idle) {
+      while (loop.running() && impl.owner->step(lanes, redis).kind != StepResult::Kind::idle) {
       }
     }
 
     Impl& impl;
-    bool made = false;
-    std::unique_ptr<SmsGateway> sms;
-    std::unique_ptr<EmailGateway> email;
     common::RedisConnection redis;
+    ThreadLanes lanes;
     common::Periodic loop;  // last: stopped before the members it uses go
   };
   // Made once (never resized: handle_message wakes them from other threads).
@@ -135,6 +132,11 @@ struct Notifier::Impl {
   prometheus::Counter* bundles = nullptr;
   prometheus::Counter* bundled_pages = nullptr;
   prometheus::Counter* held = nullptr;
+  prometheus::Counter* claim_batches = nullptr;
+  prometheus::Counter* claimed = nullptr;
+  prometheus::Counter* not_sent = nullptr;
+  prometheus::Histogram* claim_latency = nullptr;
+  prometheus::Histogram* complete_latency = nullptr;
 
   void init_metrics() {
     for (const char* ch : {"sms", "push", "email"})
@@ -170,6 +172,19 @@ struct Notifier::Impl {
                                      "Pages sent in an SMS together with others");
     held = &metrics.counter("piket_notify_sms_held_total",
                             "SMS deliveries held for the end of the person's bundle window");
+    // The batch size is claimed / batches (the deliveries sent per claim).
+    claim_batches = &metrics.counter("piket_notify_claim_batches_total",
+                                     "Claims that found deliveries to send (one script each)");
+    claimed = &metrics.counter("piket_notify_claimed_deliveries_total",
+                               "Deliveries claimed for a send (bundled SMS members not counted)");
+    not_sent = &metrics.counter(
+        "piket_notify_sends_deferred_total",
+        "Claimed sends not made: not on enough replicas in time, or no gateway connection free "
+        "before the lease's send time ran out (sent when the lease ends)");
+    claim_latency =
+        &metrics.latency("piket_notify_claim_seconds", "Claim script time (one per batch)");
+    complete_latency =
+        &metrics.latency("piket_notify_complete_seconds", "Outcome script time (one per batch)");
   }
 
   void count(const std::string& channel, const char* outcome) {
@@ -314,12 +329,18 @@ struct Notifier::Impl {
   }
 
   // The outcome as notify_complete records it.
-  store::NotifySendOutcome sent_outcome(const Outcome& o) const {
-    return {o.what,  common::to_epoch_ms(domain_clock.now()), o.due_ms, o.status, o.detail,
-            o.reason};
+  static store::NotifySendOutcome sent_outcome(const Outcome& o) {
+    return {o.what, o.due_ms, o.status, o.detail, o.reason};
   }
 
-  Outcome send(const Claimed& c, const Gateways& gw, common::RedisConnection& redis) {
+  void observe_gateway(common::Instant started) {
+    gateway_latency->Observe(
+        std::chrono::duration<double>(transport_clock.now() - started).count());
+  }
+
+  // A delivery's own message over a lane's gateways (SMS, e-mail), after the
+  // privacy check. Runs on the lane's thread.
+  Outcome send(const Claimed& c, const Gateways& gw) {
     const auto guard = PrivacyGuard::from_incident(c.body, c.household);
     const auto leak = [&](std::initializer_list<std::string_view> parts) {
       for (auto part : parts)
@@ -333,16 +354,12 @@ struct Notifier::Impl {
       return refused("privacy_check", "message refused: it contains the incident's " + field);
     };
     const auto started = transport_clock.now();
-    const auto observe = [&] {
-      gateway_latency->Observe(
-          std::chrono::duration<double>(transport_clock.now() - started).count());
-    };
 
     if (c.channel == "sms") {
       if (auto field = leak({c.text})) return privacy_refusal(*field);
       if (!gw.sms) return refused("no_gateway", "no SMS gateway");
       const auto r = gw.sms->send({c.page_id, c.to, c.text, ""});
-      observe();
+      observe_gateway(started);
       return outcome_of(r, c.attempt, "gateway");
     }
     if (c.channel == "email") {
@@ -361,38 +378,61 @@ struct Notifier::Impl {
       if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
       if (!gw.email) return refused("no_gateway", "no [smtp] configured");
       const auto r = gw.email->send({c.delivery_id, c.to, mail->subject, mail->body});
-      observe();
+      observe_gateway(started);
       return outcome_of(r, c.attempt, "mail server");
-    }
-    if (c.channel == "push") {
-      if (auto field = leak({c.text})) return privacy_refusal(*field);
-      const store::NotifyPushArgs args{c.delivery_id,
-                                       common::to_epoch_ms(domain_clock.now()),
-                                       config.push_stream_maxlen,
-                                       {{"type", "page"},
-                                        {"page_id", c.page_id},
-                                        {"case_id", c.case_id},
-                                        {"kind", c.kind},
-                                        {"region", c.region},
-                                        {"reported_at", c.reported_at},
-                                        {"text", c.text},
-                                        {"info", c.info ? "1" : "0"}}};
-      const auto r = redis.eval(scripts::push(), {}, args.argv());
-      Outcome o;
-      o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
-      o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
-      return o;
     }
     return refused("no_channel", "unknown channel");
   }
 
+  // A push delivery: an entry on the person's stream (Redis), on the worker's
+  // thread. The push script records `accepted` itself.
+  Outcome push(const Claimed& c, common::RedisConnection& redis) {
+    const auto guard = PrivacyGuard::from_incident(c.body, c.household);
+    if (auto field = guard.find_leak(c.text)) {
+      privacy_refusals->Increment();
+      spdlog::error("delivery {}: refused, the message contains the incident's {}", c.delivery_id,
+                    *field);
+      return refused("privacy_check", "message refused: it contains the incident's " + *field);
+    }
+    const store::NotifyPushArgs args{c.delivery_id,
+                                     common::to_epoch_ms(domain_clock.now()),
+                                     config.push_stream_maxlen,
+                                     {{"type", "page"},
+                                      {"page_id", c.page_id},
+                                      {"case_id", c.case_id},
+                                      {"kind", c.kind},
+                                      {"region", c.region},
+                                      {"reported_at", c.reported_at},
+                                      {"text", c.text},
+                                      {"info", c.info ? "1" : "0"}}};
+    const auto r = redis.eval(scripts::push(), {}, args.argv());
+    Outcome o;
+    o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
+    o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
+    return o;
+  }
+
+  // One send of a claimed batch: a delivery alone, or a bundled SMS that
+  // carries `members` (the claimed delivery first).
+  struct Send {
+    const Claimed* claimed = nullptr;
+    std::string bundle_id;  // '': not a bundle
+    std::string text;       // a bundle's text
+    std::vector<std::string> members;
+    int more = 0;                    // a bundle's pages left for the next SMS
+    std::optional<Outcome> outcome;  // none: not sent (goes again when its lease ends)
+    std::string applied;             // what notify_complete applied (a single delivery)
+  };
+
   // Several SMS to one person as one (docs/paging.md, "Bundling"): the claimed
-  // delivery and the candidates that fit, claimed together by join() before
-  // the send and completed together after it. Empty when there is nothing to
-  // bundle (the claimed delivery then goes alone, as it always did).
-  std::optional<StepResult> send_bundle(const Claimed& c, const Gateways& gw,
-                                        common::RedisConnection& redis) {
-    if (c.channel != "sms" || c.candidates.empty() || !gw.sms) return std::nullopt;
+  // delivery and the candidates that fit, claimed together by join() under the
+  // batch's lease before any send (the batch's one WAIT covers them) and
+  // completed with the batch after it. `s` stays a single send when there is
+  // nothing to bundle (the claimed delivery then goes alone, as it always
+  // did); false when the claimed delivery is no longer being sent.
+  bool prepare_bundle(Send& s, long long lease_until_ms, common::RedisConnection& redis) {
+    const Claimed& c = *s.claimed;
+    if (c.channel != "sms" || c.candidates.empty()) return true;
     std::vector<paging::BundleItem> items;
     std::vector<PrivacyGuard> guards;
     items.push_back(
@@ -409,17 +449,16 @@ struct Notifier::Impl {
     };
     // A line that holds any member's person data goes nowhere in a bundle (a
     // page whose own line does is sent alone, and its own check refuses it).
-    if (leaks(items[0].code + " " + items[0].brief)) return std::nullopt;
+    if (leaks(items[0].code + " " + items[0].brief)) return true;
     for (std::size_t k = 1; k < items.size(); ++k)
       if (leaks(items[k].code + " " + items[k].brief)) items[k].brief.clear();
     auto bundle = paging::render_sms_bundle(items, 0);
-    if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return std::nullopt;
+    if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return true;
 
     const auto bundle_id = "B" + common::random_base32(16);
-    const auto lease = transport_clock.now() + config.gateway_timeout + config.in_doubt_grace;
     store::NotifyJoinArgs args{bundle_id,
                                c.delivery_id,
-                               common::to_epoch_ms(lease),
+                               lease_until_ms,
                                common::to_epoch_ms(domain_clock.now()),
                                kBundleRecordTtl.count(),
                                common::to_epoch_ms(transport_clock.now()),
@@ -427,14 +466,7 @@ struct Notifier::Impl {
     for (const auto k : bundle->included)
       if (k != 0) args.candidates.push_back(c.candidates[k - 1].delivery_id);
     const auto joined = redis.eval(scripts::join(), {}, args.argv());
-    if (joined.elements.empty()) return StepResult{StepResult::Kind::skipped, c.page_id, "sms"};
-    // The bundle's claims on a replica before the send, as a single claim's.
-    if (!redis.wait_replicated()) {
-      spdlog::warn(
-          "bundle {}: its claims are not on enough replicas; not sent until their lease ends",
-          bundle_id);
-      return StepResult{StepResult::Kind::skipped, c.page_id, "sms"};
-    }
+    if (joined.elements.empty()) return false;
     std::vector<std::string> members;
     for (const auto& e : joined.elements) members.push_back(e.str);
     if (members.size() < bundle->included.size()) {
@@ -446,38 +478,94 @@ struct Notifier::Impl {
           kept.push_back(items[k]);
       bundle = paging::render_sms_bundle(kept, 0);
     }
-    std::string text = members.size() == 1 || !bundle ? c.text : bundle->text;
-    Outcome o;
-    if (leaks(text)) {
+    s.bundle_id = bundle_id;
+    s.members = std::move(members);
+    s.text = s.members.size() == 1 || !bundle ? c.text : bundle->text;
+    s.more = bundle ? static_cast<int>(bundle->more) : 0;
+    if (leaks(s.text)) {
       privacy_refusals->Increment();
       spdlog::error("bundle {}: refused, the message contains an incident's person data",
                     bundle_id);
-      o = refused("privacy_check", "message refused: it contains an incident's person data");
-    } else {
-      const auto started = transport_clock.now();
-      const auto r = gw.sms->send({c.page_id, c.to, text, bundle_id});
-      gateway_latency->Observe(
-          std::chrono::duration<double>(transport_clock.now() - started).count());
-      o = outcome_of(r, c.attempt, "gateway");
+      s.outcome =
+          refused("privacy_check", "message refused: it contains an incident's person data");
     }
-    const store::NotifyCompleteBundleArgs cargs{sent_outcome(o), members};
-    redis.eval(scripts::complete_bundle(), {}, cargs.argv());
-    for (std::size_t k = 0; k < members.size(); ++k)
-      count("sms", o.kind == StepResult::Kind::sent              ? "sent"
-                   : o.kind == StepResult::Kind::retry_scheduled ? "retry"
-                                                                 : "failed");
-    if (o.kind == StepResult::Kind::sent) {
-      bundles->Increment();
-      bundled_pages->Increment(static_cast<double>(members.size()));
-      spdlog::info("bundle {}: {} pages in one SMS (attempt {}), {} left for later", bundle_id,
-                   members.size(), c.attempt, bundle ? bundle->more : 0);
-    } else {
-      spdlog::warn("bundle {} ({} pages): {}", bundle_id, members.size(), o.detail);
-      if (o.kind == StepResult::Kind::failed) wake_all();
+    return true;
+  }
+
+  // A send of the batch on a lane. One that waited for a free connection
+  // (`queued`: not among the first the lanes took) is not begun once it could
+  // no longer end before the lease does: another worker may take the
+  // delivery over then, and it must not be under way. The first round goes
+  // at once, as a single send always did.
+  void run_send(Send& s, const Gateways& gw, bool queued, common::Instant lease_until) {
+    if (s.outcome) return;  // refused before it got here
+    const Claimed& c = *s.claimed;
+    if (queued && transport_clock.now() + config.gateway_timeout > lease_until) {
+      not_sent->Increment();
+      spdlog::warn("delivery {}: no gateway connection free in time; not sent until its lease ends",
+                   c.delivery_id);
+      return;
     }
-    StepResult out{o.kind, c.page_id, "sms"};
-    out.pages = members.size();
-    return out;
+    if (s.bundle_id.empty()) {
+      s.outcome = send(c, gw);
+      return;
+    }
+    if (!gw.sms) {
+      s.outcome = refused("no_gateway", "no SMS gateway");
+      return;
+    }
+    const auto started = transport_clock.now();
+    const auto r = gw.sms->send({c.page_id, c.to, s.text, s.bundle_id});
+    observe_gateway(started);
+    s.outcome = outcome_of(r, c.attempt, "gateway");
+  }
+
+  // Counts and logs one send's outcome (as notify_complete applied it); its item.
+  StepResult::Item account(const Send& s) {
+    const Claimed& c = *s.claimed;
+    StepResult::Item item{StepResult::Kind::skipped, c.page_id, c.channel, 1};
+    if (!s.outcome) return item;
+    const auto& o = *s.outcome;
+    item.kind = o.kind;
+    if (!s.bundle_id.empty()) {
+      item.pages = s.members.size();
+      for (std::size_t k = 0; k < s.members.size(); ++k)
+        count("sms", o.kind == StepResult::Kind::sent              ? "sent"
+                     : o.kind == StepResult::Kind::retry_scheduled ? "retry"
+                                                                   : "failed");
+      if (o.kind == StepResult::Kind::sent) {
+        bundles->Increment();
+        bundled_pages->Increment(static_cast<double>(s.members.size()));
+        spdlog::info("bundle {}: {} pages in one SMS (attempt {}), {} left for later", s.bundle_id,
+                     s.members.size(), c.attempt, s.more);
+      } else {
+        spdlog::warn("bundle {} ({} pages): {}", s.bundle_id, s.members.size(), o.detail);
+      }
+      return item;
+    }
+    if (s.applied == "cancelled") {
+      count(c.channel, "cancelled");
+      item.kind = StepResult::Kind::skipped;
+      return item;
+    }
+    switch (o.kind) {
+      case StepResult::Kind::sent:
+        count(c.channel, "sent");
+        spdlog::info("delivery {} accepted (attempt {})", c.delivery_id, c.attempt);
+        break;
+      case StepResult::Kind::retry_scheduled:
+        count(c.channel, "retry");
+        spdlog::warn("delivery {}: {}; retry scheduled (attempt {})", c.delivery_id, o.detail,
+                     c.attempt);
+        break;
+      case StepResult::Kind::failed:
+        count(c.channel, "failed");
+        spdlog::error("delivery {} failed: {} (attempt {})", c.delivery_id, o.detail, c.attempt);
+        break;
+      default:
+        count(c.channel, "skipped");
+    }
+    return item;
   }
 };
 
@@ -534,7 +622,7 @@ bool Notifier::handle_message(std::string_view channel, std::string_view id,
   return true;
 }
 
-StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
+StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
   auto& i = *impl_;
   const auto timer = redis.eval(scripts::due_timer(), {}, {ms(i.domain_clock.now())});
   if (auto page = timer.opt_string()) {
@@ -542,74 +630,156 @@ StepResult Notifier::step(const Gateways& gw, common::RedisConnection& redis) {
     return {StepResult::Kind::evaluated, *page, {}};
   }
 
+  // The batch: whatever is due now, up to claim_batch sends, urgent first.
   const auto now = i.transport_clock.now();
   const auto lease = now + i.config.gateway_timeout + i.config.in_doubt_grace;
-  const store::NotifyClaimArgs claim_args{common::to_epoch_ms(now), common::to_epoch_ms(lease),
+  const store::NotifyClaimArgs claim_args{common::to_epoch_ms(now),
+                                          common::to_epoch_ms(lease),
                                           common::to_epoch_ms(i.domain_clock.now()),
-                                          i.config.bundle_window.count(), kMaxCandidates};
-  const auto claim = store::parse_notify_claim(
+                                          i.config.bundle_window.count(),
+                                          kMaxCandidates,
+                                          i.config.claim_batch,
+                                          i.config.gateway_timeout.count(),
+                                          static_cast<int>(lanes.width())};
+  const auto claim_started = i.transport_clock.now();
+  const auto batch = store::parse_notify_claim_batch(
       redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());
+  i.claim_latency->Observe(
+      std::chrono::duration<double>(i.transport_clock.now() - claim_started).count());
+  if (batch.claims.empty()) return {StepResult::Kind::idle, {}, {}};
+
   using Claim = store::NotifyClaimReply::Kind;
-  if (claim.kind == Claim::idle) return {StepResult::Kind::idle, {}, {}};
-  if (claim.kind == Claim::skip) return {StepResult::Kind::skipped, claim.delivery_id, {}};
-  if (claim.kind == Claim::held) {
-    i.held->Increment();
-    return {StepResult::Kind::held, claim.delivery_id, "sms"};
+  std::vector<Impl::Send> sends;
+  for (const auto& claim : batch.claims)
+    if (claim.kind == Claim::send) sends.push_back({&claim.send, {}, {}, {}, 0, {}, {}});
+  if (!sends.empty()) {
+    i.claim_batches->Increment();
+    i.claimed->Increment(static_cast<double>(sends.size()));
   }
-  if (claim.kind == Claim::resolved) {
-    i.count(claim.channel, "resolved_by_report");
-    spdlog::info(
-        "delivery {}: in doubt; a delivery report shows the gateway had it, not sent "
-        "again",
-        claim.delivery_id);
-    return {StepResult::Kind::resolved_by_report, claim.page_id, claim.channel};
-  }
-  const auto& c = claim.send;
-  // With [redis] min_replicas the claim (the delivery `sending`, its lease)
-  // must be on a replica before the gateway hears of it: otherwise a failover
-  // after the send finds the delivery `queued` on the new primary and sends it
+  // Urgent first within the batch too (page rank; the claim listed the urgent
+  // ones first, the rest by due time): the first free connection takes the
+  // most urgent send left.
+  std::stable_sort(sends.begin(), sends.end(), [](const Impl::Send& a, const Impl::Send& b) {
+    return a.claimed->rank < b.claimed->rank;
+  });
+  // Bundled SMS: their other pages claimed too (join), under the batch's lease.
+  std::vector<bool> gone(sends.size(), false);
+  for (std::size_t k = 0; k < sends.size(); ++k)
+    gone[k] = !i.prepare_bundle(sends[k], batch.lease_until_ms, redis);
+
+  // With [redis] min_replicas the claims (each delivery `sending`, its lease)
+  // must be on a replica before the gateway hears of any: otherwise a failover
+  // after a send finds the delivery `queued` on the new primary and sends it
   // afresh — a duplicate SMS (seen in the partition test: the claim was made
-  // on a primary already cut off). Not in time: not sent now; the lease runs
-  // out and the delivery, in doubt with no delivery report, is sent then.
-  if (!redis.wait_replicated()) {
-    spdlog::warn("delivery {}: its claim is not on enough replicas; not sent until its lease ends",
-                 c.delivery_id);
-    return {StepResult::Kind::skipped, c.page_id, c.channel};
+  // on a primary already cut off). One WAIT for the whole batch. Not in time:
+  // nothing is sent now; the leases run out and each delivery, in doubt with
+  // no delivery report, is sent then.
+  bool replicated = true;
+  if (!sends.empty() && !redis.wait_replicated()) {
+    replicated = false;
+    for (auto& s : sends) s.outcome.reset();  // nothing recorded: all goes again after the lease
+    i.not_sent->Increment(static_cast<double>(sends.size()));
+    spdlog::warn(
+        "{} deliveries: their claims are not on enough replicas; not sent until their lease ends",
+        sends.size());
   }
-  if (c.in_doubt) {
-    i.in_doubt->Increment();
-    spdlog::warn("delivery {}: send was interrupted and no delivery report came; sending again",
-                 c.delivery_id);
-  }
-  if (auto bundled = i.send_bundle(c, gw, redis)) return *bundled;
-  const auto o = i.send(c, gw, redis);
-  if (c.channel != "push" || o.what == "failed") {
-    const store::NotifyCompleteArgs args{c.delivery_id, i.sent_outcome(o)};
-    const auto applied = redis.eval(scripts::complete(), {}, args.argv());
-    if (applied.str == "cancelled") {
-      i.count(c.channel, "cancelled");
-      return {StepResult::Kind::skipped, c.page_id, c.channel};
+
+  std::vector<SendJob> jobs;
+  const auto lease_until = common::from_epoch_ms(batch.lease_until_ms);
+  if (replicated) {
+    for (std::size_t k = 0; k < sends.size(); ++k) {
+      auto& s = sends[k];
+      if (gone[k]) continue;
+      const auto& c = *s.claimed;
+      if (c.in_doubt) {
+        i.in_doubt->Increment();
+        spdlog::warn("delivery {}: send was interrupted and no delivery report came; sending again",
+                     c.delivery_id);
+      }
+      if (c.channel == "push")
+        s.outcome = i.push(c, redis);  // Redis, here and now
+      else
+        jobs.push_back([&i, &s, queued = jobs.size() >= lanes.width(), lease_until](
+                           const Gateways& gw) { i.run_send(s, gw, queued, lease_until); });
     }
   }
-  switch (o.kind) {
-    case StepResult::Kind::sent:
-      i.count(c.channel, "sent");
-      spdlog::info("delivery {} accepted (attempt {})", c.delivery_id, c.attempt);
-      break;
-    case StepResult::Kind::retry_scheduled:
-      i.count(c.channel, "retry");
-      spdlog::warn("delivery {}: {}; retry scheduled (attempt {})", c.delivery_id, o.detail,
-                   c.attempt);
-      break;
-    case StepResult::Kind::failed:
-      i.count(c.channel, "failed");
-      spdlog::error("delivery {} failed: {} (attempt {})", c.delivery_id, o.detail, c.attempt);
-      i.wake_all();
-      break;
-    default:
-      i.count(c.channel, "skipped");
+  // The gateway sends, several at once. A send that threw (its outcome
+  // unknown) is left to its lease; the others are recorded, then it is
+  // rethrown.
+  std::exception_ptr failed;
+  try {
+    lanes.run(jobs);
+  } catch (...) {
+    failed = std::current_exception();
   }
-  return {o.kind, c.page_id, c.channel};
+
+  // Every outcome with one script: each delivery's state as one complete
+  // would leave it (a bundle: the same outcome for each of its deliveries).
+  store::NotifyCompleteArgs done{common::to_epoch_ms(i.domain_clock.now()), {}};
+  std::vector<std::size_t> single_at(sends.size(), SIZE_MAX);
+  for (std::size_t k = 0; k < sends.size(); ++k) {
+    const auto& s = sends[k];
+    if (!s.outcome) continue;
+    const auto& c = *s.claimed;
+    if (!s.bundle_id.empty()) {
+      for (const auto& id : s.members) done.items.push_back({id, Impl::sent_outcome(*s.outcome)});
+    } else if (c.channel != "push" || s.outcome->what == "failed") {
+      single_at[k] = done.items.size();
+      done.items.push_back({c.delivery_id, Impl::sent_outcome(*s.outcome)});
+    }
+  }
+  if (!done.items.empty()) {
+    const auto complete_started = i.transport_clock.now();
+    const auto applied = redis.eval(scripts::complete(), {}, done.argv());
+    i.complete_latency->Observe(
+        std::chrono::duration<double>(i.transport_clock.now() - complete_started).count());
+    for (std::size_t k = 0; k < sends.size(); ++k)
+      if (single_at[k] < applied.elements.size())
+        sends[k].applied = applied.elements[single_at[k]].str;
+  }
+
+  // What became of each delivery, in the order claimed.
+  std::map<std::string, StepResult::Item> sent_items;
+  std::set<std::string> went_along;  // held by the claim, then joined a bundle
+  bool any_failed = false;
+  for (auto& s : sends) {
+    sent_items[s.claimed->delivery_id] = i.account(s);
+    any_failed |= s.outcome && s.outcome->kind == StepResult::Kind::failed;
+    for (std::size_t m = 1; m < s.members.size(); ++m) went_along.insert(s.members[m]);
+  }
+  if (any_failed) i.wake_all();  // the next channel of each failed page starts at once
+  if (failed) std::rethrow_exception(failed);
+  StepResult out;
+  for (const auto& claim : batch.claims) {
+    switch (claim.kind) {
+      case Claim::send:
+        out.items.push_back(sent_items.at(claim.delivery_id));
+        break;
+      case Claim::held:
+        if (went_along.count(claim.delivery_id)) break;
+        i.held->Increment();
+        out.items.push_back({StepResult::Kind::held, claim.delivery_id, "sms", 1});
+        break;
+      case Claim::resolved:
+        i.count(claim.channel, "resolved_by_report");
+        spdlog::info(
+            "delivery {}: in doubt; a delivery report shows the gateway had it, not sent again",
+            claim.delivery_id);
+        out.items.push_back(
+            {StepResult::Kind::resolved_by_report, claim.page_id, claim.channel, 1});
+        break;
+      default:
+        out.items.push_back({StepResult::Kind::skipped, claim.delivery_id, {}, 1});
+    }
+  }
+  if (!out.items.empty()) {
+    const auto& first = out.items.front();
+    out.kind = first.kind;
+    out.page_id = first.page_id;
+    out.channel = first.channel;
+    out.pages = first.pages;
+  }
+  return out;
 }
 
 void Notifier::start() {

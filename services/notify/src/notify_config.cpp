@@ -21,16 +21,18 @@ const std::regex kEmail{
 NotifyConfig parse_notify(TomlReader& r) {
   NotifyConfig c;
   if (const auto* t = r.table(r.root(), "", "notify")) {
-    r.only_known(
-        *t, "notify.",
-        {"http", "zmq", "zmq_peers", "workers", "retry_initial_ms", "retry_max_ms", "max_attempts",
-         "in_doubt_grace_ms", "gateway_timeout_ms", "push_stream_maxlen", "bundle_window_ms"});
+    r.only_known(*t, "notify.",
+                 {"http", "zmq", "zmq_peers", "workers", "claim_batch", "gateway_connections",
+                  "retry_initial_ms", "retry_max_ms", "max_attempts", "in_doubt_grace_ms",
+                  "gateway_timeout_ms", "push_stream_maxlen", "bundle_window_ms"});
     set_if(r.host_port(*t, "notify.", "http"), c.http);
     set_if(r.matching(*t, "notify.", "zmq", false, common::zmq_endpoint_pattern(),
                       "a ZeroMQ endpoint"),
            c.zmq_bind);
     c.zmq_peers = common::zmq_peer_list(r, *t, "notify.");
     set_if(r.integer(*t, "notify.", "workers", 1, 32), c.workers);
+    set_if(r.integer(*t, "notify.", "claim_batch", 1, 256), c.claim_batch);
+    set_if(r.integer(*t, "notify.", "gateway_connections", 1, 32), c.gateway_connections);
     read_millis(r, *t, "notify.", "retry_initial_ms", 10, 600000, c.retry_initial);
     read_millis(r, *t, "notify.", "retry_max_ms", 10, 3600000, c.retry_max);
     set_if(r.integer(*t, "notify.", "max_attempts", 1, 100), c.max_attempts);

@@ -2,7 +2,8 @@
 -- (services/notify/src/notifier.cpp, after notify_page_load and plan_deliveries; typed arguments:
 -- piket/store/delivery_scripts.hpp, ApplyArgs)
 --
--- KEYS: none. Writes delivery:{id}:{channel}, notify:queue, notify:smsq:{person} and
+-- KEYS: none. Writes delivery:{id}:{channel}, notify:queue and notify:urgent
+--   (lib/notify_queue.lua), notify:smsq:{person} and
 --   notify:timers (notify's own), and calls the owners' store API in the same script for
 --   atomicity (the plan and everything it changes are one step): paging's for the page
 --   (rev; failed or duplicate, with its reply code: lib/paging_page_delivery.lua),
@@ -26,9 +27,10 @@
 --#include "lib/paging_page_delivery.lua"
 --#include "lib/outbox_add.lua"
 --#include "lib/deadline_resync.lua"
+--#include "lib/notify_queue.lua"
 local id = ARGV[1]
 local p = 'page:' .. id
-local f = redis.call('HMGET', p, 'rev', 'state', 'case', 'person', 'incident', 'info')
+local f = redis.call('HMGET', p, 'rev', 'state', 'case', 'person', 'incident', 'info', 'rank')
 if not f[2] then
   redis.call('ZREM', 'notify:timers', id)
   return {'missing'}
@@ -45,7 +47,8 @@ for k = 1, tonumber(ARGV[8]) do
   local d = 'delivery:' .. did
   if not answered and redis.call('HGET', d, 'state') == 'scheduled' then
     redis.call('HSET', d, 'state', 'queued', 'queued_at', ARGV[3], 'start_reason', reason)
-    redis.call('ZADD', 'notify:queue', ARGV[4], did)
+    -- Due now; an urgent page's also in notify:urgent (claimed first).
+    piket_notify_queue_at(did, ARGV[4], f[7])
     -- The person's SMS waiting to go: what a bundled SMS takes along (claim).
     if ch == 'sms' and f[4] then redis.call('ZADD', 'notify:smsq:' .. f[4], ARGV[4], did) end
     started = started + 1

@@ -7,13 +7,13 @@
 --
 -- KEYS: none. Writes delivery:{id} of each candidate that joins (state sending, attempts,
 --   sending_since, bundle, in_doubt_resends) and the claimed one's bundle field,
---   notify:queue (the lease), notify:smsq:{person} and smsbundle:{bundle} (person,
---   deliveries, pages, created_at; expires after ARGV[5]); calls paging's store API in the
+--   notify:queue and notify:urgent (the lease: lib/notify_queue.lua), notify:smsq:{person}
+--   and smsbundle:{bundle} (person, deliveries, pages, created_at; expires after ARGV[5]); calls paging's store API in the
 --   same script for atomicity for each joining page's state (queued -> sending:
 --   lib/paging_page_delivery.lua).
 -- ARGV[1]  bundle id
 -- ARGV[2]  the claimed delivery id (must still be `sending`)
--- ARGV[3]  lease until (transport ms)
+-- ARGV[3]  lease until (transport ms): the claim's batch lease
 -- ARGV[4]  now (domain ms)
 -- ARGV[5]  how long smsbundle:{id} is kept (ms), for late delivery reports
 -- ARGV[6]  now (transport ms)
@@ -23,6 +23,7 @@
 -- Returns the delivery ids in the bundle, the claimed one first ({} when it is no longer
 -- being sent).
 --#include "lib/paging_page_delivery.lua"
+--#include "lib/notify_queue.lua"
 local first = 'delivery:' .. ARGV[2]
 local f = redis.call('HMGET', first, 'state', 'page', 'person')
 if f[1] ~= 'sending' or not f[2] then return {} end
@@ -37,13 +38,14 @@ for i = 7, #ARGV do
                    and tonumber(redis.call('ZSCORE', 'notify:queue', cid) or 'inf') <= tnow
   if (c[1] == 'queued' or c[1] == 'retry' or in_doubt) and c[3] == 'sms' and c[4] == f[3] then
     local p = 'page:' .. c[2]
-    local ps = redis.call('HGET', p, 'state')
+    local pf = redis.call('HMGET', p, 'state', 'rank')
+    local ps = pf[1]
     if ps and ps ~= 'acknowledged' and ps ~= 'declined' and ps ~= 'cancelled'
        and ps ~= 'failed' and ps ~= 'duplicate' then
       if in_doubt then redis.call('HINCRBY', d, 'in_doubt_resends', 1) end
       redis.call('HINCRBY', d, 'attempts', 1)
       redis.call('HSET', d, 'state', 'sending', 'sending_since', ARGV[4], 'bundle', ARGV[1])
-      redis.call('ZADD', 'notify:queue', ARGV[3], cid)
+      piket_notify_queue_at(cid, ARGV[3], pf[2])
       redis.call('ZREM', 'notify:smsq:' .. f[3], cid)
       piket_page_sending(c[2])
       joined[#joined + 1] = cid

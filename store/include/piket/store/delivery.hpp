@@ -28,6 +28,9 @@ inline std::string pagekey_key(std::string_view case_id, std::string_view step,
   return detail::join({"pagekey", case_id, step, person, channel});
 }
 inline constexpr std::string_view kNotifyQueue = "notify:queue";
+// notify:urgent: the urgent deliveries of notify:queue (an index: the claim
+// takes them first; store/lua/lib/notify_queue.lua).
+inline constexpr std::string_view kNotifyUrgent = "notify:urgent";
 inline constexpr std::string_view kNotifyTimers = "notify:timers";
 // notify:smsq:{person}, notify:smslast:{person}: SMS bundling.
 inline std::string sms_queue_key(std::string_view person) {

@@ -123,18 +123,22 @@ struct NotifyApplyArgs {
   }
 };
 
-// ---- notify_claim: the next delivery due, leased for its send.
+// ---- notify_claim: a batch of the deliveries due, urgent first, leased for their sends.
 struct NotifyClaimArgs {
   long long transport_now_ms = 0;
-  long long lease_until_ms = 0;  // transport
+  long long lease_until_ms = 0;  // transport: for one send (now + gateway timeout + grace)
   long long domain_now_ms = 0;
   long long bundle_window_ms = 0;  // 0: no bundling
   int max_candidates = 20;
+  int max_deliveries = 1;            // the batch: at most this many sends
+  long long gateway_timeout_ms = 0;  // the lease grows by this per round of sends
+  int gateway_connections = 1;       // sends at once
 
   std::vector<std::string> argv() const {
-    return {std::to_string(transport_now_ms), std::to_string(lease_until_ms),
-            std::to_string(domain_now_ms), std::to_string(bundle_window_ms),
-            std::to_string(max_candidates)};
+    return {std::to_string(transport_now_ms),   std::to_string(lease_until_ms),
+            std::to_string(domain_now_ms),      std::to_string(bundle_window_ms),
+            std::to_string(max_candidates),     std::to_string(max_deliveries),
+            std::to_string(gateway_timeout_ms), std::to_string(gateway_connections)};
   }
 };
 // Another SMS delivery to the same person that may go along in a bundle.
@@ -158,7 +162,7 @@ struct NotifyClaimedDelivery {
 };
 struct NotifyClaimReply {
   enum class Kind {
-    idle,      // nothing due
+    idle,      // nothing claimed (not in a batch's reply)
     skip,      // delivery_id: gone, cancelled or not sendable
     held,      // delivery_id waits until held_until_ms (the person's bundle window)
     resolved,  // delivery_id (channel, page_id): a delivery report showed the gateway had it
@@ -169,6 +173,7 @@ struct NotifyClaimReply {
   long long held_until_ms = 0;  // transport
   NotifyClaimedDelivery send;
 };
+// One delivery's claim, as a batch's reply lists it (lib/notify_claim_one.lua).
 // Throws std::out_of_range for a reply shorter than its kind needs (any
 // unknown kind is read as a send).
 inline NotifyClaimReply parse_notify_claim(const std::vector<std::string>& e) {
@@ -233,6 +238,30 @@ inline NotifyClaimReply parse_notify_claim(const std::vector<std::string>& e) {
   return r;
 }
 
+// The batch: each delivery's claim in the order made (urgent first), and the
+// lease every delivery sent in it got.
+struct NotifyClaimBatch {
+  long long lease_until_ms = 0;  // transport
+  std::vector<NotifyClaimReply> claims;
+};
+// Throws std::out_of_range for a reply shorter than it says it is.
+inline NotifyClaimBatch parse_notify_claim_batch(const std::vector<std::string>& e) {
+  NotifyClaimBatch b;
+  if (e.at(0) != "batch") throw std::out_of_range("notify_claim: not a batch reply");
+  b.lease_until_ms = detail::reply_number(e.at(1));
+  const auto m = static_cast<std::size_t>(detail::reply_number(e.at(2)));
+  std::size_t at = 3;
+  for (std::size_t k = 0; k < m; ++k) {
+    const auto len = static_cast<std::size_t>(detail::reply_number(e.at(at)));
+    if (at + 1 + len > e.size()) throw std::out_of_range("notify_claim: reply cut short");
+    b.claims.push_back(parse_notify_claim(
+        std::vector<std::string>(e.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                                 e.begin() + static_cast<std::ptrdiff_t>(at + 1 + len))));
+    at += 1 + len;
+  }
+  return b;
+}
+
 // ---- notify_join: the candidates that go along in one bundled SMS. The
 // reply is the delivery ids in the bundle, the claimed one first.
 struct NotifyJoinArgs {
@@ -256,43 +285,34 @@ struct NotifyJoinArgs {
   }
 };
 
-// ---- notify_complete, notify_complete_bundle: what a gateway did with a send.
+// ---- notify_complete: what the gateways did with a batch of sends.
 struct NotifySendOutcome {
-  std::string outcome;  // accepted | retry | failed
-  long long domain_now_ms = 0;
+  std::string outcome;         // accepted | retry | failed
   long long retry_due_ms = 0;  // transport; 0 unless retry
   int gateway_status = 0;      // HTTP status, 0: no answer
   std::string detail;          // the error text
   std::string reason;          // why it failed: gateway_down, permanent, privacy_check, …
 };
-// The reply: the outcome applied, or the state found.
-struct NotifyCompleteArgs {
+struct NotifyCompleteItem {
   std::string delivery_id;
   NotifySendOutcome sent;
-
-  std::vector<std::string> argv() const {
-    return {delivery_id,
-            sent.outcome,
-            std::to_string(sent.domain_now_ms),
-            std::to_string(sent.retry_due_ms),
-            std::to_string(sent.gateway_status),
-            sent.detail,
-            sent.reason};
-  }
 };
-// The reply: the outcome applied per delivery.
-struct NotifyCompleteBundleArgs {
-  NotifySendOutcome sent;
-  std::vector<std::string> delivery_ids;
+// The reply: the outcome applied per delivery (or the state found), in order.
+struct NotifyCompleteArgs {
+  long long domain_now_ms = 0;
+  std::vector<NotifyCompleteItem> items;  // a bundled SMS: one per delivery, the same outcome
 
   std::vector<std::string> argv() const {
-    std::vector<std::string> a{sent.outcome,
-                               std::to_string(sent.domain_now_ms),
-                               std::to_string(sent.retry_due_ms),
-                               std::to_string(sent.gateway_status),
-                               sent.detail,
-                               sent.reason};
-    a.insert(a.end(), delivery_ids.begin(), delivery_ids.end());
+    std::vector<std::string> a{std::to_string(domain_now_ms)};
+    a.reserve(1 + 6 * items.size());
+    for (const auto& i : items) {
+      a.push_back(i.delivery_id);
+      a.push_back(i.sent.outcome);
+      a.push_back(std::to_string(i.sent.retry_due_ms));
+      a.push_back(std::to_string(i.sent.gateway_status));
+      a.push_back(i.sent.detail);
+      a.push_back(i.sent.reason);
+    }
     return a;
   }
 };

@@ -18,8 +18,12 @@
 //                  when to wake up next.
 //   notify:queue   delivery id -> when (real time) to act: send, retry, or a
 //                  lease that ran out.
-// A worker claims a due delivery by setting it `sending` with a lease
-// (gateway timeout + in_doubt_grace); the answer makes it `accepted`,
+// A worker claims a batch of due deliveries — whatever is due now, up to
+// notify.claim_batch, urgent pages first (notify:urgent) — by setting each
+// `sending` with a lease (gateway timeout + in_doubt_grace, plus a gateway
+// timeout per further round of sends), sends them over its
+// notify.gateway_connections connections at once (SendLanes) and records
+// every outcome with one script; the answer makes a delivery `accepted`,
 // `retry` (temporary failure, backoff) or `failed` (permanent, out of
 // attempts, or refused by the privacy check), and a failure wakes the page at
 // once so the next channel starts. An SMS still `sending` when its lease runs
@@ -36,27 +40,19 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/notify/email_gateway.hpp"
+#include "piket/notify/gateway_lanes.hpp"
 #include "piket/notify/notify_config.hpp"
 #include "piket/notify/sms_gateway.hpp"
 #include "piket/rota/directory.hpp"
 
 namespace piket::notify {
-
-using GatewayFactory = std::function<std::unique_ptr<SmsGateway>()>;
-using EmailGatewayFactory = std::function<std::unique_ptr<EmailGateway>()>;
-
-// What one worker sends through. `email` may be null (no [smtp]): e-mail
-// deliveries then fail permanently and the page falls back past them.
-struct Gateways {
-  SmsGateway* sms = nullptr;
-  EmailGateway* email = nullptr;
-};
 
 struct StepResult {
   enum class Kind {
@@ -69,10 +65,22 @@ struct StepResult {
     evaluated,
     held,  // an SMS waits for the end of its person's bundle window
   };
+  // What became of one delivery of the step.
+  struct Item {
+    Kind kind = Kind::idle;
+    std::string page_id;
+    std::string channel;    // for deliveries: "sms", "push", "email"
+    std::size_t pages = 1;  // pages the send carried (a bundled SMS: more than one)
+  };
+  // The first item: the most urgent delivery of the batch, or the page evaluated.
   Kind kind = Kind::idle;
   std::string page_id;
   std::string channel;    // for deliveries: "sms", "push", "email"
   std::size_t pages = 1;  // pages the send carried (a bundled SMS: more than one)
+  // Every delivery the step claimed, in the order claimed (urgent first); a
+  // delivery that went along in a bundled SMS is counted in its `pages`.
+  // Empty for idle and evaluated.
+  std::vector<Item> items{};
 };
 
 class Notifier {
@@ -90,15 +98,25 @@ class Notifier {
   // page into its deliveries if that has not happened; idempotent.
   bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);
 
-  // One unit of work on the calling thread, with its own gateways and Redis
-  // connection (exposed for tests): looks at one page whose timer is due, or
-  // else claims one due delivery and sends it.
-  StepResult step(const Gateways& gateways, common::RedisConnection& redis);
+  // One unit of work on the calling thread with its own Redis connection
+  // (exposed for tests): looks at one page whose timer is due, or else claims
+  // a batch of due deliveries (up to config.claim_batch, urgent first) and
+  // sends them over `lanes`, several at once: one claim script and, with
+  // [redis] min_replicas, one WAIT before any send; one script for all
+  // outcomes after.
+  StepResult step(SendLanes& lanes, common::RedisConnection& redis);
+  // The same over one gateway connection, the sends one after the other.
+  StepResult step(const Gateways& gateways, common::RedisConnection& redis) {
+    InlineLanes lanes(gateways);
+    return step(lanes, redis);
+  }
   StepResult step(SmsGateway& sms, common::RedisConnection& redis) {
     return step(Gateways{&sms, nullptr}, redis);
   }
 
-  void start();  // config.workers loops (common::Periodic) calling step()
+  // config.workers loops (common::Periodic) calling step(), each with
+  // config.gateway_connections gateway connections (ThreadLanes)
+  void start();
   void stop();
 
  private:

@@ -23,6 +23,11 @@ struct NotifyConfig {
   // (`zmq_peers`); empty: `zmq_bind` alone.
   std::vector<std::string> zmq_peers;
   int workers = 2;
+  // A worker claims up to this many due deliveries at once (one script call,
+  // urgent first) and sends them over `gateway_connections` connections of its
+  // own at once (docs/paging.md, "Sending"); a batch is whatever is due now.
+  int claim_batch = 16;
+  int gateway_connections = 4;
   common::Millis retry_initial{500};
   common::Millis retry_max{30000};
   int max_attempts = 8;
