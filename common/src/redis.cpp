@@ -336,10 +336,12 @@ std::vector<RedisOutcome> RedisConnection::eval_pipeline(
   std::vector<RedisOutcome> out(calls.size());
   std::vector<std::size_t> todo(calls.size());
   for (std::size_t i = 0; i < calls.size(); ++i) todo[i] = i;
-  // A second round only for calls that were not run (NOSCRIPT, or a replica
-  // refused them); a call that ran is never sent again.
-  for (int round = 0; round < 2 && !todo.empty(); ++round) {
-    const bool last = round == 1;
+  // Another round only for calls that were not run (NOSCRIPT, or a replica
+  // refused them; after a failover the new primary may not know the scripts
+  // either: a third); a call that ran is never sent again.
+  constexpr int kRounds = 3;
+  for (int round = 0; round < kRounds && !todo.empty(); ++round) {
+    const bool last = round == kRounds - 1;
     std::vector<std::string> shas;
     shas.reserve(todo.size());
     for (const auto i : todo) {

@@ -520,11 +520,12 @@ TEST_F(BatchReceiverTest, ACodeRedSentBehindABacklogIsHandledBeforeIt) {
   for (const auto& id : all)
     if (id != red) routine.push_back(id);
   EXPECT_TRUE(std::is_sorted(routine.begin(), routine.end()));
-  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_queue_wait_seconds_count", "dispatch"),
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_queue_wait_seconds_count", R"(channel="dispatch")"),
             kRoutine + 1);
-  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_batch_size_count", "dispatch"),
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_batch_size_count", R"(channel="dispatch")"),
             static_cast<double>(got.size()));
-  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_batch_size_sum", "dispatch"), kRoutine + 1);
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_batch_size_sum", R"(channel="dispatch")"),
+            kRoutine + 1);
 }
 
 // At low load a batch is the one message there is, handled at once: no timer.

@@ -328,6 +328,7 @@ TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites
 // and a malformed id are acknowledged without action; each page goes out
 // exactly once.
 TEST_F(NotifierRedisTest, ABatchOfPagesQueuesEachOnceAndEachIsSentOnce) {
+  config_.notify.bundle_window = 0ms;  // an SMS per page (bundling: BundlingTest)
   std::vector<std::string> ids;
   for (int n = 0; n < 6; ++n) {
     ids.push_back("P0123456789ABCD0" + std::to_string(n));

@@ -278,7 +278,7 @@ struct Notifier::Impl {
         }
         auto page = store::parse_notify_page_load(loaded[t].reply.element_strings());
         if (!page) {
-          gone.push_back({"ZREM", store::kNotifyTimers, pages[k]});
+          gone.push_back({"ZREM", std::string(store::kNotifyTimers), pages[k]});
           continue;
         }
         planned.push_back(plan_page(k, pages[k], std::move(*page)));
