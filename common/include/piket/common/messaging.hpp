@@ -142,22 +142,22 @@ struct InboxReceiverOptions {
   std::string endpoint;   // bound by start()
   CurveServerKeys curve;  // required (channels.hpp fills it from the config)
   int workers = 1;
-  // The most messages a worker hands to a batch handler at once. A batch is
-  // whatever is waiting when a worker is free: at low load one message, at
-  // once — never a timer. (A single-message handler always gets one.)
-  std::size_t max_batch = 128;
-  // Urgency (null: every message rank 0, first come first served).
-  InboxRank rank;
   // Times the throttled log of refused connections and the time messages wait
   // in the queue (the transport clock); null: the system clock.
   const Clock* clock = nullptr;
   // When set, a handled message is answered "ok" only after `confirm` returned
   // true — once for all the messages that finished meanwhile, on a thread of
   // its own — and only if this process followed no Redis failover since the
-  // message's handler began (redis_stats().failovers_followed). Otherwise it
+  // message's batch began (redis_stats().failovers_followed). Otherwise it
   // is not answered and the sender sends it again.
   // common/replication_barrier.hpp makes the one piket uses.
   std::function<bool()> confirm;
+  // The most messages a worker hands to a batch handler at once. A batch is
+  // whatever is waiting when a worker is free: at low load one message, at
+  // once — never a timer. (A single-message handler always gets one.)
+  std::size_t max_batch = 128;
+  // Urgency (null: every message rank 0, first come first served).
+  InboxRank rank;
 };
 
 // Receives on a ROUTER socket into a queue ordered by `rank`, and runs the
