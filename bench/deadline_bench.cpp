@@ -272,6 +272,8 @@ int main(int argc, char** argv) {
        {notify_keys.secret_key, {{cases_keys.public_key, "cases"}}, {{"notify", {"cases"}}}},
        1,
        nullptr,
+       {},
+       1,
        {}},
       [](std::string_view, std::string_view, std::string_view) { return true; });
   notify_stand_in.start();

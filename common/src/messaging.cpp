@@ -18,6 +18,7 @@
 
 #include "piket/common/log_throttle.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/common/rank_queue.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/lua.hpp"
 #include "piket/store/outbox.hpp"
@@ -313,6 +314,7 @@ void OutboxSender::wake(std::string_view id, std::string_view payload) {
 struct InboxReceiver::Impl {
   struct Job {
     std::string identity, channel, id, payload;
+    Instant arrived;  // transport clock
   };
   // A handled message waiting for `confirm` before its "ok".
   struct Done {
@@ -320,13 +322,15 @@ struct InboxReceiver::Impl {
     std::uint64_t epoch;  // redis_stats().failovers_followed when its handler began
   };
   explicit Impl(const Clock& c) : log_clock(c) {}
-  const Clock& log_clock;  // the transport clock, for the throttled refusal log
+  const Clock& log_clock;  // the transport clock: the throttled refusal log, queue waits
   // Its own context: the ZAP handler of a context serves every CURVE socket
   // in it, and this one serves this receiver's socket only.
   zmq::context_t ctx{1};
   std::string endpoint;
-  InboxHandler handler;
+  InboxBatchHandler handler;
+  InboxRank rank;
   int workers = 1;
+  std::size_t max_batch = 128;
   std::string secret_key;
   std::map<std::string, std::string> clients;  // binary public key -> service
   std::map<std::string, std::set<std::string>, std::less<>> channels;
@@ -343,7 +347,7 @@ struct InboxReceiver::Impl {
   std::vector<std::thread> pool;
   std::mutex jobs_mutex;
   std::condition_variable jobs_cv;
-  std::deque<Job> jobs;
+  RankQueue<Job> jobs;
   std::set<std::string> pending;  // ids queued or in progress
   std::function<bool()> confirm;
   std::mutex confirm_mutex;
@@ -357,6 +361,9 @@ struct InboxReceiver::Impl {
   prometheus::Counter* refused_handshake = nullptr;
   prometheus::Counter* refused_key = nullptr;
   prometheus::Counter* refused_channel = nullptr;
+  // Per channel (the channels this receiver takes; made before start, read only after).
+  std::map<std::string, prometheus::Histogram*, std::less<>> batch_sizes;
+  std::map<std::string, prometheus::Histogram*, std::less<>> queue_waits;
   // One per kind of refusal, so a flood of one kind hides none of the others.
   LogThrottle handshake_log{log_clock, kRefusalLogEvery};
   LogThrottle key_log{log_clock, kRefusalLogEvery};
@@ -470,47 +477,87 @@ struct InboxReceiver::Impl {
       return;
     }
     if (received) received->Increment();
+    Job job{msg[0].to_string(), msg[1].to_string(), msg[2].to_string(), msg[3].to_string(),
+            log_clock.now()};
+    int r = 0;
+    if (rank) {
+      try {
+        r = rank(job.channel, job.id, job.payload);
+      } catch (const std::exception&) {
+        r = 0;  // a payload the rank cannot read: handled in arrival order
+      }
+    }
     std::lock_guard lock(jobs_mutex);
-    if (!pending.insert(msg[2].to_string()).second) return;  // already queued or in progress
-    jobs.push_back(
-        Job{msg[0].to_string(), msg[1].to_string(), msg[2].to_string(), msg[3].to_string()});
+    if (!pending.insert(job.id).second) return;  // already queued or in progress
+    jobs.push(r, std::move(job));
     jobs_cv.notify_one();
   }
 
+  // Takes whatever is waiting (up to max_batch, most urgent first) and hands
+  // it to the handler in one call: at low load a batch of one, at once.
   void work() {
+    std::vector<InboxMessage> messages;
     while (running) {
-      Job job;
+      std::vector<Job> batch;
       {
         std::unique_lock lock(jobs_mutex);
         jobs_cv.wait_for(lock, std::chrono::milliseconds{100},
                          [this] { return !jobs.empty() || !running; });
         if (jobs.empty()) continue;
-        job = std::move(jobs.front());
-        jobs.pop_front();
+        batch = jobs.take(max_batch);
       }
-      bool done = false;
+      observe(batch);
+      messages.clear();
+      for (const auto& job : batch) messages.push_back({job.channel, job.id, job.payload});
+      std::vector<bool> done;
       const auto epoch = redis_stats().failovers_followed.load();
       try {
-        done = handler(job.channel, job.id, job.payload);
+        done = handler(messages);
       } catch (const std::exception& e) {
-        spdlog::warn("inbox: message {} not handled yet: {}", job.id, e.what());
+        if (batch.size() == 1)
+          spdlog::warn("inbox: message {} not handled yet: {}", batch[0].id, e.what());
+        else
+          spdlog::warn("inbox: {} messages (first {}) not handled yet: {}", batch.size(),
+                       batch[0].id, e.what());
+        done.clear();
       }
       {
         std::lock_guard lock(jobs_mutex);
-        pending.erase(job.id);
+        for (const auto& job : batch) pending.erase(job.id);
       }
-      if (!done) {
-        if (failed) failed->Increment();
-        continue;
+      std::vector<Done> confirmed;
+      for (std::size_t k = 0; k < batch.size(); ++k) {
+        auto& job = batch[k];
+        if (k >= done.size() || !done[k]) {
+          if (failed) failed->Increment();
+          continue;
+        }
+        if (confirm) {
+          confirmed.push_back({std::move(job.identity), std::move(job.id), epoch});
+          continue;
+        }
+        answer_ok(job.identity, job.id);
       }
-      if (confirm) {
+      if (!confirmed.empty()) {
         std::lock_guard lock(confirm_mutex);
-        to_confirm.push_back({std::move(job.identity), std::move(job.id), epoch});
+        for (auto& d : confirmed) to_confirm.push_back(std::move(d));
         confirm_cv.notify_one();
-        continue;
       }
-      answer_ok(job.identity, job.id);
     }
+  }
+
+  // The batch's size per channel and how long each message waited for it.
+  void observe(const std::vector<Job>& batch) {
+    if (batch_sizes.empty()) return;
+    const auto now = log_clock.now();
+    std::map<std::string_view, int> per_channel;
+    for (const auto& job : batch) {
+      ++per_channel[job.channel];
+      if (auto it = queue_waits.find(job.channel); it != queue_waits.end())
+        it->second->Observe(std::chrono::duration<double>(now - job.arrived).count());
+    }
+    for (const auto& [channel, n] : per_channel)
+      if (auto it = batch_sizes.find(channel); it != batch_sizes.end()) it->second->Observe(n);
   }
 
   void answer_ok(const std::string& identity, const std::string& id) {
@@ -550,7 +597,63 @@ struct InboxReceiver::Impl {
   }
 };
 
+InboxBatchHandler one_at_a_time(InboxHandler handler) {
+  return [one = std::move(handler)](std::span<const InboxMessage> batch) {
+    std::vector<bool> done(batch.size(), false);
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      if (batch.size() == 1) {  // the caller logs an exception itself
+        done[k] = one(batch[k].channel, batch[k].id, batch[k].payload);
+        continue;
+      }
+      try {
+        done[k] = one(batch[k].channel, batch[k].id, batch[k].payload);
+      } catch (const std::exception& e) {
+        spdlog::warn("inbox: message {} not handled yet: {}", batch[k].id, e.what());
+      }
+    }
+    return done;
+  };
+}
+
+InboxBatchHandler route_by_channel(std::map<std::string, InboxBatchHandler, std::less<>> handlers) {
+  return [by_channel = std::move(handlers)](std::span<const InboxMessage> batch) {
+    std::vector<bool> done(batch.size(), false);
+    for (std::size_t from = 0; from < batch.size();) {
+      std::size_t to = from + 1;
+      while (to < batch.size() && batch[to].channel == batch[from].channel) ++to;
+      const auto run = batch.subspan(from, to - from);
+      const auto it = by_channel.find(batch[from].channel);
+      if (it == by_channel.end()) {
+        spdlog::warn("inbox: no handler for channel {}; {} messages left", batch[from].channel,
+                     run.size());
+      } else if (run.size() == batch.size()) {
+        const auto r = it->second(run);
+        for (std::size_t k = 0; k < r.size() && k < run.size(); ++k) done[from + k] = r[k];
+      } else {
+        try {
+          const auto r = it->second(run);
+          for (std::size_t k = 0; k < r.size() && k < run.size(); ++k) done[from + k] = r[k];
+        } catch (const std::exception& e) {
+          spdlog::warn("inbox: {} messages of channel {} (first {}) not handled yet: {}",
+                       run.size(), run[0].channel, run[0].id, e.what());
+        }
+      }
+      from = to;
+    }
+    return done;
+  };
+}
+
 InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler, Metrics* metrics)
+    : InboxReceiver(
+          [&options] {
+            options.max_batch = 1;
+            return std::move(options);
+          }(),
+          one_at_a_time(std::move(handler)), metrics) {}
+
+InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxBatchHandler handler,
+                             Metrics* metrics)
     : impl_(std::make_unique<Impl>(options.clock ? *options.clock : default_transport_clock())) {
   if (!valid_curve_key(options.curve.secret_key))
     throw std::invalid_argument("inbox " + options.endpoint +
@@ -567,7 +670,9 @@ InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler,
   impl_->channels = std::move(options.curve.channels);
   impl_->handler = std::move(handler);
   impl_->confirm = std::move(options.confirm);
+  impl_->rank = std::move(options.rank);
   impl_->workers = std::max(1, options.workers);
+  impl_->max_batch = std::max<std::size_t>(1, options.max_batch);
   impl_->done_endpoint = "inproc://inbox-done-" + std::to_string(inproc_counter++);
   impl_->monitor_endpoint = "inproc://inbox-monitor-" + std::to_string(inproc_counter++);
   if (metrics) {
@@ -585,6 +690,15 @@ InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxHandler handler,
         &metrics->counter("piket_zmq_refused_total", help, {{"reason", "unknown_key"}});
     impl_->refused_channel =
         &metrics->counter("piket_zmq_refused_total", help, {{"reason", "channel"}});
+    static const prometheus::Histogram::BucketBoundaries sizes{1, 2, 4, 8, 16, 32, 64, 128, 256};
+    for (const auto& [channel, senders] : impl_->channels) {
+      impl_->batch_sizes[channel] = &metrics->histogram(
+          "piket_inbox_batch_size", "Messages of the channel in one batch handed to the handler",
+          sizes, {{"channel", channel}});
+      impl_->queue_waits[channel] = &metrics->latency(
+          "piket_inbox_queue_wait_seconds",
+          "Time a message waited in the receiver's queue for a worker", {{"channel", channel}});
+    }
   }
 }
 

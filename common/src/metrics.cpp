@@ -44,6 +44,17 @@ prometheus::Histogram& Metrics::latency(const std::string& name, const std::stri
       .Add(labels, buckets);
 }
 
+prometheus::Histogram& Metrics::histogram(const std::string& name, const std::string& help,
+                                          const prometheus::Histogram::BucketBoundaries& buckets,
+                                          const prometheus::Labels& labels) {
+  return prometheus::BuildHistogram()
+      .Name(name)
+      .Help(help)
+      .Labels({{"service", service_}})
+      .Register(*registry_)
+      .Add(labels, buckets);
+}
+
 std::string Metrics::render() const {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());

@@ -69,6 +69,12 @@ bool not_on_primary(const redisReply* r) {
   return e.rfind("READONLY", 0) == 0 || e.rfind("MASTERDOWN", 0) == 0;
 }
 
+// The server does not know the script (restarted, failed over, SCRIPT FLUSH).
+bool no_script(const redisReply* r) {
+  return r && r->type == REDIS_REPLY_ERROR &&
+         std::string_view(r->str, r->len).rfind("NOSCRIPT", 0) == 0;
+}
+
 std::string to_string(const HostPort& a) {
   return a.host + ":" + std::to_string(a.port);
 }
@@ -189,6 +195,25 @@ struct RedisConnection::Impl {
     peer.reset();
   }
 
+  // The SHA under which this connection's server knows `source`; empty when
+  // not learnt yet.
+  std::string sha_of(const std::string& source) const {
+    for (const auto& [src, sha] : loaded)
+      if (src == source) return sha;
+    return {};
+  }
+  void remember(const std::string& source, std::string sha) {
+    for (auto& [src, s] : loaded)
+      if (src == source) {
+        s = std::move(sha);
+        return;
+      }
+    loaded.emplace_back(source, std::move(sha));
+  }
+  void forget(const std::string& source) {
+    std::erase_if(loaded, [&](const auto& e) { return e.first == source; });
+  }
+
   ReplyPtr run(const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     std::vector<std::size_t> lens;
@@ -304,6 +329,84 @@ RedisReply RedisConnection::eval(const RedisScript& script, const std::vector<st
     }
   if (!known) impl_->loaded.emplace_back(script.source(), sha);
   return command(build("EVALSHA", sha));
+}
+
+std::vector<RedisOutcome> RedisConnection::eval_pipeline(
+    const std::vector<RedisScriptCall>& calls) {
+  std::vector<RedisOutcome> out(calls.size());
+  std::vector<std::size_t> todo(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) todo[i] = i;
+  // Another round only for calls that were not run (NOSCRIPT, or a replica
+  // refused them; after a failover the new primary may not know the scripts
+  // either: a third); a call that ran is never sent again.
+  constexpr int kRounds = 3;
+  for (int round = 0; round < kRounds && !todo.empty(); ++round) {
+    const bool last = round == kRounds - 1;
+    std::vector<std::string> shas;
+    shas.reserve(todo.size());
+    for (const auto i : todo) {
+      const auto& source = calls[i].script->source();
+      auto sha = impl_->sha_of(source);
+      if (sha.empty()) {
+        sha = command({"SCRIPT", "LOAD", source}).str;
+        impl_->remember(source, sha);
+      }
+      shas.push_back(std::move(sha));
+    }
+    auto* c = impl_->context();
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (std::size_t k = 0; k < todo.size(); ++k) {
+      const auto& call = calls[todo[k]];
+      const auto nkeys = std::to_string(call.keys.size());
+      argv.assign({"EVALSHA", shas[k].data(), nkeys.data()});
+      lens.assign({7, shas[k].size(), nkeys.size()});
+      for (const auto* part : {&call.keys, &call.args})
+        for (const auto& a : *part) {
+          argv.push_back(a.data());
+          lens.push_back(a.size());
+        }
+      if (redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+          REDIS_OK) {
+        impl_->reset();
+        throw RedisIoError("redis: cannot queue command");
+      }
+    }
+    std::vector<std::size_t> again;
+    bool stale = false;
+    for (const auto i : todo) {
+      void* raw = nullptr;
+      if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
+        std::string err = c->errstr;
+        impl_->reset();
+        throw RedisIoError("redis: " + err);
+      }
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      if (no_script(reply.get())) {
+        impl_->forget(calls[i].script->source());
+        if (!last) {
+          again.push_back(i);
+          continue;
+        }
+      }
+      if (not_on_primary(reply.get())) {
+        stale = true;
+        if (!last && !impl_->cfg.sentinels.empty()) {
+          again.push_back(i);
+          continue;
+        }
+      }
+      try {
+        out[i].reply = convert(reply.get());
+      } catch (const RedisReplyError&) {
+        out[i].error = std::current_exception();
+      }
+    }
+    // Reached a replica: the next command finds the primary anew.
+    if (stale) impl_->reset();
+    todo = std::move(again);
+  }
+  return out;
 }
 
 bool RedisConnection::wait_replicated() {

@@ -50,12 +50,21 @@ int main(int argc, char** argv) {
         cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
         live, redis, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // Incidents in batches (what is waiting), escalations one at a time; a
+    // code red first, then escalations, then the rest (dispatch::message_rank).
+    auto inbox_options = config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers);
+    inbox_options.rank = dispatch::message_rank;
     common::InboxReceiver inbox(
-        config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers),
-        [&](std::string_view channel, std::string_view id, std::string_view payload) {
-          if (channel == "escalation") return escalator.handle_message(channel, id, payload);
-          return dispatcher.handle_message(channel, id, payload);
-        },
+        std::move(inbox_options),
+        common::route_by_channel(
+            {{"dispatch",
+              [&](std::span<const common::InboxMessage> batch) {
+                return dispatcher.handle_batch(batch);
+              }},
+             {"escalation", common::one_at_a_time([&](std::string_view channel, std::string_view id,
+                                                      std::string_view payload) {
+                return escalator.handle_message(channel, id, payload);
+              })}}),
         &ctx.metrics);
     dispatch::RotaApi rota_api(cfg, cfg.bearer_tokens(), *ctx.domain_clock, live, redis);
     auto healthy = common::redis_health(cfg.redis);

@@ -22,11 +22,12 @@ int main(int argc, char** argv) {
           if (!cfg.smtp) return nullptr;
           return std::make_unique<notify::SmtpGateway>(*cfg.smtp);
         });
+    // Pages in batches (what is waiting), the most urgent first (notify::message_rank).
+    auto inbox_options = config::inbox_receiver_options(cfg, ctx.name, 2);
+    inbox_options.rank = notify::message_rank;
     common::InboxReceiver inbox(
-        config::inbox_receiver_options(cfg, ctx.name, 2),
-        [&](std::string_view channel, std::string_view id, std::string_view payload) {
-          return notifier.handle_message(channel, id, payload);
-        },
+        std::move(inbox_options),
+        [&](std::span<const common::InboxMessage> batch) { return notifier.handle_batch(batch); },
         &ctx.metrics);
     // Pages no channel could deliver go to dispatch's escalation.
     common::OutboxSender to_escalation(config::outbox_sender_options(cfg, ctx.name, "escalation"),

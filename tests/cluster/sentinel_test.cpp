@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
@@ -142,6 +143,44 @@ TEST(SentinelCluster, AfterKill9OfThePrimaryTheSamePoolWritesOnThePromotedReplic
   EXPECT_TRUE(replicated);
   RedisConnection old_primary(cluster.node_config(0));
   EXPECT_EQ(old_primary.command({"GET", kBefore}).str, "acknowledged");
+}
+
+// Pipelined scripts (RedisConnection::eval_pipeline: dispatch's and notify's
+// batches) on the same connection before and after a failover: the promoted
+// replica may not know the scripts (NOSCRIPT) — they are loaded there and
+// each call runs once.
+TEST(SentinelCluster, PipelinedScriptsRunOnThePromotedReplicaAfterAFailover) {
+  RedisCluster cluster("piket-sentinel-pipeline");
+  auto cfg = cluster.config_as("ingest", 500ms);
+  RedisConnection conn(cfg);
+  const RedisScript set{"redis.call('SET', KEYS[1], ARGV[1]) return ARGV[1]"};
+  const auto before = conn.eval_pipeline({{&set, {kBefore}, {"1"}}, {&set, {kAfter}, {"1"}}});
+  ASSERT_EQ(before.at(1).value().str, "1");
+  cluster.kill9_node(0);
+  std::vector<RedisOutcome> after;
+  const auto deadline = std::chrono::steady_clock::now() + 40s;
+  for (;;) {
+    try {
+      after = conn.eval_pipeline({{&set, {kBefore}, {"2"}}, {&set, {kAfter}, {"3"}}});
+      if (after.at(0).ok() && after.at(1).ok()) break;
+    } catch (const RedisError&) {
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no failover followed in 40 s";
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(after[0].value().str, "2");
+  EXPECT_EQ(after[1].value().str, "3");
+  EXPECT_NE(conn.peer()->port, cluster.node_port(0));
+  for (int attempt = 0;; ++attempt) {
+    try {
+      EXPECT_EQ(conn.command({"GET", kBefore}).str, "2");
+      EXPECT_EQ(conn.command({"GET", kAfter}).str, "3");
+      break;
+    } catch (const RedisError&) {  // closed while the sentinels reconfigure: again
+      ASSERT_LT(attempt, 5);
+      std::this_thread::sleep_for(100ms);
+    }
+  }
 }
 
 }  // namespace

@@ -10,10 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -406,6 +408,207 @@ TEST_F(MessagingTest, AnOkWaitsForTheConfirmationAndForNoFailoverInBetween) {
   receiver.stop();
 }
 
+// ---------------------------------------------------------------- batches and ranks
+
+// A receiver with a batch handler on an endpoint of its own, fed by ingest's
+// real OutboxSender from the outbox in Redis.
+class BatchReceiverTest : public MessagingTest {
+ protected:
+  struct Batch {
+    std::vector<std::string> ids;
+  };
+
+  InboxReceiverOptions options(std::size_t max_batch) {
+    auto o = inbox_receiver_options(deployment_.config("dispatch"), "dispatch", 1);
+    o.endpoint = batch_endpoint_;
+    o.max_batch = max_batch;
+    // A code red first: what dispatch::message_rank does with the kind.
+    o.rank = [](std::string_view, std::string_view, std::string_view payload) {
+      return payload.find("\"kind\":\"code_red\"") != std::string_view::npos ? 1 : 10;
+    };
+    return o;
+  }
+  // Resends after `resend_after` what was not answered.
+  OutboxSenderOptions sender_options(std::chrono::milliseconds resend_after = 5000ms) {
+    auto o =
+        outbox_sender_options(deployment_.config("ingest", redis_->config()), "ingest", "dispatch");
+    o.endpoints = {batch_endpoint_};
+    o.resend_after = resend_after;
+    return o;
+  }
+  // An incident message in the outbox, due at `due` (the sender sends in that order).
+  void put(RedisConnection& conn, const std::string& id, const std::string& kind, int due) {
+    const auto keys = outbox_keys("dispatch");
+    conn.command(
+        {"HSET", keys.data, id,
+         R"({"incident_id":")" + id + R"(","case_id":"C12345678","kind":")" + kind + "\"}"});
+    conn.command({"ZADD", keys.due, std::to_string(due), id});
+  }
+  std::vector<Batch> batches() {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+  std::vector<std::string> order() {
+    std::vector<std::string> out;
+    for (const auto& b : batches())
+      for (const auto& id : b.ids) out.push_back(id);
+    return out;
+  }
+  void record(std::span<const InboxMessage> batch) {
+    Batch b;
+    for (const auto& m : batch) b.ids.emplace_back(m.id);
+    std::lock_guard lock(mutex_);
+    batches_.push_back(std::move(b));
+  }
+
+  std::string batch_endpoint_ = "tcp://127.0.0.1:" + std::to_string(launch::free_tcp_port());
+  std::vector<Batch> batches_;
+  Metrics batch_metrics_{"dispatch"};
+};
+
+// A backlog of routine incidents waits in the receiver's queue (its one
+// worker is busy); a code red sent after all of them is the next one
+// handled, before every routine incident that was still waiting. The rest
+// come in batches of at most max_batch, each message handled once.
+TEST_F(BatchReceiverTest, ACodeRedSentBehindABacklogIsHandledBeforeIt) {
+  RedisConnection conn(redis_->config());
+  constexpr int kRoutine = 20;
+  for (int n = 0; n < kRoutine; ++n)
+    put(conn, "I00000000000000" + std::to_string(10 + n), "home_ban", n);
+  const std::string red = "I0000000000000099";
+  put(conn, red, "code_red", kRoutine);
+  std::atomic<bool> first{true};
+  InboxReceiver receiver(
+      options(4),
+      [&](std::span<const InboxMessage> batch) {
+        // The first batch holds the worker until every message has arrived:
+        // a backlog, with the code red last in it.
+        if (first.exchange(false))
+          eventually([&] {
+            return sample(batch_metrics_, "piket_inbox_received_total", "") >= kRoutine + 1;
+          });
+        record(batch);
+        return std::vector<bool>(batch.size(), true);
+      },
+      &batch_metrics_);
+  receiver.start();
+  SystemClock clock;
+  OutboxSender sender(sender_options(), clock);
+  sender.start();
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }, 5000ms));
+  sender.stop();
+  receiver.stop();
+
+  const auto all = order();
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kRoutine + 1));
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size()) << "each once";
+  const auto got = batches();
+  ASSERT_GE(got.size(), 2u);
+  // Only what the worker had already taken before the backlog formed comes
+  // before the code red.
+  const auto pos = static_cast<std::size_t>(std::find(all.begin(), all.end(), red) - all.begin());
+  EXPECT_LE(pos, got[0].ids.size());
+  if (pos == got[0].ids.size()) {
+    EXPECT_EQ(got[1].ids[0], red);
+  }
+  std::size_t largest = 0;
+  for (const auto& b : got) largest = std::max(largest, b.ids.size());
+  EXPECT_EQ(largest, 4u) << "a backlog is taken in batches of max_batch";
+  // The routine ones in the order they were sent (first in, first out within a rank).
+  std::vector<std::string> routine;
+  for (const auto& id : all)
+    if (id != red) routine.push_back(id);
+  EXPECT_TRUE(std::is_sorted(routine.begin(), routine.end()));
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_queue_wait_seconds_count", R"(channel="dispatch")"),
+            kRoutine + 1);
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_batch_size_count", R"(channel="dispatch")"),
+            static_cast<double>(got.size()));
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_batch_size_sum", R"(channel="dispatch")"),
+            kRoutine + 1);
+}
+
+// At low load a batch is the one message there is, handled at once: no timer.
+TEST_F(BatchReceiverTest, AtLowLoadABatchIsOneMessageHandledAtOnce) {
+  InboxReceiver receiver(
+      options(128),
+      [&](std::span<const InboxMessage> batch) {
+        record(batch);
+        return std::vector<bool>(batch.size(), true);
+      },
+      &batch_metrics_);
+  receiver.start();
+  Client ingest(batch_endpoint_, deployment_.keys.at("ingest"), dispatch_key());
+  for (int n = 0; n < 3; ++n) {
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(ingest.send("dispatch", "I000000000000000" + std::to_string(n), "{}"));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 100ms);
+  }
+  receiver.stop();
+  const auto got = batches();
+  ASSERT_EQ(got.size(), 3u);
+  for (const auto& b : got) EXPECT_EQ(b.ids.size(), 1u);
+}
+
+// A batch handler's result is per message: the one it did not finish is not
+// acknowledged and comes again (alone); the others are done once.
+TEST_F(BatchReceiverTest, AMessageOfABatchLeftUndoneComesAgainAlone) {
+  RedisConnection conn(redis_->config());
+  for (int n = 0; n < 10; ++n) put(conn, "I00000000000000" + std::to_string(10 + n), "home_ban", n);
+  const std::string refused_once = "I0000000000000015";
+  std::atomic<bool> refused{false};
+  InboxReceiver receiver(
+      options(128),
+      [&](std::span<const InboxMessage> batch) {
+        record(batch);
+        std::vector<bool> done(batch.size(), true);
+        for (std::size_t k = 0; k < batch.size(); ++k)
+          if (batch[k].id == refused_once && !refused.exchange(true)) done[k] = false;
+        return done;
+      },
+      &batch_metrics_);
+  receiver.start();
+  SystemClock clock;
+  OutboxSender sender(sender_options(1000ms), clock);
+  sender.start();
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }, 5000ms));
+  sender.stop();
+  receiver.stop();
+  const auto all = order();
+  EXPECT_EQ(all.size(), 11u);
+  EXPECT_EQ(std::count(all.begin(), all.end(), refused_once), 2);
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 10u);
+  EXPECT_EQ(sample(batch_metrics_, "piket_inbox_unhandled_total", ""), 1);
+}
+
+// A batch handler that throws: none of its messages is acknowledged; they
+// all come again.
+TEST_F(BatchReceiverTest, ABatchWhoseHandlerThrowsComesAgainWhole) {
+  RedisConnection conn(redis_->config());
+  for (int n = 0; n < 5; ++n) put(conn, "I00000000000000" + std::to_string(10 + n), "home_ban", n);
+  std::atomic<int> calls{0};
+  InboxReceiver receiver(
+      options(128),
+      [&](std::span<const InboxMessage> batch) {
+        if (calls++ == 0) throw RedisIoError("redis: connection lost");
+        record(batch);
+        return std::vector<bool>(batch.size(), true);
+      },
+      &batch_metrics_);
+  receiver.start();
+  SystemClock clock;
+  OutboxSender sender(sender_options(1000ms), clock);
+  sender.start();
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }, 5000ms));
+  sender.stop();
+  receiver.stop();
+  const auto all = order();
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 5u);
+  EXPECT_GE(sample(batch_metrics_, "piket_inbox_unhandled_total", ""), 1);
+}
+
 TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {
   const Deployment d;
   SystemClock clock;
@@ -420,10 +623,10 @@ TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {
   EXPECT_THROW(OutboxSender(nowhere, clock), std::invalid_argument);
   auto bad_secret = inbox_receiver_options(d.config("dispatch"), "dispatch", 1);
   bad_secret.curve.secret_key = "not a key";
-  EXPECT_THROW(InboxReceiver(bad_secret, {}), std::invalid_argument);
+  EXPECT_THROW(InboxReceiver(bad_secret, InboxHandler{}), std::invalid_argument);
   auto bad_client = inbox_receiver_options(d.config("dispatch"), "dispatch", 1);
   bad_client.curve.clients["short"] = "ingest";
-  EXPECT_THROW(InboxReceiver(bad_client, {}), std::invalid_argument);
+  EXPECT_THROW(InboxReceiver(bad_client, InboxHandler{}), std::invalid_argument);
   Config without = d.config("ingest");
   without.zmq = {};
   EXPECT_THROW(outbox_sender_options(without, "ingest", "dispatch"), std::invalid_argument);

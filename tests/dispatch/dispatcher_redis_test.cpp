@@ -431,6 +431,116 @@ TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCa
   EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("notify")}).integer, 4);
 }
 
+// ------------------------------------------------------------- batches
+
+std::string incident_message(const std::string& incident, const std::string& case_id,
+                             const std::string& kind = "home_ban") {
+  return R"({"incident_id":")" + incident + R"(","case_id":")" + case_id + R"(","kind":")" + kind +
+         "\"}";
+}
+
+// The caseload cap holds inside a batch exactly as one incident at a time
+// (EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCap): each case the
+// batch assigns counts for the incidents after it, before it is written.
+TEST_F(DispatcherRedisTest, TheCaseloadCapHoldsInsideABatch) {
+  std::vector<Dispatcher::Request> batch;
+  for (int n = 0; n < 3; ++n) {
+    const std::string incident = "I000000000000000" + std::to_string(n);
+    const std::string case_id = "C0000000" + std::to_string(n);
+    seed_incident(incident, case_id, "groningen", "ban_violation");
+    batch.push_back({incident, case_id});
+  }
+  const auto out = dispatcher_.dispatch_batch(batch);
+  ASSERT_EQ(out.size(), 3u);
+  // anna's cap is 2: the first two cases are hers, the third goes to the team lead.
+  const std::vector<std::string> expected_person{"anna", "anna", "tina"};
+  for (std::size_t n = 0; n < out.size(); ++n) {
+    EXPECT_FALSE(out[n].error) << n;
+    ASSERT_EQ(out[n].result.kind, DispatchResult::Kind::dispatched) << n;
+    EXPECT_EQ(out[n].result.person_id, expected_person[n]) << n;
+    EXPECT_EQ(hget(store::case_key(batch[n].case_hint), "casemanager"), n < 2 ? "anna" : "") << n;
+  }
+  EXPECT_EQ(out[2].result.rule, rota::SelectionRule::team_lead);
+  EXPECT_EQ(conn_.command({"SCARD", store::caseload_key("anna")}).integer, 2);
+  // The third also finds every on-call casemanager at the cap: tina is told
+  // of the coverage problem once, besides her page for the incident.
+  EXPECT_EQ(count_keys(store::ackcode_key("tina", "*")), 2u);
+  EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("notify")}).integer, 4);
+  EXPECT_EQ(woken().size(), 4u);
+}
+
+// A code red later in the batch is decided first: it gets the last place
+// under the cap, not a routine incident that came before it.
+TEST_F(DispatcherRedisTest, ACodeRedInABatchIsDecidedFirst) {
+  const std::vector<std::string> kinds{"home_ban", "home_ban", "code_red"};
+  std::vector<Dispatcher::Request> batch;
+  for (int n = 0; n < 3; ++n) {
+    const std::string incident = "I000000000000000" + std::to_string(n);
+    const std::string case_id = "C0000000" + std::to_string(n);
+    seed_incident(incident, case_id, "groningen", kinds[static_cast<std::size_t>(n)]);
+    batch.push_back({incident, case_id});
+  }
+  const auto out = dispatcher_.dispatch_batch(batch);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].result.person_id, "anna");  // the code red
+  EXPECT_EQ(out[0].result.person_id, "anna");
+  EXPECT_EQ(out[1].result.person_id, "tina");
+  // Its page was woken first, too.
+  const auto w = woken();
+  ASSERT_FALSE(w.empty());
+  EXPECT_EQ(w[0].first, out[2].result.page_id);
+}
+
+// Two incidents of one new case in a batch: the first assigns the case, the
+// second finds its own casemanager (as it would one at a time) — one
+// assignment, one case in the caseload.
+TEST_F(DispatcherRedisTest, TwoIncidentsOfOneCaseInABatchGoToTheCasemanagerTheFirstAssigned) {
+  seed_incident("I0000000000000001", kCase);
+  seed_incident("I0000000000000002", kCase, "groningen", "ban_violation");
+  const auto out =
+      dispatcher_.dispatch_batch({{"I0000000000000001", kCase}, {"I0000000000000002", kCase}});
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[0].result.kind, DispatchResult::Kind::dispatched);
+  ASSERT_EQ(out[1].result.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(out[0].result.person_id, "anna");
+  EXPECT_EQ(out[0].result.rule, rota::SelectionRule::on_call);
+  EXPECT_EQ(out[1].result.person_id, "anna");
+  EXPECT_EQ(out[1].result.rule, rota::SelectionRule::own_casemanager);
+  EXPECT_EQ(hget(store::case_key(kCase), "casemanager"), "anna");
+  EXPECT_EQ(conn_.command({"SCARD", store::caseload_key("anna")}).integer, 1);
+  std::size_t assigned = 0;
+  for (const auto& e : timeline()) assigned += e.at("type").as_string() == "casemanager_assigned";
+  EXPECT_EQ(assigned, 1u);
+}
+
+// One result per message: a new incident, an unknown one, a malformed id, one
+// dispatched before (acknowledged, nothing new) and one nobody can take (left
+// for a resend). A second delivery of the whole batch changes nothing.
+TEST_F(DispatcherRedisTest, ABatchAnswersEachMessageOnItsOwn) {
+  seed_incident("I0000000000000001", "C00000001");
+  seed_incident("I0000000000000002", "C00000002");
+  seed_incident("I0000000000000003", "C00000003", "friesland");
+  ASSERT_EQ(dispatcher_.dispatch("I0000000000000002", "C00000002").kind,
+            DispatchResult::Kind::dispatched);
+  const std::vector<std::string> payloads{incident_message("I0000000000000001", "C00000001"),
+                                          incident_message("I00000000000000ZZ", "C00000009"), "{}",
+                                          incident_message("I0000000000000002", "C00000002"),
+                                          incident_message("I0000000000000003", "C00000003")};
+  const std::vector<common::InboxMessage> batch{{"dispatch", "I0000000000000001", payloads[0]},
+                                                {"dispatch", "I00000000000000ZZ", payloads[1]},
+                                                {"dispatch", "I123", payloads[2]},
+                                                {"dispatch", "I0000000000000002", payloads[3]},
+                                                {"dispatch", "I0000000000000003", payloads[4]}};
+  EXPECT_EQ(dispatcher_.handle_batch(batch), (std::vector<bool>{true, true, true, true, false}));
+  EXPECT_EQ(hget(store::incident_key("I0000000000000001"), "status"), "dispatched");
+  EXPECT_EQ(hget(store::incident_key("I0000000000000003"), "status"), "accepted");
+  EXPECT_EQ(count_keys(store::page_key("*")), 2u);
+  const auto before = snapshot();
+  EXPECT_EQ(dispatcher_.handle_batch(batch), (std::vector<bool>{true, true, true, true, false}));
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(woken().size(), 2u);
+}
+
 // The same, on a Redis at a small memory limit (noeviction).
 class DispatcherFullRedisTest : public DispatcherRedisTest {
  protected:
@@ -459,6 +569,31 @@ TEST_F(DispatcherFullRedisTest, AtTheMemoryLimitNothingIsHalfDoneAndTheRedeliver
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
   EXPECT_EQ(count_keys(store::page_key("*")), 1u);
   EXPECT_EQ(woken().size(), 1u);
+}
+
+// A batch at the memory limit: every commit is refused whole, each message
+// is left for its resend (no exception: the batch's other messages could
+// have been done), and nothing is half-written. Memory freed, the resent
+// batch dispatches each incident once.
+TEST_F(DispatcherFullRedisTest, AtTheMemoryLimitABatchLeavesEveryRefusedIncidentForItsResend) {
+  seed_incident("I0000000000000001", "C00000001");
+  seed_incident("I0000000000000002", "C00000002");
+  const auto m1 = incident_message("I0000000000000001", "C00000001");
+  const auto m2 = incident_message("I0000000000000002", "C00000002");
+  const std::vector<common::InboxMessage> batch{{"dispatch", "I0000000000000001", m1},
+                                                {"dispatch", "I0000000000000002", m2}};
+  const int filled = piket::test::fill_to_maxmemory(conn_);
+  ASSERT_GT(filled, 0);
+  const auto before = snapshot();
+  EXPECT_EQ(dispatcher_.handle_batch(batch), (std::vector<bool>{false, false}));
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_TRUE(woken().empty());
+
+  piket::test::free_filled(conn_, filled);
+  EXPECT_EQ(dispatcher_.handle_batch(batch), (std::vector<bool>{true, true}));
+  EXPECT_EQ(dispatcher_.handle_batch(batch), (std::vector<bool>{true, true}));
+  EXPECT_EQ(count_keys(store::page_key("*")), 2u);
+  EXPECT_EQ(woken().size(), 2u);
 }
 
 }  // namespace

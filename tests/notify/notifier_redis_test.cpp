@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -324,6 +325,45 @@ TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites
   EXPECT_TRUE(notifier().handle_message("dispatch", kPage, "{}"));
   EXPECT_EQ(queue_size(), 0);
   EXPECT_FALSE(hexists(store::delivery_key(kDelivery), "state"));
+}
+
+// A batch of page messages, as the receiver hands over what was waiting:
+// every page is expanded and queued in one call (its reads, expansions,
+// loads and plans each one round trip); a page seen before, an unknown page
+// and a malformed id are acknowledged without action; each page goes out
+// exactly once.
+TEST_F(NotifierRedisTest, ABatchOfPagesQueuesEachOnceAndEachIsSentOnce) {
+  config_.notify.bundle_window = 0ms;  // an SMS per page (bundling: BundlingTest)
+  std::vector<std::string> ids;
+  for (int n = 0; n < 6; ++n) {
+    ids.push_back("P0123456789ABCD0" + std::to_string(n));
+    seed_page(ids.back());
+    // Pages of different incidents: none is a duplicate of another.
+    conn_.command(
+        {"HSET", store::page_key(ids.back()), "incident", "I0123456789ABCD0" + std::to_string(n)});
+  }
+  ASSERT_TRUE(notifier().handle_message("notify", ids[0], "{}"));  // seen before
+  std::vector<common::InboxMessage> batch;
+  for (const auto& id : ids) batch.push_back({"notify", id, "{}"});
+  batch.push_back({"notify", "PZZZZZZZZZZZZZZZZ", "{}"});  // no such page
+  batch.push_back({"notify", "P123", "{}"});               // malformed
+  EXPECT_EQ(notifier().handle_batch(batch), std::vector<bool>(batch.size(), true));
+  EXPECT_EQ(queue_size(), 6);
+  for (const auto& id : ids)
+    EXPECT_EQ(hget(store::delivery_key(id + ":sms"), "state"), "queued") << id;
+  // The same batch again (the outbox's resend): nothing changes.
+  EXPECT_EQ(notifier().handle_batch(batch), std::vector<bool>(batch.size(), true));
+  EXPECT_EQ(queue_size(), 6);
+
+  FakeSmsGateway gateway({202});
+  drain(gateway);
+  ASSERT_EQ(gateway.sent.size(), 6u);
+  std::set<std::string> sent;
+  for (const auto& sms : gateway.sent) sent.insert(sms.page_id);
+  EXPECT_EQ(sent, std::set<std::string>(ids.begin(), ids.end()));
+  EXPECT_EQ(count_events("page_sent"), 6u);
+  EXPECT_EQ(notifier().handle_batch(batch), std::vector<bool>(batch.size(), true));
+  EXPECT_EQ(queue_size(), 0);
 }
 
 // A page message acts only on a page still `queued`: one answered or stood

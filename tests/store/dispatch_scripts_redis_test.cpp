@@ -103,7 +103,7 @@ TEST_F(DispatchScriptsTest, AnAcceptedIncidentGetsItsPageItsCasemanagerAndItsEsc
   const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
   ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
   EXPECT_EQ(r.page_id, "P1");
-  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P1"})"));
+  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P1","rank":10})"));
   EXPECT_EQ(r.inform_payload, "");
   EXPECT_EQ(r.capacity_payload, "");
 
@@ -169,7 +169,7 @@ TEST_F(DispatchScriptsTest, TheOwnCasemanagerOffDutyIsInformedWithAPageThatIsInf
   const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
   ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
   EXPECT_EQ(r.inform_page_id, "P2");
-  EXPECT_EQ(json::parse(r.inform_payload), json::parse(R"({"page_id":"P2"})"));
+  EXPECT_EQ(json::parse(r.inform_payload), json::parse(R"({"page_id":"P2","rank":50})"));
   EXPECT_EQ(hget(page_key("P2"), "rule"), "inform");
   EXPECT_EQ(hget(page_key("P2"), "info"), "1");
   EXPECT_EQ(ops_.command({"HGET", case_key("C1"), "casemanager"}).type,
@@ -263,7 +263,7 @@ TEST_F(EscalationStepTest, APageStepCreatesThePageMovesTheTimerAndWritesTheTimel
   const auto r = step_reply(
       run(lua::dispatch_escalation_step(), page_args(EscalationStepArgs::Action::page).args()));
   ASSERT_EQ(r.kind, EscalationStepReply::Kind::paged);
-  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P5"})"));
+  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P5","rank":10})"));
   const auto inc = incident_key("I1");
   EXPECT_EQ(hget(inc, "status"), "escalated");
   EXPECT_EQ(hget(inc, "esc_at"), "0.1");
@@ -374,7 +374,7 @@ TEST_F(DispatchScriptsTest, ARotaNoticeIsSentOnceAsAPageThatIsInformation) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->kind, RotaNoticeReply::Kind::created);
   EXPECT_EQ(r->page_id, "P7");
-  EXPECT_EQ(json::parse(r->payload), json::parse(R"({"page_id":"P7"})"));
+  EXPECT_EQ(json::parse(r->payload), json::parse(R"({"page_id":"P7","rank":90})"));
   EXPECT_EQ(ops_.command({"GET", notice_key(a.notice_id)}).str, "P7");
   EXPECT_EQ(hget(page_key("P7"), "rule"), "handoff_notice");
   EXPECT_EQ(hget(page_key("P7"), "info"), "1");

@@ -95,7 +95,9 @@ TEST_F(IngestScriptsTest, ANewHouseholdOpensACaseAndTellsDispatchAndTheDeadlineE
   ASSERT_EQ(r.kind, Kind::created);
   EXPECT_EQ(r.incident_id, "I1");
   EXPECT_EQ(r.case_id, "C1");
-  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"incident_id":"I1","case_id":"C1"})"));
+  // The kind, so that dispatch's receiver takes a code red first.
+  EXPECT_EQ(json::parse(r.payload),
+            json::parse(R"({"incident_id":"I1","case_id":"C1","kind":"code_red"})"));
 
   EXPECT_EQ(ops_.command({"GET", idempotency_key("police", "R-1")}).str, "I1");
   const auto inc = incident_key("I1");

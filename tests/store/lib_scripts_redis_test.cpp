@@ -106,7 +106,8 @@ TEST_F(LibScriptsTest, CreatePageWritesThePageItsReplyCodeAndTheNotifyOutbox) {
     ops_.command({"FLUSHALL"});
     RedisConnection producer{redis_->config_as(user)};
     const auto payload = producer.eval(create, {}, {json::serialize(p)}).str;
-    EXPECT_EQ(json::parse(payload), json::parse(R"({"page_id":"P1"})"));
+    // The rank, so that notify's receiver takes the most urgent first.
+    EXPECT_EQ(json::parse(payload), json::parse(R"({"page_id":"P1","rank":10})"));
     const auto page = page_key("P1");
     for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
              {"incident", "I1"},

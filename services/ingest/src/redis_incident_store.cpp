@@ -57,8 +57,10 @@ void confirm_replicated(common::RedisConnection& c, const std::string& idempoten
 
 }  // namespace
 
-std::string dispatch_payload(const std::string& incident_id, const std::string& case_id) {
-  return R"({"incident_id":")" + incident_id + R"(","case_id":")" + case_id + "\"}";
+std::string dispatch_payload(const std::string& incident_id, const std::string& case_id,
+                             const std::string& kind) {
+  return R"({"incident_id":")" + incident_id + R"(","case_id":")" + case_id + R"(","kind":")" +
+         kind + "\"}";
 }
 
 struct RedisIncidentStore::Impl {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -16,6 +17,7 @@
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
 #include "piket/paging/delivery_plan.hpp"
+#include "piket/paging/page_class.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/sms_bundle.hpp"
 #include "piket/store/delivery.hpp"
@@ -216,63 +218,124 @@ struct Notifier::Impl {
   }
 
   // Loads the page, plans, applies; again if the page changed in between.
+  // Throws what Redis answered (RedisFullError, …).
   void evaluate(const std::string& page_id, common::RedisConnection& redis) {
-    for (int round = 0; round < 5; ++round) {
-      const auto loaded = store::parse_notify_page_load(
-          redis.eval(scripts::load(), {}, {page_id}).element_strings());
-      if (!loaded) {
-        redis.command({"ZREM", store::kNotifyTimers, page_id});
-        return;
-      }
-      paging::PageView view;
-      view.created_at = common::from_epoch_ms(loaded->created_at_ms);
-      view.informational = loaded->informational;
-      if (loaded->state == "acknowledged") view.answer = paging::PageAnswer::acknowledged;
-      if (loaded->state == "declined") view.answer = paging::PageAnswer::declined;
-      const auto& channels = loaded->channels;
-      for (std::size_t k = 0; k < channels.size(); ++k) {
-        paging::DeliveryView d;
-        d.channel = parse_channel(channels[k]).value_or(rota::ContactChannel::sms);
-        d.state = paging::parse_delivery_state(loaded->deliveries[k].state)
-                      .value_or(paging::DeliveryState::failed);
-        d.after = common::Millis{loaded->deliveries[k].after_ms};
-        view.deliveries.push_back(d);
-      }
-      const auto plan = paging::plan_deliveries(view, domain_clock.now());
-      store::NotifyApplyArgs args;
-      args.page_id = page_id;
-      args.rev = loaded->rev;
-      args.domain_now_ms = common::to_epoch_ms(domain_clock.now());
-      args.transport_now_ms = common::to_epoch_ms(transport_clock.now());
-      if (plan.next_wakeup) args.next_wakeup_ms = common::to_epoch_ms(*plan.next_wakeup);
-      args.outcome = plan.exhausted   ? store::NotifyPlanOutcome::exhausted
-                     : plan.duplicate ? store::NotifyPlanOutcome::duplicate
-                                      : store::NotifyPlanOutcome::none;
-      args.outbox_due_ms =
-          common::to_epoch_ms(transport_clock.now()) + shared.outbox.resend_after.count();
-      for (const auto& s : plan.start) {
-        store::NotifyApplyStart start{channels[s.index], std::string(to_string(s.reason)), {}};
-        if (s.previous) start.previous = channels[*s.previous];
-        args.start.push_back(std::move(start));
-      }
-      for (auto c : plan.cancel) args.cancel.push_back(channels[c]);
-      const auto r = redis.eval(scripts::apply(), {}, args.argv());
-      if (r.elements.empty() || r.elements[0].str == "stale") continue;
-      if (r.elements[0].str != "applied") return;
-      for (const auto& s : plan.start) {
-        if (s.reason == paging::StartReason::at_once) continue;
-        if (auto it = fallbacks.find(std::string(to_string(s.reason))); it != fallbacks.end())
-          it->second->Increment();
-        spdlog::info("page {}: {} started ({})", page_id, channels[s.index], to_string(s.reason));
-      }
-      if (plan.exhausted && loaded->state != "failed") {
-        undeliverable->Increment();
-        spdlog::error("page {}: every channel failed; escalation raised", page_id);
-      }
-      if (!plan.start.empty()) wake_all();
-      return;
+    const auto errors = evaluate_batch({page_id}, redis);
+    if (errors.at(0)) std::rethrow_exception(errors[0]);
+  }
+
+  // A page's plan and the apply script's arguments, from what the load read.
+  struct Planned {
+    std::size_t index = 0;  // in the pages
+    store::NotifyPageLoad loaded;
+    paging::DeliveryPlan plan;
+    store::NotifyApplyArgs args;
+  };
+  Planned plan_page(std::size_t index, const std::string& page_id, store::NotifyPageLoad loaded) {
+    Planned p{index, std::move(loaded), {}, {}};
+    paging::PageView view;
+    view.created_at = common::from_epoch_ms(p.loaded.created_at_ms);
+    view.informational = p.loaded.informational;
+    if (p.loaded.state == "acknowledged") view.answer = paging::PageAnswer::acknowledged;
+    if (p.loaded.state == "declined") view.answer = paging::PageAnswer::declined;
+    const auto& channels = p.loaded.channels;
+    for (std::size_t k = 0; k < channels.size(); ++k) {
+      paging::DeliveryView d;
+      d.channel = parse_channel(channels[k]).value_or(rota::ContactChannel::sms);
+      d.state = paging::parse_delivery_state(p.loaded.deliveries[k].state)
+                    .value_or(paging::DeliveryState::failed);
+      d.after = common::Millis{p.loaded.deliveries[k].after_ms};
+      view.deliveries.push_back(d);
     }
-    spdlog::warn("page {}: changed while being planned five times; will look again", page_id);
+    p.plan = paging::plan_deliveries(view, domain_clock.now());
+    const auto& plan = p.plan;
+    auto& args = p.args;
+    args.page_id = page_id;
+    args.rev = p.loaded.rev;
+    args.domain_now_ms = common::to_epoch_ms(domain_clock.now());
+    args.transport_now_ms = common::to_epoch_ms(transport_clock.now());
+    if (plan.next_wakeup) args.next_wakeup_ms = common::to_epoch_ms(*plan.next_wakeup);
+    args.outcome = plan.exhausted   ? store::NotifyPlanOutcome::exhausted
+                   : plan.duplicate ? store::NotifyPlanOutcome::duplicate
+                                    : store::NotifyPlanOutcome::none;
+    args.outbox_due_ms =
+        common::to_epoch_ms(transport_clock.now()) + shared.outbox.resend_after.count();
+    for (const auto& st : plan.start) {
+      store::NotifyApplyStart start{channels[st.index], std::string(to_string(st.reason)), {}};
+      if (st.previous) start.previous = channels[*st.previous];
+      args.start.push_back(std::move(start));
+    }
+    for (auto c : plan.cancel) args.cancel.push_back(channels[c]);
+    return p;
+  }
+
+  // evaluate() for many pages: each round loads every page still to do in
+  // one pipeline and applies every plan in another; a page that changed in
+  // between (stale) goes round again, up to five times, on its own. One
+  // error per page (null: evaluated, or left to its timer).
+  std::vector<std::exception_ptr> evaluate_batch(const std::vector<std::string>& pages,
+                                                 common::RedisConnection& redis) {
+    std::vector<std::exception_ptr> errors(pages.size());
+    std::vector<std::size_t> todo(pages.size());
+    for (std::size_t k = 0; k < pages.size(); ++k) todo[k] = k;
+    bool started = false;
+    for (int round = 0; round < 5 && !todo.empty(); ++round) {
+      std::vector<common::RedisScriptCall> loads;
+      for (const auto k : todo) loads.push_back({&scripts::load(), {}, {pages[k]}});
+      const auto loaded = redis.eval_pipeline(loads);
+      std::vector<Planned> planned;
+      std::vector<std::vector<std::string>> gone;  // pages no longer there: their timers
+      for (std::size_t t = 0; t < todo.size(); ++t) {
+        const auto k = todo[t];
+        if (!loaded[t].ok()) {
+          errors[k] = loaded[t].error;
+          continue;
+        }
+        auto page = store::parse_notify_page_load(loaded[t].reply.element_strings());
+        if (!page) {
+          gone.push_back({"ZREM", std::string(store::kNotifyTimers), pages[k]});
+          continue;
+        }
+        planned.push_back(plan_page(k, pages[k], std::move(*page)));
+      }
+      if (!gone.empty()) redis.pipeline(gone);
+      std::vector<common::RedisScriptCall> applies;
+      for (const auto& p : planned) applies.push_back({&scripts::apply(), {}, p.args.argv()});
+      const auto applied = redis.eval_pipeline(applies);
+      std::vector<std::size_t> again;
+      for (std::size_t n = 0; n < planned.size(); ++n) {
+        const auto& p = planned[n];
+        const auto& page_id = pages[p.index];
+        if (!applied[n].ok()) {
+          errors[p.index] = applied[n].error;
+          continue;
+        }
+        const auto& r = applied[n].reply;
+        if (r.elements.empty() || r.elements[0].str == "stale") {
+          again.push_back(p.index);
+          continue;
+        }
+        if (r.elements[0].str != "applied") continue;
+        const auto& channels = p.loaded.channels;
+        for (const auto& st : p.plan.start) {
+          if (st.reason == paging::StartReason::at_once) continue;
+          if (auto it = fallbacks.find(std::string(to_string(st.reason))); it != fallbacks.end())
+            it->second->Increment();
+          spdlog::info("page {}: {} started ({})", page_id, channels[st.index],
+                       to_string(st.reason));
+        }
+        if (p.plan.exhausted && p.loaded.state != "failed") {
+          undeliverable->Increment();
+          spdlog::error("page {}: every channel failed; escalation raised", page_id);
+        }
+        if (!p.plan.start.empty()) started = true;
+      }
+      todo = std::move(again);
+    }
+    for (const auto k : todo)
+      spdlog::warn("page {}: changed while being planned five times; will look again", pages[k]);
+    if (started) wake_all();
+    return errors;
   }
 
   // A send's outcome, as the complete script wants it.
@@ -584,42 +647,105 @@ Notifier::~Notifier() {
   stop();
 }
 
+int message_rank(std::string_view /*channel*/, std::string_view /*id*/, std::string_view payload) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return paging::page_rank::kIncident;
+  const auto* rank = v.as_object().if_contains("rank");
+  if (!rank || !rank->is_int64()) return paging::page_rank::kIncident;
+  return static_cast<int>(std::clamp<std::int64_t>(rank->as_int64(), 0, 100));
+}
+
 bool Notifier::handle_message(std::string_view channel, std::string_view id,
-                              std::string_view /*payload*/) {
-  if (channel != "notify" || id.size() != 17 || id[0] != 'P') {
-    spdlog::warn("notify: message with unexpected channel or id dropped");
-    return true;
-  }
-  const std::string page_id(id);
-  auto redis = impl_->inbox_redis.lease();
-  const auto person = redis->command({"HGET", store::page_key(page_id), "person"});
-  if (person.is_nil()) {
-    impl_->ignored.at("unknown_page")->Increment();
-    spdlog::warn("notify: unknown page {} acknowledged without action", page_id);
-    return true;
-  }
-  // The expansion script acts only on a page still `queued` and not expanded
-  // before; any other message changes nothing.
-  const auto r = redis->eval(scripts::expand(), {}, impl_->expand_args(page_id, person.str).argv());
-  const std::string what = r.elements.empty() ? "missing" : r.elements[0].str;
-  if (what == "already") {
-    impl_->ignored.at("already_expanded")->Increment();
-  } else if (what == "not_queued" || what == "missing") {
-    impl_->ignored.at(what == "missing" ? "unknown_page" : "not_queued")->Increment();
-    spdlog::info("notify: message for page {} ignored: the page is {}", page_id,
-                 what == "missing" ? "incomplete" : r.elements.at(1).str);
-  }
-  if (what == "expanded") {
-    const auto suppressed = to_ll(r.elements.at(1).str);
-    if (suppressed > 0) {
-      impl_->duplicates->Increment(static_cast<double>(suppressed));
-      spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
-                   suppressed);
+                              std::string_view payload) {
+  const common::InboxMessage message{channel, id, payload};
+  return handle_batch({&message, 1}).at(0);
+}
+
+std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> messages) {
+  auto& i = *impl_;
+  std::vector<bool> done(messages.size(), true);
+  std::vector<std::exception_ptr> errors(messages.size());
+  std::vector<std::size_t> of;  // page -> message
+  std::vector<std::string> pages;
+  for (std::size_t n = 0; n < messages.size(); ++n) {
+    const auto& m = messages[n];
+    if (m.channel != "notify" || m.id.size() != 17 || m.id[0] != 'P') {
+      spdlog::warn("notify: message with unexpected channel or id dropped");
+      continue;
     }
-    impl_->evaluate(page_id, *redis);
+    pages.emplace_back(m.id);
+    of.push_back(n);
   }
-  impl_->wake_one();
-  return true;
+  if (pages.empty()) return done;
+  auto redis = i.inbox_redis.lease();
+  // One round trip for every page's person.
+  std::vector<std::vector<std::string>> reads;
+  for (const auto& page_id : pages) reads.push_back({"HGET", store::page_key(page_id), "person"});
+  const auto people = redis->pipeline(reads);
+  // The expansion script acts only on a page still `queued` and not expanded
+  // before; any other message changes nothing. One round trip for all.
+  std::vector<common::RedisScriptCall> expands;
+  std::vector<std::size_t> expanding;  // expand -> page
+  for (std::size_t k = 0; k < pages.size(); ++k) {
+    if (people[k].is_nil()) {
+      i.ignored.at("unknown_page")->Increment();
+      spdlog::warn("notify: unknown page {} acknowledged without action", pages[k]);
+      continue;
+    }
+    expands.push_back({&scripts::expand(), {}, i.expand_args(pages[k], people[k].str).argv()});
+    expanding.push_back(k);
+  }
+  const auto expanded = redis->eval_pipeline(expands);
+  std::vector<std::string> to_evaluate;
+  std::vector<std::size_t> evaluating;  // evaluated -> page
+  for (std::size_t e = 0; e < expanding.size(); ++e) {
+    const auto k = expanding[e];
+    const auto& page_id = pages[k];
+    if (!expanded[e].ok()) {
+      errors[of[k]] = expanded[e].error;
+      continue;
+    }
+    const auto& r = expanded[e].reply;
+    const std::string what = r.elements.empty() ? "missing" : r.elements[0].str;
+    if (what == "already") {
+      i.ignored.at("already_expanded")->Increment();
+    } else if (what == "not_queued" || what == "missing") {
+      i.ignored.at(what == "missing" ? "unknown_page" : "not_queued")->Increment();
+      spdlog::info("notify: message for page {} ignored: the page is {}", page_id,
+                   what == "missing" ? "incomplete" : r.elements.at(1).str);
+    }
+    if (what == "expanded") {
+      const auto suppressed = to_ll(r.elements.at(1).str);
+      if (suppressed > 0) {
+        i.duplicates->Increment(static_cast<double>(suppressed));
+        spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
+                     suppressed);
+      }
+      to_evaluate.push_back(page_id);
+      evaluating.push_back(k);
+    }
+  }
+  // Every expanded page planned: loads in one round trip, applies in another.
+  if (!to_evaluate.empty()) {
+    const auto evaluated = i.evaluate_batch(to_evaluate, *redis);
+    for (std::size_t v = 0; v < evaluated.size(); ++v)
+      if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
+  }
+  i.wake_one();
+  for (std::size_t n = 0; n < messages.size(); ++n) {
+    if (!errors[n]) continue;
+    // A batch of one throws, as one message alone did; in a larger batch the
+    // others' results stand and this one comes again.
+    if (messages.size() == 1) std::rethrow_exception(errors[n]);
+    try {
+      std::rethrow_exception(errors[n]);
+    } catch (const std::exception& e) {
+      spdlog::warn("inbox: message {} not handled yet: {}", messages[n].id, e.what());
+    }
+    done[n] = false;
+  }
+  return done;
 }
 
 StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {

@@ -10,7 +10,8 @@
 --   13 ban end ms or '', 14 outbox due ms (transport), 15 household link ms
 --   (how long after closing a case still links a returning family), 16 ban
 --   start's UTC offset (minutes) or '', 17 ban end's offset or ''
--- Reply: {'created', incident, case, dispatch payload} | {'replayed', incident, case}
+-- Reply: {'created', incident, case, dispatch payload {incident_id, case_id, kind}: the
+--   kind lets dispatch's receiver take a code red first} | {'replayed', incident, case}
 --   | {'conflict', incident, case} | {'legacy', incident, case, stored body}
 --   (accepted before stored_hash: the caller compares the body's known fields)
 --   | {'collision'} (an id candidate is taken: pick new ones, run again)
@@ -96,7 +97,7 @@ local entry = {at = accepted, type = 'incident_accepted', incident = id, kind = 
 if new_case == '1' and previous then entry.previous_case = previous end
 piket_case_add_incident(case_id, id, entry)
 redis.call('SET', idem, id)
-local payload = cjson.encode({incident_id = id, case_id = case_id})
+local payload = cjson.encode({incident_id = id, case_id = case_id, kind = ARGV[6]})
 piket_outbox_add('dispatch', id, payload, ARGV[14])
 piket_deadline_resync(case_id, ARGV[10])
 return {'created', id, case_id, payload}

@@ -7,7 +7,8 @@
 -- for piket-cases' firing script (cases_fire.lua), which creates a step's
 -- page in the same script as the step (atomicity: no step without its page,
 -- no page twice).
--- Writes page:{id}, ackcode:{person}:{code}, outbox:notify:due/data.
+-- Writes page:{id}, ackcode:{person}:{code}, outbox:notify:due/data (the message
+-- {page_id, rank}; rank only when the producer gave one).
 --#include "lib/outbox_add.lua"
 local function piket_page_taken(person, ack_code, page_id)
   return (ack_code ~= '' and redis.call('EXISTS', 'ackcode:' .. person .. ':' .. ack_code) == 1)
@@ -32,7 +33,11 @@ local function piket_create_page(p)
   if p.brief and p.brief ~= '' then
     redis.call('HSET', 'page:' .. p.id, 'brief', p.brief, 'rank', p.rank or '50')
   end
-  local payload = cjson.encode({page_id = p.id})
+  -- The message carries the page's urgency: notify's receiver takes the most
+  -- urgent first (paging::page_rank; a message without it ranks as an incident).
+  local message = {page_id = p.id}
+  if p.rank and tonumber(p.rank) then message.rank = tonumber(p.rank) end
+  local payload = cjson.encode(message)
   piket_outbox_add('notify', p.id, payload, p.due)
   return payload
 end

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,37 +103,79 @@ class OutboxSender {
   std::unique_ptr<Impl> impl_;
 };
 
+// One message as a handler sees it (valid while the handler runs).
+struct InboxMessage {
+  std::string_view channel;
+  std::string_view id;
+  std::string_view payload;
+};
+
 // Returns true when the message was handled durably (or had been before):
 // then it is acknowledged. False or an exception: no answer, the sender will
 // send it again.
 using InboxHandler =
     std::function<bool(std::string_view channel, std::string_view id, std::string_view payload)>;
 
+// Handles a batch — everything that was waiting, up to max_batch, most urgent
+// first — and returns one result per message, in order, as InboxHandler does
+// for one (a missing result is false). An exception: none is acknowledged.
+using InboxBatchHandler = std::function<std::vector<bool>(std::span<const InboxMessage>)>;
+
+// A single-message handler as a batch handler: each message on its own (an
+// exception fails that message only, in a batch of more than one).
+InboxBatchHandler one_at_a_time(InboxHandler handler);
+
+// A receiver of several channels: each run of consecutive messages of one
+// channel goes to that channel's handler (in the batch's order, so the
+// urgency order holds across channels); a channel without a handler is not
+// acknowledged. In a batch of several runs, a run whose handler throws fails
+// alone (logged); a batch of one run throws as its handler did.
+InboxBatchHandler route_by_channel(std::map<std::string, InboxBatchHandler, std::less<>> handlers);
+
+// A message's place in the receiver's queue: a lower rank is handled first,
+// messages of one rank in the order they came. Called on the receiver's
+// socket thread for every message: cheap, and no I/O.
+using InboxRank =
+    std::function<int(std::string_view channel, std::string_view id, std::string_view payload)>;
+
 struct InboxReceiverOptions {
   std::string endpoint;   // bound by start()
   CurveServerKeys curve;  // required (channels.hpp fills it from the config)
   int workers = 1;
-  // Times the throttled log of refused connections (the transport clock);
-  // null: the system clock.
+  // Times the throttled log of refused connections and the time messages wait
+  // in the queue (the transport clock); null: the system clock.
   const Clock* clock = nullptr;
   // When set, a handled message is answered "ok" only after `confirm` returned
   // true — once for all the messages that finished meanwhile, on a thread of
   // its own — and only if this process followed no Redis failover since the
-  // message's handler began (redis_stats().failovers_followed). Otherwise it
+  // message's batch began (redis_stats().failovers_followed). Otherwise it
   // is not answered and the sender sends it again.
   // common/replication_barrier.hpp makes the one piket uses.
   std::function<bool()> confirm;
+  // The most messages a worker hands to a batch handler at once. A batch is
+  // whatever is waiting when a worker is free: at low load one message, at
+  // once — never a timer. (A single-message handler always gets one.)
+  std::size_t max_batch = 128;
+  // Urgency (null: every message rank 0, first come first served).
+  InboxRank rank;
 };
 
-// Receives on a ROUTER socket and runs `handler` on `workers` threads (the
-// handler must then be thread-safe; messages are handled concurrently and
-// out of order). A message id already waiting or in progress is not queued
-// twice. The receiver has its own ZeroMQ context, so its ZAP handler
+// Receives on a ROUTER socket into a queue ordered by `rank`, and runs the
+// handler on `workers` threads, each taking what is waiting (up to
+// `max_batch`) as one batch (the handler must then be thread-safe; batches are
+// handled concurrently). A message id already waiting or in progress is not
+// queued twice. The receiver has its own ZeroMQ context, so its ZAP handler
 // (inproc://zeromq.zap.01 in that context) serves this socket only.
+// Metrics: piket_inbox_batch_size{channel} (messages of the channel per
+// batch) and piket_inbox_queue_wait_seconds{channel} (from arrival to its
+// batch's start).
 class InboxReceiver {
  public:
   // Throws std::invalid_argument when the secret key is missing or malformed,
   // or a client key is malformed.
+  InboxReceiver(InboxReceiverOptions options, InboxBatchHandler handler,
+                Metrics* metrics = nullptr);
+  // One message at a time (batches of one; messages still taken by rank).
   InboxReceiver(InboxReceiverOptions options, InboxHandler handler, Metrics* metrics = nullptr);
   ~InboxReceiver();
   InboxReceiver(const InboxReceiver&) = delete;

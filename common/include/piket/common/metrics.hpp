@@ -22,6 +22,10 @@ class Metrics {
   // Latency histogram in seconds, buckets from 100 µs to 10 s.
   prometheus::Histogram& latency(const std::string& name, const std::string& help,
                                  const prometheus::Labels& labels = {});
+  // A histogram of other values (sizes, counts) with the given bucket bounds.
+  prometheus::Histogram& histogram(const std::string& name, const std::string& help,
+                                   const prometheus::Histogram::BucketBoundaries& buckets,
+                                   const prometheus::Labels& labels = {});
   std::string render() const;
 
  private:

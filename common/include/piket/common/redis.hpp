@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -108,6 +109,27 @@ class RedisScript {
   std::string source_;
 };
 
+// One script call of RedisConnection::eval_pipeline().
+struct RedisScriptCall {
+  const RedisScript* script = nullptr;
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+};
+
+// One command's outcome in a pipeline whose commands stand alone: its reply,
+// or the error Redis answered for it (a RedisReplyError: RedisFullError,
+// RedisNoReplicasError, …) — the others are not affected.
+struct RedisOutcome {
+  RedisReply reply;
+  std::exception_ptr error;
+  bool ok() const { return !error; }
+  // The reply; rethrows the error.
+  const RedisReply& value() const {
+    if (error) std::rethrow_exception(error);
+    return reply;
+  }
+};
+
 class RedisConnection {
  public:
   explicit RedisConnection(RedisConfig cfg);
@@ -124,6 +146,14 @@ class RedisConnection {
   std::vector<RedisReply> pipeline(const std::vector<std::vector<std::string>>& commands);
   RedisReply eval(const RedisScript& script, const std::vector<std::string>& keys,
                   const std::vector<std::string>& args);
+  // Runs every script call in one round trip (EVALSHA; a script this
+  // connection has not loaded yet is loaded first), so the calls share one
+  // event-loop round of Redis and, with appendfsync always, one fsync. One
+  // outcome per call, in order: a call Redis refused is that call's error
+  // only. Calls answered NOSCRIPT (the server lost its scripts) or, with
+  // sentinels, READONLY/MASTERDOWN (not run) are sent once more. Throws
+  // RedisIoError when the connection fails: then which calls ran is unknown.
+  std::vector<RedisOutcome> eval_pipeline(const std::vector<RedisScriptCall>& calls);
   // Durable answers: `WAIT min_replicas replica_wait` for this connection's
   // last write (RedisConfig). True when min_replicas is 0 or that many
   // replicas acknowledged it in time; false otherwise (counted in

@@ -2,11 +2,16 @@
 // Open cases per person as the rota's selection sees them: the members of
 // the `caseload:{person}` set in Redis, and how many of them are in
 // monitoring (phase handover or monitoring; they count with the
-// [caseload] monitoring_weight). Read on demand, once per person per view.
+// [caseload] monitoring_weight). Read on demand, once per person per view,
+// or for many people in one round trip (prefetch). A batch of incidents
+// (Dispatcher::dispatch_batch) counts the cases it has just assigned
+// (count_assigned) before they are written, so the cap holds inside a batch
+// as it does one incident at a time.
 
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "piket/common/redis.hpp"
 #include "piket/rota/selection.hpp"
@@ -16,15 +21,28 @@ namespace piket::dispatch {
 class RedisCaseload final : public rota::CaseloadView {
  public:
   explicit RedisCaseload(common::RedisConnection& redis) : redis_(redis) {}
-  int open_cases(const std::string& person) const override { return load(person).first; }
+  int open_cases(const std::string& person) const override {
+    return load(person).first + assigned(person);
+  }
   int monitoring_cases(const std::string& person) const override { return load(person).second; }
 
+  // Reads the caseload of every one of `people` not read yet, in one pipeline.
+  void prefetch(const std::vector<std::string>& people);
+  // One more open case for `person` (in its intensive phase): a case this
+  // view's user is assigning to them.
+  void count_assigned(const std::string& person) { ++assigned_[person]; }
+
  private:
+  int assigned(const std::string& person) const {
+    const auto it = assigned_.find(person);
+    return it == assigned_.end() ? 0 : it->second;
+  }
   // {open, in monitoring}, read in one script and kept for this view's life.
   std::pair<int, int> load(const std::string& person) const;
 
   common::RedisConnection& redis_;
   mutable std::map<std::string, std::pair<int, int>, std::less<>> cache_;
+  std::map<std::string, int, std::less<>> assigned_;
 };
 
 }  // namespace piket::dispatch

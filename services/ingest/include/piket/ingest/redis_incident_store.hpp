@@ -39,7 +39,9 @@ class RedisIncidentStore final : public IncidentStore {
   std::unique_ptr<Impl> impl_;
 };
 
-// The dispatch message for an incident: {"incident_id":…,"case_id":…}.
-std::string dispatch_payload(const std::string& incident_id, const std::string& case_id);
+// The dispatch message for an incident: {"incident_id":…,"case_id":…,"kind":…} (the kind
+// orders dispatch's receiving queue: a code red first; ingest_accept.lua writes it).
+std::string dispatch_payload(const std::string& incident_id, const std::string& case_id,
+                             const std::string& kind);
 
 }  // namespace piket::ingest

@@ -39,11 +39,14 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
+#include "piket/common/messaging.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/notify/email_gateway.hpp"
@@ -83,6 +86,12 @@ struct StepResult {
   std::vector<Item> items{};
 };
 
+// A page message's place in notify's queue (common::InboxRank): the page's
+// urgency, the "rank" its producer wrote (lib/paging_page_create.lua;
+// paging::page_rank: code red and escalations first, information last); a
+// message without it ranks as an incident (page_rank::kIncident).
+int message_rank(std::string_view channel, std::string_view id, std::string_view payload);
+
 class Notifier {
  public:
   // Its own section, Kannel's sender id ([kannel]), the people (their numbers
@@ -97,6 +106,13 @@ class Notifier {
   // Inbox handler for channel "notify" (message id = page id): expands the
   // page into its deliveries if that has not happened; idempotent.
   bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);
+  // The same for a batch, one result per message: the pages' people read in
+  // one round trip, their expansions in one, then every expanded page's
+  // load in one and its plan's apply in another (a page that changed in
+  // between is planned again on its own). In a batch of one an error is
+  // thrown (as handle_message does); in a larger one it is logged and that
+  // message is left for a resend.
+  std::vector<bool> handle_batch(std::span<const common::InboxMessage> messages);
 
   // One unit of work on the calling thread with its own Redis connection
   // (exposed for tests): looks at one page whose timer is due, or else claims
