@@ -81,6 +81,9 @@ InboxReceiverOptions inbox_receiver_options(const SharedConfig& config,
   o.workers = workers;
   // "ok" only once replicas have the handler's write ([redis] min_replicas).
   o.confirm = replication_barrier(config.redis, std::string(service));
+  // "queued" notices at half the senders' resend interval (one deployment
+  // shares [outbox]): a message waiting in the queue is never sent again.
+  o.still_queued_every = config.outbox.resend_after / 2;
   o.curve.secret_key = config.zmq.secret_key;
   for (const auto& r : channel_routes()) {
     if (r.receiver != service) continue;

@@ -118,6 +118,7 @@ struct OutboxSender::Impl {
   prometheus::Counter* sent = nullptr;
   prometheus::Counter* resent = nullptr;
   prometheus::Counter* acked = nullptr;
+  prometheus::Counter* deferred = nullptr;
   prometheus::Counter* redis_errors = nullptr;
   prometheus::Counter* handshake_failed = nullptr;
   LogThrottle refusal_log{clock, kRefusalLogEvery};
@@ -215,6 +216,11 @@ struct OutboxSender::Impl {
     auto next_sweep = clock.now();
     const auto sweep_every = std::min<Millis>(Millis{200}, options.resend_after / 2);
     std::vector<std::string> acks;
+    // "queued": the receiver has the message waiting in its queue (a backlog);
+    // its resend is put off by resend_after from now, so a backlog is not
+    // sent again while it waits (what a receiver that dies leaves is still
+    // resent: its notices stop).
+    std::vector<std::string> defers;
     while (running) {
       zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
                                  {wake_pull.handle(), 0, ZMQ_POLLIN, 0},
@@ -237,6 +243,9 @@ struct OutboxSender::Impl {
           if (msg.size() == 2 && msg[1].to_string_view() == "ok" &&
               valid_message_id(msg[0].to_string_view())) {
             acks.emplace_back(msg[0].to_string());
+          } else if (msg.size() == 2 && msg[1].to_string_view() == "queued" &&
+                     valid_message_id(msg[0].to_string_view())) {
+            defers.emplace_back(msg[0].to_string());
           } else {
             spdlog::warn("outbox {}: malformed answer dropped", options.channel);
           }
@@ -244,6 +253,19 @@ struct OutboxSender::Impl {
         }
       }
       try {
+        if (!defers.empty()) {
+          // XX: an entry acknowledged meanwhile stays gone; GT: never sooner.
+          std::vector<std::string> zadd{"ZADD", keys.due, "XX", "GT"};
+          const auto later =
+              std::to_string(to_epoch_ms(clock.now()) + options.resend_after.count());
+          for (auto& id : defers) {
+            zadd.push_back(later);
+            zadd.push_back(std::move(id));
+          }
+          redis.command(zadd);
+          if (deferred) deferred->Increment(static_cast<double>(defers.size()));
+          defers.clear();
+        }
         if (!acks.empty()) {
           std::vector<std::string> zrem{"ZREM", keys.due};
           std::vector<std::string> hdel{"HDEL", keys.data};
@@ -281,6 +303,9 @@ OutboxSender::OutboxSender(OutboxSenderOptions options, const Clock& clock, Metr
         &metrics->counter("piket_outbox_swept_total", "Messages sent by the outbox sweep", l);
     impl_->acked =
         &metrics->counter("piket_outbox_acked_total", "Messages acknowledged by the receiver", l);
+    impl_->deferred = &metrics->counter(
+        "piket_outbox_deferred_total",
+        "Resends put off because the receiver said the message waits in its queue", l);
     impl_->redis_errors =
         &metrics->counter("piket_outbox_redis_errors_total", "Redis failures in the outbox", l);
     impl_->handshake_failed =
@@ -315,6 +340,7 @@ struct InboxReceiver::Impl {
   struct Job {
     std::string identity, channel, id, payload;
     Instant arrived;  // transport clock
+    Instant noticed;  // the last "queued" notice to its sender (or its arrival)
   };
   // A handled message waiting for `confirm` before its "ok".
   struct Done {
@@ -355,6 +381,9 @@ struct InboxReceiver::Impl {
   std::vector<Done> to_confirm;
   std::thread confirmer;
   prometheus::Counter* unconfirmed = nullptr;
+  prometheus::Counter* still_queued = nullptr;
+  Millis still_queued_every{1000};
+  Instant next_notice_scan{};
   prometheus::Counter* received = nullptr;
   prometheus::Counter* malformed = nullptr;
   prometheus::Counter* failed = nullptr;
@@ -449,7 +478,37 @@ struct InboxReceiver::Impl {
           msg.clear();
         }
       }
+      notify_still_queued();
     }
+  }
+
+  // On the socket thread (it owns the router).
+  void answer(const std::string& identity, const std::string& id, std::string_view what) {
+    std::array<zmq::const_buffer, 3> reply{zmq::buffer(identity), zmq::buffer(id),
+                                           zmq::buffer(what)};
+    (void)zmq::send_multipart(router, reply, zmq::send_flags::dontwait);
+  }
+
+  // Every message that has waited `still_queued_every` since its arrival or
+  // its last notice gets a "queued" notice: its sender puts off the resend,
+  // so a backlog is not sent again while it waits (each resend would cost a
+  // Redis claim, a CURVE message and a duplicate check here).
+  void notify_still_queued() {
+    if (still_queued_every.count() <= 0) return;
+    const auto now = log_clock.now();
+    if (now < next_notice_scan) return;
+    next_notice_scan = now + still_queued_every / 4;
+    std::vector<std::pair<std::string, std::string>> due;
+    {
+      std::lock_guard lock(jobs_mutex);
+      jobs.for_each([&](Job& job) {
+        if (now - job.noticed < still_queued_every) return;
+        job.noticed = now;
+        due.emplace_back(job.identity, job.id);
+      });
+    }
+    for (const auto& [identity, id] : due) answer(identity, id, "queued");
+    if (still_queued && !due.empty()) still_queued->Increment(static_cast<double>(due.size()));
   }
 
   // The sender first (the ZAP User-Id of its connection), then the message.
@@ -477,8 +536,9 @@ struct InboxReceiver::Impl {
       return;
     }
     if (received) received->Increment();
-    Job job{msg[0].to_string(), msg[1].to_string(), msg[2].to_string(), msg[3].to_string(),
-            log_clock.now()};
+    const auto now = log_clock.now();
+    Job job{
+        msg[0].to_string(), msg[1].to_string(), msg[2].to_string(), msg[3].to_string(), now, now};
     int r = 0;
     if (rank) {
       try {
@@ -487,8 +547,14 @@ struct InboxReceiver::Impl {
         r = 0;  // a payload the rank cannot read: handled in arrival order
       }
     }
-    std::lock_guard lock(jobs_mutex);
-    if (!pending.insert(job.id).second) return;  // already queued or in progress
+    std::unique_lock lock(jobs_mutex);
+    if (!pending.insert(job.id).second) {
+      // Already queued or in progress: the sender sent it again because it
+      // waited; tell it that it still does.
+      lock.unlock();
+      if (still_queued_every.count() > 0) answer(job.identity, job.id, "queued");
+      return;
+    }
     jobs.push(r, std::move(job));
     jobs_cv.notify_one();
   }
@@ -670,6 +736,7 @@ InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxBatchHandler han
   impl_->channels = std::move(options.curve.channels);
   impl_->handler = std::move(handler);
   impl_->confirm = std::move(options.confirm);
+  impl_->still_queued_every = options.still_queued_every;
   impl_->rank = std::move(options.rank);
   impl_->workers = std::max(1, options.workers);
   impl_->max_batch = std::max<std::size_t>(1, options.max_batch);
@@ -683,6 +750,9 @@ InboxReceiver::InboxReceiver(InboxReceiverOptions options, InboxBatchHandler han
     impl_->unconfirmed = &metrics->counter(
         "piket_inbox_unconfirmed_total",
         "Handled messages left unanswered: not on enough replicas in time, or a failover between");
+    impl_->still_queued = &metrics->counter(
+        "piket_inbox_still_queued_total",
+        "\"queued\" notices: messages waiting in the queue, so their senders put off a resend");
     const std::string help = "ZeroMQ connections and messages refused by the inbox";
     impl_->refused_handshake =
         &metrics->counter("piket_zmq_refused_total", help, {{"reason", "handshake"}});

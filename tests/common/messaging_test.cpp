@@ -609,6 +609,106 @@ TEST_F(BatchReceiverTest, ABatchWhoseHandlerThrowsComesAgainWhole) {
   EXPECT_GE(sample(batch_metrics_, "piket_inbox_unhandled_total", ""), 1);
 }
 
+// A backlog longer than the senders' resend interval: the receiver answers
+// "queued" for what waits, the sender puts those resends off, and nothing
+// is sent twice (before, every message waiting over resend_after went again:
+// a surge multiplied itself). Without the notices (still_queued_every 0) the
+// same backlog is sent again — the control that shows this test can fail.
+class StillQueuedTest : public BatchReceiverTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(StillQueuedTest, ABacklogWaitingInTheQueueIsNotSentAgain) {
+  const bool notices = GetParam();
+  RedisConnection conn(redis_->config());
+  constexpr int kBacklog = 16;
+  for (int n = 0; n < kBacklog; ++n)
+    put(conn, "I00000000000000" + std::to_string(10 + n), "home_ban", n);
+  auto o = options(1);
+  o.still_queued_every = notices ? 150ms : 0ms;
+  // One message at a time, 100 ms each: the last waits 1.6 s, four resend intervals.
+  InboxReceiver receiver(
+      o,
+      [&](std::span<const InboxMessage> batch) {
+        std::this_thread::sleep_for(100ms);
+        record(batch);
+        return std::vector<bool>(batch.size(), true);
+      },
+      &batch_metrics_);
+  receiver.start();
+  SystemClock clock;
+  Metrics sender_metrics{"ingest"};
+  OutboxSender sender(sender_options(400ms), clock, &sender_metrics);
+  sender.start();
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }, 8000ms));
+  sender.stop();
+  receiver.stop();
+  const auto all = order();
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(),
+            static_cast<std::size_t>(kBacklog));
+  const auto swept = sample(sender_metrics, "piket_outbox_swept_total", "dispatch");
+  if (notices) {
+    // The first sweep sends each once; nothing goes again.
+    EXPECT_EQ(swept, kBacklog);
+    EXPECT_GT(sample(sender_metrics, "piket_outbox_deferred_total", "dispatch"), 0);
+    EXPECT_GT(sample(batch_metrics_, "piket_inbox_still_queued_total", ""), 0);
+  } else {
+    EXPECT_GT(swept, kBacklog + 4) << "without notices the waiting messages are sent again";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutNotices, StillQueuedTest, ::testing::Values(true, false));
+
+// The notices put a resend off only while the receiver lives: one that stops
+// with messages in its queue sends no more notices, and what it held is sent
+// again to the receiver that takes its place, each message handled.
+TEST_F(BatchReceiverTest, WhatAStoppedReceiverHeldIsSentAgainDespiteItsNotices) {
+  RedisConnection conn(redis_->config());
+  constexpr int kBacklog = 10;
+  for (int n = 0; n < kBacklog; ++n)
+    put(conn, "I00000000000000" + std::to_string(10 + n), "home_ban", n);
+  auto o = options(1);
+  o.still_queued_every = 100ms;
+  std::atomic<int> first_handled{0};
+  auto first = std::make_unique<InboxReceiver>(
+      o,
+      [&](std::span<const InboxMessage> batch) {
+        std::this_thread::sleep_for(200ms);
+        ++first_handled;
+        record(batch);
+        return std::vector<bool>(batch.size(), true);
+      },
+      &batch_metrics_);
+  first->start();
+  SystemClock clock;
+  Metrics sender_metrics{"ingest"};
+  OutboxSender sender(sender_options(400ms), clock, &sender_metrics);
+  sender.start();
+  // It has answered some and told the sender about the rest, then goes.
+  EXPECT_TRUE(eventually(
+      [&] { return sample(sender_metrics, "piket_outbox_deferred_total", "dispatch") > 0; }));
+  first->stop();
+  first.reset();
+  const int handled_by_first = first_handled;
+  ASSERT_LT(handled_by_first, kBacklog);
+  Metrics second_metrics{"dispatch"};
+  InboxReceiver second(
+      o,
+      [&](std::span<const InboxMessage> batch) {
+        record(batch);
+        return std::vector<bool>(batch.size(), true);
+      },
+      &second_metrics);
+  second.start();
+  const auto keys = outbox_keys("dispatch");
+  EXPECT_TRUE(eventually([&] { return conn.command({"ZCARD", keys.due}).integer == 0; }, 5000ms));
+  sender.stop();
+  second.stop();
+  const auto all = order();
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(),
+            static_cast<std::size_t>(kBacklog))
+      << "every message handled, none lost with the first receiver's queue";
+}
+
 TEST(MessagingKeys, SendersAndReceiversRefuseToStartWithoutValidKeys) {
   const Deployment d;
   SystemClock clock;

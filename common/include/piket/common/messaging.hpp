@@ -11,8 +11,11 @@
 // can arrive more than once.
 //
 // Wire format (DEALER → ROUTER): [channel, message id, payload];
-// reply (ROUTER → DEALER): [message id, "ok"]. Every frame is checked with
-// bounds; a malformed message is counted and dropped unanswered.
+// reply (ROUTER → DEALER): [message id, "ok"] when it is done, or
+// [message id, "queued"] while it waits in the receiver's queue (a backlog:
+// the sender puts off its resend by resend_after, so a backlog is not sent
+// again while it waits). Every frame is checked with bounds; a malformed
+// message is counted and dropped unanswered.
 //
 // Every socket is authenticated and encrypted with CURVE (RFC 26); there is
 // no plain mode. The receiver's ZAP handler (RFC 27) lets in only the public
@@ -158,6 +161,12 @@ struct InboxReceiverOptions {
   std::size_t max_batch = 128;
   // Urgency (null: every message rank 0, first come first served).
   InboxRank rank;
+  // A message that has waited this long in the queue (since it came, or
+  // since its last notice) is answered "queued", and so is one that comes
+  // again while it waits or is being handled: its sender puts off the
+  // resend. Shorter than the senders' outbox.resend_after_ms (the default
+  // 1000 ms is half the default 2000); 0: no notices.
+  Millis still_queued_every{1000};
 };
 
 // Receives on a ROUTER socket into a queue ordered by `rank`, and runs the

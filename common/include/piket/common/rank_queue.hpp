@@ -39,6 +39,13 @@ class RankQueue {
     return out;
   }
 
+  // Every item, in the order take() would give them.
+  template <typename F>
+  void for_each(F&& f) {
+    for (auto& [rank, q] : queues_)
+      for (auto& item : q) f(item);
+  }
+
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
 
