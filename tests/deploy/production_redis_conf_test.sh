@@ -13,10 +13,13 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Below the kernel's ephemeral range (ip_local_port_range, 32768 and up here):
+# a port picked there could be taken by any test's outgoing connection before
+# redis-server binds it (seen in CI: "Failed listening on port … aborting").
 free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     (echo > "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
   echo "no free port" >&2; exit 1
@@ -24,15 +27,29 @@ free_port() {
 fail() { echo "FAIL: $*" >&2; for f in "$tmp"/*.log; do echo "--- $f" >&2; tail -5 "$f" >&2; done; exit 1; }
 redis_port=$(free_port)
 sentinel_port=$(free_port)
+while [[ "$sentinel_port" == "$redis_port" ]]; do sentinel_port=$(free_port); done
 mkdir -m 700 "$tmp/data" "$tmp/sentinel"
 echo "user default on nopass ~* &* +@all" > "$tmp/users.acl"
 
-sed -e 's|^bind .*|bind 127.0.0.1|' -e 's|^replica-announce-ip .*|replica-announce-ip 127.0.0.1|' \
-    -e "s|^aclfile .*|aclfile $tmp/users.acl|" -e "s|^dir .*|dir $tmp/data|" \
-    -e "s|^port .*|port $redis_port|" -e 's|^supervised systemd|supervised no|' \
-    "$src/redis.conf" > "$tmp/redis.conf"
-redis-server "$tmp/redis.conf" --logfile "$tmp/redis.log" &
-pids+=($!)
+# Started again on another port if its port was taken meanwhile.
+for _ in 1 2 3 4 5; do
+  sed -e 's|^bind .*|bind 127.0.0.1|' -e 's|^replica-announce-ip .*|replica-announce-ip 127.0.0.1|' \
+      -e "s|^aclfile .*|aclfile $tmp/users.acl|" -e "s|^dir .*|dir $tmp/data|" \
+      -e "s|^port .*|port $redis_port|" -e 's|^supervised systemd|supervised no|' \
+      "$src/redis.conf" > "$tmp/redis.conf"
+  : > "$tmp/redis.log"
+  redis-server "$tmp/redis.conf" --logfile "$tmp/redis.log" &
+  pid=$!
+  for _ in $(seq 1 50); do
+    [[ "$(redis-cli -p "$redis_port" PING 2>/dev/null)" == PONG ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then pids+=("$pid"); break; fi
+  grep -q "Failed listening on port" "$tmp/redis.log" || break
+  redis_port=$(free_port)
+  while [[ "$sentinel_port" == "$redis_port" ]]; do redis_port=$(free_port); done
+done
 sed -e 's|^bind .*|bind 127.0.0.1|' -e 's|announce-ip .*|announce-ip 127.0.0.1|' \
     -e "s|^dir .*|dir \"$tmp/sentinel\"|" -e "s|^port .*|port $sentinel_port|" \
     -e 's|^supervised systemd|supervised no|' -e "s|10.20.0.11 6390|127.0.0.1 $redis_port|" \
