@@ -554,6 +554,30 @@ TEST_F(NotifierFullRedisTest, AnSmsThatWentOutIsRecordedEvenWhenRedisFillsUpMean
   EXPECT_EQ(gateway.sent.size(), 1u);
 }
 
+TEST_F(NotifierRedisTest, AnSmsThatWentOutIsRecordedWhenRedisDropsTheConnectionMeanwhile) {
+  // What the gateway did is known only to this worker: a Redis error between
+  // the send and its record (the primary lost, a failover under way) must not
+  // lose it, or the SMS goes out a second time after the lease (seen in the
+  // failover test). The outcome is recorded again on a new connection.
+  page_arrives();
+  FakeSmsGateway gateway({202});
+  long long killed = 0;
+  gateway.on_send = [&](const OutgoingSms&) {
+    killed = conn_.command({"CLIENT", "KILL", "USER", "notify"}).integer;
+  };
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  ASSERT_GE(killed, 1) << "the worker's connection was dropped between the send and its record";
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_EQ(page("state"), "accepted");
+  EXPECT_EQ(count_events("page_sent"), 1u);
+  // Long after the lease: nothing is sent again.
+  gateway.on_send = nullptr;
+  transport_.advance(1h);
+  domain_.advance(1h);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
 // ------------------------------------------------------------- bundling
 // Several SMS to one person within notify.bundle_window go out as one
 // (paging/sms_bundle.hpp): the first at once, what follows within the window

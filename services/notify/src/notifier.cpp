@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "delivery_scripts.hpp"
 #include "piket/common/crypto.hpp"
@@ -52,6 +53,8 @@ using Claimed = store::NotifyClaimedDelivery;
 // A script's array reply as its strings (the typed parsers of piket/store read those).
 // Candidates looked at per bundled SMS: more never fit three segments.
 constexpr int kMaxCandidates = 20;
+// How often the outcomes of a batch's sends are recorded again after a Redis error.
+constexpr common::Millis kCompleteRetryEvery{200};
 // How long smsbundle:{id} is kept for late delivery reports.
 constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 
@@ -493,6 +496,29 @@ struct Notifier::Impl {
   // completed with the batch after it. `s` stays a single send when there is
   // nothing to bundle (the claimed delivery then goes alone, as it always
   // did); false when the claimed delivery is no longer being sent.
+  // What the gateways did is known here and nowhere else: a Redis error (the
+  // primary lost, a failover under way) does not lose it. The outcomes are
+  // recorded again — the connection follows the failover — until the batch's
+  // lease ends; after that another worker may take the deliveries as in
+  // doubt, and what they did is left to their delivery reports. (Lost, each
+  // SMS the gateway took was sent a second time after its lease: seen in the
+  // failover test once sends went out in batches.) The complete is
+  // idempotent: a delivery no longer `sending` keeps its state.
+  common::RedisReply record_outcomes(common::RedisConnection& redis,
+                                     const store::NotifyCompleteArgs& done,
+                                     common::Instant lease_until) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return redis.eval(scripts::complete(), {}, done.argv());
+      } catch (const common::RedisError& e) {
+        if (transport_clock.now() + kCompleteRetryEvery >= lease_until) throw;
+        spdlog::warn("{} send outcomes not recorded yet (attempt {}): {}; trying again",
+                     done.items.size(), attempt, e.what());
+        std::this_thread::sleep_for(kCompleteRetryEvery);
+      }
+    }
+  }
+
   bool prepare_bundle(Send& s, long long lease_until_ms, common::RedisConnection& redis) {
     const Claimed& c = *s.claimed;
     if (c.channel != "sms" || c.candidates.empty()) return true;
@@ -856,7 +882,7 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
   }
   if (!done.items.empty()) {
     const auto complete_started = i.transport_clock.now();
-    const auto applied = redis.eval(scripts::complete(), {}, done.argv());
+    const auto applied = i.record_outcomes(redis, done, lease_until);
     i.complete_latency->Observe(
         std::chrono::duration<double>(i.transport_clock.now() - complete_started).count());
     for (std::size_t k = 0; k < sends.size(); ++k)
