@@ -496,26 +496,34 @@ struct Notifier::Impl {
   // completed with the batch after it. `s` stays a single send when there is
   // nothing to bundle (the claimed delivery then goes alone, as it always
   // did); false when the claimed delivery is no longer being sent.
-  // What the gateways did is known here and nowhere else: a Redis error (the
-  // primary lost, a failover under way) does not lose it. The outcomes are
-  // recorded again — the connection follows the failover — until the batch's
-  // lease ends; after that another worker may take the deliveries as in
-  // doubt, and what they did is left to their delivery reports. (Lost, each
-  // SMS the gateway took was sent a second time after its lease: seen in the
-  // failover test once sends went out in batches.) The complete is
-  // idempotent: a delivery no longer `sending` keeps its state.
+  // What the gateways did is known here and nowhere else, so it is recorded
+  // where a failover keeps it: with [redis] min_replicas the record waits for
+  // a replica (one WAIT for the batch), and a Redis error or a WAIT that is
+  // not confirmed records it again — on the followed primary — until the
+  // batch's lease ends; after that another worker may take the deliveries as
+  // in doubt, and what they did is left to their delivery reports. Lost, each
+  // SMS the gateway took went out a second time after its lease (seen in the
+  // failover test once sends went out in batches: the primary died between
+  // the sends and their record, or just after the record, before a replica
+  // had it). The complete is idempotent: a delivery no longer `sending` keeps
+  // its state. Each try writes and WAITs on one connection, so the WAIT
+  // covers the record it follows.
   common::RedisReply record_outcomes(common::RedisConnection& redis,
                                      const store::NotifyCompleteArgs& done,
                                      common::Instant lease_until) {
     for (int attempt = 1;; ++attempt) {
+      const bool last = transport_clock.now() + kCompleteRetryEvery >= lease_until;
       try {
-        return redis.eval(scripts::complete(), {}, done.argv());
+        auto applied = redis.eval(scripts::complete(), {}, done.argv());
+        if (redis.wait_replicated() || last) return applied;
+        spdlog::warn("{} send outcomes not on enough replicas yet (attempt {}); recording again",
+                     done.items.size(), attempt);
       } catch (const common::RedisError& e) {
-        if (transport_clock.now() + kCompleteRetryEvery >= lease_until) throw;
+        if (last) throw;
         spdlog::warn("{} send outcomes not recorded yet (attempt {}): {}; trying again",
                      done.items.size(), attempt, e.what());
-        std::this_thread::sleep_for(kCompleteRetryEvery);
       }
+      std::this_thread::sleep_for(kCompleteRetryEvery);
     }
   }
 
