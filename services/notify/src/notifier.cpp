@@ -55,6 +55,9 @@ using Claimed = store::NotifyClaimedDelivery;
 constexpr int kMaxCandidates = 20;
 // How often the outcomes of a batch's sends are recorded again after a Redis error.
 constexpr common::Millis kCompleteRetryEvery{200};
+// And at most this often, whatever the clock says (a transport clock that
+// does not move, in tests, would otherwise never end the lease).
+constexpr int kCompleteMaxAttempts = 100;
 // How long smsbundle:{id} is kept for late delivery reports.
 constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 
@@ -512,7 +515,8 @@ struct Notifier::Impl {
                                      const store::NotifyCompleteArgs& done,
                                      common::Instant lease_until) {
     for (int attempt = 1;; ++attempt) {
-      const bool last = transport_clock.now() + kCompleteRetryEvery >= lease_until;
+      const bool last = transport_clock.now() + kCompleteRetryEvery >= lease_until ||
+                        attempt >= kCompleteMaxAttempts;
       try {
         auto applied = redis.eval(scripts::complete(), {}, done.argv());
         if (redis.wait_replicated() || last) return applied;
