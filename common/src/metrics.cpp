@@ -36,12 +36,7 @@ prometheus::Histogram& Metrics::latency(const std::string& name, const std::stri
   static const prometheus::Histogram::BucketBoundaries buckets{
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
       0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
-  return prometheus::BuildHistogram()
-      .Name(name)
-      .Help(help)
-      .Labels({{"service", service_}})
-      .Register(*registry_)
-      .Add(labels, buckets);
+  return histogram(name, help, buckets, labels);
 }
 
 prometheus::Histogram& Metrics::histogram(const std::string& name, const std::string& help,
