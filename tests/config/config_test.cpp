@@ -386,6 +386,25 @@ TEST(ConfigTest, ClaimBatchAndGatewayConnectionsAreBounded) {
                       "notify.gateway_connections", "between 1 and 32");
 }
 
+// A send in doubt waits for its worker's record (issue 13, docs/paging.md "No duplicates"):
+// 5 s by default, 0-600000 ms; the worker records for up to 120 s past the lease, 0-3600000.
+TEST(ConfigTest, InDoubtConfirmAndRecordRetryAreBounded) {
+  const Config d = parse_config(full_config(), kFile);
+  EXPECT_EQ(d.notify.in_doubt_confirm, std::chrono::seconds{5});
+  EXPECT_EQ(d.notify.record_retry, std::chrono::minutes{2});
+  const auto with = [](const std::string& line) {
+    return replace(full_config(), "in_doubt_grace_ms = 1000", "in_doubt_grace_ms = 1000\n" + line);
+  };
+  EXPECT_EQ(parse_config(with("in_doubt_confirm_ms = 0"), kFile).notify.in_doubt_confirm,
+            std::chrono::milliseconds{0});
+  EXPECT_EQ(parse_config(with("record_retry_ms = 3600000"), kFile).notify.record_retry,
+            std::chrono::hours{1});
+  expect_single_error(with("in_doubt_confirm_ms = 600001"), "in_doubt_confirm_ms = 600001",
+                      "notify.in_doubt_confirm_ms", "between 0 and 600000");
+  expect_single_error(with("record_retry_ms = -1"), "record_retry_ms = -1",
+                      "notify.record_retry_ms", "between 0 and 3600000");
+}
+
 // Redis Sentinel and durable answers (issue 13, docs/availability.md): optional; without
 // them the services use `address` and answer without waiting for replicas (today's default).
 TEST(ConfigTest, RedisSentinelsAndMinReplicas) {

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_sms_gateway.hpp"
@@ -140,6 +141,14 @@ class NotifierRedisTest : public ::testing::Test {
       for (const auto& item : r.items) kinds.push_back(item.kind);
     }
     return kinds;
+  }
+
+  // A metric's value (its first series); -1: not there.
+  double metric(const std::string& name) {
+    std::istringstream text(metrics_.render());
+    for (std::string line; std::getline(text, line);)
+      if (line.rfind(name + "{", 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
+    return -1;
   }
 
   static piket::test::PrivateRedis* redis_;
@@ -429,6 +438,13 @@ TEST_F(NotifierRedisTest, InDoubtSendWithoutDeliveryReportIsSentAgain) {
   page_arrives();
   leave_in_doubt(conn_, transport_);
   FakeSmsGateway gateway({202});
+  // First left to its worker's record (it may still come: a failover), then sent.
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::skipped);
+  EXPECT_TRUE(gateway.sent.empty());
+  EXPECT_EQ(delivery("state"), "sending");
+  transport_.advance(config_.notify.in_doubt_confirm - 1ms);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  transport_.advance(1ms);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
   ASSERT_EQ(gateway.sent.size(), 1u);
   EXPECT_EQ(gateway.sent[0].to, kTo);
@@ -463,6 +479,8 @@ TEST_F(NotifierRedisTest, LiveLeaseIsNotTakenOver) {
   FakeSmsGateway gateway({202});
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
   transport_.advance(5s);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::skipped);  // in doubt: its worker first
+  transport_.advance(config_.notify.in_doubt_confirm);
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
   EXPECT_EQ(gateway.sent.size(), 1u);
 }
@@ -571,6 +589,52 @@ TEST_F(NotifierRedisTest, AnSmsThatWentOutIsRecordedWhenRedisDropsTheConnectionM
   EXPECT_EQ(page("state"), "accepted");
   EXPECT_EQ(count_events("page_sent"), 1u);
   // Long after the lease: nothing is sent again.
+  gateway.on_send = nullptr;
+  transport_.advance(1h);
+  domain_.advance(1h);
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+}
+
+TEST_F(NotifierRedisTest, AnSmsThatWentOutIsRecordedWhenRedisRefusesWritesPastItsLease) {
+  // A failover: the new primary refuses every write (no replica yet) for
+  // longer than the lease. The worker keeps recording what the gateway did;
+  // a claim by another worker meanwhile finds the delivery in doubt and
+  // leaves it to that record, so the SMS does not go out a second time.
+  page_arrives();
+  FakeSmsGateway gateway({202});
+  std::thread outage;
+  std::atomic<bool> restored{false};
+  gateway.on_send = [&](const OutgoingSms&) {
+    conn_.command({"CONFIG", "SET", "min-replicas-to-write", "1"});  // every write: NOREPLICAS
+    outage = std::thread([&] {
+      std::this_thread::sleep_for(300ms);
+      transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace + 1s);
+      // Writes come back: another worker's claim runs first and finds the
+      // lease over; it must not send.
+      std::this_thread::sleep_for(300ms);
+      common::RedisConnection admin(redis_->config());
+      admin.command({"CONFIG", "SET", "min-replicas-to-write", "0"});
+      common::RedisConnection other(redis_->config_as("notify"));
+      FakeSmsGateway other_gateway({202});
+      const auto claimed = notifier().step(other_gateway, other);
+      // In doubt, left to its worker (skipped); or, if the worker's record
+      // came first (it tries every 200 ms), nothing due (idle). Never sent.
+      EXPECT_TRUE(claimed.kind == StepResult::Kind::skipped ||
+                  claimed.kind == StepResult::Kind::idle);
+      EXPECT_TRUE(other_gateway.sent.empty()) << "sent a second time";
+      restored = true;
+    });
+  };
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  outage.join();
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(delivery("state"), "accepted");
+  EXPECT_FALSE(hexists(store::delivery_key(kDelivery), "doubt_seen"));
+  EXPECT_EQ(count_events("page_sent"), 1u);
+  EXPECT_GE(metric("piket_notify_record_retries_total"), 1.0);
+  // Long after: nothing is sent again.
   gateway.on_send = nullptr;
   transport_.advance(1h);
   domain_.advance(1h);
@@ -850,6 +914,9 @@ TEST_F(BundlingTest, ACrashAfterTheGatewayTookABundleIsResolvedPerPage) {
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);  // the lease still runs
   transport_.advance(config_.notify.in_doubt_grace);
   drain(gateway);
+  EXPECT_TRUE(gateway.sent.empty()) << "in doubt: first left to the worker's record";
+  transport_.advance(config_.notify.in_doubt_confirm);
+  drain(gateway);
   for (int n : {1, 2}) {
     EXPECT_EQ(dhget(nth(n).id, "state"), "accepted");
     EXPECT_EQ(dhget(nth(n).id, "resolved_by"), "delivery_report");
@@ -893,12 +960,6 @@ class BatchTest : public BundlingTest {
     std::size_t k = 0;
     for (const auto& m : g.sent) k += m.page_id == page;
     return k;
-  }
-  double metric(const std::string& name) {
-    std::istringstream text(metrics_.render());
-    for (std::string line; std::getline(text, line);)
-      if (line.rfind(name + "{", 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
-    return -1;
   }
   // Sends one page to warm the scripts up (the first call of each loads it).
   void warm_up(FakeSmsGateway& gateway) {
@@ -1056,6 +1117,10 @@ TEST_F(BatchTest, ASendThatCrashedIsLeftToItsLeaseTheOthersAreRecorded) {
   EXPECT_EQ(dhget(nth(2).id, "state"), "sending") << "a live lease is not taken";
   transport_.advance(1ms);
   drain(gateway);
+  EXPECT_EQ(dhget(nth(2).id, "state"), "sending") << "in doubt: left to its worker's record";
+  EXPECT_EQ(sends_of(gateway, nth(2).id), 1u);
+  transport_.advance(config_.notify.in_doubt_confirm);
+  drain(gateway);
   EXPECT_EQ(dhget(nth(2).id, "state"), "accepted");
   EXPECT_EQ(dhget(nth(2).id, "in_doubt_resends"), "1");
   EXPECT_EQ(dhget(nth(3).id, "state"), "accepted");
@@ -1085,6 +1150,9 @@ TEST_F(BatchTest, ASendThatCouldNotEndBeforeItsLeaseIsNotBegun) {
   EXPECT_EQ(metric("piket_notify_sends_deferred_total"), 1);
   gateway.on_send = nullptr;
   transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace);
+  drain(gateway);  // in doubt: left to the record (that never comes) first
+  EXPECT_EQ(gateway.sent.size(), 1u);
+  transport_.advance(config_.notify.in_doubt_confirm);
   drain(gateway);
   EXPECT_EQ(dhget(late.id, "state"), "accepted");
   EXPECT_EQ(gateway.sent.size(), 2u);

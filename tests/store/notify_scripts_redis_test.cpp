@@ -379,6 +379,69 @@ TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds)
   EXPECT_EQ(hget(d, "in_doubt_resends"), "1");
 }
 
+// A send in doubt waits for its worker's record (ARGV[9]): the first claim to
+// find its lease over marks it and leaves it; a record meanwhile settles it;
+// without one, a claim after the wait sends it again — once.
+TEST_F(NotifyScriptsTest, ClaimLeavesASendInDoubtToItsWorkersRecordBeforeSendingAgain) {
+  const auto d = delivery_key(kPage, "sms");
+  const auto d2 = delivery_key(kPage2, "sms");
+  seed_page(kPage, "sending");
+  seed_sms(kPage, "sending");
+  seed_page(kPage2, "sending");
+  seed_sms(kPage2, "sending");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});  // lease over
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage2 + ":sms"});
+  NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 16, 3000, 4, 5000};
+
+  const auto first = claim_batch(args);
+  ASSERT_EQ(first.claims.size(), 2u);
+  for (const auto& c : first.claims) {
+    EXPECT_EQ(c.kind, NotifyClaimReply::Kind::doubt) << c.delivery_id;
+    EXPECT_EQ(c.held_until_ms, kTransport + 5000) << c.delivery_id;
+  }
+  EXPECT_EQ(hget(d, "state"), "sending");
+  EXPECT_EQ(hget(d, "doubt_seen"), n(kTransport));
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport + 5000)) << "due after the wait";
+  EXPECT_EQ(hget(d, "attempts"), "0") << "not claimed for a send";
+
+  // Within the wait: nothing due.
+  args.transport_now_ms = kTransport + 4999;
+  EXPECT_TRUE(claim_batch(args).claims.empty());
+
+  // The first one's worker records its send meanwhile: it is not sent again.
+  EXPECT_EQ(complete_one(kPage + ":sms", {"accepted", 0, 202, "", ""}), "accepted");
+  EXPECT_FALSE(hexists(d, "doubt_seen"));
+
+  // After the wait, only the second (no record, no delivery report) goes again.
+  args.transport_now_ms = kTransport + 5000;
+  args.lease_until_ms = kTransport + 13000;
+  const auto after = claim_batch(args);
+  ASSERT_EQ(after.claims.size(), 1u);
+  ASSERT_EQ(after.claims[0].kind, NotifyClaimReply::Kind::send);
+  EXPECT_EQ(after.claims[0].delivery_id, kPage2 + ":sms");
+  EXPECT_TRUE(after.claims[0].send.in_doubt);
+  EXPECT_EQ(hget(d2, "in_doubt_resends"), "1");
+  EXPECT_FALSE(hexists(d2, "doubt_seen")) << "sent again: a new lease, no longer in doubt";
+  EXPECT_EQ(hget(d, "state"), "accepted");
+  EXPECT_EQ(hget(d, "attempts"), "0");
+
+  // Its new lease over as well: in doubt afresh, a new wait.
+  args.transport_now_ms = kTransport + 14000;
+  const auto again = claim_batch(args);
+  ASSERT_EQ(again.claims.size(), 1u);
+  EXPECT_EQ(again.claims[0].kind, NotifyClaimReply::Kind::doubt);
+  EXPECT_EQ(again.claims[0].held_until_ms, kTransport + 19000);
+
+  // Without ARGV[9] (0): sent again at once, as before.
+  args.in_doubt_confirm_ms = 0;
+  args.transport_now_ms = kTransport + 20000;
+  ops_.command({"HDEL", d2, "doubt_seen"});
+  const auto at_once = claim_batch(args);
+  ASSERT_EQ(at_once.claims.size(), 1u);
+  EXPECT_EQ(at_once.claims[0].kind, NotifyClaimReply::Kind::send);
+  EXPECT_EQ(hget(d2, "in_doubt_resends"), "2");
+}
+
 TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryReport) {
   const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
   // A queue entry without its delivery: dropped.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <map>
@@ -55,9 +56,8 @@ using Claimed = store::NotifyClaimedDelivery;
 constexpr int kMaxCandidates = 20;
 // How often the outcomes of a batch's sends are recorded again after a Redis error.
 constexpr common::Millis kCompleteRetryEvery{200};
-// And at most this often, whatever the clock says (a transport clock that
-// does not move, in tests, would otherwise never end the lease).
-constexpr int kCompleteMaxAttempts = 100;
+// A warning for the first try again and every 25th after it (5 s).
+constexpr long long kCompleteLogEvery = 25;
 // How long smsbundle:{id} is kept for late delivery reports.
 constexpr common::Millis kBundleRecordTtl{std::chrono::hours{24 * 7}};
 
@@ -91,12 +91,15 @@ struct Notifier::Impl {
   common::Metrics& metrics;
   common::RedisPool inbox_redis;
   Notifier* owner = nullptr;
+  // Set by stop(): a worker recording its sends' outcomes stops trying (the
+  // deliveries are then in doubt; another worker's claim takes them).
+  std::atomic<bool> stopping{false};
 
   // One of config.workers loops (common::Periodic): it takes steps until
-  // there is nothing to do, then pauses 20 ms — less when woken (a new page,
-  // a failure that starts the next channel); after a failure (Redis away)
-  // 100 ms. Its sends go over config.gateway_connections lanes of its own,
-  // whose gateways are made on the lanes' threads at the first batch.
+  // one finds less than a whole batch due (StepResult::more), then pauses 20 ms — less when woken
+  // (a new page, a failure that starts the next channel); after a failure (Redis away) 100 ms. Its
+  // sends go over config.gateway_connections lanes of its own, whose gateways are made on the
+  // lanes' threads at the first batch.
   struct Worker {
     explicit Worker(Impl& i)
         : impl(i),
@@ -108,7 +111,10 @@ struct Notifier::Impl {
               i.transport_clock, [this] { run(); }) {}
 
     void run() {
-      while (loop.running() && impl.owner->step(lanes, redis).kind != StepResult::Kind::idle) {
+      while (loop.running()) {
+        const auto r = impl.owner->step(lanes, redis);
+        if (r.kind == StepResult::Kind::idle) break;
+        if (!r.more && !impl.work_arrived.exchange(false)) break;
       }
     }
 
@@ -120,10 +126,14 @@ struct Notifier::Impl {
   // Made once (never resized: handle_message wakes them from other threads).
   std::vector<std::unique_ptr<Worker>> workers;
 
-  // Cuts the pause of one idle worker short.
+  // Cuts the pause of one idle worker short; with none idle, the next
+  // worker to end a step that was not a whole batch takes another step
+  // instead of pausing (a wake during a step is otherwise not kept).
+  std::atomic<bool> work_arrived{false};
   void wake_one() {
     for (auto& w : workers)
       if (w->loop.wake()) return;
+    work_arrived = true;
   }
   void wake_all() {
     for (auto& w : workers) w->loop.wake();
@@ -132,6 +142,8 @@ struct Notifier::Impl {
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> deliveries;
   std::map<std::string, prometheus::Counter*> fallbacks;
   prometheus::Counter* in_doubt = nullptr;
+  prometheus::Counter* in_doubt_waits = nullptr;
+  prometheus::Counter* records_retried = nullptr;
   prometheus::Counter* privacy_refusals = nullptr;
   prometheus::Counter* duplicates = nullptr;
   prometheus::Counter* undeliverable = nullptr;
@@ -159,6 +171,12 @@ struct Notifier::Impl {
                            "Channels started after the one before them", {{"reason", reason}});
     in_doubt = &metrics.counter("piket_notify_in_doubt_resends_total",
                                 "Deliveries sent again after a crash mid-send");
+    in_doubt_waits = &metrics.counter(
+        "piket_notify_in_doubt_waits_total",
+        "Sends found in doubt and left for their worker's record before they go again");
+    records_retried = &metrics.counter(
+        "piket_notify_record_retries_total",
+        "Tries again to record a batch's send outcomes (Redis away or no replica in time)");
     privacy_refusals = &metrics.counter(
         "piket_notify_privacy_refusals_total",
         "Messages refused because they contained a value of the incident's person data");
@@ -502,30 +520,42 @@ struct Notifier::Impl {
   // What the gateways did is known here and nowhere else, so it is recorded
   // where a failover keeps it: with [redis] min_replicas the record waits for
   // a replica (one WAIT for the batch), and a Redis error or a WAIT that is
-  // not confirmed records it again — on the followed primary — until the
-  // batch's lease ends; after that another worker may take the deliveries as
-  // in doubt, and what they did is left to their delivery reports. Lost, each
-  // SMS the gateway took went out a second time after its lease (seen in the
-  // failover test once sends went out in batches: the primary died between
-  // the sends and their record, or just after the record, before a replica
-  // had it). The complete is idempotent: a delivery no longer `sending` keeps
-  // its state. Each try writes and WAITs on one connection, so the WAIT
-  // covers the record it follows.
+  // not confirmed records it again — on the followed primary — until it is
+  // recorded, for up to `record_retry` past the batch's lease (counted
+  // in tries as well as by the clock: a transport clock that does not move,
+  // in tests, would otherwise never end it) or until the service stops. A
+  // failover can keep every write out for longer than a lease (the new
+  // primary refuses writes until a replica is back); a claim that finds a
+  // delivery's lease over meanwhile leaves it for `in_doubt_confirm` before
+  // it sends it again (lib/notify_claim_one.lua), so this record, which
+  // needs nothing but a store that takes writes, lands first. Lost, each SMS
+  // the gateway took went out a second time (seen in the failover test once
+  // sends went out in batches: the primary died between the sends and their
+  // record, or just after the record, before a replica had it). The complete
+  // is idempotent: a delivery no longer `sending` keeps its state. Each try
+  // writes and WAITs on one connection, so the WAIT covers the record it
+  // follows.
   common::RedisReply record_outcomes(common::RedisConnection& redis,
                                      const store::NotifyCompleteArgs& done,
                                      common::Instant lease_until) {
-    for (int attempt = 1;; ++attempt) {
-      const bool last = transport_clock.now() + kCompleteRetryEvery >= lease_until ||
-                        attempt >= kCompleteMaxAttempts;
+    const auto give_up = lease_until + config.record_retry;
+    const auto max_attempts =
+        2 + (config.record_retry + (lease_until - transport_clock.now())) / kCompleteRetryEvery;
+    for (long long attempt = 1;; ++attempt) {
+      const bool last = stopping.load() || transport_clock.now() + kCompleteRetryEvery >= give_up ||
+                        attempt >= max_attempts;
+      if (attempt > 1) records_retried->Increment();
       try {
         auto applied = redis.eval(scripts::complete(), {}, done.argv());
         if (redis.wait_replicated() || last) return applied;
-        spdlog::warn("{} send outcomes not on enough replicas yet (attempt {}); recording again",
-                     done.items.size(), attempt);
+        if (attempt % kCompleteLogEvery == 1)
+          spdlog::warn("{} send outcomes not on enough replicas yet (attempt {}); recording again",
+                       done.items.size(), attempt);
       } catch (const common::RedisError& e) {
         if (last) throw;
-        spdlog::warn("{} send outcomes not recorded yet (attempt {}): {}; trying again",
-                     done.items.size(), attempt, e.what());
+        if (attempt % kCompleteLogEvery == 1)
+          spdlog::warn("{} send outcomes not recorded yet (attempt {}): {}; trying again",
+                       done.items.size(), attempt, e.what());
       }
       std::this_thread::sleep_for(kCompleteRetryEvery);
     }
@@ -804,13 +834,14 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
                                           kMaxCandidates,
                                           i.config.claim_batch,
                                           i.config.gateway_timeout.count(),
-                                          static_cast<int>(lanes.width())};
+                                          static_cast<int>(lanes.width()),
+                                          i.config.in_doubt_confirm.count()};
   const auto claim_started = i.transport_clock.now();
   const auto batch = store::parse_notify_claim_batch(
       redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());
   i.claim_latency->Observe(
       std::chrono::duration<double>(i.transport_clock.now() - claim_started).count());
-  if (batch.claims.empty()) return {StepResult::Kind::idle, {}, {}};
+  if (batch.claims.empty()) return {StepResult::Kind::idle, {}, {}, 1, {}, false};
 
   using Claim = store::NotifyClaimReply::Kind;
   std::vector<Impl::Send> sends;
@@ -924,6 +955,14 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
         i.held->Increment();
         out.items.push_back({StepResult::Kind::held, claim.delivery_id, "sms", 1});
         break;
+      case Claim::doubt:
+        i.in_doubt_waits->Increment();
+        spdlog::warn(
+            "delivery {}: lease over with no outcome and no delivery report; waiting for its "
+            "worker's record until {} before sending again",
+            claim.delivery_id, claim.held_until_ms);
+        out.items.push_back({StepResult::Kind::skipped, claim.delivery_id, {}, 1});
+        break;
       case Claim::resolved:
         i.count(claim.channel, "resolved_by_report");
         spdlog::info(
@@ -936,6 +975,7 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
         out.items.push_back({StepResult::Kind::skipped, claim.delivery_id, {}, 1});
     }
   }
+  out.more = batch.claims.size() >= static_cast<std::size_t>(i.config.claim_batch);
   if (!out.items.empty()) {
     const auto& first = out.items.front();
     out.kind = first.kind;
@@ -947,10 +987,12 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
 }
 
 void Notifier::start() {
+  impl_->stopping = false;
   for (auto& w : impl_->workers) w->loop.start();
 }
 
 void Notifier::stop() {
+  impl_->stopping = true;
   for (auto& w : impl_->workers) w->loop.stop();
 }
 

@@ -24,7 +24,8 @@ NotifyConfig parse_notify(TomlReader& r) {
     r.only_known(*t, "notify.",
                  {"http", "zmq", "zmq_peers", "workers", "claim_batch", "gateway_connections",
                   "retry_initial_ms", "retry_max_ms", "max_attempts", "in_doubt_grace_ms",
-                  "gateway_timeout_ms", "push_stream_maxlen", "bundle_window_ms"});
+                  "in_doubt_confirm_ms", "record_retry_ms", "gateway_timeout_ms",
+                  "push_stream_maxlen", "bundle_window_ms"});
     set_if(r.host_port(*t, "notify.", "http"), c.http);
     set_if(r.matching(*t, "notify.", "zmq", false, common::zmq_endpoint_pattern(),
                       "a ZeroMQ endpoint"),
@@ -37,6 +38,8 @@ NotifyConfig parse_notify(TomlReader& r) {
     read_millis(r, *t, "notify.", "retry_max_ms", 10, 3600000, c.retry_max);
     set_if(r.integer(*t, "notify.", "max_attempts", 1, 100), c.max_attempts);
     read_millis(r, *t, "notify.", "in_doubt_grace_ms", 0, 600000, c.in_doubt_grace);
+    read_millis(r, *t, "notify.", "in_doubt_confirm_ms", 0, 600000, c.in_doubt_confirm);
+    read_millis(r, *t, "notify.", "record_retry_ms", 0, 3600000, c.record_retry);
     read_millis(r, *t, "notify.", "gateway_timeout_ms", 100, 60000, c.gateway_timeout);
     set_if(r.integer(*t, "notify.", "push_stream_maxlen", 10, 1000000), c.push_stream_maxlen);
     read_millis(r, *t, "notify.", "bundle_window_ms", 0, 60000, c.bundle_window);

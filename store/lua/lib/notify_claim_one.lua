@@ -1,5 +1,5 @@
 -- notify_claim_one (lib): piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s,
--- max_cands_s) claims one due delivery of notify:queue for its send, and returns what the
+-- max_cands_s, confirm_s) claims one due delivery of notify:queue for its send, and returns what the
 -- send needs — the rules of one claim, which notify_claim.lua applies to each delivery of
 -- a batch in turn.
 -- Owner: piket-notify.
@@ -10,7 +10,17 @@
 --   now_s      now (domain ms)
 --   window_s   the SMS bundle window (ms; '0': no bundling)
 --   max_cands_s at most this many bundle candidates
+--   confirm_s  (ms; '0' or absent: none) how long a send in doubt — `sending`, its lease
+--              over, no delivery report — waits, after a claim first finds it so, before
+--              it goes again: the time its worker has to record what the gateway did
+--              (docs/paging.md, "In doubt"). A failover can keep every write out for
+--              longer than a lease (a new primary refuses writes until a replica is
+--              back, [redis] min_replicas); the worker that sent keeps recording until
+--              it can, and this wait starts only once a claim could write, so the
+--              worker's record — the store being writable again for both — lands first.
 -- Returns {'skip', id} | {'resolved', id, channel, page}
+--  | {'doubt', id, until}: in doubt, first seen now or still waiting for its worker's
+--     record until `until` (transport ms); due again then
 --  | {'held', id, until}: an SMS went to the person less than a window ago;
 --     the delivery waits until the window's end (transport ms)
 --  | {'send', id, channel, page, to, text, ack_code, case, attempt, fresh|in_doubt,
@@ -21,7 +31,7 @@
 --     within the window and, when the claimed delivery is an in-doubt member
 --     of a bundle, that bundle's other members in doubt (not claimed:
 --     notify_join claims the ones that go along).
--- Writes delivery:{id} (state sending, attempts, sending_since, in_doubt_resends; or
+-- Writes delivery:{id} (state sending, attempts, sending_since, in_doubt_resends, doubt_seen; or
 --   accepted by a delivery report, or cancelled), notify:queue and notify:urgent (the lease:
 --   lib/notify_queue.lua), notify:smsq:{person}, notify:smslast:{person}; reads incident:{id},
 --   case:{id} (household), smsbundle:{id}. Calls the owners' store API in the same script
@@ -32,9 +42,11 @@
 --#include "lib/cases_timeline.lua"
 --#include "lib/paging_page_delivery.lua"
 --#include "lib/notify_queue.lua"
-local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max_cands_s)
+local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max_cands_s,
+                                      confirm_s)
   local d = 'delivery:' .. did
-  local f = redis.call('HMGET', d, 'state', 'channel', 'page', 'to', 'dlr_type', 'person')
+  local f = redis.call('HMGET', d, 'state', 'channel', 'page', 'to', 'dlr_type', 'person',
+                       'doubt_seen')
   local st, ch, page = f[1], f[2], f[3]
   if not st or not page then
     piket_notify_dequeue(did)
@@ -66,6 +78,20 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
     return {'skip', did}
   end
   local tnow = tonumber(tnow_s)
+  -- In doubt: the worker that sent may still record the outcome (above). The
+  -- first claim to find it so marks it and waits; a later one sends it again.
+  local confirm = tonumber(confirm_s or '0') or 0
+  if st == 'sending' and confirm > 0 then
+    local seen = tonumber(f[7] or '')
+    if not seen then
+      seen = tnow
+      redis.call('HSET', d, 'doubt_seen', tnow_s)
+    end
+    if tnow < seen + confirm then
+      piket_notify_queue_at(did, seen + confirm, pf[8])
+      return {'doubt', did, tostring(seen + confirm)}
+    end
+  end
   local window = tonumber(window_s or '0')
   local person = f[6] or ''
   local q = 'notify:smsq:' .. person
@@ -94,7 +120,7 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
   end
   local n = redis.call('HINCRBY', d, 'attempts', 1)
   redis.call('HSET', d, 'state', 'sending', 'sending_since', now_s)
-  redis.call('HDEL', d, 'bundle')
+  redis.call('HDEL', d, 'bundle', 'doubt_seen')
   piket_notify_queue_at(did, lease_s, pf[8])
   piket_page_sending(page)
   local function incident_of(incident_id, case_id)
@@ -124,10 +150,13 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
     if doubt == 'in_doubt' and old_bundle then
       local members = redis.call('HGET', 'smsbundle:' .. old_bundle, 'deliveries') or ''
       for sib in string.gmatch(members, '[^,]+') do
-        local sd = redis.call('HMGET', 'delivery:' .. sib, 'state', 'dlr_type', 'bundle')
+        local sd = redis.call('HMGET', 'delivery:' .. sib, 'state', 'dlr_type', 'bundle',
+                              'doubt_seen')
         local lease = tonumber(redis.call('ZSCORE', 'notify:queue', sib) or 'inf')
+        -- (a member found in doubt waits no longer than this one: one record
+        -- covered the whole bundle, so its worker has had the same time)
         if sib ~= did and sd[1] == 'sending' and not sd[2] and sd[3] == old_bundle
-           and lease <= tnow then
+           and (lease <= tnow or sd[4]) then
           more[#more + 1] = sib
         end
       end

@@ -22,6 +22,8 @@ local function piket_notify_complete_one(did, outcome, now_ms, due, status, deta
     piket_notify_dequeue(did)
     return f[1] or 'missing'
   end
+  -- Recorded: no longer in doubt (lib/notify_claim_one.lua, confirm_s).
+  redis.call('HDEL', d, 'doubt_seen')
   local pf = redis.call('HMGET', 'page:' .. f[2], 'state', 'case', 'rank')
   local now = tonumber(now_ms)
   if outcome == 'retry' and (pf[1] == 'acknowledged' or pf[1] == 'declined') then

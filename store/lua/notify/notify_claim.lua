@@ -39,8 +39,11 @@
 -- ARGV[6]  at most this many deliveries to send (default 1)
 -- ARGV[7]  one gateway timeout (ms; default 0): what the lease grows by per round of sends
 -- ARGV[8]  gateway connections: sends at once (default 1)
+-- ARGV[9]  how long a send found in doubt waits for its worker's record before it goes
+--   again (ms; default 0: at once; lib/notify_claim_one.lua, confirm_s)
 -- Returns {'batch', lease until (transport ms), M, then M replies, each as its length and its
---   fields: a reply of lib/notify_claim_one.lua ('skip', 'resolved', 'held' or 'send')}, in
+--   fields: a reply of lib/notify_claim_one.lua ('skip', 'resolved', 'held', 'doubt' or
+--   'send')}, in
 --   the order claimed. M = 0: nothing due.
 --#include "lib/notify_claim_one.lua"
 local tnow = tonumber(ARGV[1])
@@ -69,7 +72,8 @@ local function deferred(did)
 end
 local function claim(did)
   budget = budget - 1
-  local r = piket_notify_claim_one(did, ARGV[1], tostring(provisional), ARGV[3], ARGV[4], ARGV[5])
+  local r = piket_notify_claim_one(did, ARGV[1], tostring(provisional), ARGV[3], ARGV[4], ARGV[5],
+                                   ARGV[9])
   replies[#replies + 1] = r
   if r[1] == 'send' then
     sends[#sends + 1] = {did = did, rank = r[19]}

@@ -32,10 +32,13 @@ local tnow = tonumber(ARGV[6])
 for i = 7, #ARGV do
   local cid = ARGV[i]
   local d = 'delivery:' .. cid
-  local c = redis.call('HMGET', d, 'state', 'page', 'channel', 'person', 'dlr_type')
-  -- Waiting, or in doubt: left sending by a crash, its lease over, no report.
+  local c = redis.call('HMGET', d, 'state', 'page', 'channel', 'person', 'dlr_type',
+                       'doubt_seen')
+  -- Waiting, or in doubt: left sending by a crash, its lease over, no report
+  -- (or found in doubt already: a member of the in-doubt bundle that goes
+  -- again, lib/notify_claim_one.lua).
   local in_doubt = c[1] == 'sending' and not c[5]
-                   and tonumber(redis.call('ZSCORE', 'notify:queue', cid) or 'inf') <= tnow
+                   and (c[6] or tonumber(redis.call('ZSCORE', 'notify:queue', cid) or 'inf') <= tnow)
   if (c[1] == 'queued' or c[1] == 'retry' or in_doubt) and c[3] == 'sms' and c[4] == f[3] then
     local p = 'page:' .. c[2]
     local pf = redis.call('HMGET', p, 'state', 'rank')
@@ -45,6 +48,7 @@ for i = 7, #ARGV do
       if in_doubt then redis.call('HINCRBY', d, 'in_doubt_resends', 1) end
       redis.call('HINCRBY', d, 'attempts', 1)
       redis.call('HSET', d, 'state', 'sending', 'sending_since', ARGV[4], 'bundle', ARGV[1])
+      redis.call('HDEL', d, 'doubt_seen')
       piket_notify_queue_at(cid, ARGV[3], pf[2])
       redis.call('ZREM', 'notify:smsq:' .. f[3], cid)
       piket_page_sending(c[2])

@@ -130,15 +130,17 @@ struct NotifyClaimArgs {
   long long domain_now_ms = 0;
   long long bundle_window_ms = 0;  // 0: no bundling
   int max_candidates = 20;
-  int max_deliveries = 1;            // the batch: at most this many sends
-  long long gateway_timeout_ms = 0;  // the lease grows by this per round of sends
-  int gateway_connections = 1;       // sends at once
+  int max_deliveries = 1;             // the batch: at most this many sends
+  long long gateway_timeout_ms = 0;   // the lease grows by this per round of sends
+  int gateway_connections = 1;        // sends at once
+  long long in_doubt_confirm_ms = 0;  // a send in doubt waits this long for its worker's record
 
   std::vector<std::string> argv() const {
     return {std::to_string(transport_now_ms),   std::to_string(lease_until_ms),
             std::to_string(domain_now_ms),      std::to_string(bundle_window_ms),
             std::to_string(max_candidates),     std::to_string(max_deliveries),
-            std::to_string(gateway_timeout_ms), std::to_string(gateway_connections)};
+            std::to_string(gateway_timeout_ms), std::to_string(gateway_connections),
+            std::to_string(in_doubt_confirm_ms)};
   }
 };
 // Another SMS delivery to the same person that may go along in a bundle.
@@ -165,12 +167,13 @@ struct NotifyClaimReply {
     idle,      // nothing claimed (not in a batch's reply)
     skip,      // delivery_id: gone, cancelled or not sendable
     held,      // delivery_id waits until held_until_ms (the person's bundle window)
+    doubt,     // delivery_id, in doubt, waits until held_until_ms for its worker's record
     resolved,  // delivery_id (channel, page_id): a delivery report showed the gateway had it
     send,      // send `send`
   };
   Kind kind = Kind::idle;
   std::string delivery_id, channel, page_id;
-  long long held_until_ms = 0;  // transport
+  long long held_until_ms = 0;  // transport (held, doubt)
   NotifyClaimedDelivery send;
 };
 // One delivery's claim, as a batch's reply lists it (lib/notify_claim_one.lua).
@@ -181,10 +184,10 @@ inline NotifyClaimReply parse_notify_claim(const std::vector<std::string>& e) {
   NotifyClaimReply r;
   const auto& what = e.at(0);
   if (what == "idle") return r;
-  if (what == "skip" || what == "held") {
-    r.kind = what == "skip" ? K::skip : K::held;
+  if (what == "skip" || what == "held" || what == "doubt") {
+    r.kind = what == "skip" ? K::skip : what == "held" ? K::held : K::doubt;
     r.delivery_id = e.at(1);
-    if (r.kind == K::held && e.size() > 2) r.held_until_ms = detail::reply_number(e[2]);
+    if (r.kind != K::skip && e.size() > 2) r.held_until_ms = detail::reply_number(e[2]);
     return r;
   }
   if (what == "resolved") {

@@ -84,6 +84,11 @@ struct StepResult {
   // delivery that went along in a bundled SMS is counted in its `pages`.
   // Empty for idle and evaluated.
   std::vector<Item> items{};
+  // Whether more may be due at once: a page evaluated, or a claim that took
+  // a whole batch. A worker takes steps while this holds, then pauses until
+  // it is woken or its next tick (no idle polls after a batch that was
+  // smaller than `claim_batch`: nothing more was due).
+  bool more = true;
 };
 
 // A page message's place in notify's queue (common::InboxRank): the page's

@@ -34,6 +34,14 @@ struct NotifyConfig {
   // A page whose send was interrupted by a crash waits this long for a
   // delivery report before it is sent again.
   common::Millis in_doubt_grace{5000};
+  // A send in doubt (its lease over, no outcome, no delivery report) waits
+  // this long after a claim first finds it so before it goes again: the time
+  // the worker that sent has to record what the gateway did once the store
+  // takes writes again (after a failover; docs/paging.md, "No duplicates").
+  common::Millis in_doubt_confirm{5000};
+  // That worker keeps recording its sends' outcomes for this long past their
+  // lease (a Redis failover can keep writes out for longer than a lease).
+  common::Millis record_retry{120000};
   common::Millis gateway_timeout{3000};
   // Entries kept per `push:{person}` stream (XADD MAXLEN ~).
   int push_stream_maxlen = 1000;
