@@ -184,6 +184,44 @@ TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
   EXPECT_EQ(kind_label("code_red"), "Code red");
 }
 
+// The codes and names the web app puts in words itself (issue 15): a note
+// comes whole and only where a person wrote it; a partner system is no name.
+TEST(Labels, EventDetailGivesCodesNamesAndTheWholeNote) {
+  config::Config cfg;
+  rota::PersonConfig anna;
+  anna.id = "anna";
+  anna.display_name = "Anna";
+  cfg.people.push_back(anna);
+  const std::string note(2000, 'n');
+  auto e = boost::json::parse(R"({"at":1,"type":"first_contact","by":"person:anna"})").as_object();
+  e["reason"] = note;
+  auto d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("by").as_string(), "Anna");
+  EXPECT_EQ(d.at("note").as_string(), note);
+  EXPECT_FALSE(d.contains("why"));
+  e = boost::json::parse(
+          R"({"at":1,"type":"escalated","target":"backup","reason":"declined","person":"anna"})")
+          .as_object();
+  d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("why").as_string(), "declined");
+  EXPECT_FALSE(d.contains("note"));  // a code, not something a person wrote
+  EXPECT_TRUE(d.at("target").as_bool());
+  EXPECT_EQ(d.at("who").as_string(), "Anna");
+  e = boost::json::parse(
+          R"({"at":1,"type":"incident_accepted","kind":"code_red","by":"partner:demo-police"})")
+          .as_object();
+  d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("kind").as_string(), "code_red");
+  EXPECT_FALSE(d.contains("by"));
+  e = boost::json::parse(
+          R"({"at":1,"type":"delivery_report","report":8,"reason":"delivery_report","by":"gateway"})")
+          .as_object();
+  d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("report").as_string(), "8");
+  EXPECT_FALSE(d.contains("note"));
+  EXPECT_FALSE(d.contains("by"));  // the gateway is no person
+}
+
 TEST(WebConfig, ThrottlingKeysAreReadWithBounds) {
   const auto cfg = config::parse_config(R"(
 [kannel]
