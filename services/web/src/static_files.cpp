@@ -19,6 +19,7 @@ std::string content_type_for(const fs::path& p) {
   if (ext == ".png") return "image/png";
   if (ext == ".ico") return "image/x-icon";
   if (ext == ".json" || ext == ".webmanifest") return "application/json";
+  if (ext == ".po") return "text/plain; charset=utf-8";  // the app's message catalogues
   return "application/octet-stream";
 }
 
