@@ -92,6 +92,7 @@
     const lang = $('lang-select').value;
     try { localStorage.setItem('piket.lang', lang); } catch (e) { /* private mode: this visit only */ }
     await setLang(lang);
+    state.chartsAt = 0;  // the charts' words too, at once
     if (state.session) { whoLine(); refresh(); }
   });
 
@@ -102,6 +103,7 @@
     fmt = new Intl.DateTimeFormat(loc, { timeZone: TZ, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     fmtDate = new Intl.DateTimeFormat(loc, { timeZone: TZ, day: 'numeric', month: 'short' });
   }
+  makeFormats();
   const when = (ms) => (ms ? fmt.format(new Date(ms)) : '—');
   const now = () => (state.clockMode === 'simulated' ? state.domainNow : Date.now() + state.offset);
   function span(ms) {
@@ -238,11 +240,12 @@
     go('login');
   }
 
+  // The catalogue and the session are asked for at once: one round trip
+  // before the first view, not two.
   async function start() {
+    const session = api('GET', '/api/session').catch(() => null);
     await setLang(chosenLang());
-    try {
-      state.session = await api('GET', '/api/session');
-    } catch (e) { state.session = null; }
+    state.session = await session;
     if (!state.session) return go('login');
     signedIn();
   }

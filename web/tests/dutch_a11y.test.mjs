@@ -8,7 +8,7 @@
 // elk scherm in beide talen.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { env, check, run, login, shot, guardOrigin, postIncident } from './lib.mjs';
+import { env, check, run, shot, guardOrigin, postIncident, signedIn } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -23,6 +23,12 @@ async function axe(page, name) {
   const v = r.violations.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   check(v.length === 0, `axe on ${name}: ${v.join('; ')}`);
   console.log(`axe on ${name}: 0 violations (${r.passes.length} rules passed)`);
+}
+
+// A view checked by axe, then kept as a screenshot under the same name.
+async function inspect(page, name) {
+  await axe(page, name);
+  await shot(page, name);
 }
 
 async function title(page, want) {
@@ -59,19 +65,14 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
   check(await lp.evaluate(() => document.documentElement.lang) === 'nl', 'lang="nl" by default');
   await title(lp, 'Inloggen · piket');
   check((await lp.locator('#login-submit').innerText()) === 'Inloggen', 'the sign-in button in Dutch');
-  await axe(lp, 'inloggen');
-  await shot(lp, 'nl-inloggen');
+  await inspect(lp, 'nl-inloggen');
   await switchLang(lp, 'en');
   await title(lp, 'Sign in · piket');
-  await axe(lp, 'sign in (en)');
-  await shot(lp, 'en-sign-in');
+  await inspect(lp, 'en-sign-in');
   await loginCtx.close();
 
   // Het overzicht van de teamleider.
-  const lead = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const tl = await lead.newPage();
-  guardOrigin(tl, problems);
-  await login(tl, 'tl-g');
+  const { ctx: lead, page: tl } = await signedIn(browser, problems, 'tl-g', { viewport: { width: 1440, height: 900 } });
   await tl.waitForSelector('[data-testid="board"]:not(.hidden)');
   await title(tl, 'Overzicht termijnen · piket');
   await headingFocused(tl, 'board');
@@ -86,25 +87,20 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
   await tl.waitForSelector(`#clock-rows tr[data-case="${inc.case_id}"]`);
   const boardText = await tl.locator('[data-testid="board"]').innerText();
   check(boardText.includes('Lopende termijnen') && boardText.includes('Eerste contact'), 'the board speaks Dutch');
-  await axe(tl, 'overzicht termijnen');
-  await shot(tl, 'nl-overzicht-termijnen');
+  await inspect(tl, 'nl-overzicht-termijnen');
   const holderName = (await tl.locator(`#ra-case option[value="${inc.case_id}"]`).innerText()).split(' · ')[1];
   const holderId = await tl.$$eval('#ov-person option', (os, name) => (os.find((o) => o.textContent === name) || {}).value, holderName);
   check(holderId, 'the board names who holds the case');
 
   // De telefoon van de casemanager: bevestigen met alleen het toetsenbord.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-  const p = await phone.newPage();
-  guardOrigin(p, problems);
-  await login(p, holderId);
+  const { ctx: phone, page: p } = await signedIn(browser, problems, holderId, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   await p.waitForSelector('[data-testid="app"]:not(.hidden)');
   await title(p, 'Mijn oproepen en zaken · piket');
   await headingFocused(p, 'app');
   const card = `#my-pages li[data-case="${inc.case_id}"]`;
   await p.waitForSelector(card, { timeout: 5000 });
   check((await p.locator(card).innerText()).includes('Code rood'), 'the page says code rood');
-  await axe(p, 'mijn oproepen');
-  await shot(p, 'nl-mijn-oproepen');
+  await inspect(p, 'nl-mijn-oproepen');
 
   const onAck = () => p.evaluate((sel) => document.activeElement === document.querySelector(`${sel} button[data-action="ack"]`), card);
   for (let i = 0; i < 80 && !(await onAck()); i++) await p.keyboard.press('Tab');
@@ -148,32 +144,25 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
     return { status: r.status, body: await r.json() };
   }, [inc.case_id, note + '!']);
   check(over.status === 422 && over.body.error.code === 'too_long', 'a note over the bound is refused: ' + JSON.stringify(over));
-  await axe(p, 'zaak');
-  await shot(p, 'nl-zaak-met-notitie');
+  await inspect(p, 'nl-zaak-met-notitie');
 
   // English, second language: the same views.
   await switchLang(p, 'en');
   await title(p, `Case ${inc.case_id} · piket`);
   await p.waitForFunction(() => document.querySelector('#case-timeline').innerText.includes('Acknowledged by'), null, { timeout: 5000 })
     .catch(() => { throw new Error('the timeline is not in English'); });
-  await axe(p, 'case (en)');
-  await shot(p, 'en-case-with-note');
+  await inspect(p, 'en-case-with-note');
   await p.click('#case-back');
   await p.waitForSelector('[data-testid="app"]:not(.hidden)');
   await title(p, 'My pages and cases · piket');
   await headingFocused(p, 'app');
-  await axe(p, 'my pages (en)');
-  await shot(p, 'en-my-pages');
+  await inspect(p, 'en-my-pages');
   await switchLang(tl, 'en');
   await title(tl, 'Deadline board · piket');
-  await axe(tl, 'deadline board (en)');
-  await shot(tl, 'en-deadline-board');
+  await inspect(tl, 'en-deadline-board');
 
   // Een zaak die je niet mag openen: een duidelijke melding, geen formulier.
-  const far = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const d = await far.newPage();
-  guardOrigin(d, problems);
-  await login(d, 'icm-d1');
+  const { ctx: far, page: d } = await signedIn(browser, problems, 'icm-d1', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await d.waitForSelector('[data-testid="app"]:not(.hidden)');
   await d.evaluate((id) => { location.hash = 'case/' + id; }, inc.case_id);
   await d.waitForSelector('#case-refused:not(.hidden)', { timeout: 5000 });
@@ -182,13 +171,11 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
   check(!(await d.locator('#event-form').isVisible()), 'no Record form on a refused case');
   await title(d, `Zaak ${inc.case_id} · piket`);
   await headingFocused(d, 'case');
-  await axe(d, 'geweigerde zaak');
-  await shot(d, 'nl-zaak-geweigerd');
+  await inspect(d, 'nl-zaak-geweigerd');
   await d.evaluate(() => { location.hash = 'case/C00000000'; });
   await d.waitForFunction(() => document.querySelector('#case-refused-text').textContent.includes('bestaat niet'), null, { timeout: 5000 });
   await switchLang(d, 'en');
-  await shot(d, 'en-case-does-not-exist');
-  await axe(d, 'case that does not exist (en)');
+  await inspect(d, 'en-case-does-not-exist');
   await far.close();
   await phone.close();
   await lead.close();
