@@ -78,6 +78,10 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
   await headingFocused(tl, 'board');
 
   const stamp = Date.now();
+  // A home ban first, then a code red: the code red is paged later but is
+  // listed first.
+  const ban = await postIncident({ reference: 'NL-B-' + stamp, household: 'hh-nl-b-' + stamp });
+  await dispatched(ban.incident_id);
   const inc = await postIncident({ reference: 'NL-' + stamp, household: 'hh-nl-' + stamp, kind: 'code_red', home_ban: undefined });
   await dispatched(inc.incident_id);
   await tl.waitForFunction((id) => {
@@ -99,7 +103,14 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
   await headingFocused(p, 'app');
   const card = `#my-pages li[data-case="${inc.case_id}"]`;
   await p.waitForSelector(card, { timeout: 5000 });
-  check((await p.locator(card).innerText()).includes('Code rood'), 'the page says code rood');
+  const said = await p.locator(card).innerText();
+  check(said.includes('Code rood') && said.includes('zojuist') && said.includes('Eerste contact: 3 u 00 min'),
+    'the page says code rood, its age and the countdown to first contact: ' + said);
+  // Pages by urgency: the code red above the older home ban (the rota pages
+  // both to whoever is on call).
+  await p.waitForSelector(`#my-pages li[data-case="${ban.case_id}"]`, { timeout: 5000 });
+  const order = await p.$$eval('#my-pages > li', (ls) => ls.map((l) => l.dataset.case));
+  check(order.indexOf(inc.case_id) < order.indexOf(ban.case_id), 'code red first: ' + order);
   await inspect(p, 'nl-mijn-oproepen');
 
   const onAck = () => p.evaluate((sel) => document.activeElement === document.querySelector(`${sel} button[data-action="ack"]`), card);
@@ -166,8 +177,8 @@ await run('Nederlands en toegankelijk', async (browser, problems) => {
   await d.waitForSelector('[data-testid="app"]:not(.hidden)');
   await d.evaluate((id) => { location.hash = 'case/' + id; }, inc.case_id);
   await d.waitForSelector('#case-refused:not(.hidden)', { timeout: 5000 });
-  const said = await d.locator('#case-refused').innerText();
-  check(said.includes(`Je mag zaak ${inc.case_id} niet openen`), 'the refusal in words: ' + said);
+  const refusal = await d.locator('#case-refused').innerText();
+  check(refusal.includes(`Je mag zaak ${inc.case_id} niet openen`), 'the refusal in words: ' + refusal);
   check(!(await d.locator('#event-form').isVisible()), 'no Record form on a refused case');
   await title(d, `Zaak ${inc.case_id} · piket`);
   await headingFocused(d, 'case');
