@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   using namespace piket;
   return config::service_main("web", argc, argv, [](auto& ctx, const config::Config& cfg) {
     common::RedisPool redis(cfg.redis);
-    web::StaticFiles assets(assets_dir(cfg.web));
+    web::StaticFiles assets(assets_dir(cfg.web), cfg.web.language);
     web::LiveHub hub;
     web::LiveUpdates live(cfg.redis, hub, *ctx.domain_clock, ctx.transport_clock);
     // The rota file with dispatch's run-time overrides (the rota dispatch pages from).

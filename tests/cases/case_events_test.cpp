@@ -110,8 +110,22 @@ TEST_F(CaseEventsTest, MalformedBodiesAreRefusedNamingTheField) {
     EXPECT_EQ(r.field, c.field) << c.body;
   }
   EXPECT_EQ(
-      parse_refusal(R"({"type":"intake","reason":")" + std::string(501, 'x') + "\"}", t0_).field,
+      parse_refusal(
+          R"({"type":"intake","reason":")" + std::string(kMaxEventReason + 1, 'x') + "\"}", t0_)
+          .field,
       "reason");
+}
+
+// A note is kept whole up to the bound, counted in characters: 2,000 letters
+// "é" (4,000 bytes) pass, one more is refused; nothing is cut.
+TEST_F(CaseEventsTest, AReasonOfTheBoundIsKeptWholeInCharacters) {
+  std::string note;
+  for (std::size_t i = 0; i < kMaxEventReason; ++i) note += "\u00e9";
+  const auto ok = parse_event(R"({"type":"intake","reason":")" + note + "\"}", t0_);
+  ASSERT_TRUE(std::holds_alternative<EventRequest>(ok));
+  EXPECT_EQ(std::get<EventRequest>(ok).reason.size(), 2 * kMaxEventReason);  // bytes: all there
+  EXPECT_EQ(parse_refusal(R"({"type":"intake","reason":")" + note + "x\"}", t0_).code,
+            "out_of_range");
 }
 
 TEST_F(CaseEventsTest, PhasesMoveOnOneAtATime) {

@@ -89,6 +89,11 @@ TEST(Browser, ATeamLeadJoinsAndSplitsCasesInTheCaseView) {
   EXPECT_EQ(s.node("family.test.mjs"), 0);
 }
 
+TEST(Browser, DutchByDefaultAccessibleAndNotesKeptWhole) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("dutch_a11y.test.mjs"), 0);
+}
+
 TEST(Browser, BoardLatencyAndPageWeight) {
   BrowserStack s;
   EXPECT_EQ(s.node("board_latency.mjs"), 0);

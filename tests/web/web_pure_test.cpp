@@ -1,11 +1,14 @@
 // Small pure pieces of the web service: cookies, passwords, Amsterdam input
 // times, the configuration's web keys, timeline labels, the client's address,
-// the per-address buckets.
+// the per-address buckets, the app's files.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include "piket/common/http_types.hpp"
 #include "piket/common/time_format.hpp"
@@ -16,6 +19,7 @@
 #include "piket/web/labels.hpp"
 #include "piket/web/local_time.hpp"
 #include "piket/web/password.hpp"
+#include "piket/web/static_files.hpp"
 
 namespace piket::web {
 namespace {
@@ -140,12 +144,18 @@ TEST(LocalTime, AmsterdamWallClockToInstants) {
   EXPECT_FALSE(parse_amsterdam_local("yesterday"));
 }
 
-TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
+// A deployment with one person, Anna, for the timeline's names.
+config::Config with_anna() {
   config::Config cfg;
   rota::PersonConfig anna;
   anna.id = "anna";
   anna.display_name = "Anna";
   cfg.people.push_back(anna);
+  return cfg;
+}
+
+TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
+  const auto cfg = with_anna();
   auto e =
       boost::json::parse(R"({"at":1,"type":"paged","person":"anna","rule":"on_call","page":"P1"})")
           .as_object();
@@ -184,6 +194,40 @@ TEST(Labels, TimelineEntriesReadAsSentencesWithNames) {
   EXPECT_EQ(kind_label("code_red"), "Code red");
 }
 
+// The codes and names the web app puts in words itself (issue 15): a note
+// comes whole and only where a person wrote it; a partner system is no name.
+TEST(Labels, EventDetailGivesCodesNamesAndTheWholeNote) {
+  const auto cfg = with_anna();
+  const std::string note(2000, 'n');
+  auto e = boost::json::parse(R"({"at":1,"type":"first_contact","by":"person:anna"})").as_object();
+  e["reason"] = note;
+  auto d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("by").as_string(), "Anna");
+  EXPECT_EQ(d.at("note").as_string(), note);
+  EXPECT_FALSE(d.contains("why"));
+  e = boost::json::parse(
+          R"({"at":1,"type":"escalated","target":"backup","reason":"declined","person":"anna"})")
+          .as_object();
+  d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("why").as_string(), "declined");
+  EXPECT_FALSE(d.contains("note"));  // a code, not something a person wrote
+  EXPECT_TRUE(d.at("target").as_bool());
+  EXPECT_EQ(d.at("who").as_string(), "Anna");
+  e = boost::json::parse(
+          R"({"at":1,"type":"incident_accepted","kind":"code_red","by":"partner:demo-police"})")
+          .as_object();
+  d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("kind").as_string(), "code_red");
+  EXPECT_FALSE(d.contains("by"));
+  e = boost::json::parse(
+          R"({"at":1,"type":"delivery_report","report":8,"reason":"delivery_report","by":"gateway"})")
+          .as_object();
+  d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("report").as_string(), "8");
+  EXPECT_FALSE(d.contains("note"));
+  EXPECT_FALSE(d.contains("by"));  // the gateway is no person
+}
+
 TEST(WebConfig, ThrottlingKeysAreReadWithBounds) {
   const auto cfg = config::parse_config(R"(
 [kannel]
@@ -199,6 +243,7 @@ unauthenticated_per_second = 2.5
 unauthenticated_burst = 20
 trusted_proxies = ["10.0.0.1", "::1"]
 calendar_base_url = "https://piket.example/cal"
+language = "en"
 [[regions]]
 id = "groningen"
 )",
@@ -211,11 +256,12 @@ id = "groningen"
   EXPECT_DOUBLE_EQ(cfg.web.unauthenticated_burst, 20);
   EXPECT_EQ(cfg.web.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "::1"}));
   EXPECT_EQ(cfg.web.calendar_base_url, "https://piket.example/cal");
+  EXPECT_EQ(cfg.web.language, "en");
   for (const auto* bad :
        {"remote_max_failures = 0", "max_delay_seconds = 0", "max_delay_seconds = 3601",
         "unauthenticated_per_second = 0", "unauthenticated_burst = 0.5",
         "trusted_proxies = [\"proxy.local\"]", "trusted_proxies = [\"10.0.0.300\"]",
-        "calendar_base_url = \"ftp://x\""}) {
+        "calendar_base_url = \"ftp://x\"", "language = \"de\"", "language = \"NL\""}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(
         config::parse_config(
@@ -224,6 +270,28 @@ id = "groningen"
             "t.toml"),
         common::ConfigError);
   }
+}
+
+// The deployment's default language is said on the page's <html> element
+// (the app follows it for whoever has not chosen a language).
+TEST(StaticFiles, IndexHtmlCarriesTheDeploymentsLanguage) {
+  namespace fs = std::filesystem;
+  const auto dir = fs::temp_directory_path() / ("piket-static-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "index.html")
+      << "<!doctype html>\n<html lang=\"nl\">\n<body></body></html>\n";
+  common::HttpRequest get;
+  get.method = "GET";
+  get.path = "/";
+  const auto nl = StaticFiles(dir).serve(get);
+  ASSERT_TRUE(nl);
+  EXPECT_NE(nl->body.find(R"(<html lang="nl" data-default-lang="nl">)"), std::string::npos);
+  const auto en = StaticFiles(dir, "en").serve(get);
+  ASSERT_TRUE(en);
+  EXPECT_NE(en->body.find(R"(<html lang="en" data-default-lang="en">)"), std::string::npos);
+  std::ofstream(dir / "index.html") << "<html>\n";
+  EXPECT_THROW(StaticFiles(dir, "en"), std::runtime_error);  // nothing to set it on
+  fs::remove_all(dir);
 }
 
 common::HttpRequest from(const std::string& peer, std::vector<std::string> forwarded = {}) {

@@ -1,11 +1,16 @@
 // piket web app: the team lead's deadline board, the casemanager's phone app
 // and the admin page. Plain JavaScript, no framework; every value from the
 // server goes into the page as text (never as HTML). Live updates arrive as
-// server-sent events from /api/events; on "change" the current view refetches.
+// server-sent events from /api/events; on "change" the current view refetches
+// and updates its lists in place, so keyboard focus stays where it was.
+// Every word for people comes from the catalogue i18n/<lang>/piket-web.po
+// (Dutch first, English second); API codes stay English.
 'use strict';
 
 (function () {
   const TZ = 'Europe/Amsterdam';
+  const LANGS = ['nl', 'en'];
+  const LOCALES = { nl: 'nl-NL', en: 'en-GB' };
   const state = {
     session: null,       // {person, name, role, regions, csrf, clock_mode}
     view: null,          // login | board | app | case | admin
@@ -21,6 +26,10 @@
     chartsAt: 0,
     chartsTimer: null,
     lastBoard: null,
+    lang: 'nl',
+    cat: {},
+    focusHeading: false,
+    titleId: '',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -38,18 +47,79 @@
   const clear = (e) => { while (e.firstChild) e.removeChild(e.firstChild); return e; };
   const show = (id, on) => $(id).classList.toggle('hidden', !on);
 
+  // ---- words --------------------------------------------------------------
+  function t(key, values) {
+    const s = state.cat[key];
+    return s === undefined ? key : PiketPo.format(s, values);
+  }
+  // A code's name from the catalogue ("kind.code_red"), else the server's label.
+  function named(prefix, code, fallback) {
+    const s = code ? state.cat[prefix + '.' + code] : undefined;
+    if (s !== undefined) return s;
+    return fallback || (code ? String(code).replace(/_/g, ' ') : '');
+  }
+  const kindName = (code, label) => named('kind', code, label);
+  const phaseName = (code, label) => named('phase', code, label);
+  const clockName = (code, label) => named('clock', code, label);
+  const eventName = (code, label) => named('event', code, label);
+  const layerName = (code) => named('layer', code);
+  const ruleName = (code) => named('rule', code);
+  const roleName = (code) => named('role', code);
+
+  function chosenLang() {
+    let s = null;
+    try { s = localStorage.getItem('piket.lang'); } catch (e) { s = null; }
+    if (LANGS.includes(s)) return s;
+    const d = document.documentElement.dataset.defaultLang;
+    return LANGS.includes(d) ? d : 'nl';
+  }
+
+  async function setLang(lang) {
+    const r = await fetch(`/i18n/${lang}/piket-web.po`, { cache: 'no-cache' });
+    state.cat = PiketPo.parse(await r.text()).messages;
+    state.lang = lang;
+    document.documentElement.lang = lang;
+    $('lang-select').value = lang;
+    makeFormats();
+    for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    for (const e of document.querySelectorAll('[data-i18n-title]')) e.title = t(e.dataset.i18nTitle);
+    for (const e of document.querySelectorAll('[data-i18n-aria-label]')) e.setAttribute('aria-label', t(e.dataset.i18nAriaLabel));
+    $('ev-note').dispatchEvent(new Event('input'));
+    setTitle();
+  }
+
+  $('lang-select').addEventListener('change', async () => {
+    const lang = $('lang-select').value;
+    try { localStorage.setItem('piket.lang', lang); } catch (e) { /* private mode: this visit only */ }
+    await setLang(lang);
+    state.chartsAt = 0;  // the charts' words too, at once
+    if (state.session) { whoLine(); refresh(); }
+  });
+
   // ---- time -------------------------------------------------------------
-  const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, weekday: 'short', day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' });
-  const fmtDate = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, day: '2-digit', month: 'short' });
+  let fmt, fmtDate;
+  function makeFormats() {
+    const loc = LOCALES[state.lang];
+    fmt = new Intl.DateTimeFormat(loc, { timeZone: TZ, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    fmtDate = new Intl.DateTimeFormat(loc, { timeZone: TZ, day: 'numeric', month: 'short' });
+  }
+  makeFormats();
   const when = (ms) => (ms ? fmt.format(new Date(ms)) : '—');
   const now = () => (state.clockMode === 'simulated' ? state.domainNow : Date.now() + state.offset);
-  function left(ms) {
-    const d = ms - now();
-    const a = Math.abs(d);
+  function span(ms) {
+    const a = Math.abs(ms);
     const h = Math.floor(a / 3600000), m = Math.floor((a % 3600000) / 60000);
     const days = Math.floor(h / 24);
-    const txt = days >= 2 ? `${days}d ${h % 24}h` : `${h}h ${String(m).padStart(2, '0')}m`;
-    return d < 0 ? `${txt} over` : txt;
+    return days >= 2 ? t('time.days_hours', { d: days, h: h % 24 }) : t('time.hours_minutes', { h, m: String(m).padStart(2, '0') });
+  }
+  function left(ms) {
+    const d = ms - now();
+    return d < 0 ? t('time.overdue', { t: span(d) }) : span(d);
+  }
+  function ago(ms) {
+    const d = now() - ms;
+    if (d < 60000) return t('time.just_now');
+    return t('time.ago', { t: d < 3600000 ? t('time.minutes', { m: Math.floor(d / 60000) }) : span(d) });
   }
   function noteNow(ms) {
     if (!ms) return;
@@ -57,11 +127,19 @@
     state.offset = ms - Date.now();
     $('clock').textContent = fmt.format(new Date(ms));
   }
-  // Local datetime-local value (Amsterdam) <-> epoch ms.
+  // Date fields are typed as dd-mm-jjjj uu:mm (Amsterdam time) in both
+  // languages, so the picker never shows a US date; the API takes
+  // YYYY-MM-DDTHH:MM.
   function toLocalInput(ms) {
     const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(ms));
     const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+    return `${p.day}-${p.month}-${p.year} ${p.hour}:${p.minute}`;
+  }
+  function fromLocalInput(s) {
+    const m = /^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s+(\d{1,2}):(\d{2})\s*$/.exec(s);
+    if (!m) return null;
+    const two = (x) => String(x).padStart(2, '0');
+    return `${m[3]}-${two(m[2])}-${two(m[1])}T${two(m[4])}:${m[5]}`;
   }
 
   // ---- API --------------------------------------------------------------
@@ -71,27 +149,87 @@
       headers['Content-Type'] = 'application/json';
       if (state.session) headers['X-CSRF-Token'] = state.session.csrf;
     }
-    const r = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
+    let r;
+    try {
+      r = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      const err = new Error(t('error.network')); err.status = 0; throw err;
+    }
     let data = null;
     try { data = await r.json(); } catch (e) { data = null; }
     if (r.status === 401 && path !== '/api/login' && path !== '/api/session') { signedOut(); }
     if (!r.ok) {
-      const msg = data && data.error ? data.error.message : `HTTP ${r.status}`;
-      const err = new Error(msg); err.status = r.status; throw err;
+      const code = data && data.error ? data.error.code : '';
+      const err = new Error(errorText(code, r.status)); err.status = r.status; err.code = code; throw err;
     }
     if (data && data.now) noteNow(data.now);
     return data;
   }
-
-  let toastTimer = null;
-  function toast(msg) {
-    const t = $('toast');
-    t.textContent = msg; t.classList.remove('hidden');
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => t.classList.add('hidden'), 5000);
+  // The server's error codes in the person's language.
+  function errorText(code, status) {
+    if (code && state.cat['error.' + code] !== undefined) return t('error.' + code);
+    return t('error.other', { code: code || 'HTTP ' + status });
   }
+
+  // Messages stay until the person closes them: an error in the alert region,
+  // the last confirmation in the status region.
+  function notice(msg, isError) {
+    const box = $(isError ? 'errors' : 'status');
+    if (!isError) clear(box);
+    while (box.children.length >= 5) box.removeChild(box.firstChild);
+    const item = el('div', { class: 'notice ' + (isError ? 'bad' : 'ok') }, el('span', { class: 'grow' }, (isError ? t('notice.error_prefix') + ' ' : '') + msg));
+    item.append(el('button', { type: 'button', class: 'secondary small', 'data-action': 'dismiss', onclick: () => item.remove() }, t('notice.close')));
+    box.append(item);
+  }
+  const failed = (e) => notice(e.message, true);
   function result(id, ok, msg) {
     const r = $(id); r.textContent = msg; r.className = 'result ' + (ok ? 'ok' : 'bad');
+  }
+
+  // Lists that a live update changes are updated in place: items keep their
+  // element while their data is the same, new ones are inserted, gone ones
+  // removed, so a focused button is not taken out from under the keyboard.
+  function reconcile(container, items, keyOf, render) {
+    const active = document.activeElement;
+    const seen = new Map();
+    const keyed = items.map((it) => {
+      let k = String(keyOf(it));
+      const n = (seen.get(k) || 0) + 1; seen.set(k, n);
+      if (n > 1) k += '#' + n;
+      return { k, it, sig: JSON.stringify([it, state.lang]) };
+    });
+    const wanted = new Set(keyed.map((x) => x.k));
+    const old = new Map();
+    for (const n of Array.from(container.children)) {
+      if (n.dataset.key === undefined || !wanted.has(n.dataset.key)) n.remove();
+      else old.set(n.dataset.key, n);
+    }
+    keyed.forEach(({ k, it, sig }, i) => {
+      let n = old.get(k);
+      if (!n || n.dataset.sig !== sig) {
+        const fresh = render(it);
+        fresh.dataset.key = k; fresh.dataset.sig = sig;
+        if (n) {
+          const had = n.contains(active) && active.dataset ? active.dataset.action : null;
+          n.replaceWith(fresh);
+          if (had) { const f = fresh.querySelector(`[data-action="${had}"]`); if (f) f.focus(); }
+        }
+        n = fresh;
+      }
+      const at = container.children[i];
+      if (at !== n) container.insertBefore(n, at || null);
+    });
+    if (active && active.isConnected && document.activeElement !== active) active.focus();
+  }
+  function tickDue() {
+    for (const e of document.querySelectorAll('[data-due]')) e.textContent = left(Number(e.dataset.due));
+    for (const e of document.querySelectorAll('[data-since]')) e.textContent = ago(Number(e.dataset.since));
+  }
+  // Warning and overdue said in words, not by colour alone.
+  function stateWord(s) {
+    if (s === 'overdue') return el('span', { class: 'badge red' }, t('state.overdue'));
+    if (s === 'warning') return el('span', { class: 'badge amber' }, t('state.warning'));
+    return null;
   }
 
   // ---- session and routing ----------------------------------------------
@@ -102,18 +240,25 @@
     go('login');
   }
 
+  // The catalogue and the session are asked for at once: one round trip
+  // before the first view, not two.
   async function start() {
-    try {
-      state.session = await api('GET', '/api/session');
-    } catch (e) { state.session = null; }
+    const session = api('GET', '/api/session').catch(() => null);
+    await setLang(chosenLang());
+    state.session = await session;
     if (!state.session) return go('login');
     signedIn();
+  }
+
+  function whoLine() {
+    const s = state.session;
+    if (s) $('who').textContent = `${s.name} · ${roleName(s.role)}`;
   }
 
   function signedIn() {
     const s = state.session;
     state.clockMode = s.clock_mode || 'system';
-    $('who').textContent = `${s.name} · ${s.role.replace('_', ' ')}`;
+    whoLine();
     show('logout', true);
     state.region = s.regions[0] || null;
     openEvents();
@@ -130,13 +275,36 @@
     return go('app');
   }
 
+  function heading() { return document.querySelector(`#view-${state.view} h1`); }
+  function setTitle() {
+    if (!state.view) return;
+    document.title = t('title.' + state.view, { id: state.caseId || '' }) + ' · piket';
+  }
+
   function go(view) {
+    const key = view === 'case' ? 'case/' + state.caseId : view;
+    if (key !== state.titleId) state.focusHeading = true;
+    state.titleId = key;
     state.view = view;
     for (const v of ['login', 'board', 'app', 'case', 'admin']) show('view-' + v, v === view);
+    if (view === 'case') { show('case-body', false); show('case-refused', false); $('case-id').textContent = state.caseId; $('case-phase').textContent = ''; }
+    setTitle();
+    if (view === 'login') { focusHeading(); return; }
     refresh();
+  }
+  function focusHeading() {
+    if (!state.focusHeading) return;
+    state.focusHeading = false;
+    const h = heading();
+    if (h) h.focus();
   }
 
   window.addEventListener('hashchange', () => { if (state.session) route(); });
+  $('skip').addEventListener('click', (ev) => {
+    ev.preventDefault();  // the hash routes the app
+    const h = heading();
+    if (h) h.focus();
+  });
 
   async function refresh() {
     if (state.loading) { state.dirty = true; return; }
@@ -148,13 +316,18 @@
         else if (state.view === 'app') await loadApp();
         else if (state.view === 'case') await loadCase();
         else if (state.view === 'admin') await loadAdmin();
+        tickDue();
       } while (state.dirty);
     } catch (e) {
-      if (e.status !== 401) toast(e.message);
-    } finally { state.loading = false; }
+      if (e.status !== 401) failed(e);
+    } finally { state.loading = false; focusHeading(); }
   }
 
-  function setLive(on) { const l = $('live'); l.classList.toggle('on', on); l.classList.toggle('off', !on); l.dataset.state = on ? 'on' : 'off'; }
+  function setLive(on) {
+    const l = $('live'); l.classList.toggle('on', on); l.classList.toggle('off', !on); l.dataset.state = on ? 'on' : 'off';
+    l.dataset.i18nAriaLabel = on ? 'top.live_on' : 'top.live_off';
+    l.setAttribute('aria-label', t(l.dataset.i18nAriaLabel));
+  }
 
   function openEvents() {
     if (state.events) state.events.close();
@@ -168,9 +341,9 @@
       const d = JSON.parse(ev.data);
       if (d.type === 'page_closed') {
         // Closed by this person's own answer: nothing to say. By a colleague's: say so.
-        if (d.state === 'answered_by_other') toast(`Case ${d.case_id || ''}: a colleague took it`);
+        if (d.state === 'answered_by_other') notice(t('push.taken', { id: d.case_id || '' }), false);
       } else {
-        toast(d.text || `Page for case ${d.case_id || ''}`);
+        notice(t('push.page', { id: d.case_id || '' }), false);
       }
       refresh();
     });
@@ -231,48 +404,54 @@
 
   // Clocks per incident: which incident a clock answers (its kind and time).
   function incidentOf(c) {
-    return c.incident ? `${c.incident_kind} ${when(c.incident_at)}` : '';
+    return c.incident ? `${kindName(c.incident_kind_id, c.incident_kind)} ${when(c.incident_at)}` : '';
   }
 
-  function clockRow(b, c) {
+  function clockRow(c) {
+    const b = state.lastBoard;
     const cls = c.state === 'overdue' ? 'overdue' : (c.state === 'warning' ? 'warning' : '');
     return el('tr', { class: cls, 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state, 'data-incident': c.incident || '' },
       el('td', null, caseLink(c.case)),
-      el('td', null, c.label, c.incident ? el('div', { class: 'muted small' }, incidentOf(c)) : ''),
+      el('td', null, clockName(c.clock, c.label), c.incident ? el('div', { class: 'muted small' }, incidentOf(c)) : ''),
       el('td', { class: 'num' }, when(c.due_at)),
-      el('td', { class: 'num left', 'data-due': String(c.due_at) }, left(c.due_at)),
+      el('td', { class: 'num left' }, el('span', { 'data-due': String(c.due_at) }, left(c.due_at)), ' ', stateWord(c.state)),
       el('td', null, personName(b, c.casemanager)),
-      el('td', null, c.phase || ''));
+      el('td', null, phaseName(c.phase_id, c.phase)));
   }
 
   function renderClocks(b) {
-    const body = clear($('clock-rows'));
-    for (const c of b.clocks) body.append(clockRow(b, c));
+    const rows = b.clocks.map((c) => Object.assign({ who: personName(b, c.casemanager) }, c));
+    reconcile($('clock-rows'), rows, (c) => `${c.case}/${c.clock}/${c.incident || ''}`, clockRow);
     show('clocks-empty', b.clocks.length === 0);
   }
 
+  function escalationLabel(e) {
+    return e.clock ? t('esc.clock_overdue', { clock: clockName(e.clock) }) : t('esc.page');
+  }
+
+  function escalationItem(e) {
+    const btn = el('button', { type: 'button', class: 'secondary', 'data-escalation': e.id, 'data-action': 'ack' }, t('action.ack'));
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      try { await api('POST', `/api/escalations/${encodeURIComponent(e.id)}/ack`, {}); notice(t('esc.acked', { id: e.case }), false); heading().focus(); refresh(); }
+      catch (err) { failed(err); btn.disabled = false; }
+    });
+    return el('li', { 'data-case': e.case, 'data-escalation': e.id },
+      el('span', { class: 'badge red' }, escalationLabel(e)),
+      caseLink(e.case),
+      el('span', { class: 'grow muted' }, when(e.at)),
+      btn);
+  }
+
   function renderEscalations(b) {
-    const ul = clear($('escalations'));
-    for (const e of b.escalations) {
-      const btn = el('button', { type: 'button', class: 'secondary', 'data-escalation': e.id }, 'Acknowledge');
-      btn.addEventListener('click', async () => {
-        btn.disabled = true;
-        try { await api('POST', `/api/escalations/${encodeURIComponent(e.id)}/ack`, {}); toast('Escalation acknowledged'); refresh(); }
-        catch (err) { toast(err.message); btn.disabled = false; }
-      });
-      ul.append(el('li', { 'data-case': e.case, 'data-escalation': e.id },
-        el('span', { class: 'badge red' }, e.label),
-        caseLink(e.case),
-        el('span', { class: 'grow muted' }, when(e.at)),
-        btn));
-    }
+    reconcile($('escalations'), b.escalations, (e) => e.id, escalationItem);
     show('escalations-empty', b.escalations.length === 0);
     const locked = clear($('sms-locked'));
     for (const l of b.sms_locked || []) {
       locked.append(el('li', { 'data-person': l.person },
-        el('span', { class: 'badge red' }, 'SMS locked'),
-        el('span', null, `${personName(b, l.person)} (phone ${l.number})`),
-        el('span', { class: 'grow muted' }, `until ${when(l.until)}`)));
+        el('span', { class: 'badge red' }, t('board.sms_locked_badge')),
+        el('span', null, t('board.sms_locked_who', { name: personName(b, l.person), number: l.number })),
+        el('span', { class: 'grow muted' }, t('board.until', { t: when(l.until) }))));
     }
     show('sms-locked-box', (b.sms_locked || []).length > 0);
   }
@@ -280,29 +459,29 @@
   function renderRota(b) {
     const oc = clear($('on-call'));
     for (const l of b.on_call) {
-      const who = l.people.length ? l.people.map((p) => personName(b, p)).join(', ') : 'NOBODY';
+      const who = l.people.length ? l.people.map((p) => personName(b, p)).join(', ') : t('board.nobody');
       oc.append(el('li', { 'data-layer': l.layer },
-        el('span', { class: 'badge' + (l.people.length ? '' : ' red') }, l.layer.replace('_', ' ')),
+        el('span', { class: 'badge' + (l.people.length ? '' : ' red') }, layerName(l.layer)),
         el('span', { class: 'grow' }, who),
-        el('span', { class: 'muted small' }, l.until ? 'until ' + when(l.until) : '')));
+        el('span', { class: 'muted small' }, l.until ? t('board.until', { t: when(l.until) }) : '')));
     }
     const ho = clear($('handoffs'));
     for (const h of b.handoffs.slice(0, 8))
-      ho.append(el('li', null, el('span', { class: 'grow' }, `${personName(b, h.person)} ${h.goes_on ? 'on' : 'off'} (${h.layer.replace('_', ' ')})`), el('span', { class: 'muted' }, when(h.at))));
+      ho.append(el('li', null, el('span', { class: 'grow' }, t(h.goes_on ? 'board.handoff_on' : 'board.handoff_off', { name: personName(b, h.person), layer: layerName(h.layer) })), el('span', { class: 'muted' }, when(h.at))));
     const g = clear($('gaps'));
     for (const x of b.gaps)
-      g.append(el('li', { 'data-layer': x.layer }, el('span', { class: 'badge red' }, x.layer.replace('_', ' ')), el('span', null, `${when(x.from)} → ${when(x.until)}`)));
+      g.append(el('li', { 'data-layer': x.layer }, el('span', { class: 'badge red' }, layerName(x.layer)), el('span', null, `${when(x.from)} → ${when(x.until)}`)));
     // The caseload cap is a coverage problem too: every on-call casemanager full.
     const cap = b.capacity || {};
     const capProblem = cap.on_call_at_cap || cap.since;
     if (capProblem)
-      g.append(el('li', { 'data-gap': 'caseload-cap' }, el('span', { class: 'badge red' }, 'caseload cap'),
-        el('span', null, 'Every on-call casemanager is at their cap' + (cap.since ? ` since ${when(cap.since)}` : '') +
-          (cap.past_on_call ? `; ${cap.past_on_call} new case(s) went past them` : ''))));
+      g.append(el('li', { 'data-gap': 'caseload-cap' }, el('span', { class: 'badge red' }, t('board.cap_badge')),
+        el('span', null, t('board.cap_full') + (cap.since ? ' ' + t('board.since', { t: when(cap.since) }) : '') +
+          (cap.past_on_call ? ' ' + t('board.cap_past', { n: cap.past_on_call }) : ''))));
     show('gaps-empty', b.gaps.length === 0 && !capProblem);
     const ov = clear($('overrides'));
     for (const o of b.overrides)
-      ov.append(el('li', null, el('span', { class: 'grow' }, `${personName(b, o.replaces)} → ${personName(b, o.person)} (${o.reason})`), el('span', { class: 'muted' }, `until ${when(o.end)}`)));
+      ov.append(el('li', null, el('span', { class: 'grow' }, `${personName(b, o.replaces)} → ${personName(b, o.person)} (${t('board.ov_' + (o.reason === 'swap' ? 'swap' : 'sickness'))})`), el('span', { class: 'muted' }, t('board.until', { t: when(o.end) }))));
   }
 
   function renderCaseload(b) {
@@ -314,13 +493,13 @@
       const fill = el('span', { class: load >= c.cap ? 'full' : '' });
       fill.style.width = pct + '%';  // CSSOM: the policy forbids style attributes
       const shown = Math.round(load * 100) / 100;
-      ul.append(el('li', { 'data-person': c.person, title: `${c.open} open, ${c.monitoring || 0} in monitoring` },
+      ul.append(el('li', { 'data-person': c.person, title: t('board.caseload_title', { open: c.open, monitoring: c.monitoring || 0 }) },
         el('span', null, personName(b, c.person)),
-        el('span', { class: 'bar' }, fill),
+        el('span', { class: 'bar', role: 'img', 'aria-label': `${shown}/${c.cap}` }, fill),
         el('span', { class: 'num', 'data-open': String(c.open) }, `${shown}/${c.cap}`)));
     }
     const r = b.returning || { within_year: 0 };
-    $('returning').textContent = `Families back within a year of closing (last 12 months): ${r.within_year}`;
+    $('returning').textContent = t('board.returning', { n: r.within_year });
   }
 
   function fillSelect(sel, items, keep) {
@@ -340,13 +519,15 @@
 
   $('override-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    const until = fromLocalInput($('ov-until').value);
+    if (!until) { result('ov-result', false, t('form.datetime_bad')); return; }
     $('ov-submit').disabled = true;
     try {
       const r = await api('POST', '/api/rota/overrides', {
         region: state.region, replaces: $('ov-person').value, person: $('ov-replacement').value,
-        reason: $('ov-reason').value, until_local: $('ov-until').value, reassign_cases: $('ov-reassign').checked,
+        reason: $('ov-reason').value, until_local: until, reassign_cases: $('ov-reassign').checked,
       });
-      result('ov-result', true, `Registered. ${r.reassigned.length} case(s) reassigned.`);
+      result('ov-result', true, t('board.ov_done', { n: r.reassigned.length }));
       refresh();
     } catch (e) { result('ov-result', false, e.message); }
     finally { $('ov-submit').disabled = false; }
@@ -358,7 +539,7 @@
     try {
       const id = $('ra-case').value;
       await api('POST', `/api/cases/${encodeURIComponent(id)}/reassign`, { to: $('ra-person').value });
-      result('ra-result', true, `Case ${id} reassigned.`);
+      result('ra-result', true, t('board.ra_done', { id }));
       refresh();
     } catch (e) { result('ra-result', false, e.message); }
     finally { $('ra-submit').disabled = false; }
@@ -372,32 +553,32 @@
     catch (e) { return; }
     const width = (id) => Math.max(280, $(id).clientWidth || 400);
     const bars = typeof uPlot !== 'undefined' ? uPlot.paths.bars({ size: [0.6, 40] }) : null;
-    const weekAxis = { values: (u, v) => v.map((t) => fmtDate.format(new Date(t * 1000))) };
+    const weekAxis = { values: (u, v) => v.map((x) => fmtDate.format(new Date(x * 1000))) };
     const countScale = { range: (u, min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] };
     draw('chart-plans', {
       width: width('chart-plans'), height: 200,
       scales: { x: { time: false }, y: { range: [0, 100] } },
       axes: [weekAxis, { values: (u, v) => v.map((x) => x + '%') }],
-      series: [{}, { label: 'within 12 h', stroke: '#1e7a3c', fill: 'rgba(30,122,60,.25)', paths: bars, points: { show: false } }],
+      series: [{ label: t('chart.week') }, { label: t('chart.plans_series'), stroke: '#1e7a3c', fill: 'rgba(30,122,60,.25)', paths: bars, points: { show: false } }],
     }, [c.plans.weeks, c.plans.share.map((s) => (s === null ? null : Math.round(s * 1000) / 10))]);
     const idx = c.ack.bins.map((_, i) => i);
     draw('chart-ack', {
       width: width('chart-ack'), height: 200,
       scales: { x: { time: false }, y: countScale },
       axes: [{ values: (u, v) => v.map((i) => (Number.isInteger(i) && c.ack.bins[i]) || ''), splits: () => idx }, {}],
-      series: [{}, { label: 'pages', stroke: '#1f5fbf', fill: 'rgba(31,95,191,.3)', paths: bars, points: { show: false } }],
+      series: [{ label: t('chart.minutes') }, { label: t('chart.ack_series'), stroke: '#1f5fbf', fill: 'rgba(31,95,191,.3)', paths: bars, points: { show: false } }],
     }, [idx, c.ack.counts]);
     draw('chart-escalations', {
       width: width('chart-escalations'), height: 200,
       scales: { x: { time: false }, y: countScale },
       axes: [weekAxis, {}],
-      series: [{}, { label: 'escalations', stroke: '#b3261e', fill: 'rgba(179,38,30,.25)', paths: bars, points: { show: false } }],
+      series: [{ label: t('chart.week') }, { label: t('chart.escalations_series'), stroke: '#b3261e', fill: 'rgba(179,38,30,.25)', paths: bars, points: { show: false } }],
     }, [c.escalations.weeks, c.escalations.counts]);
     const palette = ['#1f5fbf', '#b3261e', '#1e7a3c', '#a15c00', '#6b3fa0', '#00838f', '#5d4037', '#c2185b'];
-    const series = [{}].concat(c.caseload.series.map((s, i) => ({ label: personName(state.lastBoard || { people: [] }, s.person), stroke: palette[i % palette.length], width: 2, points: { show: false } })));
+    const series = [{ label: t('chart.day') }].concat(c.caseload.series.map((s, i) => ({ label: personName(state.lastBoard || { people: [] }, s.person), stroke: palette[i % palette.length], width: 2, points: { show: false } })));
     draw('chart-caseload', {
       width: width('chart-caseload'), height: 220,
-      scales: { x: { time: false }, y: countScale }, axes: [{ values: (u, v) => v.map((t) => fmtDate.format(new Date(t * 1000))) }, {}],
+      scales: { x: { time: false }, y: countScale }, axes: [{ values: (u, v) => v.map((x) => fmtDate.format(new Date(x * 1000))) }, {}],
       series,
     }, [c.caseload.days].concat(c.caseload.series.map((s) => s.values)));
   }
@@ -405,59 +586,87 @@
   function draw(id, opts, data) {
     const host = $(id);
     host.dataset.points = String((data[0] || []).length);
-    if (typeof uPlot === 'undefined') { host.textContent = 'charting library not installed'; return; }
+    if (typeof uPlot === 'undefined') { host.textContent = t('chart.no_library'); return; }
     if (state.charts[id]) { state.charts[id].destroy(); }
     clear(host);
-    if (!data[0] || data[0].length === 0) { host.append(el('p', { class: 'muted' }, 'No data yet.')); delete state.charts[id]; return; }
+    if (!data[0] || data[0].length === 0) { host.append(el('p', { class: 'muted' }, t('chart.no_data'))); delete state.charts[id]; return; }
     state.charts[id] = new uPlot(opts, data, host);
   }
 
   // ---- casemanager app --------------------------------------------------
+  function pageItem(p) {
+    const ack = el('button', { type: 'button', 'data-action': 'ack' }, t('action.ack'));
+    const dec = el('button', { type: 'button', class: 'danger', 'data-action': 'decline' }, t('action.decline'));
+    const act = async (what) => {
+      ack.disabled = dec.disabled = true;
+      try {
+        await api('POST', `/api/pages/${encodeURIComponent(p.id)}/${what}`, {});
+        notice(t(what === 'ack' ? 'app.acked' : 'app.declined', { id: p.case }), false);
+        heading().focus();  // the card goes away: focus to the list's heading
+        refresh();
+      } catch (e) { failed(e); ack.disabled = dec.disabled = false; }
+    };
+    ack.addEventListener('click', () => act('ack'));
+    dec.addEventListener('click', () => act('decline'));
+    const red = p.kind === 'code_red';
+    return el('li', { 'data-page': p.id, 'data-case': p.case, class: red ? 'code-red' : '' },
+      el('div', { class: 'row' }, el('span', { class: 'badge ' + (red ? 'code-red' : 'red') }, kindName(p.kind, p.kind_label) || t('app.page')), caseLink(p.case),
+        el('span', { class: 'grow muted' }, el('span', { 'data-since': String(p.created_at) }, ago(p.created_at)))),
+      p.next ? el('div', { class: 'small next' }, t('app.next', { clock: clockName(p.next.clock, p.next.label) }), ' ',
+        el('span', { 'data-due': String(p.next.due_at) }, left(p.next.due_at)), ' ', stateWord(p.next.state)) : null,
+      el('div', { class: 'muted small' }, p.rule ? t('app.because', { rule: ruleName(p.rule) }) : ''),
+      el('div', { class: 'actions' }, ack, dec));
+  }
+
+  // Pages by urgency: code red first, then the oldest; each with the next
+  // deadline of its case when the case is the person's own.
+  function pagesByUrgency(m) {
+    const next = {};
+    for (const c of m.cases) for (const k of c.clocks) if (!next[c.id] || k.due_at < next[c.id].due_at) next[c.id] = k;
+    const red = (p) => (p.kind === 'code_red' ? 0 : 1);
+    return m.pages.map((p) => Object.assign({ next: next[p.case] || null }, p))
+      .sort((a, b) => red(a) - red(b) || a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  }
+
+  function clockItem(k, withDue) {
+    return el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' },
+      el('span', { class: 'grow' }, clockName(k.clock, k.label), k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''),
+      withDue ? el('span', { class: 'muted' }, when(k.due_at)) : null,
+      stateWord(k.state),
+      el('span', { class: 'badge', 'data-due': String(k.due_at) }, left(k.due_at)));
+  }
+
+  function myCaseItem(c) {
+    const clocks = el('ul', { class: 'list small' });
+    for (const k of c.clocks) clocks.append(clockItem(k, false));
+    return el('li', { 'data-case': c.id },
+      el('div', { class: 'row' }, caseLink(c.id), el('span', { class: 'badge' }, phaseName(c.phase, c.phase_label)), el('span', { class: 'grow muted' }, kindName(c.kind, c.kind_label))),
+      clocks);
+  }
+
   async function loadApp() {
     const m = await api('GET', '/api/my');
-    const pages = clear($('my-pages'));
-    for (const p of m.pages) {
-      const ack = el('button', { type: 'button', 'data-action': 'ack' }, 'Acknowledge');
-      const dec = el('button', { type: 'button', class: 'danger', 'data-action': 'decline' }, 'Decline');
-      const act = async (what, btn) => {
-        ack.disabled = dec.disabled = true;
-        try { await api('POST', `/api/pages/${encodeURIComponent(p.id)}/${what}`, {}); toast(what === 'ack' ? 'Acknowledged' : 'Declined'); refresh(); }
-        catch (e) { toast(e.message); ack.disabled = dec.disabled = false; }
-      };
-      ack.addEventListener('click', () => act('ack', ack));
-      dec.addEventListener('click', () => act('decline', dec));
-      pages.append(el('li', { 'data-page': p.id, 'data-case': p.case },
-        el('div', { class: 'row' }, el('span', { class: 'badge red' }, p.kind_label || 'page'), caseLink(p.case), el('span', { class: 'grow muted' }, 'since ' + when(p.created_at))),
-        el('div', { class: 'muted small' }, p.rule_label || ''),
-        el('div', { class: 'actions' }, ack, dec)));
-    }
+    reconcile($('my-pages'), pagesByUrgency(m), (p) => p.id, pageItem);
     show('my-pages-empty', m.pages.length === 0);
-    const cases = clear($('my-cases'));
-    for (const c of m.cases) {
-      const clocks = el('ul', { class: 'list small' });
-      for (const k of c.clocks) clocks.append(el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' }, el('span', { class: 'grow' }, k.label, k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''), el('span', { class: 'badge ' + (k.state === 'overdue' ? 'red' : k.state === 'warning' ? 'amber' : '') }, left(k.due_at))));
-      cases.append(el('li', { 'data-case': c.id },
-        el('div', { class: 'row' }, caseLink(c.id), el('span', { class: 'badge' }, c.phase_label || c.phase), el('span', { class: 'grow muted' }, c.kind_label || '')),
-        clocks));
-    }
+    reconcile($('my-cases'), m.cases, (c) => c.id, myCaseItem);
     show('my-cases-empty', m.cases.length === 0);
     await loadCalendarTokens();
   }
 
   // ---- calendar links (read-only tokens for the rota calendar) ------------
   async function loadCalendarTokens() {
-    const t = await api('GET', '/api/calendar/tokens');
+    const tk = await api('GET', '/api/calendar/tokens');
     const list = clear($('cal-tokens'));
-    for (const k of t.tokens) {
-      const revoke = el('button', { type: 'button', class: 'danger', 'data-action': 'revoke' }, 'Intrekken / Revoke');
+    for (const k of tk.tokens) {
+      const revoke = el('button', { type: 'button', class: 'danger', 'data-action': 'revoke' }, t('cal.revoke'));
       revoke.addEventListener('click', async () => {
         revoke.disabled = true;
-        try { await api('POST', '/api/calendar/tokens/revoke', { id: k.id }); toast('Ingetrokken / Revoked'); show('cal-once', false); await loadCalendarTokens(); }
-        catch (e) { toast(e.message); revoke.disabled = false; }
+        try { await api('POST', '/api/calendar/tokens/revoke', { id: k.id }); notice(t('cal.revoked'), false); show('cal-once', false); await loadCalendarTokens(); }
+        catch (e) { failed(e); revoke.disabled = false; }
       });
-      list.append(el('li', { 'data-token': k.id }, el('span', { class: 'grow' }, 'Agenda-link ' + k.id), el('span', { class: 'muted' }, when(k.created_at)), revoke));
+      list.append(el('li', { 'data-token': k.id }, el('span', { class: 'grow' }, t('cal.link', { id: k.id })), el('span', { class: 'muted' }, when(k.created_at)), revoke));
     }
-    $('cal-new').disabled = t.tokens.length >= t.max;
+    $('cal-new').disabled = tk.tokens.length >= tk.max;
   }
 
   $('cal-new').addEventListener('click', async () => {
@@ -467,51 +676,113 @@
       $('cal-url').value = made.url;
       show('cal-once', true);
       $('cal-url').select();
-    } catch (e) { toast(e.message); }
+    } catch (e) { failed(e); }
     await loadCalendarTokens();
   });
 
   // ---- case detail --------------------------------------------------------
   $('case-back').addEventListener('click', () => { location.hash = ''; });
 
+  // A timeline entry in words; plumbing (intermediate delivery reports) hidden.
+  function timelineText(e) {
+    const d = e.detail || {};
+    const how = d.via ? t('tl.via_' + d.via) : '';
+    switch (e.type) {
+      case 'delivery_report':
+        if (d.report === '1') return t('tl.delivered');
+        if (d.report === '2' || d.report === '16') return t('tl.not_delivered');
+        return null;
+      case 'incident_accepted': return t('tl.incident_accepted', { kind: kindName(d.kind) });
+      case 'casemanager_assigned': return t('tl.assigned', { who: d.who });
+      case 'paged': return t('tl.paged', { who: d.who });
+      case 'page_sent': return t('tl.page_sent');
+      case 'acknowledged': return t('tl.acknowledged', { who: d.who, how });
+      case 'declined': return t('tl.declined', { who: d.who, how });
+      case 'reassigned': return t('tl.reassigned', { from: d.from, to: d.to || d.who });
+      case 'deadline_fired': return t(d.escalation ? 'tl.deadline_escalated' : 'tl.deadline_reminder', { clock: clockName(d.clock) }) + (d.to ? ' → ' + d.to : '');
+      case 'casemanager_absent': return t('tl.absent', { who: d.who });
+      case 'escalated':
+        if (d.target) return t('tl.escalated_to', { who: d.who, why: t('tl.why_' + (d.why === 'declined' || d.why === 'undeliverable' ? d.why : 'unanswered')) });
+        return t('tl.escalated', { who: d.who || d.to }) + (d.clock ? ': ' + clockName(d.clock) : '');
+      case 'escalation': return t('tl.escalated', { who: d.who || d.to }) + (d.clock ? ': ' + clockName(d.clock) : '');
+      case 'repaged': return t('tl.repaged', { who: d.who });
+      case 'escalation_exhausted': return t('tl.exhausted');
+      case 'case_joined': return t('tl.case_joined', { other: d.other, who: d.by });
+      case 'case_merged': return t('tl.case_merged', { into: d.into, who: d.by });
+      case 'case_split': return t('tl.case_split', { other: d.other, who: d.by });
+      case 'capacity_alert': return t('tl.capacity', { who: d.who });
+      default: {
+        if (state.cat['event.' + e.type] === undefined) return e.text;  // not in the catalogue: the server's words
+        return eventName(e.type) + (d.by ? ' — ' + d.by : '');
+      }
+    }
+  }
+
+  function showRefused(err) {
+    show('case-body', false);
+    const key = err.status === 403 ? 'case.refused_forbidden' : err.status === 404 ? 'case.refused_missing' : 'case.refused_other';
+    clear($('case-refused-text')).append(t(key, { id: state.caseId }), ' ', errorTail(err));
+    show('case-refused', true);
+  }
+  const errorTail = (err) => (err.status === 403 || err.status === 404 ? '' : err.message);
+
   async function loadCase() {
     const id = state.caseId;
-    const c = await api('GET', '/api/cases/' + encodeURIComponent(id));
+    let c;
+    try { c = await api('GET', '/api/cases/' + encodeURIComponent(id)); }
+    catch (e) { if (e.status === 401) throw e; showRefused(e); return; }
+    show('case-refused', false);
+    show('case-body', true);
     $('case-id').textContent = c.id;
-    $('case-phase').textContent = c.phase_label || c.phase;
-    $('case-meta').textContent = `${c.region_name} · casemanager ${c.casemanager_name || '—'} · opened ${when(c.opened_at)}`;
+    $('case-phase').textContent = phaseName(c.phase, c.phase_label);
+    $('case-meta').textContent = t('case.meta', { region: c.region_name, who: c.casemanager_name || '—', at: when(c.opened_at) });
     const cl = clear($('case-clocks'));
-    for (const k of c.clocks) cl.append(el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' }, el('span', { class: 'grow' }, k.label, k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''), el('span', { class: 'muted' }, when(k.due_at)), el('span', { class: 'badge ' + (k.state === 'overdue' ? 'red' : k.state === 'warning' ? 'amber' : '') }, left(k.due_at))));
-    if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, 'No running clocks.'));
+    for (const k of c.clocks) cl.append(clockItem(k, true));
+    if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, t('board.clocks_empty')));
     const pl = clear($('case-persons'));
-    for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, p.role), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
+    for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, named('person', p.role)), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
     $('case-summary').textContent = c.summaries.join('\n\n');
     const tl = clear($('case-timeline'));
-    for (const e of c.timeline) tl.append(el('li', { 'data-type': e.type }, el('span', { class: 't' }, when(e.at)), e.text));
+    for (const e of c.timeline) {
+      let text = timelineText(e);
+      if (text === null) continue;
+      if (e.case) text = `[${e.case}] ${text}`;
+      const note = e.detail && e.detail.note;
+      tl.append(el('li', { 'data-type': e.type }, el('span', { class: 't' }, when(e.at)), text,
+        note ? el('p', { class: 'note', 'data-testid': 'note' }, note) : null));
+    }
     // The family: earlier cases, cases joined into this one, or the one it was joined into.
     const fam = clear($('case-family'));
-    if (c.merged_into) fam.append(el('li', { 'data-merged-into': c.merged_into }, 'Joined into case ', caseLink(c.merged_into)));
-    for (const p of c.previous_cases || []) fam.append(el('li', { 'data-previous': p }, 'Earlier case of this family: ', caseLink(p)));
+    if (c.merged_into) fam.append(el('li', { 'data-merged-into': c.merged_into }, t('case.merged_into'), ' ', caseLink(c.merged_into)));
+    for (const p of c.previous_cases || []) fam.append(el('li', { 'data-previous': p }, t('case.previous'), ' ', caseLink(p)));
     for (const j of c.joined_cases || []) {
-      const btn = el('button', { type: 'button', class: 'small', 'data-split': j }, 'Split off');
+      const btn = el('button', { type: 'button', class: 'small', 'data-split': j }, t('case.split'));
       btn.addEventListener('click', () => family('split', j));
-      fam.append(el('li', { 'data-joined': j }, 'Joined into this case: ', caseLink(j), c.can_join ? btn : null));
+      fam.append(el('li', { 'data-joined': j }, t('case.joined'), ' ', caseLink(j), c.can_join ? btn : null));
     }
     show('case-family-card', fam.children.length > 0 || c.can_join);
     show('join-form', !!c.can_join);
     show('case-record-card', c.can_record && c.event_types.length > 0);
-    fillSelect($('ev-type'), c.event_types.map((t) => [t.type, t.label]), true);
+    if (c.note_max) $('ev-note').maxLength = c.note_max;
+    $('ev-note').dispatchEvent(new Event('input'));
+    fillSelect($('ev-type'), c.event_types.map((x) => [x.type, eventName(x.type, x.label)]), true);
     // Which incident a first contact or plan answers; empty: the open one due first.
-    fillSelect($('ev-incident'), [['', 'Most urgent open incident']].concat(
-      (c.incidents || []).map((i) => [i.id, `${i.kind_label} ${when(i.at)}`])), true);
+    fillSelect($('ev-incident'), [['', t('case.ev_incident_default')]].concat(
+      (c.incidents || []).map((i) => [i.id, `${kindName(i.kind, i.kind_label)} ${when(i.at)}`])), true);
   }
 
+  // The note's bound, shown as it is typed ("120 van 2000 tekens").
+  $('ev-note').addEventListener('input', () => {
+    const n = $('ev-note');
+    $('ev-note-count').textContent = t('case.note_count', { n: [...n.value].length, max: n.maxLength > 0 ? n.maxLength : 2000 });
+  });
+
   async function family(op, other) {
-    const reason = op === 'join' ? $('join-reason').value : window.prompt('Why split this case off again?');
+    const reason = op === 'join' ? $('join-reason').value : window.prompt(t('case.split_why'));
     if (!reason) return;
     try {
       await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/${op}`, { other_case_id: other, reason });
-      result('join-result', true, op === 'join' ? `Case ${other} joined into this case.` : `Case ${other} split off.`);
+      result('join-result', true, t(op === 'join' ? 'case.join_done' : 'case.split_done', { id: other }));
       refresh();
     } catch (e) { result('join-result', false, e.message); }
   }
@@ -519,14 +790,18 @@
 
   $('event-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    const body = { type: $('ev-type').value, note: $('ev-note').value };
+    if ($('ev-at').value.trim()) {
+      body.at_local = fromLocalInput($('ev-at').value);
+      if (!body.at_local) { result('ev-result', false, t('form.datetime_bad')); return; }
+    }
+    if ($('ev-incident').value && ['first_contact', 'plan_of_action'].includes(body.type)) body.incident = $('ev-incident').value;
     $('ev-submit').disabled = true;
     try {
-      const body = { type: $('ev-type').value, note: $('ev-note').value };
-      if ($('ev-at').value) body.at_local = $('ev-at').value;
-      if ($('ev-incident').value && ['first_contact', 'plan_of_action'].includes(body.type)) body.incident = $('ev-incident').value;
       await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/events`, body);
-      result('ev-result', true, 'Recorded.');
+      result('ev-result', true, t('case.recorded'));
       $('ev-note').value = ''; $('ev-at').value = '';
+      $('ev-note').dispatchEvent(new Event('input'));
       refresh();
     } catch (e) { result('ev-result', false, e.message); }
     finally { $('ev-submit').disabled = false; }
@@ -538,21 +813,21 @@
     const dl = clear($('admin-deployment'));
     for (const [k, v] of a.deployment) dl.append(el('dt', null, k), el('dd', null, v));
     const tb = clear($('admin-people'));
-    for (const p of a.people) tb.append(el('tr', null, el('td', null, p.id), el('td', null, p.name), el('td', null, p.role), el('td', null, p.regions.join(', ')), el('td', null, p.can_sign_in ? 'yes' : 'no')));
-    $('admin-audit').textContent = `${a.audit.entries} entries.`;
+    for (const p of a.people) tb.append(el('tr', null, el('td', null, p.id), el('td', null, p.name), el('td', null, roleName(p.role)), el('td', null, p.regions.join(', ')), el('td', null, t(p.can_sign_in ? 'admin.yes' : 'admin.no'))));
+    $('admin-audit').textContent = t('admin.entries', { n: a.audit.entries });
   }
   $('admin-verify').addEventListener('click', async () => {
     try {
       const v = await api('POST', '/api/admin/audit/verify', {});
-      $('admin-audit').textContent = v.ok ? `Intact: ${v.entries} entries verified.` : `BROKEN at entry ${v.first_broken}: ${v.reason}`;
-    } catch (e) { toast(e.message); }
+      $('admin-audit').textContent = v.ok ? t('admin.intact', { n: v.entries }) : t('admin.broken', { n: v.first_broken, reason: v.reason });
+    } catch (e) { failed(e); }
   });
 
   // Countdowns move every second on a real clock.
   setInterval(() => {
     if (state.clockMode === 'simulated' || !state.session) return;
     $('clock').textContent = fmt.format(new Date(now()));
-    for (const td of document.querySelectorAll('[data-due]')) td.textContent = left(Number(td.dataset.due));
+    tickDue();
   }, 1000);
 
   start();

@@ -25,7 +25,7 @@ await run('team lead joins and splits cases', async (browser, problems) => {
 
   page.once('dialog', (d) => d.accept('two families after all'));
   await page.click(`#case-family button[data-split="${other.case_id}"]`);
-  await page.waitForFunction(() => document.querySelector('#join-result').textContent.includes('split off'), null, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('#join-result').textContent.includes('weer losgemaakt'), null, { timeout: 5000 });
   await page.waitForFunction((id) => !document.querySelector(`#case-family li[data-joined="${id}"]`), other.case_id, { timeout: 5000 });
   await page.waitForSelector('#case-timeline li[data-type="case_split"]', { timeout: 5000 });
   await shot(page, 'case-split-again');

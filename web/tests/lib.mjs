@@ -68,6 +68,15 @@ export async function login(page, person) {
   await page.waitForSelector('#live[data-state="on"]', { timeout: 10000 });
 }
 
+// A new browser context signed in as `person`, its page watched by guardOrigin.
+export async function signedIn(browser, problems, person, contextOptions) {
+  const ctx = await browser.newContext(contextOptions);
+  const page = await ctx.newPage();
+  guardOrigin(page, problems);
+  await login(page, person);
+  return { ctx, page };
+}
+
 export async function postIncident(fields) {
   const body = {
     kind: 'home_ban', region: 'groningen', reported_at: '2026-11-22T07:30:00+01:00',

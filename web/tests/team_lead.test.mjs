@@ -51,7 +51,7 @@ await run('team lead board', async (browser, problems) => {
   await page.click('#ov-submit');
   await page.waitForSelector('#ov-result.ok', { timeout: 5000 });
   const res = await page.locator('#ov-result').innerText();
-  check(/[1-9]\d* case\(s\) reassigned/.test(res), 'reassigned: ' + res);
+  check(/[1-9]\d* zaak\/zaken overgedragen/.test(res), 'reassigned: ' + res);
   await page.waitForFunction(([id, name]) => {
     const o = document.querySelector(`#ra-case option[value="${id}"]`);
     return o && o.textContent.endsWith(name);
@@ -63,7 +63,7 @@ await run('team lead board', async (browser, problems) => {
   await page.waitForSelector('[data-testid="case"]:not(.hidden)');
   await page.waitForSelector('#case-persons li');
   check((await page.locator('#case-persons').innerText()).includes('Zyxwa Qorvath'), 'persons inside the case');
-  check((await page.locator('#case-timeline').innerText()).includes('Reassigned'), 'timeline shows the reassignment');
+  check((await page.locator('#case-timeline').innerText()).includes('Overgedragen van'), 'timeline shows the reassignment');
   await shot(page, 'case-detail');
   await ctx.close();
 });

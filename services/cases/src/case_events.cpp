@@ -7,6 +7,7 @@
 
 #include "piket/cases/calendar.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/common/utf8_length.hpp"
 #include "piket/store/case_record.hpp"
 
 namespace piket::cases {
@@ -28,7 +29,6 @@ constexpr std::array<std::pair<EventType, std::string_view>, 9> kTypes{{
 }};
 
 const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
-constexpr std::size_t kMaxReason = 500;
 
 common::ApiRefusal refuse(int status, std::string code, std::string message,
                           std::string field = {}) {
@@ -195,8 +195,10 @@ std::variant<EventRequest, common::ApiRefusal> parse_event(std::string_view body
   if (const auto* r = o.if_contains("reason")) {
     if (!r->is_string()) return refuse(422, "wrong_type", "reason must be a string", "reason");
     e.reason = std::string(r->as_string());
-    if (e.reason.empty() || e.reason.size() > kMaxReason)
-      return refuse(422, "out_of_range", "reason must be 1-500 characters", "reason");
+    if (e.reason.empty() || common::utf8_length(e.reason) > kMaxEventReason)
+      return refuse(422, "out_of_range",
+                    "reason must be 1-" + std::to_string(kMaxEventReason) + " characters",
+                    "reason");
   }
   if (const auto* cm = o.if_contains("casemanager")) {
     if (!cm->is_string() || !std::regex_match(std::string(cm->as_string()), kPersonId))

@@ -1,5 +1,7 @@
 #include "piket/web/labels.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 namespace piket::web {
@@ -157,6 +159,41 @@ std::string describe_event(const boost::json::object& e, const rota::Directory& 
   std::string line = event_label(type);
   if (!by.empty()) line += " — " + name_of(config, by.rfind("person:", 0) == 0 ? by.substr(7) : by);
   return line;
+}
+
+boost::json::object event_detail(const boost::json::object& e, const rota::Directory& config) {
+  boost::json::object d;
+  const auto type = str(e, "type");
+  const auto put = [&d](const char* key, const std::string& v) {
+    if (!v.empty()) d[key] = v;
+  };
+  // Names of people; a partner system ("partner:demo-police") is no person.
+  const auto who = [&config](const std::string& id) {
+    if (id.rfind("person:", 0) == 0) return name_of(config, id.substr(7));
+    if (id.find(':') != std::string::npos) return std::string{};
+    return name_of(config, id);
+  };
+  put("who", who(str(e, "person")));
+  // `by` names a person ("person:anna") or a part of the system ("gateway").
+  if (const auto by = str(e, "by"); by.rfind("person:", 0) == 0) put("by", who(by));
+  put("to", who(str(e, "to")));
+  put("from", who(str(e, "from")));
+  for (const char* k : {"kind", "clock", "via", "report", "other", "into", "channel"})
+    put(k, str(e, k));
+  if (const auto* esc = e.if_contains("escalation"); esc && esc->is_bool())
+    d["escalation"] = esc->as_bool();
+  if (!str(e, "target").empty()) d["target"] = true;
+  // `reason` is what a person wrote on the events people record and on joins
+  // and splits; on the system's entries it is a code.
+  static constexpr std::string_view written[] = {"first_contact", "intake",    "plan_of_action",
+                                                 "help_started",  "handover",  "monitoring_contact",
+                                                 "evaluation",    "closing",   "case_joined",
+                                                 "case_merged",   "case_split"};
+  if (std::find(std::begin(written), std::end(written), type) != std::end(written))
+    put("note", str(e, "reason"));
+  else
+    put("why", str(e, "reason"));
+  return d;
 }
 
 }  // namespace piket::web

@@ -237,6 +237,9 @@ std::vector<EventType> ServiceBackend::event_types() const {
   return out;
 }
 
+static_assert(kMaxNote == cases::kMaxEventReason,
+              "the web app's note bound is the case service's bound for an event's reason");
+
 ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std::string& by,
                                            const std::string& type, Instant at,
                                            const std::string& note, const std::string& incident) {
@@ -248,7 +251,7 @@ ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std
   e.at = at;
   if (at > impl_->domain.now())
     return common::ApiRefusal{422, "in_the_future", "the time lies in the future", "at"};
-  e.reason = note.substr(0, 500);
+  e.reason = note;        // whole: the web API refused a note over kMaxNote
   e.incident = incident;  // checked against the case's incidents by apply_event
   return impl_->record(case_id, e, impl_->actor(by));
 }

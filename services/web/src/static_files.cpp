@@ -19,6 +19,7 @@ std::string content_type_for(const fs::path& p) {
   if (ext == ".png") return "image/png";
   if (ext == ".ico") return "image/x-icon";
   if (ext == ".json" || ext == ".webmanifest") return "application/json";
+  if (ext == ".po") return "text/plain; charset=utf-8";  // the app's message catalogues
   return "application/octet-stream";
 }
 
@@ -39,7 +40,7 @@ void add_security_headers(common::HttpResponse& r) {
   r.headers.emplace_back("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 }
 
-StaticFiles::StaticFiles(const fs::path& dir) {
+StaticFiles::StaticFiles(const fs::path& dir, const std::string& language) {
   std::error_code ec;
   const auto root = fs::weakly_canonical(dir, ec);
   if (ec || !fs::is_directory(root))
@@ -55,9 +56,18 @@ StaticFiles::StaticFiles(const fs::path& dir) {
     f.etag = "\"" + common::sha256_hex(f.body).substr(0, 32) + "\"";
     files_.emplace(std::move(rel), std::move(f));
   }
-  if (!files_.count("/index.html"))
+  const auto index = files_.find("/index.html");
+  if (index == files_.end())
     throw std::runtime_error("web: " + dir.string() +
                              " has no index.html (were the assets built?)");
+  auto& page = index->second;
+  const std::string html = "<html lang=\"nl\">";
+  const auto at = page.body.find(html);
+  if (at == std::string::npos)
+    throw std::runtime_error("web: index.html has no " + html + " to set the language on");
+  page.body.replace(at, html.size(),
+                    "<html lang=\"" + language + "\" data-default-lang=\"" + language + "\">");
+  page.etag = "\"" + common::sha256_hex(page.body).substr(0, 32) + "\"";
 }
 
 std::optional<common::HttpResponse> StaticFiles::serve(const common::HttpRequest& req) const {

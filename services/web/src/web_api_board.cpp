@@ -65,12 +65,15 @@ json::object clock_json(const ClockView& k, const CaseSummary* s) {
   if (!k.incident.empty()) {  // clocks per incident: which incident the clock answers
     o["incident"] = k.incident;
     o["incident_kind"] = kind_label(k.incident_kind);
+    o["incident_kind_id"] = k.incident_kind;
     o["incident_at"] = ms(k.incident_at);
   }
   if (s) {
     o["casemanager"] = s->casemanager;
     o["phase"] = phase_label(s->phase);
+    o["phase_id"] = s->phase;
     o["kind"] = kind_label(s->kind);
+    o["kind_id"] = s->kind;
   }
   return o;
 }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "piket/common/records.hpp"
+#include "piket/common/utf8_length.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/labels.hpp"
 #include "piket/web/local_time.hpp"
@@ -11,8 +12,6 @@
 
 namespace piket::web::api {
 namespace {
-
-constexpr std::size_t kMaxNote = 2000;
 
 // Every route with a case id refuses a malformed one first (404, audited).
 std::optional<HttpResponse> malformed_case_id(WebContext& w, const Request& r) {
@@ -71,7 +70,9 @@ HttpResponse my_cases(WebContext& w, Request& r) {
         pages.push_back(json::object{{"id", p.id},
                                      {"case", p.case_id},
                                      {"created_at", p.created_at},
+                                     {"kind", rec->summary.kind},
                                      {"kind_label", kind_label(rec->summary.kind)},
+                                     {"rule", p.rule},
                                      {"rule_label", p.rule}});
     if (rec->summary.casemanager == r.who->person) mine.push_back(id);
     summaries[id] = rec->summary;
@@ -85,6 +86,7 @@ HttpResponse my_cases(WebContext& w, Request& r) {
     cases.push_back(json::object{{"id", id},
                                  {"phase", s.phase},
                                  {"phase_label", phase_label(s.phase)},
+                                 {"kind", s.kind},
                                  {"kind_label", kind_label(s.kind)},
                                  {"clocks", k}});
   }
@@ -121,9 +123,8 @@ HttpResponse case_read(WebContext& w, Request& r) {
     const auto* at = e.if_contains("at");
     json::object t{{"at", at && at->is_number() ? at->to_number<std::int64_t>() : 0},
                    {"type", text(e, "type")},
-                   {"text", describe_event(e, d.directory)}};
-    if (auto note = text(e, "note"); !note.empty())
-      t["text"] = describe_event(e, d.directory) + ": " + note;
+                   {"text", describe_event(e, d.directory)},
+                   {"detail", event_detail(e, d.directory)}};
     if (auto from = text(e, "case"); !from.empty()) {  // of a case joined into this one
       t["case"] = from;
       t["text"] = "[" + from + "] " + std::string(t["text"].as_string());
@@ -168,6 +169,7 @@ HttpResponse case_read(WebContext& w, Request& r) {
       {"clocks", clocks},
       {"incidents", incidents},
       {"can_record", can_record},
+      {"note_max", kMaxNote},
       {"can_reassign", rec->facts.open && may_reassign_case(*r.who, rec->facts, now).allowed},
       {"event_types", types}});
 }
@@ -184,9 +186,10 @@ HttpResponse case_event(WebContext& w, Request& r) {
   const auto& o = std::get<json::object>(parsed);
   const auto type = text(o, "type");
   const auto note = text(o, "note");
-  if (note.size() > kMaxNote)
-    return common::error_response(422, "too_long", "the note is longer than 2000 characters",
-                                  "note");
+  if (common::utf8_length(note) > kMaxNote)
+    return common::error_response(
+        422, "too_long", "the note is longer than " + std::to_string(kMaxNote) + " characters",
+        "note");
   const auto types = w.d.cases.event_types();
   if (std::none_of(types.begin(), types.end(), [&](const EventType& t) { return t.type == type; }))
     return common::error_response(422, "unknown_event", "unknown event type", "type");

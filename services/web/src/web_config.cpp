@@ -14,6 +14,7 @@ using common::set_if;
 namespace {
 const std::regex kHttpUrl{"^https?://[^ ?#]{1,300}$"};
 const std::regex kIpAddress{"^[0-9A-Fa-f:.]{2,45}$"};
+const std::regex kLanguage{"^(nl|en)$"};  // the app's catalogues (i18n/<lang>/piket-web.po)
 }  // namespace
 
 WebConfig parse_web(common::TomlReader& r) {
@@ -24,7 +25,7 @@ WebConfig parse_web(common::TomlReader& r) {
                {"http", "threads", "assets_dir", "session_idle_minutes", "session_max_hours",
                 "cookie_secure", "max_failures", "lockout_minutes", "remote_max_failures",
                 "max_delay_seconds", "unauthenticated_per_second", "unauthenticated_burst",
-                "trusted_proxies", "calendar_base_url", "tls_cert", "tls_key"});
+                "trusted_proxies", "calendar_base_url", "tls_cert", "tls_key", "language"});
   set_if(r.host_port(*t, "web.", "http"), c.http);
   set_if(r.integer(*t, "web.", "threads", 1, 64), c.threads);
   c.tls = common::read_tls_options(r, *t, "web.", false);
@@ -55,6 +56,7 @@ WebConfig parse_web(common::TomlReader& r) {
     r.error(t->get("trusted_proxies")->source(), "web.trusted_proxies", "at most 16 proxies");
   set_if(r.matching(*t, "web.", "calendar_base_url", false, kHttpUrl, "an http:// URL"),
          c.calendar_base_url);
+  set_if(r.matching(*t, "web.", "language", false, kLanguage, "nl or en"), c.language);
   return c;
 }
 

@@ -16,6 +16,7 @@
 //     the phase (going out again, a revised plan);
 //   - an evaluation counts for the six-month clock only within its window.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ struct Actor {
   std::vector<std::string> regions;
 };
 
+// The longest reason (a casemanager's note) an event takes, in characters.
+// Longer is refused, never cut.
+inline constexpr std::size_t kMaxEventReason = 2000;
+
 struct EventRequest {
   EventRequest() = default;
   EventRequest(EventType t, common::Instant when, std::string why = {}, std::string to = {},
@@ -64,7 +69,7 @@ struct EventRequest {
 
   EventType type = EventType::first_contact;
   common::Instant at;
-  std::string reason;       // optional; needed to skip a phase or close early
+  std::string reason;       // optional note; needed to skip a phase or close early
   std::string casemanager;  // reassigned: the new casemanager
   // first_contact / plan_of_action: the incident this answers (optional; by
   // default the incident whose clock of that kind is open and due first).

@@ -5,6 +5,7 @@
 // app. The web service owns none of this state; it checks access, audits, and
 // hands the change to the service that owns it.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,10 @@
 #include "piket/common/clock.hpp"
 
 namespace piket::web {
+
+// The longest note an event takes, in characters: the case service's bound
+// for an event's reason (service_backend.cpp checks that they are the same).
+inline constexpr std::size_t kMaxNote = 2000;
 
 struct ClockView {
   std::string case_id;
@@ -66,7 +71,8 @@ class CaseBackend {
   virtual std::vector<EventType> event_types() const = 0;
 
   // `incident`: for first_contact and plan_of_action, the incident the event
-  // answers (empty: the open one due first).
+  // answers (empty: the open one due first). `note` is kept whole: at most
+  // kMaxNote characters, longer is refused before this is called.
   virtual ActionOutcome record_event(const std::string& case_id, const std::string& by,
                                      const std::string& type, common::Instant at,
                                      const std::string& note, const std::string& incident = {}) = 0;

@@ -17,5 +17,10 @@ std::string clock_label(std::string_view clock);
 std::string event_label(std::string_view event_type);
 // One line for a timeline entry ("Paged Anna (on call)"), names from config.
 std::string describe_event(const boost::json::object& entry, const rota::Directory& config);
+// The same entry as codes and names for the web app to put in words in the
+// reader's language: who, by, to, from (names), kind, clock, via, report,
+// why, other, into, escalation, target; and the note (the reason a person
+// typed), whole.
+boost::json::object event_detail(const boost::json::object& entry, const rota::Directory& config);
 
 }  // namespace piket::web

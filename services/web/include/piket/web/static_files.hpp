@@ -15,8 +15,11 @@ namespace piket::web {
 class StaticFiles {
  public:
   // Reads every regular file under `dir` (not following symlinks out of it).
-  // Throws std::runtime_error when `dir` has no index.html.
-  explicit StaticFiles(const std::filesystem::path& dir);
+  // `language` ("nl" or "en") is the deployment's default language: index.html
+  // says it on its <html> element (lang, data-default-lang), which the app
+  // follows for whoever has not chosen one. Throws std::runtime_error when
+  // `dir` has no index.html, or it has no <html lang="nl"> to set.
+  explicit StaticFiles(const std::filesystem::path& dir, const std::string& language = "nl");
 
   // GET/HEAD of "/" or a file path; nullopt when there is no such file.
   std::optional<common::HttpResponse> serve(const common::HttpRequest& request) const;

@@ -36,6 +36,9 @@ struct WebConfig {
   // Where calendar apps reach dispatch's /v1/rota/calendar/… (shown with a new
   // calendar token); empty: http://<dispatch.http>.
   std::string calendar_base_url{};
+  // The app's language for whoever has not chosen one in their browser:
+  // "nl" (Dutch, the default) or "en".
+  std::string language = "nl";
   // HTTPS (tls_cert, tls_key); not enabled(): plain HTTP, as the local demo
   // runs (or behind a proxy that ends TLS).
   common::TlsOptions tls{};
