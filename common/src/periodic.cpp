@@ -35,8 +35,10 @@ void Periodic::stop() {
 void Periodic::run() {
   while (running_) {
     auto pause = options_.every;
+    next_pause_ms_ = -1;
     try {
       step_();
+      if (const auto next = next_pause_ms_.load(); next >= 0) pause = Millis{next};
     } catch (const std::exception& e) {
       if (failures_.allow())
         spdlog::log(options_.failure_level, "{}: {}; will retry", options_.name, e.what());

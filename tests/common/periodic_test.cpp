@@ -187,6 +187,23 @@ TEST(Periodic, WakeEndsThePauseButNotAStep) {
   loop.stop();
 }
 
+TEST(Periodic, AStepMaySetThePauseAfterItOnce) {
+  SimulatedClock clock(kStart);
+  std::atomic<int> steps{0};
+  Periodic* self = nullptr;
+  Periodic loop({"idle", Millis{1}}, clock, [&] {
+    if (++steps == 2) self->pause_next(Millis{3'600'000});  // nothing due: look in an hour
+  });
+  self = &loop;
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return steps >= 2; }));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(steps, 2) << "the longer pause, not `every` (1 ms)";
+  ASSERT_TRUE(eventually([&] { return loop.wake(); })) << "pausing: a wake ends it";
+  ASSERT_TRUE(eventually([&] { return steps >= 10; })) << "then `every` again";
+  loop.stop();
+}
+
 TEST(Periodic, ALoopingStepSeesTheStop) {
   SimulatedClock clock(kStart);
   std::atomic<bool> inside{false};

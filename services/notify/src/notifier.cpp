@@ -56,6 +56,11 @@ using Claimed = store::NotifyClaimedDelivery;
 constexpr int kMaxCandidates = 20;
 // How often the outcomes of a batch's sends are recorded again after a Redis error.
 constexpr common::Millis kCompleteRetryEvery{200};
+// How often an idle worker looks for work due by time (retries, fallback
+// timers, held SMS, leases that end); new pages wake a worker at once. Every
+// look is two script calls: at 20 ms, two workers made 200 a second at rest
+// (docs/performance.md).
+constexpr common::Millis kIdleEvery{100};
 // A warning for the first try again and every 25th after it (5 s).
 constexpr long long kCompleteLogEvery = 25;
 // How long smsbundle:{id} is kept for late delivery reports.
@@ -96,7 +101,8 @@ struct Notifier::Impl {
   std::atomic<bool> stopping{false};
 
   // One of config.workers loops (common::Periodic): it takes steps until
-  // one finds less than a whole batch due (StepResult::more), then pauses 20 ms — less when woken
+  // one finds less than a whole batch due (StepResult::more), then pauses 20 ms
+  // (100 ms when it found nothing: kIdleEvery) — less when woken
   // (a new page, a failure that starts the next channel); after a failure (Redis away) 100 ms. Its
   // sends go over config.gateway_connections lanes of its own, whose gateways are made on the
   // lanes' threads at the first batch.
@@ -113,7 +119,10 @@ struct Notifier::Impl {
     void run() {
       while (loop.running()) {
         const auto r = impl.owner->step(lanes, redis);
-        if (r.kind == StepResult::Kind::idle) break;
+        if (r.kind == StepResult::Kind::idle) {
+          loop.pause_next(kIdleEvery);  // nothing due: look less often, until woken
+          break;
+        }
         if (!r.more && !impl.work_arrived.exchange(false)) break;
       }
     }

@@ -52,6 +52,10 @@ class Periodic {
   // loop was pausing. While a step runs it does nothing: that step's pause
   // comes as usual.
   bool wake();
+  // From within a step: the pause after this step is `pause` instead of
+  // `every` (once; a failure's pause and wake() still apply). A loop with
+  // nothing due may look less often (notify's idle workers).
+  void pause_next(Millis pause) { next_pause_ms_ = pause.count(); }
 
  private:
   void run();
@@ -60,6 +64,7 @@ class Periodic {
   Step step_;
   LogThrottle failures_;
   std::atomic<bool> running_{false};
+  std::atomic<Millis::rep> next_pause_ms_{-1};  // -1: `every`
   std::mutex mutex_;
   std::condition_variable pause_;
   bool pausing_ = false;  // guarded by mutex_
