@@ -123,7 +123,7 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
               std::to_string(paging::page_rank::kInformation));
     if (rule == "handoff_notice") {
       ++handoffs;
-      EXPECT_NE(text.find("you are on call"), std::string::npos) << text;
+      EXPECT_NE(text.find("je hebt dienst"), std::string::npos) << text;
       EXPECT_NE(text.find("08:00"), std::string::npos) << text;
       EXPECT_NE(person, "tl");
     } else if (rule == "gap_warning") {

@@ -309,7 +309,7 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   domain_.advance(2min);
   const auto r = sms(kAnnaPhone, "ok " + kAnnaCode + " on my way");
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("is aangenomen"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(kCase), std::string::npos) << r.body;
   const auto now = ms(domain_.now());
   EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_at"), now);
@@ -341,7 +341,7 @@ TEST_F(InboundRedisTest, APostedReplyAcknowledgesLikeAGetAndIsRefusedWithoutTheS
   EXPECT_EQ(snapshot(), before);
   const auto r = sms_post(kAnnaPhone, "ok " + kAnnaCode, kSecret);
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("is aangenomen"), std::string::npos) << r.body;
   EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via"), "sms");
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }

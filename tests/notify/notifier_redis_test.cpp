@@ -645,6 +645,24 @@ class BundlingTest : public NotifierRedisTest {
   }
 };
 
+// The bundle's frame is in the recipient's language: anna chose English here
+// (the deployment's is Dutch, the default; the test above).
+TEST_F(BundlingTest, TheFrameIsInTheLanguageOfThePersonTheNumberBelongsTo) {
+  config_.people[0].language = i18n::Language::en;
+  FakeSmsGateway gateway({202});
+  arrives(nth(0));
+  ASSERT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  std::vector<Bundled> burst{nth(1), nth(2, 90, true)};
+  for (const auto& b : burst) arrives(b);
+  drain(gateway);
+  transport_.advance(3000ms);
+  ASSERT_EQ(step(gateway).kind, StepResult::Kind::sent);
+  ASSERT_EQ(gateway.sent.size(), 2u);
+  EXPECT_EQ(gateway.sent[1].text,
+            "piket 2 pages: 300001 HUISVERBOD C20000001; info INFO HUISVERBOD C20000002. Reply a "
+            "code to acknowledge.");
+}
+
 TEST_F(BundlingTest, ABurstToOnePersonIsTheFirstPageAtOnceThenOneSmsForTheRest) {
   ASSERT_EQ(config_.notify.bundle_window, 3000ms);  // the default
   FakeSmsGateway gateway({202});
