@@ -445,7 +445,12 @@ TEST_F(CasesScenario, RestoredFromABackupOntoAFreshDataDirectoryEachPendingDeadl
   for (const auto& e : fired(s, o.case_id)) ++keys[std::string(e.at("key").as_string())];
   EXPECT_FALSE(keys.empty());
   for (const auto& [k, n] : keys) EXPECT_EQ(n, 1) << k << " fired " << n << " times";
-  EXPECT_EQ(to(sms, drenthe_lead, "piket OPGESCHAALD ").size(), 1u) << "escalated once";
+  // The incident's escalation (an incident page says when it was reported,
+  // "gemeld"; the plan's escalations to this team lead do not).
+  std::size_t incident_escalations = 0;
+  for (const auto& m : to(sms, drenthe_lead, ", gemeld "))
+    incident_escalations += m.text.rfind("piket OPGESCHAALD ", 0) == 0;
+  EXPECT_EQ(incident_escalations, 1u) << "escalated once";
 }
 
 TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoEscalation) {
