@@ -74,7 +74,7 @@ SelfTestTarget::SelfTestTarget(std::uint16_t gateway_port, int server_threads, i
         // What notify sends Kannel, in short.
         gateway.get(
             "/cgi-bin/sendsms?username=piket&password=x&to=%2B31600000000&text=piket+"
-            "CODE+RED+groningen+case+" +
+            "CODE+ROOD+zaak+" +
             code);
       }
     });

@@ -8,14 +8,14 @@ namespace piket::bench {
 
 std::vector<PageInText> pages_in(std::string_view text) {
   std::vector<PageInText> out;
-  constexpr std::string_view kBundle = " berichten/pages: ";
+  constexpr std::string_view kBundle = " oproepen: ";
   constexpr std::size_t kCode = 9;  // "C" and eight digits
   const auto head = text.find(kBundle);
   if (head == std::string_view::npos) {
-    const auto at = text.find("case C");
+    const auto at = text.find("zaak C");
     if (at != std::string_view::npos && at + 5 + kCode <= text.size())
       out.push_back(
-          {std::string(text.substr(at + 5, kCode)), text.starts_with("piket ESCALATED ")});
+          {std::string(text.substr(at + 5, kCode)), text.starts_with("piket OPGESCHAALD ")});
     return out;
   }
   const auto body = text.substr(head + kBundle.size());
@@ -26,7 +26,7 @@ std::vector<PageInText> pages_in(std::string_view text) {
     const auto code = item.rfind(" C");
     if (code != std::string_view::npos && code + 1 + kCode <= item.size())
       out.push_back({std::string(item.substr(code + 1, kCode)),
-                     item.find(" ESC ") != std::string_view::npos});
+                     item.find(" OPGESCHAALD ") != std::string_view::npos});
     at = end + 2;
   }
   return out;

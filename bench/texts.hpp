@@ -16,9 +16,10 @@ struct PageInText {
 };
 
 // The case codes an SMS carries, each with whether its page is an escalation: one for a single
-// page ("… case C12345678 …", an escalation starts "piket ESCALATED "), one per line for a
-// bundle ("piket 3 berichten/pages: 123456 ESC CODE RED C12345678; …", docs/paging.md
-// "Bundling"). Pages left for the next SMS are not in it.
+// page ("… zaak C12345678 …", an escalation starts "piket OPGESCHAALD "), one per line for a
+// bundle ("piket 3 oproepen: 123456 OPGESCHAALD CODE ROOD C12345678; …", docs/paging.md
+// "Bundling"). The texts are Dutch: the bench's deployment speaks the default language
+// (i18n/nl/piket.po). Pages left for the next SMS are not in it.
 std::vector<PageInText> pages_in(std::string_view text);
 
 // The same for a sendsms request's query string: its `text` parameter, URL-decoded. Empty when

@@ -24,9 +24,15 @@ void parse_shared(TomlReader& r, SharedConfig& c) {
   }
 
   if (const auto* d = r.table(root, "", "deployment")) {
-    r.only_known(*d, "deployment.", {"name"});
+    r.only_known(*d, "deployment.", {"name", "language"});
     if (auto v = r.matching(*d, "deployment.", "name", false, id_pattern(), "a lower-case id"))
       c.deployment = *v;
+    if (auto v = r.string(*d, "deployment.", "language", false)) {
+      if (auto l = i18n::parse_language(*v))
+        c.language = *l;
+      else
+        r.error(d->get("language")->source(), "deployment.language", "must be \"nl\" or \"en\"");
+    }
   }
   if (const auto* t = r.table(root, "", "clock")) {
     r.only_known(*t, "clock.", {"mode", "start"});

@@ -57,24 +57,6 @@ std::optional<PersonRole> parse_person_role(std::string_view s) {
   return lookup(kRoles, s);
 }
 
-std::string_view message_label(IncidentKind k) {
-  switch (k) {
-    case IncidentKind::home_ban:
-      return "HOME BAN";
-    case IncidentKind::home_ban_extended:
-      return "BAN EXTENDED";
-    case IncidentKind::home_ban_lifted:
-      return "BAN LIFTED";
-    case IncidentKind::code_red:
-      return "CODE RED";
-    case IncidentKind::ban_violation:
-      return "BAN VIOLATION";
-    case IncidentKind::repeat_incident:
-      return "NEW INCIDENT";
-  }
-  return "INCIDENT";
-}
-
 bool requires_home_ban(IncidentKind k) {
   return k == IncidentKind::home_ban || k == IncidentKind::home_ban_extended;
 }

@@ -32,6 +32,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.partners = ingest::parse_partners(r, region_ids, c.ingest);
         c.admins = ingest::parse_admins(r);
         c.people = rota::parse_people(r, c.regions, c.smtp.has_value());
+        c.deployment_language = c.language;  // [deployment] language, for language_of()
         c.cases = cases::parse_cases(r);
         c.caseload = rota::parse_caseload(r);
         c.deadlines = cases::parse_deadlines(r, region_ids);

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "piket/common/records.hpp"
+#include "piket/i18n/catalog.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/reply_code.hpp"
 
@@ -13,50 +14,54 @@ namespace piket::paging {
 
 using common::Instant;
 using common::is_case_id;
+using i18n::Language;
 namespace {
 
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 
-std::string_view label(DeadlineClock c) {
+std::string_view clock_id(DeadlineClock c) {
   switch (c) {
     case DeadlineClock::first_contact:
-      return "CONTACT";
+      return "clock.first_contact";
     case DeadlineClock::plan:
-      return "PLAN";
+      return "clock.plan";
     case DeadlineClock::ban_decision:
-      return "BAN DECISION";
+      return "clock.ban_decision";
     case DeadlineClock::ban_end:
-      return "BAN END";
+      return "clock.ban_end";
     case DeadlineClock::handover:
-      return "HANDOVER";
+      return "clock.handover";
     case DeadlineClock::checkin:
-      return "CHECK-IN";
+      return "clock.checkin";
     case DeadlineClock::evaluation:
-      return "EVALUATION";
+      return "clock.evaluation";
     case DeadlineClock::closing:
-      return "CLOSING";
+      return "clock.closing";
     case DeadlineClock::reassignment:
-      return "REASSIGN";
+      break;
   }
-  return "DEADLINE";
+  return "clock.reassignment";
 }
 
 // What the page says about the clock; `t` is the formatted time.
-std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t) {
-  if (s == DeadlineStage::unanswered)
-    return std::string(label(c)) + " REMINDER UNANSWERED since " + t;
+std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t, Language l) {
+  // fmt::arg keeps a reference: the values must outlive the calls below.
+  const std::string_view name = i18n::text(l, clock_id(c));
+  const auto at = fmt::arg("time", t);
+  const auto clock = fmt::arg("clock", name);
+  if (s == DeadlineStage::unanswered) return i18n::render(l, "deadline.unanswered", clock, at);
   switch (c) {
     case DeadlineClock::ban_decision:
-      return "BAN ENDS " + t + ", EXTENSION DECISION DUE";
+      return i18n::render(l, "deadline.ban_decision", at);
     case DeadlineClock::ban_end:
-      return s == DeadlineStage::due ? "BAN ENDS " + t : "BAN ENDED " + t;
+      return i18n::render(l, s == DeadlineStage::due ? "deadline.ban_ends" : "deadline.ban_ended",
+                          at);
     case DeadlineClock::reassignment:
-      return "ICM ABSENT since " + t + ", REASSIGN";
+      return i18n::render(l, "deadline.reassign", at);
     default:
       break;
   }
-  const std::string l(label(c));
-  return s == DeadlineStage::due ? l + " DUE " + t : l + " OVERDUE since " + t;
+  return i18n::render(l, s == DeadlineStage::due ? "deadline.due" : "deadline.overdue", clock, at);
 }
 
 }  // namespace
@@ -105,23 +110,31 @@ std::string format_amsterdam_short(Instant t) {
   return date::format("%d-%m %H:%M", local);
 }
 
+std::string_view clock_label(DeadlineClock c, Language language) {
+  return i18n::text(language, clock_id(c));
+}
+
 std::optional<std::string> render_deadline_sms(const DeadlinePageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
       (!c.ack_code.empty() && !is_reply_code(c.ack_code)))
     return std::nullopt;
-  std::string text = "piket ";
-  if (c.stage == DeadlineStage::escalation || c.stage == DeadlineStage::unanswered)
-    text += "ESCALATION ";
-  text += phrase(c.clock, c.stage, format_amsterdam_short(c.at)) + " case " + c.case_code +
-          " region " + c.region + ". ";
-  text +=
-      c.ack_code.empty() ? std::string(kNoReplyNeeded) : "Reply " + c.ack_code + " to acknowledge.";
-  if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
-  return text;
+  const auto l = c.language;
+  const bool escalated =
+      c.stage == DeadlineStage::escalation || c.stage == DeadlineStage::unanswered;
+  const std::string what = phrase(c.clock, c.stage, format_amsterdam_short(c.at), l);
+  const std::string answer = c.ack_code.empty()
+                                 ? std::string(i18n::text(l, "sms.no_reply"))
+                                 : i18n::render(l, "sms.reply_ack", fmt::arg("code", c.ack_code));
+  return fit_with_region(l, c.region, [&](const std::string& region) {
+    return i18n::render(l, escalated ? "deadline.sms_escalated" : "deadline.sms",
+                        fmt::arg("phrase", what), fmt::arg("case", c.case_code),
+                        fmt::arg("region", region), fmt::arg("answer", answer));
+  });
 }
 
 std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
   if (!is_case_id(c.case_code)) return std::nullopt;
+  const auto l = c.language;
   const bool due = c.stage == DeadlineStage::due;
   PageTag t;
   t.rank = c.stage == DeadlineStage::escalation ? page_rank::kDeadlineEscalation
@@ -129,19 +142,21 @@ std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
                                                 : page_rank::kReminder;
   switch (c.clock) {
     case DeadlineClock::ban_decision:
-      t.brief = "BAN DECISION DUE";
+      t.brief = i18n::text(l, "tag.deadline.ban_decision");
       break;
     case DeadlineClock::ban_end:
-      t.brief = due ? "BAN ENDS" : "BAN ENDED";
+      t.brief = i18n::text(l, due ? "tag.deadline.ban_ends" : "tag.deadline.ban_ended");
       t.rank = page_rank::kInformation;
       break;
     case DeadlineClock::reassignment:
-      t.brief = "ICM ABSENT, REASSIGN";
+      t.brief = i18n::text(l, "tag.deadline.reassign");
       break;
     default:
-      t.brief = std::string(label(c.clock)) + (due ? " DUE" : " OVERDUE");
+      t.brief = i18n::render(l, due ? "tag.deadline.due" : "tag.deadline.overdue",
+                             fmt::arg("clock", clock_label(c.clock, l)));
   }
-  if (c.stage == DeadlineStage::escalation) t.brief = "ESC " + t.brief;
+  if (c.stage == DeadlineStage::escalation)
+    t.brief = i18n::render(l, "tag.escalated", fmt::arg("what", t.brief));
   t.brief += " " + c.case_code;
   return t;
 }

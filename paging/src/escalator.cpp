@@ -250,7 +250,8 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
               region,
               reported,
               step.page.ack_code,
-              repage ? paging::PageReason::no_first_contact : paging::PageReason::escalated};
+              repage ? paging::PageReason::no_first_contact : paging::PageReason::escalated,
+              i.directory.language_of(person)};
         const auto t = content ? paging::render_page_sms(*content) : std::nullopt;
         const auto tag = content ? paging::page_tag(*content) : std::nullopt;
         if (!t || !tag)

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "piket/i18n/catalog.hpp"
 #include "piket/paging/reply_code.hpp"
 
 namespace piket::paging {
@@ -11,7 +12,7 @@ namespace piket::paging {
 using common::IncidentKind;
 using common::Instant;
 using common::is_case_id;
-using common::message_label;
+using i18n::Language;
 namespace {
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 const std::regex kSmsNumber{"^[+]?[0-9A-Za-z]{1,16}$"};
@@ -34,70 +35,98 @@ std::string local_time_label(Instant t) {
 }
 }  // namespace
 
-bool is_gsm7_basic(std::string_view text) {
-  static const std::string_view allowed =
-      "@$\n\r _!\"#%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-      "abcdefghijklmnopqrstuvwxyz";
-  for (char c : text)
-    if (allowed.find(c) == std::string_view::npos) return false;
-  return true;
-}
-
 namespace {
-// The first words of a page: why it goes out.
-std::string reason_lead(PageReason r) {
+std::string_view reason_pattern(PageReason r) {
   switch (r) {
     case PageReason::escalated:
-      return "piket ESCALATED ";
+      return "page.escalated";
     case PageReason::no_first_contact:
-      return "piket NO CONTACT YET ";
+      return "page.no_contact";
     case PageReason::incident:
       break;
   }
-  return "piket ";
+  return "page.incident";
 }
 }  // namespace
+
+std::string_view kind_label(IncidentKind k, Language l) {
+  switch (k) {
+    case IncidentKind::home_ban:
+      return i18n::text(l, "kind.home_ban");
+    case IncidentKind::home_ban_extended:
+      return i18n::text(l, "kind.home_ban_extended");
+    case IncidentKind::home_ban_lifted:
+      return i18n::text(l, "kind.home_ban_lifted");
+    case IncidentKind::code_red:
+      return i18n::text(l, "kind.code_red");
+    case IncidentKind::ban_violation:
+      return i18n::text(l, "kind.ban_violation");
+    case IncidentKind::repeat_incident:
+      break;
+  }
+  return i18n::text(l, "kind.repeat_incident");
+}
+
+std::optional<std::string> fit_with_region(
+    Language l, std::string_view region,
+    const std::function<std::string(const std::string& region_field)>& render) {
+  std::string text = render(i18n::render(l, "sms.region", fmt::arg("region", region)));
+  if (fits_one_segment(text)) return text;
+  text = render("");
+  if (fits_one_segment(text)) return text;
+  return std::nullopt;
+}
 
 std::optional<std::string> render_page_sms(const PageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion) ||
       !is_reply_code(c.ack_code))
     return std::nullopt;
-  const std::string when = local_time_label(c.reported_at);
-  const std::string lead = reason_lead(c.reason);
-  std::string text = lead + std::string(message_label(c.kind)) + " case " + c.case_code +
-                     " region " + c.region + " reported " + when + ". Reply " + c.ack_code +
-                     " to acknowledge.";
-  if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
-  return text;
+  const auto l = c.language;
+  const std::string answer = i18n::render(l, "sms.reply_ack", fmt::arg("code", c.ack_code));
+  return fit_with_region(l, c.region, [&](const std::string& region) {
+    return i18n::render(l, reason_pattern(c.reason), fmt::arg("kind", kind_label(c.kind, l)),
+                        fmt::arg("case", c.case_code), fmt::arg("region", region),
+                        fmt::arg("time", local_time_label(c.reported_at)),
+                        fmt::arg("answer", answer));
+  });
 }
+
+namespace {
+// A catalogue text with "\n" line ends as an e-mail body (CRLF).
+std::string crlf(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '\n') out += '\r';
+    out += ch;
+  }
+  return out + "\r\n";
+}
+}  // namespace
 
 std::optional<PageEmail> render_page_email(const PageContent& c, std::string_view sms_number) {
   const auto sms = render_page_sms(c);
-  if (!sms || !std::regex_match(std::string(sms_number), kSmsNumber)) return std::nullopt;
-  const std::string label(message_label(c.kind));
+  const auto tag = page_tag(c);
+  if (!sms || !tag || !std::regex_match(std::string(sms_number), kSmsNumber)) return std::nullopt;
+  const auto l = c.language;
   PageEmail mail;
-  const std::string lead = reason_lead(c.reason);
-  mail.subject = lead + label + " case " + c.case_code;
-  const std::string nl = "\r\n";
-  mail.body = "piket page" + nl + nl + "Kind:     " + label + nl + "Case:     " + c.case_code + nl +
-              "Region:   " + c.region + nl + "Reported: " + local_time_label(c.reported_at) +
-              " (Europe/Amsterdam)" + nl + nl + "To acknowledge, reply " + c.ack_code +
-              " by SMS to " + std::string(sms_number) +
-              ", or acknowledge the page in the piket web app." + nl +
-              "If you cannot take it, reply NO " + c.ack_code + " to pass it on at once." + nl +
-              nl + "Sent automatically; replies to this e-mail are not read." + nl;
+  mail.subject = "piket " + tag->brief;
+  mail.body = crlf(i18n::render(l, "mail.page.body", fmt::arg("kind", kind_label(c.kind, l)),
+                                fmt::arg("case", c.case_code), fmt::arg("region", c.region),
+                                fmt::arg("time", local_time_label(c.reported_at)),
+                                fmt::arg("code", c.ack_code), fmt::arg("sms_number", sms_number)));
   return mail;
 }
 
 std::optional<std::string> render_inform_sms(const PageContent& c) {
   if (!is_case_id(c.case_code) || !std::regex_match(c.region, kRegion)) return std::nullopt;
-  const auto local = to_amsterdam_local(c.reported_at);
-  const std::string when = date::format("%d-%m %H:%M", date::floor<std::chrono::minutes>(local));
-  std::string text = "piket FYI " + std::string(message_label(c.kind)) + " in your case " +
-                     c.case_code + " region " + c.region + " " + when + " went to on-call. " +
-                     std::string(kNoReplyNeeded);
-  if (text.size() > 160 || !is_gsm7_basic(text)) return std::nullopt;
-  return text;
+  const auto l = c.language;
+  const std::string answer(i18n::text(l, "sms.no_reply"));
+  return fit_with_region(l, c.region, [&](const std::string& region) {
+    return i18n::render(l, "page.inform", fmt::arg("kind", kind_label(c.kind, l)),
+                        fmt::arg("case", c.case_code), fmt::arg("region", region),
+                        fmt::arg("time", local_time_label(c.reported_at)),
+                        fmt::arg("answer", answer));
+  });
 }
 
 namespace {
@@ -123,16 +152,17 @@ int kind_order(IncidentKind k) {
 
 std::optional<PageTag> page_tag(const PageContent& c) {
   if (!is_case_id(c.case_code)) return std::nullopt;
-  const std::string label(message_label(c.kind));
+  const auto l = c.language;
+  const std::string_view label = kind_label(c.kind, l);
   const bool red = c.kind == IncidentKind::code_red;
   PageTag t;
   switch (c.reason) {
     case PageReason::escalated:
-      t.brief = "ESC " + label;
+      t.brief = i18n::render(l, "tag.escalated", fmt::arg("what", label));
       t.rank = red ? page_rank::kEscalatedCodeRed : page_rank::kEscalated;
       break;
     case PageReason::no_first_contact:
-      t.brief = "NO CONTACT " + label;
+      t.brief = i18n::render(l, "tag.no_contact", fmt::arg("what", label));
       t.rank = red ? page_rank::kCodeRed : page_rank::kNoFirstContact;
       break;
     case PageReason::incident:
@@ -146,16 +176,16 @@ std::optional<PageTag> page_tag(const PageContent& c) {
 
 std::optional<PageTag> inform_tag(const PageContent& c) {
   if (!is_case_id(c.case_code)) return std::nullopt;
-  return PageTag{"FYI " + std::string(message_label(c.kind)) + " " + c.case_code,
-                 page_rank::kInformation};
+  return PageTag{
+      i18n::render(c.language, "tag.inform", fmt::arg("what", kind_label(c.kind, c.language))) +
+          " " + c.case_code,
+      page_rank::kInformation};
 }
 
-PageEmail render_notice_email(std::string_view sms_text) {
-  const std::string nl = "\r\n";
+PageEmail render_notice_email(std::string_view sms_text, Language l) {
   PageEmail mail;
-  mail.subject = "piket info";
-  mail.body = "piket notice (for information)" + nl + nl + std::string(sms_text) + nl + nl +
-              "No reply is needed. Sent automatically; replies to this e-mail are not read." + nl;
+  mail.subject = i18n::text(l, "mail.notice.subject");
+  mail.body = crlf(i18n::render(l, "mail.notice.body", fmt::arg("sms", sms_text)));
   return mail;
 }
 

@@ -4,8 +4,9 @@
 #include <numeric>
 #include <tuple>
 
+#include "piket/i18n/catalog.hpp"
+#include "piket/paging/gsm7.hpp"
 #include "piket/paging/page_class.hpp"
-#include "piket/paging/page_text.hpp"
 #include "piket/paging/reply_code.hpp"
 
 namespace piket::paging {
@@ -13,39 +14,37 @@ namespace piket::paging {
 using common::Instant;
 namespace {
 
-constexpr std::string_view kReplyWithCode =
-    "Stuur de code om aan te nemen / reply a code to acknowledge.";
-
 bool valid(const BundleItem& i) {
   return is_page_brief(i.brief) && (i.code.empty() || is_reply_code(i.code));
 }
 
 std::string compose(const std::vector<BundleItem>& items, const std::vector<std::size_t>& listed,
-                    std::size_t more) {
-  std::string text = "piket " + std::to_string(listed.size() + more) + " berichten/pages: ";
+                    std::size_t more, i18n::Language l) {
+  std::string text = i18n::render(l, "bundle.head", fmt::arg("count", listed.size() + more));
   bool any_code = false;
   for (std::size_t n = 0; n < listed.size(); ++n) {
     const auto& i = items[listed[n]];
     if (n > 0) text += "; ";
-    text += i.code.empty() ? "info " + i.brief : i.code + " " + i.brief;
+    text += i.code.empty() ? i18n::render(l, "bundle.info", fmt::arg("brief", i.brief))
+                           : i.code + " " + i.brief;
     any_code = any_code || !i.code.empty();
   }
   text += ".";
-  if (more > 0) text += " +" + std::to_string(more) + " meer in de app / more in the app.";
+  if (more > 0) text += " " + i18n::render(l, "bundle.more", fmt::arg("count", more));
   text += " ";
-  text += any_code ? kReplyWithCode : kNoReplyNeeded;
+  text += i18n::text(l, any_code ? "bundle.reply" : "sms.no_reply");
   return text;
 }
 
 }  // namespace
 
 int gsm7_segments(std::string_view text) {
-  if (text.size() <= 160) return 1;
+  if (text.size() <= kSmsSegmentChars) return 1;
   return static_cast<int>((text.size() + 152) / 153);
 }
 
 std::optional<BundleSms> render_sms_bundle(const std::vector<BundleItem>& items,
-                                           std::size_t required) {
+                                           std::size_t required, i18n::Language language) {
   if (required >= items.size() || !valid(items[required])) return std::nullopt;
   std::vector<std::size_t> order;
   for (std::size_t k = 0; k < items.size(); ++k)
@@ -66,7 +65,7 @@ std::optional<BundleSms> render_sms_bundle(const std::vector<BundleItem>& items,
     std::sort(listed.begin(), listed.end(), before);
     BundleSms b;
     b.more = order.size() - listed.size();
-    b.text = compose(items, listed, b.more);
+    b.text = compose(items, listed, b.more, language);
     b.included = std::move(listed);
     return b;
   };

@@ -107,6 +107,10 @@ const PersonConfig* Directory::person(std::string_view id) const {
   return nullptr;
 }
 
+i18n::Language Directory::language_of(const PersonConfig* p) const {
+  return i18n::language_for(deployment_language, p ? p->language : std::nullopt);
+}
+
 const RegionConfig* Directory::region(std::string_view id) const {
   for (const auto& r : regions)
     if (r.id == id) return &r;
@@ -152,7 +156,7 @@ std::vector<PersonConfig> parse_people(TomlReader& r, const std::vector<RegionCo
     PersonConfig p;
     r.only_known(*t, "people.",
                  {"id", "name", "role", "phone", "regions", "caseload_cap", "password_argon2",
-                  "email", "contact", "token_sha256"});
+                  "email", "contact", "token_sha256", "language"});
     set_if(r.matching(*t, "people.", "id", true, common::id_pattern(), "a lower-case id"), p.id);
     set_if(r.string(*t, "people.", "name", true, 100), p.display_name);
     if (auto v = r.string(*t, "people.", "role", true)) {
@@ -179,6 +183,11 @@ std::vector<PersonConfig> parse_people(TomlReader& r, const std::vector<RegionCo
                       "64 lower-case hex digits (sha256 of the token)"),
            p.token_sha256);
     r.unique_token(*t, "people.", p.token_sha256, "person " + p.id);
+    if (auto v = r.string(*t, "people.", "language", false)) {
+      p.language = i18n::parse_language(*v);
+      if (!p.language)
+        r.error(t->get("language")->source(), "people.language", "must be \"nl\" or \"en\"");
+    }
     if (!p.id.empty() && !ids.insert(p.id).second)
       r.error(t->source(), "people.id", "duplicate person " + p.id);
     people.push_back(std::move(p));

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
                                        ctx.transport_clock, &ctx.metrics);
     inbound::InboundApi api(cfg.inbound,
                             {cfg.redis, cfg.people, cfg.bearer_tokens(), cfg.kannel.callback_secret,
-                             cfg.notify.push_stream_maxlen},
+                             cfg.notify.push_stream_maxlen, cfg.language},
                             *ctx.domain_clock, ctx.metrics, &ctx.transport_clock,
                             [&](const std::string& id, const std::string& payload) {
                               to_escalation.wake(id, payload);

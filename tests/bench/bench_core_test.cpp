@@ -91,7 +91,7 @@ TEST(BenchTexts, ABundleAsPiketRendersIt) {
     ASSERT_TRUE(tag);
     items.push_back({"123456", tag->brief, tag->rank, {}});
   }
-  const auto sms = paging::render_sms_bundle(items, 0);
+  const auto sms = paging::render_sms_bundle(items, 0, i18n::Language::nl);
   ASSERT_TRUE(sms);
   auto found = pages_in(sms->text);
   std::sort(found.begin(), found.end(),
@@ -103,13 +103,13 @@ TEST(BenchTexts, ABundleAsPiketRendersIt) {
 
 TEST(BenchTexts, TextWithoutACaseHasNoPages) {
   EXPECT_TRUE(pages_in("piket: je dienst begint om 08:00 / your shift starts at 08:00").empty());
-  EXPECT_TRUE(pages_in("case C123").empty());  // cut short
+  EXPECT_TRUE(pages_in("zaak C123").empty());  // cut short
 }
 
 TEST(BenchTexts, TheSendsmsQueryIsDecoded) {
   const auto pages = pages_in_sendsms_query(
-      "username=piket&password=x&to=%2B447700900001&text=piket+CODE+RED+groningen+case+"
-      "C1234ABCD+14%3A03.+Antwoord+123456");
+      "username=piket&password=x&to=%2B447700900001&text=piket+CODE+ROOD+zaak+C1234ABCD+regio+"
+      "groningen%2C+gemeld+22-11+14%3A03.+Antwoord+123456+om+aan+te+nemen.");
   EXPECT_EQ(pages, (std::vector<PageInText>{{"C1234ABCD", false}}));
   EXPECT_TRUE(pages_in_sendsms_query("username=piket&to=1").empty());
   EXPECT_TRUE(pages_in_sendsms_query("").empty());

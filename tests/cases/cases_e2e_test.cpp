@@ -170,7 +170,7 @@ class CasesScenario : public ::testing::Test {
   // (docs/paging.md, "Bundling") lists them "<code> <line>; <code> <line>."
   static std::vector<std::string> pages_to(const std::vector<launch::DeliveredSms>& all,
                                            const std::string& phone) {
-    constexpr std::string_view kHead = " berichten/pages: ";
+    constexpr std::string_view kHead = " oproepen: ";
     std::vector<std::string> out;
     for (const auto& m : to(all, phone)) {
       const auto head = m.text.find(kHead);
@@ -213,15 +213,16 @@ TEST_F(CasesScenario, APlanNotMadeIn12HoursEscalatesToTheTeamLeadExactlyOnce) {
   record(s, o, "intake");
 
   advance(s, o, 8h + 1min);
-  auto sms =
-      s.wait_delivered([&](const auto& d) { return !to(d, o.phone, "PLAN DUE").empty(); }, 10s);
-  ASSERT_EQ(to(sms, o.phone, "PLAN DUE").size(), 1u);
-  EXPECT_NE(to(sms, o.phone, "PLAN DUE")[0].text.find("case " + o.case_id + " region groningen"),
+  auto sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, o.phone, "PLAN VAN AANPAK BINNENKORT").empty(); }, 10s);
+  ASSERT_EQ(to(sms, o.phone, "PLAN VAN AANPAK BINNENKORT").size(), 1u);
+  EXPECT_NE(to(sms, o.phone, "PLAN VAN AANPAK BINNENKORT")[0].text.find("zaak " + o.case_id +
+                                                                        " regio groningen"),
             std::string::npos);
   advance(s, o, 3h);
-  sms =
-      s.wait_delivered([&](const auto& d) { return to(d, o.phone, "PLAN DUE").size() >= 2; }, 10s);
-  ASSERT_EQ(to(sms, o.phone, "PLAN DUE").size(), 2u);
+  sms = s.wait_delivered(
+      [&](const auto& d) { return to(d, o.phone, "PLAN VAN AANPAK BINNENKORT").size() >= 2; }, 10s);
+  ASSERT_EQ(to(sms, o.phone, "PLAN VAN AANPAK BINNENKORT").size(), 2u);
   EXPECT_TRUE(to(sms, kTeamLeadPhone).empty()) << "nothing for the team lead before the breach";
 
   advance(s, o, 1h);  // 12 h 01 min after the incident was accepted
@@ -231,10 +232,10 @@ TEST_F(CasesScenario, APlanNotMadeIn12HoursEscalatesToTheTeamLeadExactlyOnce) {
   const auto lead = to(sms, kTeamLeadPhone);
   ASSERT_EQ(lead.size(), 1u);
   // Accepted at the simulated start, 08:00 CET: the plan was due at 20:00.
-  EXPECT_EQ(lead[0].text, "piket ESCALATION PLAN OVERDUE since 22-11 20:00 case " + o.case_id +
-                              " region groningen. Reply " +
-                              lead[0].text.substr(lead[0].text.size() - 22, 6) +
-                              " to acknowledge.");
+  EXPECT_EQ(lead[0].text, "piket OPGESCHAALD PLAN VAN AANPAK TE LAAT sinds 22-11 20:00 zaak " +
+                              o.case_id + " regio groningen. Antwoord " +
+                              lead[0].text.substr(lead[0].text.size() - 23, 6) +
+                              " om aan te nemen.");
   for (const auto& secret : {"Zyxwa", "Qorvath", "31687654321", "Kelderweg", "hh-PNN"})
     for (const auto& m : sms) EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;
   EXPECT_EQ(sms.size(), 4u) << "the page, two warnings, one escalation";
@@ -255,14 +256,13 @@ TEST_F(CasesScenario, APlanNotMadeIn12HoursEscalatesToTheTeamLeadExactlyOnce) {
 TEST_F(CasesScenario, ACodeRedInMonthFiveWithNoContactRecordedReachesTheTeamLead) {
   test::CasesStack s;
   const auto o = open_and_acknowledge(s, "PNN-CASES-CR");
-  // The team lead's escalations of `what`, alone in an SMS ("ESCALATION …")
-  // or as a line of a bundled one ("ESC …", docs/paging.md, "Bundling").
+  // The team lead's escalations of `what`, alone in an SMS or as a line of a
+  // bundled one ("OPGESCHAALD …" in both, docs/paging.md, "Bundling").
   auto lead_escalations = [&](const std::vector<launch::DeliveredSms>& all,
                               const std::string& what) {
     std::size_t n = 0;
     for (const auto& page : pages_to(all, kTeamLeadPhone))
-      n += page.find("ESCALATION " + what) != std::string::npos ||
-           page.find("ESC " + what) != std::string::npos;
+      n += page.find("OPGESCHAALD " + what) != std::string::npos;
     return n;
   };
   work_the_case(s, o, 150);
@@ -274,20 +274,20 @@ TEST_F(CasesScenario, ACodeRedInMonthFiveWithNoContactRecordedReachesTheTeamLead
             o.case_id);
   advance(s, o, 3h + 1min);  // going out was due after 3 hours: the casemanager is reminded
   auto sms = s.wait_delivered(
-      [&](const auto& d) { return !to(d, o.phone, "CONTACT OVERDUE").empty(); }, 15s);
-  ASSERT_EQ(to(sms, o.phone, "CONTACT OVERDUE").size(), 1u);
-  EXPECT_TRUE(to(sms, kTeamLeadPhone, "CONTACT").empty());
+      [&](const auto& d) { return !to(d, o.phone, "EERSTE CONTACT TE LAAT").empty(); }, 15s);
+  ASSERT_EQ(to(sms, o.phone, "EERSTE CONTACT TE LAAT").size(), 1u);
+  EXPECT_TRUE(to(sms, kTeamLeadPhone, "EERSTE CONTACT").empty());
   advance(s, o, 1h);  // an hour later: the team lead
-  sms = s.wait_delivered([&](const auto& d) { return lead_escalations(d, "CONTACT OVERDUE") > 0; },
-                         15s);
-  ASSERT_EQ(lead_escalations(sms, "CONTACT OVERDUE"), 1u);
+  sms = s.wait_delivered(
+      [&](const auto& d) { return lead_escalations(d, "EERSTE CONTACT TE LAAT") > 0; }, 15s);
+  ASSERT_EQ(lead_escalations(sms, "EERSTE CONTACT TE LAAT"), 1u);
   advance(s, o, 8h);  // 12 hours: no revised plan either
-  sms =
-      s.wait_delivered([&](const auto& d) { return lead_escalations(d, "PLAN OVERDUE") > 0; }, 15s);
+  sms = s.wait_delivered(
+      [&](const auto& d) { return lead_escalations(d, "PLAN VAN AANPAK TE LAAT") > 0; }, 15s);
   std::this_thread::sleep_for(2s);
   sms = s.delivered();
-  EXPECT_EQ(lead_escalations(sms, "PLAN OVERDUE"), 1u);
-  EXPECT_EQ(lead_escalations(sms, "CONTACT OVERDUE"), 1u);
+  EXPECT_EQ(lead_escalations(sms, "PLAN VAN AANPAK TE LAAT"), 1u);
+  EXPECT_EQ(lead_escalations(sms, "EERSTE CONTACT TE LAAT"), 1u);
   // The case view shows the code red's own clocks, overdue.
   const auto c = json::parse(s.staff("tl-g")->get("/v1/cases/" + o.case_id).body).as_object();
   int overdue = 0;
@@ -329,15 +329,15 @@ TEST_F(CasesScenario, NoExtensionDecisionReminderForABanAtTwentyEightDaysTheEndN
     advance(s, o, 4 * 24h);
     record(s, o, "monitoring_contact");
   }
-  const auto sms =
-      s.wait_delivered([&](const auto& d) { return !to(d, o.phone, "BAN ENDED").empty(); }, 15s);
+  const auto sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, o.phone, "HUISVERBOD AFGELOPEN").empty(); }, 15s);
   std::this_thread::sleep_for(2s);
   const auto all = s.delivered();
   // In simulated time the FYI of the extension and the end notice can fall in
   // one bundle window (docs/paging.md, "Bundling"): count pages, not SMS.
   int ended = 0, decision = 0;
   for (const auto& p : pages_to(all, o.phone)) {
-    if (p.find("BAN ENDED") != std::string::npos) ++ended;
+    if (p.find("HUISVERBOD AFGELOPEN") != std::string::npos) ++ended;
     if (p.find("DECISION") != std::string::npos) ++decision;
   }
   EXPECT_EQ(ended, 1) << "the end notice stays";
@@ -356,15 +356,15 @@ TEST_F(CasesScenario, AnUntouchedCaseReachesTheTeamLeadByDaySeven) {
   for (int day = 1; day <= 7; ++day) {
     advance(s, o, 24h);
     std::this_thread::sleep_for(500ms);
-    const auto n = to(s.delivered(), kTeamLeadPhone, "CHECK-IN").size();
+    const auto n = to(s.delivered(), kTeamLeadPhone, "CONTACTMOMENT").size();
     while (lead_days.size() < n) lead_days.push_back(day);
   }
   const auto sms = s.wait_delivered(
-      [&](const auto& d) { return to(d, kTeamLeadPhone, "CHECK-IN").size() >= 2; }, 15s);
-  EXPECT_EQ(to(sms, o.phone, "CHECK-IN OVERDUE").size(), 1u) << "the reminder on day 5";
+      [&](const auto& d) { return to(d, kTeamLeadPhone, "CONTACTMOMENT").size() >= 2; }, 15s);
+  EXPECT_EQ(to(sms, o.phone, "CONTACTMOMENT TE LAAT").size(), 1u) << "the reminder on day 5";
   // The unanswered reminder reaches the team lead on day 6, the stall itself on day 7.
-  ASSERT_EQ(to(sms, kTeamLeadPhone, "CHECK-IN REMINDER UNANSWERED").size(), 1u);
-  ASSERT_EQ(to(sms, kTeamLeadPhone, "ESCALATION CHECK-IN OVERDUE").size(), 1u);
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "HERINNERING CONTACTMOMENT ONBEANTWOORD").size(), 1u);
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "OPGESCHAALD CONTACTMOMENT TE LAAT").size(), 1u);
   ASSERT_FALSE(lead_days.empty());
   EXPECT_LE(lead_days.front(), 7) << "not the eight days";
 }
@@ -381,9 +381,9 @@ TEST_F(CasesScenario, RestoredFromABackupOntoAFreshDataDirectoryEachPendingDeadl
   record(s, o, "first_contact");
   record(s, o, "intake");
   advance(s, o, 8h + 1min);  // the plan's first warning fires before the backup
-  auto sms =
-      s.wait_delivered([&](const auto& d) { return !to(d, o.phone, "PLAN DUE").empty(); }, 10s);
-  ASSERT_EQ(to(sms, o.phone, "PLAN DUE").size(), 1u);
+  auto sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, o.phone, "PLAN VAN AANPAK BINNENKORT").empty(); }, 10s);
+  ASSERT_EQ(to(sms, o.phone, "PLAN VAN AANPAK BINNENKORT").size(), 1u);
   // And a page nobody acknowledges, in drenthe: paging escalates it to that
   // region's team lead after 15 minutes (the built-in policy).
   const std::string drenthe_lead = "+447700900030";
@@ -419,32 +419,38 @@ TEST_F(CasesScenario, RestoredFromABackupOntoAFreshDataDirectoryEachPendingDeadl
   s.local().start(stack::Component::redis);
   s.local().start(stack::Component::cases);
   std::this_thread::sleep_for(2s);
-  EXPECT_EQ(to(s.delivered(), o.phone, "PLAN DUE").size(), 1u) << "nothing fired again";
+  EXPECT_EQ(to(s.delivered(), o.phone, "PLAN VAN AANPAK BINNENKORT").size(), 1u)
+      << "nothing fired again";
   EXPECT_TRUE(to(s.delivered(), drenthe_lead).empty()) << "the escalation is not due yet";
 
   advance(s, o, 16min);  // the unacknowledged page's escalation
   sms = s.wait_delivered([&](const auto& d) { return !to(d, drenthe_lead).empty(); }, 10s);
   ASSERT_EQ(to(sms, drenthe_lead).size(), 1u);
-  EXPECT_EQ(to(sms, drenthe_lead)[0].text.rfind("piket ESCALATED ", 0), 0u)
+  EXPECT_EQ(to(sms, drenthe_lead)[0].text.rfind("piket OPGESCHAALD ", 0), 0u)
       << to(sms, drenthe_lead)[0].text;
   advance(s, o, 3h - 16min);  // 11 h 01 min: the second warning
-  sms =
-      s.wait_delivered([&](const auto& d) { return to(d, o.phone, "PLAN DUE").size() >= 2; }, 10s);
-  EXPECT_EQ(to(sms, o.phone, "PLAN DUE").size(), 2u);
+  sms = s.wait_delivered(
+      [&](const auto& d) { return to(d, o.phone, "PLAN VAN AANPAK BINNENKORT").size() >= 2; }, 10s);
+  EXPECT_EQ(to(sms, o.phone, "PLAN VAN AANPAK BINNENKORT").size(), 2u);
   advance(s, o, 1h);  // 12 h 01 min: the escalation to the team lead
   s.wait_delivered([&](const auto& d) { return !to(d, kTeamLeadPhone).empty(); }, 10s);
   std::this_thread::sleep_for(3s);  // time for any duplicate to show up
   advance(s, o, 24h);
   std::this_thread::sleep_for(2s);
   sms = s.delivered();
-  EXPECT_EQ(to(sms, o.phone, "PLAN DUE").size(), 2u);
-  EXPECT_EQ(to(sms, kTeamLeadPhone, "PLAN OVERDUE").size(), 1u);
+  EXPECT_EQ(to(sms, o.phone, "PLAN VAN AANPAK BINNENKORT").size(), 2u);
+  EXPECT_EQ(to(sms, kTeamLeadPhone, "PLAN VAN AANPAK TE LAAT").size(), 1u);
   EXPECT_EQ(to(sms, kTeamLeadPhone).size(), 1u);
   std::map<std::string, int> keys;
   for (const auto& e : fired(s, o.case_id)) ++keys[std::string(e.at("key").as_string())];
   EXPECT_FALSE(keys.empty());
   for (const auto& [k, n] : keys) EXPECT_EQ(n, 1) << k << " fired " << n << " times";
-  EXPECT_EQ(to(sms, drenthe_lead, "piket ESCALATED ").size(), 1u) << "escalated once";
+  // The incident's escalation (an incident page says when it was reported,
+  // "gemeld"; the plan's escalations to this team lead do not).
+  std::size_t incident_escalations = 0;
+  for (const auto& m : to(sms, drenthe_lead, ", gemeld "))
+    incident_escalations += m.text.rfind("piket OPGESCHAALD ", 0) == 0;
+  EXPECT_EQ(incident_escalations, 1u) << "escalated once";
 }
 
 TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoEscalation) {
@@ -472,9 +478,9 @@ TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoE
   advance(s, o, std::chrono::hours{24 * (188 - day)});
   day = 188;
   auto sms = s.wait_delivered(
-      [&](const auto& d) { return !to(d, kTeamLeadPhone, "CHECK-IN").empty(); }, 15s);
-  ASSERT_EQ(to(sms, kTeamLeadPhone, "CHECK-IN").size(), 1u);
-  EXPECT_TRUE(to(sms, kTeamLeadPhone, "ESCALATION").size() == 1u)
+      [&](const auto& d) { return !to(d, kTeamLeadPhone, "CONTACTMOMENT").empty(); }, 15s);
+  ASSERT_EQ(to(sms, kTeamLeadPhone, "CONTACTMOMENT").size(), 1u);
+  EXPECT_TRUE(to(sms, kTeamLeadPhone, "OPGESCHAALD").size() == 1u)
       << "nothing else for the team lead yet";
 
   auto redis = s.redis();
@@ -516,8 +522,8 @@ TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoE
   sms = s.delivered();
   const auto lead = pages_to(sms, kTeamLeadPhone);
   ASSERT_EQ(lead.size(), 3u);
-  EXPECT_EQ(count_with(lead, "EVALUATION OVERDUE"), 1u);
-  EXPECT_EQ(count_with(lead, "CHECK-IN OVERDUE"), 2u);
+  EXPECT_EQ(count_with(lead, "EVALUATIE TE LAAT"), 1u);
+  EXPECT_EQ(count_with(lead, "CONTACTMOMENT TE LAAT"), 2u);
   for (const auto& l : lead) EXPECT_NE(l.find("ESC"), std::string::npos) << l;
 
   // The timeline has each action once, in due order, the missed ones with how late they were.

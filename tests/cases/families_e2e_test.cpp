@@ -158,7 +158,7 @@ TEST(FamiliesEndToEnd, AFamilyReturningAfterClosingGetsItsEarlierCasemanager) {
   sms = casemanagers(s.delivered());
   ASSERT_EQ(sms.size(), 2u);
   EXPECT_EQ(sms[1].to, s.config().person(primary)->phone) << "not the primary " << other;
-  EXPECT_NE(sms[1].text.find("HOME BAN case " + new_case), std::string::npos) << sms[1].text;
+  EXPECT_NE(sms[1].text.find("HUISVERBOD zaak " + new_case), std::string::npos) << sms[1].text;
   const auto incident = str(back.at("incident_id"));
   EXPECT_EQ(redis.command({"HGET", store::incident_key(incident), "rule"}).str,
             "previous_casemanager");
@@ -225,15 +225,16 @@ TEST(FamiliesEndToEnd, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnce) {
   sms = s.wait_delivered([&](const auto& d) { return d.size() >= 3; }, 15s);
   std::this_thread::sleep_for(2s);  // time for a duplicate to show up
   sms = s.delivered();
-  const auto alerts = to(sms, kTeamLeadPhone, "CAPACITY");
+  const auto alerts = to(sms, kTeamLeadPhone, "CAPACITEIT");
   ASSERT_EQ(alerts.size(), 1u);
-  EXPECT_EQ(alerts[0].text.rfind("piket CAPACITY region groningen: every on-call ICM at caseload "
-                                 "cap since 22-11 08:00, new work skips them. Reply ",
-                                 0),
-            0u)
+  EXPECT_EQ(
+      alerts[0].text.rfind("piket CAPACITEIT regio groningen: alle casemanagers van piket vol "
+                           "sinds 22-11 08:00, nieuw werk slaat hen over. Antwoord ",
+                           0),
+      0u)
       << alerts[0].text;
   EXPECT_LE(alerts[0].text.size(), 160u);
-  EXPECT_EQ(to(sms, s.config().person(backup)->phone, "CODE RED").size(), 2u)
+  EXPECT_EQ(to(sms, s.config().person(backup)->phone, "CODE ROOD").size(), 2u)
       << "both incidents went past the full primary to the backup";
   EXPECT_TRUE(to(sms, s.config().person(primary)->phone).empty());
   for (const auto& m : sms)

@@ -139,9 +139,9 @@ TEST_F(ShellRedisTest, AnEscalationPagesTheTeamLeadAndMarksTheIncidentEscalated)
   EXPECT_EQ(hget(page, "rule"), "deadline:plan:escalate");
   EXPECT_EQ(hget(page, "step"), esc.key)
       << "notify sends one page per (case, step, person, channel)";
-  EXPECT_EQ(hget(page, "text"), "piket ESCALATION PLAN OVERDUE since 23-11 02:00 case " +
-                                    o.case_id + " region groningen. Reply " +
-                                    hget(page, "ack_code") + " to acknowledge.");
+  EXPECT_EQ(hget(page, "text"),
+            "piket OPGESCHAALD PLAN VAN AANPAK TE LAAT sinds 23-11 02:00 zaak " + o.case_id +
+                " regio groningen. Antwoord " + hget(page, "ack_code") + " om aan te nemen.");
   EXPECT_EQ(conn_.command({"GET", store::ackcode_key("tl-g", hget(page, "ack_code"))}).str,
             esc.page_id);
   EXPECT_FALSE(conn_.command({"ZSCORE", store::outbox_due_key("notify"), esc.page_id}).is_nil());
@@ -179,16 +179,16 @@ TEST_F(ShellRedisTest, TheBanEndedPageIsInformationTheDecisionPageAsksForAnAnswe
   EXPECT_EQ(hget(end, "info"), "1");
   EXPECT_TRUE(conn_.command({"HGET", end, "ack_code"}).is_nil());
   EXPECT_TRUE(conn_.command({"HGET", end, "code_until"}).is_nil());
-  EXPECT_EQ(hget(end, "text"), "piket BAN ENDED 02-12 14:00 case " + o.case_id +
-                                   " region groningen. Geen antwoord nodig / no reply needed.");
-  EXPECT_EQ(hget(end, "brief"), "BAN ENDED " + o.case_id);
+  EXPECT_EQ(hget(end, "text"), "piket HUISVERBOD AFGELOPEN 02-12 14:00 zaak " + o.case_id +
+                                   " regio groningen. Geen antwoord nodig.");
+  EXPECT_EQ(hget(end, "brief"), "HUISVERBOD AFGELOPEN " + o.case_id);
   EXPECT_EQ(hget(end, "rank"), std::to_string(paging::page_rank::kInformation));
   EXPECT_FALSE(conn_.command({"ZSCORE", store::outbox_due_key("notify"), ended}).is_nil());
   const auto dec = store::page_key(decision);
   EXPECT_TRUE(conn_.command({"HGET", dec, "info"}).is_nil());
   EXPECT_EQ(conn_.command({"GET", store::ackcode_key("icm-1", hget(dec, "ack_code"))}).str,
             decision);
-  EXPECT_EQ(hget(dec, "brief"), "BAN DECISION DUE " + o.case_id);
+  EXPECT_EQ(hget(dec, "brief"), "BESLUIT VERLENGING NODIG " + o.case_id);
 }
 
 TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
@@ -214,7 +214,7 @@ TEST_F(ShellRedisTest, ReplayingTheSameFiringDoesNothing) {
                      "",
                      "deadline:plan:warn_8h",
                      std::chrono::minutes{75},
-                     "PLAN DUE C12345678",
+                     "PLAN VAN AANPAK BINNENKORT C12345678",
                      paging::page_rank::kWarning};
   f.timeline_json = R"({"type":"deadline_fired"})";
   f.now = clock_.now();
@@ -351,7 +351,8 @@ TEST_F(ShellRedisTest, AReminderNobodyAcknowledgesReachesTheTeamLeadAnAcknowledg
   EXPECT_TRUE(fired[0].escalation);
   EXPECT_EQ(fired[0].due, t0_ + 10h + 1min + 6 * 24h);
   const auto text = conn_.command({"HGET", store::page_key(fired[0].page_id), "text"}).str;
-  EXPECT_EQ(text.rfind("piket ESCALATION CHECK-IN REMINDER UNANSWERED since 28-11 00:01 case " +
+  EXPECT_EQ(text.rfind("piket OPGESCHAALD HERINNERING CONTACTMOMENT ONBEANTWOORD sinds 28-11 00:01 "
+                       "zaak " +
                            cases[1].case_id,
                        0),
             0u)

@@ -178,11 +178,15 @@ TEST_F(CapacityTest, EveryOnCallCasemanagerAtTheCapPagesTheTeamLeadOnceUntilItIs
   EXPECT_EQ(hget(page, "incident"), "") << "not an incident's page: answering it stops nothing";
   EXPECT_EQ(hget(page, "case"), "");
   const auto text = hget(page, "text");
-  EXPECT_EQ(text, render_capacity_alert("groningen", since, hget(page, "ack_code")));
   EXPECT_EQ(text,
-            "piket CAPACITY region groningen: every on-call ICM at caseload cap since "
-            "23-11 10:00, new work skips them. Reply " +
-                hget(page, "ack_code") + " to acknowledge.");
+            render_capacity_alert("groningen", since, hget(page, "ack_code"), i18n::Language::nl));
+  EXPECT_EQ(text,
+            "piket CAPACITEIT regio groningen: alle casemanagers van piket vol sinds 23-11 10:00, "
+            "nieuw werk slaat hen over. Antwoord " +
+                hget(page, "ack_code") + " om aan te nemen.");
+  EXPECT_EQ(render_capacity_alert("groningen", since, "047110", i18n::Language::en),
+            "piket CAPACITY region groningen: every on-call casemanager at caseload cap since "
+            "23-11 10:00, new work skips them. Reply 047110 to acknowledge.");
   EXPECT_LE(text.size(), 160u);
   EXPECT_TRUE(paging::is_gsm7_basic(text));
   EXPECT_EQ(hget(capacity_key("groningen"), "since"), std::to_string(common::to_epoch_ms(since)));

@@ -381,17 +381,17 @@ TEST_F(DispatcherRedisTest, TheFyiToTheOwnCasemanagerOffDutyIsInformationWithout
   EXPECT_FALSE(hexists(page, "code_until"));
   EXPECT_EQ(count_keys(store::ackcode_key("bert", "*")), 0u);
   const auto text = hget(page, "text");
-  EXPECT_EQ(text.rfind("piket FYI HOME BAN in your case C12345678", 0), 0u) << text;
-  EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
-  EXPECT_NE(text.find(std::string(paging::kNoReplyNeeded)), std::string::npos) << text;
-  EXPECT_EQ(hget(page, "brief"), "FYI HOME BAN C12345678");
+  EXPECT_EQ(text.rfind("piket INFO HUISVERBOD in je zaak C12345678", 0), 0u) << text;
+  EXPECT_EQ(text.find("Antwoord"), std::string::npos) << text;
+  EXPECT_NE(text.find("Geen antwoord nodig."), std::string::npos) << text;
+  EXPECT_EQ(hget(page, "brief"), "INFO HUISVERBOD C12345678");
   EXPECT_EQ(hget(page, "rank"), std::to_string(paging::page_rank::kInformation));
   // The page to the on-call casemanager asks for an answer, with its line for a bundle.
   const auto paged = store::page_key(r.page_id);
   EXPECT_FALSE(hexists(paged, "info"));
   EXPECT_EQ(conn_.command({"GET", store::ackcode_key("anna", hget(paged, "ack_code"))}).str,
             r.page_id);
-  EXPECT_EQ(hget(paged, "brief"), "HOME BAN C12345678");
+  EXPECT_EQ(hget(paged, "brief"), "HUISVERBOD C12345678");
   EXPECT_EQ(hget(paged, "rank"), std::to_string(paging::page_rank::kIncident + 2));
 }
 
@@ -420,7 +420,9 @@ TEST_F(DispatcherRedisTest, EveryKindGetsItsLabelAndAssignmentsCountTowardsTheCa
     ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched) << name;
     EXPECT_EQ(r.person_id, expected_person[n]) << name;
     const auto text = hget(store::page_key(r.page_id), "text");
-    EXPECT_NE(text.find(std::string(common::message_label(kind))), std::string::npos) << text;
+    EXPECT_NE(text.find(std::string(paging::kind_label(kind, i18n::Language::nl))),
+              std::string::npos)
+        << text;
     EXPECT_NE(text.find(case_id), std::string::npos) << text;
   }
   EXPECT_EQ(conn_.command({"SCARD", store::caseload_key("anna")}).integer, 2);

@@ -116,14 +116,14 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
     EXPECT_EQ(redis.command({"HGET", store::page_key(id), "info"}).str, "1");
     EXPECT_TRUE(redis.command({"HGET", store::page_key(id), "ack_code"}).is_nil());
     EXPECT_TRUE(redis.command({"HGET", store::page_key(id), "code_until"}).is_nil());
-    EXPECT_EQ(text.find("Reply"), std::string::npos) << text;
-    EXPECT_NE(text.find("Geen antwoord nodig / no reply needed."), std::string::npos) << text;
+    EXPECT_EQ(text.find("Antwoord"), std::string::npos) << text;
+    EXPECT_NE(text.find("Geen antwoord nodig."), std::string::npos) << text;
     EXPECT_TRUE(paging::is_page_brief(redis.command({"HGET", store::page_key(id), "brief"}).str));
     EXPECT_EQ(redis.command({"HGET", store::page_key(id), "rank"}).str,
               std::to_string(paging::page_rank::kInformation));
     if (rule == "handoff_notice") {
       ++handoffs;
-      EXPECT_NE(text.find("you are on call"), std::string::npos) << text;
+      EXPECT_NE(text.find("je hebt dienst"), std::string::npos) << text;
       EXPECT_NE(text.find("08:00"), std::string::npos) << text;
       EXPECT_NE(person, "tl");
     } else if (rule == "gap_warning") {
@@ -185,32 +185,41 @@ TEST(RotaWatcherRedis, AnOpenGapIsWarnedOnceADayNotAtEveryRun) {
 TEST(RotaWatcherText, NoticesAreInformationShortGsm7AndRefuseMalformedIds) {
   const auto from = *common::parse_rfc3339("2026-11-23T08:00:00+01:00");
   const auto until = *common::parse_rfc3339("2026-11-30T08:00:00+01:00");
-  auto t = render_handoff_notice("primary", "groningen", from, until);
+  constexpr auto nl = i18n::Language::nl;
+  constexpr auto en = i18n::Language::en;
+  auto t = render_handoff_notice("primary", "groningen", from, until, nl);
   ASSERT_TRUE(t);
   EXPECT_EQ(*t,
-            "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
-            "Mon 30-11 08:00. Geen antwoord nodig / no reply needed.");
-  auto g = render_gap_warning("team_lead", "groningen", from, until);
+            "piket PIKETROOSTER: je hebt dienst (primary, groningen) van ma 23-11 08:00 tot "
+            "ma 30-11 08:00. Geen antwoord nodig.");
+  auto g = render_gap_warning("team_lead", "groningen", from, until, nl);
   ASSERT_TRUE(g);
   EXPECT_EQ(*g,
-            "piket ROTA GAP: nobody on call (team_lead, groningen) from Mon 23-11 08:00 to "
-            "Mon 30-11 08:00. Geen antwoord nodig / no reply needed.");
+            "piket GAT IN PIKETROOSTER: niemand heeft dienst (team_lead, groningen) van ma 23-11 "
+            "08:00 tot ma 30-11 08:00. Geen antwoord nodig.");
+  EXPECT_EQ(render_handoff_notice("primary", "groningen", from, until, en),
+            "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
+            "Mon 30-11 08:00. No reply needed.");
   // The longest ids: layer and region are left out rather than the notice.
   const std::string id32(32, 'x');
-  for (const auto& text : {render_handoff_notice(id32, id32, from, until),
-                           render_gap_warning(id32, id32, from, until)}) {
+  for (const auto& text : {render_handoff_notice(id32, id32, from, until, nl),
+                           render_gap_warning(id32, id32, from, until, nl)}) {
     ASSERT_TRUE(text);
     EXPECT_LE(text->size(), 160u) << *text;
     EXPECT_TRUE(paging::is_gsm7_basic(*text)) << *text;
     EXPECT_EQ(text->find(id32), std::string::npos) << *text;
   }
-  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until));
-  EXPECT_FALSE(render_gap_warning("primary", "Groningen!", from, until));
+  EXPECT_FALSE(render_handoff_notice("Primary Name", "groningen", from, until, nl));
+  EXPECT_FALSE(render_gap_warning("primary", "Groningen!", from, until, nl));
   // Their lines in a bundled SMS.
-  EXPECT_EQ(rota_notice_tag("ON CALL", "primary", from).brief,
+  EXPECT_EQ(rota_notice_tag(RotaNotice::handoff, "primary", from, nl).brief,
+            "PIKETROOSTER DIENST primary ma 23-11 08:00");
+  EXPECT_EQ(rota_notice_tag(RotaNotice::handoff, "primary", from, en).brief,
             "ROTA ON CALL primary Mon 23-11 08:00");
-  EXPECT_EQ(rota_notice_tag("GAP", id32, from).brief, "ROTA GAP Mon 23-11 08:00");
-  EXPECT_EQ(rota_notice_tag("GAP", "team_lead", from).rank, paging::page_rank::kInformation);
+  EXPECT_EQ(rota_notice_tag(RotaNotice::gap, id32, from, nl).brief,
+            "PIKETROOSTER GAT ma 23-11 08:00");
+  EXPECT_EQ(rota_notice_tag(RotaNotice::gap, "team_lead", from, nl).rank,
+            paging::page_rank::kInformation);
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ namespace {
 std::string home_ban(const std::string& reference, const std::string& household) {
   return R"({"reference":")" + reference +
          R"(","kind":"home_ban","region":"groningen","reported_at":"2026-11-22T14:03:00+01:00",)"
-         R"("household":")" + household +
+         R"("household":")" +
+         household +
          R"(","home_ban":{"starts_at":"2026-11-22T13:40:00+01:00","ends_at":"2026-12-02T13:40:00+01:00"},)"
          R"("persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321","address":"Vlietstraat 99"},)"
          R"({"role":"perpetrator","name":"Brumhild Tessaroq","phone":"+31611223344"}],)"
@@ -29,8 +30,8 @@ std::string field(const std::string& json, const char* name) {
 }
 
 const std::vector<std::string> kPersonData{
-    "Zyxwa", "Qorvath", "31687654321", "Vlietstraat", "Brumhild", "Tessaroq",
-    "31611223344", "Kelderweg", "Synthetic summary", "hh-e2e-7f3a9c"};
+    "Zyxwa",    "Qorvath",     "31687654321", "Vlietstraat",       "Brumhild",
+    "Tessaroq", "31611223344", "Kelderweg",   "Synthetic summary", "hh-e2e-7f3a9c"};
 
 TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
   Stack s;
@@ -50,7 +51,7 @@ TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
   const auto* person = s.config().person(assignee);
   ASSERT_NE(person, nullptr) << assignee;
   EXPECT_EQ(sms[0].to, person->phone);
-  EXPECT_NE(sms[0].text.find("HOME BAN"), std::string::npos) << sms[0].text;
+  EXPECT_NE(sms[0].text.find("HUISVERBOD"), std::string::npos) << sms[0].text;
   EXPECT_NE(sms[0].text.find(case_id), std::string::npos) << sms[0].text;
   EXPECT_NE(sms[0].text.find("groningen"), std::string::npos) << sms[0].text;
   EXPECT_LE(sms[0].text.size(), 160u);

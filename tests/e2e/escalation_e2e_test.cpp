@@ -54,7 +54,7 @@ stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
 }
 
 // Case codes in an SMS: one per page, in a single page's text ("case C…") and
-// in a bundle's ("… HOME BAN C…; …").
+// in a bundle's ("… HUISVERBOD C…; …").
 std::vector<std::string> case_codes(const std::string& text) {
   static const std::regex code{"\\bC[0-9A-Z]{8}\\b"};
   std::vector<std::string> out;
@@ -196,7 +196,7 @@ TEST_F(EscalationEndToEnd, NoAcknowledgementGoesToTheBackupThenTheTeamLead) {
   EXPECT_TRUE(to(backup_).empty()) << "the backup was paged before the primary's wait ended";
   advance(1min);
   ASSERT_TRUE(wait_for(backup_, 1));
-  EXPECT_EQ(to(backup_)[0].text.rfind("piket ESCALATED ", 0), 0u) << to(backup_)[0].text;
+  EXPECT_EQ(to(backup_)[0].text.rfind("piket OPGESCHAALD ", 0), 0u) << to(backup_)[0].text;
   EXPECT_TRUE(to("tl-g").empty());
   advance(5min);
   ASSERT_TRUE(wait_for("tl-g", 1));
@@ -243,7 +243,7 @@ TEST_F(BuiltinEscalationEndToEnd, WithoutAnEscalationSectionTheTeamLeadIsPagedAf
   EXPECT_TRUE(to("tl-g").empty()) << "the team lead was paged before 15 minutes";
   advance(1min);
   ASSERT_TRUE(wait_for("tl-g", 1));
-  EXPECT_EQ(to("tl-g")[0].text.rfind("piket ESCALATED ", 0), 0u) << to("tl-g")[0].text;
+  EXPECT_EQ(to("tl-g")[0].text.rfind("piket OPGESCHAALD ", 0), 0u) << to("tl-g")[0].text;
   EXPECT_EQ(case_codes(to("tl-g")[0].text), (std::vector<std::string>{unanswered_case}));
   EXPECT_EQ(hget(store::incident_key(unanswered), "status"), "escalated");
   // The team lead's 15 minutes pass: the escalation is over, nobody more is paged.
@@ -340,7 +340,7 @@ TEST_F(EscalationEndToEnd, AcknowledgedWithoutFirstContactIsPagedAgain) {
   EXPECT_EQ(to(primary_).size(), 1u);
   advance(2min);  // an hour after the acknowledgement, no first contact on the case
   ASSERT_TRUE(wait_for(primary_, 2));
-  EXPECT_EQ(to(primary_)[1].text.rfind("piket NO CONTACT YET ", 0), 0u) << to(primary_)[1].text;
+  EXPECT_EQ(to(primary_)[1].text.rfind("piket NOG GEEN CONTACT ", 0), 0u) << to(primary_)[1].text;
   EXPECT_EQ(timeline(case_id, "repaged").size(), 1u);
   EXPECT_TRUE(to(backup_).empty());
 }

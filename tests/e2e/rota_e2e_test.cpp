@@ -89,10 +89,10 @@ TEST(RotaEndToEnd, PagesFollowTheRotaAndARunTimeSicknessReroutesAtOnce) {
   int paged_backup = 0, informed_primary = 0;
   for (std::size_t k = 2; k < sms.size(); ++k) {
     if (sms[k].to == s.config().person(backup)->phone &&
-        sms[k].text.find("CODE RED case") != std::string::npos)
+        sms[k].text.find("CODE ROOD zaak") != std::string::npos)
       ++paged_backup;
     if (sms[k].to == s.config().person(primary)->phone &&
-        sms[k].text.rfind("piket FYI CODE RED in your case", 0) == 0) {
+        sms[k].text.rfind("piket INFO CODE ROOD in je zaak", 0) == 0) {
       ++informed_primary;
       // Information: no reply code to answer (docs/paging.md).
       EXPECT_EQ(sms[k].text.find("Reply"), std::string::npos) << sms[k].text;

@@ -58,6 +58,8 @@ config::Config make_config(const common::RedisConfig& redis) {
   c.regions = {{"groningen", "Groningen"}};
   c.people = {person("anna", kAnnaPhone), person("bert", kBertPhone)};
   c.people[0].token_sha256 = common::sha256_hex("anna-staff-token");
+  // bert reads English; the deployment (and anna) Dutch, the default.
+  c.people[1].language = i18n::Language::en;
   c.kannel.callback_secret = kSecret;
   return c;
 }
@@ -307,7 +309,7 @@ TEST_F(InboundRedisTest, AckFromThePagedPersonAcknowledges) {
   domain_.advance(2min);
   const auto r = sms(kAnnaPhone, "ok " + kAnnaCode + " on my way");
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("is aangenomen"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(kCase), std::string::npos) << r.body;
   const auto now = ms(domain_.now());
   EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_at"), now);
@@ -339,7 +341,7 @@ TEST_F(InboundRedisTest, APostedReplyAcknowledgesLikeAGetAndIsRefusedWithoutTheS
   EXPECT_EQ(snapshot(), before);
   const auto r = sms_post(kAnnaPhone, "ok " + kAnnaCode, kSecret);
   EXPECT_EQ(r.status, 200);
-  EXPECT_NE(r.body.find("Acknowledged"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("is aangenomen"), std::string::npos) << r.body;
   EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_via"), "sms");
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }
@@ -349,7 +351,11 @@ TEST_F(InboundRedisTest, SomeoneElsesCodeIsRefusedAndChangesNothing) {
   // bert (on the rota) sends anna's code; anna sends bert's.
   const auto r = sms(kBertPhone, kAnnaCode);
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body.find("acknowledged case"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("aangenomen"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("acknowledged"), std::string::npos) << r.body;
+  // In the deployment's language though bert reads English: the answer must
+  // not tell which numbers are staff's (or whose).
+  EXPECT_EQ(r.body, "piket: deze code geldt niet (fout, al gebruikt of verlopen).");
   EXPECT_EQ(sms(kAnnaPhone, kBertCode).body, r.body);
   EXPECT_EQ(snapshot_without_guards(), before);
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
@@ -376,10 +382,10 @@ TEST_F(InboundRedisTest, UnknownNumberGetsTheSameAnswerAsAWrongCode) {
 
 TEST_F(InboundRedisTest, ReplyWithoutCodeOrWithWrongCodeIsRefused) {
   const auto before = snapshot_without_guards();
-  EXPECT_NE(sms(kAnnaPhone, "on my way").body.find("No reply code"), std::string::npos);
-  EXPECT_NE(sms(kAnnaPhone, "12345").body.find("No reply code"), std::string::npos);
-  EXPECT_NE(sms(kAnnaPhone, "1234567").body.find("No reply code"), std::string::npos);
-  EXPECT_NE(sms(kAnnaPhone, "999999").body.find("not valid"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "on my way").body.find("geen code gevonden"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "12345").body.find("geen code gevonden"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "1234567").body.find("geen code gevonden"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, "999999").body.find("geldt niet"), std::string::npos);
   EXPECT_EQ(snapshot_without_guards(), before);
   EXPECT_EQ(counter("piket_inbound_reply_codes_wrong_total"), 1);
 }
@@ -387,7 +393,7 @@ TEST_F(InboundRedisTest, ReplyWithoutCodeOrWithWrongCodeIsRefused) {
 // A used code is gone: a second SMS with it answers nothing (and counts as a
 // wrong code); the first answer stands.
 TEST_F(InboundRedisTest, UsedCodeIsGoneAndTheFirstAnswerStands) {
-  ASSERT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+  ASSERT_NE(sms(kAnnaPhone, kAnnaCode).body.find("is aangenomen"), std::string::npos);
   const auto first_at = hget(store::page_key(kPage), "acknowledged_at");
   EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", kAnnaCode)}).integer, 0);
   const auto after_first = snapshot_without_guards();
@@ -395,7 +401,7 @@ TEST_F(InboundRedisTest, UsedCodeIsGoneAndTheFirstAnswerStands) {
   for (const std::string& text : {kAnnaCode, "NO " + kAnnaCode}) {
     const auto r = sms(kAnnaPhone, text);
     EXPECT_EQ(r.status, 200);
-    EXPECT_NE(r.body.find("not valid"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("geldt niet"), std::string::npos) << r.body;
   }
   EXPECT_EQ(hget(store::page_key(kPage), "acknowledged_at"), first_at);
   EXPECT_EQ(count_events("acknowledged"), 1u);
@@ -481,7 +487,7 @@ TEST_F(InboundRedisTest, BruteForceWithTheSecretLocksTheNumberAndAcknowledgesNot
     char code[8];
     std::snprintf(code, sizeof code, "%06d", 500000 + i);  // never anna's code
     const auto r = sms(kAnnaPhone, (i % 2 ? "NO " : "") + std::string(code));
-    not_valid += r.body.find("not valid") != std::string::npos;
+    not_valid += r.body.find("geldt niet") != std::string::npos;
     locked += r.body.find("app") != std::string::npos;
   }
   EXPECT_EQ(not_valid, 4);  // the fifth wrong code locks
@@ -504,7 +510,7 @@ TEST_F(InboundRedisTest, BruteForceWithTheSecretLocksTheNumberAndAcknowledgesNot
   EXPECT_EQ(board[0].person, "anna");
   EXPECT_EQ(board[0].until, until);
   // bert's number is not locked by anna's.
-  EXPECT_NE(sms(kBertPhone, kBertCode).body.find("Acknowledged case"), std::string::npos);
+  EXPECT_EQ(sms(kBertPhone, kBertCode).body, "piket: case C99999999 acknowledged, it is yours.");
   // The guards are bounded: two small hashes and one board entry, with TTLs.
   EXPECT_GT(conn_.command({"PTTL", store::codeguard_person_key("anna")}).integer, 0);
   EXPECT_EQ(conn_.command({"KEYS", std::string(store::kCodeguardPrefix) + "*"}).elements.size(),
@@ -512,18 +518,18 @@ TEST_F(InboundRedisTest, BruteForceWithTheSecretLocksTheNumberAndAcknowledgesNot
   // After the lock the right code works again (the page is still open).
   domain_.advance(config_.inbound.code_lock + 1s);
   EXPECT_TRUE(locked_numbers(conn_, domain_.now()).empty());
-  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("is aangenomen"), std::string::npos);
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
 }
 
 TEST_F(InboundRedisTest, WrongCodesOutsideTheWindowDoNotAddUp) {
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 4; ++i)
-      EXPECT_NE(sms(kAnnaPhone, "999999").body.find("not valid"), std::string::npos);
+      EXPECT_NE(sms(kAnnaPhone, "999999").body.find("geldt niet"), std::string::npos);
     domain_.advance(config_.inbound.code_lock);
   }
   EXPECT_EQ(counter("piket_inbound_reply_code_lockouts_total"), 0);
-  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("is aangenomen"), std::string::npos);
 }
 
 // A code is valid only while its page can be answered (code_until, domain
@@ -531,7 +537,7 @@ TEST_F(InboundRedisTest, WrongCodesOutsideTheWindowDoNotAddUp) {
 TEST_F(InboundRedisTest, ExpiredCodeAnswersNothing) {
   conn_.command({"HSET", store::page_key(kPage), "code_until", ms(domain_.now() + 10min)});
   domain_.advance(10min + 1ms);
-  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("not valid"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("geldt niet"), std::string::npos);
   EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", kAnnaCode)}).integer, 0);
   EXPECT_FALSE(hexists(store::page_key(kPage), "acknowledged_at"));
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
@@ -546,14 +552,16 @@ TEST_F(InboundRedisTest, AnsweringDeletesTheCodesOfThePageAndOfPagesThatStandDow
   conn_.command({"SET", store::ackcode_key("bert", "111111"), bert_second});
   conn_.command({"SADD", store::incident_pages_key(kIncident), kPage, bert_second});
   // bert declines his other page (another incident) by SMS: its code goes.
-  EXPECT_NE(sms(kBertPhone, "NO " + kBertCode).body.find("Declined case"), std::string::npos);
+  // In bert's own language (English): his preference beats the deployment's.
+  EXPECT_EQ(sms(kBertPhone, "NO " + kBertCode).body,
+            "piket: case C99999999 goes to the next person.");
   EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("bert", kBertCode)}).integer, 0);
   // anna acknowledges: her code goes, and bert's page of this incident stands
   // down with its code.
-  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("Acknowledged case"), std::string::npos);
+  EXPECT_NE(sms(kAnnaPhone, kAnnaCode).body.find("is aangenomen"), std::string::npos);
   EXPECT_EQ(hget(store::page_key(bert_second), "cancelled_reason"), "answered_by_other");
   EXPECT_EQ(conn_.command({"KEYS", std::string(store::kAckcodePrefix) + "*"}).elements.size(), 0u);
-  EXPECT_NE(sms(kBertPhone, "111111").body.find("not valid"), std::string::npos);
+  EXPECT_NE(sms(kBertPhone, "111111").body.find("geldt niet"), std::string::npos);
 }
 
 // The API records the token's owner, in the page and the timeline.

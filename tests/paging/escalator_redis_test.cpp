@@ -279,7 +279,7 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   EXPECT_EQ(timeline(case_of(inc), "escalation_exhausted").size(), 1u);
   for (const auto& p : pages(inc)) {
     if (p.esc_at == "0.0") continue;
-    EXPECT_EQ(p.text.rfind("piket ESCALATED ", 0), 0u) << p.text;
+    EXPECT_EQ(p.text.rfind("piket OPGESCHAALD ", 0), 0u) << p.text;
   }
   // Each page went to notify once.
   std::set<std::string> unique(woken_.begin(), woken_.end());
@@ -325,7 +325,7 @@ TEST_F(EscalatorRedisTest, WithoutAnEscalationSectionTheTeamLeadIsPagedAfterFift
   run(1ms);
   EXPECT_EQ(people_paged(unanswered), (std::vector<std::string>{"anna@0.0", "tina@0.1"}));
   EXPECT_EQ(pages(unanswered).back().rule, "team_lead");
-  EXPECT_EQ(pages(unanswered).back().text.rfind("piket ESCALATED ", 0), 0u)
+  EXPECT_EQ(pages(unanswered).back().text.rfind("piket OPGESCHAALD ", 0), 0u)
       << pages(unanswered).back().text;
   EXPECT_EQ(hget(store::incident_key(unanswered), "status"), "escalated");
   const auto escalated = timeline(case_of(unanswered), "escalated");
@@ -574,7 +574,7 @@ TEST_F(EscalatorRedisTest, AcknowledgedWithoutFirstContactIsPagedAgainThenMovesO
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[1].person, "anna");
   EXPECT_EQ(all[1].rule, "forgotten");
-  EXPECT_EQ(all[1].text.rfind("piket NO CONTACT YET ", 0), 0u) << all[1].text;
+  EXPECT_EQ(all[1].text.rfind("piket NOG GEEN CONTACT ", 0), 0u) << all[1].text;
   EXPECT_EQ(timeline(case_of(inc), "repaged").size(), 1u);
   EXPECT_EQ(hget(store::incident_key(inc), "status"), "dispatched");
   // Not acknowledged within the step's wait: the backup.

@@ -15,7 +15,6 @@ namespace {
 
 using common::from_epoch_ms;
 using common::IncidentKind;
-using common::message_label;
 
 TEST(PageClass, EveryProducersRulesAreClassified) {
   // dispatch's first page (the rota's selection rules) and every escalation step.
@@ -57,11 +56,13 @@ TEST(PageClass, BriefsAreShortUpperCaseGsm7Lines) {
   EXPECT_FALSE(is_page_brief("NAAM \xC3\xAB"));  // ë
 }
 
+const std::string kNoReplyNeeded = "Geen antwoord nodig.";
+
 PageContent content(IncidentKind kind, PageReason reason = PageReason::incident) {
   return {"C12345678", kind, std::string(32, 'r'), from_epoch_ms(1795870800000), "", reason};
 }
 
-TEST(PageClass, TheFyiIsInformationWithoutACodeAndFitsOneSegment) {
+TEST(PageClass, TheNoticeIsInformationWithoutACodeAndFitsOneSegment) {
   for (auto kind :
        {IncidentKind::home_ban, IncidentKind::home_ban_extended, IncidentKind::home_ban_lifted,
         IncidentKind::code_red, IncidentKind::ban_violation, IncidentKind::repeat_incident}) {
@@ -69,11 +70,12 @@ TEST(PageClass, TheFyiIsInformationWithoutACodeAndFitsOneSegment) {
     ASSERT_TRUE(text) << to_string(kind);
     EXPECT_LE(text->size(), 160u) << *text;
     EXPECT_TRUE(is_gsm7_basic(*text));
-    EXPECT_EQ(text->find("Reply"), std::string::npos) << *text;
+    EXPECT_EQ(text->find("Antwoord"), std::string::npos) << *text;
     EXPECT_EQ(text->substr(text->size() - kNoReplyNeeded.size()), kNoReplyNeeded) << *text;
     const auto tag = inform_tag(content(kind));
     ASSERT_TRUE(tag);
-    EXPECT_EQ(tag->brief, "FYI " + std::string(message_label(kind)) + " C12345678");
+    EXPECT_EQ(tag->brief,
+              "INFO " + std::string(kind_label(kind, i18n::Language::nl)) + " C12345678");
     EXPECT_EQ(tag->rank, page_rank::kInformation);
   }
 }
@@ -81,16 +83,16 @@ TEST(PageClass, TheFyiIsInformationWithoutACodeAndFitsOneSegment) {
 TEST(PageClass, IncidentPageLinesAndRanks) {
   auto t = page_tag(content(IncidentKind::code_red, PageReason::escalated));
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->brief, "ESC CODE RED C12345678");
+  EXPECT_EQ(t->brief, "OPGESCHAALD CODE ROOD C12345678");
   EXPECT_EQ(t->rank, page_rank::kEscalatedCodeRed);
   t = page_tag(content(IncidentKind::code_red));
-  EXPECT_EQ(t->brief, "CODE RED C12345678");
+  EXPECT_EQ(t->brief, "CODE ROOD C12345678");
   EXPECT_EQ(t->rank, page_rank::kCodeRed);
   t = page_tag(content(IncidentKind::ban_violation, PageReason::escalated));
-  EXPECT_EQ(t->brief, "ESC BAN VIOLATION C12345678");
+  EXPECT_EQ(t->brief, "OPGESCHAALD OVERTREDING HUISVERBOD C12345678");
   EXPECT_EQ(t->rank, page_rank::kEscalated);
   t = page_tag(content(IncidentKind::home_ban, PageReason::no_first_contact));
-  EXPECT_EQ(t->brief, "NO CONTACT HOME BAN C12345678");
+  EXPECT_EQ(t->brief, "GEEN CONTACT HUISVERBOD C12345678");
   EXPECT_EQ(t->rank, page_rank::kNoFirstContact);
   // By kind after that: a ban violation before a new home ban before a lifted one.
   const auto rank = [](IncidentKind k) { return page_tag(content(k))->rank; };
@@ -109,14 +111,14 @@ TEST(PageClass, TheBanEndedIsInformationAndEveryOtherDeadlinePageAsksForAnAnswer
                         std::string(32, 'r'), from_epoch_ms(1795870800000), ""};
   auto text = render_deadline_sms(c);
   ASSERT_TRUE(text);
-  EXPECT_EQ(text->rfind("piket BAN ENDED ", 0), 0u) << *text;
-  EXPECT_EQ(text->find("Reply"), std::string::npos) << *text;
+  EXPECT_EQ(text->rfind("piket HUISVERBOD AFGELOPEN ", 0), 0u) << *text;
+  EXPECT_EQ(text->find("Antwoord"), std::string::npos) << *text;
   EXPECT_EQ(text->substr(text->size() - kNoReplyNeeded.size()), kNoReplyNeeded) << *text;
   EXPECT_LE(text->size(), 160u);
   EXPECT_TRUE(is_gsm7_basic(*text));
   auto t = deadline_tag(c);
   ASSERT_TRUE(t);
-  EXPECT_EQ(t->brief, "BAN ENDED C12345678");
+  EXPECT_EQ(t->brief, "HUISVERBOD AFGELOPEN C12345678");
   EXPECT_EQ(t->rank, page_rank::kInformation);
 
   c.clock = DeadlineClock::ban_decision;
@@ -124,19 +126,19 @@ TEST(PageClass, TheBanEndedIsInformationAndEveryOtherDeadlinePageAsksForAnAnswer
   c.ack_code = "047110";
   text = render_deadline_sms(c);
   ASSERT_TRUE(text);
-  EXPECT_NE(text->find("Reply 047110 to acknowledge."), std::string::npos) << *text;
-  EXPECT_EQ(deadline_tag(c)->brief, "BAN DECISION DUE C12345678");
+  EXPECT_NE(text->find("Antwoord 047110 om aan te nemen."), std::string::npos) << *text;
+  EXPECT_EQ(deadline_tag(c)->brief, "BESLUIT VERLENGING NODIG C12345678");
   c.clock = DeadlineClock::plan;
   c.stage = DeadlineStage::escalation;
-  EXPECT_EQ(deadline_tag(c)->brief, "ESC PLAN OVERDUE C12345678");
+  EXPECT_EQ(deadline_tag(c)->brief, "OPGESCHAALD PLAN VAN AANPAK TE LAAT C12345678");
   EXPECT_EQ(deadline_tag(c)->rank, page_rank::kDeadlineEscalation);
   c.clock = DeadlineClock::checkin;
   c.stage = DeadlineStage::overdue;
-  EXPECT_EQ(deadline_tag(c)->brief, "CHECK-IN OVERDUE C12345678");
+  EXPECT_EQ(deadline_tag(c)->brief, "CONTACTMOMENT TE LAAT C12345678");
   EXPECT_EQ(deadline_tag(c)->rank, page_rank::kReminder);
   c.clock = DeadlineClock::reassignment;
   c.stage = DeadlineStage::escalation;
-  EXPECT_EQ(deadline_tag(c)->brief, "ESC ICM ABSENT, REASSIGN C12345678");
+  EXPECT_EQ(deadline_tag(c)->brief, "OPGESCHAALD AFWEZIG, WIJS OPNIEUW TOE C12345678");
   // Every clock and stage gives a valid line.
   for (auto clock :
        {DeadlineClock::first_contact, DeadlineClock::plan, DeadlineClock::ban_decision,
@@ -152,11 +154,16 @@ TEST(PageClass, TheBanEndedIsInformationAndEveryOtherDeadlinePageAsksForAnAnswer
 }
 
 TEST(PageClass, TheNoticeEmailSaysNoReplyIsNeeded) {
-  const auto mail = render_notice_email("piket BAN ENDED 22-11 20:03 case C12345678.");
+  const std::string sms = "piket HUISVERBOD AFGELOPEN 22-11 20:03 zaak C12345678.";
+  const auto mail = render_notice_email(sms, i18n::Language::nl);
   EXPECT_EQ(mail.subject, "piket info");
-  EXPECT_NE(mail.body.find("piket BAN ENDED 22-11 20:03 case C12345678."), std::string::npos);
-  EXPECT_NE(mail.body.find("No reply is needed."), std::string::npos);
-  EXPECT_EQ(mail.body.find("acknowledge"), std::string::npos);
+  EXPECT_NE(mail.body.find(sms), std::string::npos);
+  EXPECT_NE(mail.body.find("Geen antwoord nodig."), std::string::npos);
+  EXPECT_EQ(mail.body.find("aannemen"), std::string::npos);
+  const auto en =
+      render_notice_email("piket BAN ENDED 22-11 20:03 case C12345678.", i18n::Language::en);
+  EXPECT_NE(en.body.find("No reply is needed."), std::string::npos);
+  EXPECT_EQ(en.body.find("acknowledge"), std::string::npos);
 }
 
 }  // namespace

@@ -21,7 +21,28 @@ PageContent content() {
 TEST(PageEmail, CarriesTheSmsContentInAFixedFrame) {
   const auto mail = render_page_email(content(), "4411");
   ASSERT_TRUE(mail.has_value());
-  EXPECT_EQ(mail->subject, "piket CODE RED case C12345678");
+  EXPECT_EQ(mail->subject, "piket CODE ROOD C12345678");
+  EXPECT_EQ(mail->body,
+            "piket-oproep\r\n\r\n"
+            "Soort:   CODE ROOD\r\n"
+            "Zaak:    C12345678\r\n"
+            "Regio:   groningen\r\n"
+            "Gemeld:  22-11 14:03 (Nederlandse tijd)\r\n\r\n"
+            "Aannemen: stuur 047110 per sms naar 4411, of neem de oproep aan in de piket-app.\r\n"
+            "Kun je hem niet nemen? Stuur NEE 047110, dan gaat hij meteen naar de volgende.\r\n\r\n"
+            "Automatisch verstuurd; antwoorden op deze e-mail worden niet gelezen.\r\n");
+  // Same facts as the SMS.
+  const auto sms = render_page_sms(content());
+  ASSERT_TRUE(sms.has_value());
+  EXPECT_NE(sms->find("22-11 14:03"), std::string::npos);
+}
+
+TEST(PageEmail, InEnglishForSomeoneWhoChoseEnglish) {
+  auto c = content();
+  c.language = i18n::Language::en;
+  const auto mail = render_page_email(c, "4411");
+  ASSERT_TRUE(mail.has_value());
+  EXPECT_EQ(mail->subject, "piket CODE RED C12345678");
   EXPECT_EQ(mail->body,
             "piket page\r\n\r\n"
             "Kind:     CODE RED\r\n"
@@ -32,10 +53,6 @@ TEST(PageEmail, CarriesTheSmsContentInAFixedFrame) {
             "web app.\r\n"
             "If you cannot take it, reply NO 047110 to pass it on at once.\r\n\r\n"
             "Sent automatically; replies to this e-mail are not read.\r\n");
-  // Same facts as the SMS.
-  const auto sms = render_page_sms(content());
-  ASSERT_TRUE(sms.has_value());
-  EXPECT_NE(sms->find("22-11 14:03"), std::string::npos);
 }
 
 TEST(PageEmail, TheSubjectSaysWhenThePageIsAnEscalationOrARepage) {
@@ -43,15 +60,15 @@ TEST(PageEmail, TheSubjectSaysWhenThePageIsAnEscalationOrARepage) {
   const auto plain = render_page_email(c, "4411");
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->subject.rfind("piket ", 0), 0u);
-  EXPECT_EQ(plain->subject.find("ESCALATED"), std::string::npos);
+  EXPECT_EQ(plain->subject.find("OPGESCHAALD"), std::string::npos);
   c.reason = PageReason::escalated;
   const auto esc = render_page_email(c, "4411");
   ASSERT_TRUE(esc);
-  EXPECT_EQ(esc->subject.rfind("piket ESCALATED ", 0), 0u) << esc->subject;
+  EXPECT_EQ(esc->subject, "piket OPGESCHAALD CODE ROOD C12345678");
   c.reason = PageReason::no_first_contact;
   const auto again = render_page_email(c, "4411");
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->subject.rfind("piket NO CONTACT YET ", 0), 0u) << again->subject;
+  EXPECT_EQ(again->subject, "piket GEEN CONTACT CODE ROOD C12345678");
   EXPECT_EQ(again->body, plain->body);  // the same fixed frame
 }
 

@@ -1,4 +1,5 @@
-// render_page_sms and is_gsm7_basic: what a page says, in Amsterdam time, and
+// render_page_sms and is_gsm7_basic: what a page says (Dutch, the default; the
+// English texts and every template's fit: tests/i18n), in Amsterdam time, and
 // that nothing malformed or oversized is ever rendered.
 #include "piket/paging/page_text.hpp"
 
@@ -10,14 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "piket/i18n/catalog.hpp"
+
 namespace piket::paging {
 namespace {
 
 using common::IncidentKind;
 using common::Instant;
-using common::message_label;
 using common::Millis;
 
+using i18n::Language;
 using std::chrono::hours;
 using std::chrono::minutes;
 
@@ -39,16 +42,20 @@ std::string render_at(Instant at) {
   return text ? *text : "<not rendered>";
 }
 
-// "reported DD-MM HH:MM." as the text shows it.
+std::string label(IncidentKind k) {
+  return std::string(kind_label(k, Language::nl));
+}
+
+// "gemeld DD-MM HH:MM." as the text shows it.
 std::string shown(const std::string& when) {
-  return " reported " + when + ".";
+  return ", gemeld " + when + ".";
 }
 
 TEST(PageTextTest, ContainsCaseKindRegionTimeAndReplyCode) {
   const auto text = render_page_sms(content());
   ASSERT_TRUE(text.has_value());
   EXPECT_NE(text->find("C12345678"), std::string::npos) << *text;
-  EXPECT_NE(text->find(std::string(message_label(IncidentKind::home_ban))), std::string::npos);
+  EXPECT_NE(text->find(label(IncidentKind::home_ban)), std::string::npos);
   EXPECT_NE(text->find("groningen"), std::string::npos);
   EXPECT_NE(text->find("047110"), std::string::npos);  // leading zero kept
   // 13:03 UTC in November is 14:03 CET.
@@ -60,13 +67,16 @@ TEST(PageTextTest, EscalatedAndNoContactPagesSayWhyAndStillFitOneSegment) {
   const auto plain = render_page_sms(c);
   ASSERT_TRUE(plain.has_value());
   EXPECT_EQ(plain->rfind("piket ", 0), 0u);
-  EXPECT_EQ(plain->find("ESCALATED"), std::string::npos);
-  for (auto [reason, word] : {std::pair{PageReason::escalated, "piket ESCALATED "},
-                              std::pair{PageReason::no_first_contact, "piket NO CONTACT YET "}}) {
+  EXPECT_EQ(*plain,
+            "piket HUISVERBOD zaak C12345678 regio groningen, gemeld 22-11 14:03. Antwoord 047110 "
+            "om aan te nemen.");
+  EXPECT_EQ(plain->find("OPGESCHAALD"), std::string::npos);
+  for (auto [reason, word] : {std::pair{PageReason::escalated, "piket OPGESCHAALD "},
+                              std::pair{PageReason::no_first_contact, "piket NOG GEEN CONTACT "}}) {
     for (auto kind : kAllKinds) {
       c.kind = kind;
       c.reason = reason;
-      c.region = std::string(32, 'r');  // the longest region id the config allows
+      c.region = std::string(64, 'r');  // the longest region id the config allows
       const auto text = render_page_sms(c);
       ASSERT_TRUE(text.has_value()) << word << to_string(kind);
       EXPECT_EQ(text->rfind(word, 0), 0u) << *text;
@@ -85,10 +95,10 @@ TEST(PageTextTest, EveryKindShowsItsOwnLabel) {
     c.kind = kind;
     const auto text = render_page_sms(c);
     ASSERT_TRUE(text.has_value()) << to_string(kind);
-    EXPECT_NE(text->find(std::string(message_label(kind))), std::string::npos) << *text;
+    EXPECT_NE(text->find(label(kind)), std::string::npos) << *text;
     for (auto other : kAllKinds)
-      if (other != kind && message_label(kind).find(message_label(other)) == std::string::npos) {
-        EXPECT_EQ(text->find(std::string(message_label(other))), std::string::npos) << *text;
+      if (other != kind && label(kind).find(label(other)) == std::string::npos) {
+        EXPECT_EQ(text->find(label(other)), std::string::npos) << *text;
       }
   }
 }
@@ -192,15 +202,47 @@ TEST(PageTextTest, LongestRegionFitsOneGsm7SegmentForEveryKind) {
   const std::string longest = "r" + std::string(62, '-') + "z";
   ASSERT_EQ(longest.size(), 64u);
   // Two-digit day and month and hour: the widest time.
-  for (auto at : {utc(2026, 12, 31, 22, 59), utc(2026, 7, 31, 21, 59)}) {
-    for (auto kind : kAllKinds) {
-      const auto text = render_page_sms({"CZZZZZZZZ", kind, longest, at, "999999"});
-      ASSERT_TRUE(text.has_value()) << to_string(kind);
-      EXPECT_LE(text->size(), 160u) << *text;
-      EXPECT_TRUE(is_gsm7_basic(*text)) << *text;
-      EXPECT_NE(text->find(longest), std::string::npos);
+  for (auto l : {Language::nl, Language::en})
+    for (auto at : {utc(2026, 12, 31, 22, 59), utc(2026, 7, 31, 21, 59)}) {
+      for (auto kind : kAllKinds) {
+        const auto text =
+            render_page_sms({"CZZZZZZZZ", kind, longest, at, "999999", PageReason::incident, l});
+        ASSERT_TRUE(text.has_value()) << to_string(kind);
+        EXPECT_LE(text->size(), 160u) << *text;
+        EXPECT_TRUE(is_gsm7_basic(*text)) << *text;
+        // The region is left out only when the text with it would not fit.
+        const auto field = i18n::render(l, "sms.region", fmt::arg("region", longest));
+        if (text->find(longest) == std::string::npos) {
+          EXPECT_GT(text->size() + field.size(), 160u) << *text;
+        }
+      }
     }
-  }
+}
+
+TEST(PageTextTest, TheRegionIsLeftOutOnlyWhenItWouldNotFit) {
+  auto c = content();
+  c.kind = IncidentKind::ban_violation;
+  c.reason = PageReason::no_first_contact;
+  c.region = std::string(64, 'r');
+  const auto text = render_page_sms(c);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->find("regio"), std::string::npos) << *text;
+  EXPECT_EQ(*text,
+            "piket NOG GEEN CONTACT OVERTREDING HUISVERBOD zaak C12345678, gemeld 22-11 14:03. "
+            "Antwoord 047110 om aan te nemen.");
+  c.region = std::string(30, 'r');
+  EXPECT_NE(render_page_sms(c)->find(" regio " + c.region + ","), std::string::npos);
+}
+
+TEST(PageTextTest, EnglishWhenTheRecipientChoseEnglish) {
+  auto c = content();
+  c.language = Language::en;
+  EXPECT_EQ(render_page_sms(c),
+            "piket HOME BAN case C12345678 region groningen, reported 22-11 14:03. Reply 047110 to "
+            "acknowledge.");
+  c.kind = IncidentKind::repeat_incident;
+  c.reason = PageReason::escalated;
+  EXPECT_EQ(page_tag(c)->brief, "ESCALATED REPEAT INCIDENT C12345678");
 }
 
 TEST(Gsm7Test, AcceptsTheAsciiPartOfTheBasicSet) {

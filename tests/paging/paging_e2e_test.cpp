@@ -90,8 +90,8 @@ TEST(PagingEndToEnd, PermanentDeliveryFailureFallsBackToEmail) {
   ASSERT_EQ(mails.size(), 1u) << "e-mail must not wait its 600 s after a permanent failure";
   const auto number = p.person.substr(4);  // icm-N
   EXPECT_NE(mails[0].find("To: <icm" + number + "@piket.test>"), std::string::npos) << mails[0];
-  EXPECT_NE(mails[0].find("Subject: piket CODE RED case " + p.case_id), std::string::npos);
-  EXPECT_NE(mails[0].find("Region:   groningen"), std::string::npos);
+  EXPECT_NE(mails[0].find("Subject: piket CODE ROOD " + p.case_id), std::string::npos);
+  EXPECT_NE(mails[0].find("Regio:   groningen"), std::string::npos) << mails[0];
   EXPECT_TRUE(s.delivered().empty()) << "Kannel refused the number: nothing reached the phone";
 
   auto redis = s.redis();

@@ -276,8 +276,8 @@ TEST_F(PagingRedisTest, PushAtOnceThenSmsThenEmailWhileNobodyAnswers) {
   advance(240s);
   ASSERT_EQ(email_.sent.size(), 1u);
   EXPECT_EQ(email_.sent[0].to, "anna@piket.test");
-  EXPECT_EQ(email_.sent[0].subject, "piket HOME BAN case C12345678");
-  EXPECT_NE(email_.sent[0].body.find("reply 047110 by SMS"), std::string::npos);
+  EXPECT_EQ(email_.sent[0].subject, "piket HUISVERBOD C12345678");
+  EXPECT_NE(email_.sent[0].body.find("stuur 047110 per sms"), std::string::npos);
   EXPECT_EQ(delivery(kP1, "email"), "accepted");
 
   const auto fallbacks = timeline("channel_fallback");
@@ -363,7 +363,7 @@ TEST_F(PagingRedisTest, AcknowledgementBySmsStopsTheRemainingChannels) {
   drain();
   ASSERT_EQ(pushes("anna").size(), 1u);
   const auto r = sms_from(kAnnaPhone, "047150");
-  EXPECT_EQ(r.body, "piket: zaak C12345678 is van jou. Acknowledged case C12345678.");
+  EXPECT_EQ(r.body, "piket: zaak C12345678 is aangenomen, hij is van jou.");
   EXPECT_EQ(hget(store::page_key(kP1), "state"), "acknowledged");
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "acknowledged");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
@@ -390,7 +390,7 @@ TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
   drain();
   ASSERT_EQ(pushes("anna").size(), 1u);
   EXPECT_EQ(sms_from(kBertPhone, "047220").body,
-            "piket: zaak C12345678 is van jou. Acknowledged case C12345678.");
+            "piket: zaak C12345678 is aangenomen, hij is van jou.");
   EXPECT_EQ(hget(store::page_key(kP1), "state"), "cancelled");
   EXPECT_EQ(hget(store::page_key(kP1), "cancelled_reason"), "answered_by_other");
   EXPECT_EQ(delivery(kP1, "sms"), "cancelled");
@@ -408,7 +408,7 @@ TEST_F(PagingRedisTest, WhenAColleagueTakesTheIncidentTheOtherPagesStandDown) {
   EXPECT_NE(late.body.find("taken_by_other"), std::string::npos);
   // Her page stood down: its reply code is gone and answers nothing.
   EXPECT_EQ(conn_.command({"EXISTS", store::ackcode_key("anna", "047210")}).integer, 0);
-  EXPECT_NE(sms_from(kAnnaPhone, "047210").body.find("not valid"), std::string::npos);
+  EXPECT_NE(sms_from(kAnnaPhone, "047210").body.find("geldt niet"), std::string::npos);
   EXPECT_EQ(timeline("acknowledged").size(), 1u);
   EXPECT_EQ(timeline("acknowledged").at(0).at("stood_down").to_number<int>(), 1);
 }
@@ -460,9 +460,7 @@ TEST_F(PagingRedisTest, DeclineIsRecordedAndRaisedForTheEscalationEngine) {
 TEST_F(PagingRedisTest, DeclineBySmsReply) {
   page(kP1, "bert", "047180");
   drain();
-  EXPECT_EQ(sms_from(kBertPhone, "NO 047180").body,
-            "piket: zaak C12345678 gaat naar de volgende. Declined case C12345678; it goes to the "
-            "next person.");
+  EXPECT_EQ(sms_from(kBertPhone, "NO 047180").body, "piket: zaak C12345678 gaat naar de volgende.");
   EXPECT_EQ(hget(store::page_key(kP1), "state"), "declined");
   EXPECT_EQ(hget(store::page_key(kP1), "declined_via"), "sms");
   EXPECT_EQ(delivery(kP1, "email"), "cancelled");
@@ -497,7 +495,7 @@ TEST_F(PagingRedisTest, AnswersFromSomeoneNotPagedAreRefusedAndChangeNothing) {
   EXPECT_NE(r.body.find("not_paged"), std::string::npos);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/decline", kBertToken).status, 403);
   // Bert's phone, Anna's code.
-  EXPECT_NE(sms_from(kBertPhone, "047190").body.find("not valid"), std::string::npos);
+  EXPECT_NE(sms_from(kBertPhone, "047190").body.find("geldt niet"), std::string::npos);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "").status, 401);
   EXPECT_EQ(post("/v1/pages/" + kP1 + "/ack", "wrong-token").status, 401);
   EXPECT_EQ(post("/v1/pages/P0000000000000009/ack", kAnnaToken).status, 404);
@@ -710,8 +708,8 @@ TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromThe
                  "to",
                  kAnnaPhone,
                  "text",
-                 "piket FYI HOME BAN in your case C12345678 region groningen 28-11 10:00 went to "
-                 "on-call. Geen antwoord nodig / no reply needed.",
+                 "piket INFO HUISVERBOD in je zaak C12345678 regio groningen van 28-11 10:00 ging "
+                 "naar piket. Geen antwoord nodig.",
                  "rule",
                  "inform",
                  "state",
@@ -725,7 +723,7 @@ TEST_F(BundlePagingTest, AnInformationPageCannotBeAnsweredAndTakesNothingFromThe
                  "info",
                  "1",
                  "brief",
-                 "FYI HOME BAN C12345678",
+                 "INFO HUISVERBOD C12345678",
                  "rank",
                  "90"});
   EXPECT_TRUE(notifier().handle_message("notify", kP2, "{}"));
@@ -763,7 +761,7 @@ TEST_F(BundlePagingTest, UndeliverableInformationRaisesNoEscalation) {
                  "case",       "",
                  "person",     "bert",
                  "to",         kBertPhone,
-                 "text",       "piket ROTA GAP ... Geen antwoord nodig / no reply needed.",
+                 "text",       "piket GAT IN PIKETROOSTER ... Geen antwoord nodig.",
                  "rule",       "gap_warning",
                  "state",      "queued",
                  "created_at", ms(domain_.now()),

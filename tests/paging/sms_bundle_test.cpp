@@ -25,8 +25,8 @@ Instant at(int minute) {
 }
 
 BundleItem page(std::string code, IncidentKind kind, PageReason reason, int minute,
-                std::string case_code = "C12345678") {
-  const auto tag = page_tag({case_code, kind, "groningen", at(minute), code, reason});
+                std::string case_code = "C12345678", i18n::Language language = i18n::Language::nl) {
+  const auto tag = page_tag({case_code, kind, "groningen", at(minute), code, reason, language});
   return {std::move(code), tag->brief, tag->rank, at(minute)};
 }
 
@@ -56,53 +56,65 @@ TEST(SmsBundle, TwoPagesFitOneSegmentWithTheUrgentOneFirst) {
   const std::vector<BundleItem> items{
       page("123456", IncidentKind::home_ban, PageReason::incident, 0),
       page("654321", IncidentKind::code_red, PageReason::escalated, 1, "C23456789")};
-  const auto b = render_sms_bundle(items, 0);
+  const auto b = render_sms_bundle(items, 0, i18n::Language::nl);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->text,
-            "piket 2 berichten/pages: 654321 ESC CODE RED C23456789; 123456 HOME BAN C12345678. "
-            "Stuur de code om aan te nemen / reply a code to acknowledge.");
+            "piket 2 oproepen: 654321 OPGESCHAALD CODE ROOD C23456789; 123456 HUISVERBOD "
+            "C12345678. Stuur een code om aan te nemen.");
   EXPECT_EQ(gsm7_segments(b->text), 1);
   EXPECT_EQ(b->included, (std::vector<std::size_t>{1, 0}));
   EXPECT_EQ(b->more, 0u);
+  // For someone who reads English: the frame, and the lines made for them.
+  constexpr auto en = i18n::Language::en;
+  const std::vector<BundleItem> english{
+      page("123456", IncidentKind::home_ban, PageReason::incident, 0, "C12345678", en),
+      page("654321", IncidentKind::code_red, PageReason::escalated, 1, "C23456789", en)};
+  EXPECT_EQ(render_sms_bundle(english, 0, en)->text,
+            "piket 2 pages: 654321 ESCALATED CODE RED C23456789; 123456 HOME BAN C12345678. Reply "
+            "a code to acknowledge.");
 }
 
 TEST(SmsBundle, CodeRedAndEscalationsFirstThenByKindThenRemindersThenInformation) {
   std::vector<BundleItem> items{
-      {"", "FYI HOME BAN C00000001", page_rank::kInformation, at(0)},
-      {"100002", "PLAN DUE C00000002", page_rank::kWarning, at(0)},
-      {"100003", "CHECK-IN OVERDUE C00000003", page_rank::kReminder, at(0)},
+      {"", "INFO HUISVERBOD C00000001", page_rank::kInformation, at(0)},
+      {"100002", "PLAN VAN AANPAK BINNENKORT C00000002", page_rank::kWarning, at(0)},
+      {"100003", "CONTACTMOMENT TE LAAT C00000003", page_rank::kReminder, at(0)},
       page("100004", IncidentKind::home_ban_lifted, PageReason::incident, 0, "C00000004"),
       page("100005", IncidentKind::home_ban, PageReason::incident, 0, "C00000005"),
       page("100006", IncidentKind::ban_violation, PageReason::incident, 0, "C00000006"),
-      {"100007", "ESC PLAN OVERDUE C00000007", page_rank::kDeadlineEscalation, at(0)},
+      {"100007", "OPGESCHAALD PLAN VAN AANPAK TE LAAT C00000007", page_rank::kDeadlineEscalation,
+       at(0)},
       page("100008", IncidentKind::home_ban, PageReason::escalated, 0, "C00000008"),
       page("100009", IncidentKind::code_red, PageReason::incident, 0, "C00000009"),
       page("100010", IncidentKind::code_red, PageReason::escalated, 0, "C00000010"),
       // The same kind twice: the older page first.
       page("100011", IncidentKind::home_ban, PageReason::incident, -5, "C00000011"),
   };
-  const auto b = render_sms_bundle(items, 0);
+  const auto b = render_sms_bundle(items, 0, i18n::Language::nl);
   ASSERT_TRUE(b);
+  // The Dutch lines are longer than the English ones were: the least urgent
+  // page (the plan reminder) no longer fits three segments and waits, counted.
   EXPECT_EQ(codes_in(b->text),
             (std::vector<std::string>{"100010", "100009", "100008", "100007", "100006", "100011",
-                                      "100005", "100004", "100003", "100002"}))
+                                      "100005", "100004", "100003"}))
       << b->text;
   // Information rides along last, without a code.
-  EXPECT_NE(b->text.find("; info FYI HOME BAN C00000001."), std::string::npos) << b->text;
-  EXPECT_EQ(b->more, 0u);
+  EXPECT_NE(b->text.find("; info INFO HUISVERBOD C00000001. +1 meer in de app."), std::string::npos)
+      << b->text;
+  EXPECT_EQ(b->more, 1u);
   EXPECT_LE(gsm7_segments(b->text), kBundleMaxSegments);
   EXPECT_TRUE(is_gsm7_basic(b->text));
 }
 
 TEST(SmsBundle, InformationOnlySaysNoReplyIsNeededAndCarriesNoCode) {
   const std::vector<BundleItem> items{
-      {"", "BAN ENDED C12345678", page_rank::kInformation, at(0)},
-      {"", "ROTA ON CALL primary Mon 23-11 08:00", page_rank::kInformation, at(1)}};
-  const auto b = render_sms_bundle(items, 1);
+      {"", "HUISVERBOD AFGELOPEN C12345678", page_rank::kInformation, at(0)},
+      {"", "PIKETROOSTER DIENST primary ma 23-11 08:00", page_rank::kInformation, at(1)}};
+  const auto b = render_sms_bundle(items, 1, i18n::Language::nl);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->text,
-            "piket 2 berichten/pages: info BAN ENDED C12345678; info ROTA ON CALL primary Mon "
-            "23-11 08:00. Geen antwoord nodig / no reply needed.");
+            "piket 2 oproepen: info HUISVERBOD AFGELOPEN C12345678; info PIKETROOSTER DIENST "
+            "primary ma 23-11 08:00. Geen antwoord nodig.");
   EXPECT_TRUE(codes_in(b->text).empty());
   EXPECT_EQ(gsm7_segments(b->text), 1);
 }
@@ -118,16 +130,15 @@ TEST(SmsBundle, NeverMoreThanThreeSegmentsTheRestIsCountedForTheApp) {
   }
   // The delivery whose turn it is: the least urgent of all (a plain home ban, the newest).
   items.push_back(page("299999", IncidentKind::home_ban, PageReason::incident, 99, "C19999999"));
-  const auto b = render_sms_bundle(items, items.size() - 1);
+  const auto b = render_sms_bundle(items, items.size() - 1, i18n::Language::nl);
   ASSERT_TRUE(b);
   EXPECT_LE(b->text.size(), 459u) << b->text;
   EXPECT_EQ(gsm7_segments(b->text), kBundleMaxSegments);
   EXPECT_TRUE(is_gsm7_basic(b->text));
   EXPECT_GT(b->more, 0u);
   EXPECT_EQ(b->included.size() + b->more, items.size());
-  EXPECT_NE(b->text.find("piket 31 berichten/pages: "), std::string::npos) << b->text;
-  EXPECT_NE(b->text.find(" +" + std::to_string(b->more) + " meer in de app / more in the app."),
-            std::string::npos)
+  EXPECT_NE(b->text.find("piket 31 oproepen: "), std::string::npos) << b->text;
+  EXPECT_NE(b->text.find(" +" + std::to_string(b->more) + " meer in de app."), std::string::npos)
       << b->text;
   // The one whose turn it is goes along, listed last; the others are the most
   // urgent ones: every escalated code red is in.
@@ -151,15 +162,15 @@ TEST(SmsBundle, MalformedItemsAreNeverRendered) {
       {"45678a", "HOME BAN C34567890", page_rank::kIncident, at(0)},   // not digits
       {"456789", "home ban C45678901", page_rank::kIncident, at(0)},   // lower-case start
       {"567890", std::string(49, 'A'), page_rank::kIncident, at(0)}};  // too long
-  const auto b = render_sms_bundle(items, 0);
+  const auto b = render_sms_bundle(items, 0, i18n::Language::nl);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->included, (std::vector<std::size_t>{0}));
   EXPECT_EQ(b->more, 0u);
   EXPECT_EQ(b->text.find("Marie"), std::string::npos);
   // The delivery whose turn it is must be valid itself.
-  EXPECT_FALSE(render_sms_bundle(items, 1));
-  EXPECT_FALSE(render_sms_bundle(items, 9));
-  EXPECT_FALSE(render_sms_bundle({}, 0));
+  EXPECT_FALSE(render_sms_bundle(items, 1, i18n::Language::nl));
+  EXPECT_FALSE(render_sms_bundle(items, 9, i18n::Language::nl));
+  EXPECT_FALSE(render_sms_bundle({}, 0, i18n::Language::nl));
 }
 
 }  // namespace

@@ -74,8 +74,13 @@ struct DeadlineShell::Impl {
     p.person = person->id;
     p.phone = person->phone;
     p.incident = a.step.incident;
-    const paging::DeadlinePageContent content{s.id,     a.step.text_clock, a.step.stage,
-                                              s.region, a.step.text_at,    p.ack_code};
+    const paging::DeadlinePageContent content{s.id,
+                                              a.step.text_clock,
+                                              a.step.stage,
+                                              s.region,
+                                              a.step.text_at,
+                                              p.ack_code,
+                                              rules.staff.language_of(person)};
     const auto text = paging::render_deadline_sms(content);
     const auto tag = paging::deadline_tag(content);
     if (!text || !tag) {

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "piket/i18n/catalog.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/reply_code.hpp"
 #include "piket/rota/wall_clock.hpp"
@@ -11,20 +12,21 @@
 
 namespace piket::dispatch {
 namespace {
-const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,31}$"};
+const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 }  // namespace
 
 std::optional<std::string> render_capacity_alert(std::string_view region, common::Instant since,
-                                                 std::string_view ack_code) {
+                                                 std::string_view ack_code,
+                                                 i18n::Language language) {
   if (!std::regex_match(std::string(region), kRegion) || !paging::is_reply_code(ack_code))
     return std::nullopt;
   const auto local = date::floor<std::chrono::minutes>(rota::to_local(since));
-  std::string text = "piket CAPACITY region " + std::string(region) +
-                     ": every on-call ICM at caseload cap since " +
-                     date::format("%d-%m %H:%M", local) + ", new work skips them. Reply " +
-                     std::string(ack_code) + " to acknowledge.";
-  if (text.size() > 160 || !paging::is_gsm7_basic(text)) return std::nullopt;
-  return text;
+  const std::string time = date::format("%d-%m %H:%M", local);
+  const std::string answer = i18n::render(language, "sms.reply_ack", fmt::arg("code", ack_code));
+  return paging::fit_with_region(language, region, [&](const std::string& region_field) {
+    return i18n::render(language, "capacity.sms", fmt::arg("region", region_field),
+                        fmt::arg("time", time), fmt::arg("answer", answer));
+  });
 }
 
 std::string capacity_key(std::string_view region) {

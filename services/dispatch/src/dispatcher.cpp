@@ -98,7 +98,8 @@ struct Dispatcher::Impl {
     a.page.page_id = paging::new_page_id();
     a.page.ack_code = paging::new_ack_code();
     a.page.phone = person.phone;
-    const paging::PageContent content{case_id, kind, region, item.reported_at, a.page.ack_code};
+    paging::PageContent content{case_id, kind, region, item.reported_at, a.page.ack_code};
+    content.language = directory.language_of(&person);
     const auto text = paging::render_page_sms(content);
     const auto tag = paging::page_tag(content);
     if (!text || !tag)
@@ -115,7 +116,8 @@ struct Dispatcher::Impl {
     if (selection.inform && *selection.inform != person.id) {
       if (const auto* own_person = directory.person(*selection.inform)) {
         a.inform.page_id = paging::new_page_id();
-        const paging::PageContent fyi{case_id, kind, region, item.reported_at, ""};
+        paging::PageContent fyi{case_id, kind, region, item.reported_at, ""};
+        fyi.language = directory.language_of(own_person);
         const auto t = paging::render_inform_sms(fyi);
         const auto g = paging::inform_tag(fyi);
         if (t && g) {
@@ -144,7 +146,8 @@ struct Dispatcher::Impl {
       if (const auto* p = lead ? directory.person(lead->person_id) : nullptr) {
         a.lead.page_id = paging::new_page_id();
         a.lead.ack_code = paging::new_ack_code();
-        if (auto t = render_capacity_alert(region, domain_clock.now(), a.lead.ack_code)) {
+        if (auto t = render_capacity_alert(region, domain_clock.now(), a.lead.ack_code,
+                                           directory.language_of(p))) {
           a.lead.person = p->id;
           a.lead.phone = p->phone;
           a.lead.text = *t;

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "piket/common/redis.hpp"
+#include "piket/i18n/catalog.hpp"
 #include "piket/paging/page_script.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/rota/coverage.hpp"
@@ -18,16 +19,18 @@
 namespace piket::dispatch {
 namespace {
 
-const std::regex kId{"^[a-z0-9][a-z0-9_-]{0,31}$"};
+const std::regex kId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 
-// "Mon 23-11 08:00" in Amsterdam time.
-std::string short_local(common::Instant t) {
-  const auto local = rota::to_local(t);
-  return date::format("%a %d-%m %H:%M", date::floor<std::chrono::minutes>(local));
+// "ma 23-11 08:00" ("Mon 23-11 08:00" in English) in Amsterdam time.
+std::string short_local(common::Instant t, i18n::Language language) {
+  const auto local = date::floor<std::chrono::minutes>(rota::to_local(t));
+  const date::weekday day{date::floor<date::days>(local)};
+  const std::string day_id = "day." + std::to_string(day.iso_encoding());
+  return std::string(i18n::text(language, day_id)) + " " + date::format("%d-%m %H:%M", local);
 }
 
 std::optional<std::string> checked(std::string text) {
-  if (text.size() > 160 || !paging::is_gsm7_basic(text)) return std::nullopt;
+  if (!paging::fits_one_segment(text)) return std::nullopt;
   return text;
 }
 
@@ -41,38 +44,45 @@ const common::RedisScript& script() {
 }  // namespace
 
 namespace {
-// The notice with the layer and region when it fits one segment, else without.
-std::optional<std::string> fitted(const std::string& lead, std::string_view layer,
-                                  std::string_view region, const std::string& rest) {
-  const std::string tail = " " + std::string(paging::kNoReplyNeeded);
-  if (auto t = checked(lead + " (" + std::string(layer) + ", " + std::string(region) + ")" + rest +
-                       tail))
+// The notice (`pattern`, a catalogue id, with {where}, {from} and {until})
+// with the layer and region when it fits one segment, else without.
+std::optional<std::string> fitted(i18n::Language l, std::string_view pattern,
+                                  std::string_view layer, std::string_view region,
+                                  common::Instant from, common::Instant until) {
+  if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId))
+    return std::nullopt;
+  const std::string tail = " " + std::string(i18n::text(l, "sms.no_reply"));
+  const auto render = [&](const std::string& where) {
+    return i18n::render(l, pattern, fmt::arg("where", where),
+                        fmt::arg("from", short_local(from, l)),
+                        fmt::arg("until", short_local(until, l))) +
+           tail;
+  };
+  if (auto t = checked(render(" (" + std::string(layer) + ", " + std::string(region) + ")")))
     return t;
-  return checked(lead + rest + tail);
+  return checked(render(""));
 }
 }  // namespace
 
 std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
-                                                 common::Instant from, common::Instant until) {
-  if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId))
-    return std::nullopt;
-  return fitted("piket ROTA: you are on call", layer, region,
-                " from " + short_local(from) + " until " + short_local(until) + ".");
+                                                 common::Instant from, common::Instant until,
+                                                 i18n::Language language) {
+  return fitted(language, "rota.handoff", layer, region, from, until);
 }
 
 std::optional<std::string> render_gap_warning(std::string_view layer, std::string_view region,
-                                              common::Instant from, common::Instant until) {
-  if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId))
-    return std::nullopt;
-  return fitted("piket ROTA GAP: nobody on call", layer, region,
-                " from " + short_local(from) + " to " + short_local(until) + ".");
+                                              common::Instant from, common::Instant until,
+                                              i18n::Language language) {
+  return fitted(language, "rota.gap", layer, region, from, until);
 }
 
-paging::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
-                                common::Instant from) {
-  std::string brief =
-      "ROTA " + std::string(what) + " " + std::string(layer) + " " + short_local(from);
-  if (!paging::is_page_brief(brief)) brief = "ROTA " + std::string(what) + " " + short_local(from);
+paging::PageTag rota_notice_tag(RotaNotice what, std::string_view layer, common::Instant from,
+                                i18n::Language language) {
+  const std::string lead(
+      i18n::text(language, what == RotaNotice::handoff ? "rota.tag.handoff" : "rota.tag.gap"));
+  const std::string when = short_local(from, language);
+  std::string brief = lead + " " + std::string(layer) + " " + when;
+  if (!paging::is_page_brief(brief)) brief = lead + " " + when;
   return {brief, paging::page_rank::kInformation};
 }
 
@@ -146,8 +156,10 @@ int RotaWatcher::run_once() {
     const auto until = h.next_off_at.value_or(from);
     const auto key =
         store::handoff_notice_id(h.person, h.region, h.layer, common::to_epoch_ms(from));
-    if (send(key, h.person, "handoff_notice", render_handoff_notice(h.layer, h.region, from, until),
-             rota_notice_tag("ON CALL", h.layer, from)))
+    const auto l = directory_.language_of(h.person);
+    if (send(key, h.person, "handoff_notice",
+             render_handoff_notice(h.layer, h.region, from, until, l),
+             rota_notice_tag(RotaNotice::handoff, h.layer, from, l)))
       ++sent;
   }
   std::vector<std::string> regions;
@@ -158,9 +170,10 @@ int RotaWatcher::run_once() {
           std::find(p.regions.begin(), p.regions.end(), g.region) == p.regions.end())
         continue;
       const auto key = store::gap_notice_id(p.id, g.region, g.layer, gap_notice_start(g, now));
+      const auto l = directory_.language_of(&p);
       if (send(key, p.id, "gap_warning",
-               render_gap_warning(g.layer, g.region, g.gap.start, g.gap.end),
-               rota_notice_tag("GAP", g.layer, g.gap.start)))
+               render_gap_warning(g.layer, g.region, g.gap.start, g.gap.end, l),
+               rota_notice_tag(RotaNotice::gap, g.layer, g.gap.start, l)))
         ++sent;
     }
   }

@@ -54,7 +54,10 @@ InboundContext::InboundContext(const InboundConfig& cfg, InboundDeps d,
                                "SMS answers refused because the number is locked out")),
       unknown_numbers(m.counter("piket_inbound_sms_unknown_number_total",
                                 "SMS answers from numbers that are not staff's")) {
-  for (const auto& p : deps.people) person_by_phone[p.phone] = p.id;
+  for (const auto& p : deps.people) {
+    person_by_phone[p.phone] = p.id;
+    language_by_person[p.id] = i18n::language_for(deps.language, p.language);
+  }
 }
 
 std::map<std::string, std::string> query_params(const HttpRequest& r) {

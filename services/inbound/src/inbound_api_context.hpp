@@ -40,8 +40,9 @@ struct InboundContext {
   common::HealthCheck healthy;
   common::HealthCheck ready;  // /readyz
   std::map<std::string, std::string> person_by_phone;
-  common::BearerAuth auth;  // staff tokens answer pages
-  std::mutex mutex;         // guards redis
+  std::map<std::string, i18n::Language> language_by_person;  // SMS replies to staff
+  common::BearerAuth auth;                                   // staff tokens answer pages
+  std::mutex mutex;                                          // guards redis
   common::RedisConnection redis;
   InboundApi::OnEscalation on_escalation;
   std::string callback_secret_hash;  // sha256 of kannel.callback_secret; empty: none set

@@ -5,6 +5,7 @@
 
 #include "inbound_api_handlers.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/inbound/sms_reply_text.hpp"
 #include "piket/paging/reply_code.hpp"
 
 namespace piket::inbound {
@@ -13,18 +14,6 @@ namespace {
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }  // not ::isdigit: UB on negative char
-
-// The SMS answers (fixed, one GSM-7 segment each; Dutch first). A wrong,
-// used or expired code and a number that is not staff's get the same one.
-constexpr std::string_view kNoCode =
-    "piket: geen code gevonden. Stuur de 6 cijfers uit het bericht. No reply code found: send "
-    "the 6 digits from the page.";
-constexpr std::string_view kCodeNotValid =
-    "piket: deze code geldt niet (fout, al gebruikt of verlopen). This code is not valid "
-    "(wrong, used or expired).";
-constexpr std::string_view kLocked =
-    "piket: te veel foute codes; sms-antwoorden staan even uit. Gebruik de app. Too many wrong "
-    "codes: answer in the app.";
 
 }  // namespace
 
@@ -75,7 +64,7 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
   const auto parsed = parse_sms_answer(body);
   if (!parsed) {
     c.ack_refused.Increment();
-    return text(200, std::string(kNoCode));
+    return text(200, sms_reply_text(SmsReply::no_code, "", c.deps.language));
   }
   // A number that is not staff's goes through the same script (nothing is
   // looked up or stored for it) and gets the same answer as a wrong code:
@@ -95,25 +84,27 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
   if (!staff) {
     c.unknown_numbers.Increment();
     spdlog::info("SMS answer from a number that is not staff's refused");
-    return text(200, std::string(kCodeNotValid));
+    return text(200, sms_reply_text(SmsReply::invalid, "", c.deps.language));
   }
+  const auto language = c.language_by_person.at(person->second);
+  const auto reply = [&](SmsReply what) {
+    return text(200, sms_reply_text(what, o.case_id, language));
+  };
   switch (o.kind) {
     case K::acknowledged:
       spdlog::info("page {} acknowledged by {} via SMS for case {}", o.page_id, person->second,
                    o.case_id);
-      return text(200,
-                  "piket: zaak " + o.case_id + " is van jou. Acknowledged case " + o.case_id + ".");
+      return reply(SmsReply::acknowledged);
     case K::declined:
       spdlog::info("page {} declined by {} via SMS for case {}", o.page_id, person->second,
                    o.case_id);
-      return text(200, "piket: zaak " + o.case_id + " gaat naar de volgende. Declined case " +
-                           o.case_id + "; it goes to the next person.");
+      return reply(SmsReply::declined);
     case K::already_acknowledged:
-      return text(200, "piket: case " + o.case_id + " was already acknowledged.");
+      return reply(SmsReply::already_acknowledged);
     case K::already_declined:
-      return text(200, "piket: case " + o.case_id + " was already declined.");
+      return reply(SmsReply::already_declined);
     case K::taken_by_other:
-      return text(200, "piket: case " + o.case_id + " was taken by a colleague; nothing to do.");
+      return reply(SmsReply::taken);
     case K::locked:
       c.locked_refused.Increment();
       if (o.newly_locked) {
@@ -124,11 +115,11 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
       } else {
         spdlog::info("SMS answer by {} refused: locked after wrong reply codes", person->second);
       }
-      return text(200, std::string(kLocked));
+      return reply(SmsReply::locked);
     default:
       c.wrong_codes.Increment();
       spdlog::info("SMS answer by {} refused: not a valid code of theirs", person->second);
-      return text(200, std::string(kCodeNotValid));
+      return text(200, sms_reply_text(SmsReply::invalid, "", c.deps.language));
   }
 }
 

@@ -436,6 +436,14 @@ struct Notifier::Impl {
 
   // A delivery's own message over a lane's gateways (SMS, e-mail), after the
   // privacy check. Runs on the lane's thread.
+  // The language of the person a delivery goes to (their phone number or
+  // e-mail address): theirs, else the deployment's.
+  i18n::Language recipient_language(std::string_view to) const {
+    for (const auto& p : directory.people)
+      if (p.phone == to || (!p.email.empty() && p.email == to)) return directory.language_of(&p);
+    return directory.deployment_language;
+  }
+
   Outcome send(const Claimed& c, const Gateways& gw) {
     const auto guard = PrivacyGuard::from_incident(c.body, c.household);
     const auto leak = [&](std::initializer_list<std::string_view> parts) {
@@ -461,14 +469,16 @@ struct Notifier::Impl {
     if (c.channel == "email") {
       const auto kind = common::parse_incident_kind(c.kind);
       std::optional<paging::PageEmail> mail;
+      const auto language = recipient_language(c.to);
       if (c.info)
-        mail = paging::render_notice_email(c.text);
+        mail = paging::render_notice_email(c.text, language);
       else if (kind)
         mail = paging::render_page_email(
             {c.case_id, *kind, c.region, common::from_epoch_ms(to_ll(c.reported_at)), c.ack_code,
              c.reason == "escalated"          ? paging::PageReason::escalated
              : c.reason == "no_first_contact" ? paging::PageReason::no_first_contact
-                                              : paging::PageReason::incident},
+                                              : paging::PageReason::incident,
+             language},
             kannel.sender);
       if (!mail) return refused("no_template", "the e-mail could not be rendered");
       if (auto field = leak({mail->subject, mail->body})) return privacy_refusal(*field);
@@ -592,7 +602,8 @@ struct Notifier::Impl {
     if (leaks(items[0].code + " " + items[0].brief)) return true;
     for (std::size_t k = 1; k < items.size(); ++k)
       if (leaks(items[k].code + " " + items[k].brief)) items[k].brief.clear();
-    auto bundle = paging::render_sms_bundle(items, 0);
+    const auto language = recipient_language(c.to);
+    auto bundle = paging::render_sms_bundle(items, 0, language);
     if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return true;
 
     const auto bundle_id = "B" + common::random_base32(16);
@@ -616,7 +627,7 @@ struct Notifier::Impl {
         if (std::find(members.begin(), members.end(), c.candidates[k - 1].delivery_id) !=
             members.end())
           kept.push_back(items[k]);
-      bundle = paging::render_sms_bundle(kept, 0);
+      bundle = paging::render_sms_bundle(kept, 0, language);
     }
     s.bundle_id = bundle_id;
     s.members = std::move(members);

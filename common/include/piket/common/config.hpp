@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
+#include "piket/i18n/language.hpp"
 
 namespace piket::common {
 
@@ -85,6 +86,9 @@ struct SharedConfig {
   // This service's ZeroMQ keys and its peers' (filled from secrets_dir).
   ZmqKeys zmq;
   std::string deployment = "piket";
+  // `[deployment] language`: what piket says to people in when they chose
+  // no language of their own ([[people]] language). "nl" (default) or "en".
+  i18n::Language language = i18n::kDefaultLanguage;
   ClockMode clock = ClockMode::system;
   Instant simulated_start{};
   RedisConfig redis;

@@ -18,8 +18,7 @@ enum class IncidentKind {
 
 std::optional<IncidentKind> parse_incident_kind(std::string_view s);
 std::string_view to_string(IncidentKind k);
-// Short upper-case label for messages to casemanagers, e.g. "HOME BAN".
-std::string_view message_label(IncidentKind k);
+// (How messages name a kind, in the recipient's language: paging::kind_label.)
 // home_ban and home_ban_extended carry a home_ban object.
 bool requires_home_ban(IncidentKind k);
 

@@ -4,17 +4,21 @@
 // values — a case code, which clock, how urgent, a region id, a time and a
 // reply code — so no name, phone number, household key, address or free text
 // can reach a message. Times are shown in Europe/Amsterdam ("dd-mm HH:MM").
-// The result always fits one 160-character GSM-7 SMS segment.
+// The result always fits one 160-character GSM-7 SMS segment in Dutch and in
+// English (the texts: deadline.* in i18n/<lang>/piket.po; the region is left
+// out when it would not fit):
 //
-//   piket PLAN DUE 22-11 20:03 case C12345678 region groningen. Reply 04711 to acknowledge.
-//   piket ESCALATION PLAN OVERDUE since 23-11 02:03 case C12345678 region groningen. Reply …
-//   piket ESCALATION CHECK-IN REMINDER UNANSWERED since 27-11 14:00 case C12345678 region …
+//   piket PLAN VAN AANPAK UITERLIJK 22-11 20:03 zaak C12345678 regio groningen.
+//     Antwoord 047113 om aan te nemen.
+//   piket OPGESCHAALD PLAN VAN AANPAK TE LAAT sinds 23-11 02:03 zaak C12345678 …
+//   piket ESCALATED PLAN OVERDUE since 23-11 02:03 case C12345678 region groningen. Reply …
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "piket/common/clock.hpp"
+#include "piket/i18n/language.hpp"
 #include "piket/paging/page_class.hpp"
 
 namespace piket::paging {
@@ -31,6 +35,8 @@ enum class DeadlineClock {
   reassignment,  // the casemanager is absent: the team lead must reassign
 };
 std::string_view to_string(DeadlineClock c);
+// The clock as people read it: "PLAN VAN AANPAK", "EERSTE CONTACT".
+std::string_view clock_label(DeadlineClock c, i18n::Language language);
 
 enum class DeadlineStage {
   due,         // before the deadline: a warning or reminder
@@ -48,17 +54,19 @@ struct DeadlinePageContent {
   common::Instant at;  // the clock's time: when it is (or was) due
   // paging::is_reply_code (6 digits); empty for a page that is information
   // (page_class.hpp: the ban ended), whose text then ends with
-  // kNoReplyNeeded instead of "Reply … to acknowledge.".
+  // "Geen antwoord nodig." (sms.no_reply) instead of the reply code.
   std::string ack_code;
+  // The recipient's (i18n::language_for).
+  i18n::Language language = i18n::kDefaultLanguage;
 };
 
 // Empty when a field breaks its pattern or the text would not fit one
 // GSM-7 segment: a malformed value is never rendered.
 std::optional<std::string> render_deadline_sms(const DeadlinePageContent& content);
 
-// The page's line in a bundled SMS and its urgency: "ESC PLAN OVERDUE
-// C12345678", "BAN DECISION DUE C…", "BAN ENDED C…". Empty when the case code
-// breaks its pattern.
+// The page's line in a bundled SMS and its urgency: "OPGESCHAALD PLAN VAN
+// AANPAK TE LAAT C12345678", "BESLUIT VERLENGING NODIG C…", "HUISVERBOD
+// AFGELOPEN C…". Empty when the case code breaks its pattern.
 std::optional<PageTag> deadline_tag(const DeadlinePageContent& content);
 
 // "22-11 20:03": day, month, hour and minute on the Amsterdam wall clock.

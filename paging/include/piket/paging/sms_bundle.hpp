@@ -1,9 +1,9 @@
 #pragma once
 // One SMS for several pages to the same person (docs/paging.md, "Bundling"):
 //
-//   piket 3 berichten/pages: 123456 ESC CODE RED C12345678; 234567 HOME BAN
-//   C23456789; info BAN ENDED C34567890. Stuur de code om aan te nemen / reply
-//   a code to acknowledge.
+//   piket 3 oproepen: 123456 OPGESCHAALD CODE ROOD C12345678; 234567
+//   HUISVERBOD C23456789; info HUISVERBOD AFGELOPEN C34567890. Stuur een code
+//   om aan te nemen.
 //
 // Every page that asks for an answer is listed with its reply code (a reply
 // with one code answers that page only, as with a single page); a page that
@@ -11,8 +11,9 @@
 // then age). Built only from the pages' briefs (paging::is_page_brief) and
 // reply codes: no person data can reach it. GSM-7 basic characters only; one
 // segment when it fits, never more than kBundleMaxSegments: pages that do not
-// fit are counted ("+2 meer in de app / more in the app") and left for a
-// later SMS.
+// fit are counted ("+2 meer in de app.") and left for a later SMS. The frame
+// is in the recipient's language (bundle.* in i18n/<lang>/piket.po); the
+// lines were rendered in it when each page was made.
 
 #include <cstddef>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "piket/common/clock.hpp"
+#include "piket/i18n/language.hpp"
 
 namespace piket::paging {
 
@@ -49,6 +51,6 @@ struct BundleSms {
 // or when there is nothing to bundle. Invalid other items are skipped, not
 // counted.
 std::optional<BundleSms> render_sms_bundle(const std::vector<BundleItem>& items,
-                                           std::size_t required);
+                                           std::size_t required, i18n::Language language);
 
 }  // namespace piket::paging

@@ -4,12 +4,14 @@
 // rota is made of them; every service reads them (docs/configuration.md).
 // Pure data and its parser (through common::TomlReader, no I/O).
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "piket/common/clock.hpp"
+#include "piket/i18n/language.hpp"
 
 namespace piket::common {
 class TomlReader;
@@ -50,14 +52,26 @@ struct PersonConfig {
   std::vector<ContactRule> contact{};
   // hex SHA-256 of the staff API token (POST /v1/pages/{id}/ack); empty: none.
   std::string token_sha256{};
+  // The language of this person's SMS, replies and e-mail ("nl" or "en");
+  // empty: the deployment's ([deployment] language).
+  std::optional<i18n::Language> language{};
 };
 
 // The regions and the people of a deployment.
 struct Directory {
   std::vector<RegionConfig> regions;
   std::vector<PersonConfig> people;
+  // [deployment] language (common::SharedConfig::language, copied here when
+  // the file is assembled): for people who chose none.
+  i18n::Language deployment_language = i18n::kDefaultLanguage;
 
   const PersonConfig* person(std::string_view id) const;
+  // The language of messages to this person: theirs, else the deployment's
+  // (also for an unknown person or none).
+  i18n::Language language_of(const PersonConfig* person) const;
+  i18n::Language language_of(std::string_view person_id) const {
+    return language_of(person(person_id));
+  }
   const RegionConfig* region(std::string_view id) const;
   // The ids of the regions (for checking references to them).
   std::set<std::string> region_ids() const;

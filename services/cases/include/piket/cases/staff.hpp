@@ -16,6 +16,10 @@ class StaffDirectory {
   explicit StaffDirectory(const rota::Directory& directory) : directory_(directory) {}
 
   const rota::PersonConfig* person(std::string_view id) const { return directory_.person(id); }
+  // The language of messages to this person (rota::Directory::language_of).
+  i18n::Language language_of(const rota::PersonConfig* p) const {
+    return directory_.language_of(p);
+  }
   // The region's team lead: the team lead configured for the region, the
   // first by id when there are several. Empty when the region has none.
   std::optional<std::string> team_lead(std::string_view region) const;

@@ -7,24 +7,27 @@
 // first dispatch that finds an on-call casemanager under their cap again
 // ends it (docs/paging.md, "Caseload cap").
 //
-// The SMS is a fixed template (English, like every page text: the templates
-// have no languages yet) built from the region id, a time and the reply code
-// only — one GSM-7 segment, no case or person data. ("cases" is avoided:
-// the message scan treats any word of a posted household key as a leak.)
+// The SMS is a fixed template (capacity.sms in i18n/<lang>/piket.po, in the
+// team lead's language) built from the region id, a time and the reply code
+// only — one GSM-7 segment (the region is left out when it would not fit), no
+// case or person data. ("cases" is avoided: the message scan treats any word
+// of a posted household key as a leak.)
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "piket/common/clock.hpp"
+#include "piket/i18n/language.hpp"
 
 namespace piket::dispatch {
 
-// "piket CAPACITY region groningen: every on-call ICM at caseload cap since
-// 22-11 14:03, new work skips them. Reply 123456 to acknowledge."
+// "piket CAPACITEIT regio groningen: alle casemanagers van piket vol sinds
+// 22-11 14:03, nieuw werk slaat hen over. Antwoord 123456 om aan te nemen."
 // Empty when the region id or reply code breaks its pattern.
 std::optional<std::string> render_capacity_alert(std::string_view region, common::Instant since,
-                                                 std::string_view ack_code);
+                                                 std::string_view ack_code,
+                                                 i18n::Language language);
 
 // The Redis key of a region's open coverage problem (a hash: since, page,
 // person, past_on_call — incidents that went past the on-call layer —,

@@ -15,24 +15,29 @@
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/i18n/language.hpp"
 #include "piket/paging/page_class.hpp"
 #include "piket/rota/rota.hpp"
 #include "piket/rota/rota_config.hpp"
 
 namespace piket::dispatch {
 
-// Typed texts (≤160 GSM-7 characters; no case data exists in them at all).
-// Both are information (paging/page_class.hpp): no reply code, they end with
-// paging::kNoReplyNeeded; layer and region are left out when they would not
-// fit one segment.
+// Typed texts (≤160 GSM-7 characters; no case data exists in them at all) in
+// the recipient's language (rota.* in i18n/<lang>/piket.po). Both are
+// information (paging/page_class.hpp): no reply code, they end with "Geen
+// antwoord nodig." (sms.no_reply); layer and region are left out when they
+// would not fit one segment.
 std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
-                                                 common::Instant from, common::Instant until);
+                                                 common::Instant from, common::Instant until,
+                                                 i18n::Language language);
 std::optional<std::string> render_gap_warning(std::string_view layer, std::string_view region,
-                                              common::Instant from, common::Instant until);
-// Their line in a bundled SMS: "ROTA ON CALL primary Mon 23-11 08:00",
-// "ROTA GAP team_lead Mon 23-11 08:00" (without the layer if too long).
-paging::PageTag rota_notice_tag(std::string_view what, std::string_view layer,
-                                common::Instant from);
+                                              common::Instant from, common::Instant until,
+                                              i18n::Language language);
+enum class RotaNotice { handoff, gap };
+// Their line in a bundled SMS: "PIKETROOSTER DIENST primary ma 23-11 08:00",
+// "PIKETROOSTER GAT team_lead ma 23-11 08:00" (without the layer if too long).
+paging::PageTag rota_notice_tag(RotaNotice what, std::string_view layer, common::Instant from,
+                                i18n::Language language);
 
 class RotaWatcher {
  public:

@@ -64,6 +64,9 @@ struct InboundDeps {
                                             // (config::Config::bearer_tokens())
   std::string callback_secret;              // Kannel's ([kannel], from the secrets directory)
   int push_stream_maxlen = 1000;            // [notify]: an answered page's push stream
+  // [deployment] language: SMS replies to people who chose none, and the
+  // replies that must not tell whether a number is staff's (sms_reply_text.hpp).
+  i18n::Language language = i18n::kDefaultLanguage;
 };
 
 class InboundApi {
