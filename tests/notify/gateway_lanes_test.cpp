@@ -65,7 +65,13 @@ TEST(ThreadLanesTest, RunsEveryJobOnceEachLaneWithItsOwnGatewayMadeOnItsThread) 
       EXPECT_LT(lane[k], 3);
     }
   }
+  // Each lane makes its connection when its thread starts; on a loaded
+  // machine a lane's thread may start after the others have run every job
+  // (seen under ctest -j2), so wait for it a while.
+  for (int i = 0; i < 500 && made.load() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
   EXPECT_EQ(made.load(), 3) << "one connection per lane, kept across batches";
+  std::lock_guard lock(mutex);
   EXPECT_EQ(factory_threads.size(), 3u);
   EXPECT_EQ(factory_threads.count(std::this_thread::get_id()), 0u);
   lanes.run({});  // an empty batch returns at once
