@@ -6,30 +6,7 @@
 // die je niet mag openen geeft een duidelijke melding en geen formulier;
 // axe-core (WCAG 2.1 AA) op elk scherm zonder fouten; schermafdrukken van
 // elk scherm in beide talen.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { env, check, run, shot, guardOrigin, postIncident, signedIn } from './lib.mjs';
-
-const require = createRequire(import.meta.url);
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-// axe-core in the page (evaluated over the DevTools protocol, so the app's
-// Content-Security-Policy stays as it is); WCAG 2.0/2.1 A and AA rules.
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const r = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  const v = r.violations.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  check(v.length === 0, `axe on ${name}: ${v.join('; ')}`);
-  console.log(`axe on ${name}: 0 violations (${r.passes.length} rules passed)`);
-}
-
-// A view checked by axe, then kept as a screenshot under the same name.
-async function inspect(page, name) {
-  await axe(page, name);
-  await shot(page, name);
-}
+import { env, check, run, inspect, guardOrigin, postIncident, signedIn } from './lib.mjs';
 
 async function title(page, want) {
   await page.waitForFunction((t) => document.title === t, want, { timeout: 5000 })
