@@ -70,5 +70,26 @@ TEST(EscalationCause, UnansweredLeavesOutAnsweredInformationAndStoodDown) {
   EXPECT_FALSE(unanswered(p));
 }
 
+TEST(EscalationCause, UnansweredFromTheFactsTellsInformationByItsRule) {
+  access::PageFact f;
+  f.id = "P1";
+  f.state = "accepted";
+  f.rule = "on_call";
+  EXPECT_TRUE(unanswered(f));
+  f.rule = "inform";
+  EXPECT_FALSE(unanswered(f));
+  f.rule = "deadline:home_ban:end";
+  EXPECT_FALSE(unanswered(f));
+  f.rule = "team_lead";
+  f.declined = true;
+  EXPECT_FALSE(unanswered(f));
+  f.declined = false;
+  f.acknowledged_at = common::Instant{};
+  EXPECT_FALSE(unanswered(f));
+  f.acknowledged_at.reset();
+  f.state = "cancelled";
+  EXPECT_FALSE(unanswered(f));
+}
+
 }  // namespace
 }  // namespace piket::web

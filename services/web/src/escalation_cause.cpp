@@ -1,5 +1,7 @@
 #include "piket/web/escalation_cause.hpp"
 
+#include "piket/paging/page_class.hpp"
+
 namespace piket::web {
 
 EscalationCause deadline_cause(std::string_view rule) {
@@ -34,6 +36,11 @@ std::string page_cause(const std::vector<PageSummary>& pages, const PageSummary&
 
 bool unanswered(const PageSummary& p) {
   return !p.info && !p.acknowledged_at && !p.declined_at && p.state != "cancelled";
+}
+
+bool unanswered(const access::PageFact& p) {
+  return !paging::is_informational(p.rule) && !p.acknowledged_at && !p.declined &&
+         p.state != "cancelled";
 }
 
 }  // namespace piket::web

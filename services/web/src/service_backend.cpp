@@ -220,11 +220,8 @@ std::vector<UnansweredPage> ServiceBackend::unanswered_pages(const std::string& 
   for (const auto& s : impl_->repo.open_cases(region)) {
     const auto facts = impl_->repo.facts(s.id);
     if (!facts) continue;
-    std::vector<std::string> ids;
-    for (const auto& f : facts->pages) ids.push_back(f.id);
-    for (const auto& p : impl_->repo.pages(ids))
-      if (unanswered(p))
-        out.push_back({p.id, p.case_id, p.person, common::from_epoch_ms(p.created_at)});
+    for (const auto& p : facts->pages)
+      if (unanswered(p) && p.created_at) out.push_back({p.id, s.id, p.person, *p.created_at});
   }
   std::sort(out.begin(), out.end(),
             [](const UnansweredPage& a, const UnansweredPage& b) { return a.at < b.at; });

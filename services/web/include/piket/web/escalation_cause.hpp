@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "piket/access/need_to_know.hpp"
 #include "piket/web/case_repository.hpp"
 
 namespace piket::web {
@@ -30,5 +31,8 @@ std::string page_cause(const std::vector<PageSummary>& pages, const PageSummary&
 
 // Not answered yet: not information, not acknowledged, declined or stood down.
 bool unanswered(const PageSummary& p);
+// The same from what access checks read of a case's pages (one read per
+// case); information is told by the page's rule (paging/page_class.hpp).
+bool unanswered(const access::PageFact& p);
 
 }  // namespace piket::web
