@@ -7,16 +7,7 @@
 // een afgewezen oproep heet afgewezen, niet "niet beantwoord". axe-core op
 // het overzicht en het tabblad in beide talen; schermafdrukken op 1440×900
 // en 390×844.
-import { env, check, run, inspect, guardOrigin, postIncident, signedIn, advanceClock } from './lib.mjs';
-
-async function dispatched(id) {
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`${env.ingest}/v1/incidents/${id}`, { headers: { Authorization: 'Bearer ' + env.partnerToken } });
-    if ((await r.json()).status === 'dispatched') return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('not dispatched: ' + id);
-}
+import { check, run, inspect, postIncident, signedIn, advanceClock, dispatched, switchLang } from './lib.mjs';
 
 // The board's JSON as the team lead's page sees it.
 const board = (page) => page.evaluate(async () => (await fetch('/api/board')).json());
@@ -45,11 +36,6 @@ async function answer(browser, problems, p, what) {
 
 const rowOrder = (page) => page.$$eval('#clock-rows > tr', (rs) => rs.map((r) => r.dataset.case));
 const countOf = (page, id) => page.$eval('#' + id, (a) => Number(a.querySelector('.n').textContent));
-
-async function switchLang(page, lang) {
-  await page.selectOption('#lang-select', lang);
-  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
-}
 
 await run('het overzicht in vijf seconden', async (browser, problems) => {
   const { ctx: lead, page: tl } = await signedIn(browser, problems, 'tl-g', { viewport: { width: 1440, height: 900 } });

@@ -6,7 +6,7 @@
 // die je niet mag openen geeft een duidelijke melding en geen formulier;
 // axe-core (WCAG 2.1 AA) op elk scherm zonder fouten; schermafdrukken van
 // elk scherm in beide talen.
-import { env, check, run, inspect, guardOrigin, postIncident, signedIn } from './lib.mjs';
+import { env, check, run, inspect, guardOrigin, postIncident, signedIn, dispatched, switchLang } from './lib.mjs';
 
 async function title(page, want) {
   await page.waitForFunction((t) => document.title === t, want, { timeout: 5000 })
@@ -16,20 +16,6 @@ async function title(page, want) {
 async function headingFocused(page, view) {
   await page.waitForFunction((v) => document.activeElement === document.querySelector(`#view-${v} h1`), view, { timeout: 5000 })
     .catch(() => { throw new Error(`focus is not on the heading of ${view}`); });
-}
-
-async function switchLang(page, lang) {
-  await page.selectOption('#lang-select', lang);
-  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
-}
-
-async function dispatched(id) {
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`${env.ingest}/v1/incidents/${id}`, { headers: { Authorization: 'Bearer ' + env.partnerToken } });
-    if ((await r.json()).status === 'dispatched') return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('not dispatched: ' + id);
 }
 
 await run('Nederlands en toegankelijk', async (browser, problems) => {

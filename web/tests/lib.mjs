@@ -114,6 +114,21 @@ export async function postIncident(fields) {
   return j;
 }
 
+// Waits until dispatch has paged for the incident.
+export async function dispatched(id) {
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(`${env.ingest}/v1/incidents/${id}`, { headers: { Authorization: 'Bearer ' + env.partnerToken } });
+    if ((await r.json()).status === 'dispatched') return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('not dispatched: ' + id);
+}
+
+export async function switchLang(page, lang) {
+  await page.selectOption('#lang-select', lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
 export async function advanceClock(seconds) {
   const r = await fetch(env.ingest + '/v1/admin/clock', {
     method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + env.adminToken },
