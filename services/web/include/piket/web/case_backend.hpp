@@ -39,12 +39,12 @@ struct EscalationView {
   std::string case_id;
   std::string region;
   std::string clock;  // the clock that ran out (ban_decision, ban_end, plan, …); empty: a page
-  // What happened: a page before this one was declined or not answered, or
-  // the clock ran out (overdue).
-  std::string why;  // declined | unanswered | overdue
   std::string label;
   common::Instant at{};
   std::string to;  // the team lead
+  // What happened: a page before this one was declined or not answered, or
+  // the clock ran out (overdue).
+  std::string why{};  // declined | unanswered | overdue
 };
 
 // A page nobody has answered yet (not information, not stood down), to
