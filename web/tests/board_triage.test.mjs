@@ -156,6 +156,22 @@ await run('het overzicht in vijf seconden', async (browser, problems) => {
   await tl.waitForFunction(() => document.querySelector('#triage').innerText.includes('escalations open'), null, { timeout: 5000 });
   check((await tl.locator(declined).innerText()).includes('Page declined'), 'declined in English too');
   await inspect(tl, 'en-board-triage-1440');
+
+  // Two and a half hours on: the first contact of C, D and E falls due within the hour.
+  await advanceClock(2.5 * 3600);
+  await tl.waitForFunction(() => Number(document.querySelector('#tri-hour .n').textContent) >= 3, null, { timeout: 10000 });
+  let agreed = false;
+  for (let i = 0; i < 20 && !agreed; i++) {
+    const j = await board(tl);
+    const soon = j.clocks.filter((k) => !['evaluation', 'closing'].includes(k.clock) && k.state !== 'overdue' && k.due_at - j.now <= 3600000).length;
+    agreed = (await countOf(tl, 'tri-hour')) === soon;
+    if (!agreed) await new Promise((res) => setTimeout(res, 250));
+  }
+  check(agreed, 'strip: due within the hour agrees with the server');
+  check((await tl.locator('#tri-hour').innerText()).includes('within the hour'), 'the count in words');
+  await tl.focus('#tri-hour');
+  await tl.keyboard.press('Enter');
+  check(await tl.evaluate(() => document.activeElement.tagName === 'TR'), 'the count leads to its row');
   await lead.close();
 
   // On a phone: a card per case, no sideways scrolling, the strip on top.
