@@ -94,6 +94,11 @@ TEST(Browser, DutchByDefaultAccessibleAndNotesKeptWhole) {
   EXPECT_EQ(s.node("dutch_a11y.test.mjs"), 0);
 }
 
+TEST(Browser, TheBoardAnswersInFiveSeconds) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("board_triage.test.mjs"), 0);
+}
+
 TEST(Browser, BoardLatencyAndPageWeight) {
   BrowserStack s;
   EXPECT_EQ(s.node("board_latency.mjs"), 0);

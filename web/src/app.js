@@ -13,7 +13,7 @@
   const LOCALES = { nl: 'nl-NL', en: 'en-GB' };
   const state = {
     session: null,       // {person, name, role, regions, csrf, clock_mode}
-    view: null,          // login | board | app | case | admin
+    view: null,          // login | board | long | app | case | admin
     region: null,
     caseId: null,
     offset: 0,           // domain now - Date.now() at the last answer
@@ -26,6 +26,8 @@
     chartsAt: 0,
     chartsTimer: null,
     lastBoard: null,
+    lastRows: [],
+    openCases: new Set(),  // board rows whose other clocks are shown
     lang: 'nl',
     cat: {},
     focusHeading: false,
@@ -222,6 +224,7 @@
     if (active && active.isConnected && document.activeElement !== active) active.focus();
   }
   function tickDue() {
+    if (state.view === 'board' && state.lastBoard) renderTriage(state.lastRows, state.lastBoard);
     for (const e of document.querySelectorAll('[data-due]')) e.textContent = left(Number(e.dataset.due));
     for (const e of document.querySelectorAll('[data-since]')) e.textContent = ago(Number(e.dataset.since));
   }
@@ -270,7 +273,7 @@
     const s = state.session;
     if (!s) return go('login');
     if (h.startsWith('case/')) { state.caseId = h.slice(5); return go('case'); }
-    if (s.role === 'team_lead') return go('board');
+    if (s.role === 'team_lead') return go(h === 'long' ? 'long' : 'board');
     if (s.role === 'admin') return go('admin');
     return go('app');
   }
@@ -286,7 +289,7 @@
     if (key !== state.titleId) state.focusHeading = true;
     state.titleId = key;
     state.view = view;
-    for (const v of ['login', 'board', 'app', 'case', 'admin']) show('view-' + v, v === view);
+    for (const v of ['login', 'board', 'long', 'app', 'case', 'admin']) show('view-' + v, v === view);
     if (view === 'case') { show('case-body', false); show('case-refused', false); $('case-id').textContent = state.caseId; $('case-phase').textContent = ''; }
     setTitle();
     if (view === 'login') { focusHeading(); return; }
@@ -313,6 +316,7 @@
       do {
         state.dirty = false;
         if (state.view === 'board') await loadBoard();
+        else if (state.view === 'long') await loadLong();
         else if (state.view === 'app') await loadApp();
         else if (state.view === 'case') await loadCase();
         else if (state.view === 'admin') await loadAdmin();
@@ -378,11 +382,16 @@
     return el('button', { class: 'case-link', type: 'button', 'data-case': id, onclick: () => { location.hash = 'case/' + id; } }, id);
   }
 
-  async function loadBoard() {
+  async function fetchBoard() {
     const q = state.region ? '?region=' + encodeURIComponent(state.region) : '';
     const b = await api('GET', '/api/board' + q);
     state.lastBoard = b;
     state.region = b.region;
+    return b;
+  }
+
+  async function loadBoard() {
+    const b = await fetchBoard();
     $('board-region').textContent = '· ' + b.region_name;
     const sel = $('region-select');
     if (b.regions.length > 1 && sel.options.length === 0) {
@@ -407,26 +416,161 @@
     return c.incident ? `${kindName(c.incident_kind_id, c.incident_kind)} ${when(c.incident_at)}` : '';
   }
 
-  function clockRow(c) {
+  // The clocks of months (evaluation, closing) have their own tab: the live
+  // view is for what needs someone today.
+  const LONG_CLOCKS = ['evaluation', 'closing'];
+  const HOUR = 3600000;
+  const FAR = Number.MAX_SAFE_INTEGER;
+
+  // The kind of a case, a code red unmistakable: its own badge and words.
+  function kindBadge(kind, label) {
+    if (kind === 'code_red') return el('span', { class: 'badge code-red', 'data-kind': kind }, '⚠ ' + t('board.code_red_badge'));
+    return el('span', { class: 'badge', 'data-kind': kind || '' }, kindName(kind, label) || '—');
+  }
+
+  // One row per case: its most urgent live clock, with the rest behind
+  // "meer termijnen"; the case's open escalations and unanswered pages.
+  // Escalations and overdue first, then unanswered pages, then code red,
+  // then by the most urgent clock.
+  function caseRows(b) {
+    const escIds = new Set(b.escalations.map((e) => e.id));
+    const byCase = new Map();
+    const row = (id) => {
+      if (!byCase.has(id)) byCase.set(id, { case: id, clocks: [], escalations: [], unanswered: [] });
+      return byCase.get(id);
+    };
+    for (const c of b.clocks) if (!LONG_CLOCKS.includes(c.clock)) row(c.case).clocks.push(c);
+    for (const e of b.escalations) row(e.case).escalations.push(e);
+    for (const p of b.unanswered || []) if (!escIds.has(p.id)) row(p.case).unanswered.push(p);
+    const info = new Map(b.cases.map((c) => [c.id, c]));
+    const rows = [];
+    for (const r of byCase.values()) {
+      const c = info.get(r.case) || {};
+      r.clocks.sort((x, y) => x.due_at - y.due_at);
+      const top = r.clocks[0];
+      r.red = c.kind_id === 'code_red' || r.clocks.some((k) => k.incident_kind_id === 'code_red');
+      r.kind = r.red ? 'code_red' : (c.kind_id || (top && top.kind_id) || '');
+      r.kind_label = c.kind || (top && top.kind) || '';
+      r.casemanager = c.casemanager || (top && top.casemanager) || '';
+      r.overdue = r.clocks.some((k) => k.state === 'overdue');
+      r.tier = r.escalations.length || r.overdue ? 0 : r.unanswered.length ? 1 : r.red ? 2 : 3;
+      rows.push(r);
+    }
+    const due = (r) => (r.clocks.length ? r.clocks[0].due_at : FAR);
+    return rows.sort((x, y) => x.tier - y.tier || (y.red - x.red) || due(x) - due(y) || (x.case < y.case ? -1 : 1));
+  }
+
+  const rowId = (id) => 'case-row-' + id;
+
+  function otherClock(k) {
+    return el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' },
+      el('span', null, clockName(k.clock, k.label)),
+      k.incident ? el('span', { class: 'muted' }, incidentOf(k)) : null,
+      el('span', { class: 'muted' }, when(k.due_at)),
+      el('span', { 'data-due': String(k.due_at) }, left(k.due_at)), stateWord(k.state));
+  }
+
+  function caseStatus(r) {
+    const out = [];
+    if (r.escalations.length) out.push(el('span', { class: 'badge red', 'data-status': 'escalated' }, t('board.st_escalated')));
+    if (r.unanswered.length) out.push(el('span', { class: 'badge amber', 'data-status': 'unanswered' }, t(r.unanswered.length === 1 ? 'board.st_unanswered_one' : 'board.st_unanswered', { n: r.unanswered.length })));
+    return out.length ? out : ['—'];
+  }
+
+  function caseRow(r) {
     const b = state.lastBoard;
-    const cls = c.state === 'overdue' ? 'overdue' : (c.state === 'warning' ? 'warning' : '');
-    return el('tr', { class: cls, 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state, 'data-incident': c.incident || '' },
-      el('td', null, caseLink(c.case)),
-      el('td', null, clockName(c.clock, c.label), c.incident ? el('div', { class: 'muted small' }, incidentOf(c)) : ''),
-      el('td', { class: 'num' }, when(c.due_at)),
-      el('td', { class: 'num left' }, el('span', { 'data-due': String(c.due_at) }, left(c.due_at)), ' ', stateWord(c.state)),
-      el('td', null, personName(b, c.casemanager)),
-      el('td', null, phaseName(c.phase_id, c.phase)));
+    const k = r.clocks[0];
+    const col = (key) => ({ 'data-col': t(key) });
+    const cls = [r.red ? 'code-red' : '', r.escalations.length ? 'escalated' : '', r.unanswered.length ? 'unanswered' : '',
+      k && k.state === 'overdue' ? 'overdue' : (k && k.state === 'warning' ? 'warning' : '')].filter(Boolean).join(' ');
+    let more = null;
+    if (r.clocks.length > 1) {
+      more = el('details', { 'data-testid': 'more-clocks' },
+        el('summary', { 'data-action': 'more' }, t('board.more_clocks', { n: r.clocks.length - 1 })),
+        el('ul', null, ...r.clocks.slice(1).map(otherClock)));
+      more.open = state.openCases.has(r.case);
+      more.addEventListener('toggle', () => { if (more.open) state.openCases.add(r.case); else state.openCases.delete(r.case); });
+    }
+    return el('tr', { id: rowId(r.case), tabindex: '-1', class: cls, 'data-case': r.case, 'data-clock': k ? k.clock : '',
+      'data-state': k ? k.state : '', 'data-kind': r.kind, 'data-clocks': String(r.clocks.length) },
+      el('td', col('board.col_case'), caseLink(r.case)),
+      el('td', col('board.col_kind'), kindBadge(r.kind, r.kind_label)),
+      el('td', col('board.col_clock'), k ? clockName(k.clock, k.label) : '—', k && k.incident ? el('div', { class: 'muted small' }, incidentOf(k)) : '', more),
+      el('td', Object.assign({ class: 'num' }, col('board.col_due')), k ? when(k.due_at) : '—'),
+      el('td', Object.assign({ class: 'num left' }, col('board.col_left')), k ? el('span', { 'data-due': String(k.due_at) }, left(k.due_at)) : '—', ' ', k ? stateWord(k.state) : null),
+      el('td', col('board.col_casemanager'), personName(b, r.casemanager)),
+      el('td', col('board.col_status'), ...caseStatus(r)));
   }
 
   function renderClocks(b) {
-    const rows = b.clocks.map((c) => Object.assign({ who: personName(b, c.casemanager) }, c));
-    reconcile($('clock-rows'), rows, (c) => `${c.case}/${c.clock}/${c.incident || ''}`, clockRow);
-    show('clocks-empty', b.clocks.length === 0);
+    const rows = caseRows(b);
+    state.lastRows = rows;
+    reconcile($('clock-rows'), rows, (r) => r.case, caseRow);
+    show('clocks-empty', rows.length === 0);
+    renderTriage(rows, b);
   }
 
+  // The triage strip: four counts, each a link to its first row. The links
+  // stay the same elements across live updates (only their text changes), so
+  // a focused count keeps the focus.
+  function renderTriage(rows, b) {
+    const at = now();
+    const clocks = rows.flatMap((r) => r.clocks);
+    const first = (pred) => { const r = rows.find(pred); return r ? rowId(r.case) : null; };
+    const soon = (k) => k.state !== 'overdue' && k.due_at - at <= HOUR;
+    count('tri-unanswered', rows.reduce((a, r) => a + r.unanswered.length, 0), 'board.tri_unanswered', first((r) => r.unanswered.length), 'clocks-heading', 'hot');
+    count('tri-escalations', b.escalations.length, 'board.tri_escalations', b.escalations.length ? 'esc-' + b.escalations[0].id : null, 'escalations-heading', 'hot');
+    count('tri-overdue', clocks.filter((k) => k.state === 'overdue').length, 'board.tri_overdue', first((r) => r.overdue), 'clocks-heading', 'hot');
+    count('tri-hour', clocks.filter(soon).length, 'board.tri_hour', first((r) => r.clocks.some(soon)), 'clocks-heading', 'warm');
+  }
+  function count(id, n, key, target, fallback, heat) {
+    const a = $(id);
+    const num = String(n);
+    if (a.querySelector('.n').textContent !== num) a.querySelector('.n').textContent = num;
+    const what = t(n === 1 ? key + '_one' : key);
+    if (a.querySelector('.what').textContent !== what) a.querySelector('.what').textContent = what;
+    a.classList.toggle(heat, n > 0);
+    a.dataset.n = num;
+    a.setAttribute('href', '#' + (target || fallback));
+  }
+  // The hash routes the app: a count's link moves the focus to its row instead.
+  $('triage').addEventListener('click', (ev) => {
+    const a = ev.target.closest('a');
+    if (!a) return;
+    ev.preventDefault();
+    const target = document.getElementById(a.getAttribute('href').slice(1));
+    if (!target) return;
+    target.scrollIntoView({ block: 'center' });
+    target.focus();
+  });
+
+  // ---- long clocks (evaluation, closing): their own view ---------------
+  function longRow(c) {
+    const b = state.lastBoard;
+    const info = (b.cases || []).find((x) => x.id === c.case) || {};
+    const col = (key) => ({ 'data-col': t(key) });
+    return el('tr', { class: c.state === 'overdue' ? 'overdue' : '', 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state },
+      el('td', col('board.col_case'), caseLink(c.case)),
+      el('td', col('board.col_kind'), kindBadge(info.kind_id || c.kind_id, info.kind || c.kind)),
+      el('td', col('board.col_clock'), clockName(c.clock, c.label)),
+      el('td', Object.assign({ class: 'num' }, col('board.col_due')), when(c.due_at)),
+      el('td', Object.assign({ class: 'num left' }, col('board.col_left')), el('span', { 'data-due': String(c.due_at) }, left(c.due_at)), ' ', stateWord(c.state)),
+      el('td', col('board.col_casemanager'), personName(b, c.casemanager)));
+  }
+
+  async function loadLong() {
+    const b = await fetchBoard();
+    $('long-region').textContent = '· ' + b.region_name;
+    const rows = b.clocks.filter((c) => LONG_CLOCKS.includes(c.clock));
+    reconcile($('long-rows'), rows, (c) => `${c.case}/${c.clock}/${c.incident || ''}`, longRow);
+    show('long-empty', rows.length === 0);
+  }
+
+  // What happened, in words: a page declined or not answered; a clock
+  // overdue, or its reminder not acknowledged.
   function escalationLabel(e) {
-    return e.clock ? t('esc.clock_overdue', { clock: clockName(e.clock) }) : t('esc.page');
+    if (e.clock) return t(e.why === 'unanswered' ? 'esc.clock_unanswered' : 'esc.clock_overdue', { clock: clockName(e.clock) });
+    return t(e.why === 'declined' ? 'esc.declined' : 'esc.page');
   }
 
   function escalationItem(e) {
@@ -436,7 +580,7 @@
       try { await api('POST', `/api/escalations/${encodeURIComponent(e.id)}/ack`, {}); notice(t('esc.acked', { id: e.case }), false); heading().focus(); refresh(); }
       catch (err) { failed(err); btn.disabled = false; }
     });
-    return el('li', { 'data-case': e.case, 'data-escalation': e.id },
+    return el('li', { id: 'esc-' + e.id, tabindex: '-1', 'data-case': e.case, 'data-escalation': e.id, 'data-why': e.why || '' },
       el('span', { class: 'badge red' }, escalationLabel(e)),
       caseLink(e.case),
       el('span', { class: 'grow muted' }, when(e.at)),
@@ -459,10 +603,14 @@
   function renderRota(b) {
     const oc = clear($('on-call'));
     for (const l of b.on_call) {
-      const who = l.people.length ? l.people.map((p) => personName(b, p)).join(', ') : t('board.nobody');
+      // Tap-to-call: staff numbers from the rota only (never a client's).
+      const phones = l.phones || {};
+      const who = l.people.length ? l.people.map((p) => phones[p]
+        ? el('a', { class: 'call', href: 'tel:' + phones[p], 'data-person': p }, t('board.call', { name: personName(b, p) }))
+        : el('span', null, personName(b, p))) : [t('board.nobody')];
       oc.append(el('li', { 'data-layer': l.layer },
         el('span', { class: 'badge' + (l.people.length ? '' : ' red') }, layerName(l.layer)),
-        el('span', { class: 'grow' }, who),
+        el('span', { class: 'grow' }, ...who.flatMap((x, i) => (i ? [', ', x] : [x]))),
         el('span', { class: 'muted small' }, l.until ? t('board.until', { t: when(l.until) }) : '')));
     }
     const ho = clear($('handoffs'));

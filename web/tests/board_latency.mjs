@@ -18,9 +18,9 @@ await run('board latency and weight', async (browser, problems) => {
 
   const latencies = [];
   for (let i = 0; i < N; i++) {
-    const before = await page.locator('#clock-rows tr[data-clock="plan"]').count();
+    const before = await page.locator('#clock-rows tr[data-case]').count();
     const seen = page.evaluate((n) => new Promise((resolve, reject) => {
-      const count = () => document.querySelectorAll('#clock-rows tr[data-clock="plan"]').length;
+      const count = () => document.querySelectorAll('#clock-rows tr[data-case]').length;
       if (count() > n) return resolve(Date.now());
       const obs = new MutationObserver(() => { if (count() > n) { obs.disconnect(); resolve(Date.now()); } });
       obs.observe(document.getElementById('clock-rows'), { childList: true });

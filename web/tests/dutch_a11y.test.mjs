@@ -6,30 +6,7 @@
 // die je niet mag openen geeft een duidelijke melding en geen formulier;
 // axe-core (WCAG 2.1 AA) op elk scherm zonder fouten; schermafdrukken van
 // elk scherm in beide talen.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { env, check, run, shot, guardOrigin, postIncident, signedIn } from './lib.mjs';
-
-const require = createRequire(import.meta.url);
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-// axe-core in the page (evaluated over the DevTools protocol, so the app's
-// Content-Security-Policy stays as it is); WCAG 2.0/2.1 A and AA rules.
-async function axe(page, name) {
-  await page.evaluate(axeSource);
-  const r = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  const v = r.violations.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  check(v.length === 0, `axe on ${name}: ${v.join('; ')}`);
-  console.log(`axe on ${name}: 0 violations (${r.passes.length} rules passed)`);
-}
-
-// A view checked by axe, then kept as a screenshot under the same name.
-async function inspect(page, name) {
-  await axe(page, name);
-  await shot(page, name);
-}
+import { env, check, run, inspect, guardOrigin, postIncident, signedIn, dispatched, switchLang } from './lib.mjs';
 
 async function title(page, want) {
   await page.waitForFunction((t) => document.title === t, want, { timeout: 5000 })
@@ -39,20 +16,6 @@ async function title(page, want) {
 async function headingFocused(page, view) {
   await page.waitForFunction((v) => document.activeElement === document.querySelector(`#view-${v} h1`), view, { timeout: 5000 })
     .catch(() => { throw new Error(`focus is not on the heading of ${view}`); });
-}
-
-async function switchLang(page, lang) {
-  await page.selectOption('#lang-select', lang);
-  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
-}
-
-async function dispatched(id) {
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`${env.ingest}/v1/incidents/${id}`, { headers: { Authorization: 'Bearer ' + env.partnerToken } });
-    if ((await r.json()).status === 'dispatched') return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('not dispatched: ' + id);
 }
 
 await run('Nederlands en toegankelijk', async (browser, problems) => {

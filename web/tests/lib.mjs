@@ -50,6 +50,26 @@ export function guardOrigin(page, problems) {
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 }
 
+// axe-core in the page (evaluated over the DevTools protocol, so the app's
+// Content-Security-Policy stays as it is); WCAG 2.0/2.1 A and AA rules.
+let axeSource = null;
+export async function axe(page, name) {
+  if (!axeSource) axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  const v = r.violations.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  check(v.length === 0, `axe on ${name}: ${v.join('; ')}`);
+  console.log(`axe on ${name}: 0 violations (${r.passes.length} rules passed)`);
+}
+
+// A view checked by axe, then kept as a screenshot under the same name.
+export async function inspect(page, name) {
+  await axe(page, name);
+  await shot(page, name);
+}
+
 let shotNo = 0;
 export async function shot(page, name) {
   fs.mkdirSync(env.shots, { recursive: true });
@@ -92,6 +112,21 @@ export async function postIncident(fields) {
   const j = await r.json();
   check(r.status === 201, `POST /v1/incidents answered ${r.status}: ${JSON.stringify(j)}`);
   return j;
+}
+
+// Waits until dispatch has paged for the incident.
+export async function dispatched(id) {
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(`${env.ingest}/v1/incidents/${id}`, { headers: { Authorization: 'Bearer ' + env.partnerToken } });
+    if ((await r.json()).status === 'dispatched') return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('not dispatched: ' + id);
+}
+
+export async function switchLang(page, lang) {
+  await page.selectOption('#lang-select', lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
 }
 
 export async function advanceClock(seconds) {

@@ -14,12 +14,14 @@ await run('team lead board', async (browser, problems) => {
 
   // 1. A new case appears on the open board within a second, without a reload.
   const ref = 'BROWSER-' + Date.now();
-  const seen = whenVisibleInPage(page, 'tr[data-clock="plan"][data-case]', 5000);
+  const seen = whenVisibleInPage(page, '#clock-rows tr[data-case]', 5000);
   const before = Date.now();
   const inc = await postIncident({ reference: ref, household: 'hh-browser-' + ref });
-  const caseSel = `tr[data-case="${inc.case_id}"][data-clock="plan"]`;
+  // One row per case; the plan clock is among its clocks (the first contact is due first).
+  const caseSel = `#clock-rows tr[data-case="${inc.case_id}"]`;
+  const planSel = `${caseSel} [data-clock="plan"]`;
   const at = await seen;
-  await page.waitForSelector(caseSel);
+  await page.waitForSelector(planSel, { state: 'attached' });
   const ms = at - before;
   console.log(`new case ${inc.case_id} on the board after ${ms} ms`);
   check(ms < 1000, `case appeared after ${ms} ms, not within a second`);
@@ -35,6 +37,7 @@ await run('team lead board', async (browser, problems) => {
 
   // 2. Past 12 hours: the plan clock is overdue and the escalation reaches the team lead.
   await advanceClock(12 * 3600 + 60);
+  await page.waitForSelector(`${planSel}[data-state="overdue"]`, { state: 'attached', timeout: 5000 });
   await page.waitForSelector(`${caseSel}[data-state="overdue"]`, { timeout: 5000 });
   await page.waitForSelector(`#escalations li[data-case="${inc.case_id}"]`, { timeout: 15000 });
   await shot(page, 'plan-breached-and-escalated');

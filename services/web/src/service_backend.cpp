@@ -11,6 +11,7 @@
 #include "piket/cases/staff.hpp"
 #include "piket/paging/page_answer.hpp"
 #include "piket/web/case_repository.hpp"
+#include "piket/web/escalation_cause.hpp"
 #include "piket/web/labels.hpp"
 
 namespace piket::web {
@@ -192,14 +193,18 @@ std::vector<EscalationView> ServiceBackend::open_escalations(const std::string& 
     for (const auto& p : rec->pages) {
       const auto* person = impl_->directory.person(p.person);
       if (!person || person->role != rota::StaffRole::team_lead) continue;
-      if (p.info || p.acknowledged_at || p.declined_at || p.state == "cancelled") continue;
+      if (!unanswered(p)) continue;
       EscalationView e;
       e.id = p.id;
       e.case_id = p.case_id;
       e.region = s.region;
       // rule "deadline:<clock>:<step>" (the engine) or a paging rule.
-      e.clock = p.rule.rfind("deadline:", 0) == 0 ? p.rule.substr(9, p.rule.find(':', 9) - 9) : "";
-      e.label = e.clock.empty() ? "Page not acknowledged" : clock_label(e.clock) + " overdue";
+      auto cause = deadline_cause(p.rule);
+      e.clock = std::move(cause.clock);
+      e.why = cause.why.empty() ? page_cause(rec->pages, p) : std::move(cause.why);
+      e.label = e.clock.empty() ? (e.why == "declined" ? "Page declined" : "Page not answered")
+                                : clock_label(e.clock) +
+                                      (e.why == "overdue" ? " overdue" : " not acknowledged");
       e.at = common::from_epoch_ms(p.created_at);
       e.to = p.person;
       out.push_back(std::move(e));
@@ -207,6 +212,19 @@ std::vector<EscalationView> ServiceBackend::open_escalations(const std::string& 
   }
   std::sort(out.begin(), out.end(),
             [](const EscalationView& a, const EscalationView& b) { return a.at < b.at; });
+  return out;
+}
+
+std::vector<UnansweredPage> ServiceBackend::unanswered_pages(const std::string& region) {
+  std::vector<UnansweredPage> out;
+  for (const auto& s : impl_->repo.open_cases(region)) {
+    const auto facts = impl_->repo.facts(s.id);
+    if (!facts) continue;
+    for (const auto& p : facts->pages)
+      if (unanswered(p) && p.created_at) out.push_back({p.id, s.id, p.person, *p.created_at});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const UnansweredPage& a, const UnansweredPage& b) { return a.at < b.at; });
   return out;
 }
 

@@ -102,14 +102,24 @@ HttpResponse board(WebContext& w, Request& r) {
     escalations.push_back(json::object{{"id", e.id},
                                        {"case", e.case_id},
                                        {"clock", e.clock},
+                                       {"why", e.why},
                                        {"label", e.label},
                                        {"at", ms(e.at)},
                                        {"to", e.to}});
+  json::array unanswered;
+  for (const auto& p : d.cases.unanswered_pages(region))
+    unanswered.push_back(
+        json::object{{"id", p.id}, {"case", p.case_id}, {"person", p.person}, {"at", ms(p.at)}});
   const auto rota = d.rota.picture(region, now, 14);
   json::array on_call, handoffs, gaps, overrides;
   for (const auto& l : rota.now) {
     json::array people(l.people.begin(), l.people.end());
     json::object o{{"layer", l.layer}, {"people", people}};
+    // Staff numbers from the configuration, for tap-to-call; never a client's.
+    json::object phones;
+    for (const auto& id : l.people)
+      if (const auto* p = d.directory.person(id); p && !p->phone.empty()) phones[id] = p->phone;
+    o["phones"] = std::move(phones);
     o["until"] = l.until ? json::value(ms(*l.until)) : json::value(nullptr);
     on_call.push_back(std::move(o));
   }
@@ -154,7 +164,9 @@ HttpResponse board(WebContext& w, Request& r) {
     cases.push_back(json::object{{"id", s.id},
                                  {"casemanager", s.casemanager},
                                  {"phase", phase_label(s.phase)},
-                                 {"kind", kind_label(s.kind)}});
+                                 {"phase_id", s.phase},
+                                 {"kind", kind_label(s.kind)},
+                                 {"kind_id", s.kind}});
   json::array regions;
   for (const auto& id : r.who->regions) {
     const auto* reg = d.directory.region(id);
@@ -182,6 +194,7 @@ HttpResponse board(WebContext& w, Request& r) {
                                     {"now", ms(now)},
                                     {"clocks", clocks},
                                     {"escalations", escalations},
+                                    {"unanswered", unanswered},
                                     {"on_call", on_call},
                                     {"handoffs", handoffs},
                                     {"gaps", gaps},

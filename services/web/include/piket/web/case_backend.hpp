@@ -38,10 +38,22 @@ struct EscalationView {
   std::string id;
   std::string case_id;
   std::string region;
-  std::string clock;
+  std::string clock;  // the clock that ran out (ban_decision, ban_end, plan, …); empty: a page
   std::string label;
   common::Instant at{};
   std::string to;  // the team lead
+  // What happened: a page before this one was declined or not answered, or
+  // the clock ran out (overdue).
+  std::string why{};  // declined | unanswered | overdue
+};
+
+// A page nobody has answered yet (not information, not stood down), to
+// anyone of the region: the board counts them.
+struct UnansweredPage {
+  std::string id;
+  std::string case_id;
+  std::string person;
+  common::Instant at{};
 };
 
 struct EventType {
@@ -67,6 +79,9 @@ class CaseBackend {
   // Escalations to a team lead not yet acknowledged, of one region.
   virtual std::vector<EscalationView> open_escalations(const std::string& region) = 0;
   virtual std::optional<EscalationView> escalation(const std::string& id) = 0;
+  // Pages of one region's open cases that nobody has answered yet, oldest
+  // first. Backends without paging have none.
+  virtual std::vector<UnansweredPage> unanswered_pages(const std::string& /*region*/) { return {}; }
   // What a person can record, in the method's order.
   virtual std::vector<EventType> event_types() const = 0;
 

@@ -37,6 +37,7 @@ class ServiceBackend final : public CaseBackend {
                                 common::Instant now) override;
   std::vector<EscalationView> open_escalations(const std::string& region) override;
   std::optional<EscalationView> escalation(const std::string& id) override;
+  std::vector<UnansweredPage> unanswered_pages(const std::string& region) override;
   std::vector<EventType> event_types() const override;
   ActionOutcome record_event(const std::string& case_id, const std::string& by,
                              const std::string& type, common::Instant at, const std::string& note,
