@@ -436,14 +436,6 @@ struct Notifier::Impl {
 
   // A delivery's own message over a lane's gateways (SMS, e-mail), after the
   // privacy check. Runs on the lane's thread.
-  // The language of the person a delivery goes to (their phone number or
-  // e-mail address): theirs, else the deployment's.
-  i18n::Language recipient_language(std::string_view to) const {
-    for (const auto& p : directory.people)
-      if (p.phone == to || (!p.email.empty() && p.email == to)) return directory.language_of(&p);
-    return directory.deployment_language;
-  }
-
   Outcome send(const Claimed& c, const Gateways& gw) {
     const auto guard = PrivacyGuard::from_incident(c.body, c.household);
     const auto leak = [&](std::initializer_list<std::string_view> parts) {
@@ -469,7 +461,7 @@ struct Notifier::Impl {
     if (c.channel == "email") {
       const auto kind = common::parse_incident_kind(c.kind);
       std::optional<paging::PageEmail> mail;
-      const auto language = recipient_language(c.to);
+      const auto language = directory.language_of(c.person);
       if (c.info)
         mail = paging::render_notice_email(c.text, language);
       else if (kind)
@@ -602,7 +594,7 @@ struct Notifier::Impl {
     if (leaks(items[0].code + " " + items[0].brief)) return true;
     for (std::size_t k = 1; k < items.size(); ++k)
       if (leaks(items[k].code + " " + items[k].brief)) items[k].brief.clear();
-    const auto language = recipient_language(c.to);
+    const auto language = directory.language_of(c.person);
     auto bundle = paging::render_sms_bundle(items, 0, language);
     if (!bundle || bundle->included.size() < 2 || leaks(bundle->text)) return true;
 
