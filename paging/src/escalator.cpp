@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <limits>
 
+#include "piket/common/fault_point.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
@@ -294,6 +295,7 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
       case R::repaged:
         break;
     }
+    common::fault_point("dispatch.after_step");  // the step taken, its message not yet sent
     const bool repage = r->kind == R::repaged;
     (repage ? i.repaged : i.paged).Increment();
     spdlog::info("incident {}: {} page {} to {} at step {} ({})", incident_id,

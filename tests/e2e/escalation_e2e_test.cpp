@@ -15,6 +15,7 @@
 #include <fstream>
 #include <regex>
 
+#include "case_codes.hpp"
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/secrets.hpp"
@@ -53,16 +54,6 @@ stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
   return spec;
 }
 
-// Case codes in an SMS: one per page, in a single page's text ("case C…") and
-// in a bundle's ("… HUISVERBOD C…; …").
-std::vector<std::string> case_codes(const std::string& text) {
-  static const std::regex code{"\\bC[0-9A-Z]{8}\\b"};
-  std::vector<std::string> out;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), code); it != std::sregex_iterator();
-       ++it)
-    out.push_back(it->str());
-  return out;
-}
 // The six-digit reply codes an SMS shows.
 std::vector<std::string> reply_codes(const std::string& text) {
   static const std::regex code{"\\b[0-9]{6}\\b"};

@@ -191,6 +191,11 @@ void LocalStack::kill9(Component c) {
   }
 }
 
+void LocalStack::kill9(KannelBox b) {
+  if (!impl_->kannel) return;
+  (b == KannelBox::bearerbox ? impl_->kannel->bearerbox() : impl_->kannel->smsbox()).kill9();
+}
+
 void LocalStack::start(Component c) {
   switch (c) {
     case Component::redis:

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "piket/common/fault_point.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_pool.hpp"
@@ -332,6 +333,7 @@ std::vector<Dispatcher::Outcome> Dispatcher::dispatch_batch(const std::vector<Re
   std::vector<common::RedisScriptCall> calls;
   for (const auto& p : planned) calls.push_back({&script(), {}, p.args.args()});
   const auto committed = redis->eval_pipeline(calls);
+  common::fault_point("dispatch.after_commit");  // pages made, notify not yet told
   // One line per batch (the logger flushes on every info line): each
   // incident's page, person and rule, as one incident alone logged it.
   std::vector<std::string> lines;

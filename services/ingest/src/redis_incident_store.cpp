@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "piket/common/crypto.hpp"
+#include "piket/common/fault_point.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
@@ -157,6 +158,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
     switch (got->kind) {
       case K::created:
         out.kind = StoreOutcome::Kind::created;
+        common::fault_point("ingest.after_accept");  // in the outbox, not yet woken, no 201
         // Dispatch is woken only for a durable incident; one left on the
         // primary alone still reaches dispatch by the outbox's resend.
         confirm_replicated(*lease, idem, out.incident_id, false);

@@ -13,6 +13,7 @@
 
 #include "delivery_scripts.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/common/fault_point.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
@@ -334,6 +335,7 @@ struct Notifier::Impl {
       if (!gone.empty()) redis.pipeline(gone);
       std::vector<common::RedisScriptCall> applies;
       for (const auto& p : planned) applies.push_back({&scripts::apply(), {}, p.args.argv()});
+      common::fault_point("notify.mid_batch");  // loaded, not yet applied
       const auto applied = redis.eval_pipeline(applies);
       std::vector<std::size_t> again;
       for (std::size_t n = 0; n < planned.size(); ++n) {
@@ -936,6 +938,9 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
     }
   }
   if (!done.items.empty()) {
+    if (std::any_of(sends.begin(), sends.end(),
+                    [](const auto& s) { return s.outcome && s.outcome->what == "accepted"; }))
+      common::fault_point("notify.after_gateway_accept");  // the send in doubt
     const auto complete_started = i.transport_clock.now();
     const auto applied = i.record_outcomes(redis, done, lease_until);
     i.complete_latency->Observe(

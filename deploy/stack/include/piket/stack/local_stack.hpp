@@ -19,6 +19,9 @@
 namespace piket::stack {
 
 enum class Component { redis, kannel, ingest, dispatch, notify, inbound, web, cases };
+// One of Kannel's boxes, for the fault campaign (tests/faults): kill9(Component::kannel) kills
+// both.
+enum class KannelBox { bearerbox, smsbox };
 std::string_view to_string(Component c);
 inline constexpr Component kServices[] = {Component::ingest, Component::dispatch, Component::notify,
                                           Component::inbound};
@@ -64,6 +67,8 @@ class LocalStack {
   void stop();
 
   void kill9(Component c);
+  // kill -9 of one of Kannel's boxes only; start(Component::kannel) brings Kannel back whole.
+  void kill9(KannelBox b);
   // (Re)starts one component and waits until it is healthy.
   void start(Component c);
   bool running(Component c);
