@@ -7,8 +7,13 @@
 // tests/cases/work):
 // each test left <dir>/redis (its Redis data, replayed here on a private
 // redis-server to read the posted incidents and the push streams),
-// <dir>/kannel/fakesmsc.log and, for the paging tests, <dir>/smtp/maildir.
-// Runs as the ctest fixture cleanup of the e2e tests, so after all of them.
+// <dir>/kannel/fakesmsc.log and, for the paging tests, <dir>/smtp/maildir —
+// and every service's log (<dir>/logs) and the outboxes' payloads left in
+// Redis, for whole values and numbers. Phone numbers are matched as posted,
+// as digits, as 06… for +316…, and with separators taken out of the text.
+// A work directory root that is missing fails the scan. Runs as the ctest
+// fixture cleanup of the e2e tests (the cases scenarios and the fault
+// campaign among them), so after all of them.
 
 #include <gtest/gtest.h>
 
@@ -26,6 +31,7 @@
 #include "piket/launch/redis_server.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
+#include "piket/store/outbox.hpp"
 #include "smtp_listener.hpp"
 
 namespace piket::paging {
@@ -54,6 +60,26 @@ void add_secrets(std::set<std::string>& out, const std::string& value) {
     if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
   }
   if (digits.size() >= 6) out.insert(digits);
+  // A Dutch number as a person writes it: +31 6… is also 06….
+  if (v.rfind("+31", 0) == 0 && digits.size() >= 11) out.insert("0" + digits.substr(2));
+}
+
+// The text with the separators people put in numbers (space, dash, dot,
+// brackets, slash) taken out between digits, so that "06-1234 5678" is
+// matched as 0612345678.
+std::string compact_numbers(const std::string& text) {
+  std::string out;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    const char c = text[k];
+    const bool sep = c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/';
+    if (sep && !out.empty() && std::isdigit(static_cast<unsigned char>(out.back())) &&
+        k + 1 < text.size() &&
+        (std::isdigit(static_cast<unsigned char>(text[k + 1])) || text[k + 1] == '(' ||
+         text[k + 1] == '-'))
+      continue;
+    out += c;
+  }
+  return out;
 }
 
 void secrets_of_incident(std::set<std::string>& out, const std::string& body) {
@@ -74,6 +100,9 @@ void secrets_of_incident(std::set<std::string>& out, const std::string& body) {
 struct Scan {
   std::set<std::string> secrets;
   std::vector<std::pair<std::string, std::string>> messages;  // where, text
+  // Service logs and outbox payloads: checked for whole values and numbers
+  // only (a log's English words may be a summary's words by chance).
+  std::vector<std::pair<std::string, std::string>> logs;
 };
 
 std::string read(const fs::path& p) {
@@ -124,6 +153,10 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
             scan.messages.emplace_back(name + " push " + key.str, text);
           }
       } while (cursor != "0");
+      for (const auto& key :
+           redis.command({"KEYS", store::outbox_data_key("*")}).elements)  // a handful
+        for (const auto& v : redis.command({"HVALS", key.str}).elements)
+          scan.logs.emplace_back(name + " " + key.str, v.str);
       server.stop();
       fs::remove_all(secrets);
     }
@@ -133,6 +166,16 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
     scan.messages.emplace_back(name + " sms to " + sms.to, sms.text);
   for (const auto& mail : test::SmtpListener::read_maildir(dir / "smtp" / "maildir"))
     scan.messages.emplace_back(name + " e-mail", mail);
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir / "logs", ec))
+    if (f.path().extension() == ".log" || f.path().extension() == ".out")
+      scan.logs.emplace_back(name + " log " + f.path().filename().string(), read(f.path()));
+}
+
+// The secrets a log line must not hold: whole values and numbers.
+bool log_secret(const std::string& secret) {
+  return secret.size() >= 6 && (secret.find_first_not_of("0123456789") == std::string::npos ||
+                                secret.find_first_of(" -_@+") != std::string::npos);
 }
 
 TEST(MessageScan, NoMessageCarriesPersonDataHouseholdOrSummary) {
@@ -140,6 +183,7 @@ TEST(MessageScan, NoMessageCarriesPersonDataHouseholdOrSummary) {
   std::size_t dirs = 0;
   for (const std::string root : {PIKET_SCAN_E2E_DIR, PIKET_SCAN_PAGING_DIR, PIKET_SCAN_CASES_DIR}) {
     std::error_code ec;
+    EXPECT_TRUE(fs::is_directory(root)) << root << " is missing: its tests did not run";
     for (const auto& e : fs::directory_iterator(root, ec)) {
       if (!e.is_directory()) continue;
       scan_work_dir(e.path(), scan);
@@ -162,15 +206,23 @@ TEST(MessageScan, NoMessageCarriesPersonDataHouseholdOrSummary) {
   ASSERT_GT(scan.secrets.size(), 0u) << "no posted person data found";
   ASSERT_GT(mail, 0u) << "the paging tests' e-mails are missing";
   std::size_t hits = 0;
-  for (const auto& [where, text] : scan.messages) {
+  const auto check = [&](const std::string& where, const std::string& text, bool is_log) {
     const auto t = lower(text);
-    for (const auto& secret : scan.secrets)
-      if (t.find(secret) != std::string::npos) {
+    const auto c = compact_numbers(t);
+    for (const auto& secret : scan.secrets) {
+      if (is_log && !log_secret(secret)) continue;
+      if (t.find(secret) != std::string::npos || c.find(secret) != std::string::npos) {
         ++hits;
         ADD_FAILURE() << where << " contains a posted value (" << secret.size()
                       << " characters): " << secret;
       }
-  }
+    }
+  };
+  for (const auto& [where, text] : scan.messages) check(where, text, false);
+  for (const auto& [where, text] : scan.logs) check(where, text, true);
+  std::cout << "[ info ] and " << scan.logs.size() << " service logs and outbox payloads"
+            << std::endl;
+  EXPECT_GT(scan.logs.size(), 0u) << "no service log found";
   EXPECT_EQ(hits, 0u);
 }
 
