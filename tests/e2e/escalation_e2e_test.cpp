@@ -107,6 +107,18 @@ class EscalationEndToEnd : public ::testing::Test {
         common::parse_rfc3339(std::string_view(boost::json::parse(r.body).at("now").as_string()));
     ASSERT_TRUE(now);
     ASSERT_TRUE(s_.local().wait_clock_followed(*now)) << "not every service followed the clock";
+    now_ms_ = common::to_epoch_ms(*now);
+  }
+
+  // Nothing escalated yet, by the record rather than by waiting: the
+  // incident's step is still `at` and its timer is set after the clock's now,
+  // so no escalator can take the next step before the clock moves again.
+  void expect_not_due(const std::string& incident, const std::string& at) {
+    EXPECT_EQ(hget(store::incident_key(incident), "esc_at"), at);
+    auto redis = s_.redis();
+    const auto due = redis.command({"ZSCORE", std::string(store::kEscalationsDue), incident});
+    ASSERT_FALSE(due.is_nil()) << "incident " << incident << " has no escalation timer";
+    EXPECT_GT(std::stoll(due.str), now_ms_) << "the next step is due already";
   }
 
   std::vector<launch::DeliveredSms> to(const std::string& person) const {
@@ -177,13 +189,14 @@ class EscalationEndToEnd : public ::testing::Test {
 
   Stack s_;
   std::string primary_, backup_;
+  long long now_ms_ = 0;  // the simulated clock after the last advance()
 };
 
 TEST_F(EscalationEndToEnd, NoAcknowledgementGoesToTheBackupThenTheTeamLead) {
   const auto [incident, case_id] = post("ESC-1");
   ASSERT_TRUE(wait_for(primary_, 1));
   advance(4min);
-  std::this_thread::sleep_for(500ms);
+  expect_not_due(incident, "0.0");
   EXPECT_TRUE(to(backup_).empty()) << "the backup was paged before the primary's wait ended";
   advance(1min);
   ASSERT_TRUE(wait_for(backup_, 1));
@@ -230,7 +243,7 @@ TEST_F(BuiltinEscalationEndToEnd, WithoutAnEscalationSectionTheTeamLeadIsPagedAf
     std::this_thread::sleep_for(50ms);
   ASSERT_EQ(hget(store::incident_key(answered), "status"), "acknowledged");
   advance(14min);
-  std::this_thread::sleep_for(500ms);
+  expect_not_due(unanswered, "0.0");
   EXPECT_TRUE(to("tl-g").empty()) << "the team lead was paged before 15 minutes";
   advance(1min);
   ASSERT_TRUE(wait_for("tl-g", 1));
