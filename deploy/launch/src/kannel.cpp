@@ -287,11 +287,18 @@ void KannelStack::stop(std::chrono::milliseconds timeout) {
   const bool orphaned_smsbox = smsbox_.running() && !bearerbox_.running();
   // Together: bearerbox's shutdown is quicker when smsbox goes at the same time (~1 s instead
   // of ~2 s + ~2 s one after the other).
-  for (Process* p : {&fakesmsc_, &smsbox_, &bearerbox_}) p->signal(SIGTERM);
-  for (Process* p : {&fakesmsc_, &smsbox_, &bearerbox_}) {
+  // fakesmsc — the phone network — goes last: an SMS bearerbox wrote to it just before it
+  // stopped (or was killed) is still read and logged, as a real SMSC would keep it.
+  for (Process* p : {&smsbox_, &bearerbox_}) p->signal(SIGTERM);
+  for (Process* p : {&smsbox_, &bearerbox_}) {
     auto wait = remaining(deadline);
     if (p == &smsbox_ && orphaned_smsbox) wait = std::min(wait, milliseconds(500));
     if (p->running() && !p->wait_exit(wait)) p->kill9();
+  }
+  if (fakesmsc_.running()) {
+    std::this_thread::sleep_for(milliseconds(200));
+    fakesmsc_.signal(SIGTERM);
+    if (!fakesmsc_.wait_exit(remaining(deadline))) fakesmsc_.kill9();
   }
   fakesmsc_.close_stdin();
 }
