@@ -34,7 +34,8 @@ constexpr std::string_view kPolicyKeys[] = {"first_contact_minutes",
                                             "closing_grace_days",
                                             "incident_clocks",
                                             "reminder_ack_hours",
-                                            "evaluation_from_days"};
+                                            "evaluation_from_days",
+                                            "agreement_grace_hours"};
 
 // The acknowledgement clock's key, from before paging owned acknowledgement.
 constexpr std::string_view kAckTimeoutKey = "ack_timeout_minutes";
@@ -107,6 +108,7 @@ void read_deadline_policy(TomlReader& r, const toml::table& t, const std::string
   days("closing_grace_days", 0, 365, d.closing_grace_days);
   hours("reminder_ack_hours", 0, 24 * 7, d.reminder_ack);
   days("evaluation_from_days", 0, 730, d.evaluation_from_days);
+  hours("agreement_grace_hours", 1, 24 * 30, d.agreement_grace);
   if (const toml::node* n = t.get("incident_clocks")) {
     const toml::array* a = n->as_array();
     if (!a || a->size() > 2) {
