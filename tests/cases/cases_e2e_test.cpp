@@ -125,9 +125,15 @@ class CasesScenario : public ::testing::Test {
   }
 
   void record(test::CasesStack& s, const Opened& o, const std::string& type) {
+    // A handover with its conditions confirmed (handover.hpp).
+    const std::string handover = type == "handover"
+                                     ? R"(,"receiving_organisation":"Synthetic local team",)"
+                                       R"("receiving_role":"casusregisseur","safety_reached":true,)"
+                                       R"("help_plan_exists":true)"
+                                     : "";
     auto r = s.staff(o.casemanager)
                  ->post("/v1/cases/" + o.case_id + "/events", "application/json",
-                        R"({"type":")" + type + "\"}");
+                        R"({"type":")" + type + "\"" + handover + "}");
     ASSERT_EQ(r.status, 201) << type << ": " << r.body;
   }
 

@@ -6,6 +6,8 @@
 // the deadline shell's pages at the due time (the casemanager) and after the
 // grace period (the team lead) saying only the case, the clock and how to
 // answer.
+// The handover: refused without its conditions (nothing changed), accepted
+// with them, and its chosen check-in cadence stored with the case's timers.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -249,6 +251,49 @@ TEST_F(AgreementsApiTest, OverduePagesTheCasemanagerThenTheTeamLeadWithoutThePar
     EXPECT_EQ(t.find("Synthetic"), std::string::npos);
     EXPECT_EQ(t.find("intake"), std::string::npos);
   }
+}
+
+TEST_F(AgreementsApiTest, AHandoverWithoutItsConditionsIsRefusedWithThemAcceptedAndItsCadenceRuns) {
+  const auto& id = opened_.case_id;
+  for (const char* type : {"intake", "plan_of_action", "help_started"})
+    ASSERT_EQ(call("POST", "/v1/cases/" + id + "/events", "icm-1",
+                   std::string(R"({"type":")") + type + "\"}")
+                  .status,
+              201)
+        << type;
+  clock_.set(t0_ + 90 * 24h);
+  shell_->run_due();
+  const std::string who =
+      R"("receiving_organisation":"Synthetic local team","receiving_role":"casusregisseur")";
+  const auto before = snapshot();
+  auto r = call("POST", "/v1/cases/" + id + "/events", "icm-1",
+                R"({"type":"handover",)" + who + R"(,"safety_reached":true})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(error_field(r), "help_plan_exists");
+  EXPECT_EQ(snapshot(), before) << "a refused handover changes nothing";
+
+  r = call("POST", "/v1/cases/" + id + "/events", "icm-1",
+           R"({"type":"handover",)" + who +
+               R"(,"safety_reached":true,"help_plan_exists":true,"checkin_days":14})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(parse(r).at("phase").as_string(), "handover");
+  EXPECT_EQ(hget(store::case_key(id), "handover_organisation"), "Synthetic local team");
+  EXPECT_EQ(hget(store::case_key(id), "checkin_days"), "14");
+  // The stall clock's reminder 14 calendar days after the handover, stored as its timer.
+  const auto remind = common::to_epoch_ms(t0_ + 104 * 24h);
+  bool found = false;
+  for (const auto& t : timers())
+    if (t.find("|checkin|remind|") != std::string::npos) {
+      found = true;
+      EXPECT_EQ(conn_.command({"ZSCORE", std::string(store::kDeadlinesDue), t}).str,
+                std::to_string(remind));
+    }
+  EXPECT_TRUE(found);
+  clock_.set(t0_ + 104 * 24h);
+  std::vector<std::string> taken;
+  for (const auto& f : shell_->run_due())
+    if (f.clock == ClockKind::checkin) taken.push_back(f.step + "->" + f.person);
+  EXPECT_EQ(taken, (std::vector<std::string>{"remind->icm-1"}));
 }
 
 }  // namespace

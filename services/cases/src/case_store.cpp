@@ -194,6 +194,8 @@ std::optional<CaseState> case_state(const std::string& case_id,
   s.merged_into = get("merged_into");
   s.joined_cases = words(get("joined_cases"));
   s.previous_cases = words(get("previous_cases"));
+  if (const auto days = minutes_of(get("checkin_days")); days > 0)
+    s.checkin_days = static_cast<int>(days);
   for (const auto& inc : c.incidents) {
     IncidentFacts f;
     f.id = inc.id;

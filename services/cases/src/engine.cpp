@@ -233,7 +233,9 @@ class Builder {
     const auto& p = case_policy();
     const auto monitoring_end = add_calendar_days(s_.opened_at, p.closing_days);
     const bool intensive = s_.phase < Phase::handover;
-    const int cadence = intensive ? p.checkin_intensive_days : p.checkin_monitoring_days;
+    // After handover: the cadence chosen for the case (handover.hpp), if any.
+    const int cadence =
+        intensive ? p.checkin_intensive_days : s_.checkin_days.value_or(p.checkin_monitoring_days);
     const int grace = intensive ? p.stall_grace_intensive_days : p.stall_grace_monitoring_days;
     const auto last = std::max(s_.last_activity_at, s_.opened_at);
     const auto remind = add_calendar_days(last, cadence);

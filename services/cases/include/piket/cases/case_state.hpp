@@ -93,6 +93,9 @@ struct CaseState {
   std::string merged_into;
   std::vector<std::string> joined_cases;
   std::vector<std::string> previous_cases;
+  // The check-in cadence in days chosen at handover (handover.hpp); unset:
+  // the policy's checkin_monitoring_days.
+  std::optional<int> checkin_days;
   // Agreements on the case (agreement.hpp), in the order they were made.
   std::vector<Agreement> agreements;
 
