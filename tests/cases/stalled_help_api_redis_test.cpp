@@ -121,6 +121,36 @@ TEST_F(AgreementsApiTest, AnAgreementIsMadeListedAndItsClockRuns) {
   EXPECT_NE(view.body.find(R"("clock":"agreement")"), std::string::npos) << view.body;
 }
 
+TEST_F(AgreementsApiTest, ACasemanagersAgreementsDueAreTheirOpenOnesDueFirst) {
+  const std::string family =
+      R"({"who":"family","category":"appointment","text":"t","track":"victim","due_by":")";
+  ASSERT_EQ(make(kReferral).status, 201);                                      // A1, 25-11
+  ASSERT_EQ(make(family + R"(2026-11-24T12:00:00+01:00"})").status, 201);      // A2, 24-11
+  ASSERT_EQ(make(family + R"(2026-11-23T12:00:00+01:00"})").status, 201);      // A3, 23-11
+  ASSERT_EQ(change(R"({"agreement":"A3","state":"cancelled"})").status, 200);  // not open
+  // Another casemanager's case and agreement.
+  const auto other = open_case("REF-2", t0_, t0_ + 2min, "icm-2");
+  ASSERT_EQ(call("POST", "/v1/cases/" + other.case_id + "/agreements", "icm-2",
+                 family + R"(2026-11-23T10:00:00+01:00"})")
+                .status,
+            201);
+
+  const auto r = call("GET", "/v1/people/icm-1/agreements", "icm-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto body = parse(r);
+  const auto& list = body.at("agreements").as_array();
+  ASSERT_EQ(list.size(), 2u) << r.body;
+  EXPECT_EQ(list[0].at("agreement").as_string(), "A2");
+  EXPECT_EQ(list[1].at("agreement").as_string(), "A1");
+  for (const auto& a : list) EXPECT_EQ(a.at("case_id").as_string(), opened_.case_id);
+  // The person and a team lead of their region; nobody else.
+  EXPECT_EQ(call("GET", "/v1/people/icm-1/agreements", "tl-g").status, 200);
+  EXPECT_EQ(call("GET", "/v1/people/icm-1/agreements", "icm-2").status, 403);
+  EXPECT_EQ(call("GET", "/v1/people/icm-1/agreements", "tl-d").status, 403);
+  EXPECT_EQ(call("GET", "/v1/people/nobody/agreements", "tl-g").status, 404);
+  EXPECT_EQ(call("GET", "/v1/people/icm-1/agreements", "").status, 401);
+}
+
 TEST_F(AgreementsApiTest, NeedToKnowAsForEvents) {
   EXPECT_EQ(make(kReferral, "").status, 401);
   EXPECT_EQ(make(kReferral, "icm-2").status, 403);

@@ -3,10 +3,13 @@
 // `read`, making and settling `record`), each change on the timeline.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "cases_api_handlers.hpp"
 #include "piket/cases/agreement.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/store/case_record.hpp"
 
 namespace piket::cases::api {
 namespace {
@@ -100,6 +103,37 @@ HttpResponse case_agreements(CasesContext& c, const Request& r) {
     first = false;
   }
   return ok(200, body + "]}");
+}
+
+HttpResponse person_agreements(CasesContext& c, const Request& r) {
+  auto found = person_for(c, r.actor, r.id);
+  if (auto* refusal = std::get_if<common::ApiRefusal>(&found)) return common::to_response(*refusal);
+  std::vector<std::string> ids;
+  {
+    auto lease = c.redis.lease();
+    ids = lease->command({"SMEMBERS", store::caseload_key(r.id)}).element_strings();
+  }
+  c.reads.Increment();
+  const auto now = c.d.domain_clock.now();
+  // Open agreements of the cases the caller may read, due first.
+  std::vector<std::pair<const Agreement*, const std::string*>> open;
+  const auto states = c.d.store.load_many(ids);
+  for (const auto& s : states) {
+    if (!s || s->phase == Phase::closed ||
+        refused_access(c, r.actor, s->id, access::CaseAction::read))
+      continue;
+    for (const auto& a : s->agreements)
+      if (a.state == AgreementState::open) open.emplace_back(&a, &s->id);
+  }
+  std::sort(open.begin(), open.end(),
+            [](const auto& x, const auto& y) { return x.first->due < y.first->due; });
+  json::array list;
+  for (const auto& [a, case_id] : open) {
+    auto o = json::parse(agreement_view_json(*a, chain_of(c), now)).as_object();
+    o["case_id"] = *case_id;
+    list.push_back(std::move(o));
+  }
+  return ok(200, json::serialize(json::object{{"person", r.id}, {"agreements", std::move(list)}}));
 }
 
 HttpResponse case_agreement_new(CasesContext& c, const Request& r) {

@@ -23,6 +23,8 @@ HttpResponse case_agreements(CasesContext& c, const Request& r);
 HttpResponse case_agreement_new(CasesContext& c, const Request& r);
 // POST /v1/cases/{id}/agreements/state
 HttpResponse case_agreement_state(CasesContext& c, const Request& r);
+// GET /v1/people/{id}/agreements: the open agreements of the person's cases, due first
+HttpResponse person_agreements(CasesContext& c, const Request& r);
 
 // ---- a case's family (cases_api_family.cpp); {id} is the case id ----------------
 // POST /v1/cases/{id}/join
