@@ -84,7 +84,7 @@ struct ClockView {
   ClockKind clock = ClockKind::plan;
   std::string incident;
   std::string agreement;  // the agreement an agreement clock watches
-  common::Instant due;  // the clock's deadline
+  common::Instant due;    // the clock's deadline
   ClockState state = ClockState::running;
   std::optional<common::Instant> met_at;
   std::optional<Step> next;        // the next step not taken
