@@ -47,6 +47,8 @@ constexpr std::string_view kInbound[] = {
 constexpr std::string_view kCases[] = {"del",       "exists",   "hgetall", "hmget", "hsetnx",
                                        "llen",      "lrange",   "rpush",   "sadd",  "scard",
                                        "sismember", "smembers", "srem",    "zcard", "zrange"};
+// Agreements on a case (cases_agreement.lua, issue 16).
+constexpr std::string_view kCasesAgreements[] = {"hexists", "hlen"};
 constexpr std::string_view kWeb[] = {"del",       "exists",        "hdel",    "hexists",
                                      "hget",      "hgetall",       "hincrby", "hlen",
                                      "hmget",     "hset",          "hsetnx",  "incr",
@@ -73,7 +75,7 @@ const std::vector<RedisServiceRules>& table() {
       row("dispatch", {kEveryService, kOutboxSender, kDispatch, kCapacity}),
       row("notify", {kEveryService, kOutboxSender, kNotify}),
       row("inbound", {kEveryService, kOutboxSender, kInbound}),
-      row("cases", {kEveryService, kOutboxSender, kCases}),
+      row("cases", {kEveryService, kOutboxSender, kCases, kCasesAgreements}),
       row("web", {kEveryService, kWeb, kCapacity, kBoard}),
   };
   return t;

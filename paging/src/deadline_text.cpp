@@ -37,6 +37,8 @@ std::string_view clock_id(DeadlineClock c) {
       return "clock.evaluation";
     case DeadlineClock::closing:
       return "clock.closing";
+    case DeadlineClock::agreement:
+      return "clock.agreement";
     case DeadlineClock::reassignment:
       break;
   }
@@ -58,6 +60,9 @@ std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t, Langu
                           at);
     case DeadlineClock::reassignment:
       return i18n::render(l, "deadline.reassign", at);
+    case DeadlineClock::agreement:
+      if (s != DeadlineStage::due) return i18n::render(l, "deadline.agreement_overdue", at);
+      break;
     default:
       break;
   }
@@ -86,6 +91,8 @@ std::string_view to_string(DeadlineClock c) {
       return "closing";
     case DeadlineClock::reassignment:
       return "reassignment";
+    case DeadlineClock::agreement:
+      return "agreement";
   }
   return "unknown";
 }
@@ -151,6 +158,12 @@ std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
     case DeadlineClock::reassignment:
       t.brief = i18n::text(l, "tag.deadline.reassign");
       break;
+    case DeadlineClock::agreement:
+      if (!due) {
+        t.brief = i18n::text(l, "tag.deadline.agreement_overdue");
+        break;
+      }
+      [[fallthrough]];
     default:
       t.brief = i18n::render(l, due ? "tag.deadline.due" : "tag.deadline.overdue",
                              fmt::arg("clock", clock_label(c.clock, l)));

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   using namespace piket;
   return config::service_main("cases", argc, argv, [](auto& ctx, const config::Config& cfg) {
     cases::StaffDirectory staff(cfg);
-    const cases::EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window()};
+    const cases::EngineRules rules{cfg.deadlines, staff, cfg.reply_code_window(), &cfg.chain};
     cases::RedisCaseStore store(cfg.redis);
     spdlog::info("{} cases in their monitoring part", store.refresh_monitoring_set());
     common::OutboxSender to_notify(config::outbox_sender_options(cfg, ctx.name, "notify"),

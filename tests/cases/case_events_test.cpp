@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "engine_support.hpp"
 #include "piket/cases/staff_auth.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/config/config.hpp"
@@ -137,7 +138,9 @@ TEST_F(CaseEventsTest, PhasesMoveOnOneAtATime) {
   s = applied(s, {EventType::intake, t0_ + 5h, {}, {}}, icm1_, t0_ + 6h);
   s = applied(s, {EventType::plan_of_action, t0_ + 10h, {}, {}}, icm1_, t0_ + 10h);
   s = applied(s, {EventType::help_started, t0_ + 1 * day, {}, {}}, icm1_, t0_ + 1 * day);
-  s = applied(s, {EventType::handover, t0_ + 100 * day, {}, {}}, icm1_, t0_ + 100 * day);
+  EventRequest handover{EventType::handover, t0_ + 100 * day, {}, {}};
+  handover.handover = test::confirmed_handover();
+  s = applied(s, handover, icm1_, t0_ + 100 * day);
   EXPECT_EQ(s.phase, Phase::handover);
   s = applied(s, {EventType::monitoring_contact, t0_ + 120 * day, {}, {}}, icm1_, t0_ + 120 * day);
   EXPECT_EQ(s.phase, Phase::monitoring);
@@ -195,8 +198,11 @@ TEST_F(CaseEventsTest, ClosingNeedsAYearAndAnEvaluation) {
                                                              {EventType::intake, 4h},
                                                              {EventType::plan_of_action, 10h},
                                                              {EventType::help_started, 24h},
-                                                             {EventType::handover, 100 * day}})
-    s = applied(s, {type, t0_ + offset, {}, {}}, icm1_, t0_ + offset);
+                                                             {EventType::handover, 100 * day}}) {
+    EventRequest e{type, t0_ + offset, {}, {}};
+    if (type == EventType::handover) e.handover = test::confirmed_handover();
+    s = applied(s, e, icm1_, t0_ + offset);
+  }
   s = applied(s, {EventType::monitoring_contact, t0_ + 110 * day, {}, {}}, icm1_, t0_ + 110 * day);
   const auto year = at("2027-11-22T13:00:00Z");
   auto r = apply_refusal(s, {EventType::closing, t0_ + 200 * day, {}, {}}, icm1_, t0_ + 200 * day);

@@ -22,7 +22,6 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using test::staff_token;
 
 // Posts an incident through ingest's real acceptance script for `partner`.
 test::Opened accept(ingest::RedisIncidentStore& store, const std::string& partner,
@@ -62,13 +61,7 @@ class CaseFamilyTest : public test::CasesRedisTest {
   }
   common::HttpResponse call(const std::string& method, const std::string& path,
                             const std::string& who, const std::string& body = {}) {
-    common::HttpRequest r;
-    r.method = method;
-    r.path = r.target = path;
-    if (!who.empty()) r.headers.emplace_back("authorization", "Bearer " + staff_token(who));
-    if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
-    r.body = body;
-    return api_->handle(r);
+    return api_->handle(test::staff_request(method, path, who, body));
   }
   common::HttpResponse family(const std::string& op, const std::string& survivor,
                               const std::string& other, const std::string& who = "tl-g") {

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "engine_support.hpp"
 #include "piket/cases/cases_api.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -275,8 +276,10 @@ TEST_F(CasesApiTest, ClosingAfterAYearWithAnEvaluationKeepsTheFamilyLinkedAndSto
            {"handover", 100 * 24h},
            {"monitoring_contact", 110 * 24h},
            {"evaluation", 180 * 24h}}) {
-    const auto r = post_event(o.case_id, "icm-1",
-                              R"({"type":")" + type + R"(","at":")" + at_offset(when) + "\"}");
+    const auto r =
+        post_event(o.case_id, "icm-1",
+                   R"({"type":")" + type + R"(","at":")" + at_offset(when) + "\"" +
+                       (type == "handover" ? "," + test::confirmed_handover_json() : "") + "}");
     ASSERT_EQ(r.status, 201) << type << ": " << r.body;
     // cases:monitoring follows the phase (store/lua/lib/cases_monitoring_refresh.lua): from the
     // handover on.

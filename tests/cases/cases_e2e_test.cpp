@@ -125,9 +125,15 @@ class CasesScenario : public ::testing::Test {
   }
 
   void record(test::CasesStack& s, const Opened& o, const std::string& type) {
+    // A handover with its conditions confirmed (handover.hpp).
+    const std::string handover = type == "handover"
+                                     ? R"(,"receiving_organisation":"Synthetic local team",)"
+                                       R"("receiving_role":"casusregisseur","safety_reached":true,)"
+                                       R"("help_plan_exists":true)"
+                                     : "";
     auto r = s.staff(o.casemanager)
                  ->post("/v1/cases/" + o.case_id + "/events", "application/json",
-                        R"({"type":")" + type + "\"}");
+                        R"({"type":")" + type + "\"" + handover + "}");
     ASSERT_EQ(r.status, 201) << type << ": " << r.body;
   }
 
@@ -541,6 +547,70 @@ TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoE
   EXPECT_EQ(stall.at("step").as_string(), "escalate_2");
   EXPECT_GT(evaluation.at("late_ms").as_int64(), std::chrono::milliseconds(24h * 5).count());
   EXPECT_GT(stall.at("late_ms").as_int64(), 0);
+}
+
+// Issue 16: an agreement with a chain partner goes overdue → the casemanager
+// is paged at its due time → the team lead after the grace period (24 h);
+// an agreement marked done before its time pages nobody. The pages say only
+// the case, the clock and how to answer — never the partner or the text.
+TEST_F(CasesScenario, AnOverdueAgreementRemindsTheCasemanagerThenReachesTheTeamLead) {
+  stack::StackSpec spec;
+  spec.extra_toml =
+      "[[chain_partners]]\nid = \"vz-noord\"\nname = \"Synthetic Addiction Care\"\n"
+      "kind = \"addiction_care\"\nregion = \"groningen\"\n";
+  test::CasesStack s(spec);
+  const auto o = open_and_acknowledge(s, "PNN-AGREE-1");
+  for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+    record(s, o, type);
+  auto agree = [&](const std::string& body) {
+    auto r = s.staff(o.casemanager)
+                 ->post("/v1/cases/" + o.case_id + "/agreements", "application/json", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+  };
+  // Started at 08:00 CET: a referral due in three days, a family appointment in two.
+  agree(R"({"who":"vz-noord","category":"referral","text":"Qorvath intake Kelderweg",)"
+        R"("track":"perpetrator","due_by":"2026-11-25T08:00:00+01:00"})");
+  agree(R"({"who":"family","category":"appointment","text":"talk with the children",)"
+        R"("track":"children","due_by":"2026-11-24T08:00:00+01:00"})");
+  advance(s, o, 24h);
+  auto done = s.staff(o.casemanager)
+                  ->post("/v1/cases/" + o.case_id + "/agreements/state", "application/json",
+                         R"({"agreement":"A2","state":"done"})");
+  ASSERT_EQ(done.status, 200) << done.body;
+
+  advance(s, o, 48h + 1min);  // the referral is due
+  auto sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, o.phone, "AFSPRAAK VERLOPEN").empty(); }, 15s);
+  const auto reminder = to(sms, o.phone, "AFSPRAAK VERLOPEN");
+  ASSERT_EQ(reminder.size(), 1u);
+  EXPECT_NE(reminder[0].text.find("piket AFSPRAAK VERLOPEN sinds 25-11 08:00 zaak " + o.case_id),
+            std::string::npos)
+      << reminder[0].text;
+  EXPECT_TRUE(to(sms, kTeamLeadPhone, "AFSPRAAK").empty()) << "not before the grace period";
+
+  advance(s, o, 24h);  // the grace period is over
+  sms = s.wait_delivered(
+      [&](const auto& d) { return !to(d, kTeamLeadPhone, "AFSPRAAK VERLOPEN").empty(); }, 15s);
+  std::this_thread::sleep_for(2s);  // time for any duplicate to show up
+  sms = s.delivered();
+  const auto lead = to(sms, kTeamLeadPhone, "AFSPRAAK VERLOPEN");
+  ASSERT_EQ(lead.size(), 1u);
+  EXPECT_NE(
+      lead[0].text.find("piket OPGESCHAALD AFSPRAAK VERLOPEN sinds 25-11 08:00 zaak " + o.case_id),
+      std::string::npos)
+      << lead[0].text;
+  EXPECT_EQ(to(sms, o.phone, "AFSPRAAK VERLOPEN").size(), 1u) << "A2 was done: no page for it";
+  for (const auto& secret :
+       {"vz-noord", "Synthetic", "Qorvath", "Kelderweg", "children", "intake", "hh-PNN"})
+    for (const auto& m : sms) EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;
+  // The agreement is overdue on the case, and the timeline has both changes.
+  auto list = s.staff("tl-g")->get("/v1/cases/" + o.case_id + "/agreements");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const auto listed = json::parse(list.body);
+  const auto& agreements = listed.at("agreements").as_array();
+  ASSERT_EQ(agreements.size(), 2u);
+  EXPECT_EQ(agreements[0].at("overdue").as_bool(), true);
+  EXPECT_EQ(agreements[1].at("state").as_string(), "done");
 }
 
 }  // namespace

@@ -75,6 +75,16 @@ inline std::vector<Taken> live(CaseState& s, const EngineRules& rules, common::I
   return out;
 }
 
+// A handover with its conditions confirmed (handover.hpp): synthetic receiver.
+inline HandoverFacts confirmed_handover() {
+  return {"Synthetic local team", "casusregisseur", true, true, std::nullopt};
+}
+// The same in an event body's fields (after a comma).
+inline std::string confirmed_handover_json() {
+  return R"("receiving_organisation":"Synthetic local team","receiving_role":"casusregisseur",)"
+         R"("safety_reached":true,"help_plan_exists":true)";
+}
+
 // A happening that records an event through the pure rules; fails the test
 // if it is refused.
 inline Happening record(EventType type, const Actor& actor, const EngineRules& rules,
@@ -82,6 +92,7 @@ inline Happening record(EventType type, const Actor& actor, const EngineRules& r
                         std::string incident = {}) {
   return [=, &rules](CaseState& s, common::Instant t) {
     EventRequest e{type, t, reason, casemanager, incident};
+    if (type == EventType::handover) e.handover = confirmed_handover();
     auto r = apply_event(s, e, actor, rules, t);
     if (auto* refusal = std::get_if<common::ApiRefusal>(&r))
       throw std::runtime_error("event refused: " + refusal->code + " " + refusal->message);

@@ -15,6 +15,7 @@
 #include "piket/cases/deadline_shell.hpp"
 #include "piket/cases/staff.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/common/http_types.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
@@ -84,6 +85,19 @@ inline void assign_and_acknowledge(common::RedisConnection& redis, const Opened&
                    "acknowledged_at", ms(*acknowledged_at)});
     redis.command({"RPUSH", store::case_timeline_key(o.case_id), R"({"type":"acknowledged"})"});
   }
+}
+
+// A request to the case API as `who` (their staff token; none when empty),
+// with a JSON body when one is given.
+inline common::HttpRequest staff_request(const std::string& method, const std::string& path,
+                                         const std::string& who, const std::string& body = {}) {
+  common::HttpRequest r;
+  r.method = method;
+  r.path = r.target = path;
+  if (!who.empty()) r.headers.emplace_back("authorization", "Bearer " + staff_token(who));
+  if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
+  r.body = body;
+  return r;
 }
 
 // Everything a test needs around one private Redis.

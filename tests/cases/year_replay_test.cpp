@@ -55,6 +55,7 @@
 #include <set>
 #include <thread>
 
+#include "engine_support.hpp"
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/case_events.hpp"
 #include "piket/config/config.hpp"
@@ -594,6 +595,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
         const Actor actor =
             h.by_team_lead ? lead : Actor{by[ci], rota::StaffRole::casemanager, {"groningen"}};
         EventRequest request{h.type, h.at, {}, h.casemanager};
+        if (h.type == EventType::handover) request.handover = test::confirmed_handover();
         if (h.answers >= 0) request.incident = incident_ids[ci][h.answers];
         auto change = apply_event(cur, request, actor, rules, h.at);
         ++cursor_c;

@@ -33,10 +33,11 @@ constexpr std::array kKinds{IncidentKind::home_ban,        IncidentKind::home_ba
                             IncidentKind::ban_violation,   IncidentKind::repeat_incident};
 constexpr std::array kReasons{PageReason::incident, PageReason::escalated,
                               PageReason::no_first_contact};
-constexpr std::array kClocks{
-    DeadlineClock::first_contact, DeadlineClock::plan,     DeadlineClock::ban_decision,
-    DeadlineClock::ban_end,       DeadlineClock::handover, DeadlineClock::checkin,
-    DeadlineClock::evaluation,    DeadlineClock::closing,  DeadlineClock::reassignment};
+constexpr std::array kClocks{DeadlineClock::first_contact, DeadlineClock::plan,
+                             DeadlineClock::ban_decision,  DeadlineClock::ban_end,
+                             DeadlineClock::handover,      DeadlineClock::checkin,
+                             DeadlineClock::evaluation,    DeadlineClock::closing,
+                             DeadlineClock::reassignment,  DeadlineClock::agreement};
 constexpr std::array kStages{DeadlineStage::due, DeadlineStage::overdue, DeadlineStage::escalation,
                              DeadlineStage::unanswered};
 

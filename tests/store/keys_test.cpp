@@ -85,6 +85,7 @@ std::vector<std::string> data_model_builders() {
       std::string(kRotaOverrides),
       std::string(kRotaOverridesVersion),
       case_fired_key("{id}"),
+      case_agreements_key("{id}"),
       case_reminders_key("{id}"),
       case_timers_key("{id}"),
       std::string(kDeadlinesDue),

@@ -147,6 +147,23 @@ std::variant<std::optional<Answer>, common::ApiRefusal> find_answer(const CaseSt
   return std::optional<Answer>(Answer{best->incident, clock, true, *accepted(best->incident)});
 }
 
+// Who takes over, the conditions as confirmed, and the cadence chosen: on the
+// case and its timeline (inside the case; never in a page).
+void record_handover(Change& c, json::object& ev, const HandoverFacts& h) {
+  c.fields.emplace_back("handover_organisation", h.organisation);
+  c.fields.emplace_back("handover_role", h.role);
+  ev["receiving_organisation"] = h.organisation;
+  ev["receiving_role"] = h.role;
+  ev["safety_reached"] = h.safety_reached;
+  ev["help_plan_exists"] = h.help_plan_exists;
+  if (!h.safety_reached || !h.help_plan_exists) ev["override"] = true;
+  if (h.checkin_days) {
+    c.fields.emplace_back("checkin_days", std::to_string(*h.checkin_days));
+    ev["checkin_days"] = *h.checkin_days;
+    c.after.checkin_days = h.checkin_days;
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(EventType t) {
@@ -169,7 +186,8 @@ std::variant<EventRequest, common::ApiRefusal> parse_event(std::string_view body
   const auto& o = v.as_object();
   for (const auto& [k, _] : o) {
     static constexpr std::string_view known[] = {"type", "at", "reason", "casemanager", "incident"};
-    if (std::find(std::begin(known), std::end(known), std::string_view(k)) == std::end(known))
+    if (std::find(std::begin(known), std::end(known), std::string_view(k)) == std::end(known) &&
+        !is_handover_field(k))
       return refuse(422, "unknown_field", "this field is not part of an event",
                     std::string(k).substr(0, 64));
   }
@@ -212,6 +230,10 @@ std::variant<EventRequest, common::ApiRefusal> parse_event(std::string_view body
   }
   if (e.type == EventType::reassigned && e.casemanager.empty())
     return refuse(422, "required", "a reassignment names the new casemanager", "casemanager");
+  for (const auto& [k, _] : o)
+    if (e.type != EventType::handover && is_handover_field(k))
+      return refuse(422, "unknown_field", "this field belongs to a handover only", std::string(k));
+  if (auto r = parse_handover_fields(o, e.handover)) return *r;
   if (e.type != EventType::reassigned && !e.casemanager.empty())
     return refuse(422, "unknown_field", "casemanager belongs to a reassignment only",
                   "casemanager");
@@ -314,6 +336,12 @@ std::variant<Change, common::ApiRefusal> apply_event(const CaseState& s, const E
       }
       c.op = Change::Op::close;
       c.fields.emplace_back("state", "closed");
+    }
+    if (e.type == EventType::handover) {
+      const auto& p = rules.deadlines.policy(
+          s.region, s.opening_kind() ? common::to_string(*s.opening_kind()) : "");
+      if (auto r = check_handover(e.handover, e.reason, actor, p)) return *r;
+      record_handover(c, ev, e.handover);
     }
     if (skips && e.reason.empty())
       return refuse(422, "phase_skipped",

@@ -1,5 +1,6 @@
 #include "piket/cases/case_store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -37,6 +38,10 @@ const common::RedisScript& record_script() {
 }
 const common::RedisScript& absence_script() {
   static const common::RedisScript s{std::string(lua::cases_absence())};
+  return s;
+}
+const common::RedisScript& agreement_script() {
+  static const common::RedisScript s{std::string(lua::cases_agreement())};
   return s;
 }
 const common::RedisScript& monitoring_refresh_all_script() {
@@ -92,6 +97,9 @@ WriteOutcome outcome_of(const std::string& s) {
   if (s == "stale") return WriteOutcome::stale;
   if (s == "collision") return WriteOutcome::collision;
   if (s == "closed") return WriteOutcome::closed;
+  // cases_agreement.lua: a case full of agreements; an id taken or not the case's.
+  if (s == "full") return WriteOutcome::full;
+  if (s == "exists" || s == "unknown") return WriteOutcome::collision;
   return WriteOutcome::missing;
 }
 
@@ -186,6 +194,8 @@ std::optional<CaseState> case_state(const std::string& case_id,
   s.merged_into = get("merged_into");
   s.joined_cases = words(get("joined_cases"));
   s.previous_cases = words(get("previous_cases"));
+  if (const auto days = minutes_of(get("checkin_days")); days > 0)
+    s.checkin_days = static_cast<int>(days);
   for (const auto& inc : c.incidents) {
     IncidentFacts f;
     f.id = inc.id;
@@ -207,6 +217,11 @@ std::optional<CaseState> case_state(const std::string& case_id,
   }
   for (const auto& r : c.reminders)
     s.reminders[r.key] = ReminderPage{r.page, r.person, r.acknowledged};
+  for (const auto& [id, record] : c.agreements)
+    if (auto a = parse_record_json(record); a && a->id == id) s.agreements.push_back(std::move(*a));
+  std::sort(s.agreements.begin(), s.agreements.end(), [](const Agreement& a, const Agreement& b) {
+    return agreement_number(a.id) < agreement_number(b.id);
+  });
   return s;
 }
 
@@ -230,6 +245,8 @@ std::string_view to_string(WriteOutcome o) {
       return "closed";
     case WriteOutcome::missing:
       return "missing";
+    case WriteOutcome::full:
+      return "full";
   }
   return "unknown";
 }
@@ -392,6 +409,27 @@ WriteOutcome RedisCaseStore::record(const std::string& case_id, long long versio
   // event is confirmed only once replicas have it.
   if (outcome == WriteOutcome::done && !lease->wait_replicated())
     throw common::RedisNotReplicatedError("the event on case " + case_id +
+                                          " is recorded but not yet on enough replicas");
+  return outcome;
+}
+
+WriteOutcome RedisCaseStore::write_agreement(const std::string& case_id, long long version,
+                                             const AgreementWrite& write,
+                                             std::size_t max_agreements,
+                                             const std::vector<Step>& timers) {
+  const store::CaseAgreementArgs a{.case_id = case_id,
+                                   .version = version,
+                                   .agreement_id = write.agreement.id,
+                                   .fresh = write.fresh,
+                                   .record_json = to_record_json(write.agreement),
+                                   .timeline_json = write.timeline_json,
+                                   .max_agreements = max_agreements,
+                                   .fields = write.fields,
+                                   .timers = timer_args(timers)};
+  auto lease = impl_->pool.lease();
+  const auto outcome = outcome_of(lease->eval(agreement_script(), {}, a.args()).str);
+  if (outcome == WriteOutcome::done && !lease->wait_replicated())
+    throw common::RedisNotReplicatedError("the agreement on case " + case_id +
                                           " is recorded but not yet on enough replicas");
   return outcome;
 }

@@ -34,6 +34,10 @@ constexpr Route kRoutes[] = {
     {Method::post, "/v1/cases/{id}/join",     api::case_join},
     {Method::post, "/v1/cases/{id}/split",    api::case_split},
     {Method::post, "/v1/people/{id}/absence", api::person_absence},
+    {Method::get,  "/v1/cases/{id}/agreements",       api::case_agreements},
+    {Method::post, "/v1/cases/{id}/agreements",       api::case_agreement_new},
+    {Method::post, "/v1/cases/{id}/agreements/state", api::case_agreement_state},
+    {Method::get,  "/v1/people/{id}/agreements",      api::person_agreements},
 };
 // clang-format on
 

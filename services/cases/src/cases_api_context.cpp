@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <regex>
+
 #include "piket/access/case_facts_reader.hpp"
 #include "piket/common/records.hpp"
 
@@ -52,6 +55,23 @@ std::optional<common::ApiRefusal> refused_access(CasesContext& c, const Actor& a
   spdlog::info("case {}: {} by {} refused ({})", id, access::to_string(action), actor.person,
                d.code);
   return common::ApiRefusal{403, d.code, d.reason, {}};
+}
+
+std::variant<const rota::PersonConfig*, common::ApiRefusal> person_for(const CasesContext& c,
+                                                                       const Actor& actor,
+                                                                       const std::string& id) {
+  static const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
+  const auto* target = std::regex_match(id, kPersonId) ? c.d.directory.person(id) : nullptr;
+  if (!target) return common::ApiRefusal{404, "not_found", "no such person", {}};
+  bool lead_of = false;
+  if (actor.role == rota::StaffRole::team_lead)
+    for (const auto& region : target->regions)
+      lead_of = lead_of || std::find(actor.regions.begin(), actor.regions.end(), region) !=
+                               actor.regions.end();
+  if (actor.person != id && !lead_of)
+    return common::ApiRefusal{
+        403, "not_allowed", "only the person or a team lead of their region may do this", {}};
+  return target;
 }
 
 std::variant<CaseState, common::ApiRefusal> readable_case(CasesContext& c, const Actor& actor,

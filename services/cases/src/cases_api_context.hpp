@@ -57,6 +57,12 @@ std::variant<Actor, common::ApiRefusal> authenticate(const CasesContext& c,
 std::optional<common::ApiRefusal> refused_access(CasesContext& c, const Actor& actor,
                                                  const std::string& id, access::CaseAction action);
 
+// The person `id` when the actor is that person or a team lead of one of
+// their regions; else the refusal (404 no such person, 403 not allowed).
+std::variant<const rota::PersonConfig*, common::ApiRefusal> person_for(const CasesContext& c,
+                                                                       const Actor& actor,
+                                                                       const std::string& id);
+
 // Loads the case the actor may see (or act on): the state, or the refusal.
 std::variant<CaseState, common::ApiRefusal> readable_case(
     CasesContext& c, const Actor& actor, const std::string& id,

@@ -16,6 +16,16 @@ HttpResponse case_timeline(CasesContext& c, const Request& r);
 // POST /v1/cases/{id}/events
 HttpResponse case_event(CasesContext& c, const Request& r);
 
+// ---- a case's agreements (cases_api_agreements.cpp); {id} is the case id ----------
+// GET /v1/cases/{id}/agreements
+HttpResponse case_agreements(CasesContext& c, const Request& r);
+// POST /v1/cases/{id}/agreements
+HttpResponse case_agreement_new(CasesContext& c, const Request& r);
+// POST /v1/cases/{id}/agreements/state
+HttpResponse case_agreement_state(CasesContext& c, const Request& r);
+// GET /v1/people/{id}/agreements: the open agreements of the person's cases, due first
+HttpResponse person_agreements(CasesContext& c, const Request& r);
+
 // ---- a case's family (cases_api_family.cpp); {id} is the case id ----------------
 // POST /v1/cases/{id}/join
 HttpResponse case_join(CasesContext& c, const Request& r);

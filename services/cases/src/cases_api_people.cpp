@@ -2,9 +2,7 @@
 // their region); the deadline engine hands their running clocks on meanwhile.
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/json.hpp>
-#include <regex>
 
 #include "cases_api_handlers.hpp"
 #include "piket/common/time_format.hpp"
@@ -15,24 +13,14 @@ namespace {
 
 namespace json = boost::json;
 
-const std::regex kPersonId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
-
 }  // namespace
 
 HttpResponse person_absence(CasesContext& c, const Request& r) {
   const auto& person = r.id;
   const auto& actor = r.actor;
-  const auto* target = std::regex_match(person, kPersonId) ? c.d.directory.person(person) : nullptr;
-  if (!target) return common::error_response(404, "not_found", "no such person");
-  const bool self = actor.person == person;
-  bool lead_of = false;
-  if (actor.role == rota::StaffRole::team_lead)
-    for (const auto& region : target->regions)
-      lead_of = lead_of || std::find(actor.regions.begin(), actor.regions.end(), region) !=
-                               actor.regions.end();
-  if (!self && !lead_of)
-    return common::error_response(403, "not_allowed",
-                                  "only the person or a team lead of their region may do this");
+  auto found = person_for(c, actor, person);
+  if (auto* refusal = std::get_if<common::ApiRefusal>(&found)) return common::to_response(*refusal);
+  const auto* target = std::get<const rota::PersonConfig*>(found);
   if (target->role != rota::StaffRole::casemanager)
     return common::error_response(422, "not_a_casemanager", "absence is recorded for casemanagers",
                                   "person");

@@ -34,7 +34,10 @@ constexpr std::string_view kPolicyKeys[] = {"first_contact_minutes",
                                             "closing_grace_days",
                                             "incident_clocks",
                                             "reminder_ack_hours",
-                                            "evaluation_from_days"};
+                                            "evaluation_from_days",
+                                            "agreement_grace_hours",
+                                            "checkin_min_days",
+                                            "checkin_max_days"};
 
 // The acknowledgement clock's key, from before paging owned acknowledgement.
 constexpr std::string_view kAckTimeoutKey = "ack_timeout_minutes";
@@ -107,6 +110,9 @@ void read_deadline_policy(TomlReader& r, const toml::table& t, const std::string
   days("closing_grace_days", 0, 365, d.closing_grace_days);
   hours("reminder_ack_hours", 0, 24 * 7, d.reminder_ack);
   days("evaluation_from_days", 0, 730, d.evaluation_from_days);
+  hours("agreement_grace_hours", 1, 24 * 30, d.agreement_grace);
+  days("checkin_min_days", 1, 180, d.checkin_min_days);
+  days("checkin_max_days", 1, 180, d.checkin_max_days);
   if (const toml::node* n = t.get("incident_clocks")) {
     const toml::array* a = n->as_array();
     if (!a || a->size() > 2) {
@@ -140,6 +146,8 @@ void read_deadline_policy(TomlReader& r, const toml::table& t, const std::string
     r.error_at_table(t, p + "evaluation_remind_days", "must be less than evaluation_days");
   if (d.evaluation_days >= d.closing_days)
     r.error_at_table(t, p + "evaluation_days", "must be less than closing_days");
+  if (d.checkin_min_days > d.checkin_max_days)
+    r.error_at_table(t, p + "checkin_min_days", "must not be more than checkin_max_days");
   if (d.evaluation_from_days > d.evaluation_days)
     r.error_at_table(t, p + "evaluation_from_days", "must not be more than evaluation_days");
 }

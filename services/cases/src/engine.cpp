@@ -17,6 +17,7 @@ using DS = paging::DeadlineStage;
 struct Clock {
   ClockKind kind = ClockKind::plan;
   std::string incident;
+  std::string agreement;
   Instant due;
   bool met = false;
   std::optional<Instant> met_at;
@@ -106,6 +107,8 @@ class Builder {
     out.push_back(checkin());
     out.push_back(evaluation());
     out.push_back(closing());
+    for (const auto& a : s_.agreements)
+      if (a.state == AgreementState::open) out.push_back(agreement(a));
     return out;
   }
 
@@ -230,7 +233,9 @@ class Builder {
     const auto& p = case_policy();
     const auto monitoring_end = add_calendar_days(s_.opened_at, p.closing_days);
     const bool intensive = s_.phase < Phase::handover;
-    const int cadence = intensive ? p.checkin_intensive_days : p.checkin_monitoring_days;
+    // After handover: the cadence chosen for the case (handover.hpp), if any.
+    const int cadence =
+        intensive ? p.checkin_intensive_days : s_.checkin_days.value_or(p.checkin_monitoring_days);
     const int grace = intensive ? p.stall_grace_intensive_days : p.stall_grace_monitoring_days;
     const auto last = std::max(s_.last_activity_at, s_.opened_at);
     const auto remind = add_calendar_days(last, cadence);
@@ -295,6 +300,24 @@ class Builder {
     return c;
   }
 
+  // An open agreement (agreement.hpp): at its due time a page to the
+  // casemanager, after the grace period to the team lead. Done, missed or
+  // cancelled stops it (only open agreements have a clock). Anchored at the
+  // agreement's id: each agreement is one instance of the clock.
+  Clock agreement(const Agreement& ag) const {
+    const auto& p = case_policy();
+    Clock c;
+    c.kind = ClockKind::agreement;
+    c.agreement = ag.id;
+    c.due = ag.due;
+    c.steps.push_back(step(c.kind, "overdue", ag.id, c.due, Role::casemanager, DC::agreement,
+                           DS::overdue, c.due));
+    c.steps.push_back(step(c.kind, "escalate", ag.id, c.due + p.agreement_grace, Role::team_lead,
+                           DC::agreement, DS::escalation, c.due));
+    followups(c, p);
+    return c;
+  }
+
   // The casemanager is absent: the team lead must reassign the case at once
   // (from the start of the absence) while any clock of the case runs. An
   // absence that is over asks for nothing any more (the casemanager is back).
@@ -338,6 +361,8 @@ std::string_view to_string(ClockKind k) {
       return "closing";
     case ClockKind::reassignment:
       return "reassignment";
+    case ClockKind::agreement:
+      return "agreement";
   }
   return "unknown";
 }
@@ -486,6 +511,7 @@ Evaluation evaluate(const CaseState& s, const EngineRules& rules, Instant now) {
     ClockView v;
     v.clock = c.kind;
     v.incident = c.incident;
+    v.agreement = c.agreement;
     v.due = c.due;
     v.met_at = c.met_at;
     for (const auto& st : c.steps)

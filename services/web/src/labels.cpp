@@ -69,7 +69,8 @@ std::string clock_label(std::string_view clock) {
       {"checkin", "Check-in (stall)"},
       {"evaluation", "Evaluation (6 months)"},
       {"closing", "Closing (1 year)"},
-      {"reassignment", "Reassign: casemanager absent"}};
+      {"reassignment", "Reassign: casemanager absent"},
+      {"agreement", "Agreement overdue"}};
   return lookup(m, clock);
 }
 

@@ -9,7 +9,8 @@
 -- ban_starts_at, contact_at, plan_at ('' for a missing field),
 -- the action keys taken, the casemanager's absence {person, since, until or
 -- ''} or {}, per watched reminder: step key, page, person, '1'/'0'
--- acknowledged}.
+-- acknowledged, the agreements as a flat list of id, JSON record
+-- (case:{id}:agreements, cases/cases_agreement.lua)}.
 local function piket_load_case(id)
   local c = 'case:' .. id
   local h = redis.call('HGETALL', c)
@@ -42,5 +43,6 @@ local function piket_load_case(id)
     if a[1] then absence = {cm, a[1], a[2] or ''} end
   end
   return {'ok', redis.call('LLEN', c .. ':timeline'), h, incs,
-          redis.call('SMEMBERS', c .. ':fired'), absence, reminders}
+          redis.call('SMEMBERS', c .. ':fired'), absence, reminders,
+          redis.call('HGETALL', c .. ':agreements')}
 end

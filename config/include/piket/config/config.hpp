@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "piket/cases/cases_config.hpp"
+#include "piket/cases/chain_config.hpp"
 #include "piket/common/bearer_auth.hpp"
 #include "piket/common/channels.hpp"
 #include "piket/common/config.hpp"
@@ -50,6 +51,8 @@ struct Config : common::SharedConfig, rota::Directory {
   // an [escalation] section, paging::builtin_policy() (the team lead after
   // 15 minutes, once).
   paging::EscalationConfig escalation;
+  // [[chain_partners]] and [agreements] (issue 16): whom a case's agreements name.
+  cases::ChainConfig chain;
 
   // The most specific deadline policy for (region, incident kind).
   const cases::DeadlinePolicy& deadline_policy(std::string_view region,

@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 67> kMessageIds{
+inline constexpr std::array<std::string_view, 70> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -75,6 +75,10 @@ inline constexpr std::array<std::string_view, 67> kMessageIds{
     "reply.already_acknowledged",
     "reply.already_declined",
     "reply.taken",
+    // Agreements (issue 16).
+    "clock.agreement",
+    "deadline.agreement_overdue",
+    "tag.deadline.agreement_overdue",
 };
 
 }  // namespace piket::i18n

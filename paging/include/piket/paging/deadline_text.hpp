@@ -33,6 +33,7 @@ enum class DeadlineClock {
   evaluation,
   closing,
   reassignment,  // the casemanager is absent: the team lead must reassign
+  agreement,     // an agreement with a chain partner or the family is overdue
 };
 std::string_view to_string(DeadlineClock c);
 // The clock as people read it: "PLAN VAN AANPAK", "EERSTE CONTACT".

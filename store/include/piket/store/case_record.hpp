@@ -38,6 +38,10 @@ inline std::string case_fired_key(std::string_view id) {
 inline std::string case_reminders_key(std::string_view id) {
   return detail::join({"case", id, "reminders"});
 }
+// case:{id}:agreements: hash, agreement id ("A1", …) -> its JSON record.
+inline std::string case_agreements_key(std::string_view id) {
+  return detail::join({"case", id, "agreements"});
+}
 // case:{id}:timers: string, the case's members of deadlines:due.
 inline std::string case_timers_key(std::string_view id) {
   return detail::join({"case", id, "timers"});

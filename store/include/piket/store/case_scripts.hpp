@@ -148,6 +148,33 @@ struct CaseRecordArgs {
   }
 };
 
+// cases_agreement.lua: an agreement made (`fresh`) or settled on a case.
+struct CaseAgreementArgs {
+  std::string case_id;
+  long long version = 0;
+  std::string agreement_id;
+  bool fresh = false;
+  std::string record_json;
+  std::string timeline_json;
+  std::size_t max_agreements = 0;
+  std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
+  std::vector<CaseTimerArg> timers;
+
+  std::vector<std::string> args() const {
+    std::vector<std::string> a{case_id,
+                               std::to_string(version),
+                               agreement_id,
+                               fresh ? "new" : "change",
+                               record_json,
+                               timeline_json,
+                               std::to_string(max_agreements),
+                               std::to_string(fields.size())};
+    for (const auto& [k, v] : fields) a.insert(a.end(), {k, v});
+    detail::append_timers(a, timers);
+    return a;
+  }
+};
+
 // cases_absence.lua: a casemanager absent (from since_ms, until until_ms if given) or not.
 struct CaseAbsenceArgs {
   std::string person;
@@ -201,12 +228,13 @@ struct LoadedReminder {
   bool acknowledged = false;
 };
 struct LoadedCase {
-  long long version = 0;                      // the timeline's length
-  std::map<std::string, std::string> fields;  // the case hash
-  std::vector<LoadedIncident> incidents;      // in the case's order
-  std::vector<std::string> fired;             // the action keys taken
-  std::optional<LoadedAbsence> absence;       // of the casemanager
-  std::vector<LoadedReminder> reminders;      // the watched reminders
+  long long version = 0;                                        // the timeline's length
+  std::map<std::string, std::string> fields;                    // the case hash
+  std::vector<LoadedIncident> incidents;                        // in the case's order
+  std::vector<std::string> fired;                               // the action keys taken
+  std::optional<LoadedAbsence> absence;                         // of the casemanager
+  std::vector<LoadedReminder> reminders;                        // the watched reminders
+  std::vector<std::pair<std::string, std::string>> agreements;  // id -> JSON record
   // The case hash's field, '' when absent.
   std::string field(const std::string& name) const {
     const auto it = fields.find(name);
@@ -233,6 +261,11 @@ std::optional<LoadedCase> parse_loaded_case(const Reply& r) {
   const auto& rem = r.elements[6].elements;
   for (std::size_t i = 0; i + 3 < rem.size(); i += 4)
     c.reminders.push_back({rem[i].str, rem[i + 1].str, rem[i + 2].str, rem[i + 3].str == "1"});
+  if (r.elements.size() > 7) {
+    const auto& ag = r.elements[7].elements;
+    for (std::size_t i = 0; i + 1 < ag.size(); i += 2)
+      c.agreements.emplace_back(ag[i].str, ag[i + 1].str);
+  }
   return c;
 }
 

@@ -26,6 +26,7 @@
 
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/engine.hpp"
+#include "piket/cases/handover.hpp"
 #include "piket/common/api_refusal.hpp"
 #include "piket/common/config.hpp"
 #include "piket/rota/directory.hpp"
@@ -74,6 +75,8 @@ struct EventRequest {
   // first_contact / plan_of_action: the incident this answers (optional; by
   // default the incident whose clock of that kind is open and due first).
   std::string incident;
+  // handover: who takes over, its conditions and the cadence after it (handover.hpp).
+  HandoverFacts handover;
 };
 
 // Parses the body of POST /v1/cases/{id}/events. Unknown fields are refused

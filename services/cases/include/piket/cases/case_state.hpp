@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "piket/cases/agreement_record.hpp"
 #include "piket/cases/phase.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/records.hpp"
@@ -92,6 +93,11 @@ struct CaseState {
   std::string merged_into;
   std::vector<std::string> joined_cases;
   std::vector<std::string> previous_cases;
+  // The check-in cadence in days chosen at handover (handover.hpp); unset:
+  // the policy's checkin_monitoring_days.
+  std::optional<int> checkin_days;
+  // Agreements on the case (agreement.hpp), in the order they were made.
+  std::vector<Agreement> agreements;
 
   // The kind of the incident that opened the case.
   std::optional<common::IncidentKind> opening_kind() const {

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "piket/cases/agreement.hpp"
 #include "piket/cases/case_events.hpp"
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/engine.hpp"
@@ -67,7 +68,7 @@ struct FireRequest {
   std::vector<Step> timers;
 };
 
-enum class WriteOutcome { done, duplicate, stale, collision, closed, missing };
+enum class WriteOutcome { done, duplicate, stale, collision, closed, missing, full };
 std::string_view to_string(WriteOutcome o);
 
 struct FireResult {
@@ -146,6 +147,14 @@ class RedisCaseStore {
                         std::optional<common::Instant> until, const std::string& by,
                         common::Instant now);
   std::optional<Absence> absence(const std::string& person);
+  // Makes or settles an agreement (agreement.hpp): its record, its timeline
+  // entry, the case fields and the new timers (store/lua/cases/cases_agreement.lua).
+  // `full` when the case holds `max_agreements`; `collision` when a new
+  // agreement's id is taken or a changed one is not the case's. With [redis]
+  // min_replicas like record().
+  WriteOutcome write_agreement(const std::string& case_id, long long version,
+                               const AgreementWrite& write, std::size_t max_agreements,
+                               const std::vector<Step>& timers);
   // The timeline's JSON entries, oldest first.
   std::vector<std::string> timeline(const std::string& case_id);
   long long timer_count();

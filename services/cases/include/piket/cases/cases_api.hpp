@@ -6,6 +6,8 @@
 //   POST /v1/cases/{id}/join       a team lead joins another case of the family into
 //   POST /v1/cases/{id}/split      this one, or splits it off again (case_family.hpp)
 //   POST /v1/people/{id}/absence   mark a casemanager absent or back
+//   GET  /v1/cases/{id}/agreements, POST …/agreements, POST …/agreements/state,
+//   GET  /v1/people/{id}/agreements   agreements on a case (agreement.hpp)
 //   GET  /healthz, /metrics
 // Staff authenticate with a bearer token; need to know (piket_access, the same
 // rule as the web app's) decides the rest (401 unknown token, 403 not theirs,

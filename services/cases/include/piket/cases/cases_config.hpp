@@ -68,6 +68,13 @@ struct DeadlinePolicy {
   // [deadlines] only: incidents accepted before this instant (the upgrade to
   // clocks per incident) start no first-contact or plan clock of their own.
   std::optional<common::Instant> incident_clocks_since;
+  // An open agreement past its due time goes to the team lead this long after
+  // the reminder to the casemanager (agreement.hpp).
+  common::Millis agreement_grace{std::chrono::hours{24}};
+  // The bounds of the check-in cadence a handover may choose for its case
+  // (handover.hpp); without a choice, checkin_monitoring_days.
+  int checkin_min_days = 1;
+  int checkin_max_days = 60;
 };
 
 // A [[deadlines.rules]] entry: the policy for a region, an incident kind, or

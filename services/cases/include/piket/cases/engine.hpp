@@ -19,6 +19,7 @@
 
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/cases_config.hpp"
+#include "piket/cases/chain_config.hpp"
 #include "piket/cases/staff.hpp"
 #include "piket/paging/deadline_text.hpp"
 
@@ -36,6 +37,7 @@ enum class ClockKind {
   evaluation,
   closing,
   reassignment,  // the casemanager is absent
+  agreement,     // an open agreement past its due time (agreement.hpp)
 };
 std::string_view to_string(ClockKind k);
 
@@ -81,7 +83,8 @@ struct Action {
 struct ClockView {
   ClockKind clock = ClockKind::plan;
   std::string incident;
-  common::Instant due;  // the clock's deadline
+  std::string agreement;  // the agreement an agreement clock watches
+  common::Instant due;    // the clock's deadline
   ClockState state = ClockState::running;
   std::optional<common::Instant> met_at;
   std::optional<Step> next;        // the next step not taken
@@ -107,6 +110,9 @@ struct EngineRules {
   const StaffDirectory& staff;
   // How long a page's reply code stays valid (config::Config::reply_code_window).
   common::Millis reply_code_window;
+  // The chain partners and agreement categories (config::Config::chain); none
+  // when null: then only the family and the casemanager make agreements.
+  const ChainConfig* chain = nullptr;
 };
 
 Evaluation evaluate(const CaseState& state, const EngineRules& rules, common::Instant now);
