@@ -104,7 +104,12 @@ class WebApiTest : public ::testing::Test {
         rota_(rota::parse_rota_file(rota_text(), "rota.toml", config_.people), pool_) {
     redis().command({"FLUSHALL"});
     seed();
-    api_ = std::make_unique<WebApi>(WebDeps{config_.web,
+    api_ = make_api();
+  }
+
+  // The web app over the fixture's stores; with a VAPID public key, Web Push is on.
+  std::unique_ptr<WebApi> make_api(std::string vapid_public_key = {}) {
+    return std::make_unique<WebApi>(WebDeps{config_.web,
                                             config_,
                                             config_,
                                             config_.caseload,
@@ -118,7 +123,8 @@ class WebApiTest : public ::testing::Test {
                                             rota_,
                                             backend_,
                                             nullptr,
-                                            {}});
+                                            {},
+                                            std::move(vapid_public_key)});
   }
 
   // The test's own reads and writes: Redis user "ops".
@@ -1147,23 +1153,7 @@ TEST_F(WebApiTest, PushSubscriptionsAreValidatedBoundedAuditedAndRemovable) {
   EXPECT_EQ(call("POST", "/api/push/subscriptions", "{}", &anna).status, 404);
 
   const auto vapid = push::P256Key::generate();
-  WebDeps deps{config_.web,
-               config_,
-               config_,
-               config_.caseload,
-               config_.dispatch.http,
-               config_.partners.size(),
-               domain_,
-               real_,
-               pool_,
-               metrics_,
-               hub_,
-               rota_,
-               backend_,
-               nullptr,
-               {},
-               push::base64url_encode(vapid.public_bytes())};
-  auto with_push = std::make_unique<WebApi>(std::move(deps));
+  auto with_push = make_api(push::base64url_encode(vapid.public_bytes()));
   std::swap(api_, with_push);
 
   auto a = call("GET", "/api/push/key", "", &anna);
