@@ -39,8 +39,10 @@ constexpr std::string_view kDispatch[] = {"exists",     "hgetall",  "hmget", "hs
 // returning families (ZCOUNT).
 constexpr std::string_view kCapacity[] = {"del", "hincrby", "lpush", "ltrim"};
 constexpr std::string_view kBoard[] = {"zcount"};
-constexpr std::string_view kNotify[] = {"del",   "hincrby",          "hmget",  "hsetnx", "pexpire",
-                                        "rpush", "zremrangebyscore", "zscore", "xadd"};
+constexpr std::string_view kNotify[] = {
+    "del", "hincrby", "hmget", "hsetnx", "pexpire", "rpush", "zremrangebyscore", "zscore", "xadd",
+    // Web Push: a person's subscriptions (push::Subscriptions::list)
+    "hgetall"};
 constexpr std::string_view kInbound[] = {
     "del",  "exists",   "hincrby",          "hmget", "pexpire", "rpush",
     "sadd", "smembers", "zremrangebyscore", "xadd"};

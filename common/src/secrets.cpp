@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "piket/push/vapid.hpp"
+
 namespace piket::common {
 namespace fs = std::filesystem;
 
@@ -136,6 +138,8 @@ std::vector<std::string> ensure_deployment_secrets(const fs::path& dir) {
   ensure(std::string(secret_file::kannel_callback), [] { return random_secret(); });
   ensure(std::string(secret_file::kannel_admin), [] { return random_secret(); });
   ensure(std::string(secret_file::kannel_sendsms), [] { return random_secret(); });
+  ensure(std::string(secret_file::vapid_private_key),
+         [] { return push::vapid_key_to_secret(push::P256Key::generate()); });
   for (auto holder : kSecretHolders) {
     if (holder == "ops") continue;
     const auto sec = dir / secret_file::zmq_secret_key(holder);

@@ -6,7 +6,10 @@
 #include <filesystem>
 
 #include "piket/common/periodic.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/config/config.hpp"
+#include "piket/push/base64url.hpp"
+#include "piket/push/vapid.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
@@ -21,6 +24,21 @@ std::filesystem::path assets_dir(const piket::web::WebConfig& web) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return (ec ? std::filesystem::current_path() : self.parent_path()) / "assets";
+}
+
+// The VAPID public key the app subscribes with (docs/web-push.md); empty
+// when the deployment has no VAPID key: Web Push is off.
+std::string vapid_public_key(const std::filesystem::path& secrets_dir) {
+  using namespace piket;
+  const common::SecretStore store(secrets_dir);
+  const std::string file(common::secret_file::vapid_private_key);
+  if (!store.exists(file)) {
+    spdlog::warn("web: no {} among the secrets: Web Push is off", file);
+    return {};
+  }
+  const auto key = push::vapid_key_from_secret(store.read(file));
+  if (!key) throw common::SecretError("secrets: " + file + " is not a P-256 key in base64url");
+  return push::base64url_encode(key->public_bytes());
 }
 
 }  // namespace
@@ -39,7 +57,8 @@ int main(int argc, char** argv) {
                                 ctx.transport_clock);
     web::WebApi api({cfg.web, cfg, cfg, cfg.caseload, cfg.dispatch.http, cfg.partners.size(),
                      *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, rota, backend,
-                     &assets, [&live] { return live.digest(); }});
+                     &assets, [&live] { return live.digest(); },
+                     vapid_public_key(cfg.secrets_dir)});
     web::WebServerOptions server_options{cfg.web.http, cfg.web.threads};
     server_options.tls = cfg.web.tls;
     server_options.tls.clock = &ctx.transport_clock;

@@ -159,7 +159,9 @@ std::map<std::string, std::vector<std::string>> uses() {
                          kDispatchLua,
                          kOutbox,
                          kPages})},
-      {"notify", join({{"services/notify"}, kNotifyLua, kOutbox})},
+      // notify sends Web Push to the person's subscriptions (piket_push; its other files
+      // name HTTP headers, not Redis commands).
+      {"notify", join({{"services/notify", "push/src/subscriptions.cpp"}, kNotifyLua, kOutbox})},
       // inbound answers pages with paging's answer_page.
       {"inbound", join({{"services/inbound", "paging/src/page_answer.cpp"}, kInboundLua, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).
@@ -170,15 +172,16 @@ std::map<std::string, std::vector<std::string>> uses() {
                       kPages,
                       kDeadlineTimers,
                       kBan})},
-      {"web", join({{"services/web/src", "services/web/include", "services/web/main.cpp",
-                     "store/lua/web", "services/cases/src", "services/inbound/src",
-                     "services/dispatch/src", "paging/src", "access/src", "store/lua/access"},
-                    kDispatchLua,
-                    kInboundLua,
-                    kCasesLua,
-                    kPages,
-                    kDeadlineTimers,
-                    kBan})},
+      {"web",
+       join({{"services/web/src", "services/web/include", "services/web/main.cpp", "store/lua/web",
+              "services/cases/src", "services/inbound/src", "services/dispatch/src", "paging/src",
+              "access/src", "store/lua/access", "push/src/subscriptions.cpp"},
+             kDispatchLua,
+             kInboundLua,
+             kCasesLua,
+             kPages,
+             kDeadlineTimers,
+             kBan})},
   };
 }
 

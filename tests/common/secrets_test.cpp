@@ -8,6 +8,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "piket/config/config.hpp"
+#include "piket/push/vapid.hpp"
 
 namespace piket::common {
 namespace {
@@ -78,6 +79,8 @@ TEST(DeploymentSecrets, CreatesEveryFilePrivateAndNeverOverwrites) {
   }
   EXPECT_EQ(store.read(secret_file::zmq_public_key("dispatch")).size(), 40u);
   EXPECT_EQ(store.read(secret_file::zmq_secret_key("dispatch")).size(), 40u);
+  EXPECT_EQ(mode_of(dir / secret_file::vapid_private_key), 0600u);
+  EXPECT_TRUE(push::vapid_key_from_secret(store.read(std::string(secret_file::vapid_private_key))));
   EXPECT_NE(store.read(secret_file::redis_password("ingest")),
             store.read(secret_file::redis_password("dispatch")));
   const auto before = store.read(std::string(secret_file::kannel_callback));

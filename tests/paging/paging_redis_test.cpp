@@ -8,16 +8,22 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_email_gateway.hpp"
 #include "fake_sms_gateway.hpp"
+#include "http_listener.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/notify/notifier.hpp"
+#include "piket/push/base64url.hpp"
+#include "piket/push/message_encryption.hpp"
+#include "piket/push/subscriptions.hpp"
+#include "piket/push/web_push_sender.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
@@ -773,6 +779,52 @@ TEST_F(BundlePagingTest, UndeliverableInformationRaisesNoEscalation) {
   EXPECT_EQ(hget(store::page_key(kP1), "state"), "failed");
   EXPECT_EQ(delivery(kP1, "email"), "failed");
   EXPECT_EQ(conn_.command({"ZCARD", store::outbox_due_key("escalation")}).integer, 0);
+}
+
+// Web Push (docs/web-push.md): a `push` delivery, once on anna's stream,
+// also goes to her installed app's subscription — the real notify, sender and
+// HTTP client against a push endpoint run by the test. The body decrypts with
+// the subscription's own keys to the page's id alone: no name, number,
+// household, case or text. bert (SMS only) gets no Web Push.
+TEST_F(PagingRedisTest, APushDeliveryAlsoWakesTheInstalledAppWithThePageIdAlone) {
+  ::piket::test::HttpListener endpoint([](const ::piket::test::RecordedRequest&) {
+    return ::piket::test::ListenerResponse{201, {}};
+  });
+  const auto browser = push::P256Key::generate();
+  const std::string auth = "0123456789abcdef";
+  const std::string url = endpoint.url("/push/anna-phone");
+  {
+    common::RedisConnection web(redis_->config_as("web"));
+    push::Subscriptions(web).add(
+        "anna", {push::subscription_id(url), url, push::base64url_encode(browser.public_bytes()),
+                 push::base64url_encode(auth), transport_.now()});
+  }
+  const auto vapid = push::P256Key::generate();
+  push::HttpPushClient client(2s);
+  push::WebPushSender sender({redis_->config_as("notify"), "mailto:piket@piket.test"}, vapid,
+                             client, transport_);
+  notifier().set_web_push([&](const std::string& person, const std::string& page_id, bool urgent) {
+    sender.send(person, push::page_message(page_id, urgent));
+  });
+
+  page(kP1, "anna", "047110");
+  drain();
+  EXPECT_EQ(delivery(kP1, "push"), "accepted");
+  const auto got = endpoint.wait_for("/push/anna-phone", 1, 5s);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].headers.at("urgency"), "high");
+  const auto plain = push::decrypt(got[0].body, browser, auth);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(*plain, R"({"kind":"page","id":")" + kP1 + R"("})");
+  for (const auto& secret :
+       {kAnnaPhone, std::string("hh-redis-1"), kCase, kText, kBody, std::string("anna")})
+    EXPECT_EQ(plain->find(secret), std::string::npos) << secret;
+
+  page(kP2, "bert", "047220");
+  drain();
+  EXPECT_EQ(sms_.sent.size(), 1u);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(endpoint.requests().size(), 1u) << "bert has no push channel";
 }
 
 }  // namespace

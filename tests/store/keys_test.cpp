@@ -26,6 +26,7 @@
 #include "piket/store/rota_notice.hpp"
 #include "piket/store/rota_overrides.hpp"
 #include "piket/store/session.hpp"
+#include "piket/store/webpush.hpp"
 
 namespace piket::store {
 namespace {
@@ -127,6 +128,7 @@ std::vector<std::string> data_model_builders() {
       std::string(kWebVersion),
       std::string(kAuditLog),
       std::string(kAuditHead),
+      webpush_subs_key("{person}"),
   };
 }
 

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <memory>
 
 namespace piket::test {
@@ -33,6 +34,12 @@ class Session : public std::enable_shared_from_this<Session> {
     RecordedRequest recorded;
     recorded.target = std::string(request_.target());
     recorded.at = std::chrono::steady_clock::now();
+    for (const auto& f : request_) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      recorded.headers[name] = std::string(f.value());
+    }
+    recorded.body = request_.body();
     if (auto url = boost::urls::parse_origin_form(recorded.target)) {
       recorded.path = std::string(url->path());
       for (const auto& param : url->params()) recorded.query[param.key] = param.value;

@@ -22,6 +22,8 @@ struct RecordedRequest {
   std::string path;                          // "/dlr"
   std::map<std::string, std::string> query;  // decoded ('+' is a space), last value wins
   std::chrono::steady_clock::time_point at;
+  std::map<std::string, std::string> headers;  // names in lower case (a Web Push request's)
+  std::string body;
 
   std::string param(const std::string& key) const {
     const auto it = query.find(key);

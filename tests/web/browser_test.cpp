@@ -21,7 +21,8 @@ constexpr const char* kPassword = "browser-test-password-1";
 
 class BrowserStack {
  public:
-  BrowserStack() {
+  // `person_lines`: more lines for every person of the deployment (e.g. contact rules).
+  explicit BrowserStack(const std::string& person_lines = {}) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::path(PIKET_TEST_WORK_DIR) / info->name();
     shots_ = fs::path(PIKET_SCREENSHOT_DIR) / info->name();
@@ -34,7 +35,8 @@ class BrowserStack {
     const auto hash = hash_password(kPassword, {1, 8 * 1024, 1});
     for (const auto* id :
          {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6", "tl-g", "icm-d1", "tl-d"})
-      spec_.person_extra[id] += "password_argon2 = \"" + hash + "\"";
+      spec_.person_extra[id] +=
+          "password_argon2 = \"" + hash + "\"" + (person_lines.empty() ? "" : "\n" + person_lines);
     const auto config_file = stack::write_stack_config(spec_, dir_);
     stack::StackOptions opts{dir_, PIKET_BIN_DIR};
     opts.kannel_admin_port = spec_.ports.kannel_admin;
@@ -102,6 +104,14 @@ TEST(Browser, TheBoardAnswersInFiveSeconds) {
 TEST(Browser, BoardLatencyAndPageWeight) {
   BrowserStack s;
   EXPECT_EQ(s.node("board_latency.mjs"), 0);
+}
+
+// Web Push's installed app (docs/web-push.md): manifest and service worker
+// registered; an open app alerts at once for a new page (the push channel,
+// here beside SMS for every person).
+TEST(Browser, TheInstalledAppRegistersAndAnOpenAppAlertsAtOnce) {
+  BrowserStack s(R"(contact = [{channel = "sms", after_s = 0}, {channel = "push", after_s = 0}])");
+  EXPECT_EQ(s.node("webpush.test.mjs"), 0);
 }
 
 }  // namespace

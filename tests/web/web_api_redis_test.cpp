@@ -19,6 +19,8 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/override_store.hpp"
+#include "piket/push/base64url.hpp"
+#include "piket/push/subscription.hpp"
 #include "piket/rota/rota_file.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
@@ -26,6 +28,7 @@
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "piket/store/session.hpp"
+#include "piket/store/webpush.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/file_rota_source.hpp"
 #include "piket/web/live_updates.hpp"
@@ -101,7 +104,12 @@ class WebApiTest : public ::testing::Test {
         rota_(rota::parse_rota_file(rota_text(), "rota.toml", config_.people), pool_) {
     redis().command({"FLUSHALL"});
     seed();
-    api_ = std::make_unique<WebApi>(WebDeps{config_.web,
+    api_ = make_api();
+  }
+
+  // The web app over the fixture's stores; with a VAPID public key, Web Push is on.
+  std::unique_ptr<WebApi> make_api(std::string vapid_public_key = {}) {
+    return std::make_unique<WebApi>(WebDeps{config_.web,
                                             config_,
                                             config_,
                                             config_.caseload,
@@ -115,7 +123,8 @@ class WebApiTest : public ::testing::Test {
                                             rota_,
                                             backend_,
                                             nullptr,
-                                            {}});
+                                            {},
+                                            std::move(vapid_public_key)});
   }
 
   // The test's own reads and writes: Redis user "ops".
@@ -1132,6 +1141,86 @@ TEST_F(WebApiTest, AMalformedCaseIdIsRefusedForThePersonAndAudited) {
   EXPECT_EQ(call("POST", "/api/cases//events", R"({"type":"first_contact"})", &anna).status, 404);
   expect_refusal_audited("anna", "case.event", "-");
   EXPECT_TRUE(backend_.calls.empty());
+}
+
+// Web Push subscriptions (docs/web-push.md): off without a VAPID key; with
+// one, a person registers the browser's subscription (validated, each
+// refusal naming its field, nothing stored), renews it, is refused beyond the
+// limit, removes it by endpoint; the audit trail names ids, never endpoints.
+TEST_F(WebApiTest, PushSubscriptionsAreValidatedBoundedAuditedAndRemovable) {
+  const auto anna = login("anna");
+  EXPECT_EQ(call("GET", "/api/push/key", "", &anna).status, 404) << "no VAPID key: Web Push off";
+  EXPECT_EQ(call("POST", "/api/push/subscriptions", "{}", &anna).status, 404);
+
+  const auto vapid = push::P256Key::generate();
+  auto with_push = make_api(push::base64url_encode(vapid.public_bytes()));
+  std::swap(api_, with_push);
+
+  auto a = call("GET", "/api/push/key", "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(std::string(a.json().as_object().at("public_key").as_string()),
+            push::base64url_encode(vapid.public_bytes()));
+
+  const std::string p256dh = push::base64url_encode(push::P256Key::generate().public_bytes());
+  const auto body = [&](const std::string& endpoint, const std::string& key,
+                        const std::string& auth) {
+    return R"({"endpoint":")" + endpoint + R"(","expirationTime":null,"keys":{"p256dh":")" + key +
+           R"(","auth":")" + auth + R"("}})";
+  };
+  const std::string auth = "AAECAwQFBgcICQoLDA0ODw";
+  const auto before = redis().command({"HLEN", store::webpush_subs_key("anna")}).integer;
+  EXPECT_EQ(before, 0);
+  for (const auto& [bad, field] : std::vector<std::pair<std::string, std::string>>{
+           {body("http://push.example.net/x", p256dh, auth), "endpoint"},
+           {body("https://push.example.net/x", "AAAA", auth), "keys.p256dh"},
+           {body("https://push.example.net/x", p256dh, "AAAA"), "keys.auth"}}) {
+    a = call("POST", "/api/push/subscriptions", bad, &anna);
+    EXPECT_EQ(a.status, 400) << a.body;
+    EXPECT_EQ(std::string(a.json().as_object().at("error").as_object().at("code").as_string()),
+              "invalid_" + field);
+    expect_refusal_audited("anna", "push.subscribe", "anna");
+  }
+  EXPECT_EQ(redis().command({"EXISTS", store::webpush_subs_key("anna")}).integer, 0);
+
+  const std::string endpoint = "https://push.example.net/wpush/v2/secret-capability";
+  a = call("POST", "/api/push/subscriptions", body(endpoint, p256dh, auth), &anna);
+  ASSERT_EQ(a.status, 201) << a.body;
+  const std::string id(a.json().as_object().at("id").as_string());
+  EXPECT_EQ(last_audit()->record.action, "push.subscribe");
+  EXPECT_EQ(call("POST", "/api/push/subscriptions", body(endpoint, p256dh, auth), &anna).status,
+            200)
+      << "the same endpoint again renews it";
+  for (std::size_t i = 1; i < push::kMaxSubscriptionsPerPerson; ++i)
+    EXPECT_EQ(call("POST", "/api/push/subscriptions",
+                   body(endpoint + std::to_string(i), p256dh, auth), &anna)
+                  .status,
+              201);
+  EXPECT_EQ(
+      call("POST", "/api/push/subscriptions", body(endpoint + "x", p256dh, auth), &anna).status,
+      409);
+  a = call("GET", "/api/push/subscriptions", "", &anna);
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.json().as_object().at("subscriptions").as_array().size(),
+            push::kMaxSubscriptionsPerPerson);
+  EXPECT_EQ(a.body.find("secret-capability"), std::string::npos) << "endpoints are not listed";
+
+  // bert cannot remove anna's; anna removes hers by endpoint; admins are not paged.
+  const auto bert = login("bert");
+  EXPECT_EQ(call("POST", "/api/push/subscriptions/remove", R"({"id":")" + id + "\"}", &bert).status,
+            404);
+  a = call("POST", "/api/push/subscriptions/remove", R"({"endpoint":")" + endpoint + "\"}", &anna);
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(last_audit()->record.action, "push.unsubscribe");
+  EXPECT_EQ(redis().command({"HLEN", store::webpush_subs_key("anna")}).integer,
+            static_cast<long long>(push::kMaxSubscriptionsPerPerson) - 1);
+  const auto ops = login("ops");
+  EXPECT_EQ(call("POST", "/api/push/subscriptions", body(endpoint, p256dh, auth), &ops).status,
+            403);
+
+  for (const auto& line :
+       redis().command({"LRANGE", std::string(store::kAuditLog), "0", "-1"}).elements)
+    EXPECT_EQ(line.str.find("secret-capability"), std::string::npos);
+  std::swap(api_, with_push);
 }
 
 }  // namespace

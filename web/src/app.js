@@ -239,7 +239,7 @@
   function signedOut() {
     state.session = null;
     if (state.events) { state.events.close(); state.events = null; }
-    $('who').textContent = ''; show('logout', false); setLive(false);
+    $('who').textContent = ''; show('logout', false); show('push-toggle', false); setLive(false);
     go('login');
   }
 
@@ -266,6 +266,7 @@
     state.region = s.regions[0] || null;
     openEvents();
     route();
+    pushShow();
   }
 
   function route() {
@@ -969,6 +970,55 @@
       const v = await api('POST', '/api/admin/audit/verify', {});
       $('admin-audit').textContent = v.ok ? t('admin.intact', { n: v.entries }) : t('admin.broken', { n: v.first_broken, reason: v.reason });
     } catch (e) { failed(e); }
+  });
+
+  // ---- Web Push (docs/web-push.md) ----------------------------------------
+  // The installed app: a service worker that shows a notification for a new
+  // page even with the app closed. A person turns it on per device; the
+  // subscription goes to the server, which sends only "there is a page".
+  const pushSupported = () => 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+  function keyBytes(b64url) {
+    const s = atob(b64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (b64url.length % 4)) % 4));
+    return Uint8Array.from(s, (c) => c.charCodeAt(0));
+  }
+  async function pushRegistration() {
+    return navigator.serviceWorker.register('/sw.js?lang=' + state.lang, { scope: '/' });
+  }
+  async function pushShow() {
+    const b = $('push-toggle');
+    const s = state.session;
+    if (!s || s.role === 'admin' || !pushSupported()) { b.classList.add('hidden'); return; }
+    let on = false;
+    try {
+      const reg = await pushRegistration();
+      on = Notification.permission === 'granted' && !!(await reg.pushManager.getSubscription());
+    } catch (e) { on = false; }
+    b.dataset.i18n = on ? 'webpush.turn_off' : 'webpush.turn_on';
+    b.textContent = t(b.dataset.i18n);
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    b.classList.remove('hidden');
+  }
+  $('push-toggle').addEventListener('click', async () => {
+    const b = $('push-toggle');
+    b.disabled = true;
+    try {
+      const reg = await pushRegistration();
+      const existing = await reg.pushManager.getSubscription();
+      if (existing) {
+        await api('POST', '/api/push/subscriptions/remove', { endpoint: existing.endpoint }).catch(() => null);
+        await existing.unsubscribe();
+        notice(t('webpush.off'), false);
+      } else if ((await Notification.requestPermission()) !== 'granted') {
+        notice(t('webpush.denied'), true);
+      } else {
+        const key = await api('GET', '/api/push/key');
+        const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key.public_key) });
+        await api('POST', '/api/push/subscriptions', sub.toJSON());
+        notice(t('webpush.on'), false);
+      }
+    } catch (e) { failed(e); }
+    b.disabled = false;
+    await pushShow();
   });
 
   // Countdowns move every second on a real clock.

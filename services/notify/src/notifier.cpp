@@ -158,6 +158,7 @@ struct Notifier::Impl {
   prometheus::Counter* duplicates = nullptr;
   prometheus::Counter* undeliverable = nullptr;
   std::map<std::string, prometheus::Counter*> ignored;  // by reason
+  Notifier::WebPushHook web_push;
   prometheus::Histogram* gateway_latency = nullptr;
   prometheus::Counter* bundles = nullptr;
   prometheus::Counter* bundled_pages = nullptr;
@@ -509,6 +510,9 @@ struct Notifier::Impl {
     Outcome o;
     o.what = r.elements.empty() ? "missing" : r.elements[0].str;  // already applied
     o.kind = o.what == "accepted" ? StepResult::Kind::sent : StepResult::Kind::skipped;
+    // Web Push: the page's id only — the app fetches the page after sign-in.
+    if (o.what == "accepted" && web_push)
+      web_push(store::push_person_of_key(c.to), c.page_id, !c.info);
     return o;
   }
 
@@ -1011,6 +1015,10 @@ void Notifier::start() {
 void Notifier::stop() {
   impl_->stopping = true;
   for (auto& w : impl_->workers) w->loop.stop();
+}
+
+void Notifier::set_web_push(WebPushHook hook) {
+  impl_->web_push = std::move(hook);
 }
 
 }  // namespace piket::notify

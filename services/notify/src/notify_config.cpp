@@ -25,7 +25,7 @@ NotifyConfig parse_notify(TomlReader& r) {
                  {"http", "zmq", "zmq_peers", "workers", "claim_batch", "gateway_connections",
                   "retry_initial_ms", "retry_max_ms", "max_attempts", "in_doubt_grace_ms",
                   "in_doubt_confirm_ms", "record_retry_ms", "gateway_timeout_ms",
-                  "push_stream_maxlen", "bundle_window_ms"});
+                  "push_stream_maxlen", "bundle_window_ms", "vapid_subject"});
     set_if(r.host_port(*t, "notify.", "http"), c.http);
     set_if(r.matching(*t, "notify.", "zmq", false, common::zmq_endpoint_pattern(),
                       "a ZeroMQ endpoint"),
@@ -43,6 +43,11 @@ NotifyConfig parse_notify(TomlReader& r) {
     read_millis(r, *t, "notify.", "gateway_timeout_ms", 100, 60000, c.gateway_timeout);
     set_if(r.integer(*t, "notify.", "push_stream_maxlen", 10, 1000000), c.push_stream_maxlen);
     read_millis(r, *t, "notify.", "bundle_window_ms", 0, 60000, c.bundle_window);
+    static const std::regex kVapidSubject{
+        "^(mailto:[^\\s@]{1,64}@[A-Za-z0-9.-]{1,190}|https://[^\\s]{1,250})$"};
+    set_if(r.matching(*t, "notify.", "vapid_subject", false, kVapidSubject,
+                      "a mailto: address or an https:// URL"),
+           c.vapid_subject);
   }
   return c;
 }

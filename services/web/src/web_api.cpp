@@ -67,6 +67,10 @@ constexpr Route kRoutes[] = {
     {Method::post, "/api/calendar/tokens/revoke", "calendar.revoke", plain<api::calendar_revoke>, true, true},
     {Method::get,  "/api/admin/overview",         "admin.read",      plain<api::admin_overview>},
     {Method::post, "/api/admin/audit/verify",     "audit.verify",    plain<api::audit_verify>},
+    {Method::get,  "/api/push/key",               "push.key",        plain<api::push_key>},
+    {Method::get,  "/api/push/subscriptions",     "push.list",       plain<api::push_list>},
+    {Method::post, "/api/push/subscriptions",     "push.subscribe",  plain<api::push_subscribe>, true, true},
+    {Method::post, "/api/push/subscriptions/remove", "push.unsubscribe", plain<api::push_unsubscribe>, true, true},
 };
 // clang-format on
 

@@ -41,6 +41,12 @@ HttpResponse calendar_list(WebContext& w, Request& r);
 HttpResponse calendar_create(WebContext& w, Request& r);
 HttpResponse calendar_revoke(WebContext& w, Request& r);
 
+// ---- Web Push subscriptions (web_api_push.cpp) ------------------------------------
+HttpResponse push_key(WebContext& w, Request& r);
+HttpResponse push_list(WebContext& w, Request& r);
+HttpResponse push_subscribe(WebContext& w, Request& r);
+HttpResponse push_unsubscribe(WebContext& w, Request& r);
+
 // ---- administration (web_api_admin.cpp) -------------------------------------------
 HttpResponse admin_overview(WebContext& w, Request& r);
 HttpResponse audit_verify(WebContext& w, Request& r);

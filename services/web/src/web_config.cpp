@@ -25,7 +25,8 @@ WebConfig parse_web(common::TomlReader& r) {
                {"http", "threads", "assets_dir", "session_idle_minutes", "session_max_hours",
                 "cookie_secure", "max_failures", "lockout_minutes", "remote_max_failures",
                 "max_delay_seconds", "unauthenticated_per_second", "unauthenticated_burst",
-                "trusted_proxies", "calendar_base_url", "tls_cert", "tls_key", "language"});
+                "trusted_proxies", "calendar_base_url", "tls_cert", "tls_key", "language",
+                "push_allow_http_localhost"});
   set_if(r.host_port(*t, "web.", "http"), c.http);
   set_if(r.integer(*t, "web.", "threads", 1, 64), c.threads);
   c.tls = common::read_tls_options(r, *t, "web.", false);
@@ -57,6 +58,7 @@ WebConfig parse_web(common::TomlReader& r) {
   set_if(r.matching(*t, "web.", "calendar_base_url", false, kHttpUrl, "an http:// URL"),
          c.calendar_base_url);
   set_if(r.matching(*t, "web.", "language", false, kLanguage, "nl or en"), c.language);
+  set_if(r.boolean(*t, "web.", "push_allow_http_localhost"), c.push_allow_http_localhost);
   return c;
 }
 

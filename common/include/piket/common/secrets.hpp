@@ -43,6 +43,9 @@ inline constexpr std::string_view kannel_sendsms = "kannel-sendsms.password";
 // ZeroMQ CURVE key pair of a service (Z85, 40 characters each).
 std::string zmq_secret_key(std::string_view service);
 std::string zmq_public_key(std::string_view service);
+// The VAPID signing key of Web Push (RFC 8292): a P-256 private scalar in
+// base64url. notify signs with it; web hands its public key to the app.
+inline constexpr std::string_view vapid_private_key = "vapid-private.key";
 }  // namespace secret_file
 
 class SecretStore {
@@ -80,8 +83,8 @@ void load_service_secrets(SharedConfig& config, std::string_view service,
                           const std::function<void(const SecretStore&)>& more = {});
 
 // Creates `dir` (0700) and every secret file that is missing (0600): the Redis
-// passwords of kSecretHolders, the Kannel secrets and a CURVE key pair per
-// service. Returns the names of the files it created.
+// passwords of kSecretHolders, the Kannel secrets, a CURVE key pair per
+// service and the VAPID key. Returns the names of the files it created.
 std::vector<std::string> ensure_deployment_secrets(const std::filesystem::path& dir);
 
 }  // namespace piket::common

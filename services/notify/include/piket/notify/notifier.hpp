@@ -140,6 +140,14 @@ class Notifier {
   void start();
   void stop();
 
+  // Web Push (docs/web-push.md): called with the person and the page once a
+  // page's `push` delivery is on the person's stream, to wake their installed
+  // app through their subscriptions as well. Must return at once (the
+  // sender queues). Set before start(); unset: the stream alone.
+  using WebPushHook =
+      std::function<void(const std::string& person, const std::string& page_id, bool urgent)>;
+  void set_web_push(WebPushHook hook);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

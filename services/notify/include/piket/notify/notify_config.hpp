@@ -48,6 +48,10 @@ struct NotifyConfig {
   // SMS to one person within this window go out as one bundled SMS
   // (docs/paging.md, "Bundling"); 0: every page its own SMS.
   common::Millis bundle_window{3000};
+  // Web Push (docs/web-push.md): the contact for push services' operators in
+  // the VAPID token, "mailto:…" or "https://…"; empty: no Web Push (the
+  // `push` channel is then the open app's stream alone).
+  std::string vapid_subject{};
 };
 
 // E-mail, the fallback channel, over SMTP (libcurl).

@@ -35,8 +35,8 @@ struct WebDeps {
   rota::CaseloadConfig caseload;       // [caseload]: the board's caseloads
   common::HostPort dispatch_http;      // [dispatch] http: the calendars' default base URL
   std::size_t partners = 0;            // how many [[partners]] (the admin's overview)
-  const common::Clock& domain_clock;  // case clocks, event times
-  const common::Clock& real_clock;    // sessions, audit timestamps
+  const common::Clock& domain_clock;   // case clocks, event times
+  const common::Clock& real_clock;     // sessions, audit timestamps
   common::RedisPool& redis;
   common::Metrics& metrics;
   LiveHub& hub;
@@ -45,6 +45,9 @@ struct WebDeps {
   const StaticFiles* assets = nullptr;  // null: API only
   // The live digest for a new stream's first frame (may be empty).
   std::function<std::string()> digest;
+  // The VAPID public key (base64url) the app subscribes with; empty: no Web
+  // Push in this deployment (docs/web-push.md).
+  std::string vapid_public_key{};
 };
 
 class WebApi {

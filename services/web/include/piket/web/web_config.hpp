@@ -42,6 +42,9 @@ struct WebConfig {
   // HTTPS (tls_cert, tls_key); not enabled(): plain HTTP, as the local demo
   // runs (or behind a proxy that ends TLS).
   common::TlsOptions tls{};
+  // Web Push subscriptions with an http:// endpoint on this machine (tests,
+  // the local demo); otherwise https only (docs/web-push.md).
+  bool push_allow_http_localhost = false;
 };
 
 // [web].

@@ -1,0 +1,79 @@
+#pragma once
+// Web Push to a person's subscriptions (docs/web-push.md): one request per
+// subscription, made on the sender's own thread so that a slow push service
+// never holds a notify worker. A subscription the push service says is gone
+// (404, 410) is forgotten; 429, 5xx and no answer are tried again after
+// `retry.delay(attempt)` up to `retry.max_attempts` (notify's retry rules);
+// any other answer ends the message for that subscription. Pending messages
+// live in memory: bounded, and lost with the process (the page's other
+// channels and the open app's stream do not depend on them).
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "piket/common/clock.hpp"
+#include "piket/common/redis.hpp"
+#include "piket/push/push_client.hpp"
+#include "piket/push/push_request.hpp"
+
+namespace piket::push {
+
+struct WebPushRetry {
+  int max_attempts = 5;
+  std::function<common::Millis(int attempt)> delay = [](int) { return common::Millis{1000}; };
+};
+
+struct WebPushCounts {
+  std::uint64_t accepted = 0, gone = 0, retried = 0, rejected = 0, dropped = 0;
+};
+
+class WebPushSender {
+ public:
+  struct Options {
+    common::RedisConfig redis;  // the sender's own connection (notify's Redis user)
+    std::string vapid_subject;  // mailto: or https: contact for push services
+    WebPushRetry retry{};
+    std::size_t max_pending = 1000;  // beyond: dropped (counted)
+  };
+  // `vapid`, `client` and `clock` (transport time: retries, token expiry)
+  // outlive the sender.
+  WebPushSender(Options options, const P256Key& vapid, PushClient& client,
+                const common::Clock& clock);
+  ~WebPushSender();  // stops
+  WebPushSender(const WebPushSender&) = delete;
+  WebPushSender& operator=(const WebPushSender&) = delete;
+
+  // Queues `message` for every subscription `person` has now. Returns at once.
+  void send(const std::string& person, PushMessage message);
+  WebPushCounts counts() const;
+
+ private:
+  struct Job {
+    std::string person;
+    Subscription to;
+    PushMessage message;
+    int attempt = 1;
+    common::Instant due{};
+  };
+  void run();
+  void deliver(Job job, common::RedisConnection& redis);
+
+  Options options_;
+  const P256Key& vapid_;
+  PushClient& client_;
+  const common::Clock& clock_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<std::string, PushMessage>> fresh_;  // person, message
+  std::deque<Job> retries_;
+  WebPushCounts counts_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace piket::push
