@@ -39,11 +39,14 @@ constexpr std::string_view kDispatch[] = {"exists",     "hgetall",  "hmget", "hs
 // returning families (ZCOUNT).
 constexpr std::string_view kCapacity[] = {"del", "hincrby", "lpush", "ltrim"};
 constexpr std::string_view kBoard[] = {"zcount"};
-constexpr std::string_view kNotify[] = {"del",   "hincrby",          "hmget",  "hsetnx", "pexpire",
-                                        "rpush", "zremrangebyscore", "zscore", "xadd"};
+constexpr std::string_view kNotify[] = {"del", "hincrby", "hmget", "hsetnx", "pexpire", "rpush",
+                                        "zremrangebyscore", "zscore", "xadd",
+                                        // a case page's privacy check (notify_privacy_body.lua)
+                                        "lrange"};
 constexpr std::string_view kInbound[] = {
     "del",  "exists",   "hincrby",          "hmget", "pexpire", "rpush",
-    "sadd", "smembers", "zremrangebyscore", "xadd"};
+    "sadd", "smembers", "zremrangebyscore", "xadd",  "hgetall"};  // the family contact index
+                                                                  // (inbound_family_message.lua)
 constexpr std::string_view kCases[] = {"del",       "exists",   "hgetall", "hmget", "hsetnx",
                                        "llen",      "lrange",   "rpush",   "sadd",  "scard",
                                        "sismember", "smembers", "srem",    "zcard", "zrange"};

@@ -11,10 +11,10 @@ Config parse_config(std::string_view text, const std::string& file_name) {
   // "rotas" stays a known section so that parse_rota_file_config can refuse
   // the old simple rota with a pointer to the rota file.
   common::parse_config_file(
-      text, file_name, {"deployment", "clock",     "redis",      "log",     "ingest",  "dispatch",
-                        "notify",     "inbound",   "web",        "kannel",  "outbox",  "regions",
-                        "partners",   "admins",    "people",     "rotas",   "rota",    "smtp",
-                        "cases",      "deadlines", "escalation", "secrets", "caseload"},
+      text, file_name, {"deployment", "clock",     "redis",      "log",     "ingest",   "dispatch",
+                        "notify",     "inbound",   "web",        "kannel",  "outbox",   "regions",
+                        "partners",   "admins",    "people",     "rotas",   "rota",     "smtp",
+                        "cases",      "deadlines", "escalation", "secrets", "caseload", "family"},
       [&c](common::TomlReader& r) {
         // In the order of the file's documentation, so the errors come in it too.
         common::parse_shared(r, c);
@@ -37,6 +37,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.caseload = rota::parse_caseload(r);
         c.deadlines = cases::parse_deadlines(r, region_ids);
         c.escalation = paging::parse_escalation(r, region_ids);
+        c.family = dispatch::parse_family(r);
       });
   return c;
 }

@@ -11,6 +11,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
+#include "piket/dispatch/family_router.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/rota_api.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
         cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
         [&] { return live.current(); }, redis,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // A family's messages (issue 18): paged from family:due at each tick.
+    dispatch::FamilyRouter family(
+        cfg.family, cfg, live, cfg.outbox, *ctx.domain_clock, ctx.transport_clock, redis,
+        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.
     int tick = 0;
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
                                ctx.transport_clock, [&] {
                                  live.refresh_from(*redis.lease());
                                  if (++tick % 4 == 0) watcher.run_once();
+                                 family.run_once();
                                });
     to_notify.start();
     inbox.start();

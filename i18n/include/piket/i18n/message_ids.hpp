@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 67> kMessageIds{
+inline constexpr std::array<std::string_view, 75> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -75,6 +75,14 @@ inline constexpr std::array<std::string_view, 67> kMessageIds{
     "reply.already_acknowledged",
     "reply.already_declined",
     "reply.taken",
+    "family.reply.own",
+    "family.reply.duty",
+    "page.family",
+    "page.family_urgent",
+    "page.family_unanswered",
+    "page.family_unanswered_urgent",
+    "tag.family",
+    "tag.family_urgent",
 };
 
 }  // namespace piket::i18n
