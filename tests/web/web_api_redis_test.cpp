@@ -23,6 +23,7 @@
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "piket/store/session.hpp"
@@ -1132,6 +1133,34 @@ TEST_F(WebApiTest, AMalformedCaseIdIsRefusedForThePersonAndAudited) {
   EXPECT_EQ(call("POST", "/api/cases//events", R"({"type":"first_contact"})", &anna).status, 404);
   expect_refusal_audited("anna", "case.event", "-");
   EXPECT_TRUE(backend_.calls.empty());
+}
+
+// Issue 18: a family's messages show in the case view (case content: only for
+// who may read the case, and the read is audited), with who picked each up.
+TEST_F(WebApiTest, AFamilysMessagesShowInTheCaseViewWithWhoPickedThemUp) {
+  auto r = redis();
+  r.command(
+      {"HSET", store::case_family_key(kCaseA), "seq", "2", "F1",
+       R"({"at":1000,"urgent":true,"via":"sms","from":"victim","text":"Bel mij terug","state":"open"})",
+       "F2",
+       R"({"at":2000,"urgent":false,"via":"sms","from":"victim","text":"Nog een vraag","state":"open"})"});
+  r.command({"HSET", store::family_route_key(kCaseA, "F1"), "state", "acknowledged",
+             "acknowledged_by", "anna"});
+  const auto anna = login("anna");
+  const auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto m = boost::json::parse(a.body).at("family_messages").as_array();
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].at("text").as_string(), "Bel mij terug");
+  EXPECT_TRUE(m[0].at("urgent").as_bool());
+  EXPECT_EQ(m[0].at("state").as_string(), "acknowledged");
+  EXPECT_EQ(m[0].at("acknowledged_by").as_string(), "anna");
+  EXPECT_EQ(m[1].at("state").as_string(), "open");
+  EXPECT_EQ(last_audit()->record.action, "case.read");
+  const auto bert = login("bert");
+  const auto b = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  EXPECT_EQ(b.status, 403);
+  EXPECT_EQ(b.body.find("Bel mij"), std::string::npos);
 }
 
 }  // namespace

@@ -890,6 +890,18 @@
     const pl = clear($('case-persons'));
     for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, named('person', p.role)), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
     $('case-summary').textContent = c.summaries.join('\n\n');
+    // A family's messages (issue 18): urgent ones marked, who picked each up.
+    const fl = clear($('case-messages'));
+    for (const m of c.family_messages || [])
+      fl.append(el('li', { 'data-state': m.state },
+        el('span', { class: 't' }, when(m.at)),
+        m.urgent ? el('span', { class: 'badge' }, t('case.messages_urgent')) : null,
+        el('span', { class: 'badge' }, named('person', m.from)),
+        el('span', { class: 'grow' }, m.text || '—'),
+        el('span', { class: 'muted' }, m.state === 'acknowledged'
+          ? t('case.messages_picked_up', { who: m.acknowledged_by_name || m.acknowledged_by })
+          : m.state === 'unanswered' ? t('case.messages_unanswered') : t('case.messages_open'))));
+    if (!(c.family_messages || []).length) fl.append(el('li', { class: 'muted' }, t('case.messages_empty')));
     const tl = clear($('case-timeline'));
     for (const e of c.timeline) {
       let text = timelineText(e);
