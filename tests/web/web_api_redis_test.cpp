@@ -1163,5 +1163,28 @@ TEST_F(WebApiTest, AFamilysMessagesShowInTheCaseViewWithWhoPickedThemUp) {
   EXPECT_EQ(b.body.find("Bel mij"), std::string::npos);
 }
 
+// Issue 18: the board lists a family's messages nobody picked up yet, per case
+// with their time and urgency, never their text.
+TEST_F(WebApiTest, TheBoardListsAFamilysMessagesNotPickedUpWithoutTheirText) {
+  auto r = redis();
+  r.command(
+      {"HSET", store::case_family_key(kCaseA), "seq", "2", "F1",
+       R"({"at":1000,"urgent":true,"via":"sms","from":"victim","text":"Bel mij terug","state":"open"})",
+       "F2",
+       R"({"at":2000,"urgent":false,"via":"sms","from":"victim","text":"Al gedaan","state":"open"})"});
+  r.command({"HSET", store::family_route_key(kCaseA, "F2"), "state", "acknowledged",
+             "acknowledged_by", "anna"});
+  const auto tina = login("tina");
+  const auto b = call("GET", "/api/board?region=groningen", "", &tina);
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.body.find("Bel mij"), std::string::npos);
+  const auto f = boost::json::parse(b.body).at("family").as_array();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].at("case").as_string(), kCaseA);
+  EXPECT_EQ(f[0].at("message").as_string(), "F1");
+  EXPECT_TRUE(f[0].at("urgent").as_bool());
+  EXPECT_EQ(f[0].at("at").as_int64(), 1000);
+}
+
 }  // namespace
 }  // namespace piket::web

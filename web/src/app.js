@@ -436,12 +436,13 @@
     const escIds = new Set(b.escalations.map((e) => e.id));
     const byCase = new Map();
     const row = (id) => {
-      if (!byCase.has(id)) byCase.set(id, { case: id, clocks: [], escalations: [], unanswered: [] });
+      if (!byCase.has(id)) byCase.set(id, { case: id, clocks: [], escalations: [], unanswered: [], family: [] });
       return byCase.get(id);
     };
     for (const c of b.clocks) if (!LONG_CLOCKS.includes(c.clock)) row(c.case).clocks.push(c);
     for (const e of b.escalations) row(e.case).escalations.push(e);
     for (const p of b.unanswered || []) if (!escIds.has(p.id)) row(p.case).unanswered.push(p);
+    for (const m of b.family || []) row(m.case).family.push(m);  // a family's messages not picked up
     const info = new Map(b.cases.map((c) => [c.id, c]));
     const rows = [];
     for (const r of byCase.values()) {
@@ -453,7 +454,8 @@
       r.kind_label = c.kind || (top && top.kind) || '';
       r.casemanager = c.casemanager || (top && top.casemanager) || '';
       r.overdue = r.clocks.some((k) => k.state === 'overdue');
-      r.tier = r.escalations.length || r.overdue ? 0 : r.unanswered.length ? 1 : r.red ? 2 : 3;
+      r.urgentFamily = r.family.some((m) => m.urgent);
+      r.tier = r.escalations.length || r.overdue || r.urgentFamily ? 0 : r.unanswered.length || r.family.length ? 1 : r.red ? 2 : 3;
       rows.push(r);
     }
     const due = (r) => (r.clocks.length ? r.clocks[0].due_at : FAR);
@@ -474,6 +476,7 @@
     const out = [];
     if (r.escalations.length) out.push(el('span', { class: 'badge red', 'data-status': 'escalated' }, t('board.st_escalated')));
     if (r.unanswered.length) out.push(el('span', { class: 'badge amber', 'data-status': 'unanswered' }, t(r.unanswered.length === 1 ? 'board.st_unanswered_one' : 'board.st_unanswered', { n: r.unanswered.length })));
+    if (r.family.length) out.push(el('span', { class: 'badge ' + (r.urgentFamily ? 'red' : 'amber'), 'data-status': 'family' }, t(r.urgentFamily ? 'board.st_family_urgent' : 'board.st_family', { n: r.family.length, since: when(Math.min(...r.family.map((m) => m.at))) })));
     return out.length ? out : ['—'];
   }
 
