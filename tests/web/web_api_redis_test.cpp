@@ -1135,17 +1135,22 @@ TEST_F(WebApiTest, AMalformedCaseIdIsRefusedForThePersonAndAudited) {
   EXPECT_TRUE(backend_.calls.empty());
 }
 
-// Issue 18: a family's messages show in the case view (case content: only for
-// who may read the case, and the read is audited), with who picked each up.
-TEST_F(WebApiTest, AFamilysMessagesShowInTheCaseViewWithWhoPickedThemUp) {
-  auto r = redis();
+// Issue 18: a family's two messages to anna's case as inbound stores them (the
+// first urgent), and the router's state of `acknowledged` (by anna).
+void seed_family_messages(common::RedisConnection r, const std::string& acknowledged) {
   r.command(
       {"HSET", store::case_family_key(kCaseA), "seq", "2", "F1",
        R"({"at":1000,"urgent":true,"via":"sms","from":"victim","text":"Bel mij terug","state":"open"})",
        "F2",
        R"({"at":2000,"urgent":false,"via":"sms","from":"victim","text":"Nog een vraag","state":"open"})"});
-  r.command({"HSET", store::family_route_key(kCaseA, "F1"), "state", "acknowledged",
+  r.command({"HSET", store::family_route_key(kCaseA, acknowledged), "state", "acknowledged",
              "acknowledged_by", "anna"});
+}
+
+// Issue 18: a family's messages show in the case view (case content: only for
+// who may read the case, and the read is audited), with who picked each up.
+TEST_F(WebApiTest, AFamilysMessagesShowInTheCaseViewWithWhoPickedThemUp) {
+  seed_family_messages(redis(), "F1");
   const auto anna = login("anna");
   const auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
   ASSERT_EQ(a.status, 200) << a.body;
@@ -1166,14 +1171,7 @@ TEST_F(WebApiTest, AFamilysMessagesShowInTheCaseViewWithWhoPickedThemUp) {
 // Issue 18: the board lists a family's messages nobody picked up yet, per case
 // with their time and urgency, never their text.
 TEST_F(WebApiTest, TheBoardListsAFamilysMessagesNotPickedUpWithoutTheirText) {
-  auto r = redis();
-  r.command(
-      {"HSET", store::case_family_key(kCaseA), "seq", "2", "F1",
-       R"({"at":1000,"urgent":true,"via":"sms","from":"victim","text":"Bel mij terug","state":"open"})",
-       "F2",
-       R"({"at":2000,"urgent":false,"via":"sms","from":"victim","text":"Al gedaan","state":"open"})"});
-  r.command({"HSET", store::family_route_key(kCaseA, "F2"), "state", "acknowledged",
-             "acknowledged_by", "anna"});
+  seed_family_messages(redis(), "F2");
   const auto tina = login("tina");
   const auto b = call("GET", "/api/board?region=groningen", "", &tina);
   ASSERT_EQ(b.status, 200) << b.body;
