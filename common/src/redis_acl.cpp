@@ -42,10 +42,13 @@ constexpr std::string_view kBoard[] = {"zcount"};
 constexpr std::string_view kNotify[] = {
     "del", "hincrby", "hmget", "hsetnx", "pexpire", "rpush", "zremrangebyscore", "zscore", "xadd",
     // Web Push: a person's subscriptions (push::Subscriptions::list)
-    "hgetall"};
+    "hgetall",
+    // a case page's privacy check (notify_privacy_body.lua)
+    "lrange"};
 constexpr std::string_view kInbound[] = {
     "del",  "exists",   "hincrby",          "hmget", "pexpire", "rpush",
-    "sadd", "smembers", "zremrangebyscore", "xadd"};
+    "sadd", "smembers", "zremrangebyscore", "xadd",  "hgetall"};  // the family contact index
+                                                                  // (inbound_family_message.lua)
 constexpr std::string_view kCases[] = {"del",       "exists",   "hgetall", "hmget", "hsetnx",
                                        "llen",      "lrange",   "rpush",   "sadd",  "scard",
                                        "sismember", "smembers", "srem",    "zcard", "zrange"};

@@ -16,7 +16,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
        "notify",     "inbound",   "web",        "kannel",  "outbox",   "regions",
        "partners",   "admins",    "people",     "rotas",   "rota",     "smtp",
        "cases",      "deadlines", "escalation", "secrets", "caseload", "chain_partners",
-       "agreements"},
+       "agreements", "family"},
       [&c](common::TomlReader& r) {
         // In the order of the file's documentation, so the errors come in it too.
         common::parse_shared(r, c);
@@ -40,6 +40,7 @@ Config parse_config(std::string_view text, const std::string& file_name) {
         c.deadlines = cases::parse_deadlines(r, region_ids);
         c.escalation = paging::parse_escalation(r, region_ids);
         c.chain = cases::parse_chain(r, region_ids);
+        c.family = dispatch::parse_family(r);
       });
   return c;
 }

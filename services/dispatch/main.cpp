@@ -11,6 +11,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
+#include "piket/dispatch/family_router.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/dispatch/rota_api.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
         cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
         [&] { return live.current(); }, redis,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // A family's messages (issue 18): paged from family:due.
+    dispatch::FamilyRouter family(
+        cfg.family, cfg, live, cfg.outbox, *ctx.domain_clock, ctx.transport_clock, redis,
+        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.
     int tick = 0;
@@ -88,14 +93,22 @@ int main(int argc, char** argv) {
                                  live.refresh_from(*redis.lease());
                                  if (++tick % 4 == 0) watcher.run_once();
                                });
+    // A family's messages due now are paged within 100 ms (one ZRANGEBYSCORE
+    // when none is).
+    common::Periodic family_tick({.name = "family messages",
+                                  .every = common::Millis{100},
+                                  .failure_level = spdlog::level::warn},
+                                 ctx.transport_clock, [&] { family.run_once(); });
     to_notify.start();
     inbox.start();
     http.start();
     refresher.start();
+    family_tick.start();
     escalator.start();  // paging's timer loop
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
                  http.port(), cfg.rota.file.string());
     common::wait_for_shutdown_signal();
+    family_tick.stop();
     refresher.stop();
     escalator.stop();
     http.stop();

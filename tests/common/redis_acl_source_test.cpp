@@ -109,7 +109,8 @@ const std::vector<std::string> kNotifyLua = {"store/lua/notify",
                                              "store/lua/lib/paging_reply_code.lua",
                                              "store/lua/lib/cases_timeline.lua",
                                              "store/lua/lib/outbox_add.lua",
-                                             "store/lua/lib/deadline_resync.lua"};
+                                             "store/lua/lib/deadline_resync.lua",
+                                             "store/lua/lib/notify_privacy_body.lua"};
 // Inbound's scripts (answers, delivery reports; piket-web runs the answer code
 // in-process) and the lib files they include: notify's store API for the
 // deliveries (notify_delivery_report, notify_page_closed), paging's for the
@@ -124,7 +125,8 @@ const std::vector<std::string> kInboundLua = {"store/lua/inbound",
                                               "store/lua/lib/ingest_incident_status.lua",
                                               "store/lua/lib/cases_timeline.lua",
                                               "store/lua/lib/outbox_add.lua",
-                                              "store/lua/lib/deadline_resync.lua"};
+                                              "store/lua/lib/deadline_resync.lua",
+                                              "store/lua/lib/paging_family_route.lua"};
 // The cases service's scripts and the functions they share (piket-web runs the case code
 // in-process: load, record, absence, join, split), and the incident's store API for what
 // they change on their incidents (piket-ingest's lib/ingest_incident_case.lua).
@@ -147,7 +149,8 @@ std::map<std::string, std::vector<std::string>> uses() {
       // lib/deadline_resync.lua) and tells dispatch through its outbox
       // (lib/outbox_add.lua).
       {"ingest", join({{"services/ingest", "store/lua/ingest", "store/lua/lib/cases_open.lua",
-                        "store/lua/lib/cases_timeline.lua", "store/lua/lib/outbox_add.lua"},
+                        "store/lua/lib/cases_timeline.lua", "store/lua/lib/outbox_add.lua",
+                        "store/lua/lib/family_phone_index.lua"},
                        kOutbox,
                        kDeadlineTimers,
                        kBan})},

@@ -672,5 +672,25 @@ TEST(ConfigTest, LoadConfigOfMissingFileNamesIt) {
   }
 }
 
+// [family] (issue 18): the policy for a family's unacknowledged message, with bounds.
+TEST(ConfigTest, FamilyPolicyHasDefaultsAndBounds) {
+  const auto d = parse_config(minimal_config(), kFile);
+  EXPECT_EQ(d.family.urgent, std::chrono::hours{1});
+  EXPECT_EQ(d.family.morning_hour, 9);
+  EXPECT_EQ(d.family.longest, std::chrono::hours{24});
+  const auto c = parse_config(
+      minimal_config("[family]\nurgent_minutes = 30\nmorning_hour = 8\nlongest_hours = 12\n"),
+      kFile);
+  EXPECT_EQ(c.family.urgent, std::chrono::minutes{30});
+  EXPECT_EQ(c.family.morning_hour, 8);
+  EXPECT_EQ(c.family.longest, std::chrono::hours{12});
+  for (const std::string bad : {"urgent_minutes = 4", "morning_hour = 24", "longest_hours = 25",
+                                "urgent_minutes = 241", "nonsense = 1"}) {
+    const auto e = errors_of(minimal_config("[family]\n" + bad + "\n"));
+    ASSERT_EQ(e.size(), 1u) << bad;
+    EXPECT_NE(e[0].find("family."), std::string::npos) << e[0];
+  }
+}
+
 }  // namespace
 }  // namespace piket::common

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "piket/dispatch/capacity_alert.hpp"
+#include "piket/dispatch/family_page.hpp"
 #include "piket/dispatch/rota_watcher.hpp"
 #include "piket/i18n/catalog.hpp"
 #include "piket/i18n/message_ids.hpp"
+#include "piket/inbound/family_sms.hpp"
 #include "piket/inbound/sms_reply_text.hpp"
 #include "piket/paging/deadline_text.hpp"
 #include "piket/paging/gsm7.hpp"
@@ -149,6 +151,38 @@ TEST(SmsTemplatesTest, EveryReplyToAnSmsFitsOneSegmentInBothLanguages) {
       EXPECT_TRUE(fits_one_segment(text)) << text;
       EXPECT_EQ(text.rfind("piket: ", 0), 0u) << text;
     }
+}
+
+// Issue 18: the automatic answers to a family's SMS (no "piket:": the family
+// does not know the word), and they name nobody.
+TEST(SmsTemplatesTest, EveryAnswerToAFamilyFitsOneSegmentInBothLanguages) {
+  for (auto l : kLanguages)
+    for (auto r : {inbound::FamilyReply::own, inbound::FamilyReply::duty}) {
+      const auto text = inbound::family_reply_text(r, l);
+      EXPECT_TRUE(fits_one_segment(text)) << text;
+      EXPECT_EQ(text.find('{'), std::string::npos) << text;
+    }
+}
+
+// Issue 18: the page for a family's message (urgent or not, to the casemanager
+// or, unanswered, to the team lead) and its bundle line.
+TEST(SmsTemplatesTest, EveryFamilyMessagePageFitsOneSegmentInBothLanguages) {
+  for (auto l : kLanguages)
+    for (bool urgent : {false, true})
+      for (bool team_lead : {false, true}) {
+        const auto text = dispatch::render_family_page("CZZZZZZZZ", urgent, team_lead, "999999", l);
+        ASSERT_TRUE(text) << to_string(l);
+        EXPECT_TRUE(fits_one_segment(*text)) << *text;
+        EXPECT_NE(text->find("CZZZZZZZZ"), std::string::npos) << *text;
+        EXPECT_NE(text->find("999999"), std::string::npos) << *text;
+        EXPECT_EQ(text->find(l == Language::nl ? "dringend" : "urgent") != std::string::npos,
+                  urgent)
+            << *text;
+        const auto tag = dispatch::family_tag("CZZZZZZZZ", urgent, l);
+        EXPECT_TRUE(is_page_brief(tag.brief)) << tag.brief;
+      }
+  EXPECT_FALSE(dispatch::render_family_page("not-a-case", false, false, "999999", Language::nl));
+  EXPECT_FALSE(dispatch::render_family_page("CZZZZZZZZ", false, false, "12345", Language::nl));
 }
 
 TEST(SmsTemplatesTest, ABundleOfOnePageOfEachKindStaysWithinItsSegmentsInBothLanguages) {

@@ -12,14 +12,17 @@
 
 #include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
+#include "piket/common/phone_number.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
+#include "piket/inbound/family_sms.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/launch/url_codec.hpp"
 #include "piket/paging/page_answer.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
@@ -373,8 +376,10 @@ TEST_F(InboundRedisTest, UnknownNumberGetsTheSameAnswerAsAWrongCode) {
       EXPECT_EQ(r.body, wrong) << from << " " << text;
     }
   }
-  // Without a code the answer is the one a staff number gets too.
-  EXPECT_EQ(sms("+31699999999", "hello").body, sms(kAnnaPhone, "hello").body);
+  // Without a code a stranger's text is a family's message (issue 18): it gets
+  // the family's answer, the same for every number piket does not route
+  // (FamilySmsTest below); a staff number still gets "no code".
+  EXPECT_EQ(sms("+31699999999", "hello").body, sms("+31699999998", "hello").body);
   EXPECT_EQ(snapshot(), before);  // nothing stored for strangers' numbers
   EXPECT_EQ(counter("piket_inbound_sms_unknown_number_total"), 12);
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
@@ -613,6 +618,61 @@ TEST_F(InboundRedisTest, DeliveredAfterAFailureIsSuspiciousToo) {
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(counter("piket_inbound_delivery_reports_suspicious_total"), 1);
   EXPECT_EQ(metric(kDlrTotal, "duplicate"), 1);
+}
+
+// ---- issue 18: a family's SMS ---------------------------------------------------------
+
+const std::string kVictimPhone = "+31611111111";
+const std::string kPerpetratorPhone = "+31622222222";
+
+// The index ingest writes (family:phone:{h}, store/family_contact.hpp) for the
+// case's victim and perpetrator; anna is the case's casemanager.
+void seed_family(common::RedisConnection& conn) {
+  for (const auto& [phone, role] :
+       {std::pair{kVictimPhone, "victim"}, std::pair{kPerpetratorPhone, "perpetrator"}})
+    conn.command({"HSET", store::family_phone_key(common::phone_key_hash(phone)), kCase, role});
+  conn.command({"HSET", store::case_key(kCase), "state", "open", "casemanager", "anna"});
+}
+
+TEST_F(InboundRedisTest, AFamilysSmsIsStoredInTheCaseAndAnsweredByRole) {
+  seed_family(conn_);
+  const auto r = sms("06 1111 1111", "Hij staat weer voor de deur");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, family_reply_text(FamilyReply::own, i18n::Language::nl));
+  EXPECT_NE(r.body.find("Uw casemanager"), std::string::npos) << r.body;
+  const auto m = json::parse(hget(store::case_family_key(kCase), "F1")).as_object();
+  EXPECT_EQ(m.at("text").as_string(), "Hij staat weer voor de deur");
+  EXPECT_FALSE(m.at("urgent").as_bool());
+  EXPECT_EQ(count_events("family_message"), 1u);
+  EXPECT_EQ(metric("piket_inbound_family_messages_total", "stored"), 1);
+  // DRINGEND as the first word: urgent, the word not kept.
+  sms(kVictimPhone, "dringend: bel me");
+  const auto u = json::parse(hget(store::case_family_key(kCase), "F2")).as_object();
+  EXPECT_TRUE(u.at("urgent").as_bool());
+  EXPECT_EQ(u.at("text").as_string(), "bel me");
+  EXPECT_EQ(metric("piket_inbound_family_messages_total", "urgent"), 1);
+}
+
+// An unknown number is not routed (nothing stored, counted) and its answer is
+// byte for byte a known family's answer when its casemanager is away, and a
+// perpetrator's (which tells nothing about the case).
+TEST_F(InboundRedisTest, AnUnknownNumbersAnswerIsTheSameAsAKnownOnes) {
+  seed_family(conn_);
+  conn_.command({"HSET", store::person_absence_key("anna"), "since", ms(domain_.now() - 1h)});
+  const auto before = snapshot();
+  const auto unknown = sms("+31633333333", "Hallo, ik zoek hulp");
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(metric("piket_inbound_family_messages_total", "unknown"), 1);
+  const auto known = sms(kVictimPhone, "Hallo, ik zoek hulp");
+  const auto perpetrator = sms(kPerpetratorPhone, "Hallo, ik zoek hulp");
+  EXPECT_EQ(unknown.body, known.body);
+  EXPECT_EQ(unknown.body, perpetrator.body);
+  EXPECT_EQ(unknown.body, family_reply_text(FamilyReply::duty, i18n::Language::nl));
+  EXPECT_EQ(hget(store::case_family_key(kCase), "seq"), "2");  // both known ones stored
+  // Over the number's rate: not stored, the same answer.
+  for (int i = 0; i < kFamilyRateMax; ++i) sms(kPerpetratorPhone, "nog eens");
+  EXPECT_EQ(metric("piket_inbound_family_messages_total", "limited"), 1);
+  EXPECT_EQ(hget(store::case_family_key(kCase), "seq"), std::to_string(1 + kFamilyRateMax));
 }
 
 }  // namespace

@@ -47,5 +47,17 @@ TEST(PrivacyGuard, HouseholdFromTheCaseAloneAndBadBodies) {
   EXPECT_EQ(PrivacyGuard::from_incident("[1,2]", "").size(), 0u);
 }
 
+// Issue 18: a family message's page is checked against the message's text too
+// (notify_privacy_body.lua adds it as family_message).
+TEST(PrivacyGuard, AFamilysMessageIsCaught) {
+  const auto g = PrivacyGuard::from_incident(
+      R"({"persons":[{"role":"victim","phone":"+31611111101"}],"family_message":"Hij staat )"
+      R"(weer voor de deur"})",
+      "");
+  EXPECT_FALSE(g.find_leak("piket BERICHT GEZIN zaak C12345678. Antwoord 123456.").has_value());
+  EXPECT_EQ(g.find_leak("x Hij staat weer voor de deur"), "family_message");
+  EXPECT_EQ(g.find_leak("bel 31611111101"), "persons[0].phone");
+}
+
 }  // namespace
 }  // namespace piket::notify

@@ -1,7 +1,8 @@
 // The message scan: after the end-to-end suites ran, look at everything they
 // sent — every SMS fakesmsc received, every push stream entry, every e-mail
 // the SMTP server stored — for any value of any person field, household key
-// or summary that was posted to them, and fail on a single hit.
+// or summary that was posted to them, or of a family's message (issue 18),
+// and fail on a single hit.
 //
 // It reads the suites' work directories (tests/e2e/work, tests/paging/work,
 // tests/cases/work):
@@ -30,6 +31,7 @@
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/launch/redis_server.hpp"
 #include "piket/store/delivery.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/outbox.hpp"
 #include "smtp_listener.hpp"
@@ -139,6 +141,25 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
           if (redis.command({"TYPE", key.str}).str != "hash") continue;
           const auto body = redis.command({"HGET", key.str, "body"});
           if (!body.is_nil()) secrets_of_incident(scan.secrets, body.str);
+        }
+      } while (cursor != "0");
+      // A family's messages (issue 18): their texts are secrets too.
+      cursor = "0";
+      do {
+        const auto r =
+            redis.command({"SCAN", cursor, "MATCH", store::case_family_key("*"), "COUNT", "500"});
+        cursor = r.elements.at(0).str;
+        for (const auto& key : r.elements.at(1).elements) {
+          if (redis.command({"TYPE", key.str}).str != "hash") continue;
+          const auto all = redis.command({"HGETALL", key.str}).element_strings();
+          for (std::size_t i = 0; i + 1 < all.size(); i += 2) {
+            if (all[i] == "seq") continue;
+            boost::system::error_code ec;
+            const auto m = boost::json::parse(all[i + 1], ec);
+            if (ec || !m.is_object()) continue;
+            if (const auto* t = m.as_object().if_contains("text"); t && t->is_string())
+              add_secrets(scan.secrets, std::string(t->as_string()));
+          }
         }
       } while (cursor != "0");
       cursor = "0";

@@ -19,6 +19,7 @@
 #include "piket/store/case_record.hpp"
 #include "piket/store/clock.hpp"
 #include "piket/store/delivery.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
@@ -129,6 +130,11 @@ std::vector<std::string> data_model_builders() {
       std::string(kAuditLog),
       std::string(kAuditHead),
       webpush_subs_key("{person}"),
+      family_phone_key("{h}"),
+      family_rate_key("{h}"),
+      case_family_key("{id}"),
+      std::string(kFamilyDue),
+      family_route_key("{case}", "{message}"),
   };
 }
 

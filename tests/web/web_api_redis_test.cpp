@@ -25,6 +25,7 @@
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "piket/store/session.hpp"
@@ -1221,6 +1222,55 @@ TEST_F(WebApiTest, PushSubscriptionsAreValidatedBoundedAuditedAndRemovable) {
        redis().command({"LRANGE", std::string(store::kAuditLog), "0", "-1"}).elements)
     EXPECT_EQ(line.str.find("secret-capability"), std::string::npos);
   std::swap(api_, with_push);
+}
+
+// Issue 18: a family's two messages to anna's case as inbound stores them (the
+// first urgent), and the router's state of `acknowledged` (by anna).
+void seed_family_messages(common::RedisConnection r, const std::string& acknowledged) {
+  r.command(
+      {"HSET", store::case_family_key(kCaseA), "seq", "2", "F1",
+       R"({"at":1000,"urgent":true,"via":"sms","from":"victim","text":"Bel mij terug","state":"open"})",
+       "F2",
+       R"({"at":2000,"urgent":false,"via":"sms","from":"victim","text":"Nog een vraag","state":"open"})"});
+  r.command({"HSET", store::family_route_key(kCaseA, acknowledged), "state", "acknowledged",
+             "acknowledged_by", "anna"});
+}
+
+// Issue 18: a family's messages show in the case view (case content: only for
+// who may read the case, and the read is audited), with who picked each up.
+TEST_F(WebApiTest, AFamilysMessagesShowInTheCaseViewWithWhoPickedThemUp) {
+  seed_family_messages(redis(), "F1");
+  const auto anna = login("anna");
+  const auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto m = boost::json::parse(a.body).at("family_messages").as_array();
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].at("text").as_string(), "Bel mij terug");
+  EXPECT_TRUE(m[0].at("urgent").as_bool());
+  EXPECT_EQ(m[0].at("state").as_string(), "acknowledged");
+  EXPECT_EQ(m[0].at("acknowledged_by").as_string(), "anna");
+  EXPECT_EQ(m[1].at("state").as_string(), "open");
+  EXPECT_EQ(last_audit()->record.action, "case.read");
+  const auto bert = login("bert");
+  const auto b = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  EXPECT_EQ(b.status, 403);
+  EXPECT_EQ(b.body.find("Bel mij"), std::string::npos);
+}
+
+// Issue 18: the board lists a family's messages nobody picked up yet, per case
+// with their time and urgency, never their text.
+TEST_F(WebApiTest, TheBoardListsAFamilysMessagesNotPickedUpWithoutTheirText) {
+  seed_family_messages(redis(), "F2");
+  const auto tina = login("tina");
+  const auto b = call("GET", "/api/board?region=groningen", "", &tina);
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.body.find("Bel mij"), std::string::npos);
+  const auto f = boost::json::parse(b.body).at("family").as_array();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].at("case").as_string(), kCaseA);
+  EXPECT_EQ(f[0].at("message").as_string(), "F1");
+  EXPECT_TRUE(f[0].at("urgent").as_bool());
+  EXPECT_EQ(f[0].at("at").as_int64(), 1000);
 }
 
 }  // namespace

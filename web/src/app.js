@@ -437,12 +437,13 @@
     const escIds = new Set(b.escalations.map((e) => e.id));
     const byCase = new Map();
     const row = (id) => {
-      if (!byCase.has(id)) byCase.set(id, { case: id, clocks: [], escalations: [], unanswered: [] });
+      if (!byCase.has(id)) byCase.set(id, { case: id, clocks: [], escalations: [], unanswered: [], family: [] });
       return byCase.get(id);
     };
     for (const c of b.clocks) if (!LONG_CLOCKS.includes(c.clock)) row(c.case).clocks.push(c);
     for (const e of b.escalations) row(e.case).escalations.push(e);
     for (const p of b.unanswered || []) if (!escIds.has(p.id)) row(p.case).unanswered.push(p);
+    for (const m of b.family || []) row(m.case).family.push(m);  // a family's messages not picked up
     const info = new Map(b.cases.map((c) => [c.id, c]));
     const rows = [];
     for (const r of byCase.values()) {
@@ -454,7 +455,8 @@
       r.kind_label = c.kind || (top && top.kind) || '';
       r.casemanager = c.casemanager || (top && top.casemanager) || '';
       r.overdue = r.clocks.some((k) => k.state === 'overdue');
-      r.tier = r.escalations.length || r.overdue ? 0 : r.unanswered.length ? 1 : r.red ? 2 : 3;
+      r.urgentFamily = r.family.some((m) => m.urgent);
+      r.tier = r.escalations.length || r.overdue || r.urgentFamily ? 0 : r.unanswered.length || r.family.length ? 1 : r.red ? 2 : 3;
       rows.push(r);
     }
     const due = (r) => (r.clocks.length ? r.clocks[0].due_at : FAR);
@@ -475,6 +477,7 @@
     const out = [];
     if (r.escalations.length) out.push(el('span', { class: 'badge red', 'data-status': 'escalated' }, t('board.st_escalated')));
     if (r.unanswered.length) out.push(el('span', { class: 'badge amber', 'data-status': 'unanswered' }, t(r.unanswered.length === 1 ? 'board.st_unanswered_one' : 'board.st_unanswered', { n: r.unanswered.length })));
+    if (r.family.length) out.push(el('span', { class: 'badge ' + (r.urgentFamily ? 'red' : 'amber'), 'data-status': 'family' }, t(r.urgentFamily ? 'board.st_family_urgent' : 'board.st_family', { n: r.family.length, since: when(Math.min(...r.family.map((m) => m.at))) })));
     return out.length ? out : ['—'];
   }
 
@@ -891,6 +894,18 @@
     const pl = clear($('case-persons'));
     for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, named('person', p.role)), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
     $('case-summary').textContent = c.summaries.join('\n\n');
+    // A family's messages (issue 18): urgent ones marked, who picked each up.
+    const fl = clear($('case-messages'));
+    for (const m of c.family_messages || [])
+      fl.append(el('li', { 'data-state': m.state },
+        el('span', { class: 't' }, when(m.at)),
+        m.urgent ? el('span', { class: 'badge' }, t('case.messages_urgent')) : null,
+        el('span', { class: 'badge' }, named('person', m.from)),
+        el('span', { class: 'grow' }, m.text || '—'),
+        el('span', { class: 'muted' }, m.state === 'acknowledged'
+          ? t('case.messages_picked_up', { who: m.acknowledged_by_name || m.acknowledged_by })
+          : m.state === 'unanswered' ? t('case.messages_unanswered') : t('case.messages_open'))));
+    if (!(c.family_messages || []).length) fl.append(el('li', { class: 'muted' }, t('case.messages_empty')));
     const tl = clear($('case-timeline'));
     for (const e of c.timeline) {
       let text = timelineText(e);

@@ -53,7 +53,8 @@ InboundContext::InboundContext(const InboundConfig& cfg, InboundDeps d,
       locked_refused(m.counter("piket_inbound_sms_locked_total",
                                "SMS answers refused because the number is locked out")),
       unknown_numbers(m.counter("piket_inbound_sms_unknown_number_total",
-                                "SMS answers from numbers that are not staff's")) {
+                                "SMS answers from numbers that are not staff's")),
+      family(m) {
   for (const auto& p : deps.people) {
     person_by_phone[p.phone] = p.id;
     language_by_person[p.id] = i18n::language_for(deps.language, p.language);

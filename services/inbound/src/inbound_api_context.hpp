@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "inbound_api_family.hpp"
 #include "piket/common/bearer_auth.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
@@ -61,6 +62,7 @@ struct InboundContext {
   prometheus::Counter& lockouts;
   prometheus::Counter& locked_refused;
   prometheus::Counter& unknown_numbers;
+  FamilyCounters family;  // the family path of /kannel/sms (issue 18)
 };
 
 // The query's parameters (at most 17), decoded.

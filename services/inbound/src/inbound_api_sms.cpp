@@ -62,6 +62,11 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
   if (from.empty() || from.size() > 32 || body.size() > 1600)
     return common::error_response(400, "invalid_sms", "from (≤32) and text (≤1600) are required");
   const auto parsed = parse_sms_answer(body);
+  const auto person = c.person_by_phone.find(from);
+  const bool staff = person != c.person_by_phone.end();
+  // Issue 18: a text without a reply code from a number that is not staff's
+  // is a family's message (inbound_api_family.hpp).
+  if (!parsed && !staff) return family_sms(c, from, body);
   if (!parsed) {
     c.ack_refused.Increment();
     return text(200, sms_reply_text(SmsReply::no_code, "", c.deps.language));
@@ -69,8 +74,6 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
   // A number that is not staff's goes through the same script (nothing is
   // looked up or stored for it) and gets the same answer as a wrong code:
   // the reply and its timing do not tell which numbers are staff's.
-  const auto person = c.person_by_phone.find(from);
-  const bool staff = person != c.person_by_phone.end();
   PageAnswerRequest req{staff ? person->second : std::string(),
                         "",
                         parsed->code,

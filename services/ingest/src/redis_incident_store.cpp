@@ -11,6 +11,7 @@
 #include "piket/common/redis_health.hpp"
 #include "piket/common/redis_pool.hpp"
 #include "piket/ingest/canonical_json.hpp"
+#include "piket/ingest/family_phones.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/ingest_scripts.hpp"
 #include "piket/store/lua.hpp"
@@ -103,6 +104,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
         common::to_epoch_ms(r.home_ban->starts_at), common::to_epoch_ms(r.home_ban->ends_at),
         r.home_ban->starts_offset.count(), r.home_ban->ends_offset.count()};
   a.household_link_ms = impl_->household_link.count();
+  a.family_phones = family_phones(r.stored);
   const auto idem = store::idempotency_key(in.partner, r.reference);
   auto lease = impl_->pool.lease();
   for (int attempt = 0; attempt < 5; ++attempt) {

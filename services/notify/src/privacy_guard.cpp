@@ -40,6 +40,9 @@ PrivacyGuard PrivacyGuard::from_incident(std::string_view body, std::string_view
     g.add(h->as_string(), "household");
   if (const auto* s = o.if_contains("summary"); s && s->is_string())
     g.add(s->as_string(), "summary");
+  // A family's message (issue 18), for its page: notify_privacy_body.lua.
+  if (const auto* f = o.if_contains("family_message"); f && f->is_string())
+    g.add(f->as_string(), "family_message");
   if (const auto* ps = o.if_contains("persons"); ps && ps->is_array()) {
     const auto& persons = ps->as_array();
     for (std::size_t i = 0; i < persons.size(); ++i) {

@@ -186,6 +186,17 @@ HttpResponse board(WebContext& w, Request& r) {
           {"person", l.person}, {"number", paging::mask_phone(p->phone)}, {"until", ms(l.until)}});
     }
   }
+  // A family's messages nobody picked up yet (issue 18), per case with their
+  // time (the app shows the age, urgent first); never the text.
+  json::array family;
+  for (const auto& s : open)
+    for (const auto& m : w.repo.family_messages(s.id))
+      if (m.state != "acknowledged")
+        family.push_back(json::object{{"case", s.id},
+                                      {"message", m.id},
+                                      {"at", m.at},
+                                      {"urgent", m.urgent},
+                                      {"state", m.state}});
   const auto* reg = d.directory.region(region);
   allowed(w, r, region, std::to_string(open.size()) + " open cases");
   return json_response(json::object{{"region", region},
@@ -204,7 +215,8 @@ HttpResponse board(WebContext& w, Request& r) {
                                     {"returning", returning},
                                     {"people", people},
                                     {"cases", cases},
-                                    {"sms_locked", sms_locked}});
+                                    {"sms_locked", sms_locked},
+                                    {"family", family}});
 }
 
 HttpResponse charts(WebContext& w, Request& r) {

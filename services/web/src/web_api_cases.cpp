@@ -144,6 +144,18 @@ HttpResponse case_read(WebContext& w, Request& r) {
       types.push_back(json::object{{"type", t.type}, {"label", t.label}});
   const auto* reg = d.directory.region(rec->summary.region);
   allowed(w, r, id, may_read.reason);
+  // A family's messages (issue 18): case content, like the persons.
+  json::array family_messages;
+  for (const auto& m : w.repo.family_messages(id))
+    family_messages.push_back(json::object{
+        {"id", m.id},
+        {"at", m.at},
+        {"urgent", m.urgent},
+        {"from", m.from},
+        {"text", m.text},
+        {"state", m.state},
+        {"acknowledged_by", m.acknowledged_by},
+        {"acknowledged_by_name", m.acknowledged_by.empty() ? "" : w.name(m.acknowledged_by)}});
   json::array previous, joined;
   for (const auto& p : rec->family.previous_cases) previous.emplace_back(p);
   for (const auto& j : rec->family.joined_cases) joined.emplace_back(j);
@@ -171,7 +183,8 @@ HttpResponse case_read(WebContext& w, Request& r) {
       {"can_record", can_record},
       {"note_max", kMaxNote},
       {"can_reassign", rec->facts.open && may_reassign_case(*r.who, rec->facts, now).allowed},
-      {"event_types", types}});
+      {"event_types", types},
+      {"family_messages", family_messages}});
 }
 
 HttpResponse case_event(WebContext& w, Request& r) {

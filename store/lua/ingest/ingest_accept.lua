@@ -9,7 +9,9 @@
 --   10 accepted_at ms (domain), 11 stored body JSON, 12 ban start ms or '',
 --   13 ban end ms or '', 14 outbox due ms (transport), 15 household link ms
 --   (how long after closing a case still links a returning family), 16 ban
---   start's UTC offset (minutes) or '', 17 ban end's offset or ''
+--   start's UTC offset (minutes) or '', 17 ban end's offset or '', 18 the persons' numbers
+--   for the family contact index ("<h>:<role>" space-separated, store/family_contact.hpp;
+--   written through inbound's store API, lib/family_phone_index.lua, for atomicity)
 -- Reply: {'created', incident, case, dispatch payload {incident_id, case_id, kind}: the
 --   kind lets dispatch's receiver take a code red first} | {'replayed', incident, case}
 --   | {'conflict', incident, case} | {'legacy', incident, case, stored body}
@@ -35,6 +37,7 @@
 --#include "lib/cases_open.lua"
 --#include "lib/outbox_add.lua"
 --#include "lib/deadline_resync.lua"
+--#include "lib/family_phone_index.lua"
 local partner, reference, stored_hash = ARGV[1], ARGV[2], ARGV[3]
 local idem = 'idem:' .. partner .. ':' .. reference
 local existing = redis.call('GET', idem)
@@ -96,6 +99,7 @@ local entry = {at = accepted, type = 'incident_accepted', incident = id, kind = 
   by = 'partner:' .. partner}
 if new_case == '1' and previous then entry.previous_case = previous end
 piket_case_add_incident(case_id, id, entry)
+piket_family_phones_add(case_id, ARGV[18])
 redis.call('SET', idem, id)
 local payload = cjson.encode({incident_id = id, case_id = case_id, kind = ARGV[6]})
 piket_outbox_add('dispatch', id, payload, ARGV[14])

@@ -42,6 +42,7 @@
 --#include "lib/cases_timeline.lua"
 --#include "lib/paging_page_delivery.lua"
 --#include "lib/notify_queue.lua"
+--#include "lib/notify_privacy_body.lua"
 local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max_cands_s,
                                       confirm_s)
   local d = 'delivery:' .. did
@@ -123,11 +124,13 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
   redis.call('HDEL', d, 'bundle', 'doubt_seen')
   piket_notify_queue_at(did, lease_s, pf[8])
   piket_page_sending(page)
-  local function incident_of(incident_id, case_id)
+  local function incident_of(incident_id, case_id, page_id)
     local inc = {}
     if incident_id and incident_id ~= '' then
       inc = redis.call('HMGET', 'incident:' .. incident_id, 'kind', 'region', 'reported_at',
                        'body')
+    elseif case_id and case_id ~= '' then
+      inc = {'', '', '', piket_notify_case_privacy_body(case_id, page_id)}
     end
     local household = ''
     if case_id and case_id ~= '' then
@@ -135,7 +138,7 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
     end
     return inc, household
   end
-  local inc, household = incident_of(pf[3], pf[2])
+  local inc, household = incident_of(pf[3], pf[2], page)
   local out = {'send', did, ch, page, f[4] or '', pf[4] or '', pf[5] or '', pf[2] or '',
                tostring(n), doubt, inc[1] or '', inc[2] or '', inc[3] or '', inc[4] or '',
                household, person, pf[6] or '', pf[7] or '', pf[8] or '', pf[9] or '',
@@ -194,7 +197,7 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
     end)
     for k = 1, math.min(#found, tonumber(max_cands_s or '20')) do
       local c = found[k]
-      local cinc, chh = incident_of(c.p[3], c.p[2])
+      local cinc, chh = incident_of(c.p[3], c.p[2], c.page)
       for _, v in ipairs({c.cid, c.page, c.p[4] or '', c.p[5], c.p[6] or '50', c.p[7] or '0',
                           cinc[4] or '', chh}) do
         cands[#cands + 1] = v

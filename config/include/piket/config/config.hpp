@@ -20,6 +20,7 @@
 #include "piket/common/config.hpp"
 #include "piket/common/service_main.hpp"
 #include "piket/dispatch/dispatch_config.hpp"
+#include "piket/dispatch/family_config.hpp"
 #include "piket/inbound/inbound_config.hpp"
 #include "piket/ingest/ingest_config.hpp"
 #include "piket/notify/notify_config.hpp"
@@ -53,6 +54,8 @@ struct Config : common::SharedConfig, rota::Directory {
   paging::EscalationConfig escalation;
   // [[chain_partners]] and [agreements] (issue 16): whom a case's agreements name.
   cases::ChainConfig chain;
+  // [family]: when a family's unacknowledged message goes to the team lead (issue 18).
+  dispatch::FamilyPolicy family;
 
   // The most specific deadline policy for (region, incident kind).
   const cases::DeadlinePolicy& deadline_policy(std::string_view region,

@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 70> kMessageIds{
+inline constexpr std::array<std::string_view, 78> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -79,6 +79,14 @@ inline constexpr std::array<std::string_view, 70> kMessageIds{
     "clock.agreement",
     "deadline.agreement_overdue",
     "tag.deadline.agreement_overdue",
+    "family.reply.own",
+    "family.reply.duty",
+    "page.family",
+    "page.family_urgent",
+    "page.family_unanswered",
+    "page.family_unanswered_urgent",
+    "tag.family",
+    "tag.family_urgent",
 };
 
 }  // namespace piket::i18n

@@ -1,7 +1,7 @@
 #pragma once
 // Typed arguments and reply of ingest's acceptance script,
 // store/lua/ingest/ingest_accept.lua (run by ingest's RedisIncidentStore):
-// named fields instead of 17 positional ARGV and a reply read by position.
+// named fields instead of 18 positional ARGV and a reply read by position.
 
 #include <charconv>
 #include <cstdint>
@@ -39,6 +39,9 @@ struct IngestAcceptArgs {
   // How long after a case closed a new incident of its household opens a case
   // linked to it (a returning family).
   std::int64_t household_link_ms = 0;
+  // The persons' numbers for the family contact index (family_contact.hpp,
+  // family_phones_arg): "<h>:<role>" space-separated, '' none.
+  std::string family_phones;
 
   std::vector<std::string> args() const {
     const auto ms = [](std::int64_t v) { return std::to_string(v); };
@@ -58,7 +61,8 @@ struct IngestAcceptArgs {
             ms(outbox_due_ms),
             ms(household_link_ms),
             ban ? ms(ban->starts_offset_min) : std::string(),
-            ban ? ms(ban->ends_offset_min) : std::string()};
+            ban ? ms(ban->ends_offset_min) : std::string(),
+            family_phones};
   }
 };
 

@@ -85,6 +85,19 @@ class CaseRepository {
   // Every case (open or closed) of a region with its timeline — for charts.
   std::vector<std::pair<CaseSummary, std::vector<boost::json::object>>> history(
       const std::string& region, std::size_t max_cases = 5000);
+  // A family's messages to the case (issue 18; store/family_contact.hpp), oldest
+  // first, with their routing state (open, acknowledged, unanswered). Holds the
+  // messages' text: only for who may read the case.
+  struct FamilyMessage {
+    std::string id;
+    std::int64_t at = 0;
+    bool urgent = false;
+    std::string from;  // the sender's role
+    std::string text;
+    std::string state;
+    std::string acknowledged_by;
+  };
+  std::vector<FamilyMessage> family_messages(const std::string& case_id);
 
  private:
   common::RedisPool& redis_;

@@ -1,0 +1,179 @@
+#pragma once
+// The family contact channel (issue 18): a message from a person of an open
+// case, sent by SMS to the deployment's number, is stored inside the case.
+// Keys (docs/data-model.md; owner piket-inbound, the index written by ingest
+// through lib/family_phone_index.lua when it accepts an incident):
+//   family:phone:{h}  hash case id -> the person's role (victim, perpetrator,
+//                     child, other); h = common::phone_key_hash(number)
+//   family:rate:{h}   hash n: messages from the number in the current window
+//   case:{id}:family  hash seq (the last message number) and F{n} -> JSON
+//                     {at, urgent, via, from, text, state}
+// Routing (owner paging: piket-dispatch's family router; inbound starts it
+// through lib/paging_family_route.lua):
+//   family:due                 zset "<case>|<message>" -> the routing's next step
+//                              (domain ms)
+//   family:route:{case}:{message}  hash state (open, acknowledged, unanswered),
+//                              page, person, rule, paged_at, deadline, page_tl,
+//                              team_lead, escalated_at, acknowledged_by/_at
+// Scripts: store/lua/inbound/inbound_family_message.lua,
+// store/lua/dispatch/dispatch_family_step.lua.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "piket/store/keys_util.hpp"
+
+namespace piket::store {
+
+inline std::string family_phone_key(std::string_view h) {
+  return detail::join({"family", "phone", h});
+}
+inline std::string family_rate_key(std::string_view h) {
+  return detail::join({"family", "rate", h});
+}
+inline std::string case_family_key(std::string_view id) {
+  return detail::join({"case", id, "family"});
+}
+inline constexpr std::string_view kFamilyDue = "family:due";
+inline std::string family_route_key(std::string_view case_id, std::string_view message) {
+  return detail::join({"family", "route", case_id, message});
+}
+
+// ARGV 18 of ingest_accept.lua: "<h>:<role>" per person with a usable phone
+// number, space-separated.
+inline std::string family_phones_arg(const std::vector<std::pair<std::string, std::string>>& hr) {
+  std::string out;
+  for (const auto& [h, role] : hr) {
+    if (!out.empty()) out += ' ';
+    out += h + ":" + role;
+  }
+  return out;
+}
+
+// The ARGV of inbound_family_message.lua. Times are domain ms.
+struct FamilyMessageArgs {
+  std::string phone_hash;  // common::phone_key_hash of the sender's number
+  std::int64_t now_ms = 0;
+  std::string text;  // bounded by the caller (inbound: kFamilyTextMax)
+  bool urgent = false;
+  int rate_max = 5;                       // messages per number per window
+  std::int64_t rate_window_ms = 3600000;  // the window
+  int case_max = 500;                     // messages kept per case
+  std::string via = "sms";
+
+  std::vector<std::string> args() const {
+    return {phone_hash,
+            std::to_string(now_ms),
+            text,
+            urgent ? "1" : "",
+            std::to_string(rate_max),
+            std::to_string(rate_window_ms),
+            std::to_string(case_max),
+            via};
+  }
+};
+
+// The reply of inbound_family_message.lua.
+struct FamilyMessageReply {
+  enum class Kind {
+    unknown,  // the number is no person's of an open case: nothing stored
+    limited,  // over the number's rate: nothing stored
+    stored,   // stored in each open case of the number (at most 3)
+  };
+  struct Stored {
+    std::string case_id;
+    std::string message_id;  // F{n}; empty: the case holds case_max messages already
+    std::string from;        // the sender's role in the case
+    bool own = false;        // the case's casemanager is assigned and not absent now
+  };
+  Kind kind = Kind::unknown;
+  std::vector<Stored> stored;
+
+  static std::optional<FamilyMessageReply> parse(const std::vector<std::string>& r) {
+    if (r.empty()) return std::nullopt;
+    FamilyMessageReply out;
+    if (r[0] == "unknown") return out;
+    if (r[0] == "limited") {
+      out.kind = Kind::limited;
+      return out;
+    }
+    if (r[0] != "stored" || (r.size() - 1) % 4 != 0 || r.size() < 5) return std::nullopt;
+    out.kind = Kind::stored;
+    for (std::size_t i = 1; i + 3 < r.size(); i += 4)
+      out.stored.push_back({r[i], r[i + 1], r[i + 2], r[i + 3] == "1"});
+    return out;
+  }
+};
+
+// The ARGV of dispatch_family_step.lua. Times are domain ms except
+// outbox_due_ms (transport).
+struct FamilyStepArgs {
+  std::string case_id;
+  std::string message_id;
+  std::string action;  // page | team_lead | acknowledged | unanswered | later
+  std::int64_t now_ms = 0;
+  std::optional<std::int64_t> next_ms;  // none: the routing is over
+  std::string person;                   // empty: nobody could be paged
+  std::string page_id;
+  std::string reply_code;
+  std::string phone;
+  std::string text;
+  std::string rule;
+  std::int64_t outbox_due_ms = 0;
+  std::int64_t code_ttl_ms = 0;
+  std::int64_t deadline_ms = 0;
+  std::string acknowledged_by;
+  std::int64_t acknowledged_at_ms = 0;
+  std::string brief;
+  int rank = 0;
+
+  std::vector<std::string> args() const {
+    const auto ms = [](std::int64_t v) { return std::to_string(v); };
+    return {case_id,
+            message_id,
+            action,
+            ms(now_ms),
+            next_ms ? ms(*next_ms) : std::string(),
+            person,
+            page_id,
+            reply_code,
+            phone,
+            text,
+            rule,
+            ms(outbox_due_ms),
+            ms(code_ttl_ms),
+            ms(deadline_ms),
+            acknowledged_by,
+            ms(acknowledged_at_ms),
+            brief,
+            std::to_string(rank)};
+  }
+};
+
+struct FamilyStepReply {
+  enum class Kind { done, duplicate, closed, collision };
+  Kind kind = Kind::collision;
+  std::string payload;  // the notify message of the page made ('' none)
+
+  static std::optional<FamilyStepReply> parse(const std::vector<std::string>& r) {
+    if (r.empty()) return std::nullopt;
+    FamilyStepReply out;
+    if (r[0] == "done" && r.size() >= 2) {
+      out.kind = Kind::done;
+      out.payload = r[1];
+    } else if (r[0] == "duplicate") {
+      out.kind = Kind::duplicate;
+    } else if (r[0] == "closed") {
+      out.kind = Kind::closed;
+    } else if (r[0] != "collision") {
+      return std::nullopt;
+    }
+    return out;
+  }
+};
+
+}  // namespace piket::store

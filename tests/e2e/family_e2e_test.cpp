@@ -1,0 +1,314 @@
+// A family's message in the running system (issue 18), in simulated time,
+// with real Redis, ZeroMQ, Kannel and fakesmsc: the family's SMS is injected
+// at fakesmsc as a mobile-originated SMS from a number of the incident's
+// persons. While the casemanager is absent it goes to the on-call
+// casemanager; unanswered, to the team lead by the policy's time; the
+// casemanager's own acknowledgement stops it; an urgent one reaches the team
+// lead within the hour; a message from an unknown number is not routed and
+// its answer is byte for byte a known number's. The pages hold no person data
+// and not the message (notify's privacy check runs on them too). Prints the
+// time from the family's SMS to the page at the gateway (p50/p99).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "groningen_rota.hpp"
+#include "piket/common/crypto.hpp"
+#include "piket/common/secrets.hpp"
+#include "piket/common/time_format.hpp"
+#include "piket/launch/url_codec.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/clock.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/family_contact.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
+#include "stack_fixture.hpp"
+
+namespace piket::e2e {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
+const std::string kVictim = "+31611111101";
+const std::string kPerpetrator = "+31611111102";
+const std::string kFamilyText = "Hij staat weer bij de Zwetteweg, bel mij";
+
+stack::StackSpec family_spec() {
+  stack::StackSpec spec;
+  spec.simulated_clock = true;
+  // Sunday 08:00: the next 09:00 (the policy's time for a message that is not
+  // urgent) is an hour after a message sent now.
+  spec.rota_file = groningen_rota_file();
+  spec.rota_table = "coverage_days = 14\n";
+  spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
+  spec.bundle_window_ms = 0;  // each page its own SMS: the latency is the page's
+  return spec;
+}
+
+// An incident whose persons carry the family's numbers (and more phones for the
+// latency run: a number may send 5 messages an hour).
+std::string incident(const std::string& ref, int extra_phones = 0) {
+  std::string persons = R"([{"role":"victim","name":"Wobbe Familie","phone":")" + kVictim +
+                        R"("},{"role":"perpetrator","name":"Durk Dader","phone":")" + kPerpetrator +
+                        R"("})";
+  for (int i = 0; i < extra_phones; ++i)
+    persons += R"(,{"role":"child","phone":"+316222222)" + std::to_string(10 + i) + R"("})";
+  persons += "]";
+  return R"({"reference":")" + ref +
+         R"(","kind":"home_ban","region":"groningen","reported_at":"2026-11-22T07:50:00+01:00","household":"hh-fam-)" +
+         ref +
+         R"(","home_ban":{"starts_at":"2026-11-22T07:40:00+01:00","ends_at":"2026-12-02T07:40:00+01:00"},"persons":)" +
+         persons + R"(,"summary":"Melding Zwetteweg"})";
+}
+
+class FamilyEndToEnd : public ::testing::Test {
+ protected:
+  FamilyEndToEnd() : s_(family_spec()) {
+    auto lead = staff(s_.spec().ports.dispatch_http);
+    const auto r = lead->get("/v1/rota/oncall?region=groningen");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto layers = json::parse(r.body).at("layers").as_object();
+    primary_ = json::value_to<std::string>(layers.at("primary").as_array().at(0));
+    backup_ = json::value_to<std::string>(layers.at("backup").as_array().at(0));
+  }
+
+  std::unique_ptr<common::HttpClient> staff(std::uint16_t port) const {
+    auto c = std::make_unique<common::HttpClient>(common::HostPort{"127.0.0.1", port}, 5s);
+    c->set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
+    return c;
+  }
+  std::string phone(const std::string& person) const { return s_.config().person(person)->phone; }
+
+  // Posts an incident and acknowledges its page (the case's casemanager is
+  // then the primary); returns the case id.
+  std::string open_case(const std::string& ref, int extra_phones = 0) {
+    auto partner = s_.partner_client(s_.spec().police_token);
+    const auto r = partner->post("/v1/incidents", "application/json", incident(ref, extra_phones));
+    EXPECT_EQ(r.status, 201) << r.body;
+    const auto o = json::parse(r.body).as_object();
+    const std::string case_id(o.at("case_id").as_string());
+    const std::string incident_id(o.at("incident_id").as_string());
+    EXPECT_TRUE(wait([&] { return !code_of(incident_id).empty(); }));
+    s_.local().inject_sms(phone(primary_), "4411", code_of(incident_id));
+    EXPECT_TRUE(wait(
+        [&] { return hget(store::page_key(page_of(incident_id)), "state") == "acknowledged"; }));
+    return case_id;
+  }
+
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::milliseconds t = 15s) {
+    const auto until = std::chrono::steady_clock::now() + t;
+    while (std::chrono::steady_clock::now() < until) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return pred();
+  }
+  std::string hget(const std::string& key, const std::string& field) {
+    auto redis = s_.redis();
+    return redis.command({"HGET", key, field}).str;
+  }
+  std::string page_of(const std::string& incident_id) {
+    return hget(store::incident_key(incident_id), "page_id");
+  }
+  // The reply code of the incident's page.
+  std::string code_of(const std::string& incident_id) {
+    const auto p = page_of(incident_id);
+    return p.empty() ? "" : hget(store::page_key(p), "ack_code");
+  }
+
+  // The family pages at fakesmsc, to whom.
+  std::vector<launch::DeliveredSms> family_pages(const std::string& person = {}) const {
+    std::vector<launch::DeliveredSms> out;
+    for (const auto& m : s_.delivered())
+      if (m.text.find("BERICHT GEZIN") != std::string::npos &&
+          (person.empty() || m.to == phone(person)))
+        out.push_back(m);
+    return out;
+  }
+  std::string reply_code(const std::string& text) {
+    std::smatch m;
+    static const std::regex code{"\\b[0-9]{6}\\b"};
+    return std::regex_search(text, m, code) ? m.str() : "";
+  }
+
+  void advance(std::chrono::seconds by) {
+    auto admin = s_.partner_client(s_.spec().admin_token);
+    const auto r = admin->post("/v1/admin/clock", "application/json",
+                               R"({"advance_seconds":)" + std::to_string(by.count()) + "}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto now =
+        common::parse_rfc3339(std::string_view(json::parse(r.body).at("now").as_string()));
+    ASSERT_TRUE(now);
+    ASSERT_TRUE(s_.local().wait_clock_followed(*now));
+  }
+  // What POST /v1/people/{id}/absence records (piket-cases is not part of
+  // this stack): absent from now (the shared simulated clock) on.
+  void absent(const std::string& person) {
+    auto redis = s_.redis();
+    const auto now = redis.command({"GET", std::string(store::kClockSimulatedMs)}).str;
+    ASSERT_FALSE(now.empty());
+    redis.command({"HSET", store::person_absence_key(person), "since", now, "by", "tl-g",
+                   "recorded_at", now});
+  }
+  // Inbound's answer to an SMS, as Kannel's post-url asks for it.
+  std::string answer_to(const std::string& from, const std::string& text) {
+    const common::SecretStore secrets(s_.config().secrets_dir);
+    common::HttpClient c(common::HostPort{"127.0.0.1", s_.spec().ports.inbound}, 5s);
+    c.set_header("X-Kannel-From", from);
+    const auto r = c.post(
+        "/kannel/sms?key=" + launch::url_encode(secrets.read(common::secret_file::kannel_callback)),
+        "text/plain", text);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  }
+  // No page text holds the family's words, a name, a number or the household.
+  void expect_private() {
+    for (const auto& m : s_.delivered())
+      for (const std::string& secret :
+           {std::string("Zwetteweg"), std::string("Wobbe"), std::string("Durk"), kVictim,
+            kVictim.substr(3), std::string("hh-fam")})
+        EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;
+  }
+
+  Stack s_;
+  std::string primary_, backup_;
+};
+
+TEST_F(FamilyEndToEnd, AbsentCasemanagerGoesToTheOnCallOneThenTheTeamLeadWithinThePolicysTime) {
+  const auto case_id = open_case("F-1");
+  absent(primary_);
+  s_.local().inject_sms(kVictim, "4411", kFamilyText);
+  ASSERT_TRUE(wait([&] { return family_pages(backup_).size() == 1; })) << "the backup on call";
+  EXPECT_TRUE(family_pages(primary_).empty());
+  EXPECT_NE(family_pages(backup_)[0].text.find(case_id), std::string::npos);
+  // Not yet: the policy's time is 09:00 (an hour after this Sunday 08:00).
+  advance(50min);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(family_pages("tl-g").empty());
+  advance(11min);
+  ASSERT_TRUE(wait([&] { return family_pages("tl-g").size() == 1; })) << "the team lead";
+  EXPECT_NE(family_pages("tl-g")[0].text.find("niet opgepakt"), std::string::npos);
+  // The team lead acknowledges by SMS: recorded with who.
+  s_.local().inject_sms(phone("tl-g"), "4411", reply_code(family_pages("tl-g")[0].text));
+  ASSERT_TRUE(wait([&] {
+    return hget(store::page_key(hget(store::family_route_key(case_id, "F1"), "page_tl")),
+                "state") == "acknowledged";
+  }));
+  advance(2min);  // the router looks for an acknowledgement each minute
+  ASSERT_TRUE(wait(
+      [&] { return hget(store::family_route_key(case_id, "F1"), "acknowledged_by") == "tl-g"; }));
+  expect_private();
+}
+
+TEST_F(FamilyEndToEnd, TheCasemanagersOwnAcknowledgementStopsIt) {
+  const auto case_id = open_case("F-2");
+  s_.local().inject_sms(kVictim, "4411", kFamilyText);
+  ASSERT_TRUE(wait([&] { return family_pages(primary_).size() == 1; }));
+  s_.local().inject_sms(phone(primary_), "4411", reply_code(family_pages(primary_)[0].text));
+  ASSERT_TRUE(wait([&] {
+    return hget(store::page_key(hget(store::family_route_key(case_id, "F1"), "page")), "state") ==
+           "acknowledged";
+  }));
+  advance(2min);
+  ASSERT_TRUE(wait(
+      [&] { return hget(store::family_route_key(case_id, "F1"), "state") == "acknowledged"; }));
+  EXPECT_EQ(hget(store::family_route_key(case_id, "F1"), "acknowledged_by"), primary_);
+  advance(3h);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(family_pages("tl-g").empty());
+  EXPECT_EQ(family_pages().size(), 1u);
+}
+
+TEST_F(FamilyEndToEnd, AnUrgentMessageReachesTheTeamLeadWithinTheHour) {
+  open_case("F-3");
+  // 08:00 + 5 minutes: an hour is before the 09:00 of a message that is not urgent.
+  advance(5min);
+  s_.local().inject_sms(kVictim, "4411", "DRINGEND " + kFamilyText);
+  ASSERT_TRUE(wait([&] { return family_pages(primary_).size() == 1; }));
+  EXPECT_NE(family_pages(primary_)[0].text.find("dringend"), std::string::npos);
+  advance(59min);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(family_pages("tl-g").empty());
+  advance(1min);
+  ASSERT_TRUE(wait([&] { return family_pages("tl-g").size() == 1; }));
+  EXPECT_NE(family_pages("tl-g")[0].text.find("dringend, niet opgepakt"), std::string::npos);
+  expect_private();
+}
+
+TEST_F(FamilyEndToEnd, AnUnknownNumberIsNotRoutedAndGetsTheSameAnswer) {
+  open_case("F-4");
+  absent(primary_);  // the known number's answer: "the casemanager on duty"
+  s_.local().inject_sms("+31699999999", "4411", kFamilyText);
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(family_pages().empty());
+  const auto unknown = answer_to("+31699999998", kFamilyText);
+  const auto known = answer_to(kVictim, kFamilyText);
+  const auto perpetrator = answer_to(kPerpetrator, kFamilyText);
+  EXPECT_EQ(unknown, known);
+  EXPECT_EQ(unknown, perpetrator);
+  EXPECT_NE(unknown.find("De casemanager van dienst"), std::string::npos) << unknown;
+  // Counted: the inbound metric's "unknown" line (two: fakesmsc's and the direct one).
+  common::HttpClient m(common::HostPort{"127.0.0.1", s_.spec().ports.inbound}, 5s);
+  std::istringstream lines(m.get("/metrics").body);
+  double unknown_count = -1;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("piket_inbound_family_messages_total{", 0) == 0 &&
+        line.find("outcome=\"unknown\"") != std::string::npos)
+      unknown_count = std::stod(line.substr(line.rfind(' ') + 1));
+  EXPECT_EQ(unknown_count, 2);
+}
+
+// The time from the family's SMS (fakesmsc handed it to Kannel) to its page
+// at the gateway (Kannel accepted notify's sendsms: the SMS delivery is
+// `accepted`), over 20 messages from 20 numbers; and to fakesmsc's log of it
+// (which adds fakesmsc's own wait of up to a second between reads).
+TEST_F(FamilyEndToEnd, TimeFromTheFamilysSmsToThePageAtTheGateway) {
+  const auto case_id = open_case("F-5", 18);
+  std::vector<double> gateway, logged;
+  for (int i = 0; i < 20; ++i) {
+    const std::string from = i == 0   ? kVictim
+                             : i == 1 ? kPerpetrator
+                                      : "+316222222" + std::to_string(10 + i - 2);
+    const auto route = store::family_route_key(case_id, "F" + std::to_string(i + 1));
+    const auto before = family_pages().size();
+    const auto start = std::chrono::steady_clock::now();
+    s_.local().inject_sms(from, "4411", kFamilyText);
+    ASSERT_TRUE(wait(
+        [&] {
+          const auto page = hget(route, "page");
+          return !page.empty() && hget(store::delivery_key(page, "sms"), "state") == "accepted";
+        },
+        15s))
+        << i;
+    gateway.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    ASSERT_TRUE(wait([&] { return family_pages().size() > before; })) << i;
+    logged.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  const auto report = [](const char* what, std::vector<double> ms) {
+    std::sort(ms.begin(), ms.end());
+    const auto pct = [&](double p) {
+      return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * ms.size()))];
+    };
+    std::printf("family SMS -> %s: n=%zu p50=%.0f ms p99=%.0f ms max=%.0f ms\n", what, ms.size(),
+                pct(0.5), pct(0.99), ms.back());
+    return pct(0.5);
+  };
+  EXPECT_LT(report("page accepted by the gateway (Kannel)", gateway), 1000);
+  report("page in fakesmsc's log", logged);
+  expect_private();
+}
+
+}  // namespace
+}  // namespace piket::e2e
