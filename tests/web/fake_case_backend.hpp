@@ -35,12 +35,21 @@ class FakeCaseBackend final : public CaseBackend {
     return std::nullopt;
   }
   std::vector<EventType> event_types() const override {
-    return {{"first_contact", "First contact"}, {"plan_of_action", "Plan of action"}};
+    return {{"first_contact", "First contact"},
+            {"plan_of_action", "Plan of action"},
+            {"handover", "Handover"}};
   }
+  // A handover is logged with what it passes on: "… handover Org/role s1 h0 d14".
   ActionOutcome record_event(const std::string& id, const std::string& by, const std::string& type,
-                             common::Instant, const std::string&,
-                             const std::string& incident = {}) override {
-    return log("event " + id + " " + by + " " + type + (incident.empty() ? "" : " " + incident));
+                             common::Instant, const std::string&, const std::string& incident = {},
+                             const Handover& h = {}) override {
+    std::string line = "event " + id + " " + by + " " + type;
+    if (!incident.empty()) line += " " + incident;
+    if (type == "handover")
+      line += " " + h.organisation + "/" + h.role + " s" + std::to_string(h.safety_reached) + " h" +
+              std::to_string(h.help_plan_exists) +
+              (h.checkin_days ? " d" + std::to_string(*h.checkin_days) : "");
+    return log(std::move(line));
   }
   ActionOutcome reassign(const std::string& id, const std::string& to, const std::string& by,
                          const std::string&) override {

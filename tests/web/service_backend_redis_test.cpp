@@ -117,6 +117,51 @@ TEST_F(ServiceBackendTest, EventsAndReassignmentFollowTheCasesRules) {
   EXPECT_EQ(redis().command({"HGET", store::case_key(id), "casemanager"}).str, "bert");
 }
 
+TEST_F(ServiceBackendTest, AHandoverPassesItsFieldsToTheCasesServiceWhoseRulesDecide) {
+  const auto id = accept_case("anna");
+  clock_.advance(std::chrono::minutes{30});
+  ASSERT_TRUE(backend_.record_event(id, "anna", "first_contact", clock_.now(), "").ok());
+  const auto range = backend_.checkin_range(id);  // the [deadlines] defaults
+  EXPECT_EQ(range.min_days, 1);
+  EXPECT_EQ(range.max_days, 60);
+  Handover h{"Synthetic local team", "casusregisseur", true, false, std::nullopt};
+  // Without a help plan a casemanager's handover is refused, naming the condition.
+  auto out = backend_.record_event(id, "anna", "handover", clock_.now(), "skip to handover", {}, h);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status, 422);
+  EXPECT_EQ(out.refusal->code, "handover_conditions");
+  EXPECT_EQ(out.refusal->field, "help_plan_exists");
+  // Nobody named: refused by the case service too; and a cadence outside the policy.
+  out = backend_.record_event(id, "anna", "handover", clock_.now(), "", {}, {});
+  EXPECT_EQ(out.refusal ? out.refusal->field : "", "receiving_organisation");
+  h.help_plan_exists = true;
+  h.checkin_days = 61;
+  out = backend_.record_event(id, "anna", "handover", clock_.now(), "skip to handover", {}, h);
+  EXPECT_EQ(out.refusal ? out.refusal->field : "", "checkin_days");
+  EXPECT_EQ(redis().command({"HGET", store::case_key(id), "phase"}).str, "first_contact")
+      << "nothing changed";
+  // Both conditions confirmed: recorded with who takes over and the cadence.
+  h.checkin_days = 14;
+  ASSERT_TRUE(
+      backend_.record_event(id, "anna", "handover", clock_.now(), "skip to handover", {}, h).ok());
+  EXPECT_EQ(redis().command({"HGET", store::case_key(id), "phase"}).str, "handover");
+  EXPECT_EQ(redis().command({"HGET", store::case_key(id), "handover_role"}).str, "casusregisseur");
+  EXPECT_EQ(redis().command({"HGET", store::case_key(id), "checkin_days"}).str, "14");
+}
+
+TEST_F(ServiceBackendTest, ATeamLeadHandsOverWithoutTheConditionsOnlyWithAReason) {
+  const auto id = accept_case("anna");
+  clock_.advance(std::chrono::minutes{30});
+  ASSERT_TRUE(backend_.record_event(id, "anna", "first_contact", clock_.now(), "").ok());
+  const Handover h{"Synthetic local team", "casusregisseur", false, false, std::nullopt};
+  auto out = backend_.record_event(id, "tina", "handover", clock_.now(), "", {}, h);
+  EXPECT_EQ(out.refusal ? out.refusal->field : "", "reason");
+  ASSERT_TRUE(
+      backend_.record_event(id, "tina", "handover", clock_.now(), "family moved away", {}, h).ok());
+  const auto last = redis().command({"LINDEX", store::case_timeline_key(id), "-1"}).str;
+  EXPECT_NE(last.find("\"override\":true"), std::string::npos) << last;
+}
+
 TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnly) {
   const auto id = accept_case("anna");
   const std::string page = "P0000000000000001";

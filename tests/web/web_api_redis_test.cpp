@@ -451,6 +451,62 @@ TEST_F(WebApiTest, ClocksShowTheirIncidentAndAnEventSaysWhichIncidentItAnswers) 
   EXPECT_EQ(backend_.calls.size(), before) << "refused before it reaches the cases service";
 }
 
+// A handover names who takes over and confirms its conditions (docs/deadlines.md
+// "Handover"): the web API checks each field's type and bounds, naming the
+// field, and passes them on; whether the handover may be recorded is the case
+// service's rule (service_backend_redis_test).
+TEST_F(WebApiTest, AHandoversFieldsAreBoundedAndPassedToTheCasesService) {
+  const auto anna = login("anna");
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto form = a.json().at("handover").as_object();  // the form's bounds
+  EXPECT_EQ(form.at("organisation_max").to_number<std::int64_t>(), 100);
+  EXPECT_EQ(form.at("role_max").to_number<std::int64_t>(), 60);
+  EXPECT_EQ(form.at("checkin_min_days").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(form.at("checkin_max_days").to_number<std::int64_t>(), 366);
+  const std::string path = "/api/cases/" + kCaseA + "/events";
+  const std::string who = R"("receiving_organisation":"Synthetic local team",)"
+                          R"("receiving_role":"casusregisseur")";
+  const auto refused = [&](const std::string& body, const std::string& field) {
+    const auto r = call("POST", path, body, &anna);
+    EXPECT_EQ(r.status, 422) << body;
+    if (r.status == 422) {
+      EXPECT_EQ(r.json().at("error").at("field").as_string(), field) << body;
+    }
+  };
+  refused(R"({"type":"handover","receiving_organisation":")" + std::string(101, 'o') + R"("})",
+          "receiving_organisation");
+  refused(R"({"type":"handover","receiving_organisation":""})", "receiving_organisation");
+  refused(R"({"type":"handover","receiving_organisation":7})", "receiving_organisation");
+  refused(R"({"type":"handover","receiving_role":")" + std::string(61, 'r') + R"("})",
+          "receiving_role");
+  refused(R"({"type":"handover",)" + who + R"(,"safety_reached":"yes"})", "safety_reached");
+  refused(R"({"type":"handover",)" + who + R"(,"help_plan_exists":1})", "help_plan_exists");
+  for (const auto* days : {"0", "367", "1.5", "\"14\"", "-3"})
+    refused(R"({"type":"handover",)" + who + R"(,"checkin_days":)" + days + "}", "checkin_days");
+  // On any other event the handover's fields are refused, as the case service does.
+  refused(R"({"type":"first_contact","receiving_role":"casusregisseur"})", "receiving_role");
+  refused(R"({"type":"first_contact","safety_reached":true})", "safety_reached");
+  EXPECT_TRUE(backend_.calls.empty()) << "refused before it reaches the cases service";
+  // Within bounds: passed on whole, conditions and cadence too.
+  a = call("POST", path,
+           R"({"type":"handover",)" + who +
+               R"(,"safety_reached":true,"help_plan_exists":true,"checkin_days":14})",
+           &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(backend_.calls.size(), 1u);
+  EXPECT_EQ(backend_.calls[0],
+            "event " + kCaseA + " anna handover Synthetic local team/casusregisseur s1 h1 d14");
+  // The audit says what was recorded, never who takes over.
+  EXPECT_EQ(last_audit()->record.action, "case.event");
+  EXPECT_EQ(last_audit()->record.reason.find("Synthetic"), std::string::npos);
+  // Unconfirmed conditions are the case service's to refuse: passed on as given.
+  a = call("POST", path, R"({"type":"handover",)" + who + "}", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(backend_.calls.back(),
+            "event " + kCaseA + " anna handover Synthetic local team/casusregisseur s0 h0");
+}
+
 TEST_F(WebApiTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {
   const auto anna = login("anna");
   auto a = call("POST", "/api/pages/" + kPageA + "/ack", "{}", &anna, /*with_csrf=*/false);

@@ -228,6 +228,25 @@ TEST(Labels, EventDetailGivesCodesNamesAndTheWholeNote) {
   EXPECT_FALSE(d.contains("by"));  // the gateway is no person
 }
 
+// A handover's timeline entry says who took over, the cadence and whether a
+// team lead overrode the conditions; other events carry none of it.
+TEST(Labels, EventDetailOfAHandoverNamesWhoTookOver) {
+  const auto cfg = with_anna();
+  auto e = boost::json::parse(R"({"at":1,"type":"handover","by":"person:anna",
+      "receiving_organisation":"Synthetic local team","receiving_role":"casusregisseur",
+      "safety_reached":true,"help_plan_exists":false,"override":true,"checkin_days":14})")
+               .as_object();
+  auto d = event_detail(e, cfg);
+  EXPECT_EQ(d.at("organisation").as_string(), "Synthetic local team");
+  EXPECT_EQ(d.at("role").as_string(), "casusregisseur");
+  EXPECT_EQ(d.at("checkin_days").as_int64(), 14);
+  EXPECT_TRUE(d.at("override").as_bool());
+  e["type"] = "evaluation";
+  d = event_detail(e, cfg);
+  for (const auto* key : {"organisation", "role", "checkin_days", "override"})
+    EXPECT_FALSE(d.contains(key)) << key;
+}
+
 TEST(WebConfig, ThrottlingKeysAreReadWithBounds) {
   const auto cfg = config::parse_config(R"(
 [kannel]

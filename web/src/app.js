@@ -162,7 +162,9 @@
     if (r.status === 401 && path !== '/api/login' && path !== '/api/session') { signedOut(); }
     if (!r.ok) {
       const code = data && data.error ? data.error.code : '';
-      const err = new Error(errorText(code, r.status)); err.status = r.status; err.code = code; throw err;
+      const err = new Error(errorText(code, r.status)); err.status = r.status; err.code = code;
+      err.field = data && data.error ? data.error.field : undefined;  // the field at fault, if one
+      throw err;
     }
     if (data && data.now) noteNow(data.now);
     return data;
@@ -863,6 +865,12 @@
       case 'case_merged': return t('tl.case_merged', { into: d.into, who: d.by });
       case 'case_split': return t('tl.case_split', { other: d.other, who: d.by });
       case 'capacity_alert': return t('tl.capacity', { who: d.who });
+      case 'handover': {
+        const parts = [d.organisation ? t('tl.handover', { org: d.organisation, role: d.role || '—' }) : eventName(e.type)];
+        if (d.checkin_days) parts.push(t('tl.handover_checkin', { n: d.checkin_days }));
+        if (d.override) parts.push(t('tl.handover_override'));
+        return parts.join(', ') + (d.by ? ' — ' + d.by : '');
+      }
       default: {
         if (state.cat['event.' + e.type] === undefined) return e.text;  // not in the catalogue: the server's words
         return eventName(e.type) + (d.by ? ' — ' + d.by : '');
@@ -930,9 +938,49 @@
     if (c.note_max) $('ev-note').maxLength = c.note_max;
     $('ev-note').dispatchEvent(new Event('input'));
     fillSelect($('ev-type'), c.event_types.map((x) => [x.type, eventName(x.type, x.label)]), true);
+    handoverBounds(c.handover);
+    syncHandover();
     // Which incident a first contact or plan answers; empty: the open one due first.
     fillSelect($('ev-incident'), [['', t('case.ev_incident_default')]].concat(
       (c.incidents || []).map((i) => [i.id, `${kindName(i.kind, i.kind_label)} ${when(i.at)}`])), true);
+  }
+
+  // A handover names who takes over and confirms safety and a help plan
+  // (docs/deadlines.md "Handover"); its fields show only for a handover.
+  const HANDOVER_FIELDS = { receiving_organisation: 'ev-ho-org', receiving_role: 'ev-ho-role', safety_reached: 'ev-ho-safety', help_plan_exists: 'ev-ho-plan', checkin_days: 'ev-ho-checkin' };
+  const EVENT_FIELDS = Object.assign({ type: 'ev-type', incident: 'ev-incident', at_local: 'ev-at', at: 'ev-at', note: 'ev-note', reason: 'ev-note' }, HANDOVER_FIELDS);
+  // The bounds of the fields that name a bound in their refusal.
+  const handoverLimits = { receiving_organisation: { max: 100 }, receiving_role: { max: 60 }, checkin_days: { min: 1, max: 60 } };
+  function handoverBounds(h) {
+    if (!h) return;
+    $('ev-ho-org').maxLength = handoverLimits.receiving_organisation.max = h.organisation_max;
+    $('ev-ho-role').maxLength = handoverLimits.receiving_role.max = h.role_max;
+    $('ev-ho-checkin').min = handoverLimits.checkin_days.min = h.checkin_min_days;
+    $('ev-ho-checkin').max = handoverLimits.checkin_days.max = h.checkin_max_days;
+    $('ev-ho-checkin-hint').textContent = t('case.ho_checkin_hint', handoverLimits.checkin_days);
+  }
+  function syncHandover() {
+    const on = $('ev-type').value === 'handover';
+    show('ev-handover', on);
+    $('ev-ho-org').required = on;
+    $('ev-ho-role').required = on;
+  }
+  $('ev-type').addEventListener('change', syncHandover);
+  function handoverBody(body) {
+    body.receiving_organisation = $('ev-ho-org').value.trim();
+    body.receiving_role = $('ev-ho-role').value.trim();
+    body.safety_reached = $('ev-ho-safety').checked;
+    body.help_plan_exists = $('ev-ho-plan').checked;
+    const days = $('ev-ho-checkin').value.trim();
+    if (days) body.checkin_days = Number(days);
+  }
+  // The server's refusal of one field: said in words that name it, marked on
+  // the field (until the next try) and the focus moved there.
+  function eventRefused(e) {
+    const id = EVENT_FIELDS[e.field];
+    const limits = e.code !== 'handover_conditions' && handoverLimits[e.field];
+    result('ev-result', false, limits ? t('case.ho_err_' + e.field, limits) : e.message);
+    if (id && !$(id).closest('.hidden')) { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); }
   }
 
   // The note's bound, shown as it is typed ("120 van 2000 tekens").
@@ -960,14 +1008,17 @@
       if (!body.at_local) { result('ev-result', false, t('form.datetime_bad')); return; }
     }
     if ($('ev-incident').value && ['first_contact', 'plan_of_action'].includes(body.type)) body.incident = $('ev-incident').value;
+    if (body.type === 'handover') handoverBody(body);
+    for (const f of $('event-form').querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
     $('ev-submit').disabled = true;
     try {
       await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/events`, body);
       result('ev-result', true, t('case.recorded'));
       $('ev-note').value = ''; $('ev-at').value = '';
+      for (const id of Object.values(HANDOVER_FIELDS)) { if ($(id).type === 'checkbox') $(id).checked = false; else $(id).value = ''; }
       $('ev-note').dispatchEvent(new Event('input'));
       refresh();
-    } catch (e) { result('ev-result', false, e.message); }
+    } catch (e) { eventRefused(e); }
     finally { $('ev-submit').disabled = false; }
   });
 

@@ -1,7 +1,8 @@
 // The casemanager's phone: an open page is acknowledged in the app, which
 // stops its escalation; the case, its clocks and timeline are there, and an
-// event can be recorded; a calendar link is made and revoked.
-import { env, check, run, login, shot, guardOrigin, postIncident, advanceClock } from './lib.mjs';
+// event can be recorded, a handover only with its conditions; a calendar link
+// is made and revoked.
+import { env, check, run, login, shot, inspect, guardOrigin, postIncident, advanceClock } from './lib.mjs';
 
 await run('casemanager phone app', async (browser, problems) => {
   // Two code-red incidents: `inc` will be acknowledged in the app, `control`
@@ -66,6 +67,39 @@ await run('casemanager phone app', async (browser, problems) => {
   await page.waitForSelector('#ev-result.ok', { timeout: 5000 });
   await page.waitForSelector('#case-timeline li[data-type="first_contact"]', { timeout: 5000 });
   await shot(page, 'phone-case-first-contact-recorded');
+
+  // The handover (docs/deadlines.md "Handover"): its fields show only for a
+  // handover; without a help plan it is refused, saying so at the field;
+  // with both conditions it is recorded and the timeline says who took over.
+  check(await page.isHidden('#ev-handover'), 'no handover fields for a first contact');
+  await page.selectOption('#ev-type', 'handover');
+  await page.waitForSelector('#ev-handover:not(.hidden)');
+  await page.fill('#ev-ho-org', 'Synthetisch wijkteam');
+  await page.fill('#ev-ho-role', 'casusregisseur');
+  await page.check('#ev-ho-safety');
+  await page.fill('#ev-ho-checkin', '14');
+  await page.fill('#ev-note', 'Synthetisch: fasen overgeslagen voor de test');
+  await inspect(page, 'phone-case-handover-form');
+  await page.click('#ev-submit');
+  await page.waitForSelector('#ev-result.bad', { timeout: 5000 });
+  const refusal = await page.textContent('#ev-result');
+  check(refusal.includes('hulpplan'), 'the refusal names the help plan: ' + refusal);
+  check(await page.getAttribute('#ev-ho-plan', 'aria-invalid') === 'true', 'the unconfirmed condition is marked');
+  check(await page.evaluate(() => document.activeElement.id) === 'ev-ho-plan', 'the focus is on the unconfirmed condition');
+  check(await page.locator('#case-timeline li[data-type="handover"]').count() === 0, 'nothing recorded');
+  // The browser logs the refusal asked for: this one 422, no other.
+  const logged = problems.findIndex((x) => x.startsWith('console: ') && x.includes('status of 422 '));
+  check(logged >= 0, 'the browser logged the expected 422');
+  problems.splice(logged, 1);
+  await inspect(page, 'phone-case-handover-refused');
+  await page.check('#ev-ho-plan');
+  await page.click('#ev-submit');
+  await page.waitForSelector('#ev-result.ok', { timeout: 5000 });
+  const handover = page.locator('#case-timeline li[data-type="handover"]');
+  await handover.waitFor({ timeout: 5000 });
+  const line = await handover.innerText();
+  check(line.includes('Overdracht aan Synthetisch wijkteam (casusregisseur)') && line.includes('14 dagen'), 'the timeline says who took over: ' + line);
+  await shot(page, 'phone-case-handover-recorded');
 
   // A calendar link: made in the app, shown once, listed by its id only, and
   // revoked. (That the link opens the rota at dispatch, and nothing once

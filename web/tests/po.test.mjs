@@ -107,6 +107,7 @@ test('every message id the app asks for exists in both languages', () => {
     role: ['casemanager', 'team_lead', 'admin'],
     layer: ['primary', 'backup', 'team_lead'],
     rule: ['own_casemanager', 'on_call', 'backup', 'team_lead', 'previous_casemanager'],
+    'case.ho_err': ['receiving_organisation', 'receiving_role', 'checkin_days'],
   };
   for (const [prefix, codes] of Object.entries(built))
     for (const c of codes) ids.add(prefix.includes('.') ? `${prefix}_${c}` : `${prefix}.${c}`);
@@ -121,7 +122,8 @@ test('the API error codes the server answers with have words', () => {
   // The codes a person meets in the web app (web API and case service).
   const codes = ['wrong_credentials', 'forbidden', 'not_found', 'too_long', 'case_closed', 'phase_skipped',
     'reason_required', 'closing_too_early', 'evaluation_missing', 'in_the_future', 'invalid_time',
-    'unknown_casemanager', 'same_casemanager', 'already_acknowledged', 'taken_by_other', 'storage_unavailable'];
+    'unknown_casemanager', 'same_casemanager', 'already_acknowledged', 'taken_by_other', 'storage_unavailable',
+    'handover_conditions'];
   for (const l of LANGS)
     for (const c of codes) assert.ok(cats[l].messages['error.' + c], `error.${c} in ${l}`);
 });

@@ -194,6 +194,14 @@ boost::json::object event_detail(const boost::json::object& e, const rota::Direc
     put("note", str(e, "reason"));
   else
     put("why", str(e, "reason"));
+  // Who took over, inside the case only (docs/deadlines.md "Handover").
+  if (type == "handover") {
+    put("organisation", str(e, "receiving_organisation"));
+    put("role", str(e, "receiving_role"));
+    if (const auto* days = e.if_contains("checkin_days"); days && days->is_int64())
+      d["checkin_days"] = days->as_int64();
+    if (const auto* o = e.if_contains("override"); o && o->is_bool()) d["override"] = o->as_bool();
+  }
   return d;
 }
 

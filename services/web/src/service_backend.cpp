@@ -257,10 +257,23 @@ std::vector<EventType> ServiceBackend::event_types() const {
 
 static_assert(kMaxNote == cases::kMaxEventReason,
               "the web app's note bound is the case service's bound for an event's reason");
+static_assert(kMaxReceivingOrganisation == cases::kMaxReceivingOrganisation &&
+                  kMaxReceivingRole == cases::kMaxReceivingRole,
+              "the web app's handover bounds are the case service's");
+
+CheckinRange ServiceBackend::checkin_range(const std::string& case_id) {
+  const auto state = impl_->store.load(case_id);
+  if (!state) return {};
+  const auto kind = state->opening_kind();
+  const auto& p =
+      impl_->rules.deadlines.policy(state->region, kind ? common::to_string(*kind) : "");
+  return {p.checkin_min_days, p.checkin_max_days};
+}
 
 ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std::string& by,
                                            const std::string& type, Instant at,
-                                           const std::string& note, const std::string& incident) {
+                                           const std::string& note, const std::string& incident,
+                                           const Handover& handover) {
   const auto parsed = cases::parse_event_type(type);
   if (!parsed || *parsed == cases::EventType::reassigned)
     return common::ApiRefusal{422, "unknown_event_type", "unknown event type", "type"};
@@ -271,6 +284,10 @@ ActionOutcome ServiceBackend::record_event(const std::string& case_id, const std
     return common::ApiRefusal{422, "in_the_future", "the time lies in the future", "at"};
   e.reason = note;        // whole: the web API refused a note over kMaxNote
   e.incident = incident;  // checked against the case's incidents by apply_event
+  // Whether the handover may be recorded (who, conditions, cadence) is
+  // apply_event's rule; its refusal names the field.
+  e.handover = {handover.organisation, handover.role, handover.safety_reached,
+                handover.help_plan_exists, handover.checkin_days};
   return impl_->record(case_id, e, impl_->actor(by));
 }
 

@@ -19,6 +19,65 @@ std::optional<HttpResponse> malformed_case_id(WebContext& w, const Request& r) {
   return refuse(w, r, 404, "not_found", "no such case", "-", "malformed id");
 }
 
+// The handover fields of an event body (case_backend.hpp Handover): types and
+// bounds, each refusal naming its field; on any other event they are refused
+// as the case service refuses them. Whether the handover may be recorded
+// (who named, both conditions or a team lead's reason, the policy's cadence)
+// is the case service's rule.
+std::optional<HttpResponse> handover_fields(const json::object& o, const std::string& type,
+                                            Handover& h) {
+  const auto refuse_field = [](std::string_view code, const std::string& message,
+                               std::string_view field) {
+    return common::error_response(422, code, message, field);
+  };
+  for (const char* key : {"receiving_organisation", "receiving_role", "safety_reached",
+                          "help_plan_exists", "checkin_days"})
+    if (type != "handover" && o.contains(key))
+      return refuse_field("unknown_field", "this field belongs to a handover only", key);
+  const auto bounded = [&](const char* key, std::size_t max,
+                           std::string& out) -> std::optional<HttpResponse> {
+    const auto* v = o.if_contains(key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) return refuse_field("wrong_type", std::string(key) + " must be text", key);
+    out = std::string(v->as_string());
+    if (out.empty() || common::utf8_length(out) > max)
+      return refuse_field("out_of_range",
+                          std::string(key) + " must be 1-" + std::to_string(max) + " characters",
+                          key);
+    return std::nullopt;
+  };
+  if (auto bad = bounded("receiving_organisation", kMaxReceivingOrganisation, h.organisation))
+    return bad;
+  if (auto bad = bounded("receiving_role", kMaxReceivingRole, h.role)) return bad;
+  for (auto [key, out] : {std::pair{"safety_reached", &h.safety_reached},
+                          std::pair{"help_plan_exists", &h.help_plan_exists}})
+    if (const auto* v = o.if_contains(key)) {
+      if (!v->is_bool())
+        return refuse_field("wrong_type", std::string(key) + " must be true or false", key);
+      *out = v->as_bool();
+    }
+  if (const auto* v = o.if_contains("checkin_days")) {
+    if (!v->is_int64() || v->as_int64() < 1 || v->as_int64() > kMaxCheckinDays)
+      return refuse_field(
+          "out_of_range",
+          "checkin_days must be a whole number of days, 1-" + std::to_string(kMaxCheckinDays),
+          "checkin_days");
+    h.checkin_days = static_cast<int>(v->as_int64());
+  }
+  return std::nullopt;
+}
+
+// The handover fields' bounds, for the event form (null when nothing can be
+// recorded).
+json::value handover_form(CaseBackend& cases, const std::string& id, bool can_record) {
+  if (!can_record) return nullptr;
+  const auto range = cases.checkin_range(id);
+  return json::object{{"organisation_max", kMaxReceivingOrganisation},
+                      {"role_max", kMaxReceivingRole},
+                      {"checkin_min_days", range.min_days},
+                      {"checkin_max_days", range.max_days}};
+}
+
 // A team lead joins another case of the family into this one, or splits
 // it off again (cases::CaseFamilies); audited either way.
 HttpResponse join_or_split(WebContext& w, Request& r, bool join) {
@@ -182,6 +241,7 @@ HttpResponse case_read(WebContext& w, Request& r) {
       {"incidents", incidents},
       {"can_record", can_record},
       {"note_max", kMaxNote},
+      {"handover", handover_form(d.cases, id, can_record)},
       {"can_reassign", rec->facts.open && may_reassign_case(*r.who, rec->facts, now).allowed},
       {"event_types", types},
       {"family_messages", family_messages}});
@@ -218,8 +278,11 @@ HttpResponse case_event(WebContext& w, Request& r) {
   if (!incident.empty() && !common::is_incident_id(incident))
     return common::error_response(422, "unknown_incident", "no such incident on this case",
                                   "incident");
-  return from_outcome(w, r, w.d.cases.record_event(id, r.who->person, type, at, note, incident), id,
-                      type);
+  Handover handover;
+  if (auto bad = handover_fields(o, type, handover)) return *bad;
+  return from_outcome(w, r,
+                      w.d.cases.record_event(id, r.who->person, type, at, note, incident, handover),
+                      id, type);
 }
 
 HttpResponse case_reassign(WebContext& w, Request& r) {

@@ -20,6 +20,28 @@ namespace piket::web {
 // for an event's reason (service_backend.cpp checks that they are the same).
 inline constexpr std::size_t kMaxNote = 2000;
 
+// A handover names who takes over and confirms its conditions (the case
+// service's handover.hpp; service_backend.cpp checks that the bounds are the
+// same). Who takes over stays inside the case: never in a page or a log line.
+inline constexpr std::size_t kMaxReceivingOrganisation = 100;
+inline constexpr std::size_t kMaxReceivingRole = 60;
+struct Handover {
+  std::string organisation;  // receiving organisation
+  std::string role;          // receiving role: a function, never a person's name
+  bool safety_reached = false;
+  bool help_plan_exists = false;
+  std::optional<int> checkin_days;  // the check-in cadence after the handover
+};
+// Any check-in cadence is a whole number of days up to a year; the case's
+// deadline policy narrows it (CheckinRange).
+inline constexpr int kMaxCheckinDays = 366;
+// The check-in cadence a handover of one case may choose, in days (its
+// deadline policy's checkin_min_days … checkin_max_days).
+struct CheckinRange {
+  int min_days = 1;
+  int max_days = kMaxCheckinDays;
+};
+
 struct ClockView {
   std::string case_id;
   std::string clock;  // plan, first_contact, ban_end, ban_decision, checkin, …
@@ -85,12 +107,21 @@ class CaseBackend {
   // What a person can record, in the method's order.
   virtual std::vector<EventType> event_types() const = 0;
 
+  // The check-in cadence a handover of this case may choose (the form's
+  // bounds; the case service checks them). Backends without a deadline
+  // policy know only the type's bounds.
+  virtual CheckinRange checkin_range(const std::string& /*case_id*/) { return {}; }
+
   // `incident`: for first_contact and plan_of_action, the incident the event
   // answers (empty: the open one due first). `note` is kept whole: at most
-  // kMaxNote characters, longer is refused before this is called.
+  // kMaxNote characters, longer is refused before this is called; on a team
+  // lead's handover without both conditions it is the reason. `handover`:
+  // only for a handover, its fields checked for type and bounds before this
+  // is called; whether it may be recorded is the case service's rule.
   virtual ActionOutcome record_event(const std::string& case_id, const std::string& by,
                                      const std::string& type, common::Instant at,
-                                     const std::string& note, const std::string& incident = {}) = 0;
+                                     const std::string& note, const std::string& incident = {},
+                                     const Handover& handover = {}) = 0;
   virtual ActionOutcome reassign(const std::string& case_id, const std::string& to,
                                  const std::string& by, const std::string& reason) = 0;
   virtual ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) = 0;

@@ -39,9 +39,11 @@ class ServiceBackend final : public CaseBackend {
   std::optional<EscalationView> escalation(const std::string& id) override;
   std::vector<UnansweredPage> unanswered_pages(const std::string& region) override;
   std::vector<EventType> event_types() const override;
+  CheckinRange checkin_range(const std::string& case_id) override;
   ActionOutcome record_event(const std::string& case_id, const std::string& by,
                              const std::string& type, common::Instant at, const std::string& note,
-                             const std::string& incident = {}) override;
+                             const std::string& incident = {},
+                             const Handover& handover = {}) override;
   ActionOutcome reassign(const std::string& case_id, const std::string& to, const std::string& by,
                          const std::string& reason) override;
   ActionOutcome acknowledge_escalation(const std::string& id, const std::string& by) override;
