@@ -10,7 +10,10 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
+  # Wait for them: a Redis still writing its files on shutdown made rm fail
+  # ("Directory not empty") and with it a test whose checks had passed.
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp" || true
 }
 trap cleanup EXIT
 # Below the kernel's ephemeral range (ip_local_port_range, 32768 and up here):
