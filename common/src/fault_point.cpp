@@ -20,24 +20,33 @@ struct FaultSettings {
   std::mutex mutex;
 };
 
+// "name=p,name=p" -> each name's probability; a malformed or out-of-range
+// value is 0 (off).
+std::map<std::string, double, std::less<>> parse_points(std::string_view points) {
+  std::map<std::string, double, std::less<>> out;
+  std::size_t at = 0;
+  while (at <= points.size()) {
+    const auto end = std::min(points.find(',', at), points.size());
+    const auto item = points.substr(at, end - at);
+    if (const auto eq = item.find('='); eq != std::string_view::npos) {
+      const std::string value(item.substr(eq + 1));
+      char* stop = nullptr;
+      const double p = std::strtod(value.c_str(), &stop);
+      const bool ok = !value.empty() && stop == value.c_str() + value.size() && p >= 0 && p <= 1;
+      out.emplace(std::string(item.substr(0, eq)), ok ? p : 0);
+    }
+    at = end + 1;
+  }
+  return out;
+}
+
 // Nullptr when PIKET_FAULT_POINTS is unset or empty: every point is a no-op.
 FaultSettings* settings() {
   static FaultSettings* const s = []() -> FaultSettings* {
     const char* points = std::getenv("PIKET_FAULT_POINTS");
     if (!points || !*points) return nullptr;
     auto* f = new FaultSettings;  // lives as long as the process
-    const std::string_view all(points);
-    std::size_t at = 0;
-    while (at <= all.size()) {
-      const auto end = std::min(all.find(',', at), all.size());
-      const auto item = all.substr(at, end - at);
-      const auto eq = item.find('=');
-      if (eq != std::string_view::npos) {
-        const auto name = item.substr(0, eq);
-        f->probability[std::string(name)] = fault_probability(all, name);
-      }
-      at = end + 1;
-    }
+    f->probability = parse_points(points);
     const char* log = std::getenv("PIKET_FAULT_LOG");
     f->log = log ? log : "";
     const char* seed = std::getenv("PIKET_FAULT_SEED");
@@ -51,21 +60,9 @@ FaultSettings* settings() {
 }  // namespace
 
 double fault_probability(std::string_view points, std::string_view name) {
-  std::size_t at = 0;
-  while (at <= points.size()) {
-    const auto end = std::min(points.find(',', at), points.size());
-    const auto item = points.substr(at, end - at);
-    const auto eq = item.find('=');
-    if (eq != std::string_view::npos && item.substr(0, eq) == name) {
-      const std::string value(item.substr(eq + 1));
-      char* stop = nullptr;
-      const double p = std::strtod(value.c_str(), &stop);
-      if (value.empty() || stop != value.c_str() + value.size() || !(p >= 0 && p <= 1)) return 0;
-      return p;
-    }
-    at = end + 1;
-  }
-  return 0;
+  const auto all = parse_points(points);
+  const auto it = all.find(name);
+  return it == all.end() ? 0 : it->second;
 }
 
 void fault_point(std::string_view name) {

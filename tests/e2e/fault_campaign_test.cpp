@@ -170,21 +170,51 @@ class FaultCampaign : public ::testing::Test {
     });
   }
 
+  // A page to one person, as Redis holds it.
+  struct PageFacts {
+    std::string id, incident, case_id, ack_code;
+  };
+  // Every page to `person` (page:{id} hashes only, not their sub-keys).
+  std::vector<PageFacts> pages_to(const std::string& person) {
+    return with_redis([&](common::RedisConnection& r) {
+      std::vector<PageFacts> out;
+      for (const auto& k : r.command({"KEYS", store::page_key("*")}).elements) {
+        if (k.str.size() != store::page_key("P0123456789ABCDEF").size()) continue;
+        const auto f = r.command({"HMGET", k.str, "incident", "person", "ack_code"});
+        if (f.elements[1].str != person) continue;
+        const auto c = r.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
+        out.push_back(
+            {k.str.substr(5), f.elements[0].str, c.is_nil() ? "" : c.str, f.elements[2].str});
+      }
+      return out;
+    });
+  }
+  // The case of a page; empty when unknown.
+  std::string case_of_page(const std::string& page) {
+    return with_redis([&](common::RedisConnection& r) {
+      const auto inc = r.command({"HGET", store::page_key(page), "incident"});
+      if (inc.is_nil()) return std::string();
+      const auto cs = r.command({"HGET", store::incident_key(inc.str), "case_id"});
+      return cs.is_nil() ? std::string() : cs.str;
+    });
+  }
+  // The cases of the pages a service's log names in `pattern`'s first group.
+  std::vector<std::string> cases_in_log(const std::string& service, const std::regex& pattern) {
+    std::vector<std::string> out;
+    const auto log = read_all(s_.local().log_dir() / (service + ".log"));
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), pattern);
+         it != std::sregex_iterator(); ++it)
+      out.push_back(case_of_page((*it)[1].str()));
+    return out;
+  }
+
   // The incident of a case (each case here has one) and the reply code of its
   // page to `person`.
   std::pair<std::string, std::string> incident_and_code(const std::string& case_id,
                                                         const std::string& person) {
-    return with_redis([&](common::RedisConnection& r) {
-      for (const auto& k : r.command({"KEYS", store::page_key("*")}).elements) {
-        if (k.str.size() != 22) continue;
-        const auto f = r.command({"HMGET", k.str, "incident", "person", "ack_code"});
-        if (f.elements[1].str != person) continue;
-        const auto c = r.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
-        if (!c.is_nil() && c.str == case_id)
-          return std::make_pair(f.elements[0].str, f.elements[2].str);
-      }
-      return std::make_pair(std::string(), std::string());
-    });
+    for (const auto& p : pages_to(person))
+      if (p.case_id == case_id) return {p.incident, p.ack_code};
+    return {};
   }
 
   // Acknowledges by SMS as a casemanager would: again if it did not land
@@ -247,21 +277,17 @@ class FaultCampaign : public ::testing::Test {
   std::set<std::string> gateway_reported(const std::string& person,
                                          const std::vector<std::string>& cases) {
     const std::set<std::string> wanted(cases.begin(), cases.end());
-    return with_redis([&](common::RedisConnection& r) {
-      std::set<std::string> out;
-      for (const auto& k : r.command({"KEYS", store::page_key("*")}).elements) {
-        if (k.str.size() != 22) continue;
-        const auto f = r.command({"HMGET", k.str, "incident", "person"});
-        if (f.elements[1].str != person) continue;
-        const auto c = r.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
-        if (c.is_nil() || !wanted.count(c.str)) continue;
-        const auto id = k.str.substr(5);
+    std::set<std::string> out;
+    for (const auto& p : pages_to(person)) {
+      if (!wanted.count(p.case_id)) continue;
+      with_redis([&](common::RedisConnection& r) {
         for (const char* type : {"1", "8"})
-          if (r.command({"SISMEMBER", store::page_dlr_types_key(id), type}).integer == 1)
-            out.insert(c.str);
-      }
-      return out;
-    });
+          if (r.command({"SISMEMBER", store::page_dlr_types_key(p.id), type}).integer == 1)
+            out.insert(p.case_id);
+        return 0;
+      });
+    }
+    return out;
   }
 
   // Waits until every case of `cases` has at least one page at `person`'s
@@ -505,42 +531,17 @@ void FaultCampaign::run_campaign() {
   for (int k = 0; k < 3; ++k) advance(1min);
   std::this_thread::sleep_for(15s);
 
-  // The sends notify made again because they were in doubt: their cases.
+  // The sends notify made again because they were in doubt (a delivery id is
+  // "{page}:{channel}", store/delivery.hpp), and the pages Kannel reported
+  // twice (it sent them again itself, from its store, after a restart): their
+  // cases.
   std::map<std::string, int> in_doubt_cases;
-  {
-    // A delivery id is "{page}:{channel}" (store/delivery.hpp).
-    static const std::regex resent{"delivery (P[0-9A-Z]{16}):[a-z]+: send was interrupted"};
-    const auto log = read_all(s_.local().log_dir() / "notify.log");
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), resent);
-         it != std::sregex_iterator(); ++it) {
-      const auto page = (*it)[1].str();
-      const auto c = with_redis([&](common::RedisConnection& r) {
-        const auto inc = r.command({"HGET", store::page_key(page), "incident"});
-        if (inc.is_nil()) return std::string();
-        const auto cs = r.command({"HGET", store::incident_key(inc.str), "case_id"});
-        return cs.is_nil() ? std::string() : cs.str;
-      });
-      ++in_doubt_cases[c];
-    }
-  }
-
-  // Pages Kannel reported twice: it sent them again itself (from its store,
-  // after a restart).
-  std::set<std::string> kannel_resent_cases;
-  {
-    static const std::regex twice{"duplicate delivery report [0-9]+ for page (P[0-9A-Z]{16})"};
-    const auto log = read_all(s_.local().log_dir() / "inbound.log");
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), twice);
-         it != std::sregex_iterator(); ++it) {
-      const auto page = (*it)[1].str();
-      kannel_resent_cases.insert(with_redis([&](common::RedisConnection& r) {
-        const auto inc = r.command({"HGET", store::page_key(page), "incident"});
-        if (inc.is_nil()) return std::string();
-        const auto cs = r.command({"HGET", store::incident_key(inc.str), "case_id"});
-        return cs.is_nil() ? std::string() : cs.str;
-      }));
-    }
-  }
+  for (const auto& c :
+       cases_in_log("notify", std::regex{"delivery (P[0-9A-Z]{16}):[a-z]+: send was interrupted"}))
+    ++in_doubt_cases[c];
+  const auto resent = cases_in_log(
+      "inbound", std::regex{"duplicate delivery report [0-9]+ for page (P[0-9A-Z]{16})"});
+  const std::set<std::string> kannel_resent_cases(resent.begin(), resent.end());
 
   const auto all = pages_by_phone();
   const auto count = [&](const std::string& person, const std::string& c) {
