@@ -52,6 +52,7 @@
 #include "piket/store/page.hpp"
 #include "poster.hpp"
 #include "report.hpp"
+#include "report_lag.hpp"
 #include "run.hpp"
 #include "sinks.hpp"
 #include "texts.hpp"
@@ -608,6 +609,13 @@ int main(int argc, char** argv) {
           piket_plan(spec, {spec.ports.ingest}, fake ? fake->pages() : watcher->pages(),
                      local_watched(stack), run_id);
       piket_runs = ladder(o, plan, true);
+      if (!fake) {
+        // notify's in-doubt window in this stack: gateway timeout + grace + confirm (5 s, the
+        // default the stack does not change).
+        const std::int64_t window = spec.gateway_timeout_ms + spec.in_doubt_grace_ms + 5000;
+        std::cout << report_lag_line(measure_report_lag(stack.config().redis, 60000, window))
+                  << "\n";
+      }
       stack.stop();
     }
     if (with_peer) {

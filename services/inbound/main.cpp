@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
                             [&](const std::string& id, const std::string& payload) {
                               to_escalation.wake(id, payload);
                             });
-    common::HttpServer server({cfg.inbound.http, 1},
+    common::HttpServer server({cfg.inbound.http, cfg.inbound.threads},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_escalation.start();
     server.start();

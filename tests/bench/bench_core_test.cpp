@@ -16,6 +16,7 @@
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/sms_bundle.hpp"
 #include "report.hpp"
+#include "report_lag.hpp"
 #include "run.hpp"
 #include "texts.hpp"
 
@@ -405,6 +406,35 @@ TEST(BenchReport, SideBySideWithRatios) {
   EXPECT_NE(row("CPU % of a core (services)").find("1.50"), std::string::npos) << t;
   EXPECT_NE(row("Redis CPU % of a core").find("20"), std::string::npos) << t;
   EXPECT_EQ(t.find("fell behind"), std::string::npos) << t;
+}
+
+}  // namespace
+}  // namespace piket::bench
+
+namespace piket::bench {
+namespace {
+
+// The report path's figures: lag from acceptance to the first report, and the sends whose
+// report came after the in-doubt window or never (each would have gone twice had its worker
+// died just after the gateway's 202).
+TEST(BenchReportLag, LagPercentilesAndSendsLaterThanTheInDoubtWindow) {
+  std::vector<ReportTimes> sends;
+  for (int k = 1; k <= 100; ++k) sends.push_back({1000, 1000 + k * 100});  // 100 … 10,000 ms
+  sends.push_back({2000, std::nullopt});                                   // never reported
+  const auto r = summarize_report_lag(sends, 8000);
+  EXPECT_EQ(r.accepted, 101u);
+  EXPECT_EQ(r.reported, 100u);
+  EXPECT_EQ(r.lag.p50, 5000);
+  EXPECT_EQ(r.lag.p99, 9900);
+  EXPECT_EQ(r.lag.max, 10000);
+  EXPECT_EQ(r.late, 21u);  // 8,100 … 10,000 ms, and the one without a report
+  EXPECT_EQ(r.window_ms, 8000);
+  const auto line = report_lag_line(r);
+  EXPECT_NE(line.find("100 of 101 accepted SMS reported"), std::string::npos) << line;
+  EXPECT_NE(line.find("(8.0 s) or missing: 21 (20.79 %)"), std::string::npos) << line;
+  // Exactly at the window is in time.
+  EXPECT_EQ(summarize_report_lag({{0, 8000}}, 8000).late, 0u);
+  EXPECT_EQ(summarize_report_lag({}, 8000).late, 0u);
 }
 
 }  // namespace

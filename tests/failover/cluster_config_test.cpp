@@ -34,6 +34,15 @@ TEST(InstanceConfig, ChangesOnlyTheServicesOwnAddressesAndTheLogDirectory) {
                 "[notify]\nzmq_peers = [\"tcp://127.0.0.1:7102\", \"tcp://127.0.0.1:7202\"]\n"
                 "http = \"127.0.0.1:8082\"\n"),
             std::string::npos);
+  // A single value in another table replaces its line in place; a key the file lacks is not
+  // added.
+  e.values.push_back({"notify", "zmq", "tcp://127.0.0.1:7302"});
+  e.values.push_back({"notify", "absent", "x"});
+  const auto with_value = render_instance_config(base, e);
+  EXPECT_NE(with_value.find("http = \"127.0.0.1:8082\"\nzmq = \"tcp://127.0.0.1:7302\"\n"),
+            std::string::npos)
+      << with_value;
+  EXPECT_EQ(with_value.find("absent"), std::string::npos);
   e.service = "web";
   EXPECT_THROW(render_instance_config(base, e), std::invalid_argument);
 }
@@ -57,6 +66,7 @@ TEST(InstanceConfig, TheTestStacksFileWithSentinelsGivesInstanceFilesThatLoad) {
   e.log_subdir = "notify-2";
   e.lists.push_back({"dispatch", "zmq_peers", {"tcp://127.0.0.1:17101", "tcp://127.0.0.1:17201"}});
   e.lists.push_back({"notify", "zmq_peers", {"tcp://127.0.0.1:17102", "tcp://127.0.0.1:17202"}});
+  e.values.push_back({"kannel", "callback_base", "http://127.0.0.1:18183"});
   {
     std::ofstream out(dir / "piket-notify-2.toml");
     out << render_instance_config(base, e);
@@ -66,6 +76,7 @@ TEST(InstanceConfig, TheTestStacksFileWithSentinelsGivesInstanceFilesThatLoad) {
   EXPECT_EQ(cfg.notify.zmq_bind, "tcp://127.0.0.1:17202");
   EXPECT_EQ(cfg.dispatch.http.port, spec.ports.dispatch_http);
   EXPECT_EQ(cfg.log.dir, (dir / "logs" / "notify-2").string());
+  EXPECT_EQ(cfg.kannel.callback_base, "http://127.0.0.1:18183");
   EXPECT_EQ(cfg.dispatch.zmq_peers,
             (std::vector<std::string>{"tcp://127.0.0.1:17101", "tcp://127.0.0.1:17201"}));
   EXPECT_EQ(cfg.notify.zmq_peers,

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,7 @@ using common::RedisReply;
 using common::RedisScript;
 
 const RedisScript kAnswer{std::string(lua::inbound_page_answer())};
-const RedisScript kReport{std::string(lua::inbound_delivery_report())};
-const RedisScript kReportBundle{std::string(lua::inbound_delivery_report_bundle())};
+const RedisScript kReports{std::string(lua::inbound_delivery_reports())};
 
 const std::string kPage = "P0123456789ABCDEF";
 const std::string kPage2 = "P0123456789ABCDEG";
@@ -46,6 +46,22 @@ const long long kTransport = 1924992000000;  // transport ms
 const long long kLock = 15 * 60 * 1000;
 
 using test::n;
+
+// inbound_delivery_reports with one report: its {page, outcome, …} pairs, flat.
+std::vector<std::string> report_one(RedisConnection& c, const std::string& bundle,
+                                    const std::string& page, const std::string& type,
+                                    const std::string& now) {
+  const auto r = c.eval(kReports, {}, {now, bundle, page, type});
+  if (r.elements.size() != 1) throw std::runtime_error("not one array per report");
+  return r.elements[0].element_strings();
+}
+// One page's SMS: its outcome.
+std::string report(RedisConnection& c, const std::string& page, const std::string& type,
+                   const std::string& now) {
+  const auto r = report_one(c, "", page, type, now);
+  if (r.size() != 2 || r[0] != page) throw std::runtime_error("not {page, outcome}");
+  return r[1];
+}
 
 class InboundScriptsTest : public test::ScriptsFixture<InboundScriptsTest> {
  public:
@@ -266,25 +282,25 @@ TEST_F(InboundScriptsTest, AnExpiredCodeIsDroppedAndAnswersNothing) {
   EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
 }
 
-// ------------------------------------------------------- inbound_delivery_report
+// ------------------------------------------------------ inbound_delivery_reports
 
 TEST_F(InboundScriptsTest, DeliveryReportIsKeptOnThePageOnceAndAFinalOneIsNotContradicted) {
-  EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "1", n(kNow)}).str, "unknown");
+  EXPECT_EQ(report(inbound_, kPage, "1", n(kNow)), "unknown");
   seed_page(kPage, "anna", kCode);
 
-  EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "8", n(kNow)}).str, "recorded");
+  EXPECT_EQ(report(inbound_, kPage, "8", n(kNow)), "recorded");
   EXPECT_EQ(hget(page_key(kPage), "dlr_type"), "8");
   EXPECT_EQ(hget(page_key(kPage), "dlr_at"), n(kNow));
   EXPECT_EQ(ops_.command({"LRANGE", page_dlr_key(kPage), "0", "-1"}).element_strings(),
             (std::vector<std::string>{"8:" + n(kNow)}));
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "dlr_type"), "8");
-  EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "8", n(kNow + 1)}).str, "duplicate");
+  EXPECT_EQ(report(inbound_, kPage, "8", n(kNow + 1)), "duplicate");
   EXPECT_EQ(hget(page_key(kPage), "dlr_at"), n(kNow));
 
-  EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "1", n(kNow + 2)}).str, "recorded");
+  EXPECT_EQ(report(inbound_, kPage, "1", n(kNow + 2)), "recorded");
   EXPECT_EQ(hget(page_key(kPage), "delivered_at"), n(kNow + 2));
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "delivered_at"), n(kNow + 2));
-  EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "16", n(kNow + 3)}).str, "contradicts");
+  EXPECT_EQ(report(inbound_, kPage, "16", n(kNow + 3)), "contradicts");
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "accepted");
   EXPECT_FALSE(hexists(page_key(kPage), "delivery_failed_at"));
   EXPECT_EQ(ops_.command({"SCARD", page_dlr_types_key(kPage)}).integer, 2);
@@ -300,7 +316,7 @@ TEST_F(InboundScriptsTest, DeliveryReportIsKeptOnThePageOnceAndAFinalOneIsNotCon
 // same script: the page wakes for its next channel.
 TEST_F(InboundScriptsTest, AFailedReportFailsTheSmsAndWakesThePage) {
   seed_page(kPage, "anna", kCode);
-  EXPECT_EQ(inbound_.eval(kReport, {}, {kPage, "2", n(kNow)}).str, "failed");
+  EXPECT_EQ(report(inbound_, kPage, "2", n(kNow)), "failed");
   EXPECT_EQ(hget(page_key(kPage), "delivery_failed_at"), n(kNow));
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "failed");
   EXPECT_EQ(hget(delivery_key(kPage, "sms"), "fail_reason"), "delivery_report");
@@ -312,28 +328,53 @@ TEST_F(InboundScriptsTest, AFailedReportFailsTheSmsAndWakesThePage) {
   EXPECT_EQ(events[1].at("type").as_string(), "delivery_failed");
 }
 
-// -------------------------------------------------- inbound_delivery_report_bundle
+// --------------------------------------------- inbound_delivery_reports, a bundle
 
 TEST_F(InboundScriptsTest, BundleReportCountsForEveryPageOfTheSms) {
   seed_page(kPage, "anna", kCode);
   seed_page(kPage2, "anna", "222222");
   ops_.command({"HSET", sms_bundle_key("B0000000000000001"), "pages", kPage + "," + kPage2});
-  EXPECT_TRUE(
-      inbound_.eval(kReportBundle, {}, {"B0000000000000009", kPage, "1", n(kNow)}).elements.empty())
+  EXPECT_TRUE(report_one(inbound_, "B0000000000000009", kPage, "1", n(kNow)).empty())
       << "unknown bundle";
-  EXPECT_TRUE(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kOther, "1", n(kNow)})
-                  .elements.empty())
+  EXPECT_TRUE(report_one(inbound_, "B0000000000000001", kOther, "1", n(kNow)).empty())
       << "a page the bundle does not hold";
   EXPECT_FALSE(hexists(page_key(kPage), "dlr_type"));
 
-  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage2, "1", n(kNow)})
-                .element_strings(),
+  EXPECT_EQ(report_one(inbound_, "B0000000000000001", kPage2, "1", n(kNow)),
             (std::vector<std::string>{kPage, "recorded", kPage2, "recorded"}));
   EXPECT_EQ(hget(page_key(kPage), "delivered_at"), n(kNow));
   EXPECT_EQ(hget(page_key(kPage2), "delivered_at"), n(kNow));
-  EXPECT_EQ(inbound_.eval(kReportBundle, {}, {"B0000000000000001", kPage, "1", n(kNow)})
-                .element_strings(),
+  EXPECT_EQ(report_one(inbound_, "B0000000000000001", kPage, "1", n(kNow)),
             (std::vector<std::string>{kPage, "duplicate", kPage2, "duplicate"}));
+}
+
+// Reports that arrive together are written with one call (inbound's group commit): each gets
+// its own answer, in order, and each has the effect it would have had alone — a second report
+// of the same type later in the batch is a duplicate, an unknown bundle answers {}.
+TEST_F(InboundScriptsTest, ABatchOfReportsAnswersEachInOrderAsIfWrittenOneByOne) {
+  seed_page(kPage, "anna", kCode);
+  seed_page(kPage2, "anna", "222222");
+  ops_.command({"HSET", sms_bundle_key("B0000000000000001"), "pages", kPage + "," + kPage2});
+  const auto r = inbound_.eval(kReports, {},
+                               {n(kNow),                             //
+                                "", kPage, "8",                      //
+                                "", kOther, "1",                     // no such page
+                                "B0000000000000009", kPage, "1",     // no such bundle
+                                "", kPage, "8",                      // the same report again
+                                "B0000000000000001", kPage2, "1"});  // both pages delivered
+  ASSERT_EQ(r.elements.size(), 5u);
+  EXPECT_EQ(r.elements[0].element_strings(), (std::vector<std::string>{kPage, "recorded"}));
+  EXPECT_EQ(r.elements[1].element_strings(), (std::vector<std::string>{kOther, "unknown"}));
+  EXPECT_TRUE(r.elements[2].elements.empty());
+  EXPECT_EQ(r.elements[3].element_strings(), (std::vector<std::string>{kPage, "duplicate"}));
+  EXPECT_EQ(r.elements[4].element_strings(),
+            (std::vector<std::string>{kPage, "recorded", kPage2, "recorded"}));
+  EXPECT_EQ(ops_.command({"LRANGE", page_dlr_key(kPage), "0", "-1"}).element_strings(),
+            (std::vector<std::string>{"8:" + n(kNow), "1:" + n(kNow)}));
+  EXPECT_EQ(hget(page_key(kPage2), "delivered_at"), n(kNow));
+  EXPECT_FALSE(hexists(page_key(kOther), "dlr_type"));
+  // An empty batch writes nothing and answers nothing.
+  EXPECT_TRUE(inbound_.eval(kReports, {}, {n(kNow)}).elements.empty());
 }
 
 // ---------------------------------------------------------------- lib/inbound_dlr

@@ -84,7 +84,12 @@ std::string render_instance_config(std::string_view base, const InstanceEdit& ed
     bool listed = false;
     for (const auto& l : edit.lists) listed = listed || (l.table == table && l.key == key);
     if (listed) continue;  // written after the header
-    if (table == edit.service && key == "http") {
+    const auto value = std::find_if(edit.values.begin(), edit.values.end(), [&](const auto& v) {
+      return v.table == table && v.key == key;
+    });
+    if (value != edit.values.end()) {
+      out.push_back(key + " = " + quoted(value->value));
+    } else if (table == edit.service && key == "http") {
       out.push_back("http = " + quoted(edit.http));
       saw_http = true;
     } else if (table == edit.service && key == "zmq" && !edit.zmq.empty()) {
@@ -198,6 +203,13 @@ struct ClusterStack::Impl {
         if (p.zmq) edit.zmq = "tcp://127.0.0.1:" + std::to_string(p.zmq);
         edit.log_subdir = edit.service + "-" + std::to_string(n);
         edit.lists = peers;
+        // Kannel's reports of an instance's sends go to "its" inbound instance, so that the
+        // reports are spread over the inbound instances as a load balancer would (before, all
+        // went to inbound 1 and lagged seconds behind the sends under load: issue 13, run F).
+        if (c == Component::notify)
+          edit.values.push_back(
+              {"kannel", "callback_base",
+               "http://127.0.0.1:" + std::to_string(ports_of(Component::inbound, n).http)});
         const auto file = config_file.parent_path() /
                           ("piket-" + edit.service + "-" + std::to_string(n) + ".toml");
         std::ofstream out(file);

@@ -54,7 +54,15 @@ InboundContext::InboundContext(const InboundConfig& cfg, InboundDeps d,
                                "SMS answers refused because the number is locked out")),
       unknown_numbers(m.counter("piket_inbound_sms_unknown_number_total",
                                 "SMS answers from numbers that are not staff's")),
-      family(m) {
+      family(m),
+      dlr_writes(m.counter("piket_inbound_delivery_report_writes_total",
+                           "Script calls that recorded delivery reports (several per call under "
+                           "load: group commit)")),
+      reports([this](const std::vector<DlrReport>& batch) {
+        std::lock_guard lock(mutex);
+        dlr_writes.Increment();
+        return write_reports(redis, batch, clock.now());
+      }) {
   for (const auto& p : deps.people) {
     person_by_phone[p.phone] = p.id;
     language_by_person[p.id] = i18n::language_for(deps.language, p.language);

@@ -12,10 +12,12 @@
 
 #include "inbound_api_family.hpp"
 #include "piket/common/bearer_auth.hpp"
+#include "piket/common/group_commit.hpp"
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/inbound/inbound_api.hpp"
 #include "piket/paging/page_answer.hpp"
+#include "report_batch.hpp"
 
 namespace piket::inbound::api {
 
@@ -63,6 +65,10 @@ struct InboundContext {
   prometheus::Counter& locked_refused;
   prometheus::Counter& unknown_numbers;
   FamilyCounters family;  // the family path of /kannel/sms (issue 18)
+  prometheus::Counter&
+      dlr_writes;  // script calls that recorded reports (reports / writes: batching)
+  // Delivery reports, written in batches on `redis` (report_batch.hpp).
+  common::GroupCommit<DlrReport, DlrOutcomes> reports;
 };
 
 // The query's parameters (at most 17), decoded.

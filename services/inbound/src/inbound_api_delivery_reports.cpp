@@ -1,27 +1,16 @@
 // Kannel's delivery reports (dlr-url): recorded on the page and its SMS
-// delivery; a failure moves notify to the next channel at once.
+// delivery; a failure moves notify to the next channel at once. Reports that
+// arrive together are written together (report_batch.hpp); what a report does:
+// store/lua/lib/inbound_dlr.lua.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <regex>
 
 #include "inbound_api_handlers.hpp"
-#include "piket/store/lua.hpp"
 
 namespace piket::inbound::api {
 namespace {
-
-// ARGV: 1 page, 2 type, 3 domain now ms -> the outcome for the page
-// (store/lua/inbound/inbound_delivery_report.lua; what a report does:
-// store/lua/lib/inbound_dlr.lua).
-const common::RedisScript kDlr{std::string(lua::inbound_delivery_report())};
-
-// ARGV: 1 bundle, 2 the page the report names, 3 type, 4 domain now ms. One
-// SMS that carried several pages (smsbundle:{id}, written by notify before
-// the send): the report counts for each of them. -> {page, outcome}… ({} when
-// the bundle is unknown or does not hold the page)
-// (store/lua/inbound/inbound_delivery_report_bundle.lua).
-const common::RedisScript kDlrBundle{std::string(lua::inbound_delivery_report_bundle())};
 
 const std::regex kBundleId{"^B[0-9A-Z]{16}$"};
 const std::regex kPageId{"^P[0-9A-Z]{16}$"};
@@ -74,21 +63,13 @@ HttpResponse delivery_report(InboundContext& c, const HttpRequest& r, std::strin
   const auto& bundle = p["bundle"];
   if (!bundle.empty() && !std::regex_match(bundle, kBundleId))
     return common::error_response(400, "invalid_bundle", "bundle must be a bundle id", "bundle");
-  const auto now = std::to_string(common::to_epoch_ms(c.clock.now()));
-  std::lock_guard lock(c.mutex);
-  if (!bundle.empty()) {
-    // One SMS with several pages: the report is every page's.
-    const auto res = c.redis.eval(kDlrBundle, {}, {bundle, page, std::to_string(t), now});
-    if (res.elements.empty()) {
-      c.dlr_unknown.Increment();
-      spdlog::warn("delivery report for unknown bundle {} (page {})", bundle, page);
-    }
-    for (std::size_t k = 0; k + 1 < res.elements.size(); k += 2)
-      count_report(c, res.elements[k].str, t, res.elements[k + 1].str);
-    return text(200, "ok");
+  // Written with whatever other reports wait meanwhile (report_batch.hpp).
+  const auto outcomes = c.reports.submit({bundle, page, std::to_string(t)});
+  if (!bundle.empty() && outcomes.empty()) {
+    c.dlr_unknown.Increment();
+    spdlog::warn("delivery report for unknown bundle {} (page {})", bundle, page);
   }
-  const auto res = c.redis.eval(kDlr, {}, {page, std::to_string(t), now});
-  count_report(c, page, t, res.str);
+  for (const auto& [p_id, outcome] : outcomes) count_report(c, p_id, t, outcome);
   return text(200, "ok");
 }
 

@@ -14,8 +14,8 @@
 -- ('contradicts': a failure after a delivery, or a delivery after a failure)
 -- changes nothing — Kannel does not send those; a forger would.
 -- Owner: piket-inbound, for paging (page:{id}:dlr, :dlr_types and the page's
--- report fields). Shared by inbound_delivery_report and
--- inbound_delivery_report_bundle.
+-- report fields). Called by inbound_delivery_reports for each report of a
+-- batch (and each page of a bundle).
 --#include "lib/cases_timeline.lua"
 --#include "lib/notify_delivery_report.lua"
 local function piket_inbound_dlr(page, type_s, now_s)

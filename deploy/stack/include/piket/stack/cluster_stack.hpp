@@ -51,6 +51,12 @@ struct InstanceEdit {
     std::vector<std::string> values;
   };
   std::vector<List> lists{};
+  // Single values set in other tables, e.g. {"kannel", "callback_base", "http://…"}: replace
+  // the line of that key in place (a key not in the file is left out).
+  struct Value {
+    std::string table, key, value;
+  };
+  std::vector<Value> values{};
 };
 
 // The deployment file's text with `edit` applied. Throws std::invalid_argument when the
