@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     web::FileRotaSource rota(cfg.rota, cfg.people, redis);
     web::ServiceBackend backend(cfg, cfg.deadlines, cfg.reply_code_window(),
                                 cfg.notify.push_stream_maxlen, cfg.redis, redis, *ctx.domain_clock,
-                                ctx.transport_clock);
+                                ctx.transport_clock, &cfg.chain);
     web::WebApi api({cfg.web, cfg, cfg, cfg.caseload, cfg.dispatch.http, cfg.partners.size(),
                      *ctx.domain_clock, ctx.transport_clock, redis, ctx.metrics, hub, rota, backend,
                      &assets, [&live] { return live.digest(); },

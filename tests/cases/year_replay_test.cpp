@@ -25,6 +25,16 @@
 // every stall reaches the team lead seven days after the last activity; every
 // unanswered-reminder escalation follows a reminder nobody acknowledged.
 //
+// Issue 16: every family gets agreements — referrals to the region's chain
+// partners, each partner with its own seeded distribution of waiting times
+// (request → help starts; a referral is due three weeks after it was asked)
+// and its own share never started (marked missed), and appointments with the
+// family, some late or missed. Each agreement that is still open at its due
+// time must be overdue exactly then (a page to the casemanager) and reach the
+// team lead after the grace period; the year's per-partner waiting-time view
+// (the board's chain_stalls over every case: median, p90, overdue) is printed
+// and must equal the generator's own waiting times.
+//
 // Issue 13: a third scenario replays a year (1,000 new families) twice — once
 // with one deadline engine, once with two shells with their own Redis
 // connections on their own threads, let loose together on every due moment —
@@ -45,6 +55,7 @@
 #include <array>
 #include <barrier>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
@@ -56,12 +67,15 @@
 #include <thread>
 
 #include "engine_support.hpp"
+#include "piket/cases/agreement.hpp"
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/case_events.hpp"
 #include "piket/config/config.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
+#include "piket/web/chain_stalls.hpp"
+#include "piket/web/service_backend.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases {
@@ -79,6 +93,25 @@ std::string icm(int n) {
   return buf;
 }
 
+// The region's chain partners and how the year's referrals to them go: the
+// median waiting time (days; lognormal around it) and the share of referrals
+// whose help never starts. One partner gets no referrals at all.
+struct PartnerProfile {
+  const char* id;
+  const char* kind;
+  double median_days;
+  double missed;
+};
+constexpr std::array<PartnerProfile, 5> kPartners{{
+    {"vz-noord", "addiction_care", 24, 0.15},
+    {"jz-stad", "youth_care", 10, 0.05},
+    {"ggz-groningen", "mental_health", 35, 0.10},
+    {"mw-stad", "social_work", 4, 0.03},
+    {"rn-noord", "probation", 14, 0.08},
+}};
+constexpr const char* kUnusedPartner = "politie-noord";
+constexpr auto kReferralDue = std::chrono::days{21};
+
 std::string region_config(int redis_port, int casemanagers) {
   std::string people;
   for (int n = 1; n <= casemanagers; ++n)
@@ -88,6 +121,11 @@ std::string region_config(int redis_port, int casemanagers) {
   people +=
       "[[people]]\nid = \"tl-g\"\nname = \"TL\"\nrole = \"team_lead\"\nphone = \"+447700900999\"\n"
       "regions = [\"groningen\"]\n";
+  for (const auto& p : kPartners)
+    people += "\n[[chain_partners]]\nid = \"" + std::string(p.id) + "\"\nname = \"Synthetic " +
+              p.id + "\"\nkind = \"" + p.kind + "\"\nregion = \"groningen\"\n";
+  people += "\n[[chain_partners]]\nid = \"" + std::string(kUnusedPartner) +
+            "\"\nname = \"Synthetic police\"\nkind = \"police\"\nregion = \"groningen\"\n";
   return "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis_port) +
          "\"\n\n[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n\n[[regions]]\nid = "
          "\"groningen\"\n\n" +
@@ -96,7 +134,7 @@ std::string region_config(int redis_port, int casemanagers) {
 
 // Something that happens in the replay, at a whole minute.
 struct Happening {
-  enum class Kind { incident, acknowledge, event, absence } kind = Kind::event;
+  enum class Kind { incident, acknowledge, event, absence, agreement } kind = Kind::event;
   Instant at;
   int case_index = 0;
   int tag = 0;                // incident: its number within the case; acknowledge/answer: which
@@ -108,6 +146,11 @@ struct Happening {
   int answers = -1;                           // event: the tag of the incident it answers
   std::string casemanager;                    // reassigned: to whom
   bool by_team_lead = false;
+  // agreement: made (no `settle`) or settled; `tag` numbers it within the case.
+  std::string who, category;
+  Track track = Track::other;
+  Instant due;
+  std::optional<AgreementState> settle;
 };
 
 Happening happening(Happening::Kind kind, Instant at, int case_index,
@@ -128,6 +171,12 @@ struct Expected {
   int reassignments = 0;
   int later_incidents = 0;
   std::set<std::string> bans_at_maximum;  // "<case index>|<end ms>"
+  int agreements = 0;                     // made in the year
+  int agreement_settles = 0;              // settled in the year
+  int agreement_overdue = 0;              // still open at their due time (within the year)
+  int agreement_escalations = 0;          // still open a grace period later
+  // Per partner, the waiting times of the referrals whose help started in the year.
+  std::map<std::string, std::vector<common::Millis>> waits;
 };
 
 struct Scenario {
@@ -173,6 +222,11 @@ class YearReplay : public test::CasesRedisTest {
     std::size_t left_due = 0;  // timers still due after both engines were done
     std::chrono::steady_clock::duration wall{}, generating{}, firing{}, applying{};
     Instant start, end;
+    std::size_t agreement_writes = 0;
+    // The board's view at the year's end over every case, and per partner the
+    // agreements that went overdue during the year.
+    web::ChainStalls chain;
+    std::map<std::string, int> went_overdue;
   };
 
   Result replay(const Scenario& sc);
@@ -180,6 +234,7 @@ class YearReplay : public test::CasesRedisTest {
   // case's index in the replay), sorted: equal for equal seeds.
   static std::vector<std::string> actions(const Result& r);
   static Figures figures(const Result& r, int casemanagers);
+  static void print_chain(const Result& r, const Scenario& sc);
   void check(const Result& r, const Scenario& sc);
 };
 
@@ -296,6 +351,52 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     ev(plan, EventType::plan_of_action);
     const Instant help = plan + days(uniform(0.5, 3));
     ev(help, EventType::help_started);
+    // Agreements: one or two referrals to chain partners in the first weeks
+    // of help, and in half the families an appointment with the family.
+    int agreements = 0;
+    auto agree = [&](Instant made, std::string who, std::string category, Track track, Instant due,
+                     AgreementState settle, Instant settled) {
+      auto h = happening(Happening::Kind::agreement, made, i);
+      h.tag = agreements++;
+      h.who = std::move(who);
+      h.category = std::move(category);
+      h.track = track;
+      h.due = due;
+      hs.push_back(h);
+      if (made > end) return;
+      ++expected.agreements;
+      if (settled <= end) ++expected.agreement_settles;
+      if (due <= end && settled >= due) ++expected.agreement_overdue;
+      if (due + 24h <= end && settled >= due + 24h) ++expected.agreement_escalations;
+      auto x = happening(Happening::Kind::agreement, settled, i);
+      x.tag = h.tag;
+      x.settle = settle;
+      hs.push_back(x);
+    };
+    const int referrals = uniform(0, 1) < 0.5 ? 1 : 2;
+    for (int n = 0; n < referrals; ++n) {
+      const auto& p =
+          kPartners[static_cast<std::size_t>(uniform(0, kPartners.size())) % kPartners.size()];
+      const Instant asked = help + minutes(uniform(10, 20 * 24 * 60));
+      const Instant due = asked + kReferralDue;
+      const double wait = std::clamp(
+          p.median_days * std::exp(0.5 * std::normal_distribution<double>(0, 1)(rng)), 0.5, 120.0);
+      const bool missed = uniform(0, 1) < p.missed;
+      const Instant settled = missed ? due + days(uniform(1, 10)) : asked + days(wait);
+      const Track track = uniform(0, 1) < 0.5 ? Track::perpetrator : Track::victim;
+      agree(asked, p.id, "referral", track, due,
+            missed ? AgreementState::missed : AgreementState::done, settled);
+      if (!missed && settled <= end)
+        expected.waits[p.id].push_back(std::chrono::duration_cast<common::Millis>(settled - asked));
+    }
+    if (uniform(0, 1) < 0.5) {
+      const Instant made = help + minutes(uniform(10, 5 * 24 * 60));
+      const Instant due = made + days(uniform(3, 10));
+      const bool missed = uniform(0, 1) < 0.2;
+      agree(made, "family", "appointment", Track::children, due,
+            missed ? AgreementState::missed : AgreementState::done,
+            missed ? due + days(uniform(1, 3)) : made + days(uniform(1, 12)));
+    }
     const Instant handover = t + days(uniform(85, 130));
     // Contacts in the intensive phase every two to six days (a reminder
     // after five, the team lead after seven).
@@ -380,6 +481,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   std::vector<std::string> case_ids(kCases);
   std::vector<std::map<int, std::string>> incident_ids(kCases);  // tag → incident id
   std::vector<std::string> by(kCases);  // who records events on the case now
+  std::vector<std::map<int, std::string>> agreement_ids(kCases);  // tag → agreement id
   // Reminders acknowledged (written after each round of the engine, long
   // before a follow-up could be due).
   std::vector<std::vector<std::string>> acks;
@@ -574,6 +676,39 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           ++cursor_c;
           break;
         }
+        if (h.kind == Happening::Kind::agreement) {
+          // Made or settled through the case rules and the store's script, in
+          // a round trip of its own — so only as the first happening of this
+          // case in the batch; the events after it go on in the batch's
+          // pipeline, their versions after its timeline entry.
+          ++cursor_c;
+          const Actor actor{by[ci], rota::StaffRole::casemanager, {"groningen"}};
+          std::variant<AgreementWrite, common::ApiRefusal> w =
+              common::ApiRefusal{404, "unknown_agreement", "", ""};
+          if (!h.settle) {
+            w = make_agreement(cur, {h.who, h.category, "Synthetic agreement", h.track, h.due, {}},
+                               actor, cfg.chain, h.at);
+          } else if (const auto id = agreement_ids[ci].find(h.tag); id != agreement_ids[ci].end()) {
+            AgreementStateChange change;
+            change.agreement = id->second;
+            change.state = *h.settle;
+            change.at = h.at;
+            w = change_agreement(cur, change, actor, h.at);
+          }
+          if (auto* r = std::get_if<common::ApiRefusal>(&w)) {
+            ++res.refused[std::string("agreement:") + r->code];
+            continue;
+          }
+          const auto& aw = std::get<AgreementWrite>(w);
+          if (!h.settle) agreement_ids[ci][h.tag] = aw.agreement.id;
+          EXPECT_EQ(store.write_agreement(ids[i], cur.version, aw, kMaxAgreements,
+                                          evaluate(aw.after, rules, h.at).timers),
+                    WriteOutcome::done);
+          ++res.agreement_writes;
+          cur = aw.after;
+          cur.version += 1;  // the script appends one timeline entry
+          continue;
+        }
         if (h.kind == Happening::Kind::incident) {  // on the open case
           const auto x = test::accept_incident(
               incidents_, "Y-" + std::to_string(c) + "-" + std::to_string(cursor_c),
@@ -692,6 +827,28 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
   }
   engines.clear();  // joined
   EXPECT_TRUE(thread_errors.empty()) << thread_errors.front();
+
+  // The per-partner view at the year's end: the board's chain_stalls over
+  // every case's agreements as the store holds them.
+  std::vector<web::AgreementView> views;
+  for (std::size_t from = 0; from < case_ids.size(); from += 1000) {
+    const std::vector<std::string> chunk(
+        case_ids.begin() + static_cast<std::ptrdiff_t>(from),
+        case_ids.begin() + static_cast<std::ptrdiff_t>(std::min(case_ids.size(), from + 1000)));
+    for (const auto& st : store.load_many(chunk))
+      if (st)
+        for (const auto& a : st->agreements)
+          views.push_back(web::agreement_view(st->id, st->region, a, cfg.chain));
+  }
+  std::vector<web::ChainPartnerView> partners;
+  for (const auto& p : cfg.chain.partners)
+    partners.push_back({p.id, p.name, std::string(to_string(p.kind)), p.region});
+  res.chain = web::chain_stalls(views, partners, "groningen", end);
+  std::map<std::string, std::string> who_of;  // "<case>|<agreement>" → who
+  for (const auto& v : views) who_of[v.case_id + "|" + v.id] = v.who;
+  for (const auto& f : res.fired)
+    if (f.clock == ClockKind::agreement && f.step == "overdue")
+      ++res.went_overdue[who_of[f.case_id + "|" + f.key.substr(f.key.rfind('|') + 1)]];
   res.wall = std::chrono::steady_clock::now() - wall_start;
   return res;
 }
@@ -758,6 +915,33 @@ Figures YearReplay::figures(const Result& r, int casemanagers) {
   return f;
 }
 
+// Where the chain stalls, per partner, as the board shows it at the year's end.
+void YearReplay::print_chain(const Result& r, const Scenario& sc) {
+  const auto days = [](const std::optional<common::Millis>& d) {
+    if (!d) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f d", std::chrono::duration<double>(*d).count() / 86400);
+    return std::string(buf);
+  };
+  char line[200];
+  std::cout << "[ figures ] " << sc.name << ": where the chain stalls (" << r.expected.agreements
+            << " agreements; referrals due " << kReferralDue.count() << " days after asked)\n";
+  std::snprintf(line, sizeof line, "[ figures ]   %-14s %-15s %8s %8s %8s %7s %9s %9s\n", "partner",
+                "kind", "started", "median", "p90", "missed", "overdue*", "overdue@");
+  std::cout << line;
+  for (const auto& p : r.chain.partners) {
+    const auto w = r.went_overdue.find(p.partner.id);
+    std::snprintf(line, sizeof line, "[ figures ]   %-14s %-15s %8zu %8s %8s %7zu %9d %9zu\n",
+                  p.partner.id.c_str(), p.partner.kind.c_str(), p.started,
+                  days(p.median_wait).c_str(), days(p.p90_wait).c_str(), p.missed,
+                  w == r.went_overdue.end() ? 0 : w->second, p.overdue);
+    std::cout << line;
+  }
+  std::cout << "[ figures ]   (overdue*: went overdue during the year; overdue@: open and overdue "
+               "at the year's end; family appointments overdue during the year: "
+            << (r.went_overdue.count("family") ? r.went_overdue.at("family") : 0) << ")\n";
+}
+
 void YearReplay::check(const Result& r, const Scenario& sc) {
   std::map<std::string, int> count;
   std::set<std::string> keys;
@@ -792,6 +976,25 @@ void YearReplay::check(const Result& r, const Scenario& sc) {
   EXPECT_GT(count["home_ban.decision"], 0);
   EXPECT_GT(count["checkin.remind"], 0);
   EXPECT_GT(count["checkin.escalate"], 0);
+  // Agreements: each made and settled through the case rules; each open at its
+  // due time overdue then, and at the team lead a grace period later.
+  EXPECT_EQ(r.agreement_writes,
+            static_cast<std::size_t>(r.expected.agreements + r.expected.agreement_settles))
+      << "every agreement made, and settled unless that lies after the year";
+  EXPECT_EQ(count["agreement.overdue"], r.expected.agreement_overdue);
+  EXPECT_EQ(count["agreement.escalate"], r.expected.agreement_escalations);
+  EXPECT_GT(r.expected.agreement_overdue, 0);
+  // The board's waiting times equal the generator's, partner by partner.
+  ASSERT_EQ(r.chain.partners.size(), kPartners.size() + 1) << "every partner, the unused one too";
+  for (const auto& row : r.chain.partners) {
+    const auto it = r.expected.waits.find(row.partner.id);
+    const std::vector<common::Millis> none;
+    const auto& waits = it == r.expected.waits.end() ? none : it->second;
+    EXPECT_EQ(row.started, waits.size()) << row.partner.id;
+    EXPECT_EQ(row.median_wait, web::median(waits)) << row.partner.id;
+    EXPECT_EQ(row.p90_wait, web::percentile(waits, 90)) << row.partner.id;
+  }
+  print_chain(r, sc);
   // Each rule of issue 11, over the whole year:
   for (const auto& f : r.fired) {
     const auto anchor = f.key.substr(f.key.rfind('|') + 1);

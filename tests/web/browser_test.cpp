@@ -21,8 +21,9 @@ constexpr const char* kPassword = "browser-test-password-1";
 
 class BrowserStack {
  public:
-  // `person_lines`: more lines for every person of the deployment (e.g. contact rules).
-  explicit BrowserStack(const std::string& person_lines = {}) {
+  // `person_lines`: more lines for every person of the deployment (e.g. contact rules);
+  // `extra_toml`: more tables of the deployment file (e.g. chain partners).
+  explicit BrowserStack(const std::string& person_lines = {}, const std::string& extra_toml = {}) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::path(PIKET_TEST_WORK_DIR) / info->name();
     shots_ = fs::path(PIKET_SCREENSHOT_DIR) / info->name();
@@ -32,6 +33,7 @@ class BrowserStack {
     spec_.ports = stack::StackPorts::pick_free();
     spec_.log_dir = (dir_ / "logs").string();
     spec_.simulated_clock = true;
+    spec_.extra_toml = extra_toml;
     const auto hash = hash_password(kPassword, {1, 8 * 1024, 1});
     for (const auto* id :
          {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6", "tl-g", "icm-d1", "tl-d"})
@@ -104,6 +106,25 @@ TEST(Browser, TheBoardAnswersInFiveSeconds) {
 TEST(Browser, BoardLatencyAndPageWeight) {
   BrowserStack s;
   EXPECT_EQ(s.node("board_latency.mjs"), 0);
+}
+
+// Agreements (issue 16) on a phone: recorded in the case view, listed in the
+// app overdue first, marked done and gone from the list; the team lead's board
+// counts the chain partner's overdue agreements. Two synthetic chain partners.
+TEST(Browser, AnAgreementIsRecordedListedOverdueFirstAndMarkedDone) {
+  BrowserStack s({}, R"([[chain_partners]]
+id = "vz-noord"
+name = "Synthetische Verslavingszorg"
+kind = "addiction_care"
+region = "groningen"
+
+[[chain_partners]]
+id = "jz-stad"
+name = "Synthetische Jeugdzorg"
+kind = "youth_care"
+region = "groningen"
+)");
+  EXPECT_EQ(s.node("agreements.test.mjs"), 0);
 }
 
 // Web Push's installed app (docs/web-push.md): manifest and service worker

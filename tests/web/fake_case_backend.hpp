@@ -51,6 +51,32 @@ class FakeCaseBackend final : public CaseBackend {
               (h.checkin_days ? " d" + std::to_string(*h.checkin_days) : "");
     return log(std::move(line));
   }
+  // Agreements: listed from a table; a new one or a change is logged
+  // ("agreement C… anna vz-noord/referral/victim due 1795…", "settle C… anna A1 done").
+  std::vector<AgreementView> agreement_table;
+  AgreementChoices choices{
+      {{"vz-noord", "Synthetic Addiction Care", "addiction_care", "groningen"}},
+      {"referral", "appointment"}};
+  std::vector<AgreementView> agreements(const std::vector<std::string>& ids) override {
+    std::vector<AgreementView> out;
+    for (const auto& a : agreement_table)
+      if (std::find(ids.begin(), ids.end(), a.case_id) != ids.end()) out.push_back(a);
+    return out;
+  }
+  AgreementChoices agreement_choices(const std::string& region) override {
+    auto c = choices;
+    std::erase_if(c.partners, [&](const ChainPartnerView& p) { return p.region != region; });
+    return c;
+  }
+  ActionOutcome record_agreement(const std::string& id, const std::string& by,
+                                 const NewAgreementRequest& a) override {
+    return log("agreement " + id + " " + by + " " + a.who + "/" + a.category + "/" + a.track +
+               " due " + std::to_string(common::to_epoch_ms(a.due)));
+  }
+  ActionOutcome settle_agreement(const std::string& id, const std::string& by,
+                                 const std::string& agreement, const std::string& state) override {
+    return log("settle " + id + " " + by + " " + agreement + " " + state);
+  }
   ActionOutcome reassign(const std::string& id, const std::string& to, const std::string& by,
                          const std::string&) override {
     return log("reassign " + id + " " + to + " by " + by);

@@ -33,12 +33,15 @@ class ServiceBackendTest : public ::testing::Test {
                 "[[people]]\nid = \"bert\"\nname = \"B\"\nrole = \"casemanager\"\nphone = "
                 "\"+447700900002\"\nregions = [\"groningen\"]\n"
                 "[[people]]\nid = \"tina\"\nname = \"T\"\nrole = \"team_lead\"\nphone = "
-                "\"+447700900010\"\nregions = [\"groningen\"]\n",
+                "\"+447700900010\"\nregions = [\"groningen\"]\n"
+                "[[chain_partners]]\nid = \"vz-noord\"\nname = \"Synthetic Addiction Care\"\n"
+                "kind = \"addiction_care\"\nregion = \"groningen\"\n",
             "t.toml"))),
         clock_(*common::parse_rfc3339("2026-11-22T08:00:00+01:00")),
         pool_(config_.redis),
         backend_(config_, config_.deadlines, config_.reply_code_window(),
-                 config_.notify.push_stream_maxlen, config_.redis, pool_, clock_, clock_) {
+                 config_.notify.push_stream_maxlen, config_.redis, pool_, clock_, clock_,
+                 &config_.chain) {
     redis().command({"FLUSHALL"});
   }
 
@@ -160,6 +163,83 @@ TEST_F(ServiceBackendTest, ATeamLeadHandsOverWithoutTheConditionsOnlyWithAReason
       backend_.record_event(id, "tina", "handover", clock_.now(), "family moved away", {}, h).ok());
   const auto last = redis().command({"LINDEX", store::case_timeline_key(id), "-1"}).str;
   EXPECT_NE(last.find("\"override\":true"), std::string::npos) << last;
+}
+
+// Agreements (issue 16) through the case service's own parser, rules and
+// script: made with a chain partner of the region, each refusal naming its
+// field with nothing written, settled once, and the referral's wait recorded.
+TEST_F(ServiceBackendTest, AgreementsAreMadeAndSettledByTheCasesRules) {
+  using namespace std::chrono_literals;
+  const auto id = accept_case("anna");
+  const auto choices = backend_.agreement_choices("groningen");
+  ASSERT_EQ(choices.partners.size(), 1u);
+  EXPECT_EQ(choices.partners[0].name, "Synthetic Addiction Care");
+  EXPECT_TRUE(backend_.agreement_choices("drenthe").partners.empty());
+  EXPECT_NE(std::find(choices.categories.begin(), choices.categories.end(), "referral"),
+            choices.categories.end());
+  const NewAgreementRequest referral{"vz-noord", "referral", "Synthetic intake at addiction care",
+                                     "perpetrator", clock_.now() + 7 * 24h};
+  // Each refusal names its field; nothing is written.
+  const auto field_of = [&](NewAgreementRequest r, const std::string& by = "anna") {
+    const auto out = backend_.record_agreement(id, by, r);
+    return out.refusal ? out.refusal->field : std::string("(recorded)");
+  };
+  auto bad = referral;
+  bad.who = "nobody-here";
+  EXPECT_EQ(field_of(bad), "who");
+  bad = referral;
+  bad.category = "cooking";
+  EXPECT_EQ(field_of(bad), "category");
+  bad = referral;
+  bad.track = "neighbours";
+  EXPECT_EQ(field_of(bad), "track");
+  bad = referral;
+  bad.due = clock_.now() - 1h;
+  EXPECT_EQ(field_of(bad), "due_by");
+  bad = referral;
+  bad.who = "family";
+  EXPECT_EQ(field_of(bad), "who") << "a referral names the chain partner";
+  EXPECT_EQ(backend_.record_agreement(id, "bert", referral).status, 403) << "not bert's case";
+  EXPECT_TRUE(backend_.agreements({id}).empty()) << "nothing written";
+
+  ASSERT_TRUE(backend_.record_agreement(id, "anna", referral).ok());
+  const NewAgreementRequest family{"family", "appointment", "Synthetic visit", "victim",
+                                   clock_.now() + 2 * 24h};
+  ASSERT_TRUE(backend_.record_agreement(id, "anna", family).ok());
+  auto list = backend_.agreements({id});
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, "A1");
+  EXPECT_EQ(list[0].partner_name, "Synthetic Addiction Care");
+  EXPECT_EQ(list[0].track, "perpetrator");
+  EXPECT_EQ(list[0].state, "open");
+  EXPECT_EQ(list[0].region, "groningen");
+  EXPECT_EQ(list[0].requested_at, clock_.now());
+  EXPECT_EQ(list[1].who, "family");
+  EXPECT_TRUE(list[1].partner_name.empty());
+  // An open agreement is a clock of the case.
+  const auto clocks = backend_.clocks({id}, clock_.now());
+  EXPECT_EQ(std::count_if(clocks.begin(), clocks.end(),
+                          [](const ClockView& k) { return k.clock == "agreement"; }),
+            2);
+
+  clock_.advance(9 * 24h);  // the referral is overdue: help starts late
+  EXPECT_TRUE(backend_.agreements({id})[0].overdue(clock_.now()));
+  EXPECT_EQ(backend_.settle_agreement(id, "anna", "A1", "open").refusal->field, "state");
+  EXPECT_EQ(backend_.settle_agreement(id, "anna", "A9", "done").status, 404);
+  ASSERT_TRUE(backend_.settle_agreement(id, "anna", "A1", "done").ok());
+  ASSERT_TRUE(backend_.settle_agreement(id, "anna", "A2", "missed").ok());
+  const auto again = backend_.settle_agreement(id, "anna", "A1", "cancelled");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.refusal->code, "agreement_settled");
+  list = backend_.agreements({id});
+  EXPECT_EQ(list[0].state, "done");
+  EXPECT_FALSE(list[0].overdue(clock_.now()));
+  ASSERT_TRUE(list[0].waiting());
+  EXPECT_EQ(*list[0].waiting(), common::Millis{9 * 24h});
+  EXPECT_EQ(list[1].state, "missed");
+  const auto last = redis().command({"LINDEX", store::case_timeline_key(id), "-1"}).str;
+  EXPECT_NE(last.find("\"state\":\"missed\""), std::string::npos) << last;
+  EXPECT_EQ(last.find("Synthetic"), std::string::npos) << "the text stays out of the timeline";
 }
 
 TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnly) {

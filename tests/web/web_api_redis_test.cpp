@@ -301,6 +301,10 @@ std::vector<Route> every_route() {
       {"GET", "/api/cases/" + kCaseA, "case.read", ""},
       {"POST", "/api/cases/" + kCaseA + "/events", "case.event", R"({"type":"first_contact"})"},
       {"POST", "/api/cases/" + kCaseA + "/reassign", "case.reassign", R"({"to":"bert"})"},
+      {"POST", "/api/cases/" + kCaseA + "/agreements", "case.agreement",
+       R"({"who":"family","category":"appointment","text":"x","track":"victim","due_local":"2026-11-30T10:00"})"},
+      {"POST", "/api/cases/" + kCaseA + "/agreements/state", "case.agreement_state",
+       R"({"agreement":"A1","state":"done"})"},
       {"POST", "/api/pages/" + kPageA + "/ack", "page.ack", "{}"},
       {"POST", "/api/pages/" + kPageA + "/decline", "page.decline", "{}"},
       {"POST", "/api/escalations/" + kPageLead + "/ack", "escalation.ack", "{}"},
@@ -505,6 +509,101 @@ TEST_F(WebApiTest, AHandoversFieldsAreBoundedAndPassedToTheCasesService) {
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(backend_.calls.back(),
             "event " + kCaseA + " anna handover Synthetic local team/casusregisseur s0 h0");
+}
+
+// Agreements (issue 16): the app's fields are typed and bounded here, the
+// due time read as Amsterdam time; the case service decides the rest. The
+// casemanager's list holds the open ones of their own cases, overdue first;
+// the board counts each partner's overdue ones without their text.
+TEST_F(WebApiTest, AgreementsAreRecordedListedOverdueFirstAndCountedOnTheBoard) {
+  const auto anna = login("anna");
+  const auto bert = login("bert");
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto form = a.json().at("agreement_form").as_object();
+  ASSERT_EQ(form.at("partners").as_array().size(), 1u);
+  EXPECT_EQ(form.at("partners").as_array()[0].at("name").as_string(), "Synthetic Addiction Care");
+  EXPECT_EQ(form.at("text_max").to_number<std::int64_t>(), 280);
+  const std::string path = "/api/cases/" + kCaseA + "/agreements";
+  const auto refused = [&](const std::string& body, const std::string& field) {
+    const auto r = call("POST", path, body, &anna);
+    EXPECT_EQ(r.status, 422) << body;
+    if (r.status == 422) {
+      EXPECT_EQ(r.json().at("error").at("field").as_string(), field) << body;
+    }
+  };
+  const std::string ok_fields = R"("who":"vz-noord","category":"referral","track":"perpetrator",)"
+                                R"("text":"Synthetic intake",)";
+  refused("{" + ok_fields + R"("due_local":"30-11-2026 10:00"})", "due_local");
+  refused("{" + ok_fields + R"("due_local":"2026-11-30T10:00","colour":"red"})", "colour");
+  refused(R"({"who":7,"due_local":"2026-11-30T10:00"})", "who");
+  refused(R"({"who":"family","text":")" + std::string(281, 't') +
+              R"(","due_local":"2026-11-30T10:00"})",
+          "text");
+  EXPECT_TRUE(backend_.calls.empty()) << "refused before it reaches the cases service";
+  EXPECT_EQ(
+      call("POST", path, "{" + ok_fields + R"("due_local":"2026-11-30T10:00"})", &bert).status, 403)
+      << "not bert's case";
+  expect_refusal_audited("bert", "case.agreement", kCaseA);
+  a = call("POST", path, "{" + ok_fields + R"("due_local":"2026-11-30T10:00"})", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(backend_.calls.size(), 1u);
+  EXPECT_EQ(
+      backend_.calls[0],
+      "agreement " + kCaseA + " anna vz-noord/referral/perpetrator due " +
+          std::to_string(common::to_epoch_ms(*common::parse_rfc3339("2026-11-30T10:00:00+01:00"))));
+  EXPECT_EQ(last_audit()->record.reason.find("Synthetic"), std::string::npos)
+      << "the audit names the category, never the text";
+  a = call("POST", path + "/state", R"({"agreement":"A1","state":"done"})", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(backend_.calls.back(), "settle " + kCaseA + " anna A1 done");
+  EXPECT_EQ(call("POST", path + "/state", R"({"agreement":"A1","state":true})", &anna).status, 422);
+
+  // Listed: anna's open agreements, overdue first; the settled one is not.
+  const auto now = domain_.now();
+  auto view = [&](std::string case_id, std::string id, std::string who, std::string state,
+                  common::Instant due) {
+    AgreementView v;
+    v.case_id = std::move(case_id);
+    v.region = "groningen";
+    v.id = std::move(id);
+    v.who = std::move(who);
+    v.partner_name = v.who == "vz-noord" ? "Synthetic Addiction Care" : "";
+    v.category = "appointment";
+    v.text = "Synthetic text " + v.id;
+    v.track = "victim";
+    v.state = std::move(state);
+    v.due = due;
+    v.created_at = now - std::chrono::hours{240};
+    return v;
+  };
+  backend_.agreement_table = {
+      view(kCaseA, "A1", "family", "open", now + std::chrono::hours{48}),
+      view(kCaseA, "A2", "vz-noord", "open", now - std::chrono::hours{30}),
+      view(kCaseA, "A3", "vz-noord", "done", now - std::chrono::hours{60}),
+      view(kCaseB, "A1", "vz-noord", "open", now - std::chrono::hours{5}),  // bert's
+  };
+  a = call("GET", "/api/my", "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto list = a.json().at("agreements").as_array();
+  ASSERT_EQ(list.size(), 2u) << a.body;
+  EXPECT_EQ(list[0].at("agreement").as_string(), "A2");
+  EXPECT_EQ(list[0].at("overdue").as_bool(), true);
+  EXPECT_EQ(list[1].at("agreement").as_string(), "A1");
+  EXPECT_EQ(list[1].at("overdue").as_bool(), false);
+  a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  EXPECT_EQ(a.json().at("agreements").as_array().size(), 3u) << "the case view: every state";
+
+  const auto tina = login("tina");
+  a = call("GET", "/api/board?region=groningen", "", &tina);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto chain = a.json().at("chain").as_object();
+  const auto partners = chain.at("partners").as_array();
+  ASSERT_EQ(partners.size(), 1u);
+  EXPECT_EQ(partners[0].at("id").as_string(), "vz-noord");
+  EXPECT_EQ(partners[0].at("overdue").to_number<std::int64_t>(), 2) << "both cases of the region";
+  EXPECT_EQ(chain.at("overdue").as_array().size(), 2u);
+  EXPECT_EQ(a.body.find("Synthetic text"), std::string::npos) << "no agreement's text on the board";
 }
 
 TEST_F(WebApiTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {

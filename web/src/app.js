@@ -406,6 +406,7 @@
     renderEscalations(b);
     renderRota(b);
     renderCaseload(b);
+    renderChain(b);
     fillForms(b);
     // Charts are for trends: at most one refetch every 5 s, and a trailing one
     // so that the last change is always drawn.
@@ -804,6 +805,8 @@
     show('my-pages-empty', m.pages.length === 0);
     reconcile($('my-cases'), m.cases, (c) => c.id, myCaseItem);
     show('my-cases-empty', m.cases.length === 0);
+    reconcile($('my-agreements'), m.agreements || [], (a) => `${a.case}/${a.agreement}`, myAgreementItem);
+    show('my-agreements-empty', !(m.agreements || []).length);
     await loadCalendarTokens();
   }
 
@@ -899,6 +902,7 @@
     const cl = clear($('case-clocks'));
     for (const k of c.clocks) cl.append(clockItem(k, true));
     if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, t('board.clocks_empty')));
+    renderCaseAgreements(c);
     const pl = clear($('case-persons'));
     for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, named('person', p.role)), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
     $('case-summary').textContent = c.summaries.join('\n\n');
@@ -1021,6 +1025,133 @@
     } catch (e) { eventRefused(e); }
     finally { $('ev-submit').disabled = false; }
   });
+
+  // ---- agreements (issue 16) ----------------------------------------------
+  // Who an agreement is with: the chain partner's name, else the family or
+  // the casemanager; its category and track in words.
+  const agreementWho = (a) => a.partner_name || named('ag_who', a.who);
+  const categoryName = (c) => named('ag_category', c);
+  const trackName = (c) => named('track', c);
+  // Overdue and settled said in words, not by colour alone.
+  function agreementBadge(a) {
+    if (a.overdue) return el('span', { class: 'badge red', 'data-badge': 'overdue' }, t('ag.overdue'));
+    if (a.state !== 'open') return el('span', { class: 'badge' + (a.state === 'done' ? ' green' : ''), 'data-badge': a.state }, t('ag.state_' + a.state));
+    return null;
+  }
+  function agreementDue(a) {
+    return el('div', { class: 'small muted' }, t('ag.due', { t: when(a.due_at) }), ' ',
+      a.state === 'open' ? el('span', { class: 'badge', 'data-due': String(a.due_at) }, left(a.due_at)) : null);
+  }
+  // The casemanager's list: open agreements of their cases, overdue first (the server's order).
+  function myAgreementItem(a) {
+    return el('li', { 'data-case': a.case, 'data-agreement': a.agreement, 'data-overdue': String(a.overdue) },
+      el('div', { class: 'row' }, caseLink(a.case), el('span', { class: 'badge' }, categoryName(a.category)),
+        el('span', { class: 'grow' }, `${agreementWho(a)} · ${trackName(a.track)}`), agreementBadge(a)),
+      el('p', { class: 'note' }, a.text),
+      agreementDue(a));
+  }
+  // Open first (the most overdue on top), then settled ones, newest first.
+  function agreementOrder(x, y) {
+    const ox = x.state === 'open' ? 0 : 1, oy = y.state === 'open' ? 0 : 1;
+    if (ox !== oy) return ox - oy;
+    return ox === 0 ? x.due_at - y.due_at : (y.changed_at || 0) - (x.changed_at || 0);
+  }
+  function caseAgreementItem(a, canRecord) {
+    const li = el('li', { 'data-agreement': a.agreement, 'data-state': a.overdue ? 'overdue' : a.state },
+      el('span', { class: 'badge' }, categoryName(a.category)),
+      el('span', { class: 'grow' }, `${agreementWho(a)} · ${trackName(a.track)}`),
+      agreementBadge(a),
+      el('p', { class: 'note' }, a.text),
+      agreementDue(a));
+    if (canRecord && a.state === 'open')
+      for (const st of ['done', 'missed', 'cancelled']) {
+        const b = el('button', { type: 'button', class: (st === 'done' ? '' : 'secondary ') + 'small', 'data-action': st,
+          'aria-label': t('ag.settle_label', { what: t('ag.settle_' + st), id: a.agreement }) }, t('ag.settle_' + st));
+        b.addEventListener('click', () => settleAgreement(a, st, b));
+        li.append(b);
+      }
+    return li;
+  }
+  function renderCaseAgreements(c) {
+    const list = (c.agreements || []).slice().sort(agreementOrder);
+    const form = c.agreement_form;
+    reconcile($('case-agreements'), list, (a) => a.agreement, (a) => caseAgreementItem(a, !!form));
+    show('case-agreements-empty', list.length === 0);
+    show('agreement-form', !!form);
+    if (!form) return;
+    fillSelect($('ag-who'), form.partners.map((p) => [p.id, `${p.name} (${named('partner_kind', p.kind)})`])
+      .concat([['family', named('ag_who', 'family')], ['casemanager', named('ag_who', 'casemanager')]]), true);
+    fillSelect($('ag-category'), form.categories.map((x) => [x, categoryName(x)]), true);
+    fillSelect($('ag-track'), form.tracks.map((x) => [x, trackName(x)]), true);
+    $('ag-text').maxLength = form.text_max;
+    $('ag-text').dispatchEvent(new Event('input'));
+    if (!$('ag-due').value) $('ag-due').value = toLocalInput(now() + 7 * 24 * HOUR);
+  }
+  const AGREEMENT_FIELDS = { who: 'ag-who', category: 'ag-category', text: 'ag-text', track: 'ag-track', due_local: 'ag-due' };
+  // A refusal of one field: said in words, marked on the field and the focus moved there.
+  function agreementRefused(e) {
+    result('ag-result', false, e.message);
+    const id = AGREEMENT_FIELDS[e.field];
+    if (id) { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); }
+  }
+  $('ag-text').addEventListener('input', () => {
+    const n = $('ag-text');
+    $('ag-text-count').textContent = t('case.note_count', { n: [...n.value].length, max: n.maxLength > 0 ? n.maxLength : 280 });
+  });
+  $('agreement-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    for (const f of $('agreement-form').querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
+    const due = fromLocalInput($('ag-due').value);
+    if (!due) { agreementRefused({ message: t('form.datetime_bad'), field: 'due_local' }); return; }
+    const body = { who: $('ag-who').value, category: $('ag-category').value, text: $('ag-text').value.trim(), track: $('ag-track').value, due_local: due };
+    $('ag-submit').disabled = true;
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/agreements`, body);
+      result('ag-result', true, t('ag.recorded'));
+      $('ag-text').value = ''; $('ag-due').value = '';
+      refresh();
+    } catch (e) { agreementRefused(e); }
+    finally { $('ag-submit').disabled = false; }
+  });
+  async function settleAgreement(a, st, btn) {
+    btn.disabled = true;
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/agreements/state`, { agreement: a.agreement, state: st });
+      result('ag-result', true, t('ag.settled', { what: t('ag.state_' + st) }));
+      refresh();
+    } catch (e) { failed(e); btn.disabled = false; }
+  }
+
+  // The board: where the chain stalls, per chain partner (most overdue
+  // first, the server's order), and the overdue agreements — never their text.
+  function waitText(ms) {
+    if (ms === null || ms === undefined) return '—';
+    const d = new Intl.NumberFormat(LOCALES[state.lang], { maximumFractionDigits: 1 }).format(ms / (24 * HOUR));
+    return t('ag.wait_days', { d });
+  }
+  function chainRow(p) {
+    const col = (key) => ({ 'data-col': t(key) });
+    const num = (key, extra) => Object.assign({ class: 'num' }, col(key), extra || {});
+    return el('tr', { class: p.overdue ? 'overdue' : '', 'data-partner': p.id },
+      el('td', col('board.chain_col_partner'), p.name, el('span', { class: 'muted small' }, ' · ' + named('partner_kind', p.kind))),
+      el('td', num('board.chain_col_overdue', { class: 'num left', 'data-overdue': String(p.overdue) }), String(p.overdue), p.overdue ? ' ' : null, p.overdue ? stateWord('overdue') : null),
+      el('td', num('board.chain_col_open'), String(p.open)),
+      el('td', num('board.chain_col_median'), waitText(p.median_wait_ms)),
+      el('td', num('board.chain_col_p90'), waitText(p.p90_wait_ms)),
+      el('td', num('board.chain_col_started'), String(p.started)));
+  }
+  function renderChain(b) {
+    const c = b.chain || { partners: [], overdue: [] };
+    reconcile($('chain-rows'), c.partners, (p) => p.id, chainRow);
+    show('chain-empty', c.partners.length === 0);
+    reconcile($('chain-overdue'), c.overdue, (a) => `${a.case}/${a.agreement}`, (a) =>
+      el('li', { 'data-case': a.case, 'data-agreement': a.agreement, 'data-partner': a.who },
+        caseLink(a.case),
+        el('span', { class: 'grow' }, `${a.partner_name} · ${categoryName(a.category)} · ${trackName(a.track)}`),
+        el('span', { class: 'muted' }, when(a.due_at)),
+        el('span', { class: 'badge red', 'data-due': String(a.due_at) }, left(a.due_at))));
+    show('chain-overdue-empty', c.overdue.length === 0);
+  }
 
   // ---- admin --------------------------------------------------------------
   async function loadAdmin() {

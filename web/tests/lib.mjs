@@ -97,6 +97,36 @@ export async function signedIn(browser, problems, person, contextOptions) {
   return { ctx, page };
 }
 
+// The team lead's board on a desktop window, and who holds `caseId`: the
+// board's reassignment form names the holder once dispatch assigned the case.
+export async function boardAndHolder(browser, problems, caseId) {
+  const lead = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const lp = await lead.newPage();
+  guardOrigin(lp, problems);
+  await login(lp, 'tl-g');
+  await lp.waitForFunction((id) => {
+    const o = document.querySelector(`#ra-case option[value="${id}"]`);
+    return o && !o.textContent.endsWith('· —');
+  }, caseId, { timeout: 10000 });
+  const holderName = (await lp.locator(`#ra-case option[value="${caseId}"]`).innerText()).split(' · ')[1];
+  const holder = await lp.$$eval('#ov-person option', (os, name) => (os.find((o) => o.textContent === name) || {}).value, holderName);
+  check(holder, 'the board names who holds the case: ' + holderName);
+  return { lead, lp, holder };
+}
+
+// A refusal the app shows for one field (after a submit): said in words in
+// `resultSel`, the field marked aria-invalid with the focus on it; the one 422
+// the browser logged for it is taken off `problems`. Returns the words.
+export async function fieldRefused(page, problems, resultSel, fieldId) {
+  await page.waitForSelector(resultSel + '.bad', { timeout: 5000 });
+  check(await page.getAttribute('#' + fieldId, 'aria-invalid') === 'true', 'the field at fault is marked: ' + fieldId);
+  check(await page.evaluate(() => document.activeElement.id) === fieldId, 'the focus is on the field at fault: ' + fieldId);
+  const logged = problems.findIndex((x) => x.startsWith('console: ') && x.includes('status of 422 '));
+  check(logged >= 0, 'the browser logged the expected 422');
+  problems.splice(logged, 1);
+  return page.textContent(resultSel);
+}
+
 export async function postIncident(fields) {
   const body = {
     kind: 'home_ban', region: 'groningen', reported_at: '2026-11-22T07:30:00+01:00',

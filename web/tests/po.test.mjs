@@ -102,12 +102,19 @@ test('every message id the app asks for exists in both languages', () => {
     'tl.via': ['sms', 'web', 'api'],
     'tl.why': ['declined', 'undeliverable', 'unanswered'],
     kind: ['home_ban', 'home_ban_extended', 'home_ban_lifted', 'code_red', 'ban_violation', 'repeat_incident'],
-    clock: ['first_contact', 'plan', 'ban_decision', 'ban_end', 'handover', 'checkin', 'evaluation', 'closing', 'reassignment'],
+    clock: ['first_contact', 'plan', 'ban_decision', 'ban_end', 'handover', 'checkin', 'evaluation', 'closing', 'reassignment', 'agreement'],
     event: ['first_contact', 'intake', 'plan_of_action', 'help_started', 'handover', 'monitoring_contact', 'evaluation', 'closing'],
     role: ['casemanager', 'team_lead', 'admin'],
     layer: ['primary', 'backup', 'team_lead'],
     rule: ['own_casemanager', 'on_call', 'backup', 'team_lead', 'previous_casemanager'],
     'case.ho_err': ['receiving_organisation', 'receiving_role', 'checkin_days'],
+    // Agreements (issue 16): the configured categories' defaults, tracks, partner kinds, states.
+    ag_who: ['family', 'casemanager'],
+    ag_category: ['referral', 'appointment', 'intake', 'treatment', 'safety_plan', 'other'],
+    track: ['perpetrator', 'victim', 'children', 'other'],
+    partner_kind: ['addiction_care', 'youth_care', 'mental_health', 'social_work', 'probation', 'police', 'other'],
+    'ag.state': ['open', 'done', 'missed', 'cancelled'],
+    'ag.settle': ['done', 'missed', 'cancelled'],
   };
   for (const [prefix, codes] of Object.entries(built))
     for (const c of codes) ids.add(prefix.includes('.') ? `${prefix}_${c}` : `${prefix}.${c}`);
@@ -123,7 +130,8 @@ test('the API error codes the server answers with have words', () => {
   const codes = ['wrong_credentials', 'forbidden', 'not_found', 'too_long', 'case_closed', 'phase_skipped',
     'reason_required', 'closing_too_early', 'evaluation_missing', 'in_the_future', 'invalid_time',
     'unknown_casemanager', 'same_casemanager', 'already_acknowledged', 'taken_by_other', 'storage_unavailable',
-    'handover_conditions'];
+    'handover_conditions', 'unknown_partner', 'unknown_category', 'unknown_track', 'in_the_past',
+    'referral_needs_partner', 'agreement_settled', 'unknown_agreement', 'too_many_agreements', 'unknown_state'];
   for (const l of LANGS)
     for (const c of codes) assert.ok(cats[l].messages['error.' + c], `error.${c} in ${l}`);
 });

@@ -1,14 +1,17 @@
 #include "piket/web/service_backend.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "piket/access/case_facts_reader.hpp"
 #include "piket/access/need_to_know.hpp"
+#include "piket/cases/agreement.hpp"
 #include "piket/cases/case_events.hpp"
 #include "piket/cases/case_family.hpp"
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
 #include "piket/cases/staff.hpp"
+#include "piket/common/time_format.hpp"
 #include "piket/paging/page_answer.hpp"
 #include "piket/web/case_repository.hpp"
 #include "piket/web/escalation_cause.hpp"
@@ -19,6 +22,8 @@ namespace {
 
 using common::Instant;
 constexpr common::Millis kWarnWithin{2LL * 3600 * 1000};
+// No chain partners: agreements with the family and the casemanager only.
+const cases::ChainConfig kNoChain{};
 
 std::string clock_name(const cases::ClockView& k) {
   if (k.clock == cases::ClockKind::home_ban)
@@ -40,57 +45,99 @@ struct ServiceBackend::Impl {
   cases::RedisCaseStore store;
   CaseRepository repo;
   cases::CaseFamilies families;
+  const cases::ChainConfig& chain;
 
   Impl(const rota::Directory& people, const cases::DeadlinesConfig& deadlines,
        common::Millis reply_code_window, int push_maxlen, const common::RedisConfig& rc_config,
-       common::RedisPool& r, const common::Clock& d, const common::Clock& rc)
+       common::RedisPool& r, const common::Clock& d, const common::Clock& rc,
+       const cases::ChainConfig& partners)
       : directory(people),
         push_stream_maxlen(push_maxlen),
         redis(r),
         domain(d),
         real(rc),
         staff(people),
-        rules{deadlines, staff, reply_code_window},
+        rules{deadlines, staff, reply_code_window, &partners},
         store(rc_config),
         repo(r),
-        families{store, rc_config} {}
+        families{store, rc_config},
+        chain(partners) {}
 
-  ActionOutcome record(const std::string& case_id, const cases::EventRequest& e,
-                       const cases::Actor& actor) {
+  // Checks the same need to know as the case API (piket_access), then writes
+  // what `decide(state, now)` makes of the case through `put(state, decided,
+  // timers)` — again while the case changes meanwhile.
+  template <class Decide, class Put>
+  ActionOutcome write(const std::string& case_id, const cases::Actor& actor,
+                      access::CaseAction action, Decide decide, Put put) {
     for (int attempt = 0; attempt < 10; ++attempt) {
       const auto now = domain.now();
-      // The same need-to-know rule the case API applies (piket_access).
       std::optional<access::CaseFacts> facts;
       {
         auto lease = redis.lease();
         facts = access::read_case_facts(*lease, case_id, actor.person);
       }
       if (!facts) return common::ApiRefusal{404, "not_found", "no such case", {}};
-      const auto action = e.type == cases::EventType::reassigned ? access::CaseAction::reassign
-                                                                 : access::CaseAction::record;
       if (auto d = access::may({actor.person, actor.role, actor.regions}, *facts, action, now); !d)
         return common::ApiRefusal{403, d.code, d.reason, {}};
       auto state = store.load(case_id);
       if (!state) return common::ApiRefusal{404, "not_found", "no such case", {}};
-      auto applied = cases::apply_event(*state, e, actor, rules, now);
-      if (auto* r = std::get_if<common::ApiRefusal>(&applied)) return *r;
-      const auto& change = std::get<cases::Change>(applied);
+      auto decided = decide(*state, now);
+      if (auto* r = std::get_if<common::ApiRefusal>(&decided)) return *r;
+      const auto& change = std::get<0>(decided);
       const auto timers = cases::evaluate(change.after, rules, now).timers;
-      switch (store.record(case_id, state->version, change, timers)) {
+      switch (put(*state, change, timers)) {
         case cases::WriteOutcome::done:
           return {};
         case cases::WriteOutcome::stale:
+        case cases::WriteOutcome::collision:
           continue;  // changed meanwhile: again
         case cases::WriteOutcome::closed:
           return common::ApiRefusal{409, "case_closed", "the case is closed", {}};
         case cases::WriteOutcome::missing:
           return common::ApiRefusal{404, "not_found", "no such case", {}};
+        case cases::WriteOutcome::full:
+          return common::ApiRefusal{
+              409, "too_many_agreements", "the case holds the most agreements it may", {}};
         default:
           return common::ApiRefusal{
               503, "storage_unavailable", "the case could not be written", {}};
       }
     }
     return common::ApiRefusal{503, "busy", "the case kept changing; try again", {}};
+  }
+
+  ActionOutcome record(const std::string& case_id, const cases::EventRequest& e,
+                       const cases::Actor& actor) {
+    const auto action = e.type == cases::EventType::reassigned ? access::CaseAction::reassign
+                                                               : access::CaseAction::record;
+    return write(
+        case_id, actor, action,
+        [&](const cases::CaseState& s, Instant now) {
+          return cases::apply_event(s, e, actor, rules, now);
+        },
+        [&](const cases::CaseState& s, const cases::Change& c, const auto& timers) {
+          return store.record(case_id, s.version, c, timers);
+        });
+  }
+
+  // A new agreement or a change of one: the case API's body checked by its
+  // own parser (each refusal names the field), then `decide(state, request,
+  // actor, now)` makes the write.
+  template <class Parse, class Decide>
+  ActionOutcome agreement(const std::string& case_id, const std::string& by,
+                          const std::string& body, Parse parse, Decide decide) {
+    const auto who = actor(by);
+    return write(
+        case_id, who, access::CaseAction::record,
+        [&](const cases::CaseState& s,
+            Instant now) -> std::variant<cases::AgreementWrite, common::ApiRefusal> {
+          auto parsed = parse(body, now);
+          if (auto* r = std::get_if<common::ApiRefusal>(&parsed)) return *r;
+          return decide(s, std::get<0>(parsed), who, now);
+        },
+        [&](const cases::CaseState& s, const cases::AgreementWrite& w, const auto& timers) {
+          return store.write_agreement(case_id, s.version, w, cases::kMaxAgreements, timers);
+        });
   }
 
   cases::Actor actor(const std::string& person) const {
@@ -144,9 +191,11 @@ ServiceBackend::ServiceBackend(const rota::Directory& directory,
                                const cases::DeadlinesConfig& deadlines,
                                common::Millis reply_code_window, int push_stream_maxlen,
                                const common::RedisConfig& redis_config, common::RedisPool& redis,
-                               const common::Clock& domain_clock, const common::Clock& real_clock)
+                               const common::Clock& domain_clock, const common::Clock& real_clock,
+                               const cases::ChainConfig* chain)
     : impl_(std::make_unique<Impl>(directory, deadlines, reply_code_window, push_stream_maxlen,
-                                   redis_config, redis, domain_clock, real_clock)) {}
+                                   redis_config, redis, domain_clock, real_clock,
+                                   chain ? *chain : kNoChain)) {}
 ServiceBackend::~ServiceBackend() = default;
 
 std::vector<ClockView> ServiceBackend::clocks(const std::vector<std::string>& case_ids,
@@ -336,6 +385,71 @@ ActionOutcome ServiceBackend::mark_absent(const std::string& person, Instant sin
                                           const std::string& by) {
   impl_->store.set_absence(person, true, since, until, by, impl_->domain.now());
   return {};
+}
+
+static_assert(kMaxAgreementText == cases::kMaxAgreementText,
+              "the web app's bound for an agreement's text is the case service's");
+
+AgreementView agreement_view(const std::string& case_id, const std::string& region,
+                             const cases::Agreement& a, const cases::ChainConfig& chain) {
+  AgreementView v;
+  v.case_id = case_id;
+  v.region = region;
+  v.id = a.id;
+  v.who = a.who;
+  if (const auto* p = chain.partner(a.who)) v.partner_name = p->name;
+  v.category = a.category;
+  v.text = a.text;
+  v.track = std::string(cases::to_string(a.track));
+  v.state = std::string(cases::to_string(a.state));
+  v.due = a.due;
+  v.created_at = a.created_at;
+  v.changed_at = a.changed_at;
+  v.requested_at = a.requested_at;
+  v.started_at = a.started_at;
+  return v;
+}
+
+std::vector<AgreementView> ServiceBackend::agreements(const std::vector<std::string>& case_ids) {
+  std::vector<AgreementView> out;
+  if (case_ids.empty()) return out;
+  for (const auto& s : impl_->store.load_many(case_ids))
+    if (s)
+      for (const auto& a : s->agreements)
+        out.push_back(agreement_view(s->id, s->region, a, impl_->chain));
+  return out;
+}
+
+AgreementChoices ServiceBackend::agreement_choices(const std::string& region) {
+  AgreementChoices c;
+  for (const auto& p : impl_->chain.partners)
+    if (p.region == region)
+      c.partners.push_back({p.id, p.name, std::string(cases::to_string(p.kind)), p.region});
+  c.categories = impl_->chain.categories;
+  return c;
+}
+
+ActionOutcome ServiceBackend::record_agreement(const std::string& case_id, const std::string& by,
+                                               const NewAgreementRequest& request) {
+  const auto body =
+      boost::json::serialize(boost::json::object{{"who", request.who},
+                                                 {"category", request.category},
+                                                 {"text", request.text},
+                                                 {"track", request.track},
+                                                 {"due_by", common::format_rfc3339(request.due)}});
+  return impl_->agreement(
+      case_id, by, body, cases::parse_new_agreement,
+      [&](const cases::CaseState& s, const cases::NewAgreement& a, const cases::Actor& who,
+          Instant now) { return cases::make_agreement(s, a, who, impl_->chain, now); });
+}
+
+ActionOutcome ServiceBackend::settle_agreement(const std::string& case_id, const std::string& by,
+                                               const std::string& agreement,
+                                               const std::string& state) {
+  const auto body =
+      boost::json::serialize(boost::json::object{{"agreement", agreement}, {"state", state}});
+  return impl_->agreement(case_id, by, body, cases::parse_agreement_change,
+                          cases::change_agreement);
 }
 
 }  // namespace piket::web

@@ -58,6 +58,8 @@ constexpr Route kRoutes[] = {
     {Method::post, "/api/cases/{id}/reassign",    "case.reassign",   plain<api::case_reassign>, true, true},
     {Method::post, "/api/cases/{id}/join",        "case.join",       plain<api::case_join>, true, true},
     {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>, true, true},
+    {Method::post, "/api/cases/{id}/agreements",  "case.agreement",  plain<api::case_agreement_new>, true, true},
+    {Method::post, "/api/cases/{id}/agreements/state", "case.agreement_state", plain<api::case_agreement_state>, true, true},
     {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>, true, true},
     {Method::post, "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>, true, true},
     {Method::post, "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>, true, true},

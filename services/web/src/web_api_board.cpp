@@ -8,6 +8,7 @@
 #include "piket/paging/reply_code.hpp"
 #include "piket/rota/selection.hpp"
 #include "piket/web/access_policy.hpp"
+#include "piket/web/chain_stalls.hpp"
 #include "piket/web/charts.hpp"
 #include "piket/web/labels.hpp"
 #include "web_api_handlers.hpp"
@@ -55,6 +56,42 @@ json::object returning_json(WebContext& w, const std::string& region, common::In
   const auto n =
       lease->command({"ZCOUNT", store::returns_key(region), std::to_string(since), "+inf"});
   return json::object{{"within_year", n.integer}, {"window_days", 365}};
+}
+
+// Where the chain stalls (chain_stalls.hpp): per chain partner of the region,
+// its overdue agreements and its referrals' waiting time, over the region's
+// open cases (a case stays open through its year of monitoring); and the
+// overdue agreements themselves — case, partner, category and due time, never
+// the text.
+json::object chain_json(WebContext& w, const std::string& region,
+                        const std::vector<std::string>& ids, common::Instant now) {
+  const auto choices = w.d.cases.agreement_choices(region);
+  const auto s = chain_stalls(w.d.cases.agreements(ids), choices.partners, region, now);
+  const auto opt_ms = [](const std::optional<common::Millis>& d) {
+    return d ? json::value(d->count()) : json::value(nullptr);
+  };
+  json::array partners, overdue;
+  for (const auto& p : s.partners)
+    partners.push_back(json::object{
+        {"id", p.partner.id},
+        {"name", p.partner.name},
+        {"kind", p.partner.kind},
+        {"open", p.open},
+        {"overdue", p.overdue},
+        {"missed", p.missed},
+        {"started", p.started},
+        {"median_wait_ms", opt_ms(p.median_wait)},
+        {"p90_wait_ms", opt_ms(p.p90_wait)},
+        {"oldest_due", p.oldest_due ? json::value(ms(*p.oldest_due)) : json::value(nullptr)}});
+  for (const auto& a : s.overdue)
+    overdue.push_back(json::object{{"case", a.case_id},
+                                   {"agreement", a.id},
+                                   {"who", a.who},
+                                   {"partner_name", a.partner_name},
+                                   {"category", a.category},
+                                   {"track", a.track},
+                                   {"due_at", ms(a.due)}});
+  return json::object{{"partners", partners}, {"overdue", overdue}};
 }
 
 }  // namespace
@@ -197,6 +234,7 @@ HttpResponse board(WebContext& w, Request& r) {
                                       {"at", m.at},
                                       {"urgent", m.urgent},
                                       {"state", m.state}});
+  const auto chain = chain_json(w, region, ids, now);
   const auto* reg = d.directory.region(region);
   allowed(w, r, region, std::to_string(open.size()) + " open cases");
   return json_response(json::object{{"region", region},
@@ -216,7 +254,8 @@ HttpResponse board(WebContext& w, Request& r) {
                                     {"people", people},
                                     {"cases", cases},
                                     {"sms_locked", sms_locked},
-                                    {"family", family}});
+                                    {"family", family},
+                                    {"chain", chain}});
 }
 
 HttpResponse charts(WebContext& w, Request& r) {

@@ -149,8 +149,17 @@ HttpResponse my_cases(WebContext& w, Request& r) {
                                  {"kind_label", kind_label(s.kind)},
                                  {"clocks", k}});
   }
+  // Afspraken: the open agreements of the person's own cases, due first (the
+  // overdue ones, longest overdue, at the top).
+  auto open = w.d.cases.agreements(mine);
+  std::erase_if(open, [](const AgreementView& a) { return !a.open(); });
+  std::stable_sort(open.begin(), open.end(),
+                   [](const AgreementView& a, const AgreementView& b) { return a.due < b.due; });
+  json::array agreements;
+  for (const auto& a : open) agreements.push_back(agreement_json(a, now));
   allowed(w, r, r.who->person, std::to_string(ids.size()) + " cases listed");
-  return json_response(json::object{{"now", ms(now)}, {"pages", pages}, {"cases", cases}});
+  return json_response(json::object{
+      {"now", ms(now)}, {"pages", pages}, {"cases", cases}, {"agreements", agreements}});
 }
 
 HttpResponse case_read(WebContext& w, Request& r) {
@@ -201,6 +210,8 @@ HttpResponse case_read(WebContext& w, Request& r) {
   if (can_record)
     for (const auto& t : d.cases.event_types())
       types.push_back(json::object{{"type", t.type}, {"label", t.label}});
+  json::array agreements;  // case content, like the persons: with their text
+  for (const auto& a : d.cases.agreements({id})) agreements.push_back(agreement_json(a, now));
   const auto* reg = d.directory.region(rec->summary.region);
   allowed(w, r, id, may_read.reason);
   // A family's messages (issue 18): case content, like the persons.
@@ -244,6 +255,8 @@ HttpResponse case_read(WebContext& w, Request& r) {
       {"handover", handover_form(d.cases, id, can_record)},
       {"can_reassign", rec->facts.open && may_reassign_case(*r.who, rec->facts, now).allowed},
       {"event_types", types},
+      {"agreements", agreements},
+      {"agreement_form", agreement_form(d.cases, rec->summary.region, can_record)},
       {"family_messages", family_messages}});
 }
 

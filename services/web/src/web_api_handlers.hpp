@@ -28,6 +28,14 @@ HttpResponse case_reassign(WebContext& w, Request& r);
 HttpResponse case_join(WebContext& w, Request& r);
 HttpResponse case_split(WebContext& w, Request& r);
 
+// ---- agreements (web_api_agreements.cpp); {id} is the case id ---------------------
+HttpResponse case_agreement_new(WebContext& w, Request& r);
+HttpResponse case_agreement_state(WebContext& w, Request& r);
+// An agreement as JSON (with its text: for who may read the case).
+json::object agreement_json(const AgreementView& a, common::Instant now);
+// What the agreement form of a case of `region` offers (null when nothing can be recorded).
+json::value agreement_form(CaseBackend& cases, const std::string& region, bool can_record);
+
 // ---- pages and escalations (web_api_pages.cpp); {id} is the page or escalation ----
 HttpResponse page_ack(WebContext& w, Request& r);
 HttpResponse page_decline(WebContext& w, Request& r);

@@ -13,6 +13,7 @@
 
 #include "piket/common/api_refusal.hpp"
 #include "piket/common/clock.hpp"
+#include "piket/web/agreement_view.hpp"
 
 namespace piket::web {
 
@@ -145,6 +146,26 @@ class CaseBackend {
   virtual ActionOutcome split_case(const std::string& /*case_id*/, const std::string& /*other*/,
                                    const std::string& /*by*/, const std::string& /*reason*/) {
     return common::ApiRefusal{501, "not_supported", "splitting cases is not offered here", {}};
+  }
+
+  // Agreements (issue 16; the case service's agreement.hpp). Backends without
+  // them have none and offer none.
+  // Every agreement of these cases (any state), each case's in the order made.
+  virtual std::vector<AgreementView> agreements(const std::vector<std::string>& /*case_ids*/) {
+    return {};
+  }
+  // The chain partners and categories an agreement of a case of `region` may name.
+  virtual AgreementChoices agreement_choices(const std::string& /*region*/) { return {}; }
+  // A new agreement, and an open one settled (done, missed or cancelled); the
+  // case service's rules decide, its refusal names the field.
+  virtual ActionOutcome record_agreement(const std::string& /*case_id*/, const std::string& /*by*/,
+                                         const NewAgreementRequest& /*request*/) {
+    return common::ApiRefusal{501, "not_supported", "agreements are not offered here", {}};
+  }
+  virtual ActionOutcome settle_agreement(const std::string& /*case_id*/, const std::string& /*by*/,
+                                         const std::string& /*agreement*/,
+                                         const std::string& /*state*/) {
+    return common::ApiRefusal{501, "not_supported", "agreements are not offered here", {}};
   }
 };
 

@@ -8,11 +8,15 @@
 //  - answering a page: paging::answer_page (via "web"), the same script as an
 //    SMS reply or the staff API;
 //  - escalations: the unanswered pages sent to a region's team lead, so
-//    acknowledging one is answering that page.
+//    acknowledging one is answering that page;
+//  - agreements: cases::parse_new_agreement / make_agreement / change_agreement
+//    + RedisCaseStore::write_agreement, the same as POST /v1/cases/{id}/agreements.
 
 #include <memory>
 
+#include "piket/cases/agreement_record.hpp"
 #include "piket/cases/cases_config.hpp"
+#include "piket/cases/chain_config.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 #include "piket/common/redis_pool.hpp"
@@ -26,11 +30,14 @@ class ServiceBackend final : public CaseBackend {
   // What the owning services' code needs of the deployment: the people, the
   // cases' clocks ([deadlines]: cases::DeadlinesConfig), how long a reply
   // code stays valid (config::Config::reply_code_window), the push streams'
-  // length ([notify]) and Redis. `directory` and `deadlines` must outlive it.
+  // length ([notify]), Redis and the chain partners ([[chain_partners]];
+  // none when null: agreements with the family and the casemanager only).
+  // `directory`, `deadlines` and `chain` must outlive it.
   ServiceBackend(const rota::Directory& directory, const cases::DeadlinesConfig& deadlines,
                  common::Millis reply_code_window, int push_stream_maxlen,
                  const common::RedisConfig& redis_config, common::RedisPool& redis,
-                 const common::Clock& domain_clock, const common::Clock& real_clock);
+                 const common::Clock& domain_clock, const common::Clock& real_clock,
+                 const cases::ChainConfig* chain = nullptr);
   ~ServiceBackend() override;
 
   std::vector<ClockView> clocks(const std::vector<std::string>& case_ids,
@@ -58,10 +65,21 @@ class ServiceBackend final : public CaseBackend {
                            const std::string& by, const std::string& reason) override;
   ActionOutcome split_case(const std::string& case_id, const std::string& other,
                            const std::string& by, const std::string& reason) override;
+  std::vector<AgreementView> agreements(const std::vector<std::string>& case_ids) override;
+  AgreementChoices agreement_choices(const std::string& region) override;
+  ActionOutcome record_agreement(const std::string& case_id, const std::string& by,
+                                 const NewAgreementRequest& request) override;
+  ActionOutcome settle_agreement(const std::string& case_id, const std::string& by,
+                                 const std::string& agreement, const std::string& state) override;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// An agreement of a case of `region` as the web service shows it (the
+// partner's name from `chain`); the year replay uses it too.
+AgreementView agreement_view(const std::string& case_id, const std::string& region,
+                             const cases::Agreement& a, const cases::ChainConfig& chain);
 
 }  // namespace piket::web

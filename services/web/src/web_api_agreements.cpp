@@ -1,0 +1,106 @@
+// Agreements on a case (issue 16): made and settled in the app with the same
+// need to know as a case's events; the case service's rules decide (its
+// refusal names the field). Their text stays inside the case: the audit line
+// names the category or the state, never the text or the partner.
+#include <algorithm>
+
+#include "piket/common/utf8_length.hpp"
+#include "piket/web/access_policy.hpp"
+#include "piket/web/local_time.hpp"
+#include "web_api_handlers.hpp"
+
+namespace piket::web::api {
+namespace {
+
+// The case checked for the person recording in it; a refusal otherwise.
+std::optional<HttpResponse> refused_record(WebContext& w, const Request& r) {
+  if (!is_case_id(r.id)) return refuse(w, r, 404, "not_found", "no such case", "-", "malformed id");
+  auto facts = w.repo.facts(r.id, r.who->person);
+  if (!facts) return refuse(w, r, 404, "not_found", "no such case", r.id, "no such case");
+  if (auto dec = may_record_event(*r.who, *facts, w.d.domain_clock.now()); !dec)
+    return refuse(w, r, 403, "forbidden", "not allowed to record in this case", r.id, dec.reason);
+  return std::nullopt;
+}
+
+// The body's fields: all strings, none unknown; a refusal names the first at fault.
+std::optional<HttpResponse> string_fields(const json::object& o,
+                                          std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : o) {
+    if (std::find(known.begin(), known.end(), std::string_view(k)) == known.end())
+      return common::error_response(422, "unknown_field", "this field is not part of an agreement",
+                                    std::string(k).substr(0, 64));
+    if (!v.is_string())
+      return common::error_response(422, "wrong_type", std::string(k) + " must be text",
+                                    std::string(k));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+json::object agreement_json(const AgreementView& a, common::Instant now) {
+  json::object o{{"case", a.case_id},
+                 {"agreement", a.id},
+                 {"who", a.who},
+                 {"partner_name", a.partner_name},
+                 {"category", a.category},
+                 {"text", a.text},
+                 {"track", a.track},
+                 {"state", a.state},
+                 {"due_at", ms(a.due)},
+                 {"overdue", a.overdue(now)},
+                 {"created_at", ms(a.created_at)}};
+  if (a.changed_at) o["changed_at"] = ms(*a.changed_at);
+  if (a.requested_at) o["requested_at"] = ms(*a.requested_at);
+  if (a.started_at) o["started_at"] = ms(*a.started_at);
+  if (const auto wait = a.waiting()) o["waiting_ms"] = wait->count();
+  return o;
+}
+
+json::value agreement_form(CaseBackend& cases, const std::string& region, bool can_record) {
+  if (!can_record) return nullptr;
+  const auto choices = cases.agreement_choices(region);
+  json::array partners, categories;
+  for (const auto& p : choices.partners)
+    partners.push_back(json::object{{"id", p.id}, {"name", p.name}, {"kind", p.kind}});
+  for (const auto& c : choices.categories) categories.emplace_back(c);
+  return json::object{{"partners", partners},
+                      {"categories", categories},
+                      {"tracks", json::array{"victim", "perpetrator", "children", "other"}},
+                      {"text_max", kMaxAgreementText}};
+}
+
+HttpResponse case_agreement_new(WebContext& w, Request& r) {
+  if (auto bad = refused_record(w, r)) return *bad;
+  auto parsed = body_object(r);
+  if (auto* answer = std::get_if<HttpResponse>(&parsed)) return *answer;
+  const auto& o = std::get<json::object>(parsed);
+  if (auto bad = string_fields(o, {"who", "category", "text", "track", "due_local"})) return *bad;
+  NewAgreementRequest a{text(o, "who"), text(o, "category"), text(o, "text"), text(o, "track"), {}};
+  if (common::utf8_length(a.text) > kMaxAgreementText)
+    return common::error_response(
+        422, "too_long",
+        "the text is longer than " + std::to_string(kMaxAgreementText) + " characters", "text");
+  const auto due = parse_amsterdam_local(text(o, "due_local"));
+  if (!due)
+    return common::error_response(422, "invalid_time", "give the due time as YYYY-MM-DDTHH:MM",
+                                  "due_local");
+  a.due = *due;
+  auto out = w.d.cases.record_agreement(r.id, r.who->person, a);
+  if (out.refusal && out.refusal->field == "due_by") out.refusal->field = "due_local";
+  return from_outcome(w, r, out, r.id, "agreement " + a.category.substr(0, 64));
+}
+
+HttpResponse case_agreement_state(WebContext& w, Request& r) {
+  if (auto bad = refused_record(w, r)) return *bad;
+  auto parsed = body_object(r);
+  if (auto* answer = std::get_if<HttpResponse>(&parsed)) return *answer;
+  const auto& o = std::get<json::object>(parsed);
+  if (auto bad = string_fields(o, {"agreement", "state"})) return *bad;
+  const auto id = text(o, "agreement");
+  const auto state = text(o, "state");
+  return from_outcome(w, r, w.d.cases.settle_agreement(r.id, r.who->person, id, state), r.id,
+                      "agreement " + id.substr(0, 8) + " " + state.substr(0, 16));
+}
+
+}  // namespace piket::web::api
