@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <functional>
 #include <regex>
 
 #include "case_codes.hpp"
@@ -22,6 +23,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "stack_fixture.hpp"
@@ -32,6 +34,10 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
+
+// Kannel to fakesmsc's log once notify has handed an SMS over: fakesmsc writes what it
+// receives about once a second.
+constexpr auto kToThePhone = std::chrono::milliseconds(2000);
 
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 
@@ -142,6 +148,33 @@ class EscalationEndToEnd : public ::testing::Test {
       std::this_thread::sleep_for(50ms);
     }
     return false;
+  }
+  // Waits (bounded) for recorded state rather than for a fixed time (issue 19, part 6).
+  static bool settle(const std::function<bool()>& done, std::chrono::milliseconds t = 10s) {
+    const auto until = std::chrono::steady_clock::now() + t;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+  // SMS deliveries notify holds queued, in retry or leased (notify:queue, "{page}:sms").
+  std::size_t sms_pending() {
+    auto redis = s_.redis();
+    std::size_t n = 0;
+    for (const auto& d :
+         redis.command({"ZRANGE", std::string(store::kNotifyQueue), "0", "-1"}).element_strings())
+      n += d.size() > 4 && d.compare(d.size() - 4, 4, ":sms") == 0;
+    return n;
+  }
+  // Nothing more can reach a phone about `incident`, by the record: it has no escalation
+  // timer (a stop or the last step removes it in the same script that decides it), and notify
+  // holds no SMS still to send (every page made so far has gone to the gateway).
+  void expect_nothing_pending(const std::string& incident) {
+    auto redis = s_.redis();
+    EXPECT_TRUE(redis.command({"ZSCORE", std::string(store::kEscalationsDue), incident}).is_nil())
+        << "incident " << incident << " still has an escalation timer";
+    EXPECT_TRUE(settle([&] { return sms_pending() == 0; })) << "notify still holds SMS to send";
   }
   std::string hget(const std::string& key, const std::string& field) {
     auto redis = s_.redis();
@@ -258,7 +291,7 @@ TEST_F(BuiltinEscalationEndToEnd, WithoutAnEscalationSectionTheTeamLeadIsPagedAf
     std::this_thread::sleep_for(50ms);
   EXPECT_EQ(hget(store::incident_key(unanswered), "esc_state"), "exhausted");
   advance(1h);
-  std::this_thread::sleep_for(1500ms);
+  expect_nothing_pending(unanswered);
   EXPECT_EQ(pages_to("tl-g").size(), 1u) << "the team lead is paged once";
   EXPECT_TRUE(to(backup_).empty()) << "the built-in policy has no backup step";
   EXPECT_EQ(pages_to(primary_).size(), 2u) << "no repeat, no re-page";
@@ -304,12 +337,13 @@ TEST_F(EscalationJumpEndToEnd, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyE
   ASSERT_TRUE(wait_for("tl-g", 2));
   ASSERT_TRUE(wait_for(backup_, 2));
   ASSERT_TRUE(wait_for(primary_, 2));
-  std::this_thread::sleep_for(2s);
+  expect_nothing_pending(incident);
+  std::this_thread::sleep_for(kToThePhone);
   EXPECT_EQ(pages_to(primary_).size(), 2u);
   EXPECT_EQ(pages_to(backup_).size(), 2u);
   EXPECT_EQ(pages_to("tl-g").size(), 2u);
   advance(1h);
-  std::this_thread::sleep_for(1500ms);
+  expect_nothing_pending(incident);
   EXPECT_EQ(pages_to(primary_).size() + pages_to(backup_).size() + pages_to("tl-g").size(), 6u);
 }
 
@@ -323,7 +357,10 @@ TEST_F(EscalationEndToEnd, AnSmsAcknowledgementStopsTheEscalation) {
     std::this_thread::sleep_for(50ms);
   ASSERT_EQ(hget(store::incident_key(incident), "status"), "acknowledged");
   advance(30min);
-  std::this_thread::sleep_for(1500ms);
+  // The escalator took the due step and found it answered: stopped, in one script.
+  EXPECT_TRUE(settle([&] { return hget(store::incident_key(incident), "esc_state") == "stopped"; }))
+      << hget(store::incident_key(incident), "esc_state");
+  expect_nothing_pending(incident);
   EXPECT_TRUE(to(backup_).empty());
   EXPECT_TRUE(to("tl-g").empty());
   EXPECT_TRUE(timeline(case_id, "escalated").empty());
@@ -416,13 +453,8 @@ TEST_F(EscalationEndToEnd, AForgedDeclineOverZeroMqEscalatesNothing) {
   forged.secret_key = key(common::secret_file::zmq_secret_key("inbound"));
   EXPECT_TRUE(forge(forged)) << "inbound may send escalation messages";
 
-  std::this_thread::sleep_for(1s);  // what a taken message would have done by now
-  EXPECT_TRUE(to(backup_).empty());
-  EXPECT_TRUE(timeline(case_id, "escalated").empty());
-  EXPECT_EQ(hget(store::incident_key(incident), "esc_at"), "0.0");
-  EXPECT_NE(hget(store::page_key(page), "state"), "declined");
   common::HttpClient ops({"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
-  const auto metrics = ops.get("/metrics").body;
+  std::string metrics;
   auto sample = [&](const std::string& name, const std::string& label) {
     std::istringstream in(metrics);
     for (std::string line; std::getline(in, line);)
@@ -430,6 +462,17 @@ TEST_F(EscalationEndToEnd, AForgedDeclineOverZeroMqEscalatesNothing) {
         return std::stod(line.substr(line.rfind(' ') + 1));
     return -1.0;
   };
+  // The taken message was handled (dispatch counts it as ignored) before anything is checked:
+  // what it would have done is done by then.
+  EXPECT_TRUE(settle([&] {
+    metrics = ops.get("/metrics").body;
+    return sample("piket_escalation_total", "outcome=\"ignored\"") >= 1;
+  })) << metrics;
+  EXPECT_TRUE(to(backup_).empty());
+  EXPECT_TRUE(timeline(case_id, "escalated").empty());
+  EXPECT_EQ(hget(store::incident_key(incident), "esc_at"), "0.0");
+  EXPECT_NE(hget(store::page_key(page), "state"), "declined");
+  EXPECT_EQ(sms_pending(), 0u);
   EXPECT_GE(sample("piket_zmq_refused_total", "reason=\"handshake\""), 1) << metrics;
   EXPECT_GE(sample("piket_zmq_refused_total", "reason=\"unknown_key\""), 1) << metrics;
   EXPECT_GE(sample("piket_zmq_refused_total", "reason=\"channel\""), 1) << metrics;
@@ -486,7 +529,10 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   }
   s_.local().start(stack::Component::dispatch);
   ASSERT_TRUE(wait_for(backup_, kIncidents, 30s));
-  std::this_thread::sleep_for(4s);  // anything sent twice would arrive by now
+  // Anything sent twice has left notify (a send in doubt stays queued until it goes again)
+  // and has had the time Kannel takes to hand it to the phone.
+  EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
+  std::this_thread::sleep_for(kToThePhone);
   const auto pages = pages_to(backup_);
   EXPECT_EQ(pages.size(), static_cast<std::size_t>(kIncidents));
   for (const auto& c : cases) {
@@ -500,7 +546,8 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   s_.local().kill9(stack::Component::redis);
   s_.local().start(stack::Component::redis);
   ASSERT_TRUE(wait_for("tl-g", kIncidents, 30s));
-  std::this_thread::sleep_for(4s);
+  EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
+  std::this_thread::sleep_for(kToThePhone);
   const auto leads = pages_to("tl-g");
   EXPECT_EQ(leads.size(), static_cast<std::size_t>(kIncidents));
   for (const auto& c : cases) {
@@ -535,7 +582,8 @@ class BurstEndToEnd : public EscalationEndToEnd {
     EXPECT_TRUE(wait_for(primary_, static_cast<std::size_t>(n), 30s));
     advance(5min);
     EXPECT_TRUE(wait_for(backup_, static_cast<std::size_t>(n), 30s));
-    std::this_thread::sleep_for(3500ms);  // the backup's last SMS gone; nothing pending
+    // The backup's last SMS gone: nothing pending, by notify's record.
+    EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
     EXPECT_TRUE(to("tl-g").empty());
     advance(5min);  // every backup's wait ends at the same instant
     // Watch the team lead's phone: when each SMS arrives.
@@ -548,7 +596,9 @@ class BurstEndToEnd : public EscalationEndToEnd {
       if (pages_to("tl-g").size() >= static_cast<std::size_t>(n)) break;
       std::this_thread::sleep_for(10ms);
     }
-    std::this_thread::sleep_for(4s);  // anything more would arrive by now
+    // Anything more has left notify and had the time to reach the phone.
+    EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
+    std::this_thread::sleep_for(kToThePhone);
     BurstFigures f;
     f.texts = to("tl-g");
     f.sms = f.texts.size();
