@@ -17,6 +17,21 @@ using common::is_case_id;
 using i18n::Language;
 namespace {
 
+// The role of a track clock's track as the page names it ("pleger"); empty
+// for the other clocks.
+std::string_view track_id(DeadlineClock c) {
+  switch (c) {
+    case DeadlineClock::track_perpetrator:
+      return "track.perpetrator";
+    case DeadlineClock::track_victim:
+      return "track.victim";
+    case DeadlineClock::track_children:
+      return "track.children";
+    default:
+      return {};
+  }
+}
+
 const std::regex kRegion{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 
 std::string_view clock_id(DeadlineClock c) {
@@ -39,6 +54,12 @@ std::string_view clock_id(DeadlineClock c) {
       return "clock.closing";
     case DeadlineClock::agreement:
       return "clock.agreement";
+    case DeadlineClock::track_perpetrator:
+      return "clock.track_perpetrator";
+    case DeadlineClock::track_victim:
+      return "clock.track_victim";
+    case DeadlineClock::track_children:
+      return "clock.track_children";
     case DeadlineClock::reassignment:
       break;
   }
@@ -62,6 +83,13 @@ std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t, Langu
       return i18n::render(l, "deadline.reassign", at);
     case DeadlineClock::agreement:
       if (s != DeadlineStage::due) return i18n::render(l, "deadline.agreement_overdue", at);
+      break;
+    case DeadlineClock::track_perpetrator:
+    case DeadlineClock::track_victim:
+    case DeadlineClock::track_children:
+      if (s != DeadlineStage::due)
+        return i18n::render(l, "deadline.track_not_seen", at,
+                            fmt::arg("track", i18n::text(l, track_id(c))));
       break;
     default:
       break;
@@ -93,6 +121,12 @@ std::string_view to_string(DeadlineClock c) {
       return "reassignment";
     case DeadlineClock::agreement:
       return "agreement";
+    case DeadlineClock::track_perpetrator:
+      return "track_perpetrator";
+    case DeadlineClock::track_victim:
+      return "track_victim";
+    case DeadlineClock::track_children:
+      return "track_children";
   }
   return "unknown";
 }
@@ -161,6 +195,14 @@ std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
     case DeadlineClock::agreement:
       if (!due) {
         t.brief = i18n::text(l, "tag.deadline.agreement_overdue");
+        break;
+      }
+      [[fallthrough]];
+    case DeadlineClock::track_perpetrator:
+    case DeadlineClock::track_victim:
+    case DeadlineClock::track_children:
+      if (!due && !track_id(c.clock).empty()) {
+        t.brief = i18n::text(l, "tag.deadline.track_not_seen");
         break;
       }
       [[fallthrough]];

@@ -5,11 +5,11 @@
 
 #include <boost/json.hpp>
 
+#include "api_fixture.hpp"
 #include "engine_support.hpp"
 #include "piket/cases/cases_api.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
-#include "redis_fixture.hpp"
 
 namespace piket::cases {
 namespace {
@@ -17,38 +17,12 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using test::at;
-using test::staff_token;
 
-class CasesApiTest : public test::CasesRedisTest {
+class CasesApiTest : public test::CasesApiRedisTest {
  protected:
-  void SetUp() override {
-    CasesRedisTest::SetUp();
-    api_ = std::make_unique<CasesApi>(
-        CasesApiDeps{config_.redis, config_, config_.bearer_tokens(), clock_, *store_, rules_,
-                     metrics_, [this](const std::string& id) { shell_->settle(id); }});
-  }
-
-  common::HttpResponse call(const std::string& method, const std::string& path,
-                            const std::string& who, const std::string& body = {},
-                            const std::string& content_type = "application/json") {
-    common::HttpRequest r;
-    r.method = method;
-    r.path = r.target = path;
-    if (!who.empty()) r.headers.emplace_back("authorization", "Bearer " + staff_token(who));
-    if (!body.empty()) r.headers.emplace_back("content-type", content_type);
-    r.body = body;
-    return api_->handle(r);
-  }
   common::HttpResponse post_event(const std::string& case_id, const std::string& who,
                                   const std::string& body) {
     return call("POST", "/v1/cases/" + case_id + "/events", who, body);
-  }
-  static json::object parse(const common::HttpResponse& r) {
-    return json::parse(r.body).as_object();
-  }
-  static std::string error_field(const common::HttpResponse& r) {
-    const auto e = parse(r).at("error").as_object();
-    return e.contains("field") ? std::string(e.at("field").as_string()) : std::string();
   }
   // Everything the engine and the API keep about a case, to show a refusal changed nothing.
   std::string snapshot(const std::string& case_id) {
@@ -64,9 +38,6 @@ class CasesApiTest : public test::CasesRedisTest {
       s += e.str + "|";
     return s;
   }
-
-  common::Metrics metrics_{"cases-test"};
-  std::unique_ptr<CasesApi> api_;
 };
 
 TEST_F(CasesApiTest, ACasemanagerReadsTheirCaseWithItsClocks) {

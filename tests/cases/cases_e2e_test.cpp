@@ -52,8 +52,10 @@ class CasesScenario : public ::testing::Test {
   };
 
   // Posts a home ban, waits for the page and acknowledges it by SMS.
-  Opened open_and_acknowledge(test::CasesStack& s, const std::string& reference) {
-    auto r = s.partner()->post("/v1/incidents", "application/json", home_ban(reference));
+  Opened open_and_acknowledge(test::CasesStack& s, const std::string& reference,
+                              const std::string& body = {}) {
+    auto r = s.partner()->post("/v1/incidents", "application/json",
+                               body.empty() ? home_ban(reference) : body);
     EXPECT_EQ(r.status, 201) << r.body;
     const auto o = json::parse(r.body).as_object();
     Opened out{std::string(o.at("incident_id").as_string()),
@@ -102,13 +104,14 @@ class CasesScenario : public ::testing::Test {
     return id;
   }
 
-  // Months of a case worked as the method asks: first contact, intake, plan
-  // and help on day 0, contacts every four days, the handover on day 88,
-  // monthly check-ins after it — up to `until_day`. (The home ban's
-  // extension-decision reminder is not answered: the team lead hears of it.)
+  // Months of a case worked as the method asks: first contact (on the case
+  // and the victim's track), intake, plan and help on day 0, contacts every four days, the handover
+  // on day 88, monthly check-ins after it — up to `until_day`. (The home ban's extension-decision
+  // reminder is not answered: the team lead hears of it.)
   void work_the_case(test::CasesStack& s, const Opened& o, int until_day) {
     for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
       record(s, o, type);
+    see(s, o, "victim");  // the incident's one person: the victim's track
     int day = 0;
     while (day + 4 <= 88) {
       advance(s, o, 4 * 24h);
@@ -122,6 +125,15 @@ class CasesScenario : public ::testing::Test {
     }
     advance(s, o, std::chrono::hours{24 * (until_day - day)});
     record(s, o, "monitoring_contact");
+  }
+
+  // Records a first contact (or `type`) on one of the case's tracks (issue 16).
+  void see(test::CasesStack& s, const Opened& o, const std::string& track,
+           const std::string& type = "first_contact", const std::string& extra = {}) {
+    auto r = s.staff(o.casemanager)
+                 ->post("/v1/cases/" + o.case_id + "/tracks", "application/json",
+                        R"({"track":")" + track + R"(","type":")" + type + "\"" + extra + "}");
+    ASSERT_EQ(r.status, 200) << track << ": " << r.body;
   }
 
   void record(test::CasesStack& s, const Opened& o, const std::string& type) {
@@ -317,6 +329,7 @@ TEST_F(CasesScenario, NoExtensionDecisionReminderForABanAtTwentyEightDaysTheEndN
   const auto o = open_and_acknowledge(s, "PNN-CASES-MAX");
   for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
     record(s, o, type);
+  see(s, o, "victim");  // the track is seen: the team lead hears nothing
   // Day 4: the mayor extends the ban to 28 days from its start (the maximum).
   advance(s, o, 4 * 24h);
   record(s, o, "monitoring_contact");
@@ -468,6 +481,7 @@ TEST_F(CasesScenario, Kill9OfTheEngineAndOfRedisMidYearLosesNoClockAndRepeatsNoE
   const auto o = open_and_acknowledge(s, "PNN-CASES-2");
   for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
     record(s, o, type);
+  see(s, o, "victim");
   // Three months of weekly check-ins, the handover, then monthly ones to day 150.
   int day = 0;
   while (day < 96) {
@@ -611,6 +625,78 @@ TEST_F(CasesScenario, AnOverdueAgreementRemindsTheCasemanagerThenReachesTheTeamL
   ASSERT_EQ(agreements.size(), 2u);
   EXPECT_EQ(agreements[0].at("overdue").as_bool(), true);
   EXPECT_EQ(agreements[1].at("state").as_string(), "done");
+}
+
+// Issue 16, the three tracks: an incident names a perpetrator, a victim and a
+// child, so the case has those tracks. The victim's is seen late and the
+// children's does not apply ("no children"); the perpetrator's is not seen in
+// 7 days after the case's first contact → the casemanager is paged ("SPOOR
+// NIET GEZIEN (pleger)") → the team lead a day later; recording the contact
+// stops the clock. The pages say only the case, the track's role and how to
+// answer — never a name.
+TEST_F(CasesScenario, APerpetratorTrackNotSeenInSevenDaysRemindsThenReachesTheTeamLead) {
+  // The stall clock and unanswered reminders kept out of the way: the team
+  // lead's phone gets the track's escalation alone.
+  stack::StackSpec spec;
+  spec.extra_toml = "[deadlines]\nreminder_ack_hours = 0\ncheckin_intensive_days = 30\n";
+  test::CasesStack s(spec);
+  auto body = home_ban("PNN-TRACKS-1");
+  const std::string victim_only =
+      R"([{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"}])";
+  body.replace(body.find(victim_only), victim_only.size(),
+               R"([{"role":"perpetrator","name":"Brontel Vask","phone":"+31687650000"},)"
+               R"({"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"},)"
+               R"({"role":"child","name":"Mirelle Vask"}])");
+  const auto o = open_and_acknowledge(s, "PNN-TRACKS-1", body);
+  for (const char* type : {"first_contact", "intake", "plan_of_action", "help_started"})
+    record(s, o, type);
+  see(s, o, "children", "not_applicable", R"(,"reason":"no_children")");
+  auto track_lines = [&](const std::vector<launch::DeliveredSms>& all, const std::string& phone) {
+    return count_with(pages_to(all, phone), "SPOOR NIET GEZIEN");
+  };
+  advance(s, o, 7 * 24h + 1min);  // 7 days after the first contact: perpetrator and victim
+  auto sms = s.wait_delivered([&](const auto& d) { return track_lines(d, o.phone) >= 2; }, 15s);
+  EXPECT_EQ(track_lines(sms, o.phone), 2u);
+  EXPECT_EQ(track_lines(sms, kTeamLeadPhone), 0u) << "not before the grace period";
+  see(s, o, "victim");  // the victim is seen: that clock stops
+  advance(s, o, 24h);   // the grace period is over
+  sms = s.wait_delivered([&](const auto& d) { return track_lines(d, kTeamLeadPhone) >= 1; }, 15s);
+  std::this_thread::sleep_for(2s);  // time for any duplicate or other page to show up
+  sms = s.delivered();
+  EXPECT_EQ(track_lines(sms, kTeamLeadPhone), 1u) << "the perpetrator's only";
+  const auto lead = to(sms, kTeamLeadPhone, "SPOOR NIET GEZIEN");
+  ASSERT_EQ(lead.size(), 1u);
+  EXPECT_NE(lead[0].text.find("piket OPGESCHAALD SPOOR NIET GEZIEN (pleger) sinds 29-11 08:0"),
+            std::string::npos)
+      << lead[0].text;
+  EXPECT_NE(lead[0].text.find("zaak " + o.case_id), std::string::npos) << lead[0].text;
+  // Which tracks fired, from the timeline: the perpetrator's twice, the victim's once.
+  std::map<std::string, int> fired_tracks;
+  for (const auto& e : fired(s, o.case_id))
+    if (e.at("clock").as_string() == "track") {
+      const std::string key(e.at("key").as_string());  // C…|track|<step>|<track>:<ms>
+      const auto anchor = key.substr(key.rfind('|') + 1);
+      ++fired_tracks[anchor.substr(0, anchor.find(':')) + "/" +
+                     std::string(e.at("step").as_string())];
+    }
+  EXPECT_EQ(fired_tracks,
+            (std::map<std::string, int>{
+                {"perpetrator/escalate", 1}, {"perpetrator/overdue", 1}, {"victim/overdue", 1}}));
+  // The contact with the perpetrator stops the clock: a month later nothing more.
+  see(s, o, "perpetrator");
+  auto tracks = json::parse(s.staff("tl-g")->get("/v1/cases/" + o.case_id + "/tracks").body);
+  for (const auto& t : tracks.at("tracks").as_array()) {
+    const std::string track(t.at("track").as_string());
+    EXPECT_EQ(t.at("state").as_string(), track == "children" ? "not_applicable" : "seen") << track;
+  }
+  advance(s, o, 30 * 24h);
+  std::this_thread::sleep_for(2s);
+  sms = s.delivered();
+  EXPECT_EQ(track_lines(sms, o.phone), 2u);
+  EXPECT_EQ(track_lines(sms, kTeamLeadPhone), 1u);
+  for (const auto& secret :
+       {"Brontel", "Vask", "Zyxwa", "Qorvath", "Mirelle", "+3168765", "kinderen", "hh-PNN"})
+    for (const auto& m : sms) EXPECT_EQ(m.text.find(secret), std::string::npos) << m.text;
 }
 
 }  // namespace

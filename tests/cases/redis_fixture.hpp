@@ -43,13 +43,15 @@ inline Opened accept_incident(ingest::RedisIncidentStore& store, const std::stri
                               const std::string& household, common::Instant accepted_at,
                               const std::string& kind = "home_ban",
                               const std::string& ban_ends = "2026-12-02T14:00:00+01:00",
-                              const std::string& ban_starts = "2026-11-22T13:40:00+01:00") {
+                              const std::string& ban_starts = "2026-11-22T13:40:00+01:00",
+                              const std::string& persons = {}) {
   std::string body =
       R"({"reference":")" + reference + R"(","kind":")" + kind +
       R"(","region":"groningen","reported_at":"2026-11-22T13:55:00+01:00","household":")" +
       household + "\"";
   if (kind == "home_ban" || kind == "home_ban_extended")
     body += R"(,"home_ban":{"starts_at":")" + ban_starts + R"(","ends_at":")" + ban_ends + "\"}";
+  if (!persons.empty()) body += R"(,"persons":)" + persons;  // a JSON array
   body += "}";
   const ingest::RegionSet regions{"groningen", "drenthe"};
   auto parsed = ingest::parse_body(body);

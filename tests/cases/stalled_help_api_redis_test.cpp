@@ -12,10 +12,9 @@
 
 #include <boost/json.hpp>
 
-#include "piket/cases/cases_api.hpp"
+#include "api_fixture.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/page.hpp"
-#include "redis_fixture.hpp"
 
 namespace piket::cases {
 namespace {
@@ -23,55 +22,37 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using test::at;
-using test::staff_token;
 
 const char* kPartners =
     "[[chain_partners]]\nid = \"vz-noord\"\nname = \"Synthetic Addiction Care\"\n"
     "kind = \"addiction_care\"\nregion = \"groningen\"\n";
 
-class AgreementsApiTest : public test::CasesRedisTest {
+class AgreementsApiTest : public test::CasesApiRedisTest {
  protected:
   void SetUp() override {
     config_.chain = test::test_config(kPartners).chain;
     rules_.chain = &config_.chain;
-    CasesRedisTest::SetUp();
-    api_ = std::make_unique<CasesApi>(
-        CasesApiDeps{config_.redis, config_, config_.bearer_tokens(), clock_, *store_, rules_,
-                     metrics_, [this](const std::string& id) { shell_->settle(id); }});
+    CasesApiRedisTest::SetUp();
     opened_ = open_case("REF-1", t0_, t0_ + 2min);
     first_contact(opened_.case_id, t0_ + 1h);
     shell_->run_due();
     clock_.set(t0_ + 2h);
   }
 
-  common::HttpResponse call(const std::string& method, const std::string& path,
-                            const std::string& who, const std::string& body = {}) {
-    return api_->handle(test::staff_request(method, path, who, body));
-  }
   common::HttpResponse make(const std::string& body, const std::string& who = "icm-1") {
     return call("POST", "/v1/cases/" + opened_.case_id + "/agreements", who, body);
   }
   common::HttpResponse change(const std::string& body, const std::string& who = "icm-1") {
     return call("POST", "/v1/cases/" + opened_.case_id + "/agreements/state", who, body);
   }
-  static json::object parse(const common::HttpResponse& r) {
-    return json::parse(r.body).as_object();
-  }
-  static std::string error_field(const common::HttpResponse& r) {
-    const auto e = parse(r).at("error").as_object();
-    return e.contains("field") ? std::string(e.at("field").as_string()) : std::string();
-  }
   // The case hash, its timeline, its agreements and every timer.
   std::string snapshot() {
-    std::string s;
     const auto& id = opened_.case_id;
-    for (const auto& cmd : std::vector<std::vector<std::string>>{
-             {"HGETALL", store::case_key(id)},
-             {"LRANGE", store::case_timeline_key(id), "0", "-1"},
-             {"HGETALL", store::case_agreements_key(id)},
-             {"ZRANGE", std::string(store::kDeadlinesDue), "0", "-1", "WITHSCORES"}})
-      for (auto& e : conn_.command(cmd).elements) s += e.str + "|";
-    return s;
+    return CasesApiRedisTest::snapshot(
+        {{"HGETALL", store::case_key(id)},
+         {"LRANGE", store::case_timeline_key(id), "0", "-1"},
+         {"HGETALL", store::case_agreements_key(id)},
+         {"ZRANGE", std::string(store::kDeadlinesDue), "0", "-1", "WITHSCORES"}});
   }
   std::string timer_of(const std::string& agreement) {
     for (const auto& t : timers())
@@ -83,8 +64,6 @@ class AgreementsApiTest : public test::CasesRedisTest {
       R"({"who":"vz-noord","category":"referral","text":"intake addiction care",)"
       R"("track":"perpetrator","due_by":"2026-11-25T12:00:00+01:00"})";
 
-  common::Metrics metrics_{"cases-agreements-test"};
-  std::unique_ptr<CasesApi> api_;
   test::Opened opened_;
 };
 
@@ -213,13 +192,10 @@ TEST_F(AgreementsApiTest, EveryFieldRuleIsAClearRefusalThatChangesNothing) {
   }
   // Not JSON, and the wrong media type.
   EXPECT_EQ(make("{").status, 400);
-  common::HttpRequest plain;
-  plain.method = "POST";
-  plain.path = plain.target = "/v1/cases/" + opened_.case_id + "/agreements";
-  plain.headers.emplace_back("authorization", "Bearer " + staff_token("icm-1"));
-  plain.headers.emplace_back("content-type", "text/plain");
-  plain.body = kReferral;
-  EXPECT_EQ(api_->handle(plain).status, 415);
+  EXPECT_EQ(
+      call("POST", "/v1/cases/" + opened_.case_id + "/agreements", "icm-1", kReferral, "text/plain")
+          .status,
+      415);
   EXPECT_EQ(snapshot(), before);
 }
 

@@ -2,17 +2,11 @@
 // redis-server as the Redis users that run them ("cases"; "web" loads cases in-process): what
 // the script writes — the record, the timeline entry, the case fields, the timers — and that
 // every refusal writes nothing.
-#include <gtest/gtest.h>
-
 #include <map>
 #include <string>
 #include <vector>
 
-#include "piket/common/redis.hpp"
-#include "piket/store/case_record.hpp"
-#include "piket/store/case_scripts.hpp"
-#include "piket/store/lua.hpp"
-#include "private_redis.hpp"
+#include "case_script_fixture.hpp"
 
 namespace piket::store {
 namespace {
@@ -23,26 +17,10 @@ const common::RedisScript& agreement_script() {
   static const common::RedisScript s{std::string(lua::cases_agreement())};
   return s;
 }
-const common::RedisScript& load_script() {
-  static const common::RedisScript s{std::string(lua::cases_load())};
-  return s;
-}
 
-class CasesAgreementScriptTest : public ::testing::Test {
+class CasesAgreementScriptTest : public test::CaseScriptTest {
  protected:
-  static void SetUpTestSuite() { redis_ = new test::PrivateRedis("piket-cases-agreement-lua"); }
-  static void TearDownTestSuite() {
-    delete redis_;
-    redis_ = nullptr;
-  }
-  void SetUp() override {
-    ops_.command({"FLUSHALL"});
-    ops_.command({"HSET", case_key("C1"), "state", "open", "region", "groningen", "opened_at",
-                  "1000", "last_activity_at", "1000"});
-    ops_.command({"RPUSH", case_timeline_key("C1"), R"({"type":"registered"})"});
-    ops_.command({"SET", case_timers_key("C1"), "C1|plan|escalate|1000"});
-    ops_.command({"ZADD", std::string(kDeadlinesDue), "5000", "C1|plan|escalate|1000"});
-  }
+  void SetUp() override { open_case("C1|plan|escalate|1000"); }
 
   CaseAgreementArgs a_new(const std::string& id, long long version) const {
     return CaseAgreementArgs{.case_id = "C1",
@@ -58,21 +36,7 @@ class CasesAgreementScriptTest : public ::testing::Test {
   std::string run(RedisConnection& as, const CaseAgreementArgs& a) {
     return parse_case_write(as.eval(agreement_script(), {}, a.args())).outcome;
   }
-  long long timeline_length() { return ops_.command({"LLEN", case_timeline_key("C1")}).integer; }
-  std::map<std::string, std::string> due() {
-    const auto r = ops_.command({"ZRANGE", std::string(kDeadlinesDue), "0", "-1", "WITHSCORES"});
-    std::map<std::string, std::string> out;
-    for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
-      out[r.elements[i].str] = r.elements[i + 1].str;
-    return out;
-  }
-
-  static test::PrivateRedis* redis_;
-  RedisConnection ops_{redis_->config()};
-  RedisConnection cases_{redis_->config_as("cases")};
-  RedisConnection web_{redis_->config_as("web")};
 };
-test::PrivateRedis* CasesAgreementScriptTest::redis_ = nullptr;
 
 TEST_F(CasesAgreementScriptTest, ANewAgreementWritesItsRecordEntryFieldsAndTimers) {
   EXPECT_EQ(run(cases_, a_new("A1", 1)), "done");
@@ -88,7 +52,7 @@ TEST_F(CasesAgreementScriptTest, ANewAgreementWritesItsRecordEntryFieldsAndTimer
 
   // The load (as both users that run it) returns the agreements.
   for (auto* user : {&cases_, &web_}) {
-    const auto loaded = parse_loaded_case(user->eval(load_script(), {}, CaseLoadArgs{"C1"}.args()));
+    const auto loaded = load(*user);
     ASSERT_TRUE(loaded);
     EXPECT_EQ(loaded->version, 2);
     ASSERT_EQ(loaded->agreements.size(), 1u);

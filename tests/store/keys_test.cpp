@@ -88,6 +88,7 @@ std::vector<std::string> data_model_builders() {
       std::string(kRotaOverridesVersion),
       case_fired_key("{id}"),
       case_agreements_key("{id}"),
+      case_tracks_key("{id}"),
       case_reminders_key("{id}"),
       case_timers_key("{id}"),
       std::string(kDeadlinesDue),

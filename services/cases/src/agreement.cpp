@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "piket/cases/calendar.hpp"
+#include "piket/cases/request_fields.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/common/utf8_length.hpp"
 #include "piket/store/case_record.hpp"
@@ -14,72 +15,6 @@ namespace {
 namespace json = boost::json;
 using common::ApiRefusal;
 using common::Instant;
-
-ApiRefusal refuse(int status, std::string code, std::string message, std::string field = {}) {
-  return ApiRefusal{status, std::move(code), std::move(message), std::move(field)};
-}
-
-// The body as a JSON object whose fields are all among `known`.
-std::variant<json::object, ApiRefusal> parse_object(std::string_view body,
-                                                    std::initializer_list<std::string_view> known,
-                                                    std::string_view what) {
-  json::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec) return refuse(400, "invalid_json", "the body is not JSON");
-  if (!v.is_object()) return refuse(400, "not_an_object", "the body must be a JSON object");
-  auto& o = v.as_object();
-  for (const auto& [k, _] : o)
-    if (std::find(known.begin(), known.end(), std::string_view(k)) == known.end())
-      return refuse(422, "unknown_field", "this field is not part of " + std::string(what),
-                    std::string(k).substr(0, 64));
-  return std::move(o);
-}
-
-// `var` = the value of `expr` (a variant of a value and ApiRefusal), or the
-// enclosing function returns the refusal: the parsers' early return.
-#define PIKET_TAKE(var, expr)                                   \
-  auto var##_r = (expr);                                        \
-  if (auto* r_ = std::get_if<ApiRefusal>(&var##_r)) return *r_; \
-  auto var = std::get<0>(std::move(var##_r))
-
-// A required or optional string field.
-std::variant<std::optional<std::string>, ApiRefusal> string_field(const json::object& o,
-                                                                  std::string_view key,
-                                                                  bool required) {
-  const auto* v = o.if_contains(key);
-  if (!v) {
-    if (required)
-      return refuse(422, "required", std::string(key) + " is required", std::string(key));
-    return std::optional<std::string>();
-  }
-  if (!v->is_string())
-    return refuse(422, "wrong_type", std::string(key) + " must be a string", std::string(key));
-  return std::optional<std::string>(std::string(v->as_string()));
-}
-
-// An RFC 3339 time field (optional).
-std::variant<std::optional<Instant>, ApiRefusal> time_field(const json::object& o,
-                                                            std::string_view key) {
-  auto s = string_field(o, key, false);
-  if (auto* r = std::get_if<ApiRefusal>(&s)) return *r;
-  const auto& text = std::get<std::optional<std::string>>(s);
-  if (!text) return std::optional<Instant>();
-  const auto t = common::parse_rfc3339(*text);
-  if (!t)
-    return refuse(422, "invalid_timestamp", std::string(key) + " must be RFC 3339 with an offset",
-                  std::string(key));
-  return std::optional<Instant>(*t);
-}
-
-// An optional RFC 3339 time field that may not lie in the future.
-std::variant<std::optional<Instant>, ApiRefusal> past_time_field(const json::object& o,
-                                                                 std::string_view key,
-                                                                 Instant now) {
-  PIKET_TAKE(t, time_field(o, key));
-  if (t && *t > now)
-    return refuse(422, "in_the_future", std::string(key) + " lies in the future", std::string(key));
-  return t;
-}
 
 std::string ms(Instant t) {
   return std::to_string(common::to_epoch_ms(t));
@@ -287,7 +222,5 @@ std::string agreement_view_json(const Agreement& a, const ChainConfig& chain, In
   if (const auto w = a.waiting()) o["waiting_ms"] = w->count();
   return json::serialize(o);
 }
-
-#undef PIKET_TAKE
 
 }  // namespace piket::cases

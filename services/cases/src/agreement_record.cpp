@@ -5,50 +5,27 @@
 #include <charconv>
 #include <utility>
 
+#include "piket/cases/name_table.hpp"
+#include "piket/cases/record_fields.hpp"
+
 namespace piket::cases {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<AgreementState, std::string_view>, 4> kStates{{
+constexpr NameTable<AgreementState, 4> kStates{{
     {AgreementState::open, "open"},
     {AgreementState::done, "done"},
     {AgreementState::missed, "missed"},
     {AgreementState::cancelled, "cancelled"},
 }};
 
-constexpr std::array<std::pair<Track, std::string_view>, 4> kTracks{{
+constexpr NameTable<Track, 4> kTracks{{
     {Track::perpetrator, "perpetrator"},
     {Track::victim, "victim"},
     {Track::children, "children"},
     {Track::other, "other"},
 }};
-
-template <class E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [v, name] : table)
-    if (v == value) return name;
-  return "unknown";
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& table,
-                          std::string_view s) {
-  for (const auto& [v, name] : table)
-    if (name == s) return v;
-  return std::nullopt;
-}
-
-std::optional<common::Instant> instant_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v || !v->is_int64()) return std::nullopt;
-  return common::from_epoch_ms(v->as_int64());
-}
-
-std::string string_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 }  // namespace
 

@@ -44,6 +44,10 @@ const common::RedisScript& agreement_script() {
   static const common::RedisScript s{std::string(lua::cases_agreement())};
   return s;
 }
+const common::RedisScript& track_script() {
+  static const common::RedisScript s{std::string(lua::cases_track())};
+  return s;
+}
 const common::RedisScript& monitoring_refresh_all_script() {
   static const common::RedisScript s{std::string(lua::cases_monitoring_refresh_all())};
   return s;
@@ -163,6 +167,17 @@ FireResult fire_result(const common::RedisReply& r) {
   return FireResult{outcome_of(w.outcome), std::move(w.payload)};
 }
 
+// Runs a script that writes a case and maps its reply. Durable answers
+// ([redis] min_replicas, docs/availability.md): a write is confirmed only once
+// replicas have it; `what` names it in the error.
+WriteOutcome replicated_write(common::RedisConnection& redis, const common::RedisScript& script,
+                              const std::vector<std::string>& args, const std::string& what) {
+  const auto outcome = outcome_of(redis.eval(script, {}, args).str);
+  if (outcome == WriteOutcome::done && !redis.wait_replicated())
+    throw common::RedisNotReplicatedError(what + " is recorded but not yet on enough replicas");
+  return outcome;
+}
+
 std::optional<CaseState> case_state(const std::string& case_id,
                                     const std::optional<store::LoadedCase>& loaded) {
   if (!loaded) return std::nullopt;
@@ -222,6 +237,18 @@ std::optional<CaseState> case_state(const std::string& case_id,
   std::sort(s.agreements.begin(), s.agreements.end(), [](const Agreement& a, const Agreement& b) {
     return agreement_number(a.id) < agreement_number(b.id);
   });
+  // Tracks (track.hpp): the incidents' roles, and what was recorded per track.
+  for (const auto& role : c.roles) {
+    const auto r = common::parse_person_role(role);
+    if (!r) continue;
+    s.role_tracks.insert(*r == common::PersonRole::perpetrator ? Track::perpetrator
+                         : *r == common::PersonRole::victim    ? Track::victim
+                         : *r == common::PersonRole::child     ? Track::children
+                                                               : Track::other);
+  }
+  for (const auto& [track, record] : c.tracks)
+    if (auto t = parse_track_record_json(record); t && to_string(t->track) == track)
+      s.tracks.push_back(std::move(*t));
   return s;
 }
 
@@ -403,14 +430,8 @@ std::optional<Instant> RedisCaseStore::next_due() {
 WriteOutcome RedisCaseStore::record(const std::string& case_id, long long version,
                                     const Change& change, const std::vector<Step>& timers) {
   auto lease = impl_->pool.lease();
-  const auto outcome = outcome_of(
-      lease->eval(record_script(), {}, record_args(case_id, version, change, timers)).str);
-  // Durable answers ([redis] min_replicas, docs/availability.md): a recorded
-  // event is confirmed only once replicas have it.
-  if (outcome == WriteOutcome::done && !lease->wait_replicated())
-    throw common::RedisNotReplicatedError("the event on case " + case_id +
-                                          " is recorded but not yet on enough replicas");
-  return outcome;
+  return replicated_write(*lease, record_script(), record_args(case_id, version, change, timers),
+                          "the event on case " + case_id);
 }
 
 WriteOutcome RedisCaseStore::write_agreement(const std::string& case_id, long long version,
@@ -427,11 +448,20 @@ WriteOutcome RedisCaseStore::write_agreement(const std::string& case_id, long lo
                                    .fields = write.fields,
                                    .timers = timer_args(timers)};
   auto lease = impl_->pool.lease();
-  const auto outcome = outcome_of(lease->eval(agreement_script(), {}, a.args()).str);
-  if (outcome == WriteOutcome::done && !lease->wait_replicated())
-    throw common::RedisNotReplicatedError("the agreement on case " + case_id +
-                                          " is recorded but not yet on enough replicas");
-  return outcome;
+  return replicated_write(*lease, agreement_script(), a.args(), "the agreement on case " + case_id);
+}
+
+WriteOutcome RedisCaseStore::write_track(const std::string& case_id, long long version,
+                                         const TrackWrite& write, const std::vector<Step>& timers) {
+  const store::CaseTrackArgs a{.case_id = case_id,
+                               .version = version,
+                               .track = std::string(to_string(write.record.track)),
+                               .record_json = to_record_json(write.record),
+                               .timeline_json = write.timeline_json,
+                               .fields = write.fields,
+                               .timers = timer_args(timers)};
+  auto lease = impl_->pool.lease();
+  return replicated_write(*lease, track_script(), a.args(), "the track on case " + case_id);
 }
 
 std::vector<WriteOutcome> RedisCaseStore::record_many(const std::vector<RecordRequest>& requests) {

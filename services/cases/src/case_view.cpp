@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "piket/cases/track.hpp"
 #include "piket/common/time_format.hpp"
 
 namespace piket::cases {
@@ -55,6 +56,8 @@ std::string case_json(const CaseState& s, const Evaluation& ev, const EngineRule
                                  {"state", s.ban->in_force ? "in_force" : "lifted"}};
   else
     o["home_ban"] = nullptr;
+  // The three tracks (track.hpp): roles and what was recorded, never a person.
+  o["tracks"] = json::parse(tracks_view_json(s));
   json::array clocks;
   for (const auto& c : ev.clocks) {
     json::object co;
@@ -68,6 +71,8 @@ std::string case_json(const CaseState& s, const Evaluation& ev, const EngineRule
           co["incident_at"] = common::format_rfc3339(i.accepted_at);
         }
     }
+    if (!c.agreement.empty()) co["agreement"] = c.agreement;
+    if (!c.track.empty()) co["track"] = c.track;
     co["due"] = common::format_rfc3339(c.due);
     co["state"] = std::string(to_string(c.state));
     if (c.met_at) co["met_at"] = common::format_rfc3339(*c.met_at);

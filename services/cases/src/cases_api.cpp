@@ -37,6 +37,8 @@ constexpr Route kRoutes[] = {
     {Method::get,  "/v1/cases/{id}/agreements",       api::case_agreements},
     {Method::post, "/v1/cases/{id}/agreements",       api::case_agreement_new},
     {Method::post, "/v1/cases/{id}/agreements/state", api::case_agreement_state},
+    {Method::get,  "/v1/cases/{id}/tracks",           api::case_tracks},
+    {Method::post, "/v1/cases/{id}/tracks",           api::case_track_record},
     {Method::get,  "/v1/people/{id}/agreements",      api::person_agreements},
 };
 // clang-format on

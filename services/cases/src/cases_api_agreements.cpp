@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 
 #include "cases_api_handlers.hpp"
+#include "cases_api_write.hpp"
 #include "piket/cases/agreement.hpp"
-#include "piket/common/redis.hpp"
 #include "piket/store/case_record.hpp"
 
 namespace piket::cases::api {
@@ -16,75 +16,29 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kAttempts = 8;
-
 const ChainConfig& chain_of(const CasesContext& c) {
   static const ChainConfig none;
   return c.d.rules.chain ? *c.d.rules.chain : none;
 }
 
-// Loads the case, parses the body and writes what `decide` makes of them,
-// again while the case changes meanwhile. Deadlines that fell due before the
-// change are taken first (as for events).
+// Stores an agreement's write and answers with it.
 template <class Parse, class Decide>
 HttpResponse write(CasesContext& c, const Request& r, Parse parse, Decide decide) {
-  if (!common::is_json_media_type(r.http.header("content-type")))
-    return common::error_response(415, "unsupported_media_type",
-                                  "Content-Type must be application/json");
-  bool settled = false;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    auto loaded = readable_case(c, r.actor, r.id, access::CaseAction::record);
-    if (auto* refusal = std::get_if<common::ApiRefusal>(&loaded))
-      return common::to_response(*refusal);
-    const auto& state = std::get<CaseState>(loaded);
-    const auto now = c.d.domain_clock.now();
-    auto parsed = parse(r.http.body, now);
-    if (auto* refusal = std::get_if<common::ApiRefusal>(&parsed))
-      return (c.refused.Increment(), common::to_response(*refusal));
-    if (c.d.settle && !settled) {
-      settled = true;
-      if (!evaluate(state, c.d.rules, now).actions.empty()) {
-        c.d.settle(r.id);
-        continue;
-      }
-    }
-    if (!state.merged_into.empty())
-      return (c.refused.Increment(),
-              common::to_response(common::ApiRefusal{
-                  409,
-                  "case_merged",
-                  "this case was joined into " + state.merged_into + "; record on that case",
-                  {}}));
-    auto decided = decide(state, std::get<0>(parsed), now);
-    if (auto* refusal = std::get_if<common::ApiRefusal>(&decided))
-      return (c.refused.Increment(), common::to_response(*refusal));
-    const auto& w = std::get<AgreementWrite>(decided);
-    const auto timers = evaluate(w.after, c.d.rules, now).timers;
-    switch (c.d.store.write_agreement(r.id, state.version, w, kMaxAgreements, timers)) {
-      case WriteOutcome::done:
-        break;
-      case WriteOutcome::stale:
-      case WriteOutcome::collision:
-        continue;  // changed meanwhile: again
-      case WriteOutcome::closed:
-        return common::error_response(409, "case_closed", "the case is closed");
-      case WriteOutcome::full:
-        return common::error_response(409, "too_many_agreements",
-                                      "the case holds the most agreements it may");
-      default:
-        return common::error_response(404, "not_found", "no such case");
-    }
-    c.recorded.Increment();
-    // Who and which agreement: never its text or the partner.
-    spdlog::info("case {}: agreement {} {} by {}", r.id, w.agreement.id,
-                 to_string(w.agreement.state), r.actor.person);
-    json::object o;
-    o["case_id"] = r.id;
-    o["agreement"] = json::parse(agreement_view_json(w.agreement, chain_of(c), now));
-    o["event"] = json::parse(w.timeline_json);
-    return ok(w.fresh ? 201 : 200, json::serialize(o));
-  }
-  return common::error_response(503, "busy", "the case kept changing; try again");
+  return write_case(
+      c, r, parse, decide,
+      [&](const CaseState& state, const AgreementWrite& w, const std::vector<Step>& timers) {
+        return c.d.store.write_agreement(r.id, state.version, w, kMaxAgreements, timers);
+      },
+      [&](const AgreementWrite& w, common::Instant now) {
+        // Who and which agreement: never its text or the partner.
+        spdlog::info("case {}: agreement {} {} by {}", r.id, w.agreement.id,
+                     to_string(w.agreement.state), r.actor.person);
+        json::object o;
+        o["case_id"] = r.id;
+        o["agreement"] = json::parse(agreement_view_json(w.agreement, chain_of(c), now));
+        o["event"] = json::parse(w.timeline_json);
+        return ok(w.fresh ? 201 : 200, json::serialize(o));
+      });
 }
 
 }  // namespace

@@ -26,6 +26,12 @@ HttpResponse case_agreement_state(CasesContext& c, const Request& r);
 // GET /v1/people/{id}/agreements: the open agreements of the person's cases, due first
 HttpResponse person_agreements(CasesContext& c, const Request& r);
 
+// ---- a case's tracks (cases_api_tracks.cpp); {id} is the case id ------------------
+// GET /v1/cases/{id}/tracks
+HttpResponse case_tracks(CasesContext& c, const Request& r);
+// POST /v1/cases/{id}/tracks
+HttpResponse case_track_record(CasesContext& c, const Request& r);
+
 // ---- a case's family (cases_api_family.cpp); {id} is the case id ----------------
 // POST /v1/cases/{id}/join
 HttpResponse case_join(CasesContext& c, const Request& r);

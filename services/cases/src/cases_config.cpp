@@ -37,7 +37,9 @@ constexpr std::string_view kPolicyKeys[] = {"first_contact_minutes",
                                             "evaluation_from_days",
                                             "agreement_grace_hours",
                                             "checkin_min_days",
-                                            "checkin_max_days"};
+                                            "checkin_max_days",
+                                            "track_days",
+                                            "track_grace_hours"};
 
 // The acknowledgement clock's key, from before paging owned acknowledgement.
 constexpr std::string_view kAckTimeoutKey = "ack_timeout_minutes";
@@ -113,6 +115,8 @@ void read_deadline_policy(TomlReader& r, const toml::table& t, const std::string
   hours("agreement_grace_hours", 1, 24 * 30, d.agreement_grace);
   days("checkin_min_days", 1, 180, d.checkin_min_days);
   days("checkin_max_days", 1, 180, d.checkin_max_days);
+  days("track_days", 1, 90, d.track_days);
+  hours("track_grace_hours", 1, 24 * 30, d.track_grace);
   if (const toml::node* n = t.get("incident_clocks")) {
     const toml::array* a = n->as_array();
     if (!a || a->size() > 2) {
@@ -186,9 +190,10 @@ DeadlinesConfig parse_deadlines(TomlReader& r, const std::set<std::string>& regi
   DeadlinesConfig c;
   const auto* d = r.table(r.root(), "", "deadlines");
   if (!d) return c;
-  only_policy_keys(r, *d, "deadlines.", {"rules", "incident_clocks_since"});
+  only_policy_keys(r, *d, "deadlines.", {"rules", "incident_clocks_since", "track_clocks_since"});
   read_deadline_policy(r, *d, "deadlines.", c.defaults);
   c.defaults.incident_clocks_since = r.instant(*d, "deadlines.", "incident_clocks_since", false);
+  c.defaults.track_clocks_since = r.instant(*d, "deadlines.", "track_clocks_since", false);
   if (const toml::node* n = d->get("rules")) {
     const toml::array* a = n->as_array();
     if (!a || !a->is_array_of_tables()) {

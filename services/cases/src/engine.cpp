@@ -4,6 +4,7 @@
 #include <set>
 
 #include "piket/cases/calendar.hpp"
+#include "piket/cases/track.hpp"
 
 namespace piket::cases {
 namespace {
@@ -18,6 +19,7 @@ struct Clock {
   ClockKind kind = ClockKind::plan;
   std::string incident;
   std::string agreement;
+  std::string track;
   Instant due;
   bool met = false;
   std::optional<Instant> met_at;
@@ -29,6 +31,17 @@ struct Clock {
 
 std::string ms(Instant t) {
   return std::to_string(common::to_epoch_ms(t));
+}
+
+DC track_text_clock(Track t) {
+  switch (t) {
+    case Track::perpetrator:
+      return DC::track_perpetrator;
+    case Track::victim:
+      return DC::track_victim;
+    default:
+      return DC::track_children;
+  }
 }
 
 std::string kind_name(std::optional<common::IncidentKind> k) {
@@ -109,6 +122,8 @@ class Builder {
     out.push_back(closing());
     for (const auto& a : s_.agreements)
       if (a.state == AgreementState::open) out.push_back(agreement(a));
+    for (const auto t : case_tracks(s_))
+      if (auto c = track(t)) out.push_back(std::move(*c));
     return out;
   }
 
@@ -318,6 +333,34 @@ class Builder {
     return c;
   }
 
+  // A track of the case (track.hpp) not seen within track_days of the case's
+  // first contact: a page to the casemanager ("SPOOR NIET GEZIEN"), the team
+  // lead track_grace later. A first contact or intake on the track meets it;
+  // "not applicable" takes the track off the clock. Anchored at the track and
+  // the case's first contact ("perpetrator:<ms>"). No clock before the case's
+  // first contact (its own clock asks for that) and none for "other".
+  std::optional<Clock> track(Track t) const {
+    if (!track_has_clock(t) || !s_.first_contact_at) return std::nullopt;
+    const auto* r = track_record(s_, t);
+    if (r && r->not_applicable) return std::nullopt;
+    const auto& p = case_policy();
+    if (p.track_clocks_since && *s_.first_contact_at < *p.track_clocks_since) return std::nullopt;
+    Clock c;
+    c.kind = ClockKind::track;
+    c.track = std::string(to_string(t));
+    c.due = add_calendar_days(*s_.first_contact_at, p.track_days);
+    c.met_at = r ? r->seen_at() : std::nullopt;
+    c.met = c.met_at.has_value();
+    const auto a = c.track + ":" + ms(*s_.first_contact_at);
+    const auto text = track_text_clock(t);
+    c.steps.push_back(
+        step(c.kind, "overdue", a, c.due, Role::casemanager, text, DS::overdue, c.due));
+    c.steps.push_back(step(c.kind, "escalate", a, c.due + p.track_grace, Role::team_lead, text,
+                           DS::escalation, c.due));
+    followups(c, p);
+    return c;
+  }
+
   // The casemanager is absent: the team lead must reassign the case at once
   // (from the start of the absence) while any clock of the case runs. An
   // absence that is over asks for nothing any more (the casemanager is back).
@@ -363,6 +406,8 @@ std::string_view to_string(ClockKind k) {
       return "reassignment";
     case ClockKind::agreement:
       return "agreement";
+    case ClockKind::track:
+      return "track";
   }
   return "unknown";
 }
@@ -512,6 +557,7 @@ Evaluation evaluate(const CaseState& s, const EngineRules& rules, Instant now) {
     v.clock = c.kind;
     v.incident = c.incident;
     v.agreement = c.agreement;
+    v.track = c.track;
     v.due = c.due;
     v.met_at = c.met_at;
     for (const auto& st : c.steps)

@@ -10,17 +10,37 @@
 -- the action keys taken, the casemanager's absence {person, since, until or
 -- ''} or {}, per watched reminder: step key, page, person, '1'/'0'
 -- acknowledged, the agreements as a flat list of id, JSON record
--- (case:{id}:agreements, cases/cases_agreement.lua)}.
+-- (case:{id}:agreements, cases/cases_agreement.lua), the person roles of the
+-- incidents' stored bodies, each once (roles only: no other field of a person
+-- leaves Redis), the tracks as a flat list of track, JSON record
+-- (case:{id}:tracks, cases/cases_track.lua)}.
+-- The roles ('perpetrator', 'victim', 'child', 'other') of the persons in an
+-- incident's stored body, added to `seen` (role -> true).
+local function piket_incident_roles(body, seen)
+  if not body or not string.find(body, '"persons"', 1, true) then return end
+  local ok, doc = pcall(cjson.decode, body)
+  if not ok or type(doc) ~= 'table' or type(doc.persons) ~= 'table' then return end
+  for _, p in ipairs(doc.persons) do
+    if type(p) == 'table' and type(p.role) == 'string' then seen[p.role] = true end
+  end
+end
+
 local function piket_load_case(id)
   local c = 'case:' .. id
   local h = redis.call('HGETALL', c)
   if #h == 0 then return {'missing'} end
   local incs = {}
+  local seen_roles = {}
   for _, inc in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
     local f = redis.call('HMGET', 'incident:' .. inc, 'kind', 'accepted_at', 'status',
-                         'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at')
+                         'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at', 'body')
     incs[#incs + 1] = inc
     for i = 1, 7 do incs[#incs + 1] = f[i] or '' end
+    piket_incident_roles(f[8], seen_roles)
+  end
+  local roles = {}
+  for _, r in ipairs({'perpetrator', 'victim', 'child', 'other'}) do
+    if seen_roles[r] then roles[#roles + 1] = r end
   end
   -- The reminder pages the engine watches: step key, page, person, acknowledged.
   local reminders = {}
@@ -44,5 +64,6 @@ local function piket_load_case(id)
   end
   return {'ok', redis.call('LLEN', c .. ':timeline'), h, incs,
           redis.call('SMEMBERS', c .. ':fired'), absence, reminders,
-          redis.call('HGETALL', c .. ':agreements')}
+          redis.call('HGETALL', c .. ':agreements'), roles,
+          redis.call('HGETALL', c .. ':tracks')}
 end

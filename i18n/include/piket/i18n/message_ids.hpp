@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 78> kMessageIds{
+inline constexpr std::array<std::string_view, 86> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -87,6 +87,15 @@ inline constexpr std::array<std::string_view, 78> kMessageIds{
     "page.family_unanswered_urgent",
     "tag.family",
     "tag.family_urgent",
+    // The three tracks (issue 16).
+    "clock.track_perpetrator",
+    "clock.track_victim",
+    "clock.track_children",
+    "track.perpetrator",
+    "track.victim",
+    "track.children",
+    "deadline.track_not_seen",
+    "tag.deadline.track_not_seen",
 };
 
 }  // namespace piket::i18n

@@ -34,6 +34,10 @@ enum class DeadlineClock {
   closing,
   reassignment,  // the casemanager is absent: the team lead must reassign
   agreement,     // an agreement with a chain partner or the family is overdue
+  // A track of the case not seen in time (the role only, never a person).
+  track_perpetrator,
+  track_victim,
+  track_children,
 };
 std::string_view to_string(DeadlineClock c);
 // The clock as people read it: "PLAN VAN AANPAK", "EERSTE CONTACT".

@@ -10,7 +10,9 @@
 namespace piket::store {
 
 // case:{id}: hash, the case.
-inline std::string case_key(std::string_view id) { return detail::join({"case", id}); }
+inline std::string case_key(std::string_view id) {
+  return detail::join({"case", id});
+}
 // The SCAN MATCH pattern of every case hash (case ids are C + 8 characters),
 // and the case id of a key it matched ("" for any other key).
 inline std::string case_scan_pattern() {
@@ -29,7 +31,9 @@ inline std::string case_incidents_key(std::string_view id) {
   return detail::join({"case", id, "incidents"});
 }
 // case:{id}:ban: list, the home ban's history.
-inline std::string case_ban_key(std::string_view id) { return detail::join({"case", id, "ban"}); }
+inline std::string case_ban_key(std::string_view id) {
+  return detail::join({"case", id, "ban"});
+}
 // case:{id}:fired: set, the deadline steps taken.
 inline std::string case_fired_key(std::string_view id) {
   return detail::join({"case", id, "fired"});
@@ -41,6 +45,11 @@ inline std::string case_reminders_key(std::string_view id) {
 // case:{id}:agreements: hash, agreement id ("A1", …) -> its JSON record.
 inline std::string case_agreements_key(std::string_view id) {
   return detail::join({"case", id, "agreements"});
+}
+// case:{id}:tracks: hash, track ("perpetrator", "victim", "children", "other")
+// -> its JSON record (first contact, intake, not applicable; who and when).
+inline std::string case_tracks_key(std::string_view id) {
+  return detail::join({"case", id, "tracks"});
 }
 // case:{id}:timers: string, the case's members of deadlines:due.
 inline std::string case_timers_key(std::string_view id) {
@@ -66,7 +75,9 @@ inline std::string person_absence_key(std::string_view person) {
 }
 // The `by` of a timeline entry (and of a case's merged_by, an absence's by)
 // that a person caused: "person:{id}" — the actor's label, not a key.
-inline std::string by_person(std::string_view person) { return detail::join({"person", person}); }
+inline std::string by_person(std::string_view person) {
+  return detail::join({"person", person});
+}
 // The member of deadlines:due that asks the deadline engine to evaluate a case
 // again (lib/deadline_resync.lua).
 inline std::string deadline_resync_member(std::string_view case_id) {

@@ -175,6 +175,25 @@ struct CaseAgreementArgs {
   }
 };
 
+// cases_track.lua: a track's record written on a case (track.hpp).
+struct CaseTrackArgs {
+  std::string case_id;
+  long long version = 0;
+  std::string track;
+  std::string record_json;
+  std::string timeline_json;
+  std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
+  std::vector<CaseTimerArg> timers;
+
+  std::vector<std::string> args() const {
+    std::vector<std::string> a{case_id,     std::to_string(version), track,
+                               record_json, timeline_json,           std::to_string(fields.size())};
+    for (const auto& [k, v] : fields) a.insert(a.end(), {k, v});
+    detail::append_timers(a, timers);
+    return a;
+  }
+};
+
 // cases_absence.lua: a casemanager absent (from since_ms, until until_ms if given) or not.
 struct CaseAbsenceArgs {
   std::string person;
@@ -235,6 +254,8 @@ struct LoadedCase {
   std::optional<LoadedAbsence> absence;                         // of the casemanager
   std::vector<LoadedReminder> reminders;                        // the watched reminders
   std::vector<std::pair<std::string, std::string>> agreements;  // id -> JSON record
+  std::vector<std::string> roles;  // the person roles of the case's incidents, each once
+  std::vector<std::pair<std::string, std::string>> tracks;  // track -> JSON record
   // The case hash's field, '' when absent.
   std::string field(const std::string& name) const {
     const auto it = fields.find(name);
@@ -265,6 +286,12 @@ std::optional<LoadedCase> parse_loaded_case(const Reply& r) {
     const auto& ag = r.elements[7].elements;
     for (std::size_t i = 0; i + 1 < ag.size(); i += 2)
       c.agreements.emplace_back(ag[i].str, ag[i + 1].str);
+  }
+  if (r.elements.size() > 9) {
+    for (const auto& role : r.elements[8].elements) c.roles.push_back(role.str);
+    const auto& tr = r.elements[9].elements;
+    for (std::size_t i = 0; i + 1 < tr.size(); i += 2)
+      c.tracks.emplace_back(tr[i].str, tr[i + 1].str);
   }
   return c;
 }

@@ -11,6 +11,7 @@
 
 #include "piket/cases/agreement_record.hpp"
 #include "piket/cases/phase.hpp"
+#include "piket/cases/track_record.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/common/records.hpp"
 
@@ -98,6 +99,10 @@ struct CaseState {
   std::optional<int> checkin_days;
   // Agreements on the case (agreement.hpp), in the order they were made.
   std::vector<Agreement> agreements;
+  // The tracks (track.hpp): those the incidents' person roles name (roles
+  // only, never a person), and what was recorded per track.
+  std::set<Track> role_tracks;
+  std::vector<TrackRecord> tracks;
 
   // The kind of the incident that opened the case.
   std::optional<common::IncidentKind> opening_kind() const {

@@ -26,6 +26,7 @@
 #include "piket/cases/case_events.hpp"
 #include "piket/cases/case_state.hpp"
 #include "piket/cases/engine.hpp"
+#include "piket/cases/track.hpp"
 #include "piket/common/config.hpp"
 
 namespace piket::cases {
@@ -155,6 +156,11 @@ class RedisCaseStore {
   WriteOutcome write_agreement(const std::string& case_id, long long version,
                                const AgreementWrite& write, std::size_t max_agreements,
                                const std::vector<Step>& timers);
+  // A track's record (track.hpp) with its timeline entry, the case fields it
+  // sets and the case's new timers, all or nothing (cases_track.lua); `stale`
+  // when the timeline grew since `version`. With [redis] min_replicas like record().
+  WriteOutcome write_track(const std::string& case_id, long long version, const TrackWrite& write,
+                           const std::vector<Step>& timers);
   // The timeline's JSON entries, oldest first.
   std::vector<std::string> timeline(const std::string& case_id);
   long long timer_count();

@@ -75,6 +75,15 @@ struct DeadlinePolicy {
   // (handover.hpp); without a choice, checkin_monitoring_days.
   int checkin_min_days = 1;
   int checkin_max_days = 60;
+  // The three tracks (track.hpp): each track of the case seen within this many
+  // days of the case's first contact, else the casemanager is reminded and
+  // the team lead paged track_grace later.
+  int track_days = 7;
+  common::Millis track_grace{std::chrono::hours{24}};
+  // Cases whose first contact was recorded before this instant run no track
+  // clock ([deadlines] only): set it to the time of the upgrade to tracks, so
+  // that open cases do not all page at once for tracks nobody could record.
+  std::optional<common::Instant> track_clocks_since;
 };
 
 // A [[deadlines.rules]] entry: the policy for a region, an incident kind, or

@@ -38,6 +38,7 @@ enum class ClockKind {
   closing,
   reassignment,  // the casemanager is absent
   agreement,     // an open agreement past its due time (agreement.hpp)
+  track,         // a track of the case not seen within the policy (track.hpp)
 };
 std::string_view to_string(ClockKind k);
 
@@ -84,6 +85,7 @@ struct ClockView {
   ClockKind clock = ClockKind::plan;
   std::string incident;
   std::string agreement;  // the agreement an agreement clock watches
+  std::string track;      // the track a track clock watches (its role: "perpetrator")
   common::Instant due;    // the clock's deadline
   ClockState state = ClockState::running;
   std::optional<common::Instant> met_at;
