@@ -70,7 +70,8 @@ std::string clock_label(std::string_view clock) {
       {"evaluation", "Evaluation (6 months)"},
       {"closing", "Closing (1 year)"},
       {"reassignment", "Reassign: casemanager absent"},
-      {"agreement", "Agreement overdue"}};
+      {"agreement", "Agreement overdue"},
+      {"track", "Track not seen"}};
   return lookup(m, clock);
 }
 
