@@ -38,6 +38,9 @@ constexpr Route kRoutes[] = {
     {Method::post, "/v1/cases/{id}/agreements",       api::case_agreement_new},
     {Method::post, "/v1/cases/{id}/agreements/state", api::case_agreement_state},
     {Method::get,  "/v1/people/{id}/agreements",      api::person_agreements},
+    {Method::get,  "/v1/cases/{id}/family-link",      api::case_family_link_read},
+    {Method::post, "/v1/cases/{id}/family-link",      api::case_family_link_create},
+    {Method::del,  "/v1/cases/{id}/family-link",      api::case_family_link_revoke},
 };
 // clang-format on
 

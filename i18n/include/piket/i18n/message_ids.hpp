@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 78> kMessageIds{
+inline constexpr std::array<std::string_view, 96> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -87,6 +87,25 @@ inline constexpr std::array<std::string_view, 78> kMessageIds{
     "page.family_unanswered_urgent",
     "tag.family",
     "tag.family_urgent",
+    // The family's contact form (issue 18).
+    "form.title",
+    "form.intro",
+    "form.danger",
+    "form.message",
+    "form.message_hint",
+    "form.urgent",
+    "form.urgent_hint",
+    "form.send",
+    "form.sent_title",
+    "form.another",
+    "form.not_sent",
+    "form.error_message_empty",
+    "form.error_message_long",
+    "form.error_urgent",
+    "form.gone_title",
+    "form.gone",
+    "form.limited_title",
+    "form.limited",
 };
 
 }  // namespace piket::i18n

@@ -58,6 +58,11 @@ class ServiceBackend final : public CaseBackend {
                            const std::string& by, const std::string& reason) override;
   ActionOutcome split_case(const std::string& case_id, const std::string& other,
                            const std::string& by, const std::string& reason) override;
+  // cases::FamilyLinks, the same as GET, POST and DELETE /v1/cases/{id}/family-link.
+  std::optional<FamilyLinkView> family_link(const std::string& case_id) override;
+  FamilyLinkMade make_family_link(const std::string& case_id, const std::string& by) override;
+  ActionOutcome revoke_family_link(const std::string& case_id, const std::string& by,
+                                   std::string& revoked) override;
 
  private:
   struct Impl;
