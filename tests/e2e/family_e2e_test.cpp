@@ -8,6 +8,10 @@
 // its answer is byte for byte a known number's. The pages hold no person data
 // and not the message (notify's privacy check runs on them too). Prints the
 // time from the family's SMS to the page at the gateway (p50/p99).
+// The contact link: a message by the form on piket-web reaches the on-call
+// casemanager while the own one is absent; over the link's rate nothing more
+// is stored; once revoked the link opens nothing and stores nothing; neither
+// the secret nor the text is in any log.
 
 #include <gtest/gtest.h>
 
@@ -70,7 +74,7 @@ std::string incident(const std::string& ref, int extra_phones = 0) {
 
 class FamilyEndToEnd : public ::testing::Test {
  protected:
-  FamilyEndToEnd() : s_(family_spec()) {
+  explicit FamilyEndToEnd(bool with_web = false) : s_(family_spec(), true, with_web) {
     auto lead = staff(s_.spec().ports.dispatch_http);
     const auto r = lead->get("/v1/rota/oncall?region=groningen");
     EXPECT_EQ(r.status, 200) << r.body;
@@ -308,6 +312,88 @@ TEST_F(FamilyEndToEnd, TimeFromTheFamilysSmsToThePageAtTheGateway) {
   EXPECT_LT(report("page accepted by the gateway (Kannel)", gateway), 1000);
   report("page in fakesmsc's log", logged);
   expect_private();
+}
+
+// The same stack with piket-cases (the link is made there) and piket-web
+// (the form).
+class FamilyLinkEndToEnd : public FamilyEndToEnd {
+ protected:
+  FamilyLinkEndToEnd() : FamilyEndToEnd(true) {}
+  common::HttpResult post_form(const std::string& path, const std::string& body) {
+    common::HttpClient web(common::HostPort{"127.0.0.1", s_.spec().ports.web}, 5s);
+    return web.post(path, "application/x-www-form-urlencoded", body);
+  }
+  std::string seq(const std::string& case_id) {
+    return hget(store::case_family_key(case_id), "seq");
+  }
+};
+
+TEST_F(FamilyLinkEndToEnd, AMessageByTheLinkReachesTheOnCallCasemanagerUntilItIsRevoked) {
+  const auto case_id = open_case("L-1");
+  absent(primary_);
+  auto cases = staff(s_.spec().ports.cases);
+  const auto made = cases->post("/v1/cases/" + case_id + "/family-link", "application/json", "");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string path(json::parse(made.body).at("path").as_string());
+  const auto secret = path.substr(path.rfind('/') + 1);
+
+  // Each message's time from the form's POST to its page at the gateway
+  // (Kannel accepted notify's sendsms).
+  std::vector<double> gateway;
+  const auto timed_post = [&](int n, const std::string& body) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto answer = post_form(path, body);
+    const auto route = store::family_route_key(case_id, "F" + std::to_string(n));
+    EXPECT_TRUE(wait([&] {
+      const auto page = hget(route, "page");
+      return !page.empty() && hget(store::delivery_key(page, "sms"), "state") == "accepted";
+    })) << n;
+    gateway.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    return answer;
+  };
+  const std::string form = "message=Hij+staat+weer+bij+de+Zwetteweg%2C+bel+mij&urgent=1";
+  auto r = timed_post(1, form);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("De casemanager van dienst neemt het op"), std::string::npos);
+  ASSERT_TRUE(wait([&] { return family_pages(backup_).size() == 1; })) << "the backup on call";
+  EXPECT_TRUE(family_pages(primary_).empty());
+  EXPECT_NE(family_pages(backup_)[0].text.find(case_id), std::string::npos);
+  EXPECT_NE(family_pages(backup_)[0].text.find("dringend"), std::string::npos);
+  const auto m = json::parse(hget(store::case_family_key(case_id), "F1")).as_object();
+  EXPECT_EQ(m.at("text").as_string(), kFamilyText);
+  EXPECT_EQ(m.at("via").as_string(), "link");
+
+  // Over the link's rate (5 an hour): refused, nothing more stored.
+  for (int i = 2; i <= 5; ++i) EXPECT_EQ(timed_post(i, "message=nog+een").status, 200) << i;
+  EXPECT_EQ(post_form(path, "message=te+veel").status, 429);
+  EXPECT_EQ(seq(case_id), "5");
+  std::sort(gateway.begin(), gateway.end());
+  std::printf(
+      "family form POST -> page accepted by the gateway (Kannel): n=%zu p50=%.0f ms "
+      "max=%.0f ms\n",
+      gateway.size(), gateway[gateway.size() / 2], gateway.back());
+
+  // Revoked: the link opens nothing and stores nothing, even an hour later.
+  ASSERT_EQ(cases->del("/v1/cases/" + case_id + "/family-link").status, 200);
+  advance(61min);
+  r = post_form(path, form);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("Deze link werkt niet"), std::string::npos);
+  EXPECT_EQ(seq(case_id), "5");
+  common::HttpClient web(common::HostPort{"127.0.0.1", s_.spec().ports.web}, 5s);
+  EXPECT_EQ(web.get(path).status, 404);
+
+  expect_private();
+  // Never logged: the secret, the text, the form's words.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(s_.spec().log_dir)) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path());
+    const std::string log((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(log.find(secret), std::string::npos) << f.path();
+    EXPECT_EQ(log.find("Zwetteweg"), std::string::npos) << f.path();
+  }
 }
 
 }  // namespace

@@ -31,7 +31,9 @@ inline std::filesystem::path work_dir_for_test() {
 
 class Stack {
  public:
-  explicit Stack(stack::StackSpec spec = {}, bool with_kannel = true) : spec_(std::move(spec)) {
+  // `with_web`: piket-web and piket-cases too (the family's contact link).
+  explicit Stack(stack::StackSpec spec = {}, bool with_kannel = true, bool with_web = false)
+      : spec_(std::move(spec)) {
     dir_ = work_dir_for_test();
     spec_.ports = stack::StackPorts::pick_free();
     spec_.log_dir = (dir_ / "logs").string();
@@ -40,6 +42,7 @@ class Stack {
     opts.kannel_admin_port = spec_.ports.kannel_admin;
     opts.smsbox_port = spec_.ports.smsbox;
     opts.smsc_port = spec_.ports.smsc;
+    opts.with_web = opts.with_cases = with_web;
     stack_ = std::make_unique<stack::LocalStack>(config_file, opts);
     stack_->start();
   }
@@ -57,15 +60,13 @@ class Stack {
   const config::Config& config() const { return stack_->config(); }
 
   std::unique_ptr<common::HttpClient> partner_client(const std::string& token) const {
-    auto c = std::make_unique<common::HttpClient>(
-        common::HostPort{"127.0.0.1", spec_.ports.ingest}, std::chrono::milliseconds{5000});
+    auto c = std::make_unique<common::HttpClient>(common::HostPort{"127.0.0.1", spec_.ports.ingest},
+                                                  std::chrono::milliseconds{5000});
     c->set_header("Authorization", "Bearer " + token);
     return c;
   }
 
-  common::RedisConnection redis() const {
-    return common::RedisConnection(config().redis);
-  }
+  common::RedisConnection redis() const { return common::RedisConnection(config().redis); }
 
   std::vector<launch::DeliveredSms> delivered() const {
     std::ifstream in(stack_->fakesmsc_log());

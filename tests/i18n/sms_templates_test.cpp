@@ -206,10 +206,11 @@ TEST(SmsTemplatesTest, ABundleOfOnePageOfEachKindStaysWithinItsSegmentsInBothLan
 // The fields the catalogue's texts may have: typed values (codes, ids, kinds,
 // times, counts) and other catalogue texts. None is a name, phone number,
 // address, household or free text: a text asking for one fails here.
+// `max`: the family's contact form, a bound in characters.
 TEST(SmsTemplatesTest, NoTemplateTakesAPersonField) {
   const std::set<std::string> allowed{"kind", "case", "region", "time", "code", "answer", "what",
                                       "phrase", "clock", "count", "brief", "where", "from", "until",
-                                      "sms", "sms_number",
+                                      "sms", "sms_number", "max",
                                       // a track's role word (track.*: "pleger"), never a person
                                       "track"};
   const std::regex field{R"(\{([a-z_]*)\})"};

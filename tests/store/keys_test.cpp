@@ -134,6 +134,9 @@ std::vector<std::string> data_model_builders() {
       family_phone_key("{h}"),
       family_rate_key("{h}"),
       case_family_key("{id}"),
+      case_family_link_key("{id}"),
+      family_link_key("{hash}"),
+      family_link_rate_key("{hash}"),
       std::string(kFamilyDue),
       family_route_key("{case}", "{message}"),
   };

@@ -4,11 +4,15 @@
 // their cap as a coverage problem, the board counts families back within a
 // year, the case view lists the family's earlier and joined cases, and a
 // team lead joins and splits cases through the web — audited, refused for
-// anyone else.
+// anyone else; and the family's contact link (issue 18): made, shown and
+// revoked in the case view, and the form it opens, with every field rule,
+// every link that does not work, and its limits.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
+#include "piket/common/crypto.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
@@ -17,6 +21,7 @@
 #include "piket/rota/rota_file.hpp"
 #include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "piket/web/audit_log.hpp"
@@ -300,6 +305,201 @@ TEST_F(BoardFamilyTest, ATeamLeadJoinsAndSplitsThroughTheWebAndBothAreAudited) {
   EXPECT_EQ(status, 409);
   EXPECT_EQ(body.at("error").at("code"), "not_joined");
   EXPECT_EQ(last_audit()->record.outcome, "refused");
+}
+
+// ---- the family's contact link and form (issue 18) ---------------------------------
+
+// A request to the family's form: no session, from `from`.
+common::HttpResponse form_request(
+    WebApi& api, const std::string& method, const std::string& path, const std::string& body = {},
+    const std::string& content_type = "application/x-www-form-urlencoded",
+    const std::string& from = "10.9.8.7", const std::string& fetch_site = "same-origin") {
+  common::HttpRequest r;
+  r.method = method;
+  r.path = r.target = path;
+  r.remote = from;
+  r.headers.emplace_back("host", "piket.test");
+  if (method == "POST") {
+    r.headers.emplace_back("content-type", content_type);
+    r.headers.emplace_back("sec-fetch-site", fetch_site);
+  }
+  r.body = body;
+  return api.handle(r).response;
+}
+
+std::string header(const common::HttpResponse& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+class FamilyLinkWebTest : public BoardFamilyTest {
+ protected:
+  void SetUp() override { seed_case(kCase, "anna", "intake", "hh-link"); }
+  // A link made by `who` through the web: its path (/m/<secret>).
+  std::string make_link(const Login& who) {
+    const auto [status, body] = call("POST", "/api/cases/" + kCase + "/family-link", who, "{}");
+    EXPECT_EQ(status, 201) << json::serialize(body);
+    return status == 201 ? std::string(body.at("path").as_string()) : std::string();
+  }
+  common::HttpResponse post(const std::string& path, const std::string& body,
+                            const std::string& from = "10.9.8.7") {
+    return form_request(*api_, "POST", path, body, "application/x-www-form-urlencoded", from);
+  }
+  std::vector<std::string> family_fields() {
+    return redis().command({"HKEYS", store::case_family_key(kCase)}).element_strings();
+  }
+  inline static const std::string kCase = "C0000001L";
+};
+
+// The casemanager makes a link (shown once), the case view says one is live
+// (never its secret), a team lead's new one replaces it, and it is revoked;
+// every step audited with the link's id, never its secret. Another
+// casemanager is refused and changes nothing.
+TEST_F(FamilyLinkWebTest, TheCasemanagerMakesAndRevokesTheLinkAndEachStepIsAudited) {
+  const auto bert = login("bert");
+  auto [status, body] = call("POST", "/api/cases/" + kCase + "/family-link", bert, "{}");
+  EXPECT_EQ(status, 403);
+  EXPECT_EQ(last_audit()->record.action, "case.family_link");
+  EXPECT_EQ(last_audit()->record.outcome, "refused");
+  EXPECT_TRUE(redis().command({"KEYS", "family:link:*"}).elements.empty());
+
+  const auto anna = login("anna");
+  const auto path = make_link(anna);
+  ASSERT_EQ(path.rfind("/m/", 0), 0u);
+  const auto secret = path.substr(3);
+  auto audit = last_audit();
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->record.action, "case.family_link");
+  EXPECT_EQ(audit->record.outcome, "allowed");
+  EXPECT_EQ(audit->record.target, kCase);
+  EXPECT_EQ(audit->record.reason.find(secret), std::string::npos);
+  std::tie(status, body) = call("GET", "/api/cases/" + kCase, anna);
+  ASSERT_EQ(status, 200);
+  EXPECT_TRUE(body.at("can_link").as_bool());
+  const std::string id(body.at("family_link").at("id").as_string());
+  EXPECT_EQ(id, common::sha256_hex(secret).substr(0, 12));
+  EXPECT_EQ(json::serialize(body).find(secret), std::string::npos);
+
+  const auto tina = login("tina");
+  std::tie(status, body) = call("POST", "/api/cases/" + kCase + "/family-link", tina, "{}");
+  ASSERT_EQ(status, 201);
+  EXPECT_EQ(body.at("replaced").as_string(), id);
+  EXPECT_EQ(form_request(*api_, "GET", path).status, 404) << "the old link works no more";
+
+  std::tie(status, body) = call("POST", "/api/cases/" + kCase + "/family-link/revoke", anna, "{}");
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(last_audit()->record.action, "case.family_link_revoke");
+  std::tie(status, body) = call("POST", "/api/cases/" + kCase + "/family-link/revoke", anna, "{}");
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(body.at("error").at("code").as_string(), "no_link");
+  std::tie(status, body) = call("GET", "/api/cases/" + kCase, anna);
+  EXPECT_TRUE(body.at("family_link").is_null());
+}
+
+// The form: strict headers, no script; a message is stored as a family's SMS
+// (via link) and its routing started; the answer names the role only.
+TEST_F(FamilyLinkWebTest, AMessageByTheFormIsStoredAndTheAnswerNamesTheRole) {
+  const auto path = make_link(login("anna"));
+  const auto page = form_request(*api_, "GET", path);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(header(page, "Content-Security-Policy").find("form-action 'self'"), std::string::npos);
+  EXPECT_EQ(header(page, "Content-Security-Policy").find("script-src"), std::string::npos);
+  EXPECT_EQ(header(page, "Cache-Control"), "no-store");
+  EXPECT_EQ(header(page, "Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(page.body.find("<script"), std::string::npos);
+  EXPECT_NE(page.body.find("Uw bericht"), std::string::npos);
+  EXPECT_NE(page.body.find("Your message"), std::string::npos);
+  EXPECT_EQ(page.body.find("Name of anna"), std::string::npos);
+
+  auto r = post(path, "message=Bel+mij+terug+%C3%A9%C3%A9n+keer&urgent=1");
+  ASSERT_EQ(r.status, 200) << r.body.substr(r.body.find("<main>"));
+  EXPECT_NE(r.body.find("Uw casemanager neemt het op"), std::string::npos);
+  EXPECT_EQ(r.body.find("Name of anna"), std::string::npos);
+  const auto m =
+      json::parse(redis().command({"HGET", store::case_family_key(kCase), "F1"}).str).as_object();
+  EXPECT_EQ(m.at("text").as_string(), "Bel mij terug één keer");
+  EXPECT_EQ(m.at("via").as_string(), "link");
+  EXPECT_TRUE(m.at("urgent").as_bool());
+  EXPECT_EQ(redis().command({"ZSCORE", std::string(store::kFamilyDue), kCase + "|F1"}).str,
+            std::to_string(common::to_epoch_ms(kNow)));
+
+  // anna absent: the casemanager on duty picks it up.
+  redis().command({"HSET", store::person_absence_key("anna"), "since",
+                   std::to_string(common::to_epoch_ms(kNow) - 1000)});
+  r = post(path, "message=Nog+een");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("De casemanager van dienst neemt het op"), std::string::npos);
+}
+
+// Every field rule: 4xx that names the field, what was typed kept, nothing stored.
+TEST_F(FamilyLinkWebTest, EveryFieldRuleNamesItsFieldAndStoresNothing) {
+  const auto path = make_link(login("anna"));
+  auto r = post(path, "message=+++&urgent=1");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("in het vak 'Uw bericht'"), std::string::npos);
+  EXPECT_NE(r.body.find("id=\"message\" name=\"message\" rows=\"8\" required maxlength=\"1000\" "
+                        "aria-describedby=\"message-hint form-error\" aria-invalid=\"true\""),
+            std::string::npos);
+  r = post(path, "message=" + std::string(1001, 'a'));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("hoogstens 1000 tekens"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(std::string(1001, 'a')), std::string::npos) << "what was typed is kept";
+  r = post(path, "message=hallo&urgent=ja");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("'Dit is dringend'"), std::string::npos);
+  EXPECT_NE(r.body.find(">hallo</textarea>"), std::string::npos);
+  r = post(path, "message=%C3%28");  // not UTF-8
+  EXPECT_EQ(r.status, 422);
+  r = form_request(*api_, "POST", path, R"({"message":"hallo"})", "application/json");
+  EXPECT_EQ(r.status, 415);
+  r = form_request(*api_, "POST", path, "message=hallo", "application/x-www-form-urlencoded",
+                   "10.9.8.7", "cross-site");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(form_request(*api_, "PUT", path).status, 405);
+  EXPECT_TRUE(family_fields().empty());
+}
+
+// Unknown, malformed, revoked, or its case closed: the same neutral page,
+// nothing stored, counted.
+TEST_F(FamilyLinkWebTest, EveryLinkThatDoesNotWorkGetsTheSameNeutralPage) {
+  const auto anna = login("anna");
+  const auto path = make_link(anna);
+  const auto unknown = form_request(*api_, "GET", "/m/ABCDEFGHJKMNPQRSTVWXYZ0123");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("Deze link werkt niet"), std::string::npos);
+  EXPECT_EQ(form_request(*api_, "GET", "/m/short").body, unknown.body);
+  EXPECT_EQ(post("/m/ABCDEFGHJKMNPQRSTVWXYZ0123", "message=hallo").body, unknown.body);
+  call("POST", "/api/cases/" + kCase + "/family-link/revoke", anna, "{}");
+  EXPECT_EQ(form_request(*api_, "GET", path).body, unknown.body);
+  EXPECT_EQ(post(path, "message=hallo").body, unknown.body);
+  const auto again = make_link(anna);
+  redis().command({"HSET", store::case_key(kCase), "state", "closed"});
+  EXPECT_EQ(post(again, "message=hallo").body, unknown.body);
+  EXPECT_EQ(form_request(*api_, "GET", again).status, 404);
+  EXPECT_TRUE(family_fields().empty());
+  std::istringstream lines(metrics_.render());
+  std::string unknown_line;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("piket_web_family_form_total{", 0) == 0 &&
+        line.find("outcome=\"unknown\"") != std::string::npos)
+      unknown_line = line;
+  EXPECT_EQ(unknown_line.substr(unknown_line.rfind(' ') + 1), "7") << unknown_line;
+}
+
+// Per link: 5 messages an hour (as per number); per address: 30 requests,
+// then 30 an hour — another address is not held up.
+TEST_F(FamilyLinkWebTest, TheFormIsLimitedPerLinkAndPerAddress) {
+  const auto path = make_link(login("anna"));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(post(path, "message=m").status, 200) << i;
+  const auto over = post(path, "message=m");
+  EXPECT_EQ(over.status, 429);
+  EXPECT_NE(over.body.find("Probeer het over een uur opnieuw"), std::string::npos);
+  EXPECT_EQ(family_fields().size(), 6u);  // seq and F1..F5
+  for (int i = 0; i < 30; ++i) form_request(*api_, "GET", path, {}, {}, "10.7.7.7");
+  EXPECT_EQ(form_request(*api_, "GET", path, {}, {}, "10.7.7.7").status, 429);
+  EXPECT_EQ(form_request(*api_, "GET", path, {}, {}, "10.7.7.8").status, 200);
 }
 
 }  // namespace

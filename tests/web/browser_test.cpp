@@ -93,6 +93,11 @@ TEST(Browser, ATeamLeadJoinsAndSplitsCasesInTheCaseView) {
   EXPECT_EQ(s.node("family.test.mjs"), 0);
 }
 
+TEST(Browser, TheFamilysContactLinkOnAPhoneWithoutJavaScript) {
+  BrowserStack s;
+  EXPECT_EQ(s.node("familylink.test.mjs"), 0);
+}
+
 TEST(Browser, DutchByDefaultAccessibleAndNotesKeptWhole) {
   BrowserStack s;
   EXPECT_EQ(s.node("dutch_a11y.test.mjs"), 0);

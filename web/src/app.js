@@ -918,6 +918,7 @@
           ? t('case.messages_picked_up', { who: m.acknowledged_by_name || m.acknowledged_by })
           : m.state === 'unanswered' ? t('case.messages_unanswered') : t('case.messages_open'))));
     if (!(c.family_messages || []).length) fl.append(el('li', { class: 'muted' }, t('case.messages_empty')));
+    familyLink(c);
     const tl = clear($('case-timeline'));
     for (const e of c.timeline) {
       let text = timelineText(e);
@@ -991,6 +992,46 @@
   $('ev-note').addEventListener('input', () => {
     const n = $('ev-note');
     $('ev-note-count').textContent = t('case.note_count', { n: [...n.value].length, max: n.maxLength > 0 ? n.maxLength : 2000 });
+  });
+
+  // The family's contact link (issue 18): which one is live (never its
+  // secret); a new one is shown once to copy; revoking makes it stop working.
+  function familyLink(c) {
+    show('family-link', !!c.can_link);
+    if (state.linkShownFor !== c.id) { show('family-link-once', false); $('family-link-url').value = ''; }
+    const l = c.family_link;
+    $('family-link-state').textContent = l ? t('case.link_live', { at: when(l.created_at), who: l.by_name || l.by }) : t('case.link_none');
+    $('family-link-new').textContent = t(l ? 'case.link_renew' : 'case.link_new');
+    show('family-link-revoke', !!l);
+  }
+  $('family-link-new').addEventListener('click', async () => {
+    $('family-link-new').disabled = true;
+    try {
+      const made = await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/family-link`, {});
+      $('family-link-url').value = location.origin + made.path;
+      state.linkShownFor = state.caseId;
+      show('family-link-once', true);
+      $('family-link-url').select();
+      result('family-link-result', true, t('case.link_made'));
+      refresh();
+    } catch (e) { result('family-link-result', false, e.message); }
+    $('family-link-new').disabled = false;
+  });
+  $('family-link-copy').addEventListener('click', async () => {
+    $('family-link-url').select();
+    try { await navigator.clipboard.writeText($('family-link-url').value); result('family-link-result', true, t('case.link_copied')); }
+    catch (e) { /* no clipboard here: the link stays selected to copy by hand */ }
+  });
+  $('family-link-revoke').addEventListener('click', async () => {
+    $('family-link-revoke').disabled = true;
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/family-link/revoke`, {});
+      show('family-link-once', false);
+      $('family-link-url').value = '';
+      result('family-link-result', true, t('case.link_revoked'));
+      refresh();
+    } catch (e) { result('family-link-result', false, e.message); }
+    $('family-link-revoke').disabled = false;
   });
 
   async function family(op, other) {

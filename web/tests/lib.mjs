@@ -36,8 +36,9 @@ export async function launch() {
   return { browser, close: () => browser.close() };
 }
 
-// Every request the page makes must stay inside the deployment.
-export function guardOrigin(page, problems) {
+// Every request the page makes must stay inside the deployment. `expected`:
+// console errors a test expects (an answer's status the browser reports).
+export function guardOrigin(page, problems, expected = ['status of 401']) {
   const origin = new URL(env.web).origin;
   page.on('request', (r) => {
     const u = r.url();
@@ -45,7 +46,7 @@ export function guardOrigin(page, problems) {
   });
   // The app asks /api/session before anyone signed in: that 401 is expected.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('status of 401')) problems.push('console: ' + m.text());
+    if (m.type() === 'error' && !expected.some((e) => m.text().includes(e))) problems.push('console: ' + m.text());
   });
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 }

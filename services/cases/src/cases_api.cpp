@@ -40,6 +40,9 @@ constexpr Route kRoutes[] = {
     {Method::get,  "/v1/cases/{id}/tracks",           api::case_tracks},
     {Method::post, "/v1/cases/{id}/tracks",           api::case_track_record},
     {Method::get,  "/v1/people/{id}/agreements",      api::person_agreements},
+    {Method::get,  "/v1/cases/{id}/family-link",      api::case_family_link_read},
+    {Method::post, "/v1/cases/{id}/family-link",      api::case_family_link_create},
+    {Method::del,  "/v1/cases/{id}/family-link",      api::case_family_link_revoke},
 };
 // clang-format on
 

@@ -38,6 +38,14 @@ HttpResponse case_join(CasesContext& c, const Request& r);
 // POST /v1/cases/{id}/split
 HttpResponse case_split(CasesContext& c, const Request& r);
 
+// ---- a case's contact link for the family (cases_api_family_link.cpp) -------------
+// GET /v1/cases/{id}/family-link: the live link (never its secret), or null
+HttpResponse case_family_link_read(CasesContext& c, const Request& r);
+// POST /v1/cases/{id}/family-link: a new link (the old one revoked); 201 with its path
+HttpResponse case_family_link_create(CasesContext& c, const Request& r);
+// DELETE /v1/cases/{id}/family-link
+HttpResponse case_family_link_revoke(CasesContext& c, const Request& r);
+
 // ---- people (cases_api_people.cpp); {id} is the person's id -----------------------
 // POST /v1/people/{id}/absence
 HttpResponse person_absence(CasesContext& c, const Request& r);

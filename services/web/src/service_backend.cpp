@@ -10,9 +10,11 @@
 #include "piket/cases/case_family.hpp"
 #include "piket/cases/case_store.hpp"
 #include "piket/cases/engine.hpp"
+#include "piket/cases/family_link.hpp"
 #include "piket/cases/staff.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/paging/page_answer.hpp"
+#include "piket/store/family_contact.hpp"
 #include "piket/web/case_repository.hpp"
 #include "piket/web/escalation_cause.hpp"
 #include "piket/web/labels.hpp"
@@ -378,6 +380,33 @@ ActionOutcome ServiceBackend::split_case(const std::string& case_id, const std::
   auto done = impl_->families.split(case_id, {other, reason.substr(0, 500)}, impl_->actor(by),
                                     impl_->domain.now());
   if (auto* r = std::get_if<common::ApiRefusal>(&done)) return *r;
+  return {};
+}
+
+std::optional<FamilyLinkView> ServiceBackend::family_link(const std::string& case_id) {
+  auto lease = impl_->redis.lease();
+  const auto l = cases::FamilyLinks(*lease).find(case_id);
+  if (!l) return std::nullopt;
+  return FamilyLinkView{l->id, l->created_at, l->by};
+}
+
+FamilyLinkMade ServiceBackend::make_family_link(const std::string& case_id, const std::string& by) {
+  auto lease = impl_->redis.lease();
+  auto made = cases::FamilyLinks(*lease).create(case_id, by, impl_->domain.now());
+  if (auto* r = std::get_if<common::ApiRefusal>(&made)) return {*r, {}, {}, {}};
+  const auto& c = std::get<cases::FamilyLinkCreated>(made);
+  return {{},
+          {c.info.id, c.info.created_at, c.info.by},
+          std::string(store::kFamilyLinkPath) + c.secret,
+          c.replaced};
+}
+
+ActionOutcome ServiceBackend::revoke_family_link(const std::string& case_id, const std::string& by,
+                                                 std::string& revoked) {
+  auto lease = impl_->redis.lease();
+  const auto id = cases::FamilyLinks(*lease).revoke(case_id, by, impl_->domain.now());
+  if (!id) return common::ApiRefusal{404, "no_link", "the case has no contact link", {}};
+  revoked = *id;
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_health.hpp"
+#include "piket/store/family_contact.hpp"
 #include "web_api_handlers.hpp"
 
 namespace piket::web {
@@ -60,6 +61,8 @@ constexpr Route kRoutes[] = {
     {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>, true, true},
     {Method::post, "/api/cases/{id}/agreements",  "case.agreement",  plain<api::case_agreement_new>, true, true},
     {Method::post, "/api/cases/{id}/agreements/state", "case.agreement_state", plain<api::case_agreement_state>, true, true},
+    {Method::post, "/api/cases/{id}/family-link", "case.family_link", plain<api::case_family_link_create>, true, true},
+    {Method::post, "/api/cases/{id}/family-link/revoke", "case.family_link_revoke", plain<api::case_family_link_revoke>, true, true},
     {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>, true, true},
     {Method::post, "/api/pages/{id}/decline",     "page.decline",    plain<api::page_decline>, true, true},
     {Method::post, "/api/escalations/{id}/ack",   "escalation.ack",  plain<api::escalation_ack>, true, true},
@@ -128,6 +131,8 @@ WebReply WebApi::handle(const HttpRequest& req) {
   try {
     if (req.path.rfind("/api/", 0) == 0) {
       reply = api_request(w, req);
+    } else if (req.path.rfind(store::kFamilyLinkPath, 0) == 0) {
+      reply.response = api::family_form(w, req);
     } else if (auto ops = common::ops_endpoints(
                    req, w.d.metrics,
                    [&w] { return common::redis_health_problem(*w.d.redis.lease()); },

@@ -226,6 +226,14 @@ HttpResponse case_read(WebContext& w, Request& r) {
         {"state", m.state},
         {"acknowledged_by", m.acknowledged_by},
         {"acknowledged_by_name", m.acknowledged_by.empty() ? "" : w.name(m.acknowledged_by)}});
+  // The family's contact link (issue 18): which one is live, never its secret.
+  json::value family_link = nullptr;
+  if (can_record)
+    if (const auto l = d.cases.family_link(id))
+      family_link = json::object{{"id", l->id},
+                                 {"created_at", ms(l->created_at)},
+                                 {"by", l->by},
+                                 {"by_name", w.name(l->by)}};
   json::array previous, joined;
   for (const auto& p : rec->family.previous_cases) previous.emplace_back(p);
   for (const auto& j : rec->family.joined_cases) joined.emplace_back(j);
@@ -257,7 +265,9 @@ HttpResponse case_read(WebContext& w, Request& r) {
       {"event_types", types},
       {"agreements", agreements},
       {"agreement_form", agreement_form(d.cases, rec->summary.region, can_record)},
-      {"family_messages", family_messages}});
+      {"family_messages", family_messages},
+      {"can_link", can_record},
+      {"family_link", family_link}});
 }
 
 HttpResponse case_event(WebContext& w, Request& r) {
@@ -316,6 +326,49 @@ HttpResponse case_reassign(WebContext& w, Request& r) {
   if (to == facts->casemanager)
     return common::error_response(422, "same_casemanager", "the case is already theirs", "to");
   return from_outcome(w, r, w.d.cases.reassign(id, to, r.who->person, "team lead"), id, "to " + to);
+}
+
+namespace {
+
+// The case's contact link: its casemanager or a team lead of its region
+// (may_record_event), while it is open (the case service refuses a closed one).
+std::optional<HttpResponse> refused_link(WebContext& w, const Request& r) {
+  if (auto bad = malformed_case_id(w, r)) return bad;
+  auto facts = w.repo.facts(r.id, r.who->person);
+  if (!facts) return refuse(w, r, 404, "not_found", "no such case", r.id, "no such case");
+  if (auto dec = may_record_event(*r.who, *facts, w.d.domain_clock.now()); !dec)
+    return refuse(w, r, 403, "forbidden", "not allowed to give this case's contact link", r.id,
+                  dec.reason);
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse case_family_link_create(WebContext& w, Request& r) {
+  if (auto no = refused_link(w, r)) return *no;
+  const auto made = w.d.cases.make_family_link(r.id, r.who->person);
+  if (!made.outcome.ok()) return from_outcome(w, r, made.outcome, r.id, "contact link");
+  // The audit trail names the link, never its secret.
+  allowed(w, r, r.id,
+          "contact link " + made.link.id +
+              (made.replaced.empty() ? "" : " (revoked " + made.replaced + ")"));
+  confirm_change(w);
+  return json_response(json::object{{"id", made.link.id},
+                                    {"created_at", ms(made.link.created_at)},
+                                    {"by", made.link.by},
+                                    {"path", made.path},
+                                    {"replaced", made.replaced}},
+                       201);
+}
+
+HttpResponse case_family_link_revoke(WebContext& w, Request& r) {
+  if (auto no = refused_link(w, r)) return *no;
+  std::string revoked;
+  const auto outcome = w.d.cases.revoke_family_link(r.id, r.who->person, revoked);
+  if (!outcome.ok()) return from_outcome(w, r, outcome, r.id, "contact link");
+  allowed(w, r, r.id, "contact link " + revoked + " revoked");
+  confirm_change(w);
+  return json_response(json::object{{"revoked", revoked}});
 }
 
 HttpResponse case_join(WebContext& w, Request& r) {

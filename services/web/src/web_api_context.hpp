@@ -13,6 +13,10 @@
 
 #include "piket/common/api_refusal.hpp"
 #include "piket/common/http_types.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/page.hpp"
+#include "piket/store/session.hpp"
 #include "piket/web/address_buckets.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/case_repository.hpp"
@@ -22,10 +26,6 @@
 #include "piket/web/principal.hpp"
 #include "piket/web/refusal_tally.hpp"
 #include "piket/web/session_store.hpp"
-#include "piket/store/audit.hpp"
-#include "piket/store/case_record.hpp"
-#include "piket/store/page.hpp"
-#include "piket/store/session.hpp"
 #include "piket/web/web_api.hpp"
 
 namespace piket::web::api {
@@ -33,6 +33,23 @@ namespace piket::web::api {
 namespace json = boost::json;
 using common::HttpRequest;
 using common::HttpResponse;
+
+// piket_web_family_form_total{outcome} (the family's contact form, issue 18):
+// shown, stored (urgent: of those, marked urgent), unknown (a link that does
+// not work), limited (over the link's rate), address_limited, refused (a field).
+struct FamilyFormCounters {
+  explicit FamilyFormCounters(common::Metrics& m);
+  prometheus::Counter* shown;
+  prometheus::Counter* stored;
+  prometheus::Counter* urgent;
+  prometheus::Counter* unknown;
+  prometheus::Counter* limited;
+  prometheus::Counter* address_limited;
+  prometheus::Counter* refused;
+};
+// The contact form per client address: a burst of this many requests, then
+// as many an hour (family_form, web_family_form.cpp).
+inline constexpr double kFamilyFormPerAddress = 30;
 
 // Made once; shared by every request (the stores are thread-safe).
 struct WebContext {
@@ -45,9 +62,11 @@ struct WebContext {
   CaseRepository repo;
   SessionCookie cookie;
   ClientAddress addresses;
-  AddressBuckets strangers;  // requests refused without a session, per address
-  RefusalTally tally;        // …and their aggregated audit entries
-  std::string dummy_hash;    // verified for unknown accounts: same time, no oracle
+  AddressBuckets strangers;       // requests refused without a session, per address
+  RefusalTally tally;             // …and their aggregated audit entries
+  AddressBuckets family_senders;  // the family's contact form, per address
+  FamilyFormCounters family_form;
+  std::string dummy_hash;  // verified for unknown accounts: same time, no oracle
   prometheus::Counter& logins_ok;
   prometheus::Counter& logins_refused;
   prometheus::Counter& logins_delayed;

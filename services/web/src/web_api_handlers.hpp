@@ -27,6 +27,13 @@ HttpResponse case_event(WebContext& w, Request& r);
 HttpResponse case_reassign(WebContext& w, Request& r);
 HttpResponse case_join(WebContext& w, Request& r);
 HttpResponse case_split(WebContext& w, Request& r);
+// The case's contact link for the family (issue 18): make one (the old one
+// revoked; its path in the answer only), revoke it.
+HttpResponse case_family_link_create(WebContext& w, Request& r);
+HttpResponse case_family_link_revoke(WebContext& w, Request& r);
+
+// ---- the family's contact form (web_family_form.cpp): /m/{secret}, no session -----
+HttpResponse family_form(WebContext& w, const HttpRequest& req);
 
 // ---- agreements (web_api_agreements.cpp); {id} is the case id ---------------------
 HttpResponse case_agreement_new(WebContext& w, Request& r);

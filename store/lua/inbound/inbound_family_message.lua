@@ -4,7 +4,7 @@
 -- KEYS: none (family:phone:{h}, family:rate:{h}, case:{id} (read), person:{id}:absence
 --   (read), case:{id}:family; case:{id}:timeline through piket-cases' store API and
 --   family:due through paging's, lib/paging_family_route.lua: the message, its entry and
---   its routing are written together).
+--   its routing are written together: lib/family_message_add.lua).
 -- ARGV: 1 h (the sender's number as common::phone_key_hash), 2 now (domain ms), 3 text,
 --   4 urgent ('1' or ''), 5 messages per number per window, 6 the window (ms),
 --   7 messages kept per case, 8 via ('sms')
@@ -19,8 +19,7 @@
 -- The text is stored only in case:{id}:family; the timeline entry (piket-cases' store API,
 -- in the same script: no message without its entry) names the message, never its text.
 -- piket-dispatch's family router pages for it from family:due.
---#include "lib/cases_timeline.lua"
---#include "lib/paging_family_route.lua"
+--#include "lib/family_message_add.lua"
 local h, now = ARGV[1], tonumber(ARGV[2])
 local idx = 'family:phone:' .. h
 local flat = redis.call('HGETALL', idx)
@@ -49,27 +48,8 @@ if n > tonumber(ARGV[5]) then return {'limited'} end
 local urgent = ARGV[4] == '1'
 local out = {'stored'}
 for _, c in ipairs(cases) do
-  local fk = 'case:' .. c.id .. ':family'
-  local mid = ''
-  local seq = redis.call('HINCRBY', fk, 'seq', 1)
-  if seq <= tonumber(ARGV[7]) then
-    mid = 'F' .. seq
-    redis.call('HSET', fk, mid, cjson.encode({at = now, urgent = urgent, via = ARGV[8],
-      from = c.role, text = ARGV[3], state = 'open'}))
-    piket_case_timeline_append(c.id, {at = now, type = 'family_message', message = mid,
-      urgent = urgent, via = ARGV[8], from = c.role})
-    piket_family_route_start(c.id, mid, ARGV[2])
-  else
-    redis.call('HINCRBY', fk, 'seq', -1)
-  end
-  local own = '0'
-  local cm = redis.call('HMGET', 'case:' .. c.id, 'casemanager')[1]
-  if cm and cm ~= '' then
-    local a = redis.call('HMGET', 'person:' .. cm .. ':absence', 'since', 'until')
-    local since, till = tonumber(a[1]), tonumber(a[2])
-    local absent = since and since <= now and (not till or now < till)
-    if not absent then own = '1' end
-  end
+  local mid, own = piket_family_message_add(c.id, c.role, now, ARGV[3], urgent, ARGV[8],
+                                             tonumber(ARGV[7]))
   table.insert(out, c.id)
   table.insert(out, mid)
   table.insert(out, c.role)

@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 86> kMessageIds{
+inline constexpr std::array<std::string_view, 104> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -96,6 +96,25 @@ inline constexpr std::array<std::string_view, 86> kMessageIds{
     "track.children",
     "deadline.track_not_seen",
     "tag.deadline.track_not_seen",
+    // The family's contact form (issue 18).
+    "form.title",
+    "form.intro",
+    "form.danger",
+    "form.message",
+    "form.message_hint",
+    "form.urgent",
+    "form.urgent_hint",
+    "form.send",
+    "form.sent_title",
+    "form.another",
+    "form.not_sent",
+    "form.error_message_empty",
+    "form.error_message_long",
+    "form.error_urgent",
+    "form.gone_title",
+    "form.gone",
+    "form.limited_title",
+    "form.limited",
 };
 
 }  // namespace piket::i18n

@@ -15,9 +15,17 @@
 //   family:route:{case}:{message}  hash state (open, acknowledged, unanswered),
 //                              page, person, rule, paged_at, deadline, page_tl,
 //                              team_lead, escalated_at, acknowledged_by/_at
+// The contact link (owner piket-cases, which makes and revokes it; the web's
+// contact form reads it and stores a message through lib/family_message_add.lua):
+//   case:{id}:family_link  hash hash, id, created_at, by: the case's one live link
+//   family:link:{hash}     hash case, id, created_at, by; hash = SHA-256 hex of
+//                          the link's secret (the secret is never stored)
+//   family:link:{hash}:rate  hash n: messages by the link in the current window
 // Scripts: store/lua/inbound/inbound_family_message.lua,
-// store/lua/dispatch/dispatch_family_step.lua.
+// store/lua/dispatch/dispatch_family_step.lua, store/lua/cases/cases_family_link_create.lua,
+// cases_family_link_revoke.lua, store/lua/web/web_family_form_post.lua.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,6 +51,27 @@ inline std::string family_route_key(std::string_view case_id, std::string_view m
   return detail::join({"family", "route", case_id, message});
 }
 
+// A contact link's secret: Crockford base32 (common::random_base32; 130 bits),
+// in the path kFamilyLinkPath + secret; Redis keys it by common::sha256_hex.
+inline constexpr std::size_t kFamilyLinkSecretChars = 26;
+inline constexpr std::string_view kFamilyLinkPath = "/m/";
+// True when `s` has a secret's form (a lookup is not worth making otherwise).
+inline bool looks_like_family_link_secret(std::string_view s) {
+  if (s.size() != kFamilyLinkSecretChars) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+inline std::string case_family_link_key(std::string_view id) {
+  return detail::join({"case", id, "family_link"});
+}
+inline std::string family_link_key(std::string_view hash) {
+  return detail::join({"family", "link", hash});
+}
+inline std::string family_link_rate_key(std::string_view hash) {
+  return detail::join({"family", "link", hash, "rate"});
+}
+
 // ARGV 18 of ingest_accept.lua: "<h>:<role>" per person with a usable phone
 // number, space-separated.
 inline std::string family_phones_arg(const std::vector<std::pair<std::string, std::string>>& hr) {
@@ -54,7 +83,9 @@ inline std::string family_phones_arg(const std::vector<std::pair<std::string, st
   return out;
 }
 
-// The ARGV of inbound_family_message.lua. Times are domain ms.
+// The ARGV of inbound_family_message.lua, and of web_family_form_post.lua (a
+// message by the contact link: phone_hash is then the link's hash, rate_max
+// per link, via "link"). Times are domain ms.
 struct FamilyMessageArgs {
   std::string phone_hash;  // common::phone_key_hash of the sender's number
   std::int64_t now_ms = 0;
@@ -77,7 +108,7 @@ struct FamilyMessageArgs {
   }
 };
 
-// The reply of inbound_family_message.lua.
+// The reply of inbound_family_message.lua and of web_family_form_post.lua.
 struct FamilyMessageReply {
   enum class Kind {
     unknown,  // the number is no person's of an open case: nothing stored

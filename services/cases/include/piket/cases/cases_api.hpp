@@ -8,6 +8,7 @@
 //   POST /v1/people/{id}/absence   mark a casemanager absent or back
 //   GET  /v1/cases/{id}/agreements, POST …/agreements, POST …/agreements/state,
 //   GET  /v1/people/{id}/agreements   agreements on a case (agreement.hpp)
+//   GET|POST|DELETE /v1/cases/{id}/family-link  the family's contact link (family_link.hpp)
 //   GET  /healthz, /metrics
 // Staff authenticate with a bearer token; need to know (piket_access, the same
 // rule as the web app's) decides the rest (401 unknown token, 403 not theirs,

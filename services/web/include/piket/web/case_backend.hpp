@@ -93,6 +93,21 @@ struct ActionOutcome {
   bool ok() const { return !refusal; }
 };
 
+// A case's contact link for the family (issue 18; services/cases
+// family_link.hpp): which link, made when and by whom. Its secret is only in
+// FamilyLinkMade::path, once: never stored, logged or audited.
+struct FamilyLinkView {
+  std::string id;
+  common::Instant created_at{};
+  std::string by;
+};
+struct FamilyLinkMade {
+  ActionOutcome outcome;
+  FamilyLinkView link;
+  std::string path;      // "/m/<secret>" on the web service's own address
+  std::string replaced;  // the id of the link it revoked, or empty
+};
+
 class CaseBackend {
  public:
   virtual ~CaseBackend() = default;
@@ -166,6 +181,25 @@ class CaseBackend {
                                          const std::string& /*agreement*/,
                                          const std::string& /*state*/) {
     return common::ApiRefusal{501, "not_supported", "agreements are not offered here", {}};
+  }
+
+  // The case's contact link: the live one, a new one (the old one revoked),
+  // or revoked (`revoked`: its id). Who may is checked before these are
+  // called (the case's casemanager or a team lead: may_record_event). Not
+  // offered by backends that do not override them.
+  virtual std::optional<FamilyLinkView> family_link(const std::string& /*case_id*/) {
+    return std::nullopt;
+  }
+  virtual FamilyLinkMade make_family_link(const std::string& /*case_id*/,
+                                          const std::string& /*by*/) {
+    return {common::ApiRefusal{501, "not_supported", "contact links are not offered here", {}},
+            {},
+            {},
+            {}};
+  }
+  virtual ActionOutcome revoke_family_link(const std::string& /*case_id*/,
+                                           const std::string& /*by*/, std::string& /*revoked*/) {
+    return common::ApiRefusal{501, "not_supported", "contact links are not offered here", {}};
   }
 };
 

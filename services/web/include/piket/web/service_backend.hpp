@@ -71,6 +71,11 @@ class ServiceBackend final : public CaseBackend {
                                  const NewAgreementRequest& request) override;
   ActionOutcome settle_agreement(const std::string& case_id, const std::string& by,
                                  const std::string& agreement, const std::string& state) override;
+  // cases::FamilyLinks, the same as GET, POST and DELETE /v1/cases/{id}/family-link.
+  std::optional<FamilyLinkView> family_link(const std::string& case_id) override;
+  FamilyLinkMade make_family_link(const std::string& case_id, const std::string& by) override;
+  ActionOutcome revoke_family_link(const std::string& case_id, const std::string& by,
+                                   std::string& revoked) override;
 
  private:
   struct Impl;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "piket/common/http_types.hpp"
 
@@ -34,7 +35,15 @@ class StaticFiles {
   std::map<std::string, File, std::less<>> files_;
 };
 
-// The headers every answer of the web service carries.
-void add_security_headers(common::HttpResponse& response);
+// The app's Content-Security-Policy: no inline script or style sheet,
+// nothing from elsewhere, no form posts (the app sends JSON).
+inline constexpr std::string_view kAppCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
+
+// The headers every answer of the web service carries; `csp` replaces the
+// app's policy for a page with its own (the family's contact form).
+void add_security_headers(common::HttpResponse& response, std::string_view csp = kAppCsp);
 
 }  // namespace piket::web
