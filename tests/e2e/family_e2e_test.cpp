@@ -8,7 +8,8 @@
 // its answer is byte for byte a known number's. The answers are SMS of their
 // own (notify, Kannel, fakesmsc's log): the automatic one at once, "received"
 // once a casemanager acknowledged — by SMS, without a move of the clock (the
-// router is woken). Kannel's retry of one SMS stores one message. The pages
+// router is woken); with notify down meanwhile, once it is back. Kannel's
+// retry of one SMS stores one message. The pages
 // hold no person data and not the message (notify's privacy check runs on
 // them too). Prints the time from the family's SMS to the page at the gateway
 // (p50/p99).
@@ -324,6 +325,23 @@ TEST_F(FamilyEndToEnd, ARepeatedDeliveryOfOneSmsStoresOneMessage) {
   EXPECT_EQ(family_pages().size(), 1u);
   EXPECT_EQ(answers(kVictim).size(), 1u);
   expect_private();
+}
+
+// The answer survives notify's crash: notify killed (kill -9) before the
+// family writes, the message is stored and its answer waits in the outbox;
+// notify back, the family's phone gets it once.
+TEST_F(FamilyEndToEnd, TheAnswerWaitsForNotifyAndGoesOnce) {
+  const auto case_id = open_case("F-7");
+  s_.local().kill9(stack::Component::notify);
+  s_.local().inject_sms(kVictim, "4411", kFamilyText);
+  ASSERT_TRUE(wait([&] { return hget(store::case_family_key(case_id), "seq") == "1"; }));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(answers(kVictim).empty());
+  s_.local().start(stack::Component::notify);
+  ASSERT_TRUE(wait([&] { return answers(kVictim).size() == 1; }));
+  ASSERT_TRUE(wait([&] { return family_pages(primary_).size() == 1; }));
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(answers(kVictim).size(), 1u);
 }
 
 // The time from the family's SMS (fakesmsc handed it to Kannel) to its page
