@@ -46,8 +46,8 @@ void Periodic::run() {
     }
     std::unique_lock lock(mutex_);
     pausing_ = true;
-    pause_.wait_for(lock, pause, [this] { return !running_ || woken_; });
-    pausing_ = woken_ = false;
+    pause_.wait_for(lock, pause, [this] { return !running_ || woken_ || kept_; });
+    pausing_ = woken_ = kept_ = false;
   }
 }
 
@@ -59,6 +59,17 @@ bool Periodic::wake() {
   }
   pause_.notify_all();
   return true;
+}
+
+void Periodic::wake_kept() {
+  {
+    std::lock_guard lock(mutex_);
+    if (pausing_)
+      woken_ = true;
+    else
+      kept_ = true;
+  }
+  pause_.notify_all();
 }
 
 }  // namespace piket::common

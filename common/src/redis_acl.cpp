@@ -31,9 +31,10 @@ constexpr std::string_view kOutboxSender[] = {"zrangebyscore", "zadd", "zrem",
 constexpr std::string_view kIngest[] = {"exists", "hmget", "rpush", "sadd", "zremrangebyscore",
                                         // move_shared_clock (POST /v1/admin/clock)
                                         "publish"};
-constexpr std::string_view kDispatch[] = {"exists",     "hgetall",  "hmget", "hsetnx",
-                                          "incr",       "rpush",    "sadd",  "scard",
-                                          "sintercard", "smembers", "zcard"};
+constexpr std::string_view kDispatch[] = {"exists", "hgetall", "hmget", "hsetnx", "incr", "rpush",
+                                          "sadd", "scard", "sintercard", "smembers", "zcard",
+                                          // the family router's round (ZRANGE … WITHSCORES)
+                                          "zrange"};
 // The caseload cap (dispatch's commit script; piket-web links it): a coverage
 // problem opened, counted and moved to its history. The board counts
 // returning families (ZCOUNT).

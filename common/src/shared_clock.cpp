@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 
 #include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
@@ -33,6 +35,16 @@ class SharedSimulatedClock final : public Clock {
   ~SharedSimulatedClock() override { loop_.stop(); }
   Instant now() const override { return from_epoch_ms(now_ms_.load()); }
 
+  int listen(std::function<void()> on_move) const {
+    std::lock_guard lock(listeners_mutex_);
+    listeners_[++last_listener_] = std::move(on_move);
+    return last_listener_;
+  }
+  void unlisten(int id) const {
+    std::lock_guard lock(listeners_mutex_);
+    listeners_.erase(id);
+  }
+
  private:
   // One look at the shared clock. Redis away: the last known time stays and
   // the loop tries again (logged at debug level: every service warns of
@@ -42,7 +54,12 @@ class SharedSimulatedClock final : public Clock {
     if (auto s = v.opt_string()) {
       const auto ms = std::stoll(*s);
       auto cur = now_ms_.load();
-      while (ms > cur && !now_ms_.compare_exchange_weak(cur, ms)) {
+      bool moved = false;
+      while (ms > cur && !(moved = now_ms_.compare_exchange_weak(cur, ms))) {
+      }
+      if (moved) {
+        std::lock_guard lock(listeners_mutex_);
+        for (const auto& [id, on_move] : listeners_) on_move();
       }
       // Tell who moved the clock that this service follows it now.
       if (ms != reported_ms_ && !redis_.user.empty()) {
@@ -56,7 +73,10 @@ class SharedSimulatedClock final : public Clock {
   RedisConnection follower_;  // the loop's own
   std::atomic<std::int64_t> now_ms_{0};
   std::int64_t reported_ms_ = -1;  // last value written to store::kClockSeen
-  Periodic loop_;                  // last: stopped before the members it uses go
+  mutable std::mutex listeners_mutex_;
+  mutable std::map<int, std::function<void()>> listeners_;  // ClockMoves
+  mutable int last_listener_ = 0;
+  Periodic loop_;  // last: stopped before the members it uses go
 };
 
 }  // namespace
@@ -64,6 +84,17 @@ class SharedSimulatedClock final : public Clock {
 std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start,
                                                    const Clock& transport_clock) {
   return std::make_unique<SharedSimulatedClock>(redis, start, transport_clock);
+}
+
+ClockMoves::ClockMoves(const Clock& domain_clock, std::function<void()> on_move) {
+  if (const auto* shared = dynamic_cast<const SharedSimulatedClock*>(&domain_clock)) {
+    clock_ = shared;
+    id_ = shared->listen(std::move(on_move));
+  }
+}
+
+ClockMoves::~ClockMoves() {
+  if (clock_) static_cast<const SharedSimulatedClock*>(clock_)->unlisten(id_);
 }
 
 std::optional<Instant> move_shared_clock(const RedisConfig& redis, std::optional<Millis> advance,

@@ -5,9 +5,11 @@
 namespace piket::paging {
 
 PageNeed page_need(std::string_view rule) {
-  // Information only: nobody waits for the recipient to act on these.
+  // Information only: nobody waits for the recipient to act on these
+  // (family_reply: the answers to a family's SMS, to the number that wrote,
+  // issue 18; docs/paging.md has the whole table).
   if (rule == "inform" || rule == "handoff_notice" || rule == "gap_warning" ||
-      rule == "deadline:home_ban:end")
+      rule == "deadline:home_ban:end" || rule == "family_reply")
     return PageNeed::information;
   return PageNeed::answer;
 }

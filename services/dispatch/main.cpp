@@ -8,6 +8,7 @@
 #include "piket/common/ops_endpoints.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/common/shared_clock.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/dispatch/dispatcher.hpp"
@@ -18,6 +19,8 @@
 #include "piket/paging/escalator.hpp"
 #include "piket/rota/coverage.hpp"
 #include "piket/rota/rota_file.hpp"
+#include "piket/web/audit_log.hpp"
+#include "piket/web/principal.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
@@ -51,6 +54,27 @@ int main(int argc, char** argv) {
         cfg.escalation, cfg, cfg, cfg.reply_code_window(), *ctx.domain_clock, ctx.transport_clock,
         live, redis, ctx.metrics,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    // A family's messages (issue 18): paged from family:due; woken by inbound
+    // on the escalation channel, by a move of the simulated clock, and else
+    // at the next step's due time.
+    dispatch::FamilyRouter family(
+        cfg.family, cfg, live, cfg.outbox, *ctx.domain_clock, ctx.transport_clock, redis,
+        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
+    common::ClockMoves family_clock(*ctx.domain_clock, [&] { family.wake(); });
+    // Who picked a family message up, in the one audit trail (docs/web.md);
+    // by SMS here, in the app by piket-web (page.ack).
+    web::AuditLog audit(redis, ctx.transport_clock, *ctx.domain_clock);
+    family.on_acknowledged(
+        [&](const std::string& case_id, const std::string& message, const std::string& by) {
+          const auto who = web::principal_for(cfg, by);
+          audit.append({.who = by,
+                        .role = who ? std::string(web::to_string(who->role)) : "-",
+                        .action = "family_message.ack",
+                        .target = case_id,
+                        .outcome = "allowed",
+                        .reason = "family message " + message,
+                        .from = "-"});
+        });
     // Incidents in batches (what is waiting), escalations one at a time; a
     // code red first, then escalations, then the rest (dispatch::message_rank).
     auto inbox_options = config::inbox_receiver_options(cfg, ctx.name, cfg.dispatch.workers);
@@ -64,6 +88,8 @@ int main(int argc, char** argv) {
               }},
              {"escalation", common::one_at_a_time([&](std::string_view channel, std::string_view id,
                                                       std::string_view payload) {
+                if (dispatch::is_family_wake(id))
+                  return family.handle_message(channel, id, payload);
                 return escalator.handle_message(channel, id, payload);
               })}}),
         &ctx.metrics);
@@ -79,10 +105,6 @@ int main(int argc, char** argv) {
         cfg.rota, cfg, cfg.outbox, *ctx.domain_clock, ctx.transport_clock,
         [&] { return live.current(); }, redis,
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
-    // A family's messages (issue 18): paged from family:due.
-    dispatch::FamilyRouter family(
-        cfg.family, cfg, live, cfg.outbox, *ctx.domain_clock, ctx.transport_clock, redis,
-        [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); });
     // Overrides set through another dispatch instance (or removed) reach this
     // one within a second; rota notices are checked every few seconds.
     int tick = 0;
@@ -93,22 +115,16 @@ int main(int argc, char** argv) {
                                  live.refresh_from(*redis.lease());
                                  if (++tick % 4 == 0) watcher.run_once();
                                });
-    // A family's messages due now are paged within 100 ms (one ZRANGEBYSCORE
-    // when none is).
-    common::Periodic family_tick({.name = "family messages",
-                                  .every = common::Millis{100},
-                                  .failure_level = spdlog::level::warn},
-                                 ctx.transport_clock, [&] { family.run_once(); });
     to_notify.start();
     inbox.start();
     http.start();
     refresher.start();
-    family_tick.start();
+    family.start();
     escalator.start();  // paging's timer loop
     spdlog::info("dispatch receiving on {}, HTTP on port {}, rota: {}", cfg.dispatch.zmq_bind,
                  http.port(), cfg.rota.file.string());
     common::wait_for_shutdown_signal();
-    family_tick.stop();
+    family.stop();
     refresher.stop();
     escalator.stop();
     http.stop();

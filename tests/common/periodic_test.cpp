@@ -187,6 +187,30 @@ TEST(Periodic, WakeEndsThePauseButNotAStep) {
   loop.stop();
 }
 
+// wake_kept(): a wake that comes during a step is not lost — the pause after
+// that step is skipped (dispatch's family router sleeps until its next due
+// time and must see a message that came while it looked).
+TEST(Periodic, AKeptWakeDuringAStepSkipsThePauseAfterIt) {
+  SimulatedClock clock(kStart);
+  std::atomic<int> steps{0};
+  std::atomic<bool> hold{false};
+  Periodic loop({"kept", Millis{3'600'000}}, clock, [&] {
+    ++steps;
+    while (hold) std::this_thread::sleep_for(1ms);
+  });
+  hold = true;
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return steps == 1; }));
+  loop.wake_kept();  // during the step
+  hold = false;
+  ASSERT_TRUE(eventually([&] { return steps == 2; })) << "no pause of an hour";
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(steps, 2) << "kept once: then the pause as usual";
+  loop.wake_kept();  // pausing now
+  ASSERT_TRUE(eventually([&] { return steps == 3; })) << "while pausing it is a wake";
+  loop.stop();
+}
+
 TEST(Periodic, AStepMaySetThePauseAfterItOnce) {
   SimulatedClock clock(kStart);
   std::atomic<int> steps{0};

@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "piket/common/phone_number.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
+#include "piket/dispatch/family_page.hpp"
 #include "piket/dispatch/family_router.hpp"
 #include "piket/dispatch/live_rota.hpp"
 #include "piket/paging/gsm7.hpp"
@@ -118,6 +121,11 @@ class FamilyRouterRedis : public ::testing::Test {
     a.now_ms = common::to_epoch_ms(clock_.now());
     a.text = "Wij hebben hulp nodig";
     a.urgent = urgent;
+    a.reply_page_id = "PF00000000000000" + std::to_string(++answers_);
+    a.number = kPhone;
+    a.text_own = "OWN";
+    a.text_duty = "DUTY";
+    a.sender_ttl_ms = 3'600'000;
     inbound_.eval(s, {}, a.args());
   }
   std::string route(const std::string& field) {
@@ -162,6 +170,7 @@ class FamilyRouterRedis : public ::testing::Test {
                  clock_, 30};
   common::RedisPool pool_{server_->config_as("dispatch")};
   std::vector<std::string> sent_;
+  int answers_ = 0;
   FamilyRouter router_{
       FamilyPolicy{}, cfg_,
       live_,          cfg_.outbox,
@@ -173,6 +182,10 @@ test::PrivateRedis* FamilyRouterRedis::server_ = nullptr;
 // The own casemanager, on duty and present, gets the page; its text says only
 // that there is a message for the case, and how to acknowledge.
 TEST_F(FamilyRouterRedis, TheOwnCasemanagerOnDutyIsPagedAndTheirAckStopsIt) {
+  std::vector<std::string> audited;  // the audit trail's hook
+  router_.on_acknowledged([&](const std::string& c, const std::string& m, const std::string& by) {
+    audited.push_back(c + "|" + m + "|" + by);
+  });
   family_sms(false);
   auto made = run_for(0ms);
   ASSERT_EQ(made.size(), 1u);
@@ -187,9 +200,16 @@ TEST_F(FamilyRouterRedis, TheOwnCasemanagerOnDutyIsPagedAndTheirAckStopsIt) {
   EXPECT_EQ(text.find("hulp"), std::string::npos);
   clock_.advance(10min);
   acknowledge(p);
-  run_for(2min);
+  const auto received = run_for(2min);
   EXPECT_EQ(route("state"), "acknowledged");
   EXPECT_EQ(route("acknowledged_by"), "icm-a");
+  // The number that wrote hears "received", once, in the deployment's language.
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(page(received[0], "to"), kPhone);
+  EXPECT_EQ(page(received[0], "text"), family_received_text(i18n::Language::nl));
+  EXPECT_EQ(page(received[0], "rule"), "family_reply");
+  EXPECT_EQ(page(received[0], "person"), "");
+  EXPECT_EQ(audited, std::vector<std::string>{kCase + "|F1|icm-a"});
   // Nobody else is paged, not even at the deadline (the next 09:00).
   EXPECT_TRUE(run_for(20h).empty());
   EXPECT_EQ(ops_.command({"ZCARD", std::string(store::kFamilyDue)}).integer, 0);
@@ -252,7 +272,47 @@ TEST_F(FamilyRouterRedis, ADeclineGoesToTheTeamLeadAtOnceAndEachStepOnce) {
   ops_.command({"ZADD", std::string(store::kFamilyDue),
                 std::to_string(common::to_epoch_ms(clock_.now())), kCase + "|F1"});
   EXPECT_EQ(other.run_once(), 0);
-  EXPECT_EQ(ops_.command({"KEYS", "page:*"}).elements.size(), 2u);
+  // The family's answer and the two pages.
+  EXPECT_EQ(ops_.command({"KEYS", "page:*"}).elements.size(), 3u);
+}
+
+// Started, the router does nothing at rest: a message due now waits for a wake
+// (inbound's message on the escalation channel), then is paged at once; an
+// acknowledgement's wake records it at once. Real time is not simulated here:
+// the loop's longest sleep is a minute.
+TEST_F(FamilyRouterRedis, StartedItIsWokenAndDoesNotPoll) {
+  std::atomic<int> made{0};
+  FamilyRouter loop{
+      FamilyPolicy{}, cfg_,   live_, cfg_.outbox,
+      clock_,         clock_, pool_, [&](const std::string&, const std::string&) { ++made; }};
+  const auto calls = [&] {
+    const auto info = ops_.command({"INFO", "commandstats"}).str;
+    const auto at = info.find("cmdstat_zrange:calls=");
+    return at == std::string::npos ? 0L : std::stol(info.substr(at + 21));
+  };
+  const auto eventually = [](auto pred) {
+    for (int i = 0; i < 200 && !pred(); ++i) std::this_thread::sleep_for(10ms);
+    return pred();
+  };
+  const auto base = calls();
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return calls() >= base + 1; }));  // its first round
+  family_sms(false);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(made, 0) << "not polled";
+  EXPECT_EQ(calls(), base + 1) << "one round only";
+  EXPECT_TRUE(loop.handle_message("escalation", "family:PF00000000000001", "{}"));
+  ASSERT_TRUE(eventually([&] { return made == 1; }));
+  // Acknowledged (inbound sets the step due now and wakes the router).
+  acknowledge(route("page"));
+  ops_.command({"ZADD", std::string(store::kFamilyDue),
+                std::to_string(common::to_epoch_ms(clock_.now())), kCase + "|F1"});
+  loop.wake();
+  ASSERT_TRUE(eventually([&] { return route("state") == "acknowledged"; }));
+  EXPECT_EQ(made, 2) << "and the received answer";
+  loop.stop();
+  EXPECT_TRUE(is_family_wake("family:PF00000000000001"));
+  EXPECT_FALSE(is_family_wake("P0000000000000001:declined"));
 }
 
 // The policy's deadline: urgent an hour, otherwise the next 09:00 in Amsterdam,

@@ -5,9 +5,14 @@
 // casemanager; unanswered, to the team lead by the policy's time; the
 // casemanager's own acknowledgement stops it; an urgent one reaches the team
 // lead within the hour; a message from an unknown number is not routed and
-// its answer is byte for byte a known number's. The pages hold no person data
-// and not the message (notify's privacy check runs on them too). Prints the
-// time from the family's SMS to the page at the gateway (p50/p99).
+// its answer is byte for byte a known number's. The answers are SMS of their
+// own (notify, Kannel, fakesmsc's log): the automatic one at once, "received"
+// once a casemanager acknowledged — by SMS, without a move of the clock (the
+// router is woken); with notify down meanwhile, once it is back. Kannel's
+// retry of one SMS stores one message. The pages
+// hold no person data and not the message (notify's privacy check runs on
+// them too). Prints the time from the family's SMS to the page at the gateway
+// (p50/p99).
 // The contact link: a message by the form on piket-web reaches the on-call
 // casemanager while the own one is absent; over the link's rate nothing more
 // is stored; once revoked the link opens nothing and stores nothing; neither
@@ -25,6 +30,7 @@
 #include "piket/common/secrets.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/launch/url_codec.hpp"
+#include "piket/store/audit.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/clock.hpp"
 #include "piket/store/delivery.hpp"
@@ -137,6 +143,18 @@ class FamilyEndToEnd : public ::testing::Test {
         out.push_back(m);
     return out;
   }
+  // The SMS fakesmsc received for a number (the family's answers).
+  std::vector<std::string> answers(const std::string& number) const {
+    std::vector<std::string> out;
+    for (const auto& m : s_.delivered())
+      if (m.to == number) out.push_back(m.text);
+    return out;
+  }
+  bool received(const std::string& number) const {
+    for (const auto& t : answers(number))
+      if (t.rfind("Ontvangen, we nemen contact met u op", 0) == 0) return true;
+    return false;
+  }
   std::string reply_code(const std::string& text) {
     std::smatch m;
     static const std::regex code{"\\b[0-9]{6}\\b"};
@@ -200,31 +218,50 @@ TEST_F(FamilyEndToEnd, AbsentCasemanagerGoesToTheOnCallOneThenTheTeamLeadWithinT
   advance(11min);
   ASSERT_TRUE(wait([&] { return family_pages("tl-g").size() == 1; })) << "the team lead";
   EXPECT_NE(family_pages("tl-g")[0].text.find("niet opgepakt"), std::string::npos);
-  // The team lead acknowledges by SMS: recorded with who.
+  // The team lead acknowledges by SMS: recorded with who at once (no move of
+  // the clock: inbound wakes the router), and the family hears "received".
+  EXPECT_FALSE(received(kVictim));
   s_.local().inject_sms(phone("tl-g"), "4411", reply_code(family_pages("tl-g")[0].text));
-  ASSERT_TRUE(wait([&] {
-    return hget(store::page_key(hget(store::family_route_key(case_id, "F1"), "page_tl")),
-                "state") == "acknowledged";
-  }));
-  advance(2min);  // the router looks for an acknowledgement each minute
   ASSERT_TRUE(wait(
       [&] { return hget(store::family_route_key(case_id, "F1"), "acknowledged_by") == "tl-g"; }));
+  ASSERT_TRUE(wait([&] { return received(kVictim); }));
   expect_private();
 }
 
-TEST_F(FamilyEndToEnd, TheCasemanagersOwnAcknowledgementStopsIt) {
+TEST_F(FamilyEndToEnd, TheCasemanagersOwnAcknowledgementStopsItAndTheFamilyHearsReceived) {
   const auto case_id = open_case("F-2");
   s_.local().inject_sms(kVictim, "4411", kFamilyText);
   ASSERT_TRUE(wait([&] { return family_pages(primary_).size() == 1; }));
+  // The automatic answer reached the family's phone: "your casemanager".
+  ASSERT_TRUE(wait([&] { return answers(kVictim).size() == 1; }));
+  EXPECT_EQ(answers(kVictim)[0],
+            "Uw bericht is ontvangen. Uw casemanager neemt het op. Bij direct gevaar: bel 112.");
   s_.local().inject_sms(phone(primary_), "4411", reply_code(family_pages(primary_)[0].text));
-  ASSERT_TRUE(wait([&] {
-    return hget(store::page_key(hget(store::family_route_key(case_id, "F1"), "page")), "state") ==
-           "acknowledged";
-  }));
-  advance(2min);
+  // Recorded at once (the router is woken; the clock does not move) …
   ASSERT_TRUE(wait(
       [&] { return hget(store::family_route_key(case_id, "F1"), "state") == "acknowledged"; }));
   EXPECT_EQ(hget(store::family_route_key(case_id, "F1"), "acknowledged_by"), primary_);
+  // … in the timeline and in the one audit trail, with who …
+  const auto timeline = s_.redis()
+                            .command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"})
+                            .element_strings();
+  EXPECT_TRUE(std::any_of(timeline.begin(), timeline.end(), [&](const std::string& e) {
+    const auto o = json::parse(e).as_object();
+    return o.at("type").as_string() == "family_message_acknowledged" &&
+           o.at("by").as_string() == primary_;
+  }));
+  const auto audit =
+      s_.redis().command({"LRANGE", std::string(store::kAuditLog), "0", "-1"}).element_strings();
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [&](const std::string& line) {
+    const auto o = json::parse(line.substr(line.find(' ') + 1)).as_object();
+    return o.at("action").as_string() == "family_message.ack" &&
+           o.at("who").as_string() == primary_ && o.at("target").as_string() == case_id &&
+           o.at("role").as_string() == "casemanager";
+  }));
+  // … and the family hears "received", once.
+  ASSERT_TRUE(wait([&] { return received(kVictim); }));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(answers(kVictim).size(), 2u);
   advance(3h);
   std::this_thread::sleep_for(1500ms);
   EXPECT_TRUE(family_pages("tl-g").empty());
@@ -251,14 +288,22 @@ TEST_F(FamilyEndToEnd, AnUnknownNumberIsNotRoutedAndGetsTheSameAnswer) {
   open_case("F-4");
   absent(primary_);  // the known number's answer: "the casemanager on duty"
   s_.local().inject_sms("+31699999999", "4411", kFamilyText);
-  std::this_thread::sleep_for(2s);
-  EXPECT_TRUE(family_pages().empty());
-  const auto unknown = answer_to("+31699999998", kFamilyText);
-  const auto known = answer_to(kVictim, kFamilyText);
-  const auto perpetrator = answer_to(kPerpetrator, kFamilyText);
-  EXPECT_EQ(unknown, known);
-  EXPECT_EQ(unknown, perpetrator);
+  s_.local().inject_sms(kVictim, "4411", kFamilyText);
+  s_.local().inject_sms(kPerpetrator, "4411", kFamilyText);
+  // Kannel's request answered with nothing (the answer is an SMS of its own).
+  EXPECT_EQ(answer_to("+31699999998", kFamilyText), "");
+  for (const auto& n :
+       {std::string("+31699999999"), std::string("+31699999998"), kVictim, kPerpetrator})
+    ASSERT_TRUE(wait([&] { return answers(n).size() == 1; })) << n;
+  const auto unknown = answers("+31699999999")[0];
+  EXPECT_EQ(unknown, answers("+31699999998")[0]);
+  EXPECT_EQ(unknown, answers(kVictim)[0]);
+  EXPECT_EQ(unknown, answers(kPerpetrator)[0]);
   EXPECT_NE(unknown.find("De casemanager van dienst"), std::string::npos) << unknown;
+  // Only the known numbers' messages are routed.
+  ASSERT_TRUE(wait([&] { return family_pages().size() == 2; }));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(family_pages().size(), 2u);
   // Counted: the inbound metric's "unknown" line (two: fakesmsc's and the direct one).
   common::HttpClient m(common::HostPort{"127.0.0.1", s_.spec().ports.inbound}, 5s);
   std::istringstream lines(m.get("/metrics").body);
@@ -268,6 +313,39 @@ TEST_F(FamilyEndToEnd, AnUnknownNumberIsNotRoutedAndGetsTheSameAnswer) {
         line.find("outcome=\"unknown\"") != std::string::npos)
       unknown_count = std::stod(line.substr(line.rfind(' ') + 1));
   EXPECT_EQ(unknown_count, 2);
+}
+
+// Kannel calls inbound again for the same SMS when inbound's response was
+// lost: one message stored, one answer sent; the same text later (after the
+// repeat window) is a new message.
+TEST_F(FamilyEndToEnd, ARepeatedDeliveryOfOneSmsStoresOneMessage) {
+  const auto case_id = open_case("F-6");
+  EXPECT_EQ(answer_to(kVictim, kFamilyText), "");
+  EXPECT_EQ(answer_to(kVictim, kFamilyText), "");
+  ASSERT_TRUE(wait([&] { return family_pages(primary_).size() == 1; }));
+  ASSERT_TRUE(wait([&] { return answers(kVictim).size() == 1; }));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(hget(store::case_family_key(case_id), "seq"), "1");
+  EXPECT_EQ(family_pages().size(), 1u);
+  EXPECT_EQ(answers(kVictim).size(), 1u);
+  expect_private();
+}
+
+// The answer survives notify's crash: notify killed (kill -9) before the
+// family writes, the message is stored and its answer waits in the outbox;
+// notify back, the family's phone gets it once.
+TEST_F(FamilyEndToEnd, TheAnswerWaitsForNotifyAndGoesOnce) {
+  const auto case_id = open_case("F-7");
+  s_.local().kill9(stack::Component::notify);
+  s_.local().inject_sms(kVictim, "4411", kFamilyText);
+  ASSERT_TRUE(wait([&] { return hget(store::case_family_key(case_id), "seq") == "1"; }));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(answers(kVictim).empty());
+  s_.local().start(stack::Component::notify);
+  ASSERT_TRUE(wait([&] { return answers(kVictim).size() == 1; }));
+  ASSERT_TRUE(wait([&] { return family_pages(primary_).size() == 1; }));
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(answers(kVictim).size(), 1u);
 }
 
 // The time from the family's SMS (fakesmsc handed it to Kannel) to its page

@@ -164,6 +164,14 @@ TEST(SmsTemplatesTest, EveryAnswerToAFamilyFitsOneSegmentInBothLanguages) {
       EXPECT_TRUE(fits_one_segment(text)) << text;
       EXPECT_EQ(text.find('{'), std::string::npos) << text;
     }
+  // After a casemanager acknowledged the message: "received, we will contact you".
+  for (auto l : kLanguages) {
+    const auto text = dispatch::family_received_text(l);
+    EXPECT_TRUE(fits_one_segment(text)) << text;
+    EXPECT_EQ(text.find('{'), std::string::npos) << text;
+  }
+  EXPECT_EQ(dispatch::family_received_text(Language::nl).rfind("Ontvangen, we nemen contact", 0),
+            0u);
 }
 
 // Issue 18: the page for a family's message (urgent or not, to the casemanager

@@ -365,6 +365,9 @@ TEST_F(InboundRedisTest, SomeoneElsesCodeIsRefusedAndChangesNothing) {
   EXPECT_EQ(metric(kAcksTotal, "refused"), 2);
 }
 
+// The answers to families (below).
+std::vector<std::string> family_answers(common::RedisConnection& conn);
+
 // Issue 10: /kannel/sms must not tell a caller which numbers are staff's.
 TEST_F(InboundRedisTest, UnknownNumberGetsTheSameAnswerAsAWrongCode) {
   const auto wrong = sms(kAnnaPhone, "999999").body;
@@ -376,11 +379,15 @@ TEST_F(InboundRedisTest, UnknownNumberGetsTheSameAnswerAsAWrongCode) {
       EXPECT_EQ(r.body, wrong) << from << " " << text;
     }
   }
-  // Without a code a stranger's text is a family's message (issue 18): it gets
-  // the family's answer, the same for every number piket does not route
-  // (FamilySmsTest below); a staff number still gets "no code".
-  EXPECT_EQ(sms("+31699999999", "hello").body, sms("+31699999998", "hello").body);
   EXPECT_EQ(snapshot(), before);  // nothing stored for strangers' numbers
+  // Without a code a stranger's text is a family's message (issue 18): it gets
+  // the family's answer by an SMS of its own, the same for every number piket
+  // does not route (FamilySmsTest below); a staff number still gets "no code".
+  EXPECT_EQ(sms("+31699999999", "hello").body, "");
+  EXPECT_EQ(sms("+31699999998", "hello").body, "");
+  const auto duty = family_reply_text(FamilyReply::duty, i18n::Language::nl);
+  EXPECT_EQ(family_answers(conn_),
+            (std::vector<std::string>{"+31699999998|" + duty, "+31699999999|" + duty}));
   EXPECT_EQ(counter("piket_inbound_sms_unknown_number_total"), 12);
   EXPECT_EQ(hget(store::incident_key(kIncident), "status"), "dispatched");
 }
@@ -634,23 +641,45 @@ void seed_family(common::RedisConnection& conn) {
   conn.command({"HSET", store::case_key(kCase), "state", "open", "casemanager", "anna"});
 }
 
+// The answers to families (pages of rule family_reply), as "to|text", sorted.
+std::vector<std::string> family_answers(common::RedisConnection& conn) {
+  std::vector<std::string> out;
+  for (const auto& k : conn.command({"KEYS", store::page_key("*")}).element_strings()) {
+    const auto f = conn.command({"HMGET", k, "rule", "to", "text"}).element_strings();
+    if (f.size() == 3 && f[0] == "family_reply") out.push_back(f[1] + "|" + f[2]);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Stored in the case, and answered by an SMS of its own (a page through
+// notify's outbox, to the number that wrote); the response to Kannel is empty.
 TEST_F(InboundRedisTest, AFamilysSmsIsStoredInTheCaseAndAnsweredByRole) {
   seed_family(conn_);
   const auto r = sms("06 1111 1111", "Hij staat weer voor de deur");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, family_reply_text(FamilyReply::own, i18n::Language::nl));
-  EXPECT_NE(r.body.find("Uw casemanager"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body, "");
+  const auto own = family_reply_text(FamilyReply::own, i18n::Language::nl);
+  EXPECT_NE(own.find("Uw casemanager"), std::string::npos) << own;
+  EXPECT_EQ(family_answers(conn_), std::vector<std::string>{kVictimPhone + "|" + own});
   const auto m = json::parse(hget(store::case_family_key(kCase), "F1")).as_object();
   EXPECT_EQ(m.at("text").as_string(), "Hij staat weer voor de deur");
   EXPECT_FALSE(m.at("urgent").as_bool());
   EXPECT_EQ(count_events("family_message"), 1u);
   EXPECT_EQ(metric("piket_inbound_family_messages_total", "stored"), 1);
+  EXPECT_EQ(metric("piket_inbound_family_replies_total", "sent"), 1);
   // DRINGEND as the first word: urgent, the word not kept.
   sms(kVictimPhone, "dringend: bel me");
   const auto u = json::parse(hget(store::case_family_key(kCase), "F2")).as_object();
   EXPECT_TRUE(u.at("urgent").as_bool());
   EXPECT_EQ(u.at("text").as_string(), "bel me");
   EXPECT_EQ(metric("piket_inbound_family_messages_total", "urgent"), 1);
+  // Kannel's retry of the same SMS (its response lost): stored once, answered once.
+  const auto before = snapshot();
+  EXPECT_EQ(sms(kVictimPhone, "dringend: bel me").status, 200);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(metric("piket_inbound_family_messages_total", "repeat"), 1);
+  EXPECT_EQ(family_answers(conn_).size(), 2u);
 }
 
 // An unknown number is not routed (nothing stored, counted) and its answer is
@@ -659,20 +688,24 @@ TEST_F(InboundRedisTest, AFamilysSmsIsStoredInTheCaseAndAnsweredByRole) {
 TEST_F(InboundRedisTest, AnUnknownNumbersAnswerIsTheSameAsAKnownOnes) {
   seed_family(conn_);
   conn_.command({"HSET", store::person_absence_key("anna"), "since", ms(domain_.now() - 1h)});
-  const auto before = snapshot();
-  const auto unknown = sms("+31633333333", "Hallo, ik zoek hulp");
-  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(sms("+31633333333", "Hallo, ik zoek hulp").body, "");
+  EXPECT_EQ(hget(store::case_family_key(kCase), "seq"), "");
   EXPECT_EQ(metric("piket_inbound_family_messages_total", "unknown"), 1);
-  const auto known = sms(kVictimPhone, "Hallo, ik zoek hulp");
-  const auto perpetrator = sms(kPerpetratorPhone, "Hallo, ik zoek hulp");
-  EXPECT_EQ(unknown.body, known.body);
-  EXPECT_EQ(unknown.body, perpetrator.body);
-  EXPECT_EQ(unknown.body, family_reply_text(FamilyReply::duty, i18n::Language::nl));
+  sms(kVictimPhone, "Hallo, ik zoek hulp");
+  sms(kPerpetratorPhone, "Hallo, ik zoek hulp");
+  const auto duty = family_reply_text(FamilyReply::duty, i18n::Language::nl);
+  std::vector<std::string> expected{"+31633333333|" + duty, kVictimPhone + "|" + duty,
+                                    kPerpetratorPhone + "|" + duty};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(family_answers(conn_), expected);
   EXPECT_EQ(hget(store::case_family_key(kCase), "seq"), "2");  // both known ones stored
-  // Over the number's rate: not stored, the same answer.
-  for (int i = 0; i < kFamilyRateMax; ++i) sms(kPerpetratorPhone, "nog eens");
+  // Over the number's rate: not stored, the same answer; over the answers'
+  // rate: no answer, counted.
+  for (int i = 0; i < kFamilyRateMax; ++i) sms(kPerpetratorPhone, "nog eens " + std::to_string(i));
   EXPECT_EQ(metric("piket_inbound_family_messages_total", "limited"), 1);
   EXPECT_EQ(hget(store::case_family_key(kCase), "seq"), std::to_string(1 + kFamilyRateMax));
+  EXPECT_EQ(family_answers(conn_).size(), 2u + kFamilyRepliesMax);
+  EXPECT_EQ(metric("piket_inbound_family_replies_total", "suppressed"), 1);
 }
 
 }  // namespace

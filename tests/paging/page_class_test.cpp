@@ -23,7 +23,7 @@ TEST(PageClass, EveryProducersRulesAreClassified) {
   // The escalation's re-page: acknowledged, nobody went out yet.
   EXPECT_EQ(page_need("forgotten"), PageNeed::answer);
   // dispatch's FYI to the own casemanager off duty; the rota watcher's notices.
-  for (const char* rule : {"inform", "handoff_notice", "gap_warning"})
+  for (const char* rule : {"inform", "handoff_notice", "gap_warning", "family_reply"})
     EXPECT_EQ(page_need(rule), PageNeed::information) << rule;
   // The deadline engine: "deadline:<clock>:<step>" — only the ban's end is information.
   EXPECT_EQ(page_need("deadline:home_ban:end"), PageNeed::information);

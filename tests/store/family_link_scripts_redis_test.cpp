@@ -17,6 +17,7 @@
 #include "piket/store/case_record.hpp"
 #include "piket/store/family_contact.hpp"
 #include "piket/store/lua.hpp"
+#include "piket/store/outbox.hpp"
 #include "scripts_fixture.hpp"
 
 namespace piket::store {
@@ -142,6 +143,10 @@ TEST_F(FamilyLinkScriptsTest, AMessageByTheLinkIsStoredAsAFamilysSms) {
   EXPECT_EQ(e.at("via").as_string(), "link");
   EXPECT_EQ(boost::json::serialize(e).find("Bel mij"), std::string::npos);
   EXPECT_EQ(zscore(kFamilyDue, kCase + "|F1"), std::to_string(kNow + 1000));
+  // The family router is woken at once, as for an SMS (the escalation outbox).
+  EXPECT_EQ(zscore(outbox_due_key("escalation"), "family:" + kCase + ":F1"), "0");
+  EXPECT_EQ(hget(outbox_data_key("escalation"), "family:" + kCase + ":F1"),
+            R"({"reason":"family"})");
 }
 
 // The casemanager absent: the family hears of the casemanager on duty.

@@ -70,4 +70,8 @@ paging::PageTag family_tag(std::string_view case_code, bool urgent, i18n::Langua
           urgent ? paging::page_rank::kDeadlineEscalation : paging::page_rank::kReminder};
 }
 
+std::string family_received_text(i18n::Language language) {
+  return std::string(i18n::text(language, "family.reply.received"));
+}
+
 }  // namespace piket::dispatch

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -38,8 +39,14 @@ std::optional<common::Instant> instant(const std::optional<std::string>& s) {
 
 constexpr std::string_view kRuleFirst = "family_message";
 constexpr std::string_view kRuleTeamLead = "family_message_team_lead";
+// Steps taken per round at most.
+constexpr int kBatch = 100;
 
 }  // namespace
+
+bool is_family_wake(std::string_view message_id) {
+  return message_id.rfind("family:", 0) == 0;
+}
 
 FamilyRouter::FamilyRouter(FamilyPolicy policy, const rota::Directory& directory,
                            const rota::CasemanagerSelector& selector, common::OutboxConfig outbox,
@@ -52,21 +59,74 @@ FamilyRouter::FamilyRouter(FamilyPolicy policy, const rota::Directory& directory
       domain_clock_(domain_clock),
       transport_clock_(transport_clock),
       redis_(redis),
-      on_page_(std::move(on_page)) {}
+      on_page_(std::move(on_page)),
+      loop_(std::make_unique<common::Periodic>(
+          common::PeriodicOptions{.name = "family messages",
+                                  .every = kFamilyLongestSleep,
+                                  .after_failure = common::Millis{1000}},
+          transport_clock_, [this] { run_loop(); })) {}
 
-int FamilyRouter::run_once() {
+FamilyRouter::~FamilyRouter() {
+  stop();
+}
+
+FamilyRound FamilyRouter::round() {
   auto conn = redis_.lease();
   const auto now = common::to_epoch_ms(domain_clock_.now());
-  const auto due = conn->command({"ZRANGEBYSCORE", std::string(store::kFamilyDue), "-inf",
-                                  std::to_string(now), "LIMIT", "0", "100"})
-                       .element_strings();
-  int pages = 0;
-  for (const auto& member : due) {
+  // The earliest steps: those due now are taken; the first not yet due is the next.
+  const auto first = conn->command({"ZRANGE", std::string(store::kFamilyDue), "0",
+                                    std::to_string(kBatch - 1), "WITHSCORES"})
+                         .element_strings();
+  FamilyRound out;
+  int taken = 0;
+  for (std::size_t k = 0; k + 1 < first.size(); k += 2) {
+    const auto at = number(first[k + 1]).value_or(0);
+    if (at > now) {
+      out.next = common::from_epoch_ms(at);
+      break;
+    }
+    ++taken;
+    const auto& member = first[k];
     const auto bar = member.find('|');
-    if (bar == std::string::npos) continue;
-    pages += step(*conn, member.substr(0, bar), member.substr(bar + 1));
+    if (bar == std::string::npos) {
+      conn->command({"ZREM", std::string(store::kFamilyDue), member});
+      continue;
+    }
+    out.pages += step(*conn, member.substr(0, bar), member.substr(bar + 1));
   }
-  return pages;
+  out.more = taken == kBatch;
+  return out;
+}
+
+void FamilyRouter::start() {
+  loop_->start();
+}
+
+void FamilyRouter::stop() {
+  loop_->stop();
+}
+
+void FamilyRouter::wake() {
+  loop_->wake_kept();
+}
+
+bool FamilyRouter::handle_message(std::string_view /*channel*/, std::string_view /*id*/,
+                                  std::string_view /*payload*/) {
+  wake();
+  return true;
+}
+
+void FamilyRouter::run_loop() {
+  auto r = round();
+  while (r.more && loop_->running()) r = round();
+  // Sleep until the next step is due (on the domain clock: a simulated one
+  // wakes the loop when it moves), at most kFamilyLongestSleep.
+  auto pause = kFamilyLongestSleep;
+  if (r.next)
+    pause = std::clamp<common::Millis>(
+        std::chrono::duration_cast<common::Millis>(*r.next - domain_clock_.now()),
+        common::Millis{0}, kFamilyLongestSleep);
+  loop_->pause_next(pause);
 }
 
 int FamilyRouter::step(common::RedisConnection& conn, const std::string& case_id,
@@ -115,6 +175,9 @@ int FamilyRouter::step(common::RedisConnection& conn, const std::string& case_id
   if (route.acknowledged_by) {
     a.acknowledged_by = *route.acknowledged_by;
     a.acknowledged_at_ms = common::to_epoch_ms(route.acknowledged_at);
+    // The "received" answer, in the deployment's language (sent only when the
+    // route holds the number that wrote: never a perpetrator's).
+    a.received_text = family_received_text(directory_.language_of(nullptr));
   }
   const bool paging = next.action == FamilyAction::page || next.action == FamilyAction::team_lead;
   const rota::PersonConfig* person = nullptr;
@@ -172,8 +235,11 @@ int FamilyRouter::step(common::RedisConnection& conn, const std::string& case_id
       spdlog::warn("family message {} of case {}: nobody to page ({})", message, case_id, a.rule);
     }
   }
+  const bool acknowledging = next.action == FamilyAction::acknowledged;
+  if (acknowledging && on_acknowledged_) on_acknowledged_(case_id, message, a.acknowledged_by);
   for (int attempt = 0; attempt < 8; ++attempt) {
     a.page_id = person ? paging::new_page_id() : std::string();
+    if (acknowledging) a.received_page_id = paging::new_page_id();
     if (!render()) {
       spdlog::error("family message {} of case {}: no page text", message, case_id);
       return 0;
@@ -185,9 +251,13 @@ int FamilyRouter::step(common::RedisConnection& conn, const std::string& case_id
     using K = store::FamilyStepReply::Kind;
     if (reply->kind == K::collision) continue;
     if (reply->kind != K::done) return 0;
-    if (next.action == FamilyAction::acknowledged)
-      spdlog::info("family message {} of case {} acknowledged by {}", message, case_id,
-                   a.acknowledged_by);
+    if (acknowledging) {
+      spdlog::info(
+          "family message {} of case {} acknowledged by {}{}", message, case_id, a.acknowledged_by,
+          reply->payload.empty() ? "" : "; \"received\" answer page " + a.received_page_id);
+      if (on_page_ && !reply->payload.empty()) on_page_(a.received_page_id, reply->payload);
+      return 0;
+    }
     if (!paging || !person) return 0;
     spdlog::info("family message {} of case {}: {} paged ({}, page {})", message, case_id,
                  person->id, a.rule, a.page_id);

@@ -42,15 +42,6 @@ FamilySms read_family_sms(std::string_view body) {
   return out;
 }
 
-FamilyReply family_reply_for(const store::FamilyMessageReply& r) {
-  if (r.kind != store::FamilyMessageReply::Kind::stored || r.stored.empty())
-    return FamilyReply::duty;
-  const auto& first = r.stored.front();
-  for (const auto& s : r.stored)
-    if (s.from == "perpetrator") return FamilyReply::duty;
-  return first.own && !first.message_id.empty() ? FamilyReply::own : FamilyReply::duty;
-}
-
 std::string family_reply_text(FamilyReply reply, i18n::Language language) {
   return std::string(
       i18n::text(language, reply == FamilyReply::own ? "family.reply.own" : "family.reply.duty"));

@@ -115,6 +115,8 @@ HttpResponse family_form(WebContext& w, const HttpRequest& req) {
   a.rate_window_ms = inbound::kFamilyRateWindowMs;
   a.case_max = inbound::kFamilyCaseMax;
   a.via = "link";
+  // The family router is woken at once (the escalation outbox, as for an SMS).
+  a.outbox_due_ms = common::to_epoch_ms(w.d.real_clock.now());
   std::optional<store::FamilyMessageReply> reply;
   {
     auto lease = w.d.redis.lease();

@@ -12,11 +12,16 @@
 --   family:due), 6 person ('' nobody could be paged), 7 page id, 8 reply code, 9 phone,
 --   10 text, 11 rule, 12 outbox due (transport ms), 13 reply code validity (ms), 14 the
 --   deadline (domain ms, with 'page'), 15 acknowledged by, 16 acknowledged at, 17 brief,
---   18 rank
+--   18 rank, 19 the "received" answer's page id, 20 its text (with 'acknowledged': sent to
+--   the number that wrote when the route holds one, family:sender:{id}, once)
 -- Reply: {'done', notify payload or ''} | {'duplicate'} (the step was taken: nothing written
 --   but the next time) | {'closed'} (acknowledged or unanswered before: it leaves family:due)
 --   | {'collision'} (page id or reply code taken: nothing written, pick others)
 --
+-- The "received" answer is a page like the automatic one (rule family_reply, information, no
+-- person) to the number in family:sender:{id}, which is dropped with it: of the (at most 3)
+-- routes of one SMS, the first acknowledged answers it, and only once. A perpetrator's
+-- number is never there (inbound_family_message.lua): it hears nothing more than any number.
 -- A step is taken once: 'page' only while the route has no page, 'team_lead' only while it
 -- has no team lead's page (two dispatch instances may run the same step).
 --#include "lib/paging_page_create.lua"
@@ -52,6 +57,14 @@ if (action == 'page' or action == 'team_lead') and ARGV[6] ~= '' and
     piket_page_taken(ARGV[6], ARGV[8], ARGV[7]) then
   return {'collision'}
 end
+local sender, to = nil, nil
+if action == 'acknowledged' and ARGV[19] and ARGV[19] ~= '' then
+  sender = redis.call('HGET', route, 'sender')
+  if sender and sender ~= '' then
+    to = redis.call('HGET', 'family:sender:' .. sender, 'to')
+    if to and piket_page_taken('', '', ARGV[19]) then return {'collision'} end
+  end
+end
 local at = tonumber(now)
 if action == 'page' then
   page('page')
@@ -67,8 +80,19 @@ elseif action == 'team_lead' then
 elseif action == 'acknowledged' then
   redis.call('HSET', route, 'state', 'acknowledged', 'acknowledged_by', ARGV[15],
              'acknowledged_at', ARGV[16])
+  local received = ''
+  if to then
+    payload = piket_create_page({id = ARGV[19], person = '', ack_code = '', to = to,
+      text = ARGV[20], incident = '', case = '', rule = 'family_reply', now = now,
+      due = ARGV[12], code_ttl = '0', step = 'family_received|' .. ARGV[19]})
+    redis.call('DEL', 'family:sender:' .. sender)
+    redis.call('HSET', route, 'received_page', ARGV[19])
+    received = ARGV[19]
+  end
+  if sender then redis.call('HDEL', route, 'sender') end
   piket_case_timeline_append(case_id, {at = tonumber(ARGV[16]) or at,
-    type = 'family_message_acknowledged', message = msg, by = ARGV[15]})
+    type = 'family_message_acknowledged', message = msg, by = ARGV[15],
+    received_page = received})
 elseif action == 'unanswered' then
   redis.call('HSET', route, 'state', 'unanswered')
   piket_case_timeline_append(case_id, {at = at, type = 'family_message_unanswered',

@@ -12,7 +12,9 @@
 --   notify:queue, notify:timers and push:{person} (lib/notify_page_closed.lua: no delivery
 --   goes out for an answered page); the escalation outbox's (lib/outbox_add.lua: a decline
 --   moves escalation on); piket-cases' for the case timeline (lib/cases_timeline.lua) and
---   the case's resync timer in deadlines:due (lib/deadline_resync.lua).
+--   the case's resync timer in deadlines:due (lib/deadline_resync.lua); paging's family router's
+--   for a page of a family message (lib/paging_family_route.lua: its routing's next step now,
+--   and the router's wake-up 'family:{page}:answered' on the escalation outbox).
 -- ARGV[1]  person ('' for a number that is not staff's: nothing is looked up)
 -- ARGV[2]  page id, or '' to find the page by reply code
 -- ARGV[3]  reply code
@@ -36,6 +38,7 @@
 --#include "lib/outbox_add.lua"
 --#include "lib/cases_timeline.lua"
 --#include "lib/deadline_resync.lua"
+--#include "lib/paging_family_route.lua"
 local page = ARGV[2]
 local now = tonumber(ARGV[6])
 if page == '' then
@@ -88,7 +91,7 @@ if page == '' then
 end
 local p = 'page:' .. page
 local f = redis.call('HMGET', p, 'person', 'case', 'incident', 'acknowledged_at', 'declined_at',
-                     'channels', 'cancelled_reason', 'info')
+                     'channels', 'cancelled_reason', 'info', 'step')
 if not f[1] then return {'unknown_page', page} end
 if f[1] ~= ARGV[1] then return {'not_yours', page} end
 -- Information (paging/page_class.hpp): nothing to answer, nothing changes.
@@ -145,6 +148,10 @@ if f[2] then
     stood_down = stood_down, by = ARGV[1]})
   -- The deadline engine looks at the case again now (its resync timer).
   piket_deadline_resync(f[2], ARGV[6])
+  -- A family message's page: its router records the answer now, not at its next look.
+  if piket_family_route_wake(f[9], f[2], ARGV[6]) then
+    piket_family_wake_message('family:' .. page .. ':answered', {reason = 'family'}, ARGV[7])
+  end
 end
 if pushed then piket_notify_push_closed(ARGV[1], page, f[2] or '', state, ARGV[8]) end
 if state == 'declined' then

@@ -24,7 +24,8 @@ struct ChannelRoute {
 
 // dispatch: ingest → dispatch (an accepted incident);
 // notify: dispatch, cases → notify (a page to deliver);
-// escalation: inbound, notify → dispatch (a page declined, or undeliverable).
+// escalation: inbound, notify → dispatch (a page declined, or undeliverable;
+// from inbound also "family:…": wakes the family router).
 const std::vector<ChannelRoute>& channel_routes();
 
 // The route of `channel`; throws std::logic_error for a channel not in the table.

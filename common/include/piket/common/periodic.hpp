@@ -52,6 +52,10 @@ class Periodic {
   // loop was pausing. While a step runs it does nothing: that step's pause
   // comes as usual.
   bool wake();
+  // Like wake(), but never lost: a wake that comes while a step runs skips
+  // the pause after that step (a loop that sleeps until its next due time —
+  // dispatch's family router — must not sleep past work that came meanwhile).
+  void wake_kept();
   // From within a step: the pause after this step is `pause` instead of
   // `every` (once; a failure's pause and wake() still apply). A loop with
   // nothing due may look less often (notify's idle workers).
@@ -69,6 +73,7 @@ class Periodic {
   std::condition_variable pause_;
   bool pausing_ = false;  // guarded by mutex_
   bool woken_ = false;    // guarded by mutex_
+  bool kept_ = false;     // guarded by mutex_: wake_kept() while a step ran
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 // store::kClockSeen under its Redis user, so whoever moved the clock can wait
 // until every service is there.
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -25,5 +26,22 @@ std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Ins
 // time, or nullopt when `set` lies before the current time (nothing changes).
 std::optional<Instant> move_shared_clock(const RedisConfig& redis, std::optional<Millis> advance,
                                          std::optional<Instant> set);
+
+// While it lives, `on_move` is called (on the shared clock's follower thread;
+// it must return at once) each time the shared simulated clock moves forward:
+// a loop that sleeps until a time of the domain clock wakes then. For any
+// other clock it does nothing (the system clock moves by itself). Destroyed,
+// no call of it is under way or comes after.
+class ClockMoves {
+ public:
+  ClockMoves(const Clock& domain_clock, std::function<void()> on_move);
+  ~ClockMoves();
+  ClockMoves(const ClockMoves&) = delete;
+  ClockMoves& operator=(const ClockMoves&) = delete;
+
+ private:
+  const Clock* clock_ = nullptr;  // the shared simulated clock; null: another
+  int id_ = 0;
+};
 
 }  // namespace piket::common

@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 104> kMessageIds{
+inline constexpr std::array<std::string_view, 105> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -81,6 +81,7 @@ inline constexpr std::array<std::string_view, 104> kMessageIds{
     "tag.deadline.agreement_overdue",
     "family.reply.own",
     "family.reply.duty",
+    "family.reply.received",
     "page.family",
     "page.family_urgent",
     "page.family_unanswered",

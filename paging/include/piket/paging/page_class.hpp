@@ -14,7 +14,8 @@
 //                contact), deadline:<clock>:<step> except the ones below
 //   information  inform (FYI to the family's own casemanager, off duty),
 //                handoff_notice, gap_warning (rota notices),
-//                deadline:home_ban:end (the ban ended)
+//                deadline:home_ban:end (the ban ended), family_reply (the
+//                answers to a family's SMS, to the number that wrote: issue 18)
 //
 // Urgency (`rank`, 0 first) orders the pages of a bundled SMS: code red and
 // escalations first, then incidents by kind, then deadline reminders, then

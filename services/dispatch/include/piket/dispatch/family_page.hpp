@@ -61,4 +61,9 @@ std::optional<std::string> render_family_page(std::string_view case_code, bool u
 // and its rank: urgent as a deadline escalation, otherwise as a reminder.
 paging::PageTag family_tag(std::string_view case_code, bool urgent, i18n::Language language);
 
+// The answer to the number that wrote once a casemanager acknowledged the
+// message ("family.reply.received": "Ontvangen, we nemen contact met u op…"),
+// one GSM-7 segment, names nobody.
+std::string family_received_text(i18n::Language language);
+
 }  // namespace piket::dispatch

@@ -2,20 +2,22 @@
 // An SMS from a family (issue 18): a number that is not staff's, with a text
 // that is not an answer by reply code, is a family's message. Pure helpers of
 // the family path of /kannel/sms (src/inbound_api_family.cpp): how the text is
-// read (urgent or not, bounded) and which automatic answer the family gets.
+// read (urgent or not, bounded), the automatic answer's texts and its bounds.
 //
-// The answer names nobody: who picks the message up, by role only
-// (family.reply.* in i18n/<lang>/piket.po, the deployment's language). Every
-// number piket does not route — unknown, a perpetrator's, over its rate — gets
-// the same "casemanager on duty" text as a family whose casemanager is away,
-// so the answer never tells whether a number is known or whose it is.
+// The answer is an SMS to the number that wrote (a page, sent by notify; the
+// script that stores the message picks it: inbound_family_message.lua). It
+// names nobody: who picks the message up, by role only (family.reply.* in
+// i18n/<lang>/piket.po, the deployment's language). Every number piket does
+// not route — unknown, a perpetrator's, over its rate — gets the same
+// "casemanager on duty" text as a family whose casemanager is away, so the
+// answer never tells whether a number is known or whose it is.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "piket/i18n/language.hpp"
-#include "piket/store/family_contact.hpp"
 
 namespace piket::inbound {
 
@@ -28,6 +30,18 @@ inline constexpr int kFamilyRateMax = 5;
 inline constexpr std::int64_t kFamilyRateWindowMs = 3600 * 1000;
 // At most this many messages kept per case.
 inline constexpr int kFamilyCaseMax = 500;
+// At most this many answers per number per window (kFamilyRateWindowMs); and
+// to numbers of no open case at most kFamilyUnroutedRepliesMax in the window,
+// all such numbers together: a stranger cannot make piket send without bound.
+inline constexpr int kFamilyRepliesMax = 5;
+inline constexpr int kFamilyUnroutedRepliesMax = 60;
+// The same text from the same number within this is a repeat (Kannel's retry
+// after a lost response): stored once, answered once.
+inline constexpr std::int64_t kFamilyRepeatWindowMs = 5 * 60 * 1000;
+// How long the number is kept for the "received" answer: the longest a
+// message can wait for an acknowledgement (24 h to the team lead, 24 h more
+// watched) and an hour.
+inline constexpr std::int64_t kFamilySenderTtlMs = 49LL * 3600 * 1000;
 
 struct FamilySms {
   std::string text;  // without the urgent keyword, at most kFamilyTextMax characters
@@ -42,10 +56,6 @@ enum class FamilyReply {
   own,  // "your casemanager": the case's own is assigned and not absent
   duty  // "the casemanager on duty": everything else, also every number not routed
 };
-
-// The answer for the script's reply: `own` only for a stored message from a
-// person who is not the perpetrator, in a case whose casemanager is there.
-FamilyReply family_reply_for(const store::FamilyMessageReply& r);
 
 std::string family_reply_text(FamilyReply reply, i18n::Language language);
 
