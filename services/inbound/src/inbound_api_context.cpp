@@ -52,8 +52,6 @@ InboundContext::InboundContext(const InboundConfig& cfg, InboundDeps d,
                          "Numbers locked out after too many wrong reply codes")),
       locked_refused(m.counter("piket_inbound_sms_locked_total",
                                "SMS answers refused because the number is locked out")),
-      unknown_numbers(m.counter("piket_inbound_sms_unknown_number_total",
-                                "SMS answers from numbers that are not staff's")),
       family(m),
       dlr_writes(m.counter("piket_inbound_delivery_report_writes_total",
                            "Script calls that recorded delivery reports (several per call under "

@@ -63,7 +63,6 @@ struct InboundContext {
   prometheus::Counter& wrong_codes;
   prometheus::Counter& lockouts;
   prometheus::Counter& locked_refused;
-  prometheus::Counter& unknown_numbers;
   FamilyCounters family;  // the family path of /kannel/sms (issue 18)
   prometheus::Counter&
       dlr_writes;  // script calls that recorded reports (reports / writes: batching)

@@ -64,31 +64,28 @@ HttpResponse sms_reply(InboundContext& c, const HttpRequest& r, std::string_view
   const auto parsed = parse_sms_answer(body);
   const auto person = c.person_by_phone.find(from);
   const bool staff = person != c.person_by_phone.end();
-  // Issue 18: a text without a reply code from a number that is not staff's
-  // is a family's message (inbound_api_family.hpp).
-  if (!parsed && !staff) return family_sms(c, from, body);
+  // Issue 18: any text from a number that is not staff's is a family's message
+  // (inbound_api_family.hpp) — also one holding six digits in a row ("bel me op
+  // 06 123456 78"): only staff can answer a page, so such a text was a wrong
+  // code to nobody, and the family's message was lost. Every number piket does
+  // not route gets the same answer, by an SMS of its own (the HTTP answer to
+  // Kannel is empty; Kannel sends none: max-messages 0); the answer goes to the
+  // number, not to whoever spoofed it, so it tells a caller nothing.
+  if (!staff) return family_sms(c, from, body);
   if (!parsed) {
     c.ack_refused.Increment();
     return text(200, sms_reply_text(SmsReply::no_code, "", c.deps.language));
   }
-  // A number that is not staff's goes through the same script (nothing is
-  // looked up or stored for it) and gets the same answer as a wrong code:
-  // the reply and its timing do not tell which numbers are staff's.
-  PageAnswerRequest req{staff ? person->second : std::string(),
+  PageAnswerRequest req{person->second,
                         "",
                         parsed->code,
                         parsed->decline ? Answer::decline : Answer::acknowledge,
                         AnswerVia::sms,
                         paging::mask_phone(from),
-                        staff ? common::sha256_hex(from).substr(0, 16) : std::string()};
+                        common::sha256_hex(from).substr(0, 16)};
   const auto o = answer(c, req);
   count(c, o);
   using K = PageAnswerOutcome::Kind;
-  if (!staff) {
-    c.unknown_numbers.Increment();
-    spdlog::info("SMS answer from a number that is not staff's refused");
-    return text(200, sms_reply_text(SmsReply::invalid, "", c.deps.language));
-  }
   const auto language = c.language_by_person.at(person->second);
   const auto reply = [&](SmsReply what) {
     return text(200, sms_reply_text(what, o.case_id, language));
