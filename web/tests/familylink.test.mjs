@@ -65,6 +65,20 @@ await run('family contact link', async (browser, problems) => {
   check((await staff.textContent('#case-messages')).includes('dringend'), 'marked urgent');
   await shot(staff, 'link-message-in-case');
 
+  // The team lead's board: the case's unanswered urgent family message is a red badge in
+  // its row (rows with one sort with the escalations, first); the family's text is not on
+  // the board.
+  const board = await staffCtx.newPage();
+  guardOrigin(board, problems);
+  await board.goto(new URL(env.web).origin + '/');
+  await board.waitForSelector('[data-testid="board"]:not(.hidden)');
+  const badge = `#case-row-${inc.case_id} [data-status="family"]`;
+  await board.waitForSelector(badge, { timeout: 10000 });
+  check(await board.$eval(badge, (b) => b.classList.contains('red')), 'urgent: a red badge');
+  check(!(await board.textContent('#view-board')).includes('bel mij vandaag terug'), 'no family text on the board');
+  await shot(board, 'link-message-on-board');
+  await board.close();
+
   // Revoked: the same neutral page as any link that does not work.
   await staff.click('#family-link-revoke');
   await staff.waitForFunction(() => document.querySelector('#family-link-result').textContent.includes('ingetrokken'));
