@@ -143,6 +143,8 @@ TEST_F(RedisIncidentStoreTest, CreatedThenReplayedThenConflict) {
   EXPECT_EQ(hget(key, "stored_hash"), first.body_hash);
   EXPECT_EQ(hget(key, "accepted_at"), std::to_string(common::to_epoch_ms(kAcceptedAt)));
   EXPECT_EQ(json::parse(hget(key, "body")), json::value(first.request.stored));
+  // The persons' roles, kept apart so that loading the case need not decode the body.
+  EXPECT_EQ(hget(key, "roles"), "victim");
 
   const auto again = prepare(body_for("PNN-1", "hh-1"));
   const auto replayed = store_.store(again.incident("police"));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "piket/common/time_format.hpp"
+#include "piket/ingest/person_roles.hpp"
 
 namespace piket::common {
 
@@ -554,6 +555,21 @@ TEST(CountCodePoints, CountsCodePointsNotBytes) {
   EXPECT_EQ(count_code_points("\xE2\x82\xAC"), 1U);
   EXPECT_EQ(count_code_points("\xF0\x9F\x98\x80"), 1U);
   EXPECT_EQ(count_code_points("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z"), 5U);
+}
+
+// The roles kept on the incident: each once, in a fixed order; unknown or
+// missing roles and persons that are not objects are left out.
+TEST(PersonRoles, EachRoleOnceInAFixedOrder) {
+  const auto roles = [](std::string_view persons) {
+    return person_roles(
+        boost::json::parse(std::string(R"({"persons":)") + std::string(persons) + "}").as_object());
+  };
+  EXPECT_EQ(roles(R"([{"role":"child"},{"role":"victim"},{"role":"perpetrator"},
+                      {"role":"child"}])"),
+            "perpetrator,victim,child");
+  EXPECT_EQ(roles(R"([{"role":"other"},{"name":"x"},3,{"role":"boss"}])"), "other");
+  EXPECT_EQ(roles("[]"), "");
+  EXPECT_EQ(person_roles(boost::json::object{}), "");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "piket/common/redis_pool.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/family_phones.hpp"
+#include "piket/ingest/person_roles.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/ingest_scripts.hpp"
 #include "piket/store/lua.hpp"
@@ -105,6 +106,7 @@ StoreOutcome RedisIncidentStore::store(const NewIncident& in) {
         r.home_ban->starts_offset.count(), r.home_ban->ends_offset.count()};
   a.household_link_ms = impl_->household_link.count();
   a.family_phones = family_phones(r.stored);
+  a.roles = person_roles(r.stored);
   const auto idem = store::idempotency_key(in.partner, r.reference);
   auto lease = impl_->pool.lease();
   for (int attempt = 0; attempt < 5; ++attempt) {

@@ -11,7 +11,9 @@
 --   (how long after closing a case still links a returning family), 16 ban
 --   start's UTC offset (minutes) or '', 17 ban end's offset or '', 18 the persons' numbers
 --   for the family contact index ("<h>:<role>" space-separated, store/family_contact.hpp;
---   written through inbound's store API, lib/family_phone_index.lua, for atomicity)
+--   written through inbound's store API, lib/family_phone_index.lua, for atomicity),
+--   19 the persons' roles, once each, comma-separated ('' none; kept as incident:{id}
+--   roles, read when a case is loaded: lib/cases_load_case.lua)
 -- Reply: {'created', incident, case, dispatch payload {incident_id, case_id, kind}: the
 --   kind lets dispatch's receiver take a code red first} | {'replayed', incident, case}
 --   | {'conflict', incident, case} | {'legacy', incident, case, stored body}
@@ -87,7 +89,7 @@ end
 redis.call('HSET', 'incident:' .. id, 'partner', partner, 'reference', reference,
            'kind', ARGV[6], 'region', ARGV[7], 'reported_at', ARGV[9], 'accepted_at', ARGV[10],
            'case_id', case_id, 'status', 'accepted', 'body', ARGV[11], 'stored_hash', stored_hash,
-           'new_case', new_case, 'household', ARGV[8])
+           'new_case', new_case, 'household', ARGV[8], 'roles', ARGV[19] or '')
 if ARGV[12] ~= '' then
   redis.call('HSET', 'incident:' .. id, 'ban_starts_at', ARGV[12], 'ban_ends_at', ARGV[13],
              'ban_starts_off', ARGV[16], 'ban_ends_off', ARGV[17])

@@ -14,9 +14,16 @@
 -- incidents' stored bodies, each once (roles only: no other field of a person
 -- leaves Redis), the tracks as a flat list of track, JSON record
 -- (case:{id}:tracks, cases/cases_track.lua)}.
--- The roles ('perpetrator', 'victim', 'child', 'other') of the persons in an
--- incident's stored body, added to `seen` (role -> true).
-local function piket_incident_roles(body, seen)
+-- The roles ('perpetrator', 'victim', 'child', 'other') of an incident's
+-- persons, added to `seen` (role -> true): from incident:{id} roles, which
+-- ingest writes when it accepts the incident; only an incident stored before
+-- that field existed has its body fetched and decoded.
+local function piket_incident_roles(inc, roles, seen)
+  if roles then
+    for r in string.gmatch(roles, '[^,]+') do seen[r] = true end
+    return
+  end
+  local body = redis.call('HGET', 'incident:' .. inc, 'body')
   if not body or not string.find(body, '"persons"', 1, true) then return end
   local ok, doc = pcall(cjson.decode, body)
   if not ok or type(doc) ~= 'table' or type(doc.persons) ~= 'table' then return end
@@ -33,10 +40,10 @@ local function piket_load_case(id)
   local seen_roles = {}
   for _, inc in ipairs(redis.call('LRANGE', c .. ':incidents', 0, -1)) do
     local f = redis.call('HMGET', 'incident:' .. inc, 'kind', 'accepted_at', 'status',
-                         'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at', 'body')
+                         'ban_ends_at', 'ban_starts_at', 'contact_at', 'plan_at', 'roles')
     incs[#incs + 1] = inc
     for i = 1, 7 do incs[#incs + 1] = f[i] or '' end
-    piket_incident_roles(f[8], seen_roles)
+    piket_incident_roles(inc, f[8], seen_roles)
   end
   local roles = {}
   for _, r in ipairs({'perpetrator', 'victim', 'child', 'other'}) do

@@ -42,6 +42,9 @@ struct IngestAcceptArgs {
   // The persons' numbers for the family contact index (family_contact.hpp,
   // family_phones_arg): "<h>:<role>" space-separated, '' none.
   std::string family_phones;
+  // The persons' roles, once each, comma-separated ('' none): incident:{id} roles
+  // (ingest/person_roles.hpp).
+  std::string roles;
 
   std::vector<std::string> args() const {
     const auto ms = [](std::int64_t v) { return std::to_string(v); };
@@ -62,7 +65,8 @@ struct IngestAcceptArgs {
             ms(household_link_ms),
             ban ? ms(ban->starts_offset_min) : std::string(),
             ban ? ms(ban->ends_offset_min) : std::string(),
-            family_phones};
+            family_phones,
+            roles};
   }
 };
 
