@@ -5,7 +5,8 @@
 // and fail on a single hit.
 //
 // It reads the suites' work directories (tests/e2e/work, tests/paging/work,
-// tests/cases/work):
+// tests/cases/work and, when the browser tests are registered,
+// tests/web/browser-work):
 // each test left <dir>/redis (its Redis data, replayed here on a private
 // redis-server to read the posted incidents and the push streams),
 // <dir>/kannel/fakesmsc.log and, for the paging tests, <dir>/smtp/maildir —
@@ -24,6 +25,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_acl.hpp"
@@ -202,7 +205,11 @@ bool log_secret(const std::string& secret) {
 TEST(MessageScan, NoMessageCarriesPersonDataHouseholdOrSummary) {
   Scan scan;
   std::size_t dirs = 0;
-  for (const std::string root : {PIKET_SCAN_E2E_DIR, PIKET_SCAN_PAGING_DIR, PIKET_SCAN_CASES_DIR}) {
+  std::vector<std::string> roots{PIKET_SCAN_E2E_DIR, PIKET_SCAN_PAGING_DIR, PIKET_SCAN_CASES_DIR};
+#ifdef PIKET_SCAN_WEB_DIR
+  roots.emplace_back(PIKET_SCAN_WEB_DIR);  // the browser tests' stacks
+#endif
+  for (const auto& root : roots) {
     std::error_code ec;
     EXPECT_TRUE(fs::is_directory(root)) << root << " is missing: its tests did not run";
     for (const auto& e : fs::directory_iterator(root, ec)) {

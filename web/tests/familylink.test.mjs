@@ -51,7 +51,7 @@ await run('family contact link', async (browser, problems) => {
   check((await phone.textContent('h1.en')).includes('Message to your casemanager'), 'English second');
   await shot(phone, 'family-form-phone');
   await inspectPhone(browser, problems, url, 'family form (phone)', 200);
-  await phone.fill('#message', 'Synthetisch bericht: bel mij vandaag terug');
+  await phone.fill('#message', 'Synthetisch verzoek: bel mij vandaag terug');
   await phone.check('#urgent');
   await Promise.all([phone.waitForNavigation(), phone.click('button[type="submit"]')]);
   const sent = await phone.textContent('main');
