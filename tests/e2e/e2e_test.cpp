@@ -73,10 +73,22 @@ TEST(EndToEnd, HomeBanBecomesSmsToTheOnCallCasemanagerWithoutPersonData) {
 
   // A reply from another number does not acknowledge; the paged person's does.
   const auto code = redis.command({"HGET", store::page_key(page), "ack_code"}).str;
+  const auto inbound = s.spec().ports.inbound;
+  const auto wrong_before = Stack::metric(inbound, "piket_inbound_reply_codes_wrong_total", "");
   s.local().inject_sms("+447700900099", "4411", code);
   s.local().inject_sms(person->phone == "+447700900001" ? "+447700900002" : "+447700900001", "4411",
                        code);
-  std::this_thread::sleep_for(std::chrono::milliseconds{1500});
+  // Both were handled, by the record rather than after a fixed wait: the stranger's text
+  // is a family's message from an unknown number (counted, and answered like any), the
+  // colleague's a wrong code of theirs (counted). Only then is "not acknowledged" checked.
+  const auto handled = [&] {
+    return Stack::metric(inbound, "piket_inbound_family_messages_total", "outcome=\"unknown\"") >=
+               1 &&
+           Stack::metric(inbound, "piket_inbound_reply_codes_wrong_total", "") > wrong_before;
+  };
+  for (int i = 0; i < 200 && !handled(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  ASSERT_TRUE(handled()) << "inbound did not count both replies";
   EXPECT_EQ(field(client->get("/v1/incidents/" + incident).body, "status"), "dispatched");
   s.local().inject_sms(person->phone, "4411", "ok " + code);
   std::string now_status;
@@ -151,7 +163,11 @@ TEST(EndToEnd, SecondIncidentForTheHouseholdJoinsTheCaseAndIsPagedAgain) {
   ASSERT_EQ(pages(sms), 2u);
   // The case's casemanager (assigned by the first) receives the second.
   for (const auto& m : sms) EXPECT_EQ(m.to, sms[0].to);
-  std::this_thread::sleep_for(std::chrono::seconds{4});
+  // The replay made nothing: nothing is on its way to a phone (by the record, not after
+  // a fixed wait).
+  for (int i = 0; i < 200 && !s.nothing_to_send(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  EXPECT_TRUE(s.nothing_to_send());
   EXPECT_EQ(pages(s.delivered()), 2u) << "the replayed post must not page again";
 }
 

@@ -385,7 +385,12 @@ TEST_F(EscalationEndToEnd, AcknowledgedWithoutFirstContactIsPagedAgain) {
     std::this_thread::sleep_for(50ms);
   ASSERT_EQ(hget(store::incident_key(incident), "status"), "acknowledged");
   advance(59min);
-  std::this_thread::sleep_for(500ms);
+  // Not yet, by the record: the escalator took the primary's due step, found it answered
+  // and set its no-contact look (an hour after the acknowledgement) after the simulated
+  // now; nothing is on its way to a phone.
+  EXPECT_TRUE(settle([&] { return timer_after_now(incident); }));
+  expect_not_due(incident, "0.0");
+  EXPECT_TRUE(settle([&] { return s_.nothing_to_send(); }));
   EXPECT_EQ(to(primary_).size(), 1u);
   advance(2min);  // an hour after the acknowledgement, no first contact on the case
   ASSERT_TRUE(wait_for(primary_, 2));
@@ -511,7 +516,12 @@ TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRe
   // dispatch dies again right after the team lead's page; nothing is re-sent on restart.
   s_.local().kill9(stack::Component::dispatch);
   s_.local().start(stack::Component::dispatch);
-  std::this_thread::sleep_for(3s);
+  // By the record, not after a fixed wait: the step taken is the team lead's (0.2), the
+  // next look lies after the simulated now, and nothing is on its way to a phone.
+  EXPECT_TRUE(settle([&] { return timer_after_now(incident); }));
+  expect_not_due(incident, "0.2");
+  EXPECT_TRUE(settle([&] { return s_.nothing_to_send(); }, 30s));
+  std::this_thread::sleep_for(kToThePhone);  // what Kannel was handed reaches fakesmsc
   EXPECT_EQ(to(primary_).size(), 1u);
   EXPECT_EQ(to(backup_).size(), 1u);
   EXPECT_EQ(to("tl-g").size(), 1u);
