@@ -442,6 +442,39 @@ TEST_F(NotifyScriptsTest, ClaimLeavesASendInDoubtToItsWorkersRecordBeforeSending
   EXPECT_EQ(hget(d2, "in_doubt_resends"), "2");
 }
 
+// A wait that began before an outage runs again from the store's return (ARGV[10]): the
+// claim after two quick failovers does not send what its worker — alive, recording since
+// the first — could not record while the second kept every write out.
+TEST_F(NotifyScriptsTest, ASendInDoubtWaitsAgainFromWhenTheStoreCameBack) {
+  const auto d = delivery_key(kPage, "sms");
+  seed_page(kPage, "sending");
+  seed_sms(kPage, "sending");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});  // lease over
+  NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 16, 3000, 4, 5000};
+  ASSERT_EQ(claim_batch(args).claims.at(0).held_until_ms, kTransport + 5000);
+  EXPECT_EQ(hget(d, "doubt_seen"), n(kTransport));
+
+  // The store was away from +1 s to +7 s; the first claim after it, at +7.2 s, knows.
+  args.transport_now_ms = kTransport + 7200;
+  args.store_back_ms = kTransport + 7200;
+  const auto after = claim_batch(args);
+  ASSERT_EQ(after.claims.size(), 1u);
+  EXPECT_EQ(after.claims[0].kind, NotifyClaimReply::Kind::doubt) << "not sent: waits again";
+  EXPECT_EQ(after.claims[0].held_until_ms, kTransport + 12200);
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport + 12200));
+  EXPECT_EQ(hget(d, "doubt_seen"), n(kTransport)) << "the first sighting is kept";
+  EXPECT_EQ(hget(d, "attempts"), "0");
+
+  // A claim whose store came back before the first sighting counts from the sighting.
+  args.transport_now_ms = kTransport + 12200;
+  args.store_back_ms = kTransport - 60000;
+  const auto sent = claim_batch(args);
+  ASSERT_EQ(sent.claims.size(), 1u);
+  ASSERT_EQ(sent.claims[0].kind, NotifyClaimReply::Kind::send);
+  EXPECT_TRUE(sent.claims[0].send.in_doubt);
+  EXPECT_EQ(hget(d, "in_doubt_resends"), "1");
+}
+
 TEST_F(NotifyScriptsTest, ClaimSkipsWhatIsGoneOrAnsweredAndResolvesByADeliveryReport) {
   const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
   // A queue entry without its delivery: dropped.

@@ -101,6 +101,24 @@ struct Notifier::Impl {
   // deliveries are then in doubt; another worker's claim takes them).
   std::atomic<bool> stopping{false};
 
+  // When the store came back (transport ms), for the claims' sends in doubt
+  // (store::NotifyClaimArgs::store_back_ms): a Redis error in any worker, or a
+  // failover followed by any connection of this process, makes the next claim
+  // note its own time here — the first look after an outage. A send in doubt
+  // then waits in_doubt_confirm from that look, not from a sighting made before
+  // the outage, so its worker (which keeps recording, record_outcomes) has the
+  // whole wait with a store that takes writes.
+  std::atomic<bool> store_lost{false};
+  std::atomic<std::uint64_t> failovers_seen{common::redis_stats().failovers_followed.load()};
+  std::atomic<long long> store_back_ms{0};
+  long long store_back_for_claim(common::Instant now) {
+    const auto followed = common::redis_stats().failovers_followed.load();
+    const bool lost = store_lost.exchange(false);
+    if (failovers_seen.exchange(followed) != followed || lost)
+      store_back_ms = common::to_epoch_ms(now);
+    return store_back_ms.load();
+  }
+
   // One of config.workers loops (common::Periodic): it takes steps until
   // one finds less than a whole batch due (StepResult::more), then pauses 20 ms
   // (100 ms when it found nothing: kIdleEvery) — less when woken
@@ -119,7 +137,13 @@ struct Notifier::Impl {
 
     void run() {
       while (loop.running()) {
-        const auto r = impl.owner->step(lanes, redis);
+        StepResult r;
+        try {
+          r = impl.owner->step(lanes, redis);
+        } catch (const common::RedisError&) {
+          impl.store_lost = true;  // the next claim tells its sends in doubt (store_back_ms)
+          throw;
+        }
         if (r.kind == StepResult::Kind::idle) {
           loop.pause_next(kIdleEvery);  // nothing due: look less often, until woken
           break;
@@ -569,6 +593,7 @@ struct Notifier::Impl {
           spdlog::warn("{} send outcomes not on enough replicas yet (attempt {}); recording again",
                        done.items.size(), attempt);
       } catch (const common::RedisError& e) {
+        store_lost = true;
         if (last) throw;
         if (attempt % kCompleteLogEvery == 1)
           spdlog::warn("{} send outcomes not recorded yet (attempt {}): {}; trying again",
@@ -853,7 +878,8 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
                                           i.config.claim_batch,
                                           i.config.gateway_timeout.count(),
                                           static_cast<int>(lanes.width()),
-                                          i.config.in_doubt_confirm.count()};
+                                          i.config.in_doubt_confirm.count(),
+                                          i.store_back_for_claim(now)};
   const auto claim_started = i.transport_clock.now();
   const auto batch = store::parse_notify_claim_batch(
       redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());

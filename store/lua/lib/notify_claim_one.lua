@@ -1,6 +1,6 @@
 -- notify_claim_one (lib): piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s,
--- max_cands_s, confirm_s) claims one due delivery of notify:queue for its send, and returns what the
--- send needs — the rules of one claim, which notify_claim.lua applies to each delivery of
+-- max_cands_s, confirm_s, back_s) claims one due delivery of notify:queue for its send, and
+-- returns what the send needs — the rules of one claim, which notify_claim.lua applies to each delivery of
 -- a batch in turn.
 -- Owner: piket-notify.
 --   did        the delivery id ({page}:{channel}), due in notify:queue
@@ -18,6 +18,13 @@
 --              back, [redis] min_replicas); the worker that sent keeps recording until
 --              it can, and this wait starts only once a claim could write, so the
 --              worker's record — the store being writable again for both — lands first.
+--   back_s     (transport ms; '0' or absent: none) when the store last came back for the
+--              claiming worker: its first claim after a Redis error or a followed
+--              failover (Notifier). The wait runs from the later of the first sighting
+--              and this: a wait that began between two failovers would otherwise run
+--              out while the second kept every write out — the worker that sent had no
+--              chance to record, and the SMS went twice (the failover test, twice: a
+--              primary killed every 8 s).
 -- Returns {'skip', id} | {'resolved', id, channel, page}
 --  | {'doubt', id, until}: in doubt, first seen now or still waiting for its worker's
 --     record until `until` (transport ms); due again then
@@ -44,7 +51,7 @@
 --#include "lib/notify_queue.lua"
 --#include "lib/notify_privacy_body.lua"
 local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max_cands_s,
-                                      confirm_s)
+                                      confirm_s, back_s)
   local d = 'delivery:' .. did
   local f = redis.call('HMGET', d, 'state', 'channel', 'page', 'to', 'dlr_type', 'person',
                        'doubt_seen')
@@ -88,9 +95,10 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
       seen = tnow
       redis.call('HSET', d, 'doubt_seen', tnow_s)
     end
-    if tnow < seen + confirm then
-      piket_notify_queue_at(did, seen + confirm, pf[8])
-      return {'doubt', did, tostring(seen + confirm)}
+    local from = math.max(seen, tonumber(back_s or '0') or 0)
+    if tnow < from + confirm then
+      piket_notify_queue_at(did, from + confirm, pf[8])
+      return {'doubt', did, tostring(from + confirm)}
     end
   end
   local window = tonumber(window_s or '0')

@@ -41,6 +41,8 @@
 -- ARGV[8]  gateway connections: sends at once (default 1)
 -- ARGV[9]  how long a send found in doubt waits for its worker's record before it goes
 --   again (ms; default 0: at once; lib/notify_claim_one.lua, confirm_s)
+-- ARGV[10] when the store last came back for this worker (transport ms; default 0: never
+--   lost): that wait runs from it if it is later (lib/notify_claim_one.lua, back_s)
 -- Returns {'batch', lease until (transport ms), M, then M replies, each as its length and its
 --   fields: a reply of lib/notify_claim_one.lua ('skip', 'resolved', 'held', 'doubt' or
 --   'send')}, in
@@ -73,7 +75,7 @@ end
 local function claim(did)
   budget = budget - 1
   local r = piket_notify_claim_one(did, ARGV[1], tostring(provisional), ARGV[3], ARGV[4], ARGV[5],
-                                   ARGV[9])
+                                   ARGV[9], ARGV[10])
   replies[#replies + 1] = r
   if r[1] == 'send' then
     sends[#sends + 1] = {did = did, rank = r[19]}

@@ -134,13 +134,16 @@ struct NotifyClaimArgs {
   long long gateway_timeout_ms = 0;   // the lease grows by this per round of sends
   int gateway_connections = 1;        // sends at once
   long long in_doubt_confirm_ms = 0;  // a send in doubt waits this long for its worker's record
+  // When the store last came back for this worker (transport ms; 0: never lost): a send in
+  // doubt's wait runs from here if that is later than its first sighting.
+  long long store_back_ms = 0;
 
   std::vector<std::string> argv() const {
-    return {std::to_string(transport_now_ms),   std::to_string(lease_until_ms),
-            std::to_string(domain_now_ms),      std::to_string(bundle_window_ms),
-            std::to_string(max_candidates),     std::to_string(max_deliveries),
-            std::to_string(gateway_timeout_ms), std::to_string(gateway_connections),
-            std::to_string(in_doubt_confirm_ms)};
+    return {std::to_string(transport_now_ms),    std::to_string(lease_until_ms),
+            std::to_string(domain_now_ms),       std::to_string(bundle_window_ms),
+            std::to_string(max_candidates),      std::to_string(max_deliveries),
+            std::to_string(gateway_timeout_ms),  std::to_string(gateway_connections),
+            std::to_string(in_doubt_confirm_ms), std::to_string(store_back_ms)};
   }
 };
 // Another SMS delivery to the same person that may go along in a bundle.
