@@ -108,6 +108,14 @@ std::span<const RedisServiceRules> redis_service_rules() {
 
 std::string redis_acl_rules(std::string_view user) {
   if (user == "ops") return "~* &* +@all";
+  // A replica's login to its primary: the replication stream, nothing else (no key).
+  if (user == "replication") return "resetchannels -@all +psync +replconf +ping";
+  // A sentinel's login to the nodes: what Sentinel's own docs list for it — watch (INFO,
+  // ROLE, PING, hello messages on __sentinel__:hello), and at a failover reconfigure
+  // (MULTI/EXEC, REPLICAOF as SLAVEOF, CONFIG REWRITE, CLIENT KILL, SCRIPT KILL). No key.
+  if (user == "sentinel")
+    return "allchannels -@all +multi +slaveof +replicaof +ping +exec +subscribe +config|rewrite "
+           "+role +publish +info +client|setname +client|kill +script|kill";
   const auto* r = find(user);
   if (!r) throw std::invalid_argument("redis ACL: no rules for user '" + std::string(user) + "'");
   std::string rules = "~* resetchannels";
@@ -134,6 +142,9 @@ std::vector<RedisUserSpec> deployment_redis_users(const std::filesystem::path& s
     users.push_back({std::string(holder), store.read(secret_file::redis_password(holder)),
                      redis_acl_rules(holder)});
   }
+  for (auto user : kRedisInfraUsers)
+    users.push_back(
+        {std::string(user), store.read(secret_file::redis_password(user)), redis_acl_rules(user)});
   return users;
 }
 

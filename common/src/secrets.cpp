@@ -135,6 +135,8 @@ std::vector<std::string> ensure_deployment_secrets(const fs::path& dir) {
   };
   for (auto holder : kSecretHolders)
     ensure(secret_file::redis_password(holder), [] { return random_secret(); });
+  for (auto user : kRedisInfraUsers)
+    ensure(secret_file::redis_password(user), [] { return random_secret(); });
   ensure(std::string(secret_file::kannel_callback), [] { return random_secret(); });
   ensure(std::string(secret_file::kannel_admin), [] { return random_secret(); });
   ensure(std::string(secret_file::kannel_sendsms), [] { return random_secret(); });

@@ -77,6 +77,11 @@ TEST(DeploymentSecrets, CreatesEveryFilePrivateAndNeverOverwrites) {
     EXPECT_EQ(mode_of(dir / secret_file::redis_password(holder)), 0600u);
     EXPECT_GE(store.read(secret_file::redis_password(holder)).size(), 32u);
   }
+  for (auto user : kRedisInfraUsers) {
+    EXPECT_TRUE(names.count(secret_file::redis_password(user))) << user;
+    EXPECT_EQ(mode_of(dir / secret_file::redis_password(user)), 0600u);
+    EXPECT_GE(store.read(secret_file::redis_password(user)).size(), 32u);
+  }
   EXPECT_EQ(store.read(secret_file::zmq_public_key("dispatch")).size(), 40u);
   EXPECT_EQ(store.read(secret_file::zmq_secret_key("dispatch")).size(), 40u);
   EXPECT_EQ(mode_of(dir / secret_file::vapid_private_key), 0600u);

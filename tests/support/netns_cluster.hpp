@@ -91,8 +91,13 @@ class NetnsCluster {
     common::ensure_deployment_secrets(secrets_dir_);
     for (auto& u : common::deployment_redis_users(secrets_dir_)) {
       node_users_.push_back({u.name, u.password, u.rules});
-      sentinel_users_.push_back(
-          {u.name, u.password, u.name == "ops" ? u.rules : launch::kSentinelServiceRules});
+      if (u.name == "replication")
+        replication_password_ = u.password;
+      else if (u.name == "sentinel")
+        sentinel_password_ = u.password;
+      else  // Redis's own users are not on a sentinel
+        sentinel_users_.push_back(
+            {u.name, u.password, u.name == "ops" ? u.rules : launch::kSentinelServiceRules});
     }
     ops_password_ = node_users_.front().password;
     try {
@@ -289,8 +294,8 @@ class NetnsCluster {
     c.users = node_users_;
     c.maxmemory_bytes = options_.maxmemory_bytes;
     if (i != 0) c.extra_conf.push_back("replicaof " + ip(0) + " " + std::to_string(kRedisPort));
-    c.extra_conf.push_back("masteruser ops");
-    c.extra_conf.push_back("masterauth " + ops_password_);
+    c.extra_conf.push_back("masteruser replication");
+    c.extra_conf.push_back("masterauth " + replication_password_);
     c.extra_conf.push_back("repl-diskless-sync-delay 0");
     c.extra_conf.push_back("min-replicas-to-write " +
                            std::to_string(options_.min_replicas_to_write));
@@ -318,8 +323,10 @@ class NetnsCluster {
     s.quorum = 2;
     s.down_after = options_.down_after;
     s.failover_timeout = options_.failover_timeout;
-    s.auth_user = "ops";
-    s.auth_password = ops_password_;
+    s.auth_user = "sentinel";
+    s.auth_password = sentinel_password_;
+    s.peer_user = "ops";
+    s.peer_password = ops_password_;
     s.users = sentinel_users_;
     auto conf = launch::render_sentinel_conf(s);
     replace(conf, "bind 127.0.0.1\n", "bind " + ip(i) + "\n");
@@ -388,6 +395,7 @@ class NetnsCluster {
   std::string prefix_, subnet_;
   std::vector<launch::RedisAclUser> node_users_, sentinel_users_;
   std::string ops_password_;
+  std::string replication_password_, sentinel_password_;
   std::vector<launch::Process> nodes_, sentinels_;
   int made_netns_ = 0;
   bool made_bridge_ = false;

@@ -139,6 +139,34 @@ TEST_F(RedisSecurity, TheDefaultUserCannotBeUsedWithAnyPassword) {
   EXPECT_TRUE(starts_with(refusal(anon, {"AUTH", "notify", guesses.back()}), "WRONGPASS"));
 }
 
+// Redis's own users (issue 13): a replica's login may only replicate, a sentinel's only
+// watch and reconfigure replication — neither reads or writes a key, runs a script or
+// administers anything else.
+TEST_F(RedisSecurity, TheReplicationAndSentinelUsersReachNoData) {
+  const std::vector<std::vector<std::string>> data = {{"HGETALL", store::incident_key("I1")},
+                                                      {"GET", "x"},
+                                                      {"SET", "x", "y"},
+                                                      {"SCAN", "0"},
+                                                      {"EVAL", "return 1", "0"},
+                                                      {"FLUSHALL"},
+                                                      {"CONFIG", "GET", "*"},
+                                                      {"ACL", "LIST"}};
+  for (const std::string user : {"replication", "sentinel"}) {
+    RedisConnection c(redis_->config_as(user));
+    EXPECT_EQ(c.command({"PING"}).str, "PONG") << user;
+    for (const auto& cmd : data)
+      EXPECT_TRUE(starts_with(refusal(c, cmd), "NOPERM"))
+          << user << " may run " << cmd[0] << ": " << refusal(c, cmd);
+  }
+  RedisConnection replication(redis_->config_as("replication"));
+  EXPECT_TRUE(starts_with(refusal(replication, {"INFO"}), "NOPERM"));
+  RedisConnection sentinel(redis_->config_as("sentinel"));
+  EXPECT_EQ(sentinel.command({"ROLE"}).elements.at(0).str, "master");
+  EXPECT_NE(sentinel.command({"INFO", "replication"}).str.find("role:master"), std::string::npos);
+  EXPECT_EQ(ops_.command({"HGET", store::incident_key("I1"), "body"}).str, "synthetic person data");
+  EXPECT_EQ(ops_.command({"EXISTS", "x"}).integer, 0);
+}
+
 TEST_F(RedisSecurity, NoServiceUserMayFlushConfigureEnumerateOrAdminister) {
   ASSERT_EQ(common::redis_service_rules().size(), 6u);
   for (const auto& rules : common::redis_service_rules()) {

@@ -28,6 +28,10 @@ std::string render_sentinel_conf(const RedisSentinelConfig& c) {
   check_word(c.master_name, "master_name");
   check_word(c.auth_user, "auth_user");
   check_word(c.auth_password, "auth_password");
+  const auto& peer_user = c.peer_user.empty() ? c.auth_user : c.peer_user;
+  const auto& peer_password = c.peer_user.empty() ? c.auth_password : c.peer_password;
+  check_word(peer_user, "peer_user");
+  check_word(peer_password, "peer_password");
   const std::string m = c.master_name;
   std::string conf;
   conf +=
@@ -44,11 +48,11 @@ std::string render_sentinel_conf(const RedisSentinelConfig& c) {
   conf +=
       "sentinel failover-timeout " + m + " " + std::to_string(c.failover_timeout.count()) + "\n";
   conf += "sentinel parallel-syncs " + m + " 1\n";
-  conf += "# To the Redis nodes and to the other sentinels, as the operators' user.\n";
+  conf += "# To the Redis nodes as the sentinel user; to the other sentinels as peer_user.\n";
   conf += "sentinel auth-user " + m + " " + c.auth_user + "\n";
   conf += "sentinel auth-pass " + m + " " + c.auth_password + "\n";
-  conf += "sentinel sentinel-user " + c.auth_user + "\n";
-  conf += "sentinel sentinel-pass " + c.auth_password + "\n";
+  conf += "sentinel sentinel-user " + peer_user + "\n";
+  conf += "sentinel sentinel-pass " + peer_password + "\n";
   if (!c.users.empty()) {
     // The same lines as Redis's users.acl (the default user unusable).
     conf += render_redis_acl(c.users);

@@ -27,8 +27,9 @@ SentinelCluster::SentinelCluster(SentinelClusterConfig config) : config_(std::mo
     nodes_.push_back(std::make_unique<RedisServer>(server_config(i, 0)));
   std::vector<RedisAclUser> sentinel_users;
   for (const auto& u : config_.users)
-    sentinel_users.push_back(
-        {u.name, u.password, u.name == "ops" ? u.rules : kSentinelServiceRules});
+    if (u.name != "replication" && u.name != "sentinel")  // Redis's own: not on a sentinel
+      sentinel_users.push_back(
+          {u.name, u.password, u.name == "ops" ? u.rules : kSentinelServiceRules});
   for (int i = 0; i < kSentinels; ++i) {
     RedisSentinelConfig s;
     s.port = config_.sentinel_ports[idx(i)];
@@ -38,8 +39,10 @@ SentinelCluster::SentinelCluster(SentinelClusterConfig config) : config_(std::mo
     s.quorum = 2;
     s.down_after = config_.down_after;
     s.failover_timeout = config_.failover_timeout;
-    s.auth_user = "ops";
-    s.auth_password = config_.users.front().password;
+    s.auth_user = "sentinel";
+    s.auth_password = password_of("sentinel");
+    s.peer_user = "ops";
+    s.peer_password = config_.users.front().password;
     s.users = sentinel_users;
     sentinels_.push_back(std::make_unique<RedisSentinel>(std::move(s)));
   }
@@ -252,8 +255,8 @@ RedisServerConfig SentinelCluster::server_config(int i, int primary) const {
   c.maxmemory_bytes = config_.maxmemory_bytes;
   if (primary != i)
     c.extra_conf.push_back("replicaof 127.0.0.1 " + std::to_string(node_port(primary)));
-  c.extra_conf.push_back("masteruser ops");
-  c.extra_conf.push_back("masterauth " + password_of("ops"));
+  c.extra_conf.push_back("masteruser replication");
+  c.extra_conf.push_back("masterauth " + password_of("replication"));
   // A replica starts syncing at once (the default waits 5 s for more replicas).
   c.extra_conf.push_back("repl-diskless-sync-delay 0");
   c.extra_conf.push_back("min-replicas-to-write " + std::to_string(config_.min_replicas_to_write));

@@ -28,6 +28,10 @@ class SecretError : public std::runtime_error {
 // The services that hold their own credentials, each under its own name.
 inline constexpr std::string_view kSecretHolders[] = {"ingest", "dispatch", "notify", "inbound",
                                                       "cases",  "web",      "ops"};
+// Redis users of Redis itself, with a password each but nothing else: the replicas log in
+// to the primary as `replication`, the sentinels to the nodes as `sentinel`
+// (docs/availability.md; rules in common/redis_acl.hpp).
+inline constexpr std::string_view kRedisInfraUsers[] = {"replication", "sentinel"};
 
 // File names inside the secrets directory; the one place they are spelt.
 namespace secret_file {

@@ -32,9 +32,12 @@ struct RedisSentinelConfig {
   int quorum = 2;
   std::chrono::milliseconds down_after{5000};
   std::chrono::milliseconds failover_timeout{60000};
-  // How it authenticates to the Redis nodes and to the other sentinels (`ops`).
+  // How it authenticates to the Redis nodes (the deployment's `sentinel` user).
   std::string auth_user;
   std::string auth_password;
+  // How it authenticates to the other sentinels (`ops`; empty: as to the nodes).
+  std::string peer_user;
+  std::string peer_password;
   // Its own ACL users; the first one is used for the readiness PING (give it +ping).
   std::vector<RedisAclUser> users{};
 };

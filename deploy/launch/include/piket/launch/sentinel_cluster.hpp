@@ -8,9 +8,10 @@
 // - Every node runs as launch::RedisServer does (the deployment's ACL users, the default user
 //   unusable, AOF with fsync always, maxmemory with noeviction) plus min-replicas-to-write and
 //   min-replicas-max-lag 10 on every node (a replica may become the primary); the replicas
-//   replicate as `ops` (masteruser/masterauth).
-// - The sentinels know the same users (a service's user may only ask where the primary is:
-//   kSentinelServiceRules) and talk to the nodes and to each other as `ops`.
+//   replicate as `replication` (masteruser/masterauth; it may only replicate).
+// - The sentinels know the same users but Redis's own (a service's user may only ask where
+//   the primary is: kSentinelServiceRules), talk to the nodes as `sentinel` and to each
+//   other as `ops`.
 // - kill9_node(i) / start_node(i), kill9_sentinel(i) / start_sentinel(i): crash and bring back
 //   one component; a node brought back replicates from the primary the sentinels name then.
 // - primary_index(): who is primary now, as the sentinels say.
