@@ -4,9 +4,12 @@
 // never holds a notify worker. A subscription the push service says is gone
 // (404, 410) is forgotten; 429, 5xx and no answer are tried again after
 // `retry.delay(attempt)` up to `retry.max_attempts` (notify's retry rules);
-// any other answer ends the message for that subscription. Pending messages
-// live in memory: bounded, and lost with the process (the page's other
-// channels and the open app's stream do not depend on them).
+// any other answer ends the message for that subscription. A message to be
+// tried again is kept in Redis (push::RetryStore: bounded per subscription
+// and in all), so a restart of notify keeps it: the sender takes due retries
+// with a lease, its own and those a sender before it left. A fresh message
+// waits in memory until its first try (bounded; lost with the process: the
+// page's other channels and the open app's stream do not depend on it).
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +23,7 @@
 #include "piket/common/redis.hpp"
 #include "piket/push/push_client.hpp"
 #include "piket/push/push_request.hpp"
+#include "piket/push/retry_store.hpp"
 
 namespace piket::push {
 
@@ -38,7 +42,13 @@ class WebPushSender {
     common::RedisConfig redis;  // the sender's own connection (notify's Redis user)
     std::string vapid_subject;  // mailto: or https: contact for push services
     WebPushRetry retry{};
-    std::size_t max_pending = 1000;  // beyond: dropped (counted)
+    std::size_t max_pending = 1000;     // fresh messages in memory; beyond: dropped (counted)
+    RetryStore::Limits retry_limits{};  // retries in Redis; beyond: dropped (counted)
+    // How long a taken retry is the sender's (longer than a request's timeout).
+    common::Millis retry_lease{30'000};
+    // How often Redis is asked for retries when none is known to be due soon
+    // (those of a sender before this one, or of one that died mid-send).
+    common::Millis retry_poll{5'000};
   };
   // `vapid`, `client` and `clock` (transport time: retries, token expiry)
   // outlive the sender.
@@ -53,15 +63,10 @@ class WebPushSender {
   WebPushCounts counts() const;
 
  private:
-  struct Job {
-    std::string person;
-    Subscription to;
-    PushMessage message;
-    int attempt = 1;
-    common::Instant due{};
-  };
   void run();
-  void deliver(Job job, common::RedisConnection& redis);
+  void take_retries(common::RedisConnection& redis);
+  void deliver(RetryJob job, const Subscription& to, bool kept, common::RedisConnection& redis);
+  void count(std::uint64_t WebPushCounts::*field);
 
   Options options_;
   const P256Key& vapid_;
@@ -70,7 +75,7 @@ class WebPushSender {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<std::string, PushMessage>> fresh_;  // person, message
-  std::deque<Job> retries_;
+  common::Instant next_retry_check_{};                     // the sender's thread only
   WebPushCounts counts_;
   bool stopping_ = false;
   std::thread thread_;
