@@ -17,6 +17,21 @@ constexpr std::size_t kRetryBatch = 32;
 WebPushSender::WebPushSender(Options options, const P256Key& vapid, PushClient& client,
                              const common::Clock& clock)
     : options_(std::move(options)), vapid_(vapid), client_(client), clock_(clock) {
+  if (auto* m = options_.metrics) {
+    const auto sends = [m](const char* outcome) {
+      return &m->counter("piket_notify_webpush_sends_total",
+                         "Web Push sends by outcome: sent (the push service took it), retry "
+                         "(kept to be tried again), gone (the subscription was removed), failed "
+                         "(refused, or out of tries)",
+                         {{"outcome", outcome}});
+    };
+    sent_ = sends("sent");
+    retried_ = sends("retry");
+    gone_ = sends("gone");
+    failed_ = sends("failed");
+    dropped_ = &m->counter("piket_notify_webpush_dropped_total",
+                           "Web Push messages not kept: the fresh queue or the retries were full");
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -34,6 +49,7 @@ void WebPushSender::send(const std::string& person, PushMessage message) {
     std::lock_guard lock(mutex_);
     if (fresh_.size() >= options_.max_pending) {
       ++counts_.dropped;
+      if (dropped_) dropped_->Increment();
       return;
     }
     fresh_.emplace_back(person, std::move(message));
@@ -46,9 +62,12 @@ WebPushCounts WebPushSender::counts() const {
   return counts_;
 }
 
-void WebPushSender::count(std::uint64_t WebPushCounts::*field) {
-  std::lock_guard lock(mutex_);
-  ++(counts_.*field);
+void WebPushSender::count(std::uint64_t WebPushCounts::*field, prometheus::Counter* counter) {
+  {
+    std::lock_guard lock(mutex_);
+    ++(counts_.*field);
+  }
+  if (counter) counter->Increment();
 }
 
 // Waits for a fresh message or the time to ask Redis for retries; polls the
@@ -119,13 +138,13 @@ void WebPushSender::deliver(RetryJob job, const Subscription& to, bool kept,
   switch (classify_push_status(answer.status)) {
     case PushOutcome::accepted:
       if (kept) store.done(job);
-      count(&WebPushCounts::accepted);
+      count(&WebPushCounts::accepted, sent_);
       return;
     case PushOutcome::gone:
       Subscriptions(redis).remove_gone(job.person, to);
       store.drop_subscription(job.person, to.id);
       spdlog::info("webpush: subscription {} is gone ({}); forgotten", to.id, answer.status);
-      count(&WebPushCounts::gone);
+      count(&WebPushCounts::gone, gone_);
       return;
     case PushOutcome::retry:
       if (job.attempt < options_.retry.max_attempts) {
@@ -133,11 +152,11 @@ void WebPushSender::deliver(RetryJob job, const Subscription& to, bool kept,
         ++job.attempt;
         if (store.put(job, due, options_.retry_limits)) {
           next_retry_check_ = std::min(next_retry_check_, due);
-          count(&WebPushCounts::retried);
+          count(&WebPushCounts::retried, retried_);
           return;
         }
         spdlog::warn("webpush: subscription {}: too many waiting; not tried again", to.id);
-        count(&WebPushCounts::dropped);
+        count(&WebPushCounts::dropped, dropped_);
         return;
       }
       [[fallthrough]];
@@ -145,7 +164,7 @@ void WebPushSender::deliver(RetryJob job, const Subscription& to, bool kept,
       if (kept) store.done(job);
       spdlog::warn("webpush: subscription {}: not delivered ({} {})", to.id, answer.status,
                    answer.error);
-      count(&WebPushCounts::rejected);
+      count(&WebPushCounts::rejected, failed_);
       return;
   }
 }

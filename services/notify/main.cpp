@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
       // sender's for two request timeouts.
       push::WebPushSender::Options options{cfg.redis, cfg.notify.vapid_subject, retry};
       options.retry_lease = 2 * cfg.notify.gateway_timeout;
+      options.metrics = &ctx.metrics;
       web_push.emplace(std::move(options), *vapid, push_client, ctx.transport_clock);
       notifier.set_web_push(
           [&web_push](const std::string& person, const std::string& page_id, bool urgent) {

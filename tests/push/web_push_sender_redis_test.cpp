@@ -4,13 +4,14 @@
 // private key and auth secret, checks the payload carries no person data,
 // verifies the VAPID header, and sees a 410 forget the subscription and a 503
 // tried again under the retry rule — a retry kept in Redis across a restart of
-// the sender (notify's), delivered by the next one. Label redis (a private
-// redis-server).
+// the sender (notify's), delivered by the next one — with each outcome
+// counted on the service's metrics. Label redis (a private redis-server).
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "http_listener.hpp"
@@ -69,6 +70,17 @@ class WebPushSenderTest : public ::testing::Test {
         .command({"ZCARD", std::string(store::kWebpushRetryDue)})
         .integer;
   }
+  // A counter's value on the metrics registry (the series of `name` with
+  // `label`, e.g. outcome="sent"); -1: not there.
+  static double metric(const common::Metrics& m, const std::string& name,
+                       const std::string& label = "") {
+    std::istringstream text(m.render());
+    for (std::string line; std::getline(text, line);)
+      if (line.rfind(name + "{", 0) == 0 && line.find(label) != std::string::npos)
+        return std::stod(line.substr(line.rfind(' ') + 1));
+    return -1;
+  }
+
   static test::PrivateRedis* redis_;
   common::RedisConnection web_{redis_->config_as("web")};
   common::RedisConnection notify_{redis_->config_as("notify")};  // the retry store's user
@@ -171,7 +183,8 @@ TEST_F(WebPushSenderTest, AnOverloadedPushServiceIsTriedAgainUnderTheRetryRule) 
 
 // Notify stops while a message waits for its retry: the retry is in Redis,
 // and the next sender (notify started again) sends it when it is due, to the
-// subscription, readable by the browser; then nothing is left waiting.
+// subscription, readable by the browser; then nothing is left waiting. The
+// outcomes are counted on the registry each sender was given.
 TEST_F(WebPushSenderTest, ARetryOutlivesARestartOfNotifyAndTheNextSenderDeliversIt) {
   std::atomic<int> seen{0};
   test::HttpListener endpoint([&](const test::RecordedRequest&) {
@@ -181,16 +194,22 @@ TEST_F(WebPushSenderTest, ARetryOutlivesARestartOfNotifyAndTheNextSenderDelivers
   Subscriptions(web_).add("icm-anna", a.subscription(endpoint.url("/push/s")));
   const auto message = page_message("PABCDEFGH23456789", true);
 
+  common::Metrics before("notify");
   {
     auto o = options();
+    o.metrics = &before;
     WebPushSender sender(o, vapid_, client_, clock_);
     sender.send("icm-anna", message);
     ASSERT_EQ(endpoint.wait_for("/push/s", 1, 5s).size(), 1u);
     ASSERT_TRUE(eventually([&] { return sender.counts().retried == 1; }));
   }  // notify stops
+  EXPECT_EQ(metric(before, "piket_notify_webpush_sends_total", R"(outcome="retry")"), 1);
+  EXPECT_EQ(metric(before, "piket_notify_webpush_sends_total", R"(outcome="sent")"), 0);
   EXPECT_EQ(retries_kept(), 1);
 
+  common::Metrics after("notify");
   auto o = options();
+  o.metrics = &after;
   WebPushSender restarted(o, vapid_, client_, clock_);
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(endpoint.requests_to("/push/s").size(), 1u);  // not before its delay
@@ -201,13 +220,15 @@ TEST_F(WebPushSenderTest, ARetryOutlivesARestartOfNotifyAndTheNextSenderDelivers
   EXPECT_EQ(got[1].headers.at("urgency"), "high");
   ASSERT_TRUE(eventually([&] { return restarted.counts().accepted == 1; }));
   EXPECT_TRUE(eventually([&] { return retries_kept() == 0; }));
+  EXPECT_EQ(metric(after, "piket_notify_webpush_sends_total", R"(outcome="sent")"), 1);
+  EXPECT_EQ(metric(after, "piket_notify_webpush_sends_total", R"(outcome="retry")"), 0);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(endpoint.requests_to("/push/s").size(), 2u);  // once, not again
 }
 
 // A subscription that is gone while retries wait for it: the 410 forgets the
 // subscription and every retry kept for it; a retry whose subscription the
-// person removed in the meantime is dropped unsent.
+// person removed in the meantime is dropped unsent. Counted as gone.
 TEST_F(WebPushSenderTest, RetriesEndWithTheirSubscription) {
   std::atomic<int> to_gone{0};
   test::HttpListener endpoint([&](const test::RecordedRequest& r) {
@@ -222,7 +243,9 @@ TEST_F(WebPushSenderTest, RetriesEndWithTheirSubscription) {
   RetryStore(notify_).put({"icm-anna", sub, page_message("POLDOLDOLDOLDOLD1", true), 2},
                           clock_.now() + 5000ms, {});
 
+  common::Metrics metrics("notify");
   auto o = options();
+  o.metrics = &metrics;
   WebPushSender sender(o, vapid_, client_, clock_);
   sender.send("icm-anna", page_message("PABCDEFGH23456789", true));
   sender.send("icm-bram", page_message("PABCDEFGH23456789", true));
@@ -239,6 +262,8 @@ TEST_F(WebPushSenderTest, RetriesEndWithTheirSubscription) {
   clock_.advance(10'000ms);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(endpoint.requests_to("/push/gone").size(), 2u);
+  EXPECT_EQ(metric(metrics, "piket_notify_webpush_sends_total", R"(outcome="gone")"), 1);
+  EXPECT_EQ(metric(metrics, "piket_notify_webpush_sends_total", R"(outcome="retry")"), 2);
 }
 
 // Beyond the bound per subscription a message is not kept to be tried again:
@@ -249,7 +274,9 @@ TEST_F(WebPushSenderTest, RetriesAreBoundedPerSubscription) {
   });
   Browser a;
   Subscriptions(web_).add("icm-anna", a.subscription(endpoint.url("/push/s")));
+  common::Metrics metrics("notify");
   auto o = options();
+  o.metrics = &metrics;
   o.retry_limits = {2, 100};
   WebPushSender sender(o, vapid_, client_, clock_);
   for (const char* id : {"PAAAAAAAAAAAAAAA1", "PAAAAAAAAAAAAAAA2", "PAAAAAAAAAAAAAAA3"})
@@ -258,6 +285,7 @@ TEST_F(WebPushSenderTest, RetriesAreBoundedPerSubscription) {
   ASSERT_TRUE(eventually([&] { return sender.counts().dropped == 1; }));
   EXPECT_EQ(sender.counts().retried, 2u);
   EXPECT_EQ(retries_kept(), 2);
+  EXPECT_EQ(metric(metrics, "piket_notify_webpush_dropped_total"), 1);
 }
 
 }  // namespace

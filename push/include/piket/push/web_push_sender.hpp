@@ -10,6 +10,9 @@
 // with a lease, its own and those a sender before it left. A fresh message
 // waits in memory until its first try (bounded; lost with the process: the
 // page's other channels and the open app's stream do not depend on it).
+// Each outcome is counted on notify's /metrics when a registry is given:
+// piket_notify_webpush_sends_total{outcome="sent|retry|gone|failed"} and
+// piket_notify_webpush_dropped_total.
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +23,7 @@
 #include <thread>
 
 #include "piket/common/clock.hpp"
+#include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/push/push_client.hpp"
 #include "piket/push/push_request.hpp"
@@ -49,9 +53,10 @@ class WebPushSender {
     // How often Redis is asked for retries when none is known to be due soon
     // (those of a sender before this one, or of one that died mid-send).
     common::Millis retry_poll{5'000};
+    common::Metrics* metrics = nullptr;  // the service's registry, or none
   };
-  // `vapid`, `client` and `clock` (transport time: retries, token expiry)
-  // outlive the sender.
+  // `vapid`, `client`, `clock` (transport time: retries, token expiry) and
+  // the metrics registry outlive the sender.
   WebPushSender(Options options, const P256Key& vapid, PushClient& client,
                 const common::Clock& clock);
   ~WebPushSender();  // stops
@@ -66,7 +71,7 @@ class WebPushSender {
   void run();
   void take_retries(common::RedisConnection& redis);
   void deliver(RetryJob job, const Subscription& to, bool kept, common::RedisConnection& redis);
-  void count(std::uint64_t WebPushCounts::*field);
+  void count(std::uint64_t WebPushCounts::*field, prometheus::Counter* counter);
 
   Options options_;
   const P256Key& vapid_;
@@ -77,6 +82,11 @@ class WebPushSender {
   std::deque<std::pair<std::string, PushMessage>> fresh_;  // person, message
   common::Instant next_retry_check_{};                     // the sender's thread only
   WebPushCounts counts_;
+  prometheus::Counter* sent_ = nullptr;
+  prometheus::Counter* retried_ = nullptr;
+  prometheus::Counter* gone_ = nullptr;
+  prometheus::Counter* failed_ = nullptr;
+  prometheus::Counter* dropped_ = nullptr;
   bool stopping_ = false;
   std::thread thread_;
 };
