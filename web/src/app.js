@@ -527,7 +527,11 @@
     const soon = (k) => k.state !== 'overdue' && k.due_at - at <= HOUR;
     count('tri-unanswered', rows.reduce((a, r) => a + r.unanswered.length, 0), 'board.tri_unanswered', first((r) => r.unanswered.length), 'clocks-heading', 'hot');
     count('tri-escalations', b.escalations.length, 'board.tri_escalations', b.escalations.length ? 'esc-' + b.escalations[0].id : null, 'escalations-heading', 'hot');
-    count('tri-overdue', clocks.filter((k) => k.state === 'overdue').length, 'board.tri_overdue', first((r) => r.overdue), 'clocks-heading', 'hot');
+    // An overdue evaluation or closing (on its own tab) counts too; its link
+    // leads to that tab's row when no live row is overdue.
+    const longOverdue = b.long_overdue || [];
+    count('tri-overdue', clocks.filter((k) => k.state === 'overdue').length + longOverdue.length, 'board.tri_overdue',
+      first((r) => r.overdue) || (longOverdue.length ? longRowId(longOverdue[0]) : null), 'clocks-heading', 'hot');
     count('tri-hour', clocks.filter(soon).length, 'board.tri_hour', first((r) => r.clocks.some(soon)), 'clocks-heading', 'warm');
   }
   function count(id, n, key, target, fallback, heat) {
@@ -545,18 +549,35 @@
     const a = ev.target.closest('a');
     if (!a) return;
     ev.preventDefault();
-    const target = document.getElementById(a.getAttribute('href').slice(1));
+    const id = a.getAttribute('href').slice(1);
+    if (id.startsWith('long-row-')) { openLongRow(id); return; }
+    const target = document.getElementById(id);
     if (!target) return;
     target.scrollIntoView({ block: 'center' });
     target.focus();
   });
 
   // ---- long clocks (evaluation, closing): their own view ---------------
+  const longRowId = (c) => `long-row-${c.case}-${c.clock}`;
+  // From the strip: the long-clock tab, the focus on the row once it is there.
+  function openLongRow(id) {
+    state.focusLongRow = id;
+    if (state.view === 'long') { focusLongRow(); return; }
+    location.hash = 'long';
+  }
+  function focusLongRow() {
+    const row = state.focusLongRow && document.getElementById(state.focusLongRow);
+    if (!row) return;
+    state.focusLongRow = null;
+    state.focusHeading = false;
+    row.scrollIntoView({ block: 'center' });
+    row.focus();
+  }
   function longRow(c) {
     const b = state.lastBoard;
     const info = (b.cases || []).find((x) => x.id === c.case) || {};
     const col = (key) => ({ 'data-col': t(key) });
-    return el('tr', { class: c.state === 'overdue' ? 'overdue' : '', 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state },
+    return el('tr', { id: longRowId(c), tabindex: '-1', class: c.state === 'overdue' ? 'overdue' : '', 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state },
       el('td', col('board.col_case'), caseLink(c.case)),
       el('td', col('board.col_kind'), kindBadge(info.kind_id || c.kind_id, info.kind || c.kind)),
       el('td', col('board.col_clock'), clockName(c.clock, c.label)),
@@ -571,6 +592,7 @@
     const rows = b.clocks.filter((c) => LONG_CLOCKS.includes(c.clock));
     reconcile($('long-rows'), rows, (c) => `${c.case}/${c.clock}/${c.incident || ''}`, longRow);
     show('long-empty', rows.length === 0);
+    focusLongRow();
   }
 
   // What happened, in words: a page declined or not answered; a clock
