@@ -374,6 +374,47 @@ TEST_F(WebApiTest, ACasemanagerCannotReadOrTouchAnotherCasemanagersCase) {
   EXPECT_EQ(last_audit()->record.target, kCaseB);
 }
 
+// Tap-to-call for the persons of a case (issue 15): inside the case only, for
+// whom the one access policy lets read it, the read audited as every case read;
+// a number that is not one (letters, too short) gets no link. Never on the
+// board or the person's list of cases.
+TEST_F(WebApiTest, APersonsNumberIsATapToCallLinkInsideTheCaseOnlyAndTheReadIsAudited) {
+  redis().command({"HSET", store::incident_key("I000000000000000A"), "body",
+                   R"({"persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"},)"
+                   R"({"role":"perpetrator","name":"Vorn Tesk","phone":"06-1234 5678"},)"
+                   R"({"role":"child","name":"Ilq Tesk","phone":"geheim"}]})"});
+  const auto anna = login("anna");
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto persons = a.json().at("persons").as_array();
+  ASSERT_EQ(persons.size(), 3u);
+  EXPECT_EQ(persons[0].at("role").as_string(), "victim");
+  EXPECT_EQ(persons[0].at("tel").as_string(), "tel:+31687654321");
+  EXPECT_EQ(persons[1].at("tel").as_string(), "tel:+31612345678");  // a Dutch national number
+  EXPECT_EQ(persons[1].at("phone").as_string(), "06-1234 5678");    // as the partner wrote it
+  EXPECT_EQ(persons[2].at("tel").as_string(), "");                  // not a number: no link
+  EXPECT_EQ(last_audit()->record.action, "case.read");
+  EXPECT_EQ(last_audit()->record.outcome, "allowed");
+  EXPECT_EQ(last_audit()->record.who, "anna");
+  EXPECT_EQ(last_audit()->record.target, kCaseA);
+  // Refused to another casemanager: no number, no link; the refusal audited.
+  const auto bert = login("bert");
+  a = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  EXPECT_EQ(a.status, 403);
+  for (const auto* secret : {"31687654321", "1234 5678", "tel:"})
+    EXPECT_EQ(a.body.find(secret), std::string::npos) << secret;
+  expect_refusal_audited("bert", "case.read", kCaseA);
+  // Never outside the case: the board, the person's own list.
+  const auto tina = login("tina");
+  for (const auto& [who, path] : std::vector<std::pair<const Login*, std::string>>{
+           {&tina, "/api/board?region=groningen"}, {&anna, "/api/my"}}) {
+    a = call("GET", path, "", who);
+    ASSERT_EQ(a.status, 200) << path;
+    for (const auto* secret : {"31687654321", "612345678", "1234 5678", "tel:+31"})
+      EXPECT_EQ(a.body.find(secret), std::string::npos) << path << " shows " << secret;
+  }
+}
+
 TEST_F(WebApiTest, AnAdminSeesConfigurationButNoCaseContent) {
   const auto ops = login("ops");
   for (const auto& [target, action] : std::vector<std::pair<std::string, std::string>>{

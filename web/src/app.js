@@ -911,6 +911,17 @@
   }
   const errorTail = (err) => (err.status === 403 || err.status === 404 ? '' : err.message);
 
+  // A person of the case; their number a tap-to-call link ("Slachtoffer —
+  // bellen") when the server gave one (tel: …). Only here, inside the case.
+  function casePerson(p) {
+    const role = named('person', p.role);
+    const call = p.tel
+      ? el('a', { class: 'call', href: p.tel, 'data-call': p.role || '' }, t('case.call', { role: role.charAt(0).toUpperCase() + role.slice(1) }))
+      : null;
+    return el('li', null, el('span', { class: 'badge' }, role), el('span', { class: 'grow' }, p.name || '—'),
+      call, el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || ''));
+  }
+
   async function loadCase() {
     const id = state.caseId;
     let c;
@@ -926,7 +937,7 @@
     if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, t('board.clocks_empty')));
     renderCaseAgreements(c);
     const pl = clear($('case-persons'));
-    for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, named('person', p.role)), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
+    for (const p of c.persons) pl.append(casePerson(p));
     $('case-summary').textContent = c.summaries.join('\n\n');
     // A family's messages (issue 18): urgent ones marked, who picked each up.
     const fl = clear($('case-messages'));
