@@ -1231,9 +1231,13 @@
   async function loadAdmin() {
     const a = await api('GET', '/api/admin/overview');
     const dl = clear($('admin-deployment'));
-    for (const [k, v] of a.deployment) dl.append(el('dt', null, k), el('dd', null, v));
+    // The server's keys (and the clock's mode) in the reader's words.
+    const key = (k) => k.replace(/ /g, '_');
+    for (const [k, v] of a.deployment) dl.append(el('dt', null, named('admin.dep', key(k), k)), el('dd', null, k === 'clock' ? named('admin.clock', v, v) : v));
     const tb = clear($('admin-people'));
-    for (const p of a.people) tb.append(el('tr', null, el('td', null, p.id), el('td', null, p.name), el('td', null, roleName(p.role)), el('td', null, p.regions.join(', ')), el('td', null, t(p.can_sign_in ? 'admin.yes' : 'admin.no'))));
+    // Under 600 px each row is a card: every cell says its column's name.
+    const col = (key) => ({ 'data-col': t(key) });
+    for (const p of a.people) tb.append(el('tr', null, el('td', col('admin.col_id'), p.id), el('td', col('admin.col_name'), p.name), el('td', col('admin.col_role'), roleName(p.role)), el('td', col('admin.col_regions'), p.regions.join(', ')), el('td', col('admin.col_login'), t(p.can_sign_in ? 'admin.yes' : 'admin.no'))));
     $('admin-audit').textContent = t('admin.entries', { n: a.audit.entries });
   }
   $('admin-verify').addEventListener('click', async () => {
