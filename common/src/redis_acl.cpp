@@ -44,6 +44,9 @@ constexpr std::string_view kNotify[] = {
     "del", "hincrby", "hmget", "hsetnx", "pexpire", "rpush", "zremrangebyscore", "zscore", "xadd",
     // Web Push: a person's subscriptions (push::Subscriptions::list)
     "hgetall",
+    // Web Push retries kept in Redis (notify_webpush_retry_*.lua): the bounds
+    // per subscription and in all, the next due time, a gone subscription's jobs
+    "sadd", "scard", "smembers", "srem", "zcard", "zrange",
     // a case page's privacy check (notify_privacy_body.lua)
     "lrange"};
 constexpr std::string_view kInbound[] = {

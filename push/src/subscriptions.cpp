@@ -41,6 +41,12 @@ std::vector<Subscription> Subscriptions::list(const std::string& person) {
   return out;
 }
 
+std::optional<Subscription> Subscriptions::find(const std::string& person, const std::string& id) {
+  const auto v = redis_.command({"HGET", store::webpush_subs_key(person), id}).opt_string();
+  if (!v) return std::nullopt;
+  return Subscription::from_json(*v);
+}
+
 bool Subscriptions::remove(const std::string& person, const std::string& id) {
   return redis_.command({"HDEL", store::webpush_subs_key(person), id}).integer == 1;
 }

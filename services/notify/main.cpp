@@ -57,8 +57,12 @@ int main(int argc, char** argv) {
                                      attempt, cfg.notify.retry_initial, cfg.notify.retry_max,
                                      std::uniform_real_distribution<double>(0, 1)(rng));
                                }};
-      web_push.emplace(push::WebPushSender::Options{cfg.redis, cfg.notify.vapid_subject, retry},
-                       *vapid, push_client, ctx.transport_clock);
+      // Retries wait in Redis (a restart keeps them); a taken one is the
+      // sender's for two request timeouts.
+      push::WebPushSender::Options options{cfg.redis, cfg.notify.vapid_subject, retry};
+      options.retry_lease = 2 * cfg.notify.gateway_timeout;
+      options.metrics = &ctx.metrics;
+      web_push.emplace(std::move(options), *vapid, push_client, ctx.transport_clock);
       notifier.set_web_push(
           [&web_push](const std::string& person, const std::string& page_id, bool urgent) {
             web_push->send(person, push::page_message(page_id, urgent));

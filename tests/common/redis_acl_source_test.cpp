@@ -164,7 +164,10 @@ std::map<std::string, std::vector<std::string>> uses() {
                          kPages})},
       // notify sends Web Push to the person's subscriptions (piket_push; its other files
       // name HTTP headers, not Redis commands).
-      {"notify", join({{"services/notify", "push/src/subscriptions.cpp"}, kNotifyLua, kOutbox})},
+      {"notify",
+       join({{"services/notify", "push/src/subscriptions.cpp", "push/src/retry_store.cpp"},
+             kNotifyLua,
+             kOutbox})},
       // inbound answers pages with paging's answer_page.
       {"inbound", join({{"services/inbound", "paging/src/page_answer.cpp"}, kInboundLua, kOutbox})},
       // cases reads the need-to-know facts (access/, piket_access).

@@ -22,8 +22,10 @@ constexpr const char* kPassword = "browser-test-password-1";
 class BrowserStack {
  public:
   // `person_lines`: more lines for every person of the deployment (e.g. contact rules);
-  // `extra_toml`: more tables of the deployment file (e.g. chain partners).
-  explicit BrowserStack(const std::string& person_lines = {}, const std::string& extra_toml = {}) {
+  // `extra_toml`: more tables of the deployment file (e.g. chain partners);
+  // `with_admin`: an operator, `ops-g` (role admin, groningen), who may sign in.
+  explicit BrowserStack(const std::string& person_lines = {}, const std::string& extra_toml = {},
+                        bool with_admin = false) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::path(PIKET_TEST_WORK_DIR) / info->name();
     shots_ = fs::path(PIKET_SCREENSHOT_DIR) / info->name();
@@ -33,8 +35,14 @@ class BrowserStack {
     spec_.ports = stack::StackPorts::pick_free();
     spec_.log_dir = (dir_ / "logs").string();
     spec_.simulated_clock = true;
-    spec_.extra_toml = extra_toml;
     const auto hash = hash_password(kPassword, {1, 8 * 1024, 1});
+    spec_.extra_toml = extra_toml;
+    if (with_admin)
+      spec_.extra_toml +=
+          "\n[[people]]\nid = \"ops-g\"\nname = \"Beheer G\"\nrole = \"admin\"\n"
+          "phone = \"+447700900099\"\nregions = [\"groningen\"]\n"
+          "password_argon2 = \"" +
+          hash + "\"\n";
     for (const auto* id :
          {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6", "tl-g", "icm-d1", "tl-d"})
       spec_.person_extra[id] +=
@@ -138,6 +146,13 @@ region = "groningen"
 TEST(Browser, TheInstalledAppRegistersAndAnOpenAppAlertsAtOnce) {
   BrowserStack s(R"(contact = [{channel = "sms", after_s = 0}, {channel = "push", after_s = 0}])");
   EXPECT_EQ(s.node("webpush.test.mjs"), 0);
+}
+
+// The operator's view (issue 15): axe-core finds nothing in either language,
+// on a desk and on a phone, and each is kept as a screenshot.
+TEST(Browser, TheAdminViewPassesAxeInBothLanguagesOnADeskAndAPhone) {
+  BrowserStack s({}, {}, true);
+  EXPECT_EQ(s.node("admin.test.mjs"), 0);
 }
 
 }  // namespace

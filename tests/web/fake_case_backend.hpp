@@ -15,6 +15,7 @@ class FakeCaseBackend final : public CaseBackend {
  public:
   std::vector<ClockView> clock_table;
   std::vector<EscalationView> escalation_table;
+  std::vector<UnansweredPage> unanswered_table;  // every region's (the board asks by region)
   std::vector<std::string> calls;  // "event C… anna first_contact", "reassign C… bert", …
 
   std::vector<ClockView> clocks(const std::vector<std::string>& ids, common::Instant) override {
@@ -28,6 +29,9 @@ class FakeCaseBackend final : public CaseBackend {
     for (const auto& e : escalation_table)
       if (e.region == region) out.push_back(e);
     return out;
+  }
+  std::vector<UnansweredPage> unanswered_pages(const std::string&) override {
+    return unanswered_table;
   }
   std::optional<EscalationView> escalation(const std::string& id) override {
     for (const auto& e : escalation_table)

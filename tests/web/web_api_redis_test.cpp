@@ -32,6 +32,7 @@
 #include "piket/store/webpush.hpp"
 #include "piket/web/audit_log.hpp"
 #include "piket/web/file_rota_source.hpp"
+#include "piket/web/labels.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
 #include "piket/web/refusal_tally.hpp"
@@ -373,6 +374,47 @@ TEST_F(WebApiTest, ACasemanagerCannotReadOrTouchAnotherCasemanagersCase) {
   EXPECT_EQ(last_audit()->record.target, kCaseB);
 }
 
+// Tap-to-call for the persons of a case (issue 15): inside the case only, for
+// whom the one access policy lets read it, the read audited as every case read;
+// a number that is not one (letters, too short) gets no link. Never on the
+// board or the person's list of cases.
+TEST_F(WebApiTest, APersonsNumberIsATapToCallLinkInsideTheCaseOnlyAndTheReadIsAudited) {
+  redis().command({"HSET", store::incident_key("I000000000000000A"), "body",
+                   R"({"persons":[{"role":"victim","name":"Zyxwa Qorvath","phone":"+31687654321"},)"
+                   R"({"role":"perpetrator","name":"Vorn Tesk","phone":"06-1234 5678"},)"
+                   R"({"role":"child","name":"Ilq Tesk","phone":"geheim"}]})"});
+  const auto anna = login("anna");
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto persons = a.json().at("persons").as_array();
+  ASSERT_EQ(persons.size(), 3u);
+  EXPECT_EQ(persons[0].at("role").as_string(), "victim");
+  EXPECT_EQ(persons[0].at("tel").as_string(), "tel:+31687654321");
+  EXPECT_EQ(persons[1].at("tel").as_string(), "tel:+31612345678");  // a Dutch national number
+  EXPECT_EQ(persons[1].at("phone").as_string(), "06-1234 5678");    // as the partner wrote it
+  EXPECT_EQ(persons[2].at("tel").as_string(), "");                  // not a number: no link
+  EXPECT_EQ(last_audit()->record.action, "case.read");
+  EXPECT_EQ(last_audit()->record.outcome, "allowed");
+  EXPECT_EQ(last_audit()->record.who, "anna");
+  EXPECT_EQ(last_audit()->record.target, kCaseA);
+  // Refused to another casemanager: no number, no link; the refusal audited.
+  const auto bert = login("bert");
+  a = call("GET", "/api/cases/" + kCaseA, "", &bert);
+  EXPECT_EQ(a.status, 403);
+  for (const auto* secret : {"31687654321", "1234 5678", "tel:"})
+    EXPECT_EQ(a.body.find(secret), std::string::npos) << secret;
+  expect_refusal_audited("bert", "case.read", kCaseA);
+  // Never outside the case: the board, the person's own list.
+  const auto tina = login("tina");
+  for (const auto& [who, path] : std::vector<std::pair<const Login*, std::string>>{
+           {&tina, "/api/board?region=groningen"}, {&anna, "/api/my"}}) {
+    a = call("GET", path, "", who);
+    ASSERT_EQ(a.status, 200) << path;
+    for (const auto* secret : {"31687654321", "612345678", "1234 5678", "tel:+31"})
+      EXPECT_EQ(a.body.find(secret), std::string::npos) << path << " shows " << secret;
+  }
+}
+
 TEST_F(WebApiTest, AnAdminSeesConfigurationButNoCaseContent) {
   const auto ops = login("ops");
   for (const auto& [target, action] : std::vector<std::pair<std::string, std::string>>{
@@ -424,6 +466,79 @@ TEST_F(WebApiTest, ATeamLeadSeesTheRegionsBoardWithoutPersonData) {
   a = call("GET", "/api/cases/" + kCaseA, "", &dirk);
   EXPECT_EQ(a.status, 403);
   expect_refusal_audited("dirk", "case.read", kCaseA);
+}
+
+// The board's fields the triage strip and the rows are made of, checked here
+// and not only through the browser: the unanswered pages (id, case, person,
+// time), an escalation's `why` (declined, unanswered, overdue), the on-call
+// staff's numbers by layer (tap-to-call; staff only, from the configuration),
+// and the overdue long clocks (evaluation, closing: on their own tab, counted
+// in the strip's "overdue"); a long clock still running is not among them.
+TEST_F(WebApiTest, TheBoardGivesTheTriageStripsFields) {
+  const auto now = domain_.now();
+  backend_.unanswered_table.push_back({kPageA, kCaseA, "anna", now - std::chrono::minutes{7}});
+  backend_.escalation_table.push_back(
+      {"P00000000000000E2", kCaseA, "groningen", "", "Page", now, "tina", "declined"});
+  backend_.escalation_table[0].why = "overdue";
+  // A case's own clocks answer no incident.
+  const auto own = [](std::string id, std::string clock, common::Instant due, std::string state) {
+    ClockView k;
+    k.case_id = std::move(id);
+    k.clock = std::move(clock);
+    k.label = clock_label(k.clock);
+    k.due_at = due;
+    k.state = std::move(state);
+    return k;
+  };
+  backend_.clock_table.push_back(
+      own(kCaseA, "evaluation", now - std::chrono::hours{30}, "overdue"));
+  backend_.clock_table.push_back(
+      own(kCaseB, "closing", now + std::chrono::hours{24 * 200}, "running"));
+  backend_.clock_table.push_back(own(kCaseB, "checkin", now - std::chrono::hours{2}, "overdue"));
+  const auto tina = login("tina");
+  const auto a = call("GET", "/api/board?region=groningen", "", &tina);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto b = a.json().as_object();
+
+  const auto& unanswered = b.at("unanswered").as_array();
+  ASSERT_EQ(unanswered.size(), 1u);
+  EXPECT_EQ(unanswered[0].at("id").as_string(), kPageA);
+  EXPECT_EQ(unanswered[0].at("case").as_string(), kCaseA);
+  EXPECT_EQ(unanswered[0].at("person").as_string(), "anna");
+  EXPECT_EQ(unanswered[0].at("at").as_int64(), common::to_epoch_ms(now - std::chrono::minutes{7}));
+
+  std::map<std::string, std::string> why;
+  for (const auto& e : b.at("escalations").as_array())
+    why[std::string(e.at("id").as_string())] = std::string(e.at("why").as_string());
+  EXPECT_EQ(why, (std::map<std::string, std::string>{{kPageLead, "overdue"},
+                                                     {"P00000000000000E2", "declined"}}));
+
+  // Who is on call now, with their numbers from the configuration: the layer
+  // that has people has their phones, each person once; no client's number.
+  bool some_phone = false;
+  for (const auto& l : b.at("on_call").as_array()) {
+    const auto& people = l.at("people").as_array();
+    const auto& phones = l.at("phones").as_object();
+    EXPECT_EQ(phones.size(), people.size()) << l.at("layer").as_string();
+    for (const auto& p : people) {
+      const auto id = std::string(p.as_string());
+      const auto* cfg = config_.person(id);
+      ASSERT_TRUE(cfg) << id;
+      EXPECT_EQ(phones.at(id).as_string(), cfg->phone);
+      some_phone = true;
+    }
+  }
+  EXPECT_TRUE(some_phone) << "someone is on call on 22 November";
+
+  const auto& long_overdue = b.at("long_overdue").as_array();
+  ASSERT_EQ(long_overdue.size(), 1u);  // not the running closing, not the check-in
+  EXPECT_EQ(long_overdue[0].at("case").as_string(), kCaseA);
+  EXPECT_EQ(long_overdue[0].at("clock").as_string(), "evaluation");
+  EXPECT_EQ(long_overdue[0].at("due_at").as_int64(),
+            common::to_epoch_ms(now - std::chrono::hours{30}));
+  EXPECT_EQ(b.at("clocks").as_array().size(), 4u);  // every clock is still in `clocks`
+  for (const auto* secret : {"Zyxwa", "31687654321"})
+    EXPECT_EQ(a.body.find(secret), std::string::npos) << "the board leaks " << secret;
 }
 
 TEST_F(WebApiTest, ClocksShowTheirIncidentAndAnEventSaysWhichIncidentItAnswers) {

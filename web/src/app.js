@@ -527,7 +527,11 @@
     const soon = (k) => k.state !== 'overdue' && k.due_at - at <= HOUR;
     count('tri-unanswered', rows.reduce((a, r) => a + r.unanswered.length, 0), 'board.tri_unanswered', first((r) => r.unanswered.length), 'clocks-heading', 'hot');
     count('tri-escalations', b.escalations.length, 'board.tri_escalations', b.escalations.length ? 'esc-' + b.escalations[0].id : null, 'escalations-heading', 'hot');
-    count('tri-overdue', clocks.filter((k) => k.state === 'overdue').length, 'board.tri_overdue', first((r) => r.overdue), 'clocks-heading', 'hot');
+    // An overdue evaluation or closing (on its own tab) counts too; its link
+    // leads to that tab's row when no live row is overdue.
+    const longOverdue = b.long_overdue || [];
+    count('tri-overdue', clocks.filter((k) => k.state === 'overdue').length + longOverdue.length, 'board.tri_overdue',
+      first((r) => r.overdue) || (longOverdue.length ? longRowId(longOverdue[0]) : null), 'clocks-heading', 'hot');
     count('tri-hour', clocks.filter(soon).length, 'board.tri_hour', first((r) => r.clocks.some(soon)), 'clocks-heading', 'warm');
   }
   function count(id, n, key, target, fallback, heat) {
@@ -545,18 +549,35 @@
     const a = ev.target.closest('a');
     if (!a) return;
     ev.preventDefault();
-    const target = document.getElementById(a.getAttribute('href').slice(1));
+    const id = a.getAttribute('href').slice(1);
+    if (id.startsWith('long-row-')) { openLongRow(id); return; }
+    const target = document.getElementById(id);
     if (!target) return;
     target.scrollIntoView({ block: 'center' });
     target.focus();
   });
 
   // ---- long clocks (evaluation, closing): their own view ---------------
+  const longRowId = (c) => `long-row-${c.case}-${c.clock}`;
+  // From the strip: the long-clock tab, the focus on the row once it is there.
+  function openLongRow(id) {
+    state.focusLongRow = id;
+    if (state.view === 'long') { focusLongRow(); return; }
+    location.hash = 'long';
+  }
+  function focusLongRow() {
+    const row = state.focusLongRow && document.getElementById(state.focusLongRow);
+    if (!row) return;
+    state.focusLongRow = null;
+    state.focusHeading = false;
+    row.scrollIntoView({ block: 'center' });
+    row.focus();
+  }
   function longRow(c) {
     const b = state.lastBoard;
     const info = (b.cases || []).find((x) => x.id === c.case) || {};
     const col = (key) => ({ 'data-col': t(key) });
-    return el('tr', { class: c.state === 'overdue' ? 'overdue' : '', 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state },
+    return el('tr', { id: longRowId(c), tabindex: '-1', class: c.state === 'overdue' ? 'overdue' : '', 'data-case': c.case, 'data-clock': c.clock, 'data-state': c.state },
       el('td', col('board.col_case'), caseLink(c.case)),
       el('td', col('board.col_kind'), kindBadge(info.kind_id || c.kind_id, info.kind || c.kind)),
       el('td', col('board.col_clock'), clockName(c.clock, c.label)),
@@ -571,6 +592,7 @@
     const rows = b.clocks.filter((c) => LONG_CLOCKS.includes(c.clock));
     reconcile($('long-rows'), rows, (c) => `${c.case}/${c.clock}/${c.incident || ''}`, longRow);
     show('long-empty', rows.length === 0);
+    focusLongRow();
   }
 
   // What happened, in words: a page declined or not answered; a clock
@@ -889,6 +911,17 @@
   }
   const errorTail = (err) => (err.status === 403 || err.status === 404 ? '' : err.message);
 
+  // A person of the case; their number a tap-to-call link ("Slachtoffer —
+  // bellen") when the server gave one (tel: …). Only here, inside the case.
+  function casePerson(p) {
+    const role = named('person', p.role);
+    const call = p.tel
+      ? el('a', { class: 'call', href: p.tel, 'data-call': p.role || '' }, t('case.call', { role: role.charAt(0).toUpperCase() + role.slice(1) }))
+      : null;
+    return el('li', null, el('span', { class: 'badge' }, role), el('span', { class: 'grow' }, p.name || '—'),
+      call, el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || ''));
+  }
+
   async function loadCase() {
     const id = state.caseId;
     let c;
@@ -904,7 +937,7 @@
     if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, t('board.clocks_empty')));
     renderCaseAgreements(c);
     const pl = clear($('case-persons'));
-    for (const p of c.persons) pl.append(el('li', null, el('span', { class: 'badge' }, named('person', p.role)), el('span', { class: 'grow' }, p.name || '—'), el('span', { class: 'muted' }, p.phone || ''), el('span', { class: 'muted' }, p.address || '')));
+    for (const p of c.persons) pl.append(casePerson(p));
     $('case-summary').textContent = c.summaries.join('\n\n');
     // A family's messages (issue 18): urgent ones marked, who picked each up.
     const fl = clear($('case-messages'));
@@ -1198,9 +1231,13 @@
   async function loadAdmin() {
     const a = await api('GET', '/api/admin/overview');
     const dl = clear($('admin-deployment'));
-    for (const [k, v] of a.deployment) dl.append(el('dt', null, k), el('dd', null, v));
+    // The server's keys (and the clock's mode) in the reader's words.
+    const key = (k) => k.replace(/ /g, '_');
+    for (const [k, v] of a.deployment) dl.append(el('dt', null, named('admin.dep', key(k), k)), el('dd', null, k === 'clock' ? named('admin.clock', v, v) : v));
     const tb = clear($('admin-people'));
-    for (const p of a.people) tb.append(el('tr', null, el('td', null, p.id), el('td', null, p.name), el('td', null, roleName(p.role)), el('td', null, p.regions.join(', ')), el('td', null, t(p.can_sign_in ? 'admin.yes' : 'admin.no'))));
+    // Under 600 px each row is a card: every cell says its column's name.
+    const col = (key) => ({ 'data-col': t(key) });
+    for (const p of a.people) tb.append(el('tr', null, el('td', col('admin.col_id'), p.id), el('td', col('admin.col_name'), p.name), el('td', col('admin.col_role'), roleName(p.role)), el('td', col('admin.col_regions'), p.regions.join(', ')), el('td', col('admin.col_login'), t(p.can_sign_in ? 'admin.yes' : 'admin.no'))));
     $('admin-audit').textContent = t('admin.entries', { n: a.audit.entries });
   }
   $('admin-verify').addEventListener('click', async () => {

@@ -4,7 +4,9 @@
 // bij een live-update de focus houdt; escalaties en te laat eerst, dan code
 // rood; één regel per zaak met de meest dringende termijn (de rest uit te
 // klappen); de lange termijnen (evaluatie, afsluiten) op een eigen tabblad;
-// een afgewezen oproep heet afgewezen, niet "niet beantwoord". axe-core op
+// een afgewezen oproep heet afgewezen, niet "niet beantwoord"; een te late
+// evaluatie telt mee in "te laat" en de teller leidt naar haar regel op het
+// tabblad lange termijnen. axe-core op
 // het overzicht en het tabblad in beide talen; schermafdrukken op 1440×900
 // en 390×844.
 import { check, run, inspect, postIncident, signedIn, advanceClock, dispatched, switchLang } from './lib.mjs';
@@ -191,4 +193,39 @@ await run('het overzicht in vijf seconden', async (browser, problems) => {
   await p.waitForSelector('[data-testid="board"]:not(.hidden)');
   await inspect(p, 'en-board-triage-390');
   await phone.close();
+
+  // An overdue evaluation (a long clock, on its own tab) counts in the
+  // strip's "overdue"; with no live row overdue, its link opens the long
+  // tab with the focus on that row. The server's side (`long_overdue`) is
+  // WebApiTest.TheBoardGivesTheTriageStripsFields; here the board's answer is
+  // edited on its way to the page, so that it has one overdue evaluation and
+  // nothing else overdue (months of simulated time would make every clock late).
+  const { ctx: desk, page: dk } = await signedIn(browser, problems, 'tl-g', { viewport: { width: 1440, height: 900 } });
+  let target = null;
+  await dk.route('**/api/board*', async (route) => {
+    const res = await route.fetch();
+    const j = await res.json();
+    const ev = j.clocks.find((k) => k.clock === 'evaluation');
+    if (ev) {
+      for (const k of j.clocks) if (k.state === 'overdue') k.state = 'running';
+      ev.state = 'overdue';
+      ev.due_at = j.now - 86400000;
+      j.long_overdue = [{ case: ev.case, clock: ev.clock, due_at: ev.due_at }];
+      target = `long-row-${ev.case}-${ev.clock}`;
+    }
+    await route.fulfill({ response: res, json: j });
+  });
+  await dk.reload();
+  await dk.waitForSelector('[data-testid="board"]:not(.hidden)');
+  await dk.waitForFunction(() => document.querySelector('#tri-overdue').dataset.n === '1', null, { timeout: 10000 });
+  check(target && (await dk.getAttribute('#tri-overdue', 'href')) === '#' + target, 'the overdue count links to the long tab\'s row: ' + await dk.getAttribute('#tri-overdue', 'href'));
+  await dk.focus('#tri-overdue');
+  await dk.keyboard.press('Enter');
+  await dk.waitForSelector('[data-testid="long"]:not(.hidden)');
+  await dk.waitForFunction((id) => document.activeElement && document.activeElement.id === id, target, { timeout: 5000 })
+    .catch(async () => { throw new Error('focus on ' + await dk.evaluate(() => document.activeElement.id || document.activeElement.tagName) + ', not ' + target); });
+  check(await dk.evaluate(() => location.hash) === '#long', 'the long-clock tab is open');
+  check(await dk.getAttribute('#' + target, 'data-state') === 'overdue', 'its row says overdue');
+  await inspect(dk, 'long-overdue-counted-1440');
+  await desk.close();
 });

@@ -1,7 +1,8 @@
 // The casemanager's phone: an open page is acknowledged in the app, which
 // stops its escalation; the case, its clocks and timeline are there, and an
-// event can be recorded, a handover only with its conditions; a calendar link
-// is made and revoked.
+// event can be recorded, a handover only with its conditions; the persons'
+// numbers are tap-to-call links inside the case only; a calendar link is made
+// and revoked.
 import { env, check, run, login, shot, inspect, guardOrigin, postIncident, advanceClock, boardAndHolder, fieldRefused } from './lib.mjs';
 
 await run('casemanager phone app', async (browser, problems) => {
@@ -52,6 +53,13 @@ await run('casemanager phone app', async (browser, problems) => {
   await page.click(`#my-cases li[data-case="${inc.case_id}"] button.case-link`);
   await page.waitForSelector('[data-testid="case"]:not(.hidden)');
   await page.waitForSelector('#case-timeline li[data-type="acknowledged"]');
+  // Tap-to-call for the case's persons, inside the case: the role in words.
+  const call = page.locator('#case-persons a.call[data-call="victim"]');
+  check(await call.getAttribute('href') === 'tel:+31687654321', 'the victim\'s number is a tel: link');
+  check((await call.innerText()).trim() === 'Slachtoffer — bellen', 'the link says whom it calls: ' + await call.innerText());
+  const boardText = await lp.content();
+  check(!boardText.includes('31687654321'), 'the board never shows a person\'s number');
+  await shot(page, 'phone-case-tap-to-call');
   await page.selectOption('#ev-type', 'first_contact');
   await page.click('#ev-submit');
   await page.waitForSelector('#ev-result.ok', { timeout: 5000 });

@@ -58,6 +58,10 @@ std::string kind_label(std::string_view kind) {
   return lookup(m, kind);
 }
 
+bool is_long_clock(std::string_view clock) {
+  return clock == "evaluation" || clock == "closing";
+}
+
 std::string clock_label(std::string_view clock) {
   static const std::map<std::string_view, std::string_view> m{
       {"first_contact", "First contact"},

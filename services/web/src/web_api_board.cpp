@@ -130,9 +130,13 @@ HttpResponse board(WebContext& w, Request& r) {
     ids.push_back(s.id);
   }
   json::array clocks;
+  json::array long_overdue;  // the strip counts these with the live view's overdue
   for (const auto& k : d.cases.clocks(ids, now)) {
     auto it = by_id.find(k.case_id);
     clocks.push_back(clock_json(k, it == by_id.end() ? nullptr : it->second));
+    if (is_long_clock(k.clock) && k.state == "overdue")
+      long_overdue.push_back(
+          json::object{{"case", k.case_id}, {"clock", k.clock}, {"due_at", ms(k.due_at)}});
   }
   json::array escalations;
   for (const auto& e : d.cases.open_escalations(region))
@@ -242,6 +246,7 @@ HttpResponse board(WebContext& w, Request& r) {
                                     {"regions", regions},
                                     {"now", ms(now)},
                                     {"clocks", clocks},
+                                    {"long_overdue", long_overdue},
                                     {"escalations", escalations},
                                     {"unanswered", unanswered},
                                     {"on_call", on_call},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "piket/common/phone_number.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/utf8_length.hpp"
 #include "piket/web/access_policy.hpp"
@@ -180,9 +181,14 @@ HttpResponse case_read(WebContext& w, Request& r) {
       for (const auto& p : ps->as_array())
         if (p.is_object()) {
           const auto& o = p.as_object();
+          const auto phone = text(o, "phone");
+          // Tap-to-call inside the case only: the number as a tel: link when
+          // it is one (E.164), else none. Never on the board, lists or pushes.
+          const auto number = common::normalise_phone(phone);
           persons.push_back(json::object{{"role", text(o, "role")},
                                          {"name", text(o, "name")},
-                                         {"phone", text(o, "phone")},
+                                         {"phone", phone},
+                                         {"tel", number ? "tel:" + *number : ""},
                                          {"address", text(o, "address")}});
         }
     if (auto s = text(inc.body, "summary"); !s.empty()) summaries.emplace_back(s);

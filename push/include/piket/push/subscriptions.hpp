@@ -22,6 +22,8 @@ class Subscriptions {
   Added add(const std::string& person, const Subscription& s);
   // Oldest first. A stored value that does not parse is left out.
   std::vector<Subscription> list(const std::string& person);
+  // The person's subscription with that id, if it is there and parses.
+  std::optional<Subscription> find(const std::string& person, const std::string& id);
   // False when the person has no subscription with that id.
   bool remove(const std::string& person, const std::string& id);
   // The push service answered 404/410 for `s`: removed unless renewed since.

@@ -14,6 +14,9 @@ namespace piket::web {
 std::string phase_label(std::string_view phase);
 std::string kind_label(std::string_view incident_kind);
 std::string clock_label(std::string_view clock);
+// The clocks of months (evaluation, closing): on the board's own tab, off the
+// live view; an overdue one still counts in the triage strip's "overdue".
+bool is_long_clock(std::string_view clock);
 std::string event_label(std::string_view event_type);
 // One line for a timeline entry ("Paged Anna (on call)"), names from config.
 std::string describe_event(const boost::json::object& entry, const rota::Directory& config);
