@@ -156,7 +156,8 @@ std::string html_report(const Result* r, const Sweep* s, const ChartLibrary& cha
     data["caseload"] = caseload(*r);
   }
   if (s) {
-    out += "<h2>" + t("plan.sweep.title") + "</h2><div id=\"sweep\"></div>\n";
+    if (r) out += "<h2>" + t("plan.sweep.title") + "</h2>";
+    out += "<div id=\"sweep\"></div>\n";
     out += table_html(detail::sweep_table(*s, l));
     std::string answer = escape(detail::sweep_answer(*s, l));
     for (std::size_t at = answer.find('\n'); at != std::string::npos; at = answer.find('\n', at))

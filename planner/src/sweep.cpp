@@ -1,5 +1,6 @@
 #include "piket/planner/sweep.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <numeric>
@@ -48,8 +49,8 @@ Sweep sweep(const Scenario& scenario, const World& base, int from, int to, int s
     }
     const auto [mean, half] = mean_interval(row.shares);
     row.mean = mean;
-    row.low = mean - half;
-    row.high = mean + half;
+    row.low = std::max(0.0, mean - half);  // a share stays a share
+    row.high = std::min(1.0, mean + half);
     if (!out.answer && row.mean >= target) out.answer = n;
     if (!out.confident_answer && row.low >= target) out.confident_answer = n;
     out.rows.push_back(std::move(row));
