@@ -73,7 +73,7 @@ struct Incident {
   std::size_t case_index = 0;
   IncidentOutcome out;   // what the report reads
   bool counted = false;  // accepted within the period (not in the warm-up)
-  Millis travel{0}, work{0}, plan{0};
+  Millis travel{0}, intake{0}, visit{0}, plan{0};  // drawn at arrival
   bool plan_clock = false;
   paging::EscalationState esc;
   std::vector<std::string> declined;
@@ -221,10 +221,9 @@ class Simulation {
     // Drawn now, from the incident's own stream position, whoever takes it.
     const auto& m = s_.people;
     inc.travel = m.travel.draw(work_rng_);
-    const Millis intake = m.intake.draw(work_rng_);
-    const Millis visit = m.visit.draw(work_rng_);
+    inc.intake = m.intake.draw(work_rng_);
+    inc.visit = m.visit.draw(work_rng_);
     inc.plan = m.plan.draw(work_rng_);
-    inc.work = opens_case(a.kind) ? intake : visit;
     // Which open case a later incident belongs to (drawn now, used if open).
     pick_.push_back(std::uniform_real_distribution<double>(0, 1)(arrivals_rng_));
     incidents_.push_back(std::move(inc));
@@ -424,7 +423,8 @@ class Simulation {
     if (inc.counted) ++st.taken;
     const auto begin = std::max(now_, st.free_at);
     inc.out.first_contact = begin + inc.travel;
-    const auto done = *inc.out.first_contact + inc.work;
+    // A new case's intake; on an open case, a visit.
+    const auto done = *inc.out.first_contact + (inc.out.opens_case ? inc.intake : inc.visit);
     if (inc.plan_clock) inc.out.plan = done + inc.plan;
     st.free_at = inc.out.plan.value_or(done);
     auto& c = cases_[inc.case_index];
