@@ -151,6 +151,7 @@ std::variant<TrackWrite, ApiRefusal> change_track(const CaseState& s, const Trac
   ev["recorded_at"] = common::to_epoch_ms(now);
   w.timeline_json = json::serialize(ev);
   w.record = std::move(r);
+  w.mark = c.mark;
   return w;
 }
 

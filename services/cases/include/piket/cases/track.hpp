@@ -57,6 +57,7 @@ std::variant<TrackChange, common::ApiRefusal> parse_track_change(std::string_vie
 struct TrackWrite {
   CaseState after;  // the case with the record (for the new timers)
   TrackRecord record;
+  TrackMark mark = TrackMark::first_contact;                // what was recorded on it
   std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
   std::string timeline_json;
 };
