@@ -37,10 +37,6 @@ std::optional<TrackMark> parse_track_mark(std::string_view s) {
   return value_of(kMarks, s);
 }
 
-bool track_has_clock(Track t) {
-  return t != Track::other;
-}
-
 const TrackRecord* track_record(const CaseState& s, Track t) {
   const auto it = std::find_if(s.tracks.begin(), s.tracks.end(),
                                [t](const TrackRecord& r) { return r.track == t; });
