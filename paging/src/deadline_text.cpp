@@ -27,6 +27,8 @@ std::string_view track_id(DeadlineClock c) {
       return "track.victim";
     case DeadlineClock::track_children:
       return "track.children";
+    case DeadlineClock::track_other:
+      return "track.other";
     default:
       return {};
   }
@@ -60,6 +62,8 @@ std::string_view clock_id(DeadlineClock c) {
       return "clock.track_victim";
     case DeadlineClock::track_children:
       return "clock.track_children";
+    case DeadlineClock::track_other:
+      return "clock.track_other";
     case DeadlineClock::reassignment:
       break;
   }
@@ -87,6 +91,7 @@ std::string phrase(DeadlineClock c, DeadlineStage s, const std::string& t, Langu
     case DeadlineClock::track_perpetrator:
     case DeadlineClock::track_victim:
     case DeadlineClock::track_children:
+    case DeadlineClock::track_other:
       if (s != DeadlineStage::due)
         return i18n::render(l, "deadline.track_not_seen", at,
                             fmt::arg("track", i18n::text(l, track_id(c))));
@@ -127,6 +132,8 @@ std::string_view to_string(DeadlineClock c) {
       return "track_victim";
     case DeadlineClock::track_children:
       return "track_children";
+    case DeadlineClock::track_other:
+      return "track_other";
   }
   return "unknown";
 }
@@ -201,6 +208,7 @@ std::optional<PageTag> deadline_tag(const DeadlinePageContent& c) {
     case DeadlineClock::track_perpetrator:
     case DeadlineClock::track_victim:
     case DeadlineClock::track_children:
+    case DeadlineClock::track_other:
       if (!due && !track_id(c.clock).empty()) {
         t.brief = i18n::text(l, "tag.deadline.track_not_seen");
         break;

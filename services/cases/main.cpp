@@ -9,7 +9,9 @@
 #include "piket/common/channels.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/messaging.hpp"
+#include "piket/common/redis_pool.hpp"
 #include "piket/config/config.hpp"
+#include "piket/web/audit_log.hpp"
 
 int main(int argc, char** argv) {
   using namespace piket;
@@ -25,8 +27,12 @@ int main(int argc, char** argv) {
         {cfg.outbox.resend_after, cfg.cases.poll},
         [&](const std::string& id, const std::string& payload) { to_notify.wake(id, payload); },
         &ctx.metrics);
+    // Tracks' and agreements' records in the one audit trail (docs/web.md).
+    common::RedisPool audit_redis(cfg.redis);
+    web::AuditLog audit(audit_redis, ctx.transport_clock, *ctx.domain_clock);
     cases::CasesApi api({cfg.redis, cfg, cfg.bearer_tokens(), *ctx.domain_clock, store, rules,
-                         ctx.metrics, [&engine](const std::string& id) { engine.settle(id); }});
+                         ctx.metrics, [&engine](const std::string& id) { engine.settle(id); },
+                         [&audit](web::AuditRecord r) { audit.append(std::move(r)); }});
     common::HttpServer server({cfg.cases.http, cfg.cases.threads, 16 * 1024},
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_notify.start();

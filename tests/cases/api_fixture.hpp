@@ -2,7 +2,8 @@
 // The case API over a private Redis (label redis): the API wired to the
 // fixture's store and shell (deadlines due are settled before a write, as in
 // piket-cases), a call as a staff member, and reading the answer — shared by
-// the case API tests (events, agreements, tracks).
+// the case API tests (events, agreements, tracks). As in piket-cases, the API
+// appends its tracks' and agreements' records to the audit trail.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,9 @@
 #include <vector>
 
 #include "piket/cases/cases_api.hpp"
+#include "piket/common/redis_pool.hpp"
+#include "piket/store/audit.hpp"
+#include "piket/web/audit_log.hpp"
 #include "redis_fixture.hpp"
 
 namespace piket::cases::test {
@@ -20,9 +24,33 @@ class CasesApiRedisTest : public CasesRedisTest {
  protected:
   void SetUp() override {
     CasesRedisTest::SetUp();
+    audit_pool_ = std::make_unique<common::RedisPool>(redis_->config_as("cases"));
+    audit_ = std::make_unique<web::AuditLog>(*audit_pool_, transport_, clock_);
     api_ = std::make_unique<CasesApi>(
         CasesApiDeps{config_.redis, config_, config_.bearer_tokens(), clock_, *store_, rules_,
-                     metrics_, [this](const std::string& id) { shell_->settle(id); }});
+                     metrics_, [this](const std::string& id) { shell_->settle(id); },
+                     [this](web::AuditRecord r) { audit_->append(std::move(r)); }});
+  }
+
+  // The audit trail's entries, oldest first (and whether the chain holds).
+  std::vector<web::AuditRecord> audit_entries() {
+    std::vector<web::AuditRecord> out;
+    for (const auto& e :
+         conn_.command({"LRANGE", std::string(store::kAuditLog), "0", "-1"}).elements) {
+      const auto parsed = web::parse_entry(e.str);
+      EXPECT_TRUE(parsed) << e.str;
+      if (parsed) out.push_back(parsed->record);
+    }
+    EXPECT_TRUE(web::verify_audit_log(conn_).ok()) << "the chain holds";
+    return out;
+  }
+  // The trail's stored lines, joined (to look for what must not be in it).
+  std::string audit_text() {
+    std::string s;
+    for (const auto& e :
+         conn_.command({"LRANGE", std::string(store::kAuditLog), "0", "-1"}).elements)
+      s += e.str + "\n";
+    return s;
   }
 
   // A request as `who` (their staff token; none when empty), with the body
@@ -52,6 +80,8 @@ class CasesApiRedisTest : public CasesRedisTest {
   }
 
   common::Metrics metrics_{"cases-api-test"};
+  std::unique_ptr<common::RedisPool> audit_pool_;
+  std::unique_ptr<web::AuditLog> audit_;
   std::unique_ptr<CasesApi> api_;
 };
 

@@ -10,8 +10,10 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "piket/cases/agreement_record.hpp"
 #include "piket/cases/case_family.hpp"
 #include "piket/cases/cases_api.hpp"
+#include "piket/cases/track_record.hpp"
 #include "piket/config/config.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -22,6 +24,7 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using test::at;
 
 // Posts an incident through ingest's real acceptance script for `partner`.
 test::Opened accept(ingest::RedisIncidentStore& store, const std::string& partner,
@@ -309,6 +312,122 @@ TEST_F(CaseFamilyTest, ASplitRestoresIncidentsKeysStateAndWhatTheJoinChanged) {
   const auto twice = family("split", police_.case_id, vt_.case_id);
   EXPECT_EQ(twice.status, 409);
   EXPECT_EQ(code(twice), "not_joined");
+}
+
+// Issue 16: a join moves the absorbed case's agreements to the survivor in
+// the same script — once, numbered on after the survivor's own, each as it is
+// with its clock's steps taken — and merges its tracks' records into the
+// survivor's; a split moves the agreements back under their own ids and
+// gives the survivor its own tracks' records again.
+TEST_F(CaseFamilyTest, AgreementsAndTrackRecordsMoveWithAJoinOnceAndBackWithASplit) {
+  two_reports();
+  clock_.set(t0_ + 40min);
+  auto agree = [&](const std::string& case_id, const std::string& who, const std::string& due) {
+    return call("POST", "/v1/cases/" + case_id + "/agreements", who,
+                R"({"who":"family","category":"appointment","text":"Synthetic text",)"
+                R"("track":"victim","due_by":")" +
+                    due + R"("})");
+  };
+  auto track = [&](const std::string& case_id, const std::string& who, const std::string& body) {
+    return call("POST", "/v1/cases/" + case_id + "/tracks", who, body).status;
+  };
+  ASSERT_EQ(agree(police_.case_id, "icm-1", "2026-11-30T12:00:00Z").status, 201);  // A1
+  ASSERT_EQ(agree(vt_.case_id, "icm-2", "2026-11-23T12:00:00Z").status, 201);      // A1
+  ASSERT_EQ(agree(vt_.case_id, "icm-2", "2026-11-29T12:00:00Z").status, 201);      // A2
+  ASSERT_EQ(track(vt_.case_id, "icm-2", R"({"track":"perpetrator","type":"first_contact"})"), 200);
+  clock_.set(t0_ + 45min);
+  ASSERT_EQ(track(vt_.case_id, "icm-2", R"({"track":"victim","type":"first_contact"})"), 200);
+  clock_.set(t0_ + 50min);
+  ASSERT_EQ(track(police_.case_id, "icm-1", R"({"track":"victim","type":"first_contact"})"), 200);
+  const auto police_victim = hget(store::case_tracks_key(police_.case_id), "victim");
+  const auto vt_tracks_before = conn_.command({"HGETALL", store::case_tracks_key(vt_.case_id)});
+  auto agreement_steps = [&] {
+    std::vector<std::string> out;
+    for (const auto& f : shell_->run_due())
+      if (f.clock == ClockKind::agreement) out.push_back(f.key);
+    return out;
+  };
+  // VT's A1 goes overdue on its own case.
+  clock_.set(at("2026-11-23T12:00:00Z"));
+  EXPECT_EQ(agreement_steps(), std::vector<std::string>{vt_.case_id + "|agreement|overdue|A1"});
+
+  clock_.set(at("2026-11-23T13:00:00Z"));
+  ASSERT_EQ(family("join", police_.case_id, vt_.case_id).status, 200);
+  // Once: on the survivor as A2 and A3, no more on the absorbed case.
+  auto agreements = [&](const std::string& case_id) {
+    std::map<std::string, Agreement> out;
+    const auto h = conn_.command({"HGETALL", store::case_agreements_key(case_id)});
+    for (std::size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+      const auto a = parse_record_json(h.elements[i + 1].str);
+      EXPECT_TRUE(a) << h.elements[i + 1].str;
+      if (!a) continue;
+      EXPECT_EQ(a->id, h.elements[i].str) << "the record carries its id";
+      out.emplace(a->id, *a);
+    }
+    return out;
+  };
+  auto joined = agreements(police_.case_id);
+  ASSERT_EQ(joined.size(), 3u);
+  EXPECT_EQ(joined.at("A1").due, at("2026-11-30T12:00:00Z"));
+  EXPECT_EQ(joined.at("A2").due, at("2026-11-23T12:00:00Z"));
+  EXPECT_EQ(joined.at("A2").created_by, "person:icm-2");
+  EXPECT_EQ(joined.at("A2").text, "Synthetic text");
+  EXPECT_EQ(joined.at("A3").due, at("2026-11-29T12:00:00Z"));
+  EXPECT_TRUE(agreements(vt_.case_id).empty());
+  EXPECT_EQ(json::parse(hget(store::case_key(vt_.case_id), "merged_agreements")),
+            (json::object{{"A1", "A2"}, {"A2", "A3"}}));
+  const auto joined_entry = json::parse(list(store::case_timeline_key(police_.case_id)).back());
+  EXPECT_EQ(joined_entry.at("type"), "case_joined");
+  EXPECT_EQ(joined_entry.at("agreements"), (json::object{{"A1", "A2"}, {"A2", "A3"}}));
+  // Its step taken stays taken under its new id; its clock runs on the survivor.
+  EXPECT_TRUE(
+      member(store::case_fired_key(police_.case_id), police_.case_id + "|agreement|overdue|A2"));
+  EXPECT_FALSE(
+      member(store::case_fired_key(police_.case_id), police_.case_id + "|agreement|overdue|A1"))
+      << "the survivor's own A1 is not taken for the absorbed case's";
+  EXPECT_TRUE(agreement_steps().empty()) << "the engine looks at the survivor again: nothing due";
+  const auto timers = timers_of(police_.case_id);
+  for (const auto* t : {"|agreement|overdue|A1", "|agreement|escalate|A2", "|agreement|overdue|A3"})
+    EXPECT_NE(std::find(timers.begin(), timers.end(), police_.case_id + t), timers.end()) << t;
+  EXPECT_TRUE(timers_of(vt_.case_id).empty());
+  // The tracks' records merged: VT's perpetrator, the earlier first contact of the victim.
+  const auto perpetrator =
+      parse_track_record_json(hget(store::case_tracks_key(police_.case_id), "perpetrator"));
+  ASSERT_TRUE(perpetrator);
+  EXPECT_EQ(perpetrator->first_contact_at, t0_ + 40min);
+  EXPECT_EQ(perpetrator->first_contact_by, "person:icm-2");
+  const auto victim =
+      parse_track_record_json(hget(store::case_tracks_key(police_.case_id), "victim"));
+  ASSERT_TRUE(victim);
+  EXPECT_EQ(victim->first_contact_at, t0_ + 45min);
+  EXPECT_EQ(victim->first_contact_by, "person:icm-2");
+
+  // A day after its due time the moved agreement reaches the team lead, once.
+  clock_.set(at("2026-11-24T12:00:00Z"));
+  EXPECT_EQ(agreement_steps(),
+            std::vector<std::string>{police_.case_id + "|agreement|escalate|A2"});
+
+  clock_.set(at("2026-11-24T13:00:00Z"));
+  ASSERT_EQ(family("split", police_.case_id, vt_.case_id).status, 200);
+  const auto back = agreements(vt_.case_id);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back.at("A1").due, at("2026-11-23T12:00:00Z"));
+  EXPECT_EQ(back.at("A2").due, at("2026-11-29T12:00:00Z"));
+  const auto left = agreements(police_.case_id);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left.count("A1"), 1u);
+  EXPECT_TRUE(member(store::case_fired_key(vt_.case_id), vt_.case_id + "|agreement|escalate|A1"));
+  EXPECT_TRUE(agreement_steps().empty()) << "nothing taken again after the split";
+  EXPECT_TRUE(conn_.command({"HGET", store::case_key(vt_.case_id), "merged_agreements"}).is_nil());
+  // The survivor has its own tracks' records again; VT's are as they were.
+  EXPECT_TRUE(
+      conn_.command({"HGET", store::case_tracks_key(police_.case_id), "perpetrator"}).is_nil());
+  EXPECT_EQ(hget(store::case_tracks_key(police_.case_id), "victim"), police_victim);
+  EXPECT_EQ(conn_.command({"HGETALL", store::case_tracks_key(vt_.case_id)}).elements.size(),
+            vt_tracks_before.elements.size());
+  // Later overdue steps of the agreements that went back run on their own case.
+  clock_.set(at("2026-11-29T12:00:00Z"));
+  EXPECT_EQ(agreement_steps(), std::vector<std::string>{vt_.case_id + "|agreement|overdue|A2"});
 }
 
 TEST_F(CaseFamilyTest, ProgressRecordedOnTheSurvivorDuringTheJoinStays) {

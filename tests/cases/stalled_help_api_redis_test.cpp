@@ -259,6 +259,33 @@ TEST_F(AgreementsApiTest, OverduePagesTheCasemanagerThenTheTeamLeadWithoutThePar
   }
 }
 
+// Each agreement made and each change of its state is in the one audit
+// trail: who, the case, the agreement's id and state — never its text or its
+// partner; a refusal writes nothing.
+TEST_F(AgreementsApiTest, EachAgreementAndItsStateChangeIsInTheAuditTrailWithoutItsText) {
+  ASSERT_EQ(make(kReferral).status, 201);
+  ASSERT_EQ(change(R"({"agreement":"A1","state":"finished"})").status, 422);  // no entry
+  clock_.set(t0_ + 5h);
+  ASSERT_EQ(change(R"({"agreement":"A1","state":"done"})").status, 200);
+  const auto entries = audit_entries();
+  ASSERT_EQ(entries.size(), 2u) << audit_text();
+  EXPECT_EQ(entries[0].action, "case.agreement");
+  EXPECT_EQ(entries[0].reason, "agreement A1 open");
+  EXPECT_EQ(entries[0].domain_at, t0_ + 2h);
+  EXPECT_EQ(entries[1].action, "case.agreement_state");
+  EXPECT_EQ(entries[1].reason, "agreement A1 done at 2026-11-22T18:00:00.000Z");
+  EXPECT_EQ(entries[1].domain_at, t0_ + 5h);
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.who, "icm-1");
+    EXPECT_EQ(e.role, "casemanager");
+    EXPECT_EQ(e.target, opened_.case_id);
+    EXPECT_EQ(e.outcome, "allowed");
+  }
+  const auto text = audit_text();
+  for (const auto* secret : {"intake addiction care", "Synthetic", "vz-noord"})
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+}
+
 TEST_F(AgreementsApiTest, AHandoverWithoutItsConditionsIsRefusedWithThemAcceptedAndItsCadenceRuns) {
   const auto& id = opened_.case_id;
   for (const char* type : {"intake", "plan_of_action", "help_started"})

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "engine_support.hpp"
 #include "piket/config/config.hpp"
 #include "piket/paging/deadline_text.hpp"
@@ -172,14 +174,14 @@ TEST_F(TrackTest, EachRecordSaysWhoAndWhenAndTheTimelineHasNoPerson) {
 
 TEST_F(TrackTest, ATrackNotSeenRemindsTheCasemanagerThenTheTeamLead) {
   auto s = a_case();
-  s.role_tracks = {Track::perpetrator, Track::victim, Track::other};
+  s.role_tracks = {Track::perpetrator, Track::victim};
   record(s, R"({"track":"victim","type":"first_contact"})", contact_ + 1h);
   const auto due = contact_ + 7 * day;
   auto ev = evaluate(s, rules_, due - 1min);
   std::vector<std::string> timers;
   for (const auto& t : ev.timers)
     if (t.clock == ClockKind::track) timers.push_back(t.key);
-  // Only the perpetrator: the victim was seen, "other" has no clock.
+  // Only the perpetrator: the victim was seen.
   EXPECT_EQ(timers, std::vector<std::string>{"C0000000A|track|overdue|perpetrator:" +
                                              std::to_string(common::to_epoch_ms(contact_))});
   for (const auto& c : ev.clocks)
@@ -203,6 +205,7 @@ TEST_F(TrackTest, AContactOrIntakeStopsTheClockAndNotApplicableTakesTheTrackOff)
   record(s, R"({"track":"perpetrator","type":"intake"})", contact_ + 2 * day);
   record(s, R"({"track":"children","type":"not_applicable","reason":"no_children"})",
          contact_ + 2 * day);
+  record(s, R"({"track":"other","type":"first_contact"})", contact_ + 3 * day);
   const auto due = contact_ + 7 * day;
   EXPECT_EQ(track_steps(s, due), std::vector<std::string>{"overdue->icm-1"});  // the victim only
   for (const auto& c : evaluate(s, rules_, due).clocks)
@@ -257,6 +260,31 @@ TEST_F(TrackTest, ThePolicyIsConfigurableWithinBounds) {
   EXPECT_THROW(test::test_config("[deadlines]\ntrack_grace_hours = 0\n"), common::ConfigError);
 }
 
+// Issue 16's policy: "every track within 7 days of the first contact" — the
+// track of another person of the family ("other") is on the clock like the
+// method's three; "not applicable" takes it off.
+TEST_F(TrackTest, TheOtherTrackIsOnTheClockLikeTheOthers) {
+  auto s = a_case();
+  s.role_tracks = {Track::victim, Track::other};
+  record(s, R"({"track":"victim","type":"first_contact"})", contact_ + 1h);
+  const auto due = contact_ + 7 * day;
+  std::vector<std::string> timers;
+  for (const auto& t : evaluate(s, rules_, due - 1min).timers)
+    if (t.clock == ClockKind::track) timers.push_back(t.key);
+  EXPECT_EQ(timers, std::vector<std::string>{"C0000000A|track|overdue|other:" +
+                                             std::to_string(common::to_epoch_ms(contact_))});
+  auto later = s;
+  EXPECT_TRUE(track_steps(s, due - 1min).empty());
+  EXPECT_EQ(track_steps(s, due), std::vector<std::string>{"overdue->icm-1"});
+  EXPECT_EQ(track_steps(s, due + 24h), std::vector<std::string>{"escalate->tl-g"});
+  // Seen in time, or "not applicable" (unreachable): no page.
+  auto seen = later;
+  record(seen, R"({"track":"other","type":"intake"})", due - 1h);
+  EXPECT_TRUE(track_steps(seen, due + 25h).empty());
+  record(later, R"({"track":"other","type":"not_applicable","reason":"unreachable"})", due - 1h);
+  EXPECT_TRUE(track_steps(later, due + 25h).empty());
+}
+
 TEST_F(TrackTest, ThePageSaysOnlyTheCaseTheTrackRoleAndHowToAnswer) {
   using paging::DeadlineClock;
   using paging::DeadlineStage;
@@ -280,6 +308,21 @@ TEST_F(TrackTest, ThePageSaysOnlyTheCaseTheTrackRoleAndHowToAnswer) {
             "Reply 047110 to acknowledge.");
   EXPECT_EQ(paging::deadline_tag(c)->brief, "TRACK NOT SEEN C12345678");
   EXPECT_TRUE(paging::fits_one_segment(*paging::render_deadline_sms(c)));
+  // Another person of the family ("other"): the role only, in one segment.
+  c.clock = DeadlineClock::track_other;
+  const std::tuple<i18n::Language, DeadlineStage, const char*> other[] = {
+      {i18n::Language::en, DeadlineStage::overdue,
+       "piket TRACK NOT SEEN (other person) since 29-11 14:00 case C12345678 region groningen. "
+       "Reply 047110 to acknowledge."},
+      {i18n::Language::nl, DeadlineStage::escalation,
+       "piket OPGESCHAALD SPOOR NIET GEZIEN (andere betrokkene) sinds 29-11 14:00 zaak C12345678 "
+       "regio groningen. Antwoord 047110 om aan te nemen."}};
+  for (const auto& [language, stage, text] : other) {
+    c.language = language;
+    c.stage = stage;
+    EXPECT_EQ(paging::render_deadline_sms(c), text);
+    EXPECT_TRUE(paging::fits_one_segment(*paging::render_deadline_sms(c)));
+  }
 }
 
 }  // namespace

@@ -205,5 +205,38 @@ TEST_F(TracksApiTest, ATrackNotSeenPagesTheCasemanagerThenTheTeamLeadWithItsRole
       EXPECT_EQ(t.find(secret), std::string::npos) << t;
 }
 
+// Each record is in the one audit trail: who, the case, the track and what
+// was recorded when — not a person's name; a refusal writes nothing.
+TEST_F(TracksApiTest, EachRecordIsInTheAuditTrailWithWhoWhenCaseAndTrackOnly) {
+  ASSERT_EQ(record(R"({"track":"perpetrator","type":"first_contact","at":"2026-11-22T14:30:00Z"})")
+                .status,
+            200);
+  ASSERT_EQ(record(R"({"track":"children","type":"not_applicable","reason":"refuses"})").status,
+            200);
+  ASSERT_EQ(record(R"({"track":"victim","type":"seen"})").status, 422);  // refused: no entry
+  clock_.set(t0_ + 3h);
+  ASSERT_EQ(record(R"({"track":"perpetrator","type":"intake"})", "icm-1").status, 200);
+  const auto entries = audit_entries();
+  ASSERT_EQ(entries.size(), 3u) << audit_text();
+  const std::vector<std::string> what{
+      "track perpetrator first_contact at 2026-11-22T14:30:00.000Z",
+      "track children not_applicable refuses at 2026-11-22T15:00:00.000Z",
+      "track perpetrator intake at 2026-11-22T16:00:00.000Z"};
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    EXPECT_EQ(e.who, "icm-1");
+    EXPECT_EQ(e.role, "casemanager");
+    EXPECT_EQ(e.action, "case.track");
+    EXPECT_EQ(e.target, opened_.case_id);
+    EXPECT_EQ(e.outcome, "allowed");
+    EXPECT_EQ(e.reason, what[i]);
+  }
+  EXPECT_EQ(entries[0].domain_at, t0_ + 2h) << "when it was recorded, in the domain's time";
+  EXPECT_EQ(entries[2].domain_at, t0_ + 3h);
+  const auto text = audit_text();
+  for (const auto* secret : {"Synthetic", "+316", "hh-t1"})
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+}
+
 }  // namespace
 }  // namespace piket::cases

@@ -35,6 +35,17 @@
 // (the board's chain_stalls over every case: median, p90, overdue) is printed
 // and must equal the generator's own waiting times.
 //
+// Issue 16, the tracks: each family's opening incident names its persons'
+// roles (victim, mostly a perpetrator, often children, sometimes another
+// person — roles only), and per track the casemanager records a first contact
+// (some late, some never), an intake, or "not applicable" with a reason
+// (refuses, unreachable, no children). Each track on the clock that is not
+// seen (or taken off the clock) within seven calendar days of the case's
+// first contact must remind the casemanager exactly then and reach the team
+// lead a day later: per role, as many as the generator expects. A per-role
+// table (tracks, seen within 7 days, median days to the track's first
+// contact, reminded, escalated) is printed.
+//
 // Issue 13: a third scenario replays a year (1,000 new families) twice — once
 // with one deadline engine, once with two shells with their own Redis
 // connections on their own threads, let loose together on every due moment —
@@ -70,6 +81,7 @@
 #include "piket/cases/agreement.hpp"
 #include "piket/cases/calendar.hpp"
 #include "piket/cases/case_events.hpp"
+#include "piket/cases/track.hpp"
 #include "piket/config/config.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -112,6 +124,18 @@ constexpr std::array<PartnerProfile, 5> kPartners{{
 constexpr const char* kUnusedPartner = "politie-noord";
 constexpr auto kReferralDue = std::chrono::days{21};
 
+// The track policy (the deployment's defaults, docs/deadlines.md "Tracks"):
+// every track on the clock seen within 7 calendar days of the case's first
+// contact, the team lead a day after.
+constexpr int kTrackDays = 7;
+constexpr auto kTrackGrace = std::chrono::hours{24};
+constexpr std::array<Track, 4> kTracks{Track::perpetrator, Track::victim, Track::children,
+                                       Track::other};
+// The tracks the policy watches: every track of the case, "other" too.
+constexpr bool on_the_clock(Track) {
+  return true;
+}
+
 std::string region_config(int redis_port, int casemanagers) {
   std::string people;
   for (int n = 1; n <= casemanagers; ++n)
@@ -134,7 +158,7 @@ std::string region_config(int redis_port, int casemanagers) {
 
 // Something that happens in the replay, at a whole minute.
 struct Happening {
-  enum class Kind { incident, acknowledge, event, absence, agreement } kind = Kind::event;
+  enum class Kind { incident, acknowledge, event, absence, agreement, track } kind = Kind::event;
   Instant at;
   int case_index = 0;
   int tag = 0;                // incident: its number within the case; acknowledge/answer: which
@@ -142,6 +166,7 @@ struct Happening {
   std::string incident_kind;  // incident
   std::string ban_ends;       // incident: RFC 3339 or empty
   std::string ban_starts;
+  std::string persons;  // incident: its persons (a JSON array of roles) or empty
   EventType type = EventType::first_contact;  // event
   int answers = -1;                           // event: the tag of the incident it answers
   std::string casemanager;                    // reassigned: to whom
@@ -151,6 +176,9 @@ struct Happening {
   Track track = Track::other;
   Instant due;
   std::optional<AgreementState> settle;
+  // track: what is recorded on `track` (and why it does not apply).
+  TrackMark mark = TrackMark::first_contact;
+  std::optional<TrackReason> reason;
 };
 
 Happening happening(Happening::Kind kind, Instant at, int case_index,
@@ -177,6 +205,22 @@ struct Expected {
   int agreement_escalations = 0;          // still open a grace period later
   // Per partner, the waiting times of the referrals whose help started in the year.
   std::map<std::string, std::vector<common::Millis>> waits;
+  // Per track (its role): the cases with the track at the year's end, the
+  // reminders and the team lead's pages its clock must give.
+  struct TrackCounts {
+    std::size_t tracks = 0;
+    int overdue = 0;
+    int escalations = 0;
+  };
+  std::map<std::string, TrackCounts> tracks;
+};
+
+// Per track, as the store holds the year's cases at its end.
+struct TrackRow {
+  std::size_t tracks = 0;
+  std::size_t seen_in_time = 0;         // seen within kTrackDays of the case's first contact
+  std::vector<double> days_to_contact;  // the case's first contact → the track's
+  int reminded = 0, escalated = 0;      // the clock's steps taken
 };
 
 struct Scenario {
@@ -223,6 +267,8 @@ class YearReplay : public test::CasesRedisTest {
     std::chrono::steady_clock::duration wall{}, generating{}, firing{}, applying{};
     Instant start, end;
     std::size_t agreement_writes = 0;
+    std::size_t track_writes = 0;
+    std::map<std::string, TrackRow> track_rows;  // per track
     // The board's view at the year's end over every case, and per partner the
     // agreements that went overdue during the year.
     web::ChainStalls chain;
@@ -235,6 +281,7 @@ class YearReplay : public test::CasesRedisTest {
   static std::vector<std::string> actions(const Result& r);
   static Figures figures(const Result& r, int casemanagers);
   static void print_chain(const Result& r, const Scenario& sc);
+  static void print_tracks(const Result& r, const Scenario& sc);
   void check(const Result& r, const Scenario& sc);
 };
 
@@ -299,6 +346,15 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     auto inc = happening(Happening::Kind::incident, t, i, kind);
     inc.opens = true;
     inc.tag = tags++;
+    // The persons' roles: a victim, mostly a perpetrator, often children,
+    // sometimes another person (roles only: the tracks need no more).
+    const bool has_perpetrator = uniform(0, 1) < 0.9;
+    const bool has_children = uniform(0, 1) < 0.6;
+    const bool has_other = uniform(0, 1) < 0.15;
+    inc.persons = std::string(R"([{"role":"victim"})") +
+                  (has_perpetrator ? R"(,{"role":"perpetrator"})" : "") +
+                  (has_children ? R"(,{"role":"child"},{"role":"child"})" : "") +
+                  (has_other ? R"(,{"role":"other"})" : "") + "]";
     if (kind == "home_ban") {
       inc.ban_starts = common::format_rfc3339(t);
       inc.ban_ends = common::format_rfc3339(t + 10 * kDay);
@@ -343,6 +399,58 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     if (fc >= t + 3h && t + 3h <= end) ++expected.first_contact_overdue;
     if (fc >= t + 4h && t + 4h <= end) ++expected.first_contact_escalations;
     ev(fc, EventType::first_contact);
+    // The tracks: per track a first contact (and sometimes an intake later),
+    // "not applicable", or nothing in the year. A track on the clock not seen
+    // or taken off it by its due time reminds then, a day later the team lead.
+    const Instant track_due = add_calendar_days(fc, kTrackDays);
+    auto mark = [&](Track tr, TrackMark m, Instant when, std::optional<TrackReason> why = {}) {
+      auto h = happening(Happening::Kind::track, when, i);
+      h.track = tr;
+      h.mark = m;
+      h.reason = why;
+      hs.push_back(h);
+    };
+    auto track_year = [&](Track tr, std::optional<Instant> stop) {
+      auto& e = expected.tracks[std::string(to_string(tr))];
+      ++e.tracks;
+      if (!on_the_clock(tr)) return;
+      if (track_due <= end && (!stop || *stop >= track_due)) ++e.overdue;
+      if (track_due + kTrackGrace <= end && (!stop || *stop >= track_due + kTrackGrace))
+        ++e.escalations;
+    };
+    // seen: the share seen at a time from `when`; then the shares not
+    // applicable (refuses or unreachable); the rest is never seen.
+    auto one_track = [&](Track tr, double seen, auto when, double refuses, double unreachable) {
+      const double u = uniform(0, 1);
+      std::optional<Instant> stop;
+      if (u < seen) {
+        stop = when();
+        mark(tr, TrackMark::first_contact, *stop);
+        if (uniform(0, 1) < 0.3) mark(tr, TrackMark::intake, *stop + days(uniform(0.2, 5)));
+      } else if (u < seen + refuses + unreachable) {
+        stop = fc + days(uniform(1, 9));
+        mark(tr, TrackMark::not_applicable, *stop,
+             u < seen + refuses ? TrackReason::refuses : TrackReason::unreachable);
+      }
+      track_year(tr, stop);
+    };
+    one_track(
+        Track::victim, 0.9, [&] { return fc + minutes(uniform(0, 90)); }, 0, 0.05);
+    if (has_perpetrator)
+      one_track(
+          Track::perpetrator, 0.8, [&] { return fc + days(uniform(0.5, 10)); }, 0.12, 0);
+    if (has_children) {
+      one_track(
+          Track::children, 0.75, [&] { return fc + days(uniform(1, 9)); }, 0, 0.1);
+    } else if (uniform(0, 1) < 0.3 && fc + 10h <= end) {
+      // No children in the family: the casemanager says so on the first day.
+      const Instant none = fc + minutes(uniform(30, 600));
+      mark(Track::children, TrackMark::not_applicable, none, TrackReason::no_children);
+      track_year(Track::children, none);
+    }
+    if (has_other)
+      one_track(
+          Track::other, 0.5, [&] { return fc + days(uniform(0, 12)); }, 0, 0);
     const Instant intake = fc + minutes(uniform(120, 360));
     ev(intake, EventType::intake);
     const Instant plan =
@@ -618,7 +726,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
       // A new case: ingest's acceptance script, then what dispatch writes.
       const auto o = test::accept_incident(incidents_, "Y-" + std::to_string(c),
                                            "hh-year-" + std::to_string(c), h.at, h.incident_kind,
-                                           h.ban_ends, h.ban_starts);
+                                           h.ban_ends, h.ban_starts, h.persons);
       case_ids[static_cast<std::size_t>(c)] = o.case_id;
       incident_ids[static_cast<std::size_t>(c)][h.tag] = o.incident_id;
       res.incident_of_id[o.incident_id] = std::to_string(c) + "/" + std::to_string(h.tag);
@@ -637,7 +745,11 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     for (int c : checked) ids.push_back(case_ids[static_cast<std::size_t>(c)]);
     const auto states =
         ids.empty() ? std::vector<std::optional<CaseState>>{} : store.load_many(ids);
+    // Events, agreements and tracks' records, each through the case rules,
+    // sent in one pipeline in order (the store's scripts check each version).
     std::deque<Change> changes;
+    std::deque<AgreementWrite> agreement_writes;
+    std::deque<TrackWrite> track_writes;
     std::vector<RedisCaseStore::RecordRequest> requests;
     for (std::size_t i = 0; i < checked.size(); ++i) {
       const int c = checked[i];
@@ -652,7 +764,10 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
       bool stopped = false;
       for (int run = 0; cursor_c < list.size() && run < 64; ++run) {
         const auto& h = hs[list[cursor_c]];
-        if (run > 0 && (h.kind != Happening::Kind::event || fenced(h))) break;
+        const bool written_here = h.kind == Happening::Kind::event ||
+                                  h.kind == Happening::Kind::agreement ||
+                                  h.kind == Happening::Kind::track;
+        if (run > 0 && (!written_here || fenced(h))) break;
         if (fenced(h)) {
           parked.push_back(c);
           stopped = true;
@@ -676,13 +791,25 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           ++cursor_c;
           break;
         }
+        const Actor actor =
+            h.by_team_lead ? lead : Actor{by[ci], rota::StaffRole::casemanager, {"groningen"}};
+        // A write decided by the case rules, queued in the batch's pipeline:
+        // its version after the entries before it (each script appends one).
+        auto queue = [&](const auto& write, const Change* change, const TrackWrite* track,
+                         const AgreementWrite* agreement) {
+          requests.push_back({.case_id = ids[i],
+                              .version = cur.version,
+                              .change = change,
+                              .timers = evaluate(write.after, rules, h.at).timers,
+                              .track = track,
+                              .agreement = agreement});
+          cur = write.after;
+          cur.version += 1;
+        };
         if (h.kind == Happening::Kind::agreement) {
-          // Made or settled through the case rules and the store's script, in
-          // a round trip of its own — so only as the first happening of this
-          // case in the batch; the events after it go on in the batch's
-          // pipeline, their versions after its timeline entry.
+          // Made or settled through the case rules; the store's script in the
+          // batch's pipeline, its version after the entries before it.
           ++cursor_c;
-          const Actor actor{by[ci], rota::StaffRole::casemanager, {"groningen"}};
           std::variant<AgreementWrite, common::ApiRefusal> w =
               common::ApiRefusal{404, "unknown_agreement", "", ""};
           if (!h.settle) {
@@ -699,14 +826,20 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
             ++res.refused[std::string("agreement:") + r->code];
             continue;
           }
-          const auto& aw = std::get<AgreementWrite>(w);
+          const auto& aw = agreement_writes.emplace_back(std::get<AgreementWrite>(std::move(w)));
           if (!h.settle) agreement_ids[ci][h.tag] = aw.agreement.id;
-          EXPECT_EQ(store.write_agreement(ids[i], cur.version, aw, kMaxAgreements,
-                                          evaluate(aw.after, rules, h.at).timers),
-                    WriteOutcome::done);
-          ++res.agreement_writes;
-          cur = aw.after;
-          cur.version += 1;  // the script appends one timeline entry
+          queue(aw, nullptr, nullptr, &aw);
+          continue;
+        }
+        if (h.kind == Happening::Kind::track) {
+          ++cursor_c;
+          auto w = change_track(cur, {h.track, h.mark, h.at, h.reason}, actor, h.at);
+          if (auto* r = std::get_if<common::ApiRefusal>(&w)) {
+            ++res.refused[std::string("track:") + r->code];
+            continue;
+          }
+          const auto& tw = track_writes.emplace_back(std::get<TrackWrite>(std::move(w)));
+          queue(tw, nullptr, &tw, nullptr);
           continue;
         }
         if (h.kind == Happening::Kind::incident) {  // on the open case
@@ -727,8 +860,6 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           ++cursor_c;
           break;
         }
-        const Actor actor =
-            h.by_team_lead ? lead : Actor{by[ci], rota::StaffRole::casemanager, {"groningen"}};
         EventRequest request{h.type, h.at, {}, h.casemanager};
         if (h.type == EventType::handover) request.handover = test::confirmed_handover();
         if (h.answers >= 0) request.incident = incident_ids[ci][h.answers];
@@ -739,10 +870,7 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           continue;
         }
         changes.push_back(std::get<Change>(std::move(change)));
-        requests.push_back({ids[i], cur.version, &changes.back(),
-                            evaluate(changes.back().after, rules, h.at).timers});
-        cur = changes.back().after;
-        cur.version += 1;  // the record appends one timeline entry
+        queue(changes.back(), &changes.back(), nullptr, nullptr);
         if (h.type == EventType::reassigned) by[ci] = h.casemanager;
       }
       if (!stopped && cursor_c < list.size()) again.push_back(c);
@@ -750,9 +878,12 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     if (!writes.empty()) conn_.pipeline(writes);
     const auto outcomes =
         requests.empty() ? std::vector<WriteOutcome>{} : store.record_many(requests);
-    for (const auto& outcome : outcomes) {
-      EXPECT_EQ(outcome, WriteOutcome::done) << "nobody else writes these cases meanwhile";
-      res.events += outcome == WriteOutcome::done;
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      EXPECT_EQ(outcomes[k], WriteOutcome::done) << "nobody else writes these cases meanwhile";
+      if (outcomes[k] != WriteOutcome::done) continue;
+      ++(requests[k].agreement ? res.agreement_writes
+         : requests[k].track   ? res.track_writes
+                               : res.events);
     }
     return again;
   };
@@ -835,10 +966,34 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
     const std::vector<std::string> chunk(
         case_ids.begin() + static_cast<std::ptrdiff_t>(from),
         case_ids.begin() + static_cast<std::ptrdiff_t>(std::min(case_ids.size(), from + 1000)));
-    for (const auto& st : store.load_many(chunk))
-      if (st)
-        for (const auto& a : st->agreements)
-          views.push_back(web::agreement_view(st->id, st->region, a, cfg.chain));
+    for (const auto& st : store.load_many(chunk)) {
+      if (!st) continue;
+      for (const auto& a : st->agreements)
+        views.push_back(web::agreement_view(st->id, st->region, a, cfg.chain));
+      // Its tracks: seen in time, and how long after the case's first contact.
+      for (const auto t : case_tracks(*st)) {
+        auto& row = res.track_rows[std::string(to_string(t))];
+        ++row.tracks;
+        const auto* rec = track_record(*st, t);
+        if (!rec || !st->first_contact_at) continue;
+        if (const auto seen = rec->seen_at();
+            seen && *seen <= add_calendar_days(*st->first_contact_at, kTrackDays))
+          ++row.seen_in_time;
+        if (rec->first_contact_at)
+          row.days_to_contact.push_back(
+              std::chrono::duration<double>(*rec->first_contact_at - *st->first_contact_at)
+                  .count() /
+              86400);
+      }
+    }
+  }
+  // The track clocks' steps, by the track in their anchor ("perpetrator:<ms>").
+  for (const auto& f : res.fired) {
+    if (f.clock != ClockKind::track) continue;
+    const auto anchor = f.key.substr(f.key.rfind('|') + 1);
+    auto& row = res.track_rows[anchor.substr(0, anchor.find(':'))];
+    if (f.step == "overdue") ++row.reminded;
+    if (f.step == "escalate") ++row.escalated;
   }
   std::vector<web::ChainPartnerView> partners;
   for (const auto& p : cfg.chain.partners)
@@ -942,6 +1097,35 @@ void YearReplay::print_chain(const Result& r, const Scenario& sc) {
             << (r.went_overdue.count("family") ? r.went_overdue.at("family") : 0) << ")\n";
 }
 
+// The tracks, per role, as the store and the engine have them at the year's end.
+void YearReplay::print_tracks(const Result& r, const Scenario& sc) {
+  char line[200];
+  std::cout << "[ figures ] " << sc.name << ": the tracks (" << r.track_writes
+            << " records; on the clock: seen within " << kTrackDays
+            << " days of the case's first contact)\n";
+  std::snprintf(line, sizeof line, "[ figures ]   %-12s %7s %9s %15s %9s %10s\n", "track", "tracks",
+                "seen<=7d", "median contact", "reminded", "escalated");
+  std::cout << line;
+  for (const auto t : kTracks) {
+    const auto it = r.track_rows.find(std::string(to_string(t)));
+    const TrackRow none;
+    const auto& row = it == r.track_rows.end() ? none : it->second;
+    auto d = row.days_to_contact;
+    std::string median = "-";
+    if (!d.empty()) {
+      std::sort(d.begin(), d.end());
+      const double m = d.size() % 2 ? d[d.size() / 2] : (d[d.size() / 2 - 1] + d[d.size() / 2]) / 2;
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f d", m);
+      median = buf;
+    }
+    std::snprintf(line, sizeof line, "[ figures ]   %-12s %7zu %9zu %15s %9d %10d%s\n",
+                  std::string(to_string(t)).c_str(), row.tracks, row.seen_in_time, median.c_str(),
+                  row.reminded, row.escalated, on_the_clock(t) ? "" : "  (no clock)");
+    std::cout << line;
+  }
+}
+
 void YearReplay::check(const Result& r, const Scenario& sc) {
   std::map<std::string, int> count;
   std::set<std::string> keys;
@@ -995,6 +1179,27 @@ void YearReplay::check(const Result& r, const Scenario& sc) {
     EXPECT_EQ(row.p90_wait, web::percentile(waits, 90)) << row.partner.id;
   }
   print_chain(r, sc);
+  // The tracks: per role, each reminder and team lead's page the generator
+  // expects, and no other; as many tracks as it made.
+  int track_overdue = 0, track_escalations = 0;
+  for (const auto t : kTracks) {
+    const auto name = std::string(to_string(t));
+    const auto e =
+        r.expected.tracks.count(name) ? r.expected.tracks.at(name) : Expected::TrackCounts{};
+    const auto it = r.track_rows.find(name);
+    const TrackRow none;
+    const auto& row = it == r.track_rows.end() ? none : it->second;
+    EXPECT_EQ(row.tracks, e.tracks) << name;
+    EXPECT_EQ(row.reminded, e.overdue) << name;
+    EXPECT_EQ(row.escalated, e.escalations) << name;
+    track_overdue += e.overdue;
+    track_escalations += e.escalations;
+  }
+  EXPECT_EQ(count["track.overdue"], track_overdue);
+  EXPECT_EQ(count["track.escalate"], track_escalations);
+  EXPECT_GT(track_overdue, 0);
+  EXPECT_GT(track_escalations, 0);
+  print_tracks(r, sc);
   // Each rule of issue 11, over the whole year:
   for (const auto& f : r.fired) {
     const auto anchor = f.key.substr(f.key.rfind('|') + 1);
@@ -1069,7 +1274,18 @@ TEST_F(YearReplay, AYearOfARegionTheSizeOfTheSourcesReportsPagesPerPersonAndBurs
   // page per case: bundling them is issue 11's item 10, not done here).
   EXPECT_LE(f.cm_burst, 2u) << "pages to a casemanager's phone within a minute";
   EXPECT_EQ(f.burst, static_cast<std::size_t>(std::max(2, r.expected.reassignments)));
-  EXPECT_EQ(f.burst_at, at("2027-04-11T16:00:00Z")) << "the absence: start + 100 days + 9 h";
+  // The absence: the team lead is asked at once about each open case of the
+  // casemanager who fell ill — the largest burst when that is more than two
+  // (two tracks of one case not seen by their due time page its casemanager
+  // at the same minute too).
+  const auto absence = at("2027-04-11T16:00:00Z");
+  const auto& lead = r.pages.at("tl-g");
+  EXPECT_GE(std::count_if(lead.begin(), lead.end(),
+                          [&](Instant t) { return t >= absence && t < absence + 1min; }),
+            r.expected.reassignments);
+  if (r.expected.reassignments > 2) {
+    EXPECT_EQ(f.burst_at, absence) << "the absence: start + 100 days + 9 h";
+  }
   EXPECT_LT(r.wall, std::chrono::seconds{20});
 }
 

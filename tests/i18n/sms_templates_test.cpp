@@ -41,7 +41,7 @@ constexpr std::array kClocks{DeadlineClock::first_contact,     DeadlineClock::pl
                              DeadlineClock::evaluation,        DeadlineClock::closing,
                              DeadlineClock::reassignment,      DeadlineClock::agreement,
                              DeadlineClock::track_perpetrator, DeadlineClock::track_victim,
-                             DeadlineClock::track_children};
+                             DeadlineClock::track_children,    DeadlineClock::track_other};
 constexpr std::array kStages{DeadlineStage::due, DeadlineStage::overdue, DeadlineStage::escalation,
                              DeadlineStage::unanswered};
 

@@ -162,6 +162,33 @@ std::vector<std::string> record_args(const std::string& case_id, long long versi
   return a.args();
 }
 
+std::vector<std::string> agreement_args(const std::string& case_id, long long version,
+                                        const AgreementWrite& write, std::size_t max_agreements,
+                                        const std::vector<Step>& timers) {
+  return store::CaseAgreementArgs{.case_id = case_id,
+                                  .version = version,
+                                  .agreement_id = write.agreement.id,
+                                  .fresh = write.fresh,
+                                  .record_json = to_record_json(write.agreement),
+                                  .timeline_json = write.timeline_json,
+                                  .max_agreements = max_agreements,
+                                  .fields = write.fields,
+                                  .timers = timer_args(timers)}
+      .args();
+}
+
+std::vector<std::string> track_args(const std::string& case_id, long long version,
+                                    const TrackWrite& write, const std::vector<Step>& timers) {
+  return store::CaseTrackArgs{.case_id = case_id,
+                              .version = version,
+                              .track = std::string(to_string(write.record.track)),
+                              .record_json = to_record_json(write.record),
+                              .timeline_json = write.timeline_json,
+                              .fields = write.fields,
+                              .timers = timer_args(timers)}
+      .args();
+}
+
 FireResult fire_result(const common::RedisReply& r) {
   auto w = store::parse_case_write(r);
   return FireResult{outcome_of(w.outcome), std::move(w.payload)};
@@ -438,37 +465,31 @@ WriteOutcome RedisCaseStore::write_agreement(const std::string& case_id, long lo
                                              const AgreementWrite& write,
                                              std::size_t max_agreements,
                                              const std::vector<Step>& timers) {
-  const store::CaseAgreementArgs a{.case_id = case_id,
-                                   .version = version,
-                                   .agreement_id = write.agreement.id,
-                                   .fresh = write.fresh,
-                                   .record_json = to_record_json(write.agreement),
-                                   .timeline_json = write.timeline_json,
-                                   .max_agreements = max_agreements,
-                                   .fields = write.fields,
-                                   .timers = timer_args(timers)};
   auto lease = impl_->pool.lease();
-  return replicated_write(*lease, agreement_script(), a.args(), "the agreement on case " + case_id);
+  return replicated_write(*lease, agreement_script(),
+                          agreement_args(case_id, version, write, max_agreements, timers),
+                          "the agreement on case " + case_id);
 }
 
 WriteOutcome RedisCaseStore::write_track(const std::string& case_id, long long version,
                                          const TrackWrite& write, const std::vector<Step>& timers) {
-  const store::CaseTrackArgs a{.case_id = case_id,
-                               .version = version,
-                               .track = std::string(to_string(write.record.track)),
-                               .record_json = to_record_json(write.record),
-                               .timeline_json = write.timeline_json,
-                               .fields = write.fields,
-                               .timers = timer_args(timers)};
   auto lease = impl_->pool.lease();
-  return replicated_write(*lease, track_script(), a.args(), "the track on case " + case_id);
+  return replicated_write(*lease, track_script(), track_args(case_id, version, write, timers),
+                          "the track on case " + case_id);
 }
 
 std::vector<WriteOutcome> RedisCaseStore::record_many(const std::vector<RecordRequest>& requests) {
   std::vector<ScriptCall> calls;
   calls.reserve(requests.size());
-  for (const auto& r : requests)
-    calls.push_back({&record_script(), record_args(r.case_id, r.version, *r.change, r.timers)});
+  for (const auto& r : requests) {
+    if (r.track)
+      calls.push_back({&track_script(), track_args(r.case_id, r.version, *r.track, r.timers)});
+    else if (r.agreement)
+      calls.push_back({&agreement_script(), agreement_args(r.case_id, r.version, *r.agreement,
+                                                           kMaxAgreements, r.timers)});
+    else
+      calls.push_back({&record_script(), record_args(r.case_id, r.version, *r.change, r.timers)});
+  }
   std::vector<WriteOutcome> out;
   for (const auto& reply : impl_->evalsha_many(calls)) out.push_back(outcome_of(reply.str));
   return out;

@@ -9,6 +9,7 @@
 #include "cases_api_handlers.hpp"
 #include "cases_api_write.hpp"
 #include "piket/cases/agreement.hpp"
+#include "piket/cases/case_audit.hpp"
 #include "piket/store/case_record.hpp"
 
 namespace piket::cases::api {
@@ -33,6 +34,7 @@ HttpResponse write(CasesContext& c, const Request& r, Parse parse, Decide decide
         // Who and which agreement: never its text or the partner.
         spdlog::info("case {}: agreement {} {} by {}", r.id, w.agreement.id,
                      to_string(w.agreement.state), r.actor.person);
+        if (c.d.audit) c.d.audit(agreement_audit(r.actor, r.id, w, r.http.remote));
         json::object o;
         o["case_id"] = r.id;
         o["agreement"] = json::parse(agreement_view_json(w.agreement, chain_of(c), now));

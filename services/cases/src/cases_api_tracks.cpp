@@ -8,6 +8,7 @@
 
 #include "cases_api_handlers.hpp"
 #include "cases_api_write.hpp"
+#include "piket/cases/case_audit.hpp"
 #include "piket/cases/track.hpp"
 #include "piket/common/time_format.hpp"
 
@@ -63,6 +64,7 @@ HttpResponse case_track_record(CasesContext& c, const Request& r) {
         // Which track and what, by whom: roles only, never a person.
         spdlog::info("case {}: track {} recorded by {}", r.id, to_string(w.record.track),
                      r.actor.person);
+        if (c.d.audit) c.d.audit(track_audit(r.actor, r.id, w, r.http.remote));
         auto o = tracks_json(w.after, c.d.rules, now);
         o["event"] = json::parse(w.timeline_json);
         return ok(200, json::serialize(o));

@@ -39,9 +39,12 @@ DC track_text_clock(Track t) {
       return DC::track_perpetrator;
     case Track::victim:
       return DC::track_victim;
-    default:
+    case Track::children:
       return DC::track_children;
+    case Track::other:
+      break;
   }
+  return DC::track_other;
 }
 
 std::string kind_name(std::optional<common::IncidentKind> k) {
@@ -338,9 +341,11 @@ class Builder {
   // lead track_grace later. A first contact or intake on the track meets it;
   // "not applicable" takes the track off the clock. Anchored at the track and
   // the case's first contact ("perpetrator:<ms>"). No clock before the case's
-  // first contact (its own clock asks for that) and none for "other".
+  // first contact (its own clock asks for that). Every track of the case is on
+  // the clock, "other" too (issue 16: "every track within 7 days of the first
+  // contact").
   std::optional<Clock> track(Track t) const {
-    if (!track_has_clock(t) || !s_.first_contact_at) return std::nullopt;
+    if (!s_.first_contact_at) return std::nullopt;
     const auto* r = track_record(s_, t);
     if (r && r->not_applicable) return std::nullopt;
     const auto& p = case_policy();

@@ -37,10 +37,6 @@ std::optional<TrackMark> parse_track_mark(std::string_view s) {
   return value_of(kMarks, s);
 }
 
-bool track_has_clock(Track t) {
-  return t != Track::other;
-}
-
 const TrackRecord* track_record(const CaseState& s, Track t) {
   const auto it = std::find_if(s.tracks.begin(), s.tracks.end(),
                                [t](const TrackRecord& r) { return r.track == t; });
@@ -151,6 +147,7 @@ std::variant<TrackWrite, ApiRefusal> change_track(const CaseState& s, const Trac
   ev["recorded_at"] = common::to_epoch_ms(now);
   w.timeline_json = json::serialize(ev);
   w.record = std::move(r);
+  w.mark = c.mark;
   return w;
 }
 

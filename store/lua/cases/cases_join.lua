@@ -1,13 +1,17 @@
 -- cases_join: joins the absorbed case into the survivor, all or nothing
 -- (services/cases/src/case_family.cpp, CaseFamilies::join; piket-web runs it in-process)
 -- Incidents, household keys, steps taken, progress, casemanager, home ban, timelines,
--- cases:monitoring and the clocks (services/cases/include/piket/cases/case_family.hpp).
+-- cases:monitoring, the clocks, agreements and tracks' records
+-- (services/cases/include/piket/cases/case_family.hpp).
 -- Moves the household keys (household:{partner}:{household}, piket-cases' own) and, through
 -- the incident's store API (piket-ingest's, lib/ingest_incident_case.lua), the incidents'
 -- case_id, in this same script for atomicity: the family moves as one, and an incident
 -- accepted meanwhile joins one case or the other, never a half.
--- KEYS: none (case:{id} and its lists, incident:{id}, household:*, cases:open, caseload:*,
--- cases:monitoring, deadlines:due).
+-- Agreements move to the survivor, once, numbered on after its own (merged_agreements on the
+-- absorbed case says which became which); its tracks' records merge into the survivor's
+-- (merge_tracks keeps what the survivor had), so that a split can undo both.
+-- KEYS: none (case:{id} and its lists, :agreements, :tracks, incident:{id}, household:*,
+-- cases:open, caseload:*, cases:monitoring, deadlines:due).
 -- ARGV (store::CaseFamilyArgs): 1 survivor, 2 absorbed case, 3 now (domain ms), 4 by, 5 reason,
 -- 6 survivor's version, 7 absorbed case's version (timeline lengths when checked).
 -- Reply: {'stale'} (either case changed, is not open, or the regions differ: nothing
@@ -44,8 +48,21 @@ for _, k in ipairs(piket_family_household_keys(A)) do
     keys[#keys + 1] = k
   end
 end
+-- Agreements move with the family (their steps taken under their new ids); the
+-- tracks' records merge into the survivor's.
+local agreements = piket_family_move_agreements(A, S, nil)
+local tracks = {}
+local records = redis.call('HGETALL', a .. ':tracks')
+for i = 1, #records, 2 do
+  local old = redis.call('HGET', s .. ':tracks', records[i])
+  local new = old and piket_family_track_merge(old, records[i + 1]) or records[i + 1]
+  if new ~= old then
+    tracks[records[i]] = {old = old or false, new = new}
+    redis.call('HSET', s .. ':tracks', records[i], new)
+  end
+end
 -- Clocks: steps taken stay taken; the absorbed case's timers go.
-piket_family_copy_fired(A, S)
+piket_family_copy_fired(A, S, agreements)
 piket_family_drop_timers(A)
 redis.call('SREM', 'cases:open', A)
 if af[3] and af[3] ~= '' then redis.call('SREM', 'caseload:' .. af[3], A) end
@@ -79,9 +96,10 @@ if joined and joined ~= '' then joined = joined .. ' ' .. A else joined = A end
 redis.call('HSET', s, 'joined_cases', joined)
 redis.call('HSET', a, 'state', 'merged', 'merged_into', S, 'merged_at', ARGV[3], 'merged_by',
            ARGV[4], 'merged_households', table.concat(keys, ' '), 'merge_changed',
-           cjson.encode(changed))
+           cjson.encode(changed), 'merged_agreements', cjson.encode(agreements), 'merge_tracks',
+           cjson.encode(tracks))
 redis.call('RPUSH', s .. ':timeline', cjson.encode({at = now, type = 'case_joined', other = A,
-  by = ARGV[4], reason = ARGV[5], incidents = moved}))
+  by = ARGV[4], reason = ARGV[5], incidents = moved, agreements = agreements}))
 redis.call('RPUSH', a .. ':timeline', cjson.encode({at = now, type = 'case_merged', into = S,
   by = ARGV[4], reason = ARGV[5]}))
 piket_monitoring_refresh(S)

@@ -3,6 +3,8 @@
 -- The absorbed case opens again with its own incidents (and those of its households accepted
 -- since the join), household keys and casemanager; the survivor's fields the join changed go
 -- back (unless changed since); home bans, timelines, cases:monitoring and clocks follow.
+-- The agreements the join moved go back under their own ids, as they are now, once; the
+-- survivor's tracks' records the join changed go back (unless recorded on since).
 -- Moves the household keys (household:{partner}:{household}, piket-cases' own) and, through
 -- the incident's store API (piket-ingest's, lib/ingest_incident_case.lua), the incidents'
 -- case_id, in this same script for atomicity: the family moves as one.
@@ -18,7 +20,7 @@ local S, A, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local s, a = 'case:' .. S, 'case:' .. A
 if not piket_family_versions_hold(s, a, ARGV[6], ARGV[7]) then return {'stale'} end
 local af = redis.call('HMGET', a, 'state', 'merged_into', 'merged_at', 'merged_households',
-                      'merge_changed', 'casemanager')
+                      'merge_changed', 'casemanager', 'merged_agreements', 'merge_tracks')
 if af[1] ~= 'merged' or af[2] ~= S or redis.call('HGET', s, 'state') ~= 'open' then
   return {'stale'}
 end
@@ -56,8 +58,21 @@ for _, k in ipairs(keys) do
     restored = restored + 1
   end
 end
--- Steps the survivor's clocks took (for the incidents going back, too) stay taken.
-piket_family_copy_fired(S, A)
+-- The agreements that came with the join go back (id on the survivor -> own id).
+local agreements = {}
+for own, given in pairs(cjson.decode(af[7] or '{}')) do agreements[given] = own end
+agreements = piket_family_move_agreements(S, A, agreements)
+for track, m in pairs(cjson.decode(af[8] or '{}')) do
+  if redis.call('HGET', s .. ':tracks', track) == m.new then
+    if m.old then
+      redis.call('HSET', s .. ':tracks', track, m.old)
+    else
+      redis.call('HDEL', s .. ':tracks', track)
+    end
+  end
+end
+-- Steps the survivor's clocks took (for the incidents and agreements going back, too) stay taken.
+piket_family_copy_fired(S, A, agreements)
 -- The survivor's fields the join changed go back, unless changed since.
 local changed = cjson.decode(af[5] or '{}')
 for field, old in pairs(changed) do
@@ -78,7 +93,7 @@ local ls = redis.call('HGET', s, 'last_activity_at')
 if ls and (tonumber(ls) or 0) > la then redis.call('HSET', a, 'last_activity_at', ls) end
 redis.call('HSET', a, 'state', 'open')
 redis.call('HDEL', a, 'merged_into', 'merged_at', 'merged_by', 'merged_households',
-           'merge_changed')
+           'merge_changed', 'merged_agreements', 'merge_tracks')
 redis.call('SADD', 'cases:open', A)
 if af[6] and af[6] ~= '' then redis.call('SADD', 'caseload:' .. af[6], A) end
 local rest = {}
@@ -93,7 +108,7 @@ end
 piket_ban_rebuild(S)
 piket_ban_rebuild(A)
 redis.call('RPUSH', s .. ':timeline', cjson.encode({at = now, type = 'case_split', other = A,
-  by = ARGV[4], reason = ARGV[5], incidents = back}))
+  by = ARGV[4], reason = ARGV[5], incidents = back, agreements = agreements}))
 redis.call('RPUSH', a .. ':timeline', cjson.encode({at = now, type = 'case_split', other = S,
   by = ARGV[4], reason = ARGV[5], incidents = back}))
 piket_monitoring_refresh(S)

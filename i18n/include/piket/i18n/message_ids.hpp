@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 148> kMessageIds{
+inline constexpr std::array<std::string_view, 150> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -92,9 +92,11 @@ inline constexpr std::array<std::string_view, 148> kMessageIds{
     "clock.track_perpetrator",
     "clock.track_victim",
     "clock.track_children",
+    "clock.track_other",
     "track.perpetrator",
     "track.victim",
     "track.children",
+    "track.other",
     "deadline.track_not_seen",
     "tag.deadline.track_not_seen",
     // The family's contact form (issue 18).

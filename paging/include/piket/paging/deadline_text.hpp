@@ -38,6 +38,7 @@ enum class DeadlineClock {
   track_perpetrator,
   track_victim,
   track_children,
+  track_other,  // another person of the family (the incident's role "other")
 };
 std::string_view to_string(DeadlineClock c);
 // The clock as people read it: "PLAN VAN AANPAK", "EERSTE CONTACT".

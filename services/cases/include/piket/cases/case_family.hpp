@@ -21,6 +21,15 @@
 // own hash, incident list and timeline (frozen), and is listed in the
 // survivor's `joined_cases`. Both timelines get an entry (case_joined /
 // case_merged) naming the team lead and the reason.
+// Agreements (issue 16) move in the same script, once: each of the absorbed
+// case's agreements leaves it and is on the survivor as it is now, numbered
+// on after the survivor's own (A1, A2 … are a case's own ids; the absorbed
+// case's `merged_agreements` and the case_joined entry say which became
+// which), the steps its clock took counted under its new id. The absorbed
+// case's tracks' records are merged into the survivor's per track (the
+// earlier first contact and intake, each with who; "not applicable" unless
+// seen after it); the absorbed case keeps its own (frozen, as its incident
+// list) and `merge_tracks` keeps what the survivor had.
 //
 // Split — undoes one join, as far as the record allows:
 //   restored exactly: the absorbed case's incidents (its own list, plus the
@@ -31,6 +40,10 @@
 //     phase and clocks as they were at the join; the survivor's fields the
 //     join changed (progress, casemanager) go back to their old values unless
 //     they were changed again since; both home bans are rebuilt.
+//   restored too: the agreements the join moved go back under their own
+//     ids, as they are now (settled on the survivor: settled), with the steps
+//     their clocks took; the survivor's tracks' records the join changed go
+//     back unless recorded on since.
 //   kept: what was recorded on the survivor during the join stays on the
 //     survivor's timeline; steps its clocks took for the split-off incidents
 //     count for the absorbed case too (so no page is repeated), and its last

@@ -132,13 +132,18 @@ class RedisCaseStore {
   // the primary, not confirmed).
   WriteOutcome record(const std::string& case_id, long long version, const Change& change,
                       const std::vector<Step>& timers);
+  // One write of a batch: an event (as record()), or instead a track's record
+  // (as write_track()) or an agreement (as write_agreement(), at most
+  // kMaxAgreements on the case).
   struct RecordRequest {
     std::string case_id;
     long long version = 0;
     const Change* change = nullptr;
     std::vector<Step> timers;
+    const TrackWrite* track = nullptr;
+    const AgreementWrite* agreement = nullptr;
   };
-  // Several records in one round trip (an importer's or a replay's batch),
+  // Several writes in one round trip (an importer's or a replay's batch),
   // executed in this order; each is checked against its own version.
   std::vector<WriteOutcome> record_many(const std::vector<RecordRequest>& requests);
   // Marks a person absent from `since` (until `until`, if given) or present

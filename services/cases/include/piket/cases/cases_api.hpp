@@ -8,6 +8,7 @@
 //   POST /v1/people/{id}/absence   mark a casemanager absent or back
 //   GET  /v1/cases/{id}/agreements, POST …/agreements, POST …/agreements/state,
 //   GET  /v1/people/{id}/agreements   agreements on a case (agreement.hpp)
+//   GET  /v1/cases/{id}/tracks, POST …/tracks   a case's tracks (track.hpp)
 //   GET|POST|DELETE /v1/cases/{id}/family-link  the family's contact link (family_link.hpp)
 //   GET  /healthz, /metrics
 // Staff authenticate with a bearer token; need to know (piket_access, the same
@@ -27,6 +28,7 @@
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/rota/directory.hpp"
+#include "piket/web/audit_chain.hpp"
 
 namespace piket::cases {
 
@@ -45,6 +47,11 @@ struct CasesApiDeps {
   // Takes the case's due actions before an event is recorded
   // (DeadlineShell::settle); may be empty.
   std::function<void(const std::string& case_id)> settle = {};
+  // Appends to the audit trail (web::AuditLog::append in piket-cases): each
+  // track's record and each agreement made or changed, once stored
+  // (case_audit.hpp). May be empty. An entry that cannot be written fails
+  // the request (the write stays, as in the web app).
+  std::function<void(web::AuditRecord)> audit = {};
 };
 
 class CasesApi {

@@ -13,7 +13,7 @@
 //     apply again;
 //   - at (default now): not in the future, not before the case opened;
 //   - each change on the timeline with who and when. A track not seen is a
-//     clock (engine.hpp) for perpetrator, victim and children.
+//     clock (engine.hpp), for every track of the case — "other" too.
 
 #include <optional>
 #include <string>
@@ -32,9 +32,6 @@ namespace piket::cases {
 enum class TrackMark { first_contact, intake, not_applicable };
 std::string_view to_string(TrackMark m);
 std::optional<TrackMark> parse_track_mark(std::string_view s);
-
-// The tracks the deadline engine watches: the method's three.
-bool track_has_clock(Track t);
 
 // The case's tracks: from its incidents' roles and from its records, in the
 // order perpetrator, victim, children, other.
@@ -57,6 +54,7 @@ std::variant<TrackChange, common::ApiRefusal> parse_track_change(std::string_vie
 struct TrackWrite {
   CaseState after;  // the case with the record (for the new timers)
   TrackRecord record;
+  TrackMark mark = TrackMark::first_contact;                // what was recorded on it
   std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
   std::string timeline_json;
 };
