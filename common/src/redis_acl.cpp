@@ -56,8 +56,10 @@ constexpr std::string_view kInbound[] = {
 constexpr std::string_view kCases[] = {"del",       "exists",   "hgetall", "hmget", "hsetnx",
                                        "llen",      "lrange",   "rpush",   "sadd",  "scard",
                                        "sismember", "smembers", "srem",    "zcard", "zrange"};
-// Agreements on a case (cases_agreement.lua, issue 16).
-constexpr std::string_view kCasesAgreements[] = {"hexists", "hlen"};
+// Agreements on a case (cases_agreement.lua, issue 16), and the region's record of finished
+// referral waits it keeps bounded (lib/cases_referral_wait.lua).
+constexpr std::string_view kCasesAgreements[] = {"hexists", "hlen", "zremrangebyrank",
+                                                 "zremrangebyscore"};
 constexpr std::string_view kWeb[] = {"del",       "exists",        "hdel",    "hexists",
                                      "hget",      "hgetall",       "hincrby", "hlen",
                                      "hmget",     "hset",          "hsetnx",  "incr",
@@ -85,7 +87,7 @@ const std::vector<RedisServiceRules>& table() {
       row("notify", {kEveryService, kOutboxSender, kNotify}),
       row("inbound", {kEveryService, kOutboxSender, kInbound}),
       row("cases", {kEveryService, kOutboxSender, kCases, kCasesAgreements}),
-      row("web", {kEveryService, kWeb, kCapacity, kBoard}),
+      row("web", {kEveryService, kWeb, kCapacity, kBoard, kCasesAgreements}),
   };
   return t;
 }

@@ -182,6 +182,13 @@ TEST_F(AgreementsApiTest, EveryFieldRuleIsAClearRefusalThatChangesNothing) {
       {"agreements/state",
        R"({"agreement":"A1","state":"cancelled","started_at":"2026-11-22T16:00:00+01:00"})",
        "started_at", 422},
+      // When help started: not in the future, not before the referral was asked (16:00).
+      {"agreements/state",
+       R"({"agreement":"A1","state":"done","started_at":"2026-11-23T16:00:00+01:00"})",
+       "started_at", 422},
+      {"agreements/state",
+       R"({"agreement":"A1","state":"done","started_at":"2026-11-22T15:59:00+01:00"})",
+       "started_at", 422},
   };
   for (const auto& c : cases) {
     const auto r = call("POST", "/v1/cases/" + opened_.case_id + "/" + c.path, "icm-1", c.body);

@@ -135,6 +135,7 @@ const std::vector<std::string> kCasesLua = {"store/lua/cases",
                                             "store/lua/lib/cases_sync_timers.lua",
                                             "store/lua/lib/cases_monitoring_refresh.lua",
                                             "store/lua/lib/cases_family.lua",
+                                            "store/lua/lib/cases_referral_wait.lua",
                                             "store/lua/lib/ingest_incident_case.lua"};
 
 std::map<std::string, std::vector<std::string>> uses() {

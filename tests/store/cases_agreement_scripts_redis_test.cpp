@@ -106,5 +106,60 @@ TEST_F(CasesAgreementScriptTest, RefusalsWriteNothing) {
   EXPECT_EQ(timeline_length(), 3);
 }
 
+// A referral done: its wait (asked → help started) in its region's record, so the board
+// reads closed cases' waits without loading them; the record kept to its window and bound.
+TEST_F(CasesAgreementScriptTest, AReferralDoneAddsItsWaitToTheRegionsBoundedRecord) {
+  const auto waits = referral_waits_key("groningen");
+  const auto entries = [&] {
+    return ops_.command({"ZRANGE", waits, "0", "-1", "WITHSCORES"}).element_strings();
+  };
+  ops_.command({"ZADD", waits, "100", "C0 A1 vz-noord 50"});  // older than the window
+  ASSERT_EQ(run(cases_, a_new("A1", 1)), "done");
+  EXPECT_EQ(entries().size(), 2u) << "a new agreement adds no wait";
+  long long version = 2;
+  const auto change = [&](RedisConnection& as, const std::string& id, const std::string& record) {
+    auto c = a_new(id, version);
+    c.fresh = false;
+    c.record_json = record;
+    c.timers = {};
+    c.waits_window_ms = 10000;
+    c.waits_max = 3;
+    const auto out = run(as, c);
+    if (out == "done") ++version;
+    return out;
+  };
+  // Not done, or not a referral (no requested_at): nothing.
+  ASSERT_EQ(change(cases_, "A1",
+                   R"({"id":"A1","who":"vz-noord","state":"missed","requested_at":1000,)"
+                   R"("changed_at":20000})"),
+            "done");
+  ASSERT_EQ(change(cases_, "A1", R"({"id":"A1","who":"family","state":"done","changed_at":20000})"),
+            "done");
+  EXPECT_EQ(entries().size(), 2u);
+  // Done with its start: "{case} {agreement} {partner} {wait_ms}" → started_at; the entry
+  // older than the window (10 s before the change) goes.
+  ASSERT_EQ(change(cases_, "A1",
+                   R"({"id":"A1","who":"vz-noord","state":"done","requested_at":12000,)"
+                   R"("started_at":15000,"changed_at":20000,"text":"secret plan"})"),
+            "done");
+  EXPECT_EQ(entries(), (std::vector<std::string>{"C1 A1 vz-noord 3000", "15000"}));
+  // Run by piket-web in-process too; at most three kept, the latest started.
+  ops_.command({"HSET", case_agreements_key("C1"), "A2", "{}", "A3", "{}", "A4", "{}"});
+  for (const auto* id : {"A2", "A3", "A4"}) {
+    const auto started = std::to_string(16000 + 1000 * (id[1] - '0'));
+    ASSERT_EQ(change(web_, id,
+                     std::string(R"({"id":")") + id +
+                         R"(","who":"jz-stad","state":"done","requested_at":12000,"started_at":)" +
+                         started + R"(,"changed_at":21000})"),
+              "done");
+  }
+  EXPECT_EQ(entries(),
+            (std::vector<std::string>{"C1 A2 jz-stad 6000", "18000", "C1 A3 jz-stad 7000", "19000",
+                                      "C1 A4 jz-stad 8000", "20000"}));
+  EXPECT_EQ(entries().size() / 2, 3u) << "bounded";
+  const auto all = ops_.command({"ZRANGE", waits, "0", "-1"}).element_strings();
+  for (const auto& e : all) EXPECT_EQ(e.find("secret"), std::string::npos) << "no text";
+}
+
 }  // namespace
 }  // namespace piket::store

@@ -80,6 +80,7 @@ std::vector<std::string> data_model_builders() {
       case_key("{id}"),
       case_ban_key("{id}"),
       returns_key("{region}"),
+      referral_waits_key("{region}"),
       std::string(kCasesMonitoring),
       capacity_key("{region}"),
       capacity_history_key("{region}"),

@@ -124,13 +124,16 @@ TEST(Browser, BoardLatencyAndPageWeight) {
 // Agreements (issue 16) on a phone: recorded in the case view, listed in the
 // app overdue first, marked done and gone from the list; the team lead's board
 // counts the chain partner's overdue agreements. Two synthetic chain partners.
-TEST(Browser, AnAgreementIsRecordedListedOverdueFirstAndMarkedDone) {
-  BrowserStack s({}, R"([[chain_partners]]
+// A synthetic chain partner of the region (addiction care).
+const char* const kAddictionCare = R"([[chain_partners]]
 id = "vz-noord"
 name = "Synthetische Verslavingszorg"
 kind = "addiction_care"
 region = "groningen"
+)";
 
+TEST(Browser, AnAgreementIsRecordedListedOverdueFirstAndMarkedDone) {
+  BrowserStack s({}, std::string(kAddictionCare) + R"(
 [[chain_partners]]
 id = "jz-stad"
 name = "Synthetische Jeugdzorg"
@@ -138,6 +141,16 @@ kind = "youth_care"
 region = "groningen"
 )");
   EXPECT_EQ(s.node("agreements.test.mjs"), 0);
+}
+
+// Tracks (issue 16) on a phone: listed from the incident's roles with their
+// clock, a first contact and "not applicable: no children" recorded (a refused
+// input at its field); the board shows the track not yet seen, too late after
+// a week; a referral done with "hulp gestart op" gives the board's median
+// wait; "Mijn oproepen" names deadline pages in words.
+TEST(Browser, TracksAreRecordedOnAPhoneAndTheBoardShowsTheUnseenAndTheWait) {
+  BrowserStack s({}, kAddictionCare);
+  EXPECT_EQ(s.node("tracks.test.mjs"), 0);
 }
 
 // Web Push's installed app (docs/web-push.md): manifest and service worker

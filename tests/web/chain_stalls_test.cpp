@@ -172,5 +172,31 @@ TEST(ChainStalls, PercentileAndMedianOfNothingAreNothing) {
   EXPECT_EQ(*median(ten), Millis{5}) << "(5 + 6) / 2 in whole milliseconds";
 }
 
+// The board's waiting times cover the region's referrals of closed cases too:
+// from the region's record of finished waits, each referral once (an open
+// case's referral both in the record and among the agreements counts once);
+// one done before the record was kept counts from its agreement.
+TEST(ChainStalls, FinishedWaitsOfClosedCasesCountOnceBesideTheOpenCasesReferrals) {
+  const auto in_record = referral("vz-noord", 4);
+  const auto before_record = referral("vz-noord", 10);
+  const std::vector<ReferralWait> finished{
+      {in_record.case_id, in_record.id, "vz-noord", Millis{4 * 24h}, *in_record.started_at},
+      {"C0000000X", "A1", "vz-noord", Millis{20 * 24h}, kNow - 100 * 24h},  // a closed case
+      {"C0000000Y", "A2", "vz-noord", Millis{30 * 24h}, kNow - 50 * 24h},   // a closed case
+      {"C0000000Z", "A1", "vz-drenthe", Millis{90 * 24h}, kNow - 5 * 24h},  // not this region's
+      {"C0000000Z", "A2", "family", Millis{90 * 24h}, kNow - 5 * 24h},      // not a partner
+  };
+  const auto s = chain_stalls({in_record, before_record}, kPartners, "groningen", kNow, finished);
+  const auto& vz = row(s, "vz-noord");
+  EXPECT_EQ(vz.started, 4u) << "4, 20 and 30 days from the record, 10 from the agreement";
+  EXPECT_EQ(vz.median_wait, Millis{15 * 24h});
+  EXPECT_EQ(vz.p90_wait, Millis{30 * 24h});
+  EXPECT_EQ(row(s, "jz-stad").started, 0u);
+  // Without the record: the open cases' referrals only.
+  EXPECT_EQ(row(chain_stalls({in_record, before_record}, kPartners, "groningen", kNow), "vz-noord")
+                .median_wait,
+            Millis{7 * 24h});
+}
+
 }  // namespace
 }  // namespace piket::web

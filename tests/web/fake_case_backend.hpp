@@ -78,9 +78,28 @@ class FakeCaseBackend final : public CaseBackend {
                " due " + std::to_string(common::to_epoch_ms(a.due)));
   }
   ActionOutcome settle_agreement(const std::string& id, const std::string& by,
-                                 const std::string& agreement, const std::string& state) override {
-    return log("settle " + id + " " + by + " " + agreement + " " + state);
+                                 const std::string& agreement, const std::string& state,
+                                 std::optional<common::Instant> started_at = {}) override {
+    return log("settle " + id + " " + by + " " + agreement + " " + state +
+               (started_at ? " started " + std::to_string(common::to_epoch_ms(*started_at)) : ""));
   }
+  // Tracks: listed from a table; a record is logged ("track C… anna children
+  // not_applicable no_children at 1795…").
+  std::vector<std::pair<std::string, TrackView>> track_table;  // case id, track
+  std::vector<TrackView> tracks(const std::string& id, common::Instant) override {
+    std::vector<TrackView> out;
+    for (const auto& [c, t] : track_table)
+      if (c == id) out.push_back(t);
+    return out;
+  }
+  ActionOutcome record_track(const std::string& id, const std::string& by,
+                             const TrackRequest& t) override {
+    return log("track " + id + " " + by + " " + t.track + " " + t.type +
+               (t.reason.empty() ? "" : " " + t.reason) +
+               (t.at ? " at " + std::to_string(common::to_epoch_ms(*t.at)) : ""));
+  }
+  // The next change refused with this (the owning service's refusal), once.
+  std::optional<common::ApiRefusal> refuse_next;
   ActionOutcome reassign(const std::string& id, const std::string& to, const std::string& by,
                          const std::string&) override {
     return log("reassign " + id + " " + to + " by " + by);
@@ -104,6 +123,11 @@ class FakeCaseBackend final : public CaseBackend {
  private:
   ActionOutcome log(std::string s) {
     std::lock_guard lock(mutex_);
+    if (refuse_next) {
+      auto r = std::move(*refuse_next);
+      refuse_next.reset();
+      return r;
+    }
     calls.push_back(std::move(s));
     return {};
   }

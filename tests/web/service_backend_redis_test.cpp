@@ -18,6 +18,8 @@
 namespace piket::web {
 namespace {
 
+using common::Instant;
+
 class ServiceBackendTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { redis_ = new ::piket::test::PrivateRedis("piket-web-backend"); }
@@ -53,10 +55,13 @@ class ServiceBackendTest : public ::testing::Test {
   common::RedisConnection redis() { return common::RedisConnection(redis_->config()); }
 
   // A home ban through ingest's own acceptance script; dispatch's assignment by hand.
-  std::string accept_case(const std::string& casemanager) {
+  // `persons`: the incident's persons, as JSON (their roles give the case its tracks).
+  std::string accept_case(const std::string& casemanager, const std::string& persons = "[]") {
     const std::string body = R"({"reference":"R-1","kind":"home_ban","region":"groningen",
       "reported_at":"2026-11-22T07:30:00+01:00","household":"hh-1",
-      "home_ban":{"starts_at":"2026-11-22T07:00:00+01:00","ends_at":"2026-12-02T07:00:00+01:00"}})";
+      "home_ban":{"starts_at":"2026-11-22T07:00:00+01:00","ends_at":"2026-12-02T07:00:00+01:00"},
+      "persons":)" + persons +
+                             "}";
     auto v = ingest::validate_incident(body, {"groningen"});
     const auto& req = std::get<ingest::IncidentRequest>(v);
     ingest::RedisIncidentStore store(redis_->config_as("ingest"), common::Millis{1000}, nullptr);
@@ -222,11 +227,20 @@ TEST_F(ServiceBackendTest, AgreementsAreMadeAndSettledByTheCasesRules) {
                           [](const ClockView& k) { return k.clock == "agreement"; }),
             2);
 
+  const auto asked = clock_.now();
   clock_.advance(9 * 24h);  // the referral is overdue: help starts late
   EXPECT_TRUE(backend_.agreements({id})[0].overdue(clock_.now()));
   EXPECT_EQ(backend_.settle_agreement(id, "anna", "A1", "open").refusal->field, "state");
   EXPECT_EQ(backend_.settle_agreement(id, "anna", "A9", "done").status, 404);
-  ASSERT_TRUE(backend_.settle_agreement(id, "anna", "A1", "done").ok());
+  // When help started: not in the future, not before it was asked; nothing changed.
+  const auto started_refusal = [&](Instant started) {
+    const auto out = backend_.settle_agreement(id, "anna", "A1", "done", started);
+    return out.refusal ? out.refusal->field : std::string("(settled)");
+  };
+  EXPECT_EQ(started_refusal(clock_.now() + 1h), "started_at");
+  EXPECT_EQ(started_refusal(asked - 1h), "started_at");
+  EXPECT_EQ(backend_.agreements({id})[0].state, "open") << "nothing changed";
+  ASSERT_TRUE(backend_.settle_agreement(id, "anna", "A1", "done", asked + 7 * 24h).ok());
   ASSERT_TRUE(backend_.settle_agreement(id, "anna", "A2", "missed").ok());
   const auto again = backend_.settle_agreement(id, "anna", "A1", "cancelled");
   EXPECT_EQ(again.status, 409);
@@ -235,11 +249,92 @@ TEST_F(ServiceBackendTest, AgreementsAreMadeAndSettledByTheCasesRules) {
   EXPECT_EQ(list[0].state, "done");
   EXPECT_FALSE(list[0].overdue(clock_.now()));
   ASSERT_TRUE(list[0].waiting());
-  EXPECT_EQ(*list[0].waiting(), common::Millis{9 * 24h});
+  EXPECT_EQ(*list[0].waiting(), common::Millis{7 * 24h}) << "to when help started, not to now";
   EXPECT_EQ(list[1].state, "missed");
+  // The region's record of finished waits has the referral (the board reads it, closed cases
+  // too); the missed agreement is no wait.
+  const auto waits = backend_.referral_waits("groningen", asked);
+  ASSERT_EQ(waits.size(), 1u);
+  EXPECT_EQ(waits[0].case_id, id);
+  EXPECT_EQ(waits[0].agreement, "A1");
+  EXPECT_EQ(waits[0].partner, "vz-noord");
+  EXPECT_EQ(waits[0].wait, common::Millis{7 * 24h});
+  EXPECT_EQ(waits[0].started_at, asked + 7 * 24h);
+  EXPECT_TRUE(backend_.referral_waits("groningen", asked + 8 * 24h).empty()) << "since";
+  EXPECT_TRUE(backend_.referral_waits("drenthe", asked).empty());
   const auto last = redis().command({"LINDEX", store::case_timeline_key(id), "-1"}).str;
   EXPECT_NE(last.find("\"state\":\"missed\""), std::string::npos) << last;
   EXPECT_EQ(last.find("Synthetic"), std::string::npos) << "the text stays out of the timeline";
+}
+
+// Tracks (issue 16) through the case service's own parser, rules and
+// script: the case's tracks from its incident's roles, each with its clock
+// once the case's first contact is made; each refusal names its field with
+// nothing written; "not applicable" takes a track off the clock.
+TEST_F(ServiceBackendTest, TracksAreRecordedByTheCasesRulesAndShowTheirClocks) {
+  using namespace std::chrono_literals;
+  const auto id = accept_case(
+      "anna",
+      R"([{"role":"victim","name":"Synthetic V"},{"role":"perpetrator","name":"Synthetic P"},
+                  {"role":"child","name":"Synthetic C"}])");
+  clock_.advance(30min);
+  const auto first = clock_.now();
+  ASSERT_TRUE(backend_.record_event(id, "anna", "first_contact", first, "").ok());
+  auto tracks = backend_.tracks(id, clock_.now());
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[0].track, "perpetrator");
+  EXPECT_EQ(tracks[1].track, "victim");
+  EXPECT_EQ(tracks[2].track, "children");
+  for (const auto& t : tracks) {
+    EXPECT_EQ(t.state, "not_seen") << t.track;
+    ASSERT_TRUE(t.due) << t.track;
+    EXPECT_EQ(*t.due, first + 7 * 24h) << t.track;
+    EXPECT_EQ(t.clock_state, "running") << t.track;
+  }
+  const auto field_of = [&](TrackRequest r, const std::string& by = "anna") {
+    const auto out = backend_.record_track(id, by, r);
+    return out.refusal ? out.refusal->field : std::string("(recorded)");
+  };
+  EXPECT_EQ(field_of({"perpetrator", "first_contact", clock_.now() + 1h, ""}), "at");
+  EXPECT_EQ(field_of({"perpetrator", "first_contact", first - 24h, ""}), "at");
+  EXPECT_EQ(field_of({"neighbours", "first_contact", std::nullopt, ""}), "track");
+  EXPECT_EQ(field_of({"perpetrator", "greeting", std::nullopt, ""}), "type");
+  EXPECT_EQ(field_of({"perpetrator", "not_applicable", std::nullopt, "no_children"}), "reason");
+  EXPECT_EQ(field_of({"children", "not_applicable", std::nullopt, ""}), "reason");
+  EXPECT_EQ(backend_.record_track(id, "bert", {"victim", "first_contact", std::nullopt, ""}).status,
+            403)
+      << "not bert's case";
+  for (const auto& t : backend_.tracks(id, clock_.now()))
+    EXPECT_EQ(t.state, "not_seen") << t.track << ": nothing written";
+
+  ASSERT_EQ(field_of({"children", "not_applicable", std::nullopt, "no_children"}), "(recorded)");
+  ASSERT_EQ(field_of({"victim", "first_contact", first - 10min, ""}), "(recorded)");
+  EXPECT_EQ(field_of({"victim", "first_contact", std::nullopt, ""}), "type") << "once";
+  clock_.advance(8 * 24h);  // the perpetrator track is not seen in time
+  tracks = backend_.tracks(id, clock_.now());
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[0].state, "not_seen");
+  EXPECT_EQ(tracks[0].clock_state, "overdue");
+  EXPECT_EQ(tracks[1].state, "seen");
+  ASSERT_TRUE(tracks[1].first_contact);
+  EXPECT_EQ(tracks[1].first_contact->by, "anna");
+  EXPECT_EQ(tracks[1].first_contact->at, first - 10min);
+  EXPECT_FALSE(tracks[1].due) << "a seen track is off the clock";
+  EXPECT_EQ(tracks[2].state, "not_applicable");
+  EXPECT_EQ(tracks[2].reason, "no_children");
+  EXPECT_FALSE(tracks[2].due);
+  // The board's clocks name the track.
+  const auto clocks = backend_.clocks({id}, clock_.now());
+  std::vector<std::string> track_clocks;
+  for (const auto& k : clocks)
+    if (k.clock == "track") {
+      track_clocks.push_back(k.track + " " + k.state);
+      EXPECT_EQ(k.label, "Track not seen");
+    }
+  EXPECT_EQ(track_clocks, std::vector<std::string>{"perpetrator overdue"});
+  const auto timeline = redis().command({"LRANGE", store::case_timeline_key(id), "0", "-1"});
+  for (const auto& e : timeline.elements)
+    EXPECT_EQ(e.str.find("Synthetic"), std::string::npos) << "no name on the timeline";
 }
 
 TEST_F(ServiceBackendTest, PagesAreAnsweredThroughInboundsScriptByTheirPersonOnly) {

@@ -256,6 +256,16 @@ class WebApiTest : public ::testing::Test {
     return redis().command({"LLEN", std::string(store::kAuditLog)}).integer;
   }
 
+  // POST `body` to `path` as `who`: a 422 naming `field`.
+  void expect_refused_at(const std::string& path, const std::string& body, const Login& who,
+                         const std::string& field) {
+    const auto r = call("POST", path, body, &who);
+    EXPECT_EQ(r.status, 422) << body;
+    if (r.status == 422) {
+      EXPECT_EQ(r.json().at("error").at("field").as_string(), field) << body;
+    }
+  }
+
   void expect_refusal_audited(const std::string& who, const std::string& action,
                               const std::string& target) {
     auto e = last_audit();
@@ -285,6 +295,11 @@ class WebApiTest : public ::testing::Test {
 ::piket::test::PrivateRedis* WebApiTest::redis_ = nullptr;
 std::string* WebApiTest::hash_ = nullptr;
 
+// An Amsterdam wall-clock time in winter ("2026-11-30T10:00") as epoch ms, as text.
+std::string amsterdam_ms(const std::string& local) {
+  return std::to_string(common::to_epoch_ms(*common::parse_rfc3339(local + ":00+01:00")));
+}
+
 struct Route {
   const char* method;
   std::string target;
@@ -306,6 +321,8 @@ std::vector<Route> every_route() {
        R"({"who":"family","category":"appointment","text":"x","track":"victim","due_local":"2026-11-30T10:00"})"},
       {"POST", "/api/cases/" + kCaseA + "/agreements/state", "case.agreement_state",
        R"({"agreement":"A1","state":"done"})"},
+      {"POST", "/api/cases/" + kCaseA + "/tracks", "case.track",
+       R"({"track":"victim","type":"first_contact"})"},
       {"POST", "/api/pages/" + kPageA + "/ack", "page.ack", "{}"},
       {"POST", "/api/pages/" + kPageA + "/decline", "page.decline", "{}"},
       {"POST", "/api/escalations/" + kPageLead + "/ack", "escalation.ack", "{}"},
@@ -587,11 +604,7 @@ TEST_F(WebApiTest, AHandoversFieldsAreBoundedAndPassedToTheCasesService) {
   const std::string who = R"("receiving_organisation":"Synthetic local team",)"
                           R"("receiving_role":"casusregisseur")";
   const auto refused = [&](const std::string& body, const std::string& field) {
-    const auto r = call("POST", path, body, &anna);
-    EXPECT_EQ(r.status, 422) << body;
-    if (r.status == 422) {
-      EXPECT_EQ(r.json().at("error").at("field").as_string(), field) << body;
-    }
+    expect_refused_at(path, body, anna, field);
   };
   refused(R"({"type":"handover","receiving_organisation":")" + std::string(101, 'o') + R"("})",
           "receiving_organisation");
@@ -641,11 +654,7 @@ TEST_F(WebApiTest, AgreementsAreRecordedListedOverdueFirstAndCountedOnTheBoard) 
   EXPECT_EQ(form.at("text_max").to_number<std::int64_t>(), 280);
   const std::string path = "/api/cases/" + kCaseA + "/agreements";
   const auto refused = [&](const std::string& body, const std::string& field) {
-    const auto r = call("POST", path, body, &anna);
-    EXPECT_EQ(r.status, 422) << body;
-    if (r.status == 422) {
-      EXPECT_EQ(r.json().at("error").at("field").as_string(), field) << body;
-    }
+    expect_refused_at(path, body, anna, field);
   };
   const std::string ok_fields = R"("who":"vz-noord","category":"referral","track":"perpetrator",)"
                                 R"("text":"Synthetic intake",)";
@@ -663,10 +672,8 @@ TEST_F(WebApiTest, AgreementsAreRecordedListedOverdueFirstAndCountedOnTheBoard) 
   a = call("POST", path, "{" + ok_fields + R"("due_local":"2026-11-30T10:00"})", &anna);
   ASSERT_EQ(a.status, 200) << a.body;
   ASSERT_EQ(backend_.calls.size(), 1u);
-  EXPECT_EQ(
-      backend_.calls[0],
-      "agreement " + kCaseA + " anna vz-noord/referral/perpetrator due " +
-          std::to_string(common::to_epoch_ms(*common::parse_rfc3339("2026-11-30T10:00:00+01:00"))));
+  EXPECT_EQ(backend_.calls[0], "agreement " + kCaseA + " anna vz-noord/referral/perpetrator due " +
+                                   amsterdam_ms("2026-11-30T10:00"));
   EXPECT_EQ(last_audit()->record.reason.find("Synthetic"), std::string::npos)
       << "the audit names the category, never the text";
   a = call("POST", path + "/state", R"({"agreement":"A1","state":"done"})", &anna);
@@ -719,6 +726,123 @@ TEST_F(WebApiTest, AgreementsAreRecordedListedOverdueFirstAndCountedOnTheBoard) 
   EXPECT_EQ(partners[0].at("overdue").to_number<std::int64_t>(), 2) << "both cases of the region";
   EXPECT_EQ(chain.at("overdue").as_array().size(), 2u);
   EXPECT_EQ(a.body.find("Synthetic text"), std::string::npos) << "no agreement's text on the board";
+}
+
+// A referral done with when the partner's help started ("hulp gestart op"):
+// typed as Amsterdam time, handed to the case service; its refusal of
+// started_at is passed on naming the app's field, audited.
+TEST_F(WebApiTest, AReferralDoneTakesWhenHelpStartedAndItsRefusalNamesTheField) {
+  const auto anna = login("anna");
+  const std::string path = "/api/cases/" + kCaseA + "/agreements/state";
+  auto a = call("POST", path,
+                R"({"agreement":"A1","state":"done","started_local":"24-11-2026 16:00"})", &anna);
+  EXPECT_EQ(a.status, 422);
+  EXPECT_EQ(a.json().at("error").at("field").as_string(), "started_local");
+  EXPECT_EQ(
+      call("POST", path, R"({"agreement":"A1","state":"done","started_local":7})", &anna).status,
+      422);
+  EXPECT_TRUE(backend_.calls.empty()) << "refused before it reaches the cases service";
+  backend_.refuse_next =
+      common::ApiRefusal{422, "in_the_future", "started_at lies in the future", "started_at"};
+  a = call("POST", path, R"({"agreement":"A1","state":"done","started_local":"2026-12-24T16:00"})",
+           &anna);
+  EXPECT_EQ(a.status, 422);
+  EXPECT_EQ(a.json().at("error").at("field").as_string(), "started_local");
+  EXPECT_EQ(a.json().at("error").at("code").as_string(), "in_the_future");
+  expect_refusal_audited("anna", "case.agreement_state", kCaseA);
+  a = call("POST", path, R"({"agreement":"A1","state":"done","started_local":"2026-11-24T16:00"})",
+           &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(backend_.calls.size(), 1u);
+  EXPECT_EQ(backend_.calls[0],
+            "settle " + kCaseA + " anna A1 done started " + amsterdam_ms("2026-11-24T16:00"));
+  a = call("POST", path, R"({"agreement":"A2","state":"done"})", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(backend_.calls.back(), "settle " + kCaseA + " anna A2 done") << "default: now";
+}
+
+// The tracks on the case view: listed with their state and clock, and a
+// first contact, intake or "not applicable" recorded through the case
+// service, each refusal naming the app's field; audited with codes only.
+TEST_F(WebApiTest, TracksAreListedAndRecordedWithTheRefusalAtItsField) {
+  const auto anna = login("anna");
+  const auto bert = login("bert");
+  const auto now = domain_.now();
+  TrackView perpetrator;
+  perpetrator.track = "perpetrator";
+  perpetrator.state = "not_seen";
+  perpetrator.due = now - std::chrono::hours{3};
+  perpetrator.clock_state = "overdue";
+  TrackView victim;
+  victim.track = "victim";
+  victim.state = "seen";
+  victim.first_contact = TrackMarkView{now - std::chrono::hours{20}, "anna"};
+  TrackView children;
+  children.track = "children";
+  children.state = "not_applicable";
+  children.not_applicable = TrackMarkView{now - std::chrono::hours{10}, "anna"};
+  children.reason = "no_children";
+  backend_.track_table = {
+      {kCaseA, perpetrator}, {kCaseA, victim}, {kCaseA, children}, {kCaseB, perpetrator}};
+  auto a = call("GET", "/api/cases/" + kCaseA, "", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto tracks = a.json().at("tracks").as_array();
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[0].at("track").as_string(), "perpetrator");
+  EXPECT_EQ(tracks[0].at("clock_state").as_string(), "overdue");
+  EXPECT_EQ(tracks[0].at("due_at").to_number<std::int64_t>(),
+            common::to_epoch_ms(now - std::chrono::hours{3}));
+  EXPECT_TRUE(tracks[0].at("first_contact").is_null());
+  EXPECT_EQ(tracks[1].at("first_contact").at("by").as_string(), "anna");
+  EXPECT_FALSE(tracks[1].at("first_contact").at("by_name").as_string().empty());
+  EXPECT_FALSE(tracks[1].as_object().contains("due_at")) << "a seen track has no clock";
+  EXPECT_EQ(tracks[2].at("reason").as_string(), "no_children");
+  const auto form = a.json().at("track_form").as_object();
+  EXPECT_EQ(form.at("reasons").as_array().size(), 3u);
+
+  const std::string path = "/api/cases/" + kCaseA + "/tracks";
+  const auto refused = [&](const std::string& body, const std::string& field) {
+    expect_refused_at(path, body, anna, field);
+  };
+  refused(R"({"track":"victim","type":"intake","at_local":"2026-11-22 14:00"})", "at_local");
+  refused(R"({"track":"victim","type":"intake","note":"Synthetic words"})", "note");
+  refused(R"({"track":"victim","type":true})", "type");
+  EXPECT_TRUE(backend_.calls.empty()) << "refused before it reaches the cases service";
+  EXPECT_EQ(call("POST", path, R"({"track":"victim","type":"first_contact"})", &bert).status, 403)
+      << "not bert's case";
+  expect_refusal_audited("bert", "case.track", kCaseA);
+  // The case service's refusal is passed on, its `at` named as the app's field.
+  backend_.refuse_next = common::ApiRefusal{422, "in_the_future", "at lies in the future", "at"};
+  a = call("POST", path, R"({"track":"victim","type":"intake","at_local":"2026-12-30T10:00"})",
+           &anna);
+  EXPECT_EQ(a.status, 422);
+  EXPECT_EQ(a.json().at("error").at("field").as_string(), "at_local");
+  expect_refusal_audited("anna", "case.track", kCaseA);
+  // Whatever was typed into a code's field never reaches the audit trail
+  // (this backend takes any reason; the case service refuses it).
+  a = call("POST", path,
+           R"({"track":"children","type":"not_applicable","reason":"Synthetic Name"})", &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(last_audit()->record.reason.find("Synthetic"), std::string::npos);
+  EXPECT_NE(last_audit()->record.reason.find("track children not_applicable ?"), std::string::npos);
+  backend_.calls.clear();
+
+  a = call("POST", path, R"({"track":"children","type":"not_applicable","reason":"no_children"})",
+           &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = call("POST", path,
+           R"({"track":"perpetrator","type":"first_contact","at_local":"2026-11-22T15:30"})",
+           &anna);
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(backend_.calls.size(), 2u);
+  EXPECT_EQ(backend_.calls[0], "track " + kCaseA + " anna children not_applicable no_children");
+  EXPECT_EQ(backend_.calls[1], "track " + kCaseA + " anna perpetrator first_contact at " +
+                                   amsterdam_ms("2026-11-22T15:30"));
+  const auto e = last_audit();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->record.action, "case.track");
+  EXPECT_NE(e->record.reason.find("track perpetrator first_contact"), std::string::npos)
+      << e->record.reason;
 }
 
 TEST_F(WebApiTest, StateChangesNeedTheSessionsCsrfTokenAndOurOrigin) {

@@ -63,6 +63,8 @@
   const kindName = (code, label) => named('kind', code, label);
   const phaseName = (code, label) => named('phase', code, label);
   const clockName = (code, label) => named('clock', code, label);
+  // A clock of a case in words; a track clock names its track ("Spoor niet gezien: Pleger").
+  const clockText = (k) => clockName(k.clock, k.label) + (k.track ? ': ' + named('track', k.track) : '');
   const eventName = (code, label) => named('event', code, label);
   const layerName = (code) => named('layer', code);
   const ruleName = (code) => named('rule', code);
@@ -469,8 +471,8 @@
   const rowId = (id) => 'case-row-' + id;
 
   function otherClock(k) {
-    return el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' },
-      el('span', null, clockName(k.clock, k.label)),
+    return el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '', 'data-track': k.track || '' },
+      el('span', null, clockText(k)),
       k.incident ? el('span', { class: 'muted' }, incidentOf(k)) : null,
       el('span', { class: 'muted' }, when(k.due_at)),
       el('span', { 'data-due': String(k.due_at) }, left(k.due_at)), stateWord(k.state));
@@ -480,6 +482,10 @@
     const out = [];
     if (r.escalations.length) out.push(el('span', { class: 'badge red', 'data-status': 'escalated' }, t('board.st_escalated')));
     if (r.unanswered.length) out.push(el('span', { class: 'badge amber', 'data-status': 'unanswered' }, t(r.unanswered.length === 1 ? 'board.st_unanswered_one' : 'board.st_unanswered', { n: r.unanswered.length })));
+    // The case's tracks not yet seen (issue 16), each by its role; red once one is too late.
+    const unseen = r.clocks.filter((k) => k.clock === 'track');
+    if (unseen.length) out.push(el('span', { class: 'badge ' + (unseen.some((k) => k.state === 'overdue') ? 'red' : 'amber'), 'data-status': 'tracks', 'data-tracks': unseen.map((k) => k.track).join(' ') },
+      t('board.st_tracks', { tracks: unseen.map((k) => named('track', k.track)).join(', ') })));
     if (r.family.length) out.push(el('span', { class: 'badge ' + (r.urgentFamily ? 'red' : 'amber'), 'data-status': 'family' }, t(r.urgentFamily ? 'board.st_family_urgent' : 'board.st_family', { n: r.family.length, since: when(Math.min(...r.family.map((m) => m.at))) })));
     return out.length ? out : ['—'];
   }
@@ -502,7 +508,7 @@
       'data-state': k ? k.state : '', 'data-kind': r.kind, 'data-clocks': String(r.clocks.length) },
       el('td', col('board.col_case'), caseLink(r.case)),
       el('td', col('board.col_kind'), kindBadge(r.kind, r.kind_label)),
-      el('td', col('board.col_clock'), k ? clockName(k.clock, k.label) : '—', k && k.incident ? el('div', { class: 'muted small' }, incidentOf(k)) : '', more),
+      el('td', col('board.col_clock'), k ? clockText(k) : '—', k && k.incident ? el('div', { class: 'muted small' }, incidentOf(k)) : '', more),
       el('td', Object.assign({ class: 'num' }, col('board.col_due')), k ? when(k.due_at) : '—'),
       el('td', Object.assign({ class: 'num left' }, col('board.col_left')), k ? el('span', { 'data-due': String(k.due_at) }, left(k.due_at)) : '—', ' ', k ? stateWord(k.state) : null),
       el('td', col('board.col_casemanager'), personName(b, r.casemanager)),
@@ -791,8 +797,15 @@
         el('span', { class: 'grow muted' }, el('span', { 'data-since': String(p.created_at) }, ago(p.created_at)))),
       p.next ? el('div', { class: 'small next' }, t('app.next', { clock: clockName(p.next.clock, p.next.label) }), ' ',
         el('span', { 'data-due': String(p.next.due_at) }, left(p.next.due_at)), ' ', stateWord(p.next.state)) : null,
-      el('div', { class: 'muted small' }, p.rule ? t('app.because', { rule: ruleName(p.rule) }) : ''),
+      el('div', { class: 'muted small', 'data-rule': p.rule || '' }, p.rule ? t('app.because', { rule: pageRule(p) }) : ''),
       el('div', { class: 'actions' }, ack, dec));
+  }
+
+  // Why a page came, in words: a deadline page by its clock ("Afspraak
+  // verlopen"), never the raw rule; a paging rule by its name.
+  function pageRule(p) {
+    if (p.clock) return named('page_clock', p.clock, clockName(p.clock, p.rule_label));
+    return ruleName(p.rule);
   }
 
   // Pages by urgency: code red first, then the oldest; each with the next
@@ -807,7 +820,7 @@
 
   function clockItem(k, withDue) {
     return el('li', { 'data-clock': k.clock, 'data-state': k.state, 'data-incident': k.incident || '' },
-      el('span', { class: 'grow' }, clockName(k.clock, k.label), k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''),
+      el('span', { class: 'grow' }, clockText(k), k.incident ? el('span', { class: 'muted' }, ' · ' + incidentOf(k)) : ''),
       withDue ? el('span', { class: 'muted' }, when(k.due_at)) : null,
       stateWord(k.state),
       el('span', { class: 'badge', 'data-due': String(k.due_at) }, left(k.due_at)));
@@ -935,6 +948,7 @@
     const cl = clear($('case-clocks'));
     for (const k of c.clocks) cl.append(clockItem(k, true));
     if (!c.clocks.length) cl.append(el('li', { class: 'muted' }, t('board.clocks_empty')));
+    renderCaseTracks(c);
     renderCaseAgreements(c);
     const pl = clear($('case-persons'));
     for (const p of c.persons) pl.append(casePerson(p));
@@ -1100,12 +1114,83 @@
     finally { $('ev-submit').disabled = false; }
   });
 
+  // ---- tracks (issue 16) --------------------------------------------------
+  // Each track of the case with its state in words (and colour): seen (first
+  // contact, intake: who and when), not applicable and why, or not yet seen
+  // with the time left on its clock, or too late.
+  const trackName = (c) => named('track', c);
+  function trackMark(key, m) {
+    return m ? el('div', { class: 'small', 'data-mark': key }, t('tr.' + key, { at: when(m.at), who: m.by_name || m.by })) : null;
+  }
+  function trackState(tr) {
+    if (tr.state === 'not_applicable')
+      return el('span', { class: 'badge', 'data-badge': 'not_applicable' }, t('tr.state_not_applicable', { reason: named('tr_reason', tr.reason) }));
+    if (tr.state === 'seen') return el('span', { class: 'badge green', 'data-badge': 'seen' }, t('tr.state_seen'));
+    if (tr.clock_state === 'overdue') return el('span', { class: 'badge red', 'data-badge': 'overdue' }, t('tr.state_late'));
+    return el('span', { class: 'badge amber', 'data-badge': 'not_seen' }, t('tr.state_not_seen'));
+  }
+  function caseTrackItem(tr) {
+    return el('li', { 'data-track': tr.track, 'data-state': tr.clock_state === 'overdue' ? 'overdue' : tr.state },
+      el('span', { class: 'badge' }, trackName(tr.track)),
+      el('span', { class: 'grow' }, trackState(tr)),
+      tr.state === 'not_seen' && tr.due_at ? el('span', { class: 'small' }, t('tr.clock', { t: when(tr.due_at) }), ' ',
+        el('span', { class: 'badge', 'data-due': String(tr.due_at) }, left(tr.due_at))) : null,
+      trackMark('first_contact', tr.first_contact), trackMark('intake', tr.intake),
+      trackMark('not_applicable', tr.not_applicable));
+  }
+  function renderCaseTracks(c) {
+    const list = c.tracks || [];
+    reconcile($('case-tracks'), list, (tr) => tr.track, caseTrackItem);
+    show('case-tracks-empty', list.length === 0);
+    const form = c.track_form;
+    show('track-form', !!form);
+    if (!form) return;
+    // The case's own tracks first, then the rest (a track can be added by recording on it).
+    const own = list.map((x) => x.track);
+    const order = own.concat(form.tracks.filter((x) => !own.includes(x)));
+    fillSelect($('tr-track'), order.map((x) => [x, trackName(x)]), true);
+    fillSelect($('tr-type'), form.types.map((x) => [x, named('tr_type', x)]), true);
+    fillSelect($('tr-reason'), form.reasons.map((x) => [x, named('tr_reason', x)]), true);
+    syncTrackReason();
+  }
+  function syncTrackReason() {
+    const na = $('tr-type').value === 'not_applicable';
+    show('tr-reason-label', na);
+    $('tr-reason').required = na;
+  }
+  $('tr-type').addEventListener('change', syncTrackReason);
+  const TRACK_FIELDS = { track: 'tr-track', type: 'tr-type', reason: 'tr-reason', at_local: 'tr-at' };
+  // A refusal of one field: said in words beside the form, marked on the field, the focus there.
+  function fieldRefused(resultId, fields, e) {
+    result(resultId, false, e.message);
+    const id = fields[e.field];
+    if (id && !$(id).closest('.hidden')) { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); }
+  }
+  $('track-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    for (const f of $('track-form').querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
+    const body = { track: $('tr-track').value, type: $('tr-type').value };
+    if (body.type === 'not_applicable') body.reason = $('tr-reason').value;
+    const typed = $('tr-at').value.trim();
+    if (typed) {
+      body.at_local = fromLocalInput(typed);
+      if (!body.at_local) { fieldRefused('tr-result', TRACK_FIELDS, { message: t('form.datetime_bad'), field: 'at_local' }); return; }
+    }
+    $('tr-submit').disabled = true;
+    try {
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/tracks`, body);
+      result('tr-result', true, t('tr.recorded', { track: trackName(body.track) }));
+      $('tr-at').value = '';
+      refresh();
+    } catch (e) { fieldRefused('tr-result', TRACK_FIELDS, e); }
+    finally { $('tr-submit').disabled = false; }
+  });
+
   // ---- agreements (issue 16) ----------------------------------------------
   // Who an agreement is with: the chain partner's name, else the family or
   // the casemanager; its category and track in words.
   const agreementWho = (a) => a.partner_name || named('ag_who', a.who);
   const categoryName = (c) => named('ag_category', c);
-  const trackName = (c) => named('track', c);
   // Overdue and settled said in words, not by colour alone.
   function agreementBadge(a) {
     if (a.overdue) return el('span', { class: 'badge red', 'data-badge': 'overdue' }, t('ag.overdue'));
@@ -1137,11 +1222,22 @@
       agreementBadge(a),
       el('p', { class: 'note' }, a.text),
       agreementDue(a));
+    // A referral done: when the partner's help started (default now), for its waiting time.
+    let started = null;
+    if (canRecord && a.state === 'open' && a.category === 'referral') {
+      const id = 'ag-started-' + a.agreement;
+      started = el('input', { id, type: 'text', inputmode: 'numeric', autocomplete: 'off', 'data-field': 'started_local',
+        pattern: '\\d{1,2}-\\d{1,2}-\\d{4} \\d{1,2}:\\d{2}', 'aria-describedby': id + '-result' });
+      started.value = toLocalInput(now());
+      li.append(el('label', { class: 'small' }, el('span', null, t('ag.started')), ' ',
+        el('span', { class: 'muted small' }, t('form.datetime_hint')), ' ', started),
+        el('p', { id: id + '-result', class: 'result', role: 'status' }));
+    }
     if (canRecord && a.state === 'open')
       for (const st of ['done', 'missed', 'cancelled']) {
         const b = el('button', { type: 'button', class: (st === 'done' ? '' : 'secondary ') + 'small', 'data-action': st,
           'aria-label': t('ag.settle_label', { what: t('ag.settle_' + st), id: a.agreement }) }, t('ag.settle_' + st));
-        b.addEventListener('click', () => settleAgreement(a, st, b));
+        b.addEventListener('click', () => settleAgreement(a, st, b, st === 'done' ? started : null));
         li.append(b);
       }
     return li;
@@ -1163,11 +1259,7 @@
   }
   const AGREEMENT_FIELDS = { who: 'ag-who', category: 'ag-category', text: 'ag-text', track: 'ag-track', due_local: 'ag-due' };
   // A refusal of one field: said in words, marked on the field and the focus moved there.
-  function agreementRefused(e) {
-    result('ag-result', false, e.message);
-    const id = AGREEMENT_FIELDS[e.field];
-    if (id) { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); }
-  }
+  const agreementRefused = (e) => fieldRefused('ag-result', AGREEMENT_FIELDS, e);
   $('ag-text').addEventListener('input', () => {
     const n = $('ag-text');
     $('ag-text-count').textContent = t('case.note_count', { n: [...n.value].length, max: n.maxLength > 0 ? n.maxLength : 280 });
@@ -1187,13 +1279,25 @@
     } catch (e) { agreementRefused(e); }
     finally { $('ag-submit').disabled = false; }
   });
-  async function settleAgreement(a, st, btn) {
+  // `started`: a referral's "hulp gestart op" field; its refusal is shown beside it.
+  async function settleAgreement(a, st, btn, started) {
+    const body = { agreement: a.agreement, state: st };
+    const fields = started ? { started_local: started.id } : {};
+    if (started) {
+      started.removeAttribute('aria-invalid');
+      body.started_local = fromLocalInput(started.value);
+      if (!body.started_local) { fieldRefused(started.id + '-result', fields, { message: t('form.datetime_bad'), field: 'started_local' }); return; }
+    }
     btn.disabled = true;
     try {
-      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/agreements/state`, { agreement: a.agreement, state: st });
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/agreements/state`, body);
       result('ag-result', true, t('ag.settled', { what: t('ag.state_' + st) }));
       refresh();
-    } catch (e) { failed(e); btn.disabled = false; }
+    } catch (e) {
+      if (started && e.field === 'started_local') fieldRefused(started.id + '-result', fields, e);
+      else failed(e);
+      btn.disabled = false;
+    }
   }
 
   // The board: where the chain stalls, per chain partner (most overdue

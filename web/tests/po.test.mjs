@@ -102,7 +102,7 @@ test('every message id the app asks for exists in both languages', () => {
     'tl.via': ['sms', 'web', 'api'],
     'tl.why': ['declined', 'undeliverable', 'unanswered'],
     kind: ['home_ban', 'home_ban_extended', 'home_ban_lifted', 'code_red', 'ban_violation', 'repeat_incident'],
-    clock: ['first_contact', 'plan', 'ban_decision', 'ban_end', 'handover', 'checkin', 'evaluation', 'closing', 'reassignment', 'agreement'],
+    clock: ['first_contact', 'plan', 'ban_decision', 'ban_end', 'handover', 'checkin', 'evaluation', 'closing', 'reassignment', 'agreement', 'track'],
     event: ['first_contact', 'intake', 'plan_of_action', 'help_started', 'handover', 'monitoring_contact', 'evaluation', 'closing'],
     role: ['casemanager', 'team_lead', 'admin'],
     layer: ['primary', 'backup', 'team_lead'],
@@ -115,6 +115,10 @@ test('every message id the app asks for exists in both languages', () => {
     partner_kind: ['addiction_care', 'youth_care', 'mental_health', 'social_work', 'probation', 'police', 'other'],
     'ag.state': ['open', 'done', 'missed', 'cancelled'],
     'ag.settle': ['done', 'missed', 'cancelled'],
+    // Tracks: what is recorded on one, and why one does not apply.
+    tr: ['first_contact', 'intake', 'not_applicable'],
+    tr_type: ['first_contact', 'intake', 'not_applicable'],
+    tr_reason: ['no_children', 'refuses', 'unreachable'],
   };
   for (const [prefix, codes] of Object.entries(built))
     for (const c of codes) ids.add(prefix.includes('.') ? `${prefix}_${c}` : `${prefix}.${c}`);
@@ -131,7 +135,31 @@ test('the API error codes the server answers with have words', () => {
     'reason_required', 'closing_too_early', 'evaluation_missing', 'in_the_future', 'invalid_time',
     'unknown_casemanager', 'same_casemanager', 'already_acknowledged', 'taken_by_other', 'storage_unavailable',
     'handover_conditions', 'unknown_partner', 'unknown_category', 'unknown_track', 'in_the_past',
-    'referral_needs_partner', 'agreement_settled', 'unknown_agreement', 'too_many_agreements', 'unknown_state'];
+    'referral_needs_partner', 'agreement_settled', 'unknown_agreement', 'too_many_agreements', 'unknown_state',
+    // Tracks (the case service's track.cpp) and a referral's start (agreement.cpp).
+    'unknown_type', 'required', 'unknown_reason', 'not_the_children_track', 'not_not_applicable',
+    'already_recorded', 'before_case_opened', 'before_request', 'not_a_referral', 'not_started',
+    'unknown_field', 'wrong_type'];
   for (const l of LANGS)
     for (const c of codes) assert.ok(cats[l].messages['error.' + c], `error.${c} in ${l}`);
+});
+
+// "Mijn oproepen" says why a deadline page came by its clock in words, never
+// the raw rule "deadline:<clock>:<step>": every clock of the deadline engine
+// (services/cases engine.hpp, ClockKind; the home ban's as its decision and
+// its end) has a word in both languages.
+test('every deadline clock has a word for its pages', () => {
+  const engine = fs.readFileSync(path.join(root, 'services', 'cases', 'include', 'piket', 'cases', 'engine.hpp'), 'utf8');
+  const body = /enum class ClockKind \{([^}]*)\}/.exec(engine);
+  assert.ok(body, 'ClockKind found in engine.hpp');
+  const kinds = [...body[1].replace(/\/\/[^\n]*/g, '').matchAll(/([a-z_]+)\s*,?/g)].map((m) => m[1]);
+  assert.ok(kinds.length >= 10 && kinds.includes('agreement') && kinds.includes('track'), kinds.join(' '));
+  const clocks = kinds.flatMap((k) => (k === 'home_ban' ? ['ban_decision', 'ban_end'] : [k]));
+  for (const l of LANGS)
+    for (const c of clocks) {
+      const word = cats[l].messages['page_clock.' + c];
+      assert.ok(word && !word.includes(':') && !word.includes('_'), `page_clock.${c} in ${l}: ${word}`);
+    }
+  assert.equal(cats.nl.messages['page_clock.agreement'], 'Afspraak verlopen');
+  assert.equal(cats.nl.messages['page_clock.track'], 'Spoor niet gezien');
 });

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+#include <string_view>
 #include <tuple>
+#include <utility>
 
 namespace piket::web {
 
@@ -25,7 +28,7 @@ std::optional<common::Millis> percentile(std::vector<common::Millis> v, int p) {
 
 ChainStalls chain_stalls(const std::vector<AgreementView>& agreements,
                          const std::vector<ChainPartnerView>& partners, std::string_view region,
-                         common::Instant now) {
+                         common::Instant now, const std::vector<ReferralWait>& finished) {
   ChainStalls out;
   std::map<std::string, std::size_t, std::less<>> row;  // partner id → index in out.partners
   for (const auto& p : partners)
@@ -36,6 +39,12 @@ ChainStalls chain_stalls(const std::vector<AgreementView>& agreements,
       out.partners.push_back(std::move(stall));
     }
   std::vector<std::vector<common::Millis>> waits(out.partners.size());
+  std::set<std::pair<std::string_view, std::string_view>> recorded;  // (case, agreement)
+  for (const auto& f : finished) {
+    const auto it = row.find(f.partner);
+    if (it == row.end() || !recorded.emplace(f.case_id, f.agreement).second) continue;
+    waits[it->second].push_back(f.wait);
+  }
   for (const auto& a : agreements) {
     if (a.region != region) continue;
     const auto it = row.find(a.who);
@@ -48,7 +57,8 @@ ChainStalls chain_stalls(const std::vector<AgreementView>& agreements,
       s.oldest_due = s.oldest_due ? std::min(*s.oldest_due, a.due) : a.due;
       out.overdue.push_back(a);
     }
-    if (const auto w = a.waiting()) waits[it->second].push_back(*w);
+    if (const auto w = a.waiting(); w && !recorded.count({a.case_id, a.id}))
+      waits[it->second].push_back(*w);
   }
   for (std::size_t i = 0; i < out.partners.size(); ++i) {
     auto& s = out.partners[i];

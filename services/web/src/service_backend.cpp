@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "piket/access/case_facts_reader.hpp"
 #include "piket/access/need_to_know.hpp"
@@ -12,8 +13,10 @@
 #include "piket/cases/engine.hpp"
 #include "piket/cases/family_link.hpp"
 #include "piket/cases/staff.hpp"
+#include "piket/cases/track.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/paging/page_answer.hpp"
+#include "piket/store/case_record.hpp"
 #include "piket/store/family_contact.hpp"
 #include "piket/web/case_repository.hpp"
 #include "piket/web/escalation_cause.hpp"
@@ -26,6 +29,19 @@ using common::Instant;
 constexpr common::Millis kWarnWithin{2LL * 3600 * 1000};
 // No chain partners: agreements with the family and the casemanager only.
 const cases::ChainConfig kNoChain{};
+
+// A running clock's state for people: overdue, warning (a step taken, or due
+// within two hours) or running.
+std::string clock_state(const cases::ClockView& k, Instant now) {
+  if (k.state == cases::ClockState::overdue) return "overdue";
+  if (!k.taken.empty() || k.due - now <= kWarnWithin) return "warning";
+  return "running";
+}
+
+std::optional<TrackMarkView> track_mark(const std::optional<Instant>& at, const std::string& by) {
+  if (!at) return std::nullopt;
+  return TrackMarkView{*at, by.rfind("person:", 0) == 0 ? by.substr(7) : by};
+}
 
 std::string clock_name(const cases::ClockView& k) {
   if (k.clock == cases::ClockKind::home_ban)
@@ -122,21 +138,31 @@ struct ServiceBackend::Impl {
         });
   }
 
-  // A new agreement or a change of one: the case API's body checked by its
-  // own parser (each refusal names the field), then `decide(state, request,
-  // actor, now)` makes the write.
+  // A change through the case API's own body: checked by its own parser
+  // (each refusal names the field), then `decide(state, request, actor, now)`
+  // makes the write and `put(state, write, timers)` stores it.
+  template <class Parse, class Decide, class Put>
+  ActionOutcome parsed(const std::string& case_id, const std::string& by, const std::string& body,
+                       Parse parse, Decide decide, Put put) {
+    const auto who = actor(by);
+    using Decided = decltype(decide(std::declval<const cases::CaseState&>(),
+                                    std::get<0>(parse(body, Instant{})), who, Instant{}));
+    return write(
+        case_id, who, access::CaseAction::record,
+        [&](const cases::CaseState& s, Instant now) -> Decided {
+          auto request = parse(body, now);
+          if (auto* r = std::get_if<common::ApiRefusal>(&request)) return *r;
+          return decide(s, std::get<0>(request), who, now);
+        },
+        put);
+  }
+
+  // A new agreement or a change of one (the case API's agreement bodies).
   template <class Parse, class Decide>
   ActionOutcome agreement(const std::string& case_id, const std::string& by,
                           const std::string& body, Parse parse, Decide decide) {
-    const auto who = actor(by);
-    return write(
-        case_id, who, access::CaseAction::record,
-        [&](const cases::CaseState& s,
-            Instant now) -> std::variant<cases::AgreementWrite, common::ApiRefusal> {
-          auto parsed = parse(body, now);
-          if (auto* r = std::get_if<common::ApiRefusal>(&parsed)) return *r;
-          return decide(s, std::get<0>(parsed), who, now);
-        },
+    return parsed(
+        case_id, by, body, parse, decide,
         [&](const cases::CaseState& s, const cases::AgreementWrite& w, const auto& timers) {
           return store.write_agreement(case_id, s.version, w, cases::kMaxAgreements, timers);
         });
@@ -214,12 +240,8 @@ std::vector<ClockView> ServiceBackend::clocks(const std::vector<std::string>& ca
       v.clock = clock_name(k);
       v.label = clock_label(v.clock);
       v.due_at = k.due;
-      if (k.state == cases::ClockState::overdue)
-        v.state = "overdue";
-      else if (!k.taken.empty() || k.due - now <= kWarnWithin)
-        v.state = "warning";
-      else
-        v.state = "running";
+      v.state = clock_state(k, now);
+      v.track = k.track;
       if (k.next) v.recipient = cases::recipient_of(*state, impl_->rules, k.next->role, now);
       for (const auto& inc : state->incidents)
         if (!k.incident.empty() && inc.id == k.incident) {
@@ -449,6 +471,25 @@ std::vector<AgreementView> ServiceBackend::agreements(const std::vector<std::str
   return out;
 }
 
+std::vector<ReferralWait> ServiceBackend::referral_waits(const std::string& region, Instant since) {
+  std::vector<ReferralWait> out;
+  auto lease = impl_->redis.lease();
+  // Bounded by the script that writes it (store::kReferralWaitsMax).
+  const auto r = lease->command({"ZRANGEBYSCORE", store::referral_waits_key(region),
+                                 std::to_string(common::to_epoch_ms(since)), "+inf", "WITHSCORES"});
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    // "{case} {agreement} {partner} {wait_ms}" -> started_at
+    std::istringstream member(r.elements[i].str);
+    ReferralWait w;
+    long long wait_ms = -1;
+    if (!(member >> w.case_id >> w.agreement >> w.partner >> wait_ms) || wait_ms < 0) continue;
+    w.wait = common::Millis{wait_ms};
+    w.started_at = common::from_epoch_ms(std::stoll(r.elements[i + 1].str));
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
 AgreementChoices ServiceBackend::agreement_choices(const std::string& region) {
   AgreementChoices c;
   for (const auto& p : impl_->chain.partners)
@@ -474,11 +515,56 @@ ActionOutcome ServiceBackend::record_agreement(const std::string& case_id, const
 
 ActionOutcome ServiceBackend::settle_agreement(const std::string& case_id, const std::string& by,
                                                const std::string& agreement,
-                                               const std::string& state) {
-  const auto body =
-      boost::json::serialize(boost::json::object{{"agreement", agreement}, {"state", state}});
+                                               const std::string& state,
+                                               std::optional<Instant> started_at) {
+  boost::json::object o{{"agreement", agreement}, {"state", state}};
+  if (started_at) o["started_at"] = common::format_rfc3339(*started_at);
+  const auto body = boost::json::serialize(o);
   return impl_->agreement(case_id, by, body, cases::parse_agreement_change,
                           cases::change_agreement);
+}
+
+std::vector<TrackView> ServiceBackend::tracks(const std::string& case_id, Instant now) {
+  std::vector<TrackView> out;
+  const auto state = impl_->store.load(case_id);
+  if (!state) return out;
+  const auto eval = cases::evaluate(*state, impl_->rules, now);
+  for (const auto t : cases::case_tracks(*state)) {
+    TrackView v;
+    v.track = std::string(cases::to_string(t));
+    if (const auto* r = cases::track_record(*state, t)) {
+      v.first_contact = track_mark(r->first_contact_at, r->first_contact_by);
+      v.intake = track_mark(r->intake_at, r->intake_by);
+      if (r->not_applicable) {
+        v.not_applicable = track_mark(r->not_applicable_at, r->not_applicable_by);
+        v.reason = std::string(cases::to_string(*r->not_applicable));
+      }
+    }
+    v.state = v.not_applicable              ? "not_applicable"
+              : v.first_contact || v.intake ? "seen"
+                                            : "not_seen";
+    for (const auto& k : eval.clocks)
+      if (k.clock == cases::ClockKind::track && k.track == v.track &&
+          (k.state == cases::ClockState::running || k.state == cases::ClockState::overdue)) {
+        v.due = k.due;
+        v.clock_state = clock_state(k, now);
+      }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+ActionOutcome ServiceBackend::record_track(const std::string& case_id, const std::string& by,
+                                           const TrackRequest& request) {
+  boost::json::object o{{"track", request.track}, {"type", request.type}};
+  if (request.at) o["at"] = common::format_rfc3339(*request.at);
+  if (!request.reason.empty()) o["reason"] = request.reason;
+  // The case API's own parser and rule (each refusal names the field), then its script.
+  return impl_->parsed(
+      case_id, by, boost::json::serialize(o), cases::parse_track_change, cases::change_track,
+      [&](const cases::CaseState& s, const cases::TrackWrite& w, const auto& timers) {
+        return impl_->store.write_track(case_id, s.version, w, timers);
+      });
 }
 
 }  // namespace piket::web

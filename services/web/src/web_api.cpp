@@ -61,6 +61,7 @@ constexpr Route kRoutes[] = {
     {Method::post, "/api/cases/{id}/split",       "case.split",      plain<api::case_split>, true, true},
     {Method::post, "/api/cases/{id}/agreements",  "case.agreement",  plain<api::case_agreement_new>, true, true},
     {Method::post, "/api/cases/{id}/agreements/state", "case.agreement_state", plain<api::case_agreement_state>, true, true},
+    {Method::post, "/api/cases/{id}/tracks",      "case.track",      plain<api::case_track_record>, true, true},
     {Method::post, "/api/cases/{id}/family-link", "case.family_link", plain<api::case_family_link_create>, true, true},
     {Method::post, "/api/cases/{id}/family-link/revoke", "case.family_link_revoke", plain<api::case_family_link_revoke>, true, true},
     {Method::post, "/api/pages/{id}/ack",         "page.ack",        plain<api::page_ack>, true, true},

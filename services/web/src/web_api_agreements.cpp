@@ -2,41 +2,12 @@
 // need to know as a case's events; the case service's rules decide (its
 // refusal names the field). Their text stays inside the case: the audit line
 // names the category or the state, never the text or the partner.
-#include <algorithm>
-
 #include "piket/common/utf8_length.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/local_time.hpp"
 #include "web_api_handlers.hpp"
 
 namespace piket::web::api {
-namespace {
-
-// The case checked for the person recording in it; a refusal otherwise.
-std::optional<HttpResponse> refused_record(WebContext& w, const Request& r) {
-  if (!is_case_id(r.id)) return refuse(w, r, 404, "not_found", "no such case", "-", "malformed id");
-  auto facts = w.repo.facts(r.id, r.who->person);
-  if (!facts) return refuse(w, r, 404, "not_found", "no such case", r.id, "no such case");
-  if (auto dec = may_record_event(*r.who, *facts, w.d.domain_clock.now()); !dec)
-    return refuse(w, r, 403, "forbidden", "not allowed to record in this case", r.id, dec.reason);
-  return std::nullopt;
-}
-
-// The body's fields: all strings, none unknown; a refusal names the first at fault.
-std::optional<HttpResponse> string_fields(const json::object& o,
-                                          std::initializer_list<std::string_view> known) {
-  for (const auto& [k, v] : o) {
-    if (std::find(known.begin(), known.end(), std::string_view(k)) == known.end())
-      return common::error_response(422, "unknown_field", "this field is not part of an agreement",
-                                    std::string(k).substr(0, 64));
-    if (!v.is_string())
-      return common::error_response(422, "wrong_type", std::string(k) + " must be text",
-                                    std::string(k));
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 json::object agreement_json(const AgreementView& a, common::Instant now) {
   json::object o{{"case", a.case_id},
@@ -71,11 +42,13 @@ json::value agreement_form(CaseBackend& cases, const std::string& region, bool c
 }
 
 HttpResponse case_agreement_new(WebContext& w, Request& r) {
-  if (auto bad = refused_record(w, r)) return *bad;
+  if (auto bad = refused_record_in_case(w, r)) return *bad;
   auto parsed = body_object(r);
   if (auto* answer = std::get_if<HttpResponse>(&parsed)) return *answer;
   const auto& o = std::get<json::object>(parsed);
-  if (auto bad = string_fields(o, {"who", "category", "text", "track", "due_local"})) return *bad;
+  if (auto bad =
+          string_fields(o, {"who", "category", "text", "track", "due_local"}, "an agreement"))
+    return *bad;
   NewAgreementRequest a{text(o, "who"), text(o, "category"), text(o, "text"), text(o, "track"), {}};
   if (common::utf8_length(a.text) > kMaxAgreementText)
     return common::error_response(
@@ -92,15 +65,25 @@ HttpResponse case_agreement_new(WebContext& w, Request& r) {
 }
 
 HttpResponse case_agreement_state(WebContext& w, Request& r) {
-  if (auto bad = refused_record(w, r)) return *bad;
+  if (auto bad = refused_record_in_case(w, r)) return *bad;
   auto parsed = body_object(r);
   if (auto* answer = std::get_if<HttpResponse>(&parsed)) return *answer;
   const auto& o = std::get<json::object>(parsed);
-  if (auto bad = string_fields(o, {"agreement", "state"})) return *bad;
+  if (auto bad = string_fields(o, {"agreement", "state", "started_local"}, "an agreement's change"))
+    return *bad;
   const auto id = text(o, "agreement");
   const auto state = text(o, "state");
-  return from_outcome(w, r, w.d.cases.settle_agreement(r.id, r.who->person, id, state), r.id,
-                      "agreement " + id.substr(0, 8) + " " + state.substr(0, 16));
+  // A referral done: when the partner's help started (default now).
+  std::optional<common::Instant> started;
+  if (o.contains("started_local")) {
+    started = parse_amsterdam_local(text(o, "started_local"));
+    if (!started)
+      return common::error_response(422, "invalid_time", "give the start as YYYY-MM-DDTHH:MM",
+                                    "started_local");
+  }
+  auto out = w.d.cases.settle_agreement(r.id, r.who->person, id, state, started);
+  if (out.refusal && out.refusal->field == "started_at") out.refusal->field = "started_local";
+  return from_outcome(w, r, out, r.id, "agreement " + id.substr(0, 8) + " " + state.substr(0, 16));
 }
 
 }  // namespace piket::web::api

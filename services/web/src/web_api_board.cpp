@@ -7,6 +7,7 @@
 #include "piket/paging/page_answer.hpp"
 #include "piket/paging/reply_code.hpp"
 #include "piket/rota/selection.hpp"
+#include "piket/store/case_record.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/chain_stalls.hpp"
 #include "piket/web/charts.hpp"
@@ -59,14 +60,18 @@ json::object returning_json(WebContext& w, const std::string& region, common::In
 }
 
 // Where the chain stalls (chain_stalls.hpp): per chain partner of the region,
-// its overdue agreements and its referrals' waiting time, over the region's
-// open cases (a case stays open through its year of monitoring); and the
+// its overdue agreements over the region's open cases (a case stays open
+// through its year of monitoring) and its referrals' waiting time over the
+// last year's referrals of the region, closed cases too; and the
 // overdue agreements themselves — case, partner, category and due time, never
 // the text.
 json::object chain_json(WebContext& w, const std::string& region,
                         const std::vector<std::string>& ids, common::Instant now) {
   const auto choices = w.d.cases.agreement_choices(region);
-  const auto s = chain_stalls(w.d.cases.agreements(ids), choices.partners, region, now);
+  // Waiting times over the region's referrals of the last year, closed cases too.
+  const auto finished = w.d.cases.referral_waits(
+      region, now - std::chrono::hours{24 * store::kReferralWaitWindowDays});
+  const auto s = chain_stalls(w.d.cases.agreements(ids), choices.partners, region, now, finished);
   const auto opt_ms = [](const std::optional<common::Millis>& d) {
     return d ? json::value(d->count()) : json::value(nullptr);
   };
@@ -105,6 +110,7 @@ json::object clock_json(const ClockView& k, const CaseSummary* s) {
     o["incident_kind_id"] = k.incident_kind;
     o["incident_at"] = ms(k.incident_at);
   }
+  if (!k.track.empty()) o["track"] = k.track;  // a track clock: which track (a role)
   if (s) {
     o["casemanager"] = s->casemanager;
     o["phase"] = phase_label(s->phase);

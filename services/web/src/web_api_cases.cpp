@@ -7,6 +7,7 @@
 #include "piket/common/records.hpp"
 #include "piket/common/utf8_length.hpp"
 #include "piket/web/access_policy.hpp"
+#include "piket/web/escalation_cause.hpp"
 #include "piket/web/labels.hpp"
 #include "piket/web/local_time.hpp"
 #include "web_api_handlers.hpp"
@@ -126,14 +127,19 @@ HttpResponse my_cases(WebContext& w, Request& r) {
     if (!rec) continue;
     for (const auto& p : rec->pages)
       if (p.person == r.who->person && !p.info && !p.acknowledged_at && !p.declined_at &&
-          p.state != "failed" && p.state != "cancelled" && p.state != "superseded")
-        pages.push_back(json::object{{"id", p.id},
-                                     {"case", p.case_id},
-                                     {"created_at", p.created_at},
-                                     {"kind", rec->summary.kind},
-                                     {"kind_label", kind_label(rec->summary.kind)},
-                                     {"rule", p.rule},
-                                     {"rule_label", p.rule}});
+          p.state != "failed" && p.state != "cancelled" && p.state != "superseded") {
+        // A deadline page ("deadline:<clock>:<step>") says its clock, in words.
+        const auto cause = deadline_cause(p.rule);
+        json::object o{{"id", p.id},
+                       {"case", p.case_id},
+                       {"created_at", p.created_at},
+                       {"kind", rec->summary.kind},
+                       {"kind_label", kind_label(rec->summary.kind)},
+                       {"rule", p.rule},
+                       {"rule_label", cause.clock.empty() ? p.rule : clock_label(cause.clock)}};
+        if (!cause.clock.empty()) o["clock"] = cause.clock;
+        pages.push_back(std::move(o));
+      }
     if (rec->summary.casemanager == r.who->person) mine.push_back(id);
     summaries[id] = rec->summary;
   }
@@ -271,6 +277,8 @@ HttpResponse case_read(WebContext& w, Request& r) {
       {"event_types", types},
       {"agreements", agreements},
       {"agreement_form", agreement_form(d.cases, rec->summary.region, can_record)},
+      {"tracks", tracks_json(w, d.cases.tracks(id, now))},
+      {"track_form", track_form(can_record)},
       {"family_messages", family_messages},
       {"can_link", can_record},
       {"family_link", family_link}});

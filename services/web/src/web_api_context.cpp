@@ -5,6 +5,7 @@
 
 #include "piket/common/crypto.hpp"
 #include "piket/common/redis_health.hpp"
+#include "piket/web/access_policy.hpp"
 #include "piket/web/live_updates.hpp"
 #include "piket/web/password.hpp"
 
@@ -230,6 +231,30 @@ std::variant<json::object, HttpResponse> body_object(const Request& r) {
   if (ec || !v.is_object())
     return common::error_response(400, "invalid_json", "the body must be a JSON object");
   return std::move(v.as_object());
+}
+
+std::optional<HttpResponse> refused_record_in_case(WebContext& w, const Request& r) {
+  if (!is_case_id(r.id)) return refuse(w, r, 404, "not_found", "no such case", "-", "malformed id");
+  auto facts = w.repo.facts(r.id, r.who->person);
+  if (!facts) return refuse(w, r, 404, "not_found", "no such case", r.id, "no such case");
+  if (auto dec = may_record_event(*r.who, *facts, w.d.domain_clock.now()); !dec)
+    return refuse(w, r, 403, "forbidden", "not allowed to record in this case", r.id, dec.reason);
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> string_fields(const json::object& o,
+                                          std::initializer_list<std::string_view> known,
+                                          std::string_view what) {
+  for (const auto& [k, v] : o) {
+    if (std::find(known.begin(), known.end(), std::string_view(k)) == known.end())
+      return common::error_response(422, "unknown_field",
+                                    "this field is not part of " + std::string(what),
+                                    std::string(k).substr(0, 64));
+    if (!v.is_string())
+      return common::error_response(422, "wrong_type", std::string(k) + " must be text",
+                                    std::string(k));
+  }
+  return std::nullopt;
 }
 
 }  // namespace piket::web::api

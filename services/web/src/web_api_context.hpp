@@ -139,5 +139,13 @@ std::optional<HttpResponse> check_csrf(WebContext& w, const Request& r);
 std::optional<HttpResponse> check_replicas(WebContext& w, const Request& r);
 // The body as a JSON object (an empty body is {}), or the 400 answer.
 std::variant<json::object, HttpResponse> body_object(const Request& r);
+// The route's case checked for the person recording in it (may_record_event):
+// a refusal (404 or 403, audited) otherwise.
+std::optional<HttpResponse> refused_record_in_case(WebContext& w, const Request& r);
+// A body's fields all text and each one of `known`; else a 422 naming the
+// first at fault (`what`: "an agreement", for its message).
+std::optional<HttpResponse> string_fields(const json::object& o,
+                                          std::initializer_list<std::string_view> known,
+                                          std::string_view what);
 
 }  // namespace piket::web::api

@@ -43,6 +43,13 @@ json::object agreement_json(const AgreementView& a, common::Instant now);
 // What the agreement form of a case of `region` offers (null when nothing can be recorded).
 json::value agreement_form(CaseBackend& cases, const std::string& region, bool can_record);
 
+// ---- tracks (web_api_tracks.cpp); {id} is the case id ----------------------------
+HttpResponse case_track_record(WebContext& w, Request& r);
+// A case's tracks as JSON (roles, state, who saw each when, its clock).
+json::array tracks_json(WebContext& w, const std::vector<TrackView>& tracks);
+// What the track form offers (null when nothing can be recorded).
+json::value track_form(bool can_record);
+
 // ---- pages and escalations (web_api_pages.cpp); {id} is the page or escalation ----
 HttpResponse page_ack(WebContext& w, Request& r);
 HttpResponse page_decline(WebContext& w, Request& r);

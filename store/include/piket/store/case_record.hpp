@@ -2,6 +2,7 @@
 // The case aggregate and its timeline (owner: piket-cases; ingest creates a
 // case and appends to it in its acceptance script — docs/data-model.md).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,16 @@ inline std::string caseload_key(std::string_view person) {
 inline std::string returns_key(std::string_view region) {
   return detail::join({"returns", region});
 }
+// referral_waits:{region}: zset, the region's finished referral waits (issue
+// 16: asked → help started, of open and closed cases alike), member
+// "{case} {agreement} {partner} {wait_ms}" -> started_at (domain ms); written
+// by cases_agreement.lua when a referral is done, kept to the last
+// kReferralWaitWindowDays (by the change's time) and at most kReferralWaitsMax.
+inline std::string referral_waits_key(std::string_view region) {
+  return detail::join({"referral_waits", region});
+}
+inline constexpr int kReferralWaitWindowDays = 365;
+inline constexpr std::size_t kReferralWaitsMax = 50000;
 // person:{id}:absence: hash, an explicit absence.
 inline std::string person_absence_key(std::string_view person) {
   return detail::join({"person", person, "absence"});

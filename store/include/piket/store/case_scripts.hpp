@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "piket/store/case_record.hpp"
+
 namespace piket::store {
 
 // A timer of the deadline engine: its member of deadlines:due
@@ -159,6 +161,10 @@ struct CaseAgreementArgs {
   std::size_t max_agreements = 0;
   std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
   std::vector<CaseTimerArg> timers;
+  // The region's record of finished referral waits (referral_waits_key): how
+  // far back it keeps them and how many at most.
+  long long waits_window_ms = kReferralWaitWindowDays * 24LL * 3600 * 1000;
+  std::size_t waits_max = kReferralWaitsMax;
 
   std::vector<std::string> args() const {
     std::vector<std::string> a{case_id,
@@ -168,6 +174,8 @@ struct CaseAgreementArgs {
                                record_json,
                                timeline_json,
                                std::to_string(max_agreements),
+                               std::to_string(waits_window_ms),
+                               std::to_string(waits_max),
                                std::to_string(fields.size())};
     for (const auto& [k, v] : fields) a.insert(a.end(), {k, v});
     detail::append_timers(a, timers);

@@ -41,6 +41,16 @@ struct AgreementView {
   }
 };
 
+// A referral done, as its region's record of finished waits keeps it
+// (store::referral_waits_key): which, with whom, how long it waited.
+struct ReferralWait {
+  std::string case_id;
+  std::string agreement;  // "A3"
+  std::string partner;    // the chain partner's id
+  common::Millis wait{};  // asked → help started
+  common::Instant started_at{};
+};
+
 // A chain partner of a region, as the configuration names it.
 struct ChainPartnerView {
   std::string id;

@@ -14,6 +14,7 @@
 #include "piket/common/api_refusal.hpp"
 #include "piket/common/clock.hpp"
 #include "piket/web/agreement_view.hpp"
+#include "piket/web/track_view.hpp"
 
 namespace piket::web {
 
@@ -55,6 +56,8 @@ struct ClockView {
   std::string incident;
   std::string incident_kind;  // home_ban, code_red, …
   common::Instant incident_at{};
+  // The track a track clock watches (its role: "perpetrator"); else empty.
+  std::string track{};
 };
 
 struct EscalationView {
@@ -169,6 +172,13 @@ class CaseBackend {
   virtual std::vector<AgreementView> agreements(const std::vector<std::string>& /*case_ids*/) {
     return {};
   }
+  // The region's referrals done with help started since `since` — of open and
+  // closed cases alike — from its bounded record (store::referral_waits_key),
+  // without loading a case.
+  virtual std::vector<ReferralWait> referral_waits(const std::string& /*region*/,
+                                                   common::Instant /*since*/) {
+    return {};
+  }
   // The chain partners and categories an agreement of a case of `region` may name.
   virtual AgreementChoices agreement_choices(const std::string& /*region*/) { return {}; }
   // A new agreement, and an open one settled (done, missed or cancelled); the
@@ -177,10 +187,26 @@ class CaseBackend {
                                          const NewAgreementRequest& /*request*/) {
     return common::ApiRefusal{501, "not_supported", "agreements are not offered here", {}};
   }
+  // `started_at`: a referral that is done, when the partner's help started
+  // (default now; not in the future, not before it was asked).
   virtual ActionOutcome settle_agreement(const std::string& /*case_id*/, const std::string& /*by*/,
                                          const std::string& /*agreement*/,
-                                         const std::string& /*state*/) {
+                                         const std::string& /*state*/,
+                                         std::optional<common::Instant> /*started_at*/ = {}) {
     return common::ApiRefusal{501, "not_supported", "agreements are not offered here", {}};
+  }
+
+  // The tracks of a case (issue 16; the case service's track.hpp), in the
+  // order perpetrator, victim, children, other, each with its clock while not
+  // seen; and a first contact, intake or "not applicable" recorded on one —
+  // the case service's rules decide, its refusal names the field. Backends
+  // without them have none and offer none.
+  virtual std::vector<TrackView> tracks(const std::string& /*case_id*/, common::Instant /*now*/) {
+    return {};
+  }
+  virtual ActionOutcome record_track(const std::string& /*case_id*/, const std::string& /*by*/,
+                                     const TrackRequest& /*request*/) {
+    return common::ApiRefusal{501, "not_supported", "tracks are not offered here", {}};
   }
 
   // The case's contact link: the live one, a new one (the old one revoked),

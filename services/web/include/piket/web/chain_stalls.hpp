@@ -1,9 +1,11 @@
 #pragma once
 // Where the chain stalls (issue 16, the team lead's board): per chain partner
 // of a region, its open agreements past their due time and the waiting time
-// of its referrals (help asked → help started), from the agreements' records.
-// Pure: the board calls it with the region's open cases' agreements, the
-// year replay with a year's.
+// of its referrals (help asked → help started), from the agreements' records
+// and the region's record of finished referral waits (ReferralWait). Pure: the
+// board calls it with the region's open cases' agreements and the region's
+// finished waits of the last year (closed cases too), the year replay with a
+// year's agreements.
 
 #include <cstddef>
 #include <optional>
@@ -34,10 +36,13 @@ struct ChainStalls {
 };
 
 // Agreements of cases of other regions, and with the family or the
-// casemanager, are not counted; nor partners of other regions.
+// casemanager, are not counted; nor partners of other regions. The waiting
+// times are those of `finished` (the region's record) and of the agreements'
+// referrals the record does not hold (done before it was kept), each referral
+// once.
 ChainStalls chain_stalls(const std::vector<AgreementView>& agreements,
                          const std::vector<ChainPartnerView>& partners, std::string_view region,
-                         common::Instant now);
+                         common::Instant now, const std::vector<ReferralWait>& finished = {});
 
 // The middle value, or the mean of the two middle ones; nullopt when empty.
 std::optional<common::Millis> median(std::vector<common::Millis> values);

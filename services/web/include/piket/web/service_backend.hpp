@@ -10,7 +10,9 @@
 //  - escalations: the unanswered pages sent to a region's team lead, so
 //    acknowledging one is answering that page;
 //  - agreements: cases::parse_new_agreement / make_agreement / change_agreement
-//    + RedisCaseStore::write_agreement, the same as POST /v1/cases/{id}/agreements.
+//    + RedisCaseStore::write_agreement, the same as POST /v1/cases/{id}/agreements;
+//  - tracks: cases::parse_track_change / change_track + RedisCaseStore::write_track,
+//    the same as POST /v1/cases/{id}/tracks.
 
 #include <memory>
 
@@ -66,11 +68,17 @@ class ServiceBackend final : public CaseBackend {
   ActionOutcome split_case(const std::string& case_id, const std::string& other,
                            const std::string& by, const std::string& reason) override;
   std::vector<AgreementView> agreements(const std::vector<std::string>& case_ids) override;
+  std::vector<ReferralWait> referral_waits(const std::string& region,
+                                           common::Instant since) override;
   AgreementChoices agreement_choices(const std::string& region) override;
   ActionOutcome record_agreement(const std::string& case_id, const std::string& by,
                                  const NewAgreementRequest& request) override;
   ActionOutcome settle_agreement(const std::string& case_id, const std::string& by,
-                                 const std::string& agreement, const std::string& state) override;
+                                 const std::string& agreement, const std::string& state,
+                                 std::optional<common::Instant> started_at = {}) override;
+  std::vector<TrackView> tracks(const std::string& case_id, common::Instant now) override;
+  ActionOutcome record_track(const std::string& case_id, const std::string& by,
+                             const TrackRequest& request) override;
   // cases::FamilyLinks, the same as GET, POST and DELETE /v1/cases/{id}/family-link.
   std::optional<FamilyLinkView> family_link(const std::string& case_id) override;
   FamilyLinkMade make_family_link(const std::string& case_id, const std::string& by) override;
