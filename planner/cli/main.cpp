@@ -39,7 +39,7 @@ commands:
                     casemanagers); the team lead practises on the real board
 
 options:
-  --seed N          instead of the scenario's seed (run)
+  --seed N          instead of the scenario's seed (run, train)
   --from N --to N   team sizes of the sweep (default 2..12)
   --seeds N         runs per team size (default 10)
   --target SHARE    share of plans in time the sweep looks for (default 0.95)

@@ -34,6 +34,7 @@ struct Played {
   Instant posted_at{};
   int pages_seen = 0;
   std::optional<std::string> taken_by;
+  bool went = false;  // first contact recorded
 };
 
 struct Answer {
@@ -46,6 +47,7 @@ struct Answer {
 struct Work {
   Instant due;
   std::string person, case_id, type, incident_id;
+  std::size_t incident = 0;
 };
 
 // Takes what is due at or before `now` out of `pending`, earliest first
@@ -76,7 +78,7 @@ class Player {
   // Everything due at or before `now`.
   void play(Instant now) {
     post_due(now);
-    look_at_pages();
+    look_at_apps(now);
     answer_due(now);
     work_due(now);
   }
@@ -126,29 +128,57 @@ class Player {
     return std::nullopt;
   }
 
-  void look_at_pages() {
-    for (const auto& person : o_.casemanagers)
-      for (const auto& page : stack_.pages(person)) {
-        // Only the escalation's pages are answered: a deadline's reminder
-        // is not a call-out (the work it asks for is played anyway).
-        if (!seen_.insert(page.id).second || page.deadline_step()) continue;
-        const auto i = incident_of(page);
-        if (!i) continue;  // not this training's
-        const auto& inc = schedule_[*i];
-        const int nth = played_[*i].pages_seen++;
-        const auto delay = nth < static_cast<int>(inc.answers.size())
-                               ? inc.answers[static_cast<std::size_t>(nth)]
-                               : std::nullopt;
-        if (!delay) {
-          ++summary_.left_unanswered;
-          out_ << local(page.created_at) << "  page " << page.id << " of " << page.case_id << " ("
-               << page.rule << ") to " << person << ": not answered\n";
-          continue;
-        }
-        // From when the page was made, and never before the incident.
-        const auto from = std::max(page.created_at, played_[*i].posted_at);
-        answers_.push_back({from + *delay, person, page.id, *i, nth});
+  void look_at_apps(Instant now) {
+    for (const auto& person : o_.casemanagers) {
+      const auto app = stack_.view(person);
+      for (const auto& c : app.cases) follow_owner(c, person, now);
+      look_at_pages(person, app.pages);
+    }
+  }
+
+  // A case of this training that the team lead gave to `person` (it was
+  // another's): they go out for its incidents nobody went out for yet.
+  void follow_owner(const std::string& case_id, const std::string& person, Instant now) {
+    auto& owner = owner_[case_id];
+    const bool handed = !owner.empty() && owner != person;
+    owner = person;
+    const auto it = by_case_.find(case_id);
+    if (!handed || it == by_case_.end()) return;
+    for (const auto i : it->second) {
+      auto& played = played_[i];
+      if (played.went) continue;
+      std::erase_if(work_, [&](const Work& w) { return w.incident == i; });
+      std::erase_if(answers_, [&](const Answer& a) { return a.incident == i; });
+      played.taken_by = person;
+      ++summary_.handed_out;
+      out_ << local(now) << "  " << person << " has case " << case_id
+           << " now (handed out): goes out\n";
+      plan_work(i, person, now);
+    }
+  }
+
+  void look_at_pages(const std::string& person, const std::vector<PendingPage>& pages) {
+    for (const auto& page : pages) {
+      // Only the escalation's pages are answered: a deadline's reminder
+      // is not a call-out (the work it asks for is played anyway).
+      if (!seen_.insert(page.id).second || page.deadline_step()) continue;
+      const auto i = incident_of(page);
+      if (!i) continue;  // not this training's
+      const auto& inc = schedule_[*i];
+      const int nth = played_[*i].pages_seen++;
+      const auto delay = nth < static_cast<int>(inc.answers.size())
+                             ? inc.answers[static_cast<std::size_t>(nth)]
+                             : std::nullopt;
+      if (!delay) {
+        ++summary_.left_unanswered;
+        out_ << local(page.created_at) << "  page " << page.id << " of " << page.case_id << " ("
+             << page.rule << ") to " << person << ": not answered\n";
+        continue;
       }
+      // From when the page was made, and never before the incident.
+      const auto from = std::max(page.created_at, played_[*i].posted_at);
+      answers_.push_back({from + *delay, person, page.id, *i, nth});
+    }
   }
 
   void answer_due(Instant now) {
@@ -175,7 +205,7 @@ class Player {
     const auto& inc = schedule_[i];
     const auto& posted = *played_[i].posted;
     auto add = [&](Instant due, const char* type) {
-      work_.push_back({due, person, posted.case_id, type, posted.incident_id});
+      work_.push_back({due, person, posted.case_id, type, posted.incident_id, i});
     };
     const auto contact = from + inc.travel;
     add(contact, "first_contact");
@@ -192,6 +222,11 @@ class Player {
       const auto done = stack_.record(w.person, w.case_id, w.type, w.due,
                                       w.type == "intake" ? std::string() : w.incident_id);
       ++(done.done ? summary_.recorded : summary_.not_recorded);
+      if (done.done && w.type == "first_contact") played_[w.incident].went = true;
+      // Not theirs (a backup's acknowledgement leaves the case with its
+      // casemanager): the rest of this work waits for the team lead to hand
+      // the case out (follow_owner).
+      if (!done.done) std::erase_if(work_, [&](const Work& x) { return x.incident == w.incident; });
       out_ << local(w.due) << "  " << w.person << (done.done ? " recorded " : " could not record ")
            << w.type << " on " << w.case_id
            << (done.done ? std::string() : " (" + done.refusal + ")") << "\n";
@@ -207,6 +242,7 @@ class Player {
   std::size_t next_post_ = 0;
   std::map<std::string, std::vector<std::size_t>> by_case_;
   std::set<std::string> seen_;
+  std::map<std::string, std::string> owner_;  // case → its casemanager, as last seen
   std::vector<Answer> answers_;
   std::vector<Work> work_;
   TrainingSummary summary_;
@@ -253,8 +289,9 @@ TrainingSummary train(const std::vector<TrainingIncident>& schedule, Instant sta
   out << local(now) << "  training ends: " << s.posted << " posted, " << s.acknowledged
       << " acknowledged by the simulated casemanagers, " << s.left_unanswered
       << " pages not answered, " << s.left_for_team_lead
-      << " incidents not taken by them (for the team lead), " << s.recorded << " events recorded ("
-      << s.not_recorded << " refused)\n";
+      << " incidents not taken by them (for the team lead), " << s.handed_out
+      << " handed out by the team lead, " << s.recorded << " events recorded (" << s.not_recorded
+      << " refused)\n";
   return s;
 }
 

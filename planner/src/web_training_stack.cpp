@@ -115,10 +115,10 @@ common::HttpClient& WebTrainingStack::session(const std::string& person) {
   return *c;
 }
 
-std::vector<PendingPage> WebTrainingStack::pages(const std::string& person) {
+AppView WebTrainingStack::view(const std::string& person) {
   const auto r = session(person).get("/api/my");
   if (r.status != 200) fail("GET /api/my of " + person, r);
-  std::vector<PendingPage> out;
+  AppView out;
   const auto o = object("GET /api/my", r);
   if (const auto* ps = o.if_contains("pages"); ps && ps->is_array())
     for (const auto& p : ps->as_array()) {
@@ -126,9 +126,12 @@ std::vector<PendingPage> WebTrainingStack::pages(const std::string& person) {
       const auto& po = p.as_object();
       const auto* at = po.if_contains("created_at");
       if (!at || !at->is_int64()) continue;
-      out.push_back({text(po, "id"), text(po, "case"), common::from_epoch_ms(at->as_int64()),
-                     text(po, "rule")});
+      out.pages.push_back({text(po, "id"), text(po, "case"), common::from_epoch_ms(at->as_int64()),
+                           text(po, "rule")});
     }
+  if (const auto* cs = o.if_contains("cases"); cs && cs->is_array())
+    for (const auto& c : cs->as_array())
+      if (c.is_object()) out.cases.push_back(text(c.as_object(), "id"));
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <map>
 #include <regex>
@@ -23,6 +24,7 @@
 #include "piket/planner/trainer.hpp"
 #include "piket/planner/training_schedule.hpp"
 #include "piket/planner/web_training_stack.hpp"
+#include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "piket/web/password.hpp"
 #include "stack_fixture.hpp"
@@ -82,8 +84,9 @@ bool for_team_lead(const planner::TrainingIncident& i) {
 TEST(TrainingEndToEnd, PostsAnswersRecordsAndLeavesTheUnansweredToTheTeamLead) {
   Stack s(training_spec(), true, /*with_web=*/true);
   const auto sc = scenario(s.spec().simulated_start);
-  // The first seed whose schedule has an incident the primary takes and one
-  // the casemanagers leave to the team lead (a pure function: the same every run).
+  // The first seed whose schedule has an incident the primary takes, one the
+  // backup takes and one the casemanagers leave to the team lead (a pure function: the same every
+  // run).
   std::uint64_t seed = 1;
   std::vector<planner::TrainingIncident> plan;
   for (; seed < 100; ++seed) {
@@ -91,7 +94,10 @@ TEST(TrainingEndToEnd, PostsAnswersRecordsAndLeavesTheUnansweredToTheTeamLead) {
     const bool some_taken = std::any_of(plan.begin(), plan.end(),
                                         [](const auto& i) { return i.answers[0].has_value(); });
     const bool some_left = std::any_of(plan.begin(), plan.end(), for_team_lead);
-    if (some_taken && some_left) break;
+    const bool some_backup = std::any_of(plan.begin(), plan.end(), [](const auto& i) {
+      return !i.answers[0] && i.answers[1].has_value();
+    });
+    if (some_taken && some_left && some_backup) break;
   }
   ASSERT_LT(seed, 100u);
   ASSERT_EQ(plan.size(), 4u);
@@ -110,10 +116,49 @@ TEST(TrainingEndToEnd, PostsAnswersRecordsAndLeavesTheUnansweredToTheTeamLead) {
   common::SystemClock real;  // paces the run in real time
   std::ostringstream out;
   const auto until = sc.start + 6h;
-  const auto summary = planner::train(
-      plan, sc.start, until, o, web, real, [](common::Millis m) { std::this_thread::sleep_for(m); },
-      out);
+  // The team lead (this test, meanwhile): once the backup acknowledged a
+  // page, hands that case to the backup (it stays the primary's otherwise).
+  std::atomic<bool> training{true};
+  std::string handed_case, handed_to;
+  std::thread team_lead([&] {
+    try {
+      auto redis = s.redis();
+      common::HttpClient cases({"127.0.0.1", s.spec().ports.cases}, 5s);
+      cases.set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
+      while (training && handed_case.empty()) {
+        for (const auto& k : redis.command({"KEYS", store::page_key("*")}).elements) {
+          if (k.str.size() != 22) continue;  // page:{id} only
+          const auto f =
+              redis.command({"HMGET", k.str, "incident", "person", "rule", "acknowledged_at"});
+          if (f.elements[2].str != "backup" || f.elements[3].is_nil()) continue;
+          const auto c = redis.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
+          const auto r = cases.post("/v1/cases/" + c.str + "/events", "application/json",
+                                    R"({"type":"reassigned","casemanager":")" + f.elements[1].str +
+                                        R"(","reason":"oefening: backup gaat"})");
+          EXPECT_EQ(r.status, 201) << r.body;
+          handed_case = c.str;
+          handed_to = f.elements[1].str;
+          break;
+        }
+        std::this_thread::sleep_for(20ms);
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "the team lead stopped: " << e.what();
+    }
+  });
+  planner::TrainingSummary summary;
+  try {
+    summary = planner::train(
+        plan, sc.start, until, o, web, real,
+        [](common::Millis m) { std::this_thread::sleep_for(m); }, out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the trainer stopped: " << e.what();
+  }
+  training = false;
+  team_lead.join();
   std::cout << out.str();
+  EXPECT_FALSE(handed_case.empty()) << "the backup acknowledged no page";
+  EXPECT_EQ(summary.handed_out, 1) << out.str();
 
   // Every incident posted; each the schedule answers taken by a casemanager,
   // each it leaves paged to the team lead and not taken.
@@ -184,16 +229,17 @@ TEST(TrainingEndToEnd, PostsAnswersRecordsAndLeavesTheUnansweredToTheTeamLead) {
       }
     } else if (plan[n].answers[1]) {
       // The backup took the page after the primary's went unanswered; the
-      // case stays the primary's until the team lead reassigns it, so the
-      // backup may not record on it (the trainer says so) …
+      // case stays the primary's until the team lead hands it out, then the
+      // backup goes out: first contact and plan recorded, the case theirs.
       ++backup_took;
       EXPECT_TRUE(std::any_of(ps.begin(), ps.end(), [](const PageRecord& p) {
         return p.acknowledged;
       })) << incident;
-      // Acknowledged with no first contact an hour later, it is paged again
-      // and then to the team lead, who hands the case out.
-      EXPECT_TRUE(lead_paged) << incident;
-      EXPECT_NE(text.find("could not record first_contact on " + case_id), std::string::npos);
+      EXPECT_EQ(case_id, handed_case);
+      EXPECT_EQ(view.at("casemanager").as_string(), handed_to) << c.body;
+      EXPECT_NE(text.find(handed_to + " has case " + case_id), std::string::npos) << text;
+      EXPECT_FALSE(inc.at("contact_at").is_null()) << c.body;
+      EXPECT_FALSE(inc.at("plan_at").is_null()) << c.body;
     } else {
       // Nobody answered: the escalation reached the team lead.
       ++lead;

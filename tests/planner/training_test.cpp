@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "piket/common/time_format.hpp"
 #include "piket/planner/simulation.hpp"
@@ -200,11 +201,18 @@ class FakeStack final : public TrainingStack {
   std::map<std::string, Instant> posted_at;  // case → when
   std::vector<std::string> recorded;         // "person type case at-minutes-after-post"
   std::set<std::string> acked_cases;
+  std::map<std::string, std::string> owner;  // case → its casemanager (icm-a, the primary)
+  // The team lead's hand-out: at this time, this case to this person.
+  std::optional<std::tuple<Instant, std::string, std::string>> hand_out;
 
   Instant now() override { return clock; }
   Instant advance_to(Instant t) override {
     EXPECT_GE(t, clock) << "the clock never goes back";
     clock = t;
+    if (hand_out && clock >= std::get<0>(*hand_out)) {
+      owner[std::get<1>(*hand_out)] = std::get<2>(*hand_out);
+      hand_out.reset();
+    }
     for (const auto& [c, at] : posted_at) {
       if (acked_cases.count(c)) continue;
       if (clock >= at + 5min) page("icm-b", c, at + 5min);
@@ -217,14 +225,18 @@ class FakeStack final : public TrainingStack {
     EXPECT_LE(common::parse_rfc3339(std::string(o.at("reported_at").as_string())), clock);
     const auto c = "C" + std::to_string(posted_at.size());
     posted_at[c] = clock;
+    owner[c] = "icm-a";
     page("icm-a", c, clock);
     return {"I" + std::to_string(posted_at.size()), c};
   }
-  std::vector<PendingPage> pages(const std::string& person) override {
-    std::vector<PendingPage> out;
+  AppView view(const std::string& person) override {
+    AppView out;
     for (const auto& p : pages_)
       if (p.person == person && !p.acked && !acked_cases.count(p.case_id))
-        out.push_back({p.id, p.case_id, p.at, p.reminder ? "deadline:plan:warn_8h" : "primary"});
+        out.pages.push_back(
+            {p.id, p.case_id, p.at, p.reminder ? "deadline:plan:warn_8h" : "primary"});
+    for (const auto& [c, who] : owner)
+      if (who == person) out.cases.push_back(c);
     return out;
   }
   Outcome acknowledge(const std::string& person, const std::string& id) override {
@@ -243,6 +255,7 @@ class FakeStack final : public TrainingStack {
   Outcome record(const std::string& person, const std::string& c, const std::string& type,
                  Instant at, const std::string&) override {
     EXPECT_LE(at, clock) << "never in the future";
+    if (owner[c] != person) return {false, "forbidden"};
     recorded.push_back(person + " " + type + " " + c + " " +
                        std::to_string((at - posted_at[c]) / 1min));
     return {true, {}};
@@ -287,6 +300,7 @@ TEST(Trainer, AnswersAfterTheDrawnDelayAndLeavesTheRestToTheTeamLead) {
       incident(start + 1h, {std::nullopt, 2min}),          // icm-a ill, icm-b takes it
       incident(start + 2h, {std::nullopt, std::nullopt}),  // for the team lead
   };
+  stack.hand_out = {{start + 1h + 3h, "C1", "icm-b"}};
   TrainingOptions o;
   o.region = "noord";
   o.casemanagers = {"icm-a", "icm-b"};
@@ -296,7 +310,7 @@ TEST(Trainer, AnswersAfterTheDrawnDelayAndLeavesTheRestToTheTeamLead) {
   Millis slept{0};
   std::ostringstream out;
   const auto summary = train(
-      plan, start, start + 12h, o, stack, real,
+      plan, start, start + 14h, o, stack, real,
       [&](Millis m) {
         slept += m;
         real.t += m;
@@ -306,21 +320,26 @@ TEST(Trainer, AnswersAfterTheDrawnDelayAndLeavesTheRestToTheTeamLead) {
   EXPECT_EQ(summary.acknowledged, 2);
   EXPECT_EQ(summary.left_for_team_lead, 1);
   EXPECT_EQ(summary.left_unanswered, 3);
+  // icm-b took C1 as the backup: the case stays icm-a's, icm-b may not
+  // record on it and waits for the team lead, who gives it to icm-b at
+  // +3 h; C2, left to the team lead, is never handed out.
   EXPECT_EQ(summary.recorded, 6);
+  EXPECT_EQ(summary.not_recorded, 1);
+  EXPECT_EQ(summary.handed_out, 1);
   const std::vector<std::string> want = {
       "icm-a ack C0 3",
       "icm-a first_contact C0 33",
-      "icm-b ack C1 7",  // its page came 5 minutes after the incident
-      "icm-b first_contact C1 37",
+      "icm-b ack C1 7",              // its page came 5 minutes after the incident
+      "icm-b first_contact C1 210",  // handed out 3 h after the incident, 30 min out
       "icm-a intake C0 393",
-      "icm-b intake C1 397",
       "icm-a plan_of_action C0 513",
-      "icm-b plan_of_action C1 517",
+      "icm-b intake C1 570",
+      "icm-b plan_of_action C1 690",
   };
   EXPECT_EQ(stack.recorded, want) << out.str();
-  // Paced: twelve simulated hours at 600× take 72 real seconds.
-  EXPECT_NEAR(static_cast<double>(slept.count()), 72'000.0, 1'000.0);
-  EXPECT_EQ(stack.clock, start + 12h);
+  // Paced: fourteen simulated hours at 600× take 84 real seconds.
+  EXPECT_NEAR(static_cast<double>(slept.count()), 84'000.0, 1'000.0);
+  EXPECT_EQ(stack.clock, start + 14h);
   // What it prints names ids and kinds, no person data.
   EXPECT_NE(out.str().find("posted code_red"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("for the team lead"), std::string::npos) << out.str();

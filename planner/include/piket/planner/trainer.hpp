@@ -7,8 +7,9 @@
 // is acknowledged after the schedule's delay for that page (or left
 // unanswered, so the escalation runs on to the team lead — the person
 // practising), and whoever acknowledged records first contact, intake and
-// plan at the schedule's durations. It prints what it did, with ids and
-// kinds only: no person data.
+// plan at the schedule's durations. A case the team lead hands to one of
+// them (reassigns it) sends them out for its incidents nobody went out for.
+// It prints what it did, with ids and kinds only: no person data.
 
 #include <functional>
 #include <iosfwd>
@@ -37,7 +38,8 @@ struct TrainingSummary {
   int posted = 0;
   int acknowledged = 0;        // pages the simulated casemanagers acknowledged
   int left_unanswered = 0;     // casemanager pages they did not answer
-  int left_for_team_lead = 0;  // incidents whose every casemanager page went unanswered
+  int left_for_team_lead = 0;  // incidents no simulated casemanager took (at the end)
+  int handed_out = 0;          // incidents whose case the team lead gave to one of them
   int recorded = 0;            // first contact, intake and plan events recorded
   int not_recorded = 0;        // … refused (no longer theirs, already answered)
 };

@@ -39,6 +39,13 @@ struct Outcome {
   std::string refusal;
 };
 
+// What the casemanager app shows a casemanager: the pages waiting for an
+// answer and the cases that are theirs.
+struct AppView {
+  std::vector<PendingPage> pages;
+  std::vector<std::string> cases;
+};
+
 struct PostedIncident {
   std::string incident_id;
   std::string case_id;
@@ -53,8 +60,8 @@ class TrainingStack {
   // The partner posts an incident (a contract body); 201 or 200 (the same
   // body again) give the ids.
   virtual PostedIncident post(const std::string& body) = 0;
-  // The pages waiting for `person`'s answer.
-  virtual std::vector<PendingPage> pages(const std::string& person) = 0;
+  // The pages waiting for `person`'s answer and the cases that are theirs.
+  virtual AppView view(const std::string& person) = 0;
   // `person` acknowledges the page: done when it is theirs now, refused when
   // it can no longer be taken (a colleague took the incident, declined).
   virtual Outcome acknowledge(const std::string& person, const std::string& page) = 0;

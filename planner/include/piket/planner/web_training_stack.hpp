@@ -4,7 +4,7 @@
 // (ingest, a partner's bearer token), the simulated clock (ingest's
 // POST /v1/admin/clock, an admin token), and for every casemanager the web
 // app's own API as the casemanager app calls it — signed in with their
-// password: GET /api/my (pages waiting), POST /api/pages/{id}/ack and
+// password: GET /api/my (pages waiting, own cases), POST /api/pages/{id}/ack and
 // POST /api/cases/{id}/events.
 
 #include <map>
@@ -32,7 +32,7 @@ class WebTrainingStack final : public TrainingStack {
   common::Instant now() override;
   common::Instant advance_to(common::Instant t) override;
   PostedIncident post(const std::string& body) override;
-  std::vector<PendingPage> pages(const std::string& person) override;
+  AppView view(const std::string& person) override;
   Outcome acknowledge(const std::string& person, const std::string& page) override;
   Outcome record(const std::string& person, const std::string& case_id, const std::string& type,
                  common::Instant at, const std::string& incident) override;
