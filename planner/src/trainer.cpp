@@ -218,19 +218,35 @@ class Player {
   }
 
   void work_due(Instant now) {
+    std::vector<Work> again;              // the deployment lags a step: at the next one
+    std::set<std::size_t> held, dropped;  // incidents whose earlier work waits / was refused
     for (const auto& w : take_due(work_, now)) {
+      if (dropped.count(w.incident)) continue;
+      if (held.count(w.incident)) {  // its earlier work waits: so does this
+        again.push_back(w);
+        continue;
+      }
       const auto done = stack_.record(w.person, w.case_id, w.type, w.due,
                                       w.type == "intake" ? std::string() : w.incident_id);
+      if (done.refusal == "in_the_future") {
+        held.insert(w.incident);
+        again.push_back(w);
+        continue;
+      }
       ++(done.done ? summary_.recorded : summary_.not_recorded);
       if (done.done && w.type == "first_contact") played_[w.incident].went = true;
-      // Not theirs (a backup's acknowledgement leaves the case with its
-      // casemanager): the rest of this work waits for the team lead to hand
-      // the case out (follow_owner).
-      if (!done.done) std::erase_if(work_, [&](const Work& x) { return x.incident == w.incident; });
       out_ << local(w.due) << "  " << w.person << (done.done ? " recorded " : " could not record ")
            << w.type << " on " << w.case_id
            << (done.done ? std::string() : " (" + done.refusal + ")") << "\n";
+      // Not theirs (a backup's acknowledgement leaves the case with its
+      // casemanager): the rest of this work waits for the team lead to hand
+      // the case out (follow_owner).
+      if (!done.done) {
+        dropped.insert(w.incident);
+        std::erase_if(work_, [&](const Work& x) { return x.incident == w.incident; });
+      }
     }
+    work_.insert(work_.end(), again.begin(), again.end());
   }
 
   const std::vector<TrainingIncident>& schedule_;

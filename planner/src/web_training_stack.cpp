@@ -156,6 +156,8 @@ Outcome WebTrainingStack::record(const std::string& person, const std::string& c
   if (r.status == 201 || r.status == 200) return {true, {}};
   // Not theirs (now), or the clock was answered already.
   if (r.status == 403 || r.status == 409) return {false, error_of(r).first};
+  // The web service still follows the clock's previous step: again later.
+  if (r.status == 422 && error_of(r).first == "in_the_future") return {false, "in_the_future"};
   fail("recording " + type + " on " + case_id + " as " + person, r);
 }
 

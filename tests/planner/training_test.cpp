@@ -202,6 +202,7 @@ class FakeStack final : public TrainingStack {
   std::vector<std::string> recorded;         // "person type case at-minutes-after-post"
   std::set<std::string> acked_cases;
   std::map<std::string, std::string> owner;  // case → its casemanager (icm-a, the primary)
+  int lag = 0;  // records refused as in the future before they are taken
   // The team lead's hand-out: at this time, this case to this person.
   std::optional<std::tuple<Instant, std::string, std::string>> hand_out;
 
@@ -255,6 +256,10 @@ class FakeStack final : public TrainingStack {
   Outcome record(const std::string& person, const std::string& c, const std::string& type,
                  Instant at, const std::string&) override {
     EXPECT_LE(at, clock) << "never in the future";
+    if (lag > 0) {  // the deployment still follows the previous step
+      --lag;
+      return {false, "in_the_future"};
+    }
     if (owner[c] != person) return {false, "forbidden"};
     recorded.push_back(person + " " + type + " " + c + " " +
                        std::to_string((at - posted_at[c]) / 1min));
@@ -301,6 +306,7 @@ TEST(Trainer, AnswersAfterTheDrawnDelayAndLeavesTheRestToTheTeamLead) {
       incident(start + 2h, {std::nullopt, std::nullopt}),  // for the team lead
   };
   stack.hand_out = {{start + 1h + 3h, "C1", "icm-b"}};
+  stack.lag = 2;  // the first record is refused twice: it waits a step each time
   TrainingOptions o;
   o.region = "noord";
   o.casemanagers = {"icm-a", "icm-b"};

@@ -67,7 +67,8 @@ class TrainingStack {
   virtual Outcome acknowledge(const std::string& person, const std::string& page) = 0;
   // `person` records an event (first_contact, intake, plan_of_action) on the
   // case at `at`, answering `incident` (empty: none named); refused when the
-  // case does not take it (not theirs, the clock already answered).
+  // case does not take it (not theirs, the clock already answered), or
+  // "in_the_future" while the deployment has not yet followed the clock.
   virtual Outcome record(const std::string& person, const std::string& case_id,
                          const std::string& type, common::Instant at,
                          const std::string& incident) = 0;
