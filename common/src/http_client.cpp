@@ -4,7 +4,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <optional>
 
 namespace piket::common {
@@ -81,6 +80,8 @@ struct HttpClient::Impl {
     }
     result.status = static_cast<int>(res.result_int());
     result.body = std::move(res.body());
+    for (const auto& field : res)
+      result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     if (!res.keep_alive()) {
       stream.reset();
       buffer.clear();

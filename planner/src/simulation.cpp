@@ -9,6 +9,7 @@
 #include "piket/paging/escalation_plan.hpp"
 #include "piket/planner/arrivals.hpp"
 #include "piket/planner/deadline_walk.hpp"
+#include "piket/planner/random_streams.hpp"
 #include "piket/rota/fairness.hpp"
 #include "piket/rota/rota_selector.hpp"
 #include "piket/rota/wall_clock.hpp"
@@ -22,18 +23,6 @@ using common::Millis;
 using namespace std::chrono_literals;
 
 constexpr auto kWeek = std::chrono::days{7};
-
-// Independent random streams, so that one part of the model drawing more or
-// less (another team size, another rota) does not shift the others: the same
-// incidents and durations meet every staffing of a sweep.
-std::mt19937_64 stream(std::uint64_t seed, std::uint64_t which, const std::string& name = {}) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the name
-  for (const unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
-  std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
-                    static_cast<std::uint32_t>(which), static_cast<std::uint32_t>(h),
-                    static_cast<std::uint32_t>(h >> 32)};
-  return std::mt19937_64(seq);
-}
 
 std::string numbered(char letter, std::size_t n, int width) {
   char buf[32];
@@ -157,10 +146,10 @@ class Simulation {
         staff_dir_(w_.directory),
         rules_{w_.deadlines, staff_dir_, w_.reply_code_window, nullptr},
         caseload_(staff_),
-        arrivals_rng_(stream(seed, 1)),
-        work_rng_(stream(seed, 2)),
-        answers_rng_(stream(seed, 3)),
-        visits_rng_(stream(seed, 4)) {}
+        arrivals_rng_(stream(seed, Stream::arrivals)),
+        work_rng_(stream(seed, Stream::work)),
+        answers_rng_(stream(seed, Stream::answers)),
+        visits_rng_(stream(seed, Stream::visits)) {}
 
   Result run() {
     setup_staff();
@@ -195,7 +184,7 @@ class Simulation {
       st.lead = p.role == rota::StaffRole::team_lead;
       st.free_at = s_.sim_start();
       if (!st.lead && s_.people.sick_share > 0) {
-        auto rng = stream(seed_, 5, p.id);
+        auto rng = stream(seed_, Stream::sickness, p.id);
         const double spell = s_.people.sick_spell_days;
         const double healthy = spell * (1 - s_.people.sick_share) / s_.people.sick_share;
         std::exponential_distribution<double> well(1 / healthy), ill(1 / spell);

@@ -66,4 +66,14 @@ members = ["tl-d"]
 )";
 }
 
+// The escalation the rota above is paged with: primary 5 min → backup 5 min →
+// team lead 10 min; `rest` adds keys (repeat, forgotten_minutes, …), one a line.
+inline std::string groningen_escalation(const std::string& rest) {
+  return "[escalation]\n"
+         "steps = [{target = \"primary\", wait_minutes = 5},\n"
+         "         {target = \"backup\", wait_minutes = 5},\n"
+         "         {target = \"team_lead\", wait_minutes = 10}]\n" +
+         rest;
+}
+
 }  // namespace piket::e2e

@@ -1,6 +1,7 @@
 #pragma once
 // A small blocking HTTP/1.1 client with keep-alive and a per-request timeout,
-// for calling gateways (Kannel's sendsms). Not thread-safe: one per thread.
+// for calling gateways (Kannel's sendsms) and piket's own APIs (tests,
+// piket-plan train). Not thread-safe: one per thread.
 
 #include <chrono>
 #include <memory>
@@ -17,6 +18,8 @@ struct HttpResult {
   int status = 0;
   std::string body;
   std::string error;
+  // The answer's headers as sent (e.g. Set-Cookie when signing in to the web app).
+  std::vector<std::pair<std::string, std::string>> headers;
   bool ok() const { return status != 0; }
 };
 
