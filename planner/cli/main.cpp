@@ -94,7 +94,8 @@ std::string secret(const po::variables_map& vm, const char* option, const std::s
   return text;
 }
 
-int train(const po::variables_map& vm, const planner::Scenario& scenario) {
+int train(const po::variables_map& vm, const planner::Scenario& scenario,
+          piket::i18n::Language language) {
   if (!vm.count("stack-config"))
     throw Usage("train: give --stack-config (the deployment's piket.toml)");
   const std::filesystem::path file = vm["stack-config"].as<std::string>();
@@ -128,6 +129,7 @@ int train(const po::variables_map& vm, const planner::Scenario& scenario) {
   if (!(o.speed >= planner::kMinSpeed && o.speed <= planner::kMaxSpeed))
     throw Usage("--speed: 1..3600");
   o.step = std::chrono::seconds{step};
+  o.language = language;
   for (const auto& p : cfg.people)
     if (p.role == piket::rota::StaffRole::casemanager && !p.password_argon2.empty() &&
         std::find(p.regions.begin(), p.regions.end(), scenario.region) != p.regions.end())
@@ -159,7 +161,7 @@ int run(const po::variables_map& vm) {
   const auto lang = piket::i18n::parse_language(vm["lang"].as<std::string>());
   if (!lang) throw Usage("--lang: nl or en");
   const auto scenario = planner::load_scenario(vm["scenario"].as<std::string>());
-  if (command == "train") return train(vm, scenario);
+  if (command == "train") return train(vm, scenario, *lang);
   const auto world = planner::load_world(scenario);
   planner::ChartLibrary charts;
   const bool html = vm.count("html") != 0;

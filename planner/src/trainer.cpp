@@ -1,6 +1,7 @@
 #include "piket/planner/trainer.hpp"
 
 #include <date/date.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,8 @@
 #include <optional>
 #include <ostream>
 #include <set>
+#include <string>
+#include <string_view>
 
 #include "piket/rota/wall_clock.hpp"
 
@@ -101,6 +104,12 @@ class Player {
  private:
   Instant at(std::size_t i) const { return schedule_[i].at + shift_; }
 
+  // One line of the trace, from the catalogue in the training's language.
+  template <class... Args>
+  std::string say(std::string_view id, const Args&... args) const {
+    return i18n::render(o_.language, id, args...) + "\n";
+  }
+
   void post_due(Instant now) {
     const auto tag = date::format(
         "%Y%m%d%H%M", date::floor<std::chrono::minutes>(schedule_.empty() ? now : at(0)));
@@ -112,8 +121,10 @@ class Player {
       played_[i].posted_at = at(i);
       by_case_[posted.case_id].push_back(i);
       ++summary_.posted;
-      out_ << local(at(i)) << "  posted " << common::to_string(inc.kind) << " " << inc.reference
-           << ": incident " << posted.incident_id << ", case " << posted.case_id << "\n";
+      out_ << say("train.posted", fmt::arg("at", local(at(i))),
+                  fmt::arg("kind", common::to_string(inc.kind)),
+                  fmt::arg("reference", inc.reference), fmt::arg("incident", posted.incident_id),
+                  fmt::arg("case", posted.case_id));
     }
   }
 
@@ -151,8 +162,8 @@ class Player {
       std::erase_if(answers_, [&](const Answer& a) { return a.incident == i; });
       played.taken_by = person;
       ++summary_.handed_out;
-      out_ << local(now) << "  " << person << " has case " << case_id
-           << " now (handed out): goes out\n";
+      out_ << say("train.handed_out", fmt::arg("at", local(now)), fmt::arg("staff", person),
+                  fmt::arg("case", case_id));
       plan_work(i, person, now);
     }
   }
@@ -171,8 +182,9 @@ class Player {
                              : std::nullopt;
       if (!delay) {
         ++summary_.left_unanswered;
-        out_ << local(page.created_at) << "  page " << page.id << " of " << page.case_id << " ("
-             << page.rule << ") to " << person << ": not answered\n";
+        out_ << say("train.not_answered", fmt::arg("at", local(page.created_at)),
+                    fmt::arg("page", page.id), fmt::arg("case", page.case_id),
+                    fmt::arg("rule", page.rule), fmt::arg("staff", person));
         continue;
       }
       // From when the page was made, and never before the incident.
@@ -187,14 +199,15 @@ class Player {
       if (played.taken_by) continue;
       const auto answer = stack_.acknowledge(a.person, a.page);
       if (!answer.done) {
-        out_ << local(a.due) << "  " << a.person << " could not acknowledge page " << a.page << " ("
-             << answer.refusal << ")\n";
+        out_ << say("train.ack_refused", fmt::arg("at", local(a.due)), fmt::arg("staff", a.person),
+                    fmt::arg("page", a.page), fmt::arg("why", answer.refusal));
         continue;
       }
       played.taken_by = a.person;
       ++summary_.acknowledged;
-      out_ << local(a.due) << "  " << a.person << " acknowledged page " << a.page << " of "
-           << played.posted->case_id << " after " << minutes(a.due - played.posted_at) << " min\n";
+      out_ << say("train.acknowledged", fmt::arg("at", local(a.due)), fmt::arg("staff", a.person),
+                  fmt::arg("page", a.page), fmt::arg("case", played.posted->case_id),
+                  fmt::arg("minutes", minutes(a.due - played.posted_at)));
       plan_work(a.incident, a.person, a.due);
     }
   }
@@ -235,9 +248,9 @@ class Player {
       }
       ++(done.done ? summary_.recorded : summary_.not_recorded);
       if (done.done && w.type == "first_contact") played_[w.incident].went = true;
-      out_ << local(w.due) << "  " << w.person << (done.done ? " recorded " : " could not record ")
-           << w.type << " on " << w.case_id
-           << (done.done ? std::string() : " (" + done.refusal + ")") << "\n";
+      out_ << say(done.done ? "train.recorded" : "train.not_recorded", fmt::arg("at", local(w.due)),
+                  fmt::arg("staff", w.person), fmt::arg("type", w.type),
+                  fmt::arg("case", w.case_id), fmt::arg("why", done.refusal));
       // Not theirs (a backup's acknowledgement leaves the case with its
       // casemanager): the rest of this work waits for the team lead to hand
       // the case out (follow_owner).
@@ -283,9 +296,10 @@ TrainingSummary train(const std::vector<TrainingIncident>& schedule, Instant sta
   start += shift;
   until += shift;
   if (now < start) now = stack.advance_to(start);
-  out << local(now) << "  training starts";
-  if (shift.count() > 0) out << " (the scenario moved " << shift / kWeek << " weeks on)";
-  out << ": " << schedule.size() << " incidents until " << local(until) << ", speed " << o.speed
+  out << i18n::render(o.language, shift.count() > 0 ? "train.starts_moved" : "train.starts",
+                      fmt::arg("at", local(now)), fmt::arg("weeks", shift / kWeek),
+                      fmt::arg("incidents", schedule.size()), fmt::arg("until", local(until)),
+                      fmt::arg("speed", o.speed))
       << "\n";
   Player player(schedule, shift, o, stack, out);
   const auto real_start = real.now();
@@ -302,12 +316,12 @@ TrainingSummary train(const std::vector<TrainingIncident>& schedule, Instant sta
     now = stack.advance_to(next);
   }
   const auto& s = player.summary();
-  out << local(now) << "  training ends: " << s.posted << " posted, " << s.acknowledged
-      << " acknowledged by the simulated casemanagers, " << s.left_unanswered
-      << " pages not answered, " << s.left_for_team_lead
-      << " incidents not taken by them (for the team lead), " << s.handed_out
-      << " handed out by the team lead, " << s.recorded << " events recorded (" << s.not_recorded
-      << " refused)\n";
+  out << i18n::render(
+             o.language, "train.ends", fmt::arg("at", local(now)), fmt::arg("posted", s.posted),
+             fmt::arg("acknowledged", s.acknowledged), fmt::arg("unanswered", s.left_unanswered),
+             fmt::arg("for_lead", s.left_for_team_lead), fmt::arg("handed_out", s.handed_out),
+             fmt::arg("recorded", s.recorded), fmt::arg("refused", s.not_recorded))
+      << "\n";
   return s;
 }
 

@@ -108,6 +108,7 @@ TEST(TrainingEndToEnd, PostsAnswersRecordsAndLeavesTheUnansweredToTheTeamLead) {
   o.speed = 600;
   o.step = 30s;
   o.plan_on_open_case = [](IncidentKind) { return false; };
+  o.language = i18n::Language::en;  // the lines below are read in English
   planner::WebTrainingStack web({{"127.0.0.1", s.spec().ports.ingest},
                                  {"127.0.0.1", s.spec().ports.web},
                                  s.spec().police_token,

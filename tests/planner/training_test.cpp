@@ -346,9 +346,11 @@ TEST(Trainer, AnswersAfterTheDrawnDelayAndLeavesTheRestToTheTeamLead) {
   // Paced: fourteen simulated hours at 600× take 84 real seconds.
   EXPECT_NEAR(static_cast<double>(slept.count()), 84'000.0, 1'000.0);
   EXPECT_EQ(stack.clock, start + 14h);
-  // What it prints names ids and kinds, no person data.
-  EXPECT_NE(out.str().find("posted code_red"), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("for the team lead"), std::string::npos) << out.str();
+  // What it prints names ids and kinds, no person data — in Dutch by default, from the
+  // catalogue (train.*).
+  EXPECT_NE(out.str().find("gemeld: code_red"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("(voor de teamleider)"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("posted"), std::string::npos) << out.str();
 }
 
 TEST(Trainer, RefusesSpeedsOutOfBounds) {

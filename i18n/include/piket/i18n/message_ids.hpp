@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 150> kMessageIds{
+inline constexpr std::array<std::string_view, 160> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -161,6 +161,16 @@ inline constexpr std::array<std::string_view, 150> kMessageIds{
     "plan.sweep.answer",
     "plan.sweep.confident",
     "plan.sweep.none",
+    "train.starts",
+    "train.starts_moved",
+    "train.posted",
+    "train.handed_out",
+    "train.not_answered",
+    "train.ack_refused",
+    "train.acknowledged",
+    "train.recorded",
+    "train.not_recorded",
+    "train.ends",
 };
 
 }  // namespace piket::i18n

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "piket/i18n/catalog.hpp"
 #include "piket/planner/training_schedule.hpp"
 #include "piket/planner/training_stack.hpp"
 
@@ -30,6 +31,8 @@ struct TrainingOptions {
   // Whether a later incident of this kind on an open case asks for a revised
   // plan (the deployment's [deadlines] incident_clocks).
   std::function<bool(common::IncidentKind)> plan_on_open_case;
+  // What it prints (the catalogues' train.* texts; ids and kinds only, no person data).
+  i18n::Language language = i18n::Language::nl;
 };
 
 inline constexpr double kMinSpeed = 1, kMaxSpeed = 3600;
