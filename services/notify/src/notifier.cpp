@@ -102,13 +102,20 @@ struct Notifier::Impl {
   std::atomic<bool> stopping{false};
 
   // When the store came back (transport ms), for the claims' sends in doubt
-  // (store::NotifyClaimArgs::store_back_ms): a Redis error in any worker, or a
-  // failover followed by any connection of this process, makes the next claim
-  // note its own time here — the first look after an outage. A send in doubt
-  // then waits in_doubt_confirm from that look, not from a sighting made before
-  // the outage, so its worker (which keeps recording, record_outcomes) has the
-  // whole wait with a store that takes writes.
+  // (store::NotifyClaimArgs::store_back_ms): an outage seen by any worker (the
+  // connection lost, NOREPLICAS), or a failover followed by any connection of
+  // this process, makes the next claim note its own time here — the first look
+  // after an outage. A send in doubt then waits in_doubt_confirm from that look,
+  // not from a sighting made before the outage, so its worker (which keeps
+  // recording, record_outcomes) has the whole wait with a store that takes writes.
   std::atomic<bool> store_lost{false};
+  // Only what an outage gives counts (the connection lost, or a primary without its replicas):
+  // a reply error that repeats (a script refusing one page) must not hold sends in doubt.
+  void note_store_error(const common::RedisError& e) {
+    if (dynamic_cast<const common::RedisIoError*>(&e) ||
+        dynamic_cast<const common::RedisNoReplicasError*>(&e))
+      store_lost = true;
+  }
   std::atomic<std::uint64_t> failovers_seen{common::redis_stats().failovers_followed.load()};
   std::atomic<long long> store_back_ms{0};
   long long store_back_for_claim(common::Instant now) {
@@ -140,8 +147,8 @@ struct Notifier::Impl {
         StepResult r;
         try {
           r = impl.owner->step(lanes, redis);
-        } catch (const common::RedisError&) {
-          impl.store_lost = true;  // the next claim tells its sends in doubt (store_back_ms)
+        } catch (const common::RedisError& e) {
+          impl.note_store_error(e);  // the next claim tells its sends in doubt (store_back_ms)
           throw;
         }
         if (r.kind == StepResult::Kind::idle) {
@@ -593,7 +600,7 @@ struct Notifier::Impl {
           spdlog::warn("{} send outcomes not on enough replicas yet (attempt {}); recording again",
                        done.items.size(), attempt);
       } catch (const common::RedisError& e) {
-        store_lost = true;
+        note_store_error(e);
         if (last) throw;
         if (attempt % kCompleteLogEvery == 1)
           spdlog::warn("{} send outcomes not recorded yet (attempt {}): {}; trying again",
