@@ -88,7 +88,7 @@ std::string incident_body(const TrainingIncident& inc, const std::string& region
                  {"household", inc.household + "-" + run_tag},
                  {"persons", json::array{json::object{{"role", "victim"}},
                                          json::object{{"role", "perpetrator"}}}},
-                 {"summary", "Oefening (piket-plan train) / exercise"}};
+                 {"summary", "Oefenmelding (oefenscenario)"}};
   if (common::requires_home_ban(inc.kind)) {
     const auto starts = at - 20min;
     o["home_ban"] =
