@@ -1,34 +1,12 @@
 #include <boost/json.hpp>
 
+#include "piket/common/html_escape.hpp"
 #include "piket/i18n/catalog.hpp"
 #include "piket/planner/report.hpp"
 #include "report_tables.hpp"
 
 namespace piket::planner {
 namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // JSON inside a <script>: "</" could end it.
 std::string script_json(const boost::json::value& v) {
@@ -40,11 +18,11 @@ std::string script_json(const boost::json::value& v) {
 
 std::string table_html(const detail::Table& t) {
   std::string out = "<table><thead><tr>";
-  for (const auto& h : t.header) out += "<th>" + escape(h) + "</th>";
+  for (const auto& h : t.header) out += "<th>" + common::html_escape(h) + "</th>";
   out += "</tr></thead><tbody>";
   for (const auto& row : t.rows) {
     out += "<tr>";
-    for (const auto& c : row) out += "<td>" + escape(c) + "</td>";
+    for (const auto& c : row) out += "<td>" + common::html_escape(c) + "</td>";
     out += "</tr>";
   }
   return out + "</tbody></table>\n";
@@ -132,8 +110,10 @@ constexpr const char* kDrawCharts = R"JS(
 
 std::string html_report(const Result* r, const Sweep* s, const ChartLibrary& charts,
                         i18n::Language l) {
-  const auto t = [&](const char* id) { return escape(std::string(i18n::text(l, id))); };
-  const std::string heading = r ? escape(detail::title(*r, l)) : t("plan.sweep.title");
+  const auto t = [&](const char* id) {
+    return common::html_escape(std::string(i18n::text(l, id)));
+  };
+  const std::string heading = r ? common::html_escape(detail::title(*r, l)) : t("plan.sweep.title");
   std::string out = "<!doctype html>\n<html lang=\"" + std::string(i18n::to_string(l)) +
                     "\"><head><meta charset=\"utf-8\"><title>" + heading + "</title>\n<style>" +
                     charts.css +
@@ -159,7 +139,7 @@ std::string html_report(const Result* r, const Sweep* s, const ChartLibrary& cha
     if (r) out += "<h2>" + t("plan.sweep.title") + "</h2>";
     out += "<div id=\"sweep\"></div>\n";
     out += table_html(detail::sweep_table(*s, l));
-    std::string answer = escape(detail::sweep_answer(*s, l));
+    std::string answer = common::html_escape(detail::sweep_answer(*s, l));
     for (std::size_t at = answer.find('\n'); at != std::string::npos; at = answer.find('\n', at))
       answer.replace(at, 1, "<br>");
     out += "<p>" + answer + "</p>\n";

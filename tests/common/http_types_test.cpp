@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "piket/common/html_escape.hpp"
 #include "piket/common/logging.hpp"
 
 namespace piket::common {
@@ -39,6 +40,15 @@ TEST(JsonEscapeTest, EveryAsciiCharacterRoundTrips) {
   const std::string hostile = "\"}\n{\"level\":\"fake\"";
   EXPECT_EQ(round_trip(hostile), hostile);
   EXPECT_EQ(json_escape(hostile).find('\n'), std::string::npos);
+}
+
+// HTML text and double-quoted attributes: a message typed into the family's form cannot
+// open a tag or leave an attribute.
+TEST(HtmlEscapeTest, TagsAmpersandsAndDoubleQuotesBecomeEntitiesTheRestStays) {
+  EXPECT_EQ(html_escape(R"(<script>alert("x")</script> & één)"),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; één");
+  EXPECT_EQ(html_escape("plain 'text'"), "plain 'text'");
+  EXPECT_EQ(html_escape(""), "");
 }
 
 TEST(ErrorResponseTest, ShapeWithoutField) {

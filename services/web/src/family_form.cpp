@@ -2,6 +2,7 @@
 
 #include <boost/url/parse_query.hpp>
 
+#include "piket/common/html_escape.hpp"
 #include "piket/common/utf8_length.hpp"
 #include "piket/i18n/catalog.hpp"
 #include "piket/web/static_files.hpp"
@@ -35,35 +36,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Text and double-quoted attribute values (the pages use no other quoting).
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // One text in both languages: Dutch, then English marked as such.
 std::string both(std::string_view tag, std::string_view id, std::size_t max = 0,
                  std::string_view attrs = {}) {
-  const auto say = [&](Language l) { return escape(i18n::render(l, id, fmt::arg("max", max))); };
+  const auto say = [&](Language l) {
+    return common::html_escape(i18n::render(l, id, fmt::arg("max", max)));
+  };
   std::string start = "<" + std::string(tag) + std::string(attrs) + ">";
   std::string end = "</" + std::string(tag) + ">";
   return start + say(Language::nl) + end + "<" + std::string(tag) + " class=\"en\" lang=\"en\">" +
@@ -89,25 +67,25 @@ std::string form_html(const FamilyPageView& v) {
     h += "</div>";
   }
   h += "<form method=\"post\" accept-charset=\"utf-8\">";
-  h += "<label for=\"message\">" + escape(i18n::text(Language::nl, "form.message")) +
-       " <span class=\"en\" lang=\"en\">" + escape(i18n::text(Language::en, "form.message")) +
-       "</span></label>";
+  h += "<label for=\"message\">" + common::html_escape(i18n::text(Language::nl, "form.message")) +
+       " <span class=\"en\" lang=\"en\">" +
+       common::html_escape(i18n::text(Language::en, "form.message")) + "</span></label>";
   h += "<textarea id=\"message\" name=\"message\" rows=\"8\" required maxlength=\"" +
        std::to_string(v.max_chars) + "\" aria-describedby=\"message-hint" +
        std::string(bad_message ? " form-error\" aria-invalid=\"true\" autofocus" : "\"") + ">" +
-       escape(v.message) + "</textarea>";
+       common::html_escape(v.message) + "</textarea>";
   h += "<div id=\"message-hint\" class=\"hint\">" + both("span", "form.message_hint", v.max_chars) +
        "</div>";
   h += "<div class=\"check\"><input type=\"checkbox\" id=\"urgent\" name=\"urgent\" value=\"1\"" +
        std::string(v.urgent ? " checked" : "") + " aria-describedby=\"urgent-hint" +
        std::string(bad_urgent ? " form-error\" aria-invalid=\"true\" autofocus" : "\"") + ">";
-  h += "<label for=\"urgent\">" + escape(i18n::text(Language::nl, "form.urgent")) +
-       " <span class=\"en\" lang=\"en\">" + escape(i18n::text(Language::en, "form.urgent")) +
-       "</span></label></div>";
+  h += "<label for=\"urgent\">" + common::html_escape(i18n::text(Language::nl, "form.urgent")) +
+       " <span class=\"en\" lang=\"en\">" +
+       common::html_escape(i18n::text(Language::en, "form.urgent")) + "</span></label></div>";
   h += "<div id=\"urgent-hint\" class=\"hint\">" + both("span", "form.urgent_hint") + "</div>";
-  h += "<button type=\"submit\">" + escape(i18n::text(Language::nl, "form.send")) +
-       " <span class=\"en\" lang=\"en\">" + escape(i18n::text(Language::en, "form.send")) +
-       "</span></button></form>";
+  h += "<button type=\"submit\">" + common::html_escape(i18n::text(Language::nl, "form.send")) +
+       " <span class=\"en\" lang=\"en\">" +
+       common::html_escape(i18n::text(Language::en, "form.send")) + "</span></button></form>";
   return h;
 }
 
@@ -119,9 +97,9 @@ std::string body_html(const FamilyPageView& v) {
     case FamilyPage::sent_duty: {
       const char* id = v.page == FamilyPage::sent_own ? "family.reply.own" : "family.reply.duty";
       return both("h1", "form.sent_title") + "<div role=\"status\">" + both("p", id) + "</div>" +
-             "<p><a href=\"\">" + escape(i18n::text(Language::nl, "form.another")) +
-             " <span class=\"en\" lang=\"en\">" + escape(i18n::text(Language::en, "form.another")) +
-             "</span></a></p>";
+             "<p><a href=\"\">" + common::html_escape(i18n::text(Language::nl, "form.another")) +
+             " <span class=\"en\" lang=\"en\">" +
+             common::html_escape(i18n::text(Language::en, "form.another")) + "</span></a></p>";
     }
     case FamilyPage::gone:
       return both("h1", "form.gone_title") + both("p", "form.gone") +
@@ -187,10 +165,11 @@ common::HttpResponse family_page(const FamilyPageView& v) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta name=\"robots\" content=\"noindex\">"
       "<title>" +
-      escape(i18n::text(Language::nl, v.page == FamilyPage::gone      ? "form.gone_title"
-                                      : v.page == FamilyPage::limited ? "form.limited_title"
-                                      : v.page == FamilyPage::form    ? "form.title"
-                                                                      : "form.sent_title")) +
+      common::html_escape(
+          i18n::text(Language::nl, v.page == FamilyPage::gone      ? "form.gone_title"
+                                   : v.page == FamilyPage::limited ? "form.limited_title"
+                                   : v.page == FamilyPage::form    ? "form.title"
+                                                                   : "form.sent_title")) +
       "</title><link rel=\"stylesheet\" href=\"/family.css\"></head><body><main>" + body_html(v) +
       "</main></body></html>";
   add_security_headers(r, kFamilyFormCsp);
