@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
@@ -181,6 +182,54 @@ TEST(SentinelCluster, PipelinedScriptsRunOnThePromotedReplicaAfterAFailover) {
       std::this_thread::sleep_for(100ms);
     }
   }
+}
+
+// A replica that fell far behind when its primary died — here stopped (SIGSTOP) while 16 MiB
+// were written, in the failover test killed or still loading a full sync — catches up from the
+// promoted replica with a partial resync: the nodes keep a 64 MiB replication backlog
+// (launch::replicated_node_conf). With Redis's default of 1 MiB it needed a second full sync,
+// during which a primary with min-replicas-to-write refuses every write.
+TEST(SentinelCluster, AReplicaFarBehindCatchesUpFromThePromotedReplicaWithoutAFullSync) {
+  RedisCluster cluster("piket-sentinel-backlog");
+  auto stat = [&](int node, const std::string& field) {
+    RedisConnection c(cluster.node_config(node));
+    const auto info = c.command({"INFO", "stats"}).str;
+    const auto at = info.find(field + ":");
+    if (at == std::string::npos) return -1L;
+    return std::stol(info.substr(at + field.size() + 1));
+  };
+  struct Resume {
+    launch::Process& p;
+    ~Resume() { p.signal(SIGCONT); }
+  } resume{cluster.node(2).process()};
+  ASSERT_TRUE(cluster.node(2).process().signal(SIGSTOP));
+
+  RedisConnection primary(cluster.node_config(0));
+  const std::string value(64 * 1024, 'x');
+  for (int i = 0; i < 256; ++i)
+    primary.command({"SET", "piket-test:backlog:" + std::to_string(i), value});
+  primary.command({"SET", kBefore, "last"});
+  ASSERT_EQ(primary.command({"WAIT", "1", "10000"}).integer, 1);  // node 1 has everything
+
+  cluster.kill9_node(0);
+  const int promoted = cluster.wait_for_failover(0, 30s);
+  ASSERT_EQ(promoted, 1);  // node 2 is stopped: not a candidate
+  const long full_before = stat(1, "sync_full");
+  const long partial_before = stat(1, "sync_partial_ok");
+  ASSERT_GE(full_before, 0);
+
+  cluster.node(2).process().signal(SIGCONT);
+  cluster.wait_for_replicas(1, 1, 60s);
+  EXPECT_EQ(stat(1, "sync_full"), full_before) << "node 2 needed a full sync";
+  EXPECT_GT(stat(1, "sync_partial_ok"), partial_before);
+  // Online, and the 12–16 MiB it missed still on their way from the backlog: until they land.
+  RedisConnection replica(cluster.node_config(2));
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (replica.command({"GET", kBefore}).str != "last" &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(replica.command({"GET", kBefore}).str, "last");
+  EXPECT_EQ(replica.command({"STRLEN", "piket-test:backlog:255"}).integer, 64 * 1024);
 }
 
 }  // namespace

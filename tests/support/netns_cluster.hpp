@@ -294,12 +294,9 @@ class NetnsCluster {
     c.users = node_users_;
     c.maxmemory_bytes = options_.maxmemory_bytes;
     if (i != 0) c.extra_conf.push_back("replicaof " + ip(0) + " " + std::to_string(kRedisPort));
-    c.extra_conf.push_back("masteruser replication");
-    c.extra_conf.push_back("masterauth " + replication_password_);
-    c.extra_conf.push_back("repl-diskless-sync-delay 0");
-    c.extra_conf.push_back("min-replicas-to-write " +
-                           std::to_string(options_.min_replicas_to_write));
-    c.extra_conf.push_back("min-replicas-max-lag 10");
+    for (auto& line :
+         launch::replicated_node_conf(replication_password_, options_.min_replicas_to_write))
+      c.extra_conf.push_back(std::move(line));
     auto conf = launch::render_redis_conf(c);
     replace(conf, "bind 127.0.0.1\n", "bind " + ip(i) + "\n");
     write(c.data_dir / "redis.conf", conf);

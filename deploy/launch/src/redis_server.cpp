@@ -63,6 +63,16 @@ std::string render_redis_conf(const RedisServerConfig& config) {
   return conf;
 }
 
+std::vector<std::string> replicated_node_conf(const std::string& replication_password,
+                                              int min_replicas_to_write) {
+  return {"masteruser replication",
+          "masterauth " + replication_password,
+          "repl-diskless-sync-delay 0",
+          "repl-backlog-size 64mb",
+          "min-replicas-to-write " + std::to_string(min_replicas_to_write),
+          "min-replicas-max-lag 10"};
+}
+
 std::string render_redis_acl(const std::vector<RedisAclUser>& users) {
   // The default user cannot be used: its password is random and thrown away at
   // once. It is not switched off, because Redis 7.0 replays the AOF as the

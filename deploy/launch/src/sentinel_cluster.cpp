@@ -255,12 +255,8 @@ RedisServerConfig SentinelCluster::server_config(int i, int primary) const {
   c.maxmemory_bytes = config_.maxmemory_bytes;
   if (primary != i)
     c.extra_conf.push_back("replicaof 127.0.0.1 " + std::to_string(node_port(primary)));
-  c.extra_conf.push_back("masteruser replication");
-  c.extra_conf.push_back("masterauth " + password_of("replication"));
-  // A replica starts syncing at once (the default waits 5 s for more replicas).
-  c.extra_conf.push_back("repl-diskless-sync-delay 0");
-  c.extra_conf.push_back("min-replicas-to-write " + std::to_string(config_.min_replicas_to_write));
-  c.extra_conf.push_back("min-replicas-max-lag 10");
+  for (auto& line : replicated_node_conf(password_of("replication"), config_.min_replicas_to_write))
+    c.extra_conf.push_back(std::move(line));
   return c;
 }
 

@@ -47,6 +47,18 @@ struct RedisServerConfig {
 // or a newline.
 std::string render_redis_conf(const RedisServerConfig& config);
 
+// The redis.conf lines of a node in a replicated set (the local cluster, the partition test):
+// the replicas log in as `replication` with `replication_password`; a replica starts syncing at
+// once (the default waits 5 s for more replicas); the primary refuses writes unless
+// `min_replicas_to_write` replicas are at most 10 s behind; and a replication backlog of 64 MiB
+// on every node, so that a replica that fell behind — killed, cut off, or still loading a full
+// sync when its primary died — catches up from the new primary's backlog with a partial resync
+// instead of a second full one (the default 1 MiB held about 10 s of the failover test's
+// writes, and a full sync under that load took 10 s with writes refused, NOREPLICAS:
+// docs/availability.md). Add `replicaof` for a replica.
+std::vector<std::string> replicated_node_conf(const std::string& replication_password,
+                                              int min_replicas_to_write);
+
 // The users.acl text for `users` (passwords as #<sha256>), after a `default` user whose password
 // is random and thrown away at once (it keeps +@all: Redis 7.0 replays the AOF as `default`).
 std::string render_redis_acl(const std::vector<RedisAclUser>& users);
