@@ -27,6 +27,7 @@
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
+#include "temp_dir.hpp"
 
 namespace piket::notify {
 namespace {
@@ -506,6 +507,50 @@ TEST_F(NotifierRedisTest, CrashAfterGatewayAcceptedIsResolvedByTheReport) {
   EXPECT_EQ(step(gateway).kind, StepResult::Kind::resolved_by_report);
   EXPECT_TRUE(gateway.sent.empty());
   EXPECT_EQ(delivery("state"), "accepted");
+}
+
+// notify killed after the gateway took the SMS and before Redis had the record (here: the
+// record refused, NOREPLICAS, and the process stopping, which ends its tries): the next run
+// finds the outcome in its send journal and records it before it claims anything, so the SMS
+// is not sent a second time when the lease ends, delivery report or not. The control, without
+// a journal: the in-doubt resend (the one duplicate piket allowed before).
+TEST_F(NotifierRedisTest, ASendTheGatewayTookBeforeAKillIsRecordedFromTheJournalNotSentAgain) {
+  for (const bool with_journal : {true, false}) {
+    SCOPED_TRACE(with_journal ? "with a send journal" : "without (the control)");
+    conn_.command({"FLUSHALL"});
+    notifier_.reset();
+    piket::test::TempDir dir("piket-journal");
+    config_.notify.send_journal = with_journal ? (dir.path() / "notify.journal").string() : "";
+    page_arrives();
+    FakeSmsGateway gateway({202});
+    gateway.on_send = [&](const OutgoingSms&) {
+      conn_.command({"CONFIG", "SET", "min-replicas-to-write", "1"});
+      notifier().stop();
+    };
+    EXPECT_THROW(step(gateway), common::RedisError);
+    conn_.command({"CONFIG", "SET", "min-replicas-to-write", "0"});
+    ASSERT_EQ(gateway.sent.size(), 1u);
+    ASSERT_EQ(delivery("state"), "sending");
+
+    notifier_.reset();  // the next run, on the same file
+    FakeSmsGateway after({202});
+    drain(after);
+    transport_.advance(config_.notify.gateway_timeout + config_.notify.in_doubt_grace +
+                       config_.notify.in_doubt_confirm);
+    drain(after);
+    transport_.advance(config_.notify.in_doubt_confirm);
+    drain(after);
+    if (with_journal) {
+      EXPECT_TRUE(after.sent.empty());
+      EXPECT_EQ(delivery("state"), "accepted");
+      EXPECT_EQ(delivery("attempts"), "1");
+      EXPECT_EQ(metric("piket_notify_journal_recorded_total"), 1);
+    } else {
+      EXPECT_EQ(after.sent.size(), 1u);
+      EXPECT_EQ(delivery("in_doubt_resends"), "1");
+    }
+  }
+  config_.notify.send_journal.clear();
 }
 
 // The same, on a Redis at a small memory limit (noeviction).

@@ -206,10 +206,17 @@ struct ClusterStack::Impl {
         // Kannel's reports of an instance's sends go to "its" inbound instance, so that the
         // reports are spread over the inbound instances as a load balancer would (before, all
         // went to inbound 1 and lagged seconds behind the sends under load: issue 13, run F).
-        if (c == Component::notify)
+        if (c == Component::notify) {
           edit.values.push_back(
               {"kannel", "callback_base",
                "http://127.0.0.1:" + std::to_string(ports_of(Component::inbound, n).http)});
+          // Each instance its own send journal (the file of a notify on its own machine).
+          if (!config.log.dir.empty())
+            edit.values.push_back(
+                {"notify", "send_journal",
+                 (fs::path(config.log.dir) / ("notify-" + std::to_string(n) + ".journal"))
+                     .string()});
+        }
         const auto file = config_file.parent_path() /
                           ("piket-" + edit.service + "-" + std::to_string(n) + ".toml");
         std::ofstream out(file);

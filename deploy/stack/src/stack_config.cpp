@@ -88,6 +88,8 @@ std::string render_stack_config(const StackSpec& s) {
     << "\ngateway_timeout_ms = " << s.gateway_timeout_ms << "\n"
     << (s.bundle_window_ms >= 0 ? "bundle_window_ms = " + std::to_string(s.bundle_window_ms) + "\n"
                                 : std::string())
+    // notify's send journal beside its log (a cluster's instances: one each, ClusterStack)
+    << (s.log_dir.empty() ? std::string() : "send_journal = \"" + s.log_dir + "/notify.journal\"\n")
     << "\n"
     << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\n\n"
     << "[web]\nhttp = \"127.0.0.1:" << p.web << "\"\n\n"

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "piket/common/redis_pool.hpp"
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
+#include "piket/notify/send_journal.hpp"
 #include "piket/paging/delivery_plan.hpp"
 #include "piket/paging/page_class.hpp"
 #include "piket/paging/page_text.hpp"
@@ -190,6 +192,14 @@ struct Notifier::Impl {
   prometheus::Counter* undeliverable = nullptr;
   std::map<std::string, prometheus::Counter*> ignored;  // by reason
   Notifier::WebPushHook web_push;
+  // What the gateways took, on this instance's disk until Redis has it (SendJournal;
+  // config.send_journal); null: none. What a killed run left is recorded by the first step.
+  std::unique_ptr<SendJournal> journal =
+      config.send_journal.empty() ? nullptr : std::make_unique<SendJournal>(config.send_journal);
+  std::mutex left_over_mutex;
+  std::atomic<bool> left_over_done{false};
+  prometheus::Counter* journal_recorded = nullptr;
+  prometheus::Counter* journal_failures = nullptr;
   prometheus::Histogram* gateway_latency = nullptr;
   prometheus::Counter* bundles = nullptr;
   prometheus::Counter* bundled_pages = nullptr;
@@ -216,6 +226,12 @@ struct Notifier::Impl {
     in_doubt_waits = &metrics.counter(
         "piket_notify_in_doubt_waits_total",
         "Sends found in doubt and left for their worker's record before they go again");
+    journal_recorded = &metrics.counter(
+        "piket_notify_journal_recorded_total",
+        "Send outcomes a killed notify had noted in its send journal, recorded after its restart");
+    journal_failures =
+        &metrics.counter("piket_notify_journal_failures_total",
+                         "Send outcomes that could not be noted in the send journal (the disk)");
     records_retried = &metrics.counter(
         "piket_notify_record_retries_total",
         "Tries again to record a batch's send outcomes (Redis away or no replica in time)");
@@ -610,6 +626,49 @@ struct Notifier::Impl {
     }
   }
 
+  // The outcome of a send, as notify_complete will take it (a bundle: one per delivery).
+  static std::vector<store::NotifyCompleteItem> items_of(const Send& s) {
+    std::vector<store::NotifyCompleteItem> items;
+    if (!s.outcome) return items;
+    if (!s.bundle_id.empty())
+      for (const auto& id : s.members) items.push_back({id, sent_outcome(*s.outcome)});
+    else
+      items.push_back({s.claimed->delivery_id, sent_outcome(*s.outcome)});
+    return items;
+  }
+
+  // Right after the gateway answered (on the lane's thread): on this instance's disk before
+  // anything else can go wrong. A journal that cannot be written costs only its protection.
+  void journal_note(const Send& s) {
+    if (!journal || !s.outcome || s.claimed->channel == "push") return;
+    try {
+      journal->note(items_of(s));
+    } catch (const std::exception& e) {
+      journal_failures->Increment();
+      spdlog::error("send journal: {}", e.what());
+    }
+  }
+
+  // Once, before this process claims anything: the outcomes a killed run noted and never
+  // recorded go to Redis now, as that run would have (the complete is idempotent; a delivery
+  // no longer `sending` keeps its state). A Redis error: the next step tries again.
+  void record_left_over(common::RedisConnection& redis) {
+    if (!journal || left_over_done.load()) return;
+    std::lock_guard lock(left_over_mutex);
+    if (left_over_done.load()) return;
+    const auto items = journal->left_over();
+    if (!items.empty()) {
+      store::NotifyCompleteArgs done{common::to_epoch_ms(domain_clock.now()), items};
+      record_outcomes(redis, done, transport_clock.now());
+      std::vector<std::string> ids;
+      for (const auto& i : items) ids.push_back(i.delivery_id);
+      journal->settle(ids);
+      journal_recorded->Increment(static_cast<double>(items.size()));
+      spdlog::warn("send journal: {} send outcomes from before a restart recorded", items.size());
+    }
+    left_over_done = true;
+  }
+
   bool prepare_bundle(Send& s, long long lease_until_ms, common::RedisConnection& redis) {
     const Claimed& c = *s.claimed;
     if (c.channel != "sms" || c.candidates.empty()) return true;
@@ -868,6 +927,7 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
 
 StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
   auto& i = *impl_;
+  i.record_left_over(redis);
   const auto timer = redis.eval(scripts::due_timer(), {}, {ms(i.domain_clock.now())});
   if (auto page = timer.opt_string()) {
     i.evaluate(*page, redis);
@@ -945,8 +1005,11 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
       if (c.channel == "push")
         s.outcome = i.push(c, redis);  // Redis, here and now
       else
-        jobs.push_back([&i, &s, queued = jobs.size() >= lanes.width(), lease_until](
-                           const Gateways& gw) { i.run_send(s, gw, queued, lease_until); });
+        jobs.push_back(
+            [&i, &s, queued = jobs.size() >= lanes.width(), lease_until](const Gateways& gw) {
+              i.run_send(s, gw, queued, lease_until);
+              i.journal_note(s);
+            });
     }
   }
   // The gateway sends, several at once. A send that threw (its outcome
@@ -967,12 +1030,9 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
     const auto& s = sends[k];
     if (!s.outcome) continue;
     const auto& c = *s.claimed;
-    if (!s.bundle_id.empty()) {
-      for (const auto& id : s.members) done.items.push_back({id, Impl::sent_outcome(*s.outcome)});
-    } else if (c.channel != "push" || s.outcome->what == "failed") {
-      single_at[k] = done.items.size();
-      done.items.push_back({c.delivery_id, Impl::sent_outcome(*s.outcome)});
-    }
+    if (s.bundle_id.empty() && c.channel == "push" && s.outcome->what != "failed") continue;
+    if (s.bundle_id.empty()) single_at[k] = done.items.size();
+    for (auto& item : Impl::items_of(s)) done.items.push_back(std::move(item));
   }
   if (!done.items.empty()) {
     if (std::any_of(sends.begin(), sends.end(),
@@ -980,6 +1040,11 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
       common::fault_point("notify.after_gateway_accept");  // the send in doubt
     const auto complete_started = i.transport_clock.now();
     const auto applied = i.record_outcomes(redis, done, lease_until);
+    if (i.journal) {
+      std::vector<std::string> ids;
+      for (const auto& item : done.items) ids.push_back(item.delivery_id);
+      i.journal->settle(ids);
+    }
     i.complete_latency->Observe(
         std::chrono::duration<double>(i.transport_clock.now() - complete_started).count());
     for (std::size_t k = 0; k < sends.size(); ++k)

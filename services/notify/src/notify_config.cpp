@@ -25,7 +25,7 @@ NotifyConfig parse_notify(TomlReader& r) {
                  {"http", "zmq", "zmq_peers", "workers", "claim_batch", "gateway_connections",
                   "retry_initial_ms", "retry_max_ms", "max_attempts", "in_doubt_grace_ms",
                   "in_doubt_confirm_ms", "record_retry_ms", "gateway_timeout_ms",
-                  "push_stream_maxlen", "bundle_window_ms", "vapid_subject"});
+                  "push_stream_maxlen", "bundle_window_ms", "vapid_subject", "send_journal"});
     set_if(r.host_port(*t, "notify.", "http"), c.http);
     set_if(r.matching(*t, "notify.", "zmq", false, common::zmq_endpoint_pattern(),
                       "a ZeroMQ endpoint"),
@@ -48,6 +48,9 @@ NotifyConfig parse_notify(TomlReader& r) {
     set_if(r.matching(*t, "notify.", "vapid_subject", false, kVapidSubject,
                       "a mailto: address or an https:// URL"),
            c.vapid_subject);
+    static const std::regex kAbsolutePath{"^/[^\\t\\r\\n]{1,999}$"};
+    set_if(r.matching(*t, "notify.", "send_journal", false, kAbsolutePath, "an absolute file path"),
+           c.send_journal);
   }
   return c;
 }

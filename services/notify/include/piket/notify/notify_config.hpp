@@ -52,6 +52,9 @@ struct NotifyConfig {
   // the VAPID token, "mailto:…" or "https://…"; empty: no Web Push (the
   // `push` channel is then the open app's stream alone).
   std::string vapid_subject{};
+  // notify's own record of what the gateways took, until Redis has it (SendJournal,
+  // docs/paging.md "No duplicates"): one file per notify instance; empty: none.
+  std::string send_journal{};
 };
 
 // E-mail, the fallback channel, over SMTP (libcurl).
