@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -261,6 +262,9 @@ TEST_F(DeadlineInstancesTest, TheSameStepDecidedByBothFromOneStateIsTakenOnceHun
       pages += conn_.command({"EXISTS", store::page_key(r.page->page_id)}).integer;
     EXPECT_EQ(pages, 1) << c << ": the step's pages";
   }
+  std::cout << "[ info ] " << kRounds << " forced rounds: done " << outcomes[WriteOutcome::done]
+            << ", stale " << outcomes[WriteOutcome::stale] << ", duplicate "
+            << outcomes[WriteOutcome::duplicate] << std::endl;
   EXPECT_EQ(outcomes[WriteOutcome::done], kRounds);
   EXPECT_EQ(outcomes[WriteOutcome::stale] + outcomes[WriteOutcome::duplicate], kRounds);
 }
