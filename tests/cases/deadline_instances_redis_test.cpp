@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "instances.hpp"
+#include "piket/paging/page_script.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
@@ -198,6 +200,73 @@ TEST_F(DeadlineInstancesTest, AnInstanceThatDiesMidRoundLeavesNothingDoubledOrDr
   for (const auto& f : fired_)
     EXPECT_EQ(pages_after_death.count(f.case_id + "/" + f.key), 0u) << f.key;
   EXPECT_TRUE(stores_[0]->due_timers(clock_.now(), 1000).empty());
+}
+
+// A forced interleaving, 100 times over fresh cases: both instances decide the
+// same step from the same state (each loads the case, at one version, before
+// either writes; each makes its own page id and reply code, as instances do),
+// and their firing scripts go to Redis at the same moment. One takes the step —
+// its key, its one page, its one timeline entry — and the other gets `stale`
+// (the timeline grew) or `duplicate` and writes nothing.
+TEST_F(DeadlineInstancesTest, TheSameStepDecidedByBothFromOneStateIsTakenOnceHundredTimes) {
+  constexpr int kRounds = 100;
+  clock_.set(t0_ + 9h);  // a case opened at t0_ has steps due (first contact, plan at 8 h)
+  std::map<WriteOutcome, int> outcomes;
+  for (int n = 0; n < kRounds; ++n) {
+    const auto c = open_case("FORCED-" + std::to_string(n), t0_).case_id;
+    std::vector<CaseState> states;
+    for (auto& store : stores_) states.push_back(*store->load(c));
+    ASSERT_EQ(states[0].version, states[1].version);
+    const auto ev = evaluate(states[0], rules_, clock_.now());
+    ASSERT_FALSE(ev.actions.empty()) << c;
+    const auto& step = ev.actions.front().step;
+    std::vector<FireRequest> requests(2);
+    for (std::size_t i = 0; i < 2; ++i) {
+      auto& f = requests[i];
+      f.case_id = c;
+      f.version = states[i].version;
+      f.key = step.key;
+      f.page = PageOrder{};
+      f.page->page_id = paging::new_page_id();
+      f.page->person = "icm-1";
+      f.page->phone = "+31600000001";
+      f.page->text = "x";
+      f.page->ack_code = std::to_string(100000 + 2 * n + static_cast<int>(i));
+      f.page->rule = "deadline:forced";
+      f.timeline_json = json::serialize(json::object{
+          {"type", "deadline_fired"}, {"key", step.key}, {"by", "instance " + std::to_string(i)}});
+      f.now = clock_.now();
+      f.outbox_due = transport_.now();
+      f.timers = ev.timers;
+    }
+    std::vector<FireResult> results(2);
+    piket::test::race(2, [&](int i) {
+      const auto k = static_cast<std::size_t>(i);
+      results[k] = stores_[k]->fire(requests[k]);
+    });
+    const int done =
+        (results[0].outcome == WriteOutcome::done) + (results[1].outcome == WriteOutcome::done);
+    EXPECT_EQ(done, 1) << c << ": " << to_string(results[0].outcome) << ", "
+                       << to_string(results[1].outcome);
+    for (const auto& r : results) {
+      ++outcomes[r.outcome];
+      EXPECT_TRUE(r.outcome == WriteOutcome::done || r.outcome == WriteOutcome::stale ||
+                  r.outcome == WriteOutcome::duplicate)
+          << c << ": " << to_string(r.outcome);
+    }
+    EXPECT_EQ(fired_entries(c), (std::map<std::string, int>{{step.key, 1}})) << c;
+    EXPECT_EQ(conn_.command({"SMEMBERS", store::case_fired_key(c)}).element_strings(),
+              std::vector<std::string>{step.key});
+    int pages = 0;
+    for (const auto& r : requests)
+      pages += conn_.command({"EXISTS", store::page_key(r.page->page_id)}).integer;
+    EXPECT_EQ(pages, 1) << c << ": the step's pages";
+  }
+  std::cout << "[ info ] " << kRounds << " forced rounds: done " << outcomes[WriteOutcome::done]
+            << ", stale " << outcomes[WriteOutcome::stale] << ", duplicate "
+            << outcomes[WriteOutcome::duplicate] << std::endl;
+  EXPECT_EQ(outcomes[WriteOutcome::done], kRounds);
+  EXPECT_EQ(outcomes[WriteOutcome::stale] + outcomes[WriteOutcome::duplicate], kRounds);
 }
 
 }  // namespace

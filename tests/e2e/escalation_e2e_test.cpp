@@ -35,10 +35,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-// Kannel to fakesmsc's log once notify has handed an SMS over: fakesmsc writes what it
-// receives about once a second.
-constexpr auto kToThePhone = std::chrono::milliseconds(2000);
-
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
 
 // `repeat` < 0: no [escalation] section at all (the built-in policy).
@@ -151,12 +147,15 @@ class EscalationEndToEnd : public ::testing::Test {
   }
   // Waits (bounded) for recorded state rather than for a fixed time (issue 19, part 6).
   static bool settle(const std::function<bool()>& done, std::chrono::milliseconds t = 10s) {
-    const auto until = std::chrono::steady_clock::now() + t;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= until) return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return true;
+    return Stack::settle(done, t);
+  }
+  // Everything made so far is at the phones, by the record (not after a fixed
+  // wait): nothing is on its way to the gateway, and fakesmsc has logged every
+  // SMS Kannel sent. A duplicate sent meanwhile is among them, and counted.
+  void expect_at_the_phones() {
+    EXPECT_TRUE(
+        settle([&] { return s_.nothing_to_send() && s_.phone_has_what_kannel_sent(); }, 30s))
+        << "an SMS is still on its way to a phone after 30 s";
   }
   // The incident's escalation timer is set after the simulated clock's now.
   bool timer_after_now(const std::string& incident) {
@@ -344,7 +343,7 @@ TEST_F(EscalationJumpEndToEnd, AnHourJumpWithNobodyAnsweringWalksTheWholePolicyE
   ASSERT_TRUE(wait_for(backup_, 2));
   ASSERT_TRUE(wait_for(primary_, 2));
   expect_nothing_pending(incident);
-  std::this_thread::sleep_for(kToThePhone);
+  expect_at_the_phones();
   EXPECT_EQ(pages_to(primary_).size(), 2u);
   EXPECT_EQ(pages_to(backup_).size(), 2u);
   EXPECT_EQ(pages_to("tl-g").size(), 2u);
@@ -520,8 +519,7 @@ TEST_F(EscalationEndToEnd, KillNineMidEscalationContinuesAtTheRightStepWithoutRe
   // next look lies after the simulated now, and nothing is on its way to a phone.
   EXPECT_TRUE(settle([&] { return timer_after_now(incident); }));
   expect_not_due(incident, "0.2");
-  EXPECT_TRUE(settle([&] { return s_.nothing_to_send(); }, 30s));
-  std::this_thread::sleep_for(kToThePhone);  // what Kannel was handed reaches fakesmsc
+  expect_at_the_phones();  // what Kannel was handed has reached fakesmsc
   EXPECT_EQ(to(primary_).size(), 1u);
   EXPECT_EQ(to(backup_).size(), 1u);
   EXPECT_EQ(to("tl-g").size(), 1u);
@@ -548,9 +546,8 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   s_.local().start(stack::Component::dispatch);
   ASSERT_TRUE(wait_for(backup_, kIncidents, 30s));
   // Anything sent twice has left notify (a send in doubt stays queued until it goes again)
-  // and has had the time Kannel takes to hand it to the phone.
-  EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
-  std::this_thread::sleep_for(kToThePhone);
+  // and Kannel has handed it to the phone.
+  expect_at_the_phones();
   const auto pages = pages_to(backup_);
   EXPECT_EQ(pages.size(), static_cast<std::size_t>(kIncidents));
   for (const auto& c : cases) {
@@ -564,8 +561,7 @@ TEST_F(EscalationEndToEnd, KillNineOfDispatchThenRedisDuringBurstsOfEscalationsP
   s_.local().kill9(stack::Component::redis);
   s_.local().start(stack::Component::redis);
   ASSERT_TRUE(wait_for("tl-g", kIncidents, 30s));
-  EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
-  std::this_thread::sleep_for(kToThePhone);
+  expect_at_the_phones();
   const auto leads = pages_to("tl-g");
   EXPECT_EQ(leads.size(), static_cast<std::size_t>(kIncidents));
   for (const auto& c : cases) {
@@ -614,9 +610,8 @@ class BurstEndToEnd : public EscalationEndToEnd {
       if (pages_to("tl-g").size() >= static_cast<std::size_t>(n)) break;
       std::this_thread::sleep_for(10ms);
     }
-    // Anything more has left notify and had the time to reach the phone.
-    EXPECT_TRUE(settle([&] { return sms_pending() == 0; }, 30s));
-    std::this_thread::sleep_for(kToThePhone);
+    // Anything more has left notify and reached the phone.
+    expect_at_the_phones();
     BurstFigures f;
     f.texts = to("tl-g");
     f.sms = f.texts.size();

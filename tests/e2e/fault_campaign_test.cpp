@@ -1,22 +1,28 @@
 // The fault campaign (issue 19, docs/testing.md "Fault campaign"): a seeded
-// random schedule of kill -9 — every paging service, Redis, bearerbox and
-// smsbox, several kills of each, some two at once — while incidents are
-// posted, pages answered and the simulated clock jumps so that escalations
+// random schedule of kill -9 — every piket service (cases and web too),
+// Redis, bearerbox and smsbox, several kills of each, some two at once —
+// while incidents are posted, pages answered (by SMS and in the web app) and
+// the simulated clock jumps so that escalations and the cases' deadline steps
 // fall due; and the crash points (common/fault_point.hpp) switched on, so
 // that services also die at the most dangerous instants: after the gateway
 // took an SMS and before its record, between an accepted incident and its
-// wake-up, between an escalation step and its message, between the stages of
-// a batch. A service that dies is started again, as systemd would.
+// wake-up, between an escalation or deadline step and its message, between
+// the stages of a batch, between a web answer and its reply. A service that
+// dies is started again, as systemd would.
 //
 // Rounds of work, each with an exact expectation: a round's incidents are
-// paged to the primary once each; half are acknowledged by SMS; the clock
-// jumps 5 minutes and the other half goes to the backup, once each; another
-// 5 and it goes to the team lead, once each; another 10 and the policy
-// (repeat = 0) is exhausted. After the last round and a calm period every
-// phone's pages are counted by case: none lost, no step twice, no page twice
-// unless notify sent it again because its send was in doubt (the worker died
-// and no delivery report came: the one duplicate piket allows, docs/paging.md)
-// — each such duplicate is listed.
+// paged to the primary once each; half are acknowledged, half of those by SMS
+// and half in the web app; the clock jumps 5 minutes and the other half goes
+// to the backup, once each; another 5 and it goes to the team lead, once each
+// (and every case's first-contact clock runs out: piket-cases reminds the
+// casemanager); another 10 and the policy (repeat = 0) is exhausted (and the
+// first-contact clock escalates to the team lead). After the last round and a
+// calm period every phone's pages are counted by case: none lost, no step
+// twice, no page twice unless notify sent it again because its send was in
+// doubt (the worker died and no delivery report came: the one duplicate piket
+// allows, docs/paging.md) — each such duplicate is listed. The record says
+// each case's two deadline steps were taken exactly once and each
+// acknowledgement recorded exactly once, by the way it was made.
 //
 // PIKET_FAULT_SEED sets the seed (printed); PIKET_FAULT_KILLS the number of
 // scheduled kills (default 100; a soak sets more); PIKET_FAULT_KANNEL=0 leaves
@@ -40,8 +46,11 @@
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/time_format.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/clock.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
+#include "piket/web/password.hpp"
 #include "stack_fixture.hpp"
 
 namespace piket::e2e {
@@ -52,12 +61,18 @@ using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
 
 constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
+constexpr const char* kPassword = "wachtwoord-van-de-campagne";  // every casemanager's, synthetic
 constexpr const char* kFaultPoints =
     "ingest.after_accept=0.04,dispatch.after_commit=0.04,dispatch.after_step=0.05,"
-    "notify.after_gateway_accept=0.06,notify.mid_batch=0.04";
+    "notify.after_gateway_accept=0.06,notify.mid_batch=0.04,cases.after_fire=0.06,"
+    "web.after_answer=0.2";
 constexpr const char* kPointNames[] = {"ingest.after_accept", "dispatch.after_commit",
                                        "dispatch.after_step", "notify.after_gateway_accept",
-                                       "notify.mid_batch"};
+                                       "notify.mid_batch",    "cases.after_fire",
+                                       "web.after_answer"};
+// A first-contact deadline page's line (one SMS or a bundle's line): the
+// cases' step, counted apart from the incident's pages.
+const std::regex kFirstContactLine{"(EERSTE|FIRST) CONTACT[^;]*?\\b(C[0-9A-Z]{8})\\b"};
 
 unsigned long long env_number(const char* name, unsigned long long fallback) {
   const char* v = std::getenv(name);
@@ -75,8 +90,17 @@ stack::StackSpec campaign_spec() {
       "steps = [{target = \"primary\", wait_minutes = 5},\n"
       "         {target = \"backup\", wait_minutes = 5},\n"
       "         {target = \"team_lead\", wait_minutes = 10}]\n"
-      "repeat = 0\nforgotten_minutes = 10080\npoll_ms = 20\n";
+      "repeat = 0\nforgotten_minutes = 10080\npoll_ms = 20\n"
+      // piket-cases' work: every case's first contact is due 10 minutes after the incident
+      // (a reminder to the casemanager in the round's second jump) and escalates 5 minutes
+      // later (to the team lead, in the third); the plan's clock stays beyond the campaign.
+      "\n[deadlines]\nfirst_contact_minutes = 10\nfirst_contact_grace_minutes = 5\n"
+      "plan_hours = 48\nplan_warn_hours = [24]\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
+  // The casemanagers sign in to the web app (light Argon2 parameters: the hash says them).
+  const auto hash = web::hash_password(kPassword, web::Argon2Params{1, 8 * 1024, 1});
+  for (const auto* p : {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"})
+    spec.person_extra[p] = "password_argon2 = \"" + hash + "\"";
   return spec;
 }
 
@@ -97,7 +121,7 @@ struct Chaos {
 
 class FaultCampaign : public ::testing::Test {
  protected:
-  FaultCampaign() : s_(campaign_spec()) {
+  FaultCampaign() : s_(campaign_spec(), /*with_kannel=*/true, /*with_web=*/true) {
     auto lead = std::make_unique<common::HttpClient>(
         common::HostPort{"127.0.0.1", s_.spec().ports.dispatch_http}, 5s);
     lead->set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
@@ -110,15 +134,23 @@ class FaultCampaign : public ::testing::Test {
 
   std::string phone(const std::string& person) const { return s_.config().person(person)->phone; }
 
-  // Pages at fakesmsc by phone, then by case code (a bundle carries several).
+  using PhoneCounts = std::map<std::string, std::map<std::string, int>>;
+  // Pages at fakesmsc by phone, then by case code (a bundle carries several):
+  // the incidents' pages, and in `deadline` the first-contact deadline pages.
   // A long bundle arrives as a concatenated SMS whose parts may cut a case
   // code in two: each phone's texts are read joined, in order.
-  std::map<std::string, std::map<std::string, int>> pages_by_phone() const {
+  PhoneCounts pages_by_phone(PhoneCounts* deadline = nullptr) const {
     std::map<std::string, std::string> joined;
     for (const auto& m : s_.delivered()) joined[m.to] += m.text;
-    std::map<std::string, std::map<std::string, int>> out;
-    for (const auto& [to, text] : joined)
-      for (const auto& c : case_codes(text)) ++out[to][c];
+    PhoneCounts out;
+    for (const auto& [to, text] : joined) {
+      if (deadline)
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), kFirstContactLine);
+             it != std::sregex_iterator(); ++it)
+          ++(*deadline)[to][(*it)[2].str()];
+      for (const auto& c : case_codes(std::regex_replace(text, kFirstContactLine, "")))
+        ++out[to][c];
+    }
     return out;
   }
 
@@ -172,7 +204,9 @@ class FaultCampaign : public ::testing::Test {
 
   // A page to one person, as Redis holds it.
   struct PageFacts {
-    std::string id, incident, case_id, ack_code;
+    std::string id, incident, case_id, ack_code, step;
+    // A page of piket-cases' first-contact clock (its step key "C…|first_contact|…").
+    bool deadline() const { return step.find("|first_contact|") != std::string::npos; }
   };
   // Every page to `person` (page:{id} hashes only, not their sub-keys).
   std::vector<PageFacts> pages_to(const std::string& person) {
@@ -180,11 +214,11 @@ class FaultCampaign : public ::testing::Test {
       std::vector<PageFacts> out;
       for (const auto& k : r.command({"KEYS", store::page_key("*")}).elements) {
         if (k.str.size() != store::page_key("P0123456789ABCDEF").size()) continue;
-        const auto f = r.command({"HMGET", k.str, "incident", "person", "ack_code"});
+        const auto f = r.command({"HMGET", k.str, "incident", "person", "ack_code", "step"});
         if (f.elements[1].str != person) continue;
         const auto c = r.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
-        out.push_back(
-            {k.str.substr(5), f.elements[0].str, c.is_nil() ? "" : c.str, f.elements[2].str});
+        out.push_back({k.str.substr(5), f.elements[0].str, c.is_nil() ? "" : c.str,
+                       f.elements[2].str, f.elements[3].str});
       }
       return out;
     });
@@ -208,13 +242,62 @@ class FaultCampaign : public ::testing::Test {
     return out;
   }
 
-  // The incident of a case (each case here has one) and the reply code of its
-  // page to `person`.
+  // The page to `person` of a case's incident (each case here has one), not a
+  // deadline page of the case.
+  PageFacts incident_page(const std::string& case_id, const std::string& person) {
+    for (const auto& p : pages_to(person))
+      if (p.case_id == case_id && !p.deadline()) return p;
+    return {};
+  }
+  // The incident of a case and the reply code of its page to `person`.
   std::pair<std::string, std::string> incident_and_code(const std::string& case_id,
                                                         const std::string& person) {
-    for (const auto& p : pages_to(person))
-      if (p.case_id == case_id) return {p.incident, p.ack_code};
-    return {};
+    const auto p = incident_page(case_id, person);
+    return {p.incident, p.ack_code};
+  }
+
+  // A session of `person` in the web app (signed in with the password), or
+  // null when the sign-in got no 200 (web or Redis down).
+  std::unique_ptr<common::HttpClient> web_session(const std::string& person) const {
+    auto c = std::make_unique<common::HttpClient>(
+        common::HostPort{"127.0.0.1", s_.spec().ports.web}, 5s);
+    const auto r =
+        c->post("/api/login", "application/json",
+                json::serialize(json::object{{"person", person}, {"password", kPassword}}));
+    if (r.status != 200) return nullptr;
+    for (const auto& [name, value] : r.headers)
+      if (name == "Set-Cookie" || name == "set-cookie")
+        c->set_header("Cookie", value.substr(0, value.find(';')));
+    c->set_header("X-CSRF-Token", std::string(json::parse(r.body).at("csrf").as_string()));
+    return c;
+  }
+
+  // Acknowledges in the web app as the casemanager would, tapping again until
+  // an answer comes (web, cases or Redis may be down; an acknowledgement that
+  // was recorded is answered 200 again). True when a 2xx came.
+  bool acknowledge_on_web(const std::string& case_id) {
+    const auto page = incident_page(case_id, primary_).id;
+    if (page.empty()) return false;
+    const auto give_up = Steady::now() + 120s;
+    while (Steady::now() < give_up) {
+      try {
+        if (!web_) web_ = web_session(primary_);
+        if (web_) {
+          const auto r = web_->post("/api/pages/" + page + "/ack", "application/json", "{}");
+          if (r.status >= 200 && r.status < 300) return true;
+          if (r.status == 401) web_.reset();  // the session was not found: sign in again
+          if (r.status >= 400 && r.status < 500 && r.status != 401 && r.status != 429) {
+            ADD_FAILURE() << "case " << case_id << ": the web app refused the acknowledgement "
+                          << r.status << " " << r.body;
+            return false;
+          }
+        }
+      } catch (const std::exception&) {
+        web_.reset();
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    return false;
   }
 
   // Acknowledges by SMS as a casemanager would: again if it did not land
@@ -278,16 +361,61 @@ class FaultCampaign : public ::testing::Test {
                                          const std::vector<std::string>& cases) {
     const std::set<std::string> wanted(cases.begin(), cases.end());
     std::set<std::string> out;
-    for (const auto& p : pages_to(person)) {
-      if (!wanted.count(p.case_id)) continue;
-      with_redis([&](common::RedisConnection& r) {
-        for (const char* type : {"1", "8"})
-          if (r.command({"SISMEMBER", store::page_dlr_types_key(p.id), type}).integer == 1)
-            out.insert(p.case_id);
-        return 0;
-      });
-    }
+    for (const auto& p : pages_to(person))
+      if (wanted.count(p.case_id) && !p.deadline() && gateway_sent(p.id)) out.insert(p.case_id);
     return out;
+  }
+  bool gateway_sent(const std::string& page) {
+    return with_redis([&](common::RedisConnection& r) {
+      for (const char* type : {"1", "8"})
+        if (r.command({"SISMEMBER", store::page_dlr_types_key(page), type}).integer == 1)
+          return true;
+      return false;
+    });
+  }
+
+  // What a case's record says happened: its deadline steps taken (the keys in
+  // case:{id}:fired), the timeline's deadline_fired entries ({key, page, to})
+  // and its acknowledgements (the `via` of each).
+  struct CaseRecord {
+    std::set<std::string> fired;
+    struct Step {
+      std::string key, page, to;
+    };
+    std::vector<Step> steps;
+    std::vector<std::string> acks;
+  };
+  CaseRecord case_record(const std::string& case_id) {
+    return with_redis([&](common::RedisConnection& r) {
+      CaseRecord out;
+      for (const auto& k :
+           r.command({"SMEMBERS", store::case_fired_key(case_id)}).element_strings())
+        out.fired.insert(k);
+      for (const auto& e :
+           r.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).element_strings()) {
+        const auto o = json::parse(e).as_object();
+        const auto field = [&](const char* f) {
+          const auto* v = o.if_contains(f);
+          return v && v->is_string() ? std::string(v->as_string()) : std::string();
+        };
+        if (field("type") == "deadline_fired")
+          out.steps.push_back({field("key"), field("page"), field("to")});
+        else if (field("type") == "acknowledged")
+          out.acks.push_back(field("via"));
+      }
+      return out;
+    });
+  }
+
+  // piket-cases has taken every step due by the shared clock: no timer of
+  // deadlines:due lies at or before the clock's now.
+  bool cases_caught_up() {
+    return with_redis([&](common::RedisConnection& r) {
+      const auto now = r.command({"GET", std::string(store::kClockSimulatedMs)});
+      return !now.is_nil() && r.command({"ZRANGEBYSCORE", std::string(store::kDeadlinesDue), "-inf",
+                                         now.str, "LIMIT", "0", "1"})
+                                  .elements.empty();
+    });
   }
 
   // Waits until every case of `cases` has at least one page at `person`'s
@@ -336,13 +464,14 @@ class FaultCampaign : public ::testing::Test {
   void run_chaos(unsigned long long seed, int kills) {
     std::mt19937_64 rng(seed);
     using stack::Component;
-    enum class Target { ingest, dispatch, notify, inbound, redis, bearerbox, smsbox };
-    constexpr Target kTargets[] = {Target::ingest,  Target::dispatch, Target::notify,
-                                   Target::inbound, Target::redis,    Target::bearerbox,
-                                   Target::smsbox};
+    // Kannel's boxes last: the draw leaves them out with PIKET_FAULT_KANNEL=0.
+    enum class Target { ingest, dispatch, notify, inbound, redis, cases, web, bearerbox, smsbox };
+    constexpr Target kTargets[] = {Target::ingest,  Target::dispatch,  Target::notify,
+                                   Target::inbound, Target::redis,     Target::cases,
+                                   Target::web,     Target::bearerbox, Target::smsbox};
     const auto name = [](Target t) {
-      constexpr const char* names[] = {"ingest", "dispatch",  "notify", "inbound",
-                                       "redis",  "bearerbox", "smsbox"};
+      constexpr const char* names[] = {"ingest", "dispatch", "notify",    "inbound", "redis",
+                                       "cases",  "web",      "bearerbox", "smsbox"};
       return std::string(names[static_cast<int>(t)]);
     };
     const auto component = [](Target t) {
@@ -357,12 +486,17 @@ class FaultCampaign : public ::testing::Test {
           return Component::inbound;
         case Target::redis:
           return Component::redis;
+        case Target::cases:
+          return Component::cases;
+        case Target::web:
+          return Component::web;
         default:
           return Component::kannel;
       }
     };
     const Component watched[] = {Component::redis,  Component::kannel,   Component::inbound,
-                                 Component::notify, Component::dispatch, Component::ingest};
+                                 Component::notify, Component::dispatch, Component::ingest,
+                                 Component::cases,  Component::web};
     const auto revive = [&](bool count) {
       for (auto c : watched) {
         bool dead = false;
@@ -376,7 +510,7 @@ class FaultCampaign : public ::testing::Test {
       }
     };
     // Kannel's boxes are in the draw unless PIKET_FAULT_KANNEL=0.
-    const int last = with_kannel_ ? 6 : 4;
+    const int last = with_kannel_ ? 8 : 6;
     std::uniform_int_distribution<int> pause_ms(150, 900), down_ms(50, 1200), pick(0, last);
     std::uniform_real_distribution<double> chance(0, 1);
     for (int k = 0; k < kills && !stop_chaos_; ++k) {
@@ -431,7 +565,8 @@ class FaultCampaign : public ::testing::Test {
   std::atomic<bool> kills_done_{false};
   std::atomic<bool> chaos_idle_{false};
   std::atomic<bool> test_over_{false};
-  std::string phase_ = "start";  // where the campaign is, for a failure's message
+  std::string phase_ = "start";              // where the campaign is, for a failure's message
+  std::unique_ptr<common::HttpClient> web_;  // the primary's session in the web app
 
  public:
   void run_campaign();
@@ -468,6 +603,7 @@ void FaultCampaign::run_campaign() {
   } join{chaos, stop_chaos_, test_over_};
 
   std::vector<std::string> acked, unacked;
+  std::map<std::string, std::string> acked_via;  // case -> "sms" or "web"
   std::chrono::milliseconds longest_primary{0}, longest_step{0};
   int round = 0;
   constexpr int kPerRound = 8;
@@ -498,8 +634,17 @@ void FaultCampaign::run_campaign() {
     std::vector<std::string> yes(cases.begin(), cases.begin() + kPerRound / 2);
     std::vector<std::string> no(cases.begin() + kPerRound / 2, cases.end());
     phase_ = "round " + std::to_string(round) + ": acknowledging";
-    for (const auto& c : yes)
-      ASSERT_TRUE(acknowledge(c)) << "case " << c << ": the acknowledgement never landed";
+    for (std::size_t k = 0; k < yes.size(); ++k) {
+      // Half by SMS, half in the web app (its 2xx received: recorded).
+      if (k % 2 == 0) {
+        ASSERT_TRUE(acknowledge(yes[k])) << "case " << yes[k] << ": the SMS never landed";
+        acked_via[yes[k]] = "sms";
+      } else {
+        ASSERT_TRUE(acknowledge_on_web(yes[k]))
+            << "case " << yes[k] << ": the web app answered no 2xx in 120 s";
+        acked_via[yes[k]] = "web";
+      }
+    }
     phase_ = "round " + std::to_string(round) + ": backup step";
     advance(5min + 1s);
     ASSERT_EQ(wait_paged(backup_, no, 120s, &took), std::vector<std::string>{})
@@ -523,13 +668,22 @@ void FaultCampaign::run_campaign() {
   while (!chaos_idle_) std::this_thread::sleep_for(50ms);
   ::unsetenv("PIKET_FAULT_POINTS");
   for (auto c : {stack::Component::redis, stack::Component::kannel, stack::Component::inbound,
-                 stack::Component::notify, stack::Component::dispatch, stack::Component::ingest}) {
+                 stack::Component::notify, stack::Component::dispatch, stack::Component::ingest,
+                 stack::Component::cases, stack::Component::web}) {
     if ((c == stack::Component::redis || c == stack::Component::kannel) && s_.local().running(c))
       continue;
     start_with_retries(c);
   }
   for (int k = 0; k < 3; ++k) advance(1min);
-  std::this_thread::sleep_for(15s);
+  // By the record, not by waiting a while: piket-cases has taken every step
+  // due, and nothing is on its way to a phone (a send in doubt stays queued
+  // until it goes again).
+  const auto settle_until = Steady::now() + 120s;
+  while (!(cases_caught_up() && s_.nothing_to_send()) && Steady::now() < settle_until)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(cases_caught_up()) << "piket-cases left due steps untaken for 120 s";
+  EXPECT_TRUE(s_.nothing_to_send()) << "messages still on their way after 120 s";
+  std::this_thread::sleep_for(15s);  // Kannel's own resends from its store
 
   // The sends notify made again because they were in doubt (a delivery id is
   // "{page}:{channel}", store/delivery.hpp), and the pages Kannel reported
@@ -543,17 +697,22 @@ void FaultCampaign::run_campaign() {
       "inbound", std::regex{"duplicate delivery report [0-9]+ for page (P[0-9A-Z]{16})"});
   const std::set<std::string> kannel_resent_cases(resent.begin(), resent.end());
 
-  const auto all = pages_by_phone();
-  const auto count = [&](const std::string& person, const std::string& c) {
-    const auto p = all.find(phone(person));
-    if (p == all.end()) return 0;
+  PhoneCounts deadline_pages;
+  const auto all = pages_by_phone(&deadline_pages);
+  const auto count = [&](const PhoneCounts& counts, const std::string& person,
+                         const std::string& c) {
+    const auto p = counts.find(phone(person));
+    if (p == counts.end()) return 0;
     const auto it = p->second.find(c);
     return it == p->second.end() ? 0 : it->second;
   };
   int lost = 0, steps_twice = 0, explained = 0, unexplained = 0, wrong_step = 0, network = 0;
-  const auto check = [&](const std::string& c, const std::string& person, int want) {
-    const int got = count(person, c);
-    if (got < want && network_lost_.count(c + " " + person)) {
+  // `counts`: the incidents' pages (`all`) or the deadline pages; `network`:
+  // the "case person" whose page Kannel reported sent.
+  const auto check = [&](const PhoneCounts& counts, const std::set<std::string>& network_lost,
+                         const std::string& c, const std::string& person, int want) {
+    const int got = count(counts, person, c);
+    if (got < want && network_lost.count(c + " " + person)) {
       ++network;
       std::cout << "[ network ] case " << c << " to " << person
                 << ": Kannel reported it sent; fakesmsc, restarted with Kannel, never logged it"
@@ -583,15 +742,67 @@ void FaultCampaign::run_campaign() {
     }
   };
   for (const auto& c : acked) {
-    check(c, primary_, 1);
-    check(c, backup_, 0);
-    check(c, "tl-g", 0);
+    check(all, network_lost_, c, primary_, 1);
+    check(all, network_lost_, c, backup_, 0);
+    check(all, network_lost_, c, "tl-g", 0);
   }
   for (const auto& c : unacked) {
-    check(c, primary_, 1);
-    check(c, backup_, 1);
-    check(c, "tl-g", 1);
+    check(all, network_lost_, c, primary_, 1);
+    check(all, network_lost_, c, backup_, 1);
+    check(all, network_lost_, c, "tl-g", 1);
   }
+
+  // piket-cases, by the record: every case's first-contact clock ran out in
+  // the round's jumps, so each case took exactly its two steps — the
+  // reminder (overdue) and the escalation — once each (one key in
+  // case:{id}:fired, one deadline_fired entry in its timeline); and each
+  // acknowledgement is on the timeline exactly once, by the way it was made
+  // (a web acknowledgement whose 2xx came, or an SMS), none for the others.
+  int deadline_steps = 0, deadline_twice = 0, deadline_paged = 0;
+  PhoneCounts deadline_want;  // person, case: the steps' pages
+  std::set<std::string> deadline_network_lost;
+  for (const auto* group : {&acked, &unacked})
+    for (const auto& c : *group) {
+      const auto rec = case_record(c);
+      std::map<std::string, int> taken;
+      for (const auto& st : rec.steps) {
+        ++taken[st.key];
+        if (st.page.empty()) continue;
+        ++deadline_paged;
+        ++deadline_want[st.to][c];
+        if (gateway_sent(st.page)) deadline_network_lost.insert(c + " " + st.to);
+      }
+      std::set<std::string> names;
+      for (const auto& k : rec.fired) {
+        names.insert(k.substr(0, k.rfind('|')));
+        EXPECT_EQ(taken[k], 1) << "case " << c << ": step " << k << " on the timeline " << taken[k]
+                               << " times";
+        deadline_twice += taken[k] > 1 ? taken[k] - 1 : 0;
+      }
+      deadline_steps += static_cast<int>(rec.fired.size());
+      EXPECT_EQ(names, (std::set<std::string>{c + "|first_contact|escalate",
+                                              c + "|first_contact|overdue"}))
+          << "case " << c << ": the steps taken";
+      EXPECT_EQ(rec.steps.size(), rec.fired.size()) << "case " << c << ": timeline entries";
+      const auto via = acked_via.find(c);
+      EXPECT_EQ(rec.acks, via == acked_via.end() ? std::vector<std::string>{}
+                                                 : std::vector<std::string>{via->second})
+          << "case " << c << ": its acknowledgements, by the way they came";
+    }
+  // Each deadline page reached its phone once (a page in doubt may twice).
+  // The deadline lines on each phone for the campaign's cases, as the
+  // timelines say (a page Kannel reported sent and fakesmsc lost is the
+  // network's).
+  for (const auto& [person, by_case] : deadline_want)
+    for (const auto& [c, n] : by_case) check(deadline_pages, deadline_network_lost, c, person, n);
+  for (const auto& [to, by_case] : deadline_pages)
+    for (const auto& [c, n] : by_case) {
+      bool expected = false;
+      for (const auto& [person, cases] : deadline_want)
+        expected = expected || (phone(person) == to && cases.count(c));
+      if (!expected)
+        ADD_FAILURE() << n << " deadline pages for case " << c << " to " << to << ", none expected";
+    }
   // Nothing for a case this test did not make, nobody else paged.
   std::set<std::string> ours(acked.begin(), acked.end());
   ours.insert(unacked.begin(), unacked.end());
@@ -634,8 +845,18 @@ void FaultCampaign::run_campaign() {
             << " lost by the phone network after Kannel sent them, " << wrong_step
             << " steps after an acknowledgement\n"
             << "[ campaign ] longest wait: post to primary page " << longest_primary.count()
-            << " ms; clock jump to escalation page " << longest_step.count() << " ms" << std::endl;
+            << " ms; clock jump to escalation page " << longest_step.count() << " ms\n"
+            << "[ campaign ] piket-cases: " << deadline_steps << " deadline steps taken ("
+            << deadline_paged << " paged), " << deadline_twice << " taken twice; acknowledged "
+            << std::count_if(acked_via.begin(), acked_via.end(),
+                             [](const auto& a) { return a.second == "sms"; })
+            << " by SMS, "
+            << std::count_if(acked_via.begin(), acked_via.end(),
+                             [](const auto& a) { return a.second == "web"; })
+            << " in the web app" << std::endl;
   EXPECT_GE(scheduled + points, 100);
+  EXPECT_EQ(deadline_twice, 0);
+  EXPECT_EQ(deadline_steps, 2 * static_cast<int>(acked.size() + unacked.size()));
   EXPECT_EQ(lost, 0);
   EXPECT_EQ(unexplained, 0);
   EXPECT_EQ(wrong_step, 0);

@@ -16,8 +16,11 @@
 
 #include "piket/common/http_client.hpp"
 #include "piket/common/redis.hpp"
+#include "piket/common/secrets.hpp"
 #include "piket/config/config.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
+#include "piket/launch/http_get.hpp"
+#include "piket/launch/url_codec.hpp"
 #include "piket/stack/local_stack.hpp"
 #include "piket/stack/stack_config.hpp"
 #include "piket/store/delivery.hpp"
@@ -110,6 +113,49 @@ class Stack {
     for (const auto& d :
          r.command({"ZRANGE", std::string(store::kNotifyQueue), "0", "-1"}).element_strings())
       if (d.size() > 4 && d.compare(d.size() - 4, 4, ":sms") == 0) return false;
+    return true;
+  }
+
+  // What Kannel sent has reached the phone, by both records (instead of waiting
+  // the second or so fakesmsc takes to log it): bearerbox holds nothing queued
+  // to send and its count of SMS sent (status page; a concatenated SMS counts
+  // once, when its last part went) equals the SMS in fakesmsc's log (which
+  // delivered() reassembles the same way). For a deployment whose Kannel was
+  // not restarted (a restart starts bearerbox's count afresh); false while
+  // Kannel does not answer.
+  bool phone_has_what_kannel_sent() const {
+    try {
+      const common::SecretStore secrets(config().secrets_dir);
+      const auto status =
+          launch::http_get(spec_.ports.kannel_admin,
+                           "/status.txt?password=" +
+                               launch::url_encode(secrets.read(common::secret_file::kannel_admin)),
+                           std::chrono::milliseconds{2000});
+      // "SMS: received 3 (0 queued), sent 12 (0 queued), store size 0"
+      const auto at = status.body.find("SMS: received");
+      const auto sent = status.body.find("sent ", at);
+      if (status.status != 200 || at == std::string::npos || sent == std::string::npos)
+        return false;
+      std::istringstream in(status.body.substr(sent + 5));
+      std::size_t n = 0, queued = 0;
+      char paren = 0;
+      std::string word;
+      if (!(in >> n >> paren >> queued >> word) || paren != '(') return false;
+      return queued == 0 && delivered().size() == n;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  // Polls until `done()` holds (true) or `timeout` passes (false): for
+  // recorded state such as nothing_to_send(), not for a fixed time.
+  template <typename Done>
+  static bool settle(Done done, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
     return true;
   }
 

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "instances.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/dispatch_scripts.hpp"
@@ -354,6 +356,39 @@ TEST_F(EscalationStepTest, AStepDecidedForAnotherPositionOrATakenCodeWritesNothi
                 .kind,
             EscalationStepReply::Kind::ack_collision);
   EXPECT_EQ(test::all_keys(ops_), with_code);
+}
+
+// A forced interleaving, 100 times: two dispatch instances decided the same
+// step from the same position (both read the incident at 0.0 before either
+// wrote; each made its own page id and reply code) and send the step script
+// at the same moment, each on its own connection. One pages the backup; the
+// other finds the incident moved on (`stale`) and writes nothing: one page,
+// one timeline entry, one reply code.
+TEST_F(EscalationStepTest, TheSameStepSentByTwoInstancesAtOnceIsTakenOnceHundredTimes) {
+  using Kind = EscalationStepReply::Kind;
+  RedisConnection second{redis_->config_as("dispatch")};
+  std::map<Kind, int> replies;
+  for (int n = 0; n < 100; ++n) {
+    SetUp();  // the incident back at 0.0, nothing else
+    std::vector<EscalationStepArgs> decided(2, page_args(EscalationStepArgs::Action::page));
+    decided[1].page = recipient("carl", "P6", "666666");
+    RedisConnection* connections[] = {&dispatch_, &second};
+    std::vector<EscalationStepReply> r(2);
+    piket::test::race(2, [&](int i) {
+      const auto k = static_cast<std::size_t>(i);
+      const RedisScript script{std::string(lua::dispatch_escalation_step())};  // one each
+      r[k] = step_reply(connections[k]->eval(script, {}, decided[k].args()).element_strings());
+    });
+    ++replies[r[0].kind];
+    ++replies[r[1].kind];
+    EXPECT_EQ((r[0].kind == Kind::paged) + (r[1].kind == Kind::paged), 1) << "round " << n;
+    EXPECT_EQ(exists(page_key("P5")) + exists(page_key("P6")), 1) << "round " << n;
+    EXPECT_EQ(exists(ackcode_key("carl", "555555")) + exists(ackcode_key("carl", "666666")), 1);
+    EXPECT_EQ(timeline("C1").size(), 1u) << "round " << n;
+    EXPECT_EQ(hget(incident_key("I1"), "esc_at"), "0.1");
+  }
+  EXPECT_EQ(replies[Kind::paged], 100);
+  EXPECT_EQ(replies[Kind::stale], 100);
 }
 
 // ---- dispatch_rota_notice.lua

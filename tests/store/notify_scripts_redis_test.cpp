@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "instances.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
@@ -377,6 +378,46 @@ TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds)
   EXPECT_TRUE(again.send.in_doubt);
   EXPECT_EQ(again.send.attempt, 2);
   EXPECT_EQ(hget(d, "in_doubt_resends"), "1");
+}
+
+// A forced interleaving, 100 times: two notify instances claim at the same
+// moment, each on its own connection, over the same three due deliveries (a
+// batch of up to 2 each: both want two). Every delivery is leased for a send
+// once, to one of them — the first script takes two, the other the one left:
+// nothing sent twice, nothing left behind.
+TEST_F(NotifyScriptsTest, TwoInstancesClaimingAtOnceLeaseEachDueDeliveryOnceHundredTimes) {
+  RedisConnection second{redis_->config_as("notify")};
+  RedisConnection* connections[] = {&notify_, &second};
+  const std::string pages[] = {kPage, kPage2, kPage3};
+  int split = 0;  // rounds in which both instances got some of the work
+  for (int round = 0; round < 100; ++round) {
+    SetUp();
+    for (const auto& p : pages) {
+      seed_page(p);
+      seed_sms(p, "queued");
+      ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), p + ":sms"});
+    }
+    NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
+    args.max_deliveries = 2;
+    std::vector<NotifyClaimBatch> batches(2);
+    piket::test::race(2, [&](int i) {
+      const auto k = static_cast<std::size_t>(i);
+      const RedisScript claim{std::string(lua::notify_claim())};  // one each
+      batches[k] =
+          parse_notify_claim_batch(connections[k]->eval(claim, {}, args.argv()).element_strings());
+    });
+    std::map<std::string, int> leased;
+    for (const auto& b : batches)
+      for (const auto& c : b.claims)
+        if (c.kind == NotifyClaimReply::Kind::send) ++leased[c.send.delivery_id];
+    split += !batches[0].claims.empty() && !batches[1].claims.empty();
+    EXPECT_EQ(leased.size(), 3u) << "round " << round;
+    for (const auto& p : pages) {
+      EXPECT_EQ(leased[p + ":sms"], 1) << "round " << round << " " << p;
+      EXPECT_EQ(hget(delivery_key(p, "sms"), "attempts"), "1") << "round " << round;
+    }
+  }
+  EXPECT_EQ(split, 100) << "rounds in which both instances leased some";
 }
 
 // A send in doubt waits for its worker's record (ARGV[9]): the first claim to

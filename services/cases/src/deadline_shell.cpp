@@ -7,6 +7,7 @@
 #include <set>
 #include <variant>
 
+#include "piket/common/fault_point.hpp"
 #include "piket/common/periodic.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/paging/deadline_text.hpp"
@@ -141,6 +142,8 @@ struct DeadlineShell::Impl {
     spdlog::info("case {}: {} {} taken{} ({} ms late){}", case_id, to_string(a.step.clock),
                  a.step.name, page ? ", page " + page->page_id + " to " + page->person : "",
                  a.late.count(), page ? "" : ", nobody paged: " + why);
+    // The step, its page and its outbox entry are written; the wake-up is not sent.
+    if (page) common::fault_point("cases.after_fire");
     if (page && on_page) on_page(page->page_id, payload);
     if (observer) observer(out);
     if (fired) fired->push_back(std::move(out));

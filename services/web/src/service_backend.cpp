@@ -14,6 +14,7 @@
 #include "piket/cases/family_link.hpp"
 #include "piket/cases/staff.hpp"
 #include "piket/cases/track.hpp"
+#include "piket/common/fault_point.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/paging/page_answer.hpp"
 #include "piket/store/case_record.hpp"
@@ -190,6 +191,8 @@ struct ServiceBackend::Impl {
     // A decline's escalation message is due at once: the outbox senders of
     // inbound and notify sweep it to dispatch within 200 ms.
     const auto out = paging::answer_page(*lease, req, domain.now(), real.now(), push_stream_maxlen);
+    // The answer is recorded; the person has not heard so (their app asks again).
+    common::fault_point("web.after_answer");
     using K = paging::PageAnswerOutcome::Kind;
     switch (out.kind) {
       case K::acknowledged:
