@@ -126,6 +126,10 @@ TEST(FailoverUnderLoad, EveryAcknowledgedIncidentIsPagedOnceWhilePrimaryAndInsta
   spec.replica_wait_ms = 1000;
   spec.bundle_window_ms = 0;  // one SMS per page
   spec.notify_workers = 8;
+  // Each POST holds an ingest thread while a replica acknowledges; on this loaded machine that
+  // took up to ~200 ms, and two threads per instance (the default) answered 10-30 posts a
+  // second between failovers, so the partners' retries queued behind each other past 60 s.
+  spec.ingest_threads = 8;
   spec.partner_rate = 4000;
   spec.partner_burst = 8000;
   spec.resend_after_ms = 1000;

@@ -78,7 +78,7 @@ std::string render_stack_config(const StackSpec& s) {
     << redis_cluster_lines(s) << "\n"
     << "[log]\nformat = \"" << (s.json_logs ? "json" : "text") << "\"\nlevel = \"info\"\ndir = \""
     << s.log_dir << "\"\n\n"
-    << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = 2\n\n"
+    << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = " << s.ingest_threads << "\n\n"
     << "[dispatch]\nhttp = \"127.0.0.1:" << p.dispatch_http
     << "\"\nzmq = \"tcp://127.0.0.1:" << p.dispatch_zmq << "\"\n\n"
     << "[notify]\nhttp = \"127.0.0.1:" << p.notify_http

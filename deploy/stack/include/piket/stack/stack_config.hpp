@@ -39,6 +39,9 @@ struct StackSpec {
   std::string simulated_start = "2026-11-22T08:00:00+01:00";
   int resend_after_ms = 1000;
   int notify_workers = 2;
+  // [ingest] threads: each request holds one while Redis fsyncs and, with min_replicas, a
+  // replica acknowledges (docs/availability.md, "Failover under load").
+  int ingest_threads = 2;
   int in_doubt_grace_ms = 3000;
   int gateway_timeout_ms = 2000;
   int retry_initial_ms = 200;
