@@ -130,6 +130,9 @@ TEST(FailoverUnderLoad, EveryAcknowledgedIncidentIsPagedOnceWhilePrimaryAndInsta
   // took up to ~200 ms, and two threads per instance (the default) answered 10-30 posts a
   // second between failovers, so the partners' retries queued behind each other past 60 s.
   spec.ingest_threads = 8;
+  // The same for Kannel's delivery reports: with four threads a restarted inbound, flooded
+  // with Kannel's backlog, took 20 reports a second and answered no health check for a minute.
+  spec.inbound_threads = 8;
   spec.partner_rate = 4000;
   spec.partner_burst = 8000;
   spec.resend_after_ms = 1000;

@@ -244,7 +244,8 @@ struct ClusterStack::Impl {
         throw std::runtime_error("cluster: " + what + " exited at start; see " +
                                  p.log_file().string());
       try {
-        if (launch::http_get(port, "/healthz", std::chrono::milliseconds{500}).status == 200)
+        // Up to 3 s an answer (ClusterOptions::start_timeout: why).
+        if (launch::http_get(port, "/healthz", std::chrono::milliseconds{3000}).status == 200)
           return;
       } catch (const std::exception&) {
         // not listening yet

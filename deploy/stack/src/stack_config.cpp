@@ -91,7 +91,8 @@ std::string render_stack_config(const StackSpec& s) {
     // notify's send journal beside its log (a cluster's instances: one each, ClusterStack)
     << (s.log_dir.empty() ? std::string() : "send_journal = \"" + s.log_dir + "/notify.journal\"\n")
     << "\n"
-    << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\n\n"
+    << "[inbound]\nhttp = \"127.0.0.1:" << p.inbound << "\"\nthreads = " << s.inbound_threads
+    << "\n\n"
     << "[web]\nhttp = \"127.0.0.1:" << p.web << "\"\n\n"
     << "[cases]\nhttp = \"127.0.0.1:" << p.cases << "\"\n\n"
     << "[kannel]\nsendsms_url = \"http://127.0.0.1:" << p.sendsms

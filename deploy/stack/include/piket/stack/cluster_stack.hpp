@@ -88,7 +88,11 @@ struct ClusterOptions {
   // every file, so that the senders connect to all receiver instances (false: each sender
   // connects to instance 1 only; the others get work through the outboxes' resends).
   bool zmq_peers = true;
-  std::chrono::milliseconds start_timeout{20000};
+  // Until a started instance answers /healthz, as production's piket-healthcheck --wait 60
+  // allows: under load a restarted instance answers its health check only after the requests
+  // already queued for its threads (inbound 2 in the failover test: Kannel's backlog of
+  // delivery reports, each waiting for a replica — 20 s were not enough while it worked).
+  std::chrono::milliseconds start_timeout{60000};
 };
 
 // Distinct free ports for a throw-away cluster (the failover test, piket-bench --cluster):

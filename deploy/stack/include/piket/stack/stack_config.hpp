@@ -42,6 +42,8 @@ struct StackSpec {
   // [ingest] threads: each request holds one while Redis fsyncs and, with min_replicas, a
   // replica acknowledges (docs/availability.md, "Failover under load").
   int ingest_threads = 2;
+  // [inbound] threads: the same for Kannel's callbacks (each report's write waits likewise).
+  int inbound_threads = 4;
   int in_doubt_grace_ms = 3000;
   int gateway_timeout_ms = 2000;
   int retry_initial_ms = 200;
