@@ -36,9 +36,7 @@
 #include <set>
 #include <sstream>
 
-#include "case_codes.hpp"
-#include "groningen_rota.hpp"
-#include "piket/common/crypto.hpp"
+#include "campaign_support.hpp"
 #include "piket/common/time_format.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
@@ -50,42 +48,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
-
-constexpr const char* kTeamLeadToken = "tl-g-staff-token-000000000001";
-constexpr const char* kFaultPoints =
-    "ingest.after_accept=0.04,dispatch.after_commit=0.04,dispatch.after_step=0.05,"
-    "notify.after_gateway_accept=0.06,notify.mid_batch=0.04";
-constexpr const char* kPointNames[] = {"ingest.after_accept", "dispatch.after_commit",
-                                       "dispatch.after_step", "notify.after_gateway_accept",
-                                       "notify.mid_batch"};
-
-unsigned long long env_number(const char* name, unsigned long long fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
-stack::StackSpec campaign_spec() {
-  stack::StackSpec spec;
-  spec.simulated_clock = true;
-  spec.rota_file = groningen_rota_file();
-  spec.rota_table = "coverage_days = 14\n";
-  // Acknowledged pages are not paged again within the test's few simulated hours.
-  spec.extra_toml =
-      "[escalation]\n"
-      "steps = [{target = \"primary\", wait_minutes = 5},\n"
-      "         {target = \"backup\", wait_minutes = 5},\n"
-      "         {target = \"team_lead\", wait_minutes = 10}]\n"
-      "repeat = 0\nforgotten_minutes = 10080\npoll_ms = 20\n";
-  spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
-  return spec;
-}
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // What the chaos thread did.
 struct Chaos {
@@ -114,12 +76,7 @@ class FaultCampaign : public ::testing::Test {
   // A long bundle arrives as a concatenated SMS whose parts may cut a case
   // code in two: each phone's texts are read joined, in order.
   std::map<std::string, std::map<std::string, int>> pages_by_phone() const {
-    std::map<std::string, std::string> joined;
-    for (const auto& m : s_.delivered()) joined[m.to] += m.text;
-    std::map<std::string, std::map<std::string, int>> out;
-    for (const auto& [to, text] : joined)
-      for (const auto& c : case_codes(text)) ++out[to][c];
-    return out;
+    return e2e::pages_by_phone(s_.delivered());
   }
 
   // Posts one incident until it is accepted (a partner retries with the same
@@ -535,72 +492,16 @@ void FaultCampaign::run_campaign() {
   // "{page}:{channel}", store/delivery.hpp), and the pages Kannel reported
   // twice (it sent them again itself, from its store, after a restart): their
   // cases.
-  std::map<std::string, int> in_doubt_cases;
-  for (const auto& c :
-       cases_in_log("notify", std::regex{"delivery (P[0-9A-Z]{16}):[a-z]+: send was interrupted"}))
-    ++in_doubt_cases[c];
-  const auto resent = cases_in_log(
-      "inbound", std::regex{"duplicate delivery report [0-9]+ for page (P[0-9A-Z]{16})"});
-  const std::set<std::string> kannel_resent_cases(resent.begin(), resent.end());
-
-  const auto all = pages_by_phone();
-  const auto count = [&](const std::string& person, const std::string& c) {
-    const auto p = all.find(phone(person));
-    if (p == all.end()) return 0;
-    const auto it = p->second.find(c);
-    return it == p->second.end() ? 0 : it->second;
-  };
-  int lost = 0, steps_twice = 0, explained = 0, unexplained = 0, wrong_step = 0, network = 0;
-  const auto check = [&](const std::string& c, const std::string& person, int want) {
-    const int got = count(person, c);
-    if (got < want && network_lost_.count(c + " " + person)) {
-      ++network;
-      std::cout << "[ network ] case " << c << " to " << person
-                << ": Kannel reported it sent; fakesmsc, restarted with Kannel, never logged it"
-                << std::endl;
-    } else if (got < want) {
-      ++lost;
-      ADD_FAILURE() << "case " << c << ": " << person << " got " << got << " pages, want " << want;
-    } else if (want == 0 && got > 0) {
-      ++wrong_step;
-      ADD_FAILURE() << "case " << c << ": " << person << " was paged " << got
-                    << " times after the page was acknowledged";
-    } else if (got > want) {
-      ++steps_twice;
-      if (in_doubt_cases.count(c)) {
-        ++explained;
-        std::cout << "[ duplicate ] case " << c << " to " << person << ": " << got
-                  << " pages; notify sent it again in doubt (no delivery report)" << std::endl;
-      } else if (with_kannel_ && kannel_resent_cases.count(c)) {
-        ++explained;
-        std::cout << "[ duplicate ] case " << c << " to " << person << ": " << got
-                  << " pages; Kannel sent it again from its store (reported twice)" << std::endl;
-      } else {
-        ++unexplained;
-        ADD_FAILURE() << "case " << c << ": " << person << " paged " << got
-                      << " times with no send in doubt";
-      }
-    }
-  };
-  for (const auto& c : acked) {
-    check(c, primary_, 1);
-    check(c, backup_, 0);
-    check(c, "tl-g", 0);
-  }
-  for (const auto& c : unacked) {
-    check(c, primary_, 1);
-    check(c, backup_, 1);
-    check(c, "tl-g", 1);
-  }
-  // Nothing for a case this test did not make, nobody else paged.
-  std::set<std::string> ours(acked.begin(), acked.end());
-  ours.insert(unacked.begin(), unacked.end());
-  for (const auto& [to, by_case] : all) {
-    const bool ours_phone = to == phone(primary_) || to == phone(backup_) || to == phone("tl-g");
-    for (const auto& [c, n] : by_case)
-      if (!ours_phone || !ours.count(c))
-        ADD_FAILURE() << n << " pages for case " << c << " to " << to << ", none expected";
-  }
+  Explanations why;
+  for (const auto& c : cases_in_log("notify", in_doubt_resend_line())) why.in_doubt.insert(c);
+  for (const auto& c : cases_in_log("inbound", kannel_resent_line())) why.kannel_resent.insert(c);
+  why.network_lost = network_lost_;
+  why.with_kannel = with_kannel_;
+  const PageTally tally(
+      pages_by_phone(), [&](const std::string& p) { return phone(p); }, {primary_, backup_, "tl-g"},
+      acked, unacked, why);
+  const int lost = tally.lost, steps_twice = tally.twice, explained = tally.explained,
+            unexplained = tally.unexplained, wrong_step = tally.after_ack, network = tally.network;
 
   // Every crash point fired at least once.
   const auto fired_log = read_all(fault_log);
