@@ -115,6 +115,7 @@ struct Escalation {
 struct Explanations {
   std::set<std::string> in_doubt;       // cases notify sent again in doubt
   std::set<std::string> kannel_resent;  // cases Kannel reported twice
+  std::set<std::string> no_answer;      // cases notify tried again after no gateway answer
   std::set<std::string> network_lost;   // "case person": Kannel reported it sent, not at fakesmsc
   bool with_kannel = true;
 };
@@ -147,11 +148,13 @@ struct PageTally {
                       << " times after the page was acknowledged";
       } else if (got > want) {
         ++twice;
-        const char* reason = why.in_doubt.count(c)
-                                 ? "notify sent it again in doubt (no delivery report)"
-                             : why.with_kannel && why.kannel_resent.count(c)
-                                 ? "Kannel sent it again from its store (reported twice)"
-                                 : nullptr;
+        const char* reason =
+            why.in_doubt.count(c) ? "notify sent it again in doubt (no delivery report)"
+            : why.with_kannel && why.kannel_resent.count(c)
+                ? "Kannel sent it again from its store (reported twice)"
+            : why.no_answer.count(c) ? "notify had no answer from the gateway (which may have "
+                                       "taken it) and sent it again"
+                                     : nullptr;
         if (reason) {
           ++explained;
           std::cout << "[ duplicate ] case " << c << " to " << person << ": " << got << " pages; "
