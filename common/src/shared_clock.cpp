@@ -61,9 +61,12 @@ class SharedSimulatedClock final : public Clock {
         std::lock_guard lock(listeners_mutex_);
         for (const auto& [id, on_move] : listeners_) on_move();
       }
-      // Tell who moved the clock that this service follows it now.
+      // Tell who moved the clock that this service follows it now, and this instance
+      // (its own field: two instances of a service share the first).
       if (ms != reported_ms_ && !redis_.user.empty()) {
-        follower_.command({"HSET", kSeenKey, redis_.user, std::to_string(ms)});
+        const auto value = std::to_string(ms);
+        follower_.command(
+            {"HSET", kSeenKey, redis_.user, value, seen_instance_field(redis_.user), value});
         reported_ms_ = ms;
       }
     }
@@ -80,6 +83,10 @@ class SharedSimulatedClock final : public Clock {
 };
 
 }  // namespace
+
+std::string seen_instance_field(std::string_view user, pid_t pid) {
+  return std::string(user) + ":" + std::to_string(pid);
+}
 
 std::unique_ptr<Clock> make_shared_simulated_clock(const RedisConfig& redis, Instant start,
                                                    const Clock& transport_clock) {

@@ -10,9 +10,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "clock_seen.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_acl.hpp"
 #include "piket/common/secrets.hpp"
+#include "piket/common/shared_clock.hpp"
 #include "piket/launch/http_get.hpp"
 #include "piket/launch/kannel.hpp"
 #include "piket/launch/ports.hpp"
@@ -368,6 +370,11 @@ void ClusterStack::kill9(Component c, int n) {
   impl_->processes[{c, n}].kill9();
 }
 
+void ClusterStack::kill9(KannelBox b) {
+  if (!impl_->kannel) return;
+  (b == KannelBox::bearerbox ? impl_->kannel->bearerbox() : impl_->kannel->smsbox()).kill9();
+}
+
 void ClusterStack::start(Component c, int n) {
   if (c == Component::redis) throw std::invalid_argument("cluster: start a node through redis()");
   if (c == Component::kannel) {
@@ -394,6 +401,14 @@ std::uint16_t ClusterStack::http_port(Component c, int n) const {
 fs::path ClusterStack::config_file(Component c, int n) const {
   return impl_->files.at({c, n});
 }
+bool ClusterStack::wait_clock_followed(common::Instant target, std::chrono::milliseconds timeout) {
+  std::vector<std::string> fields;
+  for (auto& [key, process] : impl_->processes)
+    if (process.valid() && process.running())
+      fields.push_back(common::seen_instance_field(to_string(key.first), process.pid()));
+  return wait_clock_seen(impl_->config.redis, fields, target, timeout);
+}
+
 launch::SentinelCluster& ClusterStack::redis() {
   return *impl_->redis;
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "clock_seen.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/common/redis_acl.hpp"
 #include "piket/common/secrets.hpp"
@@ -235,20 +236,10 @@ pid_t LocalStack::pid(Component c) {
 }
 
 bool LocalStack::wait_clock_followed(common::Instant target, std::chrono::milliseconds timeout) {
-  std::vector<std::string> cmd{"HMGET", std::string(store::kClockSeen)};
+  std::vector<std::string> fields;
   for (const auto& [c, _] : impl_->services)
-    if (running(c)) cmd.emplace_back(to_string(c));
-  const auto target_ms = common::to_epoch_ms(target);
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  common::RedisConnection ops(impl_->config.redis);
-  for (;;) {
-    bool all = true;
-    for (const auto& e : ops.command(cmd).elements)
-      if (!e.opt_string() || std::stoll(*e.opt_string()) < target_ms) all = false;
-    if (all) return true;
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
+    if (running(c)) fields.emplace_back(to_string(c));
+  return wait_clock_seen(impl_->config.redis, fields, target, timeout);
 }
 
 std::vector<std::string> LocalStack::redis_acl_refusals() {

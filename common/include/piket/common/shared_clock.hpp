@@ -4,16 +4,26 @@
 // it, and never backwards; each service follows within ~10 ms (more on a
 // loaded machine) and then writes the time it follows into the hash
 // store::kClockSeen under its Redis user, so whoever moved the clock can wait
-// until every service is there.
+// until every service is there — and under seen_instance_field(user, pid), so
+// that a driver of two instances of a service can wait for each (a field a
+// process start in a simulated deployment; a test's or demo's few).
+
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "piket/common/clock.hpp"
 #include "piket/common/config.hpp"
 
 namespace piket::common {
+
+// An instance's own field in store::kClockSeen: "<Redis user>:<pid>".
+std::string seen_instance_field(std::string_view user, pid_t pid = ::getpid());
 
 // Starts following the shared clock (a common::Periodic loop, every 10 ms;
 // `transport_clock` throttles its failure log, and must outlive the clock);

@@ -119,6 +119,8 @@ class ClusterStack {
   int instances() const;
   // A service's instance n (1-based), or Kannel (bearerbox and smsbox; n ignored).
   void kill9(Component c, int n = 1);
+  // kill -9 of one of Kannel's boxes only; start(Component::kannel) brings Kannel back whole.
+  void kill9(KannelBox b);
   // (Re)starts it and waits until it is healthy.
   void start(Component c, int n = 1);
   bool running(Component c, int n = 1);
@@ -126,6 +128,11 @@ class ClusterStack {
   pid_t pid(Component c, int n = 1) const;
   std::uint16_t http_port(Component c, int n) const;
   std::filesystem::path config_file(Component c, int n) const;
+
+  // In a simulated deployment: waits until every running service instance follows the
+  // shared clock at `target` or later (each writes it into its own field of clock:seen,
+  // common/shared_clock.hpp). False after `timeout`; throws common::RedisError.
+  bool wait_clock_followed(common::Instant target, std::chrono::milliseconds timeout);
 
   launch::SentinelCluster& redis();
   // The deployment file's configuration (instance 1's addresses), with the operator's secrets.
