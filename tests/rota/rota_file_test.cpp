@@ -34,6 +34,7 @@ std::vector<rota::PersonConfig> demo_people() {
     text.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)),
                  value);
   }
+  text = std::regex_replace(text, std::regex("@LOG_DIR@"), "/srv/piket-demo/logs");  // absolute
   text = std::regex_replace(text, std::regex("@[A-Z_]+@"), "x");
   return config::parse_config(text, "piket.toml").people;
 }
