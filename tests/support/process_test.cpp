@@ -14,6 +14,7 @@
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -253,6 +254,20 @@ int listen_on(std::uint16_t port) {
     return -1;
   }
   return fd;
+}
+
+// Below the ephemeral range: no outgoing connection is given it before its user binds it.
+TEST(Ports, FreePortsAreBelowTheEphemeralRangeAndNotGivenTwice) {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned first = 0;
+  ASSERT_TRUE(in >> first);
+  std::set<std::uint16_t> seen;
+  for (int i = 0; i < 300; ++i) {
+    const auto port = free_tcp_port();
+    EXPECT_GE(port, 10000);
+    EXPECT_LT(port, first);
+    EXPECT_TRUE(seen.insert(port).second) << "port " << port << " given twice";
+  }
 }
 
 TEST(Ports, FreePortIsBindable) {

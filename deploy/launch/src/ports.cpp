@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -40,7 +44,43 @@ bool try_connect(std::uint16_t port) {
 
 }  // namespace
 
+// The first port of the kernel's ephemeral range (the ports outgoing connections get);
+// 32768 when it cannot be read (Linux's default).
+std::uint16_t ephemeral_start() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned first = 0;
+  if (in >> first && first > 2048 && first <= 65535) return static_cast<std::uint16_t>(first);
+  return 32768;
+}
+
 std::uint16_t free_tcp_port() {
+  // Below the ephemeral range: a port the kernel gave out from it could be taken by any
+  // outgoing connection (a Redis client, an HTTP request) before its user binds it — seen in
+  // CI ("piket-dispatch: cannot start: http: cannot listen on 127.0.0.1:48037: Address already
+  // in use"). A random port in [10000, first ephemeral) that binds now, not one this process
+  // gave out before.
+  static std::mutex mutex;
+  static std::set<std::uint16_t> given;
+  static std::mt19937 rng{std::random_device{}()};
+  const std::uint16_t top = ephemeral_start();
+  std::lock_guard lock(mutex);
+  if (top > 10000 + 1000) {
+    std::uniform_int_distribution<int> pick(10000, top - 1);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const auto port = static_cast<std::uint16_t>(pick(rng));
+      if (given.count(port)) continue;
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+      const sockaddr_in addr = loopback(port);
+      const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+      ::close(fd);
+      if (free) {
+        given.insert(port);
+        return port;
+      }
+    }
+  }
+  // No room below the ephemeral range (a system that starts it low): the kernel's choice.
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
   sockaddr_in addr = loopback(0);

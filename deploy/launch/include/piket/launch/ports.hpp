@@ -7,9 +7,11 @@
 
 namespace piket::launch {
 
-// A port that was free on 127.0.0.1 a moment ago: binds port 0, reads the port back, closes.
-// Another process may take it before you bind it (inherent to the technique); callers that
-// fail to bind should pick again. Throws std::system_error on socket errors.
+// A port that was free on 127.0.0.1 a moment ago, below the kernel's ephemeral range (so that
+// no outgoing connection can be given it meanwhile) and not one this process gave out before:
+// a random port in [10000, first ephemeral port) that binds, then closed. Another process may
+// still take it before you bind it; callers that fail to bind should pick again. Throws
+// std::system_error on socket errors.
 std::uint16_t free_tcp_port();
 
 // Connects to 127.0.0.1:port until a connection succeeds or `timeout` passes (steady clock).
