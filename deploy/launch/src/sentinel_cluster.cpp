@@ -76,10 +76,43 @@ void SentinelCluster::stop_node(int i) {
 void SentinelCluster::start_node(int i, std::optional<int> primary) {
   auto& n = nodes_.at(idx(i));
   if (n->running()) return;
-  const int p = primary ? *primary : primary_index();
+  int p = i;
+  if (primary) {
+    p = *primary;
+  } else {
+    // As production's piket-redis-start decides (node_start_role.hpp): never as the primary
+    // while the sentinels may be failing over away from this node.
+    const auto role = node_start_role(start_options(i));
+    if (role.kind == StartRole::Kind::as_configured) {
+      n->start();  // the redis.conf it had
+      return;
+    }
+    if (role.kind == StartRole::Kind::replica) p = index_of_port(role.primary.port);
+  }
   // A new redis.conf: a replica of the primary now (its old `replicaof` may name a dead node).
   n = std::make_unique<RedisServer>(server_config(i, p));
   n->start();
+}
+
+NodeStartOptions SentinelCluster::start_options(int i) const {
+  NodeStartOptions o;
+  o.self = {"127.0.0.1", node_port(i)};
+  for (int s = 0; s < kSentinels; ++s) o.sentinels.push_back({"127.0.0.1", sentinel_port(s)});
+  o.master_name = config_.master_name;
+  o.user = "ops";
+  o.password = password_of("ops");
+  o.quorum = 2;
+  // A failover takes down-after, then an election and the promotion (failover-timeout at most,
+  // twice if the first attempt fails).
+  o.wait_limit = 2 * (config_.down_after + config_.failover_timeout) + std::chrono::seconds{10};
+  return o;
+}
+
+int SentinelCluster::index_of_port(std::uint16_t port) const {
+  for (int i = 0; i < kNodes; ++i)
+    if (node_port(i) == port) return i;
+  throw std::runtime_error("SentinelCluster: the sentinels name port " + std::to_string(port) +
+                           ", none of the nodes");
 }
 bool SentinelCluster::node_running(int i) {
   return node(i).running();

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "piket/common/config.hpp"
+#include "piket/launch/node_start_role.hpp"
 #include "piket/launch/redis_sentinel.hpp"
 #include "piket/launch/redis_server.hpp"
 
@@ -68,8 +69,10 @@ class SentinelCluster {
 
   void kill9_node(int i);
   void stop_node(int i);
-  // Starts node i (if not running) as a replica of the primary the sentinels name now, or of
-  // node `primary` when given (i == primary: as a primary).
+  // Starts node i (if not running) as node_start_role() decides (a replica of the primary the
+  // sentinels name; the primary only when they name it and nothing fails over; after waiting
+  // out a failover away from it), or as a replica of node `primary` when given (i == primary:
+  // as a primary).
   void start_node(int i, std::optional<int> primary = std::nullopt);
   bool node_running(int i);
   void kill9_sentinel(int i);
@@ -104,6 +107,8 @@ class SentinelCluster {
 
  private:
   RedisServerConfig server_config(int i, int primary) const;
+  NodeStartOptions start_options(int i) const;
+  int index_of_port(std::uint16_t port) const;
   common::RedisConfig sentinel_ops(std::uint16_t port) const;
   int running_sentinels();
   // Every running sentinel names node `primary` (throws common::RedisError if one does not

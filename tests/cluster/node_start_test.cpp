@@ -1,0 +1,155 @@
+// A Redis node brought back in a Sentinel deployment (label `cluster`): never as the primary
+// while the sentinels fail over away from it (launch::node_start_role, the local cluster's
+// start_node), and production's piket-redis-start hands redis-server the role the sentinels
+// allow. The rule itself: tests/deploy/node_start_role_test.cpp. docs/availability.md.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "piket/common/redis.hpp"
+#include "piket/launch/node_start_role.hpp"
+#include "redis_cluster.hpp"
+
+namespace piket::launch {
+namespace {
+
+using namespace std::chrono_literals;
+using test::RedisCluster;
+
+const std::string kKey = "piket-test:node-start:acknowledged";
+
+struct Resume {
+  Process& p;
+  ~Resume() { p.signal(SIGCONT); }
+};
+
+// Until a sentinel says the master is down or failing over (throws after `timeout`).
+void wait_for_failing_over(SentinelCluster& cluster, std::chrono::milliseconds timeout) {
+  NodeStartOptions o;
+  o.master_name = RedisCluster::kMasterName;
+  o.user = "ops";
+  o.password = cluster.node_config(0).password;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (int s = 0; s < SentinelCluster::kSentinels; ++s) {
+      const auto v = ask_sentinel_view({"127.0.0.1", cluster.sentinel_port(s)}, o);
+      if (v && v->failing_over) return;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  throw std::runtime_error("no sentinel saw the primary down");
+}
+
+// The old primary started again while the sentinels are failing over away from it. Here the
+// failover is held up (both replicas stopped: no candidate, the sentinels abort and try again
+// every 2 × failover-timeout), so the window is seconds long. Before node_start_role the node
+// came back as the primary at once — the sentinels still named it — took writes that a
+// replica acknowledged, and lost them when it was demoted.
+TEST(NodeStart, APrimaryBackDuringAFailoverAwayFromItWaitsAndComesBackAsAReplica) {
+  RedisCluster cluster("piket-node-start", {.min_replicas_to_write = 1});
+  {
+    common::RedisConnection primary(cluster.node_config(0));
+    primary.command({"SET", kKey, "before the crash"});
+    ASSERT_EQ(primary.command({"WAIT", "2", "5000"}).integer, 2);
+  }
+  Resume resume1{cluster.node(1).process()}, resume2{cluster.node(2).process()};
+  ASSERT_TRUE(cluster.node(1).process().signal(SIGSTOP));
+  ASSERT_TRUE(cluster.node(2).process().signal(SIGSTOP));
+  cluster.kill9_node(0);
+  wait_for_failing_over(cluster.processes(), 20s);
+
+  std::atomic<bool> started{false};
+  std::thread starter([&] {
+    cluster.start_node(0);
+    started = true;
+  });
+  // The sentinels still name node 0 (no replica to promote): it must not be running as one.
+  const auto hold = std::chrono::steady_clock::now() + 2s;
+  std::string role_seen;
+  while (std::chrono::steady_clock::now() < hold && role_seen.empty()) {
+    role_seen = cluster.role_of(0);
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_FALSE(started.load());
+  EXPECT_EQ(role_seen, "") << "node 0 came back during the failover as a " << role_seen;
+
+  cluster.node(1).process().signal(SIGCONT);
+  cluster.node(2).process().signal(SIGCONT);
+  starter.join();
+  EXPECT_TRUE(started.load());
+  const int promoted = cluster.wait_for_failover(0, 30s);
+  EXPECT_NE(promoted, 0);
+  EXPECT_EQ(cluster.role_of(0), "slave");
+  cluster.wait_until_settled(60s);
+  common::RedisConnection on_promoted(cluster.node_config(promoted));
+  EXPECT_EQ(on_promoted.command({"GET", kKey}).str, "before the crash");
+}
+
+struct Run {
+  int status = -1;
+  std::string output;
+};
+
+Run run(const std::string& command) {
+  Run r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 512> buf{};
+  while (fgets(buf.data(), static_cast<int>(buf.size()), p)) r.output += buf.data();
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+// piket-redis-start (production's piket-redis.service) asks the sentinels and becomes the
+// command after `--` with the role appended; /bin/echo stands in for redis-server so that the
+// test reads the arguments redis-server would get.
+TEST(NodeStart, PiketRedisStartGivesRedisServerTheRoleTheSentinelsAllow) {
+  RedisCluster cluster("piket-node-start-wrapper");
+  cluster.kill9_node(0);
+  const int promoted = cluster.wait_for_failover(0, 30s);
+  const auto secrets = cluster.secrets_dir();
+  auto command = [&](int self, const std::filesystem::path& password_file) {
+    std::string c =
+        PIKET_REDIS_START " --self 127.0.0.1:" + std::to_string(cluster.node_port(self));
+    for (int s = 0; s < SentinelCluster::kSentinels; ++s)
+      c += " --sentinel 127.0.0.1:" + std::to_string(cluster.processes().sentinel_port(s));
+    c += " --user ops --password-file " + password_file.string() +
+         " --wait-ms 20000 -- /bin/echo redis-server redis.conf";
+    return c;
+  };
+  const auto ops_password = secrets / "redis-ops.password";
+
+  auto r = run(command(0, ops_password));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("redis-server redis.conf --replicaof 127.0.0.1 " +
+                          std::to_string(cluster.node_port(promoted)) + "\n"),
+            std::string::npos)
+      << r.output;
+
+  r = run(command(promoted, ops_password));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("redis-server redis.conf --replicaof no one\n"), std::string::npos)
+      << r.output;
+
+  // A password file others may read is refused, naming it; nothing is started.
+  const auto loose = secrets / "loose.password";
+  std::filesystem::copy_file(ops_password, loose);
+  std::filesystem::permissions(loose, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  r = run(command(0, loose));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("loose.password"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("redis-server redis.conf"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace piket::launch
