@@ -3,13 +3,10 @@
 // start_node), and production's piket-redis-start hands redis-server the role the sentinels
 // allow. The rule itself: tests/deploy/node_start_role_test.cpp. docs/availability.md.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -17,6 +14,7 @@
 #include "piket/common/redis.hpp"
 #include "piket/launch/node_start_role.hpp"
 #include "redis_cluster.hpp"
+#include "test_pki.hpp"  // run_command
 
 namespace piket::launch {
 namespace {
@@ -88,25 +86,29 @@ TEST(NodeStart, APrimaryBackDuringAFailoverAwayFromItWaitsAndComesBackAsAReplica
   const int promoted = cluster.wait_for_failover(0, 30s);
   EXPECT_NE(promoted, 0);
   EXPECT_EQ(cluster.role_of(0), "slave");
-  cluster.wait_until_settled(60s);
   common::RedisConnection on_promoted(cluster.node_config(promoted));
   EXPECT_EQ(on_promoted.command({"GET", kKey}).str, "before the crash");
-}
-
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 512> buf{};
-  while (fgets(buf.data(), static_cast<int>(buf.size()), p)) r.output += buf.data();
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  // Node 0 replicates from the primary (the promoted node, or another one if the sentinels of
+  // a loaded machine failed over once more) and has what was acknowledged before the crash.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::string seen;
+  for (;;) {
+    try {
+      common::RedisConnection node0(cluster.node_config(0));
+      const auto role = node0.command({"ROLE"});
+      seen = cluster.processes().describe_nodes();
+      if (role.elements.size() >= 4 && role.elements[0].str == "slave" &&
+          role.elements[2].integer == cluster.node_port(cluster.primary_index()) &&
+          role.elements[3].str == "connected" &&
+          node0.command({"GET", kKey}).str == "before the crash")
+        break;
+    } catch (const std::exception& e) {
+      seen = e.what();
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "node 0 is not a replica of the primary with the data: " << seen;
+    std::this_thread::sleep_for(100ms);
+  }
 }
 
 // piket-redis-start (production's piket-redis.service) asks the sentinels and becomes the
@@ -128,15 +130,15 @@ TEST(NodeStart, PiketRedisStartGivesRedisServerTheRoleTheSentinelsAllow) {
   };
   const auto ops_password = secrets / "redis-ops.password";
 
-  auto r = run(command(0, ops_password));
-  EXPECT_EQ(r.status, 0) << r.output;
+  auto r = test::run_command(command(0, ops_password));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("redis-server redis.conf --replicaof 127.0.0.1 " +
                           std::to_string(cluster.node_port(promoted)) + "\n"),
             std::string::npos)
       << r.output;
 
-  r = run(command(promoted, ops_password));
-  EXPECT_EQ(r.status, 0) << r.output;
+  r = test::run_command(command(promoted, ops_password));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("redis-server redis.conf --replicaof no one\n"), std::string::npos)
       << r.output;
 
@@ -145,8 +147,8 @@ TEST(NodeStart, PiketRedisStartGivesRedisServerTheRoleTheSentinelsAllow) {
   std::filesystem::copy_file(ops_password, loose);
   std::filesystem::permissions(loose, std::filesystem::perms::others_read,
                                std::filesystem::perm_options::add);
-  r = run(command(0, loose));
-  EXPECT_EQ(r.status, 2) << r.output;
+  r = test::run_command(command(0, loose));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("loose.password"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("redis-server redis.conf"), std::string::npos) << r.output;
 }

@@ -252,7 +252,8 @@ void SentinelCluster::wait_until_settled(std::chrono::milliseconds timeout, int 
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   throw std::runtime_error("SentinelCluster: not settled within " +
-                           std::to_string(timeout.count()) + " ms: " + last);
+                           std::to_string(timeout.count()) + " ms: " + last + "; " +
+                           describe_nodes());
 }
 
 void SentinelCluster::wait_for_replicas(int primary, int replicas,
@@ -271,6 +272,27 @@ void SentinelCluster::wait_for_replicas(int primary, int replicas,
   }
   throw std::runtime_error("SentinelCluster: node " + std::to_string(primary) + " does not have " +
                            std::to_string(replicas) + " replicas");
+}
+
+std::string SentinelCluster::describe_nodes() const {
+  std::string out;
+  for (int i = 0; i < kNodes; ++i) {
+    out += (i ? ", node " : "node ") + std::to_string(i) + ": ";
+    try {
+      common::RedisConnection c(node_config(i));
+      const auto role = c.command({"ROLE"});
+      if (role.elements.empty()) continue;
+      out += role.elements[0].str;
+      if (role.elements[0].str == "slave" && role.elements.size() >= 4)
+        out += " of port " + std::to_string(role.elements[2].integer) + " (" +
+               role.elements[3].str + ")";
+      else if (role.elements.size() == 3)
+        out += " with " + std::to_string(role.elements[2].elements.size()) + " replicas";
+    } catch (const std::exception& e) {
+      out += e.what();
+    }
+  }
+  return out;
 }
 
 std::string SentinelCluster::role_of(int i) const {

@@ -104,6 +104,8 @@ class SentinelCluster {
   void wait_for_replicas(int primary, int replicas, std::chrono::milliseconds timeout);
   // ROLE's first element of node i ("master", "slave"), "" when it does not answer.
   std::string role_of(int i) const;
+  // Each node's ROLE in a few words ("node 1: slave of 23456 (connected)"), for errors.
+  std::string describe_nodes() const;
 
  private:
   RedisServerConfig server_config(int i, int primary) const;
