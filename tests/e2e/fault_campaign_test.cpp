@@ -11,25 +11,27 @@
 // dies is started again, as systemd would.
 //
 // Rounds of work, each with an exact expectation: a round's incidents (code
-// red, and every other pair a home ban ending 80 minutes later) are paged to
-// the primary once each; half are acknowledged, half of those by SMS and half
-// in the web app; the clock jumps 5 minutes and the other half goes to the
-// backup, once each; another 5 and it goes to the team lead, once each (and
-// every case's first-contact clock runs out: piket-cases reminds the
+// red, and every other pair a home ban ending 80 minutes later; two code reds
+// get an agreement due in 30 minutes, made by the team lead in the cases API)
+// are paged to the primary once each; half are acknowledged, half of those by
+// SMS and half in the web app; the clock jumps 5 minutes and the other half
+// goes to the backup, once each; another 5 and it goes to the team lead, once
+// each (and every case's first-contact clock runs out: piket-cases reminds the
 // casemanager); another 10 and the policy (repeat = 0) is exhausted (and the
 // first-contact clock escalates to the team lead). Meanwhile the cases'
-// slower clocks fall due in later rounds' jumps: the plan's warning at an hour
-// and its escalation at two, the home ban's extension decision an hour before
-// its end, the decision's reminder unanswered an hour later and the ban's end.
-// After the last round the clock moves on, still under fire, until every clock
-// of every case has run out. After a calm period every phone's pages are
-// counted by case: none lost, no step twice, no page twice unless notify sent
-// it again because its send was in doubt (the worker died and no delivery
-// report came: the one duplicate piket allows, docs/paging.md) — each such
-// duplicate is listed. The record says each case's deadline steps were taken
-// exactly once each (four for a code red, seven for a home ban), each such
-// page reached its phone once, and each acknowledgement was recorded exactly
-// once, by the way it was made.
+// slower clocks fall due in later rounds' jumps: an agreement overdue and its
+// escalation an hour later, the plan's warning at an hour and its escalation
+// at two, the home ban's extension decision an hour before its end, the
+// decision's reminder unanswered an hour later and the ban's end. After the
+// last round the clock moves on, still under fire, until every clock of every
+// case has run out. After a calm period every phone's pages are counted by
+// case: none lost, no step twice, no page twice unless notify sent it again
+// because its send was in doubt (the worker died and no delivery report came:
+// the one duplicate piket allows, docs/paging.md) — each such duplicate is
+// listed. The record says each case's deadline steps were taken exactly once
+// each (four for a code red, six with an agreement, seven for a home ban),
+// each such page reached its phone once, and each acknowledgement was
+// recorded exactly once, by the way it was made.
 //
 // PIKET_FAULT_SEED sets the seed (printed); PIKET_FAULT_KILLS the number of
 // scheduled kills (default 100; a soak sets more); PIKET_FAULT_KANNEL=0 leaves
