@@ -3,11 +3,16 @@
 // (tests/e2e/fault_campaign_test.cpp) and the cluster's (tests/failover/
 // cluster_campaign_test.cpp) — the deployment they page with, the crash points they switch
 // on and how they read back what happened: the crash points fired, the pages at each phone
-// by case, the sends notify made again in doubt and the reports Kannel sent twice — and the
-// count at the end (PageTally).
+// by case (a deadline page of piket-cases counted apart), the pages as Redis holds them
+// (CampaignRecord: who was paged for which case, the reply code, what Kannel reported), the
+// sends notify made again in doubt and the reports Kannel sent twice — and the count at the
+// end (PageTally).
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,13 +23,18 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "case_codes.hpp"
 #include "groningen_rota.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/common/http_client.hpp"
+#include "piket/common/redis.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/stack_config.hpp"
+#include "piket/store/incident.hpp"
+#include "piket/store/page.hpp"
 
 namespace piket::e2e {
 
@@ -72,23 +82,51 @@ inline std::map<std::string, int> fired_points(const std::filesystem::path& faul
   return fired;
 }
 
-inline bool every_point_fired(const std::filesystem::path& fault_log) {
+// Every crash point of `names` (the shared ones by default) fired at least once.
+inline bool every_point_fired(const std::filesystem::path& fault_log,
+                              const std::vector<std::string>& names = {std::begin(kPointNames),
+                                                                       std::end(kPointNames)}) {
   const auto fired = fired_points(fault_log);
-  for (const auto* p : kPointNames)
+  for (const auto& p : names)
     if (!fired.count(p)) return false;
   return true;
 }
 
+using PagesByPhone = std::map<std::string, std::map<std::string, int>>;
+
+// A deadline page's line — one SMS, or a bundle's line up to its ';' — ending in its case code
+// (group 1): piket-cases' steps of the clocks a campaign makes due (first contact, plan,
+// the home ban's extension decision and end, a decision reminder unanswered, an agreement
+// overdue), in Dutch or
+// English (i18n/*/piket.po, "clock.*", "deadline.*", "tag.deadline.*").
+inline const std::regex& deadline_line() {
+  static const std::regex r{
+      "(?:EERSTE CONTACT|FIRST CONTACT|PLAN VAN AANPAK|\\bPLAN\\b|HUISVERBOD EINDIGT|"
+      "HUISVERBOD AFGELOPEN|EINDE HUISVERBOD|BESLUIT VERLENGING|BAN END|EXTENSION DECISION|"
+      "AFSPRAAK|AGREEMENT)"
+      "[^;]*?\\b(C[0-9A-Z]{8})\\b"};
+  return r;
+}
+
 // Pages at the phones by phone, then by case code (a bundle carries several). A long bundle
 // arrives as a concatenated SMS whose parts may cut a case code in two: each phone's texts
-// are read joined, in order.
-inline std::map<std::string, std::map<std::string, int>> pages_by_phone(
-    const std::vector<launch::DeliveredSms>& delivered) {
+// are read joined, in order. With `deadline`, a deadline page's lines are counted there and
+// not with the incidents' pages.
+inline PagesByPhone pages_by_phone(const std::vector<launch::DeliveredSms>& delivered,
+                                   PagesByPhone* deadline = nullptr) {
   std::map<std::string, std::string> joined;
   for (const auto& m : delivered) joined[m.to] += m.text;
-  std::map<std::string, std::map<std::string, int>> out;
-  for (const auto& [to, text] : joined)
-    for (const auto& c : case_codes(text)) ++out[to][c];
+  PagesByPhone out;
+  for (const auto& [to, text] : joined) {
+    if (!deadline) {
+      for (const auto& c : case_codes(text)) ++out[to][c];
+      continue;
+    }
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), deadline_line());
+         it != std::sregex_iterator(); ++it)
+      ++(*deadline)[to][(*it)[1].str()];
+    for (const auto& c : case_codes(std::regex_replace(text, deadline_line(), ""))) ++out[to][c];
+  }
   return out;
 }
 
@@ -104,12 +142,207 @@ inline const std::regex& kannel_resent_line() {
   return r;
 }
 
-using PagesByPhone = std::map<std::string, std::map<std::string, int>>;
+// What Redis holds of a campaign's pages, read through a connection that may fail while Redis
+// is killed (or fails over): each read is tried again for 120 s.
+class CampaignRecord {
+ public:
+  explicit CampaignRecord(std::function<common::RedisConnection()> connect)
+      : connect_(std::move(connect)) {}
+
+  template <typename F>
+  auto with_redis(F f) const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    for (;;) {
+      try {
+        auto redis = connect_();
+        return f(redis);
+      } catch (const std::exception& e) {
+        if (std::chrono::steady_clock::now() > give_up) {
+          ADD_FAILURE() << "Redis unreachable for 120 s: " << e.what();
+          throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+  }
+
+  // A page to one person, as Redis holds it.
+  struct PageFacts {
+    std::string id, incident, case_id, ack_code, step;
+    // A page of piket-cases' deadline engine: its step is the step's key ("C…|clock|name|…");
+    // an escalation's is "I…:n".
+    bool deadline() const { return step.find('|') != std::string::npos; }
+  };
+
+  // Every page to `person` (page:{id} hashes only, not their sub-keys).
+  std::vector<PageFacts> pages_to(const std::string& person) const {
+    return with_redis([&](common::RedisConnection& r) {
+      std::vector<PageFacts> out;
+      for (const auto& k : r.command({"KEYS", store::page_key("*")}).elements) {
+        if (k.str.size() != store::page_key("P0123456789ABCDEF").size()) continue;
+        const auto f = r.command({"HMGET", k.str, "incident", "person", "ack_code", "step"});
+        if (f.elements[1].str != person) continue;
+        const auto c = r.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
+        out.push_back({k.str.substr(5), f.elements[0].str, c.is_nil() ? "" : c.str,
+                       f.elements[2].str, f.elements[3].str});
+      }
+      return out;
+    });
+  }
+
+  // The page to `person` of a case's incident (each case here has one), not a deadline page
+  // of the case; empty when there is none yet.
+  PageFacts incident_page(const std::string& case_id, const std::string& person) const {
+    for (const auto& p : pages_to(person))
+      if (p.case_id == case_id && !p.deadline()) return p;
+    return {};
+  }
+
+  // The case of a page; empty when unknown.
+  std::string case_of_page(const std::string& page) const {
+    return with_redis([&](common::RedisConnection& r) {
+      const auto inc = r.command({"HGET", store::page_key(page), "incident"});
+      if (inc.is_nil()) return std::string();
+      const auto cs = r.command({"HGET", store::incident_key(inc.str), "case_id"});
+      return cs.is_nil() ? std::string() : cs.str;
+    });
+  }
+
+  // The cases of the pages a log names in `pattern`'s first group.
+  std::set<std::string> cases_in_log(const std::string& log, const std::regex& pattern) const {
+    std::set<std::string> out;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), pattern);
+         it != std::sregex_iterator(); ++it)
+      out.insert(case_of_page((*it)[1].str()));
+    return out;
+  }
+
+  // Kannel reported the page sent (delivery report 1 or 8).
+  bool gateway_sent(const std::string& page) const {
+    return with_redis([&](common::RedisConnection& r) {
+      for (const char* type : {"1", "8"})
+        if (r.command({"SISMEMBER", store::page_dlr_types_key(page), type}).integer == 1)
+          return true;
+      return false;
+    });
+  }
+
+  // The cases of `cases` whose incident's page to `person` Kannel reported as sent. With
+  // Kannel in the draw, fakesmsc — the phone network here — is restarted with Kannel and may
+  // lose what bearerbox had already handed it: such a page reached the gateway, and the
+  // campaign counts it as lost outside piket.
+  std::set<std::string> gateway_reported(const std::string& person,
+                                         const std::vector<std::string>& cases) const {
+    const std::set<std::string> wanted(cases.begin(), cases.end());
+    std::set<std::string> out;
+    for (const auto& p : pages_to(person))
+      if (wanted.count(p.case_id) && !p.deadline() && gateway_sent(p.id)) out.insert(p.case_id);
+    return out;
+  }
+
+  // Acknowledges `person`'s page of `case_id` by SMS as a casemanager would, again if it did
+  // not land (Kannel or inbound may be down when it is sent): `send(code)` sends the reply and
+  // throws while fakesmsc is being restarted. True once the incident is acknowledged; false
+  // after 120 s.
+  bool acknowledge_by_sms(const std::string& case_id, const std::string& person,
+                          const std::function<void(const std::string&)>& send) const {
+    using Steady = std::chrono::steady_clock;
+    using namespace std::chrono_literals;
+    const auto page = incident_page(case_id, person);
+    if (page.incident.empty()) return false;
+    const auto give_up = Steady::now() + 120s;
+    auto next_send = Steady::now();
+    while (Steady::now() < give_up) {
+      const auto status = with_redis([&](common::RedisConnection& r) {
+        return r.command({"HGET", store::incident_key(page.incident), "status"}).str;
+      });
+      if (status == "acknowledged") return true;
+      if (Steady::now() >= next_send) {
+        try {
+          send(page.ack_code);
+          next_send = Steady::now() + 8s;
+        } catch (const std::exception&) {
+          next_send = Steady::now() + 500ms;  // fakesmsc is being restarted
+        }
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  // Until every case of `cases` has a page at `person`'s phone (`pages()` says what the
+  // phones have) — or, after 5 s, Kannel reported its page sent (put in `network_lost` as
+  // "case person": fakesmsc, restarted with bearerbox, may have lost it; only `with_kannel`) —
+  // or `timeout` passed: the cases still without one. `poll` runs every time round.
+  std::vector<std::string> wait_paged(const std::function<PagesByPhone()>& pages,
+                                      const std::string& person, const std::string& phone,
+                                      const std::vector<std::string>& cases,
+                                      std::chrono::milliseconds timeout,
+                                      std::chrono::milliseconds* took,
+                                      std::set<std::string>& network_lost, bool with_kannel,
+                                      const std::function<void()>& poll = {}) const {
+    using Steady = std::chrono::steady_clock;
+    const auto start = Steady::now();
+    std::vector<std::string> missing;
+    for (;;) {
+      const auto all = pages();
+      const auto it = all.find(phone);
+      missing.clear();
+      for (const auto& c : cases)
+        if (it == all.end() || !it->second.count(c)) missing.push_back(c);
+      *took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start);
+      if (with_kannel && !missing.empty() && *took > std::chrono::seconds(5)) {
+        const auto sent = gateway_reported(person, missing);
+        for (const auto& c : sent) network_lost.insert(c + " " + person);
+        std::erase_if(missing, [&](const std::string& c) { return sent.count(c) > 0; });
+      }
+      if (missing.empty() || *took > timeout) return missing;
+      if (poll) poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+ private:
+  std::function<common::RedisConnection()> connect_;
+};
 
 // Who the campaign's escalation pages, in order (person ids).
 struct Escalation {
   std::string primary, backup, team_lead;
 };
+
+// Who is on call in groningen now, as dispatch's rota answers the team lead (the campaign's
+// rota has tl-g as its team lead).
+inline Escalation on_call_now(const common::HostPort& dispatch) {
+  namespace json = boost::json;
+  common::HttpClient lead(dispatch, std::chrono::seconds(5));
+  lead.set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
+  const auto r = lead.get("/v1/rota/oncall?region=groningen");
+  EXPECT_EQ(r.status, 200) << r.body;
+  const auto layers = json::parse(r.body).at("layers").as_object();
+  return {json::value_to<std::string>(layers.at("primary").as_array().at(0)),
+          json::value_to<std::string>(layers.at("backup").as_array().at(0)), "tl-g"};
+}
+
+// Posts an incident until it is accepted, as a partner that retries with the same body (as
+// the contract invites): `send()` posts it once and may throw (ingest or Redis down); each
+// try that got no 2xx counts in `refused`. Its case code, or "" after 120 s.
+inline std::string post_until_accepted(const std::function<common::HttpResult()>& send,
+                                       std::atomic<int>& refused) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < give_up) {
+    try {
+      const auto r = send();
+      if (r.status == 200 || r.status == 201)
+        return std::string(boost::json::parse(r.body).at("case_id").as_string());
+      ++refused;
+    } catch (const std::exception&) {
+      ++refused;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
+}
 
 // What explains a page that is missing at the phone or came twice.
 struct Explanations {
@@ -123,68 +356,80 @@ struct Explanations {
 // The campaigns' count at the end: each acknowledged case paged to the primary once and to
 // nobody else, each unanswered one to the primary, the backup and the team lead once each,
 // nothing for another case or to another phone. A page short or twice is explained (listed on
-// stdout) or fails the test.
-struct PageTally {
+// stdout) or fails the test. check() counts more pages the same way (the single node's
+// deadline pages).
+class PageTally {
+ public:
+  using Phone = std::function<std::string(const std::string&)>;
   int lost = 0, twice = 0, explained = 0, unexplained = 0, after_ack = 0, network = 0;
 
-  PageTally(const PagesByPhone& all, const std::function<std::string(const std::string&)>& phone,
-            const Escalation& who, const std::vector<std::string>& acked,
-            const std::vector<std::string>& unacked, const Explanations& why) {
-    const auto check = [&](const std::string& c, const std::string& person, int want) {
-      const auto p = all.find(phone(person));
-      const int got = p == all.end() || !p->second.count(c) ? 0 : p->second.at(c);
-      if (got < want && why.network_lost.count(c + " " + person)) {
-        ++network;
-        std::cout << "[ network ] case " << c << " to " << person
-                  << ": Kannel reported it sent; fakesmsc, restarted with Kannel, never logged it"
-                  << std::endl;
-      } else if (got < want) {
-        ++lost;
-        ADD_FAILURE() << "case " << c << ": " << person << " got " << got << " pages, want "
-                      << want;
-      } else if (want == 0 && got > 0) {
-        ++after_ack;
-        ADD_FAILURE() << "case " << c << ": " << person << " was paged " << got
-                      << " times after the page was acknowledged";
-      } else if (got > want) {
-        ++twice;
-        const char* reason =
-            why.in_doubt.count(c) ? "notify sent it again in doubt (no delivery report)"
-            : why.with_kannel && why.kannel_resent.count(c)
-                ? "Kannel sent it again from its store (reported twice)"
-            : why.no_answer.count(c) ? "notify had no answer from the gateway (which may have "
-                                       "taken it) and sent it again"
-                                     : nullptr;
-        if (reason) {
-          ++explained;
-          std::cout << "[ duplicate ] case " << c << " to " << person << ": " << got << " pages; "
-                    << reason << std::endl;
-        } else {
-          ++unexplained;
-          ADD_FAILURE() << "case " << c << ": " << person << " paged " << got
-                        << " times with no send in doubt";
-        }
-      }
-    };
+  PageTally(const PagesByPhone& all, Phone phone, const Escalation& who,
+            const std::vector<std::string>& acked, const std::vector<std::string>& unacked,
+            Explanations why)
+      : phone_(std::move(phone)), why_(std::move(why)) {
     for (const auto& c : acked) {
-      check(c, who.primary, 1);
-      check(c, who.backup, 0);
-      check(c, who.team_lead, 0);
+      check(all, why_.network_lost, c, who.primary, 1);
+      check(all, why_.network_lost, c, who.backup, 0);
+      check(all, why_.network_lost, c, who.team_lead, 0);
     }
     for (const auto& c : unacked) {
-      check(c, who.primary, 1);
-      check(c, who.backup, 1);
-      check(c, who.team_lead, 1);
+      check(all, why_.network_lost, c, who.primary, 1);
+      check(all, why_.network_lost, c, who.backup, 1);
+      check(all, why_.network_lost, c, who.team_lead, 1);
     }
     // Nothing for a case the campaign did not make, nobody else paged.
     std::set<std::string> ours(acked.begin(), acked.end());
     ours.insert(unacked.begin(), unacked.end());
-    const std::set<std::string> phones{phone(who.primary), phone(who.backup), phone(who.team_lead)};
+    const std::set<std::string> phones{phone_(who.primary), phone_(who.backup),
+                                       phone_(who.team_lead)};
     for (const auto& [to, by_case] : all)
       for (const auto& [c, n] : by_case)
         if (!phones.count(to) || !ours.count(c))
           ADD_FAILURE() << n << " pages for case " << c << " to " << to << ", none expected";
   }
+
+  // `person` has `want` pages for case `c` in `counts`; `network_lost` holds the "case person"
+  // whose page Kannel reported sent.
+  void check(const PagesByPhone& counts, const std::set<std::string>& network_lost,
+             const std::string& c, const std::string& person, int want) {
+    const auto p = counts.find(phone_(person));
+    const int got = p == counts.end() || !p->second.count(c) ? 0 : p->second.at(c);
+    if (got < want && network_lost.count(c + " " + person)) {
+      ++network;
+      std::cout << "[ network ] case " << c << " to " << person
+                << ": Kannel reported it sent; fakesmsc, restarted with Kannel, never logged it"
+                << std::endl;
+    } else if (got < want) {
+      ++lost;
+      ADD_FAILURE() << "case " << c << ": " << person << " got " << got << " pages, want " << want;
+    } else if (want == 0 && got > 0) {
+      ++after_ack;
+      ADD_FAILURE() << "case " << c << ": " << person << " was paged " << got
+                    << " times after the page was acknowledged";
+    } else if (got > want) {
+      ++twice;
+      const char* reason =
+          why_.in_doubt.count(c) ? "notify sent it again in doubt (no delivery report)"
+          : why_.with_kannel && why_.kannel_resent.count(c)
+              ? "Kannel sent it again from its store (reported twice)"
+          : why_.no_answer.count(c) ? "notify had no answer from the gateway (which may have "
+                                      "taken it) and sent it again"
+                                    : nullptr;
+      if (reason) {
+        ++explained;
+        std::cout << "[ duplicate ] case " << c << " to " << person << ": " << got << " pages; "
+                  << reason << std::endl;
+      } else {
+        ++unexplained;
+        ADD_FAILURE() << "case " << c << ": " << person << " paged " << got
+                      << " times with no send in doubt";
+      }
+    }
+  }
+
+ private:
+  Phone phone_;
+  Explanations why_;
 };
 
 }  // namespace piket::e2e

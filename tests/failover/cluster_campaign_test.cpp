@@ -27,7 +27,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -50,7 +49,6 @@
 namespace piket::failover {
 namespace {
 
-namespace json = boost::json;
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
 using stack::Component;
@@ -120,13 +118,9 @@ struct Down {
 class ClusterCampaign : public ::testing::Test {
  protected:
   ClusterCampaign() : c_(cluster_campaign_spec(), cluster_campaign_options()) {
-    common::HttpClient lead({"127.0.0.1", cluster().http_port(Component::dispatch, 1)}, 5s);
-    lead.set_header("Authorization", std::string("Bearer ") + e2e::kTeamLeadToken);
-    const auto r = lead.get("/v1/rota/oncall?region=groningen");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto layers = json::parse(r.body).at("layers").as_object();
-    primary_ = json::value_to<std::string>(layers.at("primary").as_array().at(0));
-    backup_ = json::value_to<std::string>(layers.at("backup").as_array().at(0));
+    const auto who = e2e::on_call_now({"127.0.0.1", cluster().http_port(Component::dispatch, 1)});
+    primary_ = who.primary;
+    backup_ = who.backup;
   }
 
   stack::ClusterStack& cluster() { return c_.cluster(); }
@@ -138,25 +132,6 @@ class ClusterCampaign : public ::testing::Test {
     return e2e::pages_by_phone(c_.delivered());
   }
 
-  // Redis as ops through the sentinels (the primary now), tolerating a failover: retries for
-  // 120 s.
-  template <typename F>
-  auto with_redis(F f) {
-    const auto give_up = Steady::now() + 120s;
-    for (;;) {
-      try {
-        common::RedisConnection redis(c_.cluster().config().redis);
-        return f(redis);
-      } catch (const std::exception& e) {
-        if (Steady::now() > give_up) {
-          ADD_FAILURE() << "Redis unreachable for 120 s: " << e.what();
-          throw;
-        }
-        std::this_thread::sleep_for(200ms);
-      }
-    }
-  }
-
   // ---- the work (the rounds' thread) ----
 
   // Posts one incident until it gets a 2xx, to the two ingest instances in turn; its case
@@ -166,67 +141,21 @@ class ClusterCampaign : public ::testing::Test {
         R"({"reference":")" + ref +
         R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T07:50:00+01:00","household":"hh-cluster-fault-)" +
         ref + R"(","summary":"synthetic"})";
-    const auto give_up = Steady::now() + 120s;
-    while (Steady::now() < give_up) {
-      try {
-        const auto r = c_.partner_client(1 + posts_++ % 2, c_.spec().police_token)
-                           ->post("/v1/incidents", "application/json", body);
-        if (r.status == 200 || r.status == 201)
-          return std::string(json::parse(r.body).at("case_id").as_string());
-        ++refused_posts_;
-      } catch (const std::exception&) {
-        ++refused_posts_;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return "";
-  }
-
-  // The page to `person` for `case_id`: its id, incident and reply code (empty: none yet).
-  struct PageFacts {
-    std::string id, incident, ack_code;
-  };
-  std::vector<std::pair<std::string, PageFacts>> pages_to(const std::string& person) {
-    return with_redis([&](common::RedisConnection& r) {
-      std::vector<std::pair<std::string, PageFacts>> out;
-      for (const auto& k : r.command({"KEYS", store::page_key("*")}).elements) {
-        if (k.str.size() != store::page_key("P0123456789ABCDEF").size()) continue;
-        const auto f = r.command({"HMGET", k.str, "incident", "person", "ack_code"});
-        if (f.elements[1].str != person) continue;
-        const auto cs = r.command({"HGET", store::incident_key(f.elements[0].str), "case_id"});
-        out.push_back(
-            {cs.is_nil() ? "" : cs.str, {k.str.substr(5), f.elements[0].str, f.elements[2].str}});
-      }
-      return out;
-    });
+    return e2e::post_until_accepted(
+        [&] {
+          return c_.partner_client(1 + posts_++ % 2, c_.spec().police_token)
+              ->post("/v1/incidents", "application/json", body);
+        },
+        refused_posts_);
   }
 
   // Acknowledges the primary's page of `case_id` by SMS, again if it did not land (Kannel or
   // inbound may be down when it is sent).
   bool acknowledge(const std::string& case_id) {
-    PageFacts page;
-    for (const auto& [c, p] : pages_to(primary_))
-      if (c == case_id) page = p;
-    if (page.incident.empty()) return false;
-    const auto give_up = Steady::now() + 120s;
-    auto next_send = Steady::now();
-    while (Steady::now() < give_up) {
-      const auto status = with_redis([&](common::RedisConnection& r) {
-        return r.command({"HGET", store::incident_key(page.incident), "status"}).str;
-      });
-      if (status == "acknowledged") return true;
-      if (Steady::now() >= next_send) {
-        try {
-          std::lock_guard lock(stack_mutex_);
-          cluster().inject_sms(phone(primary_), "4411", page.ack_code);
-          next_send = Steady::now() + 8s;
-        } catch (const std::exception&) {
-          next_send = Steady::now() + 500ms;  // fakesmsc is being restarted
-        }
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    return record_.acknowledge_by_sms(case_id, primary_, [&](const std::string& code) {
+      std::lock_guard lock(stack_mutex_);
+      cluster().inject_sms(phone(primary_), "4411", code);
+    });
   }
 
   // Moves the shared simulated clock on, through either ingest instance: to an absolute time
@@ -254,7 +183,7 @@ class ClusterCampaign : public ::testing::Test {
   // demo's clock, common/shared_clock.hpp): a failover right after it may undo it, and an
   // instance started then follows the older time. Sets it again if so; counted.
   void keep_clock() {
-    const auto ms = with_redis([](common::RedisConnection& r) {
+    const auto ms = record_.with_redis([](common::RedisConnection& r) {
       const auto v = r.command({"GET", std::string(store::kClockSimulatedMs)});
       return v.is_nil() ? std::int64_t{0} : std::stoll(v.str);
     });
@@ -281,54 +210,25 @@ class ClusterCampaign : public ::testing::Test {
     ++clock_waits_given_up_;
   }
 
-  // The cases of `cases` whose page to `person` Kannel reported as sent (report 1 or 8).
-  std::set<std::string> gateway_reported(const std::string& person,
-                                         const std::vector<std::string>& cases) {
-    const std::set<std::string> wanted(cases.begin(), cases.end());
-    std::set<std::string> out;
-    for (const auto& [c, p] : pages_to(person)) {
-      if (!wanted.count(c)) continue;
-      with_redis([&](common::RedisConnection& r) {
-        for (const char* type : {"1", "8"})
-          if (r.command({"SISMEMBER", store::page_dlr_types_key(p.id), type}).integer == 1)
-            out.insert(c);
-        return 0;
-      });
-    }
-    return out;
-  }
-
   // Until every case of `cases` has a page at `person`'s phone (or Kannel reported it sent:
-  // fakesmsc, restarted with bearerbox, may have lost it); the cases still without one.
+  // fakesmsc, restarted with bearerbox, may have lost it); the cases still without one. Every
+  // two seconds the clock is set again if a failover undid it.
   std::vector<std::string> wait_paged(const std::string& person,
                                       const std::vector<std::string>& cases,
                                       std::chrono::milliseconds* took) {
-    const auto start = Steady::now();
-    std::vector<std::string> missing;
-    for (int polls = 0;;) {
-      const auto all = pages_by_phone();
-      const auto it = all.find(phone(person));
-      missing.clear();
-      for (const auto& c : cases)
-        if (it == all.end() || !it->second.count(c)) missing.push_back(c);
-      *took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start);
-      if (!missing.empty() && *took > 5s) {
-        const auto sent = gateway_reported(person, missing);
-        std::lock_guard lock(result_mutex_);
-        for (const auto& c : sent) network_lost_.insert(c + " " + person);
-        std::erase_if(missing, [&](const std::string& c) { return sent.count(c) > 0; });
-      }
-      if (missing.empty() || *took > 120s) return missing;
-      if (++polls % 20 == 0) keep_clock();
-      std::this_thread::sleep_for(100ms);
-    }
+    int polls = 0;
+    return record_.wait_paged([&] { return pages_by_phone(); }, person, phone(person), cases, 120s,
+                              took, network_lost_, /*with_kannel=*/true,
+                              [&] {
+                                if (++polls % 20 == 0) keep_clock();
+                              });
   }
 
   // What Redis holds of the cases a round waited for in vain (for a failure's message): the
   // clock, each case's incident (status, escalation step and due time) and its timer.
   std::string state_of(const std::vector<std::string>& cases) {
     std::ostringstream out;
-    with_redis([&](common::RedisConnection& r) {
+    record_.with_redis([&](common::RedisConnection& r) {
       out << "clock " << r.command({"GET", std::string(store::kClockSimulatedMs)}).str << " ("
           << clock_waits_given_up_ << " moves not followed by every instance in 30 s)";
       for (const auto& c : cases) {
@@ -546,6 +446,9 @@ class ClusterCampaign : public ::testing::Test {
   }
 
   failover::Cluster c_;
+  // Redis as ops through the sentinels (the primary now), tolerating a failover.
+  const e2e::CampaignRecord record_{
+      [this] { return common::RedisConnection(c_.cluster().config().redis); }};
   // The chaos's kills at the transport clock's time (the services' logs'), to read beside them.
   const common::SystemClock transport_clock_;
   std::ofstream chaos_log_{c_.spec().log_dir + "/chaos.log"};
@@ -626,18 +529,10 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
   // instance's log.
   const auto cases_in_logs = [&](const std::string& service, const std::regex& pattern) {
     std::set<std::string> out;
-    for (int n = 1; n <= cluster().instances(); ++n) {
-      const auto log =
-          e2e::read_all(log_dir() / (service + "-" + std::to_string(n)) / (service + ".log"));
-      for (auto it = std::sregex_iterator(log.begin(), log.end(), pattern);
-           it != std::sregex_iterator(); ++it)
-        out.insert(with_redis([&](common::RedisConnection& r) {
-          const auto inc = r.command({"HGET", store::page_key((*it)[1].str()), "incident"});
-          if (inc.is_nil()) return std::string();
-          const auto cs = r.command({"HGET", store::incident_key(inc.str), "case_id"});
-          return cs.is_nil() ? std::string() : cs.str;
-        }));
-    }
+    for (int n = 1; n <= cluster().instances(); ++n)
+      out.merge(record_.cases_in_log(
+          e2e::read_all(log_dir() / (service + "-" + std::to_string(n)) / (service + ".log")),
+          pattern));
     return out;
   };
   e2e::Explanations why;
@@ -646,13 +541,13 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
   // A send the gateway gave no answer to and notify tried again (a bundle's retry is logged
   // under its first delivery only: its record says it for each).
   for (const auto& person : {primary_, backup_, std::string("tl-g")})
-    for (const auto& [c, p] : pages_to(person))
-      with_redis([&](common::RedisConnection& r) {
+    for (const auto& p : record_.pages_to(person))
+      record_.with_redis([&](common::RedisConnection& r) {
         const auto d =
             r.command({"HMGET", store::delivery_key(p.id, "sms"), "attempts", "last_error"});
         if (!d.elements.at(0).is_nil() && std::stoi(d.elements[0].str) > 1 &&
             d.elements.at(1).str.starts_with("no answer from"))
-          why.no_answer.insert(c);
+          why.no_answer.insert(p.case_id);
         return 0;
       });
   why.network_lost = network_lost_;
@@ -664,7 +559,7 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
   // is one record; a step taken twice would be two).
   std::map<std::pair<std::string, std::string>, int> records;
   for (const auto& person : {primary_, backup_, std::string("tl-g")})
-    for (const auto& [c, p] : pages_to(person)) ++records[{c, person}];
+    for (const auto& p : record_.pages_to(person)) ++records[{p.case_id, person}];
   int steps_wrong = 0;
   const auto expect_records = [&](const std::vector<std::string>& cases, int backup_and_lead) {
     for (const auto& c : cases)
