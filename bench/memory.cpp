@@ -93,8 +93,14 @@ MemorySampler::~MemorySampler() {
 }
 
 void MemorySampler::stop() {
-  running_ = false;
+  if (!running_.exchange(false)) return;
   if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  stopped_ = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < watched_.size(); ++i) {
+    const auto cpu = cpu_seconds(watched_[i].pid);
+    cpu_used_.push_back(cpu < 0 || cpu_start_[i] < 0 ? -1 : cpu - cpu_start_[i]);
+  }
 }
 
 void MemorySampler::sample() {
@@ -110,15 +116,16 @@ void MemorySampler::sample() {
 }
 
 MemoryReport MemorySampler::report() {
+  stop();
   MemoryReport r;
   std::lock_guard lock(mutex_);
   r.piket_load_kib = piket_peak_;
-  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  r.wall_seconds = std::chrono::duration<double>(stopped_ - start_).count();
+  r.rested_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_).count();
   for (std::size_t i = 0; i < watched_.size(); ++i) {
     const auto after = rss_kib(watched_[i].pid);
-    const auto cpu = cpu_seconds(watched_[i].pid);
-    r.rows.push_back({watched_[i].name, watched_[i].piket, peak_[i], after,
-                      cpu < 0 || cpu_start_[i] < 0 ? -1 : cpu - cpu_start_[i]});
+    r.rows.push_back({watched_[i].name, watched_[i].piket, peak_[i], after, cpu_used_[i]});
     if (watched_[i].piket && after > 0) r.piket_after_kib += after;
   }
   return r;
@@ -153,7 +160,8 @@ std::string core_percent(double cpu_seconds, double wall_seconds) {
 }  // namespace
 
 std::string memory_table(const MemoryReport& report) {
-  std::string out = row("memory (RSS, MiB), CPU", "under load", "after", "CPU % core");
+  std::string out = row("memory (RSS, MiB), CPU", "under load",
+                        "after " + seconds(report.rested_seconds) + " s", "CPU % core");
   bool others = false;
   double piket_cpu = 0;
   for (const auto& r : report.rows) {
@@ -167,8 +175,10 @@ std::string memory_table(const MemoryReport& report) {
   }
   out += row("piket services together", mib(report.piket_load_kib), mib(report.piket_after_kib),
              core_percent(piket_cpu, report.wall_seconds));
-  out += "  (under load: the highest sum at one sample; the issue's target: <= " +
-         mib(MemoryReport::kTargetKib) + " MiB for one instance of each service, " +
+  out += "  (under load: the highest sum at one sample; after: once the pipeline drained and " +
+         seconds(report.rested_seconds) +
+         " s more; the issue's target: <= " + mib(MemoryReport::kTargetKib) +
+         " MiB for one instance of each service, " +
          (!report.judge_target                                ? std::string("not judged here")
           : report.piket_load_kib <= MemoryReport::kTargetKib ? std::string("met")
                                                               : std::string("NOT met")) +

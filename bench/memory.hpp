@@ -1,7 +1,8 @@
 #pragma once
 // Resident memory (VmRSS) of the processes under test: sampled during the load (the peak of
-// each, and the peak of the piket services' sum at one instant) and once after it; and the CPU
-// time each used over the same span (where the cores went).
+// each, and the peak of the piket services' sum at one instant) and once after it, when the
+// pipeline has drained and the services have rested a few seconds; and the CPU time each used
+// while the load ran and drained (where the cores went).
 
 #include <sys/types.h>
 
@@ -35,18 +36,19 @@ struct MemoryRow {
   std::string name;
   bool piket = true;
   long load_kib = -1;       // peak while the load ran
-  long after_kib = -1;      // after the pipeline drained
-  double cpu_seconds = -1;  // used from the start of sampling to the report
+  long after_kib = -1;      // when the report was taken: after the drain and a rest
+  double cpu_seconds = -1;  // used from the start of sampling to stop()
 };
 
 struct MemoryReport {
   std::vector<MemoryRow> rows;
   long piket_load_kib = 0;   // the highest sum of the piket services at one sample
-  long piket_after_kib = 0;  // their sum after the drain
+  long piket_after_kib = 0;  // their sum after the drain and the rest
   // The target is for one instance of each service (one node); the local cluster runs two of
   // each and web and cases besides, so its sum is not judged against it.
   bool judge_target = true;
-  double wall_seconds = 0;  // from the start of sampling to the report
+  double wall_seconds = 0;    // from the start of sampling to stop()
+  double rested_seconds = 0;  // from stop() to the report
   // The target for all piket services together under load.
   static constexpr long kTargetKib = 60 * 1024;
 };
@@ -59,9 +61,9 @@ class MemorySampler {
   MemorySampler(const MemorySampler&) = delete;
   MemorySampler& operator=(const MemorySampler&) = delete;
 
-  // Stops sampling; the peaks stay.
+  // Stops sampling (the load has drained); the peaks and the CPU used so far stay.
   void stop();
-  // The peaks, and one sample now as "after".
+  // The peaks, and one sample now as "after" (the caller rests the services after stop()).
   MemoryReport report();
 
  private:
@@ -69,7 +71,8 @@ class MemorySampler {
   std::vector<Watched> watched_;
   std::vector<long> peak_;
   std::vector<double> cpu_start_;
-  std::chrono::steady_clock::time_point start_;
+  std::vector<double> cpu_used_;
+  std::chrono::steady_clock::time_point start_, stopped_;
   long piket_peak_ = 0;
   std::mutex mutex_;
   std::atomic<bool> running_{true};

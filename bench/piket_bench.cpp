@@ -63,7 +63,7 @@ using namespace piket;
 using namespace piket::bench;
 
 struct Options {
-  double rate = 200, seconds = 20, grace = 15;
+  double rate = 200, seconds = 20, grace = 15, after = 5;
   int connections = 32, max_connections = 256, poster_threads = 2, gateway_threads = 2;
   std::string gateway = "fake", peer = "none", bin_dir, work_dir = "/tmp/piket-bench";
   bool find_max = false, cluster = false, self_test = false;
@@ -127,6 +127,8 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
          Steady::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   sampler.stop();
+  // Memory after the load: what the services keep once they have rested.
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.after));
   Measured m;
   m.memory = sampler.report();
   m.memory.judge_target = plan.judge_memory_target;
@@ -459,6 +461,8 @@ int main(int argc, char** argv) {
       "grace", po::value(&o.grace)->default_value(15),
       "seconds after the last answer within which an accepted incident must reach the gateway "
       "(else it counts as lost)")(
+      "after", po::value(&o.after)->default_value(5),
+      "seconds after the pipeline drained at which each service's RSS is taken as 'after'")(
       "gateway", po::value(&o.gateway)->default_value("fake"),
       "fake (in-process receiver answering like Kannel) or kannel (real Kannel + fakesmsc)")(
       "peer", po::value(&o.peer)->default_value("none"),
@@ -504,7 +508,7 @@ int main(int argc, char** argv) {
   if (o.rate <= 0 || o.rate > 100000 || o.seconds <= 0 || o.seconds > 3600 || o.connections < 1 ||
       o.connections > 1024 || o.max_connections > 4096 || o.poster_threads < 1 ||
       o.poster_threads > 16 || o.connections < o.poster_threads || o.gateway_threads < 1 ||
-      o.gateway_threads > 16 || o.grace < 0 || o.grace > 600 ||
+      o.gateway_threads > 16 || o.grace < 0 || o.grace > 600 || o.after < 0 || o.after > 600 ||
       (o.gateway != "fake" && o.gateway != "kannel") ||
       (o.peer != "none" && o.peer != "alertmanager") || o.escalation < 0 || o.escalation > 400 ||
       (o.escalation > 0 && (o.gateway != "fake" || o.cluster)) || o.bundle_window_ms < -1 ||
@@ -512,7 +516,7 @@ int main(int argc, char** argv) {
       o.peer_group_interval_ms < 1) {
     std::cerr << "piket-bench: rate 0-100000, duration 0-3600, connections 1-1024 (at least "
                  "one per poster thread), max-connections up to 4096, poster-threads and "
-                 "gateway-threads 1-16, grace 0-600, "
+                 "gateway-threads 1-16, grace and after 0-600, "
                  "gateway fake|kannel, peer none|alertmanager, escalation 0-400 (under the "
                  "stack's caseload cap; with the fake gateway, not with --cluster), "
                  "bundle-window-ms -1-60000, find-max-steps 0-6\n";

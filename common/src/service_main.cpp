@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/program_options.hpp>
 #include <csignal>
 #include <iostream>
 
 #include "piket/common/logging.hpp"
+#include "piket/common/malloc_arenas.hpp"
 #include "piket/common/secrets.hpp"  // SecretError
+#include "piket/common/service_args.hpp"
 #include "piket/common/shared_clock.hpp"
 
 namespace piket::common {
@@ -32,29 +33,25 @@ int service_main(const std::string& name, int argc, char** argv, const ConfigLoa
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  namespace po = boost::program_options;
-  po::options_description desc("piket-" + name + " options");
-  desc.add_options()("help,h", "show this help")("config,c", po::value<std::string>(),
-                                                 "the deployment's TOML file (required)");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "piket-" << name << ": " << e.what() << "\n" << desc;
+  // Before any thread starts (the arenas are made as threads first allocate).
+  limit_malloc_arenas();
+
+  const auto args = parse_service_args(argc, argv);
+  if (!args.error.empty()) {
+    std::cerr << "piket-" << name << ": " << args.error << "\n" << service_usage(name);
     return 2;
   }
-  if (vm.count("help")) {
-    std::cout << desc;
+  if (args.help) {
+    std::cout << service_usage(name);
     return 0;
   }
-  if (!vm.count("config")) {
-    std::cerr << "piket-" << name << ": --config FILE is required\n" << desc;
+  if (args.config.empty()) {
+    std::cerr << "piket-" << name << ": --config FILE is required\n" << service_usage(name);
     return 2;
   }
   try {
     ServiceContext ctx(name);
-    const SharedConfig& config = load(vm["config"].as<std::string>());
+    const SharedConfig& config = load(args.config);
     init_logging(name, config.log);
     if (config.clock == ClockMode::simulated)
       ctx.domain_clock =

@@ -36,6 +36,8 @@ std::optional<push::P256Key> vapid_key(const config::Config& cfg) {
 int main(int argc, char** argv) {
   using namespace piket;
   return config::service_main("notify", argc, argv, [](auto& ctx, const config::Config& cfg) {
+    // E-mail on: libcurl must load now, not at the first e-mail.
+    if (cfg.smtp) notify::SmtpGateway::load_library();
     notify::Notifier notifier(
         cfg.notify, cfg.kannel, cfg, cfg, *ctx.domain_clock, ctx.transport_clock,
         [&cfg] {

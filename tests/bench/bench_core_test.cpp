@@ -282,8 +282,11 @@ TEST(BenchMemory, SamplerKeepsPeaksAndSumsPiketOnly) {
   MemorySampler sampler({{"self", ::getpid(), true}, {"redis", ::getpid(), false}}, 10ms);
   std::this_thread::sleep_for(30ms);
   sampler.stop();
+  // The services rest before "after" is taken; the CPU span ends at stop().
+  std::this_thread::sleep_for(50ms);
   const auto r = sampler.report();
   ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_GE(r.rested_seconds, 0.05);
   EXPECT_GT(r.rows[0].load_kib, 0);
   EXPECT_GT(r.rows[0].after_kib, 0);
   // Only the piket row is in the sum.
@@ -303,6 +306,7 @@ TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
   m.rows[1].cpu_seconds = 10;
   m.rows[2].cpu_seconds = 2.5;
   m.wall_seconds = 10;
+  m.rested_seconds = 5;
   m.piket_load_kib = 30720;
   m.piket_after_kib = 29696;
   const auto t = memory_table(m);
@@ -311,6 +315,8 @@ TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
     return at == std::string::npos ? std::string{} : t.substr(at, t.find('\n', at) - at);
   };
   EXPECT_NE(t.find("CPU % core"), std::string::npos) << t;
+  EXPECT_NE(t.find("after 5.0 s"), std::string::npos) << t;
+  EXPECT_NE(t.find("after: once the pipeline drained and 5.0 s more"), std::string::npos) << t;
   EXPECT_TRUE(line("ingest").ends_with(" 50")) << t;
   EXPECT_TRUE(line("piket services together").ends_with(" 150")) << t;
   EXPECT_TRUE(line("redis (apart)").ends_with(" 25")) << t;

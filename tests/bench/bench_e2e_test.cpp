@@ -64,6 +64,9 @@ TEST(BenchE2e, ReportsEndToEndWithNothingLost) {
   for (const char* what :
        {"ingest", "dispatch", "notify", "inbound", "piket services together", "redis (apart)"})
     EXPECT_NE(out.find(what), std::string::npos) << what << "\n" << out;
+  // …under load and after the services rested (--after, 5 s by default).
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(under load +after 5\.[0-9] s +CPU % core)")))
+      << out;
 }
 
 TEST(BenchE2e, BesideAlertmanager) {

@@ -2,6 +2,7 @@
 // message as it goes on the wire.
 #include "piket/notify/smtp_gateway.hpp"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 namespace piket::notify {
@@ -31,6 +32,22 @@ TEST(SmtpGateway, MessageHasFixedHeadersAndTheBody) {
 TEST(SmtpGateway, HeaderInjectionIsRefused) {
   EXPECT_TRUE(smtp_message("a@b.test", {"P:email", "x@y.test\r\nBcc: z@q.test", "s", "b"}).empty());
   EXPECT_TRUE(smtp_message("a@b.test", {"P:email", "x@y.test", "s\nX: y", "b"}).empty());
+}
+
+// libcurl is not linked: notify without [smtp] never loads it (nor GnuTLS, LDAP, … with it).
+// First in this file: nothing before it in this program makes a gateway.
+TEST(SmtpGateway, LibcurlIsLoadedWithTheFirstGatewayOnly) {
+  const auto loaded = [] {
+    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD);
+    if (lib) ::dlclose(lib);  // drops the reference NOLOAD took
+    return lib != nullptr;
+  };
+  EXPECT_FALSE(loaded());
+  notify::SmtpConfig cfg;
+  cfg.url = "smtp://127.0.0.1:1";
+  cfg.from = "piket@piket.test";
+  SmtpGateway gw(cfg);
+  EXPECT_TRUE(loaded());
 }
 
 TEST(SmtpGateway, NoServerIsATemporaryFailure) {

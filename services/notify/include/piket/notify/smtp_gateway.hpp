@@ -2,6 +2,11 @@
 // EmailGateway over SMTP with libcurl (smtp:// or smtps://, optional STARTTLS
 // and credentials from [smtp]). One connection per gateway object, reused
 // between messages; not thread-safe (one per worker).
+//
+// libcurl is loaded (dlopen) with the first gateway, not linked: it brings some twenty
+// libraries (GnuTLS, p11-kit, LDAP, SSH, RTMP, Kerberos, SASL, …) whose start-up code runs when
+// they are loaded, and they stayed 3.2 MiB resident in every notify, also in a deployment
+// without [smtp] (docs/performance.md, "Memory"). Building needs curl's headers only.
 
 #include <memory>
 #include <string>
@@ -22,6 +27,9 @@ std::string smtp_message(const std::string& from, const OutgoingEmail& mail);
 
 class SmtpGateway final : public EmailGateway {
  public:
+  // Loads libcurl now (notify's start, when [smtp] is configured); throws std::runtime_error
+  // naming the library when it cannot. The constructor does the same.
+  static void load_library();
   explicit SmtpGateway(notify::SmtpConfig config);
   ~SmtpGateway() override;
   SmtpGateway(const SmtpGateway&) = delete;
