@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "piket/common/gzip.hpp"
+#include "piket/common/metrics.hpp"
 
 namespace piket::common {
 namespace asio = boost::asio;
@@ -180,6 +181,34 @@ class TlsContexts {
   Instant next_check_{};  // the first connection looks
 };
 
+// ---------------------------------------------------------------- lanes
+
+// Where a session hands a request it has read: the ops thread or the request threads
+// (http_server.hpp), and the counts of the requests answered busy instead.
+struct Lanes {
+  static constexpr int kMaxOpsWaiting = 16;
+
+  const StreamingHandler& handler;
+  asio::io_context& ops;
+  std::atomic<int> ops_waiting{0};
+  RequestQueue* queue = nullptr;  // set by start()
+  prometheus::Counter* shed_queue_full = nullptr;
+  prometheus::Counter* shed_queue_wait = nullptr;
+  prometheus::Counter* shed_ops_full = nullptr;
+
+  static void count(prometheus::Counter* c) {
+    if (c) c->Increment();
+  }
+};
+
+HttpResponse overloaded() {
+  auto r = error_response(503, "overloaded",
+                          "too many requests are waiting; nothing was done; retry after the "
+                          "seconds Retry-After gives");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 // ------------------------------------------------------------- sessions
 
 template <class Stream>
@@ -215,14 +244,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options,
-          const StreamingHandler& handler) requires(!kTls)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  Session(tcp::socket socket, const HttpServerOptions& options, Lanes& lanes) requires(!kTls)
+      : stream_(std::move(socket)), options_(options), lanes_(lanes) {}
   Session(tcp::socket socket, std::shared_ptr<ssl::context> tls, const HttpServerOptions& options,
-          const StreamingHandler& handler) requires kTls : tls_(std::move(tls)),
-                                                           stream_(std::move(socket), *tls_),
-                                                           options_(options),
-                                                           handler_(handler) {}
+          Lanes& lanes) requires kTls : tls_(std::move(tls)),
+                                        stream_(std::move(socket), *tls_),
+                                        options_(options),
+                                        lanes_(lanes) {}
 
   void run() {
     if constexpr (kTls) {
@@ -335,17 +363,58 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto ep = lowest().socket().remote_endpoint(ep_ec);
     if (!ep_ec) r.remote = ep.address().to_string();
     r.peer_cert_sha256 = peer_cert_sha256_;
+    hand_over(std::move(r), req.version(), req.keep_alive());
+  }
+
+  // To the ops thread or the request threads; answered busy at once over their bounds.
+  void hand_over(HttpRequest r, unsigned version, bool keep_alive) {
+    auto& l = lanes_;
+    if (is_ops_request(r)) {
+      if (l.ops_waiting.fetch_add(1) >= Lanes::kMaxOpsWaiting) {
+        l.ops_waiting.fetch_sub(1);
+        return shed(l.shed_ops_full, version, keep_alive);
+      }
+      asio::post(l.ops, [self = shared_from_this(), r = std::move(r), version, keep_alive] {
+        self->lanes_.ops_waiting.fetch_sub(1);
+        self->respond(r, version, keep_alive);
+      });
+      return;
+    }
+    const auto admitted = l.queue->push(
+        [self = shared_from_this(), r = std::move(r), version, keep_alive](bool late) {
+          if (late) return self->shed(self->lanes_.shed_queue_wait, version, keep_alive);
+          self->respond(r, version, keep_alive);
+        });
+    if (admitted == RequestQueue::Admit::full) shed(l.shed_queue_full, version, keep_alive);
+    if (admitted == RequestQueue::Admit::stale) shed(l.shed_queue_wait, version, keep_alive);
+  }
+
+  // On the ops thread or a request thread: the handler's answer.
+  void respond(const HttpRequest& r, unsigned version, bool keep_alive) {
     HttpReply reply;
     try {
-      reply = handler_(r);
+      reply = lanes_.handler(r);
     } catch (const std::exception& e) {
       spdlog::error("http handler failed: {}", e.what());
       reply = {error_response(500, "internal_error", "the server failed to handle the request"),
                nullptr};
     }
-    if (reply.stream) return start_stream(std::move(reply), req.version());
-    maybe_compress(reply.response, r.header("accept-encoding"));
-    send(std::move(reply.response), req.keep_alive(), req.version());
+    if (!reply.stream) maybe_compress(reply.response, r.header("accept-encoding"));
+    reply_on_strand(std::move(reply), version, keep_alive);
+  }
+
+  void shed(prometheus::Counter* counter, unsigned version, bool keep_alive) {
+    Lanes::count(counter);
+    reply_on_strand({overloaded(), nullptr}, version, keep_alive);
+  }
+
+  // From any thread: the answer goes out on the session's strand.
+  void reply_on_strand(HttpReply reply, unsigned version, bool keep_alive) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), reply = std::move(reply),
+                                        version, keep_alive]() mutable {
+      if (reply.stream) return self->start_stream(std::move(reply), version);
+      self->send(std::move(reply.response), keep_alive, version);
+    });
   }
 
   // Larger text answers go out gzip-compressed to clients that take it.
@@ -490,7 +559,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::vector<char> drain_;
   std::size_t drained_ = 0;
   const HttpServerOptions& options_;
-  const StreamingHandler& handler_;
+  Lanes& lanes_;
   // Streaming state (touched on the session's strand only, except the queue).
   std::shared_ptr<http::response<http::empty_body>> head_;
   std::optional<http::response_serializer<http::empty_body>> head_serializer_;
@@ -506,24 +575,33 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
+bool is_ops_request(const HttpRequest& r) {
+  return r.method == "GET" && (r.path == "/healthz" || r.path == "/readyz" || r.path == "/metrics");
+}
+
+// Declared in the order they must go: what holds sessions (the queue's jobs, the ops thread's
+// work) before the I/O context their sockets belong to.
 struct HttpServer::Impl {
   HttpServerOptions options;
   StreamingHandler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
-  std::vector<std::thread> threads;
+  std::vector<std::thread> threads;  // the I/O thread and the ops thread
   std::atomic<std::uint16_t> port{0};
   std::unique_ptr<TlsContexts> tls;  // set: HTTPS only
+  asio::io_context ops;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> ops_work;
+  Lanes lanes{handler, ops};
+  std::unique_ptr<RequestQueue> queue;
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         if (tls)
-          std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, handler)
-              ->run();
+          std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, lanes)->run();
         else
-          std::make_shared<Session<PlainStream>>(std::move(s), options, handler)->run();
+          std::make_shared<Session<PlainStream>>(std::move(s), options, lanes)->run();
       }
       accept();
     });
@@ -561,21 +639,39 @@ void HttpServer::start() {
     throw std::runtime_error("http: cannot listen on " + i.options.listen.host + ":" +
                              std::to_string(i.options.listen.port) + ": " + ec.message());
   i.port = i.acceptor.local_endpoint().port();
+  if (auto* m = i.options.metrics) {
+    const std::string name = "piket_http_requests_shed_total";
+    const std::string help = "Requests answered 503 overloaded, not handled (load shedding)";
+    i.lanes.shed_queue_full = &m->counter(name, help, {{"reason", "queue_full"}});
+    i.lanes.shed_queue_wait = &m->counter(name, help, {{"reason", "queue_wait"}});
+    i.lanes.shed_ops_full = &m->counter(name, help, {{"reason", "ops_full"}});
+  }
+  i.queue = std::make_unique<RequestQueue>(i.options.queue, i.options.threads);
+  i.lanes.queue = i.queue.get();
+  i.ops_work.emplace(i.ops.get_executor());
   i.accept();
-  for (int n = 0; n < std::max(1, i.options.threads); ++n)
-    i.threads.emplace_back([&i] { i.ioc.run(); });
+  i.threads.emplace_back([&i] { i.ioc.run(); });
+  i.threads.emplace_back([&i] { i.ops.run(); });
 }
 
 void HttpServer::stop() {
   if (!impl_) return;
-  impl_->ioc.stop();
-  for (auto& t : impl_->threads)
+  auto& i = *impl_;
+  i.ioc.stop();
+  if (i.queue) i.queue->stop();  // a handler still running finishes first
+  i.ops_work.reset();
+  i.ops.stop();
+  for (auto& t : i.threads)
     if (t.joinable()) t.join();
-  impl_->threads.clear();
+  i.threads.clear();
 }
 
 std::uint16_t HttpServer::port() const {
   return impl_->port;
+}
+
+RequestQueue::Load HttpServer::load() const {
+  return impl_->queue ? impl_->queue->load() : RequestQueue::Load{};
 }
 
 }  // namespace piket::common

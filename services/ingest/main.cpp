@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
     common::HttpServerOptions server_options{cfg.ingest.http, cfg.ingest.threads};
     server_options.tls = cfg.ingest.tls;
     server_options.tls.clock = &ctx.transport_clock;
+    // Load shedding: a partner gets 503 with Retry-After at once rather than no answer
+    // while every thread waits for a replica (docs/availability.md, "Load shedding").
+    server_options.queue = {static_cast<std::size_t>(cfg.ingest.queue_limit), cfg.ingest.queue_wait,
+                            &ctx.transport_clock};
+    server_options.metrics = &ctx.metrics;
     common::HttpServer server(std::move(server_options),
                               [&api](const common::HttpRequest& r) { return api.handle(r); });
     to_dispatch.start();

@@ -331,6 +331,22 @@ TEST(ConfigTest, IntegerRangeBoundsAreInclusive) {
   EXPECT_EQ(c.notify.max_attempts, 1);
 }
 
+// ingest's load shedding (issue 13): defaults, bounds, a value taken.
+TEST(ConfigTest, IngestQueueBoundsHaveDefaultsAndAreBounded) {
+  const Config d = parse_config(full_config(), kFile);
+  EXPECT_EQ(d.ingest.queue_limit, 64);
+  EXPECT_EQ(d.ingest.queue_wait, Millis{1000});
+  const auto set =
+      replace(full_config(), "threads = 4", "threads = 4\nqueue_limit = 8\nqueue_wait_ms = 0");
+  const Config c = parse_config(set, kFile);
+  EXPECT_EQ(c.ingest.queue_limit, 8);
+  EXPECT_EQ(c.ingest.queue_wait, Millis{0});
+  expect_single_error(replace(full_config(), "threads = 4", "threads = 4\nqueue_limit = 0"),
+                      "queue_limit = 0", "ingest.queue_limit", "between 1 and 10000");
+  expect_single_error(replace(full_config(), "threads = 4", "threads = 4\nqueue_wait_ms = 60001"),
+                      "queue_wait_ms = 60001", "ingest.queue_wait_ms", "between 0 and 60000");
+}
+
 // The wrong-reply-code lock-out (issue 10): bounded both ways.
 TEST(ConfigTest, ReplyCodeLockOutIsBounded) {
   expect_single_error(replace(full_config(), "code_max_failures = 7", "code_max_failures = 0"),

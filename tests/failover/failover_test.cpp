@@ -155,6 +155,10 @@ TEST(FailoverUnderLoad, EveryAcknowledgedIncidentIsPagedOnceWhilePrimaryAndInsta
   std::atomic<int> next{0};
   std::atomic<bool> posting{true};
   std::atomic<int> gave_up{0};
+  // Attempts answered 503 overloaded at once (ingest's load shedding, docs/availability.md)
+  // and attempts with no answer at all (the client's timeout, a refused connection).
+  std::atomic<int> overloaded{0};
+  std::atomic<int> unanswered{0};
   std::mutex mutex;
   std::map<int, Accepted> accepted;
   std::vector<std::vector<Attempt>> attempts(kWorkers);
@@ -182,6 +186,8 @@ TEST(FailoverUnderLoad, EveryAcknowledgedIncidentIsPagedOnceWhilePrimaryAndInsta
           const auto sent = Clock::now();
           auto r = client[(k + a) % 2]->post("/v1/incidents", "application/json", body);
           const bool ok = r.status == 200 || r.status == 201;
+          if (r.status == 503 && r.body.find(R"("overloaded")") != std::string::npos) ++overloaded;
+          if (r.status == 0) ++unanswered;
           mine.push_back({sent, ok});
           if (ok) {
             const auto j = boost::json::parse(r.body).as_object();
@@ -386,7 +392,9 @@ TEST(FailoverUnderLoad, EveryAcknowledgedIncidentIsPagedOnceWhilePrimaryAndInsta
             << static_cast<long>(percentile(latencies, 0.5)) << " ms, p99 "
             << static_cast<long>(percentile(latencies, 0.99)) << " ms, max "
             << static_cast<long>(percentile(latencies, 1.0)) << " ms over " << latencies.size()
-            << " pages" << std::endl;
+            << " pages\n"
+            << "[ figures ] attempts answered 503 overloaded (shed): " << overloaded.load()
+            << "; attempts with no answer: " << unanswered.load() << std::endl;
 
   EXPECT_GE(static_cast<int>(windows.size()), primary_kills);
   EXPECT_EQ(lost, 0);

@@ -53,9 +53,12 @@ IngestConfig parse_ingest(TomlReader& r) {
   IngestConfig c;
   if (const auto* t = r.table(r.root(), "", "ingest")) {
     r.only_known(*t, "ingest.",
-                 {"http", "threads", "tls_cert", "tls_key", "client_ca", "require_client_cert"});
+                 {"http", "threads", "queue_limit", "queue_wait_ms", "tls_cert", "tls_key",
+                  "client_ca", "require_client_cert"});
     set_if(r.host_port(*t, "ingest.", "http"), c.http);
     set_if(r.integer(*t, "ingest.", "threads", 1, 64), c.threads);
+    set_if(r.integer(*t, "ingest.", "queue_limit", 1, 10000), c.queue_limit);
+    common::read_millis(r, *t, "ingest.", "queue_wait_ms", 0, 60000, c.queue_wait);
     c.tls = common::read_tls_options(r, *t, "ingest.", true);
   }
   return c;

@@ -1,7 +1,20 @@
 #pragma once
 // HTTP/1.1 server on Boost.Beast: keep-alive, body limit (413 before the body
-// is read when Content-Length says so), read timeouts. The handler runs on one
-// of the server's threads and may block briefly (e.g. on Redis).
+// is read when Content-Length says so), read timeouts.
+//
+// Threads (issue 13): one I/O thread accepts, reads and writes every connection; the handler
+// runs on one of `threads` request threads (common/request_queue.hpp) and may block (on Redis,
+// on a replica's WAIT). GET /healthz, /readyz and /metrics (is_ops_request) go instead to one
+// ops thread of their own, so they are answered promptly whatever the request threads are
+// doing — a service whose request threads are all blocked is alive, not dead. The handler is
+// the same for both: it must be thread-safe. At most 16 ops requests wait; more are answered
+// busy.
+//
+// Load shedding: a request read while `queue.max_waiting` requests wait for a request thread,
+// or while the oldest of them waited longer than `queue.max_wait`, or that waited longer than
+// that itself before a thread took it, is answered at once with 503
+// {"error":{"code":"overloaded",…}} and `Retry-After: 1`, its handler not called: nothing
+// changed, and the client may retry (elsewhere) at once rather than time out.
 //
 // A handler may also answer with a stream (server-sent events): the status
 // and headers go out, then frames given to a StreamChannel until either side
@@ -18,10 +31,13 @@
 
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
+#include "piket/common/request_queue.hpp"
 #include "piket/common/stream_channel.hpp"
 #include "piket/common/tls_options.hpp"
 
 namespace piket::common {
+
+class Metrics;
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
@@ -40,7 +56,14 @@ struct HttpServerOptions {
   std::chrono::seconds idle_timeout{60};
   std::size_t max_queued_frames = 256;  // streams only
   TlsOptions tls{};                     // not enabled(): plain HTTP
+  RequestQueueLimits queue{};           // load shedding (above)
+  // Set: requests answered busy are counted, piket_http_requests_shed_total{reason="queue_full"
+  // | "queue_wait" | "ops_full"}. Outlives the server.
+  Metrics* metrics = nullptr;
 };
+
+// GET /healthz, /readyz or /metrics: answered on the ops thread (above).
+bool is_ops_request(const HttpRequest& request);
 
 class HttpServer {
  public:
@@ -56,6 +79,8 @@ class HttpServer {
   void stop();
   // The bound port (useful when listening on port 0).
   std::uint16_t port() const;
+  // Requests on a request thread and waiting for one (empty before start()).
+  RequestQueue::Load load() const;
 
  private:
   struct Impl;
