@@ -39,6 +39,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <functional>
@@ -505,10 +506,11 @@ void FaultCampaign::run_campaign() {
   int round = 0;
   common::Instant last_posted{};  // the clock when the last round posted
   constexpr int kPerRound = 8;
-  // Rounds go on until the schedule is done and every crash point has fired
-  // (at most 25 rounds: the points fire at random).
+  // Rounds go on until the schedule is done and every crash point has fired (at most 25
+  // rounds for the default 100 kills, as many more for a soak's: the points fire at random).
+  const int max_rounds = std::max(25, kills / 4);
   while ((!kills_done_ || round < 3 || !every_point_fired(fault_log, kSingleNodePointNames)) &&
-         round < 25) {
+         round < max_rounds) {
     std::vector<std::string> cases;
     phase_ = "round " + std::to_string(round) + ": posting";
     std::cout << "[ round ] " << round << " at "
