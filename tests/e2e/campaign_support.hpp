@@ -201,9 +201,11 @@ class CampaignRecord {
   // The case of a page; empty when unknown.
   std::string case_of_page(const std::string& page) const {
     return with_redis([&](common::RedisConnection& r) {
-      const auto inc = r.command({"HGET", store::page_key(page), "incident"});
-      if (inc.is_nil()) return std::string();
-      const auto cs = r.command({"HGET", store::incident_key(inc.str), "case_id"});
+      // A deadline page has its case and no incident; an incident's page has both.
+      const auto pg = r.command({"HMGET", store::page_key(page), "case", "incident"});
+      if (!pg.elements.at(0).is_nil() && !pg.elements[0].str.empty()) return pg.elements[0].str;
+      if (pg.elements.at(1).is_nil() || pg.elements[1].str.empty()) return std::string();
+      const auto cs = r.command({"HGET", store::incident_key(pg.elements[1].str), "case_id"});
       return cs.is_nil() ? std::string() : cs.str;
     });
   }

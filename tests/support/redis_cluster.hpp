@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "piket/common/config.hpp"
+#include "piket/common/redis.hpp"
 #include "piket/common/redis_acl.hpp"
 #include "piket/common/secrets.hpp"
 #include "piket/launch/sentinel_cluster.hpp"
@@ -95,6 +96,16 @@ class RedisCluster {
     cluster_->wait_for_replicas(primary, replicas, timeout);
   }
   std::string role_of(int i) const { return cluster_->role_of(i); }
+  // True once `replicas` replicas of node `primary` acknowledge a write made now, within
+  // `timeout`. ROLE lists a replica as soon as its full sync starts; a new write is
+  // acknowledged only once the replica has loaded the sync and the primary streams to it again
+  // (after its next REPLCONF ACK, up to a second later).
+  bool replicas_acknowledge(int primary, int replicas, std::chrono::milliseconds timeout) const {
+    common::RedisConnection r(node_config(primary));
+    r.command({"SET", "piket-test:acknowledge-probe", "1"});
+    return r.command({"WAIT", std::to_string(replicas), std::to_string(timeout.count())}).integer >=
+           replicas;
+  }
 
  private:
   TempDir dir_;  // outlives cluster_ (declared first)
