@@ -21,6 +21,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 
 namespace piket::ingest {
 namespace {
@@ -255,14 +256,7 @@ class IngestApiTest : public ::testing::Test {
 
   IngestApi& api() {
     if (!api_) {
-      IngestDeps deps{config_.bearer_tokens(),
-                      config_.region_ids(),
-                      config_.partners,
-                      domain_clock_,
-                      transport_clock_,
-                      store_,
-                      metrics_,
-                      {}};
+      auto deps = ingest_deps(config_, domain_clock_, transport_clock_, store_, metrics_);
       if (clock_endpoint_) {
         deps.set_clock = [this](
                              std::optional<common::Millis> advance,

@@ -29,6 +29,7 @@
 #include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 #include "piket/ingest/validation.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -63,6 +64,25 @@ json::object body_for(const std::string& reference, const std::string& household
       {"persons", json::array{json::object{{"role", "victim"}, {"name", "N"}}}},
       {"summary", summary},
   };
+}
+
+// A deployment file with one partner, police, whose token is kPoliceToken.
+const std::string kPoliceToken = "police-token";
+config::Config police_config() {
+  return config::parse_config(
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
+      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
+          common::sha256_hex(kPoliceToken) + "\"\nregions = [\"groningen\"]\n",
+      "redis-test.toml");
+}
+// police's POST /v1/incidents of body_for(reference, household).
+common::HttpRequest police_post(const std::string& reference, const std::string& household) {
+  common::HttpRequest r;
+  r.method = "POST";
+  r.path = r.target = "/v1/incidents";
+  r.headers = {{"authorization", "Bearer " + kPoliceToken}, {"content-type", "application/json"}};
+  r.body = json::serialize(body_for(reference, household));
+  return r;
 }
 
 // What IngestApi hands the store for one validated body.
@@ -365,27 +385,11 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
 }
 
 TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
-  const std::string token = "police-token";
-  const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
-      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
-          common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
-      "redis-test.toml");
+  const auto config = police_config();
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(),
-                 config.region_ids(),
-                 config.partners,
-                 domain,
-                 transport,
-                 store_,
-                 metrics,
-                 {}});
-  common::HttpRequest r;
-  r.method = "POST";
-  r.path = r.target = "/v1/incidents";
-  r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-  r.body = json::serialize(body_for("PNN-api", "hh-api"));
+  IngestApi api(ingest_deps(config, domain, transport, store_, metrics));
+  const auto r = police_post("PNN-api", "hh-api");
   const auto first = api.handle(r);
   ASSERT_EQ(first.status, 201) << first.body;
   const auto second = api.handle(r);
@@ -397,7 +401,7 @@ TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   common::HttpRequest g;
   g.method = "GET";
   g.path = g.target = "/v1/incidents/" + id;
-  g.headers = {{"authorization", "Bearer " + token}};
+  g.headers = {{"authorization", "Bearer " + kPoliceToken}};
   const auto seen = api.handle(g);
   EXPECT_EQ(seen.status, 200);
   EXPECT_EQ(json::parse(seen.body).at("status").as_string(), "accepted");
@@ -430,27 +434,11 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
   std::vector<std::string> woken;
   RedisIncidentStore store(redis.config_as("ingest"), kResendAfter,
                            [&](const std::string& id, const std::string&) { woken.push_back(id); });
-  const std::string token = "police-token";
-  const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
-      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
-          common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
-      "redis-test.toml");
+  const auto config = police_config();
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(),
-                 config.region_ids(),
-                 config.partners,
-                 domain,
-                 transport,
-                 store,
-                 metrics,
-                 {}});
-  common::HttpRequest post;
-  post.method = "POST";
-  post.path = post.target = "/v1/incidents";
-  post.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-  post.body = json::serialize(body_for("PNN-full", "hh-full"));
+  IngestApi api(ingest_deps(config, domain, transport, store, metrics));
+  const auto post = police_post("PNN-full", "hh-full");
   common::HttpRequest health;
   health.method = "GET";
   health.path = health.target = "/healthz";
