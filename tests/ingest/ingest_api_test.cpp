@@ -819,12 +819,17 @@ TEST_F(IngestApiTest, UnknownPathIs404) {
   expect_error(call(get("/", "")), 404, "not_found");
 }
 
-TEST_F(IngestApiTest, HealthzFollowsTheStore) {
+// /readyz follows the store; /healthz (alive) does not ask it: a store away is no reason to
+// restart ingest.
+TEST_F(IngestApiTest, ReadyzFollowsTheStoreAndHealthzDoesNot) {
   auto r = call(get("/healthz", ""));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body).at("status").as_string(), "ok");
+  EXPECT_EQ(call(get("/readyz", "")).status, 200);
   store_.set_unavailable(true);
-  expect_error(call(get("/healthz", "")), 503, "unhealthy");
+  expect_error(call(get("/readyz", "")), 503, "not_ready");
+  r = call(get("/healthz", ""));
+  EXPECT_EQ(r.status, 200) << r.body;
 }
 
 TEST_F(IngestApiTest, MetricsCountOutcomes) {
