@@ -59,13 +59,11 @@ void parse_shared(TomlReader& r, SharedConfig& c) {
     if (sentinels.size() > 16)
       r.error(t->get("sentinels")->source(), "redis.sentinels", "more than 16 sentinels");
     for (const auto& s : sentinels) {
-      const auto colon = s.rfind(':');
-      const int port = std::stoi(s.substr(colon + 1));
-      if (port < 1 || port > 65535) {
-        r.error(t->get("sentinels")->source(), "redis.sentinels", "port must be 1-65535: " + s);
-        continue;
-      }
-      c.redis.sentinels.push_back({s.substr(0, colon), static_cast<std::uint16_t>(port)});
+      auto parsed = parse_host_port(s);
+      if (parsed.address)
+        c.redis.sentinels.push_back(std::move(*parsed.address));
+      else
+        r.error(t->get("sentinels")->source(), "redis.sentinels", parsed.problem + ": " + s);
     }
     if (auto v = r.matching(*t, "redis.", "master_name", false, id_pattern(), "a lower-case id")) {
       c.redis.master_name = *v;

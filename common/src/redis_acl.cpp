@@ -12,7 +12,7 @@ namespace {
 
 using Commands = std::span<const std::string_view>;
 
-// What every service does: /healthz (PING; EVALSHA of the write probe),
+// What every service does: /readyz (PING; EVALSHA of the write probe),
 // scripts (EVALSHA, loaded with SCRIPT LOAD on NOSCRIPT), the shared
 // simulated clock (SET NX at start, GET every 10 ms); with Sentinel, ROLE
 // (is the primary a primary; /readyz counts its replicas) and WAIT (durable

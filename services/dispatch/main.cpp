@@ -94,10 +94,9 @@ int main(int argc, char** argv) {
               })}}),
         &ctx.metrics);
     dispatch::RotaApi rota_api(cfg, cfg.bearer_tokens(), *ctx.domain_clock, live, redis);
-    auto healthy = common::redis_health(cfg.redis);
     auto ready = common::redis_readiness(cfg.redis);
     common::HttpServer http({cfg.dispatch.http, 2}, [&](const common::HttpRequest& r) {
-      if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy, ready)) return *resp;
+      if (auto resp = common::ops_endpoints(r, ctx.metrics, ready)) return *resp;
       if (auto resp = rota_api.handle(r)) return *resp;
       return common::error_response(404, "not_found", "no such resource");
     });

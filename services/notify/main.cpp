@@ -80,10 +80,9 @@ int main(int argc, char** argv) {
     // Pages no channel could deliver go to dispatch's escalation.
     common::OutboxSender to_escalation(config::outbox_sender_options(cfg, ctx.name, "escalation"),
                                        ctx.transport_clock, &ctx.metrics);
-    auto healthy = common::redis_health(cfg.redis);
     auto ready = common::redis_readiness(cfg.redis);
     common::HttpServer ops({cfg.notify.http, 1}, [&](const common::HttpRequest& r) {
-      if (auto resp = common::ops_endpoints(r, ctx.metrics, healthy, ready)) return *resp;
+      if (auto resp = common::ops_endpoints(r, ctx.metrics, ready)) return *resp;
       return common::error_response(404, "not_found", "no such resource");
     });
     notifier.start();

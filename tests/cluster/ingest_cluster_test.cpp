@@ -20,6 +20,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/store/incident.hpp"
 #include "private_redis.hpp"
@@ -62,14 +63,7 @@ class Partner {
             "cluster-test.toml")),
         store_(redis_config(cluster), kResendAfter,
                [this](const std::string& id, const std::string&) { woken.push_back(id); }),
-        api_({config_.bearer_tokens(),
-              config_.region_ids(),
-              config_.partners,
-              domain_,
-              transport_,
-              store_,
-              metrics,
-              {}}) {}
+        api_(ingest_deps(config_, domain_, transport_, store_, metrics)) {}
 
   common::HttpResponse post(const std::string& reference) {
     common::HttpRequest r;

@@ -29,16 +29,14 @@ struct Resume {
   ~Resume() { p.signal(SIGCONT); }
 };
 
-// Until a sentinel says the master is down or failing over (throws after `timeout`).
+// Until a sentinel says the master is down or failing over (throws after `timeout`); asked as
+// node 0's start would ask them (SentinelCluster::start_options).
 void wait_for_failing_over(SentinelCluster& cluster, std::chrono::milliseconds timeout) {
-  NodeStartOptions o;
-  o.master_name = RedisCluster::kMasterName;
-  o.user = "ops";
-  o.password = cluster.node_config(0).password;
+  const auto o = cluster.start_options(0);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    for (int s = 0; s < SentinelCluster::kSentinels; ++s) {
-      const auto v = ask_sentinel_view({"127.0.0.1", cluster.sentinel_port(s)}, o);
+    for (const auto& sentinel : o.sentinels) {
+      const auto v = ask_sentinel_view(sentinel, o);
       if (v && v->failing_over) return;
     }
     std::this_thread::sleep_for(50ms);

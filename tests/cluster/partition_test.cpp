@@ -42,6 +42,7 @@
 #include "piket/common/metrics.hpp"
 #include "piket/config/config.hpp"
 #include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/local_stack.hpp"
@@ -192,8 +193,7 @@ TEST(Partition, PrimaryCutOffFor30sUnderLoadLosesNoAcknowledgedIncidentAndPagesE
       common::SystemClock clock;
       common::Metrics metrics("ingest");
       ingest::RedisIncidentStore store(redis, common::Millis{1000}, nullptr);
-      ingest::IngestApi api(
-          {cfg.bearer_tokens(), cfg.region_ids(), cfg.partners, clock, clock, store, metrics, {}});
+      ingest::IngestApi api(ingest::ingest_deps(cfg, clock, clock, store, metrics));
       common::RedisConnection probe(cluster.node_config(0));
       for (int n = 0; partitioned && !stop.stop_requested(); ++n) {
         common::HttpRequest r;

@@ -243,5 +243,61 @@ TEST(Periodic, ALoopingStepSeesTheStop) {
   EXPECT_FALSE(loop.running());
 }
 
+// Liveness (GET /healthz): a step that has made no progress for longer than the bound, on the
+// loop's clock, makes its loop stuck; a loop that pauses is not.
+TEST(Periodic, AStepWithoutProgressPastTheBoundIsStuck) {
+  SimulatedClock clock(kStart);
+  std::promise<void> release;
+  const auto released = release.get_future().share();
+  std::atomic<bool> inside{false};
+  Periodic loop({"blocked", Millis{3'600'000}}, clock, [&] {
+    inside = true;
+    released.wait();
+  });
+  clock.advance(Millis{5000});
+  EXPECT_EQ(stuck_loop_problem(Millis{1000}), std::nullopt) << "not started";
+  loop.start();
+  // Not ASSERT before the release below: stop() would wait for the step for ever.
+  EXPECT_TRUE(eventually([&] { return inside.load(); }));
+  EXPECT_EQ(stuck_loop_problem(Millis{1000}), std::nullopt);
+  clock.advance(Millis{1000});
+  EXPECT_EQ(stuck_loop_problem(Millis{1000}), std::nullopt) << "at the bound";
+  clock.advance(Millis{1500});
+  EXPECT_TRUE(loop.running()) << "asked from another thread: no progress of the step";
+  EXPECT_EQ(stuck_loop_problem(Millis{1000}), "loop 'blocked' stuck in one step for 2 s");
+  EXPECT_EQ(stuck_loop_problem(Millis{3000}), std::nullopt) << "a longer bound";
+
+  release.set_value();
+  ASSERT_TRUE(eventually([&] { return !stuck_loop_problem(Millis{1000}); }));
+  clock.advance(Millis{600'000});
+  EXPECT_EQ(stuck_loop_problem(Millis{1000}), std::nullopt) << "pausing is not stuck";
+  loop.stop();
+}
+
+// A step that loops while running() (the deadline engine, notify's workers) makes progress at
+// every round, however long it runs; once stopped the loop is not looked at.
+TEST(Periodic, ALoopingStepThatAsksRunningIsNotStuck) {
+  SimulatedClock clock(kStart);
+  std::atomic<int> rounds{0};
+  Periodic* self = nullptr;
+  Periodic loop({"draining", Millis{1}}, clock, [&] {
+    while (self->running()) {
+      ++rounds;
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  self = &loop;
+  loop.start();
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(Millis{10'000});
+    const int seen = rounds;
+    ASSERT_TRUE(eventually([&] { return rounds >= seen + 2; }));
+    EXPECT_EQ(stuck_loop_problem(Millis{1000}), std::nullopt) << "round " << i;
+  }
+  loop.stop();
+  clock.advance(Millis{10'000});
+  EXPECT_EQ(stuck_loop_problem(Millis{1000}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace piket::common

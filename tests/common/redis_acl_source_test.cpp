@@ -75,7 +75,7 @@ struct Uses {
 
 const std::vector<std::string> kCommonForAll = {
     "common/src/redis.cpp",          // EVALSHA, SCRIPT LOAD
-    "common/src/redis_health.cpp",   // /healthz: PING, the write probe
+    "common/src/redis_health.cpp",   // /readyz: PING, the write probe
     "common/src/ops_endpoints.cpp",  //
     "common/src/shared_clock.cpp",   // the simulated clock (PUBLISH: see below)
     "store/lua/common/simulated_clock_move.lua",

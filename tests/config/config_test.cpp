@@ -460,6 +460,9 @@ TEST(ConfigTest, RedisSentinelsAndMinReplicas) {
 TEST(ConfigTest, PortOutOfRange) {
   const auto text = replace(full_config(), "10.1.2.3:6399", "10.1.2.3:70000");
   expect_single_error(text, "10.1.2.3:70000", "redis.address", "port must be 1-65535");
+  // Digits only (common::parse_host_port): "63a" is not read as port 63.
+  expect_single_error(replace(full_config(), "10.1.2.3:6399", "10.1.2.3:63a"), "10.1.2.3:63a",
+                      "redis.address", "port must be 1-65535");
 }
 
 TEST(ConfigTest, BadE164Phone) {

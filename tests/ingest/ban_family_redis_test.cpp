@@ -22,6 +22,7 @@
 #include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/ingest/validation.hpp"
 #include "piket/store/case_record.hpp"
@@ -264,14 +265,7 @@ TEST_F(BanAndFamilyTest, TheApiAnswers422ForARefusedExtensionAnd200ForARetryOfAn
       "ban-test.toml");
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(),
-                 config.region_ids(),
-                 config.partners,
-                 domain,
-                 transport,
-                 store_,
-                 metrics,
-                 {}});
+  IngestApi api(ingest_deps(config, domain, transport, store_, metrics));
   auto request = [&](const json::object& body) {
     common::HttpRequest r;
     r.method = "POST";

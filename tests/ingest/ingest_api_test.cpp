@@ -21,6 +21,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 
 namespace piket::ingest {
 namespace {
@@ -255,14 +256,7 @@ class IngestApiTest : public ::testing::Test {
 
   IngestApi& api() {
     if (!api_) {
-      IngestDeps deps{config_.bearer_tokens(),
-                      config_.region_ids(),
-                      config_.partners,
-                      domain_clock_,
-                      transport_clock_,
-                      store_,
-                      metrics_,
-                      {}};
+      auto deps = ingest_deps(config_, domain_clock_, transport_clock_, store_, metrics_);
       if (clock_endpoint_) {
         deps.set_clock = [this](
                              std::optional<common::Millis> advance,
@@ -825,12 +819,17 @@ TEST_F(IngestApiTest, UnknownPathIs404) {
   expect_error(call(get("/", "")), 404, "not_found");
 }
 
-TEST_F(IngestApiTest, HealthzFollowsTheStore) {
+// /readyz follows the store; /healthz (alive) does not ask it: a store away is no reason to
+// restart ingest.
+TEST_F(IngestApiTest, ReadyzFollowsTheStoreAndHealthzDoesNot) {
   auto r = call(get("/healthz", ""));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body).at("status").as_string(), "ok");
+  EXPECT_EQ(call(get("/readyz", "")).status, 200);
   store_.set_unavailable(true);
-  expect_error(call(get("/healthz", "")), 503, "unhealthy");
+  expect_error(call(get("/readyz", "")), 503, "not_ready");
+  r = call(get("/healthz", ""));
+  EXPECT_EQ(r.status, 200) << r.body;
 }
 
 TEST_F(IngestApiTest, MetricsCountOutcomes) {

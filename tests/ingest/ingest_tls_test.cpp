@@ -15,6 +15,7 @@
 #include "piket/common/time_format.hpp"
 #include "piket/config/config.hpp"
 #include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 #include "piket/ingest/redis_incident_store.hpp"
 #include "piket/store/incident.hpp"
 #include "private_redis.hpp"
@@ -48,16 +49,9 @@ class IngestTlsTest : public ::testing::Test {
         domain_(*common::parse_rfc3339("2026-11-22T13:05:00Z")),
         transport_(*common::parse_rfc3339("2031-01-01T00:00:00Z")),
         metrics_("ingest"),
-        api_({config_.bearer_tokens(),
-              config_.region_ids(),
-              config_.partners,
-              domain_,
-              transport_,
-              store_,
-              metrics_,
-              {}}) {
-    common::HttpServerOptions o{{"127.0.0.1", 0}, config_.ingest.threads};
-    o.tls = config_.ingest.tls;
+        api_(ingest_deps(config_, domain_, transport_, store_, metrics_)) {
+    auto o = ingest_server_options(config_, transport_, metrics_);
+    o.listen = {"127.0.0.1", 0};
     server_ = std::make_unique<common::HttpServer>(
         std::move(o), [this](const common::HttpRequest& r) { return api_.handle(r); });
     server_->start();

@@ -22,6 +22,8 @@
 
 #include "instances.hpp"
 #include "piket/common/crypto.hpp"
+#include "piket/common/http_client.hpp"
+#include "piket/common/http_server.hpp"
 #include "piket/common/http_types.hpp"
 #include "piket/common/metrics.hpp"
 #include "piket/common/redis.hpp"
@@ -29,6 +31,7 @@
 #include "piket/config/config.hpp"
 #include "piket/ingest/canonical_json.hpp"
 #include "piket/ingest/ingest_api.hpp"
+#include "piket/ingest/ingest_wiring.hpp"
 #include "piket/ingest/validation.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/incident.hpp"
@@ -63,6 +66,25 @@ json::object body_for(const std::string& reference, const std::string& household
       {"persons", json::array{json::object{{"role", "victim"}, {"name", "N"}}}},
       {"summary", summary},
   };
+}
+
+// A deployment file with one partner, police, whose token is kPoliceToken.
+const std::string kPoliceToken = "police-token";
+config::Config police_config() {
+  return config::parse_config(
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
+      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
+          common::sha256_hex(kPoliceToken) + "\"\nregions = [\"groningen\"]\n",
+      "redis-test.toml");
+}
+// police's POST /v1/incidents of body_for(reference, household).
+common::HttpRequest police_post(const std::string& reference, const std::string& household) {
+  common::HttpRequest r;
+  r.method = "POST";
+  r.path = r.target = "/v1/incidents";
+  r.headers = {{"authorization", "Bearer " + kPoliceToken}, {"content-type", "application/json"}};
+  r.body = json::serialize(body_for(reference, household));
+  return r;
 }
 
 // What IngestApi hands the store for one validated body.
@@ -365,27 +387,11 @@ TEST_F(RedisIncidentStoreTest, FindReturnsPartnerCaseAndStatus) {
 }
 
 TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
-  const std::string token = "police-token";
-  const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
-      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
-          common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
-      "redis-test.toml");
+  const auto config = police_config();
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(),
-                 config.region_ids(),
-                 config.partners,
-                 domain,
-                 transport,
-                 store_,
-                 metrics,
-                 {}});
-  common::HttpRequest r;
-  r.method = "POST";
-  r.path = r.target = "/v1/incidents";
-  r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-  r.body = json::serialize(body_for("PNN-api", "hh-api"));
+  IngestApi api(ingest_deps(config, domain, transport, store_, metrics));
+  const auto r = police_post("PNN-api", "hh-api");
   const auto first = api.handle(r);
   ASSERT_EQ(first.status, 201) << first.body;
   const auto second = api.handle(r);
@@ -397,7 +403,7 @@ TEST_F(RedisIncidentStoreTest, ApiOverRealStoreAnswers201Then200) {
   common::HttpRequest g;
   g.method = "GET";
   g.path = g.target = "/v1/incidents/" + id;
-  g.headers = {{"authorization", "Bearer " + token}};
+  g.headers = {{"authorization", "Bearer " + kPoliceToken}};
   const auto seen = api.handle(g);
   EXPECT_EQ(seen.status, 200);
   EXPECT_EQ(json::parse(seen.body).at("status").as_string(), "accepted");
@@ -423,36 +429,23 @@ TEST(RedisIncidentStoreDownTest, UnreachableRedisIsStoreUnavailableAndRecovers) 
 
 // Redis at its memory limit (maxmemory, noeviction): the partner gets 503 and nothing of the
 // incident is written — no idempotency key, incident, case, household, timeline, outbox entry
-// or deadline timer; /healthz and a metric say why. Once memory is freed the same POST is 201.
+// or deadline timer; /readyz and a metric say why (/healthz stays 200: alive). Once memory is freed
+// the same POST is 201.
 TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSamePostIs201) {
   PrivateRedis redis("piket-ingest-full", 4ULL << 20);
   common::RedisConnection ops(redis.config());
   std::vector<std::string> woken;
   RedisIncidentStore store(redis.config_as("ingest"), kResendAfter,
                            [&](const std::string& id, const std::string&) { woken.push_back(id); });
-  const std::string token = "police-token";
-  const auto config = config::parse_config(
-      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n[[regions]]\nid = \"groningen\"\n"
-      "[[partners]]\nid = \"police\"\ntoken_sha256 = \"" +
-          common::sha256_hex(token) + "\"\nregions = [\"groningen\"]\n",
-      "redis-test.toml");
+  const auto config = police_config();
   common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
   common::Metrics metrics("ingest");
-  IngestApi api({config.bearer_tokens(),
-                 config.region_ids(),
-                 config.partners,
-                 domain,
-                 transport,
-                 store,
-                 metrics,
-                 {}});
-  common::HttpRequest post;
-  post.method = "POST";
-  post.path = post.target = "/v1/incidents";
-  post.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-  post.body = json::serialize(body_for("PNN-full", "hh-full"));
-  common::HttpRequest health;
-  health.method = "GET";
+  IngestApi api(ingest_deps(config, domain, transport, store, metrics));
+  const auto post = police_post("PNN-full", "hh-full");
+  common::HttpRequest ready;
+  ready.method = "GET";
+  ready.path = ready.target = "/readyz";
+  common::HttpRequest health = ready;
   health.path = health.target = "/healthz";
 
   const int filled = piket::test::fill_to_maxmemory(ops);
@@ -470,12 +463,14 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
       metrics.render(),
       std::regex{"piket_ingest_incidents_total\\{[^}]*outcome=\"store_full\"[^}]*\\} 3\n"}))
       << metrics.render();
-  const auto sick = api.handle(health);
-  EXPECT_EQ(sick.status, 503);
-  EXPECT_NE(sick.body.find("memory limit"), std::string::npos) << sick.body;
+  const auto full = api.handle(ready);
+  EXPECT_EQ(full.status, 503);
+  EXPECT_NE(full.body.find("not_ready"), std::string::npos) << full.body;
+  EXPECT_NE(full.body.find("memory limit"), std::string::npos) << full.body;
+  EXPECT_EQ(api.handle(health).status, 200) << "alive";
 
   piket::test::free_filled(ops, filled);
-  EXPECT_EQ(api.handle(health).status, 200);
+  EXPECT_EQ(api.handle(ready).status, 200);
   const auto created = api.handle(post);
   ASSERT_EQ(created.status, 201) << created.body;
   const auto id = std::string(json::parse(created.body).at("incident_id").as_string());
@@ -483,6 +478,52 @@ TEST(RedisIncidentStoreFullTest, AFullRedisIsA503WithNothingHalfDoneThenTheSameP
   EXPECT_EQ(ops.command({"ZCARD", store::outbox_due_key("dispatch")}).integer, 1);
   EXPECT_EQ(woken, std::vector<std::string>{id});
   EXPECT_EQ(api.handle(post).status, 200);
+}
+
+// Redis stopped (a failover, a restart): ingest's /healthz stays 200 — the process is alive,
+// and a health checker that restarted it would only add to the outage — while /readyz and a
+// partner's POST are 503; with Redis back both recover, no restart. Over a real HttpServer set
+// up as piket-ingest is, as piket-healthcheck and a load balancer ask it.
+TEST(RedisIncidentStoreDownTest, WithRedisStoppedHealthzStays200WhileReadyzAndPostsAre503) {
+  PrivateRedis redis("piket-ingest-down");
+  RedisIncidentStore store(redis.config_as("ingest", common::Millis{500}), kResendAfter, nullptr);
+  const auto config = police_config();
+  common::SimulatedClock domain(kAcceptedAt), transport(kTransportNow);
+  common::Metrics metrics("ingest");
+  IngestApi api(ingest_deps(config, domain, transport, store, metrics));
+  auto options = ingest_server_options(config, transport, metrics);
+  options.listen = {"127.0.0.1", 0};
+  common::HttpServer server(std::move(options),
+                            [&api](const common::HttpRequest& r) { return api.handle(r); });
+  server.start();
+  common::HttpClient client({"127.0.0.1", server.port()}, 5s);
+  client.set_header("Authorization", "Bearer " + kPoliceToken);
+  const auto post = [&](const std::string& reference) {
+    return client.post("/v1/incidents", "application/json",
+                       json::serialize(body_for(reference, "hh-" + reference)));
+  };
+  EXPECT_EQ(client.get("/healthz").status, 200);
+  EXPECT_EQ(client.get("/readyz").status, 200);
+
+  redis.server().stop();
+  const auto alive = client.get("/healthz");
+  EXPECT_EQ(alive.status, 200) << alive.body;
+  const auto not_ready = client.get("/readyz");
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_NE(not_ready.body.find("not_ready"), std::string::npos) << not_ready.body;
+  const auto refused = post("PNN-down");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(client.get("/healthz").status, 200) << "alive after a refused POST too";
+
+  redis.server().start();
+  int ready = 0;
+  for (int i = 0; i < 100 && ready != 200; ++i) {
+    ready = client.get("/readyz").status;
+    if (ready != 200) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(ready, 200) << "Redis back: ready again without a restart";
+  const auto created = post("PNN-down");
+  EXPECT_EQ(created.status, 201) << created.body;
 }
 
 }  // namespace

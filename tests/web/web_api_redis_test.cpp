@@ -1525,6 +1525,36 @@ TEST_F(WebApiTest, PathsWithoutARouteAre404AndOtherMethods405NamingThePathsMetho
   EXPECT_TRUE(backend_.calls.empty());
 }
 
+// Redis stopped (a failover, a restart): /healthz stays 200 — web is alive, and a health
+// checker that restarted it would only add to the outage — while /readyz is 503 naming Redis;
+// with Redis back /readyz is 200 again, no restart.
+TEST_F(WebApiTest, WithRedisStoppedHealthzStays200WhileReadyzIs503) {
+  EXPECT_EQ(call("GET", "/healthz").status, 200);
+  EXPECT_EQ(call("GET", "/readyz").status, 200);
+  struct StartAgain {  // the suite's Redis, for the tests after this one even if it fails
+    launch::RedisServer& server;
+    ~StartAgain() {
+      if (!server.running()) server.start();
+    }
+  } start_again{redis_->server()};
+
+  redis_->server().stop();
+  const auto alive = call("GET", "/healthz");
+  EXPECT_EQ(alive.status, 200) << alive.body;
+  const auto not_ready = call("GET", "/readyz");
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_NE(not_ready.body.find("not_ready"), std::string::npos) << not_ready.body;
+  EXPECT_NE(not_ready.body.find("redis cannot be reached"), std::string::npos) << not_ready.body;
+
+  redis_->server().start();
+  int ready = 0;
+  for (int i = 0; i < 100 && ready != 200; ++i) {
+    ready = call("GET", "/readyz").status;
+    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  EXPECT_EQ(ready, 200) << "Redis back: ready again without a restart";
+}
+
 // A malformed id is refused after the session is checked, and audited.
 TEST_F(WebApiTest, AMalformedCaseIdIsRefusedForThePersonAndAudited) {
   const auto anna = login("anna");

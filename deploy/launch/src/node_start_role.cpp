@@ -5,6 +5,7 @@
 #include <thread>
 #include <utility>
 
+#include "piket/common/host_port.hpp"
 #include "piket/common/redis.hpp"
 
 namespace piket::launch {
@@ -129,14 +130,9 @@ std::vector<std::string> redis_server_role_args(const StartRole& role) {
 }
 
 common::HostPort parse_host_port(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    throw std::invalid_argument("'" + text + "' must be HOST:PORT");
-  const auto port = to_ll(text.substr(colon + 1));
-  if (port < 1 || port > 65535 ||
-      text.substr(colon + 1).find_first_not_of("0123456789") != std::string::npos)
-    throw std::invalid_argument("'" + text + "': the port must be 1-65535");
-  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
+  auto parsed = common::parse_host_port(text);
+  if (!parsed.address) throw std::invalid_argument("'" + text + "': " + parsed.problem);
+  return std::move(*parsed.address);
 }
 
 }  // namespace piket::launch

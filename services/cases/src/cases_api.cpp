@@ -1,6 +1,6 @@
 // The case API's front: the route table (method and path to handler) and the
 // checks every route shares — the method (405 naming the path's methods), then
-// the caller's bearer token (401) — with /healthz and /metrics beside it. The
+// the caller's bearer token (401) — with /healthz, /readyz and /metrics beside it. The
 // handlers are free functions grouped by resource (cases_api_handlers.hpp).
 #include "piket/cases/cases_api.hpp"
 
@@ -61,7 +61,7 @@ CasesApi::CasesApi(CasesApiDeps deps) : context_(std::make_unique<CasesContext>(
 CasesApi::~CasesApi() = default;
 
 HttpResponse CasesApi::handle(const HttpRequest& req) {
-  if (auto r = common::ops_endpoints(req, context_->d.metrics, context_->healthy)) return *r;
+  if (auto r = common::ops_endpoints(req, context_->d.metrics, context_->ready)) return *r;
   try {
     return route(*context_, req);
   } catch (const common::RedisNotReplicatedError& e) {

@@ -15,7 +15,7 @@ CasesContext::CasesContext(CasesApiDeps deps)
       tokens(d.tokens, d.directory.people),
       redis(d.redis),
       families(d.store, d.redis),
-      healthy([this] { return d.store.health_problem(); }),
+      ready([this] { return d.store.health_problem(); }),
       recorded(d.metrics.counter("piket_cases_requests_total", "Case API requests",
                                  {{"outcome", "recorded"}})),
       refused(d.metrics.counter("piket_cases_requests_total", "Case API requests",

@@ -30,7 +30,7 @@ struct CasesContext {
   StaffAuth tokens;
   common::RedisPool redis;  // need-to-know reads (piket_access)
   CaseFamilies families;
-  common::HealthCheck healthy;
+  common::HealthCheck ready;  // /readyz
   prometheus::Counter& recorded;
   prometheus::Counter& refused;
   prometheus::Counter& reads;

@@ -1,5 +1,5 @@
 // inbound's front: the route table (method and path to handler) with
-// /healthz and /metrics beside it. Kannel's callbacks answer another method
+// /healthz, /readyz and /metrics beside it. Kannel's callbacks answer another method
 // as an unknown path (404); the staff API answers it 405 ("use POST"), and a
 // path whose {id} is not a page id 404. The handlers are free functions
 // grouped by resource (inbound_api_handlers.hpp).
@@ -59,7 +59,7 @@ InboundApi::~InboundApi() = default;
 
 HttpResponse InboundApi::handle(const HttpRequest& r) {
   auto& c = *context_;
-  if (auto resp = common::ops_endpoints(r, c.metrics, c.healthy, c.ready)) return *resp;
+  if (auto resp = common::ops_endpoints(r, c.metrics, c.ready)) return *resp;
   const auto routed = common::find_route(kRoutes, r.method, r.path);
   if (!routed.route) return not_found();
   const auto& route = *routed.route;

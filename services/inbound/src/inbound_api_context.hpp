@@ -40,7 +40,6 @@ struct InboundContext {
   const common::Clock& clock;
   const common::Clock& transport_clock;
   common::Metrics& metrics;
-  common::HealthCheck healthy;
   common::HealthCheck ready;  // /readyz
   std::map<std::string, std::string> person_by_phone;
   std::map<std::string, i18n::Language> language_by_person;  // SMS replies to staff

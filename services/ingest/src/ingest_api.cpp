@@ -10,6 +10,7 @@
 
 #include "ingest_api_handlers.hpp"
 #include "piket/common/http_routes.hpp"
+#include "piket/common/ops_endpoints.hpp"
 
 namespace piket::ingest {
 namespace {
@@ -52,18 +53,9 @@ HttpResponse IngestApi::handle(const HttpRequest& req) {
     if (!routed.method_allowed) return common::method_not_allowed(routed.allow);
     return routed.route->handler(c, req, routed.capture);
   }
-  if (req.path == "/healthz" && req.method == "GET") {
-    const auto problem = c.d.store.health_problem();
-    if (!problem) return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
-    return common::error_response(503, "unhealthy", "unhealthy: " + *problem);
-  }
-  if (req.path == "/readyz" && req.method == "GET") {
-    const auto problem = c.d.store.readiness_problem();
-    if (!problem) return HttpResponse{200, "application/json", R"({"status":"ready"})", {}};
-    return common::error_response(503, "not_ready", "not ready: " + *problem);
-  }
-  if (req.path == "/metrics" && req.method == "GET")
-    return HttpResponse{200, "text/plain; version=0.0.4", c.d.metrics.render(), {}};
+  if (auto ops =
+          common::ops_endpoints(req, c.d.metrics, [&c] { return c.d.store.readiness_problem(); }))
+    return *ops;
   return not_found();
 }
 

@@ -134,10 +134,9 @@ WebReply WebApi::handle(const HttpRequest& req) {
       reply = api_request(w, req);
     } else if (req.path.rfind(store::kFamilyLinkPath, 0) == 0) {
       reply.response = api::family_form(w, req);
-    } else if (auto ops = common::ops_endpoints(
-                   req, w.d.metrics,
-                   [&w] { return common::redis_health_problem(*w.d.redis.lease()); },
-                   [&w] { return common::redis_readiness_problem(*w.d.redis.lease()); })) {
+    } else if (auto ops = common::ops_endpoints(req, w.d.metrics, [&w] {
+                 return common::redis_readiness_problem(*w.d.redis.lease());
+               })) {
       reply.response = *ops;
     } else if (w.d.assets) {
       if (auto r = w.d.assets->serve(req))

@@ -1,6 +1,14 @@
 #pragma once
 // GET /healthz (alive), GET /readyz (can do its work) and GET /metrics, the
 // same on every service.
+//
+// /healthz never asks Redis: a health checker (piket-health@, a load
+// balancer's liveness probe) restarts what fails it, and a Redis failover
+// must not restart every healthy service at once. It is 200 while the process
+// answers and none of its loops is stuck (common/periodic.hpp,
+// stuck_loop_problem); else 503 "unhealthy" naming the loop. What Redis
+// allows — the primary reachable and accepting writes, enough replicas
+// connected — is /readyz: 503 "not_ready" naming the problem.
 
 #include <functional>
 #include <optional>
@@ -12,28 +20,17 @@
 
 namespace piket::common {
 
-// Answers /healthz and /readyz (200 when `healthy()`, else 503) and /metrics;
-// nullopt for any other request, so a service can chain its own routes after it.
-std::optional<HttpResponse> ops_endpoints(const HttpRequest& request, const Metrics& metrics,
-                                          const std::function<bool()>& healthy);
-
-// A health check that says what is wrong: nullopt when healthy.
+// A check that says what is wrong: nullopt when all is well.
 using HealthCheck = std::function<std::optional<std::string>()>;
 
-// The same, but /healthz's 503 names the problem that `check` returns;
-// /readyz answers by `ready` (by `check` when `ready` is empty).
+// Answers /healthz (above), /readyz by `ready`, and /metrics; nullopt for any
+// other request, so a service can chain its own routes after it.
 std::optional<HttpResponse> ops_endpoints(const HttpRequest& request, const Metrics& metrics,
-                                          const HealthCheck& check, const HealthCheck& ready = {});
+                                          const HealthCheck& ready);
 
-// Redis reachable and accepting writes (common/redis_health.hpp), on one
-// connection of its own.
-HealthCheck redis_health(const RedisConfig& redis);
-
-// Redis ready (common/redis_health.hpp, redis_readiness_problem: healthy,
-// and enough replicas connected when min_replicas > 0), on a connection of its own.
+// Redis ready (common/redis_health.hpp, redis_readiness_problem: reachable,
+// accepting writes, and enough replicas connected when min_replicas > 0), on
+// a connection of its own.
 HealthCheck redis_readiness(const RedisConfig& redis);
-
-// The same as a yes/no for `healthy`.
-std::function<bool()> redis_health_check(const RedisConfig& redis);
 
 }  // namespace piket::common

@@ -8,6 +8,11 @@
 // tried again after `after_failure`. A step with more to do loops itself
 // while running() (the deadline engine, notify); wake() cuts a pause short
 // when work arrives.
+//
+// Liveness (GET /healthz, common/ops_endpoints.hpp): a started loop is stuck
+// when one step has made no progress — not begun, and not asked running()
+// from within the step — for longer than a bound on the loop's clock.
+// stuck_loop_problem() looks at every started loop of the process.
 
 #include <spdlog/common.h>
 
@@ -15,6 +20,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -46,8 +52,9 @@ class Periodic {
   void start();
   // Ends the pause at once and waits for a step under way to finish.
   void stop();
-  // False once stop() was called: a step that loops may end early.
-  bool running() const { return running_; }
+  // False once stop() was called: a step that loops may end early. Asked
+  // from within a step, it also counts as progress (above).
+  bool running() const;
   // Ends the pause under way at once (the next step follows); true when the
   // loop was pausing. While a step runs it does nothing: that step's pause
   // comes as usual.
@@ -64,7 +71,12 @@ class Periodic {
  private:
   void run();
 
+  // The clock's epoch ms of the step's start or its last running(); kNoStep while pausing.
+  static constexpr Millis::rep kNoStep = -1;
+  friend std::optional<std::string> stuck_loop_problem(Millis stuck_after);
+
   PeriodicOptions options_;
+  const Clock& clock_;
   Step step_;
   LogThrottle failures_;
   std::atomic<bool> running_{false};
@@ -75,6 +87,17 @@ class Periodic {
   bool woken_ = false;    // guarded by mutex_
   bool kept_ = false;     // guarded by mutex_: wake_kept() while a step ran
   std::thread thread_;
+  mutable std::atomic<Millis::rep> progress_ms_{kNoStep};
 };
+
+// How long a step may go without progress before its loop counts as stuck: far
+// longer than any Redis timeout (a step that waits on Redis fails and ends
+// within `[redis] timeout_ms`, at most 60 s), so a Redis failover never makes
+// a loop look stuck.
+inline constexpr Millis kLoopStuckAfter{180'000};
+
+// nullopt while no started loop of this process is stuck (above); otherwise
+// which loop, and for how long, e.g. "loop 'notify' stuck in one step for 200 s".
+std::optional<std::string> stuck_loop_problem(Millis stuck_after = kLoopStuckAfter);
 
 }  // namespace piket::common

@@ -5,7 +5,8 @@
 // with -OOM. A PING does not show that; the write probe does: EVALSHA of a
 // script with a `#!lua` shebang and no `no-writes` flag, which Redis 7
 // refuses up front with -OOM at the limit — and which writes nothing when it
-// runs. /healthz of every service answers 503 with the reason.
+// runs. /readyz of every service answers 503 with the reason (/healthz does
+// not ask Redis: common/ops_endpoints.hpp).
 
 #include <optional>
 #include <string>

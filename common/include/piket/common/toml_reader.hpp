@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "piket/common/config.hpp"
+#include "piket/common/host_port.hpp"
 #include "piket/common/time_format.hpp"
 
 namespace piket::common {
@@ -187,22 +188,9 @@ class TomlReader {
                                     std::string_view key) {
     auto v = string(t, prefix, key, false);
     if (!v) return std::nullopt;
-    const auto colon = v->rfind(':');
-    HostPort hp;
-    if (colon == std::string::npos || colon == 0) {
-      error(t.get(key)->source(), prefix + std::string(key), "must be HOST:PORT");
-      return std::nullopt;
-    }
-    hp.host = v->substr(0, colon);
-    try {
-      const int port = std::stoi(v->substr(colon + 1));
-      if (port < 1 || port > 65535) throw std::out_of_range("port");
-      hp.port = static_cast<std::uint16_t>(port);
-    } catch (const std::exception&) {
-      error(t.get(key)->source(), prefix + std::string(key), "port must be 1-65535");
-      return std::nullopt;
-    }
-    return hp;
+    auto parsed = parse_host_port(*v);
+    if (!parsed.address) error(t.get(key)->source(), prefix + std::string(key), parsed.problem);
+    return parsed.address;
   }
 
   std::optional<Instant> instant(const toml::table& t, const std::string& prefix,

@@ -106,10 +106,14 @@ class SentinelCluster {
   std::string role_of(int i) const;
   // Each node's ROLE in a few words ("node 1: slave of 23456 (connected)"), for errors.
   std::string describe_nodes() const;
+  // What node i asks the sentinels before it starts (node_start_role(); start_node() uses it):
+  // its address, every sentinel, the master name, ops's credentials, the quorum and how long
+  // to wait out a failover away from it. Also what a test asks a sentinel with
+  // (ask_sentinel_view()).
+  NodeStartOptions start_options(int i) const;
 
  private:
   RedisServerConfig server_config(int i, int primary) const;
-  NodeStartOptions start_options(int i) const;
   int index_of_port(std::uint16_t port) const;
   common::RedisConfig sentinel_ops(std::uint16_t port) const;
   int running_sentinels();

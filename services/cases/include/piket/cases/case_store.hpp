@@ -170,7 +170,7 @@ class RedisCaseStore {
   std::vector<std::string> timeline(const std::string& case_id);
   long long timer_count();
   bool healthy();
-  // Redis unreachable or refusing writes (at maxmemory), for /healthz; nullopt when healthy.
+  // Redis unreachable or refusing writes (at maxmemory), for /readyz; nullopt when healthy.
   std::optional<std::string> health_problem();
 
  private:

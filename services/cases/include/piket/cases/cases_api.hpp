@@ -10,7 +10,7 @@
 //   GET  /v1/people/{id}/agreements   agreements on a case (agreement.hpp)
 //   GET  /v1/cases/{id}/tracks, POST …/tracks   a case's tracks (track.hpp)
 //   GET|POST|DELETE /v1/cases/{id}/family-link  the family's contact link (family_link.hpp)
-//   GET  /healthz, /metrics
+//   GET  /healthz, /readyz, /metrics
 // Staff authenticate with a bearer token; need to know (piket_access, the same
 // rule as the web app's) decides the rest (401 unknown token, 403 not theirs,
 // 404 no such case) before a body is read. An event is written

@@ -80,7 +80,7 @@ class IncidentStore {
   virtual std::optional<IncidentView> find(const std::string& incident_id) = 0;
   // Health: can the store be reached now?
   virtual bool healthy() = 0;
-  // What keeps the store from accepting incidents now (nullopt: nothing), for /healthz.
+  // What keeps the store from accepting incidents now (nullopt: nothing), for /readyz.
   virtual std::optional<std::string> health_problem() {
     if (healthy()) return std::nullopt;
     return std::string("the store cannot be reached");
