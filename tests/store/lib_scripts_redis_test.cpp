@@ -164,6 +164,35 @@ TEST_F(LibScriptsTest, CreatePageWithoutAReplyCodeIsInformationAndPageTakenCheck
   EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "", "P9"}).integer, 0);
 }
 
+// The page hash is written by one HSET (each command a script runs costs Redis time on
+// the hot path: docs/performance.md), its fields in the order they always had.
+TEST_F(LibScriptsTest, CreatePageWritesThePageHashInOneCommandInItsFieldOrder) {
+  RedisConnection dispatch{redis_->config_as("dispatch")};
+  const auto create =
+      with_call(lua::paging_page_create(), "return piket_create_page(cjson.decode(ARGV[1]))");
+  const auto hset_calls = [&] {
+    const auto info = ops_.command({"INFO", "commandstats"}).str;
+    const auto at = info.find("cmdstat_hset:calls=");
+    return at == std::string::npos ? 0LL : std::stoll(info.substr(at + 19));
+  };
+  const json::object p{{"id", "P3"},          {"person", "anna"},     {"ack_code", "654321"},
+                       {"to", "+4470001"},    {"text", "the text"},   {"incident", "I3"},
+                       {"case", "C3"},        {"rule", "on_call"},    {"now", "1000"},
+                       {"due", "7000"},       {"code_ttl", "600000"}, {"step", "I3:0.0"},
+                       {"brief", "CODE RED"}, {"rank", "10"}};
+  const auto before = hset_calls();
+  dispatch.eval(create, {}, {json::serialize(p)});
+  // The page and the notify outbox's data: two HSETs.
+  EXPECT_EQ(hset_calls() - before, 2);
+  EXPECT_EQ(ops_.command({"HGETALL", page_key("P3")}).element_strings(),
+            (std::vector<std::string>{"incident", "I3",      "case",       "C3",       "person",
+                                      "anna",     "to",      "+4470001",   "text",     "the text",
+                                      "rule",     "on_call", "state",      "queued",   "created_at",
+                                      "1000",     "channel", "sms",        "attempts", "0",
+                                      "ack_code", "654321",  "code_until", "601000",   "step",
+                                      "I3:0.0",   "brief",   "CODE RED",   "rank",     "10"}));
+}
+
 // ---- lib/paging_reply_code.lua: the page's reply code goes (notify, inbound).
 TEST_F(LibScriptsTest, DropReplyCodeDeletesOnlyThePagesOwnCode) {
   const auto drop = with_call(lua::paging_reply_code(), "piket_drop_reply_code(ARGV[1]) return 1");

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -354,26 +355,38 @@ struct Notifier::Impl {
   // evaluate() for many pages: each round loads every page still to do in
   // one pipeline and applies every plan in another; a page that changed in
   // between (stale) goes round again, up to five times, on its own. One
-  // error per page (null: evaluated, or left to its timer).
-  std::vector<std::exception_ptr> evaluate_batch(const std::vector<std::string>& pages,
-                                                 common::RedisConnection& redis) {
+  // error per page (null: evaluated, or left to its timer). `preloaded`
+  // (by page; may be shorter) holds what a load already read in the caller's
+  // round trip: the first round plans such a page without loading it again.
+  std::vector<std::exception_ptr> evaluate_batch(
+      const std::vector<std::string>& pages, common::RedisConnection& redis,
+      std::vector<std::optional<store::NotifyPageLoad>> preloaded = {}) {
     std::vector<std::exception_ptr> errors(pages.size());
     std::vector<std::size_t> todo(pages.size());
     for (std::size_t k = 0; k < pages.size(); ++k) todo[k] = k;
+    preloaded.resize(pages.size());
     bool started = false;
     for (int round = 0; round < 5 && !todo.empty(); ++round) {
       std::vector<common::RedisScriptCall> loads;
-      for (const auto k : todo) loads.push_back({&scripts::load(), {}, {pages[k]}});
-      const auto loaded = redis.eval_pipeline(loads);
+      for (const auto k : todo)
+        if (!preloaded[k]) loads.push_back({&scripts::load(), {}, {pages[k]}});
+      const auto loaded =
+          loads.empty() ? std::vector<common::RedisOutcome>{} : redis.eval_pipeline(loads);
       std::vector<Planned> planned;
       std::vector<std::vector<std::string>> gone;  // pages no longer there: their timers
-      for (std::size_t t = 0; t < todo.size(); ++t) {
-        const auto k = todo[t];
-        if (!loaded[t].ok()) {
-          errors[k] = loaded[t].error;
+      std::size_t next_load = 0;
+      for (const auto k : todo) {
+        if (preloaded[k]) {
+          planned.push_back(plan_page(k, pages[k], std::move(*preloaded[k])));
+          preloaded[k].reset();  // the next round loads it afresh
           continue;
         }
-        auto page = store::parse_notify_page_load(loaded[t].reply.element_strings());
+        const auto& load = loaded[next_load++];
+        if (!load.ok()) {
+          errors[k] = load.error;
+          continue;
+        }
+        auto page = store::parse_notify_page_load(load.reply.element_strings());
         if (!page) {
           gone.push_back({"ZREM", std::string(store::kNotifyTimers), pages[k]});
           continue;
@@ -861,7 +874,10 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
   for (const auto& page_id : pages) reads.push_back({"HGET", store::page_key(page_id), "person"});
   const auto people = redis->pipeline(reads);
   // The expansion script acts only on a page still `queued` and not expanded
-  // before; any other message changes nothing. One round trip for all.
+  // before; any other message changes nothing. Each expansion is followed, in
+  // the same round trip, by the load its plan needs (notify_page_load, run
+  // right after it on this connection: it reads the page as expanded); the
+  // load of a page not expanded is not used.
   std::vector<common::RedisScriptCall> expands;
   std::vector<std::size_t> expanding;  // expand -> page
   for (std::size_t k = 0; k < pages.size(); ++k) {
@@ -871,19 +887,21 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
       continue;
     }
     expands.push_back({&scripts::expand(), {}, i.expand_args(pages[k], people[k].str).argv()});
+    expands.push_back({&scripts::load(), {}, {pages[k]}});
     expanding.push_back(k);
   }
   const auto expanded = redis->eval_pipeline(expands);
   std::vector<std::string> to_evaluate;
-  std::vector<std::size_t> evaluating;  // evaluated -> page
+  std::vector<std::size_t> evaluating;                       // evaluated -> page
+  std::vector<std::optional<store::NotifyPageLoad>> loaded;  // evaluated -> its load
   for (std::size_t e = 0; e < expanding.size(); ++e) {
     const auto k = expanding[e];
     const auto& page_id = pages[k];
-    if (!expanded[e].ok()) {
-      errors[of[k]] = expanded[e].error;
+    if (!expanded[2 * e].ok()) {
+      errors[of[k]] = expanded[2 * e].error;
       continue;
     }
-    const auto& r = expanded[e].reply;
+    const auto& r = expanded[2 * e].reply;
     const std::string what = r.elements.empty() ? "missing" : r.elements[0].str;
     if (what == "already") {
       i.ignored.at("already_expanded")->Increment();
@@ -901,11 +919,15 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
       }
       to_evaluate.push_back(page_id);
       evaluating.push_back(k);
+      // A load that failed or found nothing is done again by evaluate_batch.
+      const auto& load = expanded[2 * e + 1];
+      loaded.push_back(load.ok() ? store::parse_notify_page_load(load.reply.element_strings())
+                                 : std::nullopt);
     }
   }
-  // Every expanded page planned: loads in one round trip, applies in another.
+  // Every expanded page planned (loaded above) and applied in one round trip.
   if (!to_evaluate.empty()) {
-    const auto evaluated = i.evaluate_batch(to_evaluate, *redis);
+    const auto evaluated = i.evaluate_batch(to_evaluate, *redis, std::move(loaded));
     for (std::size_t v = 0; v < evaluated.size(); ++v)
       if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
   }

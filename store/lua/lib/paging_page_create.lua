@@ -15,24 +15,31 @@ local function piket_page_taken(person, ack_code, page_id)
       or redis.call('EXISTS', 'page:' .. page_id) == 1
 end
 local function piket_create_page(p)
-  redis.call('HSET', 'page:' .. p.id, 'incident', p.incident, 'case', p.case, 'person', p.person,
-             'to', p.to, 'text', p.text, 'rule', p.rule,
-             'state', 'queued', 'created_at', p.now, 'channel', 'sms', 'attempts', '0')
+  -- The page hash in one HSET: its fields in the order they always had.
+  local fields = {'incident', p.incident, 'case', p.case, 'person', p.person, 'to', p.to,
+                  'text', p.text, 'rule', p.rule, 'state', 'queued', 'created_at', p.now,
+                  'channel', 'sms', 'attempts', '0'}
+  local function field(name, value)
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  end
   if p.ack_code ~= '' then
     -- The reply code lives as long as the page can be answered (domain time:
     -- code_until; the key's TTL is the backstop) and no longer.
     redis.call('SET', 'ackcode:' .. p.person .. ':' .. p.ack_code, p.id, 'PX', p.code_ttl)
-    redis.call('HSET', 'page:' .. p.id, 'ack_code', p.ack_code,
-               'code_until', tostring(tonumber(p.now) + tonumber(p.code_ttl)))
+    field('ack_code', p.ack_code)
+    field('code_until', tostring(tonumber(p.now) + tonumber(p.code_ttl)))
   else
     -- Information (paging/page_class.hpp): no reply code, nothing to answer.
-    redis.call('HSET', 'page:' .. p.id, 'info', '1')
+    field('info', '1')
   end
-  if p.step and p.step ~= '' then redis.call('HSET', 'page:' .. p.id, 'step', p.step) end
+  if p.step and p.step ~= '' then field('step', p.step) end
   -- Its line in a bundled SMS and its urgency (paging/sms_bundle.hpp).
   if p.brief and p.brief ~= '' then
-    redis.call('HSET', 'page:' .. p.id, 'brief', p.brief, 'rank', p.rank or '50')
+    field('brief', p.brief)
+    field('rank', p.rank or '50')
   end
+  redis.call('HSET', 'page:' .. p.id, unpack(fields))
   -- The message carries the page's urgency: notify's receiver takes the most
   -- urgent first (paging::page_rank; a message without it ranks as an incident).
   local message = {page_id = p.id}
