@@ -334,7 +334,7 @@ TEST(ConfigTest, IntegerRangeBoundsAreInclusive) {
 // ingest's load shedding (issue 13): defaults, bounds, a value taken.
 TEST(ConfigTest, IngestQueueBoundsHaveDefaultsAndAreBounded) {
   const Config d = parse_config(full_config(), kFile);
-  EXPECT_EQ(d.ingest.queue_limit, 64);
+  EXPECT_EQ(d.ingest.queue_limit, 256);
   EXPECT_EQ(d.ingest.queue_wait, Millis{1000});
   const auto set =
       replace(full_config(), "threads = 4", "threads = 4\nqueue_limit = 8\nqueue_wait_ms = 0");

@@ -17,7 +17,7 @@ struct IngestConfig {
   // Load shedding (docs/availability.md, "Load shedding"): at most `queue_limit` requests wait
   // for a thread, none longer than `queue_wait`; over either, 503 overloaded with Retry-After
   // at once (common/http_server.hpp). queue_wait 0: no bound on the wait.
-  int queue_limit = 64;
+  int queue_limit = 256;
   common::Millis queue_wait{1000};
   // HTTPS (tls_cert, tls_key) and mutual TLS (client_ca, require_client_cert);
   // not enabled(): plain HTTP, as the local demo runs.
