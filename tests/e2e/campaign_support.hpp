@@ -5,8 +5,9 @@
 // on and how they read back what happened: the crash points fired, the pages at each phone
 // by case (a deadline page of piket-cases counted apart), the pages as Redis holds them
 // (CampaignRecord: who was paged for which case, the reply code, what Kannel reported), the
-// sends notify made again in doubt and the reports Kannel sent twice — and the count at the
-// end (PageTally).
+// sends notify made again in doubt or after no answer from the gateway, the reports Kannel sent
+// twice and the SMS Kannel sent again from its store (kannel_store_resend.hpp) — and the count
+// at the end (PageTally).
 
 #include <gtest/gtest.h>
 
@@ -28,11 +29,13 @@
 
 #include "case_codes.hpp"
 #include "groningen_rota.hpp"
+#include "kannel_store_resend.hpp"
 #include "piket/common/crypto.hpp"
 #include "piket/common/http_client.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/stack_config.hpp"
+#include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 
@@ -242,6 +245,64 @@ class CampaignRecord {
     return out;
   }
 
+  // The cases of `persons`' pages whose SMS notify sent again, by the delivery records (a
+  // bundle's resend is logged under its first delivery only; the record says it for each):
+  // in doubt (its send interrupted with no delivery report: `in_doubt_resends`), or after the
+  // gateway gave no answer (it may have taken the SMS: more than one attempt, the last error
+  // "no answer from …").
+  struct SentAgain {
+    std::set<std::string> in_doubt, no_answer;
+  };
+  SentAgain sent_again(const std::vector<std::string>& persons) const {
+    SentAgain out;
+    for (const auto& person : persons)
+      for (const auto& p : pages_to(person))
+        with_redis([&](common::RedisConnection& r) {
+          const auto d = r.command({"HMGET", store::delivery_key(p.id, "sms"), "attempts",
+                                    "last_error", "in_doubt_resends"});
+          const auto number = [&](std::size_t k) {
+            return d.elements.at(k).is_nil() ? 0 : std::stoi(d.elements[k].str);
+          };
+          if (number(0) > 1 && d.elements.at(1).str.starts_with("no answer from"))
+            out.no_answer.insert(p.case_id);
+          if (number(2) > 0) out.in_doubt.insert(p.case_id);
+          return 0;
+        });
+    return out;
+  }
+
+  // The SMS at the phones (`fakesmsc_log`) that Kannel sent again from its store after a kill
+  // of bearerbox (`bearerbox_killed`: the fakesmsc pids running then) and piket sent once
+  // (`notify_log`: every instance's), as kannel_store_resends() decides; an SMS's pages are
+  // those of its reply codes to the person of its phone (`phones`: phone -> person; every page
+  // with a code, should two share it).
+  std::vector<StoreResend> kannel_store_resends(
+      const std::string& fakesmsc_log, const std::set<std::string>& bearerbox_killed,
+      const std::string& notify_log, const std::map<std::string, std::string>& phones) const {
+    std::map<std::string, std::multimap<std::string, std::string>> by_code;  // phone: code, page
+    for (const auto& [phone, person] : phones)
+      for (const auto& p : pages_to(person)) by_code[phone].emplace(p.ack_code, p.id);
+    const auto send_of = [&](const launch::DeliveredSms& sms) {
+      PiketSend send;
+      for (const auto& code : reply_codes(sms.text)) {
+        const auto [from, to] = by_code[sms.to].equal_range(code);
+        for (auto it = from; it != to; ++it) send.pages.push_back(it->second);
+      }
+      for (const auto& page : send.pages)
+        with_redis([&](common::RedisConnection& r) {
+          const auto d =
+              r.command({"HMGET", store::delivery_key(page, "sms"), "attempts", "bundle"});
+          const int attempts = d.elements.at(0).is_nil() ? 0 : std::stoi(d.elements[0].str);
+          send.attempts = std::max(send.attempts, attempts);
+          if (!d.elements.at(1).is_nil() && !d.elements[1].str.empty())
+            send.bundles.push_back(d.elements[1].str);
+          return 0;
+        });
+      return send;
+    };
+    return e2e::kannel_store_resends(fakesmsc_log, bearerbox_killed, send_of, notify_log);
+  }
+
   // Acknowledges `person`'s page of `case_id` by SMS as a casemanager would, again if it did
   // not land (Kannel or inbound may be down when it is sent): `send(code)` sends the reply and
   // throws while fakesmsc is being restarted. True once the incident is acknowledged; false
@@ -352,8 +413,58 @@ struct Explanations {
   std::set<std::string> kannel_resent;  // cases Kannel reported twice
   std::set<std::string> no_answer;      // cases notify tried again after no gateway answer
   std::set<std::string> network_lost;   // "case person": Kannel reported it sent, not at fakesmsc
+  // The copies Kannel sent again from its store after its restart (kannel_store_resend.hpp),
+  // by phone and case: an incident's pages, and a deadline page's lines apart.
+  PagesByPhone store_resent, store_resent_deadline;
   bool with_kannel = true;
+
+  // Notes `resends` in store_resent (and store_resent_deadline) and lists them on stdout by
+  // person (`person_of` a phone): the fakesmsc processes on either side of the restart and the
+  // pages.
+  void note_store_resends(const std::vector<StoreResend>& resends,
+                          const std::function<std::string(const std::string&)>& person_of) {
+    std::vector<launch::DeliveredSms> copies;
+    for (const auto& r : resends) {
+      copies.push_back(r.sms);
+      std::cout << "[ kannel store ] an SMS to " << person_of(r.sms.to) << " at fakesmsc "
+                << r.first_pid << " and again at " << r.again_pid
+                << " after bearerbox was killed; piket sent it once (pages";
+      for (const auto& p : r.pages) std::cout << " " << p;
+      std::cout << ")" << std::endl;
+    }
+    store_resent = pages_by_phone(copies, &store_resent_deadline);
+  }
 };
+
+// What a campaign's end reads to explain a page twice: every notify and inbound instance's log
+// (joined) and fakesmsc's.
+struct CampaignLogs {
+  std::string notify, inbound, fakesmsc;
+};
+
+// The explanations of a campaign's pages twice (`network_lost` and `with_kannel` left to the
+// caller): the sends notify made again in doubt (its log, and the delivery records: a bundle's
+// resend is logged under its first delivery only) or after no answer from the gateway, the
+// pages Kannel reported twice, and the SMS Kannel sent again from its store after bearerbox was
+// killed (`bearerbox_killed`: the fakesmsc pids running then) that piket sent once, listed;
+// for the pages to `people` (`phone` of each).
+inline Explanations explain_twice(const CampaignRecord& record, const CampaignLogs& logs,
+                                  const std::set<std::string>& bearerbox_killed,
+                                  const std::vector<std::string>& people,
+                                  const std::function<std::string(const std::string&)>& phone) {
+  Explanations why;
+  why.in_doubt = record.cases_in_log(logs.notify, in_doubt_resend_line());
+  why.kannel_resent = record.cases_in_log(logs.inbound, kannel_resent_line());
+  auto again = record.sent_again(people);
+  why.in_doubt.merge(again.in_doubt);
+  why.no_answer = std::move(again.no_answer);
+  std::map<std::string, std::string> phones;  // phone -> person
+  for (const auto& p : people) phones[phone(p)] = p;
+  why.note_store_resends(
+      record.kannel_store_resends(logs.fakesmsc, bearerbox_killed, logs.notify, phones),
+      [&](const std::string& to) { return phones.count(to) ? phones.at(to) : "another phone"; });
+  return why;
+}
 
 // The campaigns' count at the end: each acknowledged case paged to the primary once and to
 // nobody else, each unanswered one to the primary, the backup and the team lead once each,
@@ -363,21 +474,23 @@ struct Explanations {
 class PageTally {
  public:
   using Phone = std::function<std::string(const std::string&)>;
-  int lost = 0, twice = 0, explained = 0, unexplained = 0, after_ack = 0, network = 0;
+  // from_store: the pages twice that Kannel sent again from its store (in `explained` too).
+  int lost = 0, twice = 0, explained = 0, unexplained = 0, after_ack = 0, network = 0,
+      from_store = 0;
 
   PageTally(const PagesByPhone& all, Phone phone, const Escalation& who,
             const std::vector<std::string>& acked, const std::vector<std::string>& unacked,
             Explanations why)
       : phone_(std::move(phone)), why_(std::move(why)) {
     for (const auto& c : acked) {
-      check(all, why_.network_lost, c, who.primary, 1);
-      check(all, why_.network_lost, c, who.backup, 0);
-      check(all, why_.network_lost, c, who.team_lead, 0);
+      check(all, why_.network_lost, why_.store_resent, c, who.primary, 1);
+      check(all, why_.network_lost, why_.store_resent, c, who.backup, 0);
+      check(all, why_.network_lost, why_.store_resent, c, who.team_lead, 0);
     }
     for (const auto& c : unacked) {
-      check(all, why_.network_lost, c, who.primary, 1);
-      check(all, why_.network_lost, c, who.backup, 1);
-      check(all, why_.network_lost, c, who.team_lead, 1);
+      check(all, why_.network_lost, why_.store_resent, c, who.primary, 1);
+      check(all, why_.network_lost, why_.store_resent, c, who.backup, 1);
+      check(all, why_.network_lost, why_.store_resent, c, who.team_lead, 1);
     }
     // Nothing for a case the campaign did not make, nobody else paged.
     std::set<std::string> ours(acked.begin(), acked.end());
@@ -391,11 +504,16 @@ class PageTally {
   }
 
   // `person` has `want` pages for case `c` in `counts`; `network_lost` holds the "case person"
-  // whose page Kannel reported sent.
+  // whose page Kannel reported sent, `store_resent` the copies (counted as `counts` is) that
+  // Kannel sent again from its store.
   void check(const PagesByPhone& counts, const std::set<std::string>& network_lost,
-             const std::string& c, const std::string& person, int want) {
-    const auto p = counts.find(phone_(person));
-    const int got = p == counts.end() || !p->second.count(c) ? 0 : p->second.at(c);
+             const PagesByPhone& store_resent, const std::string& c, const std::string& person,
+             int want) {
+    const auto count_in = [&](const PagesByPhone& pages) {
+      const auto p = pages.find(phone_(person));
+      return p == pages.end() || !p->second.count(c) ? 0 : p->second.at(c);
+    };
+    const int got = count_in(counts);
     if (got < want && network_lost.count(c + " " + person)) {
       ++network;
       std::cout << "[ network ] case " << c << " to " << person
@@ -417,6 +535,12 @@ class PageTally {
           : why_.no_answer.count(c) ? "notify had no answer from the gateway (which may have "
                                       "taken it) and sent it again"
                                     : nullptr;
+      if (!reason && got - want <= count_in(store_resent)) {
+        ++from_store;
+        reason =
+            "sent again by Kannel from its store after its restart (its first delivery report "
+            "died with bearerbox; piket sent it once)";
+      }
       if (reason) {
         ++explained;
         std::cout << "[ duplicate ] case " << c << " to " << person << ": " << got << " pages; "
