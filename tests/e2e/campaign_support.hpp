@@ -100,13 +100,13 @@ using PagesByPhone = std::map<std::string, std::map<std::string, int>>;
 // A deadline page's line — one SMS, or a bundle's line up to its ';' — ending in its case code
 // (group 1): piket-cases' steps of the clocks a campaign makes due (first contact, plan,
 // the home ban's extension decision and end, a decision reminder unanswered, an agreement
-// overdue), in Dutch or
+// overdue, a case to reassign while its casemanager is absent), in Dutch or
 // English (i18n/*/piket.po, "clock.*", "deadline.*", "tag.deadline.*").
 inline const std::regex& deadline_line() {
   static const std::regex r{
       "(?:EERSTE CONTACT|FIRST CONTACT|PLAN VAN AANPAK|\\bPLAN\\b|HUISVERBOD EINDIGT|"
       "HUISVERBOD AFGELOPEN|EINDE HUISVERBOD|BESLUIT VERLENGING|BAN END|EXTENSION DECISION|"
-      "AFSPRAAK|AGREEMENT)"
+      "AFSPRAAK|AGREEMENT|AFWEZIG|\\bABSENT\\b)"
       "[^;]*?\\b(C[0-9A-Z]{8})\\b"};
   return r;
 }
