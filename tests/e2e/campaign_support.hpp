@@ -35,6 +35,8 @@
 #include "piket/common/redis.hpp"
 #include "piket/launch/fakesmsc_log.hpp"
 #include "piket/stack/stack_config.hpp"
+#include "piket/store/case_record.hpp"
+#include "piket/store/clock.hpp"
 #include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
@@ -48,6 +50,25 @@ constexpr const char* kFaultPoints =
 constexpr const char* kPointNames[] = {"ingest.after_accept", "dispatch.after_commit",
                                        "dispatch.after_step", "notify.after_gateway_accept",
                                        "notify.mid_batch"};
+
+// piket-cases' clocks shortened so that they run out in a campaign's simulated hours: every
+// case's first contact is due 10 minutes after the incident (a reminder to the casemanager in
+// a round's second jump) and escalates 5 minutes later (to the team lead, in the third); its
+// plan warns the casemanager after an hour and escalates after two, in later rounds' jumps; a
+// home ban's decision is asked an hour before its end; an agreement overdue reaches the team
+// lead an hour later; and a reminder not acknowledged in an hour goes to the team lead (the
+// plan's, the agreement's and first contact's reach the team lead by then anyway: only the ban
+// decision's does).
+constexpr const char* kCampaignDeadlines =
+    "\n[deadlines]\nfirst_contact_minutes = 10\nfirst_contact_grace_minutes = 5\n"
+    "plan_hours = 2\nplan_warn_hours = [1]\nban_decision_hours = 1\nreminder_ack_hours = 1\n"
+    "agreement_grace_hours = 1\n";
+// The steps every case takes with them (`clock|name`, the step key without its case and
+// anchor): its first contact's and its plan's.
+inline const std::set<std::string> kCaseSteps{"first_contact|overdue", "first_contact|escalate",
+                                              "plan|warn_1h", "plan|escalate"};
+// A case's last step: the plan's escalation (plan_hours = 2).
+constexpr auto kLastStep = std::chrono::hours(2);
 
 inline unsigned long long env_number(const char* name, unsigned long long fallback) {
   const char* v = std::getenv(name);
@@ -220,6 +241,69 @@ class CampaignRecord {
          it != std::sregex_iterator(); ++it)
       out.insert(case_of_page((*it)[1].str()));
     return out;
+  }
+
+  // What a case's record says happened: its deadline steps taken (the keys in
+  // case:{id}:fired), the timeline's deadline_fired entries ({key, page, to, role, at}), its
+  // acknowledgements (the `via` of each) and its agreements.
+  struct CaseRecord {
+    std::set<std::string> fired;
+    struct Step {
+      std::string key, page, to, role;
+      long long at = 0;  // taken, by the clock (ms)
+    };
+    std::vector<Step> steps;
+    std::vector<std::string> acks;
+    long long agreements = 0;  // in case:{id}:agreements
+  };
+  CaseRecord case_record(const std::string& case_id) const {
+    namespace json = boost::json;
+    return with_redis([&](common::RedisConnection& r) {
+      CaseRecord out;
+      for (const auto& k :
+           r.command({"SMEMBERS", store::case_fired_key(case_id)}).element_strings())
+        out.fired.insert(k);
+      for (const auto& e :
+           r.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).element_strings()) {
+        const auto o = json::parse(e).as_object();
+        const auto field = [&](const char* f) {
+          const auto* v = o.if_contains(f);
+          return v && v->is_string() ? std::string(v->as_string()) : std::string();
+        };
+        if (field("type") == "deadline_fired")
+          out.steps.push_back({field("key"), field("page"), field("to"), field("role"),
+                               o.contains("at") ? o.at("at").to_number<long long>() : 0});
+        else if (field("type") == "acknowledged")
+          out.acks.push_back(field("via"));
+      }
+      out.agreements = r.command({"HLEN", store::case_agreements_key(case_id)}).integer;
+      return out;
+    });
+  }
+
+  // The casemanager a case is assigned to ("" when none).
+  std::string casemanager_of(const std::string& case_id) const {
+    return with_redis([&](common::RedisConnection& r) {
+      const auto v = r.command({"HGET", store::case_key(case_id), "casemanager"});
+      return v.is_nil() ? std::string() : v.str;
+    });
+  }
+
+  // piket-cases has taken every step due by the shared clock: no timer of deadlines:due lies
+  // at or before the clock's now.
+  bool cases_caught_up() const {
+    return with_redis([&](common::RedisConnection& r) {
+      const auto now = r.command({"GET", std::string(store::kClockSimulatedMs)});
+      return !now.is_nil() && r.command({"ZRANGEBYSCORE", std::string(store::kDeadlinesDue), "-inf",
+                                         now.str, "LIMIT", "0", "1"})
+                                  .elements.empty();
+    });
+  }
+  // Until piket-cases has taken every step due (bounded: 120 s; what follows checks).
+  void wait_cases_caught_up() const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!cases_caught_up() && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
   // Kannel reported the page sent (delivery report 1 or 8).
@@ -556,6 +640,72 @@ class PageTally {
  private:
   Phone phone_;
   Explanations why_;
+};
+
+// piket-cases' steps by the record (the campaigns' clocks run out inside the run): each case
+// took exactly the steps it should (`clock|name`), each once — one key in case:{id}:fired, one
+// deadline_fired entry on its timeline — and each such page reached its phone once, as the
+// record says whom it went to (a page twice explained as PageTally explains it), and no other
+// deadline page came.
+class DeadlineTally {
+ public:
+  int steps = 0, twice = 0, paged = 0, wanted = 0;
+  std::map<std::string, int> by_kind;  // "clock|name" -> steps taken
+
+  // "C…|clock|name|anchor" -> "clock|name".
+  static std::string kind_of(const std::string& key) {
+    const auto first = key.find('|');
+    return key.substr(first + 1, key.rfind('|') - first - 1);
+  }
+
+  // Checks case `c`'s record against the steps it should have taken.
+  void add(const CampaignRecord& record, const std::string& c,
+           const CampaignRecord::CaseRecord& rec, const std::set<std::string>& want) {
+    std::map<std::string, int> taken;
+    for (const auto& st : rec.steps) {
+      ++taken[st.key];
+      if (st.page.empty()) continue;
+      ++paged;
+      ++pages_[st.to][c];
+      if (record.gateway_sent(st.page)) network_lost_.insert(c + " " + st.to);
+    }
+    std::set<std::string> kinds;
+    for (const auto& k : rec.fired) {
+      kinds.insert(kind_of(k));
+      ++by_kind[kind_of(k)];
+      EXPECT_EQ(taken[k], 1) << "case " << c << ": step " << k << " on the timeline " << taken[k]
+                             << " times";
+      twice += taken[k] > 1 ? taken[k] - 1 : 0;
+    }
+    steps += static_cast<int>(rec.fired.size());
+    wanted += static_cast<int>(want.size());
+    EXPECT_EQ(kinds, want) << "case " << c << ": the steps taken";
+    EXPECT_EQ(rec.fired.size(), want.size()) << "case " << c << ": each step once";
+    EXPECT_EQ(rec.steps.size(), rec.fired.size()) << "case " << c << ": timeline entries";
+  }
+
+  // The deadline pages at the phones (`at_phones`, counted apart by pages_by_phone) against
+  // the record; `store_resent` the deadline lines Kannel sent again from its store.
+  void check_phones(PageTally& tally, const PagesByPhone& at_phones,
+                    const PagesByPhone& store_resent,
+                    const std::function<std::string(const std::string&)>& phone) const {
+    for (const auto& [person, by_case] : pages_)
+      for (const auto& [c, n] : by_case)
+        tally.check(at_phones, network_lost_, store_resent, c, person, n);
+    for (const auto& [to, by_case] : at_phones)
+      for (const auto& [c, n] : by_case) {
+        bool expected = false;
+        for (const auto& [person, cases] : pages_)
+          expected = expected || (phone(person) == to && cases.count(c));
+        if (!expected)
+          ADD_FAILURE() << n << " deadline pages for case " << c << " to " << to
+                        << ", none expected";
+      }
+  }
+
+ private:
+  PagesByPhone pages_;                  // person, case: the steps' pages, as the record says
+  std::set<std::string> network_lost_;  // "case person": a page Kannel reported sent
 };
 
 }  // namespace piket::e2e

@@ -91,8 +91,6 @@ constexpr auto kBanLength = 80min;
 // An agreement's due time after it was made: overdue then, escalated agreement_grace_hours (1)
 // later.
 constexpr auto kAgreementDue = 30min;
-// A case's last step: the plan's escalation (plan_hours = 2).
-constexpr auto kLastStep = 2h;
 // An agreement to be marked missed falls due a minute after it was made: its overdue reminder
 // comes in the round's first jump, and marked missed then it never reaches the team lead.
 constexpr auto kMissedDue = 1min;
@@ -103,10 +101,8 @@ constexpr auto kAbsence = 20min;
 // A settled agreement's outcome, by round: done, cancelled (before it is due), missed.
 constexpr const char* kSettled[] = {"done", "cancelled", "missed"};
 
-// piket-cases' steps the campaign takes for each case (`clock|name`, the step key without its
-// case and anchor): every case's first contact and plan; a home ban's three as well.
-const std::set<std::string> kCaseSteps{"first_contact|overdue", "first_contact|escalate",
-                                       "plan|warn_1h", "plan|escalate"};
+// piket-cases' steps the campaign takes for a case (`clock|name`) besides kCaseSteps: a home
+// ban's three, an open agreement's two.
 const std::set<std::string> kBanSteps{"home_ban|decision", "home_ban|decision_unanswered",
                                       "home_ban|end"};
 const std::set<std::string> kAgreementSteps{"agreement|overdue", "agreement|escalate"};
@@ -118,17 +114,7 @@ const std::string kReassignStep = "reassignment|reassign";
 
 stack::StackSpec single_node_spec() {
   auto spec = campaign_spec();
-  // piket-cases' work: every case's first contact is due 10 minutes after the incident (a
-  // reminder to the casemanager in the round's second jump) and escalates 5 minutes later (to
-  // the team lead, in the third); its plan warns the casemanager after an hour and escalates
-  // after two, in later rounds' jumps; a home ban's decision is asked an hour before its end;
-  // an agreement overdue reaches the team lead an hour later; and a reminder not acknowledged
-  // in an hour goes to the team lead (the plan's, the agreement's and first contact's reach
-  // the team lead by then anyway: only the ban decision's does).
-  spec.extra_toml +=
-      "\n[deadlines]\nfirst_contact_minutes = 10\nfirst_contact_grace_minutes = 5\n"
-      "plan_hours = 2\nplan_warn_hours = [1]\nban_decision_hours = 1\nreminder_ack_hours = 1\n"
-      "agreement_grace_hours = 1\n";
+  spec.extra_toml += kCampaignDeadlines;
   // The casemanagers sign in to the web app (light Argon2 parameters: the hash says them).
   const auto hash = web::hash_password(kPassword, web::Argon2Params{1, 8 * 1024, 1});
   for (const auto* p : {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"})
@@ -286,20 +272,6 @@ class FaultCampaign : public ::testing::Test {
     return -1;
   }
 
-  // The casemanager a case is assigned to ("" when none).
-  std::string casemanager_of(const std::string& case_id) {
-    return record_.with_redis([&](common::RedisConnection& r) {
-      const auto v = r.command({"HGET", store::case_key(case_id), "casemanager"});
-      return v.is_nil() ? std::string() : v.str;
-    });
-  }
-
-  // Until piket-cases has taken every step due (bounded: 120 s).
-  void wait_cases_caught_up() {
-    const auto give_up = Steady::now() + 120s;
-    while (!cases_caught_up() && Steady::now() < give_up) std::this_thread::sleep_for(100ms);
-  }
-
   // A session of `person` in the web app (signed in with the password), or
   // null when the sign-in got no 200 (web or Redis down).
   std::unique_ptr<common::HttpClient> web_session(const std::string& person) const {
@@ -380,54 +352,6 @@ class FaultCampaign : public ::testing::Test {
       std::this_thread::sleep_for(200ms);
     }
     ADD_FAILURE() << "the clock could not be advanced for 120 s";
-  }
-
-  // What a case's record says happened: its deadline steps taken (the keys in
-  // case:{id}:fired), the timeline's deadline_fired entries ({key, page, to, role, at})
-  // and its acknowledgements (the `via` of each).
-  struct CaseRecord {
-    std::set<std::string> fired;
-    struct Step {
-      std::string key, page, to, role;
-      long long at = 0;  // taken, by the clock (ms)
-    };
-    std::vector<Step> steps;
-    std::vector<std::string> acks;
-    long long agreements = 0;  // in case:{id}:agreements
-  };
-  CaseRecord case_record(const std::string& case_id) {
-    return record_.with_redis([&](common::RedisConnection& r) {
-      CaseRecord out;
-      for (const auto& k :
-           r.command({"SMEMBERS", store::case_fired_key(case_id)}).element_strings())
-        out.fired.insert(k);
-      for (const auto& e :
-           r.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).element_strings()) {
-        const auto o = json::parse(e).as_object();
-        const auto field = [&](const char* f) {
-          const auto* v = o.if_contains(f);
-          return v && v->is_string() ? std::string(v->as_string()) : std::string();
-        };
-        if (field("type") == "deadline_fired")
-          out.steps.push_back({field("key"), field("page"), field("to"), field("role"),
-                               o.contains("at") ? o.at("at").to_number<long long>() : 0});
-        else if (field("type") == "acknowledged")
-          out.acks.push_back(field("via"));
-      }
-      out.agreements = r.command({"HLEN", store::case_agreements_key(case_id)}).integer;
-      return out;
-    });
-  }
-
-  // piket-cases has taken every step due by the shared clock: no timer of
-  // deadlines:due lies at or before the clock's now.
-  bool cases_caught_up() {
-    return record_.with_redis([&](common::RedisConnection& r) {
-      const auto now = r.command({"GET", std::string(store::kClockSimulatedMs)});
-      return !now.is_nil() && r.command({"ZRANGEBYSCORE", std::string(store::kDeadlinesDue), "-inf",
-                                         now.str, "LIMIT", "0", "1"})
-                                  .elements.empty();
-    });
   }
 
   // Waits until every case of `cases` has at least one page at `person`'s
@@ -628,10 +552,10 @@ void FaultCampaign::run_campaign() {
       // primary, if there is one), from a second after the clock's now: piket-cases has taken
       // every step due until now, so each later step sees the absence.
       phase_ = "round " + std::to_string(round) + ": absence";
-      wait_cases_caught_up();
+      record_.wait_cases_caught_up();
       std::map<std::string, int> held;
       for (const auto* group : {&acked, &unacked})
-        for (const auto& c : *group) ++held[casemanager_of(c)];
+        for (const auto& c : *group) ++held[record_.casemanager_of(c)];
       held.erase("");
       ASSERT_FALSE(held.empty()) << "no case has a casemanager";
       absent = held.begin()->first;
@@ -704,7 +628,7 @@ void FaultCampaign::run_campaign() {
     if (outcome == "missed") {
       // Its overdue reminder was due in the jump: once taken, the agreement is marked missed.
       phase_ = "round " + std::to_string(round) + ": an agreement missed";
-      wait_cases_caught_up();
+      record_.wait_cases_caught_up();
       ASSERT_TRUE(settle_agreement(cases[0], "missed"))
           << "case " << cases[0] << ": the agreement not missed in 120 s";
     }
@@ -714,7 +638,7 @@ void FaultCampaign::run_campaign() {
         << "round " << round << ": team lead step after " << took.count() << " ms";
     longest_step = std::max(longest_step, took);
     // The absence ends with the round's last jump: the cases to reassign are by then.
-    if (round == kAbsenceRound) wait_cases_caught_up();
+    if (round == kAbsenceRound) record_.wait_cases_caught_up();
     advance(10min);
     acked.insert(acked.end(), yes.begin(), yes.end());
     unacked.insert(unacked.end(), no.begin(), no.end());
@@ -726,7 +650,7 @@ void FaultCampaign::run_campaign() {
   phase_ = "the clocks run out";
   while (sim_now() <= last_posted + kLastStep) {
     advance(20min);
-    wait_cases_caught_up();
+    record_.wait_cases_caught_up();
   }
   phase_ = "calm and count";
   // Calm: the chaos ends; every service is restarted gracefully without the
@@ -747,9 +671,9 @@ void FaultCampaign::run_campaign() {
   // due, and nothing is on its way to a phone (a send in doubt stays queued
   // until it goes again).
   const auto settle_until = Steady::now() + 120s;
-  while (!(cases_caught_up() && s_.nothing_to_send()) && Steady::now() < settle_until)
+  while (!(record_.cases_caught_up() && s_.nothing_to_send()) && Steady::now() < settle_until)
     std::this_thread::sleep_for(100ms);
-  EXPECT_TRUE(cases_caught_up()) << "piket-cases left due steps untaken for 120 s";
+  EXPECT_TRUE(record_.cases_caught_up()) << "piket-cases left due steps untaken for 120 s";
   EXPECT_TRUE(s_.nothing_to_send()) << "messages still on their way after 120 s";
   std::this_thread::sleep_for(15s);  // Kannel's own resends from its store
 
@@ -775,20 +699,15 @@ void FaultCampaign::run_campaign() {
   // its timeline); and each acknowledgement is on the timeline exactly once,
   // by the way it was made (a web acknowledgement whose 2xx came, or an SMS),
   // none for the others.
-  int deadline_steps = 0, deadline_twice = 0, deadline_paged = 0, deadline_want_total = 0;
+  DeadlineTally deadlines;
   int absent_paged_after = 0, replaced = 0, reassigned = 0;  // the absence's steps
-  std::map<std::string, int> steps_by_kind;                  // "clock|name" -> steps taken
-  PagesByPhone deadline_want;                                // person, case: the steps' pages
-  std::set<std::string> deadline_network_lost;
   for (const auto* group : {&acked, &unacked})
     for (const auto& c : *group) {
-      const auto rec = case_record(c);
-      const auto cm = casemanager_of(c);
+      const auto rec = record_.case_record(c);
+      const auto cm = record_.casemanager_of(c);
       const bool of_absent = !absent.empty() && cm == absent;
-      std::map<std::string, int> taken;
       bool decision_to_casemanager = false;
       for (const auto& st : rec.steps) {
-        ++taken[st.key];
         // Who it went to: the team lead's steps to the team lead; the casemanager's to the
         // casemanager — or to the team lead when there is none, or once the casemanager is
         // absent (the recipient is decided when a step is taken: from the absence's start to
@@ -804,22 +723,7 @@ void FaultCampaign::run_campaign() {
         if (after_absence && st.role == "casemanager") ++replaced;
         if (st.key.find("|home_ban|decision|") != std::string::npos)
           decision_to_casemanager = st.to != "tl-g";
-        if (st.page.empty()) continue;
-        ++deadline_paged;
-        ++deadline_want[st.to][c];
-        if (record_.gateway_sent(st.page)) deadline_network_lost.insert(c + " " + st.to);
       }
-      std::set<std::string> names;
-      for (const auto& k : rec.fired) {
-        // "C…|clock|name|anchor" -> "clock|name"
-        const auto kind = k.substr(k.find('|') + 1, k.rfind('|') - k.find('|') - 1);
-        names.insert(kind);
-        ++steps_by_kind[kind];
-        EXPECT_EQ(taken[k], 1) << "case " << c << ": step " << k << " on the timeline " << taken[k]
-                               << " times";
-        deadline_twice += taken[k] > 1 ? taken[k] - 1 : 0;
-      }
-      deadline_steps += static_cast<int>(rec.fired.size());
       auto want = kCaseSteps;
       if (bans.count(c)) want.insert(kBanSteps.begin(), kBanSteps.end());
       // A decision's reminder to the team lead (the casemanager absent) is not watched.
@@ -831,32 +735,18 @@ void FaultCampaign::run_campaign() {
         want.insert(kReassignStep);
         ++reassigned;
       }
-      deadline_want_total += static_cast<int>(want.size());
+      deadlines.add(record_, c, rec, want);
       EXPECT_EQ(rec.agreements, agreed.count(c) || settled.count(c) ? 1 : 0)
           << "case " << c << ": its agreements (one made, and once: a retry must not make two)";
-      EXPECT_EQ(names, want) << "case " << c << ": the steps taken";
-      EXPECT_EQ(rec.fired.size(), want.size()) << "case " << c << ": each step once";
-      EXPECT_EQ(rec.steps.size(), rec.fired.size()) << "case " << c << ": timeline entries";
       const auto via = acked_via.find(c);
       EXPECT_EQ(rec.acks, via == acked_via.end() ? std::vector<std::string>{}
                                                  : std::vector<std::string>{via->second})
           << "case " << c << ": its acknowledgements, by the way they came";
     }
-  // Each deadline page reached its phone once (a page in doubt may twice):
-  // the deadline lines on each phone for the campaign's cases, as the
-  // timelines say (a page Kannel reported sent and fakesmsc lost is the
-  // network's), and none other.
-  for (const auto& [person, by_case] : deadline_want)
-    for (const auto& [c, n] : by_case)
-      tally.check(deadline_pages, deadline_network_lost, why.store_resent_deadline, c, person, n);
-  for (const auto& [to, by_case] : deadline_pages)
-    for (const auto& [c, n] : by_case) {
-      bool expected = false;
-      for (const auto& [person, cases] : deadline_want)
-        expected = expected || (phone(person) == to && cases.count(c));
-      if (!expected)
-        ADD_FAILURE() << n << " deadline pages for case " << c << " to " << to << ", none expected";
-    }
+  // Each deadline page reached its phone once (explained if twice), as the timelines say (a
+  // page Kannel reported sent and fakesmsc lost is the network's), and none other.
+  deadlines.check_phones(tally, deadline_pages, why.store_resent_deadline,
+                         [&](const std::string& p) { return phone(p); });
 
   // Every crash point fired at least once.
   const auto fired = fired_points(fault_log);
@@ -897,9 +787,9 @@ void FaultCampaign::run_campaign() {
             << " steps after an acknowledgement\n"
             << "[ campaign ] longest wait: post to primary page " << longest_primary.count()
             << " ms; clock jump to escalation page " << longest_step.count() << " ms\n"
-            << "[ campaign ] piket-cases: " << deadline_steps << " deadline steps taken ("
-            << deadline_paged << " paged), " << deadline_twice << " taken twice;";
-  for (const auto& [kind, n] : steps_by_kind) std::cout << " " << kind << "=" << n;
+            << "[ campaign ] piket-cases: " << deadlines.steps << " deadline steps taken ("
+            << deadlines.paged << " paged), " << deadlines.twice << " taken twice;";
+  for (const auto& [kind, n] : deadlines.by_kind) std::cout << " " << kind << "=" << n;
   std::cout << "\n[ campaign ] absence: " << absent << " (" << absent_cases << " open cases then, "
             << reassigned << " cases to reassign): " << replaced
             << " of their steps to the team lead instead, " << absent_paged_after
@@ -912,8 +802,8 @@ void FaultCampaign::run_campaign() {
                              [](const auto& a) { return a.second == "web"; })
             << " in the web app; " << wall_s << " s" << std::endl;
   EXPECT_GE(scheduled + points, 100);
-  EXPECT_EQ(deadline_twice, 0);
-  EXPECT_EQ(deadline_steps, deadline_want_total);
+  EXPECT_EQ(deadlines.twice, 0);
+  EXPECT_EQ(deadlines.steps, deadlines.wanted);
   EXPECT_EQ(absent_paged_after, 0) << "deadline pages to " << absent << " while absent";
   EXPECT_GE(reassigned, absent_cases) << "every case of " << absent << " then to reassign";
   EXPECT_EQ(tally.lost, 0);

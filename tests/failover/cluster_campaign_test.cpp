@@ -93,10 +93,9 @@ stack::StackSpec cluster_campaign_spec() {
   auto spec = e2e::campaign_spec();
   spec.min_replicas = 1;
   spec.replica_wait_ms = 1000;
-  // The cases service runs (it is in the draw), and its clocks stay beyond the run's few
-  // simulated hours: the counts are of pages, not of the deadline engine's reminders.
-  spec.extra_toml +=
-      "\n[deadlines]\nfirst_contact_minutes = 10080\nplan_hours = 672\nplan_warn_hours = [600]\n";
+  // piket-cases' clocks run out in the run, as on the single node: every case's first contact
+  // and plan steps fall due in the rounds' jumps and the jumps after them.
+  spec.extra_toml += e2e::kCampaignDeadlines;
   return spec;
 }
 
@@ -128,8 +127,11 @@ class ClusterCampaign : public ::testing::Test {
   std::string phone(const std::string& person) {
     return c_.cluster().config().person(person)->phone;
   }
-  std::map<std::string, std::map<std::string, int>> pages_by_phone() const {
-    return e2e::pages_by_phone(c_.delivered());
+  // Pages at fakesmsc by phone, then by case code: the incidents' pages, and in `deadline`
+  // piket-cases' deadline pages.
+  e2e::PagesByPhone pages_by_phone(e2e::PagesByPhone* deadline = nullptr) const {
+    e2e::PagesByPhone ignored;
+    return e2e::pages_by_phone(c_.delivered(), deadline ? deadline : &ignored);
   }
 
   // ---- the work (the rounds' thread) ----
@@ -266,6 +268,7 @@ class ClusterCampaign : public ::testing::Test {
                 << std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - began_).count()
                 << " s, " << scheduled_kills_ << " kills so far" << std::endl;
       std::vector<std::string> cases;
+      last_posted_ = clock_target_;
       for (int k = 0; k < kPerRound; ++k) {
         const auto c = post("CR" + std::to_string(rounds_) + "-" + std::to_string(k));
         if (c.empty()) return round + ": an incident was not accepted in 120 s of retrying";
@@ -292,6 +295,12 @@ class ClusterCampaign : public ::testing::Test {
       acked_.insert(acked_.end(), yes.begin(), yes.end());
       unacked_.insert(unacked_.end(), no.begin(), no.end());
       ++rounds_;
+    }
+    // The last rounds' plans (two hours) run out in further jumps, still under fire: 20
+    // minutes at a time, each taken by piket-cases before the next.
+    while (clock_target_ <= last_posted_ + e2e::kLastStep) {
+      advance(20min);
+      record_.wait_cases_caught_up();
     }
     return "";
   }
@@ -480,6 +489,7 @@ class ClusterCampaign : public ::testing::Test {
   std::vector<std::string> acked_, unacked_;
   std::set<std::string> network_lost_;  // "case person": Kannel reported it sent, not at fakesmsc
   std::chrono::milliseconds longest_primary_{0}, longest_step_{0};
+  common::Instant last_posted_{};  // the clock when the last round posted
 };
 
 TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTwice) {
@@ -543,15 +553,27 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
       bearerbox_killed_, {primary_, backup_, "tl-g"},
       [&](const std::string& p) { return phone(p); });
   why.network_lost = network_lost_;
-  const e2e::PageTally tally(
-      pages_by_phone(), [&](const std::string& p) { return phone(p); }, {primary_, backup_, "tl-g"},
-      acked_, unacked_, why);
+  e2e::PagesByPhone deadline_pages;
+  e2e::PageTally tally(
+      pages_by_phone(&deadline_pages), [&](const std::string& p) { return phone(p); },
+      {primary_, backup_, "tl-g"}, acked_, unacked_, why);
+
+  // piket-cases, by the record: each case took exactly its first contact's and plan's steps,
+  // once each, and each such page reached its phone once (explained if twice) — the single
+  // node's check.
+  EXPECT_TRUE(record_.cases_caught_up()) << "piket-cases left due steps untaken";
+  e2e::DeadlineTally deadlines;
+  for (const auto* group : {&acked_, &unacked_})
+    for (const auto& c : *group) deadlines.add(record_, c, record_.case_record(c), e2e::kCaseSteps);
+  deadlines.check_phones(tally, deadline_pages, why.store_resent_deadline,
+                         [&](const std::string& p) { return phone(p); });
 
   // Each step taken once: the page records in Redis, by case and person (a page sent twice
   // is one record; a step taken twice would be two).
   std::map<std::pair<std::string, std::string>, int> records;
   for (const auto& person : {primary_, backup_, std::string("tl-g")})
-    for (const auto& p : record_.pages_to(person)) ++records[{p.case_id, person}];
+    for (const auto& p : record_.pages_to(person))
+      if (!p.deadline()) ++records[{p.case_id, person}];
   int steps_wrong = 0;
   const auto expect_records = [&](const std::vector<std::string>& cases, int backup_and_lead) {
     for (const auto& c : cases)
@@ -598,7 +620,11 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
             << " unexplained), " << tally.network
             << " lost by the phone network after Kannel sent them, " << tally.after_ack
             << " steps after an acknowledgement, " << steps_wrong
-            << " steps taken twice or not at all (page records); " << clock_waits_given_up_
+            << " steps taken twice or not at all (page records); piket-cases: " << deadlines.steps
+            << " deadline steps taken (of " << deadlines.wanted << "; " << deadlines.paged
+            << " paged), " << deadlines.twice << " taken twice;";
+  for (const auto& [kind, n] : deadlines.by_kind) std::cout << " " << kind << "=" << n;
+  std::cout << "; " << clock_waits_given_up_
             << " clock moves not followed by every instance in 30 s, " << clock_moves_undone_
             << " undone by a failover\n"
             << "[ campaign ] longest wait: post to primary page " << longest_primary_.count()
@@ -608,6 +634,8 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
   EXPECT_EQ(tally.unexplained, 0);
   EXPECT_EQ(tally.after_ack, 0);
   EXPECT_EQ(steps_wrong, 0);
+  EXPECT_EQ(deadlines.twice, 0);
+  EXPECT_EQ(deadlines.steps, deadlines.wanted);
 }
 
 }  // namespace
