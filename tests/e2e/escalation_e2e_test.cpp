@@ -56,16 +56,6 @@ stack::StackSpec escalation_spec(int repeat = 0, int bundle_window_ms = -1) {
   return spec;
 }
 
-// The six-digit reply codes an SMS shows.
-std::vector<std::string> reply_codes(const std::string& text) {
-  static const std::regex code{"\\b[0-9]{6}\\b"};
-  std::vector<std::string> out;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), code); it != std::sregex_iterator();
-       ++it)
-    out.push_back(it->str());
-  return out;
-}
-
 std::string code_red(const std::string& ref) {
   return R"({"reference":")" + ref +
          R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T07:50:00+01:00","household":"hh-esc-)" +

@@ -33,6 +33,16 @@
 // each such page reached its phone once, and each acknowledgement was
 // recorded exactly once, by the way it was made.
 //
+// Mid-campaign the team lead records a casemanager with open cases absent for
+// one round's 20 simulated minutes (POST /v1/people/{id}/absence): each case
+// they held then is to be reassigned (a page to the team lead), and each of
+// their steps meant for the casemanager taken meanwhile goes to the team lead
+// instead, once; no deadline page reaches the absent casemanager meanwhile,
+// and after it their steps are theirs again. And every round one more
+// agreement is settled in the cases API: done or cancelled before it is due
+// (no step of its clock), or missed after its overdue reminder (never
+// escalated).
+//
 // PIKET_FAULT_SEED sets the seed (printed); PIKET_FAULT_KILLS the number of
 // scheduled kills (default 100; a soak sets more); PIKET_FAULT_KANNEL=0 leaves
 // Kannel's boxes out of the draw.
@@ -81,30 +91,30 @@ constexpr auto kBanLength = 80min;
 // An agreement's due time after it was made: overdue then, escalated agreement_grace_hours (1)
 // later.
 constexpr auto kAgreementDue = 30min;
-// A case's last step: the plan's escalation (plan_hours = 2).
-constexpr auto kLastStep = 2h;
+// An agreement to be marked missed falls due a minute after it was made: its overdue reminder
+// comes in the round's first jump, and marked missed then it never reaches the team lead.
+constexpr auto kMissedDue = 1min;
+// The round at whose start the team lead records a casemanager absent (at least three run),
+// for the round's jumps: until the clock reaches its last (5 min + 1 s, 5 min, 10 min).
+constexpr int kAbsenceRound = 2;
+constexpr auto kAbsence = 20min;
+// A settled agreement's outcome, by round: done, cancelled (before it is due), missed.
+constexpr const char* kSettled[] = {"done", "cancelled", "missed"};
 
-// piket-cases' steps the campaign takes for each case (`clock|name`, the step key without its
-// case and anchor): every case's first contact and plan; a home ban's three as well.
-const std::set<std::string> kCaseSteps{"first_contact|overdue", "first_contact|escalate",
-                                       "plan|warn_1h", "plan|escalate"};
+// piket-cases' steps the campaign takes for a case (`clock|name`) besides kCaseSteps: a home
+// ban's three, an open agreement's two.
 const std::set<std::string> kBanSteps{"home_ban|decision", "home_ban|decision_unanswered",
                                       "home_ban|end"};
 const std::set<std::string> kAgreementSteps{"agreement|overdue", "agreement|escalate"};
+// A ban decision's reminder unanswered: only for a reminder that went to a casemanager (one to
+// the team lead, while the casemanager is absent, is not watched).
+const std::string kDecisionUnanswered = "home_ban|decision_unanswered";
+// Each case of an absent casemanager: the team lead is asked to reassign it.
+const std::string kReassignStep = "reassignment|reassign";
 
 stack::StackSpec single_node_spec() {
   auto spec = campaign_spec();
-  // piket-cases' work: every case's first contact is due 10 minutes after the incident (a
-  // reminder to the casemanager in the round's second jump) and escalates 5 minutes later (to
-  // the team lead, in the third); its plan warns the casemanager after an hour and escalates
-  // after two, in later rounds' jumps; a home ban's decision is asked an hour before its end;
-  // an agreement overdue reaches the team lead an hour later; and a reminder not acknowledged
-  // in an hour goes to the team lead (the plan's, the agreement's and first contact's reach
-  // the team lead by then anyway: only the ban decision's does).
-  spec.extra_toml +=
-      "\n[deadlines]\nfirst_contact_minutes = 10\nfirst_contact_grace_minutes = 5\n"
-      "plan_hours = 2\nplan_warn_hours = [1]\nban_decision_hours = 1\nreminder_ack_hours = 1\n"
-      "agreement_grace_hours = 1\n";
+  spec.extra_toml += kCampaignDeadlines;
   // The casemanagers sign in to the web app (light Argon2 parameters: the hash says them).
   const auto hash = web::hash_password(kPassword, web::Argon2Params{1, 8 * 1024, 1});
   for (const auto* p : {"icm-1", "icm-2", "icm-3", "icm-4", "icm-5", "icm-6"})
@@ -168,36 +178,98 @@ class FaultCampaign : public ::testing::Test {
         refused_posts_);
   }
 
-  // Makes an agreement with the family on the case, due kAgreementDue from now, as the team
-  // lead in the cases API — once: the API has no idempotency key, so after a try with no
-  // answer (cases or Redis down) the case's agreements are read before it is tried again.
-  // True when the case has it.
-  bool make_agreement(const std::string& case_id) {
+  // The team lead's client of the cases API.
+  std::unique_ptr<common::HttpClient> team_lead_on_cases() const {
+    auto lead = std::make_unique<common::HttpClient>(
+        common::HostPort{"127.0.0.1", s_.spec().ports.cases}, 5s);
+    lead->set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
+    return lead;
+  }
+
+  // A change of a case's agreements as the team lead in the cases API, made once: the API has
+  // no idempotency key (and settles an agreement once), so after a try with no answer (cases
+  // or Redis down) the agreements are read, and `holds(agreements)` says whether the change is
+  // already there, before `body` is posted to `path` again. True when it holds or a 2xx came;
+  // false after a refusal or 120 s.
+  bool change_agreements(const std::string& case_id, const std::string& path,
+                         const std::string& body,
+                         const std::function<bool(const json::array&)>& holds) {
+    const auto list = "/v1/cases/" + case_id + "/agreements";
+    const auto give_up = Steady::now() + 120s;
+    std::string last;  // the last answer, for a failure's message
+    while (Steady::now() < give_up) {
+      try {
+        auto lead = team_lead_on_cases();
+        const auto listed = lead->get(list);
+        if (listed.status == 200) {
+          if (holds(json::parse(listed.body).at("agreements").as_array())) return true;
+          const auto r = lead->post(list + path, "application/json", body);
+          if (r.status >= 200 && r.status < 300) return true;
+          last = std::to_string(r.status) + " " + r.body;
+          if (r.status >= 400 && r.status < 500 && r.status != 409 && r.status != 429) {
+            ADD_FAILURE() << "case " << case_id << ": refused " << last;
+            return false;
+          }
+        } else {
+          last = std::to_string(listed.status) + " " + listed.body;
+        }
+      } catch (const std::exception& e) {
+        last = e.what();
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    ADD_FAILURE() << "case " << case_id << ": " << path << " not done in 120 s; last answer "
+                  << last;
+    return false;
+  }
+
+  // Makes an agreement with the family on the case, due `due` from now (A1: the case's only
+  // one). True when the case has it.
+  bool make_agreement(const std::string& case_id, std::chrono::minutes due = kAgreementDue) {
     const auto body = R"({"who":"family","category":"appointment","text":"synthetic",)"
                       R"("track":"children","due_by":")" +
-                      common::format_rfc3339(sim_now() + kAgreementDue) + "\"}";
-    const auto path = "/v1/cases/" + case_id + "/agreements";
+                      common::format_rfc3339(sim_now() + due) + "\"}";
+    return change_agreements(case_id, "", body,
+                             [](const json::array& agreements) { return !agreements.empty(); });
+  }
+
+  // Settles the case's agreement A1 as `state` (done, missed or cancelled). True when it has
+  // that state.
+  bool settle_agreement(const std::string& case_id, const std::string& state) {
+    return change_agreements(case_id, "/state",
+                             json::serialize(json::object{{"agreement", "A1"}, {"state", state}}),
+                             [&](const json::array& agreements) {
+                               for (const auto& a : agreements)
+                                 if (a.at("agreement").as_string() == "A1")
+                                   return a.at("state").as_string() == state;
+                               return false;
+                             });
+  }
+
+  // Records `person` absent from `since` until `until`, as the team lead does (POST
+  // /v1/people/{id}/absence), again until a 200 comes (the same absence again changes
+  // nothing). Their open cases as the answer says, or -1 after 120 s.
+  long long record_absence(const std::string& person, common::Instant since,
+                           common::Instant until) {
+    const auto body = json::serialize(json::object{{"absent", true},
+                                                   {"since", common::format_rfc3339(since)},
+                                                   {"until", common::format_rfc3339(until)}});
     const auto give_up = Steady::now() + 120s;
     while (Steady::now() < give_up) {
       try {
-        common::HttpClient lead({"127.0.0.1", s_.spec().ports.cases}, 5s);
-        lead.set_header("Authorization", std::string("Bearer ") + kTeamLeadToken);
-        const auto listed = lead.get(path);
-        if (listed.status == 200) {
-          if (!json::parse(listed.body).at("agreements").as_array().empty()) return true;
-          const auto r = lead.post(path, "application/json", body);
-          if (r.status == 201) return true;
-          if (r.status >= 400 && r.status < 500 && r.status != 429) {
-            ADD_FAILURE() << "case " << case_id << ": the agreement was refused " << r.status << " "
-                          << r.body;
-            return false;
-          }
+        const auto r = team_lead_on_cases()->post("/v1/people/" + person + "/absence",
+                                                  "application/json", body);
+        if (r.status == 200) return json::parse(r.body).at("open_cases").to_number<long long>();
+        if (r.status >= 400 && r.status < 500 && r.status != 429) {
+          ADD_FAILURE() << "the absence of " << person << " was refused " << r.status << " "
+                        << r.body;
+          return -1;
         }
       } catch (const std::exception&) {
       }
       std::this_thread::sleep_for(200ms);
     }
-    return false;
+    return -1;
   }
 
   // A session of `person` in the web app (signed in with the password), or
@@ -280,52 +352,6 @@ class FaultCampaign : public ::testing::Test {
       std::this_thread::sleep_for(200ms);
     }
     ADD_FAILURE() << "the clock could not be advanced for 120 s";
-  }
-
-  // What a case's record says happened: its deadline steps taken (the keys in
-  // case:{id}:fired), the timeline's deadline_fired entries ({key, page, to})
-  // and its acknowledgements (the `via` of each).
-  struct CaseRecord {
-    std::set<std::string> fired;
-    struct Step {
-      std::string key, page, to;
-    };
-    std::vector<Step> steps;
-    std::vector<std::string> acks;
-    long long agreements = 0;  // in case:{id}:agreements
-  };
-  CaseRecord case_record(const std::string& case_id) {
-    return record_.with_redis([&](common::RedisConnection& r) {
-      CaseRecord out;
-      for (const auto& k :
-           r.command({"SMEMBERS", store::case_fired_key(case_id)}).element_strings())
-        out.fired.insert(k);
-      for (const auto& e :
-           r.command({"LRANGE", store::case_timeline_key(case_id), "0", "-1"}).element_strings()) {
-        const auto o = json::parse(e).as_object();
-        const auto field = [&](const char* f) {
-          const auto* v = o.if_contains(f);
-          return v && v->is_string() ? std::string(v->as_string()) : std::string();
-        };
-        if (field("type") == "deadline_fired")
-          out.steps.push_back({field("key"), field("page"), field("to")});
-        else if (field("type") == "acknowledged")
-          out.acks.push_back(field("via"));
-      }
-      out.agreements = r.command({"HLEN", store::case_agreements_key(case_id)}).integer;
-      return out;
-    });
-  }
-
-  // piket-cases has taken every step due by the shared clock: no timer of
-  // deadlines:due lies at or before the clock's now.
-  bool cases_caught_up() {
-    return record_.with_redis([&](common::RedisConnection& r) {
-      const auto now = r.command({"GET", std::string(store::kClockSimulatedMs)});
-      return !now.is_nil() && r.command({"ZRANGEBYSCORE", std::string(store::kDeadlinesDue), "-inf",
-                                         now.str, "LIMIT", "0", "1"})
-                                  .elements.empty();
-    });
   }
 
   // Waits until every case of `cases` has at least one page at `person`'s
@@ -425,9 +451,12 @@ class FaultCampaign : public ::testing::Test {
       {
         std::lock_guard lock(stack_mutex_);
         for (auto t : now) {
-          if (t == Target::bearerbox)
+          if (t == Target::bearerbox) {
+            // The fakesmsc running now: an SMS it logged that Kannel's store still held is
+            // sent again after the restart (kannel_store_resend.hpp).
+            bearerbox_killed_.insert(last_fakesmsc_pid(read_all(s_.local().fakesmsc_log())));
             s_.local().kill9(stack::KannelBox::bearerbox);
-          else if (t == Target::smsbox)
+          } else if (t == Target::smsbox)
             s_.local().kill9(stack::KannelBox::smsbox);
           else
             s_.local().kill9(component(t));
@@ -456,6 +485,7 @@ class FaultCampaign : public ::testing::Test {
   std::string primary_, backup_;
   std::mutex stack_mutex_;  // the chaos thread and the test's Kannel injections
   Chaos chaos_;
+  std::set<std::string> bearerbox_killed_;  // the fakesmsc pids running when bearerbox was killed
   std::atomic<int> refused_posts_{0};
   std::atomic<bool> stop_chaos_{false};
   std::atomic<bool> kills_done_{false};
@@ -499,8 +529,13 @@ void FaultCampaign::run_campaign() {
   } join{chaos, stop_chaos_, test_over_};
 
   std::vector<std::string> acked, unacked;
-  std::set<std::string> bans;                    // the cases opened by a home ban
-  std::set<std::string> agreed;                  // the cases with an agreement
+  std::set<std::string> bans;                  // the cases opened by a home ban
+  std::set<std::string> agreed;                // the cases with an open agreement
+  std::map<std::string, std::string> settled;  // case -> its agreement's outcome
+  std::string absent;                          // the casemanager recorded absent
+  common::Instant absent_since{}, absent_until{};
+  std::set<std::string> open_at_absence;         // the cases posted until the absence's round
+  long long absent_cases = 0;                    // their open cases then, as the API said
   std::map<std::string, std::string> acked_via;  // case -> "sms" or "web"
   std::chrono::milliseconds longest_primary{0}, longest_step{0};
   int round = 0;
@@ -512,6 +547,29 @@ void FaultCampaign::run_campaign() {
   while ((!kills_done_ || round < 3 || !every_point_fired(fault_log, kSingleNodePointNames)) &&
          round < max_rounds) {
     std::vector<std::string> cases;
+    if (round == kAbsenceRound) {
+      // The team lead records absent a casemanager with open cases (one not on call as the
+      // primary, if there is one), from a second after the clock's now: piket-cases has taken
+      // every step due until now, so each later step sees the absence.
+      phase_ = "round " + std::to_string(round) + ": absence";
+      record_.wait_cases_caught_up();
+      std::map<std::string, int> held;
+      for (const auto* group : {&acked, &unacked})
+        for (const auto& c : *group) ++held[record_.casemanager_of(c)];
+      held.erase("");
+      ASSERT_FALSE(held.empty()) << "no case has a casemanager";
+      absent = held.begin()->first;
+      for (const auto& [person, n] : held)
+        if (person != primary_ && (absent == primary_ || n > held[absent])) absent = person;
+      absent_since = sim_now() + 1s;
+      absent_until = absent_since + kAbsence;
+      absent_cases = record_absence(absent, absent_since, absent_until);
+      ASSERT_GT(absent_cases, 0) << absent << ": the absence was not recorded";
+      std::cout << "[ absence ] " << absent << " absent from "
+                << common::format_rfc3339(absent_since) << " until "
+                << common::format_rfc3339(absent_until) << " with " << absent_cases << " open cases"
+                << std::endl;
+    }
     phase_ = "round " + std::to_string(round) + ": posting";
     std::cout << "[ round ] " << round << " at "
               << std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - began).count()
@@ -525,12 +583,23 @@ void FaultCampaign::run_campaign() {
       ASSERT_FALSE(c.empty()) << "an incident was not accepted in 120 s of retrying";
       cases.push_back(c);
       if (home_ban) bans.insert(c);
+      if (round <= kAbsenceRound) open_at_absence.insert(c);
     }
     // An agreement on a code red acknowledged in the web app and on one unanswered.
     phase_ = "round " + std::to_string(round) + ": agreements";
     for (const int k : {1, 5}) {
       ASSERT_TRUE(make_agreement(cases[k])) << "case " << cases[k] << ": no agreement in 120 s";
       agreed.insert(cases[k]);
+    }
+    // And one on a code red acknowledged by SMS, settled: done or cancelled at once, or
+    // missed after its overdue reminder (below).
+    const std::string outcome = kSettled[round % 3];
+    ASSERT_TRUE(make_agreement(cases[0], outcome == "missed" ? kMissedDue : kAgreementDue))
+        << "case " << cases[0] << ": no agreement in 120 s";
+    settled[cases[0]] = outcome;
+    if (outcome != "missed") {
+      ASSERT_TRUE(settle_agreement(cases[0], outcome))
+          << "case " << cases[0] << ": the agreement not " << outcome << " in 120 s";
     }
     std::chrono::milliseconds took{0};
     phase_ = "round " + std::to_string(round) + ": primary pages";
@@ -556,11 +625,20 @@ void FaultCampaign::run_campaign() {
     ASSERT_EQ(wait_paged(backup_, no, 120s, &took), std::vector<std::string>{})
         << "round " << round << ": backup step after " << took.count() << " ms";
     longest_step = std::max(longest_step, took);
+    if (outcome == "missed") {
+      // Its overdue reminder was due in the jump: once taken, the agreement is marked missed.
+      phase_ = "round " + std::to_string(round) + ": an agreement missed";
+      record_.wait_cases_caught_up();
+      ASSERT_TRUE(settle_agreement(cases[0], "missed"))
+          << "case " << cases[0] << ": the agreement not missed in 120 s";
+    }
     phase_ = "round " + std::to_string(round) + ": team lead step";
     advance(5min);
     ASSERT_EQ(wait_paged("tl-g", no, 120s, &took), std::vector<std::string>{})
         << "round " << round << ": team lead step after " << took.count() << " ms";
     longest_step = std::max(longest_step, took);
+    // The absence ends with the round's last jump: the cases to reassign are by then.
+    if (round == kAbsenceRound) record_.wait_cases_caught_up();
     advance(10min);
     acked.insert(acked.end(), yes.begin(), yes.end());
     unacked.insert(unacked.end(), no.begin(), no.end());
@@ -572,8 +650,7 @@ void FaultCampaign::run_campaign() {
   phase_ = "the clocks run out";
   while (sim_now() <= last_posted + kLastStep) {
     advance(20min);
-    const auto give_up = Steady::now() + 120s;
-    while (!cases_caught_up() && Steady::now() < give_up) std::this_thread::sleep_for(100ms);
+    record_.wait_cases_caught_up();
   }
   phase_ = "calm and count";
   // Calm: the chaos ends; every service is restarted gracefully without the
@@ -594,19 +671,21 @@ void FaultCampaign::run_campaign() {
   // due, and nothing is on its way to a phone (a send in doubt stays queued
   // until it goes again).
   const auto settle_until = Steady::now() + 120s;
-  while (!(cases_caught_up() && s_.nothing_to_send()) && Steady::now() < settle_until)
+  while (!(record_.cases_caught_up() && s_.nothing_to_send()) && Steady::now() < settle_until)
     std::this_thread::sleep_for(100ms);
-  EXPECT_TRUE(cases_caught_up()) << "piket-cases left due steps untaken for 120 s";
+  EXPECT_TRUE(record_.cases_caught_up()) << "piket-cases left due steps untaken for 120 s";
   EXPECT_TRUE(s_.nothing_to_send()) << "messages still on their way after 120 s";
   std::this_thread::sleep_for(15s);  // Kannel's own resends from its store
 
-  // What explains a page twice: the sends notify made again in doubt and the pages Kannel
-  // reported twice (it sent them again itself, from its store, after a restart), by case.
-  Explanations why;
-  why.in_doubt =
-      record_.cases_in_log(read_all(s_.local().log_dir() / "notify.log"), in_doubt_resend_line());
-  why.kannel_resent =
-      record_.cases_in_log(read_all(s_.local().log_dir() / "inbound.log"), kannel_resent_line());
+  // What explains a page twice: the sends notify made again in doubt or after no answer from
+  // the gateway and the pages Kannel reported twice, by case; and the SMS Kannel sent again
+  // from its store after bearerbox was killed, when piket sent them once.
+  const auto logs = s_.local().log_dir();
+  auto why = explain_twice(record_,
+                           {read_all(logs / "notify.log"), read_all(logs / "inbound.log"),
+                            read_all(s_.local().fakesmsc_log())},
+                           bearerbox_killed_, {primary_, backup_, "tl-g"},
+                           [&](const std::string& p) { return phone(p); });
   why.network_lost = network_lost_;
   why.with_kannel = with_kannel_;
   PagesByPhone deadline_pages;
@@ -620,60 +699,54 @@ void FaultCampaign::run_campaign() {
   // its timeline); and each acknowledgement is on the timeline exactly once,
   // by the way it was made (a web acknowledgement whose 2xx came, or an SMS),
   // none for the others.
-  int deadline_steps = 0, deadline_twice = 0, deadline_paged = 0;
-  std::map<std::string, int> steps_by_kind;  // "clock|name" -> steps taken
-  PagesByPhone deadline_want;                // person, case: the steps' pages
-  std::set<std::string> deadline_network_lost;
+  DeadlineTally deadlines;
+  int absent_paged_after = 0, replaced = 0, reassigned = 0;  // the absence's steps
   for (const auto* group : {&acked, &unacked})
     for (const auto& c : *group) {
-      const auto rec = case_record(c);
-      std::map<std::string, int> taken;
+      const auto rec = record_.case_record(c);
+      const auto cm = record_.casemanager_of(c);
+      const bool of_absent = !absent.empty() && cm == absent;
+      bool decision_to_casemanager = false;
       for (const auto& st : rec.steps) {
-        ++taken[st.key];
-        if (st.page.empty()) continue;
-        ++deadline_paged;
-        ++deadline_want[st.to][c];
-        if (record_.gateway_sent(st.page)) deadline_network_lost.insert(c + " " + st.to);
+        // Who it went to: the team lead's steps to the team lead; the casemanager's to the
+        // casemanager — or to the team lead when there is none, or once the casemanager is
+        // absent (the recipient is decided when a step is taken: from the absence's start to
+        // its end).
+        const bool during =
+            st.at >= common::to_epoch_ms(absent_since) && st.at < common::to_epoch_ms(absent_until);
+        const bool after_absence = of_absent && during;
+        const std::string want_to =
+            st.role == "team_lead" || cm.empty() || after_absence ? "tl-g" : cm;
+        EXPECT_EQ(st.to, want_to) << "case " << c << ": step " << st.key << " (" << st.role
+                                  << ") went to " << st.to;
+        if (!absent.empty() && st.to == absent && during) ++absent_paged_after;
+        if (after_absence && st.role == "casemanager") ++replaced;
+        if (st.key.find("|home_ban|decision|") != std::string::npos)
+          decision_to_casemanager = st.to != "tl-g";
       }
-      std::set<std::string> names;
-      for (const auto& k : rec.fired) {
-        // "C…|clock|name|anchor" -> "clock|name"
-        const auto kind = k.substr(k.find('|') + 1, k.rfind('|') - k.find('|') - 1);
-        names.insert(kind);
-        ++steps_by_kind[kind];
-        EXPECT_EQ(taken[k], 1) << "case " << c << ": step " << k << " on the timeline " << taken[k]
-                               << " times";
-        deadline_twice += taken[k] > 1 ? taken[k] - 1 : 0;
-      }
-      deadline_steps += static_cast<int>(rec.fired.size());
       auto want = kCaseSteps;
       if (bans.count(c)) want.insert(kBanSteps.begin(), kBanSteps.end());
+      // A decision's reminder to the team lead (the casemanager absent) is not watched.
+      if (bans.count(c) && !decision_to_casemanager) want.erase(kDecisionUnanswered);
       if (agreed.count(c)) want.insert(kAgreementSteps.begin(), kAgreementSteps.end());
-      EXPECT_EQ(rec.agreements, agreed.count(c) ? 1 : 0)
+      // A settled agreement has no clock; one missed after its overdue reminder, no escalation.
+      if (settled.count(c) && settled.at(c) == "missed") want.insert("agreement|overdue");
+      if (of_absent && open_at_absence.count(c)) {
+        want.insert(kReassignStep);
+        ++reassigned;
+      }
+      deadlines.add(record_, c, rec, want);
+      EXPECT_EQ(rec.agreements, agreed.count(c) || settled.count(c) ? 1 : 0)
           << "case " << c << ": its agreements (one made, and once: a retry must not make two)";
-      EXPECT_EQ(names, want) << "case " << c << ": the steps taken";
-      EXPECT_EQ(rec.fired.size(), want.size()) << "case " << c << ": each step once";
-      EXPECT_EQ(rec.steps.size(), rec.fired.size()) << "case " << c << ": timeline entries";
       const auto via = acked_via.find(c);
       EXPECT_EQ(rec.acks, via == acked_via.end() ? std::vector<std::string>{}
                                                  : std::vector<std::string>{via->second})
           << "case " << c << ": its acknowledgements, by the way they came";
     }
-  // Each deadline page reached its phone once (a page in doubt may twice):
-  // the deadline lines on each phone for the campaign's cases, as the
-  // timelines say (a page Kannel reported sent and fakesmsc lost is the
-  // network's), and none other.
-  for (const auto& [person, by_case] : deadline_want)
-    for (const auto& [c, n] : by_case)
-      tally.check(deadline_pages, deadline_network_lost, c, person, n);
-  for (const auto& [to, by_case] : deadline_pages)
-    for (const auto& [c, n] : by_case) {
-      bool expected = false;
-      for (const auto& [person, cases] : deadline_want)
-        expected = expected || (phone(person) == to && cases.count(c));
-      if (!expected)
-        ADD_FAILURE() << n << " deadline pages for case " << c << " to " << to << ", none expected";
-    }
+  // Each deadline page reached its phone once (explained if twice), as the timelines say (a
+  // page Kannel reported sent and fakesmsc lost is the network's), and none other.
+  deadlines.check_phones(tally, deadline_pages, why.store_resent_deadline,
+                         [&](const std::string& p) { return phone(p); });
 
   // Every crash point fired at least once.
   const auto fired = fired_points(fault_log);
@@ -681,6 +754,8 @@ void FaultCampaign::run_campaign() {
     EXPECT_GT(fired.count(p) ? fired.at(p) : 0, 0) << "crash point " << p << " never fired";
 
   int scheduled = 0, restarted = 0;
+  std::map<std::string, int> outcomes;  // settled agreements by outcome
+  for (const auto& [c, o] : settled) ++outcomes[o];
   std::cout << "[ campaign ] kills by component:";
   for (const auto& [c, n] : chaos_.kills) {
     std::cout << " " << c << "=" << n;
@@ -702,16 +777,23 @@ void FaultCampaign::run_campaign() {
             << " kills; " << chaos_.start_failures << " starts tried again\n"
             << "[ campaign ] " << round << " rounds, " << acked.size() + unacked.size()
             << " incidents accepted (" << bans.size() << " home bans; " << agreed.size()
-            << " agreements made), " << refused_posts_ << " posts refused or unanswered, "
-            << tally.lost << " lost, " << tally.twice << " pages twice (" << tally.explained
-            << " explained, " << tally.unexplained << " unexplained), " << tally.network
+            << " agreements open, " << outcomes["done"] << " done, " << outcomes["cancelled"]
+            << " cancelled, " << outcomes["missed"] << " missed), " << refused_posts_
+            << " posts refused or unanswered, " << tally.lost << " lost, " << tally.twice
+            << " pages twice (" << tally.explained << " explained, of which " << tally.from_store
+            << " sent again by Kannel from its store after its restart; " << tally.unexplained
+            << " unexplained), " << tally.network
             << " lost by the phone network after Kannel sent them, " << tally.after_ack
             << " steps after an acknowledgement\n"
             << "[ campaign ] longest wait: post to primary page " << longest_primary.count()
             << " ms; clock jump to escalation page " << longest_step.count() << " ms\n"
-            << "[ campaign ] piket-cases: " << deadline_steps << " deadline steps taken ("
-            << deadline_paged << " paged), " << deadline_twice << " taken twice;";
-  for (const auto& [kind, n] : steps_by_kind) std::cout << " " << kind << "=" << n;
+            << "[ campaign ] piket-cases: " << deadlines.steps << " deadline steps taken ("
+            << deadlines.paged << " paged), " << deadlines.twice << " taken twice;";
+  for (const auto& [kind, n] : deadlines.by_kind) std::cout << " " << kind << "=" << n;
+  std::cout << "\n[ campaign ] absence: " << absent << " (" << absent_cases << " open cases then, "
+            << reassigned << " cases to reassign): " << replaced
+            << " of their steps to the team lead instead, " << absent_paged_after
+            << " deadline pages to them while absent";
   std::cout << "\n[ campaign ] acknowledged "
             << std::count_if(acked_via.begin(), acked_via.end(),
                              [](const auto& a) { return a.second == "sms"; })
@@ -720,10 +802,10 @@ void FaultCampaign::run_campaign() {
                              [](const auto& a) { return a.second == "web"; })
             << " in the web app; " << wall_s << " s" << std::endl;
   EXPECT_GE(scheduled + points, 100);
-  EXPECT_EQ(deadline_twice, 0);
-  EXPECT_EQ(deadline_steps, static_cast<int>(kCaseSteps.size() * (acked.size() + unacked.size()) +
-                                             kBanSteps.size() * bans.size() +
-                                             kAgreementSteps.size() * agreed.size()));
+  EXPECT_EQ(deadlines.twice, 0);
+  EXPECT_EQ(deadlines.steps, deadlines.wanted);
+  EXPECT_EQ(absent_paged_after, 0) << "deadline pages to " << absent << " while absent";
+  EXPECT_GE(reassigned, absent_cases) << "every case of " << absent << " then to reassign";
   EXPECT_EQ(tally.lost, 0);
   EXPECT_EQ(tally.unexplained, 0);
   EXPECT_EQ(tally.after_ack, 0);

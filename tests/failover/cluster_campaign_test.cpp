@@ -93,10 +93,9 @@ stack::StackSpec cluster_campaign_spec() {
   auto spec = e2e::campaign_spec();
   spec.min_replicas = 1;
   spec.replica_wait_ms = 1000;
-  // The cases service runs (it is in the draw), and its clocks stay beyond the run's few
-  // simulated hours: the counts are of pages, not of the deadline engine's reminders.
-  spec.extra_toml +=
-      "\n[deadlines]\nfirst_contact_minutes = 10080\nplan_hours = 672\nplan_warn_hours = [600]\n";
+  // piket-cases' clocks run out in the run, as on the single node: every case's first contact
+  // and plan steps fall due in the rounds' jumps and the jumps after them.
+  spec.extra_toml += e2e::kCampaignDeadlines;
   return spec;
 }
 
@@ -128,8 +127,11 @@ class ClusterCampaign : public ::testing::Test {
   std::string phone(const std::string& person) {
     return c_.cluster().config().person(person)->phone;
   }
-  std::map<std::string, std::map<std::string, int>> pages_by_phone() const {
-    return e2e::pages_by_phone(c_.delivered());
+  // Pages at fakesmsc by phone, then by case code: the incidents' pages, and in `deadline`
+  // piket-cases' deadline pages.
+  e2e::PagesByPhone pages_by_phone(e2e::PagesByPhone* deadline = nullptr) const {
+    e2e::PagesByPhone ignored;
+    return e2e::pages_by_phone(c_.delivered(), deadline ? deadline : &ignored);
   }
 
   // ---- the work (the rounds' thread) ----
@@ -266,6 +268,7 @@ class ClusterCampaign : public ::testing::Test {
                 << std::chrono::duration_cast<std::chrono::seconds>(Steady::now() - began_).count()
                 << " s, " << scheduled_kills_ << " kills so far" << std::endl;
       std::vector<std::string> cases;
+      last_posted_ = clock_target_;
       for (int k = 0; k < kPerRound; ++k) {
         const auto c = post("CR" + std::to_string(rounds_) + "-" + std::to_string(k));
         if (c.empty()) return round + ": an incident was not accepted in 120 s of retrying";
@@ -292,6 +295,12 @@ class ClusterCampaign : public ::testing::Test {
       acked_.insert(acked_.end(), yes.begin(), yes.end());
       unacked_.insert(unacked_.end(), no.begin(), no.end());
       ++rounds_;
+    }
+    // The last rounds' plans (two hours) run out in further jumps, still under fire: 20
+    // minutes at a time, each taken by piket-cases before the next.
+    while (clock_target_ <= last_posted_ + e2e::kLastStep) {
+      advance(20min);
+      record_.wait_cases_caught_up();
     }
     return "";
   }
@@ -379,6 +388,9 @@ class ClusterCampaign : public ::testing::Test {
       case Target::bearerbox:
       case Target::smsbox: {
         std::lock_guard lock(stack_mutex_);
+        // The fakesmsc running when bearerbox dies (kannel_store_resend.hpp).
+        if (t == Target::bearerbox)
+          bearerbox_killed_.insert(e2e::last_fakesmsc_pid(e2e::read_all(cluster().fakesmsc_log())));
         cluster().kill9(t == Target::bearerbox ? stack::KannelBox::bearerbox
                                                : stack::KannelBox::smsbox);
         break;
@@ -460,6 +472,7 @@ class ClusterCampaign : public ::testing::Test {
 
   // The chaos's record (the test's thread).
   std::map<std::string, int> kills_, instance_kills_, restarts_;
+  std::set<std::string> bearerbox_killed_;  // the fakesmsc pids running when bearerbox was killed
   int overlapping_ = 0, failovers_ = 0, start_failures_ = 0;
   std::atomic<int> scheduled_kills_{0};
   std::atomic<bool> kills_done_{false};
@@ -476,6 +489,7 @@ class ClusterCampaign : public ::testing::Test {
   std::vector<std::string> acked_, unacked_;
   std::set<std::string> network_lost_;  // "case person": Kannel reported it sent, not at fakesmsc
   std::chrono::milliseconds longest_primary_{0}, longest_step_{0};
+  common::Instant last_posted_{};  // the clock when the last round posted
 };
 
 TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTwice) {
@@ -525,41 +539,41 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
   for (int k = 0; k < 3; ++k) advance(1min);
   std::this_thread::sleep_for(15s);
 
-  // The pages notify sent again in doubt and those Kannel reported twice, by case: every
-  // instance's log.
-  const auto cases_in_logs = [&](const std::string& service, const std::regex& pattern) {
-    std::set<std::string> out;
+  // The pages notify sent again in doubt or after no answer from the gateway and those Kannel
+  // reported twice, by case (every instance's log); the SMS Kannel sent again from its store
+  // after bearerbox was killed, when piket sent them once.
+  const auto logs_of = [&](const std::string& service) {
+    std::string all;
     for (int n = 1; n <= cluster().instances(); ++n)
-      out.merge(record_.cases_in_log(
-          e2e::read_all(log_dir() / (service + "-" + std::to_string(n)) / (service + ".log")),
-          pattern));
-    return out;
+      all += e2e::read_all(log_dir() / (service + "-" + std::to_string(n)) / (service + ".log"));
+    return all;
   };
-  e2e::Explanations why;
-  why.in_doubt = cases_in_logs("notify", e2e::in_doubt_resend_line());
-  why.kannel_resent = cases_in_logs("inbound", e2e::kannel_resent_line());
-  // A send the gateway gave no answer to and notify tried again (a bundle's retry is logged
-  // under its first delivery only: its record says it for each).
-  for (const auto& person : {primary_, backup_, std::string("tl-g")})
-    for (const auto& p : record_.pages_to(person))
-      record_.with_redis([&](common::RedisConnection& r) {
-        const auto d =
-            r.command({"HMGET", store::delivery_key(p.id, "sms"), "attempts", "last_error"});
-        if (!d.elements.at(0).is_nil() && std::stoi(d.elements[0].str) > 1 &&
-            d.elements.at(1).str.starts_with("no answer from"))
-          why.no_answer.insert(p.case_id);
-        return 0;
-      });
+  auto why = e2e::explain_twice(
+      record_, {logs_of("notify"), logs_of("inbound"), e2e::read_all(cluster().fakesmsc_log())},
+      bearerbox_killed_, {primary_, backup_, "tl-g"},
+      [&](const std::string& p) { return phone(p); });
   why.network_lost = network_lost_;
-  const e2e::PageTally tally(
-      pages_by_phone(), [&](const std::string& p) { return phone(p); }, {primary_, backup_, "tl-g"},
-      acked_, unacked_, why);
+  e2e::PagesByPhone deadline_pages;
+  e2e::PageTally tally(
+      pages_by_phone(&deadline_pages), [&](const std::string& p) { return phone(p); },
+      {primary_, backup_, "tl-g"}, acked_, unacked_, why);
+
+  // piket-cases, by the record: each case took exactly its first contact's and plan's steps,
+  // once each, and each such page reached its phone once (explained if twice) — the single
+  // node's check.
+  EXPECT_TRUE(record_.cases_caught_up()) << "piket-cases left due steps untaken";
+  e2e::DeadlineTally deadlines;
+  for (const auto* group : {&acked_, &unacked_})
+    for (const auto& c : *group) deadlines.add(record_, c, record_.case_record(c), e2e::kCaseSteps);
+  deadlines.check_phones(tally, deadline_pages, why.store_resent_deadline,
+                         [&](const std::string& p) { return phone(p); });
 
   // Each step taken once: the page records in Redis, by case and person (a page sent twice
   // is one record; a step taken twice would be two).
   std::map<std::pair<std::string, std::string>, int> records;
   for (const auto& person : {primary_, backup_, std::string("tl-g")})
-    for (const auto& p : record_.pages_to(person)) ++records[{p.case_id, person}];
+    for (const auto& p : record_.pages_to(person))
+      if (!p.deadline()) ++records[{p.case_id, person}];
   int steps_wrong = 0;
   const auto expect_records = [&](const std::vector<std::string>& cases, int backup_and_lead) {
     for (const auto& c : cases)
@@ -601,10 +615,16 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
             << "[ campaign ] " << rounds_ << " rounds, " << acked_.size() + unacked_.size()
             << " incidents accepted, " << refused_posts_ << " posts refused or unanswered, "
             << tally.lost << " lost, " << tally.twice << " pages twice (" << tally.explained
-            << " explained, " << tally.unexplained << " unexplained), " << tally.network
+            << " explained, of which " << tally.from_store
+            << " sent again by Kannel from its store after its restart; " << tally.unexplained
+            << " unexplained), " << tally.network
             << " lost by the phone network after Kannel sent them, " << tally.after_ack
             << " steps after an acknowledgement, " << steps_wrong
-            << " steps taken twice or not at all (page records); " << clock_waits_given_up_
+            << " steps taken twice or not at all (page records); piket-cases: " << deadlines.steps
+            << " deadline steps taken (of " << deadlines.wanted << "; " << deadlines.paged
+            << " paged), " << deadlines.twice << " taken twice;";
+  for (const auto& [kind, n] : deadlines.by_kind) std::cout << " " << kind << "=" << n;
+  std::cout << "; " << clock_waits_given_up_
             << " clock moves not followed by every instance in 30 s, " << clock_moves_undone_
             << " undone by a failover\n"
             << "[ campaign ] longest wait: post to primary page " << longest_primary_.count()
@@ -614,6 +634,8 @@ TEST_F(ClusterCampaign, KillsOfEveryNodeAndInstanceLoseNoIncidentAndTakeNoStepTw
   EXPECT_EQ(tally.unexplained, 0);
   EXPECT_EQ(tally.after_ack, 0);
   EXPECT_EQ(steps_wrong, 0);
+  EXPECT_EQ(deadlines.twice, 0);
+  EXPECT_EQ(deadlines.steps, deadlines.wanted);
 }
 
 }  // namespace
