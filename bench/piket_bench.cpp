@@ -188,9 +188,9 @@ void print_run(const Measured& m, bool piket_memory) {
 }
 
 // The runs at the given rate, or with --find-max the ladder: doubling until a run is not
-// sustained (something lost or refused, or end-to-end p99 ≥ 1 s) — or, when the first is not,
-// halving until one is — then `find_max_steps` halvings of the gap between the last rate
-// sustained and the first not. Returns every run in order.
+// sustained (something lost or refused, the rate not reached, or end-to-end p99 ≥ 1 s) — or, when
+// the first is not, halving until one is — then `find_max_steps` halvings of the gap between the
+// last rate sustained and the first not. Returns every run in order.
 std::vector<Measured> ladder(const Options& o, const LoadPlan& plan, bool piket_memory) {
   std::vector<Measured> runs;
   auto run_at = [&](double r) {
@@ -228,8 +228,8 @@ std::vector<Measured> ladder(const Options& o, const LoadPlan& plan, bool piket_
       failed = mid;
   }
   std::cout << plan.system
-            << ": highest rate sustained (nothing lost, end-to-end p99 < 1 s): " << std::fixed
-            << std::setprecision(0) << best << "/s";
+            << ": highest rate sustained (nothing lost, the rate reached, end-to-end p99 < 1 s): "
+            << std::fixed << std::setprecision(0) << best << "/s";
   if (failed > 0) std::cout << " (not at " << failed << "/s)";
   std::cout << "\n";
   return runs;

@@ -232,16 +232,29 @@ TEST(BenchSummary, EndToEndHalvesLostAndThroughput) {
 }
 
 TEST(BenchSummary, SustainedAndBehind) {
-  std::vector<Sample> samples{sample(0, 0, 1, 200, "a"), sample(10, 20, 21, 200, "b")};
+  // Three posts on a 100/s schedule; the second sent 10 ms late, after waiting for a
+  // connection; all three out within the schedule's 20 ms.
+  std::vector<Sample> samples{sample(0, 0, 1, 200, "a"), sample(10, 20, 21, 200, "b"),
+                              sample(20, 20, 22, 200, "c")};
   samples[1].waited = true;
-  const auto r = summarize(samples, {{"a", at_ms(2)}, {"b", at_ms(22)}}, 200, 100, 0.02);
+  const ArrivalMap on_time{{"a", at_ms(2)}, {"b", at_ms(22)}, {"c", at_ms(23)}};
+  const auto r = summarize(samples, on_time, 200, 100, 0.03);
+  EXPECT_NEAR(r.posted_rate, 100, 1e-6);
+  EXPECT_TRUE(r.reached_rate());
   EXPECT_TRUE(r.sustained());
-  EXPECT_TRUE(r.behind());  // one of two waited, and 10 ms late
+  EXPECT_TRUE(r.behind());  // one of three waited, and 10 ms late
   EXPECT_EQ(r.waited, 1u);
   EXPECT_NEAR(r.lag.max, 10, 1e-6);
   // p99 of a second and more is not sustained.
-  const auto slow = summarize(samples, {{"a", at_ms(2)}, {"b", at_ms(1200)}}, 200, 100, 0.02);
+  const auto slow =
+      summarize(samples, {{"a", at_ms(2)}, {"b", at_ms(1200)}, {"c", at_ms(1201)}}, 200, 100, 0.03);
   EXPECT_FALSE(slow.sustained());
+  // The same posts on a schedule of 200/s: they went out at 100/s (the answers held every
+  // connection), so the run is not sustained at 200/s, however fast each one was.
+  const auto short_of_rate = summarize(samples, on_time, 200, 200, 0.015);
+  EXPECT_NEAR(short_of_rate.posted_rate, 100, 1e-6);
+  EXPECT_FALSE(short_of_rate.reached_rate());
+  EXPECT_FALSE(short_of_rate.sustained());
 }
 
 TEST(BenchSummary, ArrivalsKeepTheFirstAndCountTheAccepted) {
