@@ -338,20 +338,28 @@ class CampaignRecord {
     std::set<std::string> in_doubt, no_answer;
   };
   SentAgain sent_again(const std::vector<std::string>& persons) const {
-    SentAgain out;
+    std::vector<PageFacts> pages;
     for (const auto& person : persons)
-      for (const auto& p : pages_to(person))
-        with_redis([&](common::RedisConnection& r) {
-          const auto d = r.command({"HMGET", store::delivery_key(p.id, "sms"), "attempts",
-                                    "last_error", "in_doubt_resends"});
-          const auto number = [&](std::size_t k) {
-            return d.elements.at(k).is_nil() ? 0 : std::stoi(d.elements[k].str);
-          };
-          if (number(0) > 1 && d.elements.at(1).str.starts_with("no answer from"))
-            out.no_answer.insert(p.case_id);
-          if (number(2) > 0) out.in_doubt.insert(p.case_id);
-          return 0;
-        });
+      for (auto& p : pages_to(person)) pages.push_back(std::move(p));
+    if (pages.empty()) return {};
+    // One connection and one round trip for every page's delivery record.
+    const auto records = with_redis([&](common::RedisConnection& r) {
+      std::vector<std::vector<std::string>> reads;
+      for (const auto& p : pages)
+        reads.push_back({"HMGET", store::delivery_key(p.id, "sms"), "attempts", "last_error",
+                         "in_doubt_resends"});
+      return r.pipeline(reads);
+    });
+    SentAgain out;
+    for (std::size_t k = 0; k < pages.size(); ++k) {
+      const auto& d = records.at(k);
+      const auto number = [&](std::size_t n) {
+        return d.elements.at(n).is_nil() ? 0 : std::stoi(d.elements[n].str);
+      };
+      if (number(0) > 1 && d.elements.at(1).str.starts_with("no answer from"))
+        out.no_answer.insert(pages[k].case_id);
+      if (number(2) > 0) out.in_doubt.insert(pages[k].case_id);
+    }
     return out;
   }
 
@@ -372,16 +380,19 @@ class CampaignRecord {
         const auto [from, to] = by_code[sms.to].equal_range(code);
         for (auto it = from; it != to; ++it) send.pages.push_back(it->second);
       }
-      for (const auto& page : send.pages)
-        with_redis([&](common::RedisConnection& r) {
-          const auto d =
-              r.command({"HMGET", store::delivery_key(page, "sms"), "attempts", "bundle"});
-          const int attempts = d.elements.at(0).is_nil() ? 0 : std::stoi(d.elements[0].str);
-          send.attempts = std::max(send.attempts, attempts);
-          if (!d.elements.at(1).is_nil() && !d.elements[1].str.empty())
-            send.bundles.push_back(d.elements[1].str);
-          return 0;
-        });
+      if (send.pages.empty()) return send;
+      const auto records = with_redis([&](common::RedisConnection& r) {
+        std::vector<std::vector<std::string>> reads;
+        for (const auto& page : send.pages)
+          reads.push_back({"HMGET", store::delivery_key(page, "sms"), "attempts", "bundle"});
+        return r.pipeline(reads);
+      });
+      for (const auto& d : records) {
+        const int attempts = d.elements.at(0).is_nil() ? 0 : std::stoi(d.elements[0].str);
+        send.attempts = std::max(send.attempts, attempts);
+        if (!d.elements.at(1).is_nil() && !d.elements[1].str.empty())
+          send.bundles.push_back(d.elements[1].str);
+      }
       return send;
     };
     return e2e::kannel_store_resends(fakesmsc_log, bearerbox_killed, send_of, notify_log);
