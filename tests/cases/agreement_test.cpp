@@ -237,6 +237,55 @@ TEST_F(AgreementTest, ACaseHoldsAtMostAHundredAgreements) {
   EXPECT_EQ(r.code, "too_many_agreements");
 }
 
+// A new agreement sent again with its Idempotency-Key: the agreement it made,
+// nothing to write; the key with another agreement or from another person is
+// refused; without a key the same body is a second agreement.
+TEST_F(AgreementTest, TheSameIdempotencyKeyFindsTheAgreementItMade) {
+  auto s = a_case();
+  const auto now = t0_ + 2h;
+  const auto request = [&](const std::string& json, const std::string& key) {
+    auto r = std::get<NewAgreement>(parse_new_agreement(json, now));
+    r.request_key = key;
+    return r;
+  };
+  const auto referral = body("vz-noord", "referral", "2026-11-25T12:00:00+01:00");
+  auto first = make_agreement(s, request(referral, "k-1"), icm1_, config_.chain, now);
+  ASSERT_TRUE(std::holds_alternative<AgreementWrite>(first));
+  const auto& made = std::get<AgreementWrite>(first);
+  EXPECT_TRUE(made.fresh);
+  EXPECT_FALSE(made.replay);
+  EXPECT_EQ(made.agreement.request_key, "k-1");
+  s = made.after;
+  // The key is kept in the record.
+  EXPECT_EQ(parse_record_json(to_record_json(made.agreement))->request_key, "k-1");
+
+  // Sent again, later, with its key (requested_at was its default): the same agreement.
+  auto again = make_agreement(s, request(referral, "k-1"), icm1_, config_.chain, now + 5min);
+  ASSERT_TRUE(std::holds_alternative<AgreementWrite>(again));
+  const auto& replay = std::get<AgreementWrite>(again);
+  EXPECT_TRUE(replay.replay);
+  EXPECT_FALSE(replay.fresh);
+  EXPECT_EQ(replay.agreement.id, "A1");
+  EXPECT_EQ(replay.after.agreements.size(), 1u);
+  EXPECT_TRUE(replay.fields.empty());
+
+  // The same key with another agreement, or from another person: refused.
+  const auto refused = [&](const NewAgreement& r, const Actor& actor) {
+    auto w = make_agreement(s, r, actor, config_.chain, now);
+    return std::holds_alternative<ApiRefusal>(w) ? std::get<ApiRefusal>(w).code : "(made)";
+  };
+  EXPECT_EQ(
+      refused(request(body("vz-noord", "referral", "2026-11-26T12:00:00+01:00"), "k-1"), icm1_),
+      "idempotency_conflict");
+  const Actor icm2{"icm-2", rota::StaffRole::casemanager, {"groningen"}};
+  EXPECT_EQ(refused(request(referral, "k-1"), icm2), "idempotency_conflict");
+
+  // Another key, or none: a second agreement.
+  EXPECT_EQ(make(s, referral, now).id, "A2");
+  auto other = make_agreement(s, request(referral, "k-2"), icm1_, config_.chain, now);
+  EXPECT_EQ(std::get<AgreementWrite>(other).agreement.id, "A3");
+}
+
 TEST_F(AgreementTest, TheClockPagesTheCasemanagerAtTheDueTimeThenTheTeamLead) {
   auto s = a_case();
   make(s, body("vz-noord", "referral", "2026-11-25T12:00:00+01:00"), t0_ + 2h);

@@ -100,6 +100,46 @@ TEST_F(AgreementsApiTest, AnAgreementIsMadeListedAndItsClockRuns) {
   EXPECT_NE(view.body.find(R"("clock":"agreement")"), std::string::npos) << view.body;
 }
 
+// A client that lost the answer sends the same request with the same
+// Idempotency-Key: it gets the agreement made the first time (200) and
+// nothing is written again; the key with another agreement is refused (409),
+// a malformed key too (400 naming the header), each changing nothing.
+TEST_F(AgreementsApiTest, TheSameIdempotencyKeyMakesOneAgreement) {
+  const auto with_key = [&](const std::string& body, const std::string& key) {
+    auto r =
+        test::staff_request("POST", "/v1/cases/" + opened_.case_id + "/agreements", "icm-1", body);
+    r.headers.emplace_back("idempotency-key", key);
+    return api_->handle(r);
+  };
+  const auto first = with_key(kReferral, "0f3c-retry-1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto made = snapshot();
+  const auto audited = audit_text();
+
+  const auto again = with_key(kReferral, "0f3c-retry-1");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(parse(again).at("agreement").as_object().at("agreement").as_string(), "A1");
+  EXPECT_EQ(snapshot(), made) << "nothing written again";
+  EXPECT_EQ(audit_text(), audited) << "no second audit of a making";
+
+  std::string other = kReferral;
+  other.replace(other.find("intake addiction care"), 21, "another synthetic intake");
+  const auto conflict = with_key(other, "0f3c-retry-1");
+  EXPECT_EQ(conflict.status, 409) << conflict.body;
+  EXPECT_EQ(error_field(conflict), "Idempotency-Key");
+  for (const std::string& bad :
+       std::vector<std::string>{"", std::string(65, 'k'), "key with spaces", "sleutel\xc3\xa9"}) {
+    const auto r = with_key(kReferral, bad);
+    EXPECT_EQ(r.status, 400) << "[" << bad << "] " << r.body;
+    EXPECT_EQ(error_field(r), "Idempotency-Key");
+  }
+  EXPECT_EQ(snapshot(), made) << "refusals change nothing";
+
+  // Another key makes another agreement.
+  EXPECT_EQ(with_key(kReferral, "0f3c-retry-2").status, 201);
+  EXPECT_NE(snapshot(), made);
+}
+
 TEST_F(AgreementsApiTest, ACasemanagersAgreementsDueAreTheirOpenOnesDueFirst) {
   const std::string family =
       R"({"who":"family","category":"appointment","text":"t","track":"victim","due_by":")";

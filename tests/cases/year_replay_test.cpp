@@ -813,7 +813,8 @@ YearReplay::Result YearReplay::replay(const Scenario& sc) {
           std::variant<AgreementWrite, common::ApiRefusal> w =
               common::ApiRefusal{404, "unknown_agreement", "", ""};
           if (!h.settle) {
-            w = make_agreement(cur, {h.who, h.category, "Synthetic agreement", h.track, h.due, {}},
+            w = make_agreement(cur,
+                               {h.who, h.category, "Synthetic agreement", h.track, h.due, {}, {}},
                                actor, cfg.chain, h.at);
           } else if (const auto id = agreement_ids[ci].find(h.tag); id != agreement_ids[ci].end()) {
             AgreementStateChange change;

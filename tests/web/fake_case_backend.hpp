@@ -75,7 +75,8 @@ class FakeCaseBackend final : public CaseBackend {
   ActionOutcome record_agreement(const std::string& id, const std::string& by,
                                  const NewAgreementRequest& a) override {
     return log("agreement " + id + " " + by + " " + a.who + "/" + a.category + "/" + a.track +
-               " due " + std::to_string(common::to_epoch_ms(a.due)));
+               " due " + std::to_string(common::to_epoch_ms(a.due)) +
+               (a.request_key.empty() ? "" : " key " + a.request_key));
   }
   ActionOutcome settle_agreement(const std::string& id, const std::string& by,
                                  const std::string& agreement, const std::string& state,

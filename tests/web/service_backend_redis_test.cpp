@@ -182,8 +182,12 @@ TEST_F(ServiceBackendTest, AgreementsAreMadeAndSettledByTheCasesRules) {
   EXPECT_TRUE(backend_.agreement_choices("drenthe").partners.empty());
   EXPECT_NE(std::find(choices.categories.begin(), choices.categories.end(), "referral"),
             choices.categories.end());
-  const NewAgreementRequest referral{"vz-noord", "referral", "Synthetic intake at addiction care",
-                                     "perpetrator", clock_.now() + 7 * 24h};
+  const NewAgreementRequest referral{"vz-noord",
+                                     "referral",
+                                     "Synthetic intake at addiction care",
+                                     "perpetrator",
+                                     clock_.now() + 7 * 24h,
+                                     {}};
   // Each refusal names its field; nothing is written.
   const auto field_of = [&](NewAgreementRequest r, const std::string& by = "anna") {
     const auto out = backend_.record_agreement(id, by, r);
@@ -208,8 +212,8 @@ TEST_F(ServiceBackendTest, AgreementsAreMadeAndSettledByTheCasesRules) {
   EXPECT_TRUE(backend_.agreements({id}).empty()) << "nothing written";
 
   ASSERT_TRUE(backend_.record_agreement(id, "anna", referral).ok());
-  const NewAgreementRequest family{"family", "appointment", "Synthetic visit", "victim",
-                                   clock_.now() + 2 * 24h};
+  const NewAgreementRequest family{"family", "appointment",          "Synthetic visit",
+                                   "victim", clock_.now() + 2 * 24h, {}};
   ASSERT_TRUE(backend_.record_agreement(id, "anna", family).ok());
   auto list = backend_.agreements({id});
   ASSERT_EQ(list.size(), 2u);
@@ -271,6 +275,28 @@ TEST_F(ServiceBackendTest, AgreementsAreMadeAndSettledByTheCasesRules) {
 // script: the case's tracks from its incident's roles, each with its clock
 // once the case's first contact is made; each refusal names its field with
 // nothing written; "not applicable" takes a track off the clock.
+
+// The app's second press after a lost answer sends the same Idempotency-Key:
+// the cases rules find the agreement it made and nothing is written again;
+// the key with another agreement is refused.
+TEST_F(ServiceBackendTest, AnAgreementSentAgainWithItsKeyIsMadeOnce) {
+  using namespace std::chrono_literals;
+  const auto id = accept_case("anna");
+  NewAgreementRequest keyed{"family", "appointment",          "Synthetic visit",
+                            "victim", clock_.now() + 2 * 24h, "k-1"};
+  ASSERT_TRUE(backend_.record_agreement(id, "anna", keyed).ok());
+  clock_.advance(1min);
+  ASSERT_TRUE(backend_.record_agreement(id, "anna", keyed).ok());
+  EXPECT_EQ(backend_.agreements({id}).size(), 1u) << "the second press made nothing";
+  auto changed = keyed;
+  changed.text = "Another synthetic visit";
+  const auto conflict = backend_.record_agreement(id, "anna", changed);
+  ASSERT_TRUE(conflict.refusal);
+  EXPECT_EQ(conflict.refusal->code, "idempotency_conflict");
+  keyed.request_key.clear();
+  ASSERT_TRUE(backend_.record_agreement(id, "anna", keyed).ok());
+  EXPECT_EQ(backend_.agreements({id}).size(), 2u) << "without a key: a second agreement";
+}
 TEST_F(ServiceBackendTest, TracksAreRecordedByTheCasesRulesAndShowTheirClocks) {
   using namespace std::chrono_literals;
   const auto id = accept_case(

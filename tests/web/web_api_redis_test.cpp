@@ -187,7 +187,8 @@ class WebApiTest : public ::testing::Test {
 
   Answer call(const std::string& method, const std::string& target, const std::string& body = {},
               const Login* who = nullptr, bool with_csrf = true, std::string origin = {},
-              const std::string& remote = "10.1.2.3") {
+              const std::string& remote = "10.1.2.3",
+              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     common::HttpRequest r;
     r.method = method;
     r.target = target;
@@ -203,6 +204,7 @@ class WebApiTest : public ::testing::Test {
       r.headers.emplace_back("cookie", who->cookie);
       if (with_csrf) r.headers.emplace_back("x-csrf-token", who->csrf);
     }
+    r.headers.insert(r.headers.end(), headers.begin(), headers.end());
     auto reply = api_->handle(r);
     Answer a{reply.response.status, reply.response.body, {}, {}, {}};
     if (reply.stream) a.status = 1000;  // an event stream was opened
@@ -676,6 +678,15 @@ TEST_F(WebApiTest, AgreementsAreRecordedListedOverdueFirstAndCountedOnTheBoard) 
                                    amsterdam_ms("2026-11-30T10:00"));
   EXPECT_EQ(last_audit()->record.reason.find("Synthetic"), std::string::npos)
       << "the audit names the category, never the text";
+  // The Idempotency-Key goes to the cases service with the agreement; a
+  // malformed one is refused here, naming the header.
+  const auto agreement = "{" + ok_fields + R"("due_local":"2026-11-30T10:00"})";
+  a = call("POST", path, agreement, &anna, true, {}, "10.1.2.3", {{"idempotency-key", "k-7"}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_TRUE(backend_.calls.back().ends_with(" key k-7")) << backend_.calls.back();
+  a = call("POST", path, agreement, &anna, true, {}, "10.1.2.3", {{"idempotency-key", "k 7"}});
+  EXPECT_EQ(a.status, 400) << a.body;
+  EXPECT_EQ(backend_.calls.size(), 2u) << "refused before it reaches the cases service";
   a = call("POST", path + "/state", R"({"agreement":"A1","state":"done"})", &anna);
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(backend_.calls.back(), "settle " + kCaseA + " anna A1 done");

@@ -147,8 +147,8 @@
   }
 
   // ---- API --------------------------------------------------------------
-  async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
+  async function api(method, path, body, extraHeaders) {
+    const headers = { Accept: 'application/json', ...(extraHeaders || {}) };
     if (method !== 'GET') {
       headers['Content-Type'] = 'application/json';
       if (state.session) headers['X-CSRF-Token'] = state.session.csrf;
@@ -1264,6 +1264,11 @@
     const n = $('ag-text');
     $('ag-text-count').textContent = t('case.note_count', { n: [...n.value].length, max: n.maxLength > 0 ? n.maxLength : 280 });
   });
+  // One key per agreement being made: a second press after a lost answer
+  // sends the same key, and the server answers with the agreement it made
+  // instead of making a second one. A change in the form is a new agreement.
+  let agreementKey = null;
+  for (const type of ['input', 'change']) $('agreement-form').addEventListener(type, () => { agreementKey = null; });
   $('agreement-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     for (const f of $('agreement-form').querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
@@ -1272,7 +1277,9 @@
     const body = { who: $('ag-who').value, category: $('ag-category').value, text: $('ag-text').value.trim(), track: $('ag-track').value, due_local: due };
     $('ag-submit').disabled = true;
     try {
-      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/agreements`, body);
+      agreementKey = agreementKey || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+      await api('POST', `/api/cases/${encodeURIComponent(state.caseId)}/agreements`, body, { 'Idempotency-Key': agreementKey });
+      agreementKey = null;
       result('ag-result', true, t('ag.recorded'));
       $('ag-text').value = ''; $('ag-due').value = '';
       refresh();

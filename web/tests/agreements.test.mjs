@@ -3,6 +3,7 @@
 // its field), sees it in "Afspraken", overdue first once its time has
 // passed, marks it done and it leaves the list; the team lead's board counts
 // the partner's overdue agreements and shows its waiting time, never the text.
+// A press again after a lost answer makes no second agreement (Idempotency-Key).
 import { check, run, login, shot, inspect, guardOrigin, postIncident, dispatched, advanceClock, boardAndHolder, fieldRefused } from './lib.mjs';
 
 const TEXT = 'Synthetisch: intake bij verslavingszorg';
@@ -62,8 +63,31 @@ await run('agreements on a phone and the board', async (browser, problems) => {
   await page.selectOption('#ag-track', 'victim');
   await page.fill('#ag-text', 'Synthetisch: gesprek met moeder');
   await page.fill('#ag-due', plusDays(due, 23));
+  // The answer is lost on the way back (the server made A2): the app says so,
+  // and the second press sends the same Idempotency-Key — still one agreement.
+  const keys = [];
+  const agreementsUrl = (u) => new URL(u).pathname.endsWith('/agreements');
+  await page.route(agreementsUrl, async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    await route.fetch();
+    await route.abort('failed');
+  });
   await page.click('#ag-submit');
+  await page.waitForSelector('#ag-result:not(.ok)', { timeout: 5000 });
+  await page.unroute(agreementsUrl);
+  const lost = await page.textContent('#ag-result');
+  check(lost.length > 0 && !lost.includes('error.'), 'the lost answer said in words: ' + lost);
+  // The browser logs the aborted request; that one was made to happen here.
+  const abortedAt = () => problems.findIndex((x) => x.startsWith('console: ') && x.includes('ERR_FAILED'));
+  for (let i = 0; i < 40 && abortedAt() < 0; ++i) await page.waitForTimeout(50);
+  check(abortedAt() >= 0, 'the aborted request was logged');
+  problems.splice(abortedAt(), 1);
+  page.on('request', (r) => { if (r.method() === 'POST' && agreementsUrl(r.url())) keys.push(r.headers()['idempotency-key']); });
+  await page.click('#ag-submit');
+  await page.waitForSelector('#ag-result.ok', { timeout: 5000 });
   await page.waitForSelector('#case-agreements li[data-agreement="A2"]', { timeout: 5000 });
+  check(keys.length === 2 && /^[0-9a-f]{32}$/.test(keys[0]) && keys[0] === keys[1], 'both presses sent one key: ' + keys.join(' '));
+  check(await page.locator('#case-agreements li[data-agreement="A3"]').count() === 0, 'one agreement, not two');
   const item = await page.locator('#case-agreements li[data-agreement="A1"]').innerText();
   check(item.includes('Synthetische Verslavingszorg') && item.includes('Pleger') && item.includes(TEXT), 'the agreement in words: ' + item);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -139,7 +139,9 @@ test('the API error codes the server answers with have words', () => {
     // Tracks (the case service's track.cpp) and a referral's start (agreement.cpp).
     'unknown_type', 'required', 'unknown_reason', 'not_the_children_track', 'not_not_applicable',
     'already_recorded', 'before_case_opened', 'before_request', 'not_a_referral', 'not_started',
-    'unknown_field', 'wrong_type'];
+    'unknown_field', 'wrong_type',
+    // A new agreement sent again (its Idempotency-Key).
+    'idempotency_conflict', 'invalid_idempotency_key'];
   for (const l of LANGS)
     for (const c of codes) assert.ok(cats[l].messages['error.' + c], `error.${c} in ${l}`);
 });

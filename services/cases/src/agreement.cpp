@@ -52,6 +52,22 @@ AgreementWrite write_of(const CaseState& s, Agreement a, bool fresh, Instant at,
   return w;
 }
 
+// The agreement a request with this Idempotency-Key made before, if any.
+const Agreement* made_with(const CaseState& s, const std::string& key) {
+  if (key.empty()) return nullptr;
+  for (const auto& a : s.agreements)
+    if (a.request_key == key) return &a;
+  return nullptr;
+}
+
+// Whether `a` is what this request by this person made (requested_at counts
+// only when the request gave it: its default was the time it was made).
+bool same_request(const Agreement& a, const NewAgreement& r, const Actor& actor) {
+  return a.who == r.who && a.category == r.category && a.text == r.text && a.track == r.track &&
+         a.due == r.due && a.created_by == store::by_person(actor.person) &&
+         (!r.requested_at || a.requested_at == r.requested_at);
+}
+
 }  // namespace
 
 std::variant<NewAgreement, ApiRefusal> parse_new_agreement(std::string_view body, Instant now) {
@@ -124,6 +140,17 @@ std::variant<AgreementStateChange, ApiRefusal> parse_agreement_change(std::strin
 std::variant<AgreementWrite, ApiRefusal> make_agreement(const CaseState& s, const NewAgreement& r,
                                                         const Actor& actor,
                                                         const ChainConfig& chain, Instant now) {
+  if (const auto* before = made_with(s, r.request_key)) {
+    if (!same_request(*before, r, actor))
+      return refuse(409, "idempotency_conflict",
+                    "this Idempotency-Key was used for another agreement", "Idempotency-Key");
+    AgreementWrite w;
+    w.after = s;
+    w.agreement = *before;
+    w.replay = true;
+    w.timeline_json = json::serialize(entry(*before, actor, before->created_at, now));
+    return w;
+  }
   if (s.phase == Phase::closed) return refuse(409, "case_closed", "the case is closed");
   const bool referral = r.category == kReferralCategory;
   if (!chain.has_category(r.category))
@@ -155,6 +182,7 @@ std::variant<AgreementWrite, ApiRefusal> make_agreement(const CaseState& s, cons
   a.due = r.due;
   a.created_at = now;
   a.created_by = store::by_person(actor.person);
+  a.request_key = r.request_key;
   if (referral) a.requested_at = r.requested_at.value_or(now);
   auto ev = entry(a, actor, now, now);
   // Who, what kind and when — never the text (it stays in the agreement).

@@ -66,6 +66,7 @@ std::string to_record_json(const Agreement& a) {
   }
   if (a.requested_at) o["requested_at"] = common::to_epoch_ms(*a.requested_at);
   if (a.started_at) o["started_at"] = common::to_epoch_ms(*a.started_at);
+  if (!a.request_key.empty()) o["request_key"] = a.request_key;
   return json::serialize(o);
 }
 
@@ -93,6 +94,7 @@ std::optional<Agreement> parse_record_json(std::string_view text) {
   a.changed_by = string_of(o, "changed_by");
   a.requested_at = instant_of(o, "requested_at");
   a.started_at = instant_of(o, "started_at");
+  a.request_key = string_of(o, "request_key");
   return a;
 }
 

@@ -10,6 +10,7 @@
 #include "cases_api_write.hpp"
 #include "piket/cases/agreement.hpp"
 #include "piket/cases/case_audit.hpp"
+#include "piket/common/idempotency_key.hpp"
 #include "piket/store/case_record.hpp"
 
 namespace piket::cases::api {
@@ -28,13 +29,19 @@ HttpResponse write(CasesContext& c, const Request& r, Parse parse, Decide decide
   return write_case(
       c, r, parse, decide,
       [&](const CaseState& state, const AgreementWrite& w, const std::vector<Step>& timers) {
+        if (w.replay) return WriteOutcome::done;  // made before: nothing to write
         return c.d.store.write_agreement(r.id, state.version, w, kMaxAgreements, timers);
       },
       [&](const AgreementWrite& w, common::Instant now) {
         // Who and which agreement: never its text or the partner.
-        spdlog::info("case {}: agreement {} {} by {}", r.id, w.agreement.id,
-                     to_string(w.agreement.state), r.actor.person);
-        if (c.d.audit) c.d.audit(agreement_audit(r.actor, r.id, w, r.http.remote));
+        if (w.replay) {
+          spdlog::info("case {}: agreement {} asked again with its Idempotency-Key by {}", r.id,
+                       w.agreement.id, r.actor.person);
+        } else {
+          spdlog::info("case {}: agreement {} {} by {}", r.id, w.agreement.id,
+                       to_string(w.agreement.state), r.actor.person);
+          if (c.d.audit) c.d.audit(agreement_audit(r.actor, r.id, w, r.http.remote));
+        }
         json::object o;
         o["case_id"] = r.id;
         o["agreement"] = json::parse(agreement_view_json(w.agreement, chain_of(c), now));
@@ -93,8 +100,12 @@ HttpResponse person_agreements(CasesContext& c, const Request& r) {
 }
 
 HttpResponse case_agreement_new(CasesContext& c, const Request& r) {
+  auto key = common::idempotency_key(r.http);
+  if (auto* refusal = std::get_if<common::ApiRefusal>(&key))
+    return (c.refused.Increment(), common::to_response(*refusal));
   return write(c, r, parse_new_agreement,
-               [&](const CaseState& s, const NewAgreement& a, common::Instant now) {
+               [&](const CaseState& s, NewAgreement a, common::Instant now) {
+                 a.request_key = std::get<std::string>(key);
                  return make_agreement(s, a, r.actor, chain_of(c), now);
                });
 }

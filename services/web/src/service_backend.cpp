@@ -165,6 +165,7 @@ struct ServiceBackend::Impl {
     return parsed(
         case_id, by, body, parse, decide,
         [&](const cases::CaseState& s, const cases::AgreementWrite& w, const auto& timers) {
+          if (w.replay) return cases::WriteOutcome::done;  // made before: nothing to write
           return store.write_agreement(case_id, s.version, w, cases::kMaxAgreements, timers);
         });
   }
@@ -512,8 +513,10 @@ ActionOutcome ServiceBackend::record_agreement(const std::string& case_id, const
                                                  {"due_by", common::format_rfc3339(request.due)}});
   return impl_->agreement(
       case_id, by, body, cases::parse_new_agreement,
-      [&](const cases::CaseState& s, const cases::NewAgreement& a, const cases::Actor& who,
-          Instant now) { return cases::make_agreement(s, a, who, impl_->chain, now); });
+      [&](const cases::CaseState& s, cases::NewAgreement a, const cases::Actor& who, Instant now) {
+        a.request_key = request.request_key;
+        return cases::make_agreement(s, a, who, impl_->chain, now);
+      });
 }
 
 ActionOutcome ServiceBackend::settle_agreement(const std::string& case_id, const std::string& by,

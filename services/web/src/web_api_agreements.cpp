@@ -2,6 +2,7 @@
 // need to know as a case's events; the case service's rules decide (its
 // refusal names the field). Their text stays inside the case: the audit line
 // names the category or the state, never the text or the partner.
+#include "piket/common/idempotency_key.hpp"
 #include "piket/common/utf8_length.hpp"
 #include "piket/web/access_policy.hpp"
 #include "piket/web/local_time.hpp"
@@ -49,7 +50,8 @@ HttpResponse case_agreement_new(WebContext& w, Request& r) {
   if (auto bad =
           string_fields(o, {"who", "category", "text", "track", "due_local"}, "an agreement"))
     return *bad;
-  NewAgreementRequest a{text(o, "who"), text(o, "category"), text(o, "text"), text(o, "track"), {}};
+  NewAgreementRequest a{
+      text(o, "who"), text(o, "category"), text(o, "text"), text(o, "track"), {}, {}};
   if (common::utf8_length(a.text) > kMaxAgreementText)
     return common::error_response(
         422, "too_long",
@@ -59,6 +61,9 @@ HttpResponse case_agreement_new(WebContext& w, Request& r) {
     return common::error_response(422, "invalid_time", "give the due time as YYYY-MM-DDTHH:MM",
                                   "due_local");
   a.due = *due;
+  auto key = common::idempotency_key(r.req);
+  if (auto* refusal = std::get_if<common::ApiRefusal>(&key)) return common::to_response(*refusal);
+  a.request_key = std::get<std::string>(key);
   auto out = w.d.cases.record_agreement(r.id, r.who->person, a);
   if (out.refusal && out.refusal->field == "due_by") out.refusal->field = "due_local";
   return from_outcome(w, r, out, r.id, "agreement " + a.category.substr(0, 64));

@@ -16,6 +16,12 @@
 //   - states: open → done | missed | cancelled, once; each change is on the
 //     timeline with who and when. An open agreement is a clock (engine.hpp).
 //   - at most kMaxAgreements per case.
+//   - Idempotency-Key (optional header, common/idempotency_key.hpp): a new agreement
+//     sent again with the key it was made with is answered with that
+//     agreement and nothing is written (`replay`); the same key with another
+//     agreement, or from another person, is refused (409
+//     idempotency_conflict). The key is kept in the agreement's record, so
+//     it is bounded as the case's agreements are.
 
 #include <cstddef>
 #include <optional>
@@ -44,6 +50,7 @@ struct NewAgreement {
   Track track = Track::other;
   common::Instant due;
   std::optional<common::Instant> requested_at;  // referral only
+  std::string request_key;                      // the Idempotency-Key; empty: none
 };
 
 struct AgreementStateChange {
@@ -63,7 +70,8 @@ std::variant<AgreementStateChange, common::ApiRefusal> parse_agreement_change(st
 struct AgreementWrite {
   CaseState after;  // the case with the agreement (for the new timers)
   Agreement agreement;
-  bool fresh = false;  // a new agreement (else a change of one)
+  bool fresh = false;   // a new agreement (else a change of one)
+  bool replay = false;  // made before with the same Idempotency-Key: nothing to write
   std::vector<std::pair<std::string, std::string>> fields;  // case hash fields to set
   std::string timeline_json;
 };

@@ -35,6 +35,9 @@ struct Agreement {
   std::string changed_by;
   // A referral (category "referral"): when help was asked and when the partner started.
   std::optional<common::Instant> requested_at, started_at;
+  // The Idempotency-Key it was made with (empty: none): the same request sent
+  // again finds this agreement instead of making a second one.
+  std::string request_key;
 
   // The waiting time of a referral that started.
   std::optional<common::Millis> waiting() const {

@@ -73,6 +73,7 @@ struct NewAgreementRequest {
   std::string text;
   std::string track;
   common::Instant due{};
+  std::string request_key;  // the Idempotency-Key header; empty: none
 };
 
 }  // namespace piket::web
