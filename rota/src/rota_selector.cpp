@@ -17,15 +17,21 @@ RotaSelector::RotaSelector(std::shared_ptr<const Rota> rota,
   for (const auto& p : people) people_.emplace(p.id, p);
 }
 
+std::vector<std::string> RotaSelector::team_leads(const std::string& region) const {
+  std::vector<std::string> out;
+  for (const auto& [id, p] : people_)
+    if (p.role == StaffRole::team_lead && contains(p.regions, region)) out.push_back(id);
+  return out;
+}
+
 std::vector<std::string> RotaSelector::candidates(const SelectionRequest& request) const {
   std::vector<std::string> out;
   for (auto layer : {kPrimary, kBackup, kTeamLead}) {
     for (auto& p : rota_->on_call(layer, request.region, request.at))
       if (!contains(out, p)) out.push_back(std::move(p));
   }
-  for (const auto& [id, p] : people_)
-    if (p.role == StaffRole::team_lead && contains(p.regions, request.region) && !contains(out, id))
-      out.push_back(id);
+  for (auto& id : team_leads(request.region))
+    if (!contains(out, id)) out.push_back(std::move(id));
   if (request.own_casemanager && !contains(out, *request.own_casemanager))
     out.push_back(*request.own_casemanager);
   if (request.previous_casemanager && !contains(out, *request.previous_casemanager))
@@ -45,11 +51,13 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
     std::string id;
     int cap;
   };
-  auto ranked = [&](const std::vector<std::string>& on_call) {
+  const auto away = [&](const std::string& id) { return caseload.absent(id, request.at); };
+  // `with_absent`: the last resort, when everyone present is out of reach.
+  auto ranked = [&](const std::vector<std::string>& on_call, bool with_absent = false) {
     std::vector<Candidate> out;
     for (const auto& id : on_call) {
       const auto p = people_.find(id);
-      if (p == people_.end()) continue;
+      if (p == people_.end() || (!with_absent && away(id))) continue;
       out.push_back(Candidate{weighted_caseload(caseload, id, monitoring_weight_), id,
                               p->second.caseload_cap});
     }
@@ -73,7 +81,7 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
     return s;
   };
   auto on_duty = [&](const std::string& id) {
-    return people_.count(id) != 0 &&
+    return people_.count(id) != 0 && !away(id) &&
            (contains(primary, id) || contains(backup, id) ||
             contains(rota_->on_call(kWorkingHours, region, request.at), id));
   };
@@ -93,13 +101,10 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
   if (auto id = under_cap(ranked_backup)) return chosen(*id, SelectionRule::backup, inform);
 
   // (c) the team lead: on call in the layer, else the region's team leads.
-  auto leads = ranked(rota_->on_call(kTeamLead, region, request.at));
-  if (leads.empty()) {
-    std::vector<std::string> configured;
-    for (const auto& [id, p] : people_)
-      if (p.role == StaffRole::team_lead && contains(p.regions, region)) configured.push_back(id);
-    leads = ranked(configured);
-  }
+  const auto configured = team_leads(region);
+  const auto lead_layer = rota_->on_call(kTeamLead, region, request.at);
+  auto leads = ranked(lead_layer);
+  if (leads.empty()) leads = ranked(configured);
   if (!leads.empty()) return chosen(leads.front().id, SelectionRule::team_lead, inform);
 
   // (d) nobody else: somebody on call must get it, over cap or not.
@@ -107,6 +112,15 @@ std::optional<Selection> RotaSelector::select(const SelectionRequest& request,
     return chosen(ranked_primary.front().id, SelectionRule::on_call, inform);
   if (!ranked_backup.empty())
     return chosen(ranked_backup.front().id, SelectionRule::backup, inform);
+
+  // (e) everyone who could is absent: the team lead, else on call, all the same.
+  auto all_leads = ranked(lead_layer, true);
+  if (all_leads.empty()) all_leads = ranked(configured, true);
+  if (!all_leads.empty()) return chosen(all_leads.front().id, SelectionRule::team_lead, inform);
+  if (auto all = ranked(primary, true); !all.empty())
+    return chosen(all.front().id, SelectionRule::on_call, inform);
+  if (auto all = ranked(backup, true); !all.empty())
+    return chosen(all.front().id, SelectionRule::backup, inform);
   return std::nullopt;
 }
 
@@ -115,8 +129,10 @@ std::optional<Selection> RotaSelector::select_step(paging::EscalationTarget targ
                                                    const std::vector<std::string>& exclude,
                                                    const CaseloadView& caseload) const {
   const auto& region = request.region;
+  bool with_absent = false;  // the team lead's last resort: everyone absent
   auto allowed = [&](const std::string& id) {
-    return people_.count(id) != 0 && !contains(exclude, id);
+    return people_.count(id) != 0 && !contains(exclude, id) &&
+           (with_absent || !caseload.absent(id, request.at));
   };
   // Allowed people of `on_call`: under their cap first, each group by lowest
   // open caseload, ties by id.
@@ -156,9 +172,13 @@ std::optional<Selection> RotaSelector::select_step(paging::EscalationTarget targ
     case paging::EscalationTarget::team_lead: {
       if (auto id = best(rota_->on_call(kTeamLead, region, request.at), false))
         return Selection{*id, SelectionRule::team_lead, std::nullopt};
-      std::vector<std::string> configured;
-      for (const auto& [id, p] : people_)
-        if (p.role == StaffRole::team_lead && contains(p.regions, region)) configured.push_back(id);
+      const auto configured = team_leads(region);
+      if (auto id = best(configured, false))
+        return Selection{*id, SelectionRule::team_lead, std::nullopt};
+      // Every team lead absent: one of them all the same (the end of the line).
+      with_absent = true;
+      if (auto id = best(rota_->on_call(kTeamLead, region, request.at), false))
+        return Selection{*id, SelectionRule::team_lead, std::nullopt};
       if (auto id = best(configured, false))
         return Selection{*id, SelectionRule::team_lead, std::nullopt};
       return std::nullopt;

@@ -309,6 +309,32 @@ TEST_F(DispatcherRedisTest, OwnCasemanagerOffDutyKeepsTheCaseAndOnCallIsPaged) {
   EXPECT_EQ(conn_.command({"EXISTS", store::caseload_key("anna")}).integer, 0);
 }
 
+// The founding story: a casemanager off ill. Recorded absent (POST
+// /v1/people/{id}/absence), anna is passed over as own casemanager and as the
+// one on call: the team lead gets the incident, anna keeps her case and is
+// informed. Her absence over, she is paged again.
+TEST_F(DispatcherRedisTest, AnAbsentCasemanagerIsNotPagedEvenWhenOnCall) {
+  seed_incident();
+  conn_.command({"HSET", store::case_key(kCase), "casemanager", "anna"});
+  conn_.command({"SADD", store::caseload_key("anna"), kCase});
+  const auto since = std::to_string(common::to_epoch_ms(kAnchor - 24h));
+  conn_.command({"HSET", store::person_absence_key("anna"), "since", since});
+  const auto r = dispatcher_.dispatch(kIncident, kCase);
+  ASSERT_EQ(r.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(r.person_id, "tina");
+  EXPECT_EQ(r.rule, rota::SelectionRule::team_lead);
+  EXPECT_EQ(hget(store::case_key(kCase), "casemanager"), "anna");
+
+  // Back at work (the absence dropped): her own case's next incident is hers.
+  conn_.command({"DEL", store::person_absence_key("anna")});
+  const std::string next = "I0000000000000002";
+  seed_incident(next);
+  const auto again = dispatcher_.dispatch(next, kCase);
+  ASSERT_EQ(again.kind, DispatchResult::Kind::dispatched);
+  EXPECT_EQ(again.person_id, "anna");
+  EXPECT_EQ(again.rule, rota::SelectionRule::own_casemanager);
+}
+
 TEST_F(DispatcherRedisTest, FullOnCallEscalatesToTheTeamLeadWhoIsNotAssigned) {
   seed_incident();
   conn_.command({"SADD", store::caseload_key("anna"), "C00000001", "C00000002"});  // cap 2

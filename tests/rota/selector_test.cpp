@@ -1,5 +1,7 @@
 // RotaSelector: own casemanager, on call by caseload and cap, backup, team
 // lead, and the last resorts.
+#include <set>
+
 #include "piket/rota/rota_selector.hpp"
 #include "rota_test_support.hpp"
 
@@ -11,13 +13,19 @@ using rota::StaffRole;
 class FakeCaseload final : public CaseloadView {
  public:
   std::map<std::string, int> open;
+  std::set<std::string> away;  // absent at kAt (only then)
   int open_cases(const std::string& id) const override {
     const auto it = open.find(id);
     return it == open.end() ? 0 : it->second;
   }
+  bool absent(const std::string& id, Instant at) const override;
 };
 
 const Instant kAt = utc("2026-06-10T12:00:00Z");
+
+bool FakeCaseload::absent(const std::string& id, Instant at) const {
+  return at == kAt && away.contains(id);
+}
 
 // Region g: primary anna and bram at once (two rotations), backup chantal,
 // team lead gerrit; daan is a casemanager not on call; wim works office hours.
@@ -260,6 +268,78 @@ TEST(RotaSelectorStepTest, WithoutATeamLeadLayerTheConfiguredLeadsAreUsed) {
   EXPECT_EQ(s->person_id, "hanna");
   EXPECT_FALSE(selector(region_g(false), false)
                    .select_step(EscalationTarget::team_lead, request(std::nullopt), {}, caseload));
+}
+
+// Absence (POST /v1/people/{id}/absence): an absent person is passed over by
+// every rule while someone present can take it — the ill casemanager's case
+// goes to the on-call colleague, and the own casemanager hears of it.
+TEST(RotaSelector, AnAbsentPersonIsPassedOverByEveryRule) {
+  const auto sel = selector();
+  FakeCaseload caseload;
+  caseload.open = {{"anna", 1}, {"bram", 3}};
+  caseload.away = {"anna"};
+  auto s = sel.select(request("anna"), caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "bram") << "own casemanager absent: the other on call";
+  EXPECT_EQ(s->rule, SelectionRule::on_call);
+  EXPECT_EQ(s->inform, "anna");
+  // At another time anna is present again: her own case is hers.
+  auto later = request("anna");
+  later.at = kAt + 1h;
+  s = sel.select(later, caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "anna");
+
+  caseload.away = {"anna", "bram"};
+  s = sel.select(request(std::nullopt), caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "chantal") << "both primaries absent: backup";
+  caseload.away = {"anna", "bram", "chantal"};
+  s = sel.select(request(std::nullopt), caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "gerrit");
+  EXPECT_EQ(s->rule, SelectionRule::team_lead);
+  caseload.away = {"anna", "bram", "chantal", "gerrit"};
+  s = sel.select(request(std::nullopt), caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "hanna") << "the on-call team lead absent: the region's other";
+  // Everyone who could take it is absent: the team lead all the same.
+  caseload.away = {"anna", "bram", "chantal", "gerrit", "hanna"};
+  s = sel.select(request(std::nullopt), caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "gerrit");
+  EXPECT_EQ(s->rule, SelectionRule::team_lead);
+  // No team lead at all and every on-call person absent: on call all the same.
+  caseload.away = {"anna", "bram", "chantal"};
+  s = selector(region_g(false), false).select(request(std::nullopt), caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "anna");
+  EXPECT_EQ(s->rule, SelectionRule::on_call);
+}
+
+TEST(RotaSelectorStepTest, AnEscalationStepPassesOverAbsentPeopleButATeamLeadIsFound) {
+  const auto sel = selector();
+  FakeCaseload caseload;
+  caseload.away = {"anna"};
+  auto s = sel.select_step(EscalationTarget::primary, request("anna"), {}, caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "bram");
+  caseload.away = {"anna", "bram"};
+  EXPECT_FALSE(sel.select_step(EscalationTarget::primary, request(std::nullopt), {}, caseload))
+      << "nobody present for this step: the escalation goes on";
+  caseload.away = {"chantal"};
+  EXPECT_FALSE(sel.select_step(EscalationTarget::backup, request(std::nullopt), {}, caseload));
+  caseload.away = {"gerrit"};
+  s = sel.select_step(EscalationTarget::team_lead, request(std::nullopt), {}, caseload);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->person_id, "hanna");
+  caseload.away = {"gerrit", "hanna"};
+  s = sel.select_step(EscalationTarget::team_lead, request(std::nullopt), {}, caseload);
+  ASSERT_TRUE(s) << "every team lead absent: one of them all the same";
+  EXPECT_EQ(s->person_id, "gerrit");
+  EXPECT_FALSE(sel.select_step(EscalationTarget::team_lead, request(std::nullopt),
+                               {"gerrit", "hanna"}, caseload))
+      << "but never one excluded";
 }
 
 }  // namespace

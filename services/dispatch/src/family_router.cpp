@@ -188,18 +188,9 @@ int FamilyRouter::step(common::RedisConnection& conn, const std::string& case_id
                        .element_optionals();
     rota::SelectionRequest req{c[0].value_or(""), std::nullopt, now};
     std::vector<std::string> exclude;
-    if (first && c[1] && !c[1]->empty()) {
-      // The own casemanager, unless absent now (POST /v1/people/{id}/absence).
-      const auto ab = conn.command({"HMGET", store::person_absence_key(*c[1]), "since", "until"})
-                          .element_optionals();
-      const auto since = instant(ab[0]);
-      const auto until = instant(ab[1]);
-      const bool absent = since && *since <= now && (!until || now < *until);
-      if (absent)
-        exclude.push_back(*c[1]);  // not as the on-call casemanager either
-      else
-        req.own_casemanager = *c[1];
-    }
+    // The own casemanager first; the selection passes over anyone absent now
+    // (POST /v1/people/{id}/absence), as own casemanager and on call alike.
+    if (first && c[1] && !c[1]->empty()) req.own_casemanager = *c[1];
     RedisCaseload caseload(conn);
     caseload.prefetch(selector_.candidates(req));
     using T = paging::EscalationTarget;

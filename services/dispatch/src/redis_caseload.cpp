@@ -1,6 +1,7 @@
 #include "piket/dispatch/redis_caseload.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "piket/store/lua.hpp"
 
@@ -13,16 +14,26 @@ const common::RedisScript& caseload_script() {
   return s;
 }
 
-}  // namespace
-
-namespace {
-
-std::pair<int, int> parse(const common::RedisReply& r) {
-  if (r.elements.size() != 2) return {0, 0};
-  return {static_cast<int>(r.elements[0].integer), static_cast<int>(r.elements[1].integer)};
+// A time the script read (domain ms); none when nil or not a number.
+std::optional<common::Instant> instant(const common::RedisReply& r) {
+  long long ms = 0;
+  const auto& s = r.str;
+  if (r.is_nil() || std::from_chars(s.data(), s.data() + s.size(), ms).ec != std::errc{})
+    return std::nullopt;
+  return common::from_epoch_ms(ms);
 }
 
 }  // namespace
+
+RedisCaseload::Person RedisCaseload::parse(const common::RedisReply& r) {
+  Person p;
+  if (r.elements.size() != 4) return p;
+  p.open = static_cast<int>(r.elements[0].integer);
+  p.monitoring = static_cast<int>(r.elements[1].integer);
+  p.absent_since = instant(r.elements[2]);
+  p.absent_until = instant(r.elements[3]);
+  return p;
+}
 
 void RedisCaseload::prefetch(const std::vector<std::string>& people) {
   std::vector<std::string> wanted;
@@ -39,11 +50,14 @@ void RedisCaseload::prefetch(const std::vector<std::string>& people) {
     cache_.emplace(wanted[i], parse(replies[i].value()));
 }
 
-std::pair<int, int> RedisCaseload::load(const std::string& person) const {
+const RedisCaseload::Person& RedisCaseload::load(const std::string& person) const {
   if (auto it = cache_.find(person); it != cache_.end()) return it->second;
-  const auto out = parse(redis_.eval(caseload_script(), {}, {person}));
-  cache_.emplace(person, out);
-  return out;
+  return cache_.emplace(person, parse(redis_.eval(caseload_script(), {}, {person}))).first->second;
+}
+
+bool RedisCaseload::absent(const std::string& person, common::Instant at) const {
+  const auto& p = load(person);
+  return p.absent_since && *p.absent_since <= at && (!p.absent_until || at < *p.absent_until);
 }
 
 }  // namespace piket::dispatch

@@ -45,6 +45,8 @@ class RotaSelector final : public CasemanagerSelector {
   const Rota& rota() const { return *rota_; }
 
  private:
+  // The configured team leads of a region (whether on the rota or not), by id.
+  std::vector<std::string> team_leads(const std::string& region) const;
   std::shared_ptr<const Rota> rota_;
   std::map<std::string, PersonConfig, std::less<>> people_;
   double monitoring_weight_ = 1.0;

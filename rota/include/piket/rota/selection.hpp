@@ -16,6 +16,12 @@
 // Caseload: a case in its intensive phase counts 1 against the cap, a case in
 // monitoring (after handover) counts `monitoring_weight` ([caseload], default
 // 0.25): weighted_caseload().
+//
+// Absence (POST /v1/people/{id}/absence — ill, on leave): a person absent at
+// request.at is not on duty for any rule — not as own casemanager, not on
+// call, not as team lead — while anyone present can take it. Only when
+// everyone who could is absent does it go to them all the same (a page that
+// reaches nobody helps nobody; escalation goes on from there).
 
 #include <optional>
 #include <string>
@@ -53,6 +59,10 @@ class CaseloadView {
   virtual int open_cases(const std::string& person_id) const = 0;
   // How many of those are in monitoring (phase handover or monitoring).
   virtual int monitoring_cases(const std::string& /*person_id*/) const { return 0; }
+  // Whether the person is recorded absent at `at`.
+  virtual bool absent(const std::string& /*person_id*/, common::Instant /*at*/) const {
+    return false;
+  }
 };
 
 // What counts against the cap: intensive cases 1 each, monitoring cases
@@ -74,7 +84,9 @@ class CasemanagerSelector {
   // Empty only when the region has nobody at all (not even a team lead).
   virtual std::optional<Selection> select(const SelectionRequest& request,
                                           const CaseloadView& caseload) const = 0;
-  // The person for one escalation step at request.at, never one in `exclude`:
+  // The person for one escalation step at request.at, never one in `exclude`
+  // and never one absent (but for the team lead's step: when every team lead
+  // is absent, one of them all the same):
   //  primary   — the own casemanager when on duty, else the on-call primary
   //              people, lowest open caseload first (under their cap first);
   //  backup    — the same over the backup layer;

@@ -1,14 +1,17 @@
 #pragma once
 // Open cases per person as the rota's selection sees them: the members of
-// the `caseload:{person}` set in Redis, and how many of them are in
+// the `caseload:{person}` set in Redis, how many of them are in
 // monitoring (phase handover or monitoring; they count with the
-// [caseload] monitoring_weight). Read on demand, once per person per view,
+// [caseload] monitoring_weight), and the person's recorded absence
+// (person:{id}:absence: absent from `since`, until `until` if it has one).
+// Read on demand, once per person per view,
 // or for many people in one round trip (prefetch). A batch of incidents
 // (Dispatcher::dispatch_batch) counts the cases it has just assigned
 // (count_assigned) before they are written, so the cap holds inside a batch
 // as it does one incident at a time.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,9 +25,10 @@ class RedisCaseload final : public rota::CaseloadView {
  public:
   explicit RedisCaseload(common::RedisConnection& redis) : redis_(redis) {}
   int open_cases(const std::string& person) const override {
-    return load(person).first + assigned(person);
+    return load(person).open + assigned(person);
   }
-  int monitoring_cases(const std::string& person) const override { return load(person).second; }
+  int monitoring_cases(const std::string& person) const override { return load(person).monitoring; }
+  bool absent(const std::string& person, common::Instant at) const override;
 
   // Reads the caseload of every one of `people` not read yet, in one pipeline.
   void prefetch(const std::vector<std::string>& people);
@@ -37,11 +41,17 @@ class RedisCaseload final : public rota::CaseloadView {
     const auto it = assigned_.find(person);
     return it == assigned_.end() ? 0 : it->second;
   }
-  // {open, in monitoring}, read in one script and kept for this view's life.
-  std::pair<int, int> load(const std::string& person) const;
+  // What dispatch_caseload read of one person, kept for this view's life.
+  struct Person {
+    int open = 0;
+    int monitoring = 0;
+    std::optional<common::Instant> absent_since, absent_until;
+  };
+  const Person& load(const std::string& person) const;
+  static Person parse(const common::RedisReply& reply);
 
   common::RedisConnection& redis_;
-  mutable std::map<std::string, std::pair<int, int>, std::less<>> cache_;
+  mutable std::map<std::string, Person, std::less<>> cache_;
   std::map<std::string, int, std::less<>> assigned_;
 };
 
