@@ -359,9 +359,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       r.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     r.body = std::move(req.body());
-    beast::error_code ep_ec;
-    const auto ep = lowest().socket().remote_endpoint(ep_ec);
-    if (!ep_ec) r.remote = ep.address().to_string();
+    // The peer of a connection does not change: asked of the kernel once, not per request.
+    if (!remote_known_) {
+      remote_ = peer_address();
+      remote_known_ = true;
+    }
+    r.remote = remote_;
     r.peer_cert_sha256 = peer_cert_sha256_;
     hand_over(std::move(r), req.version(), req.keep_alive());
   }
@@ -554,6 +557,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<ssl::context> tls_;  // TLS: the context this connection began with
   Stream stream_;
   std::string peer_cert_sha256_;  // TLS with a client certificate
+  std::string remote_;            // the peer's address, once known
+  bool remote_known_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::vector<char> drain_;

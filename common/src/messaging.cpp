@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -50,6 +51,9 @@ std::string decode_key(std::string_view z85) {
 constexpr Millis kRefusalLogEvery{10000};
 // Redis failures of the outbox: one line per interval.
 constexpr Millis kRedisLogEvery{5000};
+// How long acknowledged entries may wait to be deleted together (at most a quarter of
+// resend_after, and before every sweep, so an acknowledged message is never sent again).
+constexpr Millis kAckDeleteWithin{20};
 
 // The transport clock of a receiver that was given none.
 const Clock& default_transport_clock() {
@@ -215,7 +219,12 @@ struct OutboxSender::Impl {
     bool first_sweep_done = false;
     auto next_sweep = clock.now();
     const auto sweep_every = std::min<Millis>(Millis{200}, options.resend_after / 2);
+    // Acknowledged ids not yet deleted: deleted together when the first of them has waited
+    // ack_delay, when there are a batch of them, before a sweep, and at the end — at low load
+    // one write (and one fsync of Redis) for several messages instead of one each.
     std::vector<std::string> acks;
+    auto acks_due = Instant::max();
+    const auto ack_delay = std::min<Millis>(kAckDeleteWithin, options.resend_after / 4);
     // "queued": the receiver has the message waiting in its queue (a backlog);
     // its resend is put off by resend_after from now, so a backlog is not
     // sent again while it waits (what a receiver that dies leaves is still
@@ -225,7 +234,11 @@ struct OutboxSender::Impl {
       zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0},
                                  {wake_pull.handle(), 0, ZMQ_POLLIN, 0},
                                  {monitor.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 3, std::chrono::milliseconds{50});
+      auto wait = Millis{50};
+      // Rounded up: a wait rounded down to 0 ms would spin until the deletion is due.
+      if (!acks.empty())
+        wait = std::clamp(std::chrono::ceil<Millis>(acks_due - clock.now()), Millis{0}, wait);
+      zmq::poll(items, 3, wait);
       if (items[2].revents & ZMQ_POLLIN) on_monitor(monitor);
       if (items[1].revents & ZMQ_POLLIN) {
         std::vector<zmq::message_t> msg;
@@ -243,6 +256,7 @@ struct OutboxSender::Impl {
           if (msg.size() == 2 && msg[1].to_string_view() == "ok" &&
               valid_message_id(msg[0].to_string_view())) {
             acks.emplace_back(msg[0].to_string());
+            if (acks.size() == 1) acks_due = clock.now() + ack_delay;
           } else if (msg.size() == 2 && msg[1].to_string_view() == "queued" &&
                      valid_message_id(msg[0].to_string_view())) {
             defers.emplace_back(msg[0].to_string());
@@ -266,16 +280,13 @@ struct OutboxSender::Impl {
           if (deferred) deferred->Increment(static_cast<double>(defers.size()));
           defers.clear();
         }
-        if (!acks.empty()) {
-          std::vector<std::string> zrem{"ZREM", keys.due};
-          std::vector<std::string> hdel{"HDEL", keys.data};
-          zrem.insert(zrem.end(), acks.begin(), acks.end());
-          hdel.insert(hdel.end(), acks.begin(), acks.end());
-          redis.pipeline({zrem, hdel});
-          if (acked) acked->Increment(static_cast<double>(acks.size()));
-          acks.clear();
+        const auto now = clock.now();
+        if (!acks.empty() &&
+            (acks.size() >= options.batch || now >= acks_due || now >= next_sweep)) {
+          delete_acked(redis, acks);
+          acks_due = Instant::max();
         }
-        if (clock.now() >= next_sweep) {
+        if (now >= next_sweep) {
           sweep(redis, dealer, !first_sweep_done);
           first_sweep_done = true;
           next_sweep = clock.now() + sweep_every;
@@ -285,9 +296,27 @@ struct OutboxSender::Impl {
         if (redis_log.allow())
           spdlog::warn("outbox {}: redis unavailable ({}); will retry", options.channel, e.what());
         next_sweep = clock.now() + Millis{200};
+        if (!acks.empty()) acks_due = next_sweep;  // tried again then, not at once
       }
     }
+    try {
+      if (!acks.empty()) delete_acked(redis, acks);
+    } catch (const RedisError& e) {
+      spdlog::warn("outbox {}: {} acknowledged messages not deleted ({}); they will be sent again",
+                   options.channel, acks.size(), e.what());
+    }
     zmq_socket_monitor(dealer.handle(), nullptr, 0);
+  }
+
+  // Deletes the acknowledged messages from the outbox in one round trip.
+  void delete_acked(RedisConnection& redis, std::vector<std::string>& acks) {
+    std::vector<std::string> zrem{"ZREM", keys.due};
+    std::vector<std::string> hdel{"HDEL", keys.data};
+    zrem.insert(zrem.end(), acks.begin(), acks.end());
+    hdel.insert(hdel.end(), acks.begin(), acks.end());
+    redis.pipeline({zrem, hdel});
+    if (acked) acked->Increment(static_cast<double>(acks.size()));
+    acks.clear();
   }
 };
 

@@ -315,6 +315,17 @@ TEST_F(HttpServerTest, ClientPostCarriesBodyAndContentType) {
   EXPECT_EQ(seen.remote, "127.0.0.1");
 }
 
+// The peer's address is asked once per connection: every request on a
+// keep-alive connection still carries it.
+TEST_F(HttpServerTest, EveryRequestOnAKeepAliveConnectionCarriesThePeerAddress) {
+  HttpClient client(address(), 2s);
+  for (int n = 0; n < 3; ++n) {
+    const auto r = client.post("/submit", "application/json", "{}");
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(last_seen().remote, "127.0.0.1") << "request " << n;
+  }
+}
+
 TEST_F(HttpServerTest, HeaderNamesReachHandlerLowerCased) {
   RawConnection c(server_.port());
   c.send_all("GET /h HTTP/1.1\r\nHost: x\r\nX-Test: Mixed Case Value\r\n\r\n");

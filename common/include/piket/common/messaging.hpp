@@ -6,9 +6,10 @@
 // as the state change that caused it (store/lua/lib/outbox_add.lua), then calls
 // OutboxSender::wake(). The sender pushes due messages to the receiver over a
 // DEALER socket and deletes an entry only when the receiver answers "ok" for
-// it. Unanswered messages are sent again after `resend_after`, and all of them
-// on start-up. Receivers must therefore be idempotent: the same message id
-// can arrive more than once.
+// it (answers that come within 20 ms of each other are deleted in one round
+// trip, always before the next sweep). Unanswered messages are sent again
+// after `resend_after`, and all of them on start-up. Receivers must therefore
+// be idempotent: the same message id can arrive more than once.
 //
 // Wire format (DEALER → ROUTER): [channel, message id, payload];
 // reply (ROUTER → DEALER): [message id, "ok"] when it is done, or
