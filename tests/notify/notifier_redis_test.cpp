@@ -5,6 +5,7 @@
 // Channel fallback across push/SMS/e-mail is tested in tests/paging.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <condition_variable>
@@ -93,6 +94,18 @@ class NotifierRedisTest : public ::testing::Test {
                    "created_at", ms(domain_.now()),
                    "channel",    "sms",
                    "attempts",   "0"});
+  }
+  // `count` pages of different incidents (none a duplicate of another), their
+  // ids ending in `series` and 0, 1, …
+  std::vector<std::string> seed_pages(int count, char series) {
+    std::vector<std::string> ids;
+    for (int n = 0; n < count; ++n) {
+      const auto tail = std::string(1, series) + std::to_string(n);
+      ids.push_back("P0123456789ABCD" + tail);
+      seed_page(ids.back());
+      conn_.command({"HSET", store::page_key(ids.back()), "incident", "I0123456789ABCD" + tail});
+    }
+    return ids;
   }
   // Seeds the page and hands it to notify, as the outbox does.
   void page_arrives() {
@@ -338,20 +351,13 @@ TEST_F(NotifierRedisTest, UnknownOrMalformedMessagesAreAcknowledgedWithoutWrites
 }
 
 // A batch of page messages, as the receiver hands over what was waiting:
-// every page is expanded and queued in one call (its reads, expansions,
-// loads and plans each one round trip); a page seen before, an unknown page
+// every page is expanded and queued in one call (its reads one round trip,
+// its expansions with their plans another); a page seen before, an unknown page
 // and a malformed id are acknowledged without action; each page goes out
 // exactly once.
 TEST_F(NotifierRedisTest, ABatchOfPagesQueuesEachOnceAndEachIsSentOnce) {
   config_.notify.bundle_window = 0ms;  // an SMS per page (bundling: BundlingTest)
-  std::vector<std::string> ids;
-  for (int n = 0; n < 6; ++n) {
-    ids.push_back("P0123456789ABCD0" + std::to_string(n));
-    seed_page(ids.back());
-    // Pages of different incidents: none is a duplicate of another.
-    conn_.command(
-        {"HSET", store::page_key(ids.back()), "incident", "I0123456789ABCD0" + std::to_string(n)});
-  }
+  const auto ids = seed_pages(6, '0');
   ASSERT_TRUE(notifier().handle_message("notify", ids[0], "{}"));  // seen before
   std::vector<common::InboxMessage> batch;
   for (const auto& id : ids) batch.push_back({"notify", id, "{}"});
@@ -374,6 +380,52 @@ TEST_F(NotifierRedisTest, ABatchOfPagesQueuesEachOnceAndEachIsSentOnce) {
   EXPECT_EQ(count_events("page_sent"), 6u);
   EXPECT_EQ(notifier().handle_batch(batch), std::vector<bool>(batch.size(), true));
   EXPECT_EQ(queue_size(), 0);
+}
+
+// Each new page is expanded and planned by one script call, every page of a
+// batch in one round trip: its SMS is queued at once, and no timer is left
+// due (an SMS-only page has no next wake-up), so no worker evaluates the
+// fresh page a second time.
+TEST_F(NotifierRedisTest, ABatchOfNewPagesIsExpandedAndPlannedWithOneScriptCallEach) {
+  config_.notify.bundle_window = 0ms;
+  page_arrives();  // the scripts loaded on the server before counting
+  std::vector<common::InboxMessage> batch;
+  const auto ids = seed_pages(4, '1');
+  for (const auto& id : ids) batch.push_back({"notify", id, "{}"});
+  conn_.command({"CONFIG", "RESETSTAT"});
+  EXPECT_EQ(notifier().handle_batch(batch), std::vector<bool>(batch.size(), true));
+  const auto stats = conn_.command({"INFO", "commandstats"}).str;
+  EXPECT_NE(stats.find("cmdstat_evalsha:calls=4,"), std::string::npos) << stats;
+  EXPECT_EQ(stats.find("cmdstat_eval:"), std::string::npos) << stats;
+  for (const auto& id : ids) {
+    EXPECT_EQ(hget(store::delivery_key(id + ":sms"), "state"), "queued") << id;
+    EXPECT_EQ(hget(store::page_key(id), "rev"), "2") << id;
+  }
+  EXPECT_EQ(conn_.command({"ZCARD", store::kNotifyTimers}).integer, 0);
+
+  FakeSmsGateway gateway({202});
+  const auto kinds = drain(gateway);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), StepResult::Kind::evaluated), 0);
+  EXPECT_EQ(gateway.sent.size(), 5u);
+}
+
+// A page whose only channel is a duplicate of an earlier page's: the plan made
+// for it before its expansion does not hold, so it is loaded and planned
+// again after it (the whole page a duplicate), in the same call.
+TEST_F(NotifierRedisTest, APageWhoseChannelWasSuppressedIsPlannedFromWhatItsExpansionLeft) {
+  seed_page();
+  conn_.command({"SET", store::pagekey_key(kCase, "I0123456789ABCDEF:on_call", "anna", "sms"),
+                 "P0123456789ABCDEG:sms"});
+  ASSERT_TRUE(notifier().handle_message("notify", kPage, "{}"));
+  EXPECT_EQ(delivery("state"), "suppressed");
+  EXPECT_EQ(page("state"), "duplicate");
+  EXPECT_EQ(page("rev"), "2");
+  EXPECT_EQ(queue_size(), 0);
+  EXPECT_TRUE(conn_.command({"ZSCORE", store::kNotifyTimers, kPage}).is_nil());
+  EXPECT_EQ(metric("piket_notify_duplicates_suppressed_total"), 1);
+  FakeSmsGateway gateway({202});
+  EXPECT_EQ(step(gateway).kind, StepResult::Kind::idle);
+  EXPECT_TRUE(gateway.sent.empty());
 }
 
 // A page message acts only on a page still `queued`: one answered or stood

@@ -193,6 +193,36 @@ TEST_F(LibScriptsTest, CreatePageWritesThePageHashInOneCommandInItsFieldOrder) {
                                       "I3:0.0",   "brief",   "CODE RED",   "rank",     "10"}));
 }
 
+// The producer's own fields (p.more) go last in the same HSET; a taken code or id is
+// found with one EXISTS for both keys.
+TEST_F(LibScriptsTest, CreatePageWritesTheProducersFieldsLastInTheSameCommand) {
+  RedisConnection dispatch{redis_->config_as("dispatch")};
+  const auto create = with_call(lua::paging_page_create(),
+                                "local p = cjson.decode(ARGV[1]) p.more = {'esc_at', '0.0'} "
+                                "return piket_create_page(p)");
+  const auto taken = with_call(lua::paging_page_create(),
+                               "if piket_page_taken(ARGV[1], ARGV[2], ARGV[3]) then return 1 end "
+                               "return 0");
+  const json::object p{{"id", "P4"},       {"person", "anna"},    {"ack_code", ""},
+                       {"to", "+4470001"}, {"text", "t"},         {"incident", "I4"},
+                       {"case", "C4"},     {"rule", "inform"},    {"now", "1000"},
+                       {"due", "7000"},    {"code_ttl", "600000"}};
+  const auto hsets = test::command_calls(ops_, "hset");
+  dispatch.eval(create, {}, {json::serialize(p)});
+  EXPECT_EQ(test::command_calls(ops_, "hset") - hsets, 2) << "the page and the outbox's data";
+  const auto h = ops_.command({"HGETALL", page_key("P4")}).element_strings();
+  ASSERT_GE(h.size(), 4u);
+  EXPECT_EQ(h[h.size() - 4], "info");
+  EXPECT_EQ(h[h.size() - 2], "esc_at");
+  EXPECT_EQ(h.back(), "0.0");
+  ops_.command({"SET", ackcode_key("bert", "111111"), "P5"});
+  const auto exists_calls = test::command_calls(ops_, "exists");
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "111111", "P9"}).integer, 1) << "the code";
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "222222", "P4"}).integer, 1) << "the page";
+  EXPECT_EQ(dispatch.eval(taken, {}, {"bert", "222222", "P9"}).integer, 0);
+  EXPECT_EQ(test::command_calls(ops_, "exists") - exists_calls, 3) << "one EXISTS a look";
+}
+
 // ---- lib/paging_reply_code.lua: the page's reply code goes (notify, inbound).
 TEST_F(LibScriptsTest, DropReplyCodeDeletesOnlyThePagesOwnCode) {
   const auto drop = with_call(lua::paging_reply_code(), "piket_drop_reply_code(ARGV[1]) return 1");
@@ -401,6 +431,28 @@ TEST_F(CasesOpenLibTest,
   EXPECT_EQ(of_household("hh", kNow + 30 * kDay + 1), (std::vector<std::string>{"", ""}));
 }
 
+// The open case's other fields the caller names come with its state, in the same HMGET.
+TEST_F(CasesOpenLibTest, TheHouseholdsOpenCaseComesWithTheFieldsTheCallerNames) {
+  static const auto script = with_call(
+      lua::cases_open(),
+      "local open, previous, v = piket_case_of_household(ARGV[1], ARGV[2], tonumber(ARGV[3]), "
+      "30 * 86400000, {'ban_end', 'ban_state'}) "
+      "return {open or '', previous or '', v and (v[1] or '-') or 'none', v and (v[2] or '-') "
+      "or 'none'}");
+  ops_.command({"SET", household_key("police", "hh"), "C1"});
+  ops_.command({"HSET", case_key("C1"), "state", "merged", "merged_into", "C2"});
+  ops_.command({"HSET", case_key("C2"), "state", "open", "ban_end", "500"});
+  const auto hmgets = test::command_calls(ops_, "hmget");
+  EXPECT_EQ(ingest_.eval(script, {}, {"police", "hh", std::to_string(kNow)}).element_strings(),
+            (std::vector<std::string>{"C2", "", "500", "-"}))
+      << "the open case's, followed through the join";
+  EXPECT_EQ(test::command_calls(ops_, "hmget") - hmgets, 2) << "one per case looked at";
+  ops_.command({"HSET", case_key("C2"), "state", "closed", "closed_at", std::to_string(kNow)});
+  EXPECT_EQ(ingest_.eval(script, {}, {"police", "hh", std::to_string(kNow)}).element_strings(),
+            (std::vector<std::string>{"", "C2", "none", "none"}))
+      << "no open case: no fields";
+}
+
 TEST_F(CasesOpenLibTest, AReturningFamilysCaseIsLinkedToItsEarlierCasesAndCounted) {
   std::string chain = "C1";
   for (int n = 2; n <= 25; ++n) chain += " C" + std::to_string(n);
@@ -501,6 +553,47 @@ TEST_F(LibScriptsTest, CaseAssignIfNoneMakesTheFirstCasemanagerAndKeepsOneThatIs
   }
 }
 
+// Several entries of one step with one RPUSH, in order; none for an empty list or no case.
+TEST_F(LibScriptsTest, CaseTimelineAppendAllPushesTheEntriesInOrderWithOneCommand) {
+  const auto append_all =
+      with_call(lua::cases_timeline(),
+                "piket_case_timeline_append_all(ARGV[1], {{type = 'a', at = 1}, "
+                "{type = 'b', at = 2}}) piket_case_timeline_append_all(ARGV[1], "
+                "{}) return 1");
+  RedisConnection dispatch{redis_->config_as("dispatch")};
+  dispatch.eval(append_all, {}, {""});
+  EXPECT_TRUE(test::all_keys(ops_).empty()) << "no case: no timeline";
+  ops_.command({"RPUSH", case_timeline_key("C1"), R"({"type":"y"})"});
+  const auto rpushes = test::command_calls(ops_, "rpush");
+  dispatch.eval(append_all, {}, {"C1"});
+  EXPECT_EQ(test::command_calls(ops_, "rpush") - rpushes, 1);
+  const auto t = ops_.command({"LRANGE", case_timeline_key("C1"), "0", "-1"}).element_strings();
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(json::parse(t[1]), json::parse(R"({"type":"a","at":1})"));
+  EXPECT_EQ(json::parse(t[2]), json::parse(R"({"type":"b","at":2})"));
+}
+
+// With a list, the assignment's timeline entry is added to it for the caller's one write.
+TEST_F(LibScriptsTest, CaseAssignIfNoneWithAListLeavesTheEntryToTheCaller) {
+  const auto assign = with_call(
+      lua::cases_casemanager(),
+      "local events = {} local done = piket_case_assign_if_none(ARGV[1], ARGV[2], {type = "
+      "'casemanager_assigned', person = ARGV[2], at = 5}, events) "
+      "return {done and 1 or 0, #events, events[1] and events[1].person or ''}");
+  RedisConnection dispatch{redis_->config_as("dispatch")};
+  ops_.command({"HSET", case_key("C1"), "state", "open"});
+  auto r = dispatch.eval(assign, {}, {"C1", "anna"});
+  ASSERT_EQ(r.elements.size(), 3u);
+  EXPECT_EQ(r.elements[0].integer, 1);
+  EXPECT_EQ(r.elements[1].integer, 1);
+  EXPECT_EQ(r.elements[2].str, "anna");
+  EXPECT_EQ(hget(case_key("C1"), "casemanager"), "anna");
+  EXPECT_FALSE(exists(case_timeline_key("C1"))) << "the caller writes it";
+  r = dispatch.eval(assign, {}, {"C1", "bert"});
+  EXPECT_EQ(r.elements[0].integer, 0);
+  EXPECT_EQ(r.elements[1].integer, 0) << "nothing assigned: no entry";
+}
+
 // ---- lib/ingest_incident_status.lua: the incident's status as paging moves it (dispatch's
 // commit and escalation scripts, inbound's answer; web runs both in-process).
 class IncidentStatusLibTest : public LibScriptsTest {
@@ -533,6 +626,21 @@ TEST_F(IncidentStatusLibTest, DispatchedRecordsThePageAndPastCapMarksIt) {
     run(user, "piket_incident_past_cap(ARGV[1]) return 1", {"I1"});
     EXPECT_EQ(hget(incident_key("I1"), "past_cap"), "1");
   }
+}
+
+// The caller's own fields (paging's esc_*) go ahead of the status in the same HSET.
+TEST_F(IncidentStatusLibTest, DispatchedWritesTheCallersFieldsFirstInOneCommand) {
+  seed("accepted");
+  const auto hsets = test::command_calls(ops_, "hset");
+  run("dispatch",
+      "piket_incident_dispatched(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], "
+      "{'esc_state', 'active', 'esc_at', '0.0'}) return 1",
+      {"I1", "P1", "anna", "on_call", "100"});
+  EXPECT_EQ(test::command_calls(ops_, "hset") - hsets, 1);
+  EXPECT_EQ(ops_.command({"HGETALL", incident_key("I1")}).element_strings(),
+            (std::vector<std::string>{"status", "dispatched", "case_id", "C1", "esc_state",
+                                      "active", "esc_at", "0.0", "page_id", "P1", "assignee",
+                                      "anna", "rule", "on_call", "dispatched_at", "100"}));
 }
 
 TEST_F(IncidentStatusLibTest,
@@ -670,6 +778,42 @@ TEST_F(PageDeliveryLibTest, AcceptedMovesOnlyAnUnansweredPageAndKeepsTheFirstTim
   seed("P3", "queued");
   run(accepted, {"P3", "400"});
   EXPECT_EQ(hget(page_key("P3"), "state"), "accepted");
+}
+
+// With what the caller has just read of the page (its state; and its accepted_at), the
+// page is not read again: what was seen decides, and one HSET writes what changes.
+TEST_F(PageDeliveryLibTest, SendingAndAcceptedTakeWhatTheCallerReadAndReadNothing) {
+  // Runs `call`; how many HSETs it ran, having run no HGET and no HSETNX.
+  const auto run_seen = [this](std::string_view call, const std::vector<std::string>& argv) {
+    const auto hgets = test::command_calls(ops_, "hget");
+    const auto hsetnxs = test::command_calls(ops_, "hsetnx");
+    const auto hsets = test::command_calls(ops_, "hset");
+    run(call, argv);
+    EXPECT_EQ(test::command_calls(ops_, "hget"), hgets) << "nothing read";
+    EXPECT_EQ(test::command_calls(ops_, "hsetnx"), hsetnxs);
+    return test::command_calls(ops_, "hset") - hsets;
+  };
+  const std::string sending = "piket_page_sending(ARGV[1], ARGV[2]) return 1";
+  seed("P1", "queued");
+  EXPECT_EQ(run_seen(sending, {"P1", "queued"}), 1);
+  EXPECT_EQ(hget(page_key("P1"), "state"), "sending");
+  seed("P2", "queued");
+  EXPECT_EQ(run_seen(sending, {"P2", "accepted"}), 0);
+  EXPECT_EQ(hget(page_key("P2"), "state"), "queued") << "what was seen decides";
+
+  const std::string accepted =
+      "piket_page_accepted(ARGV[1], ARGV[2], {ARGV[3], ARGV[4] ~= '' and ARGV[4] or false}) "
+      "return 1";
+  seed("P3", "sending");
+  EXPECT_EQ(run_seen(accepted, {"P3", "100", "sending", ""}), 1) << "state and time together";
+  EXPECT_EQ(hget(page_key("P3"), "state"), "accepted");
+  EXPECT_EQ(hget(page_key("P3"), "accepted_at"), "100");
+  EXPECT_EQ(run_seen(accepted, {"P3", "200", "accepted", "100"}), 0);
+  EXPECT_EQ(hget(page_key("P3"), "accepted_at"), "100") << "the first time stays";
+  seed("P4", "acknowledged");
+  EXPECT_EQ(run_seen(accepted, {"P4", "300", "acknowledged", ""}), 1);
+  EXPECT_EQ(hget(page_key("P4"), "state"), "acknowledged");
+  EXPECT_EQ(hget(page_key("P4"), "accepted_at"), "300");
 }
 
 TEST_F(PageDeliveryLibTest, FailedAndDuplicateEndThePageAndDropItsReplyCode) {

@@ -156,6 +156,155 @@ TEST_F(NotifyScriptsTest, ExpandMakesOneDeliveryPerRuleAndSuppressesADuplicate) 
             (std::vector<std::string>{"missing"}));
 }
 
+// A page of an incident of its own (seed_page's pages share one: the same step).
+void own_incident(RedisConnection& ops, const std::string& page) {
+  ops.command({"HSET", page_key(page), "incident", "I" + page.substr(1)});
+}
+
+// The plan of the page as expanded, for anna's SMS at once and push a minute
+// later (what Notifier::handle_batch makes with paging::plan_deliveries): the
+// SMS starts, the page wakes for the push at created_at + 60 s.
+NotifyExpandArgs expand_with_plan(const std::string& page) {
+  NotifyExpandArgs args{page, kNow, {{"sms", 0, ""}, {"push", 60000, push_key("anna")}}, {}};
+  NotifyApplyArgs apply;
+  apply.rev = std::string(kNotifyExpandedRev);
+  apply.domain_now_ms = kNow;
+  apply.transport_now_ms = kTransport;
+  apply.next_wakeup_ms = kNow - 60000 + 60000;
+  apply.outbox_due_ms = kTransport + 100;
+  apply.start = {{"sms", "at_once", std::nullopt}};
+  args.plan = NotifyExpandPlan{kNow - 60000, false, apply};
+  return args;
+}
+
+// Expanded and planned in one step: the plan's SMS is queued, the push stays
+// scheduled, and the page's timer is the plan's next wake-up — not due at
+// once, so no worker evaluates the fresh page a second time.
+TEST_F(NotifyScriptsTest, ExpandWithAPlanAppliesItInTheSameStep) {
+  seed_page(kPage);
+  const auto r = notify_.eval(kExpand, {}, expand_with_plan(kPage).argv()).element_strings();
+  EXPECT_EQ(r, (std::vector<std::string>{"expanded", "0", "applied", "1"}));
+  const auto parsed = parse_notify_expand(r);
+  EXPECT_EQ(parsed.kind, NotifyExpandReply::Kind::expanded);
+  EXPECT_TRUE(parsed.applied);
+  EXPECT_EQ(parsed.started, 1);
+
+  const auto sms = delivery_key(kPage, "sms");
+  EXPECT_EQ(hget(sms, "state"), "queued");
+  EXPECT_EQ(hget(sms, "queued_at"), n(kNow));
+  EXPECT_EQ(hget(sms, "start_reason"), "at_once");
+  EXPECT_EQ(hget(sms, "to"), kTo);
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport));
+  EXPECT_EQ(zscore(sms_queue_key("anna"), kPage + ":sms"), n(kTransport));
+  EXPECT_EQ(hget(delivery_key(kPage, "push"), "state"), "scheduled");
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":push"));
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow)) << "created_at + 60 s: the push's turn";
+  EXPECT_EQ(hget(page_key(kPage), "channels"), "sms,push");
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "2") << "expanded (1), then the plan applied";
+  EXPECT_TRUE(timeline().empty());
+
+  // The same plan at a page whose push is due later still: the timer is that wake-up.
+  seed_page(kPage2);
+  own_incident(ops_, kPage2);
+  auto later = expand_with_plan(kPage2);
+  later.plan->apply.next_wakeup_ms = kNow + 5000;
+  EXPECT_TRUE(
+      parse_notify_expand(notify_.eval(kExpand, {}, later.argv()).element_strings()).applied);
+  EXPECT_EQ(zscore(kNotifyTimers, kPage2), n(kNow + 5000));
+  // No wake-up in the plan: no timer at all.
+  seed_page(kPage3);
+  own_incident(ops_, kPage3);
+  auto none = expand_with_plan(kPage3);
+  none.plan->apply.next_wakeup_ms.reset();
+  EXPECT_TRUE(
+      parse_notify_expand(notify_.eval(kExpand, {}, none.argv()).element_strings()).applied);
+  EXPECT_FALSE(zscore(kNotifyTimers, kPage3));
+}
+
+// A channel suppressed as a duplicate of an earlier page: the plan (made for
+// every channel scheduled) is not applied; the page is expanded only, its
+// timer due at once, and the caller plans it from what is there.
+TEST_F(NotifyScriptsTest, ExpandWithAPlanOnlyExpandsWhenAChannelWasSuppressed) {
+  seed_page(kPage);
+  ops_.command({"SET", pagekey_key(kCase, kIncident + ":on_call", "anna", "sms"), kPage2 + ":sms"});
+  const auto r = notify_.eval(kExpand, {}, expand_with_plan(kPage).argv()).element_strings();
+  EXPECT_EQ(r, (std::vector<std::string>{"expanded", "1", "suppressed"}));
+  const auto parsed = parse_notify_expand(r);
+  EXPECT_FALSE(parsed.applied);
+  EXPECT_EQ(parsed.suppressed, 1);
+  EXPECT_EQ(parsed.not_applied, "suppressed");
+
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "suppressed");
+  EXPECT_EQ(hget(delivery_key(kPage, "push"), "state"), "scheduled");
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyQueue}).integer, 0);
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow)) << "due at once: planned by the caller";
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "1");
+  const auto events = timeline();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("type").as_string(), "duplicate_suppressed");
+}
+
+// A plan made at another rev, or on another created_at or info than the page
+// has: expanded only, as above.
+TEST_F(NotifyScriptsTest, ExpandWithAPlanOnlyExpandsAtAnotherRevOrAnotherPage) {
+  seed_page(kPage);
+  auto stale = expand_with_plan(kPage);
+  stale.plan->apply.rev = "2";
+  EXPECT_EQ(notify_.eval(kExpand, {}, stale.argv()).element_strings(),
+            (std::vector<std::string>{"expanded", "0", "stale"}));
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "scheduled");
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyQueue}).integer, 0);
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "1");
+
+  seed_page(kPage2);
+  own_incident(ops_, kPage2);
+  auto created = expand_with_plan(kPage2);
+  created.plan->created_at_ms = kNow;
+  EXPECT_EQ(notify_.eval(kExpand, {}, created.argv()).element_strings(),
+            (std::vector<std::string>{"expanded", "0", "changed"}));
+  seed_page(kPage3);
+  own_incident(ops_, kPage3);
+  auto info = expand_with_plan(kPage3);
+  info.plan->informational = true;
+  EXPECT_EQ(
+      parse_notify_expand(notify_.eval(kExpand, {}, info.argv()).element_strings()).not_applied,
+      "changed");
+  for (const auto& page : {kPage2, kPage3}) {
+    EXPECT_EQ(hget(delivery_key(page, "sms"), "state"), "scheduled") << page;
+    EXPECT_EQ(zscore(kNotifyTimers, page), n(kNow)) << page;
+    EXPECT_EQ(hget(page_key(page), "rev"), "1") << page;
+  }
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyQueue}).integer, 0);
+}
+
+// Expanded before, or no longer queued: the plan changes nothing.
+TEST_F(NotifyScriptsTest, ExpandWithAPlanChangesNothingOnAPageExpandedBeforeOrNotQueued) {
+  seed_page(kPage);
+  const auto args = expand_with_plan(kPage);
+  ASSERT_TRUE(
+      parse_notify_expand(notify_.eval(kExpand, {}, args.argv()).element_strings()).applied);
+  ops_.command({"HSET", delivery_key(kPage, "sms"), "state", "accepted"});
+  ops_.command({"ZREM", kNotifyQueue, kPage + ":sms"});
+  const auto r = parse_notify_expand(notify_.eval(kExpand, {}, args.argv()).element_strings());
+  EXPECT_EQ(r.kind, NotifyExpandReply::Kind::already);
+  EXPECT_EQ(r.state, "queued");
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "accepted");
+  EXPECT_FALSE(zscore(kNotifyQueue, kPage + ":sms"));
+  EXPECT_EQ(hget(page_key(kPage), "rev"), "2");
+  EXPECT_EQ(zscore(kNotifyTimers, kPage), n(kNow));
+
+  seed_page(kPage2, "acknowledged");
+  const auto answered = parse_notify_expand(
+      notify_.eval(kExpand, {}, expand_with_plan(kPage2).argv()).element_strings());
+  EXPECT_EQ(answered.kind, NotifyExpandReply::Kind::not_queued);
+  EXPECT_EQ(answered.state, "acknowledged");
+  EXPECT_FALSE(exists(delivery_key(kPage2, "sms")));
+  EXPECT_FALSE(hexists(page_key(kPage2), "channels"));
+  EXPECT_FALSE(zscore(kNotifyTimers, kPage2));
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyQueue}).integer, 0);
+}
+
 // -------------------------------------------------------------- notify_page_load
 
 TEST_F(NotifyScriptsTest, PageLoadReportsThePageAndEachChannelsDelivery) {
@@ -644,6 +793,84 @@ TEST_F(NotifyScriptsTest, ClaimTakesABatchLeasesEachAndTheNextBatchTheRest) {
   ASSERT_EQ(batch.claims.size(), 1u);
   EXPECT_TRUE(batch.claims[0].send.in_doubt);
   EXPECT_EQ(batch.lease_until_ms, kTransport + 28000);
+}
+
+// The batch's lease is known once the batch is claimed: each send's place in notify:queue
+// (and an urgent one's in notify:urgent) is written once, at that lease — not first at a
+// lease for a whole batch and then again. Until then a delivery claimed from notify:urgent
+// is still due in notify:queue, and is not claimed a second time from there.
+TEST_F(NotifyScriptsTest, ClaimWritesEachSendsLeaseOnceAndClaimsAnUrgentOneOnce) {
+  std::vector<std::string> ids;
+  for (int k = 0; k < 4; ++k) {
+    const auto id = "P0123456789ABC0" + std::to_string(k) + "0";
+    const auto due = n(kTransport - 100 + k);
+    seed_page(id);
+    seed_sms(id, "queued");
+    ops_.command({"ZADD", kNotifyQueue, due, id + ":sms"});
+    if (k >= 2) {  // the two due last are urgent (a code red's rank)
+      ops_.command({"HSET", page_key(id), "rank", "5"});
+      ops_.command({"ZADD", kNotifyUrgent, due, id + ":sms"});
+    }
+    ids.push_back(id);
+  }
+  // Up to 8 sends over 1 connection, a gateway timeout of 3 s: 4 sends, 4 rounds.
+  const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 8, 3000, 1};
+  const auto zadds = test::command_calls(ops_, "zadd");
+  const auto hincrbys = test::command_calls(ops_, "hincrby");
+  const auto batch = claim_batch(args);
+  EXPECT_EQ(test::command_calls(ops_, "zadd") - zadds, 6) << "one per send, one per urgent one";
+  EXPECT_EQ(test::command_calls(ops_, "hincrby"), hincrbys) << "attempts in the state's HSET";
+  const auto lease = n(kTransport + 8000 + 3 * 3000);
+  EXPECT_EQ(n(batch.lease_until_ms), lease);
+  ASSERT_EQ(batch.claims.size(), 4u);
+  const std::vector<std::string> order{ids[2], ids[3], ids[0], ids[1]};  // urgent first
+  for (std::size_t k = 0; k < 4; ++k) {
+    const auto& c = batch.claims[k];
+    ASSERT_EQ(c.kind, NotifyClaimReply::Kind::send) << k;
+    EXPECT_EQ(c.delivery_id, order[k] + ":sms") << k << ": each once, urgent first";
+    EXPECT_EQ(c.send.attempt, 1);
+    EXPECT_EQ(hget(delivery_key(order[k], "sms"), "attempts"), "1");
+    EXPECT_EQ(hget(delivery_key(order[k], "sms"), "state"), "sending");
+    EXPECT_EQ(hget(page_key(order[k]), "state"), "sending");
+    EXPECT_EQ(zscore(kNotifyQueue, c.delivery_id), lease) << "the batch's lease";
+  }
+  EXPECT_EQ(zscore(kNotifyUrgent, ids[2] + ":sms"), lease);
+  EXPECT_EQ(zscore(kNotifyUrgent, ids[3] + ":sms"), lease);
+  EXPECT_FALSE(zscore(kNotifyUrgent, ids[0] + ":sms")) << "a routine one is not urgent";
+  EXPECT_TRUE(claim_batch(args).claims.empty()) << "nothing due any more";
+}
+
+// A send's record reads the delivery and its page once each and writes the page's state
+// and first acceptance time with one HSET; what the delivery does not hold (doubt_seen) it
+// does not delete. A later acceptance keeps the first time.
+TEST_F(NotifyScriptsTest, CompleteReadsThePageOnceAndWritesItsAcceptanceOnce) {
+  seed_page(kPage, "sending");
+  seed_sms(kPage, "sending");
+  seed_page(kPage2, "sending");
+  seed_sms(kPage2, "sending");
+  ops_.command({"HSET", delivery_key(kPage2, "sms"), "doubt_seen", n(kTransport)});
+  const auto calls = [this] {
+    std::map<std::string, long long> c;
+    for (const char* cmd : {"hget", "hsetnx", "hdel", "hset"})
+      c[cmd] = test::command_calls(ops_, cmd);
+    return c;
+  };
+  const auto before = calls();
+  EXPECT_EQ(complete_one(kPage + ":sms", {"accepted", 0, 202, "", ""}), "accepted");
+  auto after = calls();
+  EXPECT_EQ(after["hget"], before.at("hget"));
+  EXPECT_EQ(after["hsetnx"], before.at("hsetnx"));
+  EXPECT_EQ(after["hdel"], before.at("hdel")) << "no doubt_seen: nothing to delete";
+  EXPECT_EQ(after["hset"] - before.at("hset"), 2) << "the delivery and the page";
+  EXPECT_EQ(hget(page_key(kPage), "state"), "accepted");
+  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), n(kNow));
+  EXPECT_EQ(complete_one(kPage2 + ":sms", {"accepted", 0, 202, "", ""}, kNow + 5), "accepted");
+  EXPECT_FALSE(hexists(delivery_key(kPage2, "sms"), "doubt_seen"));
+  EXPECT_EQ(calls()["hdel"] - after["hdel"], 1);
+  // The same page accepted again (its other channel): the first time stays.
+  seed_sms(kPage, "sending");
+  EXPECT_EQ(complete_one(kPage + ":sms", {"accepted", 0, 202, "", ""}, kNow + 9), "accepted");
+  EXPECT_EQ(hget(page_key(kPage), "accepted_at"), n(kNow));
 }
 
 // Urgent first: a code red or an escalation due last is claimed before a

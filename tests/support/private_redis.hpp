@@ -122,4 +122,13 @@ inline std::vector<std::string> all_keys(common::RedisConnection& ops) {
   return keys;
 }
 
+// How many times Redis has run `command` (lower case, e.g. "zadd") since its start or the last
+// CONFIG RESETSTAT, as INFO commandstats counts it: Redis 7 counts the commands a script runs.
+inline long long command_calls(common::RedisConnection& ops, const std::string& command) {
+  const auto info = ops.command({"INFO", "commandstats"}).str;
+  const auto key = "cmdstat_" + command + ":calls=";
+  const auto at = info.find(key);
+  return at == std::string::npos ? 0 : std::stoll(info.substr(at + key.size()));
+}
+
 }  // namespace piket::test

@@ -352,36 +352,59 @@ struct Notifier::Impl {
     return p;
   }
 
+  // What an applied plan tells (metrics, log lines); true if it started a channel.
+  bool report_applied(const Planned& p, const std::string& page_id) {
+    const auto& channels = p.loaded.channels;
+    for (const auto& st : p.plan.start) {
+      if (st.reason == paging::StartReason::at_once) continue;
+      if (auto it = fallbacks.find(std::string(to_string(st.reason))); it != fallbacks.end())
+        it->second->Increment();
+      spdlog::info("page {}: {} started ({})", page_id, channels[st.index], to_string(st.reason));
+    }
+    if (p.plan.exhausted && p.loaded.state != "failed") {
+      undeliverable->Increment();
+      spdlog::error("page {}: every channel failed; escalation raised", page_id);
+    }
+    return !p.plan.start.empty();
+  }
+
+  // The plan a page will have once notify_expand has expanded it by `args`
+  // (every channel scheduled, at kNotifyExpandedRev), for the expansion to
+  // apply in the same step; made on the page's created_at and info as read.
+  Planned plan_expanded(std::size_t index, const store::NotifyExpandArgs& args,
+                        long long created_at_ms, bool informational) {
+    store::NotifyPageLoad page;
+    page.state = "queued";
+    page.created_at_ms = created_at_ms;
+    page.rev = store::kNotifyExpandedRev;
+    page.informational = informational;
+    for (const auto& rule : args.rules) {
+      page.channels.push_back(rule.channel);
+      page.deliveries.push_back(
+          {std::string(paging::to_string(paging::DeliveryState::scheduled)), rule.after_ms});
+    }
+    return plan_page(index, args.page_id, std::move(page));
+  }
+
   // evaluate() for many pages: each round loads every page still to do in
   // one pipeline and applies every plan in another; a page that changed in
   // between (stale) goes round again, up to five times, on its own. One
-  // error per page (null: evaluated, or left to its timer). `preloaded`
-  // (by page; may be shorter) holds what a load already read in the caller's
-  // round trip: the first round plans such a page without loading it again.
-  std::vector<std::exception_ptr> evaluate_batch(
-      const std::vector<std::string>& pages, common::RedisConnection& redis,
-      std::vector<std::optional<store::NotifyPageLoad>> preloaded = {}) {
+  // error per page (null: evaluated, or left to its timer).
+  std::vector<std::exception_ptr> evaluate_batch(const std::vector<std::string>& pages,
+                                                 common::RedisConnection& redis) {
     std::vector<std::exception_ptr> errors(pages.size());
     std::vector<std::size_t> todo(pages.size());
     for (std::size_t k = 0; k < pages.size(); ++k) todo[k] = k;
-    preloaded.resize(pages.size());
     bool started = false;
     for (int round = 0; round < 5 && !todo.empty(); ++round) {
       std::vector<common::RedisScriptCall> loads;
-      for (const auto k : todo)
-        if (!preloaded[k]) loads.push_back({&scripts::load(), {}, {pages[k]}});
-      const auto loaded =
-          loads.empty() ? std::vector<common::RedisOutcome>{} : redis.eval_pipeline(loads);
+      for (const auto k : todo) loads.push_back({&scripts::load(), {}, {pages[k]}});
+      const auto loaded = redis.eval_pipeline(loads);
       std::vector<Planned> planned;
       std::vector<std::vector<std::string>> gone;  // pages no longer there: their timers
-      std::size_t next_load = 0;
-      for (const auto k : todo) {
-        if (preloaded[k]) {
-          planned.push_back(plan_page(k, pages[k], std::move(*preloaded[k])));
-          preloaded[k].reset();  // the next round loads it afresh
-          continue;
-        }
-        const auto& load = loaded[next_load++];
+      for (std::size_t t = 0; t < todo.size(); ++t) {
+        const auto k = todo[t];
+        const auto& load = loaded[t];
         if (!load.ok()) {
           errors[k] = load.error;
           continue;
@@ -412,19 +435,7 @@ struct Notifier::Impl {
           continue;
         }
         if (r.elements[0].str != "applied") continue;
-        const auto& channels = p.loaded.channels;
-        for (const auto& st : p.plan.start) {
-          if (st.reason == paging::StartReason::at_once) continue;
-          if (auto it = fallbacks.find(std::string(to_string(st.reason))); it != fallbacks.end())
-            it->second->Increment();
-          spdlog::info("page {}: {} started ({})", page_id, channels[st.index],
-                       to_string(st.reason));
-        }
-        if (p.plan.exhausted && p.loaded.state != "failed") {
-          undeliverable->Increment();
-          spdlog::error("page {}: every channel failed; escalation raised", page_id);
-        }
-        if (!p.plan.start.empty()) started = true;
+        if (report_applied(p, page_id)) started = true;
       }
       todo = std::move(again);
     }
@@ -869,65 +880,77 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
   }
   if (pages.empty()) return done;
   auto redis = i.inbox_redis.lease();
-  // One round trip for every page's person.
+  // One round trip reads what each page's plan needs: its person (whose
+  // contact rules are the channels), when it was made and whether it is
+  // information.
   std::vector<std::vector<std::string>> reads;
-  for (const auto& page_id : pages) reads.push_back({"HGET", store::page_key(page_id), "person"});
-  const auto people = redis->pipeline(reads);
+  for (const auto& page_id : pages)
+    reads.push_back({"HMGET", store::page_key(page_id), "person", "created_at", "info"});
+  const auto read = redis->pipeline(reads);
   // The expansion script acts only on a page still `queued` and not expanded
-  // before; any other message changes nothing. Each expansion is followed, in
-  // the same round trip, by the load its plan needs (notify_page_load, run
-  // right after it on this connection: it reads the page as expanded); the
-  // load of a page not expanded is not used.
+  // before; any other message changes nothing. Each expansion carries the plan
+  // the page will have once expanded (paging::plan_deliveries, here) and
+  // applies it in the same step when the page is as the plan assumed — one
+  // script call a page, every page in one round trip. A page it expanded
+  // without the plan (a channel suppressed, the page changed) is loaded,
+  // planned and applied again as a timer's page is (evaluate_batch).
   std::vector<common::RedisScriptCall> expands;
   std::vector<std::size_t> expanding;  // expand -> page
+  std::vector<Impl::Planned> planned;  // expand -> the plan it carries
   for (std::size_t k = 0; k < pages.size(); ++k) {
-    if (people[k].is_nil()) {
+    const auto& fields = read[k].elements;
+    if (fields.size() != 3 || fields[0].is_nil()) {
       i.ignored.at("unknown_page")->Increment();
       spdlog::warn("notify: unknown page {} acknowledged without action", pages[k]);
       continue;
     }
-    expands.push_back({&scripts::expand(), {}, i.expand_args(pages[k], people[k].str).argv()});
-    expands.push_back({&scripts::load(), {}, {pages[k]}});
+    auto args = i.expand_args(pages[k], fields[0].str);
+    auto plan = i.plan_expanded(k, args, to_ll(fields[1].str), fields[2].str == "1");
+    // (the plan's own args are not needed after: report_applied reads the plan)
+    args.plan = store::NotifyExpandPlan{plan.loaded.created_at_ms, plan.loaded.informational,
+                                        std::move(plan.args)};
+    expands.push_back({&scripts::expand(), {}, args.argv()});
     expanding.push_back(k);
+    planned.push_back(std::move(plan));
   }
+  common::fault_point("notify.mid_batch");  // read and planned, nothing written
   const auto expanded = redis->eval_pipeline(expands);
   std::vector<std::string> to_evaluate;
-  std::vector<std::size_t> evaluating;                       // evaluated -> page
-  std::vector<std::optional<store::NotifyPageLoad>> loaded;  // evaluated -> its load
+  std::vector<std::size_t> evaluating;  // evaluated -> page
+  bool started = false;
   for (std::size_t e = 0; e < expanding.size(); ++e) {
     const auto k = expanding[e];
     const auto& page_id = pages[k];
-    if (!expanded[2 * e].ok()) {
-      errors[of[k]] = expanded[2 * e].error;
+    if (!expanded[e].ok()) {
+      errors[of[k]] = expanded[e].error;
       continue;
     }
-    const auto& r = expanded[2 * e].reply;
-    const std::string what = r.elements.empty() ? "missing" : r.elements[0].str;
-    if (what == "already") {
+    const auto r = store::parse_notify_expand(expanded[e].reply.element_strings());
+    using Expand = store::NotifyExpandReply::Kind;
+    if (r.kind == Expand::already) {
       i.ignored.at("already_expanded")->Increment();
-    } else if (what == "not_queued" || what == "missing") {
-      i.ignored.at(what == "missing" ? "unknown_page" : "not_queued")->Increment();
+    } else if (r.kind == Expand::not_queued || r.kind == Expand::missing) {
+      i.ignored.at(r.kind == Expand::missing ? "unknown_page" : "not_queued")->Increment();
       spdlog::info("notify: message for page {} ignored: the page is {}", page_id,
-                   what == "missing" ? "incomplete" : r.elements.at(1).str);
+                   r.kind == Expand::missing ? "incomplete" : r.state);
     }
-    if (what == "expanded") {
-      const auto suppressed = to_ll(r.elements.at(1).str);
-      if (suppressed > 0) {
-        i.duplicates->Increment(static_cast<double>(suppressed));
-        spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
-                     suppressed);
-      }
-      to_evaluate.push_back(page_id);
-      evaluating.push_back(k);
-      // A load that failed or found nothing is done again by evaluate_batch.
-      const auto& load = expanded[2 * e + 1];
-      loaded.push_back(load.ok() ? store::parse_notify_page_load(load.reply.element_strings())
-                                 : std::nullopt);
+    if (r.kind != Expand::expanded) continue;
+    if (r.suppressed > 0) {
+      i.duplicates->Increment(static_cast<double>(r.suppressed));
+      spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
+                   r.suppressed);
     }
+    if (r.applied) {
+      if (i.report_applied(planned[e], page_id)) started = true;
+      continue;
+    }
+    to_evaluate.push_back(page_id);
+    evaluating.push_back(k);
   }
-  // Every expanded page planned (loaded above) and applied in one round trip.
+  if (started) i.wake_all();
+  // The pages expanded without their plan: loaded, planned and applied.
   if (!to_evaluate.empty()) {
-    const auto evaluated = i.evaluate_batch(to_evaluate, *redis, std::move(loaded));
+    const auto evaluated = i.evaluate_batch(to_evaluate, *redis);
     for (std::size_t v = 0; v < evaluated.size(); ++v)
       if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
   }

@@ -43,45 +43,56 @@ if piket_page_taken(ARGV[3], ARGV[6], ARGV[5]) then return {'ack_collision'} end
 if ARGV[12] ~= '' and (piket_page_taken(ARGV[12], ARGV[14], ARGV[13]) or ARGV[13] == ARGV[5]) then
   return {'ack_collision'}
 end
+-- A coverage problem (capacity:{region}) is open or not: read once, nothing
+-- below writes it before its branch at the end.
+local capacity_open = redis.call('EXISTS', ARGV[24]) == 1
 -- A coverage problem begins: the team lead is paged once, when it is first seen.
-local tell_lead = ARGV[25] == '1' and ARGV[26] ~= '' and redis.call('EXISTS', ARGV[24]) == 0
+local tell_lead = ARGV[25] == '1' and ARGV[26] ~= '' and not capacity_open
 if tell_lead and (piket_page_taken(ARGV[26], ARGV[28], ARGV[27]) or ARGV[27] == ARGV[5]
                   or ARGV[27] == ARGV[13] or (ARGV[26] == ARGV[3] and ARGV[28] == ARGV[6])
                   or (ARGV[26] == ARGV[12] and ARGV[28] == ARGV[14])) then
   return {'ack_collision'}
 end
+-- The case's timeline entries of this step (assigned, paged, informed), in
+-- that order, with one write at the end.
+local timeline = {}
 if ARGV[11] == '1' then
   piket_case_assign_if_none(ARGV[2], ARGV[3], {at = tonumber(ARGV[9]),
-    type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'})
+    type = 'casemanager_assigned', person = ARGV[3], rule = ARGV[4], by = 'dispatch'}, timeline)
 end
-local step = ''
-if ARGV[17] ~= '' then step = ARGV[1] .. ':' .. ARGV[17] end
+local step, esc_page, esc_incident = '', nil, nil
+if ARGV[17] ~= '' then
+  -- The escalation policy starts: the page's position, the incident's timer
+  -- (each written with the page's and the incident's other fields), who was
+  -- paged in which round.
+  step = ARGV[1] .. ':' .. ARGV[17]
+  esc_page = {'esc_at', ARGV[17]}
+  esc_incident = {'esc_state', 'active', 'esc_at', ARGV[17], 'esc_due', ARGV[18]}
+end
 local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
   to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
   now = ARGV[9], due = ARGV[10], step = step, code_ttl = ARGV[19], brief = ARGV[20],
-  rank = ARGV[21]})
+  rank = ARGV[21], more = esc_page})
 if ARGV[17] ~= '' then
-  -- The escalation policy starts: its timer and who was paged in which round.
-  redis.call('HSET', 'page:' .. ARGV[5], 'esc_at', ARGV[17])
   redis.call('SADD', inc .. ':pages', ARGV[5])
-  redis.call('HSET', inc, 'esc_state', 'active', 'esc_at', ARGV[17], 'esc_due', ARGV[18])
   redis.call('HSET', inc .. ':esc_paged', ARGV[3], string.match(ARGV[17], '^(%d+)'))
   redis.call('ZADD', 'escalations:due', ARGV[18], ARGV[1])
 end
-piket_incident_dispatched(ARGV[1], ARGV[5], ARGV[3], ARGV[4], ARGV[9])
-piket_case_timeline_append(ARGV[2], {at = tonumber(ARGV[9]), type = 'paged',
-  incident = ARGV[1], person = ARGV[3], rule = ARGV[4], page = ARGV[5], by = 'dispatch'})
+piket_incident_dispatched(ARGV[1], ARGV[5], ARGV[3], ARGV[4], ARGV[9], esc_incident)
+timeline[#timeline + 1] = {at = tonumber(ARGV[9]), type = 'paged',
+  incident = ARGV[1], person = ARGV[3], rule = ARGV[4], page = ARGV[5], by = 'dispatch'}
 local inform_payload = ''
 if ARGV[12] ~= '' then
   inform_payload = piket_create_page({id = ARGV[13], person = ARGV[12], ack_code = ARGV[14],
     to = ARGV[15], text = ARGV[16], incident = ARGV[1], case = ARGV[2], rule = 'inform',
     now = ARGV[9], due = ARGV[10], code_ttl = ARGV[19], brief = ARGV[22], rank = ARGV[23]})
-  piket_case_timeline_append(ARGV[2], {at = tonumber(ARGV[9]), type = 'informed',
-    incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'})
+  timeline[#timeline + 1] = {at = tonumber(ARGV[9]), type = 'informed',
+    incident = ARGV[1], person = ARGV[12], page = ARGV[13], by = 'dispatch'}
 end
+piket_case_timeline_append_all(ARGV[2], timeline)
 local capacity_payload = ''
 if ARGV[25] == '1' then
-  if redis.call('EXISTS', ARGV[24]) == 0 then
+  if not capacity_open then
     redis.call('HSET', ARGV[24], 'since', ARGV[9], 'past_on_call', 0, 'person', ARGV[26])
     if tell_lead then
       capacity_payload = piket_create_page({id = ARGV[27], person = ARGV[26], ack_code = ARGV[28],
@@ -95,7 +106,7 @@ if ARGV[25] == '1' then
     piket_incident_past_cap(ARGV[1])
   end
   redis.call('HSET', ARGV[24], 'last_at', ARGV[9])
-elseif redis.call('EXISTS', ARGV[24]) == 1 then
+elseif capacity_open then
   -- An on-call casemanager is under their cap again: the problem is over.
   local h = redis.call('HMGET', ARGV[24], 'since', 'past_on_call')
   redis.call('LPUSH', ARGV[31], cjson.encode({since = tonumber(h[1]), ['until'] = tonumber(ARGV[9]),

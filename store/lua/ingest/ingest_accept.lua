@@ -57,7 +57,8 @@ local accepted = tonumber(ARGV[10])
 -- The household's latest case: open (the incident joins it), merged into
 -- another (followed), or closed (a new case, linked to it while the link
 -- lasts: a returning family).
-local case_id, previous = piket_case_of_household(partner, ARGV[8], accepted, tonumber(ARGV[15]))
+local case_id, previous, ban_fields = piket_case_of_household(partner, ARGV[8], accepted,
+                                                              tonumber(ARGV[15]), PIKET_BAN_FIELDS)
 -- The case's home ban with this incident applied; refused before any write.
 local ban_incident = {id = id, kind = ARGV[6], starts = tonumber(ARGV[12]),
   starts_off = tonumber(ARGV[16]), ends = tonumber(ARGV[13]), ends_off = tonumber(ARGV[17]),
@@ -65,7 +66,7 @@ local ban_incident = {id = id, kind = ARGV[6], starts = tonumber(ARGV[12]),
 local ban_kind = ARGV[6] == 'home_ban' or ARGV[6] == 'home_ban_extended' or
                  ARGV[6] == 'home_ban_lifted'
 local ban_before = nil
-if case_id then ban_before = piket_ban_get('case:' .. case_id) end
+if case_id then ban_before = piket_ban_of(ban_fields) end
 local ban_after = ban_before
 if ban_kind then
   local refused_code, refused_field
@@ -86,14 +87,17 @@ if not case_id then
   end
   new_case = '1'
 end
-redis.call('HSET', 'incident:' .. id, 'partner', partner, 'reference', reference,
-           'kind', ARGV[6], 'region', ARGV[7], 'reported_at', ARGV[9], 'accepted_at', ARGV[10],
-           'case_id', case_id, 'status', 'accepted', 'body', ARGV[11], 'stored_hash', stored_hash,
-           'new_case', new_case, 'household', ARGV[8], 'roles', ARGV[19] or '')
+local fields = {'partner', partner, 'reference', reference, 'kind', ARGV[6], 'region', ARGV[7],
+  'reported_at', ARGV[9], 'accepted_at', ARGV[10], 'case_id', case_id, 'status', 'accepted',
+  'body', ARGV[11], 'stored_hash', stored_hash, 'new_case', new_case, 'household', ARGV[8],
+  'roles', ARGV[19] or ''}
 if ARGV[12] ~= '' then
-  redis.call('HSET', 'incident:' .. id, 'ban_starts_at', ARGV[12], 'ban_ends_at', ARGV[13],
-             'ban_starts_off', ARGV[16], 'ban_ends_off', ARGV[17])
+  for _, v in ipairs({'ban_starts_at', ARGV[12], 'ban_ends_at', ARGV[13], 'ban_starts_off',
+                      ARGV[16], 'ban_ends_off', ARGV[17]}) do
+    fields[#fields + 1] = v
+  end
 end
+redis.call('HSET', 'incident:' .. id, unpack(fields))
 if ban_kind and ban_after ~= ban_before then
   piket_ban_put('case:' .. case_id, ban_after, ban_incident, accepted)
 end

@@ -40,6 +40,9 @@
 --
 -- This file defines, for a script that includes it:
 --   piket_ban_get(case_key) -> ban table or nil
+--   PIKET_BAN_FIELDS, piket_ban_of(values) -> ban table or nil: the ban from
+--       the values of the case hash's fields PIKET_BAN_FIELDS, in order, as the
+--       caller read them (with its other fields in one HMGET)
 --   piket_ban_apply(ban, incident, strict) -> new ban (or the same table when
 --       unchanged); with strict, nil, code, field when refused.
 --       incident = {id, kind, starts, starts_off, ends, ends_off, reported}
@@ -50,13 +53,16 @@
 -- split need it, and ingest's Redis user need not delete.)
 local PIKET_BAN_MAX = 28 * 24 * 3600000
 local PIKET_BAN_DST_SLACK = 3600000
-local function piket_ban_get(c)
-  local f = redis.call('HMGET', c, 'ban_first_start', 'ban_first_offset', 'ban_end',
-                       'ban_end_offset', 'ban_state', 'ban_lifted_at')
+local PIKET_BAN_FIELDS = {'ban_first_start', 'ban_first_offset', 'ban_end', 'ban_end_offset',
+                          'ban_state', 'ban_lifted_at'}
+local function piket_ban_of(f)
   if not f[1] or not f[3] then return nil end
   return {first = tonumber(f[1]), first_off = tonumber(f[2]) or 0, stop = tonumber(f[3]),
           stop_off = tonumber(f[4]) or 0, state = f[5] or 'in_force',
           lifted_at = f[6] and tonumber(f[6]) or nil}
+end
+local function piket_ban_get(c)
+  return piket_ban_of(redis.call('HMGET', c, unpack(PIKET_BAN_FIELDS)))
 end
 local function piket_ban_length_ok(b)
   local absolute = b.stop - b.first

@@ -5,11 +5,13 @@
 -- docs/data-model.md). Included by ingest's acceptance script, which opens or
 -- joins the case in the same atomic step as it stores the incident.
 --
--- piket_case_of_household(partner, household, accepted, link_ms) -> open, previous:
---   the household's latest case, followed through joins (merged_into, at
+-- piket_case_of_household(partner, household, accepted, link_ms, more) -> open, previous,
+--   values: the household's latest case, followed through joins (merged_into, at
 --   most 16 hops): `open` is its id when it is open (the incident joins it),
 --   else nil; `previous` is a closed case's id when it closed at most link_ms
---   before `accepted` (domain ms; a returning family), else nil. Reads only.
+--   before `accepted` (domain ms; a returning family), else nil; `values` the
+--   open case's fields named in the list `more` (optional), read with its state
+--   in one HMGET. Reads only.
 -- piket_case_open(c) -> false when case:{c.id} exists (nothing written; the
 --   caller picks another id), else true once it wrote the new case: `c` is
 --   {id, region, partner, household, opened_at (the string stored),
@@ -23,17 +25,21 @@
 --   to case:{id}:incidents and `entry` (a table, JSON-encoded) to its timeline
 --   (lib/cases_timeline.lua).
 --#include "lib/cases_timeline.lua"
-local function piket_case_of_household(partner, household, accepted, link_ms)
+local function piket_case_of_household(partner, household, accepted, link_ms, more)
   local case_id = redis.call('GET', 'household:' .. partner .. ':' .. household)
   if not case_id then return nil, nil end
-  local f = redis.call('HMGET', 'case:' .. case_id, 'state', 'merged_into', 'closed_at')
+  more = more or {}
+  local function read(id)
+    return redis.call('HMGET', 'case:' .. id, 'state', 'merged_into', 'closed_at', unpack(more))
+  end
+  local f = read(case_id)
   local hops = 0
   while f[1] == 'merged' and f[2] and hops < 16 do
     case_id = f[2]
-    f = redis.call('HMGET', 'case:' .. case_id, 'state', 'merged_into', 'closed_at')
+    f = read(case_id)
     hops = hops + 1
   end
-  if f[1] == 'open' then return case_id, nil end
+  if f[1] == 'open' then return case_id, nil, {unpack(f, 4)} end
   if f[1] == 'closed' and accepted - (tonumber(f[3] or '') or accepted) <= link_ms then
     return nil, case_id
   end

@@ -15,3 +15,12 @@ local function piket_case_timeline_append(case_id, event)
     redis.call('RPUSH', 'case:' .. case_id .. ':timeline', cjson.encode(event))
   end
 end
+-- piket_case_timeline_append_all(case_id, events): the entries of the list
+-- `events`, in order, with one RPUSH (none when it is empty).
+local function piket_case_timeline_append_all(case_id, events)
+  if case_id and case_id ~= '' and #events > 0 then
+    local encoded = {}
+    for k, event in ipairs(events) do encoded[k] = cjson.encode(event) end
+    redis.call('RPUSH', 'case:' .. case_id .. ':timeline', unpack(encoded))
+  end
+end

@@ -11,8 +11,10 @@
 -- a separate file, so that each Redis user's scripts name only the commands it
 -- may run — docs/secrets.md.)
 --
---   piket_incident_dispatched(id, page, person, rule, at): the first page went
---     out: status dispatched, page_id, assignee, rule, dispatched_at.
+--   piket_incident_dispatched(id, page, person, rule, at, before): the first page
+--     went out: status dispatched, page_id, assignee, rule, dispatched_at.
+--     `before` (optional, a list name, value, …): the caller's own fields on the
+--     incident (paging's esc_*), written ahead of these in the same HSET.
 --   piket_incident_past_cap(id): paged past the on-call layer because every
 --     on-call casemanager was at their cap (past_cap = 1).
 --   piket_incident_repaged(id): a re-page (no first contact): dispatched again.
@@ -21,9 +23,13 @@
 --   piket_incident_acknowledged(id, at, person, page): a page was acknowledged:
 --     dispatched or escalated -> acknowledged, with acknowledged_at,
 --     acknowledged_by and acknowledged_page (any other status stays).
-local function piket_incident_dispatched(id, page, person, rule, at)
-  redis.call('HSET', 'incident:' .. id, 'status', 'dispatched', 'page_id', page, 'assignee',
-             person, 'rule', rule, 'dispatched_at', at)
+local function piket_incident_dispatched(id, page, person, rule, at, before)
+  local w = before or {}
+  for _, v in ipairs({'status', 'dispatched', 'page_id', page, 'assignee', person, 'rule', rule,
+                      'dispatched_at', at}) do
+    w[#w + 1] = v
+  end
+  redis.call('HSET', 'incident:' .. id, unpack(w))
 end
 local function piket_incident_past_cap(id)
   redis.call('HSET', 'incident:' .. id, 'past_cap', '1')

@@ -1,12 +1,14 @@
 -- notify_claim_one (lib): piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s,
--- max_cands_s, confirm_s, back_s) claims one due delivery of notify:queue for its send, and
+-- max_cands_s, confirm_s, back_s, seen) claims one due delivery of notify:queue for its send, and
 -- returns what the send needs — the rules of one claim, which notify_claim.lua applies to each delivery of
 -- a batch in turn.
 -- Owner: piket-notify.
 --   did        the delivery id ({page}:{channel}), due in notify:queue
 --   tnow_s     now (transport ms)
 --   lease_s    lease until (transport ms): when the delivery is due again if its send
---              never ends (the batch's claim may set a shorter one after)
+--              never ends; nil: a delivery claimed for its send is left where it is in
+--              notify:queue and the caller puts it at the lease (notify_claim.lua, which
+--              knows the lease once the batch is claimed: one write, not two)
 --   now_s      now (domain ms)
 --   window_s   the SMS bundle window (ms; '0': no bundling)
 --   max_cands_s at most this many bundle candidates
@@ -25,6 +27,8 @@
 --              out while the second kept every write out — the worker that sent had no
 --              chance to record, and the SMS went twice (the failover test, twice: a
 --              primary killed every 8 s).
+--   seen       (optional) the delivery's fields PIKET_NOTIFY_CLAIM_FIELDS as the caller
+--              has just read them in the same script (nil: read here)
 -- Returns {'skip', id} | {'resolved', id, channel, page}
 --  | {'doubt', id, until}: in doubt, first seen now or still waiting for its worker's
 --     record until `until` (transport ms); due again then
@@ -50,11 +54,12 @@
 --#include "lib/paging_page_delivery.lua"
 --#include "lib/notify_queue.lua"
 --#include "lib/notify_privacy_body.lua"
+local PIKET_NOTIFY_CLAIM_FIELDS = {'state', 'channel', 'page', 'to', 'dlr_type', 'person',
+                                   'doubt_seen', 'bundle', 'attempts', 'in_doubt_resends'}
 local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max_cands_s,
-                                      confirm_s, back_s)
+                                      confirm_s, back_s, seen)
   local d = 'delivery:' .. did
-  local f = redis.call('HMGET', d, 'state', 'channel', 'page', 'to', 'dlr_type', 'person',
-                       'doubt_seen')
+  local f = seen or redis.call('HMGET', d, unpack(PIKET_NOTIFY_CLAIM_FIELDS))
   local st, ch, page = f[1], f[2], f[3]
   if not st or not page then
     piket_notify_dequeue(did)
@@ -121,17 +126,23 @@ local function piket_notify_claim_one(did, tnow_s, lease_s, now_s, window_s, max
       redis.call('SET', 'notify:smslast:' .. person, tnow_s, 'PX', 2 * window)
     end
   end
+  -- The delivery's counters and state in one HSET (the fields read above, in
+  -- the order they always had), and the fields a send clears only when set.
   local doubt = 'fresh'
-  local old_bundle = redis.call('HGET', d, 'bundle')
+  local old_bundle = f[8]
+  local w = {}
   if st == 'sending' then
-    redis.call('HINCRBY', d, 'in_doubt_resends', 1)
+    w = {'in_doubt_resends', tostring((tonumber(f[10] or '') or 0) + 1)}
     doubt = 'in_doubt'
   end
-  local n = redis.call('HINCRBY', d, 'attempts', 1)
-  redis.call('HSET', d, 'state', 'sending', 'sending_since', now_s)
-  redis.call('HDEL', d, 'bundle', 'doubt_seen')
-  piket_notify_queue_at(did, lease_s, pf[8])
-  piket_page_sending(page)
+  local n = (tonumber(f[9] or '') or 0) + 1
+  w[#w + 1], w[#w + 2] = 'attempts', tostring(n)
+  w[#w + 1], w[#w + 2] = 'state', 'sending'
+  w[#w + 1], w[#w + 2] = 'sending_since', now_s
+  redis.call('HSET', d, unpack(w))
+  if old_bundle or f[7] then redis.call('HDEL', d, 'bundle', 'doubt_seen') end
+  if lease_s then piket_notify_queue_at(did, lease_s, pf[8]) end
+  piket_page_sending(page, pf[1])
   local function incident_of(incident_id, case_id, page_id)
     local inc = {}
     if incident_id and incident_id ~= '' then

@@ -17,14 +17,14 @@
 --#include "lib/notify_queue.lua"
 local function piket_notify_complete_one(did, outcome, now_ms, due, status, detail, reason)
   local d = 'delivery:' .. did
-  local f = redis.call('HMGET', d, 'state', 'page', 'channel', 'person', 'bundle')
+  local f = redis.call('HMGET', d, 'state', 'page', 'channel', 'person', 'bundle', 'doubt_seen')
   if f[1] ~= 'sending' then
     piket_notify_dequeue(did)
     return f[1] or 'missing'
   end
   -- Recorded: no longer in doubt (lib/notify_claim_one.lua, confirm_s).
-  redis.call('HDEL', d, 'doubt_seen')
-  local pf = redis.call('HMGET', 'page:' .. f[2], 'state', 'case', 'rank')
+  if f[6] then redis.call('HDEL', d, 'doubt_seen') end
+  local pf = redis.call('HMGET', 'page:' .. f[2], 'state', 'case', 'rank', 'accepted_at')
   local now = tonumber(now_ms)
   if outcome == 'retry' and (pf[1] == 'acknowledged' or pf[1] == 'declined') then
     outcome = 'cancelled'
@@ -32,7 +32,7 @@ local function piket_notify_complete_one(did, outcome, now_ms, due, status, deta
   if outcome == 'accepted' then
     redis.call('HSET', d, 'state', 'accepted', 'accepted_at', now_ms, 'gateway_status', status)
     piket_notify_dequeue(did)
-    piket_page_accepted(f[2], now_ms)
+    piket_page_accepted(f[2], now_ms, {pf[1], pf[4]})
     local ev = {at = now, type = 'page_sent', page = f[2], channel = f[3], by = 'notify'}
     if f[5] then ev.bundle = f[5] end
     piket_case_timeline_append(pf[2], ev)

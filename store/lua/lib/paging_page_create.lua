@@ -11,8 +11,9 @@
 -- {page_id, rank}; rank only when the producer gave one).
 --#include "lib/outbox_add.lua"
 local function piket_page_taken(person, ack_code, page_id)
-  return (ack_code ~= '' and redis.call('EXISTS', 'ackcode:' .. person .. ':' .. ack_code) == 1)
-      or redis.call('EXISTS', 'page:' .. page_id) == 1
+  if ack_code == '' then return redis.call('EXISTS', 'page:' .. page_id) == 1 end
+  -- One EXISTS for both keys: it counts those that exist.
+  return redis.call('EXISTS', 'ackcode:' .. person .. ':' .. ack_code, 'page:' .. page_id) > 0
 end
 local function piket_create_page(p)
   -- The page hash in one HSET: its fields in the order they always had.
@@ -39,6 +40,8 @@ local function piket_create_page(p)
     field('brief', p.brief)
     field('rank', p.rank or '50')
   end
+  -- The producer's own fields on the page (p.more: name, value, …), last.
+  for _, v in ipairs(p.more or {}) do fields[#fields + 1] = v end
   redis.call('HSET', 'page:' .. p.id, unpack(fields))
   -- The message carries the page's urgency: notify's receiver takes the most
   -- urgent first (paging::page_rank; a message without it ranks as an incident).

@@ -8,11 +8,13 @@
 --   piket_page_expanded(page_id, channels, at, step): notify took the page:
 --     its channel list (comma-separated, in order), expanded_at, rev 1 and
 --     its dedup step.
---   piket_page_sending(page_id): a delivery of it is being sent: queued ->
---     sending (any other state stays).
---   piket_page_accepted(page_id, at): a gateway took one of its deliveries:
+--   piket_page_sending(page_id, state): a delivery of it is being sent: queued ->
+--     sending (any other state stays). `state`: the page's state as the caller
+--     has just read it in the same script (nil: read here).
+--   piket_page_accepted(page_id, at, seen): a gateway took one of its deliveries:
 --     queued or sending -> accepted (an answered page keeps its state);
---     accepted_at the first time only.
+--     accepted_at the first time only. `seen`: {state, accepted_at} as the
+--     caller has just read them in the same script (nil: read here); one HSET then.
 --   piket_page_failed(page_id, at): every channel failed: state failed,
 --     failed_at; its reply code answers nothing any more.
 --   piket_page_duplicate(page_id): every channel was suppressed (another
@@ -24,12 +26,20 @@ local function piket_page_expanded(page_id, channels, at, step)
   redis.call('HSET', 'page:' .. page_id, 'channels', channels, 'expanded_at', at, 'rev', '1',
              'step', step)
 end
-local function piket_page_sending(page_id)
+local function piket_page_sending(page_id, state)
   local p = 'page:' .. page_id
-  if redis.call('HGET', p, 'state') == 'queued' then redis.call('HSET', p, 'state', 'sending') end
+  if state == nil then state = redis.call('HGET', p, 'state') end
+  if state == 'queued' then redis.call('HSET', p, 'state', 'sending') end
 end
-local function piket_page_accepted(page_id, at)
+local function piket_page_accepted(page_id, at, seen)
   local p = 'page:' .. page_id
+  if seen then
+    local w = {}
+    if seen[1] == 'queued' or seen[1] == 'sending' then w = {'state', 'accepted'} end
+    if not seen[2] then w[#w + 1], w[#w + 2] = 'accepted_at', at end
+    if #w > 0 then redis.call('HSET', p, unpack(w)) end
+    return
+  end
   local st = redis.call('HGET', p, 'state')
   if st == 'queued' or st == 'sending' then
     redis.call('HSET', p, 'state', 'accepted')

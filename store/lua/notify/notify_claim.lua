@@ -25,7 +25,10 @@
 -- The lease: the batch's sends go out over ARGV[8] gateway connections at
 -- once, so the last may start ceil(sends / ARGV[8]) - 1 gateway timeouts
 -- (ARGV[7]) after the first; each delivery's lease is ARGV[2] (one send's)
--- plus that many timeouts. Every delivery of the batch gets the same lease.
+-- plus that many timeouts. Every delivery of the batch gets the same lease,
+-- written once the batch is claimed (one ZADD per send): until then a claimed
+-- delivery stays at its due time in notify:queue, and the look at what is due
+-- passes over it as it passes over a deferred one.
 --
 -- KEYS: none. Writes what lib/notify_claim_one.lua says for each delivery (delivery:{id},
 --   notify:queue, notify:urgent, notify:smsq:{person}, notify:smslast:{person}; paging's
@@ -55,7 +58,6 @@ local lanes = math.max(1, tonumber(ARGV[8] or '1') or 1)
 local function lease_for(sends)
   return tonumber(ARGV[2]) + (math.ceil(math.max(sends, 1) / lanes) - 1) * round
 end
-local provisional = lease_for(max_sends)
 local window = tonumber(ARGV[4] or '0') or 0
 -- Each delivery looked at leaves what is due now (leased, held, or off the
 -- queue) or is deferred (below); this bounds the script's work even so.
@@ -66,18 +68,24 @@ local replies, sends = {}, {}
 -- this script), so the person's other SMS deliveries due now are left alone
 -- (deferred: still due, for the join or the next batch) — as a claim of one
 -- after that SMS's join would find them.
+-- The look reads what the claim needs too (`seen`, handed to it: one read).
 local sms_to = {}
+local seen = nil
 local function deferred(did)
+  seen = nil
   if window <= 0 then return false end
-  local d = redis.call('HMGET', 'delivery:' .. did, 'channel', 'person')
-  return d[1] == 'sms' and d[2] and sms_to[d[2]] or false
+  seen = redis.call('HMGET', 'delivery:' .. did, unpack(PIKET_NOTIFY_CLAIM_FIELDS))
+  return seen[2] == 'sms' and seen[6] and sms_to[seen[6]] or false
 end
+local claimed = {}  -- claimed for a send: still at its due time until the lease is written
 local function claim(did)
   budget = budget - 1
-  local r = piket_notify_claim_one(did, ARGV[1], tostring(provisional), ARGV[3], ARGV[4], ARGV[5],
-                                   ARGV[9], ARGV[10])
+  local r = piket_notify_claim_one(did, ARGV[1], nil, ARGV[3], ARGV[4], ARGV[5], ARGV[9],
+                                   ARGV[10], seen)
+  seen = nil
   replies[#replies + 1] = r
   if r[1] == 'send' then
+    claimed[did] = true
     sends[#sends + 1] = {did = did, rank = r[19]}
     if r[3] == 'sms' and r[16] ~= '' then sms_to[r[16]] = true end
   end
@@ -85,11 +93,13 @@ end
 
 -- Urgent first: what notify:urgent lists as due, checked against notify:queue.
 -- A deferred delivery stays at the head of what is due: the next look skips it.
-local skip = 0
-while #sends < max_sends and budget > 0 do
-  local ids = redis.call('ZRANGEBYSCORE', 'notify:urgent', '-inf', ARGV[1], 'LIMIT', skip,
-                         max_sends - #sends)
-  if #ids == 0 then break end
+-- Nothing a look handles becomes due again now (what it moves, it moves past
+-- now), so a look that found fewer than it asked for was the last.
+local skip, last = 0, false
+while #sends < max_sends and budget > 0 and not last do
+  local want = max_sends - #sends
+  local ids = redis.call('ZRANGEBYSCORE', 'notify:urgent', '-inf', ARGV[1], 'LIMIT', skip, want)
+  last = #ids < want
   for _, did in ipairs(ids) do
     -- Off the index first: the claim puts it back (at its lease, or held).
     redis.call('ZREM', 'notify:urgent', did)
@@ -105,26 +115,27 @@ while #sends < max_sends and budget > 0 do
   end
 end
 -- Then the rest, by due time.
-skip = 0
-while #sends < max_sends and budget > 0 do
-  local ids = redis.call('ZRANGEBYSCORE', 'notify:queue', '-inf', ARGV[1], 'LIMIT', skip,
-                         math.min(max_sends - #sends, budget))
-  if #ids == 0 then break end
+skip, last = 0, false
+while #sends < max_sends and budget > 0 and not last do
+  local want = math.min(max_sends - #sends, budget)
+  local ids = redis.call('ZRANGEBYSCORE', 'notify:queue', '-inf', ARGV[1], 'LIMIT', skip, want)
+  last = #ids < want
   for _, did in ipairs(ids) do
-    if deferred(did) then
+    if claimed[did] then
+      skip = skip + 1  -- claimed above from notify:urgent: due until its lease is written
+    elseif deferred(did) then
       skip = skip + 1
       budget = budget - 1
     else
       claim(did)
+      if claimed[did] then skip = skip + 1 end  -- due until its lease is written
     end
   end
 end
 
 -- The lease the batch needs, now that its size is known.
 local lease = lease_for(#sends)
-if lease ~= provisional then
-  for _, s in ipairs(sends) do piket_notify_queue_at(s.did, lease, s.rank) end
-end
+for _, s in ipairs(sends) do piket_notify_queue_at(s.did, lease, s.rank) end
 local out = {'batch', tostring(lease), tostring(#replies)}
 for _, r in ipairs(replies) do
   out[#out + 1] = tostring(#r)

@@ -1,31 +1,48 @@
--- notify_expand: a page's deliveries, one per contact rule of its person, when notify takes the page (Notifier::handle_message)
--- (services/notify/src/notifier.cpp; typed arguments: piket/store/delivery_scripts.hpp, ExpandArgs)
+-- notify_expand: a page's deliveries, one per contact rule of its person, when notify takes the page
+-- (Notifier::handle_batch), and, given the plan the page will have once expanded, that plan in
+-- the same step (services/notify/src/notifier.cpp; typed arguments and reply:
+-- piket/store/delivery_scripts.hpp, NotifyExpandArgs, parse_notify_expand)
 --
 -- KEYS: none. Reads page:{id}; writes delivery:{id}:{channel}, pagekey:{case}:{step}:{person}:{channel}
 --   (one delivery per case, step, person and channel: a second is `suppressed`) and
 --   notify:timers; calls the owners' store API in the same script for atomicity: paging's
 --   for the page (channels, expanded_at, rev, step: lib/paging_page_delivery.lua) and
---   piket-cases' for the case timeline (duplicate_suppressed: lib/cases_timeline.lua).
+--   piket-cases' for the case timeline (duplicate_suppressed: lib/cases_timeline.lua). A plan
+--   applied writes what lib/notify_apply_plan.lua says.
 -- ARGV[1]  page id
 -- ARGV[2]  now (domain ms)
 -- ARGV[3]  number of rules, then per rule three: channel, after (ms), address
 --          ('' for sms: the page's number)
--- Returns {'expanded', suppressed} | {'already', state} (expanded before)
---   | {'not_queued', state} | {'missing'} (no page, or one without case or person).
+-- then, optionally, the plan (paging::plan_deliveries of the page as expanded: every channel
+-- scheduled), from j = 4 + 3 × rules on:
+-- ARGV[j]      the page's created_at the plan was made on (domain ms)
+-- ARGV[j + 1]  '1' if it was made on a page that is information (`info`), else '0'
+-- ARGV[j + 2…] the plan as lib/notify_apply_plan.lua takes it (rev, now, …)
+-- The plan is applied only if the page is as it assumed: no channel suppressed, created_at
+-- and info as given, rev as given; its timer is then the plan's next wake-up. Otherwise (or
+-- without a plan) the page's timer is due at once (`now`), so that a worker plans the page if
+-- its caller does not (a crash).
+-- Returns {'expanded', suppressed} (no plan given) | {'expanded', '0', 'applied', started}
+--   | {'expanded', suppressed, why}: the plan not applied, why = 'suppressed' (a channel was),
+--     'changed' (created_at or info not as given), 'stale' (another rev)
+--   | {'already', state} (expanded before) | {'not_queued', state}
+--   | {'missing'} (no page, or one without case or person).
 --#include "lib/cases_timeline.lua"
 --#include "lib/paging_page_delivery.lua"
+--#include "lib/notify_apply_plan.lua"
 local id = ARGV[1]
 local p = 'page:' .. id
 local f = redis.call('HMGET', p, 'state', 'case', 'person', 'incident', 'rule', 'step', 'channels',
-                    'to')
+                    'to', 'created_at', 'info')
 if not f[1] or not f[2] or not f[3] then return {'missing'} end
 if f[7] then return {'already', f[1]} end
 if f[1] ~= 'queued' then return {'not_queued', f[1]} end
 local step = f[6] or ((f[4] or '') .. ':' .. (f[5] or ''))
 local now = tonumber(ARGV[2])
+local rules = tonumber(ARGV[3])
 local channels = {}
 local suppressed = 0
-for i = 0, tonumber(ARGV[3]) - 1 do
+for i = 0, rules - 1 do
   local ch, after, to = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
   if ch == 'sms' and to == '' then to = f[8] or '' end
   local did = id .. ':' .. ch
@@ -47,5 +64,19 @@ for i = 0, tonumber(ARGV[3]) - 1 do
   channels[#channels + 1] = ch
 end
 piket_page_expanded(id, table.concat(channels, ','), ARGV[2], step)
+local j = 4 + rules * 3
+local why
+if ARGV[j] then
+  if suppressed > 0 then
+    why = 'suppressed'
+  elseif tonumber(f[9] or '0') ~= tonumber(ARGV[j]) or (f[10] == '1') ~= (ARGV[j + 1] == '1') then
+    why = 'changed'
+  else
+    local r = piket_notify_apply_plan(id, ARGV, j + 2)
+    if r[1] == 'applied' then return {'expanded', '0', 'applied', r[2]} end
+    why = r[1]
+  end
+end
 redis.call('ZADD', 'notify:timers', ARGV[2], id)
+if why then return {'expanded', tostring(suppressed), why} end
 return {'expanded', tostring(suppressed)}

@@ -12,14 +12,15 @@
 //       ack_code '' (a page that is information) checks the page id only.
 //   piket_create_page(p) -> the notify payload (JSON {"page_id": …}). `p` is a
 //       table {id, person, ack_code, to, text, incident, case, rule, now, due,
-//       code_ttl [, step] [, brief, rank]}: `now` is domain time (created_at),
+//       code_ttl [, step] [, brief, rank] [, more]}: `now` is domain time (created_at),
 //       `due` the outbox resend time in transport time; `code_ttl` (ms) how
 //       long the reply code may answer the page (paging::reply_code_window):
 //       the page's `code_until` (domain) and the TTL of its ackcode key;
 //       `step` (optional) names what the page is for, where incident and rule
 //       do not (notify sends one page per case, step, person and channel);
 //       `brief` and `rank` (optional, paging::PageTag) are the page's line and
-//       urgency in a bundled SMS. Writes page:{id} (state queued),
+//       urgency in a bundled SMS; `more` (optional, a list name, value, …)
+//       the producer's own fields, written last in the same HSET. Writes page:{id} (state queued),
 //       ackcode:{person}:{code} and outbox:notify.
 //       ack_code '' makes a page that is information (paging/page_class.hpp):
 //       no ackcode key, no `ack_code`/`code_until`, `info` = 1 on the page.

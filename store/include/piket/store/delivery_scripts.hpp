@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,28 +26,6 @@ inline long long reply_number(const std::string& s) {
   }
 }
 }  // namespace detail
-
-// ---- notify_expand: a page's deliveries, one per contact rule.
-struct NotifyExpandRule {
-  std::string channel;     // sms | push | email
-  long long after_ms = 0;  // how long after the page this channel starts
-  std::string address;     // the push stream, the e-mail address; '' for sms: the page's number
-};
-struct NotifyExpandArgs {
-  std::string page_id;
-  long long now_ms = 0;  // domain
-  std::vector<NotifyExpandRule> rules;
-
-  std::vector<std::string> argv() const {
-    std::vector<std::string> a{page_id, std::to_string(now_ms), std::to_string(rules.size())};
-    for (const auto& r : rules) {
-      a.push_back(r.channel);
-      a.push_back(std::to_string(r.after_ms));
-      a.push_back(r.address);
-    }
-    return a;
-  }
-};
 
 // ---- notify_page_load: a page's delivery state for the planner.
 struct NotifyLoadedDelivery {
@@ -102,16 +81,18 @@ struct NotifyApplyArgs {
   std::vector<std::string> cancel;  // channels
 
   std::vector<std::string> argv() const {
-    std::vector<std::string> a{page_id,
-                               rev,
-                               std::to_string(domain_now_ms),
-                               std::to_string(transport_now_ms),
-                               next_wakeup_ms ? std::to_string(*next_wakeup_ms) : "-",
-                               outcome == NotifyPlanOutcome::exhausted   ? "exhausted"
-                               : outcome == NotifyPlanOutcome::duplicate ? "duplicate"
-                                                                         : "-",
-                               std::to_string(outbox_due_ms),
-                               std::to_string(start.size())};
+    std::vector<std::string> a{page_id};
+    append_plan(a);
+    return a;
+  }
+  // The plan as lib/notify_apply_plan.lua takes it (every argument after the page id).
+  void append_plan(std::vector<std::string>& a) const {
+    a.insert(a.end(), {rev, std::to_string(domain_now_ms), std::to_string(transport_now_ms),
+                       next_wakeup_ms ? std::to_string(*next_wakeup_ms) : "-",
+                       outcome == NotifyPlanOutcome::exhausted   ? "exhausted"
+                       : outcome == NotifyPlanOutcome::duplicate ? "duplicate"
+                                                                 : "-",
+                       std::to_string(outbox_due_ms), std::to_string(start.size())});
     for (const auto& s : start) {
       a.push_back(s.channel);
       a.push_back(s.reason);
@@ -119,9 +100,73 @@ struct NotifyApplyArgs {
     }
     a.push_back(std::to_string(cancel.size()));
     a.insert(a.end(), cancel.begin(), cancel.end());
+  }
+};
+
+// ---- notify_expand: a page's deliveries, one per contact rule, and the plan of the page
+// as expanded applied in the same step when the page is as the plan assumed.
+struct NotifyExpandRule {
+  std::string channel;     // sms | push | email
+  long long after_ms = 0;  // how long after the page this channel starts
+  std::string address;     // the push stream, the e-mail address; '' for sms: the page's number
+};
+// The rev a page has right after its expansion (piket_page_expanded,
+// lib/paging_page_delivery.lua): what a plan made for the page as expanded is made at.
+inline constexpr std::string_view kNotifyExpandedRev = "1";
+// The plan of the page as the expansion leaves it (every channel scheduled,
+// rev kNotifyExpandedRev), made on the page's created_at and info as read
+// before the expansion.
+struct NotifyExpandPlan {
+  long long created_at_ms = 0;  // domain
+  bool informational = false;
+  NotifyApplyArgs apply;  // its page_id is not passed again
+};
+struct NotifyExpandArgs {
+  std::string page_id;
+  long long now_ms = 0;  // domain
+  std::vector<NotifyExpandRule> rules;
+  std::optional<NotifyExpandPlan> plan = std::nullopt;  // none: expand only (its timer due now)
+
+  std::vector<std::string> argv() const {
+    std::vector<std::string> a{page_id, std::to_string(now_ms), std::to_string(rules.size())};
+    for (const auto& r : rules) {
+      a.push_back(r.channel);
+      a.push_back(std::to_string(r.after_ms));
+      a.push_back(r.address);
+    }
+    if (plan) {
+      a.push_back(std::to_string(plan->created_at_ms));
+      a.push_back(plan->informational ? "1" : "0");
+      plan->apply.append_plan(a);
+    }
     return a;
   }
 };
+struct NotifyExpandReply {
+  enum class Kind { expanded, already, not_queued, missing };
+  Kind kind = Kind::missing;
+  std::string state;         // already, not_queued: the page's state
+  long long suppressed = 0;  // expanded: channels suppressed as duplicates of an earlier page
+  bool applied = false;      // expanded: the plan given was applied in the same step
+  long long started = 0;     // applied: the channels it started
+  std::string not_applied;   // a plan given and not applied: suppressed | changed | stale
+};
+inline NotifyExpandReply parse_notify_expand(const std::vector<std::string>& e) {
+  using K = NotifyExpandReply::Kind;
+  NotifyExpandReply r;
+  if (e.empty()) return r;
+  if (e[0] == "already" || e[0] == "not_queued") {
+    r.kind = e[0] == "already" ? K::already : K::not_queued;
+    if (e.size() > 1) r.state = e[1];
+  } else if (e[0] == "expanded") {
+    r.kind = K::expanded;
+    if (e.size() > 1) r.suppressed = detail::reply_number(e[1]);
+    r.applied = e.size() > 3 && e[2] == "applied";
+    if (r.applied) r.started = detail::reply_number(e[3]);
+    if (e.size() == 3) r.not_applied = e[2];
+  }
+  return r;
+}
 
 // ---- notify_claim: a batch of the deliveries due, urgent first, leased for their sends.
 struct NotifyClaimArgs {

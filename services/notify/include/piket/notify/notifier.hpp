@@ -111,10 +111,11 @@ class Notifier {
   // Inbox handler for channel "notify" (message id = page id): expands the
   // page into its deliveries if that has not happened; idempotent.
   bool handle_message(std::string_view channel, std::string_view id, std::string_view payload);
-  // The same for a batch, one result per message: the pages' people read in
-  // one round trip, their expansions in one, then every expanded page's
-  // load in one and its plan's apply in another (a page that changed in
-  // between is planned again on its own). In a batch of one an error is
+  // The same for a batch, one result per message: what the pages' plans need
+  // read in one round trip, then every page expanded and, in the same
+  // script, its plan applied (made here for the page as expanded) in another;
+  // a page the plan did not fit (a channel suppressed) is loaded, planned and
+  // applied after (two more, for such pages only). In a batch of one an error is
   // thrown (as handle_message does); in a larger one it is logged and that
   // message is left for a resend.
   std::vector<bool> handle_batch(std::span<const common::InboxMessage> messages);
