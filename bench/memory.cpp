@@ -79,6 +79,7 @@ MemorySampler::MemorySampler(std::vector<Watched> watched, std::chrono::millisec
     : watched_(std::move(watched)), peak_(watched_.size(), -1) {
   start_ = std::chrono::steady_clock::now();
   for (const auto& w : watched_) cpu_start_.push_back(cpu_seconds(w.pid));
+  harness_cpu_start_ = cpu_seconds(::getpid());
   sample();
   thread_ = std::thread([this, interval] {
     while (running_) {
@@ -101,6 +102,8 @@ void MemorySampler::stop() {
     const auto cpu = cpu_seconds(watched_[i].pid);
     cpu_used_.push_back(cpu < 0 || cpu_start_[i] < 0 ? -1 : cpu - cpu_start_[i]);
   }
+  const auto harness = cpu_seconds(::getpid());
+  harness_cpu_used_ = harness < 0 || harness_cpu_start_ < 0 ? -1 : harness - harness_cpu_start_;
 }
 
 void MemorySampler::sample() {
@@ -121,6 +124,7 @@ MemoryReport MemorySampler::report() {
   std::lock_guard lock(mutex_);
   r.piket_load_kib = piket_peak_;
   r.wall_seconds = std::chrono::duration<double>(stopped_ - start_).count();
+  r.harness_cpu_seconds = harness_cpu_used_;
   r.rested_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_).count();
   for (std::size_t i = 0; i < watched_.size(); ++i) {
@@ -157,7 +161,31 @@ std::string core_percent(double cpu_seconds, double wall_seconds) {
   std::snprintf(buf, sizeof buf, "%.0f", 100 * cpu_seconds / wall_seconds);
   return buf;
 }
+// CPU ms per incident; "-" when unknown.
+std::string ms_per(double cpu_seconds, std::size_t incidents) {
+  if (cpu_seconds < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", 1000 * cpu_seconds / static_cast<double>(incidents));
+  return buf;
+}
 }  // namespace
+
+std::string cpu_per_incident_line(const MemoryReport& report, std::size_t incidents) {
+  if (incidents == 0) return {};
+  std::string out = "  CPU ms per incident (" + std::to_string(incidents) + " accepted):";
+  double services = 0;
+  for (const auto& r : report.rows) {
+    if (!r.piket) continue;
+    out += " " + r.name + " " + ms_per(r.cpu_seconds, incidents) + ",";
+    services += std::max(0.0, r.cpu_seconds);
+  }
+  out += " services " + ms_per(services, incidents);
+  for (const auto& r : report.rows)
+    if (!r.piket) out += "; " + r.name + " " + ms_per(r.cpu_seconds, incidents);
+  out += "; this harness " + ms_per(report.harness_cpu_seconds, incidents) + " (" +
+         core_percent(report.harness_cpu_seconds, report.wall_seconds) + " % of a core)\n";
+  return out;
+}
 
 std::string memory_table(const MemoryReport& report) {
   std::string out = row("memory (RSS, MiB), CPU", "under load",

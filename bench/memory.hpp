@@ -47,7 +47,10 @@ struct MemoryReport {
   // The target is for one instance of each service (one node); the local cluster runs two of
   // each and web and cases besides, so its sum is not judged against it.
   bool judge_target = true;
-  double wall_seconds = 0;    // from the start of sampling to stop()
+  double wall_seconds = 0;  // from the start of sampling to stop()
+  // The bench's own process (poster, fake gateway, sampling) over the same span: it shares the
+  // cores with the stack, so its cost is told apart. -1 when unknown.
+  double harness_cpu_seconds = -1;
   double rested_seconds = 0;  // from stop() to the report
   // The target for all piket services together under load.
   static constexpr long kTargetKib = 60 * 1024;
@@ -72,6 +75,8 @@ class MemorySampler {
   std::vector<long> peak_;
   std::vector<double> cpu_start_;
   std::vector<double> cpu_used_;
+  double harness_cpu_start_ = -1;
+  double harness_cpu_used_ = -1;
   std::chrono::steady_clock::time_point start_, stopped_;
   long piket_peak_ = 0;
   std::mutex mutex_;
@@ -82,5 +87,10 @@ class MemorySampler {
 // The table printed per service: RSS under load (peak) and after, CPU as % of one core over the
 // run; piket's sum with the target, then the others (Redis) apart.
 std::string memory_table(const MemoryReport& report);
+
+// One line: each process's CPU time per incident accepted, in ms — the services, their sum,
+// those apart (Redis) and the harness itself, with the harness's share of a core. Empty when
+// nothing was accepted.
+std::string cpu_per_incident_line(const MemoryReport& report, std::size_t incidents);
 
 }  // namespace piket::bench

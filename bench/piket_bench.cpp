@@ -70,6 +70,7 @@ struct Options {
   int find_max_steps = 2;
   int escalation = 0;
   int bundle_window_ms = 0;
+  int ingest_threads = 8;
   std::uint64_t redis_maxmemory_mb = 8192;
   int peer_group_interval_ms = 1000;
 };
@@ -175,7 +176,7 @@ long apart(const MemoryReport& m, bool load) {
 void print_run(const Measured& m, bool piket_memory) {
   std::cout << run_text(m.run);
   if (piket_memory) {
-    std::cout << memory_table(m.memory);
+    std::cout << memory_table(m.memory) << cpu_per_incident_line(m.memory, m.run.accepted);
   } else {
     for (const auto& r : m.memory.rows)
       std::cout << "  " << r.name << " RSS MiB: under load " << std::fixed << std::setprecision(1)
@@ -488,6 +489,9 @@ int main(int argc, char** argv) {
       "work-dir", po::value(&o.work_dir)->default_value(o.work_dir), "scratch directory")(
       "redis-maxmemory-mb", po::value(&o.redis_maxmemory_mb)->default_value(8192),
       "Redis's maxmemory (noeviction) in the bench's stack: an incident takes some 15 KiB")(
+      "ingest-threads", po::value(&o.ingest_threads)->default_value(8),
+      "[ingest] threads of the stack (the deployment default: 8; each holds one post while "
+      "Redis accepts it)")(
       "bundle-window-ms", po::value(&o.bundle_window_ms)->default_value(0),
       "notify.bundle_window_ms of the stack (0: no bundling; -1: the deployment default, "
       "3000). Not bundled by default: the bench's pages go to the few people of its rota, and "
@@ -508,7 +512,8 @@ int main(int argc, char** argv) {
   if (o.rate <= 0 || o.rate > 100000 || o.seconds <= 0 || o.seconds > 3600 || o.connections < 1 ||
       o.connections > 1024 || o.max_connections > 4096 || o.poster_threads < 1 ||
       o.poster_threads > 16 || o.connections < o.poster_threads || o.gateway_threads < 1 ||
-      o.gateway_threads > 16 || o.grace < 0 || o.grace > 600 || o.after < 0 || o.after > 600 ||
+      o.gateway_threads > 16 || o.ingest_threads < 1 || o.ingest_threads > 64 || o.grace < 0 ||
+      o.grace > 600 || o.after < 0 || o.after > 600 ||
       (o.gateway != "fake" && o.gateway != "kannel") ||
       (o.peer != "none" && o.peer != "alertmanager") || o.escalation < 0 || o.escalation > 400 ||
       (o.escalation > 0 && (o.gateway != "fake" || o.cluster)) || o.bundle_window_ms < -1 ||
@@ -551,6 +556,7 @@ int main(int argc, char** argv) {
     spec.partner_rate = 100000;
     spec.partner_burst = 100000;
     spec.bundle_window_ms = o.bundle_window_ms;
+    spec.ingest_threads = o.ingest_threads;
     if (o.escalation > 0) {
       // Simulated time, and the stack rota's primary then its team lead.
       spec.simulated_clock = true;

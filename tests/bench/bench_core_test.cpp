@@ -348,6 +348,24 @@ TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
   EXPECT_NE(memory_table(m).find("not judged here"), std::string::npos);
 }
 
+TEST(BenchMemory, CpuPerIncidentForEachServiceTheirSumRedisAndTheHarness) {
+  MemoryReport m;
+  // 2,000 incidents: 2 s of CPU are 1 ms each. RSS plays no part here.
+  m.rows = {
+      {"ingest", true, -1, -1, 2}, {"notify", true, -1, -1, 0.5}, {"redis", false, -1, -1, 1}};
+  m.harness_cpu_seconds = 4;  // of 10 s: 40 % of a core
+  m.wall_seconds = 10;
+  const auto t = cpu_per_incident_line(m, 2000);
+  for (const std::string_view part :
+       {"(2000 accepted)", "ingest 1.000,", "notify 0.250,", "services 1.250;", "redis 0.500;",
+        "this harness 2.000 (40 % of a core)"})
+    EXPECT_NE(t.find(part), std::string::npos) << part << " in " << t;
+  m.harness_cpu_seconds = -1;
+  EXPECT_NE(cpu_per_incident_line(m, 2000).find("this harness - (- % of a core)"),
+            std::string::npos);
+  EXPECT_EQ(cpu_per_incident_line(m, 0), "");
+}
+
 // ---------------------------------------------------------------- printed text
 
 RunResult result(std::string system, std::string delivery, double p50, double p99, double max) {

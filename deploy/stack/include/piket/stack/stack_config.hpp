@@ -41,7 +41,7 @@ struct StackSpec {
   int notify_workers = 2;
   // [ingest] threads: each request holds one while Redis fsyncs and, with min_replicas, a
   // replica acknowledges (docs/availability.md, "Failover under load").
-  int ingest_threads = 2;
+  int ingest_threads = 8;  // the deployment default (ingest_config.hpp)
   // [inbound] threads: the same for Kannel's callbacks (each report's write waits likewise).
   int inbound_threads = 4;
   int in_doubt_grace_ms = 3000;

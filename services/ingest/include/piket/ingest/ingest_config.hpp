@@ -13,7 +13,11 @@ namespace piket::ingest {
 
 struct IngestConfig {
   common::HostPort http{"127.0.0.1", 8080};
-  int threads = 2;
+  // Each request holds its thread while Redis runs and fsyncs its acceptance (about 0.3 ms
+  // under load): the threads are how many posts are in Redis at once. 2 held a single node at
+  // 1,200 incidents/s; 8 at 1,600/s (docs/performance.md, "Stop 33"); more only move the queue
+  // downstream.
+  int threads = 8;
   // Load shedding (docs/availability.md, "Load shedding"): at most `queue_limit` requests wait
   // for a thread, none longer than `queue_wait`; over either, 503 overloaded with Retry-After
   // at once (common/http_server.hpp). queue_wait 0: no bound on the wait.
