@@ -91,7 +91,7 @@ void Periodic::run() {
 bool Periodic::wake() {
   {
     std::lock_guard lock(mutex_);
-    if (!pausing_) return false;
+    if (!pausing_ || woken_) return false;  // a step under way, or woken already
     woken_ = true;
   }
   pause_.notify_all();

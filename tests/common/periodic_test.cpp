@@ -187,6 +187,28 @@ TEST(Periodic, WakeEndsThePauseButNotAStep) {
   loop.stop();
 }
 
+// A second wake of the same pause is not a wake of its own: notify wakes one
+// worker per batch of new sends, and two batches must reach two workers, not
+// the same one twice.
+TEST(Periodic, ASecondWakeOfTheSamePauseIsNotCounted) {
+  SimulatedClock clock(kStart);
+  std::atomic<int> steps{0};
+  std::atomic<bool> hold{false};
+  Periodic loop({"twice", Millis{3'600'000}}, clock, [&] {
+    ++steps;
+    while (hold) std::this_thread::sleep_for(1ms);
+  });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return steps == 1; }));
+  hold = true;  // the step the wake starts stays under way: the loop cannot pause again
+  ASSERT_TRUE(eventually([&] { return loop.wake(); })) << "pausing for an hour";
+  EXPECT_FALSE(loop.wake()) << "woken already (or its step under way)";
+  ASSERT_TRUE(eventually([&] { return steps == 2; }));
+  EXPECT_FALSE(loop.wake()) << "a step under way";
+  hold = false;
+  loop.stop();
+}
+
 // wake_kept(): a wake that comes during a step is not lost — the pause after
 // that step is skipped (dispatch's family router sleeps until its next due
 // time and must see a message that came while it looked).

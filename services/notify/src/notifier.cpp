@@ -182,6 +182,14 @@ struct Notifier::Impl {
   void wake_all() {
     for (auto& w : workers) w->loop.wake();
   }
+  // Wakes as many workers as `sends` new sends need: one per claim_batch of them (what one
+  // claim takes), at most every worker; none for none. One page wakes one worker: the others
+  // would look, find it claimed and make an idle claim each (a Redis script call per page).
+  void wake_for(std::size_t sends) {
+    const auto batch = static_cast<std::size_t>(std::max(1, config.claim_batch));
+    const auto n = std::min(workers.size(), (sends + batch - 1) / batch);
+    for (std::size_t k = 0; k < n; ++k) wake_one();
+  }
 
   std::map<std::pair<std::string, std::string>, prometheus::Counter*> deliveries;
   std::map<std::string, prometheus::Counter*> fallbacks;
@@ -353,7 +361,8 @@ struct Notifier::Impl {
   }
 
   // What an applied plan tells (metrics, log lines); true if it started a channel.
-  bool report_applied(const Planned& p, const std::string& page_id) {
+  // Logs and counts what an applied plan did; returns how many channels it started.
+  std::size_t report_applied(const Planned& p, const std::string& page_id) {
     const auto& channels = p.loaded.channels;
     for (const auto& st : p.plan.start) {
       if (st.reason == paging::StartReason::at_once) continue;
@@ -365,7 +374,7 @@ struct Notifier::Impl {
       undeliverable->Increment();
       spdlog::error("page {}: every channel failed; escalation raised", page_id);
     }
-    return !p.plan.start.empty();
+    return p.plan.start.size();
   }
 
   // The plan a page will have once notify_expand has expanded it by `args`
@@ -395,7 +404,7 @@ struct Notifier::Impl {
     std::vector<std::exception_ptr> errors(pages.size());
     std::vector<std::size_t> todo(pages.size());
     for (std::size_t k = 0; k < pages.size(); ++k) todo[k] = k;
-    bool started = false;
+    std::size_t started = 0;  // channels
     for (int round = 0; round < 5 && !todo.empty(); ++round) {
       std::vector<common::RedisScriptCall> loads;
       for (const auto k : todo) loads.push_back({&scripts::load(), {}, {pages[k]}});
@@ -435,13 +444,13 @@ struct Notifier::Impl {
           continue;
         }
         if (r.elements[0].str != "applied") continue;
-        if (report_applied(p, page_id)) started = true;
+        started += report_applied(p, page_id);
       }
       todo = std::move(again);
     }
     for (const auto k : todo)
       spdlog::warn("page {}: changed while being planned five times; will look again", pages[k]);
-    if (started) wake_all();
+    wake_for(started);
     return errors;
   }
 
@@ -917,7 +926,7 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
   const auto expanded = redis->eval_pipeline(expands);
   std::vector<std::string> to_evaluate;
   std::vector<std::size_t> evaluating;  // evaluated -> page
-  bool started = false;
+  std::size_t started = 0;              // channels
   for (std::size_t e = 0; e < expanding.size(); ++e) {
     const auto k = expanding[e];
     const auto& page_id = pages[k];
@@ -941,20 +950,22 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
                    r.suppressed);
     }
     if (r.applied) {
-      if (i.report_applied(planned[e], page_id)) started = true;
+      started += i.report_applied(planned[e], page_id);
       continue;
     }
     to_evaluate.push_back(page_id);
     evaluating.push_back(k);
   }
-  if (started) i.wake_all();
+  i.wake_for(started);
   // The pages expanded without their plan: loaded, planned and applied.
   if (!to_evaluate.empty()) {
     const auto evaluated = i.evaluate_batch(to_evaluate, *redis);
     for (std::size_t v = 0; v < evaluated.size(); ++v)
       if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
   }
-  i.wake_one();
+  // A page whose plan is not applied yet (an error above) has its timer due at once: a worker
+  // looks now rather than at its next idle look.
+  if (started == 0 && !to_evaluate.empty()) i.wake_one();
   for (std::size_t n = 0; n < messages.size(); ++n) {
     if (!errors[n]) continue;
     // A batch of one throws, as one message alone did; in a larger batch the

@@ -56,8 +56,9 @@ class Periodic {
   // from within a step, it also counts as progress (above).
   bool running() const;
   // Ends the pause under way at once (the next step follows); true when the
-  // loop was pausing. While a step runs it does nothing: that step's pause
-  // comes as usual.
+  // loop was pausing and not woken already (so that waking one of several
+  // loops per piece of work wakes a different one each time). While a step
+  // runs it does nothing: that step's pause comes as usual.
   bool wake();
   // Like wake(), but never lost: a wake that comes while a step runs skips
   // the pause after that step (a loop that sleeps until its next due time —
