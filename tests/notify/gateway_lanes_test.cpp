@@ -73,8 +73,37 @@ TEST(ThreadLanesTest, RunsEveryJobOnceEachLaneWithItsOwnGatewayMadeOnItsThread) 
   EXPECT_EQ(made.load(), 3) << "one connection per lane, kept across batches";
   std::lock_guard lock(mutex);
   EXPECT_EQ(factory_threads.size(), 3u);
-  EXPECT_EQ(factory_threads.count(std::this_thread::get_id()), 0u);
+  EXPECT_EQ(factory_threads.count(std::this_thread::get_id()), 1u)
+      << "the calling thread is one of the lanes";
   lanes.run({});  // an empty batch returns at once
+}
+
+// A batch of one send runs on the calling thread, with the caller's own
+// connection: no other thread is started or woken for it (at low load every
+// batch is one send, and a hand-off to a lane thread and back costs two
+// context switches).
+TEST(ThreadLanesTest, ABatchOfOneRunsOnTheCallingThreadAndStartsNoOther) {
+  std::atomic<int> made{0};
+  std::set<std::thread::id> factory_threads;
+  ThreadLanes lanes(4,
+                    [&] {
+                      factory_threads.insert(std::this_thread::get_id());
+                      return std::make_unique<Named>(made++);
+                    },
+                    {});
+  for (int round = 0; round < 5; ++round) {
+    std::thread::id ran_on;
+    int lane = -1;
+    lanes.run({[&](const Gateways& gw) {
+      ran_on = std::this_thread::get_id();
+      lane = lane_of(gw);
+    }});
+    EXPECT_EQ(ran_on, std::this_thread::get_id()) << round;
+    EXPECT_EQ(lane, 0) << "the caller's connection, kept across batches";
+  }
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(made.load(), 1) << "no lane thread made a connection: none was started";
+  EXPECT_EQ(factory_threads, std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
 // One lane hangs on its send until every other send is done: the others are

@@ -27,7 +27,7 @@ struct ThreadLanes::Impl {
   EmailGatewayFactory email_factory;
 
   std::mutex mutex;
-  std::condition_variable work;  // a batch came, or stopping
+  std::condition_variable work;  // a batch of more than one job came, or stopping
   std::condition_variable done;  // the batch's last job ended
   // The batch under way (guarded by mutex): its jobs, the next one to take,
   // how many are still running or waiting, the first exception.
@@ -36,45 +36,62 @@ struct ThreadLanes::Impl {
   std::size_t left = 0;
   std::exception_ptr first;
   bool stopping = false;
-  std::vector<std::thread> threads;  // started by the first run()
+  std::vector<std::thread> threads;  // count - 1, started by the first batch of more than one
 
-  void lane() {
-    // This lane's own connections, made on its thread when it starts (again
-    // before the next job if making one threw: that job fails as if it threw).
+  // One lane's own connections, made on the thread that uses them (again
+  // before the next job if making one threw: that job fails as if it threw).
+  struct Lane {
     std::unique_ptr<SmsGateway> sms;
     std::unique_ptr<EmailGateway> email;
     bool made = false;
-    const auto make = [&] {
-      if (sms_factory && !sms) sms = sms_factory();
-      if (email_factory && !email) email = email_factory();
-      made = true;
-    };
+  };
+  void make(Lane& l) {
+    if (sms_factory && !l.sms) l.sms = sms_factory();
+    if (email_factory && !l.email) l.email = email_factory();
+    l.made = true;
+  }
+  void try_make(Lane& l) {
     try {
-      make();
+      make(l);
     } catch (...) {
       // Tried again before the next job.
     }
+  }
+  // Takes and runs the next job of the batch (the lock held on entry and on return).
+  void run_next(std::unique_lock<std::mutex>& lock, Lane& l) {
+    const auto& job = (*jobs)[next++];
+    lock.unlock();
+    std::exception_ptr failed;
+    try {
+      if (!l.made) make(l);
+      job(Gateways{l.sms.get(), l.email.get()});
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    lock.lock();
+    if (failed && !first) first = failed;
+    if (--left == 0) {
+      jobs = nullptr;
+      done.notify_all();
+    }
+  }
+
+  void lane() {
+    Lane l;
+    try_make(l);
     std::unique_lock lock(mutex);
     for (;;) {
       work.wait(lock, [&] { return stopping || (jobs && next < jobs->size()); });
       if (stopping) return;
-      const auto& job = (*jobs)[next++];
-      lock.unlock();
-      std::exception_ptr failed;
-      try {
-        if (!made) make();
-        job(Gateways{sms.get(), email.get()});
-      } catch (...) {
-        failed = std::current_exception();
-      }
-      lock.lock();
-      if (failed && !first) first = failed;
-      if (--left == 0) {
-        jobs = nullptr;
-        done.notify_all();
-      }
+      run_next(lock, l);
     }
   }
+
+  // The calling thread's lane: the caller is one of the `count` lanes, so a
+  // batch of one send goes out on it, without a hand-off to another thread
+  // and back (two context switches per batch at low load).
+  Lane caller;
+  bool caller_started = false;
 };
 
 ThreadLanes::ThreadLanes(std::size_t count, GatewayFactory sms, EmailGatewayFactory email)
@@ -100,14 +117,20 @@ std::size_t ThreadLanes::width() const {
 void ThreadLanes::run(const std::vector<SendJob>& jobs) {
   if (jobs.empty()) return;
   auto& i = *impl_;
+  if (!i.caller_started) {
+    i.caller_started = true;
+    i.try_make(i.caller);
+  }
   std::unique_lock lock(i.mutex);
-  if (i.threads.empty())
-    for (std::size_t n = 0; n < i.count; ++n) i.threads.emplace_back([&i] { i.lane(); });
+  const bool others = jobs.size() > 1 && i.count > 1;
+  if (others && i.threads.empty())
+    for (std::size_t n = 1; n < i.count; ++n) i.threads.emplace_back([&i] { i.lane(); });
   i.jobs = &jobs;
   i.next = 0;
   i.left = jobs.size();
   i.first = nullptr;
-  i.work.notify_all();
+  if (others) i.work.notify_all();
+  while (i.jobs && i.next < jobs.size()) i.run_next(lock, i.caller);
   i.done.wait(lock, [&] { return i.left == 0; });
   if (auto e = std::exchange(i.first, nullptr)) std::rethrow_exception(e);
 }

@@ -51,11 +51,14 @@ class InlineLanes final : public SendLanes {
   Gateways gateways_;
 };
 
-// `count` lanes, each a thread of its own with gateways of its own, made by
-// the factories on that thread when the first batch comes (a factory may be
-// empty: no gateway of that kind; one that throws is tried again before the
-// lane's next job, and that job fails with its exception). Not copyable; the destructor ends the
-// threads. run() is for one caller at a time.
+// `count` lanes, each with gateways of its own, made by the factories on the
+// lane's thread when it first sends (a factory may be empty: no gateway of
+// that kind; one that throws is tried again before the lane's next job, and
+// that job fails with its exception). The calling thread is one lane: a batch
+// of one send runs on it at once, with no hand-off; the other count - 1 lanes
+// are threads of their own, started by the first batch of more than one send.
+// Not copyable; the destructor ends the threads. run() is for one caller at a
+// time (the caller's lane keeps its connections from one call to the next).
 class ThreadLanes final : public SendLanes {
  public:
   ThreadLanes(std::size_t count, GatewayFactory sms, EmailGatewayFactory email);
