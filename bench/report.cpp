@@ -40,6 +40,11 @@ std::string run_text(const RunResult& r) {
                     std::to_string(r.delivered) + ", lost " + std::to_string(r.lost) +
                     " (accepted, not at the " + r.delivery + " " + fixed(r.grace, 0) +
                     " s after the last answer)\n";
+  if (!r.lost_keys.empty()) {
+    out += "  LOST (first " + std::to_string(r.lost_keys.size()) + ", look for them in the logs):";
+    for (const auto& k : r.lost_keys) out += " " + k;
+    out += "\n";
+  }
   out += line("post->" + r.delivery + " ms", r.end_to_end);
   out += line("POST->" + status + " ms", r.answer);
   out += line(status + "->" + r.delivery + " ms", r.after_answer);

@@ -28,7 +28,10 @@ RunResult summarize(const std::vector<Sample>& samples, const ArrivalMap& arriva
     ++r.accepted;
     answer.push_back(ms_between(s.sent, s.answered));
     const auto it = arrivals.find(s.key);
-    if (it == arrivals.end()) continue;
+    if (it == arrivals.end()) {
+      if (r.lost_keys.size() < RunResult::kLostKeysShown) r.lost_keys.push_back(s.key);
+      continue;
+    }
     ++r.delivered;
     end_to_end.push_back(ms_between(s.sent, it->second));
     after_answer.push_back(ms_between(s.answered, it->second));

@@ -75,6 +75,10 @@ struct RunResult {
   std::size_t accepted = 0;   // answered with the accepting status (201, 200)
   std::size_t delivered = 0;  // accepted and arrived
   std::size_t lost = 0;       // accepted and not arrived within the grace
+  // The keys (case code, bench id) of the first kLostKeysShown lost, in posting order: what to
+  // look for in the services' logs, which the run's --work-dir keeps.
+  static constexpr std::size_t kLostKeysShown = 5;
+  std::vector<std::string> lost_keys;
   std::size_t waited = 0;     // found every connection busy at their due time
   Percentiles end_to_end;     // post sent → delivery (gateway, webhook), ms
   Percentiles answer;         // post sent → answer, ms

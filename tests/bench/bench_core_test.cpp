@@ -218,6 +218,9 @@ TEST(BenchSummary, EndToEndHalvesLostAndThroughput) {
   EXPECT_EQ(r.accepted, 3u);
   EXPECT_EQ(r.delivered, 2u);
   EXPECT_EQ(r.lost, 1u);
+  EXPECT_EQ(r.lost_keys, std::vector<std::string>{"C4"}) << "the one accepted and not arrived";
+  EXPECT_NE(run_text(r).find("LOST (first 1, look for them in the logs): C4\n"), std::string::npos)
+      << run_text(r);
   EXPECT_FALSE(r.sustained());
   EXPECT_NEAR(r.end_to_end.p50, 5, 1e-6);   // sent 0 → 5
   EXPECT_NEAR(r.end_to_end.max, 30, 1e-6);  // sent 10 → 40
