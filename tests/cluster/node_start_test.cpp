@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -62,11 +63,26 @@ TEST(NodeStart, APrimaryBackDuringAFailoverAwayFromItWaitsAndComesBackAsAReplica
   cluster.kill9_node(0);
   wait_for_failing_over(cluster.processes(), 20s);
 
+  // Node 0 is started on a thread of its own that lives to the end of the test: a child gets
+  // SIGTERM when the thread that forked it ends (PR_SET_PDEATHSIG, launch/process.hpp). A
+  // starter that ended at once killed the node it had just started; the test passed only when
+  // the SIGTERM came while the node wrote its first AOF after the sync (a shutdown Redis
+  // refuses then), and failed in CI when it came before the sync.
   std::atomic<bool> started{false};
-  std::thread starter([&] {
+  std::promise<void> test_over;
+  std::thread starter([&, over = test_over.get_future()] {
     cluster.start_node(0);
     started = true;
+    over.wait();
   });
+  struct EndStarter {
+    std::promise<void>& over;
+    std::thread& starter;
+    ~EndStarter() {
+      over.set_value();
+      starter.join();
+    }
+  } end_starter{test_over, starter};
   // The sentinels still name node 0 (no replica to promote): it must not be running as one.
   const auto hold = std::chrono::steady_clock::now() + 2s;
   std::string role_seen;
@@ -79,8 +95,13 @@ TEST(NodeStart, APrimaryBackDuringAFailoverAwayFromItWaitsAndComesBackAsAReplica
 
   cluster.node(1).process().signal(SIGCONT);
   cluster.node(2).process().signal(SIGCONT);
-  starter.join();
-  EXPECT_TRUE(started.load());
+  const auto start_limit = std::chrono::steady_clock::now() + 120s;
+  while (!started && std::chrono::steady_clock::now() < start_limit)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(started.load()) << "node 0 was not started within 120 s";
+  // Still running well after its start: nothing it inherited ends it.
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(cluster.processes().node_running(0)) << "node 0 ended after its start";
   const int promoted = cluster.wait_for_failover(0, 30s);
   EXPECT_NE(promoted, 0);
   EXPECT_EQ(cluster.role_of(0), "slave");
