@@ -360,7 +360,6 @@ struct Notifier::Impl {
     return p;
   }
 
-  // What an applied plan tells (metrics, log lines); true if it started a channel.
   // Logs and counts what an applied plan did; returns how many channels it started.
   std::size_t report_applied(const Planned& p, const std::string& page_id) {
     const auto& channels = p.loaded.channels;
@@ -963,9 +962,6 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
     for (std::size_t v = 0; v < evaluated.size(); ++v)
       if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
   }
-  // A page whose plan is not applied yet (an error above) has its timer due at once: a worker
-  // looks now rather than at its next idle look.
-  if (started == 0 && !to_evaluate.empty()) i.wake_one();
   for (std::size_t n = 0; n < messages.size(); ++n) {
     if (!errors[n]) continue;
     // A batch of one throws, as one message alone did; in a larger batch the
