@@ -216,9 +216,12 @@
         const fresh = render(it);
         fresh.dataset.key = k; fresh.dataset.sig = sig;
         if (n) {
-          const had = n.contains(active) && active.dataset ? active.dataset.action : null;
+          // A focused row (a triage count leads to it) or a focused control in it keeps the
+          // focus when a live update redraws the row.
+          const had = n === active ? 'row' : (n.contains(active) && active.dataset ? active.dataset.action : null);
           n.replaceWith(fresh);
-          if (had) { const f = fresh.querySelector(`[data-action="${had}"]`); if (f) f.focus(); }
+          if (had === 'row') fresh.focus();
+          else if (had) { const f = fresh.querySelector(`[data-action="${had}"]`); if (f) f.focus(); }
         }
         n = fresh;
       }

@@ -137,7 +137,7 @@ await run('het overzicht in vijf seconden', async (browser, problems) => {
   // A live update while the focus is on a count: the count changes in place, the focus stays.
   await tl.focus('#tri-unanswered');
   const before = await countOf(tl, 'tri-unanswered');
-  await post('e');
+  const e = await post('e');
   await tl.waitForFunction((n) => Number(document.querySelector('#tri-unanswered .n').textContent) > n, before, { timeout: 10000 });
   check(await tl.evaluate(() => document.activeElement.id) === 'tri-unanswered', 'the focus stayed on the count across the live update');
 
@@ -174,6 +174,16 @@ await run('het overzicht in vijf seconden', async (browser, problems) => {
   await tl.focus('#tri-hour');
   await tl.keyboard.press('Enter');
   check(await tl.evaluate(() => document.activeElement.tagName === 'TR'), 'the count leads to its row');
+  // A live update that redraws the focused row: the new row has the focus.
+  const focused = await tl.evaluate(() => { document.activeElement.dataset.mark = 'old'; return document.activeElement.dataset.case; });
+  const name = { [a.case_id]: 'a', [b.case_id]: 'b', [c.case_id]: 'c', [d.case_id]: 'd', [e.case_id]: 'e' }[focused];
+  check(name !== undefined, 'the focused row is one of the cases: ' + focused);
+  const again = await postIncident({ reference: `TRI-${name}-again-${stamp}`, household: `hh-tri-${name}-${stamp}`,
+    ...(name === 'c' ? { kind: 'code_red', home_ban: undefined } : {}) });
+  check(again.case_id === focused, 'a second incident for the household joins its case');
+  await tl.waitForFunction((id) => { const r = document.querySelector(`#clock-rows tr[data-case="${id}"]`); return r && r.dataset.mark !== 'old'; }, focused, { timeout: 10000 });
+  const kept = await tl.evaluate(() => ({ tag: document.activeElement.tagName, case: document.activeElement.dataset.case }));
+  check(kept.tag === 'TR' && kept.case === focused, 'the focused row keeps the focus across a live update: ' + JSON.stringify(kept));
   await lead.close();
 
   // On a phone: a card per case, no sideways scrolling, the strip on top.
