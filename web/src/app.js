@@ -197,6 +197,8 @@
   // removed, so a focused button is not taken out from under the keyboard.
   function reconcile(container, items, keyOf, render) {
     const active = document.activeElement;
+    // What has the focus after the update: the same element, or the one drawn in its place.
+    let refocus = active;
     const seen = new Map();
     const keyed = items.map((it) => {
       let k = String(keyOf(it));
@@ -218,17 +220,17 @@
         if (n) {
           // A focused row (a triage count leads to it) or a focused control in it keeps the
           // focus when a live update redraws the row.
-          const had = n === active ? 'row' : (n.contains(active) && active.dataset ? active.dataset.action : null);
+          if (n === active) refocus = fresh;
+          else if (n.contains(active)) refocus = active.dataset && active.dataset.action ? fresh.querySelector(`[data-action="${active.dataset.action}"]`) : null;
           n.replaceWith(fresh);
-          if (had === 'row') fresh.focus();
-          else if (had) { const f = fresh.querySelector(`[data-action="${had}"]`); if (f) f.focus(); }
         }
         n = fresh;
       }
       const at = container.children[i];
       if (at !== n) container.insertBefore(n, at || null);
     });
-    if (active && active.isConnected && document.activeElement !== active) active.focus();
+    // After the moves: moving a focused element in the page takes its focus away.
+    if (refocus && refocus.isConnected && document.activeElement !== refocus) refocus.focus();
   }
   function tickDue() {
     if (state.view === 'board' && state.lastBoard) renderTriage(state.lastRows, state.lastBoard);

@@ -178,7 +178,7 @@ await run('het overzicht in vijf seconden', async (browser, problems) => {
   const focused = await tl.evaluate(() => { document.activeElement.dataset.mark = 'old'; return document.activeElement.dataset.case; });
   const name = { [a.case_id]: 'a', [b.case_id]: 'b', [c.case_id]: 'c', [d.case_id]: 'd', [e.case_id]: 'e' }[focused];
   check(name !== undefined, 'the focused row is one of the cases: ' + focused);
-  const again = await postIncident({ reference: `TRI-${name}-again-${stamp}`, household: `hh-tri-${name}-${stamp}`,
+  const again = await post(`${name}-again`, { household: `hh-tri-${name}-${stamp}`,
     ...(name === 'c' ? { kind: 'code_red', home_ban: undefined } : {}) });
   check(again.case_id === focused, 'a second incident for the household joins its case');
   await tl.waitForFunction((id) => { const r = document.querySelector(`#clock-rows tr[data-case="${id}"]`); return r && r.dataset.mark !== 'old'; }, focused, { timeout: 10000 });
