@@ -396,7 +396,7 @@ TEST_F(CasesScenario, AnUntouchedCaseReachesTheTeamLeadByDaySeven) {
 TEST_F(CasesScenario, RestoredFromABackupOntoAFreshDataDirectoryEachPendingDeadlineFiresOnce) {
   namespace fs = std::filesystem;
   test::CasesStack s;
-  const auto o = open_and_acknowledge(s, "PNN-CASES-BACKUP");
+  const auto o = open_and_acknowledge(s, "PNN-CASES-RESTORE");
   record(s, o, "first_contact");
   record(s, o, "intake");
   advance(s, o, 8h + 1min);  // the plan's first warning fires before the backup
@@ -406,7 +406,7 @@ TEST_F(CasesScenario, RestoredFromABackupOntoAFreshDataDirectoryEachPendingDeadl
   // And a page nobody acknowledges, in drenthe: paging escalates it to that
   // region's team lead after 15 minutes (the built-in policy).
   const std::string drenthe_lead = "+447700900030";
-  auto body = home_ban("VT-CASES-BACKUP");
+  auto body = home_ban("VT-CASES-RESTORE");
   body.replace(body.find("groningen"), 9, "drenthe");
   auto posted = s.client(s.spec().ports.ingest, s.spec().veilig_thuis_token)
                     ->post("/v1/incidents", "application/json", body);

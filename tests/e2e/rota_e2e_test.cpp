@@ -1,7 +1,8 @@
 // The full rota in the running system: dispatch pages whoever the rota file
 // puts on call, a sickness registered through the rota API at run time
 // reroutes the next page at once, and calendars are served as iCalendar to a
-// calendar token only.
+// calendar token only. In simulated time (Sunday 08:00): on the wall clock a
+// run in the hour before Monday's 08:00 handoff met that handoff's notices.
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,7 @@ constexpr const char* kCasemanagerToken = "icm-1-staff-token-00000000001";
 
 stack::StackSpec rota_spec() {
   stack::StackSpec spec;
+  spec.simulated_clock = true;  // Sunday 2026-11-22 08:00, a day from any handoff
   spec.rota_file = groningen_rota_file();
   spec.rota_table = "coverage_days = 14\n";
   spec.person_extra["tl-g"] = "token_sha256 = \"" + common::sha256_hex(kTeamLeadToken) + "\"";
@@ -30,7 +32,7 @@ stack::StackSpec rota_spec() {
 
 std::string code_red(const std::string& ref, const std::string& household = "") {
   return R"({"reference":")" + ref +
-         R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T14:03:00+01:00","household":"hh-)" +
+         R"(","kind":"code_red","region":"groningen","reported_at":"2026-11-22T07:50:00+01:00","household":"hh-)" +
          (household.empty() ? ref : household) + R"("})";
 }
 
@@ -60,7 +62,7 @@ TEST(RotaEndToEnd, PagesFollowTheRotaAndARunTimeSicknessReroutesAtOnce) {
   EXPECT_EQ(sms[0].to, s.config().person(primary)->phone);
 
   // The primary calls in sick: the team lead registers it at run time.
-  auto now = std::chrono::time_point_cast<common::Millis>(std::chrono::system_clock::now());
+  const auto now = *common::parse_rfc3339(s.spec().simulated_start);
   boost::json::object sick{{"region", "groningen"},
                            {"layer", "primary"},
                            {"kind", "replace"},

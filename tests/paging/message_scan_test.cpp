@@ -23,6 +23,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -51,22 +52,25 @@ std::string lower(std::string s) {
 
 // What a posted incident says about the family: each whole value, each word
 // of 5 letters or more, and each value's digits when it has 6 or more.
-void add_secrets(std::set<std::string>& out, const std::string& value) {
+// `out` maps each to where it was posted (the work directory and key).
+using Secrets = std::map<std::string, std::string>;
+
+void add_secrets(Secrets& out, const std::string& value, const std::string& from) {
   const auto v = lower(value);
-  if (v.size() >= 4) out.insert(v);
+  if (v.size() >= 4) out.emplace(v, from);
   std::string word, digits;
   for (char c : v + " ") {
     if (std::isalnum(static_cast<unsigned char>(c))) {
       word += c;
     } else {
-      if (word.size() >= 5) out.insert(word);
+      if (word.size() >= 5) out.emplace(word, from);
       word.clear();
     }
     if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
   }
-  if (digits.size() >= 6) out.insert(digits);
+  if (digits.size() >= 6) out.emplace(digits, from);
   // A Dutch number as a person writes it: +31 6… is also 06….
-  if (v.rfind("+31", 0) == 0 && digits.size() >= 11) out.insert("0" + digits.substr(2));
+  if (v.rfind("+31", 0) == 0 && digits.size() >= 11) out.emplace("0" + digits.substr(2), from);
 }
 
 // The text with the separators people put in numbers (space, dash, dot,
@@ -87,23 +91,24 @@ std::string compact_numbers(const std::string& text) {
   return out;
 }
 
-void secrets_of_incident(std::set<std::string>& out, const std::string& body) {
+void secrets_of_incident(Secrets& out, const std::string& body, const std::string& from) {
   boost::system::error_code ec;
   const auto doc = boost::json::parse(body, ec);
   if (ec || !doc.is_object()) return;
   const auto& o = doc.as_object();
   for (const char* key : {"household", "summary"})
     if (const auto* v = o.if_contains(key); v && v->is_string())
-      add_secrets(out, std::string(v->as_string()));
+      add_secrets(out, std::string(v->as_string()), from + " " + key);
   if (const auto* ps = o.if_contains("persons"); ps && ps->is_array())
     for (const auto& person : ps->as_array())
       if (person.is_object())
         for (const auto& [k, v] : person.as_object())
-          if (k != "role" && v.is_string()) add_secrets(out, std::string(v.as_string()));
+          if (k != "role" && v.is_string())
+            add_secrets(out, std::string(v.as_string()), from + " person " + std::string(k));
 }
 
 struct Scan {
-  std::set<std::string> secrets;
+  Secrets secrets;
   std::vector<std::pair<std::string, std::string>> messages;  // where, text
   // Service logs and outbox payloads: checked for whole values and numbers
   // only (a log's English words may be a summary's words by chance).
@@ -143,7 +148,7 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
         for (const auto& key : r.elements.at(1).elements) {
           if (redis.command({"TYPE", key.str}).str != "hash") continue;
           const auto body = redis.command({"HGET", key.str, "body"});
-          if (!body.is_nil()) secrets_of_incident(scan.secrets, body.str);
+          if (!body.is_nil()) secrets_of_incident(scan.secrets, body.str, name + " " + key.str);
         }
       } while (cursor != "0");
       // A family's messages (issue 18): their texts are secrets too.
@@ -161,7 +166,8 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
             const auto m = boost::json::parse(all[i + 1], ec);
             if (ec || !m.is_object()) continue;
             if (const auto* t = m.as_object().if_contains("text"); t && t->is_string())
-              add_secrets(scan.secrets, std::string(t->as_string()));
+              add_secrets(scan.secrets, std::string(t->as_string()),
+                          name + " " + key.str + " text");
           }
         }
       } while (cursor != "0");
@@ -237,12 +243,12 @@ TEST(MessageScan, NoMessageCarriesPersonDataHouseholdOrSummary) {
   const auto check = [&](const std::string& where, const std::string& text, bool is_log) {
     const auto t = lower(text);
     const auto c = compact_numbers(t);
-    for (const auto& secret : scan.secrets) {
+    for (const auto& [secret, from] : scan.secrets) {
       if (is_log && !log_secret(secret)) continue;
       if (t.find(secret) != std::string::npos || c.find(secret) != std::string::npos) {
         ++hits;
         ADD_FAILURE() << where << " contains a posted value (" << secret.size()
-                      << " characters): " << secret;
+                      << " characters): " << secret << ", posted in " << from;
       }
     }
   };
