@@ -6,9 +6,10 @@
 namespace piket::rota {
 
 std::vector<PersonHandoff> next_handoffs(const Rota& rota, common::Instant at,
-                                         common::Millis look_ahead) {
+                                         common::Millis look_ahead, common::Millis end_search) {
   std::vector<PersonHandoff> out;
-  const TimeRange window{at, at + look_ahead};
+  const auto next_before = at + look_ahead;
+  const TimeRange window{at, next_before + end_search};
   for (const auto& ref : rota.layers()) {
     const auto segments = rota.timeline(ref.layer, ref.region, window);
     for (const auto& person : rota.people(ref.layer, ref.region)) {
@@ -26,7 +27,7 @@ std::vector<PersonHandoff> next_handoffs(const Rota& rota, common::Instant at,
         if (i < segments.size()) h.off_at = segments[i].start;
       }
       while (i < segments.size() && !in(segments[i])) ++i;
-      if (i < segments.size()) {
+      if (i < segments.size() && segments[i].start < next_before) {
         h.next_on_at = segments[i].start;
         while (i < segments.size() && in(segments[i])) ++i;
         if (i < segments.size()) h.next_off_at = segments[i].start;

@@ -123,8 +123,9 @@ TEST(RotaWatcherRedis, HandoffNoticeOnceBeforeTheShiftAndGapWarningOnceToTheTeam
               std::to_string(paging::page_rank::kInformation));
     if (rule == "handoff_notice") {
       ++handoffs;
-      EXPECT_NE(text.find("je hebt dienst"), std::string::npos) << text;
-      EXPECT_NE(text.find("08:00"), std::string::npos) << text;
+      // A day's shift from Sunday 08:00 ends Monday 08:00: the notice, sent
+      // half an hour before, says so (it once said "until" its start).
+      EXPECT_NE(text.find(" van zo 22-11 08:00 tot ma 23-11 08:00."), std::string::npos) << text;
       EXPECT_NE(person, "tl");
     } else if (rule == "gap_warning") {
       ++gaps;
@@ -200,6 +201,10 @@ TEST(RotaWatcherText, NoticesAreInformationShortGsm7AndRefuseMalformedIds) {
   EXPECT_EQ(render_handoff_notice("primary", "groningen", from, until, en),
             "piket ROTA: you are on call (primary, groningen) from Mon 23-11 08:00 until "
             "Mon 30-11 08:00. No reply needed.");
+  // A stretch whose end the watcher does not look that far for: "from" only.
+  EXPECT_EQ(render_handoff_notice("primary", "groningen", from, std::nullopt, nl),
+            "piket PIKETROOSTER: je hebt dienst (primary, groningen) vanaf ma 23-11 08:00. Geen "
+            "antwoord nodig.");
   // The longest ids: layer and region are left out rather than the notice.
   const std::string id32(32, 'x');
   for (const auto& text : {render_handoff_notice(id32, id32, from, until, nl),

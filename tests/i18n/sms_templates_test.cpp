@@ -134,6 +134,7 @@ TEST(SmsTemplatesTest, TeamLeadAndRotaNoticesFitOneSegmentInBothLanguages) {
       const std::string layer = region;  // layers have the same id pattern
       for (const auto& notice :
            {dispatch::render_handoff_notice(layer, region, kWidest, kWidest, l),
+            dispatch::render_handoff_notice(layer, region, kWidest, std::nullopt, l),
             dispatch::render_gap_warning(layer, region, kWidest, kWidest, l)}) {
         ASSERT_TRUE(notice) << to_string(l) << " " << region;
         EXPECT_TRUE(fits_one_segment(*notice)) << *notice;

@@ -21,6 +21,10 @@ namespace {
 
 const std::regex kId{"^[a-z0-9][a-z0-9_-]{0,63}$"};
 
+// How far past its start a stretch's end is looked for, for "until …" in the
+// handoff notice; a longer one is announced without its end.
+constexpr common::Millis kStretchEndSearch{std::chrono::hours{24 * 35}};
+
 // "ma 23-11 08:00" ("Mon 23-11 08:00" in English) in Amsterdam time.
 std::string short_local(common::Instant t, i18n::Language language) {
   const auto local = date::floor<std::chrono::minutes>(rota::to_local(t));
@@ -48,14 +52,18 @@ namespace {
 // with the layer and region when it fits one segment, else without.
 std::optional<std::string> fitted(i18n::Language l, std::string_view pattern,
                                   std::string_view layer, std::string_view region,
-                                  common::Instant from, common::Instant until) {
+                                  common::Instant from, std::optional<common::Instant> until) {
   if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId))
     return std::nullopt;
   const std::string tail = " " + std::string(i18n::text(l, "sms.no_reply"));
   const auto render = [&](const std::string& where) {
+    if (!until)
+      return i18n::render(l, pattern, fmt::arg("where", where),
+                          fmt::arg("from", short_local(from, l))) +
+             tail;
     return i18n::render(l, pattern, fmt::arg("where", where),
                         fmt::arg("from", short_local(from, l)),
-                        fmt::arg("until", short_local(until, l))) +
+                        fmt::arg("until", short_local(*until, l))) +
            tail;
   };
   if (auto t = checked(render(" (" + std::string(layer) + ", " + std::string(region) + ")")))
@@ -65,9 +73,10 @@ std::optional<std::string> fitted(i18n::Language l, std::string_view pattern,
 }  // namespace
 
 std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
-                                                 common::Instant from, common::Instant until,
+                                                 common::Instant from,
+                                                 std::optional<common::Instant> until,
                                                  i18n::Language language) {
-  return fitted(language, "rota.handoff", layer, region, from, until);
+  return fitted(language, until ? "rota.handoff" : "rota.handoff.open", layer, region, from, until);
 }
 
 std::optional<std::string> render_gap_warning(std::string_view layer, std::string_view region,
@@ -150,10 +159,11 @@ int RotaWatcher::run_once() {
   if (!rota) return 0;
   const auto now = domain_clock_.now();
   int sent = 0;
-  for (const auto& h : rota::next_handoffs(*rota, now, rota_file_.handoff_notice)) {
+  for (const auto& h :
+       rota::next_handoffs(*rota, now, rota_file_.handoff_notice, kStretchEndSearch)) {
     if (h.on_call_now || !h.next_on_at || *h.next_on_at > now + rota_file_.handoff_notice) continue;
     const auto from = *h.next_on_at;
-    const auto until = h.next_off_at.value_or(from);
+    const auto until = h.next_off_at;  // nullopt: on call for longer than the search
     const auto key =
         store::handoff_notice_id(h.person, h.region, h.layer, common::to_epoch_ms(from));
     const auto l = directory_.language_of(h.person);

@@ -7,7 +7,7 @@
 
 namespace piket::i18n {
 
-inline constexpr std::array<std::string_view, 160> kMessageIds{
+inline constexpr std::array<std::string_view, 161> kMessageIds{
     "kind.home_ban",
     "kind.home_ban_extended",
     "kind.home_ban_lifted",
@@ -57,6 +57,7 @@ inline constexpr std::array<std::string_view, 160> kMessageIds{
     "bundle.reply",
     "capacity.sms",
     "rota.handoff",
+    "rota.handoff.open",
     "rota.gap",
     "rota.tag.handoff",
     "rota.tag.gap",

@@ -16,10 +16,10 @@ struct PersonHandoff {
   std::string person;
   bool on_call_now = false;
   // On call now: when that stretch ends. nullopt: not on call now, or on call
-  // beyond the look-ahead.
+  // beyond the look-ahead and `end_search`.
   std::optional<common::Instant> off_at;
-  // The next stretch starting after `at`: its start and its end (nullopt: it
-  // runs beyond the look-ahead).
+  // The next stretch starting within the look-ahead: its start and its end
+  // (nullopt: it runs beyond the look-ahead and `end_search`).
   std::optional<common::Instant> next_on_at;
   std::optional<common::Instant> next_off_at;
   friend bool operator==(const PersonHandoff&, const PersonHandoff&) = default;
@@ -27,8 +27,11 @@ struct PersonHandoff {
 
 // One entry per (region, layer, person) for every person who is a member of a
 // rotation of the layer or named by one of its overrides. Sorted by region,
-// layer, person.
+// layer, person. A stretch counts as next when it starts before
+// `at + look_ahead`; its end is looked for up to `at + look_ahead + end_search`
+// (a notice an hour ahead of a week's shift still says when the week ends).
 std::vector<PersonHandoff> next_handoffs(const Rota& rota, common::Instant at,
-                                         common::Millis look_ahead);
+                                         common::Millis look_ahead,
+                                         common::Millis end_search = common::Millis{0});
 
 }  // namespace piket::rota

@@ -26,9 +26,11 @@ namespace piket::dispatch {
 // the recipient's language (rota.* in i18n/<lang>/piket.po). Both are
 // information (paging/page_class.hpp): no reply code, they end with "Geen
 // antwoord nodig." (sms.no_reply); layer and region are left out when they
-// would not fit one segment.
+// would not fit one segment. A handoff notice without `until` (a stretch
+// longer than the watcher looks ahead for its end) says "from …" only.
 std::optional<std::string> render_handoff_notice(std::string_view layer, std::string_view region,
-                                                 common::Instant from, common::Instant until,
+                                                 common::Instant from,
+                                                 std::optional<common::Instant> until,
                                                  i18n::Language language);
 std::optional<std::string> render_gap_warning(std::string_view layer, std::string_view region,
                                               common::Instant from, common::Instant until,
