@@ -156,6 +156,10 @@ TEST_F(IngestSheddingTest, OverTheBoundsPartnersGet503AtOnceAndNothingIsStored) 
   // No time passed on the server's clock: the waiting ones are handled as before.
   for (auto* f : {&first, &second, &third}) EXPECT_EQ(f->get().status, 201) << f->get().error;
 
+  // The third's answer may reach its partner before its thread counts itself idle: wait for
+  // idle, or "busy 1" below could be that thread and not the fifth's (SHED-6 then went first).
+  ASSERT_TRUE(load_reaches(0, 0));
+
   // Age: the thread blocked again, one waiting longer than queue_wait_ms (the queue not full).
   ops_.command({"CLIENT", "PAUSE", "30000", "WRITE"});
   auto fifth = post_in_background("SHED-5");
