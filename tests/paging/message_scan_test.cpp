@@ -19,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 #include <filesystem>
@@ -120,16 +121,31 @@ std::string read(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The test's Redis data directories: `redis/`, or a cluster's `redis/node*/` (each node is
+// replayed: what a replica holds, its primary held).
+std::vector<fs::path> redis_dirs(const fs::path& dir) {
+  if (fs::exists(dir / "redis" / "redis.conf")) return {dir / "redis"};
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir / "redis", ec))
+    if (e.path().filename().string().rfind("node", 0) == 0 && fs::exists(e.path() / "redis.conf"))
+      out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void scan_work_dir(const fs::path& dir, Scan& scan) {
-  const auto name = dir.filename().string();
-  if (fs::exists(dir / "redis" / "redis.conf")) {
+  const auto test = dir.filename().string();
+  for (const auto& data : redis_dirs(dir)) {
+    const auto name = data.filename() == "redis" ? test : test + "/" + data.filename().string();
+    const auto tmp_name = test + "-" + data.filename().string();
     // Replay the test's Redis on a copy (the original stays as it was).
-    const auto copy = fs::temp_directory_path() / ("piket-scan-" + name);
+    const auto copy = fs::temp_directory_path() / ("piket-scan-" + tmp_name);
     fs::remove_all(copy);
-    fs::copy(dir / "redis", copy, fs::copy_options::recursive);
+    fs::copy(data, copy, fs::copy_options::recursive);
     {
       // With ACL users of its own, as every piket Redis runs; the scan reads as "ops".
-      const auto secrets = fs::temp_directory_path() / ("piket-scan-secrets-" + name);
+      const auto secrets = fs::temp_directory_path() / ("piket-scan-secrets-" + tmp_name);
       common::ensure_deployment_secrets(secrets);
       launch::RedisServerConfig rc{0, copy};
       for (auto& u : common::deployment_redis_users(secrets))
@@ -192,13 +208,15 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
     }
     fs::remove_all(copy);
   }
+  const auto& name = test;
   for (const auto& sms : launch::parse_fakesmsc_log(read(dir / "kannel" / "fakesmsc.log")))
     scan.messages.emplace_back(name + " sms to " + sms.to, sms.text);
   for (const auto& mail : test::SmtpListener::read_maildir(dir / "smtp" / "maildir"))
     scan.messages.emplace_back(name + " e-mail", mail);
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir / "logs", ec))
-    if (f.path().extension() == ".log" || f.path().extension() == ".out")
+    if (f.path().extension() == ".log" || f.path().extension() == ".out" ||
+        f.path().extension() == ".journal")  // notify's delivery journal
       scan.logs.emplace_back(name + " log " + f.path().filename().string(), read(f.path()));
 }
 
@@ -215,8 +233,15 @@ TEST(MessageScan, NoMessageCarriesPersonDataHouseholdOrSummary) {
 #ifdef PIKET_SCAN_WEB_DIR
   roots.emplace_back(PIKET_SCAN_WEB_DIR);  // the browser tests' stacks
 #endif
-  for (const auto& root : roots) {
+  const std::size_t required = roots.size();
+  // The fault campaign over the cluster and the partition test, when they ran (they need
+  // root and network namespaces; they require this scan's fixture, so they ended before it).
+  roots.emplace_back(PIKET_SCAN_FAILOVER_DIR);
+  roots.emplace_back(PIKET_SCAN_PARTITION_DIR);
+  for (std::size_t k = 0; k < roots.size(); ++k) {
+    const auto& root = roots[k];
     std::error_code ec;
+    if (k >= required && !fs::is_directory(root)) continue;
     EXPECT_TRUE(fs::is_directory(root)) << root << " is missing: its tests did not run";
     for (const auto& e : fs::directory_iterator(root, ec)) {
       if (!e.is_directory()) continue;
