@@ -135,10 +135,10 @@ std::vector<fs::path> redis_dirs(const fs::path& dir) {
 }
 
 void scan_work_dir(const fs::path& dir, Scan& scan) {
-  const auto test = dir.filename().string();
+  const auto run = dir.filename().string();
   for (const auto& data : redis_dirs(dir)) {
-    const auto name = data.filename() == "redis" ? test : test + "/" + data.filename().string();
-    const auto tmp_name = test + "-" + data.filename().string();
+    const auto name = data.filename() == "redis" ? run : run + "/" + data.filename().string();
+    const auto tmp_name = run + "-" + data.filename().string();
     // Replay the test's Redis on a copy (the original stays as it was).
     const auto copy = fs::temp_directory_path() / ("piket-scan-" + tmp_name);
     fs::remove_all(copy);
@@ -208,16 +208,15 @@ void scan_work_dir(const fs::path& dir, Scan& scan) {
     }
     fs::remove_all(copy);
   }
-  const auto& name = test;
   for (const auto& sms : launch::parse_fakesmsc_log(read(dir / "kannel" / "fakesmsc.log")))
-    scan.messages.emplace_back(name + " sms to " + sms.to, sms.text);
+    scan.messages.emplace_back(run + " sms to " + sms.to, sms.text);
   for (const auto& mail : test::SmtpListener::read_maildir(dir / "smtp" / "maildir"))
-    scan.messages.emplace_back(name + " e-mail", mail);
+    scan.messages.emplace_back(run + " e-mail", mail);
   std::error_code ec;
   for (const auto& f : fs::directory_iterator(dir / "logs", ec))
     if (f.path().extension() == ".log" || f.path().extension() == ".out" ||
         f.path().extension() == ".journal")  // notify's delivery journal
-      scan.logs.emplace_back(name + " log " + f.path().filename().string(), read(f.path()));
+      scan.logs.emplace_back(run + " log " + f.path().filename().string(), read(f.path()));
 }
 
 // The secrets a log line must not hold: whole values and numbers.

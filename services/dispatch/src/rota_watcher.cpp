@@ -56,14 +56,11 @@ std::optional<std::string> fitted(i18n::Language l, std::string_view pattern,
   if (!std::regex_match(std::string(layer), kId) || !std::regex_match(std::string(region), kId))
     return std::nullopt;
   const std::string tail = " " + std::string(i18n::text(l, "sms.no_reply"));
+  // A pattern without {until} (rota.handoff.open) leaves the field unused.
+  const std::string until_text = until ? short_local(*until, l) : std::string();
   const auto render = [&](const std::string& where) {
-    if (!until)
-      return i18n::render(l, pattern, fmt::arg("where", where),
-                          fmt::arg("from", short_local(from, l))) +
-             tail;
     return i18n::render(l, pattern, fmt::arg("where", where),
-                        fmt::arg("from", short_local(from, l)),
-                        fmt::arg("until", short_local(*until, l))) +
+                        fmt::arg("from", short_local(from, l)), fmt::arg("until", until_text)) +
            tail;
   };
   if (auto t = checked(render(" (" + std::string(layer) + ", " + std::string(region) + ")")))
@@ -161,7 +158,8 @@ int RotaWatcher::run_once() {
   int sent = 0;
   for (const auto& h :
        rota::next_handoffs(*rota, now, rota_file_.handoff_notice, kStretchEndSearch)) {
-    if (h.on_call_now || !h.next_on_at || *h.next_on_at > now + rota_file_.handoff_notice) continue;
+    // next_on_at is set only for a stretch starting within the notice's look-ahead.
+    if (h.on_call_now || !h.next_on_at) continue;
     const auto from = *h.next_on_at;
     const auto until = h.next_off_at;  // nullopt: on call for longer than the search
     const auto key =
