@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,15 @@ using common::RedisScript;
 constexpr std::int64_t kNow = 1'800'000'000'000;  // domain ms
 constexpr std::int64_t kDue = 1'900'000'000'000;  // transport ms
 constexpr std::int64_t kCodeTtl = 3'600'000;
+
+// The notify message of a page made at kNow (lib/paging_page_create.lua): its rank when
+// it has one, and what notify's plan needs (whose page, when made, information or not).
+json::value page_message(const std::string& page, const std::string& person, int info,
+                         std::optional<int> rank = std::nullopt) {
+  json::object m{{"page_id", page}, {"person", person}, {"created_at", kNow}, {"info", info}};
+  if (rank) m["rank"] = *rank;
+  return m;
+}
 
 PageRecipient recipient(const std::string& person, const std::string& page,
                         const std::string& code) {
@@ -105,7 +115,7 @@ TEST_F(DispatchScriptsTest, AnAcceptedIncidentGetsItsPageItsCasemanagerAndItsEsc
   const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
   ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
   EXPECT_EQ(r.page_id, "P1");
-  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P1","rank":10})"));
+  EXPECT_EQ(json::parse(r.payload), page_message("P1", "anna", 0, 10));
   EXPECT_EQ(r.inform_payload, "");
   EXPECT_EQ(r.capacity_payload, "");
 
@@ -171,7 +181,7 @@ TEST_F(DispatchScriptsTest, TheOwnCasemanagerOffDutyIsInformedWithAPageThatIsInf
   const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
   ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
   EXPECT_EQ(r.inform_page_id, "P2");
-  EXPECT_EQ(json::parse(r.inform_payload), json::parse(R"({"page_id":"P2","rank":50})"));
+  EXPECT_EQ(json::parse(r.inform_payload), page_message("P2", "bert", 1, 50));
   EXPECT_EQ(hget(page_key("P2"), "rule"), "inform");
   EXPECT_EQ(hget(page_key("P2"), "info"), "1");
   EXPECT_EQ(ops_.command({"HGET", case_key("C1"), "casemanager"}).type,
@@ -193,7 +203,7 @@ TEST_F(DispatchScriptsTest, ACoverageProblemBeginsWithOnePageToTheTeamLeadAndEnd
   const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
   ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
   EXPECT_EQ(r.capacity_page_id, "P9");
-  EXPECT_EQ(json::parse(r.capacity_payload), json::parse(R"({"page_id":"P9"})"));
+  EXPECT_EQ(json::parse(r.capacity_payload), page_message("P9", "lead", 0));
   const auto cap = capacity_key("groningen");
   EXPECT_EQ(hget(cap, "since"), std::to_string(kNow));
   EXPECT_EQ(hget(cap, "person"), "lead");
@@ -265,7 +275,7 @@ TEST_F(EscalationStepTest, APageStepCreatesThePageMovesTheTimerAndWritesTheTimel
   const auto r = step_reply(
       run(lua::dispatch_escalation_step(), page_args(EscalationStepArgs::Action::page).args()));
   ASSERT_EQ(r.kind, EscalationStepReply::Kind::paged);
-  EXPECT_EQ(json::parse(r.payload), json::parse(R"({"page_id":"P5","rank":10})"));
+  EXPECT_EQ(json::parse(r.payload), page_message("P5", "carl", 0, 10));
   const auto inc = incident_key("I1");
   EXPECT_EQ(hget(inc, "status"), "escalated");
   EXPECT_EQ(hget(inc, "esc_at"), "0.1");
@@ -409,7 +419,7 @@ TEST_F(DispatchScriptsTest, ARotaNoticeIsSentOnceAsAPageThatIsInformation) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->kind, RotaNoticeReply::Kind::created);
   EXPECT_EQ(r->page_id, "P7");
-  EXPECT_EQ(json::parse(r->payload), json::parse(R"({"page_id":"P7","rank":90})"));
+  EXPECT_EQ(json::parse(r->payload), page_message("P7", "anna", 1, 90));
   EXPECT_EQ(ops_.command({"GET", notice_key(a.notice_id)}).str, "P7");
   EXPECT_EQ(hget(page_key("P7"), "rule"), "handoff_notice");
   EXPECT_EQ(hget(page_key("P7"), "info"), "1");

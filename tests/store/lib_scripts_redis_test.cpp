@@ -106,8 +106,14 @@ TEST_F(LibScriptsTest, CreatePageWritesThePageItsReplyCodeAndTheNotifyOutbox) {
     ops_.command({"FLUSHALL"});
     RedisConnection producer{redis_->config_as(user)};
     const auto payload = producer.eval(create, {}, {json::serialize(p)}).str;
-    // The rank, so that notify's receiver takes the most urgent first.
-    EXPECT_EQ(json::parse(payload), json::parse(R"({"page_id":"P1","rank":10})"));
+    // The rank, so that notify's receiver takes the most urgent first; whose page it is,
+    // when it was made and whether it is information, so that notify plans it without
+    // reading it first (notify/page_message.hpp).
+    EXPECT_EQ(json::parse(payload), (json::value{{"page_id", "P1"},
+                                                 {"rank", 10},
+                                                 {"person", "anna"},
+                                                 {"created_at", kNow},
+                                                 {"info", 0}}));
     const auto page = page_key("P1");
     for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
              {"incident", "I1"},
@@ -145,8 +151,11 @@ TEST_F(LibScriptsTest, CreatePageWithoutAReplyCodeIsInformationAndPageTakenCheck
                        {"to", "+4470002"}, {"text", "fyi"},       {"incident", ""},
                        {"case", ""},       {"rule", "inform"},    {"now", std::to_string(kNow)},
                        {"due", "7000"},    {"code_ttl", "600000"}};
-  dispatch.eval(create, {}, {json::serialize(p)});
+  const auto payload = dispatch.eval(create, {}, {json::serialize(p)}).str;
   EXPECT_EQ(hget(page_key("P2"), "info"), "1");
+  EXPECT_EQ(
+      json::parse(payload),
+      (json::value{{"page_id", "P2"}, {"person", "bert"}, {"created_at", kNow}, {"info", 1}}));
   EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "ack_code"}).is_nil());
   EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "code_until"}).is_nil());
   EXPECT_TRUE(ops_.command({"HGET", page_key("P2"), "step"}).is_nil());

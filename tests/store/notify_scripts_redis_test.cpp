@@ -39,7 +39,6 @@ using common::RedisScript;
 const RedisScript kExpand{std::string(lua::notify_expand())};
 const RedisScript kLoad{std::string(lua::notify_page_load())};
 const RedisScript kApply{std::string(lua::notify_apply())};
-const RedisScript kDueTimer{std::string(lua::notify_due_timer())};
 const RedisScript kClaim{std::string(lua::notify_claim())};
 const RedisScript kJoin{std::string(lua::notify_join())};
 const RedisScript kComplete{std::string(lua::notify_complete())};
@@ -159,6 +158,26 @@ TEST_F(NotifyScriptsTest, ExpandMakesOneDeliveryPerRuleAndSuppressesADuplicate) 
 // A page of an incident of its own (seed_page's pages share one: the same step).
 void own_incident(RedisConnection& ops, const std::string& page) {
   ops.command({"HSET", page_key(page), "incident", "I" + page.substr(1)});
+}
+
+// Rules given as another person's (the page's message said so) are not the
+// page's: nothing is written, and the caller is told so; the page's own person
+// given, it is expanded.
+TEST_F(NotifyScriptsTest, ExpandOfRulesOfAnotherPersonWritesNothing) {
+  seed_page(kPage);
+  NotifyExpandArgs args{kPage, kNow, {{"sms", 0, ""}}};
+  args.person = "bob";
+  const auto before = ops_.command({"DBSIZE"}).integer;
+  const auto r = notify_.eval(kExpand, {}, args.argv()).element_strings();
+  EXPECT_EQ(r, (std::vector<std::string>{"other_person"}));
+  EXPECT_EQ(parse_notify_expand(r).kind, NotifyExpandReply::Kind::other_person);
+  EXPECT_EQ(ops_.command({"DBSIZE"}).integer, before);
+  EXPECT_FALSE(ops_.command({"HEXISTS", page_key(kPage), "channels"}).integer);
+
+  args.person = "anna";
+  EXPECT_EQ(notify_.eval(kExpand, {}, args.argv()).element_strings(),
+            (std::vector<std::string>{"expanded", "0"}));
+  EXPECT_EQ(hget(page_key(kPage), "channels"), "sms");
 }
 
 // The plan of the page as expanded, for anna's SMS at once and push a minute
@@ -461,17 +480,40 @@ TEST_F(NotifyScriptsTest, ApplyMarksADuplicateAndForgetsAPageThatIsGone) {
   EXPECT_FALSE(zscore(kNotifyTimers, kPage2));
 }
 
-// -------------------------------------------------------------- notify_due_timer
-
-TEST_F(NotifyScriptsTest, DueTimerGivesTheEarliestPageDueByNow) {
-  EXPECT_TRUE(notify_.eval(kDueTimer, {}, {n(kNow)}).is_nil());
-  ops_.command(
-      {"ZADD", kNotifyTimers, n(kNow - 10), kPage2, n(kNow - 20), kPage, n(kNow + 1), kPage3});
-  EXPECT_EQ(notify_.eval(kDueTimer, {}, {n(kNow)}).str, kPage);
-  EXPECT_TRUE(notify_.eval(kDueTimer, {}, {n(kNow - 30)}).is_nil());
-}
-
 // ------------------------------------------------------------------ notify_claim
+
+// Timers first (a worker's step): the earliest page whose timer is due by the
+// domain's now is named and nothing is claimed, though a delivery is due; with
+// no timer due, or without timers_first, the claim claims.
+TEST_F(NotifyScriptsTest, ClaimWithTimersFirstNamesTheEarliestPageDueAndClaimsNothing) {
+  seed_page(kPage);
+  ops_.command({"HSET", incident_key(kIncident), "kind", "home_ban", "region", "groningen",
+                "reported_at", "1795870000000", "body", "{\"reference\":\"R1\"}"});
+  ops_.command({"HSET", case_key(kCase), "household", "hh-1"});
+  seed_sms(kPage, "queued");
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});
+  ops_.command(
+      {"ZADD", kNotifyTimers, n(kNow - 10), kPage2, n(kNow - 20), kPage3, n(kNow + 1), kPage});
+  NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};
+  args.timers_first = true;
+  const auto timer = claim_batch(args);
+  EXPECT_EQ(timer.due_timer, kPage3);
+  EXPECT_TRUE(timer.claims.empty());
+  EXPECT_EQ(hget(delivery_key(kPage, "sms"), "state"), "queued") << "nothing claimed";
+  EXPECT_EQ(zscore(kNotifyQueue, kPage + ":sms"), n(kTransport - 1));
+
+  args.domain_now_ms = kNow - 30;  // no timer due yet
+  const auto batch = claim_batch(args);
+  EXPECT_FALSE(batch.due_timer);
+  ASSERT_EQ(batch.claims.size(), 1u);
+  EXPECT_EQ(batch.claims[0].kind, NotifyClaimReply::Kind::send);
+
+  ops_.command({"HSET", delivery_key(kPage, "sms"), "state", "queued"});
+  ops_.command({"ZADD", kNotifyQueue, n(kTransport - 1), kPage + ":sms"});
+  args.domain_now_ms = kNow;
+  args.timers_first = false;  // the timers are not looked at
+  EXPECT_FALSE(claim_batch(args).due_timer);
+}
 
 TEST_F(NotifyScriptsTest, ClaimLeasesTheDeliveryDueAndHandsOverWhatItsSendNeeds) {
   NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20};

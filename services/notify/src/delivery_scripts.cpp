@@ -21,11 +21,6 @@ const common::RedisScript& apply() {
   return s;
 }
 
-const common::RedisScript& due_timer() {
-  static const common::RedisScript s{std::string(lua::notify_due_timer())};
-  return s;
-}
-
 const common::RedisScript& claim() {
   static const common::RedisScript s{std::string(lua::notify_claim())};
   return s;

@@ -15,10 +15,8 @@ const common::RedisScript& expand();
 const common::RedisScript& load();
 // notify_apply.lua: a page's delivery plan (store::NotifyApplyArgs).
 const common::RedisScript& apply();
-// notify_due_timer.lua: a page whose timer is due, or nil.
-const common::RedisScript& due_timer();
-// notify_claim.lua: a batch of due deliveries to send, urgent first
-// (store::NotifyClaimArgs, store::parse_notify_claim_batch).
+// notify_claim.lua: a page whose timer is due, or a batch of due deliveries to send,
+// urgent first (store::NotifyClaimArgs, store::parse_notify_claim_batch).
 const common::RedisScript& claim();
 // notify_join.lua: the deliveries that go along in one bundled SMS
 // (store::NotifyJoinArgs).

@@ -19,6 +19,7 @@
 #include "piket/common/periodic.hpp"
 #include "piket/common/records.hpp"
 #include "piket/common/redis_pool.hpp"
+#include "piket/notify/page_message.hpp"
 #include "piket/notify/privacy_guard.hpp"
 #include "piket/notify/retry_policy.hpp"
 #include "piket/notify/send_journal.hpp"
@@ -32,10 +33,6 @@
 
 namespace piket::notify {
 namespace {
-
-std::string ms(common::Instant t) {
-  return std::to_string(common::to_epoch_ms(t));
-}
 
 std::optional<rota::ContactChannel> parse_channel(std::string_view s) {
   for (auto c :
@@ -888,79 +885,116 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
   }
   if (pages.empty()) return done;
   auto redis = i.inbox_redis.lease();
-  // One round trip reads what each page's plan needs: its person (whose
-  // contact rules are the channels), when it was made and whether it is
-  // information.
-  std::vector<std::vector<std::string>> reads;
-  for (const auto& page_id : pages)
-    reads.push_back({"HMGET", store::page_key(page_id), "person", "created_at", "info"});
-  const auto read = redis->pipeline(reads);
+  // What each page's plan needs: its person (whose contact rules are the
+  // channels), when it was made and whether it is information. The page's
+  // message carries them (page_message.hpp); the pages whose message does not,
+  // and those the expansion found to be of another person, are read, all in
+  // one round trip.
+  std::vector<std::optional<PageFacts>> facts(pages.size());
+  std::vector<std::size_t> told, unread;  // pages by whether their message said
+  for (std::size_t k = 0; k < pages.size(); ++k) {
+    facts[k] = page_facts(messages[of[k]].payload);
+    (facts[k] ? told : unread).push_back(k);
+  }
   // The expansion script acts only on a page still `queued` and not expanded
   // before; any other message changes nothing. Each expansion carries the plan
   // the page will have once expanded (paging::plan_deliveries, here) and
   // applies it in the same step when the page is as the plan assumed — one
   // script call a page, every page in one round trip. A page it expanded
   // without the plan (a channel suppressed, the page changed) is loaded,
-  // planned and applied again as a timer's page is (evaluate_batch).
-  std::vector<common::RedisScriptCall> expands;
-  std::vector<std::size_t> expanding;  // expand -> page
-  std::vector<Impl::Planned> planned;  // expand -> the plan it carries
-  for (std::size_t k = 0; k < pages.size(); ++k) {
-    const auto& fields = read[k].elements;
-    if (fields.size() != 3 || fields[0].is_nil()) {
-      i.ignored.at("unknown_page")->Increment();
-      spdlog::warn("notify: unknown page {} acknowledged without action", pages[k]);
-      continue;
+  // planned and applied again as a timer's page is (evaluate_batch). Returns
+  // the pages not expanded because they are of another person than said.
+  const auto expand = [&](const std::vector<std::size_t>& ks) {
+    std::vector<std::size_t> other_person;
+    std::size_t started = 0;  // channels
+    std::vector<common::RedisScriptCall> expands;
+    std::vector<Impl::Planned> planned;  // expand -> the plan it carries
+    for (const auto k : ks) {
+      auto args = i.expand_args(pages[k], facts[k]->person);
+      args.person = facts[k]->person;
+      auto plan = i.plan_expanded(k, args, facts[k]->created_at_ms, facts[k]->informational);
+      // (the plan's own args are not needed after: report_applied reads the plan)
+      args.plan = store::NotifyExpandPlan{plan.loaded.created_at_ms, plan.loaded.informational,
+                                          std::move(plan.args)};
+      expands.push_back({&scripts::expand(), {}, args.argv()});
+      planned.push_back(std::move(plan));
     }
-    auto args = i.expand_args(pages[k], fields[0].str);
-    auto plan = i.plan_expanded(k, args, to_ll(fields[1].str), fields[2].str == "1");
-    // (the plan's own args are not needed after: report_applied reads the plan)
-    args.plan = store::NotifyExpandPlan{plan.loaded.created_at_ms, plan.loaded.informational,
-                                        std::move(plan.args)};
-    expands.push_back({&scripts::expand(), {}, args.argv()});
-    expanding.push_back(k);
-    planned.push_back(std::move(plan));
+    common::fault_point("notify.mid_batch");  // planned, nothing written
+    const auto expanded = redis->eval_pipeline(expands);
+    std::vector<std::string> to_evaluate;
+    std::vector<std::size_t> evaluating;  // evaluated -> page
+    for (std::size_t e = 0; e < ks.size(); ++e) {
+      const auto k = ks[e];
+      const auto& page_id = pages[k];
+      if (!expanded[e].ok()) {
+        errors[of[k]] = expanded[e].error;
+        continue;
+      }
+      const auto r = store::parse_notify_expand(expanded[e].reply.element_strings());
+      using Expand = store::NotifyExpandReply::Kind;
+      if (r.kind == Expand::other_person) {
+        other_person.push_back(k);
+        continue;
+      }
+      if (r.kind == Expand::already) {
+        i.ignored.at("already_expanded")->Increment();
+      } else if (r.kind == Expand::not_queued || r.kind == Expand::missing) {
+        i.ignored.at(r.kind == Expand::missing ? "unknown_page" : "not_queued")->Increment();
+        spdlog::info("notify: message for page {} ignored: the page is {}", page_id,
+                     r.kind == Expand::missing ? "incomplete" : r.state);
+      }
+      if (r.kind != Expand::expanded) continue;
+      if (r.suppressed > 0) {
+        i.duplicates->Increment(static_cast<double>(r.suppressed));
+        spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
+                     r.suppressed);
+      }
+      if (r.applied) {
+        started += i.report_applied(planned[e], page_id);
+        continue;
+      }
+      to_evaluate.push_back(page_id);
+      evaluating.push_back(k);
+    }
+    i.wake_for(started);
+    // The pages expanded without their plan: loaded, planned and applied.
+    if (!to_evaluate.empty()) {
+      const auto evaluated = i.evaluate_batch(to_evaluate, *redis);
+      for (std::size_t v = 0; v < evaluated.size(); ++v)
+        if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
+    }
+    return other_person;
+  };
+  if (!told.empty()) {
+    const auto other = expand(told);
+    for (const auto k : other) {
+      // Not what the page says: its message is not trusted, the page is read.
+      spdlog::warn("notify: the message for page {} names another person than the page", pages[k]);
+      unread.push_back(k);
+    }
   }
-  common::fault_point("notify.mid_batch");  // read and planned, nothing written
-  const auto expanded = redis->eval_pipeline(expands);
-  std::vector<std::string> to_evaluate;
-  std::vector<std::size_t> evaluating;  // evaluated -> page
-  std::size_t started = 0;              // channels
-  for (std::size_t e = 0; e < expanding.size(); ++e) {
-    const auto k = expanding[e];
-    const auto& page_id = pages[k];
-    if (!expanded[e].ok()) {
-      errors[of[k]] = expanded[e].error;
-      continue;
+  if (!unread.empty()) {
+    std::vector<std::vector<std::string>> reads;
+    for (const auto k : unread)
+      reads.push_back({"HMGET", store::page_key(pages[k]), "person", "created_at", "info"});
+    const auto read = redis->pipeline(reads);
+    std::vector<std::size_t> known;
+    for (std::size_t u = 0; u < unread.size(); ++u) {
+      const auto k = unread[u];
+      const auto& fields = read[u].elements;
+      if (fields.size() != 3 || fields[0].is_nil()) {
+        i.ignored.at("unknown_page")->Increment();
+        spdlog::warn("notify: unknown page {} acknowledged without action", pages[k]);
+        continue;
+      }
+      facts[k] = PageFacts{fields[0].str, to_ll(fields[1].str), fields[2].str == "1"};
+      known.push_back(k);
     }
-    const auto r = store::parse_notify_expand(expanded[e].reply.element_strings());
-    using Expand = store::NotifyExpandReply::Kind;
-    if (r.kind == Expand::already) {
-      i.ignored.at("already_expanded")->Increment();
-    } else if (r.kind == Expand::not_queued || r.kind == Expand::missing) {
-      i.ignored.at(r.kind == Expand::missing ? "unknown_page" : "not_queued")->Increment();
-      spdlog::info("notify: message for page {} ignored: the page is {}", page_id,
-                   r.kind == Expand::missing ? "incomplete" : r.state);
-    }
-    if (r.kind != Expand::expanded) continue;
-    if (r.suppressed > 0) {
-      i.duplicates->Increment(static_cast<double>(r.suppressed));
-      spdlog::warn("page {}: {} channel(s) suppressed as duplicates of an earlier page", page_id,
-                   r.suppressed);
-    }
-    if (r.applied) {
-      started += i.report_applied(planned[e], page_id);
-      continue;
-    }
-    to_evaluate.push_back(page_id);
-    evaluating.push_back(k);
-  }
-  i.wake_for(started);
-  // The pages expanded without their plan: loaded, planned and applied.
-  if (!to_evaluate.empty()) {
-    const auto evaluated = i.evaluate_batch(to_evaluate, *redis);
-    for (std::size_t v = 0; v < evaluated.size(); ++v)
-      if (evaluated[v]) errors[of[evaluating[v]]] = evaluated[v];
+    // Read from the page itself: another person now means the page changed in
+    // between; the message comes again.
+    for (const auto k : expand(known))
+      errors[of[k]] = std::make_exception_ptr(
+          std::runtime_error("page " + pages[k] + " changed its person while it was expanded"));
   }
   for (std::size_t n = 0; n < messages.size(); ++n) {
     if (!errors[n]) continue;
@@ -980,13 +1014,9 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
 StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
   auto& i = *impl_;
   i.record_left_over(redis);
-  const auto timer = redis.eval(scripts::due_timer(), {}, {ms(i.domain_clock.now())});
-  if (auto page = timer.opt_string()) {
-    i.evaluate(*page, redis);
-    return {StepResult::Kind::evaluated, *page, {}};
-  }
-
-  // The batch: whatever is due now, up to claim_batch sends, urgent first.
+  // A page whose timer is due first (the claim looks, in the same round trip):
+  // it is evaluated, and this worker claims in its next step. Otherwise the
+  // batch: whatever is due now, up to claim_batch sends, urgent first.
   const auto now = i.transport_clock.now();
   const auto lease = now + i.config.gateway_timeout + i.config.in_doubt_grace;
   const store::NotifyClaimArgs claim_args{common::to_epoch_ms(now),
@@ -998,12 +1028,17 @@ StepResult Notifier::step(SendLanes& lanes, common::RedisConnection& redis) {
                                           i.config.gateway_timeout.count(),
                                           static_cast<int>(lanes.width()),
                                           i.config.in_doubt_confirm.count(),
-                                          i.store_back_for_claim(now)};
+                                          i.store_back_for_claim(now),
+                                          true};
   const auto claim_started = i.transport_clock.now();
   const auto batch = store::parse_notify_claim_batch(
       redis.eval(scripts::claim(), {}, claim_args.argv()).element_strings());
   i.claim_latency->Observe(
       std::chrono::duration<double>(i.transport_clock.now() - claim_started).count());
+  if (batch.due_timer) {
+    i.evaluate(*batch.due_timer, redis);
+    return {StepResult::Kind::evaluated, *batch.due_timer, {}};
+  }
   if (batch.claims.empty()) return {StepResult::Kind::idle, {}, {}, 1, {}, false};
 
   using Claim = store::NotifyClaimReply::Kind;

@@ -8,7 +8,9 @@
 -- page in the same script as the step (atomicity: no step without its page,
 -- no page twice).
 -- Writes page:{id}, ackcode:{person}:{code}, outbox:notify:due/data (the message
--- {page_id, rank}; rank only when the producer gave one).
+-- {page_id, rank, person, created_at, info}; rank only when the producer gave one;
+-- person, created_at and info are what notify's plan needs, so that notify plans
+-- the page without reading it first: services/notify/include/piket/notify/page_message.hpp).
 --#include "lib/outbox_add.lua"
 local function piket_page_taken(person, ack_code, page_id)
   if ack_code == '' then return redis.call('EXISTS', 'page:' .. page_id) == 1 end
@@ -45,7 +47,8 @@ local function piket_create_page(p)
   redis.call('HSET', 'page:' .. p.id, unpack(fields))
   -- The message carries the page's urgency: notify's receiver takes the most
   -- urgent first (paging::page_rank; a message without it ranks as an incident).
-  local message = {page_id = p.id}
+  local message = {page_id = p.id, person = p.person, created_at = tonumber(p.now), info = 0}
+  if p.ack_code == '' then message.info = 1 end
   if p.rank and tonumber(p.rank) then message.rank = tonumber(p.rank) end
   local payload = cjson.encode(message)
   piket_outbox_add('notify', p.id, payload, p.due)

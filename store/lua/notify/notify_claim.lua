@@ -46,11 +46,19 @@
 --   again (ms; default 0: at once; lib/notify_claim_one.lua, confirm_s)
 -- ARGV[10] when the store last came back for this worker (transport ms; default 0: never
 --   lost): that wait runs from it if it is later (lib/notify_claim_one.lua, back_s)
--- Returns {'batch', lease until (transport ms), M, then M replies, each as its length and its
+-- ARGV[11] '1': a page whose timer (notify:timers, domain time) is due by ARGV[3] comes
+--   first: nothing is claimed, {'timer', page id} — its worker evaluates the page and claims
+--   in its next step. One round trip for both looks, where a worker's step took two.
+--   Default: the timers are not looked at.
+-- Returns {'timer', page id} (ARGV[11] '1' only) | {'batch', lease until (transport ms), M, then M replies, each as its length and its
 --   fields: a reply of lib/notify_claim_one.lua ('skip', 'resolved', 'held', 'doubt' or
 --   'send')}, in
 --   the order claimed. M = 0: nothing due.
 --#include "lib/notify_claim_one.lua"
+if ARGV[11] == '1' then
+  local timer = redis.call('ZRANGEBYSCORE', 'notify:timers', '-inf', ARGV[3], 'LIMIT', 0, 1)
+  if timer[1] then return {'timer', timer[1]} end
+end
 local tnow = tonumber(ARGV[1])
 local max_sends = math.max(1, tonumber(ARGV[6] or '1') or 1)
 local round = tonumber(ARGV[7] or '0') or 0

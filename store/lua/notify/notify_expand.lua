@@ -11,10 +11,13 @@
 --   applied writes what lib/notify_apply_plan.lua says.
 -- ARGV[1]  page id
 -- ARGV[2]  now (domain ms)
--- ARGV[3]  number of rules, then per rule three: channel, after (ms), address
+-- ARGV[3]  the person the rules are of ('' : whoever the page is for), as the page's
+--          message told notify (its payload, lib/paging_page_create.lua): a page of
+--          another person is not expanded — nothing is written, {'other_person'}
+-- ARGV[4]  number of rules, then per rule three: channel, after (ms), address
 --          ('' for sms: the page's number)
 -- then, optionally, the plan (paging::plan_deliveries of the page as expanded: every channel
--- scheduled), from j = 4 + 3 × rules on:
+-- scheduled), from j = 5 + 3 × rules on:
 -- ARGV[j]      the page's created_at the plan was made on (domain ms)
 -- ARGV[j + 1]  '1' if it was made on a page that is information (`info`), else '0'
 -- ARGV[j + 2…] the plan as lib/notify_apply_plan.lua takes it (rev, now, …)
@@ -26,7 +29,8 @@
 --   | {'expanded', suppressed, why}: the plan not applied, why = 'suppressed' (a channel was),
 --     'changed' (created_at or info not as given), 'stale' (another rev)
 --   | {'already', state} (expanded before) | {'not_queued', state}
---   | {'missing'} (no page, or one without case or person).
+--   | {'missing'} (no page, or one without case or person)
+--   | {'other_person'} (the page is not of ARGV[3]'s person: its caller reads the page).
 --#include "lib/cases_timeline.lua"
 --#include "lib/paging_page_delivery.lua"
 --#include "lib/notify_apply_plan.lua"
@@ -37,13 +41,14 @@ local f = redis.call('HMGET', p, 'state', 'case', 'person', 'incident', 'rule', 
 if not f[1] or not f[2] or not f[3] then return {'missing'} end
 if f[7] then return {'already', f[1]} end
 if f[1] ~= 'queued' then return {'not_queued', f[1]} end
+if ARGV[3] ~= '' and ARGV[3] ~= f[3] then return {'other_person'} end
 local step = f[6] or ((f[4] or '') .. ':' .. (f[5] or ''))
 local now = tonumber(ARGV[2])
-local rules = tonumber(ARGV[3])
+local rules = tonumber(ARGV[4])
 local channels = {}
 local suppressed = 0
 for i = 0, rules - 1 do
-  local ch, after, to = ARGV[4 + i * 3], ARGV[5 + i * 3], ARGV[6 + i * 3]
+  local ch, after, to = ARGV[5 + i * 3], ARGV[6 + i * 3], ARGV[7 + i * 3]
   if ch == 'sms' and to == '' then to = f[8] or '' end
   local did = id .. ':' .. ch
   local d = 'delivery:' .. did
@@ -64,7 +69,7 @@ for i = 0, rules - 1 do
   channels[#channels + 1] = ch
 end
 piket_page_expanded(id, table.concat(channels, ','), ARGV[2], step)
-local j = 4 + rules * 3
+local j = 5 + rules * 3
 local why
 if ARGV[j] then
   if suppressed > 0 then

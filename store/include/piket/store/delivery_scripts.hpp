@@ -126,9 +126,13 @@ struct NotifyExpandArgs {
   long long now_ms = 0;  // domain
   std::vector<NotifyExpandRule> rules;
   std::optional<NotifyExpandPlan> plan = std::nullopt;  // none: expand only (its timer due now)
+  // Whose contact rules `rules` are, when taken from the page's message rather than read
+  // from the page: a page of another person is not expanded (Kind::other_person). '': any.
+  std::string person{};
 
   std::vector<std::string> argv() const {
-    std::vector<std::string> a{page_id, std::to_string(now_ms), std::to_string(rules.size())};
+    std::vector<std::string> a{page_id, std::to_string(now_ms), person,
+                               std::to_string(rules.size())};
     for (const auto& r : rules) {
       a.push_back(r.channel);
       a.push_back(std::to_string(r.after_ms));
@@ -143,7 +147,7 @@ struct NotifyExpandArgs {
   }
 };
 struct NotifyExpandReply {
-  enum class Kind { expanded, already, not_queued, missing };
+  enum class Kind { expanded, already, not_queued, missing, other_person };
   Kind kind = Kind::missing;
   std::string state;         // already, not_queued: the page's state
   long long suppressed = 0;  // expanded: channels suppressed as duplicates of an earlier page
@@ -164,6 +168,8 @@ inline NotifyExpandReply parse_notify_expand(const std::vector<std::string>& e) 
     r.applied = e.size() > 3 && e[2] == "applied";
     if (r.applied) r.started = detail::reply_number(e[3]);
     if (e.size() == 3) r.not_applied = e[2];
+  } else if (e[0] == "other_person") {
+    r.kind = K::other_person;
   }
   return r;
 }
@@ -182,13 +188,22 @@ struct NotifyClaimArgs {
   // When the store last came back for this worker (transport ms; 0: never lost): a send in
   // doubt's wait runs from here if that is later than its first sighting.
   long long store_back_ms = 0;
+  // A page whose timer is due by domain_now_ms comes first: nothing is claimed, the
+  // batch names the page (NotifyClaimBatch::due_timer).
+  bool timers_first = false;
 
   std::vector<std::string> argv() const {
-    return {std::to_string(transport_now_ms),    std::to_string(lease_until_ms),
-            std::to_string(domain_now_ms),       std::to_string(bundle_window_ms),
-            std::to_string(max_candidates),      std::to_string(max_deliveries),
-            std::to_string(gateway_timeout_ms),  std::to_string(gateway_connections),
-            std::to_string(in_doubt_confirm_ms), std::to_string(store_back_ms)};
+    return {std::to_string(transport_now_ms),
+            std::to_string(lease_until_ms),
+            std::to_string(domain_now_ms),
+            std::to_string(bundle_window_ms),
+            std::to_string(max_candidates),
+            std::to_string(max_deliveries),
+            std::to_string(gateway_timeout_ms),
+            std::to_string(gateway_connections),
+            std::to_string(in_doubt_confirm_ms),
+            std::to_string(store_back_ms),
+            timers_first ? "1" : "0"};
   }
 };
 // Another SMS delivery to the same person that may go along in a bundle.
@@ -294,10 +309,16 @@ inline NotifyClaimReply parse_notify_claim(const std::vector<std::string>& e) {
 struct NotifyClaimBatch {
   long long lease_until_ms = 0;  // transport
   std::vector<NotifyClaimReply> claims;
+  // timers_first: the page whose timer is due (nothing claimed), to evaluate first.
+  std::optional<std::string> due_timer = std::nullopt;
 };
 // Throws std::out_of_range for a reply shorter than it says it is.
 inline NotifyClaimBatch parse_notify_claim_batch(const std::vector<std::string>& e) {
   NotifyClaimBatch b;
+  if (e.at(0) == "timer") {
+    b.due_timer = e.at(1);
+    return b;
+  }
   if (e.at(0) != "batch") throw std::out_of_range("notify_claim: not a batch reply");
   b.lease_until_ms = detail::reply_number(e.at(1));
   const auto m = static_cast<std::size_t>(detail::reply_number(e.at(2)));
