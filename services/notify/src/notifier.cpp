@@ -284,6 +284,7 @@ struct Notifier::Impl {
 
   store::NotifyExpandArgs expand_args(const std::string& page_id, const std::string& person_id) {
     store::NotifyExpandArgs args{page_id, common::to_epoch_ms(domain_clock.now()), {}};
+    args.person = person_id;  // the script expands nothing of a page of another person
     const auto* person = directory.person(person_id);
     std::vector<rota::ContactRule> rules{{rota::ContactChannel::sms, common::Millis{0}}};
     if (person && !person->contact.empty()) rules = person->contact;
@@ -906,12 +907,12 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
   // the pages not expanded because they are of another person than said.
   const auto expand = [&](const std::vector<std::size_t>& ks) {
     std::vector<std::size_t> other_person;
+    if (ks.empty()) return other_person;
     std::size_t started = 0;  // channels
     std::vector<common::RedisScriptCall> expands;
     std::vector<Impl::Planned> planned;  // expand -> the plan it carries
     for (const auto k : ks) {
       auto args = i.expand_args(pages[k], facts[k]->person);
-      args.person = facts[k]->person;
       auto plan = i.plan_expanded(k, args, facts[k]->created_at_ms, facts[k]->informational);
       // (the plan's own args are not needed after: report_applied reads the plan)
       args.plan = store::NotifyExpandPlan{plan.loaded.created_at_ms, plan.loaded.informational,
