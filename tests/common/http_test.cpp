@@ -348,6 +348,29 @@ TEST_F(HttpServerTest, KeepAliveServesThreeRequestsOnOneConnection) {
   EXPECT_FALSE(c.closed_by_peer_within(100ms));
 }
 
+// Between requests a connection gives back its parser and its read buffer, but not what the
+// client sent already: requests sent in one go (the second and third read with the first, the
+// third's body in a later send) are all answered, in order and whole.
+TEST_F(HttpServerTest, RequestsSentInOneGoAreAllAnsweredWhole) {
+  RawConnection c(server_.port());
+  c.send_all(
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+      "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nthre");
+  std::this_thread::sleep_for(50ms);
+  c.send_all("e-more");
+  const char* paths[] = {"/a", "/b", "/c"};
+  const char* bodies[] = {"one", "", "three-more"};
+  for (int i = 0; i < 3; ++i) {
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << "request " << i << " got no answer";
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(member(r->body, "path"), paths[i]);
+    EXPECT_EQ(member(r->body, "body"), bodies[i]);
+  }
+  EXPECT_EQ(handled(), 3u);
+}
+
 TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
   RawConnection c(server_.port());
   c.send_all("GET /once HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
