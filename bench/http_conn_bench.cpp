@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
   options.listen = {"127.0.0.1", 0};
   options.threads = 1;
   options.queue.max_waiting = static_cast<std::size_t>(connections) + 16;
+  options.max_connections = static_cast<std::size_t>(connections) + 16;
   piket::common::HttpServer server(options, [&](const HttpRequest& r) {
     ++entered;
     {

@@ -6,10 +6,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -201,6 +203,31 @@ struct Lanes {
   }
 };
 
+// The connections open: each session holds one slot from its start to its end. Shared, so that
+// a session ended by the I/O context's destruction (after the server's other parts) still finds
+// its count.
+struct OpenConnections {
+  std::atomic<std::size_t> count{0};
+  prometheus::Gauge* gauge = nullptr;  // set by start() when the server has metrics
+};
+
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(std::shared_ptr<OpenConnections> open) : open_(std::move(open)) {
+    open_->count.fetch_add(1);
+    if (open_->gauge) open_->gauge->Increment();
+  }
+  ~ConnectionSlot() {
+    open_->count.fetch_sub(1);
+    if (open_->gauge) open_->gauge->Decrement();
+  }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+
+ private:
+  std::shared_ptr<OpenConnections> open_;
+};
+
 HttpResponse overloaded() {
   auto r = error_response(503, "overloaded",
                           "too many requests are waiting; nothing was done; retry after the "
@@ -244,13 +271,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, Lanes& lanes) requires(!kTls)
-      : stream_(std::move(socket)), options_(options), lanes_(lanes) {}
+  Session(tcp::socket socket, const HttpServerOptions& options, Lanes& lanes,
+          std::shared_ptr<OpenConnections> open) requires(!kTls)
+      : slot_(std::move(open)), stream_(std::move(socket)), options_(options), lanes_(lanes) {}
   Session(tcp::socket socket, std::shared_ptr<ssl::context> tls, const HttpServerOptions& options,
-          Lanes& lanes) requires kTls : tls_(std::move(tls)),
-                                        stream_(std::move(socket), *tls_),
-                                        options_(options),
-                                        lanes_(lanes) {}
+          Lanes& lanes, std::shared_ptr<OpenConnections> open) requires kTls
+      : slot_(std::move(open)),
+        tls_(std::move(tls)),
+        stream_(std::move(socket), *tls_),
+        options_(options),
+        lanes_(lanes) {}
 
   void run() {
     if constexpr (kTls) {
@@ -563,6 +593,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                             });
   }
 
+  ConnectionSlot slot_;                // counted open until the session ends
   std::shared_ptr<ssl::context> tls_;  // TLS: the context this connection began with
   Stream stream_;
   std::string peer_cert_sha256_;  // TLS with a client certificate
@@ -606,17 +637,44 @@ struct HttpServer::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> ops_work;
   Lanes lanes{handler, ops};
   std::unique_ptr<RequestQueue> queue;
+  std::shared_ptr<OpenConnections> open = std::make_shared<OpenConnections>();
+  asio::steady_timer pause{ioc};  // accepting waits: at max_connections, or after an error
+  bool paused = false;            // at max_connections (the I/O thread's)
+  prometheus::Counter* paused_total = nullptr;
 
+  // On the I/O thread. At the bound it looks again every 10 ms (no session needs to know the
+  // acceptor to wake it); a connection closing frees its slot at once.
   void accept() {
+    if (open->count.load() >= std::max<std::size_t>(1, options.max_connections)) {
+      if (!paused) {
+        paused = true;
+        Lanes::count(paused_total);
+        spdlog::warn("http: {} connections open, the most allowed: not accepting until one closes",
+                     open->count.load());
+      }
+      return wait_then_accept(std::chrono::milliseconds(10));
+    }
+    paused = false;
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        if (tls)
-          std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, lanes)->run();
-        else
-          std::make_shared<Session<PlainStream>>(std::move(s), options, lanes)->run();
+      if (ec) {
+        // EMFILE and the like: retrying at once would spin the I/O thread until a descriptor
+        // frees.
+        spdlog::warn("http: accepting failed: {}; again in 100 ms", ec.message());
+        return wait_then_accept(std::chrono::milliseconds(100));
       }
+      if (tls)
+        std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, lanes, open)
+            ->run();
+      else
+        std::make_shared<Session<PlainStream>>(std::move(s), options, lanes, open)->run();
       accept();
+    });
+  }
+  void wait_then_accept(std::chrono::milliseconds wait) {
+    pause.expires_after(wait);
+    pause.async_wait([this](beast::error_code ec) {
+      if (!ec) accept();
     });
   }
 };
@@ -658,6 +716,10 @@ void HttpServer::start() {
     i.lanes.shed_queue_full = &m->counter(name, help, {{"reason", "queue_full"}});
     i.lanes.shed_queue_wait = &m->counter(name, help, {{"reason", "queue_wait"}});
     i.lanes.shed_ops_full = &m->counter(name, help, {{"reason", "ops_full"}});
+    i.open->gauge = &m->gauge("piket_http_connections_open", "HTTP connections open", {});
+    i.paused_total =
+        &m->counter("piket_http_accept_paused_total",
+                    "Times the HTTP server stopped accepting at its bound of open connections", {});
   }
   i.queue = std::make_unique<RequestQueue>(i.options.queue, i.options.threads);
   i.lanes.queue = i.queue.get();

@@ -22,6 +22,7 @@
 #include "piket/common/http_client.hpp"
 #include "piket/common/http_server.hpp"
 #include "piket/common/logging.hpp"
+#include "piket/common/metrics.hpp"
 
 namespace piket::common {
 namespace {
@@ -128,6 +129,13 @@ class RawConnection {
     r.body = buffer_.substr(0, length);
     buffer_.erase(0, length);
     return r;
+  }
+
+  // True if anything (an answer, or the close) arrives within `wait`.
+  bool readable_within(std::chrono::milliseconds wait) {
+    if (!buffer_.empty()) return true;
+    pollfd p{fd_.get(), POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
   }
 
   // True if the peer closes the connection within `wait` (EOF or reset).
@@ -504,6 +512,48 @@ TEST_F(HttpServerTest, StopClosesTheListener) {
   server_.stop();
   HttpClient client({"127.0.0.1", port}, 500ms);
   EXPECT_FALSE(client.get("/").ok());
+}
+
+// At its bound of open connections the server accepts no more until one closes: the next
+// connection waits in the kernel's listen queue, unanswered, and is served once one of the
+// others has closed. The pause is counted once; the gauge says how many are open.
+TEST(HttpServerBoundTest, AtItsConnectionBoundANewConnectionWaitsUntilOneCloses) {
+  Metrics metrics("bound-test");
+  HttpServerOptions options{{"127.0.0.1", 0}, 1, 1024, 10s};
+  options.max_connections = 2;
+  options.metrics = &metrics;
+  HttpServer server(options, [](const HttpRequest& r) {
+    HttpResponse resp;
+    resp.body = "{\"path\":\"" + r.path + "\"}";
+    return resp;
+  });
+  server.start();
+  const std::string get = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::optional<RawConnection> first(server.port());
+  RawConnection second(server.port());
+  for (auto* c : {&*first, &second}) {
+    c->send_all(get);
+    const auto r = c->read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  RawConnection third(server.port());  // connected by the kernel, not accepted
+  third.send_all(get);
+  EXPECT_FALSE(third.readable_within(300ms)) << "a third connection was served at a bound of 2";
+  const auto text = metrics.render();
+  EXPECT_NE(text.find(R"(piket_http_accept_paused_total{service="bound-test"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(piket_http_connections_open{service="bound-test"} 2)"), std::string::npos)
+      << text;
+
+  first.reset();  // one closes: the third is accepted and answered
+  const auto r = third.read_response();
+  ASSERT_TRUE(r) << "the waiting connection was not served after one closed";
+  EXPECT_EQ(r->status, 200);
+  // The first's slot freed (or the third would wait still), the third's taken.
+  EXPECT_NE(metrics.render().find(R"(piket_http_connections_open{service="bound-test"} 2)"),
+            std::string::npos);
 }
 
 // Reads from a fresh connection until the server closes it (or 5 s pass).

@@ -57,8 +57,16 @@ struct HttpServerOptions {
   std::size_t max_queued_frames = 256;  // streams only
   TlsOptions tls{};                     // not enabled(): plain HTTP
   RequestQueueLimits queue{};           // load shedding (above)
+  // Connections open at once (at least 1). At the bound the server stops accepting until one
+  // closes: the kernel's listen queue holds the next ones (a partner's surge waits rather than
+  // fails), and what strangers can make the server hold stays bounded — each connection at most
+  // one request (max_body and 16 KiB of headers) or one TLS handshake. An error accepting (no
+  // file descriptors left) pauses accepting for 100 ms instead of retrying at once.
+  std::size_t max_connections = 1024;
   // Set: requests answered busy are counted, piket_http_requests_shed_total{reason="queue_full"
-  // | "queue_wait" | "ops_full"}. Outlives the server.
+  // | "queue_wait" | "ops_full"}; the connections open, piket_http_connections_open, and the
+  // times accepting paused at max_connections, piket_http_accept_paused_total. Outlives the
+  // server.
   Metrics* metrics = nullptr;
 };
 
