@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace piket::bench {
 
@@ -75,11 +77,51 @@ double cpu_seconds(pid_t pid) {
   return ticks < 0 ? -1 : static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+std::optional<MachineTicks> machine_ticks_in_proc_stat(std::string_view text) {
+  const auto end = std::min(text.find('\n'), text.size());
+  const auto line = text.substr(0, end);
+  if (!line.starts_with("cpu ")) return std::nullopt;
+  std::vector<long long> fields;
+  for (std::size_t at = 4; at < line.size();) {
+    while (at < line.size() && line[at] == ' ') ++at;
+    if (at == line.size()) break;
+    long long v = 0;
+    std::size_t digits = 0;
+    for (; at < line.size() && line[at] != ' '; ++at, ++digits) {
+      if (line[at] < '0' || line[at] > '9' || digits > 18) return std::nullopt;
+      v = v * 10 + (line[at] - '0');
+    }
+    fields.push_back(v);
+  }
+  // user nice system idle iowait irq softirq steal [guest guest_nice: already in user and nice]
+  if (fields.size() < 8) return std::nullopt;
+  MachineTicks t;
+  for (std::size_t i = 0; i < 8; ++i) t.total += fields[i];
+  t.steal = fields[7];
+  return t;
+}
+
+std::optional<MachineTicks> machine_ticks() {
+  std::ifstream in("/proc/stat");
+  if (!in) return std::nullopt;
+  std::string first;
+  std::getline(in, first);
+  return machine_ticks_in_proc_stat(first);
+}
+
+double steal_percent(const std::optional<MachineTicks>& from,
+                     const std::optional<MachineTicks>& to) {
+  if (!from || !to || to->total <= from->total || to->steal < from->steal) return -1;
+  return 100.0 * static_cast<double>(to->steal - from->steal) /
+         static_cast<double>(to->total - from->total);
+}
+
 MemorySampler::MemorySampler(std::vector<Watched> watched, std::chrono::milliseconds interval)
     : watched_(std::move(watched)), peak_(watched_.size(), -1) {
   start_ = std::chrono::steady_clock::now();
   for (const auto& w : watched_) cpu_start_.push_back(cpu_seconds(w.pid));
   harness_cpu_start_ = cpu_seconds(::getpid());
+  machine_start_ = machine_ticks();
   sample();
   thread_ = std::thread([this, interval] {
     while (running_) {
@@ -104,6 +146,7 @@ void MemorySampler::stop() {
   }
   const auto harness = cpu_seconds(::getpid());
   harness_cpu_used_ = harness < 0 || harness_cpu_start_ < 0 ? -1 : harness - harness_cpu_start_;
+  machine_stop_ = machine_ticks();
 }
 
 void MemorySampler::sample() {
@@ -125,6 +168,7 @@ MemoryReport MemorySampler::report() {
   r.piket_load_kib = piket_peak_;
   r.wall_seconds = std::chrono::duration<double>(stopped_ - start_).count();
   r.harness_cpu_seconds = harness_cpu_used_;
+  r.steal_percent = steal_percent(machine_start_, machine_stop_);
   r.rested_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_).count();
   for (std::size_t i = 0; i < watched_.size(); ++i) {
@@ -216,6 +260,15 @@ std::string memory_table(const MemoryReport& report) {
       if (!r.piket)
         out += row(r.name + " (apart)", mib(r.load_kib), mib(r.after_kib),
                    core_percent(r.cpu_seconds, report.wall_seconds));
+  if (report.steal_percent >= 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", report.steal_percent);
+    out += std::string("  machine: CPU steal ") + buf +
+           " % of all CPU time over the run (the hypervisor's other guests)" +
+           (report.steal_percent >= MemoryReport::kMuchSteal
+                ? "; MUCH: latency tails of this run are the host's, not comparable\n"
+                : "\n");
+  }
   return out;
 }
 

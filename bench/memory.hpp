@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -25,6 +26,20 @@ long rss_kib(pid_t pid);
 long cpu_ticks_in_stat(std::string_view stat);
 // The same for a running process, in seconds; -1 when it is gone.
 double cpu_seconds(pid_t pid);
+
+// The machine's CPU time in ticks, from the first line of /proc/stat ("cpu  user nice system
+// idle iowait irq softirq steal …"): all of it, and the steal — time the hypervisor gave to
+// other guests while this machine's CPUs wanted to run. nullopt when the line does not parse.
+struct MachineTicks {
+  long long total = 0;
+  long long steal = 0;
+};
+std::optional<MachineTicks> machine_ticks_in_proc_stat(std::string_view text);
+// The same for this machine now; nullopt when /proc/stat cannot be read.
+std::optional<MachineTicks> machine_ticks();
+// The steal between two readings as % of all CPU time between them; -1 when unknown.
+double steal_percent(const std::optional<MachineTicks>& from,
+                     const std::optional<MachineTicks>& to);
 
 struct Watched {
   std::string name;  // "ingest", "dispatch-2", "redis", "alertmanager"
@@ -52,8 +67,14 @@ struct MemoryReport {
   // cores with the stack, so its cost is told apart. -1 when unknown.
   double harness_cpu_seconds = -1;
   double rested_seconds = 0;  // from stop() to the report
+  // The machine's CPU steal over the same span (% of all its CPU time; -1 unknown): on a shared
+  // host, a run whose cores were taken away for a fifth of the time has tails no code caused.
+  double steal_percent = -1;
   // The issue's target for all piket services together under load.
   static constexpr long kTargetKib = 60 * 1024;
+  // Steal from which a run's latency is marked not comparable (runs on these machines: 0–1 %
+  // when the host is quiet, up to 28 % a second when it is not).
+  static constexpr double kMuchSteal = 5.0;
 };
 
 // Samples every `interval` on a thread of its own from construction until stop().
@@ -77,6 +98,7 @@ class MemorySampler {
   std::vector<double> cpu_used_;
   double harness_cpu_start_ = -1;
   double harness_cpu_used_ = -1;
+  std::optional<MachineTicks> machine_start_, machine_stop_;
   std::chrono::steady_clock::time_point start_, stopped_;
   long piket_peak_ = 0;
   std::mutex mutex_;

@@ -351,6 +351,42 @@ TEST(BenchMemory, TablePerServiceWithSumTargetAndRedisApart) {
   EXPECT_NE(memory_table(m).find("not judged here"), std::string::npos);
 }
 
+TEST(BenchMemory, MachineTicksFromProcStatsFirstLine) {
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  const auto t = machine_ticks_in_proc_stat(
+      "cpu  100 5 50 800 20 3 2 20 7 0\ncpu0 50 2 25 400 10 1 1 10 3 0\nintr 1\n");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->total, 1000);  // guest is in user already: not counted twice
+  EXPECT_EQ(t->steal, 20);
+  EXPECT_FALSE(machine_ticks_in_proc_stat("cpu0 1 2 3 4 5 6 7 8\n"));  // not the sum's line
+  EXPECT_FALSE(machine_ticks_in_proc_stat("cpu  1 2 3 4 5 6 7\n"));    // no steal field
+  EXPECT_FALSE(machine_ticks_in_proc_stat("cpu  1 2 x 4 5 6 7 8\n"));
+  EXPECT_FALSE(machine_ticks_in_proc_stat(""));
+  EXPECT_TRUE(machine_ticks());  // this machine's /proc/stat parses
+}
+
+TEST(BenchMemory, StealIsTheShareOfAllCpuTimeBetweenTwoReadings) {
+  const MachineTicks a{1000, 20};
+  EXPECT_DOUBLE_EQ(steal_percent(a, MachineTicks{1400, 120}), 25.0);
+  EXPECT_DOUBLE_EQ(steal_percent(a, MachineTicks{1400, 20}), 0.0);
+  EXPECT_EQ(steal_percent(a, a), -1);  // no time passed
+  EXPECT_EQ(steal_percent(std::nullopt, a), -1);
+  EXPECT_EQ(steal_percent(a, MachineTicks{1400, 10}), -1);  // the counter went back
+
+  MemoryReport m;
+  m.rows = {{"ingest", true, 10240, 9216}};
+  m.wall_seconds = 10;
+  EXPECT_EQ(memory_table(m).find("CPU steal"), std::string::npos);  // unknown: not printed
+  m.steal_percent = 1.2;
+  const auto quiet = memory_table(m);
+  EXPECT_NE(quiet.find("machine: CPU steal 1.2 %"), std::string::npos) << quiet;
+  EXPECT_EQ(quiet.find("MUCH"), std::string::npos) << quiet;
+  m.steal_percent = 21.0;
+  EXPECT_NE(memory_table(m).find("CPU steal 21.0 %"), std::string::npos);
+  EXPECT_NE(memory_table(m).find("MUCH: latency tails of this run are the host's"),
+            std::string::npos);
+}
+
 TEST(BenchMemory, CpuPerIncidentForEachServiceTheirSumRedisAndTheHarness) {
   MemoryReport m;
   // 2,000 incidents: 2 s of CPU are 1 ms each. RSS plays no part here.
