@@ -22,9 +22,11 @@
 #include "piket/common/redis.hpp"
 #include "piket/config/config.hpp"
 #include "piket/notify/notifier.hpp"
+#include "piket/paging/page_expansion.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/store/case_record.hpp"
 #include "piket/store/delivery.hpp"
+#include "piket/store/lua.hpp"
 #include "piket/store/outbox.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
@@ -455,6 +457,44 @@ TEST_F(NotifierRedisTest, ABatchOfNewPagesIsExpandedAndPlannedWithOneScriptCallE
   const auto kinds = drain(gateway);
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), StepResult::Kind::evaluated), 0);
   EXPECT_EQ(gateway.sent.size(), 5u);
+}
+
+// A page its producer expanded in its own script (dispatch's commit, with the
+// expansion paging::attach_plan makes) has its SMS queued already: its message
+// says `expanded`, and notify neither reads nor writes anything for it — it
+// wakes a worker, whose claim sends the SMS once, without planning it again.
+TEST_F(NotifierRedisTest, APageItsProducerExpandedIsSentWithoutNotifyTouchingItFirst) {
+  config_.notify.bundle_window = 0ms;
+  seed_page();
+  auto args = paging::expansion_args(kPage, "anna", &config_.people[0], domain_.now());
+  paging::attach_plan(args, common::to_epoch_ms(domain_.now()), false,
+                      {domain_.now(), transport_.now(), Millis{1000}});
+  const common::RedisScript expand{std::string(lua::notify_expand())};
+  EXPECT_EQ(
+      store::parse_notify_expand(conn_.eval(expand, {}, args.argv()).element_strings()).started, 1);
+  ASSERT_EQ(delivery("state"), "queued");
+  const auto rev = page("rev");
+
+  auto message = json::parse(message_of(kPage)).as_object();
+  message["expanded"] = 1;
+  notifier();  // made (its scripts not counted)
+  conn_.command({"CONFIG", "RESETSTAT"});
+  ASSERT_TRUE(notifier().handle_message("notify", kPage, json::serialize(message)));
+  const auto stats = conn_.command({"INFO", "commandstats"}).str;
+  EXPECT_EQ(stats.find("cmdstat_evalsha:"), std::string::npos) << stats;
+  EXPECT_EQ(stats.find("cmdstat_hmget:"), std::string::npos) << stats;
+  EXPECT_EQ(metric("piket_notify_pages_expanded_by_producer_total"), 1);
+  EXPECT_EQ(page("rev"), rev);
+
+  FakeSmsGateway gateway({202});
+  const auto kinds = drain(gateway);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), StepResult::Kind::evaluated), 0);
+  ASSERT_EQ(gateway.sent.size(), 1u);
+  EXPECT_EQ(delivery("state"), "accepted");
+  // Told again (the outbox's resend): nothing more goes out.
+  ASSERT_TRUE(notifier().handle_message("notify", kPage, json::serialize(message)));
+  EXPECT_TRUE(drain(gateway).empty());
+  EXPECT_EQ(gateway.sent.size(), 1u);
 }
 
 // A page whose only channel is a duplicate of an earlier page's: the plan made

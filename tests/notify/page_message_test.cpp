@@ -18,6 +18,20 @@ TEST(NotifyPageMessage, TheFactsOfAPageMessage) {
   const auto info = page_facts(R"({"person":"anna_2","created_at":5,"info":1})");
   ASSERT_TRUE(info);
   EXPECT_TRUE(info->informational);
+  EXPECT_FALSE(info->expanded);  // absent: notify expands the page
+}
+
+TEST(NotifyPageMessage, APageItsProducerExpandedSaysSoAndAnythingElseThereIsUnreadable) {
+  const auto e = page_facts(R"({"person":"anna","created_at":5,"info":0,"expanded":1})");
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->expanded);
+  const auto not_e = page_facts(R"({"person":"anna","created_at":5,"info":0,"expanded":0})");
+  ASSERT_TRUE(not_e);
+  EXPECT_FALSE(not_e->expanded);
+  for (const char* bad : {R"({"person":"anna","created_at":5,"info":0,"expanded":2})",
+                          R"({"person":"anna","created_at":5,"info":0,"expanded":true})",
+                          R"({"person":"anna","created_at":5,"info":0,"expanded":"1"})"})
+    EXPECT_FALSE(page_facts(bad)) << bad;
 }
 
 TEST(NotifyPageMessage, AMessageWithoutEveryFactOrWithOneOutOfBoundsHasNone) {

@@ -14,6 +14,8 @@
 #include "instances.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
+#include "piket/store/delivery_scripts.hpp"
 #include "piket/store/dispatch_scripts.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/lua.hpp"
@@ -147,6 +149,67 @@ TEST_F(DispatchScriptsTest, AnAcceptedIncidentGetsItsPageItsCasemanagerAndItsEsc
   EXPECT_EQ(t[0].at("type").as_string(), "casemanager_assigned");
   EXPECT_EQ(t[1].at("type").as_string(), "paged");
   EXPECT_EQ(t[1].at("page").as_string(), "P1");
+}
+
+// The page's expansion made part of the commit (lib/notify_expand_page.lua): its SMS is
+// queued for notify's workers, the push waits its minute, the page's timer is the plan's
+// next wake-up, and its message says it was expanded (notify only wakes a worker).
+TEST_F(DispatchScriptsTest, ThePageLeavesTheCommitExpandedWithItsFirstChannelQueued) {
+  accepted_incident();
+  auto a = dispatch_args();
+  a.escalation = DispatchIncidentArgs::Escalation{"0.0", kNow + 300'000};
+  NotifyExpandArgs e{"P1", kNow, {{"sms", 0, ""}, {"push", 60'000, "push:anna"}}, {}};
+  e.person = "anna";
+  NotifyApplyArgs apply;
+  apply.rev = std::string(kNotifyExpandedRev);
+  apply.domain_now_ms = kNow;
+  apply.transport_now_ms = kDue - 5'000;
+  apply.next_wakeup_ms = kNow + 60'000;
+  apply.outbox_due_ms = kDue;
+  apply.start = {{"sms", "at_once", std::nullopt}};
+  e.plan = NotifyExpandPlan{kNow, false, apply};
+  a.expansion = e;
+  a.rank = 1;  // urgent (a code red): its SMS is also in notify:urgent, claimed first
+  const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
+  ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
+  auto message = page_message("P1", "anna", 0, 1);
+  message.as_object()["expanded"] = 1;
+  EXPECT_EQ(json::parse(r.payload), message);
+  EXPECT_EQ(hget(outbox_data_key("notify"), "P1"), r.payload);
+
+  const auto page = page_key("P1");
+  EXPECT_EQ(hget(page, "state"), "queued");
+  EXPECT_EQ(hget(page, "channels"), "sms,push");
+  EXPECT_EQ(hget(page, "step"), "I1:0.0");
+  const auto sms = delivery_key("P1", "sms");
+  EXPECT_EQ(hget(sms, "state"), "queued");
+  EXPECT_EQ(hget(sms, "to"), "+4470000anna");  // the page's number
+  EXPECT_EQ(hget(sms, "start_reason"), "at_once");
+  EXPECT_EQ(ops_.command({"ZSCORE", kNotifyQueue, "P1:sms"}).str, std::to_string(kDue - 5'000));
+  EXPECT_EQ(ops_.command({"ZSCORE", kNotifyUrgent, "P1:sms"}).str, std::to_string(kDue - 5'000));
+  EXPECT_EQ(ops_.command({"ZSCORE", sms_queue_key("anna"), "P1:sms"}).str,
+            std::to_string(kDue - 5'000));
+  EXPECT_EQ(hget(delivery_key("P1", "push"), "state"), "scheduled");
+  EXPECT_EQ(hget(delivery_key("P1", "push"), "to"), "push:anna");
+  EXPECT_TRUE(ops_.command({"ZSCORE", kNotifyQueue, "P1:push"}).is_nil());
+  EXPECT_EQ(ops_.command({"ZSCORE", kNotifyTimers, "P1"}).str, std::to_string(kNow + 60'000));
+  EXPECT_EQ(ops_.command({"GET", pagekey_key("C1", "I1:0.0", "anna", "sms")}).str, "P1:sms");
+  // The rest of the commit as without the expansion.
+  EXPECT_EQ(hget(incident_key("I1"), "status"), "dispatched");
+  EXPECT_EQ(timeline("C1").size(), 2u);
+}
+
+// Without an expansion the page is left for notify to expand when told (an older
+// dispatch's commit, and every other producer of pages): nothing of notify's is written.
+TEST_F(DispatchScriptsTest, WithoutAnExpansionNotifysKeysAreNotWritten) {
+  accepted_incident();
+  const auto r = dispatched(run(lua::dispatch_incident(), dispatch_args().args()));
+  ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
+  EXPECT_FALSE(json::parse(r.payload).as_object().contains("expanded"));
+  EXPECT_FALSE(exists(delivery_key("P1", "sms")));
+  EXPECT_EQ(hget(page_key("P1"), "channels"), "");
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyQueue}).integer, 0);
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyTimers}).integer, 0);
 }
 
 TEST_F(DispatchScriptsTest, AnIncidentDispatchedBeforeOrMissingOrACollisionWritesNothing) {

@@ -15,6 +15,7 @@
 #include "piket/dispatch/redis_caseload.hpp"
 #include "piket/paging/escalation_plan.hpp"
 #include "piket/paging/page_class.hpp"
+#include "piket/paging/page_expansion.hpp"
 #include "piket/paging/page_script.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/reply_code.hpp"
@@ -137,6 +138,14 @@ struct Dispatcher::Impl {
     a.escalation = store::DispatchIncidentArgs::Escalation{
         to_string(position), common::to_epoch_ms(domain_clock.now() + wait_at(policy, position))};
     a.code_ttl_ms = reply_code_window.count();
+    // The page's deliveries and the plan that starts its first channel, part
+    // of the commit: the page leaves it queued for notify's workers, and
+    // notify, told of it, only wakes one (paging/page_expansion.hpp).
+    a.expansion =
+        paging::expansion_args(a.page.page_id, person.id, &person, common::from_epoch_ms(now_ms));
+    paging::attach_plan(
+        *a.expansion, now_ms, /*informational=*/false,
+        {common::from_epoch_ms(now_ms), transport_clock.now(), outbox.resend_after});
     // Every on-call casemanager at their cap: the region's team lead is told
     // (once, when the problem is first seen; the script decides).
     a.region = region;

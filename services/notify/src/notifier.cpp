@@ -25,6 +25,7 @@
 #include "piket/notify/send_journal.hpp"
 #include "piket/paging/delivery_plan.hpp"
 #include "piket/paging/page_class.hpp"
+#include "piket/paging/page_expansion.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/sms_bundle.hpp"
 #include "piket/store/delivery.hpp"
@@ -33,13 +34,6 @@
 
 namespace piket::notify {
 namespace {
-
-std::optional<rota::ContactChannel> parse_channel(std::string_view s) {
-  for (auto c :
-       {rota::ContactChannel::sms, rota::ContactChannel::push, rota::ContactChannel::email})
-    if (rota::to_string(c) == s) return c;
-  return std::nullopt;
-}
 
 long long to_ll(const std::string& s) {
   try {
@@ -196,6 +190,7 @@ struct Notifier::Impl {
   prometheus::Counter* privacy_refusals = nullptr;
   prometheus::Counter* duplicates = nullptr;
   prometheus::Counter* undeliverable = nullptr;
+  prometheus::Counter* producer_expanded = nullptr;
   std::map<std::string, prometheus::Counter*> ignored;  // by reason
   Notifier::WebPushHook web_push;
   // What the gateways took, on this instance's disk until Redis has it (SendJournal;
@@ -247,6 +242,10 @@ struct Notifier::Impl {
     duplicates = &metrics.counter("piket_notify_duplicates_suppressed_total",
                                   "Deliveries suppressed: the same (case, step, person, channel) "
                                   "was paged before");
+    producer_expanded = &metrics.counter(
+        "piket_notify_pages_expanded_by_producer_total",
+        "Page messages of pages their producer expanded (dispatch's commit): a worker woken, "
+        "nothing read or written");
     undeliverable = &metrics.counter("piket_notify_pages_undeliverable_total",
                                      "Pages that failed on every channel");
     for (const char* reason : {"unknown_page", "already_expanded", "not_queued"})
@@ -283,27 +282,8 @@ struct Notifier::Impl {
   }
 
   store::NotifyExpandArgs expand_args(const std::string& page_id, const std::string& person_id) {
-    store::NotifyExpandArgs args{page_id, common::to_epoch_ms(domain_clock.now()), {}};
-    args.person = person_id;  // the script expands nothing of a page of another person
-    const auto* person = directory.person(person_id);
-    std::vector<rota::ContactRule> rules{{rota::ContactChannel::sms, common::Millis{0}}};
-    if (person && !person->contact.empty()) rules = person->contact;
-    for (const auto& rule : rules) {
-      std::string address;
-      switch (rule.channel) {
-        case rota::ContactChannel::sms:
-          break;  // the page's number
-        case rota::ContactChannel::push:
-          address = store::push_key(person_id);
-          break;
-        case rota::ContactChannel::email:
-          address = person ? person->email : "";
-          break;
-      }
-      args.rules.push_back(
-          {std::string(rota::to_string(rule.channel)), rule.after.count(), std::move(address)});
-    }
-    return args;
+    return paging::expansion_args(page_id, person_id, directory.person(person_id),
+                                  domain_clock.now());
   }
 
   // Loads the page, plans, applies; again if the page changed in between.
@@ -313,49 +293,16 @@ struct Notifier::Impl {
     if (errors.at(0)) std::rethrow_exception(errors[0]);
   }
 
-  // A page's plan and the apply script's arguments, from what the load read.
-  struct Planned {
+  paging::PlanTimes plan_times() const {
+    return {domain_clock.now(), transport_clock.now(), shared.outbox.resend_after};
+  }
+
+  // A page's plan and the apply script's arguments (paging/page_expansion.hpp).
+  struct Planned : paging::PlannedPage {
     std::size_t index = 0;  // in the pages
-    store::NotifyPageLoad loaded;
-    paging::DeliveryPlan plan;
-    store::NotifyApplyArgs args;
   };
   Planned plan_page(std::size_t index, const std::string& page_id, store::NotifyPageLoad loaded) {
-    Planned p{index, std::move(loaded), {}, {}};
-    paging::PageView view;
-    view.created_at = common::from_epoch_ms(p.loaded.created_at_ms);
-    view.informational = p.loaded.informational;
-    if (p.loaded.state == "acknowledged") view.answer = paging::PageAnswer::acknowledged;
-    if (p.loaded.state == "declined") view.answer = paging::PageAnswer::declined;
-    const auto& channels = p.loaded.channels;
-    for (std::size_t k = 0; k < channels.size(); ++k) {
-      paging::DeliveryView d;
-      d.channel = parse_channel(channels[k]).value_or(rota::ContactChannel::sms);
-      d.state = paging::parse_delivery_state(p.loaded.deliveries[k].state)
-                    .value_or(paging::DeliveryState::failed);
-      d.after = common::Millis{p.loaded.deliveries[k].after_ms};
-      view.deliveries.push_back(d);
-    }
-    p.plan = paging::plan_deliveries(view, domain_clock.now());
-    const auto& plan = p.plan;
-    auto& args = p.args;
-    args.page_id = page_id;
-    args.rev = p.loaded.rev;
-    args.domain_now_ms = common::to_epoch_ms(domain_clock.now());
-    args.transport_now_ms = common::to_epoch_ms(transport_clock.now());
-    if (plan.next_wakeup) args.next_wakeup_ms = common::to_epoch_ms(*plan.next_wakeup);
-    args.outcome = plan.exhausted   ? store::NotifyPlanOutcome::exhausted
-                   : plan.duplicate ? store::NotifyPlanOutcome::duplicate
-                                    : store::NotifyPlanOutcome::none;
-    args.outbox_due_ms =
-        common::to_epoch_ms(transport_clock.now()) + shared.outbox.resend_after.count();
-    for (const auto& st : plan.start) {
-      store::NotifyApplyStart start{channels[st.index], std::string(to_string(st.reason)), {}};
-      if (st.previous) start.previous = channels[*st.previous];
-      args.start.push_back(std::move(start));
-    }
-    for (auto c : plan.cancel) args.cancel.push_back(channels[c]);
-    return p;
+    return {paging::plan_loaded(page_id, std::move(loaded), plan_times()), index};
   }
 
   // Logs and counts what an applied plan did; returns how many channels it started.
@@ -374,22 +321,11 @@ struct Notifier::Impl {
     return p.plan.start.size();
   }
 
-  // The plan a page will have once notify_expand has expanded it by `args`
-  // (every channel scheduled, at kNotifyExpandedRev), for the expansion to
-  // apply in the same step; made on the page's created_at and info as read.
-  Planned plan_expanded(std::size_t index, const store::NotifyExpandArgs& args,
-                        long long created_at_ms, bool informational) {
-    store::NotifyPageLoad page;
-    page.state = "queued";
-    page.created_at_ms = created_at_ms;
-    page.rev = store::kNotifyExpandedRev;
-    page.informational = informational;
-    for (const auto& rule : args.rules) {
-      page.channels.push_back(rule.channel);
-      page.deliveries.push_back(
-          {std::string(paging::to_string(paging::DeliveryState::scheduled)), rule.after_ms});
-    }
-    return plan_page(index, args.page_id, std::move(page));
+  // The plan a page will have once notify_expand has expanded it by `args`,
+  // put into `args` for the expansion to apply in the same step.
+  Planned attach_plan(std::size_t index, store::NotifyExpandArgs& args, long long created_at_ms,
+                      bool informational) {
+    return {paging::attach_plan(args, created_at_ms, informational, plan_times()), index};
   }
 
   // evaluate() for many pages: each round loads every page still to do in
@@ -885,18 +821,30 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
     of.push_back(n);
   }
   if (pages.empty()) return done;
-  auto redis = i.inbox_redis.lease();
   // What each page's plan needs: its person (whose contact rules are the
   // channels), when it was made and whether it is information. The page's
   // message carries them (page_message.hpp); the pages whose message does not,
   // and those the expansion found to be of another person, are read, all in
   // one round trip.
+  // A page its producer expanded (the message says so) has its first channel
+  // queued already: a worker is woken for it, nothing is read or written.
   std::vector<std::optional<PageFacts>> facts(pages.size());
   std::vector<std::size_t> told, unread;  // pages by whether their message said
+  std::size_t expanded_before = 0;
   for (std::size_t k = 0; k < pages.size(); ++k) {
     facts[k] = page_facts(messages[of[k]].payload);
+    if (facts[k] && facts[k]->expanded) {
+      ++expanded_before;
+      continue;
+    }
     (facts[k] ? told : unread).push_back(k);
   }
+  if (expanded_before > 0) {
+    i.producer_expanded->Increment(static_cast<double>(expanded_before));
+    i.wake_for(expanded_before);
+  }
+  if (told.empty() && unread.empty()) return done;
+  auto redis = i.inbox_redis.lease();
   // The expansion script acts only on a page still `queued` and not expanded
   // before; any other message changes nothing. Each expansion carries the plan
   // the page will have once expanded (paging::plan_deliveries, here) and
@@ -913,10 +861,7 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
     std::vector<Impl::Planned> planned;  // expand -> the plan it carries
     for (const auto k : ks) {
       auto args = i.expand_args(pages[k], facts[k]->person);
-      auto plan = i.plan_expanded(k, args, facts[k]->created_at_ms, facts[k]->informational);
-      // (the plan's own args are not needed after: report_applied reads the plan)
-      args.plan = store::NotifyExpandPlan{plan.loaded.created_at_ms, plan.loaded.informational,
-                                          std::move(plan.args)};
+      auto plan = i.attach_plan(k, args, facts[k]->created_at_ms, facts[k]->informational);
       expands.push_back({&scripts::expand(), {}, args.argv()});
       planned.push_back(std::move(plan));
     }
@@ -939,6 +884,9 @@ std::vector<bool> Notifier::handle_batch(std::span<const common::InboxMessage> m
       }
       if (r.kind == Expand::already) {
         i.ignored.at("already_expanded")->Increment();
+        // Expanded by its producer or an earlier message: its channel may be
+        // queued, and a worker looks.
+        ++started;
       } else if (r.kind == Expand::not_queued || r.kind == Expand::missing) {
         i.ignored.at(r.kind == Expand::missing ? "unknown_page" : "not_queued")->Increment();
         spdlog::info("notify: message for page {} ignored: the page is {}", page_id,

@@ -34,7 +34,12 @@ std::optional<PageFacts> page_facts(std::string_view payload) {
   const auto at = created->as_int64();
   const auto flag = info->as_int64();
   if (!rota_id({id.data(), id.size()}) || at <= 0 || (flag != 0 && flag != 1)) return std::nullopt;
-  return PageFacts{std::string(id.data(), id.size()), at, flag == 1};
+  bool expanded = false;
+  if (const auto* e = o.if_contains("expanded")) {
+    if (!e->is_int64() || (e->as_int64() != 0 && e->as_int64() != 1)) return std::nullopt;
+    expanded = e->as_int64() == 1;
+  }
+  return PageFacts{std::string(id.data(), id.size()), at, flag == 1, expanded};
 }
 
 }  // namespace piket::notify

@@ -21,7 +21,11 @@
 --   casemanager at cap '1'/'0', 26 the team lead to tell or '', 27 their page
 --   id, 28 ack code, 29 phone, 30 text, 31 capacity history key
 --   (capacity:{region}:history). The capacity page has no brief: it is never
---   bundled.
+--   bundled. Optionally, from ARGV[32] on: the page's expansion — its deliveries
+--   and their plan, as lib/notify_expand_page.lua takes them (its page id is
+--   ARGV[5]'s): notify's store API, called in the same script, so that the page
+--   leaves this commit with its first channel queued for notify's workers, and
+--   its message says `expanded` (notify expands it no more).
 -- Reply: {'dispatched', page id, payload, inform page id, inform payload or '',
 --   capacity page id, capacity payload or ''} | {'already', page id or ''}
 --   (the incident is no longer accepted) | {'missing'} (no such incident)
@@ -35,6 +39,7 @@
 --#include "lib/ingest_incident_status.lua"
 --#include "lib/cases_timeline.lua"
 --#include "lib/cases_casemanager.lua"
+--#include "lib/notify_expand_page.lua"
 local inc = 'incident:' .. ARGV[1]
 local st = redis.call('HGET', inc, 'status')
 if not st then return {'missing'} end
@@ -72,7 +77,11 @@ end
 local payload = piket_create_page({id = ARGV[5], person = ARGV[3], ack_code = ARGV[6],
   to = ARGV[7], text = ARGV[8], incident = ARGV[1], case = ARGV[2], rule = ARGV[4],
   now = ARGV[9], due = ARGV[10], step = step, code_ttl = ARGV[19], brief = ARGV[20],
-  rank = ARGV[21], more = esc_page})
+  rank = ARGV[21], more = esc_page, expanded = ARGV[32] == ARGV[5]})
+if ARGV[32] == ARGV[5] then
+  -- A page just made is queued, not expanded and of this person: it expands.
+  piket_notify_expand_page(ARGV, 32)
+end
 if ARGV[17] ~= '' then
   redis.call('SADD', inc .. ':pages', ARGV[5])
   redis.call('HSET', inc .. ':esc_paged', ARGV[3], string.match(ARGV[17], '^(%d+)'))

@@ -10,7 +10,8 @@
 -- Writes page:{id}, ackcode:{person}:{code}, outbox:notify:due/data (the message
 -- {page_id, rank, person, created_at, info}; rank only when the producer gave one;
 -- person, created_at and info are what notify's plan needs, so that notify plans
--- the page without reading it first: services/notify/include/piket/notify/page_message.hpp).
+-- the page without reading it first: services/notify/include/piket/notify/page_message.hpp;
+-- `expanded` = 1 when the producer expanded the page in its own script, p.expanded).
 --#include "lib/outbox_add.lua"
 local function piket_page_taken(person, ack_code, page_id)
   if ack_code == '' then return redis.call('EXISTS', 'page:' .. page_id) == 1 end
@@ -50,6 +51,9 @@ local function piket_create_page(p)
   local message = {page_id = p.id, person = p.person, created_at = tonumber(p.now), info = 0}
   if p.ack_code == '' then message.info = 1 end
   if p.rank and tonumber(p.rank) then message.rank = tonumber(p.rank) end
+  -- Its deliveries made in the producer's script (lib/notify_expand_page.lua): notify
+  -- only wakes a worker for it.
+  if p.expanded then message.expanded = 1 end
   local payload = cjson.encode(message)
   piket_outbox_add('notify', p.id, payload, p.due)
   return payload

@@ -1,7 +1,7 @@
 #pragma once
 // Typed arguments and replies of dispatch's scripts (store/lua/dispatch/),
 // and the incident fields dispatch decides on: named fields instead of up to
-// 31 positional ARGV and replies read by position.
+// 31 positional ARGV (and an expansion after them) and replies read by position.
 //   dispatch_incident.lua         DispatchIncidentArgs, DispatchIncidentReply
 //   dispatch_escalation_step.lua  EscalationStepArgs, EscalationStepReply
 //   dispatch_rota_notice.lua      RotaNoticeArgs, RotaNoticeReply
@@ -10,11 +10,13 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "piket/store/delivery_scripts.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/keys_util.hpp"
 #include "piket/store/page.hpp"
@@ -62,8 +64,21 @@ struct DispatchIncidentArgs {
   std::string region;
   bool all_on_call_at_cap = false;
   PageRecipient lead;
+  // The page's expansion (its page_id is page.page_id's), made part of the
+  // commit; none: notify expands the page when it is told of it.
+  std::optional<NotifyExpandArgs> expansion = std::nullopt;
 
   std::vector<std::string> args() const {
+    auto a = commit_args();
+    if (expansion) {
+      auto e = expansion->argv();
+      a.insert(a.end(), std::make_move_iterator(e.begin()), std::make_move_iterator(e.end()));
+    }
+    return a;
+  }
+
+ private:
+  std::vector<std::string> commit_args() const {
     const auto n = [](auto v) { return std::to_string(v); };
     return {incident_id,
             case_id,

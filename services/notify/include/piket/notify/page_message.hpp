@@ -8,6 +8,11 @@
 //
 // A message without them, or with any of them unreadable or out of bounds
 // (an outbox entry written before they were), yields none: the page is read.
+//
+// `expanded` = 1 says the page's producer expanded it in its own script
+// (dispatch's commit: store/lua/lib/notify_expand_page.lua): its deliveries
+// exist and its first channel is queued, so notify only wakes a worker.
+// Absent: 0. Any other value: the facts are unreadable (the page is read).
 
 #include <optional>
 #include <string>
@@ -19,6 +24,7 @@ struct PageFacts {
   std::string person;           // the rota's id: [a-z0-9][a-z0-9_-]{0,63}
   long long created_at_ms = 0;  // domain, > 0
   bool informational = false;   // the page asks for no answer (no reply code)
+  bool expanded = false;        // its producer expanded it (nothing for notify to write)
 };
 
 std::optional<PageFacts> page_facts(std::string_view payload);
