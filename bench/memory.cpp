@@ -3,13 +3,27 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace piket::bench {
+namespace {
+
+// A whole field of digits: none other, no sign, within long long.
+std::optional<long long> whole_number(std::string_view s) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || s.front() == '-' || ec != std::errc{} || end != s.data() + s.size())
+    return std::nullopt;
+  return v;
+}
+
+}  // namespace
 
 long rss_kib_in_status(std::string_view status) {
   constexpr std::string_view kKey = "VmRSS:";
@@ -17,17 +31,11 @@ long rss_kib_in_status(std::string_view status) {
     const auto end = std::min(status.find('\n', at), status.size());
     const auto line = status.substr(at, end - at);
     if (line.starts_with(kKey)) {
-      long kib = 0;
-      bool digits = false;
-      for (char ch : line.substr(kKey.size())) {
-        if (ch >= '0' && ch <= '9') {
-          kib = kib * 10 + (ch - '0');
-          digits = true;
-        } else if (digits) {
-          break;
-        }
-      }
-      return digits ? kib : -1;
+      // "VmRSS:\t   12345 kB": the digits after the blanks.
+      auto rest = line.substr(kKey.size());
+      rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+      const auto v = whole_number(rest.substr(0, rest.find_first_not_of("0123456789")));
+      return v ? static_cast<long>(*v) : -1;
     }
     at = end + 1;
   }
@@ -55,12 +63,9 @@ long cpu_ticks_in_stat(std::string_view stat) {
     if (end == at) break;
     ++field;
     if (field == 14 || field == 15) {
-      long v = 0;
-      for (char ch : stat.substr(at, end - at)) {
-        if (ch < '0' || ch > '9') return -1;
-        v = v * 10 + (ch - '0');
-      }
-      (field == 14 ? utime : stime) = v;
+      const auto v = whole_number(stat.substr(at, end - at));
+      if (!v) return -1;
+      (field == 14 ? utime : stime) = static_cast<long>(*v);
     }
     at = end;
   }
@@ -85,13 +90,11 @@ std::optional<MachineTicks> machine_ticks_in_proc_stat(std::string_view text) {
   for (std::size_t at = 4; at < line.size();) {
     while (at < line.size() && line[at] == ' ') ++at;
     if (at == line.size()) break;
-    long long v = 0;
-    std::size_t digits = 0;
-    for (; at < line.size() && line[at] != ' '; ++at, ++digits) {
-      if (line[at] < '0' || line[at] > '9' || digits > 18) return std::nullopt;
-      v = v * 10 + (line[at] - '0');
-    }
-    fields.push_back(v);
+    const auto stop = std::min(line.find(' ', at), line.size());
+    const auto v = whole_number(line.substr(at, stop - at));
+    if (!v) return std::nullopt;
+    fields.push_back(*v);
+    at = stop;
   }
   // user nice system idle iowait irq softirq steal [guest guest_nice: already in user and nice]
   if (fields.size() < 8) return std::nullopt;
