@@ -10,6 +10,7 @@
 #include "piket/common/records.hpp"
 #include "piket/common/redis.hpp"
 #include "piket/dispatch/redis_caseload.hpp"
+#include "piket/paging/page_expansion.hpp"
 #include "piket/paging/page_script.hpp"
 #include "piket/paging/page_text.hpp"
 #include "piket/paging/reply_code.hpp"
@@ -261,6 +262,11 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         step.page.text = *t;
         step.brief = tag->brief;
         step.rank = tag->rank;
+        // The page's deliveries and the plan that starts its first channel,
+        // part of the step: notify, told of it, only wakes a worker.
+        step.expansion = expansion_args(step.page.page_id, person_id, person, now);
+        attach_plan(*step.expansion, step.now_ms, /*informational=*/false,
+                    {now, i.transport_clock.now(), i.outbox.resend_after});
         break;
       }
     }

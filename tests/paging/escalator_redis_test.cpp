@@ -24,6 +24,7 @@
 #include "piket/paging/escalator.hpp"
 #include "piket/paging/page_answer.hpp"
 #include "piket/store/case_record.hpp"
+#include "piket/store/delivery.hpp"
 #include "piket/store/incident.hpp"
 #include "piket/store/page.hpp"
 #include "private_redis.hpp"
@@ -285,6 +286,12 @@ TEST_F(EscalatorRedisTest, UnansweredGoesPrimaryBackupTeamLeadThenRepeatsThenEnd
   std::set<std::string> unique(woken_.begin(), woken_.end());
   EXPECT_EQ(unique.size(), woken_.size());
   EXPECT_EQ(woken_.size(), 6u);
+  // Each page left its step (dispatch's commit, the escalator's steps) expanded: its SMS
+  // queued for notify's workers, none waiting for notify to expand it first.
+  for (const auto& p : pages(inc)) {
+    EXPECT_EQ(hget(store::page_key(p.id), "channels"), "sms") << p.id;
+    EXPECT_EQ(hget(store::delivery_key(p.id, "sms"), "state"), "queued") << p.id;
+  }
 }
 
 // A deployment file without [escalation]: paging owns acknowledgement with

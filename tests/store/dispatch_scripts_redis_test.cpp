@@ -151,15 +151,11 @@ TEST_F(DispatchScriptsTest, AnAcceptedIncidentGetsItsPageItsCasemanagerAndItsEsc
   EXPECT_EQ(t[1].at("page").as_string(), "P1");
 }
 
-// The page's expansion made part of the commit (lib/notify_expand_page.lua): its SMS is
-// queued for notify's workers, the push waits its minute, the page's timer is the plan's
-// next wake-up, and its message says it was expanded (notify only wakes a worker).
-TEST_F(DispatchScriptsTest, ThePageLeavesTheCommitExpandedWithItsFirstChannelQueued) {
-  accepted_incident();
-  auto a = dispatch_args();
-  a.escalation = DispatchIncidentArgs::Escalation{"0.0", kNow + 300'000};
-  NotifyExpandArgs e{"P1", kNow, {{"sms", 0, ""}, {"push", 60'000, "push:anna"}}, {}};
-  e.person = "anna";
+// A page's expansion as paging::attach_plan makes it for a person whose rules are an SMS at
+// once and a push a minute later: the SMS started, the page waking for the push.
+NotifyExpandArgs sms_then_push(const std::string& page, const std::string& person) {
+  NotifyExpandArgs e{page, kNow, {{"sms", 0, ""}, {"push", 60'000, "push:" + person}}, {}};
+  e.person = person;
   NotifyApplyArgs apply;
   apply.rev = std::string(kNotifyExpandedRev);
   apply.domain_now_ms = kNow;
@@ -168,7 +164,17 @@ TEST_F(DispatchScriptsTest, ThePageLeavesTheCommitExpandedWithItsFirstChannelQue
   apply.outbox_due_ms = kDue;
   apply.start = {{"sms", "at_once", std::nullopt}};
   e.plan = NotifyExpandPlan{kNow, false, apply};
-  a.expansion = e;
+  return e;
+}
+
+// The page's expansion made part of the commit (lib/notify_expand_page.lua): its SMS is
+// queued for notify's workers, the push waits its minute, the page's timer is the plan's
+// next wake-up, and its message says it was expanded (notify only wakes a worker).
+TEST_F(DispatchScriptsTest, ThePageLeavesTheCommitExpandedWithItsFirstChannelQueued) {
+  accepted_incident();
+  auto a = dispatch_args();
+  a.escalation = DispatchIncidentArgs::Escalation{"0.0", kNow + 300'000};
+  a.expansion = sms_then_push("P1", "anna");
   a.rank = 1;  // urgent (a code red): its SMS is also in notify:urgent, claimed first
   const auto r = dispatched(run(lua::dispatch_incident(), a.args()));
   ASSERT_EQ(r.kind, DispatchIncidentReply::Kind::dispatched);
@@ -357,6 +363,37 @@ TEST_F(EscalationStepTest, APageStepCreatesThePageMovesTheTimerAndWritesTheTimel
   EXPECT_EQ(t[0].at("to").as_string(), "0.1");
   EXPECT_EQ(t[0].at("skipped"), json::parse(R"(["0.1"])"));
   EXPECT_EQ(t[0].at("due").to_number<std::int64_t>(), kNow - 1000);
+}
+
+// The step's page expanded in the same script: its SMS queued for notify's workers, in
+// notify:urgent (an escalation), its message saying so. Without the expansion (the test
+// above) nothing of notify's is written.
+TEST_F(EscalationStepTest, APageStepWithItsExpansionLeavesThePageItsFirstChannelQueued) {
+  auto a = page_args(EscalationStepArgs::Action::page);
+  a.rank = 1;
+  a.expansion = sms_then_push("P5", "carl");
+  const auto r = step_reply(run(lua::dispatch_escalation_step(), a.args()));
+  ASSERT_EQ(r.kind, EscalationStepReply::Kind::paged);
+  auto message = page_message("P5", "carl", 0, 1);
+  message.as_object()["expanded"] = 1;
+  EXPECT_EQ(json::parse(r.payload), message);
+  EXPECT_EQ(hget(page_key("P5"), "channels"), "sms,push");
+  EXPECT_EQ(hget(page_key("P5"), "reason"), "escalated");
+  EXPECT_EQ(hget(delivery_key("P5", "sms"), "state"), "queued");
+  EXPECT_EQ(hget(delivery_key("P5", "sms"), "to"), "+4470000carl");
+  EXPECT_EQ(ops_.command({"ZSCORE", kNotifyUrgent, "P5:sms"}).str, std::to_string(kDue - 5'000));
+  EXPECT_EQ(hget(delivery_key("P5", "push"), "state"), "scheduled");
+  EXPECT_EQ(ops_.command({"ZSCORE", kNotifyTimers, "P5"}).str, std::to_string(kNow + 60'000));
+  EXPECT_EQ(ops_.command({"GET", pagekey_key("C1", "I1:0.1", "carl", "sms")}).str, "P5:sms");
+  EXPECT_EQ(hget(incident_key("I1"), "esc_at"), "0.1");
+}
+
+TEST_F(EscalationStepTest, APageStepWithoutAnExpansionWritesNothingOfNotifys) {
+  const auto r = step_reply(
+      run(lua::dispatch_escalation_step(), page_args(EscalationStepArgs::Action::page).args()));
+  ASSERT_EQ(r.kind, EscalationStepReply::Kind::paged);
+  EXPECT_FALSE(exists(delivery_key("P5", "sms")));
+  EXPECT_EQ(ops_.command({"ZCARD", kNotifyQueue}).integer, 0);
 }
 
 TEST_F(EscalationStepTest, ARepageCountsAndGoesBackToDispatched) {

@@ -15,7 +15,11 @@
 --   17 target, 18 skipped positions (JSON list), 19 round of the new page,
 --   20 how long its reply code stays valid (ms, paging::reply_code_window),
 --   21 the page's brief, 22 its rank (paging::PageTag), 23 when the step was
---   due ms (domain)
+--   due ms (domain); optionally, from 24 on (page, repage): the page's
+--   expansion — its deliveries and their plan, as lib/notify_expand_page.lua
+--   takes them (its page id is ARGV[10]'s): notify's store API, called in the
+--   same script, so that the page leaves the step with its first channel
+--   queued for notify's workers, and its message says `expanded`
 -- Reply: {'stale'} (the incident moved on since the decision: nothing
 --   written, or the timer of an escalation no longer active dropped)
 --   | {'waiting'} | {'stopped'} | {'exhausted'} | {'ack_collision'} (the page
@@ -28,6 +32,7 @@
 --#include "lib/paging_page_create.lua"
 --#include "lib/ingest_incident_status.lua"
 --#include "lib/cases_timeline.lua"
+--#include "lib/notify_expand_page.lua"
 local id = ARGV[1]
 local inc = 'incident:' .. id
 local f = redis.call('HMGET', inc, 'esc_state', 'esc_at', 'esc_repages', 'status', 'case_id')
@@ -66,10 +71,14 @@ end
 local payload = piket_create_page({id = ARGV[10], person = ARGV[9], ack_code = ARGV[11],
   to = ARGV[12], text = ARGV[13], incident = id, case = f[5], rule = ARGV[15],
   now = ARGV[6], due = ARGV[14], step = step, code_ttl = ARGV[20], brief = ARGV[21],
-  rank = ARGV[22]})
+  rank = ARGV[22], expanded = ARGV[24] == ARGV[10]})
 local why = 'escalated'
 if action == 'repage' then why = 'no_first_contact' end
 redis.call('HSET', 'page:' .. ARGV[10], 'esc_at', ARGV[7], 'reason', why)
+if ARGV[24] == ARGV[10] then
+  -- A page just made is queued, not expanded and of this person: it expands.
+  piket_notify_expand_page(ARGV, 24)
+end
 redis.call('SADD', inc .. ':pages', ARGV[10])
 redis.call('HSET', inc, 'esc_at', ARGV[7], 'esc_due', ARGV[8])
 redis.call('HSET', inc .. ':esc_paged', ARGV[9], ARGV[19])

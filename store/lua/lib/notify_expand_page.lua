@@ -3,8 +3,9 @@
 -- same step.
 -- Owner: piket-notify (delivery:*, pagekey:*, notify:timers; what the plan writes:
 --   lib/notify_apply_plan.lua). The one home of expanding a page, for notify_expand.lua
---   (notify, told of a page) and dispatch_incident.lua (dispatch, for the page its commit
---   makes: the expansion is part of that commit, and its message says so). Calls the owners'
+--   (notify, told of a page), dispatch_incident.lua and dispatch_escalation_step.lua
+--   (dispatch, for the page each commit makes: the expansion is part of that commit, and the
+--   page's message says so). Calls the owners'
 --   store API in the same script for atomicity: paging's for the page (channels, expanded_at,
 --   rev, step: lib/paging_page_delivery.lua) and piket-cases' for the case timeline
 --   (duplicate_suppressed: lib/cases_timeline.lua). Typed arguments:

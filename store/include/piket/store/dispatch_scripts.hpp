@@ -179,6 +179,9 @@ struct EscalationStepArgs {
   std::string brief;
   int rank = 0;
   std::int64_t step_due_ms = 0;  // when the step was due
+  // page, repage: the new page's expansion (its page_id is page.page_id's),
+  // made part of the step; none: notify expands the page when told of it.
+  std::optional<NotifyExpandArgs> expansion = std::nullopt;
 
   static std::string_view to_string(Action a) {
     switch (a) {
@@ -197,6 +200,16 @@ struct EscalationStepArgs {
   }
 
   std::vector<std::string> args() const {
+    auto a = step_args();
+    if (expansion) {
+      auto e = expansion->argv();
+      a.insert(a.end(), std::make_move_iterator(e.begin()), std::make_move_iterator(e.end()));
+    }
+    return a;
+  }
+
+ private:
+  std::vector<std::string> step_args() const {
     const auto n = [](auto v) { return std::to_string(v); };
     return {incident_id,
             expected_at,
