@@ -34,6 +34,17 @@ struct PageRecipient {
   std::string text;
 };
 
+// A commit's arguments and, after them, the expansion of the page it makes
+// (lib/notify_expand_page.lua), when there is one.
+inline std::vector<std::string> with_expansion(std::vector<std::string> a,
+                                               const std::optional<NotifyExpandArgs>& expansion) {
+  if (expansion) {
+    auto e = expansion->argv();
+    a.insert(a.end(), std::make_move_iterator(e.begin()), std::make_move_iterator(e.end()));
+  }
+  return a;
+}
+
 // ---- dispatch_incident.lua: the page for an accepted incident.
 struct DispatchIncidentArgs {
   // Where the escalation policy starts (no policy: no escalation).
@@ -68,14 +79,7 @@ struct DispatchIncidentArgs {
   // commit; none: notify expands the page when it is told of it.
   std::optional<NotifyExpandArgs> expansion = std::nullopt;
 
-  std::vector<std::string> args() const {
-    auto a = commit_args();
-    if (expansion) {
-      auto e = expansion->argv();
-      a.insert(a.end(), std::make_move_iterator(e.begin()), std::make_move_iterator(e.end()));
-    }
-    return a;
-  }
+  std::vector<std::string> args() const { return with_expansion(commit_args(), expansion); }
 
  private:
   std::vector<std::string> commit_args() const {
@@ -199,14 +203,7 @@ struct EscalationStepArgs {
     return "stop";
   }
 
-  std::vector<std::string> args() const {
-    auto a = step_args();
-    if (expansion) {
-      auto e = expansion->argv();
-      a.insert(a.end(), std::make_move_iterator(e.begin()), std::make_move_iterator(e.end()));
-    }
-    return a;
-  }
+  std::vector<std::string> args() const { return with_expansion(step_args(), expansion); }
 
  private:
   std::vector<std::string> step_args() const {
