@@ -264,9 +264,8 @@ EscalationOutcome Escalator::advance(const std::string& incident_id, EscalationT
         step.rank = tag->rank;
         // The page's deliveries and the plan that starts its first channel,
         // part of the step: notify, told of it, only wakes a worker.
-        step.expansion = expansion_args(step.page.page_id, person_id, person, now);
-        attach_plan(*step.expansion, step.now_ms, /*informational=*/false,
-                    {now, i.transport_clock.now(), i.outbox.resend_after});
+        step.expansion = new_page_expansion(step.page.page_id, person_id, person,
+                                            {now, i.transport_clock.now(), i.outbox.resend_after});
         break;
       }
     }

@@ -5,16 +5,6 @@
 #include "piket/store/delivery.hpp"
 
 namespace piket::paging {
-namespace {
-
-rota::ContactChannel parse_channel(std::string_view s) {
-  for (auto c :
-       {rota::ContactChannel::sms, rota::ContactChannel::push, rota::ContactChannel::email})
-    if (rota::to_string(c) == s) return c;
-  return rota::ContactChannel::sms;
-}
-
-}  // namespace
 
 PlannedPage plan_loaded(const std::string& page_id, store::NotifyPageLoad loaded,
                         const PlanTimes& times) {
@@ -27,7 +17,7 @@ PlannedPage plan_loaded(const std::string& page_id, store::NotifyPageLoad loaded
   const auto& channels = p.loaded.channels;
   for (std::size_t k = 0; k < channels.size(); ++k) {
     DeliveryView d;
-    d.channel = parse_channel(channels[k]);
+    d.channel = rota::parse_contact_channel(channels[k]).value_or(rota::ContactChannel::sms);
     d.state = parse_delivery_state(p.loaded.deliveries[k].state).value_or(DeliveryState::failed);
     d.after = common::Millis{p.loaded.deliveries[k].after_ms};
     view.deliveries.push_back(d);
@@ -78,6 +68,10 @@ store::NotifyExpandArgs expansion_args(const std::string& page_id, const std::st
   return args;
 }
 
+namespace {
+
+// The plan the page will have once expanded by `args` (every channel scheduled, at
+// store::kNotifyExpandedRev), made on the page's created_at and info.
 PlannedPage plan_expanded(const store::NotifyExpandArgs& args, long long created_at_ms,
                           bool informational, const PlanTimes& times) {
   store::NotifyPageLoad page;
@@ -92,11 +86,21 @@ PlannedPage plan_expanded(const store::NotifyExpandArgs& args, long long created
   return plan_loaded(args.page_id, std::move(page), times);
 }
 
+}  // namespace
+
 PlannedPage attach_plan(store::NotifyExpandArgs& args, long long created_at_ms, bool informational,
                         const PlanTimes& times) {
   auto planned = plan_expanded(args, created_at_ms, informational, times);
   args.plan = store::NotifyExpandPlan{created_at_ms, informational, planned.args};
   return planned;
+}
+
+store::NotifyExpandArgs new_page_expansion(const std::string& page_id, const std::string& person_id,
+                                           const rota::PersonConfig* person,
+                                           const PlanTimes& times) {
+  auto args = expansion_args(page_id, person_id, person, times.domain_now);
+  attach_plan(args, common::to_epoch_ms(times.domain_now), /*informational=*/false, times);
+  return args;
 }
 
 }  // namespace piket::paging

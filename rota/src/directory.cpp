@@ -51,12 +51,8 @@ std::vector<ContactRule> read_contact(TomlReader& r, const toml::table& person, 
     r.only_known(*t, name, {"channel", "after_s"});
     ContactRule rule;
     if (auto v = r.string(*t, name, "channel", true)) {
-      if (*v == "sms")
-        rule.channel = ContactChannel::sms;
-      else if (*v == "push")
-        rule.channel = ContactChannel::push;
-      else if (*v == "email")
-        rule.channel = ContactChannel::email;
+      if (const auto c = parse_contact_channel(*v))
+        rule.channel = *c;
       else {
         r.error(t->get("channel")->source(), name + "channel",
                 "must be \"sms\", \"push\" or \"email\"");
@@ -88,6 +84,12 @@ std::vector<ContactRule> read_contact(TomlReader& r, const toml::table& person, 
 }
 
 }  // namespace
+
+std::optional<ContactChannel> parse_contact_channel(std::string_view s) {
+  for (auto c : {ContactChannel::sms, ContactChannel::push, ContactChannel::email})
+    if (to_string(c) == s) return c;
+  return std::nullopt;
+}
 
 std::string_view to_string(ContactChannel c) {
   switch (c) {

@@ -79,5 +79,27 @@ TEST(PageExpansion, ThePlanOfTheExpandedPageStartsWhatIsDueAndWakesForTheNext) {
   EXPECT_FALSE(info.plan->apply.next_wakeup_ms);
 }
 
+// A page its producer has just made: created now, asking for an answer, its plan attached.
+TEST(PageExpansion, ANewPagesExpansionIsPlannedOnItsMakingNow) {
+  const auto p = person_with(
+      {{rota::ContactChannel::sms, Millis{0}}, {rota::ContactChannel::push, Millis{60'000}}});
+  const auto a = new_page_expansion("P1", "anna", &p, {kDomain, kTransport, Millis{5'000}});
+  ASSERT_TRUE(a.plan);
+  EXPECT_EQ(a.now_ms, common::to_epoch_ms(kDomain));
+  EXPECT_EQ(a.plan->created_at_ms, common::to_epoch_ms(kDomain));
+  EXPECT_FALSE(a.plan->informational);
+  ASSERT_EQ(a.plan->apply.start.size(), 1u);
+  EXPECT_EQ(a.plan->apply.start[0].channel, "sms");
+  EXPECT_EQ(a.plan->apply.next_wakeup_ms, common::to_epoch_ms(kDomain) + 60'000);
+}
+
+TEST(PageExpansion, AContactChannelIsReadBackFromItsName) {
+  for (auto c :
+       {rota::ContactChannel::sms, rota::ContactChannel::push, rota::ContactChannel::email})
+    EXPECT_EQ(rota::parse_contact_channel(rota::to_string(c)), c);
+  for (const char* bad : {"", "SMS", "fax", "sms "})
+    EXPECT_FALSE(rota::parse_contact_channel(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace piket::paging

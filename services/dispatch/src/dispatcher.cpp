@@ -141,10 +141,8 @@ struct Dispatcher::Impl {
     // The page's deliveries and the plan that starts its first channel, part
     // of the commit: the page leaves it queued for notify's workers, and
     // notify, told of it, only wakes one (paging/page_expansion.hpp).
-    a.expansion =
-        paging::expansion_args(a.page.page_id, person.id, &person, common::from_epoch_ms(now_ms));
-    paging::attach_plan(
-        *a.expansion, now_ms, /*informational=*/false,
+    a.expansion = paging::new_page_expansion(
+        a.page.page_id, person.id, &person,
         {common::from_epoch_ms(now_ms), transport_clock.now(), outbox.resend_after});
     // Every on-call casemanager at their cap: the region's team lead is told
     // (once, when the problem is first seen; the script decides).

@@ -40,14 +40,17 @@ store::NotifyExpandArgs expansion_args(const std::string& page_id, const std::st
                                        const rota::PersonConfig* person,
                                        common::Instant domain_now);
 
-// The plan the page will have once expanded by `args` (every channel scheduled,
-// at store::kNotifyExpandedRev), made on the page's created_at and info.
-PlannedPage plan_expanded(const store::NotifyExpandArgs& args, long long created_at_ms,
-                          bool informational, const PlanTimes& times);
-
-// `args` with the plan of plan_expanded in it, for the script to apply in the
-// same step; returns that plan.
+// `args` with the plan the page will have once expanded by them (every channel
+// scheduled, at store::kNotifyExpandedRev), made on the page's created_at and
+// info, for the script to apply in the same step; returns that plan.
 PlannedPage attach_plan(store::NotifyExpandArgs& args, long long created_at_ms, bool informational,
                         const PlanTimes& times);
+
+// The expansion, with its plan, of a page its producer has just made (created
+// now, asking for an answer): what dispatch's commit and an escalation step
+// pass to lib/notify_expand_page.lua.
+store::NotifyExpandArgs new_page_expansion(const std::string& page_id, const std::string& person_id,
+                                           const rota::PersonConfig* person,
+                                           const PlanTimes& times);
 
 }  // namespace piket::paging

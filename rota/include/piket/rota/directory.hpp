@@ -29,6 +29,8 @@ struct RegionConfig {
 // before it failed for good (docs/paging.md).
 enum class ContactChannel { sms, push, email };
 std::string_view to_string(ContactChannel c);
+// "sms", "push" or "email"; nullopt for anything else.
+std::optional<ContactChannel> parse_contact_channel(std::string_view s);
 struct ContactRule {
   ContactChannel channel = ContactChannel::sms;
   common::Millis after{0};
