@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -268,6 +271,50 @@ TEST(Ports, FreePortsAreBelowTheEphemeralRangeAndNotGivenTwice) {
     EXPECT_LT(port, first);
     EXPECT_TRUE(seen.insert(port).second) << "port " << port << " given twice";
   }
+}
+
+// A port one process holds is not another's until the first ends (parallel tests each pick
+// ports at random, and one could take another's before that one's server bound it).
+TEST(Ports, APortHeldByALiveProcessIsNotHeldByAnother) {
+  const std::uint16_t mine = free_tcp_port();
+  EXPECT_TRUE(hold_port(mine)) << "held already by this process";
+  // The child's answer for `port`: 1 held, 0 refused.
+  const auto child_holds = [](std::uint16_t port, bool then_wait) {
+    int to_parent[2];
+    if (::pipe(to_parent) != 0) return -1;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const char answer = hold_port(port) ? 1 : 0;
+      (void)!::write(to_parent[1], &answer, 1);
+      if (then_wait) ::pause();  // holds it until killed
+      ::_exit(0);
+    }
+    ::close(to_parent[1]);
+    char answer = -1;
+    (void)!::read(to_parent[0], &answer, 1);
+    ::close(to_parent[0]);
+    if (!then_wait) ::waitpid(pid, nullptr, 0);
+    return then_wait ? (answer == 1 ? static_cast<int>(pid) : -1) : static_cast<int>(answer);
+  };
+  // A port this process has not touched, above the range free_tcp_port gives out (so that no
+  // other test process holds it): a child that holds it, and a second child and this process
+  // that ask for it (each a fresh open of the port's file).
+  const auto theirs = static_cast<std::uint16_t>(65000 + ::getpid() % 500);
+  const int holder = child_holds(theirs, true);
+  ASSERT_GT(holder, 0) << "the first child could not hold port " << theirs;
+  EXPECT_EQ(child_holds(theirs, false), 0) << "a second process held " << theirs << " too";
+  EXPECT_FALSE(hold_port(theirs)) << "this process held " << theirs << " while a child held it";
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  // Its holder is gone, however it ended: the port is free to hold.
+  EXPECT_TRUE(hold_port(theirs));
+  // And this process's lock is real (a fork would copy its note of the ports it holds): the
+  // port's file, opened afresh, cannot be locked.
+  const auto file = std::filesystem::temp_directory_path() / "piket-ports" / std::to_string(theirs);
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << file;
+  EXPECT_NE(::flock(fd, LOCK_EX | LOCK_NB), 0) << "nobody held " << file;
+  ::close(fd);
 }
 
 TEST(Ports, FreePortIsBindable) {

@@ -1,12 +1,17 @@
 #include "piket/launch/ports.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -42,7 +47,41 @@ bool try_connect(std::uint16_t port) {
   return ok;
 }
 
+// <temp dir>/piket-ports, shared by every user of the machine (sticky, like /tmp); empty when
+// it cannot be made.
+std::filesystem::path reservations_dir() {
+  std::error_code ec;
+  auto dir = std::filesystem::temp_directory_path(ec);
+  if (ec) return {};
+  dir /= "piket-ports";
+  if (::mkdir(dir.c_str(), 01777) == 0)
+    ::chmod(dir.c_str(), 01777);  // the umask took some bits
+  else if (errno != EEXIST)
+    return {};
+  return dir;
+}
+
 }  // namespace
+
+bool hold_port(std::uint16_t port) {
+  static std::mutex mutex;
+  static std::map<std::uint16_t, int> held;  // port → the locked file, open until exit
+  static const std::filesystem::path dir = reservations_dir();
+  constexpr std::size_t kMostHeld = 512;
+  std::lock_guard lock(mutex);
+  if (held.count(port)) return true;
+  if (dir.empty() || held.size() >= kMostHeld) return true;
+  const auto file = dir / std::to_string(port);
+  // Read-only is enough for flock, and lets another user open a file root made.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return true;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;  // a live process holds it (EWOULDBLOCK)
+  }
+  held.emplace(port, fd);
+  return true;
+}
 
 // The first port of the kernel's ephemeral range (the ports outgoing connections get);
 // 32768 when it cannot be read (Linux's default).
@@ -74,7 +113,7 @@ std::uint16_t free_tcp_port() {
       const sockaddr_in addr = loopback(port);
       const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
       ::close(fd);
-      if (free) {
+      if (free && hold_port(port)) {
         given.insert(port);
         return port;
       }
