@@ -345,6 +345,10 @@ std::vector<RedisOutcome> RedisConnection::eval_pipeline(
     std::vector<std::string> shas;
     shas.reserve(todo.size());
     for (const auto i : todo) {
+      if (!calls[i].script) {  // a plain command
+        shas.emplace_back();
+        continue;
+      }
       const auto& source = calls[i].script->source();
       auto sha = impl_->sha_of(source);
       if (sha.empty()) {
@@ -359,8 +363,12 @@ std::vector<RedisOutcome> RedisConnection::eval_pipeline(
     for (std::size_t k = 0; k < todo.size(); ++k) {
       const auto& call = calls[todo[k]];
       const auto nkeys = std::to_string(call.keys.size());
-      argv.assign({"EVALSHA", shas[k].data(), nkeys.data()});
-      lens.assign({7, shas[k].size(), nkeys.size()});
+      argv.clear();
+      lens.clear();
+      if (call.script) {
+        argv.assign({"EVALSHA", shas[k].data(), nkeys.data()});
+        lens.assign({7, shas[k].size(), nkeys.size()});
+      }
       for (const auto* part : {&call.keys, &call.args})
         for (const auto& a : *part) {
           argv.push_back(a.data());
@@ -382,7 +390,7 @@ std::vector<RedisOutcome> RedisConnection::eval_pipeline(
         throw RedisIoError("redis: " + err);
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      if (no_script(reply.get())) {
+      if (calls[i].script && no_script(reply.get())) {
         impl_->forget(calls[i].script->source());
         if (!last) {
           again.push_back(i);

@@ -73,6 +73,24 @@ TEST_F(RedisPipelineTest, ScriptsTheServerLostAreLoadedAgainAndEachCallRunsOnce)
   EXPECT_EQ(ops_.eval(kEcho, {}, {"y"}).str, "y");
 }
 
+// Plain commands (reads) go in the same round trip as script calls, each with its outcome,
+// also when the server lost the scripts and they are sent again: a plain command runs once.
+TEST_F(RedisPipelineTest, PlainCommandsShareTheRoundTripAndRunOnce) {
+  ops_.command({"SET", "k", "v"});
+  (void)ops_.eval_pipeline({{&kEcho, {}, {"warm"}}});
+  ops_.command({"SCRIPT", "FLUSH"});
+  const auto out = ops_.eval_pipeline({{nullptr, {}, {"GET", "k"}},
+                                       {&kIncr, {"n"}, {"2"}},
+                                       {nullptr, {}, {"INCR", "plain"}},
+                                       {nullptr, {}, {"HGET", "k", "f"}}});
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].value().str, "v");
+  EXPECT_EQ(out[1].value().integer, 2);
+  EXPECT_EQ(out[2].value().integer, 1);
+  EXPECT_THROW((void)out[3].value(), RedisReplyError);  // WRONGTYPE: that command's alone
+  EXPECT_EQ(ops_.command({"GET", "plain"}).str, "1");
+}
+
 // A service's own user may run its scripts this way (EVALSHA, SCRIPT LOAD).
 TEST_F(RedisPipelineTest, AServiceUserRunsItsScriptsInAPipeline) {
   RedisConnection dispatch{redis_->config_as("dispatch")};

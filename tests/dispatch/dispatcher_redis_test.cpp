@@ -476,7 +476,7 @@ TEST_F(DispatcherRedisTest, TheCaseloadCapHoldsInsideABatch) {
     const std::string incident = "I000000000000000" + std::to_string(n);
     const std::string case_id = "C0000000" + std::to_string(n);
     seed_incident(incident, case_id, "groningen", "ban_violation");
-    batch.push_back({incident, case_id});
+    batch.push_back({incident, case_id, {}});
   }
   const auto out = dispatcher_.dispatch_batch(batch);
   ASSERT_EQ(out.size(), 3u);
@@ -506,7 +506,7 @@ TEST_F(DispatcherRedisTest, ACodeRedInABatchIsDecidedFirst) {
     const std::string incident = "I000000000000000" + std::to_string(n);
     const std::string case_id = "C0000000" + std::to_string(n);
     seed_incident(incident, case_id, "groningen", kinds[static_cast<std::size_t>(n)]);
-    batch.push_back({incident, case_id});
+    batch.push_back({incident, case_id, {}});
   }
   const auto out = dispatcher_.dispatch_batch(batch);
   ASSERT_EQ(out.size(), 3u);
@@ -525,8 +525,8 @@ TEST_F(DispatcherRedisTest, ACodeRedInABatchIsDecidedFirst) {
 TEST_F(DispatcherRedisTest, TwoIncidentsOfOneCaseInABatchGoToTheCasemanagerTheFirstAssigned) {
   seed_incident("I0000000000000001", kCase);
   seed_incident("I0000000000000002", kCase, "groningen", "ban_violation");
-  const auto out =
-      dispatcher_.dispatch_batch({{"I0000000000000001", kCase}, {"I0000000000000002", kCase}});
+  const auto out = dispatcher_.dispatch_batch(
+      {{"I0000000000000001", kCase, {}}, {"I0000000000000002", kCase, {}}});
   ASSERT_EQ(out.size(), 2u);
   ASSERT_EQ(out[0].result.kind, DispatchResult::Kind::dispatched);
   ASSERT_EQ(out[1].result.kind, DispatchResult::Kind::dispatched);
@@ -622,6 +622,72 @@ TEST_F(DispatcherFullRedisTest, AtTheMemoryLimitABatchLeavesEveryRefusedIncident
   EXPECT_EQ(dispatcher_.handle_batch(batch), (std::vector<bool>{true, true}));
   EXPECT_EQ(count_keys(store::page_key("*")), 2u);
   EXPECT_EQ(woken().size(), 2u);
+}
+
+// ------------------------------------------------------------- the region hint
+
+// Read events Redis has processed (INFO stats): one per round trip of a small pipeline.
+long long reads_processed(common::RedisConnection& conn) {
+  const auto info = conn.command({"INFO", "stats"}).str;
+  constexpr std::string_view key = "total_reads_processed:";
+  const auto at = info.find(key);
+  return at == std::string::npos ? -1 : std::stoll(info.substr(at + key.size()));
+}
+
+// The message's region lets dispatch read its on-call people's caseloads with the incident:
+// one round trip fewer. A wrong or missing hint costs that round trip back, and changes no
+// decision (the selection goes by the incident's own region).
+TEST_F(DispatcherRedisTest, ARegionHintReadsTheCaseloadsWithTheIncident) {
+  const auto dispatch_counting = [&](const std::string& n, const std::string& region_hint) {
+    const std::string incident = "I000000000000000" + n;
+    const std::string case_id = "C0000000" + n;
+    seed_incident(incident, case_id, "groningen", "home_ban");
+    const auto before = reads_processed(conn_);
+    const auto out = dispatcher_.dispatch_batch({{incident, case_id, region_hint}});
+    const auto after = reads_processed(conn_);
+    EXPECT_FALSE(out.at(0).error) << n;
+    EXPECT_EQ(out.at(0).result.kind, DispatchResult::Kind::dispatched) << n;
+    // The selection as without hints: bert has the fewest cases after anna's first.
+    return std::pair{after - before, out.at(0).result.person_id};
+  };
+  // The first loads the scripts and opens the connection.
+  (void)dispatch_counting("1", "groningen");
+  const auto [hinted, p2] = dispatch_counting("2", "groningen");
+  const auto [unhinted, p3] = dispatch_counting("3", "");
+  const auto [wrong, p4] = dispatch_counting("4", "friesland");  // nobody on call there
+  // The reads and the commit: two round trips, and INFO's own read.
+  EXPECT_EQ(hinted, 3);
+  EXPECT_EQ(unhinted, hinted + 1);
+  EXPECT_EQ(wrong, hinted + 1);
+  EXPECT_EQ(p2, "anna");  // anna is on call; her cap is 2
+  EXPECT_EQ(p3, "tina");  // anna at her cap: the team lead
+  EXPECT_EQ(p4, "tina");
+}
+
+// The receiver takes the region from the message only when it could be one: anything else is
+// no hint (and costs only the round trip).
+TEST_F(DispatcherRedisTest, TheReceiverTakesARegionHintOnlyWhenItCouldBeOne) {
+  seed_incident("I0000000000000001", "C00000001");
+  seed_incident("I0000000000000002", "C00000002");
+  const auto message = [](const std::string& incident, const std::string& case_id,
+                          const std::string& region_json) {
+    return R"({"incident_id":")" + incident + R"(","case_id":")" + case_id +
+           R"(","kind":"home_ban","region":)" + region_json + "}";
+  };
+  const auto m1 = message("I0000000000000001", "C00000001", R"("groningen")");
+  const auto m2 = message("I0000000000000002", "C00000002", R"("gron ingen\n{}")");
+  (void)dispatcher_.handle_batch(
+      std::vector<common::InboxMessage>{{"dispatch", "I0000000000000001", m1}});
+  seed_incident("I0000000000000003", "C00000003");
+  const auto m3 =
+      message("I0000000000000003", "C00000003", std::string("\"") + std::string(65, 'g') + "\"");
+  const auto before = reads_processed(conn_);
+  EXPECT_EQ(dispatcher_.handle_batch(std::vector<common::InboxMessage>{
+                {"dispatch", "I0000000000000002", m2}, {"dispatch", "I0000000000000003", m3}}),
+            (std::vector<bool>{true, true}));
+  // Neither hint was taken: the incidents, then the caseloads, then the commits.
+  EXPECT_EQ(reads_processed(conn_) - before, 4);
+  EXPECT_EQ(hget(store::case_key("C00000002"), "casemanager"), "anna");
 }
 
 }  // namespace

@@ -350,7 +350,7 @@ TEST_F(RedisIncidentStoreTest, DispatchOutboxHoldsTheNewIncident) {
   EXPECT_EQ(std::stoll(score.str), common::to_epoch_ms(kTransportNow) + kResendAfter.count());
   const auto payload = hget(store::outbox_data_key("dispatch"), out.incident_id);
   EXPECT_EQ(json::parse(payload),
-            json::parse(dispatch_payload(out.incident_id, out.case_id, "home_ban")));
+            json::parse(dispatch_payload(out.incident_id, out.case_id, "home_ban", "groningen")));
   EXPECT_EQ(json::parse(payload).at("incident_id").as_string(), out.incident_id);
   EXPECT_EQ(json::parse(payload).at("case_id").as_string(), out.case_id);
   {

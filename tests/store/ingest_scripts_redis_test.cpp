@@ -95,9 +95,11 @@ TEST_F(IngestScriptsTest, ANewHouseholdOpensACaseAndTellsDispatchAndTheDeadlineE
   ASSERT_EQ(r.kind, Kind::created);
   EXPECT_EQ(r.incident_id, "I1");
   EXPECT_EQ(r.case_id, "C1");
-  // The kind, so that dispatch's receiver takes a code red first.
-  EXPECT_EQ(json::parse(r.payload),
-            json::parse(R"({"incident_id":"I1","case_id":"C1","kind":"code_red"})"));
+  // The kind, so that dispatch's receiver takes a code red first; the region, so that dispatch
+  // reads its on-call people's caseloads with the incident.
+  EXPECT_EQ(
+      json::parse(r.payload),
+      json::parse(R"({"incident_id":"I1","case_id":"C1","kind":"code_red","region":"groningen"})"));
 
   EXPECT_EQ(ops_.command({"GET", idempotency_key("police", "R-1")}).str, "I1");
   const auto inc = incident_key("I1");

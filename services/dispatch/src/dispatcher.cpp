@@ -43,6 +43,17 @@ std::string json_string(std::string_view payload, std::string_view field) {
   return std::string(f->as_string());
 }
 
+// The message's region, when it is one a rota could name (at most 64 of A-Z a-z 0-9 . _ -);
+// empty otherwise. Only a read ahead (Request::region_hint).
+std::string region_hint(std::string_view payload) {
+  auto region = json_string(payload, "region");
+  const bool fits = !region.empty() && region.size() <= 64 &&
+                    region.find_first_not_of(
+                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789._-") == std::string::npos;
+  return fits ? region : std::string{};
+}
+
 // The order of a batch: code red first, then as given.
 int kind_rank(const std::optional<common::IncidentKind>& kind) {
   return kind == common::IncidentKind::code_red ? paging::page_rank::kCodeRed
@@ -188,7 +199,7 @@ Dispatcher::Dispatcher(const rota::Directory& directory, const common::SharedCon
 Dispatcher::~Dispatcher() = default;
 
 DispatchResult Dispatcher::dispatch(const std::string& incident_id, const std::string& case_hint) {
-  auto outcomes = dispatch_batch({{incident_id, case_hint}});
+  auto outcomes = dispatch_batch({{incident_id, case_hint, {}}});
   if (outcomes.at(0).error) std::rethrow_exception(outcomes[0].error);
   return outcomes[0].result;
 }
@@ -201,19 +212,37 @@ std::vector<Dispatcher::Outcome> Dispatcher::dispatch_batch(const std::vector<Re
   const auto started = i.transport_clock.now();
   auto redis = i.redis.lease();
 
-  // One round trip for every incident and (by the message's hint) its case;
-  // a hint is only trusted when the incident confirms it.
-  std::vector<std::vector<std::string>> reads;
+  // One round trip for every incident, (by the message's hints) its case and the caseloads of
+  // its region's on-call people; a case hint is only trusted when the incident confirms it.
+  const auto now = i.domain_clock.now();
+  std::vector<common::RedisScriptCall> reads;
   std::vector<std::size_t> hint_at(requests.size(), 0);
   for (std::size_t n = 0; n < requests.size(); ++n) {
-    reads.push_back(store::DispatchIncidentFields::hmget(requests[n].incident_id));
+    reads.push_back({nullptr, {}, store::DispatchIncidentFields::hmget(requests[n].incident_id)});
     if (!requests[n].case_hint.empty()) {
       hint_at[n] = reads.size();
-      reads.push_back(
-          {"HMGET", store::case_key(requests[n].case_hint), "casemanager", "previous_casemanager"});
+      reads.push_back({nullptr,
+                       {},
+                       {"HMGET", store::case_key(requests[n].case_hint), "casemanager",
+                        "previous_casemanager"}});
     }
   }
-  auto replies = redis->pipeline(reads);
+  RedisCaseload caseload(*redis);
+  std::vector<std::string> read_ahead;  // whose caseload, one per call after the reads
+  const auto plain_reads = reads.size();
+  {
+    std::vector<std::string> people;
+    for (const auto& r : requests)
+      if (!r.region_hint.empty())
+        for (auto& p : i.selector.candidates(rota::SelectionRequest{r.region_hint, {}, now}))
+          people.push_back(std::move(p));
+    for (auto& call : caseload.calls_for(people, read_ahead)) reads.push_back(std::move(call));
+  }
+  const auto outcomes = redis->eval_pipeline(reads);
+  caseload.accept(read_ahead, std::span(outcomes).subspan(plain_reads));
+  std::vector<common::RedisReply> replies;
+  replies.reserve(plain_reads);
+  for (std::size_t k = 0; k < plain_reads; ++k) replies.push_back(outcomes[k].value());
   std::vector<Item> items;
   std::vector<const common::RedisReply*> case_fields;  // per item
   std::vector<std::size_t> unhinted;                   // items whose case was not read
@@ -259,7 +288,6 @@ std::vector<Dispatcher::Outcome> Dispatcher::dispatch_batch(const std::vector<Re
     for (std::size_t u = 0; u < unhinted.size(); ++u) case_fields[unhinted[u]] = &more[u];
   }
   // The selection's requests; code red first, the rest as given.
-  const auto now = i.domain_clock.now();
   for (std::size_t k = 0; k < items.size(); ++k) {
     const auto& fields = *case_fields[k];
     const auto field = [&](std::size_t n) -> std::optional<std::string> {
@@ -277,8 +305,7 @@ std::vector<Dispatcher::Outcome> Dispatcher::dispatch_batch(const std::vector<Re
     return kind_rank(a.kind) < kind_rank(b.kind);
   });
 
-  // Every candidate's caseload in one round trip.
-  RedisCaseload caseload(*redis);
+  // Every candidate's caseload not read ahead, in one round trip (none when the hints held).
   {
     std::vector<std::string> people;
     for (const auto& item : items)
@@ -430,7 +457,7 @@ std::vector<bool> Dispatcher::handle_batch(std::span<const common::InboxMessage>
       const auto value = m.payload.substr(at + key.size(), 9);
       if (common::is_case_id(value)) hint = std::string(value);
     }
-    requests.push_back({std::string(m.id), std::move(hint)});
+    requests.push_back({std::string(m.id), std::move(hint), region_hint(m.payload)});
     of.push_back(n);
   }
   // Acts only on an incident still `accepted` (checked again inside the

@@ -35,8 +35,8 @@ RedisCaseload::Person RedisCaseload::parse(const common::RedisReply& r) {
   return p;
 }
 
-void RedisCaseload::prefetch(const std::vector<std::string>& people) {
-  std::vector<std::string> wanted;
+std::vector<common::RedisScriptCall> RedisCaseload::calls_for(
+    const std::vector<std::string>& people, std::vector<std::string>& wanted) const {
   std::vector<common::RedisScriptCall> calls;
   for (const auto& person : people) {
     if (cache_.contains(person) || std::find(wanted.begin(), wanted.end(), person) != wanted.end())
@@ -44,10 +44,22 @@ void RedisCaseload::prefetch(const std::vector<std::string>& people) {
     wanted.push_back(person);
     calls.push_back({&caseload_script(), {}, {person}});
   }
+  return calls;
+}
+
+void RedisCaseload::accept(const std::vector<std::string>& wanted,
+                           std::span<const common::RedisOutcome> outcomes) {
+  for (std::size_t i = 0; i < wanted.size() && i < outcomes.size(); ++i)
+    if (outcomes[i].ok()) cache_.emplace(wanted[i], parse(outcomes[i].reply));
+}
+
+void RedisCaseload::prefetch(const std::vector<std::string>& people) {
+  std::vector<std::string> wanted;
+  const auto calls = calls_for(people, wanted);
   if (calls.empty()) return;
   const auto replies = redis_.eval_pipeline(calls);
-  for (std::size_t i = 0; i < wanted.size(); ++i)
-    cache_.emplace(wanted[i], parse(replies[i].value()));
+  for (const auto& r : replies) (void)r.value();  // a refused read: the batch fails, as before
+  accept(wanted, replies);
 }
 
 const RedisCaseload::Person& RedisCaseload::load(const std::string& person) const {

@@ -61,9 +61,9 @@ void confirm_replicated(common::RedisConnection& c, const std::string& idempoten
 }  // namespace
 
 std::string dispatch_payload(const std::string& incident_id, const std::string& case_id,
-                             const std::string& kind) {
+                             const std::string& kind, const std::string& region) {
   return R"({"incident_id":")" + incident_id + R"(","case_id":")" + case_id + R"(","kind":")" +
-         kind + "\"}";
+         kind + R"(","region":")" + region + "\"}";
 }
 
 struct RedisIncidentStore::Impl {

@@ -14,8 +14,9 @@
 --   written through inbound's store API, lib/family_phone_index.lua, for atomicity),
 --   19 the persons' roles, once each, comma-separated ('' none; kept as incident:{id}
 --   roles, read when a case is loaded: lib/cases_load_case.lua)
--- Reply: {'created', incident, case, dispatch payload {incident_id, case_id, kind}: the
---   kind lets dispatch's receiver take a code red first} | {'replayed', incident, case}
+-- Reply: {'created', incident, case, dispatch payload {incident_id, case_id, kind, region}: the
+--   kind lets dispatch's receiver take a code red first, the region lets dispatch read its
+--   on-call people's caseloads with the incident} | {'replayed', incident, case}
 --   | {'conflict', incident, case} | {'legacy', incident, case, stored body}
 --   (accepted before stored_hash: the caller compares the body's known fields)
 --   | {'collision'} (an id candidate is taken: pick new ones, run again)
@@ -107,7 +108,7 @@ if new_case == '1' and previous then entry.previous_case = previous end
 piket_case_add_incident(case_id, id, entry)
 piket_family_phones_add(case_id, ARGV[18])
 redis.call('SET', idem, id)
-local payload = cjson.encode({incident_id = id, case_id = case_id, kind = ARGV[6]})
+local payload = cjson.encode({incident_id = id, case_id = case_id, kind = ARGV[6], region = ARGV[7]})
 piket_outbox_add('dispatch', id, payload, ARGV[14])
 piket_deadline_resync(case_id, ARGV[10])
 return {'created', id, case_id, payload}

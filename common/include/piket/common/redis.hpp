@@ -109,7 +109,8 @@ class RedisScript {
   std::string source_;
 };
 
-// One script call of RedisConnection::eval_pipeline().
+// One script call of RedisConnection::eval_pipeline(); without a script, a plain command whose
+// words are `args` (a read sent in the same round trip as the scripts).
 struct RedisScriptCall {
   const RedisScript* script = nullptr;
   std::vector<std::string> keys;

@@ -68,6 +68,10 @@ class Dispatcher {
   struct Request {
     std::string incident_id;
     std::string case_hint;  // may be empty
+    // The region the message claims (may be empty): its on-call people's caseloads are read
+    // with the incident, in one round trip. Only a read ahead: the selection goes by the
+    // incident's own region, and reads what a wrong hint left out.
+    std::string region_hint;
   };
   // One incident's outcome in a batch: its result, or the error that leaves
   // it for a resend (Redis refused its commit, …; the others are not affected).

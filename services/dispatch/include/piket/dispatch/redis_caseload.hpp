@@ -12,6 +12,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,13 @@ class RedisCaseload final : public rota::CaseloadView {
 
   // Reads the caseload of every one of `people` not read yet, in one pipeline.
   void prefetch(const std::vector<std::string>& people);
+  // The same reads for a caller's own round trip: the calls for those of `people` not read
+  // yet (`wanted` gets who, one per call), then accept() with their outcomes, in order. A
+  // failed call leaves its person unread (prefetch or the selection reads them again).
+  std::vector<common::RedisScriptCall> calls_for(const std::vector<std::string>& people,
+                                                 std::vector<std::string>& wanted) const;
+  void accept(const std::vector<std::string>& wanted,
+              std::span<const common::RedisOutcome> outcomes);
   // One more open case for `person` (in its intensive phase): a case this
   // view's user is assigning to them.
   void count_assigned(const std::string& person) { ++assigned_[person]; }

@@ -39,9 +39,10 @@ class RedisIncidentStore final : public IncidentStore {
   std::unique_ptr<Impl> impl_;
 };
 
-// The dispatch message for an incident: {"incident_id":…,"case_id":…,"kind":…} (the kind
-// orders dispatch's receiving queue: a code red first; ingest_accept.lua writes it).
+// The dispatch message for an incident: {"incident_id":…,"case_id":…,"kind":…,"region":…}
+// (the kind orders dispatch's receiving queue: a code red first; the region lets dispatch read
+// its on-call people's caseloads with the incident; ingest_accept.lua writes it).
 std::string dispatch_payload(const std::string& incident_id, const std::string& case_id,
-                             const std::string& kind);
+                             const std::string& kind, const std::string& region);
 
 }  // namespace piket::ingest
