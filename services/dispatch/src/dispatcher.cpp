@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <map>
+#include <set>
 
 #include "piket/common/fault_point.hpp"
 #include "piket/common/records.hpp"
@@ -232,8 +233,9 @@ std::vector<Dispatcher::Outcome> Dispatcher::dispatch_batch(const std::vector<Re
   const auto plain_reads = reads.size();
   {
     std::vector<std::string> people;
+    std::set<std::string_view> regions;
     for (const auto& r : requests)
-      if (!r.region_hint.empty())
+      if (!r.region_hint.empty() && regions.insert(r.region_hint).second)
         for (auto& p : i.selector.candidates(rota::SelectionRequest{r.region_hint, {}, now}))
           people.push_back(std::move(p));
     for (auto& call : caseload.calls_for(people, read_ahead)) reads.push_back(std::move(call));
