@@ -190,7 +190,13 @@ TEST(SentinelCluster, PipelinedScriptsRunOnThePromotedReplicaAfterAFailover) {
 // (launch::replicated_node_conf). With Redis's default of 1 MiB it needed a second full sync,
 // during which a primary with min-replicas-to-write refuses every write.
 TEST(SentinelCluster, AReplicaFarBehindCatchesUpFromThePromotedReplicaWithoutAFullSync) {
-  RedisCluster cluster("piket-sentinel-backlog");
+  // Sentinels slower to call a node down than the default 500 ms: node 2 is given back to the
+  // promoted node only once that node and node 2 look sane for failover_timeout, and on a
+  // machine loaded by the tests beside this one a 500 ms answer is not rare. Once (./deploy/test,
+  // stop 40) node 1 had no replica 60 s after node 2 resumed; alone this test takes 15 s.
+  RedisCluster cluster("piket-sentinel-backlog",
+                       {.down_after = std::chrono::milliseconds{2000},
+                        .failover_timeout = std::chrono::milliseconds{4000}});
   auto stat = [&](int node, const std::string& field) {
     RedisConnection c(cluster.node_config(node));
     const auto info = c.command({"INFO", "stats"}).str;

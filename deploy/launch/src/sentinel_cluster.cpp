@@ -271,7 +271,8 @@ void SentinelCluster::wait_for_replicas(int primary, int replicas,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("SentinelCluster: node " + std::to_string(primary) + " does not have " +
-                           std::to_string(replicas) + " replicas");
+                           std::to_string(replicas) + " replicas within " +
+                           std::to_string(timeout.count()) + " ms; " + describe_nodes());
 }
 
 std::string SentinelCluster::describe_nodes() const {
