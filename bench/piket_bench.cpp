@@ -37,6 +37,7 @@
 #include <thread>
 
 #include "alertmanager.hpp"
+#include "disk_stalls.hpp"
 #include "memory.hpp"
 #include "percentiles.hpp"
 #include "piket/common/config.hpp"
@@ -79,6 +80,7 @@ struct Options {
 struct Measured {
   RunResult run;
   MemoryReport memory;
+  DiskStalls disk;
 };
 
 // What a run posts, where, and where its deliveries are seen.
@@ -93,6 +95,8 @@ struct LoadPlan {
   KeyOf key_of;
   Arrivals* arrivals = nullptr;
   std::vector<Watched> watched;
+  // The system's Redis as `ops`, when the run should report its slow fsyncs (disk_stalls.hpp).
+  std::optional<common::RedisConfig> redis;
   // Counted up before each run: the bodies and keys of a run carry it (a reference seen
   // before is answered 200, not 201).
   int* run_id = nullptr;
@@ -113,6 +117,7 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
   if (plan.run_id) ++*plan.run_id;
   const auto requests_before = plan.arrivals->requests();
   plan.arrivals->reserve_more(po.total);
+  if (plan.redis) start_disk_watch(*plan.redis);
   MemorySampler sampler(plan.watched, std::chrono::milliseconds{100});
   const auto posted = post_open_loop(po, plan.body_of, plan.key_of);
   const auto& samples = posted.samples;
@@ -128,9 +133,10 @@ Measured measure(const Options& o, const LoadPlan& plan, double rate) {
          Steady::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   sampler.stop();
+  Measured m;
+  if (plan.redis) m.disk = read_disk_watch(*plan.redis);
   // Memory after the load: what the services keep once they have rested.
   std::this_thread::sleep_for(std::chrono::duration<double>(o.after));
-  Measured m;
   m.memory = sampler.report();
   m.memory.judge_target = plan.judge_memory_target;
   m.run = summarize(samples, plan.arrivals->snapshot(), plan.accepted_status, rate, o.seconds);
@@ -176,7 +182,8 @@ long apart(const MemoryReport& m, bool load) {
 void print_run(const Measured& m, bool piket_memory) {
   std::cout << run_text(m.run);
   if (piket_memory) {
-    std::cout << memory_table(m.memory) << cpu_per_incident_line(m.memory, m.run.accepted);
+    std::cout << memory_table(m.memory) << cpu_per_incident_line(m.memory, m.run.accepted)
+              << disk_stalls_line(m.disk, kFsyncThresholdMs);
   } else {
     for (const auto& r : m.memory.rows)
       std::cout << "  " << r.name << " RSS MiB: under load " << std::fixed << std::setprecision(1)
@@ -617,9 +624,9 @@ int main(int argc, char** argv) {
         stack.stop();
         return 0;
       }
-      const auto plan =
-          piket_plan(spec, {spec.ports.ingest}, fake ? fake->pages() : watcher->pages(),
-                     local_watched(stack), run_id);
+      auto plan = piket_plan(spec, {spec.ports.ingest}, fake ? fake->pages() : watcher->pages(),
+                             local_watched(stack), run_id);
+      plan.redis = stack.config().redis;
       piket_runs = ladder(o, plan, true);
       if (!fake) {
         // notify's in-doubt window in this stack: gateway timeout + grace + confirm (5 s, the

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "alertmanager.hpp"
+#include "disk_stalls.hpp"
 #include "memory.hpp"
 #include "percentiles.hpp"
 #include "piket/common/time_format.hpp"
@@ -511,6 +512,37 @@ TEST(BenchReportLag, LagPercentilesAndSendsLaterThanTheInDoubtWindow) {
   // Exactly at the window is in time.
   EXPECT_EQ(summarize_report_lag({{0, 8000}}, 8000).late, 0u);
   EXPECT_EQ(summarize_report_lag({}, 8000).late, 0u);
+}
+
+// Redis's slow fsyncs as LATENCY HISTORY answers them: seconds counted, the longest kept.
+TEST(DiskStalls, TheHistoryIsCountedAndItsLongestKept) {
+  const auto sample = [](long long at, long long ms) {
+    common::RedisReply r;
+    r.type = common::RedisReply::Type::array;
+    common::RedisReply t, v;
+    t.type = v.type = common::RedisReply::Type::integer;
+    t.integer = at;
+    v.integer = ms;
+    r.elements = {t, v};
+    return r;
+  };
+  common::RedisReply history;
+  history.type = common::RedisReply::Type::array;
+  history.elements = {sample(1796671880, 84), sample(1796671881, 12), sample(1796671890, 53)};
+  const auto s = parse_fsync_history(history);
+  EXPECT_TRUE(s.known);
+  EXPECT_EQ(s.seconds, 3);
+  EXPECT_EQ(s.longest_ms, 84);
+  const auto line = disk_stalls_line(s, 10);
+  EXPECT_NE(line.find("over 10 ms in 3 second(s)"), std::string::npos) << line;
+  EXPECT_NE(line.find("the longest 84 ms"), std::string::npos) << line;
+
+  common::RedisReply none;
+  none.type = common::RedisReply::Type::array;
+  EXPECT_EQ(parse_fsync_history(none).seconds, 0);
+  EXPECT_NE(disk_stalls_line(parse_fsync_history(none), 10).find("no fsync over 10 ms"),
+            std::string::npos);
+  EXPECT_EQ(disk_stalls_line(DiskStalls{}, 10), "");  // not read: nothing said
 }
 
 }  // namespace

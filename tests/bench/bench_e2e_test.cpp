@@ -67,6 +67,11 @@ TEST(BenchE2e, ReportsEndToEndWithNothingLost) {
   // …under load and after the services rested (--after, 5 s by default).
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(under load +after 5\.[0-9] s +CPU % core)")))
       << out;
+  // Redis's slow fsyncs in the run, read from its latency monitor (none or some: the disk's).
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"re(redis: (no fsync over 10 ms|fsync over 10 ms in [0-9]+ second))re"
+                      R"re(.*LATENCY HISTORY aof-fsync-always)re")))
+      << out;
 }
 
 TEST(BenchE2e, BesideAlertmanager) {

@@ -68,6 +68,7 @@ done
 [[ "$(redis-cli -p "$redis_port" CONFIG GET appendfsync | sed -n 2p)" == always ]] || fail "appendfsync is not always"
 [[ "$(redis-cli -p "$redis_port" CONFIG GET maxmemory-policy | sed -n 2p)" == noeviction ]] || fail "maxmemory-policy"
 [[ "$(redis-cli -p "$redis_port" CONFIG GET min-replicas-to-write | sed -n 2p)" == 1 ]] || fail "min-replicas-to-write"
+[[ "$(redis-cli -p "$redis_port" CONFIG GET latency-monitor-threshold | sed -n 2p)" == 20 ]] || fail "latency-monitor-threshold"
 export REDISCLI_AUTH=@SENTINEL_PASSWORD@
 master=
 for _ in $(seq 1 100); do
