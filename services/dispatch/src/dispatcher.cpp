@@ -44,15 +44,22 @@ std::string json_string(std::string_view payload, std::string_view field) {
   return std::string(f->as_string());
 }
 
-// The message's region, when it is one a rota could name (at most 64 of A-Z a-z 0-9 . _ -);
-// empty otherwise. Only a read ahead (Request::region_hint).
-std::string region_hint(std::string_view payload) {
-  auto region = json_string(payload, "region");
-  const bool fits = !region.empty() && region.size() <= 64 &&
-                    region.find_first_not_of(
-                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                        "0123456789._-") == std::string::npos;
-  return fits ? region : std::string{};
+// The message's hints (Dispatcher::Request), from one parse of its payload: its case id when it
+// is one, and its region when it is no longer than a region id may be (an id no rota names only
+// finds no one to read ahead).
+std::pair<std::string, std::string> message_hints(std::string_view payload) {
+  constexpr std::size_t kMostRegion = 64;  // common::id_pattern()'s bound
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return {};
+  const auto field = [&](std::string_view name) -> std::string_view {
+    const auto* f = v.as_object().if_contains(name);
+    return f && f->is_string() ? std::string_view(f->as_string()) : std::string_view{};
+  };
+  const auto case_id = field("case_id");
+  const auto region = field("region");
+  return {common::is_case_id(case_id) ? std::string(case_id) : std::string{},
+          region.size() <= kMostRegion ? std::string(region) : std::string{}};
 }
 
 // The order of a batch: code red first, then as given.
@@ -442,8 +449,8 @@ bool Dispatcher::handle_message(std::string_view channel, std::string_view id,
 }
 
 std::vector<bool> Dispatcher::handle_batch(std::span<const common::InboxMessage> messages) {
-  // The message id is the incident id; the payload's case id is a hint that
-  // saves a round trip. Redis is the record.
+  // The message id is the incident id; the payload's case id and region are hints that
+  // save round trips. Redis is the record.
   std::vector<bool> done(messages.size(), true);
   std::vector<Request> requests;
   std::vector<std::size_t> of;  // request -> message
@@ -453,13 +460,8 @@ std::vector<bool> Dispatcher::handle_batch(std::span<const common::InboxMessage>
       spdlog::warn("dispatch: message with unexpected channel or id dropped");
       continue;
     }
-    std::string hint;
-    constexpr std::string_view key = "\"case_id\":\"";
-    if (const auto at = m.payload.find(key); at != std::string_view::npos) {
-      const auto value = m.payload.substr(at + key.size(), 9);
-      if (common::is_case_id(value)) hint = std::string(value);
-    }
-    requests.push_back({std::string(m.id), std::move(hint), region_hint(m.payload)});
+    auto [case_hint, region_hint] = message_hints(m.payload);
+    requests.push_back({std::string(m.id), std::move(case_hint), std::move(region_hint)});
     of.push_back(n);
   }
   // Acts only on an incident still `accepted` (checked again inside the
