@@ -859,8 +859,11 @@ TEST_F(NotifyScriptsTest, ClaimWritesEachSendsLeaseOnceAndClaimsAnUrgentOneOnce)
   const NotifyClaimArgs args{kTransport, kTransport + 8000, kNow, 0, 20, 8, 3000, 1};
   const auto zadds = test::command_calls(ops_, "zadd");
   const auto hincrbys = test::command_calls(ops_, "hincrby");
+  const auto zrems = test::command_calls(ops_, "zrem");
   const auto batch = claim_batch(args);
   EXPECT_EQ(test::command_calls(ops_, "zadd") - zadds, 6) << "one per send, one per urgent one";
+  EXPECT_EQ(test::command_calls(ops_, "zrem") - zrems, 4)
+      << "one per SMS, off its person's queue: an urgent one's index entry moves to the lease";
   EXPECT_EQ(test::command_calls(ops_, "hincrby"), hincrbys) << "attempts in the state's HSET";
   const auto lease = n(kTransport + 8000 + 3 * 3000);
   EXPECT_EQ(n(batch.lease_until_ms), lease);

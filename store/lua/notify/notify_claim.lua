@@ -109,16 +109,18 @@ while #sends < max_sends and budget > 0 and not last do
   local ids = redis.call('ZRANGEBYSCORE', 'notify:urgent', '-inf', ARGV[1], 'LIMIT', skip, want)
   last = #ids < want
   for _, did in ipairs(ids) do
-    -- Off the index first: the claim puts it back (at its lease, or held).
-    redis.call('ZREM', 'notify:urgent', did)
+    -- The index is written only where it is wrong: a claim moves what it keeps (its lease, a
+    -- hold) or takes it off (lib/notify_queue.lua), and ZADD moves a listed member.
     local due = tonumber(redis.call('ZSCORE', 'notify:queue', did) or '')
-    if due and due > tnow then
+    if not due then
+      redis.call('ZREM', 'notify:urgent', did)  -- not due any more: off the index
+    elseif due > tnow then
       redis.call('ZADD', 'notify:urgent', due, did)  -- its time moved: the index follows
-    elseif due and budget > 0 and #sends < max_sends and not deferred(did) then
+    elseif budget > 0 and #sends < max_sends and not deferred(did) then
       claim(did)
-    elseif due then
-      redis.call('ZADD', 'notify:urgent', due, did)  -- not in this batch: stays listed
-      skip = skip + 1
+      if claimed[did] then skip = skip + 1 end  -- listed at its due time until the lease
+    else
+      skip = skip + 1  -- not in this batch: stays listed
     end
   end
 end
