@@ -564,6 +564,8 @@ int main(int argc, char** argv) {
     spec.partner_burst = 100000;
     spec.bundle_window_ms = o.bundle_window_ms;
     spec.ingest_threads = o.ingest_threads;
+    // The posters are one client: all their connections, and the harness's scrapes of /metrics.
+    spec.ingest_max_connections_per_address = std::max(256, o.max_connections) + 16;
     if (o.escalation > 0) {
       // Simulated time, and the stack rota's primary then its team lead.
       spec.simulated_clock = true;

@@ -20,8 +20,11 @@
 #include <mutex>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 
+#include "piket/common/clock.hpp"
 #include "piket/common/gzip.hpp"
+#include "piket/common/log_throttle.hpp"
 #include "piket/common/metrics.hpp"
 
 namespace piket::common {
@@ -206,18 +209,50 @@ struct Lanes {
 // The connections open: each session holds one slot from its start to its end. Shared, so that
 // a session ended by the I/O context's destruction (after the server's other parts) still finds
 // its count.
+// Per client address (address_key) too, when the server bounds that: the map holds only
+// addresses with a connection open, so it is no larger than the connections.
 struct OpenConnections {
   std::atomic<std::size_t> count{0};
   prometheus::Gauge* gauge = nullptr;  // set by start() when the server has metrics
+  std::mutex mutex;
+  std::unordered_map<std::string, std::size_t> by_address;
+
+  // Takes a slot for `address` unless it holds `bound` already (0: no bound, nothing kept).
+  bool take(const std::string& address, std::size_t bound) {
+    if (bound == 0) return true;
+    std::lock_guard lock(mutex);
+    auto& n = by_address[address];
+    if (n >= bound) return false;
+    ++n;
+    return true;
+  }
+  void give_back(const std::string& address) {
+    std::lock_guard lock(mutex);
+    const auto it = by_address.find(address);
+    if (it != by_address.end() && --it->second == 0) by_address.erase(it);
+  }
 };
 
+// What one client is: its IPv4 address (also when mapped into IPv6), or its IPv6 /64.
+std::string address_key(const asio::ip::address& a) {
+  if (a.is_v4()) return a.to_string();
+  const auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  const auto bytes = v6.to_bytes();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), 8);
+}
+
+// One connection counted open from the session's start to its end; `address` (not empty)
+// holds one of that address's slots, taken by the acceptor.
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(std::shared_ptr<OpenConnections> open) : open_(std::move(open)) {
+  ConnectionSlot(std::shared_ptr<OpenConnections> open, std::string address)
+      : open_(std::move(open)), address_(std::move(address)) {
     open_->count.fetch_add(1);
     if (open_->gauge) open_->gauge->Increment();
   }
   ~ConnectionSlot() {
+    if (!address_.empty()) open_->give_back(address_);
     open_->count.fetch_sub(1);
     if (open_->gauge) open_->gauge->Decrement();
   }
@@ -226,6 +261,7 @@ class ConnectionSlot {
 
  private:
   std::shared_ptr<OpenConnections> open_;
+  std::string address_;
 };
 
 HttpResponse overloaded() {
@@ -272,11 +308,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  public:
   Session(tcp::socket socket, const HttpServerOptions& options, Lanes& lanes,
-          std::shared_ptr<OpenConnections> open) requires(!kTls)
-      : slot_(std::move(open)), stream_(std::move(socket)), options_(options), lanes_(lanes) {}
+          std::shared_ptr<OpenConnections> open, std::string address) requires(!kTls)
+      : slot_(std::move(open), std::move(address)),
+        stream_(std::move(socket)),
+        options_(options),
+        lanes_(lanes) {}
   Session(tcp::socket socket, std::shared_ptr<ssl::context> tls, const HttpServerOptions& options,
-          Lanes& lanes, std::shared_ptr<OpenConnections> open) requires kTls
-      : slot_(std::move(open)),
+          Lanes& lanes, std::shared_ptr<OpenConnections> open, std::string address) requires kTls
+      : slot_(std::move(open), std::move(address)),
         tls_(std::move(tls)),
         stream_(std::move(socket), *tls_),
         options_(options),
@@ -619,6 +658,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
+std::string client_address_key(std::string_view address) {
+  beast::error_code ec;
+  const auto a = asio::ip::make_address(std::string(address), ec);
+  return ec ? std::string() : address_key(a);
+}
+
 bool is_ops_request(const HttpRequest& r) {
   return r.method == "GET" && (r.path == "/healthz" || r.path == "/readyz" || r.path == "/metrics");
 }
@@ -641,6 +686,9 @@ struct HttpServer::Impl {
   asio::steady_timer pause{ioc};  // accepting waits: at max_connections, or after an error
   bool paused = false;            // at max_connections (the I/O thread's)
   prometheus::Counter* paused_total = nullptr;
+  prometheus::Counter* refused_per_address = nullptr;
+  SystemClock log_clock;
+  LogThrottle refusal_log{log_clock, std::chrono::seconds(60)};
 
   // On the I/O thread. At the bound it looks again every 10 ms (no session needs to know the
   // acceptor to wake it); a connection closing frees its slot at once.
@@ -663,11 +711,31 @@ struct HttpServer::Impl {
         spdlog::warn("http: accepting failed: {}; again in 100 ms", ec.message());
         return wait_then_accept(std::chrono::milliseconds(100));
       }
+      std::string address;
+      if (options.max_connections_per_address > 0) {
+        const auto remote = s.remote_endpoint(ec);
+        if (ec) return accept();  // gone already
+        address = address_key(remote.address());
+        if (!open->take(address, options.max_connections_per_address)) {
+          s.close(ec);
+          Lanes::count(refused_per_address);
+          long suppressed = 0;
+          if (refusal_log.allow(suppressed))
+            spdlog::warn(
+                "http: closed a connection from a client that has {} open, the most allowed "
+                "from one address ({} more not logged)",
+                options.max_connections_per_address, suppressed);
+          return accept();
+        }
+      }
       if (tls)
-        std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, lanes, open)
+        std::make_shared<Session<TlsStream>>(std::move(s), tls->current(), options, lanes, open,
+                                             std::move(address))
             ->run();
       else
-        std::make_shared<Session<PlainStream>>(std::move(s), options, lanes, open)->run();
+        std::make_shared<Session<PlainStream>>(std::move(s), options, lanes, open,
+                                               std::move(address))
+            ->run();
       accept();
     });
   }
@@ -720,6 +788,10 @@ void HttpServer::start() {
     i.paused_total =
         &m->counter("piket_http_accept_paused_total",
                     "Times the HTTP server stopped accepting at its bound of open connections", {});
+    i.refused_per_address = &m->counter(
+        "piket_http_connections_refused_total",
+        "Connections closed at once, unanswered: their address had the most allowed open",
+        {{"reason", "per_address"}});
   }
   i.queue = std::make_unique<RequestQueue>(i.options.queue, i.options.threads);
   i.lanes.queue = i.queue.get();

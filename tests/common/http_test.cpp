@@ -80,7 +80,16 @@ struct RawResponse {
 // well-behaved client never would.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // `from`: the client's own address (host order; 0: the kernel's choice).
+  explicit RawConnection(std::uint16_t port, in_addr_t from = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (from != 0) {
+      sockaddr_in f{};
+      f.sin_family = AF_INET;
+      f.sin_addr.s_addr = htonl(from);
+      if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&f), sizeof f) != 0)
+        throw std::runtime_error("bind failed");
+    }
     const auto a = loopback(port);
     if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
       throw std::runtime_error("connect failed");
@@ -554,6 +563,69 @@ TEST(HttpServerBoundTest, AtItsConnectionBoundANewConnectionWaitsUntilOneCloses)
   // The first's slot freed (or the third would wait still), the third's taken.
   EXPECT_NE(metrics.render().find(R"(piket_http_connections_open{service="bound-test"} 2)"),
             std::string::npos);
+}
+
+// One client cannot hold every connection: over max_connections_per_address a new connection
+// from its address is closed at once, unanswered, while another address is served; a slot
+// freed is taken again.
+TEST(HttpServerBoundTest, OverItsBoundPerAddressAConnectionFromThatAddressIsClosed) {
+  Metrics metrics("per-address-test");
+  HttpServerOptions options{{"127.0.0.1", 0}, 1, 1024, 10s};
+  options.max_connections_per_address = 2;
+  options.metrics = &metrics;
+  HttpServer server(options, [](const HttpRequest&) { return HttpResponse{}; });
+  server.start();
+  const std::string get = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto served = [&](RawConnection& c) {
+    try {
+      c.send_all(get);
+    } catch (const std::runtime_error&) {
+      return false;  // closed by the server already
+    }
+    const auto r = c.read_response();
+    return r && r->status == 200;
+  };
+  constexpr in_addr_t kOne = 0x7f000001;  // 127.0.0.1
+  constexpr in_addr_t kTwo = 0x7f000002;  // 127.0.0.2
+  std::optional<RawConnection> first(std::in_place, server.port(), kOne);
+  RawConnection second(server.port(), kOne);
+  ASSERT_TRUE(served(*first));
+  ASSERT_TRUE(served(second));
+  {
+    RawConnection third(server.port(), kOne);
+    EXPECT_TRUE(third.readable_within(2s)) << "the third from one address was left open";
+    EXPECT_FALSE(served(third)) << "a third connection from one address was answered";
+  }
+  RawConnection other(server.port(), kTwo);
+  EXPECT_TRUE(served(other)) << "another address was refused";
+  const auto text = metrics.render();
+  EXPECT_NE(
+      text.find(
+          R"(piket_http_connections_refused_total{service="per-address-test",reason="per_address"} 1)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(piket_http_connections_open{service="per-address-test"} 3)"),
+            std::string::npos)
+      << text;
+
+  first.reset();  // its slot comes free once the server has seen it close
+  bool again = false;
+  for (int k = 0; k < 40 && !again; ++k) {
+    RawConnection next(server.port(), kOne);
+    again = served(next);
+    if (!again) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(again) << "a slot freed by a closed connection was not taken again";
+}
+
+TEST(HttpServerBoundTest, AClientIsItsIpv4AddressOrItsIpv6Slash64) {
+  EXPECT_EQ(client_address_key("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(client_address_key("::ffff:192.0.2.7"), "192.0.2.7") << "IPv4 mapped into IPv6";
+  EXPECT_NE(client_address_key("192.0.2.7"), client_address_key("192.0.2.8"));
+  EXPECT_EQ(client_address_key("2001:db8:1:2::1"), client_address_key("2001:db8:1:2:ffff::9"))
+      << "one /64 is one client";
+  EXPECT_NE(client_address_key("2001:db8:1:2::1"), client_address_key("2001:db8:1:3::1"));
+  EXPECT_EQ(client_address_key("not an address"), "");
 }
 
 // Reads from a fresh connection until the server closes it (or 5 s pass).

@@ -347,6 +347,25 @@ TEST(ConfigTest, IngestQueueBoundsHaveDefaultsAndAreBounded) {
                       "queue_wait_ms = 60001", "ingest.queue_wait_ms", "between 0 and 60000");
 }
 
+// ingest's bounds on connections: defaults, bounds, values taken (0: no bound per address).
+TEST(ConfigTest, IngestConnectionBoundsHaveDefaultsAndAreBounded) {
+  const Config d = parse_config(full_config(), kFile);
+  EXPECT_EQ(d.ingest.max_connections, 1024);
+  EXPECT_EQ(d.ingest.max_connections_per_address, 256);
+  const Config c =
+      parse_config(replace(full_config(), "threads = 4",
+                           "threads = 4\nmax_connections = 64\nmax_connections_per_address = 0"),
+                   kFile);
+  EXPECT_EQ(c.ingest.max_connections, 64);
+  EXPECT_EQ(c.ingest.max_connections_per_address, 0);
+  expect_single_error(replace(full_config(), "threads = 4", "threads = 4\nmax_connections = 0"),
+                      "max_connections = 0", "ingest.max_connections", "between 1 and 100000");
+  expect_single_error(
+      replace(full_config(), "threads = 4", "threads = 4\nmax_connections_per_address = -1"),
+      "max_connections_per_address = -1", "ingest.max_connections_per_address",
+      "between 0 and 100000");
+}
+
 // The wrong-reply-code lock-out (issue 10): bounded both ways.
 TEST(ConfigTest, ReplyCodeLockOutIsBounded) {
   expect_single_error(replace(full_config(), "code_max_failures = 7", "code_max_failures = 0"),

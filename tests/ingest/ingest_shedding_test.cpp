@@ -188,5 +188,27 @@ TEST_F(IngestSheddingTest, OverTheBoundsPartnersGet503AtOnceAndNothingIsStored) 
   }
 }
 
+// The partner API's server takes its bounds on connections from [ingest]
+// (common/http_server.hpp holds them; tests/common/http_test.cpp tries them).
+TEST(IngestServerOptions, TakeTheConnectionBoundsFromTheConfig) {
+  const auto config = config::parse_config(
+      "[ingest]\nmax_connections = 40\nmax_connections_per_address = 3\n"
+      "[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n"
+      "[[regions]]\nid = \"groningen\"\n",
+      "bounds-test.toml");
+  common::SimulatedClock transport(*common::parse_rfc3339("2031-01-01T00:00:00Z"));
+  common::Metrics metrics("ingest");
+  const auto o = ingest_server_options(config, transport, metrics);
+  EXPECT_EQ(o.max_connections, 40u);
+  EXPECT_EQ(o.max_connections_per_address, 3u);
+  const auto d = ingest_server_options(
+      config::parse_config("[kannel]\nusername = \"u\"\n[rota]\nfile = \"rota.toml\"\n"
+                           "[[regions]]\nid = \"groningen\"\n",
+                           "defaults-test.toml"),
+      transport, metrics);
+  EXPECT_EQ(d.max_connections, 1024u);
+  EXPECT_EQ(d.max_connections_per_address, 256u);
+}
+
 }  // namespace
 }  // namespace piket::ingest

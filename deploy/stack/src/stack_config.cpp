@@ -78,7 +78,12 @@ std::string render_stack_config(const StackSpec& s) {
     << redis_cluster_lines(s) << "\n"
     << "[log]\nformat = \"" << (s.json_logs ? "json" : "text") << "\"\nlevel = \"info\"\ndir = \""
     << s.log_dir << "\"\n\n"
-    << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = " << s.ingest_threads << "\n\n"
+    << "[ingest]\nhttp = \"127.0.0.1:" << p.ingest << "\"\nthreads = " << s.ingest_threads << "\n"
+    << (s.ingest_max_connections_per_address > 0
+            ? "max_connections_per_address = " +
+                  std::to_string(s.ingest_max_connections_per_address) + "\n"
+            : std::string())
+    << "\n"
     << "[dispatch]\nhttp = \"127.0.0.1:" << p.dispatch_http
     << "\"\nzmq = \"tcp://127.0.0.1:" << p.dispatch_zmq << "\"\n\n"
     << "[notify]\nhttp = \"127.0.0.1:" << p.notify_http

@@ -52,13 +52,17 @@ std::vector<std::string> read_fingerprints(TomlReader& r, const toml::table& t) 
 IngestConfig parse_ingest(TomlReader& r) {
   IngestConfig c;
   if (const auto* t = r.table(r.root(), "", "ingest")) {
-    r.only_known(*t, "ingest.",
-                 {"http", "threads", "queue_limit", "queue_wait_ms", "tls_cert", "tls_key",
-                  "client_ca", "require_client_cert"});
+    r.only_known(
+        *t, "ingest.",
+        {"http", "threads", "queue_limit", "queue_wait_ms", "max_connections",
+         "max_connections_per_address", "tls_cert", "tls_key", "client_ca", "require_client_cert"});
     set_if(r.host_port(*t, "ingest.", "http"), c.http);
     set_if(r.integer(*t, "ingest.", "threads", 1, 64), c.threads);
     set_if(r.integer(*t, "ingest.", "queue_limit", 1, 10000), c.queue_limit);
     common::read_millis(r, *t, "ingest.", "queue_wait_ms", 0, 60000, c.queue_wait);
+    set_if(r.integer(*t, "ingest.", "max_connections", 1, 100000), c.max_connections);
+    set_if(r.integer(*t, "ingest.", "max_connections_per_address", 0, 100000),
+           c.max_connections_per_address);
     c.tls = common::read_tls_options(r, *t, "ingest.", true);
   }
   return c;

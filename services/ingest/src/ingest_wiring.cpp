@@ -32,6 +32,9 @@ common::HttpServerOptions ingest_server_options(const config::Config& config,
   options.tls.clock = &transport_clock;
   options.queue = {static_cast<std::size_t>(config.ingest.queue_limit), config.ingest.queue_wait,
                    &transport_clock};
+  options.max_connections = static_cast<std::size_t>(config.ingest.max_connections);
+  options.max_connections_per_address =
+      static_cast<std::size_t>(config.ingest.max_connections_per_address);
   options.metrics = &metrics;
   return options;
 }

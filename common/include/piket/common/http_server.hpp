@@ -28,6 +28,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "piket/common/config.hpp"
 #include "piket/common/http_types.hpp"
@@ -63,6 +65,12 @@ struct HttpServerOptions {
   // one request (max_body and 16 KiB of headers) or one TLS handshake. An error accepting (no
   // file descriptors left) pauses accepting for 100 ms instead of retrying at once.
   std::size_t max_connections = 1024;
+  // Connections open at once from one client address (an IPv4 address; an IPv6 /64, what one
+  // host is given); 0: no such bound. Over it a new connection is closed at once, unanswered:
+  // one stranger cannot take every connection from the partners (max_connections stops
+  // accepting for everyone). Counted, piket_http_connections_refused_total{reason=
+  // "per_address"}; the log names no address.
+  std::size_t max_connections_per_address = 0;
   // Set: requests answered busy are counted, piket_http_requests_shed_total{reason="queue_full"
   // | "queue_wait" | "ops_full"}; the connections open, piket_http_connections_open, and the
   // times accepting paused at max_connections, piket_http_accept_paused_total. Outlives the
@@ -72,6 +80,10 @@ struct HttpServerOptions {
 
 // GET /healthz, /readyz or /metrics: answered on the ops thread (above).
 bool is_ops_request(const HttpRequest& request);
+
+// The client an address counts for in max_connections_per_address: an IPv4 address as it is
+// (also when mapped into IPv6), an IPv6 address by its /64. Empty for what is not an address.
+std::string client_address_key(std::string_view address);
 
 class HttpServer {
  public:

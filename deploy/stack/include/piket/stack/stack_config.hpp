@@ -42,6 +42,9 @@ struct StackSpec {
   // [ingest] threads: each request holds one while Redis fsyncs and, with min_replicas, a
   // replica acknowledges (docs/availability.md, "Failover under load").
   int ingest_threads = 8;  // the deployment default (ingest_config.hpp)
+  // [ingest] max_connections_per_address; 0: not written (the deployment default, 256). A
+  // bench whose posters are one client with more connections than that sets it.
+  int ingest_max_connections_per_address = 0;
   // [inbound] threads: the same for Kannel's callbacks (each report's write waits likewise).
   int inbound_threads = 4;
   int in_doubt_grace_ms = 3000;

@@ -23,6 +23,12 @@ struct IngestConfig {
   // at once (common/http_server.hpp). queue_wait 0: no bound on the wait.
   int queue_limit = 256;
   common::Millis queue_wait{1000};
+  // Connections open at once, and from one client address (common/http_server.hpp): at the
+  // first bound ingest stops accepting (the next wait in the kernel's queue); over the second
+  // a new connection from that address is closed unanswered. 256 is what piket-bench opens
+  // in a surge; a stranger takes at most a quarter of the connections from the partners.
+  int max_connections = 1024;
+  int max_connections_per_address = 256;
   // HTTPS (tls_cert, tls_key) and mutual TLS (client_ca, require_client_cert);
   // not enabled(): plain HTTP, as the local demo runs.
   common::TlsOptions tls{};
